@@ -1,0 +1,131 @@
+"""The process-wide wasmtime engine, configured for sandboxing.
+
+One engine per process: compiled modules and pre-instantiated modules may be
+shared by every worker thread, stores may not (see instance.py). The engine
+settings are part of every precompiled artifact's key, because an artifact
+compiled under other settings must be recompiled, never loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from dataclasses import asdict, dataclass
+
+import wasmtime
+
+from . import capi
+
+log = logging.getLogger("edge.runtime")
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Engine-wide settings. Every field changes generated code or memory layout."""
+
+    fuel: bool = True  # deterministic CPU caps (costs up to ~2x on hot loops)
+    epochs: bool = True  # wall-clock interruption (a cheap check at loop headers)
+    max_wasm_stack: int = 512 * 1024  # bounded guest stack: deep recursion traps
+    memory_init_cow: bool = True  # copy-on-write data segments: instantiation without copying
+    opt_level: str = "speed"
+    pooling: bool = True  # pooling instance allocator: pre-reserved slots, faster instantiation
+    pool_instances: int = 1000  # bound on live instances (and memories) in the process
+    pool_max_memory: int = 4096 * MiB  # per-memory address-space reservation (caps every function)
+    epoch_tick_ms: int = 5  # timeout resolution
+
+    def fingerprint(self) -> str:
+        """Identifies code-generation-relevant settings plus the wasmtime version."""
+        relevant = {k: v for k, v in asdict(self).items() if k not in ("pool_instances", "epoch_tick_ms")}
+        relevant["wasmtime"] = capi.WASMTIME_VERSION
+        blob = json.dumps(relevant, sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+class Engine:
+    """A wasmtime engine plus its epoch ticker thread."""
+
+    def __init__(self, settings: EngineSettings | None = None) -> None:
+        self.settings = settings or EngineSettings()
+        self.pooling = False
+        self.engine = self._build(self.settings)
+        self.ptr = capi.ptr_of(self.engine)
+        self.fingerprint = self.settings.fingerprint()
+        self._ticker_stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+        self._ticker_lock = threading.Lock()
+
+    def _config(self, settings: EngineSettings) -> wasmtime.Config:
+        config = wasmtime.Config()
+        config.consume_fuel = settings.fuel
+        config.epoch_interruption = settings.epochs
+        config.max_wasm_stack = settings.max_wasm_stack
+        config.cranelift_opt_level = settings.opt_level
+        config.parallel_compilation = True
+        capi.config_memory_init_cow_set(capi.ptr_of(config), settings.memory_init_cow)
+        return config
+
+    def _build(self, settings: EngineSettings) -> wasmtime.Engine:
+        config = self._config(settings)
+        if settings.pooling:
+            try:
+                self._enable_pooling(config, settings)
+                engine = wasmtime.Engine(config)
+                self.pooling = True
+                return engine
+            except Exception as exc:  # e.g. address space too small for the reservation
+                log.warning("pooling allocator unavailable (%s); using on-demand allocation", exc)
+                config = self._config(settings)
+        return wasmtime.Engine(config)
+
+    @staticmethod
+    def _enable_pooling(config: wasmtime.Config, settings: EngineSettings) -> None:
+        pool = capi.pooling_config_new()
+        if not pool:
+            raise RuntimeError("wasmtime_pooling_allocation_config_new failed")
+        try:
+            n = settings.pool_instances
+            capi.pooling_total_core_instances_set(pool, n)
+            capi.pooling_total_memories_set(pool, n)
+            capi.pooling_total_tables_set(pool, n)
+            capi.pooling_total_stacks_set(pool, n)
+            capi.pooling_max_memory_size_set(pool, settings.pool_max_memory)
+            capi.pooling_max_unused_warm_slots_set(pool, min(n, 100))
+            capi.pooling_table_elements_set(pool, 100_000)
+            capi.pooling_max_core_instance_size_set(pool, 1 * MiB)
+            # Keep a little of each freed memory resident so reuse avoids page faults.
+            capi.pooling_linear_memory_keep_resident_set(pool, 64 * 1024)
+            capi.pooling_strategy_set(capi.ptr_of(config), pool)
+        finally:
+            capi.pooling_config_delete(pool)
+
+    # -- epochs ---------------------------------------------------------------
+
+    def ticks_for(self, timeout_ms: int) -> int:
+        """Epoch ticks that cover timeout_ms (one extra: the current tick is partial)."""
+        tick = self.settings.epoch_tick_ms
+        return max(1, -(-timeout_ms // tick)) + 1
+
+    def ensure_ticker(self) -> None:
+        """Start the epoch ticker once; it advances the engine's clock every tick."""
+        if self._ticker is not None or not self.settings.epochs:
+            return
+        with self._ticker_lock:
+            if self._ticker is not None:
+                return
+            interval = self.settings.epoch_tick_ms / 1000.0
+            stop = self._ticker_stop
+            ptr = self.ptr
+
+            def tick() -> None:
+                while not stop.wait(interval):
+                    capi.engine_increment_epoch(ptr)
+
+            self._ticker = threading.Thread(target=tick, name="edge-epoch-ticker", daemon=True)
+            self._ticker.start()
+
+    def close(self) -> None:
+        self._ticker_stop.set()

@@ -1,0 +1,141 @@
+"""A loaded function version: its pre-instantiated module and its pool of ready instances.
+
+Isolation policies:
+- `per-request` (default): every invocation gets a fresh instance that is
+  thrown away afterwards; the next one is instantiated ahead of time
+  (`replenish`), off the request's critical path.
+- `reuse`: a warm instance serves invocations one at a time, keeping its
+  globals, and is replaced after any failure or `max_reuse` invocations.
+
+Any thread may call `invoke`; a slot is only ever held by one thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import TYPE_CHECKING
+
+from . import capi
+from .instance import InstantiationError, Slot
+from .limits import FunctionConfig
+from .module import ABI_VERSION, STYLE_REACTOR, CompiledModule, ModuleError
+from .outcome import ErrorKind, Outcome
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
+
+MAX_IDLE_SLOTS = 64
+
+
+class Function:
+    """Runs one compiled module under one FunctionConfig."""
+
+    def __init__(self, runtime: "Runtime", compiled: CompiledModule, config: FunctionConfig) -> None:
+        self.runtime = runtime
+        self.engine = runtime.engine
+        self.compiled = compiled
+        self.config = config
+        self._ready: deque[Slot] = deque()
+        self._closed = False
+        self._lock = threading.Lock()
+        if compiled.initial_memory > config.limits.memory_bytes:
+            raise ModuleError(
+                f"module declares {compiled.initial_memory // 1024} KiB of initial memory, "
+                f"above this function's memory limit of {config.limits.memory_bytes // 1024} KiB"
+            )
+        self.pre = runtime.instantiate_pre(compiled)
+        self.pre_ptr = capi.ptr_of(self.pre)
+        self.engine.ensure_ticker()
+        self._probe()
+        self.replenish()
+
+    @property
+    def reuse(self) -> bool:
+        return self.config.isolation == "reuse"
+
+    def _probe(self) -> None:
+        """Instantiate once at load time so a broken module fails on deploy, not on a request."""
+        try:
+            slot = Slot(self)
+        except InstantiationError as exc:
+            raise ModuleError(str(exc)) from None
+        try:
+            if self.compiled.style == STYLE_REACTOR:
+                ext = capi.Extern()
+                version_fn = slot._export(b"edge_abi_version", capi.EXTERN_FUNC, ext).of.func
+                err, trap = slot._call(version_fn, 1)
+                if err or trap:
+                    _, message, _ = slot._classify(err, trap)
+                    raise ModuleError(f"edge_abi_version() failed: {message}")
+                version = slot.vals[0].i32
+                if version != ABI_VERSION:
+                    raise ModuleError(
+                        f"module speaks edge ABI version {version}; this host supports version {ABI_VERSION}"
+                    )
+        finally:
+            slot.delete()
+
+    # -- pool ----------------------------------------------------------------------
+
+    def _take(self) -> Slot:
+        try:
+            return self._ready.popleft()
+        except IndexError:
+            return Slot(self)
+
+    def _give_back(self, slot: Slot, outcome: Outcome) -> None:
+        keep = (
+            self.reuse
+            and outcome.ok
+            and slot.uses < self.config.max_reuse
+            and not self._closed
+            and len(self._ready) < MAX_IDLE_SLOTS
+        )
+        if keep:
+            self._ready.append(slot)
+        else:
+            slot.delete()
+
+    def replenish(self) -> None:
+        """Bring the ready pool up to `prewarm` instances. Run it off the request path."""
+        while not self._closed and len(self._ready) < self.config.prewarm:
+            try:
+                slot = Slot(self)
+            except InstantiationError:
+                return  # the next invocation reports the failure
+            if self._closed:
+                slot.delete()
+                return
+            self._ready.append(slot)
+
+    @property
+    def ready_count(self) -> int:
+        return len(self._ready)
+
+    # -- invocation ----------------------------------------------------------------
+
+    def invoke(self, event: bytes) -> Outcome:
+        """Run the handler on event JSON bytes; blocking, call from a worker thread."""
+        if self._closed:
+            return Outcome(error=ErrorKind.INSTANTIATION, message=f"function {self.config.qualified} was unloaded")
+        try:
+            slot = self._take()
+        except InstantiationError as exc:
+            return Outcome(error=exc.kind, message=str(exc), trap_code=exc.trap_code)
+        try:
+            outcome = slot.invoke(event)
+        except BaseException:
+            slot.delete()
+            raise
+        self._give_back(slot, outcome)
+        return outcome
+
+    def close(self) -> None:
+        """Unload: drop ready instances; in-flight invocations finish and drop theirs."""
+        self._closed = True
+        while self._ready:
+            try:
+                self._ready.popleft().delete()
+            except IndexError:
+                break

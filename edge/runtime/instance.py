@@ -1,0 +1,394 @@
+"""One sandboxed instance (a store plus an instantiated module) and how to call it.
+
+This is the hot path, so it talks to wasmtime's C API directly (capi.py).
+A Slot belongs to one thread at a time: wasmtime stores are not thread-safe,
+so a slot is taken out of its function's pool, used, and then put back or
+deleted, never shared. Host callbacks find their slot through the store's
+data word, which holds the slot's key.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import time
+from ctypes import POINTER, byref, c_char_p, c_uint64, c_void_p
+from typing import TYPE_CHECKING
+
+import orjson
+
+from . import capi
+from .outcome import ErrorKind, LogLine, Outcome
+
+if TYPE_CHECKING:
+    from .function import Function
+
+U32 = 0xFFFFFFFF
+PAGE = 65536
+LOG_LEVELS = {0: "DEBUG", 1: "INFO", 2: "WARN", 3: "ERROR"}
+
+_keys = itertools.count(1)
+_SLOTS: dict[int, "Slot"] = {}
+
+
+class InstantiationError(Exception):
+    def __init__(self, kind: ErrorKind, message: str, trap_code: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.trap_code = trap_code
+
+
+class Slot:
+    """A store with one ready instance; reset per invocation (fuel, deadline, logs)."""
+
+    __slots__ = (
+        "function", "key", "store", "ctx", "instance", "memory", "alloc", "handle", "start",
+        "vals", "uses", "has_memory", "logs", "log_bytes", "logs_truncated", "stdout", "stdout_overflow",
+        "_partial",
+    )
+
+    def __init__(self, function: "Function") -> None:
+        self.function = function
+        self.key = next(_keys)
+        self.uses = 0
+        self.logs: list[LogLine] = []
+        self.log_bytes = 0
+        self.logs_truncated = False
+        self.stdout: list[bytes] = []
+        self.stdout_overflow = False
+        self._partial: dict[str, bytes] = {}
+        self.vals = (capi.ValRaw * 2)()
+        self.instance = capi.Instance()
+        self.memory = capi.Memory()
+        self.has_memory = False
+        self.alloc = self.handle = self.start = None
+        self.store = capi.store_new(function.engine.ptr, self.key, None)
+        if not self.store:
+            raise InstantiationError(ErrorKind.INSTANTIATION, "could not create a store")
+        _SLOTS[self.key] = self
+        try:
+            self._instantiate()
+        except BaseException:
+            self.delete()
+            raise
+
+    # -- setup ---------------------------------------------------------------------
+
+    def _instantiate(self) -> None:
+        fn = self.function
+        limits = fn.config.limits
+        self.ctx = ctx = capi.store_context(self.store)
+        capi.store_limiter(self.store, limits.memory_bytes, -1, -1, -1, -1)
+        self._arm(limits.fuel, limits.timeout_ms)
+        compiled = fn.compiled
+        if compiled.uses_wasi and compiled.style == "reactor":
+            self._set_wasi(b"")
+        trap = c_void_p()
+        err = capi.instance_pre_instantiate(fn.pre_ptr, ctx, byref(self.instance), byref(trap))
+        if err or trap.value:
+            kind, message, code = self._classify(err, trap.value)
+            if kind is ErrorKind.TRAP and "memory" in message and "limit" in message:
+                kind = ErrorKind.MEMORY_LIMIT
+            raise InstantiationError(kind, f"instantiation failed: {message}", code)
+        ext = capi.Extern()
+        if compiled.style == "reactor":
+            self.memory = self._export(b"memory", capi.EXTERN_MEMORY, ext).of.memory
+            self.has_memory = True
+            self.alloc = self._export(b"edge_alloc", capi.EXTERN_FUNC, ext).of.func
+            self.handle = self._export(b"edge_handle", capi.EXTERN_FUNC, ext).of.func
+            if compiled.has_initialize:
+                init = self._export(b"_initialize", capi.EXTERN_FUNC, ext).of.func
+                err, trap_ptr = self._call(init, 0)
+                if err or trap_ptr:
+                    kind, message, code = self._classify(err, trap_ptr)
+                    raise InstantiationError(kind, f"_initialize failed: {message}", code)
+        else:
+            if capi.instance_export_get(ctx, byref(self.instance), b"memory", 6, byref(ext)):
+                if ext.kind == capi.EXTERN_MEMORY:
+                    self.memory = capi.Memory.from_buffer_copy(ext.of.memory)
+                    self.has_memory = True
+            self.start = self._export(b"_start", capi.EXTERN_FUNC, ext).of.func
+
+    def _export(self, name: bytes, kind: int, ext: "capi.Extern") -> "capi.Extern":
+        if not capi.instance_export_get(self.ctx, byref(self.instance), name, len(name), byref(ext)):
+            raise InstantiationError(ErrorKind.INSTANTIATION, f"export {name.decode()} missing")
+        if ext.kind != kind:
+            raise InstantiationError(ErrorKind.INSTANTIATION, f"export {name.decode()} has the wrong kind")
+        return capi.Extern.from_buffer_copy(ext)
+
+    def _set_wasi(self, stdin: bytes) -> None:
+        fn = self.function
+        cfg = capi.wasi_config_new()
+        argv = (c_char_p * 1)(fn.config.name.encode())
+        capi.wasi_config_set_argv(cfg, 1, argv)
+        env = fn.config.env
+        if env:
+            names = (c_char_p * len(env))(*[k.encode() for k, _ in env])
+            values = (c_char_p * len(env))(*[v.encode() for _, v in env])
+            capi.wasi_config_set_env(cfg, len(env), names, values)
+        if stdin:
+            vec = capi.bytes_vec(stdin)
+            capi.wasi_config_set_stdin_bytes(cfg, byref(vec))
+        key = c_void_p(self.key)
+        stdout = _on_stdout if fn.compiled.style == "command" else _on_stdout_log
+        capi.wasi_config_set_stdout_custom(cfg, stdout, key, None)
+        capi.wasi_config_set_stderr_custom(cfg, _on_stderr, key, None)
+        err = capi.context_set_wasi(self.ctx, cfg)
+        if err:
+            message, _ = capi.take_error(err)
+            raise InstantiationError(ErrorKind.INSTANTIATION, f"WASI setup failed: {message}")
+
+    def _arm(self, fuel: int, timeout_ms: int) -> None:
+        engine = self.function.engine
+        if engine.settings.fuel:
+            capi.context_set_fuel(self.ctx, fuel)
+        if engine.settings.epochs:
+            capi.context_set_epoch_deadline(self.ctx, engine.ticks_for(timeout_ms))
+
+    def _call(self, func: "capi.Func", nvals: int) -> tuple[int | None, int | None]:
+        trap = c_void_p()
+        err = capi.func_call_unchecked(self.ctx, byref(func), self.vals, nvals, byref(trap))
+        return err, trap.value
+
+    # -- logs ----------------------------------------------------------------------
+
+    def add_log(self, level: str, data: bytes) -> None:
+        cap = self.function.config.limits.max_log_bytes
+        room = cap - self.log_bytes
+        if room <= 0:
+            self.logs_truncated = True
+            return
+        if len(data) > room:
+            data = data[:room]
+            self.logs_truncated = True
+        self.log_bytes += len(data)
+        self.logs.append(LogLine(level, data.decode("utf-8", "replace")))
+
+    def add_stream(self, level: str, data: bytes) -> None:
+        """Stream output (stderr) arrives in arbitrary chunks: log whole lines."""
+        buf = self._partial.get(level, b"") + data
+        *lines, rest = buf.split(b"\n")
+        for line in lines:
+            self.add_log(level, line.rstrip(b"\r"))
+        self._partial[level] = rest
+        if len(rest) > 8192:  # a very long line without newline: flush it
+            self.add_log(level, rest)
+            self._partial[level] = b""
+
+    def _flush_streams(self) -> None:
+        for level, rest in self._partial.items():
+            if rest:
+                self.add_log(level, rest)
+        self._partial.clear()
+
+    def _reset_invocation_state(self) -> None:
+        if self.uses:  # logs from _initialize stay with the first invocation
+            self.logs = []
+            self.log_bytes = 0
+            self.logs_truncated = False
+
+    # -- invocation ----------------------------------------------------------------
+
+    def invoke(self, event: bytes) -> Outcome:
+        """Run the handler once. Never raises for guest misbehaviour: the outcome says what happened."""
+        fn = self.function
+        limits = fn.config.limits
+        started = time.perf_counter()
+        self._reset_invocation_state()
+        self.uses += 1
+        if fn.compiled.style == "command":
+            outcome = self._invoke_command(event)
+        else:
+            self._arm(limits.fuel, limits.timeout_ms)
+            outcome = self._invoke_reactor(event)
+        outcome.duration_ms = (time.perf_counter() - started) * 1000
+        if fn.engine.settings.fuel:
+            left = c_uint64(0)
+            err = capi.context_get_fuel(self.ctx, byref(left))
+            if err:
+                capi.take_error(err)
+            else:
+                outcome.fuel_used = limits.fuel - left.value
+        outcome.peak_memory = self.memory_size()
+        if outcome.error is not None and outcome.error is not ErrorKind.MEMORY_LIMIT:
+            if outcome.error in (ErrorKind.TRAP, ErrorKind.HANDLER_ERROR) and self._at_memory_cap():
+                outcome.message = (
+                    f"memory limit of {limits.memory_bytes // (1024 * 1024)} MiB reached ({outcome.message})"
+                )
+                outcome.error = ErrorKind.MEMORY_LIMIT
+        self._flush_streams()
+        outcome.logs = self.logs
+        outcome.logs_truncated = self.logs_truncated
+        outcome.instance_reused = self.uses > 1
+        return outcome
+
+    def memory_size(self) -> int:
+        if not self.has_memory:
+            return 0
+        return capi.memory_data_size(self.ctx, byref(self.memory))
+
+    def _at_memory_cap(self) -> bool:
+        return self.memory_size() + PAGE > self.function.config.limits.memory_bytes
+
+    def _invoke_reactor(self, event: bytes) -> Outcome:
+        vals = self.vals
+        n = len(event)
+        vals[0].i32 = n
+        err, trap = self._call(self.alloc, 1)
+        if err or trap:
+            return self._failure(err, trap)
+        ptr = vals[0].i32 & U32
+        base = capi.memory_data(self.ctx, byref(self.memory))
+        size = capi.memory_data_size(self.ctx, byref(self.memory))
+        if ptr == 0 or ptr + n > size:
+            kind = ErrorKind.MEMORY_LIMIT if self._at_memory_cap() else ErrorKind.HANDLER_ERROR
+            return Outcome(error=kind, message=f"edge_alloc({n}) returned an unusable pointer {ptr}")
+        ctypes.memmove(base + ptr, event, n)
+        vals[0].i32 = ptr
+        vals[1].i32 = n
+        err, trap = self._call(self.handle, 2)
+        if err or trap:
+            return self._failure(err, trap)
+        packed = vals[0].i64
+        if packed < 0:
+            code = packed & U32
+            return Outcome(
+                error=ErrorKind.HANDLER_ERROR,
+                message=f"handler returned error code {code - (1 << 32) if code >= 1 << 31 else code}",
+            )
+        rptr, rlen = (packed >> 32) & U32, packed & U32
+        if rlen > self.function.config.limits.max_result_bytes:
+            return Outcome(
+                error=ErrorKind.OUTPUT_TOO_LARGE,
+                message=f"result of {rlen} bytes exceeds the {self.function.config.limits.max_result_bytes}-byte cap",
+            )
+        base = capi.memory_data(self.ctx, byref(self.memory))
+        size = capi.memory_data_size(self.ctx, byref(self.memory))
+        if rptr + rlen > size:
+            return Outcome(error=ErrorKind.HANDLER_ERROR, message="result pointer is outside linear memory")
+        return _parse_result(ctypes.string_at(base + rptr, rlen))
+
+    def _invoke_command(self, event: bytes) -> Outcome:
+        limits = self.function.config.limits
+        try:
+            self._set_wasi(event)
+        except InstantiationError as exc:
+            return Outcome(error=exc.kind, message=str(exc))
+        self._arm(limits.fuel, limits.timeout_ms)
+        err, trap = self._call(self.start, 0)
+        if err or trap:
+            kind, message, code = self._classify(err, trap)
+            if kind is not ErrorKind.NONZERO_EXIT or code != "0":
+                outcome = Outcome(error=kind, message=message, trap_code=code if kind is ErrorKind.TRAP else None)
+                if kind is ErrorKind.NONZERO_EXIT:
+                    outcome.exit_code = int(code or 1)
+                    outcome.trap_code = None
+                return outcome
+        if self.stdout_overflow:
+            return Outcome(
+                error=ErrorKind.OUTPUT_TOO_LARGE,
+                message=f"stdout exceeds the {limits.max_result_bytes}-byte result cap",
+            )
+        return _parse_result(b"".join(self.stdout))
+
+    def _failure(self, err: int | None, trap: int | None) -> Outcome:
+        kind, message, code = self._classify(err, trap)
+        outcome = Outcome(error=kind, message=message, trap_code=code if kind is ErrorKind.TRAP else None)
+        if kind is ErrorKind.NONZERO_EXIT:
+            outcome.exit_code = int(code or 1)
+        return outcome
+
+    def _classify(self, err: int | None, trap: int | None) -> tuple[ErrorKind, str, str | None]:
+        """Turn an owned error or trap pointer into (kind, message, trap name or exit code)."""
+        limits = self.function.config.limits
+        if err:
+            message, status = capi.take_error(err)
+            if status is not None:
+                if status == 0:
+                    return ErrorKind.NONZERO_EXIT, "exit(0)", "0"
+                return ErrorKind.NONZERO_EXIT, f"exited with status {status}", str(status)
+            return ErrorKind.TRAP, _short(message), None
+        message, code = capi.take_trap(trap)  # type: ignore[arg-type]
+        if code == capi.TRAP_OUT_OF_FUEL:
+            return ErrorKind.OUT_OF_FUEL, f"ran out of fuel ({limits.fuel} units)", None
+        if code == capi.TRAP_INTERRUPT:
+            return ErrorKind.TIMEOUT, f"timed out after {limits.timeout_ms} ms", None
+        name = capi.TRAP_NAMES.get(code, f"code_{code}") if code is not None else None
+        return ErrorKind.TRAP, _short(message), name
+
+    # -- teardown ------------------------------------------------------------------
+
+    def delete(self) -> None:
+        _SLOTS.pop(self.key, None)
+        store, self.store = self.store, None
+        if store:
+            capi.store_delete(store)
+
+
+def _short(message: str) -> str:
+    """First line of a wasmtime error (the rest is a backtrace)."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    return lines[0] if lines else "unknown error"
+
+
+def _parse_result(data: bytes) -> Outcome:
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        return Outcome(error=ErrorKind.INVALID_OUTPUT, message=f"result is not valid UTF-8 JSON: {exc}", result=data)
+    return Outcome(result=data, value=value)
+
+
+# -- host callbacks (C ABI) -------------------------------------------------------
+
+
+@capi.HostCallback
+def host_log(env, caller, args, nargs):  # type: ignore[no-untyped-def]
+    """edge.log(level, ptr, len): append a log line for the calling instance's invocation."""
+    try:
+        ctx = capi.caller_context(caller)
+        slot = _SLOTS.get(capi.context_get_data(ctx) or 0)
+        if slot is None or not slot.has_memory:
+            msg = b"edge.log: the instance exports no memory"
+            return capi.trap_new(msg, len(msg))
+        raw = ctypes.cast(args, POINTER(capi.ValRaw))
+        level, ptr, n = raw[0].i32, raw[1].i32 & U32, raw[2].i32 & U32
+        base = capi.memory_data(ctx, byref(slot.memory))
+        size = capi.memory_data_size(ctx, byref(slot.memory))
+        if ptr + n > size:
+            msg = b"edge.log: message is outside linear memory"
+            return capi.trap_new(msg, len(msg))
+        room = max(0, slot.function.config.limits.max_log_bytes - slot.log_bytes)
+        slot.add_log(LOG_LEVELS.get(level, "INFO"), ctypes.string_at(base + ptr, min(n, room + 1)))
+        return None
+    except Exception as exc:  # never let a Python error escape into wasmtime
+        msg = f"edge.log failed: {exc}".encode()
+        return capi.trap_new(msg, len(msg))
+
+
+def _stream(level: str | None):
+    @capi.OutputCallback
+    def on_output(data, buf, n):  # type: ignore[no-untyped-def]
+        try:
+            slot = _SLOTS.get(data or 0)
+            if slot is None:
+                return n
+            chunk = ctypes.string_at(buf, n)
+            if level is None:
+                cap = slot.function.config.limits.max_result_bytes
+                if sum(len(c) for c in slot.stdout) + n > cap:
+                    slot.stdout_overflow = True
+                    return -5  # EIO
+                slot.stdout.append(chunk)
+            else:
+                slot.add_stream(level, chunk)
+            return n
+        except Exception:
+            return -5
+
+    return on_output
+
+
+_on_stdout = _stream(None)  # command modules: stdout is the result
+_on_stdout_log = _stream("INFO")  # reactors: stray stdout is logged
+_on_stderr = _stream("ERROR")

@@ -1,0 +1,235 @@
+"""Validate, compile and load modules; detect their ABI style; keep precompiled artifacts.
+
+Compile once, load in microseconds: an artifact is wasmtime's serialized
+machine code, stored under the wasm's sha256 plus the engine fingerprint, so
+a restart or a new worker deserializes instead of compiling, and an artifact
+made under other engine settings is never loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import wasmtime
+
+from .engine import Engine
+
+ABI_VERSION = 1
+WASI_MODULE = "wasi_snapshot_preview1"
+EDGE_MODULE = "edge"
+# Host functions in the `edge` import module: name -> (params, results) as wasm type names.
+EDGE_IMPORTS = {"log": (("i32", "i32", "i32"), ())}
+REACTOR_EXPORTS = ("memory", "edge_alloc", "edge_handle", "edge_abi_version")
+
+STYLE_REACTOR = "reactor"
+STYLE_COMMAND = "command"
+
+
+class ModuleError(ValueError):
+    """A module that cannot be run here; the message names the problem."""
+
+
+def to_wasm(source: bytes | str) -> bytes:
+    """Binary wasm from either binary or WAT text (the engine's parser message on failure)."""
+    if isinstance(source, str):
+        source = source.encode()
+    if source[:4] == b"\0asm":
+        return bytes(source)
+    try:
+        text = source.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ModuleError("not a WebAssembly module: no \\0asm header and not WAT text") from None
+    try:
+        return bytes(wasmtime.wat2wasm(text))
+    except wasmtime.WasmtimeError as exc:
+        raise ModuleError(f"not a WebAssembly module: {first_line(exc)}") from None
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _valtype_names(types: list[wasmtime.ValType]) -> tuple[str, ...]:
+    return tuple(str(t) for t in types)
+
+
+@dataclass
+class CompiledModule:
+    """A compiled module plus what the host learnt about it at load time."""
+
+    module: wasmtime.Module
+    sha256: str
+    style: str
+    uses_wasi: bool
+    has_initialize: bool
+    initial_memory: int  # bytes the module's memory starts with
+    compile_ms: float = 0.0
+    from_artifact: bool = False
+    imports: list[str] = field(default_factory=list)
+
+    @property
+    def abi(self) -> str:
+        return f"edge-reactor/v{ABI_VERSION}" if self.style == STYLE_REACTOR else "wasi-command"
+
+
+def inspect(module: wasmtime.Module, digest: str) -> CompiledModule:
+    """Check imports and exports against the ABI (docs/abi.md); raise ModuleError naming the problem."""
+    imports: list[str] = []
+    unknown: list[str] = []
+    uses_wasi = False
+    for imp in module.imports:
+        name = f"{imp.module}::{imp.name}"
+        imports.append(name)
+        ty = imp.type
+        if imp.module == WASI_MODULE and isinstance(ty, wasmtime.FuncType):
+            uses_wasi = True
+            continue  # names and signatures are checked by the linker (import_check)
+        if imp.module == EDGE_MODULE and imp.name in EDGE_IMPORTS and isinstance(ty, wasmtime.FuncType):
+            want_params, want_results = EDGE_IMPORTS[imp.name]
+            got = (_valtype_names(ty.params), _valtype_names(ty.results))
+            if got != (want_params, want_results):
+                raise ModuleError(
+                    f"import {name} has signature {got[0]} -> {got[1]}, "
+                    f"expected {want_params} -> {want_results}"
+                )
+            continue
+        unknown.append(name)
+    if unknown:
+        raise ModuleError(
+            "module imports what the host does not provide: " + ", ".join(unknown)
+        )
+
+    exports = {exp.name: exp.type for exp in module.exports}
+    memory = exports.get("memory")
+    initial_memory = 0
+    if isinstance(memory, wasmtime.MemoryType):
+        if memory.is_64 or memory.is_shared:
+            raise ModuleError("exported memory must be a 32-bit, non-shared memory")
+        initial_memory = memory.limits.min * 65536
+
+    if all(name in exports for name in REACTOR_EXPORTS):
+        _expect_func(exports, "edge_alloc", ("i32",), ("i32",))
+        _expect_func(exports, "edge_handle", ("i32", "i32"), ("i64",))
+        _expect_func(exports, "edge_abi_version", (), ("i32",))
+        if not isinstance(memory, wasmtime.MemoryType):
+            raise ModuleError("export `memory` must be a memory")
+        style = STYLE_REACTOR
+    elif "_start" in exports:
+        _expect_func(exports, "_start", (), ())
+        if not uses_wasi:
+            raise ModuleError("a command module (`_start`) must use WASI for stdin/stdout")
+        style = STYLE_COMMAND
+    else:
+        present = [n for n in REACTOR_EXPORTS if n in exports]
+        missing = [n for n in REACTOR_EXPORTS if n not in exports]
+        hint = f" (has {', '.join(present)}; missing {', '.join(missing)})" if present else ""
+        raise ModuleError(
+            "module is neither an edge reactor (exports memory, edge_alloc, edge_handle, "
+            f"edge_abi_version) nor a WASI command (exports _start){hint}"
+        )
+    has_init = "_initialize" in exports
+    if has_init:
+        _expect_func(exports, "_initialize", (), ())
+    return CompiledModule(
+        module=module,
+        sha256=digest,
+        style=style,
+        uses_wasi=uses_wasi,
+        has_initialize=has_init,
+        initial_memory=initial_memory,
+        imports=imports,
+    )
+
+
+def _expect_func(exports: dict, name: str, params: tuple, results: tuple) -> None:
+    ty = exports[name]
+    if not isinstance(ty, wasmtime.FuncType):
+        raise ModuleError(f"export `{name}` must be a function")
+    got = (_valtype_names(ty.params), _valtype_names(ty.results))
+    if got != (params, results):
+        raise ModuleError(f"export `{name}` has signature {got[0]} -> {got[1]}, expected {params} -> {results}")
+
+
+class ArtifactCache:
+    """Precompiled artifacts on disk, keyed by sha256 and engine fingerprint; written atomically."""
+
+    def __init__(self, directory: str | os.PathLike[str] | None) -> None:
+        self.directory = Path(directory) if directory else None
+        if self.directory:
+            self.directory.mkdir(parents=True, exist_ok=True)
+
+    def path(self, digest: str, fingerprint: str) -> Path | None:
+        if not self.directory:
+            return None
+        return self.directory / f"{digest}.{fingerprint}.cwasm"
+
+    def read(self, digest: str, fingerprint: str) -> bytes | None:
+        path = self.path(digest, fingerprint)
+        if path is None or not path.exists():
+            return None
+        return path.read_bytes()
+
+    def write(self, digest: str, fingerprint: str, data: bytes) -> None:
+        path = self.path(digest, fingerprint)
+        if path is None:
+            return
+        write_atomic(path, data)
+
+    def discard(self, digest: str, fingerprint: str) -> None:
+        path = self.path(digest, fingerprint)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Temp file, fsync, rename: readers see the old file or the whole new one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(engine: Engine, source: bytes | str, cache: ArtifactCache | None = None) -> CompiledModule:
+    """Validate and compile (or deserialize a matching artifact). Blocking: call off the event loop."""
+    wasm = to_wasm(source)
+    digest = sha256(wasm)
+    fingerprint = engine.fingerprint
+    started = time.perf_counter()
+    module: wasmtime.Module | None = None
+    from_artifact = False
+    if cache is not None:
+        blob = cache.read(digest, fingerprint)
+        if blob is not None:
+            try:
+                module = wasmtime.Module.deserialize(engine.engine, blob)
+                from_artifact = True
+            except wasmtime.WasmtimeError:
+                cache.discard(digest, fingerprint)  # stale or damaged: recompile
+                module = None
+    if module is None:
+        try:
+            module = wasmtime.Module(engine.engine, wasm)
+        except wasmtime.WasmtimeError as exc:
+            raise ModuleError(f"invalid WebAssembly: {first_line(exc)}") from None
+        if cache is not None:
+            cache.write(digest, fingerprint, bytes(module.serialize()))
+    compiled = inspect(module, digest)
+    compiled.compile_ms = (time.perf_counter() - started) * 1000
+    compiled.from_artifact = from_artifact
+    return compiled

@@ -1,0 +1,77 @@
+"""What an invocation produced: a result or a classified failure, plus its REPORT figures."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ErrorKind(str, enum.Enum):
+    """Why an invocation failed. The pipeline maps these to Lambda@Edge's 502/503 errors."""
+
+    TRAP = "trap"  # the guest trapped (trap_code says which)
+    OUT_OF_FUEL = "out_of_fuel"
+    TIMEOUT = "timeout"
+    MEMORY_LIMIT = "memory_limit"
+    OUTPUT_TOO_LARGE = "output_too_large"
+    INVALID_OUTPUT = "invalid_output"  # result is not UTF-8 JSON
+    NONZERO_EXIT = "nonzero_exit"
+    HANDLER_ERROR = "handler_error"  # reactor handler reported an error
+    LIMIT_EXCEEDED = "limit_exceeded"  # concurrency limit: no capacity within the wait
+    INSTANTIATION = "instantiation"  # the instance could not be created
+
+    @property
+    def is_validation(self) -> bool:
+        """Failures of the result's shape (502) rather than of execution (503)."""
+        return self in (ErrorKind.OUTPUT_TOO_LARGE, ErrorKind.INVALID_OUTPUT)
+
+
+@dataclass(slots=True)
+class LogLine:
+    level: str
+    message: str
+
+
+@dataclass(slots=True)
+class Outcome:
+    """Result bytes (and the parsed JSON) or an error, with duration, fuel and peak memory."""
+
+    result: bytes | None = None
+    value: Any = None
+    error: ErrorKind | None = None
+    message: str = ""
+    trap_code: str | None = None
+    exit_code: int | None = None
+    logs: list[LogLine] = field(default_factory=list)
+    logs_truncated: bool = False
+    duration_ms: float = 0.0
+    fuel_used: int = 0
+    peak_memory: int = 0
+    instance_reused: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def report(self) -> str:
+        """A Lambda-style REPORT line."""
+        status = "ok" if self.ok else f"error={self.error.value}"
+        return (
+            f"REPORT Duration: {self.duration_ms:.3f} ms\tFuel: {self.fuel_used}\t"
+            f"Max Memory Used: {self.peak_memory // 1024} KB\tStatus: {status}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "error": self.error.value if self.error else None,
+            "message": self.message,
+            "trap_code": self.trap_code,
+            "exit_code": self.exit_code,
+            "logs": [{"level": line.level, "message": line.message} for line in self.logs],
+            "logs_truncated": self.logs_truncated,
+            "duration_ms": round(self.duration_ms, 3),
+            "fuel_used": self.fuel_used,
+            "peak_memory": self.peak_memory,
+        }

@@ -1,0 +1,54 @@
+"""The runtime: one engine, one linker with the host's imports, and an artifact cache."""
+
+from __future__ import annotations
+
+import os
+
+import wasmtime
+
+from . import capi
+from .engine import Engine, EngineSettings
+from .function import Function
+from .instance import host_log
+from .limits import FunctionConfig
+from .module import ArtifactCache, CompiledModule, ModuleError, first_line, load
+
+
+class Runtime:
+    """Loads modules and creates Functions. Thread-safe; one per process."""
+
+    def __init__(
+        self,
+        settings: EngineSettings | None = None,
+        artifact_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.engine = Engine(settings)
+        self.artifacts = ArtifactCache(artifact_dir)
+        self.linker = wasmtime.Linker(self.engine.engine)
+        self.linker.define_wasi()
+        log_type = wasmtime.FuncType([wasmtime.ValType.i32()] * 3, [])
+        self._log_type = log_type  # the linker copies it, but keep it alive regardless
+        err = capi.linker_define_func_unchecked(
+            capi.ptr_of(self.linker), b"edge", 4, b"log", 3, capi.ptr_of(log_type), host_log, None, None
+        )
+        if err:
+            message, _ = capi.take_error(err)
+            raise RuntimeError(f"could not define edge.log: {message}")
+
+    def load(self, source: bytes | str) -> CompiledModule:
+        """Validate and compile a module (or load its precompiled artifact). Blocking."""
+        return load(self.engine, source, self.artifacts)
+
+    def instantiate_pre(self, compiled: CompiledModule) -> wasmtime.InstancePre:
+        try:
+            return self.linker.instantiate_pre(compiled.module)
+        except wasmtime.WasmtimeError as exc:
+            raise ModuleError(f"module cannot be linked: {first_line(exc)}") from None
+
+    def function(self, source: bytes | str | CompiledModule, config: FunctionConfig | None = None) -> Function:
+        """A ready-to-invoke Function; raises ModuleError if the module cannot run here."""
+        compiled = source if isinstance(source, CompiledModule) else self.load(source)
+        return Function(self, compiled, config or FunctionConfig())
+
+    def close(self) -> None:
+        self.engine.close()
