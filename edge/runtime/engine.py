@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import threading
+import weakref
 from dataclasses import asdict, dataclass
 
 import wasmtime
@@ -118,14 +119,23 @@ class Engine:
                 return
             interval = self.settings.epoch_tick_ms / 1000.0
             stop = self._ticker_stop
-            ptr = self.ptr
+            ref = weakref.ref(self)
 
             def tick() -> None:
+                # Holds the engine only while ticking it: a dropped Engine ends the thread
+                # instead of leaving it to tick freed memory.
                 while not stop.wait(interval):
-                    capi.engine_increment_epoch(ptr)
+                    engine = ref()
+                    if engine is None:
+                        return
+                    capi.engine_increment_epoch(engine.ptr)
+                    del engine
 
             self._ticker = threading.Thread(target=tick, name="edge-epoch-ticker", daemon=True)
             self._ticker.start()
 
     def close(self) -> None:
+        self._ticker_stop.set()
+
+    def __del__(self) -> None:
         self._ticker_stop.set()

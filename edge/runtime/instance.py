@@ -228,7 +228,10 @@ class Slot:
         return capi.memory_data_size(self.ctx, byref(self.memory))
 
     def _at_memory_cap(self) -> bool:
-        return self.memory_size() + PAGE > self.function.config.limits.memory_bytes
+        """wasmtime reports a refused memory.grow to the guest as -1, not to us; a failure
+        with memory within 1/16 of the cap is reported as the memory limit (docs/abi.md)."""
+        cap = self.function.config.limits.memory_bytes
+        return self.memory_size() + max(PAGE, cap // 16) > cap
 
     def _invoke_reactor(self, event: bytes) -> Outcome:
         vals = self.vals
@@ -326,9 +329,20 @@ class Slot:
 
 
 def _short(message: str) -> str:
-    """First line of a wasmtime error (the rest is a backtrace)."""
-    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    return lines[0] if lines else "unknown error"
+    """One readable line from a wasmtime error: the causes, plus the innermost frame."""
+    message = message.replace("\x00", "").strip()
+    head, _, causes = message.partition("Caused by:")
+    lines = [line.strip() for line in (causes or head).splitlines() if line.strip()]
+    cleaned = [line.split(": ", 1)[1] if line.split(": ", 1)[0].isdigit() else line for line in lines]
+    if not causes:
+        return cleaned[0] if cleaned else "unknown error"
+    summary = cleaned[-1]
+    if len(cleaned) > 1:
+        summary += " (" + "; ".join(cleaned[:-1]) + ")"
+    frame = next((ln.strip() for ln in head.splitlines() if ln.strip().startswith("0:")), "")
+    if "!" in frame:
+        summary += f" in {frame.rsplit('!', 1)[1]}"
+    return summary
 
 
 def _parse_result(data: bytes) -> Outcome:

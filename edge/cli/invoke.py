@@ -1,0 +1,93 @@
+"""`edge invoke`: run a function once, locally, with no server (like `sam local invoke`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import orjson
+
+from ..runtime import FunctionConfig, Limits, ModuleError, Runtime
+
+
+class InputError(click.ClickException):
+    """Bad input from the user (missing file, not Wasm, bad event): exit status 2."""
+
+    exit_code = 2
+
+
+def _read_event(event: str) -> bytes:
+    try:
+        data = sys.stdin.buffer.read() if event == "-" else Path(event).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read event {event}: {exc.strerror}") from None
+    try:
+        orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"event {event} is not valid JSON: {exc}") from None
+    return data
+
+
+def _parse_env(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    env = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--env")
+        env.append((key, value))
+    return tuple(env)
+
+
+@click.command()
+@click.argument("function", type=click.Path(exists=True, dir_okay=False))
+@click.option("--event", "-e", default="-", show_default=True, help="Event JSON file, or - for stdin.")
+@click.option("--isolation", type=click.Choice(["per-request", "reuse"]), default="per-request", show_default=True)
+@click.option("--fuel", type=click.IntRange(min=1), help="Instruction budget.")
+@click.option("--timeout", "timeout_ms", type=click.IntRange(min=1), help="Wall-clock limit in ms (default 5000).")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=1), help="Linear memory cap in MiB (default 128).")
+@click.option("--env", "env_pairs", multiple=True, metavar="KEY=VALUE", help="Environment variable (repeatable).")
+@click.option("--repeat", type=click.IntRange(min=1), default=1, help="Invoke N times in one instance pool.")
+def invoke(
+    function: str,
+    event: str,
+    isolation: str,
+    fuel: int | None,
+    timeout_ms: int | None,
+    memory_mb: int | None,
+    env_pairs: tuple[str, ...],
+    repeat: int,
+) -> None:
+    """Run FUNCTION (.wasm or .wat) on an event; print the result JSON and a REPORT line.
+
+    The result goes to stdout; the function's log lines and the REPORT line go to
+    stderr. Exits 1 when the function fails, 2 on bad input.
+    """
+    overrides = {"fuel": fuel, "timeout_ms": timeout_ms}
+    if memory_mb:
+        overrides["memory_bytes"] = memory_mb * 1024 * 1024
+    try:
+        limits = Limits().merged({k: v for k, v in overrides.items() if v is not None})
+        config = FunctionConfig(
+            name=Path(function).stem, isolation=isolation, limits=limits, env=_parse_env(env_pairs)
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    payload = _read_event(event)
+    runtime = Runtime()
+    try:
+        fn = runtime.function(Path(function).read_bytes(), config)
+    except ModuleError as exc:
+        raise InputError(f"{function}: {exc}") from None
+    outcome = None
+    for _ in range(repeat):
+        outcome = fn.invoke(payload)
+        for line in outcome.logs:
+            click.echo(f"{line.level}\t{line.message}", err=True)
+        click.echo(outcome.report(), err=True)
+    assert outcome is not None
+    if not outcome.ok:
+        detail = f" ({outcome.trap_code})" if outcome.trap_code else ""
+        click.echo(f"error: {outcome.error.value}{detail}: {outcome.message}", err=True)
+        sys.exit(1)
+    click.echo(orjson.dumps(outcome.value, option=orjson.OPT_INDENT_2).decode())

@@ -1,0 +1,20 @@
+"""The `edge` command line: one click group, one module per command family."""
+
+from __future__ import annotations
+
+import click
+
+from .invoke import invoke
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="edge-wasm", prog_name="edge")
+def cli() -> None:
+    """A WebAssembly-sandboxed edge function server with the Lambda@Edge event model."""
+
+
+cli.add_command(invoke)
+
+
+def main() -> None:
+    cli()

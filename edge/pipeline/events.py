@@ -1,0 +1,199 @@
+"""Build Lambda@Edge event JSON exactly as CloudFront shapes it (reference §2).
+
+Key order follows AWS's samples (alphabetical within each object) so that events diff cleanly
+against the documentation; JSON consumers do not depend on it.
+"""
+
+from __future__ import annotations
+
+import base64
+import http
+import os
+
+import orjson
+
+from edge.pipeline.headers import CfHeaders, is_disallowed, to_cf_headers, without_disallowed
+
+EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-response")
+REQUEST_EVENTS = ("viewer-request", "origin-request")
+RESPONSE_EVENTS = ("origin-response", "viewer-response")
+
+# §3.1 / §4: request body exposed to (and replaceable by) viewer vs origin triggers.
+VIEWER_BODY_LIMIT = 40 * 1024
+ORIGIN_BODY_LIMIT = 1024 * 1024
+
+DEFAULT_SSL_PROTOCOLS = ("TLSv1.2",)
+
+
+def check_event_type(event_type: str) -> None:
+    """Reject an unknown event type early: it is a programming error, not a function error."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}; expected one of {', '.join(EVENT_TYPES)}")
+
+
+def body_limit(event_type: str) -> int:
+    """Size cap for bodies in this event: 40 KB for viewer triggers, 1 MB for origin triggers (§4)."""
+    check_event_type(event_type)
+    return VIEWER_BODY_LIMIT if event_type.startswith("viewer-") else ORIGIN_BODY_LIMIT
+
+
+def new_request_id() -> str:
+    """A CloudFront-like request id: 56 base64url chars ending ``==`` (40 random bytes)."""
+    return base64.urlsafe_b64encode(os.urandom(40)).decode("ascii")
+
+
+def event_config(distribution_domain: str, distribution_id: str, event_type: str, request_id: str) -> dict:
+    """The read-only ``config`` object of every record."""
+    check_event_type(event_type)
+    return {
+        "distributionDomainName": distribution_domain,
+        "distributionId": distribution_id,
+        "eventType": event_type,
+        "requestId": request_id,
+    }
+
+
+def request_body(body: bytes, event_type: str) -> dict:
+    """The IncludeBody ``body`` object: always base64, truncated at the trigger's cap (§3.1)."""
+    if event_type not in REQUEST_EVENTS:
+        raise ValueError(f"IncludeBody applies only to viewer-request or origin-request, not {event_type!r}")
+    limit = body_limit(event_type)
+    return {
+        "inputTruncated": len(body) > limit,
+        "action": "read-only",
+        "encoding": "base64",
+        "data": base64.b64encode(body[:limit]).decode("ascii"),
+    }
+
+
+def viewer_request(
+    *,
+    client_ip: str,
+    method: str,
+    uri: str,
+    querystring: str,
+    headers: list[tuple[str, str]],
+    body: bytes | None = None,
+    include_body: bool = False,
+) -> dict:
+    """The viewer-request ``request`` object.
+
+    Disallowed headers (§3.3) are left out: CloudFront never exposes them to functions.
+    """
+    request: dict = {}
+    if include_body:
+        request["body"] = request_body(body or b"", "viewer-request")
+    request["clientIp"] = client_ip
+    request["headers"] = to_cf_headers(without_disallowed(headers))
+    request["method"] = method
+    request["querystring"] = querystring
+    request["uri"] = uri
+    return request
+
+
+def _copy_headers(headers: CfHeaders) -> CfHeaders:
+    """A copy without disallowed names, so later edits of the caller's dict cannot leak into `before`."""
+    return {
+        name: [dict(entry) for entry in entries]
+        for name, entries in headers.items()
+        if not is_disallowed(name)
+    }
+
+
+def origin_request(
+    viewer_req: dict,
+    *,
+    origin: dict,
+    forwarded_headers: CfHeaders,
+    body: bytes | None = None,
+    include_body: bool = False,
+) -> dict:
+    """The origin-facing ``request`` of origin-request and origin-response events.
+
+    clientIp/method/querystring/uri come from the (possibly function-modified) viewer request;
+    headers are those CloudFront will send to the origin, minus the disallowed ones (§3.3).
+    """
+    request: dict = {}
+    if include_body:
+        request["body"] = request_body(body or b"", "origin-request")
+    request["clientIp"] = viewer_req["clientIp"]
+    request["headers"] = _copy_headers(forwarded_headers)
+    request["method"] = viewer_req["method"]
+    request["origin"] = origin
+    request["querystring"] = viewer_req["querystring"]
+    request["uri"] = viewer_req["uri"]
+    return request
+
+
+def custom_origin(
+    *,
+    domain_name: str,
+    port: int,
+    protocol: str,
+    path: str = "",
+    read_timeout: int = 30,
+    keepalive_timeout: int = 5,
+    custom_headers: CfHeaders | None = None,
+    ssl_protocols: list[str] | None = None,
+) -> dict:
+    """An ``origin`` object for a custom (HTTP) origin, in AWS key order."""
+    return {
+        "custom": {
+            "customHeaders": custom_headers if custom_headers is not None else {},
+            "domainName": domain_name,
+            "keepaliveTimeout": keepalive_timeout,
+            "path": path,
+            "port": port,
+            "protocol": protocol,
+            "readTimeout": read_timeout,
+            "sslProtocols": list(ssl_protocols) if ssl_protocols is not None else list(DEFAULT_SSL_PROTOCOLS),
+        }
+    }
+
+
+def s3_origin(
+    *,
+    domain_name: str,
+    path: str = "",
+    region: str = "",
+    auth_method: str = "none",
+    custom_headers: CfHeaders | None = None,
+) -> dict:
+    """An ``origin`` object for an S3 origin, in AWS key order."""
+    return {
+        "s3": {
+            "authMethod": auth_method,
+            "customHeaders": custom_headers if custom_headers is not None else {},
+            "domainName": domain_name,
+            "path": path,
+            "region": region,
+        }
+    }
+
+
+def status_phrase(status: int) -> str:
+    """The standard reason phrase, or "" for a code http.HTTPStatus does not know."""
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def response_object(status: int, reason: str, headers: list[tuple[str, str]]) -> dict:
+    """The ``response`` object of origin-response / viewer-response events (status as a string).
+
+    It has no ``body``: CloudFront never exposes the origin's body (§2).
+    """
+    return {
+        "headers": to_cf_headers(without_disallowed(headers)),
+        "status": str(status),
+        "statusDescription": reason or status_phrase(status),
+    }
+
+
+def build_event(config: dict, request: dict, response: dict | None = None) -> bytes:
+    """The whole event as UTF-8 JSON: one record, ``response`` only for response events."""
+    cf: dict = {"config": config, "request": request}
+    if response is not None:
+        cf["response"] = response
+    return orjson.dumps({"Records": [{"cf": cf}]})

@@ -1,0 +1,105 @@
+"""Lambda@Edge's header shape and the header lists CloudFront restricts (reference §2, §3.3).
+
+CloudFront hands functions headers as ``{"lowercase-name": [{"key": "Original-Case", "value": v}, ...]}``
+so that lookups are case-insensitive while the wire case survives a round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+CfHeaders = dict[str, list[dict[str, str]]]
+
+# §3.3 "Disallowed": CloudFront never shows these to functions and rejects results that add them.
+DISALLOWED: frozenset[str] = frozenset(
+    {
+        "connection",
+        "expect",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "trailer",
+        "upgrade",
+        "x-accel-buffering",
+        "x-accel-charset",
+        "x-accel-limit-rate",
+        "x-accel-redirect",
+        "x-amzn-auth",
+        "x-amzn-cf-billing",
+        "x-amzn-cf-id",
+        "x-amzn-cf-xff",
+        "x-amzn-errortype",
+        "x-amzn-fle-profile",
+        "x-amzn-header-count",
+        "x-amzn-header-order",
+        "x-amzn-lambda-integration-tag",
+        "x-amzn-requestid",
+        "x-cache",
+        "x-forwarded-proto",
+        "x-real-ip",
+    }
+)
+
+# `X-Amz-Cf-*` and `X-Edge-*` are families, not single names.
+DISALLOWED_PREFIXES: tuple[str, ...] = ("x-amz-cf-", "x-edge-")
+
+# §3.3 "Read-only" per event. Host is deliberately absent from origin-request: AWS's own
+# examples rewrite it when switching origins.
+READ_ONLY: dict[str, frozenset[str]] = {
+    "viewer-request": frozenset({"content-length", "host", "transfer-encoding", "via"}),
+    "origin-request": frozenset(
+        {
+            "accept-encoding",
+            "content-length",
+            "if-modified-since",
+            "if-none-match",
+            "if-range",
+            "if-unmodified-since",
+            "transfer-encoding",
+            "via",
+        }
+    ),
+    "origin-response": frozenset({"transfer-encoding", "via"}),
+    "viewer-response": frozenset({"warning", "via"}),
+}
+
+
+def is_disallowed(name: str) -> bool:
+    """True for a header CloudFront hides from functions and forbids them to add (any case)."""
+    lname = name.lower()
+    return lname in DISALLOWED or lname.startswith(DISALLOWED_PREFIXES)
+
+
+def default_key(name: str) -> str:
+    """The key CloudFront fills in when a function omits it: each hyphen-separated part capitalised."""
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
+
+
+def to_cf_headers(pairs: Iterable[tuple[str, str]]) -> CfHeaders:
+    """HTTP header pairs -> Lambda@Edge headers, keeping each name's case and the order of values.
+
+    Repeated names share one array (in arrival order); the map is ordered by first appearance.
+    """
+    headers: CfHeaders = {}
+    for name, value in pairs:
+        headers.setdefault(name.lower(), []).append({"key": name, "value": value})
+    return headers
+
+
+def from_cf_headers(headers: CfHeaders) -> list[tuple[str, str]]:
+    """Lambda@Edge headers -> HTTP header pairs; a missing ``key`` gets CloudFront's default case.
+
+    Values of one name stay adjacent (the map cannot remember interleaving of different names).
+    """
+    pairs: list[tuple[str, str]] = []
+    for name, entries in headers.items():
+        for entry in entries:
+            key = entry.get("key") or default_key(name)
+            pairs.append((key, entry["value"]))
+    return pairs
+
+
+def without_disallowed(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop the headers CloudFront never exposes to functions (hop-by-hop and CloudFront-internal)."""
+    return [(name, value) for name, value in pairs if not is_disallowed(name)]

@@ -1,0 +1,143 @@
+"""Run invocations on worker threads without ever blocking the event loop.
+
+Wasm runs on a small thread pool (wasmtime releases the GIL inside guest
+code, so threads give real parallelism). Admission control keeps one busy
+or looping function from starving the rest: a global gate sized to the pool
+and a per-function gate below it. A caller that cannot get capacity within a
+short bounded wait gets a `limit_exceeded` outcome immediately instead of
+queueing without bound (the pipeline answers 503 with Retry-After).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+
+from .function import Function
+from .outcome import ErrorKind, Outcome
+
+
+class Gate:
+    """A counting semaphore with a bounded queue and a bounded wait (asyncio, one loop)."""
+
+    def __init__(self, capacity: int, max_waiters: int) -> None:
+        self.capacity = capacity
+        self.max_waiters = max_waiters
+        self.in_use = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    async def acquire(self, timeout: float) -> bool:
+        if self.in_use < self.capacity and not self._waiters:
+            self.in_use += 1
+            return True
+        if len(self._waiters) >= self.max_waiters or timeout <= 0:
+            return False
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(fut)
+        try:
+            await asyncio.wait_for(asyncio.shield(fut), timeout)
+            return True
+        except asyncio.TimeoutError:
+            if fut.done() and not fut.cancelled():
+                return True  # granted just as the wait expired
+            fut.cancel()
+            return False
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self.release()  # granted, but our caller went away: pass it on
+            else:
+                fut.cancel()
+            raise
+        finally:
+            try:
+                self._waiters.remove(fut)
+            except ValueError:
+                pass
+
+    def release(self) -> None:
+        while self._waiters:
+            fut = self._waiters.popleft()
+            if not fut.done():
+                fut.set_result(None)  # hand our slot straight to the next waiter
+                return
+        self.in_use -= 1
+
+
+class Invoker:
+    """Async front of the runtime: admission, then a worker thread runs the function."""
+
+    def __init__(
+        self,
+        threads: int | None = None,
+        per_function: int | None = None,
+        queue_wait_ms: int = 100,
+        max_queue: int = 256,
+        per_function_queue: int = 64,
+    ) -> None:
+        cores = os.cpu_count() or 2
+        self.threads = threads or max(4, cores * 2)
+        self.per_function_default = per_function or max(1, self.threads // 2)
+        self.queue_wait = queue_wait_ms / 1000.0
+        self.per_function_queue = per_function_queue
+        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="edge-wasm")
+        # Compiling is slow and rare: its own threads, so it never takes a request's worker.
+        self._blocking = ThreadPoolExecutor(max_workers=2, thread_name_prefix="edge-compile")
+        self._global = Gate(self.threads, max_queue)
+        self._gates: dict[int, Gate] = {}
+        self.in_flight = 0
+
+    def _gate_for(self, fn: Function) -> Gate:
+        gate = self._gates.get(id(fn))
+        if gate is None:
+            capacity = min(fn.config.concurrency or self.per_function_default, self.threads)
+            gate = self._gates[id(fn)] = Gate(capacity, self.per_function_queue)
+        return gate
+
+    def forget(self, fn: Function) -> None:
+        """Drop a function's gate once it is unloaded."""
+        self._gates.pop(id(fn), None)
+
+    @property
+    def queue_depth(self) -> int:
+        return self._global.waiting + sum(g.waiting for g in self._gates.values())
+
+    async def invoke(self, fn: Function, event: bytes) -> Outcome:
+        started = time.perf_counter()
+        gate = self._gate_for(fn)
+        if not await gate.acquire(self.queue_wait):
+            return _limit_exceeded(f"function {fn.config.qualified} is at its concurrency limit ({gate.capacity})")
+        try:
+            remaining = self.queue_wait - (time.perf_counter() - started)
+            if not await self._global.acquire(remaining):
+                return _limit_exceeded(f"all {self.threads} worker threads are busy")
+            self.in_flight += 1
+            try:
+                loop = asyncio.get_running_loop()
+                outcome = await loop.run_in_executor(self._pool, fn.invoke, event)
+            finally:
+                self.in_flight -= 1
+                self._global.release()
+        finally:
+            gate.release()
+        if not fn.reuse and fn.ready_count < fn.config.prewarm:
+            self._pool.submit(fn.replenish)  # prepare the next fresh instance off the request path
+        return outcome
+
+    async def run_blocking(self, func, *args):  # type: ignore[no-untyped-def]
+        """Run other blocking runtime work (compiling, loading) on the same pool."""
+        return await asyncio.get_running_loop().run_in_executor(self._blocking, func, *args)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._blocking.shutdown(wait=False, cancel_futures=True)
+
+
+def _limit_exceeded(message: str) -> Outcome:
+    return Outcome(error=ErrorKind.LIMIT_EXCEEDED, message=message)
