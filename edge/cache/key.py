@@ -1,0 +1,83 @@
+"""Cache keys: which requests share one stored response (reference §7.2).
+
+A key is a compact JSON array, so it is unambiguous whatever characters the parts hold, and the
+path can be read back out of it for invalidation.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import orjson
+
+from .headers import Headers, header_values
+from .policy import CachePolicy
+
+# GET and HEAD share entries; OPTIONS is cached apart; other methods are never cached.
+_SCOPES = {"GET": "GET", "HEAD": "GET", "OPTIONS": "OPTIONS"}
+
+
+def _query_part(policy: CachePolicy, query: str) -> list[list[str]]:
+    selection = policy.query_strings
+    if selection == "none" or not query:
+        return []
+    pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True)
+    if selection != "all":
+        wanted = set(selection)
+        pairs = [pair for pair in pairs if pair[0] in wanted]
+    # Sort by name only (stable): order of names doesn't matter, order of a repeated name's values may.
+    pairs.sort(key=lambda pair: pair[0])
+    return [list(pair) for pair in pairs]
+
+
+def _header_part(policy: CachePolicy, headers: Headers) -> list[list[object]]:
+    # An absent header (None) differs from an empty one ([""]).
+    return [[name, header_values(headers, name) or None] for name in policy.headers]
+
+
+def _cookie_part(policy: CachePolicy, headers: Headers) -> list[list[object]]:
+    if not policy.cookies:
+        return []
+    found: dict[str, list[str]] = {}
+    wanted = set(policy.cookies)
+    for field in header_values(headers, "cookie"):
+        for crumb in field.split(";"):
+            name, eq, value = crumb.partition("=")
+            name = name.strip()
+            if eq and name in wanted:
+                found.setdefault(name, []).append(value.strip())
+    return [[name, found.get(name)] for name in policy.cookies]
+
+
+def cache_key(
+    policy: CachePolicy, *, method: str, host: str, path: str, query: str, headers: Headers
+) -> str | None:
+    """The key for a request, or None when its method is never cached.
+
+    Host is compared case-insensitively; path, query names and cookie names case-sensitively.
+    The caller must not store a HEAD response (no body) under a key a GET will read.
+    """
+    scope = _SCOPES.get(method.upper())
+    if scope is None:
+        return None
+    parts = [
+        scope,
+        host.lower(),
+        path,
+        _query_part(policy, query),
+        _header_part(policy, headers),
+        _cookie_part(policy, headers),
+    ]
+    return orjson.dumps(parts).decode()
+
+
+def key_path(key: str) -> str:
+    """The URL path a key was made for; a key not made by `cache_key` is treated as a bare path."""
+    if key.startswith("["):
+        try:
+            parts = orjson.loads(key)
+        except orjson.JSONDecodeError:
+            return key
+        if isinstance(parts, list) and len(parts) >= 3 and isinstance(parts[2], str):
+            return parts[2]
+    return key
