@@ -182,3 +182,65 @@ OPEN_FILE = reactor(
       (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))""",
     extra='(data (i32.const 64) "{\\"fail\\":0}") (data (i32.const 200) "/etc/passwd")',
 )
+
+
+def passthrough(key: str) -> str:
+    """A reactor that logs its whole event (level DEBUG) and returns the object under
+    `"<key>":` unchanged: the identity function of a hook, written in WAT.
+
+    The scan skips JSON strings, so braces inside values do not confuse it.
+    """
+    needle = f'"{key}":'.encode()
+    escaped = "".join(f"\\{b:02x}" for b in needle)
+    return reactor(
+        f"""(local $i i32) (local $end i32) (local $start i32) (local $depth i32) (local $c i32)
+    (local $instr i32) (local $k i32)
+    (call $log (i32.const 0) (local.get $p) (local.get $n))
+    (local.set $end (i32.add (local.get $p) (local.get $n)))
+    (local.set $i (local.get $p))
+    ;; find the needle
+    (block $found
+      (loop $search
+        (br_if $found (i32.ge_u (i32.add (local.get $i) (i32.const {len(needle)})) (local.get $end)))
+        (local.set $k (i32.const 0))
+        (block $mismatch
+          (loop $cmp
+            (br_if $mismatch (i32.ne (i32.load8_u (i32.add (local.get $i) (local.get $k)))
+                                     (i32.load8_u (i32.add (i32.const 32) (local.get $k)))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br_if $cmp (i32.lt_u (local.get $k) (i32.const {len(needle)}))))
+          (local.set $start (i32.add (local.get $i) (i32.const {len(needle)})))
+          (br $found))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $search)))
+    (if (i32.eqz (local.get $start)) (then (return (i64.const -1))))
+    ;; match braces from $start, skipping strings
+    (local.set $i (local.get $start))
+    (block $done
+      (loop $scan
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $c (i32.load8_u (local.get $i)))
+        (if (local.get $instr)
+          (then
+            (if (i32.eq (local.get $c) (i32.const 92)) (then (local.set $i (i32.add (local.get $i) (i32.const 1))))
+              (else (if (i32.eq (local.get $c) (i32.const 34)) (then (local.set $instr (i32.const 0)))))))
+          (else
+            (if (i32.eq (local.get $c) (i32.const 34)) (then (local.set $instr (i32.const 1))))
+            (if (i32.eq (local.get $c) (i32.const 123)) (then (local.set $depth (i32.add (local.get $depth) (i32.const 1)))))
+            (if (i32.eq (local.get $c) (i32.const 125))
+              (then
+                (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+                (if (i32.eqz (local.get $depth))
+                  (then (return (call $pack (local.get $start)
+                    (i32.add (i32.sub (local.get $i) (local.get $start)) (i32.const 1))))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scan)))
+    (i64.const -2)""",
+        imports='(import "edge" "log" (func $log (param i32 i32 i32)))',
+        extra=f'(data (i32.const 32) "{escaped}")',
+        memory="4",
+    )
+
+
+PASS_REQUEST = passthrough("request")
+PASS_RESPONSE = passthrough("response")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .invoke import invoke
+from .serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,6 +15,7 @@ def cli() -> None:
 
 
 cli.add_command(invoke)
+cli.add_command(serve)
 
 
 def main() -> None:

@@ -253,8 +253,9 @@ def _check_fields(fields: dict, kind: str, known: tuple[str, ...], required: tup
             raise _origin_fail(f"The origin.{kind}.{name} field is missing.")
 
 
-def _check_domain(domain: object, kind: str, max_len: int) -> str:
-    """A DNS name, never an IP literal (any form the resolver would accept)."""
+def _check_domain(domain: object, kind: str, max_len: int, allow_ip: bool = False) -> str:
+    """A DNS name, never an IP literal (any form the resolver would accept) — unless the
+    operator declared that origin (a local origin on 127.0.0.1 is normal for self-hosting)."""
     where = f"origin.{kind}.domainName"
     if not isinstance(domain, str) or not domain:
         raise _origin_fail(f"The {where} field must be a non-empty string.")
@@ -267,7 +268,7 @@ def _check_domain(domain: object, kind: str, max_len: int) -> str:
         is_ip = True
     except OSError:
         is_ip = domain.rsplit(".", 1)[-1].isdigit()  # no real TLD is numeric
-    if is_ip:
+    if is_ip and not allow_ip:
         raise _origin_fail(f"The {where} {domain!r} must be a DNS name, not an IP address.")
     if not _HOSTNAME.match(domain):
         raise _origin_fail(f"The {where} {domain!r} is not a valid DNS name.")
@@ -296,7 +297,7 @@ def _check_int(fields: dict, kind: str, name: str, low: int, high: int) -> int:
     return value
 
 
-def _custom_origin(fields: dict) -> dict:
+def _custom_origin(fields: dict, declared: bool = False) -> dict:
     _check_fields(fields, "custom", _CUSTOM_FIELDS, _CUSTOM_FIELDS[1:])
     port = fields["port"]
     if not _is_int(port) or not (port in (80, 443) or 1024 <= port <= 65535):
@@ -312,7 +313,7 @@ def _custom_origin(fields: dict) -> dict:
         )
     return {
         "customHeaders": fields.get("customHeaders"),  # checked by the caller
-        "domainName": _check_domain(fields["domainName"], "custom", MAX_CUSTOM_DOMAIN),
+        "domainName": _check_domain(fields["domainName"], "custom", MAX_CUSTOM_DOMAIN, allow_ip=declared),
         "keepaliveTimeout": _check_int(fields, "custom", "keepaliveTimeout", 1, 60),
         "path": _check_path(fields["path"], "custom"),
         "port": port,
@@ -364,6 +365,14 @@ def _kind_and_fields(origin: object) -> tuple[str, object]:
     return kind, fields
 
 
+def _same_json(a: object, b: object) -> bool:
+    """Equality as JSON (5 != 5.0, 1 != true), unlike Python's ==."""
+    try:
+        return orjson.dumps(a, option=orjson.OPT_SORT_KEYS) == orjson.dumps(b, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return False
+
+
 def _validate_origin(
     event_type: str,
     before: dict,
@@ -380,9 +389,12 @@ def _validate_origin(
         if before_origin is not None:
             raise _origin_fail("The origin field is missing; it must contain exactly one of custom or s3.")
         return None
+    if _same_json(result["origin"], before_origin):
+        return before_origin  # unchanged: what the host itself described
     kind, fields = _kind_and_fields(result["origin"])
     before_kind, before_fields = next(iter((before_origin or {}).items()), (None, {}))
-    normalised = _custom_origin(fields) if kind == "custom" else _s3_origin(fields, before_kind)
+    declared = allowed_origin is not None and allowed_origin(result["origin"])
+    normalised = _custom_origin(fields, declared) if kind == "custom" else _s3_origin(fields, before_kind)
     custom = fields.get("customHeaders")
     custom = check_headers({} if custom is None else custom, f"origin.{kind}.customHeaders object")
     # [unconfirmed] CloudFront documents only "no disallowed headers"; read-only request headers

@@ -1,0 +1,172 @@
+"""Cache behaviors: ordered path patterns, each with an origin, methods, a cache policy and
+up to four function associations (one per Lambda@Edge event type)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..cache.policy import CachePolicy
+from .errors import ConfigError
+
+EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-response")
+ALL_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE")
+PATTERN_CHARS = re.compile(r"^[A-Za-z0-9_\-.*$/~\"'@:+&?]+$")
+
+
+@dataclass(frozen=True)
+class Association:
+    """A function attached to one event type of a behavior."""
+
+    event_type: str
+    function: str
+    qualifier: str | None = None  # version number or alias; None = the latest version
+    include_body: bool = False  # request hooks: expose the body (base64, truncated like AWS)
+    include_origin_body: bool = False  # origin-response, beyond AWS: expose the origin body (<= 1 MB)
+    allow_status_change: bool = False  # viewer-response, beyond AWS (CloudFront Functions can)
+
+    @property
+    def reference(self) -> str:
+        return f"{self.function}:{self.qualifier}" if self.qualifier else self.function
+
+
+@dataclass(frozen=True)
+class Behavior:
+    pattern: str
+    origin: str
+    methods: frozenset[str] = frozenset({"GET", "HEAD"})
+    cache: CachePolicy = field(default_factory=CachePolicy)
+    associations: dict[str, Association] = field(default_factory=dict)
+    forward_host: bool = False  # send the viewer's Host to the origin instead of the origin's name
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_regex", compile_pattern(self.pattern))
+
+    def matches(self, path: str) -> bool:
+        return self._regex.fullmatch(path) is not None  # type: ignore[attr-defined]
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """CloudFront path pattern: `*` any characters (crossing `/`), `?` exactly one,
+    case-sensitive, leading `/` optional."""
+    if pattern != "*" and not pattern.startswith("/"):
+        pattern = "/" + pattern
+    parts = []
+    for ch in pattern:
+        parts.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def check_pattern(pattern: Any, where: str) -> str:
+    if not isinstance(pattern, str) or not pattern:
+        raise ConfigError(f"{where}: path pattern must be a non-empty string")
+    if len(pattern) > 255:
+        raise ConfigError(f"{where}: path pattern is longer than 255 characters")
+    if not PATTERN_CHARS.match(pattern):
+        raise ConfigError(
+            f"{where}: path pattern {pattern!r} has characters outside A-Z a-z 0-9 _ - . * $ / ~ \" ' @ : + & ?"
+        )
+    return pattern
+
+
+def parse_association(event_type: str, raw: Any, where: str) -> Association:
+    if isinstance(raw, str):
+        raw = {"function": raw}
+    if not isinstance(raw, dict) or not isinstance(raw.get("function"), str):
+        raise ConfigError(f"{where}.{event_type}: expected \"name[:version|alias]\" or {{ function = ... }}")
+    unknown = set(raw) - {"function", "include_body", "include_origin_body", "allow_status_change"}
+    if unknown:
+        raise ConfigError(f"{where}.{event_type}: unknown key(s) {', '.join(sorted(unknown))}")
+    name, _, qualifier = raw["function"].partition(":")
+    include_body = bool(raw.get("include_body", False))
+    if include_body and event_type not in ("viewer-request", "origin-request"):
+        raise ConfigError(
+            f"{where}.{event_type}: The IncludeBody option can only be used with viewer-request or "
+            "origin-request events."
+        )
+    include_origin_body = bool(raw.get("include_origin_body", False))
+    if include_origin_body and event_type != "origin-response":
+        raise ConfigError(f"{where}.{event_type}: include_origin_body is only for origin-response")
+    allow_status = bool(raw.get("allow_status_change", False))
+    if allow_status and event_type != "viewer-response":
+        raise ConfigError(f"{where}.{event_type}: allow_status_change is only for viewer-response")
+    return Association(
+        event_type=event_type,
+        function=name,
+        qualifier=qualifier or None,
+        include_body=include_body,
+        include_origin_body=include_origin_body,
+        allow_status_change=allow_status,
+    )
+
+
+def parse_cache_policy(raw: Any, where: str) -> CachePolicy:
+    if raw is None:
+        return CachePolicy()
+    if raw == "disabled":
+        return CachePolicy.disabled()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}.cache must be a table or \"disabled\"")
+    known = {"min_ttl", "default_ttl", "max_ttl", "query_strings", "headers", "cookies", "error_ttl"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{where}.cache: unknown key(s) {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for key in ("min_ttl", "default_ttl", "max_ttl", "error_ttl"):
+        if key in raw:
+            if not isinstance(raw[key], int) or raw[key] < 0:
+                raise ConfigError(f"{where}.cache.{key} must be a non-negative integer (seconds)")
+            values[key] = raw[key]
+    qs = raw.get("query_strings", "none")
+    if isinstance(qs, list):
+        qs = tuple(str(q) for q in qs)
+    elif qs not in ("none", "all"):
+        raise ConfigError(f"{where}.cache.query_strings must be \"none\", \"all\" or a list of names")
+    values["query_strings"] = qs
+    for key in ("headers", "cookies"):
+        items = raw.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"{where}.cache.{key} must be a list of names")
+        values[key] = tuple(items)
+    policy = CachePolicy(**values)
+    if not policy.min_ttl <= policy.default_ttl <= policy.max_ttl:
+        raise ConfigError(f"{where}.cache: TTLs must satisfy min_ttl <= default_ttl <= max_ttl")
+    return policy
+
+
+def parse_behavior(index: int, raw: Any, origins: set[str]) -> Behavior:
+    where = f"[[behaviors]] #{index + 1}"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a table")
+    pattern = check_pattern(raw.get("path"), where)
+    where = f"{where} (path {pattern!r})"
+    known = {"path", "origin", "methods", "cache", "forward_host", *(e.replace("-", "_") for e in EVENT_TYPES)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    origin = raw.get("origin")
+    if origin not in origins:
+        raise ConfigError(f"{where}: origin {origin!r} is not declared in [origins]")
+    methods = raw.get("methods", ["GET", "HEAD"])
+    if not isinstance(methods, list) or not methods:
+        raise ConfigError(f"{where}: methods must be a list such as [\"GET\", \"HEAD\"]")
+    methods_set = frozenset(str(m).upper() for m in methods)
+    bad = methods_set - set(ALL_METHODS)
+    if bad:
+        raise ConfigError(f"{where}: unknown method(s) {', '.join(sorted(bad))}")
+    if not {"GET", "HEAD"} <= methods_set:
+        raise ConfigError(f"{where}: methods must include GET and HEAD")
+    associations = {}
+    for event_type in EVENT_TYPES:
+        key = event_type.replace("-", "_")
+        if key in raw:
+            associations[event_type] = parse_association(event_type, raw[key], where)
+    return Behavior(
+        pattern=pattern,
+        origin=origin,
+        methods=methods_set,
+        cache=parse_cache_policy(raw.get("cache"), where),
+        associations=associations,
+        forward_host=bool(raw.get("forward_host", False)),
+    )

@@ -1,0 +1,87 @@
+"""The manifest: one TOML file declaring the distribution, origins, functions and behaviors.
+
+Validated as a whole: a bad entry refuses the entire manifest with a message naming it,
+so a server never starts (or reloads) half-configured.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .behaviors import Behavior, parse_behavior
+from .distribution import Distribution
+from .errors import ConfigError
+from .functions import FunctionSpec
+from .origins import OriginSpec
+
+__all__ = ["ConfigError", "Manifest", "load_manifest", "parse_manifest"]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    distribution: Distribution = field(default_factory=Distribution)
+    origins: dict[str, OriginSpec] = field(default_factory=dict)
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)
+    behaviors: tuple[Behavior, ...] = ()
+    path: Path | None = None
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read manifest {path}: {exc.strerror}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    try:
+        manifest = parse_manifest(raw, base_dir=path.parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return Manifest(manifest.distribution, manifest.origins, manifest.functions, manifest.behaviors, path)
+
+
+def parse_manifest(raw: dict[str, Any], base_dir: Path, *, known_functions: set[str] | None = None) -> Manifest:
+    """Validate a parsed manifest. Function associations must name a declared function
+    (or one of known_functions, the control plane's)."""
+    unknown = set(raw) - {"distribution", "origins", "functions", "behaviors"}
+    if unknown:
+        raise ConfigError(f"unknown top-level section(s): {', '.join(sorted(unknown))}")
+    distribution = Distribution.parse(raw.get("distribution"))
+    origins_raw = raw.get("origins", {})
+    if not isinstance(origins_raw, dict) or not origins_raw:
+        raise ConfigError("[origins] must declare at least one origin")
+    origins = {name: OriginSpec.parse(name, value, base_dir) for name, value in origins_raw.items()}
+    functions_raw = raw.get("functions", {})
+    if not isinstance(functions_raw, dict):
+        raise ConfigError("[functions] must be a table of functions")
+    functions = {name: FunctionSpec.parse(name, value, base_dir) for name, value in functions_raw.items()}
+    behaviors_raw = raw.get("behaviors")
+    if not isinstance(behaviors_raw, list) or not behaviors_raw:
+        raise ConfigError("[[behaviors]] must list at least the default behavior (path = \"*\")")
+    behaviors = tuple(parse_behavior(i, b, set(origins)) for i, b in enumerate(behaviors_raw))
+    check_behaviors(behaviors, set(functions) | (known_functions or set()))
+    return Manifest(distribution, origins, functions, behaviors)
+
+
+def check_behaviors(behaviors: tuple[Behavior, ...], functions: set[str]) -> None:
+    if behaviors[-1].pattern != "*":
+        raise ConfigError("the last behavior must be the default one, with path = \"*\"")
+    seen: set[str] = set()
+    for index, behavior in enumerate(behaviors):
+        if behavior.pattern in seen:
+            raise ConfigError(f"[[behaviors]] #{index + 1}: path pattern {behavior.pattern!r} is listed twice")
+        seen.add(behavior.pattern)
+        if behavior.pattern == "*" and index != len(behaviors) - 1:
+            raise ConfigError(f"[[behaviors]] #{index + 1}: the default behavior \"*\" must be last")
+        for assoc in behavior.associations.values():
+            if assoc.function not in functions:
+                raise ConfigError(
+                    f"[[behaviors]] #{index + 1} (path {behavior.pattern!r}).{assoc.event_type}: "
+                    f"function {assoc.function!r} is not declared"
+                )

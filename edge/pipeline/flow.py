@@ -1,0 +1,506 @@
+"""The request lifecycle, exactly as Lambda@Edge runs it (reference §1):
+
+    viewer-request -> cache lookup -> (miss) origin-request -> origin -> origin-response
+                   -> cache store -> viewer-response -> viewer
+
+- A response generated in viewer-request goes straight to the viewer: not cached, no other hook.
+- A response generated in origin-request is cached and skips origin-response.
+- origin-response also runs for origin 4xx/5xx.
+- viewer-response runs on hits and misses, but not when the status is >= 400.
+- Changing `uri` never re-selects the behavior or the origin.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..cache import CachedResponse, Coalescer, ResponseCache, cache_key, refreshed, revalidation_headers, ttl_for, xcache
+from ..config.behaviors import Behavior
+from ..config.manifest import Manifest
+from ..config.origins import OriginSpec
+from ..upstream.http import OriginError, Target, strip_hop_by_hop
+from ..upstream.origins import Origins
+from ..upstream.response import OriginResponse
+from . import events
+from .headers import from_cf_headers, to_cf_headers
+from .hooks import HookFailure, HookResult, HookRun, HookRunner
+from .response import EdgeResponse, error_page, hook_failure_page
+
+ORIGIN_BODY_EXPOSURE = 1024 * 1024  # beyond AWS: origin-response may see up to 1 MB of body
+MAX_BUFFERED_REQUEST_BODY = 16 * 1024 * 1024
+CONDITIONAL = frozenset({"if-none-match", "if-modified-since"})
+NODE_ID = secrets.token_hex(16)
+VIA = f"1.1 {NODE_ID}.edge (edge)"
+
+
+class RequestTooLarge(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class ViewerRequest:
+    """What the front door hands the pipeline."""
+
+    method: str
+    uri: str  # raw path as received (percent-encoding kept), no query
+    querystring: str
+    headers: list[tuple[str, str]]
+    client_ip: str
+    read_body: Callable[[int], Awaitable[bytes]]  # buffer up to n bytes (raises RequestTooLarge)
+    body_stream: Callable[[], AsyncIterator[bytes]]
+    has_body: bool = False
+
+
+@dataclass(slots=True)
+class Trace:
+    """Per-request record for the access log, metrics and Server-Timing."""
+
+    request_id: str
+    started: float
+    behavior: str = ""
+    hooks: list[HookRun] = field(default_factory=list)
+    cache: str = ""
+    origin_status: int | None = None
+    origin_ms: float | None = None
+    total_ms: float = 0.0
+
+    def server_timing(self) -> str:
+        parts = [
+            f'{run.event_type.replace("-", "_")};dur={run.duration_ms:.3f};desc="{run.function}:{run.version}"'
+            for run in self.hooks
+        ]
+        if self.cache:
+            parts.append(f'cache;desc="{self.cache}"')
+        if self.origin_ms is not None:
+            parts.append(f"origin;dur={self.origin_ms:.3f}")
+        parts.append(f"total;dur={self.total_ms:.3f}")
+        return ", ".join(parts)
+
+
+@dataclass(slots=True)
+class _Ctx:
+    trace: Trace
+    viewer: ViewerRequest
+    behavior: Behavior
+    request: dict[str, Any]  # the viewer request object (after viewer-request)
+    body: bytes | None  # buffered viewer body (None: stream it)
+    key: str | None
+
+
+class Pipeline:
+    def __init__(
+        self,
+        manifest: Manifest,
+        hooks: HookRunner,
+        origins: Origins,
+        cache: ResponseCache,
+        *,
+        server_timing: bool = False,
+    ) -> None:
+        self.manifest = manifest
+        self.behaviors = manifest.behaviors
+        self.hooks = hooks
+        self.origins = origins
+        self.cache = cache
+        self.coalescer = Coalescer()
+        self.server_timing = server_timing or manifest.distribution.server_timing
+        self._event_origins = {name: origins.event_origin(spec) for name, spec in manifest.origins.items()}
+
+    def match(self, uri: str) -> Behavior:
+        for behavior in self.behaviors:
+            if behavior.matches(uri):
+                return behavior
+        return self.behaviors[-1]
+
+    # -- the lifecycle ---------------------------------------------------------------
+
+    async def handle(self, viewer: ViewerRequest) -> tuple[EdgeResponse, Trace]:
+        trace = Trace(request_id=events.new_request_id(), started=time.perf_counter())
+        response = await self._handle(viewer, trace)
+        trace.total_ms = (time.perf_counter() - trace.started) * 1000
+        self._finish(response, trace)
+        return response, trace
+
+    async def _handle(self, viewer: ViewerRequest, trace: Trace) -> EdgeResponse:
+        rid = trace.request_id
+        behavior = self.match(viewer.uri)
+        trace.behavior = behavior.pattern
+        if viewer.method not in behavior.methods:
+            return error_page(
+                403, rid, "This distribution is not configured to allow the HTTP request method that was used.",
+                f"{viewer.method} is not allowed for path pattern {behavior.pattern}", xcache.ERROR,
+            )
+        associations = behavior.associations
+        vr = associations.get("viewer-request")
+        orq = associations.get("origin-request")
+        needs_body = viewer.has_body and ((vr is not None and vr.include_body) or (orq is not None and orq.include_body))
+        body: bytes | None = None
+        if needs_body:
+            try:
+                body = await viewer.read_body(MAX_BUFFERED_REQUEST_BODY)
+            except RequestTooLarge:
+                return error_page(413, rid, "The request body is too large.", f"limit {MAX_BUFFERED_REQUEST_BODY} bytes", xcache.ERROR)
+
+        request = events.viewer_request(
+            client_ip=viewer.client_ip,
+            method=viewer.method,
+            uri=viewer.uri,
+            querystring=viewer.querystring,
+            headers=viewer.headers,
+            body=body,
+            include_body=bool(vr and vr.include_body),
+        )
+        if vr is not None:
+            result = await self.hooks.run(vr, rid, request)
+            trace.hooks.append(result.run) if result.run else None
+            if result.failure:
+                return hook_failure_page(result.failure, rid)
+            if result.response is not None:
+                return _generated(result.response)  # straight to the viewer: not cached, no other hook
+            request = result.request  # type: ignore[assignment]
+            if result.request_body is not None:
+                body = result.request_body
+
+        pairs = from_cf_headers(request["headers"])
+        key = cache_key(
+            behavior.cache,
+            method=viewer.method,
+            host=self.manifest.distribution.domain_name,
+            path=request["uri"],
+            query=request["querystring"],
+            headers=pairs,
+        )
+        ctx = _Ctx(trace, viewer, behavior, request, body, key)
+
+        response = await self._from_cache_or_origin(ctx)
+        vres = associations.get("viewer-response")
+        if vres is not None and response.status < 400 and response.x_cache != xcache.ERROR:
+            response = await self._viewer_response(ctx, response)
+        return response
+
+    async def _from_cache_or_origin(self, ctx: _Ctx) -> EdgeResponse:
+        key = ctx.key
+        if key is None:
+            ctx.trace.cache = "none"
+            return await self._origin_flow(ctx, None)
+        entry = self.cache.get(key)
+        now = self.cache.clock()
+        if entry is not None and entry.fresh(now):
+            ctx.trace.cache = "hit"
+            return _from_entry(entry, xcache.HIT, now)
+        if ctx.viewer.method == "HEAD":
+            # a HEAD miss is fetched on its own and not stored (it has no body for GETs)
+            ctx.trace.cache = "miss"
+            return await self._origin_flow(ctx, entry, store=False)
+
+        mine: list[EdgeResponse] = []
+
+        async def lead() -> EdgeResponse | None:
+            response = await self._origin_flow(ctx, entry)
+            mine.append(response)
+            return response if response.cacheable else None
+
+        shared = await self.coalescer.run(key, lead)
+        if mine:
+            return mine[0]
+        if shared is not None:
+            ctx.trace.cache = "coalesced"
+            return EdgeResponse(
+                status=shared.status, headers=list(shared.headers), body=shared.body,
+                x_cache=xcache.HIT, reason=shared.reason, age=0, cacheable=True,
+            )
+        ctx.trace.cache = "miss"
+        return await self._origin_flow(ctx, self.cache.get(key))  # leader's answer was private
+
+    async def _origin_flow(self, ctx: _Ctx, stale: CachedResponse | None, *, store: bool = True) -> EdgeResponse:
+        """origin-request -> origin -> origin-response -> cache store."""
+        trace, behavior, rid = ctx.trace, ctx.behavior, ctx.trace.request_id
+        if not trace.cache:
+            trace.cache = "miss"
+        spec = self.manifest.origins[behavior.origin]
+        target = self.origins.targets[spec.name]
+        cacheable_request = ctx.key is not None
+        forwarded = self._forward_headers(ctx, spec, cacheable_request)
+        orq = behavior.associations.get("origin-request")
+        include_body = bool(orq and orq.include_body)
+        origin_request = events.origin_request(
+            ctx.request,
+            origin=self._event_origins[spec.name],
+            forwarded_headers=to_cf_headers(forwarded),
+            body=ctx.body,
+            include_body=include_body,
+        )
+        body = ctx.body
+        if orq is not None:
+            result = await self.hooks.run(
+                orq, rid, origin_request, allowed_origin=lambda origin: self.origins.allowed(spec, origin)
+            )
+            if result.run:
+                trace.hooks.append(result.run)
+            if result.failure:
+                return hook_failure_page(result.failure, rid)
+            if result.response is not None:
+                generated = _generated(result.response)
+                return self._store_generated(ctx, generated, store)
+            origin_request = result.request  # type: ignore[assignment]
+            if result.request_body is not None:
+                body = result.request_body
+            if "origin" in origin_request:
+                resolved = self.origins.resolve(spec, origin_request["origin"])
+                if resolved is None:  # validation already refused undeclared hosts; belt and braces
+                    return error_page(502, rid, "The origin-request function chose an origin that is not declared.", "", xcache.LAMBDA_VALIDATION_ERROR)
+                spec, target = resolved
+            forwarded = from_cf_headers(origin_request["headers"])
+
+        send_headers = list(forwarded)
+        send_headers.append(("X-Amz-Cf-Id", rid))
+        send_headers.extend(spec.custom_headers)
+        if stale is not None and cacheable_request:
+            send_headers.extend(revalidation_headers(stale))
+        request_body: bytes | AsyncIterator[bytes] | None = body
+        if request_body is None and ctx.viewer.has_body:
+            request_body = ctx.viewer.body_stream()
+        started = time.perf_counter()
+        try:
+            origin = await self.origins.fetch(
+                spec, target, ctx.viewer.method, origin_request["uri"], origin_request["querystring"],
+                send_headers, request_body,
+            )
+        except OriginError as exc:
+            trace.origin_ms = (time.perf_counter() - started) * 1000
+            return self._origin_failed(ctx, exc, stale)
+        trace.origin_ms = (time.perf_counter() - started) * 1000
+        trace.origin_status = origin.status
+
+        now = self.cache.clock()
+        if origin.status == 304 and stale is not None:
+            await origin.read()
+            entry = refreshed(stale, origin, behavior.cache, now)
+            if entry.ttl > 0 and store:
+                self.cache.put(ctx.key, entry, refresh=True)  # type: ignore[arg-type]
+            trace.cache = "refresh-hit"
+            response = _from_entry(entry, xcache.REFRESH_HIT, now)
+            response.cacheable = entry.ttl > 0
+            return response
+        if origin.status >= 500 and stale is not None and _may_serve_stale(stale, now):
+            await origin.read()
+            trace.cache = "stale"
+            return _from_entry(stale, xcache.HIT, now)
+
+        ores = behavior.associations.get("origin-response")
+        headers = origin.headers
+        status, reason = origin.status, origin.reason
+        body_bytes: bytes | None = None
+        if ores is not None:
+            response_obj = events.response_object(status, reason, headers)
+            if ores.include_origin_body:
+                body_bytes = await _read_capped(origin, ORIGIN_BODY_EXPOSURE)
+                if body_bytes is not None:
+                    response_obj["body"] = {
+                        "inputTruncated": False, "action": "read-only", "encoding": "base64",
+                        "data": base64.b64encode(body_bytes).decode(),
+                    }
+            result = await self.hooks.run(ores, rid, origin_request, response_obj)
+            if result.run:
+                trace.hooks.append(result.run)
+            if result.failure:
+                await _discard(origin)
+                return hook_failure_page(result.failure, rid)
+            validated = result.response
+            status, reason = validated["status"], validated["statusDescription"]
+            headers = from_cf_headers(validated["headers"])
+            if validated["body"] is not None:
+                await _discard(origin)
+                body_bytes = validated["body"]
+                headers = _set_length(headers, len(body_bytes))
+
+        ttl = ttl_for(behavior.cache, status, headers, now) if (cacheable_request and store) else 0
+        x_cache = xcache.ERROR if status >= 400 else xcache.MISS
+        if body_bytes is None and ttl > 0:
+            body_bytes = await _read_capped(origin, self.cache.max_entry_bytes)
+            if body_bytes is None:
+                ttl = 0  # too large to cache: stream what is left
+        if body_bytes is None:
+            if origin.body is not None and origin.stream is None:
+                body_bytes = origin.body
+            else:
+                return EdgeResponse(status, headers, body=None, stream=origin.stream, x_cache=x_cache, reason=reason)
+        if status == 204 or status == 304:
+            body_bytes = b""
+        response = EdgeResponse(status, headers, body=body_bytes, x_cache=x_cache, reason=reason)
+        if ttl > 0:
+            entry = CachedResponse(status, reason, list(headers), body_bytes, stored_at=now, ttl=ttl)
+            response.cacheable = self.cache.put(ctx.key, entry)  # type: ignore[arg-type]
+        return response
+
+    def _store_generated(self, ctx: _Ctx, generated: EdgeResponse, store: bool) -> EdgeResponse:
+        """An origin-request generated response is cached under its own headers (reference §1, §7.3)."""
+        if ctx.key is None or not store:
+            return generated
+        now = self.cache.clock()
+        ttl = ttl_for(ctx.behavior.cache, generated.status, generated.headers, now)
+        if ttl > 0 and generated.body is not None:
+            entry = CachedResponse(generated.status, generated.reason, list(generated.headers), generated.body, stored_at=now, ttl=ttl)
+            generated.cacheable = self.cache.put(ctx.key, entry)
+        return generated
+
+    def _origin_failed(self, ctx: _Ctx, exc: OriginError, stale: CachedResponse | None) -> EdgeResponse:
+        now = self.cache.clock()
+        if stale is not None and _may_serve_stale(stale, now):
+            ctx.trace.cache = "stale"
+            return _from_entry(stale, xcache.HIT, now)  # stale-if-error
+        status = 504 if exc.kind == "timeout" else 502
+        sentence = (
+            "We can't connect to the server for this app or website at this time."
+            if status == 502 else "The origin did not answer in time."
+        )
+        ctx.trace.cache = "error"
+        return error_page(status, ctx.trace.request_id, sentence, str(exc), xcache.ERROR)
+
+    async def _viewer_response(self, ctx: _Ctx, response: EdgeResponse) -> EdgeResponse:
+        assoc = ctx.behavior.associations["viewer-response"]
+        headers = list(response.headers)
+        if response.age is not None:
+            headers.append(("Age", str(response.age)))
+        response_obj = events.response_object(response.status, response.reason, headers)
+        result: HookResult = await self.hooks.run(assoc, ctx.trace.request_id, ctx.request, response_obj)
+        if result.run:
+            ctx.trace.hooks.append(result.run)
+        if result.failure:
+            if response.stream is not None:
+                await _discard_stream(response.stream)
+            return hook_failure_page(result.failure, ctx.trace.request_id)
+        validated = result.response
+        new_headers = [(k, v) for k, v in from_cf_headers(validated["headers"]) if k.lower() != "age"]
+        out = EdgeResponse(
+            status=validated["status"], headers=new_headers, body=response.body, stream=response.stream,
+            x_cache=response.x_cache, reason=validated["statusDescription"], age=response.age,
+        )
+        if validated["body"] is not None:
+            if response.stream is not None:
+                await _discard_stream(response.stream)
+            out.stream = None
+            out.body = validated["body"]
+            out.headers = _set_length(out.headers, len(out.body))
+        return out
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _forward_headers(self, ctx: _Ctx, spec: OriginSpec, cacheable: bool) -> list[tuple[str, str]]:
+        """The headers sent to the origin (and shown in origin-request events)."""
+        behavior = ctx.behavior
+        keep_encoding = any(h.lower() == "accept-encoding" for h in behavior.cache.headers)
+        out: list[tuple[str, str]] = []
+        xff = via = None
+        for key, value in strip_hop_by_hop(from_cf_headers(ctx.request["headers"])):
+            lower = key.lower()
+            if lower == "host":
+                if behavior.forward_host:
+                    out.insert(0, (key, value))
+                continue
+            if lower == "x-forwarded-for":
+                xff = f"{value}, {ctx.viewer.client_ip}" if xff is None else f"{xff}, {value}"
+                continue
+            if lower == "via":
+                via = value
+                continue
+            if (lower == "accept-encoding" and not keep_encoding) or (cacheable and lower in CONDITIONAL):
+                continue
+            out.append((key, value))
+        if not behavior.forward_host:
+            default = 443 if spec.protocol == "https" else 80
+            host = spec.domain_name if spec.port == default else f"{spec.domain_name}:{spec.port}"
+            out.insert(0, ("Host", host))
+        out.append(("X-Forwarded-For", xff or ctx.viewer.client_ip))
+        out.append(("Via", f"{via}, {VIA}" if via else VIA))
+        return out
+
+    def _finish(self, response: EdgeResponse, trace: Trace) -> None:
+        headers = [(k, v) for k, v in response.headers if k.lower() not in ("x-cache", "via", "x-amz-cf-id")]
+        if response.age is not None:
+            headers = [(k, v) for k, v in headers if k.lower() != "age"]
+            headers.append(("Age", str(response.age)))
+        headers.append(("X-Cache", response.x_cache))
+        headers.append(("Via", VIA))
+        headers.append(("X-Amz-Cf-Id", trace.request_id))
+        if self.server_timing:
+            headers.append(("Server-Timing", trace.server_timing()))
+        response.headers = headers
+
+
+def _generated(validated: dict[str, Any]) -> EdgeResponse:
+    body = validated["body"] or b""
+    headers = from_cf_headers(validated["headers"])
+    if validated["status"] not in (204, 304):
+        headers = _set_length(headers, len(body))
+    return EdgeResponse(
+        status=validated["status"], headers=headers, body=body,
+        x_cache=xcache.LAMBDA_GENERATED, reason=validated["statusDescription"],
+    )
+
+
+def _from_entry(entry: CachedResponse, x_cache: str, now: float) -> EdgeResponse:
+    return EdgeResponse(
+        status=entry.status, headers=list(entry.headers), body=entry.body, x_cache=x_cache,
+        reason=entry.reason, age=int(entry.age(now)), cacheable=True,
+    )
+
+
+def _may_serve_stale(entry: CachedResponse, now: float) -> bool:
+    """stale-if-error: serve an expired copy when the origin fails, unless the origin said 0."""
+    limit = entry.stale_if_error
+    if limit is None:
+        return True
+    return now - entry.stored_at - entry.ttl <= limit
+
+
+def _set_length(headers: list[tuple[str, str]], length: int) -> list[tuple[str, str]]:
+    out = [(k, v) for k, v in headers if k.lower() not in ("content-length", "transfer-encoding")]
+    out.append(("Content-Length", str(length)))
+    return out
+
+
+async def _read_capped(origin: OriginResponse, cap: int) -> bytes | None:
+    """Buffer the body if it fits in `cap`; otherwise leave it streamable (prefix + rest)."""
+    if origin.stream is None:
+        body = origin.body or b""
+        return body if len(body) <= cap else None
+    length = origin.header("content-length")
+    if length is not None and length.isdigit() and int(length) > cap:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    stream = origin.stream
+    async for chunk in stream:
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            origin.stream = _prepend(chunks, stream)
+            return None
+    origin.stream = None
+    origin.body = b"".join(chunks)
+    return origin.body
+
+
+async def _prepend(chunks: list[bytes], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
+    async for chunk in rest:
+        yield chunk
+
+
+async def _discard(origin: OriginResponse) -> None:
+    if origin.stream is not None:
+        await _discard_stream(origin.stream)
+        origin.stream = None
+
+
+async def _discard_stream(stream: AsyncIterator[bytes]) -> None:
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()

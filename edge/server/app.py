@@ -1,0 +1,131 @@
+"""The front door: a Starlette application whose edge traffic goes through the pipeline.
+
+Every path belongs to the distribution, so the edge handler is the router's default
+endpoint (no route table to walk per request). The app is plain ASGI and server-agnostic;
+`edge serve` runs it under Hypercorn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
+
+from ..pipeline.flow import RequestTooLarge, ViewerRequest
+from .state import EdgeState, ServerOptions, boot
+
+log = logging.getLogger("edge.server")
+
+OPTIONS_ENV = "EDGE_SERVER_OPTIONS"
+
+
+def _latin1(value: bytes) -> str:
+    return value.decode("latin-1")
+
+
+class EdgeHandler:
+    """ASGI endpoint: viewer request in, pipeline, response out."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        state: EdgeState = self.app.state.edge
+        headers = [(_latin1(k), _latin1(v)) for k, v in scope["headers"]]
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        uri = _latin1(raw_path).split("?", 1)[0]
+        client = scope.get("client")
+        has_body = any(
+            (k == "content-length" and v not in ("0", "")) or k == "transfer-encoding" for k, v in headers
+        )
+        consumed = False
+
+        async def read_body(limit: int) -> bytes:
+            nonlocal consumed
+            consumed = True
+            chunks, size, more = [], 0, True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise RequestTooLarge()
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+            return b"".join(chunks)
+
+        async def body_stream() -> AsyncIterator[bytes]:
+            nonlocal consumed
+            consumed = True
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                yield message.get("body", b"")
+                more = message.get("more_body", False)
+
+        viewer = ViewerRequest(
+            method=scope["method"],
+            uri=uri,
+            querystring=_latin1(scope.get("query_string", b"")),
+            headers=headers,
+            client_ip=client[0] if client else "127.0.0.1",
+            read_body=read_body,
+            body_stream=body_stream,
+            has_body=has_body,
+        )
+        response, _trace = await state.pipeline.handle(viewer)
+        raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
+        head = scope["method"] == "HEAD"
+        if response.stream is None:
+            await send({"type": "http.response.body", "body": b"" if head else (response.body or b"")})
+            return
+        stream = response.stream
+        try:
+            if not head:
+                async for chunk in stream:
+                    if chunk:
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except Exception as exc:  # the origin broke off mid-body: end the response, keep the server
+            log.warning("stream from origin ended early: %s", exc)
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                with contextlib.suppress(Exception):
+                    await aclose()
+        await send({"type": "http.response.body", "body": b""})
+
+
+def create_app(options: ServerOptions) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state = await boot(options)
+        app.state.edge = state
+        try:
+            yield
+        finally:
+            await state.close()
+
+    app = Starlette(lifespan=lifespan)
+    app.router.default = EdgeHandler(app)  # type: ignore[assignment]
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Entry point for server processes (`edge.server.app:app_from_env()`): options come
+    from the environment so that every worker process builds the same app."""
+    raw = os.environ.get(OPTIONS_ENV)
+    if not raw:
+        raise RuntimeError(f"{OPTIONS_ENV} is not set; start the server with `edge serve`")
+    return create_app(ServerOptions(**json.loads(raw)))

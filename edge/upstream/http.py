@@ -1,0 +1,139 @@
+"""HTTP(S) origins through shared httpx clients (connection pooling, per-origin timeouts).
+
+Bodies arrive raw (no content decoding): what the origin sent is what the viewer and
+the cache get. Large bodies stream; the pipeline decides when to buffer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+
+from .response import OriginResponse
+
+# Connection-specific headers never cross a proxy (RFC 9110 §7.6.1), plus what CloudFront drops.
+HOP_BY_HOP = frozenset(
+    {
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+        "te", "trailer", "trailers", "transfer-encoding", "upgrade", "expect", "x-real-ip",
+        "x-forwarded-proto",
+    }
+)
+
+
+class OriginError(Exception):
+    """The origin could not answer: `kind` is 'unreachable' (502) or 'timeout' (504)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one request goes: an origin's address, possibly switched by an origin-request function."""
+
+    protocol: str
+    host: str
+    port: int
+    path: str = ""
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    http2: bool = False
+    verify_tls: bool = True
+
+    def url(self, uri: str, querystring: str) -> str:
+        default = 443 if self.protocol == "https" else 80
+        port = "" if self.port == default else f":{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        query = f"?{querystring}" if querystring else ""
+        return f"{self.protocol}://{host}{port}{self.path}{uri}{query}"
+
+
+def strip_hop_by_hop(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    named = set()
+    for key, value in headers:
+        if key.lower() == "connection":
+            named.update(token.strip().lower() for token in value.split(","))
+    return [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP and k.lower() not in named]
+
+
+class HttpUpstream:
+    """One pool of connections per (HTTP/2, TLS verification) combination, shared by all origins."""
+
+    def __init__(self, max_connections: int = 512) -> None:
+        self._clients: dict[tuple[bool, bool], httpx.AsyncClient] = {}
+        self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=128)
+
+    def _client(self, target: Target) -> httpx.AsyncClient:
+        key = (target.http2, target.verify_tls)
+        client = self._clients.get(key)
+        if client is None:
+            client = httpx.AsyncClient(
+                http2=target.http2,
+                verify=target.verify_tls,
+                limits=self._limits,
+                follow_redirects=False,
+                trust_env=False,
+            )
+            client.headers.clear()  # no default Accept-Encoding/User-Agent: forward only what the pipeline sends
+            self._clients[key] = client
+        return client
+
+    async def fetch(
+        self,
+        target: Target,
+        method: str,
+        uri: str,
+        querystring: str,
+        headers: list[tuple[str, str]],
+        body: bytes | AsyncIterator[bytes] | None,
+    ) -> OriginResponse:
+        """Send the request; the response body is left as a stream (OriginResponse.stream)."""
+        client = self._client(target)
+        timeout = httpx.Timeout(target.read_timeout, connect=target.connect_timeout)
+        started = time.perf_counter()
+        try:
+            request = client.build_request(
+                method,
+                target.url(uri, querystring),
+                headers=headers,
+                content=body if body else None,
+                timeout=timeout,
+            )
+            response = await client.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise OriginError("timeout", f"origin {target.host}:{target.port} timed out ({type(exc).__name__})") from None
+        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise OriginError("unreachable", f"origin {target.host}:{target.port} unreachable: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise OriginError("unreachable", f"origin {target.host}:{target.port} failed: {exc}") from None
+        raw_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
+        return OriginResponse(
+            status=response.status_code,
+            headers=strip_hop_by_hop(raw_headers),
+            body=None,
+            stream=_raw_stream(response, target),
+            reason=response.reason_phrase,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
+
+
+async def _raw_stream(response: httpx.Response, target: Target) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in response.aiter_raw():
+            yield chunk
+    except httpx.TimeoutException:
+        raise OriginError("timeout", f"origin {target.host}:{target.port} timed out sending the body") from None
+    except httpx.HTTPError as exc:
+        raise OriginError("unreachable", f"origin {target.host}:{target.port} broke off the body: {exc}") from None
+    finally:
+        await response.aclose()

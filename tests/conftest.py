@@ -1,0 +1,186 @@
+"""Shared fixtures: real Hypercorn servers on loopback ports (an origin and the edge)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from edge.server.app import create_app
+from edge.server.state import ServerOptions
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerThread:
+    """An ASGI app under a real Hypercorn server on 127.0.0.1, in a thread with its own loop."""
+
+    def __init__(self, app, port: int | None = None) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            config = Config()
+            config.bind = [f"127.0.0.1:{self.port}"]
+            config.loglevel = "WARNING"
+            config.graceful_timeout = 1
+            await serve(self.app, config, shutdown_trigger=self._stop.wait)
+
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # surfaced by start()
+            self._error = exc
+
+    def start(self) -> "ServerThread":
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self._error is not None:
+                raise RuntimeError(f"server failed to start: {self._error}") from self._error
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("server did not start within 30 s")
+
+    def stop(self) -> None:
+        if self._loop and self._stop:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+
+class Origin:
+    """A real origin server for tests; counts requests per path and records their headers."""
+
+    def __init__(self) -> None:
+        self.hits: Counter[str] = Counter()
+        self.requests: list[dict] = []
+        self.gate: asyncio.Event | None = None
+        routes = [Route("/{path:path}", self.handle, methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"])]
+        self.server = ServerThread(Starlette(routes=routes))
+
+    async def handle(self, request: Request) -> Response:
+        path = request.url.path
+        self.hits[path] += 1
+        body = await request.body()
+        self.requests.append(
+            {"method": request.method, "path": path, "query": request.url.query,
+             "headers": list(request.headers.items()), "body": body}
+        )
+        params = request.query_params
+        if path.startswith("/slow"):
+            await asyncio.sleep(float(params.get("s", "2")))
+        if path.startswith("/wait"):  # held until the test opens the gate (coalescing)
+            await asyncio.sleep(float(params.get("s", "0.3")))
+        status = int(params.get("status", "200"))
+        headers = {}
+        if "cc" in params:
+            headers["Cache-Control"] = params["cc"]
+        if "etag" in params:
+            headers["ETag"] = params["etag"]
+            if request.headers.get("if-none-match") == params["etag"]:
+                return Response(status_code=304, headers=headers)
+        if path.startswith("/echo"):
+            return JSONResponse(self.requests[-1] | {"body": body.decode("latin-1"), "headers": dict(request.headers)},
+                                status_code=status, headers=headers)
+        if path.startswith("/big"):
+            size = int(params.get("n", str(4 * 1024 * 1024)))
+            return Response(b"x" * size, status_code=status, headers=headers, media_type="application/octet-stream")
+        text = f"origin {path} #{self.hits[path]}"
+        return Response(text, status_code=status, headers=headers, media_type="text/plain")
+
+
+@pytest.fixture(scope="session")
+def origin() -> Iterator[Origin]:
+    o = Origin()
+    o.server.start()
+    yield o
+    o.server.stop()
+
+
+@pytest.fixture
+def fresh_origin(origin: Origin) -> Origin:
+    origin.hits.clear()
+    origin.requests.clear()
+    return origin
+
+
+class Edge:
+    """The edge app under a real Hypercorn server, configured by a manifest written to disk."""
+
+    def __init__(self, manifest: Path, state_dir: Path, **options) -> None:  # type: ignore[no-untyped-def]
+        self.options = ServerOptions(manifest=str(manifest), state_dir=str(state_dir), **options)
+        self.app = create_app(self.options)
+        self.server = ServerThread(self.app)
+        self.url = self.server.url
+        self.client = httpx.Client(base_url=self.url, timeout=30)
+
+    @property
+    def state(self):  # type: ignore[no-untyped-def]
+        return self.app.state.edge
+
+    def get(self, path: str, **kw) -> httpx.Response:  # type: ignore[no-untyped-def]
+        return self.client.get(path, **kw)
+
+    def request(self, method: str, path: str, **kw) -> httpx.Response:  # type: ignore[no-untyped-def]
+        return self.client.request(method, path, **kw)
+
+    def close(self) -> None:
+        self.client.close()
+        self.server.stop()
+
+
+@pytest.fixture
+def edge_factory(tmp_path: Path) -> Iterator:
+    started: list[Edge] = []
+
+    def make(manifest_text: str, files: dict[str, str | bytes] | None = None, **options) -> Edge:  # type: ignore[no-untyped-def]
+        for name, content in (files or {}).items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content.encode() if isinstance(content, str) else content)
+        manifest = tmp_path / "manifest.toml"
+        manifest.write_text(manifest_text)
+        edge = Edge(manifest, tmp_path / "state", **options)
+        edge.server.start()
+        started.append(edge)
+        return edge
+
+    yield make
+    for edge in started:
+        edge.close()
+
+
+@contextlib.contextmanager
+def timer() -> Iterator[list[float]]:
+    out: list[float] = []
+    start = time.perf_counter()
+    yield out
+    out.append(time.perf_counter() - start)
