@@ -82,8 +82,29 @@ class Trace:
         return ", ".join(parts)
 
 
+@dataclass(frozen=True)
+class Routing:
+    """One consistent view of the configuration; a request keeps the one it started with."""
+
+    manifest: Manifest
+    origins: Origins
+    event_origins: dict[str, dict]
+
+    @classmethod
+    def build(cls, manifest: Manifest, origins: Origins) -> "Routing":
+        return cls(manifest, origins, {name: origins.event_origin(spec) for name, spec in manifest.origins.items()})
+
+    def match(self, uri: str) -> Behavior:
+        behaviors = self.manifest.behaviors
+        for behavior in behaviors:
+            if behavior.matches(uri):
+                return behavior
+        return behaviors[-1]
+
+
 @dataclass(slots=True)
 class _Ctx:
+    routing: Routing
     trace: Trace
     viewer: ViewerRequest
     behavior: Behavior
@@ -102,20 +123,22 @@ class Pipeline:
         *,
         server_timing: bool = False,
     ) -> None:
-        self.manifest = manifest
-        self.behaviors = manifest.behaviors
+        self.routing = Routing.build(manifest, origins)
         self.hooks = hooks
-        self.origins = origins
         self.cache = cache
         self.coalescer = Coalescer()
         self.server_timing = server_timing or manifest.distribution.server_timing
-        self._event_origins = {name: origins.event_origin(spec) for name, spec in manifest.origins.items()}
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.routing.manifest
+
+    def reconfigure(self, manifest: Manifest, origins: Origins) -> None:
+        """Switch to new behaviors/origins atomically: requests in flight keep the old view."""
+        self.routing = Routing.build(manifest, origins)
 
     def match(self, uri: str) -> Behavior:
-        for behavior in self.behaviors:
-            if behavior.matches(uri):
-                return behavior
-        return self.behaviors[-1]
+        return self.routing.match(uri)
 
     # -- the lifecycle ---------------------------------------------------------------
 
@@ -128,7 +151,8 @@ class Pipeline:
 
     async def _handle(self, viewer: ViewerRequest, trace: Trace) -> EdgeResponse:
         rid = trace.request_id
-        behavior = self.match(viewer.uri)
+        routing = self.routing
+        behavior = routing.match(viewer.uri)
         trace.behavior = behavior.pattern
         if viewer.method not in behavior.methods:
             return error_page(
@@ -170,12 +194,12 @@ class Pipeline:
         key = cache_key(
             behavior.cache,
             method=viewer.method,
-            host=self.manifest.distribution.domain_name,
+            host=routing.manifest.distribution.domain_name,
             path=request["uri"],
             query=request["querystring"],
             headers=pairs,
         )
-        ctx = _Ctx(trace, viewer, behavior, request, body, key)
+        ctx = _Ctx(routing, trace, viewer, behavior, request, body, key)
 
         response = await self._from_cache_or_origin(ctx)
         vres = associations.get("viewer-response")
@@ -222,15 +246,16 @@ class Pipeline:
         trace, behavior, rid = ctx.trace, ctx.behavior, ctx.trace.request_id
         if not trace.cache:
             trace.cache = "miss"
-        spec = self.manifest.origins[behavior.origin]
-        target = self.origins.targets[spec.name]
+        routing = ctx.routing
+        spec = routing.manifest.origins[behavior.origin]
+        target = routing.origins.targets[spec.name]
         cacheable_request = ctx.key is not None
         forwarded = self._forward_headers(ctx, spec, cacheable_request)
         orq = behavior.associations.get("origin-request")
         include_body = bool(orq and orq.include_body)
         origin_request = events.origin_request(
             ctx.request,
-            origin=self._event_origins[spec.name],
+            origin=routing.event_origins[spec.name],
             forwarded_headers=to_cf_headers(forwarded),
             body=ctx.body,
             include_body=include_body,
@@ -238,7 +263,7 @@ class Pipeline:
         body = ctx.body
         if orq is not None:
             result = await self.hooks.run(
-                orq, rid, origin_request, allowed_origin=lambda origin: self.origins.allowed(spec, origin)
+                orq, rid, origin_request, allowed_origin=lambda origin: routing.origins.allowed(spec, origin)
             )
             if result.run:
                 trace.hooks.append(result.run)
@@ -251,7 +276,7 @@ class Pipeline:
             if result.request_body is not None:
                 body = result.request_body
             if "origin" in origin_request:
-                resolved = self.origins.resolve(spec, origin_request["origin"])
+                resolved = routing.origins.resolve(spec, origin_request["origin"])
                 if resolved is None:  # validation already refused undeclared hosts; belt and braces
                     return error_page(502, rid, "The origin-request function chose an origin that is not declared.", "", xcache.LAMBDA_VALIDATION_ERROR)
                 spec, target = resolved
@@ -267,7 +292,7 @@ class Pipeline:
             request_body = ctx.viewer.body_stream()
         started = time.perf_counter()
         try:
-            origin = await self.origins.fetch(
+            origin = await routing.origins.fetch(
                 spec, target, ctx.viewer.method, origin_request["uri"], origin_request["querystring"],
                 send_headers, request_body,
             )
