@@ -1,7 +1,7 @@
 """Build edge functions from source with zig from PyPI (`pip install ziglang`): no system toolchain.
 
     from edge.toolchain import build, needs_build
-    wasm = build(Path("samples/redirect"))             # -> samples/redirect/build/redirect.wasm
+    wasm = build(Path("samples/redirect"))             # -> samples/redirect/build/redirect.wasm (output_path)
     wasm = build(Path("fn.c"), out=Path("/tmp/fn.wasm"), optimize="ReleaseFast")
 
 What gets built:
@@ -113,8 +113,8 @@ def exec_model(path: Path) -> str:
     return "reactor"
 
 
-def default_output(path: Path) -> Path:
-    """Where build() writes when no `out` is given: `<dir>/build/<name>.wasm`."""
+def output_path(path: Path) -> Path:
+    """Where build() writes when no `out` is given: `<dir>/build/<name>.wasm` (`<dir>/build/<stem>.wasm` for a file)."""
     path = Path(path)
     if path.is_file():
         return path.parent / "build" / f"{path.stem}.wasm"
@@ -139,8 +139,8 @@ def _inputs(path: Path) -> list[Path]:
 
 
 def needs_build(src_dir: Path, wasm: Path | None = None) -> bool:
-    """True if `wasm` (default: default_output) is missing or older than a source, edge-build.toml or the SDK header."""
-    wasm = Path(wasm) if wasm is not None else default_output(src_dir)
+    """True if `wasm` (default: output_path) is missing or older than a source, edge-build.toml or the SDK header."""
+    wasm = Path(wasm) if wasm is not None else output_path(src_dir)
     try:
         built = wasm.stat().st_mtime
     except FileNotFoundError:
@@ -190,7 +190,7 @@ def build(path: Path, *, out: Path | None = None, optimize: str = "ReleaseSmall"
     sources = _sources(path)
     cfg = _config(path)
     model = exec_model(path)
-    out = Path(out) if out is not None else default_output(path)
+    out = Path(out) if out is not None else output_path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".wasm")
     os.close(fd)
