@@ -13,13 +13,15 @@ HERE = Path(__file__).parent
 ECHO = (HERE / "wasm" / "echo.wat").read_text()
 
 
-def reactor(handle_body: str, *, extra: str = "", memory: str = "2", imports: str = "", abi: int = 1) -> str:
+def reactor(
+    handle_body: str, *, extra: str = "", memory: str = "2", imports: str = "", abi: int = 1, heap: int = 1024
+) -> str:
     """A reactor module whose edge_handle($p, $n) -> i64 runs handle_body."""
     return f"""
 (module
   {imports}
   (memory (export "memory") {memory})
-  (global $heap (mut i32) (i32.const 1024))
+  (global $heap (mut i32) (i32.const {heap}))
   (func (export "edge_abi_version") (result i32) (i32.const {abi}))
   (func $alloc (export "edge_alloc") (param $n i32) (result i32)
     (local $p i32)
@@ -41,7 +43,12 @@ def returning(json_text: str) -> str:
     """A reactor that ignores its event and returns a fixed result."""
     data = json_text.encode()
     escaped = "".join(f"\\{b:02x}" for b in data)
-    return reactor(f"(call $pack (i32.const 64) (i32.const {len(data)}))", extra=f'(data (i32.const 64) "{escaped}")')
+    heap = (64 + len(data) + 1023) // 1024 * 1024  # events are written after the fixed result
+    pages = heap // 65536 + 2
+    return reactor(
+        f"(call $pack (i32.const 64) (i32.const {len(data)}))",
+        extra=f'(data (i32.const 64) "{escaped}")', heap=heap, memory=str(pages),
+    )
 
 
 INFINITE_LOOP = reactor("(loop $l (br $l)) (i64.const 0)")

@@ -282,14 +282,16 @@ class Pipeline:
                 spec, target = resolved
             forwarded = from_cf_headers(origin_request["headers"])
 
-        send_headers = list(forwarded)
+        request_body: bytes | AsyncIterator[bytes] | None = body
+        if request_body is None and ctx.viewer.has_body:
+            request_body = ctx.viewer.body_stream()  # unchanged: stream it with its own length
+            send_headers = list(forwarded)
+        else:  # buffered or replaced: the client computes Content-Length for what is sent
+            send_headers = [(k, v) for k, v in forwarded if k.lower() not in ("content-length", "transfer-encoding")]
         send_headers.append(("X-Amz-Cf-Id", rid))
         send_headers.extend(spec.custom_headers)
         if stale is not None and cacheable_request:
             send_headers.extend(revalidation_headers(stale))
-        request_body: bytes | AsyncIterator[bytes] | None = body
-        if request_body is None and ctx.viewer.has_body:
-            request_body = ctx.viewer.body_stream()
         started = time.perf_counter()
         try:
             origin = await routing.origins.fetch(

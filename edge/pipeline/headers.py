@@ -6,6 +6,8 @@ so that lookups are case-insensitive while the wire case survives a round trip.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Iterable
 
 CfHeaders = dict[str, list[dict[str, str]]]
@@ -71,6 +73,7 @@ def is_disallowed(name: str) -> bool:
     return lname in DISALLOWED or lname.startswith(DISALLOWED_PREFIXES)
 
 
+@functools.lru_cache(maxsize=4096)
 def default_key(name: str) -> str:
     """The key CloudFront fills in when a function omits it: each hyphen-separated part capitalised."""
     return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))

@@ -98,7 +98,11 @@ class HookRunner:
             else:
                 failure_kind = EXECUTION
             message = _outcome_message(outcome)
-            return HookResult(failure=HookFailure(failure_kind, event_type, fn.config.qualified, message, outcome=outcome), run=run)
+            rule = {ErrorKind.INVALID_OUTPUT: "unparsable", ErrorKind.OUTPUT_TOO_LARGE: "size"}.get(kind)  # type: ignore[arg-type]
+            return HookResult(
+                failure=HookFailure(failure_kind, event_type, fn.config.qualified, message, rule=rule, outcome=outcome),
+                run=run,
+            )
         try:
             result = outcome.value
             if event_type in events.REQUEST_EVENTS:

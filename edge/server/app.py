@@ -28,6 +28,20 @@ def _latin1(value: bytes) -> str:
     return value.decode("latin-1")
 
 
+_KEYS: dict[bytes, str] = {}
+
+
+def _header_key(name: bytes) -> str:
+    """ASGI servers lowercase header names, so the viewer's original case is lost; functions
+    get the canonical form (`user-agent` -> `User-Agent`), as AWS generates missing keys."""
+    key = _KEYS.get(name)
+    if key is None:
+        key = "-".join(part.capitalize() for part in name.decode("latin-1").split("-"))
+        if len(_KEYS) < 4096:
+            _KEYS[name] = key
+    return key
+
+
 class EdgeHandler:
     """ASGI endpoint: viewer request in, pipeline, response out."""
 
@@ -38,18 +52,14 @@ class EdgeHandler:
         if scope["type"] != "http":
             return
         state: EdgeState = self.app.state.edge
-        headers = [(_latin1(k), _latin1(v)) for k, v in scope["headers"]]
+        headers = [(_header_key(k), _latin1(v)) for k, v in scope["headers"]]
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         uri = _latin1(raw_path).split("?", 1)[0]
         client = scope.get("client")
         has_body = any(
-            (k == "content-length" and v not in ("0", "")) or k == "transfer-encoding" for k, v in headers
+            (k == b"content-length" and v not in (b"0", b"")) or k == b"transfer-encoding" for k, v in scope["headers"]
         )
-        consumed = False
-
         async def read_body(limit: int) -> bytes:
-            nonlocal consumed
-            consumed = True
             chunks, size, more = [], 0, True
             while more:
                 message = await receive()
@@ -64,8 +74,6 @@ class EdgeHandler:
             return b"".join(chunks)
 
         async def body_stream() -> AsyncIterator[bytes]:
-            nonlocal consumed
-            consumed = True
             more = True
             while more:
                 message = await receive()

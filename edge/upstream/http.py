@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from ..pipeline.headers import default_key
 from .response import OriginResponse
 
 # Connection-specific headers never cross a proxy (RFC 9110 §7.6.1), plus what CloudFront drops.
@@ -111,7 +112,8 @@ class HttpUpstream:
             raise OriginError("unreachable", f"origin {target.host}:{target.port} unreachable: {exc}") from None
         except httpx.HTTPError as exc:
             raise OriginError("unreachable", f"origin {target.host}:{target.port} failed: {exc}") from None
-        raw_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
+        # h11/h2 lowercase names; give functions the canonical case, as for viewer headers
+        raw_headers = [(default_key(k.decode("latin-1")), v.decode("latin-1")) for k, v in response.headers.raw]
         return OriginResponse(
             status=response.status_code,
             headers=strip_hop_by_hop(raw_headers),
