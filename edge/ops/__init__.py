@@ -1,0 +1,1 @@
+"""Operations: metrics, access logs, health — what operators watch."""

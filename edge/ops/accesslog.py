@@ -1,0 +1,99 @@
+"""Access log: one JSON line per request, written by a background thread so the event
+loop never waits on a disk or a pipe. Fields follow CloudFront's standard log where they
+apply (x-edge-request-id, c-ip, cs-method, cs-host, cs-uri-stem, sc-status, sc-bytes,
+x-edge-result-type, time-taken), plus the behavior and each hook run.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+from typing import IO, TYPE_CHECKING
+
+import orjson
+
+if TYPE_CHECKING:
+    from ..pipeline.flow import Trace
+
+_STOP = object()
+
+
+class AccessLog:
+    """target: None (off), "-" (stdout) or a file path (appended)."""
+
+    def __init__(self, target: str | None) -> None:
+        self.enabled = bool(target)
+        self._queue: queue.SimpleQueue[bytes | object] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self.dropped = 0
+        if self.enabled:
+            stream: IO[bytes] = sys.stdout.buffer if target == "-" else open(target, "ab")  # noqa: SIM115
+            self._thread = threading.Thread(target=self._drain, args=(stream, target != "-"), daemon=True,
+                                            name="edge-access-log")
+            self._thread.start()
+
+    def write(
+        self, trace: "Trace", *, client_ip: str, method: str, host: str, uri: str, querystring: str,
+        status: int, sent_bytes: int, x_cache: str,
+    ) -> None:
+        if not self.enabled:
+            return
+        record = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "request_id": trace.request_id,
+            "client_ip": client_ip,
+            "method": method,
+            "host": host,
+            "uri": uri,
+            "querystring": querystring,
+            "status": status,
+            "bytes": sent_bytes,
+            "behavior": trace.behavior,
+            "cache": trace.cache or "none",
+            "result_type": x_cache.split(" ", 1)[0],
+            "hooks": [
+                {"event_type": r.event_type, "function": r.function, "version": r.version,
+                 "duration_ms": round(r.duration_ms, 3), "outcome": r.outcome}
+                for r in trace.hooks
+            ],
+            "origin_status": trace.origin_status,
+            "origin_ms": None if trace.origin_ms is None else round(trace.origin_ms, 3),
+            "total_ms": round(trace.total_ms, 3),
+        }
+        self._queue.put(orjson.dumps(record) + b"\n")
+
+    def _drain(self, stream: IO[bytes], owned: bool) -> None:
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _STOP:
+                    break
+                batch = [item]
+                while len(batch) < 512:  # write what has piled up in one go
+                    try:
+                        nxt = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if nxt is _STOP:
+                        self._write(stream, batch)
+                        return
+                    batch.append(nxt)
+                self._write(stream, batch)
+        finally:
+            if owned:
+                stream.close()
+
+    def _write(self, stream: IO[bytes], batch: list) -> None:
+        try:
+            stream.write(b"".join(batch))
+            stream.flush()
+        except (OSError, ValueError):
+            self.dropped += len(batch)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join(5)
+            self._thread = None

@@ -1,0 +1,97 @@
+"""Prometheus metrics. With `--workers N` every process writes to a shared multi-process
+directory (prometheus-client's multiprocess mode), so one scrape sees one coherent view.
+
+Label children are cached per label tuple: `labels()` on the hot path is a dict lookup.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import multiprocess
+
+if TYPE_CHECKING:
+    from ..pipeline.flow import Trace
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+FUEL_BUCKETS = (1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10)
+
+REQUESTS = Counter("edge_requests", "Viewer requests", ["behavior", "status_class", "cache"])
+INVOCATIONS = Counter(
+    "edge_function_invocations", "Function invocations", ["function", "version", "event_type", "outcome"]
+)
+REQUEST_SECONDS = Histogram("edge_request_duration_seconds", "Total request latency", buckets=LATENCY_BUCKETS)
+HOOK_SECONDS = Histogram("edge_hook_duration_seconds", "Per-hook latency", ["event_type"], buckets=LATENCY_BUCKETS)
+ORIGIN_SECONDS = Histogram("edge_origin_duration_seconds", "Origin fetch latency", buckets=LATENCY_BUCKETS)
+FUEL = Histogram("edge_function_fuel", "Fuel used per invocation", ["function"], buckets=FUEL_BUCKETS)
+IN_FLIGHT = Gauge("edge_in_flight_requests", "Requests being handled", multiprocess_mode="livesum")
+QUEUE_DEPTH = Gauge("edge_invocation_queue_depth", "Invocations waiting for capacity", multiprocess_mode="livesum")
+CACHE_ENTRIES = Gauge("edge_cache_entries", "Cached responses", multiprocess_mode="livesum")
+CACHE_BYTES = Gauge("edge_cache_bytes", "Bytes held by the response cache", multiprocess_mode="livesum")
+CACHE_HITS = Gauge("edge_cache_hits", "Cache hits since start", multiprocess_mode="livesum")
+CACHE_LOOKUPS = Gauge("edge_cache_lookups", "Cache lookups since start", multiprocess_mode="livesum")
+POOL_READY = Gauge("edge_instance_pool_ready", "Pre-instantiated instances ready", ["function"], multiprocess_mode="livesum")
+
+
+class _Children:
+    """label tuple -> child metric, so the hot path skips prometheus-client's label checks."""
+
+    def __init__(self, metric: Any) -> None:
+        self.metric = metric
+        self.cache: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *labels: str) -> Any:
+        child = self.cache.get(labels)
+        if child is None:
+            child = self.cache[labels] = self.metric.labels(*labels)
+        return child
+
+
+_requests = _Children(REQUESTS)
+_invocations = _Children(INVOCATIONS)
+_hooks = _Children(HOOK_SECONDS)
+_fuel = _Children(FUEL)
+
+
+def observe(trace: "Trace", status: int) -> None:
+    """Record one finished request (called once per request, after the response is sent)."""
+    _requests(trace.behavior, f"{status // 100}xx", trace.cache or "none").inc()
+    REQUEST_SECONDS.observe(trace.total_ms / 1000)
+    for run in trace.hooks:
+        _invocations(run.function, run.version, run.event_type, run.outcome).inc()
+        _hooks(run.event_type).observe(run.duration_ms / 1000)
+        if run.fuel:
+            _fuel(run.function).observe(run.fuel)
+    if trace.origin_ms is not None:
+        ORIGIN_SECONDS.observe(trace.origin_ms / 1000)
+
+
+def count_failure(function: str, version: str, event_type: str, outcome: str) -> None:
+    _invocations(function, version, event_type, outcome).inc()
+
+
+def update_gauges(state: Any) -> None:
+    """Sample the slow-moving gauges (cache, pools, queues) at scrape time."""
+    stats = state.cache.stats()
+    CACHE_ENTRIES.set(stats.get("entries", 0))
+    CACHE_BYTES.set(stats.get("bytes", 0))
+    CACHE_HITS.set(stats.get("hits", 0) + stats.get("refresh_hits", 0))
+    CACHE_LOOKUPS.set(stats.get("hits", 0) + stats.get("misses", 0))
+    QUEUE_DEPTH.set(state.invoker.queue_depth)
+    IN_FLIGHT.set(state.extras.get("in_flight", 0))
+    for name, versions in state.registry.versions.items():
+        POOL_READY.labels(name).set(sum(fn.ready_count for v in versions.values() for fn in v.functions.values()))
+
+
+def render() -> tuple[bytes, str]:
+    """The exposition text; in multi-process mode, merged across all worker processes."""
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY
+
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
