@@ -609,3 +609,20 @@ path = "/x"
 origin = "api"
 viewer_request = "ghost"
 """)
+
+
+def test_echo_origin_shows_what_the_origin_receives(edge_factory, fresh_origin):
+    edge = start(edge_factory, fresh_origin, """
+[[behaviors]]
+path = "/echo/*"
+origin = "echo"
+methods = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+""", extra='[origins.echo]\ntype = "echo"\n')
+    r = edge.request("POST", "/echo/form?a=1", content=b"name=edge", headers={"X-Test": "1"})
+    assert r.status_code == 200
+    seen = r.json()
+    assert seen["method"] == "POST" and seen["uri"] == "/echo/form" and seen["querystring"] == "a=1"
+    assert seen["body"] == "name=edge"
+    names = {k.lower(): v for k, v in seen["headers"]}
+    assert names["x-test"] == "1" and names["host"] == "echo.echo.local"
+    assert names["x-forwarded-for"] == "127.0.0.1" and "x-amz-cf-id" in names

@@ -16,7 +16,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 @dataclass(frozen=True)
 class OriginSpec:
     name: str
-    kind: str  # "http" | "static"
+    kind: str  # "http" | "static" | "echo"
     # http
     protocol: str = "http"
     domain_name: str = ""
@@ -48,11 +48,17 @@ class OriginSpec:
         if not isinstance(raw, dict):
             raise ConfigError(f"{where} must be a table")
         kind = raw.get("type", "static" if "root" in raw else "http")
+        if kind == "echo":
+            _only(raw, {"type", "domain_name"}, where)
+            domain = raw.get("domain_name", f"{name}.echo.local")
+            if not isinstance(domain, str) or not domain or ":" in domain or "/" in domain:
+                raise ConfigError(f"{where}: domain_name must be a host name")
+            return cls(name=name, kind="echo", domain_name=domain.lower())
         if kind == "static":
             return cls._static(name, raw, base_dir, where)
         if kind == "http":
             return cls._http(name, raw, where)
-        raise ConfigError(f"{where}: type must be 'http' or 'static', got {kind!r}")
+        raise ConfigError(f"{where}: type must be 'http', 'static' or 'echo', got {kind!r}")
 
     @classmethod
     def _static(cls, name: str, raw: dict, base_dir: Path, where: str) -> "OriginSpec":

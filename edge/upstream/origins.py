@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from ..config.origins import OriginSpec
 from ..pipeline.events import custom_origin
 from ..pipeline.headers import to_cf_headers
+from .echo import EchoOrigin
 from .http import HttpUpstream, Target
 from .response import OriginResponse
 from .static import StaticOrigin
@@ -22,6 +23,7 @@ class Origins:
         self.specs = specs
         self.upstream = upstream
         self.static = {name: StaticOrigin(spec.root, index=spec.index) for name, spec in specs.items() if spec.kind == "static"}
+        self.echo = {name: EchoOrigin() for name, spec in specs.items() if spec.kind == "echo"}
         self.targets = {name: _target(spec) for name, spec in specs.items()}
         self._by_domain = {spec.domain_name.lower(): spec for spec in specs.values()}
 
@@ -51,7 +53,7 @@ class Origins:
         port = int(custom.get("port", 443 if protocol == "https" else 80))
         path = custom.get("path", "") or ""
         if spec is not None:
-            if spec.kind == "static":
+            if spec.kind in ("static", "echo"):
                 return spec, self.targets[spec.name]
             if spec.protocol == protocol and spec.port == port:
                 return spec, _target(spec, path=path)
@@ -78,6 +80,9 @@ class Origins:
         static = self.static.get(spec.name)
         if static is not None:
             return await static.fetch(method, uri, headers)
+        echo = self.echo.get(spec.name)
+        if echo is not None:
+            return await echo.fetch(method, uri, querystring, headers, body)
         return await self.upstream.fetch(target, method, uri, querystring, headers, body)
 
 
