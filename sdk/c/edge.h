@@ -268,8 +268,9 @@ double edge_random(void);
 #ifndef EDGE_MAX_DEPTH
 #define EDGE_MAX_DEPTH 64
 #endif
-#define EDGE__BLOCK 65536u          /* arena block size */
+#define EDGE__BLOCK 65536u          /* smallest arena block (malloc size, header included) */
 #define EDGE__KEEP_INPUT (1u << 20) /* input buffers above this are not kept between invocations */
+#define EDGE__MALLOC_SLACK 32u      /* malloc's own per-block overhead (zig libc: 16-byte header + a word) */
 
 /* ---- DOM ------------------------------------------------------------------------- */
 
@@ -412,7 +413,7 @@ static size_t edge__vfmt(char *buf, size_t cap, const char *fmt, va_list ap) {
     return n;
 }
 
-static size_t edge__vfmt_buf(char *buf, size_t cap, const char *fmt, ...) EDGE__PRINTF(3, 4);
+static size_t edge__vfmt_buf(char *buf, size_t cap, const char *fmt, ...) EDGE__PRINTF(3, 4) __attribute__((unused));
 static size_t edge__vfmt_buf(char *buf, size_t cap, const char *fmt, ...) {
     va_list ap;
     size_t n;
@@ -472,6 +473,15 @@ static void edge__reset(void) {
     edge__errbuf[0] = '\0';
 }
 
+/* Blocks are sized so that, with the allocator's own overhead, they fill a power of
+ * two exactly: wasm allocators such as zig's libc malloc round larger requests up to the
+ * next power of two, so this wastes nothing and keeps the EDGE_MAX_MEMORY accounting honest. */
+static size_t edge__pow2(size_t n) {
+    size_t p = EDGE__BLOCK;
+    while (p < n && p <= ((size_t)-1) / 2) p *= 2;
+    return p;
+}
+
 static void *edge__alloc(size_t n) {
     edge__block *b = edge__blocks, *nb;
     size_t size;
@@ -482,14 +492,14 @@ static void *edge__alloc(size_t n) {
         b->used += n;
         return p;
     }
-    size = n > EDGE__BLOCK / 4 ? n : EDGE__BLOCK;
+    size = edge__pow2(n + EDGE__HDR + EDGE__MALLOC_SLACK);
     if (edge__arena_bytes + size > EDGE_MAX_MEMORY) goto oom;
-    nb = (edge__block *)malloc(EDGE__HDR + size);
+    nb = (edge__block *)malloc(size - EDGE__MALLOC_SLACK);
     if (!nb) goto oom;
     edge__arena_bytes += size;
-    nb->size = size;
+    nb->size = size - EDGE__MALLOC_SLACK - EDGE__HDR;
     nb->used = n;
-    if (size != EDGE__BLOCK && b) { /* a large dedicated block: keep filling the current one */
+    if (b && nb->size - n < b->size - b->used) { /* the current block has more room left: keep filling it */
         nb->next = b->next;
         b->next = nb;
     } else {
@@ -691,7 +701,7 @@ static size_t edge__put_utf8(char *w, unsigned cp) {
     return 4;
 }
 
-/* ps->p is at the opening quote. On success *out/*len is the decoded, NUL-terminated string. */
+/* ps->p is at the opening quote. On success *out and *len hold the decoded, NUL-terminated string. */
 static int edge__parse_string(edge__parser *ps, char **out, uint32_t *len) {
     char *r = ps->p + 1, *w = r, *start = r, *end = ps->end;
     for (;;) {
@@ -1821,7 +1831,7 @@ double edge_random(void) {
 
 /* ---- one invocation ---------------------------------------------------------------- */
 
-/* Parse, bind, run edge_main, serialize. Returns EDGE_OK with *out/*out_len, or an error code after logging. */
+/* Parse, bind, run edge_main, serialize. Returns EDGE_OK with *out and *out_len set, or an error code after logging. */
 static int edge__run(char *p, size_t n, const char **out, size_t *out_len) {
     edge_event *ev = &edge__ev;
     edge__parser ps;
@@ -1885,9 +1895,9 @@ __attribute__((export_name("edge_alloc"))) void *edge__export_alloc(uint32_t n) 
         edge__emit(EDGE_ERROR, msg, k < sizeof msg ? k : sizeof msg - 1);
         return 0;
     }
-    if (n > edge__in_cap || (edge__in_cap > EDGE__KEEP_INPUT && n <= EDGE__KEEP_INPUT)) {
+    if (!edge__in || n > edge__in_cap || (edge__in_cap > EDGE__KEEP_INPUT && n <= EDGE__KEEP_INPUT)) {
         free(edge__in);
-        edge__in_cap = n < 4096 ? 4096 : n;
+        edge__in_cap = edge__pow2(n + EDGE__MALLOC_SLACK) - EDGE__MALLOC_SLACK;
         edge__in = (char *)malloc(edge__in_cap);
         if (!edge__in) {
             static const char msg[] = "out of memory: could not allocate the event buffer";
