@@ -122,15 +122,20 @@ def output_path(path: Path) -> Path:
 
 
 def _inputs(path: Path) -> list[Path]:
-    """Every file whose change requires a rebuild."""
+    """Every file whose change requires a rebuild (build outputs and hidden dirs excluded)."""
     path = Path(path)
-    files: list[Path] = []
     if path.is_file():
-        files.append(path)
         directory = path.parent
+        files = [path, *directory.glob("*.h")]
     else:
         directory = path
-        files.extend(p for p in directory.rglob("*") if p.suffix in SOURCE_SUFFIXES and "build" not in p.relative_to(directory).parts[:-1])
+        files = [
+            p
+            for p in directory.rglob("*")
+            if p.suffix in SOURCE_SUFFIXES
+            and not any(part in ("build", "zig-out") or part.startswith(".")
+                        for part in p.relative_to(directory).parts[:-1])
+        ]
     if (directory / BUILD_CONFIG).exists():
         files.append(directory / BUILD_CONFIG)
     if SDK_HEADER.exists():
@@ -151,9 +156,12 @@ def needs_build(src_dir: Path, wasm: Path | None = None) -> bool:
 def _zig_env() -> dict[str, str]:
     env = dict(os.environ)
     if "ZIG_GLOBAL_CACHE_DIR" not in env:
-        default = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zig"
-        probe = default if default.exists() else default.parent
-        if not os.access(probe, os.W_OK):
+        try:
+            default = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zig"
+        except RuntimeError:  # no home directory
+            default = None
+        probe = default if default is None or default.exists() else default.parent
+        if probe is None or not os.access(probe, os.W_OK):
             env["ZIG_GLOBAL_CACHE_DIR"] = str(REPO / ".zig-cache")
     return env
 

@@ -104,22 +104,22 @@ int edge_main(edge_event *ev);
 
 /* Which hook runs: `if (edge_event_type(ev) == EDGE_ORIGIN_REQUEST) ...` */
 edge_hook edge_event_type(const edge_event *ev);
-/* The hook's AWS name, e.g. "viewer-request". */
+/* The hook's AWS name: `edge_info("at %s", edge_event_type_name(ev))` logs "at viewer-request". */
 const char *edge_event_type_name(const edge_event *ev);
-/* 1 in viewer-request / origin-request, 0 in the response hooks. */
+/* 1 in viewer-request / origin-request, 0 in the response hooks: `if (!edge_is_request_hook(ev)) return EDGE_OK;` */
 int edge_is_request_hook(const edge_event *ev);
-/* config.requestId (the X-Amz-Cf-Id value). */
+/* config.requestId (the X-Amz-Cf-Id value): `edge_header_set(h, "X-Request-Id", edge_request_id(ev))` */
 const char *edge_request_id(const edge_event *ev);
 
 /* ---- the request ------------------------------------------------------------ */
 
-/* "/index.html" — path without query string. */
+/* Path without query string: `if (strcmp(edge_uri(ev), "/") == 0) edge_set_uri(ev, "/index.html");` */
 const char *edge_uri(const edge_event *ev);
-/* "GET", "POST", ... */
+/* "GET", "POST", ...: `if (strcmp(edge_method(ev), "POST") == 0) ...` */
 const char *edge_method(const edge_event *ev);
-/* "a=1&b=2" — raw query string without '?'; "" when absent. */
+/* Raw query string without '?' ("a=1&b=2"; "" when absent): `if (!*edge_querystring(ev)) ...` */
 const char *edge_querystring(const edge_event *ev);
-/* "203.0.113.178" — the viewer's IP. */
+/* The viewer's IP ("203.0.113.178"): `edge_info("from %s", edge_client_ip(ev));` */
 const char *edge_client_ip(const edge_event *ev);
 /* The request's headers: `edge_header(edge_request_headers(ev), "host")`. */
 edge_headers *edge_request_headers(edge_event *ev);
@@ -131,21 +131,22 @@ int edge_set_uri(edge_event *ev, const char *uri);
  * No spaces, control characters or '#'. */
 int edge_set_querystring(edge_event *ev, const char *qs);
 
-/* Request body (include-body associations only). 1 if the event has one. */
+/* 1 if the event has a body (include-body associations): `if (!edge_has_body(ev)) return edge_fail("no body");` */
 int edge_has_body(const edge_event *ev);
 /* The body's decoded bytes (base64 is decoded for you), NUL-terminated for
  * convenience; NULL without a body. `size_t n; const unsigned char *b = edge_body(ev, &n);` */
 const unsigned char *edge_body(edge_event *ev, size_t *len);
-/* 1 if CloudFront truncated the body (body.inputTruncated). */
+/* 1 if CloudFront truncated the body (body.inputTruncated): `if (edge_body_truncated(ev)) edge_warn("partial");` */
 int edge_body_truncated(const edge_event *ev);
-/* Replace the body sent to the origin: action "replace", encoding "base64". */
+/* Replace the body sent to the origin (action "replace", encoding "base64"): `edge_set_request_body(ev, "{}", 2);` */
 int edge_set_request_body(edge_event *ev, const void *data, size_t len);
 
-/* Origin (origin-request events): origin.custom.domainName or origin.s3.domainName. */
+/* origin.custom.domainName or origin.s3.domainName (origin-request), else NULL:
+ * `edge_info("origin %s", edge_origin_domain(ev));` */
 const char *edge_origin_domain(const edge_event *ev);
 /* `edge_set_origin_domain(ev, "eu.example.com")` — for whichever origin kind the event has. */
 int edge_set_origin_domain(edge_event *ev, const char *domain);
-/* The origin's customHeaders (NULL without an origin). */
+/* The origin's customHeaders (NULL without an origin): `edge_header_set(edge_origin_headers(ev), "X-Token", t);` */
 edge_headers *edge_origin_headers(edge_event *ev);
 
 /* ---- headers (request, response, origin custom headers) ----------------------
@@ -155,17 +156,17 @@ edge_headers *edge_origin_headers(edge_event *ev);
 
 /* First value or NULL: `const char *ua = edge_header(h, "User-Agent");` */
 const char *edge_header(const edge_headers *h, const char *name);
-/* How many values a header has (Cookie may come as several lines). */
+/* How many values a header has (Cookie may come as several lines): `n = edge_header_count(h, "cookie");` */
 size_t edge_header_count(const edge_headers *h, const char *name);
 /* The i-th value (0-based) or NULL: `for (i = 0; i < edge_header_count(h, "cookie"); i++) edge_header_value(h, "cookie", i)` */
 const char *edge_header_value(const edge_headers *h, const char *name, size_t i);
-/* The original-case `key` of the header's first value, e.g. "User-Agent". */
+/* The original-case `key` of the header's first value: `edge_header_key(h, "user-agent")` -> "User-Agent". */
 const char *edge_header_key(const edge_headers *h, const char *name);
 /* Replace all values with one: `edge_header_set(h, "X-Frame-Options", "DENY")`. */
 int edge_header_set(edge_headers *h, const char *name, const char *value);
 /* Append a value (a new header line): `edge_header_add(h, "Set-Cookie", "a=1")`. */
 int edge_header_add(edge_headers *h, const char *name, const char *value);
-/* Remove a header; returns how many header names were removed (0 if absent). */
+/* Remove a header; returns how many header names were removed (0 if absent): `edge_header_remove(h, "Server");` */
 int edge_header_remove(edge_headers *h, const char *name);
 /* Iterate: `for (i = 0; i < edge_headers_len(h); i++) edge_headers_name(h, i)` (lowercase names). */
 size_t edge_headers_len(const edge_headers *h);
@@ -178,9 +179,11 @@ const char *edge_headers_name(const edge_headers *h, size_t i);
  * `edge_respond(ev, 302, "Found"); edge_header_set(edge_response_headers(ev), "Location", url);` */
 int edge_respond(edge_event *ev, int status, const char *description);
 /* The response being returned: the generated one (after edge_respond) or, in
- * response hooks, the origin's. NULL in a request hook without edge_respond. */
+ * response hooks, the origin's. NULL in a request hook without edge_respond.
+ * `edge_header_set(edge_response_headers(ev), "X-Frame-Options", "DENY");` */
 edge_headers *edge_response_headers(edge_event *ev);
-/* Response status as text ("200") / number (200) / description ("OK"); NULL/0 without a response. */
+/* Response status as text ("200") / number (200) / description ("OK"); NULL/0 without a response.
+ * `if (edge_status_code(ev) == 404) edge_set_status(ev, 200, NULL);` */
 const char *edge_status(const edge_event *ev);
 int edge_status_code(const edge_event *ev);
 const char *edge_status_description(const edge_event *ev);
@@ -188,7 +191,7 @@ const char *edge_status_description(const edge_event *ev);
 int edge_set_status(edge_event *ev, int status, const char *description);
 /* Set a text body: `edge_set_body(ev, "<h1>Hi</h1>")` (no bodyEncoding = "text"). */
 int edge_set_body(edge_event *ev, const char *text);
-/* Set a binary body (base64-encoded for you, bodyEncoding "base64"). */
+/* Set a binary body (base64-encoded for you, bodyEncoding "base64"): `edge_set_body_bytes(ev, gif, sizeof gif);` */
 int edge_set_body_bytes(edge_event *ev, const void *data, size_t len);
 
 /* ---- any other field ------------------------------------------------------------
@@ -202,7 +205,10 @@ int edge_set_number(edge_event *ev, const char *path, long long value);
 
 /* ---- logging ---------------------------------------------------------------------
  * One log line each. The f-variants take a small printf subset:
- * %s %.*s %d %i %u %x %c %% with l / ll / z size modifiers (no widths, no floats). */
+ * %s %.*s %d %i %u %x %c %% with l / ll / z size modifiers (no widths, no floats).
+ *   edge_log(EDGE_INFO, "cache miss");                 -- plain text, not formatted
+ *   edge_logf(EDGE_WARN, "slow origin %s", domain);
+ *   edge_info("Request uri set to \"%s\"", edge_uri(ev));   (also edge_debug / edge_warn / edge_error) */
 void edge_log(edge_level level, const char *message);
 void edge_logf(edge_level level, const char *fmt, ...) EDGE__PRINTF(2, 3);
 void edge_debug(const char *fmt, ...) EDGE__PRINTF(1, 2);
@@ -216,23 +222,27 @@ int edge_fail(const char *fmt, ...) EDGE__PRINTF(1, 2);
 
 /* Formatted string: `edge_set_uri(ev, edge_fmt("/mobile%s", edge_uri(ev)))`. */
 char *edge_fmt(const char *fmt, ...) EDGE__PRINTF(1, 2);
-/* n bytes of scratch memory, freed automatically after this invocation (NULL when out of memory). */
+/* n bytes of scratch memory, freed after this invocation (NULL when out of memory): `char *buf = edge_arena_alloc(256);` */
 void *edge_arena_alloc(size_t n);
-/* 1 if s[0..len) is valid UTF-8. */
+/* 1 if s[0..len) is valid UTF-8: `if (!edge_utf8_valid(v, n)) return edge_fail("bad input");` */
 int edge_utf8_valid(const char *s, size_t len);
 /* Standard base64: `char *b64 = edge_base64_encode("user:pass", 9);` */
 char *edge_base64_encode(const void *data, size_t len);
-/* Decoded bytes (NUL-terminated) or NULL if invalid; padding optional. */
+/* Decoded bytes (NUL-terminated) or NULL if invalid; padding optional:
+ * `size_t n; unsigned char *raw = edge_base64_decode(s, strlen(s), &n);` */
 unsigned char *edge_base64_decode(const char *s, size_t len, size_t *out_len);
-/* Percent-decoding; plus_as_space=1 for forms/query strings. Invalid %xx stays literal. */
+/* Percent-decoding; plus_as_space=1 for forms/query strings. Invalid %xx stays literal.
+ * `char *path = edge_url_decode(edge_uri(ev), strlen(edge_uri(ev)), 0, NULL);` */
 char *edge_url_decode(const char *s, size_t len, int plus_as_space, size_t *out_len);
 /* Iterate `a=1&b=x+y` pairs (query strings, x-www-form-urlencoded bodies), decoded:
  *   const char *cur = body, *end = body + n; char *k, *v;
  *   while (edge_form_next(&cur, end, &k, &v)) edge_info("%s=%s", k, v); */
 int edge_form_next(const char **cursor, const char *end, char **name, char **value);
-/* An environment variable of the function (FunctionConfig.env), or NULL. */
+/* An environment variable of the function (FunctionConfig.env / manifest env), or NULL:
+ * `const char *creds = edge_env("EDGE_BASIC_AUTH");` */
 const char *edge_env(const char *name);
-/* Random numbers from WASI random_get: 32 bits / a double in [0, 1). */
+/* Random numbers from WASI random_get: 32 bits / a double in [0, 1).
+ * `if (edge_random() < 0.75) ...`, `bucket = edge_random_u32() % 100;` */
 uint32_t edge_random_u32(void);
 double edge_random(void);
 
