@@ -30,7 +30,12 @@ if int(WASMTIME_VERSION.split(".")[0]) != SUPPORTED_MAJOR:  # pragma: no cover -
         f"edge.runtime.capi is written against wasmtime {SUPPORTED_MAJOR}.x, found {WASMTIME_VERSION}"
     )
 
+# Two handles on the same library. `lib` releases the GIL around each call: for calls that
+# run guest code (call, instantiate) or may block (store teardown). `quick` keeps the GIL:
+# for the many sub-microsecond calls of the hot path, where releasing and re-taking the GIL
+# costs more than the call and lets a busy event loop convoy the worker thread.
 lib = ctypes.CDLL(str(_ffi.filename))
+quick = ctypes.PyDLL(str(_ffi.filename))
 
 # Struct layouts (from the bindings generated for this exact library).
 Instance = _b.wasmtime_instance_t
@@ -63,8 +68,8 @@ TRAP_INTERRUPT = 10
 TRAP_OUT_OF_FUEL = 11
 
 
-def _fn(name: str, restype, *argtypes):
-    f = getattr(lib, name)
+def _fn(name: str, restype, *argtypes, releases_gil: bool = False):
+    f = getattr(lib if releases_gil else quick, name)
     f.restype = restype
     f.argtypes = list(argtypes)
     return f
@@ -72,7 +77,7 @@ def _fn(name: str, restype, *argtypes):
 
 # Stores and contexts
 store_new = _fn("wasmtime_store_new", c_void_p, c_void_p, c_void_p, c_void_p)
-store_delete = _fn("wasmtime_store_delete", None, c_void_p)
+store_delete = _fn("wasmtime_store_delete", None, c_void_p, releases_gil=True)
 store_context = _fn("wasmtime_store_context", c_void_p, c_void_p)
 store_limiter = _fn("wasmtime_store_limiter", None, c_void_p, c_int64, c_int64, c_int64, c_int64, c_int64)
 context_set_fuel = _fn("wasmtime_context_set_fuel", c_void_p, c_void_p, c_uint64)
@@ -84,13 +89,15 @@ engine_increment_epoch = _fn("wasmtime_engine_increment_epoch", None, c_void_p)
 
 # Instances, exports, calls, memory
 instance_pre_instantiate = _fn(
-    "wasmtime_instance_pre_instantiate", c_void_p, c_void_p, c_void_p, POINTER(Instance), POINTER(c_void_p)
+    "wasmtime_instance_pre_instantiate", c_void_p, c_void_p, c_void_p, POINTER(Instance), POINTER(c_void_p),
+    releases_gil=True,
 )
 instance_export_get = _fn(
     "wasmtime_instance_export_get", c_bool, c_void_p, POINTER(Instance), c_char_p, c_size_t, POINTER(Extern)
 )
 func_call_unchecked = _fn(
-    "wasmtime_func_call_unchecked", c_void_p, c_void_p, POINTER(Func), c_void_p, c_size_t, POINTER(c_void_p)
+    "wasmtime_func_call_unchecked", c_void_p, c_void_p, POINTER(Func), c_void_p, c_size_t, POINTER(c_void_p),
+    releases_gil=True,
 )
 memory_data = _fn("wasmtime_memory_data", c_void_p, c_void_p, POINTER(Memory))
 memory_data_size = _fn("wasmtime_memory_data_size", c_size_t, c_void_p, POINTER(Memory))

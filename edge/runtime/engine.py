@@ -58,6 +58,11 @@ class Engine:
         self._ticker_stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self._ticker_lock = threading.Lock()
+        # The ticker needs the GIL on every tick, so it only ticks while some invocation
+        # that relies on the wall-clock limit is running (budgeted inline runs do not).
+        self._active = 0
+        self._active_lock = threading.Lock()
+        self._wake = threading.Event()
 
     def _config(self, settings: EngineSettings) -> wasmtime.Config:
         config = wasmtime.Config()
@@ -119,23 +124,43 @@ class Engine:
                 return
             interval = self.settings.epoch_tick_ms / 1000.0
             stop = self._ticker_stop
+            wake = self._wake
             ref = weakref.ref(self)
 
             def tick() -> None:
                 # Holds the engine only while ticking it: a dropped Engine ends the thread
                 # instead of leaving it to tick freed memory.
-                while not stop.wait(interval):
+                while not stop.is_set():
                     engine = ref()
                     if engine is None:
                         return
+                    if engine._active <= 0:
+                        wake.clear()
+                        if engine._active <= 0:
+                            del engine
+                            wake.wait(1.0)
+                            continue
                     capi.engine_increment_epoch(engine.ptr)
                     del engine
+                    stop.wait(interval)
 
             self._ticker = threading.Thread(target=tick, name="edge-epoch-ticker", daemon=True)
             self._ticker.start()
 
+    def enter(self) -> None:
+        """An invocation that needs the wall-clock limit is starting."""
+        with self._active_lock:
+            self._active += 1
+        if not self._wake.is_set():
+            self._wake.set()
+
+    def leave(self) -> None:
+        with self._active_lock:
+            self._active -= 1
+
     def close(self) -> None:
         self._ticker_stop.set()
+        self._wake.set()
 
     def __del__(self) -> None:
         self._ticker_stop.set()

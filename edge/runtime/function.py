@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 MAX_IDLE_SLOTS = 64
+INLINE_INIT_FUEL = 100_000  # a start function/_initialize costlier than this keeps a version off the loop
 
 
 class Function:
@@ -39,6 +40,8 @@ class Function:
         self._ready: deque[Slot] = deque()
         self._closed = False
         self._lock = threading.Lock()
+        # Set once a budgeted inline attempt ran out: this version then always runs on threads.
+        self.heavy = compiled.style != STYLE_REACTOR
         if compiled.initial_memory > config.limits.memory_bytes:
             raise ModuleError(
                 f"module declares {compiled.initial_memory // 1024} KiB of initial memory, "
@@ -61,6 +64,8 @@ class Function:
         except InstantiationError as exc:
             raise ModuleError(str(exc)) from None
         try:
+            if slot.init_fuel > INLINE_INIT_FUEL:
+                self.heavy = True  # instantiation itself is too costly to run on the event loop
             if self.compiled.style == STYLE_REACTOR:
                 ext = capi.Extern()
                 version_fn = slot._export(b"edge_abi_version", capi.EXTERN_FUNC, ext).of.func
@@ -115,8 +120,12 @@ class Function:
 
     # -- invocation ----------------------------------------------------------------
 
-    def invoke(self, event: bytes) -> Outcome:
-        """Run the handler on event JSON bytes; blocking, call from a worker thread."""
+    def invoke(self, event: bytes, budget: int | None = None) -> Outcome:
+        """Run the handler on event JSON bytes; blocking, call from a worker thread.
+
+        `budget` caps fuel for an optimistic attempt (see Invoker); a run that exceeds it
+        comes back `over_budget` with its instance discarded and its logs dropped.
+        """
         if self._closed:
             return Outcome(error=ErrorKind.INSTANTIATION, message=f"function {self.config.qualified} was unloaded")
         try:
@@ -124,7 +133,7 @@ class Function:
         except InstantiationError as exc:
             return Outcome(error=exc.kind, message=str(exc), trap_code=exc.trap_code)
         try:
-            outcome = slot.invoke(event)
+            outcome = slot.invoke(event, budget)
         except BaseException:
             slot.delete()
             raise

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .function import Function
 
 U32 = 0xFFFFFFFF
+INLINE_TIMEOUT_MS = 50  # wall-clock cap of a budgeted (inline) attempt
 PAGE = 65536
 LOG_LEVELS = {0: "DEBUG", 1: "INFO", 2: "WARN", 3: "ERROR"}
 
@@ -43,7 +44,7 @@ class Slot:
 
     __slots__ = (
         "function", "key", "store", "ctx", "instance", "memory", "alloc", "handle", "start",
-        "vals", "uses", "has_memory", "logs", "log_bytes", "logs_truncated", "stdout", "stdout_overflow",
+        "vals", "uses", "has_memory", "init_fuel", "logs", "log_bytes", "logs_truncated", "stdout", "stdout_overflow",
         "_partial",
     )
 
@@ -51,6 +52,7 @@ class Slot:
         self.function = function
         self.key = next(_keys)
         self.uses = 0
+        self.init_fuel = 0  # fuel the start function and _initialize used
         self.logs: list[LogLine] = []
         self.log_bytes = 0
         self.logs_truncated = False
@@ -102,6 +104,13 @@ class Slot:
                 if err or trap_ptr:
                     kind, message, code = self._classify(err, trap_ptr)
                     raise InstantiationError(kind, f"_initialize failed: {message}", code)
+            if fn.engine.settings.fuel:
+                left = c_uint64(0)
+                err = capi.context_get_fuel(ctx, byref(left))
+                if err:
+                    capi.take_error(err)
+                else:
+                    self.init_fuel = limits.fuel - left.value
         else:
             if capi.instance_export_get(ctx, byref(self.instance), b"memory", 6, byref(ext)):
                 if ext.kind == capi.EXTERN_MEMORY:
@@ -189,26 +198,42 @@ class Slot:
 
     # -- invocation ----------------------------------------------------------------
 
-    def invoke(self, event: bytes) -> Outcome:
-        """Run the handler once. Never raises for guest misbehaviour: the outcome says what happened."""
+    def invoke(self, event: bytes, budget: int | None = None) -> Outcome:
+        """Run the handler once. Never raises for guest misbehaviour: the outcome says what happened.
+
+        With a `budget` (fuel), the run stops early once it spends more than that; the outcome
+        is then marked `over_budget` and the caller retries elsewhere with the full limits.
+        """
         fn = self.function
         limits = fn.config.limits
         started = time.perf_counter()
         self._reset_invocation_state()
         self.uses += 1
-        if fn.compiled.style == "command":
-            outcome = self._invoke_command(event)
-        else:
-            self._arm(limits.fuel, limits.timeout_ms)
-            outcome = self._invoke_reactor(event)
+        fuel, timeout_ms = limits.fuel, limits.timeout_ms
+        if budget is not None and budget < fuel:
+            fuel, timeout_ms = budget, min(timeout_ms, INLINE_TIMEOUT_MS)
+        timed = budget is None and fn.engine.settings.epochs
+        if timed:
+            fn.engine.enter()
+        try:
+            if fn.compiled.style == "command":
+                outcome = self._invoke_command(event)
+            else:
+                self._arm(fuel, timeout_ms)
+                outcome = self._invoke_reactor(event)
+        finally:
+            if timed:
+                fn.engine.leave()
         outcome.duration_ms = (time.perf_counter() - started) * 1000
+        if budget is not None and fuel < limits.fuel and outcome.error in (ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT):
+            outcome.over_budget = True
         if fn.engine.settings.fuel:
             left = c_uint64(0)
             err = capi.context_get_fuel(self.ctx, byref(left))
             if err:
                 capi.take_error(err)
             else:
-                outcome.fuel_used = limits.fuel - left.value
+                outcome.fuel_used = fuel - left.value
         outcome.peak_memory = self.memory_size()
         if outcome.error is not None and outcome.error is not ErrorKind.MEMORY_LIMIT:
             if outcome.error in (ErrorKind.TRAP, ErrorKind.HANDLER_ERROR) and self._at_memory_cap():

@@ -49,6 +49,7 @@ class Outcome:
     fuel_used: int = 0
     peak_memory: int = 0
     instance_reused: bool = False
+    over_budget: bool = False  # a budgeted attempt stopped early: retry with the full limits
 
     @property
     def ok(self) -> bool:

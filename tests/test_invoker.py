@@ -1,0 +1,134 @@
+"""The async invoker: inline-first execution, worker threads, admission control."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from edge.runtime import ErrorKind, FunctionConfig, Invoker, Limits, Runtime
+from edge.runtime.invoker import Gate
+
+from . import modules as M
+
+EVENT = b'{"hello": "world"}'
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Runtime:
+    return Runtime()
+
+
+async def test_fast_function_runs_inline_and_stays_light(runtime):
+    invoker = Invoker()
+    fn = runtime.function(M.ECHO, FunctionConfig(name="echo"))
+    for _ in range(5):
+        out = await invoker.invoke(fn, EVENT)
+        assert out.ok and out.result == EVENT
+    assert not fn.heavy
+    invoker.close()
+
+
+async def test_function_over_the_inline_budget_is_rerun_on_a_thread(runtime):
+    invoker = Invoker(inline_fuel=10_000)
+    logging_spin = M.reactor(
+        """(local $i i32)
+    (call $log (i32.const 1) (i32.const 64) (i32.const 5))
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 100000))))
+    (call $pack (local.get $p) (local.get $n))""",
+        imports='(import "edge" "log" (func $log (param i32 i32 i32)))',
+        extra='(data (i32.const 64) "start")',
+    )
+    fn = runtime.function(logging_spin, FunctionConfig(name="spin"))
+    out = await invoker.invoke(fn, EVENT)
+    assert out.ok, out.message
+    assert out.result == EVENT
+    assert out.fuel_used > 10_000
+    assert [line.message for line in out.logs] == ["start"]  # the aborted attempt's logs are dropped
+    assert fn.heavy  # from now on straight to a thread
+    assert (await invoker.invoke(fn, EVENT)).ok
+    invoker.close()
+
+
+async def test_reuse_state_is_consistent_inline(runtime):
+    invoker = Invoker()
+    fn = runtime.function(M.COUNTER, FunctionConfig(name="counter", isolation="reuse", max_reuse=9))
+    counts = [(await invoker.invoke(fn, EVENT)).value["count"] for _ in range(5)]
+    assert counts == [1, 2, 3, 4, 5]
+    invoker.close()
+
+
+@pytest.mark.parametrize(
+    "limits,kind",
+    [(Limits(timeout_ms=100, fuel=10**15), ErrorKind.TIMEOUT), (Limits(fuel=5_000_000), ErrorKind.OUT_OF_FUEL)],
+)
+async def test_infinite_loop_is_stopped_on_a_thread_with_full_limits(runtime, limits, kind):
+    invoker = Invoker()
+    fn = runtime.function(M.INFINITE_LOOP, FunctionConfig(name="loop", limits=limits))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    out = await invoker.invoke(fn, EVENT)
+    assert out.error is kind
+    assert fn.heavy
+    assert loop.time() - started < 5
+    invoker.close()
+
+
+async def test_expensive_initialize_keeps_a_function_off_the_event_loop(runtime):
+    source = M.reactor(
+        "(call $pack (local.get $p) (local.get $n))",
+        extra="""(func (export "_initialize") (local $i i32)
+      (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (i32.const 1000000)))))""",
+    )
+    fn = runtime.function(source, FunctionConfig(name="init"))
+    assert fn.heavy
+
+
+async def test_concurrency_limit_gives_limit_exceeded_quickly(runtime):
+    invoker = Invoker(threads=2, per_function=1, queue_wait_ms=20)
+    slow = runtime.function(M.spin(300_000_000), FunctionConfig(name="slow", limits=Limits(fuel=10**12)))
+    slow.heavy = True
+    outcomes = await asyncio.gather(*(invoker.invoke(slow, EVENT) for _ in range(4)))
+    kinds = [o.error for o in outcomes]
+    assert kinds.count(ErrorKind.LIMIT_EXCEEDED) >= 2
+    assert any(o.ok for o in outcomes)
+    limited = next(o for o in outcomes if o.error is ErrorKind.LIMIT_EXCEEDED)
+    assert "concurrency limit" in limited.message
+    invoker.close()
+
+
+async def test_healthy_function_is_served_while_another_loops(runtime):
+    invoker = Invoker(threads=4, per_function=2)
+    looping = runtime.function(M.INFINITE_LOOP, FunctionConfig(name="loop", limits=Limits(timeout_ms=500, fuel=10**15)))
+    healthy = runtime.function(M.ECHO, FunctionConfig(name="ok"))
+    stuck = [asyncio.ensure_future(invoker.invoke(looping, EVENT)) for _ in range(4)]
+    await asyncio.sleep(0.05)
+    for _ in range(20):
+        assert (await invoker.invoke(healthy, EVENT)).ok
+    results = await asyncio.gather(*stuck)
+    assert {r.error for r in results} <= {ErrorKind.TIMEOUT, ErrorKind.LIMIT_EXCEEDED}
+    invoker.close()
+
+
+async def test_gate_bounds_waiters_and_hands_over_slots():
+    gate = Gate(capacity=1, max_waiters=1)
+    assert await gate.acquire(0.1)
+    waiter = asyncio.ensure_future(gate.acquire(1.0))
+    await asyncio.sleep(0)
+    assert not await gate.acquire(1.0)  # queue full: refused at once
+    gate.release()
+    assert await waiter  # the slot went straight to the waiter
+    assert gate.in_use == 1
+    assert not await gate.acquire(0.01)  # times out
+    gate.release()
+    assert gate.in_use == 0
+
+
+def test_invoke_event_json_survives_threads(runtime):
+    """The synchronous path (CLI, tests) still works without an invoker."""
+    fn = runtime.function(M.ECHO, FunctionConfig(name="sync"))
+    assert json.loads(fn.invoke(EVENT).result) == {"hello": "world"}
