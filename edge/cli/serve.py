@@ -30,6 +30,11 @@ DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "samples" / "manifest.t
 @click.option("--server-timing/--no-server-timing", default=False, help="Add a Server-Timing header per response.")
 @click.option("--graceful-timeout", type=float, default=10.0, show_default=True, help="Seconds to finish in-flight requests on SIGTERM.")
 @click.option("--log-level", default="warning", show_default=True)
+@click.option("--admin-host", default="127.0.0.1", show_default=True, help="Admin API address (loopback unless a token is set).")
+@click.option("--admin-port", type=click.IntRange(1, 65535), default=None, help="Admin API port (default: --port + 1).")
+@click.option("--admin-token", envvar="EDGE_ADMIN_TOKEN", default=None, help="Bearer token for the admin API [env EDGE_ADMIN_TOKEN].")
+@click.option("--no-admin", is_flag=True, help="Serve no admin API.")
+@click.option("--max-upload-mb", type=click.IntRange(min=1), default=64, show_default=True, help="Largest module upload.")
 def serve(
     manifest: str | None,
     host: str,
@@ -42,10 +47,16 @@ def serve(
     server_timing: bool,
     graceful_timeout: float,
     log_level: str,
+    admin_host: str,
+    admin_port: int | None,
+    admin_token: str | None,
+    no_admin: bool,
+    max_upload_mb: int,
 ) -> None:
     """Serve the distribution described by a manifest (the samples by default)."""
-    from hypercorn.config import Config
     from hypercorn.run import run
+
+    from ..server.listeners import ListenerError, hypercorn_config
 
     manifest_path = Path(manifest) if manifest else DEFAULT_MANIFEST
     try:
@@ -54,23 +65,34 @@ def serve(
         raise click.ClickException(str(exc)) from None
     if bool(certfile) != bool(keyfile):
         raise click.UsageError("--certfile and --keyfile go together")
+    if not no_admin and admin_port is None:
+        if port in (0, 65535):
+            raise click.UsageError("with --port 0 or 65535, give --admin-port (or --no-admin)")
+        admin_port = port + 1
     options = ServerOptions(
         manifest=str(manifest_path.resolve()),
         state_dir=str(Path(state_dir).resolve()),
         threads=threads,
         server_timing=server_timing,
+        admin_host=None if no_admin else admin_host,
+        admin_port=None if no_admin else admin_port,
+        admin_token=admin_token or None,
+        max_upload_bytes=max_upload_mb * 1024 * 1024,
+        workers=workers,
     )
+    try:
+        config = hypercorn_config(options, host, port, certfile=certfile, keyfile=keyfile)
+    except ListenerError as exc:
+        raise click.UsageError(str(exc)) from None
     os.environ[OPTIONS_ENV] = json.dumps(dataclasses.asdict(options))
-    config = Config()
     config.application_path = "edge.server.app:app_from_env()"
-    config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
     config.workers = workers if workers > 1 else 0  # 0: serve in this process
-    config.certfile = certfile
-    config.keyfile = keyfile
     config.graceful_timeout = graceful_timeout
-    config.include_server_header = False
     config.loglevel = log_level.upper()
-    config.accesslog = None
     scheme = "https" if certfile else "http"
     click.echo(f"edge: serving {manifest_path} on {scheme}://{host}:{port} ({workers} worker(s))", err=True)
+    if options.admin_enabled:
+        admin_scheme = "http" if (not certfile or config.insecure_bind) else "https"
+        auth = "bearer token required" if options.admin_token else "no token: loopback only"
+        click.echo(f"edge: admin API on {admin_scheme}://{admin_host}:{admin_port} ({auth})", err=True)
     sys.exit(run(config))

@@ -1,12 +1,21 @@
-"""Published function versions and their aliases: what behavior associations resolve to.
+"""Loaded function versions and their aliases: what behavior associations resolve to.
 
 A version is immutable: its compiled module and settings never change. Aliases point at
-a version (optionally splitting traffic with a second one by weight) and move atomically:
-one dict assignment, so a request sees either the old target or the new one.
+a version (optionally splitting traffic with a second one by weight) and move atomically.
+
+Readers never lock. Writers (one at a time, under a lock) build new dicts and assign
+them (copy-on-write), so a reader always sees one whole state, and `resolve()` stays a
+few dict lookups.
+
+A viewer request pins the state it started with (`pin()`, a context variable set by the
+front door): every hook of that request resolves against the same aliases, and a canary
+alias picks one version per request, not per hook. A request in flight when an alias
+moves finishes on the version it started with.
 """
 
 from __future__ import annotations
 
+import contextvars
 import random
 import threading
 from dataclasses import dataclass, field
@@ -29,6 +38,9 @@ class PublishedVersion:
     spec: FunctionSpec
     functions: dict[str, Function] = field(default_factory=dict)  # by hook class
 
+    def function_for(self, event_type: str) -> Function:
+        return self.functions[hook_class(event_type)]
+
     def close(self) -> None:
         for fn in self.functions.values():
             fn.close()
@@ -40,62 +52,145 @@ class Alias:
     # canary: (other version, weight of other in [0, 1])
     additional: tuple[int, float] | None = None
 
+    @property
+    def versions(self) -> tuple[int, ...]:
+        return (self.version,) if self.additional is None else (self.version, self.additional[0])
+
     def pick(self) -> int:
         if self.additional and random.random() < self.additional[1]:
             return self.additional[0]
         return self.version
 
 
+class RequestView:
+    """The registry state one request started with, plus its canary picks."""
+
+    __slots__ = ("versions", "latest", "aliases", "picks")
+
+    def __init__(self, registry: "Registry") -> None:
+        self.versions = registry.versions
+        self.latest = registry.latest
+        self.aliases = registry.aliases
+        self.picks: dict[tuple[str, str], int] | None = None
+
+    def pick(self, name: str, qualifier: str, alias: Alias) -> int:
+        if alias.additional is None:
+            return alias.version
+        picks = self.picks
+        if picks is None:
+            picks = self.picks = {}
+        number = picks.get((name, qualifier))
+        if number is None:
+            number = picks[(name, qualifier)] = alias.pick()
+        return number
+
+
+_view: contextvars.ContextVar[RequestView | None] = contextvars.ContextVar("edge_registry_view", default=None)
+
+
 class Registry:
-    """Thread-safe for writers (a lock); readers do plain dict lookups on the hot path."""
+    """Loaded versions by function, the latest version number, and aliases."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.versions: dict[str, dict[int, PublishedVersion]] = {}
         self.latest: dict[str, int] = {}
         self.aliases: dict[str, dict[str, Alias]] = {}
-        self._next: dict[str, int] = {}  # version numbers are reserved before the slow part
+        self._next: dict[str, int] = {}  # for publish() without a number (no store)
         self._lock = threading.Lock()
 
+    # -- building and publishing -------------------------------------------------------
+
+    def build(self, spec: FunctionSpec, compiled: CompiledModule, version: int) -> PublishedVersion:
+        """Instantiate a version's functions without making it visible (blocking; raises ModuleError)."""
+        functions: dict[str, Function] = {}
+        try:
+            for cls in HOOK_CLASSES:
+                functions[cls] = self.runtime.function(compiled, spec.config(f"{cls}-request", version=str(version)))
+        except BaseException:
+            for fn in functions.values():
+                fn.close()
+            raise
+        return PublishedVersion(spec.name, version, compiled, spec, functions)
+
+    def add(self, published: PublishedVersion, *, latest: bool = False) -> None:
+        """Make a built version resolvable by number (and as the latest, if asked)."""
+        with self._lock:
+            per_function = dict(self.versions.get(published.name, {}))
+            per_function[published.version] = published
+            self.versions = {**self.versions, published.name: per_function}
+            self._next[published.name] = max(published.version + 1, self._next.get(published.name, 1))
+            if latest and published.version > self.latest.get(published.name, 0):
+                self.latest = {**self.latest, published.name: published.version}
+
     def publish(self, spec: FunctionSpec, compiled: CompiledModule, version: int | None = None) -> PublishedVersion:
-        """Make a new immutable version (blocking: instantiates; call off the event loop)."""
+        """Build and add a version as the latest (numbered here when no store numbers it)."""
         with self._lock:
             number = version if version is not None else self._next.get(spec.name, 1)
             self._next[spec.name] = max(number + 1, self._next.get(spec.name, 1))
-        functions = {
-            cls: self.runtime.function(compiled, spec.config(f"{cls}-request", version=str(number)))
-            for cls in HOOK_CLASSES
-        }
-        published = PublishedVersion(spec.name, number, compiled, spec, functions)
-        with self._lock:
-            self.versions.setdefault(spec.name, {})[number] = published
-            self.latest[spec.name] = max(number, self.latest.get(spec.name, 0))
+        published = self.build(spec, compiled, number)
+        self.add(published, latest=True)
         return published
+
+    def remove(self, name: str, version: int) -> PublishedVersion | None:
+        """Drop a version from the registry; the caller closes it (after requests in flight finish)."""
+        with self._lock:
+            per_function = dict(self.versions.get(name, {}))
+            published = per_function.pop(version, None)
+            if published is None:
+                return None
+            versions = dict(self.versions)
+            if per_function:
+                versions[name] = per_function
+            else:
+                versions.pop(name, None)
+            self.versions = versions
+            return published
+
+    def apply(self, latest: dict[str, int], aliases: dict[str, dict[str, Alias]]) -> None:
+        """Replace the latest numbers and every alias at once (the versions must be loaded)."""
+        with self._lock:
+            self.latest = dict(latest)
+            self.aliases = {name: dict(targets) for name, targets in aliases.items()}
 
     def set_alias(self, name: str, alias: str, target: Alias) -> None:
         with self._lock:
             known = self.versions.get(name, {})
-            for number in (target.version, *(target.additional[:1] if target.additional else ())):
+            for number in target.versions:
                 if number not in known:
                     raise KeyError(f"function {name} has no version {number}")
-            aliases = dict(self.aliases.get(name, {}))
-            aliases[alias] = target
-            self.aliases[name] = aliases  # one assignment: readers see old or new
+            self.aliases = {**self.aliases, name: {**self.aliases.get(name, {}), alias: target}}
+
+    def loaded(self, name: str, version: int) -> PublishedVersion | None:
+        return self.versions.get(name, {}).get(version)
+
+    # -- the request path --------------------------------------------------------------
+
+    def pin(self) -> contextvars.Token[RequestView | None]:
+        """Pin the current state for the running request (the front door calls this)."""
+        return _view.set(RequestView(self))
+
+    @staticmethod
+    def unpin(token: contextvars.Token[RequestView | None]) -> None:
+        _view.reset(token)
 
     def resolve(self, name: str, qualifier: str | None, event_type: str) -> Function | None:
         """The Function an association runs right now (None if it does not exist)."""
-        versions = self.versions.get(name)
+        view = _view.get()
+        if view is None:
+            view = RequestView(self)
+        versions = view.versions.get(name)
         if not versions:
             return None
         if qualifier is None:
-            number = self.latest.get(name)
+            number = view.latest.get(name)
         elif qualifier.isdigit():
             number = int(qualifier)
         else:
-            alias = self.aliases.get(name, {}).get(qualifier)
+            alias = view.aliases.get(name, {}).get(qualifier)
             if alias is None:
                 return None
-            number = alias.pick()
+            number = view.pick(name, qualifier, alias)
         published = versions.get(number) if number is not None else None
         if published is None:
             return None
@@ -115,5 +210,4 @@ class Registry:
             for versions in self.versions.values():
                 for published in versions.values():
                     published.close()
-            self.versions.clear()
-
+            self.versions = {}

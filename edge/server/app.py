@@ -14,7 +14,7 @@ import os
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..pipeline.flow import RequestTooLarge, ViewerRequest
 from .state import EdgeState, ServerOptions, boot
@@ -92,7 +92,11 @@ class EdgeHandler:
             body_stream=body_stream,
             has_body=has_body,
         )
-        response, _trace = await state.pipeline.handle(viewer)
+        pin = state.registry.pin()  # every hook of this request sees the versions it started with
+        try:
+            response, _trace = await state.pipeline.handle(viewer)
+        finally:
+            state.registry.unpin(pin)
         raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         head = scope["method"] == "HEAD"
@@ -115,7 +119,32 @@ class EdgeHandler:
         await send({"type": "http.response.body", "body": b""})
 
 
-def create_app(options: ServerOptions) -> Starlette:
+class Front:
+    """ASGI dispatcher by listener: requests that arrived on the admin port go to the admin
+    app, everything else (and the lifespan) to the edge app. One comparison per request,
+    so edge traffic never walks the admin routes, and the admin API is unreachable from
+    the edge listener."""
+
+    def __init__(self, edge: Starlette, admin: ASGIApp, admin_port: int) -> None:
+        self.edge = edge
+        self.admin = admin
+        self.admin_port = admin_port
+
+    @property
+    def state(self):  # type: ignore[no-untyped-def]
+        return self.edge.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server")
+        if server is not None and scope["type"] != "lifespan" and server[1] == self.admin_port:
+            await self.admin(scope, receive, send)
+            return
+        await self.edge(scope, receive, send)
+
+
+def create_app(options: ServerOptions) -> Starlette | Front:
+    """The edge app; with an admin listener configured, wrapped in the Front dispatcher."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = await boot(options)
@@ -127,10 +156,14 @@ def create_app(options: ServerOptions) -> Starlette:
 
     app = Starlette(lifespan=lifespan)
     app.router.default = EdgeHandler(app)  # type: ignore[assignment]
-    return app
+    if not options.admin_enabled:
+        return app
+    from .admin import create_admin_app
+
+    return Front(app, create_admin_app(app, options), options.admin_port)  # type: ignore[arg-type]
 
 
-def app_from_env() -> Starlette:
+def app_from_env() -> Starlette | Front:
     """Entry point for server processes (`edge.server.app:app_from_env()`): options come
     from the environment so that every worker process builds the same app."""
     raw = os.environ.get(OPTIONS_ENV)

@@ -1,10 +1,11 @@
-"""Everything one worker process runs with, built from a manifest at startup."""
+"""Everything one worker process runs with: the manifest seeds the store, the store drives the rest."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,14 +13,18 @@ from ..cache import ResponseCache
 from ..config.functions import FunctionSpec
 from ..config.manifest import Manifest, load_manifest
 from ..control.logs import LogStore
+from ..control.plane import ControlPlane, Watcher
 from ..control.registry import Registry
+from ..control.store import Store
 from ..pipeline.flow import Pipeline
 from ..pipeline.hooks import HookRunner
-from ..runtime import Invoker, ModuleError, Runtime
+from ..runtime import Invoker, Runtime
 from ..upstream.http import HttpUpstream
 from ..upstream.origins import Origins
 
 log = logging.getLogger("edge.server")
+
+DEFAULT_MAX_UPLOAD = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -32,10 +37,26 @@ class ServerOptions:
     cache_bytes: int = 256 * 1024 * 1024
     server_timing: bool = False
     queue_wait_ms: int = 100
+    # the admin API: its own listener; None = no admin API
+    admin_host: str | None = None
+    admin_port: int | None = None
+    admin_token: str | None = None
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD
+    workers: int = 1
+    watch_interval: float = 0.1  # seconds between store revision checks
+    retire_after: float = 60.0  # seconds an inactive version stays loaded (requests in flight)
 
     @property
     def artifact_dir(self) -> Path:
         return Path(self.state_dir) / "artifacts"
+
+    @property
+    def store_dir(self) -> Path:
+        return Path(self.state_dir) / "store"
+
+    @property
+    def admin_enabled(self) -> bool:
+        return self.admin_port is not None
 
 
 def function_source(spec: FunctionSpec) -> bytes:
@@ -65,39 +86,69 @@ class EdgeState:
     upstream: HttpUpstream
     origins: Origins
     pipeline: Pipeline
+    store: Store | None = None
+    plane: ControlPlane | None = None
+    watcher: Watcher | None = None
+    control_pool: ThreadPoolExecutor | None = None
     ready: bool = False
     extras: dict = field(default_factory=dict)
 
+    def apply_routing(self, manifest: Manifest) -> None:
+        """New behaviors/origins from the store: requests in flight keep the old view."""
+        origins = Origins(manifest.origins, self.upstream)
+        self.pipeline.reconfigure(manifest, origins)
+        self.manifest, self.origins = manifest, origins
+
+    async def control(self, func, *args):  # type: ignore[no-untyped-def]
+        """Run blocking control-plane work (SQLite, fsync, instantiation) off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.control_pool, func, *args)
+
     async def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
         await self.upstream.aclose()
+        if self.control_pool is not None:
+            self.control_pool.shutdown(wait=False, cancel_futures=True)
         self.invoker.close()
         self.registry.close()
+        if self.store is not None:
+            self.store.close()
         self.runtime.close()
 
 
-def _publish_all(runtime: Runtime, registry: Registry, manifest: Manifest) -> None:
-    for spec in manifest.functions.values():
-        try:
-            compiled = runtime.load(function_source(spec))
-            registry.publish(spec, compiled)
-        except ModuleError as exc:
-            raise ModuleError(f"[functions.{spec.name}] ({spec.source}): {exc}") from None
+def _start_plane(options: ServerOptions, manifest: Manifest, runtime: Runtime, registry: Registry) -> ControlPlane:
+    """Open the store, publish what the manifest changed, and load every active version."""
+    store = Store(options.store_dir)
+    plane = ControlPlane(store, runtime, registry, manifest, retire_after=options.retire_after)
+    sources = {name: function_source(spec) for name, spec in manifest.functions.items()}
+    plane.seed(manifest, sources)
+    plane.sync()
+    return plane
 
 
 async def boot(options: ServerOptions) -> EdgeState:
-    """Load the manifest, compile (or load precompiled) functions, wire the pipeline."""
+    """Load the manifest, sync with the store (compiling nothing that is precompiled), wire the pipeline."""
     manifest = load_manifest(options.manifest)
     runtime = Runtime(artifact_dir=options.artifact_dir)
     invoker = Invoker(threads=options.threads or None, queue_wait_ms=options.queue_wait_ms)
     registry = Registry(runtime)
-    await asyncio.get_running_loop().run_in_executor(None, _publish_all, runtime, registry, manifest)
+    plane = await asyncio.get_running_loop().run_in_executor(None, _start_plane, options, manifest, runtime, registry)
+    routing = plane.routing or manifest
+    routing = Manifest(manifest.distribution, routing.origins, manifest.functions, routing.behaviors, manifest.path)
     logs = LogStore()
     cache = ResponseCache(max_bytes=options.cache_bytes)
     upstream = HttpUpstream()
-    origins = Origins(manifest.origins, upstream)
+    origins = Origins(routing.origins, upstream)
     hooks = HookRunner(registry, invoker, logs, {"domain_name": manifest.distribution.domain_name, "id": manifest.distribution.id})
-    pipeline = Pipeline(manifest, hooks, origins, cache, server_timing=options.server_timing)
-    state = EdgeState(options, manifest, runtime, registry, invoker, logs, cache, upstream, origins, pipeline)
+    pipeline = Pipeline(routing, hooks, origins, cache, server_timing=options.server_timing)
+    state = EdgeState(options, routing, runtime, registry, invoker, logs, cache, upstream, origins, pipeline)
+    state.store, state.plane = plane.store, plane
+    state.control_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="edge-control")
+    plane.on_routing = state.apply_routing
+    state.watcher = Watcher(plane, options.watch_interval).start()
     state.ready = True
-    log.info("edge worker %d ready: %d functions, %d behaviors", os.getpid(), len(manifest.functions), len(manifest.behaviors))
+    log.info(
+        "edge worker %d ready: %d functions, %d behaviors (store revision %d)",
+        os.getpid(), len(registry.latest), len(routing.behaviors), plane.revision,
+    )
     return state

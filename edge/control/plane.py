@@ -1,0 +1,578 @@
+"""The control plane of one worker process: changes go to the store, the store drives the registry.
+
+Every change (deploy, alias move, delete, new behaviors) is one store transaction. Then
+`sync()` makes this process match the store: it loads the versions that can receive
+traffic, swaps aliases and latest numbers in one step, and reconfigures the pipeline. The
+same `sync()` runs when the watcher sees another process change the store, so every
+worker converges on the store's state, and a restart is just a sync from an empty registry.
+
+Only *active* versions are kept loaded (the latest of each function, alias targets, and
+versions named by a behavior), because every loaded version holds ready instances from
+a bounded pool. Others are loaded on demand (an alias moving to them, a test invoke) and
+unloaded a grace period after they stop being active, so requests in flight finish.
+
+All methods here block (compiling, instantiating, SQLite, fsync): call them off the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config.errors import ConfigError
+from ..config.manifest import Manifest
+from ..runtime import CompiledModule, ModuleError, Runtime
+from ..runtime.module import sha256 as sha256_of
+from ..runtime.module import to_wasm
+from . import routing, settings
+from .errors import ControlError, bad_request, conflict, not_found
+from .registry import Alias, PublishedVersion, Registry
+from .store import AliasRow, Snapshot, Store, Tx, VersionRow
+
+log = logging.getLogger("edge.control")
+
+ALIAS_NAME = re.compile(r"^(?!\d+$)[A-Za-z0-9_-]{1,64}$")
+
+
+def check_alias_name(alias: str) -> str:
+    if not isinstance(alias, str) or not ALIAS_NAME.match(alias):
+        raise bad_request(
+            f"alias name {alias!r}: use letters, digits, '_' and '-' (at most 64), not only digits"
+        )
+    return alias
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated, compiled module ready to be published."""
+
+    wasm: bytes
+    compiled: CompiledModule
+    compile_ms: float
+
+
+@dataclass(frozen=True)
+class Deployed:
+    row: VersionRow
+    created: bool  # False: identical to the latest version, which was reused
+    compile_ms: float
+    from_artifact: bool
+    alias: AliasRow | None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.row.to_dict()
+        out.update(created=self.created, compile_ms=round(self.compile_ms, 3), from_artifact=self.from_artifact,
+                   alias=self.alias.to_dict() if self.alias else None)
+        return out
+
+
+@dataclass
+class LoadInfo:
+    from_artifact: bool
+    load_ms: float
+
+
+class ControlPlane:
+    def __init__(
+        self,
+        store: Store,
+        runtime: Runtime,
+        registry: Registry,
+        manifest: Manifest,
+        *,
+        retire_after: float = 60.0,
+    ) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.registry = registry
+        self.distribution = manifest.distribution
+        self.base_dir = manifest.path.parent if manifest.path else Path.cwd()
+        self.retire_after = retire_after
+        self.routing: Manifest | None = None  # behaviors/origins now applied
+        self.on_routing: Callable[[Manifest], None] | None = None
+        self.revision = -1  # the store revision this process has applied
+        self.load_info: dict[tuple[str, int], LoadInfo] = {}
+        self._routing_key: tuple[str, float] | None = None
+        self._inactive_since: dict[tuple[str, int], float] = {}
+        self._sync_lock = threading.RLock()
+
+    # -- modules -------------------------------------------------------------------------
+
+    def prepare(self, source: bytes) -> Prepared:
+        """Validate and compile (or reuse what is loaded / precompiled). Raises ControlError 400/422."""
+        started = time.perf_counter()
+        try:
+            wasm = to_wasm(source)
+        except ModuleError as exc:
+            raise bad_request(str(exc), "not_wasm") from None
+        compiled = self._compiled_in_memory(sha256_of(wasm))
+        if compiled is None:
+            try:
+                compiled = self.runtime.load(wasm)
+            except ModuleError as exc:
+                if str(exc).startswith("invalid WebAssembly"):
+                    raise bad_request(str(exc), "not_wasm") from None
+                raise ControlError(422, "invalid_module", str(exc)) from None
+        return Prepared(wasm, compiled, (time.perf_counter() - started) * 1000)
+
+    def _compiled_in_memory(self, digest: str) -> CompiledModule | None:
+        for versions in self.registry.versions.values():
+            for published in versions.values():
+                if published.compiled.sha256 == digest:
+                    return published.compiled
+        return None
+
+    def _build(self, name: str, number: int, prepared: Prepared, settings_dict: dict[str, Any]) -> PublishedVersion:
+        spec = settings.to_spec(name, settings_dict, self.store.blobs.path(prepared.compiled.sha256))
+        try:
+            return self.registry.build(spec, prepared.compiled, number)
+        except ModuleError as exc:
+            raise ControlError(422, "invalid_module", str(exc)) from None
+
+    def _publish(
+        self, tx: Tx, name: str, prepared: Prepared, settings_dict: dict[str, Any], description: str, origin: str
+    ) -> tuple[VersionRow, PublishedVersion | None]:
+        """Inside a write transaction: reuse the latest version if identical, else build and insert."""
+        canonical = settings.canonical(settings_dict)
+        digest = prepared.compiled.sha256
+        latest = tx.latest(name)
+        if latest is not None and latest.sha256 == digest and latest.settings == canonical:
+            return latest, None
+        number = tx.ensure_function(name)["next_version"]
+        published = self._build(name, number, prepared, settings_dict)
+        try:
+            row = tx.insert_version(
+                name, digest, len(prepared.wasm), prepared.compiled.abi, canonical, description, origin
+            )
+        except BaseException:
+            published.close()
+            raise
+        return row, published
+
+    # -- deploy --------------------------------------------------------------------------
+
+    def deploy(
+        self,
+        name: str,
+        source: bytes,
+        settings_raw: Any = None,
+        *,
+        alias: str | None = None,
+        description: str = "",
+    ) -> Deployed:
+        """Publish a new immutable version (or reuse an identical latest one), optionally moving an alias."""
+        try:
+            settings.check_name(name)
+            settings_dict = settings.normalize(settings_raw)
+        except settings.SettingsError as exc:
+            raise bad_request(str(exc), "bad_settings") from None
+        if alias is not None:
+            check_alias_name(alias)
+        prepared = self.prepare(source)
+        self.store.blobs.put(prepared.compiled.sha256, prepared.wasm)
+        published: PublishedVersion | None = None
+        with self._sync_lock:  # the new version joins the registry before any sync can look for it
+            try:
+                with self.store.write() as tx:
+                    row, published = self._publish(tx, name, prepared, settings_dict, description, "api")
+                    alias_row = None
+                    if alias is not None:
+                        current = tx.alias(name, alias)
+                        if current is not None and current.version == row.version and current.canary_version is None:
+                            alias_row = current
+                        else:
+                            alias_row = tx.set_alias(name, alias, row.version, None)
+            except BaseException:
+                if published is not None:
+                    published.close()
+                raise
+            if published is not None:
+                self.registry.add(published)
+                self.load_info[(name, row.version)] = LoadInfo(prepared.compiled.from_artifact, prepared.compile_ms)
+            self.sync()
+        return Deployed(row, published is not None, prepared.compile_ms, prepared.compiled.from_artifact, alias_row)
+
+    # -- aliases -------------------------------------------------------------------------
+
+    def set_alias(self, name: str, alias: str, version: int, canary: tuple[int, float] | None = None) -> AliasRow:
+        check_alias_name(alias)
+        if canary is not None:
+            other, weight = canary
+            if not 0.0 < weight < 1.0:
+                raise bad_request(f"canary weight must be between 0 and 1 (exclusive), got {weight}")
+            if other == version:
+                raise bad_request("the canary version must differ from the alias's main version")
+        with self.store.write() as tx:
+            self._require_function(tx, name)
+            for number in (version, *((canary[0],) if canary else ())):
+                if tx.version(name, number) is None:
+                    raise not_found(f"function {name} has no version {number}")
+            current = tx.alias(name, alias)
+            unchanged = current is not None and current.version == version and (
+                (current.canary_version, current.canary_weight) == (canary or (None, None))
+            )
+            row = current if unchanged else tx.set_alias(name, alias, version, canary)
+        self.sync()
+        return row  # type: ignore[return-value]
+
+    def rollback(self, name: str, alias: str) -> AliasRow:
+        """Point the alias back at its previous target (the one before its last move)."""
+        with self.store.write() as tx:
+            self._require_function(tx, name)
+            current = tx.alias(name, alias)
+            if current is None:
+                raise not_found(f"function {name} has no alias {alias!r}")
+            now = (current.version, current.canary_version, current.canary_weight)
+            dropped: list[int] = []
+            target = None
+            for entry_id, version, canary_version, canary_weight in tx.history(name, alias):
+                if (version, canary_version, canary_weight) == now or tx.version(name, version) is None or (
+                    canary_version is not None and tx.version(name, canary_version) is None
+                ):
+                    dropped.append(entry_id)
+                    continue
+                target = (version, canary_version, canary_weight)
+                break
+            if target is None:
+                raise conflict(f"alias {name}:{alias} has no earlier target to roll back to", "no_history")
+            tx.drop_history(dropped)
+            canary = (target[1], target[2]) if target[1] is not None else None
+            row = tx.set_alias(name, alias, target[0], canary, history=False)  # type: ignore[arg-type]
+        self.sync()
+        return row
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        with self.store.write() as tx:
+            if tx.alias(name, alias) is None:
+                raise not_found(f"function {name} has no alias {alias!r}")
+            for ref in self._references(tx):
+                if ref.function == name and ref.qualifier == alias:
+                    raise conflict(f"alias {name}:{alias} is still referenced: {ref.describe()}", "in_use")
+            tx.delete_alias(name, alias)
+        self.sync()
+
+    # -- deletes -------------------------------------------------------------------------
+
+    def delete_version(self, name: str, version: int) -> None:
+        with self.store.write() as tx:
+            self._require_function(tx, name)
+            if tx.version(name, version) is None:
+                raise not_found(f"function {name} has no version {version}")
+            for row in tx.aliases(name):
+                if version in row.versions:
+                    raise conflict(f"version {name}:{version} is still referenced by alias {row.name!r}", "in_use")
+            latest = tx.latest(name)
+            for ref in self._references(tx):
+                if ref.function != name:
+                    continue
+                if ref.qualifier == str(version) or (ref.qualifier is None and latest and latest.version == version):
+                    raise conflict(f"version {name}:{version} is still referenced: {ref.describe()}", "in_use")
+            tx.delete_version(name, version)
+        self.sync()
+
+    def delete_function(self, name: str) -> None:
+        with self.store.write() as tx:
+            self._require_function(tx, name)
+            for ref in self._references(tx):
+                if ref.function == name:
+                    raise conflict(f"function {name} is still referenced: {ref.describe()}", "in_use")
+            tx.delete_function(name)
+        self.sync()
+
+    # -- behaviors and origins -----------------------------------------------------------
+
+    def replace_routing(self, changes: dict[str, Any]) -> Manifest:
+        """Replace the origins and/or behaviors; validated as a whole, nothing applied on error."""
+        if isinstance(changes, dict):
+            changes = {k: v for k, v in changes.items() if k != "source"}  # read-only, as GET shows it
+        if not isinstance(changes, dict) or not changes or set(changes) - set(routing.SECTIONS):
+            raise bad_request("expected a JSON object with \"origins\" and/or \"behaviors\"")
+        with self.store.write() as tx:
+            current = tx.routing()
+            document = dict(current.document) if current else {}
+            document.update(changes)
+            names = {row["name"] for row in tx.db.execute("SELECT name FROM functions")}
+            try:
+                parsed = routing.parse(document, self.base_dir, self.distribution, names)
+                versions: dict[str, set[int]] = {}
+                aliases: dict[str, set[str]] = {}
+                for row in tx.db.execute("SELECT function, version FROM versions"):
+                    versions.setdefault(row[0], set()).add(row[1])
+                for row in tx.db.execute("SELECT function, name FROM aliases"):
+                    aliases.setdefault(row[0], set()).add(row[1])
+                routing.check_qualifiers(routing.references(document), versions, aliases)
+            except ConfigError as exc:
+                raise bad_request(str(exc), "bad_config") from None
+            tx.set_routing(document, "api", current.manifest_digest if current else None)
+        self.sync()
+        return parsed
+
+    def routing_document(self) -> dict[str, Any]:
+        with self.store.read() as tx:
+            row = tx.routing()
+        return {"origins": {}, "behaviors": []} if row is None else row.document | {"source": row.origin}
+
+    # -- reading -------------------------------------------------------------------------
+
+    def list_functions(self) -> list[dict[str, Any]]:
+        snap = self.store.snapshot()
+        refs = routing.references(snap.routing.document) if snap.routing else []
+        return [self._function_dict(snap, name, refs, full=False) for name in sorted(snap.functions)]
+
+    def describe_function(self, name: str) -> dict[str, Any]:
+        snap = self.store.snapshot()
+        if name not in snap.functions:
+            raise not_found(f"no function named {name!r}")
+        refs = routing.references(snap.routing.document) if snap.routing else []
+        return self._function_dict(snap, name, refs, full=True)
+
+    def _function_dict(self, snap: Snapshot, name: str, refs: list[routing.Reference], *, full: bool) -> dict[str, Any]:
+        versions = snap.versions.get(name, {})
+        out: dict[str, Any] = {
+            "name": name,
+            "latest": snap.latest(name),
+            "versions": len(versions),
+            "aliases": {a: row.to_dict() for a, row in sorted(snap.aliases.get(name, {}).items())},
+            "references": [ref.describe() for ref in refs if ref.function == name],
+        }
+        if full:
+            out["versions"] = [self._version_dict(row) for _, row in sorted(versions.items())]
+        return out
+
+    def describe_version(self, name: str, version: int) -> dict[str, Any]:
+        with self.store.read() as tx:
+            row = tx.version(name, version)
+            if row is None:
+                raise not_found(f"function {name} has no version {version}")
+            aliases = [a.name for a in tx.aliases(name) if version in a.versions]
+        out = self._version_dict(row)
+        out["aliases"] = aliases
+        return out
+
+    def list_versions(self, name: str) -> list[dict[str, Any]]:
+        with self.store.read() as tx:
+            self._require_function(tx, name)
+            rows = tx.versions(name)
+        return [self._version_dict(row) for row in rows]
+
+    def _version_dict(self, row: VersionRow) -> dict[str, Any]:
+        out = row.to_dict()
+        info = self.load_info.get((row.function, row.version))
+        loaded = self.registry.loaded(row.function, row.version) is not None
+        out["loaded"] = {"from_artifact": info.from_artifact, "load_ms": round(info.load_ms, 3)} if (
+            loaded and info) else None
+        return out
+
+    # -- test invoke ---------------------------------------------------------------------
+
+    def target(self, name: str, qualifier: str | None) -> PublishedVersion:
+        """The loaded version a qualifier names now (loading it if needed), for a test invoke."""
+        with self.store.read() as tx:
+            self._require_function(tx, name)
+            if qualifier is None or qualifier == "$LATEST":
+                row = tx.latest(name)
+                if row is None:
+                    raise not_found(f"function {name} has no versions")
+            elif qualifier.isdigit():
+                row = tx.version(name, int(qualifier))
+                if row is None:
+                    raise not_found(f"function {name} has no version {qualifier}")
+            else:
+                alias = tx.alias(name, qualifier)
+                if alias is None:
+                    raise not_found(f"function {name} has no alias {qualifier!r}")
+                pick = Alias(alias.version, (alias.canary_version, alias.canary_weight)  # type: ignore[arg-type]
+                             if alias.canary_version is not None else None).pick()
+                row = tx.version(name, pick)
+        assert row is not None
+        with self._sync_lock:
+            return self.registry.loaded(name, row.version) or self._load(row)
+
+    # -- sync: make this process match the store -----------------------------------------
+
+    def maintain(self) -> None:
+        """The watcher's tick: sync if another process changed the store; unload retired versions."""
+        if self.store.revision() != self.revision:
+            self.sync()
+        else:
+            with self._sync_lock:
+                self._retire(time.monotonic())
+
+    def sync(self) -> None:
+        with self._sync_lock:
+            snap = self.store.snapshot()
+            if snap.revision == self.revision:
+                return
+            parsed = self._parse_routing(snap)
+            routing_doc = snap.routing.document if snap.routing else {}
+            active = self._active(snap, routing_doc)
+            for name, number in sorted(active):
+                if self.registry.loaded(name, number) is None:
+                    try:
+                        self._load(snap.versions[name][number])
+                    except Exception as exc:  # keep serving everything else; requests to it get 503
+                        log.error("cannot load %s:%d: %s", name, number, exc)
+            latest = {name: max(versions) for name, versions in snap.versions.items() if versions}
+            aliases = {
+                name: {
+                    alias: Alias(row.version, (row.canary_version, row.canary_weight)  # type: ignore[arg-type]
+                                 if row.canary_version is not None else None)
+                    for alias, row in rows.items()
+                }
+                for name, rows in snap.aliases.items()
+            }
+            self.registry.apply(latest, aliases)
+            if parsed is not None:
+                self.routing = parsed
+                if self.on_routing is not None:
+                    self.on_routing(parsed)
+            now = time.monotonic()
+            for key in active:
+                self._inactive_since.pop(key, None)
+            for name, versions in self.registry.versions.items():
+                for number in versions:
+                    if (name, number) not in active:
+                        self._inactive_since.setdefault((name, number), now)
+            self._retire(now)
+            self.revision = snap.revision
+
+    def _parse_routing(self, snap: Snapshot) -> Manifest | None:
+        """The new routing if the stored document changed (None: unchanged or unusable)."""
+        row = snap.routing
+        if row is None:
+            return None
+        key = (routing.digest(row.document), row.updated)
+        if key == self._routing_key:
+            return None
+        try:
+            parsed = routing.parse(row.document, self.base_dir, self.distribution, set(snap.functions))
+        except ConfigError as exc:
+            log.error("stored behaviors/origins cannot be applied here (keeping the previous ones): %s", exc)
+            return None
+        self._routing_key = key
+        return parsed
+
+    @staticmethod
+    def _active(snap: Snapshot, document: dict[str, Any]) -> set[tuple[str, int]]:
+        active: set[tuple[str, int]] = set()
+        for name, versions in snap.versions.items():
+            if versions:
+                active.add((name, max(versions)))
+        for name, rows in snap.aliases.items():
+            for row in rows.values():
+                active.update((name, number) for number in row.versions)
+        for ref in routing.references(document) if document else []:
+            if ref.qualifier and ref.qualifier.isdigit() and int(ref.qualifier) in snap.versions.get(ref.function, {}):
+                active.add((ref.function, int(ref.qualifier)))
+        return active
+
+    def _load(self, row: VersionRow) -> PublishedVersion:
+        """Load a stored version into the registry: its precompiled artifact, not a recompile."""
+        started = time.perf_counter()
+        compiled = self._compiled_in_memory(row.sha256)
+        if compiled is None:
+            data = self.store.blobs.get(row.sha256)
+            compiled = self.runtime.load(data)
+            if compiled.sha256 != row.sha256:
+                raise ModuleError(f"stored module {row.sha256} is damaged (its bytes hash to {compiled.sha256})")
+        spec = settings.to_spec(row.function, row.settings_dict, self.store.blobs.path(row.sha256))
+        published = self.registry.build(spec, compiled, row.version)
+        self.registry.add(published)
+        self.load_info[(row.function, row.version)] = LoadInfo(
+            compiled.from_artifact, (time.perf_counter() - started) * 1000
+        )
+        self._inactive_since.setdefault((row.function, row.version), time.monotonic())
+        return published
+
+    def _retire(self, now: float) -> None:
+        for key, since in list(self._inactive_since.items()):
+            if now - since >= self.retire_after:
+                del self._inactive_since[key]
+                published = self.registry.remove(*key)
+                self.load_info.pop(key, None)
+                if published is not None:
+                    published.close()
+
+    # -- manifest seeding ----------------------------------------------------------------
+
+    def seed(self, manifest: Manifest, sources: dict[str, bytes]) -> None:
+        """Publish manifest functions whose bytes or settings changed since the manifest last did,
+        and store the manifest's behaviors/origins if they changed since last seen."""
+        for name, spec in manifest.functions.items():
+            try:
+                prepared = self.prepare(sources[name])
+            except ControlError as exc:
+                raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
+            settings_dict = settings.from_spec(spec)
+            digest = f"{prepared.compiled.sha256}:{settings.canonical(settings_dict)}"
+            self.store.blobs.put(prepared.compiled.sha256, prepared.wasm)
+            with self._sync_lock:
+                published = None
+                try:
+                    with self.store.write() as tx:
+                        if tx.ensure_function(name).get("manifest_digest") == digest:
+                            continue
+                        row, published = self._publish(
+                            tx, name, prepared, settings_dict, "from the manifest", "manifest"
+                        )
+                        tx.set_manifest_digest(name, digest)
+                except ControlError as exc:
+                    raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
+                if published is not None:
+                    self.registry.add(published)
+                    self.load_info[(name, row.version)] = LoadInfo(
+                        prepared.compiled.from_artifact, prepared.compile_ms
+                    )
+                    log.info("published %s version %d from the manifest", name, row.version)
+        if manifest.path is None:
+            return
+        document = routing.manifest_document(manifest.path)
+        digest = routing.digest(document)
+        with self.store.write() as tx:
+            current = tx.routing()
+            if current is None or current.manifest_digest != digest:
+                if current is not None and current.origin == "api":
+                    log.warning("the manifest's behaviors/origins changed: they replace those set through the API")
+                tx.set_routing(document, "manifest", digest)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _require_function(self, tx: Tx, name: str) -> None:
+        if tx.function(name) is None:
+            raise not_found(f"no function named {name!r}")
+
+    @staticmethod
+    def _references(tx: Tx) -> list[routing.Reference]:
+        row = tx.routing()
+        return routing.references(row.document) if row else []
+
+
+class Watcher:
+    """A thread per worker that polls the store's revision and syncs on change."""
+
+    def __init__(self, plane: ControlPlane, interval: float = 0.1) -> None:
+        self.plane = plane
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="edge-store-watcher", daemon=True)
+
+    def start(self) -> "Watcher":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.plane.maintain()
+            except Exception:  # a bad tick must not end propagation for good
+                log.exception("store watcher")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)

@@ -1,0 +1,85 @@
+"""Behaviors and origins as a stored JSON document, validated by the manifest's own rules.
+
+The document is the manifest's `[origins]` and `[[behaviors]]` sections in JSON shape:
+`{"origins": {...}, "behaviors": [...]}`. It is parsed by `parse_manifest`, so the API and
+the manifest accept exactly the same things, plus one check the manifest cannot make:
+every qualified association must name a version or alias that exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config.behaviors import parse_behavior
+from ..config.distribution import Distribution
+from ..config.errors import ConfigError
+from ..config.manifest import Manifest, parse_manifest
+
+SECTIONS = ("origins", "behaviors")
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One association: which behavior and event type use function[:qualifier]."""
+
+    pattern: str
+    event_type: str
+    function: str
+    qualifier: str | None
+
+    def describe(self) -> str:
+        target = f"{self.function}:{self.qualifier}" if self.qualifier else f"{self.function} (latest version)"
+        return f"behavior {self.pattern!r} {self.event_type} uses {target}"
+
+
+def manifest_document(path: Path) -> dict[str, Any]:
+    """The origins and behaviors sections of a manifest file, as a JSON-shaped document."""
+    raw = tomllib.loads(path.read_text())
+    return {"origins": raw.get("origins", {}), "behaviors": raw.get("behaviors", [])}
+
+
+def digest(document: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def parse(
+    document: dict[str, Any], base_dir: Path, distribution: Distribution, known_functions: set[str]
+) -> Manifest:
+    """A Manifest with these origins and behaviors (functions must be known). Raises ConfigError."""
+    if not isinstance(document, dict):
+        raise ConfigError("expected a JSON object with \"origins\" and \"behaviors\"")
+    unknown = sorted(set(document) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(f"unknown section(s): {', '.join(unknown)}; expected origins and behaviors")
+    parsed = parse_manifest(
+        {key: document[key] for key in SECTIONS if key in document}, base_dir, known_functions=known_functions
+    )
+    return Manifest(distribution, parsed.origins, {}, parsed.behaviors)
+
+
+def references(document: dict[str, Any]) -> list[Reference]:
+    """Every association in a (previously validated) document, without touching the filesystem."""
+    origins = set(document.get("origins", {}))
+    out = []
+    for index, raw in enumerate(document.get("behaviors", [])):
+        behavior = parse_behavior(index, raw, origins)
+        for assoc in behavior.associations.values():
+            out.append(Reference(behavior.pattern, assoc.event_type, assoc.function, assoc.qualifier))
+    return out
+
+
+def check_qualifiers(refs: list[Reference], versions: dict[str, set[int]], aliases: dict[str, set[str]]) -> None:
+    """Refuse associations that name a missing version or alias (the message names the behavior)."""
+    for ref in refs:
+        if ref.qualifier is None:
+            continue
+        if ref.qualifier.isdigit():
+            if int(ref.qualifier) not in versions.get(ref.function, set()):
+                raise ConfigError(f"{ref.describe()}: function {ref.function} has no version {ref.qualifier}")
+        elif ref.qualifier not in aliases.get(ref.function, set()):
+            raise ConfigError(f"{ref.describe()}: function {ref.function} has no alias {ref.qualifier!r}")

@@ -1,0 +1,91 @@
+"""A version's settings (limits, isolation, env, concurrency) as JSON, and back to a FunctionSpec.
+
+Settings are part of an immutable version, like a Lambda version's configuration. They are
+stored as canonical JSON so that "same bytes, same settings" is a string comparison, and
+they are validated by the same FunctionSpec/FunctionConfig rules as the manifest's.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..config.functions import FUNCTION_NAME, FunctionSpec
+
+KEYS = ("isolation", "limits", "env", "concurrency", "max_reuse", "prewarm")
+DEFAULTS: dict[str, Any] = {
+    "isolation": "per-request", "limits": {}, "env": {}, "concurrency": 0, "max_reuse": 1000, "prewarm": 1,
+}
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names the key."""
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not FUNCTION_NAME.match(name):
+        raise SettingsError(f"function name {name!r}: use letters, digits, '_' and '-' (at most 64)")
+    return name
+
+
+def normalize(raw: Any) -> dict[str, Any]:
+    """Validated settings with every key present (defaults filled in). Raises SettingsError."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise SettingsError("settings must be a JSON object")
+    unknown = sorted(set(raw) - set(KEYS))
+    if unknown:
+        raise SettingsError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(KEYS)}")
+    out = {**DEFAULTS, **raw}
+    if not isinstance(out["isolation"], str):
+        raise SettingsError("isolation must be a string")
+    limits, env = out["limits"], out["env"]
+    if not isinstance(limits, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in limits.values()):
+        raise SettingsError("limits must be an object of integers, e.g. {\"timeout_ms\": 1000}")
+    if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
+        raise SettingsError("env must be an object of strings")
+    for key in ("concurrency", "max_reuse", "prewarm"):
+        if not isinstance(out[key], int) or isinstance(out[key], bool):
+            raise SettingsError(f"{key} must be an integer")
+    out["limits"] = dict(sorted(limits.items()))
+    out["env"] = dict(sorted(env.items()))
+    spec = to_spec("check", out, Path("."))
+    try:
+        spec.config("viewer-request")
+        spec.config("origin-request")
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(str(exc)) from None
+    return out
+
+
+def canonical(settings: dict[str, Any]) -> str:
+    """The stored form: sorted keys, no whitespace; equal settings give equal strings."""
+    return json.dumps(settings, sort_keys=True, separators=(",", ":"))
+
+
+def from_spec(spec: FunctionSpec) -> dict[str, Any]:
+    """A manifest function's settings in the stored form."""
+    return normalize({
+        "isolation": spec.isolation,
+        "limits": dict(spec.limits),
+        "env": dict(spec.env),
+        "concurrency": spec.concurrency,
+        "max_reuse": spec.max_reuse,
+        "prewarm": spec.prewarm,
+    })
+
+
+def to_spec(name: str, settings: dict[str, Any], source: Path) -> FunctionSpec:
+    """The FunctionSpec a stored version runs with (`source` is its blob, for messages only)."""
+    return FunctionSpec(
+        name=name,
+        source=source,
+        isolation=settings["isolation"],
+        limits=tuple(sorted(settings["limits"].items())),
+        env=tuple(settings["env"].items()),
+        concurrency=settings["concurrency"],
+        max_reuse=settings["max_reuse"],
+        prewarm=settings["prewarm"],
+    )

@@ -1,0 +1,369 @@
+"""The admin API: deploy, versions, aliases, behaviors/origins, test invoke and logs.
+
+Served on its own listener (see app.Front), behind a bearer token compared in constant
+time. Every refusal is JSON `{"error": {"status", "code", "message"}}` and changes nothing.
+Handlers stay thin: the work (blocking) is the control plane's, run off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..control.errors import ControlError, bad_request
+from ..control.logs import LogRecord
+from ..pipeline.events import new_request_id
+from .state import EdgeState, ServerOptions
+
+log = logging.getLogger("edge.admin")
+
+SETTINGS_HEADER = "x-edge-settings"
+MAX_JSON_BYTES = 4 * 1024 * 1024
+FOLLOW_KEEPALIVE = 15.0
+
+
+class Unauthorized(Exception):
+    pass
+
+
+class BearerAuth:
+    """ASGI middleware: `Authorization: Bearer <token>` or 401 before any handler runs."""
+
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
+        self.app = app
+        self.token = token.encode() if token else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.token is not None and scope["type"] == "http":
+            provided = b""
+            for key, value in scope["headers"]:
+                if key == b"authorization":
+                    scheme, _, credential = value.partition(b" ")
+                    if scheme.lower() == b"bearer":
+                        provided = credential.strip()
+                    break
+            if not hmac.compare_digest(provided, self.token):
+                reason = "missing bearer token" if not provided else "wrong bearer token"
+                response = _error(401, "unauthorized", f"{reason}: send Authorization: Bearer <admin token>")
+                response.headers["WWW-Authenticate"] = 'Bearer realm="edge-admin"'
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"status": status, "code": code, "message": message}}, status_code=status)
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+async def read_body(request: Request, limit: int, what: str) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed `limit`
+    (from Content-Length before reading anything, else while streaming)."""
+    too_large = ControlError(413, "too_large", f"{what} is larger than the {limit}-byte limit")
+    length = request.headers.get("content-length")
+    if length is not None:
+        if not length.isdigit():
+            raise bad_request("Content-Length is not a number")
+        if int(length) > limit:
+            raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, what: str) -> Any:
+    body = await read_body(request, MAX_JSON_BYTES, what)
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise bad_request(f"{what} is not valid JSON: {exc}", "bad_json") from None
+
+
+def _version_param(request: Request) -> int:
+    raw = request.path_params["version"]
+    if not raw.isdigit():
+        raise bad_request(f"version must be a number, got {raw!r}")
+    return int(raw)
+
+
+class AdminAPI:
+    """Route handlers; `state` is the worker's EdgeState (set by the edge app's lifespan)."""
+
+    def __init__(self, edge_app: Starlette, options: ServerOptions) -> None:
+        self.edge_app = edge_app
+        self.options = options
+
+    @property
+    def state(self) -> EdgeState:
+        return self.edge_app.state.edge
+
+    async def _plane(self, method: str, *args: Any) -> Any:
+        state = self.state
+        return await state.control(getattr(state.plane, method), *args)
+
+    # -- functions and versions -------------------------------------------------------------
+
+    async def list_functions(self, request: Request) -> Response:
+        return _json({"functions": await self._plane("list_functions")})
+
+    async def describe_function(self, request: Request) -> Response:
+        return _json(await self._plane("describe_function", request.path_params["name"]))
+
+    async def delete_function(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        await self._plane("delete_function", name)
+        return _json({"deleted": {"function": name}})
+
+    async def deploy(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        raw_settings = request.headers.get(SETTINGS_HEADER)
+        try:
+            settings = json.loads(raw_settings) if raw_settings else {}
+        except json.JSONDecodeError as exc:
+            raise bad_request(f"X-Edge-Settings is not valid JSON: {exc}", "bad_settings") from None
+        body = await read_body(request, self.options.max_upload_bytes, "the module")
+        if not body:
+            raise bad_request("empty upload: send the module (.wasm bytes or WAT text) as the request body", "not_wasm")
+        alias = request.query_params.get("alias") or None
+        description = request.query_params.get("description", "")
+        state = self.state
+        deployed = await state.control(
+            lambda: state.plane.deploy(name, body, settings, alias=alias, description=description)  # type: ignore[union-attr]
+        )
+        return _json(deployed.to_dict(), status=201 if deployed.created else 200)
+
+    async def list_versions(self, request: Request) -> Response:
+        return _json({"versions": await self._plane("list_versions", request.path_params["name"])})
+
+    async def describe_version(self, request: Request) -> Response:
+        return _json(await self._plane("describe_version", request.path_params["name"], _version_param(request)))
+
+    async def delete_version(self, request: Request) -> Response:
+        name, version = request.path_params["name"], _version_param(request)
+        await self._plane("delete_version", name, version)
+        return _json({"deleted": {"function": name, "version": version}})
+
+    # -- aliases ----------------------------------------------------------------------------
+
+    async def list_aliases(self, request: Request) -> Response:
+        described = await self._plane("describe_function", request.path_params["name"])
+        return _json({"aliases": list(described["aliases"].values())})
+
+    async def put_alias(self, request: Request) -> Response:
+        body = await read_json(request, "the alias")
+        if not isinstance(body, dict) or set(body) - {"version", "canary"}:
+            raise bad_request('expected {"version": N} or {"version": N, "canary": {"version": M, "weight": 0.1}}')
+        version = body.get("version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise bad_request("version must be a version number")
+        canary = body.get("canary")
+        target = None
+        if canary is not None:
+            if not isinstance(canary, dict) or set(canary) != {"version", "weight"}:
+                raise bad_request('canary must be {"version": M, "weight": W} with W between 0 and 1')
+            other, weight = canary["version"], canary["weight"]
+            if not isinstance(other, int) or not isinstance(weight, (int, float)) or isinstance(weight, bool):
+                raise bad_request('canary must be {"version": M, "weight": W} with W between 0 and 1')
+            target = (other, float(weight))
+        row = await self._plane(
+            "set_alias", request.path_params["name"], request.path_params["alias"], version, target
+        )
+        return _json(row.to_dict())
+
+    async def delete_alias(self, request: Request) -> Response:
+        name, alias = request.path_params["name"], request.path_params["alias"]
+        await self._plane("delete_alias", name, alias)
+        return _json({"deleted": {"function": name, "alias": alias}})
+
+    async def rollback(self, request: Request) -> Response:
+        row = await self._plane("rollback", request.path_params["name"], request.path_params["alias"])
+        return _json(row.to_dict())
+
+    # -- behaviors and origins --------------------------------------------------------------
+
+    def _section(self, section: str | None) -> Callable[[Request], Awaitable[Response]]:
+        async def get(request: Request) -> Response:
+            document = await self._plane("routing_document")
+            return _json(document if section is None else {section: document.get(section)})
+
+        return get
+
+    def _replace(self, section: str | None) -> Callable[[Request], Awaitable[Response]]:
+        async def put(request: Request) -> Response:
+            body = await read_json(request, "the configuration")
+            if section is not None:
+                if not isinstance(body, dict) or set(body) != {section}:
+                    raise bad_request(f'expected {{"{section}": ...}}')
+            await self._plane("replace_routing", body)
+            document = await self._plane("routing_document")
+            return _json(document if section is None else {section: document.get(section)})
+
+        return put
+
+    # -- test invoke ------------------------------------------------------------------------
+
+    async def invoke(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        qualifier = request.query_params.get("qualifier") or None
+        event = await read_body(request, self.options.max_upload_bytes, "the event")
+        try:
+            parsed = orjson.loads(event)
+        except orjson.JSONDecodeError as exc:
+            raise bad_request(f"the event is not valid JSON: {exc}", "bad_json") from None
+        event_type = _event_type(parsed)
+        state = self.state
+        published = await self._plane("target", name, qualifier)
+        outcome = await state.invoker.invoke(published.function_for(event_type), event)
+        request_id = new_request_id()
+        state.logs.record_invocation(name, str(published.version), request_id, event_type, outcome)
+        return _json({
+            "function": name,
+            "version": published.version,
+            "request_id": request_id,
+            "event_type": event_type,
+            "ok": outcome.ok,
+            "result": outcome.value if outcome.ok else None,
+            "error": None if outcome.ok else {
+                "kind": outcome.error.value, "message": outcome.message, "trap_code": outcome.trap_code,  # type: ignore[union-attr]
+            },
+            "logs": [r.to_dict() for r in state.logs.query(function=name, request_id=request_id)],
+            "report": {
+                "duration_ms": round(outcome.duration_ms, 3),
+                "fuel_used": outcome.fuel_used,
+                "peak_memory": outcome.peak_memory,
+                "line": outcome.report(),
+            },
+        })
+
+    # -- logs -------------------------------------------------------------------------------
+
+    async def logs(self, request: Request) -> Response:
+        params = request.query_params
+        function = params.get("function") or None
+        request_id = params.get("request_id") or None
+        limit_raw = params.get("limit", "1000")
+        if not limit_raw.isdigit() or not 0 < int(limit_raw) <= 50_000:
+            raise bad_request("limit must be a number between 1 and 50000")
+        limit = int(limit_raw)
+        store = self.state.logs
+        if params.get("follow") not in ("1", "true", "yes"):
+            records = store.query(function=function, request_id=request_id, limit=limit)
+            return _json({"records": [r.to_dict() for r in records]})
+
+        def wanted(record: LogRecord) -> bool:
+            return (function is None or record.function == function) and (
+                request_id is None or record.request_id == request_id
+            )
+
+        queue = store.subscribe()  # before reading the backlog: no line falls in between
+
+        async def stream() -> AsyncIterator[bytes]:
+            try:
+                for record in store.query(function=function, request_id=request_id, limit=limit):
+                    yield orjson.dumps(record.to_dict()) + b"\n"
+                while True:
+                    try:
+                        record = await asyncio.wait_for(queue.get(), FOLLOW_KEEPALIVE)
+                    except asyncio.TimeoutError:
+                        yield b"\n"  # keepalive; clients skip blank lines
+                        continue
+                    if wanted(record):
+                        yield orjson.dumps(record.to_dict()) + b"\n"
+            finally:
+                store.unsubscribe(queue)
+
+        return StreamingResponse(stream(), media_type="application/x-ndjson")
+
+    async def status(self, request: Request) -> Response:
+        state = self.state
+        loaded = sorted(f"{name}:{number}" for name, versions in state.registry.versions.items() for number in versions)
+        return _json({"pid": os.getpid(), "revision": state.plane.revision, "loaded": loaded})  # type: ignore[union-attr]
+
+
+def _event_type(event: Any) -> str:
+    try:
+        kind = event["Records"][0]["cf"]["config"]["eventType"]
+    except (KeyError, IndexError, TypeError):
+        return "viewer-request"
+    if kind not in ("viewer-request", "origin-request", "origin-response", "viewer-response"):
+        raise bad_request(f"unknown eventType {kind!r} in the event's Records[0].cf.config")
+    return kind
+
+
+async def _control_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ControlError)
+    return JSONResponse(exc.to_dict(), status_code=exc.status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {404: f"no such admin endpoint: {request.method} {request.url.path}",
+               405: f"{request.method} is not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
+    return _error(exc.status_code, "not_found" if exc.status_code == 404 else "bad_request", message)
+
+
+async def _store_busy(request: Request, exc: Exception) -> Response:
+    log.warning("store error on %s %s: %s", request.method, request.url.path, exc)
+    return _error(503, "store_busy", f"the store is busy or unavailable, try again: {exc}")
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("admin request %s %s failed", request.method, request.url.path)
+    return _error(500, "internal", f"internal error: {type(exc).__name__}: {exc}")
+
+
+def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
+    api = AdminAPI(edge_app, options)
+    fn = "/v1/functions/{name}"
+    routes = [
+        Route("/v1/functions", api.list_functions, methods=["GET"]),
+        Route(fn, api.describe_function, methods=["GET"]),
+        Route(fn, api.delete_function, methods=["DELETE"]),
+        Route(fn + "/versions", api.deploy, methods=["POST"]),
+        Route(fn + "/versions", api.list_versions, methods=["GET"]),
+        Route(fn + "/versions/{version}", api.describe_version, methods=["GET"]),
+        Route(fn + "/versions/{version}", api.delete_version, methods=["DELETE"]),
+        Route(fn + "/aliases", api.list_aliases, methods=["GET"]),
+        Route(fn + "/aliases/{alias}", api.put_alias, methods=["PUT"]),
+        Route(fn + "/aliases/{alias}", api.delete_alias, methods=["DELETE"]),
+        Route(fn + "/aliases/{alias}/rollback", api.rollback, methods=["POST"]),
+        Route(fn + "/invoke", api.invoke, methods=["POST"]),
+        Route("/v1/config", api._section(None), methods=["GET"]),
+        Route("/v1/config", api._replace(None), methods=["PUT"]),
+        Route("/v1/behaviors", api._section("behaviors"), methods=["GET"]),
+        Route("/v1/behaviors", api._replace("behaviors"), methods=["PUT"]),
+        Route("/v1/origins", api._section("origins"), methods=["GET"]),
+        Route("/v1/origins", api._replace("origins"), methods=["PUT"]),
+        Route("/v1/logs", api.logs, methods=["GET"]),
+        Route("/v1/status", api.status, methods=["GET"]),
+    ]
+    handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+        ControlError: _control_error,
+        HTTPException: _http_error,
+        sqlite3.Error: _store_busy,
+        Exception: _unexpected,
+    }
+    app = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    return BearerAuth(app, options.admin_token)
