@@ -275,20 +275,7 @@ REDIRECT = {
 }
 
 
-@pytest.mark.parametrize(
-    "isolation",
-    [
-        "per-request",
-        pytest.param(
-            "reuse",
-            marks=pytest.mark.xfail(
-                reason="runtime bug: Function._give_back keeps command-module slots under `reuse` "
-                "(docs/abi.md §2 says reuse behaves like per-request); wasi-libc's _start traps on a second call",
-                strict=False,
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("isolation", ["per-request", "reuse"])  # reuse behaves like per-request for commands
 def test_redirect_command_module(sample, isolation):
     fn = sample("redirect", isolation=isolation)
     for event in (make_event("viewer-request", viewer_request(uri="/x")), make_event("origin-request", origin_request())):

@@ -92,6 +92,7 @@ class Function:
     def _give_back(self, slot: Slot, outcome: Outcome) -> None:
         keep = (
             self.reuse
+            and self.compiled.style == STYLE_REACTOR  # a command's _start runs once per instance
             and outcome.ok
             and slot.uses < self.config.max_reuse
             and not self._closed

@@ -48,6 +48,9 @@ class Limits:
                 raise ValueError(f"limit {f.name} must be a positive integer, got {value!r}")
         if self.memory_bytes < 64 * 1024:
             raise ValueError("limit memory_bytes must be at least one Wasm page (65536)")
+        if self.memory_bytes > 2048 * MiB:
+            # edge_handle packs (ptr << 32 | len) into an i64 whose sign means "error" (docs/abi.md)
+            raise ValueError("limit memory_bytes must be at most 2 GiB")
 
 
 @dataclass(frozen=True)
