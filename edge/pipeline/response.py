@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 
 from ..cache import xcache
+from ..upstream.response import header_value
 from .hooks import EXECUTION, LIMIT, VALIDATION, HookFailure
 
 
@@ -24,11 +25,7 @@ class EdgeResponse:
     extra: dict[str, str] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
-        lname = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return None
+        return header_value(self.headers, name)
 
 
 _PAGE = """<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">

@@ -6,6 +6,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 
+def header_value(headers: list[tuple[str, str]], name: str) -> str | None:
+    """First value of a header, case-insensitively."""
+    lname = name.lower()
+    for key, value in headers:
+        if key.lower() == lname:
+            return value
+    return None
+
+
 @dataclass
 class OriginResponse:
     """An origin's answer. `body` is buffered bytes, or None when `stream` carries it.
@@ -21,12 +30,7 @@ class OriginResponse:
     elapsed_ms: float = 0.0
 
     def header(self, name: str) -> str | None:
-        """First value of a header, case-insensitively."""
-        lname = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return None
+        return header_value(self.headers, name)
 
     async def read(self) -> bytes:
         """Buffer the whole body (consumes `stream`)."""
