@@ -77,7 +77,7 @@ def _fn(name: str, restype, *argtypes, releases_gil: bool = False):
 
 # Stores and contexts
 store_new = _fn("wasmtime_store_new", c_void_p, c_void_p, c_void_p, c_void_p)
-store_delete = _fn("wasmtime_store_delete", None, c_void_p, releases_gil=True)
+store_delete = _fn("wasmtime_store_delete", None, c_void_p)  # cheap with batched decommits
 store_context = _fn("wasmtime_store_context", c_void_p, c_void_p)
 store_limiter = _fn("wasmtime_store_limiter", None, c_void_p, c_int64, c_int64, c_int64, c_int64, c_int64)
 context_set_fuel = _fn("wasmtime_context_set_fuel", c_void_p, c_void_p, c_uint64)
@@ -165,6 +165,9 @@ pooling_total_stacks_set = _fn(
 )
 pooling_max_memory_size_set = _fn(
     "wasmtime_pooling_allocation_config_max_memory_size_set", None, c_void_p, c_size_t
+)
+pooling_decommit_batch_size_set = _fn(
+    "wasmtime_pooling_allocation_config_decommit_batch_size_set", None, c_void_p, c_size_t
 )
 pooling_max_unused_warm_slots_set = _fn(
     "wasmtime_pooling_allocation_config_max_unused_warm_slots_set", None, c_void_p, ctypes.c_uint32

@@ -100,6 +100,8 @@ class Engine:
             capi.pooling_total_stacks_set(pool, n)
             capi.pooling_max_memory_size_set(pool, settings.pool_max_memory)
             capi.pooling_max_unused_warm_slots_set(pool, min(n, 100))
+            # Return freed memories to the OS in batches: instance teardown stays cheap.
+            capi.pooling_decommit_batch_size_set(pool, 16)
             capi.pooling_table_elements_set(pool, 100_000)
             capi.pooling_max_core_instance_size_set(pool, 1 * MiB)
             # Keep a little of each freed memory resident so reuse avoids page faults.
