@@ -40,7 +40,13 @@ def _parse_env(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 
 @click.command()
-@click.argument("function", type=click.Path(exists=True, dir_okay=False))
+@click.argument("function", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.option("--remote", "remote_name", metavar="NAME", help="Invoke deployed function NAME on a server (test invoke).")
+@click.option("--qualifier", "-q", help="With --remote: version number or alias (default: latest).")
+@click.option("--server", envvar="EDGE_SERVER", default="http://127.0.0.1:8081", show_default=True,
+              help="With --remote: admin API URL [env EDGE_SERVER].")
+@click.option("--token", envvar="EDGE_ADMIN_TOKEN", default=None, help="With --remote: admin token [env EDGE_ADMIN_TOKEN].")
+@click.option("--json", "as_json", is_flag=True, help="With --remote: print the server's whole JSON answer.")
 @click.option("--event", "-e", default="-", show_default=True, help="Event JSON file, or - for stdin.")
 @click.option("--isolation", type=click.Choice(["per-request", "reuse"]), default="per-request", show_default=True)
 @click.option("--fuel", type=click.IntRange(min=1), help="Instruction budget.")
@@ -49,7 +55,12 @@ def _parse_env(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--env", "env_pairs", multiple=True, metavar="KEY=VALUE", help="Environment variable (repeatable).")
 @click.option("--repeat", type=click.IntRange(min=1), default=1, help="Invoke N times in one instance pool.")
 def invoke(
-    function: str,
+    function: str | None,
+    remote_name: str | None,
+    qualifier: str | None,
+    server: str,
+    token: str | None,
+    as_json: bool,
     event: str,
     isolation: str,
     fuel: int | None,
@@ -61,8 +72,18 @@ def invoke(
     """Run FUNCTION (.wasm or .wat) on an event; print the result JSON and a REPORT line.
 
     The result goes to stdout; the function's log lines and the REPORT line go to
-    stderr. Exits 1 when the function fails, 2 on bad input.
+    stderr. Exits 1 when the function fails, 2 on bad input. With --remote NAME, the
+    deployed function runs on the server instead (the console's Test button).
     """
+    if remote_name is not None:
+        if function is not None:
+            raise click.UsageError("give FUNCTION (local) or --remote NAME, not both")
+        from .remote_invoke import remote_invoke
+
+        remote_invoke(remote_name, qualifier, _read_event(event), server, token, as_json)
+        return
+    if function is None:
+        raise click.UsageError("missing FUNCTION (a .wasm/.wat file) or --remote NAME")
     overrides = {"fuel": fuel, "timeout_ms": timeout_ms}
     if memory_mb:
         overrides["memory_bytes"] = memory_mb * 1024 * 1024

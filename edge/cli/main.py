@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from .deploy import alias, config, delete, deploy, functions, rollback, versions
 from .invoke import invoke
+from .logs import logs
 from .serve import serve
 
 
@@ -16,6 +18,8 @@ def cli() -> None:
 
 cli.add_command(invoke)
 cli.add_command(serve)
+for command in (deploy, functions, versions, alias, rollback, delete, logs, config):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import click
 
-from ..config.manifest import ConfigError, load_manifest
+from ..config.manifest import ConfigError
+from ..control.store import StoreError
 from ..server.app import OPTIONS_ENV
-from ..server.state import ServerOptions
+from ..server.state import ServerOptions, load_manifest
 
 DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "samples" / "manifest.toml"
 
@@ -59,10 +60,6 @@ def serve(
     from ..server.listeners import ListenerError, hypercorn_config
 
     manifest_path = Path(manifest) if manifest else DEFAULT_MANIFEST
-    try:
-        load_manifest(manifest_path)  # refuse to start on a bad manifest, naming the entry
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
     if bool(certfile) != bool(keyfile):
         raise click.UsageError("--certfile and --keyfile go together")
     if not no_admin and admin_port is None:
@@ -80,6 +77,10 @@ def serve(
         max_upload_bytes=max_upload_mb * 1024 * 1024,
         workers=workers,
     )
+    try:
+        load_manifest(options)  # refuse to start on a bad manifest, naming the entry
+    except (ConfigError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         config = hypercorn_config(options, host, port, certfile=certfile, keyfile=keyfile)
     except ListenerError as exc:

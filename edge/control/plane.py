@@ -89,6 +89,7 @@ class ControlPlane:
         retire_after: float = 60.0,
     ) -> None:
         self.store = store
+        self.manifest = manifest
         self.runtime = runtime
         self.registry = registry
         self.distribution = manifest.distribution

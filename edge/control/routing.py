@@ -37,6 +37,25 @@ class Reference:
         return f"behavior {self.pattern!r} {self.event_type} uses {target}"
 
 
+def load_manifest(path: str | Path, known_functions: set[str]) -> Manifest:
+    """`config.load_manifest`, except that behaviors may also name functions already in the
+    store (deployed through the API), not only the manifest's own."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read manifest {path}: {exc.strerror}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    try:
+        manifest = parse_manifest(raw, base_dir=path.parent, known_functions=known_functions)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return Manifest(manifest.distribution, manifest.origins, manifest.functions, manifest.behaviors, path)
+
+
 def manifest_document(path: Path) -> dict[str, Any]:
     """The origins and behaviors sections of a manifest file, as a JSON-shaped document."""
     raw = tomllib.loads(path.read_text())

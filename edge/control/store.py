@@ -356,6 +356,10 @@ class Store:
             finally:
                 db.execute("COMMIT")
 
+    def function_names(self) -> set[str]:
+        with self.read() as tx:
+            return {row[0] for row in tx.db.execute("SELECT name FROM functions")}
+
     def snapshot(self) -> Snapshot:
         with self.read() as tx:
             db = tx.db

@@ -34,6 +34,8 @@ log = logging.getLogger("edge.admin")
 SETTINGS_HEADER = "x-edge-settings"
 MAX_JSON_BYTES = 4 * 1024 * 1024
 FOLLOW_KEEPALIVE = 15.0
+DRAIN_EXTRA = 1024 * 1024
+DRAIN_SECONDS = 5.0
 
 
 class Unauthorized(Exception):
@@ -75,22 +77,44 @@ def _json(data: Any, status: int = 200) -> Response:
 
 async def read_body(request: Request, limit: int, what: str) -> bytes:
     """The request body, refused with 413 as soon as it is known to exceed `limit`
-    (from Content-Length before reading anything, else while streaming)."""
+    (from Content-Length before reading anything, else while streaming). Nothing past the
+    limit is kept in memory."""
     too_large = ControlError(413, "too_large", f"{what} is larger than the {limit}-byte limit")
     length = request.headers.get("content-length")
     if length is not None:
         if not length.isdigit():
             raise bad_request("Content-Length is not a number")
         if int(length) > limit:
+            await _discard(request, limit)
             raise too_large
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
+            await _discard(request, limit)
             raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _discard(request: Request, limit: int) -> None:
+    """Read and drop the rest of a refused upload, up to a bound in bytes and time, so that a
+    client still sending (no `Expect: 100-continue`) can read our 413 instead of a reset.
+    Beyond the bound the connection is closed."""
+    budget = 2 * limit + DRAIN_EXTRA
+
+    async def drain() -> None:
+        nonlocal budget
+        async for chunk in request.stream():
+            budget -= len(chunk)
+            if budget < 0:
+                return
+
+    try:
+        await asyncio.wait_for(drain(), DRAIN_SECONDS)
+    except (asyncio.TimeoutError, RuntimeError, OSError):  # RuntimeError: stream already consumed
+        pass
 
 
 async def read_json(request: Request, what: str) -> Any:
@@ -321,7 +345,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     message = {404: f"no such admin endpoint: {request.method} {request.url.path}",
                405: f"{request.method} is not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
-    return _error(exc.status_code, "not_found" if exc.status_code == 404 else "bad_request", message)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+    return _error(exc.status_code, code, message)
 
 
 async def _store_busy(request: Request, exc: Exception) -> Response:

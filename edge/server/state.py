@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..cache import ResponseCache
 from ..config.functions import FunctionSpec
-from ..config.manifest import Manifest, load_manifest
+from ..config.manifest import Manifest
+from ..control import routing
 from ..control.logs import LogStore
 from ..control.plane import ControlPlane, Watcher
 from ..control.registry import Registry
@@ -116,9 +117,25 @@ class EdgeState:
         self.runtime.close()
 
 
-def _start_plane(options: ServerOptions, manifest: Manifest, runtime: Runtime, registry: Registry) -> ControlPlane:
+def load_manifest(options: ServerOptions, store: Store | None = None) -> Manifest:
+    """The manifest; its behaviors may name functions deployed through the API (in the store)."""
+    if store is None:
+        store = Store(options.store_dir)
+        try:
+            return routing.load_manifest(options.manifest, store.function_names())
+        finally:
+            store.close()
+    return routing.load_manifest(options.manifest, store.function_names())
+
+
+def _start_plane(options: ServerOptions, runtime: Runtime, registry: Registry) -> ControlPlane:
     """Open the store, publish what the manifest changed, and load every active version."""
     store = Store(options.store_dir)
+    try:
+        manifest = load_manifest(options, store)
+    except BaseException:
+        store.close()
+        raise
     plane = ControlPlane(store, runtime, registry, manifest, retire_after=options.retire_after)
     sources = {name: function_source(spec) for name, spec in manifest.functions.items()}
     plane.seed(manifest, sources)
@@ -128,11 +145,11 @@ def _start_plane(options: ServerOptions, manifest: Manifest, runtime: Runtime, r
 
 async def boot(options: ServerOptions) -> EdgeState:
     """Load the manifest, sync with the store (compiling nothing that is precompiled), wire the pipeline."""
-    manifest = load_manifest(options.manifest)
     runtime = Runtime(artifact_dir=options.artifact_dir)
     invoker = Invoker(threads=options.threads or None, queue_wait_ms=options.queue_wait_ms)
     registry = Registry(runtime)
-    plane = await asyncio.get_running_loop().run_in_executor(None, _start_plane, options, manifest, runtime, registry)
+    plane = await asyncio.get_running_loop().run_in_executor(None, _start_plane, options, runtime, registry)
+    manifest = plane.manifest
     routing = plane.routing or manifest
     routing = Manifest(manifest.distribution, routing.origins, manifest.functions, routing.behaviors, manifest.path)
     logs = LogStore()

@@ -1,0 +1,97 @@
+"""The admin API's client for the CLI: server URL and token from flags or the environment,
+and every failure turned into one clear line and a non-zero exit."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import click
+import httpx
+
+DEFAULT_SERVER = "http://127.0.0.1:8081"
+SERVER_ENV = "EDGE_SERVER"
+TOKEN_ENV = "EDGE_ADMIN_TOKEN"
+
+
+class AdminError(click.ClickException):
+    """The server refused the request or could not be reached: exit status 1, one line."""
+
+    exit_code = 1
+
+
+class AdminClient:
+    def __init__(self, server: str, token: str | None, timeout: float = 120.0) -> None:
+        self.server = server.rstrip("/")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=self.server, headers=headers, timeout=timeout)
+
+    def request(self, method: str, path: str, **kw: Any) -> Any:
+        try:
+            response = self.http.request(method, path, **kw)
+        except httpx.HTTPError as exc:
+            raise AdminError(f"cannot reach the admin API at {self.server}: {exc}") from None
+        return self._decode(response)
+
+    @staticmethod
+    def _decode(response: httpx.Response) -> Any:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.is_success:
+            return body
+        message = None
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            message = body["error"].get("message")
+        raise AdminError(f"{response.status_code}: {message or response.text.strip() or response.reason_phrase}")
+
+    def stream_lines(self, path: str, **kw: Any) -> Iterator[dict[str, Any]]:
+        """NDJSON records from a streaming endpoint (blank keepalive lines skipped)."""
+        try:
+            with self.http.stream("GET", path, timeout=httpx.Timeout(10.0, read=None), **kw) as response:
+                if not response.is_success:
+                    response.read()
+                    self._decode(response)
+                for line in response.iter_lines():
+                    if line.strip():
+                        yield json.loads(line)
+        except httpx.HTTPError as exc:
+            raise AdminError(f"lost the admin API at {self.server}: {exc}") from None
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def admin_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--server, --token and --json for a command; passes `client` and `as_json`."""
+
+    @click.option("--server", envvar=SERVER_ENV, default=DEFAULT_SERVER, show_default=True,
+                  help=f"Admin API URL [env {SERVER_ENV}].")
+    @click.option("--token", envvar=TOKEN_ENV, default=None, help=f"Admin bearer token [env {TOKEN_ENV}].")
+    @click.option("--json", "as_json", is_flag=True, help="Print the server's JSON answer (for scripts).")
+    @functools.wraps(func)
+    def wrapper(*args: Any, server: str, token: str | None, as_json: bool, **kwargs: Any) -> Any:
+        client = AdminClient(server, token)
+        try:
+            return func(*args, client=client, as_json=as_json, **kwargs)
+        finally:
+            client.close()
+
+    return wrapper
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False))
+
+
+def echo_err(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)

@@ -1,0 +1,231 @@
+"""`edge deploy`, `edge functions`, `edge versions`, `edge alias`, `edge rollback`, `edge delete`,
+`edge config`: the admin API from the command line."""
+
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .admin_client import AdminClient, AdminError, admin_options, print_json
+from .invoke import _parse_env
+
+
+def _module_bytes(path: Path) -> bytes:
+    """A .wasm/.wat file as is; a C/Zig source directory built first (edge.toolchain)."""
+    if path.is_dir():
+        from ..toolchain import build
+
+        return Path(build(path)).read_bytes()
+    return path.read_bytes()
+
+
+def _when(stamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
+
+
+def _table(rows: list[list[str]], header: list[str]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
+
+
+def _alias_text(alias: dict[str, Any]) -> str:
+    text = f"{alias['function']}:{alias['name']} -> {alias['version']}"
+    canary = alias.get("canary")
+    if canary:
+        text += f" (and {canary['version']} for {canary['weight'] * 100:g}% of requests)"
+    return text
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option("--name", "-n", required=True, help="Function name.")
+@click.option("--alias", "-a", help="Point this alias (e.g. live) at the new version.")
+@click.option("--description", "-d", default="", help="Free text stored with the version.")
+@click.option("--isolation", type=click.Choice(["per-request", "reuse"]), help="Instance isolation policy.")
+@click.option("--fuel", type=click.IntRange(min=1), help="Instruction budget per invocation.")
+@click.option("--timeout", "timeout_ms", type=click.IntRange(min=1), help="Wall-clock limit in ms.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=1), help="Linear memory cap in MiB.")
+@click.option("--env", "env_pairs", multiple=True, metavar="KEY=VALUE", help="Environment variable (repeatable).")
+@click.option("--concurrency", type=click.IntRange(min=0), help="Concurrent invocations per process (0 = default).")
+@click.option("--prewarm", type=click.IntRange(min=0), help="Ready instances kept per hook class.")
+@click.option("--max-reuse", type=click.IntRange(min=1), help="`reuse`: invocations before an instance is replaced.")
+@admin_options
+def deploy(
+    file: Path, name: str, alias: str | None, description: str, isolation: str | None, fuel: int | None,
+    timeout_ms: int | None, memory_mb: int | None, env_pairs: tuple[str, ...], concurrency: int | None,
+    prewarm: int | None, max_reuse: int | None, client: AdminClient, as_json: bool,
+) -> None:
+    """Upload FILE (.wasm, .wat or a source directory) as a new immutable version of NAME."""
+    limits = {k: v for k, v in {"fuel": fuel, "timeout_ms": timeout_ms}.items() if v is not None}
+    if memory_mb:
+        limits["memory_bytes"] = memory_mb * 1024 * 1024
+    settings: dict[str, Any] = {"limits": limits}
+    if env_pairs:
+        settings["env"] = dict(_parse_env(env_pairs))
+    for key, value in (("isolation", isolation), ("concurrency", concurrency), ("prewarm", prewarm),
+                       ("max_reuse", max_reuse)):
+        if value is not None:
+            settings[key] = value
+    params = {k: v for k, v in {"alias": alias, "description": description}.items() if v}
+    try:
+        body = _module_bytes(file)
+    except Exception as exc:  # unreadable file, failed build
+        raise AdminError(f"cannot read {file}: {exc}") from None
+    result = client.request(
+        "POST", f"/v1/functions/{name}/versions", content=body, params=params,
+        headers={"X-Edge-Settings": json.dumps(settings), "Content-Type": "application/wasm"},
+    )
+    if as_json:
+        print_json(result)
+        return
+    origin = "loaded the stored artifact" if result["from_artifact"] else "compiled"
+    verb = "deployed" if result["created"] else "unchanged: already"
+    click.echo(
+        f"{verb} {name} version {result['version']} (sha256 {result['sha256'][:12]}, {result['abi']}, "
+        f"{result['size']} bytes, {origin} in {result['compile_ms']:.1f} ms)"
+    )
+    if result.get("alias"):
+        click.echo(f"alias {_alias_text(result['alias'])}")
+
+
+@click.command()
+@admin_options
+def functions(client: AdminClient, as_json: bool) -> None:
+    """List deployed functions."""
+    result = client.request("GET", "/v1/functions")
+    if as_json:
+        print_json(result)
+        return
+    rows = [
+        [f["name"], str(f["latest"] or "-"), str(f["versions"]),
+         ", ".join(f"{a}->{v['version']}" for a, v in f["aliases"].items()) or "-",
+         str(len(f["references"]))]
+        for f in result["functions"]
+    ]
+    _table(rows, ["NAME", "LATEST", "VERSIONS", "ALIASES", "BEHAVIORS"])
+
+
+@click.command()
+@click.argument("name")
+@admin_options
+def versions(name: str, client: AdminClient, as_json: bool) -> None:
+    """List the versions of NAME (and the aliases pointing at them)."""
+    described = client.request("GET", f"/v1/functions/{name}")
+    if as_json:
+        print_json(described)
+        return
+    pointing: dict[int, list[str]] = {}
+    for alias in described["aliases"].values():
+        pointing.setdefault(alias["version"], []).append(alias["name"])
+        if alias.get("canary"):
+            pointing.setdefault(alias["canary"]["version"], []).append(f"{alias['name']}(canary)")
+    rows = [
+        [str(v["version"]), v["sha256"][:12], str(v["size"]), v["abi"], _when(v["created"]),
+         ",".join(pointing.get(v["version"], [])) or "-", v["description"]]
+        for v in described["versions"]
+    ]
+    _table(rows, ["VERSION", "SHA256", "SIZE", "ABI", "CREATED", "ALIASES", "DESCRIPTION"])
+
+
+def _canary(value: str | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    version, sep, weight = value.partition(":")
+    try:
+        parsed = {"version": int(version), "weight": float(weight)}
+    except ValueError:
+        parsed = None
+    if not sep or parsed is None:
+        raise click.BadParameter("expected VERSION:WEIGHT, e.g. 4:0.1", param_hint="--canary")
+    return parsed
+
+
+@click.command()
+@click.argument("name")
+@click.argument("alias")
+@click.argument("version", type=click.IntRange(min=1))
+@click.option("--canary", metavar="VERSION:WEIGHT", help="Also send this share of requests (0-1) to another version.")
+@admin_options
+def alias(name: str, alias: str, version: int, canary: str | None, client: AdminClient, as_json: bool) -> None:
+    """Point ALIAS of NAME at VERSION (atomically; e.g. `edge alias fn live 3`)."""
+    body: dict[str, Any] = {"version": version}
+    split = _canary(canary)
+    if split:
+        body["canary"] = split
+    result = client.request("PUT", f"/v1/functions/{name}/aliases/{alias}", json=body)
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(f"alias {_alias_text(result)}")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--alias", "-a", "alias_name", default="live", show_default=True)
+@admin_options
+def rollback(name: str, alias_name: str, client: AdminClient, as_json: bool) -> None:
+    """Point the alias back at the version it pointed to before its last move."""
+    result = client.request("POST", f"/v1/functions/{name}/aliases/{alias_name}/rollback")
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(f"rolled back: alias {_alias_text(result)}")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--version", "version", type=click.IntRange(min=1), help="Delete only this version.")
+@click.option("--alias", "alias_name", help="Delete only this alias.")
+@admin_options
+def delete(name: str, version: int | None, alias_name: str | None, client: AdminClient, as_json: bool) -> None:
+    """Delete a function (or one version, or one alias). Refused while something still uses it."""
+    if version is not None and alias_name is not None:
+        raise click.UsageError("give --version or --alias, not both")
+    path = f"/v1/functions/{name}"
+    if version is not None:
+        path += f"/versions/{version}"
+    elif alias_name is not None:
+        path += f"/aliases/{alias_name}"
+    result = client.request("DELETE", path)
+    if as_json:
+        print_json(result)
+    else:
+        click.echo("deleted " + ", ".join(f"{k} {v}" for k, v in result["deleted"].items()))
+
+
+@click.group()
+def config() -> None:
+    """Read or replace the behaviors and origins."""
+
+
+@config.command("get")
+@admin_options
+def config_get(client: AdminClient, as_json: bool) -> None:
+    """Print the behaviors and origins (JSON)."""
+    print_json(client.request("GET", "/v1/config"))
+
+
+@config.command("put")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@admin_options
+def config_put(file: Path, client: AdminClient, as_json: bool) -> None:
+    """Replace behaviors and/or origins from FILE (JSON, or TOML in the manifest's format)."""
+    text = file.read_text()
+    try:
+        raw = tomllib.loads(text) if file.suffix == ".toml" else json.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise AdminError(f"{file}: cannot parse: {exc}") from None
+    body = {k: raw[k] for k in ("origins", "behaviors") if k in raw}
+    if not body:
+        raise AdminError(f"{file}: has neither origins nor behaviors")
+    result = client.request("PUT", "/v1/config", json=body)
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(f"applied {len(result['behaviors'])} behaviors and {len(result['origins'])} origins")

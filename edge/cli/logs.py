@@ -1,0 +1,43 @@
+"""`edge logs NAME [--follow]`: a function's log records from the admin API, Lambda-style."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from ..control.logs import LogRecord
+from .admin_client import AdminClient, admin_options, print_json
+
+
+def _line(record: dict[str, Any]) -> str:
+    return f"{record['function']}:{record['version']}\t" + LogRecord(**record).format()
+
+
+@click.command()
+@click.argument("name")
+@click.option("--request-id", "-r", help="Only this request's records.")
+@click.option("--limit", "-n", type=click.IntRange(1, 50_000), default=200, show_default=True,
+              help="Records of history to show.")
+@click.option("--follow", "-f", is_flag=True, help="Keep streaming new records (Ctrl-C to stop).")
+@admin_options
+def logs(name: str, request_id: str | None, limit: int, follow: bool, client: AdminClient, as_json: bool) -> None:
+    """Show NAME's log records: START, the function's lines, END and REPORT, by request id."""
+    params: dict[str, Any] = {"function": name, "limit": limit}
+    if request_id:
+        params["request_id"] = request_id
+    if follow:
+        params["follow"] = "1"
+        try:
+            for record in client.stream_lines("/v1/logs", params=params):
+                click.echo(json.dumps(record) if as_json else _line(record))
+        except KeyboardInterrupt:
+            pass
+        return
+    result = client.request("GET", "/v1/logs", params=params)
+    if as_json:
+        print_json(result)
+        return
+    for record in result["records"]:
+        click.echo(_line(record))
