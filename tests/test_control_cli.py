@@ -1,0 +1,116 @@
+"""The `edge` commands that drive the admin API, against a real server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from edge.cli.main import cli
+
+from . import modules as M
+from .control_helpers import TOKEN, ControlServer, generated, manifest_text
+
+EVENT = Path(__file__).resolve().parents[1] / "samples" / "events" / "viewer-request.json"
+
+
+@pytest.fixture
+def server(tmp_path):
+    (tmp_path / "m.toml").write_text(manifest_text())
+    s = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def edge(server):
+    runner = CliRunner()
+    env = {"EDGE_SERVER": server.admin_url, "EDGE_ADMIN_TOKEN": TOKEN}
+
+    def run(*args: str, code: int = 0, **kw):  # type: ignore[no-untyped-def]
+        result = runner.invoke(cli, list(args), env=kw.pop("env", env), catch_exceptions=False, **kw)
+        assert result.exit_code == code, result.output
+        return result
+
+    return run
+
+
+def test_deploy_alias_rollback_round_trip(edge, server, tmp_path):
+    (tmp_path / "v1.wat").write_text(generated("one"))
+    (tmp_path / "v2.wat").write_text(generated("two"))
+    out = edge("deploy", str(tmp_path / "v1.wat"), "--name", "site-fn", "--alias", "live",
+               "--timeout", "1000", "--env", "MODE=prod").output
+    assert "deployed site-fn version 1" in out and "alias site-fn:live -> 1" in out
+    server.associate("/fn", "site-fn:live")
+    data = json.loads(edge("deploy", str(tmp_path / "v2.wat"), "--name", "site-fn", "--alias", "live", "--json").output)
+    assert data["version"] == 2 and data["settings"]["limits"] == {}
+    assert server.edge.get("/fn").text == "two"
+    listing = edge("versions", "site-fn").output.splitlines()
+    assert listing[0].split()[:2] == ["VERSION", "SHA256"]
+    assert [line.split()[0] for line in listing[1:]] == ["1", "2"] and "live" in listing[2]
+    assert "site-fn:live -> 1" in edge("rollback", "site-fn").output
+    assert server.edge.get("/fn").text == "one"
+    assert "site-fn:live -> 2" in edge("alias", "site-fn", "live", "2").output
+    out = edge("alias", "site-fn", "live", "1", "--canary", "2:0.1").output
+    assert "and 2 for 10% of requests" in out
+    assert "site-fn" in edge("functions").output
+    described = json.loads(edge("versions", "site-fn", "--json").output)
+    assert described["versions"][0]["settings"]["env"] == {"MODE": "prod"}
+    assert described["versions"][0]["settings"]["limits"] == {"timeout_ms": 1000}
+
+
+def test_remote_invoke_and_logs(edge, server, tmp_path):
+    (tmp_path / "echo.wat").write_text(M.ECHO)
+    edge("deploy", str(tmp_path / "echo.wat"), "--name", "echo")
+    result = edge("invoke", "--remote", "echo", "--event", str(EVENT))
+    assert json.loads(result.stdout) == json.loads(EVENT.read_text())
+    assert "echo called" in result.stderr and "REPORT Duration" in result.stderr
+    data = json.loads(edge("invoke", "--remote", "echo", "--event", str(EVENT), "--json").stdout)
+    logs = edge("logs", "echo", "--request-id", data["request_id"]).output.splitlines()
+    assert [line.split("\t")[3] for line in logs] == ["START", "INFO", "END", "REPORT"]
+    (tmp_path / "bad.wat").write_text(M.HANDLER_ERROR)
+    edge("deploy", str(tmp_path / "bad.wat"), "--name", "bad")
+    failed = edge("invoke", "--remote", "bad", "--event", str(EVENT), code=1)
+    assert "handler_error" in failed.stderr
+
+
+def test_local_invoke_still_works(edge):
+    result = edge("invoke", str(Path(__file__).parent / "wasm" / "echo.wat"), "--event", str(EVENT))
+    assert json.loads(result.stdout) == json.loads(EVENT.read_text())
+    edge("invoke", "--event", str(EVENT), code=2)  # neither a file nor --remote
+
+
+def test_errors_are_one_line_and_a_nonzero_exit(edge, server, tmp_path):
+    (tmp_path / "bad.wat").write_text(M.UNKNOWN_IMPORT)
+    result = edge("deploy", str(tmp_path / "bad.wat"), "--name", "bad", code=1)
+    assert result.output.count("\n") == 1 and "422" in result.output and "env::fetch" in result.output
+    assert "no function named 'ghost'" in edge("versions", "ghost", code=1).output
+    wrong = edge("functions", env={"EDGE_SERVER": server.admin_url, "EDGE_ADMIN_TOKEN": "nope"}, code=1)
+    assert "401" in wrong.output
+    flag = edge("functions", "--token", TOKEN, "--server", server.admin_url, env={})
+    assert "NAME" in flag.output
+    down = edge("functions", "--server", "http://127.0.0.1:9", code=1)
+    assert "cannot reach the admin API" in down.output
+    (tmp_path / "fn.wat").write_text(generated("x"))
+    edge("deploy", str(tmp_path / "fn.wat"), "--name", "fn", "--alias", "live")
+    assert "no earlier target" in edge("rollback", "fn", code=1).output
+    assert "--canary" in edge("alias", "fn", "live", "1", "--canary", "half", code=2).output
+
+
+def test_config_put_from_toml(edge, server, tmp_path):
+    (tmp_path / "fn.wat").write_text(generated("hi"))
+    edge("deploy", str(tmp_path / "fn.wat"), "--name", "fn", "--alias", "live")
+    config = json.loads(edge("config", "get").output)
+    (tmp_path / "routes.toml").write_text(
+        f'[origins.site]\nroot = "{config["origins"]["site"]["root"]}"\n\n'
+        '[[behaviors]]\npath = "/hi"\norigin = "site"\nviewer_request = "fn:live"\n\n'
+        '[[behaviors]]\npath = "*"\norigin = "site"\n'
+    )
+    assert "applied 2 behaviors" in edge("config", "put", str(tmp_path / "routes.toml")).output
+    assert server.edge.get("/hi").text == "hi"
+    (tmp_path / "bad.json").write_text(json.dumps({"behaviors": [{"path": "*", "origin": "site",
+                                                                  "viewer_request": "ghost"}]}))
+    assert "ghost" in edge("config", "put", str(tmp_path / "bad.json"), code=1).output
+    assert "deleted function fn, alias live" not in edge("delete", "fn", "--alias", "live", code=1).output

@@ -1,0 +1,189 @@
+"""The durable store on its own (real SQLite files), and manifest seeding through a real server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from edge.control.store import Store, StoreError
+
+from .control_helpers import ControlServer, generated, manifest_text
+
+
+def test_a_transaction_that_raises_changes_nothing(tmp_path):
+    store = Store(tmp_path)
+    with store.write() as tx:
+        tx.insert_version("fn", "a" * 64, 10, "edge-reactor/v1", "{}", "", "api")
+    revision = store.revision()
+    with pytest.raises(RuntimeError):
+        with store.write() as tx:
+            tx.insert_version("fn", "b" * 64, 10, "edge-reactor/v1", "{}", "", "api")
+            tx.set_alias("fn", "live", 2, None)
+            raise RuntimeError("boom")
+    snap = store.snapshot()
+    assert list(snap.versions["fn"]) == [1] and snap.aliases["fn"] == {}
+    assert snap.revision == revision
+    store.close()
+
+
+def test_versions_are_numbered_consecutively_across_connections(tmp_path):
+    stores = [Store(tmp_path) for _ in range(4)]  # four "processes" sharing one file
+
+    def publish(i: int) -> int:
+        with stores[i % 4].write() as tx:
+            return tx.insert_version("fn", f"{i:064x}", 1, "x", "{}", "", "api").version
+
+    with ThreadPoolExecutor(8) as pool:
+        numbers = list(pool.map(publish, range(40)))
+    assert sorted(numbers) == list(range(1, 41))
+    assert sorted(stores[0].snapshot().versions["fn"]) == list(range(1, 41))
+    for store in stores:
+        store.close()
+
+
+def test_a_version_referenced_by_an_alias_cannot_be_deleted_even_by_mistake(tmp_path):
+    store = Store(tmp_path)
+    with store.write() as tx:
+        tx.insert_version("fn", "a" * 64, 1, "x", "{}", "", "api")
+        tx.set_alias("fn", "live", 1, None)
+    with pytest.raises(sqlite3.IntegrityError):  # the schema's foreign keys back up the API's check
+        with store.write() as tx:
+            tx.db.execute("DELETE FROM versions WHERE function = 'fn' AND version = 1")
+    assert 1 in store.snapshot().versions["fn"]
+    store.close()
+
+
+def test_a_newer_schema_is_refused_with_a_message(tmp_path):
+    Store(tmp_path).close()
+    db = sqlite3.connect(tmp_path / "control.db")
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="schema version 99"):
+        Store(tmp_path)
+
+
+def test_blobs_are_content_addressed_and_written_once(tmp_path):
+    store = Store(tmp_path)
+    assert store.blobs.put("ab" * 32, b"first") is True
+    assert store.blobs.put("ab" * 32, b"other") is False  # immutable: never rewritten
+    assert store.blobs.get("ab" * 32) == b"first"
+    assert not [p for p in store.blobs.directory.iterdir() if p.name.endswith(".tmp")]
+    store.close()
+
+
+def test_kill_9_inside_a_transaction_leaves_nothing(tmp_path):
+    """A process killed between INSERT and COMMIT: the next reader sees the state before it."""
+    Store(tmp_path).close()
+    child = textwrap.dedent(f"""
+        import sys, time
+        from edge.control.store import Store
+        store = Store({str(tmp_path)!r})
+        with store.write() as tx:
+            tx.insert_version("fn", "c" * 64, 1, "x", "{{}}", "", "api")
+            tx.set_alias("fn", "live", 1, None)
+            print("inside", flush=True)
+            time.sleep(60)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().strip() == b"inside"  # type: ignore[union-attr]
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    store = Store(tmp_path)
+    snap = store.snapshot()
+    assert snap.versions == {} and snap.aliases == {}
+    with store.write() as tx:  # the lock died with the process
+        assert tx.insert_version("fn", "d" * 64, 1, "x", "{}", "", "api").version == 1
+    store.close()
+
+
+# -- the manifest seeds the store ------------------------------------------------------------
+
+
+def _server(tmp_path: Path, function_body: str, behaviors: str) -> ControlServer:
+    (tmp_path / "fn.wat").write_text(generated(function_body))
+    functions = '[functions.fn]\nsource = "fn.wat"\n'
+    (tmp_path / "m.toml").write_text(manifest_text(behaviors, functions))
+    return ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
+
+
+FN_BEHAVIOR = '[[behaviors]]\npath = "/fn"\norigin = "site"\nviewer_request = "fn"\n'
+
+
+def test_manifest_functions_publish_a_version_only_when_they_change(tmp_path):
+    s = _server(tmp_path, "one", FN_BEHAVIOR)
+    try:
+        assert s.edge.get("/fn").text == "one"
+        (version,) = s.admin.get("/v1/functions/fn/versions").json()["versions"]
+        assert version["origin"] == "manifest" and version["version"] == 1
+    finally:
+        s.stop()
+    s = _server(tmp_path, "one", FN_BEHAVIOR)  # unchanged manifest: nothing new
+    try:
+        assert [v["version"] for v in s.admin.get("/v1/functions/fn/versions").json()["versions"]] == [1]
+        s.deploy("fn", generated("api"))  # version 2, through the API
+        assert s.edge.get("/fn").text == "api"
+    finally:
+        s.stop()
+    s = _server(tmp_path, "one", FN_BEHAVIOR)  # the API's version stays the latest
+    try:
+        assert s.edge.get("/fn").text == "api"
+    finally:
+        s.stop()
+    s = _server(tmp_path, "edited", FN_BEHAVIOR)  # the manifest's module changed: version 3
+    try:
+        assert [v["version"] for v in s.admin.get("/v1/functions/fn/versions").json()["versions"]] == [1, 2, 3]
+        assert s.edge.get("/fn").text == "edited"
+    finally:
+        s.stop()
+
+
+def test_api_behaviors_survive_a_restart_until_the_manifest_changes(tmp_path):
+    s = _server(tmp_path, "one", FN_BEHAVIOR)
+    try:
+        s.associate("/other", "fn")
+        assert s.edge.get("/other").text == "one"
+    finally:
+        s.stop()
+    s = _server(tmp_path, "one", FN_BEHAVIOR)
+    try:
+        assert s.admin.get("/v1/config").json()["source"] == "api"
+        assert s.edge.get("/other").text == "one"
+    finally:
+        s.stop()
+    s = _server(tmp_path, "one", FN_BEHAVIOR.replace("/fn", "/renamed"))
+    try:
+        assert s.admin.get("/v1/config").json()["source"] == "manifest"
+        assert s.edge.get("/renamed").text == "one"
+        assert s.edge.get("/other").status_code == 404
+    finally:
+        s.stop()
+
+
+def test_manifest_behaviors_may_name_functions_deployed_through_the_api(tmp_path):
+    (tmp_path / "m.toml").write_text(manifest_text())
+    s = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
+    try:
+        s.deploy("api_fn", generated("from the api"), alias="live")
+    finally:
+        s.stop()
+    behavior = '[[behaviors]]\npath = "/x"\norigin = "site"\nviewer_request = "api_fn:live"\n'
+    (tmp_path / "m.toml").write_text(manifest_text(behavior))
+    s = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
+    try:
+        assert s.edge.get("/x").text == "from the api"
+    finally:
+        s.stop()
