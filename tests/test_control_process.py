@@ -121,6 +121,20 @@ def test_a_deploy_through_one_worker_is_served_by_all(tmp_path):
         r = admin.put("/v1/functions/fn/aliases/live", json={"version": 1})  # rollback propagates the same way
         assert r.status_code == 200
         _wait_all_workers(server.url, "one")
+        # Logs: whichever worker answers the admin request shows every worker's invocations.
+        ids = set()
+        for _ in range(10):
+            with httpx.Client(base_url=server.url) as client:
+                ids.add(client.get("/fn", headers={"Connection": "close"}).headers["x-amz-cf-id"])
+        deadline = time.monotonic() + 10  # each worker writes its lines to the shared file every 100 ms
+        for request_id in ids:
+            while True:
+                params = {"function": "fn", "request_id": request_id}
+                records = admin.get("/v1/logs", params=params).json()["records"]
+                if records or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            assert [r["level"] for r in records] == ["START", "END", "REPORT"], records
 
 
 def _wait_all_workers(url: str, expected: str, timeout: float = 10) -> None:
@@ -130,8 +144,7 @@ def _wait_all_workers(url: str, expected: str, timeout: float = 10) -> None:
     while time.monotonic() < deadline:
         with httpx.Client(base_url=url) as client:  # a new connection: either worker may take it
             r = client.get("/fn", headers={"Connection": "close"})
-        assert r.status_code == 200, r.text
-        seen[r.headers["via"]] = r.text
+        seen[r.headers["via"]] = r.text if r.status_code == 200 else f"status {r.status_code}"  # not there yet
         if len(seen) >= 2 and set(seen.values()) == {expected}:
             return
     raise AssertionError(f"workers did not all serve {expected!r} within {timeout} s: {seen}")

@@ -187,3 +187,34 @@ def test_manifest_behaviors_may_name_functions_deployed_through_the_api(tmp_path
         assert s.edge.get("/x").text == "from the api"
     finally:
         s.stop()
+
+
+# -- logs shared by worker processes ---------------------------------------------------------
+
+
+async def test_shared_logs_show_every_workers_lines(tmp_path):
+    from edge.control.logs import LogStore
+    from edge.control.sharedlogs import SharedLogs
+    from edge.runtime import LogLine, Outcome
+
+    a = LogStore(shared=SharedLogs(tmp_path / "logs.db", interval=0.01))
+    b = LogStore(shared=SharedLogs(tmp_path / "logs.db", interval=0.01))
+    try:
+        a.record_invocation("fn", "1", "req-a", "viewer-request", Outcome(logs=[LogLine("INFO", "from a")]))
+        a.shared.flush()
+        b.record_invocation("fn", "2", "req-b", "viewer-request", Outcome(logs=[LogLine("INFO", "from b")]))
+        b.shared.flush()
+        seen = a.query(function="fn")
+        assert {(r.request_id, r.level) for r in seen} >= {("req-a", "START"), ("req-b", "REPORT")}
+        assert [r.message for r in a.query(request_id="req-b") if r.level == "INFO"] == ["from b"]
+        assert a.query(function="other") == []
+
+        follow = a.follow("fn", None, backlog=1, keepalive=5)
+        assert (await anext(follow)).request_id == "req-b"  # the newest record of the backlog
+        b.record_invocation("fn", "2", "req-c", "viewer-request", Outcome())
+        got = [await anext(follow) for _ in range(3)]
+        assert [(r.request_id, r.level) for r in got] == [("req-c", "START"), ("req-c", "END"), ("req-c", "REPORT")]
+        await follow.aclose()
+    finally:
+        a.shared.close()
+        b.shared.close()

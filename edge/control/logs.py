@@ -8,9 +8,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..runtime import Outcome
+
+if TYPE_CHECKING:
+    from .sharedlogs import SharedLogs
+
+FOLLOW_POLL = 0.2  # seconds between reads of the shared log file when following
 
 
 @dataclass(slots=True, frozen=True)
@@ -40,11 +47,16 @@ class LogRecord:
 
 
 class LogStore:
-    """A bounded ring of records; subscribers get new records as they arrive."""
+    """A bounded ring of records; subscribers get new records as they arrive.
 
-    def __init__(self, capacity: int = 50_000) -> None:
+    With several worker processes, `shared` (sharedlogs.SharedLogs) also gets every record,
+    and queries and follows read it instead, so they see the lines of every worker.
+    """
+
+    def __init__(self, capacity: int = 50_000, shared: "SharedLogs | None" = None) -> None:
         self._records: deque[LogRecord] = deque(maxlen=capacity)
         self._subscribers: set[asyncio.Queue[LogRecord]] = set()
+        self.shared = shared
 
     def record_invocation(
         self, function: str, version: str, request_id: str, event_type: str, outcome: Outcome
@@ -69,6 +81,8 @@ class LogStore:
 
     def _add(self, record: LogRecord) -> None:
         self._records.append(record)
+        if self.shared is not None:
+            self.shared.add(record)
         for queue in self._subscribers:
             if queue.qsize() < 10_000:  # a slow follower loses lines rather than memory
                 queue.put_nowait(record)
@@ -76,6 +90,8 @@ class LogStore:
     def query(
         self, function: str | None = None, request_id: str | None = None, limit: int = 1000
     ) -> list[LogRecord]:
+        if self.shared is not None:
+            return [record for _, record in self.shared.query(function, request_id, limit)]
         matches = [
             r for r in self._records
             if (function is None or r.function == function) and (request_id is None or r.request_id == request_id)
@@ -89,3 +105,54 @@ class LogStore:
 
     def unsubscribe(self, queue: asyncio.Queue[LogRecord]) -> None:
         self._subscribers.discard(queue)
+
+    async def follow(
+        self, function: str | None, request_id: str | None, backlog: int, keepalive: float = 15.0
+    ) -> AsyncIterator[LogRecord | None]:
+        """The newest `backlog` matching records, then new ones as they come; None every
+        `keepalive` seconds without one (so a streaming response can notice a gone client)."""
+        if self.shared is not None:
+            async for item in self._follow_shared(function, request_id, backlog, keepalive):
+                yield item
+            return
+
+        def wanted(record: LogRecord) -> bool:
+            return (function is None or record.function == function) and (
+                request_id is None or record.request_id == request_id
+            )
+
+        queue = self.subscribe()  # before reading the backlog: no line falls in between
+        try:
+            for record in self.query(function, request_id, backlog):
+                yield record
+            while True:
+                try:
+                    record = await asyncio.wait_for(queue.get(), keepalive)
+                except asyncio.TimeoutError:
+                    yield None
+                    continue
+                if wanted(record):
+                    yield record
+        finally:
+            self.unsubscribe(queue)
+
+    async def _follow_shared(
+        self, function: str | None, request_id: str | None, backlog: int, keepalive: float
+    ) -> AsyncIterator[LogRecord | None]:
+        shared = self.shared
+        assert shared is not None
+        last = await asyncio.to_thread(shared.last_id)  # before the backlog: no line falls in between
+        rows = await asyncio.to_thread(shared.query, function, request_id, backlog)
+        rows = [(i, r) for i, r in rows if i <= last]
+        for _, record in rows:
+            yield record
+        quiet = 0.0
+        while True:
+            await asyncio.sleep(FOLLOW_POLL)
+            rows = await asyncio.to_thread(shared.query, function, request_id, 10_000, last)
+            for last, record in rows:
+                yield record
+            quiet = 0.0 if rows else quiet + FOLLOW_POLL
+            if quiet >= keepalive:
+                quiet = 0.0
+                yield None

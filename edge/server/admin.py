@@ -25,7 +25,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..control.errors import ControlError, bad_request
-from ..control.logs import LogRecord
+from ..control.logs import LogRecord, LogStore
 from ..pipeline.events import new_request_id
 from .state import EdgeState, ServerOptions
 
@@ -123,6 +123,13 @@ async def read_json(request: Request, what: str) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise bad_request(f"{what} is not valid JSON: {exc}", "bad_json") from None
+
+
+async def query_logs(store: LogStore, function: str | None, request_id: str | None, limit: int) -> list[LogRecord]:
+    """The in-memory ring is read on the loop (its only writer); the shared file off it."""
+    if store.shared is None:
+        return store.query(function, request_id, limit)
+    return await asyncio.to_thread(store.query, function, request_id, limit)
 
 
 def _version_param(request: Request) -> int:
@@ -272,7 +279,7 @@ class AdminAPI:
             "error": None if outcome.ok else {
                 "kind": outcome.error.value, "message": outcome.message, "trap_code": outcome.trap_code,  # type: ignore[union-attr]
             },
-            "logs": [r.to_dict() for r in state.logs.query(function=name, request_id=request_id)],
+            "logs": [r.to_dict() for r in await query_logs(state.logs, name, request_id, 1000)],
             "report": {
                 "duration_ms": round(outcome.duration_ms, 3),
                 "fuel_used": outcome.fuel_used,
@@ -293,30 +300,12 @@ class AdminAPI:
         limit = int(limit_raw)
         store = self.state.logs
         if params.get("follow") not in ("1", "true", "yes"):
-            records = store.query(function=function, request_id=request_id, limit=limit)
+            records = await query_logs(store, function, request_id, limit)
             return _json({"records": [r.to_dict() for r in records]})
 
-        def wanted(record: LogRecord) -> bool:
-            return (function is None or record.function == function) and (
-                request_id is None or record.request_id == request_id
-            )
-
-        queue = store.subscribe()  # before reading the backlog: no line falls in between
-
         async def stream() -> AsyncIterator[bytes]:
-            try:
-                for record in store.query(function=function, request_id=request_id, limit=limit):
-                    yield orjson.dumps(record.to_dict()) + b"\n"
-                while True:
-                    try:
-                        record = await asyncio.wait_for(queue.get(), FOLLOW_KEEPALIVE)
-                    except asyncio.TimeoutError:
-                        yield b"\n"  # keepalive; clients skip blank lines
-                        continue
-                    if wanted(record):
-                        yield orjson.dumps(record.to_dict()) + b"\n"
-            finally:
-                store.unsubscribe(queue)
+            async for record in store.follow(function, request_id, limit, FOLLOW_KEEPALIVE):
+                yield b"\n" if record is None else orjson.dumps(record.to_dict()) + b"\n"  # blank: keepalive
 
         return StreamingResponse(stream(), media_type="application/x-ndjson")
 

@@ -16,6 +16,7 @@ from ..control import routing
 from ..control.logs import LogStore
 from ..control.plane import ControlPlane, Watcher
 from ..control.registry import Registry
+from ..control.sharedlogs import SharedLogs
 from ..control.store import Store
 from ..pipeline.flow import Pipeline
 from ..pipeline.hooks import HookRunner
@@ -114,6 +115,8 @@ class EdgeState:
         self.registry.close()
         if self.store is not None:
             self.store.close()
+        if self.logs.shared is not None:
+            self.logs.shared.close()
         self.runtime.close()
 
 
@@ -152,7 +155,8 @@ async def boot(options: ServerOptions) -> EdgeState:
     manifest = plane.manifest
     routing = plane.routing or manifest
     routing = Manifest(manifest.distribution, routing.origins, manifest.functions, routing.behaviors, manifest.path)
-    logs = LogStore()
+    shared = SharedLogs(Path(options.state_dir) / "logs.db") if options.workers > 1 else None
+    logs = LogStore(shared=shared)
     cache = ResponseCache(max_bytes=options.cache_bytes)
     upstream = HttpUpstream()
     origins = Origins(routing.origins, upstream)
