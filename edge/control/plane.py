@@ -440,8 +440,7 @@ class ControlPlane:
                 for number in versions:
                     if (name, number) not in active:
                         self._inactive_since.setdefault((name, number), now)
-            self._retire(now)
-            self.revision = snap.revision
+            self.revision = snap.revision  # unloading is the watcher's job (maintain), never a deploy's
 
     def _parse_routing(self, snap: Snapshot) -> Manifest | None:
         """The new routing if the stored document changed (None: unchanged or unusable)."""
