@@ -218,3 +218,31 @@ async def test_shared_logs_show_every_workers_lines(tmp_path):
     finally:
         a.shared.close()
         b.shared.close()
+
+
+def test_a_function_the_unapplied_manifest_behaviors_name_can_be_deleted(tmp_path):
+    """Behaviors replaced through the API win; deleting a function only the manifest's
+    (superseded) behaviors name must not keep the server from starting again."""
+    s = _server(tmp_path, "one", FN_BEHAVIOR)
+    try:
+        s.deploy("other", generated("other"))
+        s.admin.put("/v1/behaviors", json={"behaviors": [
+            {"path": "/other", "origin": "site", "viewer_request": "other"}, {"path": "*", "origin": "site"}]})
+        s.deploy("extra", generated("x"))
+    finally:
+        s.stop()
+    behavior = FN_BEHAVIOR + '[[behaviors]]\npath = "/extra"\norigin = "site"\nviewer_request = "extra"\n'
+    (tmp_path / "m.toml").write_text(manifest_text(behavior, '[functions.fn]\nsource = "fn.wat"\n'))
+    s = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()  # the manifest changed: applied
+    try:
+        assert s.edge.get("/extra").text == "x"
+        s.admin.put("/v1/behaviors", json={"behaviors": [{"path": "*", "origin": "site"}]})
+        assert s.admin.delete("/v1/functions/extra").status_code == 200
+    finally:
+        s.stop()
+    s = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()  # unchanged manifest names 'extra'
+    try:
+        assert s.admin.get("/v1/config").json()["source"] == "api"
+        assert s.admin.get("/v1/functions/extra").status_code == 404
+    finally:
+        s.stop()

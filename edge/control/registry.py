@@ -153,14 +153,6 @@ class Registry:
             self.latest = dict(latest)
             self.aliases = {name: dict(targets) for name, targets in aliases.items()}
 
-    def set_alias(self, name: str, alias: str, target: Alias) -> None:
-        with self._lock:
-            known = self.versions.get(name, {})
-            for number in target.versions:
-                if number not in known:
-                    raise KeyError(f"function {name} has no version {number}")
-            self.aliases = {**self.aliases, name: {**self.aliases.get(name, {}), alias: target}}
-
     def loaded(self, name: str, version: int) -> PublishedVersion | None:
         return self.versions.get(name, {}).get(version)
 
@@ -195,15 +187,6 @@ class Registry:
         if published is None:
             return None
         return published.functions["viewer" if event_type in VIEWER_EVENTS else "origin"]
-
-    def exists(self, name: str, qualifier: str | None) -> bool:
-        if name not in self.versions:
-            return False
-        if qualifier is None:
-            return True
-        if qualifier.isdigit():
-            return int(qualifier) in self.versions[name]
-        return qualifier in self.aliases.get(name, {})
 
     def close(self) -> None:
         with self._lock:

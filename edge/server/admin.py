@@ -234,14 +234,14 @@ class AdminAPI:
 
     # -- behaviors and origins --------------------------------------------------------------
 
-    def _section(self, section: str | None) -> Callable[[Request], Awaitable[Response]]:
+    def get_config(self, section: str | None) -> Callable[[Request], Awaitable[Response]]:
         async def get(request: Request) -> Response:
             document = await self._plane("routing_document")
             return _json(document if section is None else {section: document.get(section)})
 
         return get
 
-    def _replace(self, section: str | None) -> Callable[[Request], Awaitable[Response]]:
+    def put_config(self, section: str | None) -> Callable[[Request], Awaitable[Response]]:
         async def put(request: Request) -> Response:
             body = await read_json(request, "the configuration")
             if section is not None:
@@ -364,12 +364,12 @@ def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
         Route(fn + "/aliases/{alias}", api.delete_alias, methods=["DELETE"]),
         Route(fn + "/aliases/{alias}/rollback", api.rollback, methods=["POST"]),
         Route(fn + "/invoke", api.invoke, methods=["POST"]),
-        Route("/v1/config", api._section(None), methods=["GET"]),
-        Route("/v1/config", api._replace(None), methods=["PUT"]),
-        Route("/v1/behaviors", api._section("behaviors"), methods=["GET"]),
-        Route("/v1/behaviors", api._replace("behaviors"), methods=["PUT"]),
-        Route("/v1/origins", api._section("origins"), methods=["GET"]),
-        Route("/v1/origins", api._replace("origins"), methods=["PUT"]),
+        Route("/v1/config", api.get_config(None), methods=["GET"]),
+        Route("/v1/config", api.put_config(None), methods=["PUT"]),
+        Route("/v1/behaviors", api.get_config("behaviors"), methods=["GET"]),
+        Route("/v1/behaviors", api.put_config("behaviors"), methods=["PUT"]),
+        Route("/v1/origins", api.get_config("origins"), methods=["GET"]),
+        Route("/v1/origins", api.put_config("origins"), methods=["PUT"]),
         Route("/v1/logs", api.logs, methods=["GET"]),
         Route("/v1/status", api.status, methods=["GET"]),
     ]

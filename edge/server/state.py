@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..cache import ResponseCache
 from ..config.functions import FunctionSpec
+from ..config.errors import ConfigError
 from ..config.manifest import Manifest
 from ..control import routing
 from ..control.logs import LogStore
@@ -125,10 +126,34 @@ def load_manifest(options: ServerOptions, store: Store | None = None) -> Manifes
     if store is None:
         store = Store(options.store_dir)
         try:
-            return routing.load_manifest(options.manifest, store.function_names())
+            return _load_manifest(options, store)
         finally:
             store.close()
-    return routing.load_manifest(options.manifest, store.function_names())
+    return _load_manifest(options, store)
+
+
+def _load_manifest(options: ServerOptions, store: Store) -> Manifest:
+    known = store.function_names()
+    try:
+        return routing.load_manifest(options.manifest, known)
+    except ConfigError as exc:
+        # Behaviors replaced through the API (and the manifest's unchanged since) are the ones
+        # served: the manifest's may then name functions deleted since, which must not keep
+        # the server from starting.
+        try:
+            document = routing.manifest_document(Path(options.manifest))
+            with store.read() as tx:
+                current = tx.routing()
+            superseded = current is not None and current.origin == "api" and (
+                current.manifest_digest == routing.digest(document)
+            )
+            referenced = {ref.function for ref in routing.references(document)} if superseded else set()
+        except (OSError, ValueError):
+            superseded = False
+        if not superseded:
+            raise
+        log.warning("manifest behaviors are not applied (replaced through the API): %s", exc)
+        return routing.load_manifest(options.manifest, known | referenced)
 
 
 def _start_plane(options: ServerOptions, runtime: Runtime, registry: Registry) -> ControlPlane:
