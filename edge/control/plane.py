@@ -55,6 +55,7 @@ class Prepared:
     wasm: bytes
     compiled: CompiledModule
     compile_ms: float
+    reused: bool  # nothing was compiled: a loaded version's module or the precompiled artifact
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Deployed:
     row: VersionRow
     created: bool  # False: identical to the latest version, which was reused
     compile_ms: float
-    from_artifact: bool
+    from_artifact: bool  # nothing compiled: the stored artifact (or a loaded copy of it) was used
     alias: AliasRow | None
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,6 +114,7 @@ class ControlPlane:
         except ModuleError as exc:
             raise bad_request(str(exc), "not_wasm") from None
         compiled = self._compiled_in_memory(sha256_of(wasm))
+        reused = compiled is not None
         if compiled is None:
             try:
                 compiled = self.runtime.load(wasm)
@@ -120,7 +122,8 @@ class ControlPlane:
                 if str(exc).startswith("invalid WebAssembly"):
                     raise bad_request(str(exc), "not_wasm") from None
                 raise ControlError(422, "invalid_module", str(exc)) from None
-        return Prepared(wasm, compiled, (time.perf_counter() - started) * 1000)
+            reused = compiled.from_artifact
+        return Prepared(wasm, compiled, (time.perf_counter() - started) * 1000, reused)
 
     def _compiled_in_memory(self, digest: str) -> CompiledModule | None:
         for versions in self.registry.versions.values():
@@ -195,9 +198,9 @@ class ControlPlane:
                 raise
             if published is not None:
                 self.registry.add(published)
-                self.load_info[(name, row.version)] = LoadInfo(prepared.compiled.from_artifact, prepared.compile_ms)
+                self.load_info[(name, row.version)] = LoadInfo(prepared.reused, prepared.compile_ms)
             self.sync()
-        return Deployed(row, published is not None, prepared.compile_ms, prepared.compiled.from_artifact, alias_row)
+        return Deployed(row, published is not None, prepared.compile_ms, prepared.reused, alias_row)
 
     # -- aliases -------------------------------------------------------------------------
 
@@ -476,17 +479,17 @@ class ControlPlane:
         """Load a stored version into the registry: its precompiled artifact, not a recompile."""
         started = time.perf_counter()
         compiled = self._compiled_in_memory(row.sha256)
+        reused = True
         if compiled is None:
             data = self.store.blobs.get(row.sha256)
             compiled = self.runtime.load(data)
             if compiled.sha256 != row.sha256:
                 raise ModuleError(f"stored module {row.sha256} is damaged (its bytes hash to {compiled.sha256})")
+            reused = compiled.from_artifact
         spec = settings.to_spec(row.function, row.settings_dict, self.store.blobs.path(row.sha256))
         published = self.registry.build(spec, compiled, row.version)
         self.registry.add(published)
-        self.load_info[(row.function, row.version)] = LoadInfo(
-            compiled.from_artifact, (time.perf_counter() - started) * 1000
-        )
+        self.load_info[(row.function, row.version)] = LoadInfo(reused, (time.perf_counter() - started) * 1000)
         self._inactive_since.setdefault((row.function, row.version), time.monotonic())
         return published
 
@@ -526,9 +529,7 @@ class ControlPlane:
                     raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
                 if published is not None:
                     self.registry.add(published)
-                    self.load_info[(name, row.version)] = LoadInfo(
-                        prepared.compiled.from_artifact, prepared.compile_ms
-                    )
+                    self.load_info[(name, row.version)] = LoadInfo(prepared.reused, prepared.compile_ms)
                     log.info("published %s version %d from the manifest", name, row.version)
         if manifest.path is None:
             return

@@ -169,20 +169,19 @@ class Registry:
     def resolve(self, name: str, qualifier: str | None, event_type: str) -> Function | None:
         """The Function an association runs right now (None if it does not exist)."""
         view = _view.get()
-        if view is None:
-            view = RequestView(self)
-        versions = view.versions.get(name)
+        state = self if view is None else view  # unpinned callers (tests, tools) read the live state
+        versions = state.versions.get(name)
         if not versions:
             return None
         if qualifier is None:
-            number = view.latest.get(name)
+            number = state.latest.get(name)
         elif qualifier.isdigit():
             number = int(qualifier)
         else:
-            alias = view.aliases.get(name, {}).get(qualifier)
+            alias = state.aliases.get(name, {}).get(qualifier)
             if alias is None:
                 return None
-            number = view.pick(name, qualifier, alias)
+            number = alias.pick() if view is None else view.pick(name, qualifier, alias)
         published = versions.get(number) if number is not None else None
         if published is None:
             return None

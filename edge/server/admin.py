@@ -258,7 +258,7 @@ class AdminAPI:
     async def invoke(self, request: Request) -> Response:
         name = request.path_params["name"]
         qualifier = request.query_params.get("qualifier") or None
-        event = await read_body(request, self.options.max_upload_bytes, "the event")
+        event = await read_body(request, MAX_JSON_BYTES, "the event")
         try:
             parsed = orjson.loads(event)
         except orjson.JSONDecodeError as exc:
