@@ -9,10 +9,15 @@ What gets built:
 - C: a directory with `*.c` files (all of them are compiled together) or a
   single `.c` file. `sdk/c` is on the include path (`#include "edge.h"`).
   The result is an optimized, stripped wasm32-wasi module.
-- Zig: a directory with `build.zig` or `*.zig` is recognised but not built
-  here yet (ToolchainError pointing at sdk/zig).
+- Zig: a directory with `main.zig` (the only `.zig` file may have another
+  name), or a single `.zig` file, using the Zig SDK (`sdk/zig`,
+  `const edge = @import("edge");`). It is compiled with `zig build-exe` as
+  the `app` module under the SDK's root module (`sdk/zig/entry.zig`, which
+  exports the ABI) into an optimized, stripped wasm32-wasi reactor; other
+  `.zig` files next to `main.zig` can be `@import`ed. A `build.zig` is
+  ignored (`zig build` projects build themselves). See zig_command().
 
-Module style (docs/abi.md): an **edge reactor** (`-mexec-model=reactor`,
+Module style (docs/abi.md) for C: an **edge reactor** (`-mexec-model=reactor`,
 the fast path, what the C SDK produces) unless the function is a **WASI
 command** (`-mexec-model=command`, stdin = event, stdout = result). Command
 is chosen when, in this order:
@@ -22,12 +27,19 @@ is chosen when, in this order:
 2. a source defines `main(` (a plain WASI program), or
 3. a source has `#define EDGE_COMMAND` (the C SDK's command mode).
 
-`edge-build.toml` may also list extra compiler flags: `cflags = ["-DFOO=1"]`.
+`edge-build.toml` may also list extra compiler flags: `cflags = ["-DFOO=1"]`
+(C) or `zigflags = ["-fsingle-threaded"]` (Zig). Zig functions are always
+reactors.
 
 Compiler caching: zig keeps its cache (including the wasi-libc it builds for
 the first compile, ~15-20 s once) in its global cache directory
 (`ZIG_GLOBAL_CACHE_DIR`, default `~/.cache/zig`); when that is not writable
-the project-local `.zig-cache/` is used. Later builds take well under a second.
+the project-local `.zig-cache/` is used. Later builds take well under a second
+(Zig: ~1-2 s; the first Zig build also compiles the standard library parts it
+uses, a few seconds once).
+
+Errors: ToolchainError's message carries the compiler output; `.summary` is
+one line naming the first compiler error (what `edge build` prints).
 """
 
 from __future__ import annotations
@@ -43,6 +55,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SDK_C = REPO / "sdk" / "c"
 SDK_HEADER = SDK_C / "edge.h"
+SDK_ZIG = REPO / "sdk" / "zig"
+SDK_ZIG_MODULE = SDK_ZIG / "edge.zig"
+SDK_ZIG_ENTRY = SDK_ZIG / "entry.zig"
+ZIG_EXPORTS = ("edge_abi_version", "edge_alloc", "edge_handle")
 
 OPTIMIZE_FLAGS = {
     "ReleaseSmall": ["-Os"],
@@ -58,8 +74,39 @@ _MAIN_RE = re.compile(r"^[ \t]*(?:int|void)\s+main\s*\(", re.MULTILINE)
 _COMMAND_DEFINE_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+EDGE_COMMAND\b", re.MULTILINE)
 
 
+_DIAG_RE = re.compile(r"^(?P<where>[^\s:][^:]*:\d+:\d+): (?:fatal )?error: (?P<msg>.*)$", re.MULTILINE)
+
+
 class ToolchainError(Exception):
-    """A function could not be built; the message carries the compiler's output."""
+    """A function could not be built; the message carries the compiler's output.
+
+    `summary` is a one-line description (the first compiler error and how many there are)."""
+
+    def __init__(self, message: str, summary: str | None = None) -> None:
+        super().__init__(message)
+        if summary is None:
+            summary = message.splitlines()[0] if message else "build failed"
+        self.summary = summary
+
+
+def summarize(output: str) -> str | None:
+    """`file:line:col: message (and N more errors)` for the first error in zig/clang output, or None."""
+    errors = list(_DIAG_RE.finditer(output))
+    if not errors:
+        return None
+    first = errors[0]
+    where = first["where"]
+    path, rest = where.split(":", 1)
+    if os.path.isabs(path):
+        try:
+            rel = os.path.relpath(path)
+        except ValueError:  # another drive (Windows)
+            rel = path
+        if not rel.startswith(".."):
+            where = f"{rel}:{rest}"
+    more = len(errors) - 1
+    tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+    return f"{where}: {first['msg'].strip()}{tail}"
 
 
 def _language(path: Path) -> str:
@@ -71,7 +118,7 @@ def _language(path: Path) -> str:
         raise ToolchainError(f"{path}: not a C (.c) or Zig (.zig) source file")
     if not path.is_dir():
         raise ToolchainError(f"{path}: no such file or directory")
-    if (path / "build.zig").exists() or any(path.glob("*.zig")):
+    if any(path.glob("*.zig")):
         return "zig"
     if any(path.glob("*.c")):
         return "c"
@@ -80,6 +127,25 @@ def _language(path: Path) -> str:
 
 def _sources(path: Path) -> list[Path]:
     return [path] if path.is_file() else sorted(path.glob("*.c"))
+
+
+def zig_main(path: Path) -> Path:
+    """The Zig file a function is built from: the file itself, `main.zig`, or the only `.zig` file."""
+    path = Path(path)
+    if path.is_file():
+        return path
+    if (path / "main.zig").is_file():
+        return path / "main.zig"
+    candidates = sorted(p for p in path.glob("*.zig") if p.name != "build.zig")
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        names = ", ".join(p.name for p in candidates)
+        raise ToolchainError(f"{path}: several .zig files ({names}) and no main.zig: name the entry file main.zig")
+    raise ToolchainError(
+        f"{path}: no main.zig to build (a Zig function is a main.zig with `pub fn handle(ev: *edge.Event) !void` "
+        "using the SDK in sdk/zig; build.zig projects are built with `zig build`)"
+    )
 
 
 def _config(path: Path) -> dict:
@@ -94,16 +160,21 @@ def _config(path: Path) -> dict:
     model = cfg.get("exec_model")
     if model is not None and model not in ("reactor", "command"):
         raise ToolchainError(f"{cfg_path}: exec_model must be \"reactor\" or \"command\", got {model!r}")
-    cflags = cfg.get("cflags", [])
-    if not isinstance(cflags, list) or not all(isinstance(f, str) for f in cflags):
-        raise ToolchainError(f"{cfg_path}: cflags must be a list of strings")
+    for key in ("cflags", "zigflags"):
+        flags = cfg.get(key, [])
+        if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
+            raise ToolchainError(f"{cfg_path}: {key} must be a list of strings")
     return cfg
 
 
 def exec_model(path: Path) -> str:
-    """"command" or "reactor" for a C function (see the module docstring for the rules)."""
+    """"command" or "reactor" for a function (see the module docstring for the rules; Zig: always "reactor")."""
     path = Path(path)
     cfg = _config(path)
+    if _language(path) == "zig":
+        if cfg.get("exec_model") == "command":
+            raise ToolchainError(f"{path}: Zig functions are built as reactors (exec_model = \"command\" is C only)")
+        return "reactor"
     if cfg.get("exec_model"):
         return cfg["exec_model"]
     for src in _sources(path):
@@ -138,19 +209,34 @@ def _inputs(path: Path) -> list[Path]:
         ]
     if (directory / BUILD_CONFIG).exists():
         files.append(directory / BUILD_CONFIG)
-    if SDK_HEADER.exists():
+    try:
+        language = _language(path)
+    except ToolchainError:
+        language = None
+    if language == "zig":
+        files += [p for p in SDK_ZIG.glob("*.zig")]
+    elif SDK_HEADER.exists():
         files.append(SDK_HEADER)
     return files
 
 
 def needs_build(src_dir: Path, wasm: Path | None = None) -> bool:
-    """True if `wasm` (default: output_path) is missing or older than a source, edge-build.toml or the SDK header."""
+    """True if `wasm` (default: output_path) is missing or older than a source, edge-build.toml or the SDK
+    (edge.h for C, sdk/zig/*.zig for Zig)."""
     wasm = Path(wasm) if wasm is not None else output_path(src_dir)
     try:
         built = wasm.stat().st_mtime
     except FileNotFoundError:
         return True
     return any(p.stat().st_mtime > built for p in _inputs(Path(src_dir)) if p.exists())
+
+
+def zig_cache_dir(env: dict[str, str] | None = None) -> Path:
+    """The zig cache directory builds use (ZIG_GLOBAL_CACHE_DIR as _zig_env() sets it, else zig's default)."""
+    env = _zig_env() if env is None else env
+    if env.get("ZIG_GLOBAL_CACHE_DIR"):
+        return Path(env["ZIG_GLOBAL_CACHE_DIR"])
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zig"
 
 
 def _zig_env() -> dict[str, str]:
@@ -189,24 +275,61 @@ def compile_command(sources: list[Path], out: Path, *, model: str, optimize: str
     return cmd
 
 
+def zig_command(main_zig: Path, out: Path, *, optimize: str, cache_dir: Path | None = None,
+                zigflags: list[str] = (), name: str = "function") -> list[str]:
+    """The `zig build-exe` command line build() runs for a Zig function (exposed for debugging and docs).
+
+    Three modules: `root` (sdk/zig/entry.zig: the ABI exports, panic and std.log routing) imports
+    `edge` (sdk/zig/edge.zig) and `app` (the user's main.zig), which imports `edge`."""
+    if optimize not in OPTIMIZE_FLAGS:
+        raise ToolchainError(f"optimize must be one of {', '.join(OPTIMIZE_FLAGS)}, got {optimize!r}")
+    cmd = [
+        sys.executable, "-m", "ziglang", "build-exe",
+        "-target", "wasm32-wasi",
+        "-O", optimize,
+        "-fno-entry",
+        *(f"--export={name_}" for name_ in ZIG_EXPORTS),
+        "--stack", str(STACK_SIZE),
+        "--name", name,
+        f"-femit-bin={out}",
+        "--color", "off",
+    ]
+    if optimize != "Debug":
+        cmd.append("-fstrip")
+    if cache_dir is not None:
+        cmd += ["--cache-dir", str(cache_dir)]
+    cmd += list(zigflags)
+    cmd += [
+        "--dep", "edge", "--dep", "app", f"-Mroot={SDK_ZIG_ENTRY}",
+        "--dep", "edge", f"-Mapp={main_zig}",
+        f"-Medge={SDK_ZIG_MODULE}",
+    ]
+    return cmd
+
+
 def build(path: Path, *, out: Path | None = None, optimize: str = "ReleaseSmall") -> Path:
     """Compile a function's sources to a .wasm; returns its path. Raises ToolchainError."""
     path = Path(path)
     language = _language(path)
-    if language == "zig":
-        raise ToolchainError(f"{path}: Zig builds: see sdk/zig (this toolchain builds C functions)")
-    sources = _sources(path)
     cfg = _config(path)
     model = exec_model(path)
     out = Path(out) if out is not None else output_path(path)
+    env = _zig_env()
+    if language == "zig":
+        main_zig = zig_main(path).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".wasm")
     os.close(fd)
     tmp = Path(tmp_name)
-    cmd = compile_command(sources, tmp, model=model, optimize=optimize, cflags=cfg.get("cflags", []))
+    if language == "zig":
+        name = re.sub(r"[^A-Za-z0-9_]", "_", out.stem) or "function"
+        cmd = zig_command(main_zig, tmp, optimize=optimize, cache_dir=zig_cache_dir(env),
+                          zigflags=cfg.get("zigflags", []), name=name)
+    else:
+        cmd = compile_command(_sources(path), tmp, model=model, optimize=optimize, cflags=cfg.get("cflags", []))
     try:
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=_zig_env(), timeout=600)
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
         except FileNotFoundError as exc:  # pragma: no cover - broken interpreter
             raise ToolchainError(f"could not run zig: {exc}") from None
         except subprocess.TimeoutExpired:
@@ -214,9 +337,13 @@ def build(path: Path, *, out: Path | None = None, optimize: str = "ReleaseSmall"
         if proc.returncode != 0:
             if "No module named ziglang" in proc.stderr:
                 raise ToolchainError("the `ziglang` package is not installed: pip install 'edge-wasm[build]'")
-            raise ToolchainError(f"{path}: compilation failed (exit {proc.returncode}):\n{proc.stderr.strip()}")
+            output = proc.stderr.strip() or proc.stdout.strip()
+            first = summarize(output)
+            summary = f"{path}: compilation failed: {first}" if first else f"{path}: compilation failed (exit {proc.returncode})"
+            raise ToolchainError(f"{path}: compilation failed (exit {proc.returncode}):\n{output}", summary=summary)
         if not tmp.exists() or tmp.stat().st_size == 0:
-            raise ToolchainError(f"{path}: the compiler produced no output\n{proc.stderr.strip()}")
+            raise ToolchainError(f"{path}: the compiler produced no output\n{proc.stderr.strip()}",
+                                 summary=f"{path}: the compiler produced no output")
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .build import build, new
 from .deploy import alias, config, delete, deploy, functions, rollback, versions
 from .invoke import invoke
 from .logs import logs
@@ -18,6 +19,8 @@ def cli() -> None:
 
 cli.add_command(invoke)
 cli.add_command(serve)
+cli.add_command(build)
+cli.add_command(new)
 for command in (deploy, functions, versions, alias, rollback, delete, logs, config):
     cli.add_command(command)
 

@@ -1,0 +1,1357 @@
+//! edge.zig — the Zig SDK for edge functions (guest ABI version 1, docs/abi.md).
+//!
+//! Write one function in `main.zig`, build it with `edge build DIR`, deploy the .wasm:
+//!
+//!     const std = @import("std");
+//!     const edge = @import("edge");
+//!
+//!     pub fn handle(ev: *edge.Event) !void {          // viewer-request: redirect /old
+//!         if (std.mem.eql(u8, ev.uri(), "/old")) {
+//!             try ev.respond(301, null);                // a generated response
+//!             try ev.responseHeaders().set("Location", "/new");
+//!         }                                             // else: the request, unchanged
+//!     }
+//!
+//! The SDK's entry file (`sdk/zig/entry.zig`, the build's root module) exports
+//! `edge_abi_version` / `edge_alloc` / `edge_handle`, parses the Lambda@Edge event
+//! JSON with `std.json`, calls your `handle`, and writes back the AWS result object
+//! with `std.json.Stringify`:
+//!   - viewer-request / origin-request: the whole request object (with your changes
+//!     and every untouched field), or the response you built with `ev.respond()`;
+//!   - origin-response / viewer-response: the (modified) response object.
+//!
+//! Memory: everything the SDK hands you (strings, `edge.fmt` results, `edge.arena()`
+//! allocations) lives in a per-invocation arena that is reset at the start of the next
+//! invocation, so `reuse` instances do not grow. Strings you pass in are copied.
+//!
+//! Errors: a malformed event (invalid JSON or UTF-8, missing fields, oversized headers,
+//! ...) never reaches `handle`: the SDK logs one ERROR line naming the problem and
+//! returns a negative code (the host reports a handler error, HTTP 503 in the
+//! pipeline). Setters validate their arguments and return `error.InvalidArgument`
+//! (changing nothing) after recording a precise message; when `handle` returns an
+//! error, that message (or the error's name) is logged at ERROR and the invocation
+//! fails with a negative code — never a trap. `return edge.fail("why {s}", .{x})`
+//! fails on purpose.
+//!
+//! Tunables: declare `pub const edge_options: edge.Options = .{ ... };` in main.zig.
+//!
+//! Full reference with an example per function: sdk/zig/README.md.
+
+const std = @import("std");
+const builtin = @import("builtin");
+const json = std.json;
+
+pub const Value = json.Value;
+pub const ObjectMap = json.ObjectMap;
+pub const Allocator = std.mem.Allocator;
+
+/// The ABI version `edge_abi_version` returns.
+pub const abi_version: i32 = 1;
+
+/// Limits, overridable with `pub const edge_options: edge.Options = .{ .max_memory = 8 << 20 };` in main.zig.
+pub const Options = struct {
+    /// Largest event accepted (bytes).
+    max_event_bytes: u32 = 4 * 1024 * 1024,
+    /// Arena cap per invocation (bytes).
+    max_memory: usize = 64 * 1024 * 1024,
+    /// Largest header name or value (CloudFront's request-header budget).
+    max_header_bytes: usize = 20480,
+    /// Header lines per headers object.
+    max_headers: usize = 1024,
+    /// JSON nesting depth.
+    max_depth: usize = 64,
+};
+
+/// Negative return codes of `edge_handle` (the same values as the C SDK's EDGE_E*).
+pub const Code = enum(i32) {
+    ok = 0,
+    /// `edge.fail()` or an error of your own from `handle`.
+    fail = -1,
+    /// The event is not valid JSON.
+    json = -2,
+    /// The event (or an argument) is not valid UTF-8.
+    utf8 = -3,
+    /// The event lacks a field or has a wrong type.
+    event = -4,
+    /// The event exceeds an `Options` limit.
+    too_big = -5,
+    /// Out of memory (`Options.max_memory` or linear memory).
+    no_mem = -6,
+    /// An SDK function was called with a bad argument.
+    arg = -7,
+};
+
+/// The errors SDK functions return. Anything else `handle` returns maps to `Code.fail`.
+pub const Error = error{
+    /// `edge.fail()`: the handler failed on purpose (the message is logged).
+    Failed,
+    /// A setter got a bad argument or was used in the wrong hook (nothing changed).
+    InvalidArgument,
+    /// The event has an invalid field (e.g. a body that is not valid base64).
+    InvalidEvent,
+    /// The arena is above `Options.max_memory`, or linear memory is exhausted.
+    OutOfMemory,
+};
+
+/// The four Lambda@Edge hooks.
+pub const Hook = enum(u8) {
+    viewer_request = 1,
+    origin_request = 2,
+    origin_response = 3,
+    viewer_response = 4,
+
+    /// The AWS name: `edge.Hook.origin_request.name()` is "origin-request".
+    pub fn name(h: Hook) []const u8 {
+        return switch (h) {
+            .viewer_request => "viewer-request",
+            .origin_request => "origin-request",
+            .origin_response => "origin-response",
+            .viewer_response => "viewer-response",
+        };
+    }
+
+    /// True for viewer-request and origin-request: `if (ev.eventType().isRequest()) ...`
+    pub fn isRequest(h: Hook) bool {
+        return h == .viewer_request or h == .origin_request;
+    }
+};
+
+/// Log levels (`edge.log` levels 0..3).
+pub const Level = enum(i32) { debug = 0, info = 1, warn = 2, err = 3 };
+
+// ---- host import -----------------------------------------------------------------------
+
+const host = struct {
+    extern "edge" fn log(level: i32, ptr: [*]const u8, len: usize) void;
+};
+
+fn emit(level: Level, msg: []const u8) void {
+    if (builtin.target.cpu.arch.isWasm()) {
+        host.log(@intFromEnum(level), msg.ptr, msg.len);
+    } else {
+        std.debug.print("{s}: {s}\n", .{ @tagName(level), msg });
+    }
+}
+
+// ---- state -----------------------------------------------------------------------------
+
+var options: Options = .{};
+
+var err_code: Code = .ok;
+var err_tag: ?anyerror = null;
+var err_buf: [512]u8 = undefined;
+var err_len: usize = 0;
+
+/// Records the message for the error `tag` (the latest wins).
+fn record(code: Code, tag: Error, comptime f: []const u8, args: anytype) void {
+    var w: std.Io.Writer = .fixed(&err_buf);
+    w.print(f, args) catch {};
+    err_len = w.end;
+    err_code = code;
+    err_tag = tag;
+}
+
+fn argError(comptime f: []const u8, args: anytype) Error {
+    record(.arg, error.InvalidArgument, f, args);
+    return error.InvalidArgument;
+}
+
+/// Counts the arena's memory against `Options.max_memory` (the C SDK's EDGE_MAX_MEMORY).
+const Budget = struct {
+    used: usize = 0,
+
+    const vtable: Allocator.VTable = .{ .alloc = alloc, .resize = resize, .remap = remap, .free = free };
+    const child = std.heap.wasm_allocator;
+
+    fn over(b: *Budget, extra: usize) bool {
+        if (b.used + extra <= options.max_memory) return false;
+        record(.no_mem, error.OutOfMemory, "out of memory: this invocation needs more than {d} bytes of SDK memory (max_memory)", .{options.max_memory});
+        return true;
+    }
+    fn alloc(ctx: *anyopaque, len: usize, alignment: std.mem.Alignment, ra: usize) ?[*]u8 {
+        const b: *Budget = @ptrCast(@alignCast(ctx));
+        if (b.over(len)) return null;
+        const p = child.rawAlloc(len, alignment, ra) orelse {
+            record(.no_mem, error.OutOfMemory, "out of memory: linear memory is exhausted ({d} bytes requested)", .{len});
+            return null;
+        };
+        b.used += len;
+        return p;
+    }
+    fn resize(ctx: *anyopaque, memory: []u8, alignment: std.mem.Alignment, new_len: usize, ra: usize) bool {
+        const b: *Budget = @ptrCast(@alignCast(ctx));
+        if (new_len > memory.len and b.over(new_len - memory.len)) return false;
+        if (!child.rawResize(memory, alignment, new_len, ra)) return false;
+        b.used = b.used - memory.len + new_len;
+        return true;
+    }
+    fn remap(ctx: *anyopaque, memory: []u8, alignment: std.mem.Alignment, new_len: usize, ra: usize) ?[*]u8 {
+        const b: *Budget = @ptrCast(@alignCast(ctx));
+        if (new_len > memory.len and b.over(new_len - memory.len)) return null;
+        const p = child.rawRemap(memory, alignment, new_len, ra) orelse return null;
+        b.used = b.used - memory.len + new_len;
+        return p;
+    }
+    fn free(ctx: *anyopaque, memory: []u8, alignment: std.mem.Alignment, ra: usize) void {
+        const b: *Budget = @ptrCast(@alignCast(ctx));
+        child.rawFree(memory, alignment, ra);
+        b.used -= memory.len;
+    }
+};
+
+var budget: Budget = .{};
+var arena_state: std.heap.ArenaAllocator = .init(.{ .ptr = &budget, .vtable = &Budget.vtable });
+var input_buf: []u8 = &.{};
+var current: Event = undefined;
+
+/// The invocation's arena: scratch memory freed after this invocation.
+/// `const buf = try edge.arena().alloc(u8, 256);`
+/// `var list: std.ArrayList(u8) = .empty; try list.appendSlice(edge.arena(), "x");`
+pub fn arena() Allocator {
+    return arena_state.allocator();
+}
+
+fn dupe(s: []const u8) Error![]const u8 {
+    return arena().dupe(u8, s) catch error.OutOfMemory;
+}
+
+// ---- logging ---------------------------------------------------------------------------
+
+/// One log line, not formatted: `edge.log(.info, "cache miss");`
+pub fn log(level: Level, message: []const u8) void {
+    emit(level, message);
+}
+
+/// One formatted log line (std.fmt syntax): `edge.logf(.warn, "slow origin {s}", .{domain});`
+pub fn logf(level: Level, comptime f: []const u8, args: anytype) void {
+    var small: [512]u8 = undefined;
+    var w: std.Io.Writer = .fixed(&small);
+    if (w.print(f, args)) |_| {
+        emit(level, w.buffered());
+    } else |_| {
+        if (std.fmt.allocPrint(arena(), f, args)) |big| {
+            emit(level, big);
+        } else |_| {
+            emit(level, w.buffered()); // truncated rather than lost
+        }
+    }
+}
+
+/// DEBUG line: `edge.debug("cookie count {d}", .{n});`
+pub fn debug(comptime f: []const u8, args: anytype) void {
+    logf(.debug, f, args);
+}
+/// INFO line: `edge.info("Request uri set to \"{s}\"", .{ev.uri()});`
+pub fn info(comptime f: []const u8, args: anytype) void {
+    logf(.info, f, args);
+}
+/// WARN line: `edge.warn("partial body ({d} bytes)", .{body.len});`
+pub fn warn(comptime f: []const u8, args: anytype) void {
+    logf(.warn, f, args);
+}
+/// ERROR line (the invocation continues): `edge.err("bad cookie {s}", .{c});`
+pub fn err(comptime f: []const u8, args: anytype) void {
+    logf(.err, f, args);
+}
+
+/// Fail the invocation with a logged reason: `return edge.fail("no origin for {s}", .{ev.uri()});`
+pub fn fail(comptime f: []const u8, args: anytype) Error {
+    record(.fail, error.Failed, f, args);
+    return error.Failed;
+}
+
+/// A `std.Options.logFn` sending `std.log` to the host (entry.zig installs it):
+/// `std.log.info("x={d}", .{x})` logs "x=1" at INFO.
+pub fn stdLogFn(comptime level: std.log.Level, comptime scope: @EnumLiteral(), comptime f: []const u8, args: anytype) void {
+    const prefix = if (scope == .default) "" else "(" ++ @tagName(scope) ++ ") ";
+    const lvl: Level = switch (level) {
+        .debug => .debug,
+        .info => .info,
+        .warn => .warn,
+        .err => .err,
+    };
+    logf(lvl, prefix ++ f, args);
+}
+
+/// The panic handler entry.zig installs: logs "panic: <message>" at ERROR, then traps.
+pub fn panicHandler(msg: []const u8, first_trace_addr: ?usize) noreturn {
+    _ = first_trace_addr;
+    logf(.err, "panic: {s}", .{msg});
+    @trap();
+}
+
+// ---- helpers ---------------------------------------------------------------------------
+
+/// A formatted string in the arena: `try ev.setUri(try edge.fmt("/mobile{s}", .{ev.uri()}));`
+pub fn fmt(comptime f: []const u8, args: anytype) Error![]u8 {
+    return std.fmt.allocPrint(arena(), f, args) catch error.OutOfMemory;
+}
+
+/// True if `s` is valid UTF-8 (no overlongs, surrogates or > U+10FFFF):
+/// `if (!edge.utf8Valid(v)) return edge.fail("bad input", .{});`
+pub fn utf8Valid(s: []const u8) bool {
+    return std.unicode.utf8ValidateSlice(s);
+}
+
+/// Standard base64 with padding: `const b64 = try edge.base64Encode("user:pass");` -> "dXNlcjpwYXNz"
+pub fn base64Encode(data: []const u8) Error![]u8 {
+    const enc = std.base64.standard.Encoder;
+    const out = arena().alloc(u8, enc.calcSize(data.len)) catch return error.OutOfMemory;
+    _ = enc.encode(out, data);
+    return out;
+}
+
+/// Decoded bytes, or null if `s` is not valid base64; padding optional:
+/// `const raw = (try edge.base64Decode(token)) orelse return edge.fail("bad token", .{});`
+pub fn base64Decode(s: []const u8) Error!?[]u8 {
+    var len = s.len;
+    var pad: usize = 0;
+    while (len > 0 and s[len - 1] == '=' and pad < 2) : (pad += 1) len -= 1;
+    if (len % 4 == 1 or (pad > 0 and (len + pad) % 4 != 0)) return null;
+    const dec = std.base64.standard_no_pad.Decoder;
+    const n = dec.calcSizeForSlice(s[0..len]) catch return null;
+    const out = arena().alloc(u8, n) catch return error.OutOfMemory;
+    dec.decode(out, s[0..len]) catch return null;
+    return out;
+}
+
+fn hexVal(c: u8) ?u8 {
+    return switch (c) {
+        '0'...'9' => c - '0',
+        'a'...'f' => c - 'a' + 10,
+        'A'...'F' => c - 'A' + 10,
+        else => null,
+    };
+}
+
+/// Percent-decoding; `plus_as_space` for forms and query strings. Invalid %xx stays literal.
+/// `const path = try edge.urlDecode(ev.uri(), false);`
+pub fn urlDecode(s: []const u8, plus_as_space: bool) Error![]u8 {
+    const out = arena().alloc(u8, s.len) catch return error.OutOfMemory;
+    var o: usize = 0;
+    var i: usize = 0;
+    while (i < s.len) : (i += 1) {
+        var c = s[i];
+        if (c == '+' and plus_as_space) {
+            c = ' ';
+        } else if (c == '%' and i + 2 < s.len) {
+            if (hexVal(s[i + 1])) |hi| if (hexVal(s[i + 2])) |lo| {
+                c = hi * 16 + lo;
+                i += 2;
+            };
+        }
+        out[o] = c;
+        o += 1;
+    }
+    return out[0..o];
+}
+
+/// One decoded `name=value` pair of a form or query string.
+pub const FormField = struct { name: []const u8, value: []const u8 };
+
+/// Iterates `a=1&b=x+y` pairs (query strings, x-www-form-urlencoded bodies), decoded;
+/// empty pairs are skipped. Create with `edge.form(text)`.
+pub const FormIterator = struct {
+    rest: []const u8,
+
+    /// The next pair, or null at the end:
+    /// `var it = edge.form(ev.querystring()); while (try it.next()) |f| edge.info("{s}={s}", .{ f.name, f.value });`
+    pub fn next(it: *FormIterator) Error!?FormField {
+        while (it.rest.len > 0) {
+            const amp = std.mem.indexOfScalar(u8, it.rest, '&') orelse it.rest.len;
+            const pair = it.rest[0..amp];
+            it.rest = if (amp < it.rest.len) it.rest[amp + 1 ..] else it.rest[it.rest.len..];
+            if (pair.len == 0) continue;
+            const eq = std.mem.indexOfScalar(u8, pair, '=');
+            const raw_name = if (eq) |e| pair[0..e] else pair;
+            const raw_value = if (eq) |e| pair[e + 1 ..] else "";
+            return .{ .name = try urlDecode(raw_name, true), .value = try urlDecode(raw_value, true) };
+        }
+        return null;
+    }
+};
+
+/// An iterator over the pairs of a query string or form body:
+/// `var it = edge.form(ev.querystring()); while (try it.next()) |f| ...`
+pub fn form(text: []const u8) FormIterator {
+    return .{ .rest = text };
+}
+
+/// An environment variable of the function (manifest `env`, FunctionConfig.env), or null:
+/// `const creds = edge.env("EDGE_BASIC_AUTH") orelse return edge.fail("not configured", .{});`
+pub fn env(name: []const u8) ?[]const u8 {
+    if (!builtin.target.cpu.arch.isWasm()) return null;
+    const wasi = std.os.wasi;
+    var count: usize = 0;
+    var size: usize = 0;
+    if (wasi.environ_sizes_get(&count, &size) != .SUCCESS or count == 0) return null;
+    const ptrs = arena().alloc([*:0]u8, count) catch return null;
+    const buf = arena().alloc(u8, size) catch return null;
+    if (wasi.environ_get(ptrs.ptr, buf.ptr) != .SUCCESS) return null;
+    for (ptrs) |p| {
+        const entry = std.mem.sliceTo(p, 0);
+        if (entry.len > name.len and entry[name.len] == '=' and std.mem.eql(u8, entry[0..name.len], name))
+            return entry[name.len + 1 ..];
+    }
+    return null;
+}
+
+fn randomBytes(buf: []u8) void {
+    if (builtin.target.cpu.arch.isWasm()) {
+        _ = std.os.wasi.random_get(buf.ptr, buf.len);
+    } else {
+        @memset(buf, 0x5a);
+    }
+}
+
+/// 32 random bits from WASI random_get: `const bucket = edge.randomU32() % 100;`
+pub fn randomU32() u32 {
+    var b: [4]u8 = undefined;
+    randomBytes(&b);
+    return std.mem.readInt(u32, &b, .little);
+}
+
+/// A random float in [0, 1): `if (edge.random() < 0.75) try ev.setUri("/a.html");`
+pub fn random() f64 {
+    var b: [8]u8 = undefined;
+    randomBytes(&b);
+    const v = std.mem.readInt(u64, &b, .little) >> 11;
+    return @as(f64, @floatFromInt(v)) * (1.0 / 9007199254740992.0);
+}
+
+/// The standard reason phrase for a status ("" if unknown): `edge.reasonPhrase(404)` -> "Not Found".
+pub fn reasonPhrase(status: u16) []const u8 {
+    return switch (status) {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        409 => "Conflict",
+        410 => "Gone",
+        412 => "Precondition Failed",
+        413 => "Payload Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        else => "",
+    };
+}
+
+// ---- argument checks -------------------------------------------------------------------
+
+const Ctl = enum { allow, forbid, forbid_but_tab };
+
+fn checkText(comptime func: []const u8, comptime what: []const u8, s: []const u8, ctl: Ctl) Error!void {
+    if (!utf8Valid(s)) return argError(func ++ ": " ++ what ++ " is not valid UTF-8", .{});
+    if (ctl == .allow) return;
+    for (s, 0..) |c, i| {
+        if ((c < 0x20 and !(ctl == .forbid_but_tab and c == '\t')) or c == 0x7f)
+            return argError(func ++ ": " ++ what ++ " contains control character 0x{x} at byte {d}", .{ c, i });
+    }
+}
+
+fn clip(s: []const u8) []const u8 {
+    return s[0..@min(s.len, 64)];
+}
+
+fn isTchar(c: u8) bool {
+    return std.ascii.isAlphanumeric(c) or std.mem.indexOfScalar(u8, "!#$%&'*+-.^_`|~", c) != null;
+}
+
+// ---- the event ---------------------------------------------------------------------------
+
+fn objPtr(v: ?*Value) ?*ObjectMap {
+    const p = v orelse return null;
+    return switch (p.*) {
+        .object => &p.object,
+        else => null,
+    };
+}
+
+fn field(m: ?*ObjectMap, key: []const u8) ?*Value {
+    const map = m orelse return null;
+    return map.getPtr(key);
+}
+
+fn strField(m: ?*ObjectMap, key: []const u8) ?[]const u8 {
+    const v = field(m, key) orelse return null;
+    return switch (v.*) {
+        .string => |s| s,
+        else => null,
+    };
+}
+
+fn putStr(m: *ObjectMap, key: []const u8, s: []const u8) Error!void {
+    const k = try dupe(key);
+    const v = try dupe(s);
+    m.put(arena(), k, .{ .string = v }) catch return error.OutOfMemory;
+}
+
+/// One invocation's event. `handle` receives a pointer to it; it is valid during `handle` only.
+pub const Event = struct {
+    /// The whole event as parsed by std.json (`{"Records":[{"cf":{...}}]}`), for anything
+    /// the accessors do not cover. Prefer `getValue` / `setString` for changes.
+    root: Value,
+    hook: Hook,
+    cf_map: *ObjectMap,
+    generated: ?Value = null,
+    body_done: bool = false,
+    body_cache: ?[]const u8 = null,
+
+    // -- resolution (re-done on each call: maps may grow and move) --
+
+    fn request(ev: *Event) *ObjectMap {
+        return &ev.cf_map.getPtr("request").?.object;
+    }
+
+    fn response(ev: *Event) ?*ObjectMap {
+        if (ev.generated) |*g| return &g.object;
+        if (ev.hook.isRequest()) return null;
+        return objPtr(ev.cf_map.getPtr("response"));
+    }
+
+    fn originKind(ev: *Event) ?*ObjectMap {
+        const origin = objPtr(field(ev.request(), "origin"));
+        if (objPtr(field(origin, "custom"))) |k| return k;
+        return objPtr(field(origin, "s3"));
+    }
+
+    fn requestHookOnly(ev: *Event, comptime func: []const u8) Error!void {
+        if (!ev.hook.isRequest())
+            return argError(func ++ ": the request can only be changed in viewer-request and origin-request (this is {s})", .{ev.hook.name()});
+    }
+
+    // -- the event --
+
+    /// Which hook runs: `if (ev.eventType() == .origin_request) ...`
+    pub fn eventType(ev: *const Event) Hook {
+        return ev.hook;
+    }
+
+    /// The hook's AWS name: `edge.info("at {s}", .{ev.eventTypeName()});` logs "at viewer-request".
+    pub fn eventTypeName(ev: *const Event) []const u8 {
+        return ev.hook.name();
+    }
+
+    /// True in viewer-request / origin-request: `if (!ev.isRequestHook()) return;`
+    pub fn isRequestHook(ev: *const Event) bool {
+        return ev.hook.isRequest();
+    }
+
+    /// config.requestId (the X-Amz-Cf-Id value), or null:
+    /// `if (ev.requestId()) |id| try ev.requestHeaders().set("X-Request-Id", id);`
+    pub fn requestId(ev: *Event) ?[]const u8 {
+        return strField(objPtr(ev.cf_map.getPtr("config")), "requestId");
+    }
+
+    // -- the request --
+
+    /// Path without query string: `if (std.mem.eql(u8, ev.uri(), "/")) try ev.setUri("/index.html");`
+    pub fn uri(ev: *Event) []const u8 {
+        return strField(ev.request(), "uri") orelse "";
+    }
+
+    /// "GET", "POST", ...: `if (std.mem.eql(u8, ev.method(), "POST")) ...`
+    pub fn method(ev: *Event) []const u8 {
+        return strField(ev.request(), "method") orelse "";
+    }
+
+    /// Raw query string without '?' ("a=1&b=2"; "" when absent): `if (ev.querystring().len == 0) ...`
+    pub fn querystring(ev: *Event) []const u8 {
+        return strField(ev.request(), "querystring") orelse "";
+    }
+
+    /// The viewer's IP ("203.0.113.178"): `edge.info("from {s}", .{ev.clientIp()});`
+    pub fn clientIp(ev: *Event) []const u8 {
+        return strField(ev.request(), "clientIp") orelse "";
+    }
+
+    /// The request's headers: `const ua = ev.requestHeaders().get("user-agent");`
+    pub fn requestHeaders(ev: *Event) Headers {
+        return .{ .ev = ev, .which = .request };
+    }
+
+    /// Change the URI (request hooks): `try ev.setUri("/index.html");`
+    /// Must start with '/' and contain no control characters.
+    pub fn setUri(ev: *Event, new_uri: []const u8) Error!void {
+        try ev.requestHookOnly("setUri");
+        try checkText("setUri", "uri", new_uri, .forbid);
+        if (new_uri.len == 0 or new_uri[0] != '/')
+            return argError("setUri: the uri must start with '/' (got \"{s}\")", .{clip(new_uri)});
+        try putStr(ev.request(), "uri", new_uri);
+    }
+
+    /// Change the query string (request hooks), without '?': `try ev.setQuerystring("v=2");`
+    /// No spaces, control characters or '#'.
+    pub fn setQuerystring(ev: *Event, qs: []const u8) Error!void {
+        try ev.requestHookOnly("setQuerystring");
+        try checkText("setQuerystring", "querystring", qs, .forbid);
+        for (qs, 0..) |c, i| {
+            if (c == ' ' or c == '#')
+                return argError("setQuerystring: the query string may not contain '{c}' (byte {d})", .{ c, i });
+        }
+        try putStr(ev.request(), "querystring", qs);
+    }
+
+    /// True if the event has a body (include-body associations): `if (!ev.hasBody()) return edge.fail("no body", .{});`
+    pub fn hasBody(ev: *Event) bool {
+        return field(ev.request(), "body") != null;
+    }
+
+    /// The body's decoded bytes (base64 is decoded for you), or null without a body.
+    /// `const b = (try ev.body()) orelse "";`
+    pub fn body(ev: *Event) Error!?[]const u8 {
+        if (!ev.body_done) {
+            const b = objPtr(field(ev.request(), "body"));
+            if (strField(b, "data")) |data| {
+                const enc = strField(b, "encoding");
+                if (enc != null and std.mem.eql(u8, enc.?, "text")) {
+                    ev.body_cache = data;
+                } else {
+                    ev.body_cache = (try base64Decode(data)) orelse {
+                        record(.event, error.InvalidEvent, "invalid event: Records[0].cf.request.body.data is not valid base64", .{});
+                        return error.InvalidEvent;
+                    };
+                }
+            }
+            ev.body_done = true;
+        }
+        return ev.body_cache;
+    }
+
+    /// True if CloudFront truncated the body (body.inputTruncated): `if (ev.bodyTruncated()) edge.warn("partial", .{});`
+    pub fn bodyTruncated(ev: *Event) bool {
+        const t = field(objPtr(field(ev.request(), "body")), "inputTruncated") orelse return false;
+        return t.* == .bool and t.bool;
+    }
+
+    /// Replace the body sent to the origin (action "replace", encoding "base64"):
+    /// `try ev.setRequestBody("{}");`
+    pub fn setRequestBody(ev: *Event, data: []const u8) Error!void {
+        try ev.requestHookOnly("setRequestBody");
+        const b = objPtr(field(ev.request(), "body")) orelse
+            return argError("setRequestBody: the event has no body (enable include-body on the association)", .{});
+        const b64 = try base64Encode(data);
+        try putStr(b, "action", "replace");
+        try putStr(b, "encoding", "base64");
+        try putStr(b, "data", b64);
+        ev.body_done = false;
+    }
+
+    /// origin.custom.domainName or origin.s3.domainName (origin-request), else null:
+    /// `if (ev.originDomain()) |d| edge.info("origin {s}", .{d});`
+    pub fn originDomain(ev: *Event) ?[]const u8 {
+        return strField(ev.originKind(), "domainName");
+    }
+
+    /// Change the origin's domain, for whichever origin kind the event has:
+    /// `try ev.setOriginDomain("eu.example.com");`
+    pub fn setOriginDomain(ev: *Event, domain: []const u8) Error!void {
+        try ev.requestHookOnly("setOriginDomain");
+        try checkText("setOriginDomain", "domain", domain, .forbid);
+        const k = ev.originKind() orelse
+            return argError("setOriginDomain: the event has no origin (only origin-request has one)", .{});
+        if (domain.len == 0) return argError("setOriginDomain: the domain name is empty", .{});
+        try putStr(k, "domainName", domain);
+    }
+
+    /// The origin's customHeaders (an empty handle without an origin):
+    /// `try ev.originHeaders().set("X-Token", token);`
+    pub fn originHeaders(ev: *Event) Headers {
+        return .{ .ev = ev, .which = .origin };
+    }
+
+    // -- responses --
+
+    /// Request hooks: answer without going to the cache/origin. Replaces any earlier
+    /// `respond`. `description` null = the standard reason phrase.
+    /// `try ev.respond(302, "Found"); try ev.responseHeaders().set("Location", url);`
+    pub fn respond(ev: *Event, status_code: u16, description: ?[]const u8) Error!void {
+        if (!ev.hook.isRequest())
+            return argError("respond: responses are generated in viewer-request and origin-request; in {s} change the response with setStatus/responseHeaders().set/setBody", .{ev.hook.name()});
+        try statusArgs("respond", status_code, description);
+        var resp: ObjectMap = .empty;
+        try putStatus(&resp, status_code, description);
+        resp.put(arena(), "headers", .{ .object = .empty }) catch return error.OutOfMemory;
+        ev.generated = .{ .object = resp };
+    }
+
+    /// The response being returned: the generated one (after `respond`) or, in response
+    /// hooks, the origin's. An empty handle in a request hook without `respond`.
+    /// `try ev.responseHeaders().set("X-Frame-Options", "DENY");`
+    pub fn responseHeaders(ev: *Event) Headers {
+        return .{ .ev = ev, .which = .response };
+    }
+
+    /// Response status as text ("200"), or null without a response:
+    /// `edge.info("{s} {s}", .{ ev.status() orelse "-", ev.statusDescription() orelse "-" });`
+    pub fn status(ev: *Event) ?[]const u8 {
+        const v = field(ev.response(), "status") orelse return null;
+        return switch (v.*) {
+            .string, .number_string => |s| s,
+            else => null,
+        };
+    }
+
+    /// Response status as a number (0 without a response):
+    /// `if (ev.statusCode() == 404) try ev.setStatus(200, null);`
+    pub fn statusCode(ev: *Event) u16 {
+        const s = ev.status() orelse return 0;
+        var v: u32 = 0;
+        for (s[0..@min(s.len, 4)]) |c| {
+            if (c < '0' or c > '9') break;
+            v = v * 10 + (c - '0');
+        }
+        return @intCast(@min(v, 9999));
+    }
+
+    /// The status description ("OK"), or null: `const d = ev.statusDescription() orelse "";`
+    pub fn statusDescription(ev: *Event) ?[]const u8 {
+        return strField(ev.response(), "statusDescription");
+    }
+
+    /// Change the status (200..599); `description` null = the reason phrase:
+    /// `try ev.setStatus(404, "Not Found");`
+    pub fn setStatus(ev: *Event, status_code: u16, description: ?[]const u8) Error!void {
+        const resp = ev.response() orelse
+            return argError("setStatus: no response to change (in a request hook call respond first)", .{});
+        try statusArgs("setStatus", status_code, description);
+        try putStatus(resp, status_code, description);
+    }
+
+    /// Set a UTF-8 text body (no bodyEncoding, i.e. "text"): `try ev.setBody("<h1>Hi</h1>");`
+    pub fn setBody(ev: *Event, text: []const u8) Error!void {
+        const resp = ev.response() orelse
+            return argError("setBody: no response to change (in a request hook call respond first; setRequestBody replaces the request body)", .{});
+        try checkText("setBody", "the body", text, .allow);
+        try putStr(resp, "body", text);
+        _ = resp.orderedRemove("bodyEncoding");
+    }
+
+    /// Set a binary body (base64-encoded for you, bodyEncoding "base64"): `try ev.setBodyBytes(gif);`
+    pub fn setBodyBytes(ev: *Event, data: []const u8) Error!void {
+        const resp = ev.response() orelse
+            return argError("setBodyBytes: no response to change (in a request hook call respond first)", .{});
+        const b64 = try base64Encode(data);
+        try putStr(resp, "body", b64);
+        try putStr(resp, "bodyEncoding", "base64");
+    }
+
+    // -- any other field --
+
+    fn walk(ev: *Event, path: []const u8) ?*Value {
+        var it = std.mem.splitScalar(u8, path, '.');
+        var node: *Value = ev.cf_map.getPtr(it.first()) orelse return null;
+        while (it.next()) |seg| {
+            node = switch (node.*) {
+                .object => |*m| m.getPtr(seg) orelse return null,
+                .array => |*a| blk: {
+                    const idx = std.fmt.parseUnsigned(usize, seg, 10) catch return null;
+                    if (idx >= a.items.len) return null;
+                    break :blk &a.items[idx];
+                },
+                else => return null,
+            };
+        }
+        return node;
+    }
+
+    /// The std.json.Value at a dot-separated path relative to Records[0].cf (numbers index
+    /// arrays), or null: `if (ev.getValue("request.origin.custom.sslProtocols")) |v| for (v.array.items) |p| ...`
+    pub fn getValue(ev: *Event, path: []const u8) ?*Value {
+        return ev.walk(path);
+    }
+
+    /// A string, number (as text) or "true"/"false" at a path relative to Records[0].cf;
+    /// null if missing or an object/array:
+    /// `const port = ev.get("request.origin.custom.port");` -> "443"
+    pub fn get(ev: *Event, path: []const u8) ?[]const u8 {
+        const v = ev.walk(path) orelse return null;
+        return switch (v.*) {
+            .string, .number_string => |s| s,
+            .bool => |b| if (b) "true" else "false",
+            .integer => |i| fmt("{d}", .{i}) catch null,
+            .float => |f| fmt("{d}", .{f}) catch null,
+            else => null,
+        };
+    }
+
+    fn setPath(ev: *Event, comptime func: []const u8, path: []const u8, val: Value) Error!void {
+        const dot = std.mem.lastIndexOfScalar(u8, path, '.');
+        const parent: ?*ObjectMap = if (dot) |d| objPtr(ev.walk(path[0..d])) else ev.cf_map;
+        const last = if (dot) |d| path[d + 1 ..] else path;
+        const p = parent orelse
+            return argError(func ++ ": \"{s}\" does not name a field of an existing object", .{path[0..@min(path.len, 128)]});
+        if (last.len == 0)
+            return argError(func ++ ": \"{s}\" does not name a field of an existing object", .{path[0..@min(path.len, 128)]});
+        if (p.getPtr(last)) |old| switch (old.*) {
+            .object, .array => return argError(func ++ ": \"{s}\" is an object or array; set its fields instead", .{path[0..@min(path.len, 128)]}),
+            else => {},
+        };
+        const k = try dupe(last);
+        p.put(arena(), k, val) catch return error.OutOfMemory;
+    }
+
+    /// Set a string field; the parent object must exist:
+    /// `try ev.setString("request.origin.custom.path", "/v2");`
+    pub fn setString(ev: *Event, path: []const u8, value: []const u8) Error!void {
+        try checkText("setString", "value", value, .allow);
+        try ev.setPath("setString", path, .{ .string = try dupe(value) });
+    }
+
+    /// Set a number field; the parent object must exist:
+    /// `try ev.setNumber("request.origin.custom.port", 8443);`
+    pub fn setNumber(ev: *Event, path: []const u8, value: i64) Error!void {
+        try ev.setPath("setNumber", path, .{ .number_string = try fmt("{d}", .{value}) });
+    }
+};
+
+fn statusArgs(comptime func: []const u8, status_code: u16, description: ?[]const u8) Error!void {
+    if (status_code < 200 or status_code > 599)
+        return argError(func ++ ": status {d} is outside 200..599 (CloudFront rejects it)", .{status_code});
+    if (description) |d| try checkText(func, "the description", d, .forbid_but_tab);
+}
+
+fn putStatus(resp: *ObjectMap, status_code: u16, description: ?[]const u8) Error!void {
+    try putStr(resp, "status", try fmt("{d}", .{status_code}));
+    try putStr(resp, "statusDescription", description orelse reasonPhrase(status_code));
+}
+
+// ---- headers -------------------------------------------------------------------------------
+
+/// A `name -> [{key, value}]` headers object (request, response or origin custom headers).
+/// Names are matched case-insensitively; the map key is stored lowercase and the `key`
+/// field keeps the name exactly as you pass it. A handle for a missing object (e.g.
+/// `responseHeaders()` in a request hook before `respond`) reads as empty and its
+/// setters fail with `error.InvalidArgument`.
+pub const Headers = struct {
+    ev: *Event,
+    which: enum { request, response, origin },
+
+    fn map(h: Headers) ?*ObjectMap {
+        return switch (h.which) {
+            .request => objPtr(field(h.ev.request(), "headers")),
+            .response => objPtr(field(h.ev.response(), "headers")),
+            .origin => objPtr(field(h.ev.originKind(), "customHeaders")),
+        };
+    }
+
+    fn find(m: *ObjectMap, header_name: []const u8) ?usize {
+        for (m.keys(), 0..) |k, i| {
+            if (std.ascii.eqlIgnoreCase(k, header_name)) return i;
+        }
+        return null;
+    }
+
+    fn lines(h: Headers, header_name: []const u8) []Value {
+        const m = h.map() orelse return &.{};
+        const i = find(m, header_name) orelse return &.{};
+        return switch (m.values()[i]) {
+            .array => |a| a.items,
+            else => &.{},
+        };
+    }
+
+    /// True if the headers object exists: `if (!ev.responseHeaders().exists()) try ev.respond(200, null);`
+    pub fn exists(h: Headers) bool {
+        return h.map() != null;
+    }
+
+    /// First value or null: `const ua = h.get("User-Agent") orelse "";`
+    pub fn get(h: Headers, header_name: []const u8) ?[]const u8 {
+        return h.value(header_name, 0);
+    }
+
+    /// How many values a header has (Cookie may come as several lines): `const n = h.count("cookie");`
+    pub fn count(h: Headers, header_name: []const u8) usize {
+        return h.lines(header_name).len;
+    }
+
+    /// The i-th value (0-based) or null: `var i: usize = 0; while (h.value("cookie", i)) |c| : (i += 1) ...`
+    pub fn value(h: Headers, header_name: []const u8, i: usize) ?[]const u8 {
+        const ls = h.lines(header_name);
+        if (i >= ls.len) return null;
+        return strField(objPtr(&ls[i]), "value");
+    }
+
+    /// All values of a header: `var it = h.values("cookie"); while (it.next()) |c| edge.info("{s}", .{c});`
+    pub fn values(h: Headers, header_name: []const u8) ValueIterator {
+        return .{ .lines = h.lines(header_name) };
+    }
+
+    /// The original-case `key` of the header's first value: `h.key("user-agent")` -> "User-Agent".
+    pub fn key(h: Headers, header_name: []const u8) ?[]const u8 {
+        const ls = h.lines(header_name);
+        if (ls.len == 0) return null;
+        return strField(objPtr(&ls[0]), "key");
+    }
+
+    /// How many header names there are: `for (0..h.len()) |i| edge.info("{s}", .{h.name(i).?});`
+    pub fn len(h: Headers) usize {
+        const m = h.map() orelse return 0;
+        return m.count();
+    }
+
+    /// The i-th header name (the lowercase map key), or null: `const first = h.name(0);`
+    pub fn name(h: Headers, i: usize) ?[]const u8 {
+        const m = h.map() orelse return null;
+        if (i >= m.count()) return null;
+        return m.keys()[i];
+    }
+
+    fn check(h: Headers, comptime func: []const u8, header_name: []const u8, header_value: []const u8) Error!*ObjectMap {
+        const m = h.map() orelse return argError(func ++ ": no headers object here (in a request hook call respond before using responseHeaders; originHeaders needs an origin with customHeaders)", .{});
+        if (h.which == .request and !h.ev.hook.isRequest())
+            return argError(func ++ ": request headers can only be changed in viewer-request and origin-request (this is {s})", .{h.ev.hook.name()});
+        if (header_name.len == 0) return argError(func ++ ": empty header name", .{});
+        for (header_name) |c| {
+            if (!isTchar(c)) return argError(func ++ ": invalid character 0x{x} in header name \"{s}\"", .{ c, clip(header_name) });
+        }
+        if (header_name.len > options.max_header_bytes) return argError(func ++ ": header name too long", .{});
+        try checkText(func, "the header value", header_value, .forbid_but_tab);
+        if (header_value.len > options.max_header_bytes)
+            return argError(func ++ ": the value of {s} is above {d} bytes (max_header_bytes)", .{ clip(header_name), options.max_header_bytes });
+        return m;
+    }
+
+    fn entry(header_name: []const u8, header_value: []const u8) Error!Value {
+        var e: ObjectMap = .empty;
+        try putStr(&e, "key", header_name);
+        try putStr(&e, "value", header_value);
+        return .{ .object = e };
+    }
+
+    /// Replace all values with one: `try h.set("X-Frame-Options", "DENY");`
+    pub fn set(h: Headers, header_name: []const u8, header_value: []const u8) Error!void {
+        const m = try h.check("Headers.set", header_name, header_value);
+        var arr = json.Array.init(arena());
+        arr.append(try entry(header_name, header_value)) catch return error.OutOfMemory;
+        const lower = std.ascii.allocLowerString(arena(), header_name) catch return error.OutOfMemory;
+        if (find(m, header_name)) |i| { // replace in place (also collapses a differently-cased key)
+            m.values()[i] = .{ .array = arr };
+            if (!std.mem.eql(u8, m.keys()[i], lower)) {
+                m.keys()[i] = lower;
+                m.reIndex(arena()) catch return error.OutOfMemory;
+            }
+            return;
+        }
+        m.put(arena(), lower, .{ .array = arr }) catch return error.OutOfMemory;
+    }
+
+    /// Append a value (a new header line): `try h.add("Set-Cookie", "a=1");`
+    pub fn add(h: Headers, header_name: []const u8, header_value: []const u8) Error!void {
+        const m = try h.check("Headers.add", header_name, header_value);
+        const i = find(m, header_name) orelse return h.set(header_name, header_value);
+        const e = try entry(header_name, header_value);
+        switch (m.values()[i]) {
+            .array => |*a| a.append(e) catch return error.OutOfMemory,
+            else => return h.set(header_name, header_value),
+        }
+    }
+
+    /// Remove a header; returns how many header names were removed (0 if absent):
+    /// `_ = try h.remove("Server");`
+    pub fn remove(h: Headers, header_name: []const u8) Error!usize {
+        const m = h.map() orelse return argError("Headers.remove: no headers object here", .{});
+        if (h.which == .request and !h.ev.hook.isRequest())
+            return argError("Headers.remove: request headers can only be changed in viewer-request and origin-request (this is {s})", .{h.ev.hook.name()});
+        var removed: usize = 0;
+        while (find(m, header_name)) |i| {
+            m.orderedRemoveAt(i);
+            removed += 1;
+        }
+        return removed;
+    }
+};
+
+/// Iterates the values of one header (see `Headers.values`).
+pub const ValueIterator = struct {
+    lines: []Value,
+    i: usize = 0,
+
+    /// The next value or null: `while (it.next()) |v| ...`
+    pub fn next(it: *ValueIterator) ?[]const u8 {
+        while (it.i < it.lines.len) {
+            const l = &it.lines[it.i];
+            it.i += 1;
+            if (strField(objPtr(l), "value")) |v| return v;
+        }
+        return null;
+    }
+};
+
+// ---- parsing (std.json.Scanner into std.json.Value) -----------------------------------------
+
+fn parseError(input: []const u8, e: anyerror, offset: usize) Code {
+    switch (e) {
+        error.OutOfMemory => {
+            if (err_code != .no_mem) record(.no_mem, error.OutOfMemory, "out of memory while parsing the event", .{});
+            return .no_mem;
+        },
+        error.ValueTooLong => {
+            record(.too_big, error.InvalidEvent, "event too large: a string at byte {d} is above the SDK's limit (max_event_bytes)", .{offset});
+            return .too_big;
+        },
+        error.UnexpectedEndOfInput => {
+            record(.json, error.InvalidEvent, "event is not valid JSON: unexpected end of input at byte {d}", .{input.len});
+            return .json;
+        },
+        else => {},
+    }
+    // A syntax error: a lone surrogate escape is a UTF-8 problem; else name the character.
+    const start = offset -| 12;
+    var i = start;
+    while (i + 6 <= input.len and i <= offset) : (i += 1) {
+        if (input[i] == '\\' and input[i + 1] == 'u' and (input[i + 2] | 0x20) == 'd') {
+            const c3 = input[i + 3] | 0x20;
+            if (c3 == '8' or c3 == '9' or c3 == 'a' or c3 == 'b' or c3 == 'c' or c3 == 'd' or c3 == 'e' or c3 == 'f') {
+                record(.utf8, error.InvalidEvent, "event is not valid UTF-8: lone surrogate escape at byte {d}", .{i});
+                return .utf8;
+            }
+        }
+    }
+    if (offset >= input.len) {
+        record(.json, error.InvalidEvent, "event is not valid JSON: unexpected end of input at byte {d}", .{input.len});
+    } else {
+        const c = input[offset];
+        if (c >= 0x20 and c < 0x7f) {
+            record(.json, error.InvalidEvent, "event is not valid JSON: unexpected character '{c}' at byte {d}", .{ c, offset });
+        } else {
+            record(.json, error.InvalidEvent, "event is not valid JSON: unexpected byte 0x{x} at byte {d}", .{ c, offset });
+        }
+    }
+    return .json;
+}
+
+fn firstInvalidUtf8(s: []const u8) usize {
+    var i: usize = 0;
+    while (i < s.len) {
+        const n = std.unicode.utf8ByteSequenceLength(s[i]) catch return i;
+        if (i + n > s.len or !std.unicode.utf8ValidateSlice(s[i .. i + n])) return i;
+        i += n;
+    }
+    return s.len;
+}
+
+const Frame = struct { value: Value, key: ?[]const u8 };
+
+fn parse(input: []const u8) CodeError!Value {
+    const a = arena();
+    if (!std.unicode.utf8ValidateSlice(input)) {
+        const at = firstInvalidUtf8(input);
+        record(.utf8, error.InvalidEvent, "event is not valid UTF-8: bad byte 0x{x} at byte {d}", .{ input[@min(at, input.len - 1)], at });
+        return error.utf8;
+    }
+    if (std.mem.trim(u8, input, " \t\r\n").len == 0) {
+        record(.json, error.InvalidEvent, "event is not valid JSON: the event is empty", .{});
+        return error.json;
+    }
+    var scanner = json.Scanner.initCompleteInput(a, input);
+    var diag: json.Diagnostics = .{};
+    scanner.enableDiagnostics(&diag);
+    var stack: std.ArrayList(Frame) = .empty;
+    var key: ?[]const u8 = null;
+    while (true) {
+        const tok = scanner.nextAllocMax(a, .alloc_if_needed, options.max_event_bytes) catch |e|
+            return codeError(parseError(input, e, @intCast(diag.getByteOffset())));
+        var v: Value = switch (tok) {
+            .object_begin, .array_begin => {
+                if (scanner.stackHeight() > options.max_depth) {
+                    record(.json, error.InvalidEvent, "event is not valid JSON: nested deeper than {d} levels at byte {d}", .{ options.max_depth, diag.getByteOffset() -| 1 });
+                    return error.json;
+                }
+                const c: Value = if (tok == .object_begin) .{ .object = .empty } else .{ .array = json.Array.init(a) };
+                stack.append(a, .{ .value = c, .key = key }) catch return codeError(.no_mem);
+                key = null;
+                continue;
+            },
+            .object_end, .array_end => blk: {
+                const f = stack.pop().?;
+                key = f.key;
+                break :blk f.value;
+            },
+            .string, .allocated_string => |s| blk: {
+                if (stack.items.len > 0 and stack.items[stack.items.len - 1].value == .object and key == null) {
+                    key = s;
+                    continue;
+                }
+                break :blk .{ .string = s };
+            },
+            .number, .allocated_number => |s| .{ .number_string = s },
+            .true => .{ .bool = true },
+            .false => .{ .bool = false },
+            .null => .null,
+            .end_of_document => unreachable,
+            else => unreachable, // partial tokens never appear with complete input
+        };
+        if (stack.items.len == 0) {
+            const end = scanner.next() catch |e| return codeError(parseError(input, e, @intCast(diag.getByteOffset())));
+            if (end != .end_of_document) return codeError(parseError(input, error.SyntaxError, @intCast(diag.getByteOffset())));
+            return v;
+        }
+        switch (stack.items[stack.items.len - 1].value) {
+            .object => |*m| {
+                m.put(a, key.?, v) catch return codeError(.no_mem);
+                key = null;
+            },
+            .array => |*arr| arr.append(v) catch return codeError(.no_mem),
+            else => unreachable,
+        }
+        v = undefined;
+    }
+}
+
+const CodeError = error{ json, utf8, event, too_big, no_mem, arg, fail, ok };
+
+fn codeError(c: Code) CodeError {
+    if (c == .no_mem and err_code != .no_mem) record(.no_mem, error.OutOfMemory, "out of memory while parsing the event", .{});
+    return switch (c) {
+        .json => error.json,
+        .utf8 => error.utf8,
+        .event => error.event,
+        .too_big => error.too_big,
+        .no_mem => error.no_mem,
+        .arg => error.arg,
+        .fail => error.fail,
+        .ok => error.ok,
+    };
+}
+
+// ---- event binding and validation ------------------------------------------------------------
+
+const Kind = enum { string, object, array, boolean };
+
+fn kindName(k: Kind) []const u8 {
+    return switch (k) {
+        .string => "a string",
+        .object => "an object",
+        .array => "an array",
+        .boolean => "a boolean",
+    };
+}
+
+fn isKind(v: Value, k: Kind) bool {
+    return switch (k) {
+        .string => v == .string,
+        .object => v == .object,
+        .array => v == .array,
+        .boolean => v == .bool,
+    };
+}
+
+fn eventError(comptime f: []const u8, args: anytype) CodeError {
+    record(.event, error.InvalidEvent, "invalid event: " ++ f, args);
+    return error.event;
+}
+
+fn want(parent: *ObjectMap, key: []const u8, kind: Kind, path: []const u8, required: bool) CodeError!?*Value {
+    const v = parent.getPtr(key) orelse {
+        if (!required) return null;
+        return eventError("{s}.{s} is missing", .{ path, key });
+    };
+    if (!isKind(v.*, kind)) return eventError("{s}.{s} must be {s}", .{ path, key, kindName(kind) });
+    return v;
+}
+
+fn checkHeaders(hv: ?*Value, path: []const u8) CodeError!void {
+    const h = hv orelse return;
+    if (h.* != .object) return eventError("{s} must be an object", .{path});
+    var lines_total: usize = 0;
+    for (h.object.keys(), h.object.values()) |name, *m| {
+        const nl = clip(name);
+        if (name.len > options.max_header_bytes) {
+            record(.too_big, error.InvalidEvent, "event too large: {s} has a header name of {d} bytes, above the SDK's {d}-byte limit (max_header_bytes)", .{ path, name.len, options.max_header_bytes });
+            return error.too_big;
+        }
+        if (m.* != .array) return eventError("{s}[\"{s}\"] must be an array of {{key, value}} objects", .{ path, nl });
+        for (m.array.items, 0..) |*e, i| {
+            const obj = objPtr(e) orelse return eventError("{s}[\"{s}\"][{d}] must be an object with a string value", .{ path, nl, i });
+            const v = obj.getPtr("value");
+            if (v == null or v.?.* != .string) return eventError("{s}[\"{s}\"][{d}] must be an object with a string value", .{ path, nl, i });
+            if (obj.getPtr("key")) |k| if (k.* != .string) return eventError("{s}[\"{s}\"][{d}].key must be a string", .{ path, nl, i });
+            if (v.?.string.len > options.max_header_bytes) {
+                record(.too_big, error.InvalidEvent, "event too large: {s}[\"{s}\"][{d}].value is {d} bytes, above the SDK's {d}-byte limit (max_header_bytes)", .{ path, nl, i, v.?.string.len, options.max_header_bytes });
+                return error.too_big;
+            }
+            lines_total += 1;
+            if (lines_total > options.max_headers) {
+                record(.too_big, error.InvalidEvent, "event too large: {s} has more than {d} header lines (max_headers)", .{ path, options.max_headers });
+                return error.too_big;
+            }
+        }
+    }
+}
+
+fn bind(root: Value) CodeError!Event {
+    const rp = "Records[0].cf.request";
+    if (root != .object) return eventError("the event must be a JSON object", .{});
+    var root_map = root.object;
+    const records = (try want(&root_map, "Records", .array, "event", true)).?;
+    if (records.array.items.len == 0) return eventError("event.Records is empty", .{});
+    const rec = objPtr(&records.array.items[0]) orelse return eventError("Records[0] must be an object", .{});
+    const cf = &(try want(rec, "cf", .object, "Records[0]", true)).?.object;
+    const config = &(try want(cf, "config", .object, "Records[0].cf", true)).?.object;
+    const et = (try want(config, "eventType", .string, "Records[0].cf.config", true)).?.string;
+    const hook: Hook = for ([_]Hook{ .viewer_request, .origin_request, .origin_response, .viewer_response }) |h| {
+        if (std.mem.eql(u8, et, h.name())) break h;
+    } else return eventError("Records[0].cf.config.eventType \"{s}\" is not one of viewer-request, origin-request, origin-response, viewer-response", .{clip(et)});
+    const req = &(try want(cf, "request", .object, "Records[0].cf", true)).?.object;
+    _ = try want(req, "uri", .string, rp, true);
+    _ = try want(req, "method", .string, rp, true);
+    _ = try want(req, "querystring", .string, rp, true);
+    _ = try want(req, "clientIp", .string, rp, true);
+    try checkHeaders(try want(req, "headers", .object, rp, true), "Records[0].cf.request.headers");
+    if (try want(req, "body", .object, rp, false)) |b| {
+        _ = try want(&b.object, "data", .string, "Records[0].cf.request.body", true);
+        _ = try want(&b.object, "encoding", .string, "Records[0].cf.request.body", false);
+        _ = try want(&b.object, "inputTruncated", .boolean, "Records[0].cf.request.body", false);
+    }
+    if (try want(req, "origin", .object, rp, false)) |origin| {
+        if (try want(&origin.object, "custom", .object, "Records[0].cf.request.origin", false)) |k|
+            try checkHeaders(try want(&k.object, "customHeaders", .object, "Records[0].cf.request.origin.custom", false), "Records[0].cf.request.origin.custom.customHeaders");
+        if (try want(&origin.object, "s3", .object, "Records[0].cf.request.origin", false)) |k|
+            try checkHeaders(try want(&k.object, "customHeaders", .object, "Records[0].cf.request.origin.s3", false), "Records[0].cf.request.origin.s3.customHeaders");
+    }
+    if (!hook.isRequest()) {
+        const sp = "Records[0].cf.response";
+        const resp = &(try want(cf, "response", .object, "Records[0].cf", true)).?.object;
+        const st = resp.getPtr("status") orelse return eventError("{s}.status is missing", .{sp});
+        if (st.* != .string and st.* != .number_string) return eventError("{s}.status must be a string", .{sp});
+        _ = try want(resp, "statusDescription", .string, sp, false);
+        try checkHeaders(try want(resp, "headers", .object, sp, true), "Records[0].cf.response.headers");
+    }
+    return .{ .root = root, .hook = hook, .cf_map = cf };
+}
+
+// ---- one invocation ----------------------------------------------------------------------------
+
+fn serialize(v: Value) CodeError![]u8 {
+    var scratch: [256]u8 = undefined;
+    var counter: std.Io.Writer.Discarding = .init(&scratch);
+    json.Stringify.value(v, .{}, &counter.writer) catch return codeError(.no_mem);
+    const n: usize = @intCast(counter.fullCount());
+    const out = arena().alloc(u8, n) catch return codeError(.no_mem);
+    var w: std.Io.Writer = .fixed(out);
+    json.Stringify.value(v, .{}, &w) catch return codeError(.no_mem);
+    return out[0..w.end];
+}
+
+fn codeOf(e: CodeError) Code {
+    return switch (e) {
+        error.json => .json,
+        error.utf8 => .utf8,
+        error.event => .event,
+        error.too_big => .too_big,
+        error.no_mem => .no_mem,
+        error.arg => .arg,
+        error.fail => .fail,
+        error.ok => .fail,
+    };
+}
+
+fn callHandler(comptime App: type, ev: *Event) CodeError!void {
+    const H = @TypeOf(App.handle);
+    const ret = @typeInfo(H).@"fn".return_type.?;
+    switch (@typeInfo(ret)) {
+        .error_union => {
+            App.handle(ev) catch |e| {
+                const matched = err_tag != null and err_tag.? == @as(anyerror, e);
+                if (!matched) {
+                    const code: Code = if (@as(anyerror, e) == error.OutOfMemory) .no_mem else .fail;
+                    record(code, error.Failed, "handle failed: error.{s}", .{@errorName(e)});
+                }
+                return codeError(err_code);
+            };
+        },
+        .void => App.handle(ev),
+        else => @compileError("handle must return void or !void, not " ++ @typeName(ret)),
+    }
+}
+
+fn run(comptime App: type, input: []const u8) CodeError![]u8 {
+    if (input.len > options.max_event_bytes) {
+        record(.too_big, error.InvalidEvent, "event too large: {d} bytes, above the SDK's {d}-byte limit (max_event_bytes)", .{ input.len, options.max_event_bytes });
+        return error.too_big;
+    }
+    const root = try parse(input);
+    current = try bind(root);
+    try callHandler(App, &current);
+    const ev = &current;
+    const result: Value = if (ev.generated) |g| g else if (ev.hook.isRequest())
+        ev.cf_map.get("request").?
+    else
+        ev.cf_map.get("response").?;
+    return serialize(result);
+}
+
+fn reset() void {
+    _ = arena_state.reset(.{ .retain_with_limit = 1 << 20 });
+    err_code = .ok;
+    err_tag = null;
+    err_len = 0;
+}
+
+const keep_input: usize = 1 << 20;
+
+/// The ABI exports for an app module (entry.zig exports them as `edge_abi_version`,
+/// `edge_alloc` and `edge_handle`). `App` must declare `pub fn handle(ev: *edge.Event) !void`
+/// and may declare `pub const edge_options: edge.Options`.
+pub fn Reactor(comptime App: type) type {
+    if (!@hasDecl(App, "handle"))
+        @compileError("main.zig must declare `pub fn handle(ev: *edge.Event) !void`");
+    const opts: Options = if (@hasDecl(App, "edge_options")) App.edge_options else .{};
+    return struct {
+        pub fn abiVersion() callconv(.c) i32 {
+            return abi_version;
+        }
+
+        pub fn alloc(n: u32) callconv(.c) ?[*]u8 {
+            options = opts;
+            if (n > opts.max_event_bytes) {
+                logf(.err, "event too large: {d} bytes, above the SDK's {d}-byte limit (max_event_bytes)", .{ n, opts.max_event_bytes });
+                return null;
+            }
+            const cap = input_buf.len;
+            if (cap == 0 or n > cap or (cap > keep_input and n <= keep_input)) {
+                if (cap != 0) std.heap.wasm_allocator.free(input_buf);
+                input_buf = &.{};
+                const want_cap = std.math.ceilPowerOfTwo(usize, @max(n, 65536)) catch n;
+                input_buf = std.heap.wasm_allocator.alloc(u8, want_cap) catch {
+                    log(.err, "out of memory: could not allocate the event buffer");
+                    return null;
+                };
+            }
+            return input_buf.ptr;
+        }
+
+        pub fn handle(ptr: [*]const u8, n: u32) callconv(.c) i64 {
+            options = opts;
+            reset(); // frees the previous invocation's event tree and result
+            const out = run(App, ptr[0..n]) catch |e| {
+                const code = if (err_code != .ok) err_code else codeOf(e);
+                emit(.err, err_buf[0..err_len]);
+                return @intFromEnum(code);
+            };
+            return @bitCast((@as(u64, @intFromPtr(out.ptr)) << 32) | @as(u64, @intCast(out.len)));
+        }
+    };
+}
