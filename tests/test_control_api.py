@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -436,3 +437,29 @@ def test_unknown_endpoints_and_methods_are_json_errors(server):
     assert r.status_code == 400
     r = server.admin.get("/v1/logs", params={"limit": "lots"})
     assert r.status_code == 400
+
+
+def test_only_versions_that_can_get_traffic_stay_loaded(tmp_path):
+    (tmp_path / "m.toml").write_text(manifest_text())
+    s = ControlServer(tmp_path / "m.toml", tmp_path / "state", retire_after=0.0).start()
+
+    def loaded_soon(expected: list[str]) -> None:
+        deadline = time.monotonic() + 10  # the watcher unloads on its next tick (100 ms)
+        while (now := s.admin.get("/v1/status").json()["loaded"]) != expected and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert now == expected
+
+    try:
+        for n in (1, 2, 3):
+            s.deploy("fn", generated(f"v{n}"))
+        loaded_soon(["fn:3"])  # the latest
+        out = s.admin.post("/v1/functions/fn/invoke", params={"qualifier": "1"}, content=EVENT).json()
+        assert out["result"]["body"] == "v1"  # loaded on demand for the test invoke, then unloaded
+        loaded_soon(["fn:3"])
+        s.admin.put("/v1/functions/fn/aliases/live", json={"version": 1, "canary": {"version": 2, "weight": 0.5}})
+        s.associate("/fn", "fn:live")
+        loaded_soon(["fn:1", "fn:2", "fn:3"])
+        assert {s.edge.get("/fn").text for _ in range(30)} == {"v1", "v2"}
+        assert s.admin.get("/v1/functions/fn/versions/1").json()["loaded"]["from_artifact"] is True
+    finally:
+        s.stop()

@@ -114,3 +114,28 @@ def test_config_put_from_toml(edge, server, tmp_path):
                                                                   "viewer_request": "ghost"}]}))
     assert "ghost" in edge("config", "put", str(tmp_path / "bad.json"), code=1).output
     assert "deleted function fn, alias live" not in edge("delete", "fn", "--alias", "live", code=1).output
+
+
+def test_logs_follow_streams_until_interrupted(edge, server, tmp_path):
+    import os
+    import queue
+    import subprocess
+    import sys
+    import threading
+
+    (tmp_path / "echo.wat").write_text(M.ECHO)
+    edge("deploy", str(tmp_path / "echo.wat"), "--name", "echo")
+    server.admin.post("/v1/functions/echo/invoke", content=EVENT.read_bytes())
+    env = dict(os.environ, EDGE_SERVER=server.admin_url, EDGE_ADMIN_TOKEN=TOKEN)
+    proc = subprocess.Popen([sys.executable, "-m", "edge.cli.main", "logs", "echo", "--follow", "--limit", "4"],
+                            stdout=subprocess.PIPE, env=env)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line.decode()) for line in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+    try:
+        first = [lines.get(timeout=20).split("\t")[3] for _ in range(4)]  # the backlog
+        server.admin.post("/v1/functions/echo/invoke", content=EVENT.read_bytes())
+        second = [lines.get(timeout=20).split("\t")[3] for _ in range(4)]  # streamed live
+        assert first == second == ["START", "INFO", "END", "REPORT"]
+    finally:
+        proc.kill()
+        proc.wait(10)
