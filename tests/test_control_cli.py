@@ -139,3 +139,12 @@ def test_logs_follow_streams_until_interrupted(edge, server, tmp_path):
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def test_deploy_a_source_directory(edge, server):
+    sample = Path(__file__).resolve().parents[1] / "samples" / "redirect"
+    out = edge("deploy", str(sample), "--name", "redirect", "--alias", "live").output
+    assert "deployed redirect version 1" in out and "wasi-command" in out
+    server.associate("/go", "redirect:live")
+    r = server.edge.get("/go")
+    assert r.status_code == 302 and "lambda-edge" in r.headers["location"]

@@ -18,9 +18,12 @@ from .invoke import _parse_env
 def _module_bytes(path: Path) -> bytes:
     """A .wasm/.wat file as is; a C/Zig source directory built first (edge.toolchain)."""
     if path.is_dir():
-        from ..toolchain import build
+        from ..toolchain import build, needs_build, output_path
 
-        return Path(build(path)).read_bytes()
+        wasm = output_path(path)
+        if needs_build(path, wasm):
+            build(path, out=wasm)
+        return wasm.read_bytes()
     return path.read_bytes()
 
 
