@@ -124,6 +124,8 @@ class EdgeState:
 def load_manifest(options: ServerOptions, store: Store | None = None) -> Manifest:
     """The manifest; its behaviors may name functions deployed through the API (in the store)."""
     if store is None:
+        if not (options.store_dir / "control.db").exists():  # nothing deployed yet: create nothing
+            return routing.load_manifest(options.manifest, set())
         store = Store(options.store_dir)
         try:
             return _load_manifest(options, store)
