@@ -156,51 +156,112 @@ fn argError(comptime f: []const u8, args: anytype) Error {
     return error.InvalidArgument;
 }
 
-/// Counts the arena's memory against `Options.max_memory` (the C SDK's EDGE_MAX_MEMORY).
-const Budget = struct {
-    used: usize = 0,
-
-    const vtable: Allocator.VTable = .{ .alloc = alloc, .resize = resize, .remap = remap, .free = free };
+/// The per-invocation arena (like the C SDK's): blocks from `std.heap.wasm_allocator`, freed
+/// together at the start of the next invocation and counted against `Options.max_memory`.
+/// Blocks are powers of two minus the allocator's own overhead: wasm_allocator rounds every
+/// request (plus a word) up to a power of two, so these fill their size class exactly and
+/// a freed block is reused by the next invocation of the same size class.
+const Arena = struct {
+    const Block = struct { next: ?*Block, size: usize, used: usize };
+    const header = std.mem.alignForward(usize, @sizeOf(Block), 16);
+    const min_block: usize = 65536;
+    /// wasm_allocator's per-allocation overhead (a free-list word, and one more for big pages).
+    const slack: usize = 32;
     const child = std.heap.wasm_allocator;
+    const vtable: Allocator.VTable = .{ .alloc = alloc, .resize = resize, .remap = remap, .free = free };
 
-    fn over(b: *Budget, extra: usize) bool {
-        if (b.used + extra <= options.max_memory) return false;
-        record(.no_mem, error.OutOfMemory, "out of memory: this invocation needs more than {d} bytes of SDK memory (max_memory)", .{options.max_memory});
-        return true;
+    blocks: ?*Block = null,
+    bytes: usize = 0,
+
+    fn data(b: *Block) [*]u8 {
+        return @as([*]u8, @ptrCast(b)) + header;
     }
-    fn alloc(ctx: *anyopaque, len: usize, alignment: std.mem.Alignment, ra: usize) ?[*]u8 {
-        const b: *Budget = @ptrCast(@alignCast(ctx));
-        if (b.over(len)) return null;
-        const p = child.rawAlloc(len, alignment, ra) orelse {
-            record(.no_mem, error.OutOfMemory, "out of memory: linear memory is exhausted ({d} bytes requested)", .{len});
+
+    fn pow2(n: usize) ?usize {
+        return std.math.ceilPowerOfTwo(usize, @max(n, min_block)) catch null;
+    }
+
+    fn oom(n: usize) ?[*]u8 {
+        record(.no_mem, error.OutOfMemory, "out of memory: this invocation needs more than {d} bytes of SDK memory (max_memory; {d} more requested)", .{ options.max_memory, n });
+        return null;
+    }
+
+    fn alloc(ctx: *anyopaque, n: usize, alignment: std.mem.Alignment, ra: usize) ?[*]u8 {
+        const a: *Arena = @ptrCast(@alignCast(ctx));
+        const al = alignment.toByteUnits();
+        if (a.blocks) |b| {
+            const start = std.mem.alignForward(usize, @intFromPtr(data(b)) + b.used, al) - @intFromPtr(data(b));
+            if (start + n <= b.size) {
+                b.used = start + n;
+                return data(b) + start;
+            }
+        }
+        if (n > options.max_memory) return oom(n);
+        const size = pow2(n + al + header + slack) orelse return oom(n);
+        if (a.bytes + size > options.max_memory) return oom(n);
+        const raw = child.rawAlloc(size - slack, .of(Block), ra) orelse {
+            record(.no_mem, error.OutOfMemory, "out of memory: linear memory is exhausted ({d} bytes requested)", .{n});
             return null;
         };
-        b.used += len;
-        return p;
+        a.bytes += size;
+        const nb: *Block = @ptrCast(@alignCast(raw));
+        nb.* = .{ .next = null, .size = size - slack - header, .used = 0 };
+        const start = std.mem.alignForward(usize, @intFromPtr(data(nb)), al) - @intFromPtr(data(nb));
+        nb.used = start + n;
+        if (a.blocks) |b| {
+            if (nb.size - nb.used < b.size - b.used) { // the current block has more room left: keep filling it
+                nb.next = b.next;
+                b.next = nb;
+                return data(nb) + start;
+            }
+        }
+        nb.next = a.blocks;
+        a.blocks = nb;
+        return data(nb) + start;
     }
+
+    /// True if `memory` is the last allocation of the current block (it can grow or shrink in place).
+    fn isLast(a: *Arena, memory: []u8) ?*Block {
+        const b = a.blocks orelse return null;
+        if (@intFromPtr(memory.ptr) + memory.len == @intFromPtr(data(b)) + b.used) return b;
+        return null;
+    }
+
     fn resize(ctx: *anyopaque, memory: []u8, alignment: std.mem.Alignment, new_len: usize, ra: usize) bool {
-        const b: *Budget = @ptrCast(@alignCast(ctx));
-        if (new_len > memory.len and b.over(new_len - memory.len)) return false;
-        if (!child.rawResize(memory, alignment, new_len, ra)) return false;
-        b.used = b.used - memory.len + new_len;
+        _ = alignment;
+        _ = ra;
+        const a: *Arena = @ptrCast(@alignCast(ctx));
+        const b = a.isLast(memory) orelse return new_len <= memory.len;
+        const start = @intFromPtr(memory.ptr) - @intFromPtr(data(b));
+        if (start + new_len > b.size) return false;
+        b.used = start + new_len;
         return true;
     }
+
     fn remap(ctx: *anyopaque, memory: []u8, alignment: std.mem.Alignment, new_len: usize, ra: usize) ?[*]u8 {
-        const b: *Budget = @ptrCast(@alignCast(ctx));
-        if (new_len > memory.len and b.over(new_len - memory.len)) return null;
-        const p = child.rawRemap(memory, alignment, new_len, ra) orelse return null;
-        b.used = b.used - memory.len + new_len;
-        return p;
+        return if (resize(ctx, memory, alignment, new_len, ra)) memory.ptr else null;
     }
+
     fn free(ctx: *anyopaque, memory: []u8, alignment: std.mem.Alignment, ra: usize) void {
-        const b: *Budget = @ptrCast(@alignCast(ctx));
-        child.rawFree(memory, alignment, ra);
-        b.used -= memory.len;
+        _ = alignment;
+        _ = ra;
+        const a: *Arena = @ptrCast(@alignCast(ctx));
+        if (a.isLast(memory)) |b| b.used -= memory.len;
+    }
+
+    /// Frees every block (they go back to wasm_allocator's free lists for the next invocation).
+    fn reset(a: *Arena) void {
+        var it = a.blocks;
+        while (it) |b| {
+            it = b.next;
+            child.rawFree(@as([*]u8, @ptrCast(b))[0 .. b.size + header], .of(Block), 0);
+        }
+        a.blocks = null;
+        a.bytes = 0;
     }
 };
 
-var budget: Budget = .{};
-var arena_state: std.heap.ArenaAllocator = .init(.{ .ptr = &budget, .vtable = &Budget.vtable });
+var arena_state: Arena = .{};
 var input_buf: []u8 = &.{};
 var current: Event = undefined;
 
@@ -208,7 +269,7 @@ var current: Event = undefined;
 /// `const buf = try edge.arena().alloc(u8, 256);`
 /// `var list: std.ArrayList(u8) = .empty; try list.appendSlice(edge.arena(), "x");`
 pub fn arena() Allocator {
-    return arena_state.allocator();
+    return .{ .ptr = &arena_state, .vtable = &Arena.vtable };
 }
 
 fn dupe(s: []const u8) Error![]const u8 {
@@ -1017,17 +1078,18 @@ fn parseError(input: []const u8, e: anyerror, offset: usize) Code {
         },
         else => {},
     }
-    // A syntax error: a lone surrogate escape is a UTF-8 problem; else name the character.
-    const start = offset -| 12;
-    var i = start;
-    while (i + 6 <= input.len and i <= offset) : (i += 1) {
-        if (input[i] == '\\' and input[i + 1] == 'u' and (input[i + 2] | 0x20) == 'd') {
-            const c3 = input[i + 3] | 0x20;
-            if (c3 == '8' or c3 == '9' or c3 == 'a' or c3 == 'b' or c3 == 'c' or c3 == 'd' or c3 == 'e' or c3 == 'f') {
-                record(.utf8, error.InvalidEvent, "event is not valid UTF-8: lone surrogate escape at byte {d}", .{i});
-                return .utf8;
-            }
+    // A syntax error. std.json.Scanner validates UTF-8 as it goes, so an invalid byte at or
+    // before the error position is the cause; so is a lone surrogate \u escape.
+    if (!std.unicode.utf8ValidateSlice(input)) {
+        const at = firstInvalidUtf8(input);
+        if (at <= offset) {
+            record(.utf8, error.InvalidEvent, "event is not valid UTF-8: bad byte 0x{x} at byte {d}", .{ input[at], at });
+            return .utf8;
         }
+    }
+    if (loneSurrogate(input, offset)) |at| {
+        record(.utf8, error.InvalidEvent, "event is not valid UTF-8: lone surrogate escape at byte {d}", .{at});
+        return .utf8;
     }
     if (offset >= input.len) {
         record(.json, error.InvalidEvent, "event is not valid JSON: unexpected end of input at byte {d}", .{input.len});
@@ -1035,11 +1097,40 @@ fn parseError(input: []const u8, e: anyerror, offset: usize) Code {
         const c = input[offset];
         if (c >= 0x20 and c < 0x7f) {
             record(.json, error.InvalidEvent, "event is not valid JSON: unexpected character '{c}' at byte {d}", .{ c, offset });
+        } else if (c < 0x20) {
+            record(.json, error.InvalidEvent, "event is not valid JSON: unexpected control character 0x{x} at byte {d} (strings must escape it)", .{ c, offset });
         } else {
             record(.json, error.InvalidEvent, "event is not valid JSON: unexpected byte 0x{x} at byte {d}", .{ c, offset });
         }
     }
     return .json;
+}
+
+fn escapeAt(input: []const u8, j: usize) ?u16 {
+    if (j + 6 > input.len or input[j] != '\\' or input[j + 1] != 'u') return null;
+    return std.fmt.parseUnsigned(u16, input[j + 2 .. j + 6], 16) catch null;
+}
+
+/// The position of the unpaired surrogate escape the scanner stopped at (just before `offset`), if any.
+fn loneSurrogate(input: []const u8, offset: usize) ?usize {
+    var j = @min(offset, input.len);
+    const stop = offset -| 12;
+    while (j > stop) {
+        j -= 1;
+        const cp = escapeAt(input, j) orelse continue;
+        if (cp >= 0xD800 and cp <= 0xDBFF) {
+            const lo = escapeAt(input, j + 6);
+            if (lo == null or lo.? < 0xDC00 or lo.? > 0xDFFF) return j;
+            return null;
+        }
+        if (cp >= 0xDC00 and cp <= 0xDFFF) {
+            const hi = if (j >= 6) escapeAt(input, j - 6) else null;
+            if (hi == null or hi.? < 0xD800 or hi.? > 0xDBFF) return j;
+            return null;
+        }
+        return null;
+    }
+    return null;
 }
 
 fn firstInvalidUtf8(s: []const u8) usize {
@@ -1056,11 +1147,6 @@ const Frame = struct { value: Value, key: ?[]const u8 };
 
 fn parse(input: []const u8) CodeError!Value {
     const a = arena();
-    if (!std.unicode.utf8ValidateSlice(input)) {
-        const at = firstInvalidUtf8(input);
-        record(.utf8, error.InvalidEvent, "event is not valid UTF-8: bad byte 0x{x} at byte {d}", .{ input[@min(at, input.len - 1)], at });
-        return error.utf8;
-    }
     if (std.mem.trim(u8, input, " \t\r\n").len == 0) {
         record(.json, error.InvalidEvent, "event is not valid JSON: the event is empty", .{});
         return error.json;
@@ -1244,15 +1330,12 @@ fn bind(root: Value) CodeError!Event {
 
 // ---- one invocation ----------------------------------------------------------------------------
 
-fn serialize(v: Value) CodeError![]u8 {
-    var scratch: [256]u8 = undefined;
-    var counter: std.Io.Writer.Discarding = .init(&scratch);
-    json.Stringify.value(v, .{}, &counter.writer) catch return codeError(.no_mem);
-    const n: usize = @intCast(counter.fullCount());
-    const out = arena().alloc(u8, n) catch return codeError(.no_mem);
-    var w: std.Io.Writer = .fixed(out);
-    json.Stringify.value(v, .{}, &w) catch return codeError(.no_mem);
-    return out[0..w.end];
+fn serialize(v: Value, size_hint: usize) CodeError![]u8 {
+    // One pass into an arena buffer sized for the usual case (the result is about as large
+    // as the event); it grows in place while it is the arena's last allocation.
+    var w = std.Io.Writer.Allocating.initCapacity(arena(), size_hint + 4096) catch return codeError(.no_mem);
+    json.Stringify.value(v, .{}, &w.writer) catch return codeError(.no_mem);
+    return w.written();
 }
 
 fn codeOf(e: CodeError) Code {
@@ -1300,11 +1383,11 @@ fn run(comptime App: type, input: []const u8) CodeError![]u8 {
         ev.cf_map.get("request").?
     else
         ev.cf_map.get("response").?;
-    return serialize(result);
+    return serialize(result, input.len);
 }
 
 fn reset() void {
-    _ = arena_state.reset(.{ .retain_with_limit = 1 << 20 });
+    arena_state.reset();
     err_code = .ok;
     err_tag = null;
     err_len = 0;
@@ -1334,7 +1417,7 @@ pub fn Reactor(comptime App: type) type {
             if (cap == 0 or n > cap or (cap > keep_input and n <= keep_input)) {
                 if (cap != 0) std.heap.wasm_allocator.free(input_buf);
                 input_buf = &.{};
-                const want_cap = std.math.ceilPowerOfTwo(usize, @max(n, 65536)) catch n;
+                const want_cap = (Arena.pow2(@as(usize, n) + Arena.slack) orelse 0) - Arena.slack;
                 input_buf = std.heap.wasm_allocator.alloc(u8, want_cap) catch {
                     log(.err, "out of memory: could not allocate the event buffer");
                     return null;
