@@ -51,6 +51,25 @@ def test_missing_or_wrong_token_is_401_and_changes_nothing(server):
     assert server.admin.get("/v1/functions").json() == {"functions": []}
 
 
+def test_browser_requests_are_refused(server):
+    r = server.admin.post("/v1/functions/f/versions", content=generated("v1"), headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403 and "web pages" in r.json()["error"]["message"]
+    assert server.admin.get("/v1/functions").json() == {"functions": []}
+
+
+def test_without_a_token_only_loopback_host_names_are_served(tmp_path):
+    (tmp_path / "m.toml").write_text(manifest_text())
+    s = ControlServer(tmp_path / "m.toml", tmp_path / "state", token=None).start()
+    try:
+        assert s.admin.get("/v1/functions").status_code == 200
+        assert s.admin.get("/v1/functions", headers={"Host": "localhost:1234"}).status_code == 200
+        r = s.admin.post("/v1/functions/f/versions", content=generated("v1"), headers={"Host": "rebound.example"})
+        assert r.status_code == 403 and "loopback" in r.json()["error"]["message"]
+        assert s.admin.get("/v1/functions").json() == {"functions": []}
+    finally:
+        s.stop()
+
+
 def test_admin_api_is_not_reachable_from_the_edge_listener(server):
     r = server.edge.get("/v1/functions", headers={"Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 404  # the static site's answer, not the admin API

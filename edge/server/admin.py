@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..control.errors import ControlError, bad_request
 from ..control.logs import LogRecord, LogStore
 from ..pipeline.events import new_request_id
+from .listeners import is_loopback
 from .state import EdgeState, ServerOptions
 
 log = logging.getLogger("edge.admin")
@@ -38,33 +39,47 @@ DRAIN_EXTRA = 1024 * 1024
 DRAIN_SECONDS = 5.0
 
 
-class Unauthorized(Exception):
-    pass
+class AdminGuard:
+    """ASGI middleware run before any handler.
 
-
-class BearerAuth:
-    """ASGI middleware: `Authorization: Bearer <token>` or 401 before any handler runs."""
+    - `Authorization: Bearer <token>` (constant-time comparison) when a token is set: 401.
+    - Requests with an `Origin` header come from a web page (CLI and scripts send none): 403,
+      so a page the operator visits cannot deploy to a local server (CSRF).
+    - Without a token (allowed on loopback only), the Host must be a loopback name: 403
+      otherwise, so DNS rebinding cannot turn a page into a same-origin admin client.
+    """
 
     def __init__(self, app: ASGIApp, token: str | None) -> None:
         self.app = app
         self.token = token.encode() if token else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.token is not None and scope["type"] == "http":
-            provided = b""
-            for key, value in scope["headers"]:
-                if key == b"authorization":
-                    scheme, _, credential = value.partition(b" ")
-                    if scheme.lower() == b"bearer":
-                        provided = credential.strip()
-                    break
-            if not hmac.compare_digest(provided, self.token):
-                reason = "missing bearer token" if not provided else "wrong bearer token"
-                response = _error(401, "unauthorized", f"{reason}: send Authorization: Bearer <admin token>")
-                response.headers["WWW-Authenticate"] = 'Bearer realm="edge-admin"'
-                await response(scope, receive, send)
+        if scope["type"] == "http":
+            refusal = self._refusal(dict(scope["headers"]))
+            if refusal is not None:
+                await refusal(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+    def _refusal(self, headers: dict[bytes, bytes]) -> Response | None:
+        if b"origin" in headers:
+            return _error(403, "forbidden", "the admin API does not accept requests from web pages (Origin header)")
+        if self.token is None:
+            host = headers.get(b"host", b"").decode("latin-1")
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if not is_loopback(name.strip("[]")):
+                return _error(403, "forbidden", f"Host {host!r} is not a loopback name; set an admin token to "
+                              "use other names")
+            return None
+        value = headers.get(b"authorization", b"")
+        scheme, _, credential = value.partition(b" ")
+        provided = credential.strip() if scheme.lower() == b"bearer" else b""
+        if hmac.compare_digest(provided, self.token):
+            return None
+        reason = "missing bearer token" if not provided else "wrong bearer token"
+        response = _error(401, "unauthorized", f"{reason}: send Authorization: Bearer <admin token>")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="edge-admin"'
+        return response
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -380,4 +395,4 @@ def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
         Exception: _unexpected,
     }
     app = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
-    return BearerAuth(app, options.admin_token)
+    return AdminGuard(app, options.admin_token)
