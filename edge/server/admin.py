@@ -1,7 +1,8 @@
 """The admin API: deploy, versions, aliases, behaviors/origins, test invoke and logs.
 
-Served on its own listener (see app.Front), behind a bearer token compared in constant
-time. Every refusal is JSON `{"error": {"status", "code", "message"}}` and changes nothing.
+Served on its own listener (see app.Front), behind AdminGuard (a bearer token compared in
+constant time; no browser requests). Every refusal is JSON
+`{"error": {"status", "code", "message"}}` and changes nothing.
 Handlers stay thin: the work (blocking) is the control plane's, run off the event loop.
 """
 
