@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 import trustme
 
 from .conftest import free_port
@@ -93,7 +92,11 @@ def test_several_worker_processes_serve(tmp_path):
     try:
         url = f"http://127.0.0.1:{port}"
         wait_ready(url, proc)
-        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        deadline = time.monotonic() + 20
+        children: list[str] = []
+        while time.monotonic() < deadline and len(children) < 2:
+            children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+            time.sleep(0.1)
         assert len(children) >= 2
         ids = set()
         for _ in range(20):

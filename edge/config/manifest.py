@@ -29,7 +29,9 @@ class Manifest:
     path: Path | None = None
 
 
-def load_manifest(path: str | Path) -> Manifest:
+def load_manifest(path: str | Path, known_functions: set[str] | None = None) -> Manifest:
+    """Read and validate a manifest file; behaviors may also name `known_functions`
+    (functions the control plane already stores)."""
     path = Path(path)
     try:
         text = path.read_text()
@@ -40,7 +42,7 @@ def load_manifest(path: str | Path) -> Manifest:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     try:
-        manifest = parse_manifest(raw, base_dir=path.parent)
+        manifest = parse_manifest(raw, base_dir=path.parent, known_functions=known_functions)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     return Manifest(manifest.distribution, manifest.origins, manifest.functions, manifest.behaviors, path)

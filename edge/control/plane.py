@@ -27,7 +27,7 @@ from typing import Any
 
 from ..config.errors import ConfigError
 from ..config.manifest import Manifest
-from ..runtime import CompiledModule, ModuleError, Runtime
+from ..runtime import CompiledModule, ModuleError, NotWasm, Runtime
 from ..runtime.module import sha256 as sha256_of
 from ..runtime.module import to_wasm
 from . import routing, settings
@@ -118,9 +118,9 @@ class ControlPlane:
         if compiled is None:
             try:
                 compiled = self.runtime.load(wasm)
+            except NotWasm as exc:
+                raise bad_request(str(exc), "not_wasm") from None
             except ModuleError as exc:
-                if str(exc).startswith("invalid WebAssembly"):
-                    raise bad_request(str(exc), "not_wasm") from None
                 raise ControlError(422, "invalid_module", str(exc)) from None
             reused = compiled.from_artifact
         return Prepared(wasm, compiled, (time.perf_counter() - started) * 1000, reused)

@@ -19,6 +19,7 @@ from ..config.behaviors import parse_behavior
 from ..config.distribution import Distribution
 from ..config.errors import ConfigError
 from ..config.manifest import Manifest, parse_manifest
+from ..config.manifest import load_manifest as config_load_manifest
 
 SECTIONS = ("origins", "behaviors")
 
@@ -38,22 +39,9 @@ class Reference:
 
 
 def load_manifest(path: str | Path, known_functions: set[str]) -> Manifest:
-    """`config.load_manifest`, except that behaviors may also name functions already in the
+    """`config.load_manifest`, where behaviors may also name functions already in the
     store (deployed through the API), not only the manifest's own."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"cannot read manifest {path}: {exc.strerror}") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    try:
-        manifest = parse_manifest(raw, base_dir=path.parent, known_functions=known_functions)
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    return Manifest(manifest.distribution, manifest.origins, manifest.functions, manifest.behaviors, path)
+    return config_load_manifest(path, known_functions)
 
 
 def manifest_document(path: Path) -> dict[str, Any]:

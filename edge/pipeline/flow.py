@@ -23,12 +23,12 @@ from ..cache import CachedResponse, Coalescer, ResponseCache, cache_key, refresh
 from ..config.behaviors import Behavior
 from ..config.manifest import Manifest
 from ..config.origins import OriginSpec
-from ..upstream.http import OriginError, Target, strip_hop_by_hop
+from ..upstream.http import OriginError, strip_hop_by_hop
 from ..upstream.origins import Origins
 from ..upstream.response import OriginResponse
 from . import events
 from .headers import from_cf_headers, to_cf_headers
-from .hooks import HookFailure, HookResult, HookRun, HookRunner
+from .hooks import HookResult, HookRun, HookRunner
 from .response import EdgeResponse, error_page, hook_failure_page
 
 ORIGIN_BODY_EXPOSURE = 1024 * 1024  # beyond AWS: origin-response may see up to 1 MB of body

@@ -11,7 +11,7 @@ from .engine import EngineSettings
 from .function import Function
 from .invoker import Invoker
 from .limits import FunctionConfig, Limits
-from .module import ABI_VERSION, CompiledModule, ModuleError
+from .module import ABI_VERSION, CompiledModule, ModuleError, NotWasm
 from .outcome import ErrorKind, LogLine, Outcome
 from .runtime import Runtime
 
@@ -26,6 +26,7 @@ __all__ = [
     "Limits",
     "LogLine",
     "ModuleError",
+    "NotWasm",
     "Outcome",
     "Runtime",
 ]

@@ -34,6 +34,10 @@ class ModuleError(ValueError):
     """A module that cannot be run here; the message names the problem."""
 
 
+class NotWasm(ModuleError):
+    """The bytes are not a WebAssembly module at all (neither valid binary nor WAT)."""
+
+
 def to_wasm(source: bytes | str) -> bytes:
     """Binary wasm from either binary or WAT text (the engine's parser message on failure)."""
     if isinstance(source, str):
@@ -43,11 +47,11 @@ def to_wasm(source: bytes | str) -> bytes:
     try:
         text = source.decode("utf-8")
     except UnicodeDecodeError:
-        raise ModuleError("not a WebAssembly module: no \\0asm header and not WAT text") from None
+        raise NotWasm("not a WebAssembly module: no \\0asm header and not WAT text") from None
     try:
         return bytes(wasmtime.wat2wasm(text))
     except wasmtime.WasmtimeError as exc:
-        raise ModuleError(f"not a WebAssembly module: {first_line(exc)}") from None
+        raise NotWasm(f"not a WebAssembly module: {first_line(exc)}") from None
 
 
 def first_line(exc: BaseException) -> str:
@@ -226,7 +230,7 @@ def load(engine: Engine, source: bytes | str, cache: ArtifactCache | None = None
         try:
             module = wasmtime.Module(engine.engine, wasm)
         except wasmtime.WasmtimeError as exc:
-            raise ModuleError(f"invalid WebAssembly: {first_line(exc)}") from None
+            raise NotWasm(f"invalid WebAssembly: {first_line(exc)}") from None
         if cache is not None:
             cache.write(digest, fingerprint, bytes(module.serialize()))
     compiled = inspect(module, digest)
