@@ -1,0 +1,1042 @@
+"""The Zig SDK (sdk/zig) through the real runtime: accessors, changes, generated responses,
+escaping, malformed events (clean handler errors, never traps), panics, `reuse` memory, options.
+
+One Zig test function (below) dispatches on the `x-op` request header; it is built once per
+module with edge.toolchain (the same command `edge build` runs), next to a tiny second function
+(two files, `void` handle, `edge_options`).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import os
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import orjson
+import pytest
+
+from edge import toolchain
+from edge.runtime.limits import FunctionConfig
+from edge.runtime.module import STYLE_REACTOR
+from edge.runtime.outcome import ErrorKind
+from edge.runtime.runtime import Runtime
+
+from .test_samples import BODY, ORIGIN_REQUEST, ORIGIN_RESPONSE, VIEWER_REQUEST, header, make_event
+
+TEST_FUNCTION = r"""
+const std = @import("std");
+const edge = @import("edge");
+
+var acc: std.ArrayList(u8) = .empty; // arena text: reset per invocation
+
+fn line(key: []const u8, value: ?[]const u8) !void {
+    try acc.print(edge.arena(), "{s}={s}\n", .{ key, value orelse "(null)" });
+}
+
+fn num(v: anytype) ![]u8 {
+    return edge.fmt("{d}", .{v});
+}
+
+fn dump(ev: *edge.Event) !void {
+    const rq = ev.requestHeaders();
+    try line("event_type", try num(@intFromEnum(ev.eventType())));
+    try line("event_type_name", ev.eventTypeName());
+    try line("is_request_hook", try num(@intFromBool(ev.isRequestHook())));
+    try line("request_id", ev.requestId());
+    try line("uri", ev.uri());
+    try line("method", ev.method());
+    try line("querystring", ev.querystring());
+    try line("client_ip", ev.clientIp());
+    try line("ua", rq.get("USER-AGENT"));
+    try line("ua_key", rq.key("user-agent"));
+    try line("missing", rq.get("x-missing"));
+    const n = rq.count("cookie");
+    try line("cookie_count", try num(n));
+    for (0..n + 1) |i| try line(try edge.fmt("cookie{d}", .{i}), rq.value("Cookie", i));
+    var all: std.ArrayList(u8) = .empty;
+    var it = rq.values("cookie");
+    while (it.next()) |v| try all.print(edge.arena(), "[{s}]", .{v});
+    try line("cookies", all.items);
+    var names: std.ArrayList(u8) = .empty;
+    for (0..rq.len()) |i| try names.print(edge.arena(), "{s}{s}", .{ if (i > 0) "," else "", rq.name(i).? });
+    try line("names", names.items);
+    try line("has_body", try num(@intFromBool(ev.hasBody())));
+    const body = try ev.body();
+    try line("body", body);
+    try line("body_len", try num(if (body) |b| b.len else 0));
+    try line("truncated", try num(@intFromBool(ev.bodyTruncated())));
+    try line("origin_domain", ev.originDomain());
+    try line("origin_header", ev.originHeaders().get("My-Origin-Custom-Header"));
+    try line("distribution_id", ev.get("config.distributionId"));
+    try line("port", ev.get("request.origin.custom.port"));
+    try line("ssl1", ev.get("request.origin.custom.sslProtocols.1"));
+    try line("get_missing", ev.get("request.nope.x"));
+    try line("get_object", ev.get("request.headers"));
+    try line("env", edge.env("SDK_TEST_VAR"));
+    try line("status", ev.status());
+    try line("status_code", try num(ev.statusCode()));
+    try line("status_description", ev.statusDescription());
+    try line("resp_ctype", ev.responseHeaders().get("content-type"));
+    try line("resp_exists", try num(@intFromBool(ev.responseHeaders().exists())));
+}
+
+fn is(op: []const u8, name: []const u8) bool {
+    return std.mem.eql(u8, op, name);
+}
+
+pub fn handle(ev: *edge.Event) !void {
+    const rq = ev.requestHeaders();
+    acc = .empty;
+    const op = rq.get("x-op") orelse return;
+
+    if (is(op, "accessors")) {
+        try dump(ev);
+        if (ev.isRequestHook()) try ev.respond(200, null);
+        try ev.setBody(acc.items);
+    } else if (is(op, "modify")) {
+        try ev.setUri("/new/path");
+        try ev.setQuerystring("a=1&b=%C3%A9");
+        try rq.set("X-New", "v1");
+        try rq.set("Accept", "text/html");
+        try rq.add("Cookie", "c=3");
+        try rq.add("x-multi", "1");
+        try rq.add("X-Multi", "2");
+        const removed = try rq.remove("User-Agent");
+        const absent = try rq.remove("x-not-there");
+        try rq.set("x-removed", try edge.fmt("{d},{d}", .{ removed, absent }));
+        if (ev.originDomain() != null) {
+            try ev.setOriginDomain("new.example.com");
+            try ev.setString("request.origin.custom.path", "/v2");
+            try ev.setNumber("request.origin.custom.port", 8443);
+            try ev.originHeaders().set("X-Origin-Secret", "s");
+        }
+    } else if (is(op, "respond")) {
+        try ev.respond(404, null);
+        const h = ev.responseHeaders();
+        try h.set("Content-Type", "text/plain; charset=utf-8");
+        try h.add("Set-Cookie", "a=1");
+        try h.add("Set-Cookie", "b=2");
+        try ev.setBody("not here");
+    } else if (is(op, "respond-bytes")) {
+        try ev.respond(200, "Fine");
+        try ev.setBodyBytes("\x00\x01\xff");
+    } else if (is(op, "respond-bytes-then-text")) {
+        try ev.respond(200, "Fine");
+        try ev.setBodyBytes("\x00\x01\xff");
+        try ev.setBody("text");
+    } else if (is(op, "respond-twice")) {
+        try ev.respond(500, "first");
+        try ev.responseHeaders().set("X-First", "1");
+        try ev.respond(301, null);
+        try ev.responseHeaders().set("Location", "/moved");
+    } else if (is(op, "response-modify")) {
+        const h = ev.responseHeaders();
+        try ev.setStatus(503, null);
+        _ = try h.remove("server");
+        try h.set("X-Added", "1");
+        try h.add("Set-Cookie", "z=1");
+        try ev.setBody("replaced");
+    } else if (is(op, "copy")) {
+        try ev.respond(200, null);
+        try ev.setBody(rq.get("x-data") orelse "");
+        try ev.responseHeaders().set("X-Copy", rq.get("x-header-data") orelse "");
+    } else if (is(op, "body-echo")) {
+        const b = (try ev.body()) orelse "";
+        try ev.respond(200, null);
+        try ev.setBodyBytes(b);
+    } else if (is(op, "set-request-body")) {
+        try ev.setRequestBody("replaced body");
+    } else if (is(op, "big-body")) {
+        const big = try edge.arena().alloc(u8, 1536 * 1024);
+        @memset(big, 'a');
+        try ev.respond(200, null);
+        try ev.setBody(big);
+    } else if (is(op, "logs")) {
+        edge.debug("debug {d}", .{-5});
+        edge.info("info {d} {x} {d} {c} {s}|{s}", .{ 7, 255, -9000000000, 'Z', "abc", "\"q\"" });
+        edge.warn("warn", .{});
+        edge.err("error \xc3\xa9\xf0\x9f\x98\x80", .{});
+        edge.log(.info, "plain {d} not formatted");
+        edge.logf(.warn, "logf {s}", .{"x"});
+        std.log.info("std.log {d}", .{1});
+        std.log.scoped(.auth).warn("scoped", .{});
+        const big = try edge.arena().alloc(u8, 2000);
+        @memset(big, 'x');
+        edge.info("{s}", .{big});
+    } else if (is(op, "form")) {
+        var it = edge.form(ev.querystring());
+        while (try it.next()) |f| try line(f.name, f.value);
+        try ev.respond(200, null);
+        try ev.setBody(acc.items);
+    } else if (is(op, "helpers")) {
+        try line("b64", try edge.base64Encode("user:pass"));
+        try line("b64_1", try edge.base64Encode("a"));
+        try line("b64_2", try edge.base64Encode("ab"));
+        try line("b64_0", try edge.base64Encode(""));
+        try line("unb64_nopad", try edge.base64Decode("aGVsbG8"));
+        try line("unb64", try edge.base64Decode("aGVsbG8="));
+        try line("unb64_bad", try edge.base64Decode("a"));
+        try line("unb64_bad2", try edge.base64Decode("aG!s"));
+        const u = try edge.urlDecode("%41%zz+%2", true);
+        try line("url", u);
+        try line("url_len", try num(u.len));
+        try line("url_noplus", try edge.urlDecode("a+b%20c", false));
+        try line("utf8_ok", try num(@intFromBool(edge.utf8Valid("\xc3\xa9\xf0\x9f\x98\x80"))));
+        try line("utf8_overlong", try num(@intFromBool(edge.utf8Valid("\xc0\xaf"))));
+        try line("utf8_surrogate", try num(@intFromBool(edge.utf8Valid("\xed\xa0\x80"))));
+        try line("utf8_truncated", try num(@intFromBool(edge.utf8Valid("\xe2\x82"))));
+        try line("fmt", try edge.fmt("[{s}|{d}]", .{ "x", 3 }));
+        try line("reason", edge.reasonPhrase(404));
+        try ev.respond(200, null);
+        try ev.setBody(acc.items);
+    } else if (is(op, "random")) {
+        const r = edge.random();
+        try line("a", try num(edge.randomU32()));
+        try line("b", try num(edge.randomU32()));
+        try line("in_range", try num(@intFromBool(r >= 0.0 and r < 1.0)));
+        try ev.respond(200, null);
+        try ev.setBody(acc.items);
+    } else if (is(op, "get")) {
+        const v = ev.get(rq.get("x-path") orelse "");
+        try ev.respond(200, null);
+        try ev.setBody(v orelse "(null)");
+    } else if (is(op, "get-value")) {
+        var out: std.ArrayList(u8) = .empty;
+        if (ev.getValue("request.origin.custom.sslProtocols")) |v| {
+            for (v.array.items) |p| try out.print(edge.arena(), "{s};", .{p.string});
+        }
+        try ev.respond(200, null);
+        try ev.setBody(out.items);
+    } else if (is(op, "fail")) {
+        return edge.fail("custom failure {d} at {s}", .{ 42, ev.uri() });
+    } else if (is(op, "own-error")) {
+        return error.Unauthorized;
+    } else if (is(op, "caught")) {
+        ev.setUri("no-slash") catch {};
+        try rq.set("X-Caught", "yes");
+    } else if (is(op, "bad-uri")) {
+        try ev.setUri("no-slash");
+    } else if (is(op, "ctl-uri")) {
+        try ev.setUri("/a\tb");
+    } else if (is(op, "bad-querystring")) {
+        try ev.setQuerystring("a b");
+    } else if (is(op, "bad-utf8-header")) {
+        try rq.set("X-Bad", "\xff");
+    } else if (is(op, "bad-header-name")) {
+        try rq.set("Bad Name", "v");
+    } else if (is(op, "crlf-header")) {
+        try rq.set("X-Injected", "a\r\nSet-Cookie: evil=1");
+    } else if (is(op, "bad-status")) {
+        try ev.respond(99, null);
+    } else if (is(op, "bad-utf8-body")) {
+        try ev.respond(200, null);
+        try ev.setBody("\xc3(");
+    } else if (is(op, "respond-in-response-hook")) {
+        try ev.respond(200, null);
+    } else if (is(op, "set-body-without-response")) {
+        try ev.setBody("x");
+    } else if (is(op, "response-headers-without-response")) {
+        try ev.responseHeaders().set("X", "y");
+    } else if (is(op, "set-uri-in-response-hook")) {
+        try ev.setUri("/x");
+    } else if (is(op, "request-header-in-response-hook")) {
+        try rq.set("X", "y");
+    } else if (is(op, "request-body-missing")) {
+        try ev.setRequestBody("x");
+    } else if (is(op, "bad-path")) {
+        try ev.setString("request.nope.x", "v");
+    } else if (is(op, "replace-object")) {
+        try ev.setString("request", "v");
+    } else if (is(op, "origin-missing")) {
+        try ev.setOriginDomain("x.example.com");
+    } else if (is(op, "oom")) {
+        while (true) _ = try edge.arena().alloc(u8, 1 << 20);
+    } else if (is(op, "panic")) {
+        @panic("on purpose");
+    }
+}
+"""
+
+TINY_MAIN = r"""
+const std = @import("std");
+const edge = @import("edge");
+const util = @import("util.zig");
+
+pub const edge_options: edge.Options = .{ .max_header_bytes = 64, .max_depth = 8, .max_memory = 1 << 20 };
+
+pub fn handle(ev: *edge.Event) void { // a handler that cannot fail
+    ev.requestHeaders().set("X-Tiny", util.greeting()) catch {};
+    if (std.mem.eql(u8, ev.uri(), "/big")) {
+        _ = edge.arena().alloc(u8, 2 << 20) catch {
+            ev.requestHeaders().set("X-Alloc", "failed") catch {};
+        };
+    }
+}
+"""
+
+TINY_UTIL = r"""
+pub fn greeting() []const u8 {
+    return "hi from util.zig";
+}
+"""
+
+
+# ---- builds and helpers -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wasm(tmp_path_factory) -> dict[str, bytes]:
+    """The test function and the tiny one, built in parallel with edge.toolchain."""
+    root = tmp_path_factory.mktemp("zig-sdk")
+    (root / "full").mkdir()
+    (root / "full" / "main.zig").write_text(TEST_FUNCTION)
+    (root / "tiny").mkdir()
+    (root / "tiny" / "main.zig").write_text(TINY_MAIN)
+    (root / "tiny" / "util.zig").write_text(TINY_UTIL)
+
+    def one(kind: str) -> tuple[str, bytes]:
+        return kind, toolchain.build(root / kind).read_bytes()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(one, ("full", "tiny")))
+
+
+@pytest.fixture(scope="module")
+def runtime():
+    rt = Runtime()
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="module")
+def fn(runtime, wasm):
+    cache: dict = {}
+
+    def get(kind: str = "full", isolation: str = "per-request", env: tuple = ()):
+        key = (kind, isolation, env)
+        if key not in cache:
+            cache[key] = runtime.function(wasm[kind], FunctionConfig(name=f"zig-{kind}", isolation=isolation, env=env))
+        return cache[key]
+
+    return get
+
+
+def event(event_type: str = "viewer-request", *, op: str | None = None, headers: dict | None = None, **request_fields):
+    base = VIEWER_REQUEST if event_type in ("viewer-request", "viewer-response") else ORIGIN_REQUEST
+    request = copy.deepcopy(base)
+    if op is not None:
+        request["headers"].update(header("X-Op", op))
+    request["headers"].update(copy.deepcopy(headers or {}))
+    request.update(copy.deepcopy(request_fields))
+    response = copy.deepcopy(ORIGIN_RESPONSE) if event_type.endswith("response") else None
+    return make_event(event_type, request, response)
+
+
+def request_of(ev: dict) -> dict:
+    return ev["Records"][0]["cf"]["request"]
+
+
+def response_of(ev: dict) -> dict:
+    return ev["Records"][0]["cf"]["response"]
+
+
+def invoke(f, ev):
+    return f.invoke(ev if isinstance(ev, bytes) else orjson.dumps(ev))
+
+
+def ok(f, ev):
+    out = invoke(f, ev)
+    assert out.ok, (out.error, out.message, out.logs)
+    return out
+
+
+def lines(body: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in body.splitlines())
+
+
+def assert_handler_error(out, *fragments: str, code: int | None = None) -> None:
+    assert out.error is ErrorKind.HANDLER_ERROR, (out.error, out.message, out.logs)
+    assert out.trap_code is None
+    assert out.logs, "an ERROR log line must describe the failure"
+    last = out.logs[-1]
+    assert last.level == "ERROR"
+    for fragment in fragments:
+        assert fragment in last.message, (fragment, last.message)
+    if code is not None:
+        assert out.message == f"handler returned error code {code}"
+
+
+# ---- module shape -------------------------------------------------------------------------------------
+
+
+def test_module_shape(runtime, wasm):
+    module = runtime.load(wasm["full"])
+    assert module.style == STYLE_REACTOR
+    assert "edge::log" in module.imports
+    assert all(i == "edge::log" or i.startswith("wasi_snapshot_preview1::") for i in module.imports)
+    assert module.initial_memory <= 2 * 1024 * 1024  # a 1 MiB stack
+    tiny = runtime.load(wasm["tiny"])
+    assert tiny.imports == ["edge::log"] or list(tiny.imports) == ["edge::log"]  # no env/random: no WASI
+
+
+def test_build_is_optimized_and_stripped(wasm):
+    assert len(wasm["tiny"]) < 80_000
+    assert b"name" not in wasm["tiny"][-2000:] or b".debug" not in wasm["tiny"]
+
+
+# ---- accessors ------------------------------------------------------------------------------------------
+
+
+def test_accessors_viewer_request(fn):
+    ev = event(
+        "viewer-request",
+        op="accessors",
+        headers=header("Cookie", "First=1; Second=2", "ClientCode=abc"),
+        querystring="size=large&x=%20",
+        uri="/picture.jpg",
+        method="POST",
+        body=dict(BODY),
+    )
+    got = lines(ok(fn(env=(("SDK_TEST_VAR", "hello env"),)), ev).value["body"])
+    assert got == {
+        "event_type": "1",
+        "event_type_name": "viewer-request",
+        "is_request_hook": "1",
+        "request_id": "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==",
+        "uri": "/picture.jpg",
+        "method": "POST",
+        "querystring": "size=large&x=%20",
+        "client_ip": "203.0.113.178",
+        "ua": "curl/7.66.0",
+        "ua_key": "User-Agent",
+        "missing": "(null)",
+        "cookie_count": "2",
+        "cookie0": "First=1; Second=2",
+        "cookie1": "ClientCode=abc",
+        "cookie2": "(null)",
+        "cookies": "[First=1; Second=2][ClientCode=abc]",
+        "names": "host,user-agent,accept,x-op,cookie",
+        "has_body": "1",
+        "body": '{"username":"Lambda@Edge","comment":"This is request body"}',
+        "body_len": "59",
+        "truncated": "0",
+        "origin_domain": "(null)",
+        "origin_header": "(null)",
+        "distribution_id": "EDFDVBD6EXAMPLE",
+        "port": "(null)",
+        "ssl1": "(null)",
+        "get_missing": "(null)",
+        "get_object": "(null)",
+        "env": "hello env",
+        "status": "(null)",
+        "status_code": "0",
+        "status_description": "(null)",
+        "resp_ctype": "(null)",
+        "resp_exists": "0",
+    }
+
+
+def test_accessors_origin_request_with_origin_and_text_body(fn):
+    origin = copy.deepcopy(ORIGIN_REQUEST["origin"])
+    origin["custom"]["customHeaders"] = header("My-Origin-Custom-Header", "Test")
+    body = {"action": "read-only", "data": "plain text body", "encoding": "text", "inputTruncated": True}
+    got = lines(ok(fn(), event("origin-request", op="accessors", origin=origin, body=body)).value["body"])
+    assert got["event_type"] == "2" and got["event_type_name"] == "origin-request"
+    assert got["ua"] == "Amazon CloudFront" and got["env"] == "(null)"
+    assert got["origin_domain"] == "example.org"
+    assert got["origin_header"] == "Test"
+    assert got["port"] == "443" and got["ssl1"] == "TLSv1.1"
+    assert got["body"] == "plain text body" and got["truncated"] == "1"
+    assert got["names"] == "x-forwarded-for,user-agent,via,host,cache-control,x-op"
+
+
+def test_accessors_s3_origin(fn):
+    origin = {"s3": {"authMethod": "none", "customHeaders": {}, "domainName": "b.s3.amazonaws.com", "path": "",
+                     "region": "us-east-1"}}
+    got = lines(ok(fn(), event("origin-request", op="accessors", origin=origin)).value["body"])
+    assert got["origin_domain"] == "b.s3.amazonaws.com"
+    assert got["port"] == "(null)"
+
+
+@pytest.mark.parametrize("event_type, code", [("origin-response", "3"), ("viewer-response", "4")])
+def test_accessors_response_hooks(fn, event_type, code):
+    ev = event(event_type, op="accessors")
+    out = ok(fn(), ev)
+    got = lines(out.value["body"])
+    assert got["event_type"] == code and got["event_type_name"] == event_type
+    assert got["is_request_hook"] == "0"
+    assert got["status"] == "200" and got["status_code"] == "200" and got["status_description"] == "OK"
+    assert got["resp_ctype"] == "text/html; charset=utf-8" and got["resp_exists"] == "1"
+    expected = copy.deepcopy(response_of(ev))
+    expected["body"] = out.value["body"]
+    assert out.value == expected  # the response object, with only the body added
+
+
+def test_numeric_status_in_response_event(fn):
+    ev = event("origin-response", op="accessors")
+    response_of(ev)["status"] = 404
+    out = ok(fn(), ev)
+    got = lines(out.value["body"])
+    assert got["status"] == "404" and got["status_code"] == "404"
+    assert out.value["status"] == 404  # numbers are written back exactly as they came
+
+
+# ---- returning the request / response ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("event_type", ["viewer-request", "origin-request"])
+def test_untouched_request_round_trips(fn, event_type):
+    ev = event(event_type, body=dict(BODY))
+    del request_of(ev)["headers"]["host"]
+    out = ok(fn(), ev)
+    assert out.value == request_of(ev)
+    assert list(out.value) == list(request_of(ev))  # key order kept
+    assert out.logs == []
+
+
+@pytest.mark.parametrize("event_type", ["origin-response", "viewer-response"])
+def test_untouched_response_round_trips(fn, event_type):
+    ev = event(event_type)
+    assert ok(fn(), ev).value == response_of(ev)
+
+
+def test_numbers_round_trip_exactly(fn):
+    ev = event("origin-request")
+    custom = request_of(ev)["origin"]["custom"]
+    raw = orjson.dumps(ev).replace(b'"readTimeout":30', b'"readTimeout":30.50,"big":123456789012345678901234567890,"e":1E+2')
+    out = ok(fn(), raw)
+    assert b'"readTimeout":30.50,"big":123456789012345678901234567890,"e":1E+2' in out.result
+    assert out.value["origin"]["custom"]["keepaliveTimeout"] == custom["keepaliveTimeout"]
+
+
+def test_modify_request(fn):
+    ev = event("origin-request", op="modify", headers=header("Cookie", "a=1", "b=2"))
+    out = ok(fn(), ev)
+    expected = copy.deepcopy(request_of(ev))
+    expected["uri"] = "/new/path"
+    expected["querystring"] = "a=1&b=%C3%A9"
+    expected["headers"]["x-new"] = [{"key": "X-New", "value": "v1"}]
+    expected["headers"]["accept"] = [{"key": "Accept", "value": "text/html"}]
+    expected["headers"]["cookie"].append({"key": "Cookie", "value": "c=3"})
+    expected["headers"]["x-multi"] = [{"key": "x-multi", "value": "1"}, {"key": "X-Multi", "value": "2"}]
+    del expected["headers"]["user-agent"]
+    expected["headers"]["x-removed"] = [{"key": "x-removed", "value": "1,0"}]
+    custom = expected["origin"]["custom"]
+    custom.update(domainName="new.example.com", path="/v2", port=8443)
+    custom["customHeaders"] = {"x-origin-secret": [{"key": "X-Origin-Secret", "value": "s"}]}
+    assert out.value == expected
+    assert list(out.value["headers"])[:2] == ["x-forwarded-for", "via"]  # order kept, user-agent gone
+
+
+def test_header_set_collapses_a_differently_cased_key(fn):
+    ev = event("viewer-request", op="modify")
+    request_of(ev)["headers"]["Accept"] = request_of(ev)["headers"].pop("accept")  # a non-lowercase map key
+    position = [k for k in request_of(ev)["headers"] if k != "user-agent"].index("Accept")
+    out = ok(fn(), ev)
+    assert out.value["headers"]["accept"] == [{"key": "Accept", "value": "text/html"}]
+    assert "Accept" not in out.value["headers"]
+    assert list(out.value["headers"]).index("accept") == position  # replaced in place, not appended
+
+
+def test_set_request_body(fn):
+    ev = event("viewer-request", op="set-request-body", method="POST", body=dict(BODY))
+    out = ok(fn(), ev)
+    assert out.value["body"] == {
+        "action": "replace",
+        "data": base64.b64encode(b"replaced body").decode(),
+        "encoding": "base64",
+        "inputTruncated": False,
+    }
+
+
+def test_generated_response(fn):
+    out = ok(fn(), event("viewer-request", op="respond"))
+    assert out.value == {
+        "status": "404",
+        "statusDescription": "Not Found",
+        "headers": {
+            "content-type": [{"key": "Content-Type", "value": "text/plain; charset=utf-8"}],
+            "set-cookie": [{"key": "Set-Cookie", "value": "a=1"}, {"key": "Set-Cookie", "value": "b=2"}],
+        },
+        "body": "not here",
+    }
+    assert list(out.value) == ["status", "statusDescription", "headers", "body"]
+
+
+def test_generated_binary_body(fn):
+    out = ok(fn(), event("origin-request", op="respond-bytes"))
+    assert out.value == {"status": "200", "statusDescription": "Fine", "headers": {}, "body": "AAH/",
+                         "bodyEncoding": "base64"}
+    out = ok(fn(), event("origin-request", op="respond-bytes-then-text"))
+    assert out.value == {"status": "200", "statusDescription": "Fine", "headers": {}, "body": "text"}
+
+
+def test_respond_twice_keeps_the_last(fn):
+    out = ok(fn(), event("viewer-request", op="respond-twice"))
+    assert out.value == {"status": "301", "statusDescription": "Moved Permanently",
+                         "headers": {"location": [{"key": "Location", "value": "/moved"}]}}
+
+
+def test_modify_response(fn):
+    ev = event("origin-response", op="response-modify")
+    out = ok(fn(), ev)
+    expected = copy.deepcopy(response_of(ev))
+    expected.update(status="503", statusDescription="Service Unavailable", body="replaced")
+    del expected["headers"]["server"]
+    expected["headers"]["x-added"] = [{"key": "X-Added", "value": "1"}]
+    expected["headers"]["set-cookie"] = [{"key": "Set-Cookie", "value": "z=1"}]
+    assert out.value == expected
+
+
+def test_binary_request_body_round_trip(fn):
+    data = bytes(range(256)) * 3
+    body = dict(BODY, data=base64.b64encode(data).decode())
+    out = ok(fn(), event("viewer-request", op="body-echo", method="POST", body=body))
+    assert base64.b64decode(out.value["body"]) == data
+    assert out.value["bodyEncoding"] == "base64"
+
+
+def test_large_result(fn):
+    out = ok(fn(), event("origin-request", op="big-body"))
+    assert out.value["body"] == "a" * (1536 * 1024)
+
+
+# ---- escaping --------------------------------------------------------------------------------------------------
+
+TRICKY = [
+    'quote " backslash \\ slash / ',
+    "controls \u0001\u001f\u007f tab\t nl\n cr\r bs\b ff\f",
+    "nul \u0000 inside",
+    "latin é ß, cjk 漢字, emoji 😀 🏳️‍🌈, rtl עברית",
+    "separators \u2028 \u2029, bmp edge \ufffd \uffff, max \U0010ffff",
+    "</script><!-- &amp; '",
+]
+
+
+@pytest.mark.parametrize("ascii_escaped", [False, True], ids=["raw-utf8", "u-escaped"])
+def test_escaping_round_trip_of_untouched_fields(fn, ascii_escaped):
+    ev = event("viewer-request", querystring="q=" + TRICKY[3])
+    headers = request_of(ev)["headers"]
+    for i, value in enumerate(TRICKY):
+        headers[f"x-tricky-{i}"] = [{"key": f"X-Tricky-{i}", "value": value}]
+    headers["x-ünïcödé-name"] = [{"key": "X-Ünïcödé-Name", "value": "ok"}]
+    raw = json.dumps(ev, ensure_ascii=True).encode() if ascii_escaped else orjson.dumps(ev)
+    out = ok(fn(), raw)
+    assert out.value == request_of(ev)
+    assert "😀".encode() in out.result  # non-ASCII is written as UTF-8, not re-escaped
+    assert b"\\u0000" in out.result and b"\\u001f" in out.result and b'\\"' in out.result
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_escaping_of_strings_set_by_the_function(fn, value):
+    header_safe = "é 😀 \"q\" \\ \t '<>' \u2028"
+    ev = event("viewer-request", op="copy", headers={
+        "x-data": [{"key": "X-Data", "value": value}],
+        "x-header-data": [{"key": "X-Header-Data", "value": header_safe}],
+    })
+    out = ok(fn(), ev)
+    assert out.value["body"] == value  # Zig slices carry NULs too
+    assert out.value["headers"]["x-copy"] == [{"key": "X-Copy", "value": header_safe}]
+
+
+def test_logs_and_formatting(fn):
+    out = ok(fn(), event("viewer-request", op="logs"))
+    assert [(line.level, line.message) for line in out.logs] == [
+        ("DEBUG", "debug -5"),
+        ("INFO", 'info 7 ff -9000000000 Z abc|"q"'),
+        ("WARN", "warn"),
+        ("ERROR", "error é😀"),
+        ("INFO", "plain {d} not formatted"),
+        ("WARN", "logf x"),
+        ("INFO", "std.log 1"),
+        ("WARN", "(auth) scoped"),
+        ("INFO", "x" * 2000),
+    ]
+
+
+def test_form_parsing(fn):
+    ev = event("viewer-request", op="form", querystring="a=1&b=x+y%21&&c&d=%E2%82%AC&e=%zz&=v")
+    assert lines(ok(fn(), ev).value["body"]) == {"a": "1", "b": "x y!", "c": "", "d": "€", "e": "%zz", "": "v"}
+
+
+def test_helpers(fn):
+    got = lines(ok(fn(), event("viewer-request", op="helpers")).value["body"])
+    assert got == {
+        "b64": "dXNlcjpwYXNz",
+        "b64_1": "YQ==",
+        "b64_2": "YWI=",
+        "b64_0": "",
+        "unb64_nopad": "hello",
+        "unb64": "hello",
+        "unb64_bad": "(null)",
+        "unb64_bad2": "(null)",
+        "url": "A%zz %2",
+        "url_len": "7",
+        "url_noplus": "a+b c",
+        "utf8_ok": "1",
+        "utf8_overlong": "0",
+        "utf8_surrogate": "0",
+        "utf8_truncated": "0",
+        "fmt": "[x|3]",
+        "reason": "Not Found",
+    }
+
+
+def test_random(fn):
+    got = lines(ok(fn(), event("viewer-request", op="random")).value["body"])
+    assert got["in_range"] == "1"
+    assert got["a"] != got["b"]
+
+
+@pytest.mark.parametrize(
+    "path, expected",
+    [("config.eventType", "origin-request"), ("request.origin.custom.readTimeout", "30"),
+     ("request.origin.custom.sslProtocols.2", "TLSv1.2"), ("request.headers.via.0.value",
+     "2.0 2afae0d44e2540f472c0635ab62c232b.cloudfront.net (CloudFront)"), ("request.nope", "(null)"),
+     ("request.origin.custom.sslProtocols.9", "(null)"), ("", "(null)"), ("request..uri", "(null)")],
+)
+def test_get_paths(fn, path, expected):
+    ev = event("origin-request", op="get", headers=header("X-Path", path))
+    assert ok(fn(), ev).value["body"] == expected
+
+
+def test_get_value_gives_std_json_values(fn):
+    assert ok(fn(), event("origin-request", op="get-value")).value["body"] == "TLSv1;TLSv1.1;TLSv1.2;"
+
+
+# ---- errors from the function -----------------------------------------------------------------------------------
+
+
+def test_edge_fail(fn):
+    out = invoke(fn(), event("viewer-request", op="fail", uri="/here"))
+    assert_handler_error(out, "custom failure 42 at /here", code=-1)
+
+
+def test_own_error_is_named(fn):
+    out = invoke(fn(), event("viewer-request", op="own-error"))
+    assert_handler_error(out, "handle failed: error.Unauthorized", code=-1)
+
+
+def test_caught_sdk_error_does_not_fail(fn):
+    out = ok(fn(), event("viewer-request", op="caught"))
+    assert out.value["uri"] == "/" and out.value["headers"]["x-caught"] == [{"key": "X-Caught", "value": "yes"}]
+    assert out.logs == []
+
+
+@pytest.mark.parametrize(
+    "event_type, op, fragment",
+    [
+        ("viewer-request", "bad-uri", "setUri: the uri must start with '/' (got \"no-slash\")"),
+        ("viewer-request", "ctl-uri", "setUri: uri contains control character 0x9"),
+        ("viewer-request", "bad-querystring", "may not contain ' '"),
+        ("viewer-request", "bad-utf8-header", "Headers.set: the header value is not valid UTF-8"),
+        ("viewer-request", "bad-header-name", 'invalid character 0x20 in header name "Bad Name"'),
+        ("viewer-request", "crlf-header", "control character 0xd"),
+        ("viewer-request", "bad-status", "status 99 is outside 200..599"),
+        ("viewer-request", "bad-utf8-body", "setBody: the body is not valid UTF-8"),
+        ("origin-response", "respond-in-response-hook", "respond: responses are generated in viewer-request"),
+        ("viewer-request", "set-body-without-response", "setBody: no response to change"),
+        ("viewer-request", "response-headers-without-response", "Headers.set: no headers object here"),
+        ("viewer-response", "set-uri-in-response-hook", "setUri: the request can only be changed"),
+        ("origin-response", "request-header-in-response-hook", "request headers can only be changed"),
+        ("viewer-request", "request-body-missing", "the event has no body"),
+        ("viewer-request", "bad-path", '"request.nope.x" does not name a field'),
+        ("viewer-request", "replace-object", '"request" is an object or array'),
+        ("viewer-request", "origin-missing", "the event has no origin"),
+    ],
+)
+def test_sdk_misuse_is_a_clean_error(fn, event_type, op, fragment):
+    assert_handler_error(invoke(fn(), event(event_type, op=op)), fragment, code=-7)
+
+
+def test_out_of_memory_is_a_clean_error(fn):
+    assert_handler_error(invoke(fn(), event("viewer-request", op="oom")), "out of memory", "max_memory", code=-6)
+
+
+def test_panic_logs_then_traps(fn):
+    out = invoke(fn(isolation="reuse"), event("viewer-request", op="panic"))
+    assert out.error is ErrorKind.TRAP
+    assert [(line.level, line.message) for line in out.logs] == [("ERROR", "panic: on purpose")]
+    assert ok(fn(isolation="reuse"), event("viewer-request", op="accessors")).ok  # a fresh instance
+
+
+# ---- malformed events ----------------------------------------------------------------------------------------------
+
+
+def _edit(path: str, value=None, delete: bool = False) -> bytes:
+    ev = event("origin-response")
+    *parents, last = path.split(".")
+    node = ev
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    if delete:
+        del node[last]
+    else:
+        node[last] = value
+    return orjson.dumps(ev)
+
+
+def _without(path: str) -> bytes:
+    return _edit(path, delete=True)
+
+
+def _with(path: str, value) -> bytes:
+    return _edit(path, value)
+
+
+@pytest.mark.parametrize(
+    "raw, kind, fragment",
+    [
+        (b"", "json", "the event is empty"),
+        (b"  \n ", "json", "the event is empty"),
+        (b'{"Records": [', "json", "unexpected end of input at byte 13"),
+        (b'{"Records": []} x', "json", "unexpected character 'x' at byte 16"),
+        (b'{"a" 1}', "json", "unexpected character '1' at byte 5"),
+        (b'{"a": tru}', "json", "unexpected character '}'"),
+        (b'{"a": 01}', "json", "unexpected character '1'"),
+        (b'{"a": -}', "json", "unexpected character '}'"),
+        (b'{"a": "\\x"}', "json", "unexpected character 'x'"),
+        (b'{"a": "\\u12G4"}', "json", "unexpected character 'G'"),
+        (b'{"a": "tab\tinside"}', "json", "unexpected control character 0x9 at byte 10"),
+        (b'{"a": "open', "json", "unexpected end of input"),
+        (b"[" * 100_000, "json", "nested deeper than 64 levels"),
+        (b'{"a": "\xff"}', "utf8", "bad byte 0xff at byte 7"),
+        (b'{"a": "\xc0\xaf"}', "utf8", "bad byte 0xc0 at byte 7"),
+        (b'{"a": "\xed\xa0\x80"}', "utf8", "not valid UTF-8"),
+        (b'{"a": "\xe2\x82"}', "utf8", "not valid UTF-8"),
+        (b'{"a": "\xf4\x90\x80\x80"}', "utf8", "not valid UTF-8"),
+        (b'{"a": "\\ud800"}', "utf8", "lone surrogate escape at byte 7"),
+        (b'{"a": "\\udc00\\ud800"}', "utf8", "lone surrogate"),
+        (b'{"a": "\\ud800x"}', "utf8", "lone surrogate"),
+        (b'{"\xff": 1}', "utf8", "not valid UTF-8"),
+        (b'{"a": "\\ud83d\\ude00" x}', "json", "unexpected character 'x' at byte 21"),  # a valid pair before
+        (b'{"a" 1, "b": "\xff"}', "json", "unexpected character '1' at byte 5"),  # the first problem wins
+        (b'\xef\xbb\xbf{"Records": []}', "json", "unexpected byte 0xef at byte 0"),  # a BOM is not JSON
+        (b"[]", "event", "the event must be a JSON object"),
+        (b"{}", "event", "event.Records is missing"),
+        (b'{"Records": {}}', "event", "event.Records must be an array"),
+        (b'{"Records": []}', "event", "event.Records is empty"),
+        (b'{"Records": [1]}', "event", "Records[0] must be an object"),
+        (b'{"Records": [{}]}', "event", "Records[0].cf is missing"),
+        (_without("Records.0.cf.config"), "event", "Records[0].cf.config is missing"),
+        (_without("Records.0.cf.config.eventType"), "event", "Records[0].cf.config.eventType is missing"),
+        (_with("Records.0.cf.config.eventType", "edge-request"), "event", '"edge-request" is not one of'),
+        (_without("Records.0.cf.request"), "event", "Records[0].cf.request is missing"),
+        (_without("Records.0.cf.request.uri"), "event", "Records[0].cf.request.uri is missing"),
+        (_with("Records.0.cf.request.uri", 5), "event", "Records[0].cf.request.uri must be a string"),
+        (_without("Records.0.cf.request.method"), "event", "request.method is missing"),
+        (_without("Records.0.cf.request.querystring"), "event", "request.querystring is missing"),
+        (_without("Records.0.cf.request.clientIp"), "event", "request.clientIp is missing"),
+        (_without("Records.0.cf.request.headers"), "event", "request.headers is missing"),
+        (_with("Records.0.cf.request.headers", []), "event", "request.headers must be an object"),
+        (_with("Records.0.cf.request.headers", {"host": {"key": "Host", "value": "x"}}), "event",
+         'request.headers["host"] must be an array'),
+        (_with("Records.0.cf.request.headers", {"host": [{"key": "Host"}]}), "event",
+         'request.headers["host"][0] must be an object with a string value'),
+        (_with("Records.0.cf.request.headers", {"host": [{"key": 1, "value": "x"}]}), "event",
+         'request.headers["host"][0].key must be a string'),
+        (_with("Records.0.cf.request.body", "abc"), "event", "request.body must be an object"),
+        (_with("Records.0.cf.request.body", {"encoding": "base64"}), "event", "request.body.data is missing"),
+        (_with("Records.0.cf.request.body", {"data": "", "inputTruncated": "no"}), "event",
+         "request.body.inputTruncated must be a boolean"),
+        (_with("Records.0.cf.request.origin", {"custom": {"customHeaders": {"a": "b"}}}), "event",
+         'origin.custom.customHeaders["a"] must be an array'),
+        (_without("Records.0.cf.response"), "event", "Records[0].cf.response is missing"),
+        (_without("Records.0.cf.response.status"), "event", "response.status is missing"),
+        (_with("Records.0.cf.response.status", None), "event", "response.status must be a string"),
+        (_without("Records.0.cf.response.headers"), "event", "response.headers is missing"),
+    ],
+)
+def test_malformed_events_are_clean_errors(fn, raw, kind, fragment):
+    codes = {"json": -2, "utf8": -3, "event": -4}
+    for isolation in ("per-request", "reuse"):
+        out = invoke(fn(isolation=isolation), raw)
+        assert_handler_error(out, fragment, code=codes[kind])
+        assert len(out.logs) == 1
+    prefix = {"json": "event is not valid JSON: ", "utf8": "event is not valid UTF-8: ", "event": "invalid event: "}
+    assert out.logs[-1].message.startswith(prefix[kind])
+
+
+def test_huge_header_value_is_rejected(fn):
+    ev = event("viewer-request", headers=header("X-Big", "v" * 100 * 1024))
+    assert_handler_error(invoke(fn(), ev),
+                         'request.headers["x-big"][0].value is 102400 bytes, above the SDK\'s 20480-byte limit',
+                         code=-5)
+    ev = event("origin-response")
+    response_of(ev)["headers"].update(header("Set-Cookie", "ok", "c" * 100 * 1024))
+    assert_handler_error(invoke(fn(), ev), 'response.headers["set-cookie"][1].value is 102400 bytes', code=-5)
+
+
+def test_too_many_header_lines(fn):
+    ev = event("viewer-request", headers={f"x-h{i}": [{"key": f"X-H{i}", "value": "v"}] for i in range(1100)})
+    assert_handler_error(invoke(fn(), ev), "more than 1024 header lines", code=-5)
+
+
+def test_event_above_the_sdk_limit(fn):
+    ev = event("origin-request", method="POST", body=dict(BODY, data="A" * (5 * 1024 * 1024)))
+    out = invoke(fn(), ev)
+    assert out.error is ErrorKind.HANDLER_ERROR
+    assert "unusable pointer" in out.message
+    assert out.logs[-1].level == "ERROR" and "max_event_bytes" in out.logs[-1].message
+
+
+def test_invalid_base64_body(fn):
+    ev = event("viewer-request", op="accessors", method="POST", body=dict(BODY, data="not base64!"))
+    assert_handler_error(invoke(fn(), ev), "request.body.data is not valid base64", code=-4)
+
+
+def test_failures_do_not_poison_a_reused_instance(fn):
+    f = fn(isolation="reuse")
+    assert lines(ok(f, event("viewer-request", op="accessors", uri="/one")).value["body"])["uri"] == "/one"
+    assert invoke(f, b'{"Records": [').error is ErrorKind.HANDLER_ERROR
+    assert invoke(f, event("viewer-request", op="bad-uri")).error is ErrorKind.HANDLER_ERROR
+    out = ok(f, event("viewer-request", op="accessors", uri="/two"))
+    assert lines(out.value["body"])["uri"] == "/two"
+
+
+# ---- the second function: void handle, options, several files ------------------------------------------------------
+
+
+def test_void_handler_multi_file_and_options(fn):
+    f = fn("tiny")
+    out = ok(f, event("viewer-request"))
+    assert out.value["headers"]["x-tiny"] == [{"key": "X-Tiny", "value": "hi from util.zig"}]
+    # max_header_bytes = 64
+    assert_handler_error(invoke(f, event("viewer-request", headers=header("X-Long", "v" * 65))),
+                         "above the SDK's 64-byte limit", code=-5)
+    # max_depth = 8
+    ev = event("viewer-request")
+    request_of(ev)["deep"] = [[[[[[[[[1]]]]]]]]]
+    assert_handler_error(invoke(f, ev), "nested deeper than 8 levels", code=-2)
+    # max_memory = 1 MiB: the allocation fails (handled by the function), the invocation succeeds
+    out = ok(f, event("viewer-request", uri="/big"))
+    assert out.value["headers"]["x-alloc"] == [{"key": "X-Alloc", "value": "failed"}]
+
+
+# ---- reuse: memory stays bounded ---------------------------------------------------------------------------------
+
+
+def test_reuse_500_invocations_without_memory_growth(runtime, wasm):
+    f = runtime.function(wasm["full"], FunctionConfig(name="zig-reuse", isolation="reuse", max_reuse=1000))
+    body = dict(BODY, data=base64.b64encode(b"x" * 30_000).decode())
+    events = [
+        orjson.dumps(event("origin-request", op="modify", method="POST", body=body)),
+        orjson.dumps(event("viewer-request", op="accessors", uri="/a")),
+        orjson.dumps(event("origin-response", op="response-modify")),
+        orjson.dumps(event("viewer-request", op="logs")),
+        orjson.dumps(event("viewer-request", op="bad-uri")),  # failures reset too
+        b'{"Records": [',
+    ]
+    peaks = []
+    previous_ok = False
+    for i in range(500):
+        out = f.invoke(events[i % len(events)])
+        assert out.ok == (i % len(events) < 4), (i, out.error, out.message)
+        assert out.instance_reused or not previous_ok  # the host replaces an instance after a failure
+        previous_ok = out.ok
+        peaks.append(out.peak_memory)
+    assert peaks[-1] <= peaks[20] + 64 * 1024, (peaks[20], peaks[-1])
+    assert max(peaks) < 4 * 1024 * 1024
+    f.close()
+
+
+def test_reuse_after_a_large_event_releases_it(runtime, wasm):
+    f = runtime.function(wasm["full"], FunctionConfig(name="zig-reuse-big", isolation="reuse"))
+    big = orjson.dumps(event("origin-request", method="POST", body=dict(BODY, data="QUJD" * 500_000)))
+    small = orjson.dumps(event("viewer-request", op="accessors"))
+    assert ok(f, big).ok
+    for _ in range(3):
+        assert ok(f, small).ok
+    # linear memory never shrinks, but the next big event must fit in what is already there
+    before = ok(f, small).peak_memory
+    assert ok(f, big).peak_memory == before
+    assert before < 8 * 1024 * 1024
+    f.close()
+
+
+# ---- toolchain and docs --------------------------------------------------------------------------------------------
+
+
+def test_needs_build_tracks_zig_sources_and_the_sdk(tmp_path):
+    src = tmp_path / "fn"
+    src.mkdir()
+    (src / "main.zig").write_text("const edge = @import(\"edge\");\npub fn handle(ev: *edge.Event) !void { _ = ev; }\n")
+    (src / "util.zig").write_text("pub const x = 1;\n")
+    wasm = toolchain.output_path(src)
+    assert wasm == src / "build" / "fn.wasm"
+    assert toolchain.needs_build(src, wasm)
+    wasm.parent.mkdir()
+    wasm.write_bytes(b"\0asm")
+    future = time.time() + 10
+    os.utime(wasm, (future, future))
+    assert not toolchain.needs_build(src, wasm)
+    os.utime(src / "util.zig", (future + 10, future + 10))
+    assert toolchain.needs_build(src, wasm)  # any .zig next to main.zig
+    os.utime(wasm, (future + 20, future + 20))
+    assert not toolchain.needs_build(src, wasm)
+    sdk_mtime = max(p.stat().st_mtime for p in toolchain.SDK_ZIG.glob("*.zig"))
+    os.utime(wasm, (sdk_mtime - 1, sdk_mtime - 1))
+    for p in src.glob("*.zig"):
+        os.utime(p, (sdk_mtime - 2, sdk_mtime - 2))
+    assert toolchain.needs_build(src, wasm)  # the SDK changed after the build
+
+
+def test_zig_entry_file_rules(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "handler.zig").write_text("")
+    assert toolchain.zig_main(tmp_path / "a") == tmp_path / "a" / "handler.zig"  # the only .zig file
+    (tmp_path / "a" / "other.zig").write_text("")
+    with pytest.raises(toolchain.ToolchainError, match="several .zig files"):
+        toolchain.zig_main(tmp_path / "a")
+    (tmp_path / "a" / "main.zig").write_text("")
+    assert toolchain.zig_main(tmp_path / "a") == tmp_path / "a" / "main.zig"
+    assert toolchain.exec_model(tmp_path / "a") == "reactor"
+    (tmp_path / "a" / "edge-build.toml").write_text('exec_model = "command"\n')
+    with pytest.raises(toolchain.ToolchainError, match="reactors"):
+        toolchain.build(tmp_path / "a")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "build.zig").write_text("")
+    with pytest.raises(toolchain.ToolchainError, match="no main.zig"):
+        toolchain.build(tmp_path / "b")
+    assert not (tmp_path / "b" / "build").exists()
+
+
+def test_zig_command_wires_the_sdk():
+    cmd = toolchain.zig_command(Path("/src/main.zig"), Path("/out/fn.wasm"), optimize="ReleaseSmall")
+    assert cmd[1:4] == ["-m", "ziglang", "build-exe"]
+    for flag in ("-fno-entry", "-fstrip", "--export=edge_handle", "--export=edge_alloc", "--export=edge_abi_version",
+                 f"-Mroot={toolchain.SDK_ZIG_ENTRY}", "-Mapp=/src/main.zig", f"-Medge={toolchain.SDK_ZIG_MODULE}",
+                 "-femit-bin=/out/fn.wasm"):
+        assert flag in cmd, flag
+    assert cmd[cmd.index("-O") + 1] == "ReleaseSmall"
+    assert cmd[cmd.index("-target") + 1] == "wasm32-wasi"
+    with pytest.raises(toolchain.ToolchainError, match="optimize"):
+        toolchain.zig_command(Path("m.zig"), Path("o.wasm"), optimize="fastest")
+
+
+def test_sdk_docs_cover_every_public_function():
+    """Every `pub fn` of edge.zig has a doc comment with an example and is in sdk/zig/README.md."""
+    source = toolchain.SDK_ZIG_MODULE.read_text()
+    readme = (toolchain.SDK_ZIG / "README.md").read_text()
+    lines_ = source.splitlines()
+    names = []
+    for i, line in enumerate(lines_):
+        m = re.match(r"^\s*pub fn (\w+)\(", line)
+        if not m or "callconv(.c)" in line:
+            continue
+        names.append(m[1])
+        doc = []
+        j = i - 1
+        while j >= 0 and lines_[j].strip().startswith("///"):
+            doc.append(lines_[j])
+            j -= 1
+        assert doc, f"pub fn {m[1]} has no doc comment"
+        assert "`" in "".join(doc) or "e.g." in "".join(doc), f"pub fn {m[1]}: no example in its doc comment"
+    assert {"handle", "uri", "set", "respond", "fail", "arena", "base64Decode"} - {"handle"} <= set(names)
+    missing = sorted({n for n in names if f"{n}(" not in readme and n not in ("Reactor",)})
+    assert not missing, f"undocumented in sdk/zig/README.md: {missing}"
