@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import click
 
 from ..config.manifest import ConfigError
 from ..control.store import StoreError
+from ..ops.metrics import MULTIPROC_ENV
 from ..server.app import OPTIONS_ENV
 from ..server.state import ServerOptions, load_manifest
 
@@ -36,6 +38,8 @@ DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "samples" / "manifest.t
 @click.option("--admin-token", envvar="EDGE_ADMIN_TOKEN", default=None, help="Bearer token for the admin API [env EDGE_ADMIN_TOKEN].")
 @click.option("--no-admin", is_flag=True, help="Serve no admin API.")
 @click.option("--max-upload-mb", type=click.IntRange(min=1), default=64, show_default=True, help="Largest module upload.")
+@click.option("--access-log", default=None, metavar="PATH|-", help="One JSON line per request, to a file or - (stdout).")
+@click.option("--metrics/--no-metrics", default=True, show_default=True, help="Prometheus metrics at the admin listener's /metrics.")
 def serve(
     manifest: str | None,
     host: str,
@@ -53,6 +57,8 @@ def serve(
     admin_token: str | None,
     no_admin: bool,
     max_upload_mb: int,
+    access_log: str | None,
+    metrics: bool,
 ) -> None:
     """Serve the distribution described by a manifest (the samples by default)."""
     from hypercorn.run import run
@@ -76,6 +82,8 @@ def serve(
         admin_token=admin_token or None,
         max_upload_bytes=max_upload_mb * 1024 * 1024,
         workers=workers,
+        access_log=access_log if access_log in (None, "-") else str(Path(access_log).resolve()),
+        metrics=metrics,
     )
     try:
         load_manifest(options)  # refuse to start on a bad manifest, naming the entry
@@ -86,6 +94,12 @@ def serve(
     except ListenerError as exc:
         raise click.UsageError(str(exc)) from None
     os.environ[OPTIONS_ENV] = json.dumps(dataclasses.asdict(options))
+    if metrics and workers > 1 and MULTIPROC_ENV not in os.environ:
+        # every worker writes its metrics here; a scrape of any worker merges them all
+        metrics_dir = Path(options.state_dir) / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ[MULTIPROC_ENV] = str(metrics_dir)
     config.application_path = "edge.server.app:app_from_env()"
     config.workers = workers if workers > 1 else 0  # 0: serve in this process
     config.graceful_timeout = graceful_timeout

@@ -81,16 +81,29 @@ def update_gauges(state: Any) -> None:
     CACHE_HITS.set(stats.get("hits", 0) + stats.get("refresh_hits", 0))
     CACHE_LOOKUPS.set(stats.get("hits", 0) + stats.get("misses", 0))
     QUEUE_DEPTH.set(state.invoker.queue_depth)
-    IN_FLIGHT.set(state.extras.get("in_flight", 0))
+    IN_FLIGHT.set(state.in_flight)
     for name, versions in state.registry.versions.items():
         POOL_READY.labels(name).set(sum(fn.ready_count for v in versions.values() for fn in v.functions.values()))
+
+
+def multiprocess_mode() -> bool:
+    """prometheus-client picks its value store when first imported: this tells which one."""
+    from prometheus_client import values
+
+    return getattr(values.ValueClass, "__name__", "") == "MmapedValue"
+
+
+def process_exited() -> None:
+    """A worker is going away: its live gauges must stop counting."""
+    if multiprocess_mode():
+        multiprocess.mark_process_dead(os.getpid())
 
 
 def render() -> tuple[bytes, str]:
     """The exposition text; in multi-process mode, merged across all worker processes."""
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY
 
-    if os.environ.get(MULTIPROC_ENV):
+    if multiprocess_mode():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST

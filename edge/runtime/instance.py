@@ -254,9 +254,9 @@ class Slot:
 
     def _at_memory_cap(self) -> bool:
         """wasmtime reports a refused memory.grow to the guest as -1, not to us; a failure
-        with memory within 1/16 of the cap is reported as the memory limit (docs/abi.md)."""
+        with memory within 1/8 of the cap is reported as the memory limit (docs/runtime.md)."""
         cap = self.function.config.limits.memory_bytes
-        return self.memory_size() + max(PAGE, cap // 16) > cap
+        return self.memory_size() + max(PAGE, cap // 8) > cap
 
     def _invoke_reactor(self, event: bytes) -> Outcome:
         vals = self.vals

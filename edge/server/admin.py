@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..control.errors import ControlError, bad_request
 from ..control.logs import LogRecord, LogStore
+from ..ops import metrics
 from ..pipeline.events import new_request_id
 from .listeners import is_loopback
 from .state import EdgeState, ServerOptions
@@ -38,6 +39,7 @@ MAX_JSON_BYTES = 4 * 1024 * 1024
 FOLLOW_KEEPALIVE = 15.0
 DRAIN_EXTRA = 1024 * 1024
 DRAIN_SECONDS = 5.0
+PROBES = frozenset({"/healthz", "/readyz"})  # liveness/readiness: load balancers carry no token
 
 
 class AdminGuard:
@@ -55,7 +57,7 @@ class AdminGuard:
         self.token = token.encode() if token else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and scope["path"] not in PROBES:  # probes: no credentials
             refusal = self._refusal(dict(scope["headers"]))
             if refusal is not None:
                 await refusal(scope, receive, send)
@@ -325,6 +327,25 @@ class AdminAPI:
 
         return StreamingResponse(stream(), media_type="application/x-ndjson")
 
+    async def healthz(self, request: Request) -> Response:
+        """Liveness: the worker's event loop answers."""
+        return _json({"status": "ok", "pid": os.getpid()})
+
+    async def readyz(self, request: Request) -> Response:
+        """Readiness: the store is loaded and the functions are instantiated."""
+        state = getattr(self.edge_app.state, "edge", None)
+        if state is None or not state.ready:
+            return _json({"status": "starting" if state is None else "stopping", "pid": os.getpid()}, 503)
+        return _json({"status": "ready", "pid": os.getpid(), "functions": len(state.registry.latest)})
+
+    async def metrics(self, request: Request) -> Response:
+        """Prometheus exposition (merged across worker processes)."""
+        if not self.options.metrics:
+            return _error(404, "not_found", "metrics are disabled (--no-metrics)")
+        metrics.update_gauges(self.state)
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
     async def status(self, request: Request) -> Response:
         state = self.state
         loaded = sorted(f"{name}:{number}" for name, versions in state.registry.versions.items() for number in versions)
@@ -388,6 +409,9 @@ def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
         Route("/v1/origins", api.put_config("origins"), methods=["PUT"]),
         Route("/v1/logs", api.logs, methods=["GET"]),
         Route("/v1/status", api.status, methods=["GET"]),
+        Route("/metrics", api.metrics, methods=["GET"]),
+        Route("/healthz", api.healthz, methods=["GET"]),
+        Route("/readyz", api.readyz, methods=["GET"]),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         ControlError: _control_error,

@@ -7,6 +7,7 @@ endpoint (no route table to walk per request). The app is plain ASGI and server-
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -16,6 +17,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..ops import metrics
 from ..pipeline.flow import RequestTooLarge, ViewerRequest
 from .state import EdgeState, ServerOptions, boot
 
@@ -45,8 +47,9 @@ def _header_key(name: bytes) -> str:
 class EdgeHandler:
     """ASGI endpoint: viewer request in, pipeline, response out."""
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(self, app: Starlette, observe: bool = True) -> None:
         self.app = app
+        self.observe = observe  # Prometheus metrics per request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,21 +96,38 @@ class EdgeHandler:
             has_body=has_body,
         )
         pin = state.registry.pin()  # every hook of this request sees the versions it started with
+        state.in_flight += 1
         try:
-            response, _trace = await state.pipeline.handle(viewer)
+            response, trace = await state.pipeline.handle(viewer)
+            sent = await self._send(scope, send, response)
         finally:
+            state.in_flight -= 1
             state.registry.unpin(pin)
+        if self.observe:
+            metrics.observe(trace, response.status)
+        if state.access_log is not None:
+            state.access_log.write(
+                trace, client_ip=viewer.client_ip, method=viewer.method, host=_host(scope), uri=uri,
+                querystring=viewer.querystring, status=response.status, sent_bytes=sent, x_cache=response.x_cache,
+            )
+
+    @staticmethod
+    async def _send(scope: Scope, send: Send, response) -> int:  # type: ignore[no-untyped-def]
+        """Send the response; returns the body bytes sent."""
         raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         head = scope["method"] == "HEAD"
         if response.stream is None:
-            await send({"type": "http.response.body", "body": b"" if head else (response.body or b"")})
-            return
+            body = b"" if head else (response.body or b"")
+            await send({"type": "http.response.body", "body": body})
+            return len(body)
         stream = response.stream
+        sent = 0
         try:
             if not head:
                 async for chunk in stream:
                     if chunk:
+                        sent += len(chunk)
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except Exception as exc:  # the origin broke off mid-body: end the response, keep the server
             log.warning("stream from origin ended early: %s", exc)
@@ -117,6 +137,14 @@ class EdgeHandler:
                 with contextlib.suppress(Exception):
                     await aclose()
         await send({"type": "http.response.body", "body": b""})
+        return sent
+
+
+def _host(scope: Scope) -> str:
+    for key, value in scope["headers"]:
+        if key == b"host":
+            return value.decode("latin-1")
+    return ""
 
 
 class Front:
@@ -149,18 +177,32 @@ def create_app(options: ServerOptions) -> Starlette | Front:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = await boot(options)
         app.state.edge = state
+        sampler = asyncio.create_task(_sample_gauges(state)) if options.metrics else None
         try:
             yield
         finally:
+            if sampler is not None:
+                sampler.cancel()
             await state.close()
+            metrics.process_exited()
 
     app = Starlette(lifespan=lifespan)
-    app.router.default = EdgeHandler(app)  # type: ignore[assignment]
+    app.router.default = EdgeHandler(app, observe=options.metrics)  # type: ignore[assignment]
     if not options.admin_enabled:
         return app
     from .admin import create_admin_app
 
     return Front(app, create_admin_app(app, options), options.admin_port)  # type: ignore[arg-type]
+
+
+async def _sample_gauges(state: EdgeState, interval: float = 1.0) -> None:
+    """Cache, pool and queue gauges change slowly: sample them, not on every request."""
+    while True:
+        try:
+            metrics.update_gauges(state)
+        except Exception:  # a gauge must never take the worker down
+            log.exception("sampling gauges failed")
+        await asyncio.sleep(interval)
 
 
 def app_from_env() -> Starlette | Front:

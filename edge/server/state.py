@@ -21,6 +21,7 @@ from ..control.sharedlogs import SharedLogs
 from ..control.store import Store
 from ..pipeline.flow import Pipeline
 from ..pipeline.hooks import HookRunner
+from ..ops.accesslog import AccessLog
 from ..runtime import Invoker, Runtime
 from ..upstream.http import HttpUpstream
 from ..upstream.origins import Origins
@@ -47,6 +48,8 @@ class ServerOptions:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD
     workers: int = 1
     watch_interval: float = 0.1  # seconds between store revision checks
+    access_log: str | None = None  # None: off; "-": stdout; else a file path
+    metrics: bool = True  # Prometheus metrics at the admin listener's /metrics
     retire_after: float = 60.0  # seconds an inactive version stays loaded (requests in flight)
 
     @property
@@ -94,6 +97,8 @@ class EdgeState:
     watcher: Watcher | None = None
     control_pool: ThreadPoolExecutor | None = None
     ready: bool = False
+    in_flight: int = 0
+    access_log: AccessLog | None = None
     extras: dict = field(default_factory=dict)
 
     def apply_routing(self, manifest: Manifest) -> None:
@@ -107,6 +112,9 @@ class EdgeState:
         return await asyncio.get_running_loop().run_in_executor(self.control_pool, func, *args)
 
     async def close(self) -> None:
+        self.ready = False
+        if self.access_log is not None:
+            self.access_log.close()
         if self.watcher is not None:
             self.watcher.stop()
         await self.upstream.aclose()
@@ -194,6 +202,8 @@ async def boot(options: ServerOptions) -> EdgeState:
     state.control_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="edge-control")
     plane.on_routing = state.apply_routing
     state.watcher = Watcher(plane, options.watch_interval).start()
+    if options.access_log:
+        state.access_log = AccessLog(options.access_log)
     state.ready = True
     log.info(
         "edge worker %d ready: %d functions, %d behaviors (store revision %d)",
