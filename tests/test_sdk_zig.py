@@ -384,9 +384,34 @@ def test_module_shape(runtime, wasm):
     assert tiny.imports == ["edge::log"] or list(tiny.imports) == ["edge::log"]  # no env/random: no WASI
 
 
+def _custom_sections(module: bytes) -> list[str]:
+    """Names of a wasm module's custom sections (id 0)."""
+
+    def leb(pos: int) -> tuple[int, int]:
+        value = shift = 0
+        while True:
+            byte = module[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value, pos
+
+    names, pos = [], 8
+    while pos < len(module):
+        section_id = module[pos]
+        size, body = leb(pos + 1)
+        if section_id == 0:
+            name_len, name_at = leb(body)
+            names.append(module[name_at:name_at + name_len].decode())
+        pos = body + size
+    return names
+
+
 def test_build_is_optimized_and_stripped(wasm):
-    assert len(wasm["tiny"]) < 80_000
-    assert b"name" not in wasm["tiny"][-2000:] or b".debug" not in wasm["tiny"]
+    for kind in ("full", "tiny"):
+        assert not [n for n in _custom_sections(wasm[kind]) if n == "name" or n.startswith(".debug")], kind
+    assert len(wasm["tiny"]) < 80_000  # ReleaseSmall
 
 
 # ---- accessors ------------------------------------------------------------------------------------------

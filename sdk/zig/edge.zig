@@ -1404,6 +1404,9 @@ const keep_input: usize = 1 << 20;
 pub fn Reactor(comptime App: type) type {
     if (!@hasDecl(App, "handle"))
         @compileError("main.zig must declare `pub fn handle(ev: *edge.Event) !void`");
+    const handle_info = @typeInfo(@TypeOf(App.handle));
+    if (handle_info != .@"fn" or handle_info.@"fn".param_types.len != 1 or handle_info.@"fn".param_types[0] != *Event)
+        @compileError("handle must be `pub fn handle(ev: *edge.Event) !void`, not " ++ @typeName(@TypeOf(App.handle)));
     const opts: Options = if (@hasDecl(App, "edge_options")) App.edge_options else .{};
     return struct {
         /// `edge_abi_version`: always `abi_version` (1).
