@@ -6,6 +6,7 @@ import click
 
 from .build import build, new
 from .deploy import alias, config, delete, deploy, functions, rollback, versions
+from .invalidate import invalidate
 from .invoke import invoke
 from .logs import logs
 from .serve import serve
@@ -21,7 +22,7 @@ cli.add_command(invoke)
 cli.add_command(serve)
 cli.add_command(build)
 cli.add_command(new)
-for command in (deploy, functions, versions, alias, rollback, delete, logs, config):
+for command in (deploy, functions, versions, alias, rollback, delete, logs, config, invalidate):
     cli.add_command(command)
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config.behaviors import check_pattern
 from ..config.errors import ConfigError
 from ..config.manifest import Manifest
 from ..runtime import CompiledModule, ModuleError, NotWasm, Runtime
@@ -37,6 +38,7 @@ from .store import AliasRow, Snapshot, Store, Tx, VersionRow
 
 log = logging.getLogger("edge.control")
 
+MAX_INVALIDATION_PATHS = 3000  # as CloudFront
 ALIAS_NAME = re.compile(r"^(?!\d+$)[A-Za-z0-9_-]{1,64}$")
 
 
@@ -98,7 +100,10 @@ class ControlPlane:
         self.retire_after = retire_after
         self.routing: Manifest | None = None  # behaviors/origins now applied
         self.on_routing: Callable[[Manifest], None] | None = None
+        self.on_invalidate: Callable[[list[str]], None] | None = None
         self.revision = -1  # the store revision this process has applied
+        with store.read() as tx:  # purges made before this process started concern no cache of ours
+            self.invalidated_through = tx.last_invalidation()
         self.load_info: dict[tuple[str, int], LoadInfo] = {}
         self._routing_key: tuple[str, float] | None = None
         self._inactive_since: dict[tuple[str, int], float] = {}
@@ -443,7 +448,34 @@ class ControlPlane:
                 for number in versions:
                     if (name, number) not in active:
                         self._inactive_since.setdefault((name, number), now)
+            self._apply_invalidations()
             self.revision = snap.revision  # unloading is the watcher's job (maintain), never a deploy's
+
+    # -- cache invalidation ------------------------------------------------------------------
+
+    def invalidate(self, paths: list[str]) -> dict[str, Any]:
+        """Record a purge by path patterns; every worker applies it to its own cache."""
+        if not isinstance(paths, list) or not paths:
+            raise bad_request("paths must be a non-empty list of path patterns, e.g. [\"/images/*\"]")
+        if len(paths) > MAX_INVALIDATION_PATHS:
+            raise bad_request(f"at most {MAX_INVALIDATION_PATHS} paths per invalidation, got {len(paths)}")
+        for index, path in enumerate(paths):
+            try:
+                check_pattern(path, f"paths[{index}]")
+            except ConfigError as exc:
+                raise bad_request(str(exc)) from None
+        with self.store.write() as tx:
+            number = tx.add_invalidation(paths)
+        self.sync()  # this worker purges before answering
+        return {"id": number, "paths": paths}
+
+    def _apply_invalidations(self) -> None:
+        with self.store.read() as tx:
+            pending = tx.invalidations_after(self.invalidated_through)
+        for number, paths in pending:
+            if self.on_invalidate is not None:
+                self.on_invalidate(paths)
+            self.invalidated_through = number
 
     def _parse_routing(self, snap: Snapshot) -> Manifest | None:
         """The new routing if the stored document changed (None: unchanged or unusable)."""

@@ -69,6 +69,11 @@ CREATE TABLE IF NOT EXISTS alias_history (  -- every move but a rollback (which 
     at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alias_history_by_alias ON alias_history(function, name, id);
+CREATE TABLE IF NOT EXISTS invalidations (   -- cache purges, applied by every worker
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    paths TEXT NOT NULL,                -- JSON list of path patterns
+    created REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS routing (         -- behaviors and origins, as a JSON document
     id INTEGER PRIMARY KEY CHECK (id = 1),
     document TEXT NOT NULL,
@@ -264,6 +269,22 @@ class Tx:
     def delete_alias(self, name: str, alias: str) -> None:
         self.db.execute("DELETE FROM aliases WHERE function = ? AND name = ?", (name, alias))
         self.db.execute("DELETE FROM alias_history WHERE function = ? AND name = ?", (name, alias))
+
+    # -- invalidations --------------------------------------------------------------------
+
+    def add_invalidation(self, paths: list[str]) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO invalidations (paths, created) VALUES (?, ?)", (json.dumps(paths), time.time())
+        )
+        return int(cursor.lastrowid)  # type: ignore[arg-type]
+
+    def invalidations_after(self, last_id: int) -> list[tuple[int, list[str]]]:
+        rows = self.db.execute("SELECT id, paths FROM invalidations WHERE id > ? ORDER BY id", (last_id,))
+        return [(int(row[0]), json.loads(row[1])) for row in rows]
+
+    def last_invalidation(self) -> int:
+        row = self.db.execute("SELECT MAX(id) FROM invalidations").fetchone()
+        return int(row[0] or 0)
 
     # -- routing ------------------------------------------------------------------------
 

@@ -327,6 +327,13 @@ class AdminAPI:
 
         return StreamingResponse(stream(), media_type="application/x-ndjson")
 
+    async def invalidate(self, request: Request) -> Response:
+        """Purge cached responses by path pattern in every worker (CloudFront's invalidation)."""
+        body = await read_json(request, "invalidation")
+        paths = body.get("paths") if isinstance(body, dict) else None
+        result = await self._plane("invalidate", paths)
+        return _json(result, 201)
+
     async def healthz(self, request: Request) -> Response:
         """Liveness: the worker's event loop answers."""
         return _json({"status": "ok", "pid": os.getpid()})
@@ -409,6 +416,7 @@ def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
         Route("/v1/origins", api.put_config("origins"), methods=["PUT"]),
         Route("/v1/logs", api.logs, methods=["GET"]),
         Route("/v1/status", api.status, methods=["GET"]),
+        Route("/v1/invalidations", api.invalidate, methods=["POST"]),
         Route("/metrics", api.metrics, methods=["GET"]),
         Route("/healthz", api.healthz, methods=["GET"]),
         Route("/readyz", api.readyz, methods=["GET"]),

@@ -51,6 +51,7 @@ class ServerOptions:
     access_log: str | None = None  # None: off; "-": stdout; else a file path
     metrics: bool = True  # Prometheus metrics at the admin listener's /metrics
     retire_after: float = 60.0  # seconds an inactive version stays loaded (requests in flight)
+    bench_native: bool = False  # serve edge/server/native.py's endpoint (the benchmark's scenario 3)
 
     @property
     def artifact_dir(self) -> Path:
@@ -106,6 +107,10 @@ class EdgeState:
         origins = Origins(manifest.origins, self.upstream)
         self.pipeline.reconfigure(manifest, origins)
         self.manifest, self.origins = manifest, origins
+
+    def invalidate(self, paths: list[str]) -> int:
+        """Purge this worker's cache by path patterns (event loop thread only)."""
+        return sum(self.cache.invalidate(path) for path in paths)
 
     async def control(self, func, *args):  # type: ignore[no-untyped-def]
         """Run blocking control-plane work (SQLite, fsync, instantiation) off the event loop."""
@@ -201,6 +206,9 @@ async def boot(options: ServerOptions) -> EdgeState:
     state.store, state.plane = plane.store, plane
     state.control_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="edge-control")
     plane.on_routing = state.apply_routing
+    loop = asyncio.get_running_loop()
+    # the cache belongs to the event loop: purges found by the watcher thread hop over to it
+    plane.on_invalidate = lambda paths: loop.call_soon_threadsafe(state.invalidate, paths)
     state.watcher = Watcher(plane, options.watch_interval).start()
     if options.access_log:
         state.access_log = AccessLog(options.access_log)

@@ -1,0 +1,19 @@
+"""`edge invalidate`: purge cached responses by path pattern in every worker."""
+
+from __future__ import annotations
+
+import click
+
+from .admin_client import AdminClient, admin_options, print_json
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@admin_options
+def invalidate(paths: tuple[str, ...], client: AdminClient, as_json: bool) -> None:
+    """Purge cached responses whose path matches PATHS (CloudFront patterns: `/images/*`, `*.jpg`)."""
+    result = client.request("POST", "/v1/invalidations", json={"paths": list(paths)})
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(f"invalidation {result['id']}: {', '.join(result['paths'])}")
