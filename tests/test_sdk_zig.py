@@ -568,6 +568,20 @@ def test_header_set_collapses_a_differently_cased_key(fn):
     assert list(out.value["headers"]).index("accept") == position  # replaced in place, not appended
 
 
+def test_header_set_collapses_case_variants(fn):
+    ev = event("viewer-request", op="modify")
+    headers = request_of(ev)["headers"]
+    headers["ACCEPT"] = [{"key": "ACCEPT", "value": "a"}]  # two more spellings of accept, after it
+    headers["Accept"] = [{"key": "Accept", "value": "b"}]
+    for i in range(10):  # enough names for the map to keep a hash index
+        headers[f"x-pad-{i}"] = [{"key": f"X-Pad-{i}", "value": "p"}]
+    out = ok(fn(), ev)
+    names = list(out.value["headers"])
+    assert [n for n in names if n.lower() == "accept"] == ["accept"]
+    assert out.value["headers"]["accept"] == [{"key": "Accept", "value": "text/html"}]
+    assert names.index("accept") == 1 and "x-pad-9" in names  # where accept was (user-agent is removed)
+
+
 def test_set_request_body(fn):
     ev = event("viewer-request", op="set-request-body", method="POST", body=dict(BODY))
     out = ok(fn(), ev)

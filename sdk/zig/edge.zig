@@ -1010,8 +1010,13 @@ pub const Headers = struct {
         var arr = json.Array.init(arena());
         arr.append(try entry(header_name, header_value)) catch return error.OutOfMemory;
         const lower = std.ascii.allocLowerString(arena(), header_name) catch return error.OutOfMemory;
-        if (find(m, header_name)) |i| { // replace in place (also collapses a differently-cased key)
+        if (find(m, header_name)) |i| { // replace in place, collapsing differently-cased duplicates
             m.values()[i] = .{ .array = arr };
+            var j = m.count();
+            while (j > i + 1) {
+                j -= 1;
+                if (std.ascii.eqlIgnoreCase(m.keys()[j], header_name)) m.orderedRemoveAt(j);
+            }
             if (!std.mem.eql(u8, m.keys()[i], lower)) {
                 m.keys()[i] = lower;
                 m.reIndex(arena()) catch return error.OutOfMemory;
