@@ -625,3 +625,25 @@ methods = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
     names = {k.lower(): v for k, v in seen["headers"]}
     assert names["x-test"] == "1" and names["host"] == "echo.echo.local"
     assert names["x-forwarded-for"] == "127.0.0.1" and "x-amz-cf-id" in names
+
+
+def test_origin_body_is_exposed_to_origin_response_only_when_opted_in(edge_factory, fresh_origin):
+    edge = start(edge_factory, fresh_origin, """
+[[behaviors]]
+path = "/with/*"
+origin = "api"
+origin_response = { function = "ores", include_origin_body = true }
+cache = "disabled"
+
+[[behaviors]]
+path = "/without/*"
+origin = "api"
+origin_response = "ores2"
+cache = "disabled"
+""", {"ores": M.PASS_RESPONSE, "ores2": M.PASS_RESPONSE})
+    assert edge.get("/with/x").text == "origin /with/x #1"
+    response = events_seen(edge, "ores")[0]["Records"][0]["cf"]["response"]
+    assert base64.b64decode(response["body"]["data"]) == b"origin /with/x #1"
+    assert response["body"]["encoding"] == "base64" and response["body"]["inputTruncated"] is False
+    assert edge.get("/without/x").text == "origin /without/x #1"
+    assert "body" not in events_seen(edge, "ores2")[0]["Records"][0]["cf"]["response"]  # as AWS

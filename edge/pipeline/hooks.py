@@ -117,6 +117,8 @@ class HookRunner:
                 if "body" in request:  # keep the event's body object for later events, minus replaced data
                     validated["body"] = request["body"]
                 return HookResult(request=validated, request_body=body, run=run)
+            if response is not None and isinstance(response.get("body"), dict) and isinstance(result, dict):
+                result = _exposed_body(result)
             validated = validate_response(
                 event_type, response, result, generated=False, allow_status_change=assoc.allow_status_change
             )
@@ -128,6 +130,21 @@ class HookRunner:
                 failure=HookFailure(VALIDATION, event_type, fn.config.qualified, exc.message, rule=exc.rule, outcome=outcome),
                 run=run,
             )
+
+
+def _exposed_body(result: dict[str, Any]) -> dict[str, Any]:
+    """An origin body shown to origin-response (opt-in) comes back as the request body does:
+    `action: read-only` keeps the origin's body, `action: replace` sets `data` in `encoding`."""
+    body = result.get("body")
+    if not isinstance(body, dict):
+        return result
+    result = dict(result)
+    if body.get("action", "read-only") == "read-only":
+        del result["body"]
+    else:
+        result["body"] = body.get("data", "")
+        result["bodyEncoding"] = body.get("encoding", "base64")
+    return result
 
 
 def _outcome_message(outcome: Outcome) -> str:
