@@ -329,7 +329,7 @@ def build(path: Path, *, out: Path | None = None, optimize: str = "ReleaseSmall"
         cmd = compile_command(_sources(path), tmp, model=model, optimize=optimize, cflags=cfg.get("cflags", []))
     try:
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+            proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env, timeout=600)
         except FileNotFoundError as exc:  # pragma: no cover - broken interpreter
             raise ToolchainError(f"could not run zig: {exc}") from None
         except subprocess.TimeoutExpired:

@@ -31,7 +31,8 @@ SECURITY_HEADERS = {
 
 def run(*args: str) -> subprocess.CompletedProcess:
     """The real `edge` command line in a subprocess."""
-    return subprocess.run([sys.executable, "-m", "edge.cli.main", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "edge.cli.main", *args], check=False, capture_output=True, text=True,
+                          timeout=300)
 
 
 def cli_run(*args: str):
