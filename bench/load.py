@@ -1,7 +1,8 @@
 """Load generation against loopback only: `wrk` when installed (Debian package `wrk`),
 otherwise a built-in asyncio generator. Every run is bounded by its duration.
 
-Both report the same figures: requests/s, p50/p90/p99 latency in ms, errors, non-2xx/3xx.
+Both report the same figures: requests/s, p50/p90/p99 latency in ms, errors, non-2xx/3xx,
+and the latency distribution as (percentile, ms) points for CDF plots.
 """
 
 from __future__ import annotations
@@ -30,12 +31,21 @@ class LoadResult:
     errors: int = 0
     non_2xx: int = 0
     tool: str = "wrk"
-    latencies_ms: list[float] = field(default_factory=list, repr=False)  # builtin only: for CDFs
+    latencies_ms: list[float] = field(default_factory=list, repr=False)  # builtin only
+    cdf: list[tuple[float, float]] = field(default_factory=list, repr=False)  # (percentile, ms)
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data.pop("latencies_ms")
+        data.pop("cdf")
         return data
+
+
+# The percentiles a CDF is drawn from (dense in the tail).
+CDF_PERCENTILES = (
+    [float(p) for p in range(1, 100)]
+    + [99.1, 99.2, 99.3, 99.4, 99.5, 99.6, 99.7, 99.8, 99.9, 99.95, 99.99, 100.0]
+)
 
 
 def check_loopback(url: str) -> None:
@@ -73,16 +83,25 @@ request = function()
 end
 """
 
+# After the run: the latency distribution, one "PCT <percentile> <microseconds>" line each.
+_DONE_LUA = """
+done = function(summary, latency, requests)
+  for _, p in ipairs({%s}) do
+    local v = p >= 100 and latency.max or latency:percentile(p)
+    io.write(string.format("PCT %%g %%d\\n", p, v))
+  end
+end
+""" % ", ".join(f"{p:g}" for p in CDF_PERCENTILES)
+
 
 def _wrk(url: str, duration: float, connections: int, threads: int, unique: bool, headers: dict[str, str]) -> LoadResult:
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "10s"]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     with tempfile.TemporaryDirectory() as tmp:
-        if unique:
-            script = Path(tmp) / "unique.lua"
-            script.write_text(_UNIQUE_LUA)
-            args += ["-s", str(script)]
+        script = Path(tmp) / "bench.lua"
+        script.write_text((_UNIQUE_LUA if unique else "") + _DONE_LUA)
+        args += ["-s", str(script)]
         out = subprocess.run(args + [url], capture_output=True, text=True, timeout=duration + 60).stdout
     return parse_wrk(out)
 
@@ -102,15 +121,18 @@ def parse_wrk(out: str) -> LoadResult:
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if not rps or not total:
         raise RuntimeError(f"could not parse wrk output:\n{out}")
+    cdf = [(float(p), int(us) / 1000) for p, us in re.findall(r"^PCT ([\d.]+) (\d+)$", out, re.M)]
+    exact = dict(cdf)
     return LoadResult(
         rps=float(rps.group(1)),
-        p50_ms=pct("50"),
-        p90_ms=pct("90"),
-        p99_ms=pct("99"),
+        p50_ms=exact.get(50.0, pct("50")),
+        p90_ms=exact.get(90.0, pct("90")),
+        p99_ms=exact.get(99.0, pct("99")),
         requests=int(total.group(1)),
         errors=sum(int(g) for g in errors.groups()) if errors else 0,
         non_2xx=int(non2xx.group(1)) if non2xx else 0,
         tool="wrk",
+        cdf=cdf,
     )
 
 
@@ -177,4 +199,5 @@ async def _builtin(url: str, duration: float, connections: int, unique: bool, he
         non_2xx=non2xx,
         tool="builtin",
         latencies_ms=ordered,
+        cdf=[(p, q(p / 100)) for p in CDF_PERCENTILES],
     )

@@ -1,4 +1,5 @@
-"""`edge serve`: run the edge server under Hypercorn (HTTP/1.1 and HTTP/2, optional TLS)."""
+"""`edge serve`: run the edge server under Hypercorn (HTTP/1.1 and HTTP/2, optional TLS; the default),
+uvicorn or Granian (edge/server/servers.py)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,12 @@ DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "samples" / "manifest.t
 @click.option("--max-upload-mb", type=click.IntRange(min=1), default=64, show_default=True, help="Largest module upload.")
 @click.option("--access-log", default=None, metavar="PATH|-", help="One JSON line per request, to a file or - (stdout).")
 @click.option("--metrics/--no-metrics", default=True, show_default=True, help="Prometheus metrics at the admin listener's /metrics.")
+@click.option("--server", "server_name", type=click.Choice(["hypercorn", "uvicorn", "granian"]), default="hypercorn",
+              show_default=True, help="ASGI server: hypercorn (HTTP/2, TLS), uvicorn (httptools) or granian; "
+              "uvicorn and granian are optional extras (pip install 'edge-wasm[bench]').")
+@click.option("--loop", type=click.Choice(["auto", "asyncio", "uvloop"]), default="auto", show_default=True,
+              help="Event loop: auto uses uvloop when it is installed.")
+@click.option("--bench-native", is_flag=True, hidden=True, help="Serve the benchmark's native endpoint (edge/server/native.py).")
 def serve(
     manifest: str | None,
     host: str,
@@ -59,10 +66,12 @@ def serve(
     max_upload_mb: int,
     access_log: str | None,
     metrics: bool,
+    server_name: str,
+    loop: str,
+    bench_native: bool,
 ) -> None:
     """Serve the distribution described by a manifest (the samples by default)."""
-    from hypercorn.run import run
-
+    from ..server import servers
     from ..server.listeners import ListenerError, hypercorn_config
 
     manifest_path = Path(manifest) if manifest else DEFAULT_MANIFEST
@@ -84,12 +93,15 @@ def serve(
         workers=workers,
         access_log=access_log if access_log in (None, "-") else str(Path(access_log).resolve()),
         metrics=metrics,
+        bench_native=bench_native,
     )
     try:
         load_manifest(options)  # refuse to start on a bad manifest, naming the entry
     except (ConfigError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
+        servers.check_server(server_name, tls=bool(certfile))
+        loop = servers.resolve_loop(loop)
         config = hypercorn_config(options, host, port, certfile=certfile, keyfile=keyfile)
     except ListenerError as exc:
         raise click.UsageError(str(exc)) from None
@@ -100,14 +112,12 @@ def serve(
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
         os.environ[MULTIPROC_ENV] = str(metrics_dir)
-    config.application_path = "edge.server.app:app_from_env()"
-    config.workers = workers if workers > 1 else 0  # 0: serve in this process
-    config.graceful_timeout = graceful_timeout
-    config.loglevel = log_level.upper()
     scheme = "https" if certfile else "http"
-    click.echo(f"edge: serving {manifest_path} on {scheme}://{host}:{port} ({workers} worker(s))", err=True)
+    click.echo(f"edge: serving {manifest_path} on {scheme}://{host}:{port} ({workers} worker(s), "
+               f"{server_name} on {loop})", err=True)
     if options.admin_enabled:
         admin_scheme = "http" if (not certfile or config.insecure_bind) else "https"
         auth = "bearer token required" if options.admin_token else "no token: loopback only"
         click.echo(f"edge: admin API on {admin_scheme}://{admin_host}:{admin_port} ({auth})", err=True)
-    sys.exit(run(config))
+    sys.exit(servers.run(server_name, options, host, port, workers=workers, certfile=certfile, keyfile=keyfile,
+                         graceful_timeout=graceful_timeout, log_level=log_level, loop=loop))

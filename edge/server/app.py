@@ -188,6 +188,10 @@ def create_app(options: ServerOptions) -> Starlette | Front:
 
     app = Starlette(lifespan=lifespan)
     app.router.default = EdgeHandler(app, observe=options.metrics)  # type: ignore[assignment]
+    if options.bench_native:
+        from .native import install
+
+        install(app)
     if not options.admin_enabled:
         return app
     from .admin import create_admin_app

@@ -1,0 +1,272 @@
+"""Running the app under an ASGI server: Hypercorn (the default), uvicorn or Granian.
+
+All three serve the same app, `edge.server.app:app_from_env()` (its options come from the
+EDGE_SERVER_OPTIONS environment variable, so every worker process builds the same app),
+with the same number of worker processes, and all three serve both listeners, edge
+traffic and the admin API:
+
+- **hypercorn**: both are binds of one server (`listeners.hypercorn_config`); HTTP/1.1,
+  HTTP/2 (TLS + ALPN, or h2c), TLS. With uvloop installed it runs on uvloop (`--loop`).
+- **uvicorn** (httptools + uvloop): this process binds both sockets and hands them to every
+  worker (uvicorn serves a list of sockets); `app.Front` tells them apart by port.
+  HTTP/1.1 only here, no TLS through `edge serve`.
+- **granian**: binds one address. Every worker process also serves the admin API on its own
+  `SO_REUSEPORT` socket through a small Hypercorn listener that the worker starts once its
+  app has booted (`AdminSidecar`). HTTP/1.1 and h2c, no TLS through `edge serve`.
+
+uvicorn and granian are optional (`pip install 'edge-wasm[bench]'`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+from typing import Any
+
+from starlette.types import Receive, Scope, Send
+
+from .listeners import ListenerError, check_admin, hypercorn_config
+from .state import ServerOptions
+
+log = logging.getLogger("edge.server")
+
+SERVERS = ("hypercorn", "uvicorn", "granian")
+LOOPS = ("auto", "asyncio", "uvloop")
+APP_FACTORY = "edge.server.app:app_from_env"
+GRANIAN_FACTORY = "edge.server.servers:granian_app"
+SIDECAR_ENV = "EDGE_ADMIN_SIDECAR"  # "host:port" of the admin listener a Granian worker serves itself
+
+
+def have_uvloop() -> bool:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def resolve_loop(loop: str) -> str:
+    """`auto` is uvloop when it is installed, asyncio otherwise."""
+    if loop not in LOOPS:
+        raise ListenerError(f"unknown event loop {loop!r}; choose one of {', '.join(LOOPS)}")
+    if loop == "auto":
+        return "uvloop" if have_uvloop() else "asyncio"
+    if loop == "uvloop" and not have_uvloop():
+        raise ListenerError("--loop uvloop needs uvloop installed (pip install uvloop)")
+    return loop
+
+
+def check_server(server: str, *, tls: bool) -> None:
+    """Refuse combinations a server cannot serve here, before anything starts."""
+    if server not in SERVERS:
+        raise ListenerError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
+    if server != "hypercorn" and tls:
+        raise ListenerError(f"TLS (--certfile/--keyfile) needs --server hypercorn, not {server}")
+    module = {"uvicorn": "uvicorn", "granian": "granian"}.get(server)
+    if module is not None:
+        try:
+            __import__(module)
+        except ImportError:
+            raise ListenerError(
+                f"--server {server} needs {module} installed: pip install 'edge-wasm[bench]'"
+            ) from None
+
+
+def run(
+    server: str,
+    options: ServerOptions,
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+    graceful_timeout: float = 10.0,
+    log_level: str = "warning",
+    loop: str = "auto",
+) -> int:
+    """Serve until told to stop (SIGINT/SIGTERM); the exit status. EDGE_SERVER_OPTIONS must be set."""
+    check_server(server, tls=bool(certfile))
+    loop = resolve_loop(loop)
+    if server == "hypercorn":
+        return _hypercorn(options, host, port, workers, certfile, keyfile, graceful_timeout, log_level, loop)
+    check_admin(options, port)
+    if server == "uvicorn":
+        return _uvicorn(options, host, port, workers, graceful_timeout, log_level, loop)
+    return _granian(options, host, port, workers, graceful_timeout, log_level, loop)
+
+
+# -- hypercorn -------------------------------------------------------------------------------
+
+
+def _hypercorn(options: ServerOptions, host: str, port: int, workers: int, certfile: str | None,
+               keyfile: str | None, graceful_timeout: float, log_level: str, loop: str) -> int:
+    from hypercorn.run import run as hypercorn_run
+
+    config = hypercorn_config(options, host, port, certfile=certfile, keyfile=keyfile)
+    config.application_path = APP_FACTORY + "()"
+    config.workers = workers if workers > 1 else 0  # 0: serve in this process
+    config.worker_class = loop
+    config.graceful_timeout = graceful_timeout
+    config.loglevel = log_level.upper()
+    return hypercorn_run(config)
+
+
+# -- uvicorn ---------------------------------------------------------------------------------
+
+
+def _listen(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _uvicorn(options: ServerOptions, host: str, port: int, workers: int, graceful_timeout: float,
+             log_level: str, loop: str) -> int:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        APP_FACTORY, factory=True, loop=loop, http="httptools", lifespan="on", workers=workers,
+        log_level=log_level.lower(), access_log=False, server_header=False, proxy_headers=False,
+        timeout_graceful_shutdown=graceful_timeout, backlog=2048,
+    )
+    sockets = [_listen(host, port)]
+    if options.admin_enabled:
+        sockets.append(_listen(options.admin_host, options.admin_port))  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    try:
+        if workers > 1:
+            Multiprocess(config, sockets=sockets).run()
+        else:
+            server.run(sockets=sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
+    return 0 if workers > 1 or server.started else 1
+
+
+# -- granian ---------------------------------------------------------------------------------
+
+
+def _granian(options: ServerOptions, host: str, port: int, workers: int, graceful_timeout: float,
+             log_level: str, loop: str) -> int:
+    from granian import Granian
+
+    if options.admin_enabled:
+        # Fail now (not in every worker) if the admin port is taken by someone else.
+        probe = _listen(options.admin_host, options.admin_port, reuse_port=True)  # type: ignore[arg-type]
+        probe.close()
+        os.environ[SIDECAR_ENV] = json.dumps([options.admin_host, options.admin_port])
+    level = {"warning": "warn"}.get(log_level.lower(), log_level.lower())
+    server = Granian(
+        GRANIAN_FACTORY, factory=True, address=host, port=port, interface="asgi", workers=workers,
+        loop=loop, log_level=level, log_access=False, backlog=2048,
+        workers_kill_timeout=max(1, int(graceful_timeout)),
+    )
+    server.serve()
+    return 0
+
+
+def granian_app():  # type: ignore[no-untyped-def]
+    """The app for Granian workers: `app_from_env()`, plus this worker's admin listener."""
+    from .app import Front, app_from_env
+
+    app = app_from_env()
+    raw = os.environ.get(SIDECAR_ENV)
+    if raw and isinstance(app, Front):
+        host, port = json.loads(raw)
+        return AdminSidecar(app, host, int(port))
+    return app
+
+
+class AdminSidecar:
+    """Wraps the app of one worker process: once the app's lifespan startup completed, it
+    serves the admin app on its own `SO_REUSEPORT` socket (Hypercorn, same event loop), and
+    stops that listener before the app shuts down. Everything else passes through."""
+
+    def __init__(self, front: Any, host: str, port: int) -> None:
+        self.front = front
+        self.host = host
+        self.port = port
+        self._stop: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+
+    @property
+    def state(self):  # type: ignore[no-untyped-def]
+        return self.front.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.front(scope, receive, send)
+            return
+
+        async def receive_wrapper():  # type: ignore[no-untyped-def]
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                await self._stop_admin()
+            return message
+
+        async def send_wrapper(message):  # type: ignore[no-untyped-def]
+            if message["type"] == "lifespan.startup.complete":
+                try:
+                    await self._start_admin()
+                except OSError as exc:
+                    await send({"type": "lifespan.startup.failed", "message": f"admin listener: {exc}"})
+                    return
+            await send(message)
+
+        await self.front(scope, receive_wrapper, send_wrapper)
+
+    async def _start_admin(self) -> None:
+        from hypercorn.asyncio import serve
+        from hypercorn.config import Config
+
+        sock = _listen(self.host, self.port, reuse_port=True)  # listening: connections queue from now on
+        config = Config()
+        config.bind = [f"fd://{sock.detach()}"]  # Hypercorn owns (and closes) the socket
+        config.include_server_header = False
+        config.accesslog = None
+        config.loglevel = "WARNING"
+        self._stop = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(
+            serve(_NoLifespan(self.front.admin), config, shutdown_trigger=self._stop.wait)  # type: ignore[arg-type]
+        )
+
+    async def _stop_admin(self) -> None:
+        if self._stop is not None and self._task is not None:
+            self._stop.set()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._task, 5)
+
+
+class _NoLifespan:
+    """The admin app has nothing to start; the edge app's lifespan owns the state."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        await self.app(scope, receive, send)
