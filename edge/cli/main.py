@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .bench import bench
 from .build import build, new
 from .deploy import alias, config, delete, deploy, functions, rollback, versions
 from .invalidate import invalidate
@@ -22,6 +23,7 @@ cli.add_command(invoke)
 cli.add_command(serve)
 cli.add_command(build)
 cli.add_command(new)
+cli.add_command(bench)
 for command in (deploy, functions, versions, alias, rollback, delete, logs, config, invalidate):
     cli.add_command(command)
 

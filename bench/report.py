@@ -1,0 +1,175 @@
+"""The run's outputs: a table on the terminal, a JSON results file, and a PNG (throughput
+bars and latency CDFs) when matplotlib is installed."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+from .scenarios import Outcome, Row, Settings
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = None
+    try:
+        memory = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        pass
+    from edge.runtime.capi import WASMTIME_VERSION
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": memory, "system": platform.system(),
+            "python": platform.python_version(), "wasmtime": WASMTIME_VERSION}
+
+
+def results_document(outcomes: list[Outcome], settings: Settings, tool: str, command: str,
+                     started: float) -> dict[str, Any]:
+    return {
+        "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": command,
+        "seconds": round(time.time() - started, 1),
+        "machine": machine(),
+        "settings": {**{k: v for k, v in settings.__dict__.items() if k != "servers"},
+                     "servers": list(settings.servers), "load_tool": tool},
+        "scenarios": [o.to_dict() for o in outcomes],
+        "targets": [{"scenario": o.number, **t.to_dict()} for o in outcomes for t in o.targets],
+        "cdf": {f"{o.number}: {r.label}": [[p, round(ms, 4)] for p, ms in r.cdf] for o in outcomes for r in o.rows
+                if r.cdf},
+    }
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "" if value is None else format(value, spec)
+
+
+def table(outcomes: list[Outcome]) -> str:
+    lines = []
+    header = f"{'#':>2}  {'measurement':<42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  note"
+    lines += [header, "-" * len(header)]
+    for o in outcomes:
+        lines.append(f"{o.number:>2}  {o.title}")
+        for row in o.rows:
+            fails = f" [{row.errors + row.non_2xx} failed]" if (row.errors or row.non_2xx) and o.key != "noisy" else ""
+            note = row.note + fails
+            lines.append(f"{'':>2}    {row.label[:40]:<40} {_fmt(row.rps, ',.0f'):>9} {_fmt(row.p50_ms, '.2f'):>8} "
+                         f"{_fmt(row.p99_ms, '.2f'):>8}  {note}")
+    targets = [(o.number, t) for o in outcomes for t in o.targets]
+    if targets:
+        lines += ["", "targets (same run, ratios):"]
+        for number, t in targets:
+            mark = "holds" if t.holds else "MISSED"
+            lines.append(f"  {number:>2}. {t.text} = {t.value:.3g}  (target {t.op} {t.limit:g})  {mark}  — {t.detail}")
+    return "\n".join(lines)
+
+
+def write_json(doc: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+
+
+# -- the picture -------------------------------------------------------------------------------
+
+
+def _rows(outcomes: list[Outcome], *keys: str) -> list[tuple[int, Row]]:
+    return [(o.number, r) for o in outcomes if o.key in keys for r in o.rows
+            if r.rps is not None and r.extra.get("plot", True)]
+
+
+def write_png(outcomes: list[Outcome], path: Path, subtitle: str) -> bool:
+    """Throughput bars and latency CDFs; False when matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+
+    fig, axes = plt.subplots(2, 2, figsize=(15, 10.5))
+    (bars_ax, servers_ax), (cdf_ax, noisy_ax) = axes
+
+    main = _rows(outcomes, "proxy", "function", "native", "passthrough", "cache", "isolation")
+    if main:
+        labels = [f"{n}. {r.label}" for n, r in main]
+        values = [r.rps for _, r in main]
+        colors = ["#4878d0" if n in (2, 4, 6) else "#ee854a" if n == 3 else "#6acc64" if n == 5 else "#8c8c8c"
+                  for n, _ in main]
+        bars_ax.barh(range(len(values)), values, color=colors)
+        bars_ax.set_yticks(range(len(values)), labels, fontsize=8)
+        bars_ax.invert_yaxis()
+        for i, v in enumerate(values):
+            bars_ax.text(v, i, f" {v:,.0f}", va="center", fontsize=7)
+        bars_ax.set_xlabel("requests/s (higher is better)")
+        bars_ax.set_title("Throughput, scenarios 1–6", fontsize=10)
+    else:
+        bars_ax.set_axis_off()
+
+    servers = _rows(outcomes, "servers")
+    if servers:
+        names = []
+        fn_values, native_values = [], []
+        for _, r in servers:
+            label = f"{r.extra.get('server')}\n({r.extra.get('loop')})"
+            if label not in names:
+                names.append(label)
+                fn_values.append(0.0)
+                native_values.append(0.0)
+            index = names.index(label)
+            if r.extra.get("kind") == "function":
+                fn_values[index] = r.rps or 0.0
+            else:
+                native_values[index] = r.rps or 0.0
+        xs = range(len(names))
+        width = 0.38
+        servers_ax.bar([x - width / 2 for x in xs], fn_values, width, label="function (scenario 2)", color="#4878d0")
+        servers_ax.bar([x + width / 2 for x in xs], native_values, width, label="native endpoint (scenario 3)",
+                       color="#ee854a")
+        for x, v in zip(xs, fn_values):
+            servers_ax.text(x - width / 2, v, f"{v:,.0f}", ha="center", va="bottom", fontsize=7)
+        for x, v in zip(xs, native_values):
+            servers_ax.text(x + width / 2, v, f"{v:,.0f}", ha="center", va="bottom", fontsize=7)
+        servers_ax.set_xticks(list(xs), names, fontsize=8)
+        servers_ax.set_ylabel("requests/s")
+        servers_ax.legend(fontsize=8)
+        servers_ax.set_title("Scenario 10: the ASGI server in front", fontsize=10)
+    else:
+        servers_ax.set_axis_off()
+
+    def cdf(ax, rows: list[tuple[int, Row]], title: str) -> None:  # type: ignore[no-untyped-def]
+        drawn = False
+        for n, r in rows:
+            if not r.cdf:
+                continue
+            xs = [ms for _, ms in r.cdf]
+            ys = [p / 100 for p, _ in r.cdf]
+            ax.plot(xs, ys, label=f"{n}. {r.label}", linewidth=1.3)
+            drawn = True
+        if not drawn:
+            ax.set_axis_off()
+            return
+        ax.set_xscale("log")
+        ax.set_xlabel("latency, ms (log)")
+        ax.set_ylabel("fraction of requests")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right")
+        ax.set_title(title, fontsize=10)
+
+    cdf(cdf_ax, _rows(outcomes, "proxy", "function", "native", "passthrough", "isolation"),
+        "Latency CDF under load")
+    cdf(noisy_ax, [(n, r) for n, r in _rows(outcomes, "noisy", "cache") if "503" not in r.label],
+        "Latency CDF: cache, and the noisy neighbour")
+    fig.suptitle(f"edge benchmark — {subtitle}", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True

@@ -1,0 +1,52 @@
+"""Smoke test of the benchmark harness: a --quick run of two cheap scenarios with the built-in
+load generator checks that the harness starts, measures, stops and writes its JSON. It
+asserts the shape of the results, never performance."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.timeout(120)
+def test_quick_run_writes_results(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "bench", "--quick", "--tool", "builtin", "-s", "2,3", "-d", "0.5",
+           "--warmup", "0.2", "-c", "4", "-o", str(out), "--deadline", "90"]
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=110)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "scenario 2" in done.stderr and "native Python endpoint" in done.stdout
+
+    doc = json.loads((out / "results.json").read_text())
+    assert {"generated", "command", "machine", "settings", "scenarios", "targets", "cdf"} <= doc.keys()
+    assert doc["settings"]["load_tool"] == "builtin"
+    assert doc["machine"]["cores"] >= 1
+    scenarios = {s["number"]: s for s in doc["scenarios"]}
+    assert sorted(scenarios) == [2, 3]
+    for number in (2, 3):
+        (row,) = scenarios[number]["rows"]
+        assert row["rps"] > 0 and row["requests"] > 0
+        assert 0 < row["p50_ms"] <= row["p99_ms"]
+        assert row["errors"] == 0 and row["non_2xx"] == 0
+    (target,) = doc["targets"]
+    assert target["key"] == "sandbox" and target["scenario"] == 2
+    assert isinstance(target["holds"], bool) and target["value"] > 0
+    for points in doc["cdf"].values():
+        percentiles = [p for p, _ in points]
+        assert percentiles == sorted(percentiles) and percentiles[-1] == 100.0
+
+
+def test_bench_command_is_registered() -> None:
+    from click.testing import CliRunner
+
+    from edge.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["bench", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "--quick" in result.output and "edge bench" in result.output
