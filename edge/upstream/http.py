@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from ..pipeline.headers import default_key
+from .pool import LifoPool
 from .response import OriginResponse
 
 # Connection-specific headers never cross a proxy (RFC 9110 §7.6.1), plus what CloudFront drops.
@@ -73,13 +74,16 @@ class HttpUpstream:
         key = (target.http2, target.verify_tls)
         client = self._clients.get(key)
         if client is None:
-            client = httpx.AsyncClient(
-                http2=target.http2,
-                verify=target.verify_tls,
-                limits=self._limits,
-                follow_redirects=False,
-                trust_env=False,
+            transport = httpx.AsyncHTTPTransport(
+                http2=target.http2, verify=target.verify_tls, limits=self._limits, trust_env=False,
             )
+            if not target.http2:  # HTTP/1.1: a pool whose cost does not grow with its size (pool.py)
+                ssl_context = transport._pool._ssl_context  # noqa: SLF001 (the context httpx configured)
+                transport._pool = LifoPool(  # type: ignore[assignment]  # noqa: SLF001
+                    ssl_context, self._limits.max_connections, self._limits.max_keepalive_connections,
+                    self._limits.keepalive_expiry,
+                )
+            client = httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False)
             client.headers.clear()  # no default Accept-Encoding/User-Agent: forward only what the pipeline sends
             self._clients[key] = client
         return client
