@@ -99,6 +99,15 @@ func_call_unchecked = _fn(
     "wasmtime_func_call_unchecked", c_void_p, c_void_p, POINTER(Func), c_void_p, c_size_t, POINTER(c_void_p),
     releases_gil=True,
 )
+# The same two calls keeping the GIL, for the event loop's own budgeted (inline) work: the loop
+# is blocked for the call either way, and releasing the GIL would let another thread take it
+# and make the loop wait for it back (a convoy that costs more than the call).
+instance_pre_instantiate_quick = _fn(
+    "wasmtime_instance_pre_instantiate", c_void_p, c_void_p, c_void_p, POINTER(Instance), POINTER(c_void_p),
+)
+func_call_unchecked_quick = _fn(
+    "wasmtime_func_call_unchecked", c_void_p, c_void_p, POINTER(Func), c_void_p, c_size_t, POINTER(c_void_p),
+)
 memory_data = _fn("wasmtime_memory_data", c_void_p, c_void_p, POINTER(Memory))
 memory_data_size = _fn("wasmtime_memory_data_size", c_size_t, c_void_p, POINTER(Memory))
 caller_context = _fn("wasmtime_caller_context", c_void_p, c_void_p)

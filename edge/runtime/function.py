@@ -83,11 +83,11 @@ class Function:
 
     # -- pool ----------------------------------------------------------------------
 
-    def _take(self) -> Slot:
+    def _take(self, nogil: bool = True) -> Slot:
         try:
             return self._ready.popleft()
         except IndexError:
-            return Slot(self)
+            return Slot(self, nogil)
 
     def _give_back(self, slot: Slot, outcome: Outcome) -> None:
         keep = (
@@ -130,7 +130,7 @@ class Function:
         if self._closed:
             return Outcome(error=ErrorKind.INSTANTIATION, message=f"function {self.config.qualified} was unloaded")
         try:
-            slot = self._take()
+            slot = self._take(budget is None)  # budgeted: on the event loop, keep the GIL
         except InstantiationError as exc:
             return Outcome(error=exc.kind, message=str(exc), trap_code=exc.trap_code)
         try:

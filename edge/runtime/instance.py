@@ -43,13 +43,15 @@ class Slot:
     """A store with one ready instance; reset per invocation (fuel, deadline, logs)."""
 
     __slots__ = (
-        "function", "key", "store", "ctx", "instance", "memory", "alloc", "handle", "start",
+        "function", "key", "store", "ctx", "instance", "memory", "alloc", "handle", "start", "nogil",
         "vals", "uses", "has_memory", "init_fuel", "logs", "log_bytes", "logs_truncated", "stdout", "stdout_overflow",
         "_partial",
     )
 
-    def __init__(self, function: "Function") -> None:
+    def __init__(self, function: "Function", nogil: bool = True) -> None:
+        """`nogil=False` on the event loop: instantiate and `_initialize` keep the GIL."""
         self.function = function
+        self.nogil = nogil
         self.key = next(_keys)
         self.uses = 0
         self.init_fuel = 0  # fuel the start function and _initialize used
@@ -86,7 +88,8 @@ class Slot:
         if compiled.uses_wasi and compiled.style == "reactor":
             self._set_wasi(b"")
         trap = c_void_p()
-        err = capi.instance_pre_instantiate(fn.pre_ptr, ctx, byref(self.instance), byref(trap))
+        instantiate = capi.instance_pre_instantiate if self.nogil else capi.instance_pre_instantiate_quick
+        err = instantiate(fn.pre_ptr, ctx, byref(self.instance), byref(trap))
         if err or trap.value:
             kind, message, code = self._classify(err, trap.value)
             if kind is ErrorKind.TRAP and "memory" in message and "limit" in message:
@@ -100,7 +103,7 @@ class Slot:
             self.handle = self._export(b"edge_handle", capi.EXTERN_FUNC, ext).of.func
             if compiled.has_initialize:
                 init = self._export(b"_initialize", capi.EXTERN_FUNC, ext).of.func
-                err, trap_ptr = self._call(init, 0)
+                err, trap_ptr = self._call(init, 0, self.nogil)
                 if err or trap_ptr:
                     kind, message, code = self._classify(err, trap_ptr)
                     raise InstantiationError(kind, f"_initialize failed: {message}", code)
@@ -154,9 +157,11 @@ class Slot:
         if engine.settings.epochs:
             capi.context_set_epoch_deadline(self.ctx, engine.ticks_for(timeout_ms))
 
-    def _call(self, func: "capi.Func", nvals: int) -> tuple[int | None, int | None]:
+    def _call(self, func: "capi.Func", nvals: int, nogil: bool = True) -> tuple[int | None, int | None]:
+        """Call into the guest; `nogil=False` keeps the GIL (budgeted runs on the event loop)."""
         trap = c_void_p()
-        err = capi.func_call_unchecked(self.ctx, byref(func), self.vals, nvals, byref(trap))
+        call = capi.func_call_unchecked if nogil else capi.func_call_unchecked_quick
+        err = call(self.ctx, byref(func), self.vals, nvals, byref(trap))
         return err, trap.value
 
     # -- logs ----------------------------------------------------------------------
@@ -220,7 +225,7 @@ class Slot:
                 outcome = self._invoke_command(event)
             else:
                 self._arm(fuel, timeout_ms)
-                outcome = self._invoke_reactor(event)
+                outcome = self._invoke_reactor(event, budget is None)
         finally:
             if timed:
                 fn.engine.leave()
@@ -258,11 +263,11 @@ class Slot:
         cap = self.function.config.limits.memory_bytes
         return self.memory_size() + max(PAGE, cap // 8) > cap
 
-    def _invoke_reactor(self, event: bytes) -> Outcome:
+    def _invoke_reactor(self, event: bytes, nogil: bool = True) -> Outcome:
         vals = self.vals
         n = len(event)
         vals[0].i32 = n
-        err, trap = self._call(self.alloc, 1)
+        err, trap = self._call(self.alloc, 1, nogil)
         if err or trap:
             return self._failure(err, trap)
         ptr = vals[0].i32 & U32
@@ -274,7 +279,7 @@ class Slot:
         ctypes.memmove(base + ptr, event, n)
         vals[0].i32 = ptr
         vals[1].i32 = n
-        err, trap = self._call(self.handle, 2)
+        err, trap = self._call(self.handle, 2, nogil)
         if err or trap:
             return self._failure(err, trap)
         packed = vals[0].i64
