@@ -356,7 +356,9 @@ class Pipeline:
             if origin.body is not None and origin.stream is None:
                 body_bytes = origin.body
             else:
-                return EdgeResponse(status, headers, body=None, stream=origin.stream, x_cache=x_cache, reason=reason)
+                return EdgeResponse(
+                    status, headers, body=None, stream=origin.stream, x_cache=x_cache, reason=reason, closer=origin.closer
+                )
         if status == 204 or status == 304:
             body_bytes = b""
         response = EdgeResponse(status, headers, body=body_bytes, x_cache=x_cache, reason=reason)
@@ -399,19 +401,17 @@ class Pipeline:
         if result.run:
             ctx.trace.hooks.append(result.run)
         if result.failure:
-            if response.stream is not None:
-                await _discard_stream(response.stream)
+            await response.aclose()
             return hook_failure_page(result.failure, ctx.trace.request_id)
         validated = result.response
         new_headers = [(k, v) for k, v in from_cf_headers(validated["headers"]) if k.lower() != "age"]
         out = EdgeResponse(
             status=validated["status"], headers=new_headers, body=response.body, stream=response.stream,
-            x_cache=response.x_cache, reason=validated["statusDescription"], age=response.age,
+            x_cache=response.x_cache, reason=validated["statusDescription"], age=response.age, closer=response.closer,
         )
         if validated["body"] is not None:
-            if response.stream is not None:
-                await _discard_stream(response.stream)
-            out.stream = None
+            await response.aclose()
+            out.stream = out.closer = None
             out.body = validated["body"]
             out.headers = _set_length(out.headers, len(out.body))
         return out
@@ -510,6 +510,7 @@ async def _read_capped(origin: OriginResponse, cap: int) -> bytes | None:
             origin.stream = _prepend(chunks, stream)
             return None
     origin.stream = None
+    await origin.aclose()
     origin.body = b"".join(chunks)
     return origin.body
 
@@ -522,12 +523,6 @@ async def _prepend(chunks: list[bytes], rest: AsyncIterator[bytes]) -> AsyncIter
 
 
 async def _discard(origin: OriginResponse) -> None:
-    if origin.stream is not None:
-        await _discard_stream(origin.stream)
-        origin.stream = None
-
-
-async def _discard_stream(stream: AsyncIterator[bytes]) -> None:
-    aclose = getattr(stream, "aclose", None)
-    if aclose is not None:
-        await aclose()
+    """Drop an origin body nobody will read, releasing its connection."""
+    await origin.aclose()
+    origin.stream = None

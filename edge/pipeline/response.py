@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
 from ..cache import xcache
-from ..upstream.response import header_value
+from ..upstream.response import close_stream, header_value
 from .hooks import EXECUTION, LIMIT, VALIDATION, HookFailure
 
 
@@ -23,9 +23,14 @@ class EdgeResponse:
     age: int | None = None
     cacheable: bool = False  # may be shared with coalesced requests
     extra: dict[str, str] = field(default_factory=dict)
+    closer: Callable[[], Awaitable[None]] | None = None  # releases the origin connection behind `stream`
 
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)
+
+    async def aclose(self) -> None:
+        stream, closer, self.stream, self.closer = self.stream, self.closer, None, None
+        await close_stream(stream, closer)
 
 
 _PAGE = """<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">

@@ -18,7 +18,11 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..ops import metrics
+from ..cache import xcache
+from ..pipeline.events import new_request_id
 from ..pipeline.flow import RequestTooLarge, ViewerRequest
+from ..pipeline.response import error_page
+from ..pipeline.uri import BadTarget, normalize_path
 from .state import EdgeState, ServerOptions, boot
 
 log = logging.getLogger("edge.server")
@@ -55,12 +59,20 @@ class EdgeHandler:
         if scope["type"] != "http":
             return
         state: EdgeState = self.app.state.edge
-        headers = [(_header_key(k), _latin1(v)) for k, v in scope["headers"]]
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
-        uri = _latin1(raw_path).split("?", 1)[0]
+        try:
+            uri = normalize_path(raw_path.split(b"?", 1)[0])
+        except BadTarget as exc:  # never let a crafted target reach URL building (SSRF)
+            await self._send(scope, send, error_page(exc.status, new_request_id(), str(exc), "", xcache.ERROR))
+            return
+        headers = [(_header_key(k), _latin1(v)) for k, v in scope["headers"]]
         client = scope.get("client")
         has_body = any(
             (k == b"content-length" and v not in (b"0", b"")) or k == b"transfer-encoding" for k, v in scope["headers"]
+        ) or (
+            # HTTP/2 may stream a body without announcing its length
+            scope.get("http_version") == "2" and scope["method"] not in ("GET", "HEAD")
+            and not any(k == b"content-length" for k, _ in scope["headers"])
         )
         async def read_body(limit: int) -> bytes:
             chunks, size, more = [], 0, True
@@ -99,7 +111,7 @@ class EdgeHandler:
         state.in_flight += 1
         try:
             response, trace = await state.pipeline.handle(viewer)
-            sent = await self._send(scope, send, response)
+            sent = await self._send(scope, send, response, receive)
         finally:
             state.in_flight -= 1
             state.registry.unpin(pin)
@@ -112,8 +124,9 @@ class EdgeHandler:
             )
 
     @staticmethod
-    async def _send(scope: Scope, send: Send, response) -> int:  # type: ignore[no-untyped-def]
-        """Send the response; returns the body bytes sent."""
+    async def _send(scope: Scope, send: Send, response, receive: Receive | None = None) -> int:  # type: ignore[no-untyped-def]
+        """Send the response; returns the body bytes sent. A streamed origin body stops (and
+        its origin connection is released) as soon as the viewer goes away."""
         raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         head = scope["method"] == "HEAD"
@@ -121,23 +134,36 @@ class EdgeHandler:
             body = b"" if head else (response.body or b"")
             await send({"type": "http.response.body", "body": body})
             return len(body)
-        stream = response.stream
         sent = 0
+        gone = asyncio.Event()
+        watcher = asyncio.ensure_future(_watch_disconnect(receive, gone)) if receive is not None else None
         try:
             if not head:
-                async for chunk in stream:
+                async for chunk in response.stream:
+                    if gone.is_set():
+                        break
                     if chunk:
                         sent += len(chunk)
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except Exception as exc:  # the origin broke off mid-body: end the response, keep the server
             log.warning("stream from origin ended early: %s", exc)
         finally:
-            aclose = getattr(stream, "aclose", None)
-            if aclose is not None:
-                with contextlib.suppress(Exception):
-                    await aclose()
-        await send({"type": "http.response.body", "body": b""})
+            if watcher is not None:
+                watcher.cancel()
+            with contextlib.suppress(Exception):
+                await response.aclose()
+        if not gone.is_set():
+            await send({"type": "http.response.body", "body": b""})
         return sent
+
+
+async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
+    """Drain what is left of the request until the viewer disconnects."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            return
 
 
 def _host(scope: Scope) -> str:

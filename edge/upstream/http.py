@@ -47,12 +47,12 @@ class Target:
     http2: bool = False
     verify_tls: bool = True
 
-    def url(self, uri: str, querystring: str) -> str:
-        default = 443 if self.protocol == "https" else 80
-        port = "" if self.port == default else f":{self.port}"
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        query = f"?{querystring}" if querystring else ""
-        return f"{self.protocol}://{host}{port}{self.path}{uri}{query}"
+    def url(self, uri: str, querystring: str) -> httpx.URL:
+        """Built from its parts, so no path or query can change the host or port."""
+        raw = (self.path + uri).encode("ascii", "strict")
+        if querystring:
+            raw += b"?" + querystring.encode("latin-1")
+        return httpx.URL(scheme=self.protocol, host=self.host, port=self.port, raw_path=raw)
 
 
 def strip_hop_by_hop(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -105,7 +105,7 @@ class HttpUpstream:
             request = client.build_request(
                 method,
                 target.url(uri, querystring),
-                headers=headers,
+                headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
                 content=body if body else None,
                 timeout=timeout,
             )
@@ -116,15 +116,23 @@ class HttpUpstream:
             raise OriginError("unreachable", f"origin {target.host}:{target.port} unreachable: {exc}") from None
         except httpx.HTTPError as exc:
             raise OriginError("unreachable", f"origin {target.host}:{target.port} failed: {exc}") from None
+        except (httpx.InvalidURL, UnicodeError, ValueError) as exc:  # a request we cannot put on the wire
+            raise OriginError("unreachable", f"cannot send this request to {target.host}: {exc}") from None
         # h11/h2 lowercase names; give functions the canonical case, as for viewer headers
         raw_headers = [(default_key(k.decode("latin-1")), v.decode("latin-1")) for k, v in response.headers.raw]
+        if method == "HEAD" or response.status_code in (204, 304):  # no body: release the connection now
+            await response.aclose()
+            body, stream, closer = b"", None, None
+        else:
+            body, stream, closer = None, _raw_stream(response, target), response.aclose
         return OriginResponse(
             status=response.status_code,
             headers=strip_hop_by_hop(raw_headers),
-            body=None,
-            stream=_raw_stream(response, target),
+            body=body,
+            stream=stream,
             reason=response.reason_phrase,
             elapsed_ms=(time.perf_counter() - started) * 1000,
+            closer=closer,
         )
 
     async def aclose(self) -> None:

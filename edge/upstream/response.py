@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 
@@ -28,6 +28,8 @@ class OriginResponse:
     stream: AsyncIterator[bytes] | None = None
     reason: str = ""
     elapsed_ms: float = 0.0
+    # releases the origin connection; must run even when `stream` was never started
+    closer: Callable[[], Awaitable[None]] | None = None
 
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)
@@ -35,7 +37,24 @@ class OriginResponse:
     async def read(self) -> bytes:
         """Buffer the whole body (consumes `stream`)."""
         if self.stream is not None:
-            chunks = [chunk async for chunk in self.stream]
-            self.stream = None
+            try:
+                chunks = [chunk async for chunk in self.stream]
+            finally:
+                self.stream = None
+                await self.aclose()
             self.body = b"".join(chunks)
         return self.body or b""
+
+    async def aclose(self) -> None:
+        await close_stream(self.stream, self.closer)
+        self.closer = None
+
+
+async def close_stream(stream: AsyncIterator[bytes] | None, closer: Callable[[], Awaitable[None]] | None) -> None:
+    """Close a body stream and release what it holds, whether or not it was started (an
+    async generator that never ran skips its `finally`, so the closer is called too)."""
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()
+    if closer is not None:
+        await closer()

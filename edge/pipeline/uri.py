@@ -1,0 +1,45 @@
+"""The request target as the whole pipeline sees it: one normalised path.
+
+Behaviors, the cache key, the event's `uri` and the origin request must all agree on the
+path, or `/%70rivate/` slips past a behavior written for `/private/*` while the origin
+serves `/private/`. So the front door normalises once (RFC 3986 §6.2.2): percent-encoded
+unreserved characters are decoded and the remaining escapes upper-cased; a target that is
+not an origin-form path is refused.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_URI = 8192  # CloudFront: URL at most 8,192 bytes
+
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
+# Printable ASCII without space, '#' or '?' (the query is split off before this).
+_ALLOWED = re.compile(rb"[!$%&'()*+,\-./0-9:;=@A-Z\[\]_a-z~]*\Z")
+
+
+class BadTarget(ValueError):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _unescape(match: re.Match[bytes]) -> bytes:
+    value = int(match.group(1), 16)
+    return bytes([value]) if value in _UNRESERVED else b"%" + match.group(1).upper()
+
+
+def normalize_path(raw: bytes) -> str:
+    """The normalised path of a raw request target's path part (no query)."""
+    if len(raw) > MAX_URI:
+        raise BadTarget(414, f"the URL is longer than {MAX_URI} bytes")
+    if not raw.startswith(b"/"):
+        raise BadTarget(400, "the request target must be a path starting with '/'")
+    if not _ALLOWED.match(raw):
+        raise BadTarget(400, "the request path has characters that must be percent-encoded")
+    if b"%" in raw:
+        if b"%" in _ESCAPE.sub(b"", raw):
+            raise BadTarget(400, "the request path has a malformed percent-escape")
+        raw = _ESCAPE.sub(_unescape, raw)
+    return raw.decode("ascii")

@@ -1,0 +1,116 @@
+"""Regressions from the security and robustness review: hostile clients and origins."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from .conftest import ServerThread
+from .test_pipeline import SITE, raw_get, status_of
+
+
+def api_manifest(origin_url: str, extra: str = "") -> str:
+    return f"""
+[origins.api]
+url = "{origin_url}"
+custom_headers = {{ "X-Origin-Secret" = "s3cret" }}
+{extra}
+[[behaviors]]
+path = "*"
+origin = "api"
+"""
+
+
+def pool_in_use(edge) -> int:  # type: ignore[no-untyped-def]
+    return sum(client._transport._pool._in_use for client in edge.state.upstream._clients.values())
+
+
+def test_head_and_discarded_bodies_release_origin_connections(edge_factory, fresh_origin):
+    edge = edge_factory(api_manifest(fresh_origin.server.url))
+    for i in range(5):
+        assert edge.request("HEAD", f"/h{i}").status_code == 200
+    assert pool_in_use(edge) == 0
+    assert edge.get("/after").status_code == 200
+
+
+def test_request_target_cannot_pick_the_origin_host(edge_factory, origin):
+    async def secret(request):  # type: ignore[no-untyped-def]
+        return PlainTextResponse("INTERNAL " + request.headers.get("x-origin-secret", ""))
+
+    internal = ServerThread(Starlette(routes=[Route("/secret", secret)])).start()
+    try:
+        edge = edge_factory(api_manifest(origin.server.url))
+        for target in (f"@127.0.0.1:{internal.port}/secret", f".localhost:{internal.port}/secret",
+                       "http://127.0.0.1:1/x", "*"):
+            reply = raw_get(edge.url, target, [("Host", "x")])
+            assert status_of(reply) == 400, (target, reply[:200])
+            assert b"INTERNAL" not in reply
+    finally:
+        internal.stop()
+
+
+def test_percent_encoding_does_not_bypass_a_behavior(edge_factory, fresh_origin):
+    edge = edge_factory(f"""
+[origins.site]
+root = "{SITE}"
+[functions.deny]
+source = "deny.wat"
+[[behaviors]]
+path = "/private/*"
+origin = "site"
+viewer_request = "deny"
+[[behaviors]]
+path = "*"
+origin = "site"
+""", {"deny.wat": _deny()})
+    for path in ("/private/index.html", "/%70rivate/index.html", "/%70%72ivate/index.html", "/priv%61te/index.html"):
+        reply = raw_get(edge.url, path, [("Host", "x")])
+        assert status_of(reply) == 403, (path, reply[:120])
+        assert b"Private area" not in reply
+
+
+def _deny() -> str:
+    import json
+
+    from .modules import returning
+
+    return returning(json.dumps({"status": "403", "statusDescription": "Forbidden", "body": "no"}))
+
+
+def test_malformed_targets_are_400_or_414(edge_factory, fresh_origin):
+    edge = edge_factory(api_manifest(fresh_origin.server.url))
+    assert status_of(raw_get(edge.url, "/%zz", [("Host", "x")])) == 400
+    assert status_of(raw_get(edge.url, "/" + "a" * 9000, [("Host", "x")])) in (400, 414)
+    assert edge.get("/fine").status_code == 200
+
+
+def test_client_disconnect_stops_the_origin_download(edge_factory, fresh_origin):
+    edge = edge_factory(api_manifest(fresh_origin.server.url, "") .replace('path = "*"', 'path = "*"\ncache = "disabled"'))
+    host, port = edge.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"GET /big?n=200000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.recv(65536)  # the response has started
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and pool_in_use(edge):
+        time.sleep(0.05)
+    assert pool_in_use(edge) == 0  # the origin connection was released long before 200 MB
+    assert edge.get("/after").status_code == 200
+
+
+def test_http2_request_body_without_length_reaches_the_origin(edge_factory, fresh_origin):
+    edge = edge_factory(api_manifest(fresh_origin.server.url).replace(
+        'origin = "api"', 'origin = "api"\nmethods = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]\ncache = "disabled"'))
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b"part one, "
+        yield b"part two"
+
+    with httpx.Client(http2=True, http1=False, base_url=edge.url, timeout=10) as client:
+        r = client.post("/echo", content=chunks())
+    assert r.status_code == 200 and r.http_version == "HTTP/2"
+    assert r.json()["body"] == "part one, part two"
