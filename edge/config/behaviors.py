@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..cache.pattern import compile_pattern
 from ..cache.policy import CachePolicy
 from .errors import ConfigError
 
@@ -44,18 +45,7 @@ class Behavior:
         object.__setattr__(self, "_regex", compile_pattern(self.pattern))
 
     def matches(self, path: str) -> bool:
-        return self._regex.fullmatch(path) is not None  # type: ignore[attr-defined]
-
-
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """CloudFront path pattern: `*` any characters (crossing `/`), `?` exactly one,
-    case-sensitive, leading `/` optional."""
-    if pattern != "*" and not pattern.startswith("/"):
-        pattern = "/" + pattern
-    parts = []
-    for ch in pattern:
-        parts.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-    return re.compile("".join(parts), re.DOTALL)
+        return self._regex.match(path) is not None  # type: ignore[attr-defined]
 
 
 def check_pattern(pattern: Any, where: str) -> str:
