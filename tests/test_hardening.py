@@ -124,3 +124,26 @@ def test_path_patterns_match_in_linear_time():
     hostile = "/img/" + "a/" * 4000 + "x.png"
     assert regex.match(hostile) is None  # returns at once; the old `.*` regex took seconds
     assert regex.match("/img/a/b/c/d.jpg") is not None
+
+
+def test_credentialed_requests_are_not_cached_for_others(edge_factory, fresh_origin):
+    edge = edge_factory(api_manifest(fresh_origin.server.url).replace('path = "*"\norigin = "api"', 'path = "*"\norigin = "api"\ncache = { query_strings = "all" }'))
+    assert edge.get("/echo/a", headers={"Authorization": "Bearer alice"}).headers["x-cache"] == "Miss from edge"
+    anonymous = edge.get("/echo/a")
+    assert anonymous.headers["x-cache"] == "Miss from edge" and "alice" not in anonymous.text
+    edge.get("/echo/b", headers={"Cookie": "session=alice"})
+    assert "alice" not in edge.get("/echo/b").text
+    # explicitly shareable responses are cached even for credentialed requests
+    edge.get("/echo/c?cc=public%2C%20max-age%3D60", headers={"Authorization": "Bearer alice"})
+    assert edge.get("/echo/c?cc=public%2C%20max-age%3D60").headers["x-cache"] == "Hit from edge"
+    # and plain anonymous responses as before
+    edge.get("/echo/d")
+    assert edge.get("/echo/d").headers["x-cache"] == "Hit from edge"
+
+
+def test_viewer_cannot_forge_the_last_x_forwarded_for_entry(edge_factory, fresh_origin):
+    edge = edge_factory(api_manifest(fresh_origin.server.url))
+    reply = raw_get(edge.url, "/echo/xff", [("Host", "x"), ("X-Forwarded-For", "10.0.0.1"), ("X-Forwarded-For", "6.6.6.6")])
+    assert status_of(reply) == 200
+    sent = dict(fresh_origin.requests[-1]["headers"])
+    assert sent["x-forwarded-for"] == "10.0.0.1, 6.6.6.6, 127.0.0.1"

@@ -19,7 +19,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..cache import CachedResponse, Coalescer, ResponseCache, cache_key, refreshed, revalidation_headers, ttl_for, xcache
+from ..cache import (
+    CachedResponse,
+    Coalescer,
+    ResponseCache,
+    cache_key,
+    refreshed,
+    revalidation_headers,
+    ttl_for,
+    xcache,
+)
+from ..cache.headers import cache_control
 from ..config.behaviors import Behavior
 from ..config.manifest import Manifest
 from ..config.origins import OriginSpec
@@ -346,7 +356,9 @@ class Pipeline:
                 body_bytes = validated["body"]
                 headers = _set_length(headers, len(body_bytes))
 
-        ttl = ttl_for(behavior.cache, status, headers, now) if (cacheable_request and store) else 0
+        ttl = 0
+        if cacheable_request and store and shareable(ctx.request["headers"], headers, behavior):
+            ttl = ttl_for(behavior.cache, status, headers, now)
         x_cache = xcache.ERROR if status >= 400 else xcache.MISS
         if body_bytes is None and ttl > 0:
             body_bytes = await _read_capped(origin, self.cache.max_entry_bytes)
@@ -431,7 +443,7 @@ class Pipeline:
                     out.insert(0, (key, value))
                 continue
             if lower == "x-forwarded-for":
-                xff = f"{value}, {ctx.viewer.client_ip}" if xff is None else f"{xff}, {value}"
+                xff = value if xff is None else f"{xff}, {value}"
                 continue
             if lower == "via":
                 via = value
@@ -443,7 +455,8 @@ class Pipeline:
             default = 443 if spec.protocol == "https" else 80
             host = spec.domain_name if spec.port == default else f"{spec.domain_name}:{spec.port}"
             out.insert(0, ("Host", host))
-        out.append(("X-Forwarded-For", xff or ctx.viewer.client_ip))
+        # the viewer's own address goes last: the entry origins trust is never the viewer's
+        out.append(("X-Forwarded-For", f"{xff}, {ctx.viewer.client_ip}" if xff else ctx.viewer.client_ip))
         out.append(("Via", f"{via}, {VIA}" if via else VIA))
         return out
 
@@ -458,6 +471,23 @@ class Pipeline:
         if self.server_timing:
             headers.append(("Server-Timing", trace.server_timing()))
         response.headers = headers
+
+
+def shareable(request_headers: dict, response_headers: list[tuple[str, str]], behavior: Behavior) -> bool:
+    """May this response be stored for everyone with the same cache key? (RFC 9111 §3.5.)
+
+    Safe by default: not when the request carried credentials (`Authorization`, or cookies
+    the cache key does not include) or the response sets a cookie, unless the origin marked
+    it shareable (`public`, `s-maxage`; `must-revalidate` also counts for `Authorization`)."""
+    directives = cache_control(response_headers)
+    explicit = "public" in directives or "s-maxage" in directives
+    if "authorization" in request_headers and not (explicit or "must-revalidate" in directives):
+        return False
+    if "cookie" in request_headers and not behavior.cache.cookies and not explicit:
+        return False
+    if any(k.lower() == "set-cookie" for k, _ in response_headers) and not explicit:
+        return False
+    return True
 
 
 def _generated(validated: dict[str, Any]) -> EdgeResponse:
