@@ -63,14 +63,16 @@ def run_load(
     unique_paths: bool = False,
     headers: dict[str, str] | None = None,
     tool: str = "auto",
+    pace_ms: float = 0.0,
 ) -> LoadResult:
-    """Drive `url` for `duration` seconds. unique_paths appends ?n=<counter> (cache misses)."""
+    """Drive `url` for `duration` seconds. unique_paths appends ?n=<counter> (cache misses);
+    pace_ms > 0 waits that long between a connection's requests (light, steady traffic)."""
     check_loopback(url)
     if tool == "auto":
-        tool = "wrk" if shutil.which("wrk") else "builtin"
+        tool = "wrk" if shutil.which("wrk") and not pace_ms else "builtin"
     if tool == "wrk":
         return _wrk(url, duration, connections, threads, unique_paths, headers or {})
-    return asyncio.run(_builtin(url, duration, connections, unique_paths, headers or {}))
+    return asyncio.run(_builtin(url, duration, connections, unique_paths, headers or {}, pace_ms))
 
 
 # -- wrk --------------------------------------------------------------------------------
@@ -139,7 +141,8 @@ def parse_wrk(out: str) -> LoadResult:
 # -- built-in generator ----------------------------------------------------------------------
 
 
-async def _builtin(url: str, duration: float, connections: int, unique: bool, headers: dict[str, str]) -> LoadResult:
+async def _builtin(url: str, duration: float, connections: int, unique: bool, headers: dict[str, str],
+                   pace_ms: float = 0.0) -> LoadResult:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     base = parts.path or "/"
@@ -171,6 +174,8 @@ async def _builtin(url: str, duration: float, connections: int, unique: bool, he
                 latencies.append((time.perf_counter() - started) * 1000)
                 if not 200 <= status < 400:
                     non2xx += 1
+                if pace_ms:
+                    await asyncio.sleep(pace_ms / 1000)
             except (OSError, asyncio.IncompleteReadError, ValueError):
                 errors += 1
                 if writer is not None:
@@ -201,3 +206,24 @@ async def _builtin(url: str, duration: float, connections: int, unique: bool, he
         latencies_ms=ordered,
         cdf=[(p, q(p / 100)) for p in CDF_PERCENTILES],
     )
+
+
+def main() -> None:
+    """`python -m bench.load URL`: one bounded load run from its own process; prints JSON."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--connections", type=int, default=1)
+    parser.add_argument("--pace-ms", type=float, default=0.0)
+    parser.add_argument("--tool", default="auto")
+    args = parser.parse_args()
+    result = run_load(args.url, duration=args.duration, connections=args.connections, tool=args.tool,
+                      pace_ms=args.pace_ms)
+    print(json.dumps(result.to_dict()))
+
+
+if __name__ == "__main__":
+    main()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import capi
@@ -89,7 +90,7 @@ class Function:
         except IndexError:
             return Slot(self, nogil)
 
-    def _give_back(self, slot: Slot, outcome: Outcome) -> None:
+    def _give_back(self, slot: Slot, outcome: Outcome, discard: Callable[[Slot], None] | None = None) -> None:
         keep = (
             self.reuse
             and self.compiled.style == STYLE_REACTOR  # a command's _start runs once per instance
@@ -100,14 +101,17 @@ class Function:
         )
         if keep:
             self._ready.append(slot)
+        elif discard is not None:
+            discard(slot)
         else:
             slot.delete()
 
-    def replenish(self) -> None:
-        """Bring the ready pool up to `prewarm` instances. Run it off the request path."""
+    def replenish(self, nogil: bool = True) -> None:
+        """Bring the ready pool up to `prewarm` instances. Run it off the request path
+        (`nogil=False` on the event loop: instantiating keeps the GIL)."""
         while not self._closed and len(self._ready) < self.config.prewarm:
             try:
-                slot = Slot(self)
+                slot = Slot(self, nogil)
             except InstantiationError:
                 return  # the next invocation reports the failure
             if self._closed:
@@ -121,11 +125,15 @@ class Function:
 
     # -- invocation ----------------------------------------------------------------
 
-    def invoke(self, event: bytes, budget: int | None = None) -> Outcome:
+    def invoke(
+        self, event: bytes, budget: int | None = None, discard: Callable[[Slot], None] | None = None
+    ) -> Outcome:
         """Run the handler on event JSON bytes; blocking, call from a worker thread.
 
         `budget` caps fuel for an optimistic attempt (see Invoker); a run that exceeds it
         comes back `over_budget` with its instance discarded and its logs dropped.
+        `discard` takes instances that are done with (default: delete them now); the event
+        loop defers their teardown until the response is on its way.
         """
         if self._closed:
             return Outcome(error=ErrorKind.INSTANTIATION, message=f"function {self.config.qualified} was unloaded")
@@ -138,7 +146,7 @@ class Function:
         except BaseException:
             slot.delete()
             raise
-        self._give_back(slot, outcome)
+        self._give_back(slot, outcome, discard)
         return outcome
 
     def close(self) -> None:

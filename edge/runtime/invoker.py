@@ -117,10 +117,12 @@ class Invoker:
 
     async def invoke(self, fn: Function, event: bytes) -> Outcome:
         if self.inline_fuel and not fn.heavy:
-            outcome = fn.invoke(event, self.inline_fuel)
+            loop = asyncio.get_running_loop()
+            # the used instance is torn down, and the next one prepared, after this request moves on
+            outcome = fn.invoke(event, self.inline_fuel, lambda slot: loop.call_soon(slot.delete))
             if not outcome.over_budget:
                 if not fn.reuse and fn.ready_count < fn.config.prewarm:
-                    asyncio.get_running_loop().call_soon(fn.replenish)  # after this request moves on
+                    loop.call_soon(fn.replenish, False)
                 return outcome
             fn.heavy = True
         started = time.perf_counter()
