@@ -147,3 +147,70 @@ def test_viewer_cannot_forge_the_last_x_forwarded_for_entry(edge_factory, fresh_
     assert status_of(reply) == 200
     sent = dict(fresh_origin.requests[-1]["headers"])
     assert sent["x-forwarded-for"] == "10.0.0.1, 6.6.6.6, 127.0.0.1"
+
+
+def _breaking_origin(port: int, stop) -> None:  # type: ignore[no-untyped-def]
+    """Announces 1,000 bytes, sends 10, hangs up."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(16)
+    srv.settimeout(0.2)
+    while not stop.is_set():
+        try:
+            conn, _ = srv.accept()
+        except TimeoutError:
+            continue
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nContent-Type: text/plain\r\n\r\n" + b"x" * 10)
+        conn.close()
+    srv.close()
+
+
+def test_origin_breaking_off_a_cacheable_body_is_a_502_not_a_crash(edge_factory):
+    import threading
+
+    from .conftest import free_port
+
+    port, stop = free_port(), threading.Event()
+    threading.Thread(target=_breaking_origin, args=(port, stop), daemon=True).start()
+    try:
+        edge = edge_factory(api_manifest(f"http://127.0.0.1:{port}"))
+        r = edge.get("/x")
+        assert r.status_code == 502 and r.headers["x-cache"] == "Error from edge"
+        assert pool_in_use(edge) == 0
+    finally:
+        stop.set()
+
+
+def test_function_headers_are_wire_safe_and_framing_is_the_hosts(edge_factory, fresh_origin):
+    import json
+
+    from .modules import returning
+
+    euro = returning(json.dumps({"status": "200", "headers": {"x-price": [{"key": "X-Price", "value": "5 \u20ac"}]}}))
+    lying = returning(json.dumps({"status": "200", "headers": {"content-length": [{"key": "Content-Length", "value": "999"}]},
+                                  "body": "short"}))
+    edge = edge_factory(f"""
+[origins.site]
+root = "{SITE}"
+[functions.euro]
+source = "euro.wat"
+[functions.lying]
+source = "lying.wat"
+[[behaviors]]
+path = "/euro"
+origin = "site"
+viewer_request = "euro"
+[[behaviors]]
+path = "/lying"
+origin = "site"
+viewer_request = "lying"
+[[behaviors]]
+path = "*"
+origin = "site"
+""", {"euro.wat": euro, "lying.wat": lying})
+    r = edge.get("/euro")
+    assert r.status_code == 502 and "rule: header-value" in r.text
+    ok = edge.get("/lying")
+    assert ok.status_code == 200 and ok.text == "short" and ok.headers["content-length"] == "5"

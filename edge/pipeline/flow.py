@@ -156,7 +156,7 @@ class Pipeline:
         trace = Trace(request_id=events.new_request_id(), started=time.perf_counter())
         response = await self._handle(viewer, trace)
         trace.total_ms = (time.perf_counter() - trace.started) * 1000
-        self._finish(response, trace)
+        self._finish(response, trace, head=viewer.method == "HEAD")
         return response, trace
 
     async def _handle(self, viewer: ViewerRequest, trace: Trace) -> EdgeResponse:
@@ -313,71 +313,79 @@ class Pipeline:
             return self._origin_failed(ctx, exc, stale)
         trace.origin_ms = (time.perf_counter() - started) * 1000
         trace.origin_status = origin.status
+        try:
 
-        now = self.cache.clock()
-        if origin.status == 304 and stale is not None:
-            await origin.read()
-            entry = refreshed(stale, origin, behavior.cache, now)
-            if entry.ttl > 0 and store:
-                self.cache.put(ctx.key, entry, refresh=True)  # type: ignore[arg-type]
-            trace.cache = "refresh-hit"
-            response = _from_entry(entry, xcache.REFRESH_HIT, now)
-            response.cacheable = entry.ttl > 0
-            return response
-        if origin.status >= 500 and stale is not None and _may_serve_stale(stale, now):
-            await origin.read()
-            trace.cache = "stale"
-            return _from_entry(stale, xcache.HIT, now)
+            now = self.cache.clock()
+            if origin.status == 304 and stale is not None:
+                await origin.read()
+                entry = refreshed(stale, origin, behavior.cache, now)
+                if entry.ttl > 0 and store:
+                    self.cache.put(ctx.key, entry, refresh=True)  # type: ignore[arg-type]
+                trace.cache = "refresh-hit"
+                response = _from_entry(entry, xcache.REFRESH_HIT, now)
+                response.cacheable = entry.ttl > 0
+                return response
+            if origin.status >= 500 and stale is not None and _may_serve_stale(stale, now):
+                await origin.read()
+                trace.cache = "stale"
+                return _from_entry(stale, xcache.HIT, now)
 
-        ores = behavior.associations.get("origin-response")
-        headers = origin.headers
-        status, reason = origin.status, origin.reason
-        body_bytes: bytes | None = None
-        if ores is not None:
-            response_obj = events.response_object(status, reason, headers)
-            if ores.include_origin_body:
-                body_bytes = await _read_capped(origin, ORIGIN_BODY_EXPOSURE)
-                if body_bytes is not None:
-                    response_obj["body"] = {
-                        "inputTruncated": False, "action": "read-only", "encoding": "base64",
-                        "data": base64.b64encode(body_bytes).decode(),
-                    }
-            result = await self.hooks.run(ores, rid, origin_request, response_obj)
-            if result.run:
-                trace.hooks.append(result.run)
-            if result.failure:
-                await _discard(origin)
-                return hook_failure_page(result.failure, rid)
-            validated = result.response
-            status, reason = validated["status"], validated["statusDescription"]
-            headers = from_cf_headers(validated["headers"])
-            if validated["body"] is not None:
-                await _discard(origin)
-                body_bytes = validated["body"]
-                headers = _set_length(headers, len(body_bytes))
+            ores = behavior.associations.get("origin-response")
+            headers = origin.headers
+            status, reason = origin.status, origin.reason
+            body_bytes: bytes | None = None
+            if ores is not None:
+                response_obj = events.response_object(status, reason, headers)
+                if ores.include_origin_body:
+                    body_bytes = await _read_capped(origin, ORIGIN_BODY_EXPOSURE)
+                    if body_bytes is not None:
+                        response_obj["body"] = {
+                            "inputTruncated": False, "action": "read-only", "encoding": "base64",
+                            "data": base64.b64encode(body_bytes).decode(),
+                        }
+                result = await self.hooks.run(ores, rid, origin_request, response_obj)
+                if result.run:
+                    trace.hooks.append(result.run)
+                if result.failure:
+                    await _discard(origin)
+                    return hook_failure_page(result.failure, rid)
+                validated = result.response
+                status, reason = validated["status"], validated["statusDescription"]
+                headers = from_cf_headers(validated["headers"])
+                if validated["body"] is not None:
+                    await _discard(origin)
+                    body_bytes = validated["body"]
+                    headers = _set_length(headers, len(body_bytes))
 
-        ttl = 0
-        if cacheable_request and store and shareable(ctx.request["headers"], headers, behavior):
-            ttl = ttl_for(behavior.cache, status, headers, now)
-        x_cache = xcache.ERROR if status >= 400 else xcache.MISS
-        if body_bytes is None and ttl > 0:
-            body_bytes = await _read_capped(origin, self.cache.max_entry_bytes)
+            ttl = 0
+            if cacheable_request and store and shareable(ctx.request["headers"], headers, behavior):
+                ttl = ttl_for(behavior.cache, status, headers, now)
+            x_cache = xcache.ERROR if status >= 400 else xcache.MISS
+            if body_bytes is None and ttl > 0:
+                body_bytes = await _read_capped(origin, self.cache.max_entry_bytes)
+                if body_bytes is None:
+                    ttl = 0  # too large to cache: stream what is left
             if body_bytes is None:
-                ttl = 0  # too large to cache: stream what is left
-        if body_bytes is None:
-            if origin.body is not None and origin.stream is None:
-                body_bytes = origin.body
-            else:
-                return EdgeResponse(
-                    status, headers, body=None, stream=origin.stream, x_cache=x_cache, reason=reason, closer=origin.closer
-                )
-        if status == 204 or status == 304:
-            body_bytes = b""
-        response = EdgeResponse(status, headers, body=body_bytes, x_cache=x_cache, reason=reason)
-        if ttl > 0:
-            entry = CachedResponse(status, reason, list(headers), body_bytes, stored_at=now, ttl=ttl)
-            response.cacheable = self.cache.put(ctx.key, entry)  # type: ignore[arg-type]
-        return response
+                if origin.body is not None and origin.stream is None:
+                    body_bytes = origin.body
+                else:
+                    streamed = EdgeResponse(
+                        status, headers, body=None, stream=origin.stream, x_cache=x_cache, reason=reason, closer=origin.closer
+                    )
+                    length = origin.header("content-length")
+                    if length is not None and length.isdigit():
+                        streamed.extra["length"] = length  # the origin's framing, whatever hooks set
+                    return streamed
+            if status == 204 or status == 304:
+                body_bytes = b""
+            response = EdgeResponse(status, headers, body=body_bytes, x_cache=x_cache, reason=reason)
+            if ttl > 0:
+                entry = CachedResponse(status, reason, list(headers), body_bytes, stored_at=now, ttl=ttl)
+                response.cacheable = self.cache.put(ctx.key, entry)  # type: ignore[arg-type]
+            return response
+        except OriginError as exc:  # the origin broke off while we read its body
+            await origin.aclose()
+            return self._origin_failed(ctx, exc, stale)
 
     def _store_generated(self, ctx: _Ctx, generated: EdgeResponse, store: bool) -> EdgeResponse:
         """An origin-request generated response is cached under its own headers (reference §1, §7.3)."""
@@ -420,6 +428,7 @@ class Pipeline:
         out = EdgeResponse(
             status=validated["status"], headers=new_headers, body=response.body, stream=response.stream,
             x_cache=response.x_cache, reason=validated["statusDescription"], age=response.age, closer=response.closer,
+            extra=dict(response.extra),
         )
         if validated["body"] is not None:
             await response.aclose()
@@ -460,8 +469,20 @@ class Pipeline:
         out.append(("Via", f"{via}, {VIA}" if via else VIA))
         return out
 
-    def _finish(self, response: EdgeResponse, trace: Trace) -> None:
-        headers = [(k, v) for k, v in response.headers if k.lower() not in ("x-cache", "via", "x-amz-cf-id")]
+    def _finish(self, response: EdgeResponse, trace: Trace, *, head: bool = False) -> None:
+        """The edge's own headers. The host owns framing: a buffered body gets its true
+        Content-Length whatever a function set; a streamed one keeps the origin's."""
+        drop = ("x-cache", "via", "x-amz-cf-id", "transfer-encoding")
+        headers = [(k, v) for k, v in response.headers if k.lower() not in drop]
+        length = response.extra.get("length")
+        if response.body is not None and response.stream is None and not head and response.status not in (204, 304):
+            length = str(len(response.body))
+        elif response.status in (204, 304):
+            length = None
+        if length is not None or response.stream is not None:
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            if length is not None:
+                headers.append(("Content-Length", length))
         if response.age is not None:
             headers = [(k, v) for k, v in headers if k.lower() != "age"]
             headers.append(("Age", str(response.age)))

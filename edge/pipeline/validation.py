@@ -36,7 +36,9 @@ GENERATED_READ_ONLY = READ_ONLY["origin-response"]
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9a-z]+\Z")
 # Header values: no controls except HTAB (CR/LF would split headers), no lone surrogates.
-_BAD_HEADER_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
+# Control characters (tab allowed), and anything outside Latin-1: HTTP/1.1 field values are
+# bytes, and a value that cannot be encoded would fail on the wire after being cached.
+_BAD_HEADER_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u0100-\U0010ffff]")
 # §3.1: no spaces, control characters or '#' in a changed query string.
 _BAD_QUERY = re.compile(r"[\x00-\x20\x7f-\x9f#\ud800-\udfff]")
 # [unconfirmed] AWS only says uri starts with '/'; we also refuse what would corrupt the request
@@ -120,7 +122,11 @@ def check_headers(value: object, where: str) -> CfHeaders:
             if not isinstance(header_value, str):
                 raise _fail("header-value", f"The value of header {name} in the {where} must be a string.")
             if _BAD_HEADER_VALUE.search(header_value):
-                raise _fail("header-value", f"The value of header {name} in the {where} contains invalid characters.")
+                raise _fail(
+                    "header-value",
+                    f"The value of header {name} in the {where} contains control characters or characters "
+                    "outside ISO-8859-1 (percent-encode them).",
+                )
             key = entry.get("key")
             if key is None:
                 key = default_key(name)
