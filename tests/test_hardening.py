@@ -214,3 +214,29 @@ origin = "site"
     assert r.status_code == 502 and "rule: header-value" in r.text
     ok = edge.get("/lying")
     assert ok.status_code == 200 and ok.text == "short" and ok.headers["content-length"] == "5"
+
+
+def test_function_log_ring_is_bounded_in_bytes():
+    from edge.control.logs import LogStore
+    from edge.runtime import LogLine, Outcome
+
+    store = LogStore(max_bytes=1024 * 1024)
+    big = Outcome(result=b"{}", value={}, logs=[LogLine("INFO", "x" * 65536)])
+    for i in range(200):  # 200 x 64 KiB = 12.5 MiB of log lines
+        store.record_invocation("f", "1", f"r{i}", "viewer-request", big)
+    assert store._bytes <= 1024 * 1024 + 65536 + 96
+    assert store.query(function="f")[-1].request_id == "r199"  # the newest are kept
+
+
+def test_access_log_queue_is_bounded(tmp_path):
+    from edge.ops.accesslog import AccessLog
+    from edge.pipeline.flow import Trace
+
+    log = AccessLog(str(tmp_path / "a.log"), max_pending=10)
+    for _ in range(1000):
+        log.write(Trace("rid", 0.0), client_ip="1.2.3.4", method="GET", host="h", uri="/", querystring="",
+                  status=200, sent_bytes=0, x_cache="Miss from edge")
+        assert log._queue.qsize() <= 10
+    log.close()
+    written = len((tmp_path / "a.log").read_text().splitlines())
+    assert written + log.dropped == 1000  # every line is written or counted as dropped

@@ -53,8 +53,13 @@ class LogStore:
     and queries and follows read it instead, so they see the lines of every worker.
     """
 
-    def __init__(self, capacity: int = 50_000, shared: "SharedLogs | None" = None) -> None:
-        self._records: deque[LogRecord] = deque(maxlen=capacity)
+    def __init__(
+        self, capacity: int = 50_000, shared: "SharedLogs | None" = None, max_bytes: int = 64 * 1024 * 1024
+    ) -> None:
+        self._records: deque[LogRecord] = deque()
+        self.capacity = capacity
+        self.max_bytes = max_bytes  # a function logging 64 KiB per call must not fill the memory
+        self._bytes = 0
         self._subscribers: set[asyncio.Queue[LogRecord]] = set()
         self.shared = shared
 
@@ -80,7 +85,11 @@ class LogStore:
         self._add(LogRecord(time.time(), function, version, request_id, event_type, level, message))
 
     def _add(self, record: LogRecord) -> None:
-        self._records.append(record)
+        records = self._records
+        records.append(record)
+        self._bytes += len(record.message) + 96
+        while len(records) > self.capacity or self._bytes > self.max_bytes:
+            self._bytes -= len(records.popleft().message) + 96
         if self.shared is not None:
             self.shared.add(record)
         for queue in self._subscribers:

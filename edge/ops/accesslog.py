@@ -23,9 +23,10 @@ _STOP = object()
 class AccessLog:
     """target: None (off), "-" (stdout) or a file path (appended)."""
 
-    def __init__(self, target: str | None) -> None:
+    def __init__(self, target: str | None, max_pending: int = 100_000) -> None:
         self.enabled = bool(target)
-        self._queue: queue.SimpleQueue[bytes | object] = queue.SimpleQueue()
+        # bounded: a stalled disk or pipe drops lines (counted) rather than growing memory
+        self._queue: queue.Queue[bytes | object] = queue.Queue(maxsize=max_pending)
         self._thread: threading.Thread | None = None
         self.dropped = 0
         if self.enabled:
@@ -62,7 +63,10 @@ class AccessLog:
             "origin_ms": None if trace.origin_ms is None else round(trace.origin_ms, 3),
             "total_ms": round(trace.total_ms, 3),
         }
-        self._queue.put(orjson.dumps(record) + b"\n")
+        try:
+            self._queue.put_nowait(orjson.dumps(record) + b"\n")
+        except queue.Full:
+            self.dropped += 1
 
     def _drain(self, stream: IO[bytes], owned: bool) -> None:
         try:
@@ -94,6 +98,6 @@ class AccessLog:
 
     def close(self) -> None:
         if self._thread is not None:
-            self._queue.put(_STOP)
+            self._queue.put(_STOP, timeout=5)
             self._thread.join(5)
             self._thread = None
