@@ -517,7 +517,8 @@ cache = { min_ttl = 0, default_ttl = 60, max_ttl = 3600, query_strings = "all" }
     assert twice("/c/b?cc=no-store") == ("Miss from edge", "Miss from edge")
     assert twice("/c/c?cc=private") == ("Miss from edge", "Miss from edge")
     assert twice("/c/d") == ("Miss from edge", "Hit from edge")  # default TTL
-    assert twice("/c/e?status=404") == ("Error from edge", "Hit from edge")  # error caching, 10 s
+    assert twice("/c/e?status=404") == ("Error from edge", "Error from edge")  # error caching, 10 s
+    assert fresh_origin.hits["/c/e"] == 1  # the second one came from the cache
     assert twice("/c/f?status=403") == ("Error from edge", "Error from edge")  # not without max-age
     assert fresh_origin.hits["/c/a"] == 1 and fresh_origin.hits["/c/b"] == 2
     hit = edge.get("/c/a?cc=max-age%3D30")

@@ -523,6 +523,8 @@ def _generated(validated: dict[str, Any]) -> EdgeResponse:
 
 
 def _from_entry(entry: CachedResponse, x_cache: str, now: float) -> EdgeResponse:
+    if entry.status >= 400:
+        x_cache = xcache.ERROR  # CloudFront labels a cached error response as an error too
     return EdgeResponse(
         status=entry.status, headers=list(entry.headers), body=entry.body, x_cache=x_cache,
         reason=entry.reason, age=int(entry.age(now)), cacheable=True,
