@@ -17,7 +17,10 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from .function import Function
+from .instance import Slot
 from .outcome import ErrorKind, Outcome
+
+MAX_DEFERRED = 64  # used instances awaiting teardown on the event loop
 
 
 class Gate:
@@ -98,7 +101,24 @@ class Invoker:
         self._blocking = ThreadPoolExecutor(max_workers=2, thread_name_prefix="edge-compile")
         self._global = Gate(self.threads, max_queue)
         self._gates: dict[int, Gate] = {}
+        self._trash: list[Slot] = []  # used instances to tear down once the loop is free
         self.in_flight = 0
+
+    def _discard(self, slot: Slot) -> None:
+        """Tear a used instance down on the next turn of the event loop (a bounded backlog:
+        instances are a bounded resource, so past it they go at once)."""
+        trash = self._trash
+        if len(trash) >= MAX_DEFERRED:
+            slot.delete()
+            return
+        trash.append(slot)
+        if len(trash) == 1:
+            asyncio.get_running_loop().call_soon(self._empty_trash)
+
+    def _empty_trash(self) -> None:
+        trash, self._trash = self._trash, []
+        for slot in trash:
+            slot.delete()
 
     def _gate_for(self, fn: Function) -> Gate:
         gate = self._gates.get(id(fn))
@@ -117,12 +137,11 @@ class Invoker:
 
     async def invoke(self, fn: Function, event: bytes) -> Outcome:
         if self.inline_fuel and not fn.heavy:
-            loop = asyncio.get_running_loop()
             # the used instance is torn down, and the next one prepared, after this request moves on
-            outcome = fn.invoke(event, self.inline_fuel, lambda slot: loop.call_soon(slot.delete))
+            outcome = fn.invoke(event, self.inline_fuel, self._discard)
             if not outcome.over_budget:
                 if not fn.reuse and fn.ready_count < fn.config.prewarm:
-                    loop.call_soon(fn.replenish, False)
+                    asyncio.get_running_loop().call_soon(fn.replenish, False)
                 return outcome
             fn.heavy = True
         started = time.perf_counter()
@@ -151,6 +170,7 @@ class Invoker:
         return await asyncio.get_running_loop().run_in_executor(self._blocking, func, *args)
 
     def close(self) -> None:
+        self._empty_trash()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._blocking.shutdown(wait=False, cancel_futures=True)
 
