@@ -229,3 +229,26 @@ def test_limits_validation():
         Limits().merged({"fuel": 0})
     with pytest.raises(ValueError, match="isolation"):
         FunctionConfig(isolation="shared")
+
+
+def test_wasi_sleep_is_refused_so_limits_hold(runtime):
+    """poll_oneoff with a 3 s clock subscription returns ENOTSUP at once instead of sleeping."""
+    import time
+
+    source = M.reactor(
+        """;; subscription at 100: userdata 0, tag 0 (clock), clock id 1, timeout 3e9 ns, precision 0, flags 0
+    (i64.store (i32.const 100) (i64.const 0))
+    (i32.store8 (i32.const 108) (i32.const 0))
+    (i32.store (i32.const 116) (i32.const 1))
+    (i64.store (i32.const 124) (i64.const 3000000000))
+    (i32.store8 (i32.const 72)
+      (i32.add (i32.const 48) (i32.ne (i32.const 0)
+        (call $poll (i32.const 100) (i32.const 200) (i32.const 1) (i32.const 300)))))
+    (call $pack (i32.const 64) (i32.const 10))""",
+        imports='(import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))',
+        extra='(data (i32.const 64) "{\\"fail\\":0}")',
+    )
+    started = time.perf_counter()
+    out = fn(runtime, source).invoke(EVENT)
+    assert out.ok and out.value == {"fail": 1}
+    assert time.perf_counter() - started < 1.0

@@ -410,6 +410,18 @@ def host_log(env, caller, args, nargs):  # type: ignore[no-untyped-def]
         return capi.trap_new(msg, len(msg))
 
 
+ENOTSUP = 58  # WASI errno
+
+
+@capi.HostCallback
+def host_poll_oneoff(env, caller, args, nargs):  # type: ignore[no-untyped-def]
+    """WASI poll_oneoff: refused (ENOTSUP). Sleeping is not available to edge functions:
+    the guest would wait inside the host, where neither fuel nor epochs can stop it."""
+    raw = ctypes.cast(args, POINTER(capi.ValRaw))
+    raw[0].i32 = ENOTSUP
+    return None
+
+
 def _stream(level: str | None):
     @capi.OutputCallback
     def on_output(data, buf, n):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import wasmtime
 from . import capi
 from .engine import Engine, EngineSettings
 from .function import Function
-from .instance import host_log
+from .instance import host_log, host_poll_oneoff
 from .limits import FunctionConfig
 from .module import ArtifactCache, CompiledModule, ModuleError, first_line, load
 
@@ -26,14 +26,22 @@ class Runtime:
         self.artifacts = ArtifactCache(artifact_dir)
         self.linker = wasmtime.Linker(self.engine.engine)
         self.linker.define_wasi()
-        log_type = wasmtime.FuncType([wasmtime.ValType.i32()] * 3, [])
-        self._log_type = log_type  # the linker copies it, but keep it alive regardless
+        self.linker.allow_shadowing = True
+        i32 = wasmtime.ValType.i32()
+        self._types = [wasmtime.FuncType([i32] * 3, []), wasmtime.FuncType([i32] * 4, [i32])]  # kept alive
+        # edge.log, and WASI's poll_oneoff replaced: a guest sleeping inside the host would
+        # use no fuel and never reach an epoch check, so no limit could stop it.
+        self._define(b"edge", b"log", self._types[0], host_log)
+        self._define(b"wasi_snapshot_preview1", b"poll_oneoff", self._types[1], host_poll_oneoff)
+        self.linker.allow_shadowing = False
+
+    def _define(self, module: bytes, name: bytes, ty: wasmtime.FuncType, callback: object) -> None:
         err = capi.linker_define_func_unchecked(
-            capi.ptr_of(self.linker), b"edge", 4, b"log", 3, capi.ptr_of(log_type), host_log, None, None
+            capi.ptr_of(self.linker), module, len(module), name, len(name), capi.ptr_of(ty), callback, None, None
         )
         if err:
             message, _ = capi.take_error(err)
-            raise RuntimeError(f"could not define edge.log: {message}")
+            raise RuntimeError(f"could not define {module.decode()}.{name.decode()}: {message}")
 
     def load(self, source: bytes | str) -> CompiledModule:
         """Validate and compile a module (or load its precompiled artifact). Blocking."""
