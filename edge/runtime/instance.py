@@ -44,7 +44,7 @@ class Slot:
 
     __slots__ = (
         "function", "key", "store", "ctx", "instance", "memory", "alloc", "handle", "start", "nogil",
-        "vals", "uses", "has_memory", "init_fuel", "logs", "log_bytes", "logs_truncated", "stdout", "stdout_overflow",
+        "vals", "uses", "has_memory", "init_fuel", "logs", "log_bytes", "logs_truncated", "stdout", "stdout_overflow", "stdout_bytes",
         "_partial",
     )
 
@@ -59,6 +59,7 @@ class Slot:
         self.log_bytes = 0
         self.logs_truncated = False
         self.stdout: list[bytes] = []
+        self.stdout_bytes = 0
         self.stdout_overflow = False
         self._partial: dict[str, bytes] = {}
         self.vals = (capi.ValRaw * 2)()
@@ -432,10 +433,11 @@ def _stream(level: str | None):
             chunk = ctypes.string_at(buf, n)
             if level is None:
                 cap = slot.function.config.limits.max_result_bytes
-                if sum(len(c) for c in slot.stdout) + n > cap:
+                if slot.stdout_bytes + n > cap:
                     slot.stdout_overflow = True
                     return -5  # EIO
                 slot.stdout.append(chunk)
+                slot.stdout_bytes += n
             else:
                 slot.add_stream(level, chunk)
             return n
