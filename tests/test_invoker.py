@@ -132,3 +132,48 @@ def test_invoke_event_json_survives_threads(runtime):
     """The synchronous path (CLI, tests) still works without an invoker."""
     fn = runtime.function(M.ECHO, FunctionConfig(name="sync"))
     assert json.loads(fn.invoke(EVENT).result) == {"hello": "world"}
+
+
+async def test_costly_start_up_never_runs_on_the_event_loop(runtime):
+    """Even when a version looked cheap at load time, an instance whose `_initialize` outgrows
+    the inline budget is abandoned on the loop and the invocation moves to a thread."""
+    source = M.reactor(
+        "(call $pack (local.get $p) (local.get $n))",
+        extra="""(func (export "_initialize") (local $i i32)
+      (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (i32.const 300000000)))))""",
+    )
+    fn = runtime.function(source, FunctionConfig(name="slowstart", prewarm=0, limits=Limits(fuel=10**10)))
+    fn.heavy = False  # as if the load-time probe had been fooled
+    invoker = Invoker()
+    loop = asyncio.get_running_loop()
+    lag = 0.0
+
+    async def watch() -> None:
+        nonlocal lag
+        while True:
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            lag = max(lag, loop.time() - before - 0.01)
+
+    watcher = asyncio.ensure_future(watch())
+    out = await invoker.invoke(fn, EVENT)
+    watcher.cancel()
+    assert out.ok and out.result == EVENT
+    assert fn.heavy
+    assert lag < 0.2  # the 300M-iteration start-up ran on a worker thread
+    invoker.close()
+
+
+async def test_cancelled_caller_keeps_capacity_until_the_worker_is_done(runtime):
+    invoker = Invoker(threads=2, per_function=1, queue_wait_ms=10)
+    slow = runtime.function(M.spin(200_000_000), FunctionConfig(name="slow2", limits=Limits(fuel=10**12)))
+    slow.heavy = True
+    task = asyncio.ensure_future(invoker.invoke(slow, EVENT))
+    await asyncio.sleep(0.02)
+    task.cancel()
+    await asyncio.sleep(0)
+    # the thread is still running the cancelled invocation: no second one may start
+    second = await invoker.invoke(slow, EVENT)
+    assert second.error is ErrorKind.LIMIT_EXCEEDED
+    invoker.close()

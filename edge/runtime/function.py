@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import capi
-from .instance import InstantiationError, Slot
+from .instance import INLINE_INIT_FUEL, InstantiationError, Slot
 from .limits import FunctionConfig
 from .module import ABI_VERSION, STYLE_REACTOR, CompiledModule, ModuleError
 from .outcome import ErrorKind, Outcome
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 MAX_IDLE_SLOTS = 64
-INLINE_INIT_FUEL = 100_000  # a start function/_initialize costlier than this keeps a version off the loop
 
 
 class Function:
@@ -112,7 +111,9 @@ class Function:
         while not self._closed and len(self._ready) < self.config.prewarm:
             try:
                 slot = Slot(self, nogil)
-            except InstantiationError:
+            except InstantiationError as exc:
+                if exc.over_budget:
+                    self.heavy = True  # its start-up is too costly for the event loop
                 return  # the next invocation reports the failure
             if self._closed:
                 slot.delete()
@@ -140,7 +141,7 @@ class Function:
         try:
             slot = self._take(budget is None)  # budgeted: on the event loop, keep the GIL
         except InstantiationError as exc:
-            return Outcome(error=exc.kind, message=str(exc), trap_code=exc.trap_code)
+            return Outcome(error=exc.kind, message=str(exc), trap_code=exc.trap_code, over_budget=exc.over_budget)
         try:
             outcome = slot.invoke(event, budget)
         except BaseException:

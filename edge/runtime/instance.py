@@ -33,10 +33,18 @@ _SLOTS: dict[int, "Slot"] = {}
 
 
 class InstantiationError(Exception):
-    def __init__(self, kind: ErrorKind, message: str, trap_code: str | None = None) -> None:
+    def __init__(
+        self, kind: ErrorKind, message: str, trap_code: str | None = None, over_budget: bool = False
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.trap_code = trap_code
+        self.over_budget = over_budget  # on the event loop, start-up code outgrew its budget
+
+
+# Fuel for a start function and `_initialize` run on the event loop; past it the instance is
+# abandoned and the version runs on worker threads (a costly start must not stall the loop).
+INLINE_INIT_FUEL = 100_000
 
 
 class Slot:
@@ -84,7 +92,8 @@ class Slot:
         limits = fn.config.limits
         self.ctx = ctx = capi.store_context(self.store)
         capi.store_limiter(self.store, limits.memory_bytes, -1, -1, -1, -1)
-        self._arm(limits.fuel, limits.timeout_ms)
+        init_fuel = limits.fuel if self.nogil else min(limits.fuel, INLINE_INIT_FUEL)
+        self._arm(init_fuel, limits.timeout_ms if self.nogil else min(limits.timeout_ms, INLINE_TIMEOUT_MS))
         compiled = fn.compiled
         if compiled.uses_wasi and compiled.style == "reactor":
             self._set_wasi(b"")
@@ -95,7 +104,8 @@ class Slot:
             kind, message, code = self._classify(err, trap.value)
             if kind is ErrorKind.TRAP and "memory" in message and "limit" in message:
                 kind = ErrorKind.MEMORY_LIMIT
-            raise InstantiationError(kind, f"instantiation failed: {message}", code)
+            over = not self.nogil and init_fuel < limits.fuel and kind in (ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT)
+            raise InstantiationError(kind, f"instantiation failed: {message}", code, over)
         ext = capi.Extern()
         if compiled.style == "reactor":
             self.memory = self._export(b"memory", capi.EXTERN_MEMORY, ext).of.memory
@@ -107,14 +117,17 @@ class Slot:
                 err, trap_ptr = self._call(init, 0, self.nogil)
                 if err or trap_ptr:
                     kind, message, code = self._classify(err, trap_ptr)
-                    raise InstantiationError(kind, f"_initialize failed: {message}", code)
+                    over = not self.nogil and init_fuel < limits.fuel and kind in (
+                        ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT
+                    )
+                    raise InstantiationError(kind, f"_initialize failed: {message}", code, over)
             if fn.engine.settings.fuel:
                 left = c_uint64(0)
                 err = capi.context_get_fuel(ctx, byref(left))
                 if err:
                     capi.take_error(err)
                 else:
-                    self.init_fuel = limits.fuel - left.value
+                    self.init_fuel = init_fuel - left.value
         else:
             if capi.instance_export_get(ctx, byref(self.instance), b"memory", 6, byref(ext)):
                 if ext.kind == capi.EXTERN_MEMORY:

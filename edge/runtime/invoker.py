@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
+import weakref
+from collections.abc import Callable
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,6 +24,7 @@ from .instance import Slot
 from .outcome import ErrorKind, Outcome
 
 MAX_DEFERRED = 64  # used instances awaiting teardown on the event loop
+THREAD_NICE = 10  # worker threads' niceness relative to the process (0: same priority as the loop)
 
 
 class Gate:
@@ -84,6 +88,7 @@ class Invoker:
         max_queue: int = 256,
         per_function_queue: int = 64,
         inline_fuel: int = 200_000,
+        thread_nice: int = THREAD_NICE,
     ) -> None:
         cores = os.cpu_count() or 2
         self.threads = threads or max(4, cores * 2)
@@ -96,11 +101,16 @@ class Invoker:
         # full limits; that version then always runs on threads. 0 disables inline runs.
         self.inline_fuel = inline_fuel
         self.per_function_queue = per_function_queue
-        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="edge-wasm")
+        # Worker threads run at a lower CPU priority than the event loop: a function spinning
+        # on every core then cannot starve the loop that serves every other request.
+        self.thread_nice = thread_nice
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.threads, thread_name_prefix="edge-wasm", initializer=_lower_priority, initargs=(thread_nice,)
+        )
         # Compiling is slow and rare: its own threads, so it never takes a request's worker.
         self._blocking = ThreadPoolExecutor(max_workers=2, thread_name_prefix="edge-compile")
         self._global = Gate(self.threads, max_queue)
-        self._gates: dict[int, Gate] = {}
+        self._gates: weakref.WeakKeyDictionary[Function, Gate] = weakref.WeakKeyDictionary()  # gone with the version
         self._trash: list[Slot] = []  # used instances to tear down once the loop is free
         self.in_flight = 0
 
@@ -121,19 +131,19 @@ class Invoker:
             slot.delete()
 
     def _gate_for(self, fn: Function) -> Gate:
-        gate = self._gates.get(id(fn))
+        gate = self._gates.get(fn)
         if gate is None:
             capacity = min(fn.config.concurrency or self.per_function_default, self.threads)
-            gate = self._gates[id(fn)] = Gate(capacity, self.per_function_queue)
+            gate = self._gates[fn] = Gate(capacity, self.per_function_queue)
         return gate
 
     def forget(self, fn: Function) -> None:
         """Drop a function's gate once it is unloaded."""
-        self._gates.pop(id(fn), None)
+        self._gates.pop(fn, None)
 
     @property
     def queue_depth(self) -> int:
-        return self._global.waiting + sum(g.waiting for g in self._gates.values())
+        return self._global.waiting + sum(g.waiting for g in list(self._gates.values()))
 
     async def invoke(self, fn: Function, event: bytes) -> Outcome:
         if self.inline_fuel and not fn.heavy:
@@ -151,19 +161,28 @@ class Invoker:
         try:
             remaining = self.queue_wait - (time.perf_counter() - started)
             if not await self._global.acquire(remaining):
+                gate.release()
                 return _limit_exceeded(f"all {self.threads} worker threads are busy")
-            self.in_flight += 1
-            try:
-                loop = asyncio.get_running_loop()
-                future: asyncio.Future[Outcome] = loop.create_future()
-                self._pool.submit(_run, fn, event, loop, future)
-                outcome = await future
-            finally:
-                self.in_flight -= 1
-                self._global.release()
-        finally:
+        except BaseException:
             gate.release()
-        return outcome
+            raise
+        self.in_flight += 1
+
+        def finished() -> None:
+            """On the loop, once the worker is really done: a caller that was cancelled
+            meanwhile must not hand out capacity a thread is still using."""
+            self.in_flight -= 1
+            self._global.release()
+            gate.release()
+
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Outcome] = loop.create_future()
+        try:
+            self._pool.submit(_run, fn, event, loop, future, finished)
+        except BaseException:  # the pool is shut down
+            finished()
+            raise
+        return await future
 
     async def run_blocking(self, func, *args):  # type: ignore[no-untyped-def]
         """Run other blocking runtime work (compiling, loading) on the same pool."""
@@ -175,17 +194,37 @@ class Invoker:
         self._blocking.shutdown(wait=False, cancel_futures=True)
 
 
-def _run(fn: Function, event: bytes, loop: asyncio.AbstractEventLoop, future: "asyncio.Future[Outcome]") -> None:
-    """Worker thread: invoke, hand the outcome to the loop at once, then prepare the next
-    fresh instance in the same task, off the request's critical path."""
+def _run(
+    fn: Function,
+    event: bytes,
+    loop: asyncio.AbstractEventLoop,
+    future: "asyncio.Future[Outcome]",
+    finished: Callable[[], None],
+) -> None:
+    """Worker thread: invoke, hand the outcome to the loop at once (and give back the
+    capacity), then prepare the next fresh instance in the same task, off the request's
+    critical path."""
     try:
         outcome = fn.invoke(event)
     except BaseException as exc:  # a host bug, not guest misbehaviour: surface it to the caller
         loop.call_soon_threadsafe(_set_exception, future, exc)
+        loop.call_soon_threadsafe(finished)
         return
     loop.call_soon_threadsafe(_set_result, future, outcome)
+    loop.call_soon_threadsafe(finished)
     if not fn.reuse and fn.ready_count < fn.config.prewarm:
         fn.replenish()
+
+
+def _lower_priority(nice: int) -> None:
+    """Worker thread start: raise this thread's niceness (Linux schedules threads separately)."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError:  # not permitted or not supported here: same priority as the loop
+        pass
 
 
 def _set_result(future: "asyncio.Future[Outcome]", outcome: Outcome) -> None:
