@@ -24,7 +24,7 @@ from .instance import Slot
 from .outcome import ErrorKind, Outcome
 
 MAX_DEFERRED = 64  # used instances awaiting teardown on the event loop
-THREAD_NICE = 10  # worker threads' niceness relative to the process (0: same priority as the loop)
+THREAD_NICE = 19  # worker threads' niceness relative to the process (0: same priority as the loop)
 
 
 class Gate:
