@@ -290,7 +290,7 @@ class Slot:
         if ptr == 0 or ptr + n > size:
             kind = ErrorKind.MEMORY_LIMIT if self._at_memory_cap() else ErrorKind.HANDLER_ERROR
             return Outcome(error=kind, message=f"edge_alloc({n}) returned an unusable pointer {ptr}")
-        ctypes.memmove(base + ptr, event, n)
+        capi.copy_in(base + ptr, event, n)
         vals[0].i32 = ptr
         vals[1].i32 = n
         err, trap = self._call(self.handle, 2, nogil)
@@ -313,7 +313,7 @@ class Slot:
         size = capi.memory_data_size(self.ctx, byref(self.memory))
         if rptr + rlen > size:
             return Outcome(error=ErrorKind.HANDLER_ERROR, message="result pointer is outside linear memory")
-        return _parse_result(ctypes.string_at(base + rptr, rlen))
+        return _parse_result(capi.bytes_at(base + rptr, rlen))
 
     def _invoke_command(self, event: bytes) -> Outcome:
         limits = self.function.config.limits
@@ -417,7 +417,7 @@ def host_log(env, caller, args, nargs):  # type: ignore[no-untyped-def]
             msg = b"edge.log: message is outside linear memory"
             return capi.trap_new(msg, len(msg))
         room = max(0, slot.function.config.limits.max_log_bytes - slot.log_bytes)
-        slot.add_log(LOG_LEVELS.get(level, "INFO"), ctypes.string_at(base + ptr, min(n, room + 1)))
+        slot.add_log(LOG_LEVELS.get(level, "INFO"), capi.bytes_at(base + ptr, min(n, room + 1)))
         return None
     except Exception as exc:  # never let a Python error escape into wasmtime
         msg = f"edge.log failed: {exc}".encode()
@@ -443,7 +443,7 @@ def _stream(level: str | None):
             slot = _SLOTS.get(data or 0)
             if slot is None:
                 return n
-            chunk = ctypes.string_at(buf, n)
+            chunk = capi.bytes_at(buf, n)
             if level is None:
                 cap = slot.function.config.limits.max_result_bytes
                 if slot.stdout_bytes + n > cap:
