@@ -46,6 +46,7 @@ MAX_BUFFERED_REQUEST_BODY = 16 * 1024 * 1024
 CONDITIONAL = frozenset({"if-none-match", "if-modified-since"})
 NODE_ID = secrets.token_hex(16)
 VIA = f"1.1 {NODE_ID}.edge (edge)"
+_OWN_HEADERS = frozenset({"x-cache", "via", "x-amz-cf-id", "transfer-encoding"})  # the edge sets these
 
 
 class RequestTooLarge(Exception):
@@ -472,19 +473,20 @@ class Pipeline:
     def _finish(self, response: EdgeResponse, trace: Trace, *, head: bool = False) -> None:
         """The edge's own headers. The host owns framing: a buffered body gets its true
         Content-Length whatever a function set; a streamed one keeps the origin's."""
-        drop = ("x-cache", "via", "x-amz-cf-id", "transfer-encoding")
-        headers = [(k, v) for k, v in response.headers if k.lower() not in drop]
         length = response.extra.get("length")
         if response.body is not None and response.stream is None and not head and response.status not in (204, 304):
             length = str(len(response.body))
         elif response.status in (204, 304):
             length = None
+        drop = _OWN_HEADERS
         if length is not None or response.stream is not None:
-            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
-            if length is not None:
-                headers.append(("Content-Length", length))
+            drop = drop | {"content-length"}
         if response.age is not None:
-            headers = [(k, v) for k, v in headers if k.lower() != "age"]
+            drop = drop | {"age"}
+        headers = [(k, v) for k, v in response.headers if k.lower() not in drop]  # one pass
+        if length is not None:
+            headers.append(("Content-Length", length))
+        if response.age is not None:
             headers.append(("Age", str(response.age)))
         headers.append(("X-Cache", response.x_cache))
         headers.append(("Via", VIA))

@@ -142,13 +142,19 @@ def _values(headers: CfHeaders, name: str) -> list[str]:
     return [entry.get("value", "") for entry in headers.get(name, ())]
 
 
+_SORTED: dict[frozenset[str], tuple[str, ...]] = {}
+
+
 def _check_restricted(before: CfHeaders, after: CfHeaders, read_only: frozenset[str], where: str) -> None:
     """Disallowed headers may not appear or change; read-only ones may not be added, changed or deleted."""
     for name in after:
         if is_disallowed(name) and _values(after, name) != _values(before, name):
             raise _fail("disallowed-header", f"The function tried to add a disallowed header ({name}) in the {where}.")
-    for name in sorted(read_only):
-        if _values(before, name) != _values(after, name):
+    names = _SORTED.get(read_only)
+    if names is None:
+        names = _SORTED[read_only] = tuple(sorted(read_only))
+    for name in names:
+        if (name in before or name in after) and _values(before, name) != _values(after, name):
             raise _fail(
                 "read-only-header", f"The function tried to add, delete, or change a read-only header ({name})."
             )
@@ -505,7 +511,11 @@ def _response_body(result: dict) -> bytes | None:
 
 def _header_bytes(headers: CfHeaders) -> int:
     """Size as on the wire: ``Key: value\\r\\n`` per entry."""
-    return sum(len(e["key"].encode()) + len(e["value"].encode()) + 4 for entries in headers.values() for e in entries)
+    return sum(_utf8_len(e["key"]) + _utf8_len(e["value"]) + 4 for entries in headers.values() for e in entries)
+
+
+def _utf8_len(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode())
 
 
 def validate_response(

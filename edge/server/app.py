@@ -48,6 +48,19 @@ def _header_key(name: bytes) -> str:
     return key
 
 
+_RAW: dict[str, bytes] = {}
+
+
+def _raw_name(name: str) -> bytes:
+    """A response header name as ASGI sends it (lowercase Latin-1 bytes), cached."""
+    raw = _RAW.get(name)
+    if raw is None:
+        raw = name.lower().encode("latin-1")
+        if len(_RAW) < 4096:
+            _RAW[name] = raw
+    return raw
+
+
 class EdgeHandler:
     """ASGI endpoint: viewer request in, pipeline, response out."""
 
@@ -65,15 +78,18 @@ class EdgeHandler:
         except BadTarget as exc:  # never let a crafted target reach URL building (SSRF)
             await self._send(scope, send, error_page(exc.status, new_request_id(), str(exc), "", xcache.ERROR))
             return
-        headers = [(_header_key(k), _latin1(v)) for k, v in scope["headers"]]
+        headers = []
+        has_body = has_length = False
+        for k, v in scope["headers"]:  # one pass: the function's headers, and whether a body follows
+            headers.append((_header_key(k), v.decode("latin-1")))
+            if k == b"content-length":
+                has_length = True
+                has_body = has_body or v not in (b"0", b"")
+            elif k == b"transfer-encoding":
+                has_body = True
         client = scope.get("client")
-        has_body = any(
-            (k == b"content-length" and v not in (b"0", b"")) or k == b"transfer-encoding" for k, v in scope["headers"]
-        ) or (
-            # HTTP/2 may stream a body without announcing its length
-            scope.get("http_version") == "2" and scope["method"] not in ("GET", "HEAD")
-            and not any(k == b"content-length" for k, _ in scope["headers"])
-        )
+        if not has_body and not has_length and scope.get("http_version") == "2" and scope["method"] not in ("GET", "HEAD"):
+            has_body = True  # HTTP/2 may stream a body without announcing its length
         async def read_body(limit: int) -> bytes:
             chunks, size, more = [], 0, True
             while more:
@@ -127,7 +143,7 @@ class EdgeHandler:
     async def _send(scope: Scope, send: Send, response, receive: Receive | None = None) -> int:  # type: ignore[no-untyped-def]
         """Send the response; returns the body bytes sent. A streamed origin body stops (and
         its origin connection is released) as soon as the viewer goes away."""
-        raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+        raw_headers = [(_raw_name(k), v.encode("latin-1")) for k, v in response.headers]
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         head = scope["method"] == "HEAD"
         if response.stream is None:
