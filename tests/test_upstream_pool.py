@@ -111,7 +111,7 @@ async def test_http_upstream_uses_the_pool_for_http1_origins() -> None:
                 response = await upstream.fetch(target, "GET", f"/u{i}", "", [("Host", "origin")], None)
                 assert await response.read() == f"/u{i}".encode()
             assert origin.accepted == 1
-        assert isinstance(upstream._clients[(False, True)]._transport._pool, LifoPool)  # noqa: SLF001
+        assert isinstance(upstream._clients[(False, True)]._pool, LifoPool)  # noqa: SLF001
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             nobody = Target("http", "127.0.0.1", s.getsockname()[1])
@@ -120,3 +120,32 @@ async def test_http_upstream_uses_the_pool_for_http1_origins() -> None:
         assert failed.value.kind == "unreachable"
     finally:
         await upstream.aclose()
+
+
+async def test_an_origin_cookie_is_never_sent_with_another_request() -> None:
+    """The upstream is shared by every viewer: it must not keep a cookie jar."""
+    seen: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                seen.append(b"".join(line for line in head.split(b"\r\n") if line.lower().startswith(b"cookie")))
+                writer.write(b"HTTP/1.1 200 OK\r\nSet-Cookie: session=ALICE; Path=/\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    upstream = HttpUpstream()
+    try:
+        target = Target("http", "127.0.0.1", server.sockets[0].getsockname()[1])
+        first = await upstream.fetch(target, "GET", "/login", "", [("Host", "o")], None)
+        assert ("Set-Cookie", "session=ALICE; Path=/") in first.headers
+        await first.read()
+        second = await upstream.fetch(target, "GET", "/page", "", [("Host", "o")], None)
+        await second.read()
+        assert seen == [b"", b""]
+    finally:
+        await upstream.aclose()
+        server.close()
