@@ -111,7 +111,7 @@ async def test_http_upstream_uses_the_pool_for_http1_origins() -> None:
                 response = await upstream.fetch(target, "GET", f"/u{i}", "", [("Host", "origin")], None)
                 assert await response.read() == f"/u{i}".encode()
             assert origin.accepted == 1
-        assert isinstance(upstream._clients[(False, True)]._pool, LifoPool)  # noqa: SLF001
+        assert isinstance(upstream._clients[(False, True)]._transport._pool, LifoPool)  # noqa: SLF001
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             nobody = Target("http", "127.0.0.1", s.getsockname()[1])

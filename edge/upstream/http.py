@@ -73,23 +73,26 @@ class HttpUpstream:
     """
 
     def __init__(self, max_connections: int = 512) -> None:
-        self._clients: dict[tuple[bool, bool], httpx.AsyncHTTPTransport] = {}
+        # per key, an AsyncClient that only owns (and closes) its transport: requests never go
+        # through the client itself
+        self._clients: dict[tuple[bool, bool], httpx.AsyncClient] = {}
         self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=128)
 
     def _client(self, target: Target) -> httpx.AsyncHTTPTransport:
         key = (target.http2, target.verify_tls)
-        transport = self._clients.get(key)
-        if transport is None:
-            transport = httpx.AsyncHTTPTransport(
-                http2=target.http2, verify=target.verify_tls, limits=self._limits, trust_env=False,
+        client = self._clients.get(key)
+        if client is not None:
+            return client._transport  # type: ignore[return-value]  # noqa: SLF001
+        transport = httpx.AsyncHTTPTransport(
+            http2=target.http2, verify=target.verify_tls, limits=self._limits, trust_env=False,
+        )
+        if not target.http2:  # HTTP/1.1: a pool whose cost does not grow with its size (pool.py)
+            ssl_context = transport._pool._ssl_context  # noqa: SLF001 (the context httpx configured)
+            transport._pool = LifoPool(  # type: ignore[assignment]  # noqa: SLF001
+                ssl_context, self._limits.max_connections, self._limits.max_keepalive_connections,
+                self._limits.keepalive_expiry,
             )
-            if not target.http2:  # HTTP/1.1: a pool whose cost does not grow with its size (pool.py)
-                ssl_context = transport._pool._ssl_context  # noqa: SLF001 (the context httpx configured)
-                transport._pool = LifoPool(  # type: ignore[assignment]  # noqa: SLF001
-                    ssl_context, self._limits.max_connections, self._limits.max_keepalive_connections,
-                    self._limits.keepalive_expiry,
-                )
-            self._clients[key] = transport
+        self._clients[key] = httpx.AsyncClient(transport=transport, trust_env=False)
         return transport
 
     async def fetch(
@@ -140,8 +143,8 @@ class HttpUpstream:
         )
 
     async def aclose(self) -> None:
-        for transport in self._clients.values():
-            await transport.aclose()
+        for client in self._clients.values():
+            await client.aclose()
         self._clients.clear()
 
 
