@@ -3,7 +3,7 @@
 Starts a loopback origin and `edge serve` (a real subprocess, the chosen ASGI server and
 worker count), deploys the sample functions through the admin API's upload endpoint, drives
 load with `wrk` (or a built-in asyncio generator), prints a table, and writes
-`results.json` and `results.png` to the output directory. Everything listens on 127.0.0.1
+`bench.json` and `bench.png` to the output directory. Everything listens on 127.0.0.1
 only, and the whole run has a hard deadline. See bench/README.md.
 """
 
@@ -66,7 +66,7 @@ def build_parser(prog: str = "python -m bench") -> argparse.ArgumentParser:
     parser.add_argument("--cold-n", type=int, help="deploys timed in scenario 7 (default 20)")
     parser.add_argument("--deploy-n", type=int, help="deploys timed in scenario 8 (default 10)")
     parser.add_argument("-o", "--out", type=Path, default=Path("bench-results"),
-                        help="output directory for results.json and results.png (default ./bench-results)")
+                        help="output directory for bench.json and bench.png (default ./bench-results)")
     parser.add_argument("--quick", action="store_true", help="a short smoke run: 1 s loads, one round, few deploys")
     parser.add_argument("--deadline", type=float, help="hard limit for the whole run in seconds (default: estimated)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary state directory and server logs")
@@ -142,11 +142,11 @@ def main(argv: list[str] | None = None, prog: str = "python -m bench") -> int:
 
     command = f"{prog} " + " ".join(argv if argv is not None else sys.argv[1:])
     doc = report.results_document(outcomes, settings, tool, command.strip(), started)
-    json_path = args.out / "results.json"
+    json_path = args.out / "bench.json"
     report.write_json(doc, json_path)
     subtitle = (f"{info['cores']} cores, {info['cpu']}; {tool} -c{settings.connections}, "
                 f"{settings.duration:g} s x {settings.rounds}; {settings.server} x {settings.workers} worker(s)")
-    png = args.out / "results.png"
+    png = args.out / "bench.png"
     drew = report.write_png(outcomes, png, subtitle)
     print(report.table(outcomes))
     say(f"\nresults: {json_path}" + (f", {png}" if drew else " (no PNG: pip install matplotlib)"))

@@ -23,7 +23,7 @@ def test_quick_run_writes_results(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "scenario 2" in done.stderr and "native Python endpoint" in done.stdout
 
-    doc = json.loads((out / "results.json").read_text())
+    doc = json.loads((out / "bench.json").read_text())
     assert {"generated", "command", "machine", "settings", "scenarios", "targets", "cdf"} <= doc.keys()
     assert doc["settings"]["load_tool"] == "builtin"
     assert doc["machine"]["cores"] >= 1
