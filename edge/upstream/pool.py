@@ -23,6 +23,10 @@ from collections.abc import AsyncIterator
 
 import httpcore
 
+from .aio import AsyncioBackend
+
+_ASYNCIO = AsyncioBackend()  # plain-HTTP origins: asyncio sockets without anyio's layers (aio.py)
+
 
 class LifoPool:
     """Drop-in for `httpcore.AsyncConnectionPool` (HTTP/1.1): at most `max_connections` in
@@ -75,7 +79,7 @@ class LifoPool:
             await connection.aclose()
         return httpcore.AsyncHTTPConnection(
             origin=origin, ssl_context=self._ssl_context, keepalive_expiry=self._keepalive_expiry,
-            http1=True, http2=False,
+            http1=True, http2=False, network_backend=_ASYNCIO if origin.scheme == b"http" else None,
         )
 
     async def _checkin(self, connection: httpcore.AsyncHTTPConnection) -> None:
