@@ -1,0 +1,105 @@
+"""`edge serve --server hypercorn|uvicorn|granian`: the same app, edge traffic and the admin
+API on both listeners, a clean stop on SIGTERM; and the benchmark's native endpoint
+(`--bench-native`) answering exactly what the static-content function answers."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import free_port
+
+REPO = Path(__file__).resolve().parents[1]
+STATIC_CONTENT = REPO / "samples" / "static-content" / "build" / "static-content.wasm"
+
+
+def manifest(tmp_path: Path) -> Path:
+    path = tmp_path / "m.toml"
+    path.write_text(
+        f'[origins.echo]\ntype = "echo"\n\n[functions.sc]\nsource = "{STATIC_CONTENT}"\n\n'
+        '[[behaviors]]\npath = "/sc"\norigin = "echo"\ncache = "disabled"\nviewer_request = "sc"\n\n'
+        '[[behaviors]]\npath = "*"\norigin = "echo"\n'
+    )
+    return path
+
+
+def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, str, str]:
+    port, admin = free_port(), free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "edge.cli.main", "serve", "-m", str(manifest(tmp_path)), "--state-dir",
+         str(tmp_path / "state"), "--port", str(port), "--admin-port", str(admin), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True,
+    )
+    edge, api = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin}"
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stdout.read().decode()}")  # type: ignore[union-attr]
+        try:
+            if httpx.get(api + "/v1/status", timeout=1).status_code == 200 and httpx.get(edge + "/x", timeout=1).status_code == 200:
+                return proc, edge, api
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    stop(proc)
+    raise AssertionError("server did not become ready in 40 s")
+
+
+def stop(proc: subprocess.Popen) -> int:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            return proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+            raise AssertionError("server did not stop on SIGTERM") from None
+    return proc.returncode
+
+
+@pytest.mark.skipif(not STATIC_CONTENT.exists(), reason="samples not built")
+@pytest.mark.parametrize("server", ["hypercorn", "uvicorn", "granian"])
+@pytest.mark.timeout(90)
+def test_every_server_serves_edge_traffic_and_the_admin_api(tmp_path: Path, server: str) -> None:
+    if server != "hypercorn" and importlib.util.find_spec(server) is None:
+        pytest.skip(f"{server} is not installed (pip install 'edge-wasm[bench]')")
+    proc, edge, api = serve(tmp_path, "--server", server, "--workers", "2")
+    try:
+        r = httpx.get(edge + "/sc")
+        assert r.status_code == 200 and r.headers["x-cache"] == "LambdaGeneratedResponse from edge"
+        assert httpx.get(api + "/v1/functions").json()  # the admin API answers on its own port…
+        assert httpx.get(edge + "/v1/functions").headers["x-cache"] != ""  # …and is not on the edge port
+    finally:
+        assert stop(proc) in (0, -signal.SIGTERM)
+
+
+@pytest.mark.skipif(not STATIC_CONTENT.exists(), reason="samples not built")
+@pytest.mark.timeout(60)
+def test_native_endpoint_answers_what_the_function_answers(tmp_path: Path) -> None:
+    proc, edge, _ = serve(tmp_path, "--bench-native")
+    try:
+        function, native = httpx.get(edge + "/sc"), httpx.get(edge + "/_native/static-content")
+        assert native.status_code == function.status_code == 200
+        assert native.content == function.content
+        skip = {"x-amz-cf-id", "date"}  # per request
+        assert [(k, v) for k, v in native.headers.items() if k not in skip] == \
+            [(k, v) for k, v in function.headers.items() if k not in skip]
+        assert native.headers["x-amz-cf-id"] != function.headers["x-amz-cf-id"]
+    finally:
+        stop(proc)
+
+
+def test_the_native_endpoint_is_off_by_default(tmp_path: Path) -> None:
+    proc, edge, _ = serve(tmp_path)
+    try:
+        assert httpx.get(edge + "/_native/static-content").headers["x-cache"] == "Miss from edge"  # the echo origin
+    finally:
+        stop(proc)
