@@ -92,12 +92,23 @@ def run(
     """Serve until told to stop (SIGINT/SIGTERM); the exit status. EDGE_SERVER_OPTIONS must be set."""
     check_server(server, tls=bool(certfile))
     loop = resolve_loop(loop)
+    if workers > 1:
+        _prepare_store(options)
     if server == "hypercorn":
         return _hypercorn(options, host, port, workers, certfile, keyfile, graceful_timeout, log_level, loop)
     check_admin(options, port)
     if server == "uvicorn":
         return _uvicorn(options, host, port, workers, graceful_timeout, log_level, loop)
     return _granian(options, host, port, workers, graceful_timeout, log_level, loop)
+
+
+def _prepare_store(options: ServerOptions) -> None:
+    """Create the store once, here, before the workers start: workers that all find no
+    database and switch a new one to WAL at the same moment can fail with `database is
+    locked` (seen with Granian, whose workers start together)."""
+    from ..control.store import Store
+
+    Store(options.store_dir).close()
 
 
 # -- hypercorn -------------------------------------------------------------------------------
