@@ -12,13 +12,15 @@ Any thread may call `invoke`; a slot is only ever held by one thread.
 
 from __future__ import annotations
 
+import logging
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import capi
-from .instance import INLINE_INIT_FUEL, InstantiationError, Slot
+from . import capi, preparer
+from .instance import INLINE_INIT_FUEL, INLINE_TIMEOUT_MS, InstantiationError, Slot
 from .limits import FunctionConfig
 from .module import ABI_VERSION, STYLE_REACTOR, CompiledModule, ModuleError
 from .outcome import ErrorKind, Outcome
@@ -27,6 +29,11 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 MAX_IDLE_SLOTS = 64
+# Ready instances the native preparer keeps per `per-request` version (or `prewarm`, if
+# more): a burst of requests handled in one turn of the event loop takes several at once.
+PREPARED_AT_LEAST = 2
+
+log = logging.getLogger("edge.runtime")
 
 
 class Function:
@@ -38,6 +45,7 @@ class Function:
         self.compiled = compiled
         self.config = config
         self._ready: deque[Slot] = deque()
+        self._factory: preparer.Factory | None = None
         self._closed = False
         self._lock = threading.Lock()
         # Set once a budgeted inline attempt ran out: this version then always runs on threads.
@@ -51,6 +59,7 @@ class Function:
         self.pre_ptr = capi.ptr_of(self.pre)
         self.engine.ensure_ticker()
         self._probe()
+        self._factory = self._start_factory()
         self.replenish()
 
     @property
@@ -81,9 +90,40 @@ class Function:
         finally:
             slot.delete()
 
+    def _start_factory(self) -> "preparer.Factory | None":
+        """`per-request` reactors get their fresh instances from the native preparer's
+        thread. Its instances start under the same budget as the event loop's own
+        (INLINE_INIT_FUEL), which needs fuel metering to bound a spinning `_initialize`."""
+        if self.reuse or self.heavy or self.config.prewarm < 1 or not self.engine.settings.fuel:
+            return None
+        helper = preparer.get()
+        if helper is None:
+            return None
+        limits = self.config.limits
+        ticks = self.engine.ticks_for(min(limits.timeout_ms, INLINE_TIMEOUT_MS)) if self.engine.settings.epochs else 0
+        factory = helper.factory(self, min(limits.fuel, INLINE_INIT_FUEL), ticks, max(self.config.prewarm, PREPARED_AT_LEAST))
+        if factory is not None:
+            # A version dropped without close() must still stop its factory before its
+            # InstancePre and engine go: the finalizer holds both until it has run.
+            weakref.finalize(self, factory.close, self.pre, self.engine.engine)
+        return factory
+
+    def _stop_factory(self) -> None:
+        factory, self._factory = self._factory, None
+        if factory is not None:
+            factory.close()
+
     # -- pool ----------------------------------------------------------------------
 
     def _take(self, nogil: bool = True) -> Slot:
+        factory = self._factory
+        if factory is not None:
+            ready = factory.take()
+            if ready is not None:
+                return Slot.adopt(self, ready)
+            if factory.failed:  # e.g. _initialize writes output: prepare them here instead
+                log.info("%s: instances are prepared in-process (%s)", self.config.qualified, factory.failure())
+                self._stop_factory()
         try:
             return self._ready.popleft()
         except IndexError:
@@ -108,7 +148,7 @@ class Function:
     def replenish(self, nogil: bool = True) -> None:
         """Bring the ready pool up to `prewarm` instances. Run it off the request path
         (`nogil=False` on the event loop: instantiating keeps the GIL)."""
-        while not self._closed and len(self._ready) < self.config.prewarm:
+        while not self._closed and self._factory is None and len(self._ready) < self.config.prewarm:
             try:
                 slot = Slot(self, nogil)
             except InstantiationError as exc:
@@ -122,7 +162,13 @@ class Function:
 
     @property
     def ready_count(self) -> int:
-        return len(self._ready)
+        factory = self._factory
+        return len(self._ready) + (factory.count() if factory is not None else 0)
+
+    @property
+    def wants_replenish(self) -> bool:
+        """Whether the event loop or a worker should prepare instances for this version."""
+        return not self.reuse and self._factory is None and len(self._ready) < self.config.prewarm
 
     # -- invocation ----------------------------------------------------------------
 
@@ -153,6 +199,7 @@ class Function:
     def close(self) -> None:
         """Unload: drop ready instances; in-flight invocations finish and drop theirs."""
         self._closed = True
+        self._stop_factory()
         while self._ready:
             try:
                 self._ready.popleft().delete()

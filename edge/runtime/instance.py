@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from . import capi
+from . import capi, preparer
 from .outcome import ErrorKind, LogLine, Outcome
 
 if TYPE_CHECKING:
     from .function import Function
+    from .preparer import Ready
 
 U32 = 0xFFFFFFFF
 INLINE_TIMEOUT_MS = 50  # wall-clock cap of a budgeted (inline) attempt
@@ -84,6 +85,35 @@ class Slot:
         except BaseException:
             self.delete()
             raise
+
+    @classmethod
+    def adopt(cls, function: "Function", ready: "Ready") -> "Slot":
+        """A slot around an instance the native preparer made (preparer.py): instantiated,
+        exports looked up and `_initialize` run, on its thread."""
+        self = cls.__new__(cls)
+        self.function = function
+        self.nogil = False
+        self.key = ready.key
+        self.uses = 0
+        self.init_fuel = ready.init_fuel
+        self.logs = []
+        self.log_bytes = 0
+        self.logs_truncated = False
+        self.stdout = []
+        self.stdout_bytes = 0
+        self.stdout_overflow = False
+        self._partial = {}
+        self.vals = (capi.ValRaw * 2)()
+        self.instance = ready.instance
+        self.memory = ready.memory
+        self.has_memory = True
+        self.alloc = ready.alloc
+        self.handle = ready.handle
+        self.start = None
+        self.store = ready.store
+        self.ctx = ready.ctx
+        _SLOTS[self.key] = self
+        return self
 
     # -- setup ---------------------------------------------------------------------
 
@@ -366,10 +396,13 @@ class Slot:
     # -- teardown ------------------------------------------------------------------
 
     def delete(self) -> None:
+        """Tear down: on the native preparer's thread where there is one (off the GIL)."""
         _SLOTS.pop(self.key, None)
         store, self.store = self.store, None
         if store:
-            capi.store_delete(store)
+            helper = preparer.current()
+            if helper is None or not helper.discard(store):
+                capi.store_delete(store)
 
 
 def _short(message: str) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
+from . import preparer
 from .function import Function
 from .instance import Slot
 from .outcome import ErrorKind, Outcome
@@ -118,7 +119,7 @@ class Invoker:
         """Tear a used instance down on the next turn of the event loop (a bounded backlog:
         instances are a bounded resource, so past it they go at once)."""
         trash = self._trash
-        if len(trash) >= MAX_DEFERRED:
+        if len(trash) >= MAX_DEFERRED or preparer.current() is not None:  # the helper deletes it
             slot.delete()
             return
         trash.append(slot)
@@ -150,7 +151,7 @@ class Invoker:
             # the used instance is torn down, and the next one prepared, after this request moves on
             outcome = fn.invoke(event, self.inline_fuel, self._discard)
             if not outcome.over_budget:
-                if not fn.reuse and fn.ready_count < fn.config.prewarm:
+                if fn.wants_replenish:
                     asyncio.get_running_loop().call_soon(fn.replenish, False)
                 return outcome
             fn.heavy = True
@@ -212,7 +213,7 @@ def _run(
         return
     loop.call_soon_threadsafe(_set_result, future, outcome)
     loop.call_soon_threadsafe(finished)
-    if not fn.reuse and fn.ready_count < fn.config.prewarm:
+    if fn.wants_replenish:
         fn.replenish()
 
 

@@ -1,0 +1,303 @@
+"""Fresh instances prepared, and used ones deleted, by a native thread (preparer.c).
+
+A `per-request` invocation costs a fresh instance and leaves a used one behind: ~35 µs
+and ~50 µs of wasmtime work here. On the event loop that is most of what per-request
+isolation costs; on a Python thread it waits for the GIL, which a busy loop gives up only
+every few milliseconds (bench/README.md, finding 5). preparer.c runs the same C API calls
+on a thread that never needs the GIL, so the second core does them while the loop serves.
+
+The helper is compiled from its C source on first use with the machine's C compiler or
+`zig cc` (the `build` extra) and cached; where neither works, or with
+`EDGE_NATIVE_PREPARER=0`, the runtime prepares instances itself as before.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from ctypes import POINTER, Structure, c_char_p, c_int, c_int64, c_size_t, c_uint8, c_uint64, c_void_p, sizeof
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import capi
+
+if TYPE_CHECKING:
+    from .function import Function
+
+log = logging.getLogger("edge.runtime")
+
+SOURCE = Path(__file__).with_name("preparer.c")
+ABI = 1
+BLOB = 32
+KEY_BASE = 1 << 48  # store data words of prepared instances (the runtime's own count up from 1)
+MAX_READY = 16
+ENV_SWITCH = "EDGE_NATIVE_PREPARER"
+
+
+class Api(Structure):
+    """edge_prep_api in preparer.c: the wasmtime entry points, in its order."""
+
+    _fields_ = [
+        (name, c_void_p)
+        for name in (
+            "store_new", "store_context", "store_limiter", "store_delete", "set_fuel", "get_fuel",
+            "set_epoch_deadline", "set_wasi", "instantiate", "export_get", "call", "error_delete",
+            "trap_delete", "wasi_new", "wasi_argv", "wasi_env", "wasi_stdout", "wasi_stderr",
+            "py_stdout", "py_stderr",
+        )
+    ] + [("extern_size", c_uint64), ("extern_of_offset", c_uint64), ("key_base", c_uint64)]
+
+
+def _padded(name: str, ctype: type) -> list[tuple[str, type]]:
+    fields: list[tuple[str, type]] = [(name, ctype)]
+    if sizeof(ctype) < BLOB:
+        fields.append((f"_{name}_pad", c_uint8 * (BLOB - sizeof(ctype))))
+    return fields
+
+
+class Ready(Structure):
+    """edge_prep_ready: one prepared instance, handed over by edge_prep_take."""
+
+    _fields_ = [("store", c_void_p), ("ctx", c_void_p), ("key", c_uint64), ("init_fuel", c_uint64)] + (
+        _padded("instance", capi.Instance) + _padded("memory", capi.Memory)
+        + _padded("alloc", capi.Func) + _padded("handle", capi.Func)
+    )
+
+
+def _layout_ok() -> bool:
+    """The C side assumes these offsets; a wasmtime whose structs outgrew them goes without."""
+    sizes = (sizeof(capi.Instance), sizeof(capi.Memory), sizeof(capi.Func))
+    offsets = (Ready.instance.offset, Ready.memory.offset, Ready.alloc.offset, Ready.handle.offset)
+    return max(sizes) <= BLOB and offsets == (32, 64, 96, 128) and capi.Extern.kind.offset == 0
+
+
+def _cache_dir() -> Path:
+    configured = os.environ.get("EDGE_NATIVE_CACHE")
+    if configured:
+        return Path(configured)
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:
+        base = Path(tempfile.gettempdir())
+    return base / "edge-wasm" / "native"
+
+
+def _compilers() -> list[list[str]]:
+    found = []
+    for name in (os.environ.get("CC"), "cc", "gcc", "clang"):
+        path = shutil.which(name) if name else None
+        if path and [path] not in found:
+            found.append([path])
+    try:
+        import ziglang  # noqa: F401  (the `build` extra)
+
+        found.append([sys.executable, "-m", "ziglang", "cc"])
+    except ImportError:
+        pass
+    return found
+
+
+def build_library() -> Path | None:
+    """The helper's shared library, compiled once per source and machine; None if no
+    compiler here can build it."""
+    source = SOURCE.read_bytes()
+    tag = hashlib.sha256(source + platform.machine().encode() + platform.system().encode()).hexdigest()[:16]
+    directory = _cache_dir()
+    target = directory / f"preparer-{tag}.so"
+    if target.exists():
+        return target
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        log.info("native preparer: no cache directory (%s)", exc)
+        return None
+    errors = []
+    for compiler in _compilers():
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".preparer-", suffix=".so")
+        os.close(fd)
+        cmd = [*compiler, "-O2", "-shared", "-fPIC", "-o", tmp, str(SOURCE), "-lpthread"]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+            if done.returncode == 0:
+                os.replace(tmp, target)  # atomic: concurrent builders agree on the result
+                return target
+            errors.append(f"{compiler[-1]}: {done.stderr.strip()[-300:]}")
+        except (OSError, subprocess.SubprocessError) as exc:
+            errors.append(f"{compiler[-1]}: {exc}")
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    log.info("native preparer unavailable: %s", "; ".join(errors) or "no C compiler found")
+    return None
+
+
+class Factory:
+    """Prepared instances of one function version. The C side frees its state only after
+    this object is gone, so a call racing with close() finds it closed, never freed."""
+
+    __slots__ = ("_lib", "handle", "failed", "closed")
+
+    def __init__(self, lib: ctypes.PyDLL, handle: int) -> None:
+        self._lib = lib
+        self.handle = handle
+        self.failed = False
+        self.closed = False
+
+    def take(self) -> Ready | None:
+        """A ready instance, or None (none ready yet, or the factory gave up or closed)."""
+        ready = Ready()
+        rc = self._lib.edge_prep_take(self.handle, ctypes.byref(ready))
+        if rc == 1:
+            return ready
+        if rc < 0:
+            self.failed = True
+        return None
+
+    def count(self) -> int:
+        return 0 if self.closed else self._lib.edge_prep_count(self.handle)
+
+    def stats(self) -> tuple[int, int]:
+        """(instances prepared, instances handed over) so far."""
+        prepared, taken = c_uint64(), c_uint64()
+        self._lib.edge_prep_stats(self.handle, ctypes.byref(prepared), ctypes.byref(taken))
+        return prepared.value, taken.value
+
+    def failure(self) -> str:
+        buf = ctypes.create_string_buffer(160)
+        self._lib.edge_prep_failure(self.handle, buf, len(buf))
+        return buf.value.decode("utf-8", "replace")
+
+    def close(self, *keepalive: object) -> None:
+        """Stop preparing; returns once the helper no longer uses the version's InstancePre
+        (`keepalive`: what must outlive that, held until now by a finalizer)."""
+        if not self.closed:
+            self.closed = True
+            _close(self.handle)
+
+    def __del__(self) -> None:
+        try:
+            if not self.closed:
+                self.close()
+            self._lib.edge_prep_release(self.handle)
+        except Exception:  # interpreter shutdown: the process is going anyway
+            pass
+
+
+_close = None  # edge_prep_close through a GIL-releasing handle (it may wait for the helper)
+
+
+class Preparer:
+    """The process's helper thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.pid = os.getpid()
+        self.lib = lib = ctypes.PyDLL(str(path))  # quick calls: keep the GIL
+        nogil = ctypes.CDLL(str(path))
+        if lib.edge_prep_abi() != ABI:
+            raise RuntimeError("native preparer: ABI mismatch")
+        lib.edge_prep_start.argtypes = [POINTER(Api)]
+        lib.edge_prep_start.restype = c_int
+        lib.edge_prep_factory.argtypes = [
+            c_void_p, c_void_p, c_int64, c_uint64, c_uint64, c_int, c_int,
+            c_size_t, POINTER(c_char_p), c_size_t, POINTER(c_char_p), POINTER(c_char_p), c_int,
+        ]
+        lib.edge_prep_factory.restype = c_void_p
+        lib.edge_prep_take.argtypes = [c_void_p, POINTER(Ready)]
+        lib.edge_prep_take.restype = c_int
+        lib.edge_prep_count.argtypes = [c_void_p]
+        lib.edge_prep_count.restype = c_int
+        lib.edge_prep_failure.argtypes = [c_void_p, c_char_p, c_size_t]
+        lib.edge_prep_failure.restype = None
+        lib.edge_prep_stats.argtypes = [c_void_p, POINTER(c_uint64), POINTER(c_uint64)]
+        lib.edge_prep_stats.restype = None
+        lib.edge_prep_release.argtypes = [c_void_p]
+        lib.edge_prep_release.restype = None
+        lib.edge_prep_discard.argtypes = [c_void_p]
+        lib.edge_prep_discard.restype = c_int
+        close = nogil.edge_prep_close
+        close.argtypes = [c_void_p]
+        close.restype = None
+        global _close
+        _close = close
+        self._discard = lib.edge_prep_discard
+        from .instance import _on_stderr, _on_stdout_log  # reactors: stray stdout is logged
+
+        q = capi.quick
+
+        def addr(f: object) -> int:
+            return ctypes.cast(f, c_void_p).value or 0
+
+        self._api = Api(
+            addr(q.wasmtime_store_new), addr(q.wasmtime_store_context), addr(q.wasmtime_store_limiter),
+            addr(q.wasmtime_store_delete), addr(q.wasmtime_context_set_fuel), addr(q.wasmtime_context_get_fuel),
+            addr(q.wasmtime_context_set_epoch_deadline), addr(q.wasmtime_context_set_wasi),
+            addr(q.wasmtime_instance_pre_instantiate), addr(q.wasmtime_instance_export_get),
+            addr(q.wasmtime_func_call_unchecked), addr(q.wasmtime_error_delete), addr(q.wasm_trap_delete),
+            addr(q.wasi_config_new), addr(q.wasi_config_set_argv), addr(q.wasi_config_set_env),
+            addr(q.wasi_config_set_stdout_custom), addr(q.wasi_config_set_stderr_custom),
+            addr(_on_stdout_log), addr(_on_stderr),
+            sizeof(capi.Extern), capi.Extern.of.offset, KEY_BASE,
+        )
+        if lib.edge_prep_start(ctypes.byref(self._api)) != 0:
+            raise RuntimeError("native preparer: could not start its thread")
+
+    def factory(self, fn: "Function", fuel: int, deadline_ticks: int, target: int) -> Factory | None:
+        if os.getpid() != self.pid:  # a forked child has no helper thread
+            return None
+        config = fn.config
+        argv = (c_char_p * 1)(config.name.encode())
+        env = config.env
+        names = (c_char_p * max(1, len(env)))(*[k.encode() for k, _ in env])
+        values = (c_char_p * max(1, len(env)))(*[v.encode() for _, v in env])
+        handle = self.lib.edge_prep_factory(
+            fn.engine.ptr, fn.pre_ptr, config.limits.memory_bytes, fuel, deadline_ticks,
+            int(fn.compiled.has_initialize), int(fn.compiled.uses_wasi),
+            1, argv, len(env), names, values, min(MAX_READY, max(1, target)),
+        )
+        return Factory(self.lib, handle) if handle else None
+
+    def discard(self, store: int) -> bool:
+        """Hand a used store to the helper for deletion; False: delete it yourself."""
+        return os.getpid() == self.pid and self._discard(store) == 1
+
+
+_lock = threading.Lock()
+_preparer: Preparer | None = None
+_tried = False
+
+
+def get() -> Preparer | None:
+    """The process's preparer, started on first use; None where it cannot run."""
+    global _preparer, _tried
+    if _tried:
+        return _preparer
+    with _lock:
+        if _tried:
+            return _preparer
+        _tried = True
+        if os.environ.get(ENV_SWITCH, "1") in ("0", "false", "off", "no"):
+            return None
+        if not _layout_ok():
+            log.info("native preparer: unexpected wasmtime struct layout; not used")
+            return None
+        try:
+            path = build_library()
+            if path is not None:
+                _preparer = Preparer(path)
+        except (OSError, RuntimeError, AttributeError) as exc:
+            log.info("native preparer unavailable: %s", exc)
+            _preparer = None
+        return _preparer
+
+
+def current() -> Preparer | None:
+    """The preparer if it has been started (never starts it: for teardown paths)."""
+    return _preparer

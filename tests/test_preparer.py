@@ -1,0 +1,223 @@
+"""The native preparer (edge/runtime/preparer.c): fresh instances made, and used ones
+deleted, on a thread that never needs the GIL. Real modules, real wasmtime, real thread."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from edge.runtime import EngineSettings, ErrorKind, FunctionConfig, Limits, Runtime, preparer
+
+from . import modules as M
+
+EVENT = json.dumps({"Records": [{"cf": {"config": {"eventType": "viewer-request"}}}]}).encode()
+
+# Writes one line to stderr from edge_handle (WASI reactor): invocation output is logged.
+STDERR_REACTOR = M.reactor(
+    """(i32.store (i32.const 16) (i32.const 300))
+    (i32.store (i32.const 20) (i32.const 6))
+    (drop (call $fd_write (i32.const 2) (i32.const 16) (i32.const 1) (i32.const 24)))
+    (call $pack (i32.const 64) (i32.const 2))""",
+    imports='(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))',
+    extra='(data (i32.const 64) "{}") (data (i32.const 300) "oops!\\n")',
+)
+
+
+def _with_initialize(body: str, imports: str) -> str:
+    """The COUNTER-like reactor with an `_initialize` export running `body`."""
+    return M.reactor(
+        "(call $pack (i32.const 64) (i32.const 2))",
+        imports=imports,
+        extra=f'(data (i32.const 64) "{{}}") (data (i32.const 300) "init!\\n") (func (export "_initialize") {body})',
+    )
+
+
+INIT_LOGS = _with_initialize(
+    "(call $log (i32.const 1) (i32.const 300) (i32.const 5))",
+    '(import "edge" "log" (func $log (param i32 i32 i32)))',
+)
+INIT_WRITES = _with_initialize(
+    """(i32.store (i32.const 16) (i32.const 300))
+    (i32.store (i32.const 20) (i32.const 6))
+    (drop (call $fd_write (i32.const 2) (i32.const 16) (i32.const 1) (i32.const 24)))""",
+    '(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))',
+)
+INIT_SPINS = _with_initialize(
+    """(local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 1000000))))""",
+    "",
+)
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Runtime:
+    if preparer.get() is None:
+        pytest.fail("the native preparer should build on this machine (cc or zig cc from the build extra)")
+    return Runtime()
+
+
+def fn(runtime: Runtime, source: str, **config) -> object:
+    return runtime.function(source, FunctionConfig(name="t", **config))
+
+
+def eventually(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
+
+
+def test_per_request_instances_come_from_the_helper_and_carry_no_state(runtime):
+    counter = fn(runtime, M.COUNTER, isolation="per-request")
+    factory = counter._factory
+    assert factory is not None
+    counts = []
+    for _ in range(50):
+        assert eventually(lambda: factory.count() > 0)
+        out = counter.invoke(EVENT)
+        assert out.ok, out.message
+        counts.append(out.value["count"])
+    assert counts == [1] * 50
+    prepared, taken = factory.stats()
+    assert taken >= 50 and prepared >= taken
+
+
+def test_reuse_and_unprepared_versions_have_no_factory(runtime):
+    assert fn(runtime, M.COUNTER, isolation="reuse")._factory is None
+    assert fn(runtime, M.COUNTER, prewarm=0)._factory is None
+    assert fn(runtime, M.COMMAND_ECHO)._factory is None  # commands run _start once per instance
+
+
+def test_no_factory_without_fuel_metering():
+    """The helper bounds a spinning _initialize by fuel; without fuel it is not used."""
+    rt = Runtime(EngineSettings(fuel=False))
+    f = rt.function(M.COUNTER, FunctionConfig(name="t"))
+    assert f._factory is None
+    assert f.invoke(EVENT).value == {"count": 1}
+
+
+def test_wasi_reactor_env_and_invocation_output_through_prepared_instances(runtime):
+    env = fn(runtime, M.ENV_COUNT, env=(("A", "1"), ("B", "2"), ("C", "3")))
+    assert env._factory is not None
+    assert eventually(lambda: env._factory.count() > 0)
+    out = env.invoke(EVENT)
+    assert out.ok and out.value == {"env": 3}
+    assert env._factory.stats()[1] >= 1
+
+    noisy = fn(runtime, STDERR_REACTOR)
+    assert eventually(lambda: noisy._factory.count() > 0)
+    out = noisy.invoke(EVENT)
+    assert out.ok, out.message
+    assert [(line.level, line.message) for line in out.logs] == [("ERROR", "oops!")]
+    assert noisy._factory.stats()[1] >= 1
+
+
+@pytest.mark.parametrize("source, level", [(INIT_LOGS, "INFO"), (INIT_WRITES, "ERROR")])
+def test_initialize_that_logs_or_writes_is_prepared_in_process_with_its_output_kept(runtime, source, level):
+    f = fn(runtime, source)
+    # the helper gives up on it (the host function finds no instance, or output would be
+    # lost); the runtime then prepares this version's instances itself
+    assert eventually(lambda: f._factory is None or f._factory.failure() != "")
+    for _ in range(3):
+        out = f.invoke(EVENT)
+        assert out.ok, out.message
+        assert [(line.level, line.message) for line in out.logs] == [(level, "init!")]
+    assert f._factory is None
+
+
+def test_initialize_over_the_inline_budget_falls_back_and_still_runs(runtime):
+    f = fn(runtime, INIT_SPINS)
+    assert f.heavy  # found at load: its start-up is too costly for the event loop
+    assert f._factory is None
+    assert f.invoke(EVENT).ok
+
+
+def test_traps_and_limits_are_classified_on_prepared_instances(runtime):
+    bomb = fn(runtime, M.MEMORY_BOMB, limits=Limits(memory_bytes=16 * 1024 * 1024))
+    trap = fn(runtime, M.UNREACHABLE)
+    loop = fn(runtime, M.INFINITE_LOOP, limits=Limits(fuel=1_000_000))
+    for f in (bomb, trap, loop):
+        assert eventually(lambda: f._factory.count() > 0)
+    assert bomb.invoke(EVENT).error is ErrorKind.MEMORY_LIMIT
+    assert trap.invoke(EVENT).trap_code == "unreachable"
+    assert loop.invoke(EVENT).error is ErrorKind.OUT_OF_FUEL
+    assert all(f._factory.stats()[1] >= 1 for f in (bomb, trap, loop))
+
+
+def test_many_invocations_do_not_exhaust_the_instance_pool():
+    """Used instances go back through the helper; 3,000 fresh instances from a pool of 200."""
+    rt = Runtime(EngineSettings(pool_instances=200))
+    echo = rt.function(M.ECHO, FunctionConfig(name="t"))
+    for _ in range(3000):
+        out = echo.invoke(EVENT)
+        assert out.ok, out.message
+
+
+def test_concurrent_invocations_from_threads(runtime):
+    counter = fn(runtime, M.COUNTER)
+    errors: list[str] = []
+
+    def hammer() -> None:
+        for _ in range(300):
+            out = counter.invoke(EVENT)
+            if not out.ok or out.value != {"count": 1}:
+                errors.append(out.message or str(out.value))
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert counter._factory.stats()[1] > 0
+
+
+def test_versions_dropped_or_closed_while_the_helper_works(runtime):
+    """Closing (or just dropping) versions while the helper prepares for them: no crash,
+    no use of a freed InstancePre, and the pool's slots come back."""
+    for i in range(60):
+        f = fn(runtime, M.ECHO, prewarm=8)
+        if i % 2:
+            f.close()
+        del f
+        if i % 10 == 0:
+            gc.collect()
+    gc.collect()
+    echo = fn(runtime, M.ECHO)
+    assert echo.invoke(EVENT).ok
+
+
+def test_closed_version_hands_out_nothing(runtime):
+    f = fn(runtime, M.ECHO)
+    factory = f._factory
+    assert eventually(lambda: factory.count() > 0)
+    f.close()
+    assert factory.take() is None and factory.count() == 0
+    assert f.invoke(EVENT).error is ErrorKind.INSTANTIATION  # unloaded
+
+
+def test_switched_off_by_environment():
+    code = (
+        "from edge.runtime import FunctionConfig, Runtime, preparer\n"
+        "from tests import modules as M\n"
+        "f = Runtime().function(M.COUNTER, FunctionConfig(name='t'))\n"
+        "assert preparer.get() is None and f._factory is None\n"
+        "assert f.invoke(b'{}').value == {'count': 1}\n"
+        "print('ok')\n"
+    )
+    env = dict(os.environ, EDGE_NATIVE_PREPARER="0")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
