@@ -58,8 +58,13 @@ class AdminGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] not in PROBES:  # probes: no credentials
-            refusal = self._refusal(dict(scope["headers"]))
+            headers = dict(scope["headers"])
+            refusal = self._refusal(headers)
             if refusal is not None:
+                if headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers:
+                    # the unread upload is left on the connection: close it, so a client
+                    # does not send its next request into a connection the server drops
+                    refusal.headers["Connection"] = "close"
                 await refusal(scope, receive, send)
                 return
         await self.app(scope, receive, send)
