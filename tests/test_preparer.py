@@ -221,3 +221,70 @@ def test_switched_off_by_environment():
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_closed_version_gives_its_pool_slots_back_at_once():
+    rt = Runtime(EngineSettings(pool_instances=20))
+    closed = [rt.function(M.ECHO, FunctionConfig(name="a", prewarm=8)) for _ in range(2)]
+    assert eventually(lambda: all(f.ready_count == 8 for f in closed))
+    for f in closed:
+        f.close()  # still referenced: their ready instances must go now, not at GC
+    fresh = rt.function(M.ECHO, FunctionConfig(name="b"))
+    assert fresh.invoke(EVENT).ok
+
+
+# _initialize calls a host function (the helper then runs Python, and the GC may run there).
+POLLING_INIT = M.reactor(
+    "(call $pack (i32.const 64) (i32.const 2))",
+    imports='(import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))',
+    extra="""(data (i32.const 64) "{}")
+    (func (export "_initialize") (local $i i32)
+      (loop $l
+        (drop (call $poll (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (i32.const 300)))))""",
+)
+
+
+def test_a_version_collected_on_the_helper_thread_does_not_stop_it(runtime):
+    """Garbage (a Function in a reference cycle) collected by a GC that runs inside a host
+    callback on the helper thread: its close must not wait for the helper itself."""
+    other = fn(runtime, M.ECHO)
+    for _ in range(10):
+        f = fn(runtime, POLLING_INIT, prewarm=16)
+        f.cycle = f
+        del f
+        gc.set_threshold(1)
+        try:
+            time.sleep(0.05)  # the helper's callbacks trigger collections meanwhile
+        finally:
+            gc.set_threshold(700)
+        while other._factory.take() is not None:  # the helper must still refill
+            pass
+        assert eventually(lambda: other._factory.count() > 0, timeout=3)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_forked_child_prepares_in_process_and_exits_cleanly(runtime):
+    fns = [fn(runtime, M.COUNTER, prewarm=4) for _ in range(3)]
+    compiled = runtime.load(M.COUNTER)  # a child cannot compile: wasmtime's compile threads stay behind
+    for _ in range(20):
+        pid = os.fork()
+        if pid == 0:  # child: never runs pytest code past this block
+            code = 1
+            try:
+                import signal
+
+                signal.signal(signal.SIGALRM, signal.SIG_DFL)  # a hang kills the child
+                signal.alarm(10)
+                outs = [f.invoke(EVENT) for f in fns for _ in range(3)]
+                if all(o.ok and o.value == {"count": 1} for o in outs):
+                    fresh = runtime.function(compiled, FunctionConfig(name="t"))  # may start its own helper
+                    code = 0 if fresh.invoke(EVENT).ok else 1
+                for f in fns:
+                    f.close()
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    assert all(f.invoke(EVENT).ok for f in fns)  # the parent's helper is unaffected

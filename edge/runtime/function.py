@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 MAX_IDLE_SLOTS = 64
-# Ready instances the native preparer keeps per `per-request` version (or `prewarm`, if
-# more): a burst of requests handled in one turn of the event loop takes several at once.
-PREPARED_AT_LEAST = 2
 
 log = logging.getLogger("edge.runtime")
 
@@ -101,7 +98,7 @@ class Function:
             return None
         limits = self.config.limits
         ticks = self.engine.ticks_for(min(limits.timeout_ms, INLINE_TIMEOUT_MS)) if self.engine.settings.epochs else 0
-        factory = helper.factory(self, min(limits.fuel, INLINE_INIT_FUEL), ticks, max(self.config.prewarm, PREPARED_AT_LEAST))
+        factory = helper.factory(self, min(limits.fuel, INLINE_INIT_FUEL), ticks, self.config.prewarm)
         if factory is not None:
             # A version dropped without close() must still stop its factory before its
             # InstancePre and engine go: the finalizer holds both until it has run.

@@ -25,11 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define EDGE_PREP_ABI 1
 #define BLOB 32          /* room for one wasmtime_instance_t / _memory_t / _func_t */
 #define MAX_READY 16     /* ready instances per factory, at most */
-#define MAX_TRASH 4096   /* stores awaiting deletion; past it the caller deletes its own */
+#define MAX_TRASH 256    /* stores awaiting deletion; past it the caller deletes its own */
+#define STACK_SIZE (8u << 20) /* guest code runs here too (_initialize): room for max_wasm_stack */
 
 typedef void *(*store_new_t)(void *engine, void *data, void (*finalizer)(void *));
 typedef void *(*store_context_t)(void *store);
@@ -121,6 +123,7 @@ static void *trash[MAX_TRASH];
 static size_t ntrash;
 static uint64_t next_key;
 static bool started;
+static bool working; /* the helper is calling into wasmtime (without the lock) */
 static pthread_t helper;
 /* One per output stream of a prepared store (WASI may call back on another thread):
  * during _initialize output is only noted; afterwards it goes to the runtime, by key. */
@@ -246,6 +249,18 @@ bad:
     return false;
 }
 
+/* The helper drops the lock to call into wasmtime, and says so (fork waits for it). */
+static void begin_work(void) {
+    working = true;
+    pthread_mutex_unlock(&mu);
+}
+
+static void end_work(void) {
+    pthread_mutex_lock(&mu);
+    working = false;
+    pthread_cond_broadcast(&idle);
+}
+
 static void release(factory *f) {
     for (int i = 0; i < f->count; i++) api.store_delete(f->ring[i].store);
     f->count = 0;
@@ -262,9 +277,9 @@ static factory *wanting(void) {
         if (f->state == CLOSED && f->released && !f->busy) {
             *link = f->next;
             if (cursor == f) cursor = NULL;
-            pthread_mutex_unlock(&mu);
+            begin_work();
             release(f);
-            pthread_mutex_lock(&mu);
+            end_work();
             link = &factories; /* the list may have changed meanwhile */
             continue;
         }
@@ -289,9 +304,9 @@ static void *run(void *unused) {
             size_t n = ntrash;
             memcpy(batch, trash, n * sizeof(void *));
             ntrash = 0;
-            pthread_mutex_unlock(&mu);
+            begin_work();
             for (size_t i = 0; i < n; i++) api.store_delete(batch[i]);
-            pthread_mutex_lock(&mu);
+            end_work();
             continue;
         }
         factory *f = wanting();
@@ -301,19 +316,19 @@ static void *run(void *unused) {
         }
         f->busy = true;
         uint64_t key = api.key_base + next_key++;
-        pthread_mutex_unlock(&mu);
+        begin_work();
         edge_prep_ready r;
         bool ok = prepare(f, key, &r);
-        pthread_mutex_lock(&mu);
+        end_work();
         f->busy = false;
         if (ok && f->state == ACTIVE && f->count < MAX_READY) {
             f->ring[f->count++] = r;
             f->prepared++;
         } else {
             if (ok) {
-                pthread_mutex_unlock(&mu);
+                begin_work();
                 api.store_delete(r.store);
-                pthread_mutex_lock(&mu);
+                end_work();
             } else if (f->state == ACTIVE) {
                 f->state = FAILED;
             }
@@ -321,6 +336,42 @@ static void *run(void *unused) {
         pthread_cond_broadcast(&idle);
     }
     return NULL;
+}
+
+/* ---- fork ---------------------------------------------------------------------------
+ * A child has no helper thread. Fork waits (briefly: the helper may itself be waiting for
+ * the GIL that the forking thread holds) until the helper is between two pieces of work,
+ * so the copied state is consistent; the child then fails every factory (the runtime
+ * prepares instances itself there) and may start a helper of its own. */
+
+static void before_fork(void) {
+    pthread_mutex_lock(&mu);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 50 * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec += 1;
+        until.tv_nsec -= 1000000000L;
+    }
+    while (working && pthread_cond_timedwait(&idle, &mu, &until) == 0) {
+    }
+}
+
+static void after_fork_parent(void) { pthread_mutex_unlock(&mu); }
+
+static void after_fork_child(void) {
+    pthread_mutex_init(&mu, NULL);
+    pthread_cond_init(&wake, NULL);
+    pthread_cond_init(&idle, NULL);
+    started = false;
+    working = false;
+    ntrash = 0; /* the parent's helper deletes those */
+    for (factory *f = factories; f; f = f->next) {
+        if (f->state == ACTIVE) f->state = FAILED;
+        f->busy = false;
+        f->count = 0; /* the parent's instances: never handed out twice */
+        strncpy(f->failure, "the process forked", sizeof f->failure - 1);
+    }
 }
 
 /* ---- the runtime's calls ------------------------------------------------------------ */
@@ -336,6 +387,9 @@ int edge_prep_start(const edge_prep_api *table) {
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, STACK_SIZE);
+        static bool hooked;
+        if (!hooked) hooked = pthread_atfork(before_fork, after_fork_parent, after_fork_child) == 0;
         rc = pthread_create(&helper, &attr, run, NULL);
         pthread_attr_destroy(&attr);
         started = rc == 0;
@@ -426,11 +480,21 @@ void edge_prep_failure(void *handle, char *out, size_t n) {
  * (edge_prep_release), so a call racing with close never sees freed memory. */
 void edge_prep_close(void *handle) {
     factory *f = handle;
+    void *ready[MAX_READY];
+    int n;
     pthread_mutex_lock(&mu);
     f->state = CLOSED;
-    while (f->busy) pthread_cond_wait(&idle, &mu);
+    /* On the helper itself (Python's GC can run in a host callback there) it must not wait
+     * for itself: it is then inside a guest's _initialize, past instantiation, so it no
+     * longer uses this version's InstancePre. */
+    bool on_helper = started && pthread_equal(pthread_self(), helper);
+    while (f->busy && !on_helper) pthread_cond_wait(&idle, &mu);
+    n = f->count;
+    for (int i = 0; i < n; i++) ready[i] = f->ring[i].store;
+    f->count = 0; /* a closed version gives its pool slots back now */
     pthread_cond_signal(&wake);
     pthread_mutex_unlock(&mu);
+    for (int i = 0; i < n; i++) api.store_delete(ready[i]);
 }
 
 /* The runtime drops its last handle to a closed factory: the helper frees it. */

@@ -299,5 +299,19 @@ def get() -> Preparer | None:
 
 
 def current() -> Preparer | None:
-    """The preparer if it has been started (never starts it: for teardown paths)."""
-    return _preparer
+    """The preparer if it has been started in this process (never starts it: for teardown)."""
+    helper = _preparer
+    return helper if helper is not None and helper.pid == os.getpid() else None
+
+
+def _forked() -> None:
+    """In a forked child: the parent's helper thread did not come along (preparer.c fails
+    the parent's factories); a new one starts on first use."""
+    global _preparer, _tried, _lock
+    _lock = threading.Lock()  # another thread may have held it at the fork
+    _preparer = None
+    _tried = False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
