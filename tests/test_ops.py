@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client import REGISTRY
 
 from . import modules as M
@@ -257,11 +258,45 @@ def test_metrics_are_one_view_across_worker_processes(tmp_path):
         for _ in range(20):
             with httpx.Client() as client:  # a new connection each time: both workers serve
                 assert client.get(f"http://127.0.0.1:{port}/robots.txt").status_code == 200
-        time.sleep(0.3)
-        total = 0.0
-        for line in httpx.get(f"http://127.0.0.1:{admin}/metrics").text.splitlines():
-            if line.startswith("edge_requests_total{"):
-                total += float(line.rsplit(" ", 1)[1])
+        deadline = time.monotonic() + 5  # each worker writes its tallies every 0.25 s
+        while True:
+            total = 0.0
+            for line in httpx.get(f"http://127.0.0.1:{admin}/metrics").text.splitlines():
+                if line.startswith("edge_requests_total{"):
+                    total += float(line.rsplit(" ", 1)[1])
+            if total == 20 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         assert total == 20
     finally:
         kill(proc)
+
+
+def test_metric_tallies_write_what_direct_observation_would():
+    """The request path tallies (edge/ops/metrics.py); a flush must equal observing each value."""
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+
+    from edge.ops.metrics import LATENCY_BUCKETS, _Tally
+
+    registry = CollectorRegistry()
+    tallied = Histogram("tallied", "t", ["k"], buckets=LATENCY_BUCKETS, registry=registry)
+    direct = Histogram("direct", "d", ["k"], buckets=LATENCY_BUCKETS, registry=registry)
+    counter = Counter("hits", "h", registry=registry)
+    values = [0.0, 0.0005, 0.00051, 0.001, 0.3, 5, 30, 31, 1e9, 0.0005]
+    tally = _Tally()
+    for v in values:
+        tally.observe(tallied.labels("a"), v)
+        direct.labels("a").observe(v)
+        tally.inc(counter)
+    assert registry.get_sample_value("hits_total") == 0  # nothing written before the flush
+    tally.flush()
+    for bound in [*map(str, LATENCY_BUCKETS), "+Inf"]:
+        bound = bound if bound == "+Inf" else repr(float(bound))
+        assert registry.get_sample_value("tallied_bucket", {"k": "a", "le": bound}) == registry.get_sample_value(
+            "direct_bucket", {"k": "a", "le": bound}
+        ), bound
+    assert registry.get_sample_value("tallied_sum", {"k": "a"}) == pytest.approx(sum(values))
+    assert registry.get_sample_value("tallied_count", {"k": "a"}) == len(values)
+    assert registry.get_sample_value("hits_total") == len(values)
+    tally.flush()  # a second flush adds nothing
+    assert registry.get_sample_value("hits_total") == len(values)

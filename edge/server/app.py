@@ -242,13 +242,19 @@ def create_app(options: ServerOptions) -> Starlette | Front:
 
 
 async def _sample_gauges(state: EdgeState, interval: float = 1.0) -> None:
-    """Cache, pool and queue gauges change slowly: sample them, not on every request."""
+    """Write the request path's metric tallies every FLUSH_INTERVAL; cache, pool and queue
+    gauges change slowly: sample them every `interval`, not on every request."""
+    ticks = max(1, round(interval / metrics.FLUSH_INTERVAL))
+    tick = 0
     while True:
         try:
-            metrics.update_gauges(state)
-        except Exception:  # a gauge must never take the worker down
-            log.exception("sampling gauges failed")
-        await asyncio.sleep(interval)
+            metrics.flush()
+            if tick % ticks == 0:
+                metrics.update_gauges(state)
+        except Exception:  # metrics must never take the worker down
+            log.exception("writing metrics failed")
+        tick += 1
+        await asyncio.sleep(metrics.FLUSH_INTERVAL)
 
 
 def app_from_env() -> Starlette | Front:
