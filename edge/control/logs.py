@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..runtime import Outcome
+from ..runtime.outcome import ErrorKind, LogLine, format_report
 
 if TYPE_CHECKING:
     from .sharedlogs import SharedLogs
@@ -46,6 +47,52 @@ class LogRecord:
         return f"{stamp}\t{self.request_id}\t{self.level}\t{self.message}"
 
 
+RECORD_OVERHEAD = 96  # bytes a record costs beyond its message (for the ring's byte bound)
+
+
+class _Invocation:
+    """One invocation's START, lines, END and REPORT, kept compact until someone reads them:
+    rendering four records per request cost the request path ~13 µs."""
+
+    __slots__ = ("time", "function", "version", "request_id", "event_type", "lines", "truncated",
+                 "error", "failure", "duration_ms", "fuel_used", "peak_memory", "count", "size")
+
+    def __init__(self, now: float, function: str, version: str, request_id: str, event_type: str, outcome: Outcome) -> None:
+        self.time = now
+        self.function = function
+        self.version = version
+        self.request_id = request_id
+        self.event_type = event_type
+        self.lines: list[LogLine] = outcome.logs
+        self.truncated = outcome.logs_truncated
+        self.error: ErrorKind | None = outcome.error
+        self.failure: str | None = None
+        if outcome.error is not None:
+            detail = f" ({outcome.trap_code})" if outcome.trap_code else ""
+            self.failure = f"{outcome.error.value}{detail}: {outcome.message}"
+        self.duration_ms = outcome.duration_ms
+        self.fuel_used = outcome.fuel_used
+        self.peak_memory = outcome.peak_memory
+        lines = self.lines
+        self.count = 3 + len(lines) + self.truncated + (self.failure is not None)
+        self.size = self.count * RECORD_OVERHEAD + 3 * len(request_id) + 120 + sum(len(line.message) for line in lines)
+        if self.failure is not None:
+            self.size += len(self.failure)
+
+    def records(self) -> list[LogRecord]:
+        now, function, version, rid, event = self.time, self.function, self.version, self.request_id, self.event_type
+        out = [LogRecord(now, function, version, rid, event, "START", f"RequestId: {rid} Version: {version}")]
+        out.extend(LogRecord(now, function, version, rid, event, line.level, line.message) for line in self.lines)
+        if self.truncated:
+            out.append(LogRecord(now, function, version, rid, event, "WARN", "log output truncated"))
+        if self.failure is not None:
+            out.append(LogRecord(now, function, version, rid, event, "ERROR", self.failure))
+        out.append(LogRecord(now, function, version, rid, event, "END", f"RequestId: {rid}"))
+        report = format_report(self.duration_ms, self.fuel_used, self.peak_memory, self.error)
+        out.append(LogRecord(now, function, version, rid, event, "REPORT", f"RequestId: {rid}\t{report[len('REPORT '):]}"))
+        return out
+
+
 class LogStore:
     """A bounded ring of records; subscribers get new records as they arrive.
 
@@ -56,7 +103,8 @@ class LogStore:
     def __init__(
         self, capacity: int = 50_000, shared: "SharedLogs | None" = None, max_bytes: int = 64 * 1024 * 1024
     ) -> None:
-        self._records: deque[LogRecord] = deque()
+        self._records: deque[LogRecord | _Invocation] = deque()
+        self._count = 0  # records held (an invocation entry stands for several)
         self.capacity = capacity
         self.max_bytes = max_bytes  # a function logging 64 KiB per call must not fill the memory
         self._bytes = 0
@@ -66,45 +114,50 @@ class LogStore:
     def record_invocation(
         self, function: str, version: str, request_id: str, event_type: str, outcome: Outcome
     ) -> None:
-        now = time.time()
-        add = self._add
-        add(LogRecord(now, function, version, request_id, event_type, "START", f"RequestId: {request_id} Version: {version}"))
-        for line in outcome.logs:
-            add(LogRecord(now, function, version, request_id, event_type, line.level, line.message))
-        if outcome.logs_truncated:
-            add(LogRecord(now, function, version, request_id, event_type, "WARN", "log output truncated"))
-        if not outcome.ok:
-            detail = f" ({outcome.trap_code})" if outcome.trap_code else ""
-            add(LogRecord(now, function, version, request_id, event_type, "ERROR",
-                          f"{outcome.error.value}{detail}: {outcome.message}"))  # type: ignore[union-attr]
-        add(LogRecord(now, function, version, request_id, event_type, "END", f"RequestId: {request_id}"))
-        add(LogRecord(now, function, version, request_id, event_type, "REPORT",
-                      f"RequestId: {request_id}\t{outcome.report()[len('REPORT '):]}"))
+        entry = _Invocation(time.time(), function, version, request_id, event_type, outcome)
+        if self.shared is not None or self._subscribers:  # other workers or live followers: now
+            for record in entry.records():
+                self._add(record)
+            return
+        self._keep(entry, entry.count, entry.size)
 
     def record(self, function: str, version: str, request_id: str, event_type: str, level: str, message: str) -> None:
         self._add(LogRecord(time.time(), function, version, request_id, event_type, level, message))
 
     def _add(self, record: LogRecord) -> None:
-        records = self._records
-        records.append(record)
-        self._bytes += len(record.message) + 96
-        while len(records) > self.capacity or self._bytes > self.max_bytes:
-            self._bytes -= len(records.popleft().message) + 96
+        self._keep(record, 1, len(record.message) + RECORD_OVERHEAD)
         if self.shared is not None:
             self.shared.add(record)
         for queue in self._subscribers:
             if queue.qsize() < 10_000:  # a slow follower loses lines rather than memory
                 queue.put_nowait(record)
 
+    def _keep(self, entry: "LogRecord | _Invocation", count: int, size: int) -> None:
+        records = self._records
+        records.append(entry)
+        self._count += count
+        self._bytes += size
+        while self._count > self.capacity or self._bytes > self.max_bytes:
+            old = records.popleft()
+            if isinstance(old, _Invocation):
+                self._count -= old.count
+                self._bytes -= old.size
+            else:
+                self._count -= 1
+                self._bytes -= len(old.message) + RECORD_OVERHEAD
+
     def query(
         self, function: str | None = None, request_id: str | None = None, limit: int = 1000
     ) -> list[LogRecord]:
         if self.shared is not None:
             return [record for _, record in self.shared.query(function, request_id, limit)]
-        matches = [
-            r for r in self._records
-            if (function is None or r.function == function) and (request_id is None or r.request_id == request_id)
-        ]
+        matches: list[LogRecord] = []
+        for entry in self._records:
+            if (function is None or entry.function == function) and (request_id is None or entry.request_id == request_id):
+                if isinstance(entry, _Invocation):
+                    matches.extend(entry.records())
+                else:
+                    matches.append(entry)
         return matches[-limit:]
 
     def subscribe(self) -> asyncio.Queue[LogRecord]:

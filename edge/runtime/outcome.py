@@ -57,11 +57,7 @@ class Outcome:
 
     def report(self) -> str:
         """A Lambda-style REPORT line."""
-        status = "ok" if self.ok else f"error={self.error.value}"
-        return (
-            f"REPORT Duration: {self.duration_ms:.3f} ms\tFuel: {self.fuel_used}\t"
-            f"Max Memory Used: {self.peak_memory // 1024} KB\tStatus: {status}"
-        )
+        return format_report(self.duration_ms, self.fuel_used, self.peak_memory, self.error)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,3 +72,12 @@ class Outcome:
             "fuel_used": self.fuel_used,
             "peak_memory": self.peak_memory,
         }
+
+
+def format_report(duration_ms: float, fuel_used: int, peak_memory: int, error: "ErrorKind | None") -> str:
+    """The REPORT line of an invocation (also rendered later from a log ring's compact entry)."""
+    status = "ok" if error is None else f"error={error.value}"
+    return (
+        f"REPORT Duration: {duration_ms:.3f} ms\tFuel: {fuel_used}\t"
+        f"Max Memory Used: {peak_memory // 1024} KB\tStatus: {status}"
+    )
