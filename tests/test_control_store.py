@@ -246,3 +246,26 @@ def test_a_function_the_unapplied_manifest_behaviors_name_can_be_deleted(tmp_pat
         assert s.admin.get("/v1/functions/extra").status_code == 404
     finally:
         s.stop()
+
+
+def test_several_processes_creating_a_new_store_at_once_all_open_it(tmp_path):
+    """Workers starting together on a fresh state directory: switching the new database to
+    WAL must wait for the others, not fail with 'database is locked'."""
+    import time
+
+    code = (
+        "import sys, time\n"
+        "from edge.control.store import Store\n"
+        "at = float(sys.argv[2])\n"
+        "while time.time() < at: pass\n"
+        "Store(sys.argv[1]).close()\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    for attempt in range(3):
+        directory = tmp_path / f"store{attempt}"
+        at = str(time.time() + 1.5)  # every process starts its open at this moment
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(directory), at], cwd=root,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(6)]
+        for proc in procs:
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err

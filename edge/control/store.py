@@ -303,6 +303,23 @@ class Tx:
         )
 
 
+def _switch_to_wal(db: sqlite3.Connection, timeout: float) -> None:
+    """`PRAGMA journal_mode = WAL` on a database another process is creating fails at once
+    with `database is locked` (SQLite's busy timeout does not cover it): several workers
+    opening a new store together must wait their turn, not fail."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+
 class Store:
     """Metadata in `<dir>/control.db`, blobs in `<dir>/modules/`. Thread-safe; one per process."""
 
@@ -324,7 +341,7 @@ class Store:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (BEGIN IMMEDIATE for writers).
         db = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(db, busy_timeout_ms / 1000)
         db.execute("PRAGMA synchronous = FULL")  # a deploy that was answered survives a power cut
         db.execute("PRAGMA foreign_keys = ON")
         db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
