@@ -16,6 +16,7 @@ import pytest
 from edge.runtime import EngineSettings, ErrorKind, FunctionConfig, Limits, Runtime, preparer
 
 from . import modules as M
+from .polling import eventually
 
 EVENT = json.dumps({"Records": [{"cf": {"config": {"eventType": "viewer-request"}}}]}).encode()
 
@@ -67,15 +68,6 @@ def runtime() -> Runtime:
 
 def fn(runtime: Runtime, source: str, **config) -> object:
     return runtime.function(source, FunctionConfig(name="t", **config))
-
-
-def eventually(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.001)
-    return True
 
 
 def test_per_request_instances_come_from_the_helper_and_carry_no_state(runtime):

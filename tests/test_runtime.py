@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 
@@ -12,6 +11,7 @@ from edge.runtime import EngineSettings, ErrorKind, FunctionConfig, Limits, Modu
 from edge.runtime.module import ArtifactCache, load
 
 from . import modules as M
+from .polling import eventually
 
 EVENT = json.dumps({"Records": [{"cf": {"config": {"eventType": "viewer-request"}, "x": "y" * 900}}]}).encode()
 
@@ -125,22 +125,13 @@ def test_reuse_instance_is_discarded_after_a_failure(runtime):
     assert counter.invoke(EVENT).error is ErrorKind.OUTPUT_TOO_LARGE  # fresh instance: same failure
 
 
-def _eventually(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.001)
-    return True
-
-
 def test_per_request_instances_are_prepared_ahead(runtime):
     echo = fn(runtime, M.ECHO, prewarm=2)
-    assert _eventually(lambda: echo.ready_count == 2)  # by the native preparer, or at load time
+    assert eventually(lambda: echo.ready_count == 2)  # by the native preparer, or at load time
     assert echo.invoke(EVENT).ok
-    assert _eventually(lambda: echo.ready_count >= 1)
+    assert eventually(lambda: echo.ready_count >= 1)
     echo.replenish()
-    assert _eventually(lambda: echo.ready_count == 2)
+    assert eventually(lambda: echo.ready_count == 2)
 
 
 def test_logs_are_capped_per_invocation(runtime):
