@@ -30,7 +30,7 @@
 #define EDGE_PREP_ABI 1
 #define BLOB 32          /* room for one wasmtime_instance_t / _memory_t / _func_t */
 #define MAX_READY 16     /* ready instances per factory, at most */
-#define MAX_TRASH 256    /* stores awaiting deletion; past it the caller deletes its own */
+#define MAX_TRASH 32     /* stores awaiting deletion (each holds a pool slot); past it the caller deletes its own */
 #define STACK_SIZE (8u << 20) /* guest code runs here too (_initialize): room for max_wasm_stack */
 
 typedef void *(*store_new_t)(void *engine, void *data, void (*finalizer)(void *));
