@@ -928,3 +928,27 @@ def test_validation_does_not_mutate_inputs() -> None:
     snapshot_before, snapshot_after = copy(before), copy(after)
     oreq(after, before)
     assert before == snapshot_before and after == snapshot_after
+
+
+def test_a_repeated_generated_response_reuses_its_validation_and_a_changed_one_is_checked_again():
+    """pipeline/hooks.py memoises a version's last generated response per event type."""
+    import orjson
+
+    from edge.pipeline.hooks import MEMO_MAX_RESULT, _validated_generated
+
+    memo: dict = {}
+    good = {"status": "302", "headers": {"location": [{"key": "Location", "value": "/new"}]}}
+    raw = orjson.dumps(good)
+    first = _validated_generated(memo, "viewer-request", raw, orjson.loads(raw))
+    assert first["status"] == 302 and first["statusDescription"] == "Found"
+    assert _validated_generated(memo, "viewer-request", raw, orjson.loads(raw)) is first  # reused
+    bad = {"status": "302", "headers": {"location": {"key": "Location", "value": "/new"}}}  # not an array
+    with pytest.raises(ValidationError) as failure:
+        _validated_generated(memo, "viewer-request", orjson.dumps(bad), bad)
+    assert failure.value.rule == "header-not-array"
+    assert _validated_generated(memo, "origin-request", raw, orjson.loads(raw)) is not first  # per event type
+    big = {"status": "200", "body": "x" * MEMO_MAX_RESULT}  # origin-request allows up to 1 MB
+    raw_big = orjson.dumps(big)
+    assert _validated_generated(memo, "origin-request", raw_big, big) is not _validated_generated(
+        memo, "origin-request", raw_big, big
+    )  # large results are validated every time

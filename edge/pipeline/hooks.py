@@ -107,7 +107,7 @@ class HookRunner:
             result = outcome.value
             if event_type in events.REQUEST_EVENTS:
                 if isinstance(result, dict) and is_response(result):
-                    validated = validate_response(event_type, None, result, generated=True)
+                    validated = _validated_generated(fn.generated_memo, event_type, outcome.result, result)
                     run.outcome = "generated"
                     return HookResult(response=validated, run=run)
                 validated = validate_request(
@@ -130,6 +130,22 @@ class HookRunner:
                 failure=HookFailure(VALIDATION, event_type, fn.config.qualified, exc.message, rule=exc.rule, outcome=outcome),
                 run=run,
             )
+
+
+MEMO_MAX_RESULT = 64 * 1024  # bytes: larger generated results are validated every time
+
+
+def _validated_generated(memo: dict, event_type: str, raw: bytes | None, result: dict[str, Any]) -> dict[str, Any]:
+    """A generated response's validation depends only on the event type and the result, so a
+    function that answers with the same bytes as last time (a redirect, a fixed page, a 401)
+    reuses that validation. Per function version; the validated dict is only ever read."""
+    last = memo.get(event_type)
+    if last is not None and raw is not None and last[0] == raw:
+        return last[1]
+    validated = validate_response(event_type, None, result, generated=True)
+    if raw is not None and len(raw) <= MEMO_MAX_RESULT:
+        memo[event_type] = (raw, validated)
+    return validated
 
 
 def _exposed_body(result: dict[str, Any]) -> dict[str, Any]:

@@ -55,6 +55,7 @@ class Engine:
         self.engine = self._build(self.settings)
         self.ptr = capi.ptr_of(self.engine)
         self.fingerprint = self.settings.fingerprint()
+        self._ticks: dict[int, int] = {}  # timeout_ms -> epoch ticks (asked on every invocation)
         self._ticker_stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self._ticker_lock = threading.Lock()
@@ -114,8 +115,11 @@ class Engine:
 
     def ticks_for(self, timeout_ms: int) -> int:
         """Epoch ticks that cover timeout_ms (one extra: the current tick is partial)."""
-        tick = self.settings.epoch_tick_ms
-        return max(1, -(-timeout_ms // tick)) + 1
+        ticks = self._ticks.get(timeout_ms)
+        if ticks is None:
+            tick = self.settings.epoch_tick_ms
+            ticks = self._ticks[timeout_ms] = max(1, -(-timeout_ms // tick)) + 1
+        return ticks
 
     def ensure_ticker(self) -> None:
         """Start the epoch ticker once; it advances the engine's clock every tick."""

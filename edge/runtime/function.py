@@ -44,6 +44,9 @@ class Function:
         self._ready: deque[Slot] = deque()
         self._factory: preparer.Factory | None = None
         self._closed = False
+        # The pipeline's memo of this version's last generated response per event type
+        # (pipeline/hooks.py): validation is skipped when the result bytes repeat.
+        self.generated_memo: dict[str, tuple[bytes, dict]] = {}
         self._lock = threading.Lock()
         # Set once a budgeted inline attempt ran out: this version then always runs on threads.
         self.heavy = compiled.style != STYLE_REACTOR
