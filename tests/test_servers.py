@@ -103,3 +103,19 @@ def test_the_native_endpoint_is_off_by_default(tmp_path: Path) -> None:
         assert httpx.get(edge + "/_native/static-content").headers["x-cache"] == "Miss from edge"  # the echo origin
     finally:
         stop(proc)
+
+
+@pytest.mark.skipif(not STATIC_CONTENT.exists(), reason="samples not built")
+@pytest.mark.timeout(60)
+def test_a_stop_while_workers_start_is_a_clean_exit(tmp_path: Path) -> None:
+    """SIGTERM to the process group (docker stop, systemd) while workers are still booting."""
+    for delay in (0.5, 1.0, 1.5):
+        port, admin = free_port(), free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "edge.cli.main", "serve", "-m", str(manifest(tmp_path)), "--state-dir",
+             str(tmp_path / "state"), "--port", str(port), "--admin-port", str(admin), "--workers", "2"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True,
+        )
+        time.sleep(delay)
+        code = stop(proc)
+        assert code in (0, -signal.SIGTERM), (code, proc.stdout.read().decode())  # type: ignore[union-attr]

@@ -46,6 +46,8 @@ DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "samples" / "manifest.t
               "uvicorn and granian are optional extras (pip install 'edge-wasm[bench]').")
 @click.option("--loop", type=click.Choice(["auto", "asyncio", "uvloop"]), default="auto", show_default=True,
               help="Event loop: auto uses uvloop when it is installed.")
+@click.option("--tiering/--no-tiering", default=True, show_default=True,
+              help="Serve a deployed module from baseline-compiled code at once; optimized code replaces it in the background.")
 @click.option("--bench-native", is_flag=True, hidden=True, help="Serve the benchmark's native endpoint (edge/server/native.py).")
 def serve(
     manifest: str | None,
@@ -68,6 +70,7 @@ def serve(
     metrics: bool,
     server_name: str,
     loop: str,
+    tiering: bool,
     bench_native: bool,
 ) -> None:
     """Serve the distribution described by a manifest (the samples by default)."""
@@ -93,6 +96,7 @@ def serve(
         workers=workers,
         access_log=access_log if access_log in (None, "-") else str(Path(access_log).resolve()),
         metrics=metrics,
+        tiering=tiering,
         bench_native=bench_native,
     )
     try:

@@ -38,6 +38,10 @@ from .store import AliasRow, Snapshot, Store, Tx, VersionRow
 
 log = logging.getLogger("edge.control")
 
+# Seconds a version's baseline functions stay open after optimized ones replace them: a
+# request that resolved them before the swap keeps calling them for its later hooks.
+UPGRADE_GRACE = 120.0
+
 MAX_INVALIDATION_PATHS = 3000  # as CloudFront
 ALIAS_NAME = re.compile(r"^(?!\d+$)[A-Za-z0-9_-]{1,64}$")
 
@@ -58,6 +62,7 @@ class Prepared:
     compiled: CompiledModule
     compile_ms: float
     reused: bool  # nothing was compiled: a loaded version's module or the precompiled artifact
+    baseline: bool = False  # compiled by the baseline compiler: optimized code follows (tiering)
 
 
 @dataclass(frozen=True)
@@ -67,11 +72,12 @@ class Deployed:
     compile_ms: float
     from_artifact: bool  # nothing compiled: the stored artifact (or a loaded copy of it) was used
     alias: AliasRow | None
+    optimizing: bool = False  # serving baseline code while the optimizing compile runs
 
     def to_dict(self) -> dict[str, Any]:
         out = self.row.to_dict()
         out.update(created=self.created, compile_ms=round(self.compile_ms, 3), from_artifact=self.from_artifact,
-                   alias=self.alias.to_dict() if self.alias else None)
+                   alias=self.alias.to_dict() if self.alias else None, optimizing=self.optimizing)
         return out
 
 
@@ -79,6 +85,7 @@ class Deployed:
 class LoadInfo:
     from_artifact: bool
     load_ms: float
+    optimized: bool = True  # False while a tiered deploy still serves baseline code
 
 
 class ControlPlane:
@@ -90,8 +97,13 @@ class ControlPlane:
         manifest: Manifest,
         *,
         retire_after: float = 60.0,
+        tiered: bool = True,
     ) -> None:
         self.store = store
+        # Tiered compilation for deploys: a new module serves from the baseline compiler's
+        # code (~4x faster to compile) at once, and its optimized code replaces it in the
+        # background (docs/control-plane.md). Restarts and other workers load optimized code.
+        self.tiered = tiered
         self.manifest = manifest
         self.runtime = runtime
         self.registry = registry
@@ -111,8 +123,11 @@ class ControlPlane:
 
     # -- modules -------------------------------------------------------------------------
 
-    def prepare(self, source: bytes) -> Prepared:
-        """Validate and compile (or reuse what is loaded / precompiled). Raises ControlError 400/422."""
+    def prepare(self, source: bytes, *, tiered: bool = False) -> Prepared:
+        """Validate and compile (or reuse what is loaded / precompiled). Raises ControlError 400/422.
+
+        `tiered`: a module that would have to be compiled is compiled by the baseline compiler
+        instead (the caller then schedules the optimizing compile: `_upgrade_later`)."""
         started = time.perf_counter()
         try:
             wasm = to_wasm(source)
@@ -121,21 +136,54 @@ class ControlPlane:
         compiled = self._compiled_in_memory(sha256_of(wasm))
         reused = compiled is not None
         if compiled is None:
+            runtime = self.runtime
+            if tiered and not runtime.has_artifact(wasm):
+                runtime = runtime.baseline() or runtime
             try:
-                compiled = self.runtime.load(wasm)
+                compiled = runtime.load(wasm)
             except NotWasm as exc:
                 raise bad_request(str(exc), "not_wasm") from None
             except ModuleError as exc:
                 raise ControlError(422, "invalid_module", str(exc)) from None
             reused = compiled.from_artifact
-        return Prepared(wasm, compiled, (time.perf_counter() - started) * 1000, reused)
+        return Prepared(wasm, compiled, (time.perf_counter() - started) * 1000, reused, self._is_baseline(compiled))
+
+    def _is_baseline(self, compiled: CompiledModule) -> bool:
+        return compiled.fingerprint != self.runtime.engine.fingerprint
 
     def _compiled_in_memory(self, digest: str) -> CompiledModule | None:
+        """A loaded version's module with these bytes, the optimized one if there is one."""
+        found = None
         for versions in self.registry.versions.values():
             for published in versions.values():
                 if published.compiled.sha256 == digest:
-                    return published.compiled
-        return None
+                    if not self._is_baseline(published.compiled):
+                        return published.compiled
+                    found = published.compiled
+        return found
+
+    def _upgrade_later(self, name: str, number: int, wasm: bytes) -> None:
+        """Compile a version's optimized code off the request path and swap it in: requests
+        already running keep the baseline functions, which close once they are surely done."""
+        key = (name, number)
+
+        def upgrade() -> None:
+            try:
+                compiled = self.runtime.load(wasm)  # also stores the artifact for restarts
+                with self._sync_lock:
+                    current = self.registry.loaded(name, number)
+                    if current is None:
+                        return  # deleted or retired meanwhile
+                    optimized = self.registry.build(current.spec, compiled, number)
+                    self.registry.add(optimized)
+                    self.registry.supersede(current, time.monotonic() + UPGRADE_GRACE)
+                    info = self.load_info.get(key)
+                    if info is not None:
+                        info.optimized = True
+            except Exception:  # the baseline code keeps serving; a restart loads optimized code
+                log.exception("optimizing %s version %d failed", name, number)
+
+        threading.Thread(target=upgrade, name=f"edge-optimize-{name}-{number}", daemon=True).start()
 
     def _build(self, name: str, number: int, prepared: Prepared, settings_dict: dict[str, Any]) -> PublishedVersion:
         spec = settings.to_spec(name, settings_dict, self.store.blobs.path(prepared.compiled.sha256))
@@ -183,7 +231,7 @@ class ControlPlane:
             raise bad_request(str(exc), "bad_settings") from None
         if alias is not None:
             check_alias_name(alias)
-        prepared = self.prepare(source)
+        prepared = self.prepare(source, tiered=self.tiered)
         self.store.blobs.put(prepared.compiled.sha256, prepared.wasm)
         published: PublishedVersion | None = None
         with self._sync_lock:  # the new version joins the registry before any sync can look for it
@@ -203,9 +251,14 @@ class ControlPlane:
                 raise
             if published is not None:
                 self.registry.add(published)
-                self.load_info[(name, row.version)] = LoadInfo(prepared.reused, prepared.compile_ms)
+                self.load_info[(name, row.version)] = LoadInfo(
+                    prepared.reused, prepared.compile_ms, optimized=not prepared.baseline
+                )
+                if prepared.baseline:
+                    self._upgrade_later(name, row.version, prepared.wasm)
             self.sync()
-        return Deployed(row, published is not None, prepared.compile_ms, prepared.reused, alias_row)
+        optimizing = published is not None and prepared.baseline
+        return Deployed(row, published is not None, prepared.compile_ms, prepared.reused, alias_row, optimizing)
 
     # -- aliases -------------------------------------------------------------------------
 
@@ -374,7 +427,8 @@ class ControlPlane:
         out = row.to_dict()
         info = self.load_info.get((row.function, row.version))
         loaded = self.registry.loaded(row.function, row.version) is not None
-        out["loaded"] = {"from_artifact": info.from_artifact, "load_ms": round(info.load_ms, 3)} if (
+        out["loaded"] = {"from_artifact": info.from_artifact, "load_ms": round(info.load_ms, 3),
+                         "optimized": info.optimized} if (
             loaded and info) else None
         return out
 
@@ -412,6 +466,7 @@ class ControlPlane:
         else:
             with self._sync_lock:
                 self._retire(time.monotonic())
+        self.registry.close_superseded(time.monotonic())
 
     def sync(self) -> None:
         with self._sync_lock:
@@ -521,7 +576,12 @@ class ControlPlane:
         spec = settings.to_spec(row.function, row.settings_dict, self.store.blobs.path(row.sha256))
         published = self.registry.build(spec, compiled, row.version)
         self.registry.add(published)
-        self.load_info[(row.function, row.version)] = LoadInfo(reused, (time.perf_counter() - started) * 1000)
+        baseline = self._is_baseline(compiled)  # reused from a version still being optimized
+        self.load_info[(row.function, row.version)] = LoadInfo(
+            reused, (time.perf_counter() - started) * 1000, optimized=not baseline
+        )
+        if baseline:
+            self._upgrade_later(row.function, row.version, self.store.blobs.get(row.sha256))
         self._inactive_since.setdefault((row.function, row.version), time.monotonic())
         return published
 

@@ -98,6 +98,7 @@ class Registry:
         self.aliases: dict[str, dict[str, Alias]] = {}
         self._next: dict[str, int] = {}  # for publish() without a number (no store)
         self._lock = threading.Lock()
+        self._superseded: list[tuple[float, PublishedVersion]] = []  # (close after, replaced version)
 
     # -- building and publishing -------------------------------------------------------
 
@@ -147,6 +148,19 @@ class Registry:
             self.versions = versions
             return published
 
+    def supersede(self, old: PublishedVersion, close_after: float) -> None:
+        """`old` was replaced under its number (tiered compilation): requests that resolved it
+        before may still call it, so it is closed at `close_after` (time.monotonic())."""
+        with self._lock:
+            self._superseded.append((close_after, old))
+
+    def close_superseded(self, now: float) -> None:
+        with self._lock:
+            due = [old for when, old in self._superseded if when <= now]
+            self._superseded = [(when, old) for when, old in self._superseded if when > now]
+        for old in due:
+            old.close()
+
     def apply(self, latest: dict[str, int], aliases: dict[str, dict[str, Alias]]) -> None:
         """Replace the latest numbers and every alias at once (the versions must be loaded)."""
         with self._lock:
@@ -193,3 +207,6 @@ class Registry:
                 for published in versions.values():
                     published.close()
             self.versions = {}
+            superseded, self._superseded = self._superseded, []
+        for _, old in superseded:
+            old.close()

@@ -156,6 +156,9 @@ wasi_config_set_stderr_custom = _fn(
 )
 
 # Engine configuration not exposed by wasmtime-py's Config
+config_strategy_set = _fn("wasmtime_config_strategy_set", None, c_void_p, c_uint8)
+STRATEGY_CRANELIFT = 1
+STRATEGY_WINCH = 2  # wasmtime's baseline (single-pass) compiler
 config_memory_init_cow_set = _fn("wasmtime_config_memory_init_cow_set", None, c_void_p, c_bool)
 pooling_config_new = _fn("wasmtime_pooling_allocation_config_new", c_void_p)
 pooling_config_delete = _fn("wasmtime_pooling_allocation_config_delete", None, c_void_p)

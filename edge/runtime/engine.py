@@ -37,10 +37,15 @@ class EngineSettings:
     pool_instances: int = 1000  # bound on live instances (and memories) in the process
     pool_max_memory: int = 4096 * MiB  # per-memory address-space reservation (caps every function)
     epoch_tick_ms: int = 5  # timeout resolution
+    # "cranelift" (optimizing) or "winch" (baseline: compiles ~4x faster, slower code; the
+    # control plane serves a new version from it while Cranelift compiles, see docs/runtime.md)
+    strategy: str = "cranelift"
 
     def fingerprint(self) -> str:
         """Identifies code-generation-relevant settings plus the wasmtime version."""
         relevant = {k: v for k, v in asdict(self).items() if k not in ("pool_instances", "epoch_tick_ms")}
+        if relevant["strategy"] == "cranelift":
+            del relevant["strategy"]  # artifacts from before the setting existed stay valid
         relevant["wasmtime"] = capi.WASMTIME_VERSION
         blob = json.dumps(relevant, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
@@ -73,6 +78,11 @@ class Engine:
         config.cranelift_opt_level = settings.opt_level
         config.parallel_compilation = True
         capi.config_memory_init_cow_set(capi.ptr_of(config), settings.memory_init_cow)
+        if settings.strategy not in ("cranelift", "winch"):
+            raise ValueError(f"strategy must be cranelift or winch, not {settings.strategy!r}")
+        capi.config_strategy_set(
+            capi.ptr_of(config), capi.STRATEGY_WINCH if settings.strategy == "winch" else capi.STRATEGY_CRANELIFT
+        )
         return config
 
     def _build(self, settings: EngineSettings) -> wasmtime.Engine:

@@ -80,6 +80,7 @@ class CompiledModule:
     compile_ms: float = 0.0
     from_artifact: bool = False
     imports: list[str] = field(default_factory=list)
+    fingerprint: str = ""  # the engine it was compiled for: it can only run there
 
     @property
     def abi(self) -> str:
@@ -236,4 +237,5 @@ def load(engine: Engine, source: bytes | str, cache: ArtifactCache | None = None
     compiled = inspect(module, digest)
     compiled.compile_ms = (time.perf_counter() - started) * 1000
     compiled.from_artifact = from_artifact
+    compiled.fingerprint = fingerprint
     return compiled

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
+import threading
 
 import wasmtime
 
@@ -11,7 +14,13 @@ from .engine import Engine, EngineSettings
 from .function import Function
 from .instance import host_log, host_poll_oneoff
 from .limits import FunctionConfig
-from .module import ArtifactCache, CompiledModule, ModuleError, first_line, load
+from .module import ArtifactCache, CompiledModule, ModuleError, first_line, load, sha256, to_wasm
+
+log = logging.getLogger("edge.runtime")
+
+# Live instances of the baseline engine: versions only run on it briefly, and every pooled
+# instance reserves address space (pool_max_memory each).
+BASELINE_POOL = 64
 
 
 class Runtime:
@@ -24,6 +33,9 @@ class Runtime:
     ) -> None:
         self.engine = Engine(settings)
         self.artifacts = ArtifactCache(artifact_dir)
+        self._baseline: Runtime | None = None
+        self._baseline_tried = False
+        self._baseline_lock = threading.Lock()
         self.linker = wasmtime.Linker(self.engine.engine)
         self.linker.define_wasi()
         self.linker.allow_shadowing = True
@@ -47,6 +59,31 @@ class Runtime:
         """Validate and compile a module (or load its precompiled artifact). Blocking."""
         return load(self.engine, source, self.artifacts)
 
+    def has_artifact(self, source: bytes) -> bool:
+        """Whether loading these bytes would deserialize a stored artifact (no compile)."""
+        path = self.artifacts.path(sha256(to_wasm(source)), self.engine.fingerprint)
+        return path is not None and path.exists()
+
+    def baseline(self) -> "Runtime | None":
+        """A runtime on wasmtime's baseline compiler (Winch), same limits and host functions,
+        created on first use: it compiles ~4x faster, so a new version can serve while this
+        runtime's optimizing compile runs. None where Winch is not available."""
+        if self._baseline_tried:
+            return self._baseline
+        with self._baseline_lock:
+            if not self._baseline_tried:
+                self._baseline_tried = True
+                if self.engine.settings.strategy == "cranelift":
+                    settings = dataclasses.replace(
+                        self.engine.settings, strategy="winch",
+                        pool_instances=min(BASELINE_POOL, self.engine.settings.pool_instances),
+                    )
+                    try:
+                        self._baseline = Runtime(settings)
+                    except (wasmtime.WasmtimeError, RuntimeError, ValueError) as exc:
+                        log.info("baseline compiler unavailable: %s", exc)
+            return self._baseline
+
     def instantiate_pre(self, compiled: CompiledModule) -> wasmtime.InstancePre:
         try:
             return self.linker.instantiate_pre(compiled.module)
@@ -56,7 +93,12 @@ class Runtime:
     def function(self, source: bytes | str | CompiledModule, config: FunctionConfig | None = None) -> Function:
         """A ready-to-invoke Function; raises ModuleError if the module cannot run here."""
         compiled = source if isinstance(source, CompiledModule) else self.load(source)
+        baseline = self._baseline
+        if baseline is not None and compiled.fingerprint == baseline.engine.fingerprint != self.engine.fingerprint:
+            return baseline.function(compiled, config)  # baseline code runs on the baseline engine
         return Function(self, compiled, config or FunctionConfig())
 
     def close(self) -> None:
         self.engine.close()
+        if self._baseline is not None:
+            self._baseline.close()

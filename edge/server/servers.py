@@ -24,6 +24,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 from typing import Any
 
@@ -124,7 +125,11 @@ def _hypercorn(options: ServerOptions, host: str, port: int, workers: int, certf
     config.worker_class = loop
     config.graceful_timeout = graceful_timeout
     config.loglevel = log_level.upper()
-    return hypercorn_run(config)
+    code = hypercorn_run(config)
+    # A stop signal sent to the whole process group (docker stop, systemd, Ctrl-C) also reaches
+    # workers still starting up, before Hypercorn handles signals there: they end by the signal.
+    # That is the requested stop, not a failure.
+    return 0 if code in (-signal.SIGTERM, -signal.SIGINT) else code
 
 
 # -- uvicorn ---------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ class ServerOptions:
     access_log: str | None = None  # None: off; "-": stdout; else a file path
     metrics: bool = True  # Prometheus metrics at the admin listener's /metrics
     retire_after: float = 60.0  # seconds an inactive version stays loaded (requests in flight)
+    tiering: bool = True  # deploys serve baseline-compiled code until the optimized code is ready
     bench_native: bool = False  # serve edge/server/native.py's endpoint (the benchmark's scenario 3)
 
     @property
@@ -179,7 +180,7 @@ def _start_plane(options: ServerOptions, runtime: Runtime, registry: Registry) -
     except BaseException:
         store.close()
         raise
-    plane = ControlPlane(store, runtime, registry, manifest, retire_after=options.retire_after)
+    plane = ControlPlane(store, runtime, registry, manifest, retire_after=options.retire_after, tiered=options.tiering)
     sources = {name: function_source(spec) for name, spec in manifest.functions.items()}
     plane.seed(manifest, sources)
     plane.sync()
