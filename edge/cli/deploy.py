@@ -88,6 +88,8 @@ def deploy(
         print_json(result)
         return
     origin = "loaded the stored artifact" if result["from_artifact"] else "compiled"
+    if result.get("optimizing"):
+        origin = "serving baseline code, optimizing in the background; compiled"
     verb = "deployed" if result["created"] else "unchanged: already"
     click.echo(
         f"{verb} {name} version {result['version']} (sha256 {result['sha256'][:12]}, {result['abi']}, "

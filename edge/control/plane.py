@@ -169,7 +169,7 @@ class ControlPlane:
 
         def upgrade() -> None:
             try:
-                compiled = self.runtime.load(wasm)  # also stores the artifact for restarts
+                compiled = self.runtime.optimize(wasm)  # also stores the artifact for restarts
                 with self._sync_lock:
                     current = self.registry.loaded(name, number)
                     if current is None:

@@ -40,10 +40,12 @@ class EngineSettings:
     # "cranelift" (optimizing) or "winch" (baseline: compiles ~4x faster, slower code; the
     # control plane serves a new version from it while Cranelift compiles, see docs/runtime.md)
     strategy: str = "cranelift"
+    parallel_compile: bool = True  # compile on every core (off: one thread, for background work)
 
     def fingerprint(self) -> str:
         """Identifies code-generation-relevant settings plus the wasmtime version."""
-        relevant = {k: v for k, v in asdict(self).items() if k not in ("pool_instances", "epoch_tick_ms")}
+        ignored = ("pool_instances", "epoch_tick_ms", "parallel_compile")
+        relevant = {k: v for k, v in asdict(self).items() if k not in ignored}
         if relevant["strategy"] == "cranelift":
             del relevant["strategy"]  # artifacts from before the setting existed stay valid
         relevant["wasmtime"] = capi.WASMTIME_VERSION
@@ -76,7 +78,7 @@ class Engine:
         config.epoch_interruption = settings.epochs
         config.max_wasm_stack = settings.max_wasm_stack
         config.cranelift_opt_level = settings.opt_level
-        config.parallel_compilation = True
+        config.parallel_compilation = settings.parallel_compile
         capi.config_memory_init_cow_set(capi.ptr_of(config), settings.memory_init_cow)
         if settings.strategy not in ("cranelift", "winch"):
             raise ValueError(f"strategy must be cranelift or winch, not {settings.strategy!r}")

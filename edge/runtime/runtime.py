@@ -36,6 +36,7 @@ class Runtime:
         self._baseline: Runtime | None = None
         self._baseline_tried = False
         self._baseline_lock = threading.Lock()
+        self._background: Engine | None = None
         self.linker = wasmtime.Linker(self.engine.engine)
         self.linker.define_wasi()
         self.linker.allow_shadowing = True
@@ -58,6 +59,21 @@ class Runtime:
     def load(self, source: bytes | str) -> CompiledModule:
         """Validate and compile a module (or load its precompiled artifact). Blocking."""
         return load(self.engine, source, self.artifacts)
+
+    def optimize(self, source: bytes) -> CompiledModule:
+        """Compile in the background: on one thread at the lowest CPU priority, so serving
+        keeps both cores, then load the artifact into this runtime's engine. Blocking.
+
+        The compiling engine has this engine's code-generation settings (same fingerprint) and
+        a one-slot pool; if wasmtime ever found its artifact incompatible, `load` recompiles."""
+        with self._baseline_lock:
+            if self._background is None:
+                self._background = Engine(dataclasses.replace(
+                    self.engine.settings, parallel_compile=False, pool_instances=1
+                ))
+        _lowest_priority()
+        load(self._background, source, self.artifacts)  # writes the artifact
+        return self.load(source)  # deserializes it here (or compiles, without an artifact dir)
 
     def has_artifact(self, source: bytes) -> bool:
         """Whether loading these bytes would deserialize a stored artifact (no compile)."""
@@ -102,3 +118,13 @@ class Runtime:
         self.engine.close()
         if self._baseline is not None:
             self._baseline.close()
+
+
+def _lowest_priority() -> None:
+    """This thread (Linux schedules threads separately) yields the CPU to everything else."""
+    if not hasattr(os, "setpriority"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except OSError:
+        pass
