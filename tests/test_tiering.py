@@ -4,6 +4,7 @@ and its optimized code replaces it in the background. A real server, real module
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,68 @@ def test_baseline_code_keeps_every_limit():
     assert run(M.MEMORY_BOMB, memory_bytes=16 * 1024 * 1024).error is ErrorKind.MEMORY_LIMIT
     assert run(M.UNREACHABLE).trap_code == "unreachable"
     assert run(M.ECHO).result == EVENT
+
+
+def _plane(tmp_path, **settings):
+    from edge.control import routing
+    from edge.control.plane import ControlPlane
+    from edge.control.registry import Registry
+    from edge.control.store import Store
+    from edge.runtime import EngineSettings
+
+    (tmp_path / "m.toml").write_text(manifest_text())
+    runtime = Runtime(EngineSettings(**settings), tmp_path / "artifacts")
+    plane = ControlPlane(Store(tmp_path / "store"), runtime, Registry(runtime),
+                         routing.load_manifest(str(tmp_path / "m.toml"), set()))
+    plane.sync()
+    return plane
+
+
+def _join_upgrades() -> None:
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name.startswith("edge-optimize"):
+            thread.join(60)
+
+
+def test_a_module_winch_cannot_compile_is_deployed_with_cranelift(tmp_path):
+    plane = _plane(tmp_path)
+    tail_call = M.reactor("(return_call $zero)", extra="(func $zero (result i64) (i64.const 0))")
+    deployed = plane.deploy("t", tail_call.encode())
+    assert deployed.row.version == 1 and deployed.optimizing is False
+    plane.registry.close()
+
+
+def test_an_upgrade_never_swaps_into_a_version_that_was_replaced_meanwhile(tmp_path):
+    """Deleting a function (and deploying it anew) while its old module is being optimized:
+    the old optimized code must not end up serving under the new version."""
+    import threading
+
+    plane = _plane(tmp_path)
+    if plane.runtime.baseline() is None:
+        pytest.skip("this wasmtime has no baseline compiler")
+    gate = threading.Event()
+    optimize = plane.runtime.optimize
+    plane.runtime.optimize = lambda source: (gate.wait(30), optimize(source))[1]  # type: ignore[method-assign]
+    old = plane.deploy("f", generated("OLD").encode())
+    plane.delete_function("f")
+    new = plane.deploy("f", generated("NEW").encode())
+    gate.set()
+    _join_upgrades()
+    published = plane.registry.loaded("f", new.row.version)
+    assert published.compiled.sha256 == new.row.sha256 != old.row.sha256
+    out = published.function_for("viewer-request").invoke(
+        (Path(__file__).resolve().parents[1] / "samples" / "events" / "viewer-request.json").read_bytes()
+    )
+    assert out.value["body"] == "NEW"
+    plane.registry.close()
+
+
+def test_many_deploys_in_a_row_do_not_exhaust_the_baseline_pool(tmp_path):
+    plane = _plane(tmp_path)
+    for i in range(60):  # superseded versions keep no ready instances while they wait to close
+        deployed = plane.deploy(f"f{i % 3}", generated(f"v{i}").encode())
+        assert deployed.row.sha256
+    _join_upgrades()
+    plane.registry.close()

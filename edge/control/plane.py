@@ -104,6 +104,7 @@ class ControlPlane:
         # code (~4x faster to compile) at once, and its optimized code replaces it in the
         # background (docs/control-plane.md). Restarts and other workers load optimized code.
         self.tiered = tiered
+        self._closed = False
         self.manifest = manifest
         self.runtime = runtime
         self.registry = registry
@@ -121,6 +122,11 @@ class ControlPlane:
         self._inactive_since: dict[tuple[str, int], float] = {}
         self._sync_lock = threading.RLock()
 
+    def close(self) -> None:
+        """Stop swapping in optimized code (the registry is about to close every version)."""
+        with self._sync_lock:
+            self._closed = True
+
     # -- modules -------------------------------------------------------------------------
 
     def prepare(self, source: bytes, *, tiered: bool = False) -> Prepared:
@@ -136,11 +142,15 @@ class ControlPlane:
         compiled = self._compiled_in_memory(sha256_of(wasm))
         reused = compiled is not None
         if compiled is None:
-            runtime = self.runtime
-            if tiered and not runtime.has_artifact(wasm):
-                runtime = runtime.baseline() or runtime
+            baseline = self.runtime.baseline() if tiered and not self.runtime.has_artifact(wasm) else None
+            if baseline is not None:
+                try:
+                    compiled = baseline.load(wasm)
+                except ModuleError:  # e.g. a proposal Winch does not compile (tail calls): Cranelift
+                    compiled = None
             try:
-                compiled = runtime.load(wasm)
+                if compiled is None:
+                    compiled = self.runtime.load(wasm)
             except NotWasm as exc:
                 raise bad_request(str(exc), "not_wasm") from None
             except ModuleError as exc:
@@ -162,7 +172,7 @@ class ControlPlane:
                     found = published.compiled
         return found
 
-    def _upgrade_later(self, name: str, number: int, wasm: bytes) -> None:
+    def _upgrade_later(self, name: str, number: int, wasm: bytes, baseline: CompiledModule) -> None:
         """Compile a version's optimized code off the request path and swap it in: requests
         already running keep the baseline functions, which close once they are surely done."""
         key = (name, number)
@@ -172,8 +182,8 @@ class ControlPlane:
                 compiled = self.runtime.optimize(wasm)  # also stores the artifact for restarts
                 with self._sync_lock:
                     current = self.registry.loaded(name, number)
-                    if current is None:
-                        return  # deleted or retired meanwhile
+                    if self._closed or current is None or current.compiled is not baseline:
+                        return  # shut down, or deleted / retired / replaced meanwhile
                     optimized = self.registry.build(current.spec, compiled, number)
                     self.registry.add(optimized)
                     self.registry.supersede(current, time.monotonic() + UPGRADE_GRACE)
@@ -189,6 +199,11 @@ class ControlPlane:
         spec = settings.to_spec(name, settings_dict, self.store.blobs.path(prepared.compiled.sha256))
         try:
             return self.registry.build(spec, prepared.compiled, number)
+        except ModuleError as exc:
+            if not prepared.baseline:
+                raise ControlError(422, "invalid_module", str(exc)) from None
+        try:  # baseline code could not be instantiated (e.g. its instance pool is full): optimized code
+            return self.registry.build(spec, self.runtime.load(prepared.wasm), number)
         except ModuleError as exc:
             raise ControlError(422, "invalid_module", str(exc)) from None
 
@@ -251,13 +266,12 @@ class ControlPlane:
                 raise
             if published is not None:
                 self.registry.add(published)
-                self.load_info[(name, row.version)] = LoadInfo(
-                    prepared.reused, prepared.compile_ms, optimized=not prepared.baseline
-                )
-                if prepared.baseline:
-                    self._upgrade_later(name, row.version, prepared.wasm)
+                baseline = self._is_baseline(published.compiled)
+                self.load_info[(name, row.version)] = LoadInfo(prepared.reused, prepared.compile_ms, optimized=not baseline)
+                if baseline:
+                    self._upgrade_later(name, row.version, prepared.wasm, published.compiled)
             self.sync()
-        optimizing = published is not None and prepared.baseline
+        optimizing = published is not None and self._is_baseline(published.compiled)
         return Deployed(row, published is not None, prepared.compile_ms, prepared.reused, alias_row, optimizing)
 
     # -- aliases -------------------------------------------------------------------------
@@ -581,7 +595,7 @@ class ControlPlane:
             reused, (time.perf_counter() - started) * 1000, optimized=not baseline
         )
         if baseline:
-            self._upgrade_later(row.function, row.version, self.store.blobs.get(row.sha256))
+            self._upgrade_later(row.function, row.version, self.store.blobs.get(row.sha256), compiled)
         self._inactive_since.setdefault((row.function, row.version), time.monotonic())
         return published
 

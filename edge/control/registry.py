@@ -151,6 +151,8 @@ class Registry:
     def supersede(self, old: PublishedVersion, close_after: float) -> None:
         """`old` was replaced under its number (tiered compilation): requests that resolved it
         before may still call it, so it is closed at `close_after` (time.monotonic())."""
+        for fn in old.functions.values():
+            fn.shed()  # its ready instances go now: pool slots are bounded
         with self._lock:
             self._superseded.append((close_after, old))
 

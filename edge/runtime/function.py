@@ -12,6 +12,7 @@ Any thread may call `invoke`; a slot is only ever held by one thread.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import weakref
@@ -195,6 +196,17 @@ class Function:
             raise
         self._give_back(slot, outcome, discard)
         return outcome
+
+    def shed(self) -> None:
+        """Keep no instances ready (a version about to be closed): later invocations, if any,
+        make their own."""
+        self.config = dataclasses.replace(self.config, prewarm=0)
+        self._stop_factory()
+        while self._ready:
+            try:
+                self._ready.popleft().delete()
+            except IndexError:
+                break
 
     def close(self) -> None:
         """Unload: drop ready instances; in-flight invocations finish and drop theirs."""

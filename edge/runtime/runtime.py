@@ -20,7 +20,7 @@ log = logging.getLogger("edge.runtime")
 
 # Live instances of the baseline engine: versions only run on it briefly, and every pooled
 # instance reserves address space (pool_max_memory each).
-BASELINE_POOL = 64
+BASELINE_POOL = 200
 
 
 class Runtime:
@@ -71,8 +71,20 @@ class Runtime:
                 self._background = Engine(dataclasses.replace(
                     self.engine.settings, parallel_compile=False, pool_instances=1
                 ))
-        _lowest_priority()
-        load(self._background, source, self.artifacts)  # writes the artifact
+        failure: list[BaseException] = []
+
+        def compile_niced() -> None:  # its own thread: the caller keeps its priority afterwards
+            _lowest_priority()
+            try:
+                load(self._background, source, self.artifacts)  # writes the artifact
+            except BaseException as exc:
+                failure.append(exc)
+
+        worker = threading.Thread(target=compile_niced, name="edge-optimize", daemon=True)
+        worker.start()
+        worker.join()
+        if failure:
+            raise failure[0]
         return self.load(source)  # deserializes it here (or compiles, without an artifact dir)
 
     def has_artifact(self, source: bytes) -> bool:

@@ -127,6 +127,8 @@ class EdgeState:
         if self.control_pool is not None:
             self.control_pool.shutdown(wait=False, cancel_futures=True)
         self.invoker.close()
+        if self.plane is not None:
+            self.plane.close()
         self.registry.close()
         if self.store is not None:
             self.store.close()
