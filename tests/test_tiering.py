@@ -13,16 +13,9 @@ from edge.runtime import ErrorKind, FunctionConfig, Limits, Runtime
 from . import modules as M
 from .control_helpers import ControlServer, generated, manifest_text
 from .polling import eventually
+from .test_control_api import server  # noqa: F401  (the fixture)
 
 EVENT = json.dumps({"Records": [{"cf": {"config": {"eventType": "viewer-request"}}}]}).encode()
-
-
-@pytest.fixture
-def server(tmp_path):
-    (tmp_path / "m.toml").write_text(manifest_text())
-    s = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
-    yield s
-    s.stop()
 
 
 def _published(server, name: str, version: int):

@@ -201,16 +201,14 @@ class Function:
         """Keep no instances ready (a version about to be closed): later invocations, if any,
         make their own."""
         self.config = dataclasses.replace(self.config, prewarm=0)
-        self._stop_factory()
-        while self._ready:
-            try:
-                self._ready.popleft().delete()
-            except IndexError:
-                break
+        self._drop_ready()
 
     def close(self) -> None:
         """Unload: drop ready instances; in-flight invocations finish and drop theirs."""
         self._closed = True
+        self._drop_ready()
+
+    def _drop_ready(self) -> None:
         self._stop_factory()
         while self._ready:
             try:
