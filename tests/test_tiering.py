@@ -154,3 +154,27 @@ def test_many_deploys_in_a_row_do_not_exhaust_the_baseline_pool(tmp_path):
         assert deployed.row.sha256
     _join_upgrades()
     plane.registry.close()
+
+
+def test_another_worker_serves_a_new_version_at_once_and_optimizes_it_too(tmp_path):
+    """Worker B loads a version worker A deployed before A's optimized artifact exists."""
+    import threading
+
+    a = _plane(tmp_path)
+    if a.runtime.baseline() is None:
+        pytest.skip("this wasmtime has no baseline compiler")
+    b = _plane(tmp_path)  # same store and artifact directory: a second worker
+    gate = threading.Event()
+    optimize = a.runtime.optimize
+    a.runtime.optimize = lambda source: (gate.wait(30), optimize(source))[1]  # type: ignore[method-assign]
+    deployed = a.deploy("f", generated("hi").encode())
+    assert deployed.optimizing
+    b.sync()
+    loaded = b.registry.loaded("f", deployed.row.version)
+    assert loaded is not None and loaded.compiled.fingerprint == b.runtime.baseline().engine.fingerprint
+    assert eventually(lambda: b.registry.loaded("f", 1).compiled.fingerprint == b.runtime.engine.fingerprint, 30)
+    assert b.describe_version("f", 1)["loaded"]["optimized"] is True
+    gate.set()
+    _join_upgrades()
+    for plane in (a, b):
+        plane.registry.close()

@@ -142,21 +142,35 @@ class ControlPlane:
         compiled = self._compiled_in_memory(sha256_of(wasm))
         reused = compiled is not None
         if compiled is None:
-            baseline = self.runtime.baseline() if tiered and not self.runtime.has_artifact(wasm) else None
-            if baseline is not None:
-                try:
-                    compiled = baseline.load(wasm)
-                except ModuleError:  # e.g. a proposal Winch does not compile (tail calls): Cranelift
-                    compiled = None
             try:
-                if compiled is None:
-                    compiled = self.runtime.load(wasm)
+                compiled = self._compile(wasm, tiered)
             except NotWasm as exc:
                 raise bad_request(str(exc), "not_wasm") from None
             except ModuleError as exc:
                 raise ControlError(422, "invalid_module", str(exc)) from None
             reused = compiled.from_artifact
         return Prepared(wasm, compiled, (time.perf_counter() - started) * 1000, reused, self._is_baseline(compiled))
+
+    def _compile(self, wasm: bytes, tiered: bool) -> CompiledModule:
+        """Baseline code when tiering and no optimized artifact is stored yet (a module Winch
+        cannot compile, e.g. with tail calls, gets Cranelift); else the optimized module."""
+        baseline = self.runtime.baseline() if tiered and not self.runtime.has_artifact(wasm) else None
+        if baseline is not None:
+            try:
+                return baseline.load(wasm)
+            except ModuleError:
+                pass
+        return self.runtime.load(wasm)
+
+    def _build_version(self, spec: Any, compiled: CompiledModule, number: int, wasm: bytes) -> PublishedVersion:
+        """Instantiate a version; baseline code that cannot be (e.g. its instance pool is
+        full) is replaced by optimized code. Raises ModuleError."""
+        try:
+            return self.registry.build(spec, compiled, number)
+        except ModuleError:
+            if not self._is_baseline(compiled):
+                raise
+        return self.registry.build(spec, self.runtime.load(wasm), number)
 
     def _is_baseline(self, compiled: CompiledModule) -> bool:
         return compiled.fingerprint != self.runtime.engine.fingerprint
@@ -198,12 +212,7 @@ class ControlPlane:
     def _build(self, name: str, number: int, prepared: Prepared, settings_dict: dict[str, Any]) -> PublishedVersion:
         spec = settings.to_spec(name, settings_dict, self.store.blobs.path(prepared.compiled.sha256))
         try:
-            return self.registry.build(spec, prepared.compiled, number)
-        except ModuleError as exc:
-            if not prepared.baseline:
-                raise ControlError(422, "invalid_module", str(exc)) from None
-        try:  # baseline code could not be instantiated (e.g. its instance pool is full): optimized code
-            return self.registry.build(spec, self.runtime.load(prepared.wasm), number)
+            return self._build_version(spec, prepared.compiled, number, prepared.wasm)
         except ModuleError as exc:
             raise ControlError(422, "invalid_module", str(exc)) from None
 
@@ -581,21 +590,24 @@ class ControlPlane:
         started = time.perf_counter()
         compiled = self._compiled_in_memory(row.sha256)
         reused = True
+        # the bytes: to compile them, or to optimize / replace baseline code reused from memory
+        data = self.store.blobs.get(row.sha256) if compiled is None or self._is_baseline(compiled) else b""
         if compiled is None:
-            data = self.store.blobs.get(row.sha256)
-            compiled = self.runtime.load(data)
+            # another worker's deploy, or a restart without its artifact: serve at once, optimize later
+            compiled = self._compile(data, self.tiered)
             if compiled.sha256 != row.sha256:
                 raise ModuleError(f"stored module {row.sha256} is damaged (its bytes hash to {compiled.sha256})")
             reused = compiled.from_artifact
         spec = settings.to_spec(row.function, row.settings_dict, self.store.blobs.path(row.sha256))
-        published = self.registry.build(spec, compiled, row.version)
+        published = self._build_version(spec, compiled, row.version, data)
+        compiled = published.compiled
         self.registry.add(published)
-        baseline = self._is_baseline(compiled)  # reused from a version still being optimized
+        baseline = self._is_baseline(compiled)
         self.load_info[(row.function, row.version)] = LoadInfo(
             reused, (time.perf_counter() - started) * 1000, optimized=not baseline
         )
         if baseline:
-            self._upgrade_later(row.function, row.version, self.store.blobs.get(row.sha256), compiled)
+            self._upgrade_later(row.function, row.version, data, compiled)
         self._inactive_since.setdefault((row.function, row.version), time.monotonic())
         return published
 
