@@ -250,7 +250,7 @@ class Preparer:
             raise RuntimeError("native preparer: could not start its thread")
 
     def factory(self, fn: "Function", fuel: int, deadline_ticks: int, target: int) -> Factory | None:
-        if os.getpid() != self.pid:  # a forked child has no helper thread
+        if _pid != self.pid:  # a forked child has no helper thread
             return None
         config = fn.config
         argv = (c_char_p * 1)(config.name.encode())
@@ -266,10 +266,11 @@ class Preparer:
 
     def discard(self, store: int) -> bool:
         """Hand a used store to the helper for deletion; False: delete it yourself."""
-        return os.getpid() == self.pid and self._discard(store) == 1
+        return _pid == self.pid and self._discard(store) == 1
 
 
 _lock = threading.Lock()
+_pid = os.getpid()  # this process (kept current by _forked: getpid is a system call, asked per request)
 _preparer: Preparer | None = None
 _tried = False
 
@@ -301,13 +302,14 @@ def get() -> Preparer | None:
 def current() -> Preparer | None:
     """The preparer if it has been started in this process (never starts it: for teardown)."""
     helper = _preparer
-    return helper if helper is not None and helper.pid == os.getpid() else None
+    return helper if helper is not None and helper.pid == _pid else None
 
 
 def _forked() -> None:
     """In a forked child: the parent's helper thread did not come along (preparer.c fails
     the parent's factories); a new one starts on first use."""
-    global _preparer, _tried, _lock
+    global _preparer, _tried, _lock, _pid
+    _pid = os.getpid()
     _lock = threading.Lock()  # another thread may have held it at the fork
     _preparer = None
     _tried = False
