@@ -39,7 +39,7 @@ from ..upstream.response import OriginResponse
 from . import events
 from .headers import from_cf_headers, to_cf_headers
 from .hooks import HookResult, HookRun, HookRunner
-from .response import EdgeResponse, error_page, hook_failure_page
+from .response import EdgeResponse, error_page, hook_failure_page, http_date
 
 ORIGIN_BODY_EXPOSURE = 1024 * 1024  # beyond AWS: origin-response may see up to 1 MB of body
 MAX_BUFFERED_REQUEST_BODY = 16 * 1024 * 1024
@@ -483,7 +483,15 @@ class Pipeline:
             drop = drop | {"content-length"}
         if response.age is not None:
             drop = drop | {"age"}
-        headers = [(k, v) for k, v in response.headers if k.lower() not in drop]  # one pass
+        headers = []
+        has_date = False
+        for k, v in response.headers:  # one pass
+            lower = k.lower()
+            if lower not in drop:
+                headers.append((k, v))
+                has_date = has_date or lower == "date"
+        if not has_date:  # the origin's Date when it sent one; the servers add none (one Date only)
+            headers.append(("Date", http_date()))
         if length is not None:
             headers.append(("Content-Length", length))
         if response.age is not None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from http import HTTPStatus
 
 from ..cache import xcache
@@ -31,6 +33,18 @@ class EdgeResponse:
     async def aclose(self) -> None:
         stream, closer, self.stream, self.closer = self.stream, self.closer, None, None
         await close_stream(stream, closer)
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def http_date() -> str:
+    """The current time as an HTTP `Date` value, formatted once per second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True))
+    return _date_cache[1]
 
 
 _PAGE = """<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">

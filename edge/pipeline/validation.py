@@ -98,9 +98,9 @@ def _is_int(value: object) -> bool:
 def check_headers(value: object, where: str) -> CfHeaders:
     """Check a headers map's shape and return it normalised (keys filled in, empty arrays dropped).
 
-    [unconfirmed] AWS does not say whether ``key`` must match the map name; we require it
-    (case-insensitively) because ``key`` is what goes on the wire, so a mismatch would let a
-    function smuggle, say, Host under an innocent name past the read-only checks.
+    The map name (lowercase) decides which header an entry is: restricted-header checks use it,
+    and the entry goes on the wire under it. A ``key`` that spells another name is replaced by
+    the name's canonical case, so a key can never smuggle, say, Host past the read-only checks.
     """
     if not isinstance(value, dict):
         raise _fail("headers", f"The {where} must be an object.")
@@ -128,10 +128,13 @@ def check_headers(value: object, where: str) -> CfHeaders:
                     "outside ISO-8859-1 (percent-encode them).",
                 )
             key = entry.get("key")
-            if key is None:
+            if key is not None and not isinstance(key, str):
+                raise _fail("header-name", f"The key {key!r} of header {name} in the {where} must be a string.")
+            if not key or key.lower() != name:
+                # AWS's own "override a response header" example copies a whole entry under
+                # another name; the map name decides which header it is, so it is sent under
+                # that name (the key's casing is kept only when it spells the same name).
                 key = default_key(name)
-            elif not isinstance(key, str) or key.lower() != name:
-                raise _fail("header-name", f"The key {key!r} of header {name} in the {where} does not match its name.")
             normalised.append({"key": key, "value": header_value})
         if normalised:
             out[name] = normalised
