@@ -98,6 +98,7 @@ def serve(
         metrics=metrics,
         tiering=tiering,
         bench_native=bench_native,
+        listeners=((host, port),),
     )
     try:
         load_manifest(options)  # refuse to start on a bad manifest, naming the entry

@@ -264,9 +264,10 @@ class Pipeline:
         forwarded = self._forward_headers(ctx, spec, cacheable_request)
         orq = behavior.associations.get("origin-request")
         include_body = bool(orq and orq.include_body)
+        event_origin = routing.event_origins[spec.name]
         origin_request = events.origin_request(
             ctx.request,
-            origin=routing.event_origins[spec.name],
+            origin=event_origin,
             forwarded_headers=to_cf_headers(forwarded),
             body=ctx.body,
             include_body=include_body,
@@ -286,7 +287,7 @@ class Pipeline:
             origin_request = result.request  # type: ignore[assignment]
             if result.request_body is not None:
                 body = result.request_body
-            if "origin" in origin_request:
+            if origin_request.get("origin", event_origin) is not event_origin:  # untouched: not re-resolved
                 resolved = routing.origins.resolve(spec, origin_request["origin"])
                 if resolved is None:  # validation already refused undeclared hosts; belt and braces
                     return error_page(502, rid, "The origin-request function chose an origin that is not declared.", "", xcache.LAMBDA_VALIDATION_ERROR)

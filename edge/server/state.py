@@ -53,6 +53,15 @@ class ServerOptions:
     retire_after: float = 60.0  # seconds an inactive version stays loaded (requests in flight)
     tiering: bool = True  # deploys serve baseline-compiled code until the optimized code is ready
     bench_native: bool = False  # serve edge/server/native.py's endpoint (the benchmark's scenario 3)
+    listeners: tuple[tuple[str, int], ...] = ()  # the edge listener(s): never an origin unless declared
+
+    @property
+    def own_listeners(self) -> tuple[tuple[str, int], ...]:
+        """This server's own addresses (edge and admin), which functions may not reach as origins."""
+        own = [(str(host), int(port)) for host, port in self.listeners]
+        if self.admin_host is not None and self.admin_port is not None:
+            own.append((self.admin_host, self.admin_port))
+        return tuple(own)
 
     @property
     def artifact_dir(self) -> Path:
@@ -105,7 +114,7 @@ class EdgeState:
 
     def apply_routing(self, manifest: Manifest) -> None:
         """New behaviors/origins from the store: requests in flight keep the old view."""
-        origins = Origins(manifest.origins, self.upstream)
+        origins = Origins(manifest.origins, self.upstream, own_listeners=self.options.own_listeners)
         self.pipeline.reconfigure(manifest, origins)
         self.manifest, self.origins = manifest, origins
 
@@ -202,7 +211,7 @@ async def boot(options: ServerOptions) -> EdgeState:
     logs = LogStore(shared=shared)
     cache = ResponseCache(max_bytes=options.cache_bytes)
     upstream = HttpUpstream()
-    origins = Origins(routing.origins, upstream)
+    origins = Origins(routing.origins, upstream, own_listeners=options.own_listeners)
     hooks = HookRunner(registry, invoker, logs, {"domain_name": manifest.distribution.domain_name, "id": manifest.distribution.id})
     pipeline = Pipeline(routing, hooks, origins, cache, server_timing=options.server_timing)
     state = EdgeState(options, routing, runtime, registry, invoker, logs, cache, upstream, origins, pipeline)
