@@ -45,7 +45,7 @@ def test_status_description_reaches_the_status_line(edge_factory, fresh_origin):
 
 
 def test_standard_reason_phrase_when_the_origin_sends_its_own(edge_factory, fresh_origin):
-    edge = start(edge_factory, fresh_origin, '[[behaviors]]\npath = "/*"\norigin = "api"\n')
+    edge = start(edge_factory, fresh_origin, '[[behaviors]]\npath = "/*"\norigin = "api"\nforward = { query_strings = "all" }\n')
     reply = raw_get(edge.url, "/gone?status=404", [("Host", "x")])
     assert status_of(reply) == 404 and reply.startswith(b"HTTP/1.1 404 Not Found\r\n")
 

@@ -115,13 +115,15 @@ def origin_request(
     *,
     origin: dict,
     forwarded_headers: CfHeaders,
+    querystring: str | None = None,
     body: bytes | None = None,
     include_body: bool = False,
 ) -> dict:
     """The origin-facing ``request`` of origin-request and origin-response events.
 
-    clientIp/method/querystring/uri come from the (possibly function-modified) viewer request;
-    headers are those CloudFront will send to the origin, minus the disallowed ones (§3.3).
+    clientIp/method/uri come from the (possibly function-modified) viewer request; the query
+    string and headers are those CloudFront will send to the origin (what the behavior's
+    policies forward), minus the disallowed headers.
     """
     request: dict = {}
     if include_body:
@@ -130,7 +132,7 @@ def origin_request(
     request["headers"] = _copy_headers(forwarded_headers)
     request["method"] = viewer_req["method"]
     request["origin"] = origin
-    request["querystring"] = viewer_req["querystring"]
+    request["querystring"] = viewer_req["querystring"] if querystring is None else querystring
     request["uri"] = viewer_req["uri"]
     return request
 

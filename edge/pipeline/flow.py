@@ -30,20 +30,22 @@ from ..cache import (
     xcache,
 )
 from ..cache.headers import cache_control
+from ..cache.key import cookie_pairs
 from ..config.behaviors import Behavior
 from ..config.manifest import Manifest
 from ..config.origins import OriginSpec
-from ..upstream.http import OriginError, strip_hop_by_hop
+from ..upstream.http import OriginError
+from ..viewer import ViewerHeaders
 from ..upstream.origins import Origins
 from ..upstream.response import OriginResponse
 from . import events
+from .forward import origin_headers, origin_querystring
 from .headers import from_cf_headers, to_cf_headers
 from .hooks import HookResult, HookRun, HookRunner
 from .response import EdgeResponse, error_page, hook_failure_page, http_date
 
 ORIGIN_BODY_EXPOSURE = 1024 * 1024  # beyond AWS: origin-response may see up to 1 MB of body
 MAX_BUFFERED_REQUEST_BODY = 16 * 1024 * 1024
-CONDITIONAL = frozenset({"if-none-match", "if-modified-since"})
 NODE_ID = secrets.token_hex(16)
 VIA = f"1.1 {NODE_ID}.edge (edge)"
 _OWN_HEADERS = frozenset({"x-cache", "via", "x-amz-cf-id", "transfer-encoding"})  # the edge sets these
@@ -65,6 +67,9 @@ class ViewerRequest:
     read_body: Callable[[int], Awaitable[bytes]]  # buffer up to n bytes (raises RequestTooLarge)
     body_stream: Callable[[], AsyncIterator[bytes]]
     has_body: bool = False
+    scheme: str = "http"  # the viewer's protocol (CloudFront-Forwarded-Proto)
+    client_port: int = 0  # the viewer's source port (CloudFront-Viewer-Address)
+    country: str | None = None  # the trusted load-balancer country header's value ([viewer] country_header)
 
 
 @dataclass(slots=True)
@@ -120,6 +125,7 @@ class _Ctx:
     viewer: ViewerRequest
     behavior: Behavior
     request: dict[str, Any]  # the viewer request object (after viewer-request)
+    headers: list[tuple[str, str]]  # its headers, plus the edge's generated CloudFront-* headers
     body: bytes | None  # buffered viewer body (None: stream it)
     key: str | None
 
@@ -133,8 +139,10 @@ class Pipeline:
         cache: ResponseCache,
         *,
         server_timing: bool = False,
+        viewer_headers: ViewerHeaders | None = None,
     ) -> None:
         self.routing = Routing.build(manifest, origins)
+        self.viewer_headers = viewer_headers or ViewerHeaders(manifest.viewer)
         self.hooks = hooks
         self.cache = cache
         self.coalescer = Coalescer()
@@ -202,6 +210,8 @@ class Pipeline:
                 body = result.request_body
 
         pairs = from_cf_headers(request["headers"])
+        if behavior.cloudfront_headers:  # the edge's CloudFront-* headers, added after viewer-request
+            pairs = await self._with_cloudfront_headers(behavior.cloudfront_headers, viewer, pairs)
         key = cache_key(
             behavior.cache,
             method=viewer.method,
@@ -210,7 +220,7 @@ class Pipeline:
             query=request["querystring"],
             headers=pairs,
         )
-        ctx = _Ctx(routing, trace, viewer, behavior, request, body, key)
+        ctx = _Ctx(routing, trace, viewer, behavior, request, pairs, body, key)
 
         response = await self._from_cache_or_origin(ctx)
         vres = associations.get("viewer-response")
@@ -261,13 +271,14 @@ class Pipeline:
         spec = routing.manifest.origins[behavior.origin]
         target = routing.origins.targets[spec.name]
         cacheable_request = ctx.key is not None
-        forwarded = self._forward_headers(ctx, spec, cacheable_request)
+        forwarded = origin_headers(ctx.headers, behavior, spec, ctx.viewer.client_ip, VIA, cacheable=cacheable_request)
         orq = behavior.associations.get("origin-request")
         include_body = bool(orq and orq.include_body)
         event_origin = routing.event_origins[spec.name]
         origin_request = events.origin_request(
             ctx.request,
             origin=event_origin,
+            querystring=origin_querystring(ctx.request["querystring"], behavior),
             forwarded_headers=to_cf_headers(forwarded),
             body=ctx.body,
             include_body=include_body,
@@ -360,7 +371,7 @@ class Pipeline:
                     headers = _set_length(headers, len(body_bytes))
 
             ttl = 0
-            if cacheable_request and store and shareable(ctx.request["headers"], headers, behavior):
+            if cacheable_request and store and shareable(forwarded, headers, behavior):
                 ttl = ttl_for(behavior.cache, status, headers, now)
             x_cache = xcache.ERROR if status >= 400 else xcache.MISS
             if body_bytes is None and ttl > 0:
@@ -441,35 +452,18 @@ class Pipeline:
 
     # -- helpers -------------------------------------------------------------------
 
-    def _forward_headers(self, ctx: _Ctx, spec: OriginSpec, cacheable: bool) -> list[tuple[str, str]]:
-        """The headers sent to the origin (and shown in origin-request events)."""
-        behavior = ctx.behavior
-        keep_encoding = any(h.lower() == "accept-encoding" for h in behavior.cache.headers)
-        out: list[tuple[str, str]] = []
-        xff = via = None
-        for key, value in strip_hop_by_hop(from_cf_headers(ctx.request["headers"])):
-            lower = key.lower()
-            if lower == "host":
-                if behavior.forward_host:
-                    out.insert(0, (key, value))
-                continue
-            if lower == "x-forwarded-for":
-                xff = value if xff is None else f"{xff}, {value}"
-                continue
-            if lower == "via":
-                via = value
-                continue
-            if (lower == "accept-encoding" and not keep_encoding) or (cacheable and lower in CONDITIONAL):
-                continue
-            out.append((key, value))
-        if not behavior.forward_host:
-            default = 443 if spec.protocol == "https" else 80
-            host = spec.domain_name if spec.port == default else f"{spec.domain_name}:{spec.port}"
-            out.insert(0, ("Host", host))
-        # the viewer's own address goes last: the entry origins trust is never the viewer's
-        out.append(("X-Forwarded-For", f"{xff}, {ctx.viewer.client_ip}" if xff else ctx.viewer.client_ip))
-        out.append(("Via", f"{via}, {VIA}" if via else VIA))
-        return out
+    async def _with_cloudfront_headers(
+        self, wanted: frozenset[str], viewer: ViewerRequest, pairs: list[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """The request's headers with the edge's CloudFront-* values (which replace any a
+        viewer-request function set under the same names)."""
+        user_agent = next((v for k, v in pairs if k.lower() == "user-agent"), "")
+        generated = await self.viewer_headers.generate(
+            wanted, client_ip=viewer.client_ip, client_port=viewer.client_port, scheme=viewer.scheme,
+            country=viewer.country, user_agent=user_agent,
+        )
+        names = {name.lower() for name, _ in generated}
+        return [(k, v) for k, v in pairs if k.lower() not in names] + generated
 
     def _finish(self, response: EdgeResponse, trace: Trace, *, head: bool = False) -> None:
         """The edge's own headers. The host owns framing: a buffered body gets its true
@@ -505,18 +499,24 @@ class Pipeline:
         response.headers = headers
 
 
-def shareable(request_headers: dict, response_headers: list[tuple[str, str]], behavior: Behavior) -> bool:
+def shareable(origin_headers: list[tuple[str, str]], response_headers: list[tuple[str, str]], behavior: Behavior) -> bool:
     """May this response be stored for everyone with the same cache key? (RFC 9111 §3.5.)
 
-    Safe by default: not when the request carried credentials (`Authorization`, or cookies
-    the cache key does not include) or the response sets a cookie, unless the origin marked
-    it shareable (`public`, `s-maxage`; `must-revalidate` also counts for `Authorization`)."""
+    Safe by default: not when the origin got credentials the cache key does not hold
+    (`Authorization`, or cookies outside the key) or the response sets a cookie, unless the
+    origin marked it shareable (`public`, `s-maxage`; `must-revalidate` also counts for
+    `Authorization`)."""
     directives = cache_control(response_headers)
     explicit = "public" in directives or "s-maxage" in directives
-    if "authorization" in request_headers and not (explicit or "must-revalidate" in directives):
+    names = {k.lower() for k, _ in origin_headers}
+    if "authorization" in names and "authorization" not in behavior.cache.headers and not (
+        explicit or "must-revalidate" in directives
+    ):
         return False
-    if "cookie" in request_headers and not behavior.cache.cookies and not explicit:
-        return False
+    if "cookie" in names and not explicit:
+        key_cookies = behavior.cache.cookies
+        if any(not key_cookies.includes(name) for name, _ in cookie_pairs(origin_headers)):
+            return False
     if any(k.lower() == "set-cookie" for k, _ in response_headers) and not explicit:
         return False
     return True

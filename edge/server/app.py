@@ -81,7 +81,12 @@ class EdgeHandler:
             return
         headers = []
         has_body = has_length = False
+        trusted, country = state.country_header, None
         for k, v in scope["headers"]:  # one pass: the function's headers, and whether a body follows
+            if k[:11] == b"cloudfront-" or k == trusted:  # only the edge sets CloudFront-* headers
+                if k == trusted:
+                    country = v.decode("latin-1")
+                continue
             headers.append((_header_key(k), v.decode("latin-1")))
             if k == b"content-length":
                 has_length = True
@@ -123,6 +128,9 @@ class EdgeHandler:
             read_body=read_body,
             body_stream=body_stream,
             has_body=has_body,
+            scheme=scope.get("scheme", "http"),
+            client_port=client[1] if client else 0,
+            country=country,
         )
         pin = state.registry.pin()  # every hook of this request sees the versions it started with
         state.in_flight += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ from ..ops.accesslog import AccessLog
 from ..runtime import Invoker, Runtime
 from ..upstream.http import HttpUpstream
 from ..upstream.origins import Origins
+from ..viewer import ViewerHeaders
 
 log = logging.getLogger("edge.server")
 
@@ -111,6 +113,7 @@ class EdgeState:
     in_flight: int = 0
     access_log: AccessLog | None = None
     extras: dict = field(default_factory=dict)
+    country_header: bytes | None = None  # the trusted load-balancer header naming the viewer's country
 
     def apply_routing(self, manifest: Manifest) -> None:
         """New behaviors/origins from the store: requests in flight keep the old view."""
@@ -206,15 +209,21 @@ async def boot(options: ServerOptions) -> EdgeState:
     plane = await asyncio.get_running_loop().run_in_executor(None, _start_plane, options, runtime, registry)
     manifest = plane.manifest
     routing = plane.routing or manifest
-    routing = Manifest(manifest.distribution, routing.origins, manifest.functions, routing.behaviors, manifest.path)
+    routing = dataclasses.replace(manifest, origins=routing.origins, behaviors=routing.behaviors)
     shared = SharedLogs(Path(options.state_dir) / "logs.db") if options.workers > 1 else None
     logs = LogStore(shared=shared)
     cache = ResponseCache(max_bytes=options.cache_bytes)
     upstream = HttpUpstream()
     origins = Origins(routing.origins, upstream, own_listeners=options.own_listeners)
     hooks = HookRunner(registry, invoker, logs, {"domain_name": manifest.distribution.domain_name, "id": manifest.distribution.id})
-    pipeline = Pipeline(routing, hooks, origins, cache, server_timing=options.server_timing)
+    viewer_headers = ViewerHeaders(manifest.viewer)
+    if any("cloudfront-is-" in " ".join(b.cloudfront_headers) for b in routing.behaviors):
+        await asyncio.to_thread(viewer_headers.devices.warm)  # the detector's rules load in ~2 s, once
+    pipeline = Pipeline(routing, hooks, origins, cache, server_timing=options.server_timing,
+                        viewer_headers=viewer_headers)
     state = EdgeState(options, routing, runtime, registry, invoker, logs, cache, upstream, origins, pipeline)
+    if manifest.viewer.country_header:
+        state.country_header = manifest.viewer.country_header.encode("latin-1")
     state.store, state.plane = plane.store, plane
     state.control_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="edge-control")
     plane.on_routing = state.apply_routing
