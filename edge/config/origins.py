@@ -114,7 +114,10 @@ class OriginSpec:
         named = _S3_DOMAIN.match(domain)
         region = raw.get("region", (named.group("region") or "us-east-1") if named else "")
         if not isinstance(region, str) or not _REGION.match(region):
-            raise ConfigError(f"{where}: region must be an AWS region name such as \"eu-central-1\", got {region!r}")
+            raise ConfigError(
+                f"{where}: region must be an AWS region name such as \"eu-central-1\", got {region!r} "
+                "(give region = ... when domain_name does not say it)"
+            )
         bucket = raw.get("bucket", named.group("bucket") if named else domain.split(".", 1)[0])
         if not isinstance(bucket, str) or not bucket or "/" in bucket:
             raise ConfigError(f"{where}: bucket must be a bucket name")

@@ -39,6 +39,17 @@ class ViewerSettings:
             if not isinstance(database, str) or not (base_dir / database).is_file():
                 raise ConfigError(f"[viewer].country_database: {database!r} is not a file (a MaxMind .mmdb database)")
             path = (base_dir / database).resolve()
+            _check_database(path)
         if header is not None and (not isinstance(header, str) or not _TOKEN.match(header)):
             raise ConfigError("[viewer].country_header must be a header name")
         return cls(path, header.lower() if header else None)
+
+
+def _check_database(path: Path) -> None:
+    """Refuse the manifest now, not in every worker later, when the file is not a database."""
+    import maxminddb
+
+    try:
+        maxminddb.open_database(str(path)).close()
+    except (OSError, ValueError, maxminddb.InvalidDatabaseError) as exc:
+        raise ConfigError(f"[viewer].country_database {path}: not a MaxMind database ({exc})") from None
