@@ -139,6 +139,7 @@ class Edge:
     """The edge app under a real Hypercorn server, configured by a manifest written to disk."""
 
     def __init__(self, manifest: Path, state_dir: Path, **options) -> None:  # type: ignore[no-untyped-def]
+        options.setdefault("debug_errors", True)  # tests read the failure's detail off the page
         self.options = ServerOptions(manifest=str(manifest), state_dir=str(state_dir), **options)
         self.app = create_app(self.options)
         self.server = ServerThread(self.app, date_header=False)

@@ -58,3 +58,38 @@ def test_aws_override_response_header_example_is_accepted(edge_factory, fresh_or
     assert r.headers["last-modified"] == "Thu, 01 Jan 2015 00:00:00 GMT"
     reply = raw_get(edge.url, "/x", [("Host", "x")])
     assert b"\r\nlast-modified: thu, 01 jan 2015" in reply.lower()  # sent under the map's name
+
+
+def test_error_pages_keep_internals_off_unless_debug(edge_factory, fresh_origin):
+    """CloudFront's wording and the request id on the public page; the operator's detail
+    (function, rule, origin address) in the logs under that id, or on the page with debug."""
+    behaviors = """
+[[behaviors]]
+path = "/fail"
+origin = "api"
+viewer_request = "boom"
+
+[[behaviors]]
+path = "/dead"
+origin = "dead"
+
+[[behaviors]]
+path = "/debug"
+origin = "api"
+viewer_request = "boom"
+debug_errors = true
+"""
+    edge = start(edge_factory, fresh_origin, behaviors, {"boom": M.HANDLER_ERROR}, debug_errors=False,
+                 extra='[origins.dead]\nurl = "http://127.0.0.1:1"\n')
+    failed = edge.get("/fail")
+    rid = failed.headers["x-amz-cf-id"]
+    assert failed.status_code == 503 and "boom:" not in failed.text and "handler_error" not in failed.text
+    assert f"edge logs --request-id {rid}" in failed.text
+    logged = [r.message for r in edge.state.logs.query(request_id=rid)]
+    assert any("bad input: 42" in line for line in logged)  # the function's own ERROR line and the failure
+    dead = edge.get("/dead")
+    assert dead.status_code == 502 and "127.0.0.1:1" not in dead.text
+    (record,) = edge.state.logs.query(request_id=dead.headers["x-amz-cf-id"])
+    assert record.function == "(edge)" and "127.0.0.1:1" in record.message
+    shown = edge.get("/debug")
+    assert shown.status_code == 503 and "viewer-request function boom" in shown.text and "bad input: 42" in shown.text

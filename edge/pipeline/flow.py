@@ -41,8 +41,8 @@ from ..upstream.response import OriginResponse
 from . import events
 from .forward import origin_headers, origin_querystring
 from .headers import from_cf_headers, to_cf_headers
-from .hooks import HookResult, HookRun, HookRunner
-from .response import EdgeResponse, error_page, hook_failure_page, http_date
+from .hooks import VALIDATION, HookFailure, HookResult, HookRun, HookRunner
+from .response import EDGE_LOG, EdgeResponse, error_page, failure_detail, hook_failure_page, http_date
 
 ORIGIN_BODY_EXPOSURE = 1024 * 1024  # beyond AWS: origin-response may see up to 1 MB of body
 MAX_BUFFERED_REQUEST_BODY = 16 * 1024 * 1024
@@ -140,9 +140,11 @@ class Pipeline:
         *,
         server_timing: bool = False,
         viewer_headers: ViewerHeaders | None = None,
+        debug_errors: bool = False,
     ) -> None:
         self.routing = Routing.build(manifest, origins)
         self.viewer_headers = viewer_headers or ViewerHeaders(manifest.viewer)
+        self.debug_errors = debug_errors  # error pages show the operator's detail everywhere
         self.hooks = hooks
         self.cache = cache
         self.coalescer = Coalescer()
@@ -174,8 +176,8 @@ class Pipeline:
         behavior = routing.match(viewer.uri)
         trace.behavior = behavior.pattern
         if viewer.method not in behavior.methods:
-            return error_page(
-                403, rid, "This distribution is not configured to allow the HTTP request method that was used.",
+            return self._error_page(
+                behavior, 403, rid, "This distribution is not configured to allow the HTTP request method that was used.",
                 f"{viewer.method} is not allowed for path pattern {behavior.pattern}", xcache.ERROR,
             )
         associations = behavior.associations
@@ -187,7 +189,8 @@ class Pipeline:
             try:
                 body = await viewer.read_body(MAX_BUFFERED_REQUEST_BODY)
             except RequestTooLarge:
-                return error_page(413, rid, "The request body is too large.", f"limit {MAX_BUFFERED_REQUEST_BODY} bytes", xcache.ERROR)
+                return self._error_page(behavior, 413, rid, "The request body is too large.",
+                                        f"limit {MAX_BUFFERED_REQUEST_BODY} bytes", xcache.ERROR)
 
         request = events.viewer_request(
             client_ip=viewer.client_ip,
@@ -202,7 +205,7 @@ class Pipeline:
             result = await self.hooks.run(vr, rid, request)
             trace.hooks.append(result.run) if result.run else None
             if result.failure:
-                return hook_failure_page(result.failure, rid)
+                return self._hook_failed(result.failure, rid, behavior)
             if result.response is not None:
                 return _generated(result.response)  # straight to the viewer: not cached, no other hook
             request = result.request  # type: ignore[assignment]
@@ -291,7 +294,7 @@ class Pipeline:
             if result.run:
                 trace.hooks.append(result.run)
             if result.failure:
-                return hook_failure_page(result.failure, rid)
+                return self._hook_failed(result.failure, rid, behavior)
             if result.response is not None:
                 generated = _generated(result.response)
                 return self._store_generated(ctx, generated, store)
@@ -301,7 +304,8 @@ class Pipeline:
             if origin_request.get("origin", event_origin) is not event_origin:  # untouched: not re-resolved
                 resolved = routing.origins.resolve(spec, origin_request["origin"])
                 if resolved is None:  # validation already refused undeclared hosts; belt and braces
-                    return error_page(502, rid, "The origin-request function chose an origin that is not declared.", "", xcache.LAMBDA_VALIDATION_ERROR)
+                    return self._error_page(behavior, 502, rid, "The origin-request function chose an origin that is not declared.",
+                                            f"origin {origin_request['origin']!r}", xcache.LAMBDA_VALIDATION_ERROR)
                 spec, target = resolved
             forwarded = from_cf_headers(origin_request["headers"])
 
@@ -361,7 +365,7 @@ class Pipeline:
                     trace.hooks.append(result.run)
                 if result.failure:
                     await _discard(origin)
-                    return hook_failure_page(result.failure, rid)
+                    return self._hook_failed(result.failure, rid, behavior)
                 validated = result.response
                 status, reason = validated["status"], validated["statusDescription"]
                 headers = from_cf_headers(validated["headers"])
@@ -422,7 +426,7 @@ class Pipeline:
             if status == 502 else "The origin did not answer in time."
         )
         ctx.trace.cache = "error"
-        return error_page(status, ctx.trace.request_id, sentence, str(exc), xcache.ERROR)
+        return self._error_page(ctx.behavior, status, ctx.trace.request_id, sentence, str(exc), xcache.ERROR)
 
     async def _viewer_response(self, ctx: _Ctx, response: EdgeResponse) -> EdgeResponse:
         assoc = ctx.behavior.associations["viewer-response"]
@@ -435,7 +439,7 @@ class Pipeline:
             ctx.trace.hooks.append(result.run)
         if result.failure:
             await response.aclose()
-            return hook_failure_page(result.failure, ctx.trace.request_id)
+            return self._hook_failed(result.failure, ctx.trace.request_id, ctx.behavior)
         validated = result.response
         new_headers = [(k, v) for k, v in from_cf_headers(validated["headers"]) if k.lower() != "age"]
         out = EdgeResponse(
@@ -451,6 +455,19 @@ class Pipeline:
         return out
 
     # -- helpers -------------------------------------------------------------------
+
+    def _error_page(
+        self, behavior: Behavior, status: int, rid: str, sentence: str, detail: str, x_cache: str
+    ) -> EdgeResponse:
+        """An error page made by the edge; its detail is logged under the request id."""
+        if detail:
+            self.hooks.logs.record(EDGE_LOG, "", rid, "", "ERROR", f"{status}: {detail}")
+        return error_page(status, rid, sentence, detail, x_cache, debug=self.debug_errors or behavior.debug_errors)
+
+    def _hook_failed(self, failure: HookFailure, rid: str, behavior: Behavior) -> EdgeResponse:
+        if failure.outcome is None and failure.kind != VALIDATION:  # the function never ran: nothing logged it
+            self.hooks.logs.record(EDGE_LOG, "", rid, failure.event_type, "ERROR", failure_detail(failure))
+        return hook_failure_page(failure, rid, debug=self.debug_errors or behavior.debug_errors)
 
     async def _with_cloudfront_headers(
         self, wanted: frozenset[str], viewer: ViewerRequest, pairs: list[tuple[str, str]]

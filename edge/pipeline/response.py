@@ -69,13 +69,22 @@ EXECUTION_SENTENCE = "The Lambda function associated with the CloudFront distrib
 LIMIT_SENTENCE = "The Lambda function associated with the CloudFront distribution was throttled."
 
 
+OPERATOR_HINT = "If you operate this site: edge logs --request-id {request_id} shows what happened."
+EDGE_LOG = "(edge)"  # the log records of failures no function logged (origins, configuration)
+
+
 def error_page(
-    status: int, request_id: str, sentence: str, detail: str, x_cache: str, *, retry_after: int | None = None
+    status: int, request_id: str, sentence: str, detail: str, x_cache: str, *, retry_after: int | None = None,
+    debug: bool = False,
 ) -> EdgeResponse:
+    """A CloudFront-style error page. `detail` explains the failure to the operator: it is on
+    the page only with `debug` (--debug-errors, or a behavior's debug_errors); otherwise the
+    page says where to find it (the request id in `edge logs`)."""
+    shown = detail if debug and detail else OPERATOR_HINT.format(request_id=request_id)
     body = _PAGE.format(
         status=status,
         sentence=html.escape(sentence),
-        detail=html.escape(detail),
+        detail=html.escape(shown),
         request_id=request_id,
     ).encode("latin-1", "replace")
     headers = [("Server", "edge"), ("Content-Type", "text/html"), ("Content-Length", str(len(body)))]
@@ -84,15 +93,21 @@ def error_page(
     return EdgeResponse(status=status, headers=headers, body=body, x_cache=x_cache, reason=HTTPStatus(status).phrase)
 
 
-def hook_failure_page(failure: HookFailure, request_id: str) -> EdgeResponse:
-    """502 for validation errors, 503 for execution errors and throttling (reference §5)."""
+def failure_detail(failure: HookFailure) -> str:
+    """What the operator needs: which hook and function, and why."""
     where = f"{failure.event_type} function {failure.function}"
     if failure.kind == VALIDATION:
-        rule = f" [rule: {failure.rule}]" if failure.rule else ""
-        return error_page(502, request_id, failure.message, f"{where}{rule}", xcache.LAMBDA_VALIDATION_ERROR)
+        return f"{where}: {failure.message}" + (f" [rule: {failure.rule}]" if failure.rule else "")
+    return f"{where}: {failure.message}"
+
+
+def hook_failure_page(failure: HookFailure, request_id: str, *, debug: bool = False) -> EdgeResponse:
+    """502 for validation errors, 503 for execution errors and throttling (as CloudFront)."""
+    detail = failure_detail(failure)
+    if failure.kind == VALIDATION:
+        return error_page(502, request_id, failure.message, detail, xcache.LAMBDA_VALIDATION_ERROR, debug=debug)
     if failure.kind == LIMIT:
-        return error_page(
-            503, request_id, LIMIT_SENTENCE, f"{where}: {failure.message}", xcache.LAMBDA_LIMIT_EXCEEDED, retry_after=1
-        )
+        return error_page(503, request_id, LIMIT_SENTENCE, detail, xcache.LAMBDA_LIMIT_EXCEEDED, retry_after=1,
+                          debug=debug)
     assert failure.kind == EXECUTION
-    return error_page(503, request_id, EXECUTION_SENTENCE, f"{where}: {failure.message}", xcache.LAMBDA_EXECUTION_ERROR)
+    return error_page(503, request_id, EXECUTION_SENTENCE, detail, xcache.LAMBDA_EXECUTION_ERROR, debug=debug)

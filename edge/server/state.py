@@ -56,6 +56,7 @@ class ServerOptions:
     tiering: bool = True  # deploys serve baseline-compiled code until the optimized code is ready
     bench_native: bool = False  # serve edge/server/native.py's endpoint (the benchmark's scenario 3)
     listeners: tuple[tuple[str, int], ...] = ()  # the edge listener(s): never an origin unless declared
+    debug_errors: bool = False  # error pages show the operator's detail (not only the request id)
 
     @property
     def own_listeners(self) -> tuple[tuple[str, int], ...]:
@@ -220,7 +221,7 @@ async def boot(options: ServerOptions) -> EdgeState:
     if any("cloudfront-is-" in " ".join(b.cloudfront_headers) for b in routing.behaviors):
         await asyncio.to_thread(viewer_headers.devices.warm)  # the detector's rules load in ~2 s, once
     pipeline = Pipeline(routing, hooks, origins, cache, server_timing=options.server_timing,
-                        viewer_headers=viewer_headers)
+                        viewer_headers=viewer_headers, debug_errors=options.debug_errors)
     state = EdgeState(options, routing, runtime, registry, invoker, logs, cache, upstream, origins, pipeline)
     if manifest.viewer.country_header:
         state.country_header = manifest.viewer.country_header.encode("latin-1")
