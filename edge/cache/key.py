@@ -1,4 +1,4 @@
-"""Cache keys: which requests share one stored response (reference §7.2).
+"""Cache keys: which requests share one stored response.
 
 A key is a compact JSON array, so it is unambiguous whatever characters the parts hold, and the
 path can be read back out of it for invalidation.

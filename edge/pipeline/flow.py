@@ -1,4 +1,4 @@
-"""The request lifecycle, exactly as Lambda@Edge runs it (reference §1):
+"""The request lifecycle, exactly as Lambda@Edge runs it:
 
     viewer-request -> cache lookup -> (miss) origin-request -> origin -> origin-response
                    -> cache store -> viewer-response -> viewer
@@ -405,7 +405,7 @@ class Pipeline:
             return self._origin_failed(ctx, exc, stale)
 
     def _store_generated(self, ctx: _Ctx, generated: EdgeResponse, store: bool) -> EdgeResponse:
-        """An origin-request generated response is cached under its own headers (reference §1, §7.3)."""
+        """An origin-request generated response is cached under its own headers."""
         if ctx.key is None or not store:
             return generated
         now = self.cache.clock()
@@ -517,7 +517,7 @@ class Pipeline:
 
 
 def shareable(origin_headers: list[tuple[str, str]], response_headers: list[tuple[str, str]], behavior: Behavior) -> bool:
-    """May this response be stored for everyone with the same cache key? (RFC 9111 §3.5.)
+    """May this response be stored for everyone with the same cache key? (RFC 9111, section 3.5.)
 
     Safe by default: not when the origin got credentials the cache key does not hold
     (`Authorization`, or cookies outside the key) or the response sets a cookie, unless the

@@ -16,7 +16,7 @@ from ..pipeline.headers import default_key
 from .pool import LifoPool
 from .response import OriginResponse
 
-# Connection-specific headers never cross a proxy (RFC 9110 §7.6.1), plus what CloudFront drops.
+# Connection-specific headers never cross a proxy (RFC 9110, section 7.6.1), plus what CloudFront drops.
 HOP_BY_HOP = frozenset(
     {
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
