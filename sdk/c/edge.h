@@ -215,7 +215,7 @@ const char *edge_get(const edge_event *ev, const char *path);
  * `edge_set_string(ev, "request.origin.custom.path", "/v2")`, `edge_set_number(ev, "request.origin.custom.port", 8443)` */
 int edge_set_string(edge_event *ev, const char *path, const char *value);
 int edge_set_number(edge_event *ev, const char *path, long long value);
-/* Set a boolean field; the parent object must exist: `edge_set_bool(ev, "request.origin.custom.x", 1)`. */
+/* Set a boolean field; the parent object must exist: `edge_set_bool(ev, "request.body.x", 1)`. */
 int edge_set_bool(edge_event *ev, const char *path, int value);
 /* Put an empty object / array at path (replacing what is there); the parent object must exist:
  * `edge_set_object(ev, "request.origin"); edge_set_object(ev, "request.origin.s3");` */

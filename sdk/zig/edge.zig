@@ -908,7 +908,7 @@ pub const Event = struct {
     }
 
     /// Set a boolean field; the parent object must exist:
-    /// `try ev.setBool("request.origin.custom.x", true);`
+    /// `try ev.setBool("request.body.x", true);`
     pub fn setBool(ev: *Event, path: []const u8, value: bool) Error!void {
         try ev.setPath("setBool", path, .{ .bool = value });
     }
