@@ -36,6 +36,8 @@
  * recorded and fails the invocation the same way when edge_main returns, so
  * mistakes are reported precisely instead of producing a result AWS would
  * reject. `return edge_fail(ev, "why")` fails on purpose, with that message.
+ * Whatever the cause, the line describing it is the invocation's last ERROR
+ * line, which the host reports as the failure's message.
  *
  * Command modules: `#define EDGE_COMMAND` before the include builds the same
  * edge_main as a plain WASI command (stdin = event, stdout = result, log lines
@@ -298,10 +300,15 @@ inline int edge_fail(const char *fmt, ...) {
 }
 #else
 /* C: the first argument's type picks the form (C11 _Generic; accepted in C99 mode as an extension). */
+#if defined(__GNUC__) || defined(__clang__)
+#define EDGE__EXTENSION __extension__
+#else
+#define EDGE__EXTENSION
+#endif
 #define EDGE__FIRST(first, ...) first
 #define EDGE__FAIL(...)                                                                                   \
-    (__extension__ _Generic((EDGE__FIRST(__VA_ARGS__, 0)), edge_event *: edge__fail_event,                \
-                            const edge_event *: edge__fail_event, default: edge__fail)(__VA_ARGS__))
+    (EDGE__EXTENSION _Generic((EDGE__FIRST(__VA_ARGS__, 0)), edge_event *: edge__fail_event,              \
+                              const edge_event *: edge__fail_event, default: edge__fail)(__VA_ARGS__))
 #endif
 #endif /* EDGE_H */
 
