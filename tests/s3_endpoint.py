@@ -22,9 +22,9 @@ def _error(status: int, code: str) -> Response:
 
 
 class S3Endpoint:
-    def __init__(self, objects: dict[str, bytes], *, access_key: str | None = None, secret: str | None = None,
+    def __init__(self, objects: dict[str, bytes | tuple[bytes, dict[str, str]]], *, access_key: str | None = None, secret: str | None = None,
                  region: str = "us-east-1") -> None:
-        self.objects = objects  # "bucket/key" -> bytes
+        self.objects = objects  # "bucket/key" -> bytes, or (bytes, metadata headers such as x-amz-meta-*)
         self.access_key, self.secret, self.region = access_key, secret, region
         self.requests: list[dict] = []
         self.server = ServerThread(Starlette(routes=[Route("/{path:path}", self.handle, methods=["GET", "HEAD"])]))
@@ -36,11 +36,12 @@ class S3Endpoint:
             refusal = self._verify(request)
             if refusal is not None:
                 return refusal
-        body = self.objects.get(request.url.path.lstrip("/"))
-        if body is None:
+        stored = self.objects.get(request.url.path.lstrip("/"))
+        if stored is None:
             return _error(404, "NoSuchKey")
+        body, metadata = stored if isinstance(stored, tuple) else (stored, {})
         etag = '"' + hashlib.md5(body).hexdigest() + '"'
-        return Response(body, media_type="application/octet-stream", headers={"ETag": etag})
+        return Response(body, media_type="application/octet-stream", headers={"ETag": etag, **metadata})
 
     def _verify(self, request: Request) -> Response | None:
         from botocore.auth import S3SigV4Auth
