@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <wasi/api.h>
 
 #include "quickjs.h"
 #include "libdeflate.h"
@@ -327,6 +328,20 @@ static JSValue n_environ(JSContext *c, JSValueConst this_val, int argc, JSValueC
     return obj;
 }
 
+/* argv() -> the host's WASI argv: [function name, version, memory MiB, timeout ms] (docs/abi.md) */
+static JSValue n_argv(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    JSValue arr = JS_NewArray(c);
+    __wasi_size_t count = 0, size = 0;
+    if (initializing || __wasi_args_sizes_get(&count, &size) != 0 || count == 0) return arr;
+    char **ptrs = malloc(count * sizeof(char *));
+    char *buf = malloc(size ? size : 1);
+    if (ptrs && buf && __wasi_args_get((uint8_t **)ptrs, (uint8_t *)buf) == 0)
+        for (__wasi_size_t i = 0; i < count; i++) JS_SetPropertyUint32(c, arr, i, JS_NewString(c, ptrs[i]));
+    free(ptrs);
+    free(buf);
+    return arr;
+}
+
 /* utf8Encode(string) -> Uint8Array (lone surrogates become U+FFFD, as TextEncoder) */
 static JSValue n_utf8_encode(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
     size_t len;
@@ -418,7 +433,7 @@ void edge_js_initialize(void) {
         {"log", n_log, 2}, {"randomFill", n_random_fill, 1}, {"now", n_now, 0},
         {"digest", n_digest, 2}, {"deflate", n_deflate, 3}, {"inflate", n_inflate, 3},
         {"readFile", n_read_file, 1}, {"evalScript", n_eval_script, 2}, {"importModule", n_import_module, 1},
-        {"environ", n_environ, 0}, {"stat", n_stat, 1}, {"promiseState", n_promise_state, 1}, {"utf8Encode", n_utf8_encode, 1}, {"utf8Decode", n_utf8_decode, 1},
+        {"environ", n_environ, 0}, {"stat", n_stat, 1}, {"argv", n_argv, 0}, {"promiseState", n_promise_state, 1}, {"utf8Encode", n_utf8_encode, 1}, {"utf8Decode", n_utf8_decode, 1},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         JS_SetPropertyStr(ctx, native, table[i].name, JS_NewCFunction(ctx, table[i].fn, table[i].name, table[i].len));

@@ -12,7 +12,7 @@ const hooks = (function () {
   let handler = null;
   let handlerModule = null;
   let current = null;
-  let functionEnv = null;
+  let functionInfo = null;
 
   // Globals Node has (QuickJS brings the language, atob/btoa, queueMicrotask, structuredClone).
   globalThis.global = globalThis;
@@ -37,31 +37,34 @@ const hooks = (function () {
   const realDateNow = Date.now;
   Date.now = function now() { return realDateNow() + Math.floor(internal.skew); };
 
-  function env(name) {
-    if (functionEnv === null) functionEnv = internal.native.environ();
-    return functionEnv[name];
+  // The host passes [name, version, memory MiB, timeout ms] as WASI argv (read once per instance).
+  function info() {
+    if (functionInfo === null) {
+      const argv = internal.native.argv();
+      functionInfo = { name: argv[0] || 'function', version: argv[1] || '$LATEST', memory: argv[2] || '128', timeout: Number(argv[3]) || 0 };
+    }
+    return functionInfo;
   }
 
   function makeContext(event, invocation) {
     const record = event && event.Records && event.Records[0] && event.Records[0].cf;
     const config = (record && record.config) || {};
-    const timeout = Number(env('EDGE_FUNCTION_TIMEOUT_MS')) ||
-      (String(config.eventType).startsWith('origin') ? 30000 : 5000);
-    const deadline = internal.now() + timeout;
-    const name = () => env('AWS_LAMBDA_FUNCTION_NAME') || 'function';
-    const version = () => env('AWS_LAMBDA_FUNCTION_VERSION') || '$LATEST';
+    const started = internal.now();
+    const timeout = () => info().timeout || (String(config.eventType).startsWith('origin') ? 30000 : 5000);
+    const name = () => info().name;
+    const version = () => info().version;
     return {
       callbackWaitsForEmptyEventLoop: true,
       get functionName() { return name(); },
       get functionVersion() { return version(); },
       get invokedFunctionArn() { return `arn:aws:lambda:us-east-1:000000000000:function:${name()}:${version()}`; },
-      get memoryLimitInMB() { return env('AWS_LAMBDA_FUNCTION_MEMORY_SIZE') || '128'; },
+      get memoryLimitInMB() { return info().memory; },
       awsRequestId: config.requestId || '',
       get logGroupName() { return `/aws/lambda/us-east-1.${name()}`; },
       get logStreamName() { return `edge/[${version()}]`; },
       identity: undefined,
       clientContext: undefined,
-      getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - internal.now())),
+      getRemainingTimeInMillis: () => Math.max(0, Math.round(started + timeout() - internal.now())),
       done: (err, result) => invocation.finish(err, result, true),
       succeed: (result) => invocation.finish(null, result, true),
       fail: (err) => invocation.finish(err == null ? new Error('handled') : err, undefined, true),
