@@ -328,6 +328,13 @@ static JSValue n_environ(JSContext *c, JSValueConst this_val, int argc, JSValueC
     return obj;
 }
 
+/* setHooks({resolve, source}): the module hooks, needed while boot.js itself loads ES modules */
+static JSValue n_set_hooks(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    JS_FreeValue(c, hooks);
+    hooks = JS_DupValue(c, argv[0]);
+    return JS_UNDEFINED;
+}
+
 /* argv() -> the host's WASI argv: [function name, version, memory MiB, timeout ms] (docs/abi.md) */
 static JSValue n_argv(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
     JSValue arr = JS_NewArray(c);
@@ -352,12 +359,45 @@ static JSValue n_utf8_encode(JSContext *c, JSValueConst this_val, int argc, JSVa
     return r;
 }
 
-/* utf8Decode(Uint8Array) -> string (invalid sequences become U+FFFD) */
+/* Length of the valid UTF-8 sequence at p (WHATWG decoder ranges), or 0 if the maximal subpart
+ * there is invalid; *bad is then set to the number of bytes that subpart spans (at least 1). */
+static size_t utf8_valid_at(const uint8_t *p, size_t avail, size_t *bad) {
+    uint8_t b = p[0];
+    size_t need;
+    uint8_t lower = 0x80, upper = 0xBF;
+    if (b < 0x80) return 1;
+    if (b >= 0xC2 && b <= 0xDF) need = 1;
+    else if (b >= 0xE0 && b <= 0xEF) { need = 2; if (b == 0xE0) lower = 0xA0; if (b == 0xED) upper = 0x9F; }
+    else if (b >= 0xF0 && b <= 0xF4) { need = 3; if (b == 0xF0) lower = 0x90; if (b == 0xF4) upper = 0x8F; }
+    else { *bad = 1; return 0; }
+    size_t i = 1;
+    for (; i <= need; i++) {
+        if (i >= avail || p[i] < lower || p[i] > upper) { *bad = i; return 0; }
+        lower = 0x80;
+        upper = 0xBF;
+    }
+    return need + 1;
+}
+
+/* utf8Decode(Uint8Array) -> string; each invalid maximal subpart becomes one U+FFFD (WHATWG, as Node) */
 static JSValue n_utf8_decode(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
-    size_t len;
+    size_t len, i = 0, bad = 0, n;
     uint8_t *p = bytes_of(c, argv[0], &len);
     if (!p) return JS_EXCEPTION;
-    return JS_NewStringLen(c, (const char *)p, len);
+    while (i < len && (n = utf8_valid_at(p + i, len - i, &bad)) > 0) i += n;
+    if (i == len) return JS_NewStringLen(c, (const char *)p, len); /* valid: the common case */
+    uint8_t *out = malloc(len * 3 + 1);
+    if (!out) return JS_ThrowOutOfMemory(c);
+    memcpy(out, p, i);
+    size_t o = i;
+    while (i < len) {
+        n = utf8_valid_at(p + i, len - i, &bad);
+        if (n) { memcpy(out + o, p + i, n); o += n; i += n; }
+        else { out[o++] = 0xEF; out[o++] = 0xBF; out[o++] = 0xBD; i += bad; }
+    }
+    JSValue r = JS_NewStringLen(c, (const char *)out, o);
+    free(out);
+    return r;
 }
 
 /* ---- ES modules: resolution and sources come from the Node layer's hooks ------------------- */
@@ -433,7 +473,7 @@ void edge_js_initialize(void) {
         {"log", n_log, 2}, {"randomFill", n_random_fill, 1}, {"now", n_now, 0},
         {"digest", n_digest, 2}, {"deflate", n_deflate, 3}, {"inflate", n_inflate, 3},
         {"readFile", n_read_file, 1}, {"evalScript", n_eval_script, 2}, {"importModule", n_import_module, 1},
-        {"environ", n_environ, 0}, {"stat", n_stat, 1}, {"argv", n_argv, 0}, {"promiseState", n_promise_state, 1}, {"utf8Encode", n_utf8_encode, 1}, {"utf8Decode", n_utf8_decode, 1},
+        {"environ", n_environ, 0}, {"stat", n_stat, 1}, {"argv", n_argv, 0}, {"setHooks", n_set_hooks, 1}, {"promiseState", n_promise_state, 1}, {"utf8Encode", n_utf8_encode, 1}, {"utf8Decode", n_utf8_decode, 1},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         JS_SetPropertyStr(ctx, native, table[i].name, JS_NewCFunction(ctx, table[i].fn, table[i].name, table[i].len));
@@ -448,6 +488,7 @@ void edge_js_initialize(void) {
     JS_FreeCString(ctx, src);
     JS_FreeValue(ctx, boot);
     if (JS_IsException(r)) fail_init("the function failed to load");
+    JS_FreeValue(ctx, hooks);
     hooks = r; /* boot.js evaluates to its hooks object */
     run_jobs();
     JSValue ready = JS_GetPropertyStr(ctx, hooks, "ready");

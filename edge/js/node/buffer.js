@@ -24,6 +24,29 @@ defineBuiltin('buffer', function (exports, require, module, internal) {
     }
     return toString.call(this, encoding, start, end);
   };
+  // buffer@6 predates 'base64url' (Node 15+): base64-js already decodes its alphabet
+  const isUrl = (e) => typeof e === 'string' && e.toLowerCase() === 'base64url';
+  const from = Buffer.from;
+  Buffer.from = function (value, encodingOrOffset, length) {
+    if (typeof value === 'string' && isUrl(encodingOrOffset)) encodingOrOffset = 'base64';
+    return from.call(this, value, encodingOrOffset, length);
+  };
+  const byteLength = Buffer.byteLength;
+  Buffer.byteLength = (string, encoding) => byteLength(string, isUrl(encoding) ? 'base64' : encoding);
+  const isEncoding = Buffer.isEncoding;
+  Buffer.isEncoding = (encoding) => isUrl(encoding) || isEncoding(encoding);
+  const write = Buffer.prototype.write;
+  Buffer.prototype.write = function (string, offset, length, encoding) {
+    if (isUrl(encoding)) encoding = 'base64';
+    else if (isUrl(length)) length = 'base64';
+    else if (isUrl(offset)) offset = 'base64';
+    return write.call(this, string, offset, length, encoding);
+  };
+  const toStringPlain = Buffer.prototype.toString;
+  Buffer.prototype.toString = function (encoding, start, end) {
+    if (isUrl(encoding)) return toStringPlain.call(this, 'base64', start, end).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+    return toStringPlain.call(this, encoding, start, end);
+  };
   internal.toBuffer = (value, encoding) => {
     if (typeof value === 'string') return Buffer.from(value, encoding);
     if (Buffer.isBuffer(value)) return value;

@@ -10,8 +10,10 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     const key = String(name).toLowerCase();
     const found = ALGORITHMS[ALIASES[key] || key];
     if (found === undefined) {
-      const err = new Error('Digest method not supported');
-      err.code = 'ERR_CRYPTO_INVALID_DIGEST';
+      const err = new Error('error:0308010C:digital envelope routines::unsupported');
+      err.code = 'ERR_OSSL_EVP_UNSUPPORTED';
+      err.library = 'digital envelope routines';
+      err.reason = 'unsupported';
       throw err;
     }
     return found;

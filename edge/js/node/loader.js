@@ -395,6 +395,8 @@ const loader = (function () {
   };
   Object.defineProperty(globalThis, '__edge_loader', { enumerable: false });
 
+  native.setHooks({ resolve: esmResolve, source: esmSource });
+
   // ---- the handler ----
   function loadHandler() {
     const entry = CONFIG.entry;

@@ -522,7 +522,7 @@ defineBuiltin('url', function (exports, require, module, internal) {
         default:
           throw new Error(`URL parser state ${state}`);
       }
-      if (EOF) break;
+      if (pointer >= chars.length) break; // the spec's "pointer points to EOF" (after any step back)
     }
     return url;
   }
