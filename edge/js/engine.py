@@ -36,10 +36,9 @@ QUICKJS = ("quickjs-ng", "0.17.0.2")
 DEFLATE = ("deflate", "0.9.0")  # libdeflate 1.26 inside
 PYCRYPTODOME = ("pycryptodome", "3.23.0")
 
-JS_STACK = 256 * 1024  # QuickJS's own stack limit (a RangeError past it), inside the linear stack
 LINEAR_STACK = 1024 * 1024
 CFLAGS = ("-O2", "-D_GNU_SOURCE", "-D_WASI_EMULATED_SIGNAL", "-DNDEBUG", "-fno-sanitize=undefined",
-          "-DHAVE_STDINT_H", "-DHAVE_POSIX_MEMALIGN", f"-DEDGE_JS_STACK={JS_STACK}")
+          "-DHAVE_STDINT_H", "-DHAVE_POSIX_MEMALIGN")
 LDFLAGS = ("-mexec-model=reactor", "-lwasi-emulated-signal", f"-Wl,-z,stack-size={LINEAR_STACK}",
            "-Wl,--strip-all")
 QUICKJS_FILES = ("quickjs.c", "libregexp.c", "libunicode.c", "dtoa.c")

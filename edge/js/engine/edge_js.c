@@ -43,8 +43,10 @@ int MD5_update(hash_state *s, const uint8_t *buf, size_t len);
 int MD5_digest(const hash_state *s, uint8_t *digest);
 int MD5_destroy(hash_state *s);
 
+/* QuickJS's own stack limit: past it a RangeError (catchable), which must come before wasmtime's
+ * native stack (EngineSettings.max_wasm_stack) runs out, an uncatchable trap. */
 #ifndef EDGE_JS_STACK
-#define EDGE_JS_STACK (256 * 1024)
+#define EDGE_JS_STACK (640 * 1024)
 #endif
 
 static JSRuntime *rt;
@@ -514,6 +516,14 @@ uint8_t *edge_alloc(int32_t len) {
     return event_buf;
 }
 
+/* The engine ran out of memory: grow linear memory until the host refuses, so the host sees this
+ * instance at its memory cap and reports the invocation as `memory_limit` (docs/runtime.md). The
+ * instance is discarded after a failure anyway. */
+static void reach_memory_cap(void) {
+    for (size_t pages = 1024; pages > 0; pages /= 2)
+        while (__builtin_wasm_memory_grow(0, pages) != (size_t)-1) {}
+}
+
 static int64_t pack(const char *p, size_t n) { return (int64_t)(((uint64_t)(uintptr_t)p << 32) | (uint32_t)n); }
 
 __attribute__((export_name("edge_handle")))
@@ -545,6 +555,7 @@ int64_t edge_handle(const char *ptr, int32_t len) {
         int32_t code = 0;
         JS_ToInt32(ctx, &code, r);
         JS_FreeValue(ctx, r);
+        if (code == 4) reach_memory_cap();
         if (code != 0) { JS_FreeValue(ctx, poll); return -(int64_t)code; }
     }
 }

@@ -9,6 +9,7 @@ const hooks = (function () {
   const HANDLER_ERROR = 1;
   const NEVER_SETTLED = 2;
   const BAD_RESULT = 3;
+  const OUT_OF_MEMORY = 4; // the C side then shows the host the memory cap reached (engine/edge_js.c)
   let handler = null;
   let handlerModule = null;
   let current = null;
@@ -124,6 +125,7 @@ const hooks = (function () {
       return;
     }
     if (returned !== null && typeof returned === 'object' && typeof returned.then === 'function') {
+      invocation.promised = true;
       returned.then(
         (value) => invocation.finish(null, value, false),
         (err) => invocation.finish(err === undefined || err === null ? new Error(`Promise rejected with ${err}`) : err, undefined, false),
@@ -144,13 +146,11 @@ const hooks = (function () {
     }
     if (loop.runNext()) return 0;
     current = null;
-    const kind = handler.length >= 3 ? 'called its callback' : 'settled its promise';
-    internal.native.log(3, `Invoke Error \t${JSON.stringify({
-      errorType: 'Runtime.HandlerNeverSettled',
-      errorMessage: `the handler finished without a result: it neither ${kind} nor returned a value, and no ` +
-        'timer or promise is left that could (a promise that never settles, or a callback never called)',
-      stack: [],
-    })}`);
+    const message = invocation.promised
+      ? 'the handler returned a promise that never settled (nothing left to run could settle it)'
+      : 'the handler finished without a result: it neither called its callback nor returned a value or a promise, ' +
+        'and no timer or promise is left that could';
+    internal.native.log(3, `Invoke Error \t${JSON.stringify({ errorType: 'Runtime.HandlerNeverSettled', errorMessage: message, stack: [] })}`);
     return NEVER_SETTLED;
   }
 
@@ -158,7 +158,9 @@ const hooks = (function () {
     current = null;
     if (invocation.failed) {
       logInvokeError(invocation.error);
-      return HANDLER_ERROR;
+      const err = invocation.error;
+      const oom = err instanceof Error && err.name === 'InternalError' && err.message === 'out of memory';
+      return oom ? OUT_OF_MEMORY : HANDLER_ERROR;
     }
     let json;
     try {
