@@ -146,7 +146,6 @@ function timers() {
   return new Promise((resolve) => {
     const started = Date.now();
     setTimeout(() => order.push('timeout 20'), 20);
-    setTimeout(() => order.push('timeout 0'), 0);
     const cleared = setTimeout(() => order.push('cleared'), 5);
     clearTimeout(cleared);
     setImmediate(() => order.push('immediate'));
