@@ -35,8 +35,15 @@ const hooks = (function () {
     mark() {}, measure() {},
   }));
   internal.timeOrigin = 0;
+  // Date.now() follows the monotonic clock plus the virtual time timers skipped, from a wall-clock
+  // base taken once per instance (never in the snapshot), so elapsed times add up exactly.
   const realDateNow = Date.now;
-  Date.now = function now() { return realDateNow() + Math.floor(internal.skew); };
+  let dateBase = null;
+  Date.now = function now() {
+    if (internal.initializing) return realDateNow();
+    if (dateBase === null) dateBase = realDateNow() - internal.native.now();
+    return Math.floor(dateBase + internal.now());
+  };
 
   // The host passes [name, version, memory MiB, timeout ms] as WASI argv (read once per instance).
   function info() {
