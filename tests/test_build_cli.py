@@ -209,7 +209,8 @@ def test_compile_error_verbose_shows_the_compiler_output(tmp_path):
 def test_build_errors_without_sources(tmp_path):
     result = cli_run("build", str(tmp_path))
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"error: {tmp_path}: no C (*.c) or Zig (build.zig, *.zig) sources found"
+    assert result.stderr.strip() == (f"error: {tmp_path}: no C (*.c), Zig (build.zig, *.zig) or JavaScript "
+                                     "(index.js, index.mjs) sources found")
     result = cli_run("build", str(tmp_path / "missing"))
     assert result.exit_code == 2  # click: the path does not exist
     (tmp_path / "build.zig").write_text("")

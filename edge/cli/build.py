@@ -19,7 +19,8 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 @click.option("--optimize", "-O", type=click.Choice(["ReleaseSmall", "ReleaseFast", "ReleaseSafe", "Debug"]),
               default="ReleaseSmall", show_default=True, help="Optimization mode.")
 @click.option("--verbose", "-v", is_flag=True, help="On errors, print the compiler's whole output.")
-def build(path: Path, out: Path | None, optimize: str, verbose: bool) -> None:
+@click.option("--handler", default=None, help="JavaScript: the handler, Lambda style (default index.handler).")
+def build(path: Path, out: Path | None, optimize: str, verbose: bool, handler: str | None) -> None:
     """Compile the function at PATH (C or Zig, detected) to a .wasm and print its path.
 
     PATH is a directory with *.c files (C SDK: #include "edge.h") or a main.zig (Zig SDK:
@@ -30,7 +31,7 @@ def build(path: Path, out: Path | None, optimize: str, verbose: bool) -> None:
     from ..toolchain import build as build_function
 
     try:
-        wasm = build_function(path, out=out, optimize=optimize)
+        wasm = build_function(path, out=out, optimize=optimize, handler=handler)
     except ToolchainError as exc:
         if verbose:
             click.echo(str(exc), err=True)
@@ -194,6 +195,10 @@ or deploy it to a running server: `edge deploy {name} --name {key} --alias live`
 
 
 def _render(lang: str, hook: str, name: str) -> tuple[str, str]:
+    if lang == "js":
+        from ..js.templates import render
+
+        return render(hook, name)
     templates = _ZIG if lang == "zig" else _C
     text = templates.get(hook) or templates["response"]
     return ("main.zig" if lang == "zig" else "main.c"), text.format(name=name, hook=hook)
@@ -201,11 +206,11 @@ def _render(lang: str, hook: str, name: str) -> tuple[str, str]:
 
 @click.command("new")
 @click.argument("name", type=click.Path(path_type=Path))
-@click.option("--lang", "-l", type=click.Choice(["c", "zig"]), required=True, help="Language (SDK) of the function.")
+@click.option("--lang", "-l", type=click.Choice(["c", "zig", "js"]), required=True, help="Language (SDK) of the function.")
 @click.option("--hook", type=click.Choice(HOOKS), default="viewer-request", show_default=True,
               help="The Lambda@Edge hook the function is written for.")
 def new(name: Path, lang: str, hook: str) -> None:
-    """Scaffold a function in directory NAME: a minimal working main.c / main.zig and a README.
+    """Scaffold a function in directory NAME: a minimal working main.c / main.zig / index.js and a README.
 
     Build it with `edge build NAME`, try it with `edge invoke NAME/build/<name>.wasm --event ...`.
     """
@@ -220,13 +225,14 @@ def new(name: Path, lang: str, hook: str) -> None:
     key = re.sub(r"[^A-Za-z0-9_-]", "-", base)
     readme = _README.format(
         name=base, hook=hook, hook_key=hook.replace("-", "_"), key=key, source=source, what=_WHAT[hook],
-        lang_name="Zig" if lang == "zig" else "C",
-        sdk_line='`const edge = @import("edge");`, sdk/zig/README.md' if lang == "zig"
-        else '`#include "edge.h"`, sdk/c/README.md',
+        lang_name={"zig": "Zig", "js": "JavaScript"}.get(lang, "C"),
+        sdk_line={"zig": '`const edge = @import("edge");`, sdk/zig/README.md',
+                  "js": "a Lambda@Edge Node.js handler, docs/javascript.md"}.get(lang, '`#include "edge.h"`, sdk/c/README.md'),
     )
     name.mkdir(parents=True, exist_ok=True)
     (name / source).write_text(text, encoding="utf-8")
     (name / "README.md").write_text(readme, encoding="utf-8")
     (name / ".gitignore").write_text("build/\n", encoding="utf-8")
-    click.echo(f"created {name}/ ({hook}, {'Zig' if lang == 'zig' else 'C'}): {name / source}, {name / 'README.md'}")
+    lang_name = {"zig": "Zig", "js": "JavaScript"}.get(lang, "C")
+    click.echo(f"created {name}/ ({hook}, {lang_name}): {name / source}, {name / 'README.md'}")
     click.echo(f"next: edge build {name}")

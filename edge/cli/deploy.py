@@ -15,14 +15,16 @@ from .admin_client import AdminClient, AdminError, admin_options, print_json
 from .invoke import _parse_env
 
 
-def _module_bytes(path: Path) -> bytes:
-    """A .wasm/.wat file as is; a C/Zig source directory built first (edge.toolchain)."""
-    if path.is_dir():
+def _module_bytes(path: Path, handler: str | None = None) -> bytes:
+    """A .wasm/.wat file as is; a C/Zig/JavaScript source directory (or .js/.mjs/.zip) built first (edge.toolchain)."""
+    from ..js.build import is_js_source
+
+    if path.is_dir() or is_js_source(path):
         from ..toolchain import build, needs_build, output_path
 
         wasm = output_path(path)
-        if needs_build(path, wasm):
-            build(path, out=wasm)
+        if handler is not None or needs_build(path, wasm):
+            build(path, out=wasm, handler=handler)
         return wasm.read_bytes()
     return path.read_bytes()
 
@@ -58,11 +60,12 @@ def _alias_text(alias: dict[str, Any]) -> str:
 @click.option("--concurrency", type=click.IntRange(min=0), help="Concurrent invocations per process (0 = default).")
 @click.option("--prewarm", type=click.IntRange(min=0), help="Ready instances kept per hook class.")
 @click.option("--max-reuse", type=click.IntRange(min=1), help="`reuse`: invocations before an instance is replaced.")
+@click.option("--handler", default=None, help="JavaScript: the handler, Lambda style (default index.handler).")
 @admin_options
 def deploy(
     file: Path, name: str, alias: str | None, description: str, isolation: str | None, fuel: int | None,
     timeout_ms: int | None, memory_mb: int | None, env_pairs: tuple[str, ...], concurrency: int | None,
-    prewarm: int | None, max_reuse: int | None, client: AdminClient, as_json: bool,
+    prewarm: int | None, max_reuse: int | None, handler: str | None, client: AdminClient, as_json: bool,
 ) -> None:
     """Upload FILE (.wasm, .wat or a source directory) as a new immutable version of NAME."""
     limits = {k: v for k, v in {"fuel": fuel, "timeout_ms": timeout_ms}.items() if v is not None}
@@ -77,7 +80,7 @@ def deploy(
             settings[key] = value
     params = {k: v for k, v in {"alias": alias, "description": description}.items() if v}
     try:
-        body = _module_bytes(file)
+        body = _module_bytes(file, handler)
     except Exception as exc:  # unreadable file, failed build
         raise AdminError(f"cannot read {file}: {exc}") from None
     result = client.request(

@@ -11,6 +11,21 @@ import orjson
 from ..runtime import FunctionConfig, Limits, ModuleError, Runtime
 
 
+def _built(path: Path) -> str:
+    """A .wasm/.wat as is; a source directory or a JavaScript file built first (edge.toolchain)."""
+    if path.suffix in (".wasm", ".wat") and path.is_file():
+        return str(path)
+    from ..toolchain import ToolchainError, build, needs_build, output_path
+
+    try:
+        wasm = output_path(path)
+        if needs_build(path, wasm):
+            build(path, out=wasm)
+    except ToolchainError as exc:
+        raise click.ClickException(exc.summary) from None
+    return str(wasm)
+
+
 class InputError(click.ClickException):
     """Bad input from the user (missing file, not Wasm, bad event): exit status 2."""
 
@@ -40,7 +55,7 @@ def _parse_env(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 
 @click.command()
-@click.argument("function", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.argument("function", type=click.Path(exists=True), required=False)
 @click.option("--remote", "remote_name", metavar="NAME", help="Invoke deployed function NAME on a server (test invoke).")
 @click.option("--qualifier", "-q", help="With --remote: version number or alias (default: latest).")
 @click.option("--server", envvar="EDGE_SERVER", default="http://127.0.0.1:8081", show_default=True,
@@ -69,7 +84,7 @@ def invoke(
     env_pairs: tuple[str, ...],
     repeat: int,
 ) -> None:
-    """Run FUNCTION (.wasm or .wat) on an event; print the result JSON and a REPORT line.
+    """Run FUNCTION (.wasm/.wat, or a source directory or .js built first) on an event; print the result JSON and a REPORT line.
 
     The result goes to stdout; the function's log lines and the REPORT line go to
     stderr. Exits 1 when the function fails, 2 on bad input. With --remote NAME, the
@@ -95,6 +110,7 @@ def invoke(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     payload = _read_event(event)
+    function = _built(Path(function))
     runtime = Runtime()
     try:
         fn = runtime.function(Path(function).read_bytes(), config)

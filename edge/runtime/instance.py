@@ -175,8 +175,9 @@ class Slot:
     def _set_wasi(self, stdin: bytes) -> None:
         fn = self.function
         cfg = capi.wasi_config_new()
-        argv = (c_char_p * 1)(fn.config.name.encode())
-        capi.wasi_config_set_argv(cfg, 1, argv)
+        args = fn.config.wasi_argv
+        argv = (c_char_p * len(args))(*[a.encode() for a in args])
+        capi.wasi_config_set_argv(cfg, len(args), argv)
         env = fn.config.env
         if env:
             names = (c_char_p * len(env))(*[k.encode() for k, _ in env])

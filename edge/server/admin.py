@@ -29,6 +29,7 @@ from ..control.errors import ControlError, bad_request
 from ..control.logs import LogRecord, LogStore
 from ..ops import metrics
 from ..pipeline.events import new_request_id
+from . import jsupload
 from .listeners import is_loopback
 from .state import EdgeState, ServerOptions
 
@@ -200,6 +201,8 @@ class AdminAPI:
         body = await read_body(request, self.options.max_upload_bytes, "the module")
         if not body:
             raise bad_request("empty upload: send the module (.wasm bytes or WAT text) as the request body", "not_wasm")
+        body = await jsupload.module_bytes(body, request.headers.get("content-type"), request.query_params.get("filename"),
+                                           request.query_params.get("handler"))  # JavaScript: built here
         alias = request.query_params.get("alias") or None
         description = request.query_params.get("description", "")
         state = self.state

@@ -83,13 +83,15 @@ def function_source(spec: FunctionSpec) -> bytes:
     """The module bytes for a manifest function: a .wasm/.wat file, or a source directory
     built on demand (only when the .wasm is missing or older than the sources)."""
     source = spec.source
-    if source.is_dir():
+    from ..js.build import is_js_source
+
+    if source.is_dir() or is_js_source(source):
         from ..toolchain import build, needs_build, output_path
 
         wasm = output_path(source)
         if needs_build(source, wasm):
             log.info("building %s from %s", spec.name, source)
-            build(source, out=wasm)
+            build(source, out=wasm, handler=spec.handler)
         return wasm.read_bytes()
     return source.read_bytes()
 
