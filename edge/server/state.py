@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from ..control.logs import LogStore
 from ..control.plane import ControlPlane, Watcher
 from ..control.registry import Registry
 from ..control.sharedlogs import SharedLogs
-from ..control.store import Store
+from ..control.store import ControlStore, NodeInfo, open_store, store_exists
 from ..pipeline.flow import Pipeline
 from ..pipeline.hooks import HookRunner
 from ..ops.accesslog import AccessLog
@@ -53,6 +54,10 @@ class ServerOptions:
     retire_after: float = 60.0  # seconds an inactive version stays loaded (requests in flight)
     tiering: bool = True  # deploys serve baseline-compiled code until the optimized code is ready
     bench_native: bool = False  # serve edge/server/native.py's endpoint (the benchmark's scenario 3)
+    # the store: None = SQLite in <state_dir>/store; a path; or a postgresql:// URL (docs/fleet.md)
+    store: str | None = None
+    node_name: str | None = None  # this node in the registry (`edge nodes`); default: the host name
+    node_address: str | None = None  # its edge listener as other machines reach it (host:port)
 
     @property
     def artifact_dir(self) -> Path:
@@ -61,6 +66,20 @@ class ServerOptions:
     @property
     def store_dir(self) -> Path:
         return Path(self.state_dir) / "store"
+
+    @property
+    def store_location(self) -> str:
+        return self.store or str(self.store_dir)
+
+    @property
+    def blob_cache_dir(self) -> Path:
+        """A shared (PostgreSQL) store's module bytes, cached on this node."""
+        return Path(self.state_dir) / "cache" / "modules"
+
+    def node(self) -> NodeInfo:
+        host = socket.gethostname()
+        admin = f"{self.admin_host}:{self.admin_port}" if self.admin_port is not None else None
+        return NodeInfo(self.node_name or host, host, os.getpid(), self.node_address or host, admin)
 
     @property
     def admin_enabled(self) -> bool:
@@ -94,7 +113,7 @@ class EdgeState:
     upstream: HttpUpstream
     origins: Origins
     pipeline: Pipeline
-    store: Store | None = None
+    store: ControlStore | None = None
     plane: ControlPlane | None = None
     watcher: Watcher | None = None
     control_pool: ThreadPoolExecutor | None = None
@@ -137,12 +156,12 @@ class EdgeState:
         self.runtime.close()
 
 
-def load_manifest(options: ServerOptions, store: Store | None = None) -> Manifest:
+def load_manifest(options: ServerOptions, store: ControlStore | None = None) -> Manifest:
     """The manifest; its behaviors may name functions deployed through the API (in the store)."""
     if store is None:
-        if not (options.store_dir / "control.db").exists():  # nothing deployed yet: create nothing
+        if not store_exists(options.store_location):  # nothing deployed yet: create nothing
             return routing.load_manifest(options.manifest, set())
-        store = Store(options.store_dir)
+        store = open_store(options.store_location, cache_dir=options.blob_cache_dir)
         try:
             return _load_manifest(options, store)
         finally:
@@ -150,7 +169,7 @@ def load_manifest(options: ServerOptions, store: Store | None = None) -> Manifes
     return _load_manifest(options, store)
 
 
-def _load_manifest(options: ServerOptions, store: Store) -> Manifest:
+def _load_manifest(options: ServerOptions, store: ControlStore) -> Manifest:
     known = store.function_names()
     try:
         return routing.load_manifest(options.manifest, known)
@@ -176,7 +195,7 @@ def _load_manifest(options: ServerOptions, store: Store) -> Manifest:
 
 def _start_plane(options: ServerOptions, runtime: Runtime, registry: Registry) -> ControlPlane:
     """Open the store, publish what the manifest changed, and load every active version."""
-    store = Store(options.store_dir)
+    store = open_store(options.store_location, cache_dir=options.blob_cache_dir)
     try:
         manifest = load_manifest(options, store)
     except BaseException:
@@ -186,6 +205,11 @@ def _start_plane(options: ServerOptions, runtime: Runtime, registry: Registry) -
     sources = {name: function_source(spec) for name, spec in manifest.functions.items()}
     plane.seed(manifest, sources)
     plane.sync()
+    try:
+        plane.collect_leftovers()  # what interrupted deploys and deleted versions left behind
+    except Exception as exc:
+        log.warning("collecting leftovers at start failed (will retry): %s", exc)
+        plane.collect_pending = True
     return plane
 
 
@@ -212,7 +236,9 @@ async def boot(options: ServerOptions) -> EdgeState:
     loop = asyncio.get_running_loop()
     # the cache belongs to the event loop: purges found by the watcher thread hop over to it
     plane.on_invalidate = lambda paths: loop.call_soon_threadsafe(state.invalidate, paths)
-    state.watcher = Watcher(plane, options.watch_interval).start()
+    store = plane.store
+    interval = options.watch_interval if store.wake is None else store.poll_interval
+    state.watcher = Watcher(plane, interval, node=options.node()).start()
     if options.access_log:
         state.access_log = AccessLog(options.access_log)
     state.ready = True
