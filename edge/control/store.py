@@ -54,3 +54,21 @@ def mask_location(location: str | os.PathLike[str]) -> str:
 
         return mask(str(location))
     return str(location)
+
+
+def manifest_store(manifest: str | os.PathLike[str]) -> str | None:
+    """The manifest's `[store] url` (a PostgreSQL URL, or a directory relative to the
+    manifest), if it has one. Raises StoreError naming the problem."""
+    import tomllib
+
+    try:
+        raw = tomllib.loads(Path(manifest).read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return None  # the manifest's own loading reports these
+    section = raw.get("store")
+    if section is None:
+        return None
+    if not isinstance(section, dict) or set(section) - {"url"} or not isinstance(section.get("url"), str):
+        raise StoreError(f"{manifest}: [store] takes one key, url = \"postgresql://...\" or a directory")
+    url = section["url"]
+    return url if is_url(url) else str((Path(manifest).parent / url).resolve())
