@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import psycopg
 from psycopg import sql
@@ -20,8 +21,11 @@ POLL = 0.5  # seconds between checks of the stop flag while waiting for notifica
 
 
 class Listener:
-    def __init__(self, conninfo: str, channel: str, wake: threading.Event) -> None:
+    def __init__(
+        self, conninfo: str, channel: str, wake: threading.Event, on_unreachable: Callable[[str], None] | None = None
+    ) -> None:
         self.conninfo = conninfo
+        self.on_unreachable = on_unreachable  # told when connecting fails: the database is away
         self.channel = channel
         self.wake = wake
         self.listening = False  # connected and subscribed
@@ -52,6 +56,9 @@ class Listener:
                     break
                 if self.listening:
                     log.warning("lost the store's change notifications (reconnecting): %s", redact(exc))
+                    self.wake.set()  # the watcher finds out at once whether the database is reachable
+                elif self.on_unreachable is not None:  # could not even connect
+                    self.on_unreachable(redact(exc).strip())
                 self.listening = False
                 self._stop.wait(delay)
                 delay = min(delay * 2, RETRY_MAX)

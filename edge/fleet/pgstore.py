@@ -42,8 +42,8 @@ from .pgblobs import CachedBlobs
 log = logging.getLogger("edge.fleet")
 
 POOL_MIN, POOL_MAX = 1, 4  # per worker process (the control thread pool has 4 threads)
-CHECKOUT_TIMEOUT = 10.0  # seconds to wait for a pooled connection
-DOWN_CHECKOUT_TIMEOUT = 2.0  # ... while the database is known to be unreachable: answer 503 fast
+CHECKOUT_TIMEOUT = 5.0  # seconds to wait for a pooled connection
+DOWN_CHECKOUT_TIMEOUT = 1.0  # ... while the database is known to be unreachable: answer 503 fast
 CATCH_UP_INTERVAL = 1.0  # seconds between revision reads with no notification
 LOCK_TIMEOUT_MS = 10_000  # a writer waits this long for the others (then 503 store_busy)
 IDLE_IN_TRANSACTION_MS = 60_000  # a node stuck inside a transaction releases the writer lock
@@ -114,7 +114,7 @@ class PgStore(ControlStore):
         """Set on every change any node commits (starts listening on first use)."""
         with self._listener_lock:
             if self._listener is None:
-                self._listener = Listener(self._conninfo, self.channel, self._wake).start()
+                self._listener = Listener(self._conninfo, self.channel, self._wake, self.health.mark_down).start()
         return self._wake
 
     @property
