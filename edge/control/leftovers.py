@@ -7,8 +7,8 @@ What is collected:
   committing; the versions deleted since): local files, and for a shared store its rows;
 - compiled artifacts (`<sha256>.<engine>.cwasm`) of modules no stored version refers to.
 
-What is never touched: anything a stored version refers to; anything this process has
-loaded; and anything a deploy in progress is about to refer to — collection runs only
+What is never touched: anything a stored version refers to, and anything a deploy in
+progress is about to refer to — collection runs only
 while it holds the blob directory's lock exclusively, and every deploy, compile and
 artifact write of the control plane holds it shared (edge/control/blobs.py). When a deploy
 holds it, collection is skipped and retried later.
@@ -38,15 +38,16 @@ class Collected:
         return self.temporary + self.blobs + self.artifacts + self.shared_blobs
 
 
-def collect(store: ControlStore, artifact_dir: Path | None, loaded: set[str]) -> Collected:
-    """Remove leftovers (see the module docstring). `loaded`: digests this process runs."""
+def collect(store: ControlStore, artifact_dir: Path | None) -> Collected:
+    """Remove leftovers (see the module docstring). A deleted version still loaded (requests
+    in flight finish on it) needs neither: its module is compiled and in memory."""
     out = Collected()
     with store.blobs.exclusive() as alone:
         if not alone:
             out.skipped = True
             return out
         referenced = store.referenced_blobs()  # read while no deploy of ours can commit
-        keep = referenced | loaded
+        keep = referenced
         out.temporary += _remove_temporary(store.blobs.directory)
         for digest in store.blobs.digests():
             if digest not in keep:

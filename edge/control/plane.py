@@ -501,10 +501,8 @@ class ControlPlane:
     def collect_leftovers(self) -> Collected:
         """Remove temporary files, blobs and artifacts no version refers to (edge/control/leftovers.py);
         retried by the watcher while a deploy holds the blob directory."""
-        loaded = {published.compiled.sha256 for versions in self.registry.versions.values()
-                  for published in versions.values()}
         self.collect_pending = True
-        collected = leftovers.collect(self.store, self.runtime.artifacts.directory, loaded)
+        collected = leftovers.collect(self.store, self.runtime.artifacts.directory)
         self.collect_pending = collected.skipped
         return collected
 
