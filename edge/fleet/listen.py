@@ -17,7 +17,7 @@ from .dsn import redact
 log = logging.getLogger("edge.fleet")
 
 RETRY_MIN, RETRY_MAX = 0.1, 2.0  # seconds between reconnection attempts (doubling)
-POLL = 0.5  # seconds between checks of the stop flag while waiting for notifications
+POLL = 0.1  # seconds between checks of the stop flag while waiting for notifications
 
 
 class Listener:
