@@ -40,9 +40,13 @@ def pg_database() -> Iterator[str]:
     """The URL of a database created for this test session (dropped at its end)."""
     try:
         conn = _connect(ADMIN_URL)
-    except Exception as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {ADMIN_URL} ({str(exc).strip().splitlines()[0]}): "
-                    "the fleet tests need a real server")
+    except Exception:
+        ensure_running()  # a local cluster an earlier run left stopped
+        try:
+            conn = _connect(ADMIN_URL)
+        except Exception as exc:
+                pytest.skip(f"PostgreSQL is not reachable at {ADMIN_URL} ({str(exc).strip().splitlines()[0]}): "
+                        "the fleet tests need a real server")
     name = f"edge_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with conn:
         conn.execute(f'CREATE DATABASE "{name}"')

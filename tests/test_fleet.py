@@ -96,3 +96,31 @@ def test_status_shows_the_store_without_its_password(pg_database, tmp_path):
             assert status["store"].startswith("postgresql://postgres@127.0.0.1:5432/")
             for path in ("/v1/status", "/v1/nodes", "/v1/functions", "/readyz", "/metrics"):
                 assert secret not in node.admin.get(path).text
+
+
+def test_serve_refuses_an_unreachable_store_without_showing_its_password(tmp_path):
+    from .control_helpers import manifest_text
+
+    secret = "pw-Serve9s3cret"
+    (tmp_path / "m.toml").write_text(manifest_text())
+    url = f"postgresql://postgres:{secret}@127.0.0.1:1/edge"
+    result = CliRunner().invoke(cli, ["serve", "-m", str(tmp_path / "m.toml"), "--state-dir", str(tmp_path / "s"),
+                                      "--store", url])
+    assert result.exit_code == 1
+    assert "cannot open the store postgresql://postgres@127.0.0.1:1/edge" in result.output
+    assert secret not in result.output
+
+
+def test_the_manifest_can_name_the_store(tmp_path, pg_url):
+    from edge.control.store import manifest_store
+
+    from .control_helpers import manifest_text
+
+    manifest = tmp_path / "m.toml"
+    manifest.write_text(f'[store]\nurl = "{pg_url}"\n' + manifest_text())
+    assert manifest_store(manifest) == pg_url
+    manifest.write_text('[store]\nurl = "state/db"\n' + manifest_text())
+    assert manifest_store(manifest) == str(tmp_path / "state" / "db")
+    manifest.write_text('[store]\nlocation = 3\n' + manifest_text())
+    result = CliRunner().invoke(cli, ["serve", "-m", str(manifest), "--state-dir", str(tmp_path / "s")])
+    assert result.exit_code == 1 and "[store] takes one key" in result.output

@@ -141,7 +141,7 @@ class EdgeState:
         if self.access_log is not None:
             self.access_log.close()
         if self.watcher is not None:
-            self.watcher.stop()
+            await asyncio.to_thread(self.watcher.stop)  # its last heartbeat is a database call
         await self.upstream.aclose()
         if self.control_pool is not None:
             self.control_pool.shutdown(wait=False, cancel_futures=True)
@@ -150,7 +150,7 @@ class EdgeState:
             self.plane.close()
         self.registry.close()
         if self.store is not None:
-            self.store.close()
+            await asyncio.to_thread(self.store.close)
         if self.logs.shared is not None:
             self.logs.shared.close()
         self.runtime.close()
