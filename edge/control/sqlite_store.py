@@ -97,6 +97,7 @@ CREATE TABLE IF NOT EXISTS nodes (           -- worker processes and the revisio
 """
 
 NODE_ROWS_KEPT = 24 * 3600.0  # seconds a silent worker's row is kept for `edge nodes`
+HEARTBEAT_WAIT = 0.2  # seconds a heartbeat waits for the writer lock before leaving it to the next tick
 
 
 def _switch_to_wal(db: sqlite3.Connection, timeout: float) -> None:
@@ -136,6 +137,7 @@ class SqliteStore(ControlStore):
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._started = time.time()
+        self._busy_timeout_ms = int(busy_timeout_ms)
 
     def describe(self) -> str:
         return str(self.directory)
@@ -209,11 +211,22 @@ class SqliteStore(ControlStore):
 
     # -- the node registry (one machine: its worker processes) ---------------------------
 
-    def heartbeat(self, node: NodeInfo, applied_revision: int, *, stopped: bool = False) -> None:
+    def heartbeat(self, node: NodeInfo, applied_revision: int, *, stopped: bool = False) -> bool:
+        """Best effort: skipped (False; the next tick writes it) rather than waiting for a deploy to commit."""
         now = time.time()
-        with self._write_lock:
+        if not self._write_lock.acquire(timeout=HEARTBEAT_WAIT):
+            return False
+        try:
             db = self._writer
-            db.execute("BEGIN IMMEDIATE")
+            db.execute(f"PRAGMA busy_timeout = {int(HEARTBEAT_WAIT * 1000)}")
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    return False
+                raise
+            finally:
+                db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             try:
                 db.execute(
                     "INSERT INTO nodes (name, host, pid, address, admin_address, applied_revision, started,"
@@ -229,6 +242,9 @@ class SqliteStore(ControlStore):
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            return True
+        finally:
+            self._write_lock.release()
 
     def nodes(self) -> list[dict[str, Any]]:
         with self.read() as tx:

@@ -88,8 +88,8 @@ class ControlStore(abc.ABC):
     def snapshot(self) -> Snapshot: ...
 
     @abc.abstractmethod
-    def heartbeat(self, node: NodeInfo, applied_revision: int, *, stopped: bool = False) -> None:
-        """Record that this worker is alive and which revision it serves."""
+    def heartbeat(self, node: NodeInfo, applied_revision: int, *, stopped: bool = False) -> bool:
+        """Record that this worker is alive and which revision it serves (False: skipped, busy)."""
 
     @abc.abstractmethod
     def nodes(self) -> list[dict[str, Any]]:

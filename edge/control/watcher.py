@@ -80,8 +80,8 @@ class Watcher:
         now = time.monotonic()
         revision = self.plane.revision
         if stopped or revision != self._beat_revision or now - self._beat_at >= self.heartbeat_interval:
-            self.plane.store.heartbeat(self.node, revision, stopped=stopped)
-            self._beat_at, self._beat_revision = now, revision
+            if self.plane.store.heartbeat(self.node, revision, stopped=stopped):
+                self._beat_at, self._beat_revision = now, revision
 
     def stop(self) -> None:
         self._stop.set()

@@ -209,7 +209,7 @@ class PgStore(ControlStore):
 
     # -- the node registry ----------------------------------------------------------------
 
-    def heartbeat(self, node: NodeInfo, applied_revision: int, *, stopped: bool = False) -> None:
+    def heartbeat(self, node: NodeInfo, applied_revision: int, *, stopped: bool = False) -> bool:
         with self._transaction(read_only=False) as conn:
             conn.execute(
                 "INSERT INTO nodes (name, host, pid, address, admin_address, applied_revision, started, heartbeat,"
@@ -220,6 +220,7 @@ class PgStore(ControlStore):
                 (node.name, node.host, node.pid, node.address, node.admin_address, applied_revision, stopped),
             )
             conn.execute("DELETE FROM nodes WHERE heartbeat < extract(epoch from now()) - %s", (NODE_ROWS_KEPT,))
+        return True
 
     def nodes(self) -> list[dict[str, Any]]:
         with self._transaction(read_only=True) as conn:
