@@ -148,3 +148,15 @@ def test_deploy_a_source_directory(edge, server):
     server.associate("/go", "redirect:live")
     r = server.edge.get("/go")
     assert r.status_code == 302 and "lambda-edge" in r.headers["location"]
+
+
+def test_logs_by_request_id_alone_find_an_error_pages_detail(edge, server, tmp_path):
+    (tmp_path / "bad.wat").write_text(M.HANDLER_ERROR)
+    edge("deploy", str(tmp_path / "bad.wat"), "--name", "bad")
+    server.associate("/broken", "bad")
+    page = server.edge.get("/broken")
+    rid = page.headers["x-amz-cf-id"]
+    assert page.status_code == 503 and rid in page.text
+    lines = edge("logs", "--request-id", rid).output
+    assert "bad input: 42" in lines and "handler_error" in lines
+    assert "give a function NAME" in edge("logs", code=2).output

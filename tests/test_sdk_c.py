@@ -334,7 +334,7 @@ def assert_handler_error(out, *fragments: str, code: int | None = None) -> None:
     for fragment in fragments:
         assert fragment in last.message, (fragment, last.message)
     if code is not None:
-        assert out.message == f"handler returned error code {code}"
+        assert out.message == f"{last.message} (error code {code})"
 
 
 # ---- module shape -------------------------------------------------------------------------------------

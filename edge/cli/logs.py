@@ -16,15 +16,21 @@ def _line(record: dict[str, Any]) -> str:
 
 
 @click.command()
-@click.argument("name")
-@click.option("--request-id", "-r", help="Only this request's records.")
+@click.argument("name", required=False)
+@click.option("--request-id", "-r", help="Only this request's records (every function's, and the edge's own).")
 @click.option("--limit", "-n", type=click.IntRange(1, 50_000), default=200, show_default=True,
               help="Records of history to show.")
 @click.option("--follow", "-f", is_flag=True, help="Keep streaming new records (Ctrl-C to stop).")
 @admin_options
-def logs(name: str, request_id: str | None, limit: int, follow: bool, client: AdminClient, as_json: bool) -> None:
-    """Show NAME's log records: START, the function's lines, END and REPORT, by request id."""
-    params: dict[str, Any] = {"function": name, "limit": limit}
+def logs(name: str | None, request_id: str | None, limit: int, follow: bool, client: AdminClient, as_json: bool) -> None:
+    """Show NAME's log records: START, the function's lines, END and REPORT, by request id.
+
+    With --request-id and no NAME: everything logged for that request (the id an error page shows)."""
+    if name is None and not request_id:
+        raise click.UsageError("give a function NAME, or --request-id ID (from an error page or X-Amz-Cf-Id)")
+    params: dict[str, Any] = {"limit": limit}
+    if name is not None:
+        params["function"] = name
     if request_id:
         params["request_id"] = request_id
     if follow:

@@ -32,6 +32,8 @@ DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "samples" / "manifest.t
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS private key.")
 @click.option("--state-dir", default=".edge", show_default=True, help="Where precompiled artifacts (and the store) live.")
 @click.option("--server-timing/--no-server-timing", default=False, help="Add a Server-Timing header per response.")
+@click.option("--debug-errors", is_flag=True,
+              help="Error pages show why (function, rule, origin); by default only the request id for `edge logs`.")
 @click.option("--graceful-timeout", type=float, default=10.0, show_default=True, help="Seconds to finish in-flight requests on SIGTERM.")
 @click.option("--log-level", default="warning", show_default=True)
 @click.option("--admin-host", default="127.0.0.1", show_default=True, help="Admin API address (loopback unless a token is set).")
@@ -65,6 +67,7 @@ def serve(
     keyfile: str | None,
     state_dir: str,
     server_timing: bool,
+    debug_errors: bool,
     graceful_timeout: float,
     log_level: str,
     admin_host: str,
@@ -98,6 +101,7 @@ def serve(
         state_dir=str(Path(state_dir).resolve()),
         threads=threads,
         server_timing=server_timing,
+        debug_errors=debug_errors,
         admin_host=None if no_admin else admin_host,
         admin_port=None if no_admin else admin_port,
         admin_token=admin_token or None,
@@ -107,6 +111,7 @@ def serve(
         metrics=metrics,
         tiering=tiering,
         bench_native=bench_native,
+        listeners=((host, port),),
     )
     try:
         options = _with_store(options, store, node_name, node_address, host, port)

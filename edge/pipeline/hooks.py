@@ -125,7 +125,8 @@ class HookRunner:
             return HookResult(response=validated, run=run)
         except ValidationError as exc:
             run.outcome = "validation"
-            self.logs.record(name, version, request_id, event_type, "ERROR", f"Validation error: {exc.message}")
+            self.logs.record(name, version, request_id, event_type, "ERROR",
+                             f"Validation error: {exc.message} [rule: {exc.rule}]")
             return HookResult(
                 failure=HookFailure(VALIDATION, event_type, fn.config.qualified, exc.message, rule=exc.rule, outcome=outcome),
                 run=run,

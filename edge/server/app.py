@@ -21,8 +21,9 @@ from ..ops import metrics
 from ..cache import xcache
 from ..pipeline.events import new_request_id
 from ..pipeline.flow import RequestTooLarge, ViewerRequest
-from ..pipeline.response import error_page
+from ..pipeline.response import error_page, http_date
 from ..pipeline.uri import BadTarget, normalize_path
+from . import reason
 from .state import EdgeState, ServerOptions, boot
 
 log = logging.getLogger("edge.server")
@@ -80,7 +81,12 @@ class EdgeHandler:
             return
         headers = []
         has_body = has_length = False
+        trusted, country = state.country_header, None
         for k, v in scope["headers"]:  # one pass: the function's headers, and whether a body follows
+            if k[:11] == b"cloudfront-" or k == trusted:  # only the edge sets CloudFront-* headers
+                if k == trusted:
+                    country = v.decode("latin-1")
+                continue
             headers.append((_header_key(k), v.decode("latin-1")))
             if k == b"content-length":
                 has_length = True
@@ -122,6 +128,9 @@ class EdgeHandler:
             read_body=read_body,
             body_stream=body_stream,
             has_body=has_body,
+            scheme=scope.get("scheme", "http"),
+            client_port=client[1] if client else 0,
+            country=country,
         )
         pin = state.registry.pin()  # every hook of this request sees the versions it started with
         state.in_flight += 1
@@ -144,7 +153,9 @@ class EdgeHandler:
         """Send the response; returns the body bytes sent. A streamed origin body stops (and
         its origin connection is released) as soon as the viewer goes away."""
         raw_headers = [(_raw_name(k), v.encode("latin-1")) for k, v in response.headers]
-        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
+        # `reason`: the function's statusDescription, sent where the server can (reason.py)
+        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers,
+                    "reason": response.reason})
         head = scope["method"] == "HEAD"
         if response.stream is None:
             body = b"" if head else (response.body or b"")
@@ -207,9 +218,23 @@ class Front:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         server = scope.get("server")
         if server is not None and scope["type"] != "lifespan" and server[1] == self.admin_port:
-            await self.admin(scope, receive, send)
+            await self.admin(scope, receive, _dated(send))
             return
         await self.edge(scope, receive, send)
+
+
+def _dated(send: Send) -> Send:
+    """The servers are told not to add `Date` (the edge sets it, once); admin answers get one here."""
+
+    async def send_dated(message: dict) -> None:  # type: ignore[type-arg]
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if not any(name.lower() == b"date" for name, _ in headers):
+                headers.append((b"date", http_date().encode()))
+                message = {**message, "headers": headers}
+        await send(message)
+
+    return send_dated  # type: ignore[return-value]
 
 
 def create_app(options: ServerOptions) -> Starlette | Front:
@@ -228,6 +253,7 @@ def create_app(options: ServerOptions) -> Starlette | Front:
             await state.close()
             metrics.process_exited()
 
+    reason.install()  # Hypercorn: the status line carries the function's statusDescription
     app = Starlette(lifespan=lifespan)
     app.router.default = EdgeHandler(app, observe=options.metrics)  # type: ignore[assignment]
     if options.bench_native:

@@ -158,7 +158,7 @@ def _uvicorn(options: ServerOptions, host: str, port: int, workers: int, gracefu
 
     config = uvicorn.Config(
         APP_FACTORY, factory=True, loop=loop, http="httptools", lifespan="on", workers=workers,
-        log_level=log_level.lower(), access_log=False, server_header=False, proxy_headers=False,
+        log_level=log_level.lower(), access_log=False, server_header=False, date_header=False, proxy_headers=False,
         timeout_graceful_shutdown=graceful_timeout, backlog=2048,
     )
     sockets = [_listen(host, port)]

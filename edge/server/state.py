@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import socket
@@ -26,6 +27,7 @@ from ..ops.accesslog import AccessLog
 from ..runtime import Invoker, Runtime
 from ..upstream.http import HttpUpstream
 from ..upstream.origins import Origins
+from ..viewer import ViewerHeaders
 
 log = logging.getLogger("edge.server")
 
@@ -54,10 +56,21 @@ class ServerOptions:
     retire_after: float = 60.0  # seconds an inactive version stays loaded (requests in flight)
     tiering: bool = True  # deploys serve baseline-compiled code until the optimized code is ready
     bench_native: bool = False  # serve edge/server/native.py's endpoint (the benchmark's scenario 3)
+    listeners: tuple[tuple[str, int], ...] = ()  # the edge listener(s): never an origin unless declared
+    debug_errors: bool = False  # error pages show the operator's detail (not only the request id)
+
     # the store: None = SQLite in <state_dir>/store; a path; or a postgresql:// URL (docs/fleet.md)
     store: str | None = None
     node_name: str | None = None  # this node in the registry (`edge nodes`); default: the host name
     node_address: str | None = None  # its edge listener as other machines reach it (host:port)
+
+    @property
+    def own_listeners(self) -> tuple[tuple[str, int], ...]:
+        """This server's own addresses (edge and admin), which functions may not reach as origins."""
+        own = [(str(host), int(port)) for host, port in self.listeners]
+        if self.admin_host is not None and self.admin_port is not None:
+            own.append((self.admin_host, self.admin_port))
+        return tuple(own)
 
     @property
     def artifact_dir(self) -> Path:
@@ -121,10 +134,11 @@ class EdgeState:
     in_flight: int = 0
     access_log: AccessLog | None = None
     extras: dict = field(default_factory=dict)
+    country_header: bytes | None = None  # the trusted load-balancer header naming the viewer's country
 
     def apply_routing(self, manifest: Manifest) -> None:
         """New behaviors/origins from the store: requests in flight keep the old view."""
-        origins = Origins(manifest.origins, self.upstream)
+        origins = Origins(manifest.origins, self.upstream, own_listeners=self.options.own_listeners)
         self.pipeline.reconfigure(manifest, origins)
         self.manifest, self.origins = manifest, origins
 
@@ -221,15 +235,21 @@ async def boot(options: ServerOptions) -> EdgeState:
     plane = await asyncio.get_running_loop().run_in_executor(None, _start_plane, options, runtime, registry)
     manifest = plane.manifest
     routing = plane.routing or manifest
-    routing = Manifest(manifest.distribution, routing.origins, manifest.functions, routing.behaviors, manifest.path)
+    routing = dataclasses.replace(manifest, origins=routing.origins, behaviors=routing.behaviors)
     shared = SharedLogs(Path(options.state_dir) / "logs.db") if options.workers > 1 else None
     logs = LogStore(shared=shared)
     cache = ResponseCache(max_bytes=options.cache_bytes)
     upstream = HttpUpstream()
-    origins = Origins(routing.origins, upstream)
+    origins = Origins(routing.origins, upstream, own_listeners=options.own_listeners)
     hooks = HookRunner(registry, invoker, logs, {"domain_name": manifest.distribution.domain_name, "id": manifest.distribution.id})
-    pipeline = Pipeline(routing, hooks, origins, cache, server_timing=options.server_timing)
+    viewer_headers = ViewerHeaders(manifest.viewer)
+    if any("cloudfront-is-" in " ".join(b.cloudfront_headers) for b in routing.behaviors):
+        await asyncio.to_thread(viewer_headers.devices.warm)  # the detector's rules load in ~2 s, once
+    pipeline = Pipeline(routing, hooks, origins, cache, server_timing=options.server_timing,
+                        viewer_headers=viewer_headers, debug_errors=options.debug_errors)
     state = EdgeState(options, routing, runtime, registry, invoker, logs, cache, upstream, origins, pipeline)
+    if manifest.viewer.country_header:
+        state.country_header = manifest.viewer.country_header.encode("latin-1")
     state.store, state.plane = plane.store, plane
     state.control_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="edge-control")
     plane.on_routing = state.apply_routing

@@ -1893,7 +1893,7 @@ fail:
 }
 
 #ifndef EDGE_COMMAND
-/* ---- reactor exports (docs/abi.md §1) ----------------------------------------------- */
+/* ---- reactor exports (docs/abi.md, section 1) ----------------------------------------------- */
 
 __attribute__((export_name("edge_abi_version"))) int32_t edge__export_abi_version(void) { return EDGE_ABI_VERSION; }
 
@@ -1930,7 +1930,7 @@ __attribute__((export_name("edge_handle"))) int64_t edge__export_handle(char *p,
 }
 
 #else
-/* ---- WASI command (docs/abi.md §2): stdin = event, stdout = result ------------------- */
+/* ---- WASI command (docs/abi.md, section 2): stdin = event, stdout = result ------------------- */
 
 int main(void) {
     size_t cap = 65536, n = 0, off = 0;
