@@ -11,7 +11,7 @@ versions named by a behavior), because every loaded version holds ready instance
 a bounded pool. Others are loaded on demand (an alias moving to them, a test invoke) and
 unloaded a grace period after they stop being active, so requests in flight finish.
 
-All methods here block (compiling, instantiating, SQLite, fsync): call them off the event loop.
+All methods here block (compiling, instantiating, the store's database, fsync): call them off the event loop.
 """
 
 from __future__ import annotations
@@ -702,6 +702,3 @@ class ControlPlane:
     def _references(tx: Tx) -> list[routing.Reference]:
         row = tx.routing()
         return routing.references(row.document) if row else []
-
-
-from .watcher import Watcher  # noqa: E402  (its old home: state.py imports it from here)

@@ -17,10 +17,11 @@ from ..config.errors import ConfigError
 from ..config.manifest import Manifest
 from ..control import routing
 from ..control.logs import LogStore
-from ..control.plane import ControlPlane, Watcher
+from ..control.plane import ControlPlane
 from ..control.registry import Registry
 from ..control.sharedlogs import SharedLogs
 from ..control.store import ControlStore, NodeInfo, open_store, store_exists
+from ..control.watcher import Watcher
 from ..pipeline.flow import Pipeline
 from ..pipeline.hooks import HookRunner
 from ..ops.accesslog import AccessLog
