@@ -9,6 +9,7 @@ reason shown (`-rs`); CI has one, so there they run.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import subprocess
 import uuid
@@ -41,6 +42,7 @@ def pg_database() -> Iterator[str]:
     try:
         conn = _connect(ADMIN_URL)
     except Exception:
+        wait_for_fault_tests()
         ensure_running()  # a local cluster an earlier run left stopped
         try:
             conn = _connect(ADMIN_URL)
@@ -92,13 +94,37 @@ def ensure_running() -> None:
         pg_ctl("start")
 
 
+FAULT_LOCK = Path("/tmp/edge-tests-postgres-stopped.lock")  # held while a fault test has the server down
+FAULTS_ENV = "EDGE_TEST_PG_FAULTS"  # "0": skip the tests that stop the machine's PostgreSQL
+
+
 @contextlib.contextmanager
-def database_stopped() -> Iterator[None]:
-    """PostgreSQL stopped inside the block, and always started again after it."""
-    cluster = _cluster()
+def _fault_lock(kind: int) -> Iterator[None]:
+    fd = os.open(FAULT_LOCK, os.O_RDWR | os.O_CREAT, 0o666)
     try:
-        subprocess.run([*cluster, "stop"], check=True, timeout=60, capture_output=True)
+        fcntl.flock(fd, kind)
         yield
     finally:
-        subprocess.run([*cluster, "start"], check=False, timeout=60, capture_output=True)
-        ensure_running()
+        os.close(fd)
+
+
+def wait_for_fault_tests() -> None:
+    """If another test run has stopped the server on purpose, wait until it started it again."""
+    with _fault_lock(fcntl.LOCK_SH):
+        pass
+
+
+@contextlib.contextmanager
+def database_stopped() -> Iterator[None]:
+    """PostgreSQL stopped inside the block, and always started again after it. Other test runs
+    on the machine (sharing the server) wait for it instead of starting it themselves."""
+    if os.environ.get(FAULTS_ENV) == "0":
+        pytest.skip(f"{FAULTS_ENV}=0: not stopping this machine's PostgreSQL")
+    cluster = _cluster()
+    with _fault_lock(fcntl.LOCK_EX):
+        try:
+            subprocess.run([*cluster, "stop"], check=True, timeout=60, capture_output=True)
+            yield
+        finally:
+            subprocess.run([*cluster, "start"], check=False, timeout=60, capture_output=True)
+            ensure_running()

@@ -1,6 +1,8 @@
 """Faults in a fleet on a real PostgreSQL: the database stopped and started under load,
 notifications lost, a node killed with SIGKILL in the middle of a deploy. The database is
-always started again, whatever happens in a test."""
+always started again, whatever happens in a test; other test runs sharing the server wait
+for it meanwhile. EDGE_TEST_PG_FAULTS=0 skips stopping it (a developer machine shared with
+other work); CI runs it."""
 
 from __future__ import annotations
 
