@@ -124,3 +124,20 @@ def test_the_manifest_can_name_the_store(tmp_path, pg_url):
     manifest.write_text('[store]\nlocation = 3\n' + manifest_text())
     result = CliRunner().invoke(cli, ["serve", "-m", str(manifest), "--state-dir", str(tmp_path / "s")])
     assert result.exit_code == 1 and "[store] takes one key" in result.output
+
+
+def test_one_machine_on_sqlite_lists_itself_as_a_node(tmp_path):
+    import socket
+
+    from .control_helpers import ControlServer, manifest_text
+
+    (tmp_path / "m.toml").write_text(manifest_text())
+    server = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
+    try:
+        listing = wait_for(lambda: (lambda d: d if d["nodes"] else None)(get_json(server.admin, "/v1/nodes")),
+                           what="the node's first heartbeat")
+        (node,) = listing["nodes"]
+        assert listing["store"] == "sqlite" and node["name"] == socket.gethostname()
+        assert node["health"] == "ok" and node["applied_revision"] == listing["revision"]
+    finally:
+        server.stop()
