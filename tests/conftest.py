@@ -188,3 +188,6 @@ def timer() -> Iterator[list[float]]:
     start = time.perf_counter()
     yield out
     out.append(time.perf_counter() - start)
+
+
+from .pgfixtures import pg_database, pg_url  # noqa: E402,F401  (a real PostgreSQL for the fleet tests)

@@ -10,6 +10,7 @@ from .deploy import alias, config, delete, deploy, functions, rollback, versions
 from .invalidate import invalidate
 from .invoke import invoke
 from .logs import logs
+from .nodes import nodes
 from .serve import serve
 
 
@@ -24,6 +25,7 @@ cli.add_command(serve)
 cli.add_command(build)
 cli.add_command(new)
 cli.add_command(bench)
+cli.add_command(nodes)
 for command in (deploy, functions, versions, alias, rollback, delete, logs, config, invalidate):
     cli.add_command(command)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from ..config.manifest import ConfigError
-from ..control.store import StoreError
+from ..control.store import StoreError, is_url, manifest_store, mask_location
 from ..ops.metrics import MULTIPROC_ENV
 from ..server.app import OPTIONS_ENV
 from ..server.state import ServerOptions, load_manifest
@@ -50,6 +50,12 @@ DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "samples" / "manifest.t
               help="Event loop: auto uses uvloop when it is installed.")
 @click.option("--tiering/--no-tiering", default=True, show_default=True,
               help="Serve a deployed module from baseline-compiled code at once; optimized code replaces it in the background.")
+@click.option("--store", "store", envvar="EDGE_STORE", default=None, metavar="PATH|URL",
+              help="The store: a directory (SQLite; default <state-dir>/store) or postgresql://... shared by a "
+              "fleet of nodes (docs/fleet.md) [env EDGE_STORE; or the manifest's [store] url].")
+@click.option("--node-name", default=None, help="This node's name in `edge nodes` (default: the host name).")
+@click.option("--node-address", default=None, metavar="HOST:PORT",
+              help="This node's edge address as others reach it (default: --host:--port).")
 @click.option("--bench-native", is_flag=True, hidden=True, help="Serve the benchmark's native endpoint (edge/server/native.py).")
 def serve(
     manifest: str | None,
@@ -75,6 +81,9 @@ def serve(
     loop: str,
     tiering: bool,
     bench_native: bool,
+    store: str | None = None,
+    node_name: str | None = None,
+    node_address: str | None = None,
 ) -> None:
     """Serve the distribution described by a manifest (the samples by default)."""
     from ..server import servers
@@ -105,6 +114,7 @@ def serve(
         listeners=((host, port),),
     )
     try:
+        options = _with_store(options, store, node_name, node_address, host, port)
         load_manifest(options)  # refuse to start on a bad manifest, naming the entry
     except (ConfigError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -124,9 +134,25 @@ def serve(
     scheme = "https" if certfile else "http"
     click.echo(f"edge: serving {manifest_path} on {scheme}://{host}:{port} ({workers} worker(s), "
                f"{server_name} on {loop})", err=True)
+    if options.store:
+        click.echo(f"edge: store {mask_location(options.store)}, node {options.node_name}", err=True)
     if options.admin_enabled:
         admin_scheme = "http" if (not certfile or config.insecure_bind) else "https"
         auth = "bearer token required" if options.admin_token else "no token: loopback only"
         click.echo(f"edge: admin API on {admin_scheme}://{admin_host}:{admin_port} ({auth})", err=True)
     sys.exit(servers.run(server_name, options, host, port, workers=workers, certfile=certfile, keyfile=keyfile,
                          graceful_timeout=graceful_timeout, log_level=log_level, loop=loop))
+
+
+def _with_store(options: ServerOptions, store: str | None, node_name: str | None, node_address: str | None,
+                host: str, port: int) -> ServerOptions:
+    """--store (or EDGE_STORE), else the manifest's [store] url, else <state-dir>/store; and
+    this node's name and address for the registry."""
+    import socket
+
+    location = store or manifest_store(options.manifest)
+    if location and not is_url(location):
+        location = str(Path(location).resolve())
+    advertised = node_address or f"{socket.gethostname() if host in ('0.0.0.0', '::', '') else host}:{port}"
+    return dataclasses.replace(options, store=location, node_name=node_name or socket.gethostname(),
+                               node_address=advertised)

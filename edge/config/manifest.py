@@ -54,7 +54,7 @@ def load_manifest(path: str | Path, known_functions: set[str] | None = None) -> 
 def parse_manifest(raw: dict[str, Any], base_dir: Path, *, known_functions: set[str] | None = None) -> Manifest:
     """Validate a parsed manifest. Function associations must name a declared function
     (or one of known_functions, the control plane's)."""
-    unknown = set(raw) - {"distribution", "origins", "functions", "behaviors", "viewer"}
+    unknown = set(raw) - {"distribution", "origins", "functions", "behaviors", "viewer", "store"}  # [store]: edge serve's
     if unknown:
         raise ConfigError(f"unknown top-level section(s): {', '.join(sorted(unknown))}")
     distribution = Distribution.parse(raw.get("distribution"))

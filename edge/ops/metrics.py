@@ -40,6 +40,9 @@ CACHE_ENTRIES = Gauge("edge_cache_entries", "Cached responses", multiprocess_mod
 CACHE_BYTES = Gauge("edge_cache_bytes", "Bytes held by the response cache", multiprocess_mode="livesum")
 CACHE_HITS = Gauge("edge_cache_hits", "Cache hits since start", multiprocess_mode="livesum")
 CACHE_LOOKUPS = Gauge("edge_cache_lookups", "Cache lookups since start", multiprocess_mode="livesum")
+STORE_UP = Gauge("edge_store_up", "1 while the store answers; 0: degraded, serving the last known state",
+                 multiprocess_mode="livemin")
+STORE_REVISION = Gauge("edge_store_applied_revision", "Store revision this worker serves", multiprocess_mode="livemin")
 POOL_READY = Gauge("edge_instance_pool_ready", "Pre-instantiated instances ready", ["function"], multiprocess_mode="livesum")
 
 
@@ -150,6 +153,10 @@ def update_gauges(state: Any) -> None:
     CACHE_LOOKUPS.set(stats.get("hits", 0) + stats.get("misses", 0))
     QUEUE_DEPTH.set(state.invoker.queue_depth)
     IN_FLIGHT.set(state.in_flight)
+    store = getattr(state, "store", None)
+    if store is not None:
+        STORE_UP.set(1 if store.health.up else 0)
+        STORE_REVISION.set(state.plane.revision if state.plane is not None else -1)
     for name, versions in state.registry.versions.items():
         POOL_READY.labels(name).set(sum(fn.ready_count for v in versions.values() for fn in v.functions.values()))
 

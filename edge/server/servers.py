@@ -107,9 +107,9 @@ def _prepare_store(options: ServerOptions) -> None:
     """Create the store once, here, before the workers start: workers that all find no
     database and switch a new one to WAL at the same moment can fail with `database is
     locked` (seen with Granian, whose workers start together)."""
-    from ..control.store import Store
+    from ..control.store import open_store
 
-    Store(options.store_dir).close()
+    open_store(options.store_location, cache_dir=options.blob_cache_dir).close()
 
 
 # -- hypercorn -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +17,11 @@ from ..config.errors import ConfigError
 from ..config.manifest import Manifest
 from ..control import routing
 from ..control.logs import LogStore
-from ..control.plane import ControlPlane, Watcher
+from ..control.plane import ControlPlane
 from ..control.registry import Registry
 from ..control.sharedlogs import SharedLogs
-from ..control.store import Store
+from ..control.store import ControlStore, NodeInfo, open_store, store_exists
+from ..control.watcher import Watcher
 from ..pipeline.flow import Pipeline
 from ..pipeline.hooks import HookRunner
 from ..ops.accesslog import AccessLog
@@ -58,6 +60,11 @@ class ServerOptions:
     listeners: tuple[tuple[str, int], ...] = ()  # the edge listener(s): never an origin unless declared
     debug_errors: bool = False  # error pages show the operator's detail (not only the request id)
 
+    # the store: None = SQLite in <state_dir>/store; a path; or a postgresql:// URL (docs/fleet.md)
+    store: str | None = None
+    node_name: str | None = None  # this node in the registry (`edge nodes`); default: the host name
+    node_address: str | None = None  # its edge listener as other machines reach it (host:port)
+
     @property
     def own_listeners(self) -> tuple[tuple[str, int], ...]:
         """This server's own addresses (edge and admin), which functions may not reach as origins."""
@@ -73,6 +80,20 @@ class ServerOptions:
     @property
     def store_dir(self) -> Path:
         return Path(self.state_dir) / "store"
+
+    @property
+    def store_location(self) -> str:
+        return self.store or str(self.store_dir)
+
+    @property
+    def blob_cache_dir(self) -> Path:
+        """A shared (PostgreSQL) store's module bytes, cached on this node."""
+        return Path(self.state_dir) / "cache" / "modules"
+
+    def node(self) -> NodeInfo:
+        host = socket.gethostname()
+        admin = f"{self.admin_host}:{self.admin_port}" if self.admin_port is not None else None
+        return NodeInfo(self.node_name or host, host, os.getpid(), self.node_address or host, admin)
 
     @property
     def admin_enabled(self) -> bool:
@@ -108,7 +129,7 @@ class EdgeState:
     upstream: HttpUpstream
     origins: Origins
     pipeline: Pipeline
-    store: Store | None = None
+    store: ControlStore | None = None
     plane: ControlPlane | None = None
     watcher: Watcher | None = None
     control_pool: ThreadPoolExecutor | None = None
@@ -137,7 +158,7 @@ class EdgeState:
         if self.access_log is not None:
             self.access_log.close()
         if self.watcher is not None:
-            self.watcher.stop()
+            await asyncio.to_thread(self.watcher.stop)  # its last heartbeat is a database call
         await self.upstream.aclose()
         if self.control_pool is not None:
             self.control_pool.shutdown(wait=False, cancel_futures=True)
@@ -146,18 +167,18 @@ class EdgeState:
             self.plane.close()
         self.registry.close()
         if self.store is not None:
-            self.store.close()
+            await asyncio.to_thread(self.store.close)
         if self.logs.shared is not None:
             self.logs.shared.close()
         self.runtime.close()
 
 
-def load_manifest(options: ServerOptions, store: Store | None = None) -> Manifest:
+def load_manifest(options: ServerOptions, store: ControlStore | None = None) -> Manifest:
     """The manifest; its behaviors may name functions deployed through the API (in the store)."""
     if store is None:
-        if not (options.store_dir / "control.db").exists():  # nothing deployed yet: create nothing
+        if not store_exists(options.store_location):  # nothing deployed yet: create nothing
             return routing.load_manifest(options.manifest, set())
-        store = Store(options.store_dir)
+        store = open_store(options.store_location, cache_dir=options.blob_cache_dir)
         try:
             return _load_manifest(options, store)
         finally:
@@ -165,7 +186,7 @@ def load_manifest(options: ServerOptions, store: Store | None = None) -> Manifes
     return _load_manifest(options, store)
 
 
-def _load_manifest(options: ServerOptions, store: Store) -> Manifest:
+def _load_manifest(options: ServerOptions, store: ControlStore) -> Manifest:
     known = store.function_names()
     try:
         return routing.load_manifest(options.manifest, known)
@@ -191,7 +212,7 @@ def _load_manifest(options: ServerOptions, store: Store) -> Manifest:
 
 def _start_plane(options: ServerOptions, runtime: Runtime, registry: Registry) -> ControlPlane:
     """Open the store, publish what the manifest changed, and load every active version."""
-    store = Store(options.store_dir)
+    store = open_store(options.store_location, cache_dir=options.blob_cache_dir)
     try:
         manifest = load_manifest(options, store)
     except BaseException:
@@ -201,6 +222,11 @@ def _start_plane(options: ServerOptions, runtime: Runtime, registry: Registry) -
     sources = {name: function_source(spec) for name, spec in manifest.functions.items()}
     plane.seed(manifest, sources)
     plane.sync()
+    try:
+        plane.collect_leftovers()  # what interrupted deploys and deleted versions left behind
+    except Exception as exc:
+        log.warning("collecting leftovers at start failed (will retry): %s", exc)
+        plane.collect_pending = True
     return plane
 
 
@@ -233,7 +259,9 @@ async def boot(options: ServerOptions) -> EdgeState:
     loop = asyncio.get_running_loop()
     # the cache belongs to the event loop: purges found by the watcher thread hop over to it
     plane.on_invalidate = lambda paths: loop.call_soon_threadsafe(state.invalidate, paths)
-    state.watcher = Watcher(plane, options.watch_interval).start()
+    store = plane.store
+    interval = options.watch_interval if store.wake is None else store.poll_interval
+    state.watcher = Watcher(plane, interval, node=options.node()).start()
     if options.access_log:
         state.access_log = AccessLog(options.access_log)
     state.ready = True
