@@ -97,7 +97,7 @@ def needs_build(path: Path, wasm: Path | None = None) -> bool:
         built = wasm.stat().st_mtime
     except FileNotFoundError:
         return True
-    layer = [*NODE.glob("*.js"), engine.GLUE]
+    layer = [*NODE.glob("*.js"), *engine.OWN_SOURCES]
     return any(p.stat().st_mtime > built for p in [*inputs(path), *layer] if p.exists())
 
 

@@ -25,6 +25,11 @@
 #include "quickjs.h"
 #include "libdeflate.h"
 
+/* heap.c: the allocator that keeps freed bytes out of the snapshot */
+extern const JSMallocFunctions edge_heap_functions;
+void edge_heap_loading(int on);
+void edge_heap_free_buffer(void *p, size_t len);
+
 __attribute__((import_module("edge"), import_name("log")))
 void edge_host_log(int32_t level, const char *ptr, int32_t len);
 
@@ -193,7 +198,7 @@ static JSValue n_deflate(JSContext *c, JSValueConst this_val, int argc, JSValueC
              : format == 1 ? libdeflate_zlib_compress(z, in, len, out, bound)
              : libdeflate_deflate_compress(z, in, len, out, bound);
     JSValue r = n ? JS_NewUint8ArrayCopy(c, out, n) : JS_ThrowInternalError(c, "compression failed");
-    free(out);
+    edge_heap_free_buffer(out, bound ? bound : 1);
     return r;
 }
 
@@ -243,7 +248,7 @@ static JSValue n_inflate(JSContext *c, JSValueConst this_val, int argc, JSValueC
         while (used_in < len && in[used_in] == 0) used_in++; /* gzip: padding between members */
     }
     JSValue r = JS_NewUint8ArrayCopy(c, out, total);
-    free(out);
+    edge_heap_free_buffer(out, cap);
     return r;
 }
 
@@ -257,9 +262,10 @@ static JSValue n_read_file(JSContext *c, JSValueConst this_val, int argc, JSValu
     char *buf = malloc(cap);
     while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
         n += got;
-        if (n == cap) {
-            char *grown = realloc(buf, cap * 2);
-            if (!grown) { free(buf); buf = NULL; break; }
+        if (n == cap) { /* grown by hand: realloc would leave the old copy's bytes in the snapshot */
+            char *grown = malloc(cap * 2);
+            if (grown) memcpy(grown, buf, n);
+            edge_heap_free_buffer(buf, cap);
             buf = grown;
             cap *= 2;
         }
@@ -267,7 +273,7 @@ static JSValue n_read_file(JSContext *c, JSValueConst this_val, int argc, JSValu
     fclose(f);
     if (!buf) return JS_ThrowOutOfMemory(c);
     JSValue r = JS_NewStringLen(c, buf, n);
-    free(buf);
+    edge_heap_free_buffer(buf, cap);
     return r;
 }
 
@@ -314,19 +320,25 @@ static JSValue n_import_module(JSContext *c, JSValueConst this_val, int argc, JS
     return r;
 }
 
+/* environ() -> the host's WASI environment as an object. Read from WASI itself, not libc's
+ * `environ`: libc fills that once, when the module starts, which for a function is at build time. */
 static JSValue n_environ(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
-    extern char **environ;
     JSValue obj = JS_NewObject(c);
-    for (char **e = environ; e && *e; e++) {
-        const char *eq = strchr(*e, '=');
-        if (!eq) continue;
-        char name[256];
-        size_t n = (size_t)(eq - *e);
-        if (n >= sizeof name) continue;
-        memcpy(name, *e, n);
-        name[n] = 0;
-        JS_SetPropertyStr(c, obj, name, JS_NewString(c, eq + 1));
+    __wasi_size_t count = 0, size = 0;
+    if (initializing || __wasi_environ_sizes_get(&count, &size) != 0 || count == 0) return obj;
+    char **ptrs = malloc(count * sizeof(char *));
+    char *buf = malloc(size ? size : 1);
+    if (ptrs && buf && __wasi_environ_get((uint8_t **)ptrs, (uint8_t *)buf) == 0) {
+        for (__wasi_size_t i = 0; i < count; i++) {
+            const char *eq = strchr(ptrs[i], '=');
+            if (!eq) continue;
+            JSAtom name = JS_NewAtomLen(c, ptrs[i], (size_t)(eq - ptrs[i]));
+            JS_SetProperty(c, obj, name, JS_NewString(c, eq + 1));
+            JS_FreeAtom(c, name);
+        }
     }
+    free(ptrs);
+    free(buf);
     return obj;
 }
 
@@ -454,13 +466,32 @@ static void fail_init(const char *what) {
     exit(1);
 }
 
+/* Evaluate the Node layer so that its functions keep no copy of their source text. QuickJS stores
+ * every function's source (for Function.prototype.toString), nested functions again inside their
+ * parents', about a megabyte for the layer. It is compiled, written out by QuickJS's bytecode
+ * writer without the source (line numbers stay, for stack traces), and read back. The user's own
+ * code keeps its source: it is evaluated as written. */
+static JSValue eval_without_source(const char *src, size_t len, const char *name) {
+    JSValue fn = JS_Eval(ctx, src, len, name, JS_EVAL_TYPE_GLOBAL | JS_EVAL_FLAG_COMPILE_ONLY);
+    if (JS_IsException(fn)) return fn;
+    size_t size;
+    uint8_t *bytecode = JS_WriteObject(ctx, &size, fn, JS_WRITE_OBJ_BYTECODE | JS_WRITE_OBJ_STRIP_SOURCE);
+    JS_FreeValue(ctx, fn);
+    if (!bytecode) return JS_EXCEPTION;
+    fn = JS_ReadObject(ctx, bytecode, size, JS_READ_OBJ_BYTECODE);
+    js_free(ctx, bytecode);
+    if (JS_IsException(fn)) return fn;
+    return JS_EvalFunction(ctx, fn);
+}
+
 extern void __wasm_call_ctors(void);
 
 __attribute__((export_name("wizer.initialize")))
 void edge_js_initialize(void) {
     __wasm_call_ctors();
     initializing = 1;
-    rt = JS_NewRuntime();
+    edge_heap_loading(1);
+    rt = JS_NewRuntime2(&edge_heap_functions, NULL);
     ctx = rt ? JS_NewContext(rt) : NULL;
     if (!ctx) { fputs("could not create the JavaScript runtime\n", stderr); exit(1); }
     JS_SetMaxStackSize(rt, EDGE_JS_STACK);
@@ -486,7 +517,7 @@ void edge_js_initialize(void) {
     if (!JS_IsString(boot)) { fputs("/edge/boot.js is missing\n", stderr); exit(1); }
     size_t len;
     const char *src = JS_ToCStringLen(ctx, &len, boot);
-    JSValue r = JS_Eval(ctx, src, len, "node:internal/boot", JS_EVAL_TYPE_GLOBAL);
+    JSValue r = eval_without_source(src, len, "node:internal/boot");
     JS_FreeCString(ctx, src);
     JS_FreeValue(ctx, boot);
     if (JS_IsException(r)) fail_init("the function failed to load");
@@ -501,6 +532,7 @@ void edge_js_initialize(void) {
     JS_RunGC(rt);
     rng_seeded = 0; /* every instance draws its own Math.random seed */
     initializing = 0;
+    edge_heap_loading(0);
     fflush(stderr);
 }
 
