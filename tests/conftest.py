@@ -184,3 +184,11 @@ def timer() -> Iterator[list[float]]:
     start = time.perf_counter()
     yield out
     out.append(time.perf_counter() - start)
+
+
+@pytest.fixture(scope="session")
+def scaffolds(tmp_path_factory) -> dict:
+    """Every `edge new` starter (language x hook), built once (tests/scaffolds.py)."""
+    from .scaffolds import make_scaffolds
+
+    return make_scaffolds(tmp_path_factory.mktemp("scaffolds"))

@@ -64,10 +64,12 @@ def test_deploy_alias_rollback_round_trip(edge, server, tmp_path):
 def test_remote_invoke_and_logs(edge, server, tmp_path):
     (tmp_path / "echo.wat").write_text(M.ECHO)
     edge("deploy", str(tmp_path / "echo.wat"), "--name", "echo")
-    result = edge("invoke", "--remote", "echo", "--event", str(EVENT))
+    # the echo returns the whole event: it ran, but the server would refuse that as a request
+    result = edge("invoke", "--remote", "echo", "--event", str(EVENT), code=1)
     assert json.loads(result.stdout) == json.loads(EVENT.read_text())
     assert "echo called" in result.stderr and "REPORT Duration" in result.stderr
-    data = json.loads(edge("invoke", "--remote", "echo", "--event", str(EVENT), "--json").stdout)
+    assert "error: LambdaValidationError [rule: uri]" in result.stderr
+    data = json.loads(edge("invoke", "--remote", "echo", "--event", str(EVENT), "--json", code=1).stdout)
     logs = edge("logs", "echo", "--request-id", data["request_id"]).output.splitlines()
     assert [line.split("\t")[3] for line in logs] == ["START", "INFO", "END", "REPORT"]
     (tmp_path / "bad.wat").write_text(M.HANDLER_ERROR)
@@ -77,8 +79,9 @@ def test_remote_invoke_and_logs(edge, server, tmp_path):
 
 
 def test_local_invoke_still_works(edge):
-    result = edge("invoke", str(Path(__file__).parent / "wasm" / "echo.wat"), "--event", str(EVENT))
+    result = edge("invoke", str(Path(__file__).parent / "wasm" / "echo.wat"), "--event", str(EVENT), code=1)
     assert json.loads(result.stdout) == json.loads(EVENT.read_text())
+    assert "[rule: uri]" in result.stderr
     edge("invoke", "--event", str(EVENT), code=2)  # neither a file nor --remote
 
 

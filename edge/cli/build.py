@@ -55,7 +55,8 @@ pub fn handle(ev: *edge.Event) !void {{
         try ev.setBody("Hello from {name}!\\n");
         return;
     }}
-    try ev.requestHeaders().set("X-Edge-Function", "{name}");
+    // Tag the request for the origin (names starting X-Edge- or X-Amz-Cf- are reserved: the server refuses them).
+    try ev.requestHeaders().set("X-Function-Name", "{name}");
     edge.info("{{s}} {{s}}", .{{ ev.method(), ev.uri() }});
 }}
 ''',
@@ -105,7 +106,8 @@ int edge_main(edge_event *ev) {{
         edge_set_body(ev, "Hello from {name}!\\n");
         return EDGE_OK;
     }}
-    edge_header_set(edge_request_headers(ev), "X-Edge-Function", "{name}");
+    /* Tag the request for the origin (names starting X-Edge- or X-Amz-Cf- are reserved: the server refuses them). */
+    edge_header_set(edge_request_headers(ev), "X-Function-Name", "{name}");
     edge_info("%s %s", edge_method(ev), edge_uri(ev));
     return EDGE_OK;
 }}
@@ -148,7 +150,7 @@ int edge_main(edge_event *ev) {{
 
 _WHAT = {
     "viewer-request": "answers `/hello` with a generated response and tags every other request with an "
-                      "`X-Edge-Function` header",
+                      "`X-Function-Name` header",
     "origin-request": "rewrites directory URIs (`/docs/`) to their index page (`/docs/index.html`) before the "
                       "origin is asked",
     "origin-response": "adds security headers to every response from the origin (cached with it)",
