@@ -51,7 +51,7 @@ def test_new_build_invoke(scaffolds, lang, hook):
     source = "main.zig" if lang == "zig" else "main.c"
     assert sorted(p.name for p in directory.iterdir()) == sorted([".gitignore", "README.md", "build", source])
     readme = (directory / "README.md").read_text()
-    assert f"edge build {name}" in readme and f"samples/events/{hook}.json" in readme and hook in readme
+    assert f"edge build {name}" in readme and f"edge generate-event {hook}" in readme and hook in readme
     assert f"next: edge build {directory}" in made["new_output"]
 
     proc = made["build"]

@@ -173,10 +173,13 @@ A **{hook}** edge function in {lang_name}: it {what}.
 edge build {name}
 ```
 
-**Try it** on AWS's sample {hook} event (the result JSON on stdout, logs and a REPORT line on stderr):
+**Try it** on a {hook} event (the result JSON on stdout, logs and a REPORT line on stderr; the
+result is checked with the server's rules for the hook, exit status 1 naming the rule if it would
+be refused):
 
 ```sh
-edge invoke {name}/build/{name}.wasm --event samples/events/{hook}.json
+edge generate-event {hook} --uri {try_uri} > event.json     # --method, --header 'Name: value', --body ...
+edge invoke {name}/build/{name}.wasm --event event.json
 ```
 
 **Serve it**: in a manifest (`docs/pipeline.md`), a source directory is built on first start:
@@ -222,6 +225,7 @@ def new(name: Path, lang: str, hook: str) -> None:
     key = re.sub(r"[^A-Za-z0-9_-]", "-", base)
     readme = _README.format(
         name=base, hook=hook, hook_key=hook.replace("-", "_"), key=key, source=source, what=_WHAT[hook],
+        try_uri="/docs/" if hook == "origin-request" else "/hello" if hook == "viewer-request" else "/",
         lang_name="Zig" if lang == "zig" else "C",
         sdk_line='`const edge = @import("edge");`, sdk/zig/README.md' if lang == "zig"
         else '`#include "edge.h"`, sdk/c/README.md',

@@ -6,6 +6,7 @@ import click
 
 from .bench import bench
 from .build import build, new
+from .events import generate_event
 from .deploy import alias, config, delete, deploy, functions, rollback, versions
 from .invalidate import invalidate
 from .invoke import invoke
@@ -23,6 +24,7 @@ cli.add_command(invoke)
 cli.add_command(serve)
 cli.add_command(build)
 cli.add_command(new)
+cli.add_command(generate_event)
 cli.add_command(bench)
 for command in (deploy, functions, versions, alias, rollback, delete, logs, config, invalidate):
     cli.add_command(command)

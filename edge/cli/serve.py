@@ -12,13 +12,13 @@ from pathlib import Path
 
 import click
 
+from .. import bundled
 from ..config.manifest import ConfigError
 from ..control.store import StoreError
 from ..ops.metrics import MULTIPROC_ENV
 from ..server.app import OPTIONS_ENV
 from ..server.state import ServerOptions, load_manifest
 
-DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "samples" / "manifest.toml"
 
 
 @click.command()
@@ -77,7 +77,8 @@ def serve(
     from ..server import servers
     from ..server.listeners import ListenerError, hypercorn_config
 
-    manifest_path = Path(manifest) if manifest else DEFAULT_MANIFEST
+    # no manifest: the samples (from an installed wheel, a copy under the state directory to build in)
+    manifest_path = Path(manifest) if manifest else bundled.writable_samples(Path(state_dir)) / "manifest.toml"
     if bool(certfile) != bool(keyfile):
         raise click.UsageError("--certfile and --keyfile go together")
     if not no_admin and admin_port is None:
