@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -17,7 +18,10 @@ from ..config.manifest import ConfigError
 from ..control.store import StoreError
 from ..ops.metrics import MULTIPROC_ENV
 from ..server.app import OPTIONS_ENV
+from ..server.ports import PortUnavailable, check_free, describe
+from ..server.readiness import ReadyWatch, notify_systemd
 from ..server.state import ServerOptions, load_manifest
+from .prebuild import build_all, shown
 
 
 
@@ -101,7 +105,7 @@ def serve(
         bench_native=bench_native,
     )
     try:
-        load_manifest(options)  # refuse to start on a bad manifest, naming the entry
+        loaded = load_manifest(options)  # refuse to start on a bad manifest, naming the entry
     except (ConfigError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
@@ -110,6 +114,8 @@ def serve(
         config = hypercorn_config(options, host, port, certfile=certfile, keyfile=keyfile)
     except ListenerError as exc:
         raise click.UsageError(str(exc)) from None
+    _check_ports(options, host, port)
+    build_all(loaded)  # one line per function built; a compile error is one line, exit 1
     os.environ[OPTIONS_ENV] = json.dumps(dataclasses.asdict(options))
     if metrics and workers > 1 and MULTIPROC_ENV not in os.environ:
         # every worker writes its metrics here; a scrape of any worker merges them all
@@ -118,11 +124,48 @@ def serve(
         metrics_dir.mkdir(parents=True)
         os.environ[MULTIPROC_ENV] = str(metrics_dir)
     scheme = "https" if certfile else "http"
-    click.echo(f"edge: serving {manifest_path} on {scheme}://{host}:{port} ({workers} worker(s), "
-               f"{server_name} on {loop})", err=True)
-    if options.admin_enabled:
-        admin_scheme = "http" if (not certfile or config.insecure_bind) else "https"
-        auth = "bearer token required" if options.admin_token else "no token: loopback only"
-        click.echo(f"edge: admin API on {admin_scheme}://{admin_host}:{admin_port} ({auth})", err=True)
-    sys.exit(servers.run(server_name, options, host, port, workers=workers, certfile=certfile, keyfile=keyfile,
-                         graceful_timeout=graceful_timeout, log_level=log_level, loop=loop))
+    plural = "s" if workers > 1 else ""
+    click.echo(f"edge: starting {workers} worker{plural} ({server_name} on {loop}) for {shown(manifest_path)}",
+               err=True)
+    started = time.monotonic()
+
+    def announce() -> None:
+        """Once a worker answers: where to send requests (and systemd, if it waits for us)."""
+        click.echo(f"edge: serving {shown(manifest_path)} on {scheme}://{host}:{port} "
+                   f"(ready in {time.monotonic() - started:.1f} s)", err=True)
+        if options.admin_enabled:
+            admin_scheme = "http" if (not certfile or config.insecure_bind) else "https"
+            auth = "bearer token required" if options.admin_token else "no token: loopback only"
+            click.echo(f"edge: admin API on {admin_scheme}://{admin_host}:{admin_port} ({auth})", err=True)
+        notify_systemd()
+
+    watch = ReadyWatch(announce).start()
+    try:
+        code = servers.run(server_name, options, host, port, workers=workers, certfile=certfile, keyfile=keyfile,
+                           graceful_timeout=graceful_timeout, log_level=log_level, loop=loop)
+    except OSError as exc:  # lost a race for a port checked above
+        message = describe(exc, host, port, "edge traffic", "--port")
+        if message is None:
+            raise
+        raise PortError(message) from None
+    finally:
+        watch.close()
+    sys.exit(code)
+
+
+class PortError(click.ClickException):
+    """The port is taken or not ours to use: one line, exit status 2."""
+
+    exit_code = 2
+
+
+def _check_ports(options: ServerOptions, host: str, port: int) -> None:
+    try:
+        check_free(host, port, "edge traffic", "--port")
+        if options.admin_enabled:
+            assert options.admin_host is not None and options.admin_port is not None
+            check_free(options.admin_host, options.admin_port, "the admin API",
+                       "--admin-port (it defaults to --port + 1)")
+    except PortUnavailable as exc:
+        raise PortError(str(exc)) from None
+

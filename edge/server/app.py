@@ -23,6 +23,7 @@ from ..pipeline.events import new_request_id
 from ..pipeline.flow import RequestTooLarge, ViewerRequest
 from ..pipeline.response import error_page
 from ..pipeline.uri import BadTarget, normalize_path
+from . import readiness
 from .state import EdgeState, ServerOptions, boot
 
 log = logging.getLogger("edge.server")
@@ -219,6 +220,7 @@ def create_app(options: ServerOptions) -> Starlette | Front:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = await boot(options)
         app.state.edge = state
+        readiness.notify_ready()  # `edge serve` prints its "serving on" line (edge/server/readiness.py)
         sampler = asyncio.create_task(_sample_gauges(state)) if options.metrics else None
         try:
             yield
