@@ -6,14 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
-import queue
-import signal
 import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +20,7 @@ from edge.cli.main import cli
 
 from .conftest import free_port
 from .control_helpers import SITE
+from .serve_output import ServeOutput, serve_output
 
 SERVERS = ["hypercorn"] + [
     pytest.param(name, marks=pytest.mark.skipif(importlib.util.find_spec(name) is None,
@@ -41,55 +37,10 @@ origin = "site"
 """
 
 
-class Serve:
-    """`edge serve` as a process whose stderr is read line by line as it comes."""
-
-    def __init__(self, cwd: Path, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "edge.cli.main", "serve", "--state-dir", str(cwd / "state"), *args],
-            cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        )
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def until(self, text: str, timeout: float = 120) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"no line with {text!r} in {timeout} s: {self.seen}") from None
-            if line is None:
-                raise AssertionError(f"edge serve ended ({self.proc.wait()}) before {text!r}: {self.seen}")
-            self.seen.append(line)
-            if text in line:
-                return line
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-
-
 @contextlib.contextmanager
-def serve(cwd: Path, *args: str) -> Iterator[Serve]:
-    process = Serve(cwd, *args)
-    try:
+def serve(cwd: Path, *args: str) -> Iterator[ServeOutput]:
+    with serve_output(cwd, "--state-dir", str(cwd / "state"), *args) as process:
         yield process
-    finally:
-        process.stop()
 
 
 def test_first_start_shows_each_build_and_says_serving_only_when_it_answers(tmp_path):

@@ -13,18 +13,12 @@ import click
 
 from .admin_client import AdminClient, AdminError, admin_options, print_json
 from .invoke import _parse_env
+from .prebuild import module_file
 
 
 def _module_bytes(path: Path) -> bytes:
-    """A .wasm/.wat file as is; a C/Zig source directory built first (edge.toolchain)."""
-    if path.is_dir():
-        from ..toolchain import build, needs_build, output_path
-
-        wasm = output_path(path)
-        if needs_build(path, wasm):
-            build(path, out=wasm)
-        return wasm.read_bytes()
-    return path.read_bytes()
+    """A .wasm/.wat file as is; a source directory built first (a failed build: its one line, exit 1)."""
+    return module_file(path).read_bytes()
 
 
 def _when(stamp: float) -> str:
@@ -78,8 +72,8 @@ def deploy(
     params = {k: v for k, v in {"alias": alias, "description": description}.items() if v}
     try:
         body = _module_bytes(file)
-    except Exception as exc:  # unreadable file, failed build
-        raise AdminError(f"cannot read {file}: {exc}") from None
+    except OSError as exc:
+        raise AdminError(f"cannot read {file}: {exc.strerror}") from None
     result = client.request(
         "POST", f"/v1/functions/{name}/versions", content=body, params=params,
         headers={"X-Edge-Settings": json.dumps(settings), "Content-Type": "application/wasm"},

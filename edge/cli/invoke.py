@@ -10,6 +10,7 @@ import click
 import orjson
 
 from ..runtime import FunctionConfig, Limits, ModuleError, Runtime
+from .prebuild import module_file
 
 
 class InputError(click.ClickException):
@@ -62,7 +63,7 @@ def _parse_env(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 
 @click.command()
-@click.argument("function", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.argument("function", type=click.Path(exists=True), required=False)
 @click.option("--remote", "remote_name", metavar="NAME", help="Invoke deployed function NAME on a server (test invoke).")
 @click.option("--qualifier", "-q", help="With --remote: version number or alias (default: latest).")
 @click.option("--server", envvar="EDGE_SERVER", default="http://127.0.0.1:8081", show_default=True,
@@ -91,7 +92,8 @@ def invoke(
     env_pairs: tuple[str, ...],
     repeat: int,
 ) -> None:
-    """Run FUNCTION (.wasm or .wat) on an event; print the result JSON and a REPORT line.
+    """Run FUNCTION (.wasm, .wat, or a source directory, built first) on an event; print the
+    result JSON and a REPORT line.
 
     The result goes to stdout; the function's log lines and the REPORT line go to
     stderr. The result is checked with the server's rules for the event's hook
@@ -114,14 +116,15 @@ def invoke(
     try:
         limits = Limits().merged({k: v for k, v in overrides.items() if v is not None})
         config = FunctionConfig(
-            name=Path(function).stem, isolation=isolation, limits=limits, env=_parse_env(env_pairs)
+            name=Path(function).resolve().name if Path(function).is_dir() else Path(function).stem, isolation=isolation, limits=limits, env=_parse_env(env_pairs)
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     payload = _read_event(event)
+    module = module_file(Path(function))  # a source directory: built like `edge deploy DIR` does
     runtime = Runtime()
     try:
-        fn = runtime.function(Path(function).read_bytes(), config)
+        fn = runtime.function(module.read_bytes(), config)
     except ModuleError as exc:
         raise InputError(f"{function}: {exc}") from None
     outcome = None

@@ -24,6 +24,7 @@ def _line(record: dict[str, Any]) -> str:
 @admin_options
 def logs(name: str, request_id: str | None, limit: int, follow: bool, client: AdminClient, as_json: bool) -> None:
     """Show NAME's log records: START, the function's lines, END and REPORT, by request id."""
+    client.request("GET", f"/v1/functions/{name}")  # an unknown name is an error (404), not silence
     params: dict[str, Any] = {"function": name, "limit": limit}
     if request_id:
         params["request_id"] = request_id
@@ -41,3 +42,6 @@ def logs(name: str, request_id: str | None, limit: int, follow: bool, client: Ad
         return
     for record in result["records"]:
         click.echo(_line(record))
+    if not result["records"]:
+        click.echo(f"no log records for {name}{' and that request id' if request_id else ''} yet: they appear "
+                   "when it runs (edge logs --follow waits for them)", err=True)

@@ -11,13 +11,20 @@ from .deploy import alias, config, delete, deploy, functions, rollback, versions
 from .invalidate import invalidate
 from .invoke import invoke
 from .logs import logs
+from .project import find as find_project
 from .serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="edge-wasm", prog_name="edge")
-def cli() -> None:
-    """A WebAssembly-sandboxed edge function server with the Lambda@Edge event model."""
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """A WebAssembly-sandboxed edge function server with the Lambda@Edge event model.
+
+    Settings come from flags, then EDGE_SERVER / EDGE_ADMIN_TOKEN, then the project's edge.toml
+    (or [tool.edge] in pyproject.toml) found here or in a parent directory (docs/cli.md).
+    """
+    ctx.default_map = find_project().default_map(cli)
 
 
 cli.add_command(invoke)

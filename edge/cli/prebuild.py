@@ -81,3 +81,19 @@ def build_all(manifest: Manifest, *, jobs: int | None = None) -> int:
         more = f" (and {len(failures) - 1} more failed)" if len(failures) > 1 else ""
         raise BuildFailed(failures[0] + more)
     return total
+
+
+def module_file(path: Path) -> Path:
+    """The module to load for PATH: a .wasm/.wat file as is, a source directory built first
+    when stale (as `edge build` does). A failed build raises BuildFailed with its one line."""
+    if not path.is_dir():
+        return path
+    from ..toolchain import ToolchainError, build, needs_build, output_path
+
+    wasm = output_path(path)
+    try:
+        if needs_build(path, wasm):
+            build(path, out=wasm)
+    except ToolchainError as exc:
+        raise BuildFailed(exc.summary) from None
+    return wasm

@@ -18,10 +18,11 @@ from ..config.manifest import ConfigError
 from ..control.store import StoreError
 from ..ops.metrics import MULTIPROC_ENV
 from ..server.app import OPTIONS_ENV
-from ..server.ports import PortUnavailable, check_free, describe
+from ..server.ports import PortUnavailable, check_free, describe, wait_listening
 from ..server.readiness import ReadyWatch, notify_systemd
 from ..server.state import ServerOptions, load_manifest
 from .prebuild import build_all, shown
+from .project import client_host, remove_serve_record, write_serve_record
 
 
 
@@ -130,11 +131,17 @@ def serve(
     started = time.monotonic()
 
     def announce() -> None:
-        """Once a worker answers: where to send requests (and systemd, if it waits for us)."""
+        """Once a worker has booted and the edge port accepts connections (some servers listen
+        only after their workers started): where to send requests, and systemd if it waits."""
+        if port:
+            wait_listening(client_host(host).strip("[]"), port)
+        admin_scheme = "http" if (not certfile or config.insecure_bind) else "https"
+        admin_url = f"{admin_scheme}://{client_host(admin_host)}:{admin_port}" if options.admin_enabled else None
+        # the other commands run from this project find this server by it (edge/cli/project.py)
+        write_serve_record(Path(options.state_dir), edge=f"{scheme}://{client_host(host)}:{port}", admin=admin_url)
         click.echo(f"edge: serving {shown(manifest_path)} on {scheme}://{host}:{port} "
                    f"(ready in {time.monotonic() - started:.1f} s)", err=True)
         if options.admin_enabled:
-            admin_scheme = "http" if (not certfile or config.insecure_bind) else "https"
             auth = "bearer token required" if options.admin_token else "no token: loopback only"
             click.echo(f"edge: admin API on {admin_scheme}://{admin_host}:{admin_port} ({auth})", err=True)
         notify_systemd()
@@ -150,6 +157,7 @@ def serve(
         raise PortError(message) from None
     finally:
         watch.close()
+        remove_serve_record(Path(options.state_dir))
     sys.exit(code)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import time
 
 
 class PortUnavailable(OSError):
@@ -43,3 +44,16 @@ def check_free(host: str, port: int, what: str, option: str) -> None:
         except OSError as exc:
             message = describe(exc, host, port, what, option)
             raise PortUnavailable(message or f"cannot listen on {host}:{port} ({what}): {exc.strerror}") from None
+
+
+def wait_listening(host: str, port: int, timeout: float = 30.0) -> bool:
+    """Wait until a TCP connection to (host, port) is accepted; False after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return True
+        except OSError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
