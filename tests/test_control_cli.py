@@ -54,8 +54,15 @@ def test_deploy_alias_rollback_round_trip(edge, server, tmp_path):
     assert server.edge.get("/fn").text == "one"
     assert "site-fn:live -> 2" in edge("alias", "site-fn", "live", "2").output
     out = edge("alias", "site-fn", "live", "1", "--canary", "2:0.1").output
-    assert "and 2 for 10% of requests" in out
-    assert "site-fn" in edge("functions").output
+    assert "alias site-fn:live -> 1 (90%), 2 (10%)" in out
+    # the split shows wherever the alias does
+    functions = edge("functions").output.splitlines()
+    assert functions[0].split() == ["NAME", "LATEST", "VERSIONS", "ALIASES", "BEHAVIORS"]
+    assert "live -> 1 (90%), 2 (10%)" in next(line for line in functions if line.startswith("site-fn"))
+    rows = {line.split()[0]: line for line in edge("versions", "site-fn").output.splitlines()[1:]}
+    assert "live (90%)" in rows["1"] and "live (10%, canary)" in rows["2"]
+    edge("alias", "site-fn", "live", "2")
+    assert "live -> 2" in edge("functions").output and "%" not in edge("functions").output
     described = json.loads(edge("versions", "site-fn", "--json").output)
     assert described["versions"][0]["settings"]["env"] == {"MODE": "prod"}
     assert described["versions"][0]["settings"]["limits"] == {"timeout_ms": 1000}
