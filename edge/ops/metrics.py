@@ -136,7 +136,7 @@ def observe(trace: "Trace", status: int) -> None:
     for run in trace.hooks:
         tally.inc(_invocations(run.function, run.alias, run.event_type, run.outcome))
         tally.observe(_hooks(run.event_type), run.duration_ms / 1000)
-        if run.fuel:
+        if run.fuel and run.outcome != "timeout":  # a timeout's count is only a lower bound (outcome.py)
             tally.observe(_fuel(run.function), run.fuel)
     if trace.origin_ms is not None:
         tally.observe(ORIGIN_SECONDS, trace.origin_ms / 1000)
@@ -148,7 +148,7 @@ def _observe_directly(trace: "Trace", status: int) -> None:
     for run in trace.hooks:
         _invocations(run.function, run.alias, run.event_type, run.outcome).inc()
         _hooks(run.event_type).observe(run.duration_ms / 1000)
-        if run.fuel:
+        if run.fuel and run.outcome != "timeout":
             _fuel(run.function).observe(run.fuel)
     if trace.origin_ms is not None:
         ORIGIN_SECONDS.observe(trace.origin_ms / 1000)
