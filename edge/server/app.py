@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -221,6 +222,8 @@ def create_app(options: ServerOptions) -> Starlette | Front:
         state = await boot(options)
         app.state.edge = state
         readiness.notify_ready()  # `edge serve` prints its "serving on" line (edge/server/readiness.py)
+        if state.access_log is not None:
+            _reopen_on_sighup(state.access_log)
         sampler = asyncio.create_task(_sample_gauges(state)) if options.metrics else None
         try:
             yield
@@ -241,6 +244,16 @@ def create_app(options: ServerOptions) -> Starlette | Front:
     from .admin import create_admin_app
 
     return Front(app, create_admin_app(app, options), options.admin_port)  # type: ignore[arg-type]
+
+
+def _reopen_on_sighup(access_log) -> None:  # type: ignore[no-untyped-def]
+    """SIGHUP reopens the access log (log rotation) instead of ending the process. Only where
+    this loop may own signals (the main thread); a server's own SIGHUP handling elsewhere
+    (Hypercorn's supervisor restarts its workers) stays."""
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, access_log.reopen)
+    except (RuntimeError, ValueError, NotImplementedError, AttributeError):
+        log.debug("SIGHUP is not handled in this worker; the access log still reopens when rotated")
 
 
 async def _sample_gauges(state: EdgeState, interval: float = 1.0) -> None:
