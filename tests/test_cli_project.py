@@ -143,3 +143,26 @@ def test_invoke_builds_a_directory_and_deploy_reports_a_build_error_in_one_line(
         assert failed.exit_code == 1, failed.output
         lines = failed.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and "main.c:2:" in lines[0] and "nope" in lines[0]
+
+
+def test_shell_completion_as_documented(tmp_path):
+    """docs/cli.md: `_EDGE_COMPLETE=bash_source edge` prints the script; completing uses it."""
+    import subprocess
+    import sys
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    assert "_EDGE_COMPLETE=bash_source edge" in docs and "_EDGE_COMPLETE=zsh_source edge" in docs
+    edge_cmd = [sys.executable, "-m", "edge.cli.main"]
+    script = subprocess.run(edge_cmd, env=dict(os.environ, _EDGE_COMPLETE="bash_source"), capture_output=True,
+                            text=True, timeout=60)
+    assert script.returncode == 0 and "_edge_completion" in script.stdout and "complete " in script.stdout
+
+    def complete(words: str) -> list[str]:
+        env = dict(os.environ, _EDGE_COMPLETE="bash_complete", COMP_WORDS=words, COMP_CWORD=str(len(words.split()) - 1
+                                                                                              + words.endswith(" ")))
+        out = subprocess.run(edge_cmd, env=env, capture_output=True, text=True, timeout=60).stdout
+        return [line.split(",", 1)[1] for line in out.splitlines()]
+
+    assert "generate-event" in complete("edge gen")
+    assert complete("edge generate-event origin-") == ["origin-request", "origin-response"]
+    assert "--lang" in complete("edge new fn --")

@@ -38,7 +38,7 @@ for command in (deploy, functions, versions, alias, rollback, delete, logs, conf
 
 
 def main() -> None:
-    cli()
+    cli(prog_name="edge")  # also when run as `python -m edge.cli.main`: usage lines and _EDGE_COMPLETE
 
 
 if __name__ == "__main__":
