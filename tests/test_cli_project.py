@@ -49,7 +49,7 @@ def test_edge_toml_gives_serve_its_manifest_and_ports_and_the_commands_their_ser
     monkeypatch.chdir(sub)
     # `edge serve` with no flags at all, from a subdirectory: the project's manifest, ports and state directory
     with serve_output(sub, env=_serve_env()) as server:
-        line = server.until("serving")
+        line = server.until("edge: serving")
         assert f"m.toml on http://127.0.0.1:{port}" in line
         assert f"127.0.0.1:{admin_port}" in server.until("admin API")
         assert (tmp_path / ".edge" / "serve.json").is_file() and not (sub / ".edge").exists()
@@ -72,7 +72,7 @@ def test_commands_find_the_running_serve_of_their_project(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     with serve_output(tmp_path, "--port", str(free_port()), "--admin-port", str(admin_port),
                       env=_serve_env()) as server:
-        assert "edge.toml on" in server.until("serving")
+        assert "edge.toml on" in server.until("edge: serving")
         record = json.loads((tmp_path / ".edge" / "serve.json").read_text())
         assert record["admin"] == f"http://127.0.0.1:{admin_port}" and record["pid"] == server.proc.pid
         assert edge("functions").output.startswith("NAME")

@@ -65,7 +65,7 @@ viewer_request = "alpha"
         assert sorted(line.split("] built ")[1].split()[0] for line in built) == ["alpha", "beta"]
         assert "[1/2]" in built[0] and "[2/2]" in built[1] and "(alpha)" in "".join(built)
         server.until("starting 1 worker")
-        line = server.until("serving")
+        line = server.until("edge: serving")
         assert f"on http://127.0.0.1:{port}" in line
         # the line comes once the server answers: the first request after it, with no retry
         response = httpx.get(f"http://127.0.0.1:{port}/hello", timeout=10)
@@ -112,5 +112,5 @@ def test_serving_line_under_every_server(tmp_path, server_name):
     with serve(tmp_path, "-m", "edge.toml", "--port", str(port), "--admin-port", str(free_port()),
                "--server", server_name) as server:
         assert f"({server_name} on" in server.until("starting")
-        server.until("serving")
+        server.until("edge: serving")
         assert httpx.get(f"http://127.0.0.1:{port}/robots.txt", timeout=10).status_code == 200

@@ -117,6 +117,8 @@ def serve(
         raise click.UsageError(str(exc)) from None
     _check_ports(options, host, port)
     build_all(loaded)  # one line per function built; a compile error is one line, exit 1
+    for note in _notes(options, loaded):  # manifest vs store: what this start keeps or publishes
+        click.echo(f"edge: {note}", err=True)
     os.environ[OPTIONS_ENV] = json.dumps(dataclasses.asdict(options))
     if metrics and workers > 1 and MULTIPROC_ENV not in os.environ:
         # every worker writes its metrics here; a scrape of any worker merges them all
@@ -159,6 +161,16 @@ def serve(
         watch.close()
         remove_serve_record(Path(options.state_dir))
     sys.exit(code)
+
+
+def _notes(options: ServerOptions, manifest) -> list[str]:  # type: ignore[no-untyped-def]
+    from ..server.startup_notes import startup_notes
+
+    try:
+        return startup_notes(options, manifest)
+    except Exception as exc:  # notes must never keep the server from starting
+        click.echo(f"edge: (could not compare the manifest with the store: {exc})", err=True)
+        return []
 
 
 class PortError(click.ClickException):
