@@ -16,10 +16,10 @@ from pathlib import Path
 
 
 class ServeOutput:
-    def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
-        """`args` follow `edge serve` as given (nothing is added)."""
+    def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None, command: str = "serve") -> None:
+        """`args` follow `edge serve` (or `edge <command>`) as given (nothing is added)."""
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "edge.cli.main", "serve", *args],
+            [sys.executable, "-m", "edge.cli.main", command, *args],
             cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
         )
         self.lines: queue.Queue[str | None] = queue.Queue()
@@ -46,10 +46,10 @@ class ServeOutput:
             if text in line:
                 return line
 
-    def stop(self) -> int:
+    def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
+                os.killpg(self.proc.pid, sig)
             try:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
@@ -61,8 +61,8 @@ class ServeOutput:
 
 
 @contextlib.contextmanager
-def serve_output(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[ServeOutput]:
-    process = ServeOutput(cwd, *args, env=env)
+def serve_output(cwd: Path, *args: str, env: dict[str, str] | None = None, command: str = "serve") -> Iterator[ServeOutput]:
+    process = ServeOutput(cwd, *args, env=env, command=command)
     try:
         yield process
     finally:

@@ -6,6 +6,7 @@ import click
 
 from .bench import bench
 from .build import build, new
+from .dev import dev
 from .events import generate_event
 from .deploy import alias, config, delete, deploy, functions, rollback, versions
 from .invalidate import invalidate
@@ -29,6 +30,7 @@ def cli(ctx: click.Context) -> None:
 
 cli.add_command(invoke)
 cli.add_command(serve)
+cli.add_command(dev)
 cli.add_command(build)
 cli.add_command(new)
 cli.add_command(generate_event)
