@@ -53,6 +53,9 @@ from .project import client_host, remove_serve_record, write_serve_record
               help="Event loop: auto uses uvloop when it is installed.")
 @click.option("--tiering/--no-tiering", default=True, show_default=True,
               help="Serve a deployed module from baseline-compiled code at once; optimized code replaces it in the background.")
+@click.option("--proxy-hops", type=click.IntRange(0, 10), default=0, show_default=True,
+              help="Trusted proxies in front (a load balancer is 1): the viewer's address is the one they put in "
+              "X-Forwarded-For.")
 @click.option("--bench-native", is_flag=True, hidden=True, help="Serve the benchmark's native endpoint (edge/server/native.py).")
 def serve(
     manifest: str | None,
@@ -76,6 +79,7 @@ def serve(
     server_name: str,
     loop: str,
     tiering: bool,
+    proxy_hops: int,
     bench_native: bool,
 ) -> None:
     """Serve the distribution described by a manifest (the samples by default)."""
@@ -104,6 +108,7 @@ def serve(
         metrics=metrics,
         tiering=tiering,
         bench_native=bench_native,
+        proxy_hops=proxy_hops,
     )
     try:
         loaded = load_manifest(options)  # refuse to start on a bad manifest, naming the entry

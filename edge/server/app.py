@@ -66,9 +66,10 @@ def _raw_name(name: str) -> bytes:
 class EdgeHandler:
     """ASGI endpoint: viewer request in, pipeline, response out."""
 
-    def __init__(self, app: Starlette, observe: bool = True) -> None:
+    def __init__(self, app: Starlette, observe: bool = True, proxy_hops: int = 0) -> None:
         self.app = app
         self.observe = observe  # Prometheus metrics per request
+        self.proxy_hops = proxy_hops  # trusted proxies in front (X-Forwarded-For), see _behind_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,12 +116,15 @@ class EdgeHandler:
                 yield message.get("body", b"")
                 more = message.get("more_body", False)
 
+        client_ip = client[0] if client else "127.0.0.1"
+        if self.proxy_hops:
+            client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
         viewer = ViewerRequest(
             method=scope["method"],
             uri=uri,
             querystring=_latin1(scope.get("query_string", b"")),
             headers=headers,
-            client_ip=client[0] if client else "127.0.0.1",
+            client_ip=client_ip,
             read_body=read_body,
             body_stream=body_stream,
             has_body=has_body,
@@ -173,6 +177,26 @@ class EdgeHandler:
         if not gone.is_set():
             await send({"type": "http.response.body", "body": b""})
         return sent
+
+
+def _behind_proxies(headers: list[tuple[str, str]], peer: str, hops: int) -> str:
+    """The viewer's address behind `hops` trusted proxies (a TLS-terminating load balancer is
+    one): the entry those proxies appended last to X-Forwarded-For. Their entries are taken
+    off the header (in place), so functions and the origin see what came from beyond them,
+    and the edge appends the viewer's address as CloudFront does. A request with fewer
+    entries than hops did not come through them all: the connection's peer stays the client."""
+    index = next((i for i, (name, _) in enumerate(headers) if name == "X-Forwarded-For"), None)
+    if index is None:
+        return peer
+    entries = [e.strip() for e in headers[index][1].split(",") if e.strip()]
+    if len(entries) < hops:
+        return peer
+    client, rest = entries[-hops], entries[:-hops]
+    if rest:
+        headers[index] = ("X-Forwarded-For", ", ".join(rest))
+    else:
+        del headers[index]
+    return client
 
 
 async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
@@ -234,7 +258,7 @@ def create_app(options: ServerOptions) -> Starlette | Front:
             metrics.process_exited()
 
     app = Starlette(lifespan=lifespan)
-    app.router.default = EdgeHandler(app, observe=options.metrics)  # type: ignore[assignment]
+    app.router.default = EdgeHandler(app, observe=options.metrics, proxy_hops=options.proxy_hops)  # type: ignore[assignment]
     if options.bench_native:
         from .native import install
 

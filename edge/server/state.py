@@ -53,6 +53,7 @@ class ServerOptions:
     retire_after: float = 60.0  # seconds an inactive version stays loaded (requests in flight)
     tiering: bool = True  # deploys serve baseline-compiled code until the optimized code is ready
     bench_native: bool = False  # serve edge/server/native.py's endpoint (the benchmark's scenario 3)
+    proxy_hops: int = 0  # trusted proxies in front whose X-Forwarded-For names the viewer (docs/deploy.md)
 
     @property
     def artifact_dir(self) -> Path:
