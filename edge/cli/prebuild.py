@@ -55,7 +55,7 @@ def build_all(manifest: Manifest, *, jobs: int | None = None) -> int:
         return 0
     total = len(todo)
     click.echo(f"edge: building {total} function{'s' if total > 1 else ''} from source "
-               "(the first build on this machine also compiles the C library, ~20 s)", err=True)
+               "(a machine's very first build also compiles zig's C library once, ~20 s)", err=True)
     jobs = jobs or max(1, min(total, os.cpu_count() or 1))
 
     def one(name: str, source: Path) -> tuple[str, Path, float]:
