@@ -93,6 +93,7 @@ def test_installed_edge_builds_invokes_and_serves(venv, tmp_path):
     edge(venv, tmp_path, "new", "hello", "--lang", "c")
     readme = (tmp_path / "hello" / "README.md").read_text()
     assert "edge generate-event viewer-request" in readme and "samples/events" not in readme
+    assert f"{venv}" in readme and "_bundled/sdk/c/README.md" in readme  # the installed SDK's reference
     wasm = edge(venv, tmp_path, "build", "hello").stdout.strip()
     edge(venv, tmp_path, "new", "index", "--lang", "zig", "--hook", "origin-request")
     zig_wasm = edge(venv, tmp_path, "build", "index").stdout.strip()

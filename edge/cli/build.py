@@ -198,6 +198,13 @@ or deploy it to a running server: `edge deploy {name} --name {key} --alias live`
 '''
 
 
+def _sdk_readme(lang: str) -> str:
+    """Where this installation's SDK reference is (the checkout's sdk/, or the wheel's copy)."""
+    from .. import bundled
+
+    return f"`{bundled.sdk(lang, 'README.md')}`"
+
+
 def _render(lang: str, hook: str, name: str) -> tuple[str, str]:
     templates = _ZIG if lang == "zig" else _C
     text = templates.get(hook) or templates["response"]
@@ -227,8 +234,8 @@ def new(name: Path, lang: str, hook: str) -> None:
         name=base, hook=hook, hook_key=hook.replace("-", "_"), key=key, source=source, what=_WHAT[hook],
         try_uri="/docs/" if hook == "origin-request" else "/hello" if hook == "viewer-request" else "/",
         lang_name="Zig" if lang == "zig" else "C",
-        sdk_line='`const edge = @import("edge");`, sdk/zig/README.md' if lang == "zig"
-        else '`#include "edge.h"`, sdk/c/README.md',
+        sdk_line=(f'`const edge = @import("edge");`, SDK reference: {_sdk_readme("zig")}' if lang == "zig"
+                  else f'`#include "edge.h"`, SDK reference: {_sdk_readme("c")}'),
     )
     name.mkdir(parents=True, exist_ok=True)
     (name / source).write_text(text, encoding="utf-8")
