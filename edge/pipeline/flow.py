@@ -215,7 +215,7 @@ class Pipeline:
         pairs = from_cf_headers(request["headers"])
         if behavior.cloudfront_headers:  # the edge's CloudFront-* headers, added after viewer-request
             pairs = await self._with_cloudfront_headers(behavior.cloudfront_headers, viewer, pairs)
-        key = cache_key(
+        key = None if behavior.cache.caches_nothing else cache_key(
             behavior.cache,
             method=viewer.method,
             host=routing.manifest.distribution.domain_name,
