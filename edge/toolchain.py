@@ -52,10 +52,11 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-SDK_C = REPO / "sdk" / "c"
+from . import bundled
+
+SDK_C = bundled.sdk("c")  # the checkout's sdk/, or the wheel's copy (edge/bundled.py)
 SDK_HEADER = SDK_C / "edge.h"
-SDK_ZIG = REPO / "sdk" / "zig"
+SDK_ZIG = bundled.sdk("zig")
 SDK_ZIG_MODULE = SDK_ZIG / "edge.zig"
 SDK_ZIG_ENTRY = SDK_ZIG / "entry.zig"
 ZIG_EXPORTS = ("edge_abi_version", "edge_alloc", "edge_handle")
@@ -260,7 +261,8 @@ def _zig_env() -> dict[str, str]:
             default = None
         probe = default if default is None or default.exists() else default.parent
         if probe is None or not os.access(probe, os.W_OK):
-            env["ZIG_GLOBAL_CACHE_DIR"] = str(REPO / ".zig-cache")
+            env["ZIG_GLOBAL_CACHE_DIR"] = str((bundled.PACKAGE.parent if not bundled.installed() else Path.cwd())
+                                              / ".zig-cache")
     return env
 
 

@@ -201,3 +201,10 @@ def timer() -> Iterator[list[float]]:
 
 
 from .pgfixtures import pg_database, pg_url  # noqa: E402,F401  (a real PostgreSQL for the fleet tests)
+
+@pytest.fixture(scope="session")
+def scaffolds(tmp_path_factory) -> dict:
+    """Every `edge new` starter (language x hook), built once (tests/scaffolds.py)."""
+    from .scaffolds import make_scaffolds
+
+    return make_scaffolds(tmp_path_factory.mktemp("scaffolds"))

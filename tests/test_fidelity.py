@@ -3,7 +3,10 @@ result rules AWS's own examples rely on."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+
+from edge.cache.policy import CachePolicy
 
 from . import modules as M
 from .test_pipeline import raw_get, start, status_of
@@ -93,3 +96,16 @@ debug_errors = true
     assert record.function == "(edge)" and "127.0.0.1:1" in record.message
     shown = edge.get("/debug")
     assert shown.status_code == 503 and "viewer-request function boom" in shown.text and "bad input: 42" in shown.text
+
+
+def test_a_behavior_that_caches_nothing_never_serves_an_earlier_entry(edge_factory, fresh_origin):
+    """A behavior switched to cache = "disabled" (as PUT /v1/behaviors does) goes to the origin,
+    even for paths an earlier behavior cached."""
+    edge = start(edge_factory, fresh_origin, '[[behaviors]]\npath = "/about/*"\norigin = "api"\n')
+    first = edge.get("/about/x")
+    assert edge.get("/about/x").headers["x-cache"] == "Hit from edge"
+    manifest = edge.state.manifest
+    disabled = dataclasses.replace(manifest.behaviors[0], cache=CachePolicy.disabled())
+    edge.state.apply_routing(dataclasses.replace(manifest, behaviors=(disabled, *manifest.behaviors[1:])))
+    again = edge.get("/about/x")
+    assert again.headers["x-cache"] == "Miss from edge" and again.text != first.text

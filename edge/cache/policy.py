@@ -43,6 +43,12 @@ class CachePolicy:
         # Normalise once so keys never depend on how a config spelled a header name.
         object.__setattr__(self, "headers", tuple(sorted({str(n).lower() for n in self.headers})))
 
+    @property
+    def caches_nothing(self) -> bool:
+        """Nothing is ever stored under this policy, so nothing is looked up either (CloudFront's
+        CachingDisabled): an entry stored under an earlier policy is never served."""
+        return self.max_ttl == 0 and self.error_ttl == 0
+
     @classmethod
     def disabled(cls) -> "CachePolicy":
         """CloudFront's managed CachingDisabled: every TTL 0, so nothing (not even errors) is stored."""

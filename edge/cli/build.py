@@ -56,7 +56,8 @@ pub fn handle(ev: *edge.Event) !void {{
         try ev.setBody("Hello from {name}!\\n");
         return;
     }}
-    try ev.requestHeaders().set("X-Edge-Function", "{name}");
+    // Tag the request for the origin (names starting X-Edge- or X-Amz-Cf- are reserved: the server refuses them).
+    try ev.requestHeaders().set("X-Function-Name", "{name}");
     edge.info("{{s}} {{s}}", .{{ ev.method(), ev.uri() }});
 }}
 ''',
@@ -106,7 +107,8 @@ int edge_main(edge_event *ev) {{
         edge_set_body(ev, "Hello from {name}!\\n");
         return EDGE_OK;
     }}
-    edge_header_set(edge_request_headers(ev), "X-Edge-Function", "{name}");
+    /* Tag the request for the origin (names starting X-Edge- or X-Amz-Cf- are reserved: the server refuses them). */
+    edge_header_set(edge_request_headers(ev), "X-Function-Name", "{name}");
     edge_info("%s %s", edge_method(ev), edge_uri(ev));
     return EDGE_OK;
 }}
@@ -149,7 +151,7 @@ int edge_main(edge_event *ev) {{
 
 _WHAT = {
     "viewer-request": "answers `/hello` with a generated response and tags every other request with an "
-                      "`X-Edge-Function` header",
+                      "`X-Function-Name` header",
     "origin-request": "rewrites directory URIs (`/docs/`) to their index page (`/docs/index.html`) before the "
                       "origin is asked",
     "origin-response": "adds security headers to every response from the origin (cached with it)",
@@ -172,10 +174,13 @@ A **{hook}** edge function in {lang_name}: it {what}.
 edge build {name}
 ```
 
-**Try it** on AWS's sample {hook} event (the result JSON on stdout, logs and a REPORT line on stderr):
+**Try it** on a {hook} event (the result JSON on stdout, logs and a REPORT line on stderr; the
+result is checked with the server's rules for the hook, exit status 1 naming the rule if it would
+be refused):
 
 ```sh
-edge invoke {name}/build/{name}.wasm --event samples/events/{hook}.json
+edge generate-event {hook} --uri {try_uri} > event.json     # --method, --header 'Name: value', --body ...
+edge invoke {name}/build/{name}.wasm --event event.json
 ```
 
 **Serve it**: in a manifest (`docs/pipeline.md`), a source directory is built on first start:
@@ -192,6 +197,13 @@ origin = "site"
 
 or deploy it to a running server: `edge deploy {name} --name {key} --alias live`.
 '''
+
+
+def _sdk_readme(lang: str) -> str:
+    """Where this installation's SDK reference is (the checkout's sdk/, or the wheel's copy)."""
+    from .. import bundled
+
+    return f"`{bundled.sdk(lang, 'README.md')}`"
 
 
 def _render(lang: str, hook: str, name: str) -> tuple[str, str]:
@@ -225,9 +237,11 @@ def new(name: Path, lang: str, hook: str) -> None:
     key = re.sub(r"[^A-Za-z0-9_-]", "-", base)
     readme = _README.format(
         name=base, hook=hook, hook_key=hook.replace("-", "_"), key=key, source=source, what=_WHAT[hook],
+        try_uri="/docs/" if hook == "origin-request" else "/hello" if hook == "viewer-request" else "/",
         lang_name={"zig": "Zig", "js": "JavaScript"}.get(lang, "C"),
-        sdk_line={"zig": '`const edge = @import("edge");`, sdk/zig/README.md',
-                  "js": "a Lambda@Edge Node.js handler, docs/javascript.md"}.get(lang, '`#include "edge.h"`, sdk/c/README.md'),
+        sdk_line={"zig": f'`const edge = @import("edge");`, SDK reference: {_sdk_readme("zig")}',
+                  "js": "a Lambda@Edge Node.js handler, docs/javascript.md"}.get(
+                      lang, f'`#include "edge.h"`, SDK reference: {_sdk_readme("c")}'),
     )
     name.mkdir(parents=True, exist_ok=True)
     (name / source).write_text(text, encoding="utf-8")

@@ -13,20 +13,13 @@ import click
 
 from .admin_client import AdminClient, AdminError, admin_options, print_json
 from .invoke import _parse_env
+from .prebuild import module_file
 
 
 def _module_bytes(path: Path, handler: str | None = None) -> bytes:
-    """A .wasm/.wat file as is; a C/Zig/JavaScript source directory (or .js/.mjs/.zip) built first (edge.toolchain)."""
-    from ..js.build import is_js_source
-
-    if path.is_dir() or is_js_source(path):
-        from ..toolchain import build, needs_build, output_path
-
-        wasm = output_path(path)
-        if handler is not None or needs_build(path, wasm):
-            build(path, out=wasm, handler=handler)
-        return wasm.read_bytes()
-    return path.read_bytes()
+    """A .wasm/.wat file as is; a C/Zig/JavaScript source directory (or .js/.mjs/.zip) built
+    first (a failed build: its one line, exit 1)."""
+    return module_file(path, handler).read_bytes()
 
 
 def _when(stamp: float) -> str:
@@ -39,12 +32,21 @@ def _table(rows: list[list[str]], header: list[str]) -> None:
         click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
 
 
-def _alias_text(alias: dict[str, Any]) -> str:
-    text = f"{alias['function']}:{alias['name']} -> {alias['version']}"
+def _percent(weight: float) -> str:
+    return f"{round(weight * 100, 2):g}%"
+
+
+def _targets(alias: dict[str, Any]) -> str:
+    """`3`, or with a canary `3 (90%), 4 (10%)`: where the alias sends requests, and how many."""
     canary = alias.get("canary")
-    if canary:
-        text += f" (and {canary['version']} for {canary['weight'] * 100:g}% of requests)"
-    return text
+    if not canary:
+        return str(alias["version"])
+    weight = float(canary["weight"])
+    return f"{alias['version']} ({_percent(1 - weight)}), {canary['version']} ({_percent(weight)})"
+
+
+def _alias_text(alias: dict[str, Any]) -> str:
+    return f"{alias['function']}:{alias['name']} -> {_targets(alias)}"
 
 
 @click.command()
@@ -81,8 +83,8 @@ def deploy(
     params = {k: v for k, v in {"alias": alias, "description": description}.items() if v}
     try:
         body = _module_bytes(file, handler)
-    except Exception as exc:  # unreadable file, failed build
-        raise AdminError(f"cannot read {file}: {exc}") from None
+    except OSError as exc:
+        raise AdminError(f"cannot read {file}: {exc.strerror}") from None
     result = client.request(
         "POST", f"/v1/functions/{name}/versions", content=body, params=params,
         headers={"X-Edge-Settings": json.dumps(settings), "Content-Type": "application/wasm"},
@@ -112,7 +114,7 @@ def functions(client: AdminClient, as_json: bool) -> None:
         return
     rows = [
         [f["name"], str(f["latest"] or "-"), str(f["versions"]),
-         ", ".join(f"{a}->{v['version']}" for a, v in f["aliases"].items()) or "-",
+         "; ".join(f"{a} -> {_targets(v)}" for a, v in f["aliases"].items()) or "-",
          str(len(f["references"]))]
         for f in result["functions"]
     ]
@@ -130,12 +132,16 @@ def versions(name: str, client: AdminClient, as_json: bool) -> None:
         return
     pointing: dict[int, list[str]] = {}
     for alias in described["aliases"].values():
-        pointing.setdefault(alias["version"], []).append(alias["name"])
-        if alias.get("canary"):
-            pointing.setdefault(alias["canary"]["version"], []).append(f"{alias['name']}(canary)")
+        canary = alias.get("canary")
+        if not canary:
+            pointing.setdefault(alias["version"], []).append(alias["name"])
+            continue
+        weight = float(canary["weight"])
+        pointing.setdefault(alias["version"], []).append(f"{alias['name']} ({_percent(1 - weight)})")
+        pointing.setdefault(canary["version"], []).append(f"{alias['name']} ({_percent(weight)}, canary)")
     rows = [
         [str(v["version"]), v["sha256"][:12], str(v["size"]), v["abi"], _when(v["created"]),
-         ",".join(pointing.get(v["version"], [])) or "-", v["description"]]
+         ", ".join(pointing.get(v["version"], [])) or "-", v["description"]]
         for v in described["versions"]
     ]
     _table(rows, ["VERSION", "SHA256", "SIZE", "ABI", "CREATED", "ALIASES", "DESCRIPTION"])

@@ -30,6 +30,7 @@ def logs(name: str | None, request_id: str | None, limit: int, follow: bool, cli
         raise click.UsageError("give a function NAME, or --request-id ID (from an error page or X-Amz-Cf-Id)")
     params: dict[str, Any] = {"limit": limit}
     if name is not None:
+        client.request("GET", f"/v1/functions/{name}")  # an unknown name is an error (404), not silence
         params["function"] = name
     if request_id:
         params["request_id"] = request_id
@@ -47,3 +48,6 @@ def logs(name: str | None, request_id: str | None, limit: int, follow: bool, cli
         return
     for record in result["records"]:
         click.echo(_line(record))
+    if not result["records"]:
+        click.echo(f"no log records for {name}{' and that request id' if request_id else ''} yet: they appear "
+                   "when it runs (edge logs --follow waits for them)", err=True)

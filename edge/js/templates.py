@@ -17,7 +17,8 @@ exports.handler = async (event) => {{
       body: 'Hello from {name}!\\n',
     }};
   }}
-  request.headers['x-edge-function'] = [{{ key: 'X-Edge-Function', value: '{name}' }}];
+  // Tag the request for the origin (names starting X-Edge- or X-Amz-Cf- are reserved: the server refuses them).
+  request.headers['x-function-name'] = [{{ key: 'X-Function-Name', value: '{name}' }}];
   console.log(request.method, request.uri);
   return request;
 }};

@@ -40,12 +40,13 @@ from ..upstream.origins import Origins
 from ..upstream.response import OriginResponse
 from . import events
 from .forward import origin_headers, origin_querystring
-from .headers import from_cf_headers, to_cf_headers
+from .headers import from_cf_headers, to_cf_headers, without_disallowed
 from .hooks import VALIDATION, HookFailure, HookResult, HookRun, HookRunner
 from .response import EDGE_LOG, EdgeResponse, error_page, failure_detail, hook_failure_page, http_date
 
 ORIGIN_BODY_EXPOSURE = 1024 * 1024  # beyond AWS: origin-response may see up to 1 MB of body
 MAX_BUFFERED_REQUEST_BODY = 16 * 1024 * 1024
+MATCH_CACHE = 8192  # paths whose behavior is remembered per routing (cleared when full)
 NODE_ID = secrets.token_hex(16)
 VIA = f"1.1 {NODE_ID}.edge (edge)"
 _OWN_HEADERS = frozenset({"x-cache", "via", "x-amz-cf-id", "transfer-encoding"})  # the edge sets these
@@ -105,17 +106,26 @@ class Routing:
     manifest: Manifest
     origins: Origins
     event_origins: dict[str, dict]
+    matched: dict[str, Behavior] = field(default_factory=dict, compare=False)  # recent paths' behaviors
 
     @classmethod
     def build(cls, manifest: Manifest, origins: Origins) -> "Routing":
         return cls(manifest, origins, {name: origins.event_origin(spec) for name, spec in manifest.origins.items()})
 
     def match(self, uri: str) -> Behavior:
+        found = self.matched.get(uri)
+        if found is not None:
+            return found
         behaviors = self.manifest.behaviors
+        found = behaviors[-1]
         for behavior in behaviors:
             if behavior.matches(uri):
-                return behavior
-        return behaviors[-1]
+                found = behavior
+                break
+        if len(self.matched) >= MATCH_CACHE:
+            self.matched.clear()
+        self.matched[uri] = found
+        return found
 
 
 @dataclass(slots=True)
@@ -124,10 +134,22 @@ class _Ctx:
     trace: Trace
     viewer: ViewerRequest
     behavior: Behavior
-    request: dict[str, Any]  # the viewer request object (after viewer-request)
+    request_object: dict[str, Any] | None  # the viewer request (after viewer-request); built when first needed
     headers: list[tuple[str, str]]  # its headers, plus the edge's generated CloudFront-* headers
     body: bytes | None  # buffered viewer body (None: stream it)
     key: str | None
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The viewer request object. Without a viewer-request function a cache hit never
+        needs it, so it is built on first use (origin and viewer-response events)."""
+        if self.request_object is None:
+            viewer = self.viewer
+            self.request_object = events.viewer_request(
+                client_ip=viewer.client_ip, method=viewer.method, uri=viewer.uri,
+                querystring=viewer.querystring, headers=viewer.headers,
+            )
+        return self.request_object
 
 
 class Pipeline:
@@ -192,16 +214,17 @@ class Pipeline:
                 return self._error_page(behavior, 413, rid, "The request body is too large.",
                                         f"limit {MAX_BUFFERED_REQUEST_BODY} bytes", xcache.ERROR)
 
-        request = events.viewer_request(
-            client_ip=viewer.client_ip,
-            method=viewer.method,
-            uri=viewer.uri,
-            querystring=viewer.querystring,
-            headers=viewer.headers,
-            body=body,
-            include_body=bool(vr and vr.include_body),
-        )
+        request: dict[str, Any] | None = None
         if vr is not None:
+            request = events.viewer_request(
+                client_ip=viewer.client_ip,
+                method=viewer.method,
+                uri=viewer.uri,
+                querystring=viewer.querystring,
+                headers=viewer.headers,
+                body=body,
+                include_body=vr.include_body,
+            )
             result = await self.hooks.run(vr, rid, request)
             trace.hooks.append(result.run) if result.run else None
             if result.failure:
@@ -211,16 +234,19 @@ class Pipeline:
             request = result.request  # type: ignore[assignment]
             if result.request_body is not None:
                 body = result.request_body
-
-        pairs = from_cf_headers(request["headers"])
+            pairs = from_cf_headers(request["headers"])  # type: ignore[index]
+            uri, query = request["uri"], request["querystring"]  # type: ignore[index]
+        else:  # no function: the viewer's own request, as the event would show it
+            pairs = without_disallowed(viewer.headers)
+            uri, query = viewer.uri, viewer.querystring
         if behavior.cloudfront_headers:  # the edge's CloudFront-* headers, added after viewer-request
             pairs = await self._with_cloudfront_headers(behavior.cloudfront_headers, viewer, pairs)
-        key = cache_key(
+        key = None if behavior.cache.caches_nothing else cache_key(
             behavior.cache,
             method=viewer.method,
             host=routing.manifest.distribution.domain_name,
-            path=request["uri"],
-            query=request["querystring"],
+            path=uri,
+            query=query,
             headers=pairs,
         )
         ctx = _Ctx(routing, trace, viewer, behavior, request, pairs, body, key)

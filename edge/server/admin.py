@@ -374,6 +374,12 @@ class AdminAPI:
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 
+    async def openapi(self, request: Request) -> Response:
+        """This API described as OpenAPI 3.1 (edge/server/openapi.py)."""
+        from .openapi import document
+
+        return _json(document())
+
     async def status(self, request: Request) -> Response:
         state = self.state
         loaded = sorted(f"{name}:{number}" for name, versions in state.registry.versions.items() for number in versions)
@@ -452,6 +458,7 @@ def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
         Route("/v1/status", api.status, methods=["GET"]),
         Route("/v1/invalidations", api.invalidate, methods=["POST"]),
         Route("/v1/nodes", api.nodes, methods=["GET"]),
+        Route("/v1/openapi.json", api.openapi, methods=["GET"]),
         Route("/metrics", api.metrics, methods=["GET"]),
         Route("/healthz", api.healthz, methods=["GET"]),
         Route("/readyz", api.readyz, methods=["GET"]),

@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -24,6 +25,7 @@ from ..pipeline.flow import RequestTooLarge, ViewerRequest
 from ..pipeline.response import error_page, http_date
 from ..pipeline.uri import BadTarget, normalize_path
 from . import reason
+from . import readiness
 from .state import EdgeState, ServerOptions, boot
 
 log = logging.getLogger("edge.server")
@@ -65,9 +67,10 @@ def _raw_name(name: str) -> bytes:
 class EdgeHandler:
     """ASGI endpoint: viewer request in, pipeline, response out."""
 
-    def __init__(self, app: Starlette, observe: bool = True) -> None:
+    def __init__(self, app: Starlette, observe: bool = True, proxy_hops: int = 0) -> None:
         self.app = app
         self.observe = observe  # Prometheus metrics per request
+        self.proxy_hops = proxy_hops  # trusted proxies in front (X-Forwarded-For), see _behind_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -119,12 +122,15 @@ class EdgeHandler:
                 yield message.get("body", b"")
                 more = message.get("more_body", False)
 
+        client_ip = client[0] if client else "127.0.0.1"
+        if self.proxy_hops:
+            client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
         viewer = ViewerRequest(
             method=scope["method"],
             uri=uri,
             querystring=_latin1(scope.get("query_string", b"")),
             headers=headers,
-            client_ip=client[0] if client else "127.0.0.1",
+            client_ip=client_ip,
             read_body=read_body,
             body_stream=body_stream,
             has_body=has_body,
@@ -182,6 +188,26 @@ class EdgeHandler:
         if not gone.is_set():
             await send({"type": "http.response.body", "body": b""})
         return sent
+
+
+def _behind_proxies(headers: list[tuple[str, str]], peer: str, hops: int) -> str:
+    """The viewer's address behind `hops` trusted proxies (a TLS-terminating load balancer is
+    one): the entry those proxies appended last to X-Forwarded-For. Their entries are taken
+    off the header (in place), so functions and the origin see what came from beyond them,
+    and the edge appends the viewer's address as CloudFront does. A request with fewer
+    entries than hops did not come through them all: the connection's peer stays the client."""
+    index = next((i for i, (name, _) in enumerate(headers) if name == "X-Forwarded-For"), None)
+    if index is None:
+        return peer
+    entries = [e.strip() for e in headers[index][1].split(",") if e.strip()]
+    if len(entries) < hops:
+        return peer
+    client, rest = entries[-hops], entries[:-hops]
+    if rest:
+        headers[index] = ("X-Forwarded-For", ", ".join(rest))
+    else:
+        del headers[index]
+    return client
 
 
 async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
@@ -244,6 +270,9 @@ def create_app(options: ServerOptions) -> Starlette | Front:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = await boot(options)
         app.state.edge = state
+        readiness.notify_ready()  # `edge serve` prints its "serving on" line (edge/server/readiness.py)
+        if state.access_log is not None:
+            _reopen_on_sighup(state.access_log)
         sampler = asyncio.create_task(_sample_gauges(state)) if options.metrics else None
         try:
             yield
@@ -255,7 +284,7 @@ def create_app(options: ServerOptions) -> Starlette | Front:
 
     reason.install()  # Hypercorn: the status line carries the function's statusDescription
     app = Starlette(lifespan=lifespan)
-    app.router.default = EdgeHandler(app, observe=options.metrics)  # type: ignore[assignment]
+    app.router.default = EdgeHandler(app, observe=options.metrics, proxy_hops=options.proxy_hops)  # type: ignore[assignment]
     if options.bench_native:
         from .native import install
 
@@ -265,6 +294,16 @@ def create_app(options: ServerOptions) -> Starlette | Front:
     from .admin import create_admin_app
 
     return Front(app, create_admin_app(app, options), options.admin_port)  # type: ignore[arg-type]
+
+
+def _reopen_on_sighup(access_log) -> None:  # type: ignore[no-untyped-def]
+    """SIGHUP reopens the access log (log rotation) instead of ending the process. Only where
+    this loop may own signals (the main thread); a server's own SIGHUP handling elsewhere
+    (Hypercorn's supervisor restarts its workers) stays."""
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, access_log.reopen)
+    except (RuntimeError, ValueError, NotImplementedError, AttributeError):
+        log.debug("SIGHUP is not handled in this worker; the access log still reopens when rotated")
 
 
 async def _sample_gauges(state: EdgeState, interval: float = 1.0) -> None:

@@ -59,6 +59,7 @@ class ServerOptions:
     bench_native: bool = False  # serve edge/server/native.py's endpoint (the benchmark's scenario 3)
     listeners: tuple[tuple[str, int], ...] = ()  # the edge listener(s): never an origin unless declared
     debug_errors: bool = False  # error pages show the operator's detail (not only the request id)
+    proxy_hops: int = 0  # trusted proxies in front whose X-Forwarded-For names the viewer (docs/deploy.md)
 
     # the store: None = SQLite in <state_dir>/store; a path; or a postgresql:// URL (docs/fleet.md)
     store: str | None = None
