@@ -57,6 +57,7 @@ int MD5_destroy(hash_state *s);
 static JSRuntime *rt;
 static JSContext *ctx;
 static JSValue hooks = JS_UNDEFINED; /* { dispatch, poll, resolve, source } set by boot.js */
+static JSValue rejection_hook = JS_UNDEFINED; /* (promise, reason, handled) -> the Node layer's bookkeeping */
 static int initializing;
 static int rng_seeded;
 static uint64_t rng_state;
@@ -349,6 +350,21 @@ static JSValue n_set_hooks(JSContext *c, JSValueConst this_val, int argc, JSValu
     return JS_UNDEFINED;
 }
 
+/* onRejection(fn): told of every promise rejected with no handler, and of a handler added later */
+static JSValue n_on_rejection(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    JS_FreeValue(c, rejection_hook);
+    rejection_hook = JS_DupValue(c, argv[0]);
+    return JS_UNDEFINED;
+}
+
+static void track_rejection(JSContext *c, JSValueConst promise, JSValueConst reason, bool is_handled, void *opaque) {
+    if (!JS_IsFunction(c, rejection_hook)) return;
+    JSValueConst args[3] = { promise, reason, JS_NewBool(c, is_handled) };
+    JSValue r = JS_Call(c, rejection_hook, JS_UNDEFINED, 3, args);
+    if (JS_IsException(r)) JS_FreeValue(c, JS_GetException(c));
+    JS_FreeValue(c, r);
+}
+
 /* argv() -> the host's WASI argv: [function name, version, memory MiB, timeout ms] (docs/abi.md) */
 static JSValue n_argv(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
     JSValue arr = JS_NewArray(c);
@@ -496,6 +512,7 @@ void edge_js_initialize(void) {
     if (!ctx) { fputs("could not create the JavaScript runtime\n", stderr); exit(1); }
     JS_SetMaxStackSize(rt, EDGE_JS_STACK);
     JS_SetModuleLoaderFunc(rt, module_normalize, module_loader, NULL);
+    JS_SetHostPromiseRejectionTracker(rt, track_rejection, NULL);
 
     JSValue global = JS_GetGlobalObject(ctx);
     JSValue math = JS_GetPropertyStr(ctx, global, "Math");
@@ -507,6 +524,7 @@ void edge_js_initialize(void) {
         {"digest", n_digest, 2}, {"deflate", n_deflate, 3}, {"inflate", n_inflate, 3},
         {"readFile", n_read_file, 1}, {"evalScript", n_eval_script, 2}, {"importModule", n_import_module, 1},
         {"environ", n_environ, 0}, {"stat", n_stat, 1}, {"argv", n_argv, 0}, {"setHooks", n_set_hooks, 1}, {"promiseState", n_promise_state, 1}, {"utf8Encode", n_utf8_encode, 1}, {"utf8Decode", n_utf8_decode, 1},
+        {"onRejection", n_on_rejection, 1},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         JS_SetPropertyStr(ctx, native, table[i].name, JS_NewCFunction(ctx, table[i].fn, table[i].name, table[i].len));

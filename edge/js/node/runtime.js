@@ -97,6 +97,60 @@ const hooks = (function () {
     internal.native.log(3, `Invoke Error \t${JSON.stringify(errorRecord(err))}`);
   }
 
+  // The process object, if the function loaded it: whose 'uncaughtException' / 'unhandledRejection'
+  // listeners take those errors instead of the invocation failing (as in Node).
+  function listening(event) {
+    const cached = builtinCache.process;
+    return cached !== undefined && cached.exports.listenerCount(event) > 0 ? cached.exports : null;
+  }
+
+  function isOutOfMemory(err) {
+    return err instanceof Error && err.name === 'InternalError' && err.message === 'out of memory';
+  }
+
+  // A timer callback threw: Lambda's runtime logs it as an uncaught exception and fails the invocation.
+  function uncaught(err) {
+    const proc = listening('uncaughtException');
+    if (proc !== null) {
+      proc.emit('uncaughtException', err, 'uncaughtException');
+      return 0;
+    }
+    current = null;
+    internal.native.log(3, `Uncaught Exception \t${JSON.stringify(errorRecord(err))}`);
+    return isOutOfMemory(err) ? OUT_OF_MEMORY : HANDLER_ERROR;
+  }
+
+  // A promise was rejected and, once every job had run, nothing handled it: Node (and Lambda's
+  // runtime) end the invocation with Runtime.UnhandledPromiseRejection.
+  function unhandled() {
+    const rejected = [...internal.rejections];
+    internal.rejections.clear();
+    const proc = listening('unhandledRejection');
+    if (proc !== null) {
+      for (const [promise, reason] of rejected) proc.emit('unhandledRejection', reason, promise);
+      return 0;
+    }
+    current = null;
+    const reason = rejected[0][1];
+    const message = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+    internal.native.log(3, `Unhandled Promise Rejection \t${JSON.stringify({
+      errorType: 'Runtime.UnhandledPromiseRejection',
+      errorMessage: message,
+      reason: errorRecord(reason),
+      promise: {},
+      stack: [`Runtime.UnhandledPromiseRejection: ${message}`],
+    })}`);
+    return HANDLER_ERROR;
+  }
+
+  function runTimer() {
+    try {
+      return loop.runNext() ? 0 : null;
+    } catch (err) {
+      return uncaught(err);
+    }
+  }
+
   class Invocation {
     constructor() {
       this.finished = false;
@@ -146,12 +200,20 @@ const hooks = (function () {
 
   function poll() {
     const invocation = current;
+    if (internal.rejections.size) {
+      const code = unhandled();
+      if (code !== 0 || current === null) return code;
+    }
     if (invocation.finished) {
       const waits = invocation.viaCallback && invocation.context.callbackWaitsForEmptyEventLoop;
-      if (waits && loop.runNext()) return 0;
+      if (waits) {
+        const fired = runTimer();
+        if (fired !== null) return fired;
+      }
       return complete(invocation);
     }
-    if (loop.runNext()) return 0;
+    const fired = runTimer();
+    if (fired !== null) return fired;
     current = null;
     const message = invocation.promised
       ? 'the handler returned a promise that never settled (nothing left to run could settle it)'
@@ -165,9 +227,7 @@ const hooks = (function () {
     current = null;
     if (invocation.failed) {
       logInvokeError(invocation.error);
-      const err = invocation.error;
-      const oom = err instanceof Error && err.name === 'InternalError' && err.message === 'out of memory';
-      return oom ? OUT_OF_MEMORY : HANDLER_ERROR;
+      return isOutOfMemory(invocation.error) ? OUT_OF_MEMORY : HANDLER_ERROR;
     }
     let json;
     try {
@@ -184,6 +244,11 @@ const hooks = (function () {
   }
 
   function ready() {
+    if (internal.rejections.size) {
+      const reason = internal.rejections.values().next().value;
+      throw new loader.BuildError(`a promise was rejected while the function loaded and nothing handled it: ${
+        internal.errorStack(reason instanceof Error ? reason : new Error(String(reason)))}`);
+    }
     const loaded = handlerModule;
     if (loaded.pending()) {
       throw new loader.BuildError('the ES module never finished evaluating (a top-level await that never settles)');
