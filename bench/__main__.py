@@ -40,7 +40,7 @@ def parse_scenarios(text: str) -> list[int]:
             numbers.add(int(part))
     bad = sorted(n for n in numbers if n not in keys.values())
     if bad:
-        raise argparse.ArgumentTypeError(f"no scenario {bad[0]}; scenarios are 1-10 or {', '.join(keys)}")
+        raise argparse.ArgumentTypeError(f"no scenario {bad[0]}; scenarios are 1-{max(keys.values())} or {', '.join(keys)}")
     return sorted(numbers)
 
 
