@@ -562,7 +562,7 @@ int32_t edge_abi_version(void) { return 1; }
 __attribute__((export_name("edge_alloc")))
 uint8_t *edge_alloc(int32_t len) {
     free(event_buf);
-    event_buf = malloc(len > 0 ? (size_t)len : 1);
+    event_buf = malloc(len > 0 ? (size_t)len + 1 : 1); /* + the NUL JS_ParseJSON wants after the text */
     return event_buf;
 }
 
@@ -581,9 +581,16 @@ int64_t edge_handle(const char *ptr, int32_t len) {
     if (result_str) { JS_FreeCString(ctx, result_str); result_str = NULL; }
     JS_UpdateStackTop(rt);
     JSValue fn = JS_GetPropertyStr(ctx, hooks, "dispatch");
-    JSValue ev = JS_NewStringLen(ctx, ptr, (size_t)len);
+    JSValue ev;
+    if (event_buf && ptr == (const char *)event_buf && len >= 0) { /* the event is JSON: parse it straight from the bytes */
+        event_buf[len] = 0;
+        ev = JS_ParseJSON(ctx, ptr, (size_t)len, "event");
+    } else {
+        ev = JS_NewStringLen(ctx, ptr, (size_t)len);
+    }
     free(event_buf);
     event_buf = NULL;
+    if (JS_IsException(ev)) { JS_FreeValue(ctx, fn); log_exception("Runtime error: the event is not JSON"); return -3; }
     JSValue r = JS_Call(ctx, fn, hooks, 1, &ev);
     JS_FreeValue(ctx, ev);
     JS_FreeValue(ctx, fn);

@@ -45,34 +45,42 @@ const hooks = (function () {
     return Math.floor(dateBase + internal.now());
   };
 
-  // The host passes [name, version, memory MiB, timeout ms] as WASI argv (read once per instance).
+  // The host passes [name, version, memory MiB, timeout ms] as WASI argv (read once per instance,
+  // with the context fields derived from them).
   function info() {
     if (functionInfo === null) {
       const argv = internal.native.argv();
-      functionInfo = { name: argv[0] || 'function', version: argv[1] || '$LATEST', memory: argv[2] || '128', timeout: Number(argv[3]) || 0 };
+      const name = argv[0] || 'function';
+      const version = argv[1] || '$LATEST';
+      functionInfo = {
+        name, version, memory: argv[2] || '128', timeout: Number(argv[3]) || 0,
+        arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}:${version}`,
+        logGroup: `/aws/lambda/us-east-1.${name}`,
+        logStream: `edge/[${version}]`,
+      };
     }
     return functionInfo;
   }
 
+  // Lambda's context: data fields (as Lambda's own object has) and four small functions.
   function makeContext(event, invocation) {
     const record = event && event.Records && event.Records[0] && event.Records[0].cf;
     const config = (record && record.config) || {};
     const started = internal.now();
-    const timeout = () => info().timeout || (String(config.eventType).startsWith('origin') ? 30000 : 5000);
-    const name = () => info().name;
-    const version = () => info().version;
+    const fi = info();
+    const timeout = fi.timeout || (String(config.eventType).startsWith('origin') ? 30000 : 5000);
     return {
       callbackWaitsForEmptyEventLoop: true,
-      get functionName() { return name(); },
-      get functionVersion() { return version(); },
-      get invokedFunctionArn() { return `arn:aws:lambda:us-east-1:000000000000:function:${name()}:${version()}`; },
-      get memoryLimitInMB() { return info().memory; },
+      functionName: fi.name,
+      functionVersion: fi.version,
+      invokedFunctionArn: fi.arn,
+      memoryLimitInMB: fi.memory,
       awsRequestId: config.requestId || '',
-      get logGroupName() { return `/aws/lambda/us-east-1.${name()}`; },
-      get logStreamName() { return `edge/[${version()}]`; },
+      logGroupName: fi.logGroup,
+      logStreamName: fi.logStream,
       identity: undefined,
       clientContext: undefined,
-      getRemainingTimeInMillis: () => Math.max(0, Math.round(started + timeout() - internal.now())),
+      getRemainingTimeInMillis: () => Math.max(0, Math.round(started + timeout - internal.now())),
       done: (err, result) => invocation.finish(err, result, true),
       succeed: (result) => invocation.finish(null, result, true),
       fail: (err) => invocation.finish(err == null ? new Error('handled') : err, undefined, true),
@@ -173,8 +181,8 @@ const hooks = (function () {
     }
   }
 
-  function dispatch(eventJson) {
-    const event = JSON.parse(eventJson);
+  function dispatch(eventOrJson) {
+    const event = typeof eventOrJson === 'string' ? JSON.parse(eventOrJson) : eventOrJson;
     const invocation = current = new Invocation();
     const context = invocation.context = makeContext(event, invocation);
     const callback = (err, result) => invocation.finish(err, result, true);
