@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..control.logs import LogRecord
-from .admin_client import AdminClient, admin_options, print_json
+from .admin_client import FUNCTION_NAME, AdminClient, admin_options, print_json
 
 
 def _line(record: dict[str, Any]) -> str:
@@ -16,7 +16,7 @@ def _line(record: dict[str, Any]) -> str:
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", type=FUNCTION_NAME)
 @click.option("--request-id", "-r", help="Only this request's records.")
 @click.option("--limit", "-n", type=click.IntRange(1, 50_000), default=200, show_default=True,
               help="Records of history to show.")

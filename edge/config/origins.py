@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import names
 from .errors import ConfigError
 
-_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -43,8 +42,8 @@ class OriginSpec:
     @classmethod
     def parse(cls, name: str, raw: Any, base_dir: Path) -> "OriginSpec":
         where = f"[origins.{name}]"
-        if not _NAME.match(name):
-            raise ConfigError(f"{where}: origin names use letters, digits, '_', '-', '.'")
+        if not names.is_origin_name(name):
+            raise ConfigError(f"{where}: origin names use {names.ORIGIN_RULE}")
         if not isinstance(raw, dict):
             raise ConfigError(f"{where} must be a table")
         kind = raw.get("type", "static" if "root" in raw else "http")

@@ -17,7 +17,6 @@ All methods here block (compiling, instantiating, SQLite, fsync): call them off 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from ..config.manifest import Manifest
 from ..runtime import CompiledModule, ModuleError, NotWasm, Runtime
 from ..runtime.module import sha256 as sha256_of
 from ..runtime.module import to_wasm
+from .. import names
 from . import routing, settings
 from .errors import ControlError, bad_request, conflict, not_found
 from .registry import Alias, PublishedVersion, Registry
@@ -43,15 +43,13 @@ log = logging.getLogger("edge.control")
 UPGRADE_GRACE = 120.0
 
 MAX_INVALIDATION_PATHS = 3000  # as CloudFront
-ALIAS_NAME = re.compile(r"^(?!\d+$)[A-Za-z0-9_-]{1,64}$")
 
 
 def check_alias_name(alias: str) -> str:
-    if not isinstance(alias, str) or not ALIAS_NAME.match(alias):
-        raise bad_request(
-            f"alias name {alias!r}: use letters, digits, '_' and '-' (at most 64), not only digits"
-        )
-    return alias
+    try:
+        return names.check_alias(alias)
+    except names.BadName as exc:
+        raise bad_request(str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .. import names
 from ..control.errors import ControlError, bad_request
 from ..control.logs import LogRecord, LogStore
 from ..ops import metrics
@@ -155,6 +156,22 @@ async def query_logs(store: LogStore, function: str | None, request_id: str | No
     return await asyncio.to_thread(store.query, function, request_id, limit)
 
 
+def _function(request: Request) -> str:
+    return _checked(names.check_function, request.path_params["name"])
+
+
+def _alias(request: Request) -> str:
+    return _checked(names.check_alias, request.path_params["alias"])
+
+
+def _checked(check: Callable[[str], str], value: str) -> str:
+    """A name from the path or query, whole (edge/names.py): 400 naming the rule otherwise."""
+    try:
+        return check(value)
+    except names.BadName as exc:
+        raise bad_request(str(exc)) from None
+
+
 def _version_param(request: Request) -> int:
     raw = request.path_params["version"]
     if not raw.isdigit():
@@ -183,15 +200,15 @@ class AdminAPI:
         return _json({"functions": await self._plane("list_functions")})
 
     async def describe_function(self, request: Request) -> Response:
-        return _json(await self._plane("describe_function", request.path_params["name"]))
+        return _json(await self._plane("describe_function", _function(request)))
 
     async def delete_function(self, request: Request) -> Response:
-        name = request.path_params["name"]
+        name = _function(request)
         await self._plane("delete_function", name)
         return _json({"deleted": {"function": name}})
 
     async def deploy(self, request: Request) -> Response:
-        name = request.path_params["name"]
+        name = _function(request)
         raw_settings = request.headers.get(SETTINGS_HEADER)
         try:
             settings = json.loads(raw_settings) if raw_settings else {}
@@ -201,6 +218,8 @@ class AdminAPI:
         if not body:
             raise bad_request("empty upload: send the module (.wasm bytes or WAT text) as the request body", "not_wasm")
         alias = request.query_params.get("alias") or None
+        if alias is not None:
+            _checked(names.check_alias, alias)
         description = request.query_params.get("description", "")
         state = self.state
         deployed = await state.control(
@@ -209,20 +228,20 @@ class AdminAPI:
         return _json(deployed.to_dict(), status=201 if deployed.created else 200)
 
     async def list_versions(self, request: Request) -> Response:
-        return _json({"versions": await self._plane("list_versions", request.path_params["name"])})
+        return _json({"versions": await self._plane("list_versions", _function(request))})
 
     async def describe_version(self, request: Request) -> Response:
-        return _json(await self._plane("describe_version", request.path_params["name"], _version_param(request)))
+        return _json(await self._plane("describe_version", _function(request), _version_param(request)))
 
     async def delete_version(self, request: Request) -> Response:
-        name, version = request.path_params["name"], _version_param(request)
+        name, version = _function(request), _version_param(request)
         await self._plane("delete_version", name, version)
         return _json({"deleted": {"function": name, "version": version}})
 
     # -- aliases ----------------------------------------------------------------------------
 
     async def list_aliases(self, request: Request) -> Response:
-        described = await self._plane("describe_function", request.path_params["name"])
+        described = await self._plane("describe_function", _function(request))
         return _json({"aliases": list(described["aliases"].values())})
 
     async def put_alias(self, request: Request) -> Response:
@@ -242,17 +261,17 @@ class AdminAPI:
                 raise bad_request('canary must be {"version": M, "weight": W} with W between 0 and 1')
             target = (other, float(weight))
         row = await self._plane(
-            "set_alias", request.path_params["name"], request.path_params["alias"], version, target
+            "set_alias", _function(request), _alias(request), version, target
         )
         return _json(row.to_dict())
 
     async def delete_alias(self, request: Request) -> Response:
-        name, alias = request.path_params["name"], request.path_params["alias"]
+        name, alias = _function(request), _alias(request)
         await self._plane("delete_alias", name, alias)
         return _json({"deleted": {"function": name, "alias": alias}})
 
     async def rollback(self, request: Request) -> Response:
-        row = await self._plane("rollback", request.path_params["name"], request.path_params["alias"])
+        row = await self._plane("rollback", _function(request), _alias(request))
         return _json(row.to_dict())
 
     # -- behaviors and origins --------------------------------------------------------------
@@ -279,8 +298,10 @@ class AdminAPI:
     # -- test invoke ------------------------------------------------------------------------
 
     async def invoke(self, request: Request) -> Response:
-        name = request.path_params["name"]
+        name = _function(request)
         qualifier = request.query_params.get("qualifier") or None
+        if qualifier is not None:
+            _checked(names.check_qualifier, qualifier)
         event = await read_body(request, MAX_JSON_BYTES, "the event")
         try:
             parsed = orjson.loads(event)
@@ -316,6 +337,8 @@ class AdminAPI:
     async def logs(self, request: Request) -> Response:
         params = request.query_params
         function = params.get("function") or None
+        if function is not None:
+            _checked(names.check_function, function)
         request_id = params.get("request_id") or None
         limit_raw = params.get("limit", "1000")
         if not limit_raw.isdigit() or not 0 < int(limit_raw) <= 50_000:
