@@ -24,6 +24,10 @@ def _module_bytes(path: Path) -> bytes:
         if needs_build(path, wasm):
             build(path, out=wasm)
         return wasm.read_bytes()
+    if path.suffix == ".wat":  # sent as binary: servers parse only small WAT texts themselves
+        from ..runtime.module import to_wasm
+
+        return to_wasm(path.read_bytes())
     return path.read_bytes()
 
 

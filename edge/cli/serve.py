@@ -39,6 +39,8 @@ DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "samples" / "manifest.t
 @click.option("--admin-token", envvar="EDGE_ADMIN_TOKEN", default=None, help="Bearer token for the admin API [env EDGE_ADMIN_TOKEN].")
 @click.option("--no-admin", is_flag=True, help="Serve no admin API.")
 @click.option("--max-upload-mb", type=click.IntRange(min=1), default=64, show_default=True, help="Largest module upload.")
+@click.option("--max-concurrent-uploads", type=click.IntRange(min=1), default=16, show_default=True,
+              help="Module uploads in progress per worker; beyond: 503 with Retry-After.")
 @click.option("--access-log", default=None, metavar="PATH|-", help="One JSON line per request, to a file or - (stdout).")
 @click.option("--metrics/--no-metrics", default=True, show_default=True, help="Prometheus metrics at the admin listener's /metrics.")
 @click.option("--server", "server_name", type=click.Choice(["hypercorn", "uvicorn", "granian"]), default="hypercorn",
@@ -66,6 +68,7 @@ def serve(
     admin_token: str | None,
     no_admin: bool,
     max_upload_mb: int,
+    max_concurrent_uploads: int,
     access_log: str | None,
     metrics: bool,
     server_name: str,
@@ -93,6 +96,7 @@ def serve(
         admin_port=None if no_admin else admin_port,
         admin_token=admin_token or None,
         max_upload_bytes=max_upload_mb * 1024 * 1024,
+        max_concurrent_uploads=max_concurrent_uploads,
         workers=workers,
         access_log=access_log if access_log in (None, "-") else str(Path(access_log).resolve()),
         metrics=metrics,

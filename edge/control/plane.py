@@ -184,14 +184,15 @@ class ControlPlane:
                     found = published.compiled
         return found
 
-    def _upgrade_later(self, name: str, number: int, wasm: bytes, baseline: CompiledModule) -> None:
+    def _upgrade_later(self, name: str, number: int, baseline: CompiledModule) -> None:
         """Compile a version's optimized code off the request path and swap it in: requests
-        already running keep the baseline functions, which close once they are surely done."""
+        already running keep the baseline functions, which close once they are surely done.
+        The bytes are read from the store when the compile starts, not held meanwhile."""
         key = (name, number)
 
         def upgrade() -> None:
             try:
-                compiled = self.runtime.optimize(wasm)  # also stores the artifact for restarts
+                compiled = self.runtime.optimize(lambda: self.store.blobs.get(baseline.sha256))  # stores the artifact
                 with self._sync_lock:
                     current = self.registry.loaded(name, number)
                     if self._closed or current is None or current.compiled is not baseline:
@@ -276,7 +277,7 @@ class ControlPlane:
                 baseline = self._is_baseline(published.compiled)
                 self.load_info[(name, row.version)] = LoadInfo(prepared.reused, prepared.compile_ms, optimized=not baseline)
                 if baseline:
-                    self._upgrade_later(name, row.version, prepared.wasm, published.compiled)
+                    self._upgrade_later(name, row.version, published.compiled)
             self.sync()
         optimizing = published is not None and self._is_baseline(published.compiled)
         return Deployed(row, published is not None, prepared.compile_ms, prepared.reused, alias_row, optimizing)
@@ -605,7 +606,7 @@ class ControlPlane:
             reused, (time.perf_counter() - started) * 1000, optimized=not baseline
         )
         if baseline:
-            self._upgrade_later(row.function, row.version, data, compiled)
+            self._upgrade_later(row.function, row.version, compiled)
         self._inactive_since.setdefault((row.function, row.version), time.monotonic())
         return published
 

@@ -30,6 +30,7 @@ from ..control.errors import ControlError, bad_request
 from ..control.logs import LogRecord, LogStore
 from ..ops import metrics
 from ..pipeline.events import new_request_id
+from . import uploads
 from .listeners import is_loopback
 from .state import EdgeState, ServerOptions
 
@@ -185,6 +186,13 @@ class AdminAPI:
     def __init__(self, edge_app: Starlette, options: ServerOptions) -> None:
         self.edge_app = edge_app
         self.options = options
+        self.uploads = uploads.Uploads(uploads.UploadSettings(
+            max_bytes=options.max_upload_bytes,
+            max_wat_bytes=min(options.max_wat_upload_bytes, options.max_upload_bytes),
+            max_concurrent=options.max_concurrent_uploads,
+            build_budget=options.max_upload_bytes,
+            spool_dir=uploads.spool_dir(options.state_dir),
+        ))
 
     @property
     def state(self) -> EdgeState:
@@ -208,24 +216,57 @@ class AdminAPI:
         return _json({"deleted": {"function": name}})
 
     async def deploy(self, request: Request) -> Response:
-        name = _function(request)
-        raw_settings = request.headers.get(SETTINGS_HEADER)
+        """Checks first, then the upload pipeline (edge/server/uploads.py): the body to a
+        temporary file, its kind, module bytes built within the memory budget, then publish."""
+        received = False
         try:
-            settings = json.loads(raw_settings) if raw_settings else {}
-        except json.JSONDecodeError as exc:
-            raise bad_request(f"X-Edge-Settings is not valid JSON: {exc}", "bad_settings") from None
-        body = await read_body(request, self.options.max_upload_bytes, "the module")
-        if not body:
-            raise bad_request("empty upload: send the module (.wasm bytes or WAT text) as the request body", "not_wasm")
-        alias = request.query_params.get("alias") or None
-        if alias is not None:
-            _checked(names.check_alias, alias)
-        description = request.query_params.get("description", "")
-        state = self.state
-        deployed = await state.control(
-            lambda: state.plane.deploy(name, body, settings, alias=alias, description=description)  # type: ignore[union-attr]
-        )
+            name = _function(request)
+            alias = request.query_params.get("alias") or None
+            if alias is not None:
+                _checked(names.check_alias, alias)
+            description = request.query_params.get("description", "")
+            raw_settings = request.headers.get(SETTINGS_HEADER)
+            try:
+                settings = json.loads(raw_settings) if raw_settings else {}
+            except json.JSONDecodeError as exc:
+                raise bad_request(f"X-Edge-Settings is not valid JSON: {exc}", "bad_settings") from None
+            async with self.uploads.slot():
+                upload = await self._receive_upload(request)
+                received = True
+                try:
+                    if not upload.size:
+                        raise bad_request("empty upload: send the module (.wasm bytes or WAT text) as the request body",
+                                          "not_wasm")
+                    async with self.uploads.budget(self.uploads.cost(upload)):
+                        deployed = await self.state.control(self._build_and_deploy, upload, name, settings, alias,
+                                                            description)
+                finally:
+                    upload.close()
+        except ControlError as exc:
+            if not received:  # the body is still on the connection: do not read it, close after answering
+                exc.headers.setdefault("Connection", "close")
+            raise
         return _json(deployed.to_dict(), status=201 if deployed.created else 200)
+
+    async def _receive_upload(self, request: Request) -> uploads.Upload:
+        try:
+            return await self.uploads.receive(request.stream(), request.headers.get("content-length"),
+                                              request.headers.get("content-type", ""))
+        except ControlError as exc:
+            if exc.status == 413:
+                await _discard(request, self.uploads.settings.max_bytes)  # so the client can read the 413
+                exc.headers.setdefault("Connection", "close")
+            raise
+
+    def _build_and_deploy(self, upload: uploads.Upload, name: str, settings: Any, alias: str | None,
+                          description: str) -> Any:
+        """Off the event loop: module bytes from the upload, then the control plane's deploy."""
+        try:
+            wasm = self.uploads.module_bytes(upload)
+            return self.state.plane.deploy(name, wasm, settings, alias=alias, description=description)  # type: ignore[union-attr]
+        finally:
+            wasm = b""
+            uploads.give_memory_back(upload.size)
 
     async def list_versions(self, request: Request) -> Response:
         return _json({"versions": await self._plane("list_versions", _function(request))})
@@ -399,7 +440,7 @@ def _event_type(event: Any) -> str:
 
 async def _control_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ControlError)
-    return JSONResponse(exc.to_dict(), status_code=exc.status)
+    return JSONResponse(exc.to_dict(), status_code=exc.status, headers=exc.headers or None)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -46,6 +46,8 @@ class ServerOptions:
     admin_port: int | None = None
     admin_token: str | None = None
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD
+    max_wat_upload_bytes: int = 4 * 1024 * 1024  # WAT text is parsed in memory (~8x its size)
+    max_concurrent_uploads: int = 16  # per worker; beyond: 503 + Retry-After (memory: the build budget)
     workers: int = 1
     watch_interval: float = 0.1  # seconds between store revision checks
     access_log: str | None = None  # None: off; "-": stdout; else a file path
