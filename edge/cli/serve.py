@@ -41,6 +41,12 @@ DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "samples" / "manifest.t
 @click.option("--max-upload-mb", type=click.IntRange(min=1), default=64, show_default=True, help="Largest module upload.")
 @click.option("--max-concurrent-uploads", type=click.IntRange(min=1), default=16, show_default=True,
               help="Module uploads in progress per worker; beyond: 503 with Retry-After.")
+@click.option("--body-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds a request body may stall between chunks before 408.")
+@click.option("--body-min-rate", type=click.IntRange(min=0), default=1024, show_default=True,
+              help="Bytes/s a request body must average once it took --body-timeout (0: off).")
+@click.option("--max-connections", type=click.IntRange(min=1), default=1024, show_default=True,
+              help="Open connections per worker process; beyond: 503.")
 @click.option("--access-log", default=None, metavar="PATH|-", help="One JSON line per request, to a file or - (stdout).")
 @click.option("--metrics/--no-metrics", default=True, show_default=True, help="Prometheus metrics at the admin listener's /metrics.")
 @click.option("--server", "server_name", type=click.Choice(["hypercorn", "uvicorn", "granian"]), default="hypercorn",
@@ -69,6 +75,9 @@ def serve(
     no_admin: bool,
     max_upload_mb: int,
     max_concurrent_uploads: int,
+    body_timeout: float,
+    body_min_rate: int,
+    max_connections: int,
     access_log: str | None,
     metrics: bool,
     server_name: str,
@@ -97,6 +106,10 @@ def serve(
         admin_token=admin_token or None,
         max_upload_bytes=max_upload_mb * 1024 * 1024,
         max_concurrent_uploads=max_concurrent_uploads,
+        graceful_timeout=graceful_timeout,
+        body_timeout=body_timeout,
+        body_min_rate=body_min_rate,
+        max_connections=max_connections,
         workers=workers,
         access_log=access_log if access_log in (None, "-") else str(Path(access_log).resolve()),
         metrics=metrics,

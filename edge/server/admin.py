@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -31,6 +31,7 @@ from ..control.logs import LogRecord, LogStore
 from ..ops import metrics
 from ..pipeline.events import new_request_id
 from . import uploads
+from .guard import BodyTimeout
 from .listeners import is_loopback
 from .state import EdgeState, ServerOptions
 
@@ -138,7 +139,7 @@ async def _discard(request: Request, limit: int) -> None:
 
     try:
         await asyncio.wait_for(drain(), DRAIN_SECONDS)
-    except (asyncio.TimeoutError, RuntimeError, OSError):  # RuntimeError: stream already consumed
+    except (asyncio.TimeoutError, RuntimeError, OSError, ClientDisconnect, BodyTimeout):  # RuntimeError: consumed
         pass
 
 
@@ -410,7 +411,8 @@ class AdminAPI:
     async def readyz(self, request: Request) -> Response:
         """Readiness: the store is loaded and the functions are instantiated."""
         state = getattr(self.edge_app.state, "edge", None)
-        if state is None or not state.ready:
+        drain = getattr(self.edge_app.state, "drain", None)
+        if state is None or not state.ready or (drain is not None and drain.stopping):
             return _json({"status": "starting" if state is None else "stopping", "pid": os.getpid()}, 503)
         return _json({"status": "ready", "pid": os.getpid(), "functions": len(state.registry.latest)})
 
@@ -449,6 +451,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
                405: f"{request.method} is not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
     return _error(exc.status_code, code, message)
+
+
+async def _body_timeout(request: Request, exc: Exception) -> Response:
+    response = _error(408, "body_timeout", str(exc))
+    response.headers["Connection"] = "close"
+    return response
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    return _error(400, "bad_request", "the request body is incomplete (the client went away)")
 
 
 async def _store_busy(request: Request, exc: Exception) -> Response:
@@ -492,6 +504,8 @@ def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         ControlError: _control_error,
+        BodyTimeout: _body_timeout,
+        ClientDisconnect: _client_gone,
         HTTPException: _http_error,
         sqlite3.Error: _store_busy,
         Exception: _unexpected,

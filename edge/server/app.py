@@ -23,6 +23,9 @@ from ..pipeline.events import new_request_id
 from ..pipeline.flow import RequestTooLarge, ViewerRequest
 from ..pipeline.response import error_page
 from ..pipeline.uri import BadTarget, normalize_path
+from .drain import Drain, set_process_drain
+from .guard import BodyTimeout, Guard, HttpLimits, IncompleteBody, body_failed
+from .serverhooks import install_hypercorn_hooks
 from .state import EdgeState, ServerOptions, boot
 
 log = logging.getLogger("edge.server")
@@ -94,8 +97,8 @@ class EdgeHandler:
             chunks, size, more = [], 0, True
             while more:
                 message = await receive()
-                if message["type"] == "http.disconnect":
-                    break
+                if message["type"] == "http.disconnect":  # gone (or broken framing) mid-body
+                    raise IncompleteBody()
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > limit:
@@ -108,8 +111,8 @@ class EdgeHandler:
             more = True
             while more:
                 message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
+                if message["type"] == "http.disconnect":  # never pass a cut body off as whole
+                    raise IncompleteBody()
                 yield message.get("body", b"")
                 more = message.get("more_body", False)
 
@@ -212,8 +215,28 @@ class Front:
         await self.edge(scope, receive, send)
 
 
-def create_app(options: ServerOptions) -> Starlette | Front:
-    """The edge app; with an admin listener configured, wrapped in the Front dispatcher."""
+def create_app(options: ServerOptions) -> Guard:
+    """The edge app (with an admin listener configured, in the Front dispatcher), behind the
+    Guard: HTTP-level checks, body timeouts and the graceful stop (edge/server/guard.py)."""
+    install_hypercorn_hooks()
+    drain = Drain(options.graceful_timeout)
+    limits = HttpLimits(options.body_timeout, options.body_min_rate, options.max_connections)
+    admin_port = options.admin_port if options.admin_enabled else None
+
+    def on_admin(scope: Scope) -> bool:
+        server = scope.get("server")
+        return admin_port is not None and server is not None and server[1] == admin_port
+
+    def probe(scope: Scope) -> bool:  # load balancers must see `stopping`
+        return on_admin(scope) and scope["path"] in ("/healthz", "/readyz")
+
+    def endless(scope: Scope) -> bool:
+        return on_admin(scope) and scope["path"] == "/v1/logs" and b"follow=" in scope.get("query_string", b"")
+
+    return Guard(_create_app(options, drain), limits, drain, probe, endless)
+
+
+def _create_app(options: ServerOptions, drain: Drain) -> Starlette | Front:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -228,7 +251,8 @@ def create_app(options: ServerOptions) -> Starlette | Front:
             await state.close()
             metrics.process_exited()
 
-    app = Starlette(lifespan=lifespan)
+    app = Starlette(lifespan=lifespan, exception_handlers={BodyTimeout: body_failed, IncompleteBody: body_failed})
+    app.state.drain = drain
     app.router.default = EdgeHandler(app, observe=options.metrics)  # type: ignore[assignment]
     if options.bench_native:
         from .native import install
@@ -257,10 +281,13 @@ async def _sample_gauges(state: EdgeState, interval: float = 1.0) -> None:
         await asyncio.sleep(metrics.FLUSH_INTERVAL)
 
 
-def app_from_env() -> Starlette | Front:
+def app_from_env() -> Guard:
     """Entry point for server processes (`edge.server.app:app_from_env()`): options come
-    from the environment so that every worker process builds the same app."""
+    from the environment so that every worker process builds the same app. Its drain is the
+    one this process's stop signal drives."""
     raw = os.environ.get(OPTIONS_ENV)
     if not raw:
         raise RuntimeError(f"{OPTIONS_ENV} is not set; start the server with `edge serve`")
-    return create_app(ServerOptions(**json.loads(raw)))
+    app = create_app(ServerOptions(**json.loads(raw)))
+    set_process_drain(app.drain)
+    return app

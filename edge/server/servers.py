@@ -15,6 +15,11 @@ traffic and the admin API:
   app has booted (`AdminSidecar`). HTTP/1.1 and h2c, no TLS through `edge serve`.
 
 uvicorn and granian are optional (`pip install 'edge-wasm[bench]'`).
+
+Under all three a stop (SIGTERM/SIGINT) drains the same way (edge/server/drain.py): with
+`--workers N`, Hypercorn and uvicorn workers run under edge/server/supervisor.py, whose
+workers tell the server to shut down only once the drain is over; Granian's workers start
+the drain on Granian's own stop signal (edge/server/serverhooks.py).
 """
 
 from __future__ import annotations
@@ -30,8 +35,10 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
+from .drain import process_drain
 from .listeners import ListenerError, check_admin, hypercorn_config
 from .state import ServerOptions
+from .supervisor import supervise
 
 log = logging.getLogger("edge.server")
 
@@ -115,21 +122,83 @@ def _prepare_store(options: ServerOptions) -> None:
 # -- hypercorn -------------------------------------------------------------------------------
 
 
+HYPERCORN_FINAL_GRACE = 2.0  # after the drain, only idle connections are left to close
+
+
 def _hypercorn(options: ServerOptions, host: str, port: int, workers: int, certfile: str | None,
                keyfile: str | None, graceful_timeout: float, log_level: str, loop: str) -> int:
-    from hypercorn.run import run as hypercorn_run
-
     config = hypercorn_config(options, host, port, certfile=certfile, keyfile=keyfile)
     config.application_path = APP_FACTORY + "()"
-    config.workers = workers if workers > 1 else 0  # 0: serve in this process
-    config.worker_class = loop
-    config.graceful_timeout = graceful_timeout
+    config.workers = workers
+    config.graceful_timeout = HYPERCORN_FINAL_GRACE
     config.loglevel = log_level.upper()
-    code = hypercorn_run(config)
-    # A stop signal sent to the whole process group (docker stop, systemd, Ctrl-C) also reaches
-    # workers still starting up, before Hypercorn handles signals there: they end by the signal.
-    # That is the requested stop, not a failure.
-    return 0 if code in (-signal.SIGTERM, -signal.SIGINT) else code
+    sockets = config.create_sockets()
+
+    def close() -> None:
+        for sock in [*sockets.secure_sockets, *sockets.insecure_sockets]:
+            sock.close()
+
+    if workers == 1:
+        try:
+            _hypercorn_worker(config, sockets, loop)
+        finally:
+            close()
+        return 0
+    return supervise(_hypercorn_worker, (config, sockets, loop), workers, graceful_timeout, close)
+
+
+def _hypercorn_worker(config: Any, sockets: Any, loop_name: str) -> None:
+    """One Hypercorn worker: serves until SIGTERM/SIGINT, then drains, then shuts down."""
+    import ssl
+
+    from hypercorn.asyncio.run import worker_serve
+    from hypercorn.utils import load_application
+
+    from .serverhooks import install_hypercorn_hooks
+
+    install_hypercorn_hooks()
+    app = load_application(config.application_path, config.wsgi_max_body_size)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        signals = {"count": 0}
+
+        def on_signal(signum: int) -> None:
+            signals["count"] += 1
+            stop.set()
+            drain = process_drain()
+            if signum == signal.SIGINT and signals["count"] > 1 and drain is not None:
+                drain.hurry()  # a second Ctrl-C: cut what is still running now
+
+        running = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            running.add_signal_handler(signum, on_signal, signum)
+
+        async def drained() -> None:
+            await stop.wait()
+            await _drain()
+
+        await worker_serve(app, config, sockets=sockets, shutdown_trigger=drained)
+
+    def ignore_handshake_failures(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        if not isinstance(context.get("exception"), ssl.SSLError):
+            loop.default_exception_handler(context)
+
+    factory = None
+    if loop_name == "uvloop":
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.get_loop().set_exception_handler(ignore_handshake_failures)
+        runner.run(main())
+
+
+async def _drain() -> None:
+    drain = process_drain()
+    if drain is not None:
+        drain.begin()
+        await drain.finished()
 
 
 # -- uvicorn ---------------------------------------------------------------------------------
@@ -154,26 +223,37 @@ def _listen(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
 def _uvicorn(options: ServerOptions, host: str, port: int, workers: int, graceful_timeout: float,
              log_level: str, loop: str) -> int:
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
+
+    from .serverhooks import UVICORN_PROTOCOL
 
     config = uvicorn.Config(
-        APP_FACTORY, factory=True, loop=loop, http="httptools", lifespan="on", workers=workers,
+        APP_FACTORY, factory=True, loop=loop, http=UVICORN_PROTOCOL, lifespan="on",
         log_level=log_level.lower(), access_log=False, server_header=False, proxy_headers=False,
-        timeout_graceful_shutdown=graceful_timeout, backlog=2048,
+        timeout_graceful_shutdown=HYPERCORN_FINAL_GRACE, backlog=2048, limit_concurrency=options.max_connections,
     )
     sockets = [_listen(host, port)]
     if options.admin_enabled:
         sockets.append(_listen(options.admin_host, options.admin_port))  # type: ignore[arg-type]
-    server = uvicorn.Server(config)
-    try:
-        if workers > 1:
-            Multiprocess(config, sockets=sockets).run()
-        else:
-            server.run(sockets=sockets)
-    finally:
+
+    def close() -> None:
         for sock in sockets:
             sock.close()
-    return 0 if workers > 1 or server.started else 1
+
+    if workers == 1:
+        try:
+            return 0 if _uvicorn_worker(config, sockets) else 1
+        finally:
+            close()
+    return supervise(_uvicorn_worker, (config, sockets), workers, graceful_timeout, close)
+
+
+def _uvicorn_worker(config: Any, sockets: list[socket.socket]) -> bool:
+    """One uvicorn worker (its server drains before it shuts down); whether it started."""
+    from .serverhooks import uvicorn_server
+
+    server = uvicorn_server()(config)
+    server.run(sockets=sockets)
+    return bool(server.started)
 
 
 # -- granian ---------------------------------------------------------------------------------
@@ -191,8 +271,9 @@ def _granian(options: ServerOptions, host: str, port: int, workers: int, gracefu
     level = {"warning": "warn"}.get(log_level.lower(), log_level.lower())
     server = Granian(
         GRANIAN_FACTORY, factory=True, address=host, port=port, interface="asgi", workers=workers,
-        loop=loop, log_level=level, log_access=False, backlog=2048,
-        workers_kill_timeout=max(1, int(graceful_timeout)),
+        loop=loop, log_level=level, log_access=False, backlog=2048, backpressure=options.max_connections,
+        # the app's drain cuts what outlives the grace period; Granian kills only a stuck worker
+        workers_kill_timeout=int(graceful_timeout) + 5,
     )
     server.serve()
     return 0
@@ -201,10 +282,14 @@ def _granian(options: ServerOptions, host: str, port: int, workers: int, gracefu
 def granian_app():  # type: ignore[no-untyped-def]
     """The app for Granian workers: `app_from_env()`, plus this worker's admin listener."""
     from .app import Front, app_from_env
+    from .guard import Guard
+    from .serverhooks import install_granian_hooks
 
+    install_granian_hooks()
     app = app_from_env()
+    front = app.app if isinstance(app, Guard) else app
     raw = os.environ.get(SIDECAR_ENV)
-    if raw and isinstance(app, Front):
+    if raw and isinstance(front, Front):
         host, port = json.loads(raw)
         return AdminSidecar(app, host, int(port))
     return app
@@ -260,7 +345,7 @@ class AdminSidecar:
         config.loglevel = "WARNING"
         self._stop = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(
-            serve(_NoLifespan(self.front.admin), config, shutdown_trigger=self._stop.wait)  # type: ignore[arg-type]
+            serve(_NoLifespan(_admin_of(self.front)), config, shutdown_trigger=self._stop.wait)  # type: ignore[arg-type]
         )
 
     async def _stop_admin(self) -> None:
@@ -268,6 +353,15 @@ class AdminSidecar:
             self._stop.set()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._task, 5)
+
+
+def _admin_of(app: Any) -> Any:
+    """The admin app, behind the same Guard (checks, drain) as the edge listener."""
+    from .guard import Guard
+
+    if isinstance(app, Guard):
+        return app.wrap(app.app.admin)
+    return app.admin
 
 
 class _NoLifespan:
