@@ -64,6 +64,8 @@ TARGETS = {
     "deploy": ("deploy-to-serve of a 100 KB module (median, ms)", "<=", 100.0),
     "noisy_p99": ("healthy p99 with the loop / healthy p99 without", "<=", 2.0),
     "noisy_failures": ("failed healthy requests with the loop", "<=", 0),
+    "noisy_busy_p99": ("the same, one core busy with another process", "<=", 2.0),
+    "noisy_busy_failures": ("failed healthy requests with the loop, one core busy", "<=", 0),
 }
 
 
@@ -464,9 +466,22 @@ def s8_deploy(b: Bench, out: Outcome) -> None:
 
 
 def s9_noisy(b: Bench, out: Outcome) -> None:
-    """A function stuck in an infinite loop under load while a healthy route is measured."""
+    """A function stuck in an infinite loop under load while a healthy route is measured: on
+    an otherwise idle machine, then with one core kept busy by an unrelated process."""
+    _noisy(b, out, busy=False)
+    busy = procs.Proc("busy core", [sys.executable, "-c", "while True: pass"], b.log_dir / "busy-core.log")
+    try:
+        time.sleep(0.5)
+        _noisy(b, out, busy=True)
+    finally:
+        busy.stop()
+
+
+def _noisy(b: Bench, out: Outcome, *, busy: bool) -> None:
     server = b.main_server()
     s = b.settings
+    suffix = ", one core busy" if busy else ""
+    b.say(f"    {'with one core busy (another process spinning)' if busy else 'idle machine'}:")
     b.warm(server.edge, FUNCTION)
     base_runs: list[LoadResult] = []
     noisy_runs: list[LoadResult] = []
@@ -474,7 +489,7 @@ def s9_noisy(b: Bench, out: Outcome) -> None:
     # The loop's invocations end at its limits (5 s, fuel): let them drain before a baseline.
     drain = 6.0
     for i in range(s.rounds):
-        if i:
+        if i or busy:
             time.sleep(drain)
         base_runs.append(b.load(server.edge, FUNCTION))
         holder: list[LoadResult] = []
@@ -486,23 +501,27 @@ def s9_noisy(b: Bench, out: Outcome) -> None:
         background.join(s.duration + 90)
         loop_results.extend(holder)
     time.sleep(drain)
-    base, noisy = summarize("healthy route alone", base_runs), summarize("healthy route + looping function", noisy_runs)
+    base = summarize("healthy route alone" + suffix, base_runs)
+    noisy = summarize("healthy route + looping function" + suffix, noisy_runs)
     for row in (base, noisy):
         out.rows.append(row)
         b.report_row(row)
     if loop_results:
-        looped = summarize("the looping route (503s)", loop_results)
+        looped = summarize("the looping route (503s)" + suffix, loop_results)
         looped.note = "timeouts and throttling: 503, expected"
         out.rows.append(looped)
         b.report_row(looped, looped.note)
     ratio = noisy.p99_ms / base.p99_ms
-    out.targets.append(Target("noisy_p99", ratio, f"{noisy.p99_ms:.2f} ms / {base.p99_ms:.2f} ms"))
+    key = "noisy_busy" if busy else "noisy"
+    out.targets.append(Target(f"{key}_p99", ratio, f"{noisy.p99_ms:.2f} ms / {base.p99_ms:.2f} ms"))
     failures = noisy.errors + noisy.non_2xx
-    out.targets.append(Target("noisy_failures", failures, f"{noisy.requests} healthy requests"))
+    out.targets.append(Target(f"{key}_failures", failures, f"{noisy.requests} healthy requests"))
     b.say(f"    -> healthy p99 {noisy.p99_ms:.2f} ms with the loop vs {base.p99_ms:.2f} ms without = {ratio:.2f} x "
           f"(target <= 2), {failures} failed")
-    out.notes.append(f"{s.noisy_connections} connections keep requesting the looping function (default limits: "
-                     "5 s, 2e9 fuel; half the Wasm threads at most)")
+    if not busy:
+        out.notes.append(f"{s.noisy_connections} connections keep requesting the looping function (default limits: "
+                         "5 s, 2e9 fuel; half the Wasm threads at most); then the same with a `while True: pass` "
+                         "process keeping one core busy")
 
 
 def s10_servers(b: Bench, out: Outcome) -> None:
