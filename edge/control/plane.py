@@ -198,11 +198,11 @@ class ControlPlane:
                     if self._closed or current is None or current.compiled is not baseline:
                         return  # shut down, or deleted / retired / replaced meanwhile
                     optimized = self.registry.build(current.spec, compiled, number)
-                    self.registry.add(optimized)
-                    self.registry.supersede(current, time.monotonic() + UPGRADE_GRACE)
                     info = self.load_info.get(key)
                     if info is not None:
-                        info.optimized = True
+                        info.optimized = True  # first: whoever sees the optimized code sees the flag
+                    self.registry.add(optimized)
+                    self.registry.supersede(current, time.monotonic() + UPGRADE_GRACE)
             except Exception:  # the baseline code keeps serving; a restart loads optimized code
                 log.exception("optimizing %s version %d failed", name, number)
 
