@@ -177,12 +177,16 @@ class EdgeHandler:
 
 
 async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
-    """Drain what is left of the request until the viewer disconnects."""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            gone.set()
-            return
+    """Drain what is left of the request until the viewer disconnects. An unread body that
+    stalls (BodyTimeout) ends the watch: the response goes on, its connection closes after."""
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                gone.set()
+                return
+    except BodyTimeout:
+        return
 
 
 def _host(scope: Scope) -> str:

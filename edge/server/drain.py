@@ -25,7 +25,7 @@ class InFlight:
     """One request being served: its task (to cut it), what to name it in the log, and
     whether its response has started."""
 
-    task: asyncio.Task
+    task: asyncio.Task | None
     method: str
     path: str
     started: float = field(default_factory=time.monotonic)
@@ -112,7 +112,8 @@ class Drain:
                 request.method, request.path, time.monotonic() - request.started, self.grace,
                 "connection closed mid-response" if request.response_started else "answered 503",
             )
-        request.task.cancel()
+        if request.task is not None:  # a server that runs requests outside asyncio tasks: nothing to cut
+            request.task.cancel()
 
 
 _process_drain: Drain | None = None
