@@ -182,7 +182,8 @@ def _effective_loop(proc: Proc, loop: str) -> str:
     return loop
 
 
-def _wait(check, proc: Proc, timeout: float) -> None:  # type: ignore[no-untyped-def]
+def wait_until(check, proc: Proc, timeout: float) -> None:  # type: ignore[no-untyped-def]
+    """Poll `check` until it is true; the process exiting or the timeout is an error naming it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not proc.alive():
@@ -195,3 +196,6 @@ def _wait(check, proc: Proc, timeout: float) -> None:  # type: ignore[no-untyped
         time.sleep(0.1)
     proc.stop()
     raise RuntimeError(f"{proc.name} not ready within {timeout:.0f} s:\n{proc.tail()}")
+
+
+_wait = wait_until

@@ -572,6 +572,7 @@ SPECS = [
     Spec(8, "deploy", "deploy-to-serve"),
     Spec(9, "noisy", "noisy neighbour: an infinite loop under load vs a healthy route"),
     Spec(10, "servers", "Hypercorn vs uvicorn vs Granian on scenario 2"),
+    Spec(11, "fleet", "a fleet: 3 nodes sharing one PostgreSQL (bench/fleet.py)"),
 ]
 
 
@@ -607,5 +608,5 @@ def run_all(b: Bench, numbers: list[int], say: Callable[[str], None]) -> list[Ou
 
 RUNNERS: dict[int, Callable[[Bench, Outcome], None]] = {
     1: s1_proxy, 4: s4_passthrough, 5: s5_cache, 6: s6_isolation, 7: s7_cold, 8: s8_deploy, 9: s9_noisy,
-    10: s10_servers,
+    10: s10_servers, 11: lambda b, out: __import__("bench.fleet").fleet.s11_fleet(b, out),  # imported on use
 }

@@ -52,10 +52,11 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-SDK_C = REPO / "sdk" / "c"
+from . import bundled
+
+SDK_C = bundled.sdk("c")  # the checkout's sdk/, or the wheel's copy (edge/bundled.py)
 SDK_HEADER = SDK_C / "edge.h"
-SDK_ZIG = REPO / "sdk" / "zig"
+SDK_ZIG = bundled.sdk("zig")
 SDK_ZIG_MODULE = SDK_ZIG / "edge.zig"
 SDK_ZIG_ENTRY = SDK_ZIG / "entry.zig"
 ZIG_EXPORTS = ("edge_abi_version", "edge_alloc", "edge_handle")
@@ -109,20 +110,28 @@ def summarize(output: str) -> str | None:
     return f"{where}: {first['msg'].strip()}{tail}"
 
 
+def _is_js(path: Path) -> bool:
+    from .js.build import is_js_source
+
+    return is_js_source(Path(path))
+
+
 def _language(path: Path) -> str:
+    if _is_js(path):
+        return "js"
     if path.is_file():
         if path.suffix == ".c":
             return "c"
         if path.suffix == ".zig":
             return "zig"
-        raise ToolchainError(f"{path}: not a C (.c) or Zig (.zig) source file")
+        raise ToolchainError(f"{path}: not a C (.c), Zig (.zig) or JavaScript (.js, .mjs, .zip) source file")
     if not path.is_dir():
         raise ToolchainError(f"{path}: no such file or directory")
     if any(path.glob("*.zig")):
         return "zig"
     if any(path.glob("*.c")):
         return "c"
-    raise ToolchainError(f"{path}: no C (*.c) or Zig (build.zig, *.zig) sources found")
+    raise ToolchainError(f"{path}: no C (*.c), Zig (build.zig, *.zig) or JavaScript (index.js, index.mjs) sources found")
 
 
 def _sources(path: Path) -> list[Path]:
@@ -223,6 +232,10 @@ def _inputs(path: Path) -> list[Path]:
 def needs_build(src_dir: Path, wasm: Path | None = None) -> bool:
     """True if `wasm` (default: output_path) is missing or older than a source, edge-build.toml or the SDK
     (edge.h for C, sdk/zig/*.zig for Zig)."""
+    if _is_js(src_dir):
+        from .js.build import needs_build as js_needs_build
+
+        return js_needs_build(Path(src_dir), wasm)
     wasm = Path(wasm) if wasm is not None else output_path(src_dir)
     try:
         built = wasm.stat().st_mtime
@@ -248,7 +261,8 @@ def _zig_env() -> dict[str, str]:
             default = None
         probe = default if default is None or default.exists() else default.parent
         if probe is None or not os.access(probe, os.W_OK):
-            env["ZIG_GLOBAL_CACHE_DIR"] = str(REPO / ".zig-cache")
+            env["ZIG_GLOBAL_CACHE_DIR"] = str((bundled.PACKAGE.parent if not bundled.installed() else Path.cwd())
+                                              / ".zig-cache")
     return env
 
 
@@ -307,10 +321,15 @@ def zig_command(main_zig: Path, out: Path, *, optimize: str, cache_dir: Path | N
     return cmd
 
 
-def build(path: Path, *, out: Path | None = None, optimize: str = "ReleaseSmall") -> Path:
-    """Compile a function's sources to a .wasm; returns its path. Raises ToolchainError."""
+def build(path: Path, *, out: Path | None = None, optimize: str = "ReleaseSmall", handler: str | None = None) -> Path:
+    """Compile a function's sources to a .wasm; returns its path. Raises ToolchainError.
+
+    JavaScript (a directory with index.js/index.mjs, a .js/.mjs file or a .zip) is built by
+    edge.js (`handler`, Lambda's "index.handler", names its entry; `optimize` does not apply)."""
     path = Path(path)
     language = _language(path)
+    if language == "js":
+        return _build_js(path, out, handler)
     cfg = _config(path)
     model = exec_model(path)
     out = Path(out) if out is not None else output_path(path)
@@ -348,6 +367,15 @@ def build(path: Path, *, out: Path | None = None, optimize: str = "ReleaseSmall"
     finally:
         tmp.unlink(missing_ok=True)
     return out
+
+
+def _build_js(path: Path, out: Path | None, handler: str | None) -> Path:
+    from .js.build import JsBuildError, build_js
+
+    try:
+        return build_js(path, out=out, handler=handler, log=lambda msg: print(msg, file=sys.stderr))
+    except JsBuildError as exc:
+        raise ToolchainError(f"{path}: {exc}", summary=f"{path}: {exc.summary}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

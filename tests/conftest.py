@@ -33,8 +33,9 @@ def free_port() -> int:
 class ServerThread:
     """An ASGI app under a real Hypercorn server on 127.0.0.1, in a thread with its own loop."""
 
-    def __init__(self, app, port: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app, port: int | None = None, *, date_header: bool = True) -> None:  # type: ignore[no-untyped-def]
         self.app = app
+        self.date_header = date_header  # the edge sets Date itself, as `edge serve` configures Hypercorn
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -50,6 +51,8 @@ class ServerThread:
             config.bind = [f"127.0.0.1:{self.port}"]
             config.loglevel = "WARNING"
             config.graceful_timeout = 1
+            config.include_date_header = self.date_header
+            config.include_server_header = self.date_header
             await serve(self.app, config, shutdown_trigger=self._stop.wait)
 
         try:
@@ -136,9 +139,10 @@ class Edge:
     """The edge app under a real Hypercorn server, configured by a manifest written to disk."""
 
     def __init__(self, manifest: Path, state_dir: Path, **options) -> None:  # type: ignore[no-untyped-def]
+        options.setdefault("debug_errors", True)  # tests read the failure's detail off the page
         self.options = ServerOptions(manifest=str(manifest), state_dir=str(state_dir), **options)
         self.app = create_app(self.options)
-        self.server = ServerThread(self.app)
+        self.server = ServerThread(self.app, date_header=False)
         self.url = self.server.url
         self.client = httpx.Client(base_url=self.url, timeout=30)
 
@@ -184,3 +188,13 @@ def timer() -> Iterator[list[float]]:
     start = time.perf_counter()
     yield out
     out.append(time.perf_counter() - start)
+
+
+from .pgfixtures import pg_database, pg_url  # noqa: E402,F401  (a real PostgreSQL for the fleet tests)
+
+@pytest.fixture(scope="session")
+def scaffolds(tmp_path_factory) -> dict:
+    """Every `edge new` starter (language x hook), built once (tests/scaffolds.py)."""
+    from .scaffolds import make_scaffolds
+
+    return make_scaffolds(tmp_path_factory.mktemp("scaffolds"))

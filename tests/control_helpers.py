@@ -81,6 +81,7 @@ class ControlServer:
     """The real app under Hypercorn with the same binds as `edge serve`, in a thread."""
 
     def __init__(self, manifest: Path, state_dir: Path, *, token: str | None = TOKEN, **options) -> None:  # type: ignore[no-untyped-def]
+        options.setdefault("debug_errors", True)  # tests read the failure's detail off the page
         self.port = free_port()
         self.admin_port = free_port()
         self.options = ServerOptions(
@@ -164,17 +165,21 @@ def wait_port(port: int, error=lambda: None, timeout: float = 30) -> None:  # ty
 class ServeProcess:
     """`edge serve` as a child process (its own session, so it and its workers can be killed)."""
 
-    def __init__(self, cwd: Path, manifest: Path, state_dir: Path, *extra: str, token: str = TOKEN) -> None:
+    def __init__(self, cwd: Path, manifest: Path | None, state_dir: Path, *extra: str, token: str = TOKEN,
+                 command: list[str] | None = None, env: dict[str, str] | None = None) -> None:
+        """`command`: how to run `edge` (default: this interpreter's edge.cli.main); manifest None:
+        the samples."""
         self.port = free_port()
         self.admin_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.admin_url = f"http://127.0.0.1:{self.admin_port}"
         self.token = token
         args = [
-            sys.executable, "-m", "edge.cli.main", "serve", "-m", str(manifest), "--state-dir", str(state_dir),
+            *(command or [sys.executable, "-m", "edge.cli.main"]), "serve",
+            *(["-m", str(manifest)] if manifest is not None else []), "--state-dir", str(state_dir),
             "--port", str(self.port), "--admin-port", str(self.admin_port), *extra,
         ]
-        env = dict(os.environ, EDGE_ADMIN_TOKEN=token)
+        env = dict(env if env is not None else os.environ, EDGE_ADMIN_TOKEN=token)
         self.log = cwd / f"serve-{self.port}.log"
         self._out = self.log.open("wb")
         self.proc = subprocess.Popen(args, stdout=self._out, stderr=subprocess.STDOUT, cwd=cwd, env=env,

@@ -1,15 +1,13 @@
 """`edge new` and `edge build` (edge/cli/build.py): scaffold a function in C and in Zig for every
 hook, build it, run it with `edge invoke` on AWS's sample events; compile errors are one clear line.
 
-The eight scaffolds are built once per module, in parallel, by the real `edge build` command line.
+The scaffolds are built once per session, in parallel, by the real `edge build` command line
+(tests/scaffolds.py; tests/test_starters.py serves the same ones).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,9 +15,8 @@ from click.testing import CliRunner
 
 from edge.cli.main import cli
 
-REPO = Path(__file__).resolve().parent.parent
-EVENTS = REPO / "samples" / "events"
-HOOKS = ("viewer-request", "origin-request", "origin-response", "viewer-response")
+from .scaffolds import EVENTS, HOOKS, REPO, run  # noqa: F401  (the `scaffolds` fixture is in conftest)
+
 LANGS = ("c", "zig")
 SECURITY_HEADERS = {
     "strict-transport-security": "max-age=63072000; includeSubDomains; preload",
@@ -29,35 +26,8 @@ SECURITY_HEADERS = {
 }
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    """The real `edge` command line in a subprocess."""
-    return subprocess.run([sys.executable, "-m", "edge.cli.main", *args], check=False, capture_output=True, text=True,
-                          timeout=300)
-
-
 def cli_run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-@pytest.fixture(scope="module")
-def scaffolds(tmp_path_factory) -> dict[tuple[str, str], dict]:
-    """`edge new` for every language and hook, then `edge build` for each (in parallel)."""
-    root = tmp_path_factory.mktemp("scaffolds")
-    made = {}
-    for lang in LANGS:
-        for hook in HOOKS:
-            directory = root / f"fn-{lang}-{hook}"
-            result = cli_run("new", str(directory), "--lang", lang, "--hook", hook)
-            assert result.exit_code == 0, result.output
-            made[(lang, hook)] = {"dir": directory, "new_output": result.stdout}
-
-    def build(key):
-        return key, run("build", str(made[key]["dir"]))
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        for key, proc in pool.map(build, list(made)):
-            made[key]["build"] = proc
-    return made
 
 
 def invoke_sample(wasm: Path, hook: str, event: Path | None = None):
@@ -81,7 +51,7 @@ def test_new_build_invoke(scaffolds, lang, hook):
     source = "main.zig" if lang == "zig" else "main.c"
     assert sorted(p.name for p in directory.iterdir()) == sorted([".gitignore", "README.md", "build", source])
     readme = (directory / "README.md").read_text()
-    assert f"edge build {name}" in readme and f"samples/events/{hook}.json" in readme and hook in readme
+    assert f"edge build {name}" in readme and f"edge generate-event {hook}" in readme and hook in readme
     assert f"next: edge build {directory}" in made["new_output"]
 
     proc = made["build"]
@@ -97,7 +67,7 @@ def test_new_build_invoke(scaffolds, lang, hook):
     cf = sample(hook)
     if hook == "viewer-request":
         expected = cf["request"]
-        expected["headers"]["x-edge-function"] = [{"key": "X-Edge-Function", "value": name}]
+        expected["headers"]["x-function-name"] = [{"key": "X-Function-Name", "value": name}]
         assert value == expected
         assert "INFO\tGET /" in result.stderr
     elif hook == "origin-request":
@@ -124,7 +94,7 @@ def test_c_and_zig_scaffolds_agree(scaffolds, hook):
         made = scaffolds[(lang, hook)]
         value = json.loads(invoke_sample(made["dir"] / "build" / f"{made['dir'].name}.wasm", hook).stdout)
         if hook == "viewer-request":
-            value["headers"].pop("x-edge-function")
+            value["headers"].pop("x-function-name")
         outputs.append(value)
     assert outputs[0] == outputs[1]
 
@@ -209,7 +179,8 @@ def test_compile_error_verbose_shows_the_compiler_output(tmp_path):
 def test_build_errors_without_sources(tmp_path):
     result = cli_run("build", str(tmp_path))
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"error: {tmp_path}: no C (*.c) or Zig (build.zig, *.zig) sources found"
+    assert result.stderr.strip() == (f"error: {tmp_path}: no C (*.c), Zig (build.zig, *.zig) or JavaScript "
+                                     "(index.js, index.mjs) sources found")
     result = cli_run("build", str(tmp_path / "missing"))
     assert result.exit_code == 2  # click: the path does not exist
     (tmp_path / "build.zig").write_text("")

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from edge.cache.selection import Selection
 from edge.cache import (
     CachedResponse,
     CachePolicy,
@@ -55,7 +56,7 @@ def test_policy_validation_and_normalisation():
         CachePolicy(query_strings="some")
     policy = CachePolicy(headers=("X-B", "x-a", "X-A"), query_strings=["q"])  # type: ignore[arg-type]
     assert policy.headers == ("x-a", "x-b")
-    assert policy.query_strings == ("q",)
+    assert policy.query_strings == Selection.whitelist(["q"])
     hash(policy)
 
 

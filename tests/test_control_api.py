@@ -21,10 +21,12 @@ from .control_helpers import TOKEN, ControlServer, generated, manifest_text, pad
 EVENT = (Path(__file__).resolve().parents[1] / "samples" / "events" / "viewer-request.json").read_bytes()
 
 
-@pytest.fixture
-def server(tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request, tmp_path):
+    """The admin API on each store: SQLite, and a real PostgreSQL (a fresh schema per test)."""
+    store = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
     (tmp_path / "m.toml").write_text(manifest_text())
-    s = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
+    s = ControlServer(tmp_path / "m.toml", tmp_path / "state", store=store).start()
     yield s
     s.stop()
 

@@ -54,8 +54,15 @@ def test_deploy_alias_rollback_round_trip(edge, server, tmp_path):
     assert server.edge.get("/fn").text == "one"
     assert "site-fn:live -> 2" in edge("alias", "site-fn", "live", "2").output
     out = edge("alias", "site-fn", "live", "1", "--canary", "2:0.1").output
-    assert "and 2 for 10% of requests" in out
-    assert "site-fn" in edge("functions").output
+    assert "alias site-fn:live -> 1 (90%), 2 (10%)" in out
+    # the split shows wherever the alias does
+    functions = edge("functions").output.splitlines()
+    assert functions[0].split() == ["NAME", "LATEST", "VERSIONS", "ALIASES", "BEHAVIORS"]
+    assert "live -> 1 (90%), 2 (10%)" in next(line for line in functions if line.startswith("site-fn"))
+    rows = {line.split()[0]: line for line in edge("versions", "site-fn").output.splitlines()[1:]}
+    assert "live (90%)" in rows["1"] and "live (10%, canary)" in rows["2"]
+    edge("alias", "site-fn", "live", "2")
+    assert "live -> 2" in edge("functions").output and "%" not in edge("functions").output
     described = json.loads(edge("versions", "site-fn", "--json").output)
     assert described["versions"][0]["settings"]["env"] == {"MODE": "prod"}
     assert described["versions"][0]["settings"]["limits"] == {"timeout_ms": 1000}
@@ -64,10 +71,12 @@ def test_deploy_alias_rollback_round_trip(edge, server, tmp_path):
 def test_remote_invoke_and_logs(edge, server, tmp_path):
     (tmp_path / "echo.wat").write_text(M.ECHO)
     edge("deploy", str(tmp_path / "echo.wat"), "--name", "echo")
-    result = edge("invoke", "--remote", "echo", "--event", str(EVENT))
+    # the echo returns the whole event: it ran, but the server would refuse that as a request
+    result = edge("invoke", "--remote", "echo", "--event", str(EVENT), code=1)
     assert json.loads(result.stdout) == json.loads(EVENT.read_text())
     assert "echo called" in result.stderr and "REPORT Duration" in result.stderr
-    data = json.loads(edge("invoke", "--remote", "echo", "--event", str(EVENT), "--json").stdout)
+    assert "error: LambdaValidationError [rule: uri]" in result.stderr
+    data = json.loads(edge("invoke", "--remote", "echo", "--event", str(EVENT), "--json", code=1).stdout)
     logs = edge("logs", "echo", "--request-id", data["request_id"]).output.splitlines()
     assert [line.split("\t")[3] for line in logs] == ["START", "INFO", "END", "REPORT"]
     (tmp_path / "bad.wat").write_text(M.HANDLER_ERROR)
@@ -77,8 +86,9 @@ def test_remote_invoke_and_logs(edge, server, tmp_path):
 
 
 def test_local_invoke_still_works(edge):
-    result = edge("invoke", str(Path(__file__).parent / "wasm" / "echo.wat"), "--event", str(EVENT))
+    result = edge("invoke", str(Path(__file__).parent / "wasm" / "echo.wat"), "--event", str(EVENT), code=1)
     assert json.loads(result.stdout) == json.loads(EVENT.read_text())
+    assert "[rule: uri]" in result.stderr
     edge("invoke", "--event", str(EVENT), code=2)  # neither a file nor --remote
 
 
@@ -148,3 +158,15 @@ def test_deploy_a_source_directory(edge, server):
     server.associate("/go", "redirect:live")
     r = server.edge.get("/go")
     assert r.status_code == 302 and "lambda-edge" in r.headers["location"]
+
+
+def test_logs_by_request_id_alone_find_an_error_pages_detail(edge, server, tmp_path):
+    (tmp_path / "bad.wat").write_text(M.HANDLER_ERROR)
+    edge("deploy", str(tmp_path / "bad.wat"), "--name", "bad")
+    server.associate("/broken", "bad")
+    page = server.edge.get("/broken")
+    rid = page.headers["x-amz-cf-id"]
+    assert page.status_code == 503 and rid in page.text
+    lines = edge("logs", "--request-id", rid).output
+    assert "bad input: 42" in lines and "handler_error" in lines
+    assert "give a function NAME" in edge("logs", code=2).output

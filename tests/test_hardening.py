@@ -127,7 +127,10 @@ def test_path_patterns_match_in_linear_time():
 
 
 def test_credentialed_requests_are_not_cached_for_others(edge_factory, fresh_origin):
-    edge = edge_factory(api_manifest(fresh_origin.server.url).replace('path = "*"\norigin = "api"', 'path = "*"\norigin = "api"\ncache = { query_strings = "all" }'))
+    edge = edge_factory(api_manifest(fresh_origin.server.url).replace(
+        'path = "*"\norigin = "api"',
+        'path = "*"\norigin = "api"\ncache = { query_strings = "all" }\n'
+        'forward = { headers = ["authorization"], cookies = "all" }'))  # credentials reach the origin
     assert edge.get("/echo/a", headers={"Authorization": "Bearer alice"}).headers["x-cache"] == "Miss from edge"
     anonymous = edge.get("/echo/a")
     assert anonymous.headers["x-cache"] == "Miss from edge" and "alice" not in anonymous.text

@@ -18,7 +18,8 @@ GRACE = 3.0
 
 
 def manifest(origin_url: str) -> str:
-    return f'[origins.o]\nurl = "{origin_url}"\n\n[[behaviors]]\npath = "*"\norigin = "o"\ncache = "disabled"\n'
+    return (f'[origins.o]\nurl = "{origin_url}"\n\n[[behaviors]]\npath = "*"\norigin = "o"\ncache = "disabled"\n'
+            'forward = { query_strings = "all" }\n')  # ?s=: how long the origin takes
 
 
 @pytest.mark.timeout(90)

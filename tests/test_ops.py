@@ -78,7 +78,7 @@ def test_metrics_after_a_known_sequence_of_requests(edge_factory, fresh_origin):
                 "/timeout": ("slow", "timeout", 1), "/memory": ("bomb", "memory_limit", 1),
                 "/invalid": ("invalid", "validation", 1)}
     before = {path: sample("edge_function_invocations_total",
-                           {"function": fn, "version": "1", "event_type": "viewer-request", "outcome": outcome})
+                           {"function": fn, "alias": "latest", "event_type": "viewer-request", "outcome": outcome})
               for path, (fn, outcome, _) in expected.items()}
     req_before = sample("edge_requests_total", {"behavior": "/ok", "status_class": "2xx", "cache": "none"})
     err_before = sample("edge_requests_total", {"behavior": "/trap", "status_class": "5xx", "cache": "none"})
@@ -89,7 +89,7 @@ def test_metrics_after_a_known_sequence_of_requests(edge_factory, fresh_origin):
     time.sleep(0.2)  # metrics are recorded just after each response is sent
     for path, (fn, outcome, times) in expected.items():
         after = sample("edge_function_invocations_total",
-                       {"function": fn, "version": "1", "event_type": "viewer-request", "outcome": outcome})
+                       {"function": fn, "alias": "latest", "event_type": "viewer-request", "outcome": outcome})
         assert after - before[path] == times, (path, outcome)
     assert sample("edge_requests_total", {"behavior": "/ok", "status_class": "2xx", "cache": "none"}) - req_before == 2
     assert sample("edge_requests_total", {"behavior": "/trap", "status_class": "5xx", "cache": "none"}) - err_before == 1
@@ -115,7 +115,7 @@ cache = "disabled"
 path = "*"
 origin = "site"
 """, {"busy.wat": M.spin(150_000_000)}, queue_wait_ms=5)
-    labels = {"function": "busy", "version": "1", "event_type": "viewer-request", "outcome": "limit_exceeded"}
+    labels = {"function": "busy", "alias": "latest", "event_type": "viewer-request", "outcome": "limit_exceeded"}
     before = sample("edge_function_invocations_total", labels)
     with ThreadPoolExecutor(6) as pool:
         replies = list(pool.map(lambda i: edge.get(f"/busy/{i}"), range(6)))

@@ -145,6 +145,7 @@ origin = "api"
 origin_response = "ores"
 viewer_response = "vres"
 cache = "disabled"
+forward = { query_strings = "all" }
 """, {"ores": M.PASS_RESPONSE, "vres": M.PASS_RESPONSE})
     r = edge.get("/api/missing?status=404")
     assert r.status_code == 404
@@ -478,6 +479,7 @@ def test_stale_copy_is_served_when_origin_fails(edge_factory, fresh_origin):
 path = "/flaky*"
 origin = "api"
 cache = { min_ttl = 0, default_ttl = 1, max_ttl = 1 }
+forward = { query_strings = "all" }   # forwarded, not in the key: the operator's choice
 """)
     first = edge.get("/flaky?cc=max-age%3D1")
     assert first.status_code == 200
@@ -485,7 +487,7 @@ cache = { min_ttl = 0, default_ttl = 1, max_ttl = 1 }
     for key in list(edge.state.cache._entries.keys()):
         edge.state.cache._entries[key].stored_at -= 10
     r = edge.get("/flaky?cc=max-age%3D1&status=503")
-    # a different cache key (query not in key? default policy ignores query strings)
+    # the same cache key: the query is forwarded but not in the key
     assert r.status_code == 200 and r.text == first.text
 
 
@@ -578,6 +580,7 @@ def test_large_origin_bodies_stream_through(edge_factory, fresh_origin):
 path = "/big*"
 origin = "api"
 cache = "disabled"
+forward = { query_strings = "all" }
 """)
     with edge.client.stream("GET", "/big?n=20000000") as r:
         size = sum(len(chunk) for chunk in r.iter_bytes())
@@ -617,6 +620,7 @@ def test_echo_origin_shows_what_the_origin_receives(edge_factory, fresh_origin):
 path = "/echo/*"
 origin = "echo"
 methods = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+forward = { query_strings = "all" }
 """, extra='[origins.echo]\ntype = "echo"\n')
     r = edge.request("POST", "/echo/form?a=1", content=b"name=edge", headers={"X-Test": "1"})
     assert r.status_code == 200

@@ -67,7 +67,7 @@ def test_hostile_module_is_contained_and_next_invocation_succeeds(runtime, name,
 
 def test_handler_error_keeps_the_log_line(runtime):
     out = fn(runtime, M.HANDLER_ERROR).invoke(EVENT)
-    assert out.message == "handler returned error code -7"
+    assert out.message == "bad input: 42 (error code -7)"  # the last ERROR line says why
     assert [(line.level, line.message) for line in out.logs] == [("ERROR", "bad input: 42")]
 
 

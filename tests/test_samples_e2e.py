@@ -68,23 +68,38 @@ def test_redirect_from_a_wasi_command_module(samples):
     [("TW", "https://tw.example.com/"), ("US", "https://us.example.com/"), ("FR", "https://example.com/"), (None, "https://example.com/")],
 )
 def test_country_redirect(samples, country, location):
-    headers = {"CloudFront-Viewer-Country": country} if country else {}
+    headers = {"X-Viewer-Country": country} if country else {}  # the sample trusts this header
     r = samples.get("/country-redirect", headers=headers)
+    forged = samples.get("/country-redirect", headers={"CloudFront-Viewer-Country": "TW", **headers})
+    assert forged.headers["location"] == location  # a viewer's own CloudFront-* header is dropped
     assert r.status_code == 302 and r.headers["location"] == location
+
+
+USER_AGENTS = {
+    "desktop": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+    "mobile": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+              "Version/17.0 Mobile/15E148 Safari/604.1",
+    "tablet": "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+              "Version/17.0 Mobile/15E148 Safari/604.1",
+    "smarttv": "Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0) AppleWebKit/537.36 (KHTML, like Gecko) "
+               "SamsungBrowser/4.0 Chrome/76.0.3809.146 TV Safari/537.36",
+}
 
 
 @pytest.mark.parametrize("device", ["desktop", "mobile", "tablet", "smarttv"])
 def test_device_variant(samples, device):
-    r = samples.get("/device/index.html", headers={f"CloudFront-Is-{device.capitalize()}-Viewer": "true"})
+    """CloudFront-Is-*-Viewer come from the User-Agent, not from the viewer's own headers."""
+    r = samples.get("/device/index.html", headers={"User-Agent": USER_AGENTS[device]})
     assert r.status_code == 200 and f"Variant: {device}/device" in r.text
-    plain = samples.get("/device/index.html")
-    assert "Variant: device" in plain.text
+    forged = samples.get("/device/index.html", headers={"User-Agent": USER_AGENTS["desktop"],
+                                                        "CloudFront-Is-Tablet-Viewer": "true"})
+    assert "Variant: desktop/device" in forged.text
 
 
 def test_country_origin_switches_to_the_eu_origin(samples):
-    eu = samples.get("/country-origin/index.html", headers={"CloudFront-Viewer-Country": "DE"})
+    eu = samples.get("/country-origin/index.html", headers={"X-Viewer-Country": "DE"})
     assert "EU origin" in eu.text
-    default = samples.get("/country-origin/index.html", headers={"CloudFront-Viewer-Country": "US"})
+    default = samples.get("/country-origin/index.html", headers={"X-Viewer-Country": "US"})
     assert "default origin" in default.text
 
 

@@ -26,6 +26,7 @@ from edge.runtime.module import STYLE_REACTOR
 from edge.runtime.outcome import ErrorKind
 from edge.runtime.runtime import Runtime
 
+from . import aws_examples
 from .test_samples import (
     BODY,
     ORIGIN_REQUEST,
@@ -265,6 +266,108 @@ pub fn handle(ev: *edge.Event) !void {
         while (true) _ = try edge.arena().alloc(u8, 1 << 20);
     } else if (is(op, "panic")) {
         @panic("on purpose");
+    } else if (is(op, "paths")) {
+        try ev.setObject("request.extra");
+        try ev.setBool("request.extra.yes", true);
+        try ev.setBool("request.extra.no", false);
+        try ev.setArray("request.extra.list");
+        try ev.appendString("request.extra.list", "a");
+        try ev.appendString("request.extra.list", "b");
+        try ev.appendString("request.extra.list", "c \"q\" \xc3\xa9");
+        const d1 = try ev.delete("request.extra.list.1"); // an array element
+        const d2 = try ev.delete("request.extra.missing");
+        const d3 = try ev.delete("request.nope.deeper");
+        try ev.setObject("request.extra.nested");
+        try ev.setArray("request.extra.nested.empty");
+        try ev.setString("request.extra.gone", "x");
+        const d4 = try ev.delete("request.extra.gone");
+        const d5 = try ev.delete("request.extra.list.9");
+        try ev.setArray("request.extra.no"); // replaces a boolean
+        try ev.appendString("request.extra.no", "now a list");
+        try ev.setString("request.extra.deleted", try edge.fmt("{d}{d}{d}{d}{d}", .{
+            @intFromBool(d1), @intFromBool(d2), @intFromBool(d3), @intFromBool(d4), @intFromBool(d5),
+        }));
+        try ev.setString("request.extra.read_back", try edge.fmt("{s}|{s}", .{
+            ev.get("request.extra.yes").?, ev.get("request.extra.list.1").?,
+        }));
+    } else if (is(op, "origin-to-s3")) {
+        const removed = try ev.delete("request.origin.custom");
+        try ev.setObject("request.origin.s3");
+        try ev.setString("request.origin.s3.authMethod", "none");
+        try ev.setObject("request.origin.s3.customHeaders");
+        try ev.originHeaders().set("X-Bucket-Token", "t"); // the new origin's headers
+        try ev.setString("request.origin.s3.domainName", "b.s3.amazonaws.com");
+        try ev.setString("request.origin.s3.path", "");
+        try ev.setString("request.origin.s3.region", "eu-west-1");
+        try rq.set("x-removed", if (removed) "1" else "0");
+        try rq.set("x-origin-domain", ev.originDomain().?);
+    } else if (is(op, "header-copy")) {
+        const h = ev.responseHeaders();
+        try h.copy("Last-Modified", "X-AMZ-META-LAST-MODIFIED");
+        try h.add("Last-Modified", "added"); // only to the copy
+        try h.copy("x-server-copy", "server");
+        try h.setKeyed("x-keyed", "X-Keyed-Key", "v");
+        try h.setKeyed("Server", "SERVER", "edge"); // replaces in place
+        try ev.setNumber("response.status", 203);
+    } else if (is(op, "body-text")) {
+        const before = (try ev.body()).?; // read (and cached) before the change
+        try ev.setRequestBodyText("a=1&b=\xc3\xa9 \"q\"");
+        try rq.set("x-body-before", try edge.fmt("{d}", .{before.len}));
+        try rq.set("x-body-after", (try ev.body()).?);
+    } else if (is(op, "fail-after-caught")) {
+        edge.err("a line of my own", .{});
+        ev.setUri("bad") catch {};
+        return edge.fail("giving up on {s}", .{ev.uri()});
+    } else if (is(op, "error-log-then-setter-error")) {
+        edge.err("a line of my own", .{});
+        try ev.setUri("bad");
+    } else if (is(op, "set-config")) {
+        try ev.setString("config.eventType", "x");
+    } else if (is(op, "object-config")) {
+        try ev.setObject("config");
+    } else if (is(op, "delete-request")) {
+        _ = try ev.delete("request");
+    } else if (is(op, "object-request")) {
+        try ev.setObject("request");
+    } else if (is(op, "delete-uri")) {
+        _ = try ev.delete("request.uri");
+    } else if (is(op, "array-headers")) {
+        try ev.setArray("request.headers");
+    } else if (is(op, "number-uri")) {
+        try ev.setNumber("request.uri", 1);
+    } else if (is(op, "delete-response-headers")) {
+        _ = try ev.delete("response.headers");
+    } else if (is(op, "bool-status")) {
+        try ev.setBool("response.status", true);
+    } else if (is(op, "bool-over-object")) {
+        try ev.setBool("request.headers.host", true);
+    } else if (is(op, "append-not-array")) {
+        try ev.appendString("request.uri", "x");
+    } else if (is(op, "append-missing")) {
+        try ev.appendString("request.nope", "x");
+    } else if (is(op, "append-bad-utf8")) {
+        try ev.setArray("request.list");
+        try ev.appendString("request.list", "\xff");
+    } else if (is(op, "object-no-parent")) {
+        try ev.setObject("request.nope.x");
+    } else if (is(op, "empty-path")) {
+        _ = try ev.delete("");
+    } else if (is(op, "copy-missing")) {
+        try ev.responseHeaders().copy("last-modified", "x-nope");
+    } else if (is(op, "copy-request-in-response-hook")) {
+        try rq.copy("x-host", "host");
+    } else if (is(op, "copy-bad-name")) {
+        try rq.copy("bad name", "host");
+    } else if (is(op, "keyed-bad-key")) {
+        try rq.setKeyed("x-keyed", "Bad Key", "v");
+    } else if (is(op, "keyed-crlf")) {
+        try rq.setKeyed("x-keyed", "X-Keyed", "a\r\nb");
+    } else if (is(op, "body-text-missing")) {
+        try ev.setRequestBodyText("x");
+    } else if (is(op, "body-text-in-response-hook")) {
+        try ev.setRequestBodyText("x");
+    } else if (is(op, "body-text-bad-utf8")) {
+        try ev.setRequestBodyText("\xc3(");
     }
 }
 """
@@ -375,7 +478,7 @@ def assert_handler_error(out, *fragments: str, code: int | None = None) -> None:
     for fragment in fragments:
         assert fragment in last.message, (fragment, last.message)
     if code is not None:
-        assert out.message == f"handler returned error code {code}"
+        assert out.message == f"{last.message} (error code {code})"
 
 
 # ---- module shape -------------------------------------------------------------------------------------
@@ -600,6 +703,74 @@ def test_set_request_body(fn):
     }
 
 
+def test_set_request_body_text(fn):
+    ev = event("origin-request", op="body-text", method="POST", body=dict(BODY))
+    out = ok(fn(), ev)
+    assert out.value["body"] == {"action": "replace", "data": 'a=1&b=é "q"', "encoding": "text",
+                                 "inputTruncated": False}
+    assert list(out.value["body"]) == list(BODY)  # replaced in place
+    assert out.value["headers"]["x-body-before"][0]["value"] == "59"
+    assert out.value["headers"]["x-body-after"][0]["value"] == 'a=1&b=é "q"'  # body() reads the new body
+
+
+# ---- objects, arrays and fields by path ------------------------------------------------------------------------
+
+
+def test_objects_arrays_booleans_and_deletes(fn):
+    ev = event("viewer-request", op="paths")
+    out = ok(fn(), ev)
+    assert out.value["extra"] == {
+        "yes": True,
+        "no": ["now a list"],
+        "list": ["a", 'c "q" é'],
+        "nested": {"empty": []},
+        "deleted": "10010",
+        "read_back": 'true|c "q" é',
+    }
+    assert list(out.value["extra"]) == ["yes", "no", "list", "nested", "deleted", "read_back"]
+    expected = copy.deepcopy(request_of(ev))
+    expected["extra"] = out.value["extra"]
+    assert out.value == expected  # nothing else changed
+
+
+def test_custom_origin_to_s3(fn):
+    ev = event("origin-request", op="origin-to-s3")
+    out = ok(fn(), ev)
+    assert out.value["origin"] == {"s3": {
+        "authMethod": "none",
+        "customHeaders": {"x-bucket-token": [{"key": "X-Bucket-Token", "value": "t"}]},
+        "domainName": "b.s3.amazonaws.com",
+        "path": "",
+        "region": "eu-west-1",
+    }}
+    assert list(out.value["origin"]["s3"]) == ["authMethod", "customHeaders", "domainName", "path", "region"]
+    assert out.value["headers"]["x-removed"][0]["value"] == "1"
+    assert out.value["headers"]["x-origin-domain"][0]["value"] == "b.s3.amazonaws.com"
+    assert list(out.value) == list(request_of(ev))  # origin stays where it was
+
+
+def test_header_copy_and_explicit_keys(fn):
+    ev = event("origin-response", op="header-copy")
+    response = response_of(ev)
+    response["headers"].update(header("X-Amz-Meta-Last-Modified", "Thu, 01 Jan 2015 00:00:00 GMT"))
+    response["headers"]["x-amz-meta-last-modified"].append({"value": "no key"})
+    response["headers"]["last-modified"] = [{"key": "Last-Modified", "value": "old"}]
+    out = ok(fn(), ev)
+    headers = out.value["headers"]
+    assert headers["last-modified"] == [
+        {"key": "X-Amz-Meta-Last-Modified", "value": "Thu, 01 Jan 2015 00:00:00 GMT"},
+        {"value": "no key"},  # copied as it was
+        {"key": "Last-Modified", "value": "added"},
+    ]
+    assert headers["x-amz-meta-last-modified"] == response["headers"]["x-amz-meta-last-modified"]  # a copy: untouched
+    assert list(headers).index("last-modified") == list(response["headers"]).index("last-modified")  # in place
+    assert headers["x-server-copy"] == [{"key": "Server", "value": "ExampleCustomOriginServer"}]
+    assert headers["x-keyed"] == [{"key": "X-Keyed-Key", "value": "v"}]
+    assert headers["server"] == [{"key": "SERVER", "value": "edge"}]
+    assert list(headers).index("server") == list(response["headers"]).index("server")
+    assert out.value["status"] == 203
+
+
 def test_generated_response(fn):
     out = ok(fn(), event("viewer-request", op="respond"))
     assert out.value == {
@@ -763,6 +934,18 @@ def test_edge_fail(fn):
     assert_handler_error(out, "custom failure 42 at /here", code=-1)
 
 
+def test_fail_message_is_the_last_error_line(fn):
+    """edge.fail's message is the last ERROR line (a caught SDK error is handled: not logged)."""
+    out = invoke(fn(), event("viewer-request", op="fail-after-caught"))
+    assert_handler_error(out, code=-1)
+    assert [(line.level, line.message) for line in out.logs] == [("ERROR", "a line of my own"),
+                                                                  ("ERROR", "giving up on /")]
+    out = invoke(fn(), event("viewer-request", op="error-log-then-setter-error"))
+    assert_handler_error(out, code=-7)
+    assert [line.message for line in out.logs] == ["a line of my own",
+                                                   'setUri: the uri must start with \'/\' (got "bad")']
+
+
 def test_own_error_is_named(fn):
     out = invoke(fn(), event("viewer-request", op="own-error"))
     assert_handler_error(out, "handle failed: error.Unauthorized", code=-1)
@@ -792,8 +975,31 @@ def test_caught_sdk_error_does_not_fail(fn):
         ("origin-response", "request-header-in-response-hook", "request headers can only be changed"),
         ("viewer-request", "request-body-missing", "the event has no body"),
         ("viewer-request", "bad-path", '"request.nope.x" does not name a field'),
-        ("viewer-request", "replace-object", '"request" is an object or array'),
+        ("viewer-request", "replace-object", 'setString: "request" itself cannot be replaced or deleted'),
         ("viewer-request", "origin-missing", "the event has no origin"),
+        ("viewer-request", "set-config", 'setString: "config.eventType" is read-only'),
+        ("viewer-request", "object-config", 'setObject: "config" is read-only'),
+        ("viewer-request", "delete-request", 'delete: "request" itself cannot be replaced or deleted'),
+        ("viewer-request", "object-request", 'setObject: "request" itself cannot be replaced'),
+        ("viewer-request", "delete-uri", 'delete: "request.uri" cannot be deleted (every event has it)'),
+        ("viewer-request", "array-headers", 'setArray: "request.headers" must stay an object'),
+        ("viewer-request", "number-uri", 'setNumber: "request.uri" must stay a string'),
+        ("origin-response", "delete-response-headers", '"response.headers" cannot be deleted'),
+        ("origin-response", "bool-status", 'setBool: "response.status" must stay a string'),
+        ("viewer-request", "bool-over-object", 'setBool: "request.headers.host" is an object or array'),
+        ("viewer-request", "append-not-array", 'appendString: "request.uri" is not an array'),
+        ("viewer-request", "append-missing", '"request.nope" is not an array (create it with setArray)'),
+        ("viewer-request", "append-bad-utf8", "appendString: value is not valid UTF-8"),
+        ("viewer-request", "object-no-parent", 'setObject: "request.nope.x" does not name a field'),
+        ("viewer-request", "empty-path", "delete: the path is empty"),
+        ("origin-response", "copy-missing", 'Headers.copy: there is no "x-nope" header to copy'),
+        ("origin-response", "copy-request-in-response-hook", "Headers.copy: request headers can only be changed"),
+        ("viewer-request", "copy-bad-name", 'invalid character 0x20 in header name "bad name"'),
+        ("viewer-request", "keyed-bad-key", 'Headers.setKeyed: invalid character 0x20 in header key "Bad Key"'),
+        ("viewer-request", "keyed-crlf", "Headers.setKeyed: the header value contains control character 0xd"),
+        ("viewer-request", "body-text-missing", "setRequestBodyText: the event has no body"),
+        ("origin-response", "body-text-in-response-hook", "setRequestBodyText: the request can only be"),
+        ("viewer-request", "body-text-bad-utf8", "setRequestBodyText: the text is not valid UTF-8"),
     ],
 )
 def test_sdk_misuse_is_a_clean_error(fn, event_type, op, fragment):
@@ -962,6 +1168,47 @@ def test_void_handler_multi_file_and_options(fn):
     # max_memory = 1 MiB: the allocation fails (handled by the function), the invocation succeeds
     out = ok(f, event("viewer-request", uri="/big"))
     assert out.value["headers"]["x-alloc"] == [{"key": "X-Alloc", "value": "failed"}]
+
+
+# ---- AWS's examples (tests/functions/<name>/zig/main.zig) ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def aws_function(runtime, tmp_path_factory) -> dict:
+    """The Zig ports of AWS's examples, built (two at a time) into a temporary directory."""
+    out = tmp_path_factory.mktemp("aws-examples-zig")
+
+    def one(name: str) -> tuple[str, bytes]:
+        return name, toolchain.build(aws_examples.FUNCTIONS / name / "zig", out=out / f"{name}.wasm").read_bytes()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        built = dict(pool.map(one, aws_examples.NAMES))
+    return {name: runtime.function(wasm, FunctionConfig(name=f"zig-{name}", isolation="reuse"))
+            for name, wasm in built.items()}
+
+
+@pytest.mark.parametrize("case", aws_examples.CASES, ids=lambda case: case.id)
+def test_aws_example(aws_function, case):
+    out = invoke(aws_function[case.function], case.event)
+    if case.result is None:
+        assert_handler_error(out, code=-1)
+        assert out.logs[-1].message == case.error
+        return
+    assert out.ok, (out.error, out.message, out.logs)
+    assert out.value == case.result
+    assert orjson.dumps(out.value) == orjson.dumps(case.result)  # key order too
+    assert [line.message for line in out.logs] == case.logs
+
+
+def test_aws_example_traffic_shift(aws_function):
+    ev = aws_examples.traffic_shift_event()
+    blue, unchanged = aws_examples.traffic_shift_outcomes(ev)
+    raw, to_blue = orjson.dumps(ev), 0
+    for _ in range(300):
+        value = ok(aws_function["s3-traffic-shift"], raw).value
+        assert value in (blue, unchanged)
+        to_blue += value == blue
+    assert 210 <= to_blue <= 270  # 80 %: expected 240, sd ~6.9
 
 
 # ---- reuse: memory stays bounded ---------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from email.utils import formatdate, parsedate_tz
 
 Headers = list[tuple[str, str]]
 
-# RFC 9111 §1.2.2: delta-seconds beyond 2^31 are capped there.
+# RFC 9111, section 1.2.2: delta-seconds beyond 2^31 are capped there.
 DELTA_SECONDS_CAP = 2**31
 
-# Never stored or merged: they describe one connection, not the representation (RFC 9111 §3.1).
+# Never stored or merged: they describe one connection, not the representation (RFC 9111, section 3.1).
 HOP_BY_HOP = frozenset(
     {
         "connection",
@@ -68,7 +68,7 @@ def _split_outside_quotes(text: str, sep: str) -> list[str]:
 def cache_control(headers: Headers) -> dict[str, str | None]:
     """Cache-Control directives (lower-case names) from every Cache-Control field.
 
-    A repeated directive keeps its first value (RFC 9111 §4.2.1 allows "first occurrence").
+    A repeated directive keeps its first value (RFC 9111, section 4.2.1 allows "first occurrence").
     Values are unquoted; a directive without `=` maps to None.
     """
     directives: dict[str, str | None] = {}

@@ -1,4 +1,4 @@
-"""Cache keys: which requests share one stored response (reference §7.2).
+"""Cache keys: which requests share one stored response.
 
 A key is a compact JSON array, so it is unambiguous whatever characters the parts hold, and the
 path can be read back out of it for invalidation.
@@ -12,6 +12,7 @@ import orjson
 
 from .headers import Headers, header_values
 from .policy import CachePolicy
+from .selection import WHITELIST
 
 # GET and HEAD share entries; OPTIONS is cached apart; other methods are never cached.
 _SCOPES = {"GET": "GET", "HEAD": "GET", "OPTIONS": "OPTIONS"}
@@ -19,12 +20,9 @@ _SCOPES = {"GET": "GET", "HEAD": "GET", "OPTIONS": "OPTIONS"}
 
 def _query_part(policy: CachePolicy, query: str) -> list[list[str]]:
     selection = policy.query_strings
-    if selection == "none" or not query:
+    if selection.empty or not query:
         return []
-    pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True)
-    if selection != "all":
-        wanted = set(selection)
-        pairs = [pair for pair in pairs if pair[0] in wanted]
+    pairs = [pair for pair in parse_qsl(query.lstrip("?"), keep_blank_values=True) if selection.includes(pair[0])]
     # Sort by name only (stable): order of names doesn't matter, order of a repeated name's values may.
     pairs.sort(key=lambda pair: pair[0])
     return [list(pair) for pair in pairs]
@@ -35,18 +33,29 @@ def _header_part(policy: CachePolicy, headers: Headers) -> list[list[object]]:
     return [[name, header_values(headers, name) or None] for name in policy.headers]
 
 
-def _cookie_part(policy: CachePolicy, headers: Headers) -> list[list[object]]:
-    if not policy.cookies:
-        return []
-    found: dict[str, list[str]] = {}
-    wanted = set(policy.cookies)
+def cookie_pairs(headers: Headers) -> list[tuple[str, str]]:
+    """Every cookie of the request's Cookie header(s), in order."""
+    out = []
     for field in header_values(headers, "cookie"):
         for crumb in field.split(";"):
             name, eq, value = crumb.partition("=")
             name = name.strip()
-            if eq and name in wanted:
-                found.setdefault(name, []).append(value.strip())
-    return [[name, found.get(name)] for name in policy.cookies]
+            if eq and name:
+                out.append((name, value.strip()))
+    return out
+
+
+def _cookie_part(policy: CachePolicy, headers: Headers) -> list[list[object]]:
+    selection = policy.cookies
+    if selection.empty:
+        return []
+    found: dict[str, list[str]] = {}
+    for name, value in cookie_pairs(headers):
+        if selection.includes(name):
+            found.setdefault(name, []).append(value)
+    if selection.mode == WHITELIST:  # a configured name that is absent differs from an empty one
+        return [[name, found.get(name)] for name in sorted(selection.names)]
+    return [[name, found[name]] for name in sorted(found)]
 
 
 def cache_key(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Any
 
-QueryStrings = Union[Literal["none", "all"], tuple[str, ...]]
+from .selection import ALL, NONE, Selection
 
 
 @dataclass(frozen=True)
@@ -14,16 +14,17 @@ class CachePolicy:
 
     Defaults are CloudFront's legacy settings (Min 0, Default 1 day, Max 1 year) with nothing but
     host and path in the key. `error_ttl` is the "Error Caching Minimum TTL" (10 s by default).
-    Header names are compared case-insensitively; query-string and cookie names are
-    case-sensitive, as in CloudFront.
+    Query strings and cookies are a `Selection` (none, whitelist, all except, all); headers a
+    whitelist, as in CloudFront's cache policies. Header names are compared
+    case-insensitively; query-string and cookie names are case-sensitive, as in CloudFront.
     """
 
     min_ttl: int = 0
     default_ttl: int = 86400
     max_ttl: int = 31536000
-    query_strings: QueryStrings = "none"
+    query_strings: Any = NONE  # a Selection; "none", "all" or names are accepted and converted
     headers: tuple[str, ...] = ()
-    cookies: tuple[str, ...] = ()
+    cookies: Any = ()  # a Selection; names (a whitelist), "none" or "all" are accepted and converted
     error_ttl: int = 10
 
     def __post_init__(self) -> None:
@@ -37,15 +38,16 @@ class CachePolicy:
                 "cache policy TTLs must satisfy min_ttl <= default_ttl <= max_ttl, got "
                 f"{self.min_ttl} / {self.default_ttl} / {self.max_ttl}"
             )
-        qs = self.query_strings
-        if isinstance(qs, str):
-            if qs not in ("none", "all"):
-                raise ValueError(f"query_strings must be 'none', 'all' or a list of names, got {qs!r}")
-        else:
-            object.__setattr__(self, "query_strings", tuple(str(n) for n in qs))
+        object.__setattr__(self, "query_strings", _selection(self.query_strings, "query_strings"))
+        object.__setattr__(self, "cookies", _selection(self.cookies, "cookies"))
         # Normalise once so keys never depend on how a config spelled a header name.
         object.__setattr__(self, "headers", tuple(sorted({str(n).lower() for n in self.headers})))
-        object.__setattr__(self, "cookies", tuple(sorted({str(n) for n in self.cookies})))
+
+    @property
+    def caches_nothing(self) -> bool:
+        """Nothing is ever stored under this policy, so nothing is looked up either (CloudFront's
+        CachingDisabled): an entry stored under an earlier policy is never served."""
+        return self.max_ttl == 0 and self.error_ttl == 0
 
     @classmethod
     def disabled(cls) -> "CachePolicy":
@@ -56,3 +58,13 @@ class CachePolicy:
     def optimized(cls) -> "CachePolicy":
         """CloudFront's managed CachingOptimized TTLs (Min 1 s); Accept-Encoding is not keyed here."""
         return cls(min_ttl=1)
+
+
+def _selection(value: Any, what: str) -> Selection:
+    if isinstance(value, Selection):
+        return value
+    if value in (NONE, ALL):
+        return Selection(value)
+    if isinstance(value, str) or not all(isinstance(n, str) for n in value):
+        raise ValueError(f"{what} must be 'none', 'all', a list of names or a Selection, got {value!r}")
+    return Selection.whitelist(value)

@@ -10,7 +10,7 @@ from .headers import HOP_BY_HOP, Headers
 from .policy import CachePolicy
 from .ttl import ttl_for
 
-# Fields a 304 must not overwrite (RFC 9111 §3.2): connection-specific ones, and those describing
+# Fields a 304 must not overwrite (RFC 9111, section 3.2): connection-specific ones, and those describing
 # the stored body's bytes, which the 304 did not resend.
 _NOT_UPDATED = HOP_BY_HOP | {"content-length", "content-encoding", "content-range"}
 
@@ -18,7 +18,7 @@ _NOT_UPDATED = HOP_BY_HOP | {"content-length", "content-encoding", "content-rang
 def revalidation_headers(entry: CachedResponse) -> Headers:
     """Conditional-request headers for an expired entry; empty when it has no validators.
 
-    Both are sent when both exist: the origin gives If-None-Match precedence (RFC 9110 §13.2.2).
+    Both are sent when both exist: the origin gives If-None-Match precedence (RFC 9110, section 13.2.2).
     """
     headers: Headers = []
     if entry.etag is not None:

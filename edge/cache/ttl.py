@@ -1,4 +1,4 @@
-"""How long an origin response may be cached: CloudFront's TTL rules (reference §7.3).
+"""How long an origin response may be cached: CloudFront's TTL rules.
 
 Status handling (CloudFront docs, `Expiration.html`, `HTTPStatusCodes.html`,
 `http-3xx-status-codes.html`, `custom-error-pages-expiration.html`):
@@ -19,7 +19,7 @@ Header rules for cacheable statuses (Min/Max are the policy's):
 * no-cache / no-store / private: not cached when Min is 0, else cached for Min.
 * s-maxage, else max-age, else Expires (minus Date, or minus `now` without a valid Date):
   clamped to [Min, Max]. A malformed max-age counts as 0 and a malformed Expires as already
-  expired (RFC 9111 §4.2.1, §5.3).
+  expired (RFC 9111, sections 4.2.1 and 5.3).
 * none of those: max(Min, Default).
 """
 

@@ -1,7 +1,7 @@
 """`X-Cache` values, as CloudFront sends them but naming the edge instead of "cloudfront".
 
 They mirror the access-log result types, so clients and log parsers written for CloudFront
-recognise them (reference §7.4).
+recognise them.
 """
 
 from __future__ import annotations

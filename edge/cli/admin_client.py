@@ -58,22 +58,35 @@ class AdminClient:
     def request(self, method: str, path: str, **kw: Any) -> Any:
         try:
             response = self.http.request(method, path, **kw)
+        except httpx.ConnectError as exc:
+            raise AdminError(f"cannot reach the admin API at {self.server}: {exc}; is `edge serve` running? "
+                             f"Point at it with --server, EDGE_SERVER or edge.toml") from None
         except httpx.HTTPError as exc:
             raise AdminError(f"cannot reach the admin API at {self.server}: {exc}") from None
         return self._decode(response)
 
-    @staticmethod
-    def _decode(response: httpx.Response) -> Any:
+    def _decode(self, response: httpx.Response) -> Any:
         try:
             body = response.json()
         except ValueError:
             body = None
-        if response.is_success:
+        edge_port = "x-amz-cf-id" in response.headers or response.headers.get("x-cache", "").endswith(" from edge")
+        if edge_port:  # the viewer listener answers every path with a CloudFront-style page
+            raise AdminError(f"{self.server} is the edge (viewer) listener, not the admin API: the admin API has "
+                             f"its own port, by default the edge port + 1 ({_next_port(self.server)}); "
+                             "use --server, EDGE_SERVER or edge.toml")
+        error = body.get("error") if isinstance(body, dict) else None
+        if response.is_success and (body is not None or not response.content):
             return body
-        message = None
-        if isinstance(body, dict) and isinstance(body.get("error"), dict):
-            message = body["error"].get("message")
-        raise AdminError(f"{response.status_code}: {message or response.text.strip() or response.reason_phrase}")
+        if not isinstance(error, dict):  # not an edge admin API at all
+            kind = response.headers.get("content-type", "no content type").split(";")[0]
+            raise AdminError(f"{self.server} answered {response.status_code} ({kind}), not as an edge admin API "
+                             "does; check --server, EDGE_SERVER or edge.toml")
+        message = error.get("message") or response.reason_phrase
+        if response.status_code == 401:
+            message += (" (the server needs its admin token: pass it with --token or EDGE_ADMIN_TOKEN)"
+                        if "missing" in message else " (check --token or EDGE_ADMIN_TOKEN)")
+        raise AdminError(f"{response.status_code}: {message}")
 
     def stream_lines(self, path: str, **kw: Any) -> Iterator[dict[str, Any]]:
         """NDJSON records from a streaming endpoint (blank keepalive lines skipped)."""
@@ -90,6 +103,12 @@ class AdminClient:
 
     def close(self) -> None:
         self.http.close()
+
+
+def _next_port(server: str) -> str:
+    url = httpx.URL(server)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return str(url.copy_with(port=port + 1)).rstrip("/")
 
 
 def admin_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -19,7 +19,8 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 @click.option("--optimize", "-O", type=click.Choice(["ReleaseSmall", "ReleaseFast", "ReleaseSafe", "Debug"]),
               default="ReleaseSmall", show_default=True, help="Optimization mode.")
 @click.option("--verbose", "-v", is_flag=True, help="On errors, print the compiler's whole output.")
-def build(path: Path, out: Path | None, optimize: str, verbose: bool) -> None:
+@click.option("--handler", default=None, help="JavaScript: the handler, Lambda style (default index.handler).")
+def build(path: Path, out: Path | None, optimize: str, verbose: bool, handler: str | None) -> None:
     """Compile the function at PATH (C or Zig, detected) to a .wasm and print its path.
 
     PATH is a directory with *.c files (C SDK: #include "edge.h") or a main.zig (Zig SDK:
@@ -30,7 +31,7 @@ def build(path: Path, out: Path | None, optimize: str, verbose: bool) -> None:
     from ..toolchain import build as build_function
 
     try:
-        wasm = build_function(path, out=out, optimize=optimize)
+        wasm = build_function(path, out=out, optimize=optimize, handler=handler)
     except ToolchainError as exc:
         if verbose:
             click.echo(str(exc), err=True)
@@ -55,7 +56,8 @@ pub fn handle(ev: *edge.Event) !void {{
         try ev.setBody("Hello from {name}!\\n");
         return;
     }}
-    try ev.requestHeaders().set("X-Edge-Function", "{name}");
+    // Tag the request for the origin (names starting X-Edge- or X-Amz-Cf- are reserved: the server refuses them).
+    try ev.requestHeaders().set("X-Function-Name", "{name}");
     edge.info("{{s}} {{s}}", .{{ ev.method(), ev.uri() }});
 }}
 ''',
@@ -105,7 +107,8 @@ int edge_main(edge_event *ev) {{
         edge_set_body(ev, "Hello from {name}!\\n");
         return EDGE_OK;
     }}
-    edge_header_set(edge_request_headers(ev), "X-Edge-Function", "{name}");
+    /* Tag the request for the origin (names starting X-Edge- or X-Amz-Cf- are reserved: the server refuses them). */
+    edge_header_set(edge_request_headers(ev), "X-Function-Name", "{name}");
     edge_info("%s %s", edge_method(ev), edge_uri(ev));
     return EDGE_OK;
 }}
@@ -148,7 +151,7 @@ int edge_main(edge_event *ev) {{
 
 _WHAT = {
     "viewer-request": "answers `/hello` with a generated response and tags every other request with an "
-                      "`X-Edge-Function` header",
+                      "`X-Function-Name` header",
     "origin-request": "rewrites directory URIs (`/docs/`) to their index page (`/docs/index.html`) before the "
                       "origin is asked",
     "origin-response": "adds security headers to every response from the origin (cached with it)",
@@ -171,10 +174,13 @@ A **{hook}** edge function in {lang_name}: it {what}.
 edge build {name}
 ```
 
-**Try it** on AWS's sample {hook} event (the result JSON on stdout, logs and a REPORT line on stderr):
+**Try it** on a {hook} event (the result JSON on stdout, logs and a REPORT line on stderr; the
+result is checked with the server's rules for the hook, exit status 1 naming the rule if it would
+be refused):
 
 ```sh
-edge invoke {name}/build/{name}.wasm --event samples/events/{hook}.json
+edge generate-event {hook} --uri {try_uri} > event.json     # --method, --header 'Name: value', --body ...
+edge invoke {name}/build/{name}.wasm --event event.json
 ```
 
 **Serve it**: in a manifest (`docs/pipeline.md`), a source directory is built on first start:
@@ -193,7 +199,18 @@ or deploy it to a running server: `edge deploy {name} --name {key} --alias live`
 '''
 
 
+def _sdk_readme(lang: str) -> str:
+    """Where this installation's SDK reference is (the checkout's sdk/, or the wheel's copy)."""
+    from .. import bundled
+
+    return f"`{bundled.sdk(lang, 'README.md')}`"
+
+
 def _render(lang: str, hook: str, name: str) -> tuple[str, str]:
+    if lang == "js":
+        from ..js.templates import render
+
+        return render(hook, name)
     templates = _ZIG if lang == "zig" else _C
     text = templates.get(hook) or templates["response"]
     return ("main.zig" if lang == "zig" else "main.c"), text.format(name=name, hook=hook)
@@ -201,11 +218,11 @@ def _render(lang: str, hook: str, name: str) -> tuple[str, str]:
 
 @click.command("new")
 @click.argument("name", type=click.Path(path_type=Path))
-@click.option("--lang", "-l", type=click.Choice(["c", "zig"]), required=True, help="Language (SDK) of the function.")
+@click.option("--lang", "-l", type=click.Choice(["c", "zig", "js"]), required=True, help="Language (SDK) of the function.")
 @click.option("--hook", type=click.Choice(HOOKS), default="viewer-request", show_default=True,
               help="The Lambda@Edge hook the function is written for.")
 def new(name: Path, lang: str, hook: str) -> None:
-    """Scaffold a function in directory NAME: a minimal working main.c / main.zig and a README.
+    """Scaffold a function in directory NAME: a minimal working main.c / main.zig / index.js and a README.
 
     Build it with `edge build NAME`, try it with `edge invoke NAME/build/<name>.wasm --event ...`.
     """
@@ -220,13 +237,16 @@ def new(name: Path, lang: str, hook: str) -> None:
     key = re.sub(r"[^A-Za-z0-9_-]", "-", base)
     readme = _README.format(
         name=base, hook=hook, hook_key=hook.replace("-", "_"), key=key, source=source, what=_WHAT[hook],
-        lang_name="Zig" if lang == "zig" else "C",
-        sdk_line='`const edge = @import("edge");`, sdk/zig/README.md' if lang == "zig"
-        else '`#include "edge.h"`, sdk/c/README.md',
+        try_uri="/docs/" if hook == "origin-request" else "/hello" if hook == "viewer-request" else "/",
+        lang_name={"zig": "Zig", "js": "JavaScript"}.get(lang, "C"),
+        sdk_line={"zig": f'`const edge = @import("edge");`, SDK reference: {_sdk_readme("zig")}',
+                  "js": "a Lambda@Edge Node.js handler, docs/javascript.md"}.get(
+                      lang, f'`#include "edge.h"`, SDK reference: {_sdk_readme("c")}'),
     )
     name.mkdir(parents=True, exist_ok=True)
     (name / source).write_text(text, encoding="utf-8")
     (name / "README.md").write_text(readme, encoding="utf-8")
     (name / ".gitignore").write_text("build/\n", encoding="utf-8")
-    click.echo(f"created {name}/ ({hook}, {'Zig' if lang == 'zig' else 'C'}): {name / source}, {name / 'README.md'}")
+    lang_name = {"zig": "Zig", "js": "JavaScript"}.get(lang, "C")
+    click.echo(f"created {name}/ ({hook}, {lang_name}): {name / source}, {name / 'README.md'}")
     click.echo(f"next: edge build {name}")

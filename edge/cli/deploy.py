@@ -13,22 +13,19 @@ import click
 
 from .admin_client import ALIAS_NAME, FUNCTION_NAME, AdminClient, AdminError, admin_options, api_path, print_json
 from .invoke import _parse_env
+from .prebuild import module_file
 
 
-def _module_bytes(path: Path) -> bytes:
-    """A .wasm/.wat file as is; a C/Zig source directory built first (edge.toolchain)."""
-    if path.is_dir():
-        from ..toolchain import build, needs_build, output_path
-
-        wasm = output_path(path)
-        if needs_build(path, wasm):
-            build(path, out=wasm)
-        return wasm.read_bytes()
-    if path.suffix == ".wat":  # sent as binary: servers parse only small WAT texts themselves
+def _module_bytes(path: Path, handler: str | None = None) -> bytes:
+    """A .wasm/.wat file as is; a C/Zig/JavaScript source directory (or .js/.mjs/.zip) built
+    first (a failed build: its one line, exit 1). WAT is sent as binary: servers parse only
+    small WAT texts themselves."""
+    module = module_file(path, handler)
+    if module.suffix == ".wat":
         from ..runtime.module import to_wasm
 
-        return to_wasm(path.read_bytes())
-    return path.read_bytes()
+        return to_wasm(module.read_bytes())
+    return module.read_bytes()
 
 
 def _when(stamp: float) -> str:
@@ -41,12 +38,21 @@ def _table(rows: list[list[str]], header: list[str]) -> None:
         click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
 
 
-def _alias_text(alias: dict[str, Any]) -> str:
-    text = f"{alias['function']}:{alias['name']} -> {alias['version']}"
+def _percent(weight: float) -> str:
+    return f"{round(weight * 100, 2):g}%"
+
+
+def _targets(alias: dict[str, Any]) -> str:
+    """`3`, or with a canary `3 (90%), 4 (10%)`: where the alias sends requests, and how many."""
     canary = alias.get("canary")
-    if canary:
-        text += f" (and {canary['version']} for {canary['weight'] * 100:g}% of requests)"
-    return text
+    if not canary:
+        return str(alias["version"])
+    weight = float(canary["weight"])
+    return f"{alias['version']} ({_percent(1 - weight)}), {canary['version']} ({_percent(weight)})"
+
+
+def _alias_text(alias: dict[str, Any]) -> str:
+    return f"{alias['function']}:{alias['name']} -> {_targets(alias)}"
 
 
 @click.command()
@@ -62,11 +68,12 @@ def _alias_text(alias: dict[str, Any]) -> str:
 @click.option("--concurrency", type=click.IntRange(min=0), help="Concurrent invocations per process (0 = default).")
 @click.option("--prewarm", type=click.IntRange(min=0), help="Ready instances kept per hook class.")
 @click.option("--max-reuse", type=click.IntRange(min=1), help="`reuse`: invocations before an instance is replaced.")
+@click.option("--handler", default=None, help="JavaScript: the handler, Lambda style (default index.handler).")
 @admin_options
 def deploy(
     file: Path, name: str, alias: str | None, description: str, isolation: str | None, fuel: int | None,
     timeout_ms: int | None, memory_mb: int | None, env_pairs: tuple[str, ...], concurrency: int | None,
-    prewarm: int | None, max_reuse: int | None, client: AdminClient, as_json: bool,
+    prewarm: int | None, max_reuse: int | None, handler: str | None, client: AdminClient, as_json: bool,
 ) -> None:
     """Upload FILE (.wasm, .wat or a source directory) as a new immutable version of NAME."""
     limits = {k: v for k, v in {"fuel": fuel, "timeout_ms": timeout_ms}.items() if v is not None}
@@ -81,9 +88,9 @@ def deploy(
             settings[key] = value
     params = {k: v for k, v in {"alias": alias, "description": description}.items() if v}
     try:
-        body = _module_bytes(file)
-    except Exception as exc:  # unreadable file, failed build
-        raise AdminError(f"cannot read {file}: {exc}") from None
+        body = _module_bytes(file, handler)
+    except OSError as exc:
+        raise AdminError(f"cannot read {file}: {exc.strerror}") from None
     result = client.request(
         "POST", api_path("functions", name, "versions"), content=body, params=params,
         headers={"X-Edge-Settings": json.dumps(settings), "Content-Type": "application/wasm"},
@@ -113,7 +120,7 @@ def functions(client: AdminClient, as_json: bool) -> None:
         return
     rows = [
         [f["name"], str(f["latest"] or "-"), str(f["versions"]),
-         ", ".join(f"{a}->{v['version']}" for a, v in f["aliases"].items()) or "-",
+         "; ".join(f"{a} -> {_targets(v)}" for a, v in f["aliases"].items()) or "-",
          str(len(f["references"]))]
         for f in result["functions"]
     ]
@@ -131,12 +138,16 @@ def versions(name: str, client: AdminClient, as_json: bool) -> None:
         return
     pointing: dict[int, list[str]] = {}
     for alias in described["aliases"].values():
-        pointing.setdefault(alias["version"], []).append(alias["name"])
-        if alias.get("canary"):
-            pointing.setdefault(alias["canary"]["version"], []).append(f"{alias['name']}(canary)")
+        canary = alias.get("canary")
+        if not canary:
+            pointing.setdefault(alias["version"], []).append(alias["name"])
+            continue
+        weight = float(canary["weight"])
+        pointing.setdefault(alias["version"], []).append(f"{alias['name']} ({_percent(1 - weight)})")
+        pointing.setdefault(canary["version"], []).append(f"{alias['name']} ({_percent(weight)}, canary)")
     rows = [
         [str(v["version"]), v["sha256"][:12], str(v["size"]), v["abi"], _when(v["created"]),
-         ",".join(pointing.get(v["version"], [])) or "-", v["description"]]
+         ", ".join(pointing.get(v["version"], [])) or "-", v["description"]]
         for v in described["versions"]
     ]
     _table(rows, ["VERSION", "SHA256", "SIZE", "ABI", "CREATED", "ALIASES", "DESCRIPTION"])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
 
 from ..runtime import FunctionConfig, Limits, ModuleError, Runtime
 from .admin_client import FUNCTION_NAME, QUALIFIER
+from .prebuild import module_file
 
 
 class InputError(click.ClickException):
@@ -30,6 +32,27 @@ def _read_event(event: str) -> bytes:
     return data
 
 
+def check_result(payload: bytes, result: Any) -> bool:
+    """Apply the server's result checks for the event's hook (edge/pipeline/verdict.py); on a
+    failure print the rule as the server's 502 names it. False when the server would refuse it."""
+    from ..pipeline.verdict import check_result as verdict_for, event_parts
+
+    parts = event_parts(orjson.loads(payload))
+    if parts is None:
+        click.echo("note: not a Lambda@Edge event (no Records[0].cf.config.eventType): result not validated", err=True)
+        return True
+    event_type, request, response = parts
+    try:
+        verdict = verdict_for(event_type, request, response, result)
+    except ValueError as exc:
+        raise InputError(f"event: {exc}") from None
+    if verdict.ok:
+        return True
+    click.echo(f"error: {verdict.describe()}", err=True)
+    click.echo(f"the server answers this with 502 ({event_type} function: the result failed validation)", err=True)
+    return False
+
+
 def _parse_env(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     env = []
     for pair in pairs:
@@ -41,7 +64,7 @@ def _parse_env(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 
 @click.command()
-@click.argument("function", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.argument("function", type=click.Path(exists=True), required=False)
 @click.option("--remote", "remote_name", metavar="NAME", type=FUNCTION_NAME, help="Invoke deployed function NAME on a server (test invoke).")
 @click.option("--qualifier", "-q", type=QUALIFIER, help="With --remote: version number or alias (default: latest).")
 @click.option("--server", envvar="EDGE_SERVER", default="http://127.0.0.1:8081", show_default=True,
@@ -70,11 +93,14 @@ def invoke(
     env_pairs: tuple[str, ...],
     repeat: int,
 ) -> None:
-    """Run FUNCTION (.wasm or .wat) on an event; print the result JSON and a REPORT line.
+    """Run FUNCTION (.wasm, .wat, or a source directory or .js/.mjs/.zip, built first) on an
+    event; print the result JSON and a REPORT line.
 
     The result goes to stdout; the function's log lines and the REPORT line go to
-    stderr. Exits 1 when the function fails, 2 on bad input. With --remote NAME, the
-    deployed function runs on the server instead (the console's Test button).
+    stderr. The result is checked with the server's rules for the event's hook
+    (config.eventType). Exits 1 when the function fails or the server would refuse its
+    result (the rule is named), 2 on bad input. With --remote NAME, the deployed function
+    runs on the server instead (the console's Test button).
     """
     if remote_name is not None:
         if function is not None:
@@ -91,14 +117,15 @@ def invoke(
     try:
         limits = Limits().merged({k: v for k, v in overrides.items() if v is not None})
         config = FunctionConfig(
-            name=Path(function).stem, isolation=isolation, limits=limits, env=_parse_env(env_pairs)
+            name=Path(function).resolve().name if Path(function).is_dir() else Path(function).stem, isolation=isolation, limits=limits, env=_parse_env(env_pairs)
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     payload = _read_event(event)
+    module = module_file(Path(function))  # a source directory: built like `edge deploy DIR` does
     runtime = Runtime()
     try:
-        fn = runtime.function(Path(function).read_bytes(), config)
+        fn = runtime.function(module.read_bytes(), config)
     except ModuleError as exc:
         raise InputError(f"{function}: {exc}") from None
     outcome = None
@@ -113,3 +140,5 @@ def invoke(
         click.echo(f"error: {outcome.error.value}{detail}: {outcome.message}", err=True)
         sys.exit(1)
     click.echo(orjson.dumps(outcome.value, option=orjson.OPT_INDENT_2).decode())
+    if not check_result(payload, outcome.value):
+        sys.exit(1)

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..control.logs import LogRecord
-from .admin_client import FUNCTION_NAME, AdminClient, admin_options, print_json
+from .admin_client import FUNCTION_NAME, AdminClient, admin_options, api_path, print_json
 
 
 def _line(record: dict[str, Any]) -> str:
@@ -16,15 +16,22 @@ def _line(record: dict[str, Any]) -> str:
 
 
 @click.command()
-@click.argument("name", type=FUNCTION_NAME)
-@click.option("--request-id", "-r", help="Only this request's records.")
+@click.argument("name", type=FUNCTION_NAME, required=False)
+@click.option("--request-id", "-r", help="Only this request's records (every function's, and the edge's own).")
 @click.option("--limit", "-n", type=click.IntRange(1, 50_000), default=200, show_default=True,
               help="Records of history to show.")
 @click.option("--follow", "-f", is_flag=True, help="Keep streaming new records (Ctrl-C to stop).")
 @admin_options
-def logs(name: str, request_id: str | None, limit: int, follow: bool, client: AdminClient, as_json: bool) -> None:
-    """Show NAME's log records: START, the function's lines, END and REPORT, by request id."""
-    params: dict[str, Any] = {"function": name, "limit": limit}
+def logs(name: str | None, request_id: str | None, limit: int, follow: bool, client: AdminClient, as_json: bool) -> None:
+    """Show NAME's log records: START, the function's lines, END and REPORT, by request id.
+
+    With --request-id and no NAME: everything logged for that request (the id an error page shows)."""
+    if name is None and not request_id:
+        raise click.UsageError("give a function NAME, or --request-id ID (from an error page or X-Amz-Cf-Id)")
+    params: dict[str, Any] = {"limit": limit}
+    if name is not None:
+        client.request("GET", api_path("functions", name))  # an unknown name is an error (404), not silence
+        params["function"] = name
     if request_id:
         params["request_id"] = request_id
     if follow:
@@ -41,3 +48,6 @@ def logs(name: str, request_id: str | None, limit: int, follow: bool, client: Ad
         return
     for record in result["records"]:
         click.echo(_line(record))
+    if not result["records"]:
+        click.echo(f"no log records for {name}{' and that request id' if request_id else ''} yet: they appear "
+                   "when it runs (edge logs --follow waits for them)", err=True)

@@ -28,6 +28,11 @@ def remote_invoke(name: str, qualifier: str | None, event: bytes, server: str, t
         click.echo(f"{answer['report']['line']}\tVersion: {answer['version']}", err=True)
         if answer["ok"]:
             click.echo(json.dumps(answer["result"], indent=2))
+    if answer["ok"]:
+        from .invoke import check_result
+
+        if not check_result(event, answer["result"]):
+            sys.exit(1)
     if not answer["ok"]:
         error = answer["error"]
         detail = f" ({error['trap_code']})" if error.get("trap_code") else ""

@@ -8,17 +8,22 @@ import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import click
 
+from .. import bundled
 from ..config.manifest import ConfigError
-from ..control.store import StoreError
+from ..control.store import StoreError, is_url, manifest_store, mask_location
 from ..ops.metrics import MULTIPROC_ENV
 from ..server.app import OPTIONS_ENV
+from ..server.ports import PortUnavailable, check_free, describe, wait_listening
+from ..server.readiness import ReadyWatch, notify_systemd
 from ..server.state import ServerOptions, load_manifest
+from .prebuild import build_all, shown
+from .project import client_host, remove_serve_record, write_serve_record
 
-DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "samples" / "manifest.toml"
 
 
 @click.command()
@@ -32,6 +37,8 @@ DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "samples" / "manifest.t
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS private key.")
 @click.option("--state-dir", default=".edge", show_default=True, help="Where precompiled artifacts (and the store) live.")
 @click.option("--server-timing/--no-server-timing", default=False, help="Add a Server-Timing header per response.")
+@click.option("--debug-errors", is_flag=True,
+              help="Error pages show why (function, rule, origin); by default only the request id for `edge logs`.")
 @click.option("--graceful-timeout", type=float, default=10.0, show_default=True, help="Seconds to finish in-flight requests on SIGTERM.")
 @click.option("--log-level", default="warning", show_default=True)
 @click.option("--admin-host", default="127.0.0.1", show_default=True, help="Admin API address (loopback unless a token is set).")
@@ -56,6 +63,15 @@ DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "samples" / "manifest.t
               help="Event loop: auto uses uvloop when it is installed.")
 @click.option("--tiering/--no-tiering", default=True, show_default=True,
               help="Serve a deployed module from baseline-compiled code at once; optimized code replaces it in the background.")
+@click.option("--store", "store", envvar="EDGE_STORE", default=None, metavar="PATH|URL",
+              help="The store: a directory (SQLite; default <state-dir>/store) or postgresql://... shared by a "
+              "fleet of nodes (docs/fleet.md) [env EDGE_STORE; or the manifest's [store] url].")
+@click.option("--node-name", default=None, help="This node's name in `edge nodes` (default: the host name).")
+@click.option("--node-address", default=None, metavar="HOST:PORT",
+              help="This node's edge address as others reach it (default: --host:--port).")
+@click.option("--proxy-hops", type=click.IntRange(0, 10), default=0, show_default=True,
+              help="Trusted proxies in front (a load balancer is 1): the viewer's address is the one they put in "
+              "X-Forwarded-For.")
 @click.option("--bench-native", is_flag=True, hidden=True, help="Serve the benchmark's native endpoint (edge/server/native.py).")
 def serve(
     manifest: str | None,
@@ -67,6 +83,7 @@ def serve(
     keyfile: str | None,
     state_dir: str,
     server_timing: bool,
+    debug_errors: bool,
     graceful_timeout: float,
     log_level: str,
     admin_host: str,
@@ -83,13 +100,18 @@ def serve(
     server_name: str,
     loop: str,
     tiering: bool,
+    proxy_hops: int,
     bench_native: bool,
+    store: str | None = None,
+    node_name: str | None = None,
+    node_address: str | None = None,
 ) -> None:
     """Serve the distribution described by a manifest (the samples by default)."""
     from ..server import servers
     from ..server.listeners import ListenerError, hypercorn_config
 
-    manifest_path = Path(manifest) if manifest else DEFAULT_MANIFEST
+    # no manifest: the samples (from an installed wheel, a copy under the state directory to build in)
+    manifest_path = Path(manifest) if manifest else bundled.writable_samples(Path(state_dir)) / "manifest.toml"
     if bool(certfile) != bool(keyfile):
         raise click.UsageError("--certfile and --keyfile go together")
     if not no_admin and admin_port is None:
@@ -101,6 +123,7 @@ def serve(
         state_dir=str(Path(state_dir).resolve()),
         threads=threads,
         server_timing=server_timing,
+        debug_errors=debug_errors,
         admin_host=None if no_admin else admin_host,
         admin_port=None if no_admin else admin_port,
         admin_token=admin_token or None,
@@ -115,9 +138,12 @@ def serve(
         metrics=metrics,
         tiering=tiering,
         bench_native=bench_native,
+        listeners=((host, port),),
+        proxy_hops=proxy_hops,
     )
     try:
-        load_manifest(options)  # refuse to start on a bad manifest, naming the entry
+        options = _with_store(options, store, node_name, node_address, host, port)
+        loaded = load_manifest(options)  # refuse to start on a bad manifest, naming the entry
     except (ConfigError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
@@ -126,6 +152,10 @@ def serve(
         config = hypercorn_config(options, host, port, certfile=certfile, keyfile=keyfile)
     except ListenerError as exc:
         raise click.UsageError(str(exc)) from None
+    _check_ports(options, host, port)
+    build_all(loaded)  # one line per function built; a compile error is one line, exit 1
+    for note in _notes(options, loaded):  # manifest vs store: what this start keeps or publishes
+        click.echo(f"edge: {note}", err=True)
     os.environ[OPTIONS_ENV] = json.dumps(dataclasses.asdict(options))
     if metrics and workers > 1 and MULTIPROC_ENV not in os.environ:
         # every worker writes its metrics here; a scrape of any worker merges them all
@@ -134,11 +164,81 @@ def serve(
         metrics_dir.mkdir(parents=True)
         os.environ[MULTIPROC_ENV] = str(metrics_dir)
     scheme = "https" if certfile else "http"
-    click.echo(f"edge: serving {manifest_path} on {scheme}://{host}:{port} ({workers} worker(s), "
-               f"{server_name} on {loop})", err=True)
-    if options.admin_enabled:
+    if options.store:
+        click.echo(f"edge: store {mask_location(options.store)}, node {options.node_name}", err=True)
+    plural = "s" if workers > 1 else ""
+    click.echo(f"edge: starting {workers} worker{plural} ({server_name} on {loop}) for {shown(manifest_path)}",
+               err=True)
+    started = time.monotonic()
+
+    def announce() -> None:
+        """Once a worker has booted and the edge port accepts connections (some servers listen
+        only after their workers started): where to send requests, and systemd if it waits."""
+        if port:
+            wait_listening(client_host(host).strip("[]"), port)
         admin_scheme = "http" if (not certfile or config.insecure_bind) else "https"
-        auth = "bearer token required" if options.admin_token else "no token: loopback only"
-        click.echo(f"edge: admin API on {admin_scheme}://{admin_host}:{admin_port} ({auth})", err=True)
-    sys.exit(servers.run(server_name, options, host, port, workers=workers, certfile=certfile, keyfile=keyfile,
-                         graceful_timeout=graceful_timeout, log_level=log_level, loop=loop))
+        admin_url = f"{admin_scheme}://{client_host(admin_host)}:{admin_port}" if options.admin_enabled else None
+        # the other commands run from this project find this server by it (edge/cli/project.py)
+        write_serve_record(Path(options.state_dir), edge=f"{scheme}://{client_host(host)}:{port}", admin=admin_url)
+        click.echo(f"edge: serving {shown(manifest_path)} on {scheme}://{host}:{port} "
+                   f"(ready in {time.monotonic() - started:.1f} s)", err=True)
+        if options.admin_enabled:
+            auth = "bearer token required" if options.admin_token else "no token: loopback only"
+            click.echo(f"edge: admin API on {admin_scheme}://{admin_host}:{admin_port} ({auth})", err=True)
+        notify_systemd()
+
+    watch = ReadyWatch(announce).start()
+    try:
+        code = servers.run(server_name, options, host, port, workers=workers, certfile=certfile, keyfile=keyfile,
+                           graceful_timeout=graceful_timeout, log_level=log_level, loop=loop)
+    except OSError as exc:  # lost a race for a port checked above
+        message = describe(exc, host, port, "edge traffic", "--port")
+        if message is None:
+            raise
+        raise PortError(message) from None
+    finally:
+        watch.close()
+        remove_serve_record(Path(options.state_dir))
+    sys.exit(code)
+
+
+def _notes(options: ServerOptions, manifest) -> list[str]:  # type: ignore[no-untyped-def]
+    from ..server.startup_notes import startup_notes
+
+    try:
+        return startup_notes(options, manifest)
+    except Exception as exc:  # notes must never keep the server from starting
+        click.echo(f"edge: (could not compare the manifest with the store: {exc})", err=True)
+        return []
+
+
+class PortError(click.ClickException):
+    """The port is taken or not ours to use: one line, exit status 2."""
+
+    exit_code = 2
+
+
+def _check_ports(options: ServerOptions, host: str, port: int) -> None:
+    try:
+        check_free(host, port, "edge traffic", "--port")
+        if options.admin_enabled:
+            assert options.admin_host is not None and options.admin_port is not None
+            check_free(options.admin_host, options.admin_port, "the admin API",
+                       "--admin-port (it defaults to --port + 1)")
+    except PortUnavailable as exc:
+        raise PortError(str(exc)) from None
+
+
+
+def _with_store(options: ServerOptions, store: str | None, node_name: str | None, node_address: str | None,
+                host: str, port: int) -> ServerOptions:
+    """--store (or EDGE_STORE), else the manifest's [store] url, else <state-dir>/store; and
+    this node's name and address for the registry."""
+    import socket
+
+    location = store or manifest_store(options.manifest)
+    if location and not is_url(location):
+        location = str(Path(location).resolve())
+    advertised = node_address or f"{socket.gethostname() if host in ('0.0.0.0', '::', '') else host}:{port}"
+    return dataclasses.replace(options, store=location, node_name=node_name or socket.gethostname(),
+                               node_address=advertised)

@@ -11,6 +11,8 @@ from .. import names
 from ..cache.pattern import compile_pattern
 from ..cache.policy import CachePolicy
 from .errors import ConfigError
+from ..cache.selection import Selection
+from .policies import CLOUDFRONT_HEADERS, ForwardPolicy, parse_cache_policy, parse_forward_policy
 
 EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-response")
 ALL_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE")
@@ -40,10 +42,25 @@ class Behavior:
     methods: frozenset[str] = frozenset({"GET", "HEAD"})
     cache: CachePolicy = field(default_factory=CachePolicy)
     associations: dict[str, Association] = field(default_factory=dict)
+    forward: ForwardPolicy = field(default_factory=ForwardPolicy)  # what the origin gets beyond the key
     forward_host: bool = False  # send the viewer's Host to the origin instead of the origin's name
+    debug_errors: bool = False  # error pages show the operator's detail (off: CloudFront's wording only)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_regex", compile_pattern(self.pattern))
+        # What reaches the origin: the cache key's selections and the forward policy's (derived once).
+        key_headers = Selection.whitelist(self.cache.headers, case_insensitive=True)
+        object.__setattr__(self, "forwarded_query_strings", self.cache.query_strings.union(self.forward.query_strings))
+        object.__setattr__(self, "forwarded_headers", key_headers.union(self.forward.headers))
+        object.__setattr__(self, "forwarded_cookies", self.cache.cookies.union(self.forward.cookies))
+        wanted = {h for h in self.cache.headers if h in CLOUDFRONT_HEADERS} | set(self.forward.cloudfront_headers)
+        object.__setattr__(self, "cloudfront_headers", frozenset(wanted))
+
+    # derived in __post_init__ (declared for readers and type checkers)
+    forwarded_query_strings: Selection = field(init=False, repr=False, compare=False)
+    forwarded_headers: Selection = field(init=False, repr=False, compare=False)
+    forwarded_cookies: Selection = field(init=False, repr=False, compare=False)
+    cloudfront_headers: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def matches(self, path: str) -> bool:
         return self._regex.match(path) is not None  # type: ignore[attr-defined]
@@ -98,47 +115,14 @@ def parse_association(event_type: str, raw: Any, where: str) -> Association:
     )
 
 
-def parse_cache_policy(raw: Any, where: str) -> CachePolicy:
-    if raw is None:
-        return CachePolicy()
-    if raw == "disabled":
-        return CachePolicy.disabled()
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}.cache must be a table or \"disabled\"")
-    known = {"min_ttl", "default_ttl", "max_ttl", "query_strings", "headers", "cookies", "error_ttl"}
-    unknown = set(raw) - known
-    if unknown:
-        raise ConfigError(f"{where}.cache: unknown key(s) {', '.join(sorted(unknown))}")
-    values: dict[str, Any] = {}
-    for key in ("min_ttl", "default_ttl", "max_ttl", "error_ttl"):
-        if key in raw:
-            if not isinstance(raw[key], int) or raw[key] < 0:
-                raise ConfigError(f"{where}.cache.{key} must be a non-negative integer (seconds)")
-            values[key] = raw[key]
-    qs = raw.get("query_strings", "none")
-    if isinstance(qs, list):
-        qs = tuple(str(q) for q in qs)
-    elif qs not in ("none", "all"):
-        raise ConfigError(f"{where}.cache.query_strings must be \"none\", \"all\" or a list of names")
-    values["query_strings"] = qs
-    for key in ("headers", "cookies"):
-        items = raw.get(key, [])
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise ConfigError(f"{where}.cache.{key} must be a list of names")
-        values[key] = tuple(items)
-    policy = CachePolicy(**values)
-    if not policy.min_ttl <= policy.default_ttl <= policy.max_ttl:
-        raise ConfigError(f"{where}.cache: TTLs must satisfy min_ttl <= default_ttl <= max_ttl")
-    return policy
-
-
 def parse_behavior(index: int, raw: Any, origins: set[str]) -> Behavior:
     where = f"[[behaviors]] #{index + 1}"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a table")
     pattern = check_pattern(raw.get("path"), where)
     where = f"{where} (path {pattern!r})"
-    known = {"path", "origin", "methods", "cache", "forward_host", *(e.replace("-", "_") for e in EVENT_TYPES)}
+    known = {"path", "origin", "methods", "cache", "forward", "forward_host", "debug_errors",
+             *(e.replace("-", "_") for e in EVENT_TYPES)}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -165,5 +149,14 @@ def parse_behavior(index: int, raw: Any, origins: set[str]) -> Behavior:
         methods=methods_set,
         cache=parse_cache_policy(raw.get("cache"), where),
         associations=associations,
-        forward_host=bool(raw.get("forward_host", False)),
+        forward=parse_forward_policy(raw.get("forward"), where),
+        forward_host=_flag(raw, "forward_host", where),
+        debug_errors=_flag(raw, "debug_errors", where),
     )
+
+
+def _flag(raw: dict, key: str, where: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be true or false")
+    return value

@@ -25,6 +25,7 @@ class FunctionSpec:
     concurrency: int = 0
     max_reuse: int = 1000
     prewarm: int = 1
+    handler: str | None = None  # JavaScript: Lambda's "<module>.<export>" (default index.handler)
 
     def config(self, event_type: str, version: str = "1") -> FunctionConfig:
         """The runtime config for use at a hook: viewer hooks default to 5 s, origin hooks to 30 s."""
@@ -47,7 +48,7 @@ class FunctionSpec:
             raise ConfigError(f"{where}: function names use {names.FUNCTION_RULE}")
         if not isinstance(raw, dict):
             raise ConfigError(f"{where} must be a table")
-        unknown = set(raw) - {"source", "isolation", "limits", "env", "concurrency", "max_reuse", "prewarm"}
+        unknown = set(raw) - {"source", "isolation", "limits", "env", "concurrency", "max_reuse", "prewarm", "handler"}
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         if not isinstance(raw.get("source"), str):
@@ -55,6 +56,9 @@ class FunctionSpec:
         source = (base_dir / raw["source"]).resolve()
         if not source.exists():
             raise ConfigError(f"{where}: source {source} does not exist")
+        handler = raw.get("handler")
+        if handler is not None and not isinstance(handler, str):
+            raise ConfigError(f"{where}: handler must be a string like \"index.handler\"")
         limits = raw.get("limits", {})
         env = raw.get("env", {})
         if not isinstance(limits, dict):
@@ -70,6 +74,7 @@ class FunctionSpec:
             concurrency=raw.get("concurrency", 0),
             max_reuse=raw.get("max_reuse", 1000),
             prewarm=raw.get("prewarm", 1),
+            handler=handler,
         )
         try:
             spec.config("viewer-request")  # validates isolation, limits, env

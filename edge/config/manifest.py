@@ -6,6 +6,7 @@ so a server never starts (or reloads) half-configured.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from .distribution import Distribution
 from .errors import ConfigError
 from .functions import FunctionSpec
 from .origins import OriginSpec
+from .viewer import ViewerSettings
 
 __all__ = ["ConfigError", "Manifest", "load_manifest", "parse_manifest"]
 
@@ -27,6 +29,7 @@ class Manifest:
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     behaviors: tuple[Behavior, ...] = ()
     path: Path | None = None
+    viewer: ViewerSettings = field(default_factory=ViewerSettings)
 
 
 def load_manifest(path: str | Path, known_functions: set[str] | None = None) -> Manifest:
@@ -45,13 +48,13 @@ def load_manifest(path: str | Path, known_functions: set[str] | None = None) -> 
         manifest = parse_manifest(raw, base_dir=path.parent, known_functions=known_functions)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return Manifest(manifest.distribution, manifest.origins, manifest.functions, manifest.behaviors, path)
+    return dataclasses.replace(manifest, path=path)
 
 
 def parse_manifest(raw: dict[str, Any], base_dir: Path, *, known_functions: set[str] | None = None) -> Manifest:
     """Validate a parsed manifest. Function associations must name a declared function
     (or one of known_functions, the control plane's)."""
-    unknown = set(raw) - {"distribution", "origins", "functions", "behaviors"}
+    unknown = set(raw) - {"distribution", "origins", "functions", "behaviors", "viewer", "store"}  # [store]: edge serve's
     if unknown:
         raise ConfigError(f"unknown top-level section(s): {', '.join(sorted(unknown))}")
     distribution = Distribution.parse(raw.get("distribution"))
@@ -68,7 +71,7 @@ def parse_manifest(raw: dict[str, Any], base_dir: Path, *, known_functions: set[
         raise ConfigError("[[behaviors]] must list at least the default behavior (path = \"*\")")
     behaviors = tuple(parse_behavior(i, b, set(origins)) for i, b in enumerate(behaviors_raw))
     check_behaviors(behaviors, set(functions) | (known_functions or set()))
-    return Manifest(distribution, origins, functions, behaviors)
+    return Manifest(distribution, origins, functions, behaviors, viewer=ViewerSettings.parse(raw.get("viewer"), base_dir))
 
 
 def check_behaviors(behaviors: tuple[Behavior, ...], functions: set[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,44 @@ from urllib.parse import urlsplit
 from .. import names
 from .errors import ConfigError
 
+_S3_DOMAIN = re.compile(
+    r"(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3(?:[.-](?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]+))?"
+    r"(?:\.dualstack)?\.amazonaws\.com(?:\.cn)?\Z"
+)
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]+\Z")
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?\Z")
+
+
+@dataclass(frozen=True)
+class AllowedHost:
+    """An `allow_hosts` entry: a host and the one port it may be reached on (None: the
+    scheme's own port, 80 for http and 443 for https)."""
+
+    host: str
+    port: int | None = None
+
+    def permits(self, host: str, port: int, protocol: str) -> bool:
+        wanted = self.port if self.port is not None else (443 if protocol == "https" else 80)
+        return host == self.host and port == wanted
+
+    @classmethod
+    def parse(cls, entry: object, where: str) -> "AllowedHost":
+        if not isinstance(entry, str) or not entry:
+            raise ConfigError(f"{where}: allow_hosts entries are \"host\" or \"host:port\" strings")
+        host, sep, port = entry.lower().rpartition(":")
+        if not sep:
+            host = entry.lower()
+        if not _HOST.match(host):
+            raise ConfigError(f"{where}: allow_hosts entry {entry!r} is not a host name (\"host\" or \"host:port\")")
+        if sep and not (port.isdigit() and 0 < int(port) < 65536):
+            raise ConfigError(f"{where}: allow_hosts entry {entry!r} has an invalid port")
+        return cls(host, int(port) if sep else None)
 
 
 @dataclass(frozen=True)
 class OriginSpec:
     name: str
-    kind: str  # "http" | "static" | "echo"
+    kind: str  # "http" | "static" | "echo" | "s3"
     # http
     protocol: str = "http"
     domain_name: str = ""
@@ -27,11 +60,17 @@ class OriginSpec:
     http2: bool = False
     verify_tls: bool = True
     custom_headers: tuple[tuple[str, str], ...] = ()
-    # static
+    # static (and s3 served from a directory)
     root: Path | None = None
     index: str | None = None
+    # s3: functions see `origin.s3` with domain_name and region; requests go to `endpoint`
+    # (an S3-compatible URL, path-style: endpoint/bucket/key) or are served from `root`
+    region: str = ""
+    bucket: str = ""
+    endpoint: str = ""
+    sign: bool = False  # SigV4-sign requests with credentials from the environment
     # hosts an origin-request function may switch to from this origin, besides declared origins
-    allow_hosts: tuple[str, ...] = field(default=())
+    allow_hosts: tuple[AllowedHost, ...] = field(default=())
 
     @property
     def base_url(self) -> str:
@@ -57,7 +96,65 @@ class OriginSpec:
             return cls._static(name, raw, base_dir, where)
         if kind == "http":
             return cls._http(name, raw, where)
-        raise ConfigError(f"{where}: type must be 'http', 'static' or 'echo', got {kind!r}")
+        if kind == "s3":
+            return cls._s3(name, raw, base_dir, where)
+        raise ConfigError(f"{where}: type must be 'http', 's3', 'static' or 'echo', got {kind!r}")
+
+    @classmethod
+    def _s3(cls, name: str, raw: dict, base_dir: Path, where: str) -> "OriginSpec":
+        _only(raw, {"type", "domain_name", "region", "bucket", "path", "endpoint", "root", "sign",
+                    "connect_timeout", "read_timeout", "custom_headers", "verify_tls"}, where)
+        domain = raw.get("domain_name")
+        if not isinstance(domain, str) or domain != domain.lower() or not _HOST.match(domain):
+            raise ConfigError(
+                f"{where}: an s3 origin needs domain_name = \"bucket.s3.region.amazonaws.com\" (lowercase)"
+            )
+        named = _S3_DOMAIN.match(domain)
+        region = raw.get("region", (named.group("region") or "us-east-1") if named else "")
+        if not isinstance(region, str) or not _REGION.match(region):
+            raise ConfigError(
+                f"{where}: region must be an AWS region name such as \"eu-central-1\", got {region!r} "
+                "(give region = ... when domain_name does not say it)"
+            )
+        bucket = raw.get("bucket", named.group("bucket") if named else domain.split(".", 1)[0])
+        if not isinstance(bucket, str) or not bucket or "/" in bucket:
+            raise ConfigError(f"{where}: bucket must be a bucket name")
+        path = raw.get("path", "")
+        if not isinstance(path, str) or (path and (not path.startswith("/") or path.endswith("/"))):
+            raise ConfigError(f"{where}: path must start with '/' and not end with one (or be empty)")
+        endpoint, root = raw.get("endpoint"), raw.get("root")
+        if (endpoint is None) == (root is None):
+            raise ConfigError(
+                f"{where}: an s3 origin is served by endpoint = \"http(s)://host:port\" (an S3-compatible "
+                "server) or by root = \"directory\" (local development): give exactly one"
+            )
+        sign = raw.get("sign", False)
+        if not isinstance(sign, bool) or (sign and endpoint is None):
+            raise ConfigError(f"{where}: sign = true needs an endpoint (a directory is not signed)")
+        values: dict[str, Any] = {}
+        if endpoint is not None:
+            parts = urlsplit(endpoint) if isinstance(endpoint, str) else None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+                raise ConfigError(f"{where}: endpoint must be http:// or https:// with a host, got {endpoint!r}")
+            try:
+                parts.port
+            except ValueError:
+                raise ConfigError(f"{where}: endpoint has an invalid port") from None
+            values["endpoint"] = endpoint.rstrip("/")
+            values["verify_tls"] = bool(raw.get("verify_tls", True))
+        else:
+            if not isinstance(root, str) or not (base_dir / root).resolve().is_dir():
+                raise ConfigError(f"{where}: root {root!r} is not a directory")
+            values["root"] = (base_dir / root).resolve()
+        for key, lo, hi in (("connect_timeout", 0.1, 60), ("read_timeout", 0.1, 180)):
+            value = raw.get(key, getattr(cls, key))
+            if not isinstance(value, (int, float)) or not lo <= value <= hi:
+                raise ConfigError(f"{where}: {key} must be a number of seconds in [{lo}, {hi}]")
+            values[key] = float(value)
+        return cls(
+            name=name, kind="s3", protocol="https", domain_name=domain, port=443, path=path, region=region,
+            bucket=bucket, sign=sign, custom_headers=_custom_headers(raw, where), **values,
+        )
 
     @classmethod
     def _static(cls, name: str, raw: dict, base_dir: Path, where: str) -> "OriginSpec":
@@ -96,12 +193,9 @@ class OriginSpec:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise ConfigError(f"{where}: url has an invalid port") from None
-        headers = raw.get("custom_headers", {})
-        if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
-            raise ConfigError(f"{where}: custom_headers must be a table of strings")
         hosts = raw.get("allow_hosts", [])
-        if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
-            raise ConfigError(f"{where}: allow_hosts must be a list of host names")
+        if not isinstance(hosts, list):
+            raise ConfigError(f"{where}: allow_hosts must be a list of \"host\" or \"host:port\" entries")
         timeouts = {}
         for key, lo, hi in (("connect_timeout", 0.1, 60), ("read_timeout", 0.1, 180), ("keepalive_timeout", 1, 60)):
             value = raw.get(key, getattr(cls, key))
@@ -117,10 +211,17 @@ class OriginSpec:
             path=parts.path.rstrip("/"),
             http2=bool(raw.get("http2", False)),
             verify_tls=bool(raw.get("verify_tls", True)),
-            custom_headers=tuple(headers.items()),
-            allow_hosts=tuple(h.lower() for h in hosts),
+            custom_headers=_custom_headers(raw, where),
+            allow_hosts=tuple(AllowedHost.parse(h, where) for h in hosts),
             **timeouts,
         )
+
+
+def _custom_headers(raw: dict, where: str) -> tuple[tuple[str, str], ...]:
+    headers = raw.get("custom_headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise ConfigError(f"{where}: custom_headers must be a table of strings")
+    return tuple(headers.items())
 
 
 def _only(raw: dict, allowed: set[str], where: str) -> None:

@@ -11,7 +11,7 @@ versions named by a behavior), because every loaded version holds ready instance
 a bounded pool. Others are loaded on demand (an alias moving to them, a test invoke) and
 unloaded a grace period after they stop being active, so requests in flight finish.
 
-All methods here block (compiling, instantiating, SQLite, fsync): call them off the event loop.
+All methods here block (compiling, instantiating, the store's database, fsync): call them off the event loop.
 """
 
 from __future__ import annotations
@@ -31,10 +31,11 @@ from ..runtime import CompiledModule, ModuleError, NotWasm, Runtime
 from ..runtime.module import sha256 as sha256_of
 from ..runtime.module import to_wasm
 from .. import names
-from . import routing, settings
+from . import leftovers, routing, settings
+from .leftovers import Collected
 from .errors import ControlError, bad_request, conflict, not_found
 from .registry import Alias, PublishedVersion, Registry
-from .store import AliasRow, Snapshot, Store, Tx, VersionRow
+from .store import AliasRow, ControlStore, Snapshot, Tx, VersionRow
 
 log = logging.getLogger("edge.control")
 
@@ -89,7 +90,7 @@ class LoadInfo:
 class ControlPlane:
     def __init__(
         self,
-        store: Store,
+        store: ControlStore,
         runtime: Runtime,
         registry: Registry,
         manifest: Manifest,
@@ -119,6 +120,7 @@ class ControlPlane:
         self._routing_key: tuple[str, float] | None = None
         self._inactive_since: dict[tuple[str, int], float] = {}
         self._sync_lock = threading.RLock()
+        self.collect_pending = False  # leftover collection to retry (a deploy held the blob directory)
 
     def close(self) -> None:
         """Stop swapping in optimized code (the registry is about to close every version)."""
@@ -192,7 +194,9 @@ class ControlPlane:
 
         def upgrade() -> None:
             try:
-                compiled = self.runtime.optimize(lambda: self.store.blobs.get(baseline.sha256))  # stores the artifact
+                with self.store.blobs.deploying():  # its artifact write is no leftover
+                    # the bytes are read when this compile's turn comes, not held while it waits
+                    compiled = self.runtime.optimize(lambda: self.store.blobs.get(baseline.sha256))
                 with self._sync_lock:
                     current = self.registry.loaded(name, number)
                     if self._closed or current is None or current.compiled is not baseline:
@@ -254,12 +258,17 @@ class ControlPlane:
             raise bad_request(str(exc), "bad_settings") from None
         if alias is not None:
             check_alias_name(alias)
+        with self.store.blobs.deploying():  # leftover collection leaves this deploy's files alone
+            return self._deploy(name, source, settings_dict, alias, description)
+
+    def _deploy(
+        self, name: str, source: bytes, settings_dict: dict[str, Any], alias: str | None, description: str
+    ) -> Deployed:
         prepared = self.prepare(source, tiered=self.tiered)
-        self.store.blobs.put(prepared.compiled.sha256, prepared.wasm)
         published: PublishedVersion | None = None
         with self._sync_lock:  # the new version joins the registry before any sync can look for it
             try:
-                with self.store.write() as tx:
+                with self.store.write({prepared.compiled.sha256: prepared.wasm}) as tx:
                     row, published = self._publish(tx, name, prepared, settings_dict, description, "api")
                     alias_row = None
                     if alias is not None:
@@ -359,6 +368,7 @@ class ControlPlane:
                     raise conflict(f"version {name}:{version} is still referenced: {ref.describe()}", "in_use")
             tx.delete_version(name, version)
         self.sync()
+        self._collect_after_delete()
 
     def delete_function(self, name: str) -> None:
         with self.store.write() as tx:
@@ -368,6 +378,7 @@ class ControlPlane:
                     raise conflict(f"function {name} is still referenced: {ref.describe()}", "in_use")
             tx.delete_function(name)
         self.sync()
+        self._collect_after_delete()
 
     # -- behaviors and origins -----------------------------------------------------------
 
@@ -381,16 +392,9 @@ class ControlPlane:
             current = tx.routing()
             document = dict(current.document) if current else {}
             document.update(changes)
-            names = {row["name"] for row in tx.db.execute("SELECT name FROM functions")}
             try:
-                parsed = routing.parse(document, self.base_dir, self.distribution, names)
-                versions: dict[str, set[int]] = {}
-                aliases: dict[str, set[str]] = {}
-                for row in tx.db.execute("SELECT function, version FROM versions"):
-                    versions.setdefault(row[0], set()).add(row[1])
-                for row in tx.db.execute("SELECT function, name FROM aliases"):
-                    aliases.setdefault(row[0], set()).add(row[1])
-                routing.check_qualifiers(routing.references(document), versions, aliases)
+                parsed = routing.parse(document, self.base_dir, self.distribution, tx.function_names())
+                routing.check_qualifiers(routing.references(document), tx.version_numbers(), tx.alias_names())
             except ConfigError as exc:
                 raise bad_request(str(exc), "bad_config") from None
             tx.set_routing(document, "api", current.manifest_digest if current else None)
@@ -482,13 +486,32 @@ class ControlPlane:
     # -- sync: make this process match the store -----------------------------------------
 
     def maintain(self) -> None:
-        """The watcher's tick: sync if another process changed the store; unload retired versions."""
-        if self.store.revision() != self.revision:
-            self.sync()
-        else:
+        """The watcher's tick: sync if another process changed the store; unload retired versions
+        (also while the store cannot be reached: what is loaded keeps serving)."""
+        try:
+            if self.store.revision() != self.revision:
+                self.sync()
+            if self.collect_pending:
+                self.collect_leftovers()
+        finally:
             with self._sync_lock:
                 self._retire(time.monotonic())
-        self.registry.close_superseded(time.monotonic())
+            self.registry.close_superseded(time.monotonic())
+
+    def collect_leftovers(self) -> Collected:
+        """Remove temporary files, blobs and artifacts no version refers to (edge/control/leftovers.py);
+        retried by the watcher while a deploy holds the blob directory."""
+        self.collect_pending = True
+        collected = leftovers.collect(self.store, self.runtime.artifacts.directory)
+        self.collect_pending = collected.skipped
+        return collected
+
+    def _collect_after_delete(self) -> None:
+        try:
+            self.collect_leftovers()
+        except Exception as exc:  # the delete itself succeeded; the watcher tries again
+            log.warning("collecting leftovers after a delete failed (will retry): %s", exc)
+            self.collect_pending = True
 
     def sync(self) -> None:
         with self._sync_lock:
@@ -593,7 +616,8 @@ class ControlPlane:
         data = self.store.blobs.get(row.sha256) if compiled is None or self._is_baseline(compiled) else b""
         if compiled is None:
             # another worker's deploy, or a restart without its artifact: serve at once, optimize later
-            compiled = self._compile(data, self.tiered)
+            with self.store.blobs.deploying():  # its artifact write is no leftover
+                compiled = self._compile(data, self.tiered)
             if compiled.sha256 != row.sha256:
                 raise ModuleError(f"stored module {row.sha256} is damaged (its bytes hash to {compiled.sha256})")
             reused = compiled.from_artifact
@@ -625,39 +649,48 @@ class ControlPlane:
         """Publish manifest functions whose bytes or settings changed since the manifest last did,
         and store the manifest's behaviors/origins if they changed since last seen."""
         for name, spec in manifest.functions.items():
-            try:
-                prepared = self.prepare(sources[name])
-            except ControlError as exc:
-                raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
-            settings_dict = settings.from_spec(spec)
-            digest = f"{prepared.compiled.sha256}:{settings.canonical(settings_dict)}"
-            self.store.blobs.put(prepared.compiled.sha256, prepared.wasm)
-            with self._sync_lock:
-                published = None
-                try:
-                    with self.store.write() as tx:
-                        if tx.ensure_function(name).get("manifest_digest") == digest:
-                            continue
-                        row, published = self._publish(
-                            tx, name, prepared, settings_dict, "from the manifest", "manifest"
-                        )
-                        tx.set_manifest_digest(name, digest)
-                except ControlError as exc:
-                    raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
-                if published is not None:
-                    self.registry.add(published)
-                    self.load_info[(name, row.version)] = LoadInfo(prepared.reused, prepared.compile_ms)
-                    log.info("published %s version %d from the manifest", name, row.version)
+            with self.store.blobs.deploying():  # leftover collection leaves this deploy's files alone
+                self._seed_function(name, spec, sources[name])
         if manifest.path is None:
             return
         document = routing.manifest_document(manifest.path)
         digest = routing.digest(document)
+        with self.store.read() as tx:  # unchanged (the usual restart, every node of a fleet): no write
+            current = tx.routing()
+        if current is not None and current.manifest_digest == digest:
+            return
         with self.store.write() as tx:
             current = tx.routing()
             if current is None or current.manifest_digest != digest:
                 if current is not None and current.origin == "api":
                     log.warning("the manifest's behaviors/origins changed: they replace those set through the API")
                 tx.set_routing(document, "manifest", digest)
+
+    def _seed_function(self, name: str, spec: Any, source: bytes) -> None:
+        try:
+            prepared = self.prepare(source)
+        except ControlError as exc:
+            raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
+        settings_dict = settings.from_spec(spec)
+        digest = f"{prepared.compiled.sha256}:{settings.canonical(settings_dict)}"
+        with self.store.read() as tx:
+            current = tx.function(name)
+        if current is not None and current.get("manifest_digest") == digest:
+            return  # published by an earlier start (or another node)
+        with self._sync_lock:
+            published = None
+            try:
+                with self.store.write({prepared.compiled.sha256: prepared.wasm}) as tx:
+                    if tx.ensure_function(name).get("manifest_digest") == digest:
+                        return
+                    row, published = self._publish(tx, name, prepared, settings_dict, "from the manifest", "manifest")
+                    tx.set_manifest_digest(name, digest)
+            except ControlError as exc:
+                raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
+            if published is not None:
+                self.registry.add(published)
+                self.load_info[(name, row.version)] = LoadInfo(prepared.reused, prepared.compile_ms)
+                log.info("published %s version %d from the manifest", name, row.version)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -669,28 +702,3 @@ class ControlPlane:
     def _references(tx: Tx) -> list[routing.Reference]:
         row = tx.routing()
         return routing.references(row.document) if row else []
-
-
-class Watcher:
-    """A thread per worker that polls the store's revision and syncs on change."""
-
-    def __init__(self, plane: ControlPlane, interval: float = 0.1) -> None:
-        self.plane = plane
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="edge-store-watcher", daemon=True)
-
-    def start(self) -> "Watcher":
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.plane.maintain()
-            except Exception:  # a bad tick must not end propagation for good
-                log.exception("store watcher")
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)

@@ -6,6 +6,7 @@ x-edge-result-type, time-taken), plus the behavior and each hook run.
 
 from __future__ import annotations
 
+import os
 import queue
 import sys
 import threading
@@ -21,19 +22,61 @@ _STOP = object()
 
 
 class AccessLog:
-    """target: None (off), "-" (stdout) or a file path (appended)."""
+    """target: None (off), "-" (stdout) or a file path (appended).
+
+    Rotation: before each write the file's path is checked, and a file that was moved away
+    or deleted (logrotate's default `create` mode) is closed and the path opened anew, as
+    logging's WatchedFileHandler does, in every worker, with no signal. `reopen()` (SIGHUP,
+    see app.py) closes and reopens it before the next write whatever happened to it;
+    `copytruncate` needs neither (the file is opened for appending)."""
 
     def __init__(self, target: str | None, max_pending: int = 100_000) -> None:
         self.enabled = bool(target)
+        self.path = target if target not in (None, "-") else None
         # bounded: a stalled disk or pipe drops lines (counted) rather than growing memory
         self._queue: queue.Queue[bytes | object] = queue.Queue(maxsize=max_pending)
         self._thread: threading.Thread | None = None
+        self._reopen = threading.Event()
+        self._identity: tuple[int, int] | None = None
         self.dropped = 0
+        self.reopened = 0
         if self.enabled:
-            stream: IO[bytes] = sys.stdout.buffer if target == "-" else open(target, "ab")  # noqa: SIM115
-            self._thread = threading.Thread(target=self._drain, args=(stream, target != "-"), daemon=True,
+            stream: IO[bytes] = sys.stdout.buffer if self.path is None else self._open()
+            self._thread = threading.Thread(target=self._drain, args=(stream, self.path is not None), daemon=True,
                                             name="edge-access-log")
             self._thread.start()
+
+    def _open(self) -> IO[bytes]:
+        assert self.path is not None
+        stream = open(self.path, "ab")  # noqa: SIM115
+        info = os.fstat(stream.fileno())
+        self._identity = (info.st_dev, info.st_ino)
+        return stream
+
+    def reopen(self) -> None:
+        """Close and reopen the file before the next line is written (safe from a signal handler)."""
+        self._reopen.set()
+
+    def _current(self, stream: IO[bytes]) -> IO[bytes]:
+        """The stream to write to: reopened when asked to, or when the path no longer is our file."""
+        if self.path is None:
+            return stream
+        if not self._reopen.is_set():
+            try:
+                info = os.stat(self.path)
+                moved = (info.st_dev, info.st_ino) != self._identity
+            except OSError:
+                moved = True
+            if not moved:
+                return stream
+        self._reopen.clear()
+        try:
+            fresh = self._open()
+        except OSError:  # the directory is gone or not writable: keep the old file
+            return stream
+        stream.close()
+        self.reopened += 1
+        return fresh
 
     def write(
         self, trace: "Trace", *, client_ip: str, method: str, host: str, uri: str, querystring: str,
@@ -81,9 +124,11 @@ class AccessLog:
                     except queue.Empty:
                         break
                     if nxt is _STOP:
+                        stream = self._current(stream)
                         self._write(stream, batch)
                         return
                     batch.append(nxt)
+                stream = self._current(stream)
                 self._write(stream, batch)
         finally:
             if owned:

@@ -12,10 +12,11 @@ processes' requests up to FLUSH_INTERVAL late.
 from __future__ import annotations
 
 import os
+import weakref
 from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
 from prometheus_client import multiprocess
 
 if TYPE_CHECKING:
@@ -26,9 +27,16 @@ FLUSH_INTERVAL = 0.25  # seconds
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 FUEL_BUCKETS = (1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10)
 
+# No `<name>_created` series: a start timestamp per label set doubles the exposition for nothing
+# a rate() needs (and multi-process mode has none, so the two modes now agree).
+disable_created_metrics()
+
 REQUESTS = Counter("edge_requests", "Viewer requests", ["behavior", "status_class", "cache"])
+# `alias` is the association's qualifier (`live`, a pinned number, or `latest`): set by the
+# configuration, so it stays bounded however many versions are deployed (a `version` label
+# grew a new series with every deploy). Versions are in the access log and function logs.
 INVOCATIONS = Counter(
-    "edge_function_invocations", "Function invocations", ["function", "version", "event_type", "outcome"]
+    "edge_function_invocations", "Function invocations", ["function", "alias", "event_type", "outcome"]
 )
 REQUEST_SECONDS = Histogram("edge_request_duration_seconds", "Total request latency", buckets=LATENCY_BUCKETS)
 HOOK_SECONDS = Histogram("edge_hook_duration_seconds", "Per-hook latency", ["event_type"], buckets=LATENCY_BUCKETS)
@@ -38,8 +46,11 @@ IN_FLIGHT = Gauge("edge_in_flight_requests", "Requests being handled", multiproc
 QUEUE_DEPTH = Gauge("edge_invocation_queue_depth", "Invocations waiting for capacity", multiprocess_mode="livesum")
 CACHE_ENTRIES = Gauge("edge_cache_entries", "Cached responses", multiprocess_mode="livesum")
 CACHE_BYTES = Gauge("edge_cache_bytes", "Bytes held by the response cache", multiprocess_mode="livesum")
-CACHE_HITS = Gauge("edge_cache_hits", "Cache hits since start", multiprocess_mode="livesum")
-CACHE_LOOKUPS = Gauge("edge_cache_lookups", "Cache lookups since start", multiprocess_mode="livesum")
+CACHE_HITS = Counter("edge_cache_hits", "Cache hits (including refresh hits)")
+CACHE_LOOKUPS = Counter("edge_cache_lookups", "Cache lookups")
+STORE_UP = Gauge("edge_store_up", "1 while the store answers; 0: degraded, serving the last known state",
+                 multiprocess_mode="livemin")
+STORE_REVISION = Gauge("edge_store_applied_revision", "Store revision this worker serves", multiprocess_mode="livemin")
 POOL_READY = Gauge("edge_instance_pool_ready", "Pre-instantiated instances ready", ["function"], multiprocess_mode="livesum")
 
 
@@ -95,6 +106,20 @@ def _tallies_supported() -> bool:
     return all(hasattr(child, name) for name in ("_buckets", "_sum", "_upper_bounds")) and hasattr(REQUEST_SECONDS, "_buckets")
 
 
+class _CacheCounts:
+    """Each cache keeps running totals; the counters get what was added since its last sample."""
+
+    def __init__(self) -> None:
+        self.seen: weakref.WeakKeyDictionary[Any, tuple[int, int]] = weakref.WeakKeyDictionary()
+
+    def add(self, cache: Any, hits: int, lookups: int) -> None:
+        last_hits, last_lookups = self.seen.get(cache, (0, 0))
+        CACHE_HITS.inc(max(0, hits - last_hits))
+        CACHE_LOOKUPS.inc(max(0, lookups - last_lookups))
+        self.seen[cache] = (hits, lookups)
+
+
+_cache_counts = _CacheCounts()
 _requests = _Children(REQUESTS)
 _invocations = _Children(INVOCATIONS)
 _hooks = _Children(HOOK_SECONDS)
@@ -112,9 +137,9 @@ def observe(trace: "Trace", status: int) -> None:
     tally.inc(_requests(trace.behavior, f"{status // 100}xx", trace.cache or "none"))
     tally.observe(REQUEST_SECONDS, trace.total_ms / 1000)
     for run in trace.hooks:
-        tally.inc(_invocations(run.function, run.version, run.event_type, run.outcome))
+        tally.inc(_invocations(run.function, run.alias, run.event_type, run.outcome))
         tally.observe(_hooks(run.event_type), run.duration_ms / 1000)
-        if run.fuel:
+        if run.fuel and run.outcome != "timeout":  # a timeout's count is only a lower bound (outcome.py)
             tally.observe(_fuel(run.function), run.fuel)
     if trace.origin_ms is not None:
         tally.observe(ORIGIN_SECONDS, trace.origin_ms / 1000)
@@ -124,9 +149,9 @@ def _observe_directly(trace: "Trace", status: int) -> None:
     _requests(trace.behavior, f"{status // 100}xx", trace.cache or "none").inc()
     REQUEST_SECONDS.observe(trace.total_ms / 1000)
     for run in trace.hooks:
-        _invocations(run.function, run.version, run.event_type, run.outcome).inc()
+        _invocations(run.function, run.alias, run.event_type, run.outcome).inc()
         _hooks(run.event_type).observe(run.duration_ms / 1000)
-        if run.fuel:
+        if run.fuel and run.outcome != "timeout":
             _fuel(run.function).observe(run.fuel)
     if trace.origin_ms is not None:
         ORIGIN_SECONDS.observe(trace.origin_ms / 1000)
@@ -137,8 +162,8 @@ def flush() -> None:
     _tally.flush()
 
 
-def count_failure(function: str, version: str, event_type: str, outcome: str) -> None:
-    _invocations(function, version, event_type, outcome).inc()  # rare: directly
+def count_failure(function: str, alias: str, event_type: str, outcome: str) -> None:
+    _invocations(function, alias, event_type, outcome).inc()  # rare: directly
 
 
 def update_gauges(state: Any) -> None:
@@ -146,10 +171,13 @@ def update_gauges(state: Any) -> None:
     stats = state.cache.stats()
     CACHE_ENTRIES.set(stats.get("entries", 0))
     CACHE_BYTES.set(stats.get("bytes", 0))
-    CACHE_HITS.set(stats.get("hits", 0) + stats.get("refresh_hits", 0))
-    CACHE_LOOKUPS.set(stats.get("hits", 0) + stats.get("misses", 0))
+    _cache_counts.add(state.cache, stats.get("hits", 0) + stats.get("refresh_hits", 0), stats.get("hits", 0) + stats.get("misses", 0))
     QUEUE_DEPTH.set(state.invoker.queue_depth)
     IN_FLIGHT.set(state.in_flight)
+    store = getattr(state, "store", None)
+    if store is not None:
+        STORE_UP.set(1 if store.health.up else 0)
+        STORE_REVISION.set(state.plane.revision if state.plane is not None else -1)
     for name, versions in state.registry.versions.items():
         POOL_READY.labels(name).set(sum(fn.ready_count for v in versions.values() for fn in v.functions.values()))
 

@@ -1,4 +1,4 @@
-"""Build Lambda@Edge event JSON exactly as CloudFront shapes it (reference §2).
+"""Build Lambda@Edge event JSON exactly as CloudFront shapes it.
 
 Key order follows AWS's samples (alphabetical within each object) so that events diff cleanly
 against the documentation; JSON consumers do not depend on it.
@@ -20,7 +20,7 @@ EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-re
 REQUEST_EVENTS = ("viewer-request", "origin-request")
 RESPONSE_EVENTS = ("origin-response", "viewer-response")
 
-# §3.1 / §4: request body exposed to (and replaceable by) viewer vs origin triggers.
+# AWS's IncludeBody caps: request body exposed to (and replaceable by) viewer vs origin triggers.
 VIEWER_BODY_LIMIT = 40 * 1024
 ORIGIN_BODY_LIMIT = 1024 * 1024
 
@@ -34,7 +34,7 @@ def check_event_type(event_type: str) -> None:
 
 
 def body_limit(event_type: str) -> int:
-    """Size cap for bodies in this event: 40 KB for viewer triggers, 1 MB for origin triggers (§4)."""
+    """Size cap for bodies in this event: 40 KB for viewer triggers, 1 MB for origin triggers."""
     check_event_type(event_type)
     return VIEWER_BODY_LIMIT if event_type.startswith("viewer-") else ORIGIN_BODY_LIMIT
 
@@ -64,7 +64,7 @@ def event_config(distribution_domain: str, distribution_id: str, event_type: str
 
 
 def request_body(body: bytes, event_type: str) -> dict:
-    """The IncludeBody ``body`` object: always base64, truncated at the trigger's cap (§3.1)."""
+    """The IncludeBody ``body`` object: always base64, truncated at the trigger's cap."""
     if event_type not in REQUEST_EVENTS:
         raise ValueError(f"IncludeBody applies only to viewer-request or origin-request, not {event_type!r}")
     limit = body_limit(event_type)
@@ -88,7 +88,7 @@ def viewer_request(
 ) -> dict:
     """The viewer-request ``request`` object.
 
-    Disallowed headers (§3.3) are left out: CloudFront never exposes them to functions.
+    Disallowed headers are left out: CloudFront never exposes them to functions.
     """
     request: dict = {}
     if include_body:
@@ -115,13 +115,15 @@ def origin_request(
     *,
     origin: dict,
     forwarded_headers: CfHeaders,
+    querystring: str | None = None,
     body: bytes | None = None,
     include_body: bool = False,
 ) -> dict:
     """The origin-facing ``request`` of origin-request and origin-response events.
 
-    clientIp/method/querystring/uri come from the (possibly function-modified) viewer request;
-    headers are those CloudFront will send to the origin, minus the disallowed ones (§3.3).
+    clientIp/method/uri come from the (possibly function-modified) viewer request; the query
+    string and headers are those CloudFront will send to the origin (what the behavior's
+    policies forward), minus the disallowed headers.
     """
     request: dict = {}
     if include_body:
@@ -130,7 +132,7 @@ def origin_request(
     request["headers"] = _copy_headers(forwarded_headers)
     request["method"] = viewer_req["method"]
     request["origin"] = origin
-    request["querystring"] = viewer_req["querystring"]
+    request["querystring"] = viewer_req["querystring"] if querystring is None else querystring
     request["uri"] = viewer_req["uri"]
     return request
 
@@ -192,7 +194,7 @@ def status_phrase(status: int) -> str:
 def response_object(status: int, reason: str, headers: list[tuple[str, str]]) -> dict:
     """The ``response`` object of origin-response / viewer-response events (status as a string).
 
-    It has no ``body``: CloudFront never exposes the origin's body (§2).
+    It has no ``body``: CloudFront never exposes the origin's body.
     """
     return {
         "headers": to_cf_headers(without_disallowed(headers)),

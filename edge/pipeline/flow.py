@@ -1,4 +1,4 @@
-"""The request lifecycle, exactly as Lambda@Edge runs it (reference §1):
+"""The request lifecycle, exactly as Lambda@Edge runs it:
 
     viewer-request -> cache lookup -> (miss) origin-request -> origin -> origin-response
                    -> cache store -> viewer-response -> viewer
@@ -30,20 +30,23 @@ from ..cache import (
     xcache,
 )
 from ..cache.headers import cache_control
+from ..cache.key import cookie_pairs
 from ..config.behaviors import Behavior
 from ..config.manifest import Manifest
 from ..config.origins import OriginSpec
-from ..upstream.http import OriginError, strip_hop_by_hop
+from ..upstream.http import OriginError
+from ..viewer import ViewerHeaders
 from ..upstream.origins import Origins
 from ..upstream.response import OriginResponse
 from . import events
-from .headers import from_cf_headers, to_cf_headers
-from .hooks import HookResult, HookRun, HookRunner
-from .response import EdgeResponse, error_page, hook_failure_page
+from .forward import origin_headers, origin_querystring
+from .headers import from_cf_headers, to_cf_headers, without_disallowed
+from .hooks import VALIDATION, HookFailure, HookResult, HookRun, HookRunner
+from .response import EDGE_LOG, EdgeResponse, error_page, failure_detail, hook_failure_page, http_date
 
 ORIGIN_BODY_EXPOSURE = 1024 * 1024  # beyond AWS: origin-response may see up to 1 MB of body
 MAX_BUFFERED_REQUEST_BODY = 16 * 1024 * 1024
-CONDITIONAL = frozenset({"if-none-match", "if-modified-since"})
+MATCH_CACHE = 8192  # paths whose behavior is remembered per routing (cleared when full)
 NODE_ID = secrets.token_hex(16)
 VIA = f"1.1 {NODE_ID}.edge (edge)"
 _OWN_HEADERS = frozenset({"x-cache", "via", "x-amz-cf-id", "transfer-encoding"})  # the edge sets these
@@ -65,6 +68,9 @@ class ViewerRequest:
     read_body: Callable[[int], Awaitable[bytes]]  # buffer up to n bytes (raises RequestTooLarge)
     body_stream: Callable[[], AsyncIterator[bytes]]
     has_body: bool = False
+    scheme: str = "http"  # the viewer's protocol (CloudFront-Forwarded-Proto)
+    client_port: int = 0  # the viewer's source port (CloudFront-Viewer-Address)
+    country: str | None = None  # the trusted load-balancer country header's value ([viewer] country_header)
 
 
 @dataclass(slots=True)
@@ -100,17 +106,26 @@ class Routing:
     manifest: Manifest
     origins: Origins
     event_origins: dict[str, dict]
+    matched: dict[str, Behavior] = field(default_factory=dict, compare=False)  # recent paths' behaviors
 
     @classmethod
     def build(cls, manifest: Manifest, origins: Origins) -> "Routing":
         return cls(manifest, origins, {name: origins.event_origin(spec) for name, spec in manifest.origins.items()})
 
     def match(self, uri: str) -> Behavior:
+        found = self.matched.get(uri)
+        if found is not None:
+            return found
         behaviors = self.manifest.behaviors
+        found = behaviors[-1]
         for behavior in behaviors:
             if behavior.matches(uri):
-                return behavior
-        return behaviors[-1]
+                found = behavior
+                break
+        if len(self.matched) >= MATCH_CACHE:
+            self.matched.clear()
+        self.matched[uri] = found
+        return found
 
 
 @dataclass(slots=True)
@@ -119,9 +134,22 @@ class _Ctx:
     trace: Trace
     viewer: ViewerRequest
     behavior: Behavior
-    request: dict[str, Any]  # the viewer request object (after viewer-request)
+    request_object: dict[str, Any] | None  # the viewer request (after viewer-request); built when first needed
+    headers: list[tuple[str, str]]  # its headers, plus the edge's generated CloudFront-* headers
     body: bytes | None  # buffered viewer body (None: stream it)
     key: str | None
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The viewer request object. Without a viewer-request function a cache hit never
+        needs it, so it is built on first use (origin and viewer-response events)."""
+        if self.request_object is None:
+            viewer = self.viewer
+            self.request_object = events.viewer_request(
+                client_ip=viewer.client_ip, method=viewer.method, uri=viewer.uri,
+                querystring=viewer.querystring, headers=viewer.headers,
+            )
+        return self.request_object
 
 
 class Pipeline:
@@ -133,8 +161,12 @@ class Pipeline:
         cache: ResponseCache,
         *,
         server_timing: bool = False,
+        viewer_headers: ViewerHeaders | None = None,
+        debug_errors: bool = False,
     ) -> None:
         self.routing = Routing.build(manifest, origins)
+        self.viewer_headers = viewer_headers or ViewerHeaders(manifest.viewer)
+        self.debug_errors = debug_errors  # error pages show the operator's detail everywhere
         self.hooks = hooks
         self.cache = cache
         self.coalescer = Coalescer()
@@ -166,8 +198,8 @@ class Pipeline:
         behavior = routing.match(viewer.uri)
         trace.behavior = behavior.pattern
         if viewer.method not in behavior.methods:
-            return error_page(
-                403, rid, "This distribution is not configured to allow the HTTP request method that was used.",
+            return self._error_page(
+                behavior, 403, rid, "This distribution is not configured to allow the HTTP request method that was used.",
                 f"{viewer.method} is not allowed for path pattern {behavior.pattern}", xcache.ERROR,
             )
         associations = behavior.associations
@@ -179,38 +211,45 @@ class Pipeline:
             try:
                 body = await viewer.read_body(MAX_BUFFERED_REQUEST_BODY)
             except RequestTooLarge:
-                return error_page(413, rid, "The request body is too large.", f"limit {MAX_BUFFERED_REQUEST_BODY} bytes", xcache.ERROR)
+                return self._error_page(behavior, 413, rid, "The request body is too large.",
+                                        f"limit {MAX_BUFFERED_REQUEST_BODY} bytes", xcache.ERROR)
 
-        request = events.viewer_request(
-            client_ip=viewer.client_ip,
-            method=viewer.method,
-            uri=viewer.uri,
-            querystring=viewer.querystring,
-            headers=viewer.headers,
-            body=body,
-            include_body=bool(vr and vr.include_body),
-        )
+        request: dict[str, Any] | None = None
         if vr is not None:
+            request = events.viewer_request(
+                client_ip=viewer.client_ip,
+                method=viewer.method,
+                uri=viewer.uri,
+                querystring=viewer.querystring,
+                headers=viewer.headers,
+                body=body,
+                include_body=vr.include_body,
+            )
             result = await self.hooks.run(vr, rid, request)
             trace.hooks.append(result.run) if result.run else None
             if result.failure:
-                return hook_failure_page(result.failure, rid)
+                return self._hook_failed(result.failure, rid, behavior)
             if result.response is not None:
                 return _generated(result.response)  # straight to the viewer: not cached, no other hook
             request = result.request  # type: ignore[assignment]
             if result.request_body is not None:
                 body = result.request_body
-
-        pairs = from_cf_headers(request["headers"])
-        key = cache_key(
+            pairs = from_cf_headers(request["headers"])  # type: ignore[index]
+            uri, query = request["uri"], request["querystring"]  # type: ignore[index]
+        else:  # no function: the viewer's own request, as the event would show it
+            pairs = without_disallowed(viewer.headers)
+            uri, query = viewer.uri, viewer.querystring
+        if behavior.cloudfront_headers:  # the edge's CloudFront-* headers, added after viewer-request
+            pairs = await self._with_cloudfront_headers(behavior.cloudfront_headers, viewer, pairs)
+        key = None if behavior.cache.caches_nothing else cache_key(
             behavior.cache,
             method=viewer.method,
             host=routing.manifest.distribution.domain_name,
-            path=request["uri"],
-            query=request["querystring"],
+            path=uri,
+            query=query,
             headers=pairs,
         )
-        ctx = _Ctx(routing, trace, viewer, behavior, request, body, key)
+        ctx = _Ctx(routing, trace, viewer, behavior, request, pairs, body, key)
 
         response = await self._from_cache_or_origin(ctx)
         vres = associations.get("viewer-response")
@@ -261,12 +300,14 @@ class Pipeline:
         spec = routing.manifest.origins[behavior.origin]
         target = routing.origins.targets[spec.name]
         cacheable_request = ctx.key is not None
-        forwarded = self._forward_headers(ctx, spec, cacheable_request)
+        forwarded = origin_headers(ctx.headers, behavior, spec, ctx.viewer.client_ip, VIA, cacheable=cacheable_request)
         orq = behavior.associations.get("origin-request")
         include_body = bool(orq and orq.include_body)
+        event_origin = routing.event_origins[spec.name]
         origin_request = events.origin_request(
             ctx.request,
-            origin=routing.event_origins[spec.name],
+            origin=event_origin,
+            querystring=origin_querystring(ctx.request["querystring"], behavior),
             forwarded_headers=to_cf_headers(forwarded),
             body=ctx.body,
             include_body=include_body,
@@ -279,17 +320,18 @@ class Pipeline:
             if result.run:
                 trace.hooks.append(result.run)
             if result.failure:
-                return hook_failure_page(result.failure, rid)
+                return self._hook_failed(result.failure, rid, behavior)
             if result.response is not None:
                 generated = _generated(result.response)
                 return self._store_generated(ctx, generated, store)
             origin_request = result.request  # type: ignore[assignment]
             if result.request_body is not None:
                 body = result.request_body
-            if "origin" in origin_request:
+            if origin_request.get("origin", event_origin) is not event_origin:  # untouched: not re-resolved
                 resolved = routing.origins.resolve(spec, origin_request["origin"])
                 if resolved is None:  # validation already refused undeclared hosts; belt and braces
-                    return error_page(502, rid, "The origin-request function chose an origin that is not declared.", "", xcache.LAMBDA_VALIDATION_ERROR)
+                    return self._error_page(behavior, 502, rid, "The origin-request function chose an origin that is not declared.",
+                                            f"origin {origin_request['origin']!r}", xcache.LAMBDA_VALIDATION_ERROR)
                 spec, target = resolved
             forwarded = from_cf_headers(origin_request["headers"])
 
@@ -349,7 +391,7 @@ class Pipeline:
                     trace.hooks.append(result.run)
                 if result.failure:
                     await _discard(origin)
-                    return hook_failure_page(result.failure, rid)
+                    return self._hook_failed(result.failure, rid, behavior)
                 validated = result.response
                 status, reason = validated["status"], validated["statusDescription"]
                 headers = from_cf_headers(validated["headers"])
@@ -359,7 +401,7 @@ class Pipeline:
                     headers = _set_length(headers, len(body_bytes))
 
             ttl = 0
-            if cacheable_request and store and shareable(ctx.request["headers"], headers, behavior):
+            if cacheable_request and store and shareable(forwarded, headers, behavior):
                 ttl = ttl_for(behavior.cache, status, headers, now)
             x_cache = xcache.ERROR if status >= 400 else xcache.MISS
             if body_bytes is None and ttl > 0:
@@ -389,7 +431,7 @@ class Pipeline:
             return self._origin_failed(ctx, exc, stale)
 
     def _store_generated(self, ctx: _Ctx, generated: EdgeResponse, store: bool) -> EdgeResponse:
-        """An origin-request generated response is cached under its own headers (reference §1, §7.3)."""
+        """An origin-request generated response is cached under its own headers."""
         if ctx.key is None or not store:
             return generated
         now = self.cache.clock()
@@ -410,7 +452,7 @@ class Pipeline:
             if status == 502 else "The origin did not answer in time."
         )
         ctx.trace.cache = "error"
-        return error_page(status, ctx.trace.request_id, sentence, str(exc), xcache.ERROR)
+        return self._error_page(ctx.behavior, status, ctx.trace.request_id, sentence, str(exc), xcache.ERROR)
 
     async def _viewer_response(self, ctx: _Ctx, response: EdgeResponse) -> EdgeResponse:
         assoc = ctx.behavior.associations["viewer-response"]
@@ -423,7 +465,7 @@ class Pipeline:
             ctx.trace.hooks.append(result.run)
         if result.failure:
             await response.aclose()
-            return hook_failure_page(result.failure, ctx.trace.request_id)
+            return self._hook_failed(result.failure, ctx.trace.request_id, ctx.behavior)
         validated = result.response
         new_headers = [(k, v) for k, v in from_cf_headers(validated["headers"]) if k.lower() != "age"]
         out = EdgeResponse(
@@ -440,35 +482,31 @@ class Pipeline:
 
     # -- helpers -------------------------------------------------------------------
 
-    def _forward_headers(self, ctx: _Ctx, spec: OriginSpec, cacheable: bool) -> list[tuple[str, str]]:
-        """The headers sent to the origin (and shown in origin-request events)."""
-        behavior = ctx.behavior
-        keep_encoding = any(h.lower() == "accept-encoding" for h in behavior.cache.headers)
-        out: list[tuple[str, str]] = []
-        xff = via = None
-        for key, value in strip_hop_by_hop(from_cf_headers(ctx.request["headers"])):
-            lower = key.lower()
-            if lower == "host":
-                if behavior.forward_host:
-                    out.insert(0, (key, value))
-                continue
-            if lower == "x-forwarded-for":
-                xff = value if xff is None else f"{xff}, {value}"
-                continue
-            if lower == "via":
-                via = value
-                continue
-            if (lower == "accept-encoding" and not keep_encoding) or (cacheable and lower in CONDITIONAL):
-                continue
-            out.append((key, value))
-        if not behavior.forward_host:
-            default = 443 if spec.protocol == "https" else 80
-            host = spec.domain_name if spec.port == default else f"{spec.domain_name}:{spec.port}"
-            out.insert(0, ("Host", host))
-        # the viewer's own address goes last: the entry origins trust is never the viewer's
-        out.append(("X-Forwarded-For", f"{xff}, {ctx.viewer.client_ip}" if xff else ctx.viewer.client_ip))
-        out.append(("Via", f"{via}, {VIA}" if via else VIA))
-        return out
+    def _error_page(
+        self, behavior: Behavior, status: int, rid: str, sentence: str, detail: str, x_cache: str
+    ) -> EdgeResponse:
+        """An error page made by the edge; its detail is logged under the request id."""
+        if detail:
+            self.hooks.logs.record(EDGE_LOG, "", rid, "", "ERROR", f"{status}: {detail}")
+        return error_page(status, rid, sentence, detail, x_cache, debug=self.debug_errors or behavior.debug_errors)
+
+    def _hook_failed(self, failure: HookFailure, rid: str, behavior: Behavior) -> EdgeResponse:
+        if failure.outcome is None and failure.kind != VALIDATION:  # the function never ran: nothing logged it
+            self.hooks.logs.record(EDGE_LOG, "", rid, failure.event_type, "ERROR", failure_detail(failure))
+        return hook_failure_page(failure, rid, debug=self.debug_errors or behavior.debug_errors)
+
+    async def _with_cloudfront_headers(
+        self, wanted: frozenset[str], viewer: ViewerRequest, pairs: list[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """The request's headers with the edge's CloudFront-* values (which replace any a
+        viewer-request function set under the same names)."""
+        user_agent = next((v for k, v in pairs if k.lower() == "user-agent"), "")
+        generated = await self.viewer_headers.generate(
+            wanted, client_ip=viewer.client_ip, client_port=viewer.client_port, scheme=viewer.scheme,
+            country=viewer.country, user_agent=user_agent,
+        )
+        names = {name.lower() for name, _ in generated}
+        return [(k, v) for k, v in pairs if k.lower() not in names] + generated
 
     def _finish(self, response: EdgeResponse, trace: Trace, *, head: bool = False) -> None:
         """The edge's own headers. The host owns framing: a buffered body gets its true
@@ -483,7 +521,15 @@ class Pipeline:
             drop = drop | {"content-length"}
         if response.age is not None:
             drop = drop | {"age"}
-        headers = [(k, v) for k, v in response.headers if k.lower() not in drop]  # one pass
+        headers = []
+        has_date = False
+        for k, v in response.headers:  # one pass
+            lower = k.lower()
+            if lower not in drop:
+                headers.append((k, v))
+                has_date = has_date or lower == "date"
+        if not has_date:  # the origin's Date when it sent one; the servers add none (one Date only)
+            headers.append(("Date", http_date()))
         if length is not None:
             headers.append(("Content-Length", length))
         if response.age is not None:
@@ -496,18 +542,24 @@ class Pipeline:
         response.headers = headers
 
 
-def shareable(request_headers: dict, response_headers: list[tuple[str, str]], behavior: Behavior) -> bool:
-    """May this response be stored for everyone with the same cache key? (RFC 9111 §3.5.)
+def shareable(origin_headers: list[tuple[str, str]], response_headers: list[tuple[str, str]], behavior: Behavior) -> bool:
+    """May this response be stored for everyone with the same cache key? (RFC 9111, section 3.5.)
 
-    Safe by default: not when the request carried credentials (`Authorization`, or cookies
-    the cache key does not include) or the response sets a cookie, unless the origin marked
-    it shareable (`public`, `s-maxage`; `must-revalidate` also counts for `Authorization`)."""
+    Safe by default: not when the origin got credentials the cache key does not hold
+    (`Authorization`, or cookies outside the key) or the response sets a cookie, unless the
+    origin marked it shareable (`public`, `s-maxage`; `must-revalidate` also counts for
+    `Authorization`)."""
     directives = cache_control(response_headers)
     explicit = "public" in directives or "s-maxage" in directives
-    if "authorization" in request_headers and not (explicit or "must-revalidate" in directives):
+    names = {k.lower() for k, _ in origin_headers}
+    if "authorization" in names and "authorization" not in behavior.cache.headers and not (
+        explicit or "must-revalidate" in directives
+    ):
         return False
-    if "cookie" in request_headers and not behavior.cache.cookies and not explicit:
-        return False
+    if "cookie" in names and not explicit:
+        key_cookies = behavior.cache.cookies
+        if any(not key_cookies.includes(name) for name, _ in cookie_pairs(origin_headers)):
+            return False
     if any(k.lower() == "set-cookie" for k, _ in response_headers) and not explicit:
         return False
     return True

@@ -1,4 +1,4 @@
-"""Lambda@Edge's header shape and the header lists CloudFront restricts (reference §2, §3.3).
+"""Lambda@Edge's header shape and the header lists CloudFront restricts.
 
 CloudFront hands functions headers as ``{"lowercase-name": [{"key": "Original-Case", "value": v}, ...]}``
 so that lookups are case-insensitive while the wire case survives a round trip.
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 CfHeaders = dict[str, list[dict[str, str]]]
 
-# §3.3 "Disallowed": CloudFront never shows these to functions and rejects results that add them.
+# "Disallowed" headers: CloudFront never shows these to functions and rejects results that add them.
 DISALLOWED: frozenset[str] = frozenset(
     {
         "connection",
@@ -46,7 +46,7 @@ DISALLOWED: frozenset[str] = frozenset(
 # `X-Amz-Cf-*` and `X-Edge-*` are families, not single names.
 DISALLOWED_PREFIXES: tuple[str, ...] = ("x-amz-cf-", "x-edge-")
 
-# §3.3 "Read-only" per event. Host is deliberately absent from origin-request: AWS's own
+# "Read-only" headers per event. Host is deliberately absent from origin-request: AWS's own
 # examples rewrite it when switching origins.
 READ_ONLY: dict[str, frozenset[str]] = {
     "viewer-request": frozenset({"content-length", "host", "transfer-encoding", "via"}),

@@ -43,6 +43,7 @@ class HookRun:
     duration_ms: float
     outcome: str  # ok | generated | error kind | validation
     fuel: int = 0
+    alias: str = "latest"  # the association's qualifier (alias or pinned number): a bounded metrics label
 
 
 @dataclass(slots=True)
@@ -87,7 +88,8 @@ class HookRunner:
         outcome = await self.invoker.invoke(fn, payload)
         name, version = fn.config.name, fn.config.version
         self.logs.record_invocation(name, version, request_id, event_type, outcome)
-        run = HookRun(event_type, name, version, (time.perf_counter() - started) * 1000, "ok", outcome.fuel_used)
+        run = HookRun(event_type, name, version, (time.perf_counter() - started) * 1000, "ok", outcome.fuel_used,
+                      assoc.qualifier or "latest")
         if not outcome.ok:
             kind = outcome.error
             run.outcome = kind.value  # type: ignore[union-attr]
@@ -125,7 +127,8 @@ class HookRunner:
             return HookResult(response=validated, run=run)
         except ValidationError as exc:
             run.outcome = "validation"
-            self.logs.record(name, version, request_id, event_type, "ERROR", f"Validation error: {exc.message}")
+            self.logs.record(name, version, request_id, event_type, "ERROR",
+                             f"Validation error: {exc.message} [rule: {exc.rule}]")
             return HookResult(
                 failure=HookFailure(VALIDATION, event_type, fn.config.qualified, exc.message, rule=exc.rule, outcome=outcome),
                 run=run,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from http import HTTPStatus
 
 from ..cache import xcache
@@ -33,6 +35,18 @@ class EdgeResponse:
         await close_stream(stream, closer)
 
 
+_date_cache: tuple[int, str] = (0, "")
+
+
+def http_date() -> str:
+    """The current time as an HTTP `Date` value, formatted once per second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True))
+    return _date_cache[1]
+
+
 _PAGE = """<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">
 <HTML><HEAD><META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=iso-8859-1">
 <TITLE>ERROR: The request could not be satisfied</TITLE>
@@ -55,13 +69,22 @@ EXECUTION_SENTENCE = "The Lambda function associated with the CloudFront distrib
 LIMIT_SENTENCE = "The Lambda function associated with the CloudFront distribution was throttled."
 
 
+OPERATOR_HINT = "If you operate this site: edge logs --request-id {request_id} shows what happened."
+EDGE_LOG = "(edge)"  # the log records of failures no function logged (origins, configuration)
+
+
 def error_page(
-    status: int, request_id: str, sentence: str, detail: str, x_cache: str, *, retry_after: int | None = None
+    status: int, request_id: str, sentence: str, detail: str, x_cache: str, *, retry_after: int | None = None,
+    debug: bool = False,
 ) -> EdgeResponse:
+    """A CloudFront-style error page. `detail` explains the failure to the operator: it is on
+    the page only with `debug` (--debug-errors, or a behavior's debug_errors); otherwise the
+    page says where to find it (the request id in `edge logs`)."""
+    shown = detail if debug and detail else OPERATOR_HINT.format(request_id=request_id)
     body = _PAGE.format(
         status=status,
         sentence=html.escape(sentence),
-        detail=html.escape(detail),
+        detail=html.escape(shown),
         request_id=request_id,
     ).encode("latin-1", "replace")
     headers = [("Server", "edge"), ("Content-Type", "text/html"), ("Content-Length", str(len(body)))]
@@ -70,15 +93,21 @@ def error_page(
     return EdgeResponse(status=status, headers=headers, body=body, x_cache=x_cache, reason=HTTPStatus(status).phrase)
 
 
-def hook_failure_page(failure: HookFailure, request_id: str) -> EdgeResponse:
-    """502 for validation errors, 503 for execution errors and throttling (reference §5)."""
+def failure_detail(failure: HookFailure) -> str:
+    """What the operator needs: which hook and function, and why."""
     where = f"{failure.event_type} function {failure.function}"
     if failure.kind == VALIDATION:
-        rule = f" [rule: {failure.rule}]" if failure.rule else ""
-        return error_page(502, request_id, failure.message, f"{where}{rule}", xcache.LAMBDA_VALIDATION_ERROR)
+        return f"{where}: {failure.message}" + (f" [rule: {failure.rule}]" if failure.rule else "")
+    return f"{where}: {failure.message}"
+
+
+def hook_failure_page(failure: HookFailure, request_id: str, *, debug: bool = False) -> EdgeResponse:
+    """502 for validation errors, 503 for execution errors and throttling (as CloudFront)."""
+    detail = failure_detail(failure)
+    if failure.kind == VALIDATION:
+        return error_page(502, request_id, failure.message, detail, xcache.LAMBDA_VALIDATION_ERROR, debug=debug)
     if failure.kind == LIMIT:
-        return error_page(
-            503, request_id, LIMIT_SENTENCE, f"{where}: {failure.message}", xcache.LAMBDA_LIMIT_EXCEEDED, retry_after=1
-        )
+        return error_page(503, request_id, LIMIT_SENTENCE, detail, xcache.LAMBDA_LIMIT_EXCEEDED, retry_after=1,
+                          debug=debug)
     assert failure.kind == EXECUTION
-    return error_page(503, request_id, EXECUTION_SENTENCE, f"{where}: {failure.message}", xcache.LAMBDA_EXECUTION_ERROR)
+    return error_page(503, request_id, EXECUTION_SENTENCE, detail, xcache.LAMBDA_EXECUTION_ERROR, debug=debug)

@@ -2,7 +2,7 @@
 
 Behaviors, the cache key, the event's `uri` and the origin request must all agree on the
 path, or `/%70rivate/` slips past a behavior written for `/private/*` while the origin
-serves `/private/`. So the front door normalises once (RFC 3986 §6.2.2): percent-encoded
+serves `/private/`. So the front door normalises once (RFC 3986, section 6.2.2): percent-encoded
 unreserved characters are decoded and the remaining escapes upper-cased; a target that is
 not an origin-form path is refused.
 """

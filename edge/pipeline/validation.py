@@ -1,9 +1,9 @@
-"""Check a function's result the way CloudFront does before acting on it (reference §3).
+"""Check a function's result the way CloudFront does before acting on it.
 
 Any failure is a ``ValidationError``, which the pipeline turns into a 502 LambdaValidationError.
 Checks follow CloudFront's two passes loosely: structure first (JSON object, field types and
-shapes), then values (restricted headers, sizes, characters). Where the reference marks a
-behaviour [unconfirmed] we choose the strict reading and say so next to the check: a function
+shapes), then values (restricted headers, sizes, characters). Where AWS does not document a
+behaviour (marked [unconfirmed] next to the check) we choose the strict reading: a function
 that passes here should not fail on AWS for the same reason.
 """
 
@@ -23,7 +23,7 @@ from edge.pipeline.headers import READ_ONLY, CfHeaders, default_key, is_disallow
 FAILED = "The Lambda function result failed validation: "
 INVALID_JSON = "The Lambda function returned invalid JSON: "
 
-MAX_URL_CHARS = 8192  # §3.1: uri plus query string must stay below this
+MAX_URL_CHARS = 8192  # AWS: uri plus query string must stay below this
 MAX_CUSTOM_DOMAIN = 253
 MAX_S3_DOMAIN = 128
 MAX_ORIGIN_PATH = 255
@@ -39,7 +39,7 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9a-z]+\Z")
 # Control characters (tab allowed), and anything outside Latin-1: HTTP/1.1 field values are
 # bytes, and a value that cannot be encoded would fail on the wire after being cached.
 _BAD_HEADER_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u0100-\U0010ffff]")
-# §3.1: no spaces, control characters or '#' in a changed query string.
+# AWS: no spaces, control characters or '#' in a changed query string.
 _BAD_QUERY = re.compile(r"[\x00-\x20\x7f-\x9f#\ud800-\udfff]")
 # [unconfirmed] AWS only says uri starts with '/'; we also refuse what would corrupt the request
 # line (spaces, controls) or be re-read as query/fragment ('?', '#').
@@ -98,9 +98,9 @@ def _is_int(value: object) -> bool:
 def check_headers(value: object, where: str) -> CfHeaders:
     """Check a headers map's shape and return it normalised (keys filled in, empty arrays dropped).
 
-    [unconfirmed] AWS does not say whether ``key`` must match the map name; we require it
-    (case-insensitively) because ``key`` is what goes on the wire, so a mismatch would let a
-    function smuggle, say, Host under an innocent name past the read-only checks.
+    The map name (lowercase) decides which header an entry is: restricted-header checks use it,
+    and the entry goes on the wire under it. A ``key`` that spells another name is replaced by
+    the name's canonical case, so a key can never smuggle, say, Host past the read-only checks.
     """
     if not isinstance(value, dict):
         raise _fail("headers", f"The {where} must be an object.")
@@ -128,10 +128,13 @@ def check_headers(value: object, where: str) -> CfHeaders:
                     "outside ISO-8859-1 (percent-encode them).",
                 )
             key = entry.get("key")
-            if key is None:
+            if key is not None and not isinstance(key, str):
+                raise _fail("header-name", f"The key {key!r} of header {name} in the {where} must be a string.")
+            if not key or key.lower() != name:
+                # AWS's own "override a response header" example copies a whole entry under
+                # another name; the map name decides which header it is, so it is sent under
+                # that name (the key's casing is kept only when it spells the same name).
                 key = default_key(name)
-            elif not isinstance(key, str) or key.lower() != name:
-                raise _fail("header-name", f"The key {key!r} of header {name} in the {where} does not match its name.")
             normalised.append({"key": key, "value": header_value})
         if normalised:
             out[name] = normalised
@@ -170,7 +173,7 @@ def _check_unchanged(result: dict, before: dict, field: str, rule: str) -> None:
 
 
 def _check_uri_and_query(result: dict, before: dict) -> tuple[str, str]:
-    """Only changed values are checked: CloudFront forwards unchanged ones byte for byte (§3.1)."""
+    """Only changed values are checked: CloudFront forwards unchanged ones byte for byte."""
     uri = result.get("uri")
     if not isinstance(uri, str):
         raise _fail("uri", "The uri field is missing or is not a string.")
@@ -216,7 +219,7 @@ def _request_body(event_type: str, result: dict, include_body: bool) -> bytes | 
         raise _fail("body", "The request body must be an object.")
     action = body.get("action", "read-only")
     if action == "read-only":
-        return None  # data/encoding edits are ignored; the original body goes on (§3.1)
+        return None  # data/encoding edits are ignored; the original body goes on
     if action != "replace":
         raise _fail("body-action", f"The request body action must be read-only or replace, not {action!r}.")
     if not include_body:

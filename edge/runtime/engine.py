@@ -29,7 +29,7 @@ class EngineSettings:
 
     fuel: bool = True  # deterministic CPU caps (costs up to ~2x on hot loops)
     epochs: bool = True  # wall-clock interruption (a cheap check at loop headers)
-    max_wasm_stack: int = 512 * 1024  # bounded guest stack: deep recursion traps
+    max_wasm_stack: int = 2 * 1024 * 1024  # bounded guest stack: deep recursion traps (JS: a RangeError first, docs/javascript.md)
     memory_init_cow: bool = True  # copy-on-write data segments: instantiation without copying
     opt_level: str = "speed"
     pooling: bool = True  # pooling instance allocator: pre-reserved slots, faster instantiation

@@ -179,8 +179,9 @@ class Slot:
     def _set_wasi(self, stdin: bytes) -> None:
         fn = self.function
         cfg = capi.wasi_config_new()
-        argv = (c_char_p * 1)(fn.config.name.encode())
-        capi.wasi_config_set_argv(cfg, 1, argv)
+        args = fn.config.wasi_argv
+        argv = (c_char_p * len(args))(*[a.encode() for a in args])
+        capi.wasi_config_set_argv(cfg, len(args), argv)
         env = fn.config.env
         if env:
             names = (c_char_p * len(env))(*[k.encode() for k, _ in env])
@@ -335,11 +336,7 @@ class Slot:
             return self._failure(err, trap)
         packed = vals[0].i64
         if packed < 0:
-            code = packed & U32
-            return Outcome(
-                error=ErrorKind.HANDLER_ERROR,
-                message=f"handler returned error code {code - (1 << 32) if code >= 1 << 31 else code}",
-            )
+            return Outcome(error=ErrorKind.HANDLER_ERROR, message=self._failure_message(packed))
         rptr, rlen = (packed >> 32) & U32, packed & U32
         if rlen > self.function.config.limits.max_result_bytes:
             return Outcome(
@@ -351,6 +348,13 @@ class Slot:
         if rptr + rlen > size:
             return Outcome(error=ErrorKind.HANDLER_ERROR, message="result pointer is outside linear memory")
         return _parse_result(capi.bytes_at(base + rptr, rlen))
+
+    def _failure_message(self, packed: int) -> str:
+        """A reactor's own failure: its last ERROR line says why (docs/abi.md), the code follows."""
+        code = packed & U32
+        code = code - (1 << 32) if code >= 1 << 31 else code
+        reason = next((line.message for line in reversed(self.logs) if line.level == "ERROR"), None)
+        return f"{reason} (error code {code})" if reason else f"handler returned error code {code}"
 
     def _invoke_command(self, event: bytes) -> Outcome:
         limits = self.function.config.limits

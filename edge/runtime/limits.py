@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -77,6 +79,12 @@ class FunctionConfig:
             if not key or "=" in key or "\0" in key or "\0" in value:
                 raise ValueError(f"invalid environment variable name or value: {key!r}")
         self.limits.check()
+
+    @functools.cached_property
+    def wasi_argv(self) -> tuple[str, ...]:
+        """WASI argv: the function's name, version, memory cap (MiB) and timeout (ms), what
+        Lambda's `context` tells a handler (the JavaScript runtime reads it; docs/abi.md)."""
+        return (self.name, self.version, str(self.limits.memory_bytes // (1024 * 1024)), str(self.limits.timeout_ms))
 
     @property
     def qualified(self) -> str:

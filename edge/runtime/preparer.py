@@ -253,14 +253,15 @@ class Preparer:
         if _pid != self.pid:  # a forked child has no helper thread
             return None
         config = fn.config
-        argv = (c_char_p * 1)(config.name.encode())
+        args = config.wasi_argv
+        argv = (c_char_p * len(args))(*[a.encode() for a in args])
         env = config.env
         names = (c_char_p * max(1, len(env)))(*[k.encode() for k, _ in env])
         values = (c_char_p * max(1, len(env)))(*[v.encode() for _, v in env])
         handle = self.lib.edge_prep_factory(
             fn.engine.ptr, fn.pre_ptr, config.limits.memory_bytes, fuel, deadline_ticks,
             int(fn.compiled.has_initialize), int(fn.compiled.uses_wasi),
-            1, argv, len(env), names, values, min(MAX_READY, max(1, target)),
+            len(args), argv, len(env), names, values, min(MAX_READY, max(1, target)),
         )
         return Factory(self.lib, handle) if handle else None
 

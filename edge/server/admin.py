@@ -26,7 +26,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import names
+from ..control import nodes as node_registry
 from ..control.errors import ControlError, bad_request
+from ..control.store import StoreError, StoreUnavailable
 from ..control.logs import LogRecord, LogStore
 from ..ops import metrics
 from ..pipeline.events import new_request_id
@@ -236,9 +238,10 @@ class AdminAPI:
                 received = True
                 try:
                     if not upload.size:
-                        raise bad_request("empty upload: send the module (.wasm bytes or WAT text) as the request body",
-                                          "not_wasm")
-                    async with self.uploads.budget(self.uploads.cost(upload)):
+                        raise bad_request("empty upload: send the module (.wasm bytes, WAT text, or JavaScript: "
+                                          ".js/.mjs or a .zip) as the request body", "not_wasm")
+                    cost = await asyncio.to_thread(self.uploads.cost, upload)  # may read a text upload
+                    async with self.uploads.budget(cost):
                         deployed = await self.state.control(self._build_and_deploy, upload, name, settings, alias,
                                                             description)
                 finally:
@@ -251,8 +254,10 @@ class AdminAPI:
 
     async def _receive_upload(self, request: Request) -> uploads.Upload:
         try:
+            query = request.query_params
             return await self.uploads.receive(request.stream(), request.headers.get("content-length"),
-                                              request.headers.get("content-type", ""))
+                                              request.headers.get("content-type", ""), filename=query.get("filename"),
+                                              handler=query.get("handler"))
         except ControlError as exc:
             if exc.status == 413:
                 await _discard(request, self.uploads.settings.max_bytes)  # so the client can read the 413
@@ -409,12 +414,23 @@ class AdminAPI:
         return _json({"status": "ok", "pid": os.getpid()})
 
     async def readyz(self, request: Request) -> Response:
-        """Readiness: the store is loaded and the functions are instantiated."""
+        """Readiness: the store is loaded and the functions are instantiated. A worker cut off
+        from its store stays ready (200) but says `degraded`: it serves its last known state,
+        which beats taking every node out of a load balancer when the database goes away."""
         state = getattr(self.edge_app.state, "edge", None)
         drain = getattr(self.edge_app.state, "drain", None)
         if state is None or not state.ready or (drain is not None and drain.stopping):
             return _json({"status": "starting" if state is None else "stopping", "pid": os.getpid()}, 503)
-        return _json({"status": "ready", "pid": os.getpid(), "functions": len(state.registry.latest)})
+        out = {"status": "ready", "pid": os.getpid(), "functions": len(state.registry.latest)}
+        if state.store is not None and not state.store.health.up:
+            out |= {"status": "degraded", "store": state.store.health.to_dict(),
+                    "revision": state.plane.revision if state.plane else None}
+        return _json(out)
+
+    async def nodes(self, request: Request) -> Response:
+        """The node registry: every node sharing this store, its applied revision and health."""
+        state = self.state
+        return _json(await state.control(node_registry.describe, state.store))
 
     async def metrics(self, request: Request) -> Response:
         """Prometheus exposition (merged across worker processes)."""
@@ -424,10 +440,19 @@ class AdminAPI:
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 
+    async def openapi(self, request: Request) -> Response:
+        """This API described as OpenAPI 3.1 (edge/server/openapi.py)."""
+        from .openapi import document
+
+        return _json(document())
+
     async def status(self, request: Request) -> Response:
         state = self.state
         loaded = sorted(f"{name}:{number}" for name, versions in state.registry.versions.items() for number in versions)
-        return _json({"pid": os.getpid(), "revision": state.plane.revision, "loaded": loaded})  # type: ignore[union-attr]
+        store = state.store
+        return _json({"pid": os.getpid(), "revision": state.plane.revision, "loaded": loaded,  # type: ignore[union-attr]
+                      "store": store.describe() if store else None,
+                      "store_health": store.health.to_dict() if store else None})
 
 
 def _event_type(event: Any) -> str:
@@ -468,6 +493,16 @@ async def _store_busy(request: Request, exc: Exception) -> Response:
     return _error(503, "store_busy", f"the store is busy or unavailable, try again: {exc}")
 
 
+async def _store_error(request: Request, exc: Exception) -> Response:
+    """The store's database is unreachable (or busy): nothing was changed; retry later."""
+    unavailable = isinstance(exc, StoreUnavailable)
+    log.warning("store error on %s %s: %s", request.method, request.url.path, exc)  # passwords are masked
+    response = _error(503, "store_unavailable" if unavailable else "store_busy",
+                      f"{exc}; nothing was changed, try again" if unavailable else f"{exc}")
+    response.headers["Retry-After"] = "5" if unavailable else "1"
+    return response
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("admin request %s %s failed", request.method, request.url.path)
     return _error(500, "internal", f"internal error: {type(exc).__name__}: {exc}")
@@ -498,6 +533,8 @@ def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
         Route("/v1/logs", api.logs, methods=["GET"]),
         Route("/v1/status", api.status, methods=["GET"]),
         Route("/v1/invalidations", api.invalidate, methods=["POST"]),
+        Route("/v1/nodes", api.nodes, methods=["GET"]),
+        Route("/v1/openapi.json", api.openapi, methods=["GET"]),
         Route("/metrics", api.metrics, methods=["GET"]),
         Route("/healthz", api.healthz, methods=["GET"]),
         Route("/readyz", api.readyz, methods=["GET"]),
@@ -508,6 +545,7 @@ def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
         ClientDisconnect: _client_gone,
         HTTPException: _http_error,
         sqlite3.Error: _store_busy,
+        StoreError: _store_error,
         Exception: _unexpected,
     }
     app = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]

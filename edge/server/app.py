@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -21,8 +22,10 @@ from ..ops import metrics
 from ..cache import xcache
 from ..pipeline.events import new_request_id
 from ..pipeline.flow import RequestTooLarge, ViewerRequest
-from ..pipeline.response import error_page
+from ..pipeline.response import error_page, http_date
 from ..pipeline.uri import BadTarget, normalize_path
+from . import reason
+from . import readiness
 from .drain import Drain, set_process_drain
 from .guard import BodyTimeout, Guard, HttpLimits, IncompleteBody, body_failed
 from .serverhooks import install_hypercorn_hooks
@@ -67,9 +70,10 @@ def _raw_name(name: str) -> bytes:
 class EdgeHandler:
     """ASGI endpoint: viewer request in, pipeline, response out."""
 
-    def __init__(self, app: Starlette, observe: bool = True) -> None:
+    def __init__(self, app: Starlette, observe: bool = True, proxy_hops: int = 0) -> None:
         self.app = app
         self.observe = observe  # Prometheus metrics per request
+        self.proxy_hops = proxy_hops  # trusted proxies in front (X-Forwarded-For), see _behind_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,7 +87,12 @@ class EdgeHandler:
             return
         headers = []
         has_body = has_length = False
+        trusted, country = state.country_header, None
         for k, v in scope["headers"]:  # one pass: the function's headers, and whether a body follows
+            if k[:11] == b"cloudfront-" or k == trusted:  # only the edge sets CloudFront-* headers
+                if k == trusted:
+                    country = v.decode("latin-1")
+                continue
             headers.append((_header_key(k), v.decode("latin-1")))
             if k == b"content-length":
                 has_length = True
@@ -116,15 +125,21 @@ class EdgeHandler:
                 yield message.get("body", b"")
                 more = message.get("more_body", False)
 
+        client_ip = client[0] if client else "127.0.0.1"
+        if self.proxy_hops:
+            client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
         viewer = ViewerRequest(
             method=scope["method"],
             uri=uri,
             querystring=_latin1(scope.get("query_string", b"")),
             headers=headers,
-            client_ip=client[0] if client else "127.0.0.1",
+            client_ip=client_ip,
             read_body=read_body,
             body_stream=body_stream,
             has_body=has_body,
+            scheme=scope.get("scheme", "http"),
+            client_port=client[1] if client else 0,
+            country=country,
         )
         pin = state.registry.pin()  # every hook of this request sees the versions it started with
         state.in_flight += 1
@@ -147,7 +162,9 @@ class EdgeHandler:
         """Send the response; returns the body bytes sent. A streamed origin body stops (and
         its origin connection is released) as soon as the viewer goes away."""
         raw_headers = [(_raw_name(k), v.encode("latin-1")) for k, v in response.headers]
-        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
+        # `reason`: the function's statusDescription, sent where the server can (reason.py)
+        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers,
+                    "reason": response.reason})
         head = scope["method"] == "HEAD"
         if response.stream is None:
             body = b"" if head else (response.body or b"")
@@ -174,6 +191,26 @@ class EdgeHandler:
         if not gone.is_set():
             await send({"type": "http.response.body", "body": b""})
         return sent
+
+
+def _behind_proxies(headers: list[tuple[str, str]], peer: str, hops: int) -> str:
+    """The viewer's address behind `hops` trusted proxies (a TLS-terminating load balancer is
+    one): the entry those proxies appended last to X-Forwarded-For. Their entries are taken
+    off the header (in place), so functions and the origin see what came from beyond them,
+    and the edge appends the viewer's address as CloudFront does. A request with fewer
+    entries than hops did not come through them all: the connection's peer stays the client."""
+    index = next((i for i, (name, _) in enumerate(headers) if name == "X-Forwarded-For"), None)
+    if index is None:
+        return peer
+    entries = [e.strip() for e in headers[index][1].split(",") if e.strip()]
+    if len(entries) < hops:
+        return peer
+    client, rest = entries[-hops], entries[:-hops]
+    if rest:
+        headers[index] = ("X-Forwarded-For", ", ".join(rest))
+    else:
+        del headers[index]
+    return client
 
 
 async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
@@ -214,9 +251,23 @@ class Front:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         server = scope.get("server")
         if server is not None and scope["type"] != "lifespan" and server[1] == self.admin_port:
-            await self.admin(scope, receive, send)
+            await self.admin(scope, receive, _dated(send))
             return
         await self.edge(scope, receive, send)
+
+
+def _dated(send: Send) -> Send:
+    """The servers are told not to add `Date` (the edge sets it, once); admin answers get one here."""
+
+    async def send_dated(message: dict) -> None:  # type: ignore[type-arg]
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if not any(name.lower() == b"date" for name, _ in headers):
+                headers.append((b"date", http_date().encode()))
+                message = {**message, "headers": headers}
+        await send(message)
+
+    return send_dated  # type: ignore[return-value]
 
 
 def create_app(options: ServerOptions) -> Guard:
@@ -246,6 +297,9 @@ def _create_app(options: ServerOptions, drain: Drain) -> Starlette | Front:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = await boot(options)
         app.state.edge = state
+        readiness.notify_ready()  # `edge serve` prints its "serving on" line (edge/server/readiness.py)
+        if state.access_log is not None:
+            _reopen_on_sighup(state.access_log)
         sampler = asyncio.create_task(_sample_gauges(state)) if options.metrics else None
         try:
             yield
@@ -255,9 +309,10 @@ def _create_app(options: ServerOptions, drain: Drain) -> Starlette | Front:
             await state.close()
             metrics.process_exited()
 
+    reason.install()  # Hypercorn: the status line carries the function's statusDescription
     app = Starlette(lifespan=lifespan, exception_handlers={BodyTimeout: body_failed, IncompleteBody: body_failed})
     app.state.drain = drain
-    app.router.default = EdgeHandler(app, observe=options.metrics)  # type: ignore[assignment]
+    app.router.default = EdgeHandler(app, observe=options.metrics, proxy_hops=options.proxy_hops)  # type: ignore[assignment]
     if options.bench_native:
         from .native import install
 
@@ -267,6 +322,16 @@ def _create_app(options: ServerOptions, drain: Drain) -> Starlette | Front:
     from .admin import create_admin_app
 
     return Front(app, create_admin_app(app, options), options.admin_port)  # type: ignore[arg-type]
+
+
+def _reopen_on_sighup(access_log) -> None:  # type: ignore[no-untyped-def]
+    """SIGHUP reopens the access log (log rotation) instead of ending the process. Only where
+    this loop may own signals (the main thread); a server's own SIGHUP handling elsewhere
+    (Hypercorn's supervisor restarts its workers) stays."""
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, access_log.reopen)
+    except (RuntimeError, ValueError, NotImplementedError, AttributeError):
+        log.debug("SIGHUP is not handled in this worker; the access log still reopens when rotated")
 
 
 async def _sample_gauges(state: EdgeState, interval: float = 1.0) -> None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..pipeline.response import http_date
 from .drain import Drain, InFlight
 
 log = logging.getLogger("edge.server")
@@ -63,6 +64,7 @@ def _simple(status: int, reason: str, message: str, extra: list[tuple[bytes, byt
     """A plain-text answer; on HTTP/1 the connection closes after it (HTTP/2 has no such header)."""
     body = f"{status} {reason}: {message}\n".encode()
     headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+               (b"date", http_date().encode()),  # the servers are told to add none (the app sets Date)
                *([(b"connection", b"close")] if http1 else []), *(extra or [])]
     return ({"type": "http.response.start", "status": status, "headers": headers},
             {"type": "http.response.body", "body": body})

@@ -68,5 +68,6 @@ def hypercorn_config(
         else:
             config.bind.append(admin)
     config.include_server_header = False
+    config.include_date_header = False  # the app sets Date: the origin's, or its own (one Date only)
     config.accesslog = None
     return config

@@ -114,9 +114,9 @@ def _prepare_store(options: ServerOptions) -> None:
     """Create the store once, here, before the workers start: workers that all find no
     database and switch a new one to WAL at the same moment can fail with `database is
     locked` (seen with Granian, whose workers start together)."""
-    from ..control.store import Store
+    from ..control.store import open_store
 
-    Store(options.store_dir).close()
+    open_store(options.store_location, cache_dir=options.blob_cache_dir).close()
 
 
 # -- hypercorn -------------------------------------------------------------------------------
@@ -228,7 +228,7 @@ def _uvicorn(options: ServerOptions, host: str, port: int, workers: int, gracefu
 
     config = uvicorn.Config(
         APP_FACTORY, factory=True, loop=loop, http=UVICORN_PROTOCOL, lifespan="on",
-        log_level=log_level.lower(), access_log=False, server_header=False, proxy_headers=False,
+        log_level=log_level.lower(), access_log=False, server_header=False, date_header=False, proxy_headers=False,
         timeout_graceful_shutdown=HYPERCORN_FINAL_GRACE, backlog=2048, limit_concurrency=options.max_connections,
     )
     sockets = [_listen(host, port)]
@@ -356,12 +356,17 @@ class AdminSidecar:
 
 
 def _admin_of(app: Any) -> Any:
-    """The admin app, behind the same Guard (checks, drain) as the edge listener."""
+    """The admin app as Front serves it (with its Date header), behind the same Guard (checks,
+    drain) as the edge listener."""
+    from .app import _dated
     from .guard import Guard
 
-    if isinstance(app, Guard):
-        return app.wrap(app.app.admin)
-    return app.admin
+    front = app.app if isinstance(app, Guard) else app
+
+    async def admin(scope: Scope, receive: Receive, send: Send) -> None:
+        await front.admin(scope, receive, _dated(send))
+
+    return app.wrap(admin) if isinstance(app, Guard) else admin
 
 
 class _NoLifespan:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,16 +17,18 @@ from ..config.errors import ConfigError
 from ..config.manifest import Manifest
 from ..control import routing
 from ..control.logs import LogStore
-from ..control.plane import ControlPlane, Watcher
+from ..control.plane import ControlPlane
 from ..control.registry import Registry
 from ..control.sharedlogs import SharedLogs
-from ..control.store import Store
+from ..control.store import ControlStore, NodeInfo, open_store, store_exists
+from ..control.watcher import Watcher
 from ..pipeline.flow import Pipeline
 from ..pipeline.hooks import HookRunner
 from ..ops.accesslog import AccessLog
 from ..runtime import Invoker, Runtime
 from ..upstream.http import HttpUpstream
 from ..upstream.origins import Origins
+from ..viewer import ViewerHeaders
 
 log = logging.getLogger("edge.server")
 
@@ -59,6 +63,22 @@ class ServerOptions:
     retire_after: float = 60.0  # seconds an inactive version stays loaded (requests in flight)
     tiering: bool = True  # deploys serve baseline-compiled code until the optimized code is ready
     bench_native: bool = False  # serve edge/server/native.py's endpoint (the benchmark's scenario 3)
+    listeners: tuple[tuple[str, int], ...] = ()  # the edge listener(s): never an origin unless declared
+    debug_errors: bool = False  # error pages show the operator's detail (not only the request id)
+    proxy_hops: int = 0  # trusted proxies in front whose X-Forwarded-For names the viewer (docs/deploy.md)
+
+    # the store: None = SQLite in <state_dir>/store; a path; or a postgresql:// URL (docs/fleet.md)
+    store: str | None = None
+    node_name: str | None = None  # this node in the registry (`edge nodes`); default: the host name
+    node_address: str | None = None  # its edge listener as other machines reach it (host:port)
+
+    @property
+    def own_listeners(self) -> tuple[tuple[str, int], ...]:
+        """This server's own addresses (edge and admin), which functions may not reach as origins."""
+        own = [(str(host), int(port)) for host, port in self.listeners]
+        if self.admin_host is not None and self.admin_port is not None:
+            own.append((self.admin_host, self.admin_port))
+        return tuple(own)
 
     @property
     def artifact_dir(self) -> Path:
@@ -69,6 +89,20 @@ class ServerOptions:
         return Path(self.state_dir) / "store"
 
     @property
+    def store_location(self) -> str:
+        return self.store or str(self.store_dir)
+
+    @property
+    def blob_cache_dir(self) -> Path:
+        """A shared (PostgreSQL) store's module bytes, cached on this node."""
+        return Path(self.state_dir) / "cache" / "modules"
+
+    def node(self) -> NodeInfo:
+        host = socket.gethostname()
+        admin = f"{self.admin_host}:{self.admin_port}" if self.admin_port is not None else None
+        return NodeInfo(self.node_name or host, host, os.getpid(), self.node_address or host, admin)
+
+    @property
     def admin_enabled(self) -> bool:
         return self.admin_port is not None
 
@@ -77,13 +111,15 @@ def function_source(spec: FunctionSpec) -> bytes:
     """The module bytes for a manifest function: a .wasm/.wat file, or a source directory
     built on demand (only when the .wasm is missing or older than the sources)."""
     source = spec.source
-    if source.is_dir():
+    from ..js.build import is_js_source
+
+    if source.is_dir() or is_js_source(source):
         from ..toolchain import build, needs_build, output_path
 
         wasm = output_path(source)
         if needs_build(source, wasm):
             log.info("building %s from %s", spec.name, source)
-            build(source, out=wasm)
+            build(source, out=wasm, handler=spec.handler)
         return wasm.read_bytes()
     return source.read_bytes()
 
@@ -100,7 +136,7 @@ class EdgeState:
     upstream: HttpUpstream
     origins: Origins
     pipeline: Pipeline
-    store: Store | None = None
+    store: ControlStore | None = None
     plane: ControlPlane | None = None
     watcher: Watcher | None = None
     control_pool: ThreadPoolExecutor | None = None
@@ -108,10 +144,11 @@ class EdgeState:
     in_flight: int = 0
     access_log: AccessLog | None = None
     extras: dict = field(default_factory=dict)
+    country_header: bytes | None = None  # the trusted load-balancer header naming the viewer's country
 
     def apply_routing(self, manifest: Manifest) -> None:
         """New behaviors/origins from the store: requests in flight keep the old view."""
-        origins = Origins(manifest.origins, self.upstream)
+        origins = Origins(manifest.origins, self.upstream, own_listeners=self.options.own_listeners)
         self.pipeline.reconfigure(manifest, origins)
         self.manifest, self.origins = manifest, origins
 
@@ -128,7 +165,7 @@ class EdgeState:
         if self.access_log is not None:
             self.access_log.close()
         if self.watcher is not None:
-            self.watcher.stop()
+            await asyncio.to_thread(self.watcher.stop)  # its last heartbeat is a database call
         await self.upstream.aclose()
         if self.control_pool is not None:
             self.control_pool.shutdown(wait=False, cancel_futures=True)
@@ -137,18 +174,18 @@ class EdgeState:
             self.plane.close()
         self.registry.close()
         if self.store is not None:
-            self.store.close()
+            await asyncio.to_thread(self.store.close)
         if self.logs.shared is not None:
             self.logs.shared.close()
         self.runtime.close()
 
 
-def load_manifest(options: ServerOptions, store: Store | None = None) -> Manifest:
+def load_manifest(options: ServerOptions, store: ControlStore | None = None) -> Manifest:
     """The manifest; its behaviors may name functions deployed through the API (in the store)."""
     if store is None:
-        if not (options.store_dir / "control.db").exists():  # nothing deployed yet: create nothing
+        if not store_exists(options.store_location):  # nothing deployed yet: create nothing
             return routing.load_manifest(options.manifest, set())
-        store = Store(options.store_dir)
+        store = open_store(options.store_location, cache_dir=options.blob_cache_dir)
         try:
             return _load_manifest(options, store)
         finally:
@@ -156,7 +193,7 @@ def load_manifest(options: ServerOptions, store: Store | None = None) -> Manifes
     return _load_manifest(options, store)
 
 
-def _load_manifest(options: ServerOptions, store: Store) -> Manifest:
+def _load_manifest(options: ServerOptions, store: ControlStore) -> Manifest:
     known = store.function_names()
     try:
         return routing.load_manifest(options.manifest, known)
@@ -182,7 +219,7 @@ def _load_manifest(options: ServerOptions, store: Store) -> Manifest:
 
 def _start_plane(options: ServerOptions, runtime: Runtime, registry: Registry) -> ControlPlane:
     """Open the store, publish what the manifest changed, and load every active version."""
-    store = Store(options.store_dir)
+    store = open_store(options.store_location, cache_dir=options.blob_cache_dir)
     try:
         manifest = load_manifest(options, store)
     except BaseException:
@@ -192,6 +229,11 @@ def _start_plane(options: ServerOptions, runtime: Runtime, registry: Registry) -
     sources = {name: function_source(spec) for name, spec in manifest.functions.items()}
     plane.seed(manifest, sources)
     plane.sync()
+    try:
+        plane.collect_leftovers()  # what interrupted deploys and deleted versions left behind
+    except Exception as exc:
+        log.warning("collecting leftovers at start failed (will retry): %s", exc)
+        plane.collect_pending = True
     return plane
 
 
@@ -203,22 +245,30 @@ async def boot(options: ServerOptions) -> EdgeState:
     plane = await asyncio.get_running_loop().run_in_executor(None, _start_plane, options, runtime, registry)
     manifest = plane.manifest
     routing = plane.routing or manifest
-    routing = Manifest(manifest.distribution, routing.origins, manifest.functions, routing.behaviors, manifest.path)
+    routing = dataclasses.replace(manifest, origins=routing.origins, behaviors=routing.behaviors)
     shared = SharedLogs(Path(options.state_dir) / "logs.db") if options.workers > 1 else None
     logs = LogStore(shared=shared)
     cache = ResponseCache(max_bytes=options.cache_bytes)
     upstream = HttpUpstream()
-    origins = Origins(routing.origins, upstream)
+    origins = Origins(routing.origins, upstream, own_listeners=options.own_listeners)
     hooks = HookRunner(registry, invoker, logs, {"domain_name": manifest.distribution.domain_name, "id": manifest.distribution.id})
-    pipeline = Pipeline(routing, hooks, origins, cache, server_timing=options.server_timing)
+    viewer_headers = ViewerHeaders(manifest.viewer)
+    if any("cloudfront-is-" in " ".join(b.cloudfront_headers) for b in routing.behaviors):
+        await asyncio.to_thread(viewer_headers.devices.warm)  # the detector's rules load in ~2 s, once
+    pipeline = Pipeline(routing, hooks, origins, cache, server_timing=options.server_timing,
+                        viewer_headers=viewer_headers, debug_errors=options.debug_errors)
     state = EdgeState(options, routing, runtime, registry, invoker, logs, cache, upstream, origins, pipeline)
+    if manifest.viewer.country_header:
+        state.country_header = manifest.viewer.country_header.encode("latin-1")
     state.store, state.plane = plane.store, plane
     state.control_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="edge-control")
     plane.on_routing = state.apply_routing
     loop = asyncio.get_running_loop()
     # the cache belongs to the event loop: purges found by the watcher thread hop over to it
     plane.on_invalidate = lambda paths: loop.call_soon_threadsafe(state.invalidate, paths)
-    state.watcher = Watcher(plane, options.watch_interval).start()
+    store = plane.store
+    interval = options.watch_interval if store.wake is None else store.poll_interval
+    state.watcher = Watcher(plane, interval, node=options.node()).start()
     if options.access_log:
         state.access_log = AccessLog(options.access_log)
     state.ready = True

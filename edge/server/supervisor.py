@@ -7,7 +7,8 @@ process group (systemd, Ctrl-C) — passes SIGTERM on to every worker, which the
 so new connections are answered (503, `Connection: close`) instead of queueing in a socket
 nobody reads; the parent gives up its own copies of the sockets at the signal. A worker
 that dies on its own is replaced, unless it died starting up (then everything stops, exit
-status 1). Workers still alive well past the grace period are killed.
+status 1). Workers still alive well past the grace period are killed. SIGHUP is passed on
+(each worker reopens its access log).
 """
 
 from __future__ import annotations
@@ -59,7 +60,16 @@ def supervise(target: Callable[..., None], args: tuple[Any, ...], workers: int, 
 
     # Handlers first: spawned workers start with the default dispositions (a worker stopped
     # while it boots simply ends), and a signal during the start is not lost.
+    def on_hangup(signum: int, frame: Any) -> None:  # log rotation: every worker reopens its access log
+        for process, _ in processes.values():
+            if process.is_alive() and process.pid is not None:
+                try:
+                    signal_process(process.pid, signal.SIGHUP)
+                except ProcessLookupError:
+                    pass
+
     previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
+    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, on_hangup)
     for slot in range(workers):
         if not state["stopping"]:
             start(slot)

@@ -3,8 +3,9 @@
 One small pipeline per upload:
 
     receive (to an anonymous temporary file, the size cap enforced while reading)
-      -> detect its kind (from the first bytes)
-      -> module bytes (the kind's builder: a binary as it is, WAT parsed below its own cap)
+      -> detect its kind (its first bytes, Content-Type, `?filename=`)
+      -> module bytes (the kind's builder: a binary as it is, JavaScript built by edge.js
+         (edge/server/jsupload.py), WAT parsed below its own cap)
 
 Nothing of the body is held in memory while it arrives, so a slow or huge upload costs disk,
 not RAM. Two bounds keep the rest in check: at most `max_concurrent` uploads in progress per
@@ -13,7 +14,7 @@ within a memory budget (the sum of the uploads being built, by their kind's cost
 so four 60 MB uploads sent at once are built one after the other instead of all at once.
 After a large upload the freed heap is handed back to the operating system (`malloc_trim`).
 
-Another kind of upload (e.g. JavaScript) is one more entry in `KINDS`.
+Another kind of upload is one more entry in `KINDS`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ MiB = 1024 * 1024
 HEAD_BYTES = 512  # what kind detection sees
 RETRY_AFTER = "2"
 TRIM_ABOVE = 4 * MiB  # uploads above this give their freed memory back at once
+SNIFF_BYTES = 4 * MiB  # text up to this size is read whole to tell JavaScript from WAT
 
 
 @dataclass
@@ -50,6 +52,10 @@ class Upload:
     size: int
     head: bytes
     content_type: str = ""
+    filename: str | None = None  # `?filename=`: names a JavaScript upload's kind
+    handler: str | None = None  # `?handler=`: a JavaScript function's entry point
+    kind: "ModuleKind | None" = None  # detected once
+    subtype: str | None = None  # what the kind's detection found (JavaScript: zip, js or mjs)
 
     def read(self) -> bytes:
         self.file.seek(0)
@@ -67,7 +73,7 @@ class ModuleKind:
     name: str
     matches: Callable[[Upload], bool]
     build: Callable[[Upload, "UploadSettings"], bytes]
-    cost_per_byte: int = 1
+    cost: Callable[[Upload, "UploadSettings"], int] = lambda upload, settings: upload.size
     max_bytes: Callable[["UploadSettings"], int] = lambda settings: settings.max_bytes
 
 
@@ -97,18 +103,37 @@ def _wat(upload: Upload, settings: UploadSettings) -> bytes:
         raise bad_request(str(exc), "not_wasm") from None
 
 
+def _is_javascript(upload: Upload) -> bool:
+    from . import jsupload
+
+    sample = upload.read() if upload.size <= SNIFF_BYTES else upload.head
+    upload.subtype = jsupload.upload_kind(sample, upload.content_type, upload.filename)
+    return upload.subtype is not None
+
+
+def _javascript(upload: Upload, settings: UploadSettings) -> bytes:
+    from . import jsupload
+
+    missing = jsupload.toolchain_missing()
+    if missing:
+        raise ControlError(422, "js_toolchain_missing", missing)
+    return jsupload.build(upload.read(), upload.subtype or "js", upload.handler)
+
+
 WASM = ModuleKind("wasm", lambda upload: upload.head.startswith(b"\0asm"), _binary)
-WAT = ModuleKind("wat", lambda upload: True, _wat, cost_per_byte=8)
+# a JavaScript build (engine snapshot, Wizer) takes far more than its bytes: two at a time
+JAVASCRIPT = ModuleKind("javascript", _is_javascript, _javascript,
+                        cost=lambda upload, settings: settings.build_budget // 2)
+WAT = ModuleKind("wat", lambda upload: True, _wat, cost=lambda upload, settings: 8 * upload.size)
 
 # First match wins; WAT last: it takes whatever else arrived (and names the parse error).
-KINDS: list[ModuleKind] = [WASM, WAT]
+KINDS: list[ModuleKind] = [WASM, JAVASCRIPT, WAT]
 
 
 def detect_kind(upload: Upload) -> ModuleKind:
-    for kind in KINDS:
-        if kind.matches(upload):
-            return kind
-    raise bad_request("the upload is not a module this server can build", "not_wasm")  # pragma: no cover
+    if upload.kind is None:
+        upload.kind = next(kind for kind in KINDS if kind.matches(upload))
+    return upload.kind
 
 
 class Uploads:
@@ -151,7 +176,8 @@ class Uploads:
                 self._building -= cost
                 self._changed.notify_all()
 
-    async def receive(self, chunks: AsyncIterator[bytes], declared: str | None, content_type: str = "") -> Upload:
+    async def receive(self, chunks: AsyncIterator[bytes], declared: str | None, content_type: str = "", *,
+                      filename: str | None = None, handler: str | None = None) -> Upload:
         """The body into an unlinked temporary file; 413 as soon as it passes the cap (from
         Content-Length before reading, else while streaming). Writes happen on the loop:
         chunks are small and the file is in the page cache."""
@@ -178,7 +204,7 @@ class Uploads:
             file.close()
             raise
         file.flush()
-        return Upload(file, size, head, content_type)
+        return Upload(file, size, head, content_type, filename, handler)
 
     def module_bytes(self, upload: Upload) -> bytes:
         """Blocking (off the event loop): the upload's kind builds its module bytes."""
@@ -189,7 +215,8 @@ class Uploads:
         return kind.build(upload, self.settings)
 
     def cost(self, upload: Upload) -> int:
-        return upload.size * detect_kind(upload).cost_per_byte
+        """Blocking for text uploads up to SNIFF_BYTES (read once to detect their kind)."""
+        return detect_kind(upload).cost(upload, self.settings)
 
 
 def _too_large(limit: int) -> ControlError:

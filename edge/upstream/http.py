@@ -16,7 +16,7 @@ from ..pipeline.headers import default_key
 from .pool import LifoPool
 from .response import OriginResponse
 
-# Connection-specific headers never cross a proxy (RFC 9110 §7.6.1), plus what CloudFront drops.
+# Connection-specific headers never cross a proxy (RFC 9110, section 7.6.1), plus what CloudFront drops.
 HOP_BY_HOP = frozenset(
     {
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
@@ -46,6 +46,8 @@ class Target:
     read_timeout: float = 30.0
     http2: bool = False
     verify_tls: bool = True
+    guarded: bool = False  # an allowed, undeclared host: resolved and checked before connecting (origins.py)
+    sni: str | None = None  # TLS server name when `host` is the address it was resolved to
 
     def url(self, uri: str, querystring: str) -> httpx.URL:
         """Built from its parts, so no path or query can change the host or port."""
@@ -114,7 +116,7 @@ class HttpUpstream:
                 target.url(uri, querystring),
                 headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
                 content=body if body else None,
-                extensions={"timeout": timeout.as_dict()},
+                extensions={"timeout": timeout.as_dict(), **({"sni_hostname": target.sni} if target.sni else {})},
             )
             response = await transport.handle_async_request(request)
         except httpx.TimeoutException as exc:

@@ -1,34 +1,67 @@
 """The declared origins of a distribution and how a request reaches one.
 
-An origin-request function may switch `request.origin`, but only to a declared origin
-(matched by domain name, port and protocol) or a host an origin's `allow_hosts` lists:
-never an outbound request to an arbitrary host.
+An origin is identified the way a request reaches it: an HTTP origin by scheme, host and
+port (and path), an S3 origin by its bucket domain name, the built-in static and echo
+origins by their names. An origin-request function may switch `request.origin` only to a
+declared origin, or to a `host[:port]` its current origin's `allow_hosts` lists — never to
+an arbitrary host, and never to this server's own listeners unless they are declared.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import ipaddress
+import socket
 from collections.abc import AsyncIterator
 
 from ..config.origins import OriginSpec
-from ..pipeline.events import custom_origin
+from ..pipeline.events import custom_origin, s3_origin
 from ..pipeline.headers import to_cf_headers
 from .echo import EchoOrigin
-from .http import HttpUpstream, Target
+from .http import HttpUpstream, OriginError, Target
 from .response import OriginResponse
+from .s3 import Signer, endpoint_target, host_header
 from .static import StaticOrigin
+
+Listener = tuple[str, int]
 
 
 class Origins:
-    def __init__(self, specs: dict[str, OriginSpec], upstream: HttpUpstream) -> None:
+    def __init__(
+        self, specs: dict[str, OriginSpec], upstream: HttpUpstream, *, own_listeners: tuple[Listener, ...] = ()
+    ) -> None:
         self.specs = specs
         self.upstream = upstream
-        self.static = {name: StaticOrigin(spec.root, index=spec.index) for name, spec in specs.items() if spec.kind == "static"}
+        self.own_listeners = own_listeners  # (host, port) of this server's edge and admin listeners
+        self.static = {
+            name: StaticOrigin(spec.root, index=spec.index)
+            for name, spec in specs.items() if spec.root is not None
+        }
         self.echo = {name: EchoOrigin() for name, spec in specs.items() if spec.kind == "echo"}
+        self.signers = {
+            name: Signer(spec.region, f"[origins.{name}]") for name, spec in specs.items() if spec.sign
+        }
         self.targets = {name: _target(spec) for name, spec in specs.items()}
-        self._by_domain = {spec.domain_name.lower(): spec for spec in specs.values()}
+        self._named: dict[str, OriginSpec] = {}  # static, echo: no real address, known by name
+        self._http: dict[tuple[str, str, int], list[OriginSpec]] = {}
+        self._s3: dict[str, OriginSpec] = {}
+        for spec in specs.values():
+            if spec.kind == "s3":
+                self._s3[spec.domain_name] = spec
+            elif spec.kind == "http":
+                self._http.setdefault((spec.protocol, spec.domain_name.lower(), spec.port), []).append(spec)
+            else:
+                self._named[spec.domain_name.lower()] = spec
 
     def event_origin(self, spec: OriginSpec) -> dict:
-        """The `origin` object functions see: every origin is presented as a custom origin."""
+        """The `origin` object functions see: `s3` for S3 origins, `custom` for the others."""
+        custom_headers = to_cf_headers(spec.custom_headers)
+        if spec.kind == "s3":
+            return s3_origin(
+                domain_name=spec.domain_name, path=spec.path, region=spec.region,
+                auth_method="origin-access-identity" if spec.sign else "none", custom_headers=custom_headers,
+            )
         return custom_origin(
             domain_name=spec.domain_name,
             port=spec.port,
@@ -36,7 +69,7 @@ class Origins:
             path=spec.path,
             read_timeout=int(spec.read_timeout),
             keepalive_timeout=int(spec.keepalive_timeout),
-            custom_headers=to_cf_headers(spec.custom_headers),
+            custom_headers=custom_headers,
         )
 
     def allowed(self, base: OriginSpec, origin: dict) -> bool:
@@ -44,26 +77,38 @@ class Origins:
         return self.resolve(base, origin) is not None
 
     def resolve(self, base: OriginSpec, origin: dict) -> tuple[OriginSpec, Target] | None:
+        """The declared origin (or allowed host) an `origin` object names, and where to send."""
+        s3 = origin.get("s3")
+        if isinstance(s3, dict):
+            spec = self._s3.get(str(s3.get("domainName", "")).lower())
+            if spec is None or (s3.get("region") or spec.region) != spec.region:
+                return None
+            return spec, _target(spec, path=s3.get("path") or "")
         custom = origin.get("custom")
         if not isinstance(custom, dict):
-            return None  # s3 origins: only declared static origins, which we present as custom
-        domain = str(custom.get("domainName", "")).lower()
-        spec = self._by_domain.get(domain)
-        protocol = custom.get("protocol", "http")
-        port = int(custom.get("port", 443 if protocol == "https" else 80))
-        path = custom.get("path", "") or ""
-        if spec is not None:
-            if spec.kind in ("static", "echo"):
-                return spec, self.targets[spec.name]
-            if spec.protocol == protocol and spec.port == port:
-                return spec, _target(spec, path=path)
             return None
-        if domain in base.allow_hosts:
+        domain = str(custom.get("domainName", "")).lower()
+        named = self._named.get(domain)
+        if named is not None:
+            return named, _target(named, path=custom.get("path") or "")
+        protocol = custom.get("protocol", "http")
+        try:
+            port = int(custom.get("port", 443 if protocol == "https" else 80))
+        except (TypeError, ValueError):
+            return None
+        path = custom.get("path", "") or ""
+        candidates = self._http.get((protocol, domain, port))
+        if candidates:
+            spec = next((c for c in candidates if c.path == path), candidates[0])
+            return spec, _target(spec, path=path)
+        if any(entry.permits(domain, port, protocol) for entry in base.allow_hosts):
+            if _is_address(domain) and self._is_own(domain, port):
+                return None  # the server's own listeners are reachable only when declared
             return base, Target(
                 protocol=protocol, host=domain, port=port, path=path,
                 connect_timeout=base.connect_timeout,
                 read_timeout=float(custom.get("readTimeout", base.read_timeout)),
-                http2=base.http2, verify_tls=base.verify_tls,
+                http2=base.http2, verify_tls=base.verify_tls, guarded=True,
             )
         return None
 
@@ -79,14 +124,60 @@ class Origins:
     ) -> OriginResponse:
         static = self.static.get(spec.name)
         if static is not None:
-            return await static.fetch(method, uri, headers)
+            return await static.fetch(method, target.path + uri, headers)
         echo = self.echo.get(spec.name)
         if echo is not None:
             return await echo.fetch(method, uri, querystring, headers, body)
+        if spec.kind == "s3":
+            headers = [(k, v) for k, v in headers if k.lower() != "host"]
+            headers.insert(0, ("Host", host_header(target)))  # what the endpoint (and its signature) expects
+            signer = self.signers.get(spec.name)
+            if signer is not None:
+                url = str(target.url(uri, querystring))
+                headers.extend(signer.headers(method, url, headers, body))
+        if target.guarded:
+            target = await self._pinned(target)
         return await self.upstream.fetch(target, method, uri, querystring, headers, body)
+
+    async def _pinned(self, target: Target) -> Target:
+        """An allowed (undeclared) host: resolve it once, refuse this server's own listeners,
+        and connect to that address (TLS still checks the name), so DNS cannot change between
+        the check and the connection."""
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                target.host, target.port, type=socket.SOCK_STREAM
+            )
+        except OSError as exc:
+            raise OriginError("unreachable", f"origin {target.host}: cannot resolve ({exc})") from None
+        addresses = [info[4][0] for info in infos]
+        if not addresses:
+            raise OriginError("unreachable", f"origin {target.host}: no address")
+        for address in addresses:
+            if self._is_own(address, target.port):
+                raise OriginError(
+                    "unreachable",
+                    f"origin {target.host}:{target.port} is this server's own listener; declare it as an origin to use it",
+                )
+        return dataclasses.replace(target, host=addresses[0], sni=target.host, guarded=False)
+
+    def _is_own(self, address: str, port: int) -> bool:
+        for host, listen_port in self.own_listeners:
+            if listen_port != port:
+                continue
+            if host in ("", "0.0.0.0", "::", "[::]"):
+                if _is_local(address):
+                    return True
+            elif host == "localhost" or _is_loopback(host):
+                if _is_loopback(address) or address == host:
+                    return True
+            elif _same_address(address, host):
+                return True
+        return False
 
 
 def _target(spec: OriginSpec, path: str | None = None) -> Target:
+    if spec.kind == "s3" and spec.endpoint:
+        return endpoint_target(spec, path)
     return Target(
         protocol=spec.protocol,
         host=spec.domain_name,
@@ -97,3 +188,48 @@ def _target(spec: OriginSpec, path: str | None = None) -> Target:
         http2=spec.http2,
         verify_tls=spec.verify_tls,
     )
+
+
+def _is_address(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _same_address(a: str, b: str) -> bool:
+    try:
+        return ipaddress.ip_address(a.strip("[]")) == ipaddress.ip_address(b.strip("[]"))
+    except ValueError:
+        return a == b
+
+
+def _is_local(address: str) -> bool:
+    """Is this one of this machine's addresses? (Binding to it succeeds only then.)"""
+    if _is_loopback(address):
+        return True
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return False
+    if ip.is_unspecified:
+        return True
+    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind((str(ip), 0))
+        except OSError:
+            return False
+    return True

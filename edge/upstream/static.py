@@ -147,7 +147,7 @@ def _since(field: str) -> float | None:
 
 
 def _not_modified(file: _File, headers: list[tuple[str, str]]) -> bool:
-    """RFC 9110 §13.2.2: If-None-Match decides when present, else If-Modified-Since."""
+    """RFC 9110, section 13.2.2: If-None-Match decides when present, else If-Modified-Since."""
     none_match = [v for k, v in headers if k.lower() == "if-none-match"]
     if none_match:
         return _etag_matches(",".join(none_match), file.etag)

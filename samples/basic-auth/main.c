@@ -1,5 +1,5 @@
 /* HTTP Basic authentication (viewer-request) — the widely used community pattern
- * (reference §6): without "Authorization: Basic base64(user:pass)" the viewer gets
+ *: without "Authorization: Basic base64(user:pass)" the viewer gets
  * 401 Unauthorized with WWW-Authenticate: Basic; otherwise the request continues
  * unchanged. Credentials come from the function's environment variable
  * EDGE_BASIC_AUTH="user:pass" (manifest `env`), default "user:pass". */

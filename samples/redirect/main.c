@@ -2,7 +2,7 @@
  * Redirect (Generated Response)".
  *
  * This one is a plain WASI *command* module: no SDK, just main(), stdin and stdout
- * (docs/abi.md §2). Any language that targets WASI can be deployed the same way.
+ * (docs/abi.md, section 2). Any language that targets WASI can be deployed the same way.
  * The event arrives on stdin (not needed here: every request is redirected) and the
  * result JSON is written to stdout. The toolchain builds it with
  * -mexec-model=command because this file defines main(). */

@@ -35,7 +35,9 @@
  * '/', a response setter in a request hook without edge_respond, ...) is
  * recorded and fails the invocation the same way when edge_main returns, so
  * mistakes are reported precisely instead of producing a result AWS would
- * reject. `return edge_fail("why")` fails on purpose.
+ * reject. `return edge_fail(ev, "why")` fails on purpose, with that message.
+ * Whatever the cause, the line describing it is the invocation's last ERROR
+ * line, which the host reports as the failure's message.
  *
  * Command modules: `#define EDGE_COMMAND` before the include builds the same
  * edge_main as a plain WASI command (stdin = event, stdout = result, log lines
@@ -97,7 +99,7 @@ typedef struct edge_headers edge_headers; /* a `name -> [{key, value}]` headers 
 
 /* ---- you write this --------------------------------------------------------
  * Called once per invocation. Return EDGE_OK, or a negative code to fail
- * (prefer `return edge_fail("reason")`, which also logs the reason). */
+ * (prefer `return edge_fail(ev, "reason")`, which also logs the reason). */
 int edge_main(edge_event *ev);
 
 /* ---- the event -------------------------------------------------------------- */
@@ -131,7 +133,7 @@ int edge_set_uri(edge_event *ev, const char *uri);
  * No spaces, control characters or '#'. */
 int edge_set_querystring(edge_event *ev, const char *qs);
 
-/* 1 if the event has a body (include-body associations): `if (!edge_has_body(ev)) return edge_fail("no body");` */
+/* 1 if the event has a body (include-body associations): `if (!edge_has_body(ev)) return edge_fail(ev, "no body");` */
 int edge_has_body(const edge_event *ev);
 /* The body's decoded bytes (base64 is decoded for you), NUL-terminated for
  * convenience; NULL without a body. `size_t n; const unsigned char *b = edge_body(ev, &n);` */
@@ -140,6 +142,9 @@ const unsigned char *edge_body(edge_event *ev, size_t *len);
 int edge_body_truncated(const edge_event *ev);
 /* Replace the body sent to the origin (action "replace", encoding "base64"): `edge_set_request_body(ev, "{}", 2);` */
 int edge_set_request_body(edge_event *ev, const void *data, size_t len);
+/* Replace it with UTF-8 text, sent as is (action "replace", encoding "text"):
+ * `edge_set_request_body_text(ev, "name=Jane&comment=edited");` */
+int edge_set_request_body_text(edge_event *ev, const char *text);
 
 /* origin.custom.domainName or origin.s3.domainName (origin-request), else NULL:
  * `edge_info("origin %s", edge_origin_domain(ev));` */
@@ -164,6 +169,12 @@ const char *edge_header_value(const edge_headers *h, const char *name, size_t i)
 const char *edge_header_key(const edge_headers *h, const char *name);
 /* Replace all values with one: `edge_header_set(h, "X-Frame-Options", "DENY")`. */
 int edge_header_set(edge_headers *h, const char *name, const char *value);
+/* Replace all values with one whose `key` you choose (the lowercase name decides which header it is):
+ * `edge_header_set_keyed(h, "last-modified", "X-Amz-Meta-Last-Modified", v)`. */
+int edge_header_set_keyed(edge_headers *h, const char *name, const char *key, const char *value);
+/* Replace `to` with copies of all entries of `from`, keys kept (EDGE_EARG if `from` is absent):
+ * `edge_header_copy(h, "Last-Modified", "X-Amz-Meta-Last-Modified")`. */
+int edge_header_copy(edge_headers *h, const char *to, const char *from);
 /* Append a value (a new header line): `edge_header_add(h, "Set-Cookie", "a=1")`. */
 int edge_header_add(edge_headers *h, const char *name, const char *value);
 /* Remove a header; returns how many header names were removed (0 if absent): `edge_header_remove(h, "Server");` */
@@ -196,12 +207,26 @@ int edge_set_body_bytes(edge_event *ev, const void *data, size_t len);
 
 /* ---- any other field ------------------------------------------------------------
  * Paths are dot-separated, relative to Records[0].cf; numbers index arrays.
+ * The setters below refuse (EDGE_EARG) `config` and anything under it (read-only), the
+ * `request` / `response` objects themselves, and deleting or changing the type of the
+ * fields every event has (request.uri, .method, .querystring, .clientIp, .headers,
+ * response.status, .headers).
  * `edge_get(ev, "request.origin.custom.port")` -> "443"; `edge_get(ev, "config.distributionId")`. */
 const char *edge_get(const edge_event *ev, const char *path);
 /* Set a string / number field; the parent object must exist.
  * `edge_set_string(ev, "request.origin.custom.path", "/v2")`, `edge_set_number(ev, "request.origin.custom.port", 8443)` */
 int edge_set_string(edge_event *ev, const char *path, const char *value);
 int edge_set_number(edge_event *ev, const char *path, long long value);
+/* Set a boolean field; the parent object must exist: `edge_set_bool(ev, "request.body.x", 1)`. */
+int edge_set_bool(edge_event *ev, const char *path, int value);
+/* Put an empty object / array at path (replacing what is there); the parent object must exist:
+ * `edge_set_object(ev, "request.origin"); edge_set_object(ev, "request.origin.s3");` */
+int edge_set_object(edge_event *ev, const char *path);
+int edge_set_array(edge_event *ev, const char *path);
+/* Append a string to the array at path: `edge_append_string(ev, "request.origin.custom.sslProtocols", "TLSv1.2")`. */
+int edge_append_string(edge_event *ev, const char *path, const char *value);
+/* Remove an object field or array element; 1 if removed, 0 if absent: `edge_delete(ev, "request.origin.custom")`. */
+int edge_delete(edge_event *ev, const char *path);
 
 /* ---- logging ---------------------------------------------------------------------
  * One log line each. The f-variants take a small printf subset:
@@ -215,8 +240,12 @@ void edge_debug(const char *fmt, ...) EDGE__PRINTF(1, 2);
 void edge_info(const char *fmt, ...) EDGE__PRINTF(1, 2);
 void edge_warn(const char *fmt, ...) EDGE__PRINTF(1, 2);
 void edge_error(const char *fmt, ...) EDGE__PRINTF(1, 2);
-/* Fail the invocation with a logged reason: `return edge_fail("no origin for %s", uri);` */
-int edge_fail(const char *fmt, ...) EDGE__PRINTF(1, 2);
+/* Fail the invocation with a message, logged as its last ERROR line (the host reports it):
+ * `return edge_fail(ev, "no origin for %s", uri);` — `edge_fail("...")` without ev works too. */
+#define edge_fail(...) EDGE__FAIL(__VA_ARGS__)
+int edge__fail(const char *fmt, ...) EDGE__PRINTF(1, 2);
+int edge__fail_event(const edge_event *ev, const char *fmt, ...) EDGE__PRINTF(2, 3);
+int edge__vfail(const char *fmt, va_list ap);
 
 /* ---- helpers (results live in the invocation's arena) ---------------------------- */
 
@@ -224,7 +253,7 @@ int edge_fail(const char *fmt, ...) EDGE__PRINTF(1, 2);
 char *edge_fmt(const char *fmt, ...) EDGE__PRINTF(1, 2);
 /* n bytes of scratch memory, freed after this invocation (NULL when out of memory): `char *buf = edge_arena_alloc(256);` */
 void *edge_arena_alloc(size_t n);
-/* 1 if s[0..len) is valid UTF-8: `if (!edge_utf8_valid(v, n)) return edge_fail("bad input");` */
+/* 1 if s[0..len) is valid UTF-8: `if (!edge_utf8_valid(v, n)) return edge_fail(ev, "bad input");` */
 int edge_utf8_valid(const char *s, size_t len);
 /* Standard base64: `char *b64 = edge_base64_encode("user:pass", 9);` */
 char *edge_base64_encode(const void *data, size_t len);
@@ -248,6 +277,38 @@ double edge_random(void);
 
 #ifdef __cplusplus
 }
+/* C++: edge_fail(ev, fmt, ...) / edge_fail(fmt, ...) by overloading. */
+#undef edge_fail
+inline int edge_fail(const edge_event *ev, const char *fmt, ...) EDGE__PRINTF(2, 3);
+inline int edge_fail(const char *fmt, ...) EDGE__PRINTF(1, 2);
+inline int edge_fail(const edge_event *ev, const char *fmt, ...) {
+    va_list ap;
+    int rc;
+    (void)ev;
+    va_start(ap, fmt);
+    rc = edge__vfail(fmt, ap);
+    va_end(ap);
+    return rc;
+}
+inline int edge_fail(const char *fmt, ...) {
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    rc = edge__vfail(fmt, ap);
+    va_end(ap);
+    return rc;
+}
+#else
+/* C: the first argument's type picks the form (C11 _Generic; accepted in C99 mode as an extension). */
+#if defined(__GNUC__) || defined(__clang__)
+#define EDGE__EXTENSION __extension__
+#else
+#define EDGE__EXTENSION
+#endif
+#define EDGE__FIRST(first, ...) first
+#define EDGE__FAIL(...)                                                                                   \
+    (EDGE__EXTENSION _Generic((EDGE__FIRST(__VA_ARGS__, 0)), edge_event *: edge__fail_event,              \
+                              const edge_event *: edge__fail_event, default: edge__fail)(__VA_ARGS__))
 #endif
 #endif /* EDGE_H */
 
@@ -598,15 +659,33 @@ EDGE__LOGFN(edge_warn, EDGE_WARN)
 EDGE__LOGFN(edge_error, EDGE_ERROR)
 #undef EDGE__LOGFN
 
-int edge_fail(const char *fmt, ...) {
-    if (!edge__errcode) {
-        va_list ap;
-        edge__errcode = EDGE_EFAIL;
-        va_start(ap, fmt);
-        edge__vfmt(edge__errbuf, sizeof edge__errbuf, fmt, ap);
-        va_end(ap);
-    }
+/* edge_fail's message becomes the invocation's error: it is logged last, at ERROR, when
+ * edge_main returns (the host reports that line). An error recorded earlier (a setter's)
+ * is logged now, so it is not lost. */
+int edge__vfail(const char *fmt, va_list ap) {
+    if (edge__errcode) edge__emit(EDGE_ERROR, edge__errbuf, strlen(edge__errbuf));
+    edge__errcode = EDGE_EFAIL;
+    edge__vfmt(edge__errbuf, sizeof edge__errbuf, fmt ? fmt : "(null)", ap);
     return EDGE_EFAIL;
+}
+
+int edge__fail(const char *fmt, ...) {
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    rc = edge__vfail(fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int edge__fail_event(const edge_event *ev, const char *fmt, ...) {
+    va_list ap;
+    int rc;
+    (void)ev; /* the message is the invocation's; ev is taken so failing reads like the other calls */
+    va_start(ap, fmt);
+    rc = edge__vfail(fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* ---- UTF-8 ------------------------------------------------------------------------- */
@@ -1359,6 +1438,23 @@ int edge_set_request_body(edge_event *ev, const void *data, size_t len) {
     if (edge__obj_put_str(body, "action", "replace", 7) || edge__obj_put_str(body, "encoding", "base64", 6) ||
         edge__obj_put_str(body, "data", b64, strlen(b64)))
         return edge__errcode ? edge__errcode : EDGE_ENOMEM;
+    ev->body_done = 0; /* edge_body() now reads the new body */
+    return EDGE_OK;
+}
+
+int edge_set_request_body_text(edge_event *ev, const char *text) {
+    edge__node *body;
+    if (edge__request_hook_only(ev, "edge_set_request_body_text") ||
+        edge__check_arg("edge_set_request_body_text", "the text", text, 0, 0))
+        return edge__errcode;
+    body = edge__get(ev->request, "body");
+    if (!body)
+        return edge__set_error(EDGE_EARG, "edge_set_request_body_text: the event has no body (enable include-body on "
+                                          "the association)");
+    if (edge__obj_put_str(body, "action", "replace", 7) || edge__obj_put_str(body, "encoding", "text", 4) ||
+        edge__obj_put_str(body, "data", text, strlen(text)))
+        return edge__errcode ? edge__errcode : EDGE_ENOMEM;
+    ev->body_done = 0;
     return EDGE_OK;
 }
 
@@ -1453,21 +1549,32 @@ static int edge__is_tchar(unsigned char c) {
     return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
-/* Checks shared by set/add: h usable, name a token, value UTF-8 without CR/LF/control chars. */
-static int edge__hcheck(const edge__node *h, const char *fn, const char *name, const char *value) {
+/* A header name (or `key`) must be an HTTP token. */
+static int edge__token_check(const char *fn, const char *what, const char *name) {
     size_t i;
+    if (!name || !name[0]) return edge__set_error(EDGE_EARG, "%s: empty header %s", fn, what);
+    for (i = 0; name[i]; i++)
+        if (!edge__is_tchar((unsigned char)name[i]))
+            return edge__set_error(EDGE_EARG, "%s: invalid character 0x%x in header %s \"%.*s\"", fn,
+                                   (unsigned char)name[i], what, 64, name);
+    if (i > EDGE_MAX_HEADER_BYTES) return edge__set_error(EDGE_EARG, "%s: header %s too long", fn, what);
+    return EDGE_OK;
+}
+
+/* h usable for changes (a headers object; request headers only in request hooks) and name a token. */
+static int edge__hcheck_name(const edge__node *h, const char *fn, const char *name) {
     if (!h || h->type != EDGE__OBJ)
         return edge__set_error(EDGE_EARG, "%s: no headers object here (NULL handle; in a request hook call "
                                           "edge_respond before using edge_response_headers)", fn);
     if (h == edge__get(edge__ev.request, "headers") && !edge_is_request_hook(&edge__ev))
         return edge__set_error(EDGE_EARG, "%s: request headers can only be changed in viewer-request and "
                                           "origin-request (this is %s)", fn, edge_event_type_name(&edge__ev));
-    if (!name || !name[0]) return edge__set_error(EDGE_EARG, "%s: empty header name", fn);
-    for (i = 0; name[i]; i++)
-        if (!edge__is_tchar((unsigned char)name[i]))
-            return edge__set_error(EDGE_EARG, "%s: invalid character 0x%x in header name \"%.*s\"", fn,
-                                   (unsigned char)name[i], 64, name);
-    if (i > EDGE_MAX_HEADER_BYTES) return edge__set_error(EDGE_EARG, "%s: header name too long", fn);
+    return edge__token_check(fn, "name", name);
+}
+
+/* Checks shared by set/add: h usable, name a token, value UTF-8 without CR/LF/control chars. */
+static int edge__hcheck(const edge__node *h, const char *fn, const char *name, const char *value) {
+    if (edge__hcheck_name(h, fn, name)) return edge__errcode;
     if (edge__check_arg(fn, "the header value", value, 1, 1)) return edge__errcode;
     if (strlen(value) > EDGE_MAX_HEADER_BYTES)
         return edge__set_error(EDGE_EARG, "%s: the value of %.*s is above %u bytes (EDGE_MAX_HEADER_BYTES)", fn, 64,
@@ -1490,23 +1597,64 @@ static char *edge__lowercase(const char *name) {
     return lower;
 }
 
-int edge_header_set(edge_headers *h, const char *name, const char *value) {
-    edge__node *arr, *e, *m;
-    char *lower;
-    if (edge__hcheck(EDGE__H(h), "edge_header_set", name, value)) return edge__errcode;
-    arr = edge__new(EDGE__ARR);
-    e = edge__hentry(name, value);
-    lower = edge__lowercase(name);
-    if (!arr || !e || !lower) return EDGE_ENOMEM;
-    arr->child = e;
-    m = edge__hfind(EDGE__H(h), name);
+/* Make `entries` (a chain of {key, value} objects) all the values of header `name`. */
+static int edge__hreplace(edge__node *h, const char *name, edge__node *entries) {
+    edge__node *arr = edge__new(EDGE__ARR), *m;
+    char *lower = edge__lowercase(name);
+    if (!arr || !entries || !lower) return edge__errcode ? edge__errcode : EDGE_ENOMEM;
+    arr->child = entries;
+    m = edge__hfind(h, name);
     if (m) { /* replace in place (also collapses a differently-cased duplicate key) */
         m->type = EDGE__ARR;
-        m->child = e;
+        m->child = entries;
         m->key = lower;
         return EDGE_OK;
     }
-    return edge__obj_put(EDGE__H(h), lower, strlen(lower), arr);
+    return edge__obj_put(h, lower, strlen(lower), arr);
+}
+
+int edge_header_set(edge_headers *h, const char *name, const char *value) {
+    if (edge__hcheck(EDGE__H(h), "edge_header_set", name, value)) return edge__errcode;
+    return edge__hreplace(EDGE__H(h), name, edge__hentry(name, value));
+}
+
+int edge_header_set_keyed(edge_headers *h, const char *name, const char *key, const char *value) {
+    if (edge__hcheck(EDGE__H(h), "edge_header_set_keyed", name, value) ||
+        edge__token_check("edge_header_set_keyed", "key", key))
+        return edge__errcode;
+    return edge__hreplace(EDGE__H(h), name, edge__hentry(key, value));
+}
+
+/* A deep copy of a node (strings are shared: the SDK never changes a string in place). */
+static edge__node *edge__copy(const edge__node *n) {
+    edge__node *c = edge__new(n->type), **tail;
+    const edge__node *kid;
+    if (!c) return NULL;
+    c->len = n->len;
+    c->s = n->s;
+    c->key = n->key;
+    c->klen = n->klen;
+    tail = &c->child;
+    for (kid = n->child; kid; kid = kid->next) {
+        if (!(*tail = edge__copy(kid))) return NULL;
+        tail = &(*tail)->next;
+    }
+    return c;
+}
+
+int edge_header_copy(edge_headers *h, const char *to, const char *from) {
+    edge__node *src, *entries = NULL, **tail = &entries;
+    const edge__node *e;
+    if (edge__hcheck_name(EDGE__H(h), "edge_header_copy", to)) return edge__errcode;
+    src = edge__hfind(EDGE__H(h), from);
+    if (!src || src->type != EDGE__ARR || !src->child)
+        return edge__set_error(EDGE_EARG, "edge_header_copy: there is no \"%.*s\" header to copy", 64,
+                               edge__clip(from));
+    for (e = src->child; e; e = e->next) {
+        if (!(*tail = edge__copy(e))) return edge__errcode ? edge__errcode : EDGE_ENOMEM;
+        tail = &(*tail)->next;
+    }
+    return edge__hreplace(EDGE__H(h), to, entries);
 }
 
 int edge_header_add(edge_headers *h, const char *name, const char *value) {
@@ -1749,14 +1897,49 @@ const char *edge_get(const edge_event *ev, const char *path) {
     }
 }
 
+#define EDGE__DELETE (-1) /* edge__guard: the field is removed */
+#define EDGE__INSIDE (-2) /* edge__guard: something inside the field changes */
+
+/* Refuses changes that would break what the SDK holds or checked when it read the event:
+ * config (read-only), the request / response objects themselves, and deleting or changing the
+ * type of the fields every event has. `change` is the new value's type, EDGE__DELETE or EDGE__INSIDE. */
+static int edge__guard(const char *fn, const char *path, int change) {
+    static const struct {
+        const char *path;
+        int type;
+    } bound[] = {{"request.uri", EDGE__STR},      {"request.method", EDGE__STR}, {"request.querystring", EDGE__STR},
+                 {"request.clientIp", EDGE__STR}, {"request.headers", EDGE__OBJ}, {"response.status", EDGE__STR},
+                 {"response.headers", EDGE__OBJ}};
+    size_t i;
+    if (!path || !path[0]) return edge__set_error(EDGE_EARG, "%s: the path is empty", fn);
+    if (strcmp(path, "config") == 0 || strncmp(path, "config.", 7) == 0)
+        return edge__set_error(EDGE_EARG, "%s: \"%.*s\" is read-only (config cannot be changed)", fn, 128, path);
+    if (strcmp(path, "request") == 0 || strcmp(path, "response") == 0)
+        return edge__set_error(EDGE_EARG, "%s: \"%s\" itself cannot be replaced or deleted; change its fields", fn,
+                               path);
+    if (change == EDGE__INSIDE) return EDGE_OK;
+    for (i = 0; i < sizeof bound / sizeof bound[0]; i++) {
+        if (strcmp(path, bound[i].path) != 0) continue;
+        if (change == EDGE__DELETE)
+            return edge__set_error(EDGE_EARG, "%s: \"%s\" cannot be deleted (every event has it)", fn, path);
+        if (change != bound[i].type && !(change == EDGE__NUM && strcmp(path, "response.status") == 0))
+            return edge__set_error(EDGE_EARG, "%s: \"%s\" must stay %s", fn, path,
+                                   bound[i].type == EDGE__STR ? "a string" : "an object");
+    }
+    return EDGE_OK;
+}
+
 static int edge__set_path(edge_event *ev, const char *fn, const char *path, edge__node *val) {
     const char *last;
     size_t len;
-    edge__node *parent = edge__walk(ev, path, &last, &len);
+    edge__node *parent;
+    if (edge__guard(fn, path, val ? val->type : EDGE__INSIDE)) return edge__errcode;
+    parent = edge__walk(ev, path, &last, &len);
     if (!parent || parent->type != EDGE__OBJ || !len)
         return edge__set_error(EDGE_EARG, "%s: \"%.*s\" does not name a field of an existing object", fn, 128,
                                edge__clip(path));
     if (!val) return edge__errcode ? edge__errcode : EDGE_ENOMEM;
+    ev->body_done = 0; /* the path may lead into request.body */
     return edge__obj_put(parent, last, len, val);
 }
 
@@ -1773,6 +1956,53 @@ int edge_set_number(edge_event *ev, const char *path, long long value) {
         n->len = (uint32_t)strlen(s);
     }
     return edge__set_path(ev, "edge_set_number", path, n && s ? n : NULL);
+}
+
+int edge_set_bool(edge_event *ev, const char *path, int value) {
+    return edge__set_path(ev, "edge_set_bool", path, edge__new(value ? EDGE__TRUE : EDGE__FALSE));
+}
+
+int edge_set_object(edge_event *ev, const char *path) {
+    return edge__set_path(ev, "edge_set_object", path, edge__new(EDGE__OBJ));
+}
+
+int edge_set_array(edge_event *ev, const char *path) {
+    return edge__set_path(ev, "edge_set_array", path, edge__new(EDGE__ARR));
+}
+
+int edge_append_string(edge_event *ev, const char *path, const char *value) {
+    const char *last;
+    size_t len;
+    edge__node *arr, *s, **tail;
+    if (edge__guard("edge_append_string", path, EDGE__INSIDE) ||
+        edge__check_arg("edge_append_string", "value", value, 0, 0))
+        return edge__errcode;
+    arr = edge__child(edge__walk(ev, path, &last, &len), last, len);
+    if (!arr || arr->type != EDGE__ARR)
+        return edge__set_error(EDGE_EARG, "edge_append_string: \"%.*s\" is not an array (create it with "
+                                          "edge_set_array)", 128, path);
+    s = edge__new_str(value, strlen(value));
+    if (!s) return edge__errcode ? edge__errcode : EDGE_ENOMEM;
+    for (tail = &arr->child; *tail; tail = &(*tail)->next) {
+    }
+    *tail = s;
+    return EDGE_OK;
+}
+
+int edge_delete(edge_event *ev, const char *path) {
+    const char *last;
+    size_t len;
+    edge__node *parent, *target, **link;
+    if (!ev) return edge__set_error(EDGE_EARG, "edge_delete: no event");
+    if (edge__guard("edge_delete", path, EDGE__DELETE)) return edge__errcode;
+    parent = edge__walk(ev, path, &last, &len);
+    target = edge__child(parent, last, len);
+    if (!target) return 0;
+    for (link = &parent->child; *link != target; link = &(*link)->next) {
+    }
+    *link = target->next;
+    ev->body_done = 0;
+    return 1;
 }
 
 /* ---- other helpers ----------------------------------------------------------------- */
@@ -1893,7 +2123,7 @@ fail:
 }
 
 #ifndef EDGE_COMMAND
-/* ---- reactor exports (docs/abi.md §1) ----------------------------------------------- */
+/* ---- reactor exports (docs/abi.md, section 1) ----------------------------------------------- */
 
 __attribute__((export_name("edge_abi_version"))) int32_t edge__export_abi_version(void) { return EDGE_ABI_VERSION; }
 
@@ -1930,7 +2160,7 @@ __attribute__((export_name("edge_handle"))) int64_t edge__export_handle(char *p,
 }
 
 #else
-/* ---- WASI command (docs/abi.md §2): stdin = event, stdout = result ------------------- */
+/* ---- WASI command (docs/abi.md, section 2): stdin = event, stdout = result ------------------- */
 
 int main(void) {
     size_t cap = 65536, n = 0, off = 0;

@@ -31,7 +31,8 @@
 //! (changing nothing) after recording a precise message; when `handle` returns an
 //! error, that message (or the error's name) is logged at ERROR and the invocation
 //! fails with a negative code — never a trap. `return edge.fail("why {s}", .{x})`
-//! fails on purpose.
+//! fails on purpose; that message is the invocation's last ERROR line, which the host
+//! reports as the failure.
 //!
 //! Tunables: declare `pub const edge_options: edge.Options = .{ ... };` in main.zig.
 //!
@@ -315,7 +316,9 @@ pub fn err(comptime f: []const u8, args: anytype) void {
     logf(.err, f, args);
 }
 
-/// Fail the invocation with a logged reason: `return edge.fail("no origin for {s}", .{ev.uri()});`
+/// Fail the invocation with a message: returned from `handle`, it is logged as the invocation's
+/// last ERROR line, which the host reports as the failure:
+/// `return edge.fail("no origin for {s}", .{ev.uri()});`
 pub fn fail(comptime f: []const u8, args: anytype) Error {
     record(.fail, error.Failed, f, args);
     return error.Failed;
@@ -721,6 +724,19 @@ pub const Event = struct {
         ev.body_done = false;
     }
 
+    /// Replace the body sent to the origin with UTF-8 text, sent as is (action "replace",
+    /// encoding "text"): `try ev.setRequestBodyText("name=Jane&comment=edited");`
+    pub fn setRequestBodyText(ev: *Event, text: []const u8) Error!void {
+        try ev.requestHookOnly("setRequestBodyText");
+        try checkText("setRequestBodyText", "the text", text, .allow);
+        const b = objPtr(field(ev.request(), "body")) orelse
+            return argError("setRequestBodyText: the event has no body (enable include-body on the association)", .{});
+        try putStr(b, "action", "replace");
+        try putStr(b, "encoding", "text");
+        try putStr(b, "data", text);
+        ev.body_done = false;
+    }
+
     /// origin.custom.domainName or origin.s3.domainName (origin-request), else null:
     /// `if (ev.originDomain()) |d| edge.info("origin {s}", .{d});`
     pub fn originDomain(ev: *Event) ?[]const u8 {
@@ -860,6 +876,7 @@ pub const Event = struct {
     }
 
     fn setPath(ev: *Event, comptime func: []const u8, path: []const u8, val: Value) Error!void {
+        try guard(func, path, change(val));
         const dot = std.mem.lastIndexOfScalar(u8, path, '.');
         const parent: ?*ObjectMap = if (dot) |d| objPtr(ev.walk(path[0..d])) else ev.cf_map;
         const last = if (dot) |d| path[d + 1 ..] else path;
@@ -867,12 +884,14 @@ pub const Event = struct {
             return argError(func ++ ": \"{s}\" does not name a field of an existing object", .{path[0..@min(path.len, 128)]});
         if (last.len == 0)
             return argError(func ++ ": \"{s}\" does not name a field of an existing object", .{path[0..@min(path.len, 128)]});
-        if (p.getPtr(last)) |old| switch (old.*) {
-            .object, .array => return argError(func ++ ": \"{s}\" is an object or array; set its fields instead", .{path[0..@min(path.len, 128)]}),
+        const container = val == .object or val == .array;
+        if (!container) if (p.getPtr(last)) |old| switch (old.*) {
+            .object, .array => return argError(func ++ ": \"{s}\" is an object or array; set its fields instead (or replace it with setObject/setArray)", .{path[0..@min(path.len, 128)]}),
             else => {},
         };
         const k = try dupe(last);
         p.put(arena(), k, val) catch return error.OutOfMemory;
+        ev.body_done = false; // the path may lead into request.body
     }
 
     /// Set a string field; the parent object must exist:
@@ -887,7 +906,101 @@ pub const Event = struct {
     pub fn setNumber(ev: *Event, path: []const u8, value: i64) Error!void {
         try ev.setPath("setNumber", path, .{ .number_string = try fmt("{d}", .{value}) });
     }
+
+    /// Set a boolean field; the parent object must exist:
+    /// `try ev.setBool("request.body.x", true);`
+    pub fn setBool(ev: *Event, path: []const u8, value: bool) Error!void {
+        try ev.setPath("setBool", path, .{ .bool = value });
+    }
+
+    /// Put an empty object at path, replacing what is there; the parent object must exist:
+    /// `try ev.setObject("request.origin"); try ev.setObject("request.origin.s3");`
+    pub fn setObject(ev: *Event, path: []const u8) Error!void {
+        try ev.setPath("setObject", path, .{ .object = .empty });
+    }
+
+    /// Put an empty array at path, replacing what is there; the parent object must exist:
+    /// `try ev.setArray("request.origin.custom.sslProtocols");`
+    pub fn setArray(ev: *Event, path: []const u8) Error!void {
+        try ev.setPath("setArray", path, .{ .array = json.Array.init(arena()) });
+    }
+
+    /// Append a string to the array at path:
+    /// `try ev.appendString("request.origin.custom.sslProtocols", "TLSv1.2");`
+    pub fn appendString(ev: *Event, path: []const u8, value: []const u8) Error!void {
+        try guard("appendString", path, .inside);
+        try checkText("appendString", "value", value, .allow);
+        const v = ev.walk(path) orelse
+            return argError("appendString: \"{s}\" is not an array (create it with setArray)", .{path[0..@min(path.len, 128)]});
+        switch (v.*) {
+            .array => |*a| a.append(.{ .string = try dupe(value) }) catch return error.OutOfMemory,
+            else => return argError("appendString: \"{s}\" is not an array (create it with setArray)", .{path[0..@min(path.len, 128)]}),
+        }
+    }
+
+    /// Remove an object field or array element; true if removed, false if absent:
+    /// `_ = try ev.delete("request.origin.custom");`
+    pub fn delete(ev: *Event, path: []const u8) Error!bool {
+        try guard("delete", path, .delete);
+        const dot = std.mem.lastIndexOfScalar(u8, path, '.');
+        const last = if (dot) |d| path[d + 1 ..] else path;
+        var removed = false;
+        if (dot == null) {
+            removed = ev.cf_map.orderedRemove(last);
+        } else if (ev.walk(path[0..dot.?])) |parent| switch (parent.*) {
+            .object => |*m| removed = m.orderedRemove(last),
+            .array => |*a| if (std.fmt.parseUnsigned(usize, last, 10)) |i| {
+                if (i < a.items.len) {
+                    _ = a.orderedRemove(i);
+                    removed = true;
+                }
+            } else |_| {},
+            else => {},
+        };
+        if (removed) ev.body_done = false;
+        return removed;
+    }
 };
+
+/// What a path setter does to the field it names (see `guard`).
+const Change = enum { string, number, boolean, object, array, other, delete, inside };
+
+fn change(v: Value) Change {
+    return switch (v) {
+        .string => .string,
+        .number_string, .integer, .float => .number,
+        .bool => .boolean,
+        .object => .object,
+        .array => .array,
+        else => .other,
+    };
+}
+
+/// Refuses changes that would break what the SDK holds or checked when it read the event:
+/// config (read-only), the request / response objects themselves, and deleting or changing
+/// the type of the fields every event has.
+fn guard(comptime func: []const u8, path: []const u8, what: Change) Error!void {
+    const bound = [_]struct { path: []const u8, kind: Change }{
+        .{ .path = "request.uri", .kind = .string },      .{ .path = "request.method", .kind = .string },
+        .{ .path = "request.querystring", .kind = .string }, .{ .path = "request.clientIp", .kind = .string },
+        .{ .path = "request.headers", .kind = .object },  .{ .path = "response.status", .kind = .string },
+        .{ .path = "response.headers", .kind = .object },
+    };
+    const shown = path[0..@min(path.len, 128)];
+    if (path.len == 0) return argError(func ++ ": the path is empty", .{});
+    if (std.mem.eql(u8, path, "config") or std.mem.startsWith(u8, path, "config."))
+        return argError(func ++ ": \"{s}\" is read-only (config cannot be changed)", .{shown});
+    if (std.mem.eql(u8, path, "request") or std.mem.eql(u8, path, "response"))
+        return argError(func ++ ": \"{s}\" itself cannot be replaced or deleted; change its fields", .{path});
+    if (what == .inside) return;
+    for (bound) |b| {
+        if (!std.mem.eql(u8, path, b.path)) continue;
+        if (what == .delete) return argError(func ++ ": \"{s}\" cannot be deleted (every event has it)", .{path});
+        const number_status = what == .number and std.mem.eql(u8, path, "response.status");
+        if (what != b.kind and !number_status)
+            return argError(func ++ ": \"{s}\" must stay {s}", .{ path, if (b.kind == .string) "a string" else "an object" });
+    }
+}
 
 fn statusArgs(comptime func: []const u8, status_code: u16, description: ?[]const u8) Error!void {
     if (status_code < 200 or status_code > 599)
@@ -982,15 +1095,25 @@ pub const Headers = struct {
         return m.keys()[i];
     }
 
-    fn check(h: Headers, comptime func: []const u8, header_name: []const u8, header_value: []const u8) Error!*ObjectMap {
+    fn checkToken(comptime func: []const u8, comptime what: []const u8, token: []const u8) Error!void {
+        if (token.len == 0) return argError(func ++ ": empty header " ++ what, .{});
+        for (token) |c| {
+            if (!isTchar(c)) return argError(func ++ ": invalid character 0x{x} in header " ++ what ++ " \"{s}\"", .{ c, clip(token) });
+        }
+        if (token.len > options.max_header_bytes) return argError(func ++ ": header " ++ what ++ " too long", .{});
+    }
+
+    /// The map, if it can be changed here and `header_name` is an HTTP token.
+    fn checkName(h: Headers, comptime func: []const u8, header_name: []const u8) Error!*ObjectMap {
         const m = h.map() orelse return argError(func ++ ": no headers object here (in a request hook call respond before using responseHeaders; originHeaders needs an origin with customHeaders)", .{});
         if (h.which == .request and !h.ev.hook.isRequest())
             return argError(func ++ ": request headers can only be changed in viewer-request and origin-request (this is {s})", .{h.ev.hook.name()});
-        if (header_name.len == 0) return argError(func ++ ": empty header name", .{});
-        for (header_name) |c| {
-            if (!isTchar(c)) return argError(func ++ ": invalid character 0x{x} in header name \"{s}\"", .{ c, clip(header_name) });
-        }
-        if (header_name.len > options.max_header_bytes) return argError(func ++ ": header name too long", .{});
+        try checkToken(func, "name", header_name);
+        return m;
+    }
+
+    fn check(h: Headers, comptime func: []const u8, header_name: []const u8, header_value: []const u8) Error!*ObjectMap {
+        const m = try h.checkName(func, header_name);
         try checkText(func, "the header value", header_value, .forbid_but_tab);
         if (header_value.len > options.max_header_bytes)
             return argError(func ++ ": the value of {s} is above {d} bytes (max_header_bytes)", .{ clip(header_name), options.max_header_bytes });
@@ -1009,6 +1132,35 @@ pub const Headers = struct {
         const m = try h.check("Headers.set", header_name, header_value);
         var arr = json.Array.init(arena());
         arr.append(try entry(header_name, header_value)) catch return error.OutOfMemory;
+        try replace(m, header_name, arr);
+    }
+
+    /// Replace all values with one whose `key` you choose (the lowercase name decides which
+    /// header it is): `try h.setKeyed("last-modified", "X-Amz-Meta-Last-Modified", v);`
+    pub fn setKeyed(h: Headers, header_name: []const u8, header_key: []const u8, header_value: []const u8) Error!void {
+        const m = try h.check("Headers.setKeyed", header_name, header_value);
+        try checkToken("Headers.setKeyed", "key", header_key);
+        var arr = json.Array.init(arena());
+        arr.append(try entry(header_key, header_value)) catch return error.OutOfMemory;
+        try replace(m, header_name, arr);
+    }
+
+    /// Replace `to` with copies of all entries of `from`, keys kept (error.InvalidArgument if
+    /// `from` is absent): `try h.copy("Last-Modified", "X-Amz-Meta-Last-Modified");`
+    pub fn copy(h: Headers, to: []const u8, from: []const u8) Error!void {
+        const m = try h.checkName("Headers.copy", to);
+        const src: []const Value = if (find(m, from)) |i| switch (m.values()[i]) {
+            .array => |a| a.items,
+            else => &.{},
+        } else &.{};
+        if (src.len == 0) return argError("Headers.copy: there is no \"{s}\" header to copy", .{clip(from)});
+        var arr = json.Array.init(arena());
+        for (src) |e| arr.append(try deepCopy(e)) catch return error.OutOfMemory;
+        try replace(m, to, arr);
+    }
+
+    /// Make `arr` all the values of `header_name`.
+    fn replace(m: *ObjectMap, header_name: []const u8, arr: json.Array) Error!void {
         const lower = std.ascii.allocLowerString(arena(), header_name) catch return error.OutOfMemory;
         if (find(m, header_name)) |i| { // replace in place, collapsing differently-cased duplicates
             m.values()[i] = .{ .array = arr };
@@ -1051,6 +1203,24 @@ pub const Headers = struct {
         return removed;
     }
 };
+
+/// A copy of a JSON value that shares no containers with it (strings are shared: the SDK
+/// never changes one in place).
+fn deepCopy(v: Value) Error!Value {
+    switch (v) {
+        .object => |o| {
+            var m: ObjectMap = .empty;
+            for (o.keys(), o.values()) |k, x| m.put(arena(), k, try deepCopy(x)) catch return error.OutOfMemory;
+            return .{ .object = m };
+        },
+        .array => |a| {
+            var out = json.Array.init(arena());
+            for (a.items) |x| out.append(try deepCopy(x)) catch return error.OutOfMemory;
+            return .{ .array = out };
+        },
+        else => return v,
+    }
+}
 
 /// Iterates the values of one header (see `Headers.values`).
 pub const ValueIterator = struct {

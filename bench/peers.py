@@ -1,0 +1,142 @@
+"""The peers a benchmark run compares with, as real processes it starts and stops itself:
+
+- **workerd** (Cloudflare's Workers runtime, from npm): a JS Worker answering the exact page
+  scenario 2's function generates (the same body and headers, read from our server);
+- **nginx** (Debian's `nginx-light`): `proxy_cache` in front of the same loopback origin,
+  for the cache-hit comparison.
+
+A peer that is not installed is not an error: `find_*` return the reason and how to
+install it, and the scenario is skipped with that reason. workerd is installed from the npm
+registry into the bench's cache directory on first use when `npm` is available.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+
+from . import procs
+
+WORKERD_VERSION = "1.20261123.1"
+CACHE = Path(os.environ.get("EDGE_BENCH_CACHE", Path.home() / ".cache" / "edge-wasm" / "bench"))
+NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
+
+
+class PeerMissing(Exception):
+    """The peer cannot run here; the message says how to install it."""
+
+
+def find_workerd(install: bool = True) -> Path:
+    found = shutil.which("workerd")
+    if found:
+        return Path(found)
+    local = CACHE / "npm" / "node_modules" / ".bin" / "workerd"
+    if local.exists():
+        return local
+    npm = shutil.which("npm")
+    if not install or npm is None:
+        raise PeerMissing("workerd is not installed: npm install -g workerd (needs Node.js and npm)")
+    (CACHE / "npm").mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [npm, "install", "--prefix", str(CACHE / "npm"), "--no-audit", "--no-fund", f"workerd@{WORKERD_VERSION}"],
+        capture_output=True, text=True, timeout=600,
+    )
+    if result.returncode != 0 or not local.exists():
+        raise PeerMissing(f"could not install workerd from npm: {result.stderr.strip()[-300:]}")
+    return local
+
+
+def find_nginx() -> Path:
+    for candidate in (shutil.which("nginx"), *NGINX_CANDIDATES):
+        if candidate and Path(candidate).exists():
+            return Path(candidate)
+    raise PeerMissing("nginx is not installed: apt-get install nginx-light")
+
+
+WORKER_JS = """
+const BODY = %s;
+const HEADERS = %s;
+export default {
+  async fetch(request) {
+    return new Response(BODY, { status: 200, headers: HEADERS });
+  },
+};
+"""
+
+WORKERD_CONFIG = """using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .page) ],
+  sockets = [ (name = "http", address = "127.0.0.1:%d", http = (), service = "main") ],
+);
+
+const page :Workerd.Worker = (
+  modules = [ (name = "worker", esModule = embed "worker.js") ],
+  compatibilityDate = "2024-01-01",
+);
+"""
+
+
+def start_workerd(workdir: Path, log_dir: Path, body: str, headers: dict[str, str]) -> tuple[procs.Proc, str]:
+    """workerd serving `body` with `headers` on a loopback port."""
+    binary = find_workerd()
+    port = procs.free_port()
+    directory = workdir / "workerd"
+    directory.mkdir(exist_ok=True)
+    (directory / "worker.js").write_text(WORKER_JS % (json.dumps(body), json.dumps(headers)))
+    (directory / "config.capnp").write_text(WORKERD_CONFIG % port)
+    proc = procs.Proc("workerd", [str(binary), "serve", str(directory / "config.capnp")], log_dir / "workerd.log")
+    url = f"http://127.0.0.1:{port}"
+    procs.wait_until(lambda: httpx.get(url + "/", timeout=1).status_code == 200, proc, 30)
+    return proc, url
+
+
+NGINX_CONFIG = """
+worker_processes %(workers)d;
+daemon off;
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  proxy_cache_path %(dir)s/cache levels=1:2 keys_zone=edge:10m max_size=256m inactive=60m use_temp_path=off;
+  client_body_temp_path %(dir)s/tmp/body;
+  proxy_temp_path %(dir)s/tmp/proxy;
+  fastcgi_temp_path %(dir)s/tmp/fastcgi;
+  uwsgi_temp_path %(dir)s/tmp/uwsgi;
+  scgi_temp_path %(dir)s/tmp/scgi;
+  upstream origin { server %(origin)s; keepalive 64; }
+  server {
+    listen 127.0.0.1:%(port)d;
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_cache edge;
+      proxy_cache_valid 200 1d;
+      add_header X-Cache $upstream_cache_status;
+    }
+  }
+}
+"""
+
+
+def start_nginx(workdir: Path, log_dir: Path, origin_url: str, workers: int) -> tuple[procs.Proc, str]:
+    """nginx with proxy_cache in front of the origin, `workers` worker processes."""
+    binary = find_nginx()
+    port = procs.free_port()
+    directory = workdir / "nginx"
+    for sub in ("cache", "tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
+        (directory / sub).mkdir(parents=True, exist_ok=True)
+    config = directory / "nginx.conf"
+    config.write_text(NGINX_CONFIG % {"workers": workers, "dir": directory, "port": port,
+                                      "origin": origin_url.removeprefix("http://")})
+    proc = procs.Proc("nginx", [str(binary), "-p", str(directory), "-c", str(config)], log_dir / "nginx.log")
+    url = f"http://127.0.0.1:{port}"
+    procs.wait_until(lambda: httpx.get(url + "/ready", timeout=1).status_code < 500, proc, 15)
+    return proc, url

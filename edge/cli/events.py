@@ -1,0 +1,137 @@
+"""`edge generate-event HOOK`: a Lambda@Edge test event for `edge invoke`, like
+`sam local generate-event cloudfront ...`, shaped by the server's own event builder
+(edge/pipeline/events.py) so it is exactly what a function sees when served."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import orjson
+
+from ..pipeline import events
+from ..pipeline.events import EVENT_TYPES, REQUEST_EVENTS, RESPONSE_EVENTS
+
+DISTRIBUTION_DOMAIN = "d111111abcdef8.cloudfront.net"
+DISTRIBUTION_ID = "EDFDVBD6EXAMPLE"
+CLIENT_IP = "203.0.113.178"
+ORIGIN_DOMAIN = "example.org"
+VIA = "2.0 8f22423015641505b8c857a37450d6c0.cloudfront.net (CloudFront)"
+
+
+def _header_pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for raw in values:
+        name, sep, value = raw.partition(":")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected 'Name: value', got {raw!r}", param_hint=option)
+        pairs.append((name.strip(), value.strip()))
+    return pairs
+
+
+def _merged(defaults: list[tuple[str, str]], given: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The given headers replace defaults of the same name (any case); the rest are kept."""
+    names = {name.lower() for name, _ in given}
+    return [pair for pair in defaults if pair[0].lower() not in names] + given
+
+
+def _body(value: str | None) -> bytes | None:
+    if value is None:
+        return None
+    if value.startswith("@"):
+        try:
+            return Path(value[1:]).read_bytes()
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {value[1:]}: {exc.strerror}", param_hint="--body") from None
+    return value.encode()
+
+
+def build(
+    hook: str,
+    *,
+    uri: str = "/",
+    method: str = "GET",
+    querystring: str | None = None,
+    headers: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    body: bytes | None = None,
+    client_ip: str = CLIENT_IP,
+    status: int = 200,
+    response_headers: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    origin_domain: str = ORIGIN_DOMAIN,
+    origin_protocol: str = "https",
+    request_id: str | None = None,
+) -> dict:
+    """The event as a JSON-shaped dict (see the command's help for the defaults)."""
+    if "?" in uri:
+        uri, _, query_in_uri = uri.partition("?")
+        querystring = query_in_uri if querystring is None else querystring
+    if not uri.startswith("/"):
+        raise click.BadParameter(f"the uri must start with '/', got {uri!r}", param_hint="--uri")
+    viewer_headers = _merged([("Host", DISTRIBUTION_DOMAIN), ("User-Agent", "curl/8.5.0"), ("Accept", "*/*")],
+                             list(headers))
+    include_body = body is not None and hook in REQUEST_EVENTS
+    request = events.viewer_request(
+        client_ip=client_ip, method=method.upper(), uri=uri, querystring=querystring or "", headers=viewer_headers,
+        body=body, include_body=include_body and hook == "viewer-request",
+    )
+    if hook in ("origin-request", "origin-response"):
+        forwarded = _merged([("X-Forwarded-For", client_ip), ("User-Agent", "Amazon CloudFront"), ("Via", VIA),
+                             ("Host", origin_domain)], [(k, v) for k, v in headers if k.lower() != "host"])
+        origin = events.custom_origin(domain_name=origin_domain, port=443 if origin_protocol == "https" else 80,
+                                      protocol=origin_protocol)
+        request = events.origin_request(
+            request, origin=origin, forwarded_headers=events.to_cf_headers(forwarded), body=body,
+            include_body=include_body and hook == "origin-request",
+        )
+    response = None
+    if hook in RESPONSE_EVENTS:
+        request.pop("body", None)
+        defaults = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "0"),
+                    ("Date", "Mon, 13 Jan 2020 20:12:38 GMT"), ("Server", "ExampleCustomOriginServer")]
+        response = events.response_object(status, "", _merged(defaults, list(response_headers)))
+    config = events.event_config(DISTRIBUTION_DOMAIN, DISTRIBUTION_ID, hook, request_id or events.new_request_id())
+    return orjson.loads(events.build_event(config, request, response))
+
+
+@click.command("generate-event")
+@click.argument("hook", type=click.Choice(EVENT_TYPES))
+@click.option("--uri", "-u", default="/", show_default=True, help="Request URI; a ?query part sets the query string.")
+@click.option("--method", "-X", default="GET", show_default=True)
+@click.option("--querystring", "-q", default=None, help="Query string without '?' (default: from --uri).")
+@click.option("--header", "-H", "headers", multiple=True, metavar="'NAME: VALUE'",
+              help="Request header (repeatable); replaces a default of the same name.")
+@click.option("--body", "-d", default=None, metavar="TEXT|@FILE",
+              help="Request body, exposed as with include_body (request hooks only).")
+@click.option("--client-ip", default=CLIENT_IP, show_default=True)
+@click.option("--status", type=click.IntRange(100, 599), default=200, show_default=True,
+              help="Response status (response hooks).")
+@click.option("--response-header", "response_headers", multiple=True, metavar="'NAME: VALUE'",
+              help="Response header (response hooks, repeatable).")
+@click.option("--origin-domain", default=ORIGIN_DOMAIN, show_default=True, help="Custom origin (origin hooks).")
+@click.option("--origin-protocol", type=click.Choice(["https", "http"]), default="https", show_default=True)
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the event here instead of stdout.")
+def generate_event(
+    hook: str, uri: str, method: str, querystring: str | None, headers: tuple[str, ...], body: str | None,
+    client_ip: str, status: int, response_headers: tuple[str, ...], origin_domain: str, origin_protocol: str,
+    out: Path | None,
+) -> None:
+    """Print a Lambda@Edge event for HOOK, shaped as the server shapes it, to feed `edge invoke`.
+
+    \b
+    edge generate-event viewer-request --uri '/docs/?lang=en' -H 'Cookie: a=1' > event.json
+    edge invoke fn/build/fn.wasm --event event.json
+    edge generate-event origin-response --status 404 | edge invoke fn.wasm
+    """
+    event = build(
+        hook, uri=uri, method=method, querystring=querystring, headers=_header_pairs(headers, "--header"),
+        body=_body(body), client_ip=client_ip, status=status,
+        response_headers=_header_pairs(response_headers, "--response-header"),
+        origin_domain=origin_domain, origin_protocol=origin_protocol,
+    )
+    text = orjson.dumps(event, option=orjson.OPT_INDENT_2) + b"\n"
+    if out is None:
+        click.echo(text.decode(), nl=False)
+    else:
+        out.write_bytes(text)
+        click.echo(f"wrote {out}", err=True)

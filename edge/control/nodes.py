@@ -1,0 +1,59 @@
+"""The node registry as operators read it (`edge nodes`, `GET /v1/nodes`): one entry per node
+name, from the heartbeats of its worker processes.
+
+Health of a node:
+- `ok`: a worker sent a heartbeat within DOWN_AFTER seconds and every live worker serves
+  the store's current revision;
+- `behind`: alive, but a live worker has not applied the latest change yet (for well under
+  a second while a change propagates; longer means it cannot load something — its log says what);
+- `down`: no heartbeat for DOWN_AFTER seconds (stopped without saying so, killed, or cut off
+  from the database — it may still be serving its last known state);
+- `stopped`: every worker said goodbye (a clean shutdown).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .storeapi import DOWN_AFTER, ControlStore
+
+
+def summarize(rows: list[dict[str, Any]], revision: int) -> list[dict[str, Any]]:
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_name.setdefault(row["name"], []).append(row)
+    out = []
+    for name, workers in sorted(by_name.items()):
+        live = [w for w in workers if not w["stopped"] and w["age"] <= DOWN_AFTER]
+        newest = max(workers, key=lambda w: w["heartbeat"])
+        applied = min(w["applied_revision"] for w in live) if live else newest["applied_revision"]
+        if all(w["stopped"] for w in workers):
+            health = "stopped"
+        elif not live:
+            health = "down"
+        elif applied < revision:
+            health = "behind"
+        else:
+            health = "ok"
+        current = live or [newest]
+        out.append({
+            "name": name,
+            "address": newest["address"],
+            "admin_address": newest["admin_address"],
+            "applied_revision": applied,
+            "last_heartbeat": newest["heartbeat"],
+            "heartbeat_age": round(newest["age"], 3),
+            "health": health,
+            "workers": [
+                {"host": w["host"], "pid": w["pid"], "applied_revision": w["applied_revision"],
+                 "heartbeat_age": round(w["age"], 3), "stopped": w["stopped"]}
+                for w in current
+            ],
+        })
+    return out
+
+
+def describe(store: ControlStore) -> dict[str, Any]:
+    """What `GET /v1/nodes` answers (blocking: call off the event loop)."""
+    revision = store.revision()
+    return {"revision": revision, "store": store.kind, "nodes": summarize(store.nodes(), revision)}

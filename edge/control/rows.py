@@ -1,0 +1,105 @@
+"""What the store holds, as plain rows: the same shapes whichever database keeps them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used (a message naming the store and the reason)."""
+
+
+class StoreUnavailable(StoreError):
+    """The store's database cannot be reached now (the node keeps serving what it has)."""
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRow:
+    function: str
+    version: int
+    sha256: str
+    size: int
+    abi: str
+    settings: str
+    description: str
+    origin: str
+    created: float
+
+    @property
+    def settings_dict(self) -> dict[str, Any]:
+        return json.loads(self.settings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "function": self.function, "version": self.version, "sha256": self.sha256, "size": self.size,
+            "abi": self.abi, "settings": self.settings_dict, "description": self.description,
+            "origin": self.origin, "created": self.created,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AliasRow:
+    function: str
+    name: str
+    version: int
+    canary_version: int | None
+    canary_weight: float | None
+    updated: float
+
+    @property
+    def versions(self) -> tuple[int, ...]:
+        return (self.version,) if self.canary_version is None else (self.version, self.canary_version)
+
+    def to_dict(self) -> dict[str, Any]:
+        canary = None
+        if self.canary_version is not None:
+            canary = {"version": self.canary_version, "weight": self.canary_weight}
+        return {"function": self.function, "name": self.name, "version": self.version, "canary": canary,
+                "updated": self.updated}
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingRow:
+    document: dict[str, Any]
+    origin: str
+    manifest_digest: str | None
+    updated: float
+
+
+@dataclass
+class Snapshot:
+    """Everything the store holds at one revision (read in one transaction)."""
+
+    revision: int
+    functions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    versions: dict[str, dict[int, VersionRow]] = field(default_factory=dict)
+    aliases: dict[str, dict[str, AliasRow]] = field(default_factory=dict)
+    routing: RoutingRow | None = None
+
+    def latest(self, name: str) -> int | None:
+        versions = self.versions.get(name)
+        return max(versions) if versions else None
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """Who this worker process is, as the node registry shows it."""
+
+    name: str
+    host: str
+    pid: int
+    address: str
+    admin_address: str | None = None
+
+
+def version_row(row: Mapping[str, Any]) -> VersionRow:
+    return VersionRow(row["function"], row["version"], row["sha256"], row["size"], row["abi"], row["settings"],
+                      row["description"], row["origin"], row["created"])
+
+
+def alias_row(row: Mapping[str, Any]) -> AliasRow:
+    return AliasRow(row["function"], row["name"], row["version"], row["canary_version"], row["canary_weight"],
+                    row["updated"])

@@ -1,0 +1,262 @@
+"""The embedded store: SQLite (WAL) for metadata, a directory of content-addressed module blobs.
+
+Why this shape:
+- Every change is one SQLite transaction (BEGIN IMMEDIATE: one writer at a time across all
+  worker processes), so a crash leaves the previous state or the whole new one, and two
+  concurrent deploys get consecutive version numbers.
+- A blob is written (temp file, fsync, rename) *before* the transaction that refers to it
+  commits: a visible version always has its bytes; a crash in between leaves at most an
+  unreferenced blob, collected at the next start (edge/control/leftovers.py).
+- `meta.revision` goes up by one per committed change. Workers poll it (one indexed read)
+  to notice changes made by other processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .blobs import BlobStore
+from .rows import NodeInfo, Snapshot, StoreError
+from .sqltx import SqlTx
+from .storeapi import ControlStore
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS functions (
+    name TEXT PRIMARY KEY,
+    next_version INTEGER NOT NULL,      -- numbers are never reused, even after a delete
+    manifest_digest TEXT,               -- what the manifest last published (sha256 + settings)
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS versions (
+    function TEXT NOT NULL REFERENCES functions(name),
+    version INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    abi TEXT NOT NULL,
+    settings TEXT NOT NULL,             -- canonical JSON (settings.py)
+    description TEXT NOT NULL DEFAULT '',
+    origin TEXT NOT NULL,               -- 'api' | 'manifest'
+    created REAL NOT NULL,
+    PRIMARY KEY (function, version)
+);
+CREATE TABLE IF NOT EXISTS aliases (
+    function TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    canary_version INTEGER,
+    canary_weight REAL,
+    updated REAL NOT NULL,
+    PRIMARY KEY (function, name),
+    FOREIGN KEY (function, version) REFERENCES versions(function, version),
+    FOREIGN KEY (function, canary_version) REFERENCES versions(function, version)
+);
+CREATE TABLE IF NOT EXISTS alias_history (  -- every move but a rollback (which pops it)
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    function TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    canary_version INTEGER,
+    canary_weight REAL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alias_history_by_alias ON alias_history(function, name, id);
+CREATE TABLE IF NOT EXISTS invalidations (   -- cache purges, applied by every worker
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    paths TEXT NOT NULL,                -- JSON list of path patterns
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS routing (         -- behaviors and origins, as a JSON document
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    document TEXT NOT NULL,
+    origin TEXT NOT NULL,               -- 'api' | 'manifest'
+    manifest_digest TEXT,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS nodes (           -- worker processes and the revision each serves
+    name TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    admin_address TEXT,
+    applied_revision INTEGER NOT NULL,
+    started REAL NOT NULL,
+    heartbeat REAL NOT NULL,
+    stopped INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (name, host, pid)
+);
+"""
+
+NODE_ROWS_KEPT = 24 * 3600.0  # seconds a silent worker's row is kept for `edge nodes`
+HEARTBEAT_WAIT = 0.2  # seconds a heartbeat waits for the writer lock before leaving it to the next tick
+
+
+def _switch_to_wal(db: sqlite3.Connection, timeout: float) -> None:
+    """`PRAGMA journal_mode = WAL` on a database another process is creating fails at once
+    with `database is locked` (SQLite's busy timeout does not cover it): several workers
+    opening a new store together must wait their turn, not fail."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+
+class SqliteStore(ControlStore):
+    """Metadata in `<dir>/control.db`, blobs in `<dir>/modules/`. Thread-safe; one per process."""
+
+    kind = "sqlite"
+
+    def __init__(self, directory: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
+        super().__init__()
+        self.directory = Path(directory)
+        self.path = self.directory / "control.db"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.blobs = BlobStore(self.directory / "modules")
+            self._writer = self._connect(busy_timeout_ms)
+            self._reader = self._connect(busy_timeout_ms)
+            self._init_schema()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._started = time.time()
+        self._busy_timeout_ms = int(busy_timeout_ms)
+
+    def describe(self) -> str:
+        return str(self.directory)
+
+    def _connect(self, busy_timeout_ms: int) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves (BEGIN IMMEDIATE for writers).
+        db = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        _switch_to_wal(db, busy_timeout_ms / 1000)
+        db.execute("PRAGMA synchronous = FULL")  # a deploy that was answered survives a power cut
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        return db
+
+    def _init_schema(self) -> None:
+        db = self._writer
+        db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")  # idempotent: IF NOT EXISTS
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                db.execute("INSERT INTO meta (key, value) VALUES ('revision', '0')")
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has schema version {row[0]}, newer than this server's {SCHEMA_VERSION}"
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def revision(self) -> int:
+        with self._read_lock:
+            return int(self._reader.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+
+    @contextlib.contextmanager
+    def write(self, blobs: dict[str, bytes] | None = None) -> Iterator[SqlTx]:
+        with contextlib.ExitStack() as stack:
+            if blobs:
+                stack.enter_context(self.blobs.deploying())
+                for digest, data in blobs.items():
+                    self.blobs.put(digest, data)
+            with self._write_lock:
+                db = self._writer
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield SqlTx(db)
+                    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[SqlTx]:
+        """A consistent read-only view (WAL: never blocks writers, never blocked by them)."""
+        with self._read_lock:
+            db = self._reader
+            db.execute("BEGIN")
+            try:
+                yield SqlTx(db)
+            finally:
+                db.execute("COMMIT")
+
+    def snapshot(self) -> Snapshot:
+        with self.read() as tx:
+            snap = Snapshot(int(tx.db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0]))
+            tx.snapshot_into(snap)
+        return snap
+
+    # -- the node registry (one machine: its worker processes) ---------------------------
+
+    def heartbeat(self, node: NodeInfo, applied_revision: int, *, stopped: bool = False) -> bool:
+        """Best effort: skipped (False; the next tick writes it) rather than waiting for a deploy to commit."""
+        now = time.time()
+        if not self._write_lock.acquire(timeout=HEARTBEAT_WAIT):
+            return False
+        try:
+            db = self._writer
+            db.execute(f"PRAGMA busy_timeout = {int(HEARTBEAT_WAIT * 1000)}")
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    return False
+                raise
+            finally:
+                db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+            try:
+                db.execute(
+                    "INSERT INTO nodes (name, host, pid, address, admin_address, applied_revision, started,"
+                    " heartbeat, stopped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, host, pid) DO UPDATE"
+                    " SET address = excluded.address, admin_address = excluded.admin_address,"
+                    " applied_revision = excluded.applied_revision, heartbeat = excluded.heartbeat,"
+                    " stopped = excluded.stopped",
+                    (node.name, node.host, node.pid, node.address, node.admin_address, applied_revision,
+                     self._started, now, int(stopped)),
+                )
+                db.execute("DELETE FROM nodes WHERE heartbeat < ?", (now - NODE_ROWS_KEPT,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return True
+        finally:
+            self._write_lock.release()
+
+    def nodes(self) -> list[dict[str, Any]]:
+        with self.read() as tx:
+            rows = tx._all("SELECT * FROM nodes ORDER BY name, host, pid")
+        now = time.time()
+        return [dict(row) | {"age": max(0.0, now - row["heartbeat"]), "stopped": bool(row["stopped"])} for row in rows]
+
+    def close(self) -> None:
+        with self._write_lock, self._read_lock:
+            self._writer.close()
+            self._reader.close()
+
+
+def sqlite_exists(directory: str | os.PathLike[str]) -> bool:
+    return (Path(directory) / "control.db").exists()

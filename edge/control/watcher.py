@@ -1,0 +1,96 @@
+"""A thread per worker process that keeps it in step with the store.
+
+Each tick it applies changes made elsewhere (`ControlPlane.maintain`), unloads retired
+versions, reports the worker in the node registry and retries leftover collection. A store
+that can notify (PostgreSQL's LISTEN/NOTIFY) wakes it at once; otherwise, and as the
+safety net for notifications lost while a connection was down, it reads the revision
+every `interval` seconds. A store that cannot be reached is reported (the store's health,
+/readyz, metrics) and retried every tick; the worker keeps serving what it has.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from .rows import NodeInfo, StoreUnavailable
+from .storeapi import HEARTBEAT_INTERVAL
+
+if TYPE_CHECKING:
+    from .plane import ControlPlane
+
+log = logging.getLogger("edge.control")
+
+
+class Watcher:
+    def __init__(
+        self,
+        plane: "ControlPlane",
+        interval: float = 0.1,
+        node: NodeInfo | None = None,
+        heartbeat_interval: float = HEARTBEAT_INTERVAL,
+    ) -> None:
+        self.plane = plane
+        self.interval = interval
+        self.node = node
+        self.heartbeat_interval = heartbeat_interval
+        self._stop = threading.Event()
+        self._beat_at = 0.0  # time.monotonic() of the last heartbeat
+        self._beat_revision = -1
+        self._outage_logged = False
+        self._thread = threading.Thread(target=self._run, name="edge-store-watcher", daemon=True)
+
+    def start(self) -> "Watcher":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            wake = self.plane.store.wake
+            if wake is None:
+                self._stop.wait(self.interval)
+            else:
+                wake.wait(self.interval)
+                wake.clear()
+            if self._stop.is_set():
+                return
+            self.tick()
+
+    def tick(self) -> None:
+        store = self.plane.store
+        try:
+            self.plane.maintain()
+            self._heartbeat()
+            if self._outage_logged:
+                log.warning("the store %s answers again: revision %d applied", store.describe(), self.plane.revision)
+                self._outage_logged = False
+        except StoreUnavailable as exc:
+            if not self._outage_logged:  # once per outage, not once per tick
+                log.error("the store is unavailable, serving the last known state (revision %d): %s",
+                          self.plane.revision, exc)
+                self._outage_logged = True
+        except Exception:  # a bad tick must not end propagation for good
+            log.exception("store watcher")
+
+    def _heartbeat(self, *, stopped: bool = False) -> None:
+        if self.node is None:
+            return
+        now = time.monotonic()
+        revision = self.plane.revision
+        if stopped or revision != self._beat_revision or now - self._beat_at >= self.heartbeat_interval:
+            if self.plane.store.heartbeat(self.node, revision, stopped=stopped):
+                self._beat_at, self._beat_revision = now, revision
+
+    def stop(self) -> None:
+        self._stop.set()
+        wake = self.plane.store.wake
+        if wake is not None:
+            wake.set()
+        self._thread.join(5)
+        if self.node is not None and self.plane.store.health.up:
+            try:
+                self._heartbeat(stopped=True)
+            except Exception as exc:  # best effort: the registry shows it down soon anyway
+                log.debug("last heartbeat failed: %s", exc)

@@ -1,0 +1,83 @@
+"""The store URL carries credentials: it is masked wherever it could be seen (logs, errors,
+the admin API), and completed with the connection settings a node needs to notice a lost
+database quickly."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from ..control.rows import StoreError
+
+# libpq settings added unless the URL sets them: fail a connection attempt in seconds, and
+# notice a database that vanished without closing the connection (host down, cable cut).
+DEFAULTS = {
+    "connect_timeout": "5",
+    "keepalives": "1",
+    "keepalives_idle": "5",
+    "keepalives_interval": "2",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "10000",
+    "application_name": "edge",
+}
+
+_secrets: set[str] = set()  # every password seen, redacted from messages (and driver logs)
+
+
+def _parts(url: str) -> dict[str, Any]:
+    try:
+        return conninfo_to_dict(url)
+    except Exception:
+        raise StoreError(f"the store URL is not a valid PostgreSQL URL: {mask(url)}") from None
+
+
+def mask(url: str) -> str:
+    """postgresql://user@host:port/db, without the password and other parameters."""
+    try:
+        parts = conninfo_to_dict(url)
+    except Exception:
+        scheme, _, rest = url.partition("://")
+        return f"{scheme}://***@{rest.rpartition('@')[2].split('?')[0]}" if "@" in rest else f"{scheme}://{rest.split('?')[0]}"
+    user = parts.get("user")
+    host = parts.get("host", "")
+    port = parts.get("port")
+    where = f"{host}:{port}" if port else host
+    return f"postgresql://{user + '@' if user else ''}{where}/{parts.get('dbname', '')}"
+
+
+def conninfo(url: str) -> str:
+    """The libpq connection string for `url`, with DEFAULTS filled in."""
+    parts = _parts(url)
+    password = parts.get("password")
+    if password:
+        _secrets.add(password)
+    extra = {k: v for k, v in DEFAULTS.items() if k not in parts}
+    return make_conninfo(url, **extra)
+
+
+def redact(text: object) -> str:
+    """`text` with every known password (and password= settings) replaced by ***."""
+    out = str(text)
+    for secret in _secrets:
+        if len(secret) >= 3:  # a one- or two-letter password would blank out ordinary words
+            out = out.replace(secret, "***")
+    return out
+
+
+class RedactingFilter(logging.Filter):
+    """Installed on the driver's loggers: their messages may quote connection settings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _secrets:
+            message = redact(record.getMessage())
+            record.msg, record.args = message, None
+        return True
+
+
+def install_log_filter() -> None:
+    for name in ("psycopg", "psycopg.pool"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

@@ -1,0 +1,148 @@
+"""The JavaScript engine module: QuickJS-NG + libdeflate + hashes + our glue, compiled once and cached.
+
+The engine is one wasm32-wasi module (`engine.wasm`, ~1.2 MB) that every JavaScript function
+is made from (edge/js/build.py pre-initialises a copy of it with the function's code).
+Building it compiles ~15 C files with zig cc from PyPI (about a minute on 2 cores, once):
+
+- QuickJS-NG (the `quickjs-ng` sdist on PyPI, `upstream-quickjs/`): the JavaScript engine.
+- libdeflate (bundled in the `deflate` sdist on PyPI): zlib's gzip/deflate/zlib formats, for
+  `require('zlib')`. One-shot (de)compression is all the synchronous Node API needs.
+- pycryptodome's C hash functions (its sdist on PyPI, `src/`): SHA-1, SHA-256 and MD5, for
+  `require('crypto').createHash/createHmac`.
+- `engine/edge_js.c`: the edge ABI exports and the native helpers the Node layer uses.
+
+The result is cached under `<cache>/engine/<key>/engine.wasm`, where the key hashes the
+source versions, our glue and every compiler flag: changing any of them builds a new engine.
+A lock file makes concurrent builders (test workers, server threads) build it only once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from . import fetch
+
+HERE = Path(__file__).resolve().parent
+GLUE = HERE / "engine" / "edge_js.c"
+
+QUICKJS = ("quickjs-ng", "0.17.0.2")
+DEFLATE = ("deflate", "0.9.0")  # libdeflate 1.26 inside
+PYCRYPTODOME = ("pycryptodome", "3.23.0")
+
+LINEAR_STACK = 1024 * 1024
+CFLAGS = ("-O2", "-D_GNU_SOURCE", "-D_WASI_EMULATED_SIGNAL", "-DNDEBUG", "-fno-sanitize=undefined",
+          "-DHAVE_STDINT_H", "-DHAVE_POSIX_MEMALIGN")
+LDFLAGS = ("-mexec-model=reactor", "-lwasi-emulated-signal", f"-Wl,-z,stack-size={LINEAR_STACK}",
+           "-Wl,--strip-all")
+QUICKJS_FILES = ("quickjs.c", "libregexp.c", "libunicode.c", "dtoa.c")
+DEFLATE_FILES = ("utils.c", "deflate_compress.c", "deflate_decompress.c", "zlib_compress.c", "zlib_decompress.c",
+                 "gzip_compress.c", "gzip_decompress.c", "adler32.c", "crc32.c")
+HASH_FILES = ("SHA1.c", "SHA256.c", "MD5.c")
+
+
+class EngineError(Exception):
+    """The engine could not be built; the message says why (compiler output, missing toolchain)."""
+
+
+def _zig() -> list[str]:
+    try:
+        import ziglang  # noqa: F401
+    except ImportError:
+        raise EngineError("JavaScript functions need the `ziglang` package to build the engine once: "
+                          "pip install 'edge-wasm[build]'") from None
+    return [sys.executable, "-m", "ziglang", "cc", "--target=wasm32-wasi"]
+
+
+def _zig_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("ziglang")
+    except Exception:  # pragma: no cover - not installed: _zig() reports it
+        return "unknown"
+
+
+def engine_key() -> str:
+    """A digest of everything the engine is made of (sources, versions, flags, compiler)."""
+    h = hashlib.sha256()
+    for part in (QUICKJS, DEFLATE, PYCRYPTODOME, CFLAGS, LDFLAGS, QUICKJS_FILES, DEFLATE_FILES, HASH_FILES):
+        h.update(repr(part).encode())
+    h.update(_zig_version().encode())
+    h.update(GLUE.read_bytes())
+    return h.hexdigest()[:20]
+
+
+def engine_path() -> Path:
+    return fetch.cache_dir() / "engine" / engine_key() / "engine.wasm"
+
+
+def ensure_engine(log=None) -> Path:  # type: ignore[no-untyped-def]
+    """The engine's .wasm, built (once, under a lock) if it is not cached yet."""
+    out = engine_path()
+    if out.exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if out.exists():
+            return out
+        if log:
+            log("building the JavaScript engine (once; about a minute)")
+        _build(out)
+    return out
+
+
+def _sources() -> list[tuple[Path, list[str]]]:
+    """(source file, extra include flags) for every C file of the engine."""
+    try:
+        qjs = fetch.pypi_sdist(*QUICKJS) / "upstream-quickjs"
+        deflate = fetch.pypi_sdist(*DEFLATE) / "libdeflate"
+        crypto = fetch.pypi_sdist(*PYCRYPTODOME) / "src"
+    except fetch.FetchError as exc:
+        raise EngineError(str(exc)) from None
+    glue_inc = ["-I", str(qjs), "-I", str(deflate)]
+    units = [(qjs / f, ["-I", str(qjs)]) for f in QUICKJS_FILES]
+    units += [(deflate / "lib" / f, ["-I", str(deflate)]) for f in DEFLATE_FILES]
+    units += [(crypto / f, ["-I", str(crypto)]) for f in HASH_FILES]
+    units.append((GLUE, glue_inc))
+    for path, _ in units:
+        if not path.is_file():
+            raise EngineError(f"engine source {path} is missing (a changed sdist layout?)")
+    return units
+
+
+def _build(out: Path) -> None:
+    zig = _zig()
+    units = _sources()
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".build-") as tmp:
+        objects = [Path(tmp) / f"{i}-{src.stem}.o" for i, (src, _) in enumerate(units)]
+
+        def compile_one(i: int) -> None:
+            src, inc = units[i]
+            cmd = [*zig, *CFLAGS, *inc, "-c", str(src), "-o", str(objects[i])]
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+            if proc.returncode != 0:
+                raise EngineError(f"compiling {src.name} for the JavaScript engine failed:\n{proc.stderr[-4000:]}")
+
+        # quickjs.c dominates: start it first, then the rest share the other core
+        order = sorted(range(len(units)), key=lambda i: -units[i][0].stat().st_size)
+        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+            for future in [pool.submit(compile_one, i) for i in order]:
+                future.result()
+        tmp_out = Path(tmp) / "engine.wasm"
+        cmd = [*zig, *LDFLAGS, "-o", str(tmp_out), *map(str, objects)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        if proc.returncode != 0:
+            raise EngineError(f"linking the JavaScript engine failed:\n{proc.stderr[-4000:]}")
+        os.replace(tmp_out, out)
+
+
+if __name__ == "__main__":
+    print(ensure_engine(log=print))

@@ -1,0 +1,231 @@
+// The invocation loop's JavaScript half (the C half is edge_handle in engine/edge_js.c):
+// dispatch() starts the handler on one event; poll() is called whenever no promise job is left,
+// and either fires the next timer (virtual time), or ends the invocation with the result JSON
+// or an error code after logging the error as Lambda's Node.js runtime does.
+const hooks = (function () {
+  const util = requireBuiltin('util');
+  const timers = requireBuiltin('timers');
+  const loop = internal.timers;
+  const HANDLER_ERROR = 1;
+  const NEVER_SETTLED = 2;
+  const BAD_RESULT = 3;
+  const OUT_OF_MEMORY = 4; // the C side then shows the host the memory cap reached (engine/edge_js.c)
+  let handler = null;
+  let handlerModule = null;
+  let current = null;
+  let functionInfo = null;
+
+  // Globals Node has (QuickJS brings the language, atob/btoa, queueMicrotask, structuredClone).
+  globalThis.global = globalThis;
+  const consoleObject = requireBuiltin('console');
+  globalThis.console = consoleObject;
+  for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate']) {
+    globalThis[name] = timers[name];
+  }
+  lazyGlobal('process', () => requireBuiltin('process'));
+  lazyGlobal('Buffer', () => requireBuiltin('buffer').Buffer);
+  lazyGlobal('URL', () => requireBuiltin('url').URL);
+  lazyGlobal('URLSearchParams', () => requireBuiltin('url').URLSearchParams);
+  lazyGlobal('TextEncoder', () => requireBuiltin('internal/encoding').TextEncoder);
+  lazyGlobal('TextDecoder', () => requireBuiltin('internal/encoding').TextDecoder);
+  lazyGlobal('crypto', () => requireBuiltin('crypto').webcrypto);
+  lazyGlobal('performance', () => ({
+    now: () => internal.now() - internal.timeOrigin,
+    get timeOrigin() { return internal.timeOrigin; },
+    mark() {}, measure() {},
+  }));
+  internal.timeOrigin = 0;
+  // Date.now() follows the monotonic clock plus the virtual time timers skipped, from a wall-clock
+  // base taken once per instance (never in the snapshot), so elapsed times add up exactly.
+  const realDateNow = Date.now;
+  let dateBase = null;
+  Date.now = function now() {
+    if (internal.initializing) return realDateNow();
+    if (dateBase === null) dateBase = realDateNow() - internal.native.now();
+    return Math.floor(dateBase + internal.now());
+  };
+
+  // The host passes [name, version, memory MiB, timeout ms] as WASI argv (read once per instance).
+  function info() {
+    if (functionInfo === null) {
+      const argv = internal.native.argv();
+      functionInfo = { name: argv[0] || 'function', version: argv[1] || '$LATEST', memory: argv[2] || '128', timeout: Number(argv[3]) || 0 };
+    }
+    return functionInfo;
+  }
+
+  function makeContext(event, invocation) {
+    const record = event && event.Records && event.Records[0] && event.Records[0].cf;
+    const config = (record && record.config) || {};
+    const started = internal.now();
+    const timeout = () => info().timeout || (String(config.eventType).startsWith('origin') ? 30000 : 5000);
+    const name = () => info().name;
+    const version = () => info().version;
+    return {
+      callbackWaitsForEmptyEventLoop: true,
+      get functionName() { return name(); },
+      get functionVersion() { return version(); },
+      get invokedFunctionArn() { return `arn:aws:lambda:us-east-1:000000000000:function:${name()}:${version()}`; },
+      get memoryLimitInMB() { return info().memory; },
+      awsRequestId: config.requestId || '',
+      get logGroupName() { return `/aws/lambda/us-east-1.${name()}`; },
+      get logStreamName() { return `edge/[${version()}]`; },
+      identity: undefined,
+      clientContext: undefined,
+      getRemainingTimeInMillis: () => Math.max(0, Math.round(started + timeout() - internal.now())),
+      done: (err, result) => invocation.finish(err, result, true),
+      succeed: (result) => invocation.finish(null, result, true),
+      fail: (err) => invocation.finish(err == null ? new Error('handled') : err, undefined, true),
+    };
+  }
+
+  function errorRecord(err) {
+    if (err instanceof Error || (err && typeof err === 'object' && 'message' in err)) {
+      const stackText = internal.errorStack(err);
+      return {
+        errorType: err.name || (err.constructor && err.constructor.name) || 'Error',
+        errorMessage: err.message === undefined ? '' : String(err.message),
+        stack: stackText.split('\n'),
+      };
+    }
+    let text;
+    try { text = typeof err === 'string' ? err : JSON.stringify(err); } catch (e) { text = String(err); }
+    return { errorType: 'string', errorMessage: text === undefined ? String(err) : text, stack: [] };
+  }
+
+  function logInvokeError(err) {
+    internal.native.log(3, `Invoke Error \t${JSON.stringify(errorRecord(err))}`);
+  }
+
+  class Invocation {
+    constructor() {
+      this.finished = false;
+      this.viaCallback = false;
+      this.error = undefined;
+      this.failed = false;
+      this.result = undefined;
+      this.context = null;
+    }
+    finish(err, result, viaCallback) {
+      if (this.finished || current !== this) return;
+      this.finished = true;
+      this.viaCallback = viaCallback;
+      if (err !== null && err !== undefined) {
+        this.failed = true;
+        this.error = err;
+      } else {
+        this.result = result;
+      }
+    }
+  }
+
+  function dispatch(eventJson) {
+    const event = JSON.parse(eventJson);
+    const invocation = current = new Invocation();
+    const context = invocation.context = makeContext(event, invocation);
+    const callback = (err, result) => invocation.finish(err, result, true);
+    let returned;
+    try {
+      returned = handler(event, context, callback);
+    } catch (err) {
+      invocation.finish(err === undefined ? new Error('undefined') : err, undefined, false);
+      return;
+    }
+    if (returned !== null && typeof returned === 'object' && typeof returned.then === 'function') {
+      invocation.promised = true;
+      returned.then(
+        (value) => invocation.finish(null, value, false),
+        (err) => invocation.finish(err === undefined || err === null ? new Error(`Promise rejected with ${err}`) : err, undefined, false),
+      );
+    } else if (handler.length < 3 && !invocation.finished && returned !== undefined) {
+      // a synchronous handler that returns its result (CloudFront accepts it from async handlers only,
+      // but Lambda's Node runtime takes a non-promise return value of a non-callback handler too)
+      invocation.finish(null, returned, false);
+    }
+  }
+
+  function poll() {
+    const invocation = current;
+    if (invocation.finished) {
+      const waits = invocation.viaCallback && invocation.context.callbackWaitsForEmptyEventLoop;
+      if (waits && loop.runNext()) return 0;
+      return complete(invocation);
+    }
+    if (loop.runNext()) return 0;
+    current = null;
+    const message = invocation.promised
+      ? 'the handler returned a promise that never settled (nothing left to run could settle it)'
+      : 'the handler finished without a result: it neither called its callback nor returned a value or a promise, ' +
+        'and no timer or promise is left that could';
+    internal.native.log(3, `Invoke Error \t${JSON.stringify({ errorType: 'Runtime.HandlerNeverSettled', errorMessage: message, stack: [] })}`);
+    return NEVER_SETTLED;
+  }
+
+  function complete(invocation) {
+    current = null;
+    if (invocation.failed) {
+      logInvokeError(invocation.error);
+      const err = invocation.error;
+      const oom = err instanceof Error && err.name === 'InternalError' && err.message === 'out of memory';
+      return oom ? OUT_OF_MEMORY : HANDLER_ERROR;
+    }
+    let json;
+    try {
+      json = JSON.stringify(invocation.result === undefined ? null : invocation.result);
+    } catch (err) {
+      internal.native.log(3, `Invoke Error \t${JSON.stringify({
+        errorType: 'Runtime.MalformedResult',
+        errorMessage: `the handler's result cannot be serialized to JSON: ${err.message}`,
+        stack: [],
+      })}`);
+      return BAD_RESULT;
+    }
+    return json === undefined ? 'null' : json;
+  }
+
+  function ready() {
+    const loaded = handlerModule;
+    if (loaded.pending()) {
+      throw new loader.BuildError('the ES module never finished evaluating (a top-level await that never settles)');
+    }
+    const exports = loaded.get();
+    const name = CONFIG.exportName;
+    let value = exports;
+    for (const part of name.split('.')) value = value == null ? undefined : value[part];
+    if (typeof value !== 'function') {
+      throw new loader.BuildError(`${CONFIG.entryName}: the handler '${CONFIG.handler}' is not a function ` +
+        `(export '${name}' is ${value === undefined ? 'missing' : typeof value}). ` +
+        (loader.formats[CONFIG.entry] === 'esm' ? `Use export const ${name} = async (event) => {...}`
+          : `Use exports.${name} = async (event) => {...}`));
+    }
+    handler = value;
+    for (const name of CONFIG.preload) {
+      if (name === 'Buffer' || name === 'URL' || name === 'URLSearchParams' || name === 'TextEncoder' || name === 'TextDecoder' || name === 'process') {
+        void globalThis[name];
+      } else if (builtinFactories[name]) {
+        requireBuiltin(name);
+      }
+    }
+    for (const name of loader.builtinsUsed) requireBuiltin(name);
+    if (internal.warmups) for (const warm of internal.warmups) warm();
+    internal.initializing = false;
+    return true;
+  }
+
+  internal.initializing = true;
+  try {
+    handlerModule = loader.loadHandler();
+  } catch (err) {
+    if (err instanceof loader.BuildError) {
+      throw err;
+    }
+    throw err;
+  }
+
+  return {
+    dispatch, poll, ready,
+    resolve: (name, base) => loader.esmResolve(name, base),
+    source: (name) => loader.esmSource(name),
+  };
+})();
+hooks;

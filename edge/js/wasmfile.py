@@ -1,0 +1,65 @@
+"""Just enough of the WebAssembly binary format to drop exports from a module.
+
+Wizer leaves the WASI reactor's `_initialize` export in a pre-initialised module; calling it
+again would re-run constructors the snapshot already ran (and make every instance pay for
+it), so the builder removes it. Only the export section is rewritten; every other byte is kept.
+"""
+
+from __future__ import annotations
+
+EXPORT_SECTION = 7
+
+
+def _uleb(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, pos
+        shift += 7
+
+
+def _encode_uleb(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def drop_exports(wasm: bytes, names: set[str]) -> bytes:
+    """The module with the named exports removed (absent names are ignored)."""
+    if wasm[:4] != b"\0asm":
+        raise ValueError("not a WebAssembly module")
+    out = bytearray(wasm[:8])
+    pos = 8
+    while pos < len(wasm):
+        section_id = wasm[pos]
+        size, body_start = _uleb(wasm, pos + 1)
+        body_end = body_start + size
+        if section_id != EXPORT_SECTION:
+            out += wasm[pos:body_end]
+            pos = body_end
+            continue
+        count, p = _uleb(wasm, body_start)
+        kept = []
+        for _ in range(count):
+            name_len, q = _uleb(wasm, p)
+            name = wasm[q:q + name_len].decode("utf-8")
+            q += name_len
+            q += 1  # kind
+            _, q = _uleb(wasm, q)  # index
+            if name not in names:
+                kept.append(wasm[p:q])
+            p = q
+        body = _encode_uleb(len(kept)) + b"".join(kept)
+        out.append(EXPORT_SECTION)
+        out += _encode_uleb(len(body)) + body
+        pos = body_end
+    return bytes(out)

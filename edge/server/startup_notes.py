@@ -1,0 +1,78 @@
+"""What a (re)start is about to do with the manifest versus what the store holds, said in
+one line each before the server starts (edge serve prints them).
+
+The store is what is served (docs/control-plane.md, "The manifest and the store"): a
+restart publishes a manifest function only when its module or settings changed, and applies
+the manifest's behaviors only when they changed. Both are right, and both surprise someone
+who edited one thing and expected another; these notes say which happened. They read the
+store and decide as ControlPlane.seed does, without writing anything.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ..config.manifest import Manifest
+from ..control import routing, settings
+from ..control.store import Store
+from ..runtime.module import ModuleError, sha256, to_wasm
+from .state import ServerOptions, function_source
+
+
+def _when(stamp: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "earlier"
+
+
+def startup_notes(options: ServerOptions, manifest: Manifest) -> list[str]:
+    """One line per thing the user may not expect; empty for a first start or nothing new."""
+    if not (options.store_dir / "control.db").exists():
+        return []
+    store = Store(options.store_dir)
+    try:
+        with store.read() as tx:
+            notes = _routing_note(tx, manifest)
+            for name, spec in manifest.functions.items():
+                note = _function_note(tx, name, spec)
+                if note:
+                    notes.append(note)
+    finally:
+        store.close()
+    return notes
+
+
+def _routing_note(tx, manifest: Manifest) -> list[str]:  # type: ignore[no-untyped-def]
+    current = tx.routing()
+    if manifest.path is None or current is None or current.origin != "api":
+        return []
+    digest = routing.digest(routing.manifest_document(Path(manifest.path)))
+    when = _when(getattr(current, "updated", None))
+    if current.manifest_digest == digest:
+        return [f"note: serving the behaviors and origins set through the admin API ({when}), not the manifest's, "
+                "which have not changed since (`edge config get` shows them; edit the manifest's [[behaviors]] or "
+                "[origins] to replace them)"]
+    return [f"note: the manifest's behaviors and origins changed: they replace those set through the admin API "
+            f"({when})"]
+
+
+def _function_note(tx, name: str, spec) -> str | None:  # type: ignore[no-untyped-def]
+    row = tx.function(name)
+    versions = tx.versions(name) if row else []
+    if not versions:
+        return None
+    try:
+        wasm = to_wasm(function_source(spec))
+    except (OSError, ModuleError):
+        return None  # the server's own start reports it
+    digest = f"{sha256(wasm)}:{settings.canonical(settings.from_spec(spec))}"
+    latest = versions[-1]
+    if row.get("manifest_digest") != digest:
+        published = [v for v in versions if v.origin == "manifest"]
+        what = "source" if not published or published[-1].sha256 != sha256(wasm) else "settings"
+        since = f"since version {published[-1].version}" if published else "since it was deployed"
+        return (f"note: {name}: the manifest's {what} changed {since}: publishing it as version "
+                f"{int(row.get('next_version') or latest.version + 1)}")
+    if latest.origin == "api":
+        return (f"note: {name}: version {latest.version}, deployed through the admin API ({_when(latest.created)}), "
+                "stays the latest; the manifest's is unchanged")
+    return None

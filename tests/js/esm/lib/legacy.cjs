@@ -1,0 +1,1 @@
+exports.twice = (s) => s + s;

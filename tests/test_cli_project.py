@@ -1,0 +1,168 @@
+"""The CLI finds its manifest and its server by itself (edge.toml, [tool.edge], the running
+`edge serve`, EDGE_SERVER), and its messages say what to do."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from edge.cli.main import cli
+
+from .conftest import free_port
+from .control_helpers import SITE, TOKEN, ControlServer, generated, manifest_text
+from .serve_output import serve_output
+
+STATIC = f"""
+[origins.site]
+root = "{SITE}"
+
+[[behaviors]]
+path = "*"
+origin = "site"
+"""
+NO_SERVER = {"EDGE_SERVER": None, "EDGE_ADMIN_TOKEN": TOKEN}
+
+
+def edge(*args: str, code: int = 0, env: dict | None = None, **kw):  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, list(args), env=NO_SERVER if env is None else env, catch_exceptions=False, **kw)
+    assert result.exit_code == code, result.output
+    return result
+
+
+def _serve_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "EDGE_SERVER"}
+    env["EDGE_ADMIN_TOKEN"] = TOKEN
+    return env
+
+
+def test_edge_toml_gives_serve_its_manifest_and_ports_and_the_commands_their_server(tmp_path, monkeypatch):
+    port, admin_port = free_port(), free_port()
+    (tmp_path / "m.toml").write_text(STATIC)
+    (tmp_path / "edge.toml").write_text(f'manifest = "m.toml"\nport = {port}\nadmin_port = {admin_port}\n')
+    (tmp_path / "fn.wat").write_text(generated("from the project"))
+    sub = tmp_path / "src" / "deeper"
+    sub.mkdir(parents=True)
+    monkeypatch.chdir(sub)
+    # `edge serve` with no flags at all, from a subdirectory: the project's manifest, ports and state directory
+    with serve_output(sub, env=_serve_env()) as server:
+        line = server.until("edge: serving")
+        assert f"m.toml on http://127.0.0.1:{port}" in line
+        assert f"127.0.0.1:{admin_port}" in server.until("admin API")
+        assert (tmp_path / ".edge" / "serve.json").is_file() and not (sub / ".edge").exists()
+        # the other commands, no --server and no EDGE_SERVER: the project's admin port
+        out = edge("deploy", str(tmp_path / "fn.wat"), "--name", "fn", "--alias", "live").output
+        assert "deployed fn version 1" in out
+        assert "fn" in edge("functions").output
+        # the environment beats the project file, a flag beats the environment
+        wrong = f"http://127.0.0.1:{free_port()}"
+        assert "cannot reach the admin API" in edge("functions", env={"EDGE_SERVER": wrong, "EDGE_ADMIN_TOKEN": TOKEN}, code=1).output
+        edge("functions", "--server", f"http://127.0.0.1:{admin_port}", env={"EDGE_SERVER": wrong, "EDGE_ADMIN_TOKEN": TOKEN})
+    assert not (tmp_path / ".edge" / "serve.json").exists()  # gone with the server
+
+
+def test_commands_find_the_running_serve_of_their_project(tmp_path, monkeypatch):
+    """No ports in the project file: `edge serve --port N` records where it listens, and the
+    commands run from the project use that."""
+    (tmp_path / "edge.toml").write_text(STATIC)  # edge.toml may be the manifest itself
+    admin_port = free_port()
+    monkeypatch.chdir(tmp_path)
+    with serve_output(tmp_path, "--port", str(free_port()), "--admin-port", str(admin_port),
+                      env=_serve_env()) as server:
+        assert "edge.toml on" in server.until("edge: serving")
+        record = json.loads((tmp_path / ".edge" / "serve.json").read_text())
+        assert record["admin"] == f"http://127.0.0.1:{admin_port}" and record["pid"] == server.proc.pid
+        assert edge("functions").output.startswith("NAME")
+
+
+def test_pyproject_tool_edge_server(tmp_path, monkeypatch):
+    (tmp_path / "m.toml").write_text(manifest_text())
+    control = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
+    try:
+        (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "x"\n\n[tool.edge]\nserver = "{control.admin_url}"\n')
+        monkeypatch.chdir(tmp_path)
+        assert edge("functions").output.startswith("NAME")
+    finally:
+        control.stop()
+
+
+def test_a_bad_project_file_is_named(tmp_path, monkeypatch):
+    (tmp_path / "edge.toml").write_text('prot = 8080\n')
+    monkeypatch.chdir(tmp_path)
+    result = edge("functions", code=2)
+    assert "edge.toml: unknown setting 'prot'" in result.output and "port" in result.output
+    (tmp_path / "edge.toml").write_text('port = "8080"\n')
+    assert "port must be a number" in edge("functions", code=2).output
+
+
+# ---- messages that say what to do ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def control(tmp_path):
+    (tmp_path / "m.toml").write_text(manifest_text())
+    server = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
+    yield server
+    server.stop()
+
+
+def test_messages_name_the_fix(control, tmp_path):
+    env = {"EDGE_SERVER": control.admin_url, "EDGE_ADMIN_TOKEN": TOKEN}
+    missing = edge("functions", env={"EDGE_SERVER": control.admin_url, "EDGE_ADMIN_TOKEN": None}, code=1).output
+    assert missing.count("\n") == 1 and "401" in missing and "--token" in missing and "EDGE_ADMIN_TOKEN" in missing
+    wrong = edge("functions", env={"EDGE_SERVER": control.admin_url, "EDGE_ADMIN_TOKEN": "nope"}, code=1).output
+    assert "401" in wrong and "EDGE_ADMIN_TOKEN" in wrong
+    # pointed at the edge listener: one line saying so, not a CloudFront error page
+    edge_port = edge("functions", "--server", control.url, env=env, code=1).output
+    assert edge_port.count("\n") == 1 and "<html" not in edge_port.lower()
+    assert "edge (viewer) listener, not the admin API" in edge_port and f":{control.port + 1}" in edge_port
+    # an unknown function's logs: an error, not silence
+    assert "no function named 'nosuch'" in edge("logs", "nosuch", env=env, code=1).output
+    (tmp_path / "quiet.wat").write_text(generated("x"))
+    edge("deploy", str(tmp_path / "quiet.wat"), "--name", "quiet", env=env)
+    result = edge("logs", "quiet", env=env)
+    assert result.stdout == "" and "no log records for quiet yet" in result.stderr
+
+
+def test_invoke_builds_a_directory_and_deploy_reports_a_build_error_in_one_line(control, tmp_path):
+    env = {"EDGE_SERVER": control.admin_url, "EDGE_ADMIN_TOKEN": TOKEN}
+    source = tmp_path / "hello"
+    edge("new", str(source), "--lang", "c", env=env)
+    event = tmp_path / "event.json"
+    edge("generate-event", "viewer-request", "--uri", "/hello", "--out", str(event), env=env)
+    result = edge("invoke", str(source), "--event", str(event), env=env)  # built first, like `edge deploy DIR`
+    assert json.loads(result.stdout)["body"] == "Hello from hello!\n"
+    assert (source / "build" / "hello.wasm").is_file()
+
+    (source / "main.c").write_text('#include "edge.h"\nint edge_main(edge_event *ev) { return nope; }\n')
+    for args in (("deploy", str(source), "--name", "hello"), ("invoke", str(source), "--event", str(event))):
+        failed = CliRunner().invoke(cli, list(args), env=env)
+        assert failed.exit_code == 1, failed.output
+        lines = failed.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and "main.c:2:" in lines[0] and "nope" in lines[0]
+
+
+def test_shell_completion_as_documented(tmp_path):
+    """docs/cli.md: `_EDGE_COMPLETE=bash_source edge` prints the script; completing uses it."""
+    import subprocess
+    import sys
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    assert "_EDGE_COMPLETE=bash_source edge" in docs and "_EDGE_COMPLETE=zsh_source edge" in docs
+    edge_cmd = [sys.executable, "-m", "edge.cli.main"]
+    script = subprocess.run(edge_cmd, env=dict(os.environ, _EDGE_COMPLETE="bash_source"), capture_output=True,
+                            text=True, timeout=60)
+    assert script.returncode == 0 and "_edge_completion" in script.stdout and "complete " in script.stdout
+
+    def complete(words: str) -> list[str]:
+        env = dict(os.environ, _EDGE_COMPLETE="bash_complete", COMP_WORDS=words, COMP_CWORD=str(len(words.split()) - 1
+                                                                                              + words.endswith(" ")))
+        out = subprocess.run(edge_cmd, env=env, capture_output=True, text=True, timeout=60).stdout
+        return [line.split(",", 1)[1] for line in out.splitlines()]
+
+    assert "generate-event" in complete("edge gen")
+    assert complete("edge generate-event origin-") == ["origin-request", "origin-response"]
+    assert "--lang" in complete("edge new fn --")

@@ -1,0 +1,70 @@
+"""`edge generate-event HOOK`: events shaped by the server's own builder, accepted by `edge invoke`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from edge.cli.main import cli
+from edge.pipeline.verdict import event_parts
+
+from .scaffolds import HOOKS
+
+
+def edge(*args: str, code: int = 0, **kw):  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False, **kw)
+    assert result.exit_code == code, result.output
+    return result
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_generated_event_feeds_the_starter(scaffolds, hook, tmp_path):
+    event = tmp_path / "event.json"
+    edge("generate-event", hook, "--uri", "/docs/", "--out", str(event))
+    parsed = json.loads(event.read_text())
+    event_type, request, response = event_parts(parsed)
+    assert event_type == hook and request["uri"] == "/docs/"
+    assert (response is not None) == hook.endswith("response")
+    for lang in ("c", "zig"):
+        made = scaffolds[(lang, hook)]
+        wasm = made["dir"] / "build" / f"{made['dir'].name}.wasm"
+        result = edge("invoke", str(wasm), "--event", str(event))
+        value = json.loads(result.stdout)
+        if hook == "origin-request":
+            assert value["uri"] == "/docs/index.html"
+        # stdin works too, as in `edge generate-event ... | edge invoke fn.wasm`
+        piped = edge("invoke", str(wasm), input=event.read_text())
+        assert json.loads(piped.stdout) == value
+
+
+def test_options_shape_the_event():
+    out = edge("generate-event", "viewer-request", "--uri", "/a/b?x=1&y=2", "-X", "post", "-H", "Cookie: k=v",
+               "-H", "user-agent: test/1", "--body", "name=edge", "--client-ip", "198.51.100.7").stdout
+    cf = json.loads(out)["Records"][0]["cf"]
+    request = cf["request"]
+    assert cf["config"]["eventType"] == "viewer-request" and len(cf["config"]["requestId"]) == 56
+    assert (request["uri"], request["querystring"], request["method"]) == ("/a/b", "x=1&y=2", "POST")
+    assert request["clientIp"] == "198.51.100.7"
+    assert request["headers"]["cookie"] == [{"key": "Cookie", "value": "k=v"}]
+    assert request["headers"]["user-agent"] == [{"key": "user-agent", "value": "test/1"}]  # replaced, case kept
+    assert request["headers"]["host"][0]["value"] == "d111111abcdef8.cloudfront.net"
+    assert request["body"] == {"inputTruncated": False, "action": "read-only", "encoding": "base64",
+                               "data": "bmFtZT1lZGdl"}
+    origin = json.loads(edge("generate-event", "origin-request", "--origin-domain", "api.example.com",
+                             "--origin-protocol", "http").stdout)["Records"][0]["cf"]["request"]
+    assert origin["origin"]["custom"]["domainName"] == "api.example.com" and origin["origin"]["custom"]["port"] == 80
+    assert origin["headers"]["host"] == [{"key": "Host", "value": "api.example.com"}]
+    assert "body" not in origin
+    response = json.loads(edge("generate-event", "viewer-response", "--status", "404",
+                               "--response-header", "Cache-Control: max-age=60").stdout)["Records"][0]["cf"]["response"]
+    assert response["status"] == "404" and response["statusDescription"] == "Not Found"
+    assert response["headers"]["cache-control"] == [{"key": "Cache-Control", "value": "max-age=60"}]
+
+
+def test_bad_input_is_a_usage_error(tmp_path):
+    assert "expected 'Name: value'" in edge("generate-event", "viewer-request", "-H", "nocolon", code=2).output
+    assert "must start with '/'" in edge("generate-event", "viewer-request", "--uri", "x", code=2).output
+    assert "cannot read" in edge("generate-event", "viewer-request", "--body", f"@{tmp_path}/missing", code=2).output
+    edge("generate-event", "origin-nothing", code=2)

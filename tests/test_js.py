@@ -1,0 +1,176 @@
+"""JavaScript functions through the real server: handler styles at every hook, context, errors,
+limits (the hostile catalogue in JS), isolation, ES modules, console logs and an upload of
+JavaScript source through the admin API."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .control_helpers import SITE, TOKEN, ControlServer
+from .js_helpers import JS, build
+
+HOOKS = ("viewer_request", "origin_request", "origin_response", "viewer_response")
+STYLES = {"callback": "index.callback", "async": "index.asyncStyle", "promise": "index.promise"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> ControlServer:  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("js-build")
+    functions, behaviors = [], []
+    for style, handler in STYLES.items():
+        wasm = build("styles", out, handler)
+        for hook in HOOKS:
+            name = f"{style}-{hook.replace('_', '-')}"
+            functions.append(f'[functions.{name}]\nsource = "{wasm}"\n')
+            behaviors.append(f'[[behaviors]]\npath = "/{style}/{hook}/*"\norigin = "echo"\ncache = "disabled"\n{hook} = "{name}"\n')
+    hostile = build("hostile", out)
+    functions.append(f'[functions.hostile]\nsource = "{hostile}"\nlimits = {{ fuel = 400000000, memory_bytes = 33554432, timeout_ms = 3000 }}\n')
+    functions.append(f'[functions.hostile-reuse]\nsource = "{hostile}"\nisolation = "reuse"\n')
+    functions.append(f'[functions.esm]\nsource = "{build("esm", out)}"\n')
+    behaviors.append('[[behaviors]]\npath = "/hostile/*"\norigin = "site"\ncache = "disabled"\nviewer_request = "hostile"\n')
+    behaviors.append('[[behaviors]]\npath = "/reuse/*"\norigin = "site"\ncache = "disabled"\nviewer_request = "hostile-reuse"\n')
+    behaviors.append('[[behaviors]]\npath = "/esm/*"\norigin = "site"\ncache = "disabled"\nviewer_request = "esm"\n')
+    manifest = tmp_path_factory.mktemp("js-manifest") / "manifest.toml"
+    manifest.write_text(
+        f'[origins.site]\nroot = "{SITE}"\nindex = "index.html"\n\n[origins.echo]\ntype = "echo"\n\n' + "\n".join(functions) + "\n" + "\n".join(behaviors)
+        + '\n[[behaviors]]\npath = "*"\norigin = "site"\n'
+    )
+    srv = ControlServer(manifest, tmp_path_factory.mktemp("js-state")).start()
+    yield srv
+    srv.stop()
+
+
+def logs_for(server: ControlServer, function: str, request_id: str) -> list[dict]:
+    r = server.admin.get("/v1/logs", params={"function": function, "request_id": request_id})
+    return r.json()["records"]
+
+
+@pytest.mark.parametrize("style", list(STYLES))
+@pytest.mark.parametrize("hook", HOOKS)
+def test_handler_styles_at_every_hook(server, style, hook):
+    r = server.edge.get(f"/{style}/{hook}/x")
+    assert r.status_code == 200, r.text
+    expected = f"{style}:{hook.replace('_', '-')}"
+    if hook.endswith("response"):
+        assert r.headers["x-style"] == expected
+    else:  # request hooks: the changed request reached the (echo) origin
+        assert [expected] == [v for k, v in r.json()["headers"] if k.lower() == "x-style"]
+
+
+def test_request_hook_changes_reach_the_origin(server):
+    r = server.admin.post("/v1/functions/async-viewer-request/invoke",
+                          content=(Path(__file__).parents[1] / "samples/events/viewer-request.json").read_bytes())
+    out = r.json()
+    assert out["ok"], out
+    headers = out["result"]["headers"]
+    assert headers["x-style"] == [{"key": "X-Style", "value": "async:viewer-request"}]
+    name, version, same_id, remaining, waits = headers["x-context"][0]["value"].split("|")
+    assert (name, version, same_id, remaining, waits) == ("async-viewer-request", "1", "true", "true", "true")
+
+
+def test_es_module_with_builtins_and_relative_imports(server):
+    r = server.edge.get("/esm/x", params={"text": "hello"})
+    assert r.status_code == 200 and r.text == "HELLO! xx"
+
+
+@pytest.mark.parametrize("mode,kind,message", [
+    ("throw", "handler_error", "boom from the handler"),
+    ("reject", "handler_error", "rejected on purpose"),
+    ("callbackError", "handler_error", "callback error"),
+    ("never", "handler_error", "a promise that never settled"),
+    ("nothing", "handler_error", "neither called its callback"),
+])
+def test_function_errors_are_503_with_message_and_stack_in_the_log(server, mode, kind, message):
+    r = server.edge.get("/hostile/x", params={"mode": mode})
+    assert r.status_code == 503 and "LambdaExecutionError" in r.headers["x-cache"]
+    assert message not in r.text  # never on the viewer's page
+    records = logs_for(server, "hostile", r.headers["x-amz-cf-id"])
+    text = "\n".join(rec["message"] for rec in records)
+    assert message in text and "Invoke Error" in text
+    if mode in ("throw", "reject"):
+        assert "/var/task/index.js" in text  # the stack, with Lambda's paths
+
+
+@pytest.mark.parametrize("mode,rule", [
+    ("badShape", "must be an object"),
+    ("badHeaders", "must be an array"),
+])
+def test_bad_result_shapes_are_502_naming_the_rule(server, mode, rule):
+    r = server.edge.get("/hostile/x", params={"mode": mode})
+    assert r.status_code == 502 and rule in r.text
+
+
+def test_unserializable_result_is_an_error(server):
+    r = server.edge.get("/hostile/x", params={"mode": "circular"})
+    assert r.status_code == 503
+    text = "\n".join(rec["message"] for rec in logs_for(server, "hostile", r.headers["x-amz-cf-id"]))
+    assert "cannot be serialized to JSON" in text
+
+
+@pytest.mark.parametrize("mode,kind", [("loop", "out_of_fuel"), ("memory", "memory_limit"), ("interval", "out_of_fuel")])
+def test_hostile_functions_end_with_their_error_kind(server, mode, kind):
+    r = server.edge.get("/hostile/x", params={"mode": mode})
+    assert r.status_code == 503
+    records = logs_for(server, "hostile", r.headers["x-amz-cf-id"])
+    assert any(kind in rec["message"] for rec in records if rec["level"] == "REPORT"), records
+    assert server.edge.get("/index.html").status_code == 200  # the server is unharmed
+
+
+def test_unbounded_recursion_is_a_catchable_range_error(server):
+    r = server.edge.get("/hostile/x", params={"mode": "catchRecursion"})
+    assert r.status_code == 200 and r.text.startswith("RangeError"), r.text
+    uncaught = server.edge.get("/hostile/x", params={"mode": "recursion"})
+    assert uncaught.status_code == 503
+
+
+def test_reuse_keeps_module_state_and_per_request_does_not(server):
+    fresh = {server.edge.get("/hostile/x", params={"mode": "counter"}).text for _ in range(3)}
+    assert fresh == {"1"}
+    kept = [int(server.edge.get("/reuse/x", params={"mode": "counter"}).text) for _ in range(3)]
+    assert kept == sorted(kept) and kept[-1] - kept[0] == 2
+
+
+def test_math_random_differs_in_every_fresh_instance(server):
+    values = {server.edge.get("/hostile/x", params={"mode": "random"}).text for _ in range(5)}
+    assert len(values) == 5
+
+
+def test_console_lines_at_their_levels(server, tmp_path):
+    builtins = build("builtins", tmp_path)
+    server.deploy("console-fn", builtins.read_bytes())
+    event = (Path(__file__).parents[1] / "samples/events/viewer-request.json").read_text().replace('"uri": "/"', '"uri": "/console"')
+    out = server.admin.post("/v1/functions/console-fn/invoke", content=event).json()
+    assert out["ok"], out
+    lines = [(rec["level"], rec["message"]) for rec in out["logs"] if rec["level"] not in ("START", "END", "REPORT")]
+    levels = [level for level, _ in lines]
+    assert levels == ["INFO", "INFO", "WARN", "ERROR", "DEBUG"], lines
+    assert lines[0][1] == "log line { nested: { deep: { deeper: [Object] } } } [ 1, 2 ]"
+    assert lines[2][1] == "warn Map(1) { 1 => 2 }"
+    assert lines[3][1].startswith("error Error: shown with its stack\n    at ")
+
+
+def test_javascript_uploads_are_built_by_the_server(server):
+    source = (JS / "esm" / "index.mjs").read_text()
+    single = "exports.handler = async () => ({ status: '200', body: 'from a single file' });\n"
+    deployed = server.deploy("uploaded-js", single.encode())
+    assert deployed["version"] == 1
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("app.js", "const lib = require('./lib/util');\nexports.main = (e, c, cb) => cb(null, { status: '200', body: lib.say() });\n")
+        zf.writestr("lib/util.js", "exports.say = () => 'from a zip';\n")
+    r = server.admin.post("/v1/functions/uploaded-js/versions", content=archive.getvalue(), params={"handler": "app.main"})
+    assert r.status_code == 201, r.text
+    server.associate("/uploaded/*", "uploaded-js:2")
+    assert server.edge.get("/uploaded/x").text == "from a zip"
+    bad = server.admin.post("/v1/functions/uploaded-js/versions", content=b"const x = require('https');\nexports.handler = 1;\n",
+                            params={"filename": "index.js"})
+    assert bad.status_code == 422 and "'https'" in bad.json()["error"]["message"]
+    missing = server.admin.post("/v1/functions/uploaded-js/versions", content=b"require('aws-sdk'); exports.handler = () => {};",
+                                params={"filename": "index.js"})
+    assert missing.status_code == 422 and "aws-sdk" in missing.json()["error"]["message"]
+    assert source  # the ES module source above is also a valid upload

@@ -1,0 +1,79 @@
+"""A restart says, one line each, when it keeps what was set through the admin API over the
+manifest, and when it publishes a changed source directory as a new version."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+from click.testing import CliRunner
+
+from edge.cli.main import cli
+
+from .conftest import free_port
+from .control_helpers import SITE, TOKEN
+from .serve_output import serve_output
+
+MANIFEST = f"""
+[origins.site]
+root = "{SITE}"
+
+[functions.greet]
+source = "greet"
+
+[[behaviors]]
+path = "/hello"
+origin = "site"
+viewer_request = "greet"
+
+[[behaviors]]
+path = "*"
+origin = "site"
+"""
+
+
+def test_restart_notes(tmp_path):
+    assert CliRunner().invoke(cli, ["new", str(tmp_path / "greet"), "--lang", "c"]).exit_code == 0
+    (tmp_path / "edge.toml").write_text(MANIFEST)
+    port, admin_port = free_port(), free_port()
+    env = dict(os.environ, EDGE_ADMIN_TOKEN=TOKEN)
+    args = ("--port", str(port), "--admin-port", str(admin_port))
+    admin = httpx.Client(base_url=f"http://127.0.0.1:{admin_port}", headers={"Authorization": f"Bearer {TOKEN}"},
+                         timeout=30)
+
+    def start(*extra: str):  # type: ignore[no-untyped-def]
+        return serve_output(tmp_path, *args, *extra, env=env)
+
+    with start() as server:  # first start: nothing to say
+        server.until("edge: serving")
+        assert not [line for line in server.seen if "note:" in line]
+        # through the API: a new version of greet, and new behaviors
+        wasm = tmp_path / "greet" / "build" / "greet.wasm"
+        r = admin.post("/v1/functions/greet/versions", content=wasm.read_bytes(), params={"description": "api"},
+                       headers={"X-Edge-Settings": '{"limits": {"timeout_ms": 900}}'})
+        assert r.status_code == 201 and r.json()["version"] == 2, r.text
+        behaviors = admin.get("/v1/behaviors").json()["behaviors"]
+        behaviors.insert(0, {"path": "/api-added", "origin": "site"})
+        assert admin.put("/v1/behaviors", json={"behaviors": behaviors}).status_code == 200
+
+    with start() as server:  # restart, manifest unchanged: the API's choices stay, and it says so
+        server.until("edge: serving")
+        notes = [line for line in server.seen if "note:" in line]
+        assert len(notes) == 2, server.seen
+        assert "serving the behaviors and origins set through the admin API" in notes[0]
+        assert "greet: version 2, deployed through the admin API" in notes[1] and "stays the latest" in notes[1]
+
+    # the source changes, and so do the manifest's behaviors
+    source = tmp_path / "greet" / "main.c"
+    source.write_text(source.read_text().replace("Hello from", "Hi from"))
+    (tmp_path / "edge.toml").write_text(MANIFEST.replace('path = "/hello"', 'path = "/hello*"'))
+    with start() as server:
+        server.until("edge: serving")
+        notes = [line for line in server.seen if "note:" in line]
+        assert len(notes) == 2, notes
+        assert "the manifest's behaviors and origins changed: they replace those set through the admin API" in notes[0]
+        assert "greet: the manifest's source changed since version 1: publishing it as version 3" in notes[1]
+        assert admin.get("/v1/functions/greet").json()["latest"] == 3
+        assert admin.get("/v1/config").json()["source"] == "manifest"
+        assert httpx.get(f"http://127.0.0.1:{port}/hello", timeout=10).text == "Hi from greet!\n"
+    admin.close()
