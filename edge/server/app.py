@@ -234,13 +234,14 @@ def _host(scope: Scope) -> str:
 
 
 class Front:
-    """ASGI dispatcher by listener: requests that arrived on the admin port go to the admin
-    app, everything else (and the lifespan) to the edge app. One comparison per request,
-    so edge traffic never walks the admin routes, and the admin API is unreachable from
-    the edge listener."""
+    """ASGI dispatcher: requests that arrived on the admin port go to the admin app; edge
+    requests go straight to the edge handler (the router's default endpoint: no middleware
+    or route table to walk per request); the lifespan goes to the Starlette app, which owns
+    the worker's state. The admin API is unreachable from the edge listener."""
 
-    def __init__(self, edge: Starlette, admin: ASGIApp, admin_port: int) -> None:
+    def __init__(self, edge: Starlette, admin: ASGIApp | None, admin_port: int | None) -> None:
         self.edge = edge
+        self.handler: ASGIApp = edge.router.default
         self.admin = admin
         self.admin_port = admin_port
 
@@ -249,9 +250,13 @@ class Front:
         return self.edge.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        server = scope.get("server")
-        if server is not None and scope["type"] != "lifespan" and server[1] == self.admin_port:
-            await self.admin(scope, receive, _dated(send))
+        kind = scope["type"]
+        if kind == "http":
+            server = scope.get("server")
+            if self.admin is not None and server is not None and server[1] == self.admin_port:
+                await self.admin(scope, receive, _dated(send))
+            else:
+                await self.handler(scope, receive, send)
             return
         await self.edge(scope, receive, send)
 
@@ -291,7 +296,7 @@ def create_app(options: ServerOptions) -> Guard:
     return Guard(_create_app(options, drain), limits, drain, probe, endless)
 
 
-def _create_app(options: ServerOptions, drain: Drain) -> Starlette | Front:
+def _create_app(options: ServerOptions, drain: Drain) -> Front:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -317,11 +322,12 @@ def _create_app(options: ServerOptions, drain: Drain) -> Starlette | Front:
         from .native import install
 
         install(app)
-    if not options.admin_enabled:
-        return app
-    from .admin import create_admin_app
+    admin = None
+    if options.admin_enabled:
+        from .admin import create_admin_app
 
-    return Front(app, create_admin_app(app, options), options.admin_port)  # type: ignore[arg-type]
+        admin = create_admin_app(app, options)
+    return Front(app, admin, options.admin_port)
 
 
 def _reopen_on_sighup(access_log) -> None:  # type: ignore[no-untyped-def]
