@@ -24,6 +24,7 @@ from ..pipeline.events import new_request_id
 from ..pipeline.flow import RequestTooLarge, ViewerRequest
 from ..pipeline.response import error_page, http_date
 from ..pipeline.uri import BadTarget, normalize_path
+from ..pipeline.wire import encode
 from . import reason
 from . import readiness
 from .drain import Drain, set_process_drain
@@ -52,19 +53,6 @@ def _header_key(name: bytes) -> str:
         if len(_KEYS) < 4096:
             _KEYS[name] = key
     return key
-
-
-_RAW: dict[str, bytes] = {}
-
-
-def _raw_name(name: str) -> bytes:
-    """A response header name as ASGI sends it (lowercase Latin-1 bytes), cached."""
-    raw = _RAW.get(name)
-    if raw is None:
-        raw = name.lower().encode("latin-1")
-        if len(_RAW) < 4096:
-            _RAW[name] = raw
-    return raw
 
 
 class EdgeHandler:
@@ -161,7 +149,7 @@ class EdgeHandler:
     async def _send(scope: Scope, send: Send, response, receive: Receive | None = None) -> int:  # type: ignore[no-untyped-def]
         """Send the response; returns the body bytes sent. A streamed origin body stops (and
         its origin connection is released) as soon as the viewer goes away."""
-        raw_headers = [(_raw_name(k), v.encode("latin-1")) for k, v in response.headers]
+        raw_headers = response.wire if response.wire is not None else encode(response.headers)
         # `reason`: the function's statusDescription, sent where the server can (reason.py)
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers,
                     "reason": response.reason})
