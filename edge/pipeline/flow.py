@@ -40,7 +40,7 @@ from ..upstream.origins import Origins
 from ..upstream.response import OriginResponse
 from . import events
 from .forward import origin_headers, origin_querystring
-from .headers import from_cf_headers, to_cf_headers, without_disallowed
+from .headers import from_cf_headers, to_cf_headers
 from .hooks import VALIDATION, HookFailure, HookResult, HookRun, HookRunner
 from .response import EDGE_LOG, EdgeResponse, error_page, failure_detail, hook_failure_page, http_date
 from .wire import OWN_HEADERS, Prepared, encode
@@ -65,7 +65,7 @@ class ViewerRequest:
     method: str
     uri: str  # raw path as received (percent-encoding kept), no query
     querystring: str
-    headers: list[tuple[str, str]]
+    headers: list[tuple[str, str]]  # what functions may see: no CloudFront-*, no disallowed headers
     client_ip: str
     read_body: Callable[[int], Awaitable[bytes]]  # buffer up to n bytes (raises RequestTooLarge)
     body_stream: Callable[[], AsyncIterator[bytes]]
@@ -238,8 +238,8 @@ class Pipeline:
                 body = result.request_body
             pairs = from_cf_headers(request["headers"])  # type: ignore[index]
             uri, query = request["uri"], request["querystring"]  # type: ignore[index]
-        else:  # no function: the viewer's own request, as the event would show it
-            pairs = without_disallowed(viewer.headers)
+        else:  # no function: the viewer's own request (the front door left out what functions never see)
+            pairs = viewer.headers
             uri, query = viewer.uri, viewer.querystring
         if behavior.cloudfront_headers:  # the edge's CloudFront-* headers, added after viewer-request
             pairs = await self._with_cloudfront_headers(behavior.cloudfront_headers, viewer, pairs)
@@ -582,14 +582,28 @@ def shareable(origin_headers: list[tuple[str, str]], response_headers: list[tupl
     return True
 
 
+# A function that answers with the same bytes again gets the same validated dict from its
+# memo (hooks.py); its headers are then converted and encoded once, not on every request.
+_GENERATED: dict[int, tuple[dict[str, Any], list[tuple[str, str]], bytes, Prepared]] = {}
+GENERATED_MEMO = 1024
+
+
 def _generated(validated: dict[str, Any]) -> EdgeResponse:
-    body = validated["body"] or b""
-    headers = from_cf_headers(validated["headers"])
-    if validated["status"] not in (204, 304):
-        headers = _set_length(headers, len(body))
+    known = _GENERATED.get(id(validated))
+    if known is not None and known[0] is validated:
+        _, headers, body, prepared = known
+    else:
+        body = validated["body"] or b""
+        headers = from_cf_headers(validated["headers"])
+        if validated["status"] not in (204, 304):
+            headers = _set_length(headers, len(body))
+        prepared = Prepared.of(validated["status"], headers, len(body))
+        if len(_GENERATED) >= GENERATED_MEMO:
+            _GENERATED.clear()
+        _GENERATED[id(validated)] = (validated, headers, body, prepared)
     return EdgeResponse(
         status=validated["status"], headers=headers, body=body,
-        x_cache=xcache.LAMBDA_GENERATED, reason=validated["statusDescription"],
+        x_cache=xcache.LAMBDA_GENERATED, reason=validated["statusDescription"], prepared=prepared,
     )
 
 

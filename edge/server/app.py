@@ -22,6 +22,7 @@ from ..ops import metrics
 from ..cache import xcache
 from ..pipeline.events import new_request_id
 from ..pipeline.flow import RequestTooLarge, ViewerRequest
+from ..pipeline.headers import is_disallowed
 from ..pipeline.response import error_page, http_date
 from ..pipeline.uri import BadTarget, normalize_path
 from ..pipeline.wire import encode
@@ -45,11 +46,18 @@ _KEYS: dict[bytes, str] = {}
 
 
 def _header_key(name: bytes) -> str:
-    """ASGI servers lowercase header names, so the viewer's original case is lost; functions
-    get the canonical form (`user-agent` -> `User-Agent`), as AWS generates missing keys."""
+    """The `key` functions see for a viewer header, or "" for one that never enters the
+    pipeline: CloudFront-* (only the edge sets those) and the headers CloudFront hides from
+    functions (hop-by-hop, X-Amz-Cf-*, X-Edge-*, ...). ASGI servers lowercase names, so the
+    viewer's original case is lost; the key is the canonical form (`user-agent` ->
+    `User-Agent`), as AWS generates missing keys."""
     key = _KEYS.get(name)
     if key is None:
-        key = "-".join(part.capitalize() for part in name.decode("latin-1").split("-"))
+        text = name.decode("latin-1")
+        if text.startswith("cloudfront-") or is_disallowed(text):
+            key = ""
+        else:
+            key = "-".join(part.capitalize() for part in text.split("-"))
         if len(_KEYS) < 4096:
             _KEYS[name] = key
     return key
@@ -75,18 +83,23 @@ class EdgeHandler:
             return
         headers = []
         has_body = has_length = False
-        trusted, country = state.country_header, None
+        trusted, country, connection = state.country_header, None, None
         for k, v in scope["headers"]:  # one pass: the function's headers, and whether a body follows
-            if k[:11] == b"cloudfront-" or k == trusted:  # only the edge sets CloudFront-* headers
-                if k == trusted:
-                    country = v.decode("latin-1")
+            if k == trusted:  # the load balancer's country header is read here, never passed on
+                country = v.decode("latin-1")
                 continue
-            headers.append((_header_key(k), v.decode("latin-1")))
             if k == b"content-length":
                 has_length = True
                 has_body = has_body or v not in (b"0", b"")
             elif k == b"transfer-encoding":
                 has_body = True
+            elif k == b"connection":
+                connection = (connection or []) + [t.strip().lower() for t in v.decode("latin-1").split(",")]
+            key = _header_key(k)
+            if key:
+                headers.append((key, v.decode("latin-1")))
+        if connection:  # headers the viewer's Connection names are hop-by-hop too (RFC 9110, section 7.6.1)
+            headers = [(k, v) for k, v in headers if k.lower() not in connection]
         client = scope.get("client")
         if not has_body and not has_length and scope.get("http_version") == "2" and scope["method"] not in ("GET", "HEAD"):
             has_body = True  # HTTP/2 may stream a body without announcing its length
