@@ -92,7 +92,7 @@ class Settings:
     threads: int = 2
     tool: str = "auto"
     workers: int = 1
-    server: str = "hypercorn"
+    server: str = "granian"
     loop: str = "auto"
     cold_n: int = 20
     deploy_n: int = 10

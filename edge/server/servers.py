@@ -1,20 +1,21 @@
-"""Running the app under an ASGI server: Hypercorn (the default), uvicorn or Granian.
+"""Running the app under an ASGI server: Granian (the default), Hypercorn or uvicorn.
 
 All three serve the same app, `edge.server.app:app_from_env()` (its options come from the
 EDGE_SERVER_OPTIONS environment variable, so every worker process builds the same app),
 with the same number of worker processes, and all three serve both listeners, edge
 traffic and the admin API:
 
+- **granian** (the default: its HTTP layer is Rust, several times Hypercorn's throughput,
+  bench/README.md): binds the edge address; HTTP/1.1 and HTTP/2 (TLS + ALPN, or h2c), TLS.
+  Every worker process also serves the admin API on its own `SO_REUSEPORT` socket through a
+  small Hypercorn listener that the worker starts once its app has booted (`AdminSidecar`;
+  TLS with the same certificate when it is not on loopback).
 - **hypercorn**: both are binds of one server (`listeners.hypercorn_config`); HTTP/1.1,
-  HTTP/2 (TLS + ALPN, or h2c), TLS. With uvloop installed it runs on uvloop (`--loop`).
+  HTTP/2 (TLS + ALPN, or h2c), TLS; the one that sends a function's `statusDescription` as
+  the reason phrase (edge/server/reason.py). With uvloop installed it runs on uvloop.
 - **uvicorn** (httptools + uvloop): this process binds both sockets and hands them to every
   worker (uvicorn serves a list of sockets); `app.Front` tells them apart by port.
-  HTTP/1.1 only here, no TLS through `edge serve`.
-- **granian**: binds one address. Every worker process also serves the admin API on its own
-  `SO_REUSEPORT` socket through a small Hypercorn listener that the worker starts once its
-  app has booted (`AdminSidecar`). HTTP/1.1 and h2c, no TLS through `edge serve`.
-
-uvicorn and granian are optional (`pip install 'edge-wasm[bench]'`).
+  HTTP/1.1 only here, no TLS through `edge serve` (optional: `pip install uvicorn`).
 
 Under all three a stop (SIGTERM/SIGINT) drains the same way (edge/server/drain.py): with
 `--workers N`, Hypercorn and uvicorn workers run under edge/server/supervisor.py, whose
@@ -28,6 +29,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import multiprocessing
 import os
 import signal
 import socket
@@ -36,7 +38,7 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 
 from .drain import process_drain
-from .listeners import ListenerError, check_admin, hypercorn_config
+from .listeners import ListenerError, check_admin, hypercorn_config, is_loopback
 from .state import ServerOptions
 from .supervisor import supervise
 
@@ -72,15 +74,15 @@ def check_server(server: str, *, tls: bool) -> None:
     """Refuse combinations a server cannot serve here, before anything starts."""
     if server not in SERVERS:
         raise ListenerError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
-    if server != "hypercorn" and tls:
-        raise ListenerError(f"TLS (--certfile/--keyfile) needs --server hypercorn, not {server}")
+    if server == "uvicorn" and tls:
+        raise ListenerError("TLS (--certfile/--keyfile) needs --server granian or hypercorn, not uvicorn")
     module = {"uvicorn": "uvicorn", "granian": "granian"}.get(server)
     if module is not None:
         try:
             __import__(module)
         except ImportError:
             raise ListenerError(
-                f"--server {server} needs {module} installed: pip install 'edge-wasm[bench]'"
+                f"--server {server} needs {module} installed: pip install {module}"
             ) from None
 
 
@@ -107,7 +109,7 @@ def run(
     check_admin(options, port)
     if server == "uvicorn":
         return _uvicorn(options, host, port, workers, graceful_timeout, log_level, loop)
-    return _granian(options, host, port, workers, graceful_timeout, log_level, loop)
+    return _granian(options, host, port, workers, certfile, keyfile, graceful_timeout, log_level, loop)
 
 
 def _prepare_store(options: ServerOptions) -> None:
@@ -259,21 +261,30 @@ def _uvicorn_worker(config: Any, sockets: list[socket.socket]) -> bool:
 # -- granian ---------------------------------------------------------------------------------
 
 
-def _granian(options: ServerOptions, host: str, port: int, workers: int, graceful_timeout: float,
-             log_level: str, loop: str) -> int:
+def _granian(options: ServerOptions, host: str, port: int, workers: int, certfile: str | None, keyfile: str | None,
+             graceful_timeout: float, log_level: str, loop: str) -> int:
+    from pathlib import Path
+
     from granian import Granian
 
     if options.admin_enabled:
         # Fail now (not in every worker) if the admin port is taken by someone else.
         probe = _listen(options.admin_host, options.admin_port, reuse_port=True)  # type: ignore[arg-type]
         probe.close()
-        os.environ[SIDECAR_ENV] = json.dumps([options.admin_host, options.admin_port])
+        admin_tls = [certfile, keyfile] if certfile and not is_loopback(options.admin_host) else None  # type: ignore[arg-type]
+        os.environ[SIDECAR_ENV] = json.dumps([options.admin_host, options.admin_port, admin_tls])
     level = {"warning": "warn"}.get(log_level.lower(), log_level.lower())
+    tls = {"ssl_cert": Path(certfile), "ssl_key": Path(keyfile)} if certfile and keyfile else {}
+    # Workers start as new interpreters (as Hypercorn's do), not forks of this process: a fork
+    # would inherit its threads and its metrics registry from before the multi-process
+    # metrics directory was set, so a scrape would see one worker's numbers.
+    multiprocessing.set_start_method("spawn", force=True)
     server = Granian(
         GRANIAN_FACTORY, factory=True, address=host, port=port, interface="asgi", workers=workers,
         loop=loop, log_level=level, log_access=False, backlog=2048, backpressure=options.max_connections,
+        http="auto",  # HTTP/1.1, and HTTP/2 by ALPN over TLS or by prior knowledge (h2c)
         # the app's drain cuts what outlives the grace period; Granian kills only a stuck worker
-        workers_kill_timeout=int(graceful_timeout) + 5,
+        workers_kill_timeout=int(graceful_timeout) + 5, **tls,
     )
     server.serve()
     return 0
@@ -290,8 +301,8 @@ def granian_app():  # type: ignore[no-untyped-def]
     front = app.app if isinstance(app, Guard) else app
     raw = os.environ.get(SIDECAR_ENV)
     if raw and isinstance(front, Front):
-        host, port = json.loads(raw)
-        return AdminSidecar(app, host, int(port))
+        host, port, tls = json.loads(raw)
+        return AdminSidecar(app, host, int(port), tls)
     return app
 
 
@@ -300,10 +311,11 @@ class AdminSidecar:
     serves the admin app on its own `SO_REUSEPORT` socket (Hypercorn, same event loop), and
     stops that listener before the app shuts down. Everything else passes through."""
 
-    def __init__(self, front: Any, host: str, port: int) -> None:
+    def __init__(self, front: Any, host: str, port: int, tls: list[str] | None = None) -> None:
         self.front = front
         self.host = host
         self.port = port
+        self.tls = tls  # [certfile, keyfile] for an admin listener that is not on loopback
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
 
@@ -340,6 +352,8 @@ class AdminSidecar:
         sock = _listen(self.host, self.port, reuse_port=True)  # listening: connections queue from now on
         config = Config()
         config.bind = [f"fd://{sock.detach()}"]  # Hypercorn owns (and closes) the socket
+        if self.tls:
+            config.certfile, config.keyfile = self.tls
         config.include_server_header = False
         config.accesslog = None
         config.loglevel = "WARNING"
