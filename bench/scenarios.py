@@ -59,8 +59,11 @@ FUNCTION = "/fn/static-content"
 
 TARGETS = {
     "sandbox": ("scenario 2 throughput / scenario 3 throughput", ">=", 0.8),
-    "isolation": ("per-request throughput / reuse throughput", ">=", 0.85),
-    "cold": ("first request after deploy (median) / warm p50", "<=", 1.5),
+    "isolation": ("per-request throughput / reuse throughput", ">=", 0.9),
+    "cold": ("first request after deploy (median) / warm p50", "<=", 1.3),
+    "vs_workerd": ("function route / workerd serving the same page", ">=", 0.5),
+    "vs_nginx": ("cache hit / nginx proxy_cache hit", ">=", 0.2),
+    "proxy_vs_hit": ("proxy path (cache miss, no function) / cache hit", ">=", 0.5),
     "deploy": ("deploy-to-serve of a 100 KB module (median, ms)", "<=", 100.0),
     "noisy_p99": ("healthy p99 with the loop / healthy p99 without", "<=", 2.0),
     "noisy_failures": ("failed healthy requests with the loop", "<=", 0),
@@ -97,7 +100,7 @@ class Settings:
     cold_n: int = 20
     deploy_n: int = 10
     noisy_connections: int = 8
-    servers: tuple[str, ...] = ("hypercorn:asyncio", "hypercorn:uvloop", "uvicorn:uvloop", "granian:uvloop")
+    servers: tuple[str, ...] = ("granian:uvloop", "hypercorn:uvloop", "uvicorn:uvloop")
 
 
 @dataclass
@@ -185,10 +188,10 @@ class Bench:
 
     # -- the server ---------------------------------------------------------------------------
 
-    def start(self, server: str | None = None, loop: str | None = None) -> procs.Server:
+    def start(self, server: str | None = None, loop: str | None = None, workers: int | None = None) -> procs.Server:
         s = self.settings
         handle = procs.start_server(self.manifest, self.state_dir, self.log_dir, server=server or s.server,
-                                    loop=loop or s.loop, workers=s.workers)
+                                    loop=loop or s.loop, workers=workers or s.workers)
         self.say(f"  server: {handle.label}, {handle.workers} worker(s), pid {handle.proc.pid}")
         return handle
 
@@ -255,6 +258,18 @@ class Bench:
             order = list(paths.items()) if i % 2 == 0 else list(reversed(paths.items()))
             for label, path in order:
                 results[label].append(self.load(base, path, unique=label in unique))
+        return {label: summarize(label, runs) for label, runs in results.items()}
+
+    def interleaved_bases(self, paths: dict[str, tuple[str, str]], *, rounds: int | None = None) -> dict[str, Row]:
+        """`interleaved` across servers: each label is (base URL, path)."""
+        rounds = rounds or self.settings.rounds
+        for base, path in paths.values():
+            self.warm(base, path)
+        results: dict[str, list[LoadResult]] = {label: [] for label in paths}
+        for i in range(rounds):
+            order = list(paths.items()) if i % 2 == 0 else list(reversed(paths.items()))
+            for label, (base, path) in order:
+                results[label].append(self.load(base, path))
         return {label: summarize(label, runs) for label, runs in results.items()}
 
     def report_row(self, row: Row, note: str = "") -> None:
@@ -573,6 +588,7 @@ SPECS = [
     Spec(9, "noisy", "noisy neighbour: an infinite loop under load vs a healthy route"),
     Spec(10, "servers", "Hypercorn vs uvicorn vs Granian on scenario 2"),
     Spec(11, "fleet", "a fleet: 3 nodes sharing one PostgreSQL (bench/fleet.py)"),
+    Spec(13, "peers", "side by side with workerd and nginx, one and two workers (bench/peers.py)"),
 ]
 
 
@@ -609,4 +625,5 @@ def run_all(b: Bench, numbers: list[int], say: Callable[[str], None]) -> list[Ou
 RUNNERS: dict[int, Callable[[Bench, Outcome], None]] = {
     1: s1_proxy, 4: s4_passthrough, 5: s5_cache, 6: s6_isolation, 7: s7_cold, 8: s8_deploy, 9: s9_noisy,
     10: s10_servers, 11: lambda b, out: __import__("bench.fleet").fleet.s11_fleet(b, out),  # imported on use
+    13: lambda b, out: __import__("bench.peers").peers.s13_peers(b, out),
 }
