@@ -153,6 +153,8 @@ def _hypercorn_worker(config: Any, sockets: Any, loop_name: str) -> None:
     """One Hypercorn worker: serves until SIGTERM/SIGINT, then drains, then shuts down."""
     import ssl
 
+    _ignore_hangup_until_booted()
+
     from hypercorn.asyncio.run import worker_serve
     from hypercorn.utils import load_application
 
@@ -194,6 +196,13 @@ def _hypercorn_worker(config: Any, sockets: Any, loop_name: str) -> None:
     with asyncio.Runner(loop_factory=factory) as runner:
         runner.get_loop().set_exception_handler(ignore_handshake_failures)
         runner.run(main())
+
+
+def _ignore_hangup_until_booted() -> None:
+    """A SIGHUP (log rotation, passed on by the supervisor) must not end a worker that is
+    still booting: the app's lifespan installs the handler that reopens the access log."""
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 async def _drain() -> None:
@@ -251,6 +260,7 @@ def _uvicorn(options: ServerOptions, host: str, port: int, workers: int, gracefu
 
 def _uvicorn_worker(config: Any, sockets: list[socket.socket]) -> bool:
     """One uvicorn worker (its server drains before it shuts down); whether it started."""
+    _ignore_hangup_until_booted()
     from .serverhooks import uvicorn_server
 
     server = uvicorn_server()(config)

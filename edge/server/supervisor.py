@@ -90,7 +90,7 @@ def supervise(target: Callable[..., None], args: tuple[Any, ...], workers: int, 
                     continue
                 if code in (-signal.SIGTERM, -signal.SIGINT, 0):  # stopped from outside, or on purpose
                     stop()
-                elif time.monotonic() - started < STARTUP_WINDOW:
+                elif time.monotonic() - started < STARTUP_WINDOW and code != -signal.SIGHUP:
                     log.error("worker %d exited with status %s while starting; stopping", slot + 1, code)
                     state["status"] = 1
                     stop()
