@@ -15,23 +15,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
 
 log = logging.getLogger("edge.server")
 
 
-@dataclass(eq=False)
 class InFlight:
     """One request being served: its task (to cut it), what to name it in the log, and
-    whether its response has started."""
+    whether its response has started. (A plain slotted class: one is made per request.)"""
 
-    task: asyncio.Task | None
-    method: str
-    path: str
-    started: float = field(default_factory=time.monotonic)
-    endless: bool = False
-    response_started: bool = False
-    cut: bool = False
+    __slots__ = ("task", "method", "path", "started", "endless", "response_started", "cut")
+
+    def __init__(self, task: asyncio.Task | None, method: str, path: str, *, endless: bool = False) -> None:
+        self.task = task
+        self.method = method
+        self.path = path
+        self.started = time.monotonic()
+        self.endless = endless
+        self.response_started = False
+        self.cut = False
 
 
 class Drain:
