@@ -1,5 +1,5 @@
-"""`edge serve`: run the edge server under Hypercorn (HTTP/1.1 and HTTP/2, optional TLS; the default),
-uvicorn or Granian (edge/server/servers.py)."""
+"""`edge serve`: run the edge server under Granian (the default: HTTP/1.1 and HTTP/2, optional
+TLS), Hypercorn or uvicorn (edge/server/servers.py)."""
 
 from __future__ import annotations
 
