@@ -40,16 +40,18 @@ from ..upstream.origins import Origins
 from ..upstream.response import OriginResponse
 from . import events
 from .forward import origin_headers, origin_querystring
-from .headers import from_cf_headers, to_cf_headers, without_disallowed
+from .headers import from_cf_headers, to_cf_headers
 from .hooks import VALIDATION, HookFailure, HookResult, HookRun, HookRunner
 from .response import EDGE_LOG, EdgeResponse, error_page, failure_detail, hook_failure_page, http_date
+from .wire import OWN_HEADERS, Prepared, encode
 
 ORIGIN_BODY_EXPOSURE = 1024 * 1024  # beyond AWS: origin-response may see up to 1 MB of body
 MAX_BUFFERED_REQUEST_BODY = 16 * 1024 * 1024
 MATCH_CACHE = 8192  # paths whose behavior is remembered per routing (cleared when full)
 NODE_ID = secrets.token_hex(16)
 VIA = f"1.1 {NODE_ID}.edge (edge)"
-_OWN_HEADERS = frozenset({"x-cache", "via", "x-amz-cf-id", "transfer-encoding"})  # the edge sets these
+VIA_WIRE = (b"via", VIA.encode("latin-1"))
+_OWN_HEADERS = OWN_HEADERS  # the edge sets these
 
 
 class RequestTooLarge(Exception):
@@ -63,7 +65,7 @@ class ViewerRequest:
     method: str
     uri: str  # raw path as received (percent-encoding kept), no query
     querystring: str
-    headers: list[tuple[str, str]]
+    headers: list[tuple[str, str]]  # what functions may see: no CloudFront-*, no disallowed headers
     client_ip: str
     read_body: Callable[[int], Awaitable[bytes]]  # buffer up to n bytes (raises RequestTooLarge)
     body_stream: Callable[[], AsyncIterator[bytes]]
@@ -236,8 +238,8 @@ class Pipeline:
                 body = result.request_body
             pairs = from_cf_headers(request["headers"])  # type: ignore[index]
             uri, query = request["uri"], request["querystring"]  # type: ignore[index]
-        else:  # no function: the viewer's own request, as the event would show it
-            pairs = without_disallowed(viewer.headers)
+        else:  # no function: the viewer's own request (the front door left out what functions never see)
+            pairs = viewer.headers
             uri, query = viewer.uri, viewer.querystring
         if behavior.cloudfront_headers:  # the edge's CloudFront-* headers, added after viewer-request
             pairs = await self._with_cloudfront_headers(behavior.cloudfront_headers, viewer, pairs)
@@ -511,6 +513,20 @@ class Pipeline:
     def _finish(self, response: EdgeResponse, trace: Trace, *, head: bool = False) -> None:
         """The edge's own headers. The host owns framing: a buffered body gets its true
         Content-Length whatever a function set; a streamed one keeps the origin's."""
+        prepared = response.prepared
+        if prepared is not None:  # served unchanged: its encoded headers plus this request's own
+            wire = list(prepared.headers)
+            if not prepared.has_date:
+                wire.append((b"date", http_date().encode("latin-1")))
+            if response.age is not None:
+                wire.append((b"age", str(response.age).encode("latin-1")))
+            wire.append((b"x-cache", response.x_cache.encode("latin-1")))
+            wire.append(VIA_WIRE)
+            wire.append((b"x-amz-cf-id", trace.request_id.encode("latin-1")))
+            if self.server_timing:
+                wire.append((b"server-timing", trace.server_timing().encode("latin-1")))
+            response.wire = wire
+            return
         length = response.extra.get("length")
         if response.body is not None and response.stream is None and not head and response.status not in (204, 304):
             length = str(len(response.body))
@@ -540,6 +556,7 @@ class Pipeline:
         if self.server_timing:
             headers.append(("Server-Timing", trace.server_timing()))
         response.headers = headers
+        response.wire = encode(headers)
 
 
 def shareable(origin_headers: list[tuple[str, str]], response_headers: list[tuple[str, str]], behavior: Behavior) -> bool:
@@ -565,23 +582,39 @@ def shareable(origin_headers: list[tuple[str, str]], response_headers: list[tupl
     return True
 
 
+# A function that answers with the same bytes again gets the same validated dict from its
+# memo (hooks.py); its headers are then converted and encoded once, not on every request.
+_GENERATED: dict[int, tuple[dict[str, Any], list[tuple[str, str]], bytes, Prepared]] = {}
+GENERATED_MEMO = 1024
+
+
 def _generated(validated: dict[str, Any]) -> EdgeResponse:
-    body = validated["body"] or b""
-    headers = from_cf_headers(validated["headers"])
-    if validated["status"] not in (204, 304):
-        headers = _set_length(headers, len(body))
+    known = _GENERATED.get(id(validated))
+    if known is not None and known[0] is validated:
+        _, headers, body, prepared = known
+    else:
+        body = validated["body"] or b""
+        headers = from_cf_headers(validated["headers"])
+        if validated["status"] not in (204, 304):
+            headers = _set_length(headers, len(body))
+        prepared = Prepared.of(validated["status"], headers, len(body))
+        if len(_GENERATED) >= GENERATED_MEMO:
+            _GENERATED.clear()
+        _GENERATED[id(validated)] = (validated, headers, body, prepared)
     return EdgeResponse(
         status=validated["status"], headers=headers, body=body,
-        x_cache=xcache.LAMBDA_GENERATED, reason=validated["statusDescription"],
+        x_cache=xcache.LAMBDA_GENERATED, reason=validated["statusDescription"], prepared=prepared,
     )
 
 
 def _from_entry(entry: CachedResponse, x_cache: str, now: float) -> EdgeResponse:
+    """A cached response, served as stored (its encoded headers are reused; a viewer-response
+    function gets a copy of them to change)."""
     if entry.status >= 400:
         x_cache = xcache.ERROR  # CloudFront labels a cached error response as an error too
     return EdgeResponse(
-        status=entry.status, headers=list(entry.headers), body=entry.body, x_cache=x_cache,
-        reason=entry.reason, age=int(entry.age(now)), cacheable=True,
+        status=entry.status, headers=entry.headers, body=entry.body, x_cache=x_cache,
+        reason=entry.reason, age=int(entry.age(now)), cacheable=True, prepared=entry.prepared(),
     )
 
 
