@@ -15,12 +15,19 @@
  *     }
  *
  * The SDK implements docs/abi.md: it exports edge_abi_version / edge_alloc /
- * edge_handle, parses the Lambda@Edge event JSON, calls your `edge_main`,
- * and writes back the AWS result object:
+ * edge_handle, calls your `edge_main`, and writes back the AWS result object:
  *   - viewer-request / origin-request: the whole request object (with your
  *     changes and every untouched field), or the response object you built
  *     with edge_respond();
  *   - origin-response / viewer-response: the (modified) response object.
+ *
+ * The event is read when the function first needs it: the first accessor,
+ * setter or request-header call parses and checks the whole event JSON, and
+ * so does returning the request or response. edge_respond needs only the hook,
+ * which a short scan of the event's first bytes finds, so a function that
+ * answers with a generated response without reading anything never parses the
+ * event. Whatever comes back unchanged (the whole request, or the untouched
+ * parts of a changed one) is copied from the event as the host wrote it.
  *
  * Memory: everything the SDK hands you (strings, edge_fmt results,
  * edge_arena_alloc blocks) lives in a per-invocation arena that is freed at
@@ -28,9 +35,13 @@
  * Strings are UTF-8 and NUL-terminated; do not free them.
  *
  * Errors: a malformed event (invalid JSON or UTF-8, missing fields, header
- * values above EDGE_MAX_HEADER_BYTES, ...) never reaches edge_main: the SDK
- * logs one ERROR line naming the problem and returns a negative code (the
- * host reports a handler error, HTTP 503 in the pipeline). Setters validate
+ * values above EDGE_MAX_HEADER_BYTES, ...) fails the invocation as soon as
+ * anything reads it: accessors then return empty values ("" for edge_uri and
+ * the other request strings, NULL otherwise), setters change nothing, and
+ * when edge_main returns the SDK logs one ERROR line naming the problem and
+ * returns a negative code (the host reports a handler error, HTTP 503 in the
+ * pipeline), whatever edge_main returned. Parts of the event that nothing
+ * reads are not checked (the host builds the events). Setters validate
  * their arguments; a bad argument (invalid UTF-8, a URI without a leading
  * '/', a response setter in a request hook without edge_respond, ...) is
  * recorded and fails the invocation the same way when edge_main returns, so
