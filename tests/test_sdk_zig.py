@@ -1262,7 +1262,8 @@ def test_an_untouched_request_comes_back_byte_for_byte(fn, encoding, op):
     """An unchanged request is sent back as the host wrote it (or, if the host's text was indented or
     escaped otherwise, exactly as the SDK always wrote it)."""
     ev = event("origin-request", body=dict(BODY), headers={
-        "x-tricky": [{"key": "X-Tricky", "value": TRICKY[0] + TRICKY[1] + TRICKY[3]}]})
+        "x-tricky": [{"key": "X-Tricky", "value": TRICKY[0] + TRICKY[1] + TRICKY[3]}],
+        "x-accent": [{"key": "X-Accent", "value": "café"}]})  # escaped as \u00e9, its only escape
     raw = {"compact": orjson.dumps(ev), "indented": json.dumps(ev, indent=2, ensure_ascii=False).encode(),
            "ascii": json.dumps(ev, ensure_ascii=True).encode()}[encoding]
     out = ok(lazy(fn, op) if op else fn(), raw)

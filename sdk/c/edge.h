@@ -860,11 +860,10 @@ static size_t edge__put_utf8(char *w, unsigned cp) {
     return 4;
 }
 
-/* The escape at e (after the backslash) is one edge__put_str writes the same way. */
-static int edge__canonical_escape(const char *e, unsigned cp) {
-    if (*e != 'u') return *e != '/';
+/* \uXXXX (hex at h, read before decoding overwrites it) is how edge__put_str writes code point cp. */
+static int edge__canonical_u(const char *h, unsigned cp) {
     return cp < 0x20 && cp != '\b' && cp != '\f' && cp != '\n' && cp != '\r' && cp != '\t' &&
-           !(e[4] >= 'A' && e[4] <= 'F');
+           !(h[3] >= 'A' && h[3] <= 'F');
 }
 
 /* ps->p is at the opening quote. On success *out and *len hold the decoded, NUL-terminated string;
@@ -902,6 +901,7 @@ static int edge__parse_string(edge__parser *ps, char **out, uint32_t *len, int *
             }
             e = r[1];
             r += 2;
+            if (e == '/') *canon = 0; /* edge__put_str writes '/' as it is */
             switch (e) {
             case '"': *w++ = '"'; break;
             case '\\': *w++ = '\\'; break;
@@ -917,6 +917,7 @@ static int edge__parse_string(edge__parser *ps, char **out, uint32_t *len, int *
                     ps->p = r - 2;
                     return edge__perr(ps, "invalid \\u escape");
                 }
+                if (*canon && !edge__canonical_u(r, cp)) *canon = 0;
                 r += 4;
                 if (cp >= 0xDC00 && cp <= 0xDFFF) {
                     ps->p = r - 6;
@@ -941,7 +942,6 @@ static int edge__parse_string(edge__parser *ps, char **out, uint32_t *len, int *
                 ps->p = r - 2;
                 return edge__perr(ps, "invalid escape in string");
             }
-            if (*canon && !edge__canonical_escape(e == 'u' ? r - 5 : r - 1, cp)) *canon = 0;
             continue;
         }
         if (c < 0x20) {

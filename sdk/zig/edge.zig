@@ -1410,67 +1410,299 @@ fn firstInvalidUtf8(s: []const u8) usize {
 const Frame = struct { value: Value, key: ?[]const u8 };
 
 fn parse(input: []const u8) CodeError!Value {
-    const a = arena();
     if (std.mem.trim(u8, input, " \t\r\n").len == 0) {
         record(.json, error.InvalidEvent, "event is not valid JSON: the event is empty", .{});
         return error.json;
     }
-    var scanner = json.Scanner.initCompleteInput(a, input);
-    var diag: json.Diagnostics = .{};
-    scanner.enableDiagnostics(&diag);
-    var stack: std.ArrayList(Frame) = .empty;
-    var key: ?[]const u8 = null;
-    while (true) {
-        const tok = scanner.nextAllocMax(a, .alloc_if_needed, options.max_event_bytes) catch |e|
-            return codeError(parseError(input, e, @intCast(diag.getByteOffset())));
-        var v: Value = switch (tok) {
-            .object_begin, .array_begin => {
-                if (scanner.stackHeight() > options.max_depth) {
-                    record(.json, error.InvalidEvent, "event is not valid JSON: nested deeper than {d} levels at byte {d}", .{ options.max_depth, diag.getByteOffset() -| 1 });
-                    return error.json;
-                }
-                const c: Value = if (tok == .object_begin) .{ .object = .empty } else .{ .array = json.Array.init(a) };
-                stack.append(a, .{ .value = c, .key = key }) catch return codeError(.no_mem);
-                key = null;
-                continue;
-            },
-            .object_end, .array_end => blk: {
-                const f = stack.pop().?;
-                key = f.key;
-                break :blk f.value;
-            },
-            .string, .allocated_string => |s| blk: {
-                if (stack.items.len > 0 and stack.items[stack.items.len - 1].value == .object and key == null) {
-                    key = s;
-                    continue;
-                }
-                break :blk .{ .string = s };
-            },
-            .number, .allocated_number => |s| .{ .number_string = s },
-            .true => .{ .bool = true },
-            .false => .{ .bool = false },
-            .null => .null,
-            .end_of_document => unreachable,
-            else => unreachable, // partial tokens never appear with complete input
-        };
-        if (stack.items.len == 0) {
-            const end = scanner.next() catch |e| return codeError(parseError(input, e, @intCast(diag.getByteOffset())));
-            if (end != .end_of_document) return codeError(parseError(input, error.SyntaxError, @intCast(diag.getByteOffset())));
-            return v;
-        }
-        switch (stack.items[stack.items.len - 1].value) {
-            .object => |*m| {
-                const slot = m.getOrPut(a, key.?) catch return codeError(.no_mem);
-                if (slot.found_existing) duplicate_keys = true; // the later value wins, as with put
-                slot.value_ptr.* = v;
-                key = null;
-            },
-            .array => |*arr| arr.append(v) catch return codeError(.no_mem),
-            else => unreachable,
-        }
-        v = undefined;
-    }
+    var p: Parser = .{ .s = input };
+    return p.document(arena()) catch |e| switch (e) {
+        error.OutOfMemory => codeError(.no_mem),
+        error.TooDeep => {
+            record(.json, error.InvalidEvent, "event is not valid JSON: nested deeper than {d} levels at byte {d}", .{ options.max_depth, p.i });
+            return error.json;
+        },
+        error.SyntaxError, error.UnexpectedEndOfInput => codeError(parseError(input, e, p.i)),
+    };
 }
+
+/// The event's JSON into std.json.Values (strings without escapes are slices of the event).
+/// It accepts and refuses exactly what std.json.Scanner does and stops at the same byte
+/// (`i`), so parseError words every problem as before; it is several times cheaper in wasm,
+/// where the Scanner's byte-at-a-time state machine cost ~90 instructions per byte.
+const Parser = struct {
+    s: []const u8,
+    i: usize = 0,
+
+    const Fail = error{ SyntaxError, UnexpectedEndOfInput, OutOfMemory, TooDeep };
+
+    fn ws(p: *Parser) void {
+        while (p.i < p.s.len and isWs(p.s[p.i])) p.i += 1;
+    }
+
+    /// The next byte after whitespace (not consumed).
+    fn peek(p: *Parser) Fail!u8 {
+        p.ws();
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        return p.s[p.i];
+    }
+
+    fn expect(p: *Parser, c: u8) Fail!void {
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        if (p.s[p.i] != c) return error.SyntaxError;
+        p.i += 1;
+    }
+
+    fn document(p: *Parser, a: Allocator) Fail!Value {
+        var stack: std.ArrayList(Frame) = .empty;
+        var key: ?[]const u8 = null;
+        while (true) {
+            var v: Value = switch (try p.peek()) { // a value starts here
+                '{', '[' => |open| blk: {
+                    if (stack.items.len >= options.max_depth) return error.TooDeep;
+                    p.i += 1;
+                    const c: Value = if (open == '{') .{ .object = .empty } else .{ .array = json.Array.init(a) };
+                    if ((try p.peek()) == @as(u8, if (open == '{') '}' else ']')) {
+                        p.i += 1;
+                        break :blk c;
+                    }
+                    try stack.append(a, .{ .value = c, .key = key });
+                    key = if (open == '{') try p.memberKey(a) else null;
+                    continue;
+                },
+                '"' => .{ .string = try p.string(a) },
+                '-', '0'...'9' => .{ .number_string = try p.number() },
+                't' => try p.literal("true", .{ .bool = true }),
+                'f' => try p.literal("false", .{ .bool = false }),
+                'n' => try p.literal("null", .null),
+                else => return error.SyntaxError,
+            };
+            while (true) { // v is complete: into its container, closing the containers that end here
+                if (stack.items.len == 0) {
+                    p.ws();
+                    if (p.i < p.s.len) return error.SyntaxError;
+                    return v;
+                }
+                const top = &stack.items[stack.items.len - 1];
+                switch (top.value) {
+                    .object => |*m| {
+                        const slot = try m.getOrPut(a, key.?);
+                        if (slot.found_existing) duplicate_keys = true; // the later value wins, as with put
+                        slot.value_ptr.* = v;
+                    },
+                    .array => |*arr| try arr.append(v),
+                    else => unreachable,
+                }
+                const is_object = top.value == .object;
+                const next = try p.peek();
+                if (next == ',') {
+                    p.i += 1;
+                    if (is_object) {
+                        p.ws();
+                        key = try p.memberKey(a);
+                    }
+                    break;
+                }
+                if (next != @as(u8, if (is_object) '}' else ']')) return error.SyntaxError;
+                p.i += 1;
+                const f = stack.pop().?;
+                v = f.value;
+                key = f.key;
+            }
+        }
+    }
+
+    /// At a member's opening quote: its name, then the ':' after it.
+    fn memberKey(p: *Parser, a: Allocator) Fail![]const u8 {
+        try p.expect('"');
+        p.i -= 1;
+        const k = try p.string(a);
+        p.ws();
+        try p.expect(':');
+        return k;
+    }
+
+    fn literal(p: *Parser, word: []const u8, v: Value) Fail!Value {
+        for (word) |c| try p.expect(c);
+        return v;
+    }
+
+    fn digit(p: *Parser) Fail!void {
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        if (p.s[p.i] < '0' or p.s[p.i] > '9') return error.SyntaxError;
+        p.i += 1;
+    }
+
+    fn digits(p: *Parser) void {
+        while (p.i < p.s.len and p.s[p.i] >= '0' and p.s[p.i] <= '9') p.i += 1;
+    }
+
+    fn number(p: *Parser) Fail![]const u8 {
+        const start = p.i;
+        if (p.s[p.i] == '-') p.i += 1;
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        switch (p.s[p.i]) {
+            '0' => p.i += 1,
+            '1'...'9' => p.digits(),
+            else => return error.SyntaxError,
+        }
+        if (p.i < p.s.len and p.s[p.i] == '.') {
+            p.i += 1;
+            try p.digit();
+            p.digits();
+        }
+        if (p.i < p.s.len and (p.s[p.i] == 'e' or p.s[p.i] == 'E')) {
+            p.i += 1;
+            if (p.i < p.s.len and (p.s[p.i] == '+' or p.s[p.i] == '-')) p.i += 1;
+            try p.digit();
+            p.digits();
+        }
+        return p.s[start..p.i];
+    }
+
+    /// At an opening quote: the string, a slice of the event unless it has escapes.
+    fn string(p: *Parser, a: Allocator) Fail![]const u8 {
+        p.i += 1;
+        const start = p.i;
+        while (true) {
+            while (p.i + 8 <= p.s.len) { // plain ASCII, eight bytes at a time
+                const x = load8(p.s, p.i);
+                const m = eq8(x, '"') | eq8(x, '\\') | ((x -% ones8 *% 0x20) & ~x & high8) | (x & high8);
+                if (m != 0) {
+                    p.i += first8(m);
+                    break;
+                }
+                p.i += 8;
+            }
+            if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+            const c = p.s[p.i];
+            if (c == '"') {
+                p.i += 1;
+                return p.s[start .. p.i - 1];
+            } else if (c == '\\') {
+                break;
+            } else if (c < 0x20) {
+                return error.SyntaxError;
+            } else if (c < 0x80) {
+                p.i += 1;
+            } else {
+                try p.utf8();
+            }
+        }
+        var out: std.ArrayList(u8) = .empty; // escapes: decoded into the arena
+        try out.appendSlice(a, p.s[start..p.i]);
+        while (true) {
+            if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+            const c = p.s[p.i];
+            if (c == '"') {
+                p.i += 1;
+                return out.items;
+            } else if (c == '\\') {
+                p.i += 1;
+                try p.escape(a, &out);
+            } else if (c < 0x20) {
+                return error.SyntaxError;
+            } else if (c < 0x80) {
+                try out.append(a, c);
+                p.i += 1;
+            } else {
+                const from = p.i;
+                try p.utf8();
+                try out.appendSlice(a, p.s[from..p.i]);
+            }
+        }
+    }
+
+    /// One UTF-8 sequence (the ranges std.json.Scanner accepts: no overlongs, surrogates or > U+10FFFF).
+    fn utf8(p: *Parser) Fail!void {
+        var lo: u8 = 0x80;
+        var hi: u8 = 0xBF;
+        const need: usize = switch (p.s[p.i]) {
+            0xC2...0xDF => 1,
+            0xE0 => blk: {
+                lo = 0xA0;
+                break :blk 2;
+            },
+            0xE1...0xEC, 0xEE...0xEF => 2,
+            0xED => blk: {
+                hi = 0x9F;
+                break :blk 2;
+            },
+            0xF0 => blk: {
+                lo = 0x90;
+                break :blk 3;
+            },
+            0xF1...0xF3 => 3,
+            0xF4 => blk: {
+                hi = 0x8F;
+                break :blk 3;
+            },
+            else => return error.SyntaxError,
+        };
+        var j = p.i + 1;
+        for (0..need) |_| {
+            if (j >= p.s.len) return error.UnexpectedEndOfInput;
+            if (p.s[j] < lo or p.s[j] > hi) return error.SyntaxError; // reported from the sequence's start
+            lo = 0x80;
+            hi = 0xBF;
+            j += 1;
+        }
+        p.i = j;
+    }
+
+    /// After a backslash.
+    fn escape(p: *Parser, a: Allocator, out: *std.ArrayList(u8)) Fail!void {
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        const c: u8 = switch (p.s[p.i]) {
+            '"', '\\', '/' => p.s[p.i],
+            'b' => 0x08,
+            'f' => 0x0c,
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                p.i += 1;
+                var buf: [4]u8 = undefined;
+                const n = std.unicode.utf8Encode(try p.codepoint(), &buf) catch unreachable;
+                try out.appendSlice(a, buf[0..n]);
+                return;
+            },
+            else => return error.SyntaxError,
+        };
+        p.i += 1;
+        try out.append(a, c);
+    }
+
+    fn hex(p: *Parser) Fail!u21 {
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        const v = hexVal(p.s[p.i]) orelse return error.SyntaxError;
+        p.i += 1;
+        return v;
+    }
+
+    /// After "\u": the code point, a surrogate pair taken together (a lone half is an error).
+    fn codepoint(p: *Parser) Fail!u21 {
+        var cp: u21 = 0;
+        for (0..4) |_| {
+            const h = try p.hex();
+            cp = cp << 4 | h;
+        }
+        if (cp >= 0xDC00 and cp <= 0xDFFF) return error.SyntaxError; // a low half first
+        if (cp < 0xD800 or cp > 0xDBFF) return cp;
+        try p.expect('\\');
+        try p.expect('u');
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        if (p.s[p.i] != 'd' and p.s[p.i] != 'D') return error.SyntaxError;
+        p.i += 1;
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        const d = p.s[p.i] | 0x20; // lowercase a letter
+        if (d < 'c' or d > 'f') return error.SyntaxError;
+        p.i += 1;
+        const h2 = try p.hex();
+        const h3 = try p.hex();
+        const lo: u21 = 0xD000 | @as(u21, d - 'a' + 10) << 8 | h2 << 4 | h3;
+        return 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    }
+};
 
 const CodeError = error{ json, utf8, event, too_big, no_mem, arg, fail, ok };
 
