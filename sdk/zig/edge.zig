@@ -21,7 +21,7 @@
 //!
 //! The event is read when first needed: a short scan finds the hook before `handle`
 //! runs; the first accessor, setter or headers call parses the whole Lambda@Edge event
-//! JSON with `std.json` and checks it, and so does returning the request or response.
+//! JSON into `std.json.Value`s and checks it, and so does returning the request or response.
 //! A handler that only answers with `ev.respond()` never parses the event. A request or
 //! response that comes back unchanged is the host's own text.
 //!
@@ -367,7 +367,28 @@ pub fn fmt(comptime f: []const u8, args: anytype) Error![]u8 {
 /// True if `s` is valid UTF-8 (no overlongs, surrogates or > U+10FFFF):
 /// `if (!edge.utf8Valid(v)) return edge.fail("bad input", .{});`
 pub fn utf8Valid(s: []const u8) bool {
-    return std.unicode.utf8ValidateSlice(s);
+    // std.unicode.utf8ValidateSlice's ASCII fast path reads words with std.mem.readInt, a byte
+    // loop in ReleaseSmall wasm: this one skips ASCII eight bytes at a time (same answers).
+    var i: usize = 0;
+    while (i < s.len) {
+        if (i + 8 <= s.len) {
+            const high = load8(s, i) & high8;
+            if (high == 0) {
+                i += 8;
+                continue;
+            }
+            i += first8(high);
+        }
+        if (s[i] < 0x80) {
+            i += 1;
+            continue;
+        }
+        const n = std.unicode.utf8ByteSequenceLength(s[i]) catch return false;
+        if (i + n > s.len) return false;
+        _ = std.unicode.utf8Decode(s[i .. i + n]) catch return false;
+        i += n;
+    }
+    return true;
 }
 
 /// Standard base64 with padding: `const b64 = try edge.base64Encode("user:pass");` -> "dXNlcjpwYXNz"
