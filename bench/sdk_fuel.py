@@ -5,7 +5,8 @@
 
 Each function is built (ReleaseSmall, like `edge build`) against an SDK directory — this checkout's
 `sdk/`, or `sdk/` as of `--baseline REV` (read with `git show`, so the working tree is untouched) —
-and invoked through the real runtime (`Runtime.function(...).invoke`, `reuse` isolation) with an
+and invoked through the real runtime (`Runtime.function(...).invoke`, `reuse` isolation unless
+`--isolation per-request`) with an
 event shaped by the server's own event builder (`edge generate-event`). Fuel is deterministic
 (wasm instructions, `Outcome.fuel_used`); time is the fastest of `--rounds` interleaved rounds
 (A B A B ...) of the mean wall time of `-n` invocations, measured around `invoke` (so it includes
@@ -227,7 +228,8 @@ def measure_round(fn, event: bytes, n: int, into: Measure) -> None:
     into.times.append((time.perf_counter() - started) / n * 1e6)
 
 
-def run(sides: dict[str, Path], selected: list[Case], n: int, rounds: int, jobs: int) -> dict[str, dict[str, Measure]]:
+def run(sides: dict[str, Path], selected: list[Case], n: int, rounds: int, jobs: int,
+        isolation: str = "reuse") -> dict[str, dict[str, Measure]]:
     from edge.runtime.limits import FunctionConfig
     from edge.runtime.runtime import Runtime
 
@@ -244,7 +246,7 @@ def run(sides: dict[str, Path], selected: list[Case], n: int, rounds: int, jobs:
         try:
             for case in selected:
                 fns = {side: rt.function(builds[side, case.name].result(),
-                                         FunctionConfig(name=case.name.replace(" ", "-"), isolation="reuse",
+                                         FunctionConfig(name=case.name.replace(" ", "-"), isolation=isolation,
                                                         env=case.env)) for side in sides}
                 for side, fn in fns.items():  # warm up: compile caches, the arena's first blocks
                     for _ in range(20):
@@ -290,9 +292,11 @@ def table(selected: list[Case], results: dict[str, dict[str, Measure]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sdk_fuel", description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", metavar="REV", help="also measure the SDKs of this git revision (A/B)")
-    parser.add_argument("-n", type=int, default=2000, help="invocations per round (default 2000)")
-    parser.add_argument("-r", "--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    parser.add_argument("-n", type=int, default=300, help="invocations per round (default 300)")
+    parser.add_argument("-r", "--rounds", type=int, default=30, help="interleaved rounds (default 30)")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="parallel builds (default 2)")
+    parser.add_argument("--isolation", choices=["reuse", "per-request"], default="reuse",
+                        help="reuse: one warm instance (the guest's own cost); per-request: a fresh one each time")
     parser.add_argument("--only", nargs="*", help="function names to measure (default: all)")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
@@ -304,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.baseline:
             sides[f"before ({args.baseline})"] = sdk_at(args.baseline, tmp)
         sides["after" if args.baseline else "this checkout"] = REPO / "sdk"
-        results = run(sides, selected, args.n, args.rounds, args.jobs)
+        results = run(sides, selected, args.n, args.rounds, args.jobs, args.isolation)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(table(selected, results))
