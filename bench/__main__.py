@@ -40,7 +40,7 @@ def parse_scenarios(text: str) -> list[int]:
             numbers.add(int(part))
     bad = sorted(n for n in numbers if n not in keys.values())
     if bad:
-        raise argparse.ArgumentTypeError(f"no scenario {bad[0]}; scenarios are 1-10 or {', '.join(keys)}")
+        raise argparse.ArgumentTypeError(f"no scenario {bad[0]}; scenarios are {', '.join(f'{n} {k}' for k, n in keys.items())}")
     return sorted(numbers)
 
 
@@ -55,8 +55,8 @@ def build_parser(prog: str = "python -m bench") -> argparse.ArgumentParser:
     parser.add_argument("-c", "--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument("-t", "--threads", type=int, default=2, help="load generator threads (wrk) (default 2)")
     parser.add_argument("-w", "--workers", type=int, default=1, help="server worker processes (default 1)")
-    parser.add_argument("--server", default="hypercorn", choices=["hypercorn", "uvicorn", "granian"],
-                        help="ASGI server for scenarios 1-9 (default hypercorn)")
+    parser.add_argument("--server", default="granian", choices=["granian", "hypercorn", "uvicorn"],
+                        help="ASGI server for scenarios 1-9 (default granian, as edge serve)")
     parser.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"],
                         help="event loop for scenarios 1-9 (default auto: uvloop when installed)")
     parser.add_argument("--servers", default=",".join(Settings().servers),
@@ -90,10 +90,10 @@ def estimate(s: Settings, numbers: list[int]) -> float:
     """A generous upper bound of the run's length, for the watchdog."""
     load = s.duration + 2
     per = {1: 2 * s.rounds, 2: 2 * s.rounds, 3: 0, 4: 3 * s.rounds, 5: 2 * s.rounds, 6: 2 * s.rounds,
-           9: 2 * s.rounds, 10: 2 * s.rounds * len(s.servers)}
+           9: 4 * s.rounds, 10: 2 * s.rounds * len(s.servers)}
     seconds = sum(per.get(n, 0) * load for n in numbers) + 6 * s.warmup * len(numbers)
     seconds += (s.cold_n * 2 if 7 in numbers else 0) + (s.deploy_n * 3 if 8 in numbers else 0)
-    seconds += (s.rounds * 20 if 9 in numbers else 0) + 90 * (1 + (len(s.servers) if 10 in numbers else 0))
+    seconds += (s.rounds * 40 if 9 in numbers else 0) + 90 * (1 + (len(s.servers) if 10 in numbers else 0))
     return 2 * seconds + 120
 
 

@@ -96,7 +96,7 @@ def start_workerd(workdir: Path, log_dir: Path, body: str, headers: dict[str, st
     return proc, url
 
 
-NGINX_CONFIG = """
+NGINX_CONFIG = """%(user)s
 worker_processes %(workers)d;
 daemon off;
 pid %(dir)s/nginx.pid;
@@ -134,9 +134,84 @@ def start_nginx(workdir: Path, log_dir: Path, origin_url: str, workers: int) -> 
     for sub in ("cache", "tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     config = directory / "nginx.conf"
-    config.write_text(NGINX_CONFIG % {"workers": workers, "dir": directory, "port": port,
+    # started as root, nginx's workers would switch to an unprivileged user that cannot enter
+    # the bench's private working directory: they keep this user instead
+    user = "user root root;" if os.geteuid() == 0 else ""
+    config.write_text(NGINX_CONFIG % {"user": user, "workers": workers, "dir": directory, "port": port,
                                       "origin": origin_url.removeprefix("http://")})
     proc = procs.Proc("nginx", [str(binary), "-p", str(directory), "-c", str(config)], log_dir / "nginx.log")
     url = f"http://127.0.0.1:{port}"
     procs.wait_until(lambda: httpx.get(url + "/ready", timeout=1).status_code < 500, proc, 15)
     return proc, url
+
+
+# -- scenario 13: side by side with the peers ------------------------------------------------
+
+
+def s13_peers(b, out) -> None:  # type: ignore[no-untyped-def]
+    """The function route against workerd serving the same page, the cache hit against nginx's
+    proxy_cache on the same origin and object, and the proxy path against the cache hit; with
+    our server at one worker and at two (the peers as they are: workerd one process, nginx
+    one worker per core we use)."""
+    from .scenarios import FUNCTION, Target
+
+    server = b.main_server()
+    page = httpx.get(server.edge + FUNCTION, timeout=10)
+    page.raise_for_status()
+    headers = {k: page.headers[k] for k in ("content-type", "cache-control") if k in page.headers}
+    workers = (1, 2) if b.settings.workers == 1 else (b.settings.workers,)
+    peers: dict[str, str] = {}
+    started: list[procs.Proc] = []
+    try:
+        try:
+            proc, url = start_workerd(b.workdir, b.log_dir, page.text, headers)
+            started.append(proc)
+            peers["workerd"] = url
+        except (PeerMissing, RuntimeError) as exc:
+            out.notes.append(f"workerd skipped: {exc}")
+            b.say(f"    workerd skipped: {exc}")
+        try:
+            proc, url = start_nginx(b.workdir, b.log_dir, b.origin_url, max(workers))
+            started.append(proc)
+            peers["nginx"] = url
+        except (PeerMissing, RuntimeError) as exc:
+            out.notes.append(f"nginx skipped: {exc}")
+            b.say(f"    nginx skipped: {exc}")
+        for count in workers:
+            if count != b.settings.workers:
+                b.stop_main()
+                handle = b.start(workers=count)
+            else:
+                handle = server
+            try:
+                label = f"{handle.label}, {count} worker{'s' if count > 1 else ''}"
+                paths = {f"edge function ({label})": (handle.edge, FUNCTION),
+                         f"edge cache hit ({label})": (handle.edge, "/cached/peer"),
+                         f"edge proxy, cache miss ({label})": (handle.edge, "/proxy/peer")}
+                if "workerd" in peers:
+                    paths["workerd, the same page"] = (peers["workerd"], "/")
+                if "nginx" in peers:
+                    paths["nginx proxy_cache hit"] = (peers["nginx"], "/cached/peer")
+                rows = b.interleaved_bases(paths)
+            finally:
+                if handle is not server:
+                    handle.stop()
+            for row in rows.values():
+                out.rows.append(row)
+                b.report_row(row)
+            fn, hit, proxy = (rows[f"edge function ({label})"], rows[f"edge cache hit ({label})"],
+                              rows[f"edge proxy, cache miss ({label})"])
+            if "workerd" in peers:
+                peer = rows["workerd, the same page"]
+                out.targets.append(Target("vs_workerd", fn.rps / peer.rps,
+                                          f"{fn.rps:,.0f} / {peer.rps:,.0f} req/s, {label}"))
+            if "nginx" in peers:
+                peer = rows["nginx proxy_cache hit"]
+                out.targets.append(Target("vs_nginx", hit.rps / peer.rps, f"{hit.rps:,.0f} / {peer.rps:,.0f} req/s, {label}"))
+            out.targets.append(Target("proxy_vs_hit", proxy.rps / hit.rps, f"{proxy.rps:,.0f} / {hit.rps:,.0f} req/s, {label}"))
+    finally:
+        for proc in started:
+            proc.stop()
+    b.stop_main()
+    out.notes.append("workerd: a JS Worker answering the body and headers scenario 2's function generates; nginx: "
+                     "proxy_cache in front of the same loopback origin and object, one worker per edge worker")

@@ -59,11 +59,16 @@ FUNCTION = "/fn/static-content"
 
 TARGETS = {
     "sandbox": ("scenario 2 throughput / scenario 3 throughput", ">=", 0.8),
-    "isolation": ("per-request throughput / reuse throughput", ">=", 0.85),
-    "cold": ("first request after deploy (median) / warm p50", "<=", 1.5),
+    "isolation": ("per-request throughput / reuse throughput", ">=", 0.9),
+    "cold": ("first request after deploy (median) / warm p50", "<=", 1.3),
+    "vs_workerd": ("function route / workerd serving the same page", ">=", 0.5),
+    "vs_nginx": ("cache hit / nginx proxy_cache hit", ">=", 0.2),
+    "proxy_vs_hit": ("proxy path (cache miss, no function) / cache hit", ">=", 0.5),
     "deploy": ("deploy-to-serve of a 100 KB module (median, ms)", "<=", 100.0),
     "noisy_p99": ("healthy p99 with the loop / healthy p99 without", "<=", 2.0),
     "noisy_failures": ("failed healthy requests with the loop", "<=", 0),
+    "noisy_busy_p99": ("the same, one core busy with another process", "<=", 2.0),
+    "noisy_busy_failures": ("failed healthy requests with the loop, one core busy", "<=", 0),
 }
 
 
@@ -90,12 +95,12 @@ class Settings:
     threads: int = 2
     tool: str = "auto"
     workers: int = 1
-    server: str = "hypercorn"
+    server: str = "granian"
     loop: str = "auto"
     cold_n: int = 20
     deploy_n: int = 10
     noisy_connections: int = 8
-    servers: tuple[str, ...] = ("hypercorn:asyncio", "hypercorn:uvloop", "uvicorn:uvloop", "granian:uvloop")
+    servers: tuple[str, ...] = ("granian:uvloop", "hypercorn:uvloop", "uvicorn:uvloop")
 
 
 @dataclass
@@ -183,10 +188,10 @@ class Bench:
 
     # -- the server ---------------------------------------------------------------------------
 
-    def start(self, server: str | None = None, loop: str | None = None) -> procs.Server:
+    def start(self, server: str | None = None, loop: str | None = None, workers: int | None = None) -> procs.Server:
         s = self.settings
         handle = procs.start_server(self.manifest, self.state_dir, self.log_dir, server=server or s.server,
-                                    loop=loop or s.loop, workers=s.workers)
+                                    loop=loop or s.loop, workers=workers or s.workers)
         self.say(f"  server: {handle.label}, {handle.workers} worker(s), pid {handle.proc.pid}")
         return handle
 
@@ -253,6 +258,18 @@ class Bench:
             order = list(paths.items()) if i % 2 == 0 else list(reversed(paths.items()))
             for label, path in order:
                 results[label].append(self.load(base, path, unique=label in unique))
+        return {label: summarize(label, runs) for label, runs in results.items()}
+
+    def interleaved_bases(self, paths: dict[str, tuple[str, str]], *, rounds: int | None = None) -> dict[str, Row]:
+        """`interleaved` across servers: each label is (base URL, path)."""
+        rounds = rounds or self.settings.rounds
+        for base, path in paths.values():
+            self.warm(base, path)
+        results: dict[str, list[LoadResult]] = {label: [] for label in paths}
+        for i in range(rounds):
+            order = list(paths.items()) if i % 2 == 0 else list(reversed(paths.items()))
+            for label, (base, path) in order:
+                results[label].append(self.load(base, path))
         return {label: summarize(label, runs) for label, runs in results.items()}
 
     def report_row(self, row: Row, note: str = "") -> None:
@@ -464,9 +481,22 @@ def s8_deploy(b: Bench, out: Outcome) -> None:
 
 
 def s9_noisy(b: Bench, out: Outcome) -> None:
-    """A function stuck in an infinite loop under load while a healthy route is measured."""
+    """A function stuck in an infinite loop under load while a healthy route is measured: on
+    an otherwise idle machine, then with one core kept busy by an unrelated process."""
+    _noisy(b, out, busy=False)
+    busy = procs.Proc("busy core", [sys.executable, "-c", "while True: pass"], b.log_dir / "busy-core.log")
+    try:
+        time.sleep(0.5)
+        _noisy(b, out, busy=True)
+    finally:
+        busy.stop()
+
+
+def _noisy(b: Bench, out: Outcome, *, busy: bool) -> None:
     server = b.main_server()
     s = b.settings
+    suffix = ", one core busy" if busy else ""
+    b.say(f"    {'with one core busy (another process spinning)' if busy else 'idle machine'}:")
     b.warm(server.edge, FUNCTION)
     base_runs: list[LoadResult] = []
     noisy_runs: list[LoadResult] = []
@@ -474,7 +504,7 @@ def s9_noisy(b: Bench, out: Outcome) -> None:
     # The loop's invocations end at its limits (5 s, fuel): let them drain before a baseline.
     drain = 6.0
     for i in range(s.rounds):
-        if i:
+        if i or busy:
             time.sleep(drain)
         base_runs.append(b.load(server.edge, FUNCTION))
         holder: list[LoadResult] = []
@@ -486,23 +516,27 @@ def s9_noisy(b: Bench, out: Outcome) -> None:
         background.join(s.duration + 90)
         loop_results.extend(holder)
     time.sleep(drain)
-    base, noisy = summarize("healthy route alone", base_runs), summarize("healthy route + looping function", noisy_runs)
+    base = summarize("healthy route alone" + suffix, base_runs)
+    noisy = summarize("healthy route + looping function" + suffix, noisy_runs)
     for row in (base, noisy):
         out.rows.append(row)
         b.report_row(row)
     if loop_results:
-        looped = summarize("the looping route (503s)", loop_results)
+        looped = summarize("the looping route (503s)" + suffix, loop_results)
         looped.note = "timeouts and throttling: 503, expected"
         out.rows.append(looped)
         b.report_row(looped, looped.note)
     ratio = noisy.p99_ms / base.p99_ms
-    out.targets.append(Target("noisy_p99", ratio, f"{noisy.p99_ms:.2f} ms / {base.p99_ms:.2f} ms"))
+    key = "noisy_busy" if busy else "noisy"
+    out.targets.append(Target(f"{key}_p99", ratio, f"{noisy.p99_ms:.2f} ms / {base.p99_ms:.2f} ms"))
     failures = noisy.errors + noisy.non_2xx
-    out.targets.append(Target("noisy_failures", failures, f"{noisy.requests} healthy requests"))
+    out.targets.append(Target(f"{key}_failures", failures, f"{noisy.requests} healthy requests"))
     b.say(f"    -> healthy p99 {noisy.p99_ms:.2f} ms with the loop vs {base.p99_ms:.2f} ms without = {ratio:.2f} x "
           f"(target <= 2), {failures} failed")
-    out.notes.append(f"{s.noisy_connections} connections keep requesting the looping function (default limits: "
-                     "5 s, 2e9 fuel; half the Wasm threads at most)")
+    if not busy:
+        out.notes.append(f"{s.noisy_connections} connections keep requesting the looping function (default limits: "
+                         "5 s, 2e9 fuel; half the Wasm threads at most); then the same with a `while True: pass` "
+                         "process keeping one core busy")
 
 
 def s10_servers(b: Bench, out: Outcome) -> None:
@@ -554,6 +588,7 @@ SPECS = [
     Spec(9, "noisy", "noisy neighbour: an infinite loop under load vs a healthy route"),
     Spec(10, "servers", "Hypercorn vs uvicorn vs Granian on scenario 2"),
     Spec(11, "fleet", "a fleet: 3 nodes sharing one PostgreSQL (bench/fleet.py)"),
+    Spec(13, "peers", "side by side with workerd and nginx, one and two workers (bench/peers.py)"),
 ]
 
 
@@ -590,4 +625,5 @@ def run_all(b: Bench, numbers: list[int], say: Callable[[str], None]) -> list[Ou
 RUNNERS: dict[int, Callable[[Bench, Outcome], None]] = {
     1: s1_proxy, 4: s4_passthrough, 5: s5_cache, 6: s6_isolation, 7: s7_cold, 8: s8_deploy, 9: s9_noisy,
     10: s10_servers, 11: lambda b, out: __import__("bench.fleet").fleet.s11_fleet(b, out),  # imported on use
+    13: lambda b, out: __import__("bench.peers").peers.s13_peers(b, out),
 }

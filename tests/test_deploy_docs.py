@@ -125,7 +125,10 @@ def test_exec_start_as_systemd_runs_it(tmp_path):
             assert proc.poll() is None
             assert eventually(lambda: _answers(f"{url}/robots.txt"), 60)
 
-            os.killpg(proc.pid, signal.SIGTERM)  # KillSignal, to the unit's processes
+            if settings.get("KillMode") == "mixed":  # KillSignal to the main process, which stops its workers
+                os.kill(proc.pid, signal.SIGTERM)
+            else:  # KillSignal to every process of the unit
+                os.killpg(proc.pid, signal.SIGTERM)
             assert proc.wait(float(settings["TimeoutStopSec"])) == 0
         finally:
             if proc.poll() is None:

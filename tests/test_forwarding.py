@@ -128,3 +128,14 @@ def test_forward_policy_refuses_what_it_cannot_mean():
         parse_forward_policy({"cookies": "some"}, "b")
     policy = parse_forward_policy({"headers": {"all_viewer_and": ["CloudFront-Viewer-Country"]}}, "b")
     assert policy.cloudfront_headers == {"cloudfront-viewer-country"} and policy.headers.includes("x-anything")
+
+
+def test_headers_the_viewers_connection_names_are_hop_by_hop(edge_factory, fresh_origin):
+    from .test_pipeline import raw_get
+
+    edge = start(edge_factory, fresh_origin, '[[behaviors]]\npath = "/hop*"\norigin = "api"\n')
+    reply = raw_get(edge.url, "/hop", [("Host", "x"), ("X-Private", "secret"), ("X-Kept", "1"),
+                                       ("X-Edge-Forged", "1"), ("Connection", "X-Private, keep-alive")])
+    assert reply.startswith(b"HTTP/1.1 200")
+    received = seen(fresh_origin)["headers"]
+    assert "x-private" not in received and "x-edge-forged" not in received and received["x-kept"] == "1"

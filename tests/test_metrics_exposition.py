@@ -47,28 +47,37 @@ def _exercise(edge: httpx.Client, admin: httpx.Client) -> int:
     return generated_answers
 
 
-def _check(text: str, answers: int) -> None:
+def _gen_series(text: str) -> dict[frozenset, float]:
+    invocations = series(text, "edge_function_invocations_total")
+    return {frozenset(re.findall(r'(\w+)="([^"]*)"', labels)): value
+            for labels, value in invocations.items() if 'function="gen"' in labels}
+
+
+def _check(text: str, answers: int, baseline: str = "") -> None:
+    """`baseline`: a scrape before the exercise (the registry is per process, and other tests in
+    this process may have counted a function of the same name)."""
     assert "_created" not in text
     assert re.search(r"^# TYPE edge_cache_hits(_total)? counter$", text, re.M)
     assert re.search(r"^# TYPE edge_cache_lookups(_total)? counter$", text, re.M)
-    hits = series(text, "edge_cache_hits_total")[""]
-    lookups = series(text, "edge_cache_lookups_total")[""]
+    hits = series(text, "edge_cache_hits_total")[""] - series(baseline, "edge_cache_hits_total").get("", 0.0)
+    lookups = series(text, "edge_cache_lookups_total")[""] - series(baseline, "edge_cache_lookups_total").get("", 0.0)
     assert lookups >= 4 and 1 <= hits < lookups
-    invocations = series(text, "edge_function_invocations_total")
-    gen = {frozenset(re.findall(r'(\w+)="([^"]*)"', labels)): value
-           for labels, value in invocations.items() if 'function="gen"' in labels}
+    before = _gen_series(baseline)
+    gen = {labels: value - before.get(labels, 0.0) for labels, value in _gen_series(text).items()}
+    gen = {labels: value for labels, value in gen.items() if value}
     wanted = {"function": "gen", "alias": "live", "event_type": "viewer-request", "outcome": "generated"}
     assert gen == {frozenset(wanted.items()): answers}
-    assert "version=" not in "".join(invocations)
+    assert "version=" not in "".join(series(text, "edge_function_invocations_total"))
 
 
 def test_scrape_in_one_process(tmp_path):
     (tmp_path / "m.toml").write_text(manifest_text())
     server = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
     try:
+        baseline = server.admin.get("/metrics").text
         answers = _exercise(server.edge, server.admin)
         before = server.admin.get("/metrics").text
-        _check(before, answers)
+        _check(before, answers, baseline)
         server.edge.get("/robots.txt")
         after = server.admin.get("/metrics").text
         assert series(after, "edge_cache_hits_total")[""] == series(before, "edge_cache_hits_total")[""] + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..pipeline.wire import Prepared
 from ..upstream.response import OriginResponse
 from .headers import HOP_BY_HOP, Headers, cache_control, delta_seconds, first_header
 
@@ -25,6 +26,7 @@ class CachedResponse:
     stored_at: float
     ttl: float
     _size: int = field(init=False, repr=False, compare=False, default=0)
+    _prepared: Prepared | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         self._size = (
@@ -42,6 +44,12 @@ class CachedResponse:
     def to_response(self) -> OriginResponse:
         """A fresh OriginResponse (own header list) for the rest of the pipeline to adjust."""
         return OriginResponse(self.status, list(self.headers), self.body, reason=self.reason)
+
+    def prepared(self) -> Prepared:
+        """Its headers encoded for the wire, once (entries are never modified once stored)."""
+        if self._prepared is None:
+            self._prepared = Prepared.of(self.status, self.headers, len(self.body))
+        return self._prepared
 
     @property
     def size(self) -> int:

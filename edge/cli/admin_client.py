@@ -12,9 +12,35 @@ from typing import Any
 import click
 import httpx
 
+from .. import names
+
 DEFAULT_SERVER = "http://127.0.0.1:8081"
 SERVER_ENV = "EDGE_SERVER"
 TOKEN_ENV = "EDGE_ADMIN_TOKEN"
+
+
+class NameParam(click.ParamType):
+    """A function or alias name argument, checked whole by edge/names.py before anything is sent."""
+
+    def __init__(self, kind: str, check: Callable[[object], str]) -> None:
+        self.name = kind
+        self._check = check
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return self._check(value)
+        except names.BadName as exc:
+            self.fail(str(exc), param, ctx)
+
+
+FUNCTION_NAME = NameParam("function name", names.check_function)
+ALIAS_NAME = NameParam("alias name", names.check_alias)
+QUALIFIER = NameParam("version or alias", names.check_qualifier)
+
+
+def api_path(*segments: str | int) -> str:
+    """`/v1/...` from segments, each percent-escaped whole (edge/names.py, `segment`)."""
+    return "/v1/" + "/".join(names.segment(part) for part in segments)
 
 
 class AdminError(click.ClickException):

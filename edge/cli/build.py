@@ -227,7 +227,7 @@ def new(name: Path, lang: str, hook: str) -> None:
     Build it with `edge build NAME`, try it with `edge invoke NAME/build/<name>.wasm --event ...`.
     """
     base = name.name
-    if not _NAME_RE.match(base):
+    if not _NAME_RE.fullmatch(base):  # whole: `$` would pass a trailing newline
         click.echo(f"error: {base!r} is not a usable function name (letters, digits, '.', '_' and '-')", err=True)
         sys.exit(2)
     if name.exists() and (not name.is_dir() or any(name.iterdir())):

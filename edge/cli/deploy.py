@@ -11,15 +11,21 @@ from typing import Any
 
 import click
 
-from .admin_client import AdminClient, AdminError, admin_options, print_json
+from .admin_client import ALIAS_NAME, FUNCTION_NAME, AdminClient, AdminError, admin_options, api_path, print_json
 from .invoke import _parse_env
 from .prebuild import module_file
 
 
 def _module_bytes(path: Path, handler: str | None = None) -> bytes:
     """A .wasm/.wat file as is; a C/Zig/JavaScript source directory (or .js/.mjs/.zip) built
-    first (a failed build: its one line, exit 1)."""
-    return module_file(path, handler).read_bytes()
+    first (a failed build: its one line, exit 1). WAT is sent as binary: servers parse only
+    small WAT texts themselves."""
+    module = module_file(path, handler)
+    if module.suffix == ".wat":
+        from ..runtime.module import to_wasm
+
+        return to_wasm(module.read_bytes())
+    return module.read_bytes()
 
 
 def _when(stamp: float) -> str:
@@ -51,8 +57,8 @@ def _alias_text(alias: dict[str, Any]) -> str:
 
 @click.command()
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
-@click.option("--name", "-n", required=True, help="Function name.")
-@click.option("--alias", "-a", help="Point this alias (e.g. live) at the new version.")
+@click.option("--name", "-n", required=True, type=FUNCTION_NAME, help="Function name.")
+@click.option("--alias", "-a", type=ALIAS_NAME, help="Point this alias (e.g. live) at the new version.")
 @click.option("--description", "-d", default="", help="Free text stored with the version.")
 @click.option("--isolation", type=click.Choice(["per-request", "reuse"]), help="Instance isolation policy.")
 @click.option("--fuel", type=click.IntRange(min=1), help="Instruction budget per invocation.")
@@ -86,7 +92,7 @@ def deploy(
     except OSError as exc:
         raise AdminError(f"cannot read {file}: {exc.strerror}") from None
     result = client.request(
-        "POST", f"/v1/functions/{name}/versions", content=body, params=params,
+        "POST", api_path("functions", name, "versions"), content=body, params=params,
         headers={"X-Edge-Settings": json.dumps(settings), "Content-Type": "application/wasm"},
     )
     if as_json:
@@ -122,11 +128,11 @@ def functions(client: AdminClient, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", type=FUNCTION_NAME)
 @admin_options
 def versions(name: str, client: AdminClient, as_json: bool) -> None:
     """List the versions of NAME (and the aliases pointing at them)."""
-    described = client.request("GET", f"/v1/functions/{name}")
+    described = client.request("GET", api_path("functions", name))
     if as_json:
         print_json(described)
         return
@@ -161,8 +167,8 @@ def _canary(value: str | None) -> dict[str, Any] | None:
 
 
 @click.command()
-@click.argument("name")
-@click.argument("alias")
+@click.argument("name", type=FUNCTION_NAME)
+@click.argument("alias", type=ALIAS_NAME)
 @click.argument("version", type=click.IntRange(min=1))
 @click.option("--canary", metavar="VERSION:WEIGHT", help="Also send this share of requests (0-1) to another version.")
 @admin_options
@@ -172,7 +178,7 @@ def alias(name: str, alias: str, version: int, canary: str | None, client: Admin
     split = _canary(canary)
     if split:
         body["canary"] = split
-    result = client.request("PUT", f"/v1/functions/{name}/aliases/{alias}", json=body)
+    result = client.request("PUT", api_path("functions", name, "aliases", alias), json=body)
     if as_json:
         print_json(result)
     else:
@@ -180,12 +186,12 @@ def alias(name: str, alias: str, version: int, canary: str | None, client: Admin
 
 
 @click.command()
-@click.argument("name")
-@click.option("--alias", "-a", "alias_name", default="live", show_default=True)
+@click.argument("name", type=FUNCTION_NAME)
+@click.option("--alias", "-a", "alias_name", type=ALIAS_NAME, default="live", show_default=True)
 @admin_options
 def rollback(name: str, alias_name: str, client: AdminClient, as_json: bool) -> None:
     """Point the alias back at the version it pointed to before its last move."""
-    result = client.request("POST", f"/v1/functions/{name}/aliases/{alias_name}/rollback")
+    result = client.request("POST", api_path("functions", name, "aliases", alias_name, "rollback"))
     if as_json:
         print_json(result)
     else:
@@ -193,19 +199,19 @@ def rollback(name: str, alias_name: str, client: AdminClient, as_json: bool) -> 
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", type=FUNCTION_NAME)
 @click.option("--version", "version", type=click.IntRange(min=1), help="Delete only this version.")
-@click.option("--alias", "alias_name", help="Delete only this alias.")
+@click.option("--alias", "alias_name", type=ALIAS_NAME, help="Delete only this alias.")
 @admin_options
 def delete(name: str, version: int | None, alias_name: str | None, client: AdminClient, as_json: bool) -> None:
     """Delete a function (or one version, or one alias). Refused while something still uses it."""
     if version is not None and alias_name is not None:
         raise click.UsageError("give --version or --alias, not both")
-    path = f"/v1/functions/{name}"
+    path = api_path("functions", name)
     if version is not None:
-        path += f"/versions/{version}"
+        path = api_path("functions", name, "versions", version)
     elif alias_name is not None:
-        path += f"/aliases/{alias_name}"
+        path = api_path("functions", name, "aliases", alias_name)
     result = client.request("DELETE", path)
     if as_json:
         print_json(result)

@@ -27,7 +27,7 @@ from typing import Any
 
 import click
 
-from .admin_client import AdminClient, AdminError
+from .admin_client import AdminClient, AdminError, api_path
 from .prebuild import shown
 
 IGNORED_PARTS = {"build", "zig-out", ".zig-cache", "node_modules", ".git", "__pycache__"}
@@ -143,10 +143,10 @@ class DevSession:
         if aliases:
             params["alias"] = aliases[0]
         try:
-            result = self.client.request("POST", f"/v1/functions/{watched.name}/versions", content=wasm.read_bytes(),
+            result = self.client.request("POST", api_path("functions", watched.name, "versions"), content=wasm.read_bytes(),
                                          params=params, headers={"Content-Type": "application/wasm"})
             for alias in aliases[1:]:
-                self.client.request("PUT", f"/v1/functions/{watched.name}/aliases/{alias}",
+                self.client.request("PUT", api_path("functions", watched.name, "aliases", alias),
                                     json={"version": result["version"]})
         except AdminError as exc:
             _say(f"{watched.name}: built, but the deploy failed: {exc.message}")
@@ -199,7 +199,7 @@ def _wait_ready(client: AdminClient, child: subprocess.Popen, timeout: float = 6
 @click.option("--port", "-p", type=click.IntRange(1, 65534), default=8080, show_default=True)
 @click.option("--admin-port", type=click.IntRange(1, 65535), default=None, help="Admin API port (default: --port + 1).")
 @click.option("--state-dir", default=".edge", show_default=True)
-@click.option("--server", "server_name", type=click.Choice(["hypercorn", "uvicorn", "granian"]), default="hypercorn",
+@click.option("--server", "server_name", type=click.Choice(["granian", "hypercorn", "uvicorn"]), default="granian",
               show_default=True, help="ASGI server (as edge serve).")
 def dev(dirs: tuple[Path, ...], manifest: str | None, host: str, port: int, admin_port: int | None, state_dir: str,
         server_name: str) -> None:

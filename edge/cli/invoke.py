@@ -10,6 +10,7 @@ import click
 import orjson
 
 from ..runtime import FunctionConfig, Limits, ModuleError, Runtime
+from .admin_client import FUNCTION_NAME, QUALIFIER
 from .prebuild import module_file
 
 
@@ -64,8 +65,8 @@ def _parse_env(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 @click.command()
 @click.argument("function", type=click.Path(exists=True), required=False)
-@click.option("--remote", "remote_name", metavar="NAME", help="Invoke deployed function NAME on a server (test invoke).")
-@click.option("--qualifier", "-q", help="With --remote: version number or alias (default: latest).")
+@click.option("--remote", "remote_name", metavar="NAME", type=FUNCTION_NAME, help="Invoke deployed function NAME on a server (test invoke).")
+@click.option("--qualifier", "-q", type=QUALIFIER, help="With --remote: version number or alias (default: latest).")
 @click.option("--server", envvar="EDGE_SERVER", default="http://127.0.0.1:8081", show_default=True,
               help="With --remote: admin API URL [env EDGE_SERVER].")
 @click.option("--token", envvar="EDGE_ADMIN_TOKEN", default=None, help="With --remote: admin token [env EDGE_ADMIN_TOKEN].")

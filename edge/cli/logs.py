@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..control.logs import LogRecord
-from .admin_client import AdminClient, admin_options, print_json
+from .admin_client import FUNCTION_NAME, AdminClient, admin_options, api_path, print_json
 
 
 def _line(record: dict[str, Any]) -> str:
@@ -16,7 +16,7 @@ def _line(record: dict[str, Any]) -> str:
 
 
 @click.command()
-@click.argument("name", required=False)
+@click.argument("name", type=FUNCTION_NAME, required=False)
 @click.option("--request-id", "-r", help="Only this request's records (every function's, and the edge's own).")
 @click.option("--limit", "-n", type=click.IntRange(1, 50_000), default=200, show_default=True,
               help="Records of history to show.")
@@ -30,7 +30,7 @@ def logs(name: str | None, request_id: str | None, limit: int, follow: bool, cli
         raise click.UsageError("give a function NAME, or --request-id ID (from an error page or X-Amz-Cf-Id)")
     params: dict[str, Any] = {"limit": limit}
     if name is not None:
-        client.request("GET", f"/v1/functions/{name}")  # an unknown name is an error (404), not silence
+        client.request("GET", api_path("functions", name))  # an unknown name is an error (404), not silence
         params["function"] = name
     if request_id:
         params["request_id"] = request_id

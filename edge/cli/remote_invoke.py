@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .admin_client import AdminClient, print_json
+from .admin_client import AdminClient, api_path, print_json
 
 
 def remote_invoke(name: str, qualifier: str | None, event: bytes, server: str, token: str | None, as_json: bool) -> None:
@@ -15,7 +15,7 @@ def remote_invoke(name: str, qualifier: str | None, event: bytes, server: str, t
     client = AdminClient(server, token)
     try:
         params = {"qualifier": qualifier} if qualifier else {}
-        answer = client.request("POST", f"/v1/functions/{name}/invoke", content=event, params=params,
+        answer = client.request("POST", api_path("functions", name, "invoke"), content=event, params=params,
                                 headers={"Content-Type": "application/json"})
     finally:
         client.close()

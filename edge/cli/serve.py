@@ -1,5 +1,5 @@
-"""`edge serve`: run the edge server under Hypercorn (HTTP/1.1 and HTTP/2, optional TLS; the default),
-uvicorn or Granian (edge/server/servers.py)."""
+"""`edge serve`: run the edge server under Granian (the default: HTTP/1.1 and HTTP/2, optional
+TLS), Hypercorn or uvicorn (edge/server/servers.py)."""
 
 from __future__ import annotations
 
@@ -46,11 +46,19 @@ from .project import client_host, remove_serve_record, write_serve_record
 @click.option("--admin-token", envvar="EDGE_ADMIN_TOKEN", default=None, help="Bearer token for the admin API [env EDGE_ADMIN_TOKEN].")
 @click.option("--no-admin", is_flag=True, help="Serve no admin API.")
 @click.option("--max-upload-mb", type=click.IntRange(min=1), default=64, show_default=True, help="Largest module upload.")
+@click.option("--max-concurrent-uploads", type=click.IntRange(min=1), default=16, show_default=True,
+              help="Module uploads in progress per worker; beyond: 503 with Retry-After.")
+@click.option("--body-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds a request body may stall between chunks before 408.")
+@click.option("--body-min-rate", type=click.IntRange(min=0), default=1024, show_default=True,
+              help="Bytes/s a request body must average once it took --body-timeout (0: off).")
+@click.option("--max-connections", type=click.IntRange(min=1), default=1024, show_default=True,
+              help="Open connections per worker process; beyond: 503.")
 @click.option("--access-log", default=None, metavar="PATH|-", help="One JSON line per request, to a file or - (stdout).")
 @click.option("--metrics/--no-metrics", default=True, show_default=True, help="Prometheus metrics at the admin listener's /metrics.")
-@click.option("--server", "server_name", type=click.Choice(["hypercorn", "uvicorn", "granian"]), default="hypercorn",
-              show_default=True, help="ASGI server: hypercorn (HTTP/2, TLS), uvicorn (httptools) or granian; "
-              "uvicorn and granian are optional extras (pip install 'edge-wasm[bench]').")
+@click.option("--server", "server_name", type=click.Choice(["granian", "hypercorn", "uvicorn"]), default="granian",
+              show_default=True, help="ASGI server: granian (the fastest; HTTP/2, TLS), hypercorn (HTTP/2, TLS; "
+              "sends functions' reason phrases) or uvicorn (HTTP/1.1; optional: pip install uvicorn).")
 @click.option("--loop", type=click.Choice(["auto", "asyncio", "uvloop"]), default="auto", show_default=True,
               help="Event loop: auto uses uvloop when it is installed.")
 @click.option("--tiering/--no-tiering", default=True, show_default=True,
@@ -83,6 +91,10 @@ def serve(
     admin_token: str | None,
     no_admin: bool,
     max_upload_mb: int,
+    max_concurrent_uploads: int,
+    body_timeout: float,
+    body_min_rate: int,
+    max_connections: int,
     access_log: str | None,
     metrics: bool,
     server_name: str,
@@ -116,6 +128,11 @@ def serve(
         admin_port=None if no_admin else admin_port,
         admin_token=admin_token or None,
         max_upload_bytes=max_upload_mb * 1024 * 1024,
+        max_concurrent_uploads=max_concurrent_uploads,
+        graceful_timeout=graceful_timeout,
+        body_timeout=body_timeout,
+        body_min_rate=body_min_rate,
+        max_connections=max_connections,
         workers=workers,
         access_log=access_log if access_log in (None, "-") else str(Path(access_log).resolve()),
         metrics=metrics,

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import names
 from ..cache.pattern import compile_pattern
 from ..cache.policy import CachePolicy
 from .errors import ConfigError
@@ -15,7 +16,7 @@ from .policies import CLOUDFRONT_HEADERS, ForwardPolicy, parse_cache_policy, par
 
 EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-response")
 ALL_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE")
-PATTERN_CHARS = re.compile(r"^[A-Za-z0-9_\-.*$/~\"'@:+&?]+$")
+PATTERN_CHARS = re.compile(r"[A-Za-z0-9_\-.*$/~\"'@:+&?]+")  # fullmatch: `$` would pass a trailing newline
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def check_pattern(pattern: Any, where: str) -> str:
         raise ConfigError(f"{where}: path pattern must be a non-empty string")
     if len(pattern) > 255:
         raise ConfigError(f"{where}: path pattern is longer than 255 characters")
-    if not PATTERN_CHARS.match(pattern):
+    if not PATTERN_CHARS.fullmatch(pattern):
         raise ConfigError(
             f"{where}: path pattern {pattern!r} has characters outside A-Z a-z 0-9 _ - . * $ / ~ \" ' @ : + & ?"
         )
@@ -86,6 +87,12 @@ def parse_association(event_type: str, raw: Any, where: str) -> Association:
     if unknown:
         raise ConfigError(f"{where}.{event_type}: unknown key(s) {', '.join(sorted(unknown))}")
     name, _, qualifier = raw["function"].partition(":")
+    try:
+        names.check_function(name)
+        if qualifier:
+            names.check_qualifier(qualifier)
+    except names.BadName as exc:
+        raise ConfigError(f"{where}.{event_type}: {exc}") from None
     include_body = bool(raw.get("include_body", False))
     if include_body and event_type not in ("viewer-request", "origin-request"):
         raise ConfigError(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import names
 from ..runtime import FunctionConfig, Limits
 from .errors import ConfigError
 
-FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 VIEWER_EVENTS = ("viewer-request", "viewer-response")
 
 
@@ -45,8 +44,8 @@ class FunctionSpec:
     @classmethod
     def parse(cls, name: str, raw: Any, base_dir: Path) -> "FunctionSpec":
         where = f"[functions.{name}]"
-        if not FUNCTION_NAME.match(name):
-            raise ConfigError(f"{where}: function names use letters, digits, '_' and '-' (at most 64)")
+        if not names.is_function_name(name):
+            raise ConfigError(f"{where}: function names use {names.FUNCTION_RULE}")
         if not isinstance(raw, dict):
             raise ConfigError(f"{where} must be a table")
         unknown = set(raw) - {"source", "isolation", "limits", "env", "concurrency", "max_reuse", "prewarm", "handler"}

@@ -8,10 +8,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import names
 from .errors import ConfigError
-
-_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-
 
 _S3_DOMAIN = re.compile(
     r"(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3(?:[.-](?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]+))?"
@@ -83,8 +81,8 @@ class OriginSpec:
     @classmethod
     def parse(cls, name: str, raw: Any, base_dir: Path) -> "OriginSpec":
         where = f"[origins.{name}]"
-        if not _NAME.match(name):
-            raise ConfigError(f"{where}: origin names use letters, digits, '_', '-', '.'")
+        if not names.is_origin_name(name):
+            raise ConfigError(f"{where}: origin names use {names.ORIGIN_RULE}")
         if not isinstance(raw, dict):
             raise ConfigError(f"{where} must be a table")
         kind = raw.get("type", "static" if "root" in raw else "http")

@@ -6,11 +6,12 @@ from __future__ import annotations
 class ControlError(Exception):
     """A refused control-plane request. Nothing was changed when this is raised."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = dict(headers or {})  # e.g. Retry-After on a 503
 
     def to_dict(self) -> dict[str, object]:
         return {"error": {"status": self.status, "code": self.code, "message": self.message}}

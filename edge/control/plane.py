@@ -17,7 +17,6 @@ All methods here block (compiling, instantiating, the store's database, fsync): 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from ..config.manifest import Manifest
 from ..runtime import CompiledModule, ModuleError, NotWasm, Runtime
 from ..runtime.module import sha256 as sha256_of
 from ..runtime.module import to_wasm
+from .. import names
 from . import leftovers, routing, settings
 from .leftovers import Collected
 from .errors import ControlError, bad_request, conflict, not_found
@@ -44,15 +44,13 @@ log = logging.getLogger("edge.control")
 UPGRADE_GRACE = 120.0
 
 MAX_INVALIDATION_PATHS = 3000  # as CloudFront
-ALIAS_NAME = re.compile(r"^(?!\d+$)[A-Za-z0-9_-]{1,64}$")
 
 
 def check_alias_name(alias: str) -> str:
-    if not isinstance(alias, str) or not ALIAS_NAME.match(alias):
-        raise bad_request(
-            f"alias name {alias!r}: use letters, digits, '_' and '-' (at most 64), not only digits"
-        )
-    return alias
+    try:
+        return names.check_alias(alias)
+    except names.BadName as exc:
+        raise bad_request(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -188,25 +186,27 @@ class ControlPlane:
                     found = published.compiled
         return found
 
-    def _upgrade_later(self, name: str, number: int, wasm: bytes, baseline: CompiledModule) -> None:
+    def _upgrade_later(self, name: str, number: int, baseline: CompiledModule) -> None:
         """Compile a version's optimized code off the request path and swap it in: requests
-        already running keep the baseline functions, which close once they are surely done."""
+        already running keep the baseline functions, which close once they are surely done.
+        The bytes are read from the store when the compile starts, not held meanwhile."""
         key = (name, number)
 
         def upgrade() -> None:
             try:
                 with self.store.blobs.deploying():  # its artifact write is no leftover
-                    compiled = self.runtime.optimize(wasm)  # also stores the artifact for restarts
+                    # the bytes are read when this compile's turn comes, not held while it waits
+                    compiled = self.runtime.optimize(lambda: self.store.blobs.get(baseline.sha256))
                 with self._sync_lock:
                     current = self.registry.loaded(name, number)
                     if self._closed or current is None or current.compiled is not baseline:
                         return  # shut down, or deleted / retired / replaced meanwhile
                     optimized = self.registry.build(current.spec, compiled, number)
-                    self.registry.add(optimized)
-                    self.registry.supersede(current, time.monotonic() + UPGRADE_GRACE)
                     info = self.load_info.get(key)
                     if info is not None:
-                        info.optimized = True
+                        info.optimized = True  # first: whoever sees the optimized code sees the flag
+                    self.registry.add(optimized)
+                    self.registry.supersede(current, time.monotonic() + UPGRADE_GRACE)
             except Exception:  # the baseline code keeps serving; a restart loads optimized code
                 log.exception("optimizing %s version %d failed", name, number)
 
@@ -286,7 +286,7 @@ class ControlPlane:
                 baseline = self._is_baseline(published.compiled)
                 self.load_info[(name, row.version)] = LoadInfo(prepared.reused, prepared.compile_ms, optimized=not baseline)
                 if baseline:
-                    self._upgrade_later(name, row.version, prepared.wasm, published.compiled)
+                    self._upgrade_later(name, row.version, published.compiled)
             self.sync()
         optimizing = published is not None and self._is_baseline(published.compiled)
         return Deployed(row, published is not None, prepared.compile_ms, prepared.reused, alias_row, optimizing)
@@ -630,7 +630,7 @@ class ControlPlane:
             reused, (time.perf_counter() - started) * 1000, optimized=not baseline
         )
         if baseline:
-            self._upgrade_later(row.function, row.version, data, compiled)
+            self._upgrade_later(row.function, row.version, compiled)
         self._inactive_since.setdefault((row.function, row.version), time.monotonic())
         return published
 

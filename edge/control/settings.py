@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..config.functions import FUNCTION_NAME, FunctionSpec
+from .. import names
+from ..config.functions import FunctionSpec
 
 KEYS = ("isolation", "limits", "env", "concurrency", "max_reuse", "prewarm")
 DEFAULTS: dict[str, Any] = {
@@ -24,9 +25,10 @@ class SettingsError(ValueError):
 
 
 def check_name(name: str) -> str:
-    if not isinstance(name, str) or not FUNCTION_NAME.match(name):
-        raise SettingsError(f"function name {name!r}: use letters, digits, '_' and '-' (at most 64)")
-    return name
+    try:
+        return names.check_function(name)
+    except names.BadName as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def normalize(raw: Any) -> dict[str, Any]:

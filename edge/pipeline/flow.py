@@ -43,12 +43,15 @@ from .forward import origin_headers, origin_querystring
 from .headers import from_cf_headers, to_cf_headers
 from .hooks import VALIDATION, HookFailure, HookResult, HookRun, HookRunner
 from .response import EDGE_LOG, EdgeResponse, error_page, failure_detail, hook_failure_page, http_date
+from .wire import OWN_HEADERS, Prepared, encode
 
 ORIGIN_BODY_EXPOSURE = 1024 * 1024  # beyond AWS: origin-response may see up to 1 MB of body
 MAX_BUFFERED_REQUEST_BODY = 16 * 1024 * 1024
+MATCH_CACHE = 8192  # paths whose behavior is remembered per routing (cleared when full)
 NODE_ID = secrets.token_hex(16)
 VIA = f"1.1 {NODE_ID}.edge (edge)"
-_OWN_HEADERS = frozenset({"x-cache", "via", "x-amz-cf-id", "transfer-encoding"})  # the edge sets these
+VIA_WIRE = (b"via", VIA.encode("latin-1"))
+_OWN_HEADERS = OWN_HEADERS  # the edge sets these
 
 
 class RequestTooLarge(Exception):
@@ -62,7 +65,7 @@ class ViewerRequest:
     method: str
     uri: str  # raw path as received (percent-encoding kept), no query
     querystring: str
-    headers: list[tuple[str, str]]
+    headers: list[tuple[str, str]]  # what functions may see: no CloudFront-*, no disallowed headers
     client_ip: str
     read_body: Callable[[int], Awaitable[bytes]]  # buffer up to n bytes (raises RequestTooLarge)
     body_stream: Callable[[], AsyncIterator[bytes]]
@@ -105,17 +108,26 @@ class Routing:
     manifest: Manifest
     origins: Origins
     event_origins: dict[str, dict]
+    matched: dict[str, Behavior] = field(default_factory=dict, compare=False)  # recent paths' behaviors
 
     @classmethod
     def build(cls, manifest: Manifest, origins: Origins) -> "Routing":
         return cls(manifest, origins, {name: origins.event_origin(spec) for name, spec in manifest.origins.items()})
 
     def match(self, uri: str) -> Behavior:
+        found = self.matched.get(uri)
+        if found is not None:
+            return found
         behaviors = self.manifest.behaviors
+        found = behaviors[-1]
         for behavior in behaviors:
             if behavior.matches(uri):
-                return behavior
-        return behaviors[-1]
+                found = behavior
+                break
+        if len(self.matched) >= MATCH_CACHE:
+            self.matched.clear()
+        self.matched[uri] = found
+        return found
 
 
 @dataclass(slots=True)
@@ -124,10 +136,22 @@ class _Ctx:
     trace: Trace
     viewer: ViewerRequest
     behavior: Behavior
-    request: dict[str, Any]  # the viewer request object (after viewer-request)
+    request_object: dict[str, Any] | None  # the viewer request (after viewer-request); built when first needed
     headers: list[tuple[str, str]]  # its headers, plus the edge's generated CloudFront-* headers
     body: bytes | None  # buffered viewer body (None: stream it)
     key: str | None
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The viewer request object. Without a viewer-request function a cache hit never
+        needs it, so it is built on first use (origin and viewer-response events)."""
+        if self.request_object is None:
+            viewer = self.viewer
+            self.request_object = events.viewer_request(
+                client_ip=viewer.client_ip, method=viewer.method, uri=viewer.uri,
+                querystring=viewer.querystring, headers=viewer.headers,
+            )
+        return self.request_object
 
 
 class Pipeline:
@@ -192,16 +216,17 @@ class Pipeline:
                 return self._error_page(behavior, 413, rid, "The request body is too large.",
                                         f"limit {MAX_BUFFERED_REQUEST_BODY} bytes", xcache.ERROR)
 
-        request = events.viewer_request(
-            client_ip=viewer.client_ip,
-            method=viewer.method,
-            uri=viewer.uri,
-            querystring=viewer.querystring,
-            headers=viewer.headers,
-            body=body,
-            include_body=bool(vr and vr.include_body),
-        )
+        request: dict[str, Any] | None = None
         if vr is not None:
+            request = events.viewer_request(
+                client_ip=viewer.client_ip,
+                method=viewer.method,
+                uri=viewer.uri,
+                querystring=viewer.querystring,
+                headers=viewer.headers,
+                body=body,
+                include_body=vr.include_body,
+            )
             result = await self.hooks.run(vr, rid, request)
             trace.hooks.append(result.run) if result.run else None
             if result.failure:
@@ -211,16 +236,19 @@ class Pipeline:
             request = result.request  # type: ignore[assignment]
             if result.request_body is not None:
                 body = result.request_body
-
-        pairs = from_cf_headers(request["headers"])
+            pairs = from_cf_headers(request["headers"])  # type: ignore[index]
+            uri, query = request["uri"], request["querystring"]  # type: ignore[index]
+        else:  # no function: the viewer's own request (the front door left out what functions never see)
+            pairs = viewer.headers
+            uri, query = viewer.uri, viewer.querystring
         if behavior.cloudfront_headers:  # the edge's CloudFront-* headers, added after viewer-request
             pairs = await self._with_cloudfront_headers(behavior.cloudfront_headers, viewer, pairs)
         key = None if behavior.cache.caches_nothing else cache_key(
             behavior.cache,
             method=viewer.method,
             host=routing.manifest.distribution.domain_name,
-            path=request["uri"],
-            query=request["querystring"],
+            path=uri,
+            query=query,
             headers=pairs,
         )
         ctx = _Ctx(routing, trace, viewer, behavior, request, pairs, body, key)
@@ -485,6 +513,20 @@ class Pipeline:
     def _finish(self, response: EdgeResponse, trace: Trace, *, head: bool = False) -> None:
         """The edge's own headers. The host owns framing: a buffered body gets its true
         Content-Length whatever a function set; a streamed one keeps the origin's."""
+        prepared = response.prepared
+        if prepared is not None:  # served unchanged: its encoded headers plus this request's own
+            wire = list(prepared.headers)
+            if not prepared.has_date:
+                wire.append((b"date", http_date().encode("latin-1")))
+            if response.age is not None:
+                wire.append((b"age", str(response.age).encode("latin-1")))
+            wire.append((b"x-cache", response.x_cache.encode("latin-1")))
+            wire.append(VIA_WIRE)
+            wire.append((b"x-amz-cf-id", trace.request_id.encode("latin-1")))
+            if self.server_timing:
+                wire.append((b"server-timing", trace.server_timing().encode("latin-1")))
+            response.wire = wire
+            return
         length = response.extra.get("length")
         if response.body is not None and response.stream is None and not head and response.status not in (204, 304):
             length = str(len(response.body))
@@ -514,6 +556,7 @@ class Pipeline:
         if self.server_timing:
             headers.append(("Server-Timing", trace.server_timing()))
         response.headers = headers
+        response.wire = encode(headers)
 
 
 def shareable(origin_headers: list[tuple[str, str]], response_headers: list[tuple[str, str]], behavior: Behavior) -> bool:
@@ -539,23 +582,39 @@ def shareable(origin_headers: list[tuple[str, str]], response_headers: list[tupl
     return True
 
 
+# A function that answers with the same bytes again gets the same validated dict from its
+# memo (hooks.py); its headers are then converted and encoded once, not on every request.
+_GENERATED: dict[int, tuple[dict[str, Any], list[tuple[str, str]], bytes, Prepared]] = {}
+GENERATED_MEMO = 1024
+
+
 def _generated(validated: dict[str, Any]) -> EdgeResponse:
-    body = validated["body"] or b""
-    headers = from_cf_headers(validated["headers"])
-    if validated["status"] not in (204, 304):
-        headers = _set_length(headers, len(body))
+    known = _GENERATED.get(id(validated))
+    if known is not None and known[0] is validated:
+        _, headers, body, prepared = known
+    else:
+        body = validated["body"] or b""
+        headers = from_cf_headers(validated["headers"])
+        if validated["status"] not in (204, 304):
+            headers = _set_length(headers, len(body))
+        prepared = Prepared.of(validated["status"], headers, len(body))
+        if len(_GENERATED) >= GENERATED_MEMO:
+            _GENERATED.clear()
+        _GENERATED[id(validated)] = (validated, headers, body, prepared)
     return EdgeResponse(
         status=validated["status"], headers=headers, body=body,
-        x_cache=xcache.LAMBDA_GENERATED, reason=validated["statusDescription"],
+        x_cache=xcache.LAMBDA_GENERATED, reason=validated["statusDescription"], prepared=prepared,
     )
 
 
 def _from_entry(entry: CachedResponse, x_cache: str, now: float) -> EdgeResponse:
+    """A cached response, served as stored (its encoded headers are reused; a viewer-response
+    function gets a copy of them to change)."""
     if entry.status >= 400:
         x_cache = xcache.ERROR  # CloudFront labels a cached error response as an error too
     return EdgeResponse(
-        status=entry.status, headers=list(entry.headers), body=entry.body, x_cache=x_cache,
-        reason=entry.reason, age=int(entry.age(now)), cacheable=True,
+        status=entry.status, headers=entry.headers, body=entry.body, x_cache=x_cache,
+        reason=entry.reason, age=int(entry.age(now)), cacheable=True, prepared=entry.prepared(),
     )
 
 

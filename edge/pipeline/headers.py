@@ -67,6 +67,7 @@ READ_ONLY: dict[str, frozenset[str]] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def is_disallowed(name: str) -> bool:
     """True for a header CloudFront hides from functions and forbids them to add (any case)."""
     lname = name.lower()

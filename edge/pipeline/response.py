@@ -12,6 +12,7 @@ from http import HTTPStatus
 from ..cache import xcache
 from ..upstream.response import close_stream, header_value
 from .hooks import EXECUTION, LIMIT, VALIDATION, HookFailure
+from .wire import Prepared, Wire
 
 
 @dataclass(slots=True)
@@ -26,6 +27,8 @@ class EdgeResponse:
     cacheable: bool = False  # may be shared with coalesced requests
     extra: dict[str, str] = field(default_factory=dict)
     closer: Callable[[], Awaitable[None]] | None = None  # releases the origin connection behind `stream`
+    prepared: Prepared | None = None  # `headers`, already encoded and framed (a cached entry, a repeated answer)
+    wire: Wire | None = None  # the final headers as sent (set by the pipeline's finish)
 
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)

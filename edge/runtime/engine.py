@@ -12,12 +12,11 @@ import hashlib
 import json
 import logging
 import threading
-import weakref
 from dataclasses import asdict, dataclass
 
 import wasmtime
 
-from . import capi
+from . import capi, preparer, ticker
 
 log = logging.getLogger("edge.runtime")
 
@@ -63,14 +62,10 @@ class Engine:
         self.ptr = capi.ptr_of(self.engine)
         self.fingerprint = self.settings.fingerprint()
         self._ticks: dict[int, int] = {}  # timeout_ms -> epoch ticks (asked on every invocation)
-        self._ticker_stop = threading.Event()
-        self._ticker: threading.Thread | None = None
+        # It ticks only while some invocation that relies on the wall-clock limit runs
+        # (budgeted inline runs do not): enter() / leave().
+        self._ticker: ticker.Ticker | None = None
         self._ticker_lock = threading.Lock()
-        # The ticker needs the GIL on every tick, so it only ticks while some invocation
-        # that relies on the wall-clock limit is running (budgeted inline runs do not).
-        self._active = 0
-        self._active_lock = threading.Lock()
-        self._wake = threading.Event()
 
     def _config(self, settings: EngineSettings) -> wasmtime.Config:
         config = wasmtime.Config()
@@ -134,51 +129,38 @@ class Engine:
         return ticks
 
     def ensure_ticker(self) -> None:
-        """Start the epoch ticker once; it advances the engine's clock every tick."""
-        if self._ticker is not None or not self.settings.epochs:
+        """Start the epoch ticker once (edge/runtime/ticker.py; again in a forked child)."""
+        if not self.settings.epochs:
+            return
+        current = self._ticker
+        if current is not None and current.pid == preparer._pid:
             return
         with self._ticker_lock:
-            if self._ticker is not None:
-                return
-            interval = self.settings.epoch_tick_ms / 1000.0
-            stop = self._ticker_stop
-            wake = self._wake
-            ref = weakref.ref(self)
-
-            def tick() -> None:
-                # Holds the engine only while ticking it: a dropped Engine ends the thread
-                # instead of leaving it to tick freed memory.
-                while not stop.is_set():
-                    engine = ref()
-                    if engine is None:
-                        return
-                    if engine._active <= 0:
-                        wake.clear()
-                        if engine._active <= 0:
-                            del engine
-                            wake.wait(1.0)
-                            continue
-                    capi.engine_increment_epoch(engine.ptr)
-                    del engine
-                    stop.wait(interval)
-
-            self._ticker = threading.Thread(target=tick, name="edge-epoch-ticker", daemon=True)
-            self._ticker.start()
+            current = self._ticker
+            if current is None or current.pid != preparer._pid:
+                self._ticker = ticker.start(self.ptr, self.settings.epoch_tick_ms)
 
     def enter(self) -> None:
         """An invocation that needs the wall-clock limit is starting."""
-        with self._active_lock:
-            self._active += 1
-        if not self._wake.is_set():
-            self._wake.set()
+        current = self._ticker
+        if current is None or current.pid != preparer._pid:
+            self.ensure_ticker()
+            current = self._ticker
+        if current is not None:
+            current.enter()
 
     def leave(self) -> None:
-        with self._active_lock:
-            self._active -= 1
+        current = self._ticker
+        if current is not None and current.pid == preparer._pid:
+            current.leave()
 
     def close(self) -> None:
-        self._ticker_stop.set()
-        self._wake.set()
+        current, self._ticker = self._ticker, None
+        if current is not None:
+            current.stop()
 
     def __del__(self) -> None:
-        self._ticker_stop.set()
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown  # noqa: BLE001
+            pass

@@ -51,6 +51,7 @@ class Function:
         self._lock = threading.Lock()
         # Set once a budgeted inline attempt ran out: this version then always runs on threads.
         self.heavy = compiled.style != STYLE_REACTOR
+        self.inline_timeouts = 0  # inline attempts stopped by the time cap with fuel to spare (Invoker)
         if compiled.initial_memory > config.limits.memory_bytes:
             raise ModuleError(
                 f"module declares {compiled.initial_memory // 1024} KiB of initial memory, "

@@ -43,6 +43,10 @@ class InstantiationError(Exception):
         self.over_budget = over_budget  # on the event loop, start-up code outgrew its budget
 
 
+# Failures reported as `memory_limit` when they leave memory at the cap (Slot._at_memory_cap).
+MEMORY_CAUSED = frozenset({ErrorKind.TRAP, ErrorKind.HANDLER_ERROR, ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT})
+
+
 # Fuel for a start function and `_initialize` run on the event loop; past it the instance is
 # abandoned and the version runs on worker threads (a costly start must not stall the loop).
 INLINE_INIT_FUEL = 100_000
@@ -285,12 +289,15 @@ class Slot:
             else:
                 outcome.fuel_used = fuel - left.value
         outcome.peak_memory = self.memory_size()
-        if outcome.error is not None and outcome.error is not ErrorKind.MEMORY_LIMIT:
-            if outcome.error in (ErrorKind.TRAP, ErrorKind.HANDLER_ERROR) and self._at_memory_cap():
-                outcome.message = (
-                    f"memory limit of {limits.memory_bytes // (1024 * 1024)} MiB reached ({outcome.message})"
-                )
-                outcome.error = ErrorKind.MEMORY_LIMIT
+        if outcome.error in MEMORY_CAUSED and not outcome.over_budget and self._at_memory_cap():
+            # Memory only grows, so a failure that leaves it at the cap came after the cap was
+            # reached: a guest whose allocations are refused traps, reports an error, or spins
+            # (retrying, or writing through a null pointer) until its fuel or time runs out.
+            # The cap is the cause hit first; the message keeps the second.
+            outcome.message = (
+                f"memory limit of {limits.memory_bytes // (1024 * 1024)} MiB reached ({outcome.message})"
+            )
+            outcome.error = ErrorKind.MEMORY_LIMIT
         self._flush_streams()
         outcome.logs = self.logs
         outcome.logs_truncated = self.logs_truncated

@@ -25,17 +25,45 @@ from .instance import Slot
 from .outcome import ErrorKind, Outcome
 
 MAX_DEFERRED = 64  # used instances awaiting teardown on the event loop
+INLINE_TIMEOUT_STRIKES = 3  # inline attempts past the time cap (with fuel left) before a version moves to threads
+SPINNING = frozenset({ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT})  # outcomes that shrink a function's gate
 THREAD_NICE = 19  # worker threads' niceness relative to the process (0: same priority as the loop)
 
 
 class Gate:
-    """A counting semaphore with a bounded queue and a bounded wait (asyncio, one loop)."""
+    """A counting semaphore with a bounded queue and a bounded wait (asyncio, one loop).
+
+    Its capacity adapts between 1 and `limit` (additive increase, multiplicative decrease):
+    `shrink()` halves it — a function whose invocations run into their fuel or time limit
+    keeps fewer threads spinning — and `grow()` gives one back per normal invocation."""
 
     def __init__(self, capacity: int, max_waiters: int) -> None:
         self.capacity = capacity
+        self.limit = capacity
         self.max_waiters = max_waiters
         self.in_use = 0
+        self.spinning = False  # its last invocation ran into a limit: it runs in the low lane
         self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def shrink(self) -> None:
+        self.capacity = max(1, self.capacity // 2)
+        self.spinning = True
+
+    def grow(self) -> None:
+        self.spinning = False
+        if self.capacity < self.limit:
+            self.capacity += 1
+            if self.in_use < self.capacity:
+                self._hand_over()
+
+    def _hand_over(self) -> bool:
+        while self._waiters:
+            fut = self._waiters.popleft()
+            if not fut.done():
+                self.in_use += 1
+                fut.set_result(None)
+                return True
+        return False
 
     @property
     def waiting(self) -> int:
@@ -70,12 +98,9 @@ class Gate:
                 pass
 
     def release(self) -> None:
-        while self._waiters:
-            fut = self._waiters.popleft()
-            if not fut.done():
-                fut.set_result(None)  # hand our slot straight to the next waiter
-                return
         self.in_use -= 1
+        if self.in_use < self.capacity:
+            self._hand_over()  # our slot straight to the next waiter (none while over capacity)
 
 
 class Invoker:
@@ -108,6 +133,16 @@ class Invoker:
         self._pool = ThreadPoolExecutor(
             max_workers=self.threads, thread_name_prefix="edge-wasm", initializer=_lower_priority, initargs=(thread_nice,)
         )
+        # The low lane: a function whose last invocation ran into its fuel or time limit runs
+        # on these few threads at the scheduler's idle priority (SCHED_IDLE), so a loop keeps
+        # at most a quarter of the threads and gets CPU only when nothing else wants it:
+        # healthy functions on the normal threads, and the event loop, always come first.
+        self.low_threads = max(1, self.threads // 4)
+        self._low_pool = ThreadPoolExecutor(
+            max_workers=self.low_threads, thread_name_prefix="edge-wasm-low", initializer=_idle_priority,
+            initargs=(thread_nice,),
+        )
+        self._low = Gate(self.low_threads, max_queue)
         # Compiling is slow and rare: its own threads, so it never takes a request's worker.
         self._blocking = ThreadPoolExecutor(max_workers=2, thread_name_prefix="edge-compile")
         self._global = Gate(self.threads, max_queue)
@@ -134,7 +169,8 @@ class Invoker:
     def _gate_for(self, fn: Function) -> Gate:
         gate = self._gates.get(fn)
         if gate is None:
-            capacity = min(fn.config.concurrency or self.per_function_default, self.threads)
+            # never every thread: another function always finds one (unless there is only one)
+            capacity = min(fn.config.concurrency or self.per_function_default, max(1, self.threads - 1))
             gate = self._gates[fn] = Gate(capacity, self.per_function_queue)
         return gate
 
@@ -144,7 +180,7 @@ class Invoker:
 
     @property
     def queue_depth(self) -> int:
-        return self._global.waiting + sum(g.waiting for g in list(self._gates.values()))
+        return self._global.waiting + self._low.waiting + sum(g.waiting for g in list(self._gates.values()))
 
     async def invoke(self, fn: Function, event: bytes) -> Outcome:
         if self.inline_fuel and not fn.heavy:
@@ -154,32 +190,44 @@ class Invoker:
                 if fn.wants_replenish:
                     asyncio.get_running_loop().call_soon(fn.replenish, False)
                 return outcome
-            fn.heavy = True
+            # Out of its inline fuel: it needs more than the loop may give, for good. Past the
+            # inline time cap with fuel to spare, the loop itself was held up (CPU contention,
+            # a slow host): the function moves to threads only if that keeps happening.
+            if outcome.error is ErrorKind.OUT_OF_FUEL:
+                fn.heavy = True
+            else:
+                fn.inline_timeouts += 1
+                fn.heavy = fn.inline_timeouts >= INLINE_TIMEOUT_STRIKES
         started = time.perf_counter()
         gate = self._gate_for(fn)
         if not await gate.acquire(self.queue_wait):
             return _limit_exceeded(f"function {fn.config.qualified} is at its concurrency limit ({gate.capacity})")
+        lane, pool = (self._low, self._low_pool) if gate.spinning else (self._global, self._pool)
         try:
             remaining = self.queue_wait - (time.perf_counter() - started)
-            if not await self._global.acquire(remaining):
+            if not await lane.acquire(remaining):
                 gate.release()
-                return _limit_exceeded(f"all {self.threads} worker threads are busy")
+                return _limit_exceeded(f"all {lane.capacity} worker threads for it are busy")
         except BaseException:
             gate.release()
             raise
         self.in_flight += 1
 
-        def finished() -> None:
+        def finished(outcome: Outcome | None = None) -> None:
             """On the loop, once the worker is really done: a caller that was cancelled
             meanwhile must not hand out capacity a thread is still using."""
             self.in_flight -= 1
-            self._global.release()
+            if outcome is not None and outcome.error in SPINNING:
+                gate.shrink()  # it ran into its CPU or time limit: fewer of its threads at once
+            else:
+                gate.grow()
+            lane.release()
             gate.release()
 
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Outcome] = loop.create_future()
         try:
-            self._pool.submit(_run, fn, event, loop, future, finished)
+            pool.submit(_run, fn, event, loop, future, finished)
         except BaseException:  # the pool is shut down
             finished()
             raise
@@ -192,6 +240,7 @@ class Invoker:
     def close(self) -> None:
         self._empty_trash()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._low_pool.shutdown(wait=False, cancel_futures=True)
         self._blocking.shutdown(wait=False, cancel_futures=True)
 
 
@@ -200,7 +249,7 @@ def _run(
     event: bytes,
     loop: asyncio.AbstractEventLoop,
     future: "asyncio.Future[Outcome]",
-    finished: Callable[[], None],
+    finished: Callable[..., None],
 ) -> None:
     """Worker thread: invoke, hand the outcome to the loop at once (and give back the
     capacity), then prepare the next fresh instance in the same task, off the request's
@@ -212,7 +261,7 @@ def _run(
         loop.call_soon_threadsafe(finished)
         return
     loop.call_soon_threadsafe(_set_result, future, outcome)
-    loop.call_soon_threadsafe(finished)
+    loop.call_soon_threadsafe(finished, outcome)
     if fn.wants_replenish:
         fn.replenish()
 
@@ -226,6 +275,17 @@ def _lower_priority(nice: int) -> None:
         os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
     except OSError:  # not permitted or not supported here: same priority as the loop
         pass
+
+
+def _idle_priority(nice: int) -> None:
+    """Low-lane thread start: the idle scheduling class where there is one, else the lowest nice."""
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # 0: this thread
+            return
+        except OSError:
+            pass
+    _lower_priority(max(nice, 19))
 
 
 def _set_result(future: "asyncio.Future[Outcome]", outcome: Outcome) -> None:

@@ -8,6 +8,7 @@ made under other engine settings is never loaded.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import tempfile
@@ -210,6 +211,22 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def compile_module(engine: wasmtime.Engine, wasm: bytes) -> wasmtime.Module:
+    """`wasmtime.Module(engine, wasm)` without its copy of the bytes: wasmtime reads them
+    straight from the bytes object (immutable, and alive for the call), so compiling a large
+    upload does not hold it twice. Raises WasmtimeError."""
+    from wasmtime import _ffi as ffi
+
+    if not isinstance(wasm, bytes):
+        wasm = bytes(wasm)
+    data = ctypes.cast(ctypes.c_char_p(wasm), ctypes.POINTER(ctypes.c_uint8))
+    ptr = ctypes.POINTER(ffi.wasmtime_module_t)()
+    error = ffi.wasmtime_module_new(engine.ptr(), data, len(wasm), ctypes.byref(ptr))
+    if error:
+        raise wasmtime.WasmtimeError._from_ptr(error)
+    return wasmtime.Module._from_ptr(ptr)
+
+
 def load(engine: Engine, source: bytes | str, cache: ArtifactCache | None = None) -> CompiledModule:
     """Validate and compile (or deserialize a matching artifact). Blocking: call off the event loop."""
     wasm = to_wasm(source)
@@ -229,7 +246,7 @@ def load(engine: Engine, source: bytes | str, cache: ArtifactCache | None = None
                 module = None
     if module is None:
         try:
-            module = wasmtime.Module(engine.engine, wasm)
+            module = compile_module(engine.engine, wasm)
         except wasmtime.WasmtimeError as exc:
             raise NotWasm(f"invalid WebAssembly: {first_line(exc)}") from None
         if cache is not None:

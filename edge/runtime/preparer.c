@@ -17,6 +17,9 @@
  * Guests that write output or call a host function during `_initialize` are not prepared
  * here (the host function finds no instance and traps): the factory then stops, and the
  * runtime prepares that version's instances itself, where the output is kept.
+ *
+ * The same library holds the engine's epoch ticker (at the end of this file), also a native
+ * thread for the same reason.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -517,4 +520,103 @@ int edge_prep_discard(void *store) {
     }
     pthread_mutex_unlock(&mu);
     return queued;
+}
+
+/* ---- The epoch ticker ------------------------------------------------------------------
+ *
+ * Advances an engine's epoch (the wall-clock limit's clock) every `interval_ns` while timed
+ * invocations run. A Python ticker needs the GIL 200 times a second, and every hand-over
+ * stalls the event loop (worst when a looping guest keeps the other core busy); this thread
+ * never touches Python. Wall-clock exact: a late wake-up (CPU contention) is made up at
+ * once, so a timeout ends when it should. Idle time is not made up: while nothing timed
+ * runs, the thread sleeps and the epoch stands still, as budgeted inline runs expect. */
+
+#define MAX_CATCH_UP 10000 /* ticks made up at once after a long stall */
+
+typedef void (*increment_t)(void *engine);
+
+typedef struct {
+    void *engine;
+    increment_t increment;
+    uint64_t interval_ns;
+    int active;
+    int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+} edge_ticker;
+
+static uint64_t monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void *ticker_run(void *arg) {
+    edge_ticker *t = arg;
+    uint64_t last = monotonic_ns();
+    pthread_mutex_lock(&t->mu);
+    while (!t->stop) {
+        if (t->active <= 0) {
+            pthread_cond_wait(&t->cv, &t->mu);
+            last = monotonic_ns();
+            continue;
+        }
+        pthread_mutex_unlock(&t->mu);
+        uint64_t now = monotonic_ns();
+        uint64_t due = (now - last) / t->interval_ns;
+        if (due == 0) due = 1;
+        if (due > MAX_CATCH_UP) {
+            due = MAX_CATCH_UP;
+            last = now;
+        } else {
+            last += due * t->interval_ns;
+        }
+        for (uint64_t i = 0; i < due; i++) t->increment(t->engine);
+        uint64_t next = last + t->interval_ns;
+        now = monotonic_ns();
+        if (next > now) {
+            struct timespec ts = {(time_t)((next - now) / 1000000000u), (long)((next - now) % 1000000000u)};
+            nanosleep(&ts, NULL);
+        }
+        pthread_mutex_lock(&t->mu);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+void *edge_ticker_start(void *engine, void *increment, uint64_t interval_ns) {
+    edge_ticker *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->engine = engine;
+    t->increment = (increment_t)increment;
+    t->interval_ns = interval_ns ? interval_ns : 1;
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, NULL);
+    if (pthread_create(&t->thread, NULL, ticker_run, t) != 0) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* An invocation that relies on the wall-clock limit starts (+1) or ends (-1). */
+void edge_ticker_active(void *handle, int delta) {
+    edge_ticker *t = handle;
+    pthread_mutex_lock(&t->mu);
+    t->active += delta;
+    if (t->active > 0 && t->active == delta) pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+void edge_ticker_stop(void *handle) {
+    edge_ticker *t = handle;
+    pthread_mutex_lock(&t->mu);
+    t->stop = 1;
+    pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    pthread_join(t->thread, NULL);
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv);
+    free(t);
 }

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import os
 import threading
+from collections.abc import Callable
 
 import wasmtime
 
@@ -37,6 +38,7 @@ class Runtime:
         self._baseline_tried = False
         self._baseline_lock = threading.Lock()
         self._background: Engine | None = None
+        self._optimizing = threading.Lock()  # background compiles run one at a time
         self.linker = wasmtime.Linker(self.engine.engine)
         self.linker.define_wasi()
         self.linker.allow_shadowing = True
@@ -60,9 +62,11 @@ class Runtime:
         """Validate and compile a module (or load its precompiled artifact). Blocking."""
         return load(self.engine, source, self.artifacts)
 
-    def optimize(self, source: bytes) -> CompiledModule:
+    def optimize(self, source: bytes | Callable[[], bytes]) -> CompiledModule:
         """Compile in the background: on one thread at the lowest CPU priority, so serving
         keeps both cores, then load the artifact into this runtime's engine. Blocking.
+        One compile at a time; `source` may be a function returning the bytes, called when
+        this compile's turn comes (so waiting compiles hold no module bytes).
 
         The compiling engine has this engine's code-generation settings (same fingerprint) and
         a one-slot pool; if wasmtime ever found its artifact incompatible, `load` recompiles."""
@@ -80,12 +84,15 @@ class Runtime:
             except BaseException as exc:
                 failure.append(exc)
 
-        worker = threading.Thread(target=compile_niced, name="edge-optimize", daemon=True)
-        worker.start()
-        worker.join()
-        if failure:
-            raise failure[0]
-        return self.load(source)  # deserializes it here (or compiles, without an artifact dir)
+        with self._optimizing:  # one at a time: background work, and its memory, stay bounded
+            if callable(source):
+                source = source()
+            worker = threading.Thread(target=compile_niced, name="edge-optimize", daemon=True)
+            worker.start()
+            worker.join()
+            if failure:
+                raise failure[0]
+            return self.load(source)  # deserializes it here (or compiles, without an artifact dir)
 
     def has_artifact(self, source: bytes) -> bool:
         """Whether loading these bytes would deserialize a stored artifact (no compile)."""

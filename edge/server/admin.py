@@ -20,18 +20,20 @@ from typing import Any
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .. import names
 from ..control import nodes as node_registry
 from ..control.errors import ControlError, bad_request
 from ..control.store import StoreError, StoreUnavailable
 from ..control.logs import LogRecord, LogStore
 from ..ops import metrics
 from ..pipeline.events import new_request_id
-from . import jsupload
+from . import uploads
+from .guard import BodyTimeout
 from .listeners import is_loopback
 from .state import EdgeState, ServerOptions
 
@@ -139,7 +141,7 @@ async def _discard(request: Request, limit: int) -> None:
 
     try:
         await asyncio.wait_for(drain(), DRAIN_SECONDS)
-    except (asyncio.TimeoutError, RuntimeError, OSError):  # RuntimeError: stream already consumed
+    except (asyncio.TimeoutError, RuntimeError, OSError, ClientDisconnect, BodyTimeout):  # RuntimeError: consumed
         pass
 
 
@@ -158,6 +160,22 @@ async def query_logs(store: LogStore, function: str | None, request_id: str | No
     return await asyncio.to_thread(store.query, function, request_id, limit)
 
 
+def _function(request: Request) -> str:
+    return _checked(names.check_function, request.path_params["name"])
+
+
+def _alias(request: Request) -> str:
+    return _checked(names.check_alias, request.path_params["alias"])
+
+
+def _checked(check: Callable[[str], str], value: str) -> str:
+    """A name from the path or query, whole (edge/names.py): 400 naming the rule otherwise."""
+    try:
+        return check(value)
+    except names.BadName as exc:
+        raise bad_request(str(exc)) from None
+
+
 def _version_param(request: Request) -> int:
     raw = request.path_params["version"]
     if not raw.isdigit():
@@ -171,6 +189,13 @@ class AdminAPI:
     def __init__(self, edge_app: Starlette, options: ServerOptions) -> None:
         self.edge_app = edge_app
         self.options = options
+        self.uploads = uploads.Uploads(uploads.UploadSettings(
+            max_bytes=options.max_upload_bytes,
+            max_wat_bytes=min(options.max_wat_upload_bytes, options.max_upload_bytes),
+            max_concurrent=options.max_concurrent_uploads,
+            build_budget=options.max_upload_bytes,
+            spool_dir=uploads.spool_dir(options.state_dir),
+        ))
 
     @property
     def state(self) -> EdgeState:
@@ -186,48 +211,84 @@ class AdminAPI:
         return _json({"functions": await self._plane("list_functions")})
 
     async def describe_function(self, request: Request) -> Response:
-        return _json(await self._plane("describe_function", request.path_params["name"]))
+        return _json(await self._plane("describe_function", _function(request)))
 
     async def delete_function(self, request: Request) -> Response:
-        name = request.path_params["name"]
+        name = _function(request)
         await self._plane("delete_function", name)
         return _json({"deleted": {"function": name}})
 
     async def deploy(self, request: Request) -> Response:
-        name = request.path_params["name"]
-        raw_settings = request.headers.get(SETTINGS_HEADER)
+        """Checks first, then the upload pipeline (edge/server/uploads.py): the body to a
+        temporary file, its kind, module bytes built within the memory budget, then publish."""
+        received = False
         try:
-            settings = json.loads(raw_settings) if raw_settings else {}
-        except json.JSONDecodeError as exc:
-            raise bad_request(f"X-Edge-Settings is not valid JSON: {exc}", "bad_settings") from None
-        body = await read_body(request, self.options.max_upload_bytes, "the module")
-        if not body:
-            raise bad_request("empty upload: send the module (.wasm bytes or WAT text) as the request body", "not_wasm")
-        body = await jsupload.module_bytes(body, request.headers.get("content-type"), request.query_params.get("filename"),
-                                           request.query_params.get("handler"))  # JavaScript: built here
-        alias = request.query_params.get("alias") or None
-        description = request.query_params.get("description", "")
-        state = self.state
-        deployed = await state.control(
-            lambda: state.plane.deploy(name, body, settings, alias=alias, description=description)  # type: ignore[union-attr]
-        )
+            name = _function(request)
+            alias = request.query_params.get("alias") or None
+            if alias is not None:
+                _checked(names.check_alias, alias)
+            description = request.query_params.get("description", "")
+            raw_settings = request.headers.get(SETTINGS_HEADER)
+            try:
+                settings = json.loads(raw_settings) if raw_settings else {}
+            except json.JSONDecodeError as exc:
+                raise bad_request(f"X-Edge-Settings is not valid JSON: {exc}", "bad_settings") from None
+            async with self.uploads.slot():
+                upload = await self._receive_upload(request)
+                received = True
+                try:
+                    if not upload.size:
+                        raise bad_request("empty upload: send the module (.wasm bytes, WAT text, or JavaScript: "
+                                          ".js/.mjs or a .zip) as the request body", "not_wasm")
+                    cost = await asyncio.to_thread(self.uploads.cost, upload)  # may read a text upload
+                    async with self.uploads.budget(cost):
+                        deployed = await self.state.control(self._build_and_deploy, upload, name, settings, alias,
+                                                            description)
+                finally:
+                    upload.close()
+        except ControlError as exc:
+            if not received:  # the body is still on the connection: do not read it, close after answering
+                exc.headers.setdefault("Connection", "close")
+            raise
         return _json(deployed.to_dict(), status=201 if deployed.created else 200)
 
+    async def _receive_upload(self, request: Request) -> uploads.Upload:
+        try:
+            query = request.query_params
+            return await self.uploads.receive(request.stream(), request.headers.get("content-length"),
+                                              request.headers.get("content-type", ""), filename=query.get("filename"),
+                                              handler=query.get("handler"))
+        except ControlError as exc:
+            if exc.status == 413:
+                await _discard(request, self.uploads.settings.max_bytes)  # so the client can read the 413
+                exc.headers.setdefault("Connection", "close")
+            raise
+
+    def _build_and_deploy(self, upload: uploads.Upload, name: str, settings: Any, alias: str | None,
+                          description: str) -> Any:
+        """Off the event loop: module bytes from the upload, then the control plane's deploy."""
+        try:
+            wasm = self.uploads.module_bytes(upload)
+            return self.state.plane.deploy(name, wasm, settings, alias=alias, description=description)  # type: ignore[union-attr]
+        finally:
+            wasm = b""
+            uploads.give_memory_back(upload.size)
+
     async def list_versions(self, request: Request) -> Response:
-        return _json({"versions": await self._plane("list_versions", request.path_params["name"])})
+        return _json({"versions": await self._plane("list_versions", _function(request))})
 
     async def describe_version(self, request: Request) -> Response:
-        return _json(await self._plane("describe_version", request.path_params["name"], _version_param(request)))
+        return _json(await self._plane("describe_version", _function(request), _version_param(request)))
 
     async def delete_version(self, request: Request) -> Response:
-        name, version = request.path_params["name"], _version_param(request)
+        name, version = _function(request), _version_param(request)
         await self._plane("delete_version", name, version)
         return _json({"deleted": {"function": name, "version": version}})
 
     # -- aliases ----------------------------------------------------------------------------
 
     async def list_aliases(self, request: Request) -> Response:
-        described = await self._plane("describe_function", request.path_params["name"])
+        described = await self._plane("describe_function", _function(request))
         return _json({"aliases": list(described["aliases"].values())})
 
     async def put_alias(self, request: Request) -> Response:
@@ -247,17 +308,17 @@ class AdminAPI:
                 raise bad_request('canary must be {"version": M, "weight": W} with W between 0 and 1')
             target = (other, float(weight))
         row = await self._plane(
-            "set_alias", request.path_params["name"], request.path_params["alias"], version, target
+            "set_alias", _function(request), _alias(request), version, target
         )
         return _json(row.to_dict())
 
     async def delete_alias(self, request: Request) -> Response:
-        name, alias = request.path_params["name"], request.path_params["alias"]
+        name, alias = _function(request), _alias(request)
         await self._plane("delete_alias", name, alias)
         return _json({"deleted": {"function": name, "alias": alias}})
 
     async def rollback(self, request: Request) -> Response:
-        row = await self._plane("rollback", request.path_params["name"], request.path_params["alias"])
+        row = await self._plane("rollback", _function(request), _alias(request))
         return _json(row.to_dict())
 
     # -- behaviors and origins --------------------------------------------------------------
@@ -284,8 +345,10 @@ class AdminAPI:
     # -- test invoke ------------------------------------------------------------------------
 
     async def invoke(self, request: Request) -> Response:
-        name = request.path_params["name"]
+        name = _function(request)
         qualifier = request.query_params.get("qualifier") or None
+        if qualifier is not None:
+            _checked(names.check_qualifier, qualifier)
         event = await read_body(request, MAX_JSON_BYTES, "the event")
         try:
             parsed = orjson.loads(event)
@@ -321,6 +384,8 @@ class AdminAPI:
     async def logs(self, request: Request) -> Response:
         params = request.query_params
         function = params.get("function") or None
+        if function is not None:
+            _checked(names.check_function, function)
         request_id = params.get("request_id") or None
         limit_raw = params.get("limit", "1000")
         if not limit_raw.isdigit() or not 0 < int(limit_raw) <= 50_000:
@@ -353,7 +418,8 @@ class AdminAPI:
         from its store stays ready (200) but says `degraded`: it serves its last known state,
         which beats taking every node out of a load balancer when the database goes away."""
         state = getattr(self.edge_app.state, "edge", None)
-        if state is None or not state.ready:
+        drain = getattr(self.edge_app.state, "drain", None)
+        if state is None or not state.ready or (drain is not None and drain.stopping):
             return _json({"status": "starting" if state is None else "stopping", "pid": os.getpid()}, 503)
         out = {"status": "ready", "pid": os.getpid(), "functions": len(state.registry.latest)}
         if state.store is not None and not state.store.health.up:
@@ -401,7 +467,7 @@ def _event_type(event: Any) -> str:
 
 async def _control_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ControlError)
-    return JSONResponse(exc.to_dict(), status_code=exc.status)
+    return JSONResponse(exc.to_dict(), status_code=exc.status, headers=exc.headers or None)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -410,6 +476,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
                405: f"{request.method} is not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
     return _error(exc.status_code, code, message)
+
+
+async def _body_timeout(request: Request, exc: Exception) -> Response:
+    response = _error(408, "body_timeout", str(exc))
+    response.headers["Connection"] = "close"
+    return response
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    return _error(400, "bad_request", "the request body is incomplete (the client went away)")
 
 
 async def _store_busy(request: Request, exc: Exception) -> Response:
@@ -465,6 +541,8 @@ def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         ControlError: _control_error,
+        BodyTimeout: _body_timeout,
+        ClientDisconnect: _client_gone,
         HTTPException: _http_error,
         sqlite3.Error: _store_busy,
         StoreError: _store_error,

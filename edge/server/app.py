@@ -22,10 +22,15 @@ from ..ops import metrics
 from ..cache import xcache
 from ..pipeline.events import new_request_id
 from ..pipeline.flow import RequestTooLarge, ViewerRequest
+from ..pipeline.headers import is_disallowed
 from ..pipeline.response import error_page, http_date
 from ..pipeline.uri import BadTarget, normalize_path
+from ..pipeline.wire import encode
 from . import reason
 from . import readiness
+from .drain import Drain, set_process_drain
+from .guard import BodyTimeout, Guard, HttpLimits, IncompleteBody, body_failed
+from .serverhooks import install_hypercorn_hooks
 from .state import EdgeState, ServerOptions, boot
 
 log = logging.getLogger("edge.server")
@@ -41,27 +46,21 @@ _KEYS: dict[bytes, str] = {}
 
 
 def _header_key(name: bytes) -> str:
-    """ASGI servers lowercase header names, so the viewer's original case is lost; functions
-    get the canonical form (`user-agent` -> `User-Agent`), as AWS generates missing keys."""
+    """The `key` functions see for a viewer header, or "" for one that never enters the
+    pipeline: CloudFront-* (only the edge sets those) and the headers CloudFront hides from
+    functions (hop-by-hop, X-Amz-Cf-*, X-Edge-*, ...). ASGI servers lowercase names, so the
+    viewer's original case is lost; the key is the canonical form (`user-agent` ->
+    `User-Agent`), as AWS generates missing keys."""
     key = _KEYS.get(name)
     if key is None:
-        key = "-".join(part.capitalize() for part in name.decode("latin-1").split("-"))
+        text = name.decode("latin-1")
+        if text.startswith("cloudfront-") or is_disallowed(text):
+            key = ""
+        else:
+            key = "-".join(part.capitalize() for part in text.split("-"))
         if len(_KEYS) < 4096:
             _KEYS[name] = key
     return key
-
-
-_RAW: dict[str, bytes] = {}
-
-
-def _raw_name(name: str) -> bytes:
-    """A response header name as ASGI sends it (lowercase Latin-1 bytes), cached."""
-    raw = _RAW.get(name)
-    if raw is None:
-        raw = name.lower().encode("latin-1")
-        if len(_RAW) < 4096:
-            _RAW[name] = raw
-    return raw
 
 
 class EdgeHandler:
@@ -84,18 +83,23 @@ class EdgeHandler:
             return
         headers = []
         has_body = has_length = False
-        trusted, country = state.country_header, None
+        trusted, country, connection = state.country_header, None, None
         for k, v in scope["headers"]:  # one pass: the function's headers, and whether a body follows
-            if k[:11] == b"cloudfront-" or k == trusted:  # only the edge sets CloudFront-* headers
-                if k == trusted:
-                    country = v.decode("latin-1")
+            if k == trusted:  # the load balancer's country header is read here, never passed on
+                country = v.decode("latin-1")
                 continue
-            headers.append((_header_key(k), v.decode("latin-1")))
             if k == b"content-length":
                 has_length = True
                 has_body = has_body or v not in (b"0", b"")
             elif k == b"transfer-encoding":
                 has_body = True
+            elif k == b"connection":
+                connection = (connection or []) + [t.strip().lower() for t in v.decode("latin-1").split(",")]
+            key = _header_key(k)
+            if key:
+                headers.append((key, v.decode("latin-1")))
+        if connection:  # headers the viewer's Connection names are hop-by-hop too (RFC 9110, section 7.6.1)
+            headers = [(k, v) for k, v in headers if k.lower() not in connection]
         client = scope.get("client")
         if not has_body and not has_length and scope.get("http_version") == "2" and scope["method"] not in ("GET", "HEAD"):
             has_body = True  # HTTP/2 may stream a body without announcing its length
@@ -103,8 +107,8 @@ class EdgeHandler:
             chunks, size, more = [], 0, True
             while more:
                 message = await receive()
-                if message["type"] == "http.disconnect":
-                    break
+                if message["type"] == "http.disconnect":  # gone (or broken framing) mid-body
+                    raise IncompleteBody()
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > limit:
@@ -117,8 +121,8 @@ class EdgeHandler:
             more = True
             while more:
                 message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
+                if message["type"] == "http.disconnect":  # never pass a cut body off as whole
+                    raise IncompleteBody()
                 yield message.get("body", b"")
                 more = message.get("more_body", False)
 
@@ -158,7 +162,7 @@ class EdgeHandler:
     async def _send(scope: Scope, send: Send, response, receive: Receive | None = None) -> int:  # type: ignore[no-untyped-def]
         """Send the response; returns the body bytes sent. A streamed origin body stops (and
         its origin connection is released) as soon as the viewer goes away."""
-        raw_headers = [(_raw_name(k), v.encode("latin-1")) for k, v in response.headers]
+        raw_headers = response.wire if response.wire is not None else encode(response.headers)
         # `reason`: the function's statusDescription, sent where the server can (reason.py)
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers,
                     "reason": response.reason})
@@ -211,12 +215,16 @@ def _behind_proxies(headers: list[tuple[str, str]], peer: str, hops: int) -> str
 
 
 async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
-    """Drain what is left of the request until the viewer disconnects."""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            gone.set()
-            return
+    """Drain what is left of the request until the viewer disconnects. An unread body that
+    stalls (BodyTimeout) ends the watch: the response goes on, its connection closes after."""
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                gone.set()
+                return
+    except BodyTimeout:
+        return
 
 
 def _host(scope: Scope) -> str:
@@ -227,13 +235,14 @@ def _host(scope: Scope) -> str:
 
 
 class Front:
-    """ASGI dispatcher by listener: requests that arrived on the admin port go to the admin
-    app, everything else (and the lifespan) to the edge app. One comparison per request,
-    so edge traffic never walks the admin routes, and the admin API is unreachable from
-    the edge listener."""
+    """ASGI dispatcher: requests that arrived on the admin port go to the admin app; edge
+    requests go straight to the edge handler (the router's default endpoint: no middleware
+    or route table to walk per request); the lifespan goes to the Starlette app, which owns
+    the worker's state. The admin API is unreachable from the edge listener."""
 
-    def __init__(self, edge: Starlette, admin: ASGIApp, admin_port: int) -> None:
+    def __init__(self, edge: Starlette, admin: ASGIApp | None, admin_port: int | None) -> None:
         self.edge = edge
+        self.handler: ASGIApp = edge.router.default
         self.admin = admin
         self.admin_port = admin_port
 
@@ -242,9 +251,13 @@ class Front:
         return self.edge.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        server = scope.get("server")
-        if server is not None and scope["type"] != "lifespan" and server[1] == self.admin_port:
-            await self.admin(scope, receive, _dated(send))
+        kind = scope["type"]
+        if kind == "http":
+            server = scope.get("server")
+            if self.admin is not None and server is not None and server[1] == self.admin_port:
+                await self.admin(scope, receive, _dated(send))
+            else:
+                await self.handler(scope, receive, send)
             return
         await self.edge(scope, receive, send)
 
@@ -263,8 +276,28 @@ def _dated(send: Send) -> Send:
     return send_dated  # type: ignore[return-value]
 
 
-def create_app(options: ServerOptions) -> Starlette | Front:
-    """The edge app; with an admin listener configured, wrapped in the Front dispatcher."""
+def create_app(options: ServerOptions) -> Guard:
+    """The edge app (with an admin listener configured, in the Front dispatcher), behind the
+    Guard: HTTP-level checks, body timeouts and the graceful stop (edge/server/guard.py)."""
+    install_hypercorn_hooks()
+    drain = Drain(options.graceful_timeout)
+    limits = HttpLimits(options.body_timeout, options.body_min_rate, options.max_connections)
+    admin_port = options.admin_port if options.admin_enabled else None
+
+    def on_admin(scope: Scope) -> bool:
+        server = scope.get("server")
+        return admin_port is not None and server is not None and server[1] == admin_port
+
+    def probe(scope: Scope) -> bool:  # load balancers must see `stopping`
+        return on_admin(scope) and scope["path"] in ("/healthz", "/readyz")
+
+    def endless(scope: Scope) -> bool:
+        return on_admin(scope) and scope["path"] == "/v1/logs" and b"follow=" in scope.get("query_string", b"")
+
+    return Guard(_create_app(options, drain), limits, drain, probe, endless)
+
+
+def _create_app(options: ServerOptions, drain: Drain) -> Front:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -283,17 +316,19 @@ def create_app(options: ServerOptions) -> Starlette | Front:
             metrics.process_exited()
 
     reason.install()  # Hypercorn: the status line carries the function's statusDescription
-    app = Starlette(lifespan=lifespan)
+    app = Starlette(lifespan=lifespan, exception_handlers={BodyTimeout: body_failed, IncompleteBody: body_failed})
+    app.state.drain = drain
     app.router.default = EdgeHandler(app, observe=options.metrics, proxy_hops=options.proxy_hops)  # type: ignore[assignment]
     if options.bench_native:
         from .native import install
 
         install(app)
-    if not options.admin_enabled:
-        return app
-    from .admin import create_admin_app
+    admin = None
+    if options.admin_enabled:
+        from .admin import create_admin_app
 
-    return Front(app, create_admin_app(app, options), options.admin_port)  # type: ignore[arg-type]
+        admin = create_admin_app(app, options)
+    return Front(app, admin, options.admin_port)
 
 
 def _reopen_on_sighup(access_log) -> None:  # type: ignore[no-untyped-def]
@@ -322,10 +357,13 @@ async def _sample_gauges(state: EdgeState, interval: float = 1.0) -> None:
         await asyncio.sleep(metrics.FLUSH_INTERVAL)
 
 
-def app_from_env() -> Starlette | Front:
+def app_from_env() -> Guard:
     """Entry point for server processes (`edge.server.app:app_from_env()`): options come
-    from the environment so that every worker process builds the same app."""
+    from the environment so that every worker process builds the same app. Its drain is the
+    one this process's stop signal drives."""
     raw = os.environ.get(OPTIONS_ENV)
     if not raw:
         raise RuntimeError(f"{OPTIONS_ENV} is not set; start the server with `edge serve`")
-    return create_app(ServerOptions(**json.loads(raw)))
+    app = create_app(ServerOptions(**json.loads(raw)))
+    set_process_drain(app.drain)
+    return app

@@ -60,6 +60,9 @@ def _build(body: bytes, kind: str, handler: str | None) -> bytes:
             raise ControlError(422, "build_failed", f"the JavaScript function did not build: {exc}") from None
 
 
+build = _build  # blocking: the upload pipeline (edge/server/uploads.py) calls it off the event loop
+
+
 def toolchain_missing() -> str | None:
     """What to install when JavaScript cannot be built here, or None."""
     from ..js import engine

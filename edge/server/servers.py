@@ -1,20 +1,26 @@
-"""Running the app under an ASGI server: Hypercorn (the default), uvicorn or Granian.
+"""Running the app under an ASGI server: Granian (the default), Hypercorn or uvicorn.
 
 All three serve the same app, `edge.server.app:app_from_env()` (its options come from the
 EDGE_SERVER_OPTIONS environment variable, so every worker process builds the same app),
 with the same number of worker processes, and all three serve both listeners, edge
 traffic and the admin API:
 
+- **granian** (the default: its HTTP layer is Rust, several times Hypercorn's throughput,
+  bench/README.md): binds the edge address; HTTP/1.1 and HTTP/2 (TLS + ALPN, or h2c), TLS.
+  Every worker process also serves the admin API on its own `SO_REUSEPORT` socket through a
+  small Hypercorn listener that the worker starts once its app has booted (`AdminSidecar`;
+  TLS with the same certificate when it is not on loopback).
 - **hypercorn**: both are binds of one server (`listeners.hypercorn_config`); HTTP/1.1,
-  HTTP/2 (TLS + ALPN, or h2c), TLS. With uvloop installed it runs on uvloop (`--loop`).
+  HTTP/2 (TLS + ALPN, or h2c), TLS; the one that sends a function's `statusDescription` as
+  the reason phrase (edge/server/reason.py). With uvloop installed it runs on uvloop.
 - **uvicorn** (httptools + uvloop): this process binds both sockets and hands them to every
   worker (uvicorn serves a list of sockets); `app.Front` tells them apart by port.
-  HTTP/1.1 only here, no TLS through `edge serve`.
-- **granian**: binds one address. Every worker process also serves the admin API on its own
-  `SO_REUSEPORT` socket through a small Hypercorn listener that the worker starts once its
-  app has booted (`AdminSidecar`). HTTP/1.1 and h2c, no TLS through `edge serve`.
+  HTTP/1.1 only here, no TLS through `edge serve` (optional: `pip install uvicorn`).
 
-uvicorn and granian are optional (`pip install 'edge-wasm[bench]'`).
+Under all three a stop (SIGTERM/SIGINT) drains the same way (edge/server/drain.py): with
+`--workers N`, Hypercorn and uvicorn workers run under edge/server/supervisor.py, whose
+workers tell the server to shut down only once the drain is over; Granian's workers start
+the drain on Granian's own stop signal (edge/server/serverhooks.py).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import multiprocessing
 import os
 import signal
 import socket
@@ -30,8 +37,10 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
-from .listeners import ListenerError, check_admin, hypercorn_config
+from .drain import process_drain
+from .listeners import ListenerError, check_admin, hypercorn_config, is_loopback
 from .state import ServerOptions
+from .supervisor import supervise
 
 log = logging.getLogger("edge.server")
 
@@ -65,15 +74,15 @@ def check_server(server: str, *, tls: bool) -> None:
     """Refuse combinations a server cannot serve here, before anything starts."""
     if server not in SERVERS:
         raise ListenerError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
-    if server != "hypercorn" and tls:
-        raise ListenerError(f"TLS (--certfile/--keyfile) needs --server hypercorn, not {server}")
+    if server == "uvicorn" and tls:
+        raise ListenerError("TLS (--certfile/--keyfile) needs --server granian or hypercorn, not uvicorn")
     module = {"uvicorn": "uvicorn", "granian": "granian"}.get(server)
     if module is not None:
         try:
             __import__(module)
         except ImportError:
             raise ListenerError(
-                f"--server {server} needs {module} installed: pip install 'edge-wasm[bench]'"
+                f"--server {server} needs {module} installed: pip install {module}"
             ) from None
 
 
@@ -100,7 +109,7 @@ def run(
     check_admin(options, port)
     if server == "uvicorn":
         return _uvicorn(options, host, port, workers, graceful_timeout, log_level, loop)
-    return _granian(options, host, port, workers, graceful_timeout, log_level, loop)
+    return _granian(options, host, port, workers, certfile, keyfile, graceful_timeout, log_level, loop)
 
 
 def _prepare_store(options: ServerOptions) -> None:
@@ -115,21 +124,92 @@ def _prepare_store(options: ServerOptions) -> None:
 # -- hypercorn -------------------------------------------------------------------------------
 
 
+HYPERCORN_FINAL_GRACE = 2.0  # after the drain, only idle connections are left to close
+
+
 def _hypercorn(options: ServerOptions, host: str, port: int, workers: int, certfile: str | None,
                keyfile: str | None, graceful_timeout: float, log_level: str, loop: str) -> int:
-    from hypercorn.run import run as hypercorn_run
-
     config = hypercorn_config(options, host, port, certfile=certfile, keyfile=keyfile)
     config.application_path = APP_FACTORY + "()"
-    config.workers = workers if workers > 1 else 0  # 0: serve in this process
-    config.worker_class = loop
-    config.graceful_timeout = graceful_timeout
+    config.workers = workers
+    config.graceful_timeout = HYPERCORN_FINAL_GRACE
     config.loglevel = log_level.upper()
-    code = hypercorn_run(config)
-    # A stop signal sent to the whole process group (docker stop, systemd, Ctrl-C) also reaches
-    # workers still starting up, before Hypercorn handles signals there: they end by the signal.
-    # That is the requested stop, not a failure.
-    return 0 if code in (-signal.SIGTERM, -signal.SIGINT) else code
+    sockets = config.create_sockets()
+
+    def close() -> None:
+        for sock in [*sockets.secure_sockets, *sockets.insecure_sockets]:
+            sock.close()
+
+    if workers == 1:
+        try:
+            _hypercorn_worker(config, sockets, loop)
+        finally:
+            close()
+        return 0
+    return supervise(_hypercorn_worker, (config, sockets, loop), workers, graceful_timeout, close)
+
+
+def _hypercorn_worker(config: Any, sockets: Any, loop_name: str) -> None:
+    """One Hypercorn worker: serves until SIGTERM/SIGINT, then drains, then shuts down."""
+    import ssl
+
+    _ignore_hangup_until_booted()
+
+    from hypercorn.asyncio.run import worker_serve
+    from hypercorn.utils import load_application
+
+    from .serverhooks import install_hypercorn_hooks
+
+    install_hypercorn_hooks()
+    app = load_application(config.application_path, config.wsgi_max_body_size)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        signals = {"count": 0}
+
+        def on_signal(signum: int) -> None:
+            signals["count"] += 1
+            stop.set()
+            drain = process_drain()
+            if signum == signal.SIGINT and signals["count"] > 1 and drain is not None:
+                drain.hurry()  # a second Ctrl-C: cut what is still running now
+
+        running = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            running.add_signal_handler(signum, on_signal, signum)
+
+        async def drained() -> None:
+            await stop.wait()
+            await _drain()
+
+        await worker_serve(app, config, sockets=sockets, shutdown_trigger=drained)
+
+    def ignore_handshake_failures(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        if not isinstance(context.get("exception"), ssl.SSLError):
+            loop.default_exception_handler(context)
+
+    factory = None
+    if loop_name == "uvloop":
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.get_loop().set_exception_handler(ignore_handshake_failures)
+        runner.run(main())
+
+
+def _ignore_hangup_until_booted() -> None:
+    """A SIGHUP (log rotation, passed on by the supervisor) must not end a worker that is
+    still booting: the app's lifespan installs the handler that reopens the access log."""
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+async def _drain() -> None:
+    drain = process_drain()
+    if drain is not None:
+        drain.begin()
+        await drain.finished()
 
 
 # -- uvicorn ---------------------------------------------------------------------------------
@@ -154,45 +234,67 @@ def _listen(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
 def _uvicorn(options: ServerOptions, host: str, port: int, workers: int, graceful_timeout: float,
              log_level: str, loop: str) -> int:
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
+
+    from .serverhooks import UVICORN_PROTOCOL
 
     config = uvicorn.Config(
-        APP_FACTORY, factory=True, loop=loop, http="httptools", lifespan="on", workers=workers,
+        APP_FACTORY, factory=True, loop=loop, http=UVICORN_PROTOCOL, lifespan="on",
         log_level=log_level.lower(), access_log=False, server_header=False, date_header=False, proxy_headers=False,
-        timeout_graceful_shutdown=graceful_timeout, backlog=2048,
+        timeout_graceful_shutdown=HYPERCORN_FINAL_GRACE, backlog=2048, limit_concurrency=options.max_connections,
     )
     sockets = [_listen(host, port)]
     if options.admin_enabled:
         sockets.append(_listen(options.admin_host, options.admin_port))  # type: ignore[arg-type]
-    server = uvicorn.Server(config)
-    try:
-        if workers > 1:
-            Multiprocess(config, sockets=sockets).run()
-        else:
-            server.run(sockets=sockets)
-    finally:
+
+    def close() -> None:
         for sock in sockets:
             sock.close()
-    return 0 if workers > 1 or server.started else 1
+
+    if workers == 1:
+        try:
+            return 0 if _uvicorn_worker(config, sockets) else 1
+        finally:
+            close()
+    return supervise(_uvicorn_worker, (config, sockets), workers, graceful_timeout, close)
+
+
+def _uvicorn_worker(config: Any, sockets: list[socket.socket]) -> bool:
+    """One uvicorn worker (its server drains before it shuts down); whether it started."""
+    _ignore_hangup_until_booted()
+    from .serverhooks import uvicorn_server
+
+    server = uvicorn_server()(config)
+    server.run(sockets=sockets)
+    return bool(server.started)
 
 
 # -- granian ---------------------------------------------------------------------------------
 
 
-def _granian(options: ServerOptions, host: str, port: int, workers: int, graceful_timeout: float,
-             log_level: str, loop: str) -> int:
+def _granian(options: ServerOptions, host: str, port: int, workers: int, certfile: str | None, keyfile: str | None,
+             graceful_timeout: float, log_level: str, loop: str) -> int:
+    from pathlib import Path
+
     from granian import Granian
 
     if options.admin_enabled:
         # Fail now (not in every worker) if the admin port is taken by someone else.
         probe = _listen(options.admin_host, options.admin_port, reuse_port=True)  # type: ignore[arg-type]
         probe.close()
-        os.environ[SIDECAR_ENV] = json.dumps([options.admin_host, options.admin_port])
+        admin_tls = [certfile, keyfile] if certfile and not is_loopback(options.admin_host) else None  # type: ignore[arg-type]
+        os.environ[SIDECAR_ENV] = json.dumps([options.admin_host, options.admin_port, admin_tls])
     level = {"warning": "warn"}.get(log_level.lower(), log_level.lower())
+    tls = {"ssl_cert": Path(certfile), "ssl_key": Path(keyfile)} if certfile and keyfile else {}
+    # Workers start as new interpreters (as Hypercorn's do), not forks of this process: a fork
+    # would inherit its threads and its metrics registry from before the multi-process
+    # metrics directory was set, so a scrape would see one worker's numbers.
+    multiprocessing.set_start_method("spawn", force=True)
     server = Granian(
         GRANIAN_FACTORY, factory=True, address=host, port=port, interface="asgi", workers=workers,
-        loop=loop, log_level=level, log_access=False, backlog=2048,
-        workers_kill_timeout=max(1, int(graceful_timeout)),
+        loop=loop, log_level=level, log_access=False, backlog=2048, backpressure=options.max_connections,
+        http="auto",  # HTTP/1.1, and HTTP/2 by ALPN over TLS or by prior knowledge (h2c)
+        # the app's drain cuts what outlives the grace period; Granian kills only a stuck worker
+        workers_kill_timeout=int(graceful_timeout) + 5, **tls,
     )
     server.serve()
     return 0
@@ -201,12 +303,16 @@ def _granian(options: ServerOptions, host: str, port: int, workers: int, gracefu
 def granian_app():  # type: ignore[no-untyped-def]
     """The app for Granian workers: `app_from_env()`, plus this worker's admin listener."""
     from .app import Front, app_from_env
+    from .guard import Guard
+    from .serverhooks import install_granian_hooks
 
+    install_granian_hooks()
     app = app_from_env()
+    front = app.app if isinstance(app, Guard) else app
     raw = os.environ.get(SIDECAR_ENV)
-    if raw and isinstance(app, Front):
-        host, port = json.loads(raw)
-        return AdminSidecar(app, host, int(port))
+    if raw and isinstance(front, Front):
+        host, port, tls = json.loads(raw)
+        return AdminSidecar(app, host, int(port), tls)
     return app
 
 
@@ -215,10 +321,11 @@ class AdminSidecar:
     serves the admin app on its own `SO_REUSEPORT` socket (Hypercorn, same event loop), and
     stops that listener before the app shuts down. Everything else passes through."""
 
-    def __init__(self, front: Any, host: str, port: int) -> None:
+    def __init__(self, front: Any, host: str, port: int, tls: list[str] | None = None) -> None:
         self.front = front
         self.host = host
         self.port = port
+        self.tls = tls  # [certfile, keyfile] for an admin listener that is not on loopback
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
 
@@ -255,12 +362,14 @@ class AdminSidecar:
         sock = _listen(self.host, self.port, reuse_port=True)  # listening: connections queue from now on
         config = Config()
         config.bind = [f"fd://{sock.detach()}"]  # Hypercorn owns (and closes) the socket
+        if self.tls:
+            config.certfile, config.keyfile = self.tls
         config.include_server_header = False
         config.accesslog = None
         config.loglevel = "WARNING"
         self._stop = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(
-            serve(_NoLifespan(self.front.admin), config, shutdown_trigger=self._stop.wait)  # type: ignore[arg-type]
+            serve(_NoLifespan(_admin_of(self.front)), config, shutdown_trigger=self._stop.wait)  # type: ignore[arg-type]
         )
 
     async def _stop_admin(self) -> None:
@@ -268,6 +377,20 @@ class AdminSidecar:
             self._stop.set()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._task, 5)
+
+
+def _admin_of(app: Any) -> Any:
+    """The admin app as Front serves it (with its Date header), behind the same Guard (checks,
+    drain) as the edge listener."""
+    from .app import _dated
+    from .guard import Guard
+
+    front = app.app if isinstance(app, Guard) else app
+
+    async def admin(scope: Scope, receive: Receive, send: Send) -> None:
+        await front.admin(scope, receive, _dated(send))
+
+    return app.wrap(admin) if isinstance(app, Guard) else admin
 
 
 class _NoLifespan:

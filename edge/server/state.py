@@ -50,6 +50,12 @@ class ServerOptions:
     admin_port: int | None = None
     admin_token: str | None = None
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD
+    max_wat_upload_bytes: int = 4 * 1024 * 1024  # WAT text is parsed in memory (~8x its size)
+    max_concurrent_uploads: int = 16  # per worker; beyond: 503 + Retry-After (memory: the build budget)
+    graceful_timeout: float = 10.0  # seconds requests in flight may take to finish after a stop signal
+    body_timeout: float = 10.0  # seconds a request body may stall between chunks (then 408)
+    body_min_rate: int = 1024  # bytes/s a slow body must average once it took body_timeout; 0: off
+    max_connections: int = 1024  # open connections per worker process
     workers: int = 1
     watch_interval: float = 0.1  # seconds between store revision checks
     access_log: str | None = None  # None: off; "-": stdout; else a file path

@@ -6,6 +6,7 @@ the cache get. Large bodies stream; the pipeline decides when to buffer.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from ..pipeline.headers import default_key
+from .h1 import H1Error, H1Pool
 from .pool import LifoPool
 from .response import OriginResponse
 
@@ -79,6 +81,7 @@ class HttpUpstream:
         # through the client itself
         self._clients: dict[tuple[bool, bool], httpx.AsyncClient] = {}
         self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=128)
+        self._h1 = H1Pool()  # plain-HTTP HTTP/1.1 origins (the common case): h1.py
 
     def _client(self, target: Target) -> httpx.AsyncHTTPTransport:
         key = (target.http2, target.verify_tls)
@@ -107,6 +110,8 @@ class HttpUpstream:
         body: bytes | AsyncIterator[bytes] | None,
     ) -> OriginResponse:
         """Send the request; the response body is left as a stream (OriginResponse.stream)."""
+        if target.protocol == "http" and not target.http2:
+            return await self._fetch_h1(target, method, uri, querystring, headers, body)
         transport = self._client(target)
         timeout = httpx.Timeout(target.read_timeout, connect=target.connect_timeout)
         started = time.perf_counter()
@@ -144,10 +149,52 @@ class HttpUpstream:
             closer=closer,
         )
 
+    async def _fetch_h1(
+        self, target: Target, method: str, uri: str, querystring: str, headers: list[tuple[str, str]],
+        body: bytes | AsyncIterator[bytes] | None,
+    ) -> OriginResponse:
+        """Plain HTTP/1.1 origins: the lean client (h1.py)."""
+        started = time.perf_counter()
+        raw = (target.path + uri).encode("latin-1")
+        if querystring:
+            raw += b"?" + querystring.encode("latin-1")
+        if not _TARGET.match(raw):
+            raise OriginError("unreachable", f"cannot send this request to {target.host}: the URL has "
+                              "spaces or control characters")
+        try:
+            response = await self._h1.request(
+                target.host, target.port, method, raw, headers, body or None,
+                connect_timeout=target.connect_timeout, read_timeout=target.read_timeout,
+            )
+        except H1Error as exc:
+            raise OriginError(exc.kind, str(exc)) from None
+        response.headers = strip_hop_by_hop(response.headers)
+        response.elapsed_ms = (time.perf_counter() - started) * 1000
+        if response.stream is not None:
+            response.stream = _h1_errors(response.stream)
+        return response
+
     async def aclose(self) -> None:
+        self._h1.close()
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
+
+
+_TARGET = re.compile(rb"/[!-~]*\Z")  # printable ASCII, no spaces (the request line's target)
+
+
+async def _h1_errors(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The body stream, its failures as OriginError (as the httpx path raises them)."""
+    try:
+        async for chunk in stream:
+            yield chunk
+    except H1Error as exc:
+        raise OriginError(exc.kind, str(exc)) from None
+    finally:
+        aclose = getattr(stream, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 async def _raw_stream(response: httpx.Response, target: Target) -> AsyncIterator[bytes]:

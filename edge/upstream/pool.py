@@ -23,9 +23,6 @@ from collections.abc import AsyncIterator
 
 import httpcore
 
-from .aio import AsyncioBackend
-
-_ASYNCIO = AsyncioBackend()  # plain-HTTP origins: asyncio sockets without anyio's layers (aio.py)
 
 
 class LifoPool:
@@ -79,7 +76,7 @@ class LifoPool:
             await connection.aclose()
         return httpcore.AsyncHTTPConnection(
             origin=origin, ssl_context=self._ssl_context, keepalive_expiry=self._keepalive_expiry,
-            http1=True, http2=False, network_backend=_ASYNCIO if origin.scheme == b"http" else None,
+            http1=True, http2=False,
         )
 
     async def _checkin(self, connection: httpcore.AsyncHTTPConnection) -> None:

@@ -1,0 +1,55 @@
+"""Response headers as they go on the wire (ASGI: lowercase Latin-1 bytes), encoded once.
+
+A response served many times unchanged — a cached entry, a function's repeated generated
+response — keeps its headers encoded with their true `Content-Length` (`Prepared`); each
+request then only appends what is its own (`Age`, `X-Cache`, `Via`, `X-Amz-Cf-Id`, `Date`
+when the response has none, `Server-Timing`) instead of filtering, rebuilding and encoding
+the whole list again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Wire = list[tuple[bytes, bytes]]
+
+# The edge sets these itself on every response (and frames bodies itself).
+OWN_HEADERS = frozenset({"x-cache", "via", "x-amz-cf-id", "transfer-encoding"})
+
+_NAMES: dict[str, bytes] = {}
+
+
+def name(key: str) -> bytes:
+    """A header name as ASGI sends it (lowercase Latin-1), cached."""
+    raw = _NAMES.get(key)
+    if raw is None:
+        raw = key.lower().encode("latin-1")
+        if len(_NAMES) < 4096:
+            _NAMES[key] = raw
+    return raw
+
+
+def encode(headers: list[tuple[str, str]]) -> Wire:
+    return [(name(k), v.encode("latin-1")) for k, v in headers]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A response's own headers, encoded, with its framing: what every serving of it shares."""
+
+    headers: Wire
+    has_date: bool
+
+    @classmethod
+    def of(cls, status: int, headers: list[tuple[str, str]], body_length: int) -> "Prepared":
+        out: Wire = []
+        has_date = False
+        for key, value in headers:
+            lower = key.lower()
+            if lower in OWN_HEADERS or lower in ("content-length", "age"):
+                continue
+            has_date = has_date or lower == "date"
+            out.append((name(key), value.encode("latin-1")))
+        if status not in (204, 304):
+            out.append((b"content-length", str(body_length).encode("latin-1")))
+        return cls(out, has_date)

@@ -1,0 +1,228 @@
+"""What only an ASGI server's own HTTP/1 parser or connection handling can do, per server.
+
+The app-level checks are edge/server/guard.py; these are the few places each server leaves
+no setting for, hooked narrowly (the versions are pinned in pyproject.toml):
+
+- **Hypercorn (h11)**: chunk sizes beyond a signed 64-bit length are refused (400, closed)
+  instead of being waited for; bytes pipelined after a request that closes its connection
+  (HTTP/1.0 without keep-alive, `Connection: close`) are ignored as RFC 9112 §9.6 asks,
+  instead of failing the request before them with 400; and each worker holds at most
+  `max_connections` open connections (beyond: 503 and close).
+- **uvicorn (httptools)**: an unsupported HTTP version is answered 505, not 400. Open
+  connections are bounded with uvicorn's own `limit_concurrency`.
+- **Granian (hyper)**: the worker's drain starts on Granian's own stop signal. Granian's
+  parser answers unsupported versions and broken chunked framing itself (400, closed), and
+  keeps the `backpressure` bound on requests in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from typing import Any
+
+log = logging.getLogger("edge.server")
+
+MAX_CHUNK_BYTES = 2**63 - 1  # what a signed 64-bit length holds (as Go and llhttp refuse beyond)
+BUSY = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 47\r\n"
+        b"retry-after: 1\r\nconnection: close\r\n\r\n503 Service Unavailable: too many connections\r\n")
+
+_installed: set[str] = set()
+
+
+def install_h11_hooks() -> None:
+    """Process-wide, idempotent: only server-side reading of client messages changes."""
+    if "h11" in _installed:
+        return
+    _installed.add("h11")
+    import h11
+    from h11 import _readers
+
+    class BoundedChunkedReader(_readers.ChunkedReader):
+        def __call__(self, buf):  # type: ignore[no-untyped-def]
+            event = super().__call__(buf)
+            if self._bytes_in_chunk > MAX_CHUNK_BYTES:
+                raise h11.LocalProtocolError("chunk size too large", error_status_hint=400)
+            return event
+
+    def ignore_after_close(buf):  # type: ignore[no-untyped-def]
+        """The client must close: whatever else it sent is not read as requests."""
+        buf.maybe_extract_at_most(len(buf))
+        return None
+
+    _readers.READERS[_readers.SEND_BODY]["chunked"] = BoundedChunkedReader  # type: ignore[index]
+    _readers.READERS[(h11.CLIENT, h11.MUST_CLOSE)] = ignore_after_close
+
+
+def install_hypercorn_hooks() -> None:
+    """Hypercorn's asyncio workers count open connections per app (the Guard's limit)."""
+    install_h11_hooks()
+    if "hypercorn" in _installed:
+        return
+    _installed.add("hypercorn")
+    from hypercorn.asyncio import run as hypercorn_run
+    from hypercorn.asyncio.tcp_server import TCPServer
+
+    class BoundedTCPServer(TCPServer):
+        async def run(self) -> None:
+            guard = _guard_of(self.app)
+            if guard is None:
+                await super().run()
+                return
+            if guard.connections >= guard.limits.max_connections:
+                await _refuse(self.writer, self.reader)
+                return
+            guard.connections += 1
+            try:
+                await super().run()
+            finally:
+                guard.connections -= 1
+
+    hypercorn_run.TCPServer = BoundedTCPServer  # type: ignore[misc]
+
+
+def _guard_of(app: Any) -> Any:
+    from .guard import Guard
+
+    for _ in range(4):  # Hypercorn's ASGIWrapper -> our Guard
+        if isinstance(app, Guard):
+            return app
+        app = getattr(app, "app", None)
+    return None
+
+
+async def _refuse(writer: asyncio.StreamWriter, reader: asyncio.StreamReader) -> None:
+    """Beyond the bound: read what the client sent (briefly), answer 503, close."""
+    ssl = writer.get_extra_info("ssl_object")
+    try:
+        if ssl is None or ssl.selected_alpn_protocol() != "h2":
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(reader.read(65536), 0.5)
+            writer.write(BUSY)
+            await asyncio.wait_for(writer.drain(), 1.0)
+    except (OSError, asyncio.TimeoutError, RuntimeError):
+        pass
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+
+# -- uvicorn -----------------------------------------------------------------------------------
+
+
+@functools.cache
+def uvicorn_protocol() -> type:
+    """httptools' protocol, answering 505 for a version it cannot parse."""
+    import httptools
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class EdgeHttpToolsProtocol(HttpToolsProtocol):
+        def data_received(self, data: bytes) -> None:
+            self._unset_keepalive_if_required()
+            try:
+                self.parser.feed_data(data)
+            except httptools.HttpParserError as exc:
+                if "version" in str(exc).lower():
+                    body = b"505 HTTP Version Not Supported: use HTTP/1.1\n"
+                    self.transport.write(
+                        b"HTTP/1.1 505 HTTP Version Not Supported\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                        b"content-length: " + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body
+                    )
+                    self.transport.close()
+                    return
+                msg = "Invalid HTTP request received."
+                self.logger.warning(msg)
+                self.send_400_response(msg)
+            except httptools.HttpParserUpgrade:
+                if self._should_upgrade():
+                    self.handle_websocket_upgrade()
+                else:
+                    self._unsupported_upgrade_warning()
+
+    return EdgeHttpToolsProtocol
+
+
+@functools.cache
+def uvicorn_server() -> type:
+    """uvicorn's Server, draining (edge/server/drain.py) before it shuts down: uvicorn would
+    close its listeners at the signal, leaving `/readyz` unanswered and, with several
+    workers, new connections queued on a socket nobody reads any more."""
+    import signal
+
+    import uvicorn
+
+    from .drain import process_drain
+
+    class EdgeUvicornServer(uvicorn.Server):
+        _loop: asyncio.AbstractEventLoop | None = None
+        _draining = False
+
+        async def serve(self, sockets: Any = None) -> None:
+            self._loop = asyncio.get_running_loop()
+            await super().serve(sockets)
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            drain = process_drain()
+            if self._loop is None or drain is None or not self.started:
+                super().handle_exit(sig, frame)  # not serving yet: stop at once
+                return
+            if self._draining:
+                if sig == signal.SIGINT:  # a second Ctrl-C: cut what is still running now
+                    self._loop.call_soon_threadsafe(drain.hurry)
+                return
+            self._draining = True
+            self._loop.call_soon_threadsafe(self._begin, drain)
+
+        def _begin(self, drain: Any) -> None:
+            drain.begin()
+
+            async def then_exit() -> None:
+                await drain.finished()
+                self.should_exit = True
+
+            self._drain_task = asyncio.ensure_future(then_exit())
+
+    return EdgeUvicornServer
+
+
+UVICORN_PROTOCOL = "edge.server.serverhooks:EdgeHttpToolsProtocol"  # for uvicorn.Config(http=...)
+
+
+def __getattr__(name: str) -> Any:  # built on first use: uvicorn is optional
+    if name == "EdgeHttpToolsProtocol":
+        return uvicorn_protocol()
+    raise AttributeError(name)
+
+
+# -- granian -----------------------------------------------------------------------------------
+
+
+def install_granian_hooks() -> None:
+    """Start the worker's drain when Granian's worker gets its stop signal (Granian then
+    stops accepting and waits for requests in flight, which the drain bounds)."""
+    if "granian" in _installed:
+        return
+    _installed.add("granian")
+    from granian import _signals
+
+    original = _signals.set_loop_signals
+
+    def set_loop_signals(loop):  # type: ignore[no-untyped-def]
+        event = original(loop)
+
+        def on_signal(signum: int, frame: Any) -> None:  # Granian's handler sets the event; and ours
+            from .drain import process_drain
+
+            event.set()
+            drain = process_drain()
+            if drain is not None:
+                drain.begin()
+
+        for signum in _signals._get_signals():
+            loop.add_signal_handler(signum, on_signal, signum, None)
+        return event
+
+    _signals.set_loop_signals = set_loop_signals

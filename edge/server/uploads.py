@@ -1,0 +1,248 @@
+"""Module uploads through the admin API, in bounded memory.
+
+One small pipeline per upload:
+
+    receive (to an anonymous temporary file, the size cap enforced while reading)
+      -> detect its kind (its first bytes, Content-Type, `?filename=`)
+      -> module bytes (the kind's builder: a binary as it is, JavaScript built by edge.js
+         (edge/server/jsupload.py), WAT parsed below its own cap)
+
+Nothing of the body is held in memory while it arrives, so a slow or huge upload costs disk,
+not RAM. Two bounds keep the rest in check: at most `max_concurrent` uploads in progress per
+worker (beyond it: 503 with Retry-After), and building module bytes and compiling them runs
+within a memory budget (the sum of the uploads being built, by their kind's cost per byte),
+so four 60 MB uploads sent at once are built one after the other instead of all at once.
+After a large upload the freed heap is handed back to the operating system (`malloc_trim`).
+
+Another kind of upload is one more entry in `KINDS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import ctypes.util
+import logging
+import os
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from ..control.errors import ControlError, bad_request
+from ..runtime.module import NotWasm, to_wasm
+
+log = logging.getLogger("edge.admin")
+
+MiB = 1024 * 1024
+HEAD_BYTES = 512  # what kind detection sees
+RETRY_AFTER = "2"
+TRIM_ABOVE = 4 * MiB  # uploads above this give their freed memory back at once
+SNIFF_BYTES = 4 * MiB  # text up to this size is read whole to tell JavaScript from WAT
+
+
+@dataclass
+class Upload:
+    """A received body: an unlinked temporary file (gone with its last descriptor, even after
+    a crash), its size and first bytes, and what the client said it was."""
+
+    file: IO[bytes]
+    size: int
+    head: bytes
+    content_type: str = ""
+    filename: str | None = None  # `?filename=`: names a JavaScript upload's kind
+    handler: str | None = None  # `?handler=`: a JavaScript function's entry point
+    kind: "ModuleKind | None" = None  # detected once
+    subtype: str | None = None  # what the kind's detection found (JavaScript: zip, js or mjs)
+
+    def read(self) -> bytes:
+        self.file.seek(0)
+        return self.file.read()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+@dataclass(frozen=True)
+class ModuleKind:
+    """One kind of upload: how to recognise it, its own size cap, the memory building it takes
+    per byte of upload (for the build budget), and the builder that makes module bytes."""
+
+    name: str
+    matches: Callable[[Upload], bool]
+    build: Callable[[Upload, "UploadSettings"], bytes]
+    cost: Callable[[Upload, "UploadSettings"], int] = lambda upload, settings: upload.size
+    max_bytes: Callable[["UploadSettings"], int] = lambda settings: settings.max_bytes
+
+
+@dataclass(frozen=True)
+class UploadSettings:
+    max_bytes: int = 64 * MiB  # any upload
+    max_wat_bytes: int = 4 * MiB  # WAT text: parsing takes ~8x its size in memory
+    max_concurrent: int = 16  # uploads in progress per worker; beyond: 503 + Retry-After
+    build_budget: int = 64 * MiB  # bytes x cost being built at once per worker
+    spool_dir: str | None = None  # temporary files (default: the system's)
+
+
+def _binary(upload: Upload, settings: UploadSettings) -> bytes:
+    return upload.read()
+
+
+def _wat(upload: Upload, settings: UploadSettings) -> bytes:
+    if upload.size > settings.max_wat_bytes:
+        raise ControlError(
+            413, "too_large",
+            f"WAT text of {upload.size} bytes is larger than the {settings.max_wat_bytes}-byte limit for text "
+            "modules: upload the binary (.wasm, e.g. from `wat2wasm` or `edge build`)",
+        )
+    try:
+        return to_wasm(upload.read())
+    except NotWasm as exc:
+        raise bad_request(str(exc), "not_wasm") from None
+
+
+def _is_javascript(upload: Upload) -> bool:
+    from . import jsupload
+
+    sample = upload.read() if upload.size <= SNIFF_BYTES else upload.head
+    upload.subtype = jsupload.upload_kind(sample, upload.content_type, upload.filename)
+    return upload.subtype is not None
+
+
+def _javascript(upload: Upload, settings: UploadSettings) -> bytes:
+    from . import jsupload
+
+    missing = jsupload.toolchain_missing()
+    if missing:
+        raise ControlError(422, "js_toolchain_missing", missing)
+    return jsupload.build(upload.read(), upload.subtype or "js", upload.handler)
+
+
+WASM = ModuleKind("wasm", lambda upload: upload.head.startswith(b"\0asm"), _binary)
+# a JavaScript build (engine snapshot, Wizer) takes far more than its bytes: two at a time
+JAVASCRIPT = ModuleKind("javascript", _is_javascript, _javascript,
+                        cost=lambda upload, settings: settings.build_budget // 2)
+WAT = ModuleKind("wat", lambda upload: True, _wat, cost=lambda upload, settings: 8 * upload.size)
+
+# First match wins; WAT last: it takes whatever else arrived (and names the parse error).
+KINDS: list[ModuleKind] = [WASM, JAVASCRIPT, WAT]
+
+
+def detect_kind(upload: Upload) -> ModuleKind:
+    if upload.kind is None:
+        upload.kind = next(kind for kind in KINDS if kind.matches(upload))
+    return upload.kind
+
+
+class Uploads:
+    """The worker's upload bounds: a count of uploads in progress and the build budget."""
+
+    def __init__(self, settings: UploadSettings) -> None:
+        self.settings = settings
+        self.in_progress = 0
+        self._building = 0
+        self._changed: asyncio.Condition | None = None
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """One of `max_concurrent` upload slots, or 503 at once."""
+        if self.in_progress >= self.settings.max_concurrent:
+            raise ControlError(
+                503, "uploads_busy",
+                f"{self.in_progress} uploads are in progress on this worker (the limit): retry shortly",
+                {"Retry-After": RETRY_AFTER},
+            )
+        self.in_progress += 1
+        try:
+            yield
+        finally:
+            self.in_progress -= 1
+
+    @contextlib.asynccontextmanager
+    async def budget(self, cost: int) -> AsyncIterator[None]:
+        """Wait until `cost` fits in the build budget (alone, anything fits)."""
+        if self._changed is None:
+            self._changed = asyncio.Condition()
+        cost = min(cost, self.settings.build_budget)
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._building + cost <= self.settings.build_budget)
+            self._building += cost
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._building -= cost
+                self._changed.notify_all()
+
+    async def receive(self, chunks: AsyncIterator[bytes], declared: str | None, content_type: str = "", *,
+                      filename: str | None = None, handler: str | None = None) -> Upload:
+        """The body into an unlinked temporary file; 413 as soon as it passes the cap (from
+        Content-Length before reading, else while streaming). Writes happen on the loop:
+        chunks are small and the file is in the page cache."""
+        limit = self.settings.max_bytes
+        if declared is not None:
+            if not declared.isdigit():
+                raise bad_request("Content-Length is not a number")
+            if int(declared) > limit:
+                raise _too_large(limit)
+        spool = self.settings.spool_dir
+        if spool:
+            Path(spool).mkdir(parents=True, exist_ok=True)
+        file = tempfile.TemporaryFile(dir=spool, prefix="upload-")
+        size, head = 0, b""
+        try:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                if len(head) < HEAD_BYTES:
+                    head += chunk[: HEAD_BYTES - len(head)]
+                file.write(chunk)
+        except BaseException:
+            file.close()
+            raise
+        file.flush()
+        return Upload(file, size, head, content_type, filename, handler)
+
+    def module_bytes(self, upload: Upload) -> bytes:
+        """Blocking (off the event loop): the upload's kind builds its module bytes."""
+        kind = detect_kind(upload)
+        cap = kind.max_bytes(self.settings)
+        if upload.size > cap:
+            raise _too_large(cap)
+        return kind.build(upload, self.settings)
+
+    def cost(self, upload: Upload) -> int:
+        """Blocking for text uploads up to SNIFF_BYTES (read once to detect their kind)."""
+        return detect_kind(upload).cost(upload, self.settings)
+
+
+def _too_large(limit: int) -> ControlError:
+    return ControlError(413, "too_large", f"the module is larger than the {limit}-byte limit")
+
+
+_libc: ctypes.CDLL | None | bool = None
+
+
+def give_memory_back(size: int) -> None:
+    """After a large upload: return the heap's free pages to the OS (glibc's `malloc_trim`),
+    so the worker's resident memory falls back instead of staying at its peak."""
+    global _libc
+    if size < TRIM_ABOVE:
+        return
+    if _libc is None:
+        try:
+            name = ctypes.util.find_library("c") or "libc.so.6"
+            lib = ctypes.CDLL(name)
+            lib.malloc_trim.argtypes = [ctypes.c_size_t]
+            _libc = lib
+        except (OSError, AttributeError):
+            _libc = False
+    if _libc:
+        _libc.malloc_trim(0)  # type: ignore[union-attr]
+
+
+def spool_dir(state_dir: str) -> str:
+    return os.path.join(state_dir, "uploads")

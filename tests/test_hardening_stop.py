@@ -1,0 +1,75 @@
+"""Issue 12, item 8: a graceful stop with several workers, under every `--server`, whether
+SIGTERM goes to the main process alone (`docker stop`) or to the whole group (systemd):
+requests in flight within the grace period complete, new requests are refused or answered
+503 with `Connection: close`, `/readyz` answers 503 `stopping` while draining, and a request
+that outlives the grace period is cut with one log line and no traceback."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+import pytest
+
+from .test_hardening_http import start, stop
+
+GRACE = 3.0
+
+
+def manifest(origin_url: str) -> str:
+    return (f'[origins.o]\nurl = "{origin_url}"\n\n[[behaviors]]\npath = "*"\norigin = "o"\ncache = "disabled"\n'
+            'forward = { query_strings = "all" }\n')  # ?s=: how long the origin takes
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("server, target", [
+    ("hypercorn", "main"), ("hypercorn", "group"), ("uvicorn", "main"), ("granian", "group"),
+])
+def test_stop_drains_in_flight_requests_and_cuts_the_rest_cleanly(tmp_path, origin, server, target):
+    served = start(tmp_path, server, "--workers", "2", "--graceful-timeout", str(GRACE),
+                   manifest=manifest(origin.server.url))
+    edge, admin = f"http://127.0.0.1:{served.port}", f"http://127.0.0.1:{served.admin_port}"
+    results: dict[str, object] = {}
+
+    def call(name: str, seconds: float) -> None:
+        started = time.monotonic()
+        try:
+            r = httpx.get(f"{edge}/slow-{name}?s={seconds}", timeout=30)  # a path each: concurrent GETs of one path are coalesced
+            results[name] = (r.status_code, time.monotonic() - started)
+        except httpx.HTTPError as exc:
+            results[name] = (type(exc).__name__, time.monotonic() - started)
+
+    calls = [threading.Thread(target=call, args=(f"short{i}", 1.5)) for i in range(2)]
+    calls.append(threading.Thread(target=call, args=("long", 30)))
+    for thread in calls:
+        thread.start()
+    time.sleep(0.6)  # all three are in flight
+    signalled = time.monotonic()
+    code: list[int] = []
+    stopper = threading.Thread(target=lambda: code.append(stop(served.proc, target)))
+    stopper.start()
+    time.sleep(0.4)
+    during = []
+    for _ in range(3):
+        try:
+            r = httpx.get(f"{edge}/new", timeout=5)
+            during.append((r.status_code, r.headers.get("connection")))
+        except httpx.ConnectError:
+            during.append("refused")
+        ready = httpx.get(f"{admin}/readyz", timeout=5)
+        assert ready.status_code == 503 and ready.json()["status"] == "stopping", ready.text
+        time.sleep(0.2)
+    for thread in calls:
+        thread.join(40)
+    stopper.join(40)
+
+    assert all(item in ("refused", (503, "close")) for item in during), during
+    assert [results[f"short{i}"][0] for i in range(2)] == [200, 200], results  # finished within the grace
+    status, seconds = results["long"]  # type: ignore[misc]
+    assert status == 503 and seconds < 0.6 + GRACE + 3, results  # cut after the grace period, answered
+    assert code == [0] and time.monotonic() - signalled < GRACE + 8
+    log = served.log.read_text()
+    assert "Traceback" not in log and "CancelledError" not in log, log
+    cuts = [line for line in log.splitlines() if "cut GET /slow-long" in line]
+    assert len(cuts) == 1 and "grace period" in cuts[0], log
