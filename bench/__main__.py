@@ -90,7 +90,7 @@ def estimate(s: Settings, numbers: list[int]) -> float:
     """A generous upper bound of the run's length, for the watchdog."""
     load = s.duration + 2
     per = {1: 2 * s.rounds, 2: 2 * s.rounds, 3: 0, 4: 3 * s.rounds, 5: 2 * s.rounds, 6: 2 * s.rounds,
-           9: 4 * s.rounds, 10: 2 * s.rounds * len(s.servers)}
+           9: 4 * s.rounds, 10: 2 * s.rounds * len(s.servers), 12: 10 * s.rounds + 8}
     seconds = sum(per.get(n, 0) * load for n in numbers) + 6 * s.warmup * len(numbers)
     seconds += (s.cold_n * 2 if 7 in numbers else 0) + (s.deploy_n * 3 if 8 in numbers else 0)
     seconds += (s.rounds * 40 if 9 in numbers else 0) + 90 * (1 + (len(s.servers) if 10 in numbers else 0))

@@ -95,8 +95,14 @@ def write_png(outcomes: list[Outcome], path: Path, subtitle: str) -> bool:
     except ImportError:
         return False
 
-    fig, axes = plt.subplots(2, 2, figsize=(15, 10.5))
-    (bars_ax, servers_ax), (cdf_ax, noisy_ax) = axes
+    js = [r for o in outcomes if o.key == "javascript" for r in o.rows]
+    if js:
+        fig, axes = plt.subplots(3, 2, figsize=(15, 15.5))
+        (bars_ax, servers_ax), (cdf_ax, noisy_ax), (js_ax, cold_ax) = axes
+        _javascript(js_ax, cold_ax, js)
+    else:
+        fig, axes = plt.subplots(2, 2, figsize=(15, 10.5))
+        (bars_ax, servers_ax), (cdf_ax, noisy_ax) = axes
 
     main = _rows(outcomes, "proxy", "function", "native", "passthrough", "cache", "isolation")
     if main:
@@ -173,3 +179,51 @@ def write_png(outcomes: list[Outcome], path: Path, subtitle: str) -> bool:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+def _javascript(served_ax, cold_ax, rows: list[Row]) -> None:  # type: ignore[no-untyped-def]
+    """Scenario 12: throughput of each pair, C beside JavaScript; the cold path of each."""
+    pairs: list[str] = []
+    values: dict[tuple[str, str], float] = {}
+    for r in rows:
+        if r.extra.get("kind") == "served" and r.rps is not None:
+            pair = r.extra["pair"]
+            if pair not in pairs:
+                pairs.append(pair)
+            values[(pair, r.extra["lang"])] = r.rps
+    if pairs:
+        ys = range(len(pairs))
+        height = 0.38
+        for offset, lang, label, color in ((-height / 2, "c", "C", "#4878d0"), (height / 2, "js", "JavaScript", "#d5bb67")):
+            bars = [values.get((pair, lang), 0.0) for pair in pairs]
+            served_ax.barh([y + offset for y in ys], bars, height, label=label, color=color)
+            for y, v in zip(ys, bars):
+                served_ax.text(v, y + offset, f" {v:,.0f}", va="center", fontsize=7)
+        served_ax.set_yticks(list(ys), pairs, fontsize=8)
+        served_ax.invert_yaxis()
+        served_ax.set_xlabel("requests/s (higher is better), every function per-request")
+        served_ax.legend(fontsize=8, loc="lower right")
+        served_ax.set_title("Scenario 12: the samples in C and in JavaScript, at each hook", fontsize=10)
+    else:
+        served_ax.set_axis_off()
+    cold = [r for r in rows if r.extra.get("kind") == "cold" and r.p50_ms is not None]
+    if cold:
+        labels = [r.label.split(":")[0] for r in cold]
+        xs = range(len(cold))
+        width = 0.38
+        fresh = [r.p50_ms * 1000 for r in cold]
+        warm = [r.extra.get("warm_ms", 0.0) * 1000 for r in cold]
+        cold_ax.bar([x - width / 2 for x in xs], fresh, width, label="fresh instance + first call", color="#ee854a")
+        cold_ax.bar([x + width / 2 for x in xs], warm, width, label="warm call (reuse)", color="#6acc64")
+        for x, f, w in zip(xs, fresh, warm):
+            cold_ax.text(x - width / 2, f, f"{f:.0f}", ha="center", va="bottom", fontsize=7)
+            cold_ax.text(x + width / 2, w, f"{w:.0f}", ha="center", va="bottom", fontsize=7)
+        cold_ax.axhline(500, color="#c44e52", linestyle="--", linewidth=1)
+        cold_ax.text(len(cold) - 0.6, 505, "target: JavaScript fresh <= 500 µs", ha="right", va="bottom", fontsize=7,
+                     color="#c44e52")
+        cold_ax.set_xticks(list(xs), labels, fontsize=8)
+        cold_ax.set_ylabel("µs (median, in-process)")
+        cold_ax.legend(fontsize=8, loc="upper center")
+        cold_ax.set_title("Scenario 12: one invocation, C and JavaScript", fontsize=10)
+    else:
+        cold_ax.set_axis_off()

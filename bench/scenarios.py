@@ -588,6 +588,7 @@ SPECS = [
     Spec(9, "noisy", "noisy neighbour: an infinite loop under load vs a healthy route"),
     Spec(10, "servers", "Hypercorn vs uvicorn vs Granian on scenario 2"),
     Spec(11, "fleet", "a fleet: 3 nodes sharing one PostgreSQL (bench/fleet.py)"),
+    Spec(12, "javascript", "JavaScript beside C: cold path, per-request static content, each hook (bench/js.py)"),
     Spec(13, "peers", "side by side with workerd and nginx, one and two workers (bench/peers.py)"),
 ]
 
@@ -625,5 +626,6 @@ def run_all(b: Bench, numbers: list[int], say: Callable[[str], None]) -> list[Ou
 RUNNERS: dict[int, Callable[[Bench, Outcome], None]] = {
     1: s1_proxy, 4: s4_passthrough, 5: s5_cache, 6: s6_isolation, 7: s7_cold, 8: s8_deploy, 9: s9_noisy,
     10: s10_servers, 11: lambda b, out: __import__("bench.fleet").fleet.s11_fleet(b, out),  # imported on use
+    12: lambda b, out: __import__("bench.js").js.s12_javascript(b, out),
     13: lambda b, out: __import__("bench.peers").peers.s13_peers(b, out),
 }

@@ -229,13 +229,13 @@ def _inputs(path: Path) -> list[Path]:
     return files
 
 
-def needs_build(src_dir: Path, wasm: Path | None = None) -> bool:
+def needs_build(src_dir: Path, wasm: Path | None = None, handler: str | None = None) -> bool:
     """True if `wasm` (default: output_path) is missing or older than a source, edge-build.toml or the SDK
-    (edge.h for C, sdk/zig/*.zig for Zig)."""
+    (edge.h for C, sdk/zig/*.zig for Zig); for JavaScript also when built for another `handler`."""
     if _is_js(src_dir):
         from .js.build import needs_build as js_needs_build
 
-        return js_needs_build(Path(src_dir), wasm)
+        return js_needs_build(Path(src_dir), wasm, handler)
     wasm = Path(wasm) if wasm is not None else output_path(src_dir)
     try:
         built = wasm.stat().st_mtime

@@ -161,6 +161,16 @@ class Edge:
         self.server.stop()
 
 
+@pytest.fixture(scope="session")
+def sample_distribution(tmp_path_factory) -> Iterator[Edge]:
+    """`samples/manifest.toml` under a real server: every sample and its JavaScript twin built
+    and compiled once for the session (test_samples_e2e.py, test_samples_js_e2e.py)."""
+    edge = Edge(Path(__file__).resolve().parents[1] / "samples" / "manifest.toml", tmp_path_factory.mktemp("samples-state"))
+    edge.server.start()
+    yield edge
+    edge.close()
+
+
 @pytest.fixture
 def edge_factory(tmp_path: Path) -> Iterator:
     started: list[Edge] = []

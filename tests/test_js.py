@@ -40,7 +40,8 @@ def server(tmp_path_factory) -> ControlServer:  # type: ignore[no-untyped-def]
         f'[origins.site]\nroot = "{SITE}"\nindex = "index.html"\n\n[origins.echo]\ntype = "echo"\n\n' + "\n".join(functions) + "\n" + "\n".join(behaviors)
         + '\n[[behaviors]]\npath = "*"\norigin = "site"\n'
     )
-    srv = ControlServer(manifest, tmp_path_factory.mktemp("js-state")).start()
+    # the operator has not asked for error details on pages: a function error must not show there
+    srv = ControlServer(manifest, tmp_path_factory.mktemp("js-state"), debug_errors=False).start()
     yield srv
     srv.stop()
 
@@ -94,6 +95,37 @@ def test_function_errors_are_503_with_message_and_stack_in_the_log(server, mode,
     assert message in text and "Invoke Error" in text
     if mode in ("throw", "reject"):
         assert "/var/task/index.js" in text  # the stack, with Lambda's paths
+
+
+@pytest.mark.parametrize("mode,log_line", [
+    ("floating", 'Unhandled Promise Rejection \t{"errorType":"Runtime.UnhandledPromiseRejection","errorMessage":"Error: nobody waits for me"'),
+    ("timerThrows", 'Uncaught Exception \t{"errorType":"Error","errorMessage":"thrown in a timer"'),
+])
+def test_unhandled_rejections_and_uncaught_exceptions_fail_the_invocation(server, mode, log_line):
+    """As in Lambda's Node.js runtime: a rejection nothing handles once the jobs have run, or an
+    exception thrown by a timer, ends the invocation as a function error, logged in Lambda's format."""
+    r = server.edge.get("/hostile/x", params={"mode": mode})
+    assert r.status_code == 503 and "LambdaExecutionError" in r.headers["x-cache"]
+    text = "\n".join(rec["message"] for rec in logs_for(server, "hostile", r.headers["x-amz-cf-id"]))
+    assert log_line in text and "/var/task/index.js" in text
+
+
+@pytest.mark.parametrize("mode,body", [
+    ("listened", "heard: a rejection someone listens for"),  # process.on('unhandledRejection') takes it
+    ("handledLater", "caught: handled a moment later"),  # a handler attached before the jobs ran out
+])
+def test_rejections_that_are_listened_for_or_handled_in_time(server, mode, body):
+    r = server.edge.get("/hostile/x", params={"mode": mode})
+    assert r.status_code == 200 and r.text == body
+
+
+def test_a_rejection_nothing_handles_while_loading_fails_the_build(tmp_path):
+    from edge.js.build import JsBuildError
+
+    (tmp_path / "index.js").write_text("Promise.reject(new Error('at load time'));\nexports.handler = async () => ({});\n")
+    with pytest.raises(JsBuildError) as failure:
+        build("rejects-at-load", tmp_path / "out", source=tmp_path)
+    assert "rejected while the function loaded" in str(failure.value) and "at load time" in str(failure.value)
 
 
 @pytest.mark.parametrize("mode,rule", [
@@ -174,3 +206,41 @@ def test_javascript_uploads_are_built_by_the_server(server):
                                 params={"filename": "index.js"})
     assert missing.status_code == 422 and "aws-sdk" in missing.json()["error"]["message"]
     assert source  # the ES module source above is also a valid upload
+
+
+def test_a_changed_manifest_handler_rebuilds_the_function(tmp_path):
+    """The module records the handler it was built for: a manifest naming another one rebuilds it
+    on the next start, though no source changed."""
+    import shutil
+
+    from .conftest import Edge
+
+    source = tmp_path / "styles"
+    shutil.copytree(JS / "styles", source)
+    served = []
+    for handler in ("index.callback", "index.asyncStyle"):
+        manifest = tmp_path / "manifest.toml"
+        manifest.write_text(f'[origins.echo]\ntype = "echo"\n\n[functions.styled]\nsource = "{source}"\n'
+                            f'handler = "{handler}"\n\n[[behaviors]]\npath = "*"\norigin = "echo"\n'
+                            'cache = "disabled"\nviewer_request = "styled"\n')
+        edge = Edge(manifest, tmp_path / "state")
+        edge.server.start()
+        try:
+            served += [v for k, v in edge.get("/x").json()["headers"] if k.lower() == "x-style"]
+        finally:
+            edge.close()
+    assert served == ["callback:viewer-request", "async:viewer-request"]
+
+
+def test_javascript_upload_without_the_toolchain_is_422_saying_what_to_install(server, monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setenv("EDGE_JS_CACHE", str(tmp_path / "no-engine-built-here"))
+    monkeypatch.setitem(sys.modules, "ziglang", None)  # as if the `build` extra were not installed
+    r = server.admin.post("/v1/functions/no-toolchain/versions", params={"filename": "index.js"},
+                          content=b"exports.handler = async () => ({ status: '200' });\n")
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "js_toolchain_missing"
+    assert "pip install 'edge-wasm[build]'" in error["message"] and "upload the .wasm" in error["message"]
+    assert server.admin.get("/v1/functions/no-toolchain").status_code == 404  # nothing was created

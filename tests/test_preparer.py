@@ -280,3 +280,51 @@ def test_a_forked_child_prepares_in_process_and_exits_cleanly(runtime):
         _, status = os.waitpid(pid, 0)
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
     assert all(f.invoke(EVENT).ok for f in fns)  # the parent's helper is unaffected
+
+
+# Writes one byte in each of 40 pages of its data image, after checking it still holds the
+# image's value ('A'): {"ok":1} means the instance started from the image, not from another's writes.
+PAGES = 40
+PAGE_WRITER = M.reactor(
+    f"""(local $i i32) (local $ok i32) (local $at i32)
+    (local.set $ok (i32.const 1))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (i32.const {PAGES})))
+      (local.set $at (i32.add (i32.const 65536) (i32.mul (local.get $i) (i32.const 4096))))
+      (if (i32.ne (i32.load8_u (local.get $at)) (i32.const 65)) (then (local.set $ok (i32.const 0))))
+      (i32.store8 (local.get $at) (i32.const 66))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (i32.store8 (i32.const 70) (i32.add (i32.const 48) (local.get $ok)))
+    (call $pack (i32.const 64) (i32.const 8))""",
+    memory="4",
+    extra='(data (i32.const 64) "{\\"ok\\":0}") '
+    + " ".join(f'(data (i32.const {65536 + i * 4096}) "A")' for i in range(PAGES)),
+)
+
+
+def test_pages_a_first_call_writes_are_written_ahead_in_later_instances(runtime):
+    """Warm pages (docs/runtime.md): after the first call the preparer populates the pages it
+    wrote in each instance it prepares, with the image's contents (isolation is unchanged)."""
+    from ctypes import byref
+
+    from edge.runtime import capi
+    from edge.runtime.instance import Slot
+
+    writer = fn(runtime, PAGE_WRITER, isolation="per-request")
+    factory = writer._factory
+    assert writer.invoke(EVENT).value == {"ok": 1}
+    assert writer._warm_learned
+    for _ in range(3):  # instances prepared before the first call finished may predate the list
+        assert eventually(lambda: factory.count() > 0)
+        assert writer.invoke(EVENT).value == {"ok": 1}
+    assert eventually(lambda: factory.count() > 0)
+    slot = Slot.adopt(writer, factory.take())
+    try:
+        base = capi.memory_data(slot.ctx, byref(slot.memory))
+        written = preparer.written_pages(base, slot.memory_size(), writer.compiled.initial_memory)
+        pages = {start + i for start, count in written for i in range(count)}
+        assert {16 + i for i in range(PAGES)} <= pages  # written before the call: page 16 is 64 KiB
+        assert slot.invoke(EVENT).value == {"ok": 1}  # ... with the image's bytes, not a used instance's
+    finally:
+        slot.delete()

@@ -23,11 +23,8 @@ SECURITY_HEADERS = {
 
 
 @pytest.fixture(scope="module")
-def samples(tmp_path_factory) -> Edge:  # type: ignore[no-untyped-def]
-    edge = Edge(ROOT / "samples" / "manifest.toml", tmp_path_factory.mktemp("state"))
-    edge.server.start()
-    yield edge
-    edge.close()
+def samples(sample_distribution) -> Edge:  # type: ignore[no-untyped-def]
+    return sample_distribution  # shared with the JavaScript twins' tests (tests/conftest.py)
 
 
 def test_static_site_gets_security_headers_and_directory_index(samples):

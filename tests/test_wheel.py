@@ -79,7 +79,8 @@ def test_wheel_carries_the_sdks_and_samples_but_no_build_outputs(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("edge/_bundled/sdk/c/edge.h", "edge/_bundled/sdk/zig/edge.zig", "edge/_bundled/sdk/zig/entry.zig",
                    "edge/_bundled/samples/manifest.toml", "edge/_bundled/samples/site/index.html",
-                   "edge/_bundled/samples/redirect/main.c", "edge/runtime/preparer.c"):
+                   "edge/_bundled/samples/redirect/main.c", "edge/runtime/preparer.c",
+                   "edge/_bundled/samples/js/static-content/index.js", "edge/js/engine/heap.c", "edge/js/node/runtime.js"):
         assert needed in names, needed
     assert not [n for n in names if n.endswith(".wasm") or "/build/" in n]
 
@@ -114,4 +115,6 @@ def test_installed_edge_builds_invokes_and_serves(venv, tmp_path):
             assert page.status_code == 200 and "strict-transport-security" in page.headers
             assert client.get("/static-content").status_code == 200
             assert client.get("/redirect").status_code == 302
+            js = client.get("/js/static-content")  # a JavaScript twin, built by the wheel's edge.js
+            assert js.status_code == 200 and "Hello from Lambda@Edge!" in js.text
     assert (tmp_path / ".edge" / "samples" / "redirect" / "build" / "redirect.wasm").is_file()

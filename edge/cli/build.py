@@ -21,11 +21,13 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 @click.option("--verbose", "-v", is_flag=True, help="On errors, print the compiler's whole output.")
 @click.option("--handler", default=None, help="JavaScript: the handler, Lambda style (default index.handler).")
 def build(path: Path, out: Path | None, optimize: str, verbose: bool, handler: str | None) -> None:
-    """Compile the function at PATH (C or Zig, detected) to a .wasm and print its path.
+    """Compile the function at PATH (C, Zig or JavaScript, detected) to a .wasm and print its path.
 
     PATH is a directory with *.c files (C SDK: #include "edge.h") or a main.zig (Zig SDK:
-    const edge = @import("edge");), or a single .c/.zig file. Exits 1 with a one-line
-    error (the first compiler error) when the build fails.
+    const edge = @import("edge");), or a single .c/.zig file; or a Lambda@Edge Node.js
+    handler: a directory with index.js/index.mjs, a single .js/.mjs file or a .zip package
+    (docs/javascript.md). Exits 1 with a one-line error (the first compiler error) when the
+    build fails.
     """
     from ..toolchain import ToolchainError
     from ..toolchain import build as build_function

@@ -75,7 +75,7 @@ def deploy(
     timeout_ms: int | None, memory_mb: int | None, env_pairs: tuple[str, ...], concurrency: int | None,
     prewarm: int | None, max_reuse: int | None, handler: str | None, client: AdminClient, as_json: bool,
 ) -> None:
-    """Upload FILE (.wasm, .wat or a source directory) as a new immutable version of NAME."""
+    """Upload FILE (.wasm, .wat, a source directory, or JavaScript: .js/.mjs/.zip) as a new immutable version of NAME."""
     limits = {k: v for k, v in {"fuel": fuel, "timeout_ms": timeout_ms}.items() if v is not None}
     if memory_mb:
         limits["memory_bytes"] = memory_mb * 1024 * 1024

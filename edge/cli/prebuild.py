@@ -36,7 +36,7 @@ def pending(manifest: Manifest) -> list[tuple[str, Path, str | None]]:
     from ..toolchain import needs_build
 
     return [(name, spec.source, spec.handler) for name, spec in manifest.functions.items()
-            if (spec.source.is_dir() or is_js_source(spec.source)) and needs_build(spec.source)]
+            if (spec.source.is_dir() or is_js_source(spec.source)) and needs_build(spec.source, handler=spec.handler)]
 
 
 def shown(path: Path) -> str:

@@ -667,8 +667,8 @@ class ControlPlane:
                 tx.set_routing(document, "manifest", digest)
 
     def _seed_function(self, name: str, spec: Any, source: bytes) -> None:
-        try:
-            prepared = self.prepare(source)
+        try:  # a first start serves baseline code at once, like a deploy (optimized code follows)
+            prepared = self.prepare(source, tiered=self.tiered)
         except ControlError as exc:
             raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
         settings_dict = settings.from_spec(spec)
@@ -689,7 +689,10 @@ class ControlPlane:
                 raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
             if published is not None:
                 self.registry.add(published)
-                self.load_info[(name, row.version)] = LoadInfo(prepared.reused, prepared.compile_ms)
+                baseline = self._is_baseline(published.compiled)
+                self.load_info[(name, row.version)] = LoadInfo(prepared.reused, prepared.compile_ms, optimized=not baseline)
+                if baseline:
+                    self._upgrade_later(name, row.version, published.compiled)
                 log.info("published %s version %d from the manifest", name, row.version)
 
     # -- helpers -------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import engine, fetch
-from .wasmfile import drop_exports
+from .wasmfile import drop_exports, read_note, with_note
 
 HERE = Path(__file__).resolve().parent
 NODE = HERE / "node"
@@ -35,6 +35,7 @@ DEFAULT_HANDLER = "index.handler"
 MAX_ZIP_BYTES = 64 * 1024 * 1024  # uncompressed, like Lambda's 50 MB package limit with room
 MAX_ZIP_FILES = 20_000
 WIZER_TIMEOUT = 120
+BUILD_NOTE = "edge.js.build"  # custom section: how the module was built ({"handler": ...})
 
 # Node layer files in load order (each built-in registers itself; loader and runtime come last).
 BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "path.js", "querystring.js",
@@ -91,13 +92,33 @@ def inputs(path: Path) -> list[Path]:
             and not any(part == "build" or part.startswith(".") for part in p.relative_to(path).parts[:-1])]
 
 
-def needs_build(path: Path, wasm: Path | None = None) -> bool:
+def default_handler(path: Path) -> str:
+    """Lambda's default for a package (index.handler), or <file>.handler for a single file."""
+    path = Path(path)
+    return f"{path.stem}.handler" if path.suffix in ENTRY_EXTENSIONS and not path.is_dir() else DEFAULT_HANDLER
+
+
+def built_handler(wasm: Path) -> str | None:
+    """The handler a module was built for (its build note), or None (not ours, or older)."""
+    try:
+        with open(wasm, "rb") as f:
+            note = read_note(f.read(4096), BUILD_NOTE)
+        return json.loads(note)["handler"] if note else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def needs_build(path: Path, wasm: Path | None = None, handler: str | None = None) -> bool:
+    """True when the module is missing, older than the sources or the Node layer, or built for
+    another handler than `handler` (None: the default, index.handler)."""
     wasm = Path(wasm) if wasm is not None else output_path(path)
     try:
         built = wasm.stat().st_mtime
     except FileNotFoundError:
         return True
-    layer = [*NODE.glob("*.js"), engine.GLUE]
+    if built_handler(wasm) != (handler or default_handler(path)):
+        return True
+    layer = [*NODE.glob("*.js"), *engine.OWN_SOURCES]
     return any(p.stat().st_mtime > built for p in [*inputs(path), *layer] if p.exists())
 
 
@@ -273,6 +294,7 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
         snapshot = tmp_dir / "snapshot.wasm"
         _run_wizer(engine_wasm, package.root, boot_dir, snapshot)
         wasm = drop_exports(snapshot.read_bytes(), {"_initialize"})
+        wasm = with_note(wasm, BUILD_NOTE, json.dumps({"handler": package.handler}).encode())
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".wasm")
     with os.fdopen(fd, "wb") as f:

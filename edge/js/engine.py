@@ -9,7 +9,8 @@ Building it compiles ~15 C files with zig cc from PyPI (about a minute on 2 core
   `require('zlib')`. One-shot (de)compression is all the synchronous Node API needs.
 - pycryptodome's C hash functions (its sdist on PyPI, `src/`): SHA-1, SHA-256 and MD5, for
   `require('crypto').createHash/createHmac`.
-- `engine/edge_js.c`: the edge ABI exports and the native helpers the Node layer uses.
+- `engine/edge_js.c`: the edge ABI exports and the native helpers the Node layer uses;
+  `engine/heap.c`: the allocator that keeps freed bytes out of each function's snapshot.
 
 The result is cached under `<cache>/engine/<key>/engine.wasm`, where the key hashes the
 source versions, our glue and every compiler flag: changing any of them builds a new engine.
@@ -31,6 +32,8 @@ from . import fetch
 
 HERE = Path(__file__).resolve().parent
 GLUE = HERE / "engine" / "edge_js.c"
+HEAP = HERE / "engine" / "heap.c"  # the allocator that keeps freed bytes out of snapshots
+OWN_SOURCES = (GLUE, HEAP)
 
 QUICKJS = ("quickjs-ng", "0.17.0.2")
 DEFLATE = ("deflate", "0.9.0")  # libdeflate 1.26 inside
@@ -75,7 +78,8 @@ def engine_key() -> str:
     for part in (QUICKJS, DEFLATE, PYCRYPTODOME, CFLAGS, LDFLAGS, QUICKJS_FILES, DEFLATE_FILES, HASH_FILES):
         h.update(repr(part).encode())
     h.update(_zig_version().encode())
-    h.update(GLUE.read_bytes())
+    for own in OWN_SOURCES:
+        h.update(own.read_bytes())
     return h.hexdigest()[:20]
 
 
@@ -111,7 +115,7 @@ def _sources() -> list[tuple[Path, list[str]]]:
     units = [(qjs / f, ["-I", str(qjs)]) for f in QUICKJS_FILES]
     units += [(deflate / "lib" / f, ["-I", str(deflate)]) for f in DEFLATE_FILES]
     units += [(crypto / f, ["-I", str(crypto)]) for f in HASH_FILES]
-    units.append((GLUE, glue_inc))
+    units += [(own, glue_inc) for own in OWN_SOURCES]
     for path, _ in units:
         if not path.is_file():
             raise EngineError(f"engine source {path} is missing (a changed sdist layout?)")

@@ -1,8 +1,11 @@
-"""Just enough of the WebAssembly binary format to drop exports from a module.
+"""Just enough of the WebAssembly binary format to drop exports from a module and to keep a
+note in a custom section.
 
 Wizer leaves the WASI reactor's `_initialize` export in a pre-initialised module; calling it
 again would re-run constructors the snapshot already ran (and make every instance pay for
 it), so the builder removes it. Only the export section is rewritten; every other byte is kept.
+The builder also records how it built the module (the handler) in a custom section placed
+first, so a later build can tell from the file's first bytes whether it is still current.
 """
 
 from __future__ import annotations
@@ -63,3 +66,33 @@ def drop_exports(wasm: bytes, names: set[str]) -> bytes:
         out += _encode_uleb(len(body)) + body
         pos = body_end
     return bytes(out)
+
+
+CUSTOM_SECTION = 0
+
+
+def _custom(name: str, payload: bytes) -> bytes:
+    body = _encode_uleb(len(name.encode())) + name.encode() + payload
+    return bytes([CUSTOM_SECTION]) + _encode_uleb(len(body)) + body
+
+
+def with_note(wasm: bytes, name: str, payload: bytes) -> bytes:
+    """The module with a custom section `name` holding `payload` first, right after the header."""
+    if wasm[:4] != b"\0asm":
+        raise ValueError("not a WebAssembly module")
+    return wasm[:8] + _custom(name, payload) + wasm[8:]
+
+
+def read_note(head: bytes, name: str) -> bytes | None:
+    """The payload of custom section `name` when it is the module's first section (`head`: the
+    file's first bytes, enough to hold it), else None."""
+    try:
+        if head[:4] != b"\0asm" or head[8] != CUSTOM_SECTION:
+            return None
+        size, start = _uleb(head, 9)
+        name_len, pos = _uleb(head, start)
+        if head[pos:pos + name_len] != name.encode() or start + size > len(head):
+            return None
+        return head[pos + name_len:start + size]
+    except IndexError:
+        return None

@@ -17,6 +17,7 @@ import logging
 import threading
 import weakref
 from collections import deque
+from ctypes import byref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -57,6 +58,7 @@ class Function:
                 f"module declares {compiled.initial_memory // 1024} KiB of initial memory, "
                 f"above this function's memory limit of {config.limits.memory_bytes // 1024} KiB"
             )
+        self._warm_learned = False  # the preparer knows which pages a first call writes (preparer.c)
         self.pre = runtime.instantiate_pre(compiled)
         self.pre_ptr = capi.ptr_of(self.pre)
         self.engine.ensure_ticker()
@@ -195,8 +197,22 @@ class Function:
         except BaseException:
             slot.delete()
             raise
+        if not self._warm_learned and outcome.ok and self._factory is not None:
+            self._learn_warm_pages(slot)
         self._give_back(slot, outcome, discard)
         return outcome
+
+    def _learn_warm_pages(self, slot: Slot) -> None:
+        """Once per version: the pages this fresh instance's first call wrote, which the
+        preparer then writes in every instance it prepares, off the request's path."""
+        self._warm_learned = True
+        factory = self._factory
+        if factory is None or not slot.has_memory or slot.uses != 1:
+            return
+        base = capi.memory_data(slot.ctx, byref(slot.memory))
+        runs = preparer.written_pages(base, slot.memory_size(), self.compiled.initial_memory)
+        if runs:
+            factory.warm(runs)
 
     def shed(self) -> None:
         """Keep no instances ready (a version about to be closed): later invocations, if any,

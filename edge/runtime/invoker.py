@@ -28,6 +28,11 @@ MAX_DEFERRED = 64  # used instances awaiting teardown on the event loop
 INLINE_TIMEOUT_STRIKES = 3  # inline attempts past the time cap (with fuel left) before a version moves to threads
 SPINNING = frozenset({ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT})  # outcomes that shrink a function's gate
 THREAD_NICE = 19  # worker threads' niceness relative to the process (0: same priority as the loop)
+# Fuel of an optimistic run on the event loop: ~0.15-0.3 ms of guest code. Under load a hop to a
+# worker thread costs more than that (GIL hand-offs, and every page a fresh instance writes then
+# flushes the other core's TLB): a JavaScript function (250,000-600,000 fuel a call) served
+# 0.5-0.8x the requests on threads that it serves inline (docs/runtime.md, bench/README.md).
+INLINE_FUEL = 1_000_000
 
 
 class Gate:
@@ -113,7 +118,7 @@ class Invoker:
         queue_wait_ms: int = 100,
         max_queue: int = 256,
         per_function_queue: int = 64,
-        inline_fuel: int = 200_000,
+        inline_fuel: int = INLINE_FUEL,
         thread_nice: int = THREAD_NICE,
     ) -> None:
         cores = os.cpu_count() or 2
@@ -121,8 +126,8 @@ class Invoker:
         self.per_function_default = per_function or max(1, self.threads // 2)
         self.queue_wait = queue_wait_ms / 1000.0
         # Optimistic inline execution: a reactor first runs on the event loop with this much
-        # fuel (~0.1-0.2 ms of guest code). Most edge functions finish well inside it, and
-        # skip the thread hop and the GIL hand-offs that cost more than the function itself.
+        # fuel (INLINE_FUEL). Most edge functions finish well inside it, and skip the thread
+        # hop and the GIL hand-offs that cost more than the function itself.
         # A run that needs more is stopped, discarded, and re-run on a worker thread with its
         # full limits; that version then always runs on threads. 0 disables inline runs.
         self.inline_fuel = inline_fuel

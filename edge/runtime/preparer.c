@@ -18,19 +18,32 @@
  * here (the host function finds no instance and traps): the factory then stops, and the
  * runtime prepares that version's instances itself, where the output is kept.
  *
+ * Warm pages: a fresh instance's memory is a copy-on-write mapping of the module's image, so
+ * every page its first call writes is a page fault (a copy, and a TLB flush on every CPU the
+ * process runs on). Once the runtime has seen which pages a version's first call writes
+ * (`edge_prep_hot`), this thread populates them in each instance it prepares
+ * (madvise MADV_POPULATE_WRITE, a few calls instead of one fault per page), so the call
+ * itself finds them in place.
+ *
  * The same library holds the engine's epoch ticker (at the end of this file), also a native
  * thread for the same reason.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
+#include <unistd.h>
 #include <time.h>
 
-#define EDGE_PREP_ABI 1
+#define EDGE_PREP_ABI 2
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
 #define BLOB 32          /* room for one wasmtime_instance_t / _memory_t / _func_t */
 #define MAX_READY 16     /* ready instances per factory, at most */
 #define MAX_TRASH 32     /* stores awaiting deletion (each holds a pool slot); past it the caller deletes its own */
@@ -53,6 +66,7 @@ typedef bool (*wasi_argv_t)(void *cfg, size_t argc, const char **argv);
 typedef bool (*wasi_env_t)(void *cfg, size_t n, const char **names, const char **values);
 typedef ssize_t (*output_t)(void *data, const unsigned char *buf, size_t n);
 typedef void (*wasi_output_t)(void *cfg, output_t cb, void *data, void (*finalizer)(void *));
+typedef uint8_t *(*memory_data_t)(void *ctx, const void *memory);
 
 /* Filled in by the runtime (edge/runtime/preparer.py), in this order. */
 typedef struct {
@@ -76,6 +90,7 @@ typedef struct {
     wasi_output_t wasi_stderr;
     output_t py_stdout; /* the runtime's own output callbacks, for invocations */
     output_t py_stderr;
+    memory_data_t memory_data;
     uint64_t extern_size;      /* sizeof(wasmtime_extern_t) */
     uint64_t extern_of_offset; /* offsetof(wasmtime_extern_t, of) */
     uint64_t key_base;         /* store data words start here (the runtime's own keys are below) */
@@ -112,11 +127,14 @@ typedef struct factory {
     bool busy;     /* the helper is preparing an instance for it right now */
     bool released; /* the runtime holds no handle to it any more: it may be freed */
     uint64_t prepared, taken;
+    uint32_t *hot;   /* pages to populate in each instance: (first page, count) pairs; set once */
+    size_t nhot;
     char failure[160];
     edge_prep_ready ring[MAX_READY];
 } factory;
 
 static edge_prep_api api;
+static bool populate_unsupported; /* a kernel without MADV_POPULATE_WRITE */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t idle = PTHREAD_COND_INITIALIZER;
@@ -187,8 +205,20 @@ static bool get_export(void *ctx, const void *instance, const char *name, int ki
     return true;
 }
 
-/* Prepare one instance for f (called without the lock; f->busy keeps f and its pre alive). */
-static bool prepare(factory *f, uint64_t key, edge_prep_ready *r) {
+/* Write-fault the version's warm pages now, on this thread, instead of in the call. */
+static void populate(void *ctx, const void *memory, const uint32_t *hot, size_t nhot) {
+    uint8_t *base = api.memory_data(ctx, memory);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    for (size_t i = 0; i < nhot && base && !populate_unsupported; i++) {
+        if (madvise(base + (size_t)hot[2 * i] * page, (size_t)hot[2 * i + 1] * page, MADV_POPULATE_WRITE) != 0 &&
+            errno == EINVAL)
+            populate_unsupported = true; /* an older kernel: the faults stay where they were */
+    }
+}
+
+/* Prepare one instance for f (called without the lock; f->busy keeps f and its pre alive;
+ * `hot`, set once and freed with f, may be read without it). */
+static bool prepare(factory *f, uint64_t key, edge_prep_ready *r, const uint32_t *hot, size_t nhot) {
     void *err = NULL, *trap = NULL;
     stream *streams[2] = {NULL, NULL};
     memset(r, 0, sizeof *r);
@@ -245,6 +275,7 @@ static bool prepare(factory *f, uint64_t key, edge_prep_ready *r) {
     err = api.get_fuel(ctx, &left);
     if (err) { fail(f, "could not read fuel", err, NULL); goto bad; }
     r->init_fuel = f->fuel - left;
+    if (nhot) populate(ctx, r->memory, hot, nhot);
     return true;
 bad:
     api.store_delete(r->store);
@@ -270,6 +301,7 @@ static void release(factory *f) {
     free_strs(f->argv, f->argc);
     free_strs(f->env_names, f->envc);
     free_strs(f->env_values, f->envc);
+    free(f->hot);
     free(f);
 }
 
@@ -319,9 +351,11 @@ static void *run(void *unused) {
         }
         f->busy = true;
         uint64_t key = api.key_base + next_key++;
+        const uint32_t *hot = f->hot;
+        size_t nhot = f->nhot;
         begin_work();
         edge_prep_ready r;
-        bool ok = prepare(f, key, &r);
+        bool ok = prepare(f, key, &r, hot, nhot);
         end_work();
         f->busy = false;
         if (ok && f->state == ACTIVE && f->count < MAX_READY) {
@@ -507,6 +541,24 @@ void edge_prep_release(void *handle) {
     f->released = true;
     pthread_cond_signal(&wake);
     pthread_mutex_unlock(&mu);
+}
+
+/* The pages a fresh instance of this version will write, as (first page, count) pairs in
+ * its linear memory (the runtime saw them written by a first call). Set once: 1 if taken. */
+int edge_prep_hot(void *handle, const uint32_t *pairs, size_t n) {
+    factory *f = handle;
+    uint32_t *copy = n ? malloc(n * 2 * sizeof(uint32_t)) : NULL;
+    if (!copy) return 0;
+    memcpy(copy, pairs, n * 2 * sizeof(uint32_t));
+    pthread_mutex_lock(&mu);
+    int taken = f->hot == NULL && f->state != CLOSED;
+    if (taken) {
+        f->hot = copy;
+        f->nhot = n;
+    }
+    pthread_mutex_unlock(&mu);
+    if (!taken) free(copy);
+    return taken;
 }
 
 /* Queue a used store for deletion by the helper: 1 if queued, 0 if the caller must delete it. */

@@ -35,11 +35,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("edge.runtime")
 
 SOURCE = Path(__file__).with_name("preparer.c")
-ABI = 1
+ABI = 2
 BLOB = 32
 KEY_BASE = 1 << 48  # store data words of prepared instances (the runtime's own count up from 1)
 MAX_READY = 16
 ENV_SWITCH = "EDGE_NATIVE_PREPARER"
+PAGE = 4096
+WARM_MIN_PAGES = 16  # below this, a first call's faults cost less than populating ahead
+WARM_GAP = 0  # runs this many pages apart are populated as one (measured: no faster than exact runs)
 
 
 class Api(Structure):
@@ -51,7 +54,7 @@ class Api(Structure):
             "store_new", "store_context", "store_limiter", "store_delete", "set_fuel", "get_fuel",
             "set_epoch_deadline", "set_wasi", "instantiate", "export_get", "call", "error_delete",
             "trap_delete", "wasi_new", "wasi_argv", "wasi_env", "wasi_stdout", "wasi_stderr",
-            "py_stdout", "py_stderr",
+            "py_stdout", "py_stderr", "memory_data",
         )
     ] + [("extern_size", c_uint64), ("extern_of_offset", c_uint64), ("key_base", c_uint64)]
 
@@ -170,6 +173,14 @@ class Factory:
         self._lib.edge_prep_stats(self.handle, ctypes.byref(prepared), ctypes.byref(taken))
         return prepared.value, taken.value
 
+    def warm(self, runs: list[tuple[int, int]]) -> bool:
+        """Pages (first page, count) each instance prepared from now on gets written in
+        advance (preparer.c, *Warm pages*); once per version."""
+        if self.closed or not runs:
+            return False
+        pairs = (ctypes.c_uint32 * (2 * len(runs)))(*[n for run in runs for n in run])
+        return self._lib.edge_prep_hot(self.handle, pairs, len(runs)) == 1
+
     def failure(self) -> str:
         buf = ctypes.create_string_buffer(160)
         self._lib.edge_prep_failure(self.handle, buf, len(buf))
@@ -220,6 +231,8 @@ class Preparer:
         lib.edge_prep_stats.restype = None
         lib.edge_prep_release.argtypes = [c_void_p]
         lib.edge_prep_release.restype = None
+        lib.edge_prep_hot.argtypes = [c_void_p, POINTER(ctypes.c_uint32), c_size_t]
+        lib.edge_prep_hot.restype = c_int
         lib.edge_prep_discard.argtypes = [c_void_p]
         lib.edge_prep_discard.restype = c_int
         close = nogil.edge_prep_close
@@ -243,7 +256,7 @@ class Preparer:
             addr(q.wasmtime_func_call_unchecked), addr(q.wasmtime_error_delete), addr(q.wasm_trap_delete),
             addr(q.wasi_config_new), addr(q.wasi_config_set_argv), addr(q.wasi_config_set_env),
             addr(q.wasi_config_set_stdout_custom), addr(q.wasi_config_set_stderr_custom),
-            addr(_on_stdout_log), addr(_on_stderr),
+            addr(_on_stdout_log), addr(_on_stderr), addr(q.wasmtime_memory_data),
             sizeof(capi.Extern), capi.Extern.of.offset, KEY_BASE,
         )
         if lib.edge_prep_start(ctypes.byref(self._api)) != 0:
@@ -268,6 +281,32 @@ class Preparer:
     def discard(self, store: int) -> bool:
         """Hand a used store to the helper for deletion; False: delete it yourself."""
         return _pid == self.pid and self._discard(store) == 1
+
+
+def written_pages(base: int, size: int, limit: int) -> list[tuple[int, int]]:
+    """The pages of a linear memory (at `base`, `size` bytes) that its instance has written:
+    present in this process and no longer the module image's (private) page, from
+    /proc/self/pagemap, as (first page, count) runs below `limit` bytes. Empty where the
+    pagemap cannot be read."""
+    pages = min(size, limit) // PAGE
+    try:
+        with open("/proc/self/pagemap", "rb") as f:
+            f.seek(base // PAGE * 8)
+            data = f.read(pages * 8)
+    except OSError:
+        return []
+    runs: list[list[int]] = []
+    count = 0
+    for i, entry in enumerate(memoryview(data).cast("Q")):
+        if entry >> 63 and not entry >> 61 & 1:  # present, and not a file (image) page
+            count += 1
+            if runs and i - runs[-1][1] <= WARM_GAP:
+                runs[-1][1] = i + 1
+            else:
+                runs.append([i, i + 1])
+    if count < WARM_MIN_PAGES:
+        return []
+    return [(start, end - start) for start, end in runs]
 
 
 _lock = threading.Lock()

@@ -117,7 +117,7 @@ def function_source(spec: FunctionSpec) -> bytes:
         from ..toolchain import build, needs_build, output_path
 
         wasm = output_path(source)
-        if needs_build(source, wasm):
+        if needs_build(source, wasm, spec.handler):  # a changed handler is a rebuild too
             log.info("building %s from %s", spec.name, source)
             build(source, out=wasm, handler=spec.handler)
         return wasm.read_bytes()

@@ -25,6 +25,11 @@
 #include "quickjs.h"
 #include "libdeflate.h"
 
+/* heap.c: the allocator that keeps freed bytes out of the snapshot */
+extern const JSMallocFunctions edge_heap_functions;
+void edge_heap_loading(int on);
+void edge_heap_free_buffer(void *p, size_t len);
+
 __attribute__((import_module("edge"), import_name("log")))
 void edge_host_log(int32_t level, const char *ptr, int32_t len);
 
@@ -52,6 +57,7 @@ int MD5_destroy(hash_state *s);
 static JSRuntime *rt;
 static JSContext *ctx;
 static JSValue hooks = JS_UNDEFINED; /* { dispatch, poll, resolve, source } set by boot.js */
+static JSValue rejection_hook = JS_UNDEFINED; /* (promise, reason, handled) -> the Node layer's bookkeeping */
 static int initializing;
 static int rng_seeded;
 static uint64_t rng_state;
@@ -193,7 +199,7 @@ static JSValue n_deflate(JSContext *c, JSValueConst this_val, int argc, JSValueC
              : format == 1 ? libdeflate_zlib_compress(z, in, len, out, bound)
              : libdeflate_deflate_compress(z, in, len, out, bound);
     JSValue r = n ? JS_NewUint8ArrayCopy(c, out, n) : JS_ThrowInternalError(c, "compression failed");
-    free(out);
+    edge_heap_free_buffer(out, bound ? bound : 1);
     return r;
 }
 
@@ -243,7 +249,7 @@ static JSValue n_inflate(JSContext *c, JSValueConst this_val, int argc, JSValueC
         while (used_in < len && in[used_in] == 0) used_in++; /* gzip: padding between members */
     }
     JSValue r = JS_NewUint8ArrayCopy(c, out, total);
-    free(out);
+    edge_heap_free_buffer(out, cap);
     return r;
 }
 
@@ -257,9 +263,10 @@ static JSValue n_read_file(JSContext *c, JSValueConst this_val, int argc, JSValu
     char *buf = malloc(cap);
     while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
         n += got;
-        if (n == cap) {
-            char *grown = realloc(buf, cap * 2);
-            if (!grown) { free(buf); buf = NULL; break; }
+        if (n == cap) { /* grown by hand: realloc would leave the old copy's bytes in the snapshot */
+            char *grown = malloc(cap * 2);
+            if (grown) memcpy(grown, buf, n);
+            edge_heap_free_buffer(buf, cap);
             buf = grown;
             cap *= 2;
         }
@@ -267,7 +274,7 @@ static JSValue n_read_file(JSContext *c, JSValueConst this_val, int argc, JSValu
     fclose(f);
     if (!buf) return JS_ThrowOutOfMemory(c);
     JSValue r = JS_NewStringLen(c, buf, n);
-    free(buf);
+    edge_heap_free_buffer(buf, cap);
     return r;
 }
 
@@ -314,19 +321,25 @@ static JSValue n_import_module(JSContext *c, JSValueConst this_val, int argc, JS
     return r;
 }
 
+/* environ() -> the host's WASI environment as an object. Read from WASI itself, not libc's
+ * `environ`: libc fills that once, when the module starts, which for a function is at build time. */
 static JSValue n_environ(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
-    extern char **environ;
     JSValue obj = JS_NewObject(c);
-    for (char **e = environ; e && *e; e++) {
-        const char *eq = strchr(*e, '=');
-        if (!eq) continue;
-        char name[256];
-        size_t n = (size_t)(eq - *e);
-        if (n >= sizeof name) continue;
-        memcpy(name, *e, n);
-        name[n] = 0;
-        JS_SetPropertyStr(c, obj, name, JS_NewString(c, eq + 1));
+    __wasi_size_t count = 0, size = 0;
+    if (initializing || __wasi_environ_sizes_get(&count, &size) != 0 || count == 0) return obj;
+    char **ptrs = malloc(count * sizeof(char *));
+    char *buf = malloc(size ? size : 1);
+    if (ptrs && buf && __wasi_environ_get((uint8_t **)ptrs, (uint8_t *)buf) == 0) {
+        for (__wasi_size_t i = 0; i < count; i++) {
+            const char *eq = strchr(ptrs[i], '=');
+            if (!eq) continue;
+            JSAtom name = JS_NewAtomLen(c, ptrs[i], (size_t)(eq - ptrs[i]));
+            JS_SetProperty(c, obj, name, JS_NewString(c, eq + 1));
+            JS_FreeAtom(c, name);
+        }
     }
+    free(ptrs);
+    free(buf);
     return obj;
 }
 
@@ -335,6 +348,21 @@ static JSValue n_set_hooks(JSContext *c, JSValueConst this_val, int argc, JSValu
     JS_FreeValue(c, hooks);
     hooks = JS_DupValue(c, argv[0]);
     return JS_UNDEFINED;
+}
+
+/* onRejection(fn): told of every promise rejected with no handler, and of a handler added later */
+static JSValue n_on_rejection(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    JS_FreeValue(c, rejection_hook);
+    rejection_hook = JS_DupValue(c, argv[0]);
+    return JS_UNDEFINED;
+}
+
+static void track_rejection(JSContext *c, JSValueConst promise, JSValueConst reason, bool is_handled, void *opaque) {
+    if (!JS_IsFunction(c, rejection_hook)) return;
+    JSValueConst args[3] = { promise, reason, JS_NewBool(c, is_handled) };
+    JSValue r = JS_Call(c, rejection_hook, JS_UNDEFINED, 3, args);
+    if (JS_IsException(r)) JS_FreeValue(c, JS_GetException(c));
+    JS_FreeValue(c, r);
 }
 
 /* argv() -> the host's WASI argv: [function name, version, memory MiB, timeout ms] (docs/abi.md) */
@@ -454,17 +482,37 @@ static void fail_init(const char *what) {
     exit(1);
 }
 
+/* Evaluate the Node layer so that its functions keep no copy of their source text. QuickJS stores
+ * every function's source (for Function.prototype.toString), nested functions again inside their
+ * parents', about a megabyte for the layer. It is compiled, written out by QuickJS's bytecode
+ * writer without the source (line numbers stay, for stack traces), and read back. The user's own
+ * code keeps its source: it is evaluated as written. */
+static JSValue eval_without_source(const char *src, size_t len, const char *name) {
+    JSValue fn = JS_Eval(ctx, src, len, name, JS_EVAL_TYPE_GLOBAL | JS_EVAL_FLAG_COMPILE_ONLY);
+    if (JS_IsException(fn)) return fn;
+    size_t size;
+    uint8_t *bytecode = JS_WriteObject(ctx, &size, fn, JS_WRITE_OBJ_BYTECODE | JS_WRITE_OBJ_STRIP_SOURCE);
+    JS_FreeValue(ctx, fn);
+    if (!bytecode) return JS_EXCEPTION;
+    fn = JS_ReadObject(ctx, bytecode, size, JS_READ_OBJ_BYTECODE);
+    js_free(ctx, bytecode);
+    if (JS_IsException(fn)) return fn;
+    return JS_EvalFunction(ctx, fn);
+}
+
 extern void __wasm_call_ctors(void);
 
 __attribute__((export_name("wizer.initialize")))
 void edge_js_initialize(void) {
     __wasm_call_ctors();
     initializing = 1;
-    rt = JS_NewRuntime();
+    edge_heap_loading(1);
+    rt = JS_NewRuntime2(&edge_heap_functions, NULL);
     ctx = rt ? JS_NewContext(rt) : NULL;
     if (!ctx) { fputs("could not create the JavaScript runtime\n", stderr); exit(1); }
     JS_SetMaxStackSize(rt, EDGE_JS_STACK);
     JS_SetModuleLoaderFunc(rt, module_normalize, module_loader, NULL);
+    JS_SetHostPromiseRejectionTracker(rt, track_rejection, NULL);
 
     JSValue global = JS_GetGlobalObject(ctx);
     JSValue math = JS_GetPropertyStr(ctx, global, "Math");
@@ -476,6 +524,7 @@ void edge_js_initialize(void) {
         {"digest", n_digest, 2}, {"deflate", n_deflate, 3}, {"inflate", n_inflate, 3},
         {"readFile", n_read_file, 1}, {"evalScript", n_eval_script, 2}, {"importModule", n_import_module, 1},
         {"environ", n_environ, 0}, {"stat", n_stat, 1}, {"argv", n_argv, 0}, {"setHooks", n_set_hooks, 1}, {"promiseState", n_promise_state, 1}, {"utf8Encode", n_utf8_encode, 1}, {"utf8Decode", n_utf8_decode, 1},
+        {"onRejection", n_on_rejection, 1},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         JS_SetPropertyStr(ctx, native, table[i].name, JS_NewCFunction(ctx, table[i].fn, table[i].name, table[i].len));
@@ -486,7 +535,7 @@ void edge_js_initialize(void) {
     if (!JS_IsString(boot)) { fputs("/edge/boot.js is missing\n", stderr); exit(1); }
     size_t len;
     const char *src = JS_ToCStringLen(ctx, &len, boot);
-    JSValue r = JS_Eval(ctx, src, len, "node:internal/boot", JS_EVAL_TYPE_GLOBAL);
+    JSValue r = eval_without_source(src, len, "node:internal/boot");
     JS_FreeCString(ctx, src);
     JS_FreeValue(ctx, boot);
     if (JS_IsException(r)) fail_init("the function failed to load");
@@ -501,6 +550,7 @@ void edge_js_initialize(void) {
     JS_RunGC(rt);
     rng_seeded = 0; /* every instance draws its own Math.random seed */
     initializing = 0;
+    edge_heap_loading(0);
     fflush(stderr);
 }
 
@@ -512,7 +562,7 @@ int32_t edge_abi_version(void) { return 1; }
 __attribute__((export_name("edge_alloc")))
 uint8_t *edge_alloc(int32_t len) {
     free(event_buf);
-    event_buf = malloc(len > 0 ? (size_t)len : 1);
+    event_buf = malloc(len > 0 ? (size_t)len + 1 : 1); /* + the NUL JS_ParseJSON wants after the text */
     return event_buf;
 }
 
@@ -531,9 +581,16 @@ int64_t edge_handle(const char *ptr, int32_t len) {
     if (result_str) { JS_FreeCString(ctx, result_str); result_str = NULL; }
     JS_UpdateStackTop(rt);
     JSValue fn = JS_GetPropertyStr(ctx, hooks, "dispatch");
-    JSValue ev = JS_NewStringLen(ctx, ptr, (size_t)len);
+    JSValue ev;
+    if (event_buf && ptr == (const char *)event_buf && len >= 0) { /* the event is JSON: parse it straight from the bytes */
+        event_buf[len] = 0;
+        ev = JS_ParseJSON(ctx, ptr, (size_t)len, "event");
+    } else {
+        ev = JS_NewStringLen(ctx, ptr, (size_t)len);
+    }
     free(event_buf);
     event_buf = NULL;
+    if (JS_IsException(ev)) { JS_FreeValue(ctx, fn); log_exception("Runtime error: the event is not JSON"); return -3; }
     JSValue r = JS_Call(ctx, fn, hooks, 1, &ev);
     JS_FreeValue(ctx, ev);
     JS_FreeValue(ctx, fn);

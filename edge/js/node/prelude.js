@@ -30,6 +30,14 @@ const internal = {
   },
 };
 
+// Promises rejected with no handler yet (promise -> reason): the invocation loop (runtime.js) fails
+// the invocation once the jobs have run and one is still unhandled, as Node does between ticks.
+internal.rejections = new Map();
+native.onRejection((promise, reason, handled) => {
+  if (handled) internal.rejections.delete(promise);
+  else internal.rejections.set(promise, reason);
+});
+
 const builtinFactories = Object.create(null);
 const builtinCache = Object.create(null);
 

@@ -45,34 +45,42 @@ const hooks = (function () {
     return Math.floor(dateBase + internal.now());
   };
 
-  // The host passes [name, version, memory MiB, timeout ms] as WASI argv (read once per instance).
+  // The host passes [name, version, memory MiB, timeout ms] as WASI argv (read once per instance,
+  // with the context fields derived from them).
   function info() {
     if (functionInfo === null) {
       const argv = internal.native.argv();
-      functionInfo = { name: argv[0] || 'function', version: argv[1] || '$LATEST', memory: argv[2] || '128', timeout: Number(argv[3]) || 0 };
+      const name = argv[0] || 'function';
+      const version = argv[1] || '$LATEST';
+      functionInfo = {
+        name, version, memory: argv[2] || '128', timeout: Number(argv[3]) || 0,
+        arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}:${version}`,
+        logGroup: `/aws/lambda/us-east-1.${name}`,
+        logStream: `edge/[${version}]`,
+      };
     }
     return functionInfo;
   }
 
+  // Lambda's context: data fields (as Lambda's own object has) and four small functions.
   function makeContext(event, invocation) {
     const record = event && event.Records && event.Records[0] && event.Records[0].cf;
     const config = (record && record.config) || {};
     const started = internal.now();
-    const timeout = () => info().timeout || (String(config.eventType).startsWith('origin') ? 30000 : 5000);
-    const name = () => info().name;
-    const version = () => info().version;
+    const fi = info();
+    const timeout = fi.timeout || (String(config.eventType).startsWith('origin') ? 30000 : 5000);
     return {
       callbackWaitsForEmptyEventLoop: true,
-      get functionName() { return name(); },
-      get functionVersion() { return version(); },
-      get invokedFunctionArn() { return `arn:aws:lambda:us-east-1:000000000000:function:${name()}:${version()}`; },
-      get memoryLimitInMB() { return info().memory; },
+      functionName: fi.name,
+      functionVersion: fi.version,
+      invokedFunctionArn: fi.arn,
+      memoryLimitInMB: fi.memory,
       awsRequestId: config.requestId || '',
-      get logGroupName() { return `/aws/lambda/us-east-1.${name()}`; },
-      get logStreamName() { return `edge/[${version()}]`; },
+      logGroupName: fi.logGroup,
+      logStreamName: fi.logStream,
       identity: undefined,
       clientContext: undefined,
-      getRemainingTimeInMillis: () => Math.max(0, Math.round(started + timeout() - internal.now())),
+      getRemainingTimeInMillis: () => Math.max(0, Math.round(started + timeout - internal.now())),
       done: (err, result) => invocation.finish(err, result, true),
       succeed: (result) => invocation.finish(null, result, true),
       fail: (err) => invocation.finish(err == null ? new Error('handled') : err, undefined, true),
@@ -97,6 +105,60 @@ const hooks = (function () {
     internal.native.log(3, `Invoke Error \t${JSON.stringify(errorRecord(err))}`);
   }
 
+  // The process object, if the function loaded it: whose 'uncaughtException' / 'unhandledRejection'
+  // listeners take those errors instead of the invocation failing (as in Node).
+  function listening(event) {
+    const cached = builtinCache.process;
+    return cached !== undefined && cached.exports.listenerCount(event) > 0 ? cached.exports : null;
+  }
+
+  function isOutOfMemory(err) {
+    return err instanceof Error && err.name === 'InternalError' && err.message === 'out of memory';
+  }
+
+  // A timer callback threw: Lambda's runtime logs it as an uncaught exception and fails the invocation.
+  function uncaught(err) {
+    const proc = listening('uncaughtException');
+    if (proc !== null) {
+      proc.emit('uncaughtException', err, 'uncaughtException');
+      return 0;
+    }
+    current = null;
+    internal.native.log(3, `Uncaught Exception \t${JSON.stringify(errorRecord(err))}`);
+    return isOutOfMemory(err) ? OUT_OF_MEMORY : HANDLER_ERROR;
+  }
+
+  // A promise was rejected and, once every job had run, nothing handled it: Node (and Lambda's
+  // runtime) end the invocation with Runtime.UnhandledPromiseRejection.
+  function unhandled() {
+    const rejected = [...internal.rejections];
+    internal.rejections.clear();
+    const proc = listening('unhandledRejection');
+    if (proc !== null) {
+      for (const [promise, reason] of rejected) proc.emit('unhandledRejection', reason, promise);
+      return 0;
+    }
+    current = null;
+    const reason = rejected[0][1];
+    const message = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+    internal.native.log(3, `Unhandled Promise Rejection \t${JSON.stringify({
+      errorType: 'Runtime.UnhandledPromiseRejection',
+      errorMessage: message,
+      reason: errorRecord(reason),
+      promise: {},
+      stack: [`Runtime.UnhandledPromiseRejection: ${message}`],
+    })}`);
+    return HANDLER_ERROR;
+  }
+
+  function runTimer() {
+    try {
+      return loop.runNext() ? 0 : null;
+    } catch (err) {
+      return uncaught(err);
+    }
+  }
+
   class Invocation {
     constructor() {
       this.finished = false;
@@ -119,8 +181,8 @@ const hooks = (function () {
     }
   }
 
-  function dispatch(eventJson) {
-    const event = JSON.parse(eventJson);
+  function dispatch(eventOrJson) {
+    const event = typeof eventOrJson === 'string' ? JSON.parse(eventOrJson) : eventOrJson;
     const invocation = current = new Invocation();
     const context = invocation.context = makeContext(event, invocation);
     const callback = (err, result) => invocation.finish(err, result, true);
@@ -146,12 +208,20 @@ const hooks = (function () {
 
   function poll() {
     const invocation = current;
+    if (internal.rejections.size) {
+      const code = unhandled();
+      if (code !== 0 || current === null) return code;
+    }
     if (invocation.finished) {
       const waits = invocation.viaCallback && invocation.context.callbackWaitsForEmptyEventLoop;
-      if (waits && loop.runNext()) return 0;
+      if (waits) {
+        const fired = runTimer();
+        if (fired !== null) return fired;
+      }
       return complete(invocation);
     }
-    if (loop.runNext()) return 0;
+    const fired = runTimer();
+    if (fired !== null) return fired;
     current = null;
     const message = invocation.promised
       ? 'the handler returned a promise that never settled (nothing left to run could settle it)'
@@ -165,9 +235,7 @@ const hooks = (function () {
     current = null;
     if (invocation.failed) {
       logInvokeError(invocation.error);
-      const err = invocation.error;
-      const oom = err instanceof Error && err.name === 'InternalError' && err.message === 'out of memory';
-      return oom ? OUT_OF_MEMORY : HANDLER_ERROR;
+      return isOutOfMemory(invocation.error) ? OUT_OF_MEMORY : HANDLER_ERROR;
     }
     let json;
     try {
@@ -184,6 +252,11 @@ const hooks = (function () {
   }
 
   function ready() {
+    if (internal.rejections.size) {
+      const reason = internal.rejections.values().next().value;
+      throw new loader.BuildError(`a promise was rejected while the function loaded and nothing handled it: ${
+        internal.errorStack(reason instanceof Error ? reason : new Error(String(reason)))}`);
+    }
     const loaded = handlerModule;
     if (loaded.pending()) {
       throw new loader.BuildError('the ES module never finished evaluating (a top-level await that never settles)');

@@ -22,6 +22,23 @@ const modes = {
   counter: () => String(++counter),
   random: () => String(Math.random()),
   interval: () => new Promise(() => { setInterval(() => {}, 1); }),
+  floating: async () => { Promise.reject(new Error('nobody waits for me')); return 'finished anyway'; },
+  timerThrows: () => new Promise((resolve) => {
+    setTimeout(() => { throw new Error('thrown in a timer'); }, 5);
+    setTimeout(() => resolve('too late'), 10);
+  }),
+  listened: async () => {
+    let heard = null;
+    process.once('unhandledRejection', (reason) => { heard = reason.message; });
+    Promise.reject(new Error('a rejection someone listens for'));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    return `heard: ${heard}`;
+  },
+  handledLater: async () => {
+    const pending = Promise.reject(new Error('handled a moment later'));
+    await null;
+    return pending.catch((err) => `caught: ${err.message}`);
+  },
 };
 
 exports.handler = function (event, context, callback) {
