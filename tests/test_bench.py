@@ -50,3 +50,15 @@ def test_bench_command_is_registered() -> None:
     result = CliRunner().invoke(cli, ["bench", "--help"])
     assert result.exit_code == 0, result.output
     assert "--quick" in result.output and "edge bench" in result.output
+
+
+@pytest.mark.timeout(120)
+def test_sdk_fuel_measures_a_sample(tmp_path: Path) -> None:
+    """bench/sdk_fuel.py builds a sample against this checkout's SDK and reports its fuel and time."""
+    from bench import sdk_fuel
+
+    out = tmp_path / "fuel.json"
+    assert sdk_fuel.main(["--only", "(floor)", "static-content", "-n", "3", "-r", "1", "--json", str(out)]) == 0
+    (side,) = json.loads(out.read_text()).values()
+    assert side["(floor)"]["fuel"] < 100 and side["static-content"]["fuel"] > side["(floor)"]["fuel"]
+    assert all(figures["us_per_invocation"] > 0 for figures in side.values())

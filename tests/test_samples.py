@@ -264,6 +264,16 @@ def test_static_content(sample, event_type):
     }
 
 
+def test_static_content_does_not_parse_its_event(sample):
+    """It never reads the event, so the SDK never parses it: the fuel does not grow with the event."""
+    small = run(sample("static-content"), make_event("viewer-request", viewer_request()))
+    headers = {f"x-h{i}": [{"key": f"X-H{i}", "value": "v" * 100}] for i in range(200)}
+    big = run(sample("static-content"), make_event("viewer-request", viewer_request(headers=headers)))  # ~30 KB
+    assert small.value == big.value
+    assert small.fuel_used < 40_000  # 68,500 when the SDK parsed every event up front (bench/README.md, 15)
+    assert big.fuel_used < small.fuel_used + 1_000
+
+
 # ---- 3. redirect (WASI command module) -----------------------------------------------------------------------
 
 REDIRECT = {

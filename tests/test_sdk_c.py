@@ -81,9 +81,34 @@ static void dump(edge_event *ev) {
 
 static int is(const char *op, const char *name) { return strcmp(op, name) == 0; }
 
+/* Functions that read little or none of the event (the environment variable SDK_TEST_LAZY picks one). */
+static int lazy_main(edge_event *ev, const char *op) {
+    if (is(op, "respond")) { /* a generated response: only the hook is looked at */
+        edge_respond(ev, 200, NULL);
+        edge_header_set(edge_response_headers(ev), "Content-Type", "text/plain");
+        edge_set_body(ev, edge_event_type_name(ev));
+    } else if (is(op, "respond-then-read")) {
+        edge_respond(ev, 200, NULL);
+        edge_set_body(ev, edge_fmt("%s %s %s|%s", edge_uri(ev), edge_method(ev), edge_querystring(ev),
+                                   edge_header(edge_request_headers(ev), "host")));
+    } else if (is(op, "read-then-fail")) {
+        return edge_fail(ev, "no luck with \"%s\"", edge_uri(ev));
+    } else if (is(op, "bad-status-then-read")) {
+        edge_respond(ev, 99, NULL);
+        edge_info("uri \"%s\"", edge_uri(ev));
+    } else if (is(op, "set-status")) { /* response hooks: the response is read */
+        edge_set_status(ev, 404, NULL);
+    }
+    return EDGE_OK; /* "passthrough": the request goes back without being looked at */
+}
+
 int edge_main(edge_event *ev) {
-    edge_headers *rq = edge_request_headers(ev), *h;
-    const char *op = edge_header(rq, "x-op");
+    const char *lazy = edge_env("SDK_TEST_LAZY");
+    edge_headers *rq, *h;
+    const char *op;
+    if (lazy) return lazy_main(ev, lazy);
+    rq = edge_request_headers(ev);
+    op = edge_header(rq, "x-op");
     acc = NULL;
     if (!op) return EDGE_OK;
 
@@ -1035,6 +1060,111 @@ def test_failures_do_not_poison_a_reused_instance(fn):
     assert invoke(f, b'{"Records": [').error is ErrorKind.HANDLER_ERROR
     out = ok(f, event("viewer-request", op="accessors", uri="/two"))
     assert lines(out.value["body"])["uri"] == "/two"
+
+
+# ---- reading the event only when needed ----------------------------------------------------------------------------
+
+
+def lazy(fn, op: str, isolation: str = "per-request"):
+    """The test function as one that reads little or none of the event (lazy_main)."""
+    return fn(isolation=isolation, env=(("SDK_TEST_LAZY", op),))
+
+
+def _broken_after_config() -> bytes:
+    """A viewer-request event whose request (after config) is not JSON."""
+    raw = orjson.dumps(event("viewer-request"))
+    assert raw.index(b'"config"') < raw.index(b'"request"')
+    return raw.replace(b'"uri":"/"', b'"uri":/')
+
+
+def test_a_generated_response_does_not_read_the_event(fn):
+    f = lazy(fn, "respond")
+    small = ok(f, event("viewer-request"))
+    assert small.value == {"status": "200", "statusDescription": "OK", "body": "viewer-request",
+                           "headers": {"content-type": [{"key": "Content-Type", "value": "text/plain"}]}}
+    big = ok(f, event("origin-request", method="POST", body=dict(BODY, data="QUJD" * 250_000)))  # a 1 MB body
+    assert big.value["body"] == "origin-request"
+    assert small.fuel_used < 25_000  # parsing this small event alone took ~40,000 when the SDK parsed up front
+    assert big.fuel_used < small.fuel_used + 1_000  # the 1 MB event is not parsed either
+    for isolation in ("per-request", "reuse"):  # what is never read is not checked (the host builds events)
+        assert ok(lazy(fn, "respond", isolation), _broken_after_config()).value["body"] == "viewer-request"
+
+
+@pytest.mark.parametrize("raw, code, fragment", [
+    (b"", -2, "event is not valid JSON: the event is empty"),
+    (b'{"Records": [', -2, "event is not valid JSON: unexpected end of input"),
+    (b"{}", -4, "invalid event: event.Records is missing"),
+    (_with("Records.0.cf.config.eventType", "edge-request"), -4, '"edge-request" is not one of'),
+])
+def test_a_generated_response_still_needs_a_hook(fn, raw, code, fragment):
+    """edge_respond checks the hook: when it cannot be found, the whole event is read and its error reported."""
+    for isolation in ("per-request", "reuse"):
+        out = invoke(lazy(fn, "respond", isolation), raw)
+        assert_handler_error(out, fragment, code=code)
+        assert len(out.logs) == 1
+
+
+_MALFORMED = [
+    (_broken_after_config(), -2, "event is not valid JSON: unexpected character at byte "),
+    (orjson.dumps(event("viewer-request")).replace(b'"uri":"/"', b'"uri":"/\xff"'), -3,
+     "event is not valid UTF-8: bad byte 0xff"),
+    (orjson.dumps(event("viewer-request")).replace(b',"uri":"/"', b""), -4,
+     "invalid event: Records[0].cf.request.uri is missing"),
+    (orjson.dumps(event("viewer-request", headers=header("X-Big", "v" * 30_000))), -5, "EDGE_MAX_HEADER_BYTES"),
+]
+
+
+@pytest.mark.parametrize("raw, code, fragment", _MALFORMED)
+def test_a_malformed_event_fails_when_read(fn, raw, code, fragment):
+    """Read after edge_respond, the event fails the invocation with the error and code it always had."""
+    out = invoke(lazy(fn, "respond-then-read"), raw)
+    assert_handler_error(out, fragment, code=code)
+    assert len(out.logs) == 1 and out.trap_code is None
+
+
+@pytest.mark.parametrize("raw, code, fragment", _MALFORMED[:1])
+def test_a_malformed_event_stays_the_error(fn, raw, code, fragment):
+    """The event's error is the invocation's: after edge_fail or an earlier setter error, it is the last line."""
+    out = invoke(lazy(fn, "read-then-fail"), raw)
+    assert_handler_error(out, fragment, code=code)
+    assert [line.message for line in out.logs[:-1]] == ['no luck with ""']
+    out = invoke(lazy(fn, "bad-status-then-read"), raw)
+    assert_handler_error(out, fragment, code=code)
+    assert [line.message for line in out.logs[:-1]] == [
+        "edge_respond: status 99 is outside 200..599 (CloudFront rejects it)", 'uri ""']
+    out = invoke(lazy(fn, "passthrough"), raw)  # returning the request reads it
+    assert_handler_error(out, fragment, code=code)
+
+
+def test_reading_the_response_in_a_response_hook(fn):
+    ev = event("origin-response")
+    out = ok(lazy(fn, "set-status"), ev)
+    assert out.value == dict(response_of(ev), status="404", statusDescription="Not Found")
+    assert_handler_error(invoke(lazy(fn, "set-status"), _without("Records.0.cf.response.headers")),
+                         "Records[0].cf.response.headers is missing", code=-4)
+
+
+@pytest.mark.parametrize("encoding", ["compact", "indented", "ascii"])
+@pytest.mark.parametrize("op", [None, "passthrough"])
+def test_an_untouched_request_comes_back_byte_for_byte(fn, encoding, op):
+    """What the function did not change is written as the host wrote it (or, if the host's text was
+    indented or escaped otherwise, exactly as the SDK always wrote it)."""
+    ev = event("origin-request", body=dict(BODY), headers={
+        "x-tricky": [{"key": "X-Tricky", "value": TRICKY[0] + TRICKY[1] + TRICKY[3]}],
+        "x-accent": [{"key": "X-Accent", "value": "café"}]})  # escaped as \u00e9, its only escape
+    raw = {"compact": orjson.dumps(ev), "indented": json.dumps(ev, indent=2, ensure_ascii=False).encode(),
+           "ascii": json.dumps(ev, ensure_ascii=True).encode()}[encoding]
+    out = ok(lazy(fn, op) if op else fn(), raw)
+    assert out.result == orjson.dumps(request_of(ev))
+
+
+def test_a_changed_request_keeps_the_text_of_untouched_fields(fn):
+    ev = event("origin-request", op="modify")
+    raw = orjson.dumps(ev).replace(b'"readTimeout":30', b'"readTimeout":30.50,"big":123456789012345678901234567890')
+    out = ok(fn(), raw)
+    assert b'"readTimeout":30.50,"big":123456789012345678901234567890' in out.result
+    assert out.value["uri"] == "/new/path"
+    assert orjson.dumps(out.value["headers"]["via"]) in out.result
 
 
 # ---- AWS's examples (tests/functions/<name>/main.c) --------------------------------------------------------------

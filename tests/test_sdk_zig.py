@@ -97,7 +97,30 @@ fn is(op: []const u8, name: []const u8) bool {
     return std.mem.eql(u8, op, name);
 }
 
+/// Handlers that read little or none of the event (the environment variable SDK_TEST_LAZY picks one).
+fn lazy(ev: *edge.Event, op: []const u8) !void {
+    if (is(op, "respond")) { // a generated response: only the hook is looked at
+        try ev.respond(200, null);
+        try ev.responseHeaders().set("Content-Type", "text/plain");
+        try ev.setBody(ev.eventTypeName());
+    } else if (is(op, "respond-then-read")) {
+        try ev.respond(200, null);
+        try ev.setBody(try edge.fmt("{s} {s} {s}|{s}", .{ ev.uri(), ev.method(), ev.querystring(), ev.requestHeaders().get("host") orelse "(null)" }));
+    } else if (is(op, "read-then-fail")) {
+        return edge.fail("no luck with \"{s}\"", .{ev.uri()});
+    } else if (is(op, "catch-the-error")) {
+        ev.setUri("/x") catch {}; // error.InvalidEvent for an unreadable event: caught, it still fails
+    } else if (is(op, "set-status")) { // response hooks: the response is read
+        try ev.setStatus(404, null);
+    } else if (is(op, "root")) {
+        const records = ev.root().object.get("Records").?.array.items.len;
+        try ev.requestHeaders().set("X-Records", try num(records));
+    }
+    // "passthrough": the request goes back without being looked at
+}
+
 pub fn handle(ev: *edge.Event) !void {
+    if (edge.env("SDK_TEST_LAZY")) |op| return lazy(ev, op);
     const rq = ev.requestHeaders();
     acc = .empty;
     const op = rq.get("x-op") orelse return;
@@ -1149,6 +1172,108 @@ def test_failures_do_not_poison_a_reused_instance(fn):
     assert invoke(f, event("viewer-request", op="bad-uri")).error is ErrorKind.HANDLER_ERROR
     out = ok(f, event("viewer-request", op="accessors", uri="/two"))
     assert lines(out.value["body"])["uri"] == "/two"
+
+
+# ---- reading the event only when needed ----------------------------------------------------------------------------
+
+
+def lazy(fn, op: str, isolation: str = "per-request"):
+    """The test function as a handler that reads little or none of the event (`lazy`)."""
+    return fn(isolation=isolation, env=(("SDK_TEST_LAZY", op),))
+
+
+def _broken_after_config() -> bytes:
+    """A viewer-request event whose request (after config) is not JSON."""
+    raw = orjson.dumps(event("viewer-request"))
+    assert raw.index(b'"config"') < raw.index(b'"request"')
+    return raw.replace(b'"uri":"/"', b'"uri":/')
+
+
+def test_a_generated_response_does_not_read_the_event(fn):
+    f = lazy(fn, "respond")
+    small = ok(f, event("viewer-request"))
+    assert small.value == {"status": "200", "statusDescription": "OK", "body": "viewer-request",
+                           "headers": {"content-type": [{"key": "Content-Type", "value": "text/plain"}]}}
+    big = ok(f, event("origin-request", method="POST", body=dict(BODY, data="QUJD" * 250_000)))  # a 1 MB body
+    assert big.value["body"] == "origin-request"
+    assert small.fuel_used < 50_000  # parsing this small event alone took ~90,000
+    assert big.fuel_used < small.fuel_used + 1_000  # the 1 MB event is not parsed either
+    for isolation in ("per-request", "reuse"):  # what is never read is not checked (the host builds events)
+        assert ok(lazy(fn, "respond", isolation), _broken_after_config()).value["body"] == "viewer-request"
+
+
+@pytest.mark.parametrize("raw, code, fragment", [
+    (b"", -2, "event is not valid JSON: the event is empty"),
+    (b'{"Records": [', -2, "event is not valid JSON: unexpected end of input at byte 13"),
+    (b"{}", -4, "invalid event: event.Records is missing"),
+    (_with("Records.0.cf.config.eventType", "edge-request"), -4, '"edge-request" is not one of'),
+])
+def test_without_a_hook_the_event_is_read_first(fn, raw, code, fragment):
+    """When the scan cannot find the hook, the whole event is read before `handle`, as always."""
+    for isolation in ("per-request", "reuse"):
+        out = invoke(lazy(fn, "respond", isolation), raw)
+        assert_handler_error(out, fragment, code=code)
+        assert len(out.logs) == 1
+
+
+_MALFORMED = [
+    (_broken_after_config(), -2, "event is not valid JSON: unexpected character '/' at byte "),
+    (orjson.dumps(event("viewer-request")).replace(b'"uri":"/"', b'"uri":"/\xff"'), -3,
+     "event is not valid UTF-8: bad byte 0xff"),
+    (orjson.dumps(event("viewer-request")).replace(b',"uri":"/"', b""), -4,
+     "invalid event: Records[0].cf.request.uri is missing"),
+    (orjson.dumps(event("viewer-request", headers=header("X-Big", "v" * 30_000))), -5, "(max_header_bytes)"),
+]
+
+
+@pytest.mark.parametrize("raw, code, fragment", _MALFORMED)
+@pytest.mark.parametrize("op", ["respond-then-read", "catch-the-error", "passthrough"])
+def test_a_malformed_event_fails_when_read(fn, raw, code, fragment, op):
+    """Once read, the event fails the invocation with the error and code it always had, even if the
+    handler catches the SDK's error.InvalidEvent or never reads more than returning the request."""
+    out = invoke(lazy(fn, op), raw)
+    assert_handler_error(out, fragment, code=code)
+    assert len(out.logs) == 1
+
+
+def test_a_malformed_event_stays_the_error(fn):
+    raw, code, fragment = _MALFORMED[0]
+    out = invoke(lazy(fn, "read-then-fail"), raw)
+    assert_handler_error(out, fragment, code=code)
+    assert [line.message for line in out.logs[:-1]] == ['no luck with ""']
+
+
+def test_reading_the_response_in_a_response_hook(fn):
+    ev = event("origin-response")
+    out = ok(lazy(fn, "set-status"), ev)
+    assert out.value == dict(response_of(ev), status="404", statusDescription="Not Found")
+    assert_handler_error(invoke(lazy(fn, "set-status"), _without("Records.0.cf.response.headers")),
+                         "Records[0].cf.response.headers is missing", code=-4)
+
+
+def test_root_is_the_whole_event(fn):
+    out = ok(lazy(fn, "root"), event("viewer-request"))
+    assert out.value["headers"]["x-records"] == [{"key": "X-Records", "value": "1"}]
+
+
+@pytest.mark.parametrize("encoding", ["compact", "indented", "ascii"])
+@pytest.mark.parametrize("op", [None, "passthrough"])
+def test_an_untouched_request_comes_back_byte_for_byte(fn, encoding, op):
+    """An unchanged request is sent back as the host wrote it (or, if the host's text was indented or
+    escaped otherwise, exactly as the SDK always wrote it)."""
+    ev = event("origin-request", body=dict(BODY), headers={
+        "x-tricky": [{"key": "X-Tricky", "value": TRICKY[0] + TRICKY[1] + TRICKY[3]}],
+        "x-accent": [{"key": "X-Accent", "value": "café"}]})  # escaped as \u00e9, its only escape
+    raw = {"compact": orjson.dumps(ev), "indented": json.dumps(ev, indent=2, ensure_ascii=False).encode(),
+           "ascii": json.dumps(ev, ensure_ascii=True).encode()}[encoding]
+    out = ok(lazy(fn, op) if op else fn(), raw)
+    assert out.result == orjson.dumps(request_of(ev))
+
+
+def test_duplicate_keys_are_written_as_before(fn):
+    raw = orjson.dumps(event("viewer-request")).replace(b'"method":"GET"', b'"method":"PUT","method":"GET"')
+    out = ok(fn(), raw)
+    assert out.result.count(b'"method"') == 1 and out.value["method"] == "GET"  # the last value, as std.json keeps
 
 
 # ---- the second function: void handle, options, several files ------------------------------------------------------

@@ -15,12 +15,19 @@
  *     }
  *
  * The SDK implements docs/abi.md: it exports edge_abi_version / edge_alloc /
- * edge_handle, parses the Lambda@Edge event JSON, calls your `edge_main`,
- * and writes back the AWS result object:
+ * edge_handle, calls your `edge_main`, and writes back the AWS result object:
  *   - viewer-request / origin-request: the whole request object (with your
  *     changes and every untouched field), or the response object you built
  *     with edge_respond();
  *   - origin-response / viewer-response: the (modified) response object.
+ *
+ * The event is read when the function first needs it: the first accessor,
+ * setter or request-header call parses and checks the whole event JSON, and
+ * so does returning the request or response. edge_respond needs only the hook,
+ * which a short scan of the event's first bytes finds, so a function that
+ * answers with a generated response without reading anything never parses the
+ * event. Whatever comes back unchanged (the whole request, or the untouched
+ * parts of a changed one) is copied from the event as the host wrote it.
  *
  * Memory: everything the SDK hands you (strings, edge_fmt results,
  * edge_arena_alloc blocks) lives in a per-invocation arena that is freed at
@@ -28,9 +35,13 @@
  * Strings are UTF-8 and NUL-terminated; do not free them.
  *
  * Errors: a malformed event (invalid JSON or UTF-8, missing fields, header
- * values above EDGE_MAX_HEADER_BYTES, ...) never reaches edge_main: the SDK
- * logs one ERROR line naming the problem and returns a negative code (the
- * host reports a handler error, HTTP 503 in the pipeline). Setters validate
+ * values above EDGE_MAX_HEADER_BYTES, ...) fails the invocation as soon as
+ * anything reads it: accessors then return empty values ("" for edge_uri and
+ * the other request strings, NULL otherwise), setters change nothing, and
+ * when edge_main returns the SDK logs one ERROR line naming the problem and
+ * returns a negative code (the host reports a handler error, HTTP 503 in the
+ * pipeline), whatever edge_main returned. Parts of the event that nothing
+ * reads are not checked (the host builds the events). Setters validate
  * their arguments; a bad argument (invalid UTF-8, a URI without a leading
  * '/', a response setter in a request hook without edge_respond, ...) is
  * recorded and fails the invocation the same way when edge_main returns, so
@@ -347,19 +358,35 @@ inline int edge_fail(const char *fmt, ...) {
 
 enum { EDGE__NULL, EDGE__FALSE, EDGE__TRUE, EDGE__NUM, EDGE__STR, EDGE__ARR, EDGE__OBJ };
 
+/* EDGE__RAW: `raw` holds the node's JSON text exactly as edge__put_node would write it (the
+ * event's own bytes, compact and escaped the way the SDK escapes) and nothing in it has changed,
+ * so it is copied instead of written field by field. Cleared on the node and its ancestors by
+ * any change (edge__touch); never set on nodes the SDK makes. If a node lacks it, so do all its
+ * ancestors. */
+#define EDGE__RAW 1u
+
 typedef struct edge__node {
     uint8_t type;
+    uint8_t flags; /* EDGE__RAW */
     uint32_t len;  /* STR / NUM: byte length */
     char *s;       /* STR: NUL-terminated text; NUM: raw JSON number text */
     char *key;     /* member name when inside an object (NUL-terminated) */
     uint32_t klen;
+    uint32_t rawlen;          /* EDGE__RAW: length of raw */
+    const char *raw;          /* EDGE__RAW: the value's text in the untouched event */
     struct edge__node *child; /* ARR / OBJ: first element / member */
     struct edge__node *next;  /* next sibling */
+    struct edge__node *parent;
 } edge__node;
 
+/* The event is parsed on first need (edge__ready): `state` 0 = not yet, 1 = parsed and checked,
+ * a negative code = it failed (the error is recorded and is the invocation's error). */
 struct edge_event {
     edge__node *root, *cf, *config, *request, *response, *generated;
     edge_hook hook;
+    int state;
+    const char *input; /* the event as the host wrote it (never changed: EDGE__RAW text points here) */
+    size_t input_len;
     const unsigned char *body;
     size_t body_len;
     int body_done;
@@ -379,6 +406,7 @@ typedef struct edge__block {
 static edge__block *edge__blocks;
 static size_t edge__arena_bytes;
 static int edge__errcode;
+static int edge__errsticky; /* the event could not be read: that error stays the invocation's error */
 static char edge__errbuf[512];
 static edge_event edge__ev;
 static char *edge__in;
@@ -541,6 +569,7 @@ static void edge__reset(void) {
     edge__blocks = NULL;
     edge__arena_bytes = 0;
     edge__errcode = 0;
+    edge__errsticky = 0;
     edge__errbuf[0] = '\0';
 }
 
@@ -663,6 +692,10 @@ EDGE__LOGFN(edge_error, EDGE_ERROR)
  * edge_main returns (the host reports that line). An error recorded earlier (a setter's)
  * is logged now, so it is not lost. */
 int edge__vfail(const char *fmt, va_list ap) {
+    if (edge__errsticky) { /* the event could not be read: its error stays the last line; log this one now */
+        edge__vlog(EDGE_ERROR, fmt ? fmt : "(null)", ap);
+        return EDGE_EFAIL;
+    }
     if (edge__errcode) edge__emit(EDGE_ERROR, edge__errbuf, strlen(edge__errbuf));
     edge__errcode = EDGE_EFAIL;
     edge__vfmt(edge__errbuf, sizeof edge__errbuf, fmt ? fmt : "(null)", ap);
@@ -687,6 +720,28 @@ int edge__fail_event(const edge_event *ev, const char *fmt, ...) {
     va_end(ap);
     return rc;
 }
+
+/* ---- eight bytes at a time -----------------------------------------------------------
+ * Masks with the high bit set in the bytes that match; the lowest set bit is always a true
+ * match (later ones may not be), so edge__first8 finds the first matching byte. */
+
+#define EDGE__ONES 0x0101010101010101ull
+#define EDGE__HIGH 0x8080808080808080ull
+
+static uint64_t edge__load8(const char *p) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+static uint64_t edge__eq8(uint64_t x, unsigned char c) { /* bytes equal to c */
+    uint64_t v = x ^ (EDGE__ONES * c);
+    return (v - EDGE__ONES) & ~v & EDGE__HIGH;
+}
+static uint64_t edge__ctl8(uint64_t x) { return (x - EDGE__ONES * 0x20) & ~x & EDGE__HIGH; } /* bytes < 0x20 */
+static size_t edge__first8(uint64_t m) { return (size_t)__builtin_ctzll(m) >> 3; }          /* little-endian */
+
+/* Bytes a JSON string must escape ('"', '\\', controls). */
+static uint64_t edge__esc8(uint64_t x) { return edge__ctl8(x) | edge__eq8(x, '"') | edge__eq8(x, '\\'); }
 
 /* ---- UTF-8 ------------------------------------------------------------------------- */
 
@@ -713,6 +768,14 @@ int edge_utf8_valid(const char *s, size_t len) {
     if (!s) return len == 0;
     while (p < end) {
         size_t k;
+        if (end - p >= 8) {
+            uint64_t high = edge__load8((const char *)p) & EDGE__HIGH;
+            if (!high) {
+                p += 8;
+                continue;
+            }
+            p += edge__first8(high);
+        }
         if (*p < 0x80) {
             p++;
             continue;
@@ -724,10 +787,11 @@ int edge_utf8_valid(const char *s, size_t len) {
     return 1;
 }
 
-/* ---- JSON parsing (in place: strings are decoded into the input buffer) -------------- */
+/* ---- JSON parsing (in place: strings are decoded into a copy of the event) ------------ */
 
 typedef struct {
     char *p, *end, *start;
+    const char *raw; /* the untouched event: the text at the same offset as start */
     int depth;
 } edge__parser;
 
@@ -744,9 +808,15 @@ static int edge__perr(edge__parser *ps, const char *what) {
     return edge__set_error(EDGE_EJSON, "event is not valid JSON: %s at byte %zu", what, (size_t)(ps->p - ps->start));
 }
 
-static void edge__ws(edge__parser *ps) {
-    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')) ps->p++;
+static int edge__isws(char c) { return (unsigned char)c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r'); }
+
+/* Skips whitespace; returns 1 if there was any (the text is then not what the SDK writes). */
+static int edge__ws_run(edge__parser *ps) {
+    char *p = ps->p;
+    while (ps->p < ps->end && edge__isws(*ps->p)) ps->p++;
+    return ps->p != p;
 }
+#define edge__ws(ps) ((ps)->p < (ps)->end && edge__isws(*(ps)->p) ? edge__ws_run(ps) : 0)
 
 static int edge__hexval(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -790,11 +860,26 @@ static size_t edge__put_utf8(char *w, unsigned cp) {
     return 4;
 }
 
-/* ps->p is at the opening quote. On success *out and *len hold the decoded, NUL-terminated string. */
-static int edge__parse_string(edge__parser *ps, char **out, uint32_t *len) {
+/* \uXXXX (hex at h, read before decoding overwrites it) is how edge__put_str writes code point cp. */
+static int edge__canonical_u(const char *h, unsigned cp) {
+    return cp < 0x20 && cp != '\b' && cp != '\f' && cp != '\n' && cp != '\r' && cp != '\t' &&
+           !(h[3] >= 'A' && h[3] <= 'F');
+}
+
+/* ps->p is at the opening quote. On success *out and *len hold the decoded, NUL-terminated string;
+ * *canon is cleared if the string's JSON text is not what edge__put_str would write for it. */
+static int edge__parse_string(edge__parser *ps, char **out, uint32_t *len, int *canon) {
     char *r = ps->p + 1, *w = r, *start = r, *end = ps->end;
     for (;;) {
         unsigned char c;
+        if (w == r && end - r >= 8) { /* skip plain ASCII: nothing to decode or check */
+            uint64_t x = edge__load8(r), m = edge__esc8(x) | (x & EDGE__HIGH);
+            if (!m) {
+                r = w = r + 8;
+                continue;
+            }
+            r = w = r + edge__first8(m);
+        }
         if (r >= end) {
             ps->p = r;
             return edge__perr(ps, "unterminated string");
@@ -809,12 +894,14 @@ static int edge__parse_string(edge__parser *ps, char **out, uint32_t *len) {
         }
         if (c == '\\') {
             char e;
+            unsigned cp = 0;
             if (r + 1 >= end) {
                 ps->p = r;
                 return edge__perr(ps, "unterminated string");
             }
             e = r[1];
             r += 2;
+            if (e == '/') *canon = 0; /* edge__put_str writes '/' as it is */
             switch (e) {
             case '"': *w++ = '"'; break;
             case '\\': *w++ = '\\'; break;
@@ -825,11 +912,12 @@ static int edge__parse_string(edge__parser *ps, char **out, uint32_t *len) {
             case 'r': *w++ = '\r'; break;
             case 't': *w++ = '\t'; break;
             case 'u': {
-                unsigned cp, lo;
+                unsigned lo;
                 if (end - r < 4 || !edge__hex4(r, &cp)) {
                     ps->p = r - 2;
                     return edge__perr(ps, "invalid \\u escape");
                 }
+                if (*canon && !edge__canonical_u(r, cp)) *canon = 0;
                 r += 4;
                 if (cp >= 0xDC00 && cp <= 0xDFFF) {
                     ps->p = r - 6;
@@ -884,6 +972,7 @@ static edge__node *edge__parse_value(edge__parser *ps);
 static edge__node *edge__parse_container(edge__parser *ps, int is_obj) {
     edge__node *n = edge__new(is_obj ? EDGE__OBJ : EDGE__ARR), *tail = NULL;
     char close = is_obj ? '}' : ']';
+    int canon = 1;
     if (!n) return NULL;
     if (++ps->depth > EDGE_MAX_DEPTH) {
         edge__set_error(EDGE_EJSON, "event is not valid JSON: nested deeper than %d levels at byte %zu", EDGE_MAX_DEPTH,
@@ -891,10 +980,11 @@ static edge__node *edge__parse_container(edge__parser *ps, int is_obj) {
         return NULL;
     }
     ps->p++; /* [ or { */
-    edge__ws(ps);
+    if (edge__ws(ps)) canon = 0;
     if (ps->p < ps->end && *ps->p == close) {
         ps->p++;
         ps->depth--;
+        n->flags = canon ? EDGE__RAW : 0;
         return n;
     }
     for (;;) {
@@ -906,31 +996,34 @@ static edge__node *edge__parse_container(edge__parser *ps, int is_obj) {
                 edge__perr(ps, "expected a string key");
                 return NULL;
             }
-            if (edge__parse_string(ps, &key, &klen)) return NULL;
-            edge__ws(ps);
+            if (edge__parse_string(ps, &key, &klen, &canon)) return NULL;
+            if (edge__ws(ps)) canon = 0;
             if (ps->p >= ps->end || *ps->p != ':') {
                 edge__perr(ps, "expected ':'");
                 return NULL;
             }
             ps->p++;
-            edge__ws(ps);
+            if (edge__ws(ps)) canon = 0;
         }
         v = edge__parse_value(ps);
         if (!v) return NULL;
+        if (!(v->flags & EDGE__RAW)) canon = 0;
         v->key = key;
         v->klen = klen;
+        v->parent = n;
         if (tail) tail->next = v;
         else n->child = v;
         tail = v;
-        edge__ws(ps);
+        if (edge__ws(ps)) canon = 0;
         if (ps->p < ps->end && *ps->p == ',') {
             ps->p++;
-            edge__ws(ps);
+            if (edge__ws(ps)) canon = 0;
             continue;
         }
         if (ps->p < ps->end && *ps->p == close) {
             ps->p++;
             ps->depth--;
+            n->flags = canon ? EDGE__RAW : 0;
             return n;
         }
         edge__perr(ps, is_obj ? "expected ',' or '}'" : "expected ',' or ']'");
@@ -938,7 +1031,7 @@ static edge__node *edge__parse_container(edge__parser *ps, int is_obj) {
     }
 }
 
-static edge__node *edge__parse_value(edge__parser *ps) {
+static edge__node *edge__parse_scalar(edge__parser *ps) {
     edge__node *n;
     char c;
     if (ps->p >= ps->end) {
@@ -948,8 +1041,10 @@ static edge__node *edge__parse_value(edge__parser *ps) {
     c = *ps->p;
     if (c == '{' || c == '[') return edge__parse_container(ps, c == '{');
     if (c == '"') {
+        int canon = 1;
         n = edge__new(EDGE__STR);
-        if (!n || edge__parse_string(ps, &n->s, &n->len)) return NULL;
+        if (!n || edge__parse_string(ps, &n->s, &n->len, &canon)) return NULL;
+        n->flags = canon ? EDGE__RAW : 0;
         return n;
     }
     if (c == '-' || edge__isdigit(c)) {
@@ -974,6 +1069,7 @@ static edge__node *edge__parse_value(edge__parser *ps) {
         if (!n) return NULL;
         n->s = s;
         n->len = (uint32_t)(p - s);
+        n->flags = EDGE__RAW;
         ps->p = p;
         return n;
     bad_number:
@@ -983,45 +1079,67 @@ static edge__node *edge__parse_value(edge__parser *ps) {
     }
     if (ps->end - ps->p >= 4 && memcmp(ps->p, "true", 4) == 0) {
         ps->p += 4;
-        return edge__new(EDGE__TRUE);
-    }
-    if (ps->end - ps->p >= 5 && memcmp(ps->p, "false", 5) == 0) {
+        n = edge__new(EDGE__TRUE);
+    } else if (ps->end - ps->p >= 5 && memcmp(ps->p, "false", 5) == 0) {
         ps->p += 5;
-        return edge__new(EDGE__FALSE);
-    }
-    if (ps->end - ps->p >= 4 && memcmp(ps->p, "null", 4) == 0) {
+        n = edge__new(EDGE__FALSE);
+    } else if (ps->end - ps->p >= 4 && memcmp(ps->p, "null", 4) == 0) {
         ps->p += 4;
-        return edge__new(EDGE__NULL);
-    }
-    if ((unsigned char)c >= 0x80 && !edge__utf8_seq((const unsigned char *)ps->p, (const unsigned char *)ps->end)) {
-        edge__set_error(EDGE_EUTF8, "event is not valid UTF-8: bad byte 0x%x at byte %zu", (unsigned char)c,
-                        (size_t)(ps->p - ps->start));
+        n = edge__new(EDGE__NULL);
+    } else {
+        if ((unsigned char)c >= 0x80 && !edge__utf8_seq((const unsigned char *)ps->p, (const unsigned char *)ps->end)) {
+            edge__set_error(EDGE_EUTF8, "event is not valid UTF-8: bad byte 0x%x at byte %zu", (unsigned char)c,
+                            (size_t)(ps->p - ps->start));
+            return NULL;
+        }
+        edge__perr(ps, "unexpected character");
         return NULL;
     }
-    edge__perr(ps, "unexpected character");
-    return NULL;
+    if (n) n->flags = EDGE__RAW;
+    return n;
+}
+
+/* A value, with its text in the untouched event (numbers keep theirs even when written back). */
+static edge__node *edge__parse_value(edge__parser *ps) {
+    char *at = ps->p;
+    edge__node *n = edge__parse_scalar(ps);
+    if (n) {
+        n->raw = ps->raw + (at - ps->start);
+        n->rawlen = (uint32_t)(ps->p - at);
+    }
+    return n;
 }
 
 /* ---- JSON writing ------------------------------------------------------------------ */
 
 typedef struct {
-    char *buf; /* NULL: only count */
-    size_t n;
+    char *buf;  /* the output; past cap, only counts */
+    size_t cap; /* bytes of buf */
+    size_t n;   /* bytes written (or, past cap, needed) */
 } edge__writer;
 
 static void edge__put(edge__writer *w, const char *s, size_t len) {
-    if (w->buf) memcpy(w->buf + w->n, s, len);
+    if (w->n <= w->cap && len <= w->cap - w->n) memcpy(w->buf + w->n, s, len);
     w->n += len;
 }
 
 static void edge__put_str(edge__writer *w, const char *s, size_t len) {
     static const char hex[] = "0123456789abcdef";
-    size_t i, run = 0;
+    size_t i = 0, run = 0;
     edge__put(w, "\"", 1);
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
+    for (; i < len; i++) {
+        unsigned char c;
         char esc[6];
         size_t elen = 2;
+        if (len - i >= 8) {
+            uint64_t m = edge__esc8(edge__load8(s + i));
+            if (!m) {
+                i += 7;
+                continue;
+            }
+            i += edge__first8(m);
+        }
+        c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         if (i > run) edge__put(w, s + run, i - run);
         esc[0] = '\\';
@@ -1050,6 +1168,10 @@ static void edge__put_str(edge__writer *w, const char *s, size_t len) {
 
 static void edge__put_node(edge__writer *w, const edge__node *n) {
     const edge__node *c;
+    if (n->flags & EDGE__RAW) { /* untouched: the event's own text is exactly what would be written */
+        edge__put(w, n->raw, n->rawlen);
+        return;
+    }
     switch (n->type) {
     case EDGE__NULL: edge__put(w, "null", 4); break;
     case EDGE__FALSE: edge__put(w, "false", 5); break;
@@ -1073,6 +1195,11 @@ static void edge__put_node(edge__writer *w, const edge__node *n) {
 }
 
 /* ---- DOM helpers ------------------------------------------------------------------- */
+
+/* n (a node of the event, or one the SDK made) changes: it and its ancestors are written field by field. */
+static void edge__touch(edge__node *n) {
+    for (; n && (n->flags & EDGE__RAW); n = n->parent) n->flags &= (uint8_t)~EDGE__RAW;
+}
 
 static edge__node *edge__get(const edge__node *obj, const char *key) {
     edge__node *c;
@@ -1105,6 +1232,8 @@ static int edge__obj_put(edge__node *obj, const char *key, size_t klen, edge__no
     val->key = edge__strndup(key, klen);
     if (!val->key) return EDGE_ENOMEM;
     val->klen = (uint32_t)klen;
+    val->parent = obj;
+    edge__touch(obj);
     for (c = obj->child; c; prev = c, c = c->next) {
         if (c->klen == klen && memcmp(c->key, key, klen) == 0) {
             val->next = c->next;
@@ -1131,6 +1260,7 @@ static void edge__obj_del(edge__node *obj, const char *key) {
         if (c->klen == klen && memcmp(c->key, key, klen) == 0) {
             if (prev) prev->next = c->next;
             else obj->child = c->next;
+            edge__touch(obj);
             return;
         }
     }
@@ -1146,7 +1276,16 @@ static int edge__check_arg(const char *fn, const char *what, const char *s, int 
     if (!edge_utf8_valid(s, len)) return edge__set_error(EDGE_EARG, "%s: %s is not valid UTF-8", fn, what);
     if (forbid_ctl)
         for (i = 0; i < len; i++) {
-            unsigned char c = (unsigned char)s[i];
+            unsigned char c;
+            if (len - i >= 8) {
+                uint64_t x = edge__load8(s + i), m = edge__ctl8(x) | edge__eq8(x, 0x7F);
+                if (!m) {
+                    i += 7;
+                    continue;
+                }
+                i += edge__first8(m);
+            }
+            c = (unsigned char)s[i];
             if ((c < 0x20 && !(allow_tab && c == '\t')) || c == 0x7F)
                 return edge__set_error(EDGE_EARG, "%s: %s contains control character 0x%x at byte %zu", fn, what, c, i);
         }
@@ -1271,29 +1410,223 @@ static int edge__bind(edge_event *ev, edge__node *root) {
     return EDGE_OK;
 }
 
+/* ---- reading the event on first need ------------------------------------------------- */
+
+/* Parses and checks the whole event, the first time something needs it (edge__ready). A
+ * failure is the invocation's error from then on (edge__errsticky), whatever edge_main does. */
+static int edge__load(edge_event *ev) {
+    edge__parser ps;
+    edge__node *root;
+    char *work, prior[sizeof edge__errbuf];
+    int prior_code = edge__errcode;
+    if (ev->state) return ev->state;
+    ev->state = EDGE_EJSON; /* never re-entered */
+    if (prior_code) { /* an SDK call failed before the event was read: it stands unless the event fails */
+        memcpy(prior, edge__errbuf, sizeof prior);
+        edge__errcode = 0;
+    }
+    work = (char *)edge__alloc(ev->input_len + 1); /* parsed in place; the host's copy stays as it was */
+    if (!work) goto fail;
+    memcpy(work, ev->input, ev->input_len);
+    ps.p = ps.start = work;
+    ps.end = work + ev->input_len;
+    ps.raw = ev->input;
+    ps.depth = 0;
+    edge__ws(&ps);
+    if (ps.p >= ps.end) {
+        edge__set_error(EDGE_EJSON, "event is not valid JSON: the event is empty");
+        goto fail;
+    }
+    root = edge__parse_value(&ps);
+    if (!root) goto fail;
+    edge__ws(&ps);
+    if (ps.p < ps.end) {
+        edge__perr(&ps, "unexpected data after the JSON value");
+        goto fail;
+    }
+    if (edge__bind(ev, root)) goto fail;
+    ev->state = 1;
+    if (prior_code) {
+        edge__errcode = prior_code;
+        memcpy(edge__errbuf, prior, sizeof prior);
+    }
+    return 1;
+fail:
+    if (prior_code) edge__emit(EDGE_ERROR, prior, strlen(prior));
+    ev->state = edge__errcode ? edge__errcode : EDGE_ENOMEM;
+    edge__errsticky = 1;
+    return ev->state;
+}
+
+/* 1 if the event is parsed and checked (parsing it now if needed); 0 if it cannot be read. */
+static int edge__ready(const edge_event *ev) {
+    if (!ev) return 0;
+    if (!ev->state) edge__load((edge_event *)ev); /* ev is always &edge__ev, which is not const */
+    return ev->state > 0;
+}
+
+/* ---- the hook without reading the event --------------------------------------------------
+ * A function that only needs the hook (edge_respond checks it) gets it from a scan of the
+ * event's first bytes: Records[0].cf.config.eventType comes first in the events the host
+ * builds. The scan is not a check: anything unexpected on the way (a name with an escape, a
+ * missing field, a value of the wrong type) hands over to the full parse, which reports it. */
+
+typedef struct {
+    const char *p, *end;
+} edge__scan;
+
+static void edge__scan_ws(edge__scan *s) {
+    while (s->p < s->end && edge__isws(*s->p)) s->p++;
+}
+
+/* At a quote: the string's text if it has no escape (else 0). */
+static int edge__scan_str(edge__scan *s, const char **text, size_t *len) {
+    const char *q = s->p + 1;
+    while (s->end - q >= 8) {
+        uint64_t x = edge__load8(q), m = edge__eq8(x, '"') | edge__eq8(x, '\\');
+        if (m) {
+            q += edge__first8(m);
+            break;
+        }
+        q += 8;
+    }
+    while (q < s->end && *q != '"' && *q != '\\') q++;
+    if (q >= s->end || *q != '"') return 0;
+    *text = s->p + 1;
+    *len = (size_t)(q - *text);
+    s->p = q + 1;
+    return 1;
+}
+
+/* Skips one value; 0 if the input ends first. */
+static int edge__scan_skip(edge__scan *s) {
+    int depth = 0;
+    edge__scan_ws(s);
+    for (;;) {
+        char c;
+        if (s->p >= s->end) return 0;
+        c = *s->p;
+        if (c == '"') {
+            for (s->p++; s->p < s->end && *s->p != '"'; s->p++) {
+                if (s->end - s->p >= 8) {
+                    uint64_t x = edge__load8(s->p), m = edge__eq8(x, '"') | edge__eq8(x, '\\');
+                    if (!m) {
+                        s->p += 7;
+                        continue;
+                    }
+                    s->p += edge__first8(m);
+                    if (*s->p == '"') break;
+                }
+                if (*s->p == '\\') s->p++;
+            }
+            if (s->p >= s->end) return 0;
+            s->p++;
+        } else if (c == '{' || c == '[') {
+            depth++;
+            s->p++;
+            continue;
+        } else if (c == '}' || c == ']') {
+            if (--depth < 0) return 0;
+            s->p++;
+        } else if (depth == 0) {
+            while (s->p < s->end && !edge__isws(*s->p) && *s->p != ',' && *s->p != '}' && *s->p != ']') s->p++;
+        } else {
+            s->p++;
+        }
+        if (depth == 0) return 1;
+    }
+}
+
+/* At an object: moves to the value of its first member called `key`. */
+static int edge__scan_member(edge__scan *s, const char *key) {
+    size_t klen = strlen(key);
+    edge__scan_ws(s);
+    if (s->p >= s->end || *s->p != '{') return 0;
+    s->p++;
+    for (;;) {
+        const char *name;
+        size_t len;
+        edge__scan_ws(s);
+        if (s->p >= s->end || *s->p != '"' || !edge__scan_str(s, &name, &len)) return 0;
+        edge__scan_ws(s);
+        if (s->p >= s->end || *s->p != ':') return 0;
+        s->p++;
+        edge__scan_ws(s);
+        if (len == klen && memcmp(name, key, klen) == 0) return 1;
+        if (!edge__scan_skip(s)) return 0;
+        edge__scan_ws(s);
+        if (s->p >= s->end || *s->p != ',') return 0;
+        s->p++;
+    }
+}
+
+static const char *const edge__hook_names[] = {"viewer-request", "origin-request", "origin-response",
+                                               "viewer-response"};
+
+static edge_hook edge__scan_hook(const char *p, size_t n) {
+    edge__scan s;
+    const char *t;
+    size_t len;
+    int i;
+    s.p = p;
+    s.end = p + n;
+    if (!edge__scan_member(&s, "Records") || s.p >= s.end || *s.p != '[') return (edge_hook)0;
+    s.p++;
+    if (!edge__scan_member(&s, "cf") || !edge__scan_member(&s, "config") || !edge__scan_member(&s, "eventType") ||
+        s.p >= s.end || *s.p != '"' || !edge__scan_str(&s, &t, &len))
+        return (edge_hook)0;
+    for (i = 0; i < 4; i++)
+        if (strlen(edge__hook_names[i]) == len && memcmp(t, edge__hook_names[i], len) == 0) return (edge_hook)(i + 1);
+    return (edge_hook)0;
+}
+
+static edge_hook edge__hook_of(const edge_event *cev) {
+    edge_event *ev = (edge_event *)cev; /* always &edge__ev */
+    if (!ev) return (edge_hook)0;
+    if (!ev->hook && !ev->state) {
+        ev->hook = edge__scan_hook(ev->input, ev->input_len);
+        if (!ev->hook) edge__load(ev);
+    }
+    return ev->state < 0 ? (edge_hook)0 : ev->hook;
+}
+
 /* ---- event accessors --------------------------------------------------------------- */
 
-edge_hook edge_event_type(const edge_event *ev) { return ev ? ev->hook : (edge_hook)0; }
+edge_hook edge_event_type(const edge_event *ev) { return edge__hook_of(ev); }
 
-const char *edge_event_type_name(const edge_event *ev) { return ev ? edge__get_str(ev->config, "eventType") : NULL; }
+const char *edge_event_type_name(const edge_event *ev) {
+    edge_hook h = edge__hook_of(ev);
+    return h ? edge__hook_names[h - 1] : NULL;
+}
 
 int edge_is_request_hook(const edge_event *ev) {
-    return ev && (ev->hook == EDGE_VIEWER_REQUEST || ev->hook == EDGE_ORIGIN_REQUEST);
+    edge_hook h = edge__hook_of(ev);
+    return h == EDGE_VIEWER_REQUEST || h == EDGE_ORIGIN_REQUEST;
 }
 
-const char *edge_request_id(const edge_event *ev) { return ev ? edge__get_str(ev->config, "requestId") : NULL; }
+const char *edge_request_id(const edge_event *ev) {
+    return edge__ready(ev) ? edge__get_str(ev->config, "requestId") : NULL;
+}
 
-const char *edge_uri(const edge_event *ev) { return ev ? edge__get_str(ev->request, "uri") : NULL; }
-const char *edge_method(const edge_event *ev) { return ev ? edge__get_str(ev->request, "method") : NULL; }
-const char *edge_querystring(const edge_event *ev) { return ev ? edge__get_str(ev->request, "querystring") : NULL; }
-const char *edge_client_ip(const edge_event *ev) { return ev ? edge__get_str(ev->request, "clientIp") : NULL; }
+/* A field every request has; "" when the event cannot be read (the invocation fails with its error). */
+static const char *edge__request_str(const edge_event *ev, const char *key) {
+    if (!ev) return NULL;
+    return edge__ready(ev) ? edge__get_str(ev->request, key) : "";
+}
+
+const char *edge_uri(const edge_event *ev) { return edge__request_str(ev, "uri"); }
+const char *edge_method(const edge_event *ev) { return edge__request_str(ev, "method"); }
+const char *edge_querystring(const edge_event *ev) { return edge__request_str(ev, "querystring"); }
+const char *edge_client_ip(const edge_event *ev) { return edge__request_str(ev, "clientIp"); }
 
 edge_headers *edge_request_headers(edge_event *ev) {
-    return ev ? (edge_headers *)edge__get(ev->request, "headers") : NULL;
+    return edge__ready(ev) ? (edge_headers *)edge__get(ev->request, "headers") : NULL;
 }
 
+/* The request can be changed here (and the event is readable). */
 static int edge__request_hook_only(const edge_event *ev, const char *fn) {
     if (!ev) return edge__set_error(EDGE_EARG, "%s: no event", fn);
+    if (!edge__ready(ev)) return edge__errcode;
     if (!edge_is_request_hook(ev))
         return edge__set_error(EDGE_EARG,
                                "%s: the request can only be changed in viewer-request and origin-request (this is %s)",
@@ -1392,13 +1725,13 @@ unsigned char *edge_base64_decode(const char *s, size_t len, size_t *out_len) {
     return out;
 }
 
-int edge_has_body(const edge_event *ev) { return ev && edge__get(ev->request, "body") != NULL; }
+int edge_has_body(const edge_event *ev) { return edge__ready(ev) && edge__get(ev->request, "body") != NULL; }
 
 const unsigned char *edge_body(edge_event *ev, size_t *len) {
     edge__node *body, *data;
     const char *enc;
     if (len) *len = 0;
-    if (!ev) return NULL;
+    if (!edge__ready(ev)) return NULL;
     if (!ev->body_done) {
         ev->body_done = 1;
         body = edge__get(ev->request, "body");
@@ -1420,7 +1753,7 @@ const unsigned char *edge_body(edge_event *ev, size_t *len) {
 }
 
 int edge_body_truncated(const edge_event *ev) {
-    edge__node *t = ev ? edge__get(edge__get(ev->request, "body"), "inputTruncated") : NULL;
+    edge__node *t = edge__ready(ev) ? edge__get(edge__get(ev->request, "body"), "inputTruncated") : NULL;
     return t && t->type == EDGE__TRUE;
 }
 
@@ -1461,7 +1794,7 @@ int edge_set_request_body_text(edge_event *ev, const char *text) {
 /* ---- origin ------------------------------------------------------------------------ */
 
 static edge__node *edge__origin_kind(const edge_event *ev) {
-    edge__node *origin = ev ? edge__get(ev->request, "origin") : NULL, *k = edge__get(origin, "custom");
+    edge__node *origin = edge__ready(ev) ? edge__get(ev->request, "origin") : NULL, *k = edge__get(origin, "custom");
     if (k && k->type == EDGE__OBJ) return k;
     k = edge__get(origin, "s3");
     return k && k->type == EDGE__OBJ ? k : NULL;
@@ -1599,18 +1932,19 @@ static char *edge__lowercase(const char *name) {
 
 /* Make `entries` (a chain of {key, value} objects) all the values of header `name`. */
 static int edge__hreplace(edge__node *h, const char *name, edge__node *entries) {
-    edge__node *arr = edge__new(EDGE__ARR), *m;
+    edge__node *arr = edge__new(EDGE__ARR), *m, *e;
     char *lower = edge__lowercase(name);
     if (!arr || !entries || !lower) return edge__errcode ? edge__errcode : EDGE_ENOMEM;
-    arr->child = entries;
     m = edge__hfind(h, name);
     if (m) { /* replace in place (also collapses a differently-cased duplicate key) */
+        arr = m;
+        edge__touch(m);
         m->type = EDGE__ARR;
-        m->child = entries;
         m->key = lower;
-        return EDGE_OK;
     }
-    return edge__obj_put(h, lower, strlen(lower), arr);
+    arr->child = entries;
+    for (e = entries; e; e = e->next) e->parent = arr;
+    return m ? EDGE_OK : edge__obj_put(h, lower, strlen(lower), arr);
 }
 
 int edge_header_set(edge_headers *h, const char *name, const char *value) {
@@ -1634,9 +1968,13 @@ static edge__node *edge__copy(const edge__node *n) {
     c->s = n->s;
     c->key = n->key;
     c->klen = n->klen;
+    c->flags = n->flags; /* the same text */
+    c->raw = n->raw;
+    c->rawlen = n->rawlen;
     tail = &c->child;
     for (kid = n->child; kid; kid = kid->next) {
         if (!(*tail = edge__copy(kid))) return NULL;
+        (*tail)->parent = c;
         tail = &(*tail)->next;
     }
     return c;
@@ -1664,6 +2002,8 @@ int edge_header_add(edge_headers *h, const char *name, const char *value) {
     if (!m) return edge_header_set(h, name, value);
     e = edge__hentry(name, value);
     if (!e) return EDGE_ENOMEM;
+    e->parent = m;
+    edge__touch(m);
     if (!m->child) {
         m->child = e;
         return EDGE_OK;
@@ -1692,6 +2032,7 @@ int edge_header_remove(edge_headers *h, const char *name) {
             }
             prev->next = m->next;
         }
+        edge__touch(EDGE__H(h));
         removed++;
     }
     return removed;
@@ -1737,7 +2078,9 @@ static const char *edge__reason(int status) {
 
 static edge__node *edge__out_response(const edge_event *ev) {
     if (!ev) return NULL;
-    return ev->generated ? ev->generated : ev->response;
+    if (ev->generated) return ev->generated;
+    if (edge_is_request_hook(ev) || !edge__ready(ev)) return NULL; /* a request hook has none to read */
+    return ev->response;
 }
 
 static int edge__status_args(const char *fn, int status, const char *description) {
@@ -1834,7 +2177,7 @@ int edge_set_body_bytes(edge_event *ev, const void *data, size_t len) {
 
 /* Walks all but the last segment of path; *last gets the final segment. */
 static edge__node *edge__walk(const edge_event *ev, const char *path, const char **last, size_t *last_len) {
-    edge__node *n = ev ? ev->cf : NULL;
+    edge__node *n = edge__ready(ev) ? ev->cf : NULL;
     const char *seg = path;
     if (!n || !path) return NULL;
     for (;;) {
@@ -1934,6 +2277,7 @@ static int edge__set_path(edge_event *ev, const char *fn, const char *path, edge
     size_t len;
     edge__node *parent;
     if (edge__guard(fn, path, val ? val->type : EDGE__INSIDE)) return edge__errcode;
+    if (!edge__ready(ev)) return edge__errcode;
     parent = edge__walk(ev, path, &last, &len);
     if (!parent || parent->type != EDGE__OBJ || !len)
         return edge__set_error(EDGE_EARG, "%s: \"%.*s\" does not name a field of an existing object", fn, 128,
@@ -1975,7 +2319,7 @@ int edge_append_string(edge_event *ev, const char *path, const char *value) {
     size_t len;
     edge__node *arr, *s, **tail;
     if (edge__guard("edge_append_string", path, EDGE__INSIDE) ||
-        edge__check_arg("edge_append_string", "value", value, 0, 0))
+        edge__check_arg("edge_append_string", "value", value, 0, 0) || !edge__ready(ev))
         return edge__errcode;
     arr = edge__child(edge__walk(ev, path, &last, &len), last, len);
     if (!arr || arr->type != EDGE__ARR)
@@ -1986,6 +2330,8 @@ int edge_append_string(edge_event *ev, const char *path, const char *value) {
     for (tail = &arr->child; *tail; tail = &(*tail)->next) {
     }
     *tail = s;
+    s->parent = arr;
+    edge__touch(arr);
     return EDGE_OK;
 }
 
@@ -1994,13 +2340,14 @@ int edge_delete(edge_event *ev, const char *path) {
     size_t len;
     edge__node *parent, *target, **link;
     if (!ev) return edge__set_error(EDGE_EARG, "edge_delete: no event");
-    if (edge__guard("edge_delete", path, EDGE__DELETE)) return edge__errcode;
+    if (edge__guard("edge_delete", path, EDGE__DELETE) || !edge__ready(ev)) return edge__errcode;
     parent = edge__walk(ev, path, &last, &len);
     target = edge__child(parent, last, len);
     if (!target) return 0;
     for (link = &parent->child; *link != target; link = &(*link)->next) {
     }
     *link = target->next;
+    edge__touch(parent);
     ev->body_done = 0;
     return 1;
 }
@@ -2071,55 +2418,56 @@ double edge_random(void) {
 
 /* ---- one invocation ---------------------------------------------------------------- */
 
-/* Parse, bind, run edge_main, serialize. Returns EDGE_OK with *out and *out_len set, or an error code after logging. */
-static int edge__run(char *p, size_t n, const char **out, size_t *out_len) {
+/* Run edge_main on the event p[0..n) (read when first needed) and write the result. Returns
+ * EDGE_OK with *out and *out_len set, or an error code after logging. */
+static int edge__run(const char *p, size_t n, const char **out, size_t *out_len) {
     edge_event *ev = &edge__ev;
-    edge__parser ps;
-    edge__node *root, *result;
+    edge__node *result;
     edge__writer w;
     int rc = EDGE_OK;
     memset(ev, 0, sizeof *ev);
+    ev->input = p;
+    ev->input_len = n;
     if (n > EDGE_MAX_EVENT_BYTES) {
         edge__set_error(EDGE_ETOOBIG, "event too large: %zu bytes, above the SDK's %u-byte limit (EDGE_MAX_EVENT_BYTES)",
                         n, (unsigned)EDGE_MAX_EVENT_BYTES);
         goto fail;
     }
-    ps.p = ps.start = p;
-    ps.end = p + n;
-    ps.depth = 0;
-    edge__ws(&ps);
-    if (ps.p >= ps.end) {
-        edge__set_error(EDGE_EJSON, "event is not valid JSON: the event is empty");
-        goto fail;
-    }
-    root = edge__parse_value(&ps);
-    if (!root) goto fail;
-    edge__ws(&ps);
-    if (ps.p < ps.end) {
-        edge__perr(&ps, "unexpected data after the JSON value");
-        goto fail;
-    }
-    if (edge__bind(ev, root)) goto fail;
     rc = edge_main(ev);
+    if (ev->state < 0) goto fail; /* the event could not be read: that is the error */
     if (rc < 0) {
         edge__set_error(rc, "edge_main failed with code %d", rc);
         goto fail;
     }
     if (edge__errcode) goto fail;
-    result = ev->generated ? ev->generated : ev->response ? ev->response : ev->request;
-    w.buf = NULL;
-    w.n = 0;
-    edge__put_node(&w, result);
-    w.buf = (char *)edge__alloc(w.n + 1);
+    result = ev->generated;
+    if (!result) { /* the request or response goes back: it must be readable */
+        if (!edge__ready(ev)) goto fail;
+        result = ev->response ? ev->response : ev->request;
+    }
+    if (result->flags & EDGE__RAW) { /* unchanged: the host's own text */
+        *out = result->raw;
+        *out_len = result->rawlen;
+        return EDGE_OK;
+    }
+    w.cap = ev->input_len + 4096; /* results are about as large as events: usually one pass */
+    w.buf = (char *)edge__alloc(w.cap);
     if (!w.buf) goto fail;
     w.n = 0;
     edge__put_node(&w, result);
+    if (w.n > w.cap) { /* a larger result (a big generated body): now its exact size is known */
+        w.cap = w.n;
+        w.buf = (char *)edge__alloc(w.cap);
+        if (!w.buf) goto fail;
+        w.n = 0;
+        edge__put_node(&w, result);
+    }
     *out = w.buf;
     *out_len = w.n;
     return EDGE_OK;
 fail:
     edge__emit(EDGE_ERROR, edge__errbuf, strlen(edge__errbuf));
-    return rc < 0 ? rc : edge__errcode;
+    return ev->state < 0 ? ev->state : rc < 0 ? rc : edge__errcode;
 }
 
 #ifndef EDGE_COMMAND

@@ -13,21 +13,28 @@
 //!     }
 //!
 //! The SDK's entry file (`sdk/zig/entry.zig`, the build's root module) exports
-//! `edge_abi_version` / `edge_alloc` / `edge_handle`, parses the Lambda@Edge event
-//! JSON with `std.json`, calls your `handle`, and writes back the AWS result object
-//! with `std.json.Stringify`:
+//! `edge_abi_version` / `edge_alloc` / `edge_handle`, calls your `handle`, and writes
+//! back the AWS result object with `std.json.Stringify`:
 //!   - viewer-request / origin-request: the whole request object (with your changes
 //!     and every untouched field), or the response you built with `ev.respond()`;
 //!   - origin-response / viewer-response: the (modified) response object.
+//!
+//! The event is read when first needed: a short scan finds the hook before `handle`
+//! runs; the first accessor, setter or headers call parses the whole Lambda@Edge event
+//! JSON into `std.json.Value`s and checks it, and so does returning the request or response.
+//! A handler that only answers with `ev.respond()` never parses the event. A request or
+//! response that comes back unchanged is the host's own text.
 //!
 //! Memory: everything the SDK hands you (strings, `edge.fmt` results, `edge.arena()`
 //! allocations) lives in a per-invocation arena that is reset at the start of the next
 //! invocation, so `reuse` instances do not grow. Strings you pass in are copied.
 //!
 //! Errors: a malformed event (invalid JSON or UTF-8, missing fields, oversized headers,
-//! ...) never reaches `handle`: the SDK logs one ERROR line naming the problem and
-//! returns a negative code (the host reports a handler error, HTTP 503 in the
-//! pipeline). Setters validate their arguments and return `error.InvalidArgument`
+//! ...) fails the invocation as soon as anything reads it: accessors return empty values,
+//! setters return `error.InvalidEvent`, and when `handle` returns the SDK logs one ERROR
+//! line naming the problem and returns a negative code (the host reports a handler
+//! error, HTTP 503 in the pipeline). Parts nothing reads are not checked (the host
+//! builds the events). Setters validate their arguments and return `error.InvalidArgument`
 //! (changing nothing) after recording a precise message; when `handle` returns an
 //! error, that message (or the error's name) is logged at ERROR and the invocation
 //! fails with a negative code — never a trap. `return edge.fail("why {s}", .{x})`
@@ -142,9 +149,12 @@ var err_code: Code = .ok;
 var err_tag: ?anyerror = null;
 var err_buf: [512]u8 = undefined;
 var err_len: usize = 0;
+/// The event could not be read: its error stays the invocation's (record keeps it).
+var err_sticky = false;
 
-/// Records the message for the error `tag` (the latest wins).
+/// Records the message for the error `tag` (the latest wins, unless the event could not be read).
 fn record(code: Code, tag: Error, comptime f: []const u8, args: anytype) void {
+    if (err_sticky) return;
     var w: std.Io.Writer = .fixed(&err_buf);
     w.print(f, args) catch {};
     err_len = w.end;
@@ -265,6 +275,7 @@ const Arena = struct {
 var arena_state: Arena = .{};
 var input_buf: []u8 = &.{};
 var current: Event = undefined;
+var null_value: Value = .null;
 
 /// The invocation's arena: scratch memory freed after this invocation.
 /// `const buf = try edge.arena().alloc(u8, 256);`
@@ -320,6 +331,7 @@ pub fn err(comptime f: []const u8, args: anytype) void {
 /// last ERROR line, which the host reports as the failure:
 /// `return edge.fail("no origin for {s}", .{ev.uri()});`
 pub fn fail(comptime f: []const u8, args: anytype) Error {
+    if (err_sticky) logf(.err, f, args); // the unreadable event's error stays the last line
     record(.fail, error.Failed, f, args);
     return error.Failed;
 }
@@ -355,7 +367,28 @@ pub fn fmt(comptime f: []const u8, args: anytype) Error![]u8 {
 /// True if `s` is valid UTF-8 (no overlongs, surrogates or > U+10FFFF):
 /// `if (!edge.utf8Valid(v)) return edge.fail("bad input", .{});`
 pub fn utf8Valid(s: []const u8) bool {
-    return std.unicode.utf8ValidateSlice(s);
+    // std.unicode.utf8ValidateSlice's ASCII fast path reads words with std.mem.readInt, a byte
+    // loop in ReleaseSmall wasm: this one skips ASCII eight bytes at a time (same answers).
+    var i: usize = 0;
+    while (i < s.len) {
+        if (i + 8 <= s.len) {
+            const high = load8(s, i) & high8;
+            if (high == 0) {
+                i += 8;
+                continue;
+            }
+            i += first8(high);
+        }
+        if (s[i] < 0x80) {
+            i += 1;
+            continue;
+        }
+        const n = std.unicode.utf8ByteSequenceLength(s[i]) catch return false;
+        if (i + n > s.len) return false;
+        _ = std.unicode.utf8Decode(s[i .. i + n]) catch return false;
+        i += n;
+    }
+    return true;
 }
 
 /// Standard base64 with padding: `const b64 = try edge.base64Encode("user:pass");` -> "dXNlcjpwYXNz"
@@ -553,8 +586,26 @@ fn objPtr(v: ?*Value) ?*ObjectMap {
 }
 
 fn field(m: ?*ObjectMap, key: []const u8) ?*Value {
-    const map = m orelse return null;
-    return map.getPtr(key);
+    return lookup(m orelse return null, key);
+}
+
+/// Byte equality. (std.mem.eql reads words with std.mem.readInt, which ReleaseSmall wasm code
+/// does a byte at a time with shifts: several hundred instructions for a short name.)
+fn same(a: []const u8, b: []const u8) bool {
+    if (a.len != b.len) return false;
+    for (a, b) |x, y| {
+        if (x != y) return false;
+    }
+    return true;
+}
+
+/// `m.getPtr(key)` without hashing the key: the event's objects are small, and a linear scan
+/// with `same` costs a fraction of a hash (see `same`).
+fn lookup(m: *ObjectMap, key: []const u8) ?*Value {
+    for (m.keys(), m.values()) |k, *v| {
+        if (same(k, key)) return v;
+    }
+    return null;
 }
 
 fn strField(m: ?*ObjectMap, key: []const u8) ?[]const u8 {
@@ -572,28 +623,54 @@ fn putStr(m: *ObjectMap, key: []const u8, s: []const u8) Error!void {
 }
 
 /// One invocation's event. `handle` receives a pointer to it; it is valid during `handle` only.
+///
+/// The event is read when first needed: the hook comes from a short scan of the event's first
+/// bytes before `handle` runs; the first accessor, setter or headers call parses and checks the
+/// whole event (with std.json), and so does returning the request or response. A handler that
+/// answers with `respond` without reading anything never parses the event.
 pub const Event = struct {
-    /// The whole event as parsed by std.json (`{"Records":[{"cf":{...}}]}`), for anything
-    /// the accessors do not cover. Prefer `getValue` / `setString` for changes.
-    root: Value,
     /// The hook (also `eventType()`).
     hook: Hook,
-    /// Internal: `Records[0].cf`, the response generated by `respond`, the decoded body.
-    cf_map: *ObjectMap,
+    /// Internal: the parsed event (`root()`) and `Records[0].cf` once read, whether anything in
+    /// it may have changed, the response generated by `respond`, the decoded body.
+    parsed: Value = .null,
+    cf_map: *ObjectMap = undefined,
+    state: enum { unread, ok, failed } = .unread,
+    changed: bool = false,
     generated: ?Value = null,
     body_done: bool = false,
     body_cache: ?[]const u8 = null,
 
+    // -- reading the event --
+
+    /// True if the event is parsed and checked (parsing it now if needed). A failure is recorded
+    /// as the invocation's error: it fails when `handle` returns, whatever `handle` does.
+    fn ready(ev: *Event) bool {
+        if (ev.state == .unread) {
+            ev.state = .failed;
+            if (load(ev)) ev.state = .ok else |_| {
+                err_sticky = true;
+            }
+        }
+        return ev.state == .ok;
+    }
+
+    /// For setters: error.InvalidEvent when the event cannot be read.
+    fn need(ev: *Event) Error!void {
+        if (!ev.ready()) return error.InvalidEvent;
+    }
+
     // -- resolution (re-done on each call: maps may grow and move) --
 
-    fn request(ev: *Event) *ObjectMap {
-        return &ev.cf_map.getPtr("request").?.object;
+    fn request(ev: *Event) ?*ObjectMap {
+        if (!ev.ready()) return null;
+        return &lookup(ev.cf_map, "request").?.object;
     }
 
     fn response(ev: *Event) ?*ObjectMap {
         if (ev.generated) |*g| return &g.object;
-        if (ev.hook.isRequest()) return null;
-        return objPtr(ev.cf_map.getPtr("response"));
+        if (ev.hook.isRequest() or !ev.ready()) return null;
+        return objPtr(lookup(ev.cf_map, "response"));
     }
 
     fn originKind(ev: *Event) ?*ObjectMap {
@@ -603,8 +680,20 @@ pub const Event = struct {
     }
 
     fn requestHookOnly(ev: *Event, comptime func: []const u8) Error!void {
+        try ev.need();
         if (!ev.hook.isRequest())
             return argError(func ++ ": the request can only be changed in viewer-request and origin-request (this is {s})", .{ev.hook.name()});
+        ev.changed = true;
+    }
+
+    /// The whole event as a std.json.Value (`{"Records":[{"cf":{...}}]}`), for anything the
+    /// accessors do not cover (`.null` if the event cannot be read). Changes made through it are
+    /// sent back. Prefer `getValue` / `setString`:
+    /// `const cf = ev.root().object.get("Records").?.array.items[0];`
+    pub fn root(ev: *Event) *Value {
+        if (!ev.ready()) return &null_value;
+        ev.changed = true;
+        return &ev.parsed;
     }
 
     // -- the event --
@@ -627,7 +716,8 @@ pub const Event = struct {
     /// config.requestId (the X-Amz-Cf-Id value), or null:
     /// `if (ev.requestId()) |id| try ev.requestHeaders().set("X-Request-Id", id);`
     pub fn requestId(ev: *Event) ?[]const u8 {
-        return strField(objPtr(ev.cf_map.getPtr("config")), "requestId");
+        if (!ev.ready()) return null;
+        return strField(objPtr(lookup(ev.cf_map, "config")), "requestId");
     }
 
     // -- the request --
@@ -664,7 +754,7 @@ pub const Event = struct {
         try checkText("setUri", "uri", new_uri, .forbid);
         if (new_uri.len == 0 or new_uri[0] != '/')
             return argError("setUri: the uri must start with '/' (got \"{s}\")", .{clip(new_uri)});
-        try putStr(ev.request(), "uri", new_uri);
+        try putStr(ev.request().?, "uri", new_uri);
     }
 
     /// Change the query string (request hooks), without '?': `try ev.setQuerystring("v=2");`
@@ -676,7 +766,7 @@ pub const Event = struct {
             if (c == ' ' or c == '#')
                 return argError("setQuerystring: the query string may not contain '{c}' (byte {d})", .{ c, i });
         }
-        try putStr(ev.request(), "querystring", qs);
+        try putStr(ev.request().?, "querystring", qs);
     }
 
     /// True if the event has a body (include-body associations): `if (!ev.hasBody()) return edge.fail("no body", .{});`
@@ -687,11 +777,12 @@ pub const Event = struct {
     /// The body's decoded bytes (base64 is decoded for you), or null without a body.
     /// `const b = (try ev.body()) orelse "";`
     pub fn body(ev: *Event) Error!?[]const u8 {
+        try ev.need();
         if (!ev.body_done) {
             const b = objPtr(field(ev.request(), "body"));
             if (strField(b, "data")) |data| {
                 const enc = strField(b, "encoding");
-                if (enc != null and std.mem.eql(u8, enc.?, "text")) {
+                if (enc != null and same(enc.?, "text")) {
                     ev.body_cache = data;
                 } else {
                     ev.body_cache = (try base64Decode(data)) orelse {
@@ -812,16 +903,16 @@ pub const Event = struct {
     /// Change the status (200..599); `description` null = the reason phrase:
     /// `try ev.setStatus(404, "Not Found");`
     pub fn setStatus(ev: *Event, status_code: u16, description: ?[]const u8) Error!void {
-        const resp = ev.response() orelse
-            return argError("setStatus: no response to change (in a request hook call respond first)", .{});
+        ev.changed = true;
+        const resp = ev.response() orelse return ev.noResponse() orelse argError("setStatus: no response to change (in a request hook call respond first)", .{});
         try statusArgs("setStatus", status_code, description);
         try putStatus(resp, status_code, description);
     }
 
     /// Set a UTF-8 text body (no bodyEncoding, i.e. "text"): `try ev.setBody("<h1>Hi</h1>");`
     pub fn setBody(ev: *Event, text: []const u8) Error!void {
-        const resp = ev.response() orelse
-            return argError("setBody: no response to change (in a request hook call respond first; setRequestBody replaces the request body)", .{});
+        ev.changed = true;
+        const resp = ev.response() orelse return ev.noResponse() orelse argError("setBody: no response to change (in a request hook call respond first; setRequestBody replaces the request body)", .{});
         try checkText("setBody", "the body", text, .allow);
         try putStr(resp, "body", text);
         _ = resp.orderedRemove("bodyEncoding");
@@ -829,21 +920,27 @@ pub const Event = struct {
 
     /// Set a binary body (base64-encoded for you, bodyEncoding "base64"): `try ev.setBodyBytes(gif);`
     pub fn setBodyBytes(ev: *Event, data: []const u8) Error!void {
-        const resp = ev.response() orelse
-            return argError("setBodyBytes: no response to change (in a request hook call respond first)", .{});
+        ev.changed = true;
+        const resp = ev.response() orelse return ev.noResponse() orelse argError("setBodyBytes: no response to change (in a request hook call respond first)", .{});
         const b64 = try base64Encode(data);
         try putStr(resp, "body", b64);
         try putStr(resp, "bodyEncoding", "base64");
     }
 
+    /// error.InvalidEvent if there is no response because the event cannot be read, else null.
+    fn noResponse(ev: *Event) ?Error {
+        return if (ev.state == .failed) error.InvalidEvent else null;
+    }
+
     // -- any other field --
 
     fn walk(ev: *Event, path: []const u8) ?*Value {
+        if (!ev.ready()) return null;
         var it = std.mem.splitScalar(u8, path, '.');
-        var node: *Value = ev.cf_map.getPtr(it.first()) orelse return null;
+        var node: *Value = lookup(ev.cf_map, it.first()) orelse return null;
         while (it.next()) |seg| {
             node = switch (node.*) {
-                .object => |*m| m.getPtr(seg) orelse return null,
+                .object => |*m| lookup(m, seg) orelse return null,
                 .array => |*a| blk: {
                     const idx = std.fmt.parseUnsigned(usize, seg, 10) catch return null;
                     if (idx >= a.items.len) return null;
@@ -858,7 +955,9 @@ pub const Event = struct {
     /// The std.json.Value at a dot-separated path relative to Records[0].cf (numbers index
     /// arrays), or null: `if (ev.getValue("request.origin.custom.sslProtocols")) |v| for (v.array.items) |p| ...`
     pub fn getValue(ev: *Event, path: []const u8) ?*Value {
-        return ev.walk(path);
+        const v = ev.walk(path) orelse return null;
+        ev.changed = true; // it may be changed through the pointer
+        return v;
     }
 
     /// A string, number (as text) or "true"/"false" at a path relative to Records[0].cf;
@@ -877,6 +976,8 @@ pub const Event = struct {
 
     fn setPath(ev: *Event, comptime func: []const u8, path: []const u8, val: Value) Error!void {
         try guard(func, path, change(val));
+        try ev.need();
+        ev.changed = true;
         const dot = std.mem.lastIndexOfScalar(u8, path, '.');
         const parent: ?*ObjectMap = if (dot) |d| objPtr(ev.walk(path[0..d])) else ev.cf_map;
         const last = if (dot) |d| path[d + 1 ..] else path;
@@ -885,7 +986,7 @@ pub const Event = struct {
         if (last.len == 0)
             return argError(func ++ ": \"{s}\" does not name a field of an existing object", .{path[0..@min(path.len, 128)]});
         const container = val == .object or val == .array;
-        if (!container) if (p.getPtr(last)) |old| switch (old.*) {
+        if (!container) if (lookup(p, last)) |old| switch (old.*) {
             .object, .array => return argError(func ++ ": \"{s}\" is an object or array; set its fields instead (or replace it with setObject/setArray)", .{path[0..@min(path.len, 128)]}),
             else => {},
         };
@@ -930,6 +1031,8 @@ pub const Event = struct {
     pub fn appendString(ev: *Event, path: []const u8, value: []const u8) Error!void {
         try guard("appendString", path, .inside);
         try checkText("appendString", "value", value, .allow);
+        try ev.need();
+        ev.changed = true;
         const v = ev.walk(path) orelse
             return argError("appendString: \"{s}\" is not an array (create it with setArray)", .{path[0..@min(path.len, 128)]});
         switch (v.*) {
@@ -942,6 +1045,8 @@ pub const Event = struct {
     /// `_ = try ev.delete("request.origin.custom");`
     pub fn delete(ev: *Event, path: []const u8) Error!bool {
         try guard("delete", path, .delete);
+        try ev.need();
+        ev.changed = true;
         const dot = std.mem.lastIndexOfScalar(u8, path, '.');
         const last = if (dot) |d| path[d + 1 ..] else path;
         var removed = false;
@@ -988,15 +1093,15 @@ fn guard(comptime func: []const u8, path: []const u8, what: Change) Error!void {
     };
     const shown = path[0..@min(path.len, 128)];
     if (path.len == 0) return argError(func ++ ": the path is empty", .{});
-    if (std.mem.eql(u8, path, "config") or std.mem.startsWith(u8, path, "config."))
+    if (same(path, "config") or std.mem.startsWith(u8, path, "config."))
         return argError(func ++ ": \"{s}\" is read-only (config cannot be changed)", .{shown});
-    if (std.mem.eql(u8, path, "request") or std.mem.eql(u8, path, "response"))
+    if (same(path, "request") or same(path, "response"))
         return argError(func ++ ": \"{s}\" itself cannot be replaced or deleted; change its fields", .{path});
     if (what == .inside) return;
     for (bound) |b| {
-        if (!std.mem.eql(u8, path, b.path)) continue;
+        if (!same(path, b.path)) continue;
         if (what == .delete) return argError(func ++ ": \"{s}\" cannot be deleted (every event has it)", .{path});
-        const number_status = what == .number and std.mem.eql(u8, path, "response.status");
+        const number_status = what == .number and same(path, "response.status");
         if (what != b.kind and !number_status)
             return argError(func ++ ": \"{s}\" must stay {s}", .{ path, if (b.kind == .string) "a string" else "an object" });
     }
@@ -1105,7 +1210,8 @@ pub const Headers = struct {
 
     /// The map, if it can be changed here and `header_name` is an HTTP token.
     fn checkName(h: Headers, comptime func: []const u8, header_name: []const u8) Error!*ObjectMap {
-        const m = h.map() orelse return argError(func ++ ": no headers object here (in a request hook call respond before using responseHeaders; originHeaders needs an origin with customHeaders)", .{});
+        h.ev.changed = true;
+        const m = h.map() orelse return h.ev.noResponse() orelse argError(func ++ ": no headers object here (in a request hook call respond before using responseHeaders; originHeaders needs an origin with customHeaders)", .{});
         if (h.which == .request and !h.ev.hook.isRequest())
             return argError(func ++ ": request headers can only be changed in viewer-request and origin-request (this is {s})", .{h.ev.hook.name()});
         try checkToken(func, "name", header_name);
@@ -1169,7 +1275,7 @@ pub const Headers = struct {
                 j -= 1;
                 if (std.ascii.eqlIgnoreCase(m.keys()[j], header_name)) m.orderedRemoveAt(j);
             }
-            if (!std.mem.eql(u8, m.keys()[i], lower)) {
+            if (!same(m.keys()[i], lower)) {
                 m.keys()[i] = lower;
                 m.reIndex(arena()) catch return error.OutOfMemory;
             }
@@ -1192,7 +1298,8 @@ pub const Headers = struct {
     /// Remove a header; returns how many header names were removed (0 if absent):
     /// `_ = try h.remove("Server");`
     pub fn remove(h: Headers, header_name: []const u8) Error!usize {
-        const m = h.map() orelse return argError("Headers.remove: no headers object here", .{});
+        h.ev.changed = true;
+        const m = h.map() orelse return h.ev.noResponse() orelse argError("Headers.remove: no headers object here", .{});
         if (h.which == .request and !h.ev.hook.isRequest())
             return argError("Headers.remove: request headers can only be changed in viewer-request and origin-request (this is {s})", .{h.ev.hook.name()});
         var removed: usize = 0;
@@ -1324,65 +1431,299 @@ fn firstInvalidUtf8(s: []const u8) usize {
 const Frame = struct { value: Value, key: ?[]const u8 };
 
 fn parse(input: []const u8) CodeError!Value {
-    const a = arena();
     if (std.mem.trim(u8, input, " \t\r\n").len == 0) {
         record(.json, error.InvalidEvent, "event is not valid JSON: the event is empty", .{});
         return error.json;
     }
-    var scanner = json.Scanner.initCompleteInput(a, input);
-    var diag: json.Diagnostics = .{};
-    scanner.enableDiagnostics(&diag);
-    var stack: std.ArrayList(Frame) = .empty;
-    var key: ?[]const u8 = null;
-    while (true) {
-        const tok = scanner.nextAllocMax(a, .alloc_if_needed, options.max_event_bytes) catch |e|
-            return codeError(parseError(input, e, @intCast(diag.getByteOffset())));
-        var v: Value = switch (tok) {
-            .object_begin, .array_begin => {
-                if (scanner.stackHeight() > options.max_depth) {
-                    record(.json, error.InvalidEvent, "event is not valid JSON: nested deeper than {d} levels at byte {d}", .{ options.max_depth, diag.getByteOffset() -| 1 });
-                    return error.json;
-                }
-                const c: Value = if (tok == .object_begin) .{ .object = .empty } else .{ .array = json.Array.init(a) };
-                stack.append(a, .{ .value = c, .key = key }) catch return codeError(.no_mem);
-                key = null;
-                continue;
-            },
-            .object_end, .array_end => blk: {
-                const f = stack.pop().?;
-                key = f.key;
-                break :blk f.value;
-            },
-            .string, .allocated_string => |s| blk: {
-                if (stack.items.len > 0 and stack.items[stack.items.len - 1].value == .object and key == null) {
-                    key = s;
-                    continue;
-                }
-                break :blk .{ .string = s };
-            },
-            .number, .allocated_number => |s| .{ .number_string = s },
-            .true => .{ .bool = true },
-            .false => .{ .bool = false },
-            .null => .null,
-            .end_of_document => unreachable,
-            else => unreachable, // partial tokens never appear with complete input
-        };
-        if (stack.items.len == 0) {
-            const end = scanner.next() catch |e| return codeError(parseError(input, e, @intCast(diag.getByteOffset())));
-            if (end != .end_of_document) return codeError(parseError(input, error.SyntaxError, @intCast(diag.getByteOffset())));
-            return v;
-        }
-        switch (stack.items[stack.items.len - 1].value) {
-            .object => |*m| {
-                m.put(a, key.?, v) catch return codeError(.no_mem);
-                key = null;
-            },
-            .array => |*arr| arr.append(v) catch return codeError(.no_mem),
-            else => unreachable,
-        }
-        v = undefined;
-    }
+    var p: Parser = .{ .s = input };
+    return p.document(arena()) catch |e| switch (e) {
+        error.OutOfMemory => codeError(.no_mem),
+        error.TooDeep => {
+            record(.json, error.InvalidEvent, "event is not valid JSON: nested deeper than {d} levels at byte {d}", .{ options.max_depth, p.i });
+            return error.json;
+        },
+        error.SyntaxError, error.UnexpectedEndOfInput => codeError(parseError(input, e, p.i)),
+    };
 }
+
+/// The event's JSON into std.json.Values (strings without escapes are slices of the event).
+/// It accepts and refuses exactly what std.json.Scanner does and stops at the same byte
+/// (`i`), so parseError words every problem as before; it is several times cheaper in wasm,
+/// where the Scanner's byte-at-a-time state machine cost ~90 instructions per byte.
+const Parser = struct {
+    s: []const u8,
+    i: usize = 0,
+
+    const Fail = error{ SyntaxError, UnexpectedEndOfInput, OutOfMemory, TooDeep };
+
+    fn ws(p: *Parser) void {
+        while (p.i < p.s.len and isWs(p.s[p.i])) p.i += 1;
+    }
+
+    /// The next byte after whitespace (not consumed).
+    fn peek(p: *Parser) Fail!u8 {
+        p.ws();
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        return p.s[p.i];
+    }
+
+    fn expect(p: *Parser, c: u8) Fail!void {
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        if (p.s[p.i] != c) return error.SyntaxError;
+        p.i += 1;
+    }
+
+    fn document(p: *Parser, a: Allocator) Fail!Value {
+        var stack: std.ArrayList(Frame) = .empty;
+        var key: ?[]const u8 = null;
+        while (true) {
+            var v: Value = switch (try p.peek()) { // a value starts here
+                '{', '[' => |open| blk: {
+                    if (stack.items.len >= options.max_depth) return error.TooDeep;
+                    p.i += 1;
+                    const c: Value = if (open == '{') .{ .object = .empty } else .{ .array = json.Array.init(a) };
+                    if ((try p.peek()) == @as(u8, if (open == '{') '}' else ']')) {
+                        p.i += 1;
+                        break :blk c;
+                    }
+                    try stack.append(a, .{ .value = c, .key = key });
+                    key = if (open == '{') try p.memberKey(a) else null;
+                    continue;
+                },
+                '"' => .{ .string = try p.string(a) },
+                '-', '0'...'9' => .{ .number_string = try p.number() },
+                't' => try p.literal("true", .{ .bool = true }),
+                'f' => try p.literal("false", .{ .bool = false }),
+                'n' => try p.literal("null", .null),
+                else => return error.SyntaxError,
+            };
+            while (true) { // v is complete: into its container, closing the containers that end here
+                if (stack.items.len == 0) {
+                    p.ws();
+                    if (p.i < p.s.len) return error.SyntaxError;
+                    return v;
+                }
+                const top = &stack.items[stack.items.len - 1];
+                switch (top.value) {
+                    .object => |*m| {
+                        const slot = try m.getOrPut(a, key.?);
+                        if (slot.found_existing) duplicate_keys = true; // the later value wins, as with put
+                        slot.value_ptr.* = v;
+                    },
+                    .array => |*arr| try arr.append(v),
+                    else => unreachable,
+                }
+                const is_object = top.value == .object;
+                const next = try p.peek();
+                if (next == ',') {
+                    p.i += 1;
+                    if (is_object) {
+                        p.ws();
+                        key = try p.memberKey(a);
+                    }
+                    break;
+                }
+                if (next != @as(u8, if (is_object) '}' else ']')) return error.SyntaxError;
+                p.i += 1;
+                const f = stack.pop().?;
+                v = f.value;
+                key = f.key;
+            }
+        }
+    }
+
+    /// At a member's opening quote: its name, then the ':' after it.
+    fn memberKey(p: *Parser, a: Allocator) Fail![]const u8 {
+        try p.expect('"');
+        p.i -= 1;
+        const k = try p.string(a);
+        p.ws();
+        try p.expect(':');
+        return k;
+    }
+
+    fn literal(p: *Parser, word: []const u8, v: Value) Fail!Value {
+        for (word) |c| try p.expect(c);
+        return v;
+    }
+
+    fn digit(p: *Parser) Fail!void {
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        if (p.s[p.i] < '0' or p.s[p.i] > '9') return error.SyntaxError;
+        p.i += 1;
+    }
+
+    fn digits(p: *Parser) void {
+        while (p.i < p.s.len and p.s[p.i] >= '0' and p.s[p.i] <= '9') p.i += 1;
+    }
+
+    fn number(p: *Parser) Fail![]const u8 {
+        const start = p.i;
+        if (p.s[p.i] == '-') p.i += 1;
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        switch (p.s[p.i]) {
+            '0' => p.i += 1,
+            '1'...'9' => p.digits(),
+            else => return error.SyntaxError,
+        }
+        if (p.i < p.s.len and p.s[p.i] == '.') {
+            p.i += 1;
+            try p.digit();
+            p.digits();
+        }
+        if (p.i < p.s.len and (p.s[p.i] == 'e' or p.s[p.i] == 'E')) {
+            p.i += 1;
+            if (p.i < p.s.len and (p.s[p.i] == '+' or p.s[p.i] == '-')) p.i += 1;
+            try p.digit();
+            p.digits();
+        }
+        return p.s[start..p.i];
+    }
+
+    /// At an opening quote: the string, a slice of the event unless it has escapes.
+    fn string(p: *Parser, a: Allocator) Fail![]const u8 {
+        p.i += 1;
+        const start = p.i;
+        while (true) {
+            while (p.i + 8 <= p.s.len) { // plain ASCII, eight bytes at a time
+                const x = load8(p.s, p.i);
+                const m = eq8(x, '"') | eq8(x, '\\') | ((x -% ones8 *% 0x20) & ~x & high8) | (x & high8);
+                if (m != 0) {
+                    p.i += first8(m);
+                    break;
+                }
+                p.i += 8;
+            }
+            if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+            const c = p.s[p.i];
+            if (c == '"') {
+                p.i += 1;
+                return p.s[start .. p.i - 1];
+            } else if (c == '\\') {
+                break;
+            } else if (c < 0x20) {
+                return error.SyntaxError;
+            } else if (c < 0x80) {
+                p.i += 1;
+            } else {
+                try p.utf8();
+            }
+        }
+        var out: std.ArrayList(u8) = .empty; // escapes: decoded into the arena
+        try out.appendSlice(a, p.s[start..p.i]);
+        while (true) {
+            if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+            const c = p.s[p.i];
+            if (c == '"') {
+                p.i += 1;
+                return out.items;
+            } else if (c == '\\') {
+                p.i += 1;
+                try p.escape(a, &out);
+            } else if (c < 0x20) {
+                return error.SyntaxError;
+            } else if (c < 0x80) {
+                try out.append(a, c);
+                p.i += 1;
+            } else {
+                const from = p.i;
+                try p.utf8();
+                try out.appendSlice(a, p.s[from..p.i]);
+            }
+        }
+    }
+
+    /// One UTF-8 sequence (the ranges std.json.Scanner accepts: no overlongs, surrogates or > U+10FFFF).
+    fn utf8(p: *Parser) Fail!void {
+        var lo: u8 = 0x80;
+        var hi: u8 = 0xBF;
+        const need: usize = switch (p.s[p.i]) {
+            0xC2...0xDF => 1,
+            0xE0 => blk: {
+                lo = 0xA0;
+                break :blk 2;
+            },
+            0xE1...0xEC, 0xEE...0xEF => 2,
+            0xED => blk: {
+                hi = 0x9F;
+                break :blk 2;
+            },
+            0xF0 => blk: {
+                lo = 0x90;
+                break :blk 3;
+            },
+            0xF1...0xF3 => 3,
+            0xF4 => blk: {
+                hi = 0x8F;
+                break :blk 3;
+            },
+            else => return error.SyntaxError,
+        };
+        var j = p.i + 1;
+        for (0..need) |_| {
+            if (j >= p.s.len) return error.UnexpectedEndOfInput;
+            if (p.s[j] < lo or p.s[j] > hi) return error.SyntaxError; // reported from the sequence's start
+            lo = 0x80;
+            hi = 0xBF;
+            j += 1;
+        }
+        p.i = j;
+    }
+
+    /// After a backslash.
+    fn escape(p: *Parser, a: Allocator, out: *std.ArrayList(u8)) Fail!void {
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        const c: u8 = switch (p.s[p.i]) {
+            '"', '\\', '/' => p.s[p.i],
+            'b' => 0x08,
+            'f' => 0x0c,
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                p.i += 1;
+                var buf: [4]u8 = undefined;
+                const n = std.unicode.utf8Encode(try p.codepoint(), &buf) catch unreachable;
+                try out.appendSlice(a, buf[0..n]);
+                return;
+            },
+            else => return error.SyntaxError,
+        };
+        p.i += 1;
+        try out.append(a, c);
+    }
+
+    fn hex(p: *Parser) Fail!u21 {
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        const v = hexVal(p.s[p.i]) orelse return error.SyntaxError;
+        p.i += 1;
+        return v;
+    }
+
+    /// After "\u": the code point, a surrogate pair taken together (a lone half is an error).
+    fn codepoint(p: *Parser) Fail!u21 {
+        var cp: u21 = 0;
+        for (0..4) |_| {
+            const h = try p.hex();
+            cp = cp << 4 | h;
+        }
+        if (cp >= 0xDC00 and cp <= 0xDFFF) return error.SyntaxError; // a low half first
+        if (cp < 0xD800 or cp > 0xDBFF) return cp;
+        try p.expect('\\');
+        try p.expect('u');
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        if (p.s[p.i] != 'd' and p.s[p.i] != 'D') return error.SyntaxError;
+        p.i += 1;
+        if (p.i >= p.s.len) return error.UnexpectedEndOfInput;
+        const d = p.s[p.i] | 0x20; // lowercase a letter
+        if (d < 'c' or d > 'f') return error.SyntaxError;
+        p.i += 1;
+        const h2 = try p.hex();
+        const h3 = try p.hex();
+        const lo: u21 = 0xD000 | @as(u21, d - 'a' + 10) << 8 | h2 << 4 | h3;
+        return 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    }
+};
 
 const CodeError = error{ json, utf8, event, too_big, no_mem, arg, fail, ok };
 
@@ -1428,7 +1769,7 @@ fn eventError(comptime f: []const u8, args: anytype) CodeError {
 }
 
 fn want(parent: *ObjectMap, key: []const u8, kind: Kind, path: []const u8, required: bool) CodeError!?*Value {
-    const v = parent.getPtr(key) orelse {
+    const v = lookup(parent, key) orelse {
         if (!required) return null;
         return eventError("{s}.{s} is missing", .{ path, key });
     };
@@ -1449,9 +1790,9 @@ fn checkHeaders(hv: ?*Value, path: []const u8) CodeError!void {
         if (m.* != .array) return eventError("{s}[\"{s}\"] must be an array of {{key, value}} objects", .{ path, nl });
         for (m.array.items, 0..) |*e, i| {
             const obj = objPtr(e) orelse return eventError("{s}[\"{s}\"][{d}] must be an object with a string value", .{ path, nl, i });
-            const v = obj.getPtr("value");
+            const v = lookup(obj, "value");
             if (v == null or v.?.* != .string) return eventError("{s}[\"{s}\"][{d}] must be an object with a string value", .{ path, nl, i });
-            if (obj.getPtr("key")) |k| if (k.* != .string) return eventError("{s}[\"{s}\"][{d}].key must be a string", .{ path, nl, i });
+            if (lookup(obj, "key")) |k| if (k.* != .string) return eventError("{s}[\"{s}\"][{d}].key must be a string", .{ path, nl, i });
             if (v.?.string.len > options.max_header_bytes) {
                 record(.too_big, error.InvalidEvent, "event too large: {s}[\"{s}\"][{d}].value is {d} bytes, above the SDK's {d}-byte limit (max_header_bytes)", .{ path, nl, i, v.?.string.len, options.max_header_bytes });
                 return error.too_big;
@@ -1465,18 +1806,18 @@ fn checkHeaders(hv: ?*Value, path: []const u8) CodeError!void {
     }
 }
 
-fn bind(root: Value) CodeError!Event {
+/// Checks the parsed event (ev.parsed) and points ev at its parts.
+fn bind(ev: *Event) CodeError!void {
     const rp = "Records[0].cf.request";
-    if (root != .object) return eventError("the event must be a JSON object", .{});
-    var root_map = root.object;
-    const records = (try want(&root_map, "Records", .array, "event", true)).?;
+    if (ev.parsed != .object) return eventError("the event must be a JSON object", .{});
+    const records = (try want(&ev.parsed.object, "Records", .array, "event", true)).?;
     if (records.array.items.len == 0) return eventError("event.Records is empty", .{});
     const rec = objPtr(&records.array.items[0]) orelse return eventError("Records[0] must be an object", .{});
     const cf = &(try want(rec, "cf", .object, "Records[0]", true)).?.object;
     const config = &(try want(cf, "config", .object, "Records[0].cf", true)).?.object;
     const et = (try want(config, "eventType", .string, "Records[0].cf.config", true)).?.string;
     const hook: Hook = for ([_]Hook{ .viewer_request, .origin_request, .origin_response, .viewer_response }) |h| {
-        if (std.mem.eql(u8, et, h.name())) break h;
+        if (same(et, h.name())) break h;
     } else return eventError("Records[0].cf.config.eventType \"{s}\" is not one of viewer-request, origin-request, origin-response, viewer-response", .{clip(et)});
     const req = &(try want(cf, "request", .object, "Records[0].cf", true)).?.object;
     _ = try want(req, "uri", .string, rp, true);
@@ -1498,12 +1839,19 @@ fn bind(root: Value) CodeError!Event {
     if (!hook.isRequest()) {
         const sp = "Records[0].cf.response";
         const resp = &(try want(cf, "response", .object, "Records[0].cf", true)).?.object;
-        const st = resp.getPtr("status") orelse return eventError("{s}.status is missing", .{sp});
+        const st = lookup(resp, "status") orelse return eventError("{s}.status is missing", .{sp});
         if (st.* != .string and st.* != .number_string) return eventError("{s}.status must be a string", .{sp});
         _ = try want(resp, "statusDescription", .string, sp, false);
         try checkHeaders(try want(resp, "headers", .object, sp, true), "Records[0].cf.response.headers");
     }
-    return .{ .root = root, .hook = hook, .cf_map = cf };
+    ev.hook = hook;
+    ev.cf_map = cf;
+}
+
+/// Parses and checks the whole event (the first time something needs it).
+fn load(ev: *Event) CodeError!void {
+    ev.parsed = try parse(event_input);
+    try bind(ev);
 }
 
 // ---- one invocation ----------------------------------------------------------------------------
@@ -1535,6 +1883,7 @@ fn callHandler(comptime App: type, ev: *Event) CodeError!void {
     switch (@typeInfo(ret)) {
         .error_union => {
             App.handle(ev) catch |e| {
+                if (err_sticky) return codeError(err_code); // the event could not be read: that is the error
                 const matched = err_tag != null and err_tag.? == @as(anyerror, e);
                 if (!matched) {
                     const code: Code = if (@as(anyerror, e) == error.OutOfMemory) .no_mem else .fail;
@@ -1548,20 +1897,205 @@ fn callHandler(comptime App: type, ev: *Event) CodeError!void {
     }
 }
 
-fn run(comptime App: type, input: []const u8) CodeError![]u8 {
-    if (input.len > options.max_event_bytes) {
-        record(.too_big, error.InvalidEvent, "event too large: {d} bytes, above the SDK's {d}-byte limit (max_event_bytes)", .{ input.len, options.max_event_bytes });
+// ---- the event's own text ----------------------------------------------------------------------
+// A short scan finds the hook (Records[0].cf.config.eventType comes first in the events the host
+// builds) without parsing; it is not a check: anything unexpected on the way (a name with an
+// escape, a missing field, a wrong type) hands over to the full parse, which reports it. The
+// same scan finds the request or response text to send back when nothing changed.
+
+// Eight bytes at a time: masks with the high bit set in matching bytes; the lowest set bit is
+// always a true match (later ones may not be), so `first8` finds the first matching byte.
+const ones8: u64 = 0x0101010101010101;
+const high8: u64 = 0x8080808080808080;
+
+fn load8(s: []const u8, i: usize) u64 {
+    // One unaligned load (std.mem.readInt becomes a byte loop in ReleaseSmall).
+    return std.mem.littleToNative(u64, @as(*align(1) const u64, @ptrCast(s[i..].ptr)).*);
+}
+
+fn eq8(x: u64, c: u8) u64 {
+    const v = x ^ (ones8 *% c);
+    return (v -% ones8) & ~v & high8;
+}
+
+fn first8(m: u64) usize {
+    return @ctz(m) >> 3;
+}
+
+/// The index of the first '"' or '\\' at or after i, or null.
+fn quoteOrBackslash(s: []const u8, from: usize) ?usize {
+    var i = from;
+    while (i + 8 <= s.len) : (i += 8) {
+        const x = load8(s, i);
+        const m = eq8(x, '"') | eq8(x, '\\');
+        if (m != 0) return i + first8(m);
+    }
+    while (i < s.len) : (i += 1) {
+        if (s[i] == '"' or s[i] == '\\') return i;
+    }
+    return null;
+}
+
+const Scan = struct {
+    s: []const u8,
+    i: usize = 0,
+
+    fn ws(sc: *Scan) void {
+        while (sc.i < sc.s.len and isWs(sc.s[sc.i])) sc.i += 1;
+    }
+
+    fn peek(sc: *Scan, c: u8) bool {
+        return sc.i < sc.s.len and sc.s[sc.i] == c;
+    }
+
+    /// At a quote: the string's text if it has no escape.
+    fn str(sc: *Scan) ?[]const u8 {
+        const end = quoteOrBackslash(sc.s, sc.i + 1) orelse return null;
+        if (sc.s[end] != '"') return null;
+        defer sc.i = end + 1;
+        return sc.s[sc.i + 1 .. end];
+    }
+
+    /// Skips one value; false if the input ends first.
+    fn skip(sc: *Scan) bool {
+        var depth: usize = 0;
+        sc.ws();
+        while (sc.i < sc.s.len) {
+            switch (sc.s[sc.i]) {
+                '"' => {
+                    var j = sc.i + 1;
+                    while (true) {
+                        j = quoteOrBackslash(sc.s, j) orelse return false;
+                        if (sc.s[j] == '"') break;
+                        j += 2;
+                    }
+                    sc.i = j + 1;
+                },
+                '{', '[' => {
+                    depth += 1;
+                    sc.i += 1;
+                    continue;
+                },
+                '}', ']' => {
+                    if (depth == 0) return false;
+                    depth -= 1;
+                    sc.i += 1;
+                },
+                else => if (depth == 0) {
+                    while (sc.i < sc.s.len) : (sc.i += 1) switch (sc.s[sc.i]) {
+                        ' ', '\t', '\n', '\r', ',', '}', ']' => break,
+                        else => {},
+                    };
+                } else {
+                    sc.i += 1;
+                },
+            }
+            if (depth == 0) return true;
+        }
+        return false;
+    }
+
+    /// At an object: moves to the value of its first member called `key`.
+    fn member(sc: *Scan, key: []const u8) bool {
+        sc.ws();
+        if (!sc.peek('{')) return false;
+        sc.i += 1;
+        while (true) {
+            sc.ws();
+            if (!sc.peek('"')) return false;
+            const name = sc.str() orelse return false;
+            sc.ws();
+            if (!sc.peek(':')) return false;
+            sc.i += 1;
+            sc.ws();
+            if (same(name, key)) return true;
+            if (!sc.skip()) return false;
+            sc.ws();
+            if (!sc.peek(',')) return false;
+            sc.i += 1;
+        }
+    }
+
+    /// At the start of the event: moves to Records[0].cf's member `key`.
+    fn cfMember(sc: *Scan, key: []const u8) bool {
+        if (!sc.member("Records") or !sc.peek('[')) return false;
+        sc.i += 1;
+        return sc.member("cf") and sc.member(key);
+    }
+};
+
+fn isWs(c: u8) bool {
+    return c == ' ' or c == '\t' or c == '\n' or c == '\r';
+}
+
+fn scanHook(event: []const u8) ?Hook {
+    var sc: Scan = .{ .s = event };
+    if (!sc.cfMember("config") or !sc.member("eventType") or !sc.peek('"')) return null;
+    const name = sc.str() orelse return null;
+    for ([_]Hook{ .viewer_request, .origin_request, .origin_response, .viewer_response }) |h| {
+        if (same(name, h.name())) return h;
+    }
+    return null;
+}
+
+/// The text of Records[0].cf.<key> in the event, if it is exactly what `serialize` would write
+/// for it: compact, with the escapes std.json.Stringify uses.
+fn rawText(event: []const u8, key: []const u8) ?[]const u8 {
+    var sc: Scan = .{ .s = event };
+    if (!sc.cfMember(key)) return null;
+    const start = sc.i;
+    if (!sc.skip()) return null;
+    const text = event[start..sc.i];
+    var i: usize = 0;
+    while (i < text.len) : (i += 1) {
+        const c = text[i];
+        if (isWs(c)) return null;
+        if (c != '"') continue;
+        while (true) {
+            i = quoteOrBackslash(text, i + 1).?; // the text was parsed: the string ends
+            if (text[i] == '"') break;
+            i += 1;
+            switch (text[i]) {
+                '"', '\\', 'b', 'f', 'n', 'r', 't' => {},
+                'u' => { // Stringify writes \u00xx (lowercase) for the other controls only
+                    const cp = std.fmt.parseUnsigned(u16, text[i + 1 .. i + 5], 16) catch return null;
+                    if (cp >= 0x20 or cp == 8 or cp == 9 or cp == 10 or cp == 12 or cp == 13) return null;
+                    if (std.ascii.isUpper(text[i + 4])) return null;
+                    i += 4;
+                },
+                else => return null,
+            }
+        }
+    }
+    return text;
+}
+
+/// The event as the host wrote it (valid during one invocation).
+var event_input: []const u8 = &.{};
+/// The parse saw an object with a repeated member name (then only the last value is kept).
+var duplicate_keys = false;
+
+fn run(comptime App: type, event: []const u8) CodeError![]const u8 {
+    if (event.len > options.max_event_bytes) {
+        record(.too_big, error.InvalidEvent, "event too large: {d} bytes, above the SDK's {d}-byte limit (max_event_bytes)", .{ event.len, options.max_event_bytes });
         return error.too_big;
     }
-    const root = try parse(input);
-    current = try bind(root);
-    try callHandler(App, &current);
+    event_input = event;
+    current = .{ .hook = .viewer_request };
+    if (scanHook(event)) |h| {
+        current.hook = h;
+    } else { // the hook is not where the host puts it: read the whole event now (and report its error)
+        try load(&current);
+        current.state = .ok;
+    }
     const ev = &current;
-    const result: Value = if (ev.generated) |g| g else if (ev.hook.isRequest())
-        ev.cf_map.get("request").?
-    else
-        ev.cf_map.get("response").?;
-    return serialize(result, input.len);
+    try callHandler(App, ev);
+    if (ev.state == .failed) return codeError(err_code);
+    if (ev.generated) |g| return serialize(g, event.len);
+    if (!ev.ready()) return codeError(err_code); // the request or response goes back: it must be readable
+    const key = if (ev.hook.isRequest()) "request" else "response";
+    if (!ev.changed and !duplicate_keys) if (rawText(event, key)) |text| return text; // unchanged: the host's own text
+    return serialize(ev.cf_map.get(key).?, event.len);
 }
 
 fn reset() void {
@@ -1569,6 +2103,8 @@ fn reset() void {
     err_code = .ok;
     err_tag = null;
     err_len = 0;
+    err_sticky = false;
+    duplicate_keys = false;
 }
 
 const keep_input: usize = 1 << 20;

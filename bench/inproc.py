@@ -1,0 +1,148 @@
+"""In-process timing of the app's request path: no server, no sockets to the viewer.
+
+    python -m bench.inproc                       # function, cache hit and proxy routes
+    python -m bench.inproc -n 5000 -r 5 hit      # one route, more requests and rounds
+
+The app (`create_app`) is driven directly with ASGI messages, so a figure is the Python and
+sandbox cost of one request, without the ASGI server's. Each route reports wall and CPU
+time per request (CPU: this process, all threads — the native preparer's included), the
+fastest of `--rounds` rounds. The proxy route reaches bench/origin.py, started here.
+For A/B, run it on two checkouts one after the other, a few times (bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from . import functions, procs
+
+ROUTES = {"function": "/fn", "hit": "/hit", "proxy": "/proxy"}
+
+
+def manifest(directory: Path, origin_url: str) -> Path:
+    wasm = directory / "static-content.wasm"
+    wasm.write_bytes(functions.static_content())
+    path = directory / "manifest.toml"
+    path.write_text(f"""
+[origins.bench]
+url = "{origin_url}"
+
+[functions.sc]
+source = "{wasm}"
+
+[[behaviors]]
+path = "/fn"
+origin = "bench"
+cache = "disabled"
+viewer_request = "sc"
+
+[[behaviors]]
+path = "/proxy"
+origin = "bench"
+cache = "disabled"
+
+[[behaviors]]
+path = "*"
+origin = "bench"
+""")
+    return path
+
+
+class Driver:
+    """The app, started and stopped through its lifespan, called with one request at a time."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.lifespan: asyncio.Queue[dict] = asyncio.Queue()
+        self.events: list[dict] = []
+
+    async def start(self) -> None:
+        await self.lifespan.put({"type": "lifespan.startup"})
+
+        async def send(message: dict) -> None:
+            self.events.append(message)
+
+        self.task = asyncio.ensure_future(self.app({"type": "lifespan"}, self.lifespan.get, send))
+        while not self.events:
+            await asyncio.sleep(0.01)
+        if self.events[0]["type"] != "lifespan.startup.complete":
+            raise RuntimeError(f"the app did not start: {self.events[0]}")
+
+    async def stop(self) -> None:
+        await self.lifespan.put({"type": "lifespan.shutdown"})
+        await self.task
+
+    async def get(self, path: str) -> int:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "headers": [(b"host", b"bench"), (b"user-agent", b"bench"), (b"accept", b"*/*")],
+                 "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8080)}
+        status = 0
+
+        async def receive() -> dict:
+            await asyncio.sleep(3600)  # a GET has no body; the app waits here only for a disconnect
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        await self.app(scope, receive, send)
+        return status
+
+
+async def measure(routes: list[str], n: int, rounds: int, warm: int) -> None:
+    from edge.server.app import create_app
+    from edge.server.state import ServerOptions
+
+    with tempfile.TemporaryDirectory(prefix="edge-inproc-") as tmp:
+        directory = Path(tmp)
+        (directory / "logs").mkdir()
+        origin, origin_url = procs.start_origin(directory / "logs")
+        try:
+            options = ServerOptions(manifest=str(manifest(directory, origin_url)), state_dir=str(directory / "state"),
+                                    metrics=False)
+            driver = Driver(create_app(options))
+            await driver.start()
+            try:
+                for route in routes:
+                    path = ROUTES[route]
+                    status = await driver.get(path)
+                    if status != 200:
+                        raise RuntimeError(f"{route}: {path} answered {status}")
+                    for _ in range(warm):
+                        await driver.get(path)
+                    best = []
+                    for _ in range(rounds):
+                        wall, cpu = time.perf_counter(), time.process_time()
+                        for _ in range(n):
+                            await driver.get(path)
+                        best.append(((time.perf_counter() - wall) / n * 1e6, (time.process_time() - cpu) / n * 1e6))
+                    print(f"{route:>9}: {min(b[0] for b in best):7.1f} us wall, {min(b[1] for b in best):7.1f} us CPU "
+                          f"per request (fastest of {rounds} x {n})")
+            finally:
+                await driver.stop()
+        finally:
+            origin.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.inproc", description=__doc__.splitlines()[0])
+    parser.add_argument("routes", nargs="*", metavar="ROUTE", help=f"any of {', '.join(ROUTES)} (default: all)")
+    parser.add_argument("-n", type=int, default=3000, help="requests per round")
+    parser.add_argument("-r", "--rounds", type=int, default=3)
+    parser.add_argument("--warm", type=int, default=500, help="unmeasured requests first")
+    args = parser.parse_args()
+    unknown = [route for route in args.routes if route not in ROUTES]
+    if unknown:
+        parser.error(f"unknown route {unknown[0]!r}; choose from {', '.join(ROUTES)}")
+    asyncio.run(measure(args.routes or list(ROUTES), args.n, args.rounds, args.warm))
+
+
+if __name__ == "__main__":
+    main()
