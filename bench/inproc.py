@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import functions, procs
 
-ROUTES = {"function": "/fn", "hit": "/hit", "proxy": "/proxy"}
+ROUTES = {"function": "/fn", "reuse": "/reuse", "hit": "/hit", "proxy": "/proxy"}
 
 
 def manifest(directory: Path, origin_url: str) -> Path:
@@ -39,6 +39,16 @@ path = "/fn"
 origin = "bench"
 cache = "disabled"
 viewer_request = "sc"
+
+[functions.sc-reuse]
+source = "{wasm}"
+isolation = "reuse"
+
+[[behaviors]]
+path = "/reuse"
+origin = "bench"
+cache = "disabled"
+viewer_request = "sc-reuse"
 
 [[behaviors]]
 path = "/proxy"

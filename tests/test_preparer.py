@@ -59,6 +59,14 @@ INIT_SPINS = _with_initialize(
 )
 
 
+@pytest.fixture(autouse=True)
+def always(request, monkeypatch):
+    """Most tests here exercise the helper itself: every per-request version gets it from
+    the start (`EDGE_NATIVE_PREPARER=1`); tests marked `auto` see the default policy."""
+    if "auto" not in request.keywords:
+        monkeypatch.setenv(preparer.ENV_SWITCH, "1")
+
+
 @pytest.fixture(scope="module")
 def runtime() -> Runtime:
     if preparer.get() is None:
@@ -328,3 +336,41 @@ def test_pages_a_first_call_writes_are_written_ahead_in_later_instances(runtime)
         assert slot.invoke(EVENT).value == {"ok": 1}  # ... with the image's bytes, not a used instance's
     finally:
         slot.delete()
+
+
+@pytest.mark.auto
+def test_auto_mode_prepares_small_instances_in_process(runtime):
+    """By default a version whose first call writes few pages never hands off: preparing a
+    small instance on the loop costs less than the hand-over (preparer.py)."""
+    assert preparer.mode() == preparer.AUTO
+    counter = fn(runtime, M.COUNTER, isolation="per-request")
+    assert counter._factory is None
+    for _ in range(5):
+        assert counter.invoke(EVENT).value == {"count": 1}
+    assert counter._warm_learned and counter._factory is None
+
+
+@pytest.mark.auto
+def test_auto_mode_starts_the_helper_for_instances_that_write_many_pages(runtime):
+    """A first call that writes many pages (a JavaScript engine's heap) starts the helper,
+    which then writes those pages ahead in each instance it prepares."""
+    writer = fn(runtime, PAGE_WRITER, isolation="per-request")
+    assert writer._factory is None
+    assert writer.invoke(EVENT).value == {"ok": 1}
+    factory = writer._factory
+    assert factory is not None
+    for _ in range(5):
+        assert eventually(lambda: factory.count() > 0)
+        assert writer.invoke(EVENT).value == {"ok": 1}
+    prepared, taken = factory.stats()
+    assert taken >= 5 and prepared >= taken
+    writer.close()
+    assert writer._factory is None and factory.closed
+
+
+@pytest.mark.auto
+def test_auto_mode_leaves_reuse_versions_alone(runtime):
+    writer = fn(runtime, PAGE_WRITER, isolation="reuse")
+    for _ in range(3):
+        assert writer.invoke(EVENT).value["ok"] in (0, 1)
+    assert writer._factory is None

@@ -21,6 +21,7 @@ from . import capi, preparer, ticker
 log = logging.getLogger("edge.runtime")
 
 MiB = 1024 * 1024
+KEEP_RESIDENT = 64 * 1024  # bytes of each freed pooled memory kept present: reuse avoids their faults
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class Engine:
             capi.pooling_table_elements_set(pool, 100_000)
             capi.pooling_max_core_instance_size_set(pool, 1 * MiB)
             # Keep a little of each freed memory resident so reuse avoids page faults.
-            capi.pooling_linear_memory_keep_resident_set(pool, 64 * 1024)
+            capi.pooling_linear_memory_keep_resident_set(pool, KEEP_RESIDENT)
             capi.pooling_strategy_set(capi.ptr_of(config), pool)
         finally:
             capi.pooling_config_delete(pool)

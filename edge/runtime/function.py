@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import capi, preparer
+from .engine import KEEP_RESIDENT
 from .instance import INLINE_INIT_FUEL, INLINE_TIMEOUT_MS, InstantiationError, Slot
 from .limits import FunctionConfig
 from .module import ABI_VERSION, STYLE_REACTOR, CompiledModule, ModuleError
@@ -58,12 +59,13 @@ class Function:
                 f"module declares {compiled.initial_memory // 1024} KiB of initial memory, "
                 f"above this function's memory limit of {config.limits.memory_bytes // 1024} KiB"
             )
-        self._warm_learned = False  # the preparer knows which pages a first call writes (preparer.c)
+        self._warm_learned = False  # the first call's written pages have been looked at (preparer.c)
         self.pre = runtime.instantiate_pre(compiled)
         self.pre_ptr = capi.ptr_of(self.pre)
         self.engine.ensure_ticker()
         self._probe()
-        self._factory = self._start_factory()
+        if preparer.mode() == preparer.ALWAYS:
+            self._factory = self._start_factory()
         self.replenish()
 
     @property
@@ -95,9 +97,10 @@ class Function:
             slot.delete()
 
     def _start_factory(self) -> "preparer.Factory | None":
-        """`per-request` reactors get their fresh instances from the native preparer's
-        thread. Its instances start under the same budget as the event loop's own
-        (INLINE_INIT_FUEL), which needs fuel metering to bound a spinning `_initialize`."""
+        """`per-request` reactors may get their fresh instances from the native preparer's
+        thread (preparer.py says when). Its instances start under the same budget as the
+        event loop's own (INLINE_INIT_FUEL), which needs fuel metering to bound a spinning
+        `_initialize`."""
         if self.reuse or self.heavy or self.config.prewarm < 1 or not self.engine.settings.fuel:
             return None
         helper = preparer.get()
@@ -197,22 +200,37 @@ class Function:
         except BaseException:
             slot.delete()
             raise
-        if not self._warm_learned and outcome.ok and self._factory is not None:
+        if not self._warm_learned and outcome.ok and not self.reuse:
             self._learn_warm_pages(slot)
         self._give_back(slot, outcome, discard)
         return outcome
 
     def _learn_warm_pages(self, slot: Slot) -> None:
         """Once per version: the pages this fresh instance's first call wrote, which the
-        preparer then writes in every instance it prepares, off the request's path."""
+        preparer then writes in every instance it prepares, off the request's path. In
+        `auto` mode, many such pages are what starts the preparer for this version."""
         self._warm_learned = True
-        factory = self._factory
-        if factory is None or not slot.has_memory or slot.uses != 1:
+        if not slot.has_memory or slot.uses != 1:
+            return
+        if self._factory is None and preparer.mode() != preparer.AUTO:
             return
         base = capi.memory_data(slot.ctx, byref(slot.memory))
-        runs = preparer.written_pages(base, slot.memory_size(), self.compiled.initial_memory)
-        if runs:
-            factory.warm(runs)
+        resident = KEEP_RESIDENT if self.engine.pooling else 0
+        runs = preparer.written_pages(base, slot.memory_size(), self.compiled.initial_memory, resident)
+        if not runs:  # few pages: preparing here costs less than handing instances over
+            return
+        factory = self._factory
+        if factory is None:
+            with self._lock:
+                if self._closed or self._factory is not None:
+                    return
+                factory = self._factory = self._start_factory()
+            if factory is None:
+                return
+            if self._closed:  # close() ran meanwhile and may have missed it
+                self._stop_factory()
+                return
+        factory.warm(runs)
 
     def shed(self) -> None:
         """Keep no instances ready (a version about to be closed): later invocations, if any,

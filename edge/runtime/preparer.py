@@ -6,9 +6,16 @@ isolation costs; on a Python thread it waits for the GIL, which a busy loop give
 every few milliseconds (bench/README.md, finding 5). preparer.c runs the same C API calls
 on a thread that never needs the GIL, so the second core does them while the loop serves.
 
+A hand-off is not free: waking the thread, instances whose pages another core touched
+last, and the kernel's per-process memory-map lock that both threads' faults and unmaps
+take cost the loop ~20 µs a request (bench/README.md, finding 16). So by default (`auto`)
+a version uses the helper only once its first call shows that a fresh instance writes many
+pages (JavaScript engines' heaps): those the helper writes ahead, which saves far more.
+`EDGE_NATIVE_PREPARER=1` gives every per-request version the helper from the start.
+
 The helper is compiled from its C source on first use with the machine's C compiler or
 `zig cc` (the `build` extra) and cached; where neither works, or with
-`EDGE_NATIVE_PREPARER=0`, the runtime prepares instances itself as before.
+`EDGE_NATIVE_PREPARER=0`, the runtime prepares instances itself.
 """
 
 from __future__ import annotations
@@ -283,11 +290,13 @@ class Preparer:
         return _pid == self.pid and self._discard(store) == 1
 
 
-def written_pages(base: int, size: int, limit: int) -> list[tuple[int, int]]:
+def written_pages(base: int, size: int, limit: int, resident: int = 0) -> list[tuple[int, int]]:
     """The pages of a linear memory (at `base`, `size` bytes) that its instance has written:
     present in this process and no longer the module image's (private) page, from
-    /proc/self/pagemap, as (first page, count) runs below `limit` bytes. Empty where the
-    pagemap cannot be read."""
+    /proc/self/pagemap, as (first page, count) runs below `limit` bytes and from `resident`
+    bytes on (the pool keeps the first ones of a memory present anyway). Empty where the
+    pagemap cannot be read, or where fewer than WARM_MIN_PAGES were written."""
+    first = resident // PAGE
     pages = min(size, limit) // PAGE
     try:
         with open("/proc/self/pagemap", "rb") as f:
@@ -298,7 +307,7 @@ def written_pages(base: int, size: int, limit: int) -> list[tuple[int, int]]:
     runs: list[list[int]] = []
     count = 0
     for i, entry in enumerate(memoryview(data).cast("Q")):
-        if entry >> 63 and not entry >> 61 & 1:  # present, and not a file (image) page
+        if i >= first and entry >> 63 and not entry >> 61 & 1:  # present, and not a file (image) page
             count += 1
             if runs and i - runs[-1][1] <= WARM_GAP:
                 runs[-1][1] = i + 1
@@ -315,6 +324,19 @@ _preparer: Preparer | None = None
 _tried = False
 
 
+AUTO, ALWAYS, OFF = "auto", "always", "off"
+
+
+def mode() -> str:
+    """`EDGE_NATIVE_PREPARER`: unset or `auto`; `1`/`on`/`always`; `0`/`off`."""
+    value = os.environ.get(ENV_SWITCH, AUTO).strip().lower()
+    if value in ("0", "false", "off", "no"):
+        return OFF
+    if value in ("1", "true", "on", "yes", "always"):
+        return ALWAYS
+    return AUTO
+
+
 def get() -> Preparer | None:
     """The process's preparer, started on first use; None where it cannot run."""
     global _preparer, _tried
@@ -324,7 +346,7 @@ def get() -> Preparer | None:
         if _tried:
             return _preparer
         _tried = True
-        if os.environ.get(ENV_SWITCH, "1") in ("0", "false", "off", "no"):
+        if mode() == OFF:
             return None
         if not _layout_ok():
             log.info("native preparer: unexpected wasmtime struct layout; not used")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import os
 import threading
 import time
 import weakref
@@ -40,7 +39,7 @@ class Ticker(Protocol):
 
 def start(engine_ptr: int, interval_ms: int) -> Ticker:
     """A native ticker if the helper library is available, else a Python one."""
-    if os.environ.get(preparer.ENV_SWITCH, "1") not in ("0", "false", "off", "no"):
+    if preparer.mode() != preparer.OFF:
         try:
             path = preparer.build_library()
             if path is not None:
