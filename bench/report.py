@@ -43,10 +43,19 @@ def results_document(outcomes: list[Outcome], settings: Settings, tool: str, com
         "settings": {**{k: v for k, v in settings.__dict__.items() if k != "servers"},
                      "servers": list(settings.servers), "load_tool": tool},
         "scenarios": [o.to_dict() for o in outcomes],
-        "targets": [{"scenario": o.number, **t.to_dict()} for o in outcomes for t in o.targets],
+        "targets": [{"scenario": o.number, **t.to_dict(), "failed_responses": failed_responses(o)}
+                    for o in outcomes for t in o.targets],
         "cdf": {f"{o.number}: {r.label}": [[p, round(ms, 4)] for p, ms in r.cdf] for o in outcomes for r in o.rows
                 if r.cdf},
     }
+
+
+def failed_responses(outcome: Outcome) -> int:
+    """Errors and non-2xx/3xx answers in a scenario's measured loads (scenario 9's looping
+    function answers 503 by design: not counted)."""
+    if outcome.key == "noisy":
+        return 0
+    return sum(row.errors + row.non_2xx for row in outcome.rows)
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -64,11 +73,13 @@ def table(outcomes: list[Outcome]) -> str:
             note = row.note + fails
             lines.append(f"{'':>2}    {row.label[:40]:<40} {_fmt(row.rps, ',.0f'):>9} {_fmt(row.p50_ms, '.2f'):>8} "
                          f"{_fmt(row.p99_ms, '.2f'):>8}  {note}")
-    targets = [(o.number, t) for o in outcomes for t in o.targets]
+    targets = [(o.number, t, failed_responses(o)) for o in outcomes for t in o.targets]
     if targets:
         lines += ["", "targets (same run, ratios):"]
-        for number, t in targets:
+        for number, t, failed in targets:
             mark = "holds" if t.holds else "MISSED"
+            if failed:  # a ratio of error pages measures nothing
+                mark = f"INVALID ({failed:,} failed responses in this scenario)"
             lines.append(f"  {number:>2}. {t.text} = {t.value:.3g}  (target {t.op} {t.limit:g})  {mark}  — {t.detail}")
     return "\n".join(lines)
 

@@ -362,7 +362,7 @@ def s6_isolation(b: Bench, out: Outcome) -> None:
         b.report_row(row)
     ratio = per.rps / reuse.rps
     out.targets.append(Target("isolation", ratio, f"{per.rps:,.0f} / {reuse.rps:,.0f} req/s"))
-    b.say(f"    -> per-request / reuse = {ratio:.2f} (target >= 0.85)")
+    b.say(f"    -> per-request / reuse = {ratio:.2f} (target >= {TARGETS['isolation'][2]})")
 
 
 def s7_cold(b: Bench, out: Outcome) -> None:

@@ -26,8 +26,6 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
-
 from . import procs
 
 MiB = 1024 * 1024

@@ -233,7 +233,7 @@ def test_function_log_ring_is_bounded_in_bytes():
 
 def test_access_log_queue_is_bounded(tmp_path):
     from edge.ops.accesslog import AccessLog
-    from edge.pipeline.flow import Trace
+    from edge.pipeline.trace import Trace
 
     log = AccessLog(str(tmp_path / "a.log"), max_pending=10)
     for _ in range(1000):

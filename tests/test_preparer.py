@@ -102,9 +102,12 @@ def test_reuse_and_unprepared_versions_have_no_factory(runtime):
 def test_no_factory_without_fuel_metering():
     """The helper bounds a spinning _initialize by fuel; without fuel it is not used."""
     rt = Runtime(EngineSettings(fuel=False))
-    f = rt.function(M.COUNTER, FunctionConfig(name="t"))
-    assert f._factory is None
-    assert f.invoke(EVENT).value == {"count": 1}
+    try:
+        f = rt.function(M.COUNTER, FunctionConfig(name="t"))
+        assert f._factory is None
+        assert f.invoke(EVENT).value == {"count": 1}
+    finally:
+        rt.close()
 
 
 def test_wasi_reactor_env_and_invocation_output_through_prepared_instances(runtime):
@@ -158,10 +161,13 @@ def test_traps_and_limits_are_classified_on_prepared_instances(runtime):
 def test_many_invocations_do_not_exhaust_the_instance_pool():
     """Used instances go back through the helper; 3,000 fresh instances from a pool of 200."""
     rt = Runtime(EngineSettings(pool_instances=200))
-    echo = rt.function(M.ECHO, FunctionConfig(name="t"))
-    for _ in range(3000):
-        out = echo.invoke(EVENT)
-        assert out.ok, out.message
+    try:
+        echo = rt.function(M.ECHO, FunctionConfig(name="t"))
+        for _ in range(3000):
+            out = echo.invoke(EVENT)
+            assert out.ok, out.message
+    finally:
+        rt.close()
 
 
 def test_concurrent_invocations_from_threads(runtime):

@@ -219,8 +219,23 @@ def test_artifacts_load_without_compiling_and_engine_changes_force_recompile(tmp
 
 def test_engine_without_pooling_still_works():
     plain = Runtime(EngineSettings(pooling=False))
-    assert not plain.engine.pooling
-    assert plain.function(M.ECHO).invoke(EVENT).ok
+    try:
+        assert not plain.engine.pooling
+        assert plain.function(M.ECHO).invoke(EVENT).ok
+    finally:
+        plain.close()
+
+
+def test_a_pool_larger_than_the_address_space_falls_back_instead_of_aborting(caplog):
+    """wasmtime aborts the process when a pooling engine's reservation fails; the engine
+    checks the address space first (100,000 x 4 GiB is beyond any x86-64 process)."""
+    huge = Runtime(EngineSettings(pool_instances=100_000))
+    try:
+        assert not huge.engine.pooling
+        assert "pooling allocator unavailable" in caplog.text and "address space" in caplog.text
+        assert huge.function(M.ECHO).invoke(EVENT).ok
+    finally:
+        huge.close()
 
 
 def test_limits_validation():

@@ -173,7 +173,7 @@ def test_another_worker_serves_a_new_version_at_once_and_optimizes_it_too(tmp_pa
     loaded = b.registry.loaded("f", deployed.row.version)
     assert loaded is not None and loaded.compiled.fingerprint == b.runtime.baseline().engine.fingerprint
     assert eventually(lambda: b.registry.loaded("f", 1).compiled.fingerprint == b.runtime.engine.fingerprint, 30)
-    assert b.describe_version("f", 1)["loaded"]["optimized"] is True
+    assert b.catalog.describe_version("f", 1)["loaded"]["optimized"] is True
     gate.set()
     _join_upgrades()
     for plane in (a, b):

@@ -27,11 +27,11 @@ from typing import Any
 from ..config.behaviors import check_pattern
 from ..config.errors import ConfigError
 from ..config.manifest import Manifest
-from ..runtime import CompiledModule, ModuleError, NotWasm, Runtime
-from ..runtime.module import sha256 as sha256_of
-from ..runtime.module import to_wasm
+from ..runtime import CompiledModule, ModuleError, Runtime
 from .. import names
 from . import leftovers, routing, settings
+from .catalog import Catalog
+from .compiling import Compiler, LoadInfo, Prepared
 from .leftovers import Collected
 from .errors import ControlError, bad_request, conflict, not_found
 from .registry import Alias, PublishedVersion, Registry
@@ -54,17 +54,6 @@ def check_alias_name(alias: str) -> str:
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """A validated, compiled module ready to be published."""
-
-    wasm: bytes
-    compiled: CompiledModule
-    compile_ms: float
-    reused: bool  # nothing was compiled: a loaded version's module or the precompiled artifact
-    baseline: bool = False  # compiled by the baseline compiler: optimized code follows (tiering)
-
-
-@dataclass(frozen=True)
 class Deployed:
     row: VersionRow
     created: bool  # False: identical to the latest version, which was reused
@@ -78,13 +67,6 @@ class Deployed:
         out.update(created=self.created, compile_ms=round(self.compile_ms, 3), from_artifact=self.from_artifact,
                    alias=self.alias.to_dict() if self.alias else None, optimizing=self.optimizing)
         return out
-
-
-@dataclass
-class LoadInfo:
-    from_artifact: bool
-    load_ms: float
-    optimized: bool = True  # False while a tiered deploy still serves baseline code
 
 
 class ControlPlane:
@@ -117,6 +99,8 @@ class ControlPlane:
         with store.read() as tx:  # purges made before this process started concern no cache of ours
             self.invalidated_through = tx.last_invalidation()
         self.load_info: dict[tuple[str, int], LoadInfo] = {}
+        self.compiler = Compiler(runtime, registry, store.blobs)
+        self.catalog = Catalog(store, registry, self.load_info)
         self._routing_key: tuple[str, float] | None = None
         self._inactive_since: dict[tuple[str, int], float] = {}
         self._sync_lock = threading.RLock()
@@ -129,93 +113,29 @@ class ControlPlane:
 
     # -- modules -------------------------------------------------------------------------
 
-    def prepare(self, source: bytes, *, tiered: bool = False) -> Prepared:
-        """Validate and compile (or reuse what is loaded / precompiled). Raises ControlError 400/422.
-
-        `tiered`: a module that would have to be compiled is compiled by the baseline compiler
-        instead (the caller then schedules the optimizing compile: `_upgrade_later`)."""
-        started = time.perf_counter()
-        try:
-            wasm = to_wasm(source)
-        except ModuleError as exc:
-            raise bad_request(str(exc), "not_wasm") from None
-        compiled = self._compiled_in_memory(sha256_of(wasm))
-        reused = compiled is not None
-        if compiled is None:
-            try:
-                compiled = self._compile(wasm, tiered)
-            except NotWasm as exc:
-                raise bad_request(str(exc), "not_wasm") from None
-            except ModuleError as exc:
-                raise ControlError(422, "invalid_module", str(exc)) from None
-            reused = compiled.from_artifact
-        return Prepared(wasm, compiled, (time.perf_counter() - started) * 1000, reused, self._is_baseline(compiled))
-
-    def _compile(self, wasm: bytes, tiered: bool) -> CompiledModule:
-        """Baseline code when tiering and no optimized artifact is stored yet (a module Winch
-        cannot compile, e.g. with tail calls, gets Cranelift); else the optimized module."""
-        baseline = self.runtime.baseline() if tiered and not self.runtime.has_artifact(wasm) else None
-        if baseline is not None:
-            try:
-                return baseline.load(wasm)
-            except ModuleError:
-                pass
-        return self.runtime.load(wasm)
-
-    def _build_version(self, spec: Any, compiled: CompiledModule, number: int, wasm: bytes) -> PublishedVersion:
-        """Instantiate a version; baseline code that cannot be (e.g. its instance pool is
-        full) is replaced by optimized code. Raises ModuleError."""
-        try:
-            return self.registry.build(spec, compiled, number)
-        except ModuleError:
-            if not self._is_baseline(compiled):
-                raise
-        return self.registry.build(spec, self.runtime.load(wasm), number)
-
-    def _is_baseline(self, compiled: CompiledModule) -> bool:
-        return compiled.fingerprint != self.runtime.engine.fingerprint
-
-    def _compiled_in_memory(self, digest: str) -> CompiledModule | None:
-        """A loaded version's module with these bytes, the optimized one if there is one."""
-        found = None
-        for versions in self.registry.versions.values():
-            for published in versions.values():
-                if published.compiled.sha256 == digest:
-                    if not self._is_baseline(published.compiled):
-                        return published.compiled
-                    found = published.compiled
-        return found
+    def _swap_optimized(self, name: str, number: int, baseline: CompiledModule, compiled: CompiledModule) -> None:
+        """The optimized code of a version serving baseline code is ready: requests already
+        running keep the baseline functions, which close once they are surely done."""
+        with self._sync_lock:
+            current = self.registry.loaded(name, number)
+            if self._closed or current is None or current.compiled is not baseline:
+                return  # shut down, or deleted / retired / replaced meanwhile
+            optimized = self.registry.build(current.spec, compiled, number)
+            info = self.load_info.get((name, number))
+            if info is not None:
+                info.optimized = True  # first: whoever sees the optimized code sees the flag
+            self.registry.add(optimized)
+            self.registry.supersede(current, time.monotonic() + UPGRADE_GRACE)
 
     def _upgrade_later(self, name: str, number: int, baseline: CompiledModule) -> None:
-        """Compile a version's optimized code off the request path and swap it in: requests
-        already running keep the baseline functions, which close once they are surely done.
-        The bytes are read from the store when the compile starts, not held meanwhile."""
-        key = (name, number)
-
-        def upgrade() -> None:
-            try:
-                with self.store.blobs.deploying():  # its artifact write is no leftover
-                    # the bytes are read when this compile's turn comes, not held while it waits
-                    compiled = self.runtime.optimize(lambda: self.store.blobs.get(baseline.sha256))
-                with self._sync_lock:
-                    current = self.registry.loaded(name, number)
-                    if self._closed or current is None or current.compiled is not baseline:
-                        return  # shut down, or deleted / retired / replaced meanwhile
-                    optimized = self.registry.build(current.spec, compiled, number)
-                    info = self.load_info.get(key)
-                    if info is not None:
-                        info.optimized = True  # first: whoever sees the optimized code sees the flag
-                    self.registry.add(optimized)
-                    self.registry.supersede(current, time.monotonic() + UPGRADE_GRACE)
-            except Exception:  # the baseline code keeps serving; a restart loads optimized code
-                log.exception("optimizing %s version %d failed", name, number)
-
-        threading.Thread(target=upgrade, name=f"edge-optimize-{name}-{number}", daemon=True).start()
+        self.compiler.upgrade_later(
+            f"{name}-{number}", baseline, lambda compiled: self._swap_optimized(name, number, baseline, compiled)
+        )
 
     def _build(self, name: str, number: int, prepared: Prepared, settings_dict: dict[str, Any]) -> PublishedVersion:
         spec = settings.to_spec(name, settings_dict, self.store.blobs.path(prepared.compiled.sha256))
         try:
-            return self._build_version(spec, prepared.compiled, number, prepared.wasm)
+            return self.compiler.build_version(spec, prepared.compiled, number, prepared.wasm)
         except ModuleError as exc:
             raise ControlError(422, "invalid_module", str(exc)) from None
 
@@ -264,7 +184,7 @@ class ControlPlane:
     def _deploy(
         self, name: str, source: bytes, settings_dict: dict[str, Any], alias: str | None, description: str
     ) -> Deployed:
-        prepared = self.prepare(source, tiered=self.tiered)
+        prepared = self.compiler.prepare(source, tiered=self.tiered)
         published: PublishedVersion | None = None
         with self._sync_lock:  # the new version joins the registry before any sync can look for it
             try:
@@ -283,12 +203,12 @@ class ControlPlane:
                 raise
             if published is not None:
                 self.registry.add(published)
-                baseline = self._is_baseline(published.compiled)
+                baseline = self.compiler.is_baseline(published.compiled)
                 self.load_info[(name, row.version)] = LoadInfo(prepared.reused, prepared.compile_ms, optimized=not baseline)
                 if baseline:
                     self._upgrade_later(name, row.version, published.compiled)
             self.sync()
-        optimizing = published is not None and self._is_baseline(published.compiled)
+        optimizing = published is not None and self.compiler.is_baseline(published.compiled)
         return Deployed(row, published is not None, prepared.compile_ms, prepared.reused, alias_row, optimizing)
 
     # -- aliases -------------------------------------------------------------------------
@@ -405,58 +325,6 @@ class ControlPlane:
         with self.store.read() as tx:
             row = tx.routing()
         return {"origins": {}, "behaviors": []} if row is None else row.document | {"source": row.origin}
-
-    # -- reading -------------------------------------------------------------------------
-
-    def list_functions(self) -> list[dict[str, Any]]:
-        snap = self.store.snapshot()
-        refs = routing.references(snap.routing.document) if snap.routing else []
-        return [self._function_dict(snap, name, refs, full=False) for name in sorted(snap.functions)]
-
-    def describe_function(self, name: str) -> dict[str, Any]:
-        snap = self.store.snapshot()
-        if name not in snap.functions:
-            raise not_found(f"no function named {name!r}")
-        refs = routing.references(snap.routing.document) if snap.routing else []
-        return self._function_dict(snap, name, refs, full=True)
-
-    def _function_dict(self, snap: Snapshot, name: str, refs: list[routing.Reference], *, full: bool) -> dict[str, Any]:
-        versions = snap.versions.get(name, {})
-        out: dict[str, Any] = {
-            "name": name,
-            "latest": snap.latest(name),
-            "versions": len(versions),
-            "aliases": {a: row.to_dict() for a, row in sorted(snap.aliases.get(name, {}).items())},
-            "references": [ref.describe() for ref in refs if ref.function == name],
-        }
-        if full:
-            out["versions"] = [self._version_dict(row) for _, row in sorted(versions.items())]
-        return out
-
-    def describe_version(self, name: str, version: int) -> dict[str, Any]:
-        with self.store.read() as tx:
-            row = tx.version(name, version)
-            if row is None:
-                raise not_found(f"function {name} has no version {version}")
-            aliases = [a.name for a in tx.aliases(name) if version in a.versions]
-        out = self._version_dict(row)
-        out["aliases"] = aliases
-        return out
-
-    def list_versions(self, name: str) -> list[dict[str, Any]]:
-        with self.store.read() as tx:
-            self._require_function(tx, name)
-            rows = tx.versions(name)
-        return [self._version_dict(row) for row in rows]
-
-    def _version_dict(self, row: VersionRow) -> dict[str, Any]:
-        out = row.to_dict()
-        info = self.load_info.get((row.function, row.version))
-        loaded = self.registry.loaded(row.function, row.version) is not None
-        out["loaded"] = {"from_artifact": info.from_artifact, "load_ms": round(info.load_ms, 3),
-                         "optimized": info.optimized} if (
-            loaded and info) else None
-        return out
 
     # -- test invoke ---------------------------------------------------------------------
 
@@ -610,22 +478,22 @@ class ControlPlane:
     def _load(self, row: VersionRow) -> PublishedVersion:
         """Load a stored version into the registry: its precompiled artifact, not a recompile."""
         started = time.perf_counter()
-        compiled = self._compiled_in_memory(row.sha256)
+        compiled = self.compiler.compiled_in_memory(row.sha256)
         reused = True
         # the bytes: to compile them, or to optimize / replace baseline code reused from memory
-        data = self.store.blobs.get(row.sha256) if compiled is None or self._is_baseline(compiled) else b""
+        data = self.store.blobs.get(row.sha256) if compiled is None or self.compiler.is_baseline(compiled) else b""
         if compiled is None:
             # another worker's deploy, or a restart without its artifact: serve at once, optimize later
             with self.store.blobs.deploying():  # its artifact write is no leftover
-                compiled = self._compile(data, self.tiered)
+                compiled = self.compiler.compile(data, self.tiered)
             if compiled.sha256 != row.sha256:
                 raise ModuleError(f"stored module {row.sha256} is damaged (its bytes hash to {compiled.sha256})")
             reused = compiled.from_artifact
         spec = settings.to_spec(row.function, row.settings_dict, self.store.blobs.path(row.sha256))
-        published = self._build_version(spec, compiled, row.version, data)
+        published = self.compiler.build_version(spec, compiled, row.version, data)
         compiled = published.compiled
         self.registry.add(published)
-        baseline = self._is_baseline(compiled)
+        baseline = self.compiler.is_baseline(compiled)
         self.load_info[(row.function, row.version)] = LoadInfo(
             reused, (time.perf_counter() - started) * 1000, optimized=not baseline
         )
@@ -668,7 +536,7 @@ class ControlPlane:
 
     def _seed_function(self, name: str, spec: Any, source: bytes) -> None:
         try:  # a first start serves baseline code at once, like a deploy (optimized code follows)
-            prepared = self.prepare(source, tiered=self.tiered)
+            prepared = self.compiler.prepare(source, tiered=self.tiered)
         except ControlError as exc:
             raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
         settings_dict = settings.from_spec(spec)
@@ -689,7 +557,7 @@ class ControlPlane:
                 raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
             if published is not None:
                 self.registry.add(published)
-                baseline = self._is_baseline(published.compiled)
+                baseline = self.compiler.is_baseline(published.compiled)
                 self.load_info[(name, row.version)] = LoadInfo(prepared.reused, prepared.compile_ms, optimized=not baseline)
                 if baseline:
                     self._upgrade_later(name, row.version, published.compiled)

@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING
 import orjson
 
 if TYPE_CHECKING:
-    from ..pipeline.flow import Trace
+    from ..pipeline.trace import Trace
 
 _STOP = object()
 

@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disa
 from prometheus_client import multiprocess
 
 if TYPE_CHECKING:
-    from ..pipeline.flow import Trace
+    from ..pipeline.trace import Trace
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 FLUSH_INTERVAL = 0.25  # seconds

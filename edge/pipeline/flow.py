@@ -15,8 +15,8 @@ from __future__ import annotations
 import base64
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from ..cache import (
@@ -29,105 +29,30 @@ from ..cache import (
     ttl_for,
     xcache,
 )
-from ..cache.headers import cache_control
-from ..cache.key import cookie_pairs
 from ..config.behaviors import Behavior
 from ..config.manifest import Manifest
-from ..config.origins import OriginSpec
 from ..upstream.http import OriginError
 from ..viewer import ViewerHeaders
 from ..upstream.origins import Origins
-from ..upstream.response import OriginResponse
 from . import events
+from .bodies import discard, read_capped
+from .downstream import RequestTooLarge, ViewerRequest
 from .forward import origin_headers, origin_querystring
 from .headers import from_cf_headers, to_cf_headers
-from .hooks import VALIDATION, HookFailure, HookResult, HookRun, HookRunner
+from .hooks import VALIDATION, HookFailure, HookResult, HookRunner
 from .response import EDGE_LOG, EdgeResponse, error_page, failure_detail, hook_failure_page, http_date
-from .wire import OWN_HEADERS, Prepared, encode
+from .routing import Routing
+from .served import from_entry, generated, set_length
+from .storage import may_serve_stale, shareable
+from .trace import Trace
+from .wire import OWN_HEADERS, encode
 
 ORIGIN_BODY_EXPOSURE = 1024 * 1024  # beyond AWS: origin-response may see up to 1 MB of body
 MAX_BUFFERED_REQUEST_BODY = 16 * 1024 * 1024
-MATCH_CACHE = 8192  # paths whose behavior is remembered per routing (cleared when full)
 NODE_ID = secrets.token_hex(16)
 VIA = f"1.1 {NODE_ID}.edge (edge)"
 VIA_WIRE = (b"via", VIA.encode("latin-1"))
 _OWN_HEADERS = OWN_HEADERS  # the edge sets these
-
-
-class RequestTooLarge(Exception):
-    pass
-
-
-@dataclass(slots=True)
-class ViewerRequest:
-    """What the front door hands the pipeline."""
-
-    method: str
-    uri: str  # raw path as received (percent-encoding kept), no query
-    querystring: str
-    headers: list[tuple[str, str]]  # what functions may see: no CloudFront-*, no disallowed headers
-    client_ip: str
-    read_body: Callable[[int], Awaitable[bytes]]  # buffer up to n bytes (raises RequestTooLarge)
-    body_stream: Callable[[], AsyncIterator[bytes]]
-    has_body: bool = False
-    scheme: str = "http"  # the viewer's protocol (CloudFront-Forwarded-Proto)
-    client_port: int = 0  # the viewer's source port (CloudFront-Viewer-Address)
-    country: str | None = None  # the trusted load-balancer country header's value ([viewer] country_header)
-
-
-@dataclass(slots=True)
-class Trace:
-    """Per-request record for the access log, metrics and Server-Timing."""
-
-    request_id: str
-    started: float
-    behavior: str = ""
-    hooks: list[HookRun] = field(default_factory=list)
-    cache: str = ""
-    origin_status: int | None = None
-    origin_ms: float | None = None
-    total_ms: float = 0.0
-
-    def server_timing(self) -> str:
-        parts = [
-            f'{run.event_type.replace("-", "_")};dur={run.duration_ms:.3f};desc="{run.function}:{run.version}"'
-            for run in self.hooks
-        ]
-        if self.cache:
-            parts.append(f'cache;desc="{self.cache}"')
-        if self.origin_ms is not None:
-            parts.append(f"origin;dur={self.origin_ms:.3f}")
-        parts.append(f"total;dur={self.total_ms:.3f}")
-        return ", ".join(parts)
-
-
-@dataclass(frozen=True)
-class Routing:
-    """One consistent view of the configuration; a request keeps the one it started with."""
-
-    manifest: Manifest
-    origins: Origins
-    event_origins: dict[str, dict]
-    matched: dict[str, Behavior] = field(default_factory=dict, compare=False)  # recent paths' behaviors
-
-    @classmethod
-    def build(cls, manifest: Manifest, origins: Origins) -> "Routing":
-        return cls(manifest, origins, {name: origins.event_origin(spec) for name, spec in manifest.origins.items()})
-
-    def match(self, uri: str) -> Behavior:
-        found = self.matched.get(uri)
-        if found is not None:
-            return found
-        behaviors = self.manifest.behaviors
-        found = behaviors[-1]
-        for behavior in behaviors:
-            if behavior.matches(uri):
-                found = behavior
-                break
-        if len(self.matched) >= MATCH_CACHE:
-            self.matched.clear()
-        self.matched[uri] = found
-        return found
 
 
 @dataclass(slots=True)
@@ -232,7 +157,7 @@ class Pipeline:
             if result.failure:
                 return self._hook_failed(result.failure, rid, behavior)
             if result.response is not None:
-                return _generated(result.response)  # straight to the viewer: not cached, no other hook
+                return generated(result.response)  # straight to the viewer: not cached, no other hook
             request = result.request  # type: ignore[assignment]
             if result.request_body is not None:
                 body = result.request_body
@@ -268,7 +193,7 @@ class Pipeline:
         now = self.cache.clock()
         if entry is not None and entry.fresh(now):
             ctx.trace.cache = "hit"
-            return _from_entry(entry, xcache.HIT, now)
+            return from_entry(entry, xcache.HIT, now)
         if ctx.viewer.method == "HEAD":
             # a HEAD miss is fetched on its own and not stored (it has no body for GETs)
             ctx.trace.cache = "miss"
@@ -324,8 +249,8 @@ class Pipeline:
             if result.failure:
                 return self._hook_failed(result.failure, rid, behavior)
             if result.response is not None:
-                generated = _generated(result.response)
-                return self._store_generated(ctx, generated, store)
+                made = generated(result.response)
+                return self._store_generated(ctx, made, store)
             origin_request = result.request  # type: ignore[assignment]
             if result.request_body is not None:
                 body = result.request_body
@@ -367,13 +292,13 @@ class Pipeline:
                 if entry.ttl > 0 and store:
                     self.cache.put(ctx.key, entry, refresh=True)  # type: ignore[arg-type]
                 trace.cache = "refresh-hit"
-                response = _from_entry(entry, xcache.REFRESH_HIT, now)
+                response = from_entry(entry, xcache.REFRESH_HIT, now)
                 response.cacheable = entry.ttl > 0
                 return response
-            if origin.status >= 500 and stale is not None and _may_serve_stale(stale, now):
+            if origin.status >= 500 and stale is not None and may_serve_stale(stale, now):
                 await origin.read()
                 trace.cache = "stale"
-                return _from_entry(stale, xcache.HIT, now)
+                return from_entry(stale, xcache.HIT, now)
 
             ores = behavior.associations.get("origin-response")
             headers = origin.headers
@@ -382,7 +307,7 @@ class Pipeline:
             if ores is not None:
                 response_obj = events.response_object(status, reason, headers)
                 if ores.include_origin_body:
-                    body_bytes = await _read_capped(origin, ORIGIN_BODY_EXPOSURE)
+                    body_bytes = await read_capped(origin, ORIGIN_BODY_EXPOSURE)
                     if body_bytes is not None:
                         response_obj["body"] = {
                             "inputTruncated": False, "action": "read-only", "encoding": "base64",
@@ -392,22 +317,22 @@ class Pipeline:
                 if result.run:
                     trace.hooks.append(result.run)
                 if result.failure:
-                    await _discard(origin)
+                    await discard(origin)
                     return self._hook_failed(result.failure, rid, behavior)
                 validated = result.response
                 status, reason = validated["status"], validated["statusDescription"]
                 headers = from_cf_headers(validated["headers"])
                 if validated["body"] is not None:
-                    await _discard(origin)
+                    await discard(origin)
                     body_bytes = validated["body"]
-                    headers = _set_length(headers, len(body_bytes))
+                    headers = set_length(headers, len(body_bytes))
 
             ttl = 0
             if cacheable_request and store and shareable(forwarded, headers, behavior):
                 ttl = ttl_for(behavior.cache, status, headers, now)
             x_cache = xcache.ERROR if status >= 400 else xcache.MISS
             if body_bytes is None and ttl > 0:
-                body_bytes = await _read_capped(origin, self.cache.max_entry_bytes)
+                body_bytes = await read_capped(origin, self.cache.max_entry_bytes)
                 if body_bytes is None:
                     ttl = 0  # too large to cache: stream what is left
             if body_bytes is None:
@@ -445,9 +370,9 @@ class Pipeline:
 
     def _origin_failed(self, ctx: _Ctx, exc: OriginError, stale: CachedResponse | None) -> EdgeResponse:
         now = self.cache.clock()
-        if stale is not None and _may_serve_stale(stale, now):
+        if stale is not None and may_serve_stale(stale, now):
             ctx.trace.cache = "stale"
-            return _from_entry(stale, xcache.HIT, now)  # stale-if-error
+            return from_entry(stale, xcache.HIT, now)  # stale-if-error
         status = 504 if exc.kind == "timeout" else 502
         sentence = (
             "We can't connect to the server for this app or website at this time."
@@ -479,7 +404,7 @@ class Pipeline:
             await response.aclose()
             out.stream = out.closer = None
             out.body = validated["body"]
-            out.headers = _set_length(out.headers, len(out.body))
+            out.headers = set_length(out.headers, len(out.body))
         return out
 
     # -- helpers -------------------------------------------------------------------
@@ -557,112 +482,3 @@ class Pipeline:
             headers.append(("Server-Timing", trace.server_timing()))
         response.headers = headers
         response.wire = encode(headers)
-
-
-def shareable(origin_headers: list[tuple[str, str]], response_headers: list[tuple[str, str]], behavior: Behavior) -> bool:
-    """May this response be stored for everyone with the same cache key? (RFC 9111, section 3.5.)
-
-    Safe by default: not when the origin got credentials the cache key does not hold
-    (`Authorization`, or cookies outside the key) or the response sets a cookie, unless the
-    origin marked it shareable (`public`, `s-maxage`; `must-revalidate` also counts for
-    `Authorization`)."""
-    directives = cache_control(response_headers)
-    explicit = "public" in directives or "s-maxage" in directives
-    names = {k.lower() for k, _ in origin_headers}
-    if "authorization" in names and "authorization" not in behavior.cache.headers and not (
-        explicit or "must-revalidate" in directives
-    ):
-        return False
-    if "cookie" in names and not explicit:
-        key_cookies = behavior.cache.cookies
-        if any(not key_cookies.includes(name) for name, _ in cookie_pairs(origin_headers)):
-            return False
-    if any(k.lower() == "set-cookie" for k, _ in response_headers) and not explicit:
-        return False
-    return True
-
-
-# A function that answers with the same bytes again gets the same validated dict from its
-# memo (hooks.py); its headers are then converted and encoded once, not on every request.
-_GENERATED: dict[int, tuple[dict[str, Any], list[tuple[str, str]], bytes, Prepared]] = {}
-GENERATED_MEMO = 1024
-
-
-def _generated(validated: dict[str, Any]) -> EdgeResponse:
-    known = _GENERATED.get(id(validated))
-    if known is not None and known[0] is validated:
-        _, headers, body, prepared = known
-    else:
-        body = validated["body"] or b""
-        headers = from_cf_headers(validated["headers"])
-        if validated["status"] not in (204, 304):
-            headers = _set_length(headers, len(body))
-        prepared = Prepared.of(validated["status"], headers, len(body))
-        if len(_GENERATED) >= GENERATED_MEMO:
-            _GENERATED.clear()
-        _GENERATED[id(validated)] = (validated, headers, body, prepared)
-    return EdgeResponse(
-        status=validated["status"], headers=headers, body=body,
-        x_cache=xcache.LAMBDA_GENERATED, reason=validated["statusDescription"], prepared=prepared,
-    )
-
-
-def _from_entry(entry: CachedResponse, x_cache: str, now: float) -> EdgeResponse:
-    """A cached response, served as stored (its encoded headers are reused; a viewer-response
-    function gets a copy of them to change)."""
-    if entry.status >= 400:
-        x_cache = xcache.ERROR  # CloudFront labels a cached error response as an error too
-    return EdgeResponse(
-        status=entry.status, headers=entry.headers, body=entry.body, x_cache=x_cache,
-        reason=entry.reason, age=int(entry.age(now)), cacheable=True, prepared=entry.prepared(),
-    )
-
-
-def _may_serve_stale(entry: CachedResponse, now: float) -> bool:
-    """stale-if-error: serve an expired copy when the origin fails, unless the origin said 0."""
-    limit = entry.stale_if_error
-    if limit is None:
-        return True
-    return now - entry.stored_at - entry.ttl <= limit
-
-
-def _set_length(headers: list[tuple[str, str]], length: int) -> list[tuple[str, str]]:
-    out = [(k, v) for k, v in headers if k.lower() not in ("content-length", "transfer-encoding")]
-    out.append(("Content-Length", str(length)))
-    return out
-
-
-async def _read_capped(origin: OriginResponse, cap: int) -> bytes | None:
-    """Buffer the body if it fits in `cap`; otherwise leave it streamable (prefix + rest)."""
-    if origin.stream is None:
-        body = origin.body or b""
-        return body if len(body) <= cap else None
-    length = origin.header("content-length")
-    if length is not None and length.isdigit() and int(length) > cap:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    stream = origin.stream
-    async for chunk in stream:
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > cap:
-            origin.stream = _prepend(chunks, stream)
-            return None
-    origin.stream = None
-    await origin.aclose()
-    origin.body = b"".join(chunks)
-    return origin.body
-
-
-async def _prepend(chunks: list[bytes], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    for chunk in chunks:
-        yield chunk
-    async for chunk in rest:
-        yield chunk
-
-
-async def _discard(origin: OriginResponse) -> None:
-    """Drop an origin body nobody will read, releasing its connection."""
-    await origin.aclose()
-    origin.stream = None

@@ -8,9 +8,12 @@ compiled under other settings must be recompiled, never loaded.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import json
 import logging
+import mmap
 import threading
 from dataclasses import asdict, dataclass
 
@@ -21,6 +24,7 @@ from . import capi, preparer, ticker
 log = logging.getLogger("edge.runtime")
 
 MiB = 1024 * 1024
+GUARD_ALLOWANCE = 64 * MiB  # per pooled memory beyond its reservation: guard regions (wasmtime: 32 MiB each side)
 KEEP_RESIDENT = 64 * 1024  # bytes of each freed pooled memory kept present: reuse avoids their faults
 
 
@@ -51,6 +55,38 @@ class EngineSettings:
         relevant["wasmtime"] = capi.WASMTIME_VERSION
         blob = json.dumps(relevant, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def address_space_available(size: int) -> bool:
+    """Can this process reserve `size` bytes of address space now? (An inaccessible,
+    unbacked mapping, released at once: what the pooling allocator's reservation needs.)"""
+    libc = _libc()
+    if libc is None:
+        return True  # cannot tell: let wasmtime try
+    addr = libc.mmap(None, ctypes.c_size_t(size), 0,  # PROT_NONE
+                     mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+    if addr is None or addr == ctypes.c_void_p(-1).value:
+        return False
+    libc.munmap(ctypes.c_void_p(addr), ctypes.c_size_t(size))
+    return True
+
+
+_LIBC: ctypes.CDLL | None = None
+MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)  # 0x4000: Linux
+
+
+def _libc() -> ctypes.CDLL | None:
+    global _LIBC
+    if _LIBC is None:
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        except OSError:
+            return None
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
+        libc.munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
+        _LIBC = libc
+    return _LIBC
 
 
 class Engine:
@@ -87,6 +123,11 @@ class Engine:
         config = self._config(settings)
         if settings.pooling:
             try:
+                reservation = settings.pool_instances * (settings.pool_max_memory + GUARD_ALLOWANCE)
+                if not address_space_available(reservation):
+                    # wasmtime cannot report this: an engine whose reservation fails aborts the process
+                    raise RuntimeError(f"no {reservation >> 30} GiB of free address space for "
+                                       f"{settings.pool_instances} pooled memories")
                 self._enable_pooling(config, settings)
                 engine = wasmtime.Engine(config)
                 self.pooling = True

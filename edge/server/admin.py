@@ -205,13 +205,17 @@ class AdminAPI:
         state = self.state
         return await state.control(getattr(state.plane, method), *args)
 
+    async def _read(self, method: str, *args: Any) -> Any:
+        state = self.state
+        return await state.control(getattr(state.plane.catalog, method), *args)
+
     # -- functions and versions -------------------------------------------------------------
 
     async def list_functions(self, request: Request) -> Response:
-        return _json({"functions": await self._plane("list_functions")})
+        return _json({"functions": await self._read("list_functions")})
 
     async def describe_function(self, request: Request) -> Response:
-        return _json(await self._plane("describe_function", _function(request)))
+        return _json(await self._read("describe_function", _function(request)))
 
     async def delete_function(self, request: Request) -> Response:
         name = _function(request)
@@ -275,10 +279,10 @@ class AdminAPI:
             uploads.give_memory_back(upload.size)
 
     async def list_versions(self, request: Request) -> Response:
-        return _json({"versions": await self._plane("list_versions", _function(request))})
+        return _json({"versions": await self._read("list_versions", _function(request))})
 
     async def describe_version(self, request: Request) -> Response:
-        return _json(await self._plane("describe_version", _function(request), _version_param(request)))
+        return _json(await self._read("describe_version", _function(request), _version_param(request)))
 
     async def delete_version(self, request: Request) -> Response:
         name, version = _function(request), _version_param(request)
@@ -288,7 +292,7 @@ class AdminAPI:
     # -- aliases ----------------------------------------------------------------------------
 
     async def list_aliases(self, request: Request) -> Response:
-        described = await self._plane("describe_function", _function(request))
+        described = await self._read("describe_function", _function(request))
         return _json({"aliases": list(described["aliases"].values())})
 
     async def put_alias(self, request: Request) -> Response:

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..ops import metrics
 from ..cache import xcache
 from ..pipeline.events import new_request_id
-from ..pipeline.flow import RequestTooLarge, ViewerRequest
+from ..pipeline.downstream import RequestTooLarge, ViewerRequest
 from ..pipeline.headers import is_disallowed
 from ..pipeline.response import error_page, http_date
 from ..pipeline.uri import BadTarget, normalize_path

@@ -1,0 +1,27 @@
+"""What the front door hands the pipeline: the viewer's request, before any event is built."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+
+class RequestTooLarge(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class ViewerRequest:
+    """What the front door hands the pipeline."""
+
+    method: str
+    uri: str  # raw path as received (percent-encoding kept), no query
+    querystring: str
+    headers: list[tuple[str, str]]  # what functions may see: no CloudFront-*, no disallowed headers
+    client_ip: str
+    read_body: Callable[[int], Awaitable[bytes]]  # buffer up to n bytes (raises RequestTooLarge)
+    body_stream: Callable[[], AsyncIterator[bytes]]
+    has_body: bool = False
+    scheme: str = "http"  # the viewer's protocol (CloudFront-Forwarded-Proto)
+    client_port: int = 0  # the viewer's source port (CloudFront-Viewer-Address)
+    country: str | None = None  # the trusted load-balancer country header's value ([viewer] country_header)
