@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .scenarios import Outcome, Row, Settings
+from .scenarios import Outcome, Row, Settings, Target
 
 
 def machine() -> dict[str, Any]:
@@ -107,13 +107,17 @@ def write_png(outcomes: list[Outcome], path: Path, subtitle: str) -> bool:
         return False
 
     js = [r for o in outcomes if o.key == "javascript" for r in o.rows]
+    targets = [(o.number, t, failed_responses(o)) for o in outcomes for t in o.targets]
+    rows = (3 if js else 2) + (1 if targets else 0)
+    fig, axes = plt.subplots(rows, 2, figsize=(15, 5.2 * rows), squeeze=False)
+    (bars_ax, servers_ax), (cdf_ax, noisy_ax) = axes[0], axes[1]
     if js:
-        fig, axes = plt.subplots(3, 2, figsize=(15, 15.5))
-        (bars_ax, servers_ax), (cdf_ax, noisy_ax), (js_ax, cold_ax) = axes
+        js_ax, cold_ax = axes[2]
         _javascript(js_ax, cold_ax, js)
-    else:
-        fig, axes = plt.subplots(2, 2, figsize=(15, 10.5))
-        (bars_ax, servers_ax), (cdf_ax, noisy_ax) = axes
+    if targets:
+        for ax in axes[-1]:
+            ax.remove()
+        _targets(fig.add_subplot(axes[-1][0].get_gridspec()[-1, :]), targets)
 
     main = _rows(outcomes, "proxy", "function", "native", "passthrough", "cache", "isolation")
     if main:
@@ -190,6 +194,31 @@ def write_png(outcomes: list[Outcome], path: Path, subtitle: str) -> bool:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+def _targets(ax, targets: list[tuple[int, Target, int]]) -> None:  # type: ignore[no-untyped-def]
+    """Every target as its margin: the measured value over the limit for a floor, the limit
+    over the value for a ceiling, so 1.0 is the line either way and longer is better."""
+    labels, margins, colors, notes = [], [], [], []
+    for number, t, failed in targets:
+        if t.op == ">=":
+            margin = t.value / t.limit if t.limit else (1.0 if t.value >= t.limit else 0.0)
+        else:
+            margin = t.limit / t.value if t.value else (1.0 if t.value <= t.limit else 0.0)
+        labels.append(f"{number}. {t.text}")
+        margins.append(min(margin, 3.0))
+        colors.append("#8c8c8c" if failed else "#6acc64" if t.holds else "#d65f5f")
+        state = "INVALID" if failed else "holds" if t.holds else "missed"
+        notes.append(f" {t.value:.3g} (target {t.op} {t.limit:g}) {state}")
+    ax.barh(range(len(margins)), margins, color=colors)
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.set_yticks(range(len(margins)), labels, fontsize=8)
+    ax.invert_yaxis()
+    for i, (margin, note) in enumerate(zip(margins, notes)):
+        ax.text(margin, i, note, va="center", fontsize=7)
+    ax.set_xlim(0, 3.6)
+    ax.set_xlabel("measured ÷ target (ceilings: target ÷ measured); right of the line holds")
+    ax.set_title("Targets, ratios from this run", fontsize=10)
 
 
 def _javascript(served_ax, cold_ax, rows: list[Row]) -> None:  # type: ignore[no-untyped-def]

@@ -37,9 +37,24 @@ def test_quick_run_writes_results(tmp_path: Path) -> None:
     (target,) = doc["targets"]
     assert target["key"] == "sandbox" and target["scenario"] == 2
     assert isinstance(target["holds"], bool) and target["value"] > 0
+    assert target["failed_responses"] == 0
     for points in doc["cdf"].values():
         percentiles = [p for p, _ in points]
         assert percentiles == sorted(percentiles) and percentiles[-1] == 100.0
+
+
+def test_a_target_measured_on_failed_responses_is_invalid() -> None:
+    """Error pages are fast: a ratio measured on them is reported INVALID, never holds/missed."""
+    from bench.report import table
+    from bench.scenarios import Outcome, Row, Target
+
+    ok = Outcome(6, "isolation", "per-request vs reuse", [Row("per-request", rps=900.0), Row("reuse", rps=1000.0)],
+                 [Target("isolation", 0.9)])
+    broken = Outcome(6, "isolation", "per-request vs reuse", [Row("per-request", rps=9000.0, non_2xx=120),
+                                                              Row("reuse", rps=1000.0)], [Target("isolation", 9.0)])
+    assert "holds" in table([ok]).splitlines()[-1]
+    last = table([broken]).splitlines()[-1]
+    assert "INVALID (120 failed responses in this scenario)" in last and "holds" not in last
 
 
 def test_bench_command_is_registered() -> None:
