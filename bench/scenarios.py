@@ -431,7 +431,7 @@ def s7_cold(b: Bench, out: Outcome) -> None:
     ratio = first_median / warm_p50
     out.targets.append(Target("cold", ratio, f"{first_median:.3f} ms / {warm_p50:.3f} ms over {len(first)} deploys"))
     b.say(f"    first request after deploy: median {first_median:.3f} ms (max {ordered[-1]:.3f}); "
-          f"warm p50 {warm_p50:.3f} ms -> {ratio:.2f} x (target <= 1.5); after a no-op deploy "
+          f"warm p50 {warm_p50:.3f} ms -> {ratio:.2f} x (target <= {TARGETS['cold'][2]:g}); after a no-op deploy "
           f"{statistics.median(control):.3f} ms")
     out.notes.append("sequential requests on one keep-alive connection, while paced background requests (~1/ms) "
                      "on the native endpoint keep the CPU awake; static-content.wasm plus a custom section naming the "
@@ -532,7 +532,7 @@ def _noisy(b: Bench, out: Outcome, *, busy: bool) -> None:
     failures = noisy.errors + noisy.non_2xx
     out.targets.append(Target(f"{key}_failures", failures, f"{noisy.requests} healthy requests"))
     b.say(f"    -> healthy p99 {noisy.p99_ms:.2f} ms with the loop vs {base.p99_ms:.2f} ms without = {ratio:.2f} x "
-          f"(target <= 2), {failures} failed")
+          f"(target <= {TARGETS['noisy_p99'][2]:g}), {failures} failed")
     if not busy:
         out.notes.append(f"{s.noisy_connections} connections keep requesting the looping function (default limits: "
                          "5 s, 2e9 fuel; half the Wasm threads at most); then the same with a `while True: pass` "

@@ -110,14 +110,14 @@ def summarize(output: str) -> str | None:
     return f"{where}: {first['msg'].strip()}{tail}"
 
 
-def _is_js(path: Path) -> bool:
+def _is_js(path: Path, handler: str | None = None) -> bool:
     from .js.build import is_js_source
 
-    return is_js_source(Path(path))
+    return is_js_source(Path(path), handler)
 
 
-def _language(path: Path) -> str:
-    if _is_js(path):
+def _language(path: Path, handler: str | None = None) -> str:
+    if _is_js(path, handler):
         return "js"
     if path.is_file():
         if path.suffix == ".c":
@@ -232,7 +232,7 @@ def _inputs(path: Path) -> list[Path]:
 def needs_build(src_dir: Path, wasm: Path | None = None, handler: str | None = None) -> bool:
     """True if `wasm` (default: output_path) is missing or older than a source, edge-build.toml or the SDK
     (edge.h for C, sdk/zig/*.zig for Zig); for JavaScript also when built for another `handler`."""
-    if _is_js(src_dir):
+    if _is_js(src_dir, handler):
         from .js.build import needs_build as js_needs_build
 
         return js_needs_build(Path(src_dir), wasm, handler)
@@ -327,7 +327,7 @@ def build(path: Path, *, out: Path | None = None, optimize: str = "ReleaseSmall"
     JavaScript (a directory with index.js/index.mjs, a .js/.mjs file or a .zip) is built by
     edge.js (`handler`, Lambda's "index.handler", names its entry; `optimize` does not apply)."""
     path = Path(path)
-    language = _language(path)
+    language = _language(path, handler)
     if language == "js":
         return _build_js(path, out, handler)
     cfg = _config(path)

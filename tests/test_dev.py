@@ -69,3 +69,45 @@ def test_edit_build_deploy_loop(tmp_path):
         assert page.status_code == 200 and "strict-transport-security" in page.headers
         assert dev.stop(signal.SIGINT) == 0  # Ctrl-C: the group gets SIGINT
     assert not (tmp_path / ".edge" / "serve.json").exists()  # the server went with it
+
+
+JS_MANIFEST = f"""
+[origins.site]
+root = "{SITE}"
+
+[functions.hi]
+source = "hi"
+handler = "app.main"
+
+[[behaviors]]
+path = "/hi"
+origin = "site"
+viewer_request = "hi"
+
+[[behaviors]]
+path = "*"
+origin = "site"
+"""
+
+JS_HANDLER = """'use strict';
+exports.main = async () => ({ status: '200', body: 'WORD' });
+"""
+
+
+def test_a_javascript_function_is_rebuilt_with_the_manifests_handler(tmp_path):
+    """The manifest names the handler (`app.main`, not index.handler): edits are built with it."""
+    (tmp_path / "hi").mkdir()
+    source = tmp_path / "hi" / "app.js"
+    source.write_text(JS_HANDLER.replace("WORD", "first"))
+    (tmp_path / "edge.toml").write_text(JS_MANIFEST)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("EDGE_ADMIN_TOKEN", "EDGE_SERVER")}
+    url = f"http://127.0.0.1:{port}"
+    with serve_output(tmp_path, "--port", str(port), "--admin-port", str(free_port()), env=env, command="dev") as dev:
+        assert "watching hi and edge.toml" in dev.until("watching")
+        assert httpx.get(f"{url}/hi", timeout=10).text == "first"
+        source.write_text(JS_HANDLER.replace("WORD", "second"))
+        line = dev.until("hi:")
+        assert "deployed version 2" in line, dev.seen
+        assert httpx.get(f"{url}/hi", timeout=10).text == "second"
+        assert dev.stop(signal.SIGINT) == 0

@@ -53,6 +53,17 @@ async def test_function_over_the_inline_budget_is_rerun_on_a_thread(runtime):
     invoker.close()
 
 
+async def test_inline_time_strikes_count_only_in_a_row(runtime):
+    """A loop held up for a moment (past the inline time cap with fuel to spare) must not
+    add up, over hours, to moving a healthy function to the threads for good."""
+    invoker = Invoker()
+    fn = runtime.function(M.ECHO, FunctionConfig(name="echo-strikes"))
+    fn.inline_timeouts = 2  # two stalls in a row so far; the next good run forgives them
+    assert (await invoker.invoke(fn, EVENT)).ok
+    assert fn.inline_timeouts == 0 and not fn.heavy
+    invoker.close()
+
+
 async def test_reuse_state_is_consistent_inline(runtime):
     invoker = Invoker()
     fn = runtime.function(M.COUNTER, FunctionConfig(name="counter", isolation="reuse", max_reuse=9))

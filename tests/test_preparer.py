@@ -380,3 +380,20 @@ def test_auto_mode_leaves_reuse_versions_alone(runtime):
     for _ in range(3):
         assert writer.invoke(EVENT).value["ok"] in (0, 1)
     assert writer._factory is None
+
+
+@pytest.mark.auto
+def test_auto_mode_after_a_shed_keeps_nothing_ready(runtime):
+    """A version shed (a tiered swap) before its first call learns its pages never starts
+    the helper: it was told to keep no instances ready."""
+    writer = fn(runtime, PAGE_WRITER, isolation="per-request")
+    writer.shed()
+    assert writer.invoke(EVENT).value == {"ok": 1}
+    assert writer._factory is None and not writer.uses_preparer
+
+
+@pytest.mark.auto
+def test_an_unknown_setting_is_auto_with_a_warning(monkeypatch, caplog):
+    monkeypatch.setenv("EDGE_NATIVE_PREPARER", "enabled")
+    assert preparer.mode() == preparer.AUTO
+    assert "EDGE_NATIVE_PREPARER='enabled' is not one of auto, 1 (always), 0 (off)" in caplog.text

@@ -37,21 +37,23 @@ IGNORED_PARTS = {"build", "zig-out", ".zig-cache", "node_modules", ".git", "__py
 class Watched:
     name: str
     source: Path
+    handler: str | None = None  # JavaScript: the manifest's `handler` ("index.handler" when unset)
 
 
 def _say(message: str) -> None:
     click.echo(f"edge dev: {message}", err=True)
 
 
-def _manifest_functions(manifest: Path) -> dict[str, Path]:
-    """name -> source directory, for the manifest's functions built from a directory."""
+def _manifest_functions(manifest: Path) -> dict[str, Watched]:
+    """The manifest's functions built from a directory, by name (with a JavaScript handler)."""
     raw = tomllib.loads(manifest.read_text(encoding="utf-8"))
     out = {}
     for name, spec in (raw.get("functions") or {}).items():
         if isinstance(spec, dict) and isinstance(spec.get("source"), str):
             source = (manifest.parent / spec["source"]).resolve()
+            handler = spec.get("handler")
             if source.is_dir():
-                out[name] = source
+                out[name] = Watched(name, source, handler if isinstance(handler, str) else None)
     return out
 
 
@@ -84,12 +86,11 @@ class DevSession:
     def _watched(self, dirs: tuple[Path, ...]) -> list[Watched]:
         declared = _manifest_functions(self.manifest)
         if not dirs:
-            return [Watched(name, source) for name, source in declared.items()]
-        by_source = {source: name for name, source in declared.items()}
+            return list(declared.values())
         watched = []
         for directory in dirs:
             directory = directory.resolve()
-            inside = [Watched(name, src) for src, name in by_source.items() if src == directory or directory in src.parents]
+            inside = [w for w in declared.values() if w.source == directory or directory in w.source.parents]
             watched += inside or [Watched(directory.name, directory)]  # not in the manifest: deployed by its name
         return watched
 
@@ -130,10 +131,11 @@ class DevSession:
         wasm = output_path(watched.source)
         started = time.perf_counter()
         try:
-            if not needs_build(watched.source, wasm) and not force:
+            stale = needs_build(watched.source, wasm, watched.handler)
+            if not stale and not force:
                 return  # not a source change (an editor's temporary file, a build output)
-            if needs_build(watched.source, wasm):
-                build(watched.source, out=wasm)
+            if stale:
+                build(watched.source, out=wasm, handler=watched.handler)
         except ToolchainError as exc:
             _say(f"{watched.name}: error: {exc.summary} (still serving the previous version)")
             return
@@ -163,9 +165,8 @@ class DevSession:
             _say(f"{shown(self.manifest)}: {exc} (nothing applied)")
             return
         known = {w.name for w in self.functions}
-        for name, source in declared.items():  # functions the manifest now adds
+        for name, watched in declared.items():  # functions the manifest now adds
             if name not in known:
-                watched = Watched(name, source)
                 self.functions.append(watched)
                 self.deploy(watched, force=True)
         if document != self.routing:

@@ -63,9 +63,10 @@ class Package:
     handler: str  # as configured, e.g. "index.handler"
 
 
-def is_js_source(path: Path) -> bool:
+def is_js_source(path: Path, handler: str | None = None) -> bool:
     """True for what build_js() takes: a .js/.mjs/.cjs/.zip file, or a directory holding a JS entry
-    (index.js/index.mjs/index.cjs, or a package.json) and no C or Zig sources."""
+    (index.js/index.mjs/index.cjs, the module a `handler` such as "app.main" names, or a
+    package.json) and no C or Zig sources."""
     path = Path(path)
     if path.is_file():
         return path.suffix in (*ENTRY_EXTENSIONS, ".zip")
@@ -73,7 +74,13 @@ def is_js_source(path: Path) -> bool:
         return False
     if any(path.glob("*.c")) or any(path.glob("*.zig")):
         return False
-    return any((path / f"index{ext}").is_file() for ext in ENTRY_EXTENSIONS) or (path / "package.json").is_file()
+    modules = ["index"]
+    if isinstance(handler, str) and "." in handler:  # Lambda's rule: the module is before the first dot
+        module = handler.split(".", 1)[0]
+        if module and not module.startswith("/") and ".." not in module.split("/"):
+            modules.append(module)
+    return any((path / f"{module}{ext}").is_file() for module in modules for ext in ENTRY_EXTENSIONS) or (
+        path / "package.json").is_file()
 
 
 def output_path(path: Path) -> Path:

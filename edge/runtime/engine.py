@@ -9,7 +9,6 @@ compiled under other settings must be recompiled, never loaded.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import hashlib
 import json
 import logging
@@ -79,8 +78,9 @@ def _libc() -> ctypes.CDLL | None:
     global _LIBC
     if _LIBC is None:
         try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        except OSError:
+            libc = ctypes.CDLL(None)  # the process's own symbols: libc's mmap and munmap
+            libc.mmap, libc.munmap
+        except (OSError, AttributeError):
             return None
         libc.mmap.restype = ctypes.c_void_p
         libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
@@ -123,7 +123,9 @@ class Engine:
         config = self._config(settings)
         if settings.pooling:
             try:
-                reservation = settings.pool_instances * (settings.pool_max_memory + GUARD_ALLOWANCE)
+                # wasmtime reserves at least its default 4 GiB per memory slot on 64-bit hosts
+                slot = max(settings.pool_max_memory, 4096 * MiB) + GUARD_ALLOWANCE
+                reservation = settings.pool_instances * slot
                 if not address_space_available(reservation):
                     # wasmtime cannot report this: an engine whose reservation fails aborts the process
                     raise RuntimeError(f"no {reservation >> 30} GiB of free address space for "

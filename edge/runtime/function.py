@@ -66,6 +66,8 @@ class Function:
         self._probe()
         if preparer.mode() == preparer.ALWAYS:
             self._factory = self._start_factory()
+        elif self._may_use_preparer() and preparer.mode() == preparer.AUTO:
+            preparer.get()  # started here, off the request path, in case the first call asks for it
         self.replenish()
 
     @property
@@ -101,7 +103,7 @@ class Function:
         thread (preparer.py says when). Its instances start under the same budget as the
         event loop's own (INLINE_INIT_FUEL), which needs fuel metering to bound a spinning
         `_initialize`."""
-        if self.reuse or self.heavy or self.config.prewarm < 1 or not self.engine.settings.fuel:
+        if not self._may_use_preparer():
             return None
         helper = preparer.get()
         if helper is None:
@@ -115,8 +117,14 @@ class Function:
             weakref.finalize(self, factory.close, self.pre, self.engine.engine)
         return factory
 
+    @property
+    def uses_preparer(self) -> bool:
+        """Instances come from (and go back to) the native preparer's thread."""
+        return self._factory is not None
+
     def _stop_factory(self) -> None:
-        factory, self._factory = self._factory, None
+        with self._lock:
+            factory, self._factory = self._factory, None
         if factory is not None:
             factory.close()
 
@@ -212,7 +220,7 @@ class Function:
         self._warm_learned = True
         if not slot.has_memory or slot.uses != 1:
             return
-        if self._factory is None and preparer.mode() != preparer.AUTO:
+        if self._factory is None and (preparer.mode() != preparer.AUTO or not self._may_use_preparer()):
             return
         base = capi.memory_data(slot.ctx, byref(slot.memory))
         resident = KEEP_RESIDENT if self.engine.pooling else 0
@@ -227,10 +235,13 @@ class Function:
                 factory = self._factory = self._start_factory()
             if factory is None:
                 return
-            if self._closed:  # close() ran meanwhile and may have missed it
+            if self._closed or self.config.prewarm < 1:  # close() or shed() ran meanwhile and may have missed it
                 self._stop_factory()
                 return
         factory.warm(runs)
+
+    def _may_use_preparer(self) -> bool:
+        return not (self.reuse or self.heavy or self.config.prewarm < 1 or not self.engine.settings.fuel)
 
     def shed(self) -> None:
         """Keep no instances ready (a version about to be closed): later invocations, if any,

@@ -407,11 +407,13 @@ class Slot:
     # -- teardown ------------------------------------------------------------------
 
     def delete(self) -> None:
-        """Tear down: on the native preparer's thread where there is one (off the GIL)."""
+        """Tear down: on the native preparer's thread when this version uses one (off the
+        GIL); a version that prepares its instances in-process deletes them here too, since
+        another core's unmaps cost this one more than the teardown (bench/README.md, finding 16)."""
         _SLOTS.pop(self.key, None)
         store, self.store = self.store, None
         if store:
-            helper = preparer.current()
+            helper = preparer.current() if self.function.uses_preparer else None
             if helper is None or not helper.discard(store):
                 capi.store_delete(store)
 

@@ -25,7 +25,7 @@ from .instance import Slot
 from .outcome import ErrorKind, Outcome
 
 MAX_DEFERRED = 64  # used instances awaiting teardown on the event loop
-INLINE_TIMEOUT_STRIKES = 3  # inline attempts past the time cap (with fuel left) before a version moves to threads
+INLINE_TIMEOUT_STRIKES = 3  # inline attempts in a row past the time cap (with fuel left) before a version moves to threads
 SPINNING = frozenset({ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT})  # outcomes that shrink a function's gate
 THREAD_NICE = 19  # worker threads' niceness relative to the process (0: same priority as the loop)
 # Fuel of an optimistic run on the event loop: ~0.15-0.3 ms of guest code. Under load a hop to a
@@ -159,7 +159,7 @@ class Invoker:
         """Tear a used instance down on the next turn of the event loop (a bounded backlog:
         instances are a bounded resource, so past it they go at once)."""
         trash = self._trash
-        if len(trash) >= MAX_DEFERRED or preparer.current() is not None:  # the helper deletes it
+        if len(trash) >= MAX_DEFERRED or (slot.function.uses_preparer and preparer.current() is not None):  # the helper deletes it
             slot.delete()
             return
         trash.append(slot)
@@ -192,12 +192,15 @@ class Invoker:
             # the used instance is torn down, and the next one prepared, after this request moves on
             outcome = fn.invoke(event, self.inline_fuel, self._discard)
             if not outcome.over_budget:
+                if fn.inline_timeouts:  # strikes count only in a row: a moment's stall is forgiven
+                    fn.inline_timeouts = 0
                 if fn.wants_replenish:
                     asyncio.get_running_loop().call_soon(fn.replenish, False)
                 return outcome
             # Out of its inline fuel: it needs more than the loop may give, for good. Past the
             # inline time cap with fuel to spare, the loop itself was held up (CPU contention,
-            # a slow host): the function moves to threads only if that keeps happening.
+            # a slow host): the function moves to threads only if that happens several times
+            # in a row.
             if outcome.error is ErrorKind.OUT_OF_FUEL:
                 fn.heavy = True
             else:

@@ -334,7 +334,13 @@ def mode() -> str:
         return OFF
     if value in ("1", "true", "on", "yes", "always"):
         return ALWAYS
+    if value not in ("", AUTO) and value not in _warned:
+        _warned.add(value)
+        log.warning("%s=%r is not one of auto, 1 (always), 0 (off): using auto", ENV_SWITCH, value)
     return AUTO
+
+
+_warned: set[str] = set()
 
 
 def get() -> Preparer | None:
