@@ -287,10 +287,26 @@ def test_entry_from_origin_drops_hop_by_hop():
     hop = [("Connection", "close"), ("Transfer-Encoding", "chunked"), ("X-A", "1")]
     response = OriginResponse(200, hop, reason="OK")
     e = CachedResponse.from_origin(response, b"body", ttl=5, now=NOW)
-    assert e.headers == [("X-A", "1")] and e.body == b"body" and e.stored_at == NOW
+    assert e.headers == (("X-A", "1"),) and e.body == b"body" and e.stored_at == NOW
     out = e.to_response()
     out.headers.append(("X-B", "2"))
-    assert e.headers == [("X-A", "1")]
+    assert e.headers == (("X-A", "1"),)
+
+
+def test_a_stored_entry_is_one_object_for_the_garbage_collector():
+    """A full cache must not make CPython's full collections long (finding 17): an entry's
+    headers, plain and encoded, are tuples the collector stops tracking, and served entries
+    keep no per-entry wrapper."""
+    import gc
+
+    e = CachedResponse(200, "OK", [("Content-Type", "text/html"), ("ETag", '"v1"')], b"body", stored_at=NOW, ttl=5)
+    first, again = e.prepared(), e.prepared()
+    assert first.headers is again.headers and (b"etag", b'"v1"') in first.headers
+    assert not hasattr(e, "__dict__")
+    gc.collect()
+    gc.collect()  # an outer tuple is untracked once its inner ones are
+    assert not gc.is_tracked(e.headers) and not any(gc.is_tracked(pair) for pair in e.headers)
+    assert not gc.is_tracked(first.headers)
 
 
 def test_get_put_and_stats():

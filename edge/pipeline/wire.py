@@ -35,9 +35,10 @@ def encode(headers: list[tuple[str, str]]) -> Wire:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A response's own headers, encoded, with its framing: what every serving of it shares."""
+    """A response's own headers, encoded, with its framing: what every serving of it shares.
+    A tuple of byte pairs, so the garbage collector stops tracking them (cache/entry.py)."""
 
-    headers: Wire
+    headers: tuple[tuple[bytes, bytes], ...]
     has_date: bool
 
     @classmethod
@@ -52,4 +53,4 @@ class Prepared:
             out.append((name(key), value.encode("latin-1")))
         if status not in (204, 304):
             out.append((b"content-length", str(body_length).encode("latin-1")))
-        return cls(out, has_date)
+        return cls(tuple(out), has_date)

@@ -26,7 +26,7 @@ from ..pipeline.headers import is_disallowed
 from ..pipeline.response import error_page, http_date
 from ..pipeline.uri import BadTarget, normalize_path
 from ..pipeline.wire import encode
-from . import reason
+from . import heap, reason
 from . import readiness
 from .drain import Drain, set_process_drain
 from .guard import BodyTimeout, Guard, HttpLimits, IncompleteBody, body_failed
@@ -276,9 +276,10 @@ def _dated(send: Send) -> Send:
     return send_dated  # type: ignore[return-value]
 
 
-def create_app(options: ServerOptions) -> Guard:
+def create_app(options: ServerOptions, *, settle_heap: bool = False) -> Guard:
     """The edge app (with an admin listener configured, in the Front dispatcher), behind the
-    Guard: HTTP-level checks, body timeouts and the graceful stop (edge/server/guard.py)."""
+    Guard: HTTP-level checks, body timeouts and the graceful stop (edge/server/guard.py).
+    `settle_heap`: a server process freezes what boot allocated (edge/server/heap.py)."""
     install_hypercorn_hooks()
     drain = Drain(options.graceful_timeout)
     limits = HttpLimits(options.body_timeout, options.body_min_rate, options.max_connections)
@@ -294,15 +295,17 @@ def create_app(options: ServerOptions) -> Guard:
     def endless(scope: Scope) -> bool:
         return on_admin(scope) and scope["path"] == "/v1/logs" and b"follow=" in scope.get("query_string", b"")
 
-    return Guard(_create_app(options, drain), limits, drain, probe, endless)
+    return Guard(_create_app(options, drain, settle_heap), limits, drain, probe, endless)
 
 
-def _create_app(options: ServerOptions, drain: Drain) -> Front:
+def _create_app(options: ServerOptions, drain: Drain, settle_heap: bool = False) -> Front:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = await boot(options)
         app.state.edge = state
+        if settle_heap:
+            log.debug("froze %d objects made at boot", heap.settle())
         readiness.notify_ready()  # `edge serve` prints its "serving on" line (edge/server/readiness.py)
         if state.access_log is not None:
             _reopen_on_sighup(state.access_log)
@@ -364,6 +367,6 @@ def app_from_env() -> Guard:
     raw = os.environ.get(OPTIONS_ENV)
     if not raw:
         raise RuntimeError(f"{OPTIONS_ENV} is not set; start the server with `edge serve`")
-    app = create_app(ServerOptions(**json.loads(raw)))
+    app = create_app(ServerOptions(**json.loads(raw)), settle_heap=True)
     set_process_drain(app.drain)
     return app
