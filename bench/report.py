@@ -190,7 +190,7 @@ def write_png(outcomes: list[Outcome], path: Path, subtitle: str) -> bool:
     cdf(noisy_ax, [(n, r) for n, r in _rows(outcomes, "noisy", "cache") if "503" not in r.label],
         "Latency CDF: cache, and the noisy neighbour")
     fig.suptitle(f"edge benchmark — {subtitle}", fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.985))  # room for the title above the first row
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
@@ -205,7 +205,8 @@ def _targets(ax, targets: list[tuple[int, Target, int]]) -> None:  # type: ignor
             margin = t.value / t.limit if t.limit else (1.0 if t.value >= t.limit else 0.0)
         else:
             margin = t.limit / t.value if t.value else (1.0 if t.value <= t.limit else 0.0)
-        labels.append(f"{number}. {t.text}")
+        where = t.detail.rsplit(", ", 1)[-1] if "worker" in t.detail else ""  # scenario 13 runs both
+        labels.append(f"{number}. {t.text}" + (f" ({where})" if where else ""))
         margins.append(min(margin, 3.0))
         colors.append("#8c8c8c" if failed else "#6acc64" if t.holds else "#d65f5f")
         state = "INVALID" if failed else "holds" if t.holds else "missed"
@@ -267,3 +268,39 @@ def _javascript(served_ax, cold_ax, rows: list[Row]) -> None:  # type: ignore[no
         cold_ax.set_title("Scenario 12: one invocation, C and JavaScript", fontsize=10)
     else:
         cold_ax.set_axis_off()
+
+
+def outcomes_from(doc: dict[str, Any]) -> list[Outcome]:
+    """A results document (`bench.json`) read back, to draw its picture again."""
+    from . import fleet, js  # noqa: F401  (they register their targets)
+    from .scenarios import Row, Target
+
+    outcomes = []
+    for o in doc["scenarios"]:
+        rows = []
+        for r in o["rows"]:
+            row = Row(**{k: v for k, v in r.items() if k in Row.__dataclass_fields__ and k != "cdf"})
+            row.cdf = [tuple(p) for p in doc.get("cdf", {}).get(f"{o['number']}: {row.label}", [])]
+            rows.append(row)
+        targets = [Target(t["key"], t["value"], t.get("detail", "")) for t in o["targets"]]
+        outcomes.append(Outcome(o["number"], o["key"], o["title"], rows, targets, o.get("notes", []), o.get("seconds", 0.0)))
+    return outcomes
+
+
+def main() -> None:
+    """`python -m bench.report BENCH_JSON OUT_PNG`: draw a run's picture again from its JSON."""
+    import sys
+
+    if len(sys.argv) != 3:
+        raise SystemExit("usage: python -m bench.report BENCH_JSON OUT_PNG")
+    doc = json.loads(Path(sys.argv[1]).read_text())
+    settings = doc.get("settings", {})
+    info = doc.get("machine", {})
+    subtitle = (f"{info.get('cores')} cores, {info.get('cpu')}; {settings.get('load_tool')} -c{settings.get('connections')}, "
+                f"{settings.get('duration')} s x {settings.get('rounds')}; {settings.get('server')} x {settings.get('workers')} worker(s)")
+    if not write_png(outcomes_from(doc), Path(sys.argv[2]), subtitle):
+        raise SystemExit("matplotlib is not installed: pip install 'edge-wasm[bench]'")
+
+
+if __name__ == "__main__":
+    main()

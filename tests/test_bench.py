@@ -42,6 +42,12 @@ def test_quick_run_writes_results(tmp_path: Path) -> None:
         percentiles = [p for p, _ in points]
         assert percentiles == sorted(percentiles) and percentiles[-1] == 100.0
 
+    from bench.report import outcomes_from  # the JSON is enough to draw the picture again
+
+    again = outcomes_from(doc)
+    assert [o.number for o in again] == [2, 3] and again[0].targets[0].value == target["value"]
+    assert again[0].rows[0].cdf and again[0].rows[0].rps == scenarios[2]["rows"][0]["rps"]
+
 
 def test_a_target_measured_on_failed_responses_is_invalid() -> None:
     """Error pages are fast: a ratio measured on them is reported INVALID, never holds/missed."""
