@@ -21,6 +21,15 @@ REPO = Path(__file__).resolve().parents[1]
 STATIC_CONTENT = REPO / "samples" / "static-content" / "build" / "static-content.wasm"
 
 
+@pytest.fixture(scope="module")
+def static_content() -> Path:
+    """The sample these servers run, built here if no earlier test built it (a clean clone)."""
+    from bench.functions import static_content as build_static_content
+
+    build_static_content()
+    return STATIC_CONTENT
+
+
 def manifest(tmp_path: Path) -> Path:
     path = tmp_path / "m.toml"
     path.write_text(
@@ -65,10 +74,9 @@ def stop(proc: subprocess.Popen) -> int:
     return proc.returncode
 
 
-@pytest.mark.skipif(not STATIC_CONTENT.exists(), reason="samples not built")
 @pytest.mark.parametrize("server", ["hypercorn", "uvicorn", "granian"])
 @pytest.mark.timeout(90)
-def test_every_server_serves_edge_traffic_and_the_admin_api(tmp_path: Path, server: str) -> None:
+def test_every_server_serves_edge_traffic_and_the_admin_api(tmp_path: Path, server: str, static_content: Path) -> None:
     if server != "hypercorn" and importlib.util.find_spec(server) is None:
         pytest.skip(f"{server} is not installed (pip install 'edge-wasm[bench]')")
     proc, edge, api = serve(tmp_path, "--server", server, "--workers", "2")
@@ -81,9 +89,8 @@ def test_every_server_serves_edge_traffic_and_the_admin_api(tmp_path: Path, serv
         assert stop(proc) in (0, -signal.SIGTERM)
 
 
-@pytest.mark.skipif(not STATIC_CONTENT.exists(), reason="samples not built")
 @pytest.mark.timeout(60)
-def test_native_endpoint_answers_what_the_function_answers(tmp_path: Path) -> None:
+def test_native_endpoint_answers_what_the_function_answers(tmp_path: Path, static_content: Path) -> None:
     proc, edge, _ = serve(tmp_path, "--bench-native")
     try:
         function, native = httpx.get(edge + "/sc"), httpx.get(edge + "/_native/static-content")
@@ -105,9 +112,8 @@ def test_the_native_endpoint_is_off_by_default(tmp_path: Path) -> None:
         stop(proc)
 
 
-@pytest.mark.skipif(not STATIC_CONTENT.exists(), reason="samples not built")
 @pytest.mark.timeout(60)
-def test_a_stop_while_workers_start_is_a_clean_exit(tmp_path: Path) -> None:
+def test_a_stop_while_workers_start_is_a_clean_exit(tmp_path: Path, static_content: Path) -> None:
     """SIGTERM to the process group (docker stop, systemd) while workers are still booting."""
     for delay in (0.5, 1.0, 1.5):
         port, admin = free_port(), free_port()
