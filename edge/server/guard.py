@@ -2,11 +2,11 @@
 
 `Guard` wraps the whole app (edge and admin listeners), one HTTP request at a time:
 
-- **Framing that enables smuggling** (RFC 9112 §6.1, §6.3): a request with both
+- **Framing that enables smuggling** (RFC 9112, sections 6.1 and 6.3): a request with both
   `Content-Length` and `Transfer-Encoding` is answered 400 and its connection closed, so
   nothing hidden in its body is ever read as a second request.
 - **HTTP versions**: anything but 1.x, 2 and 3 is answered 505 and the connection closed
-  (a higher 1.x minor version is served as 1.1, as RFC 9112 §2.3 asks).
+  (a higher 1.x minor version is served as 1.1, as RFC 9112, section 2.3 asks).
 - **Slow or stalled bodies**: while a request body is incomplete, each wait for more of it is
   bounded: at most `body_timeout` seconds between chunks, and on average at least
   `body_min_rate` bytes per second once the body has taken longer than `body_timeout`.

@@ -5,7 +5,7 @@ no setting for, hooked narrowly (the versions are pinned in pyproject.toml):
 
 - **Hypercorn (h11)**: chunk sizes beyond a signed 64-bit length are refused (400, closed)
   instead of being waited for; bytes pipelined after a request that closes its connection
-  (HTTP/1.0 without keep-alive, `Connection: close`) are ignored as RFC 9112 §9.6 asks,
+  (HTTP/1.0 without keep-alive, `Connection: close`) are ignored as RFC 9112, section 9.6 asks,
   instead of failing the request before them with 400; and each worker holds at most
   `max_connections` open connections (beyond: 503 and close).
 - **uvicorn (httptools)**: an unsupported HTTP version is answered 505, not 400. Open
