@@ -310,3 +310,13 @@ def test_metric_tallies_write_what_direct_observation_would():
     assert registry.get_sample_value("hits_total") == len(values)
     tally.flush()  # a second flush adds nothing
     assert registry.get_sample_value("hits_total") == len(values)
+
+
+def test_a_server_process_freezes_what_boot_allocated():
+    """`edge serve`'s workers move boot's objects out of the collector's way (server/heap.py);
+    in its own process, since a frozen object is never collected again."""
+    code = ("import gc; from edge.server import app, heap; n = heap.settle(); "
+            "assert n > 10_000 and gc.get_freeze_count() == n, n; print(n)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 10_000
