@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from click.testing import CliRunner
 
@@ -90,3 +92,30 @@ def test_cli_checks_names_before_sending():
         assert result.exit_code == 2, (args, result.output)
         assert "Traceback" not in result.output and "name" in result.output, result.output
         assert "cannot reach" not in result.output
+
+
+def test_names_stored_before_the_whole_name_check_can_still_be_deleted(tmp_path):
+    """A release that checked names with `re.match(...$)` stored `"old\\n"` and `"live\\n"`: the
+    API refuses such names everywhere, but DELETE of one that is stored removes it."""
+    (tmp_path / "m.toml").write_text(manifest_text())
+    server = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
+    server.deploy("abc", generated("x"), alias="live")
+    server.stop()
+    with sqlite3.connect(tmp_path / "state" / "store" / "control.db") as db:  # what the old release wrote
+        db.execute("INSERT INTO functions (name, next_version, created) VALUES (?, 1, 0)", ("old\n",))
+        db.execute("INSERT INTO aliases (function, name, version, updated) VALUES ('abc', ?, 1, 0)", ("live\n",))
+    db.close()
+    server = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
+    try:
+        admin = server.admin
+        assert sorted(f["name"] for f in admin.get("/v1/functions").json()["functions"]) == ["abc", "old\n"]
+        assert admin.delete("/v1/functions/nope%0A").status_code == 400  # not stored: the rule applies
+        assert admin.delete("/v1/functions/abc/aliases/other%0A").status_code == 400
+        r = admin.delete("/v1/functions/abc/aliases/live%0A")
+        assert r.status_code == 200 and r.json() == {"deleted": {"function": "abc", "alias": "live\n"}}, r.text
+        r = admin.delete("/v1/functions/old%0A")
+        assert r.status_code == 200, r.text
+        listed = admin.get("/v1/functions").json()["functions"]
+        assert [f["name"] for f in listed] == ["abc"] and list(listed[0]["aliases"]) == ["live"]
+    finally:
+        server.stop()
