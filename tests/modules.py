@@ -162,6 +162,13 @@ COMMAND_ECHO = f"""
         (br $more)))))
 """
 
+# WASI command that never returns: guest code the Python path calls (calls.c's low lane too).
+COMMAND_LOOP = f"""
+(module
+  {_WASI_IO}
+  (func (export "_start") (loop $l (br $l))))
+"""
+
 COMMAND_EXIT_1 = f"""
 (module
   {_WASI_IO}

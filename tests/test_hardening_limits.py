@@ -139,7 +139,7 @@ def test_the_time_limit_follows_the_wall_clock_when_the_ticker_is_held_up(monkey
     from edge.runtime import ticker as ticker_module
 
     if not native:
-        monkeypatch.setattr(ticker_module.preparer, "build_library", lambda: None)
+        monkeypatch.setattr(ticker_module.native, "build_library", lambda: None)
     runtime = Runtime()
     fn = runtime.function(runtime.load(M.INFINITE_LOOP.encode()),
                           FunctionConfig(limits=Limits(timeout_ms=300, fuel=10**15)))

@@ -7,13 +7,25 @@ import threading
 
 import pytest
 
-from edge.runtime import EngineSettings, ErrorKind, FunctionConfig, Limits, ModuleError, Runtime
+from edge.runtime import EngineSettings, ErrorKind, FunctionConfig, Limits, ModuleError, Runtime, calls
 from edge.runtime.module import ArtifactCache, load
 
 from . import modules as M
 from .polling import eventually
 
 EVENT = json.dumps({"Records": [{"cf": {"config": {"eventType": "viewer-request"}, "x": "y" * 900}}]}).encode()
+
+
+@pytest.fixture(autouse=True, params=["native", "python"])
+def call_path(request, monkeypatch):
+    """Every test twice: instances made and called in one native call each (calls.c), and
+    by the slot's own C-API calls (no compiler, or EDGE_NATIVE_PREPARER=0): same outcomes."""
+    if request.param == "python":
+        monkeypatch.setattr(calls, "_calls", None)
+        monkeypatch.setattr(calls, "_tried", True)
+    else:
+        assert calls.get() is not None, "the native library did not build on this machine"
+    return request.param
 
 
 @pytest.fixture(scope="module")

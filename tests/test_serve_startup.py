@@ -79,8 +79,8 @@ def test_a_function_that_does_not_build_is_one_line(tmp_path):
     (tmp_path / "broken" / "main.c").write_text('#include "edge.h"\nint edge_main(edge_event *ev) { return nope; }\n')
     (tmp_path / "edge.toml").write_text(f'[functions.broken]\nsource = "broken"\n{STATIC}')
     proc = subprocess.run([sys.executable, "-m", "edge.cli.main", "serve", "-m", "edge.toml", "--port",
-                           str(free_port()), "--state-dir", "state"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+                           str(free_port()), "--admin-port", str(free_port()), "--state-dir", "state"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "Traceback" not in proc.stderr, proc.stderr

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 
 from . import capi, preparer
 from .engine import KEEP_RESIDENT
-from .instance import INLINE_INIT_FUEL, INLINE_TIMEOUT_MS, InstantiationError, Slot
+from .failures import InstantiationError
+from .instance import INLINE_INIT_FUEL, INLINE_TIMEOUT_MS, Slot
 from .limits import FunctionConfig
 from .module import ABI_VERSION, STYLE_REACTOR, CompiledModule, ModuleError
 from .outcome import ErrorKind, Outcome

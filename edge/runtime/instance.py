@@ -9,42 +9,25 @@ data word, which holds the slot's key.
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import time
-from ctypes import POINTER, byref, c_char_p, c_uint64, c_void_p
+from ctypes import addressof, byref, c_char_p, c_uint64, c_void_p
 from typing import TYPE_CHECKING
 
-import orjson
 
-from . import capi, preparer
+from . import calls, capi, failures, hostcalls, preparer
+from .failures import MEMORY_CAUSED, InstantiationError
+from .hostcalls import U32
 from .outcome import ErrorKind, LogLine, Outcome
 
 if TYPE_CHECKING:
     from .function import Function
     from .preparer import Ready
 
-U32 = 0xFFFFFFFF
 INLINE_TIMEOUT_MS = 50  # wall-clock cap of a budgeted (inline) attempt
 PAGE = 65536
-LOG_LEVELS = {0: "DEBUG", 1: "INFO", 2: "WARN", 3: "ERROR"}
 
 _keys = itertools.count(1)
-_SLOTS: dict[int, "Slot"] = {}
-
-
-class InstantiationError(Exception):
-    def __init__(
-        self, kind: ErrorKind, message: str, trap_code: str | None = None, over_budget: bool = False
-    ) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.trap_code = trap_code
-        self.over_budget = over_budget  # on the event loop, start-up code outgrew its budget
-
-
-# Failures reported as `memory_limit` when they leave memory at the cap (Slot._at_memory_cap).
-MEMORY_CAUSED = frozenset({ErrorKind.TRAP, ErrorKind.HANDLER_ERROR, ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT})
 
 
 # Fuel for a start function and `_initialize` run on the event loop; past it the instance is
@@ -58,7 +41,7 @@ class Slot:
     __slots__ = (
         "function", "key", "store", "ctx", "instance", "memory", "alloc", "handle", "start", "nogil",
         "vals", "uses", "has_memory", "init_fuel", "logs", "log_bytes", "logs_truncated", "stdout", "stdout_overflow", "stdout_bytes",
-        "_partial",
+        "_partial", "call", "native",
     )
 
     def __init__(self, function: "Function", nogil: bool = True) -> None:
@@ -80,10 +63,11 @@ class Slot:
         self.memory = capi.Memory()
         self.has_memory = False
         self.alloc = self.handle = self.start = None
+        self.call = self.native = None
         self.store = capi.store_new(function.engine.ptr, self.key, None)
         if not self.store:
             raise InstantiationError(ErrorKind.INSTANTIATION, "could not create a store")
-        _SLOTS[self.key] = self
+        hostcalls.SLOTS[self.key] = self
         try:
             self._instantiate()
         except BaseException:
@@ -116,13 +100,36 @@ class Slot:
         self.start = None
         self.store = ready.store
         self.ctx = ready.ctx
-        _SLOTS[self.key] = self
+        self.call = self.native = None
+        native = calls.get()
+        if native is not None:
+            self._bind(native)
+        hostcalls.SLOTS[self.key] = self
         return self
+
+    def _bind(self, native: "calls.Calls") -> "calls.Call":
+        """This slot's struct for the native steps: the addresses of its own structs."""
+        settings = self.function.engine.settings
+        if self.alloc is None:
+            self.alloc, self.handle = capi.Func(), capi.Func()
+        call = self.call = calls.Call()
+        call.store, call.ctx = self.store, getattr(self, "ctx", None)
+        call.instance, call.memory = addressof(self.instance), addressof(self.memory)
+        call.alloc, call.handle, call.vals = addressof(self.alloc), addressof(self.handle), addressof(self.vals)
+        call.flags = (calls.METERED if settings.fuel else 0) | (calls.TIMED if settings.epochs else 0)
+        self.native = native
+        return call
 
     # -- setup ---------------------------------------------------------------------
 
     def _instantiate(self) -> None:
         fn = self.function
+        compiled = fn.compiled
+        if compiled.style == "reactor" and not compiled.uses_wasi:
+            native = calls.get()
+            if native is not None:
+                self._instantiate_natively(native)
+                return
         limits = fn.config.limits
         self.ctx = ctx = capi.store_context(self.store)
         capi.store_limiter(self.store, limits.memory_bytes, -1, -1, -1, -1)
@@ -162,12 +169,49 @@ class Slot:
                     capi.take_error(err)
                 else:
                     self.init_fuel = init_fuel - left.value
+            native = calls.get()
+            if native is not None:  # WASI reactors: invocations take the native step too
+                self._bind(native)
         else:
             if capi.instance_export_get(ctx, byref(self.instance), b"memory", 6, byref(ext)):
                 if ext.kind == capi.EXTERN_MEMORY:
                     self.memory = capi.Memory.from_buffer_copy(ext.of.memory)
                     self.has_memory = True
             self.start = self._export(b"_start", capi.EXTERN_FUNC, ext).of.func
+
+    def _instantiate_natively(self, native: "calls.Calls") -> None:
+        """The same steps as `_instantiate` for a reactor without WASI, in one call (calls.c)."""
+        fn = self.function
+        limits = fn.config.limits
+        call = self._bind(native)
+        init_fuel = limits.fuel if self.nogil else min(limits.fuel, INLINE_INIT_FUEL)
+        call.fuel = init_fuel
+        if call.flags & calls.TIMED:
+            call.ticks = fn.engine.ticks_for(limits.timeout_ms if self.nogil else min(limits.timeout_ms, INLINE_TIMEOUT_MS))
+        if fn.compiled.has_initialize:
+            call.flags |= calls.INITIALIZE
+        step = native.instantiate_nogil if self.nogil else native.instantiate_quick
+        self.has_memory = True  # host calls from _initialize read self.memory, filled in by then
+        stage = step(call, fn.pre_ptr, limits.memory_bytes)
+        call.flags &= ~calls.INITIALIZE
+        self.ctx = call.ctx
+        if stage == calls.DONE:
+            if call.flags & calls.METERED:
+                if call.fuel_err:
+                    capi.take_error(call.fuel_err)
+                else:
+                    self.init_fuel = init_fuel - call.fuel_left
+            return
+        if stage in (calls.EXPORT_MISSING, calls.EXPORT_KIND):
+            name = calls.EXPORTS.get(call.missing, "?")
+            problem = "missing" if stage == calls.EXPORT_MISSING else "has the wrong kind"
+            raise InstantiationError(ErrorKind.INSTANTIATION, f"export {name} {problem}")
+        kind, message, code = self._classify(call.err, call.trap)
+        what = "_initialize failed" if stage == calls.INIT_FAILED else "instantiation failed"
+        if stage != calls.INIT_FAILED and kind is ErrorKind.TRAP and "memory" in message and "limit" in message:
+            kind = ErrorKind.MEMORY_LIMIT
+        over = not self.nogil and init_fuel < limits.fuel and kind in (ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT)
+        raise InstantiationError(kind, f"{what}: {message}", code, over)
 
     def _export(self, name: bytes, kind: int, ext: "capi.Extern") -> "capi.Extern":
         if not capi.instance_export_get(self.ctx, byref(self.instance), name, len(name), byref(ext)):
@@ -191,9 +235,9 @@ class Slot:
             vec = capi.bytes_vec(stdin)
             capi.wasi_config_set_stdin_bytes(cfg, byref(vec))
         key = c_void_p(self.key)
-        stdout = _on_stdout if fn.compiled.style == "command" else _on_stdout_log
+        stdout = hostcalls.on_stdout if fn.compiled.style == "command" else hostcalls.on_stdout_log
         capi.wasi_config_set_stdout_custom(cfg, stdout, key, None)
-        capi.wasi_config_set_stderr_custom(cfg, _on_stderr, key, None)
+        capi.wasi_config_set_stderr_custom(cfg, hostcalls.on_stderr, key, None)
         err = capi.context_set_wasi(self.ctx, cfg)
         if err:
             message, _ = capi.take_error(err)
@@ -209,7 +253,11 @@ class Slot:
     def _call(self, func: "capi.Func", nvals: int, nogil: bool = True) -> tuple[int | None, int | None]:
         """Call into the guest; `nogil=False` keeps the GIL (budgeted runs on the event loop)."""
         trap = c_void_p()
-        call = capi.func_call_unchecked if nogil else capi.func_call_unchecked_quick
+        if nogil:
+            native = calls.get()
+            call = native.guest if native is not None else capi.func_call_unchecked
+        else:
+            call = capi.func_call_unchecked_quick
         err = call(self.ctx, byref(func), self.vals, nvals, byref(trap))
         return err, trap.value
 
@@ -270,7 +318,9 @@ class Slot:
         if timed:
             fn.engine.enter()
         try:
-            if fn.compiled.style == "command":
+            if self.native is not None:
+                outcome = self._invoke_natively(event, fuel, timeout_ms, budget is None)
+            elif fn.compiled.style == "command":
                 outcome = self._invoke_command(event)
             else:
                 self._arm(fuel, timeout_ms)
@@ -281,14 +331,22 @@ class Slot:
         outcome.duration_ms = (time.perf_counter() - started) * 1000
         if budget is not None and fuel < limits.fuel and outcome.error in (ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT):
             outcome.over_budget = True
-        if fn.engine.settings.fuel:
-            left = c_uint64(0)
-            err = capi.context_get_fuel(self.ctx, byref(left))
-            if err:
-                capi.take_error(err)
-            else:
-                outcome.fuel_used = fuel - left.value
-        outcome.peak_memory = self.memory_size()
+        call = self.call
+        if call is not None:
+            if call.fuel_err:
+                capi.take_error(call.fuel_err)
+            elif call.flags & calls.METERED:
+                outcome.fuel_used = fuel - call.fuel_left
+            outcome.peak_memory = call.size or self.memory_size()
+        else:
+            if fn.engine.settings.fuel:
+                left = c_uint64(0)
+                err = capi.context_get_fuel(self.ctx, byref(left))
+                if err:
+                    capi.take_error(err)
+                else:
+                    outcome.fuel_used = fuel - left.value
+            outcome.peak_memory = self.memory_size()
         if outcome.error in MEMORY_CAUSED and not outcome.over_budget and self._at_memory_cap():
             # Memory only grows, so a failure that leaves it at the cap came after the cap was
             # reached: a guest whose allocations are refused traps, reports an error, or spins
@@ -347,7 +405,31 @@ class Slot:
         size = capi.memory_data_size(self.ctx, byref(self.memory))
         if rptr + rlen > size:
             return Outcome(error=ErrorKind.HANDLER_ERROR, message="result pointer is outside linear memory")
-        return _parse_result(capi.bytes_at(base + rptr, rlen))
+        return failures.parse_result(capi.bytes_at(base + rptr, rlen))
+
+    def _invoke_natively(self, event: bytes, fuel: int, timeout_ms: int, nogil: bool) -> Outcome:
+        """`_arm` and `_invoke_reactor` in one call (calls.c); the checks are the same."""
+        call = self.call
+        call.fuel = fuel
+        if call.flags & calls.TIMED:
+            call.ticks = self.function.engine.ticks_for(timeout_ms)
+        n = len(event)
+        stage = (self.native.reactor_nogil if nogil else self.native.reactor_quick)(call, event, n)  # type: ignore[union-attr]
+        if stage == calls.DONE:
+            packed = call.packed
+            if packed < 0:
+                return Outcome(error=ErrorKind.HANDLER_ERROR, message=self._failure_message(packed))
+            rptr, rlen = (packed >> 32) & U32, packed & U32
+            cap = self.function.config.limits.max_result_bytes
+            if rlen > cap:
+                return Outcome(error=ErrorKind.OUTPUT_TOO_LARGE, message=f"result of {rlen} bytes exceeds the {cap}-byte cap")
+            if rptr + rlen > call.size:
+                return Outcome(error=ErrorKind.HANDLER_ERROR, message="result pointer is outside linear memory")
+            return failures.parse_result(capi.bytes_at(call.base + rptr, rlen))
+        if stage == calls.ALLOC_UNUSABLE:
+            kind = ErrorKind.MEMORY_LIMIT if self._at_memory_cap() else ErrorKind.HANDLER_ERROR
+            return Outcome(error=kind, message=f"edge_alloc({n}) returned an unusable pointer {call.ptr}")
+        return self._failure(call.err, call.trap)
 
     def _failure_message(self, packed: int) -> str:
         """A reactor's own failure: its last ERROR line says why (docs/abi.md), the code follows."""
@@ -377,32 +459,13 @@ class Slot:
                 error=ErrorKind.OUTPUT_TOO_LARGE,
                 message=f"stdout exceeds the {limits.max_result_bytes}-byte result cap",
             )
-        return _parse_result(b"".join(self.stdout))
+        return failures.parse_result(b"".join(self.stdout))
 
     def _failure(self, err: int | None, trap: int | None) -> Outcome:
-        kind, message, code = self._classify(err, trap)
-        outcome = Outcome(error=kind, message=message, trap_code=code if kind is ErrorKind.TRAP else None)
-        if kind is ErrorKind.NONZERO_EXIT:
-            outcome.exit_code = int(code or 1)
-        return outcome
+        return failures.failure(err, trap, self.function.config.limits)
 
     def _classify(self, err: int | None, trap: int | None) -> tuple[ErrorKind, str, str | None]:
-        """Turn an owned error or trap pointer into (kind, message, trap name or exit code)."""
-        limits = self.function.config.limits
-        if err:
-            message, status = capi.take_error(err)
-            if status is not None:
-                if status == 0:
-                    return ErrorKind.NONZERO_EXIT, "exit(0)", "0"
-                return ErrorKind.NONZERO_EXIT, f"exited with status {status}", str(status)
-            return ErrorKind.TRAP, _short(message), None
-        message, code = capi.take_trap(trap)  # type: ignore[arg-type]
-        if code == capi.TRAP_OUT_OF_FUEL:
-            return ErrorKind.OUT_OF_FUEL, f"ran out of fuel ({limits.fuel} units)", None
-        if code == capi.TRAP_INTERRUPT:
-            return ErrorKind.TIMEOUT, f"timed out after {limits.timeout_ms} ms", None
-        name = capi.TRAP_NAMES.get(code, f"code_{code}") if code is not None else None
-        return ErrorKind.TRAP, _short(message), name
+        return failures.classify(err, trap, self.function.config.limits)
 
     # -- teardown ------------------------------------------------------------------
 
@@ -410,102 +473,9 @@ class Slot:
         """Tear down: on the native preparer's thread when this version uses one (off the
         GIL); a version that prepares its instances in-process deletes them here too, since
         another core's unmaps cost this one more than the teardown (bench/README.md, finding 16)."""
-        _SLOTS.pop(self.key, None)
+        hostcalls.SLOTS.pop(self.key, None)
         store, self.store = self.store, None
         if store:
             helper = preparer.current() if self.function.uses_preparer else None
             if helper is None or not helper.discard(store):
                 capi.store_delete(store)
-
-
-def _short(message: str) -> str:
-    """One readable line from a wasmtime error: the causes, plus the innermost frame."""
-    message = message.replace("\x00", "").strip()
-    head, _, causes = message.partition("Caused by:")
-    lines = [line.strip() for line in (causes or head).splitlines() if line.strip()]
-    cleaned = [line.split(": ", 1)[1] if line.split(": ", 1)[0].isdigit() else line for line in lines]
-    if not causes:
-        return cleaned[0] if cleaned else "unknown error"
-    summary = cleaned[-1]
-    if len(cleaned) > 1:
-        summary += " (" + "; ".join(cleaned[:-1]) + ")"
-    frame = next((ln.strip() for ln in head.splitlines() if ln.strip().startswith("0:")), "")
-    if "!" in frame:
-        summary += f" in {frame.rsplit('!', 1)[1]}"
-    return summary
-
-
-def _parse_result(data: bytes) -> Outcome:
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        return Outcome(error=ErrorKind.INVALID_OUTPUT, message=f"result is not valid UTF-8 JSON: {exc}", result=data)
-    return Outcome(result=data, value=value)
-
-
-# -- host callbacks (C ABI) -------------------------------------------------------
-
-
-@capi.HostCallback
-def host_log(env, caller, args, nargs):  # type: ignore[no-untyped-def]
-    """edge.log(level, ptr, len): append a log line for the calling instance's invocation."""
-    try:
-        ctx = capi.caller_context(caller)
-        slot = _SLOTS.get(capi.context_get_data(ctx) or 0)
-        if slot is None or not slot.has_memory:
-            msg = b"edge.log: the instance exports no memory"
-            return capi.trap_new(msg, len(msg))
-        raw = ctypes.cast(args, POINTER(capi.ValRaw))
-        level, ptr, n = raw[0].i32, raw[1].i32 & U32, raw[2].i32 & U32
-        base = capi.memory_data(ctx, byref(slot.memory))
-        size = capi.memory_data_size(ctx, byref(slot.memory))
-        if ptr + n > size:
-            msg = b"edge.log: message is outside linear memory"
-            return capi.trap_new(msg, len(msg))
-        room = max(0, slot.function.config.limits.max_log_bytes - slot.log_bytes)
-        slot.add_log(LOG_LEVELS.get(level, "INFO"), capi.bytes_at(base + ptr, min(n, room + 1)))
-        return None
-    except Exception as exc:  # never let a Python error escape into wasmtime
-        msg = f"edge.log failed: {exc}".encode()
-        return capi.trap_new(msg, len(msg))
-
-
-ENOTSUP = 58  # WASI errno
-
-
-@capi.HostCallback
-def host_poll_oneoff(env, caller, args, nargs):  # type: ignore[no-untyped-def]
-    """WASI poll_oneoff: refused (ENOTSUP). Sleeping is not available to edge functions:
-    the guest would wait inside the host, where neither fuel nor epochs can stop it."""
-    raw = ctypes.cast(args, POINTER(capi.ValRaw))
-    raw[0].i32 = ENOTSUP
-    return None
-
-
-def _stream(level: str | None):
-    @capi.OutputCallback
-    def on_output(data, buf, n):  # type: ignore[no-untyped-def]
-        try:
-            slot = _SLOTS.get(data or 0)
-            if slot is None:
-                return n
-            chunk = capi.bytes_at(buf, n)
-            if level is None:
-                cap = slot.function.config.limits.max_result_bytes
-                if slot.stdout_bytes + n > cap:
-                    slot.stdout_overflow = True
-                    return -5  # EIO
-                slot.stdout.append(chunk)
-                slot.stdout_bytes += n
-            else:
-                slot.add_stream(level, chunk)
-            return n
-        except Exception:
-            return -5
-
-    return on_output
-
-
-_on_stdout = _stream(None)  # command modules: stdout is the result
-_on_stdout_log = _stream("INFO")  # reactors: stray stdout is logged
-_on_stderr = _stream("ERROR")

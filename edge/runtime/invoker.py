@@ -19,7 +19,7 @@ from collections.abc import Callable
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
-from . import preparer
+from . import calls, preparer
 from .function import Function
 from .instance import Slot
 from .outcome import ErrorKind, Outcome
@@ -286,7 +286,13 @@ def _lower_priority(nice: int) -> None:
 
 
 def _idle_priority(nice: int) -> None:
-    """Low-lane thread start: the idle scheduling class where there is one, else the lowest nice."""
+    """Low-lane thread start: guest code in the idle scheduling class and the rest at the
+    worker threads' priority (calls.c, *The low lane*); without the native library, the idle
+    class throughout where there is one, else the lowest nice."""
+    native = calls.get()
+    if native is not None and native.join_low_lane():
+        _lower_priority(nice)
+        return
     if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
         try:
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # 0: this thread

@@ -13,35 +13,29 @@ a version uses the helper only once its first call shows that a fresh instance w
 pages (JavaScript engines' heaps): those the helper writes ahead, which saves far more.
 `EDGE_NATIVE_PREPARER=1` gives every per-request version the helper from the start.
 
-The helper is compiled from its C source on first use with the machine's C compiler or
-`zig cc` (the `build` extra) and cached; where neither works, or with
+The helper lives in the runtime's native library (native.py: compiled on first use with the
+machine's C compiler or `zig cc`, and cached); where neither works, or with
 `EDGE_NATIVE_PREPARER=0`, the runtime prepares instances itself.
 """
 
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import logging
 import os
-import platform
-import shutil
-import subprocess
-import sys
-import tempfile
 import threading
 from ctypes import POINTER, Structure, c_char_p, c_int, c_int64, c_size_t, c_uint8, c_uint64, c_void_p, sizeof
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import capi
+from . import capi, hostcalls  # reactors' stray stdout is logged (hostcalls)
+from .native import build_library
 
 if TYPE_CHECKING:
     from .function import Function
 
 log = logging.getLogger("edge.runtime")
 
-SOURCE = Path(__file__).with_name("preparer.c")
 ABI = 2
 BLOB = 32
 KEY_BASE = 1 << 48  # store data words of prepared instances (the runtime's own count up from 1)
@@ -87,66 +81,6 @@ def _layout_ok() -> bool:
     sizes = (sizeof(capi.Instance), sizeof(capi.Memory), sizeof(capi.Func))
     offsets = (Ready.instance.offset, Ready.memory.offset, Ready.alloc.offset, Ready.handle.offset)
     return max(sizes) <= BLOB and offsets == (32, 64, 96, 128) and capi.Extern.kind.offset == 0
-
-
-def _cache_dir() -> Path:
-    configured = os.environ.get("EDGE_NATIVE_CACHE")
-    if configured:
-        return Path(configured)
-    try:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    except RuntimeError:
-        base = Path(tempfile.gettempdir())
-    return base / "edge-wasm" / "native"
-
-
-def _compilers() -> list[list[str]]:
-    found = []
-    for name in (os.environ.get("CC"), "cc", "gcc", "clang"):
-        path = shutil.which(name) if name else None
-        if path and [path] not in found:
-            found.append([path])
-    try:
-        import ziglang  # noqa: F401  (the `build` extra)
-
-        found.append([sys.executable, "-m", "ziglang", "cc"])
-    except ImportError:
-        pass
-    return found
-
-
-def build_library() -> Path | None:
-    """The helper's shared library, compiled once per source and machine; None if no
-    compiler here can build it."""
-    source = SOURCE.read_bytes()
-    tag = hashlib.sha256(source + platform.machine().encode() + platform.system().encode()).hexdigest()[:16]
-    directory = _cache_dir()
-    target = directory / f"preparer-{tag}.so"
-    if target.exists():
-        return target
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        log.info("native preparer: no cache directory (%s)", exc)
-        return None
-    errors = []
-    for compiler in _compilers():
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".preparer-", suffix=".so")
-        os.close(fd)
-        cmd = [*compiler, "-O2", "-shared", "-fPIC", "-o", tmp, str(SOURCE), "-lpthread"]
-        try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-            if done.returncode == 0:
-                os.replace(tmp, target)  # atomic: concurrent builders agree on the result
-                return target
-            errors.append(f"{compiler[-1]}: {done.stderr.strip()[-300:]}")
-        except (OSError, subprocess.SubprocessError) as exc:
-            errors.append(f"{compiler[-1]}: {exc}")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    log.info("native preparer unavailable: %s", "; ".join(errors) or "no C compiler found")
-    return None
 
 
 class Factory:
@@ -248,7 +182,6 @@ class Preparer:
         global _close
         _close = close
         self._discard = lib.edge_prep_discard
-        from .instance import _on_stderr, _on_stdout_log  # reactors: stray stdout is logged
 
         q = capi.quick
 
@@ -263,7 +196,7 @@ class Preparer:
             addr(q.wasmtime_func_call_unchecked), addr(q.wasmtime_error_delete), addr(q.wasm_trap_delete),
             addr(q.wasi_config_new), addr(q.wasi_config_set_argv), addr(q.wasi_config_set_env),
             addr(q.wasi_config_set_stdout_custom), addr(q.wasi_config_set_stderr_custom),
-            addr(_on_stdout_log), addr(_on_stderr), addr(q.wasmtime_memory_data),
+            addr(hostcalls.on_stdout_log), addr(hostcalls.on_stderr), addr(q.wasmtime_memory_data),
             sizeof(capi.Extern), capi.Extern.of.offset, KEY_BASE,
         )
         if lib.edge_prep_start(ctypes.byref(self._api)) != 0:

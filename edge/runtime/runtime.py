@@ -13,7 +13,7 @@ import wasmtime
 from . import capi
 from .engine import Engine, EngineSettings
 from .function import Function
-from .instance import host_log, host_poll_oneoff
+from .hostcalls import host_log, host_poll_oneoff
 from .limits import FunctionConfig
 from .module import ArtifactCache, CompiledModule, ModuleError, first_line, load, sha256, to_wasm
 

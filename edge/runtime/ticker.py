@@ -20,7 +20,7 @@ import weakref
 from ctypes import c_int, c_uint64, c_void_p
 from typing import Protocol
 
-from . import capi, preparer
+from . import capi, native, preparer
 
 log = logging.getLogger("edge.runtime")
 
@@ -41,7 +41,7 @@ def start(engine_ptr: int, interval_ms: int) -> Ticker:
     """A native ticker if the helper library is available, else a Python one."""
     if preparer.mode() != preparer.OFF:
         try:
-            path = preparer.build_library()
+            path = native.build_library()
             if path is not None:
                 return NativeTicker(str(path), engine_ptr, interval_ms)
         except (OSError, AttributeError, RuntimeError) as exc:
