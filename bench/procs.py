@@ -36,13 +36,14 @@ def free_port() -> int:
 class Proc:
     """A subprocess in its own process group, with its output in a log file."""
 
-    def __init__(self, name: str, cmd: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, name: str, cmd: list[str], log: Path, env: dict[str, str] | None = None,
+                 cwd: Path | None = None) -> None:
         self.name = name
         self.log_path = log
         self._log = open(log, "wb")
         self.popen = subprocess.Popen(
             cmd, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=env, cwd=REPO, start_new_session=True,
+            env=env, cwd=cwd or REPO, start_new_session=True,
         )
         with _lock:
             _live.add(self)
@@ -150,18 +151,20 @@ class Server:
 def start_server(
     manifest: Path, state_dir: Path, log_dir: Path, *, server: str = "hypercorn", loop: str = "auto",
     workers: int = 1, extra: list[str] | None = None, timeout: float = 120,
+    env: dict[str, str] | None = None, cwd: Path | None = None,
 ) -> Server:
-    """Start `edge serve` and wait until every listener answers (first start may build samples)."""
+    """Start `edge serve` and wait until every listener answers (first start may build samples).
+    `env` adds to this process's environment; `cwd` runs it from another source tree (bench/ab.py)."""
     port, admin_port = free_port(), free_port()
     cmd = [
         sys.executable, "-m", "edge.cli.main", "serve", "-m", str(manifest), "--state-dir", str(state_dir),
         "--port", str(port), "--admin-port", str(admin_port), "--workers", str(workers),
         "--server", server, "--loop", loop, "--bench-native", "--log-level", "warning", *(extra or []),
     ]
-    env = dict(os.environ, EDGE_ADMIN_TOKEN=TOKEN)
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    environment = dict(os.environ, **(env or {}), EDGE_ADMIN_TOKEN=TOKEN)
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
     tag = f"{server}-{loop}-{int(time.time() * 1000) % 100000}"
-    proc = Proc(f"edge serve ({server})", cmd, log_dir / f"server-{tag}.log", env=env)
+    proc = Proc(f"edge serve ({server})", cmd, log_dir / f"server-{tag}.log", env=environment, cwd=cwd)
     handle = Server(proc, port, admin_port, server, loop, workers)
 
     def ready() -> bool:
