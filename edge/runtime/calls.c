@@ -7,9 +7,10 @@
  * so this file links against nothing but libc. Python still decides everything that is not
  * a C-API call: limits, classification of failures, the result's parsing.
  *
- * The low lane: a thread the invoker marks (`edge_calls_low_lane`) runs guest code at the
- * scheduler's idle priority (SCHED_IDLE) and everything else at its normal one. A thread that
- * stayed idle-class for its whole life would also hold, and wait for, the GIL at that
+ * Guest priority: the invoker's threads run guest code below the event loop's priority
+ * (worker threads at nice 19, the low lane in the scheduler's idle class) and everything
+ * else, the Python that holds the GIL, at the loop's own (`edge_calls_guest_priority`). A
+ * thread lowered for its whole life would also hold, and wait for, the GIL at that
  * priority: with the CPU busy it could sit on the GIL (or on a hand-over the event loop
  * waits for) for as long as anything else wants the CPU, and stall every route.
  *
@@ -18,12 +19,18 @@
  * it does when it makes the calls itself.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #define EDGE_CALLS_ABI 1
 #define EXTERN_FUNC 0
@@ -98,10 +105,15 @@ typedef struct {
     uint8_t *base;
     uint64_t size;
     uint64_t fuel_left;
+    uint32_t memory_ready; /* the memory handle is filled in: host calls may read memory */
 } edge_call;
 
 static edge_calls_api api;
-static __thread int low_lane; /* this thread runs guest code at idle priority */
+enum { GUEST_AS_IS = 0, GUEST_NICE = 1, GUEST_IDLE = 2 };
+static __thread int guest_mode;  /* how this thread runs guest code (edge_calls_guest_priority) */
+static __thread int guest_nice;  /* GUEST_NICE: the nice value for guest code */
+static __thread int base_nice;   /* the thread's own nice value, for everything else */
+static __thread int lowered_now; /* this thread is running guest code at its guest priority */
 
 int edge_calls_abi(void) { return EDGE_CALLS_ABI; }
 
@@ -110,29 +122,102 @@ void edge_calls_init(const edge_calls_api *table) { api = *table; }
 static int lower(void);
 static void restore(int lowered);
 
-/* Mark this thread as a low-lane one; 0 once a trial round trip (idle class and back)
- * worked, -1 where it did not (the runtime then keeps the thread idle-class throughout). */
-int edge_calls_low_lane(void) {
-    low_lane = 1;
+#ifdef __linux__
+static pid_t thread_id(void) { return (pid_t)syscall(SYS_gettid); }
+
+/* This thread runs guest code at a lower priority than the rest: `nice` (GUEST_NICE) or the
+ * idle class (GUEST_IDLE). 0 once a trial round trip worked; -1 where the scheduler refused
+ * it (the runtime then lowers the thread for its whole life, as without this library). */
+int edge_calls_guest_priority(int mode, int nice) {
+    errno = 0;
+    int current = getpriority(PRIO_PROCESS, (id_t)thread_id());
+    if (current == -1 && errno) return -1;
+    base_nice = current;
+    guest_nice = nice;
+    guest_mode = mode;
     restore(lower());
-    return low_lane ? 0 : -1;
+    return guest_mode ? 0 : -1;
 }
 
-/* Into the idle class for guest code (low-lane threads only); 1 if this thread went. */
+/* Into the guest priority; 1 if this thread went. A refusal ends the switching. */
 static int lower(void) {
-    if (!low_lane) return 0;
     struct sched_param param = {0};
-    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &param) == 0) return 1;
-    low_lane = 0;
+    int ok = 0;
+    if (guest_mode == GUEST_IDLE) ok = pthread_setschedparam(pthread_self(), SCHED_IDLE, &param) == 0;
+    else if (guest_mode == GUEST_NICE) ok = setpriority(PRIO_PROCESS, (id_t)thread_id(), guest_nice) == 0;
+    else return 0;
+    if (ok) return lowered_now = 1;
+    guest_mode = GUEST_AS_IS;
     return 0;
 }
 
-/* Back to the normal class before Python runs again; where that is refused, the thread
- * stays idle-class (as without this library) and stops switching. */
+/* Back to the thread's own priority before Python runs again. Where that is refused (it
+ * takes CAP_SYS_NICE or a RLIMIT_NICE allowance) the thread stays lowered, as without this
+ * library, and stops switching. */
 static void restore(int lowered) {
     struct sched_param param = {0};
-    if (lowered && pthread_setschedparam(pthread_self(), SCHED_OTHER, &param) != 0) low_lane = 0;
+    if (!lowered) return;
+    lowered_now = 0;
+    int ok = guest_mode == GUEST_IDLE ? pthread_setschedparam(pthread_self(), SCHED_OTHER, &param) == 0
+                                      : setpriority(PRIO_PROCESS, (id_t)thread_id(), base_nice) == 0;
+    if (!ok) guest_mode = GUEST_AS_IS;
 }
+#else /* elsewhere: the runtime lowers its threads for their whole life */
+int edge_calls_guest_priority(int mode, int nice) {
+    (void)mode;
+    (void)nice;
+    return -1;
+}
+static int lower(void) { return 0; }
+static void restore(int lowered) { (void)lowered; }
+#endif
+
+/* ---- host calls -----------------------------------------------------------------------
+ * The runtime's host functions and WASI output streams are Python callbacks: they take the
+ * GIL. Called from guest code at a lowered priority they would take it at that priority,
+ * the inversion guest priority exists to avoid; so they are entered through these, which
+ * restore the thread's own priority for the callback and lower it again for the rest of
+ * the guest's run. */
+
+typedef void *(*host_t)(void *env, void *caller, void *args, size_t nargs);
+
+/* A host function (wasmtime_func_unchecked_callback_t); env is the Python callback. */
+void *edge_calls_host(void *env, void *caller, void *args, size_t nargs) {
+    int was = lowered_now;
+    restore(was);
+    void *trap = ((host_t)env)(NULL, caller, args, nargs);
+    if (was) lower();
+    return trap;
+}
+
+typedef ssize_t (*output_t)(void *data, const unsigned char *buf, size_t n);
+typedef struct {
+    output_t to;
+    uint64_t key;
+} output_route;
+
+/* A WASI output stream's callback; data is an output_route (edge_calls_output_route). */
+ssize_t edge_calls_output(void *data, const unsigned char *buf, size_t n) {
+    output_route *route = data;
+    int was = lowered_now;
+    restore(was);
+    ssize_t written = route->to((void *)(uintptr_t)route->key, buf, n);
+    if (was) lower();
+    return written;
+}
+
+/* The data word for edge_calls_output: the Python callback and the slot's key. The WASI
+ * config owns it and frees it with edge_calls_free. NULL if out of memory. */
+void *edge_calls_output_route(void *to, uint64_t key) {
+    output_route *route = malloc(sizeof *route);
+    if (route) {
+        route->to = (output_t)to;
+        route->key = key;
+    }
+    return route;
+}
+
+void edge_calls_free(void *p) { free(p); }
 
 static void arm(edge_call *c) {
     if (c->flags & TIMED) api.set_epoch_deadline(c->ctx, c->ticks);
@@ -174,6 +259,7 @@ static int32_t export_into(edge_call *c, const char *name, int kind, int which, 
 static int32_t instantiate(edge_call *c, void *pre, int64_t memory_limit) {
     c->err = c->trap = c->fuel_err = NULL;
     c->missing = 0;
+    c->memory_ready = 0;
     c->ctx = api.store_context(c->store);
     api.store_limiter(c->store, memory_limit, -1, -1, -1, -1);
     if (c->flags & METERED) {
@@ -183,9 +269,10 @@ static int32_t instantiate(edge_call *c, void *pre, int64_t memory_limit) {
     arm(c);
     c->err = api.instantiate(pre, c->ctx, c->instance, &c->trap);
     if (c->err || c->trap) return stop(c, INSTANTIATE_FAILED);
-    int32_t stage;
-    if ((stage = export_into(c, "memory", EXTERN_MEMORY, 1, c->memory))
-        || (stage = export_into(c, "edge_alloc", EXTERN_FUNC, 2, c->alloc))
+    int32_t stage = export_into(c, "memory", EXTERN_MEMORY, 1, c->memory);
+    if (stage) return stop(c, stage);
+    c->memory_ready = 1; /* a start function has run already, but _initialize may log */
+    if ((stage = export_into(c, "edge_alloc", EXTERN_FUNC, 2, c->alloc))
         || (stage = export_into(c, "edge_handle", EXTERN_FUNC, 3, c->handle)))
         return stop(c, stage);
     if (c->flags & INITIALIZE) {
@@ -204,6 +291,7 @@ static int32_t instantiate(edge_call *c, void *pre, int64_t memory_limit) {
  * linear memory as the call left it; the runtime checks and copies the result out. */
 static int32_t reactor(edge_call *c, const uint8_t *event, size_t n) {
     c->err = c->trap = c->fuel_err = NULL;
+    c->fuel_left = 0;
     c->base = NULL;
     c->size = 0;
     if (c->flags & METERED) {
@@ -260,7 +348,7 @@ int32_t edge_call_reactor(edge_call *c, const uint8_t *event, size_t n) {
     return stage;
 }
 
-/* A guest call for the runtime's own path (commands, WASI reactors): the low lane applies. */
+/* A guest call for the runtime's own path (commands, WASI reactors): guest priority applies. */
 void *edge_call_guest(void *ctx, const void *func, void *args, size_t nargs, void **trap_out) {
     int lowered = lower();
     void *err = api.call(ctx, func, args, nargs, trap_out);

@@ -5,14 +5,15 @@ Python between them); calls.c makes the same C-API calls through the same functi
 pointers in one call and leaves what it found in a `Call` struct that the slot reuses.
 The slot (instance.py) keeps every decision that is not a C-API call, so outcomes are the
 same either way; without the native library (no compiler, or `EDGE_NATIVE_PREPARER=0`) it
-makes the calls itself. The same calls give the invoker's low lane its idle priority for
-guest code only (calls.c, *The low lane*).
+makes the calls itself. The same calls give the invoker's threads their lower priority
+for guest code only (calls.c, *Guest priority*).
 """
 
 from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import threading
 from ctypes import POINTER, Structure, c_char_p, c_int32, c_int64, c_size_t, c_uint32, c_uint64, c_void_p, sizeof
 
@@ -22,6 +23,7 @@ log = logging.getLogger("edge.runtime")
 
 ABI = 1
 METERED, TIMED, INITIALIZE = 1, 2, 4
+GUEST_NICE, GUEST_IDLE = 1, 2  # how a thread runs guest code (calls.c, *Guest priority*)
 
 # Stages at which a step stopped (calls.c)
 DONE, ALLOC_FAILED, ALLOC_UNUSABLE, HANDLE_FAILED, FUEL_UNSET = 0, 1, 2, 3, 4
@@ -52,6 +54,7 @@ class Call(Structure):
         ("stage", c_int32), ("missing", c_int32), ("ptr", c_uint32),
         ("err", c_void_p), ("trap", c_void_p), ("fuel_err", c_void_p),
         ("packed", c_int64), ("base", c_void_p), ("size", c_uint64), ("fuel_left", c_uint64),
+        ("memory_ready", c_uint32),
     ]
 
 
@@ -69,13 +72,20 @@ class Calls:
         self.reactor_quick, self.reactor_nogil = (
             self._bind(lib.edge_call_reactor, [POINTER(Call), c_char_p, c_size_t]) for lib in (quick, nogil)
         )
-        # commands and WASI reactors call guests from Python: the same wrapper gives them the low lane
+        # commands and WASI reactors call guests from Python: the same wrapper gives them guest priority
         self.guest = nogil.edge_call_guest
         self.guest.argtypes = capi.func_call_unchecked.argtypes
         self.guest.restype = c_void_p
-        self._low_lane = nogil.edge_calls_low_lane  # a system call or two: release the GIL
-        self._low_lane.argtypes = []
-        self._low_lane.restype = c_int32
+        # entries for the runtime's Python host functions and output streams (calls.c, *host calls*)
+        self.host_entry = capi.HostCallback(ctypes.cast(quick.edge_calls_host, c_void_p).value)
+        self.output_entry = capi.OutputCallback(ctypes.cast(quick.edge_calls_output, c_void_p).value)
+        self.output_route = quick.edge_calls_output_route
+        self.output_route.argtypes = [c_void_p, c_uint64]
+        self.output_route.restype = c_void_p
+        self.free = ctypes.cast(quick.edge_calls_free, c_void_p).value
+        self._guest_priority = nogil.edge_calls_guest_priority  # system calls: release the GIL
+        self._guest_priority.argtypes = [ctypes.c_int, ctypes.c_int]
+        self._guest_priority.restype = c_int32
         q = capi.quick
 
         def addr(f: object) -> int:
@@ -93,10 +103,11 @@ class Calls:
         quick.edge_calls_init.restype = None
         quick.edge_calls_init(ctypes.byref(self._api))
 
-    def join_low_lane(self) -> bool:
-        """This thread runs guest code at idle priority and the rest at its own (calls.c,
-        *The low lane*); False where the scheduler refuses the round trip."""
-        return self._low_lane() == 0
+    def guest_priority(self, mode: int, nice: int = 19) -> bool:
+        """This thread runs guest code at `nice` (GUEST_NICE) or in the idle class (GUEST_IDLE)
+        and the rest at its own priority (calls.c, *Guest priority*); False where the
+        scheduler refuses the round trip (the caller then lowers the thread for good)."""
+        return self._guest_priority(mode, nice) == 0
 
     @staticmethod
     def _bind(f, argtypes):  # type: ignore[no-untyped-def]
@@ -107,8 +118,9 @@ class Calls:
 
 def _layout_ok() -> bool:
     """calls.c copies a memory or func handle out of an extern: both must fit its buffer."""
-    return (capi.Extern.kind.offset == 0 and capi.Extern.of.offset + max(sizeof(capi.Memory), sizeof(capi.Func)) <= 128
-            and sizeof(capi.Memory) <= 64 and sizeof(capi.Func) <= 64 and sizeof(capi.ValRaw) >= 8)
+    handles = max(sizeof(capi.Memory), sizeof(capi.Func))
+    return (capi.Extern.kind.offset == 0 and sizeof(capi.Extern) <= 128 and capi.Extern.of.offset + handles <= 128
+            and handles <= 64 and sizeof(capi.ValRaw) >= 8)
 
 
 _lock = threading.Lock()
@@ -134,3 +146,14 @@ def get() -> Calls | None:
                 log.info("native calls unavailable: %s", exc)
         _tried = True
         return _calls
+
+
+def _forked() -> None:
+    """A forked child keeps the loaded library (same memory) but not another thread's hold
+    on the lock."""
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)

@@ -28,7 +28,7 @@ def host_log(env, caller, args, nargs):  # type: ignore[no-untyped-def]
     try:
         ctx = capi.caller_context(caller)
         slot = SLOTS.get(capi.context_get_data(ctx) or 0)
-        if slot is None or not slot.has_memory:
+        if slot is None or not (slot.has_memory or (slot.call is not None and slot.call.memory_ready)):
             msg = b"edge.log: the instance exports no memory"
             return capi.trap_new(msg, len(msg))
         raw = ctypes.cast(args, POINTER(capi.ValRaw))

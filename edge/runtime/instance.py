@@ -9,6 +9,7 @@ data word, which holds the slot's key.
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import time
 from ctypes import addressof, byref, c_char_p, c_uint64, c_void_p
@@ -191,11 +192,11 @@ class Slot:
         if fn.compiled.has_initialize:
             call.flags |= calls.INITIALIZE
         step = native.instantiate_nogil if self.nogil else native.instantiate_quick
-        self.has_memory = True  # host calls from _initialize read self.memory, filled in by then
-        stage = step(call, fn.pre_ptr, limits.memory_bytes)
+        stage = step(call, fn.pre_ptr, limits.memory_bytes)  # host calls check call.memory_ready meanwhile
         call.flags &= ~calls.INITIALIZE
         self.ctx = call.ctx
         if stage == calls.DONE:
+            self.has_memory = True
             if call.flags & calls.METERED:
                 if call.fuel_err:
                     capi.take_error(call.fuel_err)
@@ -234,10 +235,15 @@ class Slot:
         if stdin:
             vec = capi.bytes_vec(stdin)
             capi.wasi_config_set_stdin_bytes(cfg, byref(vec))
-        key = c_void_p(self.key)
         stdout = hostcalls.on_stdout if fn.compiled.style == "command" else hostcalls.on_stdout_log
-        capi.wasi_config_set_stdout_custom(cfg, stdout, key, None)
-        capi.wasi_config_set_stderr_custom(cfg, hostcalls.on_stderr, key, None)
+        native = calls.get()
+        for set_stream, callback in ((capi.wasi_config_set_stdout_custom, stdout),
+                                     (capi.wasi_config_set_stderr_custom, hostcalls.on_stderr)):
+            route = native.output_route(ctypes.cast(callback, c_void_p), self.key) if native is not None else None
+            if route:  # through calls.c: the callback runs at the thread's own priority
+                set_stream(cfg, native.output_entry, route, native.free)  # type: ignore[union-attr]
+            else:
+                set_stream(cfg, callback, c_void_p(self.key), None)
         err = capi.context_set_wasi(self.ctx, cfg)
         if err:
             message, _ = capi.take_error(err)

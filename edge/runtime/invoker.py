@@ -132,14 +132,15 @@ class Invoker:
         # full limits; that version then always runs on threads. 0 disables inline runs.
         self.inline_fuel = inline_fuel
         self.per_function_queue = per_function_queue
-        # Worker threads run at a lower CPU priority than the event loop: a function spinning
-        # on every core then cannot starve the loop that serves every other request.
+        # Worker threads run guest code at a lower CPU priority than the event loop: a function
+        # spinning on every core then cannot starve the loop that serves every other request.
+        # The Python around it, which holds the GIL, runs at the loop's own (calls.c).
         self.thread_nice = thread_nice
         self._pool = ThreadPoolExecutor(
-            max_workers=self.threads, thread_name_prefix="edge-wasm", initializer=_lower_priority, initargs=(thread_nice,)
+            max_workers=self.threads, thread_name_prefix="edge-wasm", initializer=_worker_priority, initargs=(thread_nice,)
         )
         # The low lane: a function whose last invocation ran into its fuel or time limit runs
-        # on these few threads at the scheduler's idle priority (SCHED_IDLE), so a loop keeps
+        # on these few threads, its guest code at the scheduler's idle priority (SCHED_IDLE), so a loop keeps
         # at most a quarter of the threads and gets CPU only when nothing else wants it:
         # healthy functions on the normal threads, and the event loop, always come first.
         self.low_threads = max(1, self.threads // 4)
@@ -274,8 +275,24 @@ def _run(
         fn.replenish()
 
 
+def _worker_priority(nice: int) -> None:
+    """Worker thread start: guest code `nice` steps below the event loop and the Python
+    around it (which holds the GIL) at the loop's priority (calls.c, *Guest priority*);
+    without the native library, or where the scheduler refuses the way back, the whole
+    thread at that niceness."""
+    native = calls.get()
+    if nice > 0 and native is not None and hasattr(os, "getpriority"):
+        try:
+            guest_nice = min(19, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + nice)
+        except OSError:
+            guest_nice = 19
+        if native.guest_priority(calls.GUEST_NICE, guest_nice):
+            return
+    _lower_priority(nice)
+
+
 def _lower_priority(nice: int) -> None:
-    """Worker thread start: raise this thread's niceness (Linux schedules threads separately)."""
+    """Raise this thread's niceness (Linux schedules threads separately)."""
     if nice <= 0 or not hasattr(os, "setpriority"):
         return
     try:
@@ -287,11 +304,11 @@ def _lower_priority(nice: int) -> None:
 
 def _idle_priority(nice: int) -> None:
     """Low-lane thread start: guest code in the idle scheduling class and the rest at the
-    worker threads' priority (calls.c, *The low lane*); without the native library, the idle
-    class throughout where there is one, else the lowest nice."""
+    loop's priority (calls.c, *Guest priority*); without the native library, or where the
+    scheduler refuses the way back, the idle class throughout where there is one, else the
+    lowest nice."""
     native = calls.get()
-    if native is not None and native.join_low_lane():
-        _lower_priority(nice)
+    if native is not None and native.guest_priority(calls.GUEST_IDLE):
         return
     if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
         try:

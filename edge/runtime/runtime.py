@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import logging
 import os
@@ -10,7 +11,7 @@ from collections.abc import Callable
 
 import wasmtime
 
-from . import capi
+from . import calls, capi
 from .engine import Engine, EngineSettings
 from .function import Function
 from .hostcalls import host_log, host_poll_oneoff
@@ -51,8 +52,12 @@ class Runtime:
         self.linker.allow_shadowing = False
 
     def _define(self, module: bytes, name: bytes, ty: wasmtime.FuncType, callback: object) -> None:
+        """A host function; entered through calls.c where the native library is (the Python
+        callback runs at the thread's own priority, not its guest priority), else the callback itself."""
+        native = calls.get()
+        entry, env = (native.host_entry, ctypes.cast(callback, ctypes.c_void_p)) if native is not None else (callback, None)
         err = capi.linker_define_func_unchecked(
-            capi.ptr_of(self.linker), module, len(module), name, len(name), capi.ptr_of(ty), callback, None, None
+            capi.ptr_of(self.linker), module, len(module), name, len(name), capi.ptr_of(ty), entry, env, None
         )
         if err:
             message, _ = capi.take_error(err)
