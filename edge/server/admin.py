@@ -1,7 +1,7 @@
 """The admin API: deploy, versions, aliases, behaviors/origins, test invoke and logs.
 
-Served on its own listener (see app.Front), behind AdminGuard (a bearer token compared in
-constant time; no browser requests). Every refusal is JSON
+Served on its own listener (see app.Front), behind AdminGuard (admin_http.py: a bearer token
+compared in constant time; no browser requests). Every refusal is JSON
 `{"error": {"status", "code", "message"}}` and changes nothing.
 Handlers stay thin: the work (blocking) is the control plane's, run off the event loop.
 """
@@ -9,148 +9,35 @@ Handlers stay thin: the work (blocking) is the control plane's, run off the even
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import os
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from .. import names
 from ..control import nodes as node_registry
 from ..control.errors import ControlError, bad_request
-from ..control.store import StoreError, StoreUnavailable
 from ..control.logs import LogRecord, LogStore
 from ..ops import metrics
 from ..pipeline.events import new_request_id
 from . import uploads
-from .guard import BodyTimeout
-from .listeners import is_loopback
+from .admin_http import (
+    EXCEPTION_HANDLERS, MAX_JSON_BYTES, AdminGuard, discard_body, error_response, json_response, read_body, read_json,
+)
 from .state import EdgeState, ServerOptions
 
 log = logging.getLogger("edge.admin")
 
 SETTINGS_HEADER = "x-edge-settings"
-MAX_JSON_BYTES = 4 * 1024 * 1024
 FOLLOW_KEEPALIVE = 15.0
-DRAIN_EXTRA = 1024 * 1024
-DRAIN_SECONDS = 5.0
-PROBES = frozenset({"/healthz", "/readyz"})  # liveness/readiness: load balancers carry no token
-
-
-class AdminGuard:
-    """ASGI middleware run before any handler.
-
-    - `Authorization: Bearer <token>` (constant-time comparison) when a token is set: 401.
-    - Requests with an `Origin` header come from a web page (CLI and scripts send none): 403,
-      so a page the operator visits cannot deploy to a local server (CSRF).
-    - Without a token (allowed on loopback only), the Host must be a loopback name: 403
-      otherwise, so DNS rebinding cannot turn a page into a same-origin admin client.
-    """
-
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
-        self.app = app
-        self.token = token.encode() if token else None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in PROBES:  # probes: no credentials
-            headers = dict(scope["headers"])
-            refusal = self._refusal(headers)
-            if refusal is not None:
-                if headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers:
-                    # the unread upload is left on the connection: close it, so a client
-                    # does not send its next request into a connection the server drops
-                    refusal.headers["Connection"] = "close"
-                await refusal(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-    def _refusal(self, headers: dict[bytes, bytes]) -> Response | None:
-        if b"origin" in headers:
-            return _error(403, "forbidden", "the admin API does not accept requests from web pages (Origin header)")
-        if self.token is None:
-            host = headers.get(b"host", b"").decode("latin-1")
-            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-            if not is_loopback(name.strip("[]")):
-                return _error(403, "forbidden", f"Host {host!r} is not a loopback name; set an admin token to "
-                              "use other names")
-            return None
-        value = headers.get(b"authorization", b"")
-        scheme, _, credential = value.partition(b" ")
-        provided = credential.strip() if scheme.lower() == b"bearer" else b""
-        if hmac.compare_digest(provided, self.token):
-            return None
-        reason = "missing bearer token" if not provided else "wrong bearer token"
-        response = _error(401, "unauthorized", f"{reason}: send Authorization: Bearer <admin token>")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="edge-admin"'
-        return response
-
-
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"status": status, "code": code, "message": message}}, status_code=status)
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
-
-
-async def read_body(request: Request, limit: int, what: str) -> bytes:
-    """The request body, refused with 413 as soon as it is known to exceed `limit`
-    (from Content-Length before reading anything, else while streaming). Nothing past the
-    limit is kept in memory."""
-    too_large = ControlError(413, "too_large", f"{what} is larger than the {limit}-byte limit")
-    length = request.headers.get("content-length")
-    if length is not None:
-        if not length.isdigit():
-            raise bad_request("Content-Length is not a number")
-        if int(length) > limit:
-            await _discard(request, limit)
-            raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            await _discard(request, limit)
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _discard(request: Request, limit: int) -> None:
-    """Read and drop the rest of a refused upload, up to a bound in bytes and time, so that a
-    client still sending (no `Expect: 100-continue`) can read our 413 instead of a reset.
-    Beyond the bound the connection is closed."""
-    budget = 2 * limit + DRAIN_EXTRA
-
-    async def drain() -> None:
-        nonlocal budget
-        async for chunk in request.stream():
-            budget -= len(chunk)
-            if budget < 0:
-                return
-
-    try:
-        await asyncio.wait_for(drain(), DRAIN_SECONDS)
-    except (asyncio.TimeoutError, RuntimeError, OSError, ClientDisconnect, BodyTimeout):  # RuntimeError: consumed
-        pass
-
-
-async def read_json(request: Request, what: str) -> Any:
-    body = await read_body(request, MAX_JSON_BYTES, what)
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise bad_request(f"{what} is not valid JSON: {exc}", "bad_json") from None
 
 
 async def query_logs(store: LogStore, function: str | None, request_id: str | None, limit: int) -> list[LogRecord]:
@@ -225,15 +112,15 @@ class AdminAPI:
         return _checked(check, value)
 
     async def list_functions(self, request: Request) -> Response:
-        return _json({"functions": await self._read("list_functions")})
+        return json_response({"functions": await self._read("list_functions")})
 
     async def describe_function(self, request: Request) -> Response:
-        return _json(await self._read("describe_function", _function(request)))
+        return json_response(await self._read("describe_function", _function(request)))
 
     async def delete_function(self, request: Request) -> Response:
         name = await self._deletable(request.path_params["name"], names.check_function)
         await self._plane("delete_function", name)
-        return _json({"deleted": {"function": name}})
+        return json_response({"deleted": {"function": name}})
 
     async def deploy(self, request: Request) -> Response:
         """Checks first, then the upload pipeline (edge/server/uploads.py): the body to a
@@ -267,7 +154,7 @@ class AdminAPI:
             if not received:  # the body is still on the connection: do not read it, close after answering
                 exc.headers.setdefault("Connection", "close")
             raise
-        return _json(deployed.to_dict(), status=201 if deployed.created else 200)
+        return json_response(deployed.to_dict(), status=201 if deployed.created else 200)
 
     async def _receive_upload(self, request: Request) -> uploads.Upload:
         try:
@@ -277,7 +164,7 @@ class AdminAPI:
                                               handler=query.get("handler"))
         except ControlError as exc:
             if exc.status == 413:
-                await _discard(request, self.uploads.settings.max_bytes)  # so the client can read the 413
+                await discard_body(request, self.uploads.settings.max_bytes)  # so the client can read the 413
                 exc.headers.setdefault("Connection", "close")
             raise
 
@@ -292,21 +179,21 @@ class AdminAPI:
             uploads.give_memory_back(upload.size)
 
     async def list_versions(self, request: Request) -> Response:
-        return _json({"versions": await self._read("list_versions", _function(request))})
+        return json_response({"versions": await self._read("list_versions", _function(request))})
 
     async def describe_version(self, request: Request) -> Response:
-        return _json(await self._read("describe_version", _function(request), _version_param(request)))
+        return json_response(await self._read("describe_version", _function(request), _version_param(request)))
 
     async def delete_version(self, request: Request) -> Response:
         name, version = _function(request), _version_param(request)
         await self._plane("delete_version", name, version)
-        return _json({"deleted": {"function": name, "version": version}})
+        return json_response({"deleted": {"function": name, "version": version}})
 
     # -- aliases ----------------------------------------------------------------------------
 
     async def list_aliases(self, request: Request) -> Response:
         described = await self._read("describe_function", _function(request))
-        return _json({"aliases": list(described["aliases"].values())})
+        return json_response({"aliases": list(described["aliases"].values())})
 
     async def put_alias(self, request: Request) -> Response:
         body = await read_json(request, "the alias")
@@ -327,24 +214,24 @@ class AdminAPI:
         row = await self._plane(
             "set_alias", _function(request), _alias(request), version, target
         )
-        return _json(row.to_dict())
+        return json_response(row.to_dict())
 
     async def delete_alias(self, request: Request) -> Response:
         name = _function(request)
         alias = await self._deletable(request.path_params["alias"], names.check_alias, function=name)
         await self._plane("delete_alias", name, alias)
-        return _json({"deleted": {"function": name, "alias": alias}})
+        return json_response({"deleted": {"function": name, "alias": alias}})
 
     async def rollback(self, request: Request) -> Response:
         row = await self._plane("rollback", _function(request), _alias(request))
-        return _json(row.to_dict())
+        return json_response(row.to_dict())
 
     # -- behaviors and origins --------------------------------------------------------------
 
     def get_config(self, section: str | None) -> Callable[[Request], Awaitable[Response]]:
         async def get(request: Request) -> Response:
             document = await self._plane("routing_document")
-            return _json(document if section is None else {section: document.get(section)})
+            return json_response(document if section is None else {section: document.get(section)})
 
         return get
 
@@ -356,7 +243,7 @@ class AdminAPI:
                     raise bad_request(f'expected {{"{section}": ...}}')
             await self._plane("replace_routing", body)
             document = await self._plane("routing_document")
-            return _json(document if section is None else {section: document.get(section)})
+            return json_response(document if section is None else {section: document.get(section)})
 
         return put
 
@@ -378,7 +265,7 @@ class AdminAPI:
         outcome = await state.invoker.invoke(published.function_for(event_type), event)
         request_id = new_request_id()
         state.logs.record_invocation(name, str(published.version), request_id, event_type, outcome)
-        return _json({
+        return json_response({
             "function": name,
             "version": published.version,
             "request_id": request_id,
@@ -412,7 +299,7 @@ class AdminAPI:
         store = self.state.logs
         if params.get("follow") not in ("1", "true", "yes"):
             records = await query_logs(store, function, request_id, limit)
-            return _json({"records": [r.to_dict() for r in records]})
+            return json_response({"records": [r.to_dict() for r in records]})
 
         async def stream() -> AsyncIterator[bytes]:
             async for record in store.follow(function, request_id, limit, FOLLOW_KEEPALIVE):
@@ -425,11 +312,11 @@ class AdminAPI:
         body = await read_json(request, "invalidation")
         paths = body.get("paths") if isinstance(body, dict) else None
         result = await self._plane("invalidate", paths)
-        return _json(result, 201)
+        return json_response(result, 201)
 
     async def healthz(self, request: Request) -> Response:
         """Liveness: the worker's event loop answers."""
-        return _json({"status": "ok", "pid": os.getpid()})
+        return json_response({"status": "ok", "pid": os.getpid()})
 
     async def readyz(self, request: Request) -> Response:
         """Readiness: the store is loaded and the functions are instantiated. A worker cut off
@@ -438,22 +325,22 @@ class AdminAPI:
         state = getattr(self.edge_app.state, "edge", None)
         drain = getattr(self.edge_app.state, "drain", None)
         if state is None or not state.ready or (drain is not None and drain.stopping):
-            return _json({"status": "starting" if state is None else "stopping", "pid": os.getpid()}, 503)
+            return json_response({"status": "starting" if state is None else "stopping", "pid": os.getpid()}, 503)
         out = {"status": "ready", "pid": os.getpid(), "functions": len(state.registry.latest)}
         if state.store is not None and not state.store.health.up:
             out |= {"status": "degraded", "store": state.store.health.to_dict(),
                     "revision": state.plane.revision if state.plane else None}
-        return _json(out)
+        return json_response(out)
 
     async def nodes(self, request: Request) -> Response:
         """The node registry: every node sharing this store, its applied revision and health."""
         state = self.state
-        return _json(await state.control(node_registry.describe, state.store))
+        return json_response(await state.control(node_registry.describe, state.store))
 
     async def metrics(self, request: Request) -> Response:
         """Prometheus exposition (merged across worker processes)."""
         if not self.options.metrics:
-            return _error(404, "not_found", "metrics are disabled (--no-metrics)")
+            return error_response(404, "not_found", "metrics are disabled (--no-metrics)")
         metrics.update_gauges(self.state)
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
@@ -462,13 +349,13 @@ class AdminAPI:
         """This API described as OpenAPI 3.1 (edge/server/openapi.py)."""
         from .openapi import document
 
-        return _json(document())
+        return json_response(document())
 
     async def status(self, request: Request) -> Response:
         state = self.state
         loaded = sorted(f"{name}:{number}" for name, versions in state.registry.versions.items() for number in versions)
         store = state.store
-        return _json({"pid": os.getpid(), "revision": state.plane.revision, "loaded": loaded,  # type: ignore[union-attr]
+        return json_response({"pid": os.getpid(), "revision": state.plane.revision, "loaded": loaded,  # type: ignore[union-attr]
                       "store": store.describe() if store else None,
                       "store_health": store.health.to_dict() if store else None})
 
@@ -481,49 +368,6 @@ def _event_type(event: Any) -> str:
     if kind not in ("viewer-request", "origin-request", "origin-response", "viewer-response"):
         raise bad_request(f"unknown eventType {kind!r} in the event's Records[0].cf.config")
     return kind
-
-
-async def _control_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ControlError)
-    return JSONResponse(exc.to_dict(), status_code=exc.status, headers=exc.headers or None)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    message = {404: f"no such admin endpoint: {request.method} {request.url.path}",
-               405: f"{request.method} is not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
-    return _error(exc.status_code, code, message)
-
-
-async def _body_timeout(request: Request, exc: Exception) -> Response:
-    response = _error(408, "body_timeout", str(exc))
-    response.headers["Connection"] = "close"
-    return response
-
-
-async def _client_gone(request: Request, exc: Exception) -> Response:
-    return _error(400, "bad_request", "the request body is incomplete (the client went away)")
-
-
-async def _store_busy(request: Request, exc: Exception) -> Response:
-    log.warning("store error on %s %s: %s", request.method, request.url.path, exc)
-    return _error(503, "store_busy", f"the store is busy or unavailable, try again: {exc}")
-
-
-async def _store_error(request: Request, exc: Exception) -> Response:
-    """The store's database is unreachable (or busy): nothing was changed; retry later."""
-    unavailable = isinstance(exc, StoreUnavailable)
-    log.warning("store error on %s %s: %s", request.method, request.url.path, exc)  # passwords are masked
-    response = _error(503, "store_unavailable" if unavailable else "store_busy",
-                      f"{exc}; nothing was changed, try again" if unavailable else f"{exc}")
-    response.headers["Retry-After"] = "5" if unavailable else "1"
-    return response
-
-
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("admin request %s %s failed", request.method, request.url.path)
-    return _error(500, "internal", f"internal error: {type(exc).__name__}: {exc}")
 
 
 def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
@@ -557,14 +401,5 @@ def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
         Route("/healthz", api.healthz, methods=["GET"]),
         Route("/readyz", api.readyz, methods=["GET"]),
     ]
-    handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
-        ControlError: _control_error,
-        BodyTimeout: _body_timeout,
-        ClientDisconnect: _client_gone,
-        HTTPException: _http_error,
-        sqlite3.Error: _store_busy,
-        StoreError: _store_error,
-        Exception: _unexpected,
-    }
-    app = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
     return AdminGuard(app, options.admin_token)

@@ -1,0 +1,193 @@
+"""The admin API's HTTP plumbing: its JSON error shape, the guard in front of every handler
+(bearer token, no web pages, loopback Host without a token), request bodies read within a
+bound, and the exception handlers that turn every failure into that JSON.
+
+Every refusal is `{"error": {"status", "code", "message"}}` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..control.errors import ControlError, bad_request
+from ..control.store import StoreError, StoreUnavailable
+from .guard import BodyTimeout
+from .listeners import is_loopback
+
+log = logging.getLogger("edge.admin")
+
+MAX_JSON_BYTES = 4 * 1024 * 1024
+DRAIN_EXTRA = 1024 * 1024
+DRAIN_SECONDS = 5.0
+PROBES = frozenset({"/healthz", "/readyz"})  # liveness/readiness: load balancers carry no token
+
+
+class AdminGuard:
+    """ASGI middleware run before any handler.
+
+    - `Authorization: Bearer <token>` (constant-time comparison) when a token is set: 401.
+    - Requests with an `Origin` header come from a web page (CLI and scripts send none): 403,
+      so a page the operator visits cannot deploy to a local server (CSRF).
+    - Without a token (allowed on loopback only), the Host must be a loopback name: 403
+      otherwise, so DNS rebinding cannot turn a page into a same-origin admin client.
+    """
+
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
+        self.app = app
+        self.token = token.encode() if token else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in PROBES:  # probes: no credentials
+            headers = dict(scope["headers"])
+            refusal = self._refusal(headers)
+            if refusal is not None:
+                if headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers:
+                    # the unread upload is left on the connection: close it, so a client
+                    # does not send its next request into a connection the server drops
+                    refusal.headers["Connection"] = "close"
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, headers: dict[bytes, bytes]) -> Response | None:
+        if b"origin" in headers:
+            return error_response(403, "forbidden", "the admin API does not accept requests from web pages (Origin header)")
+        if self.token is None:
+            host = headers.get(b"host", b"").decode("latin-1")
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if not is_loopback(name.strip("[]")):
+                return error_response(403, "forbidden", f"Host {host!r} is not a loopback name; set an admin token to "
+                              "use other names")
+            return None
+        value = headers.get(b"authorization", b"")
+        scheme, _, credential = value.partition(b" ")
+        provided = credential.strip() if scheme.lower() == b"bearer" else b""
+        if hmac.compare_digest(provided, self.token):
+            return None
+        reason = "missing bearer token" if not provided else "wrong bearer token"
+        response = error_response(401, "unauthorized", f"{reason}: send Authorization: Bearer <admin token>")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="edge-admin"'
+        return response
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"status": status, "code": code, "message": message}}, status_code=status)
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+async def read_body(request: Request, limit: int, what: str) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed `limit`
+    (from Content-Length before reading anything, else while streaming). Nothing past the
+    limit is kept in memory."""
+    too_large = ControlError(413, "too_large", f"{what} is larger than the {limit}-byte limit")
+    length = request.headers.get("content-length")
+    if length is not None:
+        if not length.isdigit():
+            raise bad_request("Content-Length is not a number")
+        if int(length) > limit:
+            await discard_body(request, limit)
+            raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            await discard_body(request, limit)
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def discard_body(request: Request, limit: int) -> None:
+    """Read and drop the rest of a refused upload, up to a bound in bytes and time, so that a
+    client still sending (no `Expect: 100-continue`) can read our 413 instead of a reset.
+    Beyond the bound the connection is closed."""
+    budget = 2 * limit + DRAIN_EXTRA
+
+    async def drain() -> None:
+        nonlocal budget
+        async for chunk in request.stream():
+            budget -= len(chunk)
+            if budget < 0:
+                return
+
+    try:
+        await asyncio.wait_for(drain(), DRAIN_SECONDS)
+    except (asyncio.TimeoutError, RuntimeError, OSError, ClientDisconnect, BodyTimeout):  # RuntimeError: consumed
+        pass
+
+
+async def read_json(request: Request, what: str) -> Any:
+    body = await read_body(request, MAX_JSON_BYTES, what)
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise bad_request(f"{what} is not valid JSON: {exc}", "bad_json") from None
+
+
+async def _control_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ControlError)
+    return JSONResponse(exc.to_dict(), status_code=exc.status, headers=exc.headers or None)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {404: f"no such admin endpoint: {request.method} {request.url.path}",
+               405: f"{request.method} is not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+    return error_response(exc.status_code, code, message)
+
+
+async def _body_timeout(request: Request, exc: Exception) -> Response:
+    response = error_response(408, "body_timeout", str(exc))
+    response.headers["Connection"] = "close"
+    return response
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    return error_response(400, "bad_request", "the request body is incomplete (the client went away)")
+
+
+async def _store_busy(request: Request, exc: Exception) -> Response:
+    log.warning("store error on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(503, "store_busy", f"the store is busy or unavailable, try again: {exc}")
+
+
+async def _store_error(request: Request, exc: Exception) -> Response:
+    """The store's database is unreachable (or busy): nothing was changed; retry later."""
+    unavailable = isinstance(exc, StoreUnavailable)
+    log.warning("store error on %s %s: %s", request.method, request.url.path, exc)  # passwords are masked
+    response = error_response(503, "store_unavailable" if unavailable else "store_busy",
+                      f"{exc}; nothing was changed, try again" if unavailable else f"{exc}")
+    response.headers["Retry-After"] = "5" if unavailable else "1"
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("admin request %s %s failed", request.method, request.url.path)
+    return error_response(500, "internal", f"internal error: {type(exc).__name__}: {exc}")
+
+
+EXCEPTION_HANDLERS: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+    ControlError: _control_error,
+    BodyTimeout: _body_timeout,
+    ClientDisconnect: _client_gone,
+    HTTPException: _http_error,
+    sqlite3.Error: _store_busy,
+    StoreError: _store_error,
+    Exception: _unexpected,
+}
