@@ -6,6 +6,8 @@ that outlives the grace period is cut with one log line and no traceback."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 
@@ -73,3 +75,27 @@ def test_stop_drains_in_flight_requests_and_cuts_the_rest_cleanly(tmp_path, orig
     assert "Traceback" not in log and "CancelledError" not in log, log
     cuts = [line for line in log.splitlines() if "cut GET /slow-long" in line]
     assert len(cuts) == 1 and "grace period" in cuts[0], log
+
+
+SIGNAL_TWICE = """
+import asyncio, os, signal
+from granian import _signals
+from edge.server.serverhooks import install_granian_hooks
+install_granian_hooks()
+loop = asyncio.new_event_loop()
+event = _signals.set_loop_signals(loop)  # as a Granian worker does, before its lifespan startup
+os.kill(os.getpid(), signal.SIGTERM)
+os.kill(os.getpid(), signal.SIGTERM)
+loop.run_until_complete(asyncio.sleep(0.2))  # both handlers run here
+print("handled")
+"""
+
+
+def test_a_granian_worker_signalled_twice_before_it_serves_does_not_hang():
+    """A Granian worker gets SIGTERM from the process group and again from the main process.
+    Granian's worker signal blocks on a second `set()` until its server takes the first, so a
+    worker signalled twice during its start-up hung (and with it the whole stop) until
+    SIGKILL. The hook sets it once."""
+    pytest.importorskip("granian")
+    done = subprocess.run([sys.executable, "-c", SIGNAL_TWICE], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and "handled" in done.stdout, done.stdout + done.stderr

@@ -212,11 +212,14 @@ def install_granian_hooks() -> None:
 
     def set_loop_signals(loop):  # type: ignore[no-untyped-def]
         event = original(loop)
+        signalled = []
 
         def on_signal(signum: int, frame: Any) -> None:  # Granian's handler sets the event; and ours
             from .drain import process_drain
 
-            event.set()
+            if not signalled:  # once: a second WorkerSignal.set() blocks until the first is taken,
+                signalled.append(signum)  # and a worker gets SIGTERM twice (process group + master)
+                event.set()
             drain = process_drain()
             if drain is not None:
                 drain.begin()
