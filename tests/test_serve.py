@@ -29,6 +29,8 @@ origin = "site"
 
 
 def spawn(args: list[str], tmp_path: Path) -> subprocess.Popen:
+    if "--admin-port" not in args:  # its default, --port + 1, may be taken by another process
+        args = [*args, "--admin-port", str(free_port())]
     return subprocess.Popen(
         [sys.executable, "-m", "edge.cli.main", "serve", "--state-dir", str(tmp_path / "state"), *args],
         stdout=subprocess.PIPE,
