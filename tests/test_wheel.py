@@ -79,10 +79,21 @@ def test_wheel_carries_the_sdks_and_samples_but_no_build_outputs(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("edge/_bundled/sdk/c/edge.h", "edge/_bundled/sdk/zig/edge.zig", "edge/_bundled/sdk/zig/entry.zig",
                    "edge/_bundled/samples/manifest.toml", "edge/_bundled/samples/site/index.html",
-                   "edge/_bundled/samples/redirect/main.c", "edge/runtime/preparer.c",
+                   "edge/_bundled/samples/redirect/main.c", "edge/runtime/preparer.c", "edge/runtime/calls.c",
                    "edge/_bundled/samples/js/static-content/index.js", "edge/js/engine/heap.c", "edge/js/node/runtime.js"):
         assert needed in names, needed
     assert not [n for n in names if n.endswith(".wasm") or "/build/" in n]
+
+
+def test_installed_edge_builds_its_native_library(venv, tmp_path):
+    """The runtime's native library (preparer, ticker, one-call invocation) is compiled from
+    the sources the wheel carries, on first use."""
+    env = dict(_env(venv), EDGE_NATIVE_CACHE=str(tmp_path / "native"))
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", "from edge.runtime import calls, native; "
+                          "print(native.__file__); print(calls.get() is not None)"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert out[0].startswith(str(venv)) and out[1] == "True", out
+    assert list((tmp_path / "native").glob("native-*.so"))
 
 
 def test_installed_edge_builds_invokes_and_serves(venv, tmp_path):
