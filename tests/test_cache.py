@@ -1,4 +1,4 @@
-"""Response cache: TTL rules (reference §7.3), keys (§7.2), store, revalidation, coalescing."""
+"""Response cache: TTL rules (CloudFront's minimum/default/maximum TTL and origin headers), keys, store, revalidation, coalescing."""
 
 from __future__ import annotations
 

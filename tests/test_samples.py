@@ -1,4 +1,4 @@
-"""Every sample, built from source with edge.toolchain, against AWS-shaped events (reference §2.1, §6).
+"""Every sample, built from source with edge.toolchain, against AWS-shaped events (the documented Lambda@Edge event structure and AWS's example functions).
 
 Builds run once per session into a temp dir (a clean checkout works), in parallel.
 """
@@ -37,7 +37,7 @@ SAMPLES = (
     "basic-auth",
 )
 
-# ---- AWS sample events (reference §2.1, verbatim) --------------------------------------------------
+# ---- AWS sample events (verbatim from the AWS documentation) ------------------------------------
 
 CONFIG = {
     "distributionDomainName": "d111111abcdef8.cloudfront.net",

@@ -1,4 +1,4 @@
-"""Result validation: every rule of reference §3 with a passing and a failing case."""
+"""Result validation: every rule Lambda@Edge applies to a function's result, with a passing and a failing case."""
 
 from __future__ import annotations
 
