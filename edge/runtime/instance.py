@@ -15,7 +15,6 @@ import time
 from ctypes import addressof, byref, c_char_p, c_uint64, c_void_p
 from typing import TYPE_CHECKING
 
-
 from . import calls, capi, failures, hostcalls, preparer
 from .failures import MEMORY_CAUSED, InstantiationError
 from .hostcalls import U32
