@@ -22,7 +22,7 @@ from edge.server.app import create_app
 from edge.server.listeners import hypercorn_config
 from edge.server.state import ServerOptions
 
-from .conftest import free_port
+from .conftest import free_ports
 from .modules import returning
 
 TOKEN = "s3cret-admin-token"
@@ -82,8 +82,7 @@ class ControlServer:
 
     def __init__(self, manifest: Path, state_dir: Path, *, token: str | None = TOKEN, **options) -> None:  # type: ignore[no-untyped-def]
         options.setdefault("debug_errors", True)  # tests read the failure's detail off the page
-        self.port = free_port()
-        self.admin_port = free_port()
+        self.port, self.admin_port = free_ports(2)
         self.options = ServerOptions(
             manifest=str(manifest), state_dir=str(state_dir), admin_host="127.0.0.1",
             admin_port=self.admin_port, admin_token=token, **options,
@@ -169,8 +168,7 @@ class ServeProcess:
                  command: list[str] | None = None, env: dict[str, str] | None = None) -> None:
         """`command`: how to run `edge` (default: this interpreter's edge.cli.main); manifest None:
         the samples."""
-        self.port = free_port()
-        self.admin_port = free_port()
+        self.port, self.admin_port = free_ports(2)
         self.url = f"http://127.0.0.1:{self.port}"
         self.admin_url = f"http://127.0.0.1:{self.admin_port}"
         self.token = token

@@ -8,6 +8,8 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -123,6 +125,42 @@ def _server(tmp_path: Path, function_body: str, behaviors: str) -> ControlServer
 FN_BEHAVIOR = '[[behaviors]]\npath = "/fn"\norigin = "site"\nviewer_request = "fn"\n'
 
 
+def test_a_manifest_function_the_store_cannot_take_releases_what_was_built(tmp_path, monkeypatch):
+    """Seeding builds a version (instances and all) inside the store's write; when that write
+    fails, the version is closed, not left holding pool slots (a node that publishes its
+    manifest once the database answers may retry many times)."""
+    from edge.config.manifest import load_manifest
+    from edge.control.publishing import Publisher
+    from edge.control.rows import StoreError
+    from edge.control.sqltx import SqlTx
+    from edge.runtime import ModuleError
+
+    s = _server(tmp_path, "one", FN_BEHAVIOR)
+    try:
+        built = []
+        publish = Publisher.publish
+
+        def capture(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            row, published = publish(self, *args, **kwargs)
+            built.append(published)
+            return row, published
+
+        def refuse(self, name, digest):  # type: ignore[no-untyped-def]
+            raise StoreError("the disk is full")
+
+        monkeypatch.setattr(Publisher, "publish", capture)
+        monkeypatch.setattr(SqlTx, "set_manifest_digest", refuse)
+        (tmp_path / "fn.wat").write_text(generated("edited"))
+        manifest = load_manifest(tmp_path / "m.toml")
+        with pytest.raises((StoreError, ModuleError)):
+            s.state.plane.seed(manifest, {"fn": (tmp_path / "fn.wat").read_bytes()})
+        assert built and built[0] is not None
+        assert all(fn._closed for fn in built[0].functions.values())
+        assert s.edge.get("/fn").text == "one"  # what was served stays
+    finally:
+        s.stop()
+
+
 def test_manifest_functions_publish_a_version_only_when_they_change(tmp_path):
     s = _server(tmp_path, "one", FN_BEHAVIOR)
     try:
@@ -218,6 +256,50 @@ async def test_shared_logs_show_every_workers_lines(tmp_path):
     finally:
         a.shared.close()
         b.shared.close()
+
+
+def test_a_shared_log_query_waits_for_a_write_in_progress(tmp_path, monkeypatch):
+    """The writer thread takes the queue, renders and writes it as one step: a query made
+    meanwhile (the admin API's invoke, right after its invocation) waits and sees its lines."""
+    from edge.control import logs as logs_module
+    from edge.control.logs import LogStore
+    from edge.control.sharedlogs import SharedLogs
+    from edge.runtime import Outcome
+
+    records = logs_module.Invocation.records
+    started = threading.Event()
+
+    def slow_records(self):  # type: ignore[no-untyped-def]
+        started.set()
+        time.sleep(0.3)
+        return records(self)
+
+    monkeypatch.setattr(logs_module.Invocation, "records", slow_records)
+    store = LogStore(shared=SharedLogs(tmp_path / "logs.db", interval=3600))
+    try:
+        store.record_invocation("fn", "1", "req-1", "viewer-request", Outcome())
+        writer = threading.Thread(target=store.shared.flush)
+        writer.start()
+        assert started.wait(5)
+        assert [r.level for r in store.query(request_id="req-1")] == ["START", "END", "REPORT"]
+        writer.join(5)
+    finally:
+        store.shared.close()
+
+
+def test_shared_logs_queue_is_bounded_by_bytes(tmp_path, monkeypatch):
+    from edge.control import sharedlogs
+    from edge.control.logs import LogStore
+    from edge.runtime import LogLine, Outcome
+
+    monkeypatch.setattr(sharedlogs, "MAX_PENDING_BYTES", 20_000)
+    store = LogStore(shared=sharedlogs.SharedLogs(tmp_path / "logs.db", interval=3600))
+    try:
+        for i in range(100):  # ~1 KB each: most are dropped, not queued
+            store.record_invocation("fn", "1", f"req-{i}", "viewer-request", Outcome(logs=[LogLine("INFO", "x" * 1000)]))
+        assert store.shared._pending_bytes <= 20_000 and 0 < len(store.shared._pending) < 100
+    finally:
+        store.shared.close()
 
 
 def test_a_function_the_unapplied_manifest_behaviors_name_can_be_deleted(tmp_path):

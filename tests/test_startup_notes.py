@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from edge.cli.main import cli
 
-from .conftest import free_port
+from .conftest import free_ports
 from .control_helpers import SITE, TOKEN
 from .serve_output import serve_output
 
@@ -35,7 +35,7 @@ origin = "site"
 def test_restart_notes(tmp_path):
     assert CliRunner().invoke(cli, ["new", str(tmp_path / "greet"), "--lang", "c"]).exit_code == 0
     (tmp_path / "edge.toml").write_text(MANIFEST)
-    port, admin_port = free_port(), free_port()
+    port, admin_port = free_ports(2)
     env = dict(os.environ, EDGE_ADMIN_TOKEN=TOKEN)
     args = ("--port", str(port), "--admin-port", str(admin_port))
     admin = httpx.Client(base_url=f"http://127.0.0.1:{admin_port}", headers={"Authorization": f"Bearer {TOKEN}"},

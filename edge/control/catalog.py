@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import routing
+from . import edits, routing
 from .compiling import LoadInfo
 from .errors import not_found
 from .registry import Registry
@@ -44,6 +44,7 @@ class Catalog:
         return out
 
     def describe_version(self, name: str, version: int) -> dict[str, Any]:
+        edits.check_version(version)
         with self.store.read() as tx:
             row = tx.version(name, version)
             if row is None:

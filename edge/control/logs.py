@@ -50,7 +50,7 @@ class LogRecord:
 RECORD_OVERHEAD = 96  # bytes a record costs beyond its message (for the ring's byte bound)
 
 
-class _Invocation:
+class Invocation:
     """One invocation's START, lines, END and REPORT, kept compact until someone reads them:
     rendering four records per request cost the request path ~13 µs."""
 
@@ -103,7 +103,7 @@ class LogStore:
     def __init__(
         self, capacity: int = 50_000, shared: "SharedLogs | None" = None, max_bytes: int = 64 * 1024 * 1024
     ) -> None:
-        self._records: deque[LogRecord | _Invocation] = deque()
+        self._records: deque[LogRecord | Invocation] = deque()
         self._count = 0  # records held (an invocation entry stands for several)
         self.capacity = capacity
         self.max_bytes = max_bytes  # a function logging 64 KiB per call must not fill the memory
@@ -114,11 +114,13 @@ class LogStore:
     def record_invocation(
         self, function: str, version: str, request_id: str, event_type: str, outcome: Outcome
     ) -> None:
-        entry = _Invocation(time.time(), function, version, request_id, event_type, outcome)
-        if self.shared is not None or self._subscribers:  # other workers or live followers: now
+        entry = Invocation(time.time(), function, version, request_id, event_type, outcome)
+        if self._subscribers:  # live followers: rendered now
             for record in entry.records():
                 self._add(record)
             return
+        if self.shared is not None:  # other workers: its writer thread renders it, off the request path
+            self.shared.add(entry)
         self._keep(entry, entry.count, entry.size)
 
     def record(self, function: str, version: str, request_id: str, event_type: str, level: str, message: str) -> None:
@@ -132,14 +134,14 @@ class LogStore:
             if queue.qsize() < 10_000:  # a slow follower loses lines rather than memory
                 queue.put_nowait(record)
 
-    def _keep(self, entry: "LogRecord | _Invocation", count: int, size: int) -> None:
+    def _keep(self, entry: "LogRecord | Invocation", count: int, size: int) -> None:
         records = self._records
         records.append(entry)
         self._count += count
         self._bytes += size
         while self._count > self.capacity or self._bytes > self.max_bytes:
             old = records.popleft()
-            if isinstance(old, _Invocation):
+            if isinstance(old, Invocation):
                 self._count -= old.count
                 self._bytes -= old.size
             else:
@@ -154,7 +156,7 @@ class LogStore:
         matches: list[LogRecord] = []
         for entry in self._records:
             if (function is None or entry.function == function) and (request_id is None or entry.request_id == request_id):
-                if isinstance(entry, _Invocation):
+                if isinstance(entry, Invocation):
                     matches.extend(entry.records())
                 else:
                     matches.append(entry)

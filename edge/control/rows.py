@@ -15,6 +15,10 @@ class StoreError(RuntimeError):
 class StoreUnavailable(StoreError):
     """The store's database cannot be reached now (the node keeps serving what it has)."""
 
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message  # why, without the store's name
+
 
 @dataclass(frozen=True, slots=True)
 class VersionRow:

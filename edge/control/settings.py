@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import names
-from ..config.functions import FunctionSpec
+from ..config.functions import FunctionSpec, check_numbers
 
 KEYS = ("isolation", "limits", "env", "concurrency", "max_reuse", "prewarm")
 DEFAULTS: dict[str, Any] = {
@@ -48,9 +48,10 @@ def normalize(raw: Any) -> dict[str, Any]:
         raise SettingsError("limits must be an object of integers, e.g. {\"timeout_ms\": 1000}")
     if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
         raise SettingsError("env must be an object of strings")
-    for key in ("concurrency", "max_reuse", "prewarm"):
-        if not isinstance(out[key], int) or isinstance(out[key], bool):
-            raise SettingsError(f"{key} must be an integer")
+    try:
+        check_numbers(out)  # the manifest's ranges: a number past 64 bits was stored, then broke every answer
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
     out["limits"] = dict(sorted(limits.items()))
     out["env"] = dict(sorted(env.items()))
     spec = to_spec("check", out, Path("."))

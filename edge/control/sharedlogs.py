@@ -4,7 +4,9 @@ With `--workers N` an admin request reaches one worker, but the invocations it a
 ran on any of them. Each worker queues its records in memory (the request path only
 appends to a deque) and a background thread inserts them in batches every 100 ms, so a
 query or `--follow` sees every worker's lines within about that delay. Logs are not
-precious: the file uses synchronous=OFF and keeps only the newest `keep` records.
+precious: the file uses synchronous=OFF and keeps only the newest `keep` records. An
+invocation is queued compact (logs.Invocation) and rendered into its records by the writer
+thread, off the request path.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from .logs import LogRecord
+from .logs import RECORD_OVERHEAD, Invocation, LogRecord
 
 log = logging.getLogger("edge.control")
 
@@ -30,6 +32,7 @@ CREATE INDEX IF NOT EXISTS records_by_function ON records(function, id);
 CREATE INDEX IF NOT EXISTS records_by_request ON records(request_id, id);
 """
 COLUMNS = "time, function, version, request_id, event_type, level, message"
+MAX_PENDING_BYTES = 64 * 1024 * 1024  # queued for the writer thread; past it, new lines are dropped
 
 
 class SharedLogs:
@@ -37,7 +40,10 @@ class SharedLogs:
         self.path = Path(path)
         self.keep = keep
         self.interval = interval
-        self._pending: deque[LogRecord] = deque(maxlen=100_000)  # a stuck disk loses lines, not memory
+        self._pending: deque[LogRecord | Invocation] = deque()
+        self._pending_bytes = 0  # bounded by MAX_PENDING_BYTES: a stuck disk loses lines, not memory
+        self._queue_lock = threading.Lock()
+        self._flush_lock = threading.Lock()  # one flush at a time: taken, rendered and written in order
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode = WAL")
@@ -48,8 +54,13 @@ class SharedLogs:
         self._thread = threading.Thread(target=self._run, name="edge-log-writer", daemon=True)
         self._thread.start()
 
-    def add(self, record: LogRecord) -> None:
-        self._pending.append(record)
+    def add(self, record: LogRecord | Invocation) -> None:
+        size = record.size if isinstance(record, Invocation) else len(record.message) + RECORD_OVERHEAD
+        with self._queue_lock:
+            if self._pending_bytes + size > MAX_PENDING_BYTES:
+                return
+            self._pending_bytes += size
+            self._pending.append(record)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -57,18 +68,23 @@ class SharedLogs:
                 self.flush()
             except sqlite3.Error as exc:
                 log.warning("cannot write function logs to %s: %s", self.path, exc)
+            except Exception:  # the writer must outlive a bad record
+                log.exception("cannot write function logs to %s", self.path)
 
     def flush(self) -> None:
-        batch = []
-        pending = self._pending
-        while pending:
-            try:
-                batch.append(pending.popleft())
-            except IndexError:
-                break
-        if not batch:
-            return
-        rows = [(r.time, r.function, r.version, r.request_id, r.event_type, r.level, r.message) for r in batch]
+        with self._flush_lock:
+            with self._queue_lock:
+                batch, self._pending = self._pending, deque()
+                self._pending_bytes = 0
+            if batch:
+                self._write(batch)
+
+    def _write(self, batch: deque[LogRecord | Invocation]) -> None:
+        rows = [
+            (r.time, r.function, r.version, r.request_id, r.event_type, r.level, r.message)
+            for item in batch
+            for r in (item.records() if isinstance(item, Invocation) else (item,))
+        ]
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:

@@ -15,11 +15,14 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .blobs import BlobStore
 from .rows import NodeInfo, Snapshot
 from .sqltx import SqlTx
+
+if TYPE_CHECKING:
+    from ..fleet.lastknown import Saved
 
 # A node whose newest heartbeat is older than this is reported `down`.
 DOWN_AFTER = 15.0
@@ -34,10 +37,12 @@ class StoreHealth:
     up: bool = True
     since: float = 0.0  # time.time() of the last change of `up`
     error: str | None = None  # why it is down (never contains a password)
+    # the saved state served since a start without the database (edge/fleet/lastknown.py)
+    last_known: dict[str, Any] | None = None
 
     def mark_up(self) -> None:
         if not self.up:
-            self.up, self.since, self.error = True, time.time(), None
+            self.up, self.since, self.error, self.last_known = True, time.time(), None, None
 
     def mark_down(self, error: str) -> None:
         if self.up:
@@ -45,7 +50,7 @@ class StoreHealth:
         self.error = error
 
     def to_dict(self) -> dict[str, Any]:
-        return {"up": self.up, "since": self.since or None, "error": self.error}
+        return {"up": self.up, "since": self.since or None, "error": self.error, "last_known": self.last_known}
 
 
 class ControlStore(abc.ABC):
@@ -55,9 +60,16 @@ class ControlStore(abc.ABC):
     blobs: BlobStore  # local files: the store's own (SQLite) or a cache of the shared ones
     poll_interval: float = 0.1  # seconds between revision reads when nothing wakes the watcher
     wake: threading.Event | None = None  # set when another node announces a change (if supported)
+    # the state saved by an earlier run, served because the database could not be reached at
+    # start (a fleet node, edge/fleet/lastknown.py); None: the store answered
+    offline_start: Saved | None = None
 
     def __init__(self) -> None:
         self.health = StoreHealth()
+
+    def remember(self, snap: Snapshot, invalidated_through: int) -> None:
+        """Told each revision this process applies: a shared store keeps it on this node's disk
+        for a start without the database. A local store is always there: nothing to do."""
 
     @abc.abstractmethod
     def describe(self) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .rows import NodeInfo, StoreUnavailable
@@ -31,15 +32,19 @@ class Watcher:
         interval: float = 0.1,
         node: NodeInfo | None = None,
         heartbeat_interval: float = HEARTBEAT_INTERVAL,
+        when_reachable: Callable[[], None] | None = None,
     ) -> None:
         self.plane = plane
         self.interval = interval
         self.node = node
         self.heartbeat_interval = heartbeat_interval
+        # work that needs the store, done once after it first answers: a node started from its
+        # last known state publishes its manifest then (raising StoreUnavailable: next tick)
+        self.when_reachable = when_reachable
         self._stop = threading.Event()
         self._beat_at = 0.0  # time.monotonic() of the last heartbeat
         self._beat_revision = -1
-        self._outage_logged = False
+        self._outage_logged = not plane.store.health.up  # a start without the store said so already
         self._thread = threading.Thread(target=self._run, name="edge-store-watcher", daemon=True)
 
     def start(self) -> "Watcher":
@@ -62,6 +67,9 @@ class Watcher:
         store = self.plane.store
         try:
             self.plane.maintain()
+            if self.when_reachable is not None:
+                self.when_reachable()
+                self.when_reachable = None
             self._heartbeat()
             if self._outage_logged:
                 log.warning("the store %s answers again: revision %d applied", store.describe(), self.plane.revision)

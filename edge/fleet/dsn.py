@@ -4,6 +4,8 @@ database quickly."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from typing import Any
 
@@ -45,6 +47,15 @@ def mask(url: str) -> str:
     port = parts.get("port")
     where = f"{host}:{port}" if port else host
     return f"postgresql://{user + '@' if user else ''}{where}/{parts.get('dbname', '')}"
+
+
+def identity(url: str) -> str:
+    """Which store a URL names — where (host, port), which database, which schema (`options`
+    sets the search_path) — as a short digest without credentials: a node's saved state is
+    served only for the store it was saved from (lastknown.py)."""
+    parts = {"port": "5432", **_parts(url)}  # the user is left out: rotating credentials keeps the store
+    named = {key: str(parts.get(key, "")) for key in ("host", "hostaddr", "port", "dbname", "options", "service")}
+    return hashlib.sha256(json.dumps(named, sort_keys=True).encode()).hexdigest()[:32]
 
 
 def conninfo(url: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..control.blobs import BlobStore
-from ..control.rows import StoreError
+from ..control.rows import StoreError, StoreUnavailable
 from ..runtime.module import sha256
 
 
@@ -22,7 +22,11 @@ class CachedBlobs(BlobStore):
             return self.path(digest).read_bytes()
         except FileNotFoundError:
             pass
-        data = self._fetch(digest)  # StoreUnavailable while the database is away
+        try:
+            data = self._fetch(digest)
+        except StoreUnavailable as exc:  # say which file was looked for: the operator may have it elsewhere
+            raise StoreUnavailable(f"the module bytes are not in this node's cache ({self.path(digest)}) "
+                                   f"and {exc}", exc.reason) from None
         if sha256(data) != digest:
             raise StoreError(f"stored module {digest} is damaged (its bytes hash to {sha256(data)})")
         with self.deploying():  # collection must not race the cache write

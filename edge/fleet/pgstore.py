@@ -15,6 +15,9 @@ The same guarantees as the SQLite store, by the same means in PostgreSQL's terms
 Every call blocks (the control plane runs off the event loop). Connections come from a
 bounded pool (POOL_MAX per worker process, plus one for LISTEN). A database that cannot be
 reached raises StoreUnavailable and marks `health` down; serving goes on from what is loaded.
+A database that cannot be reached at start leaves the store *detached* if this node saved
+the state it served last (lastknown.py): it serves that, and the store connects, migrates
+and attaches on the first call after the database answers again.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,7 @@ from ..control.rows import NodeInfo, Snapshot, StoreError, StoreUnavailable
 from ..control.sqltx import SqlTx
 from ..control.storeapi import ControlStore
 from . import dsn
+from .lastknown import LastKnown, Saved
 from .listen import Listener
 from .migrate import migrate
 from .pgblobs import CachedBlobs
@@ -48,6 +53,20 @@ CATCH_UP_INTERVAL = 1.0  # seconds between revision reads with no notification
 LOCK_TIMEOUT_MS = 10_000  # a writer waits this long for the others (then 503 store_busy)
 IDLE_IN_TRANSACTION_MS = 60_000  # a node stuck inside a transaction releases the writer lock
 NODE_ROWS_KEPT = 24 * 3600  # seconds a silent worker's row is kept for `edge nodes`
+ATTACH_RETRY = 1.0  # seconds between connection attempts of a detached store (others get 503 at once)
+
+# libpq's words for "no database answered" (the network, or a server not accepting connections
+# yet): a start may then serve the last known state. Anything else — a wrong password or
+# database name, a refused TLS setting — is the operator's to fix, and start-up fails.
+_UNREACHABLE = (
+    "connection refused", "is the server running", "timeout expired", "timed out", "no route to host",
+    "network is unreachable", "host is unreachable", "could not translate host name", "failed to resolve host",
+    "name or service not known", "temporary failure in name resolution", "connection reset",
+    "server closed the connection unexpectedly", "the database system is starting up",
+    "the database system is shutting down", "the database system is in recovery mode",
+    "the database system is not yet accepting connections", "too many clients already",
+    "remaining connection slots are reserved",
+)
 
 _PLACEHOLDERS: dict[str, str] = {}
 
@@ -58,6 +77,12 @@ def _pg(query: str) -> str:
     if converted is None:
         converted = _PLACEHOLDERS[query] = query.replace("?", "%s")
     return converted
+
+
+def unreachable(message: str) -> bool:
+    """Whether a connection error means no database answered (rather than one refusing us)."""
+    lowered = message.lower()
+    return any(words in lowered for words in _UNREACHABLE)
 
 
 class PgTx(SqlTx):
@@ -84,25 +109,91 @@ class PgStore(ControlStore):
         dsn.install_log_filter()
         self._masked = dsn.mask(url)
         self._conninfo = dsn.conninfo(url)
-        try:
-            with psycopg.connect(self._conninfo, autocommit=True) as conn:
-                self.schema_version = migrate(conn)
-                self.schema = conn.execute("SELECT current_schema()").fetchone()[0]  # type: ignore[index]
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot open the store {self._masked}: {dsn.redact(exc).strip()}") from None
-        except StoreError as exc:
-            raise StoreError(f"cannot open the store {self._masked}: {exc}") from None
-        self.channel = f"edge_changes:{self.schema}"[:63]  # one fleet per schema
+        self.schema_version = 0
+        self.schema: str | None = None
+        self.channel: str | None = None  # known once attached (one fleet per schema)
         self.pool = ConnectionPool(
             self._conninfo, min_size=POOL_MIN, max_size=POOL_MAX, open=False, name="edge-store",
             kwargs={"row_factory": dict_row}, configure=_configure, check=ConnectionPool.check_connection,
             timeout=CHECKOUT_TIMEOUT, max_idle=60.0,
         )
-        self.pool.open()
         self.blobs = CachedBlobs(Path(cache_dir), self._fetch_blob)
+        self.last_known = LastKnown(Path(cache_dir).parent, self._masked, dsn.identity(url))
         self._listener: Listener | None = None
         self._listener_lock = threading.Lock()
         self._wake = threading.Event()
+        self._attached = False
+        self._attach_lock = threading.Lock()
+        self._attach_tried = 0.0  # time.monotonic() of the last failed attempt (detached)
+        self._refusal_logged: str | None = None
+        try:
+            self._attach()
+        except StoreUnavailable as exc:
+            try:
+                saved = self.last_known.load()
+            except StoreError as none:
+                raise StoreError(f"cannot open the store {self._masked}: {exc.reason}; and {none}. "
+                                 "Start it when the database answers.") from None
+            self._start_detached(saved, exc.reason)
+
+    def _start_detached(self, saved: Saved, reason: str) -> None:
+        """No database at start, but a saved state to serve (lastknown.serve_saved)."""
+        self.offline_start = saved
+        self.health.mark_down(reason)
+        self.health.last_known = saved.to_dict()
+        self._attach_tried = time.monotonic()
+
+    def _attach(self) -> None:
+        """Connect, bring the schema up to date and open the pool: at start, or (detached) when
+        the database first answers. StoreUnavailable if it cannot be reached, StoreError if it
+        refuses (authentication, an unknown database, a newer schema)."""
+        try:
+            with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                version = migrate(conn)
+                schema = conn.execute("SELECT current_schema()").fetchone()[0]  # type: ignore[index]
+        except psycopg.Error as exc:
+            reason = " ".join(dsn.redact(exc).split()) or type(exc).__name__  # libpq's hints span lines
+            if unreachable(reason):
+                raise StoreUnavailable(f"the store {self._masked} cannot be reached: {reason}", reason) from None
+            raise StoreError(f"cannot open the store {self._masked}: {reason}") from None
+        except StoreError as exc:
+            raise StoreError(f"cannot open the store {self._masked}: {exc}") from None
+        self.schema_version, self.schema = version, schema
+        self.channel = f"edge_changes:{schema}"[:63]
+        self.pool.open()
+        self._attached = True
+
+    def _attach_again(self) -> None:
+        """A detached store's calls: one of them at a time, at most every ATTACH_RETRY seconds,
+        tries to attach; the others fail at once (503), as while the database is known down."""
+        if not self._attach_lock.acquire(blocking=False):
+            raise StoreUnavailable(f"the store {self._masked} cannot be reached: {self.health.error}")
+        try:
+            if self._attached:
+                return
+            if time.monotonic() - self._attach_tried < ATTACH_RETRY:
+                raise StoreUnavailable(f"the store {self._masked} cannot be reached: {self.health.error}")
+            try:
+                self._attach()
+            except StoreUnavailable as exc:
+                self._attach_tried = time.monotonic()
+                self.health.mark_down(exc.reason)
+                raise
+            except StoreError as exc:  # it answers, but refuses: still unavailable to this node's callers
+                self._attach_tried = time.monotonic()
+                reason = str(exc).removeprefix(f"cannot open the store {self._masked}: ")
+                if reason != self._refusal_logged:  # once per distinct refusal: the operator's to fix
+                    log.error("the store %s answers but refuses this node (still serving the last known state): %s",
+                              self._masked, reason)
+                    self._refusal_logged = reason
+                self.health.mark_down(reason)
+                raise StoreUnavailable(f"the store {self._masked} refuses this node: {reason}", reason) from None
+            log.info("the store %s answers: attached (schema %s)", self._masked, self.schema)
+        finally:
+            self._attach_lock.release()
+
+    def remember(self, snap: Snapshot, invalidated_through: int) -> None:
+        self.last_known.save(snap, invalidated_through)
 
     def describe(self) -> str:
         return self._masked
@@ -113,7 +204,7 @@ class PgStore(ControlStore):
     def wake(self) -> threading.Event:  # type: ignore[override]
         """Set on every change any node commits (starts listening on first use)."""
         with self._listener_lock:
-            if self._listener is None:
+            if self._listener is None and self.channel is not None:  # detached: once attached
                 self._listener = Listener(self._conninfo, self.channel, self._wake, self.health.mark_down).start()
         return self._wake
 
@@ -123,6 +214,8 @@ class PgStore(ControlStore):
 
     @contextlib.contextmanager
     def _transaction(self, *, read_only: bool) -> Iterator[psycopg.Connection]:
+        if not self._attached:
+            self._attach_again()
         timeout = CHECKOUT_TIMEOUT if self.health.up else DOWN_CHECKOUT_TIMEOUT
         try:
             with self.pool.connection(timeout=timeout) as conn:
@@ -138,7 +231,7 @@ class PgStore(ControlStore):
         except (PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError) as exc:
             reason = dsn.redact(exc).strip() or type(exc).__name__
             self.health.mark_down(reason)
-            raise StoreUnavailable(f"the store {self._masked} cannot be reached: {reason}") from None
+            raise StoreUnavailable(f"the store {self._masked} cannot be reached: {reason}", reason) from None
         except psycopg.Error as exc:
             raise StoreError(f"store error: {dsn.redact(exc).strip()}") from None
         self.health.mark_up()

@@ -1,0 +1,151 @@
+"""Which versions this process has loaded: loading them, swapping in their optimized code, retiring them.
+
+Only active versions stay loaded (each holds ready instances from a bounded pool); one that
+stops being active is unloaded `retire_after` seconds later, so requests in flight finish.
+A version serving baseline code gets its optimized code swapped in from a background thread.
+Every method expects the control plane's sync lock held, except `close` and the swap, which take it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from collections.abc import Callable
+
+from ..runtime import CompiledModule, Function, ModuleError
+from . import settings
+from .compiling import Compiler, LoadInfo, Prepared
+from .registry import PublishedVersion, Registry
+from .store import ControlStore, Snapshot, StoreUnavailable, VersionRow
+
+log = logging.getLogger("edge.control")
+
+# Seconds a version's baseline functions stay open after optimized ones replace them: a
+# request that resolved them before the swap keeps calling them for its later hooks.
+UPGRADE_GRACE = 120.0
+
+
+class VersionLoader:
+    def __init__(
+        self,
+        store: ControlStore,
+        registry: Registry,
+        compiler: Compiler,
+        load_info: dict[tuple[str, int], LoadInfo],
+        sync_lock: threading.RLock,
+        *,
+        retire_after: float,
+        tiered: bool,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.compiler = compiler
+        self.load_info = load_info  # the control plane's, shown by its catalog
+        self.retire_after = retire_after
+        self.tiered = tiered
+        self._sync_lock = sync_lock
+        self._closed = False
+        self._inactive_since: dict[tuple[str, int], float] = {}
+
+    def close(self) -> None:
+        """Stop swapping in optimized code (the registry is about to close every version)."""
+        with self._sync_lock:
+            self._closed = True
+
+    def add_published(self, name: str, number: int, published: PublishedVersion, prepared: Prepared) -> None:
+        """A version just published (deploy, manifest) joins the registry; baseline code gets optimized later."""
+        self.registry.add(published)
+        baseline = self.compiler.is_baseline(published.compiled)
+        self.load_info[(name, number)] = LoadInfo(prepared.reused, prepared.compile_ms, optimized=not baseline)
+        if baseline:
+            self._upgrade_later(name, number, published.compiled)
+
+    def load_missing(self, snap: Snapshot, active: set[tuple[str, int]], unreachable: set[tuple[str, int]]) -> None:
+        """Load the active versions not loaded yet; one that fails is logged (requests to it get
+        503) and, if the store could not be reached, added to `unreachable` to be tried again."""
+        for name, number in sorted(active):
+            if self.registry.loaded(name, number) is None:
+                try:
+                    self.load(snap.versions[name][number])
+                except Exception as exc:  # keep serving everything else; requests to it get 503
+                    log.error("cannot load %s:%d: %s", name, number, exc)
+                    if isinstance(exc, StoreUnavailable):
+                        unreachable.add((name, number))
+
+    def load(self, row: VersionRow) -> PublishedVersion:
+        """Load a stored version into the registry: its precompiled artifact, not a recompile."""
+        started = time.perf_counter()
+        compiled = self.compiler.compiled_in_memory(row.sha256)
+        reused = True
+        # the bytes: to compile them, or to optimize / replace baseline code reused from memory
+        data = self.store.blobs.get(row.sha256) if compiled is None or self.compiler.is_baseline(compiled) else b""
+        if compiled is None:
+            # another worker's deploy, or a restart without its artifact: serve at once, optimize later
+            with self.store.blobs.deploying():  # its artifact write is no leftover
+                compiled = self.compiler.compile(data, self.tiered)
+            if compiled.sha256 != row.sha256:
+                raise ModuleError(f"stored module {row.sha256} is damaged (its bytes hash to {compiled.sha256})")
+            reused = compiled.from_artifact
+        spec = settings.to_spec(row.function, row.settings_dict, self.store.blobs.path(row.sha256))
+        published = self.compiler.build_version(spec, compiled, row.version, data)
+        compiled = published.compiled
+        self.registry.add(published)
+        baseline = self.compiler.is_baseline(compiled)
+        self.load_info[(row.function, row.version)] = LoadInfo(
+            reused, (time.perf_counter() - started) * 1000, optimized=not baseline
+        )
+        if baseline:
+            self._upgrade_later(row.function, row.version, compiled)
+        self._inactive_since.setdefault((row.function, row.version), time.monotonic())
+        return published
+
+    def track_active(self, active: set[tuple[str, int]]) -> None:
+        """After a sync: active versions stay; a loaded one no longer active starts its grace period."""
+        now = time.monotonic()
+        for key in active:
+            if self._inactive_since.pop(key, None) is not None:
+                self._each_function(key, lambda fn: fn.rewarm())  # active again (a rollback): ready instances back
+        for name, versions in self.registry.versions.items():
+            for number in versions:
+                if (name, number) not in active and (name, number) not in self._inactive_since:
+                    self._inactive_since[(name, number)] = now
+                    # nothing routes to it now: its ready instances give their pool slots back at
+                    # once (requests still running on it make their own)
+                    self._each_function((name, number), lambda fn: fn.shed())
+
+    def _each_function(self, key: tuple[str, int], act: Callable[[Function], None]) -> None:
+        published = self.registry.loaded(*key)
+        if published is not None:
+            for fn in published.functions.values():
+                act(fn)
+
+    def retire(self, now: float) -> None:
+        """Unload the versions inactive for `retire_after` seconds."""
+        for key, since in list(self._inactive_since.items()):
+            if now - since >= self.retire_after:
+                del self._inactive_since[key]
+                published = self.registry.remove(*key)
+                self.load_info.pop(key, None)
+                if published is not None:
+                    published.close()
+
+    def _upgrade_later(self, name: str, number: int, baseline: CompiledModule) -> None:
+        self.compiler.upgrade_later(
+            f"{name}-{number}", baseline, lambda compiled: self._swap_optimized(name, number, baseline, compiled)
+        )
+
+    def _swap_optimized(self, name: str, number: int, baseline: CompiledModule, compiled: CompiledModule) -> None:
+        """The optimized code of a version serving baseline code is ready: requests already
+        running keep the baseline functions, which close once they are surely done."""
+        with self._sync_lock:
+            current = self.registry.loaded(name, number)
+            if self._closed or current is None or current.compiled is not baseline:
+                return  # shut down, or deleted / retired / replaced meanwhile
+            optimized = self.registry.build(current.spec, compiled, number)
+            info = self.load_info.get((name, number))
+            if info is not None:
+                info.optimized = True  # first: whoever sees the optimized code sees the flag
+            self.registry.add(optimized)
+            self.registry.supersede(current, time.monotonic() + UPGRADE_GRACE)

@@ -1,0 +1,78 @@
+"""At start, the manifest puts what changed in it into the store: functions and behaviors/origins.
+
+A function is published (as a deploy would publish it) only when its bytes or settings differ
+from what the manifest last published, so an unchanged manifest writes nothing and versions
+deployed through the API since stay the latest. The caller syncs afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from ..config.manifest import Manifest
+from ..runtime import ModuleError
+from . import routing, settings
+from .errors import ControlError
+from .publishing import Publisher
+
+log = logging.getLogger("edge.control")
+
+
+def seed(publisher: Publisher, manifest: Manifest, sources: dict[str, bytes]) -> None:
+    """Publish manifest functions whose bytes or settings changed since the manifest last did,
+    and store the manifest's behaviors/origins if they changed since last seen."""
+    for name, spec in manifest.functions.items():
+        with publisher.store.blobs.deploying():  # leftover collection leaves this deploy's files alone
+            _seed_function(publisher, name, spec, sources[name])
+    if manifest.path is None:
+        return
+    _seed_routing(publisher, manifest.path)
+
+
+def _seed_function(publisher: Publisher, name: str, spec: Any, source: bytes) -> None:
+    store = publisher.store
+    try:  # a first start serves baseline code at once, like a deploy (optimized code follows)
+        prepared = publisher.compiler.prepare(source, tiered=publisher.loader.tiered)
+    except ControlError as exc:
+        raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
+    settings_dict = settings.from_spec(spec)
+    digest = f"{prepared.compiled.sha256}:{settings.canonical(settings_dict)}"
+    with store.read() as tx:
+        current = tx.function(name)
+    if current is not None and current.get("manifest_digest") == digest:
+        return  # published by an earlier start (or another node)
+    with publisher.sync_lock:
+        published = None
+        try:
+            with store.write({prepared.compiled.sha256: prepared.wasm}) as tx:
+                if tx.ensure_function(name).get("manifest_digest") == digest:
+                    return
+                row, published = publisher.publish(tx, name, prepared, settings_dict, "from the manifest", "manifest")
+                tx.set_manifest_digest(name, digest)
+        except BaseException as exc:
+            if published is not None:  # built, but never stored: its instances go now (as a deploy's)
+                published.close()
+            if isinstance(exc, ControlError):
+                raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
+            raise
+        if published is not None:
+            publisher.loader.add_published(name, row.version, published, prepared)
+            log.info("published %s version %d from the manifest", name, row.version)
+
+
+def _seed_routing(publisher: Publisher, manifest_path: Path) -> None:
+    store = publisher.store
+    document = routing.manifest_document(manifest_path)
+    digest = routing.digest(document)
+    with store.read() as tx:  # unchanged (the usual restart, every node of a fleet): no write
+        current = tx.routing()
+    if current is not None and current.manifest_digest == digest:
+        return
+    with store.write() as tx:
+        current = tx.routing()
+        if current is None or current.manifest_digest != digest:
+            if current is not None and current.origin == "api":
+                log.warning("the manifest's behaviors/origins changed: they replace those set through the API")
+            tx.set_routing(document, "manifest", digest)
