@@ -566,3 +566,37 @@ def test_response_object_reason() -> None:
     assert response_object(200, "Fine", [])["statusDescription"] == "Fine"
     assert response_object(599, "", [])["statusDescription"] == ""  # not an HTTPStatus member
     assert response_object(418, "", [])["statusDescription"] == "I'm a Teapot"
+
+
+def test_normal_paths_are_remembered_and_bad_targets_refused_every_time() -> None:
+    from edge.pipeline import uri
+
+    for _ in range(2):  # the second time from the memo
+        assert uri.normalize_path(b"/%70rivate/%2f%7e") == "/private/%2F~"
+        with pytest.raises(uri.BadTarget):
+            uri.normalize_path(b"/a%zz")
+        with pytest.raises(uri.BadTarget):
+            uri.normalize_path(b"/" + b"a" * uri.MAX_URI)
+    long_path = b"/" + b"b" * uri.NORMALIZED_MAX
+    assert uri.normalize_path(long_path) == long_path.decode() and long_path not in uri._NORMALIZED
+    for i in range(uri.NORMALIZED_MEMO + 10):  # bounded: cleared when full
+        uri.normalize_path(b"/p%d" % i)
+    assert len(uri._NORMALIZED) <= uri.NORMALIZED_MEMO
+
+
+def test_a_forked_child_makes_request_ids_of_its_own() -> None:
+    import os
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id, to the parent
+        try:
+            os.write(write, new_request_id().encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    child = os.read(read, 100).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    mine = new_request_id()
+    assert len(child) == 56 and child[:32] != mine[:32]  # another per-process prefix

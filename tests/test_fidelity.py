@@ -47,6 +47,14 @@ def test_status_description_reaches_the_status_line(edge_factory, fresh_origin):
     assert reply.startswith(b"HTTP/1.1 200 Fine And Dandy\r\n")
 
 
+def test_an_overlong_status_description_gives_the_standard_phrase(edge_factory, fresh_origin):
+    long_reason = M.returning(json.dumps({"status": "200", "statusDescription": "x" * 70_000, "body": "ok"}))
+    edge = start(edge_factory, fresh_origin, '[[behaviors]]\npath = "/*"\norigin = "api"\nviewer_request = "gen"\n',
+                 {"gen": long_reason})
+    reply = raw_get(edge.url, "/x", [("Host", "x")])
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n"), reply[:100]
+
+
 def test_standard_reason_phrase_when_the_origin_sends_its_own(edge_factory, fresh_origin):
     edge = start(edge_factory, fresh_origin, '[[behaviors]]\npath = "/*"\norigin = "api"\nforward = { query_strings = "all" }\n')
     reply = raw_get(edge.url, "/gone?status=404", [("Host", "x")])

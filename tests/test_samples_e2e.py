@@ -118,3 +118,6 @@ def test_basic_auth(samples):
     assert wrong.status_code == 401
     ok = samples.get("/private/", auth=("alice", "s3cret"))
     assert ok.status_code == 200 and "Private area" in ok.text
+    for sneaky in ("/private%2Findex.html", "/private%2f", "/%70rivate/index.html"):  # the function still guards it
+        r = samples.get(sneaky)
+        assert r.status_code in (401, 404) and "Private area" not in r.text, (sneaky, r.status_code)

@@ -253,6 +253,16 @@ async def test_path_escapes_are_404(site: Path, path: str):
             assert SECRET not in await response.read()
 
 
+@pytest.mark.parametrize("path", ["/docs%2Findex.html", "/docs%2findex.html", "/docs%2F", "/docs%5Cindex.html"])
+async def test_an_encoded_slash_is_not_a_separator(site: Path, path: str):
+    """Behaviors match `/docs%2Findex.html` as one segment (a function guarding `/docs/*` does
+    not run for it), so the origin must not serve `/docs/index.html` for it either."""
+    assert (await get(site, "/docs/index.html")).status == 200
+    response = await get(site, path, index="index.html")
+    assert response.status == 404, path
+    assert b"docs" not in await response.read()
+
+
 @pytest.mark.parametrize(
     "path", ["/secret%00", "/%00/../secret", "/style.css\x00", "/%zz", "/%2", "/%ff%fe", "/a%0a"]
 )

@@ -65,6 +65,8 @@ class _Ctx:
     headers: list[tuple[str, str]]  # its headers, plus the edge's generated CloudFront-* headers
     body: bytes | None  # buffered viewer body (None: stream it)
     key: str | None
+    uri: str  # the request's path (after viewer-request)
+    query: str  # and its query string
 
     @property
     def request(self) -> dict[str, Any]:
@@ -176,7 +178,7 @@ class Pipeline:
             query=query,
             headers=pairs,
         )
-        ctx = _Ctx(routing, trace, viewer, behavior, request, pairs, body, key)
+        ctx = _Ctx(routing, trace, viewer, behavior, request, pairs, body, key, uri, query)
 
         response = await self._from_cache_or_origin(ctx)
         vres = associations.get("viewer-response")
@@ -229,16 +231,19 @@ class Pipeline:
         cacheable_request = ctx.key is not None
         forwarded = origin_headers(ctx.headers, behavior, spec, ctx.viewer.client_ip, VIA, cacheable=cacheable_request)
         orq = behavior.associations.get("origin-request")
-        include_body = bool(orq and orq.include_body)
-        event_origin = routing.event_origins[spec.name]
-        origin_request = events.origin_request(
-            ctx.request,
-            origin=event_origin,
-            querystring=origin_querystring(ctx.request["querystring"], behavior),
-            forwarded_headers=to_cf_headers(forwarded),
-            body=ctx.body,
-            include_body=include_body,
-        )
+        ores = behavior.associations.get("origin-response")
+        uri, querystring = ctx.uri, origin_querystring(ctx.query, behavior)
+        origin_request: dict[str, Any] = {}
+        if orq is not None or ores is not None:  # without origin hooks the event is never built
+            event_origin = routing.event_origins[spec.name]
+            origin_request = events.origin_request(
+                ctx.request,
+                origin=event_origin,
+                querystring=querystring,
+                forwarded_headers=to_cf_headers(forwarded),
+                body=ctx.body,
+                include_body=bool(orq and orq.include_body),
+            )
         body = ctx.body
         if orq is not None:
             result = await self.hooks.run(
@@ -261,6 +266,7 @@ class Pipeline:
                                             f"origin {origin_request['origin']!r}", xcache.LAMBDA_VALIDATION_ERROR)
                 spec, target = resolved
             forwarded = from_cf_headers(origin_request["headers"])
+            uri, querystring = origin_request["uri"], origin_request["querystring"]
 
         request_body: bytes | AsyncIterator[bytes] | None = body
         if request_body is None and ctx.viewer.has_body:
@@ -275,7 +281,7 @@ class Pipeline:
         started = time.perf_counter()
         try:
             origin = await routing.origins.fetch(
-                spec, target, ctx.viewer.method, origin_request["uri"], origin_request["querystring"],
+                spec, target, ctx.viewer.method, uri, querystring,
                 send_headers, request_body,
             )
         except OriginError as exc:
@@ -300,7 +306,6 @@ class Pipeline:
                 trace.cache = "stale"
                 return from_entry(stale, xcache.HIT, now)
 
-            ores = behavior.associations.get("origin-response")
             headers = origin.headers
             status, reason = origin.status, origin.reason
             body_bytes: bytes | None = None

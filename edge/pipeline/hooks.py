@@ -16,7 +16,9 @@ from ..control.logs import LogStore
 from ..control.registry import Registry
 from ..runtime import ErrorKind, Invoker, Outcome
 from . import events
-from .validation import ValidationError, is_response, validate_request, validate_response
+from .request_validation import validate_request
+from .response_validation import validate_response
+from .validation import ValidationError, is_response
 
 EXECUTION = "execution"  # 503 LambdaExecutionError
 VALIDATION = "validation"  # 502 LambdaValidationError
@@ -141,7 +143,10 @@ MEMO_MAX_RESULT = 64 * 1024  # bytes: larger generated results are validated eve
 def _validated_generated(memo: dict, event_type: str, raw: bytes | None, result: dict[str, Any]) -> dict[str, Any]:
     """A generated response's validation depends only on the event type and the result, so a
     function that answers with the same bytes as last time (a redirect, a fixed page, a 401)
-    reuses that validation. Per function version; the validated dict is only ever read."""
+    reuses that validation. Per function version, and a new version starts with the memo of
+    the one before (registry.PublishedVersion.inherit_memos): so validating a generated
+    response must never depend on anything but the event type and the result's bytes (no
+    per-version or per-association setting). The validated dict is only ever read."""
     last = memo.get(event_type)
     if last is not None and raw is not None and last[0] == raw:
         return last[1]

@@ -93,7 +93,18 @@ def error_page(
     headers = [("Server", "edge"), ("Content-Type", "text/html"), ("Content-Length", str(len(body)))]
     if retry_after is not None:
         headers.append(("Retry-After", str(retry_after)))
-    return EdgeResponse(status=status, headers=headers, body=body, x_cache=x_cache, reason=HTTPStatus(status).phrase)
+    return EdgeResponse(status=status, headers=headers, body=body, x_cache=x_cache, reason=standard_phrase(status))
+
+
+# CloudFront's own statuses beyond the standard ones
+_EXTRA_PHRASES = {494: "Request Header Too Large"}
+
+
+def standard_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return _EXTRA_PHRASES.get(status, "")
 
 
 def failure_detail(failure: HookFailure) -> str:

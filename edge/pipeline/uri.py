@@ -30,8 +30,26 @@ def _unescape(match: re.Match[bytes]) -> bytes:
     return bytes([value]) if value in _UNRESERVED else b"%" + match.group(1).upper()
 
 
+# Recent short paths and their normal form: most requests repeat a path seen moments ago.
+_NORMALIZED: dict[bytes, str] = {}
+NORMALIZED_MEMO = 4096  # entries; cleared when full
+NORMALIZED_MAX = 512  # bytes: longer paths are normalised every time
+
+
 def normalize_path(raw: bytes) -> str:
     """The normalised path of a raw request target's path part (no query)."""
+    known = _NORMALIZED.get(raw)
+    if known is not None:
+        return known
+    path = _normalize(raw)
+    if len(raw) <= NORMALIZED_MAX:
+        if len(_NORMALIZED) >= NORMALIZED_MEMO:
+            _NORMALIZED.clear()
+        _NORMALIZED[raw] = path
+    return path
+
+
+def _normalize(raw: bytes) -> str:
     if len(raw) > MAX_URI:
         raise BadTarget(414, f"the URL is longer than {MAX_URI} bytes")
     if not raw.startswith(b"/"):

@@ -4,7 +4,8 @@
 what the server would refuse (a 502 LambdaValidationError naming the rule), or a function
 that "works" locally fails on every request once served. The decisions here are the ones
 `HookRunner.run` makes: a request hook may return a request or a generated response, a
-response hook a modified response, each checked by edge/pipeline/validation.py.
+response hook a modified response, each checked by edge/pipeline/request_validation.py or
+edge/pipeline/response_validation.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 
 from .events import EVENT_TYPES, REQUEST_EVENTS
 from .hooks import _exposed_body
-from .validation import ValidationError, is_response, validate_request, validate_response
+from .request_validation import validate_request
+from .response_validation import validate_response
+from .validation import ValidationError, is_response
 
 SENTENCE = "LambdaValidationError"  # what the server's 502 page and X-Cache call it
 

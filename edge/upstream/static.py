@@ -107,19 +107,21 @@ def _split(raw: str) -> tuple[list[str], bool] | None:
     raw = raw.split("?", 1)[0].split("#", 1)[0]
     if _BAD_ESCAPE.search(raw):
         raise _Malformed("bad percent-escape")
+    if not raw.startswith("/"):
+        return None
+    wants_dir = raw.endswith("/")
+    # Split before decoding: an encoded slash (%2F) is part of a segment, not a separator, as
+    # for the behaviors' path patterns, so `/private%2Findex.html` cannot reach a file under
+    # `/private/` past the function guarding `/private/*`. No file name holds a slash: 404.
     try:
-        decoded = unquote(raw, errors="strict")
+        segments = [unquote(segment, errors="strict") for segment in raw[1:].split("/")]
     except UnicodeDecodeError as exc:
         raise _Malformed("path is not UTF-8") from exc
-    if _CONTROL.search(decoded):
+    if any(_CONTROL.search(segment) for segment in segments):
         raise _Malformed("control character in path")
-    if not decoded.startswith("/") or "\\" in decoded:
-        return None
-    wants_dir = decoded.endswith("/")
-    segments = decoded[1:].split("/")
     if wants_dir:
         segments.pop()
-    if any(segment in ("", ".", "..") for segment in segments):
+    if any(segment in ("", ".", "..") or "/" in segment or "\\" in segment for segment in segments):
         return None
     return segments, wants_dir
 

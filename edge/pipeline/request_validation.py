@@ -1,0 +1,131 @@
+"""Request-result validation: the request a viewer-request / origin-request function returns.
+
+Method and client IP are read-only, a changed uri or querystring must stay a valid request
+line, headers follow the event's restricted-header rules, and a replaced body longer than the
+event's size limit is truncated to it, as AWS does. The origin field is checked by origin_validation.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .events import REQUEST_EVENTS, body_limit
+from .header_validation import check_headers, check_restricted
+from .headers import READ_ONLY
+from .origin_validation import validate_origin
+from .validation import as_object, decode_body, fail
+
+MAX_URL_CHARS = 8192  # AWS: uri plus query string must stay below this
+
+# AWS: no spaces, control characters or '#' in a changed query string.
+_BAD_QUERY = re.compile(r"[\x00-\x20\x7f-\x9f#\ud800-\udfff]")
+# [unconfirmed] AWS only says uri starts with '/'; we also refuse what would corrupt the request
+# line (spaces, controls) or be re-read as query/fragment ('?', '#').
+_BAD_URI = re.compile(r"[\x00-\x20\x7f-\x9f#?\ud800-\udfff]")
+
+
+def _check_unchanged(result: dict, before: dict, field: str, rule: str) -> None:
+    """``method`` and ``clientIp`` are read-only. [unconfirmed] ignored or rejected on AWS: we reject."""
+    if field in result and result[field] != before.get(field):
+        raise fail(rule, f"The function tried to change the read-only {field} field.")
+
+
+def _check_uri_and_query(result: dict, before: dict) -> tuple[str, str]:
+    """Only changed values are checked: CloudFront forwards unchanged ones byte for byte."""
+    uri = result.get("uri")
+    if not isinstance(uri, str):
+        raise fail("uri", "The uri field is missing or is not a string.")
+    query = result.get("querystring")
+    if not isinstance(query, str):
+        raise fail("querystring", "The querystring field is missing or is not a string.")
+    uri_changed = uri != before.get("uri")
+    query_changed = query != before.get("querystring")
+    if uri_changed:
+        if not uri.startswith("/"):
+            raise fail("uri", f"The uri {uri[:64]!r} must begin with a slash (/).")
+        if _BAD_URI.search(uri):
+            raise fail("uri", "The uri contains spaces, control characters, '?' or '#'.")
+    if query_changed and _BAD_QUERY.search(query):
+        raise fail("querystring", "The querystring contains spaces, control characters or '#'.")
+    if uri_changed or query_changed:
+        length = len(uri) + (len(query) + 1 if query else 0)
+        if length >= MAX_URL_CHARS:
+            raise fail("uri", f"The uri and querystring are {length} characters; they must be under {MAX_URL_CHARS}.")
+    return uri, query
+
+
+def _request_body(event_type: str, result: dict, include_body: bool) -> bytes | None:
+    """The replacement body, or None to forward the original (action read-only or no body).
+
+    AWS truncates a replacement past the event's cap (40 KB viewer-request, 1 MB origin-request,
+    after decoding) rather than refusing the result: a function that re-serialises a truncated
+    include-body slightly longer still reaches the origin, with the first `limit` bytes."""
+    body = result.get("body")
+    if body is None:
+        return None
+    if not isinstance(body, dict):
+        raise fail("body", "The request body must be an object.")
+    action = body.get("action", "read-only")
+    if action == "read-only":
+        return None  # data/encoding edits are ignored; the original body goes on
+    if action != "replace":
+        raise fail("body-action", f"The request body action must be read-only or replace, not {action!r}.")
+    if not include_body:
+        # [unconfirmed] AWS never shows a body without IncludeBody; silently dropping it would hide a bug.
+        raise fail("body-action", "The function tried to replace the request body, but IncludeBody is not enabled.")
+    encoding = body.get("encoding", "base64")
+    if encoding not in ("base64", "text"):
+        raise fail("body-encoding", f"The request body encoding must be base64 or text, not {encoding!r}.")
+    data = body.get("data")
+    if not isinstance(data, str):
+        raise fail("body", "The request body data must be a string when action is replace.")
+    raw = decode_body(data, encoding, "request body data")
+    return raw[: body_limit(event_type)]
+
+
+def validate_request(
+    event_type: str,
+    before: dict,
+    after: object,
+    *,
+    include_body: bool = False,
+    allowed_origin: Callable[[dict], bool] | None = None,
+) -> dict:
+    """Validate a request returned by a viewer-request / origin-request function.
+
+    ``before`` is the request object we sent; ``after`` is the parsed result (or raw bytes).
+    Returns ``{"body", "clientIp", "headers", "method", ["origin",] "querystring", "uri"}`` where
+    ``body`` is the replacement bytes or None (keep the original body) and header keys are filled in.
+    """
+    if event_type not in REQUEST_EVENTS:
+        raise ValueError(f"validate_request is for viewer-request or origin-request, not {event_type!r}")
+    result = as_object(after)
+    _check_unchanged(result, before, "method", "method")
+    _check_unchanged(result, before, "clientIp", "client-ip")
+    uri, query = _check_uri_and_query(result, before)
+    headers = check_headers(result.get("headers"), "headers object")
+    before_headers = before.get("headers") or {}
+    check_restricted(before_headers, headers, READ_ONLY[event_type], "headers object")
+    if (
+        event_type == "viewer-request"
+        and "cloudfront-viewer-country" in headers
+        and "cloudfront-viewer-country" not in before_headers
+    ):
+        raise fail(
+            "disallowed-header",
+            "The function tried to add the cloudfront-viewer-country header in a viewer-request event.",
+        )
+    body = _request_body(event_type, result, include_body)
+    origin = validate_origin(event_type, before, result, headers, allowed_origin)
+    out: dict = {
+        "body": body,
+        "clientIp": before.get("clientIp"),
+        "headers": headers,
+        "method": before.get("method"),
+    }
+    if origin is not None:
+        out["origin"] = origin
+    out["querystring"] = query
+    out["uri"] = uri
+    return out
