@@ -31,9 +31,17 @@ def server(tmp_path_factory) -> ControlServer:  # type: ignore[no-untyped-def]
     hostile = build("hostile", out)
     functions.append(f'[functions.hostile]\nsource = "{hostile}"\nlimits = {{ fuel = 400000000, memory_bytes = 33554432, timeout_ms = 3000 }}\n')
     functions.append(f'[functions.hostile-reuse]\nsource = "{hostile}"\nisolation = "reuse"\n')
+    # the same code with fuel to spare and a short timeout: a busy loop meets the wall-clock timeout
+    functions.append(f'[functions.hostile-slow]\nsource = "{hostile}"\nlimits = {{ fuel = 100000000000, timeout_ms = 300 }}\n')
+    functions.append(f'[functions.sync-return]\nsource = "{build("styles", out, "index.syncReturn")}"\n')
+    functions.append(f'[functions.form-replace]\nsource = "{build("form-replace", out)}"\n')
     functions.append(f'[functions.esm]\nsource = "{build("esm", out)}"\n')
     behaviors.append('[[behaviors]]\npath = "/hostile/*"\norigin = "site"\ncache = "disabled"\nviewer_request = "hostile"\n')
     behaviors.append('[[behaviors]]\npath = "/reuse/*"\norigin = "site"\ncache = "disabled"\nviewer_request = "hostile-reuse"\n')
+    behaviors.append('[[behaviors]]\npath = "/slow/*"\norigin = "site"\ncache = "disabled"\nviewer_request = "hostile-slow"\n')
+    behaviors.append('[[behaviors]]\npath = "/sync/*"\norigin = "echo"\ncache = "disabled"\nviewer_request = "sync-return"\n')
+    behaviors.append('[[behaviors]]\npath = "/form/*"\norigin = "echo"\ncache = "disabled"\n'
+                     'methods = ["GET", "HEAD", "POST"]\nviewer_request = { function = "form-replace", include_body = true }\n')
     behaviors.append('[[behaviors]]\npath = "/esm/*"\norigin = "site"\ncache = "disabled"\nviewer_request = "esm"\n')
     manifest = tmp_path_factory.mktemp("js-manifest") / "manifest.toml"
     manifest.write_text(
@@ -83,8 +91,6 @@ def test_es_module_with_builtins_and_relative_imports(server):
     ("throw", "handler_error", "boom from the handler"),
     ("reject", "handler_error", "rejected on purpose"),
     ("callbackError", "handler_error", "callback error"),
-    ("never", "handler_error", "a promise that never settled"),
-    ("nothing", "handler_error", "neither called its callback"),
 ])
 def test_function_errors_are_503_with_message_and_stack_in_the_log(server, mode, kind, message):
     r = server.edge.get("/hostile/x", params={"mode": mode})
@@ -144,7 +150,67 @@ def test_unserializable_result_is_an_error(server):
     assert "cannot be serialized to JSON" in text
 
 
-@pytest.mark.parametrize("mode,kind", [("loop", "out_of_fuel"), ("memory", "memory_limit"), ("interval", "out_of_fuel")])
+@pytest.mark.parametrize("path,mode,message", [
+    ("/hostile/x", "never", "The handler returned a promise that never settled"),
+    ("/hostile/x", "nothing", "The handler returned without calling its callback"),
+    # a callback-style handler that returns its result: Lambda ignores the value (the old message
+    # said it "neither called its callback nor returned a value", which was wrong)
+    ("/hostile/x", "syncValue", "The handler returned a value that is not a promise and never called its callback"),
+    ("/sync/x", None, "The handler returned a value that is not a promise and never called its callback"),
+])
+def test_no_result_is_null_and_cloudfront_refuses_it(server, path, mode, message):
+    """As in Lambda's Node.js runtime: once nothing is left to run, a handler that never called back
+    nor settled a promise has the result null (a non-promise return value, even from a plain 1- or
+    2-argument handler, does not count), which CloudFront refuses with a 502; the log says why."""
+    r = server.edge.get(path, params={"mode": mode} if mode else None)
+    assert r.status_code == 502 and "LambdaValidationError" in r.headers["x-cache"]
+    function = "sync-return" if path.startswith("/sync") else "hostile"
+    records = logs_for(server, function, r.headers["x-amz-cf-id"])
+    warnings = [rec["message"] for rec in records if rec["level"] == "WARN"]
+    assert len(warnings) == 1 and warnings[0].startswith(message), records
+    if mode != "never":
+        assert "Make the handler async" in warnings[0] and "callback(null, result)" in warnings[0]
+    assert any("must be an object type" in rec["message"] for rec in records if rec["level"] == "ERROR"), records
+
+
+@pytest.mark.parametrize("mode,pending", [
+    ("sleep", "setTimeout(<anonymous>, 10000) was still pending, due 10000 ms into the invocation"),
+    ("interval", "setInterval(<anonymous>, 1) was still pending"),
+    ("intervalAfterCallback", "callbackWaitsForEmptyEventLoop is true"),
+])
+def test_timers_past_the_timeout_fail_the_invocation_as_a_timeout_does(server, mode, pending):
+    """Virtual time meets the function's timeout (3 s here): a timer due later, or an interval still
+    running after the callback while the invocation waits for the event loop, ends the invocation at
+    once, answered as a wall-clock timeout is, with Lambda's 'Task timed out' naming the timer."""
+    r = server.edge.get("/hostile/x", params={"mode": mode})
+    assert r.status_code == 503 and "LambdaExecutionError" in r.headers["x-cache"]
+    records = logs_for(server, "hostile", r.headers["x-amz-cf-id"])
+    errors = [rec["message"] for rec in records if rec["level"] == "ERROR"]
+    assert errors and "Task timed out after 3.00 seconds: " in errors[-1] and pending in errors[-1], records
+    report = next(rec["message"] for rec in records if rec["level"] == "REPORT")
+    assert "out_of_fuel" not in report  # an interval no longer burns the whole budget
+    fuel = int(report.split("Fuel: ")[1].split()[0].lstrip(">="))
+    assert fuel < 100_000_000
+    wall_clock = server.edge.get("/slow/x", params={"mode": "loop"})  # a real timeout, for comparison
+    assert (wall_clock.status_code, wall_clock.headers["x-cache"]) == (r.status_code, r.headers["x-cache"])
+    assert any("timeout" in rec["message"] for rec in logs_for(server, "hostile-slow", wall_clock.headers["x-amz-cf-id"])
+               if rec["level"] == "REPORT")
+
+
+@pytest.mark.parametrize("mode,body", [
+    ("withinTimeout", "1000"),  # remaining time follows virtual time: 3000 - 2000, less what really elapsed
+    ("intervalNoWait", "called back without waiting"),
+])
+def test_timers_within_the_timeout_or_not_waited_for(server, mode, body):
+    r = server.edge.get("/hostile/x", params={"mode": mode})
+    assert r.status_code == 200, r.text
+    if mode == "withinTimeout":
+        assert 500 <= int(r.text) <= 1000  # (what really elapsed is small, but not nil on a busy machine)
+    else:
+        assert r.text == body
+
+
+@pytest.mark.parametrize("mode,kind", [("loop", "out_of_fuel"), ("memory", "memory_limit")])
 def test_hostile_functions_end_with_their_error_kind(server, mode, kind):
     r = server.edge.get("/hostile/x", params={"mode": mode})
     assert r.status_code == 503
@@ -244,3 +310,37 @@ def test_javascript_upload_without_the_toolchain_is_422_saying_what_to_install(s
     assert error["code"] == "js_toolchain_missing"
     assert "pip install 'edge-wasm[build]'" in error["message"] and "upload the .wasm" in error["message"]
     assert server.admin.get("/v1/functions/no-toolchain").status_code == 404  # nothing was created
+
+
+@pytest.mark.parametrize("module,reason", [
+    ("fs", "edge functions have no filesystem: put data in a JSON file of the package and require() it"),
+    ("node:https", "edge functions cannot make network calls"),
+    ("child_process", "edge functions cannot start processes or threads"),
+    ("os", "it is not part of the Node.js layer edge functions have"),
+])
+def test_a_missing_builtin_fails_the_build_saying_why(tmp_path, module, reason):
+    """The reason fits the module (a filesystem, the network, processes, or simply not provided),
+    and the list of what there is includes stream."""
+    from edge.js.build import JsBuildError
+
+    (tmp_path / "index.js").write_text(f"const m = require('{module}');\nexports.handler = async () => ({{}});\n")
+    with pytest.raises(JsBuildError) as failure:
+        build("missing-builtin", tmp_path / "out", source=tmp_path)
+    message = str(failure.value)
+    assert f"index.js:1: module '{module}' is a Node.js built-in that edge functions do not have ({reason}" in message
+    assert "stream, stream/promises" in message
+
+
+def test_a_replaced_body_over_the_cap_is_truncated_as_on_aws(server):
+    """A form over 40 KB reaches the viewer-request function truncated; re-serialised, it comes out a
+    little longer than the cap. AWS truncates such a replacement body rather than refusing it, so the
+    origin gets its first 40,960 bytes (it was a 502 naming the size rule)."""
+    form = "a=" + "x" * 45_000
+    r = server.edge.post("/form/submit", content=form, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200, r.text
+    body = r.json()["body"]
+    assert len(body.encode()) == 40 * 1024
+    assert body.startswith("a=xxxx") and "seen=" not in body  # the function's addition fell past the cap
+    small = server.edge.post("/form/submit", content="a=1&b=2")
+    assert small.json()["body"] == "a=1&b=2&seen=whole"
+

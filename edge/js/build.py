@@ -39,12 +39,17 @@ BUILD_NOTE = "edge.js.build"  # custom section: how the module was built ({"hand
 
 # Node layer files in load order (each built-in registers itself; loader and runtime come last).
 BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "path.js", "querystring.js",
-            "encoding.js", "url.js", "buffer.js", "string_decoder.js", "zlib.js", "crypto.js", "assert.js")
+            "encoding.js", "url.js", "buffer.js", "string_decoder.js", "zlib.js", "crypto.js", "assert.js",
+            "clone.js")
+# Built-ins put in a function only when one of its sources (node_modules included) names them: stream
+# adds ~90 KB to a module and ~2 MB to its memory, which functions that never use it should not pay.
+ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
+                           re.compile(r"""['"`](?:node:)?stream(?:/promises)?['"`]"""))}
 # npm packages bundled into the Node layer: Buffer is feross/buffer, the browser port of Node's.
 NPM_DEPS = {"buffer": ("buffer", "6.0.3", "index.js"), "base64-js": ("base64-js", "1.5.1", "index.js"),
             "ieee754": ("ieee754", "1.2.1", "index.js")}
 # Globals whose use in a source evaluates them at build time (in the snapshot) rather than on first use.
-PRELOAD_GLOBALS = ("Buffer", "URL", "URLSearchParams", "TextEncoder", "TextDecoder", "process")
+PRELOAD_GLOBALS = ("Buffer", "URL", "URLSearchParams", "TextEncoder", "TextDecoder", "process", "structuredClone")
 
 
 class JsBuildError(Exception):
@@ -200,6 +205,20 @@ def _preloads(root: Path) -> list[str]:
     return sorted(names)
 
 
+def _on_demand(root: Path) -> list[str]:
+    """The ON_DEMAND built-in files some source of the package names (a literal 'stream', ...)."""
+    wanted = set()
+    for path in root.rglob("*"):
+        if path.suffix not in ENTRY_EXTENSIONS or len(wanted) == len(ON_DEMAND):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        wanted.update(name for name, (_, pattern) in ON_DEMAND.items() if name not in wanted and pattern.search(text))
+    return sorted(wanted)
+
+
 def _npm_source(name: str) -> str:
     package, version, main = NPM_DEPS[name]
     try:
@@ -221,7 +240,7 @@ def boot_source(config: dict) -> str:
     parts.append("defineBuiltin('internal/deps/buffer', function (exports, _require, module) {\n"
                  "const require = (n) => _require('internal/deps/' + n);\n"
                  f"{_npm_source('buffer')}\n}});\n")
-    for name in BUILTINS:
+    for name in (*BUILTINS, *config.get("builtins", ())):
         parts.append((NODE / name).read_text(encoding="utf-8"))
     parts.append((NODE / "loader.js").read_text(encoding="utf-8"))
     parts.append((NODE / "runtime.js").read_text(encoding="utf-8"))
@@ -294,6 +313,8 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
             "exportName": package.export,
             "handler": package.handler,
             "preload": _preloads(package.root),
+            "builtins": _on_demand(package.root),
+            "onDemand": sorted(m for modules, _ in ON_DEMAND.values() for m in modules),
         }
         boot_dir = tmp_dir / "edge"
         boot_dir.mkdir()

@@ -7,7 +7,7 @@ Building it compiles ~15 C files with zig cc from PyPI (about a minute on 2 core
 - QuickJS-NG (the `quickjs-ng` sdist on PyPI, `upstream-quickjs/`): the JavaScript engine.
 - libdeflate (bundled in the `deflate` sdist on PyPI): zlib's gzip/deflate/zlib formats, for
   `require('zlib')`. One-shot (de)compression is all the synchronous Node API needs.
-- pycryptodome's C hash functions (its sdist on PyPI, `src/`): SHA-1, SHA-256 and MD5, for
+- pycryptodome's C hash functions (its sdist on PyPI, `src/`): SHA-1, SHA-2 and MD5, for
   `require('crypto').createHash/createHmac`.
 - `engine/edge_js.c`: the edge ABI exports and the native helpers the Node layer uses;
   `engine/heap.c`: the allocator that keeps freed bytes out of each function's snapshot.
@@ -47,7 +47,7 @@ LDFLAGS = ("-mexec-model=reactor", "-lwasi-emulated-signal", f"-Wl,-z,stack-size
 QUICKJS_FILES = ("quickjs.c", "libregexp.c", "libunicode.c", "dtoa.c")
 DEFLATE_FILES = ("utils.c", "deflate_compress.c", "deflate_decompress.c", "zlib_compress.c", "zlib_decompress.c",
                  "gzip_compress.c", "gzip_decompress.c", "adler32.c", "crc32.c")
-HASH_FILES = ("SHA1.c", "SHA256.c", "MD5.c")
+HASH_FILES = ("SHA1.c", "SHA224.c", "SHA256.c", "SHA384.c", "SHA512.c", "MD5.c")
 
 
 class EngineError(Exception):

@@ -42,7 +42,7 @@ exports.handler = (event, context, callback) => {{
 
 RESPONSE = '''\
 'use strict';
-// {name}: a {hook} edge function (Lambda@Edge Node.js handler; docs/javascript.md).
+// {name}: {a_hook} edge function (Lambda@Edge Node.js handler; docs/javascript.md).
 
 exports.handler = async (event) => {{
   const {{ request, response }} = event.Records[0].cf;
@@ -61,4 +61,5 @@ exports.handler = async (event) => {{
 def render(hook: str, name: str) -> tuple[str, str]:
     """(file name, source) of a new JavaScript function for `hook`."""
     template = {"viewer-request": VIEWER_REQUEST, "origin-request": ORIGIN_REQUEST}.get(hook, RESPONSE)
-    return "index.js", template.format(name=name, hook=hook)
+    a_hook = f"{'an' if hook.startswith('origin') else 'a'} {hook}"
+    return "index.js", template.format(name=name, hook=hook, a_hook=a_hook)

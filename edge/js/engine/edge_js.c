@@ -33,7 +33,7 @@ void edge_heap_free_buffer(void *p, size_t len);
 __attribute__((import_module("edge"), import_name("log")))
 void edge_host_log(int32_t level, const char *ptr, int32_t len);
 
-/* pycryptodome's one-shot hash entry points (src/SHA1.c, SHA256.c, MD5.c) */
+/* pycryptodome's hash entry points (src/SHA1.c, SHA224.c, SHA256.c, SHA384.c, SHA512.c, MD5.c) */
 typedef struct hash_state hash_state;
 int SHA1_init(hash_state **s);
 int SHA1_update(hash_state *s, const uint8_t *buf, size_t len);
@@ -43,6 +43,18 @@ int SHA256_init(hash_state **s);
 int SHA256_update(hash_state *s, const uint8_t *buf, size_t len);
 int SHA256_digest(const hash_state *s, uint8_t *digest, size_t digest_size);
 int SHA256_destroy(hash_state *s);
+int SHA224_init(hash_state **s);
+int SHA224_update(hash_state *s, const uint8_t *buf, size_t len);
+int SHA224_digest(const hash_state *s, uint8_t *digest, size_t digest_size);
+int SHA224_destroy(hash_state *s);
+int SHA384_init(hash_state **s);
+int SHA384_update(hash_state *s, const uint8_t *buf, size_t len);
+int SHA384_digest(const hash_state *s, uint8_t *digest, size_t digest_size);
+int SHA384_destroy(hash_state *s);
+int SHA512_init(hash_state **s, size_t digest_size); /* 64, or 28/32 for SHA-512/224 and SHA-512/256 */
+int SHA512_update(hash_state *s, const uint8_t *buf, size_t len);
+int SHA512_digest(const hash_state *s, uint8_t *digest, size_t digest_size);
+int SHA512_destroy(hash_state *s);
 int MD5_init(hash_state **s);
 int MD5_update(hash_state *s, const uint8_t *buf, size_t len);
 int MD5_digest(const hash_state *s, uint8_t *digest);
@@ -152,7 +164,7 @@ static JSValue n_now(JSContext *c, JSValueConst this_val, int argc, JSValueConst
 static JSValue n_digest(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
     int32_t alg;
     size_t len;
-    uint8_t out[32];
+    uint8_t out[64];
     hash_state *s = NULL;
     if (JS_ToInt32(c, &alg, argv[0])) return JS_EXCEPTION;
     uint8_t *p = bytes_of(c, argv[1], &len);
@@ -166,6 +178,20 @@ static JSValue n_digest(JSContext *c, JSValueConst this_val, int argc, JSValueCo
         if (SHA256_init(&s)) break;
         SHA256_update(s, p, len); SHA256_digest(s, out, 32); SHA256_destroy(s);
         return JS_NewUint8ArrayCopy(c, out, 32);
+    case 224:
+        if (SHA224_init(&s)) break;
+        SHA224_update(s, p, len); SHA224_digest(s, out, 28); SHA224_destroy(s);
+        return JS_NewUint8ArrayCopy(c, out, 28);
+    case 384:
+        if (SHA384_init(&s)) break;
+        SHA384_update(s, p, len); SHA384_digest(s, out, 48); SHA384_destroy(s);
+        return JS_NewUint8ArrayCopy(c, out, 48);
+    case 512: case 51224: case 51256: {
+        size_t size = alg == 512 ? 64 : alg == 51224 ? 28 : 32;
+        if (SHA512_init(&s, size)) break;
+        SHA512_update(s, p, len); SHA512_digest(s, out, size); SHA512_destroy(s);
+        return JS_NewUint8ArrayCopy(c, out, size);
+    }
     case 5:
         if (MD5_init(&s)) break;
         MD5_update(s, p, len); MD5_digest(s, out); MD5_destroy(s);

@@ -55,5 +55,5 @@ defineBuiltin('assert', function (exports, require, module, internal) {
   });
   assert.strict = assert;
   module.exports = assert;
-  defineBuiltin('assert/strict', function (e, r, m) { m.exports = assert; });
 });
+defineBuiltin('assert/strict', function (exports, require, module) { module.exports = require('assert').strict; });

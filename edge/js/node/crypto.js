@@ -1,22 +1,53 @@
-// require('crypto'): random numbers from WASI random_get; createHash/createHmac over SHA-1, SHA-256
-// and MD5 (pycryptodome's C code compiled into the engine). Other algorithms fail with Node's error.
+// require('crypto'): random numbers from WASI random_get; createHash/createHmac over SHA-1, the SHA-2
+// family and MD5 (pycryptodome's C code compiled into the engine); secret KeyObjects; RSA public keys
+// and RSASSA-PKCS1-v1_5 signature verification (BigInt). Other digests fail when the hash or HMAC is
+// created, with Node's error; there are no ciphers, private keys or signing.
 defineBuiltin('crypto', function (exports, require, module, internal) {
   const { Buffer } = require('buffer');
   const native = internal.native;
-  const ALGORITHMS = { sha1: [1, 64], sha256: [256, 64], md5: [5, 64] };
-  const ALIASES = { 'sha-1': 'sha1', 'sha-256': 'sha256', rsasha1: 'sha1', 'rsa-sha1': 'sha1', 'rsa-sha256': 'sha256', 'rsa-md5': 'md5' };
+  // name -> [native id, block size in bytes]
+  const ALGORITHMS = {
+    md5: [5, 64], sha1: [1, 64], sha224: [224, 64], sha256: [256, 64], sha384: [384, 128], sha512: [512, 128],
+    'sha512-224': [51224, 128], 'sha512-256': [51256, 128],
+  };
+  const ALIASES = { 'rsa-md5': 'md5', md5withrsaencryption: 'md5', 'rsa-sha1-2': 'sha1' };
+  for (const name of Object.keys(ALGORITHMS)) {
+    if (!name.startsWith('sha')) continue;
+    const dashed = name.includes('-') ? name.replace('sha512-', 'sha-512/') : name.replace('sha', 'sha-');
+    ALIASES[dashed] = ALIASES[`rsa-${name}`] = ALIASES[`rsa-${dashed.replace('sha-', 'sha')}`] = ALIASES[`${name}withrsaencryption`] = name;
+  }
+  // Digests Node has that edge functions do not (OpenSSL's default provider), and the ones Node 17+
+  // itself refuses (OpenSSL's legacy provider): each fails as in Node, naming what is available.
+  const NODE_ONLY = /^(ripemd|rmd160|sha3-|shake|blake2|sm3|md5-sha1|ssl3-|id-rsassa-pkcs1-v1_5-with-sha3-)/;
+  const LEGACY = /^(md4|md4withrsaencryption|rsa-md4|whirlpool|mdc2|rsa-mdc2|mdc2withrsa)$/;
 
-  function algorithm(name) {
+  function unsupportedByOpenSSL() {
+    const err = new Error('error:0308010C:digital envelope routines::unsupported');
+    err.code = 'ERR_OSSL_EVP_UNSUPPORTED';
+    err.library = 'digital envelope routines';
+    err.reason = 'unsupported';
+    return err;
+  }
+
+  // The algorithm for createHash / createHmac, or Node's error for each kind of unknown name.
+  function algorithm(name, hmac) {
     const key = String(name).toLowerCase();
     const found = ALGORITHMS[ALIASES[key] || key];
-    if (found === undefined) {
-      const err = new Error('error:0308010C:digital envelope routines::unsupported');
-      err.code = 'ERR_OSSL_EVP_UNSUPPORTED';
-      err.library = 'digital envelope routines';
-      err.reason = 'unsupported';
-      throw err;
-    }
-    return found;
+    if (found !== undefined) return found;
+    if (LEGACY.test(key)) throw unsupportedByOpenSSL();
+    const missing = NODE_ONLY.test(key)
+      ? ` (${name} is not available in edge functions; they have ${Object.keys(ALGORITHMS).join(', ')})` : '';
+    if (hmac) throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_DIGEST', `Invalid digest: ${name}${missing}`);
+    return null;
+  }
+
+  function hashAlgorithm(name, message) {
+    const found = algorithm(name, false);
+    if (found !== null) return found;
+    const key = String(name).toLowerCase();
+    const missing = NODE_ONLY.test(key)
+      ? ` (${name} is not available in edge functions; they have ${Object.keys(ALGORITHMS).join(', ')})` : '';
+    throw new Error(message + missing);
   }
 
   function bytes(data, encoding, name = 'data') {
@@ -33,7 +64,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
 
   class Hash {
     constructor(name, options) {
-      this._alg = algorithm(name);
+      this._alg = hashAlgorithm(name, 'Digest method not supported');
       this._chunks = [];
       this._done = false;
     }
@@ -63,8 +94,8 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
 
   class Hmac {
     constructor(name, key, options) {
-      this._alg = algorithm(name);
-      let k = typeof key === 'object' && key !== null && key.type === 'secret' && key._key ? key._key : bytes(key, undefined, 'key');
+      this._alg = algorithm(name, true);
+      let k = key instanceof KeyObject ? secretBytes(key, 'key') : bytes(key, undefined, 'key');
       const block = this._alg[1];
       if (k.length > block) k = internal.fromBytes(native.digest(this._alg[0], k));
       const ipad = Buffer.alloc(block, 0x36);
@@ -88,6 +119,332 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
       const inner = native.digest(this._alg[0], Buffer.concat(this._chunks));
       return output(native.digest(this._alg[0], Buffer.concat([this._opad, internal.fromBytes(inner)])), encoding);
     }
+  }
+
+  // Keys: secret keys (HMAC, jsonwebtoken's HS*) and RSA public keys (signature verification: RS*).
+  const keyBytes = new WeakMap(); // secret KeyObject -> its bytes
+  const rsaKeys = new WeakMap(); // public KeyObject -> { n, e (BigInt), bits, size (modulus bytes) }
+  const RSA_HANDLE = Symbol('rsa public key');
+  class KeyObject {
+    constructor(type, handle) {
+      if (type === 'public' && handle !== null && typeof handle === 'object' && handle[RSA_HANDLE] === true) {
+        rsaKeys.set(this, handle);
+        return;
+      }
+      if (type !== 'secret' || !(handle instanceof Uint8Array)) {
+        throw internal.argType('handle', 'of type object', handle);
+      }
+      keyBytes.set(this, handle);
+    }
+    get type() { return rsaKeys.has(this) ? 'public' : 'secret'; }
+    get symmetricKeySize() {
+      const b = keyBytes.get(this);
+      return b === undefined ? undefined : b.length;
+    }
+    get asymmetricKeyType() { return rsaKeys.has(this) ? 'rsa' : undefined; }
+    get asymmetricKeyDetails() {
+      const k = rsaKeys.get(this);
+      return k === undefined ? undefined : { modulusLength: k.bits, publicExponent: k.e };
+    }
+    export(options) {
+      const rsa = rsaKeys.get(this);
+      if (rsa !== undefined) return exportRsa(rsa, options);
+      const key = keyBytes.get(this);
+      if (options && options.format === 'jwk') return { kty: 'oct', k: Buffer.from(key).toString('base64url') };
+      return Buffer.from(key);
+    }
+    equals(other) {
+      if (!(other instanceof KeyObject)) throw internal.argType('otherKeyObject', 'an instance of KeyObject', other);
+      const ra = rsaKeys.get(this);
+      const rb = rsaKeys.get(other);
+      if (ra !== undefined || rb !== undefined) return ra !== undefined && rb !== undefined && ra.n === rb.n && ra.e === rb.e;
+      const a = keyBytes.get(this);
+      const b = keyBytes.get(other);
+      return a.length === b.length && timingSafeEqual(a, b);
+    }
+  }
+  class SecretKeyObject extends KeyObject {}
+  class PublicKeyObject extends KeyObject {}
+
+  function secretBytes(key, name) {
+    const b = keyBytes.get(key);
+    if (b === undefined) throw internal.argType(name, 'a secret KeyObject', key);
+    return Buffer.from(b);
+  }
+
+  function createSecretKey(key, encoding) {
+    let b;
+    if (typeof key === 'string') b = Buffer.from(key, encoding);
+    else if (key instanceof ArrayBuffer) b = Buffer.from(new Uint8Array(key));
+    else b = internal.toBuffer(key);
+    if (b === null || b === undefined) {
+      throw internal.argType('key', 'an instance of ArrayBuffer, Buffer, TypedArray, or DataView', key);
+    }
+    return new SecretKeyObject('secret', new Uint8Array(b));
+  }
+
+  // RSA public keys: PEM 'PUBLIC KEY' (SPKI) and 'RSA PUBLIC KEY' (PKCS#1), the same as DER, or a JWK.
+  const SUPPORTED_KEYS = 'edge functions read RSA public keys only (PEM "PUBLIC KEY" or "RSA PUBLIC KEY", ' +
+    'DER spki or pkcs1, a JWK with kty "RSA"), to verify RSASSA-PKCS1-v1_5 signatures';
+  function unsupportedKey(what) {
+    return internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', `${what} are not supported: ${SUPPORTED_KEYS}`);
+  }
+  function undecodable(why) {
+    const err = new Error(`error:1E08010C:DECODER routines::unsupported (${why}; ${SUPPORTED_KEYS})`);
+    err.code = 'ERR_OSSL_UNSUPPORTED';
+    return err;
+  }
+
+  // DER: one TLV at pos, within end.
+  function readTlv(buf, pos, end) {
+    if (pos + 2 > end) throw undecodable('truncated DER');
+    const tag = buf[pos];
+    let len = buf[pos + 1];
+    pos += 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      if (n === 0 || n > 4 || pos + n > end) throw undecodable('bad DER length');
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + buf[pos++];
+    }
+    if (pos + len > end) throw undecodable('truncated DER');
+    return { tag, start: pos, end: pos + len };
+  }
+  function derChildren(buf, tlv) {
+    const out = [];
+    for (let p = tlv.start; p < tlv.end;) {
+      const t = readTlv(buf, p, tlv.end);
+      out.push(t);
+      p = t.end;
+    }
+    return out;
+  }
+  function hexOf(bytes) {
+    return internal.fromBytes(bytes).toString('hex');
+  }
+  function bigOf(bytes) {
+    const hex = hexOf(bytes);
+    return hex === '' ? 0n : BigInt('0x' + hex);
+  }
+  function bytesOf(value, length) {
+    const hex = value.toString(16);
+    if (hex.length > length * 2) return null;
+    return Buffer.from(hex.padStart(length * 2, '0'), 'hex');
+  }
+
+  function rsaKey(n, e) {
+    if (n <= 0n || (n & 1n) === 0n || e <= 1n || e >= n) throw undecodable('invalid RSA modulus or exponent');
+    const bits = n.toString(2).length;
+    return new PublicKeyObject('public', { [RSA_HANDLE]: true, n, e, bits, size: Math.ceil(bits / 8) });
+  }
+  function parsePkcs1(buf, start, end) {
+    const seq = readTlv(buf, start, end);
+    const kids = seq.tag === 0x30 ? derChildren(buf, seq) : [];
+    if (kids.length !== 2 || kids[0].tag !== 2 || kids[1].tag !== 2) {
+      if (kids.length > 2 && kids.every((k) => k.tag === 2)) throw unsupportedKey('RSA private keys');
+      throw undecodable('not an RSAPublicKey');
+    }
+    return rsaKey(bigOf(buf.subarray(kids[0].start, kids[0].end)), bigOf(buf.subarray(kids[1].start, kids[1].end)));
+  }
+  const KEY_OIDS = {
+    '2a864886f70d010101': 'rsa', '2a864886f70d01010a': 'RSA-PSS keys', '2a8648ce3d0201': 'EC keys',
+    '2b6570': 'Ed25519 keys', '2b6571': 'Ed448 keys', '2b656e': 'X25519 keys', '2b656f': 'X448 keys',
+    '2a8648ce380401': 'DSA keys', '2a864886f70d010301': 'DH keys',
+  };
+  function parseSpki(buf) {
+    const seq = readTlv(buf, 0, buf.length);
+    const kids = seq.tag === 0x30 ? derChildren(buf, seq) : [];
+    if (kids.length !== 2 || kids[0].tag !== 0x30 || kids[1].tag !== 3) {
+      if (kids.length === 3 && kids[0].tag === 2) throw unsupportedKey('private keys (PKCS#8)');
+      throw undecodable('not a SubjectPublicKeyInfo');
+    }
+    const oid = derChildren(buf, kids[0])[0];
+    const kind = oid && oid.tag === 6 ? KEY_OIDS[hexOf(buf.subarray(oid.start, oid.end))] : undefined;
+    if (kind === undefined) throw unsupportedKey('public keys of this algorithm');
+    if (kind !== 'rsa') throw unsupportedKey(kind);
+    if (buf[kids[1].start] !== 0) throw undecodable('bad BIT STRING');
+    return parsePkcs1(buf, kids[1].start + 1, kids[1].end);
+  }
+  function fromPem(text) {
+    const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
+    if (m === null) throw undecodable('not a PEM key');
+    const label = m[1];
+    if (/PRIVATE KEY/.test(label)) throw unsupportedKey(`private keys (PEM "${label}")`);
+    if (label === 'CERTIFICATE') throw unsupportedKey('X.509 certificates');
+    if (label !== 'PUBLIC KEY' && label !== 'RSA PUBLIC KEY') throw unsupportedKey(`PEM "${label}" blocks`);
+    if (/:/.test(m[2])) throw undecodable('PEM headers');
+    const der = Buffer.from(m[2].replace(/\s+/g, ''), 'base64');
+    return label === 'PUBLIC KEY' ? parseSpki(der) : parsePkcs1(der, 0, der.length);
+  }
+  function fromJwk(jwk) {
+    if (jwk === null || typeof jwk !== 'object') throw internal.argType('key.key', 'of type object', jwk);
+    if (jwk.kty === 'EC' || jwk.kty === 'OKP') throw unsupportedKey(`JWKs with kty "${jwk.kty}"`);
+    if (jwk.kty !== 'RSA') {
+      if (jwk.kty === 'oct') throw unsupportedKey('JWKs with kty "oct" (use createSecretKey)');
+      throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'key.kty' must be one of: 'RSA', 'EC', 'OKP'. Received ${JSON.stringify(jwk.kty)}`);
+    }
+    if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') {
+      throw internal.argType('key.n', 'of type string', typeof jwk.n !== 'string' ? jwk.n : jwk.e);
+    }
+    // A private JWK gives its public half (n, e), as in Node.
+    return rsaKey(bigOf(Buffer.from(jwk.n, 'base64url')), bigOf(Buffer.from(jwk.e, 'base64url')));
+  }
+
+  // Handlers pass the same PEM on every request (jsonwebtoken parses it on every verify): the last
+  // few parsed ones are kept (handles are immutable; each call still returns a new KeyObject).
+  const pemCache = new Map();
+  function createPublicKey(key) {
+    if (key instanceof KeyObject) {
+      if (rsaKeys.has(key)) return key;
+      throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${key.type}, expected private.`);
+    }
+    let data = key;
+    let format = 'pem';
+    let type;
+    let encoding;
+    if (key !== null && typeof key === 'object' && !ArrayBuffer.isView(key) && !(key instanceof ArrayBuffer)) {
+      ({ key: data, format = 'pem', type, encoding } = key);
+      if (data instanceof KeyObject) return createPublicKey(data);
+    }
+    if (format === 'jwk') return fromJwk(data);
+    const b = typeof data === 'string' ? Buffer.from(data, format === 'der' ? encoding : 'utf8') : internal.toBuffer(data);
+    if (b === null || b === undefined) {
+      throw internal.argType('key', 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, DataView, KeyObject, or CryptoKey', data);
+    }
+    if (format === 'der') {
+      if (type === 'spki') return parseSpki(b);
+      if (type === 'pkcs1') return parsePkcs1(b, 0, b.length);
+      if (type === 'pkcs8' || type === 'sec1') throw unsupportedKey(`private keys (DER ${type})`);
+      throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'key.type' is invalid. Received ${JSON.stringify(type)}`);
+    }
+    if (format !== 'pem') {
+      throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'key.format' is invalid. Received ${JSON.stringify(format)}`);
+    }
+    const text = typeof data === 'string' ? data : b.toString('latin1');
+    let handle = pemCache.get(text);
+    if (handle === undefined) {
+      handle = rsaKeys.get(fromPem(text));
+      if (pemCache.size >= 32) pemCache.delete(pemCache.keys().next().value);
+      pemCache.set(text, handle);
+    }
+    return new PublicKeyObject('public', handle);
+  }
+
+  function derLength(n) {
+    if (n < 128) return [n];
+    const out = [];
+    for (; n > 0; n = Math.floor(n / 256)) out.unshift(n & 255);
+    return [0x80 | out.length, ...out];
+  }
+  function der(tag, content) { return Buffer.concat([Buffer.from([tag, ...derLength(content.length)]), content]); }
+  function derInteger(value) {
+    let hex = value.toString(16);
+    if (hex.length % 2) hex = '0' + hex;
+    if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = '00' + hex;
+    return der(2, Buffer.from(hex, 'hex'));
+  }
+  function exportRsa(rsa, options) {
+    if (options === null || typeof options !== 'object') throw internal.argType('options', 'of type object', options);
+    if (options.format === 'jwk') {
+      return { kty: 'RSA', n: bytesOf(rsa.n, rsa.size).toString('base64url'), e: bytesOf(rsa.e, Math.ceil(rsa.e.toString(16).length / 2)).toString('base64url') };
+    }
+    const pkcs1 = der(0x30, Buffer.concat([derInteger(rsa.n), derInteger(rsa.e)]));
+    let body;
+    if (options.type === 'pkcs1') body = pkcs1;
+    else if (options.type === 'spki') body = der(0x30, Buffer.concat([Buffer.from('300d06092a864886f70d0101010500', 'hex'), der(3, Buffer.concat([Buffer.from([0]), pkcs1]))]));
+    else throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'options.type' is invalid. Received ${JSON.stringify(options.type)}`);
+    if (options.format === 'der') return body;
+    if (options.format !== 'pem') throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'options.format' is invalid. Received ${JSON.stringify(options.format)}`);
+    const label = options.type === 'pkcs1' ? 'RSA PUBLIC KEY' : 'PUBLIC KEY';
+    const lines = body.toString('base64').match(/.{1,64}/g).join('\n');
+    return `-----BEGIN ${label}-----\n${lines}\n-----END ${label}-----\n`;
+  }
+
+  // RSASSA-PKCS1-v1_5 verification (RFC 8017 8.2.2): s^e mod n must be exactly
+  // 0x00 0x01 FF..FF 0x00 DigestInfo(hash) || hash(data); compared in full, without early exit.
+  const DIGEST_INFO = {
+    5: '3020300c06082a864886f70d020505000410', 1: '3021300906052b0e03021a05000414',
+    224: '302d300d06096086480165030402040500041c', 256: '3031300d060960864801650304020105000420',
+    384: '3041300d060960864801650304020205000430', 512: '3051300d060960864801650304020305000440',
+    51224: '302d300d06096086480165030402050500041c', 51256: '3031300d060960864801650304020605000420',
+  };
+  function modPow(base, exp, mod) {
+    let result = 1n;
+    base %= mod;
+    for (; exp > 0n; exp >>= 1n) {
+      if (exp & 1n) result = (result * base) % mod;
+      if (exp > 1n) base = (base * base) % mod;
+    }
+    return result;
+  }
+  function verifyKey(key) {
+    if (key !== null && typeof key === 'object' && !(key instanceof KeyObject) && !ArrayBuffer.isView(key)) {
+      if (key.padding !== undefined && key.padding !== 1) {
+        throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+          'RSA-PSS signatures (PS256/384/512) are not supported in edge functions: only RSASSA-PKCS1-v1_5 (RS256/384/512)');
+      }
+    }
+    const k = key instanceof KeyObject ? key : key !== null && typeof key === 'object' && key.key instanceof KeyObject ? key.key : null;
+    if (k !== null && !rsaKeys.has(k)) {
+      throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${k.type}, expected private or public.`);
+    }
+    return rsaKeys.get(k !== null ? k : createPublicKey(key));
+  }
+  function rsaVerify(id, rsa, data, sig) {
+    const k = rsa.size;
+    if (sig.length !== k) return false;
+    const s = bigOf(sig);
+    if (s >= rsa.n) return false;
+    const em = bytesOf(modPow(s, rsa.e, rsa.n), k);
+    const t = Buffer.concat([Buffer.from(DIGEST_INFO[id], 'hex'), internal.fromBytes(native.digest(id, data))]);
+    if (em === null || k < t.length + 11) return false;
+    const expected = Buffer.alloc(k, 0xff);
+    expected[0] = 0;
+    expected[1] = 1;
+    expected[k - t.length - 1] = 0;
+    t.copy(expected, k - t.length);
+    let diff = 0;
+    for (let i = 0; i < k; i++) diff |= em[i] ^ expected[i];
+    return diff === 0;
+  }
+
+  class Verify {
+    constructor(name, options) {
+      this._alg = algorithm(name, true);
+      this._chunks = [];
+      this._done = false;
+    }
+    update(data, encoding) {
+      if (this._done) throw internal.codeError(Error, 'ERR_CRYPTO_INVALID_STATE', 'Not initialised');
+      this._chunks.push(bytes(data, encoding));
+      return this;
+    }
+    verify(key, signature, sigEncoding) {
+      if (this._done) throw internal.codeError(Error, 'ERR_CRYPTO_INVALID_STATE', 'Not initialised');
+      const rsa = verifyKey(key);
+      const sig = bytes(signature, sigEncoding, 'signature');
+      this._done = true;
+      return rsaVerify(this._alg[0], rsa, Buffer.concat(this._chunks), sig);
+    }
+  }
+
+  function verify(alg, data, key, signature, callback) {
+    const id = alg === null || alg === undefined ? 256 : algorithm(alg, true)[0];
+    const rsa = verifyKey(key);
+    const result = rsaVerify(id, rsa, bytes(data, undefined, 'data'), bytes(signature, undefined, 'signature'));
+    if (typeof callback === 'function') {
+      setImmediate(() => callback(null, result));
+      return undefined;
+    }
+    return result;
+  }
+
+  function noAsymmetricKeys(what) {
+    return () => {
+      throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+        `crypto.${what}() is not available in edge functions: they verify RSA signatures (createPublicKey, ` +
+        'createVerify, verify) but have no private keys, signing, key generation or ciphers');
+    };
   }
 
   function randomBytes(size, callback) {
@@ -191,8 +548,22 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     createHash: (name, options) => new Hash(name, options),
     createHmac: (name, key, options) => new Hmac(name, key, options),
     Hash, Hmac,
-    hash: (name, data, encoding = 'hex') => new Hash(name).update(data).digest(encoding),
-    getHashes: () => Object.keys(ALGORITHMS),
+    hash: (name, data, encoding = 'hex') => {
+      const h = Object.create(Hash.prototype);
+      h._alg = hashAlgorithm(name, `Digest method ${name} is not supported`);
+      h._chunks = [];
+      h._done = false;
+      return h.update(data).digest(encoding);
+    },
+    getHashes: () => [...Object.keys(ALGORITHMS), ...Object.keys(ALIASES)].sort(),
+    KeyObject, createSecretKey, createPublicKey, Verify, verify,
+    createVerify: (name, options) => new Verify(name, options),
+    createPrivateKey: noAsymmetricKeys('createPrivateKey'),
+    generateKeyPair: noAsymmetricKeys('generateKeyPair'),
+    generateKeyPairSync: noAsymmetricKeys('generateKeyPairSync'),
+    createSign: noAsymmetricKeys('createSign'),
+    createCipheriv: noAsymmetricKeys('createCipheriv'),
+    createDecipheriv: noAsymmetricKeys('createDecipheriv'),
     randomBytes, pseudoRandomBytes: randomBytes, randomFillSync,
     randomFill: (buf, offset, size, callback) => {
       if (typeof offset === 'function') { callback = offset; offset = 0; size = undefined; }
@@ -201,6 +572,6 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
       setImmediate(() => callback(null, buf));
     },
     randomInt, randomUUID, getRandomValues, timingSafeEqual, webcrypto,
-    constants: {},
+    constants: { RSA_PKCS1_PADDING: 1, RSA_PKCS1_PSS_PADDING: 6, RSA_PSS_SALTLEN_DIGEST: -1, RSA_PSS_SALTLEN_MAX_SIGN: -2, RSA_PSS_SALTLEN_AUTO: -2 },
   });
 });

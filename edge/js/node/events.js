@@ -1,100 +1,111 @@
 // require('events'): EventEmitter, as in Node (synchronous listeners, once, error events).
 defineBuiltin('events', function (exports, require, module, internal) {
-  class EventEmitter {
-    constructor() { EventEmitter.init.call(this); }
-    static init() {
-      if (this._events === undefined || this._events === Object.getPrototypeOf(this)._events) {
-        this._events = Object.create(null);
-        this._eventsCount = 0;
+  // A function, not a class, as in Node: older packages call EventEmitter.call(this) from their own
+  // constructors, and copy its (enumerable) prototype methods onto their objects.
+  function EventEmitter(opts) { EventEmitter.init.call(this, opts); }
+  EventEmitter.init = function init() {
+    if (this._events === undefined || this._events === Object.getPrototypeOf(this)._events) {
+      this._events = Object.create(null);
+      this._eventsCount = 0;
+    }
+    this._maxListeners = this._maxListeners || undefined;
+  };
+  const proto = EventEmitter.prototype;
+  proto._events = undefined;
+  proto._eventsCount = 0;
+  proto._maxListeners = undefined;
+  proto.setMaxListeners = function setMaxListeners(n) { this._maxListeners = n; return this; };
+  proto.getMaxListeners = function getMaxListeners() {
+    return this._maxListeners === undefined ? EventEmitter.defaultMaxListeners : this._maxListeners;
+  };
+  proto.emit = function emit(type, ...args) {
+    const events = this._events;
+    if (type === 'error' && events !== undefined && events[errorMonitor] !== undefined) this.emit(errorMonitor, ...args);
+    const handler = events && events[type];
+    if (handler === undefined) {
+      if (type === 'error') {
+        const er = args[0];
+        if (er instanceof Error) throw er;
+        const err = new Error(`Unhandled error. (${internal.inspect ? internal.inspect(er) : er})`);
+        err.context = er;
+        throw err;
       }
-      this._maxListeners = this._maxListeners || undefined;
+      return false;
     }
-    setMaxListeners(n) { this._maxListeners = n; return this; }
-    getMaxListeners() { return this._maxListeners === undefined ? EventEmitter.defaultMaxListeners : this._maxListeners; }
-    emit(type, ...args) {
-      const events = this._events;
-      const handler = events && events[type];
-      if (handler === undefined) {
-        if (type === 'error') {
-          const er = args[0];
-          if (er instanceof Error) throw er;
-          const err = new Error(`Unhandled error. (${internal.inspect ? internal.inspect(er) : er})`);
-          err.context = er;
-          throw err;
-        }
-        return false;
-      }
-      if (typeof handler === 'function') {
-        handler.apply(this, args);
-      } else {
-        for (const listener of handler.slice()) listener.apply(this, args);
-      }
-      return true;
+    if (typeof handler === 'function') {
+      handler.apply(this, args);
+    } else {
+      for (const listener of handler.slice()) listener.apply(this, args);
     }
-    _add(type, listener, prepend) {
-      if (typeof listener !== 'function') throw internal.argType('listener', 'of type function', listener);
-      if (this._events === undefined) EventEmitter.init.call(this);
-      if (this._events.newListener !== undefined) this.emit('newListener', type, listener.listener ? listener.listener : listener);
-      const existing = this._events[type];
-      if (existing === undefined) {
-        this._events[type] = listener;
-        this._eventsCount++;
-      } else if (typeof existing === 'function') {
-        this._events[type] = prepend ? [listener, existing] : [existing, listener];
-      } else if (prepend) existing.unshift(listener);
-      else existing.push(listener);
-      return this;
+    return true;
+  };
+  proto._add = function _add(type, listener, prepend) {
+    if (typeof listener !== 'function') throw internal.argType('listener', 'of type function', listener);
+    if (this._events === undefined) EventEmitter.init.call(this);
+    if (this._events.newListener !== undefined) this.emit('newListener', type, listener.listener ? listener.listener : listener);
+    const existing = this._events[type];
+    if (existing === undefined) {
+      this._events[type] = listener;
+      this._eventsCount++;
+    } else if (typeof existing === 'function') {
+      this._events[type] = prepend ? [listener, existing] : [existing, listener];
+    } else if (prepend) existing.unshift(listener);
+    else existing.push(listener);
+    return this;
+  };
+  Object.defineProperty(proto, '_add', { enumerable: false });
+  proto.addListener = function addListener(type, listener) { return this._add(type, listener, false); };
+  proto.on = proto.addListener;
+  proto.prependListener = function prependListener(type, listener) { return this._add(type, listener, true); };
+  proto.once = function once(type, listener) { return this.on(type, onceWrapper(this, type, listener)); };
+  proto.prependOnceListener = function prependOnceListener(type, listener) {
+    return this.prependListener(type, onceWrapper(this, type, listener));
+  };
+  proto.removeListener = function removeListener(type, listener) {
+    const list = this._events && this._events[type];
+    if (list === undefined) return this;
+    if (list === listener || list.listener === listener) {
+      if (--this._eventsCount === 0) this._events = Object.create(null);
+      else delete this._events[type];
+      if (this._events.removeListener) this.emit('removeListener', type, list.listener || listener);
+    } else if (typeof list !== 'function') {
+      const i = list.findLastIndex((l) => l === listener || l.listener === listener);
+      if (i < 0) return this;
+      list.splice(i, 1);
+      if (list.length === 1) this._events[type] = list[0];
+      if (this._events.removeListener !== undefined) this.emit('removeListener', type, listener);
     }
-    addListener(type, listener) { return this._add(type, listener, false); }
-    on(type, listener) { return this._add(type, listener, false); }
-    prependListener(type, listener) { return this._add(type, listener, true); }
-    once(type, listener) { return this.on(type, onceWrapper(this, type, listener)); }
-    prependOnceListener(type, listener) { return this.prependListener(type, onceWrapper(this, type, listener)); }
-    removeListener(type, listener) {
-      const list = this._events && this._events[type];
-      if (list === undefined) return this;
-      if (list === listener || list.listener === listener) {
-        if (--this._eventsCount === 0) this._events = Object.create(null);
-        else delete this._events[type];
-        if (this._events.removeListener) this.emit('removeListener', type, list.listener || listener);
-      } else if (typeof list !== 'function') {
-        const i = list.findLastIndex((l) => l === listener || l.listener === listener);
-        if (i < 0) return this;
-        list.splice(i, 1);
-        if (list.length === 1) this._events[type] = list[0];
-        if (this._events.removeListener !== undefined) this.emit('removeListener', type, listener);
-      }
-      return this;
+    return this;
+  };
+  proto.off = proto.removeListener;
+  proto.removeAllListeners = function removeAllListeners(type) {
+    if (this._events === undefined) return this;
+    if (type === undefined) {
+      this._events = Object.create(null);
+      this._eventsCount = 0;
+    } else if (this._events[type] !== undefined) {
+      delete this._events[type];
+      this._eventsCount--;
     }
-    off(type, listener) { return this.removeListener(type, listener); }
-    removeAllListeners(type) {
-      if (this._events === undefined) return this;
-      if (type === undefined) {
-        this._events = Object.create(null);
-        this._eventsCount = 0;
-      } else if (this._events[type] !== undefined) {
-        delete this._events[type];
-        this._eventsCount--;
-      }
-      return this;
-    }
-    listeners(type) {
-      const l = this._events && this._events[type];
-      if (l === undefined) return [];
-      return typeof l === 'function' ? [l.listener || l] : l.map((x) => x.listener || x);
-    }
-    rawListeners(type) {
-      const l = this._events && this._events[type];
-      if (l === undefined) return [];
-      return typeof l === 'function' ? [l] : l.slice();
-    }
-    listenerCount(type) {
-      const l = this._events && this._events[type];
-      if (l === undefined) return 0;
-      return typeof l === 'function' ? 1 : l.length;
-    }
-    eventNames() { return this._events ? Reflect.ownKeys(this._events) : []; }
-  }
+    return this;
+  };
+  proto.listeners = function listeners(type) {
+    const l = this._events && this._events[type];
+    if (l === undefined) return [];
+    return typeof l === 'function' ? [l.listener || l] : l.map((x) => x.listener || x);
+  };
+  proto.rawListeners = function rawListeners(type) {
+    const l = this._events && this._events[type];
+    if (l === undefined) return [];
+    return typeof l === 'function' ? [l] : l.slice();
+  };
+  proto.listenerCount = function listenerCount(type) {
+    const l = this._events && this._events[type];
+    if (l === undefined) return 0;
+    return typeof l === 'function' ? 1 : l.length;
+  };
+  proto.eventNames = function eventNames() { return this._events ? Reflect.ownKeys(this._events) : []; };
+  const errorMonitor = Symbol('events.errorMonitor');
   function onceWrapper(target, type, listener) {
     if (typeof listener !== 'function') throw internal.argType('listener', 'of type function', listener);
     const state = { fired: false, target, type, listener };
@@ -110,6 +121,9 @@ defineBuiltin('events', function (exports, require, module, internal) {
   }
   EventEmitter.defaultMaxListeners = 10;
   EventEmitter.EventEmitter = EventEmitter;
+  EventEmitter.errorMonitor = errorMonitor;
+  EventEmitter.listenerCount = (emitter, type) => emitter.listenerCount(type);
+  EventEmitter.getEventListeners = (emitter, type) => emitter.listeners(type);
   EventEmitter.once = (emitter, name) => new Promise((resolve, reject) => {
     const onError = (err) => { emitter.removeListener(name, onEvent); reject(err); };
     const onEvent = (...args) => { if (name !== 'error') emitter.removeListener('error', onError); resolve(args); };

@@ -157,10 +157,21 @@ const loader = (function () {
     throw notFound(specifier, parent);
   }
 
+  // Why a built-in is missing, by what it is for (the sandbox has no filesystem, network or processes;
+  // the rest are simply not part of the Node layer).
+  const MISSING_BECAUSE = [
+    [/^fs(\/|$)/, 'edge functions have no filesystem: put data in a JSON file of the package and require() it ' +
+      "(require('./data.json'), or import data from './data.json' with { type: 'json' }), which is read once at build time"],
+    [/^(http|https|http2|net|tls|dgram|dns)(\/|$)/, 'edge functions cannot make network calls'],
+    [/^(child_process|cluster|worker_threads)$/, 'edge functions cannot start processes or threads'],
+  ];
   function unsupported(specifier, parent) {
+    const name = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+    const found = MISSING_BECAUSE.find(([pattern]) => pattern.test(name));
+    const why = found ? found[1] : 'it is not part of the Node.js layer edge functions have';
     return new BuildError(
-      `${rel(parent)}: module '${specifier}' is a Node.js built-in that edge functions do not have ` +
-      `(no network, filesystem or processes in the sandbox). Available built-ins: ${[...SUPPORTED].sort().join(', ')}`);
+      `${rel(parent)}: module '${specifier}' is a Node.js built-in that edge functions do not have (${why}). ` +
+      `Available built-ins: ${[...new Set([...SUPPORTED, ...CONFIG.onDemand])].sort().join(', ')}`);
   }
   function notFound(specifier, parent) {
     let hint = ' (bundle it into node_modules/ of the function, as for a Lambda deployment package)';

@@ -268,5 +268,5 @@ defineBuiltin('path', function (exports, require, module, internal) {
   posix.posix = posix;
   posix.win32 = posix;
   module.exports = posix;
-  defineBuiltin('path/posix', function (e, r, m) { m.exports = posix; });
 });
+defineBuiltin('path/posix', function (exports, require, module) { module.exports = require('path').posix; });

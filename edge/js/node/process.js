@@ -1,5 +1,5 @@
-// process: what a handler may read. env is the function's environment (read per instance, never
-// at build time); exit and the like are refused with a clear error.
+// process: what a handler may read. env is Lambda's reserved variables that hold here plus the
+// function's environment (read per instance, never at build time); exit and the like are refused.
 defineBuiltin('process', function (exports, require, module, internal) {
   const EventEmitter = require('events');
   const process = new EventEmitter();
@@ -11,7 +11,7 @@ defineBuiltin('process', function (exports, require, module, internal) {
       enumerable: true,
       get() {
         if (internal.initializing) return buildEnv;
-        if (env === null) env = Object.assign(internal.native.environ(), buildEnv);
+        if (env === null) env = Object.assign(internal.lambdaEnv(), internal.native.environ(), buildEnv);
         return env;
       },
       set(value) { env = value; },

@@ -7,15 +7,15 @@ const hooks = (function () {
   const timers = requireBuiltin('timers');
   const loop = internal.timers;
   const HANDLER_ERROR = 1;
-  const NEVER_SETTLED = 2;
   const BAD_RESULT = 3;
   const OUT_OF_MEMORY = 4; // the C side then shows the host the memory cap reached (engine/edge_js.c)
+  const TIMED_OUT = 5; // the next timer would fire past the function's timeout (virtual time)
   let handler = null;
   let handlerModule = null;
   let current = null;
   let functionInfo = null;
 
-  // Globals Node has (QuickJS brings the language, atob/btoa, queueMicrotask, structuredClone).
+  // Globals Node has (QuickJS brings the language, atob/btoa, queueMicrotask, DOMException).
   globalThis.global = globalThis;
   const consoleObject = requireBuiltin('console');
   globalThis.console = consoleObject;
@@ -29,6 +29,7 @@ const hooks = (function () {
   lazyGlobal('TextEncoder', () => requireBuiltin('internal/encoding').TextEncoder);
   lazyGlobal('TextDecoder', () => requireBuiltin('internal/encoding').TextDecoder);
   lazyGlobal('crypto', () => requireBuiltin('crypto').webcrypto);
+  lazyGlobal('structuredClone', () => requireBuiltin('internal/clone').structuredClone);
   lazyGlobal('performance', () => ({
     now: () => internal.now() - internal.timeOrigin,
     get timeOrigin() { return internal.timeOrigin; },
@@ -62,6 +63,24 @@ const hooks = (function () {
     return functionInfo;
   }
 
+  // The reserved variables Lambda sets that hold here too (per instance: an instance serves one
+  // version). No credentials, X-Ray or runtime API ones: there is nothing behind them.
+  internal.lambdaEnv = () => {
+    const fi = info();
+    return {
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_LAMBDA_FUNCTION_NAME: fi.name,
+      AWS_LAMBDA_FUNCTION_VERSION: fi.version,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fi.memory),
+      AWS_LAMBDA_LOG_GROUP_NAME: fi.logGroup,
+      AWS_LAMBDA_LOG_STREAM_NAME: fi.logStream,
+      LAMBDA_TASK_ROOT: '/var/task',
+      _HANDLER: CONFIG.handler,
+      TZ: ':UTC',
+    };
+  };
+
   // Lambda's context: data fields (as Lambda's own object has) and four small functions.
   function makeContext(event, invocation) {
     const record = event && event.Records && event.Records[0] && event.Records[0].cf;
@@ -69,6 +88,8 @@ const hooks = (function () {
     const started = internal.now();
     const fi = info();
     const timeout = fi.timeout || (String(config.eventType).startsWith('origin') ? 30000 : 5000);
+    invocation.timeout = timeout;
+    invocation.deadline = started + timeout;
     return {
       callbackWaitsForEmptyEventLoop: true,
       functionName: fi.name,
@@ -151,12 +172,31 @@ const hooks = (function () {
     return HANDLER_ERROR;
   }
 
-  function runTimer() {
+  // Fire the next timer: 0, or null when none is pending, or an error code. A timer due past the
+  // function's timeout ends the invocation as Lambda's timeout would, at once (virtual time).
+  function runTimer(invocation) {
+    const timer = loop.next();
+    if (timer === null) return null;
+    if (timer._due > invocation.deadline) return timedOut(invocation, timer);
     try {
-      return loop.runNext() ? 0 : null;
+      loop.fire(timer);
+      return 0;
     } catch (err) {
       return uncaught(err);
     }
+  }
+
+  function timedOut(invocation, timer) {
+    current = null;
+    const seconds = (invocation.timeout / 1000).toFixed(2);
+    const due = Math.round(timer._due - (invocation.deadline - invocation.timeout));
+    const state = invocation.finished
+      ? 'the callback was called, but context.callbackWaitsForEmptyEventLoop is true, so the invocation waits ' +
+        'for every timer, as in Lambda (clear the timer, or set callbackWaitsForEmptyEventLoop = false)'
+      : 'the handler had not produced its result';
+    internal.native.log(3, `Task timed out after ${seconds} seconds: ${state}, and ${loop.describe(timer)} was still ` +
+      `pending, due ${due} ms into the invocation (timers run on virtual time, so the timeout comes at once)`);
+    return TIMED_OUT;
   }
 
   class Invocation {
@@ -193,16 +233,15 @@ const hooks = (function () {
       invocation.finish(err === undefined ? new Error('undefined') : err, undefined, false);
       return;
     }
-    if (returned !== null && typeof returned === 'object' && typeof returned.then === 'function') {
+    if (returned !== null && (typeof returned === 'object' || typeof returned === 'function') && typeof returned.then === 'function') {
       invocation.promised = true;
       returned.then(
         (value) => invocation.finish(null, value, false),
         (err) => invocation.finish(err === undefined || err === null ? new Error(`Promise rejected with ${err}`) : err, undefined, false),
       );
-    } else if (handler.length < 3 && !invocation.finished && returned !== undefined) {
-      // a synchronous handler that returns its result (CloudFront accepts it from async handlers only,
-      // but Lambda's Node runtime takes a non-promise return value of a non-callback handler too)
-      invocation.finish(null, returned, false);
+    } else if (returned !== undefined) {
+      // Lambda's Node.js runtime ignores anything but a promise (or the callback), whatever the arity
+      invocation.returned = true;
     }
   }
 
@@ -215,20 +254,33 @@ const hooks = (function () {
     if (invocation.finished) {
       const waits = invocation.viaCallback && invocation.context.callbackWaitsForEmptyEventLoop;
       if (waits) {
-        const fired = runTimer();
+        const fired = runTimer(invocation);
         if (fired !== null) return fired;
       }
       return complete(invocation);
     }
-    const fired = runTimer();
+    const fired = runTimer(invocation);
     if (fired !== null) return fired;
+    // Nothing left to run and no result: Lambda's runtime then answers null (which CloudFront
+    // refuses with a 502). Say why, and how to fix it.
     current = null;
-    const message = invocation.promised
-      ? 'the handler returned a promise that never settled (nothing left to run could settle it)'
-      : 'the handler finished without a result: it neither called its callback nor returned a value or a promise, ' +
-        'and no timer or promise is left that could';
-    internal.native.log(3, `Invoke Error \t${JSON.stringify({ errorType: 'Runtime.HandlerNeverSettled', errorMessage: message, stack: [] })}`);
-    return NEVER_SETTLED;
+    internal.native.log(2, noResult(invocation));
+    return 'null';
+  }
+
+  function noResult(invocation) {
+    const fix = 'Make the handler async and return the result (async (event) => ...), or call callback(null, result).';
+    if (invocation.promised) {
+      return 'The handler returned a promise that never settled, and nothing left to run could settle it: ' +
+        'the result is null, as in Lambda, which CloudFront refuses. Make sure every promise the handler awaits ' +
+        'is resolved or rejected.';
+    }
+    if (invocation.returned) {
+      return 'The handler returned a value that is not a promise and never called its callback: Lambda\'s Node.js ' +
+        'runtime ignores such a return value, so the result is null, which CloudFront refuses. ' + fix;
+    }
+    return 'The handler returned without calling its callback, returning a promise, or leaving anything that could ' +
+      'call back: the result is null, as in Lambda, which CloudFront refuses. ' + fix;
   }
 
   function complete(invocation) {
@@ -250,6 +302,8 @@ const hooks = (function () {
     }
     return json === undefined ? 'null' : json;
   }
+
+  const PRELOADED_GLOBALS = new Set(['Buffer', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'process', 'structuredClone']);
 
   function ready() {
     if (internal.rejections.size) {
@@ -273,7 +327,7 @@ const hooks = (function () {
     }
     handler = value;
     for (const name of CONFIG.preload) {
-      if (name === 'Buffer' || name === 'URL' || name === 'URLSearchParams' || name === 'TextEncoder' || name === 'TextDecoder' || name === 'process') {
+      if (PRELOADED_GLOBALS.has(name)) {
         void globalThis[name];
       } else if (builtinFactories[name]) {
         requireBuiltin(name);

@@ -2,6 +2,7 @@
 // the host would escape the fuel and timeout limits), so when nothing else can run the due-soonest
 // timer fires at once and the clock seen through Date.now()/performance.now() jumps forward by
 // the time skipped. Order, nesting and clearing behave as in Node; only waiting is instantaneous.
+// A timer due past the function's timeout is not fired: runtime.js ends the invocation as a timeout.
 defineBuiltin('timers', function (exports, require, module, internal) {
   let nextId = 1;
   let sequence = 0;
@@ -59,20 +60,27 @@ defineBuiltin('timers', function (exports, require, module, internal) {
     pending.delete(id);
   }
 
-  // Fire the due-soonest timer (advancing virtual time to it). false: no referenced timer is pending.
-  function runNext() {
-    let next = null;
+  // The due-soonest referenced timer (null: none is pending), and firing it (virtual time moves to it).
+  function next() {
+    let soonest = null;
     for (const t of pending.values()) {
       if (!t._ref) continue;
-      if (next === null || t._due < next._due || (t._due === next._due && t._seq < next._seq)) next = t;
+      if (soonest === null || t._due < soonest._due || (t._due === soonest._due && t._seq < soonest._seq)) soonest = t;
     }
-    if (next === null) return false;
+    return soonest;
+  }
+  function fire(timer) {
     const now = internal.now();
-    if (next._due > now) internal.skew += next._due - now;
-    if (next._repeat !== null) next._schedule();
-    else pending.delete(next._id);
-    next._callback.apply(undefined, next._args);
-    return true;
+    if (timer._due > now) internal.skew += timer._due - now;
+    if (timer._repeat !== null) timer._schedule();
+    else pending.delete(timer._id);
+    timer._callback.apply(undefined, timer._args);
+  }
+  // What a pending timer is, for messages: setTimeout(name, 10000).
+  function describe(timer) {
+    const kind = timer._immediate ? 'setImmediate' : timer._repeat !== null ? 'setInterval' : 'setTimeout';
+    const name = (timer._callback && timer._callback.name) || '<anonymous>';
+    return timer._immediate ? `${kind}(${name})` : `${kind}(${name}, ${timer._idleTimeout})`;
   }
 
   function hasPending() {
@@ -90,6 +98,6 @@ defineBuiltin('timers', function (exports, require, module, internal) {
     clearTimeout: clear, clearInterval: clear, clearImmediate: clear,
     promises,
   });
-  internal.timers = { runNext, hasPending };
-  defineBuiltin('timers/promises', function (e, r, m) { m.exports = promises; });
+  internal.timers = { next, fire, describe, hasPending };
 });
+defineBuiltin('timers/promises', function (exports, require, module) { module.exports = require('timers').promises; });

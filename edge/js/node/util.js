@@ -769,3 +769,4 @@ defineBuiltin('util', function (exports, require, module, internal) {
     Object.defineProperty(obj, name, { enumerable: true, configurable: true, get });
   }
 });
+defineBuiltin('util/types', function (exports, require, module) { module.exports = require('util').types; });

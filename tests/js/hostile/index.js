@@ -22,6 +22,20 @@ const modes = {
   counter: () => String(++counter),
   random: () => String(Math.random()),
   interval: () => new Promise(() => { setInterval(() => {}, 1); }),
+  sleep: async () => { await new Promise((resolve) => setTimeout(resolve, 10000)); return 'slept through the timeout'; },
+  withinTimeout: async (event, context) => {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    return String(context.getRemainingTimeInMillis());
+  },
+  intervalAfterCallback: (event, context, callback) => {
+    setInterval(function flushMetrics() {}, 250);
+    callback(null, { status: '200', body: 'called back' });
+  },
+  intervalNoWait: (event, context, callback) => {
+    context.callbackWaitsForEmptyEventLoop = false;
+    setInterval(function flushMetrics() {}, 250);
+    callback(null, { status: '200', body: 'called back without waiting' });
+  },
   floating: async () => { Promise.reject(new Error('nobody waits for me')); return 'finished anyway'; },
   timerThrows: () => new Promise((resolve) => {
     setTimeout(() => { throw new Error('thrown in a timer'); }, 5);
@@ -45,6 +59,8 @@ exports.handler = function (event, context, callback) {
   const request = event.Records[0].cf.request;
   const mode = new URLSearchParams(request.querystring).get('mode');
   const run = modes[mode];
+  // a callback-style handler returning a value instead of calling back: Lambda ignores the value
+  if (mode === 'syncValue') return { status: '200', body: 'returned, not called back' };
   if (!run) return callback(null, request);
   const out = run(event, context, callback);
   if (out === undefined) return undefined;

@@ -20,3 +20,7 @@ exports.asyncStyle = async (event, context) => {
 };
 
 exports.promise = (event) => Promise.resolve().then(() => touch(event, 'promise'));
+
+// A common mistake: a plain (non-async) handler returning its result. Lambda's Node.js runtime
+// ignores a return value that is not a promise: the result is null, which CloudFront refuses.
+exports.syncReturn = (event) => touch(event, 'sync');

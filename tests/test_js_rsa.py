@@ -1,0 +1,126 @@
+"""RSA signature verification in the sandbox (crypto.createPublicKey / createVerify / verify): Node
+makes an RSA-2048 key pair and signatures at test time; tests/js/rsa/cases.js then runs in the edge
+function (a request per key format) and in Node, and every result must match. What the edge refuses (EC keys,
+private keys, RSA-PSS, signing) must fail saying what is supported."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from .conftest import Edge
+from .js_helpers import JS, build
+
+CASES = JS / "rsa" / "cases.js"
+
+MAKE_FIXTURES = r"""
+const crypto = require('crypto');
+const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const other = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey;
+const message = 'header.payload signed by Node at ' + Date.now();
+const sign = (alg) => crypto.sign(alg, Buffer.from(message), privateKey).toString('base64');
+console.log(JSON.stringify({
+  message, sigs: { 256: sign('sha256'), 384: sign('sha384'), 512: sign('sha512') }, sha1: sign('sha1'),
+  spki: publicKey.export({ type: 'spki', format: 'pem' }), pkcs1: publicKey.export({ type: 'pkcs1', format: 'pem' }),
+  spkiDer: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), jwk: publicKey.export({ format: 'jwk' }),
+  otherSpki: other.export({ type: 'spki', format: 'pem' }), ecSpki: ec.export({ type: 'spki', format: 'pem' }),
+  ecJwk: ec.export({ format: 'jwk' }), privatePkcs8: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  privatePkcs1: privateKey.export({ type: 'pkcs1', format: 'pem' }),
+}));
+"""
+
+HANDLER = """'use strict';
+const cases = require('./cases');
+const fixtures = require('./fixtures');
+exports.handler = async (event) => {
+  const results = cases.run(fixtures, event.Records[0].cf.request.uri.slice(1));
+  return { status: '200', headers: { 'content-type': [{ key: 'Content-Type', value: 'application/json' }] },
+    body: JSON.stringify(results) };
+};
+"""
+
+
+def node(*args: str) -> str:
+    exe = shutil.which("node")
+    if exe is None:
+        pytest.skip("node is not installed")
+    return subprocess.run([exe, *args], capture_output=True, text=True, check=True, timeout=60).stdout
+
+
+@pytest.fixture(scope="module")
+def fixtures() -> dict:
+    return json.loads(node("-e", MAKE_FIXTURES))
+
+
+@pytest.fixture(scope="module")
+def node_results(fixtures) -> dict:  # type: ignore[no-untyped-def]
+    script = f"console.log(JSON.stringify(require({json.dumps(str(CASES))}).run({json.dumps(fixtures)})))"
+    return json.loads(node("-e", script))
+
+
+@pytest.fixture(scope="module")
+def edge_results(fixtures, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
+    src = tmp_path_factory.mktemp("js-rsa-src") / "rsa"
+    src.mkdir()
+    shutil.copy(CASES, src / "cases.js")
+    (src / "fixtures.js").write_text(f"module.exports = {json.dumps(fixtures)};\n")
+    (src / "index.js").write_text(HANDLER)
+    wasm = build("rsa", tmp_path_factory.mktemp("js-rsa"), source=src)
+    manifest = tmp_path_factory.mktemp("js-rsa-manifest") / "manifest.toml"
+    manifest.write_text(f'[origins.echo]\ntype = "echo"\n\n[functions.rsa]\nsource = "{wasm}"\n\n'
+                        '[[behaviors]]\npath = "*"\norigin = "echo"\ncache = "disabled"\nviewer_request = "rsa"\n')
+    server = Edge(manifest, tmp_path_factory.mktemp("js-rsa-state"))
+    server.server.start()
+    try:
+        results: dict = {"common": {}, "errors": {}}
+        parts = json.loads(node("-e", f"console.log(JSON.stringify(require({json.dumps(str(CASES))}).parts))"))
+        for part in parts:
+            r = server.get(f"/{part}")
+            assert r.status_code == 200, r.text
+            for key, values in r.json().items():
+                results[key].update(values)
+        return results
+    finally:
+        server.close()
+
+
+def common_case_names() -> list[str]:
+    names = [f"key_{k}" for k in ("spki", "pkcs1", "jwk", "spki_buffer", "spki_der", "pkcs1_object")]
+    names += [f"verify_{k}_{bits}" for k in ("spki", "pkcs1", "jwk", "spki_buffer", "spki_der", "pkcs1_object")
+              for bits in (256, 384, 512)]
+    return names + ["sha1_and_default", "jwa_style", "used_twice", "secret_key", "bad_digest", "garbage"]
+
+
+@pytest.mark.parametrize("case", common_case_names())
+def test_rsa_matches_node(case, edge_results, node_results):
+    assert case in node_results["common"]
+    assert edge_results["common"][case] == node_results["common"][case]
+
+
+def test_every_case_is_checked(node_results):
+    assert sorted(node_results["common"]) == sorted(common_case_names())
+
+
+def test_verification_results(edge_results):
+    # valid (six ways) true; tampered data, tampered signature, wrong key, wrong digest, bad lengths false
+    for case, got in edge_results["common"].items():
+        if case.startswith("verify_"):
+            assert got == [True] * 6 + [False] * 8, case
+    assert edge_results["common"]["sha1_and_default"] == [True, True, False]
+    assert edge_results["common"]["jwa_style"] is True
+
+
+@pytest.mark.parametrize("case, words", [
+    ("ec_pem", "EC keys"), ("ec_jwk", 'kty "EC"'), ("ec_verify", "EC keys"), ("private_pem", "private keys"),
+    ("private_pkcs1", "private keys"), ("pss", "RSA-PSS"), ("sign", "createSign"),
+])
+def test_unsupported_keys_say_what_is_supported(case, words, edge_results):
+    err = edge_results["errors"][case]
+    assert err["code"] == "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", err
+    assert words in err["message"]
+    if case != "sign" and case != "pss":
+        assert "RSA public keys" in err["message"]
