@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import socket
 import threading
@@ -24,10 +25,28 @@ from edge.server.app import create_app
 from edge.server.state import ServerOptions
 
 
+_RECENT_PORTS: collections.deque[int] = collections.deque(maxlen=256)
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free loopback ports, none handed out recently: the kernel may give the
+    port a test just chose for its server to the next bind(0) too (a server then refuses an admin
+    port equal to its port), so the sockets stay bound until all are chosen and recent ports are
+    skipped."""
+    with contextlib.ExitStack() as stack:
+        chosen: list[int] = []
+        while len(chosen) < count:
+            sock = stack.enter_context(socket.socket())
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+            if port not in _RECENT_PORTS:
+                chosen.append(port)
+                _RECENT_PORTS.append(port)
+        return chosen
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 class ServerThread:
@@ -138,11 +157,11 @@ def fresh_origin(origin: Origin) -> Origin:
 class Edge:
     """The edge app under a real Hypercorn server, configured by a manifest written to disk."""
 
-    def __init__(self, manifest: Path, state_dir: Path, **options) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, manifest: Path, state_dir: Path, port: int | None = None, **options) -> None:  # type: ignore[no-untyped-def]
         options.setdefault("debug_errors", True)  # tests read the failure's detail off the page
         self.options = ServerOptions(manifest=str(manifest), state_dir=str(state_dir), **options)
         self.app = create_app(self.options)
-        self.server = ServerThread(self.app, date_header=False)
+        self.server = ServerThread(self.app, port, date_header=False)
         self.url = self.server.url
         self.client = httpx.Client(base_url=self.url, timeout=30)
 
@@ -201,6 +220,19 @@ def timer() -> Iterator[list[float]]:
 
 
 from .pgfixtures import pg_database, pg_url  # noqa: E402,F401  (a real PostgreSQL for the fleet tests)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    from . import warmup
+
+    warmup.start(len(session.items))  # zig's libc, Zig's runtime, the JS engine: side by side
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from . import warmup
+
+    warmup.finish()
+
 
 @pytest.fixture(scope="session")
 def scaffolds(tmp_path_factory) -> dict:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 import trustme
 
-from .conftest import free_port
+from .conftest import free_ports
 from .control_helpers import SITE, TOKEN, ControlServer, generated, manifest_text
 from .polling import eventually
 from .serve_output import ServeOutput
@@ -59,7 +59,7 @@ class Paths:
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
         (tmp / "manifest.toml").write_text(MANIFEST)
-        self.port, self.admin_port, self.tls_port = free_port(), free_port(), free_port()
+        self.port, self.admin_port, self.tls_port = free_ports(3)
         self.map = {
             "/srv/edge/manifest.toml": str(tmp / "manifest.toml"),
             "/var/lib/edge": str(tmp / "state"),

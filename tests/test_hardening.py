@@ -89,6 +89,43 @@ def test_malformed_targets_are_400_or_414(edge_factory, fresh_origin):
     assert edge.get("/fine").status_code == 200
 
 
+def test_request_headers_beyond_cloudfronts_20_kb_are_494_before_any_function(edge_factory, fresh_origin):
+    edge = edge_factory(f"""
+[origins.api]
+url = "{fresh_origin.server.url}"
+[functions.deny]
+source = "deny.wat"
+[[behaviors]]
+path = "*"
+origin = "api"
+viewer_request = "deny"
+""", {"deny.wat": _deny()})
+    too_big = raw_get(edge.url, "/a", [("Host", "x"), ("X-Big", "v" * 20_500)])
+    assert status_of(too_big) == 494, too_big[:200]
+    split = raw_get(edge.url, "/a", [("Host", "x")] + [(f"X-Part-{i}", "v" * 2_100) for i in range(10)])
+    assert status_of(split) == 494  # the total counts, not each header
+    within = raw_get(edge.url, "/a", [("Host", "x"), ("X-Big", "v" * 19_000)])
+    assert status_of(within) == 403  # the function ran
+
+
+def test_an_origin_pointing_back_at_the_edge_is_a_loop_not_a_hang(edge_factory):
+    from .conftest import free_port
+
+    port = free_port()
+    edge = edge_factory(f"""
+[origins.self]
+url = "http://127.0.0.1:{port}"
+[[behaviors]]
+path = "*"
+origin = "self"
+cache = "disabled"
+""", port=port)
+    started = time.monotonic()
+    r = edge.get("/loop", timeout=20)
+    assert r.status_code == 508 and "Loop detected" in r.text
+    assert time.monotonic() - started < 5
+
+
 def test_client_disconnect_stops_the_origin_download(edge_factory, fresh_origin):
     edge = edge_factory(api_manifest(fresh_origin.server.url, "") .replace('path = "*"', 'path = "*"\ncache = "disabled"'))
     host, port = edge.url.removeprefix("http://").split(":")

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import free_port
+from .conftest import free_ports
 
 SERVERS = ["hypercorn", "uvicorn", "granian"]
 MAX_CONNECTIONS = 6
@@ -70,7 +70,7 @@ def start(tmp: Path, server: str, *extra: str, manifest: str = MANIFEST) -> Serv
     if server != "hypercorn" and importlib.util.find_spec(server) is None:
         pytest.skip(f"{server} is not installed (pip install 'edge-wasm[bench]')")
     (tmp / "m.toml").write_text(manifest)
-    port, admin = free_port(), free_port()
+    port, admin = free_ports(2)
     log = tmp / f"{server}.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "edge.cli.main", "serve", "-m", str(tmp / "m.toml"), "--state-dir", str(tmp / "state"),
@@ -126,6 +126,22 @@ def test_content_length_with_transfer_encoding_never_serves_the_hidden_request(s
     assert statuses(reply) == ([400] if served.server != "granian" else [200]), reply
 
 
+def test_a_missing_or_repeated_host_is_refused(served):
+    for request in (b"GET /a HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", b"GET /a HTTP/1.1\r\n\r\n",
+                    b"GET /a HTTP/1.1\r\nHost:\r\n\r\n"):
+        reply, _ = served.raw(request, wait=2)
+        assert statuses(reply)[:1] == [400], (request, reply[:200])
+    reply, _ = served.raw(b"GET /a HTTP/1.0\r\n\r\n", wait=2)  # HTTP/1.0 has no Host requirement
+    assert statuses(reply)[:1] == [200], reply[:200]
+
+
+def test_a_websocket_upgrade_is_refused_not_a_server_error(served):
+    reply, _ = served.raw(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", wait=2)
+    code = statuses(reply)[:1]
+    assert code and code[0] != 101 and code[0] < 500, reply[:200]
+
+
 def test_unsupported_http_version_is_refused(served):
     reply, closed = served.raw(b"GET /a HTTP/9.9\r\nHost: x\r\n\r\n")
     # Granian's parser refuses it itself (400) before the app could answer 505
@@ -148,6 +164,51 @@ def test_http10_request_followed_by_a_pipelined_one(served):
     assert closed and b'"/second"' not in reply  # HTTP/1.0 without keep-alive: answered, then closed
     reply, closed = served.raw(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n", wait=1)
     assert statuses(reply) == [200, 200] and b'"/two"' in reply, reply  # HTTP/1.1 pipelining still works
+
+
+def test_a_body_answered_unread_keeps_its_connection_or_closes_it_openly(served):
+    """A 400 sent before the body was read (a bad alias name): a small body is dropped and the
+    connection serves the next request; a large one gets `Connection: close`, never a silent
+    close a keep-alive client's next request would run into."""
+    invoke = b"POST /v1/functions/abc/invoke?qualifier=live%0A HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    with socket.create_connection(("127.0.0.1", served.admin_port), timeout=10) as sock:
+        sock.sendall(invoke + b"Content-Length: 10\r\n\r\n")
+        first = read_until(sock, b"\r\n\r\n")  # answered (at least its head) before its body arrived
+        sock.sendall(b"0123456789GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        rest = read_until(sock, b'"ok"')
+        more, closed = read_all(sock, 0.2)  # and the connection stays open
+    assert statuses(first) == [400], first
+    assert b"alias" in first + rest and statuses(rest) == [200] and not closed, rest + more
+    assert (first + rest).lower().count(b"\r\ndate:") == 2  # one each
+
+    reply, closed = served.raw(invoke + b"Content-Length: 500000\r\n\r\n{}", wait=5, port=served.admin_port)
+    assert statuses(reply) == [400] and b"connection: close" in reply.lower() and closed, reply
+
+
+def test_an_answer_that_closes_its_connection_does_not_wait_for_the_body(served):
+    """A refusal the app closes itself (a web page's request to the admin API: 403) goes out
+    whole at once: the guard does not wait for a body the connection will never be used for."""
+    started = time.monotonic()
+    reply, closed = served.raw(b"POST /v1/functions/f/versions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               b"Origin: https://example.com\r\nContent-Length: 10\r\n\r\n", wait=5,
+                               port=served.admin_port)
+    assert statuses(reply) == [403] and b"web pages" in reply and closed, reply
+    assert time.monotonic() - started < 0.9  # not held for the guard's 1 s wait for an unread body
+
+
+def read_until(sock: socket.socket, marker: bytes, wait: float = 5.0) -> bytes:
+    """What came back until `marker` did (or `wait` seconds passed, or the server closed)."""
+    out, deadline = b"", time.monotonic() + wait
+    while marker not in out and time.monotonic() < deadline:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except (TimeoutError, ConnectionResetError):
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
 
 
 # -- item 6: slow bodies and open connections ------------------------------------------------
@@ -202,3 +263,36 @@ def test_open_connections_are_bounded(served):
         for sock in held:
             sock.close()
     assert httpx.get(f"http://127.0.0.1:{served.port}/after", timeout=5).status_code == 200
+
+
+# -- the guard's own reader (edge/server/guard.py), driven directly ------------------------------
+
+
+def test_an_unread_body_is_dropped_after_a_cancelled_reader_unwinds_and_left_to_a_live_one():
+    """A streamed response cancels its disconnect watcher just before its last part: the
+    guard waits for the watcher to unwind, then drops the body (the connection stays usable).
+    A reader still waiting keeps the body: the guard never reads beside it."""
+    import asyncio
+
+    from edge.server.guard import HttpLimits, _BodyReader
+
+    async def scenario() -> tuple[bool, int, bool]:
+        queue: asyncio.Queue = asyncio.Queue()
+        body = _BodyReader(queue.get, HttpLimits(), 10)
+        watcher = asyncio.ensure_future(body())
+        await asyncio.sleep(0.01)
+        watcher.cancel()
+        queue.put_nowait({"type": "http.request", "body": b"0123456789", "more_body": False})
+        await body.discard_rest()
+        live_queue: asyncio.Queue = asyncio.Queue()
+        live = _BodyReader(live_queue.get, HttpLimits(), 10)
+        reader = asyncio.ensure_future(live())
+        await asyncio.sleep(0.01)
+        await live.discard_rest()
+        still = live.waiting
+        live_queue.put_nowait({"type": "http.request", "body": b"x", "more_body": False})
+        assert (await reader)["body"] == b"x"
+        return body.complete, queue.qsize(), still
+
+    complete, left, still_waiting = asyncio.run(scenario())
+    assert complete and left == 0 and still_waiting

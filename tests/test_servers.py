@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import free_port
+from .conftest import free_ports
 
 REPO = Path(__file__).resolve().parents[1]
 STATIC_CONTENT = REPO / "samples" / "static-content" / "build" / "static-content.wasm"
@@ -41,7 +41,7 @@ def manifest(tmp_path: Path) -> Path:
 
 
 def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, str, str]:
-    port, admin = free_port(), free_port()
+    port, admin = free_ports(2)
     proc = subprocess.Popen(
         [sys.executable, "-m", "edge.cli.main", "serve", "-m", str(manifest(tmp_path)), "--state-dir",
          str(tmp_path / "state"), "--port", str(port), "--admin-port", str(admin), *args],
@@ -116,7 +116,7 @@ def test_the_native_endpoint_is_off_by_default(tmp_path: Path) -> None:
 def test_a_stop_while_workers_start_is_a_clean_exit(tmp_path: Path, static_content: Path) -> None:
     """SIGTERM to the process group (docker stop, systemd) while workers are still booting."""
     for delay in (0.5, 1.0, 1.5):
-        port, admin = free_port(), free_port()
+        port, admin = free_ports(2)
         proc = subprocess.Popen(
             [sys.executable, "-m", "edge.cli.main", "serve", "-m", str(manifest(tmp_path)), "--state-dir",
              str(tmp_path / "state"), "--port", str(port), "--admin-port", str(admin), "--workers", "2"],

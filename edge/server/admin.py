@@ -65,7 +65,7 @@ def _checked(check: Callable[[str], str], value: str) -> str:
 
 def _version_param(request: Request) -> int:
     raw = request.path_params["version"]
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is true, int("²") fails
         raise bad_request(f"version must be a number, got {raw!r}")
     return int(raw)
 
@@ -293,7 +293,7 @@ class AdminAPI:
             _checked(names.check_function, function)
         request_id = params.get("request_id") or None
         limit_raw = params.get("limit", "1000")
-        if not limit_raw.isdigit() or not 0 < int(limit_raw) <= 50_000:
+        if not (limit_raw.isascii() and limit_raw.isdigit()) or not 0 < int(limit_raw) <= 50_000:
             raise bad_request("limit must be a number between 1 and 50000")
         limit = int(limit_raw)
         store = self.state.logs
@@ -354,8 +354,12 @@ class AdminAPI:
     async def status(self, request: Request) -> Response:
         state = self.state
         loaded = sorted(f"{name}:{number}" for name, versions in state.registry.versions.items() for number in versions)
+        compiler = state.plane.compiler  # type: ignore[union-attr]
+        optimizing = sorted(f"{name}:{number}" for name, versions in state.registry.versions.items()
+                            for number, published in versions.items() if compiler.is_baseline(published.compiled))
         store = state.store
         return json_response({"pid": os.getpid(), "revision": state.plane.revision, "loaded": loaded,  # type: ignore[union-attr]
+                      "optimizing": optimizing,
                       "store": store.describe() if store else None,
                       "store_health": store.health.to_dict() if store else None})
 

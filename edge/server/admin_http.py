@@ -96,7 +96,7 @@ async def read_body(request: Request, limit: int, what: str) -> bytes:
     too_large = ControlError(413, "too_large", f"{what} is larger than the {limit}-byte limit")
     length = request.headers.get("content-length")
     if length is not None:
-        if not length.isdigit():
+        if not (length.isascii() and length.isdigit()):
             raise bad_request("Content-Length is not a number")
         if int(length) > limit:
             await discard_body(request, limit)

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..ops import metrics
 from ..cache import xcache
 from ..pipeline.events import new_request_id
+from ..pipeline.flow import VIA
 from ..pipeline.downstream import RequestTooLarge, ViewerRequest
 from ..pipeline.headers import is_disallowed
 from ..pipeline.response import error_page, http_date
@@ -63,6 +64,16 @@ def _header_key(name: bytes) -> str:
     return key
 
 
+# The request line and headers CloudFront accepts, in bytes (beyond: 494, as CloudFront
+# answers); the event's headers then stay within what the SDKs accept.
+MAX_REQUEST_HEAD = 20480
+# A request whose Via shows it passed this worker's edge twice, or any edges 8 times, is a
+# loop (an origin pointing back at the edge): 508 instead of recursing until timeouts.
+OWN_VIA = VIA.split(" ")[1].encode("latin-1")  # "<node id>.edge"
+LOOP_OWN_HOPS = 2
+LOOP_HOPS = 8
+
+
 class EdgeHandler:
     """ASGI endpoint: viewer request in, pipeline, response out."""
 
@@ -70,11 +81,18 @@ class EdgeHandler:
         self.app = app
         self.observe = observe  # Prometheus metrics per request
         self.proxy_hops = proxy_hops  # trusted proxies in front (X-Forwarded-For), see _behind_proxies
+        # The worker's state, set by the lifespan: reading `app.state.edge` cost ~1.5 µs a request.
+        self.state: EdgeState | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            if scope["type"] == "websocket":  # not proxied: refused (the server answers 403), never a bare 500
+                await receive()
+                await send({"type": "websocket.close", "code": 1008})
             return
-        state: EdgeState = self.app.state.edge
+        state = self.state
+        if state is None:  # not booted (or already closed): as Starlette's state would say
+            state = self.app.state.edge
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         try:
             uri = normalize_path(raw_path.split(b"?", 1)[0])
@@ -84,7 +102,13 @@ class EdgeHandler:
         headers = []
         has_body = has_length = False
         trusted, country, connection = state.country_header, None, None
+        query = scope.get("query_string", b"")
+        size = len(raw_path) + len(query) + len(scope["method"]) + 12  # the request line: "GET /a?b HTTP/1.1\r\n"
+        looped = False
         for k, v in scope["headers"]:  # one pass: the function's headers, and whether a body follows
+            size += len(k) + len(v) + 4
+            if k == b"via" and b"(edge)" in v:
+                looped = looped or v.count(OWN_VIA) >= LOOP_OWN_HOPS or v.count(b"(edge)") >= LOOP_HOPS
             if k == trusted:  # the load balancer's country header is read here, never passed on
                 country = v.decode("latin-1")
                 continue
@@ -98,6 +122,18 @@ class EdgeHandler:
             key = _header_key(k)
             if key:
                 headers.append((key, v.decode("latin-1")))
+        if size > MAX_REQUEST_HEAD:  # CloudFront's bound on a request's line and headers
+            await self._send(scope, send, error_page(
+                494, new_request_id(), "Request header too large.",
+                f"the request line and headers are {size} bytes; CloudFront accepts at most {MAX_REQUEST_HEAD}",
+                xcache.ERROR))
+            return
+        if looped:  # an origin that leads back here: answer instead of recursing until timeouts
+            await self._send(scope, send, error_page(
+                508, new_request_id(), "Loop detected.",
+                "this request already passed through this edge (its Via header): an origin points back at the edge",
+                xcache.ERROR))
+            return
         if connection:  # headers the viewer's Connection names are hop-by-hop too (RFC 9110, section 7.6.1)
             headers = [(k, v) for k, v in headers if k.lower() not in connection]
         client = scope.get("client")
@@ -293,7 +329,7 @@ def create_app(options: ServerOptions, *, settle_heap: bool = False) -> Guard:
         return on_admin(scope) and scope["path"] in ("/healthz", "/readyz")
 
     def endless(scope: Scope) -> bool:
-        return on_admin(scope) and scope["path"] == "/v1/logs" and b"follow=" in scope.get("query_string", b"")
+        return scope["path"] == "/v1/logs" and on_admin(scope) and b"follow=" in scope.get("query_string", b"")
 
     return Guard(_create_app(options, drain, settle_heap), limits, drain, probe, endless)
 
@@ -303,7 +339,7 @@ def _create_app(options: ServerOptions, drain: Drain, settle_heap: bool = False)
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = await boot(options)
-        app.state.edge = state
+        app.state.edge = handler.state = state
         if settle_heap:
             log.debug("froze %d objects made at boot", heap.settle())
         readiness.notify_ready()  # `edge serve` prints its "serving on" line (edge/server/readiness.py)
@@ -315,13 +351,15 @@ def _create_app(options: ServerOptions, drain: Drain, settle_heap: bool = False)
         finally:
             if sampler is not None:
                 sampler.cancel()
+            handler.state = None
             await state.close()
             metrics.process_exited()
 
     reason.install()  # Hypercorn: the status line carries the function's statusDescription
     app = Starlette(lifespan=lifespan, exception_handlers={BodyTimeout: body_failed, IncompleteBody: body_failed})
+    handler = EdgeHandler(app, observe=options.metrics, proxy_hops=options.proxy_hops)
     app.state.drain = drain
-    app.router.default = EdgeHandler(app, observe=options.metrics, proxy_hops=options.proxy_hops)  # type: ignore[assignment]
+    app.router.default = handler  # type: ignore[assignment]
     if options.bench_native:
         from .native import install
 

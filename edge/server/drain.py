@@ -23,10 +23,12 @@ class InFlight:
     """One request being served: its task (to cut it), what to name it in the log, and
     whether its response has started. (A plain slotted class: one is made per request.)"""
 
-    __slots__ = ("task", "method", "path", "started", "endless", "response_started", "cut")
+    __slots__ = ("task", "method", "path", "started", "endless", "response_started", "cut", "client")
 
-    def __init__(self, task: asyncio.Task | None, method: str, path: str, *, endless: bool = False) -> None:
+    def __init__(self, task: asyncio.Task | None, method: str, path: str, *, endless: bool = False,
+                 client: tuple[str, int] | None = None) -> None:
         self.task = task
+        self.client = client  # the peer address, so idle connections can be told from busy ones (reaper.py)
         self.method = method
         self.path = path
         self.started = time.monotonic()
@@ -49,8 +51,8 @@ class Drain:
 
     # -- requests ------------------------------------------------------------------------
 
-    def enter(self, method: str, path: str, *, endless: bool = False) -> InFlight:
-        request = InFlight(asyncio.current_task(), method, path, endless=endless)  # type: ignore[arg-type]
+    def enter(self, method: str, path: str, *, endless: bool = False, client: tuple[str, int] | None = None) -> InFlight:
+        request = InFlight(asyncio.current_task(), method, path, endless=endless, client=client)  # type: ignore[arg-type]
         self.requests.add(request)
         if self._idle is not None:
             self._idle.clear()

@@ -11,6 +11,13 @@
   bounded: at most `body_timeout` seconds between chunks, and on average at least
   `body_min_rate` bytes per second once the body has taken longer than `body_timeout`.
   Past either: 408, connection closed; the request's slot is freed.
+- **Bodies answered unread**: a response sent before the request's body was read (a 400
+  for a bad name, a generated answer that ignores the body) leaves the body on the
+  connection. Up to `UNREAD_BODY_LIMIT` bytes arriving within `UNREAD_BODY_SECONDS` are
+  read and dropped before the response's last part goes out, so the connection stays
+  reusable; a larger, chunked or `Expect: 100-continue` remainder gets `Connection: close`
+  on the response (some servers would otherwise close the connection silently, and a
+  keep-alive client's next request would fail).
 - **Graceful stop** (edge/server/drain.py): requests arriving while the worker stops are
   answered 503 with `Connection: close`, requests in flight are tracked and may be cut.
 
@@ -35,6 +42,8 @@ from .drain import Drain, InFlight
 log = logging.getLogger("edge.server")
 
 VERSIONS = frozenset({"1", "1.0", "1.1", "2", "3"})  # Granian reports HTTP/1.0 as "1"
+UNREAD_BODY_LIMIT = 64 * 1024  # bytes of an unread request body dropped to keep its connection
+UNREAD_BODY_SECONDS = 1.0  # ...if they arrive this soon (a client sends its body right behind the head)
 
 
 @dataclass(frozen=True)
@@ -94,16 +103,19 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refusal = self._refusal(scope)
+        refusal, framed, declared = self._refusal(scope)
         if refusal is not None:
             for message in refusal:
                 await send(message)
             return
-        request = self.drain.enter(scope["method"], scope.get("path", ""), endless=self.endless(scope))
-        body = _BodyReader(receive, self.limits)
-        reply = _Reply(send, request, http1=scope.get("http_version", "1.1").startswith("1"), drain=self.drain, body=body)
+        request = self.drain.enter(scope["method"], scope.get("path", ""), endless=self.endless(scope),
+                                   client=scope.get("client"))
+        http1 = scope.get("http_version", "1.1").startswith("1")
+        # An HTTP/1 request without Transfer-Encoding or a Content-Length above 0 has no body to time out.
+        body = _BodyReader(receive, self.limits, declared) if framed or not http1 else _NO_BODY
+        reply = _Reply(send, request, http1=http1, drain=self.drain, body=body)
         try:
-            await self.app(scope, body, reply)
+            await self.app(scope, receive if body is _NO_BODY else body, reply)
         except BodyTimeout as exc:
             log.info("%s %s: %s", scope["method"], scope.get("path", ""), exc)
             await reply.refuse(408, "Request Timeout", str(exc))
@@ -119,39 +131,88 @@ class Guard:
         finally:
             self.drain.leave(request)
 
-    def _refusal(self, scope: Scope) -> tuple[Message, Message] | None:
+    def _refusal(self, scope: Scope) -> tuple[tuple[Message, Message] | None, bool, int | None]:
+        """The answer that refuses this request, if any; whether an HTTP/1 request announced
+        a body (Transfer-Encoding, or a Content-Length above 0); and its Content-Length, if it
+        gave one (None as well while it waits for `100 Continue`)."""
         version = scope.get("http_version", "1.1")
         if version not in VERSIONS and not (version.startswith("1.") and version[2:].isdigit()):
-            return _simple(505, "HTTP Version Not Supported", f"HTTP/{version} is not supported; use HTTP/1.1 or HTTP/2")
+            return _simple(505, "HTTP Version Not Supported",
+                           f"HTTP/{version} is not supported; use HTTP/1.1 or HTTP/2"), False, None
         http1 = version.startswith("1")
+        length: bytes | None = None
+        chunked = expects = False
         if http1:
-            length = chunked = False
-            for name, _ in scope["headers"]:
+            hosts = 0
+            host = b""
+            for name, value in scope["headers"]:
                 if name == b"content-length":
-                    length = True
+                    length = value
                 elif name == b"transfer-encoding":
                     chunked = True
-            if length and chunked:
-                return _simple(400, "Bad Request", "a request must not carry both Content-Length and Transfer-Encoding")
+                elif name == b"expect":
+                    expects = True
+                elif name == b"host":
+                    hosts += 1
+                    host = value
+            if length is not None and chunked:
+                return _simple(400, "Bad Request",
+                               "a request must not carry both Content-Length and Transfer-Encoding"), True, None
+            # RFC 9112, section 3.2 (Hypercorn's parser refuses these itself; Granian passes them
+            # on, and gives a missing Host as an empty one)
+            if hosts > 1:
+                return _simple(400, "Bad Request", "a request must carry one Host header, not several"), False, None
+            if not host and version == "1.1":
+                return _simple(400, "Bad Request", "an HTTP/1.1 request must carry a Host header"), False, None
+        size = int(length) if length is not None and length.isascii() and length.isdigit() else None
+        framed = chunked or (length is not None and size != 0)  # `Content-Length: 0`: no body
+        # a client waiting for `100 Continue` is not asked for a body only to drop it: None
+        # (unknown) makes an unread body close the connection instead
+        declared = None if expects else size
         if self.drain.stopping and not self.passes_while_stopping(scope):
             return _simple(503, "Service Unavailable", "the server is stopping; retry", [(b"retry-after", b"1")],
-                           http1=http1)
-        return None
+                           http1=http1), framed, declared
+        return None, framed, declared
 
 
 class _BodyReader:
     """`receive` with the body's time bounded while it is incomplete (then unbounded: an app
     waiting for `http.disconnect` after the body must not be timed out)."""
 
-    __slots__ = ("receive", "limits", "started", "received", "complete", "timed_out")
+    __slots__ = ("receive", "limits", "declared", "started", "received", "complete", "timed_out", "waiting")
 
-    def __init__(self, receive: Receive, limits: HttpLimits) -> None:
+    def __init__(self, receive: Receive, limits: HttpLimits, declared: int | None = None) -> None:
         self.receive = receive
         self.limits = limits
+        self.declared = declared  # Content-Length; None: chunked (or HTTP/2)
         self.started = time.monotonic()
         self.received = 0
         self.complete = False
         self.timed_out = False
+        self.waiting = False  # someone awaits the next message (then they drain it, not us)
+
+    def too_much_left(self) -> bool:
+        """Whether what is left unread is more than the guard drops to keep the connection."""
+        if self.complete:
+            return False
+        return self.declared is None or self.declared - self.received > UNREAD_BODY_LIMIT
+
+    async def discard_rest(self) -> None:
+        """Read and drop what the app left of the body (bounded by `too_much_left`,
+        `UNREAD_BODY_SECONDS` and the body timeouts), so the server sees the request complete
+        and keeps the connection."""
+        for _ in range(6):  # a reader cancelled just before (a disconnect watcher) needs ~3 turns to unwind
+            if not self.waiting:
+                break
+            await asyncio.sleep(0)
+        else:  # the app still reads: it drains the body
+            return
+        try:
+            async with asyncio.timeout(UNREAD_BODY_SECONDS):
+                while not self.complete and not self.timed_out:
+                    await self()
+        except Exception:  # slow, stalled or gone: the server closes the connection  # noqa: BLE001
+            pass
 
     async def __call__(self) -> Message:
         if self.complete or self.timed_out:
@@ -162,6 +223,7 @@ class _BodyReader:
             # by now this much time may have passed for the bytes received so far
             due = self.started + limits.body_timeout + self.received / limits.body_min_rate
             timeout = min(timeout, max(0.0, due - time.monotonic()))
+        self.waiting = True
         try:
             message = await asyncio.wait_for(self.receive(), timeout)
         except asyncio.TimeoutError:
@@ -171,6 +233,8 @@ class _BodyReader:
                 f"(at most {limits.body_timeout:g} s between chunks"
                 + (f", at least {limits.body_min_rate} bytes/s)" if limits.body_min_rate else ")")
             ) from None
+        finally:
+            self.waiting = False
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
             if not message.get("more_body", False):
@@ -180,25 +244,54 @@ class _BodyReader:
         return message
 
 
+class _NoBody:
+    """What `_Reply` sees of a request that has no body: it never timed out."""
+
+    __slots__ = ()
+    timed_out = False
+    complete = True
+
+    def too_much_left(self) -> bool:
+        return False
+
+    async def discard_rest(self) -> None:
+        pass
+
+
+_NO_BODY = _NoBody()
+
+
 class _Reply:
     """`send`, remembering whether the response started, with `Connection: close` added on
-    HTTP/1 while the worker stops or after the body failed (the connection cannot be reused)."""
+    HTTP/1 while the worker stops, after the body failed, or when more of the body is left
+    unread than the guard will drop (the connection cannot be reused)."""
 
-    __slots__ = ("send", "request", "http1", "drain", "body")
+    __slots__ = ("send", "request", "http1", "drain", "body", "closing")
 
-    def __init__(self, send: Send, request: InFlight, *, http1: bool, drain: Drain, body: _BodyReader) -> None:
+    def __init__(self, send: Send, request: InFlight, *, http1: bool, drain: Drain, body: _BodyReader | _NoBody) -> None:
         self.send = send
         self.request = request
         self.http1 = http1
         self.drain = drain
         self.body = body
+        self.closing = False  # the response said `Connection: close`
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.request.response_started = True
-            if self.http1 and (self.drain.stopping or self.body.timed_out):
+            body = self.body
+            if self.http1 and (self.drain.stopping or body.timed_out or (body is not _NO_BODY and body.too_much_left())):
+                self.closing = True
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"connection"]
                 message = {**message, "headers": [*headers, (b"connection", b"close")]}
+            elif not body.complete and self.http1:  # the app may close it itself (a refused upload)
+                self.closing = any(k.lower() == b"connection" and b"close" in v.lower()
+                                   for k, v in message.get("headers", ()))
+        elif not self.body.complete and self.http1 and not self.closing and not message.get("more_body", False):
+            # the response ends with the request's HTTP/1 body unread: drop it first (some
+            # servers close a connection whose request is incomplete when its response ends;
+            # an HTTP/2 stream's end needs nothing of the kind)
+            await self.body.discard_rest()
         await self.send(message)
 
     async def refuse(self, status: int, reason: str, text: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:

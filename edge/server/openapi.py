@@ -9,6 +9,9 @@ from functools import cache
 from importlib import metadata
 from typing import Any
 
+from .. import names
+from ..config.functions import MAX_PREWARM
+
 JSON = "application/json"
 
 
@@ -33,7 +36,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
 
 
 NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}, "description": "Function name"}
-VERSION = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+VERSION = {"name": "version", "in": "path", "required": True,
+           "schema": {"type": "integer", "minimum": 1, "maximum": names.MAX_VERSION}}
 ALIAS = {"name": "alias", "in": "path", "required": True, "schema": {"type": "string"},
          "description": "Alias name (letters, digits, '_' and '-'; not only digits)"}
 
@@ -49,7 +53,7 @@ def _schemas() -> dict[str, Any]:
                 "max_result_bytes": {"type": "integer"}, "max_log_bytes": {"type": "integer"}}},
             "env": {"type": "object", "additionalProperties": {"type": "string"}},
             "concurrency": {"type": "integer", "minimum": 0},
-            "prewarm": {"type": "integer", "minimum": 0},
+            "prewarm": {"type": "integer", "minimum": 0, "maximum": MAX_PREWARM},
             "max_reuse": {"type": "integer", "minimum": 1},
         },
     }
@@ -93,7 +97,8 @@ def _schemas() -> dict[str, Any]:
             "properties": {"status": {"type": "integer"}, "code": {"type": "string"}, "message": {"type": "string"}}}}},
         "Settings": settings,
         "Canary": {"type": "object", "required": ["version", "weight"], "properties": {
-            "version": {"type": "integer"}, "weight": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}}},
+            "version": {"type": "integer", "minimum": 1, "maximum": names.MAX_VERSION},
+            "weight": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}}},
         "Alias": alias,
         "AliasTarget": {"type": "object", "required": ["version"], "additionalProperties": False, "properties": {
             "version": {"type": "integer"}, "canary": _ref("Canary")}},
@@ -138,6 +143,8 @@ def _schemas() -> dict[str, Any]:
         "Status": {"type": "object", "required": ["pid", "revision", "loaded"], "properties": {
             "pid": {"type": "integer"}, "revision": {"type": "integer"},
             "loaded": {"type": "array", "items": {"type": "string"}, "description": "function:version loaded here"},
+            "optimizing": {"type": "array", "items": {"type": "string"},
+                           "description": "function:version still serving baseline code while the optimizing compile runs"},
             "store": {"type": ["string", "null"], "description": "the store: a directory, or a URL without its password"},
             "store_health": {"type": ["object", "null"]}}},
         "Health": {"type": "object", "required": ["status", "pid"], "properties": {

@@ -27,9 +27,12 @@ _PRINTABLE = re.compile(r"[\t\x20-\x7e\x80-\xff]*\Z")
 _installed = False
 
 
+MAX_PHRASE = 256  # longer phrases (a 70 KB statusDescription) make no status line: the standard one instead
+
+
 def phrase(status: int, reason: str) -> bytes:
     """The bytes for the status line: the given phrase if it can go on the wire, else the standard one."""
-    if reason and _PRINTABLE.match(reason):
+    if reason and len(reason) <= MAX_PHRASE and _PRINTABLE.match(reason):
         return reason.encode("latin-1")
     try:
         return HTTPStatus(status).phrase.encode("latin-1")

@@ -160,9 +160,19 @@ def uvicorn_server() -> type:
         _loop: asyncio.AbstractEventLoop | None = None
         _draining = False
 
+        idle_reaper_port: int | None = None
+
         async def serve(self, sockets: Any = None) -> None:
             self._loop = asyncio.get_running_loop()
             await super().serve(sockets)
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            drain = process_drain()
+            if self.idle_reaper_port and drain is not None:
+                from .reaper import reap_idle_connections
+
+                reap_idle_connections(self.idle_reaper_port, drain)
 
         def handle_exit(self, sig: int, frame: Any) -> None:
             drain = process_drain()

@@ -49,6 +49,7 @@ LOOPS = ("auto", "asyncio", "uvloop")
 APP_FACTORY = "edge.server.app:app_from_env"
 GRANIAN_FACTORY = "edge.server.servers:granian_app"
 SIDECAR_ENV = "EDGE_ADMIN_SIDECAR"  # "host:port" of the admin listener a Granian worker serves itself
+REAPER_ENV = "EDGE_IDLE_REAPER_PORT"  # the edge port whose idle connections a Granian worker closes (reaper.py)
 
 
 def have_uvloop() -> bool:
@@ -264,6 +265,7 @@ def _uvicorn_worker(config: Any, sockets: list[socket.socket]) -> bool:
     from .serverhooks import uvicorn_server
 
     server = uvicorn_server()(config)
+    server.idle_reaper_port = sockets[0].getsockname()[1]  # uvicorn never closes a silent connection (reaper.py)
     server.run(sockets=sockets)
     return bool(server.started)
 
@@ -289,10 +291,16 @@ def _granian(options: ServerOptions, host: str, port: int, workers: int, certfil
     # would inherit its threads and its metrics registry from before the multi-process
     # metrics directory was set, so a scrape would see one worker's numbers.
     multiprocessing.set_start_method("spawn", force=True)
+    from granian.http import HTTP1Settings
+
+    from .reaper import IDLE_SECONDS
+
+    os.environ[REAPER_ENV] = str(port)  # Granian never closes a silent connection itself (reaper.py)
     server = Granian(
         GRANIAN_FACTORY, factory=True, address=host, port=port, interface="asgi", workers=workers,
         loop=loop, log_level=level, log_access=False, backlog=2048, backpressure=options.max_connections,
         http="auto",  # HTTP/1.1, and HTTP/2 by ALPN over TLS or by prior knowledge (h2c)
+        http1_settings=HTTP1Settings(header_read_timeout=int(IDLE_SECONDS * 1000)),
         # the app's drain cuts what outlives the grace period; Granian kills only a stuck worker
         workers_kill_timeout=int(graceful_timeout) + 5, **tls,
     )
@@ -309,6 +317,11 @@ def granian_app():  # type: ignore[no-untyped-def]
     install_granian_hooks()
     app = app_from_env()
     front = app.app if isinstance(app, Guard) else app
+    reaped = os.environ.get(REAPER_ENV)
+    if reaped and isinstance(app, Guard):
+        from .reaper import reap_idle_connections
+
+        reap_idle_connections(int(reaped), app.drain)
     raw = os.environ.get(SIDECAR_ENV)
     if raw and isinstance(front, Front):
         host, port, tls = json.loads(raw)
@@ -365,6 +378,7 @@ class AdminSidecar:
         if self.tls:
             config.certfile, config.keyfile = self.tls
         config.include_server_header = False
+        config.include_date_header = False  # the admin app sets its own (one Date only)
         config.accesslog = None
         config.loglevel = "WARNING"
         self._stop = asyncio.Event()

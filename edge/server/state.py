@@ -20,8 +20,9 @@ from ..control.logs import LogStore
 from ..control.plane import ControlPlane
 from ..control.registry import Registry
 from ..control.sharedlogs import SharedLogs
-from ..control.store import ControlStore, NodeInfo, open_store, store_exists
+from ..control.store import ControlStore, NodeInfo, StoreUnavailable, open_store, store_exists
 from ..control.watcher import Watcher
+from ..fleet.lastknown import serve_saved
 from ..pipeline.flow import Pipeline
 from ..pipeline.hooks import HookRunner
 from ..ops.accesslog import AccessLog
@@ -194,7 +195,8 @@ def load_manifest(options: ServerOptions, store: ControlStore | None = None) -> 
 
 
 def _load_manifest(options: ServerOptions, store: ControlStore) -> Manifest:
-    known = store.function_names()
+    saved = store.offline_start  # no database at start: the functions this node served last
+    known = set(saved.snapshot.functions) if saved is not None else store.function_names()
     try:
         return routing.load_manifest(options.manifest, known)
     except ConfigError as exc:
@@ -203,8 +205,11 @@ def _load_manifest(options: ServerOptions, store: ControlStore) -> Manifest:
         # the server from starting.
         try:
             document = routing.manifest_document(Path(options.manifest))
-            with store.read() as tx:
-                current = tx.routing()
+            if saved is not None:
+                current = saved.snapshot.routing
+            else:
+                with store.read() as tx:
+                    current = tx.routing()
             superseded = current is not None and current.origin == "api" and (
                 current.manifest_digest == routing.digest(document)
             )
@@ -226,6 +231,10 @@ def _start_plane(options: ServerOptions, runtime: Runtime, registry: Registry) -
         store.close()
         raise
     plane = ControlPlane(store, runtime, registry, manifest, retire_after=options.retire_after, tiered=options.tiering)
+    plane.on_applied = store.remember  # a fleet node keeps what it serves for a start without the database
+    if store.offline_start is not None:  # the database cannot be reached: serve what this node served last
+        serve_saved(plane, store.offline_start)
+        return plane  # the manifest is published once it answers (_publish_manifest)
     sources = {name: function_source(spec) for name, spec in manifest.functions.items()}
     plane.seed(manifest, sources)
     plane.sync()
@@ -235,6 +244,21 @@ def _start_plane(options: ServerOptions, runtime: Runtime, registry: Registry) -
         log.warning("collecting leftovers at start failed (will retry): %s", exc)
         plane.collect_pending = True
     return plane
+
+
+def _publish_manifest(plane: ControlPlane) -> None:
+    """What a start does with the manifest, done by a node started from its last known state
+    once the database answers. A manifest that cannot be published (which would have stopped a
+    start) is logged once; the node goes on serving the store's state."""
+    manifest = plane.manifest
+    try:
+        plane.seed(manifest, {name: function_source(spec) for name, spec in manifest.functions.items()})
+    except StoreUnavailable:
+        raise  # the watcher tries again
+    except Exception as exc:  # noqa: BLE001 (a bad manifest function: logged once, not every tick)
+        log.error("the manifest cannot be published (serving the store's state without it): %s", exc)
+        return
+    plane.sync()
 
 
 async def boot(options: ServerOptions) -> EdgeState:
@@ -268,7 +292,8 @@ async def boot(options: ServerOptions) -> EdgeState:
     plane.on_invalidate = lambda paths: loop.call_soon_threadsafe(state.invalidate, paths)
     store = plane.store
     interval = options.watch_interval if store.wake is None else store.poll_interval
-    state.watcher = Watcher(plane, interval, node=options.node()).start()
+    later = (lambda: _publish_manifest(plane)) if store.offline_start is not None else None
+    state.watcher = Watcher(plane, interval, node=options.node(), when_reachable=later).start()
     if options.access_log:
         state.access_log = AccessLog(options.access_log)
     state.ready = True

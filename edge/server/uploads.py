@@ -183,7 +183,7 @@ class Uploads:
         chunks are small and the file is in the page cache."""
         limit = self.settings.max_bytes
         if declared is not None:
-            if not declared.isdigit():
+            if not (declared.isascii() and declared.isdigit()):
                 raise bad_request("Content-Length is not a number")
             if int(declared) > limit:
                 raise _too_large(limit)

@@ -1,0 +1,87 @@
+"""Silent and idle client connections are closed after 5 s under every `--server`, and a slow
+request in flight is not (Granian never closes a silent connection itself, and each one holds
+a slot of its bounded connections: edge/server/reaper.py). Real `edge serve` processes, raw
+sockets, a real slow origin."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+import pytest
+
+from .test_hardening_http import SERVERS, read_all, start, stop
+
+MAX_CONNECTIONS = 4
+
+
+@pytest.fixture(scope="module", params=SERVERS)
+def served(request, tmp_path_factory, origin):  # type: ignore[no-untyped-def]
+    manifest = f"""
+[origins.slow]
+url = "{origin.server.url}"
+
+[[behaviors]]
+path = "*"
+origin = "slow"
+cache = "disabled"
+forward = {{ query_strings = "all" }}
+"""
+    s = start(tmp_path_factory.mktemp(request.param), request.param, "--max-connections", str(MAX_CONNECTIONS),
+              manifest=manifest)
+    yield s
+    stop(s.proc)
+
+
+def closed_within(sock: socket.socket, seconds: float) -> bool:
+    return read_all(sock, seconds)[1]
+
+
+def test_silent_and_idle_connections_close_after_5_s_and_a_slow_request_does_not(served):
+    """More silent connections than the bound, one idle keep-alive connection and one request
+    whose origin takes 7 s, all at once."""
+    port = served.port
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as slow, \
+            socket.create_connection(("127.0.0.1", port), timeout=15) as idle:
+        idle.sendall(b"GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"origin /fast" in read_all(idle, 1)[0]  # answered; the connection stays open, idle
+        slow.sendall(b"GET /slow?s=7 HTTP/1.1\r\nHost: x\r\n\r\n")  # nothing comes back for 7 s
+        silent = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(MAX_CONNECTIONS + 2)]
+        try:
+            started = time.monotonic()
+            # each is closed once idle for 5 s (Granian and uvicorn: the reaper looks once a second)
+            assert all(closed_within(sock, 9 - (time.monotonic() - started)) for sock in silent[:MAX_CONNECTIONS])
+            reply, _ = read_all(slow, 8)
+            assert reply.startswith(b"HTTP/1.1 200") and b"origin /slow" in reply, reply[:200]
+            assert time.monotonic() - started > 6  # it really waited past the idle bound
+            assert closed_within(idle, 1)
+            assert httpx.get(f"http://127.0.0.1:{port}/after", timeout=5).status_code == 200
+        finally:
+            for sock in silent:
+                sock.close()
+
+
+def test_the_reaper_spares_busy_and_recent_connections_and_shuts_idle_ones():
+    """The reaper itself, on real loopback sockets of this process (Granian gives a scope's port
+    as a string, getpeername() as a number: both must name the same peer)."""
+    from edge.server.reaper import ConnectionReaper, peer_key
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        clients = [socket.create_connection(listener.getsockname()) for _ in range(3)]
+        accepted = [listener.accept()[0] for _ in clients]
+        try:
+            busy_port = str(clients[0].getsockname()[1])  # as Granian's scope has it
+            reaper = ConnectionReaper([listener.getsockname()[1]], lambda: {peer_key("127.0.0.1", busy_port)},
+                                      idle_seconds=0.5)
+            time.sleep(0.7)
+            clients[2].sendall(b"x")  # recent data: not idle
+            accepted[2].recv(1)
+            assert reaper.sweep() == 1  # only the idle one, not the busy or the recent one
+            assert closed_within(clients[1], 1)
+            assert not closed_within(clients[0], 0.2) and not closed_within(clients[2], 0.2)
+        finally:
+            for sock in clients + accepted:
+                sock.close()
