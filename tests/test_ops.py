@@ -16,7 +16,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from . import modules as M
-from .conftest import free_port
+from .conftest import free_ports
 from .test_pipeline import GENERATED_200, VALIDATION_CASES, start
 
 SITE = Path(__file__).resolve().parents[1] / "samples" / "site"
@@ -169,7 +169,7 @@ viewer_request = "vreq"
 
 def serve(tmp_path: Path, manifest: str, *args: str) -> tuple[subprocess.Popen, int, int]:
     (tmp_path / "m.toml").write_text(manifest)
-    port, admin = free_port(), free_port()
+    port, admin = free_ports(2)
     proc = subprocess.Popen(
         [sys.executable, "-m", "edge.cli.main", "serve", "-m", "m.toml", "--port", str(port),
          "--admin-port", str(admin), "--state-dir", "state", "--graceful-timeout", "10", *args],
@@ -320,3 +320,23 @@ def test_a_server_process_freezes_what_boot_allocated():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 10_000
+
+
+def test_a_deleted_functions_pool_gauge_goes_away(tmp_path):
+    from .control_helpers import ControlServer, generated, manifest_text
+
+    (tmp_path / "m.toml").write_text(manifest_text())
+    server = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
+    try:
+        server.deploy("pooled", generated("x"), settings='{"prewarm": 3}')
+
+        def ready() -> float | None:
+            text = server.admin.get("/metrics").text
+            line = next((x for x in text.splitlines() if x.startswith('edge_instance_pool_ready{function="pooled"}')), None)
+            return None if line is None else float(line.rsplit(" ", 1)[1])
+
+        assert ready() >= 3  # (each hook class it may serve keeps its own)
+        assert server.admin.delete("/v1/functions/pooled").status_code in (200, 204)
+        assert ready() in (None, 0.0)
+    finally:
+        server.stop()

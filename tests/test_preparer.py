@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from edge.runtime.engine import KEEP_RESIDENT
 from edge.runtime import EngineSettings, ErrorKind, FunctionConfig, Limits, Runtime, preparer
 
 from . import modules as M
@@ -230,13 +231,40 @@ def test_switched_off_by_environment():
 
 
 def test_closed_version_gives_its_pool_slots_back_at_once():
-    rt = Runtime(EngineSettings(pool_instances=20))
+    rt = Runtime(EngineSettings(pool_instances=40))
     closed = [rt.function(M.ECHO, FunctionConfig(name="a", prewarm=8)) for _ in range(2)]
     assert eventually(lambda: all(f.ready_count == 8 for f in closed))
     for f in closed:
         f.close()  # still referenced: their ready instances must go now, not at GC
     fresh = rt.function(M.ECHO, FunctionConfig(name="b"))
     assert fresh.invoke(EVENT).ok
+
+
+def test_ready_instances_across_functions_stay_within_half_the_pool(caplog):
+    """A function asking for many ready instances must not take the pool from the others."""
+    rt = Runtime(EngineSettings(pool_instances=20))
+    greedy = rt.function(M.ECHO, FunctionConfig(name="greedy", prewarm=8))
+    capped = rt.function(M.ECHO, FunctionConfig(name="capped", prewarm=8))
+    assert (greedy.config.prewarm, capped.config.prewarm) == (8, 2)
+    assert "keeps 2 instances ready, not 8" in caplog.text
+    assert eventually(lambda: greedy.ready_count == 8 and capped.ready_count == 2)
+    assert all(capped.invoke(EVENT).ok for _ in range(5))  # it still serves, making instances as needed
+    greedy.close()
+    capped.shed()
+    assert capped.config.prewarm == 0 and capped.ready_count == 0
+    capped.rewarm()  # routed to again (a rollback): it asks for its 8 once more and gets them now
+    assert capped.config.prewarm == 8 and eventually(lambda: capped.ready_count == 8)
+    capped.shed()
+    again = rt.function(M.ECHO, FunctionConfig(name="again", prewarm=8))
+    assert again.config.prewarm == 8 and eventually(lambda: again.ready_count == 8)
+    dropped = rt.function(M.ECHO, FunctionConfig(name="dropped", prewarm=2))
+    assert dropped.config.prewarm == 2
+    del dropped  # never closed: its share comes back when it is collected
+    import gc
+
+    gc.collect()
+    assert rt.function(M.ECHO, FunctionConfig(name="last", prewarm=2)).config.prewarm == 2
+    rt.close()
 
 
 # _initialize calls a host function (the helper then runs Python, and the GC may run there).
@@ -299,21 +327,22 @@ def test_a_forked_child_prepares_in_process_and_exits_cleanly(runtime):
 # Writes one byte in each of 40 pages of its data image, after checking it still holds the
 # image's value ('A'): {"ok":1} means the instance started from the image, not from another's writes.
 PAGES = 40
+WRITTEN_FROM = KEEP_RESIDENT  # the pool keeps what lies below present anyway: nothing to prepare there
 PAGE_WRITER = M.reactor(
     f"""(local $i i32) (local $ok i32) (local $at i32)
     (local.set $ok (i32.const 1))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $i) (i32.const {PAGES})))
-      (local.set $at (i32.add (i32.const 65536) (i32.mul (local.get $i) (i32.const 4096))))
+      (local.set $at (i32.add (i32.const {WRITTEN_FROM}) (i32.mul (local.get $i) (i32.const 4096))))
       (if (i32.ne (i32.load8_u (local.get $at)) (i32.const 65)) (then (local.set $ok (i32.const 0))))
       (i32.store8 (local.get $at) (i32.const 66))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $next)))
     (i32.store8 (i32.const 70) (i32.add (i32.const 48) (local.get $ok)))
     (call $pack (i32.const 64) (i32.const 8))""",
-    memory="4",
+    memory=str((WRITTEN_FROM + PAGES * 4096) // 65536 + 1),
     extra='(data (i32.const 64) "{\\"ok\\":0}") '
-    + " ".join(f'(data (i32.const {65536 + i * 4096}) "A")' for i in range(PAGES)),
+    + " ".join(f'(data (i32.const {WRITTEN_FROM + i * 4096}) "A")' for i in range(PAGES)),
 )
 
 
@@ -338,7 +367,7 @@ def test_pages_a_first_call_writes_are_written_ahead_in_later_instances(runtime)
         base = capi.memory_data(slot.ctx, byref(slot.memory))
         written = preparer.written_pages(base, slot.memory_size(), writer.compiled.initial_memory)
         pages = {start + i for start, count in written for i in range(count)}
-        assert {16 + i for i in range(PAGES)} <= pages  # written before the call: page 16 is 64 KiB
+        assert {WRITTEN_FROM // 4096 + i for i in range(PAGES)} <= pages  # written before the call
         assert slot.invoke(EVENT).value == {"ok": 1}  # ... with the image's bytes, not a used instance's
     finally:
         slot.delete()
@@ -375,6 +404,22 @@ def test_auto_mode_starts_the_helper_for_instances_that_write_many_pages(runtime
 
 
 @pytest.mark.auto
+def test_on_the_event_loop_pages_are_learned_when_the_instance_is_torn_down(runtime):
+    """An inline (event loop) first call hands its used instance to `discard`, which tears it
+    down after the response: the pages it wrote are looked at then, not on the request's path."""
+    writer = fn(runtime, PAGE_WRITER, isolation="per-request")
+    used = []
+    assert writer.invoke(EVENT, 10**9, used.append).value == {"ok": 1}
+    assert writer._warm_learned and writer._factory is None and len(used) == 1
+    used[0].delete()  # what the invoker does on the next turn of the loop
+    factory = writer._factory
+    assert factory is not None
+    assert eventually(lambda: factory.count() > 0)
+    assert writer.invoke(EVENT).value == {"ok": 1}
+    writer.close()
+
+
+@pytest.mark.auto
 def test_auto_mode_leaves_reuse_versions_alone(runtime):
     writer = fn(runtime, PAGE_WRITER, isolation="reuse")
     for _ in range(3):
@@ -397,3 +442,54 @@ def test_an_unknown_setting_is_auto_with_a_warning(monkeypatch, caplog):
     monkeypatch.setenv("EDGE_NATIVE_PREPARER", "enabled")
     assert preparer.mode() == preparer.AUTO
     assert "EDGE_NATIVE_PREPARER='enabled' is not one of auto, 1 (always), 0 (off)" in caplog.text
+
+
+OUTPUT_PRIORITY_PROBE = """
+import json, sys, threading, time
+from edge.runtime import FunctionConfig, Runtime, calls
+from edge.runtime.instance import Slot
+from tests.test_preparer import EVENT, STDERR_REACTOR
+
+native = calls.get()
+fn = Runtime().function(STDERR_REACTOR, FunctionConfig(name="t"))
+while not fn._factory.count():
+    time.sleep(0.01)
+seen = []
+add_stream = Slot.add_stream
+
+def probe(self, level, chunk):
+    with open(f"/proc/self/task/{threading.get_native_id()}/stat") as f:
+        seen.append(int(f.read().rsplit(")", 1)[1].split()[38]))
+    return add_stream(self, level, chunk)
+
+Slot.add_stream = probe
+result = {}
+
+def low_lane_thread():
+    result["joined"] = native.guest_priority(calls.GUEST_IDLE)
+    result["ok"] = fn.invoke(EVENT).ok
+
+thread = threading.Thread(target=low_lane_thread)
+thread.start()
+thread.join(10)
+print(json.dumps({**result, "taken": fn._factory.stats()[1], "policies": seen}))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="no SCHED_IDLE on this platform")
+def test_output_of_a_prepared_instance_reaches_python_at_the_loops_priority():
+    """A prepared instance's WASI output reaches the runtime's Python callback through
+    calls.c, on a thread of wasmtime's own; in a new process that thread is started by the
+    first output, from guest code running in the idle class, and inherits that class. The
+    callback (it takes the GIL) must still run at the loop's priority."""
+    probe = subprocess.run(
+        [sys.executable, "-c", OUTPUT_PRIORITY_PROBE], capture_output=True, text=True, timeout=60,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        env={**os.environ, preparer.ENV_SWITCH: "1"},
+    )
+    assert probe.returncode == 0, probe.stderr
+    seen = json.loads(probe.stdout.strip().splitlines()[-1])
+    if not seen["joined"]:
+        pytest.skip("the scheduler refuses the idle class and back here (needs CAP_SYS_NICE or RLIMIT_NICE)")
+    assert seen["ok"] and seen["taken"] >= 1, seen
+    assert seen["policies"] == [0], seen  # SCHED_OTHER, not SCHED_IDLE (5)

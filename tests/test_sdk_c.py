@@ -480,10 +480,35 @@ def test_module_shapes(runtime, wasm):
     reactor = runtime.load(wasm["reactor"])
     assert reactor.style == STYLE_REACTOR
     assert "edge::log" in reactor.imports
-    assert reactor.initial_memory <= 2 * 1024 * 1024  # 1 MiB stack, not zig's 16 MiB default
+    assert reactor.initial_memory <= 128 * 1024  # a 48 KiB stack, not zig's 16 MiB default; data after it
     command = runtime.load(wasm["command"])
     assert command.style == STYLE_COMMAND
     assert "edge::log" not in command.imports  # logs go to stderr in command mode
+
+
+BIG_STACK_FRAME = r"""
+#include <stdio.h>
+#include <string.h>
+__attribute__((noinline)) static size_t fill(char *p, size_t n) { memset(p, 'x', n); p[n - 1] = 0; return strlen(p); }
+int main(void) {
+    char big[100000];  /* more than the default 48 KiB stack */
+    printf("{\"status\":\"200\",\"body\":\"%zu\"}", fill(big, sizeof big));
+    return 0;
+}
+"""
+
+
+def test_a_stack_overflow_traps_and_says_how_to_raise_the_stack(tmp_path, runtime):
+    """The stack comes first in linear memory (edge/toolchain.py): outgrowing it traps, it
+    never runs into the function's data; edge-build.toml's cflags raise it."""
+    (tmp_path / "main.c").write_text(BIG_STACK_FRAME)
+    small = runtime.function(toolchain.build(tmp_path).read_bytes(), FunctionConfig())
+    out = small.invoke(orjson.dumps(event()))
+    assert out.error is ErrorKind.TRAP and out.trap_code == "memory_out_of_bounds", (out.error, out.message)
+    assert "overflows its stack" in out.message and "-Wl,-z,stack-size=" in out.message, out.message
+    (tmp_path / "edge-build.toml").write_text('cflags = ["-Wl,-z,stack-size=262144"]\n')
+    raised = runtime.function(toolchain.build(tmp_path).read_bytes(), FunctionConfig())
+    assert ok(raised, event()).value["body"] == "99999"
 
 
 # ---- accessors ------------------------------------------------------------------------------------------
@@ -1252,6 +1277,41 @@ def test_reuse_after_a_large_event_releases_it(runtime, wasm):
     before = ok(f, small).peak_memory
     assert ok(f, big).peak_memory == before
     f.close()
+
+
+# ---- static memory: a fresh instance's call grows no memory ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("event_type", "op"), [
+    ("viewer-request", None), ("viewer-request", "respond"), ("viewer-request", "modify"),
+    ("origin-request", "modify"), ("origin-response", "response-modify"),
+])
+def test_a_typical_call_on_a_fresh_instance_grows_no_memory(fn, event_type, op):
+    """The event and the arena's first 16 KiB are static (EDGE_STATIC_EVENT, EDGE_STATIC_ARENA):
+    growing linear memory is a system call plus page faults on every fresh instance."""
+    f = fn()
+    out = ok(f, event(event_type, op=op))
+    assert out.peak_memory == f.compiled.initial_memory
+
+
+def test_events_and_arenas_beyond_the_static_memory_still_work(fn):
+    f = fn()
+    big = event("viewer-request", op="modify", headers=header("X-Big", "v" * 18_000))
+    out = ok(f, big)
+    assert out.peak_memory > f.compiled.initial_memory  # malloc'd the event buffer
+    assert ok(f, event("viewer-request", op="accessors", uri="/a")).value  # an arena past 16 KiB
+    reused = fn(isolation="reuse")
+    for ev in (big, event("viewer-request", op="modify"), big, event("viewer-request", op="respond")):
+        assert ok(reused, ev).value == ok(f, ev).value
+
+
+def test_static_memory_can_be_turned_off(tmp_path, runtime):
+    (tmp_path / "main.c").write_text(TEST_FUNCTION)
+    (tmp_path / "edge-build.toml").write_text('cflags = ["-DEDGE_STATIC_ARENA=0", "-DEDGE_STATIC_EVENT=0"]\n')
+    f = runtime.function(toolchain.build(tmp_path).read_bytes(), FunctionConfig(name="sdk-no-static"))
+    out = ok(f, event("viewer-request", op="respond"))
+    assert out.peak_memory > f.compiled.initial_memory
+    assert out.value["status"] == "404"
 
 
 # ---- the same function as a WASI command (EDGE_COMMAND) -------------------------------------------------------------

@@ -517,6 +517,36 @@ def test_module_shape(runtime, wasm):
     assert list(tiny.imports) == ["edge::log"]  # no edge.env / edge.random: no WASI imports
 
 
+BIG_STACK_FRAME = """const std = @import("std");
+const edge = @import("edge");
+
+noinline fn fill(buf: []u8) usize {
+    @memset(buf, 'x');
+    std.mem.doNotOptimizeAway(buf.ptr);
+    return std.mem.count(u8, buf, "x");
+}
+
+pub fn handle(ev: *edge.Event) !void {
+    var big: [100000]u8 = undefined; // more than the default 48 KiB stack
+    var text: [16]u8 = undefined;
+    try ev.respond(200, null);
+    try ev.setBody(try std.fmt.bufPrint(&text, "{d}", .{fill(&big)}));
+}
+"""
+
+
+def test_a_stack_overflow_traps_and_says_how_to_raise_the_stack(tmp_path, runtime):
+    """As in C (tests/test_sdk_c.py): outgrowing the stack traps, zigflags raise it."""
+    (tmp_path / "main.zig").write_text(BIG_STACK_FRAME)
+    small = runtime.function(toolchain.build(tmp_path).read_bytes(), FunctionConfig())
+    out = invoke(small, event())
+    assert out.error is ErrorKind.TRAP and out.trap_code == "memory_out_of_bounds", (out.error, out.message)
+    assert "overflows its stack" in out.message and "zigflags" in out.message, out.message
+    (tmp_path / "edge-build.toml").write_text('zigflags = ["--stack", "262144"]\n')
+    raised = runtime.function(toolchain.build(tmp_path).read_bytes(), FunctionConfig())
+    assert ok(raised, event()).value["body"] == "100000"
+
+
 def _custom_sections(module: bytes) -> list[str]:
     """Names of a wasm module's custom sections (id 0)."""
 
@@ -1334,6 +1364,31 @@ def test_aws_example_traffic_shift(aws_function):
         assert value in (blue, unchanged)
         to_blue += value == blue
     assert 210 <= to_blue <= 270  # 80 %: expected 240, sd ~6.9
+
+
+# ---- static memory: a fresh instance's call grows no memory ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("event_type", "op"), [
+    ("viewer-request", None), ("viewer-request", "respond"), ("viewer-request", "modify"),
+    ("origin-request", "modify"), ("origin-response", "response-modify"),
+])
+def test_a_typical_call_on_a_fresh_instance_grows_no_memory(fn, event_type, op):
+    """The event and the arena's first 16 KiB are static (edge.static_event_bytes,
+    edge.static_arena_bytes): growing linear memory is a system call plus page faults."""
+    f = fn()
+    out = ok(f, event(event_type, op=op))
+    assert out.peak_memory == f.compiled.initial_memory
+
+
+def test_events_beyond_the_static_memory_still_work(fn):
+    f = fn()
+    big = event("viewer-request", op="modify", headers=header("X-Big", "v" * 18_000))
+    out = ok(f, big)
+    assert out.peak_memory > f.compiled.initial_memory  # the event buffer came from the allocator
+    reused = fn(isolation="reuse")
+    for ev in (big, event("viewer-request", op="modify"), big, event("viewer-request", op="respond")):
+        assert ok(reused, ev).value == ok(f, ev).value
 
 
 # ---- reuse: memory stays bounded ---------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ def test_a_deploy_serves_baseline_code_at_once_then_optimized_code(server, tmp_p
     assert server.edge.get("/fn/a").text == "v1"  # whichever code is loaded right now
     assert eventually(lambda: _optimized(server, "hello", 1), timeout=30)
     assert server.edge.get("/fn/a").text == "v1"
+    status = server.admin.get("/v1/status").json()
+    assert "hello:1" in status["loaded"] and "hello:1" not in status["optimizing"]
     described = server.admin.get("/v1/functions/hello/versions/1").json()
     assert described["loaded"]["optimized"] is True
     artifacts = list((tmp_path / "state" / "artifacts").glob("*.cwasm"))
@@ -178,3 +180,27 @@ def test_another_worker_serves_a_new_version_at_once_and_optimizes_it_too(tmp_pa
     _join_upgrades()
     for plane in (a, b):
         plane.registry.close()
+
+
+def test_a_new_version_starts_with_the_validated_answers_of_the_one_before(server):
+    """A generated response's validation depends only on its bytes, so a new version (and the
+    optimized code swapped in) starts with the memo of the version before it: a redeploy
+    that answers as before does not validate its first answer on the request path."""
+    from .control_helpers import padded
+
+    def memo(version: int) -> dict:
+        return _published(server, "same", version).function_for("viewer-request").generated_memo
+
+    server.deploy("same", generated("v1"), alias="live")
+    server.associate("/fn/*", "same:live")
+    assert server.edge.get("/fn/a").text == "v1"
+    assert "viewer-request" in memo(1)
+    if server.state.plane.runtime.baseline() is not None:
+        assert eventually(lambda: _optimized(server, "same", 1), timeout=30)
+        assert "viewer-request" in memo(1)  # the optimized code's version kept it
+    server.deploy("same", padded(generated("v1"), 4096), alias="live")  # other bytes, same answer
+    assert memo(2)["viewer-request"] == memo(1)["viewer-request"]
+    assert server.edge.get("/fn/a").text == "v1"
+    server.deploy("same", generated("v3"), alias="live")  # a different answer is validated anew
+    assert server.edge.get("/fn/a").text == "v3"
+    assert memo(3)["viewer-request"][0] != memo(2)["viewer-request"][0]

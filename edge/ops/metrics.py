@@ -180,6 +180,17 @@ def update_gauges(state: Any) -> None:
         STORE_REVISION.set(state.plane.revision if state.plane is not None else -1)
     for name, versions in state.registry.versions.items():
         POOL_READY.labels(name).set(sum(fn.ready_count for v in versions.values() for fn in v.functions.values()))
+    live = set(state.registry.versions)
+    for gone in _pool_names - live:  # a deleted function's gauge must not stay at its last value
+        if multiprocess_mode():
+            POOL_READY.labels(gone).set(0)  # (the multi-process store cannot drop a label)
+        else:
+            POOL_READY.remove(gone)
+    _pool_names.clear()
+    _pool_names.update(live)
+
+
+_pool_names: set[str] = set()  # functions whose pool gauge was set at the last scrape
 
 
 def multiprocess_mode() -> bool:

@@ -117,10 +117,15 @@ static __thread int lowered_now; /* this thread is running guest code at its gue
 
 int edge_calls_abi(void) { return EDGE_CALLS_ABI; }
 
-void edge_calls_init(const edge_calls_api *table) { api = *table; }
-
 static int lower(void);
 static void restore(int lowered);
+static void as_loop(void);
+static void note_loop_priority(void);
+
+void edge_calls_init(const edge_calls_api *table) {
+    api = *table;
+    note_loop_priority();
+}
 
 #ifdef __linux__
 static pid_t thread_id(void) { return (pid_t)syscall(SYS_gettid); }
@@ -162,6 +167,33 @@ static void restore(int lowered) {
                                       : setpriority(PRIO_PROCESS, (id_t)thread_id(), base_nice) == 0;
     if (!ok) guest_mode = GUEST_AS_IS;
 }
+
+static int loop_nice;        /* the nice value of the thread that loaded this library */
+static int loop_nice_known; /* 0: never read (no nice value is then changed, only the class) */
+static __thread int as_loop_done;
+
+static void note_loop_priority(void) {
+    errno = 0;
+    int current = getpriority(PRIO_PROCESS, (id_t)thread_id());
+    if (current == -1 && errno) return;
+    loop_nice = current;
+    loop_nice_known = 1;
+}
+
+/* wasmtime writes WASI output from its own (tokio) threads, which inherit the scheduling of
+ * the thread that started them: started during lowered guest code, they would run the
+ * runtime's Python output callbacks in the idle class or at nice 19 for life. Such a thread
+ * is brought to the loop's priority once, before its first callback takes the GIL. */
+static void as_loop(void) {
+    if (as_loop_done || guest_mode != GUEST_AS_IS || lowered_now) return;
+    as_loop_done = 1;
+    struct sched_param param = {0};
+    if (sched_getscheduler(0) == SCHED_IDLE) pthread_setschedparam(pthread_self(), SCHED_OTHER, &param);
+    errno = 0;
+    int current = getpriority(PRIO_PROCESS, (id_t)thread_id());
+    if (loop_nice_known && !(current == -1 && errno) && current > loop_nice)
+        setpriority(PRIO_PROCESS, (id_t)thread_id(), loop_nice);
+}
 #else /* elsewhere: the runtime lowers its threads for their whole life */
 int edge_calls_guest_priority(int mode, int nice) {
     (void)mode;
@@ -170,6 +202,8 @@ int edge_calls_guest_priority(int mode, int nice) {
 }
 static int lower(void) { return 0; }
 static void restore(int lowered) { (void)lowered; }
+static void note_loop_priority(void) {}
+static void as_loop(void) {}
 #endif
 
 /* ---- host calls -----------------------------------------------------------------------
@@ -196,14 +230,21 @@ typedef struct {
     uint64_t key;
 } output_route;
 
+/* Output for the runtime's callback `to` (Python: it takes the GIL), at the thread's own
+ * priority; back to the guest's afterwards. The preparer's streams (preparer.c) use it too. */
+ssize_t edge_calls_forward(output_t to, uint64_t key, const unsigned char *buf, size_t n) {
+    as_loop();
+    int was = lowered_now;
+    restore(was);
+    ssize_t written = to((void *)(uintptr_t)key, buf, n);
+    if (was) lower();
+    return written;
+}
+
 /* A WASI output stream's callback; data is an output_route (edge_calls_output_route). */
 ssize_t edge_calls_output(void *data, const unsigned char *buf, size_t n) {
     output_route *route = data;
-    int was = lowered_now;
-    restore(was);
-    ssize_t written = route->to((void *)(uintptr_t)route->key, buf, n);
-    if (was) lower();
-    return written;
+    return edge_calls_forward(route->to, route->key, buf, n);
 }
 
 /* The data word for edge_calls_output: the Python callback and the slot's key. The WASI

@@ -24,7 +24,11 @@ log = logging.getLogger("edge.runtime")
 
 MiB = 1024 * 1024
 GUARD_ALLOWANCE = 64 * MiB  # per pooled memory beyond its reservation: guard regions (wasmtime: 32 MiB each side)
-KEEP_RESIDENT = 64 * 1024  # bytes of each freed pooled memory kept present: reuse avoids their faults
+# Bytes at the start of each freed pooled memory kept present (zeroed rather than released):
+# the next instance in that slot finds them without page faults. 128 KiB holds a C or Zig
+# function's stack, data and the SDK's static arena and event buffer (toolchain.py), so such
+# a function's fresh instance runs without faults (bench/README.md, finding 25).
+KEEP_RESIDENT = 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,12 @@ class Engine:
         # (budgeted inline runs do not): enter() / leave().
         self._ticker: ticker.Ticker | None = None
         self._ticker_lock = threading.Lock()
+        # Instances kept ready (prewarm) across all functions: at most half the pool, so the
+        # other half is always there for invocations (a function asking for hundreds would
+        # otherwise leave none for the rest).
+        self.ready_budget = max(1, self.settings.pool_instances // 2)
+        self._ready_reserved = 0
+        self._ready_lock = threading.Lock()
 
     def _config(self, settings: EngineSettings) -> wasmtime.Config:
         config = wasmtime.Config()
@@ -161,6 +171,19 @@ class Engine:
             capi.pooling_strategy_set(capi.ptr_of(config), pool)
         finally:
             capi.pooling_config_delete(pool)
+
+    # -- ready instances ------------------------------------------------------
+
+    def reserve_ready(self, wanted: int) -> int:
+        """Take up to `wanted` of the process's ready-instance budget; returns what was granted."""
+        with self._ready_lock:
+            granted = max(0, min(wanted, self.ready_budget - self._ready_reserved))
+            self._ready_reserved += granted
+            return granted
+
+    def release_ready(self, count: int) -> None:
+        with self._ready_lock:
+            self._ready_reserved = max(0, self._ready_reserved - count)
 
     # -- epochs ---------------------------------------------------------------
 

@@ -20,6 +20,12 @@ class InstantiationError(Exception):
         self.over_budget = over_budget  # on the event loop, start-up code outgrew its budget
 
 
+# C and Zig put the stack first in linear memory (edge/toolchain.py): an overflow wraps below
+# address 0 to an address out of bounds, so the trap itself cannot say "stack overflow".
+STACK_HINT = ("; a C or Zig function built by `edge build` also traps this way when it overflows its "
+              "stack, which is 48 KiB unless edge-build.toml raises it (cflags = [\"-Wl,-z,stack-size=262144\"] "
+              "or zigflags = [\"--stack\", \"262144\"])")
+
 # Failures reported as `memory_limit` when they leave memory at the cap (Slot._at_memory_cap).
 MEMORY_CAUSED = frozenset({ErrorKind.TRAP, ErrorKind.HANDLER_ERROR, ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT})
 
@@ -48,6 +54,8 @@ def classify(err: int | None, trap: int | None, limits: Limits) -> tuple[ErrorKi
     if code == capi.TRAP_INTERRUPT:
         return ErrorKind.TIMEOUT, f"timed out after {limits.timeout_ms} ms", None
     name = capi.TRAP_NAMES.get(code, f"code_{code}") if code is not None else None
+    if name == "memory_out_of_bounds":
+        return ErrorKind.TRAP, short(message) + STACK_HINT, name
     return ErrorKind.TRAP, short(message), name
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import capi, preparer
-from .engine import KEEP_RESIDENT
+from .engine import KEEP_RESIDENT, Engine
 from .failures import InstantiationError
 from .instance import INLINE_INIT_FUEL, INLINE_TIMEOUT_MS, Slot
 from .limits import FunctionConfig
@@ -65,6 +65,16 @@ class Function:
         self.pre_ptr = capi.ptr_of(self.pre)
         self.engine.ensure_ticker()
         self._probe()
+        self.wanted_prewarm = config.prewarm  # what the version asked for (shed() and rewarm())
+        granted = self.engine.reserve_ready(config.prewarm)
+        # a cell, so a version dropped without close() gives its share back too
+        self._budget = [granted]
+        weakref.finalize(self, _give_back_budget, self.engine, self._budget)
+        if granted < config.prewarm:
+            log.warning("%s: keeps %d instances ready, not %d: the process keeps at most %d ready across "
+                        "all functions (half the instance pool)", config.qualified, granted,
+                        config.prewarm, self.engine.ready_budget)
+            self.config = dataclasses.replace(config, prewarm=granted)
         if preparer.mode() == preparer.ALWAYS:
             self._factory = self._start_factory()
         elif self._may_use_preparer() and preparer.mode() == preparer.AUTO:
@@ -210,7 +220,11 @@ class Function:
             slot.delete()
             raise
         if not self._warm_learned and outcome.ok and not self.reuse:
-            self._learn_warm_pages(slot)
+            self._warm_learned = True
+            if discard is None:
+                self._learn_warm_pages(slot)
+            else:  # on the event loop: look at its pages when it is torn down, after the response
+                slot.before_delete = self._learn_warm_pages
         self._give_back(slot, outcome, discard)
         return outcome
 
@@ -218,8 +232,7 @@ class Function:
         """Once per version: the pages this fresh instance's first call wrote, which the
         preparer then writes in every instance it prepares, off the request's path. In
         `auto` mode, many such pages are what starts the preparer for this version."""
-        self._warm_learned = True
-        if not slot.has_memory or slot.uses != 1:
+        if self._closed or not slot.has_memory or slot.uses != 1:
             return
         if self._factory is None and (preparer.mode() != preparer.AUTO or not self._may_use_preparer()):
             return
@@ -248,12 +261,30 @@ class Function:
         """Keep no instances ready (a version about to be closed): later invocations, if any,
         make their own."""
         self.config = dataclasses.replace(self.config, prewarm=0)
+        self._release_budget()
         self._drop_ready()
+
+    def rewarm(self) -> None:
+        """Keep instances ready again after `shed()` (its version is routed to again)."""
+        if self._closed or self.config.prewarm or not self.wanted_prewarm:
+            return
+        with self._lock:
+            granted = self.engine.reserve_ready(self.wanted_prewarm)
+            self._budget[0] += granted
+            self.config = dataclasses.replace(self.config, prewarm=granted)
+            if preparer.mode() == preparer.ALWAYS and self._factory is None:
+                self._factory = self._start_factory()
+        self.replenish()  # (called off the request path: the control plane's sync)
 
     def close(self) -> None:
         """Unload: drop ready instances; in-flight invocations finish and drop theirs."""
         self._closed = True
+        self._release_budget()
         self._drop_ready()
+
+    def _release_budget(self) -> None:
+        with self._lock:
+            _give_back_budget(self.engine, self._budget)
 
     def _drop_ready(self) -> None:
         self._stop_factory()
@@ -262,3 +293,8 @@ class Function:
                 self._ready.popleft().delete()
             except IndexError:
                 break
+
+
+def _give_back_budget(engine: "Engine", cell: list[int]) -> None:
+    reserved, cell[0] = cell[0], 0
+    engine.release_ready(reserved)

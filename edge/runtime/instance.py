@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import logging
 import time
+from collections.abc import Callable
 from ctypes import addressof, byref, c_char_p, c_uint64, c_void_p
 from typing import TYPE_CHECKING
 
@@ -34,6 +36,8 @@ _keys = itertools.count(1)
 # abandoned and the version runs on worker threads (a costly start must not stall the loop).
 INLINE_INIT_FUEL = 100_000
 
+log = logging.getLogger("edge.runtime")
+
 
 class Slot:
     """A store with one ready instance; reset per invocation (fuel, deadline, logs)."""
@@ -41,7 +45,7 @@ class Slot:
     __slots__ = (
         "function", "key", "store", "ctx", "instance", "memory", "alloc", "handle", "start", "nogil",
         "vals", "uses", "has_memory", "init_fuel", "logs", "log_bytes", "logs_truncated", "stdout", "stdout_overflow", "stdout_bytes",
-        "_partial", "call", "native",
+        "_partial", "call", "native", "before_delete",
     )
 
     def __init__(self, function: "Function", nogil: bool = True) -> None:
@@ -58,6 +62,7 @@ class Slot:
         self.stdout_bytes = 0
         self.stdout_overflow = False
         self._partial: dict[str, bytes] = {}
+        self.before_delete: Callable[[Slot], None] | None = None
         self.vals = (capi.ValRaw * 2)()
         self.instance = capi.Instance()
         self.memory = capi.Memory()
@@ -101,6 +106,7 @@ class Slot:
         self.store = ready.store
         self.ctx = ready.ctx
         self.call = self.native = None
+        self.before_delete = None
         native = calls.get()
         if native is not None:
             self._bind(native)
@@ -299,6 +305,8 @@ class Slot:
 
     def _reset_invocation_state(self) -> None:
         if self.uses:  # logs from _initialize stay with the first invocation
+            # a new list, never .clear(): the last outcome's list may still be queued for the
+            # log writer thread (control/sharedlogs.py)
             self.logs = []
             self.log_bytes = 0
             self.logs_truncated = False
@@ -478,6 +486,12 @@ class Slot:
         """Tear down: on the native preparer's thread when this version uses one (off the
         GIL); a version that prepares its instances in-process deletes them here too, since
         another core's unmaps cost this one more than the teardown (bench/README.md, finding 16)."""
+        hook, self.before_delete = self.before_delete, None
+        if hook is not None and self.store:
+            try:
+                hook(self)
+            except Exception:  # a look before teardown must never keep the instance alive
+                log.exception("before tearing down an instance of %s", self.function.config.qualified)
         hostcalls.SLOTS.pop(self.key, None)
         store, self.store = self.store, None
         if store:

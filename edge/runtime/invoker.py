@@ -154,6 +154,8 @@ class Invoker:
         self._global = Gate(self.threads, max_queue)
         self._gates: weakref.WeakKeyDictionary[Function, Gate] = weakref.WeakKeyDictionary()  # gone with the version
         self._trash: list[Slot] = []  # used instances to tear down once the loop is free
+        self._refill: list[Function] = []  # versions to prepare a fresh instance for, after that
+        self._tidy_scheduled = False
         self.in_flight = 0
 
     def _discard(self, slot: Slot) -> None:
@@ -164,8 +166,22 @@ class Invoker:
             slot.delete()
             return
         trash.append(slot)
-        if len(trash) == 1:
-            asyncio.get_running_loop().call_soon(self._empty_trash)
+        self._schedule_tidy()
+
+    def _schedule_tidy(self) -> None:
+        """One callback on the loop's next turn does both kinds of work after a response."""
+        if not self._tidy_scheduled:
+            self._tidy_scheduled = True
+            asyncio.get_running_loop().call_soon(self._tidy)
+
+    def _tidy(self) -> None:
+        """Tear down used instances first (their pool slots are then free, their memory warm
+        for the next), then prepare the next fresh instances."""
+        self._tidy_scheduled = False
+        self._empty_trash()
+        refill, self._refill = self._refill, []
+        for fn in refill:
+            fn.replenish(False)
 
     def _empty_trash(self) -> None:
         trash, self._trash = self._trash, []
@@ -195,8 +211,9 @@ class Invoker:
             if not outcome.over_budget:
                 if fn.inline_timeouts:  # strikes count only in a row: a moment's stall is forgiven
                     fn.inline_timeouts = 0
-                if fn.wants_replenish:
-                    asyncio.get_running_loop().call_soon(fn.replenish, False)
+                if fn.wants_replenish and fn not in self._refill:
+                    self._refill.append(fn)
+                    self._schedule_tidy()
                 return outcome
             # Out of its inline fuel: it needs more than the loop may give, for good. Past the
             # inline time cap with fuel to spare, the loop itself was held up (CPU contention,
@@ -248,6 +265,7 @@ class Invoker:
 
     def close(self) -> None:
         self._empty_trash()
+        self._refill = []
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._low_pool.shutdown(wait=False, cancel_futures=True)
         self._blocking.shutdown(wait=False, cancel_futures=True)

@@ -154,12 +154,15 @@ typedef struct {
     int wrote;
 } stream;
 
+/* calls.c (the same library): `to` at the thread's own priority, not the guest's. */
+ssize_t edge_calls_forward(output_t to, uint64_t key, const unsigned char *buf, size_t n);
+
 static ssize_t forward(stream *s, output_t to, const unsigned char *buf, size_t n) {
     if (__atomic_load_n(&s->in_init, __ATOMIC_ACQUIRE)) {
         __atomic_store_n(&s->wrote, 1, __ATOMIC_RELEASE);
         return (ssize_t)n;
     }
-    return to((void *)(uintptr_t)s->key, buf, n);
+    return edge_calls_forward(to, s->key, buf, n);
 }
 
 static ssize_t on_stdout(void *data, const unsigned char *buf, size_t n) { return forward(data, api.py_stdout, buf, n); }

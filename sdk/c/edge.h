@@ -31,7 +31,12 @@
  *
  * Memory: everything the SDK hands you (strings, edge_fmt results,
  * edge_arena_alloc blocks) lives in a per-invocation arena that is freed at
- * the start of the next invocation, so `reuse` instances do not grow.
+ * the start of the next invocation, so `reuse` instances do not grow. The
+ * arena's first EDGE_STATIC_ARENA bytes and an event of up to
+ * EDGE_STATIC_EVENT bytes live in the module's own static memory: a fresh
+ * instance serving a typical request never grows its linear memory (each
+ * growth is a system call, and its new pages fault in and are released
+ * again when the instance is torn down).
  * Strings are UTF-8 and NUL-terminated; do not free them.
  *
  * Errors: a malformed event (invalid JSON or UTF-8, missing fields, header
@@ -60,6 +65,8 @@
  *   EDGE_MAX_HEADER_BYTES  largest header name or value      (20480, CloudFront's request-header budget)
  *   EDGE_MAX_HEADERS       header lines per headers object   (1024)
  *   EDGE_MAX_DEPTH         JSON nesting depth                (64)
+ *   EDGE_STATIC_ARENA      arena bytes in static memory      (16384; 0: all from malloc)
+ *   EDGE_STATIC_EVENT      event bytes in static memory      (16384; 0: all from malloc)
  *
  * Full reference with an example per function: sdk/c/README.md.
  */
@@ -350,6 +357,12 @@ inline int edge_fail(const char *fmt, ...) {
 #ifndef EDGE_MAX_DEPTH
 #define EDGE_MAX_DEPTH 64
 #endif
+#ifndef EDGE_STATIC_ARENA
+#define EDGE_STATIC_ARENA 16384u
+#endif
+#ifndef EDGE_STATIC_EVENT
+#define EDGE_STATIC_EVENT 16384u
+#endif
 #define EDGE__BLOCK 65536u          /* smallest arena block (malloc size, header included) */
 #define EDGE__KEEP_INPUT (1u << 20) /* input buffers above this are not kept between invocations */
 #define EDGE__MALLOC_SLACK 32u      /* malloc's own per-block overhead (zig libc: 16-byte header + a word) */
@@ -411,6 +424,14 @@ static char edge__errbuf[512];
 static edge_event edge__ev;
 static char *edge__in;
 static size_t edge__in_cap;
+#if EDGE_STATIC_ARENA > 0
+/* The arena's first block and the event buffer below sit in the module's data, inside its
+ * initial memory: malloc would grow linear memory on a fresh instance's first call. */
+static unsigned char edge__static_arena[EDGE_STATIC_ARENA] __attribute__((aligned(16)));
+#endif
+#if EDGE_STATIC_EVENT > 0
+static char edge__static_event[EDGE_STATIC_EVENT] __attribute__((aligned(16)));
+#endif
 
 /* ---- formatting (no printf) ------------------------------------------------------- */
 
@@ -563,7 +584,10 @@ static void edge__reset(void) {
     edge__block *b = edge__blocks;
     while (b) {
         edge__block *next = b->next;
-        free(b);
+#if EDGE_STATIC_ARENA > 0
+        if ((unsigned char *)b != edge__static_arena)
+#endif
+            free(b);
         b = next;
     }
     edge__blocks = NULL;
@@ -592,6 +616,17 @@ static void *edge__alloc(size_t n) {
         b->used += n;
         return p;
     }
+#if EDGE_STATIC_ARENA > 0
+    if (!b && n + EDGE__HDR <= EDGE_STATIC_ARENA && EDGE_STATIC_ARENA <= EDGE_MAX_MEMORY) {
+        nb = (edge__block *)edge__static_arena; /* the first block of every invocation, when it fits */
+        edge__arena_bytes = EDGE_STATIC_ARENA;
+        nb->size = EDGE_STATIC_ARENA - EDGE__HDR;
+        nb->used = n;
+        nb->next = NULL;
+        edge__blocks = nb;
+        return (char *)nb + EDGE__HDR;
+    }
+#endif
     size = edge__pow2(n + EDGE__HDR + EDGE__MALLOC_SLACK);
     if (edge__arena_bytes + size > EDGE_MAX_MEMORY) goto oom;
     nb = (edge__block *)malloc(size - EDGE__MALLOC_SLACK);
@@ -2483,6 +2518,9 @@ __attribute__((export_name("edge_alloc"))) void *edge__export_alloc(uint32_t n) 
         edge__emit(EDGE_ERROR, msg, k < sizeof msg ? k : sizeof msg - 1);
         return 0;
     }
+#if EDGE_STATIC_EVENT > 0
+    if (n <= EDGE_STATIC_EVENT) return edge__static_event; /* a larger buffer from an earlier call stays for the next large one */
+#endif
     if (!edge__in || n > edge__in_cap || (edge__in_cap > EDGE__KEEP_INPUT && n <= EDGE__KEEP_INPUT)) {
         free(edge__in);
         edge__in_cap = edge__pow2(n + EDGE__MALLOC_SLACK) - EDGE__MALLOC_SLACK;

@@ -167,8 +167,18 @@ fn argError(comptime f: []const u8, args: anytype) Error {
     return error.InvalidArgument;
 }
 
-/// The per-invocation arena (like the C SDK's): blocks from `std.heap.wasm_allocator`, freed
-/// together at the start of the next invocation and counted against `Options.max_memory`.
+/// The arena's first block and events up to `static_event_bytes` live in the module's own
+/// static memory, inside its initial memory: wasm_allocator would grow linear memory on a
+/// fresh instance's first call (a system call, and new pages that fault in and are released
+/// again when the instance is torn down).
+pub const static_arena_bytes: usize = 16384;
+pub const static_event_bytes: usize = 16384;
+var static_arena: [static_arena_bytes]u8 align(16) = undefined;
+var static_event: [static_event_bytes]u8 align(16) = undefined;
+
+/// The per-invocation arena (like the C SDK's): its first block static, the rest from
+/// `std.heap.wasm_allocator`, freed together at the start of the next invocation and
+/// counted against `Options.max_memory`.
 /// Blocks are powers of two minus the allocator's own overhead: wasm_allocator rounds every
 /// request (plus a word) up to a power of two, so these fill their size class exactly and
 /// a freed block is reused by the next invocation of the same size class.
@@ -208,6 +218,15 @@ const Arena = struct {
             }
         }
         if (n > options.max_memory) return oom(n);
+        if (a.blocks == null and n + al + header <= static_arena.len and static_arena.len <= options.max_memory) {
+            const sb: *Block = @ptrCast(@alignCast(&static_arena));
+            sb.* = .{ .next = null, .size = static_arena.len - header, .used = 0 };
+            const at = std.mem.alignForward(usize, @intFromPtr(data(sb)), al) - @intFromPtr(data(sb));
+            sb.used = at + n;
+            a.blocks = sb;
+            a.bytes = static_arena.len;
+            return data(sb) + at;
+        }
         const size = pow2(n + al + header + slack) orelse return oom(n);
         if (a.bytes + size > options.max_memory) return oom(n);
         const raw = child.rawAlloc(size - slack, .of(Block), ra) orelse {
@@ -265,6 +284,7 @@ const Arena = struct {
         var it = a.blocks;
         while (it) |b| {
             it = b.next;
+            if (@intFromPtr(b) == @intFromPtr(&static_arena)) continue;
             child.rawFree(@as([*]u8, @ptrCast(b))[0 .. b.size + header], .of(Block), 0);
         }
         a.blocks = null;
@@ -2132,6 +2152,7 @@ pub fn Reactor(comptime App: type) type {
                 logf(.err, "event too large: {d} bytes, above the SDK's {d}-byte limit (max_event_bytes)", .{ n, opts.max_event_bytes });
                 return null;
             }
+            if (n <= static_event.len) return &static_event; // a larger buffer from an earlier call stays for the next large one
             const cap = input_buf.len;
             if (cap == 0 or n > cap or (cap > keep_input and n <= keep_input)) {
                 if (cap != 0) std.heap.wasm_allocator.free(input_buf);
