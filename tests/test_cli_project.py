@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from edge.cli.main import cli
 
-from .conftest import free_port
+from .conftest import free_port, free_ports
 from .control_helpers import SITE, TOKEN, ControlServer, generated, manifest_text
 from .serve_output import serve_output
 
@@ -40,7 +40,7 @@ def _serve_env() -> dict[str, str]:
 
 
 def test_edge_toml_gives_serve_its_manifest_and_ports_and_the_commands_their_server(tmp_path, monkeypatch):
-    port, admin_port = free_port(), free_port()
+    port, admin_port = free_ports(2)
     (tmp_path / "m.toml").write_text(STATIC)
     (tmp_path / "edge.toml").write_text(f'manifest = "m.toml"\nport = {port}\nadmin_port = {admin_port}\n')
     (tmp_path / "fn.wat").write_text(generated("from the project"))

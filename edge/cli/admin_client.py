@@ -35,6 +35,8 @@ class NameParam(click.ParamType):
 
 FUNCTION_NAME = NameParam("function name", names.check_function)
 ALIAS_NAME = NameParam("alias name", names.check_alias)
+# deleting: a stored alias whose name was reserved later (`latest`) must stay removable
+STORED_ALIAS_NAME = NameParam("alias name", lambda n: n if names.is_alias_syntax(n) else names.check_alias(n))
 QUALIFIER = NameParam("version or alias", names.check_qualifier)
 
 

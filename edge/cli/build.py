@@ -78,7 +78,7 @@ pub fn handle(ev: *edge.Event) !void {{
 }}
 ''',
     "response": '''\
-//! {name}: a {hook} edge function (Zig SDK reference: sdk/zig/README.md).
+//! {name}: {a_hook} edge function (Zig SDK reference: sdk/zig/README.md).
 const edge = @import("edge");
 
 pub fn handle(ev: *edge.Event) !void {{
@@ -134,7 +134,7 @@ int edge_main(edge_event *ev) {{
 }}
 ''',
     "response": '''\
-/* {name}: a {hook} edge function (C SDK reference: sdk/c/README.md). */
+/* {name}: {a_hook} edge function (C SDK reference: sdk/c/README.md). */
 #define EDGE_IMPLEMENTATION
 #include "edge.h"
 
@@ -160,23 +160,31 @@ _WHAT = {
     "viewer-response": "adds security headers to every response sent to viewers",
 }
 
+# How `edge build` builds each language, for the scaffold's README.
+_BUILD_NOTE = {
+    "c": "zig from PyPI, no system toolchain",
+    "zig": "zig from PyPI, no system toolchain",
+    "js": "the JavaScript engine is compiled once per machine, about a minute, with zig from PyPI; then each "
+          "build takes about a second; `pip install 'edge-wasm[build]'` brings the toolchain",
+}
+
 _README = '''\
 # {name}
 
-A **{hook}** edge function in {lang_name}: it {what}.
+{A_hook} edge function in {lang_name}: it {what}.
 
 | file | what |
 |---|---|
 | `{source}` | the function ({sdk_line}) |
 | `build/{name}.wasm` | the module `edge build` writes (not committed) |
 
-**Build** (zig from PyPI, no system toolchain):
+**Build** ({build_note}):
 
 ```sh
 edge build {name}
 ```
 
-**Try it** on a {hook} event (the result JSON on stdout, logs and a REPORT line on stderr; the
+**Try it** on {a_hook} event (the result JSON on stdout, logs and a REPORT line on stderr; the
 result is checked with the server's rules for the hook, exit status 1 naming the rule if it would
 be refused):
 
@@ -215,7 +223,12 @@ def _render(lang: str, hook: str, name: str) -> tuple[str, str]:
         return render(hook, name)
     templates = _ZIG if lang == "zig" else _C
     text = templates.get(hook) or templates["response"]
-    return ("main.zig" if lang == "zig" else "main.c"), text.format(name=name, hook=hook)
+    return ("main.zig" if lang == "zig" else "main.c"), text.format(name=name, hook=hook, a_hook=_a(hook))
+
+
+def _a(hook: str) -> str:
+    """'an origin-response', 'a viewer-request': the article the hook's name needs."""
+    return f"{'an' if hook.startswith('origin') else 'a'} {hook}"
 
 
 @click.command("new")
@@ -239,6 +252,8 @@ def new(name: Path, lang: str, hook: str) -> None:
     key = re.sub(r"[^A-Za-z0-9_-]", "-", base)
     readme = _README.format(
         name=base, hook=hook, hook_key=hook.replace("-", "_"), key=key, source=source, what=_WHAT[hook],
+        a_hook=_a(hook), A_hook=f"{_a(hook).split()[0].capitalize()} **{hook}**",
+        build_note=_BUILD_NOTE.get(lang, _BUILD_NOTE["c"]),
         try_uri="/docs/" if hook == "origin-request" else "/hello" if hook == "viewer-request" else "/",
         lang_name={"zig": "Zig", "js": "JavaScript"}.get(lang, "C"),
         sdk_line={"zig": f'`const edge = @import("edge");`, SDK reference: {_sdk_readme("zig")}',

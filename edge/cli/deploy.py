@@ -11,7 +11,10 @@ from typing import Any
 
 import click
 
-from .admin_client import ALIAS_NAME, FUNCTION_NAME, AdminClient, AdminError, admin_options, api_path, print_json
+from ..config.functions import MAX_PREWARM
+from .admin_client import (
+    ALIAS_NAME, FUNCTION_NAME, STORED_ALIAS_NAME, AdminClient, AdminError, admin_options, api_path, print_json,
+)
 from .invoke import _parse_env
 from .prebuild import module_file
 
@@ -66,7 +69,8 @@ def _alias_text(alias: dict[str, Any]) -> str:
 @click.option("--memory", "memory_mb", type=click.IntRange(min=1), help="Linear memory cap in MiB.")
 @click.option("--env", "env_pairs", multiple=True, metavar="KEY=VALUE", help="Environment variable (repeatable).")
 @click.option("--concurrency", type=click.IntRange(min=0), help="Concurrent invocations per process (0 = default).")
-@click.option("--prewarm", type=click.IntRange(min=0), help="Ready instances kept per hook class.")
+@click.option("--prewarm", type=click.IntRange(0, MAX_PREWARM),
+              help=f"Ready instances kept per hook class (0 to {MAX_PREWARM}).")
 @click.option("--max-reuse", type=click.IntRange(min=1), help="`reuse`: invocations before an instance is replaced.")
 @click.option("--handler", default=None, help="JavaScript: the handler, Lambda style (default index.handler).")
 @admin_options
@@ -163,6 +167,9 @@ def _canary(value: str | None) -> dict[str, Any] | None:
         parsed = None
     if not sep or parsed is None:
         raise click.BadParameter("expected VERSION:WEIGHT, e.g. 4:0.1", param_hint="--canary")
+    if not 0.0 < parsed["weight"] < 1.0:  # also nan and inf, which JSON cannot carry
+        raise click.BadParameter(f"the weight is the canary's share of requests, between 0 and 1 (exclusive), "
+                                 f"got {weight!r}", param_hint="--canary")
     return parsed
 
 
@@ -201,7 +208,7 @@ def rollback(name: str, alias_name: str, client: AdminClient, as_json: bool) -> 
 @click.command()
 @click.argument("name", type=FUNCTION_NAME)
 @click.option("--version", "version", type=click.IntRange(min=1), help="Delete only this version.")
-@click.option("--alias", "alias_name", type=ALIAS_NAME, help="Delete only this alias.")
+@click.option("--alias", "alias_name", type=STORED_ALIAS_NAME, help="Delete only this alias.")
 @admin_options
 def delete(name: str, version: int | None, alias_name: str | None, client: AdminClient, as_json: bool) -> None:
     """Delete a function (or one version, or one alias). Refused while something still uses it."""

@@ -4,11 +4,14 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
 
 import click
 import orjson
 
+from ..config.behaviors import ALL_METHODS
 from ..pipeline import events
 from ..pipeline.events import EVENT_TYPES, REQUEST_EVENTS, RESPONSE_EVENTS
 
@@ -18,6 +21,14 @@ CLIENT_IP = "203.0.113.178"
 ORIGIN_DOMAIN = "example.org"
 VIA = "2.0 8f22423015641505b8c857a37450d6c0.cloudfront.net (CloudFront)"
 
+# What a request line and header fields can carry, so a generated event is one the server
+# could build: a URI and query without spaces, controls or '#'; header names as HTTP tokens;
+# values without controls (tab aside) or characters outside ISO-8859-1.
+_TARGET = re.compile(r"[\x21\x22\x24-\x7e]*")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u0100-\U0010ffff]")
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+
 
 def _header_pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
     pairs = []
@@ -25,8 +36,42 @@ def _header_pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]
         name, sep, value = raw.partition(":")
         if not sep or not name.strip():
             raise click.BadParameter(f"expected 'Name: value', got {raw!r}", param_hint=option)
-        pairs.append((name.strip(), value.strip()))
+        name, value = name.strip(), value.strip()
+        if not _TOKEN.fullmatch(name):
+            raise click.BadParameter(f"header name {name!r} is not an HTTP token (letters, digits and "
+                                     "!#$%&'*+-.^_`|~, no spaces)", param_hint=option)
+        if _BAD_VALUE.search(value):
+            raise click.BadParameter(f"the value of {name} has control characters or characters outside "
+                                     "ISO-8859-1 (percent-encode them)", param_hint=option)
+        pairs.append((name, value))
     return pairs
+
+
+def _checked_request_line(uri: str, method: str, querystring: str | None) -> str:
+    """The method, upper-cased, once the URI, method and query string could be on a request line."""
+    if not _TARGET.fullmatch(uri):
+        raise click.BadParameter(f"{uri!r} has spaces, control characters, '#' or non-ASCII characters "
+                                 "(percent-encode them, e.g. %20 for a space)", param_hint="--uri")
+    if querystring is not None and not _TARGET.fullmatch(querystring):
+        raise click.BadParameter(f"{querystring!r} has spaces, control characters, '#' or non-ASCII characters "
+                                 "(percent-encode them)", param_hint="--querystring")
+    if method.upper() not in ALL_METHODS:
+        raise click.BadParameter(f"{method!r} is not a method CloudFront passes to functions: "
+                                 f"{', '.join(ALL_METHODS)}", param_hint="--method")
+    return method.upper()
+
+
+def _client_ip(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an IPv4 or IPv6 address", param_hint="--client-ip") from None
+
+
+def _origin_domain(value: str) -> str:
+    if not _HOST.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is not a host name", param_hint="--origin-domain")
+    return value
 
 
 def _merged(defaults: list[tuple[str, str]], given: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -62,6 +107,7 @@ def build(
     request_id: str | None = None,
 ) -> dict:
     """The event as a JSON-shaped dict (see the command's help for the defaults)."""
+    method = _checked_request_line(uri, method, querystring)
     if "?" in uri:
         uri, _, query_in_uri = uri.partition("?")
         querystring = query_in_uri if querystring is None else querystring
@@ -125,9 +171,9 @@ def generate_event(
     """
     event = build(
         hook, uri=uri, method=method, querystring=querystring, headers=_header_pairs(headers, "--header"),
-        body=_body(body), client_ip=client_ip, status=status,
+        body=_body(body), client_ip=_client_ip(client_ip), status=status,
         response_headers=_header_pairs(response_headers, "--response-header"),
-        origin_domain=origin_domain, origin_protocol=origin_protocol,
+        origin_domain=_origin_domain(origin_domain), origin_protocol=origin_protocol,
     )
     text = orjson.dumps(event, option=orjson.OPT_INDENT_2) + b"\n"
     if out is None:

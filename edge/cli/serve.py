@@ -21,6 +21,7 @@ from ..server.app import OPTIONS_ENV
 from ..server.ports import PortUnavailable, check_free, describe, wait_listening
 from ..server.readiness import ReadyWatch, notify_systemd
 from ..server.state import ServerOptions, load_manifest
+from .params import Seconds
 from .prebuild import build_all, shown
 from .project import client_host, remove_serve_record, write_serve_record
 
@@ -39,7 +40,8 @@ from .project import client_host, remove_serve_record, write_serve_record
 @click.option("--server-timing/--no-server-timing", default=False, help="Add a Server-Timing header per response.")
 @click.option("--debug-errors", is_flag=True,
               help="Error pages show why (function, rule, origin); by default only the request id for `edge logs`.")
-@click.option("--graceful-timeout", type=float, default=10.0, show_default=True, help="Seconds to finish in-flight requests on SIGTERM.")
+@click.option("--graceful-timeout", type=Seconds(0, 3600), default=10.0, show_default=True,
+              help="Seconds to finish in-flight requests on SIGTERM (0 to 3600).")
 @click.option("--log-level", default="warning", show_default=True)
 @click.option("--admin-host", default="127.0.0.1", show_default=True, help="Admin API address (loopback unless a token is set).")
 @click.option("--admin-port", type=click.IntRange(1, 65535), default=None, help="Admin API port (default: --port + 1).")
@@ -48,8 +50,8 @@ from .project import client_host, remove_serve_record, write_serve_record
 @click.option("--max-upload-mb", type=click.IntRange(min=1), default=64, show_default=True, help="Largest module upload.")
 @click.option("--max-concurrent-uploads", type=click.IntRange(min=1), default=16, show_default=True,
               help="Module uploads in progress per worker; beyond: 503 with Retry-After.")
-@click.option("--body-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              help="Seconds a request body may stall between chunks before 408.")
+@click.option("--body-timeout", type=Seconds(0.1, 3600), default=10.0, show_default=True,
+              help="Seconds a request body may stall between chunks before 408 (0.1 to 3600).")
 @click.option("--body-min-rate", type=click.IntRange(min=0), default=1024, show_default=True,
               help="Bytes/s a request body must average once it took --body-timeout (0: off).")
 @click.option("--max-connections", type=click.IntRange(min=1), default=1024, show_default=True,

@@ -13,6 +13,7 @@ from ..cache.policy import CachePolicy
 from .errors import ConfigError
 from ..cache.selection import Selection
 from .policies import CLOUDFRONT_HEADERS, ForwardPolicy, parse_cache_policy, parse_forward_policy
+from .values import flag
 
 EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-response")
 ALL_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE")
@@ -93,16 +94,17 @@ def parse_association(event_type: str, raw: Any, where: str) -> Association:
             names.check_qualifier(qualifier)
     except names.BadName as exc:
         raise ConfigError(f"{where}.{event_type}: {exc}") from None
-    include_body = bool(raw.get("include_body", False))
+    here = f"{where}.{event_type}"
+    include_body = flag(raw, "include_body", here)
     if include_body and event_type not in ("viewer-request", "origin-request"):
         raise ConfigError(
             f"{where}.{event_type}: The IncludeBody option can only be used with viewer-request or "
             "origin-request events."
         )
-    include_origin_body = bool(raw.get("include_origin_body", False))
+    include_origin_body = flag(raw, "include_origin_body", here)
     if include_origin_body and event_type != "origin-response":
         raise ConfigError(f"{where}.{event_type}: include_origin_body is only for origin-response")
-    allow_status = bool(raw.get("allow_status_change", False))
+    allow_status = flag(raw, "allow_status_change", here)
     if allow_status and event_type != "viewer-response":
         raise ConfigError(f"{where}.{event_type}: allow_status_change is only for viewer-response")
     return Association(
@@ -150,13 +152,6 @@ def parse_behavior(index: int, raw: Any, origins: set[str]) -> Behavior:
         cache=parse_cache_policy(raw.get("cache"), where),
         associations=associations,
         forward=parse_forward_policy(raw.get("forward"), where),
-        forward_host=_flag(raw, "forward_host", where),
-        debug_errors=_flag(raw, "debug_errors", where),
+        forward_host=flag(raw, "forward_host", where),
+        debug_errors=flag(raw, "debug_errors", where),
     )
-
-
-def _flag(raw: dict, key: str, where: str) -> bool:
-    value = raw.get(key, False)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: {key} must be true or false")
-    return value

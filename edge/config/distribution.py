@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ConfigError
+from .values import flag
 
 
 @dataclass(frozen=True)
@@ -28,4 +29,4 @@ class Distribution:
         for key, value in values.items():
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"[distribution].{key} must be a non-empty string")
-        return cls(**values, server_timing=bool(raw.get("server_timing", False)))
+        return cls(**values, server_timing=flag(raw, "server_timing", "[distribution]"))

@@ -11,6 +11,32 @@ from ..runtime import FunctionConfig, Limits
 from .errors import ConfigError
 
 VIEWER_EVENTS = ("viewer-request", "viewer-response")
+# Ready instances a version keeps per hook class. Every one holds a slot of the process's
+# instance pool (1,000, shared by every function: edge/runtime/engine.py), so one function
+# asking for hundreds starved the others ("maximum concurrent limit ... reached"); 64 is the
+# runtime's bound on idle `reuse` instances too, and leaves most of the pool to the rest.
+MAX_PREWARM = 64
+MAX_INTEGER = 2**63 - 1  # any other whole-number setting: what JSON clients and the stores carry
+# (key, lowest, highest) of the whole-number settings
+NUMBERS = (("concurrency", 0, MAX_INTEGER), ("max_reuse", 1, MAX_INTEGER), ("prewarm", 0, MAX_PREWARM))
+
+
+def check_numbers(values: dict[str, Any]) -> None:
+    """Whole numbers in range for concurrency, max_reuse, prewarm and every limit (a bool, a
+    string or a float is refused, not coerced). Raises ValueError naming the key."""
+    for key, lo, hi in NUMBERS:
+        if key in values:
+            _whole(key, values[key], lo, hi)
+    limits = values.get("limits", {})
+    if isinstance(limits, dict):
+        for key, value in limits.items():
+            _whole(f"limit {key}", value, 1, MAX_INTEGER)
+
+
+def _whole(key: str, value: Any, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        why = " (ready instances per hook class, from a pool shared by every function)" if key == "prewarm" else ""
+        raise ValueError(f"{key} must be a whole number from {lo} to {hi}{why}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -65,6 +91,12 @@ class FunctionSpec:
             raise ConfigError(f"{where}: limits must be a table")
         if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
             raise ConfigError(f"{where}: env must be a table of strings")
+        if not isinstance(raw.get("isolation", ""), str):
+            raise ConfigError(f"{where}: isolation must be \"per-request\" or \"reuse\"")
+        try:
+            check_numbers(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
         spec = cls(
             name=name,
             source=source,

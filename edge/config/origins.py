@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from .. import names
 from .errors import ConfigError
+from .values import flag
 
 _S3_DOMAIN = re.compile(
     r"(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3(?:[.-](?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]+))?"
@@ -128,8 +129,8 @@ class OriginSpec:
                 f"{where}: an s3 origin is served by endpoint = \"http(s)://host:port\" (an S3-compatible "
                 "server) or by root = \"directory\" (local development): give exactly one"
             )
-        sign = raw.get("sign", False)
-        if not isinstance(sign, bool) or (sign and endpoint is None):
+        sign = flag(raw, "sign", where)
+        if sign and endpoint is None:
             raise ConfigError(f"{where}: sign = true needs an endpoint (a directory is not signed)")
         values: dict[str, Any] = {}
         if endpoint is not None:
@@ -141,7 +142,7 @@ class OriginSpec:
             except ValueError:
                 raise ConfigError(f"{where}: endpoint has an invalid port") from None
             values["endpoint"] = endpoint.rstrip("/")
-            values["verify_tls"] = bool(raw.get("verify_tls", True))
+            values["verify_tls"] = flag(raw, "verify_tls", where, True)
         else:
             if not isinstance(root, str) or not (base_dir / root).resolve().is_dir():
                 raise ConfigError(f"{where}: root {root!r} is not a directory")
@@ -209,8 +210,8 @@ class OriginSpec:
             domain_name=parts.hostname,
             port=port,
             path=parts.path.rstrip("/"),
-            http2=bool(raw.get("http2", False)),
-            verify_tls=bool(raw.get("verify_tls", True)),
+            http2=flag(raw, "http2", where),
+            verify_tls=flag(raw, "verify_tls", where, True),
             custom_headers=_custom_headers(raw, where),
             allow_hosts=tuple(AllowedHost.parse(h, where) for h in hosts),
             **timeouts,
