@@ -8,7 +8,8 @@ each from its own source tree: A from a temporary `git worktree` of the baseline
 this checkout. Loads alternate A, B, A, B... so drift of a noisy machine falls on both
 sides alike; the ratio B ÷ A of the medians is the figure to quote. Routes are the ones of
 `python -m bench.inproc` (a `per-request` and a `reuse` static-content function, a cache
-hit, a proxied miss). Traffic stays on loopback and every run stops by itself.
+hit, a proxied miss). Each side builds the functions with its own toolchain (a change to
+how functions are compiled shows too). Traffic stays on loopback and every run stops by itself.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import inproc, procs
+from . import procs
 from .load import run_load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,15 @@ def drop_worktree(path: Path) -> None:
 def start(tree: Path, manifest: Path, state: Path, logs: Path, workers: int) -> procs.Server:
     env = {"PYTHONPATH": str(tree) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return procs.start_server(manifest, state, logs, server="granian", workers=workers, env=env, cwd=tree)
+
+
+def side_manifest(tree: Path, directory: Path, origin_url: str) -> Path:
+    """The routes' manifest with the functions built by `tree`'s own toolchain."""
+    directory.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(tree) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    code = "import sys; from pathlib import Path; from bench import inproc; inproc.manifest(Path(sys.argv[1]), sys.argv[2])"
+    subprocess.run([sys.executable, "-c", code, str(directory), origin_url], check=True, cwd=tree, env=env)
+    return directory / "manifest.toml"
 
 
 def main() -> None:
@@ -65,9 +75,10 @@ def main() -> None:
         servers: dict[str, procs.Server] = {}
         try:
             origin, origin_url = procs.start_origin(logs)
-            manifest = inproc.manifest(directory, origin_url)
-            servers["A"] = start(baseline, manifest, directory / "state-a", logs, args.workers)
-            servers["B"] = start(ROOT, manifest, directory / "state-b", logs, args.workers)
+            manifest_a = side_manifest(baseline, directory / "functions-a", origin_url)
+            manifest_b = side_manifest(ROOT, directory / "functions-b", origin_url)
+            servers["A"] = start(baseline, manifest_a, directory / "state-a", logs, args.workers)
+            servers["B"] = start(ROOT, manifest_b, directory / "state-b", logs, args.workers)
             print(f"A: {args.baseline} · B: this checkout · granian, {args.workers} worker(s), "
                   f"{args.rounds} x {args.duration:g} s per side, interleaved")
             for route in routes:

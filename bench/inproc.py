@@ -2,11 +2,15 @@
 
     python -m bench.inproc                       # function, cache hit and proxy routes
     python -m bench.inproc -n 5000 -r 5 hit      # one route, more requests and rounds
+    python -m bench.inproc cold                  # first request after a deploy, in-process
 
 The app (`create_app`) is driven directly with ASGI messages, so a figure is the Python and
 sandbox cost of one request, without the ASGI server's. Each route reports wall and CPU
 time per request (CPU: this process, all threads — the native preparer's included), the
-fastest of `--rounds` rounds. The proxy route reaches bench/origin.py, started here.
+fastest of `--rounds` rounds. The proxy route reaches bench/origin.py, started here. `cold` deploys new bytes of the
+`/fn` function 20 times (through the control plane, as the admin API does) and reports the
+median of the first request after each deploy, of warm requests, and of a request after a
+no-op deploy (the same bytes again: what any admin call costs the next request).
 For A/B, run it on two checkouts one after the other, a few times (bench/README.md).
 """
 
@@ -21,6 +25,7 @@ from pathlib import Path
 from . import functions, procs
 
 ROUTES = {"function": "/fn", "reuse": "/reuse", "hit": "/hit", "proxy": "/proxy"}
+COLD_DEPLOYS = 20
 
 
 def manifest(directory: Path, origin_url: str) -> Path:
@@ -120,7 +125,9 @@ async def measure(routes: list[str], n: int, rounds: int, warm: int) -> None:
             driver = Driver(create_app(options))
             await driver.start()
             try:
-                for route in routes:
+                if "cold" in routes:
+                    await measure_cold(driver, driver.app.state.edge)
+                for route in (r for r in routes if r != "cold"):
                     path = ROUTES[route]
                     status = await driver.get(path)
                     if status != 200:
@@ -141,16 +148,50 @@ async def measure(routes: list[str], n: int, rounds: int, warm: int) -> None:
             origin.stop()
 
 
+async def measure_cold(driver: Driver, state) -> None:  # type: ignore[no-untyped-def]
+    """First request after a deploy of new bytes, warm requests, and a request after a no-op deploy."""
+    import functools
+    import statistics
+
+    base = functions.static_content()
+
+    async def deploy(wasm: bytes) -> None:
+        await state.control(functools.partial(state.plane.deploy, alias="live"), "sc", wasm, None)
+
+    async def timed() -> float:
+        started = time.perf_counter()
+        if await driver.get("/fn") != 200:
+            raise RuntimeError("cold: /fn did not answer 200")
+        return (time.perf_counter() - started) * 1e6
+
+    await deploy(functions.with_tag(base, "cold-base"))
+    for _ in range(50):
+        await timed()
+    first, warm, control = [], [], []
+    for i in range(COLD_DEPLOYS):
+        wasm = functions.with_tag(base, f"cold-{i}")
+        await deploy(wasm)
+        first.append(await timed())
+        warm.extend([await timed() for _ in range(10)])
+        await deploy(wasm)  # the same bytes: nothing compiled or loaded
+        control.append(await timed())
+        await asyncio.sleep(0.05)
+    f, w, c = statistics.median(first), statistics.median(warm), statistics.median(control)
+    print(f"     cold: first request after a deploy {f:6.0f} us, warm {w:6.0f} us ({f / w:.2f} x), "
+          f"after a no-op deploy {c:6.0f} us ({c / w:.2f} x); medians of {COLD_DEPLOYS} deploys")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.inproc", description=__doc__.splitlines()[0])
-    parser.add_argument("routes", nargs="*", metavar="ROUTE", help=f"any of {', '.join(ROUTES)} (default: all)")
+    parser.add_argument("routes", nargs="*", metavar="ROUTE",
+                        help=f"any of {', '.join(ROUTES)}, cold (default: the routes)")
     parser.add_argument("-n", type=int, default=3000, help="requests per round")
     parser.add_argument("-r", "--rounds", type=int, default=3)
     parser.add_argument("--warm", type=int, default=500, help="unmeasured requests first")
     args = parser.parse_args()
-    unknown = [route for route in args.routes if route not in ROUTES]
+    unknown = [route for route in args.routes if route not in ROUTES and route != "cold"]
     if unknown:
-        parser.error(f"unknown route {unknown[0]!r}; choose from {', '.join(ROUTES)}")
+        parser.error(f"unknown route {unknown[0]!r}; choose from {', '.join(ROUTES)}, cold")
     asyncio.run(measure(args.routes or list(ROUTES), args.n, args.rounds, args.warm))
 
 

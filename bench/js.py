@@ -135,11 +135,14 @@ def _served(b: Bench, out: Outcome, modules: dict[str, bytes]) -> None:
             behaviors.append({"path": route, "origin": "bench", "cache": "disabled", hook: f"{lang}-{sample}:live"})
     with server.admin_client() as admin:
         settings = {"X-Edge-Settings": json.dumps({"isolation": "per-request"})}
+        versions = {}
         for name, wasm in modules.items():
-            admin.post(f"/v1/functions/{name}/versions", content=wasm, params={"alias": "live"},
-                       headers=settings).raise_for_status()
+            r = admin.post(f"/v1/functions/{name}/versions", content=wasm, params={"alias": "live"}, headers=settings)
+            r.raise_for_status()
+            versions[name] = r.json()["version"]
         # the other scenarios' behaviors stay, the catch-all last
         admin.put("/v1/behaviors", json={"behaviors": BEHAVIORS[:-1] + behaviors + BEHAVIORS[-1:]}).raise_for_status()
+    b.wait_optimized(versions)  # a JavaScript module's optimizing compile takes ~1-2 s each, in the background
     paths = {f"{STATIC[0]}: C": STATIC[1], f"{STATIC[0]}: JavaScript": STATIC[2]}
     for label, _, _, c_route, js_route in HOOKS:
         paths[f"{label}: C"] = _path(c_route)

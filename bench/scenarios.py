@@ -233,6 +233,30 @@ class Bench:
             admin.put("/v1/behaviors", json={"behaviors": BEHAVIORS}).raise_for_status()
         self.say(f"  deployed {len(FUNCTIONS)} functions through the admin API and set "
                  f"{len(BEHAVIORS)} behaviors ({(time.perf_counter() - started) * 1000:.0f} ms)")
+        self.wait_optimized({name: row["version"] for name, row in self.deployed.items()})
+
+    def wait_optimized(self, versions: dict[str, int], timeout: float = 120.0) -> None:
+        """Measure steady state: wait until every deployed version serves optimized code (a
+        deploy serves baseline code at once and compiles the optimized code in the background,
+        docs/control-plane.md, *Tiered compilation*); the cold path has its own scenarios."""
+        assert self.server is not None
+        started = time.monotonic()
+        seen = dict.fromkeys(versions, 0)  # optimized answers in a row (with workers, each optimizes its own)
+        with self.server.admin_client() as admin:
+            pending = dict(versions)
+            while pending and time.monotonic() - started < timeout:
+                for name, number in list(pending.items()):
+                    loaded = admin.get(f"/v1/functions/{name}/versions/{number}").json().get("loaded") or {}
+                    seen[name] = seen[name] + 1 if loaded.get("optimized", True) else 0
+                    if seen[name] >= 3:
+                        del pending[name]
+                if pending:
+                    time.sleep(0.1)
+        waited = time.monotonic() - started
+        if pending:
+            self.say(f"  still on baseline code after {waited:.0f} s: {', '.join(sorted(pending))}")
+        elif waited >= 0.5:
+            self.say(f"  optimized code in place after {waited:.1f} s")
 
     # -- load -----------------------------------------------------------------------------------
 
