@@ -7,6 +7,7 @@ worker processes); `app.Front` tells them apart by the port a request arrived on
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 from hypercorn.config import Config
 
@@ -71,3 +72,20 @@ def hypercorn_config(
     config.include_date_header = False  # the app sets Date: the origin's, or its own (one Date only)
     config.accesslog = None
     return config
+
+
+def listen(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """A bound, listening, inheritable TCP socket (workers are handed it or share the port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock

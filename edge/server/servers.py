@@ -8,7 +8,7 @@ traffic and the admin API:
 - **granian** (the default: its HTTP layer is Rust, several times Hypercorn's throughput,
   bench/README.md): binds the edge address; HTTP/1.1 and HTTP/2 (TLS + ALPN, or h2c), TLS.
   Every worker process also serves the admin API on its own `SO_REUSEPORT` socket through a
-  small Hypercorn listener that the worker starts once its app has booted (`AdminSidecar`;
+  small Hypercorn listener that the worker starts once its app has booted (`sidecar.AdminSidecar`;
   TLS with the same certificate when it is not on loopback).
 - **hypercorn**: both are binds of one server (`listeners.hypercorn_config`); HTTP/1.1,
   HTTP/2 (TLS + ALPN, or h2c), TLS; the one that sends a function's `statusDescription` as
@@ -26,7 +26,6 @@ the drain on Granian's own stop signal (edge/server/serverhooks.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import multiprocessing
@@ -35,10 +34,10 @@ import signal
 import socket
 from typing import Any
 
-from starlette.types import Receive, Scope, Send
 
 from .drain import process_drain
-from .listeners import ListenerError, check_admin, hypercorn_config, is_loopback
+from .listeners import ListenerError, check_admin, hypercorn_config, is_loopback, listen
+from .sidecar import REAPER_ENV, SIDECAR_ENV
 from .state import ServerOptions
 from .supervisor import supervise
 
@@ -47,9 +46,7 @@ log = logging.getLogger("edge.server")
 SERVERS = ("hypercorn", "uvicorn", "granian")
 LOOPS = ("auto", "asyncio", "uvloop")
 APP_FACTORY = "edge.server.app:app_from_env"
-GRANIAN_FACTORY = "edge.server.servers:granian_app"
-SIDECAR_ENV = "EDGE_ADMIN_SIDECAR"  # "host:port" of the admin listener a Granian worker serves itself
-REAPER_ENV = "EDGE_IDLE_REAPER_PORT"  # the edge port whose idle connections a Granian worker closes (reaper.py)
+GRANIAN_FACTORY = "edge.server.sidecar:granian_app"
 
 
 def have_uvloop() -> bool:
@@ -216,22 +213,6 @@ async def _drain() -> None:
 # -- uvicorn ---------------------------------------------------------------------------------
 
 
-def _listen(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if reuse_port:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    try:
-        sock.bind((host.strip("[]"), port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
 def _uvicorn(options: ServerOptions, host: str, port: int, workers: int, graceful_timeout: float,
              log_level: str, loop: str) -> int:
     import uvicorn
@@ -243,9 +224,9 @@ def _uvicorn(options: ServerOptions, host: str, port: int, workers: int, gracefu
         log_level=log_level.lower(), access_log=False, server_header=False, date_header=False, proxy_headers=False,
         timeout_graceful_shutdown=HYPERCORN_FINAL_GRACE, backlog=2048, limit_concurrency=options.max_connections,
     )
-    sockets = [_listen(host, port)]
+    sockets = [listen(host, port)]
     if options.admin_enabled:
-        sockets.append(_listen(options.admin_host, options.admin_port))  # type: ignore[arg-type]
+        sockets.append(listen(options.admin_host, options.admin_port))  # type: ignore[arg-type]
 
     def close() -> None:
         for sock in sockets:
@@ -281,7 +262,7 @@ def _granian(options: ServerOptions, host: str, port: int, workers: int, certfil
 
     if options.admin_enabled:
         # Fail now (not in every worker) if the admin port is taken by someone else.
-        probe = _listen(options.admin_host, options.admin_port, reuse_port=True)  # type: ignore[arg-type]
+        probe = listen(options.admin_host, options.admin_port, reuse_port=True)  # type: ignore[arg-type]
         probe.close()
         admin_tls = [certfile, keyfile] if certfile and not is_loopback(options.admin_host) else None  # type: ignore[arg-type]
         os.environ[SIDECAR_ENV] = json.dumps([options.admin_host, options.admin_port, admin_tls])
@@ -306,120 +287,3 @@ def _granian(options: ServerOptions, host: str, port: int, workers: int, certfil
     )
     server.serve()
     return 0
-
-
-def granian_app():  # type: ignore[no-untyped-def]
-    """The app for Granian workers: `app_from_env()`, plus this worker's admin listener."""
-    from .app import Front, app_from_env
-    from .guard import Guard
-    from .serverhooks import install_granian_hooks
-
-    install_granian_hooks()
-    app = app_from_env()
-    front = app.app if isinstance(app, Guard) else app
-    reaped = os.environ.get(REAPER_ENV)
-    if reaped and isinstance(app, Guard):
-        from .reaper import reap_idle_connections
-
-        reap_idle_connections(int(reaped), app.drain)
-    raw = os.environ.get(SIDECAR_ENV)
-    if raw and isinstance(front, Front):
-        host, port, tls = json.loads(raw)
-        return AdminSidecar(app, host, int(port), tls)
-    return app
-
-
-class AdminSidecar:
-    """Wraps the app of one worker process: once the app's lifespan startup completed, it
-    serves the admin app on its own `SO_REUSEPORT` socket (Hypercorn, same event loop), and
-    stops that listener before the app shuts down. Everything else passes through."""
-
-    def __init__(self, front: Any, host: str, port: int, tls: list[str] | None = None) -> None:
-        self.front = front
-        self.host = host
-        self.port = port
-        self.tls = tls  # [certfile, keyfile] for an admin listener that is not on loopback
-        self._stop: asyncio.Event | None = None
-        self._task: asyncio.Task | None = None
-
-    @property
-    def state(self):  # type: ignore[no-untyped-def]
-        return self.front.state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            await self.front(scope, receive, send)
-            return
-
-        async def receive_wrapper():  # type: ignore[no-untyped-def]
-            message = await receive()
-            if message["type"] == "lifespan.shutdown":
-                await self._stop_admin()
-            return message
-
-        async def send_wrapper(message):  # type: ignore[no-untyped-def]
-            if message["type"] == "lifespan.startup.complete":
-                try:
-                    await self._start_admin()
-                except OSError as exc:
-                    await send({"type": "lifespan.startup.failed", "message": f"admin listener: {exc}"})
-                    return
-            await send(message)
-
-        await self.front(scope, receive_wrapper, send_wrapper)
-
-    async def _start_admin(self) -> None:
-        from hypercorn.asyncio import serve
-        from hypercorn.config import Config
-
-        sock = _listen(self.host, self.port, reuse_port=True)  # listening: connections queue from now on
-        config = Config()
-        config.bind = [f"fd://{sock.detach()}"]  # Hypercorn owns (and closes) the socket
-        if self.tls:
-            config.certfile, config.keyfile = self.tls
-        config.include_server_header = False
-        config.include_date_header = False  # the admin app sets its own (one Date only)
-        config.accesslog = None
-        config.loglevel = "WARNING"
-        self._stop = asyncio.Event()
-        self._task = asyncio.get_running_loop().create_task(
-            serve(_NoLifespan(_admin_of(self.front)), config, shutdown_trigger=self._stop.wait)  # type: ignore[arg-type]
-        )
-
-    async def _stop_admin(self) -> None:
-        if self._stop is not None and self._task is not None:
-            self._stop.set()
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(self._task, 5)
-
-
-def _admin_of(app: Any) -> Any:
-    """The admin app as Front serves it (with its Date header), behind the same Guard (checks,
-    drain) as the edge listener."""
-    from .app import _dated
-    from .guard import Guard
-
-    front = app.app if isinstance(app, Guard) else app
-
-    async def admin(scope: Scope, receive: Receive, send: Send) -> None:
-        await front.admin(scope, receive, _dated(send))
-
-    return app.wrap(admin) if isinstance(app, Guard) else admin
-
-
-class _NoLifespan:
-    """The admin app has nothing to start; the edge app's lifespan owns the state."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        await self.app(scope, receive, send)

@@ -1,0 +1,262 @@
+"""The edge handler: one viewer request from ASGI into the pipeline and its response back.
+
+It reads the scope once (the path, the headers functions see, the client's address behind
+trusted proxies), refuses what CloudFront would refuse before any function runs (oversized
+request heads, loops through the edge's own Via), streams the body, and writes the answer
+with its framing, metrics and access-log line. `app.py` assembles it into the server app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
+
+from ..cache import xcache
+from ..ops import metrics
+from ..pipeline.downstream import RequestTooLarge, ViewerRequest
+from ..pipeline.events import new_request_id
+from ..pipeline.flow import VIA
+from ..pipeline.headers import is_disallowed
+from ..pipeline.response import error_page
+from ..pipeline.uri import BadTarget, normalize_path
+from ..pipeline.wire import encode
+from .guard import BodyTimeout, IncompleteBody
+from .state import EdgeState
+
+log = logging.getLogger("edge.server")
+
+
+def _latin1(value: bytes) -> str:
+    return value.decode("latin-1")
+
+
+_KEYS: dict[bytes, str] = {}
+
+
+def _header_key(name: bytes) -> str:
+    """The `key` functions see for a viewer header, or "" for one that never enters the
+    pipeline: CloudFront-* (only the edge sets those) and the headers CloudFront hides from
+    functions (hop-by-hop, X-Amz-Cf-*, X-Edge-*, ...). ASGI servers lowercase names, so the
+    viewer's original case is lost; the key is the canonical form (`user-agent` ->
+    `User-Agent`), as AWS generates missing keys."""
+    key = _KEYS.get(name)
+    if key is None:
+        text = name.decode("latin-1")
+        if text.startswith("cloudfront-") or is_disallowed(text):
+            key = ""
+        else:
+            key = "-".join(part.capitalize() for part in text.split("-"))
+        if len(_KEYS) < 4096:
+            _KEYS[name] = key
+    return key
+
+
+# The request line and headers CloudFront accepts, in bytes (beyond: 494, as CloudFront
+# answers); the event's headers then stay within what the SDKs accept.
+MAX_REQUEST_HEAD = 20480
+# A request whose Via shows it passed this worker's edge twice, or any edges 8 times, is a
+# loop (an origin pointing back at the edge): 508 instead of recursing until timeouts.
+OWN_VIA = VIA.split(" ")[1].encode("latin-1")  # "<node id>.edge"
+LOOP_OWN_HOPS = 2
+LOOP_HOPS = 8
+
+
+class EdgeHandler:
+    """ASGI endpoint: viewer request in, pipeline, response out."""
+
+    def __init__(self, app: Starlette, observe: bool = True, proxy_hops: int = 0) -> None:
+        self.app = app
+        self.observe = observe  # Prometheus metrics per request
+        self.proxy_hops = proxy_hops  # trusted proxies in front (X-Forwarded-For), see _behind_proxies
+        # The worker's state, set by the lifespan: reading `app.state.edge` cost ~1.5 µs a request.
+        self.state: EdgeState | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":  # not proxied: refused (the server answers 403), never a bare 500
+                await receive()
+                await send({"type": "websocket.close", "code": 1008})
+            return
+        state = self.state
+        if state is None:  # not booted (or already closed): as Starlette's state would say
+            state = self.app.state.edge
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        try:
+            uri = normalize_path(raw_path.split(b"?", 1)[0])
+        except BadTarget as exc:  # never let a crafted target reach URL building (SSRF)
+            await self._send(scope, send, error_page(exc.status, new_request_id(), str(exc), "", xcache.ERROR))
+            return
+        headers = []
+        has_body = has_length = False
+        trusted, country, connection = state.country_header, None, None
+        query = scope.get("query_string", b"")
+        size = len(raw_path) + len(query) + len(scope["method"]) + 12  # the request line: "GET /a?b HTTP/1.1\r\n"
+        looped = False
+        for k, v in scope["headers"]:  # one pass: the function's headers, and whether a body follows
+            size += len(k) + len(v) + 4
+            if k == b"via" and b"(edge)" in v:
+                looped = looped or v.count(OWN_VIA) >= LOOP_OWN_HOPS or v.count(b"(edge)") >= LOOP_HOPS
+            if k == trusted:  # the load balancer's country header is read here, never passed on
+                country = v.decode("latin-1")
+                continue
+            if k == b"content-length":
+                has_length = True
+                has_body = has_body or v not in (b"0", b"")
+            elif k == b"transfer-encoding":
+                has_body = True
+            elif k == b"connection":
+                connection = (connection or []) + [t.strip().lower() for t in v.decode("latin-1").split(",")]
+            key = _header_key(k)
+            if key:
+                headers.append((key, v.decode("latin-1")))
+        if size > MAX_REQUEST_HEAD:  # CloudFront's bound on a request's line and headers
+            await self._send(scope, send, error_page(
+                494, new_request_id(), "Request header too large.",
+                f"the request line and headers are {size} bytes; CloudFront accepts at most {MAX_REQUEST_HEAD}",
+                xcache.ERROR))
+            return
+        if looped:  # an origin that leads back here: answer instead of recursing until timeouts
+            await self._send(scope, send, error_page(
+                508, new_request_id(), "Loop detected.",
+                "this request already passed through this edge (its Via header): an origin points back at the edge",
+                xcache.ERROR))
+            return
+        if connection:  # headers the viewer's Connection names are hop-by-hop too (RFC 9110, section 7.6.1)
+            headers = [(k, v) for k, v in headers if k.lower() not in connection]
+        client = scope.get("client")
+        if not has_body and not has_length and scope.get("http_version") == "2" and scope["method"] not in ("GET", "HEAD"):
+            has_body = True  # HTTP/2 may stream a body without announcing its length
+        async def read_body(limit: int) -> bytes:
+            chunks, size, more = [], 0, True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":  # gone (or broken framing) mid-body
+                    raise IncompleteBody()
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise RequestTooLarge()
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+            return b"".join(chunks)
+
+        async def body_stream() -> AsyncIterator[bytes]:
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":  # never pass a cut body off as whole
+                    raise IncompleteBody()
+                yield message.get("body", b"")
+                more = message.get("more_body", False)
+
+        client_ip = client[0] if client else "127.0.0.1"
+        if self.proxy_hops:
+            client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
+        viewer = ViewerRequest(
+            method=scope["method"],
+            uri=uri,
+            querystring=_latin1(scope.get("query_string", b"")),
+            headers=headers,
+            client_ip=client_ip,
+            read_body=read_body,
+            body_stream=body_stream,
+            has_body=has_body,
+            scheme=scope.get("scheme", "http"),
+            client_port=client[1] if client else 0,
+            country=country,
+        )
+        pin = state.registry.pin()  # every hook of this request sees the versions it started with
+        state.in_flight += 1
+        try:
+            response, trace = await state.pipeline.handle(viewer)
+            sent = await self._send(scope, send, response, receive)
+        finally:
+            state.in_flight -= 1
+            state.registry.unpin(pin)
+        if self.observe:
+            metrics.observe(trace, response.status)
+        if state.access_log is not None:
+            state.access_log.write(
+                trace, client_ip=viewer.client_ip, method=viewer.method, host=_host(scope), uri=uri,
+                querystring=viewer.querystring, status=response.status, sent_bytes=sent, x_cache=response.x_cache,
+            )
+
+    @staticmethod
+    async def _send(scope: Scope, send: Send, response, receive: Receive | None = None) -> int:  # type: ignore[no-untyped-def]
+        """Send the response; returns the body bytes sent. A streamed origin body stops (and
+        its origin connection is released) as soon as the viewer goes away."""
+        raw_headers = response.wire if response.wire is not None else encode(response.headers)
+        # `reason`: the function's statusDescription, sent where the server can (reason.py)
+        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers,
+                    "reason": response.reason})
+        head = scope["method"] == "HEAD"
+        if response.stream is None:
+            body = b"" if head else (response.body or b"")
+            await send({"type": "http.response.body", "body": body})
+            return len(body)
+        sent = 0
+        gone = asyncio.Event()
+        watcher = asyncio.ensure_future(_watch_disconnect(receive, gone)) if receive is not None else None
+        try:
+            if not head:
+                async for chunk in response.stream:
+                    if gone.is_set():
+                        break
+                    if chunk:
+                        sent += len(chunk)
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except Exception as exc:  # the origin broke off mid-body: end the response, keep the server
+            log.warning("stream from origin ended early: %s", exc)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+            with contextlib.suppress(Exception):
+                await response.aclose()
+        if not gone.is_set():
+            await send({"type": "http.response.body", "body": b""})
+        return sent
+
+
+def _behind_proxies(headers: list[tuple[str, str]], peer: str, hops: int) -> str:
+    """The viewer's address behind `hops` trusted proxies (a TLS-terminating load balancer is
+    one): the entry those proxies appended last to X-Forwarded-For. Their entries are taken
+    off the header (in place), so functions and the origin see what came from beyond them,
+    and the edge appends the viewer's address as CloudFront does. A request with fewer
+    entries than hops did not come through them all: the connection's peer stays the client."""
+    index = next((i for i, (name, _) in enumerate(headers) if name == "X-Forwarded-For"), None)
+    if index is None:
+        return peer
+    entries = [e.strip() for e in headers[index][1].split(",") if e.strip()]
+    if len(entries) < hops:
+        return peer
+    client, rest = entries[-hops], entries[:-hops]
+    if rest:
+        headers[index] = ("X-Forwarded-For", ", ".join(rest))
+    else:
+        del headers[index]
+    return client
+
+
+async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
+    """Drain what is left of the request until the viewer disconnects. An unread body that
+    stalls (BodyTimeout) ends the watch: the response goes on, its connection closes after."""
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                gone.set()
+                return
+    except BodyTimeout:
+        return
+
+
+def _host(scope: Scope) -> str:
+    for key, value in scope["headers"]:
+        if key == b"host":
+            return value.decode("latin-1")
+    return ""
