@@ -78,7 +78,8 @@ def check_qualifier(qualifier: object) -> str:
     """A version number (`3`) or an alias name (`live`), as after `function:`."""
     if is_reserved_alias(qualifier):
         raise BadName(f"qualifier {qualifier!r} is reserved: leave the qualifier out (`fn`, not `fn:{qualifier}`) "
-                      "to run the latest version")
+                      f"to run the latest version (earlier releases read it as an alias named {qualifier!r}: "
+                      "to keep running such an alias, give it another name)")
     if not (is_version_number(qualifier) or is_alias_name(qualifier)):
         raise BadName(f"qualifier {qualifier!r}: use a version number or an alias name ({ALIAS_RULE})")
     return qualifier  # type: ignore[return-value]

@@ -13,7 +13,7 @@ from ..cache.policy import CachePolicy
 from .errors import ConfigError
 from ..cache.selection import Selection
 from .policies import CLOUDFRONT_HEADERS, ForwardPolicy, parse_cache_policy, parse_forward_policy
-from .values import flag
+from .values import LegacyRead, flag
 
 EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-response")
 ALL_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE")
@@ -79,7 +79,8 @@ def check_pattern(pattern: Any, where: str) -> str:
     return pattern
 
 
-def parse_association(event_type: str, raw: Any, where: str) -> Association:
+def parse_association(event_type: str, raw: Any, where: str, legacy: LegacyRead | None = None) -> Association:
+    """One association; `legacy`: read from a stored document (edge/config/values.py)."""
     if isinstance(raw, str):
         raw = {"function": raw}
     if not isinstance(raw, dict) or not isinstance(raw.get("function"), str):
@@ -88,23 +89,29 @@ def parse_association(event_type: str, raw: Any, where: str) -> Association:
     if unknown:
         raise ConfigError(f"{where}.{event_type}: unknown key(s) {', '.join(sorted(unknown))}")
     name, _, qualifier = raw["function"].partition(":")
+    here = f"{where}.{event_type}"
     try:
         names.check_function(name)
         if qualifier:
             names.check_qualifier(qualifier)
     except names.BadName as exc:
-        raise ConfigError(f"{where}.{event_type}: {exc}") from None
-    here = f"{where}.{event_type}"
-    include_body = flag(raw, "include_body", here)
+        refusal = f"{here}: {exc}"
+        # `fn:latest` named an alias called `latest` before that name was reserved: a stored
+        # one still does (the alias, or nothing if it does not exist, as then)
+        if legacy is None or not (names.is_function_name(name) and names.is_reserved_alias(qualifier)
+                                  and names.is_alias_syntax(qualifier)):
+            raise ConfigError(refusal) from None
+        legacy.add(here, "qualifier", raw["function"], qualifier, refusal)
+    include_body = flag(raw, "include_body", here, legacy=legacy)
     if include_body and event_type not in ("viewer-request", "origin-request"):
         raise ConfigError(
             f"{where}.{event_type}: The IncludeBody option can only be used with viewer-request or "
             "origin-request events."
         )
-    include_origin_body = flag(raw, "include_origin_body", here)
+    include_origin_body = flag(raw, "include_origin_body", here, legacy=legacy)
     if include_origin_body and event_type != "origin-response":
         raise ConfigError(f"{where}.{event_type}: include_origin_body is only for origin-response")
-    allow_status = flag(raw, "allow_status_change", here)
+    allow_status = flag(raw, "allow_status_change", here, legacy=legacy)
     if allow_status and event_type != "viewer-response":
         raise ConfigError(f"{where}.{event_type}: allow_status_change is only for viewer-response")
     return Association(
@@ -117,7 +124,8 @@ def parse_association(event_type: str, raw: Any, where: str) -> Association:
     )
 
 
-def parse_behavior(index: int, raw: Any, origins: set[str]) -> Behavior:
+def parse_behavior(index: int, raw: Any, origins: set[str], legacy: LegacyRead | None = None) -> Behavior:
+    """Behavior #index+1; `legacy`: read from a stored document (edge/config/values.py)."""
     where = f"[[behaviors]] #{index + 1}"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a table")
@@ -144,7 +152,7 @@ def parse_behavior(index: int, raw: Any, origins: set[str]) -> Behavior:
     for event_type in EVENT_TYPES:
         key = event_type.replace("-", "_")
         if key in raw:
-            associations[event_type] = parse_association(event_type, raw[key], where)
+            associations[event_type] = parse_association(event_type, raw[key], where, legacy)
     return Behavior(
         pattern=pattern,
         origin=origin,
@@ -152,6 +160,6 @@ def parse_behavior(index: int, raw: Any, origins: set[str]) -> Behavior:
         cache=parse_cache_policy(raw.get("cache"), where),
         associations=associations,
         forward=parse_forward_policy(raw.get("forward"), where),
-        forward_host=flag(raw, "forward_host", where),
-        debug_errors=flag(raw, "debug_errors", where),
+        forward_host=flag(raw, "forward_host", where, legacy=legacy),
+        debug_errors=flag(raw, "debug_errors", where, legacy=legacy),
     )

@@ -17,6 +17,7 @@ from .distribution import Distribution
 from .errors import ConfigError
 from .functions import FunctionSpec
 from .origins import OriginSpec
+from .values import LegacyRead
 from .viewer import ViewerSettings
 
 __all__ = ["ConfigError", "Manifest", "load_manifest", "parse_manifest"]
@@ -51,9 +52,12 @@ def load_manifest(path: str | Path, known_functions: set[str] | None = None) -> 
     return dataclasses.replace(manifest, path=path)
 
 
-def parse_manifest(raw: dict[str, Any], base_dir: Path, *, known_functions: set[str] | None = None) -> Manifest:
+def parse_manifest(
+    raw: dict[str, Any], base_dir: Path, *, known_functions: set[str] | None = None, legacy: LegacyRead | None = None
+) -> Manifest:
     """Validate a parsed manifest. Function associations must name a declared function
-    (or one of known_functions, the control plane's)."""
+    (or one of known_functions, the control plane's). `legacy`: the origins and behaviors of
+    a stored document, read as the release that stored them did (edge/config/values.py)."""
     unknown = set(raw) - {"distribution", "origins", "functions", "behaviors", "viewer", "store"}  # [store]: edge serve's
     if unknown:
         raise ConfigError(f"unknown top-level section(s): {', '.join(sorted(unknown))}")
@@ -61,7 +65,8 @@ def parse_manifest(raw: dict[str, Any], base_dir: Path, *, known_functions: set[
     origins_raw = raw.get("origins", {})
     if not isinstance(origins_raw, dict) or not origins_raw:
         raise ConfigError("[origins] must declare at least one origin")
-    origins = {name: OriginSpec.parse(name, value, base_dir) for name, value in origins_raw.items()}
+    in_origins = legacy.within("origins") if legacy is not None else None
+    origins = {name: OriginSpec.parse(name, value, base_dir, in_origins) for name, value in origins_raw.items()}
     functions_raw = raw.get("functions", {})
     if not isinstance(functions_raw, dict):
         raise ConfigError("[functions] must be a table of functions")
@@ -69,7 +74,8 @@ def parse_manifest(raw: dict[str, Any], base_dir: Path, *, known_functions: set[
     behaviors_raw = raw.get("behaviors")
     if not isinstance(behaviors_raw, list) or not behaviors_raw:
         raise ConfigError("[[behaviors]] must list at least the default behavior (path = \"*\")")
-    behaviors = tuple(parse_behavior(i, b, set(origins)) for i, b in enumerate(behaviors_raw))
+    in_behaviors = legacy.within("behaviors") if legacy is not None else None
+    behaviors = tuple(parse_behavior(i, b, set(origins), in_behaviors) for i, b in enumerate(behaviors_raw))
     check_behaviors(behaviors, set(functions) | (known_functions or set()))
     return Manifest(distribution, origins, functions, behaviors, viewer=ViewerSettings.parse(raw.get("viewer"), base_dir))
 

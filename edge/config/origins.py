@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from .. import names
 from .errors import ConfigError
-from .values import flag
+from .values import LegacyRead, flag
 
 _S3_DOMAIN = re.compile(
     r"(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3(?:[.-](?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]+))?"
@@ -80,7 +80,8 @@ class OriginSpec:
         return f"{self.protocol}://{self.domain_name}{port}{self.path}"
 
     @classmethod
-    def parse(cls, name: str, raw: Any, base_dir: Path) -> "OriginSpec":
+    def parse(cls, name: str, raw: Any, base_dir: Path, legacy: LegacyRead | None = None) -> "OriginSpec":
+        """One origin; `legacy`: read from a stored document (edge/config/values.py)."""
         where = f"[origins.{name}]"
         if not names.is_origin_name(name):
             raise ConfigError(f"{where}: origin names use {names.ORIGIN_RULE}")
@@ -96,13 +97,13 @@ class OriginSpec:
         if kind == "static":
             return cls._static(name, raw, base_dir, where)
         if kind == "http":
-            return cls._http(name, raw, where)
+            return cls._http(name, raw, where, legacy)
         if kind == "s3":
-            return cls._s3(name, raw, base_dir, where)
+            return cls._s3(name, raw, base_dir, where, legacy)
         raise ConfigError(f"{where}: type must be 'http', 's3', 'static' or 'echo', got {kind!r}")
 
     @classmethod
-    def _s3(cls, name: str, raw: dict, base_dir: Path, where: str) -> "OriginSpec":
+    def _s3(cls, name: str, raw: dict, base_dir: Path, where: str, legacy: LegacyRead | None) -> "OriginSpec":
         _only(raw, {"type", "domain_name", "region", "bucket", "path", "endpoint", "root", "sign",
                     "connect_timeout", "read_timeout", "custom_headers", "verify_tls"}, where)
         domain = raw.get("domain_name")
@@ -129,7 +130,7 @@ class OriginSpec:
                 f"{where}: an s3 origin is served by endpoint = \"http(s)://host:port\" (an S3-compatible "
                 "server) or by root = \"directory\" (local development): give exactly one"
             )
-        sign = flag(raw, "sign", where)
+        sign = flag(raw, "sign", where, legacy=legacy)
         if sign and endpoint is None:
             raise ConfigError(f"{where}: sign = true needs an endpoint (a directory is not signed)")
         values: dict[str, Any] = {}
@@ -142,7 +143,7 @@ class OriginSpec:
             except ValueError:
                 raise ConfigError(f"{where}: endpoint has an invalid port") from None
             values["endpoint"] = endpoint.rstrip("/")
-            values["verify_tls"] = flag(raw, "verify_tls", where, True)
+            values["verify_tls"] = flag(raw, "verify_tls", where, True, legacy)
         else:
             if not isinstance(root, str) or not (base_dir / root).resolve().is_dir():
                 raise ConfigError(f"{where}: root {root!r} is not a directory")
@@ -176,7 +177,7 @@ class OriginSpec:
         return cls(name=name, kind="static", domain_name=domain.lower(), root=root, index=index)
 
     @classmethod
-    def _http(cls, name: str, raw: dict, where: str) -> "OriginSpec":
+    def _http(cls, name: str, raw: dict, where: str, legacy: LegacyRead | None) -> "OriginSpec":
         allowed = {
             "type", "url", "connect_timeout", "read_timeout", "keepalive_timeout", "http2",
             "verify_tls", "custom_headers", "allow_hosts",
@@ -210,8 +211,8 @@ class OriginSpec:
             domain_name=parts.hostname,
             port=port,
             path=parts.path.rstrip("/"),
-            http2=flag(raw, "http2", where),
-            verify_tls=flag(raw, "verify_tls", where, True),
+            http2=flag(raw, "http2", where, legacy=legacy),
+            verify_tls=flag(raw, "verify_tls", where, True, legacy),
             custom_headers=_custom_headers(raw, where),
             allow_hosts=tuple(AllowedHost.parse(h, where) for h in hosts),
             **timeouts,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..config.errors import ConfigError
 from . import edits, routing
 from .compiling import LoadInfo
 from .errors import not_found
@@ -20,14 +21,14 @@ class Catalog:
 
     def list_functions(self) -> list[dict[str, Any]]:
         snap = self.store.snapshot()
-        refs = routing.references(snap.routing.document) if snap.routing else []
+        refs = _references(snap)
         return [self._function_dict(snap, name, refs, full=False) for name in sorted(snap.functions)]
 
     def describe_function(self, name: str) -> dict[str, Any]:
         snap = self.store.snapshot()
         if name not in snap.functions:
             raise not_found(f"no function named {name!r}")
-        refs = routing.references(snap.routing.document) if snap.routing else []
+        refs = _references(snap)
         return self._function_dict(snap, name, refs, full=True)
 
     def _function_dict(self, snap: Snapshot, name: str, refs: list[routing.Reference], *, full: bool) -> dict[str, Any]:
@@ -68,3 +69,14 @@ class Catalog:
         out["loaded"] = {"from_artifact": info.from_artifact, "load_ms": round(info.load_ms, 3),
                          "optimized": info.optimized} if (loaded and info) else None
         return out
+
+
+def _references(snap: Snapshot) -> list[routing.Reference]:
+    """The stored behaviors' associations, as the release that stored them read them (none
+    shown if they cannot be read at all: a listing still answers)."""
+    if snap.routing is None:
+        return []
+    try:
+        return routing.stored_references(snap.routing.document)
+    except ConfigError:
+        return []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from .. import names
+from ..config.errors import ConfigError
 from . import routing
 from .errors import bad_request, conflict, not_found
 from .store import AliasRow, Tx
@@ -120,6 +121,12 @@ def require_function(tx: Tx, name: str) -> None:
 
 
 def stored_references(tx: Tx) -> list[routing.Reference]:
-    """The associations of the stored behaviors."""
+    """The associations of the stored behaviors (as the release that stored them read them)."""
     row = tx.routing()
-    return routing.references(row.document) if row else []
+    if row is None:
+        return []
+    try:
+        return routing.stored_references(row.document)
+    except ConfigError as exc:  # unreadable: what refers to what is unknown, so nothing is removed
+        raise conflict(f"the stored behaviors cannot be read ({exc}): replace them (PUT /v1/behaviors) first",
+                       "bad_config") from None

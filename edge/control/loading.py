@@ -15,8 +15,9 @@ import time
 from collections.abc import Callable
 
 from ..runtime import CompiledModule, Function, ModuleError
-from . import settings
+from . import legacy, settings
 from .compiling import Compiler, LoadInfo, Prepared
+from .legacy import LegacyLog
 from .registry import PublishedVersion, Registry
 from .store import ControlStore, Snapshot, StoreUnavailable, VersionRow
 
@@ -38,6 +39,7 @@ class VersionLoader:
         *,
         retire_after: float,
         tiered: bool,
+        legacy_log: LegacyLog | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -45,6 +47,7 @@ class VersionLoader:
         self.load_info = load_info  # the control plane's, shown by its catalog
         self.retire_after = retire_after
         self.tiered = tiered
+        self.legacy_log = legacy_log or LegacyLog()
         self._sync_lock = sync_lock
         self._closed = False
         self._inactive_since: dict[tuple[str, int], float] = {}
@@ -88,6 +91,9 @@ class VersionLoader:
             if compiled.sha256 != row.sha256:
                 raise ModuleError(f"stored module {row.sha256} is damaged (its bytes hash to {compiled.sha256})")
             reused = compiled.from_artifact
+        note = legacy.settings_note(row)  # settings an earlier release accepted run as stored
+        if note is not None:
+            self.legacy_log.warn(note)
         spec = settings.to_spec(row.function, row.settings_dict, self.store.blobs.path(row.sha256))
         published = self.compiler.build_version(spec, compiled, row.version, data)
         compiled = published.compiled

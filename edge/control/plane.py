@@ -25,12 +25,14 @@ from typing import Any
 
 from ..config.errors import ConfigError
 from ..config.manifest import Manifest
+from ..config.values import LegacyRead
 from ..runtime import Runtime
-from . import edits, invalidation, leftovers, routing, seeding, syncing
+from . import edits, invalidation, leftovers, legacy, routing, seeding, syncing
 from .catalog import Catalog
 from .compiling import Compiler, LoadInfo
 from .errors import bad_request, not_found
 from .leftovers import Collected
+from .legacy import LegacyLog
 from .loading import VersionLoader
 from .publishing import Deployed, Publisher
 from .registry import Alias, PublishedVersion, Registry
@@ -79,11 +81,13 @@ class ControlPlane:
         # Tiered compilation for deploys: a new module serves from the baseline compiler's
         # code (~4x faster to compile) at once, and its optimized code replaces it in the
         # background (docs/control-plane.md). Restarts and other workers load optimized code.
+        self.legacy_log = LegacyLog()  # what an earlier release stored, said once (edge/control/legacy.py)
         self.loader = VersionLoader(
-            store, registry, self.compiler, self.load_info, self._sync_lock, retire_after=retire_after, tiered=tiered
+            store, registry, self.compiler, self.load_info, self._sync_lock, retire_after=retire_after, tiered=tiered,
+            legacy_log=self.legacy_log,
         )
         self.publisher = Publisher(store, self.compiler, self.loader, self._sync_lock, self.sync)
-        self._routing_parser = syncing.RoutingParser(self.base_dir, self.distribution)
+        self._routing_parser = syncing.RoutingParser(self.base_dir, self.distribution, self.legacy_log)
         self.collect_pending = False  # leftover collection to retry (a deploy held the blob directory)
         self.unreachable_loads: set[tuple[str, int]] = set()  # failed without the store: synced again once it answers
 
@@ -172,9 +176,13 @@ class ControlPlane:
             current = tx.routing()
             document = dict(current.document) if current else {}
             document.update(changes)
+            # a section not replaced stays as stored, read as the release that stored it did;
+            # the sections written follow today's rules (edge/control/legacy.py)
+            read = LegacyRead()
             try:
-                parsed = routing.parse(document, self.base_dir, self.distribution, tx.function_names())
-                routing.check_qualifiers(routing.references(document), tx.version_numbers(), tx.alias_names())
+                parsed = routing.parse(document, self.base_dir, self.distribution, tx.function_names(), read)
+                routing.refuse_written(read, set(changes))
+                routing.check_qualifiers(routing.stored_references(document), tx.version_numbers(), tx.alias_names())
             except ConfigError as exc:
                 raise bad_request(str(exc), "bad_config") from None
             tx.set_routing(document, "api", current.manifest_digest if current else None)
@@ -249,8 +257,11 @@ class ControlPlane:
                 return
             self.unreachable_loads.clear()
             parsed = self._routing_parser.parse_changed(snap)
-            routing_doc = snap.routing.document if snap.routing else {}
-            active = syncing.active_versions(snap, routing_doc)
+            for note in legacy.alias_notes(snap):
+                self.legacy_log.warn(note)
+            # the behaviors served from now on: the stored ones if usable, else those served before
+            serving = parsed or self.routing or self.manifest  # (a Manifest is never falsy)
+            active = syncing.active_versions(snap, routing.manifest_references(serving))
             self.loader.load_missing(snap, active, self.unreachable_loads)
             self.registry.apply(syncing.latest_numbers(snap), syncing.aliases(snap))
             if parsed is not None:

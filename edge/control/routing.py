@@ -20,6 +20,7 @@ from ..config.distribution import Distribution
 from ..config.errors import ConfigError
 from ..config.manifest import Manifest, parse_manifest
 from ..config.manifest import load_manifest as config_load_manifest
+from ..config.values import LegacyRead
 
 SECTIONS = ("origins", "behaviors")
 
@@ -55,29 +56,54 @@ def digest(document: dict[str, Any]) -> str:
 
 
 def parse(
-    document: dict[str, Any], base_dir: Path, distribution: Distribution, known_functions: set[str]
+    document: dict[str, Any], base_dir: Path, distribution: Distribution, known_functions: set[str],
+    legacy: LegacyRead | None = None,
 ) -> Manifest:
-    """A Manifest with these origins and behaviors (functions must be known). Raises ConfigError."""
+    """A Manifest with these origins and behaviors (functions must be known). Raises ConfigError.
+    `legacy`: the document is the stored one, read as the release that stored it did (values
+    earlier releases accepted are collected there, edge/control/legacy.py)."""
     if not isinstance(document, dict):
         raise ConfigError("expected a JSON object with \"origins\" and \"behaviors\"")
     unknown = sorted(set(document) - set(SECTIONS))
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}; expected origins and behaviors")
     parsed = parse_manifest(
-        {key: document[key] for key in SECTIONS if key in document}, base_dir, known_functions=known_functions
+        {key: document[key] for key in SECTIONS if key in document}, base_dir, known_functions=known_functions,
+        legacy=legacy,
     )
     return Manifest(distribution, parsed.origins, {}, parsed.behaviors)
 
 
-def references(document: dict[str, Any]) -> list[Reference]:
-    """Every association in a (previously validated) document, without touching the filesystem."""
+def references(document: dict[str, Any], legacy: LegacyRead | None = None) -> list[Reference]:
+    """Every association in a (previously validated) document, without touching the filesystem.
+    `legacy`: the stored document, read as the release that stored it did."""
     origins = set(document.get("origins", {}))
     out = []
     for index, raw in enumerate(document.get("behaviors", [])):
-        behavior = parse_behavior(index, raw, origins)
+        behavior = parse_behavior(index, raw, origins, legacy.within("behaviors") if legacy is not None else None)
         for assoc in behavior.associations.values():
             out.append(Reference(behavior.pattern, assoc.event_type, assoc.function, assoc.qualifier))
     return out
+
+
+def stored_references(document: dict[str, Any]) -> list[Reference]:
+    """The associations of the stored document, read as the release that stored it did (a
+    document an earlier release accepted still names what it named). Raises ConfigError."""
+    return references(document, LegacyRead())
+
+
+def manifest_references(manifest: Manifest) -> list[Reference]:
+    """The associations of parsed behaviors (the routing being served)."""
+    return [Reference(b.pattern, a.event_type, a.function, a.qualifier)
+            for b in manifest.behaviors for a in b.associations.values()]
+
+
+def refuse_written(legacy: LegacyRead, sections: set[str]) -> None:
+    """A write keeps the stored sections it does not replace as they are, but the sections it
+    writes follow today's rules: the first value in them only a legacy read accepts is refused."""
+    for value in legacy.found:
+        if value.section in sections:
+            raise ConfigError(value.refusal)
 
 
 def check_qualifiers(refs: list[Reference], versions: dict[str, set[int]], aliases: dict[str, set[str]]) -> None:

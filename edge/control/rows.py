@@ -39,9 +39,19 @@ class VersionRow:
     def to_dict(self) -> dict[str, Any]:
         return {
             "function": self.function, "version": self.version, "sha256": self.sha256, "size": self.size,
-            "abi": self.abi, "settings": self.settings_dict, "description": self.description,
+            "abi": self.abi, "settings": _sendable(self.settings_dict), "description": self.description,
             "origin": self.origin, "created": self.created,
         }
+
+
+def _sendable(value: Any) -> Any:
+    """`value` with every integer outside 64 bits as a string: an earlier release stored such
+    settings (refused now), and the API's JSON encoder cannot send them as numbers."""
+    if isinstance(value, dict):
+        return {key: _sendable(item) for key, item in value.items()}
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+        return str(value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)

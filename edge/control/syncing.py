@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from ..config.distribution import Distribution
 from ..config.errors import ConfigError
 from ..config.manifest import Manifest
-from . import routing
+from ..config.values import LegacyRead
+from . import legacy, routing
+from .legacy import LegacyLog
 from .registry import Alias
 from .store import Snapshot
 
 log = logging.getLogger("edge.control")
 
 
-def active_versions(snap: Snapshot, document: dict[str, Any]) -> set[tuple[str, int]]:
+def active_versions(snap: Snapshot, refs: list[routing.Reference]) -> set[tuple[str, int]]:
     """The versions that can receive traffic: each function's latest, alias targets (both sides
-    of a canary) and versions the behaviors `document` names by number."""
+    of a canary) and versions the behaviors being served (`refs`) name by number."""
     active: set[tuple[str, int]] = set()
     for name, versions in snap.versions.items():
         if versions:
@@ -30,7 +31,7 @@ def active_versions(snap: Snapshot, document: dict[str, Any]) -> set[tuple[str, 
     for name, rows in snap.aliases.items():
         for row in rows.values():
             active.update((name, number) for number in row.versions)
-    for ref in routing.references(document) if document else []:
+    for ref in refs:
         if ref.qualifier and ref.qualifier.isdigit() and int(ref.qualifier) in snap.versions.get(ref.function, {}):
             active.add((ref.function, int(ref.qualifier)))
     return active
@@ -54,9 +55,10 @@ def aliases(snap: Snapshot) -> dict[str, dict[str, Alias]]:
 class RoutingParser:
     """Parses the stored behaviors/origins only when they changed since the last parse."""
 
-    def __init__(self, base_dir: Path, distribution: Distribution) -> None:
+    def __init__(self, base_dir: Path, distribution: Distribution, legacy_log: LegacyLog) -> None:
         self.base_dir = base_dir
         self.distribution = distribution
+        self.legacy_log = legacy_log
         self._key: tuple[str, float] | None = None
 
     def parse_changed(self, snap: Snapshot) -> Manifest | None:
@@ -67,10 +69,13 @@ class RoutingParser:
         key = (routing.digest(row.document), row.updated)
         if key == self._key:
             return None
+        read = LegacyRead()  # what an earlier release stored keeps its meaning (edge/control/legacy.py)
         try:
-            parsed = routing.parse(row.document, self.base_dir, self.distribution, set(snap.functions))
+            parsed = routing.parse(row.document, self.base_dir, self.distribution, set(snap.functions), read)
         except ConfigError as exc:
             log.error("stored behaviors/origins cannot be applied here (keeping the previous ones): %s", exc)
             return None
+        for note in legacy.routing_notes(read.found, snap.aliases):
+            self.legacy_log.warn(note)
         self._key = key
         return parsed
