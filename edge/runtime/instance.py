@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from . import calls, capi, failures, hostcalls, preparer
 from .failures import MEMORY_CAUSED, InstantiationError
 from .hostcalls import U32
-from .outcome import ErrorKind, LogLine, Outcome
+from .outcome import GUEST_TIMED_OUT, ErrorKind, LogLine, Outcome
 
 if TYPE_CHECKING:
     from .function import Function
@@ -342,7 +342,8 @@ class Slot:
             if timed:
                 fn.engine.leave()
         outcome.duration_ms = (time.perf_counter() - started) * 1000
-        if budget is not None and fuel < limits.fuel and outcome.error in (ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT):
+        if (budget is not None and fuel < limits.fuel and outcome.error in (ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT)
+                and not outcome.guest_timeout):
             outcome.over_budget = True
         call = self.call
         if call is not None:
@@ -407,7 +408,7 @@ class Slot:
             return self._failure(err, trap)
         packed = vals[0].i64
         if packed < 0:
-            return Outcome(error=ErrorKind.HANDLER_ERROR, message=self._failure_message(packed))
+            return self._handler_failed(packed)
         rptr, rlen = (packed >> 32) & U32, packed & U32
         if rlen > self.function.config.limits.max_result_bytes:
             return Outcome(
@@ -431,7 +432,7 @@ class Slot:
         if stage == calls.DONE:
             packed = call.packed
             if packed < 0:
-                return Outcome(error=ErrorKind.HANDLER_ERROR, message=self._failure_message(packed))
+                return self._handler_failed(packed)
             rptr, rlen = (packed >> 32) & U32, packed & U32
             cap = self.function.config.limits.max_result_bytes
             if rlen > cap:
@@ -444,10 +445,19 @@ class Slot:
             return Outcome(error=kind, message=f"edge_alloc({n}) returned an unusable pointer {call.ptr}")
         return self._failure(call.err, call.trap)
 
-    def _failure_message(self, packed: int) -> str:
-        """A reactor's own failure: its last ERROR line says why (docs/abi.md), the code follows."""
+    def _handler_failed(self, packed: int) -> Outcome:
+        """A negative `edge_handle` return: the handler's own failure, or the one reserved code
+        saying it reached its timeout by its own clock (reported as a timeout, docs/abi.md)."""
         code = packed & U32
         code = code - (1 << 32) if code >= 1 << 31 else code
+        if code == GUEST_TIMED_OUT:
+            reason = next((line.message for line in reversed(self.logs) if line.level == "ERROR"), None)
+            message = reason or f"timed out after {self.function.config.limits.timeout_ms} ms"
+            return Outcome(error=ErrorKind.TIMEOUT, message=message, guest_timeout=True)
+        return Outcome(error=ErrorKind.HANDLER_ERROR, message=self._failure_message(code))
+
+    def _failure_message(self, code: int) -> str:
+        """A reactor's own failure: its last ERROR line says why (docs/abi.md), the code follows."""
         reason = next((line.message for line in reversed(self.logs) if line.level == "ERROR"), None)
         return f"{reason} (error code {code})" if reason else f"handler returned error code {code}"
 

@@ -243,7 +243,7 @@ class Invoker:
             """On the loop, once the worker is really done: a caller that was cancelled
             meanwhile must not hand out capacity a thread is still using."""
             self.in_flight -= 1
-            if outcome is not None and outcome.error in SPINNING:
+            if outcome is not None and outcome.error in SPINNING and not outcome.guest_timeout:
                 gate.shrink()  # it ran into its CPU or time limit: fewer of its threads at once
             else:
                 gate.grow()

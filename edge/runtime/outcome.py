@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+# The one error code the ABI reserves: a handler returning -408 reached the function's timeout
+# by its own clock (JavaScript's timers run on virtual time and end the invocation at once).
+GUEST_TIMED_OUT = -408
+
+
 class ErrorKind(str, enum.Enum):
     """Why an invocation failed. The pipeline maps these to Lambda@Edge's 502/503 errors."""
 
@@ -50,6 +55,9 @@ class Outcome:
     peak_memory: int = 0
     instance_reused: bool = False
     over_budget: bool = False  # a budgeted attempt stopped early: retry with the full limits
+    # A timeout the guest reported itself (GUEST_TIMED_OUT): it spent no CPU waiting, so it is
+    # neither retried with more budget nor counted against the function's concurrency.
+    guest_timeout: bool = False
 
     @property
     def ok(self) -> bool:
