@@ -304,6 +304,10 @@ def test_a_stored_document_no_release_accepted_keeps_the_previous_routing_and_sy
         assert eventually(lambda: any("cannot be applied here" in r.getMessage() for r in caplog.records), 15)
         s.deploy("fn", generated("v2"))
         assert s.edge.get("/fn/x").text == "v2"  # the previous behaviors, the new latest version
+        s.deploy("fn", generated("v3"))  # another sync: the same document is not logged again
+        assert s.edge.get("/fn/x").text == "v3"
+        refused = [r for r in caplog.records if "cannot be applied here" in r.getMessage()]
+        assert len(refused) == 1, [r.getMessage() for r in refused]
         status, message = error(s.admin.delete("/v1/functions/fn"))
         assert status == 409 and "the stored behaviors cannot be read" in message
         assert s.admin.get("/v1/functions").status_code == 200

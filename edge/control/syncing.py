@@ -60,6 +60,7 @@ class RoutingParser:
         self.distribution = distribution
         self.legacy_log = legacy_log
         self._key: tuple[str, float] | None = None
+        self._refused: tuple[tuple[str, float], str] | None = None  # the document and error last logged
 
     def parse_changed(self, snap: Snapshot) -> Manifest | None:
         """The new routing if the stored document changed (None: unchanged or unusable)."""
@@ -73,7 +74,10 @@ class RoutingParser:
         try:
             parsed = routing.parse(row.document, self.base_dir, self.distribution, set(snap.functions), read)
         except ConfigError as exc:
-            log.error("stored behaviors/origins cannot be applied here (keeping the previous ones): %s", exc)
+            # Parsed again at every sync (what it refers to may appear), logged once per document and error.
+            if self._refused != (key, str(exc)):
+                self._refused = (key, str(exc))
+                log.error("stored behaviors/origins cannot be applied here (keeping the previous ones): %s", exc)
             return None
         for note in legacy.routing_notes(read.found, snap.aliases):
             self.legacy_log.warn(note)
