@@ -145,6 +145,8 @@ def test_cli_shows_the_servers_range_message(tmp_path):
             out = run_cli("alias", "f1", "live", "1", "--canary", f"3:{weight}", code=2, env=env)
             assert "--canary" in out and "between 0 and 1" in out
         assert s.admin.get("/v1/functions/f1").json()["aliases"] == {}
+        gone = s.admin.delete("/v1/functions/f1/aliases/latest")  # nothing stored under it now: not found
+        assert gone.status_code == 404 and "latest" in gone.json()["error"]["message"], gone.text
     finally:
         s.stop()
 
@@ -196,6 +198,8 @@ def test_an_alias_named_latest_stored_before_can_still_be_deleted(tmp_path):
         env = {"EDGE_SERVER": s.admin_url, "EDGE_ADMIN_TOKEN": TOKEN}
         assert "deleted function f1, alias LATEST" in run_cli("delete", "f1", "--alias", "LATEST", code=0, env=env)
         assert s.admin.get("/v1/functions/f1").json()["aliases"] == {}
+        gone = s.admin.delete("/v1/functions/f1/aliases/latest")  # nothing stored under it now: not found
+        assert gone.status_code == 404 and "latest" in gone.json()["error"]["message"], gone.text
     finally:
         s.stop()
 

@@ -218,7 +218,9 @@ class AdminAPI:
 
     async def delete_alias(self, request: Request) -> Response:
         name = _function(request)
-        alias = await self._deletable(request.path_params["alias"], names.check_alias, function=name)
+        raw = request.path_params["alias"]
+        # a reserved name (`latest`) may be stored from before it was reserved: deleted if it is, else 404
+        alias = raw if names.is_alias_syntax(raw) else await self._deletable(raw, names.check_alias, function=name)
         await self._plane("delete_alias", name, alias)
         return json_response({"deleted": {"function": name, "alias": alias}})
 
