@@ -42,9 +42,11 @@ BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "pa
             "encoding.js", "url.js", "buffer.js", "string_decoder.js", "zlib.js", "crypto.js", "assert.js",
             "clone.js")
 # Built-ins put in a function only when one of its sources (node_modules included) names them: stream
-# adds ~90 KB to a module and ~2 MB to its memory, which functions that never use it should not pay.
+# adds ~90 KB to a module and ~2 MB to its memory, which functions that never use it should not pay;
+# ec.js (crypto's ECDSA and Ed25519, no module of its own) adds ~20 KB, for functions naming crypto.
 ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
-                           re.compile(r"""['"`](?:node:)?stream(?:/promises)?['"`]"""))}
+                           re.compile(r"""['"`](?:node:)?stream(?:/promises)?['"`]""")),
+             "ec.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]"""))}
 # npm packages bundled into the Node layer: Buffer is feross/buffer, the browser port of Node's.
 NPM_DEPS = {"buffer": ("buffer", "6.0.3", "index.js"), "base64-js": ("base64-js", "1.5.1", "index.js"),
             "ieee754": ("ieee754", "1.2.1", "index.js")}

@@ -1,6 +1,7 @@
 // require('crypto'): random numbers from WASI random_get; createHash/createHmac over SHA-1, the SHA-2
-// family and MD5 (pycryptodome's C code compiled into the engine); secret KeyObjects; RSA public keys
-// and RSASSA-PKCS1-v1_5 signature verification (BigInt). Other digests fail when the hash or HMAC is
+// family and MD5 (pycryptodome's C code compiled into the engine); secret KeyObjects; RSA, EC and
+// Ed25519 public keys and signature verification (BigInt): RSASSA-PKCS1-v1_5 here, ECDSA and Ed25519
+// in ec.js (internal/ec). Other digests fail when the hash or HMAC is
 // created, with Node's error; there are no ciphers, private keys or signing.
 defineBuiltin('crypto', function (exports, require, module, internal) {
   const { Buffer } = require('buffer');
@@ -121,14 +122,33 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     }
   }
 
-  // Keys: secret keys (HMAC, jsonwebtoken's HS*) and RSA public keys (signature verification: RS*).
+  // Keys: secret keys (HMAC, jsonwebtoken's HS*) and public keys (signature verification: RS*, ES*,
+  // EdDSA). A public key's handle is immutable and one of
+  //   { kind: 'rsa', n, e (BigInt), bits, size (modulus bytes) }
+  //   { kind: 'ec', curve (from internal/ec), x, y (BigInt), form (4 uncompressed, 2 compressed, 6 hybrid) }
+  //   { kind: 'ed25519', raw (the 32-byte public key) }
   const keyBytes = new WeakMap(); // secret KeyObject -> its bytes
-  const rsaKeys = new WeakMap(); // public KeyObject -> { n, e (BigInt), bits, size (modulus bytes) }
-  const RSA_HANDLE = Symbol('rsa public key');
+  const publicKeys = new WeakMap(); // public KeyObject -> its handle
+  const KEY_HANDLE = Symbol('public key');
+  // ec.js is in a function when a source of it names 'crypto' (edge/js/build.py), and evaluated at
+  // build time, in the snapshot, when crypto is loaded then.
+  let ecModule = null;
+  function ec() {
+    if (ecModule !== null) return ecModule;
+    if (builtinFactories['internal/ec'] === undefined) { // crypto reached without its name in a source
+      throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+        "EC and Ed25519 keys need a literal require('crypto') (or import) in the function's sources: the build includes them then");
+    }
+    ecModule = require('internal/ec');
+    return ecModule;
+  }
+  (internal.warmups || (internal.warmups = [])).push(() => {
+    if (builtinFactories['internal/ec'] !== undefined) ec();
+  });
   class KeyObject {
     constructor(type, handle) {
-      if (type === 'public' && handle !== null && typeof handle === 'object' && handle[RSA_HANDLE] === true) {
-        rsaKeys.set(this, handle);
+      if (type === 'public' && handle !== null && typeof handle === 'object' && handle[KEY_HANDLE] === true) {
+        publicKeys.set(this, handle);
         return;
       }
       if (type !== 'secret' || !(handle instanceof Uint8Array)) {
@@ -136,33 +156,46 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
       }
       keyBytes.set(this, handle);
     }
-    get type() { return rsaKeys.has(this) ? 'public' : 'secret'; }
+    get type() { return publicKeys.has(this) ? 'public' : 'secret'; }
     get symmetricKeySize() {
       const b = keyBytes.get(this);
       return b === undefined ? undefined : b.length;
     }
-    get asymmetricKeyType() { return rsaKeys.has(this) ? 'rsa' : undefined; }
+    get asymmetricKeyType() {
+      const k = publicKeys.get(this);
+      return k === undefined ? undefined : k.kind;
+    }
     get asymmetricKeyDetails() {
-      const k = rsaKeys.get(this);
-      return k === undefined ? undefined : { modulusLength: k.bits, publicExponent: k.e };
+      const k = publicKeys.get(this);
+      if (k === undefined) return undefined;
+      if (k.kind === 'rsa') return { modulusLength: k.bits, publicExponent: k.e };
+      if (k.kind === 'ec') return { namedCurve: k.curve.name };
+      return {};
     }
     export(options) {
-      const rsa = rsaKeys.get(this);
-      if (rsa !== undefined) return exportRsa(rsa, options);
+      const pub = publicKeys.get(this);
+      if (pub !== undefined) return exportPublic(pub, options);
       const key = keyBytes.get(this);
       if (options && options.format === 'jwk') return { kty: 'oct', k: Buffer.from(key).toString('base64url') };
       return Buffer.from(key);
     }
     equals(other) {
       if (!(other instanceof KeyObject)) throw internal.argType('otherKeyObject', 'an instance of KeyObject', other);
-      const ra = rsaKeys.get(this);
-      const rb = rsaKeys.get(other);
-      if (ra !== undefined || rb !== undefined) return ra !== undefined && rb !== undefined && ra.n === rb.n && ra.e === rb.e;
+      const pa = publicKeys.get(this);
+      const pb = publicKeys.get(other);
+      if (pa !== undefined || pb !== undefined) return pa !== undefined && pb !== undefined && samePublicKey(pa, pb);
       const a = keyBytes.get(this);
       const b = keyBytes.get(other);
       return a.length === b.length && timingSafeEqual(a, b);
     }
   }
+  function samePublicKey(a, b) {
+    if (a.kind !== b.kind) return false;
+    if (a.kind === 'rsa') return a.n === b.n && a.e === b.e;
+    if (a.kind === 'ec') return a.curve === b.curve && a.x === b.x && a.y === b.y;
+    return Buffer.compare(a.raw, b.raw) === 0;
+  }
+  internal.isKeyObject = (value) => value instanceof KeyObject; // util.types.isKeyObject
   class SecretKeyObject extends KeyObject {}
   class PublicKeyObject extends KeyObject {}
 
@@ -183,15 +216,38 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     return new SecretKeyObject('secret', new Uint8Array(b));
   }
 
-  // RSA public keys: PEM 'PUBLIC KEY' (SPKI) and 'RSA PUBLIC KEY' (PKCS#1), the same as DER, or a JWK.
-  const SUPPORTED_KEYS = 'edge functions read RSA public keys only (PEM "PUBLIC KEY" or "RSA PUBLIC KEY", ' +
-    'DER spki or pkcs1, a JWK with kty "RSA"), to verify RSASSA-PKCS1-v1_5 signatures';
+  // Public keys: PEM 'PUBLIC KEY' (SPKI, any of the key types) and 'RSA PUBLIC KEY' (PKCS#1), the
+  // same as DER, or a JWK (kty 'RSA', 'EC' or 'OKP').
+  const SUPPORTED_KEYS = 'edge functions read public keys only (RSA, EC on P-256, P-384, P-521 or secp256k1, and ' +
+    'Ed25519; as PEM "PUBLIC KEY" or "RSA PUBLIC KEY", DER spki or pkcs1, or a JWK), to verify signatures';
   function unsupportedKey(what) {
     return internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', `${what} are not supported: ${SUPPORTED_KEYS}`);
   }
   function undecodable(why) {
     const err = new Error(`error:1E08010C:DECODER routines::unsupported (${why}; ${SUPPORTED_KEYS})`);
     err.code = 'ERR_OSSL_UNSUPPORTED';
+    return err;
+  }
+  function opensslError(code, library, reason, hex) {
+    const err = new Error(`error:${hex}:${library}::${reason}`);
+    Object.assign(err, { library, reason, code });
+    return err;
+  }
+  // Node's error for key bytes OpenSSL cannot turn into a key (an EC point not on its curve, say).
+  const decodeError = () => opensslError('ERR_OSSL_EVP_DECODE_ERROR', 'digital envelope routines', 'decode error', '03000072');
+  function shown(value) { // how Node's errors show a received value
+    return typeof value === 'string' ? `'${value}'` : String(value);
+  }
+  function invalidProperty(name, value) {
+    return internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property '${name}' is invalid. Received ${shown(value)}`);
+  }
+  function notOneOf(name, allowed, value) {
+    return internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE',
+      `The property '${name}' must be one of: ${allowed.map(shown).join(', ')}. Received ${shown(value)}`);
+  }
+  function propertyType(name, expected, value) { // Node says "property" for a dotted name
+    const err = internal.argType(name, expected, value);
+    err.message = err.message.replace(`"${name}" argument`, `"${name}" property`);
     return err;
   }
 
@@ -235,7 +291,13 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
   function rsaKey(n, e) {
     if (n <= 0n || (n & 1n) === 0n || e <= 1n || e >= n) throw undecodable('invalid RSA modulus or exponent');
     const bits = n.toString(2).length;
-    return new PublicKeyObject('public', { [RSA_HANDLE]: true, n, e, bits, size: Math.ceil(bits / 8) });
+    return new PublicKeyObject('public', { [KEY_HANDLE]: true, kind: 'rsa', n, e, bits, size: Math.ceil(bits / 8) });
+  }
+  function ecKey(curve, point) {
+    return new PublicKeyObject('public', { [KEY_HANDLE]: true, kind: 'ec', curve, x: point.x, y: point.y, form: point.form });
+  }
+  function ed25519Key(raw) {
+    return new PublicKeyObject('public', { [KEY_HANDLE]: true, kind: 'ed25519', raw: Buffer.from(raw) });
   }
   function parsePkcs1(buf, start, end) {
     const seq = readTlv(buf, start, end);
@@ -247,10 +309,12 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     return rsaKey(bigOf(buf.subarray(kids[0].start, kids[0].end)), bigOf(buf.subarray(kids[1].start, kids[1].end)));
   }
   const KEY_OIDS = {
-    '2a864886f70d010101': 'rsa', '2a864886f70d01010a': 'RSA-PSS keys', '2a8648ce3d0201': 'EC keys',
-    '2b6570': 'Ed25519 keys', '2b6571': 'Ed448 keys', '2b656e': 'X25519 keys', '2b656f': 'X448 keys',
+    '2a864886f70d010101': 'rsa', '2a864886f70d01010a': 'RSA-PSS keys', '2a8648ce3d0201': 'ec',
+    '2b6570': 'ed25519', '2b6571': 'Ed448 keys', '2b656e': 'X25519 keys', '2b656f': 'X448 keys',
     '2a8648ce380401': 'DSA keys', '2a864886f70d010301': 'DH keys',
   };
+  // An SPKI's AlgorithmIdentifier content by key kind: the OID (and RSA's NULL; EC adds its curve's OID)
+  const SPKI_ALGORITHMS = { rsa: '06092a864886f70d0101010500', ec: '06072a8648ce3d0201', ed25519: '06032b6570' };
   function parseSpki(buf) {
     const seq = readTlv(buf, 0, buf.length);
     const kids = seq.tag === 0x30 ? derChildren(buf, seq) : [];
@@ -258,12 +322,24 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
       if (kids.length === 3 && kids[0].tag === 2) throw unsupportedKey('private keys (PKCS#8)');
       throw undecodable('not a SubjectPublicKeyInfo');
     }
-    const oid = derChildren(buf, kids[0])[0];
+    const [oid, params] = derChildren(buf, kids[0]);
     const kind = oid && oid.tag === 6 ? KEY_OIDS[hexOf(buf.subarray(oid.start, oid.end))] : undefined;
     if (kind === undefined) throw unsupportedKey('public keys of this algorithm');
-    if (kind !== 'rsa') throw unsupportedKey(kind);
-    if (buf[kids[1].start] !== 0) throw undecodable('bad BIT STRING');
-    return parsePkcs1(buf, kids[1].start + 1, kids[1].end);
+    if (kind !== 'rsa' && kind !== 'ec' && kind !== 'ed25519') throw unsupportedKey(kind);
+    if (kids[1].end === kids[1].start || buf[kids[1].start] !== 0) throw undecodable('bad BIT STRING');
+    if (kind === 'rsa') return parsePkcs1(buf, kids[1].start + 1, kids[1].end);
+    const key = buf.subarray(kids[1].start + 1, kids[1].end);
+    if (kind === 'ed25519') {
+      if (params !== undefined || key.length !== 32) throw decodeError();
+      return ed25519Key(key);
+    }
+    // EC: the parameters name the curve (RFC 5480); explicit curve parameters are not supported
+    if (params === undefined || params.tag !== 6) throw unsupportedKey('EC keys with explicit curve parameters');
+    const curve = ec().byOid.get(hexOf(buf.subarray(params.start, params.end)));
+    if (curve === undefined) throw unsupportedKey('EC keys on other curves than P-256, P-384, P-521 and secp256k1');
+    const point = ec().decodePoint(curve, key);
+    if (point === null) throw decodeError();
+    return ecKey(curve, point);
   }
   function fromPem(text) {
     const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
@@ -276,26 +352,43 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     const der = Buffer.from(m[2].replace(/\s+/g, ''), 'base64');
     return label === 'PUBLIC KEY' ? parseSpki(der) : parsePkcs1(der, 0, der.length);
   }
+  // A JWK, checked as Node does (its errors, in its order). A private JWK gives its public half, as in Node.
   function fromJwk(jwk) {
-    if (jwk === null || typeof jwk !== 'object') throw internal.argType('key.key', 'of type object', jwk);
-    if (jwk.kty === 'EC' || jwk.kty === 'OKP') throw unsupportedKey(`JWKs with kty "${jwk.kty}"`);
+    if (jwk === null || typeof jwk !== 'object') throw propertyType('key.key', 'of type object', jwk);
+    const string = (name) => {
+      if (typeof jwk[name] !== 'string') throw propertyType(`key.${name}`, 'of type string', jwk[name]);
+      return jwk[name];
+    };
+    if (jwk.kty === 'EC') {
+      const crv = string('crv');
+      if (!['P-256', 'secp256k1', 'P-384', 'P-521'].includes(crv)) throw notOneOf('key.crv', ['P-256', 'secp256k1', 'P-384', 'P-521'], crv);
+      const x = bigOf(Buffer.from(string('x'), 'base64url'));
+      const y = bigOf(Buffer.from(string('y'), 'base64url'));
+      const curve = ec().byJwk.get(crv);
+      if (!curve.onCurve(x, y)) throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_JWK', 'Invalid JWK EC key');
+      return ecKey(curve, { x, y, form: 4 });
+    }
+    if (jwk.kty === 'OKP') {
+      const crv = string('crv');
+      if (!['Ed25519', 'Ed448', 'X25519', 'X448'].includes(crv)) throw notOneOf('key.crv', ['Ed25519', 'Ed448', 'X25519', 'X448'], crv);
+      const x = Buffer.from(string('x'), 'base64url');
+      if (crv !== 'Ed25519') throw unsupportedKey(`${crv} keys`);
+      if (x.length !== 32) throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_JWK', 'Invalid JWK data');
+      return ed25519Key(x);
+    }
     if (jwk.kty !== 'RSA') {
       if (jwk.kty === 'oct') throw unsupportedKey('JWKs with kty "oct" (use createSecretKey)');
-      throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'key.kty' must be one of: 'RSA', 'EC', 'OKP'. Received ${JSON.stringify(jwk.kty)}`);
+      throw notOneOf('key.kty', ['RSA', 'EC', 'OKP'], jwk.kty);
     }
-    if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') {
-      throw internal.argType('key.n', 'of type string', typeof jwk.n !== 'string' ? jwk.n : jwk.e);
-    }
-    // A private JWK gives its public half (n, e), as in Node.
-    return rsaKey(bigOf(Buffer.from(jwk.n, 'base64url')), bigOf(Buffer.from(jwk.e, 'base64url')));
+    const n = string('n');
+    return rsaKey(bigOf(Buffer.from(n, 'base64url')), bigOf(Buffer.from(string('e'), 'base64url')));
   }
 
   // Handlers pass the same PEM on every request (jsonwebtoken parses it on every verify): the last
   // few parsed ones are kept (handles are immutable; each call still returns a new KeyObject).
   const pemCache = new Map();
   function createPublicKey(key) {
-    if (key instanceof KeyObject) {
-      if (rsaKeys.has(key)) return key;
+    if (key instanceof KeyObject) { // Node derives a public key from a private one only (and there are none here)
       throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${key.type}, expected private.`);
     }
     let data = key;
@@ -315,15 +408,15 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
       if (type === 'spki') return parseSpki(b);
       if (type === 'pkcs1') return parsePkcs1(b, 0, b.length);
       if (type === 'pkcs8' || type === 'sec1') throw unsupportedKey(`private keys (DER ${type})`);
-      throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'key.type' is invalid. Received ${JSON.stringify(type)}`);
+      throw invalidProperty('key.type', type);
     }
     if (format !== 'pem') {
-      throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'key.format' is invalid. Received ${JSON.stringify(format)}`);
+      throw invalidProperty('key.format', format);
     }
     const text = typeof data === 'string' ? data : b.toString('latin1');
     let handle = pemCache.get(text);
     if (handle === undefined) {
-      handle = rsaKeys.get(fromPem(text));
+      handle = publicKeys.get(fromPem(text));
       if (pemCache.size >= 32) pemCache.delete(pemCache.keys().next().value);
       pemCache.set(text, handle);
     }
@@ -343,18 +436,33 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = '00' + hex;
     return der(2, Buffer.from(hex, 'hex'));
   }
-  function exportRsa(rsa, options) {
+  // A public key as JWK (Node's member order), PKCS#1 (RSA only) or SPKI, in PEM or DER.
+  function exportJwk(k) {
+    const b64 = (value, length) => bytesOf(value, length).toString('base64url');
+    if (k.kind === 'rsa') return { kty: 'RSA', n: b64(k.n, k.size), e: b64(k.e, Math.ceil(k.e.toString(16).length / 2)) };
+    if (k.kind === 'ec') return { kty: 'EC', x: b64(k.x, k.curve.size), y: b64(k.y, k.curve.size), crv: k.curve.jwk };
+    return { crv: 'Ed25519', x: k.raw.toString('base64url'), kty: 'OKP' };
+  }
+  function exportPublic(k, options) {
     if (options === null || typeof options !== 'object') throw internal.argType('options', 'of type object', options);
-    if (options.format === 'jwk') {
-      return { kty: 'RSA', n: bytesOf(rsa.n, rsa.size).toString('base64url'), e: bytesOf(rsa.e, Math.ceil(rsa.e.toString(16).length / 2)).toString('base64url') };
-    }
-    const pkcs1 = der(0x30, Buffer.concat([derInteger(rsa.n), derInteger(rsa.e)]));
+    if (options.format === 'jwk') return exportJwk(k);
+    if (options.format !== 'pem' && options.format !== 'der') throw invalidProperty('options.format', options.format);
+    const pkcs1 = () => der(0x30, Buffer.concat([derInteger(k.n), derInteger(k.e)]));
     let body;
-    if (options.type === 'pkcs1') body = pkcs1;
-    else if (options.type === 'spki') body = der(0x30, Buffer.concat([Buffer.from('300d06092a864886f70d0101010500', 'hex'), der(3, Buffer.concat([Buffer.from([0]), pkcs1]))]));
-    else throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'options.type' is invalid. Received ${JSON.stringify(options.type)}`);
+    if (options.type === 'pkcs1') {
+      if (k.kind !== 'rsa') {
+        throw internal.codeError(Error, 'ERR_CRYPTO_INCOMPATIBLE_KEY_OPTIONS', 'The selected key encoding pkcs1 can only be used for RSA keys.');
+      }
+      body = pkcs1();
+    } else if (options.type === 'spki') {
+      let algorithm = Buffer.from(SPKI_ALGORITHMS[k.kind], 'hex');
+      if (k.kind === 'ec') algorithm = Buffer.concat([algorithm, der(6, Buffer.from(k.curve.oid, 'hex'))]);
+      const key = k.kind === 'rsa' ? pkcs1() : k.kind === 'ec' ? ec().encodePoint(k.curve, k) : k.raw;
+      body = der(0x30, Buffer.concat([der(0x30, algorithm), der(3, Buffer.concat([Buffer.from([0]), key]))]));
+    } else {
+      throw invalidProperty('options.type', options.type);
+    }
     if (options.format === 'der') return body;
-    if (options.format !== 'pem') throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'options.format' is invalid. Received ${JSON.stringify(options.format)}`);
     const label = options.type === 'pkcs1' ? 'RSA PUBLIC KEY' : 'PUBLIC KEY';
     const lines = body.toString('base64').match(/.{1,64}/g).join('\n');
     return `-----BEGIN ${label}-----\n${lines}\n-----END ${label}-----\n`;
@@ -377,18 +485,28 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     }
     return result;
   }
+  // The key of a verification and its options, checked as Node does: { handle, dsaEncoding }.
   function verifyKey(key) {
-    if (key !== null && typeof key === 'object' && !(key instanceof KeyObject) && !ArrayBuffer.isView(key)) {
-      if (key.padding !== undefined && key.padding !== 1) {
-        throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-          'RSA-PSS signatures (PS256/384/512) are not supported in edge functions: only RSASSA-PKCS1-v1_5 (RS256/384/512)');
-      }
-    }
-    const k = key instanceof KeyObject ? key : key !== null && typeof key === 'object' && key.key instanceof KeyObject ? key.key : null;
-    if (k !== null && !rsaKeys.has(k)) {
+    const options = key !== null && typeof key === 'object' && !(key instanceof KeyObject) && !ArrayBuffer.isView(key) &&
+      !(key instanceof ArrayBuffer) ? key : {};
+    const { dsaEncoding = 'der' } = options;
+    if (dsaEncoding !== 'der' && dsaEncoding !== 'ieee-p1363') throw invalidProperty('options.dsaEncoding', dsaEncoding);
+    const k = key instanceof KeyObject ? key : options.key instanceof KeyObject ? options.key : null;
+    if (k !== null && !publicKeys.has(k)) {
       throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${k.type}, expected private or public.`);
     }
-    return rsaKeys.get(k !== null ? k : createPublicKey(key));
+    const handle = publicKeys.get(k !== null ? k : createPublicKey(key));
+    if (handle.kind === 'rsa' && options.padding !== undefined && options.padding !== 1) { // Node ignores it for other keys
+      throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+        'RSA-PSS signatures (PS256/384/512) are not supported in edge functions: only RSASSA-PKCS1-v1_5 (RS256/384/512)');
+    }
+    return { handle, dsaEncoding };
+  }
+  // Whether sig is a signature of data by the key; id is the digest's (Ed25519 has none: it signs the data).
+  function checkSignature(id, { handle, dsaEncoding }, data, sig) {
+    if (handle.kind === 'rsa') return rsaVerify(id, handle, data, sig);
+    if (handle.kind === 'ec') return ec().ecdsaVerify(handle.curve, handle, native.digest(id, data), sig, dsaEncoding);
+    return ec().ed25519Verify(handle.raw, data, sig);
   }
   function rsaVerify(id, rsa, data, sig) {
     const k = rsa.size;
@@ -421,17 +539,23 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     }
     verify(key, signature, sigEncoding) {
       if (this._done) throw internal.codeError(Error, 'ERR_CRYPTO_INVALID_STATE', 'Not initialised');
-      const rsa = verifyKey(key);
+      const k = verifyKey(key);
       const sig = bytes(signature, sigEncoding, 'signature');
+      // Ed25519 signs the message itself, not a digest: Node refuses it here (crypto.verify takes it)
+      if (k.handle.kind === 'ed25519') throw internal.codeError(Error, 'ERR_CRYPTO_UNSUPPORTED_OPERATION', 'Unsupported crypto operation');
       this._done = true;
-      return rsaVerify(this._alg[0], rsa, Buffer.concat(this._chunks), sig);
+      return checkSignature(this._alg[0], k, Buffer.concat(this._chunks), sig);
     }
   }
 
   function verify(alg, data, key, signature, callback) {
-    const id = alg === null || alg === undefined ? 256 : algorithm(alg, true)[0];
-    const rsa = verifyKey(key);
-    const result = rsaVerify(id, rsa, bytes(data, undefined, 'data'), bytes(signature, undefined, 'signature'));
+    const id = alg === null || alg === undefined ? null : algorithm(alg, true)[0];
+    const k = verifyKey(key);
+    if (k.handle.kind === 'ed25519' && id !== null) {
+      throw opensslError('ERR_OSSL_INVALID_DIGEST', 'Provider routines', 'invalid digest', '1C80007A');
+    }
+    // no digest named: SHA-256 for RSA and ECDSA, as OpenSSL's default
+    const result = checkSignature(id === null ? 256 : id, k, bytes(data, undefined, 'data'), bytes(signature, undefined, 'signature'));
     if (typeof callback === 'function') {
       setImmediate(() => callback(null, result));
       return undefined;
@@ -442,7 +566,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
   function noAsymmetricKeys(what) {
     return () => {
       throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-        `crypto.${what}() is not available in edge functions: they verify RSA signatures (createPublicKey, ` +
+        `crypto.${what}() is not available in edge functions: they verify RSA, ECDSA and Ed25519 signatures (createPublicKey, ` +
         'createVerify, verify) but have no private keys, signing, key generation or ciphers');
     };
   }
@@ -562,6 +686,8 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     generateKeyPair: noAsymmetricKeys('generateKeyPair'),
     generateKeyPairSync: noAsymmetricKeys('generateKeyPairSync'),
     createSign: noAsymmetricKeys('createSign'),
+    createECDH: noAsymmetricKeys('createECDH'),
+    sign: noAsymmetricKeys('sign'),
     createCipheriv: noAsymmetricKeys('createCipheriv'),
     createDecipheriv: noAsymmetricKeys('createDecipheriv'),
     randomBytes, pseudoRandomBytes: randomBytes, randomFillSync,

@@ -748,6 +748,8 @@ defineBuiltin('util', function (exports, require, module, internal) {
     isAsyncFunction: (v) => typeof v === 'function' && getConstructorName(v) === 'AsyncFunction',
     isGeneratorFunction: (v) => typeof v === 'function' && /GeneratorFunction$/.test(getConstructorName(v) || ''),
     isBoxedPrimitive: (v) => v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof Symbol,
+    isKeyObject: (v) => internal.isKeyObject !== undefined && internal.isKeyObject(v), // crypto sets it when it loads
+    isCryptoKey: () => false, // there is no crypto.subtle
   };
 
   Object.assign(exports, {

@@ -80,9 +80,9 @@ exports.run = (f, part) => {
   common.garbage = attempt(() => crypto.createPublicKey('not a key')).code;
   // what the edge refuses (Node has these): each must say what is supported
   const errors = {
-    ec_pem: attempt(() => crypto.createPublicKey(f.ecSpki)),
-    ec_jwk: attempt(() => crypto.createPublicKey({ key: f.ecJwk, format: 'jwk' })),
-    ec_verify: attempt(() => crypto.verify('sha256', msg, f.ecSpki, Buffer.alloc(64))),
+    ed448_pem: attempt(() => crypto.createPublicKey(f.ed448Spki)),
+    x25519_jwk: attempt(() => crypto.createPublicKey({ key: f.x25519Jwk, format: 'jwk' })),
+    ed448_verify: attempt(() => crypto.verify(null, msg, f.ed448Spki, Buffer.alloc(114))),
     private_pem: attempt(() => crypto.createPublicKey(f.privatePkcs8)),
     private_pkcs1: attempt(() => crypto.createPublicKey(f.privatePkcs1)),
     pss: attempt(() => crypto.verify('sha256', msg, { key: f.spki, padding: crypto.constants.RSA_PKCS1_PSS_PADDING }, Buffer.alloc(256))),

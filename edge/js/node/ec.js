@@ -1,0 +1,312 @@
+// Elliptic-curve signature verification for require('crypto') (crypto.js parses the keys and calls
+// this): ECDSA over P-256, P-384, P-521 and secp256k1 (JWT ES256, ES384, ES512, ES256K) and Ed25519
+// (JWT EdDSA), in BigInt. In a function only when its sources name 'crypto' (edge/js/build.py's
+// ON_DEMAND), evaluated at build time. Only public data goes through here (keys, signatures,
+// messages), so nothing needs to run in constant time.
+defineBuiltin('internal/ec', function (exports, require, module, internal) {
+  const { Buffer } = require('buffer');
+
+  function bigOf(bytes) { // big-endian
+    const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+    return hex === '' ? 0n : BigInt('0x' + hex);
+  }
+  function bytesOf(value, length) { // big-endian, exactly `length` bytes
+    return Buffer.from(value.toString(16).padStart(length * 2, '0'), 'hex');
+  }
+  function mod(a, m) {
+    const r = a % m;
+    return r < 0n ? r + m : r;
+  }
+  function modPow(base, exp, m) {
+    let result = 1n;
+    base = mod(base, m);
+    for (; exp > 0n; exp >>= 1n) {
+      if (exp & 1n) result = (result * base) % m;
+      base = (base * base) % m;
+    }
+    return result;
+  }
+  function modInv(a, m) { // extended Euclid; m is prime and a is not a multiple of it
+    let [r0, r1] = [mod(a, m), m];
+    let [s0, s1] = [1n, 0n];
+    while (r1 !== 0n) {
+      const q = r0 / r1;
+      [r0, r1] = [r1, r0 - q * r1];
+      [s0, s1] = [s1, s0 - q * s1];
+    }
+    return mod(s0, m);
+  }
+
+  // u1*P1 + u2*P2 with one chain of doublings (Shamir's trick), two bits of each scalar at a time:
+  // table[4*i + j] = i*P1 + j*P2 for i, j in 0..3.
+  function jointMultiply(group, u1, P1, u2, P2) {
+    const table = [group.zero];
+    for (let k = 1; k < 16; k++) {
+      const i = k >> 2;
+      const j = k & 3;
+      if (j === 0) table.push(i === 1 ? P1 : group.add(table[k - 4], P1)); // i*P1
+      else if (i === 0) table.push(j === 1 ? P2 : group.add(table[j - 1], P2)); // j*P2
+      else table.push(group.add(table[4 * i], table[j])); // i*P1 + j*P2
+    }
+    const digits = Math.max(u1.toString(4).length, u2.toString(4).length);
+    const d1 = u1.toString(4).padStart(digits, '0');
+    const d2 = u2.toString(4).padStart(digits, '0');
+    let R = group.zero;
+    for (let k = 0; k < digits; k++) {
+      R = group.double(group.double(R));
+      const entry = 4 * (d1.charCodeAt(k) - 48) + (d2.charCodeAt(k) - 48);
+      if (entry !== 0) R = group.add(R, table[entry]);
+    }
+    return R;
+  }
+
+  // Short Weierstrass curves y^2 = x^3 + ax + b over GF(p), each of prime order n (cofactor 1, so
+  // every point on the curve other than infinity is a valid public key). Points are Jacobian
+  // [X, Y, Z], standing for the affine (X/Z^2, Y/Z^3); Z = 0 is the point at infinity.
+  function weierstrass(name, jwk, oid, p, a, b, n, gx, gy) {
+    const aIsMinus3 = a === p - 3n; // the NIST curves: 3x^2 + aZ^4 = 3(x - Z^2)(x + Z^2)
+    const curve = {
+      name, jwk, oid, p, a, b, n, G: [gx, gy, 1n],
+      size: Math.ceil(p.toString(2).length / 8), // bytes per coordinate
+      orderBits: n.toString(2).length,
+      orderSize: Math.ceil(n.toString(2).length / 8), // bytes per r and s in a P1363 signature
+      zero: [0n, 1n, 0n],
+      double([X, Y, Z]) {
+        if (Z === 0n || Y === 0n) return curve.zero;
+        const YY = (Y * Y) % p;
+        const ZZ = (Z * Z) % p;
+        const S = (4n * X * YY) % p;
+        const M = aIsMinus3 ? (3n * (X - ZZ) * (X + ZZ)) % p : (3n * X * X + a * ((ZZ * ZZ) % p)) % p;
+        const X3 = mod(M * M - 2n * S, p);
+        const Y3 = mod(M * (S - X3) - 8n * YY * YY, p);
+        return [X3, Y3, (2n * Y * Z) % p];
+      },
+      add(P, Q) {
+        const [X1, Y1, Z1] = P;
+        const [X2, Y2, Z2] = Q;
+        if (Z1 === 0n) return Q;
+        if (Z2 === 0n) return P;
+        const Z1Z1 = (Z1 * Z1) % p;
+        const Z2Z2 = (Z2 * Z2) % p;
+        const U1 = (X1 * Z2Z2) % p;
+        const S1 = (Y1 * Z2 * Z2Z2) % p;
+        const H = mod((X2 * Z1Z1) % p - U1, p);
+        const R = mod((Y2 * Z1 * Z1Z1) % p - S1, p);
+        if (H === 0n) return R === 0n ? curve.double(P) : curve.zero; // P == Q, or P == -Q
+        const HH = (H * H) % p;
+        const HHH = (H * HH) % p;
+        const V = (U1 * HH) % p;
+        const X3 = mod(R * R - HHH - 2n * V, p);
+        const Y3 = mod(R * (V - X3) - S1 * HHH, p);
+        return [X3, Y3, (Z1 * Z2 * H) % p];
+      },
+      onCurve(x, y) {
+        return x >= 0n && x < p && y >= 0n && y < p && mod(y * y - (x * x * x + a * x + b), p) === 0n;
+      },
+    };
+    return curve;
+  }
+
+  // (OpenSSL's name, JWK "crv", OID, p, a, b, n, G): the parameters of SEC 2 and FIPS 186
+  const CURVES = [
+    weierstrass('prime256v1', 'P-256', '2a8648ce3d030107',
+      0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn,
+      0xffffffff00000001000000000000000000000000fffffffffffffffffffffffcn,
+      0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn,
+      0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+      0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
+      0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n),
+    weierstrass('secp384r1', 'P-384', '2b81040022',
+      0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffffn,
+      0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000fffffffcn,
+      0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aefn,
+      0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+      0xaa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7n,
+      0x3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5fn),
+    weierstrass('secp521r1', 'P-521', '2b81040023',
+      2n ** 521n - 1n,
+      2n ** 521n - 4n,
+      0x0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
+      0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+      0x00c6858e06b70404e9cd9e3ecb662395b4429c648139053fb521f828af606b4d3dbaa14b5e77efe75928fe1dc127a2ffa8de3348b3c1856a429bf97e7e31c2e5bd66n,
+      0x011839296a789a3bc0045c8a5fb42c7d1bd998f54449579b446817afbd17273e662c97ee72995ef42640c550b9013fad0761353c7086a272c24088be94769fd16650n),
+    weierstrass('secp256k1', 'secp256k1', '2b8104000a',
+      0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn, 0n, 7n,
+      0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n,
+      0x79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798n,
+      0x483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8n),
+  ];
+  // The curves by SPKI OID (hex) and by JWK "crv" (`name` is OpenSSL's: asymmetricKeyDetails.namedCurve).
+  const byOid = new Map(CURVES.map((c) => [c.oid, c]));
+  const byJwk = new Map(CURVES.map((c) => [c.jwk, c]));
+
+  // An SEC1 point (uncompressed 04||X||Y, compressed 02/03||X, hybrid 06/07||X||Y) on `curve`:
+  // { x, y, form } or null when the bytes are not a point on the curve. Node (OpenSSL) also takes a
+  // lone 00 (the point at infinity) as a key that verifies nothing; it is refused here.
+  function decodePoint(curve, bytes) {
+    const { p, a, b, size } = curve;
+    const form = bytes[0] & ~1;
+    if (bytes.length === 1 + size && form === 2) {
+      const x = bigOf(bytes.subarray(1));
+      if (x >= p) return null;
+      // p = 3 (mod 4) for every curve here: a square root of c is c^((p+1)/4)
+      const c = mod(x * x * x + a * x + b, p);
+      let y = modPow(c, (p + 1n) / 4n, p);
+      if ((y * y) % p !== c) return null;
+      if ((y & 1n) !== BigInt(bytes[0] & 1)) y = mod(-y, p);
+      return { x, y, form: 2 };
+    }
+    if (bytes.length === 1 + 2 * size && (bytes[0] === 4 || form === 6)) {
+      const x = bigOf(bytes.subarray(1, 1 + size));
+      const y = bigOf(bytes.subarray(1 + size));
+      if (!curve.onCurve(x, y)) return null;
+      if (form === 6 && (y & 1n) !== BigInt(bytes[0] & 1)) return null;
+      return { x, y, form: bytes[0] === 4 ? 4 : 6 };
+    }
+    return null;
+  }
+  function encodePoint(curve, { x, y, form }) {
+    const odd = Number(y & 1n);
+    if (form === 2) return Buffer.concat([Buffer.from([2 + odd]), bytesOf(x, curve.size)]);
+    return Buffer.concat([Buffer.from([form === 6 ? 6 + odd : 4]), bytesOf(x, curve.size), bytesOf(y, curve.size)]);
+  }
+
+  // ECDSA signatures: DER (SEQUENCE of two INTEGERs, Node's default) or IEEE P1363 (r || s, each
+  // orderSize bytes: what JWT ES256/384/512 use). [r, s], or null for anything but the one canonical
+  // encoding, which OpenSSL also refuses (a non-minimal DER signature does not verify in Node).
+  function derSignature(sig) {
+    let pos = 0;
+    function length() { // short form, or 81 xx for 128-255: nothing longer is needed, nor allowed in DER
+      let len = sig[pos++];
+      if (len === 0x81) {
+        len = sig[pos++];
+        if (len < 0x80) return -1;
+      } else if (len >= 0x80) {
+        return -1;
+      }
+      return len === undefined ? -1 : len;
+    }
+    function integer() {
+      if (sig[pos++] !== 2) return null;
+      const len = length();
+      if (len < 1 || pos + len > sig.length) return null;
+      const body = sig.subarray(pos, pos + len);
+      pos += len;
+      if (body[0] >= 0x80 || (len > 1 && body[0] === 0 && body[1] < 0x80)) return null; // negative, not minimal
+      return bigOf(body);
+    }
+    if (sig[pos++] !== 0x30 || length() !== sig.length - pos) return null;
+    const r = integer();
+    const s = r === null ? null : integer();
+    return s === null || pos !== sig.length ? null : [r, s];
+  }
+  function p1363Signature(curve, sig) {
+    if (sig.length !== 2 * curve.orderSize) return null;
+    return [bigOf(sig.subarray(0, curve.orderSize)), bigOf(sig.subarray(curve.orderSize))];
+  }
+
+  // ECDSA verification (SEC 1 4.1.4): digest is the message's hash, of any length (its leftmost
+  // orderBits bits are used, as OpenSSL does); point is a decoded public key.
+  function ecdsaVerify(curve, point, digest, signature, dsaEncoding) {
+    const rs = dsaEncoding === 'ieee-p1363' ? p1363Signature(curve, signature) : derSignature(signature);
+    if (rs === null) return false;
+    const [r, s] = rs;
+    const { n, p } = curve;
+    if (r < 1n || r >= n || s < 1n || s >= n) return false;
+    let e = bigOf(digest);
+    if (digest.length * 8 > curve.orderBits) e >>= BigInt(digest.length * 8 - curve.orderBits);
+    const w = modInv(s, n);
+    const R = jointMultiply(curve, (e * w) % n, curve.G, (r * w) % n, [point.x, point.y, 1n]);
+    const [X, , Z] = R;
+    if (Z === 0n) return false;
+    // R's affine x is X/Z^2; it must be r modulo n. As r < n and x < p < 2n, x is r or r + n:
+    // compare X with r*Z^2 (and (r+n)*Z^2) instead of inverting Z.
+    const ZZ = (Z * Z) % p;
+    return (r * ZZ) % p === X || (r + n < p && ((r + n) * ZZ) % p === X);
+  }
+
+  // Ed25519 (RFC 8032) on the twisted Edwards curve -x^2 + y^2 = 1 + d x^2 y^2 over GF(2^255 - 19),
+  // in extended coordinates [X, Y, Z, T] (x = X/Z, y = Y/Z, xy = T/Z), with the unified formulas of
+  // Hisil, Wong, Carter and Dawson (2008), which also add a point to itself.
+  const P = 2n ** 255n - 19n;
+  const L = 2n ** 252n + 27742317777372353535851937790883648493n; // the base point's order
+  const D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n; // -121665/121666
+  const D2 = (2n * D) % P;
+  const SQRT_M1 = 19681161376707505956807079304988542015446066515923890162744021073123829784752n; // 2^((p-1)/4)
+  const edwards = {
+    zero: [0n, 1n, 1n, 0n],
+    add([X1, Y1, Z1, T1], [X2, Y2, Z2, T2]) {
+      const A = ((Y1 - X1) * (Y2 - X2)) % P;
+      const B = ((Y1 + X1) * (Y2 + X2)) % P;
+      const C = (T1 * D2 % P) * T2 % P;
+      const DD = (2n * Z1 * Z2) % P;
+      const E = B - A;
+      const F = DD - C;
+      const G = DD + C;
+      const H = B + A;
+      return [mod(E * F, P), mod(G * H, P), mod(F * G, P), mod(E * H, P)];
+    },
+    double([X1, Y1, Z1]) {
+      const A = (X1 * X1) % P;
+      const B = (Y1 * Y1) % P;
+      const C = (2n * Z1 * Z1) % P;
+      const E = ((X1 + Y1) * (X1 + Y1) - A - B) % P;
+      const G = B - A; // D + B with D = -A (a = -1)
+      const F = G - C;
+      const H = -A - B;
+      return [mod(E * F, P), mod(G * H, P), mod(F * G, P), mod(E * H, P)];
+    },
+  };
+  const BASE = [15112221349535400772501151409588531511454012693041857206046113283949847762202n,
+    46316835694926478169428394003475163141307993866256225615783033603165251855960n, 1n, 0n];
+  BASE[3] = (BASE[0] * BASE[1]) % P;
+
+  function littleEndian(bytes) {
+    return bigOf(Buffer.from(bytes).reverse());
+  }
+  // A 32-byte encoding to a point, or null. As OpenSSL: the 255 bits of y are reduced mod p (a
+  // non-canonical y is accepted), and x = 0 with the sign bit set decodes to x = 0.
+  function edDecode(bytes) {
+    const top = bytes[31];
+    const y = mod(littleEndian(bytes) & ((1n << 255n) - 1n), P);
+    const u = mod(y * y - 1n, P);
+    const v = mod(D * y * y + 1n, P);
+    // x = sqrt(u/v) = u v^3 (u v^7)^((p-5)/8), times sqrt(-1) if that squares to -u/v
+    const v3 = (v * v % P) * v % P;
+    let x = (u * v3 % P) * modPow(u * v3 * v3 * v, (P - 5n) / 8n, P) % P;
+    const vxx = (v * x % P) * x % P;
+    if (vxx !== u) {
+      if (vxx !== mod(-u, P)) return null;
+      x = (x * SQRT_M1) % P;
+    }
+    if (Number(x & 1n) !== top >> 7) x = mod(-x, P);
+    return [x, y, 1n, (x * y) % P];
+  }
+  function edEncode([X, Y, Z]) {
+    const zi = modInv(Z, P);
+    const x = (X * zi) % P;
+    const y = (Y * zi) % P;
+    const out = bytesOf(y, 32).reverse();
+    out[31] |= Number(x & 1n) << 7;
+    return out;
+  }
+
+  // Verification as OpenSSL does it: S < L, A decodes, and the encoding of [S]B - [k]A (k =
+  // SHA-512(R || A || message) mod L) is byte for byte R.
+  function ed25519Verify(publicKey, message, signature) {
+    if (signature.length !== 64 || publicKey.length !== 32) return false;
+    const S = littleEndian(signature.subarray(32));
+    if (S >= L) return false;
+    const A = edDecode(publicKey);
+    if (A === null) return false;
+    const hash = internal.native.digest(512, Buffer.concat([signature.subarray(0, 32), publicKey, message]));
+    const k = littleEndian(hash) % L;
+    const minusA = [mod(-A[0], P), A[1], A[2], mod(-A[3], P)];
+    const R = edEncode(jointMultiply(edwards, S, BASE, k, minusA));
+    let diff = 0;
+    for (let i = 0; i < 32; i++) diff |= R[i] ^ signature[i];
+    return diff === 0;
+  }
+
+  Object.assign(exports, { CURVES, byOid, byJwk, decodePoint, encodePoint, ecdsaVerify, ed25519Verify });
+});
