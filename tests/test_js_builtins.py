@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import re
 import shutil
 import subprocess
 
@@ -103,6 +104,12 @@ def test_process_env_has_lambdas_reserved_variables_and_the_functions_own(edge):
     assert (env["LAMBDA_TASK_ROOT"], env["_HANDLER"], env["TZ"]) == ("/var/task", "index.handler", ":UTC")
     for absent in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "PATH"):
         assert absent not in env
+
+
+def test_process_version_is_a_plain_release_number(edge):
+    """semver-based checks (jsonwebtoken's curve check) read a pre-release tag as older than 20.0.0."""
+    version, node, edge_version = edge.get("/version").json()
+    assert re.fullmatch(r"v20\.\d+\.\d+", version) and version == f"v{node}" and edge_version == "1"
 
 
 def test_timers_run_in_nodes_order_on_virtual_time(edge):

@@ -24,8 +24,10 @@ defineBuiltin('process', function (exports, require, module, internal) {
   });
   Object.assign(process, {
     title: 'node',
-    version: 'v20.0.0-edge',
-    versions: { node: '20.0.0-edge', edge: '1' },
+    // A plain release number: semver checks (jsonwebtoken's, for one) read a pre-release tag
+    // such as '-edge' as older than every 20.x release. `versions.edge` tells this runtime apart.
+    version: 'v20.0.0',
+    versions: { node: '20.0.0', edge: '1' },
     platform: 'linux',
     arch: 'wasm32',
     release: { name: 'node' },

@@ -7,6 +7,7 @@ exports.handler = async (event) => {
   if (request.uri === '/timers') body = JSON.stringify(await cases.timers());
   else if (request.uri === '/streams') body = JSON.stringify(await require('./streams').run());
   else if (request.uri === '/env') body = JSON.stringify(process.env);
+  else if (request.uri === '/version') body = JSON.stringify([process.version, process.versions.node, process.versions.edge]);
   else if (request.uri === '/gzip') body = cases.gzip('made by the edge');
   else if (request.uri === '/console') {
     console.log('log %s', 'line', { nested: { deep: { deeper: { deepest: 1 } } } }, [1, 2]);
