@@ -42,12 +42,19 @@ def test_edit_build_deploy_loop(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("EDGE_ADMIN_TOKEN", "EDGE_SERVER")}
     url = f"http://127.0.0.1:{port}"
     source = tmp_path / "greet" / "main.c"
-    with serve_output(tmp_path, "greet", "extra", "--port", str(port), "--admin-port", str(free_port()),
+    admin_port = free_port()
+    admin_url = f"http://127.0.0.1:{admin_port}"
+    with serve_output(tmp_path, "greet", "extra", "--port", str(port), "--admin-port", str(admin_port),
                       env=env, command="dev") as dev:
         # extra is not in the manifest: deployed under its directory's name; greet was built by edge serve
         assert "extra: built in" in dev.until("extra:") and "deployed version 1" in dev.seen[-1]
+        # `greet:live` is what the behavior names: the manifest publishes greet, the alias points at it
+        assert "greet: live -> 1 (named by the behaviors)" in dev.until("greet:")
         assert "watching greet, extra and edge.toml" in dev.until("watching")
-        # `greet:live` is what the behavior names: the manifest publishes greet, the alias comes with edits
+        assert httpx.get(f"{url}/hello", timeout=10).status_code == 200  # served before any edit
+        # another terminal: the admin API on loopback needs no token (none was set)
+        versions = CliRunner().invoke(cli, ["versions", "greet", "--server", admin_url], env=env)
+        assert versions.exit_code == 0 and "live" in versions.output, versions.output
         source.write_text(source.read_text().replace("Hello from", "Edited:"))
         line = dev.until("greet:")
         assert "deployed version 2 (live -> 2)" in line, dev.seen

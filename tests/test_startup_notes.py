@@ -77,3 +77,31 @@ def test_restart_notes(tmp_path):
         assert admin.get("/v1/config").json()["source"] == "manifest"
         assert httpx.get(f"http://127.0.0.1:{port}/hello", timeout=10).text == "Hi from greet!\n"
     admin.close()
+
+
+def test_an_association_to_an_alias_or_version_that_does_not_exist_is_noted(tmp_path):
+    """The manifest publishes versions, never aliases: `greet:live` before any `edge alias` or
+    `deploy --alias` would answer 503, so the start says so (and how to fix it); once the alias
+    exists, nothing is said."""
+    assert CliRunner().invoke(cli, ["new", str(tmp_path / "greet"), "--lang", "c"]).exit_code == 0
+    (tmp_path / "edge.toml").write_text(MANIFEST.replace('viewer_request = "greet"', 'viewer_request = "greet:live"')
+                                        .replace('path = "*"', 'path = "/v9"\norigin = "site"\nviewer_request = "greet:9"'
+                                                 '\n\n[[behaviors]]\npath = "*"'))
+    port, admin_port = free_ports(2)
+    env = dict(os.environ, EDGE_ADMIN_TOKEN=TOKEN)
+    with serve_output(tmp_path, "--port", str(port), "--admin-port", str(admin_port), env=env) as server:
+        server.until("edge: serving")
+        notes = [line for line in server.seen if "note:" in line]
+        assert len(notes) == 2, server.seen
+        assert "behavior '/hello' viewer-request uses greet:live, and greet has no alias 'live'" in notes[0]
+        assert "503" in notes[0] and "edge alias greet live VERSION" in notes[0]
+        assert "behavior '/v9' viewer-request uses greet:9, and greet has no version 9" in notes[1]
+        assert httpx.get(f"http://127.0.0.1:{port}/hello", timeout=10).status_code == 503
+        admin = httpx.Client(base_url=f"http://127.0.0.1:{admin_port}", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert admin.put("/v1/functions/greet/aliases/live", json={"version": 1}).status_code == 200
+        admin.close()
+    with serve_output(tmp_path, "--port", str(port), "--admin-port", str(admin_port), env=env) as server:
+        server.until("edge: serving")
+        notes = [line for line in server.seen if "note:" in line]
+        assert len(notes) == 1 and "greet:9" in notes[0], notes
+        assert httpx.get(f"http://127.0.0.1:{port}/hello", timeout=10).text == "Hello from greet!\n"

@@ -2,8 +2,8 @@
 it to the running server (what `wrangler dev`, `spin watch` and `fastly compute serve
 --watch` do).
 
-`edge serve` runs as a child process (its output shows as usual) with an admin token made up
-for the session; this process watches the files (watchfiles) and drives the server through
+`edge serve` runs as a child process (its output shows as usual; its admin API on loopback,
+with the token EDGE_ADMIN_TOKEN gives, if any); this process watches the files (watchfiles) and drives the server through
 its admin API. A change in a function's source directory builds it when it is stale (so an
 editor's swap file does nothing) and deploys the module as a new version, moving the aliases
 the behaviors use; a compile error is one line and the previous version keeps serving. A
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -102,11 +101,30 @@ class DevSession:
         return f"watching {names} and {shown(self.manifest)}; Ctrl-C stops"
 
     def start(self) -> None:
-        """Functions given as DIRs that the manifest does not declare: deploy them once now."""
+        """Functions given as DIRs that the manifest does not declare: deploy them once now.
+        The aliases the behaviors name for a manifest function (`greet:live`) that do not exist
+        yet point at its latest version now, as they would after an edit (else: 503 until then)."""
         declared = _manifest_functions(self.manifest)
         for watched in self.functions:
             if watched.name not in declared:
                 self.deploy(watched, force=True)
+        for name in declared:
+            self._create_missing_aliases(name)
+
+    def _create_missing_aliases(self, name: str) -> None:
+        wanted = _aliases_in_use(self.routing, name)
+        if not wanted:
+            return
+        try:
+            function = self.client.request("GET", api_path("functions", name))
+            missing = [alias for alias in wanted if alias not in function["aliases"]]
+            for alias in missing:
+                self.client.request("PUT", api_path("functions", name, "aliases", alias), json={"version": function["latest"]})
+        except AdminError as exc:
+            _say(f"{name}: could not point {', '.join(wanted)} at its latest version: {exc.message}")
+            return
+        if missing:
+            _say(f"{name}: {', '.join(missing)} -> {function['latest']} (named by the behaviors)")
 
     # -- reacting to changes ------------------------------------------------------------
 
@@ -216,12 +234,13 @@ def dev(dirs: tuple[Path, ...], manifest: str | None, host: str, port: int, admi
 
     admin_port = admin_port or port + 1
     manifest_path = Path(manifest).resolve() if manifest else bundled.writable_samples(Path(state_dir)) / "manifest.toml"
-    token = os.environ.get("EDGE_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+    # Like `edge serve`: the admin API on loopback needs no token unless EDGE_ADMIN_TOKEN sets one,
+    # so `edge logs` and the other commands work from another terminal as they are.
+    token = os.environ.get("EDGE_ADMIN_TOKEN") or None
     args = [sys.executable, "-m", "edge.cli.main", "serve", "-m", str(manifest_path), "--host", host, "--port", str(port),
             "--admin-port", str(admin_port), "--state-dir", state_dir, "--server", server_name]
-    child = subprocess.Popen(args, env=dict(os.environ, EDGE_ADMIN_TOKEN=token))
-    admin_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    client = AdminClient(f"http://{admin_host}:{admin_port}", token, timeout=60)
+    child = subprocess.Popen(args, env=os.environ.copy())
+    client = AdminClient(f"http://127.0.0.1:{admin_port}", token, timeout=60)  # serve's admin listener: loopback
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     code = 0

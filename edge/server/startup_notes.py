@@ -27,7 +27,7 @@ def _when(stamp: float | None) -> str:
 def startup_notes(options: ServerOptions, manifest: Manifest) -> list[str]:
     """One line per thing the user may not expect; empty for a first start or nothing new."""
     if not (options.store_dir / "control.db").exists():
-        return []
+        return _qualifier_notes(manifest, {}, {})
     store = Store(options.store_dir)
     try:
         with store.read() as tx:
@@ -36,8 +36,42 @@ def startup_notes(options: ServerOptions, manifest: Manifest) -> list[str]:
                 note = _function_note(tx, name, spec)
                 if note:
                     notes.append(note)
+            if _manifest_routing_applies(tx, manifest):
+                notes += _qualifier_notes(manifest, tx.version_numbers(), tx.alias_names())
     finally:
         store.close()
+    return notes
+
+
+def _manifest_routing_applies(tx, manifest: Manifest) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the manifest's behaviors are what will be served (not ones set through the API)."""
+    current = tx.routing()
+    if manifest.path is None or current is None or current.origin != "api":
+        return True
+    return current.manifest_digest != routing.digest(routing.manifest_document(Path(manifest.path)))
+
+
+def _qualifier_notes(manifest: Manifest, versions: dict[str, set[int]], aliases: dict[str, set[str]]) -> list[str]:
+    """The manifest's associations that name an alias or version that does not exist (yet):
+    their requests get 503 until it does. The manifest publishes versions, never aliases."""
+    notes = []
+    for ref in routing.manifest_references(manifest):
+        qualifier = ref.qualifier
+        if qualifier is None:
+            continue
+        if qualifier.isdigit():
+            published = versions.get(ref.function, set())
+            if int(qualifier) in published or (not published and qualifier == "1" and ref.function in manifest.functions):
+                continue  # the first start publishes the manifest's function as version 1
+            missing = f"version {qualifier}"
+        elif qualifier in aliases.get(ref.function, set()):
+            continue
+        else:
+            missing = f"alias {qualifier!r}"
+        hint = (f"`edge alias {ref.function} {qualifier} VERSION`, or `edge deploy DIR --name {ref.function} --alias {qualifier}`"
+                if not qualifier.isdigit() else f"name an existing version, an alias, or `{ref.function}` for its latest")
+        notes.append(f"note: {ref.describe()}, and {ref.function} has no {missing}: "
+                     f"its requests get 503 until it exists ({hint})")
     return notes
 
 
