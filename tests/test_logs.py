@@ -36,6 +36,23 @@ def test_an_invocation_reads_back_as_start_lines_end_report():
     assert [r.level for r in store.query("f", limit=2)] == ["END", "REPORT"]
 
 
+def test_a_failure_the_function_logged_itself_is_not_repeated():
+    """A reactor's failure message is its last ERROR line (docs/abi.md): the host's line says
+    the kind and the code, and refers to that line instead of repeating it."""
+    store = LogStore()
+    said = 'Invoke Error \t{"errorType":"Error","errorMessage":"boom"}'
+    failed = Outcome(error=ErrorKind.HANDLER_ERROR, message=f"{said} (error code -1)",
+                     logs=[LogLine("INFO", "before"), LogLine("ERROR", said)])
+    other = Outcome(error=ErrorKind.HANDLER_ERROR, message="handler returned error code -7",
+                    logs=[LogLine("ERROR", "an earlier problem"), LogLine("INFO", "after")])
+    store.record_invocation("f", "1", "rid-1", "viewer-request", failed)
+    store.record_invocation("f", "1", "rid-2", "viewer-request", other)
+    errors = [r.message for r in store.query("f", "rid-1") if r.level == "ERROR"]
+    assert errors == [said, "handler_error: as logged above (error code -1)"]
+    errors = [r.message for r in store.query("f", "rid-2") if r.level == "ERROR"]
+    assert errors == ["an earlier problem", "handler_error: handler returned error code -7"]
+
+
 def test_the_ring_counts_the_records_an_invocation_stands_for():
     store = LogStore(capacity=100)
     for i in range(1000):

@@ -50,6 +50,19 @@ class LogRecord:
 RECORD_OVERHEAD = 96  # bytes a record costs beyond its message (for the ring's byte bound)
 
 
+def _unrepeated(outcome: Outcome) -> str:
+    """The failure's message, without repeating the function's own last ERROR line when that
+    line is what the message says (a reactor's failure message is that line, docs/abi.md)."""
+    message = outcome.message
+    for line in reversed(outcome.logs):
+        if line.level == "ERROR":
+            if line.message and message.startswith(line.message):
+                rest = message[len(line.message):].strip()
+                return f"as logged above{' ' + rest if rest else ''}"
+            break
+    return message
+
+
 class Invocation:
     """One invocation's START, lines, END and REPORT, kept compact until someone reads them:
     rendering four records per request cost the request path ~13 µs."""
@@ -69,7 +82,7 @@ class Invocation:
         self.failure: str | None = None
         if outcome.error is not None:
             detail = f" ({outcome.trap_code})" if outcome.trap_code else ""
-            self.failure = f"{outcome.error.value}{detail}: {outcome.message}"
+            self.failure = f"{outcome.error.value}{detail}: {_unrepeated(outcome)}"
         self.duration_ms = outcome.duration_ms
         self.fuel_used = outcome.fuel_used
         self.peak_memory = outcome.peak_memory
