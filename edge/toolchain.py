@@ -124,6 +124,11 @@ def _is_js(path: Path, handler: str | None = None) -> bool:
     return is_js_source(Path(path), handler)
 
 
+def _label(path: Path) -> str:
+    """The source as messages name it: `edge build .` names the directory, not '.'."""
+    return path.resolve().name if path.name in ("", "..") else str(path)
+
+
 def _language(path: Path, handler: str | None = None) -> str:
     if _is_js(path, handler):
         return "js"
@@ -335,9 +340,10 @@ def build(path: Path, *, out: Path | None = None, optimize: str = "ReleaseSmall"
     JavaScript (a directory with index.js/index.mjs, a .js/.mjs file or a .zip) is built by
     edge.js (`handler`, Lambda's "index.handler", names its entry; `optimize` does not apply)."""
     path = Path(path)
+    label = _label(path)
     language = _language(path, handler)
     if language == "js":
-        return _build_js(path, out, handler)
+        return _build_js(path, out, handler, label)
     cfg = _config(path)
     model = exec_model(path)
     out = Path(out) if out is not None else output_path(path)
@@ -360,30 +366,30 @@ def build(path: Path, *, out: Path | None = None, optimize: str = "ReleaseSmall"
         except FileNotFoundError as exc:  # pragma: no cover - broken interpreter
             raise ToolchainError(f"could not run zig: {exc}") from None
         except subprocess.TimeoutExpired:
-            raise ToolchainError(f"{path}: the compiler did not finish within 600 s") from None
+            raise ToolchainError(f"{label}: the compiler did not finish within 600 s") from None
         if proc.returncode != 0:
             if "No module named ziglang" in proc.stderr:
                 raise ToolchainError("the `ziglang` package is not installed: pip install 'edge-wasm[build]'")
             output = proc.stderr.strip() or proc.stdout.strip()
             first = summarize(output)
-            summary = f"{path}: compilation failed: {first}" if first else f"{path}: compilation failed (exit {proc.returncode})"
-            raise ToolchainError(f"{path}: compilation failed (exit {proc.returncode}):\n{output}", summary=summary)
+            summary = f"{label}: compilation failed: {first}" if first else f"{label}: compilation failed (exit {proc.returncode})"
+            raise ToolchainError(f"{label}: compilation failed (exit {proc.returncode}):\n{output}", summary=summary)
         if not tmp.exists() or tmp.stat().st_size == 0:
-            raise ToolchainError(f"{path}: the compiler produced no output\n{proc.stderr.strip()}",
-                                 summary=f"{path}: the compiler produced no output")
+            raise ToolchainError(f"{label}: the compiler produced no output\n{proc.stderr.strip()}",
+                                 summary=f"{label}: the compiler produced no output")
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
     return out
 
 
-def _build_js(path: Path, out: Path | None, handler: str | None) -> Path:
+def _build_js(path: Path, out: Path | None, handler: str | None, label: str) -> Path:
     from .js.build import JsBuildError, build_js
 
     try:
         return build_js(path, out=out, handler=handler, log=lambda msg: print(msg, file=sys.stderr))
     except JsBuildError as exc:
-        raise ToolchainError(f"{path}: {exc}", summary=f"{path}: {exc.summary}") from None
+        raise ToolchainError(f"{label}: {exc}", summary=f"{label}: {exc.summary}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -96,6 +96,7 @@ debug_errors = true
     rid = failed.headers["x-amz-cf-id"]
     assert failed.status_code == 503 and "boom:" not in failed.text and "handler_error" not in failed.text
     assert f"edge logs --request-id {rid}" in failed.text
+    assert "or doesn't have the required permissions." in failed.text  # CloudFront's sentence, apostrophe as is
     logged = [r.message for r in edge.state.logs.query(request_id=rid)]
     assert any("bad input: 42" in line for line in logged)  # the function's own ERROR line and the failure
     dead = edge.get("/dead")

@@ -52,6 +52,9 @@ def test_options_shape_the_event():
     assert request["headers"]["host"][0]["value"] == "d111111abcdef8.cloudfront.net"
     assert request["body"] == {"inputTruncated": False, "action": "read-only", "encoding": "base64",
                                "data": "bmFtZT1lZGdl"}
+    assert request["headers"]["content-length"] == [{"key": "Content-Length", "value": "9"}]  # as the viewer sent it
+    posted = json.loads(edge("generate-event", "origin-request", "-X", "POST", "--body", "name=edge").stdout)
+    assert posted["Records"][0]["cf"]["request"]["headers"]["content-length"][0]["value"] == "9"
     origin = json.loads(edge("generate-event", "origin-request", "--origin-domain", "api.example.com",
                              "--origin-protocol", "http").stdout)["Records"][0]["cf"]["request"]
     assert origin["origin"]["custom"]["domainName"] == "api.example.com" and origin["origin"]["custom"]["port"] == 80

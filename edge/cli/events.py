@@ -113,8 +113,10 @@ def build(
         querystring = query_in_uri if querystring is None else querystring
     if not uri.startswith("/"):
         raise click.BadParameter(f"the uri must start with '/', got {uri!r}", param_hint="--uri")
-    viewer_headers = _merged([("Host", DISTRIBUTION_DOMAIN), ("User-Agent", "curl/8.5.0"), ("Accept", "*/*")],
-                             list(headers))
+    defaults = [("Host", DISTRIBUTION_DOMAIN), ("User-Agent", "curl/8.5.0"), ("Accept", "*/*")]
+    if body is not None:  # as the viewer's request carries it (the server's events have it too)
+        defaults.append(("Content-Length", str(len(body))))
+    viewer_headers = _merged(defaults, list(headers))
     include_body = body is not None and hook in REQUEST_EVENTS
     request = events.viewer_request(
         client_ip=client_ip, method=method.upper(), uri=uri, querystring=querystring or "", headers=viewer_headers,
@@ -122,7 +124,8 @@ def build(
     )
     if hook in ("origin-request", "origin-response"):
         forwarded = _merged([("X-Forwarded-For", client_ip), ("User-Agent", "Amazon CloudFront"), ("Via", VIA),
-                             ("Host", origin_domain)], [(k, v) for k, v in headers if k.lower() != "host"])
+                             ("Host", origin_domain)] + [(k, v) for k, v in defaults if k == "Content-Length"],
+                            [(k, v) for k, v in headers if k.lower() != "host"])
         origin = events.custom_origin(domain_name=origin_domain, port=443 if origin_protocol == "https" else 80,
                                       protocol=origin_protocol)
         request = events.origin_request(

@@ -55,9 +55,13 @@ def build_all(manifest: Manifest, *, jobs: int | None = None) -> int:
     todo = pending(manifest)
     if not todo:
         return 0
+    from ..js.build import is_js_source
+
     total = len(todo)
-    click.echo(f"edge: building {total} function{'s' if total > 1 else ''} from source "
-               "(a machine's very first build also compiles zig's C library once, ~20 s)", err=True)
+    native = any(not is_js_source(source, handler) for _, source, handler in todo)
+    first = ("a machine's very first build also compiles zig's C library once, ~20 s" if native
+             else "a machine's very first build also builds the JavaScript engine once, ~1-2 min")
+    click.echo(f"edge: building {total} function{'s' if total > 1 else ''} from source ({first})", err=True)
     jobs = jobs or max(1, min(total, os.cpu_count() or 1))
 
     def one(name: str, source: Path, handler: str | None) -> tuple[str, Path, float]:

@@ -86,8 +86,8 @@ def error_page(
     shown = detail if debug and detail else OPERATOR_HINT.format(request_id=request_id)
     body = _PAGE.format(
         status=status,
-        sentence=html.escape(sentence),
-        detail=html.escape(shown),
+        sentence=html.escape(sentence, quote=False),  # element text: quotes need no escaping (`doesn't`, as CloudFront's)
+        detail=html.escape(shown, quote=False),
         request_id=request_id,
     ).encode("latin-1", "replace")
     headers = [("Server", "edge"), ("Content-Type", "text/html"), ("Content-Length", str(len(body)))]
