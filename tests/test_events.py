@@ -577,6 +577,10 @@ def test_normal_paths_are_remembered_and_bad_targets_refused_every_time() -> Non
             uri.normalize_path(b"/a%zz")
         with pytest.raises(uri.BadTarget):
             uri.normalize_path(b"/" + b"a" * uri.MAX_URI)
+    cases = {b"/a/./b": "/a/b", b"/a/b/..": "/a/", b"/a/b/.": "/a/b/", b"/..": "/", b"/../../x": "/x",
+             b"/a/.hidden/..b": "/a/.hidden/..b", b"/a//../b": "/a/b", b"/%2E%2e/x": "/x", b"/p/.%2e/q": "/q"}
+    for raw, normal in cases.items():  # RFC 3986 remove_dot_segments, after the escapes
+        assert uri.normalize_path(raw) == normal, raw
     long_path = b"/" + b"b" * uri.NORMALIZED_MAX
     assert uri.normalize_path(long_path) == long_path.decode() and long_path not in uri._NORMALIZED
     for i in range(uri.NORMALIZED_MEMO + 10):  # bounded: cleared when full

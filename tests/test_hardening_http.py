@@ -135,6 +135,24 @@ def test_a_missing_or_repeated_host_is_refused(served):
     assert statuses(reply)[:1] == [200], reply[:200]
 
 
+def test_dot_segments_are_removed_before_behaviors_and_the_origin_see_the_path(served):
+    """`/public/../private/x` must not reach a `/private/*` guard's origin unguarded: the path is
+    normalised (RFC 3986 remove_dot_segments, as CloudFront does), encoded dots included."""
+    for target in (b"/public/../private/x", b"/public/%2e%2e/private/x", b"/public/.%2E/private/./x",
+                   b"/../../private/x"):
+        reply, _ = served.raw(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", wait=2)
+        assert statuses(reply)[:1] == [200], (target, reply[:200])
+        assert b'"uri": "/private/x"' in reply, (target, reply)
+
+
+def test_the_url_limit_counts_the_query_string(served):
+    """CloudFront's 8,192-byte URL limit is for the path and the query together."""
+    reply, _ = served.raw(b"GET /q?" + b"a" * 8200 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", wait=2)
+    assert statuses(reply)[:1] == [414], reply[:200]
+    reply, _ = served.raw(b"GET /q?" + b"a" * 8000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", wait=2)
+    assert statuses(reply)[:1] == [200], reply[:200]
+
+
 def test_a_websocket_upgrade_is_refused_not_a_server_error(served):
     reply, _ = served.raw(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", wait=2)

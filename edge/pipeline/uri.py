@@ -3,8 +3,11 @@
 Behaviors, the cache key, the event's `uri` and the origin request must all agree on the
 path, or `/%70rivate/` slips past a behavior written for `/private/*` while the origin
 serves `/private/`. So the front door normalises once (RFC 3986, section 6.2.2): percent-encoded
-unreserved characters are decoded and the remaining escapes upper-cased; a target that is
-not an origin-form path is refused.
+unreserved characters are decoded and the remaining escapes upper-cased, then `.` and `..`
+segments are removed (section 5.2.4; CloudFront does the same before it matches behaviors and
+sends the normalised path to the origin), so `/public/../private/x` and
+`/public/%2e%2e/private/x` are `/private/x` for the behaviors, the cache and the origin alike;
+a target that is not an origin-form path is refused.
 """
 
 from __future__ import annotations
@@ -60,4 +63,26 @@ def _normalize(raw: bytes) -> str:
         if b"%" in _ESCAPE.sub(b"", raw):
             raise BadTarget(400, "the request path has a malformed percent-escape")
         raw = _ESCAPE.sub(_unescape, raw)
+    if b"/." in raw:
+        raw = remove_dot_segments(raw)
     return raw.decode("ascii")
+
+
+def remove_dot_segments(path: bytes) -> bytes:
+    """RFC 3986's remove_dot_segments for an absolute path: `.` segments go, `..` removes the
+    segment before it (never above the root). A trailing `.` or `..` leaves a trailing slash."""
+    out: list[bytes] = []
+    segments = path.split(b"/")[1:]
+    for index, segment in enumerate(segments):
+        last = index == len(segments) - 1
+        if segment == b".":
+            if last:
+                out.append(b"")
+        elif segment == b"..":
+            if out:
+                out.pop()
+            if last:
+                out.append(b"")
+        else:
+            out.append(segment)
+    return b"/" + b"/".join(out)

@@ -23,7 +23,7 @@ from ..pipeline.events import new_request_id
 from ..pipeline.flow import VIA
 from ..pipeline.headers import is_disallowed
 from ..pipeline.response import error_page
-from ..pipeline.uri import BadTarget, normalize_path
+from ..pipeline.uri import MAX_URI, BadTarget, normalize_path
 from ..pipeline.wire import encode
 from .guard import BodyTimeout, IncompleteBody
 from .state import EdgeState
@@ -86,15 +86,18 @@ class EdgeHandler:
         if state is None:  # not booted (or already closed): as Starlette's state would say
             state = self.app.state.edge
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        path = raw_path.split(b"?", 1)[0]
+        query = scope.get("query_string", b"")
         try:
-            uri = normalize_path(raw_path.split(b"?", 1)[0])
+            if query and len(path) + 1 + len(query) > MAX_URI:  # CloudFront's limit is for the whole URL
+                raise BadTarget(414, f"the URL is longer than {MAX_URI} bytes")
+            uri = normalize_path(path)
         except BadTarget as exc:  # never let a crafted target reach URL building (SSRF)
             await self._send(scope, send, error_page(exc.status, new_request_id(), str(exc), "", xcache.ERROR))
             return
         headers = []
         has_body = has_length = False
         trusted, country, connection = state.country_header, None, None
-        query = scope.get("query_string", b"")
         size = len(raw_path) + len(query) + len(scope["method"]) + 12  # the request line: "GET /a?b HTTP/1.1\r\n"
         looped = False
         for k, v in scope["headers"]:  # one pass: the function's headers, and whether a body follows
