@@ -85,3 +85,45 @@ def test_the_reaper_spares_busy_and_recent_connections_and_shuts_idle_ones():
         finally:
             for sock in clients + accepted:
                 sock.close()
+
+
+def test_the_reaper_waits_while_the_event_loop_is_held_up():
+    """A request that arrived while the loop was busy with one long thing (a big invalidation)
+    is not in flight yet and looks idle: nothing is shut down while the loop does not answer,
+    nor until it has run for the idle time again (the requests waiting meanwhile get their turn)."""
+    import asyncio
+    import threading
+
+    from edge.server.reaper import ConnectionReaper
+
+    loop = asyncio.new_event_loop()
+    held = threading.Event()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        client = socket.create_connection(listener.getsockname())
+        accepted = listener.accept()[0]
+        try:
+            reaper = ConnectionReaper([listener.getsockname()[1]], set, idle_seconds=0.5, interval=0.1,
+                                      loop=lambda: loop)
+            assert reaper.sweep() == 0  # sends the first probe; the loop has run for less than 0.5 s
+            loop.call_soon_threadsafe(held.wait)  # the loop is held up from now on
+            time.sleep(0.1)
+            assert reaper.sweep() == 0  # the next sweep (every interval): its probe will not run
+            time.sleep(0.8)
+            for _ in range(3):
+                assert reaper.sweep() == 0 and not closed_within(client, 0.1)  # idle 0.8 s+, but the loop is stuck
+            held.set()
+            time.sleep(0.2)
+            assert reaper.sweep() == 0  # the loop runs again, for less than 0.5 s
+            time.sleep(0.6)
+            assert reaper.sweep() == 1 and closed_within(client, 1)
+        finally:
+            held.set()
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(5)
+            loop.close()
+            client.close()
+            accepted.close()

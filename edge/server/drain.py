@@ -48,12 +48,16 @@ class Drain:
         self._finished: asyncio.Event | None = None
         self._hurry: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None  # the worker's loop, once a request came (reaper.py)
 
     # -- requests ------------------------------------------------------------------------
 
     def enter(self, method: str, path: str, *, endless: bool = False, client: tuple[str, int] | None = None) -> InFlight:
-        request = InFlight(asyncio.current_task(), method, path, endless=endless, client=client)  # type: ignore[arg-type]
+        task = asyncio.current_task()
+        request = InFlight(task, method, path, endless=endless, client=client)  # type: ignore[arg-type]
         self.requests.add(request)
+        if self.loop is None and task is not None:
+            self.loop = task.get_loop()
         if self._idle is not None:
             self._idle.clear()
         return request

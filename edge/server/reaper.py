@@ -8,15 +8,22 @@ worker's accepted connections on the edge port (`/proc/self/fd`, `TCP_INFO`) and
 each one that has no request in flight and has neither received nor sent data for
 `idle_seconds`; the server then sees its connection end and frees the slot. Linux only (where
 `/proc` and `TCP_INFO` are); elsewhere it does not start.
+
+A request is "in flight" once the app has it, so while the event loop is held up (a long
+invalidation, a full garbage collection) requests that have arrived look idle: each sweep
+also sends the loop a no-op callback, and while the previous one has not run, nothing is shut
+down; afterwards a connection counts as idle only for the time since the loop ran again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -48,9 +55,14 @@ class ConnectionReaper:
     thread and must only read (e.g. copy a set) under the GIL."""
 
     def __init__(self, ports: Iterable[int], busy: Callable[[], set[tuple[str, int]]],
-                 idle_seconds: float = 5.0, interval: float = 1.0) -> None:
+                 idle_seconds: float = 5.0, interval: float = 1.0,
+                 loop: Callable[[], asyncio.AbstractEventLoop | None] = lambda: None) -> None:
         self.ports = frozenset(ports)
         self.busy = busy
+        self.loop = loop  # the event loop that takes the requests (None: not known yet)
+        self._probe_sent: float | None = None  # when the last no-op callback was sent to the loop
+        self._probe_ran = 0.0  # when one last ran
+        self._responsive_since = time.monotonic()  # the loop has been running callbacks since
         self.idle_ms = int(idle_seconds * 1000)
         self.interval = interval
         self.closed = 0  # connections shut down so far
@@ -78,8 +90,31 @@ class ConnectionReaper:
             except Exception:  # never let one odd socket end the thread
                 log.exception("connection reaper: sweep failed")
 
+    def _responsive_ms(self) -> int:
+        """How long the event loop has been taking callbacks (0: it is held up right now)."""
+        loop = self.loop()
+        now = time.monotonic()
+        if loop is None:
+            return 1 << 31
+        if self._probe_sent is not None and self._probe_ran < self._probe_sent:
+            return 0  # the last probe has not run: the loop is busy with one long thing
+        if self._probe_sent is not None and self._probe_ran - self._probe_sent > self.interval:
+            self._responsive_since = self._probe_ran  # it ran, but late: the loop was held up until then
+        self._probe_sent = now
+        try:
+            loop.call_soon_threadsafe(self._probe_answered)
+        except RuntimeError:  # the loop is closed (stopping)
+            return 0
+        return int((now - self._responsive_since) * 1000)
+
+    def _probe_answered(self) -> None:
+        self._probe_ran = time.monotonic()
+
     def sweep(self) -> int:
         """One pass; returns how many connections it shut down."""
+        responsive = self._responsive_ms()
+        if responsive < self.idle_ms:
+            return 0
         busy = self.busy()
         seen: set[int] = set()
         shut = 0
@@ -145,4 +180,4 @@ def reap_idle_connections(port: int, drain: Drain, idle_seconds: float = IDLE_SE
     def busy() -> set[tuple[str, int]]:
         return {peer_key(*request.client[:2]) for request in list(drain.requests) if request.client}
 
-    return ConnectionReaper([port], busy, idle_seconds).start()
+    return ConnectionReaper([port], busy, idle_seconds, loop=lambda: drain.loop).start()
