@@ -273,9 +273,9 @@ def test_javascript_uploads_are_built_by_the_server(server):
     assert r.status_code == 201, r.text
     server.associate("/uploaded/*", "uploaded-js:2")
     assert server.edge.get("/uploaded/x").text == "from a zip"
-    bad = server.admin.post("/v1/functions/uploaded-js/versions", content=b"const x = require('https');\nexports.handler = 1;\n",
+    bad = server.admin.post("/v1/functions/uploaded-js/versions", content=b"const x = require('net');\nexports.handler = 1;\n",
                             params={"filename": "index.js"})
-    assert bad.status_code == 422 and "'https'" in bad.json()["error"]["message"]
+    assert bad.status_code == 422 and "index.js:1:11: Error: Cannot find module 'net'" in bad.json()["error"]["message"]
     missing = server.admin.post("/v1/functions/uploaded-js/versions", content=b"require('aws-sdk'); exports.handler = () => {};",
                                 params={"filename": "index.js"})
     assert missing.status_code == 422 and "aws-sdk" in missing.json()["error"]["message"]
@@ -322,21 +322,26 @@ def test_javascript_upload_without_the_toolchain_is_422_saying_what_to_install(s
 
 @pytest.mark.parametrize("module,reason", [
     ("fs", "edge functions have no filesystem: put data in a JSON file of the package and require() it"),
-    ("node:https", "edge functions cannot make network calls"),
+    ("node:net", "edge functions cannot make network calls"),
     ("child_process", "edge functions cannot start processes or threads"),
     ("os", "it is not part of the Node.js layer edge functions have"),
 ])
-def test_a_missing_builtin_fails_the_build_saying_why(tmp_path, module, reason):
-    """The reason fits the module (a filesystem, the network, processes, or simply not provided),
-    and the list of what there is includes stream."""
-    from edge.js.build import JsBuildError
+def test_a_missing_builtin_is_a_warning_and_fails_the_build_when_required_while_loading(tmp_path, module, reason):
+    """The build warns, naming the file and line, why (a filesystem, the network, processes, or simply
+    not provided) and what there is (stream included); the require() runs at the top level, so it
+    throws while the function loads and the build fails there, saying where."""
+    from edge.js.build import JsBuildError, build_js
 
     (tmp_path / "index.js").write_text(f"const m = require('{module}');\nexports.handler = async () => ({{}});\n")
+    warnings: list[str] = []
     with pytest.raises(JsBuildError) as failure:
-        build("missing-builtin", tmp_path / "out", source=tmp_path)
-    message = str(failure.value)
-    assert f"index.js:1: module '{module}' is a Node.js built-in that edge functions do not have ({reason}" in message
-    assert "stream, stream/promises" in message
+        build_js(tmp_path, out=tmp_path / "out" / "fn.wasm", log=warnings.append)
+    assert len(warnings) == 1, warnings
+    assert f"index.js:1: module '{module}' is a Node.js built-in that edge functions do not have ({reason}" in warnings[0]
+    assert f"require('{module}') there throws (MODULE_NOT_FOUND) if it runs" in warnings[0]
+    assert "stream, stream/promises" in warnings[0]
+    assert failure.value.summary.startswith(
+        f"index.js:1:11: Error: Cannot find module '{module}': it is a Node.js built-in that edge functions do not have ({reason}")
 
 
 def test_a_replaced_body_over_the_cap_is_truncated_as_on_aws(server):

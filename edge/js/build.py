@@ -8,13 +8,17 @@ How: the cached engine (engine.py) is pre-initialised by Wizer with `/edge/boot.
 layer from edge/js/node/ plus this function's configuration) and the function's directory
 mapped read-only at `/var/task` (where Lambda puts it too, so stack traces read the same).
 Boot loads the handler's module and everything it requires or imports, so the snapshot holds
-the evaluated code: a request only calls the handler. A module that cannot be found, an
-unsupported built-in, a syntax error or a top-level throw fails the build with JsBuildError.
+the evaluated code: a request only calls the handler. A syntax error, a top-level throw (a
+require() of a module that cannot be had, when it runs while the function loads, included) or a
+static import of such a module fails the build with JsBuildError, whose summary names the file,
+line and column. A require() of such a module elsewhere is a warning (`log`, else the
+"edge.js" logger): it throws when it runs, as Node's does.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -36,17 +40,21 @@ MAX_ZIP_BYTES = 64 * 1024 * 1024  # uncompressed, like Lambda's 50 MB package li
 MAX_ZIP_FILES = 20_000
 WIZER_TIMEOUT = 120
 BUILD_NOTE = "edge.js.build"  # custom section: how the module was built ({"handler": ...})
+WARNING = "edge-build-warning: "  # a build warning on the guest's stderr (edge/js/node/loader.js)
+FRAME = re.compile(re.escape(GUEST_ROOT) + r"/([^\s():]+):(\d+):(\d+)")  # a stack frame in the function's files
 
 # Node layer files in load order (each built-in registers itself; loader and runtime come last).
 BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "path.js", "querystring.js",
             "encoding.js", "url.js", "buffer.js", "string_decoder.js", "zlib.js", "crypto.js", "assert.js",
-            "clone.js")
+            "clone.js", "tty.js")
 # Built-ins put in a function only when one of its sources (node_modules included) names them: stream
 # adds ~90 KB to a module and ~2 MB to its memory, which functions that never use it should not pay;
 # ec.js (crypto's ECDSA and Ed25519, no module of its own) adds ~20 KB, for functions naming crypto.
+# http.js (http and https whose calls refuse, with Node's METHODS and STATUS_CODES) ~5 KB.
 ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
                            re.compile(r"""['"`](?:node:)?stream(?:/promises)?['"`]""")),
-             "ec.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]"""))}
+             "ec.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]""")),
+             "http.js": (("http", "https"), re.compile(r"""['"`](?:node:)?https?['"`]"""))}
 # npm packages bundled into the Node layer: Buffer is feross/buffer, the browser port of Node's.
 NPM_DEPS = {"buffer": ("buffer", "6.0.3", "index.js"), "base64-js": ("base64-js", "1.5.1", "index.js"),
             "ieee754": ("ieee754", "1.2.1", "index.js")}
@@ -250,7 +258,8 @@ def boot_source(config: dict) -> str:
     return "\n".join(parts)
 
 
-def _run_wizer(engine_wasm: Path, root: Path, boot_dir: Path, out: Path) -> None:
+def _run_wizer(engine_wasm: Path, root: Path, boot_dir: Path, out: Path, warn) -> None:  # type: ignore[no-untyped-def]
+    """Pre-initialise the engine with the function; its build warnings go to `warn`, failed or not."""
     try:
         wizer = fetch.wizer()
     except fetch.FetchError as exc:
@@ -264,16 +273,26 @@ def _run_wizer(engine_wasm: Path, root: Path, boot_dir: Path, out: Path) -> None
                            "(a top-level loop?)") from None
     except OSError as exc:
         raise JsBuildError(f"could not run Wizer ({wizer}): {exc}") from None
+    for line in proc.stderr.splitlines():
+        if line.startswith(WARNING):
+            warn(line[len(WARNING):])
     if proc.returncode != 0 or not out.exists():
         raise _load_failure(proc.stderr + proc.stdout)
 
 
 def _load_failure(output: str) -> JsBuildError:
+    """The error that stopped the function loading, located: the build's own errors (a static import
+    that cannot be had, a handler that is not a function) say `file:line:` already; a syntax error or
+    a throw gets its place (`file:line:col:`) from the first stack frame in the function's files."""
     marker = "the function failed to load: "
-    text = output.strip()
+    text = "\n".join(ln for ln in output.strip().splitlines() if not ln.startswith(WARNING))
     if marker in text:
         detail = text[text.index(marker) + len(marker):]
-        detail = re.sub(r"^(Error|BuildError): ", "", detail)
+        detail = detail.split("\nError: the `wizer.initialize` function trapped", 1)[0].rstrip()  # Wizer's own trace
+        detail = re.sub(r"^BuildError: ", "", detail)
+        frame = FRAME.search(detail)
+        if frame is not None and not re.match(r"[^\s:]+:\d+:", detail):
+            detail = f"{frame[1]}:{frame[2]}:{frame[3]}: {detail}"
         lines = [ln for ln in detail.splitlines() if ln.strip()]
         first = lines[0] if lines else "unknown error"
         return JsBuildError(detail, summary=first)
@@ -322,7 +341,14 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
         boot_dir.mkdir()
         (boot_dir / "boot.js").write_text(boot_source(config), encoding="utf-8")
         snapshot = tmp_dir / "snapshot.wasm"
-        _run_wizer(engine_wasm, package.root, boot_dir, snapshot)
+
+        def warn(text: str) -> None:
+            if log is not None:
+                log(f"warning: {path}: {text}")
+            else:
+                logging.getLogger("edge.js").warning("%s: %s", path, text)
+
+        _run_wizer(engine_wasm, package.root, boot_dir, snapshot, warn)
         wasm = drop_exports(snapshot.read_bytes(), {"_initialize"})
         wasm = with_note(wasm, BUILD_NOTE, json.dumps({"handler": package.handler}).encode())
     out.parent.mkdir(parents=True, exist_ok=True)

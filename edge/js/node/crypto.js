@@ -1,8 +1,8 @@
 // require('crypto'): random numbers from WASI random_get; createHash/createHmac over SHA-1, the SHA-2
-// family and MD5 (pycryptodome's C code compiled into the engine); secret KeyObjects; RSA, EC and
-// Ed25519 public keys and signature verification (BigInt): RSASSA-PKCS1-v1_5 here, ECDSA and Ed25519
-// in ec.js (internal/ec). Other digests fail when the hash or HMAC is
-// created, with Node's error; there are no ciphers, private keys or signing.
+// family and MD5 (pycryptodome's C code compiled into the engine), and PBKDF2 and HKDF over HMAC;
+// secret KeyObjects; RSA, EC and Ed25519 public keys and signature verification (BigInt):
+// RSASSA-PKCS1-v1_5 here, ECDSA and Ed25519 in ec.js (internal/ec). Other digests fail when the hash
+// or HMAC is created, with Node's error; there are no ciphers, private keys, signing or scrypt.
 defineBuiltin('crypto', function (exports, require, module, internal) {
   const { Buffer } = require('buffer');
   const native = internal.native;
@@ -662,6 +662,97 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     return diff === 0;
   }
 
+  // Key derivation: PBKDF2 (RFC 8018) and HKDF (RFC 5869), loops of HMAC over the engine's digests,
+  // with Node's argument checks. PBKDF2 costs two digests per iteration, ~11,000 fuel with SHA-256
+  // (~0.1 s per 10,000 iterations): the default fuel limit allows ~18,000 iterations in a call.
+  function hmacWith(alg, key) { // key -> (data -> HMAC), the padded key blocks computed once
+    const [id, block] = alg;
+    const k = key.length > block ? native.digest(id, key) : key;
+    const inner = new Uint8Array(block).fill(0x36);
+    const outer = new Uint8Array(block).fill(0x5c);
+    for (let i = 0; i < k.length; i++) { inner[i] ^= k[i]; outer[i] ^= k[i]; }
+    return (data) => {
+      const a = new Uint8Array(block + data.length);
+      a.set(inner);
+      a.set(data, block);
+      const h = native.digest(id, a);
+      const b = new Uint8Array(block + h.length);
+      b.set(outer);
+      b.set(h, block);
+      return native.digest(id, b);
+    };
+  }
+  function kdfBytes(value, name, types) {
+    const b = typeof value === 'string' || value instanceof ArrayBuffer || ArrayBuffer.isView(value) ? internal.toBuffer(value) : null;
+    if (b === null) throw internal.argType(name, `of type string or an instance of ${types}`, value);
+    return b;
+  }
+  function int32(value, name, min) {
+    if (typeof value !== 'number') throw internal.argType(name, 'of type number', value);
+    const range = !Number.isInteger(value) ? 'an integer' : value < min || value > 2147483647 ? `>= ${min} && <= 2147483647` : null;
+    if (range) throw internal.codeError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be ${range}. Received ${value}`);
+  }
+  function digestName(digest) {
+    if (typeof digest !== 'string') throw internal.argType('digest', 'of type string', digest);
+    return algorithm(digest, true);
+  }
+  function asyncly(callback, compute) { // the callback forms: errors in the arguments throw, as in Node
+    const result = compute();
+    if (typeof callback !== 'function') throw internal.argType('callback', 'of type function', callback);
+    setImmediate(() => callback(null, result));
+  }
+
+  const PBKDF2_TYPES = 'ArrayBuffer, Buffer, TypedArray, or DataView';
+  function pbkdf2Sync(password, salt, iterations, keylen, digest) {
+    const p = kdfBytes(password, 'password', PBKDF2_TYPES);
+    const s = kdfBytes(salt, 'salt', PBKDF2_TYPES);
+    int32(iterations, 'iterations', 1);
+    int32(keylen, 'keylen', 0);
+    const alg = digestName(digest);
+    const hmac = hmacWith(alg, p);
+    const out = Buffer.alloc(keylen);
+    for (let block = 1, at = 0; at < keylen; block++) {
+      let u = hmac(Buffer.concat([s, Buffer.from([block >>> 24, (block >>> 16) & 255, (block >>> 8) & 255, block & 255])]));
+      const t = u.slice();
+      for (let i = 1; i < iterations; i++) {
+        u = hmac(u);
+        for (let j = 0; j < t.length; j++) t[j] ^= u[j];
+      }
+      out.set(t.subarray(0, Math.min(t.length, keylen - at)), at);
+      at += t.length;
+    }
+    return out;
+  }
+
+  function hkdfSync(digest, ikm, salt, info, keylen) {
+    const alg = digestName(digest);
+    const key = ikm instanceof KeyObject && ikm.type === 'secret' ? secretBytes(ikm, 'ikm')
+      : kdfBytes(ikm, 'ikm', 'SecretKeyObject, ArrayBuffer, TypedArray, DataView, or Buffer');
+    const s = kdfBytes(salt, 'salt', 'ArrayBuffer, TypedArray, DataView, or Buffer');
+    const i = kdfBytes(info, 'info', 'ArrayBuffer, TypedArray, DataView, or Buffer');
+    int32(keylen, 'length', 0);
+    if (i.length > 1024) {
+      throw internal.codeError(RangeError, 'ERR_OUT_OF_RANGE',
+        `The value of "info" is out of range. It must be must not contain more than 1024 bytes. Received ${i.length}`);
+    }
+    const prk = hmacWith(alg, s)(key);
+    if (keylen > 255 * prk.length) throw internal.codeError(RangeError, 'ERR_CRYPTO_INVALID_KEYLEN', 'Invalid key length');
+    const expand = hmacWith(alg, prk);
+    const out = new Uint8Array(keylen);
+    let t = new Uint8Array(0);
+    for (let n = 1, at = 0; at < keylen; n++, at += t.length) {
+      t = expand(Buffer.concat([t, i, Buffer.from([n])]));
+      out.set(t.subarray(0, Math.min(t.length, keylen - at)), at);
+    }
+    return out.buffer;
+  }
+
+  function noScrypt(what) {
+    return () => {
+      throw internal.unavailable(`crypto.${what}()`, 'for key derivation they have pbkdf2, pbkdf2Sync, hkdf and hkdfSync');
+    };
+  }
+
   const webcrypto = {
     getRandomValues,
     randomUUID,
@@ -698,6 +789,20 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
       setImmediate(() => callback(null, buf));
     },
     randomInt, randomUUID, getRandomValues, timingSafeEqual, webcrypto,
+    pbkdf2Sync,
+    pbkdf2: (password, salt, iterations, keylen, digest, callback) =>
+      asyncly(callback, () => pbkdf2Sync(password, salt, iterations, keylen, digest)),
+    hkdfSync,
+    hkdf: (digest, ikm, salt, info, keylen, callback) => asyncly(callback, () => hkdfSync(digest, ikm, salt, info, keylen)),
+    scrypt: noScrypt('scrypt'),
+    scryptSync: noScrypt('scryptSync'),
+    publicEncrypt: noAsymmetricKeys('publicEncrypt'),
+    publicDecrypt: noAsymmetricKeys('publicDecrypt'),
+    privateEncrypt: noAsymmetricKeys('privateEncrypt'),
+    privateDecrypt: noAsymmetricKeys('privateDecrypt'),
+    createDiffieHellman: noAsymmetricKeys('createDiffieHellman'),
+    generateKey: noAsymmetricKeys('generateKey'),
+    generateKeySync: noAsymmetricKeys('generateKeySync'),
     constants: { RSA_PKCS1_PADDING: 1, RSA_PKCS1_PSS_PADDING: 6, RSA_PSS_SALTLEN_DIGEST: -1, RSA_PSS_SALTLEN_MAX_SIGN: -2, RSA_PSS_SALTLEN_AUTO: -2 },
   });
 });

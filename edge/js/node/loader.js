@@ -1,8 +1,11 @@
 // Modules as Node loads them, at build time: CommonJS files are wrapped in Node's function wrapper
 // (so sloppy-mode code stays sloppy) and compiled; ES modules go through QuickJS's module loader
 // with the hooks below. Every module reachable from the handler is found by scanning its source
-// for require()/import of literal names, so a missing or unsupported module fails the build with
-// its name, not a request. Nothing is read from a filesystem after the build: there is none.
+// for require()/import of literal names. One that cannot be had (not bundled, or a built-in edge
+// functions lack) is a warning naming the file and line, and that require() throws when it runs,
+// as Node's does for a missing module: optional and guarded requires work, and one that runs while
+// the function loads fails the build. A static import of it fails the build, as Node fails to link
+// it. Nothing is read from a filesystem after the build: there is none.
 const loader = (function () {
   const SUPPORTED = new Set(Object.keys(builtinFactories).filter((n) => !n.startsWith('internal/')));
   const NODE_BUILTINS = new Set([
@@ -22,6 +25,7 @@ const loader = (function () {
   const esmSources = Object.create(null);
 
   class BuildError extends Error {}
+  BuildError.prototype.name = 'BuildError'; // edge/js/build.py shows its message alone
 
   function dirname(p) {
     const i = p.lastIndexOf('/');
@@ -48,7 +52,10 @@ const loader = (function () {
     try {
       return JSON.parse(text);
     } catch (err) {
-      throw new BuildError(`${rel(dir + '/package.json')}: invalid JSON (${err.message})`);
+      throw Object.assign(new BuildError(`${rel(dir + '/package.json')}: invalid JSON (${err.message})`), {
+        code: 'ERR_INVALID_PACKAGE_CONFIG', Ctor: Error, more: '',
+        runtimeMessage: `Invalid package config ${dir}/package.json: ${err.message}`,
+      });
     }
   }
 
@@ -84,68 +91,137 @@ const loader = (function () {
     for (const ext of EXTENSIONS) if (stat(p + '/index' + ext) === 1) return p + '/index' + ext;
     return null;
   }
-  function exportsTarget(pkgDir, pkg, subpath, conditions) {
+  // Node's PATTERN_KEY_COMPARE: the longest part before '*' first, then the longest key.
+  function patternKeyCompare(a, b) {
+    return (b.indexOf('*') - a.indexOf('*')) || (b.length - a.length);
+  }
+  // Node's PACKAGE_IMPORTS_EXPORTS_RESOLVE: the entry of an "exports" or "imports" map for `key`, an
+  // exact key first, else the most specific pattern with one '*'. Returns [target, what '*' stands for].
+  function mapEntry(map, key) {
+    if (Object.prototype.hasOwnProperty.call(map, key) && !key.includes('*')) return [map[key], null];
+    const patterns = Object.keys(map).filter((k) => k.indexOf('*') >= 0 && k.indexOf('*') === k.lastIndexOf('*'));
+    for (const pattern of patterns.sort(patternKeyCompare)) {
+      const star = pattern.indexOf('*');
+      const base = pattern.slice(0, star);
+      const trailer = pattern.slice(star + 1);
+      if (key.startsWith(base) && key !== base &&
+          (trailer === '' || (key.endsWith(trailer) && key.length >= pattern.length))) {
+        return [map[pattern], key.slice(base.length, key.length - trailer.length)];
+      }
+    }
+    return null;
+  }
+  const badSegment = (s) => s.split(/[\\/]/).some((p) => p === '.' || p === '..' || p.toLowerCase() === 'node_modules');
+  // Node's PACKAGE_TARGET_RESOLVE: a target string, or the first of an array or of a conditions object
+  // that applies (`conditions` and "default", in the object's order). Gives a filename, a bare
+  // specifier ("imports" only: "#dep": "a-package"), or null / undefined when nothing applies.
+  function targetOf(pkgDir, target, match, imports, conditions, parent) {
+    if (typeof target === 'string') {
+      const invalid = () => failure(parent, `${rel(pkgDir + '/package.json')}: invalid package target ${JSON.stringify(target)}`,
+        'ERR_INVALID_PACKAGE_TARGET', `Invalid package target ${JSON.stringify(target)} in ${pkgDir}/package.json`);
+      if (!target.startsWith('./')) {
+        if (!imports || target.startsWith('../') || target.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(target)) throw invalid();
+        return match === null ? target : target.replaceAll('*', match);
+      }
+      if (badSegment(target.slice(2)) || (match !== null && badSegment(match))) throw invalid();
+      return normalize(pkgDir + '/' + (match === null ? target : target.replaceAll('*', match)));
+    }
+    if (Array.isArray(target)) {
+      if (target.length === 0) return null;
+      let last;
+      for (const t of target) {
+        try {
+          last = targetOf(pkgDir, t, match, imports, conditions, parent);
+        } catch (err) {
+          if (!(err instanceof BuildError) || err.code !== 'ERR_INVALID_PACKAGE_TARGET') throw err;
+          last = err;
+          continue;
+        }
+        if (last !== undefined) return last;
+      }
+      if (last instanceof Error) throw last;
+      return last;
+    }
+    if (target && typeof target === 'object') {
+      for (const [cond, value] of Object.entries(target)) {
+        if (cond !== 'default' && !conditions.includes(cond)) continue;
+        const found = targetOf(pkgDir, value, match, imports, conditions, parent);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    }
+    return null;
+  }
+  function exportsTarget(pkgDir, pkg, subpath, conditions, parent) {
     let exp = pkg.exports;
-    if (exp === undefined) return undefined;
-    if (typeof exp === 'string' || Array.isArray(exp) || (exp && !Object.keys(exp).some((k) => k.startsWith('.')))) {
+    if (typeof exp === 'string' || Array.isArray(exp) || !Object.keys(exp).some((k) => k.startsWith('.'))) {
       exp = { '.': exp };
     }
-    let target = exp[subpath];
-    if (target === undefined) {
-      for (const key of Object.keys(exp)) {
-        const star = key.indexOf('*');
-        if (star >= 0 && subpath.startsWith(key.slice(0, star)) && subpath.endsWith(key.slice(star + 1))) {
-          const middle = subpath.slice(star, subpath.length - (key.length - star - 1));
-          target = JSON.parse(JSON.stringify(exp[key]).replaceAll('*', middle));
-          break;
-        }
-      }
+    const entry = mapEntry(exp, subpath);
+    return (entry && targetOf(pkgDir, entry[0], entry[1], false, conditions, parent)) || null;
+  }
+  // Conditions as Node's require() and import match them ("default" always applies).
+  const conditionsFor = (esm) => (esm ? ['node', 'import'] : ['node', 'require']);
+
+  // Node's PACKAGE_IMPORTS_RESOLVE: '#name' through "imports" of the package the importing file is in.
+  function resolveImport(specifier, parent, esm) {
+    if (specifier === '#' || specifier.startsWith('#/')) {
+      throw failure(parent, `'${specifier}' is not a valid package import specifier`, 'ERR_INVALID_MODULE_SPECIFIER',
+        `Invalid module "${specifier}" is not a valid internal imports specifier name imported from ${parent}`, TypeError);
     }
-    const pick = (t) => {
-      if (typeof t === 'string') return t;
-      if (Array.isArray(t)) {
-        for (const x of t) { const r = pick(x); if (r) return r; }
-        return null;
+    let scope = null;
+    for (let dir = dirname(parent); !dir.endsWith('/node_modules'); dir = dirname(dir)) {
+      const pkg = packageData(dir);
+      if (pkg !== null) { scope = [dir, pkg]; break; }
+      if (dir.length <= CONFIG.root.length || dir === '/') break;
+    }
+    if (scope !== null && scope[1].imports && typeof scope[1].imports === 'object') {
+      const [dir, pkg] = scope;
+      const entry = mapEntry(pkg.imports, specifier);
+      const target = entry && targetOf(dir, entry[0], entry[1], true, conditionsFor(esm), parent);
+      if (target && target.startsWith('/')) {
+        if (stat(target) === 1) return target;
+        throw notFound(target, parent, esm);
       }
-      if (t && typeof t === 'object') {
-        for (const [cond, value] of Object.entries(t)) {
-          if (conditions.includes(cond)) { const r = pick(value); if (r) return r; }
-        }
-      }
-      return null;
-    };
-    const chosen = pick(target);
-    return chosen ? normalize(pkgDir + '/' + chosen) : null;
+      if (target) return resolve(target, parent, esm, dir); // a package or a built-in, seen from the package
+    }
+    const where = scope === null ? '' : ` in package ${scope[0]}/package.json`;
+    const pkg = scope === null ? 'no package.json has "imports"' : `not defined by "imports" in ${rel(scope[0] + '/package.json')}`;
+    throw failure(parent, `package import '${specifier}' is ${pkg}`, 'ERR_PACKAGE_IMPORT_NOT_DEFINED',
+      `Package import specifier "${specifier}" is not defined${where} imported from ${parent}`, TypeError);
   }
 
-  // Resolve `specifier` imported by `parent` (a filename). Returns 'node:<name>' for built-ins.
-  function resolve(specifier, parent, esm) {
+  // Resolve `specifier` imported by `parent` (a filename), from the directory `from` (the parent's).
+  // Returns 'node:<name>' for built-ins, else a filename; a BuildError (see failure()) if there is none.
+  function resolve(specifier, parent, esm, from = dirname(parent)) {
     if (specifier.startsWith('node:')) {
       const name = specifier.slice(5);
       if (SUPPORTED.has(name)) return 'node:' + name;
-      throw unsupported(specifier, parent);
+      throw unsupported(specifier, parent, esm);
     }
     if (SUPPORTED.has(specifier)) return 'node:' + specifier;
-    if (NODE_BUILTINS.has(specifier)) throw unsupported(specifier, parent);
+    if (NODE_BUILTINS.has(specifier)) throw unsupported(specifier, parent, esm);
+    if (specifier.startsWith('#')) return resolveImport(specifier, parent, esm);
     if (specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/') || specifier === '.' || specifier === '..') {
-      const base = specifier.startsWith('/') ? specifier : normalize(dirname(parent) + '/' + specifier);
+      const base = specifier.startsWith('/') ? specifier : normalize(from + '/' + specifier);
       const found = esm ? (stat(base) === 1 ? base : tryFile(base) || tryDirectory(base)) : tryFile(base) || tryDirectory(base);
       if (found && found.startsWith(CONFIG.root + '/')) return found;
-      throw notFound(specifier, parent);
+      throw notFound(specifier, parent, esm);
     }
     // a package in node_modules, searched from the importing file's directory up to the function root
     const parts = specifier.split('/');
     const pkgName = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
     const subpath = '.' + specifier.slice(pkgName.length);
-    for (let dir = dirname(parent); ; dir = dirname(dir)) {
+    for (let dir = from; ; dir = dirname(dir)) {
       if (!dir.endsWith('/node_modules')) {
         const pkgDir = dir + '/node_modules/' + pkgName;
         if (stat(pkgDir) === 2) {
           const pkg = packageData(pkgDir) || {};
-          const viaExports = exportsTarget(pkgDir, pkg, subpath, esm ? ['import', 'node', 'default'] : ['require', 'node', 'default']);
-          if (viaExports) {
-            if (stat(viaExports) === 1) return viaExports;
-            throw notFound(specifier, parent);
+          if (pkg.exports !== undefined && pkg.exports !== null) {
+            const viaExports = exportsTarget(pkgDir, pkg, subpath, conditionsFor(esm), parent);
+            if (viaExports && stat(viaExports) === 1) return viaExports;
+            if (viaExports) throw notFound(specifier, parent, esm);
+            throw notExported(subpath, pkgDir, parent);
           }
           const base = pkgDir + specifier.slice(pkgName.length);
           const found = tryFile(base) || tryDirectory(base);
@@ -154,7 +230,16 @@ const loader = (function () {
       }
       if (dir.length <= CONFIG.root.length || dir === '/') break;
     }
-    throw notFound(specifier, parent);
+    throw notFound(specifier, parent, esm);
+  }
+
+  // A module that cannot be had: a BuildError saying so at build time ("<file>: <message>"; prepare()
+  // adds the line), which also holds the error Node's require() or import() would throw at run time
+  // (`code`, `runtimeMessage`, `Ctor`): such a require throws that when it runs, as in Node.
+  function failure(parent, message, code, runtimeMessage, Ctor = Error) {
+    const err = new BuildError(`${rel(parent)}: ${message}`);
+    Object.assign(err, { code, runtimeMessage, Ctor, more: '' });
+    return err;
   }
 
   // Why a built-in is missing, by what it is for (the sandbox has no filesystem, network or processes;
@@ -165,22 +250,41 @@ const loader = (function () {
     [/^(http|https|http2|net|tls|dgram|dns)(\/|$)/, 'edge functions cannot make network calls'],
     [/^(child_process|cluster|worker_threads)$/, 'edge functions cannot start processes or threads'],
   ];
-  function unsupported(specifier, parent) {
+  function unsupported(specifier, parent, esm) {
     const name = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
     const found = MISSING_BECAUSE.find(([pattern]) => pattern.test(name));
-    const why = found ? found[1] : 'it is not part of the Node.js layer edge functions have';
-    return new BuildError(
-      `${rel(parent)}: module '${specifier}' is a Node.js built-in that edge functions do not have (${why}). ` +
-      `Available built-ins: ${[...new Set([...SUPPORTED, ...CONFIG.onDemand])].sort().join(', ')}`);
+    const why = `a Node.js built-in that edge functions do not have (${found ? found[1] : 'it is not part of the Node.js layer edge functions have'})`;
+    const err = failure(parent, `module '${specifier}' is ${why}`, esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND',
+      `Cannot find module '${specifier}': it is ${why}`);
+    err.more = `. Available built-ins: ${[...new Set([...SUPPORTED, ...CONFIG.onDemand])].sort().join(', ')}`;
+    return err;
   }
-  function notFound(specifier, parent) {
+  function notFound(specifier, parent, esm) {
     let hint = ' (bundle it into node_modules/ of the function, as for a Lambda deployment package)';
     if (specifier === 'aws-sdk' || specifier.startsWith('@aws-sdk/')) {
       hint = ': the AWS SDK is not available in edge functions (they cannot make network calls); ' +
         'move that work to the origin or do it before deploying';
+    } else if (/^(\.|\/)/.test(specifier)) {
+      hint = " (no such file in the function's package)";
     }
-    const err = new BuildError(`${rel(parent)}: cannot find module '${specifier}'${hint}`);
-    err.code = 'MODULE_NOT_FOUND';
+    return failure(parent, `cannot find module '${specifier}'${hint}`, esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND',
+      `Cannot find module '${specifier}'${hint}`);
+  }
+
+  function notExported(subpath, pkgDir, parent) {
+    const what = subpath === '.' ? 'No "exports" main defined in' : `Package subpath '${subpath}' is not defined by "exports" in`;
+    return failure(parent, `${what} ${rel(pkgDir + '/package.json')}`, 'ERR_PACKAGE_PATH_NOT_EXPORTED', `${what} ${pkgDir}/package.json`);
+  }
+
+  // The error a require() / import() that could not be resolved at build time throws when it runs.
+  function runtimeError(failed, parent) {
+    const stack = [];
+    for (let m = parent; m; m = m.parent) stack.push(m.filename);
+    const notFound = failed.code === 'MODULE_NOT_FOUND';
+    const message = notFound && stack.length ? `${failed.runtimeMessage}\nRequire stack:\n- ${stack.join('\n- ')}`
+      : failed.runtimeMessage;
+    const err = internal.codeError(failed.Ctor, failed.code, message);
+    if (notFound) err.requireStack = stack;
     return err;
   }
 
@@ -227,7 +331,8 @@ const loader = (function () {
           const m = /^\s*\(?\s*(['"])([^'"\n]+)\1/.exec(source.slice(j, j + 300));
           if (m && (word !== 'require' || /^\s*\(/.test(source.slice(j)))) {
             if (word !== 'import' || /^\s*\(|^\s*['"]/.test(source.slice(j))) {
-              found.push({ specifier: m[2], line: source.slice(0, i).split('\n').length, dynamic: word === 'import' && /^\s*\(/.test(source.slice(j)) });
+              const kind = word === 'require' ? 'require' : word === 'import' && /^\s*\(/.test(source.slice(j)) ? 'dynamic' : 'static';
+              found.push({ specifier: m[2], line: source.slice(0, i).split('\n').length, kind });
             }
           }
         }
@@ -254,14 +359,22 @@ const loader = (function () {
     if (source === null) throw new BuildError(`cannot read ${rel(filename)}`);
     if (format === 'json') { jsonText[filename] = source; return; }
     const table = resolved[filename] = Object.create(null);
-    for (const { specifier, line } of scan(source)) {
-      if (table[specifier] !== undefined) continue;
+    for (const { specifier, line, kind } of scan(source)) {
+      if (table[specifier] !== undefined || (kind === 'static' && format !== 'esm')) continue; // no `from 'x'` in CommonJS
       let target;
       try {
         target = resolve(specifier, filename, format === 'esm');
       } catch (err) {
-        if (err instanceof BuildError) err.message = err.message.replace(rel(filename) + ':', `${rel(filename)}:${line}:`);
-        throw err;
+        if (!(err instanceof BuildError)) throw err;
+        err.message = err.message.replace(rel(filename) + ':', `${rel(filename)}:${line}:`);
+        if (kind === 'static' || err.runtimeMessage === undefined) {
+          err.message += err.more || '';
+          throw err;
+        }
+        table[specifier] = err;
+        const what = kind === 'dynamic' ? `import('${specifier}') there rejects` : `require('${specifier}') there throws`;
+        warn(`${err.message}; ${what} (${err.code}) if it runs${err.more}`);
+        continue;
       }
       table[specifier] = target;
       if (!target.startsWith('node:')) prepare(target);
@@ -269,13 +382,34 @@ const loader = (function () {
     }
     if (format === 'cjs') {
       const body = source.startsWith('#!') ? '//' + source : source;
-      compiled[filename] = native.evalScript(wrapperHead + body + wrapperTail, filename);
+      try {
+        compiled[filename] = native.evalScript(wrapperHead + body + wrapperTail, filename);
+      } catch (err) {
+        throw restack(err, wrapperHead.length);
+      }
     } else {
       esmSources[filename] = source;
     }
   }
 
   const builtinsUsed = new Set();
+
+  // Build warnings go to stderr with this prefix; edge/js/build.py reports them.
+  function warn(text) { native.log(2, 'edge-build-warning: ' + text.replace(/\n/g, ' ')); }
+
+  // Columns on a CommonJS file's first line count the wrapper put before it: give the file's own
+  // (in a failed build's error, and in every stack util.inspect and the error logs show). QuickJS
+  // counts a first line's columns from 0 in most stack frames (a `new X` is one further), from 1 in
+  // syntax errors.
+  function unwrapColumns(text, shift = wrapperHead.length - 1) {
+    return text.replace(/(\/[^\s:()]+):1:(\d+)/g, (all, file, col) =>
+      (formats[file] === 'cjs' && col > shift ? `${file}:1:${col - shift}` : all));
+  }
+  internal.unwrapColumns = (text) => unwrapColumns(text);
+  function restack(err, shift) {
+    if (err instanceof Error && typeof err.stack === 'string') err.stack = unwrapColumns(err.stack, shift);
+    return err;
+  }
 
   class Module {
     constructor(id, parent) {
@@ -295,9 +429,13 @@ const loader = (function () {
     if (typeof specifier !== 'string') throw internal.argType('id', 'of type string', specifier);
     const table = resolved[parent.filename];
     let target = table && table[specifier];
+    if (target instanceof Error) throw runtimeError(target, parent);
     if (target === undefined) {
-      if (SUPPORTED.has(specifier) || (specifier.startsWith('node:') && SUPPORTED.has(specifier.slice(5)))) {
-        target = 'node:' + (specifier.startsWith('node:') ? specifier.slice(5) : specifier);
+      const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+      if (SUPPORTED.has(bare)) {
+        target = 'node:' + bare;
+      } else if (NODE_BUILTINS.has(bare) || bare !== specifier) {
+        throw runtimeError(unsupported(specifier, parent.filename, false), parent);
       } else if (specifier.startsWith('.') || specifier.startsWith('/')) {
         const base = normalize((specifier.startsWith('/') ? '' : parent.path + '/') + specifier);
         target = [base, ...EXTENSIONS.map((e) => base + e), ...EXTENSIONS.map((e) => base + '/index' + e)]
@@ -351,6 +489,7 @@ const loader = (function () {
     const require = (specifier) => requireFrom(module, specifier);
     require.resolve = (specifier) => {
       const t = resolved[module.filename] && resolved[module.filename][specifier];
+      if (t instanceof Error) throw runtimeError(t, module);
       if (t === undefined) throw internal.codeError(Error, 'MODULE_NOT_FOUND', `Cannot find module '${specifier}'`);
       return t.startsWith('node:') ? specifier : t;
     };
@@ -364,7 +503,10 @@ const loader = (function () {
   function esmResolve(specifier, base) {
     if (base === '' || base === undefined) return specifier; // the entry, already absolute
     if (base.startsWith('node:') || base.startsWith('cjs:')) base = CONFIG.root + '/index.js';
-    const target = resolve(specifier, base, true);
+    // what the build resolved (at run time there are no files to look at), else resolved now
+    const known = resolved[base] && resolved[base][specifier];
+    if (known instanceof Error) throw runtimeError(known, { filename: base, parent: null });
+    const target = known !== undefined ? known : resolve(specifier, base, true);
     if (target.startsWith('node:')) {
       builtinsUsed.add(target.slice(5));
       return target;
@@ -418,7 +560,7 @@ const loader = (function () {
       let failure;
       native.importModule(entry).then((ns) => { namespace = ns; }, (err) => { failure = err; });
       return { pending: () => namespace === undefined && failure === undefined, get: () => {
-        if (failure !== undefined) throw failure;
+        if (failure !== undefined) throw restack(failure);
         return namespace;
       } };
     }
@@ -426,7 +568,11 @@ const loader = (function () {
     mainModule.id = '.';
     cache[entry] = mainModule;
     const wrapper = compiled[entry];
-    wrapper.call(mainModule.exports, mainModule.exports, makeRequire(mainModule), mainModule, entry, mainModule.path);
+    try {
+      wrapper.call(mainModule.exports, mainModule.exports, makeRequire(mainModule), mainModule, entry, mainModule.path);
+    } catch (err) {
+      throw restack(err);
+    }
     mainModule.loaded = true;
     return { pending: () => false, get: () => mainModule.exports };
   }

@@ -28,6 +28,13 @@ const internal = {
     }
     return internal.typeError('ERR_INVALID_ARG_TYPE', `The "${name}" argument must be ${expected}.${got}`);
   },
+  // A Node.js API edge functions do not have, called: the error says why (Node's code for a
+  // feature the platform lacks).
+  unavailable(what, why) {
+    return internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', `${what} is not available in edge functions: ${why}`);
+  },
+  NO_NETWORK: 'they cannot make network calls (move the request to the origin, or put the data in ' +
+    "the function's package, e.g. a JSON file require()d at build time)",
 };
 
 // Promises rejected with no handler yet (promise -> reason): the invocation loop (runtime.js) fails

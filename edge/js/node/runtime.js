@@ -36,6 +36,11 @@ const hooks = (function () {
     mark() {}, measure() {},
   }));
   internal.timeOrigin = 0;
+  // fetch is a global in Node 18+, so it is one here, refusing (a rejected promise, as fetch fails).
+  // Node 20 has no XMLHttpRequest or WebSocket: defining them would make packages take browser paths.
+  globalThis.fetch = function fetch(resource) {
+    return Promise.reject(internal.unavailable('fetch()', internal.NO_NETWORK));
+  };
   // Date.now() follows the monotonic clock plus the virtual time timers skipped, from a wall-clock
   // base taken once per instance (never in the snapshot), so elapsed times add up exactly.
   const realDateNow = Date.now;

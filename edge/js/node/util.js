@@ -168,6 +168,7 @@ defineBuiltin('util', function (exports, require, module, internal) {
     let stack = typeof err.stack === 'string' ? err.stack : '';
     if (stack === '') return `[${header}]`;
     if (!/^\S/.test(stack)) stack = `${header}\n${stack}`; // QuickJS: frames only
+    if (internal.unwrapColumns) stack = internal.unwrapColumns(stack); // the loader's (CommonJS first lines)
     return stack.replace(/\n+$/, '');
   }
 

@@ -6,6 +6,8 @@ const util = require('util');
 const path = require('path');
 const crypto = require('crypto');
 const zlib = require('zlib');
+const http = require('http');
+const https = require('https');
 const { Buffer } = require('buffer');
 
 // gzip/deflate data made by Node's zlib (node -e "...gzipSync('hello from node zlib').toString('base64')")
@@ -128,6 +130,40 @@ const cases = {
       key.equals(crypto.createSecretKey(Buffer.from('other'))), typeof crypto.createPublicKey,
       (() => { try { crypto.createSecretKey(5); return 'no error'; } catch (e) { return e.code; } })()];
   },
+  // key derivation: PBKDF2 (RFC 6070 and longer outputs) and HKDF (RFC 5869 case 1 and more)
+  pbkdf2: () => [
+    crypto.pbkdf2Sync('password', 'salt', 1, 20, 'sha1').toString('hex'),
+    crypto.pbkdf2Sync('password', 'salt', 4096, 20, 'sha1').toString('hex'),
+    crypto.pbkdf2Sync('password', 'salt', 300, 32, 'sha256').toString('hex'),
+    crypto.pbkdf2Sync(Buffer.from('pass\0word'), new Uint8Array([115, 97, 0, 108, 116]), 3, 150, 'sha512').toString('base64'),
+    crypto.pbkdf2Sync('p'.repeat(200), 'salt', 2, 40, 'SHA384').toString('hex'),
+    crypto.pbkdf2Sync(new ArrayBuffer(3), 'salt', 2, 33, 'RSA-SHA256').toString('hex'),
+    crypto.pbkdf2Sync('pw', 'salt', 1, 0, 'md5').length,
+    crypto.pbkdf2Sync('pw', Buffer.alloc(0), 2, 16, 'sha224').toString('hex'),
+  ],
+  pbkdf2_errors: () => [['pw', 'salt', 0, 32, 'sha256'], ['pw', 'salt', 1.5, 32, 'sha256'], ['pw', 'salt', '1', 32, 'sha256'],
+    ['pw', 'salt', 1, -1, 'sha256'], ['pw', 'salt', 1, 32, undefined], ['pw', 'salt', 1, 32, 'md55'], [1, 'salt', 1, 32, 'sha256'],
+    ['pw', {}, 1, 32, 'sha256'], [crypto.createSecretKey(Buffer.from('k')), 'salt', 1, 32, 'sha256']]
+    .map((args) => { try { crypto.pbkdf2Sync(...args); return 'no error'; } catch (e) { return [e.name, e.code, e.message]; } }),
+  hkdf: () => [
+    Buffer.from(crypto.hkdfSync('sha256', Buffer.alloc(22, 0x0b), Buffer.from('000102030405060708090a0b0c', 'hex'),
+      Buffer.from('f0f1f2f3f4f5f6f7f8f9', 'hex'), 42)).toString('hex'),
+    Buffer.from(crypto.hkdfSync('sha512', 'key', 'salt', 'info', 255 * 64)).toString('base64').length,
+    Buffer.from(crypto.hkdfSync('SHA-1', '', '', '', 30)).toString('hex'),
+    Buffer.from(crypto.hkdfSync('sha384', crypto.createSecretKey(Buffer.from('secret')), new Uint8Array(4), 'x'.repeat(1024), 7)).toString('hex'),
+    crypto.hkdfSync('sha256', 'key', 'salt', 'info', 0).byteLength,
+    crypto.hkdfSync('md5', 'key', 'salt', 'info', 16) instanceof ArrayBuffer,
+  ],
+  hkdf_errors: () => [['sha256', 'key', 'salt', 'info', 255 * 32 + 1], ['sha256', 'key', 'salt', 'x'.repeat(1025), 32],
+    ['md55', 'key', 'salt', 'info', 32], ['sha256', 1, 'salt', 'info', 32], ['sha256', 'key', 1, 'info', 32],
+    ['sha256', 'key', 'salt', 'info'], [1, 'k', 'salt', 'info', 4]]
+    .map((args) => { try { crypto.hkdfSync(...args); return 'no error'; } catch (e) { return [e.name, e.code, e.message]; } }),
+  kdf_callback_errors: () => [() => crypto.pbkdf2('pw', 'salt', 1, 8, 'sha256'), () => crypto.hkdf('sha256', 'k', 's', 'i', 4),
+    () => crypto.pbkdf2('pw', 'salt', 1, 8, 'md55', () => {})]
+    .map((f) => { try { f(); return 'no error'; } catch (e) { return [e.name, e.code, e.message]; } }),
+  // http's data (its calls cannot reach the network here)
+  http_data: () => [http.STATUS_CODES, http.METHODS, typeof http.request, typeof https.get, typeof https.Agent,
+    new https.Agent({ keepAlive: true }) instanceof http.Agent, https.globalAgent.defaultPort, http.globalAgent.defaultPort],
   // structuredClone
   clone_values: () => {
     const buffer = new ArrayBuffer(8);
