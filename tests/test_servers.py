@@ -125,3 +125,35 @@ def test_a_stop_while_workers_start_is_a_clean_exit(tmp_path: Path, static_conte
         time.sleep(delay)
         code = stop(proc)
         assert code in (0, -signal.SIGTERM), (code, proc.stdout.read().decode())  # type: ignore[union-attr]
+
+
+def test_granians_stop_signal_handler_never_blocks_on_its_event(tmp_path: Path) -> None:
+    """Granian's main process sets a threading.Event from its signal handler; a second signal
+    arriving inside the first handler's `set()` (or the first, while the main thread holds the
+    event's lock) blocked for ever. The handlers edge installs return at once and the event is
+    set as soon as the lock is free."""
+    from granian import Granian
+
+    from edge.server.serverhooks import calm_granian_signals
+
+    server = Granian("edge.server.sidecar:granian_app", factory=True, address="127.0.0.1", port=free_ports(1)[0])
+    calm_granian_signals(server)
+    event = server.main_loop_interrupt
+    with event._cond:  # the main thread holds the lock, as inside set(), wait() or clear()
+        started = time.monotonic()
+        server.signal_handler_interrupt(signal.SIGTERM, None)
+        server.signal_handler_interrupt(signal.SIGTERM, None)  # and a second signal on top
+        assert time.monotonic() - started < 1 and not event.is_set()
+    assert event.wait(5) and server.interrupt_signal
+
+
+def test_two_stop_signals_at_once_stop_granian(tmp_path: Path, static_content: Path) -> None:
+    """`timeout` and a user both sending SIGTERM (the process group and the main process)."""
+    proc, edge, _ = serve(tmp_path, "--server", "granian")
+    os.kill(proc.pid, signal.SIGTERM)
+    os.killpg(proc.pid, signal.SIGTERM)
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        assert proc.wait(20) in (0, -signal.SIGTERM)
+    finally:
+        stop(proc)

@@ -12,7 +12,10 @@ no setting for, hooked narrowly (the versions are pinned in pyproject.toml):
   connections are bounded with uvicorn's own `limit_concurrency`.
 - **Granian (hyper)**: the worker's drain starts on Granian's own stop signal. Granian's
   parser answers unsupported versions and broken chunked framing itself (400, closed), and
-  keeps the `backpressure` bound on requests in flight.
+  keeps the `backpressure` bound on requests in flight. Its main process's signal handlers
+  set a `threading.Event` from the handler, which deadlocks when a second signal (or the
+  first, landing while the main thread holds that event's lock) interrupts it: they hand the
+  `set()` to a short thread instead (`calm_granian_signals`).
 """
 
 from __future__ import annotations
@@ -239,3 +242,28 @@ def install_granian_hooks() -> None:
         return event
 
     _signals.set_loop_signals = set_loop_signals
+
+
+def calm_granian_signals(server: Any) -> None:
+    """Granian's main process stops when its signal handler sets `main_loop_interrupt`, a
+    `threading.Event`. `Event.set()` takes a lock, and a handler runs in the main thread
+    between bytecodes: a second SIGTERM arriving while the first handler is inside `set()`
+    (kill of `timeout` and of edge at once, or process group plus parent), or the first one
+    while the main thread is in `wait()`/`clear()`, blocks on that lock for ever. The flags are
+    set here at once and the `set()` happens on a thread of its own, which waits its turn."""
+    import threading
+
+    def wake() -> None:
+        threading.Thread(target=server.main_loop_interrupt.set, name="granian-stop-signal", daemon=True).start()
+
+    def interrupt(*_: Any) -> None:
+        server.interrupt_signal = True
+        wake()
+
+    def reload(*_: Any) -> None:
+        server.reload_signal = True
+        wake()
+
+    server.signal_handler_interrupt = interrupt
+    server.signal_handler_reload = reload
+

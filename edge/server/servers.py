@@ -37,6 +37,7 @@ from typing import Any
 
 from .drain import process_drain
 from .listeners import ListenerError, check_admin, hypercorn_config, is_loopback, listen
+from .serverhooks import calm_granian_signals
 from .sidecar import REAPER_ENV, SIDECAR_ENV
 from .state import ServerOptions
 from .supervisor import supervise
@@ -285,5 +286,6 @@ def _granian(options: ServerOptions, host: str, port: int, workers: int, certfil
         # the app's drain cuts what outlives the grace period; Granian kills only a stuck worker
         workers_kill_timeout=int(graceful_timeout) + 5, **tls,
     )
+    calm_granian_signals(server)  # a second stop signal must not hang the main process (serverhooks.py)
     server.serve()
     return 0
