@@ -2,30 +2,57 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from cachetools import LRUCache
+from cachetools import Cache, LRUCache
 
 from .entry import CachedResponse
 from .key import key_path
-from .pattern import compile_pattern
+from .pattern import PathMatcher, slashed
 
 MiB = 1024 * 1024
 
+# A purge gives the event loop back after this much work (seconds), so edge traffic goes on.
+PURGE_SLICE = 0.002
+_CHECK_EVERY = 64  # entries between clock reads while purging (exact, prefix, suffix patterns)
+
+_peek = Cache.__getitem__  # an entry without making it recently used
+
 
 class _Entries(LRUCache):
-    """LRUCache that reports evictions (cachetools evicts through popitem)."""
+    """LRUCache that reports evictions (cachetools evicts through popitem) and keeps each
+    key's URL path beside it, so an invalidation reads paths without decoding a key."""
 
     def __init__(self, maxsize: int, on_evict: Callable[[], None]) -> None:
         super().__init__(maxsize, getsizeof=lambda entry: entry.size)
         self._on_evict = on_evict
+        self.paths: dict[str, str] = {}
 
     def popitem(self) -> tuple[Any, Any]:
         item = super().popitem()
         self._on_evict()
         return item
+
+    def __delitem__(self, key: Any) -> None:  # every removal (del, pop, popitem) comes here
+        LRUCache.__delitem__(self, key)
+        self.paths.pop(key, None)
+
+    def clear(self) -> None:
+        LRUCache.clear(self)
+        self.paths.clear()
+
+
+@dataclass(eq=False)
+class _Purge:
+    """An invalidation being applied: entries stored up to `started` that match are gone."""
+
+    matcher: PathMatcher
+    started: float
+    removed: int = 0
 
 
 class ResponseCache:
@@ -49,21 +76,26 @@ class ResponseCache:
         self.clock = clock
         self._hits = self._misses = self._refresh_hits = self._evictions = 0
         self._entries = _Entries(max_bytes, self._count_eviction)
+        self._purging: list[_Purge] = []  # invalidations still being applied (`purge`)
+        self._tasks: set[asyncio.Task[int]] = set()
 
     def _count_eviction(self) -> None:
         self._evictions += 1
 
     def get(self, key: str) -> CachedResponse | None:
-        """The entry for `key`, fresh or not.
+        """The entry for `key`, fresh or not (None when an invalidation in progress covers it).
 
         Counts a fresh entry as a hit and anything else as a miss; `put(..., refresh=True)`
         later turns such a miss into a refresh hit.
         """
         entry = self._entries.get(key)
-        if entry is not None and entry.fresh(self.clock()):
-            self._hits += 1
-        else:
-            self._misses += 1
+        if entry is not None:
+            if self._purging and self._purged(key, entry):
+                entry = None
+            elif entry.fresh(self.clock()):
+                self._hits += 1
+                return entry
+        self._misses += 1
         return entry
 
     def put(self, key: str, entry: CachedResponse, *, refresh: bool = False) -> bool:
@@ -76,23 +108,86 @@ class ResponseCache:
         if entry.size > self.max_entry_bytes:
             self._entries.pop(key, None)  # an older, smaller copy must not outlive this answer
             return False
-        self._entries[key] = entry
+        entries = self._entries
+        entries[key] = entry
+        if key not in entries.paths:
+            entries.paths[key] = slashed(key_path(key))
         if refresh:
             self._refresh_hits += 1
             self._misses = max(0, self._misses - 1)
         return True
 
-    def invalidate(self, pattern: str) -> int:
+    # -- invalidation --------------------------------------------------------------------------
+
+    def invalidate(self, patterns: str | Iterable[str]) -> int:
         """Purge every entry whose path matches a CloudFront path pattern; returns how many.
 
         All variants of a path (query strings, headers, cookies, OPTIONS) go together, as a
-        CloudFront invalidation does.
+        CloudFront invalidation does. One pass over the entries for all the patterns, at once
+        (`purge` does the same in slices, giving the event loop back in between).
         """
-        regex = compile_pattern(pattern)
-        doomed = [key for key in self._entries if regex.fullmatch(_slashed(key_path(key)))]
+        matcher = PathMatcher([patterns] if isinstance(patterns, str) else patterns)
+        matcher.compile()
+        matches = matcher.matches
+        doomed = [key for key, path in self._entries.paths.items() if matches(path)]
         for key in doomed:
             del self._entries[key]
         return len(doomed)
+
+    def purge(self, patterns: Iterable[str]) -> asyncio.Task[int]:
+        """`invalidate` without holding the event loop: from this call on no entry the patterns
+        cover is served, and a task removes them, yielding every PURGE_SLICE seconds of work.
+
+        Entries stored after this call (answers fetched meanwhile) are kept. Needs a running loop.
+        """
+        job = _Purge(PathMatcher(patterns), self.clock())
+        self._purging.append(job)
+        task = asyncio.get_running_loop().create_task(self._purge(job))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _purge(self, job: _Purge) -> int:
+        matcher, started, entries = job.matcher, job.started, self._entries
+        try:
+            while not matcher.compile(PURGE_SLICE):
+                await asyncio.sleep(0)
+            matches, paths = matcher.matches, entries.paths
+            every = 1 if matcher.general else _CHECK_EVERY  # a general pattern can cost ~1 ms a path
+            deadline = time.perf_counter() + PURGE_SLICE
+            for index, key in enumerate(list(paths)):
+                if index % every == 0 and time.perf_counter() > deadline:
+                    await asyncio.sleep(0)
+                    deadline = time.perf_counter() + PURGE_SLICE
+                path = paths.get(key)  # None: gone meanwhile
+                if path is not None and matches(path) and _peek(entries, key).stored_at <= started:
+                    del entries[key]
+                    job.removed += 1
+        finally:
+            self._purging.remove(job)
+        return job.removed
+
+    def _purged(self, key: str, entry: CachedResponse) -> bool:
+        """Is this entry covered by an invalidation still being applied? (It is removed when
+        that is certain; while a pattern's regex is still being compiled, it is only skipped.)"""
+        path = self._entries.paths.get(key)
+        if path is None:
+            return False
+        for job in self._purging:
+            if entry.stored_at <= job.started:
+                found = job.matcher.matches(path)
+                if found:
+                    del self._entries[key]
+                    job.removed += 1
+                    return True
+                if found is None:
+                    return True
+        return False
+
+    async def purged(self) -> None:
+        """Wait for every purge in progress (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def clear(self) -> None:
         self._entries.clear()
@@ -113,7 +208,3 @@ class ResponseCache:
 
     def __contains__(self, key: object) -> bool:
         return key in self._entries
-
-
-def _slashed(path: str) -> str:
-    return path if path.startswith("/") else "/" + path

@@ -153,9 +153,10 @@ class EdgeState:
         self.pipeline.reconfigure(manifest, origins)
         self.manifest, self.origins = manifest, origins
 
-    def invalidate(self, paths: list[str]) -> int:
-        """Purge this worker's cache by path patterns (event loop thread only)."""
-        return sum(self.cache.invalidate(path) for path in paths)
+    def invalidate(self, paths: list[str]) -> asyncio.Task[int]:
+        """Purge this worker's cache by path patterns (event loop thread only): nothing they
+        cover is served from now on, and a task removes the entries in slices."""
+        return self.cache.purge(paths)
 
     async def control(self, func, *args):  # type: ignore[no-untyped-def]
         """Run blocking control-plane work (SQLite, fsync, instantiation) off the event loop."""
