@@ -37,7 +37,7 @@ from ..upstream.origins import Origins
 from . import events
 from .bodies import discard, read_capped
 from .downstream import RequestTooLarge, ViewerRequest
-from .forward import origin_headers, origin_querystring
+from .forward import forwards_viewer_host, origin_headers, origin_querystring, viewer_host
 from .headers import from_cf_headers, to_cf_headers
 from .hooks import VALIDATION, HookFailure, HookResult, HookRunner
 from .response import EDGE_LOG, EdgeResponse, error_page, failure_detail, hook_failure_page, http_date
@@ -53,6 +53,10 @@ NODE_ID = secrets.token_hex(16)
 VIA = f"1.1 {NODE_ID}.edge (edge)"
 VIA_WIRE = (b"via", VIA.encode("latin-1"))
 _OWN_HEADERS = OWN_HEADERS  # the edge sets these
+BAD_REQUEST = (
+    "Bad request. We can't connect to the server for this app or website at this time. There might be too much "
+    "traffic or a configuration error. Try again later, or contact the app or website owner."
+)
 
 
 @dataclass(slots=True)
@@ -131,6 +135,15 @@ class Pipeline:
                 behavior, 403, rid, "This distribution is not configured to allow the HTTP request method that was used.",
                 f"{viewer.method} is not allowed for path pattern {behavior.pattern}", xcache.ERROR,
             )
+        host = routing.manifest.distribution.domain_name
+        if forwards_viewer_host(behavior):  # the origin sees the viewer's Host: so does the key
+            host = viewer_host(viewer.headers)  # type: ignore[assignment]
+            if host is None:
+                sent = [v[:100] for k, v in viewer.headers if k.lower() == "host"]
+                return self._error_page(
+                    behavior, 400, rid, BAD_REQUEST,
+                    f"Host {sent!r} is not one valid host[:port], and {behavior.pattern} forwards it", xcache.ERROR,
+                )
         associations = behavior.associations
         vr = associations.get("viewer-request")
         orq = associations.get("origin-request")
@@ -173,7 +186,7 @@ class Pipeline:
         key = None if behavior.cache.caches_nothing else cache_key(
             behavior.cache,
             method=viewer.method,
-            host=routing.manifest.distribution.domain_name,
+            host=host,  # Host is read-only in viewer-request: the viewer's is still the one sent
             path=uri,
             query=query,
             headers=pairs,

@@ -5,7 +5,8 @@ cache policy and origin request policy (`forward`), as CloudFront builds its ori
 - Headers: the protocol headers always; others when the key or the forward policy includes
   them (by default every header but the content-negotiation ones, as CloudFront's legacy
   settings); `User-Agent` not included is `Amazon CloudFront`; `Host` is the origin's name
-  (`forward_host` or a policy including `host` keeps the viewer's); `Accept-Encoding` only
+  (`forward_host` or a policy including `host` keeps the viewer's, which must then be a valid
+  `host[:port]` and is in the cache key); `Accept-Encoding` only
   when the key holds it (a compressed response is never cached for clients that did not ask);
   hop-by-hop headers never; `X-Forwarded-For` gets the viewer's address last and `Via` our
   hop; the edge's own CloudFront-* headers when the behavior names them.
@@ -13,6 +14,7 @@ cache policy and origin request policy (`forward`), as CloudFront builds its ori
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote_plus
 
 from ..cache.key import cookie_pairs
@@ -30,6 +32,35 @@ PROTOCOL = frozenset(
 )
 CONDITIONAL = frozenset({"if-none-match", "if-modified-since"})
 ORIGIN_USER_AGENT = "Amazon CloudFront"
+
+# A Host the edge forwards: DNS labels (underscores allowed, a trailing dot too), an IPv4
+# address or a bracketed IPv6 one, and an optional port.
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_HOST = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]{{2,45}}\])(?::([0-9]{{1,5}}))?\Z")
+MAX_HOST = 253 + 6
+
+
+def forwards_viewer_host(behavior: Behavior) -> bool:
+    """Does the origin get the viewer's Host (and so the cache key too)?"""
+    return behavior.forward_host or behavior.forwarded_headers.includes("host")
+
+
+def viewer_host(headers: list[tuple[str, str]]) -> str | None:
+    """The request's Host as the cache key holds it when it is forwarded: lower-cased, the
+    port as given, "" when there is none; None when it is not a valid `host[:port]` or is
+    given more than once (the edge answers 400, as CloudFront does)."""
+    found = None
+    for key, value in headers:
+        if key.lower() == "host":
+            if found is not None:
+                return None
+            found = value
+    if found is None:
+        return ""
+    match = _HOST.match(found) if len(found) <= MAX_HOST else None
+    if match is None or (match.group(1) is not None and int(match.group(1)) > 65535):
+        return None
+    return found.lower()
 
 
 def origin_querystring(querystring: str, behavior: Behavior) -> str:
@@ -57,7 +88,7 @@ def origin_headers(
     headers after viewer-request plus the edge's generated CloudFront-* headers."""
     selection = behavior.forwarded_headers
     keep_encoding = "accept-encoding" in behavior.cache.headers
-    keep_host = behavior.forward_host or selection.includes("host")
+    keep_host = forwards_viewer_host(behavior)
     out: list[tuple[str, str]] = []
     xff = seen_via = None
     user_agent = False
