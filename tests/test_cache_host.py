@@ -6,7 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from edge.pipeline.forward import viewer_host
+
+from edge.cache.policy import CachePolicy
+from edge.cache.selection import Selection
+from edge.config.behaviors import Behavior
+from edge.config.policies import ForwardPolicy
+from edge.pipeline.forward import reaches_origin, viewer_host
 
 from .test_pipeline import body_of, raw_get, start, status_of
 
@@ -87,3 +92,20 @@ def test_viewer_host_normalises_and_refuses():
     for bad in ("", "a b", "evil@x", "x/../y", "x:65536", "a" * 64 + ".com", "x?y", "[::1", "x.example:80:80"):
         assert viewer_host([("Host", bad)]) is None, bad
     assert viewer_host([("Host", "a.example"), ("host", "b.example")]) is None
+
+
+def test_which_viewer_headers_reach_the_origin():
+    plain = Behavior("/*", "api")
+    assert not reaches_origin("host", plain)
+    assert reaches_origin("host", Behavior("/*", "api", forward_host=True))
+    assert reaches_origin("origin", plain) and reaches_origin("x-lang", plain)
+    assert not reaches_origin("accept-language", plain)  # content negotiation: not by default
+    assert not reaches_origin("user-agent", plain)  # the origin gets "Amazon CloudFront"
+    assert not reaches_origin("accept-encoding", plain)
+    assert reaches_origin("accept-encoding", Behavior("/*", "api", cache=CachePolicy(headers=("accept-encoding",))))
+    assert not reaches_origin("cookie", plain)
+    assert reaches_origin("cookie", Behavior("/*", "api", cache=CachePolicy(cookies=("session",))))
+    assert not reaches_origin("if-none-match", plain) and not reaches_origin("connection", plain)
+    narrow = Behavior("/*", "api", forward=ForwardPolicy(headers=Selection.whitelist(["x-a"], case_insensitive=True)))
+    assert reaches_origin("x-a", narrow) and not reaches_origin("origin", narrow)
+    assert reaches_origin("cache-control", narrow)  # protocol headers always go

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from ..pipeline.wire import Prepared
 from ..upstream.response import OriginResponse
 from .headers import HOP_BY_HOP, Headers, cache_control, delta_seconds, first_header
+from .vary import Vary
 
 # Bookkeeping per entry counted against the byte bound, so many tiny entries can't grow unbounded.
 ENTRY_OVERHEAD = 64
@@ -22,6 +23,9 @@ class CachedResponse:
     headers) and a collection paused the server for 50-140 ms. Now the headers are tuples
     of strings, which the collector stops tracking, and the instance has no `__dict__`: one
     tracked object per entry (bench/README.md, finding 17).
+
+    `vary` is None unless the response had a Vary that matters here: then the request's
+    values of the headers it names, as a tuple of string pairs (edge/cache/vary.py).
     """
 
     status: int
@@ -30,6 +34,7 @@ class CachedResponse:
     body: bytes
     stored_at: float
     ttl: float
+    vary: Vary | None = None
     _size: int = field(init=False, repr=False, compare=False, default=0)
     _wire: tuple[tuple[bytes, bytes], ...] | None = field(init=False, repr=False, compare=False, default=None)
     _has_date: bool = field(init=False, repr=False, compare=False, default=False)
@@ -39,6 +44,8 @@ class CachedResponse:
         self._size = (
             len(self.body) + sum(len(k) + len(v) + 4 for k, v in self.headers) + ENTRY_OVERHEAD
         )
+        if self.vary is not None:
+            self._size += sum(len(k) + len(v or "") + 4 for k, v in self.vary)
 
     @classmethod
     def from_origin(

@@ -11,8 +11,10 @@ from typing import Any
 from cachetools import Cache, LRUCache
 
 from .entry import CachedResponse
+from .headers import Headers
 from .key import key_path
 from .pattern import PathMatcher, slashed
+from .vary import vary_matches
 
 MiB = 1024 * 1024
 
@@ -82,15 +84,19 @@ class ResponseCache:
     def _count_eviction(self) -> None:
         self._evictions += 1
 
-    def get(self, key: str) -> CachedResponse | None:
-        """The entry for `key`, fresh or not (None when an invalidation in progress covers it).
+    def get(self, key: str, headers: Headers = ()) -> CachedResponse | None:  # type: ignore[assignment]
+        """The entry for `key`, fresh or not, if it may answer a request with these headers.
 
+        An entry stored with a Vary answers only requests with the same values of the headers
+        it names (None otherwise), and an entry an invalidation in progress covers is gone.
         Counts a fresh entry as a hit and anything else as a miss; `put(..., refresh=True)`
         later turns such a miss into a refresh hit.
         """
         entry = self._entries.get(key)
         if entry is not None:
-            if self._purging and self._purged(key, entry):
+            if (self._purging and self._purged(key, entry)) or (
+                entry.vary is not None and not vary_matches(entry.vary, headers)
+            ):
                 entry = None
             elif entry.fresh(self.clock()):
                 self._hits += 1

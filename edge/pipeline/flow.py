@@ -16,7 +16,7 @@ import base64
 import secrets
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..cache import (
@@ -29,6 +29,8 @@ from ..cache import (
     ttl_for,
     xcache,
 )
+from ..cache.headers import Headers
+from ..cache.vary import ANY, Vary, request_vary, vary_matches, vary_names
 from ..config.behaviors import Behavior
 from ..config.manifest import Manifest
 from ..upstream.http import OriginError
@@ -37,7 +39,7 @@ from ..upstream.origins import Origins
 from . import events
 from .bodies import discard, read_capped
 from .downstream import RequestTooLarge, ViewerRequest
-from .forward import forwards_viewer_host, origin_headers, origin_querystring, viewer_host
+from .forward import forwards_viewer_host, origin_headers, origin_querystring, reaches_origin, viewer_host
 from .headers import from_cf_headers, to_cf_headers
 from .hooks import VALIDATION, HookFailure, HookResult, HookRunner
 from .response import EDGE_LOG, EdgeResponse, error_page, failure_detail, hook_failure_page, http_date
@@ -71,6 +73,7 @@ class _Ctx:
     key: str | None
     uri: str  # the request's path (after viewer-request)
     query: str  # and its query string
+    vary: Vary | None = None  # what the entry stored for this request remembers (Vary), if any
 
     @property
     def request(self) -> dict[str, Any]:
@@ -204,7 +207,7 @@ class Pipeline:
         if key is None:
             ctx.trace.cache = "none"
             return await self._origin_flow(ctx, None)
-        entry = self.cache.get(key)
+        entry = self.cache.get(key, ctx.headers)
         now = self.cache.clock()
         if entry is not None and entry.fresh(now):
             ctx.trace.cache = "hit"
@@ -216,22 +219,25 @@ class Pipeline:
 
         mine: list[EdgeResponse] = []
 
-        async def lead() -> EdgeResponse | None:
+        async def lead() -> tuple[EdgeResponse, Vary | None] | None:
             response = await self._origin_flow(ctx, entry)
             mine.append(response)
-            return response if response.cacheable else None
+            return (response, ctx.vary) if response.cacheable else None
 
-        shared = await self.coalescer.run(key, lead)
+        landed = await self.coalescer.run(key, lead)
         if mine:
             return mine[0]
-        if shared is not None:
-            ctx.trace.cache = "coalesced"
-            return EdgeResponse(
-                status=shared.status, headers=list(shared.headers), body=shared.body,
-                x_cache=xcache.HIT, reason=shared.reason, age=0, cacheable=True,
-            )
+        if landed is not None:
+            shared, vary = landed
+            if vary is None or vary_matches(vary, ctx.headers):
+                ctx.trace.cache = "coalesced"
+                return EdgeResponse(
+                    status=shared.status, headers=list(shared.headers), body=shared.body,
+                    x_cache=xcache.HIT, reason=shared.reason, age=0, cacheable=True,
+                )
         ctx.trace.cache = "miss"
-        return await self._origin_flow(ctx, self.cache.get(key))  # leader's answer was private
+        # the leader's answer was private, or for other values of the headers its Vary names
+        return await self._origin_flow(ctx, self.cache.get(key, ctx.headers))
 
     async def _origin_flow(self, ctx: _Ctx, stale: CachedResponse | None, *, store: bool = True) -> EdgeResponse:
         """origin-request -> origin -> origin-response -> cache store."""
@@ -308,11 +314,15 @@ class Pipeline:
             if origin.status == 304 and stale is not None:
                 await origin.read()
                 entry = refreshed(stale, origin, behavior.cache, now)
-                if entry.ttl > 0 and store:
+                storable, vary = self._variant(ctx, entry.headers)
+                if vary != entry.vary:  # the 304 changed the Vary
+                    entry = replace(entry, vary=vary)
+                if entry.ttl > 0 and store and storable:
                     self.cache.put(ctx.key, entry, refresh=True)  # type: ignore[arg-type]
+                    ctx.vary = vary
                 trace.cache = "refresh-hit"
                 response = from_entry(entry, xcache.REFRESH_HIT, now)
-                response.cacheable = entry.ttl > 0
+                response.cacheable = entry.ttl > 0 and storable
                 return response
             if origin.status >= 500 and stale is not None and may_serve_stale(stale, now):
                 await origin.read()
@@ -346,8 +356,12 @@ class Pipeline:
                     headers = set_length(headers, len(body_bytes))
 
             ttl = 0
+            vary: Vary | None = None
             if cacheable_request and store and shareable(forwarded, headers, behavior):
                 ttl = ttl_for(behavior.cache, status, headers, now)
+                if ttl > 0:
+                    storable, vary = self._variant(ctx, headers)
+                    ttl = ttl if storable else 0
             x_cache = xcache.ERROR if status >= 400 else xcache.MISS
             if body_bytes is None and ttl > 0:
                 body_bytes = await read_capped(origin, self.cache.max_entry_bytes)
@@ -368,8 +382,9 @@ class Pipeline:
                 body_bytes = b""
             response = EdgeResponse(status, headers, body=body_bytes, x_cache=x_cache, reason=reason)
             if ttl > 0:
-                entry = CachedResponse(status, reason, list(headers), body_bytes, stored_at=now, ttl=ttl)
+                entry = CachedResponse(status, reason, list(headers), body_bytes, stored_at=now, ttl=ttl, vary=vary)
                 response.cacheable = self.cache.put(ctx.key, entry)  # type: ignore[arg-type]
+                ctx.vary = vary
             return response
         except OriginError as exc:  # the origin broke off while we read its body
             await origin.aclose()
@@ -382,9 +397,34 @@ class Pipeline:
         now = self.cache.clock()
         ttl = ttl_for(ctx.behavior.cache, generated.status, generated.headers, now)
         if ttl > 0 and generated.body is not None:
-            entry = CachedResponse(generated.status, generated.reason, list(generated.headers), generated.body, stored_at=now, ttl=ttl)
-            generated.cacheable = self.cache.put(ctx.key, entry)
+            storable, vary = self._variant(ctx, generated.headers)
+            if storable:
+                entry = CachedResponse(generated.status, generated.reason, list(generated.headers), generated.body,
+                                       stored_at=now, ttl=ttl, vary=vary)
+                generated.cacheable = self.cache.put(ctx.key, entry)
+                ctx.vary = vary
         return generated
+
+    @staticmethod
+    def _variant(ctx: _Ctx, headers: Headers) -> tuple[bool, Vary | None]:
+        """May a response with these headers be stored for this request, and what must a later
+        request share with this one to be served it (Vary, RFC 9111)?
+
+        `Vary: *` is never stored, nor a Vary on X-Forwarded-For (the origin got the viewer's
+        address in it). Headers the cache key holds are compared by the key already (Host too,
+        whenever the origin gets the viewer's), and headers the origin never gets from the
+        viewer cannot have changed its answer: neither is remembered, so `Vary: Accept-Encoding`
+        (forwarded only when keyed) costs nothing.
+        """
+        names = vary_names(headers)
+        if not names:
+            return True, None
+        if ANY in names or "x-forwarded-for" in names:
+            return False, None
+        behavior = ctx.behavior
+        keyed = behavior.cache.headers
+        names = tuple(n for n in names if n != "host" and n not in keyed and reaches_origin(n, behavior))
+        return True, (request_vary(names, ctx.headers) if names else None)
 
     def _origin_failed(self, ctx: _Ctx, exc: OriginError, stale: CachedResponse | None) -> EdgeResponse:
         now = self.cache.clock()

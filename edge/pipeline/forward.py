@@ -20,7 +20,7 @@ from urllib.parse import unquote_plus
 from ..cache.key import cookie_pairs
 from ..config.behaviors import Behavior
 from ..config.origins import OriginSpec
-from ..upstream.http import strip_hop_by_hop
+from ..upstream.http import HOP_BY_HOP, strip_hop_by_hop
 
 # Always forwarded: they describe the request itself, not the viewer.
 PROTOCOL = frozenset(
@@ -61,6 +61,21 @@ def viewer_host(headers: list[tuple[str, str]]) -> str | None:
     if match is None or (match.group(1) is not None and int(match.group(1)) > 65535):
         return None
     return found.lower()
+
+
+def reaches_origin(name: str, behavior: Behavior) -> bool:
+    """Can the viewer's value of header `name` (lower-case) reach the origin of a cacheable
+    request? What `origin_headers` sends, name by name: a header that cannot is one the
+    origin's answer does not depend on, whatever its Vary says."""
+    if name == "host":
+        return forwards_viewer_host(behavior)
+    if name == "accept-encoding":
+        return name in behavior.cache.headers
+    if name == "cookie":
+        return not behavior.forwarded_cookies.empty
+    if name in CONDITIONAL or name in HOP_BY_HOP:
+        return False
+    return name in ("x-forwarded-for", "via") or name in PROTOCOL or behavior.forwarded_headers.includes(name)
 
 
 def origin_querystring(querystring: str, behavior: Behavior) -> str:
