@@ -67,6 +67,23 @@ def collect(store: ControlStore, artifact_dir: Path | None) -> Collected:
     return out
 
 
+def discard(store: ControlStore, artifact_dir: Path | None, digest: str) -> bool:
+    """After a refused deploy: remove the module bytes (this node's copy) and the compiled
+    artifacts it left for `digest`, unless a stored version refers to that module. False if a
+    deploy is in progress (it may be about to refer to them): the next collection does it."""
+    with store.blobs.exclusive() as alone:
+        if not alone:
+            return False
+        with store.read() as tx:
+            if tx.blob_referenced(digest):
+                return True
+        store.blobs.remove(digest)
+        if artifact_dir is not None and artifact_dir.is_dir():
+            for path in artifact_dir.glob(f"{digest}.*.cwasm"):
+                path.unlink(missing_ok=True)
+    return True
+
+
 def _remove_temporary(directory: Path) -> int:
     count = 0
     for path in directory.glob(".*.tmp"):

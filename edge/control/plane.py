@@ -86,7 +86,8 @@ class ControlPlane:
             store, registry, self.compiler, self.load_info, self._sync_lock, retire_after=retire_after, tiered=tiered,
             legacy_log=self.legacy_log,
         )
-        self.publisher = Publisher(store, self.compiler, self.loader, self._sync_lock, self.sync)
+        self.publisher = Publisher(store, self.compiler, self.loader, self._sync_lock, self.sync,
+                                   self._discard_refused)
         self._routing_parser = syncing.RoutingParser(self.base_dir, self.distribution, self.legacy_log)
         self.collect_pending = False  # leftover collection to retry (a deploy held the blob directory)
         self.unreachable_loads: set[tuple[str, int]] = set()  # failed without the store: synced again once it answers
@@ -241,6 +242,16 @@ class ControlPlane:
         collected = leftovers.collect(self.store, self.runtime.artifacts.directory)
         self.collect_pending = collected.skipped
         return collected
+
+    def _discard_refused(self, digest: str) -> None:
+        """A refused deploy's module bytes and compiled code go at once (unless a stored version
+        uses them); while another deploy holds the blob directory, the watcher's collection does it."""
+        try:
+            if leftovers.discard(self.store, self.runtime.artifacts.directory, digest):
+                return
+        except Exception as exc:  # the refusal is the answer; the watcher collects later
+            log.warning("removing a refused deploy's files failed (will retry): %s", exc)
+        self.collect_pending = True
 
     def _collect_after_delete(self) -> None:
         try:

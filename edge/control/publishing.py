@@ -45,12 +45,16 @@ class Publisher:
         loader: VersionLoader,
         sync_lock: threading.RLock,
         sync: Callable[[], None],
+        discard: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
         self.compiler = compiler
         self.loader = loader
         self.sync_lock = sync_lock  # the control plane's
         self._sync = sync  # the control plane's sync(), called with the lock held
+        # a refused deploy's module bytes and compiled code, by sha256: removed unless a stored
+        # version refers to them (the control plane's, once no deploy holds the blob directory)
+        self._discard = discard
 
     def deploy(self, name: str, source: bytes, settings_raw: Any, alias: str | None, description: str) -> Deployed:
         """Publish a new immutable version (or reuse an identical latest one), optionally moving an alias."""
@@ -61,13 +65,24 @@ class Publisher:
             raise bad_request(str(exc), "bad_settings") from None
         if alias is not None:
             check_alias_name(alias)
-        with self.store.blobs.deploying():  # leftover collection leaves this deploy's files alone
-            return self._deploy(name, source, settings_dict, alias, description)
+        prepared: list[Prepared] = []
+        try:
+            with self.store.blobs.deploying():  # leftover collection leaves this deploy's files alone
+                return self._deploy(name, source, settings_dict, alias, description, prepared)
+        except Exception:
+            # refused after its module was compiled (its artifact written) and perhaps its
+            # bytes stored (before the transaction): neither stays behind, once the blob
+            # directory's lock is released (the removal needs it alone)
+            if prepared and self._discard is not None:
+                self._discard(prepared[0].compiled.sha256)
+            raise
 
     def _deploy(
-        self, name: str, source: bytes, settings_dict: dict[str, Any], alias: str | None, description: str
+        self, name: str, source: bytes, settings_dict: dict[str, Any], alias: str | None, description: str,
+        out: list[Prepared],
     ) -> Deployed:
         prepared = self.compiler.prepare(source, tiered=self.loader.tiered)
+        out.append(prepared)
         published: PublishedVersion | None = None
         with self.sync_lock:  # the new version joins the registry before any sync can look for it
             try:

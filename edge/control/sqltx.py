@@ -76,6 +76,10 @@ class SqlTx:
         """Every module digest a stored version refers to (what leftover collection keeps)."""
         return {row["sha256"] for row in self._all("SELECT DISTINCT sha256 FROM versions")}
 
+    def blob_referenced(self, sha256: str) -> bool:
+        """Whether a stored version refers to these module bytes."""
+        return self._one("SELECT 1 AS used FROM versions WHERE sha256 = ? LIMIT 1", (sha256,)) is not None
+
     def insert_version(
         self, name: str, sha256: str, size: int, abi: str, settings: str, description: str, origin: str
     ) -> VersionRow:
