@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from .. import names
 from .errors import ConfigError
-from .values import LegacyRead, flag
+from .values import LegacyRead, describe_char, flag
 
 _S3_DOMAIN = re.compile(
     r"(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3(?:[.-](?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]+))?"
@@ -18,6 +18,7 @@ _S3_DOMAIN = re.compile(
 )
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]+\Z")
 _HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?\Z")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an HTTP field name (RFC 9110): fullmatch
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,8 @@ class OriginSpec:
             raise ConfigError(f"{where}: sign = true needs an endpoint (a directory is not signed)")
         values: dict[str, Any] = {}
         if endpoint is not None:
+            if isinstance(endpoint, str):
+                _sendable_url(endpoint, "endpoint", where, legacy)
             parts = urlsplit(endpoint) if isinstance(endpoint, str) else None
             if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
                 raise ConfigError(f"{where}: endpoint must be http:// or https:// with a host, got {endpoint!r}")
@@ -155,7 +158,7 @@ class OriginSpec:
             values[key] = float(value)
         return cls(
             name=name, kind="s3", protocol="https", domain_name=domain, port=443, path=path, region=region,
-            bucket=bucket, sign=sign, custom_headers=_custom_headers(raw, where), **values,
+            bucket=bucket, sign=sign, custom_headers=_custom_headers(raw, where, legacy), **values,
         )
 
     @classmethod
@@ -186,6 +189,7 @@ class OriginSpec:
         url = raw.get("url")
         if not isinstance(url, str):
             raise ConfigError(f"{where}: an http origin needs url = \"http(s)://host[:port][/path]\"")
+        _sendable_url(url, "url", where, legacy)
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"{where}: url must be http:// or https:// with a host, got {url!r}")
@@ -213,17 +217,57 @@ class OriginSpec:
             path=parts.path.rstrip("/"),
             http2=flag(raw, "http2", where, legacy=legacy),
             verify_tls=flag(raw, "verify_tls", where, True, legacy),
-            custom_headers=_custom_headers(raw, where),
+            custom_headers=_custom_headers(raw, where, legacy),
             allow_hosts=tuple(AllowedHost.parse(h, where) for h in hosts),
             **timeouts,
         )
 
 
-def _custom_headers(raw: dict, where: str) -> tuple[tuple[str, str], ...]:
+def _custom_headers(raw: dict, where: str, legacy: LegacyRead | None) -> tuple[tuple[str, str], ...]:
+    """Headers sent to the origin with every request: names that are HTTP tokens, values a
+    header line can carry. Anything else made every request through the origin fail (502)."""
     headers = raw.get("custom_headers", {})
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise ConfigError(f"{where}: custom_headers must be a table of strings")
+    for name, value in headers.items():
+        problem = _header_problem(name, value)
+        if problem is None:
+            continue
+        refusal = f"{where}: custom_headers {problem}"
+        if legacy is None:  # a stored document keeps what an earlier release accepted (its requests fail as then)
+            raise ConfigError(refusal)
+        legacy.add(where, "custom_headers", {name: value}, {name: value}, refusal)
     return tuple(headers.items())
+
+
+def _header_problem(name: str, value: str) -> str | None:
+    if not _TOKEN.fullmatch(name):
+        bad = next((c for c in name if not _TOKEN.fullmatch(c)), None)
+        found = f": {describe_char(bad)} is not allowed" if bad is not None else ""
+        return (f"name {name!r} is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only{found})")
+    for index, char in enumerate(value):
+        if (ord(char) < 0x20 and char != "\t") or ord(char) == 0x7F:
+            return (f"{name!r} has the control character {describe_char(char)} at character {index} in its value: "
+                    "a header value cannot carry it (CR and LF would end the header line)")
+        if ord(char) > 0xFF:
+            return (f"{name!r} has {describe_char(char)} in its value: a header value is sent as single bytes "
+                    "(ASCII text; encode anything else, e.g. percent-encoding or base64)")
+    if value != value.strip(" \t"):
+        return f"{name!r} has leading or trailing whitespace in its value, which a header value cannot keep"
+    return None
+
+
+def _sendable_url(url: str, key: str, where: str, legacy: LegacyRead | None) -> None:
+    """No whitespace or control character in an origin's URL: a request line cannot carry
+    them (every request through the origin failed with 502)."""
+    for index, char in enumerate(url):
+        if char.isspace() or ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
+            refusal = (f"{where}: {key} has {describe_char(char)} at character {index}: a URL cannot hold whitespace "
+                       f"or control characters (percent-encode them in the path), got {url!r}")
+            if legacy is None:
+                raise ConfigError(refusal)
+            legacy.add(where, key, url, url, refusal)
+            return
 
 
 def _only(raw: dict, allowed: set[str], where: str) -> None:

@@ -65,3 +65,54 @@ def flag(raw: dict[str, Any], key: str, where: str, default: bool = False, legac
         raise ConfigError(refusal)
     legacy.add(where, key, value, read_as, refusal)
     return read_as
+
+
+# -- text: what can be stored, sent and shown ------------------------------------------------------
+
+# C0 controls, DEL and C1 controls (CSI 0x9B, OSC 0x9D): a terminal acts on them instead of showing them
+_CONTROL = frozenset(chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)))
+
+
+def describe_char(char: str) -> str:
+    """`U+001B`, with the character itself when it can be shown (`'é' (U+00E9)`)."""
+    code = f"U+{ord(char):04X}"
+    return code if char in _CONTROL or 0xD800 <= ord(char) <= 0xDFFF or char.isspace() else f"{char!r} ({code})"
+
+
+def not_unicode(value: str) -> str | None:
+    """Why `value` is not a sequence of Unicode scalar values (it holds a lone surrogate, which
+    JSON's `\\ud800` escape can carry but UTF-8 cannot), or None."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        char = describe_char(value[exc.start])
+        return f"a lone surrogate ({char}) at character {exc.start}, which is not Unicode text"
+    return None
+
+
+def control_character(value: str, allowed: str = "") -> str | None:
+    """The first control character of `value` (C0, DEL or C1) not in `allowed`, described, or None."""
+    for index, char in enumerate(value):
+        if char in _CONTROL and char not in allowed:
+            return f"the control character {describe_char(char)} at character {index}"
+    return None
+
+
+def check_unicode(value: Any, where: str) -> None:
+    """Every string in `value` (nested lists and objects, their keys too) is Unicode text:
+    ConfigError naming the first one that is not. Iterative, so any nesting is safe."""
+    pending: list[tuple[Any, str]] = [(value, "")]
+    while pending:
+        item, path = pending.pop()
+        if isinstance(item, str):
+            problem = not_unicode(item)
+            if problem:
+                raise ConfigError(f"{where}{path}: the string holds {problem}")
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                problem = not_unicode(key) if isinstance(key, str) else None
+                if problem:
+                    raise ConfigError(f"{where}{path}: a key holds {problem}")
+                pending.append((child, f"{path}.{key}"))
+        elif isinstance(item, (list, tuple)):
+            pending.extend((child, f"{path}[{index}]") for index, child in enumerate(item))

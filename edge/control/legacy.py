@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from .. import names
-from ..config.values import LegacyValue
+from ..config.values import TRUTHY_FLAGS, LegacyValue
 from . import settings
 from .rows import AliasRow, Snapshot, VersionRow
 
@@ -38,7 +38,15 @@ class LegacyLog:
 
 def routing_notes(found: list[LegacyValue], aliases: dict[str, dict[str, AliasRow]]) -> list[str]:
     """One warning per legacy value of the stored behaviors/origins."""
-    return [_qualifier_note(v, aliases) if v.key == "qualifier" else _flag_note(v) for v in found]
+    return [_qualifier_note(v, aliases) if v.key == "qualifier" else _flag_note(v) if v.key in TRUTHY_FLAGS
+            else _stored_note(v) for v in found]
+
+
+def _stored_note(v: LegacyValue) -> str:
+    """A value that is refused now but served as stored (custom headers and URLs that cannot be
+    sent: their requests fail as they did; more behaviors than allowed)."""
+    return (f"stored {v.section}: {v.refusal} — earlier releases accepted it and it is served as stored "
+            f"(as before); replace it: PUT /v1/{v.section}")
 
 
 def _flag_note(v: LegacyValue) -> str:

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from ..config.errors import ConfigError
-from ..config.manifest import Manifest
-from ..config.values import LegacyRead
+from ..config.manifest import Manifest, too_many_behaviors
+from ..config.values import LegacyRead, check_unicode
 from ..runtime import Runtime
 from . import edits, invalidation, leftovers, legacy, routing, seeding, syncing
 from .catalog import Catalog
@@ -173,6 +173,13 @@ class ControlPlane:
             changes = {k: v for k, v in changes.items() if k != "source"}  # read-only, as GET shows it
         if not isinstance(changes, dict) or not changes or set(changes) - set(routing.SECTIONS):
             raise bad_request("expected a JSON object with \"origins\" and/or \"behaviors\"")
+        too_many = too_many_behaviors(changes.get("behaviors"))  # before parsing thousands of them
+        if too_many:
+            raise bad_request(too_many, "bad_config")
+        try:
+            check_unicode(changes, "")
+        except ConfigError as exc:
+            raise bad_request(str(exc).lstrip("."), "bad_config") from None
         with self.store.write() as tx:
             current = tx.routing()
             document = dict(current.document) if current else {}

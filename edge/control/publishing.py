@@ -63,6 +63,10 @@ class Publisher:
             settings_dict = settings.normalize(settings_raw)
         except settings.SettingsError as exc:
             raise bad_request(str(exc), "bad_settings") from None
+        try:
+            settings.check_description(description)
+        except settings.SettingsError as exc:
+            raise bad_request(str(exc)) from None
         if alias is not None:
             check_alias_name(alias)
         prepared: list[Prepared] = []

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import names
+from ..config.errors import ConfigError
 from ..config.functions import FunctionSpec, check_numbers
+from ..config.values import check_unicode, control_character, not_unicode
 
 KEYS = ("isolation", "limits", "env", "concurrency", "max_reuse", "prewarm")
 DEFAULTS: dict[str, Any] = {
@@ -37,6 +39,10 @@ def normalize(raw: Any) -> dict[str, Any]:
         raw = {}
     if not isinstance(raw, dict):
         raise SettingsError("settings must be a JSON object")
+    try:  # JSON's "\ud800" escape carries what no store, response or environment can
+        check_unicode(raw, "settings")
+    except ConfigError as exc:
+        raise SettingsError(str(exc)) from None
     unknown = sorted(set(raw) - set(KEYS))
     if unknown:
         raise SettingsError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(KEYS)}")
@@ -61,6 +67,19 @@ def normalize(raw: Any) -> dict[str, Any]:
     except (ValueError, TypeError) as exc:
         raise SettingsError(str(exc)) from None
     return out
+
+
+def check_description(text: object) -> str:
+    """A version's description: text without control characters (it is shown as is, in
+    terminals too: an escape sequence in it would act on the terminal of whoever lists the
+    versions; a NUL cannot be stored in PostgreSQL). Raises SettingsError."""
+    if not isinstance(text, str):
+        raise SettingsError("description must be a string")
+    problem = not_unicode(text) or control_character(text)
+    if problem:
+        raise SettingsError(f"description holds {problem}: a description is one line of text without "
+                            "control characters")
+    return text
 
 
 def canonical(settings: dict[str, Any]) -> str:
