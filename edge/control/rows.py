@@ -20,6 +20,11 @@ class StoreUnavailable(StoreError):
         self.reason = reason or message  # why, without the store's name
 
 
+class StoreRefused(StoreError):
+    """The database refused a value of the request itself (a NUL in a text, a number out of a
+    column's range): nothing was changed, and sending it again cannot succeed (the admin API's 400)."""
+
+
 @dataclass(frozen=True, slots=True)
 class VersionRow:
     function: str

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from .blobs import BlobStore
-from .rows import AliasRow, NodeInfo, RoutingRow, Snapshot, StoreError, StoreUnavailable, VersionRow
+from .rows import AliasRow, NodeInfo, RoutingRow, Snapshot, StoreError, StoreRefused, StoreUnavailable, VersionRow
 from .sqlite_store import SCHEMA, SCHEMA_VERSION, SqliteStore, sqlite_exists
 from .sqltx import SqlTx as Tx
 from .storeapi import ControlStore, StoreHealth
@@ -21,8 +21,8 @@ URL_SCHEMES = ("postgresql://", "postgres://")
 
 __all__ = [
     "AliasRow", "BlobStore", "ControlStore", "NodeInfo", "RoutingRow", "SCHEMA", "SCHEMA_VERSION", "Snapshot",
-    "SqliteStore", "Store", "StoreError", "StoreHealth", "StoreUnavailable", "Tx", "VersionRow", "is_url",
-    "mask_location", "open_store", "store_exists",
+    "SqliteStore", "Store", "StoreError", "StoreHealth", "StoreRefused", "StoreUnavailable", "Tx", "VersionRow",
+    "is_url", "mask_location", "open_store", "store_exists",
 ]
 
 

@@ -35,7 +35,7 @@ from psycopg import errors as pgerrors
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..control.rows import NodeInfo, Snapshot, StoreError, StoreUnavailable
+from ..control.rows import NodeInfo, Snapshot, StoreError, StoreRefused, StoreUnavailable
 from ..control.sqltx import SqlTx
 from ..control.storeapi import ControlStore
 from . import dsn
@@ -83,6 +83,19 @@ def unreachable(message: str) -> bool:
     """Whether a connection error means no database answered (rather than one refusing us)."""
     lowered = message.lower()
     return any(words in lowered for words in _UNREACHABLE)
+
+
+# a value's type that PostgreSQL cannot compare or convert (a Python integer past 64 bits is
+# sent as numeric): caused by the data sent, like a DataError, not by the statement
+_DATA_STATES = frozenset({"42804", "42883"})
+
+
+def _refuses_data(exc: psycopg.Error) -> bool:
+    """Whether PostgreSQL (or psycopg, before sending) refused a value the request carries:
+    a DataError (a NUL in a text, a number out of range, text that is not a number) or a type
+    mismatch that only a value out of range produces."""
+    return isinstance(exc, psycopg.DataError) or (
+        isinstance(exc, psycopg.ProgrammingError) and getattr(exc, "sqlstate", None) in _DATA_STATES)
 
 
 class PgTx(SqlTx):
@@ -233,6 +246,8 @@ class PgStore(ControlStore):
             self.health.mark_down(reason)
             raise StoreUnavailable(f"the store {self._masked} cannot be reached: {reason}", reason) from None
         except psycopg.Error as exc:
+            if _refuses_data(exc):  # the request's own value: retrying cannot help (not a 503)
+                raise StoreRefused(f"the store refused a value of this request: {dsn.redact(exc).strip()}") from None
             raise StoreError(f"store error: {dsn.redact(exc).strip()}") from None
         self.health.mark_up()
 

@@ -30,7 +30,8 @@ from ..ops import metrics
 from ..pipeline.events import new_request_id
 from . import uploads
 from .admin_http import (
-    EXCEPTION_HANDLERS, MAX_JSON_BYTES, AdminGuard, discard_body, error_response, json_response, read_body, read_json,
+    EXCEPTION_HANDLERS, MAX_JSON_BYTES, AdminGuard, check_depth, discard_body, error_response, json_response,
+    number_param, read_body, read_json,
 )
 from .state import EdgeState, ServerOptions
 
@@ -64,10 +65,26 @@ def _checked(check: Callable[[str], str], value: str) -> str:
 
 
 def _version_param(request: Request) -> int:
-    raw = request.path_params["version"]
-    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is true, int("²") fails
-        raise bad_request(f"version must be a number, got {raw!r}")
-    return int(raw)
+    # "²".isdigit() is true and int("²") fails; int() of thousands of digits raises too
+    return number_param(request.path_params["version"], "version", 1, names.MAX_VERSION)
+
+
+def _settings(raw: str | None) -> Any:
+    """The X-Edge-Settings header's JSON (the stdlib's parser: it reads integers of any size,
+    so a number out of range is refused naming the setting, not as bad JSON)."""
+    if not raw:
+        return {}
+    try:
+        settings = json.loads(raw)
+    except RecursionError:
+        raise bad_request("X-Edge-Settings is not usable JSON: it is nested too deeply", "bad_settings") from None
+    except json.JSONDecodeError as exc:
+        raise bad_request(f"X-Edge-Settings is not valid JSON: {exc}", "bad_settings") from None
+    except ValueError:  # an integer of more digits than Python converts (4,300)
+        raise bad_request("X-Edge-Settings is not usable JSON: it holds a number thousands of digits long",
+                          "bad_settings") from None
+    check_depth(settings, "X-Edge-Settings", "bad_settings")
+    return settings
 
 
 class AdminAPI:
@@ -132,11 +149,7 @@ class AdminAPI:
             if alias is not None:
                 _checked(names.check_alias, alias)
             description = request.query_params.get("description", "")
-            raw_settings = request.headers.get(SETTINGS_HEADER)
-            try:
-                settings = json.loads(raw_settings) if raw_settings else {}
-            except json.JSONDecodeError as exc:
-                raise bad_request(f"X-Edge-Settings is not valid JSON: {exc}", "bad_settings") from None
+            settings = _settings(request.headers.get(SETTINGS_HEADER))
             async with self.uploads.slot():
                 upload = await self._receive_upload(request)
                 received = True
@@ -294,10 +307,7 @@ class AdminAPI:
         if function is not None:
             _checked(names.check_function, function)
         request_id = params.get("request_id") or None
-        limit_raw = params.get("limit", "1000")
-        if not (limit_raw.isascii() and limit_raw.isdigit()) or not 0 < int(limit_raw) <= 50_000:
-            raise bad_request("limit must be a number between 1 and 50000")
-        limit = int(limit_raw)
+        limit = number_param(params.get("limit", "1000"), "limit", 1, 50_000)
         store = self.state.logs
         if params.get("follow") not in ("1", "true", "yes"):
             records = await query_logs(store, function, request_id, limit)
@@ -376,36 +386,48 @@ def _event_type(event: Any) -> str:
     return kind
 
 
+def _route(path: str, methods: dict[str, Callable[[Request], Awaitable[Response]]]) -> Route:
+    async def endpoint(request: Request) -> Response:
+        return await methods["GET" if request.method == "HEAD" else request.method](request)
+
+    return Route(path, endpoint, methods=list(methods))
+
+
 def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
     api = AdminAPI(edge_app, options)
     fn = "/v1/functions/{name}"
-    routes = [
-        Route("/v1/functions", api.list_functions, methods=["GET"]),
-        Route(fn, api.describe_function, methods=["GET"]),
-        Route(fn, api.delete_function, methods=["DELETE"]),
-        Route(fn + "/versions", api.deploy, methods=["POST"]),
-        Route(fn + "/versions", api.list_versions, methods=["GET"]),
-        Route(fn + "/versions/{version}", api.describe_version, methods=["GET"]),
-        Route(fn + "/versions/{version}", api.delete_version, methods=["DELETE"]),
-        Route(fn + "/aliases", api.list_aliases, methods=["GET"]),
-        Route(fn + "/aliases/{alias}", api.put_alias, methods=["PUT"]),
-        Route(fn + "/aliases/{alias}", api.delete_alias, methods=["DELETE"]),
-        Route(fn + "/aliases/{alias}/rollback", api.rollback, methods=["POST"]),
-        Route(fn + "/invoke", api.invoke, methods=["POST"]),
-        Route("/v1/config", api.get_config(None), methods=["GET"]),
-        Route("/v1/config", api.put_config(None), methods=["PUT"]),
-        Route("/v1/behaviors", api.get_config("behaviors"), methods=["GET"]),
-        Route("/v1/behaviors", api.put_config("behaviors"), methods=["PUT"]),
-        Route("/v1/origins", api.get_config("origins"), methods=["GET"]),
-        Route("/v1/origins", api.put_config("origins"), methods=["PUT"]),
-        Route("/v1/logs", api.logs, methods=["GET"]),
-        Route("/v1/status", api.status, methods=["GET"]),
-        Route("/v1/invalidations", api.invalidate, methods=["POST"]),
-        Route("/v1/nodes", api.nodes, methods=["GET"]),
-        Route("/v1/openapi.json", api.openapi, methods=["GET"]),
-        Route("/metrics", api.metrics, methods=["GET"]),
-        Route("/healthz", api.healthz, methods=["GET"]),
-        Route("/readyz", api.readyz, methods=["GET"]),
+    handlers: list[tuple[str, str, Callable[[Request], Awaitable[Response]]]] = [
+        ("/v1/functions", "GET", api.list_functions),
+        (fn, "GET", api.describe_function),
+        (fn, "DELETE", api.delete_function),
+        (fn + "/versions", "POST", api.deploy),
+        (fn + "/versions", "GET", api.list_versions),
+        (fn + "/versions/{version}", "GET", api.describe_version),
+        (fn + "/versions/{version}", "DELETE", api.delete_version),
+        (fn + "/aliases", "GET", api.list_aliases),
+        (fn + "/aliases/{alias}", "PUT", api.put_alias),
+        (fn + "/aliases/{alias}", "DELETE", api.delete_alias),
+        (fn + "/aliases/{alias}/rollback", "POST", api.rollback),
+        (fn + "/invoke", "POST", api.invoke),
+        ("/v1/config", "GET", api.get_config(None)),
+        ("/v1/config", "PUT", api.put_config(None)),
+        ("/v1/behaviors", "GET", api.get_config("behaviors")),
+        ("/v1/behaviors", "PUT", api.put_config("behaviors")),
+        ("/v1/origins", "GET", api.get_config("origins")),
+        ("/v1/origins", "PUT", api.put_config("origins")),
+        ("/v1/logs", "GET", api.logs),
+        ("/v1/status", "GET", api.status),
+        ("/v1/invalidations", "POST", api.invalidate),
+        ("/v1/nodes", "GET", api.nodes),
+        ("/v1/openapi.json", "GET", api.openapi),
+        ("/metrics", "GET", api.metrics),
+        ("/healthz", "GET", api.healthz),
+        ("/readyz", "GET", api.readyz),
     ]
+    by_path: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
+    for path, method, handler in handlers:
+        by_path.setdefault(path, {})[method] = handler
+    # one route per path, so a method it does not take is a 405 whose Allow names all it does
+    routes = [_route(path, methods) for path, methods in by_path.items()]
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
     return AdminGuard(app, options.admin_token)

@@ -21,13 +21,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..control.errors import ControlError, bad_request
-from ..control.store import StoreError, StoreUnavailable
+from ..control.store import StoreError, StoreRefused, StoreUnavailable
 from .guard import BodyTimeout
 from .listeners import is_loopback
 
 log = logging.getLogger("edge.admin")
 
 MAX_JSON_BYTES = 4 * 1024 * 1024
+MAX_JSON_DEPTH = 32  # nesting of a JSON body or header: every document the API takes needs a handful
+MAX_NUMBER_DIGITS = 18  # a number from a path, query or header: past it, no limit or version fits
 DRAIN_EXTRA = 1024 * 1024
 DRAIN_SECONDS = 5.0
 PROBES = frozenset({"/healthz", "/readyz"})  # liveness/readiness: load balancers carry no token
@@ -81,12 +83,51 @@ class AdminGuard:
         return response
 
 
+def token_refusal(token: str | None) -> str | None:
+    """Why the server must not start with this admin token, or None. A token of only
+    whitespace, or with whitespace around it, can never match what a client sends (header
+    values are trimmed), and a character outside visible ASCII cannot be sent in a header:
+    an admin API nobody could authenticate to."""
+    if token is None or token == "":
+        return None
+    where = "the admin token (--admin-token or EDGE_ADMIN_TOKEN)"
+    if not token.strip():
+        return (f"{where} is only whitespace: no request could authenticate with it; set a real token (e.g. "
+                "`openssl rand -hex 32`), or unset it to serve the admin API on loopback only")
+    if token != token.strip():
+        return (f"{where} has leading or trailing whitespace, which an Authorization header cannot carry "
+                "(no request would ever match it): remove it")
+    for index, char in enumerate(token):
+        if not "!" <= char <= "~":
+            code = f"U+{ord(char):04X}"
+            shown = code if not char.isprintable() or char.isspace() else f"{char!r} ({code})"
+            return (f"{where} has {shown} at character {index}: a bearer token is visible ASCII characters without "
+                    "spaces (e.g. from `openssl rand -hex 32`)")
+    return None
+
+
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"status": status, "code": code, "message": message}}, status_code=status)
 
 
 def json_response(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+    try:
+        body = orjson.dumps(data)
+    except TypeError:  # a lone surrogate an earlier release stored (JSON's "\ud800"): shown escaped
+        body = orjson.dumps(_escaped(data))
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def _escaped(value: Any) -> Any:
+    """`value` with every string that is not Unicode text shown with backslash escapes
+    (`"\\ud800"`: the six characters), so an answer can still be sent."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_escaped(key): _escaped(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_escaped(item) for item in value]
+    return value
 
 
 async def read_body(request: Request, limit: int, what: str) -> bytes:
@@ -98,7 +139,7 @@ async def read_body(request: Request, limit: int, what: str) -> bytes:
     if length is not None:
         if not (length.isascii() and length.isdigit()):
             raise bad_request("Content-Length is not a number")
-        if int(length) > limit:
+        if len(length) > MAX_NUMBER_DIGITS or int(length) > limit:
             await discard_body(request, limit)
             raise too_large
     chunks: list[bytes] = []
@@ -134,9 +175,40 @@ async def discard_body(request: Request, limit: int) -> None:
 async def read_json(request: Request, what: str) -> Any:
     body = await read_body(request, MAX_JSON_BYTES, what)
     try:
-        return orjson.loads(body)
+        value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise bad_request(f"{what} is not valid JSON: {exc}", "bad_json") from None
+    check_depth(value, what, "bad_json")
+    return value
+
+
+def check_depth(value: Any, what: str, code: str) -> None:
+    """400 for JSON nested deeper than MAX_JSON_DEPTH: no document of the API needs it, and
+    messages that show a value (and Python's own recursion) would fail on it."""
+    level = [value]
+    for _ in range(MAX_JSON_DEPTH):
+        level = [child for item in level if isinstance(item, (dict, list))
+                 for child in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return
+    raise bad_request(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep", code)
+
+
+def number_param(raw: str, what: str, lowest: int, highest: int) -> int:
+    """A whole number from a path or query: 400 naming `what` and the range for anything else
+    (a sign, "²", or thousands of digits, which Python refuses to convert)."""
+    digits = raw.isascii() and raw.isdigit()
+    if not digits or len(raw) > MAX_NUMBER_DIGITS or not lowest <= int(raw) <= highest:
+        shown = shorten(raw) if not digits else raw if len(raw) <= 40 else f"{raw[:20]}... ({len(raw)} digits)"
+        raise bad_request(f"{what} must be a whole number from {lowest} to {highest}, got {shown}")
+    return int(raw)
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """`repr(text)`, cut to about `limit` characters with the length said when longer."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
 
 
 async def _control_error(request: Request, exc: Exception) -> Response:
@@ -149,7 +221,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     message = {404: f"no such admin endpoint: {request.method} {request.url.path}",
                405: f"{request.method} is not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
-    return error_response(exc.status_code, code, message)
+    allowed = (exc.headers or {}).get("Allow")
+    if allowed is None:
+        return error_response(exc.status_code, code, message)
+    allow = ", ".join(sorted(m.strip() for m in allowed.split(",")))  # a 405 names what the path takes (RFC 9110)
+    response = error_response(exc.status_code, code, f"{message} (it takes {allow})")
+    response.headers["Allow"] = allow
+    return response
 
 
 async def _body_timeout(request: Request, exc: Exception) -> Response:
@@ -163,12 +241,19 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
 
 
 async def _store_busy(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, sqlite3.DataError):  # a value of the request (e.g. a string too big): retrying cannot help
+        return error_response(400, "bad_request", f"the store refused a value of this request: {exc}; "
+                              "nothing was changed")
     log.warning("store error on %s %s: %s", request.method, request.url.path, exc)
     return error_response(503, "store_busy", f"the store is busy or unavailable, try again: {exc}")
 
 
 async def _store_error(request: Request, exc: Exception) -> Response:
-    """The store's database is unreachable (or busy): nothing was changed; retry later."""
+    """The store's database is unreachable (or busy): nothing was changed; retry later. Or it
+    refused a value of the request: nothing was changed, and a retry cannot succeed (400)."""
+    if isinstance(exc, StoreRefused):
+        log.info("store refused a value on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(400, "bad_request", f"{exc}; nothing was changed")
     unavailable = isinstance(exc, StoreUnavailable)
     log.warning("store error on %s %s: %s", request.method, request.url.path, exc)  # passwords are masked
     response = error_response(503, "store_unavailable" if unavailable else "store_busy",

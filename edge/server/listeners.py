@@ -36,6 +36,11 @@ def check_admin(options: ServerOptions, edge_port: int) -> None:
     if not options.admin_enabled:
         return
     assert options.admin_host is not None and options.admin_port is not None
+    from .admin_http import token_refusal  # it imports this module
+
+    refusal = token_refusal(options.admin_token)
+    if refusal:
+        raise ListenerError(refusal)
     if not options.admin_token and not is_loopback(options.admin_host):
         raise ListenerError(
             f"refusing to serve the admin API on non-loopback address {options.admin_host} without a token: "

@@ -20,6 +20,7 @@ Another kind of upload is one more entry in `KINDS`.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import ctypes
 import ctypes.util
@@ -92,15 +93,81 @@ def _binary(upload: Upload, settings: UploadSettings) -> bytes:
 
 def _wat(upload: Upload, settings: UploadSettings) -> bytes:
     if upload.size > settings.max_wat_bytes:
+        if not _utf8(upload):  # text at first, binary further on: say what it is, not that it is long
+            raise _neither(upload, binary=True)
         raise ControlError(
             413, "too_large",
             f"WAT text of {upload.size} bytes is larger than the {settings.max_wat_bytes}-byte limit for text "
             "modules: upload the binary (.wasm, e.g. from `wat2wasm` or `edge build`)",
         )
+    data = upload.read()
     try:
-        return to_wasm(upload.read())
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _neither(upload, binary=True) from None
+    try:
+        return to_wasm(data)
     except NotWasm as exc:
         raise bad_request(str(exc), "not_wasm") from None
+
+
+def _text_head(upload: Upload) -> str | None:
+    """The upload's first bytes as text, or None if they cannot be text (not UTF-8, or a NUL)."""
+    if b"\0" in upload.head:
+        return None
+    try:  # the head may end inside a character: only a whole upload must end on one
+        return codecs.getincrementaldecoder("utf-8")().decode(upload.head, final=upload.size <= HEAD_BYTES)
+    except UnicodeDecodeError:
+        return None
+
+
+def _looks_like_wat(upload: Upload) -> bool:
+    """Text whose first thing past whitespace and comments is `(` (or a comment running past
+    the bytes seen): `(module ...)`, or a bare list of fields."""
+    text = _text_head(upload)
+    if text is None:
+        return False
+    text = text.removeprefix("\ufeff")
+    while True:
+        text = text.lstrip()
+        if text.startswith(";;"):
+            end, closing = text.find("\n"), 1
+        elif text.startswith("(;"):
+            end, closing = text.find(";)"), 2
+        else:
+            return not text or text.startswith("(")
+        if end < 0:
+            return True
+        text = text[end + closing:]
+
+
+def _utf8(upload: Upload) -> bool:
+    """Whether the whole upload is UTF-8 text (read in pieces, nothing kept)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    upload.file.seek(0)
+    try:
+        while chunk := upload.file.read(MiB):
+            if b"\0" in chunk:
+                return False
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _neither(upload: Upload, *, binary: bool) -> ControlError:
+    what = ("it is binary data (not UTF-8 text)" if binary else
+            "it is text, but neither WAT (which starts with `(`, e.g. `(module ...)`) nor JavaScript (no handler "
+            "export found; name a JavaScript file with ?filename=index.js)")
+    return bad_request(
+        f"the upload of {upload.size} bytes is not a WebAssembly module (it does not start with the \\0asm magic "
+        f"bytes), nor WAT text, nor JavaScript: {what}. Send a .wasm module, WAT text, or JavaScript (.js/.mjs, "
+        "or a Lambda-style .zip)", "not_wasm")
+
+
+def _unknown(upload: Upload, settings: UploadSettings) -> bytes:
+    raise _neither(upload, binary=_text_head(upload) is None)
 
 
 def _is_javascript(upload: Upload) -> bool:
@@ -124,10 +191,12 @@ WASM = ModuleKind("wasm", lambda upload: upload.head.startswith(b"\0asm"), _bina
 # a JavaScript build (engine snapshot, Wizer) takes far more than its bytes: two at a time
 JAVASCRIPT = ModuleKind("javascript", _is_javascript, _javascript,
                         cost=lambda upload, settings: settings.build_budget // 2)
+# what is none of these: refused, naming what it is (a binary file was once told it was WAT text too large)
+UNKNOWN = ModuleKind("unknown", lambda upload: not _looks_like_wat(upload), _unknown, cost=lambda upload, settings: 0)
 WAT = ModuleKind("wat", lambda upload: True, _wat, cost=lambda upload, settings: 8 * upload.size)
 
-# First match wins; WAT last: it takes whatever else arrived (and names the parse error).
-KINDS: list[ModuleKind] = [WASM, JAVASCRIPT, WAT]
+# First match wins; WAT last: it takes text that starts as WAT does (and names the parse error).
+KINDS: list[ModuleKind] = [WASM, JAVASCRIPT, UNKNOWN, WAT]
 
 
 def detect_kind(upload: Upload) -> ModuleKind:
@@ -185,7 +254,7 @@ class Uploads:
         if declared is not None:
             if not (declared.isascii() and declared.isdigit()):
                 raise bad_request("Content-Length is not a number")
-            if int(declared) > limit:
+            if len(declared) > 18 or int(declared) > limit:  # int() of thousands of digits raises
                 raise _too_large(limit)
         spool = self.settings.spool_dir
         if spool:
