@@ -260,6 +260,30 @@ def test_console_lines_at_their_levels(server, tmp_path):
     assert lines[3][1].startswith("error Error: shown with its stack\n    at ")
 
 
+def test_err_stack_starts_with_name_and_message_as_in_node(server, tmp_path):
+    """console.log(err.stack) shows `Error: boom` and then the frames, as Node (QuickJS keeps the frames only)."""
+    builtins = build("builtins", tmp_path)
+    server.deploy("stack-fn", builtins.read_bytes())
+    event = (Path(__file__).parents[1] / "samples/events/viewer-request.json").read_text().replace('"uri": "/"', '"uri": "/stack"')
+    out = server.admin.post("/v1/functions/stack-fn/invoke", content=event).json()
+    assert out["ok"], out
+    [line] = [rec["message"] for rec in out["logs"] if rec["level"] == "INFO"]
+    first, frame = line.split("\n")[:2]
+    assert first == "Error: boom" and frame.startswith("    at ") and "/var/task/index.js" in line
+
+
+def test_the_invoke_error_log_keeps_lambdas_shape(server):
+    """One `Name: message` line then the frames, as Lambda's Node.js runtime logs a handler's error."""
+    r = server.edge.get("/hostile/x", params={"mode": "throw"})
+    [text] = [rec["message"] for rec in logs_for(server, "hostile", r.headers["x-amz-cf-id"]) if "Invoke Error" in rec["message"]]
+    record = json.loads(text.split("\t", 1)[1])
+    assert list(record) == ["errorType", "errorMessage", "stack"]
+    assert (record["errorType"], record["errorMessage"]) == ("TypeError", "boom from the handler")
+    assert record["stack"][0] == "TypeError: boom from the handler"
+    assert record["stack"][1].startswith("    at ") and "/var/task/index.js" in record["stack"][1]
+    assert all(line.startswith("    at ") for line in record["stack"][1:])
+
+
 def test_javascript_uploads_are_built_by_the_server(server):
     source = (JS / "esm" / "index.mjs").read_text()
     single = "exports.handler = async () => ({ status: '200', body: 'from a single file' });\n"

@@ -93,7 +93,11 @@ static void log_exception(const char *what) {
     JSValue stack = JS_IsError(exc) ? JS_GetPropertyStr(ctx, exc, "stack") : JS_UNDEFINED;
     const char *st = JS_IsString(stack) ? JS_ToCString(ctx, stack) : NULL;
     char buf[4096];
-    int n = snprintf(buf, sizeof buf, "%s: %s%s%s", what, text ? text : "(exception)", st ? "\n" : "", st ? st : "");
+    int n;
+    if (st && text && strncmp(st, text, strlen(text)) == 0) /* the stack starts with `Name: message` (util.js) */
+        n = snprintf(buf, sizeof buf, "%s: %s", what, st);
+    else
+        n = snprintf(buf, sizeof buf, "%s: %s%s%s", what, text ? text : "(exception)", st ? "\n" : "", st ? st : "");
     if (n > (int)sizeof buf - 1) n = sizeof buf - 1;
     log_line(3, buf, n > 0 ? (size_t)n : 0);
     if (st) JS_FreeCString(ctx, st);
@@ -435,24 +439,439 @@ static size_t utf8_valid_at(const uint8_t *p, size_t avail, size_t *bad) {
     return need + 1;
 }
 
-/* utf8Decode(Uint8Array) -> string; each invalid maximal subpart becomes one U+FFFD (WHATWG, as Node) */
+/* UTF-8 bytes to a string; each invalid maximal subpart becomes one U+FFFD (WHATWG, as Node).
+ * Decoded to UTF-16 here in one pass: QuickJS's own UTF-8 reading takes three. */
+static JSValue utf8_decode(JSContext *c, const uint8_t *p, size_t len) {
+    size_t i = 0, o, bad, n;
+    uint64_t w;
+    while (i + 8 <= len && (memcpy(&w, p + i, 8), !(w & 0x8080808080808080ull))) i += 8;
+    while (i < len && p[i] < 0x80) i++;
+    if (i == len) return JS_NewStringLen(c, (const char *)p, len); /* ASCII */
+    uint16_t *out = js_malloc(c, len * 2); /* a unit per byte at most */
+    if (!out) return JS_ThrowOutOfMemory(c);
+    for (o = 0; o < i; o++) out[o] = p[o];
+    uint32_t high = 0, valid = 1;
+    while (i < len) {
+        uint8_t b = p[i];
+        if (b < 0x80) { out[o++] = b; i++; continue; }
+        if ((n = utf8_valid_at(p + i, len - i, &bad)) == 0) { out[o++] = 0xFFFD; high = 0xFFFD; valid = 0; i += bad; continue; }
+        uint32_t cp = n == 2 ? (b & 0x1Fu) << 6 | (p[i + 1] & 0x3F)
+                    : n == 3 ? (b & 0x0Fu) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3F)
+                    : (b & 0x07u) << 18 | (p[i + 1] & 0x3Fu) << 12 | (p[i + 2] & 0x3Fu) << 6 | (p[i + 3] & 0x3F);
+        if (cp > 0xFFFF) { cp -= 0x10000; out[o++] = (uint16_t)(0xD800 | cp >> 10); out[o++] = (uint16_t)(0xDC00 | (cp & 0x3FF)); high = 0xFFFF; }
+        else { out[o++] = (uint16_t)cp; high |= cp; }
+        i += n;
+    }
+    /* only Latin-1 characters: QuickJS keeps that as a one-byte string, which it makes from UTF-8 */
+    JSValue r = high < 0x100 && valid ? JS_NewStringLen(c, (const char *)p, len) : JS_NewStringUTF16(c, out, o);
+    js_free(c, out);
+    return r;
+}
+
+/* utf8Decode(Uint8Array) -> string (TextDecoder) */
 static JSValue n_utf8_decode(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
-    size_t len, i = 0, bad = 0, n;
+    size_t len;
     uint8_t *p = bytes_of(c, argv[0], &len);
     if (!p) return JS_EXCEPTION;
-    while (i < len && (n = utf8_valid_at(p + i, len - i, &bad)) > 0) i += n;
-    if (i == len) return JS_NewStringLen(c, (const char *)p, len); /* valid: the common case */
-    uint8_t *out = malloc(len * 3 + 1);
+    return utf8_decode(c, p, len);
+}
+
+/* ---- Buffer's string conversions (buffer.js), with Node's results ------------------------------
+ * Encodings: the numbers buffer.js passes. Strings are read as QuickJS gives them: UTF-8 with lone
+ * surrogates kept (3 bytes each; a pair is one 4-byte sequence), without a copy when the string is
+ * ASCII; or, for the encodings that work on UTF-16 code units, as those units. */
+enum { ENC_UTF8, ENC_UTF16LE, ENC_LATIN1, ENC_ASCII, ENC_BASE64, ENC_BASE64URL, ENC_HEX };
+
+static uint8_t *view_of(JSContext *c, JSValueConst v, size_t *len) { /* an empty view's data may be NULL */
+    uint8_t *p = JS_GetUint8Array(c, len, v);
+    if (!p && !JS_HasException(c)) return (uint8_t *)"";
+    return p;
+}
+
+static int is_ascii(const uint8_t *p, size_t n) {
+    size_t i = 0;
+    uint64_t acc = 0;
+    for (; i + 8 <= n; i += 8) { uint64_t w; memcpy(&w, p + i, 8); acc |= w; }
+    for (; i < n; i++) acc |= p[i];
+    return !(acc & 0x8080808080808080ull);
+}
+
+/* A string's UTF-16 code units: 8-bit (an ASCII string's own bytes) or 16-bit (a copy). */
+typedef struct { const uint8_t *u8; const uint16_t *u16; size_t len; } Units;
+
+static int units_of(JSContext *c, JSValueConst v, Units *u) {
+    size_t n;
+    const char *s = JS_ToCStringLen(c, &n, v);
+    if (!s) return -1;
+    u->u16 = NULL;
+    if (is_ascii((const uint8_t *)s, n)) { u->u8 = (const uint8_t *)s; u->len = n; return 0; }
+    JS_FreeCString(c, s);
+    u->u8 = NULL;
+    u->u16 = JS_ToCStringLenUTF16(c, &u->len, v);
+    return u->u16 ? 0 : -1;
+}
+
+static void units_free(JSContext *c, Units *u) {
+    if (u->u8) JS_FreeCString(c, (const char *)u->u8);
+    if (u->u16) JS_FreeCStringUTF16(c, u->u16);
+}
+
+static inline unsigned unit_at(const Units *u, size_t i) { return u->u8 ? u->u8[i] : u->u16[i]; }
+
+/* Each unit's low byte, as Node reads a two-byte string for latin1, hex and base64: the ASCII
+ * string itself, or a copy (*owned set). */
+static const uint8_t *low_bytes(JSContext *c, const Units *u, uint8_t **owned) {
+    *owned = NULL;
+    if (u->u8) return u->u8;
+    uint8_t *b = js_malloc(c, u->len ? u->len : 1);
+    if (!b) return NULL;
+    for (size_t i = 0; i < u->len; i++) b[i] = (uint8_t)u->u16[i];
+    return *owned = b;
+}
+
+/* UTF-8 into dst (at most max bytes, whole characters only); lone surrogates become U+FFFD */
+static size_t utf8_write(uint8_t *dst, size_t max, const uint8_t *s, size_t n) {
+    size_t i = 0;
+    if (n <= max) {
+        memcpy(dst, s, n);
+        i = n;
+    } else {
+        while (i < n) {
+            uint8_t b = s[i];
+            size_t k = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+            if (i + k > max) break;
+            memcpy(dst + i, s + i, k);
+            i += k;
+        }
+    }
+    for (uint8_t *p = dst; (p = memchr(p, 0xED, (size_t)(dst + i - p))) != NULL; p++)
+        if (p + 1 < dst + i && p[1] >= 0xA0) { p[0] = 0xEF; p[1] = 0xBF; p[2] = 0xBD; p += 2; }
+    return i;
+}
+
+static const uint8_t B64_DIGITS[2][64] = {
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+};
+static uint8_t unbase64[256]; /* both alphabets; 255 for anything else */
+static uint8_t unhex[256]; /* 255 for anything but a hex digit */
+
+static void tables_init(void) {
+    memset(unbase64, 255, sizeof unbase64);
+    for (int i = 0; i < 64; i++) unbase64[B64_DIGITS[0][i]] = unbase64[B64_DIGITS[1][i]] = (uint8_t)i;
+    memset(unhex, 255, sizeof unhex);
+    for (int i = 0; i < 16; i++) unhex["0123456789abcdef"[i]] = unhex["0123456789ABCDEF"[i]] = (uint8_t)i;
+}
+
+/* Node's base64 decoder (src/base64-inl.h): whitespace and other characters are skipped, padding
+ * is optional, a '=' where a digit should be ends the input. */
+static size_t b64_decoded_size_fast(size_t size) {
+    size_t rem = size % 4;
+    size = size / 4 * 3;
+    if (rem) size = size == 0 && rem == 1 ? 0 : size + 1 + (rem == 3);
+    return size;
+}
+
+static size_t b64_decoded_size(const Units *u) {
+    size_t size = u->len;
+    if (size < 2) return 0;
+    if (unit_at(u, size - 1) == '=') { size--; if (unit_at(u, size - 1) == '=') size--; }
+    return b64_decoded_size_fast(size);
+}
+
+static int b64_group_slow(uint8_t *dst, size_t dstlen, const uint8_t *src, size_t srclen, size_t *i, size_t *k) {
+    uint8_t hi = 0, lo, ch;
+#define V(expr)                                                                     \
+    for (;;) {                                                                      \
+        ch = src[*i];                                                               \
+        lo = unbase64[ch];                                                          \
+        *i += 1;                                                                    \
+        if (lo < 64) break;                                                         \
+        if (ch == '=' || *i >= srclen) return 0;                                    \
+    }                                                                               \
+    expr;                                                                           \
+    if (*i >= srclen) return 0;                                                     \
+    if (*k >= dstlen) return 0;                                                     \
+    hi = lo;
+    V((void)hi);
+    V(dst[(*k)++] = (uint8_t)(((hi & 0x3F) << 2) | ((lo & 0x30) >> 4)));
+    V(dst[(*k)++] = (uint8_t)(((hi & 0x0F) << 4) | ((lo & 0x3C) >> 2)));
+    V(dst[(*k)++] = (uint8_t)(((hi & 0x03) << 6) | (lo & 0x3F)));
+#undef V
+    return 1;
+}
+
+static size_t b64_decode(uint8_t *dst, size_t dstlen, const uint8_t *src, size_t srclen, size_t decoded) {
+    size_t available = dstlen < decoded ? dstlen : decoded;
+    size_t max_k = available / 3 * 3, max_i = srclen / 4 * 4, i = 0, k = 0;
+    while (i < max_i && k < max_k) {
+        uint8_t a = unbase64[src[i]], b = unbase64[src[i + 1]], d = unbase64[src[i + 2]], e = unbase64[src[i + 3]];
+        if ((a | b | d | e) & 0x80) {
+            if (!b64_group_slow(dst, dstlen, src, srclen, &i, &k)) return k;
+            max_i = i + (srclen - i) / 4 * 4;
+        } else {
+            dst[k] = (uint8_t)((a << 2) | (b >> 4));
+            dst[k + 1] = (uint8_t)((b << 4) | (d >> 2));
+            dst[k + 2] = (uint8_t)((d << 6) | e);
+            i += 4;
+            k += 3;
+        }
+    }
+    if (i < srclen && k < dstlen) b64_group_slow(dst, dstlen, src, srclen, &i, &k);
+    return k;
+}
+
+/* Node's hex decoder: pairs of digits until the first pair that is not one (an odd digit left over is ignored) */
+static size_t hex_decode(uint8_t *dst, size_t dstlen, const uint8_t *src, size_t srclen) {
+    size_t i;
+    for (i = 0; i < dstlen && i * 2 + 1 < srclen; i++) {
+        uint8_t a = unhex[src[i * 2]], b = unhex[src[i * 2 + 1]];
+        if ((a | b) & 0x80) break;
+        dst[i] = (uint8_t)(a << 4 | b);
+    }
+    return i;
+}
+
+/* A string to encode, read once: UTF-8 (lone surrogates kept) for utf8, its units otherwise */
+typedef struct { int enc; const char *utf8; size_t utf8_len; Units u; } Source;
+
+static int source_of(JSContext *c, JSValueConst str, int enc, Source *src) {
+    src->enc = enc;
+    src->utf8 = NULL;
+    memset(&src->u, 0, sizeof src->u);
+    if (enc < ENC_UTF8 || enc > ENC_HEX) { JS_ThrowRangeError(c, "unknown encoding %d", enc); return -1; }
+    if (enc == ENC_UTF8) {
+        src->utf8 = JS_ToCStringLen(c, &src->utf8_len, str);
+        return src->utf8 ? 0 : -1;
+    }
+    return units_of(c, str, &src->u);
+}
+
+static void source_free(JSContext *c, Source *src) {
+    if (src->utf8) JS_FreeCString(c, src->utf8);
+    units_free(c, &src->u);
+}
+
+/* The bytes Buffer.from(string, enc) makes at most (exactly, but for base64 and hex that stop early) */
+static size_t source_size(const Source *src) {
+    switch (src->enc) {
+    case ENC_UTF8: return src->utf8_len;
+    case ENC_UTF16LE: return src->u.len * 2;
+    case ENC_LATIN1: case ENC_ASCII: return src->u.len;
+    case ENC_HEX: return src->u.len / 2;
+    default: return b64_decoded_size(&src->u);
+    }
+}
+
+/* Writes the string into dst (at most max bytes) as Node's buf.write does; returns the bytes
+ * written, or -1 (an exception is pending). */
+static int64_t source_write(JSContext *c, const Source *src, uint8_t *dst, size_t max) {
+    const Units *u = &src->u;
+    size_t w = 0;
+    switch (src->enc) {
+    case ENC_UTF8:
+        return (int64_t)utf8_write(dst, max, (const uint8_t *)src->utf8, src->utf8_len);
+    case ENC_UTF16LE:
+        w = u->len < max / 2 ? u->len : max / 2;
+        for (size_t i = 0; i < w; i++) { unsigned x = unit_at(u, i); dst[2 * i] = (uint8_t)x; dst[2 * i + 1] = (uint8_t)(x >> 8); }
+        return (int64_t)(w * 2);
+    case ENC_LATIN1: case ENC_ASCII:
+        w = u->len < max ? u->len : max;
+        if (u->u8) memcpy(dst, u->u8, w);
+        else for (size_t i = 0; i < w; i++) dst[i] = (uint8_t)u->u16[i];
+        return (int64_t)w;
+    default: { /* base64, base64url, hex: each unit's low byte, as Node reads a two-byte string */
+        uint8_t *owned;
+        const uint8_t *bytes = low_bytes(c, u, &owned);
+        if (!bytes) { JS_ThrowOutOfMemory(c); return -1; }
+        w = src->enc == ENC_HEX ? hex_decode(dst, max, bytes, u->len) : b64_decode(dst, max, bytes, u->len, b64_decoded_size(u));
+        if (owned) js_free(c, owned);
+        return (int64_t)w;
+    }
+    }
+}
+
+static JSValue new_bytes(JSContext *c, size_t n, uint8_t **p) {
+    JSValue len = JS_NewInt64(c, (int64_t)n);
+    JSValue r = JS_NewTypedArray(c, 1, &len, JS_TYPED_ARRAY_UINT8);
+    if (JS_IsException(r)) return r;
+    size_t got;
+    *p = view_of(c, r, &got);
+    if (!*p) { JS_FreeValue(c, r); return JS_EXCEPTION; }
+    return r;
+}
+
+/* bufFrom(string, enc) -> Uint8Array: Buffer.from(string, encoding) */
+static JSValue n_buf_from(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    int32_t enc;
+    Source src;
+    if (JS_ToInt32(c, &enc, argv[1]) || source_of(c, argv[0], enc, &src)) return JS_EXCEPTION;
+    size_t n = source_size(&src);
+    uint8_t *p;
+    JSValue r = new_bytes(c, n, &p);
+    int64_t w = JS_IsException(r) || n == 0 ? 0 : source_write(c, &src, p, n);
+    source_free(c, &src);
+    if (w < 0) { JS_FreeValue(c, r); return JS_EXCEPTION; }
+    if (JS_IsException(r) || (size_t)w == n) return r;
+    JSValue exact = JS_NewUint8ArrayCopy(c, p, (size_t)w); /* base64 with whitespace, hex stopped early */
+    JS_FreeValue(c, r);
+    return exact;
+}
+
+/* bufWrite(target, string, enc, offset, length) -> bytes written: buf.write(string, offset, length, encoding) */
+static JSValue n_buf_write(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    int32_t enc;
+    int64_t offset, length;
+    size_t size;
+    uint8_t *p = view_of(c, argv[0], &size);
+    if (!p || JS_ToInt32(c, &enc, argv[2]) || JS_ToInt64(c, &offset, argv[3]) || JS_ToInt64(c, &length, argv[4]))
+        return JS_EXCEPTION;
+    if (offset < 0 || (uint64_t)offset > size) return JS_ThrowRangeError(c, "offset out of range");
+    if (length < 0) length = 0;
+    if ((uint64_t)length > size - (uint64_t)offset) length = (int64_t)(size - (uint64_t)offset);
+    if (length == 0) return JS_NewInt32(c, 0);
+    Source src;
+    if (source_of(c, argv[1], enc, &src)) return JS_EXCEPTION;
+    int64_t w = source_write(c, &src, p + offset, (size_t)length);
+    source_free(c, &src);
+    return w < 0 ? JS_EXCEPTION : JS_NewInt64(c, w);
+}
+
+/* bufCompare(a, b) -> -1, 0 or 1: the bytes, then the lengths (Node's Buffer.compare) */
+static JSValue n_buf_compare(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    size_t la, lb;
+    const uint8_t *a = view_of(c, argv[0], &la), *b = a ? view_of(c, argv[1], &lb) : NULL;
+    if (!b) return JS_EXCEPTION;
+    int r = la && lb ? memcmp(a, b, la < lb ? la : lb) : 0;
+    if (r == 0) r = la > lb ? 1 : la < lb ? -1 : 0;
+    return JS_NewInt32(c, r > 0 ? 1 : r < 0 ? -1 : 0);
+}
+
+/* bufIndexOf(haystack, needle (Uint8Array, or a number: its low byte), byteOffset, forward, utf16le)
+ * -> index or -1, as Node's IndexOfString/IndexOfBuffer: a negative offset counts from the end, an
+ * empty needle is found at the offset, lastIndexOf finds the last match starting at or before it;
+ * utf16le (1: the needle was a string, 2: a Buffer) compares whole code units. */
+static JSValue n_buf_index_of(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    size_t hlen, nlen = 1;
+    uint8_t byte;
+    const uint8_t *needle = &byte;
+    int64_t off;
+    const uint8_t *h = view_of(c, argv[0], &hlen);
+    if (!h) return JS_EXCEPTION;
+    if (JS_IsNumber(argv[1])) {
+        uint32_t v;
+        if (JS_ToUint32(c, &v, argv[1])) return JS_EXCEPTION;
+        byte = (uint8_t)v;
+    } else if (!(needle = view_of(c, argv[1], &nlen))) {
+        return JS_EXCEPTION;
+    }
+    if (JS_ToInt64(c, &off, argv[2])) return JS_EXCEPTION;
+    int32_t ucs2;
+    int forward = JS_ToBool(c, argv[3]);
+    if (JS_ToInt32(c, &ucs2, argv[4])) return JS_EXCEPTION;
+    if (ucs2 == 1) hlen &= ~(size_t)1; /* a string needle: whole code units only */
+    int64_t len = (int64_t)hlen, n = (int64_t)nlen, at;
+    if (off < 0) at = off + len >= 0 ? len + off : forward || n == 0 ? 0 : -1;
+    else at = off + n <= len ? off : n == 0 ? len : forward ? -1 : len - 1;
+    if (n == 0) return JS_NewInt64(c, at);
+    if (len == 0 || at < 0 || (forward && n + at > len) || n > len) return JS_NewInt32(c, -1);
+    if (ucs2) { /* at even offsets */
+        if (len < 2 || n < 2) return JS_NewInt32(c, -1);
+        int64_t units = len / 2, nu = n / 2, found = units, i;
+        if (forward) {
+            for (i = at / 2; i + nu <= units; i++)
+                if (memcmp(h + 2 * i, needle, (size_t)nu * 2) == 0) { found = i; break; }
+        } else if (nu <= units) {
+            for (i = at / 2 < units - nu ? at / 2 : units - nu; i >= 0; i--)
+                if (memcmp(h + 2 * i, needle, (size_t)nu * 2) == 0) { found = i; break; }
+        }
+        /* not found: -1; but with a Buffer needle in a buffer of odd length Node answers length - 1 */
+        return JS_NewInt64(c, found * 2 == len ? -1 : found * 2);
+    }
+    if (forward) {
+        const uint8_t *p = memmem(h + at, hlen - (size_t)at, needle, nlen);
+        return JS_NewInt64(c, p ? p - h : -1);
+    }
+    for (int64_t i = at < len - n ? at : len - n; i >= 0; i--)
+        if (h[i] == needle[0] && memcmp(h + i, needle, nlen) == 0) return JS_NewInt64(c, i);
+    return JS_NewInt32(c, -1);
+}
+
+/* bufByteLength(string) -> its UTF-8 length (a lone surrogate is 3 bytes, as U+FFFD) */
+static JSValue n_buf_byte_length(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    size_t n;
+    const char *s = JS_ToCStringLen(c, &n, argv[0]);
+    if (!s) return JS_EXCEPTION;
+    JS_FreeCString(c, s);
+    return JS_NewInt64(c, (int64_t)n);
+}
+
+/* bufToString(view, enc, start, end) -> string: buf.toString(encoding, start, end) */
+static JSValue n_buf_to_string(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    int32_t enc;
+    int64_t start, end;
+    size_t size;
+    uint8_t *base = view_of(c, argv[0], &size);
+    if (!base || JS_ToInt32(c, &enc, argv[1]) || JS_ToInt64(c, &start, argv[2]) || JS_ToInt64(c, &end, argv[3]))
+        return JS_EXCEPTION;
+    if (end > (int64_t)size) end = (int64_t)size;
+    if (start < 0) start = 0;
+    if (end <= start) return JS_NewStringLen(c, "", 0);
+    const uint8_t *p = base + start;
+    size_t n = (size_t)(end - start), o = 0;
+    if (enc == ENC_UTF8) return utf8_decode(c, p, n);
+    if (enc == ENC_UTF16LE) {
+        size_t units = n / 2;
+        uint16_t *u = js_malloc(c, units ? units * 2 : 1);
+        if (!u) return JS_ThrowOutOfMemory(c);
+        for (size_t i = 0; i < units; i++) u[i] = (uint16_t)(p[2 * i] | p[2 * i + 1] << 8);
+        JSValue r = JS_NewStringUTF16(c, u, units);
+        js_free(c, u);
+        return r;
+    }
+    if (enc == ENC_LATIN1 && is_ascii(p, n)) enc = ENC_ASCII; /* the bytes are the string */
+    if (enc == ENC_LATIN1) { /* as UTF-16: a one-byte string would go through UTF-8 and three passes */
+        uint16_t *u = js_malloc(c, n * 2);
+        if (!u) return JS_ThrowOutOfMemory(c);
+        for (size_t i = 0; i < n; i++) u[i] = p[i];
+        JSValue r = JS_NewStringUTF16(c, u, n);
+        js_free(c, u);
+        return r;
+    }
+    size_t cap = enc == ENC_HEX ? n * 2 : enc == ENC_BASE64 || enc == ENC_BASE64URL ? (n + 2) / 3 * 4 : n;
+    uint8_t *out = js_malloc(c, cap ? cap : 1);
     if (!out) return JS_ThrowOutOfMemory(c);
-    memcpy(out, p, i);
-    size_t o = i;
-    while (i < len) {
-        n = utf8_valid_at(p + i, len - i, &bad);
-        if (n) { memcpy(out + o, p + i, n); o += n; i += n; }
-        else { out[o++] = 0xEF; out[o++] = 0xBF; out[o++] = 0xBD; i += bad; }
+    switch (enc) {
+    case ENC_ASCII:
+        for (size_t i = 0; i < n; i++) out[i] = p[i] & 0x7F;
+        o = n;
+        break;
+    case ENC_HEX:
+        for (size_t i = 0; i < n; i++) { out[o++] = "0123456789abcdef"[p[i] >> 4]; out[o++] = "0123456789abcdef"[p[i] & 15]; }
+        break;
+    case ENC_BASE64: case ENC_BASE64URL: {
+        const uint8_t *d = B64_DIGITS[enc == ENC_BASE64URL];
+        size_t i = 0;
+        for (; i + 3 <= n; i += 3) {
+            uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+            out[o++] = d[v >> 18]; out[o++] = d[(v >> 12) & 63]; out[o++] = d[(v >> 6) & 63]; out[o++] = d[v & 63];
+        }
+        if (n - i == 1) {
+            out[o++] = d[p[i] >> 2]; out[o++] = d[(p[i] & 3) << 4];
+            if (enc == ENC_BASE64) { out[o++] = '='; out[o++] = '='; }
+        } else if (n - i == 2) {
+            uint32_t v = (uint32_t)p[i] << 8 | p[i + 1];
+            out[o++] = d[v >> 10]; out[o++] = d[(v >> 4) & 63]; out[o++] = d[(v & 15) << 2];
+            if (enc == ENC_BASE64) out[o++] = '=';
+        }
+        break;
+    }
+    default:
+        js_free(c, out);
+        return JS_ThrowRangeError(c, "unknown encoding %d", enc);
     }
     JSValue r = JS_NewStringLen(c, (const char *)out, o);
-    free(out);
+    js_free(c, out);
     return r;
 }
 
@@ -539,6 +958,7 @@ void edge_js_initialize(void) {
     JS_SetMaxStackSize(rt, EDGE_JS_STACK);
     JS_SetModuleLoaderFunc(rt, module_normalize, module_loader, NULL);
     JS_SetHostPromiseRejectionTracker(rt, track_rejection, NULL);
+    tables_init();
 
     JSValue global = JS_GetGlobalObject(ctx);
     JSValue math = JS_GetPropertyStr(ctx, global, "Math");
@@ -550,7 +970,9 @@ void edge_js_initialize(void) {
         {"digest", n_digest, 2}, {"deflate", n_deflate, 3}, {"inflate", n_inflate, 3},
         {"readFile", n_read_file, 1}, {"evalScript", n_eval_script, 2}, {"importModule", n_import_module, 1},
         {"environ", n_environ, 0}, {"stat", n_stat, 1}, {"argv", n_argv, 0}, {"setHooks", n_set_hooks, 1}, {"promiseState", n_promise_state, 1}, {"utf8Encode", n_utf8_encode, 1}, {"utf8Decode", n_utf8_decode, 1},
-        {"onRejection", n_on_rejection, 1},
+        {"onRejection", n_on_rejection, 1}, {"bufFrom", n_buf_from, 2}, {"bufWrite", n_buf_write, 5},
+        {"bufByteLength", n_buf_byte_length, 1}, {"bufToString", n_buf_to_string, 4},
+        {"bufCompare", n_buf_compare, 2}, {"bufIndexOf", n_buf_index_of, 5},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         JS_SetPropertyStr(ctx, native, table[i].name, JS_NewCFunction(ctx, table[i].fn, table[i].name, table[i].len));

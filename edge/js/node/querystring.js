@@ -179,6 +179,41 @@ defineBuiltin('querystring', function (exports, require, module, internal) {
     }
   }
 
+  // Node's walk below, a piece at a time with the string's own searches: one character at a time
+  // it costs the interpreter ~3,600 fuel a character (2.7 billion for a 750 KB form body). For
+  // one-character separators and the default decoder, with the walk's results: a key or value is
+  // decoded when it holds '%' and two hex digits ('+' between them does not count in a value),
+  // and so is the value when the key holds a second such escape (the walk reads the rest of the
+  // key with the value's check).
+  const PERCENT_HEX = /%[0-9a-fA-F]{2}/;
+  function parsePieces(obj, qs, sep, eq, pairs) {
+    const len = qs.length;
+    let pos = 0;
+    for (;;) {
+      let end = qs.indexOf(sep, pos);
+      const last = end === -1;
+      if (last) end = len;
+      if (end === pos) {
+        if (last || --pairs === 0) return obj;
+        pos = end + 1;
+        continue;
+      }
+      const piece = qs.slice(pos, end);
+      const eqAt = piece.indexOf(eq);
+      let key = eqAt === -1 ? piece : piece.slice(0, eqAt);
+      let value = eqAt === -1 ? '' : piece.slice(eqAt + 1);
+      const escape = key.includes('%') ? PERCENT_HEX.exec(key) : null;
+      const hasPlus = value.includes('+');
+      const valEncoded = (value.includes('%') && PERCENT_HEX.test(hasPlus ? value.replaceAll('+', '') : value)) ||
+        (escape !== null && PERCENT_HEX.test(key.slice(escape.index + 3).replaceAll('+', '')));
+      if (key.includes('+')) key = key.replaceAll('+', ' ');
+      if (hasPlus) value = value.replaceAll('+', ' ');
+      addKeyVal(obj, key, value, escape !== null, valEncoded, qsUnescape);
+      if (last || --pairs === 0) return obj;
+      pos = end + 1;
+    }
+  }
+
   // The same walk as Node's: '+' becomes '%20', and only pieces holding '%' or '+' are decoded.
   function parse(qs, sep, eq, options) {
     const obj = { __proto__: null };
@@ -190,6 +225,7 @@ defineBuiltin('querystring', function (exports, require, module, internal) {
     if (pairs === 0) pairs = Infinity;
     let decode = module.exports.unescape;
     if (options && typeof options.decodeURIComponent === 'function') decode = options.decodeURIComponent;
+    if (decode === qsUnescape && sep.length === 1 && eq.length === 1 && sep !== eq) return parsePieces(obj, qs, sep, eq, pairs);
     let lastPos = 0;
     let sepIdx = 0;
     let eqIdx = 0;

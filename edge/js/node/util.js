@@ -166,10 +166,66 @@ defineBuiltin('util', function (exports, require, module, internal) {
     const message = err.message === undefined ? '' : String(err.message);
     const header = message ? `${name}: ${message}` : `${name}`;
     let stack = typeof err.stack === 'string' ? err.stack : '';
-    if (stack === '') return `[${header}]`;
+    if (stack === '' || stack === header) return `[${header}]`; // no frames: Node's brackets
     if (!/^\S/.test(stack)) stack = `${header}\n${stack}`; // QuickJS: frames only
     if (internal.unwrapColumns) stack = internal.unwrapColumns(stack); // the loader's (CommonJS first lines)
     return stack.replace(/\n+$/, '');
+  }
+
+  // err.stack as V8 writes it: the first line `Name: message`, then the frames. QuickJS keeps the
+  // frames only; the first line is added when the stack is first read (V8 formats it then, so a
+  // name or message set after the error was made is in it), and the result stays on the error as
+  // V8's own non-enumerable `stack` does. A stack Error.prepareStackTrace made is left as it is.
+  const FRAMES_ONLY = /^(?: {4}at [^\n]*(?:\n|$))*$/;
+  function stackHeader(err) {
+    let name;
+    let message;
+    try {
+      name = err.name;
+      message = err.message;
+    } catch {
+      return 'Error';
+    }
+    name = name === undefined ? 'Error' : String(name);
+    message = message === undefined ? '' : String(message);
+    if (name === '') return message;
+    return message === '' ? name : `${name}: ${message}`;
+  }
+  const withHeader = (err, frames) => (frames === '' ? stackHeader(err) : `${stackHeader(err)}\n${frames.replace(/\n$/, '')}`);
+  const ownStack = (target, value) => Object.defineProperty(target, 'stack', { value, writable: true, configurable: true, enumerable: false });
+  const stackAccessor = Object.getOwnPropertyDescriptor(Error.prototype, 'stack');
+  if (stackAccessor && typeof stackAccessor.get === 'function') {
+    const frames = stackAccessor.get;
+    const setFrames = stackAccessor.set;
+    Object.defineProperty(Error.prototype, 'stack', {
+      configurable: true,
+      enumerable: false,
+      get: function stack() {
+        const text = frames.call(this);
+        if (typeof text !== 'string' || !FRAMES_ONLY.test(text)) return text;
+        const full = withHeader(this, text);
+        try { ownStack(this, full); } catch { /* frozen: made again on the next read */ }
+        return full;
+      },
+      set: function stack(value) { // as V8: any value, kept non-enumerable
+        if (this === null || (typeof this !== 'object' && typeof this !== 'function') || this === Error.prototype) setFrames.call(this, value);
+        else ownStack(this, value);
+      },
+    });
+    const capture = Error.captureStackTrace;
+    Object.defineProperty(Error, 'captureStackTrace', { writable: true, configurable: true, enumerable: false,
+      value: function captureStackTrace(target, constructorOpt) {
+        capture(target, typeof constructorOpt === 'function' ? constructorOpt : captureStackTrace); // not this frame
+        const own = Object.getOwnPropertyDescriptor(target, 'stack');
+        if (!own || typeof own.value !== 'string' || !FRAMES_ONLY.test(own.value)) return;
+        Object.defineProperty(target, 'stack', { configurable: true, enumerable: false,
+          get() {
+            const full = withHeader(target, own.value);
+            ownStack(target, full);
+            return full;
+          },
+          set(value) { ownStack(target, value); } });
+      } });
   }
 
   function formatError(err, constructor, tag, ctx, keys) {

@@ -241,6 +241,46 @@ const cases = {
       zlib.gzipSync('x').slice(0, 3).toString('hex')];
   },
   zlib_error: () => { try { zlib.gunzipSync(Buffer.from('not gzip')); return 'no error'; } catch (e) { return [e.message, e.code, e.errno]; } },
+  // err.stack: V8's first line `Name: message` (made when first read), then the frames
+  error_stack: () => {
+    const first = (s) => (typeof s === 'string' ? [s.split('\n')[0], s.split('\n')[1].startsWith('    at '), s.endsWith('\n')] : [typeof s, s]);
+    class Custom extends Error { constructor(m) { super(m); this.name = 'CustomError'; } }
+    class Proto extends Error {}
+    Proto.prototype.name = 'ProtoName';
+    class Cap extends Error { constructor(m) { super(m); Error.captureStackTrace(this, Cap); this.name = 'CapError'; } }
+    const changed = new Error('before');
+    changed.message = 'after';
+    const read = new Error('read');
+    const once = read.stack;
+    read.message = 'later';
+    const plain = {};
+    Error.captureStackTrace(plain);
+    const named = { message: 'om', name: 'Named' };
+    Error.captureStackTrace(named);
+    const noName = new Error('nn');
+    noName.name = '';
+    const keys = new Error('k');
+    void keys.stack;
+    const assigned = new Error('a');
+    assigned.stack = 'custom stack';
+    let thrown;
+    try { null.x; } catch (e) { thrown = e; }
+    const prep = Error.prepareStackTrace;
+    Error.prepareStackTrace = (err, frames) => `custom:${err.message}:${Array.isArray(frames)}`;
+    const prepared = new Error('prepared');
+    const preparedStack = prepared.stack;
+    Error.prepareStackTrace = prep;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    const none = new Error('no frames');
+    Error.stackTraceLimit = limit;
+    return [first(new Error('boom').stack), first(new Error().stack), first(new TypeError('bad type').stack), first(new RangeError('').stack),
+      first(new Custom('c').stack), first(new Proto('p').stack), first(new Cap('cap').stack), first(changed.stack), [first(read.stack), once === read.stack],
+      first(plain.stack), first(named.stack), first(noName.stack), new Error('line1\nline2').stack.split('\n').slice(0, 2),
+      [Object.keys(keys), JSON.stringify(keys), Object.getOwnPropertyNames(keys).includes('stack')], [assigned.stack, Object.keys(assigned)],
+      first(thrown.stack)[0].startsWith('TypeError: '), [preparedStack, prepared.stack], [none.stack, util.inspect(none)],
+      util.inspect(new Error('insp')).split('\n')[0], first(new AggregateError([new Error('x')], 'many').stack)];
+  },
   // timers: order on (virtual) time
   timers_sync_order: () => 'see timers case in the handler',
 };

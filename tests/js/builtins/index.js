@@ -16,6 +16,9 @@ exports.handler = async (event) => {
     console.error('error', new Error('shown with its stack'));
     console.debug('debug');
     body = 'logged';
+  } else if (request.uri === '/stack') {
+    console.log(new Error('boom').stack);
+    body = 'logged';
   } else body = JSON.stringify(cases.run());
   return { status: '200', headers: { 'content-type': [{ key: 'Content-Type', value: 'application/json' }] }, body };
 };
