@@ -51,13 +51,37 @@ class AdminError(click.ClickException):
     exit_code = 1
 
 
+def token_problem(token: str) -> str | None:
+    """Why `token` cannot be a bearer token (sent in an HTTP header and compared whole), or None."""
+    if not token.strip():
+        return "is only whitespace"
+    if token != token.strip():
+        return ("has leading or trailing whitespace, which an Authorization header cannot carry (the server "
+                "would never see it: remove it)")
+    for index, char in enumerate(token):
+        if not "!" <= char <= "~":
+            code = f"U+{ord(char):04X}"
+            shown = code if not char.isprintable() or char.isspace() else f"{char!r} ({code})"
+            return (f"has {shown} at character {index}: a bearer token is visible ASCII characters without spaces "
+                    "(e.g. from `openssl rand -hex 32`)")
+    return None
+
+
 class AdminClient:
     def __init__(self, server: str, token: str | None, timeout: float = 120.0) -> None:
         self.server = server.rstrip("/")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        # a token no header can carry is refused at the first request, saying why (httpx would fail
+        # with UnicodeEncodeError or "Illegal header value", read as the server being unreachable)
+        self.token_problem = token_problem(token) if token else None
+        headers = {"Authorization": f"Bearer {token}"} if token and self.token_problem is None else {}
         self.http = httpx.Client(base_url=self.server, headers=headers, timeout=timeout)
 
+    def _check_token(self) -> None:
+        if self.token_problem is not None:
+            raise AdminError(f"the admin token (--token or {TOKEN_ENV}) {self.token_problem}; nothing was sent")
+
     def request(self, method: str, path: str, **kw: Any) -> Any:
+        self._check_token()
         try:
             response = self.http.request(method, path, **kw)
         except httpx.ConnectError as exc:
@@ -84,7 +108,7 @@ class AdminClient:
             kind = response.headers.get("content-type", "no content type").split(";")[0]
             raise AdminError(f"{self.server} answered {response.status_code} ({kind}), not as an edge admin API "
                              "does; check --server, EDGE_SERVER or edge.toml")
-        message = error.get("message") or response.reason_phrase
+        message = printable(str(error.get("message") or response.reason_phrase))
         if response.status_code == 401:
             message += (" (the server needs its admin token: pass it with --token or EDGE_ADMIN_TOKEN)"
                         if "missing" in message else " (check --token or EDGE_ADMIN_TOKEN)")
@@ -92,6 +116,7 @@ class AdminClient:
 
     def stream_lines(self, path: str, **kw: Any) -> Iterator[dict[str, Any]]:
         """NDJSON records from a streaming endpoint (blank keepalive lines skipped)."""
+        self._check_token()
         try:
             with self.http.stream("GET", path, timeout=httpx.Timeout(10.0, read=None), **kw) as response:
                 if not response.is_success:
@@ -105,6 +130,24 @@ class AdminClient:
 
     def close(self) -> None:
         self.http.close()
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (C0, DEL, C1) and lone surrogates shown as escapes
+    (`\\x1b`, `\\u009b`): what the server stored is printed, never acted on by the terminal
+    (an OSC sequence in a description would retitle it, others move the cursor or clear it)."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if code < 0x20 or 0x7F <= code < 0xA0:
+            out.append(f"\\x{code:02x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def _next_port(server: str) -> str:

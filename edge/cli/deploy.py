@@ -14,6 +14,7 @@ import click
 from ..config.functions import MAX_PREWARM
 from .admin_client import (
     ALIAS_NAME, FUNCTION_NAME, STORED_ALIAS_NAME, AdminClient, AdminError, admin_options, api_path, print_json,
+    printable,
 )
 from .invoke import _parse_env
 from .prebuild import module_file
@@ -36,6 +37,9 @@ def _when(stamp: float) -> str:
 
 
 def _table(rows: list[list[str]], header: list[str]) -> None:
+    """Columns, every cell with control characters escaped (a stored description or name is
+    printed, never acted on by the terminal)."""
+    rows = [[printable(str(cell)) for cell in row] for row in rows]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
@@ -223,7 +227,7 @@ def delete(name: str, version: int | None, alias_name: str | None, client: Admin
     if as_json:
         print_json(result)
     else:
-        click.echo("deleted " + ", ".join(f"{k} {v}" for k, v in result["deleted"].items()))
+        click.echo(printable("deleted " + ", ".join(f"{k} {v}" for k, v in result["deleted"].items())))
 
 
 @click.group()
