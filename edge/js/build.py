@@ -13,32 +13,59 @@ require() of a module that cannot be had, when it runs while the function loads,
 static import of such a module fails the build with JsBuildError, whose summary names the file,
 line and column. A require() of such a module elsewhere is a warning (`log`, else the
 "edge.js" logger): it throws when it runs, as Node's does.
+
+Whatever the function's top-level code does, a build is bounded: its time (`timeout`), Wizer's
+memory (build_memory(), RLIMIT_DATA on Linux), the module's size (`max_bytes`; Wizer's file too,
+RLIMIT_FSIZE), and what it prints (read as it comes, an excerpt kept for the error message).
+A .zip is unpacked with its names, sizes and methods checked first; anything wrong with it is a
+JsBuildError naming the entry, never a path of this machine.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import mmap
 import os
 import re
 import shutil
+import signal
+import struct
 import subprocess
 import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import engine, fetch
-from .wasmfile import drop_exports, read_note, with_note
+from .wasmfile import EXPORT_SECTION, _uleb, drop_exports, read_note, with_note
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - not POSIX: Wizer runs without resource limits
+    resource = None  # type: ignore[assignment]
 
 HERE = Path(__file__).resolve().parent
 NODE = HERE / "node"
 GUEST_ROOT = "/var/task"
 ENTRY_EXTENSIONS = (".js", ".mjs", ".cjs")
 DEFAULT_HANDLER = "index.handler"
-MAX_ZIP_BYTES = 64 * 1024 * 1024  # uncompressed, like Lambda's 50 MB package limit with room
+MiB = 1024 * 1024
+MAX_ZIP_BYTES = 64 * MiB  # uncompressed, like Lambda's 50 MB package limit with room
 MAX_ZIP_FILES = 20_000
-WIZER_TIMEOUT = 120
+MAX_ZIP_NAME = 1024  # characters in an entry's path
+MAX_ZIP_PART = 255  # bytes in one of its names (a file system's limit)
+MAX_ZIP_DEPTH = 64  # directories an entry is nested in
+WIZER_TIMEOUT = 120  # seconds the function's top-level code may take at build time
+MAX_MODULE_BYTES = 64 * MiB  # a built module (the admin API's uploads: --max-upload-mb)
+BUILD_MEMORY_BYTES = 512 * MiB  # what Wizer may allocate (Linux: RLIMIT_DATA), at least 4x the module cap
+OUTPUT_KEEP = 64 * 1024  # of Wizer's stdout and stderr, the first and the last this many bytes are kept
+MAX_WARNINGS = 100  # build warnings reported (each cut at MAX_LINE characters)
+MAX_LINE = 2000
+MAX_DETAIL = 16 * 1024  # characters of a load failure in a build error
+MAX_SUMMARY = 500  # characters of its one-line summary
 BUILD_NOTE = "edge.js.build"  # custom section: how the module was built ({"handler": ...})
 WARNING = "edge-build-warning: "  # a build warning on the guest's stderr (edge/js/node/loader.js)
 FRAME = re.compile(re.escape(GUEST_ROOT) + r"/([^\s():]+):(\d+):(\d+)")  # a stack frame in the function's files
@@ -159,41 +186,149 @@ def parse_handler(handler: str) -> tuple[str, str]:
     return module, export
 
 
-def find_package(root: Path, handler: str | None, default_module: str = "index") -> Package:
+def find_package(root: Path, handler: str | None, default_module: str = "index", *, label: str | None = None,
+                 where: str = "", option: str = "--handler {}") -> Package:
+    """The handler's module under `root`. Errors say where it was looked for as the user knows it
+    (`label`: a prefix naming the function, none by default; `where`: the place inside an archive,
+    never a temporary directory) and how to name another handler (`option`: "--handler {}" for the
+    CLI, "?handler={}" for the admin API)."""
     handler = handler or f"{default_module}.handler"
     module, export = parse_handler(handler)
     for ext in ENTRY_EXTENSIONS:
         candidate = root / f"{module}{ext}"
         if candidate.is_file():
             return Package(root, candidate, export, handler)
-    names = ", ".join(f"{module}{ext}" for ext in ENTRY_EXTENSIONS)
-    raise JsBuildError(f"{root}: no {names} for handler {handler!r}")
+    names = ", ".join(f"{module}{ext}" for ext in ENTRY_EXTENSIONS[:-1]) + f" or {module}{ENTRY_EXTENSIONS[-1]}"
+    found = sorted(p.name for p in root.iterdir() if p.is_file() and p.suffix in ENTRY_EXTENSIONS) if root.is_dir() else []
+    if found:
+        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        there = f" (there {'is' if len(found) == 1 else 'are'} {shown})"
+        example = option.format(f"{Path(found[0]).stem}.{export}")
+    else:
+        there = " (it has no .js, .mjs or .cjs file)"
+        example = option.format("file.function")
+    raise JsBuildError(f"{_prefix(label)}no {names}{where} for handler {handler!r}{there}: name the handler's "
+                       f"file and function, e.g. {example}")
 
 
-def _extract_zip(archive: Path, dest: Path) -> Path:
-    """Unpack a Lambda-style deployment package safely; returns the package root."""
+def _prefix(label: str | None) -> str:
+    return f"{label}: " if label else ""
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, without the paths of this machine an OSError carries."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[0].lower() + exc.strerror[1:]
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _shown(name: str) -> str:
+    return repr(name if len(name) <= 100 else name[:100] + "…")
+
+
+def _zip_entries(zf: zipfile.ZipFile, label: str | None) -> list[tuple[zipfile.ZipInfo, tuple[str, ...]]]:
+    """The archive's entries with their path parts, checked before anything is written: safe and
+    bounded names, no entry that is both a file and a directory, sizes, methods we can read."""
+    members = zf.infolist()
+    if len(members) > MAX_ZIP_FILES:
+        raise JsBuildError(f"{_prefix(label)}the archive has more than {MAX_ZIP_FILES} files")
+    entries = []
+    files: dict[tuple[str, ...], str] = {}
+    dirs: dict[tuple[str, ...], str] = {}
+    total = 0
+    for info in members:
+        name = info.filename
+        shown = _shown(name)
+        if len(name) > MAX_ZIP_NAME:
+            raise JsBuildError(f"{_prefix(label)}archive entry {shown} has a path longer than {MAX_ZIP_NAME} characters")
+        raw = name.split("/")
+        if name.startswith(("/", "\\")) or ".." in raw or ":" in name:
+            raise JsBuildError(f"{_prefix(label)}unsafe path {shown} in the archive")
+        parts = tuple(part for part in raw if part not in ("", "."))
+        if not parts:
+            if info.is_dir():
+                continue
+            raise JsBuildError(f"{_prefix(label)}archive entry {shown} is not a file name")
+        if any(len(part.encode("utf-8", "surrogateescape")) > MAX_ZIP_PART for part in parts):
+            raise JsBuildError(f"{_prefix(label)}archive entry {shown} has a name longer than {MAX_ZIP_PART} bytes")
+        if len(parts) - 1 > MAX_ZIP_DEPTH:
+            raise JsBuildError(f"{_prefix(label)}archive entry {shown} is nested more than {MAX_ZIP_DEPTH} directories deep")
+        if info.flag_bits & 0x1:
+            raise JsBuildError(f"{_prefix(label)}archive entry {shown} is encrypted: a deployment package cannot have a password")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
+            raise JsBuildError(f"{_prefix(label)}archive entry {shown} uses compression method {info.compress_type}, which cannot "
+                               "be read here (store or deflate it, as `zip` does)")
+        total += info.file_size
+        if total > MAX_ZIP_BYTES:
+            raise JsBuildError(f"{_prefix(label)}the archive holds more than {MAX_ZIP_BYTES // MiB} MiB uncompressed")
+        for depth in range(1, len(parts)):
+            dirs.setdefault(parts[:depth], name)
+        if info.is_dir():
+            dirs.setdefault(parts, name)
+        else:
+            files[parts] = name
+        entries.append((info, parts))
+    for parts, name in files.items():
+        if parts in dirs:
+            raise JsBuildError(f"{_prefix(label)}{'/'.join(parts)!r} is both a file (entry {_shown(name)}) and a "
+                               f"directory (entry {_shown(dirs[parts])}) in the archive")
+    return entries
+
+
+def _count_entries(archive: Path, label: str | None) -> None:
+    """More than MAX_ZIP_FILES entries refused before zipfile reads them all (a 64 MiB archive of
+    empty files holds ~800,000: ~45 s and ~400 MB to list). The central directory is walked, not
+    its stated count believed; anything unusual is left for zipfile to report."""
     try:
-        with zipfile.ZipFile(archive) as zf:
-            members = zf.infolist()
-            if len(members) > MAX_ZIP_FILES:
-                raise JsBuildError(f"{archive.name}: more than {MAX_ZIP_FILES} files")
-            total = 0
-            for info in members:
-                name = info.filename
-                parts = Path(name).parts
-                if name.startswith(("/", "\\")) or ".." in parts or ":" in name:
-                    raise JsBuildError(f"{archive.name}: unsafe path {name!r} in the archive")
-                total += info.file_size
-                if total > MAX_ZIP_BYTES:
-                    raise JsBuildError(f"{archive.name}: more than {MAX_ZIP_BYTES // (1024 * 1024)} MiB uncompressed")
-                if info.is_dir():
-                    continue
-                target = dest / name
+        with open(archive, "rb") as f:
+            end = zipfile._EndRecData(f)  # type: ignore[attr-defined]
+            if not end:
+                return
+            size = end[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
+            start = end[zipfile._ECD_LOCATION] - size  # type: ignore[attr-defined]
+            if end[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:  # type: ignore[attr-defined]
+                start -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator  # type: ignore[attr-defined]
+            if start < 0 or size > MAX_ZIP_BYTES:
+                return
+            f.seek(start)
+            directory = f.read(size)
+    except (OSError, ValueError, AttributeError, IndexError, TypeError):
+        return
+    pos = count = 0
+    while pos + 46 <= len(directory) and directory[pos:pos + 4] == b"PK\x01\x02":
+        count += 1
+        if count > MAX_ZIP_FILES:
+            raise JsBuildError(f"{_prefix(label)}the archive has more than {MAX_ZIP_FILES} files")
+        name, extra, comment = struct.unpack_from("<HHH", directory, pos + 28)
+        pos += 46 + name + extra + comment
+
+
+def _extract_zip(archive: Path, dest: Path, label: str | None = None) -> Path:
+    """Unpack a Lambda-style deployment package safely; returns the package root. Whatever is wrong
+    with the archive is a JsBuildError naming the entry, never a path of this machine (`label`: a
+    prefix naming the archive, none by default: `edge build` adds its own)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    _count_entries(archive, label)
+    try:
+        zf = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile as exc:
+        raise JsBuildError(f"{_prefix(label)}not a valid .zip archive ({exc})") from None
+    except UnicodeDecodeError:
+        raise JsBuildError(f"{_prefix(label)}an entry's name is not valid UTF-8, though the archive says it is") from None
+    except Exception as exc:  # noqa: BLE001 - a malformed directory: struct, EOF, value errors
+        raise JsBuildError(f"{_prefix(label)}not a valid .zip archive ({_reason(exc)})") from None
+    with zf:
+        for info, parts in _zip_entries(zf, label):
+            if info.is_dir():
+                continue
+            target = dest.joinpath(*parts)
+            try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "wb") as out:
                     shutil.copyfileobj(src, out)
-    except zipfile.BadZipFile as exc:
-        raise JsBuildError(f"{archive.name}: not a valid .zip archive ({exc})") from None
+            except Exception as exc:  # noqa: BLE001 - corrupt data (zlib, CRC, EOF), a name the disk refuses
+                raise JsBuildError(f"{_prefix(label)}archive entry {_shown(info.filename)} cannot be unpacked: {_reason(exc)}") from None
     entries = [p for p in dest.iterdir() if not p.name.startswith(("__MACOSX", "."))]
     has_entry = any((dest / f"index{ext}").exists() for ext in ENTRY_EXTENSIONS)
     if not has_entry and len(entries) == 1 and entries[0].is_dir():
@@ -258,51 +393,228 @@ def boot_source(config: dict) -> str:
     return "\n".join(parts)
 
 
-def _run_wizer(engine_wasm: Path, root: Path, boot_dir: Path, out: Path, warn) -> None:  # type: ignore[no-untyped-def]
-    """Pre-initialise the engine with the function; its build warnings go to `warn`, failed or not."""
+class _Excerpt:
+    """One of Wizer's output streams read as it comes, in bounded memory: its first and last
+    OUTPUT_KEEP bytes are kept (the rest only counted), and with `warnings` the build warnings
+    among its lines are picked out (at most MAX_WARNINGS, each cut at MAX_LINE characters)."""
+
+    def __init__(self, warnings: list[str] | None = None) -> None:
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+        self.warnings = warnings
+        self.more_warnings = 0
+        self._line = bytearray()
+        self._long = False
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = OUTPUT_KEEP - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+        rest = chunk[max(room, 0):]
+        if rest:
+            self.tail += rest[-OUTPUT_KEEP:]
+            if len(self.tail) > OUTPUT_KEEP:
+                del self.tail[:len(self.tail) - OUTPUT_KEEP]
+        if self.warnings is not None:
+            self._scan(chunk)
+
+    def _scan(self, chunk: bytes) -> None:
+        start = 0
+        while True:
+            newline = chunk.find(b"\n", start)
+            piece = chunk[start:] if newline < 0 else chunk[start:newline]
+            room = MAX_LINE * 4 - len(self._line)  # bytes: up to 4 per character
+            if len(piece) > room:
+                self._long = True
+            if room > 0:
+                self._line += piece[:room]
+            if newline < 0:
+                return
+            self._end_line()
+            start = newline + 1
+
+    def _end_line(self) -> None:
+        line = self._line.decode("utf-8", "replace")
+        if line.startswith(WARNING) and self.warnings is not None:
+            if len(self.warnings) < MAX_WARNINGS:
+                text = line[len(WARNING):]
+                self.warnings.append(text[:MAX_LINE] + ("…" if self._long or len(text) > MAX_LINE else ""))
+            else:
+                self.more_warnings += 1
+        self._line.clear()
+        self._long = False
+
+    def read(self, stream) -> None:  # type: ignore[no-untyped-def]
+        """Until end of file (a thread's work)."""
+        with stream:
+            while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
+                self.feed(chunk)
+        if self._line:
+            self._end_line()
+
+    def text(self) -> str:
+        left_out = self.total - len(self.head) - len(self.tail)
+        middle = f"\n[... {left_out} bytes of build output left out ...]\n" if left_out > 0 else ""
+        return self.head.decode("utf-8", "replace") + middle + self.tail.decode("utf-8", "replace")
+
+
+def build_memory(max_bytes: int) -> int:
+    """What Wizer may allocate to build a module of up to `max_bytes`: it holds the function's
+    memory, then a copy of it as data segments, then the module it writes (about 3x)."""
+    return max(BUILD_MEMORY_BYTES, 4 * max_bytes)
+
+
+def _limit(pid: int, memory_bytes: int, max_bytes: int) -> None:
+    """Wizer's memory (RLIMIT_DATA: the guest's memory as it grows, Wizer's own heap), the size of
+    the file it writes (RLIMIT_FSIZE) and no core file when it is stopped by one of them; set right
+    after it starts (it is still compiling the engine then), so no preexec_fn runs in a threaded
+    server. Linux; elsewhere Wizer runs without them."""
+    if resource is None or not hasattr(resource, "prlimit"):
+        return
+    for which, value in ((resource.RLIMIT_CORE, 0), (resource.RLIMIT_DATA, memory_bytes),
+                         (resource.RLIMIT_FSIZE, max_bytes + MiB)):
+        try:
+            resource.prlimit(pid, which, (value, value))
+        except (OSError, ValueError):  # already gone, or not allowed here
+            pass
+
+
+def _run_wizer(engine_wasm: Path, root: Path, boot_dir: Path, out: Path, warn, *,  # type: ignore[no-untyped-def]
+               timeout: float = WIZER_TIMEOUT, max_bytes: int = MAX_MODULE_BYTES) -> None:
+    """Pre-initialise the engine with the function; its build warnings go to `warn`, failed or not.
+
+    Bounded: `timeout` seconds, build_memory(max_bytes) of memory, a module file of about
+    `max_bytes`, and of what the function prints while it loads only the first and the last
+    OUTPUT_KEEP bytes of each stream are kept (for the error message; the rest is discarded)."""
     try:
         wizer = fetch.wizer()
     except fetch.FetchError as exc:
         raise JsBuildError(f"the JavaScript toolchain is missing Wizer: {exc}") from None
     cmd = [str(wizer), str(engine_wasm), "-o", str(out), "--allow-wasi", "--inherit-stdio", "true",
            "--mapdir", f"{GUEST_ROOT}::{root}", "--mapdir", f"/edge::{boot_dir}"]
+    memory_bytes = build_memory(max_bytes)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=WIZER_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise JsBuildError(f"loading the function took longer than {WIZER_TIMEOUT} s at build time "
-                           "(a top-level loop?)") from None
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
         raise JsBuildError(f"could not run Wizer ({wizer}): {exc}") from None
-    for line in proc.stderr.splitlines():
-        if line.startswith(WARNING):
-            warn(line[len(WARNING):])
+    _limit(proc.pid, memory_bytes, max_bytes)
+    warnings: list[str] = []
+    stderr, stdout = _Excerpt(warnings), _Excerpt()
+    readers = [threading.Thread(target=excerpt.read, args=(stream,), daemon=True, name="edge-wizer-output")
+               for excerpt, stream in ((stderr, proc.stderr), (stdout, proc.stdout))]
+    for reader in readers:
+        reader.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    finally:
+        if proc.returncode is None:  # timed out, or this thread was interrupted
+            proc.kill()
+            proc.wait()
+        for reader in readers:
+            reader.join(5)
+    for text in warnings:
+        warn(text)
+    if stderr.more_warnings:
+        warn(f"... and {stderr.more_warnings} more warnings")
+    if timed_out:
+        raise JsBuildError(f"loading the function took longer than {timeout:g} s at build time "
+                           "(a top-level loop?)")
+    if hasattr(signal, "SIGXFSZ") and proc.returncode == -signal.SIGXFSZ:  # the file size limit
+        raise _too_large(out, max_bytes, more=True)
     if proc.returncode != 0 or not out.exists():
-        raise _load_failure(proc.stderr + proc.stdout)
+        raise _load_failure(stderr.text(), memory_bytes, stdout.text())
 
 
-def _load_failure(output: str) -> JsBuildError:
+def _too_large(out: Path, max_bytes: int, more: bool = False) -> JsBuildError:
+    """The module is over the cap: Wizer stopped writing it (`more`), or wrote it all to `out`."""
+    size = "" if more else f" ({out.stat().st_size / MiB:.1f} MiB)"
+    return JsBuildError(f"the built module{size} is larger than the {_mib(max_bytes)} limit for a module: the "
+                        "function's top-level code keeps that much in memory (arrays, buffers or strings made while "
+                        "it loads are stored in the module)")
+
+
+def _mib(size: int) -> str:
+    return f"{size / MiB:g} MiB"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f"… [{len(text) - limit} more characters]"
+
+
+def _load_failure(output: str, memory_bytes: int = BUILD_MEMORY_BYTES, stdout: str = "") -> JsBuildError:
     """The error that stopped the function loading, located: the build's own errors (a static import
     that cannot be had, a handler that is not a function) say `file:line:` already; a syntax error or
-    a throw gets its place (`file:line:col:`) from the first stack frame in the function's files."""
+    a throw gets its place (`file:line:col:`) from the first stack frame in the function's files.
+    `output` is Wizer's stderr (where the boot code reports), `stdout` what else it printed."""
     marker = "the function failed to load: "
     text = "\n".join(ln for ln in output.strip().splitlines() if not ln.startswith(WARNING))
+    if marker not in text and stdout.strip():
+        text = f"{text}\n{stdout.strip()}"
+    budget = f"at build time the function loads within a {_mib(memory_bytes)} memory cap"
     if marker in text:
-        detail = text[text.index(marker) + len(marker):]
+        detail = text[text.rindex(marker) + len(marker):]
         detail = detail.split("\nError: the `wizer.initialize` function trapped", 1)[0].rstrip()  # Wizer's own trace
         detail = re.sub(r"^BuildError: ", "", detail)
         frame = FRAME.search(detail)
         if frame is not None and not re.match(r"[^\s:]+:\d+:", detail):
             detail = f"{frame[1]}:{frame[2]}:{frame[3]}: {detail}"
-        lines = [ln for ln in detail.splitlines() if ln.strip()]
-        first = lines[0] if lines else "unknown error"
-        return JsBuildError(detail, summary=first)
-    tail = "\n".join(text.splitlines()[-20:])
+        lines = [_clip(ln, MAX_LINE) for ln in detail.splitlines() if ln.strip()] or ["unknown error"]
+        if "InternalError: out of memory" in lines[0]:
+            lines[0] = f"{lines[0]} ({budget})"
+        return JsBuildError(_clip("\n".join(lines), MAX_DETAIL), summary=_clip(lines[0], MAX_SUMMARY))
+    if re.search(r"^memory allocation of \d+ bytes failed", text, re.MULTILINE):
+        message = f"pre-initialising the function ran out of memory ({budget}, the snapshot included)"
+        return JsBuildError(message)
+    tail = "\n".join(_clip(ln, MAX_LINE) for ln in text.splitlines()[-20:])
     return JsBuildError(f"pre-initialising the function failed:\n{tail}",
                         summary="pre-initialising the function failed (Wizer); see the build output")
 
 
-def build_js(path: Path, *, out: Path | None = None, handler: str | None = None, log=None) -> Path:  # type: ignore[no-untyped-def]
-    """Build a JavaScript function into a pre-initialised edge reactor module; returns its path."""
+def _write_module(snapshot: Path, out: Path, note: bytes) -> None:
+    """The function module from Wizer's snapshot, streamed to `out`: the build note first, the
+    export section without `_initialize`, every other section copied as it is (the snapshot is
+    mapped, not read: a large one is never held in memory, let alone copied)."""
+    with open(snapshot, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data, open(out, "wb") as dst:
+        view = memoryview(data)
+        try:
+            _copy_sections(data, view, dst, note)
+        except (IndexError, ValueError) as exc:
+            raise JsBuildError(f"Wizer wrote a module that cannot be read ({exc})") from None
+        finally:
+            view.release()
+
+
+def _copy_sections(data: mmap.mmap, view: memoryview, dst, note: bytes) -> None:  # type: ignore[no-untyped-def]
+    if data[:4] != b"\0asm":
+        raise JsBuildError("Wizer wrote something that is not a WebAssembly module")
+    dst.write(with_note(bytes(data[:8]), BUILD_NOTE, note))
+    pos = 8
+    while pos < len(data):
+        size, body = _uleb(data, pos + 1)
+        end = body + size
+        if end > len(data):
+            raise ValueError(f"section at {pos} ends past the end")
+        if data[pos] == EXPORT_SECTION:  # a few hundred bytes: rewritten in memory
+            dst.write(drop_exports(bytes(data[:8]) + bytes(data[pos:end]), {"_initialize"})[8:])
+        else:
+            dst.write(view[pos:end])
+        pos = end
+
+
+def build_js(path: Path, *, out: Path | None = None, handler: str | None = None, log=None,  # type: ignore[no-untyped-def]
+             timeout: float = WIZER_TIMEOUT, max_bytes: int = MAX_MODULE_BYTES, label: str | None = None,
+             option: str = "--handler {}") -> Path:
+    """Build a JavaScript function into a pre-initialised edge reactor module; returns its path.
+
+    Bounded: the function's top-level code may run `timeout` seconds, the module may be up to
+    `max_bytes` and building it may take build_memory(max_bytes) of memory; beyond, JsBuildError.
+    `label` prefixes errors about the source (none by default: `edge build` adds the path as
+    given), `option` says how to name a handler ("--handler {}")."""
     path = Path(path)
     if not path.exists():
         raise JsBuildError(f"{path}: no such file or directory")
@@ -314,15 +626,18 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
     with tempfile.TemporaryDirectory(prefix="edge-js-") as tmp:
         tmp_dir = Path(tmp)
         if path.is_dir():
-            package = find_package(path.resolve(), handler)
+            package = find_package(path.resolve(), handler, label=label, option=option)
         elif path.suffix == ".zip":
-            root = _extract_zip(path, tmp_dir / "package")
-            package = find_package(root, handler)
+            unpacked = tmp_dir / "package"
+            root = _extract_zip(path, unpacked, label)
+            where = (" at the top of the archive" if root == unpacked
+                     else f" in {root.relative_to(unpacked).as_posix()}/ (the archive's only folder)")
+            package = find_package(root, handler, label=label, where=where, option=option)
         elif path.suffix in ENTRY_EXTENSIONS:
             root = tmp_dir / "package"
             root.mkdir()
             shutil.copy2(path, root / path.name)
-            package = find_package(root, handler, default_module=path.stem)
+            package = find_package(root, handler, default_module=path.stem, label=label, option=option)
         else:
             raise JsBuildError(f"{path}: not a JavaScript function (a directory with index.js/index.mjs, "
                                "a .js/.mjs file or a .zip deployment package)")
@@ -348,13 +663,20 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
             else:
                 logging.getLogger("edge.js").warning("%s: %s", path, text)
 
-        _run_wizer(engine_wasm, package.root, boot_dir, snapshot, warn)
-        wasm = drop_exports(snapshot.read_bytes(), {"_initialize"})
-        wasm = with_note(wasm, BUILD_NOTE, json.dumps({"handler": package.handler}).encode())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".wasm")
-    with os.fdopen(fd, "wb") as f:
-        f.write(wasm)
-    os.chmod(tmp_name, 0o644)
-    os.replace(tmp_name, out)
+        _run_wizer(engine_wasm, package.root, boot_dir, snapshot, warn, timeout=timeout, max_bytes=max_bytes)
+        if snapshot.stat().st_size > max_bytes:
+            raise _too_large(snapshot, max_bytes)
+        if snapshot.stat().st_size < 8:
+            raise JsBuildError("Wizer wrote an empty module")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".wasm")
+        os.close(fd)
+        try:
+            _write_module(snapshot, Path(tmp_name), json.dumps({"handler": package.handler}).encode())
+            os.chmod(tmp_name, 0o644)
+            os.replace(tmp_name, out)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
     return out
