@@ -244,6 +244,13 @@ ORIGIN_REFUSALS = [
      "[origins.api]: custom_headers name 'Bad Name' is not an HTTP header name"),
     ({"url": "http://127.0.0.1:9", "custom_headers": {"X:Y": "v"}}, "name 'X:Y' is not an HTTP header name"),
     ({"url": "http://127.0.0.1:9", "custom_headers": {"": "v"}}, "name '' is not an HTTP header name"),
+    # framing and the edge's own headers, as CloudFront refuses them (a Transfer-Encoding of ours would
+    # desynchronise the origin connection)
+    ({"url": "http://127.0.0.1:9", "custom_headers": {"Transfer-Encoding": "chunked"}},
+     "'Transfer-Encoding' cannot be a custom origin header"),
+    ({"url": "http://127.0.0.1:9", "custom_headers": {"content-length": "5"}}, "'content-length' cannot be a custom"),
+    ({"url": "http://127.0.0.1:9", "custom_headers": {"Host": "other.example"}}, "'Host' cannot be a custom"),
+    ({"url": "http://127.0.0.1:9", "custom_headers": {"X-Amz-Cf-Id": "x"}}, "'X-Amz-Cf-Id' cannot be a custom"),
     ({"url": "http://127.0.0.1:9/a\r\nX-Injected: 1"}, "[origins.api]: url has U+000D at character"),
     ({"url": "http://127.0.0.1:9/a b"}, "[origins.api]: url has U+0020 at character 20"),
     ({"url": "http://127.0.0.1:9/a\tb"}, "url has U+0009"),

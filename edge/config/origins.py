@@ -240,7 +240,22 @@ def _custom_headers(raw: dict, where: str, legacy: LegacyRead | None) -> tuple[t
     return tuple(headers.items())
 
 
+# Headers CloudFront does not let an origin's custom headers set: framing and hop-by-hop
+# headers (a Content-Length or Transfer-Encoding of our choosing would desynchronise the origin
+# connection), what the edge sets itself, and the viewer's conditional and range headers.
+_NOT_CUSTOM = frozenset({
+    "cache-control", "connection", "content-length", "cookie", "host", "if-match", "if-modified-since",
+    "if-none-match", "if-range", "if-unmodified-since", "max-forwards", "pragma", "proxy-authorization",
+    "proxy-connection", "range", "request-range", "te", "trailer", "transfer-encoding", "upgrade", "via",
+    "x-real-ip", "keep-alive",
+})
+
+
 def _header_problem(name: str, value: str) -> str | None:
+    lower = name.lower()
+    if lower in _NOT_CUSTOM or lower.startswith(("x-amz-", "x-edge-")):
+        return (f"{name!r} cannot be a custom origin header (as in CloudFront: framing, hop-by-hop and "
+                "conditional headers, Host, Via, Cookie and X-Amz-*/X-Edge-* are the edge's or the viewer's)")
     if not _TOKEN.fullmatch(name):
         bad = next((c for c in name if not _TOKEN.fullmatch(c)), None)
         found = f": {describe_char(bad)} is not allowed" if bad is not None else ""
