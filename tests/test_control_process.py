@@ -14,6 +14,7 @@ import pytest
 from edge.runtime.module import sha256, to_wasm
 
 from .control_helpers import generated, manifest_text, serving
+from .polling import eventually
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -50,6 +51,9 @@ def test_restart_restores_everything_and_serves_without_recompiling(tmp_path):
             {"path": "/v2", "origin": "site", "viewer_request": "fn:2"},
         ])
         before = {path: admin.get(path).json() for path in ("/v1/functions", "/v1/functions/fn", "/v1/config")}
+        # the optimized code compiles in the background after each deploy and is saved as the
+        # artifact when done: a stop before that leaves only the baseline code to restart from
+        assert eventually(lambda: admin.get("/v1/status").json()["optimizing"] == [], 60)
     with serving(tmp_path, manifest, state) as server, server.wait_ready().admin() as admin:
         after = {path: admin.get(path).json() for path in ("/v1/functions", "/v1/functions/fn", "/v1/config")}
         for version in after["/v1/functions/fn"]["versions"]:
