@@ -8,11 +8,16 @@ One small pipeline per upload:
          (edge/server/jsupload.py), WAT parsed below its own cap)
 
 Nothing of the body is held in memory while it arrives, so a slow or huge upload costs disk,
-not RAM. Two bounds keep the rest in check: at most `max_concurrent` uploads in progress per
-worker (beyond it: 503 with Retry-After), and building module bytes and compiling them runs
+not RAM. Three bounds keep the rest in check: at most `max_concurrent` uploads in progress per
+worker (beyond it: 503 with Retry-After); building module bytes and compiling them runs
 within a memory budget (the sum of the uploads being built, by their kind's cost per byte),
-so four 60 MB uploads sent at once are built one after the other instead of all at once.
-After a large upload the freed heap is handed back to the operating system (`malloc_trim`).
+so four 60 MB uploads sent at once are built one after the other instead of all at once, and
+an upload that waits for the budget longer than `queue_wait` gets 503 with Retry-After; and a
+kind may limit how many of its builds run at once (JavaScript: `max_js_builds`, beyond it 503
+at once). A JavaScript build runs in a separate process with its own time, memory and output
+caps (edge/js/build.py), so it is charged only its source in the budget: a WAT or Wasm deploy
+never waits behind one. After a large upload, or one that built a large module, the freed heap
+is handed back to the operating system (`malloc_trim`).
 
 Another kind of upload is one more entry in `KINDS`.
 """
@@ -27,7 +32,8 @@ import ctypes.util
 import logging
 import os
 import tempfile
-from collections.abc import AsyncIterator, Callable
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -76,6 +82,8 @@ class ModuleKind:
     build: Callable[[Upload, "UploadSettings"], bytes]
     cost: Callable[[Upload, "UploadSettings"], int] = lambda upload, settings: upload.size
     max_bytes: Callable[["UploadSettings"], int] = lambda settings: settings.max_bytes
+    at_once: Callable[["UploadSettings"], int] | None = None  # builds of this kind at once per worker
+    label: str = ""  # the kind in messages (default: its name)
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,8 @@ class UploadSettings:
     max_wat_bytes: int = 4 * MiB  # WAT text: parsing takes ~8x its size in memory
     max_concurrent: int = 16  # uploads in progress per worker; beyond: 503 + Retry-After
     build_budget: int = 64 * MiB  # bytes x cost being built at once per worker
+    queue_wait: float = 15.0  # seconds an upload may wait for the build budget; then 503 + Retry-After
+    max_js_builds: int = 2  # JavaScript builds at once per worker; beyond: 503 + Retry-After
     spool_dir: str | None = None  # temporary files (default: the system's)
 
 
@@ -122,23 +132,12 @@ def _text_head(upload: Upload) -> str | None:
 
 
 def _looks_like_wat(upload: Upload) -> bool:
-    """Text whose first thing past whitespace and comments is `(` (or a comment running past
-    the bytes seen): `(module ...)`, or a bare list of fields."""
-    text = _text_head(upload)
-    if text is None:
-        return False
-    text = text.removeprefix("\ufeff")
-    while True:
-        text = text.lstrip()
-        if text.startswith(";;"):
-            end, closing = text.find("\n"), 1
-        elif text.startswith("(;"):
-            end, closing = text.find(";)"), 2
-        else:
-            return not text or text.startswith("(")
-        if end < 0:
-            return True
-        text = text[end + closing:]
+    """Text that starts as WebAssembly text does (past whitespace and `;;`/`(; ;)` comments:
+    `(module`, `(component` or a module field such as `(func`), or whose comments run past the
+    bytes seen. Text such as `(function () { ... })()` is not."""
+    from . import jsupload
+
+    return _text_head(upload) is not None and jsupload.looks_like_wat(upload.head)
 
 
 def _utf8(upload: Upload) -> bool:
@@ -158,8 +157,8 @@ def _utf8(upload: Upload) -> bool:
 
 def _neither(upload: Upload, *, binary: bool) -> ControlError:
     what = ("it is binary data (not UTF-8 text)" if binary else
-            "it is text, but neither WAT (which starts with `(`, e.g. `(module ...)`) nor JavaScript (no handler "
-            "export found; name a JavaScript file with ?filename=index.js)")
+            "it is text, but neither WAT (which starts with `(module`, past comments) nor JavaScript (no handler "
+            "found: name a JavaScript upload with ?filename=name.js, ?filename=name.mjs or ?filename=name.zip)")
     return bad_request(
         f"the upload of {upload.size} bytes is not a WebAssembly module (it does not start with the \\0asm magic "
         f"bytes), nor WAT text, nor JavaScript: {what}. Send a .wasm module, WAT text, or JavaScript (.js/.mjs, "
@@ -173,8 +172,9 @@ def _unknown(upload: Upload, settings: UploadSettings) -> bytes:
 def _is_javascript(upload: Upload) -> bool:
     from . import jsupload
 
-    sample = upload.read() if upload.size <= SNIFF_BYTES else upload.head
-    upload.subtype = jsupload.upload_kind(sample, upload.content_type, upload.filename)
+    complete = upload.size <= SNIFF_BYTES
+    sample = upload.read() if complete else upload.head
+    upload.subtype = jsupload.upload_kind(sample, upload.content_type, upload.filename, complete)
     return upload.subtype is not None
 
 
@@ -184,13 +184,14 @@ def _javascript(upload: Upload, settings: UploadSettings) -> bytes:
     missing = jsupload.toolchain_missing()
     if missing:
         raise ControlError(422, "js_toolchain_missing", missing)
-    return jsupload.build(upload.read(), upload.subtype or "js", upload.handler)
+    return jsupload.build(upload.file, upload.subtype or "js", upload.handler, settings.max_bytes)
 
 
 WASM = ModuleKind("wasm", lambda upload: upload.head.startswith(b"\0asm"), _binary)
-# a JavaScript build (engine snapshot, Wizer) takes far more than its bytes: two at a time
-JAVASCRIPT = ModuleKind("javascript", _is_javascript, _javascript,
-                        cost=lambda upload, settings: settings.build_budget // 2)
+# A JavaScript build's memory is Wizer's, a process of its own with its own caps (time, memory, a
+# module of at most max_bytes): in the budget it costs its source; at most max_js_builds at once.
+JAVASCRIPT = ModuleKind("javascript", _is_javascript, _javascript, at_once=lambda settings: settings.max_js_builds,
+                        label="JavaScript")
 # what is none of these: refused, naming what it is (a binary file was once told it was WAT text too large)
 UNKNOWN = ModuleKind("unknown", lambda upload: not _looks_like_wat(upload), _unknown, cost=lambda upload, settings: 0)
 WAT = ModuleKind("wat", lambda upload: True, _wat, cost=lambda upload, settings: 8 * upload.size)
@@ -213,6 +214,8 @@ class Uploads:
         self.in_progress = 0
         self._building = 0
         self._changed: asyncio.Condition | None = None
+        self._at_once: dict[str, threading.BoundedSemaphore] = {}
+        self._at_once_lock = threading.Lock()
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -231,12 +234,22 @@ class Uploads:
 
     @contextlib.asynccontextmanager
     async def budget(self, cost: int) -> AsyncIterator[None]:
-        """Wait until `cost` fits in the build budget (alone, anything fits)."""
+        """Wait until `cost` fits in the build budget (alone, anything fits); 503 with Retry-After
+        when that takes longer than `queue_wait`."""
         if self._changed is None:
             self._changed = asyncio.Condition()
         cost = min(cost, self.settings.build_budget)
         async with self._changed:
-            await self._changed.wait_for(lambda: self._building + cost <= self.settings.build_budget)
+            try:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: self._building + cost <= self.settings.build_budget),
+                    self.settings.queue_wait)
+            except TimeoutError:
+                raise ControlError(
+                    503, "uploads_busy",
+                    f"other uploads have held this worker's build budget for {self.settings.queue_wait:g} s: retry shortly",
+                    {"Retry-After": RETRY_AFTER},
+                ) from None
             self._building += cost
         try:
             yield
@@ -276,12 +289,35 @@ class Uploads:
         return Upload(file, size, head, content_type, filename, handler)
 
     def module_bytes(self, upload: Upload) -> bytes:
-        """Blocking (off the event loop): the upload's kind builds its module bytes."""
+        """Blocking (off the event loop): the upload's kind builds its module bytes (503 at once
+        when as many builds of its kind as it allows are running)."""
         kind = detect_kind(upload)
         cap = kind.max_bytes(self.settings)
         if upload.size > cap:
             raise _too_large(cap)
-        return kind.build(upload, self.settings)
+        with self._turn(kind):
+            wasm = kind.build(upload, self.settings)
+        _held.size = max(getattr(_held, "size", 0), len(wasm))
+        return wasm
+
+    @contextlib.contextmanager
+    def _turn(self, kind: ModuleKind) -> Iterator[None]:
+        if kind.at_once is None:
+            yield
+            return
+        limit = max(1, kind.at_once(self.settings))
+        with self._at_once_lock:
+            gate = self._at_once.setdefault(kind.name, threading.BoundedSemaphore(limit))
+        if not gate.acquire(blocking=False):  # never wait here: this is a control-plane thread
+            raise ControlError(
+                503, "uploads_busy",
+                f"{limit} {kind.label or kind.name} build{'s are' if limit > 1 else ' is'} in progress on this worker "
+                "(the limit): retry shortly", {"Retry-After": RETRY_AFTER},
+            )
+        try:
+            yield
+        finally:
+            gate.release()
 
     def cost(self, upload: Upload) -> int:
         """Blocking for text uploads up to SNIFF_BYTES (read once to detect their kind)."""
@@ -293,12 +329,18 @@ def _too_large(limit: int) -> ControlError:
 
 
 _libc: ctypes.CDLL | None | bool = None
+# The largest module built in this thread since its last give_memory_back(): a deploy builds,
+# publishes and gives memory back in one thread, and a small JavaScript upload can build a large module.
+_held = threading.local()
 
 
 def give_memory_back(size: int) -> None:
-    """After a large upload: return the heap's free pages to the OS (glibc's `malloc_trim`),
-    so the worker's resident memory falls back instead of staying at its peak."""
+    """After a large upload (or one that built a large module in this thread): return the heap's
+    free pages to the OS (glibc's `malloc_trim`), so the worker's resident memory falls back
+    instead of staying at its peak."""
     global _libc
+    size = max(size, getattr(_held, "size", 0))
+    _held.size = 0
     if size < TRIM_ABOVE:
         return
     if _libc is None:
