@@ -201,6 +201,9 @@ def test_descriptions_with_control_characters_are_400_on_both_stores(server, des
     r = server.admin.post("/v1/functions/d/versions", content=generated("y"),
                           params={"description": "caf\u00e9 \u2014 v2 \U0001f680"})
     assert r.status_code == 201 and r.json()["description"] == "caf\u00e9 \u2014 v2 \U0001f680"
+    status, code, message = error(server.admin.post("/v1/functions/d/versions", content=generated("z"),
+                                                    params={"description": "x" * 257}))
+    assert (status, code) == (400, "bad_request") and "at most 256" in message, message
 
 
 def test_a_value_postgresql_refuses_is_a_refusal_not_a_busy_store(pg_url, tmp_path):

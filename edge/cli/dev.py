@@ -159,7 +159,7 @@ class DevSession:
             return
         built = time.perf_counter() - started
         aliases = _aliases_in_use(self.routing, watched.name)
-        params = {"description": f"edge dev: {shown(watched.source)}"}
+        params = {"description": f"edge dev: {shown(watched.source)}"[:256]}  # the server's limit
         if aliases:
             params["alias"] = aliases[0]
         try:

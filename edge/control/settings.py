@@ -79,7 +79,13 @@ def check_description(text: object) -> str:
     if problem:
         raise SettingsError(f"description holds {problem}: a description is one line of text without "
                             "control characters")
+    if len(text) > MAX_DESCRIPTION:
+        raise SettingsError(f"description is {len(text)} characters long: at most {MAX_DESCRIPTION} "
+                            "(as a Lambda version's)")
     return text
+
+
+MAX_DESCRIPTION = 256
 
 
 def canonical(settings: dict[str, Any]) -> str:
