@@ -13,6 +13,7 @@ import click
 import httpx
 
 from .. import names
+from ..tokens import bearer_token_problem
 
 DEFAULT_SERVER = "http://127.0.0.1:8081"
 SERVER_ENV = "EDGE_SERVER"
@@ -53,18 +54,10 @@ class AdminError(click.ClickException):
 
 def token_problem(token: str) -> str | None:
     """Why `token` cannot be a bearer token (sent in an HTTP header and compared whole), or None."""
-    if not token.strip():
-        return "is only whitespace"
-    if token != token.strip():
-        return ("has leading or trailing whitespace, which an Authorization header cannot carry (the server "
-                "would never see it: remove it)")
-    for index, char in enumerate(token):
-        if not "!" <= char <= "~":
-            code = f"U+{ord(char):04X}"
-            shown = code if not char.isprintable() or char.isspace() else f"{char!r} ({code})"
-            return (f"has {shown} at character {index}: a bearer token is visible ASCII characters without spaces "
-                    "(e.g. from `openssl rand -hex 32`)")
-    return None
+    problem = bearer_token_problem(token)
+    if problem is not None and "whitespace" in problem and token.strip():
+        problem += " (the server would never see it: remove it)"
+    return problem
 
 
 class AdminClient:

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..control.errors import ControlError, bad_request
 from ..control.store import StoreError, StoreRefused, StoreUnavailable
+from ..tokens import bearer_token_problem
 from .guard import BodyTimeout
 from .listeners import is_loopback
 
@@ -91,19 +92,15 @@ def token_refusal(token: str | None) -> str | None:
     if token is None or token == "":
         return None
     where = "the admin token (--admin-token or EDGE_ADMIN_TOKEN)"
+    problem = bearer_token_problem(token)
+    if problem is None:
+        return None
     if not token.strip():
-        return (f"{where} is only whitespace: no request could authenticate with it; set a real token (e.g. "
+        return (f"{where} {problem}: no request could authenticate with it; set a real token (e.g. "
                 "`openssl rand -hex 32`), or unset it to serve the admin API on loopback only")
     if token != token.strip():
-        return (f"{where} has leading or trailing whitespace, which an Authorization header cannot carry "
-                "(no request would ever match it): remove it")
-    for index, char in enumerate(token):
-        if not "!" <= char <= "~":
-            code = f"U+{ord(char):04X}"
-            shown = code if not char.isprintable() or char.isspace() else f"{char!r} ({code})"
-            return (f"{where} has {shown} at character {index}: a bearer token is visible ASCII characters without "
-                    "spaces (e.g. from `openssl rand -hex 32`)")
-    return None
+        return f"{where} {problem} (no request would ever match it): remove it"
+    return f"{where} {problem}"
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
