@@ -125,6 +125,8 @@ class Origin:
         headers = {}
         if "cc" in params:
             headers["Cache-Control"] = params["cc"]
+        if "lm" in params:
+            headers["Last-Modified"] = params["lm"]
         if "etag" in params:
             headers["ETag"] = params["etag"]
             if request.headers.get("if-none-match") == params["etag"]:

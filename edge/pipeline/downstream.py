@@ -25,3 +25,4 @@ class ViewerRequest:
     scheme: str = "http"  # the viewer's protocol (CloudFront-Forwarded-Proto)
     client_port: int = 0  # the viewer's source port (CloudFront-Viewer-Address)
     country: str | None = None  # the trusted load-balancer country header's value ([viewer] country_header)
+    conditional: bool = False  # If-None-Match or If-Modified-Since came (conditional.py)

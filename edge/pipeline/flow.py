@@ -30,6 +30,7 @@ from .forward import forwards_viewer_host, viewer_host
 from .headers import from_cf_headers
 from .hooks import VALIDATION, HookFailure, HookResult, HookRunner
 from .response import EDGE_LOG, EdgeResponse, error_page, failure_detail, hook_failure_page, http_date
+from .conditional import FROM_CACHE, not_modified
 from .context import RequestContext
 from .origin_leg import OriginLeg
 from .routing import Routing
@@ -84,6 +85,9 @@ class Pipeline(OriginLeg):
     async def handle(self, viewer: ViewerRequest) -> tuple[EdgeResponse, Trace]:
         trace = Trace(request_id=events.new_request_id(), started=time.perf_counter())
         response = await self._handle(viewer, trace)
+        if viewer.conditional and response.status == 200 and response.x_cache in FROM_CACHE and (
+                viewer.method in ("GET", "HEAD")):
+            response = not_modified(viewer.headers, response) or response
         trace.total_ms = (time.perf_counter() - trace.started) * 1000
         self._finish(response, trace, head=viewer.method == "HEAD")
         return response, trace
