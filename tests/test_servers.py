@@ -145,6 +145,9 @@ def test_granians_stop_signal_handler_never_blocks_on_its_event(tmp_path: Path) 
         server.signal_handler_interrupt(signal.SIGTERM, None)  # and a second signal on top
         assert time.monotonic() - started < 1 and not event.is_set()
     assert event.wait(5) and server.interrupt_signal
+    event.clear()
+    server.signal_handler_interrupt(signal.SIGTERM, None)  # the usual case: set before the handler returns,
+    assert event.is_set()  # so the main loop stops the workers before their own signal ends them
 
 
 def test_two_stop_signals_at_once_stop_granian(tmp_path: Path, static_content: Path) -> None:

@@ -249,21 +249,33 @@ def calm_granian_signals(server: Any) -> None:
     `threading.Event`. `Event.set()` takes a lock, and a handler runs in the main thread
     between bytecodes: a second SIGTERM arriving while the first handler is inside `set()`
     (kill of `timeout` and of edge at once, or process group plus parent), or the first one
-    while the main thread is in `wait()`/`clear()`, blocks on that lock for ever. The flags are
-    set here at once and the `set()` happens on a thread of its own, which waits its turn."""
-    import threading
-
-    def wake() -> None:
-        threading.Thread(target=server.main_loop_interrupt.set, name="granian-stop-signal", daemon=True).start()
+    while the main thread is in `clear()`, blocks on that lock for ever. Here the flags are set
+    at once and the event too when its lock is free (the usual case: the main loop must learn
+    of the stop before the workers, signalled too, exit, or their exit reads as a crash);
+    when the lock is held, a short thread sets it as soon as it is released."""
 
     def interrupt(*_: Any) -> None:
         server.interrupt_signal = True
-        wake()
+        _wake(server.main_loop_interrupt)
 
     def reload(*_: Any) -> None:
         server.reload_signal = True
-        wake()
+        _wake(server.main_loop_interrupt)
 
     server.signal_handler_interrupt = interrupt
     server.signal_handler_reload = reload
 
+
+def _wake(event: Any) -> None:
+    """`event.set()` that never blocks the calling (signal-handling) thread."""
+    import threading
+
+    cond = event._cond
+    if cond._lock.acquire(blocking=False):  # free: set it now, as Event.set() does
+        try:
+            event._flag = True
+            cond.notify_all()
+        finally:
+            cond._lock.release()
+    else:  # held, maybe by this very thread interrupted inside set() or clear()
+        threading.Thread(target=event.set, name="granian-stop-signal", daemon=True).start()
