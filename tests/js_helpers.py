@@ -5,7 +5,12 @@ each function then takes about a second (Wizer)."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from edge.js.build import build_js
 
@@ -15,3 +20,42 @@ JS = Path(__file__).resolve().parent / "js"
 def build(name: str, out_dir: Path, handler: str | None = None, source: Path | None = None) -> Path:
     suffix = f"-{handler.replace('.', '-')}" if handler else ""
     return build_js(source or JS / name, out=out_dir / f"{name}{suffix}.wasm", handler=handler)
+
+
+def node(*args: str, timeout: float = 120) -> str:
+    """What real Node prints (the test is skipped where Node is not installed)."""
+    exe = shutil.which("node")
+    if exe is None:
+        pytest.skip("node is not installed")
+    return subprocess.run([exe, "--no-deprecation", *args], capture_output=True, text=True, check=True,
+                          timeout=timeout).stdout
+
+
+def results_from_the_edge(name: str, cases: Path, fixtures: dict, handler: str, paths: list[str],
+                          tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
+    """Build `cases` (with `fixtures` as ./fixtures.js and `handler` as index.js) into a function,
+    serve it behind a real server, GET each of `paths` and merge the {group: {case: result}}
+    answers, so every case runs inside the engine exactly as Node ran it."""
+    from .conftest import Edge
+
+    src = tmp_path_factory.mktemp(f"js-{name}-src") / name
+    src.mkdir()
+    shutil.copy(cases, src / "cases.js")
+    (src / "fixtures.js").write_text(f"module.exports = {json.dumps(fixtures)};\n")
+    (src / "index.js").write_text(handler)
+    wasm = build(name, tmp_path_factory.mktemp(f"js-{name}"), source=src)
+    manifest = tmp_path_factory.mktemp(f"js-{name}-manifest") / "manifest.toml"
+    manifest.write_text(f'[origins.echo]\ntype = "echo"\n\n[functions.{name}]\nsource = "{wasm}"\n\n'
+                        f'[[behaviors]]\npath = "*"\norigin = "echo"\ncache = "disabled"\nviewer_request = "{name}"\n')
+    server = Edge(manifest, tmp_path_factory.mktemp(f"js-{name}-state"))
+    server.server.start()
+    try:
+        results: dict = {"common": {}, "errors": {}}
+        for path in paths:
+            r = server.get(f"/{path}")
+            assert r.status_code == 200, r.text
+            for key, values in r.json().items():
+                results.setdefault(key, {}).update(values)
+        return results
+    finally:
+        server.close()

@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import shutil
-import subprocess
 import urllib.parse
 
 import pytest
@@ -19,18 +17,11 @@ import pytest
 from edge.runtime import FunctionConfig, Limits, Runtime
 
 from .conftest import Edge
-from .js_helpers import JS, build
+from .js_helpers import JS, build, node
 from .test_samples import make_event, origin_request, viewer_request
 
 CASES = JS / "buffer" / "cases.js"
 DEFAULT_FUEL = Limits().fuel
-
-
-def node(*args: str) -> str:
-    exe = shutil.which("node")
-    if exe is None:
-        pytest.skip("node is not installed")
-    return subprocess.run([exe, "--no-deprecation", *args], capture_output=True, text=True, check=True, timeout=120).stdout
 
 
 PARTS = ["encodeStrings", "decodeLenient", "writes", "decodeBytes", "large", "api", "formBodies"]  # cases.js's parts

@@ -7,13 +7,10 @@ tests/test_js_ec.py."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
 import pytest
 
-from .conftest import Edge
-from .js_helpers import JS, build
+from .js_helpers import JS, node, results_from_the_edge
 
 CASES = JS / "rsa" / "cases.js"
 
@@ -46,13 +43,6 @@ exports.handler = async (event) => {
 """
 
 
-def node(*args: str) -> str:
-    exe = shutil.which("node")
-    if exe is None:
-        pytest.skip("node is not installed")
-    return subprocess.run([exe, *args], capture_output=True, text=True, check=True, timeout=60).stdout
-
-
 @pytest.fixture(scope="module")
 def fixtures() -> dict:
     return json.loads(node("-e", MAKE_FIXTURES))
@@ -66,28 +56,8 @@ def node_results(fixtures) -> dict:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def edge_results(fixtures, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
-    src = tmp_path_factory.mktemp("js-rsa-src") / "rsa"
-    src.mkdir()
-    shutil.copy(CASES, src / "cases.js")
-    (src / "fixtures.js").write_text(f"module.exports = {json.dumps(fixtures)};\n")
-    (src / "index.js").write_text(HANDLER)
-    wasm = build("rsa", tmp_path_factory.mktemp("js-rsa"), source=src)
-    manifest = tmp_path_factory.mktemp("js-rsa-manifest") / "manifest.toml"
-    manifest.write_text(f'[origins.echo]\ntype = "echo"\n\n[functions.rsa]\nsource = "{wasm}"\n\n'
-                        '[[behaviors]]\npath = "*"\norigin = "echo"\ncache = "disabled"\nviewer_request = "rsa"\n')
-    server = Edge(manifest, tmp_path_factory.mktemp("js-rsa-state"))
-    server.server.start()
-    try:
-        results: dict = {"common": {}, "errors": {}}
-        parts = json.loads(node("-e", f"console.log(JSON.stringify(require({json.dumps(str(CASES))}).parts))"))
-        for part in parts:
-            r = server.get(f"/{part}")
-            assert r.status_code == 200, r.text
-            for key, values in r.json().items():
-                results[key].update(values)
-        return results
-    finally:
-        server.close()
+    parts = json.loads(node("-e", f"console.log(JSON.stringify(require({json.dumps(str(CASES))}).parts))"))
+    return results_from_the_edge("rsa", CASES, fixtures, HANDLER, parts, tmp_path_factory)
 
 
 def common_case_names() -> list[str]:
