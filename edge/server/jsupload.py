@@ -84,16 +84,8 @@ def code_only(source: str) -> str:
     while pos < end:
         char = source[pos]
         if char == "`":
-            text = _TEMPLATE_TEXT.match(source, pos + 1)
-            pos = text.end() if text else pos + 1
+            pos, last = _template_text(source, pos + 1, stack)
             out.append("``")
-            if source.startswith("${", pos):
-                stack.append("${")
-                pos += 2
-                last = "{"
-            else:
-                pos += 1
-                last = "`"
             continue
         if char in "'\"" or source.startswith(("//", "/*"), pos):
             skipped = _SKIP.match(source, pos)
@@ -120,15 +112,7 @@ def code_only(source: str) -> str:
             opened = stack.pop() if stack else "{"
             pos += 1
             if opened == "${":  # back into the template literal
-                text = _TEMPLATE_TEXT.match(source, pos)
-                pos = text.end() if text else pos
-                if source.startswith("${", pos):
-                    stack.append("${")
-                    pos += 2
-                    last = "{"
-                else:
-                    pos += 1
-                    last = "`"
+                pos, last = _template_text(source, pos, stack)
                 out.append(" ")
                 continue
             out.append("}")
@@ -228,3 +212,14 @@ def toolchain_missing() -> str | None:
         return ("JavaScript uploads are built on the server, which needs the JavaScript toolchain: "
                 "pip install 'edge-wasm[build]' on the server (or build locally with `edge build` and upload the .wasm)")
     return None
+
+
+def _template_text(source: str, pos: int, stack: list[str]) -> tuple[int, str]:
+    """Skip a template literal's text from `pos`: to just inside its next `${` (pushed on
+    `stack`) or just past its closing backtick. Returns the position and the last character."""
+    text = _TEMPLATE_TEXT.match(source, pos)
+    pos = text.end() if text else pos
+    if source.startswith("${", pos):
+        stack.append("${")
+        return pos + 2, "{"
+    return pos + 1, "`"
