@@ -134,6 +134,17 @@ class Origin:
         if path.startswith("/echo"):
             return JSONResponse(self.requests[-1] | {"body": body.decode("latin-1"), "headers": dict(request.headers)},
                                 status_code=status, headers=headers)
+        if path.startswith("/ranged"):  # an origin that honours one byte range, as S3 does
+            data = b"0123456789" * 10
+            wanted = request.headers.get("range", "")
+            if wanted.startswith("bytes=") and "," not in wanted:
+                first, _, last = wanted[6:].partition("-")
+                if first.isdigit():
+                    end = min(int(last), 99) if last.isdigit() else 99
+                    headers["Content-Range"] = f"bytes {first}-{end}/100"
+                    return Response(data[int(first):end + 1], status_code=206, headers=headers,
+                                    media_type="application/octet-stream")
+            return Response(data, status_code=status, headers=headers, media_type="application/octet-stream")
         if path.startswith("/big"):
             size = int(params.get("n", str(4 * 1024 * 1024)))
             return Response(b"x" * size, status_code=status, headers=headers, media_type="application/octet-stream")

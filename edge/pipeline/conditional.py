@@ -6,7 +6,7 @@ Only for GET and HEAD answers served from the cache (`Hit`, `RefreshHit`) with s
 after viewer-response ran: the validators compared are those the viewer would receive.
 `If-None-Match` decides when present (weak comparison, `*` matches any tag); otherwise
 `If-Modified-Since` against `Last-Modified`. Misses are answered in full: the edge fetched the
-whole object to cache it.
+whole object to cache it. A `Range` on a hit is ranges.py's, after this.
 """
 
 from __future__ import annotations

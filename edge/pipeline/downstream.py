@@ -26,3 +26,4 @@ class ViewerRequest:
     client_port: int = 0  # the viewer's source port (CloudFront-Viewer-Address)
     country: str | None = None  # the trusted load-balancer country header's value ([viewer] country_header)
     conditional: bool = False  # If-None-Match or If-Modified-Since came (conditional.py)
+    ranged: bool = False  # a Range header came (ranges.py)

@@ -31,6 +31,7 @@ from .headers import from_cf_headers
 from .hooks import VALIDATION, HookFailure, HookResult, HookRunner
 from .response import EDGE_LOG, EdgeResponse, error_page, failure_detail, hook_failure_page, http_date
 from .conditional import FROM_CACHE, not_modified
+from .ranges import partial
 from .context import RequestContext
 from .origin_leg import OriginLeg
 from .routing import Routing
@@ -85,9 +86,8 @@ class Pipeline(OriginLeg):
     async def handle(self, viewer: ViewerRequest) -> tuple[EdgeResponse, Trace]:
         trace = Trace(request_id=events.new_request_id(), started=time.perf_counter())
         response = await self._handle(viewer, trace)
-        if viewer.conditional and response.status == 200 and response.x_cache in FROM_CACHE and (
-                viewer.method in ("GET", "HEAD")):
-            response = not_modified(viewer.headers, response) or response
+        if (viewer.conditional or viewer.ranged) and response.status == 200 and response.x_cache in FROM_CACHE:
+            response = _from_what_the_viewer_holds(viewer, response)
         trace.total_ms = (time.perf_counter() - trace.started) * 1000
         self._finish(response, trace, head=viewer.method == "HEAD")
         return response, trace
@@ -304,3 +304,15 @@ class Pipeline(OriginLeg):
             headers.append(("Server-Timing", trace.server_timing()))
         response.headers = headers
         response.wire = encode(headers)
+
+
+def _from_what_the_viewer_holds(viewer: ViewerRequest, response: EdgeResponse) -> EdgeResponse:
+    """A cached 200 as the viewer asked for it: 304 when it holds it already (conditional.py),
+    else the range it wants (ranges.py, GET only), else whole."""
+    if viewer.conditional and viewer.method in ("GET", "HEAD"):
+        unchanged = not_modified(viewer.headers, response)
+        if unchanged is not None:
+            return unchanged
+    if viewer.ranged and viewer.method == "GET":
+        return partial(viewer.headers, response) or response
+    return response

@@ -99,7 +99,7 @@ class EdgeHandler:
         has_body = has_length = False
         trusted, country, connection = state.country_header, None, None
         size = len(raw_path) + len(query) + len(scope["method"]) + 12  # the request line: "GET /a?b HTTP/1.1\r\n"
-        looped = conditional = False
+        looped = conditional = ranged = False
         for k, v in scope["headers"]:  # one pass: the function's headers, and whether a body follows
             size += len(k) + len(v) + 4
             if k == b"via" and b"(edge)" in v:
@@ -116,6 +116,8 @@ class EdgeHandler:
                 connection = (connection or []) + [t.strip().lower() for t in v.decode("latin-1").split(",")]
             elif k == b"if-none-match" or k == b"if-modified-since":
                 conditional = True
+            elif k == b"range":
+                ranged = True
             key = _header_key(k)
             if key:
                 headers.append((key, v.decode("latin-1")))
@@ -174,7 +176,7 @@ class EdgeHandler:
             scheme=scope.get("scheme", "http"),
             client_port=client[1] if client else 0,
             country=country,
-            conditional=conditional,
+            conditional=conditional, ranged=ranged,
         )
         pin = state.registry.pin()  # every hook of this request sees the versions it started with
         state.in_flight += 1
