@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from edge.cli.main import cli
-from edge.config.manifest import MAX_BEHAVIORS, ConfigError, load_manifest
+from edge.config.manifest import MAX_BEHAVIORS, MAX_ORIGINS, ConfigError, load_manifest
 from edge.control.store import StoreRefused, open_store
 from edge.runtime.module import sha256
 
@@ -427,6 +427,52 @@ def test_more_behaviors_stored_by_an_earlier_release_keep_serving(tmp_path, stor
         assert s.admin.put("/v1/origins", json={"origins": {"site": site}}).status_code == 200  # behaviors kept
         assert len(s.admin.get("/v1/behaviors").json()["behaviors"]) == MAX_BEHAVIORS + 5
         status, _, message = error(s.admin.put("/v1/behaviors", json={"behaviors": behaviors(MAX_BEHAVIORS + 5)}))
+        assert status == 400 and "more than the" in message
+    finally:
+        s.stop()
+
+
+# -- 10. a bounded number of origins ------------------------------------------------------------------
+
+
+def origins(site: dict, count: int) -> dict:
+    return {"site": site} | {f"o{i}": {"url": f"http://127.0.0.1:9/{i}"} for i in range(count - 1)}
+
+
+def test_origins_past_the_cap_are_400_at_once(server):
+    admin = server.admin
+    site = admin.get("/v1/origins").json()["origins"]["site"]
+    started = time.monotonic()
+    status, code, message = error(admin.put("/v1/origins", json={"origins": origins(site, 20_000)}))
+    assert (status, code) == (400, "bad_config") and f"more than the {MAX_ORIGINS} allowed" in message
+    assert "declares 20000 origins" in message and "allow_hosts" in message and time.monotonic() - started < 5
+    status, code, _ = error(admin.put("/v1/config", json={"origins": origins(site, MAX_ORIGINS + 1)}))
+    assert (status, code) == (400, "bad_config")
+    assert admin.put("/v1/origins", json={"origins": origins(site, MAX_ORIGINS)}).status_code == 200
+    assert len(admin.get("/v1/origins").json()["origins"]) == MAX_ORIGINS
+
+
+def test_the_manifest_caps_origins_too(tmp_path):
+    extra = "".join(f'[origins.o{i}]\nurl = "http://127.0.0.1:9/{i}"\n\n' for i in range(MAX_ORIGINS))
+    (tmp_path / "m.toml").write_text(extra + manifest_text())
+    with pytest.raises(ConfigError, match=f"declares {MAX_ORIGINS + 1} origins, more than the {MAX_ORIGINS}"):
+        load_manifest(tmp_path / "m.toml")
+
+
+def test_more_origins_stored_by_an_earlier_release_keep_serving(tmp_path, store, caplog):  # noqa: F811
+    s = start(tmp_path, store)
+    site = s.admin.get("/v1/origins").json()["origins"]["site"]
+    behaviors_now = s.admin.get("/v1/behaviors").json()["behaviors"]
+    s.stop()
+    with written(tmp_path, store) as tx:
+        set_behaviors(tx, behaviors_now, origins(site, MAX_ORIGINS + 3))
+    caplog.set_level(logging.WARNING, logger="edge.control")
+    s = start(tmp_path, store)
+    try:
+        assert len(s.state.manifest.origins) == MAX_ORIGINS + 3
+        [note] = warnings_about(caplog, f"declares {MAX_ORIGINS + 3} origins")
+        assert note.startswith("stored origins: [origins] declares") and "PUT /v1/origins" in note
+        status, _, message = error(s.admin.put("/v1/origins", json={"origins": origins(site, MAX_ORIGINS + 3)}))
         assert status == 400 and "more than the" in message
     finally:
         s.stop()

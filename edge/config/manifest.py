@@ -20,11 +20,12 @@ from .origins import OriginSpec
 from .values import LegacyRead
 from .viewer import ViewerSettings
 
-__all__ = ["MAX_BEHAVIORS", "ConfigError", "Manifest", "load_manifest", "parse_manifest"]
+__all__ = ["MAX_BEHAVIORS", "MAX_ORIGINS", "ConfigError", "Manifest", "load_manifest", "parse_manifest"]
 
 # Behaviors are matched in order on every request, so each one costs every request time
 # (20,000 took ~7 ms a request). CloudFront allows 25 per distribution by default, more on request.
 MAX_BEHAVIORS = 1000
+MAX_ORIGINS = 1000
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,11 @@ def parse_manifest(
     if not isinstance(origins_raw, dict) or not origins_raw:
         raise ConfigError("[origins] must declare at least one origin")
     in_origins = legacy.within("origins") if legacy is not None else None
+    refusal = too_many_origins(origins_raw)
+    if refusal:
+        if in_origins is None:  # a stored document an earlier release accepted still serves
+            raise ConfigError(refusal)
+        in_origins.add("[origins]", "origins", len(origins_raw), len(origins_raw), refusal)
     origins = {name: OriginSpec.parse(name, value, base_dir, in_origins) for name, value in origins_raw.items()}
     functions_raw = raw.get("functions", {})
     if not isinstance(functions_raw, dict):
@@ -96,6 +102,15 @@ def too_many_behaviors(behaviors: object) -> str | None:
     return (f"[[behaviors]] lists {len(behaviors)} behaviors, more than the {MAX_BEHAVIORS} allowed (every request "
             "is matched against them in order; CloudFront allows 25 by default): merge behaviors with wider "
             "path patterns")
+
+
+def too_many_origins(origins: object) -> str | None:
+    """The refusal of an origins table larger than MAX_ORIGINS, or None."""
+    if not isinstance(origins, dict) or len(origins) <= MAX_ORIGINS:
+        return None
+    return (f"[origins] declares {len(origins)} origins, more than the {MAX_ORIGINS} allowed (CloudFront allows 25 "
+            "by default): declare an origin once and point every behavior that uses it at that name; a function "
+            "that picks among many hosts can use one origin's allow_hosts")
 
 
 def check_behaviors(behaviors: tuple[Behavior, ...], functions: set[str]) -> None:

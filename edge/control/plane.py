@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config.errors import ConfigError
-from ..config.manifest import Manifest, too_many_behaviors
+from ..config.manifest import Manifest, too_many_behaviors, too_many_origins
 from ..config.values import LegacyRead, check_unicode
 from ..runtime import Runtime
 from . import edits, invalidation, leftovers, legacy, routing, seeding, syncing
@@ -173,7 +173,8 @@ class ControlPlane:
             changes = {k: v for k, v in changes.items() if k != "source"}  # read-only, as GET shows it
         if not isinstance(changes, dict) or not changes or set(changes) - set(routing.SECTIONS):
             raise bad_request("expected a JSON object with \"origins\" and/or \"behaviors\"")
-        too_many = too_many_behaviors(changes.get("behaviors"))  # before parsing thousands of them
+        # before parsing thousands of them
+        too_many = too_many_behaviors(changes.get("behaviors")) or too_many_origins(changes.get("origins"))
         if too_many:
             raise bad_request(too_many, "bad_config")
         try:
