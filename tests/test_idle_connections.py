@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -16,8 +17,9 @@ from .test_hardening_http import SERVERS, read_all, start, stop
 MAX_CONNECTIONS = 4
 
 
-@pytest.fixture(scope="module", params=SERVERS)
-def served(request, tmp_path_factory, origin):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, origin):  # type: ignore[no-untyped-def]
+    """Every server at once: the scenario below waits 7 s of real time, once for all three."""
     manifest = f"""
 [origins.slow]
 url = "{origin.server.url}"
@@ -28,10 +30,15 @@ origin = "slow"
 cache = "disabled"
 forward = {{ query_strings = "all" }}
 """
-    s = start(tmp_path_factory.mktemp(request.param), request.param, "--max-connections", str(MAX_CONNECTIONS),
-              manifest=manifest)
-    yield s
-    stop(s.proc)
+    started = {}
+    try:
+        for server in SERVERS:
+            started[server] = start(tmp_path_factory.mktemp(server), server, "--max-connections",
+                                    str(MAX_CONNECTIONS), manifest=manifest)
+        yield started
+    finally:
+        for s in started.values():
+            stop(s.proc)
 
 
 def closed_within(sock: socket.socket, seconds: float) -> bool:
@@ -40,8 +47,16 @@ def closed_within(sock: socket.socket, seconds: float) -> bool:
 
 def test_silent_and_idle_connections_close_after_5_s_and_a_slow_request_does_not(served):
     """More silent connections than the bound, one idle keep-alive connection and one request
-    whose origin takes 7 s, all at once."""
-    port = served.port
+    whose origin takes 7 s, all at once, under each server (the servers side by side)."""
+    with ThreadPoolExecutor(len(served)) as pool:
+        outcomes = {name: pool.submit(idle_scenario, s.port) for name, s in served.items()}
+    for name, outcome in outcomes.items():
+        error = outcome.exception()
+        if error is not None:
+            raise AssertionError(f"under {name}: {error!r}") from error
+
+
+def idle_scenario(port: int) -> None:
     with socket.create_connection(("127.0.0.1", port), timeout=15) as slow, \
             socket.create_connection(("127.0.0.1", port), timeout=15) as idle:
         idle.sendall(b"GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")
