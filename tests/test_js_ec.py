@@ -3,7 +3,7 @@ verify with EC and Ed25519 keys): Node makes key pairs on P-256, P-384, P-521 an
 Ed25519 pair, signatures (DER and IEEE P1363) and JWTs (ES256/384/512, EdDSA, an ALB-style token) at
 test time; tests/js/ec/cases.js then runs in the edge function (in requests of bounded fuel) and in
 Node, and every result must match. What the edge refuses and Node does not (Ed448/X25519 and other
-curves' keys, private keys, signing) must fail saying what is supported."""
+curves' keys, ECDH) must fail saying what is supported. Signing: tests/test_js_sign.py."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def common_case_names() -> list[str]:
         names += [f"{kind}_{curve}_{fmt}" for fmt in FORMATS for kind in ("key", "verify")]
         names += [f"{kind}_{curve}" for kind in ("valid", "valid_oneshot", "digests", "high_s", "tampered", "malformed")]
     names += [f"{kind}_ed_{fmt}" for fmt in ED_FORMATS for kind in ("key", "verify")]
-    names += ["valid_ed", "tampered_ed", "malformed_ed", "errors_ed", "errors_ec", "util_types"]
+    names += ["valid_ed", "tampered_ed", "malformed_ed", "errors_ed", "errors_ec", "util_types", "private_as_public"]
     return names + [f"jwt_{alg}" for alg in ("ES256", "ES384", "ES512", "EdDSA", "alb")]
 
 
@@ -156,6 +156,7 @@ def test_verification_results(edge_results):
         assert common[f"jwt_{alg}"] == [True, True, False, False], alg
     assert common["util_types"] == [True, True, False, False]
     assert common["jwt_alb"] == [True, ["ES256", "p256-key", True], ["ES256", "p256-key", False]]
+    assert common["private_as_public"][0] == common["key_p256_spki"][6] and common["private_as_public"][2:] == [True] * 3
 
 
 @pytest.mark.parametrize("case, code", [
@@ -182,16 +183,14 @@ def test_ec_key_errors(case, code, edge_results):
 
 
 @pytest.mark.parametrize("case, words", [
-    ("ed448", "Ed448 keys"), ("x25519_jwk", "X25519 keys"), ("brainpool", "other curves"),
-    ("ec_private_sec1", "private keys"), ("ec_private_pkcs8", "private keys"), ("ec_private_jwk", "createPrivateKey"),
-    ("sign", "sign"), ("create_sign", "createSign"),
+    ("ed448", "Ed448 keys"), ("x25519_jwk", "X25519 keys"), ("brainpool", "other curves"), ("ecdh", "createECDH"),
 ])
 def test_unsupported_keys_say_what_is_supported(case, words, edge_results):
     err = edge_results["errors"]["unsupported"][case]
     assert err["code"] == "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", err
     assert words in err["message"]
-    if case not in ("sign", "create_sign", "ec_private_jwk"):
-        assert "public keys only" in err["message"] and "Ed25519" in err["message"]
+    if case != "ecdh":
+        assert "edge functions read RSA keys, EC keys" in err["message"] and "Ed25519" in err["message"]
 
 
 def test_point_at_infinity_is_refused(edge_results):

@@ -1,8 +1,8 @@
 """RSA signature verification in the sandbox (crypto.createPublicKey / createVerify / verify): Node
 makes an RSA-2048 key pair and signatures at test time; tests/js/rsa/cases.js then runs in the edge
 function (a request per key format) and in Node, and every result must match. What the edge refuses (Ed448
-and X25519 keys, private keys, RSA-PSS, signing) must fail saying what is supported. EC and Ed25519 keys:
-tests/test_js_ec.py."""
+and X25519 keys, RSA-PSS, key generation) must fail saying what is supported. EC and Ed25519 keys:
+tests/test_js_ec.py; signing: tests/test_js_sign.py."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def common_case_names() -> list[str]:
     names = [f"key_{k}" for k in ("spki", "pkcs1", "jwk", "spki_buffer", "spki_der", "pkcs1_object")]
     names += [f"verify_{k}_{bits}" for k in ("spki", "pkcs1", "jwk", "spki_buffer", "spki_der", "pkcs1_object")
               for bits in (256, 384, 512)]
-    return names + ["sha1_and_default", "jwa_style", "used_twice", "secret_key", "bad_digest", "garbage"]
+    return names + ["sha1_and_default", "jwa_style", "used_twice", "secret_key", "bad_digest", "garbage", "private_as_public"]
 
 
 @pytest.mark.parametrize("case", common_case_names())
@@ -84,15 +84,16 @@ def test_verification_results(edge_results):
             assert got == [True] * 6 + [False] * 8, case
     assert edge_results["common"]["sha1_and_default"] == [True, True, False]
     assert edge_results["common"]["jwa_style"] is True
+    assert edge_results["common"]["private_as_public"] == [True, True, True, "ERR_OSSL_INVALID_PADDING_MODE"]
 
 
 @pytest.mark.parametrize("case, words", [
-    ("ed448_pem", "Ed448 keys"), ("x25519_jwk", "X25519 keys"), ("ed448_verify", "Ed448 keys"), ("private_pem", "private keys"),
-    ("private_pkcs1", "private keys"), ("pss", "RSA-PSS"), ("sign", "createSign"),
+    ("ed448_pem", "Ed448 keys"), ("x25519_jwk", "X25519 keys"), ("ed448_verify", "Ed448 keys"), ("pss", "RSA-PSS"),
+    ("generate", "generateKeyPairSync"),
 ])
 def test_unsupported_keys_say_what_is_supported(case, words, edge_results):
     err = edge_results["errors"][case]
     assert err["code"] == "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", err
     assert words in err["message"]
-    if case != "sign" and case != "pss":
-        assert "public keys only (RSA, EC" in err["message"]
+    if case not in ("generate", "pss"):
+        assert "edge functions read RSA keys, EC keys" in err["message"]

@@ -66,15 +66,17 @@ FRAME = re.compile(re.escape(GUEST_ROOT) + r"/([^\s():]+):(\d+):(\d+)")  # a sta
 
 # Node layer files in load order (each built-in registers itself; loader and runtime come last).
 BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "path.js", "querystring.js",
-            "encoding.js", "url.js", "buffer.js", "string_decoder.js", "zlib.js", "crypto.js", "assert.js",
+            "encoding.js", "url.js", "buffer.js", "string_decoder.js", "zlib.js", "keys.js", "crypto.js", "assert.js",
             "clone.js", "tty.js")
 # Built-ins put in a function only when one of its sources (node_modules included) names them: stream
 # adds ~90 KB to a module and ~2 MB to its memory, which functions that never use it should not pay;
-# ec.js (crypto's ECDSA and Ed25519, no module of its own) adds ~20 KB, for functions naming crypto.
+# ec.js (crypto's ECDSA and Ed25519, no module of its own) adds ~20 KB and rsa.js (RSA private-key
+# operations) ~2 KB, for functions naming crypto.
 # http.js (http and https whose calls refuse, with Node's METHODS and STATUS_CODES) ~5 KB.
 ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
                            re.compile(r"""['"`](?:node:)?stream(?:/promises)?['"`]""")),
              "ec.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]""")),
+             "rsa.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]""")),
              "http.js": (("http", "https"), re.compile(r"""['"`](?:node:)?https?['"`]"""))}
 # npm packages bundled into the Node layer: Buffer is feross/buffer, the browser port of Node's.
 NPM_DEPS = {"buffer": ("buffer", "6.0.3", "index.js"), "base64-js": ("base64-js", "1.5.1", "index.js"),

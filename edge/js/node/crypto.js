@@ -1,8 +1,9 @@
 // require('crypto'): random numbers from WASI random_get; createHash/createHmac over SHA-1, the SHA-2
 // family and MD5 (pycryptodome's C code compiled into the engine), and PBKDF2 and HKDF over HMAC;
-// secret KeyObjects; RSA, EC and Ed25519 public keys and signature verification (BigInt):
-// RSASSA-PKCS1-v1_5 here, ECDSA and Ed25519 in ec.js (internal/ec). Other digests fail when the hash
-// or HMAC is created, with Node's error; there are no ciphers, private keys, signing or scrypt.
+// secret KeyObjects; RSA, EC and Ed25519 public and private keys (read and written in keys.js,
+// internal/keys), signing and verification (BigInt): RSASSA-PKCS1-v1_5 here and in rsa.js
+// (internal/rsa), ECDSA and Ed25519 in ec.js (internal/ec). Other digests fail when the hash or HMAC
+// is created, with Node's error; there are no ciphers, key generation, key agreement or scrypt.
 defineBuiltin('crypto', function (exports, require, module, internal) {
   const { Buffer } = require('buffer');
   const native = internal.native;
@@ -30,15 +31,16 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     return err;
   }
 
-  // The algorithm for createHash / createHmac, or Node's error for each kind of unknown name.
-  function algorithm(name, hmac) {
+  // The algorithm for createHash / createHmac / signatures, or Node's error for each kind of unknown
+  // name (for createSign / createVerify, `named` false, the message does not name it).
+  function algorithm(name, hmac, named = true) {
     const key = String(name).toLowerCase();
     const found = ALGORITHMS[ALIASES[key] || key];
     if (found !== undefined) return found;
     if (LEGACY.test(key)) throw unsupportedByOpenSSL();
     const missing = NODE_ONLY.test(key)
       ? ` (${name} is not available in edge functions; they have ${Object.keys(ALGORITHMS).join(', ')})` : '';
-    if (hmac) throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_DIGEST', `Invalid digest: ${name}${missing}`);
+    if (hmac) throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_DIGEST', `Invalid digest${named ? `: ${name}` : ''}${missing}`);
     return null;
   }
 
@@ -122,33 +124,15 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     }
   }
 
-  // Keys: secret keys (HMAC, jsonwebtoken's HS*) and public keys (signature verification: RS*, ES*,
-  // EdDSA). A public key's handle is immutable and one of
-  //   { kind: 'rsa', n, e (BigInt), bits, size (modulus bytes) }
-  //   { kind: 'ec', curve (from internal/ec), x, y (BigInt), form (4 uncompressed, 2 compressed, 6 hybrid) }
-  //   { kind: 'ed25519', raw (the 32-byte public key) }
+  // Keys: secret keys (HMAC, jsonwebtoken's HS*) and RSA, EC and Ed25519 public and private keys
+  // (signatures: RS*, ES*, EdDSA), read and written by keys.js (internal/keys) as immutable handles.
+  const keys = require('internal/keys');
   const keyBytes = new WeakMap(); // secret KeyObject -> its bytes
-  const publicKeys = new WeakMap(); // public KeyObject -> its handle
-  const KEY_HANDLE = Symbol('public key');
-  // ec.js is in a function when a source of it names 'crypto' (edge/js/build.py), and evaluated at
-  // build time, in the snapshot, when crypto is loaded then.
-  let ecModule = null;
-  function ec() {
-    if (ecModule !== null) return ecModule;
-    if (builtinFactories['internal/ec'] === undefined) { // crypto reached without its name in a source
-      throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-        "EC and Ed25519 keys need a literal require('crypto') (or import) in the function's sources: the build includes them then");
-    }
-    ecModule = require('internal/ec');
-    return ecModule;
-  }
-  (internal.warmups || (internal.warmups = [])).push(() => {
-    if (builtinFactories['internal/ec'] !== undefined) ec();
-  });
+  const keyHandles = new WeakMap(); // public or private KeyObject -> its handle
   class KeyObject {
     constructor(type, handle) {
-      if (type === 'public' && handle !== null && typeof handle === 'object' && handle[KEY_HANDLE] === true) {
-        publicKeys.set(this, handle);
+      if ((type === 'public' || type === 'private') && keys.isHandle(handle) && keys.isPrivate(handle) === (type === 'private')) {
+        keyHandles.set(this, handle);
         return;
       }
       if (type !== 'secret' || !(handle instanceof Uint8Array)) {
@@ -156,48 +140,43 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
       }
       keyBytes.set(this, handle);
     }
-    get type() { return publicKeys.has(this) ? 'public' : 'secret'; }
+    get type() {
+      const k = keyHandles.get(this);
+      return k === undefined ? 'secret' : keys.isPrivate(k) ? 'private' : 'public';
+    }
     get symmetricKeySize() {
       const b = keyBytes.get(this);
       return b === undefined ? undefined : b.length;
     }
     get asymmetricKeyType() {
-      const k = publicKeys.get(this);
+      const k = keyHandles.get(this);
       return k === undefined ? undefined : k.kind;
     }
     get asymmetricKeyDetails() {
-      const k = publicKeys.get(this);
-      if (k === undefined) return undefined;
-      if (k.kind === 'rsa') return { modulusLength: k.bits, publicExponent: k.e };
-      if (k.kind === 'ec') return { namedCurve: k.curve.name };
-      return {};
+      const k = keyHandles.get(this);
+      return k === undefined ? undefined : keys.details(k);
     }
     export(options) {
-      const pub = publicKeys.get(this);
-      if (pub !== undefined) return exportPublic(pub, options);
+      const k = keyHandles.get(this);
+      if (k !== undefined) return keys.exportKey(k, options);
       const key = keyBytes.get(this);
       if (options && options.format === 'jwk') return { kty: 'oct', k: Buffer.from(key).toString('base64url') };
       return Buffer.from(key);
     }
     equals(other) {
       if (!(other instanceof KeyObject)) throw internal.argType('otherKeyObject', 'an instance of KeyObject', other);
-      const pa = publicKeys.get(this);
-      const pb = publicKeys.get(other);
-      if (pa !== undefined || pb !== undefined) return pa !== undefined && pb !== undefined && samePublicKey(pa, pb);
+      if (other.type !== this.type) return false;
+      const k = keyHandles.get(this);
+      if (k !== undefined) return keys.sameKey(k, keyHandles.get(other));
       const a = keyBytes.get(this);
       const b = keyBytes.get(other);
       return a.length === b.length && timingSafeEqual(a, b);
     }
   }
-  function samePublicKey(a, b) {
-    if (a.kind !== b.kind) return false;
-    if (a.kind === 'rsa') return a.n === b.n && a.e === b.e;
-    if (a.kind === 'ec') return a.curve === b.curve && a.x === b.x && a.y === b.y;
-    return Buffer.compare(a.raw, b.raw) === 0;
-  }
   internal.isKeyObject = (value) => value instanceof KeyObject; // util.types.isKeyObject
   class SecretKeyObject extends KeyObject {}
   class PublicKeyObject extends KeyObject {}
+  class PrivateKeyObject extends KeyObject {}
 
   function secretBytes(key, name) {
     const b = keyBytes.get(key);
@@ -216,266 +195,88 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     return new SecretKeyObject('secret', new Uint8Array(b));
   }
 
-  // Public keys: PEM 'PUBLIC KEY' (SPKI, any of the key types) and 'RSA PUBLIC KEY' (PKCS#1), the
-  // same as DER, or a JWK (kty 'RSA', 'EC' or 'OKP').
-  const SUPPORTED_KEYS = 'edge functions read public keys only (RSA, EC on P-256, P-384, P-521 or secp256k1, and ' +
-    'Ed25519; as PEM "PUBLIC KEY" or "RSA PUBLIC KEY", DER spki or pkcs1, or a JWK), to verify signatures';
-  function unsupportedKey(what) {
-    return internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', `${what} are not supported: ${SUPPORTED_KEYS}`);
-  }
-  function undecodable(why) {
-    const err = new Error(`error:1E08010C:DECODER routines::unsupported (${why}; ${SUPPORTED_KEYS})`);
-    err.code = 'ERR_OSSL_UNSUPPORTED';
-    return err;
-  }
-  function opensslError(code, library, reason, hex) {
-    const err = new Error(`error:${hex}:${library}::${reason}`);
-    Object.assign(err, { library, reason, code });
-    return err;
-  }
-  // Node's error for key bytes OpenSSL cannot turn into a key (an EC point not on its curve, say).
-  const decodeError = () => opensslError('ERR_OSSL_EVP_DECODE_ERROR', 'digital envelope routines', 'decode error', '03000072');
-  function shown(value) { // how Node's errors show a received value
-    return typeof value === 'string' ? `'${value}'` : String(value);
-  }
-  function invalidProperty(name, value) {
-    return internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property '${name}' is invalid. Received ${shown(value)}`);
-  }
-  function notOneOf(name, allowed, value) {
-    return internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE',
-      `The property '${name}' must be one of: ${allowed.map(shown).join(', ')}. Received ${shown(value)}`);
-  }
-  function propertyType(name, expected, value) { // Node says "property" for a dotted name
-    const err = internal.argType(name, expected, value);
-    err.message = err.message.replace(`"${name}" argument`, `"${name}" property`);
-    return err;
-  }
-
-  // DER: one TLV at pos, within end.
-  function readTlv(buf, pos, end) {
-    if (pos + 2 > end) throw undecodable('truncated DER');
-    const tag = buf[pos];
-    let len = buf[pos + 1];
-    pos += 2;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      if (n === 0 || n > 4 || pos + n > end) throw undecodable('bad DER length');
-      len = 0;
-      for (let i = 0; i < n; i++) len = len * 256 + buf[pos++];
-    }
-    if (pos + len > end) throw undecodable('truncated DER');
-    return { tag, start: pos, end: pos + len };
-  }
-  function derChildren(buf, tlv) {
-    const out = [];
-    for (let p = tlv.start; p < tlv.end;) {
-      const t = readTlv(buf, p, tlv.end);
-      out.push(t);
-      p = t.end;
-    }
-    return out;
-  }
-  function hexOf(bytes) {
-    return internal.fromBytes(bytes).toString('hex');
-  }
-  function bigOf(bytes) {
-    const hex = hexOf(bytes);
-    return hex === '' ? 0n : BigInt('0x' + hex);
-  }
-  function bytesOf(value, length) {
-    const hex = value.toString(16);
-    if (hex.length > length * 2) return null;
-    return Buffer.from(hex.padStart(length * 2, '0'), 'hex');
-  }
-
-  function rsaKey(n, e) {
-    if (n <= 0n || (n & 1n) === 0n || e <= 1n || e >= n) throw undecodable('invalid RSA modulus or exponent');
-    const bits = n.toString(2).length;
-    return new PublicKeyObject('public', { [KEY_HANDLE]: true, kind: 'rsa', n, e, bits, size: Math.ceil(bits / 8) });
-  }
-  function ecKey(curve, point) {
-    return new PublicKeyObject('public', { [KEY_HANDLE]: true, kind: 'ec', curve, x: point.x, y: point.y, form: point.form });
-  }
-  function ed25519Key(raw) {
-    return new PublicKeyObject('public', { [KEY_HANDLE]: true, kind: 'ed25519', raw: Buffer.from(raw) });
-  }
-  function parsePkcs1(buf, start, end) {
-    const seq = readTlv(buf, start, end);
-    const kids = seq.tag === 0x30 ? derChildren(buf, seq) : [];
-    if (kids.length !== 2 || kids[0].tag !== 2 || kids[1].tag !== 2) {
-      if (kids.length > 2 && kids.every((k) => k.tag === 2)) throw unsupportedKey('RSA private keys');
-      throw undecodable('not an RSAPublicKey');
-    }
-    return rsaKey(bigOf(buf.subarray(kids[0].start, kids[0].end)), bigOf(buf.subarray(kids[1].start, kids[1].end)));
-  }
-  const KEY_OIDS = {
-    '2a864886f70d010101': 'rsa', '2a864886f70d01010a': 'RSA-PSS keys', '2a8648ce3d0201': 'ec',
-    '2b6570': 'ed25519', '2b6571': 'Ed448 keys', '2b656e': 'X25519 keys', '2b656f': 'X448 keys',
-    '2a8648ce380401': 'DSA keys', '2a864886f70d010301': 'DH keys',
-  };
-  // An SPKI's AlgorithmIdentifier content by key kind: the OID (and RSA's NULL; EC adds its curve's OID)
-  const SPKI_ALGORITHMS = { rsa: '06092a864886f70d0101010500', ec: '06072a8648ce3d0201', ed25519: '06032b6570' };
-  function parseSpki(buf) {
-    const seq = readTlv(buf, 0, buf.length);
-    const kids = seq.tag === 0x30 ? derChildren(buf, seq) : [];
-    if (kids.length !== 2 || kids[0].tag !== 0x30 || kids[1].tag !== 3) {
-      if (kids.length === 3 && kids[0].tag === 2) throw unsupportedKey('private keys (PKCS#8)');
-      throw undecodable('not a SubjectPublicKeyInfo');
-    }
-    const [oid, params] = derChildren(buf, kids[0]);
-    const kind = oid && oid.tag === 6 ? KEY_OIDS[hexOf(buf.subarray(oid.start, oid.end))] : undefined;
-    if (kind === undefined) throw unsupportedKey('public keys of this algorithm');
-    if (kind !== 'rsa' && kind !== 'ec' && kind !== 'ed25519') throw unsupportedKey(kind);
-    if (kids[1].end === kids[1].start || buf[kids[1].start] !== 0) throw undecodable('bad BIT STRING');
-    if (kind === 'rsa') return parsePkcs1(buf, kids[1].start + 1, kids[1].end);
-    const key = buf.subarray(kids[1].start + 1, kids[1].end);
-    if (kind === 'ed25519') {
-      if (params !== undefined || key.length !== 32) throw decodeError();
-      return ed25519Key(key);
-    }
-    // EC: the parameters name the curve (RFC 5480); explicit curve parameters are not supported
-    if (params === undefined || params.tag !== 6) throw unsupportedKey('EC keys with explicit curve parameters');
-    const curve = ec().byOid.get(hexOf(buf.subarray(params.start, params.end)));
-    if (curve === undefined) throw unsupportedKey('EC keys on other curves than P-256, P-384, P-521 and secp256k1');
-    const point = ec().decodePoint(curve, key);
-    if (point === null) throw decodeError();
-    return ecKey(curve, point);
-  }
-  function fromPem(text) {
-    const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
-    if (m === null) throw undecodable('not a PEM key');
-    const label = m[1];
-    if (/PRIVATE KEY/.test(label)) throw unsupportedKey(`private keys (PEM "${label}")`);
-    if (label === 'CERTIFICATE') throw unsupportedKey('X.509 certificates');
-    if (label !== 'PUBLIC KEY' && label !== 'RSA PUBLIC KEY') throw unsupportedKey(`PEM "${label}" blocks`);
-    if (/:/.test(m[2])) throw undecodable('PEM headers');
-    const der = Buffer.from(m[2].replace(/\s+/g, ''), 'base64');
-    return label === 'PUBLIC KEY' ? parseSpki(der) : parsePkcs1(der, 0, der.length);
-  }
-  // A JWK, checked as Node does (its errors, in its order). A private JWK gives its public half, as in Node.
-  function fromJwk(jwk) {
-    if (jwk === null || typeof jwk !== 'object') throw propertyType('key.key', 'of type object', jwk);
-    const string = (name) => {
-      if (typeof jwk[name] !== 'string') throw propertyType(`key.${name}`, 'of type string', jwk[name]);
-      return jwk[name];
-    };
-    if (jwk.kty === 'EC') {
-      const crv = string('crv');
-      if (!['P-256', 'secp256k1', 'P-384', 'P-521'].includes(crv)) throw notOneOf('key.crv', ['P-256', 'secp256k1', 'P-384', 'P-521'], crv);
-      const x = bigOf(Buffer.from(string('x'), 'base64url'));
-      const y = bigOf(Buffer.from(string('y'), 'base64url'));
-      const curve = ec().byJwk.get(crv);
-      if (!curve.onCurve(x, y)) throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_JWK', 'Invalid JWK EC key');
-      return ecKey(curve, { x, y, form: 4 });
-    }
-    if (jwk.kty === 'OKP') {
-      const crv = string('crv');
-      if (!['Ed25519', 'Ed448', 'X25519', 'X448'].includes(crv)) throw notOneOf('key.crv', ['Ed25519', 'Ed448', 'X25519', 'X448'], crv);
-      const x = Buffer.from(string('x'), 'base64url');
-      if (crv !== 'Ed25519') throw unsupportedKey(`${crv} keys`);
-      if (x.length !== 32) throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_JWK', 'Invalid JWK data');
-      return ed25519Key(x);
-    }
-    if (jwk.kty !== 'RSA') {
-      if (jwk.kty === 'oct') throw unsupportedKey('JWKs with kty "oct" (use createSecretKey)');
-      throw notOneOf('key.kty', ['RSA', 'EC', 'OKP'], jwk.kty);
-    }
-    const n = string('n');
-    return rsaKey(bigOf(Buffer.from(n, 'base64url')), bigOf(Buffer.from(string('e'), 'base64url')));
-  }
-
-  // Handlers pass the same PEM on every request (jsonwebtoken parses it on every verify): the last
+  // The key argument of createPublicKey ('createPublic'), createPrivateKey ('createPrivate'),
+  // verification ('public') or signing ('private'), read as Node reads it: a KeyObject, a PEM
+  // string or buffer, or {key, format: 'pem' | 'der' | 'jwk', type, encoding}. Its handle.
+  // Handlers pass the same PEM on every request (jsonwebtoken parses it on every call): the last
   // few parsed ones are kept (handles are immutable; each call still returns a new KeyObject).
   const pemCache = new Map();
-  function createPublicKey(key) {
-    if (key instanceof KeyObject) { // Node derives a public key from a private one only (and there are none here)
-      throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${key.type}, expected private.`);
-    }
+  const BYTES = 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, or DataView';
+  const BYTES_OR_KEY = 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, DataView, KeyObject, or CryptoKey';
+  const isBytes = (value) => typeof value === 'string' || ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
+  function keyHandle(key, use) {
+    const wantPrivate = use === 'createPrivate' || use === 'private';
+    const types = use === 'createPrivate' ? BYTES : BYTES_OR_KEY;
     let data = key;
-    let format = 'pem';
+    let format;
     let type;
     let encoding;
-    if (key !== null && typeof key === 'object' && !ArrayBuffer.isView(key) && !(key instanceof ArrayBuffer)) {
-      ({ key: data, format = 'pem', type, encoding } = key);
-      if (data instanceof KeyObject) return createPublicKey(data);
-    }
-    if (format === 'jwk') return fromJwk(data);
-    const b = typeof data === 'string' ? Buffer.from(data, format === 'der' ? encoding : 'utf8') : internal.toBuffer(data);
-    if (b === null || b === undefined) {
-      throw internal.argType('key', 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, DataView, KeyObject, or CryptoKey', data);
-    }
-    if (format === 'der') {
-      if (type === 'spki') return parseSpki(b);
-      if (type === 'pkcs1') return parsePkcs1(b, 0, b.length);
-      if (type === 'pkcs8' || type === 'sec1') throw unsupportedKey(`private keys (DER ${type})`);
-      throw invalidProperty('key.type', type);
-    }
-    if (format !== 'pem') {
-      throw invalidProperty('key.format', format);
-    }
-    const text = typeof data === 'string' ? data : b.toString('latin1');
-    let handle = pemCache.get(text);
-    if (handle === undefined) {
-      handle = publicKeys.get(fromPem(text));
-      if (pemCache.size >= 32) pemCache.delete(pemCache.keys().next().value);
-      pemCache.set(text, handle);
-    }
-    return new PublicKeyObject('public', handle);
-  }
-
-  function derLength(n) {
-    if (n < 128) return [n];
-    const out = [];
-    for (; n > 0; n = Math.floor(n / 256)) out.unshift(n & 255);
-    return [0x80 | out.length, ...out];
-  }
-  function der(tag, content) { return Buffer.concat([Buffer.from([tag, ...derLength(content.length)]), content]); }
-  function derInteger(value) {
-    let hex = value.toString(16);
-    if (hex.length % 2) hex = '0' + hex;
-    if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = '00' + hex;
-    return der(2, Buffer.from(hex, 'hex'));
-  }
-  // A public key as JWK (Node's member order), PKCS#1 (RSA only) or SPKI, in PEM or DER.
-  function exportJwk(k) {
-    const b64 = (value, length) => bytesOf(value, length).toString('base64url');
-    if (k.kind === 'rsa') return { kty: 'RSA', n: b64(k.n, k.size), e: b64(k.e, Math.ceil(k.e.toString(16).length / 2)) };
-    if (k.kind === 'ec') return { kty: 'EC', x: b64(k.x, k.curve.size), y: b64(k.y, k.curve.size), crv: k.curve.jwk };
-    return { crv: 'Ed25519', x: k.raw.toString('base64url'), kty: 'OKP' };
-  }
-  function exportPublic(k, options) {
-    if (options === null || typeof options !== 'object') throw internal.argType('options', 'of type object', options);
-    if (options.format === 'jwk') return exportJwk(k);
-    if (options.format !== 'pem' && options.format !== 'der') throw invalidProperty('options.format', options.format);
-    const pkcs1 = () => der(0x30, Buffer.concat([derInteger(k.n), derInteger(k.e)]));
-    let body;
-    if (options.type === 'pkcs1') {
-      if (k.kind !== 'rsa') {
-        throw internal.codeError(Error, 'ERR_CRYPTO_INCOMPATIBLE_KEY_OPTIONS', 'The selected key encoding pkcs1 can only be used for RSA keys.');
+    if (!(key instanceof KeyObject) && !isBytes(key)) {
+      if (key === null || typeof key !== 'object') throw internal.argType('key', types, key);
+      ({ key: data, format, type, encoding } = key);
+      if (!(data instanceof KeyObject)) {
+        if (format === 'jwk') return keys.fromJwk(data, wantPrivate);
+        if (!isBytes(data)) throw keys.propertyType('key.key', types, data);
       }
-      body = pkcs1();
-    } else if (options.type === 'spki') {
-      let algorithm = Buffer.from(SPKI_ALGORITHMS[k.kind], 'hex');
-      if (k.kind === 'ec') algorithm = Buffer.concat([algorithm, der(6, Buffer.from(k.curve.oid, 'hex'))]);
-      const key = k.kind === 'rsa' ? pkcs1() : k.kind === 'ec' ? ec().encodePoint(k.curve, k) : k.raw;
-      body = der(0x30, Buffer.concat([der(0x30, algorithm), der(3, Buffer.concat([Buffer.from([0]), key]))]));
-    } else {
-      throw invalidProperty('options.type', options.type);
     }
-    if (options.format === 'der') return body;
-    const label = options.type === 'pkcs1' ? 'RSA PUBLIC KEY' : 'PUBLIC KEY';
-    const lines = body.toString('base64').match(/.{1,64}/g).join('\n');
-    return `-----BEGIN ${label}-----\n${lines}\n-----END ${label}-----\n`;
+    if (data instanceof KeyObject) {
+      if (use === 'createPrivate') throw internal.argType('key', BYTES, data);
+      const k = keyHandles.get(data);
+      if (k === undefined || (!keys.isPrivate(k) && use !== 'public')) {
+        throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE',
+          `Invalid key object type ${data.type}, expected ${use === 'public' ? 'private or public' : 'private'}.`);
+      }
+      return k;
+    }
+    if (format !== undefined && format !== 'pem' && format !== 'der') throw keys.invalidProperty('options.format', format);
+    const b = typeof data === 'string' ? Buffer.from(data, format === 'der' ? encoding : 'utf8') : internal.toBuffer(data);
+    let handle;
+    if (format === 'der') {
+      if (!['pkcs1', 'pkcs8', 'sec1', ...(wantPrivate ? [] : ['spki'])].includes(type)) throw keys.invalidProperty('options.type', type);
+      handle = keys.fromDer(b, type);
+    } else {
+      const text = typeof data === 'string' ? data : b.toString('latin1');
+      handle = pemCache.get(text);
+      if (handle === undefined) {
+        handle = keys.fromPem(text);
+        if (pemCache.size >= 32) pemCache.delete(pemCache.keys().next().value);
+        pemCache.set(text, handle);
+      }
+    }
+    if (wantPrivate && !keys.isPrivate(handle)) throw keys.undecodable('a public key where a private key is needed');
+    return handle;
+  }
+  // A private key gives its public half, as in Node (a public KeyObject does not).
+  function createPublicKey(key) {
+    if (key instanceof KeyObject && key.type !== 'private') {
+      throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${key.type}, expected private.`);
+    }
+    return new PublicKeyObject('public', keys.publicOf(keyHandle(key, 'createPublic')));
+  }
+  function createPrivateKey(key) {
+    return new PrivateKeyObject('private', keyHandle(key, 'createPrivate'));
   }
 
-  // RSASSA-PKCS1-v1_5 verification (RFC 8017 8.2.2): s^e mod n must be exactly
-  // 0x00 0x01 FF..FF 0x00 DigestInfo(hash) || hash(data); compared in full, without early exit.
+  // Signatures: RSASSA-PKCS1-v1_5 (RFC 8017 8.2; the private-key operation in rsa.js, internal/rsa),
+  // ECDSA and Ed25519 (ec.js). RSA signatures are deterministic, and so are ECDSA ones here (RFC 6979
+  // nonces, where OpenSSL's are random: both verify the same) and Ed25519 ones.
   const DIGEST_INFO = {
     5: '3020300c06082a864886f70d020505000410', 1: '3021300906052b0e03021a05000414',
     224: '302d300d06096086480165030402040500041c', 256: '3031300d060960864801650304020105000420',
     384: '3041300d060960864801650304020205000430', 512: '3051300d060960864801650304020305000440',
     51224: '302d300d06096086480165030402050500041c', 51256: '3031300d060960864801650304020605000420',
   };
+  // EMSA-PKCS1-v1_5: 0x00 0x01 FF..FF 0x00 DigestInfo || hash(data), k bytes (null when k is too small)
+  function emsaPkcs1(id, data, k) {
+    const t = Buffer.concat([Buffer.from(DIGEST_INFO[id], 'hex'), internal.fromBytes(native.digest(id, data))]);
+    if (k < t.length + 11) return null;
+    const em = Buffer.alloc(k, 0xff);
+    em[0] = 0;
+    em[k - t.length - 1] = 0;
+    em[1] = 1;
+    t.copy(em, k - t.length);
+    return em;
+  }
   function modPow(base, exp, mod) {
     let result = 1n;
     base %= mod;
@@ -485,89 +286,152 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     }
     return result;
   }
-  // The key of a verification and its options, checked as Node does: { handle, dsaEncoding }.
-  function verifyKey(key) {
-    const options = key !== null && typeof key === 'object' && !(key instanceof KeyObject) && !ArrayBuffer.isView(key) &&
-      !(key instanceof ArrayBuffer) ? key : {};
-    const { dsaEncoding = 'der' } = options;
-    if (dsaEncoding !== 'der' && dsaEncoding !== 'ieee-p1363') throw invalidProperty('options.dsaEncoding', dsaEncoding);
-    const k = key instanceof KeyObject ? key : options.key instanceof KeyObject ? options.key : null;
-    if (k !== null && !publicKeys.has(k)) {
-      throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${k.type}, expected private or public.`);
+  // The key of a signature or a verification (use 'private' or 'public') and its options, checked
+  // in Node's order: { handle, dsaEncoding } (for a verification, the public handle).
+  function intOption(options, name) {
+    const value = options !== null && options !== undefined ? options[name] : undefined;
+    if (value !== undefined && value !== value >> 0) throw keys.invalidProperty(`options.${name}`, value);
+    return value;
+  }
+  function signingKey(key, use) {
+    const padding = intOption(key, 'padding');
+    intOption(key, 'saltLength');
+    let dsaEncoding = 'der';
+    if (key !== null && typeof key === 'object') {
+      ({ dsaEncoding = 'der' } = key);
+      if (dsaEncoding !== 'der' && dsaEncoding !== 'ieee-p1363') throw keys.invalidProperty('options.dsaEncoding', dsaEncoding);
     }
-    const handle = publicKeys.get(k !== null ? k : createPublicKey(key));
-    if (handle.kind === 'rsa' && options.padding !== undefined && options.padding !== 1) { // Node ignores it for other keys
+    const k = keyHandle(key, use);
+    if (k.kind === 'rsa' && padding !== undefined && padding !== 1) { // Node ignores it for other keys
+      if (padding !== 6) throw keys.opensslError('ERR_OSSL_INVALID_PADDING_MODE', 'Provider routines', 'invalid padding mode', '1C8000A8');
       throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
         'RSA-PSS signatures (PS256/384/512) are not supported in edge functions: only RSASSA-PKCS1-v1_5 (RS256/384/512)');
     }
-    return { handle, dsaEncoding };
+    return { handle: use === 'public' ? keys.publicOf(k) : k, dsaEncoding };
   }
-  // Whether sig is a signature of data by the key; id is the digest's (Ed25519 has none: it signs the data).
-  function checkSignature(id, { handle, dsaEncoding }, data, sig) {
-    if (handle.kind === 'rsa') return rsaVerify(id, handle, data, sig);
-    if (handle.kind === 'ec') return ec().ecdsaVerify(handle.curve, handle, native.digest(id, data), sig, dsaEncoding);
-    return ec().ed25519Verify(handle.raw, data, sig);
+  // Whether sig is a signature of data by the key; alg is the digest's [id, block size] (Ed25519
+  // has none: it signs the data).
+  function checkSignature(alg, { handle, dsaEncoding }, data, sig) {
+    if (handle.kind === 'rsa') return rsaVerify(alg[0], handle, data, sig);
+    if (handle.kind === 'ec') return keys.ec().ecdsaVerify(handle.curve, handle, native.digest(alg[0], data), sig, dsaEncoding);
+    return keys.ec().ed25519Verify(handle.raw, data, sig);
   }
   function rsaVerify(id, rsa, data, sig) {
     const k = rsa.size;
     if (sig.length !== k) return false;
-    const s = bigOf(sig);
+    const s = keys.bigOf(sig);
     if (s >= rsa.n) return false;
-    const em = bytesOf(modPow(s, rsa.e, rsa.n), k);
-    const t = Buffer.concat([Buffer.from(DIGEST_INFO[id], 'hex'), internal.fromBytes(native.digest(id, data))]);
-    if (em === null || k < t.length + 11) return false;
-    const expected = Buffer.alloc(k, 0xff);
-    expected[0] = 0;
-    expected[1] = 1;
-    expected[k - t.length - 1] = 0;
-    t.copy(expected, k - t.length);
+    const em = keys.bytesOf(modPow(s, rsa.e, rsa.n), k);
+    const expected = emsaPkcs1(id, data, k);
+    if (em === null || expected === null) return false;
     let diff = 0;
     for (let i = 0; i < k; i++) diff |= em[i] ^ expected[i];
     return diff === 0;
   }
+  // The signature of data by a private key's handle
+  function makeSignature(alg, { handle, dsaEncoding }, data) {
+    if (handle.kind === 'rsa') {
+      const k = handle.public.size;
+      const em = emsaPkcs1(alg[0], data, k);
+      if (em === null) throw keys.opensslError('ERR_OSSL_RSA_DIGEST_TOO_BIG_FOR_RSA_KEY', 'rsa routines', 'digest too big for rsa key', '02000070');
+      return keys.bytesOf(keys.rsa().privateOp(handle, keys.bigOf(em)), k);
+    }
+    if (handle.kind === 'ec') {
+      return keys.ec().ecdsaSign(handle.public.curve, handle.d, native.digest(alg[0], data), dsaEncoding, (key) => hmacWith(alg, key));
+    }
+    return keys.ec().ed25519Sign(handle.seed, handle.public.raw, data);
+  }
+  // Ed25519 signs the message itself, not a digest: Node refuses it in createSign/createVerify
+  // (crypto.sign and crypto.verify take it, with no digest named).
+  const unsupportedOperation = () => internal.codeError(Error, 'ERR_CRYPTO_UNSUPPORTED_OPERATION', 'Unsupported crypto operation');
+  const notInitialised = () => internal.codeError(Error, 'ERR_CRYPTO_INVALID_STATE', 'Not initialised');
+  const keyRequired = () => internal.codeError(Error, 'ERR_CRYPTO_SIGN_KEY_REQUIRED', 'No key provided to sign');
+  function checkOneShot(alg, callback) { // crypto.sign / crypto.verify's first checks
+    if (alg !== null && alg !== undefined && typeof alg !== 'string') throw internal.argType('algorithm', 'of type string', alg);
+    if (callback !== undefined && typeof callback !== 'function') throw internal.argType('callback', 'of type function', callback);
+  }
 
-  class Verify {
+  class Sign {
     constructor(name, options) {
-      this._alg = algorithm(name, true);
+      if (typeof name !== 'string') throw internal.argType('algorithm', 'of type string', name);
+      this._alg = algorithm(name, true, false);
       this._chunks = [];
       this._done = false;
     }
     update(data, encoding) {
-      if (this._done) throw internal.codeError(Error, 'ERR_CRYPTO_INVALID_STATE', 'Not initialised');
+      if (this._done) throw notInitialised();
+      this._chunks.push(bytes(data, encoding));
+      return this;
+    }
+    sign(key, outputEncoding) {
+      if (!key) throw keyRequired();
+      const k = signingKey(key, 'private');
+      if (this._done) throw notInitialised();
+      if (k.handle.kind === 'ed25519') throw unsupportedOperation();
+      this._done = true;
+      return output(makeSignature(this._alg, k, Buffer.concat(this._chunks)), outputEncoding);
+    }
+  }
+  class Verify {
+    constructor(name, options) {
+      if (typeof name !== 'string') throw internal.argType('algorithm', 'of type string', name);
+      this._alg = algorithm(name, true, false);
+      this._chunks = [];
+      this._done = false;
+    }
+    update(data, encoding) {
+      if (this._done) throw notInitialised();
       this._chunks.push(bytes(data, encoding));
       return this;
     }
     verify(key, signature, sigEncoding) {
-      if (this._done) throw internal.codeError(Error, 'ERR_CRYPTO_INVALID_STATE', 'Not initialised');
-      const k = verifyKey(key);
+      if (this._done) throw notInitialised();
+      const k = signingKey(key, 'public');
       const sig = bytes(signature, sigEncoding, 'signature');
-      // Ed25519 signs the message itself, not a digest: Node refuses it here (crypto.verify takes it)
-      if (k.handle.kind === 'ed25519') throw internal.codeError(Error, 'ERR_CRYPTO_UNSUPPORTED_OPERATION', 'Unsupported crypto operation');
+      if (k.handle.kind === 'ed25519') throw unsupportedOperation();
       this._done = true;
-      return checkSignature(this._alg[0], k, Buffer.concat(this._chunks), sig);
+      return checkSignature(this._alg, k, Buffer.concat(this._chunks), sig);
     }
   }
 
+  // crypto.sign / crypto.verify: no digest named means SHA-256 for RSA and ECDSA (OpenSSL's
+  // default); an Ed25519 key takes none.
+  function oneShotDigest(alg, k) {
+    if (k.handle.kind === 'ed25519') {
+      if (alg !== null) throw keys.opensslError('ERR_OSSL_INVALID_DIGEST', 'Provider routines', 'invalid digest', '1C80007A');
+      return null;
+    }
+    return alg === null ? ALGORITHMS.sha256 : alg;
+  }
+  function later(callback, result) {
+    if (typeof callback !== 'function') return result;
+    setImmediate(() => callback(null, result));
+    return undefined;
+  }
+  function sign(alg, data, key, callback) {
+    checkOneShot(alg, callback);
+    const message = kdfBytes(data, 'data', 'ArrayBuffer, Buffer, TypedArray, or DataView');
+    if (!key) throw keyRequired();
+    const k = signingKey(key, 'private');
+    const digest = oneShotDigest(alg === null || alg === undefined ? null : algorithm(alg, true), k);
+    return later(callback, makeSignature(digest, k, message));
+  }
   function verify(alg, data, key, signature, callback) {
-    const id = alg === null || alg === undefined ? null : algorithm(alg, true)[0];
-    const k = verifyKey(key);
-    if (k.handle.kind === 'ed25519' && id !== null) {
-      throw opensslError('ERR_OSSL_INVALID_DIGEST', 'Provider routines', 'invalid digest', '1C80007A');
-    }
-    // no digest named: SHA-256 for RSA and ECDSA, as OpenSSL's default
-    const result = checkSignature(id === null ? 256 : id, k, bytes(data, undefined, 'data'), bytes(signature, undefined, 'signature'));
-    if (typeof callback === 'function') {
-      setImmediate(() => callback(null, result));
-      return undefined;
-    }
-    return result;
+    checkOneShot(alg, callback);
+    const message = kdfBytes(data, 'data', 'ArrayBuffer, Buffer, TypedArray, or DataView');
+    const k = signingKey(key, 'public');
+    const sig = bytes(signature, undefined, 'signature');
+    const digest = oneShotDigest(alg === null || alg === undefined ? null : algorithm(alg, true), k);
+    return later(callback, checkSignature(digest, k, message, sig));
   }
 
-  function noAsymmetricKeys(what) {
+  // What there is not: key generation, ciphers, RSA encryption, key agreement.
+  function notAvailable(what) {
     return () => {
       throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-        `crypto.${what}() is not available in edge functions: they verify RSA, ECDSA and Ed25519 signatures (createPublicKey, ` +
-        'createVerify, verify) but have no private keys, signing, key generation or ciphers');
+        `crypto.${what}() is not available in edge functions: they sign and verify with RSA (PKCS#1 v1.5), ECDSA and ` +
+        'Ed25519 keys (createPrivateKey, createPublicKey, createSign, createVerify, sign, verify) but have no key ' +
+        'generation, ciphers, RSA encryption or key agreement (ECDH, Diffie-Hellman)');
     };
   }
 
@@ -771,16 +635,14 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
       return h.update(data).digest(encoding);
     },
     getHashes: () => [...Object.keys(ALGORITHMS), ...Object.keys(ALIASES)].sort(),
-    KeyObject, createSecretKey, createPublicKey, Verify, verify,
+    KeyObject, createSecretKey, createPublicKey, createPrivateKey, Sign, sign, Verify, verify,
+    createSign: (name, options) => new Sign(name, options),
     createVerify: (name, options) => new Verify(name, options),
-    createPrivateKey: noAsymmetricKeys('createPrivateKey'),
-    generateKeyPair: noAsymmetricKeys('generateKeyPair'),
-    generateKeyPairSync: noAsymmetricKeys('generateKeyPairSync'),
-    createSign: noAsymmetricKeys('createSign'),
-    createECDH: noAsymmetricKeys('createECDH'),
-    sign: noAsymmetricKeys('sign'),
-    createCipheriv: noAsymmetricKeys('createCipheriv'),
-    createDecipheriv: noAsymmetricKeys('createDecipheriv'),
+    generateKeyPair: notAvailable('generateKeyPair'),
+    generateKeyPairSync: notAvailable('generateKeyPairSync'),
+    createECDH: notAvailable('createECDH'),
+    createCipheriv: notAvailable('createCipheriv'),
+    createDecipheriv: notAvailable('createDecipheriv'),
     randomBytes, pseudoRandomBytes: randomBytes, randomFillSync,
     randomFill: (buf, offset, size, callback) => {
       if (typeof offset === 'function') { callback = offset; offset = 0; size = undefined; }
@@ -796,13 +658,13 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     hkdf: (digest, ikm, salt, info, keylen, callback) => asyncly(callback, () => hkdfSync(digest, ikm, salt, info, keylen)),
     scrypt: noScrypt('scrypt'),
     scryptSync: noScrypt('scryptSync'),
-    publicEncrypt: noAsymmetricKeys('publicEncrypt'),
-    publicDecrypt: noAsymmetricKeys('publicDecrypt'),
-    privateEncrypt: noAsymmetricKeys('privateEncrypt'),
-    privateDecrypt: noAsymmetricKeys('privateDecrypt'),
-    createDiffieHellman: noAsymmetricKeys('createDiffieHellman'),
-    generateKey: noAsymmetricKeys('generateKey'),
-    generateKeySync: noAsymmetricKeys('generateKeySync'),
+    publicEncrypt: notAvailable('publicEncrypt'),
+    publicDecrypt: notAvailable('publicDecrypt'),
+    privateEncrypt: notAvailable('privateEncrypt'),
+    privateDecrypt: notAvailable('privateDecrypt'),
+    createDiffieHellman: notAvailable('createDiffieHellman'),
+    generateKey: notAvailable('generateKey'),
+    generateKeySync: notAvailable('generateKeySync'),
     constants: { RSA_PKCS1_PADDING: 1, RSA_PKCS1_PSS_PADDING: 6, RSA_PSS_SALTLEN_DIGEST: -1, RSA_PSS_SALTLEN_MAX_SIGN: -2, RSA_PSS_SALTLEN_AUTO: -2 },
   });
 });

@@ -1,8 +1,12 @@
-// Elliptic-curve signature verification for require('crypto') (crypto.js parses the keys and calls
+// Elliptic-curve signatures for require('crypto') (crypto.js and keys.js read the keys and call
 // this): ECDSA over P-256, P-384, P-521 and secp256k1 (JWT ES256, ES384, ES512, ES256K) and Ed25519
-// (JWT EdDSA), in BigInt. In a function only when its sources name 'crypto' (edge/js/build.py's
-// ON_DEMAND), evaluated at build time. Only public data goes through here (keys, signatures,
-// messages), so nothing needs to run in constant time.
+// (JWT EdDSA), signing and verification, in BigInt. In a function only when its sources name 'crypto'
+// (edge/js/build.py's ON_DEMAND), evaluated at build time.
+// Verification handles public data only. Signing handles secrets (private keys, nonces): their
+// scalar multiplications take the same steps whatever the scalar (fixedMultiply) and secret values
+// are inverted by exponentiation, not by Euclid's algorithm, whose steps depend on the value; BigInt
+// arithmetic itself does not run in constant time. ECDSA nonces are RFC 6979's (deterministic, from
+// the key and the message), so a signature never depends on the quality of a random source.
 defineBuiltin('internal/ec', function (exports, require, module, internal) {
   const { Buffer } = require('buffer');
 
@@ -282,8 +286,8 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
     if (Number(x & 1n) !== top >> 7) x = mod(-x, P);
     return [x, y, 1n, (x * y) % P];
   }
-  function edEncode([X, Y, Z]) {
-    const zi = modInv(Z, P);
+  function edEncode([X, Y, Z], inverse = modInv) {
+    const zi = inverse(Z, P);
     const x = (X * zi) % P;
     const y = (Y * zi) % P;
     const out = bytesOf(y, 32).reverse();
@@ -308,5 +312,116 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
     return diff === 0;
   }
 
-  Object.assign(exports, { CURVES, byOid, byJwk, decodePoint, encodePoint, ecdsaVerify, ed25519Verify });
+  // Signing. k*P for a secret scalar k < 2^bits: 4-bit windows over a fixed number of digits, with
+  // one addition per digit whatever its value (a zero digit adds to a point that is thrown away).
+  const baseTables = new WeakMap(); // P -> [0, P, 2P, ..., 15P]
+  function fixedMultiply(group, P, k, bits) {
+    let table = baseTables.get(P);
+    if (table === undefined) {
+      table = [group.zero, P];
+      for (let i = 2; i < 16; i++) table.push(i % 2 === 0 ? group.double(table[i / 2]) : group.add(table[i - 1], P));
+      baseTables.set(P, table);
+    }
+    const digits = k.toString(16).padStart(Math.ceil(bits / 4), '0');
+    let R = group.zero;
+    for (let i = 0; i < digits.length; i++) {
+      R = group.double(group.double(group.double(group.double(R))));
+      const digit = digits.charCodeAt(i) - (digits.charCodeAt(i) < 97 ? 48 : 87);
+      const sum = group.add(R, table[digit === 0 ? 1 : digit]);
+      if (digit !== 0) R = sum;
+    }
+    return R;
+  }
+  // k + n or k + 2n, whichever has exactly one bit more than n: the same multiple of a point of
+  // order n, and the same number of digits for every k, so the length of k does not show (Minerva).
+  function fixedLength(k, n) {
+    const bits = n.toString(2).length;
+    let padded = k + n;
+    if (padded >> BigInt(bits) === 0n) padded += n;
+    return [padded, bits + 1];
+  }
+  const invert = (a, m) => modPow(a, m - 2n, m); // m prime: Fermat
+  function affine(curve, [X, Y, Z]) {
+    const { p } = curve;
+    const zi = invert(Z, p);
+    const zi2 = (zi * zi) % p;
+    return { x: (X * zi2) % p, y: (((Y * zi2) % p) * zi) % p, form: 4 };
+  }
+  // An EC private key's public point: d*G
+  function publicPoint(curve, d) {
+    return affine(curve, fixedMultiply(curve, curve.G, ...fixedLength(d, curve.n)));
+  }
+
+  // A digest's leftmost orderBits bits as an integer (SEC 1's e; RFC 6979's bits2int)
+  function bitsToInt(curve, bytes) {
+    const e = bigOf(bytes);
+    return bytes.length * 8 > curve.orderBits ? e >> BigInt(bytes.length * 8 - curve.orderBits) : e;
+  }
+  // RFC 6979 3.2: the nonces for private key x and message digest h1, from HMAC-DRBG over the
+  // digest's own hash function (hmacWith(key) gives data -> HMAC with that key).
+  function* rfc6979(curve, x, h1, hmacWith) {
+    const { n, orderBits, orderSize } = curve;
+    const mac = (key, ...parts) => Buffer.from(hmacWith(key)(Buffer.concat(parts)));
+    const seed = [bytesOf(x, orderSize), bytesOf(bitsToInt(curve, h1) % n, orderSize)];
+    let V = Buffer.alloc(h1.length, 1);
+    let K = Buffer.alloc(h1.length, 0);
+    K = mac(K, V, Buffer.from([0]), ...seed);
+    V = mac(K, V);
+    K = mac(K, V, Buffer.from([1]), ...seed);
+    V = mac(K, V);
+    for (;;) {
+      let T = Buffer.alloc(0);
+      while (T.length * 8 < orderBits) {
+        V = mac(K, V);
+        T = Buffer.concat([T, V]);
+      }
+      const k = bitsToInt(curve, T);
+      if (k >= 1n && k < n) yield k;
+      K = mac(K, V, Buffer.from([0]));
+      V = mac(K, V);
+    }
+  }
+  function derInteger(value) {
+    let hex = value.toString(16);
+    if (hex.length % 2) hex = '0' + hex;
+    if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = '00' + hex;
+    return Buffer.concat([Buffer.from([2, hex.length / 2]), Buffer.from(hex, 'hex')]);
+  }
+  // ECDSA signing (SEC 1 4.1.3) with private key d of digest (the message's hash), in Node's
+  // encodings: DER by default, r || s with dsaEncoding 'ieee-p1363'.
+  function ecdsaSign(curve, d, digest, dsaEncoding, hmacWith) {
+    const { n } = curve;
+    const e = bitsToInt(curve, digest);
+    for (const k of rfc6979(curve, d, digest, hmacWith)) {
+      const r = affine(curve, fixedMultiply(curve, curve.G, ...fixedLength(k, n))).x % n;
+      if (r === 0n) continue;
+      const s = (invert(k, n) * ((e + r * d) % n)) % n;
+      if (s === 0n) continue;
+      if (dsaEncoding === 'ieee-p1363') return Buffer.concat([bytesOf(r, curve.orderSize), bytesOf(s, curve.orderSize)]);
+      const body = Buffer.concat([derInteger(r), derInteger(s)]);
+      return Buffer.concat([Buffer.from(body.length < 128 ? [0x30, body.length] : [0x30, 0x81, body.length]), body]);
+    }
+  }
+
+  // Ed25519 (RFC 8032 5.1.5, 5.1.6): the secret scalar a and the nonce prefix from SHA-512(seed)
+  function ed25519Expand(seed) {
+    const h = internal.native.digest(512, seed);
+    const a = (littleEndian(h.subarray(0, 32)) & ((1n << 254n) - 8n)) | (1n << 254n);
+    return [a, h.subarray(32)];
+  }
+  function ed25519Public(seed) {
+    const [a] = ed25519Expand(seed);
+    return edEncode(fixedMultiply(edwards, BASE, a, 255), invert);
+  }
+  function ed25519Sign(seed, publicKey, message) {
+    const [a, prefix] = ed25519Expand(seed);
+    const r = littleEndian(internal.native.digest(512, Buffer.concat([prefix, message]))) % L;
+    const R = edEncode(fixedMultiply(edwards, BASE, ...fixedLength(r, L)), invert);
+    const k = littleEndian(internal.native.digest(512, Buffer.concat([R, publicKey, message]))) % L;
+    return Buffer.concat([R, bytesOf((r + k * a) % L, 32).reverse()]);
+  }
+
+  Object.assign(exports, {
+    CURVES, byOid, byJwk, decodePoint, encodePoint, publicPoint, ecdsaVerify, ecdsaSign, ed25519Public, ed25519Verify, ed25519Sign,
+  });
 });

@@ -314,16 +314,23 @@ add('jwt_alb', 2 * COST.p256, (f) => {
   return [token.includes('='), verify(token), verify(`${h}.${forged}.${s}`)];
 });
 
+// A private key gives its public half, and verifies (tests/test_js_sign.py signs)
+add('private_as_public', 2 * COST.p256, (f) => {
+  const c = f.ec.p256;
+  const msg = Buffer.from(f.message);
+  return [crypto.createPublicKey(f.ecPrivateSec1).export({ type: 'spki', format: 'pem' }),
+    crypto.createPublicKey(f.ecPrivatePkcs8).export({ format: 'jwk' }),
+    crypto.createPublicKey(crypto.createPrivateKey({ key: c.privateJwk, format: 'jwk' })).equals(crypto.createPublicKey(c.spki)),
+    crypto.verify(c.hash, msg, f.ecPrivatePkcs8, Buffer.from(c.der, 'base64')),
+    crypto.createVerify(c.hash).update(msg).verify(crypto.createPrivateKey(f.ecPrivateSec1), Buffer.from(c.der, 'base64'))];
+});
+
 // What the edge refuses and Node does not: each must say what is supported.
 add('unsupported', 0, (f) => ({
   ed448: attempt(() => crypto.createPublicKey(f.ed448Spki)),
   x25519_jwk: attempt(() => crypto.createPublicKey({ key: f.x25519Jwk, format: 'jwk' })),
   brainpool: attempt(() => crypto.createPublicKey(f.brainpoolSpki)),
-  ec_private_sec1: attempt(() => crypto.createPublicKey(f.ecPrivateSec1)),
-  ec_private_pkcs8: attempt(() => crypto.createPublicKey(f.ecPrivatePkcs8)),
-  ec_private_jwk: attempt(() => crypto.createPrivateKey({ key: f.ec.p256.privateJwk, format: 'jwk' })),
-  sign: attempt(() => crypto.sign('sha256', Buffer.from('x'), f.ecPrivatePkcs8)),
-  create_sign: attempt(() => crypto.createSign('sha256')),
+  ecdh: attempt(() => crypto.createECDH('prime256v1')),
   // Node takes a lone 00 (the point at infinity) as a key; the edge refuses it
   infinity: attempt(() => crypto.createPublicKey({ key: Buffer.from('3019301306072a8648ce3d020106082a8648ce3d030107030200' + '00', 'hex'), format: 'der', type: 'spki' })),
 }), true);

@@ -78,15 +78,18 @@ exports.run = (f, part) => {
   common.secret_key = attempt(() => crypto.verify('sha256', msg, crypto.createSecretKey(Buffer.from('x')), Buffer.from(f.sigs[256], 'base64')));
   common.bad_digest = attempt(() => crypto.createVerify('nope')).name;
   common.garbage = attempt(() => crypto.createPublicKey('not a key')).code;
+  // a private key verifies too, and gives its public half (tests/test_js_sign.py signs)
+  common.private_as_public = [crypto.verify('sha256', msg, f.privatePkcs8, Buffer.from(f.sigs[256], 'base64')),
+    crypto.createVerify('sha1').update(msg).verify(f.privatePkcs1, f.sha1, 'base64'),
+    crypto.createPublicKey(f.privatePkcs1).export({ type: 'spki', format: 'pem' }) === f.spki,
+    attempt(() => crypto.verify('sha256', msg, { key: f.spki, padding: 3 }, Buffer.alloc(256))).code];
   // what the edge refuses (Node has these): each must say what is supported
   const errors = {
     ed448_pem: attempt(() => crypto.createPublicKey(f.ed448Spki)),
     x25519_jwk: attempt(() => crypto.createPublicKey({ key: f.x25519Jwk, format: 'jwk' })),
     ed448_verify: attempt(() => crypto.verify(null, msg, f.ed448Spki, Buffer.alloc(114))),
-    private_pem: attempt(() => crypto.createPublicKey(f.privatePkcs8)),
-    private_pkcs1: attempt(() => crypto.createPublicKey(f.privatePkcs1)),
     pss: attempt(() => crypto.verify('sha256', msg, { key: f.spki, padding: crypto.constants.RSA_PKCS1_PSS_PADDING }, Buffer.alloc(256))),
-    sign: attempt(() => crypto.createSign('sha256')),
+    generate: attempt(() => crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })),
   };
   return { common, errors };
 };
