@@ -189,7 +189,7 @@ class SqliteStore(ControlStore):
                     db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
                     db.execute("COMMIT")
                 except BaseException:
-                    db.execute("ROLLBACK")
+                    _roll_back(db)
                     raise
 
     @contextlib.contextmanager
@@ -240,7 +240,7 @@ class SqliteStore(ControlStore):
                 db.execute("DELETE FROM nodes WHERE heartbeat < ?", (now - NODE_ROWS_KEPT,))
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                _roll_back(db)
                 raise
             return True
         finally:
@@ -260,3 +260,11 @@ class SqliteStore(ControlStore):
 
 def sqlite_exists(directory: str | os.PathLike[str]) -> bool:
     return (Path(directory) / "control.db").exists()
+
+
+def _roll_back(db: sqlite3.Connection) -> None:
+    """Undo a failed write, if SQLite has not already: after some errors (a full disk: SQLITE_FULL)
+    it rolls the transaction back itself, and a second ROLLBACK would raise in place of the error
+    that says what happened."""
+    if db.in_transaction:
+        db.execute("ROLLBACK")

@@ -45,6 +45,7 @@ class Watcher:
         self._beat_at = 0.0  # time.monotonic() of the last heartbeat
         self._beat_revision = -1
         self._outage_logged = not plane.store.health.up  # a start without the store said so already
+        self._failing: str | None = None  # the error the last tick ended with, logged once
         self._thread = threading.Thread(target=self._run, name="edge-store-watcher", daemon=True)
 
     def start(self) -> "Watcher":
@@ -74,13 +75,19 @@ class Watcher:
             if self._outage_logged:
                 log.warning("the store %s answers again: revision %d applied", store.describe(), self.plane.revision)
                 self._outage_logged = False
+            if self._failing is not None:
+                log.warning("store watcher: works again (after %s)", self._failing)
+                self._failing = None
         except StoreUnavailable as exc:
             if not self._outage_logged:  # once per outage, not once per tick
                 log.error("the store is unavailable, serving the last known state (revision %d): %s",
                           self.plane.revision, exc)
                 self._outage_logged = True
-        except Exception:  # a bad tick must not end propagation for good
-            log.exception("store watcher")
+        except Exception as exc:  # a bad tick must not end propagation for good
+            failure = f"{type(exc).__name__}: {exc}"
+            if failure != self._failing:  # once while it lasts (a full disk fails every tick, 10 a second)
+                log.exception("store watcher (retried every tick; logged again only if it changes)")
+                self._failing = failure
 
     def _heartbeat(self, *, stopped: bool = False) -> None:
         if self.node is None:

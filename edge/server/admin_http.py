@@ -8,6 +8,7 @@ Every refusal is `{"error": {"status", "code", "message"}}` and changes nothing.
 from __future__ import annotations
 
 import asyncio
+import errno
 import hmac
 import logging
 import sqlite3
@@ -238,6 +239,8 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
 
 
 async def _store_busy(request: Request, exc: Exception) -> Response:
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return _disk_full(request, f"the store's database ({exc})")
     if isinstance(exc, sqlite3.DataError):  # a value of the request (e.g. a string too big): retrying cannot help
         return error_response(400, "bad_request", f"the store refused a value of this request: {exc}; "
                               "nothing was changed")
@@ -259,6 +262,25 @@ async def _store_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+async def _os_error(request: Request, exc: Exception) -> Response:
+    """A full disk (or quota) is the operator's to fix, not a bug: 507 saying so. Other
+    system errors are unexpected."""
+    if isinstance(exc, OSError) and exc.errno in FULL:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return _disk_full(request, f"a file{where}: {exc.strerror}")
+    return await _unexpected(request, exc)
+
+
+def _disk_full(request: Request, what: str) -> Response:
+    log.error("%s %s: no space left writing %s; nothing was changed", request.method, request.url.path, what)
+    return error_response(507, "insufficient_storage",
+                          f"the server ran out of disk space writing {what}; nothing was changed: free space "
+                          "where the server keeps its state (--state-dir) and try again")
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("admin request %s %s failed", request.method, request.url.path)
     return error_response(500, "internal", f"internal error: {type(exc).__name__}: {exc}")
@@ -271,5 +293,6 @@ EXCEPTION_HANDLERS: dict[Any, Callable[[Request, Exception], Awaitable[Response]
     HTTPException: _http_error,
     sqlite3.Error: _store_busy,
     StoreError: _store_error,
+    OSError: _os_error,
     Exception: _unexpected,
 }

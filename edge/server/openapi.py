@@ -29,7 +29,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
                403: "Refused: a web page (Origin header) or a non-loopback Host without a token",
                404: "No such function, version or alias", 409: "Conflict (still in use, or no earlier target)",
                413: "Upload larger than the limit", 422: "Not a usable module (the message names the reason)",
-               503: "The store is busy; try again"}
+               503: "The store is busy; try again",
+               507: "The server ran out of disk space: nothing was changed; free space and try again"}
     out = {str(code): {"description": reasons[code], "content": {JSON: {"schema": _ref("Error")}}}
            for code in (401, 403, *statuses)}
     return out
@@ -179,7 +180,7 @@ def _paths() -> dict[str, Any]:
             "get": {"operationId": "describeFunction", "summary": "A function, its versions and aliases",
                     "responses": {**_ok("Function"), **_errors(404)}},
             "delete": {"operationId": "deleteFunction", "summary": "Delete a function (refused while a behavior uses it)",
-                       "responses": {**_ok("Deleted"), **_errors(404, 409)}},
+                       "responses": {**_ok("Deleted"), **_errors(404, 409, 507)}},
         },
         fn + "/versions": {
             "parameters": [NAME],
@@ -199,7 +200,7 @@ def _paths() -> dict[str, Any]:
                     "application/wasm": {"schema": {"type": "string", "format": "binary"}},
                     "text/plain": {"schema": {"type": "string", "description": "WebAssembly text (WAT)"}}}},
                 "responses": {**_ok("Deployed", "Identical to the latest version: nothing new published"),
-                              **_ok("Deployed", "Published", "201"), **_errors(400, 413, 422)},
+                              **_ok("Deployed", "Published", "201"), **_errors(400, 413, 422, 507)},
             },
         },
         fn + "/versions/{version}": {
@@ -207,7 +208,7 @@ def _paths() -> dict[str, Any]:
             "get": {"operationId": "describeVersion", "summary": "One version",
                     "responses": {**_ok("Version"), **_errors(400, 404)}},
             "delete": {"operationId": "deleteVersion", "summary": "Delete a version (refused while used)",
-                       "responses": {**_ok("Deleted"), **_errors(400, 404, 409)}},
+                       "responses": {**_ok("Deleted"), **_errors(400, 404, 409, 507)}},
         },
         fn + "/aliases": {"parameters": [NAME], "get": {
             "operationId": "listAliases", "summary": "A function's aliases",
@@ -217,13 +218,13 @@ def _paths() -> dict[str, Any]:
             "parameters": [NAME, ALIAS],
             "put": {"operationId": "putAlias", "summary": "Point an alias at a version, optionally with a canary",
                     "requestBody": {"required": True, "content": {JSON: {"schema": _ref("AliasTarget")}}},
-                    "responses": {**_ok("Alias"), **_errors(400, 404)}},
+                    "responses": {**_ok("Alias"), **_errors(400, 404, 507)}},
             "delete": {"operationId": "deleteAlias", "summary": "Delete an alias (refused while a behavior uses it)",
-                       "responses": {**_ok("Deleted"), **_errors(404, 409)}},
+                       "responses": {**_ok("Deleted"), **_errors(404, 409, 507)}},
         },
         fn + "/aliases/{alias}/rollback": {"parameters": [NAME, ALIAS], "post": {
             "operationId": "rollback", "summary": "Point the alias back where it was before its last move",
-            "responses": {**_ok("Alias"), **_errors(404, 409)}}},
+            "responses": {**_ok("Alias"), **_errors(404, 409, 507)}}},
         fn + "/invoke": {"parameters": [NAME], "post": {
             "operationId": "invoke", "summary": "Run a deployed version on an event (test invoke)",
             "parameters": [{"name": "qualifier", "in": "query", "schema": {"type": "string"},
@@ -233,17 +234,17 @@ def _paths() -> dict[str, Any]:
             "get": {"operationId": "getConfig", "summary": "Behaviors and origins in effect",
                     "responses": {**_ok("Routing"), **_errors()}},
             "put": {"operationId": "putConfig", "summary": "Replace behaviors and/or origins (validated as a whole)",
-                    "requestBody": routing_body, "responses": {**_ok("Routing"), **_errors(400)}},
+                    "requestBody": routing_body, "responses": {**_ok("Routing"), **_errors(400, 507)}},
         },
         "/v1/behaviors": {
             "get": {"operationId": "getBehaviors", "responses": {**_ok("Routing"), **_errors()}},
             "put": {"operationId": "putBehaviors", "requestBody": routing_body,
-                    "responses": {**_ok("Routing"), **_errors(400)}},
+                    "responses": {**_ok("Routing"), **_errors(400, 507)}},
         },
         "/v1/origins": {
             "get": {"operationId": "getOrigins", "responses": {**_ok("Routing"), **_errors()}},
             "put": {"operationId": "putOrigins", "requestBody": routing_body,
-                    "responses": {**_ok("Routing"), **_errors(400)}},
+                    "responses": {**_ok("Routing"), **_errors(400, 507)}},
         },
         "/v1/logs": {"get": {
             "operationId": "logs", "summary": "Log records (NDJSON stream with follow=1)",
@@ -268,7 +269,7 @@ def _paths() -> dict[str, Any]:
             "requestBody": {"required": True, "content": {JSON: {"schema": {
                 "type": "object", "required": ["paths"],
                 "properties": {"paths": {"type": "array", "items": {"type": "string"}, "maxItems": 3000}}}}}},
-            "responses": {**_ok("Invalidation", "Accepted", "201"), **_errors(400)}}},
+            "responses": {**_ok("Invalidation", "Accepted", "201"), **_errors(400, 507)}}},
         "/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This description",
                                      "responses": {**_ok({"type": "object"}), **_errors()}}},
         "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus metrics (all workers)",
