@@ -86,15 +86,23 @@ class Compiler:
                 pass
         return self.runtime.load(wasm)
 
-    def build_version(self, spec: Any, compiled: CompiledModule, number: int, wasm: bytes) -> PublishedVersion:
+    def stored(self, digest: str, tiered: bool) -> CompiledModule | None:
+        """A stored module's code from its artifact, without its bytes: the optimized one, else
+        (tiering) the baseline one a deploy or a compile before a restart left; None if neither."""
+        compiled = self.runtime.load_artifact(digest)
+        baseline = self.runtime.baseline() if compiled is None and tiered else None
+        return baseline.load_artifact(digest) if baseline is not None else compiled
+
+    def build_version(self, spec: Any, compiled: CompiledModule, number: int,
+                      wasm: bytes | Callable[[], bytes]) -> PublishedVersion:
         """Instantiate a version; baseline code that cannot be (e.g. its instance pool is
-        full) is replaced by optimized code. Raises ModuleError."""
+        full) is replaced by optimized code (`wasm`: the bytes, or where to read them). Raises ModuleError."""
         try:
             return self.registry.build(spec, compiled, number)
         except ModuleError:
             if not self.is_baseline(compiled):
                 raise
-        return self.registry.build(spec, self.runtime.load(wasm), number)
+        return self.registry.build(spec, self.runtime.load(wasm() if callable(wasm) else wasm), number)
 
     def is_baseline(self, compiled: CompiledModule) -> bool:
         return compiled.fingerprint != self.runtime.engine.fingerprint

@@ -2,7 +2,8 @@
 
 What is collected:
 - temporary files (`.<name>.<random>.tmp`) of atomic writes that never finished (a process
-  killed while writing a blob or an artifact);
+  killed while writing a blob or an artifact), and the lock files of compiles a killed process
+  left (`.<artifact>.lock`, edge/runtime/artifacts.py);
 - module blobs no stored version refers to (a deploy killed between writing its blob and
   committing; the versions deleted since): local files, and for a shared store its rows;
 - compiled artifacts (`<sha256>.<engine>.cwasm`) of modules no stored version refers to.
@@ -54,7 +55,7 @@ def collect(store: ControlStore, artifact_dir: Path | None) -> Collected:
                 store.blobs.remove(digest)
                 out.blobs += 1
         if artifact_dir is not None and artifact_dir.is_dir():
-            out.temporary += _remove_temporary(artifact_dir)
+            out.temporary += _remove_temporary(artifact_dir) + _remove_temporary(artifact_dir, ".*.cwasm.lock")
             for path in artifact_dir.glob("*.cwasm"):
                 digest = path.name.split(".", 1)[0]
                 if not path.name.startswith(".") and digest not in keep:
@@ -84,9 +85,9 @@ def discard(store: ControlStore, artifact_dir: Path | None, digest: str) -> bool
     return True
 
 
-def _remove_temporary(directory: Path) -> int:
+def _remove_temporary(directory: Path, pattern: str = ".*.tmp") -> int:
     count = 0
-    for path in directory.glob(".*.tmp"):
+    for path in directory.glob(pattern):
         try:
             path.unlink()
             count += 1

@@ -3,21 +3,19 @@
 Compile once, load in microseconds: an artifact is wasmtime's serialized
 machine code, stored under the wasm's sha256 plus the engine fingerprint, so
 a restart or a new worker deserializes instead of compiling, and an artifact
-made under other engine settings is never loaded.
+made under other engine settings is never loaded (edge/runtime/artifacts.py).
 """
 
 from __future__ import annotations
 
 import ctypes
 import hashlib
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import wasmtime
 
+from .artifacts import ArtifactCache, write_atomic  # noqa: F401 (write_atomic: re-exported)
 from .engine import Engine
 
 ABI_VERSION = 1
@@ -166,51 +164,6 @@ def _expect_func(exports: dict, name: str, params: tuple, results: tuple) -> Non
         raise ModuleError(f"export `{name}` has signature {got[0]} -> {got[1]}, expected {params} -> {results}")
 
 
-class ArtifactCache:
-    """Precompiled artifacts on disk, keyed by sha256 and engine fingerprint; written atomically."""
-
-    def __init__(self, directory: str | os.PathLike[str] | None) -> None:
-        self.directory = Path(directory) if directory else None
-        if self.directory:
-            self.directory.mkdir(parents=True, exist_ok=True)
-
-    def path(self, digest: str, fingerprint: str) -> Path | None:
-        if not self.directory:
-            return None
-        return self.directory / f"{digest}.{fingerprint}.cwasm"
-
-    def read(self, digest: str, fingerprint: str) -> bytes | None:
-        path = self.path(digest, fingerprint)
-        if path is None or not path.exists():
-            return None
-        return path.read_bytes()
-
-    def write(self, digest: str, fingerprint: str, data: bytes) -> None:
-        path = self.path(digest, fingerprint)
-        if path is None:
-            return
-        write_atomic(path, data)
-
-    def discard(self, digest: str, fingerprint: str) -> None:
-        path = self.path(digest, fingerprint)
-        if path is not None:
-            path.unlink(missing_ok=True)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Temp file, fsync, rename: readers see the old file or the whole new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def compile_module(engine: wasmtime.Engine, wasm: bytes) -> wasmtime.Module:
     """`wasmtime.Module(engine, wasm)` without its copy of the bytes: wasmtime reads them
     straight from the bytes object (immutable, and alive for the call), so compiling a large
@@ -233,24 +186,44 @@ def load(engine: Engine, source: bytes | str, cache: ArtifactCache | None = None
     digest = sha256(wasm)
     fingerprint = engine.fingerprint
     started = time.perf_counter()
-    module: wasmtime.Module | None = None
-    from_artifact = False
-    if cache is not None:
-        blob = cache.read(digest, fingerprint)
-        if blob is not None:
-            try:
-                module = wasmtime.Module.deserialize(engine.engine, blob)
-                from_artifact = True
-            except wasmtime.WasmtimeError:
-                cache.discard(digest, fingerprint)  # stale or damaged: recompile
-                module = None
+    if cache is None:
+        return _inspected(_compile(engine, wasm), digest, fingerprint, started, False)
+    module = cache.deserialize(engine.engine, digest, fingerprint)
     if module is None:
-        try:
-            module = compile_module(engine.engine, wasm)
-        except wasmtime.WasmtimeError as exc:
-            raise NotWasm(f"invalid WebAssembly: {first_line(exc)}") from None
-        if cache is not None:
-            cache.write(digest, fingerprint, bytes(module.serialize()))
+        with cache.compiling(digest, fingerprint):  # another process compiling it: its artifact
+            module = cache.deserialize(engine.engine, digest, fingerprint)
+            if module is None:
+                try:
+                    compiled = _compile(engine, wasm)
+                    cache.write(digest, fingerprint, bytes(compiled.serialize()))
+                finally:
+                    cache.compiled(digest, fingerprint)
+                # served from the file just written, as after a restart: its pages are shared and
+                # mostly never read, where the compiled copy holds all of them in this process
+                mapped = cache.deserialize(engine.engine, digest, fingerprint)
+                return _inspected(mapped or compiled, digest, fingerprint, started, False)
+    return _inspected(module, digest, fingerprint, started, True)
+
+
+def _compile(engine: Engine, wasm: bytes) -> wasmtime.Module:
+    try:
+        return compile_module(engine.engine, wasm)
+    except wasmtime.WasmtimeError as exc:
+        raise NotWasm(f"invalid WebAssembly: {first_line(exc)}") from None
+
+
+def load_artifact(engine: Engine, digest: str, cache: ArtifactCache) -> CompiledModule | None:
+    """A stored module by its sha256 from its precompiled artifact, without reading (or
+    hashing) its bytes; None when there is no usable artifact. Blocking."""
+    started = time.perf_counter()
+    module = cache.deserialize(engine.engine, digest, engine.fingerprint)
+    if module is None:
+        return None
+    return _inspected(module, digest, engine.fingerprint, started, True)
+
+
+def _inspected(module: wasmtime.Module, digest: str, fingerprint: str, started: float,
+               from_artifact: bool) -> CompiledModule:
     compiled = inspect(module, digest)
     compiled.compile_ms = (time.perf_counter() - started) * 1000
     compiled.from_artifact = from_artifact

@@ -16,7 +16,7 @@ from .engine import Engine, EngineSettings
 from .function import Function
 from .hostcalls import host_log, host_poll_oneoff
 from .limits import FunctionConfig
-from .module import ArtifactCache, CompiledModule, ModuleError, first_line, load, sha256, to_wasm
+from .module import ArtifactCache, CompiledModule, ModuleError, first_line, load, load_artifact, sha256, to_wasm
 
 log = logging.getLogger("edge.runtime")
 
@@ -67,6 +67,11 @@ class Runtime:
         """Validate and compile a module (or load its precompiled artifact). Blocking."""
         return load(self.engine, source, self.artifacts)
 
+    def load_artifact(self, digest: str) -> CompiledModule | None:
+        """A module this engine compiled before, from its artifact, by its sha256 alone (its bytes
+        are neither read nor hashed); None if there is none. Blocking."""
+        return load_artifact(self.engine, digest, self.artifacts)
+
     def optimize(self, source: bytes | Callable[[], bytes]) -> CompiledModule:
         """Compile in the background: on one thread at the lowest CPU priority, so serving
         keeps both cores, then load the artifact into this runtime's engine. Blocking.
@@ -97,17 +102,22 @@ class Runtime:
             worker.join()
             if failure:
                 raise failure[0]
-            return self.load(source)  # deserializes it here (or compiles, without an artifact dir)
+            compiled = self.load(source)  # deserializes it here (or compiles, without an artifact dir)
+        baseline = self._baseline
+        if baseline is not None:  # never loaded once the optimized artifact is there
+            baseline.artifacts.discard(compiled.sha256, baseline.engine.fingerprint)
+        return compiled
 
     def has_artifact(self, source: bytes) -> bool:
         """Whether loading these bytes would deserialize a stored artifact (no compile)."""
-        path = self.artifacts.path(sha256(to_wasm(source)), self.engine.fingerprint)
-        return path is not None and path.exists()
+        return self.artifacts.exists(sha256(to_wasm(source)), self.engine.fingerprint)
 
     def baseline(self) -> "Runtime | None":
         """A runtime on wasmtime's baseline compiler (Winch), same limits and host functions,
         created on first use: it compiles ~4x faster, so a new version can serve while this
-        runtime's optimizing compile runs. None where Winch is not available."""
+        runtime's optimizing compile runs. Its artifacts are kept next to this runtime's until
+        the optimized one is stored (a restart meanwhile, or another worker, loads them instead
+        of compiling). None where Winch is not available."""
         if self._baseline_tried:
             return self._baseline
         with self._baseline_lock:
@@ -119,7 +129,7 @@ class Runtime:
                         pool_instances=min(BASELINE_POOL, self.engine.settings.pool_instances),
                     )
                     try:
-                        self._baseline = Runtime(settings)
+                        self._baseline = Runtime(settings, self.artifacts.directory)
                     except (wasmtime.WasmtimeError, RuntimeError, ValueError) as exc:
                         log.info("baseline compiler unavailable: %s", exc)
             return self._baseline
