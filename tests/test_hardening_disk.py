@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from edge.control.logs import LogRecord
+from edge.control.sharedlogs import SharedLogs
+
 from .control_helpers import ControlServer, generated, manifest_text, padded
 from .polling import eventually
 
@@ -35,22 +38,18 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def fill(disk: Path) -> Path:
-    """Take every free byte of the disk."""
+    """Take every free byte of the disk (unbuffered: nothing is left to flush at close)."""
     filler = disk / "filler"
-    with open(filler, "wb") as f:
-        try:
-            while True:
-                f.write(b"\0" * 65536)
-                f.flush()
-        except OSError:
-            pass
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     try:
-        with open(filler, "ab") as f:  # the last partial block
+        for size in (1 << 20, 1 << 16, 1 << 12, 1):
             while True:
-                f.write(b"\0")
-                f.flush()
-    except OSError:
-        pass
+                try:
+                    os.write(fd, b"\0" * size)
+                except OSError:
+                    break
+    finally:
+        os.close(fd)
     return filler
 
 
@@ -82,9 +81,13 @@ def test_a_deploy_that_runs_out_of_disk_is_507_and_changes_nothing(tmp_path, sma
         assert [f["name"] for f in server.admin.get("/v1/functions").json()["functions"]] == ["small"]
         assert [a["name"] for a in server.admin.get("/v1/functions/small/aliases").json()["aliases"]] == ["live"]
         assert server.edge.get("/index.html").status_code == 200
-        time.sleep(0.5)  # five of the store watcher's ticks, each failing to write the heartbeat
-        watcher = [r for r in caplog.records if r.getMessage().startswith("store watcher")]
-        assert len(watcher) == 1 and "full" in str(watcher[0].exc_info[1]), [r.getMessage() for r in watcher]
+        # the store watcher's next heartbeat fails, then again at every tick (10 a second): logged once
+        def watcher() -> list[logging.LogRecord]:
+            return [r for r in caplog.records if r.getMessage().startswith("store watcher")]
+
+        assert eventually(watcher, timeout=15)
+        time.sleep(0.5)
+        assert len(watcher()) == 1 and "full" in str(watcher()[0].exc_info[1]), [r.getMessage() for r in watcher()]
         filler.unlink()
         assert eventually(lambda: any("works again" in r.getMessage() for r in caplog.records))
         # the same calls, with space again
@@ -92,3 +95,56 @@ def test_a_deploy_that_runs_out_of_disk_is_507_and_changes_nothing(tmp_path, sma
         server.deploy("other", padded(generated("o"), 200_000))
     finally:
         server.stop()
+
+
+def warnings_saying(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if text in r.getMessage()]
+
+
+def test_the_access_log_on_a_full_disk_drops_lines_says_so_once_and_resumes(tmp_path, small_disk, caplog):
+    caplog.set_level(logging.INFO)
+    (tmp_path / "m.toml").write_text(manifest_text())
+    access = small_disk / "access.log"
+    server = ControlServer(tmp_path / "m.toml", tmp_path / "state", access_log=str(access)).start()
+    try:
+        assert server.edge.get("/index.html").status_code == 200
+        assert eventually(lambda: access.exists() and access.stat().st_size > 0)
+        filler = fill(small_disk)
+        for _ in range(20):  # every request still served; their lines cannot be written
+            assert server.edge.get("/index.html").status_code == 200
+        assert eventually(lambda: warnings_saying(caplog, "access log: cannot write"))
+        time.sleep(0.3)
+        assert len(warnings_saying(caplog, "access log: cannot write")) == 1
+        assert "No space left on device" in warnings_saying(caplog, "access log: cannot write")[0]
+        filler.unlink()
+        assert server.edge.get("/index.html?after").status_code == 200
+        assert eventually(lambda: warnings_saying(caplog, "access log: writing to"))
+        assert eventually(lambda: b"after" in access.read_bytes())
+    finally:
+        server.stop()
+
+
+def test_function_logs_on_a_full_disk_are_dropped_said_once_and_written_again(small_disk, caplog):
+    """The log database of a multi-worker server (edge/control/sharedlogs.py) on a real full disk."""
+    caplog.set_level(logging.INFO, logger="edge.control")
+    logs = SharedLogs(small_disk / "logs.db", interval=0.02)
+    try:
+        def line(text: str) -> LogRecord:
+            return LogRecord(time.time(), "fn", "1", "req", "viewer-request", "INFO", text)
+
+        logs.add(line("before"))
+        logs.flush()
+        filler = fill(small_disk)
+        for i in range(200):
+            logs.add(line(f"lost {i} " + "x" * 2000))
+            time.sleep(0.001)
+        assert eventually(lambda: warnings_saying(caplog, "cannot write function logs"))
+        time.sleep(0.2)  # ten more writer passes
+        [warning] = warnings_saying(caplog, "cannot write function logs")
+        assert "full" in warning and "rollback" not in warning
+        filler.unlink()
+        logs.add(line("after"))
+        assert eventually(lambda: warnings_saying(caplog, "function logs are written to"))
+        assert [r.message for _, r in logs.query("fn", None, 10)][-1] == "after"
+    finally:
+        logs.close()

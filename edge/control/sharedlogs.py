@@ -19,6 +19,7 @@ from collections import deque
 from pathlib import Path
 
 from .logs import RECORD_OVERHEAD, Invocation, LogRecord
+from .sqltx import roll_back
 
 log = logging.getLogger("edge.control")
 
@@ -63,13 +64,23 @@ class SharedLogs:
             self._pending.append(record)
 
     def _run(self) -> None:
+        failing: str | None = None  # logged once while it lasts: a full disk fails every 100 ms
         while not self._stop.wait(self.interval):
             try:
                 self.flush()
             except sqlite3.Error as exc:
-                log.warning("cannot write function logs to %s: %s", self.path, exc)
-            except Exception:  # the writer must outlive a bad record
+                if str(exc) != failing:
+                    log.warning("cannot write function logs to %s: %s (those lines are dropped until it can)",
+                                self.path, exc)
+                    failing = str(exc)
+                continue
+            except Exception as exc:  # the writer must outlive a bad record
                 log.exception("cannot write function logs to %s", self.path)
+                failing = str(exc)
+                continue
+            if failing is not None:
+                log.warning("function logs are written to %s again", self.path)
+                failing = None
 
     def flush(self) -> None:
         with self._flush_lock:
@@ -95,7 +106,7 @@ class SharedLogs:
                     self._db.execute("DELETE FROM records WHERE id <= (SELECT MAX(id) FROM records) - ?", (self.keep,))
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                roll_back(self._db)
                 raise
 
     def query(

@@ -24,7 +24,7 @@ from typing import Any
 
 from .blobs import BlobStore
 from .rows import NodeInfo, Snapshot, StoreError
-from .sqltx import SqlTx
+from .sqltx import SqlTx, roll_back
 from .storeapi import ControlStore
 
 SCHEMA_VERSION = 1
@@ -189,7 +189,7 @@ class SqliteStore(ControlStore):
                     db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
                     db.execute("COMMIT")
                 except BaseException:
-                    _roll_back(db)
+                    roll_back(db)
                     raise
 
     @contextlib.contextmanager
@@ -240,7 +240,7 @@ class SqliteStore(ControlStore):
                 db.execute("DELETE FROM nodes WHERE heartbeat < ?", (now - NODE_ROWS_KEPT,))
                 db.execute("COMMIT")
             except BaseException:
-                _roll_back(db)
+                roll_back(db)
                 raise
             return True
         finally:
@@ -260,11 +260,3 @@ class SqliteStore(ControlStore):
 
 def sqlite_exists(directory: str | os.PathLike[str]) -> bool:
     return (Path(directory) / "control.db").exists()
-
-
-def _roll_back(db: sqlite3.Connection) -> None:
-    """Undo a failed write, if SQLite has not already: after some errors (a full disk: SQLITE_FULL)
-    it rolls the transaction back itself, and a second ROLLBACK would raise in place of the error
-    that says what happened."""
-    if db.in_transaction:
-        db.execute("ROLLBACK")

@@ -201,3 +201,11 @@ class SqlTx:
         for row in self._all("SELECT * FROM aliases"):
             snap.aliases[row["function"]][row["name"]] = alias_row(row)
         snap.routing = self.routing()
+
+
+def roll_back(db: Any) -> None:
+    """Undo a failed SQLite write, if SQLite has not already: after some errors (a full disk:
+    SQLITE_FULL) it rolls the transaction back itself, and a second ROLLBACK would raise in
+    place of the error that says what happened."""
+    if db.in_transaction:
+        db.execute("ROLLBACK")

@@ -6,6 +6,7 @@ x-edge-result-type, time-taken), plus the behavior and each hook run.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import sys
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from ..pipeline.trace import Trace
 
 _STOP = object()
+log = logging.getLogger("edge.server")
 
 
 class AccessLog:
@@ -39,6 +41,7 @@ class AccessLog:
         self._reopen = threading.Event()
         self._identity: tuple[int, int] | None = None
         self.dropped = 0
+        self._failing: int | None = None  # while writes fail: `dropped` when they began to
         self.reopened = 0
         if self.enabled:
             stream: IO[bytes] = sys.stdout.buffer if self.path is None else self._open()
@@ -138,8 +141,17 @@ class AccessLog:
         try:
             stream.write(b"".join(batch))
             stream.flush()
-        except (OSError, ValueError):
+        except (OSError, ValueError) as exc:
             self.dropped += len(batch)
+            if self._failing is None:  # once while it lasts (a full disk fails every write)
+                self._failing = self.dropped - len(batch)
+                log.warning("access log: cannot write to %s: %s (lines are dropped until it can)",
+                            self.path or "stdout", exc)
+            return
+        if self._failing is not None:
+            log.warning("access log: writing to %s again (%d lines dropped meanwhile)", self.path or "stdout",
+                        self.dropped - self._failing)
+            self._failing = None
 
     def close(self) -> None:
         if self._thread is not None:
