@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from edge.control.logs import LogRecord
 from edge.control.sharedlogs import SharedLogs
 
+from .conftest import free_port
 from .control_helpers import ControlServer, generated, manifest_text, padded
 from .polling import eventually
 
@@ -148,3 +150,29 @@ def test_function_logs_on_a_full_disk_are_dropped_said_once_and_written_again(sm
         assert [r.message for _, r in logs.query("fn", None, 10)][-1] == "after"
     finally:
         logs.close()
+
+
+def serve_once(tmp_path: Path, state: Path) -> subprocess.CompletedProcess:
+    (tmp_path / "m.toml").write_text(manifest_text())
+    return subprocess.run([sys.executable, "-m", "edge.cli.main", "serve", "-m", "m.toml", "--state-dir", str(state),
+                           "--port", str(free_port()), "--admin-port", str(free_port())],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+
+def test_a_damaged_store_stops_the_start_with_one_line_saying_what_to_do(tmp_path):
+    store = tmp_path / "state" / "store"
+    store.mkdir(parents=True)
+    (store / "control.db").write_bytes(b"this is not a database" * 1000)
+    proc = serve_once(tmp_path, tmp_path / "state")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+    [line] = [line for line in proc.stderr.splitlines() if "control.db" in line]
+    assert "cannot open the store" in line and "restore the state directory from a backup" in line
+    assert "store/ directory aside" in line
+
+
+def test_a_read_only_state_directory_stops_the_start_saying_so(tmp_path, small_disk):
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    proc = serve_once(tmp_path, small_disk / "state")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+    [line] = [line for line in proc.stderr.splitlines() if "state directory" in line]
+    assert "cannot be written (Read-only file system)" in line and "--state-dir" in line, proc.stderr

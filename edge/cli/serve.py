@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -143,6 +144,7 @@ def serve(
         listeners=((host, port),),
         proxy_hops=proxy_hops,
     )
+    _check_state_dir(Path(options.state_dir))
     try:
         options = _with_store(options, store, node_name, node_address, host, port)
         loaded = load_manifest(options)  # refuse to start on a bad manifest, naming the entry
@@ -212,6 +214,19 @@ def _notes(options: ServerOptions, manifest) -> list[str]:  # type: ignore[no-un
     except Exception as exc:  # notes must never keep the server from starting
         click.echo(f"edge: (could not compare the manifest with the store: {exc})", err=True)
         return []
+
+
+def _check_state_dir(path: Path) -> None:
+    """The server writes its store, compiled modules and uploads there: one line now if it
+    cannot, not a traceback from every worker."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise click.ClickException(
+            f"the state directory {path} cannot be written ({exc.strerror or exc}): the server keeps its store, "
+            "compiled modules and uploads there; give a writable --state-dir") from None
 
 
 class PortError(click.ClickException):

@@ -133,7 +133,7 @@ class SqliteStore(ControlStore):
             self._reader = self._connect(busy_timeout_ms)
             self._init_schema()
         except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+            raise StoreError(f"cannot open the store {self.path}: {exc}{_what_to_do(exc)}") from None
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._started = time.time()
@@ -260,3 +260,16 @@ class SqliteStore(ControlStore):
 
 def sqlite_exists(directory: str | os.PathLike[str]) -> bool:
     return (Path(directory) / "control.db").exists()
+
+
+def _what_to_do(exc: Exception) -> str:
+    """The operator's next step for a store that cannot be opened, where there is a clear one."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return ("; the file is damaged: restore the state directory from a backup, or move its store/ "
+                "directory aside to start with an empty store")
+    if code == sqlite3.SQLITE_FULL or getattr(exc, "errno", None) == 28:
+        return "; the disk is full: free space there and start again"
+    if code == sqlite3.SQLITE_READONLY or isinstance(exc, PermissionError):
+        return "; the server needs to write there: check the directory's permissions and mount (--state-dir)"
+    return ""
