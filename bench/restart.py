@@ -13,15 +13,19 @@ Each round starts `edge serve` on that state and measures, from the moment the p
 started: the first 200 through a routed behavior, `/readyz` answering 200, every routed
 behavior answering (one pass, after ready), and `/v1/status` showing nothing `optimizing`;
 then how many versions the answering worker has loaded and its resident memory. `--cold`
-removes the artifacts before each round (a stop before the optimized compiles finished, or
-an engine upgrade). Traffic is loopback only; every process is stopped at the end.
+removes the artifacts before each round (an upgrade to another wasmtime); `--fresh` deploys
+into a new state directory before each round and restarts at once, with the optimized compiles
+still running (a config change right after deploys); `--uncached` evicts the artifacts from
+the page cache first (as after a reboot); `--source DIR` runs `edge serve` from another source
+tree (a `git worktree` of the revision to compare with). Traffic is loopback only; every
+process is stopped at the end.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import json
+import os
 import platform
 import shutil
 import statistics
@@ -66,9 +70,10 @@ def _wait_optimized(admin: httpx.Client, proc: procs.Proc, timeout: float) -> No
     procs.wait_until(lambda: admin.get("/v1/status").json()["optimizing"] == [], proc, timeout)
 
 
-def setup(state: Path, manifest: Path, log_dir: Path, n: int, unrouted: int) -> None:
-    """Deploy the functions through the upload endpoint and wait for their optimized artifacts."""
-    proc, edge, admin_url = _start(manifest, state, log_dir, 1, "setup")
+def setup(state: Path, manifest: Path, log_dir: Path, n: int, unrouted: int, *, wait: bool = True,
+          source: Path | None = None) -> None:
+    """Deploy the functions through the upload endpoint and (`wait`) wait for their optimized artifacts."""
+    proc, _, admin_url = _start(manifest, state, log_dir, 1, "setup", source)
     try:
         with _admin(admin_url) as admin:
             procs.wait_until(lambda: admin.get("/readyz").status_code == 200, proc, 60)
@@ -84,7 +89,8 @@ def setup(state: Path, manifest: Path, log_dir: Path, n: int, unrouted: int) -> 
             r = admin.put("/v1/behaviors", json={"behaviors": [*behaviors, {"path": "*", "origin": "echo"}]})
             if r.status_code != 200:
                 raise RuntimeError(f"behaviors: {r.status_code} {r.text}")
-            _wait_optimized(admin, proc, 60 + 5 * n)
+            if wait:
+                _wait_optimized(admin, proc, 60 + 5 * n)
     finally:
         proc.stop()
 
@@ -150,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--state", type=Path, help="state directory to set up once and keep")
     parser.add_argument("--cold", action="store_true", help="remove the artifacts before each round")
+    parser.add_argument("--fresh", action="store_true",
+                        help="each round: deploy into a new state directory and restart at once (optimized "
+                             "compiles still running when the server stops)")
     parser.add_argument("--uncached", action="store_true", help="evict the artifacts from the page cache first")
     parser.add_argument("--source", type=Path, help="run edge serve from this source tree (a baseline worktree)")
     parser.add_argument("--json", type=Path, help="write every round here")
@@ -161,16 +170,20 @@ def main(argv: list[str] | None = None) -> int:
     manifest.write_text(MANIFEST)
     with procs.Watchdog(1800):
         try:
-            if not (state / "store").exists():
+            if not args.fresh and not (state / "store").exists():
                 t = time.perf_counter()
-                setup(state, manifest, work, args.n, args.unrouted)
+                setup(state, manifest, work, args.n, args.unrouted, source=args.source)
                 print(f"setup: {args.n} functions x 2 versions in {time.perf_counter() - t:.1f} s", file=sys.stderr)
             artifacts = state / "artifacts"
-            size = sum(p.stat().st_size for p in artifacts.glob("*.cwasm"))
-            print(f"artifacts: {len(list(artifacts.glob('*.cwasm')))} files, {size / 2**20:.0f} MiB", file=sys.stderr)
             rounds: list[dict] = []
             for workers in args.workers:
                 for r in range(args.rounds):
+                    if args.fresh:
+                        shutil.rmtree(state, ignore_errors=True)
+                        setup(state, manifest, work, args.n, args.unrouted, wait=False, source=args.source)
+                    size = sum(p.stat().st_blocks * 512 for p in artifacts.glob("*.cwasm"))
+                    print(f"artifacts: {len(list(artifacts.glob('*.cwasm')))} files, {size / 2**20:.0f} MiB on disk",
+                          file=sys.stderr)
                     if args.cold:
                         shutil.rmtree(artifacts, ignore_errors=True)
                     if args.uncached:
@@ -184,13 +197,14 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     print(f"{args.n} JavaScript functions x 2 versions, {args.n - args.unrouted} routed"
           f"{' (artifacts removed)' if args.cold else ''}{' (not in the page cache)' if args.uncached else ''}"
+          f"{' (restarted right after the deploys)' if args.fresh else ''}"
           f"; medians of {args.rounds}:")
     print("| workers | first 200 | /readyz | every route | nothing optimizing | loaded | RSS MiB |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for workers in args.workers:
         mine = [r for r in rounds if r["workers"] == workers]
 
-        def med(key: str) -> float:
+        def med(key: str, mine: list[dict] = mine) -> float:
             return statistics.median(r[key] for r in mine)
 
         print(f"| {workers} | {med('first_200_s'):.2f} s | {med('readyz_s'):.2f} s | {med('all_routed_s'):.2f} s | "

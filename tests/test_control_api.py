@@ -460,7 +460,7 @@ def test_unknown_endpoints_and_methods_are_json_errors(server):
     assert r.status_code == 400
 
 
-def test_only_versions_that_can_get_traffic_stay_loaded(tmp_path):
+def test_only_versions_the_behaviors_route_to_stay_loaded(tmp_path):
     (tmp_path / "m.toml").write_text(manifest_text())
     s = ControlServer(tmp_path / "m.toml", tmp_path / "state", retire_after=0.0).start()
 
@@ -473,14 +473,18 @@ def test_only_versions_that_can_get_traffic_stay_loaded(tmp_path):
     try:
         for n in (1, 2, 3):
             s.deploy("fn", generated(f"v{n}"))
-        loaded_soon(["fn:3"])  # the latest
+        loaded_soon([])  # no behavior names fn: not even its latest stays loaded
         out = s.admin.post("/v1/functions/fn/invoke", params={"qualifier": "1"}, content=EVENT).json()
         assert out["result"]["body"] == "v1"  # loaded on demand for the test invoke, then unloaded
-        loaded_soon(["fn:3"])
+        loaded_soon([])
         s.admin.put("/v1/functions/fn/aliases/live", json={"version": 1, "canary": {"version": 2, "weight": 0.5}})
+        loaded_soon([])  # an alias no behavior uses routes nothing
         s.associate("/fn", "fn:live")
-        loaded_soon(["fn:1", "fn:2", "fn:3"])
+        loaded_soon(["fn:1", "fn:2"])  # both sides of the canary; the latest (3) is behind no behavior
         assert {s.edge.get("/fn").text for _ in range(30)} == {"v1", "v2"}
         assert s.admin.get("/v1/functions/fn/versions/1").json()["loaded"]["from_artifact"] is True
+        s.associate("/fn", "fn")  # unqualified: the latest
+        loaded_soon(["fn:3"])
+        assert s.edge.get("/fn").text == "v3"
     finally:
         s.stop()

@@ -64,10 +64,13 @@ def test_a_restarted_node_serves_its_last_known_state_until_the_database_answers
             saved = _saved(pop_state)
             assert "password" not in json.dumps(saved) and saved["store"] == dsn.mask(proxy.url(url))
 
-            # 2. It restarts with its path to the database cut; one module's bytes lost from its cache.
+            # 2. It restarts with its path to the database cut; one module's bytes lost from its cache,
+            # and its compiled code (with its artifact, the version would serve without the bytes).
             pop.stop()
             proxy.cut()
             (pop_state / "cache" / "modules" / f"{extra['sha256']}.wasm").unlink()
+            for artifact in (pop_state / "artifacts").glob(f"{extra['sha256']}.*.cwasm"):
+                artifact.unlink()
             pop = ServeProcess(tmp_path, manifest, pop_state, *args)
             pop.wait_ready()
             assert _edge(pop, "/fn") == (200, "v1")  # a real request through the restarted server

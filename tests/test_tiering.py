@@ -171,6 +171,8 @@ def test_another_worker_serves_a_new_version_at_once_and_optimizes_it_too(tmp_pa
     a.runtime.optimize = lambda source: (gate.wait(30), optimize(source))[1]  # type: ignore[method-assign]
     deployed = a.deploy("f", generated("hi").encode())
     assert deployed.optimizing
+    a.replace_routing({"origins": {"site": {"root": "."}},  # routed, so loaded
+                       "behaviors": [{"path": "/f", "origin": "site", "viewer_request": "f"}, {"path": "*", "origin": "site"}]})
     b.sync()
     loaded = b.registry.loaded("f", deployed.row.version)
     assert loaded is not None and loaded.compiled.fingerprint == b.runtime.baseline().engine.fingerprint

@@ -6,9 +6,10 @@ traffic, swaps aliases and latest numbers in one step, and reconfigures the pipe
 same `sync()` runs when the watcher sees another process change the store, so every
 worker converges on the store's state, and a restart is just a sync from an empty registry.
 
-Only *active* versions are kept loaded (the latest of each function, alias targets, and
-versions named by a behavior), because every loaded version holds ready instances from
-a bounded pool. Others are loaded on demand (an alias moving to them, a test invoke) and
+Only *active* versions are kept loaded — those the behaviors route to (a function's latest
+for an unqualified association, a version named by number, an alias's targets) — because
+every loaded version holds ready instances from a bounded pool, and a start waits for what it
+loads. Others are loaded on demand (a behavior or an alias moving to them, a test invoke) and
 unloaded a grace period after they stop being active, so requests in flight finish.
 
 All methods here block (compiling, instantiating, the store's database, fsync): call them off the event loop.

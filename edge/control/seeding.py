@@ -13,6 +13,7 @@ from typing import Any
 
 from ..config.manifest import Manifest
 from ..runtime import ModuleError
+from ..runtime.module import sha256, to_wasm
 from . import routing, settings
 from .errors import ControlError
 from .publishing import Publisher
@@ -33,16 +34,23 @@ def seed(publisher: Publisher, manifest: Manifest, sources: dict[str, bytes]) ->
 
 def _seed_function(publisher: Publisher, name: str, spec: Any, source: bytes) -> None:
     store = publisher.store
+    settings_dict = settings.from_spec(spec)
+    canonical = settings.canonical(settings_dict)
+    try:
+        unchanged = f"{sha256(to_wasm(source))}:{canonical}"
+    except ModuleError:
+        unchanged = None  # not a module: prepare() says why
+    with store.read() as tx:
+        current = tx.function(name)
+    if current is not None and unchanged is not None and current.get("manifest_digest") == unchanged:
+        return  # published by an earlier start (or another node): nothing to compile or load here
     try:  # a first start serves baseline code at once, like a deploy (optimized code follows)
         prepared = publisher.compiler.prepare(source, tiered=publisher.loader.tiered)
     except ControlError as exc:
         raise ModuleError(f"[functions.{name}] ({spec.source}): {exc.message}") from None
-    settings_dict = settings.from_spec(spec)
-    digest = f"{prepared.compiled.sha256}:{settings.canonical(settings_dict)}"
-    with store.read() as tx:
-        current = tx.function(name)
+    digest = f"{prepared.compiled.sha256}:{canonical}"
     if current is not None and current.get("manifest_digest") == digest:
-        return  # published by an earlier start (or another node)
+        return
     with publisher.sync_lock:
         published = None
         try:

@@ -22,18 +22,26 @@ log = logging.getLogger("edge.control")
 
 
 def active_versions(snap: Snapshot, refs: list[routing.Reference]) -> set[tuple[str, int]]:
-    """The versions that can receive traffic: each function's latest, alias targets (both sides
-    of a canary) and versions the behaviors being served (`refs`) name by number."""
+    """The versions that can receive traffic: those the behaviors being served (`refs`) route
+    to — a function's latest for an unqualified association, the version an association names
+    by number, both sides of a canary for an alias. Versions nothing routes to (a function no
+    behavior names, a new latest behind an alias, an alias no behavior uses) are not: they are
+    loaded when something routes to them or a test invoke asks, so a start never waits for them."""
     active: set[tuple[str, int]] = set()
-    for name, versions in snap.versions.items():
-        if versions:
-            active.add((name, max(versions)))
-    for name, rows in snap.aliases.items():
-        for row in rows.values():
-            active.update((name, number) for number in row.versions)
     for ref in refs:
-        if ref.qualifier and ref.qualifier.isdigit() and int(ref.qualifier) in snap.versions.get(ref.function, {}):
-            active.add((ref.function, int(ref.qualifier)))
+        versions = snap.versions.get(ref.function)
+        if not versions:
+            continue
+        qualifier = ref.qualifier
+        if qualifier is None:
+            active.add((ref.function, max(versions)))
+        elif qualifier.isdigit():
+            if int(qualifier) in versions:
+                active.add((ref.function, int(qualifier)))
+        else:
+            alias = snap.aliases.get(ref.function, {}).get(qualifier)
+            if alias is not None:
+                active.update((ref.function, number) for number in alias.versions if number in versions)
     return active
 
 
