@@ -294,7 +294,7 @@ def test_a_viewer_request_redirects_to_a_cloudfront_signed_url_as_node_signs_it(
     assert node("-e", verify, json.dumps([fixtures["cloudfront"]["publicKey"], policy, signature])).strip() == "true"
 
 
-def test_an_rsa_2048_signature_fits_in_a_tenth_of_the_default_fuel(cloudfront_function):
+def test_an_rsa_2048_signature_fits_in_an_eighth_of_the_default_fuel(cloudfront_function):
     _, wasm = cloudfront_function
     runtime = Runtime()
     fn = runtime.function(wasm.read_bytes(), FunctionConfig(name="signer", limits=Limits()))
