@@ -89,6 +89,15 @@ class CachedResponse:
             return None
         return delta_seconds(directives["stale-if-error"])
 
+    def revalidates_in_background(self, now: float) -> bool:
+        """Expired, but within the `stale-while-revalidate` seconds the origin allowed (RFC 5861):
+        served as it is while a fetch refreshes it."""
+        directives = cache_control(self.headers)
+        if "stale-while-revalidate" not in directives:
+            return False
+        window = delta_seconds(directives["stale-while-revalidate"])
+        return window is not None and now - self.stored_at - self.ttl < window
+
     def age(self, now: float) -> float:
         """Seconds since stored (the `Age` header value on a hit)."""
         return max(0.0, now - self.stored_at)

@@ -25,6 +25,7 @@ from ..config.manifest import Manifest
 from ..viewer import ViewerHeaders
 from ..upstream.origins import Origins
 from . import events
+from .background import BackgroundRevalidations
 from .downstream import RequestTooLarge, ViewerRequest
 from .forward import forwards_viewer_host, viewer_host
 from .headers import from_cf_headers
@@ -68,6 +69,7 @@ class Pipeline(OriginLeg):
         self.hooks = hooks
         self.cache = cache
         self.coalescer = Coalescer()
+        self.revalidations = BackgroundRevalidations()
         self.server_timing = server_timing or manifest.distribution.server_timing
 
     @property
@@ -176,6 +178,11 @@ class Pipeline(OriginLeg):
         if entry is not None and entry.fresh(now):
             ctx.trace.cache = "hit"
             return from_entry(entry, xcache.HIT, now)
+        if entry is not None and ctx.viewer.method == "GET" and entry.revalidates_in_background(now):
+            # stale-while-revalidate: this viewer gets the entry now, one fetch refreshes it (background.py)
+            self.revalidations.start(key, ctx, self._refresh)
+            ctx.trace.cache = "stale"
+            return from_entry(entry, xcache.HIT, now)
         if ctx.viewer.method == "HEAD":
             # a HEAD miss is fetched on its own and not stored (it has no body for GETs)
             ctx.trace.cache = "miss"
@@ -202,6 +209,19 @@ class Pipeline(OriginLeg):
         ctx.trace.cache = "miss"
         # the leader's answer was private, or for other values of the headers its Vary names
         return await self._origin_flow(ctx, self.cache.get(key, ctx.headers))
+
+    async def _refresh(self, ctx: RequestContext) -> None:
+        """A background revalidation: the upstream leg for the entry as it is now, shared with
+        any miss for the same key."""
+        key = ctx.key
+        assert key is not None
+
+        async def lead() -> tuple[EdgeResponse, Vary | None] | None:
+            response = await self._origin_flow(ctx, self.cache.get(key, ctx.headers))
+            await response.aclose()  # nobody reads a streamed (uncached) answer
+            return (response, ctx.vary) if response.cacheable else None
+
+        await self.coalescer.run(key, lead)
 
     async def _viewer_response(self, ctx: RequestContext, response: EdgeResponse) -> EdgeResponse:
         assoc = ctx.behavior.associations["viewer-response"]

@@ -168,6 +168,7 @@ class EdgeState:
             self.access_log.close()
         if self.watcher is not None:
             await asyncio.to_thread(self.watcher.stop)  # its last heartbeat is a database call
+        self.pipeline.revalidations.cancel()  # background refreshes (pipeline/background.py)
         await self.upstream.aclose()
         if self.control_pool is not None:
             self.control_pool.shutdown(wait=False, cancel_futures=True)
