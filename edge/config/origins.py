@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ class OriginSpec:
     keepalive_timeout: float = 5.0
     http2: bool = False
     verify_tls: bool = True
+    ca_file: str = ""  # PEM certificate authorities to trust instead of the public ones (a private CA)
     custom_headers: tuple[tuple[str, str], ...] = ()
     # static (and s3 served from a directory)
     root: Path | None = None
@@ -98,7 +100,7 @@ class OriginSpec:
         if kind == "static":
             return cls._static(name, raw, base_dir, where)
         if kind == "http":
-            return cls._http(name, raw, where, legacy)
+            return cls._http(name, raw, base_dir, where, legacy)
         if kind == "s3":
             return cls._s3(name, raw, base_dir, where, legacy)
         raise ConfigError(f"{where}: type must be 'http', 's3', 'static' or 'echo', got {kind!r}")
@@ -106,7 +108,7 @@ class OriginSpec:
     @classmethod
     def _s3(cls, name: str, raw: dict, base_dir: Path, where: str, legacy: LegacyRead | None) -> "OriginSpec":
         _only(raw, {"type", "domain_name", "region", "bucket", "path", "endpoint", "root", "sign",
-                    "connect_timeout", "read_timeout", "custom_headers", "verify_tls"}, where)
+                    "connect_timeout", "read_timeout", "custom_headers", "verify_tls", "ca_file"}, where)
         domain = raw.get("domain_name")
         if not isinstance(domain, str) or domain != domain.lower() or not _HOST.match(domain):
             raise ConfigError(
@@ -147,7 +149,10 @@ class OriginSpec:
                 raise ConfigError(f"{where}: endpoint has an invalid port") from None
             values["endpoint"] = endpoint.rstrip("/")
             values["verify_tls"] = flag(raw, "verify_tls", where, True, legacy)
+            values["ca_file"] = _ca_file(raw, base_dir, where, parts.scheme, values["verify_tls"], legacy)
         else:
+            if "ca_file" in raw:
+                raise ConfigError(f"{where}: ca_file is for an https endpoint; a directory has no certificate")
             if not isinstance(root, str) or not (base_dir / root).resolve().is_dir():
                 raise ConfigError(f"{where}: root {root!r} is not a directory")
             values["root"] = (base_dir / root).resolve()
@@ -180,10 +185,10 @@ class OriginSpec:
         return cls(name=name, kind="static", domain_name=domain.lower(), root=root, index=index)
 
     @classmethod
-    def _http(cls, name: str, raw: dict, where: str, legacy: LegacyRead | None) -> "OriginSpec":
+    def _http(cls, name: str, raw: dict, base_dir: Path, where: str, legacy: LegacyRead | None) -> "OriginSpec":
         allowed = {
             "type", "url", "connect_timeout", "read_timeout", "keepalive_timeout", "http2",
-            "verify_tls", "custom_headers", "allow_hosts",
+            "verify_tls", "custom_headers", "allow_hosts", "ca_file",
         }
         _only(raw, allowed, where)
         url = raw.get("url")
@@ -199,6 +204,7 @@ class OriginSpec:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise ConfigError(f"{where}: url has an invalid port") from None
+        verify = flag(raw, "verify_tls", where, True, legacy)
         hosts = raw.get("allow_hosts", [])
         if not isinstance(hosts, list):
             raise ConfigError(f"{where}: allow_hosts must be a list of \"host\" or \"host:port\" entries")
@@ -216,11 +222,33 @@ class OriginSpec:
             port=port,
             path=parts.path.rstrip("/"),
             http2=flag(raw, "http2", where, legacy=legacy),
-            verify_tls=flag(raw, "verify_tls", where, True, legacy),
+            verify_tls=verify,
+            ca_file=_ca_file(raw, base_dir, where, parts.scheme, verify, legacy),
             custom_headers=_custom_headers(raw, where, legacy),
             allow_hosts=tuple(AllowedHost.parse(h, where) for h in hosts),
             **timeouts,
         )
+
+
+def _ca_file(raw: dict, base_dir: Path, where: str, scheme: str, verify: bool, legacy: LegacyRead | None) -> str:
+    """The certificate authorities an https origin's certificate must chain to, when they are
+    not the public ones (an origin behind a private CA): a PEM file, relative to the manifest.
+    A stored document keeps its path even if the file is gone (its requests then fail, 502)."""
+    value = raw.get("ca_file")
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: ca_file must be the path of a PEM file of CA certificates")
+    path = str((base_dir / value).resolve())
+    if legacy is not None:
+        return path
+    if scheme != "https" or not verify:
+        raise ConfigError(f"{where}: ca_file is for an https origin whose certificate is verified (verify_tls = true)")
+    try:
+        ssl.create_default_context(cafile=path)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"{where}: ca_file {path!r} is not a readable PEM file of CA certificates ({exc})") from None
+    return path
 
 
 def _custom_headers(raw: dict, where: str, legacy: LegacyRead | None) -> tuple[tuple[str, str], ...]:

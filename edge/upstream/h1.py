@@ -17,11 +17,17 @@ What it does and does not do:
 - Timeouts: `connect_timeout` to connect; `read_timeout` for the head and between body chunks.
 - HEAD responses and 1xx/204/304 have no body; a HEAD's connection is not reused (the
   parser cannot be told a response belongs to a HEAD).
+- What an origin sends beyond its answer (a second response in the same packet, bytes on an
+  idle connection) is never read as the answer to this or a later request: the connection is
+  closed. A head over faults.MAX_HEAD_BYTES or faults.MAX_HEADERS, a 101 nobody asked for
+  and a status outside 200-599 fail the exchange (502) as soon as they are seen.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -29,21 +35,29 @@ from typing import Any
 import httptools
 
 from ..pipeline.headers import default_key
+from . import faults
 from .response import OriginResponse
 
 Key = tuple[str, int]
+_H2_SETTINGS = re.compile(rb".{3}\x04[\x00\x01]\x00{4}", re.DOTALL)  # an HTTP/2 frame header: SETTINGS, stream 0
 BUFFER_LIMIT = 256 * 1024
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 class H1Error(Exception):
     """A failed exchange: `kind` is 'unreachable' or 'timeout'; `retryable` when the request
-    may be sent again on a new connection (nothing of the answer arrived)."""
+    may be sent again on a new connection (nothing of the answer arrived); `result` names the
+    failure as CloudFront's logs do (faults.py)."""
 
-    def __init__(self, kind: str, message: str, retryable: bool = False) -> None:
+    def __init__(self, kind: str, message: str, retryable: bool = False, result: str = faults.READ) -> None:
         super().__init__(message)
         self.kind = kind
         self.retryable = retryable
+        self.result = result
+
+
+class _Beyond(Exception):
+    """Raised inside the parser: a second answer began after this one was complete."""
 
 
 class _Connection(asyncio.Protocol):
@@ -72,6 +86,8 @@ class _Connection(asyncio.Protocol):
         self.keep_alive = False
         self.framed = True  # the answer says where its body ends (Content-Length or chunked)
         self.received_any = False
+        self.head_bytes = 0  # bytes received before the head was complete (1xx answers included)
+        self.header_bytes = 0  # the parsed status lines and header lines, for a head that came in one read
         self.waiter: asyncio.Future[None] | None = None
         self.error: H1Error | None = None
         self.read_paused = False
@@ -88,12 +104,35 @@ class _Connection(asyncio.Protocol):
                 pass
 
     def data_received(self, data: bytes) -> None:
+        if self.complete:  # more than the answer, or bytes on an idle connection: never read as an answer
+            self.close()
+            return
         self.received_any = True
         try:
             self.parser.feed_data(data)
-        except httptools.HttpParserError as exc:
-            self._fail(H1Error("unreachable", f"the origin's answer is not valid HTTP/1.1 ({exc})"))
+        except httptools.HttpParserCallbackError as exc:
+            if not isinstance(exc.__context__, _Beyond):  # a second answer: this one stays whole
+                self._fail(exc.__context__ if isinstance(exc.__context__, H1Error) else self._invalid(exc))
             self.close()
+        except httptools.HttpParserUpgrade:  # not an HttpParserError (on_headers_complete refuses a 101 first)
+            self._fail(H1Error("unreachable", faults.status_problem(101), result=faults.INVALID))  # type: ignore[arg-type]
+            self.close()
+        except httptools.HttpParserError as exc:
+            self._fail(self._invalid(exc, data if self.head_bytes == 0 else b""))  # the first bytes: HTTP/2?
+            self.close()
+        else:
+            if not self.head.done():
+                self.head_bytes += len(data)
+                if self.head_bytes > faults.MAX_HEAD_BYTES:  # a head that never ends is not held
+                    self._fail(_too_big())
+                    self.close()
+
+    @staticmethod
+    def _invalid(exc: Exception, data: bytes = b"") -> H1Error:
+        if _H2_SETTINGS.match(data):  # an HTTP/2-only server opens with its SETTINGS frame
+            return H1Error("unreachable", "the origin answered with HTTP/2 frames: it speaks only HTTP/2, which the "
+                           "edge uses over https (http2 = true), not over plain http", result=faults.INVALID)
+        return H1Error("unreachable", f"the origin's answer is not valid HTTP/1.1 ({exc})", result=faults.INVALID)
 
     def eof_received(self) -> bool | None:
         if not self.complete and self.head.done() and not self.framed and self.status >= 200:
@@ -102,7 +141,7 @@ class _Connection(asyncio.Protocol):
             self._wake()
         if not self.complete:
             self._fail(H1Error("unreachable", "the origin closed the connection mid-answer",
-                               retryable=not self.received_any))
+                               retryable=not self.received_any, result=faults.READ))
         self.closed = True
         return False
 
@@ -125,17 +164,31 @@ class _Connection(asyncio.Protocol):
 
     # -- parser callbacks ---------------------------------------------------------------------
 
+    def on_message_begin(self) -> None:
+        if self.complete:
+            raise _Beyond()
+
     def on_status(self, status: bytes) -> None:
         self.reason += status
+        self.header_bytes += len(status) + 15
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name, value))
+        self.header_bytes += len(name) + len(value) + 4
+        if self.header_bytes > faults.MAX_HEAD_BYTES:
+            raise _too_big()
+        if len(self.headers) > faults.MAX_HEADERS:
+            raise H1Error("unreachable", f"the origin sent more than {faults.MAX_HEADERS} header lines",
+                          result=faults.HEADER_TOO_BIG)
 
     def on_headers_complete(self) -> None:
         self.status = self.parser.get_status_code()
-        if self.status < 200:  # 1xx: an interim answer; the real one follows
+        if 100 <= self.status < 200 and self.status != 101:  # an interim answer; the real one follows
             self.reason, self.headers = b"", []
             return
+        problem = faults.status_problem(self.status)
+        if problem is not None:
+            raise H1Error("unreachable", problem, result=faults.INVALID)
         self.framed = any(name.lower() in (b"content-length", b"transfer-encoding") for name, _ in self.headers)
         if not self.head.done():
             self.head.set_result(None)
@@ -218,9 +271,14 @@ class H1Pool:
                 loop.create_connection(lambda: _Connection(self, key), host, port), timeout
             )
         except asyncio.TimeoutError:
-            raise H1Error("timeout", f"origin {host}:{port}: no connection within {timeout:g} s") from None
-        except OSError as exc:
-            raise H1Error("unreachable", f"origin {host}:{port} unreachable: {exc.strerror or exc}") from None
+            raise H1Error("timeout", f"origin {host}:{port}: no connection within {timeout:g} s",
+                          result=faults.COMM) from None
+        except socket.gaierror as exc:
+            raise H1Error("unreachable", f"origin {host}: cannot resolve ({exc.strerror or exc})",
+                          result=faults.DNS) from None
+        except OSError as exc:  # "Connection refused", not asyncio's "Connect call failed (address)"
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise H1Error("unreachable", f"origin {host}:{port} unreachable: {reason}", result=faults.CONNECT) from None
         return protocol  # type: ignore[return-value]
 
     def _take(self, key: Key) -> _Connection | None:
@@ -316,12 +374,17 @@ class H1Pool:
         self._idle.clear()
 
 
+def _too_big() -> H1Error:
+    return H1Error("unreachable", f"the origin's response head is over {faults.MAX_HEAD_BYTES} bytes",
+                   result=faults.HEADER_TOO_BIG)
+
+
 async def _within(future: asyncio.Future[None], timeout: float, message: str) -> None:
     """Wait for `future`; past `timeout`, fail it (one timer, no task per wait)."""
 
     def expire() -> None:
         if not future.done():
-            future.set_exception(H1Error("timeout", message))
+            future.set_exception(H1Error("timeout", message, result=faults.COMM))
 
     handle = asyncio.get_running_loop().call_later(timeout, expire)
     try:
@@ -353,7 +416,8 @@ def _head(method: str, target: bytes, host: str, port: int, headers: list[tuple[
                 host_value = value
             continue
         if "\r" in value or "\n" in value or "\r" in key or "\n" in key:
-            raise H1Error("unreachable", f"header {key!r} cannot be sent: it contains a line break")
+            raise H1Error("unreachable", f"header {key!r} cannot be sent: it contains a line break",
+                          result=faults.WRITE)
         lines.append(b"%s: %s\r\n" % (key.encode("latin-1"), value.encode("latin-1")))
     if host_value is None:
         host_value = host if port == 80 else f"{host}:{port}"

@@ -7,6 +7,8 @@ the cache get. Large bodies stream; the pipeline decides when to buffer.
 from __future__ import annotations
 
 import re
+import socket
+import ssl
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 import httpx
 
 from ..pipeline.headers import default_key
+from . import faults
 from .h1 import H1Error, H1Pool
 from .pool import LifoPool
 from .response import OriginResponse
@@ -29,11 +32,13 @@ HOP_BY_HOP = frozenset(
 
 
 class OriginError(Exception):
-    """The origin could not answer: `kind` is 'unreachable' (502) or 'timeout' (504)."""
+    """The origin could not answer: `kind` is 'unreachable' (502) or 'timeout' (504); `result`
+    names the failure as CloudFront's access logs do (faults.py)."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, result: str = faults.CONNECT) -> None:
         super().__init__(message)
         self.kind = kind
+        self.result = result
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class Target:
     read_timeout: float = 30.0
     http2: bool = False
     verify_tls: bool = True
+    ca_file: str = ""  # PEM certificate authorities to trust instead of the public ones
     guarded: bool = False  # an allowed, undeclared host: resolved and checked before connecting (origins.py)
     sni: str | None = None  # TLS server name when `host` is the address it was resolved to
 
@@ -79,17 +85,24 @@ class HttpUpstream:
     def __init__(self, max_connections: int = 512) -> None:
         # per key, an AsyncClient that only owns (and closes) its transport: requests never go
         # through the client itself
-        self._clients: dict[tuple[bool, bool], httpx.AsyncClient] = {}
+        self._clients: dict[tuple[bool, bool, str], httpx.AsyncClient] = {}
         self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=128)
         self._h1 = H1Pool()  # plain-HTTP HTTP/1.1 origins (the common case): h1.py
 
     def _client(self, target: Target) -> httpx.AsyncHTTPTransport:
-        key = (target.http2, target.verify_tls)
+        key = (target.http2, target.verify_tls, target.ca_file)
         client = self._clients.get(key)
         if client is not None:
             return client._transport  # type: ignore[return-value]  # noqa: SLF001
+        verify: bool | ssl.SSLContext = target.verify_tls
+        if target.ca_file and target.verify_tls:
+            try:
+                verify = ssl.create_default_context(cafile=target.ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise OriginError("unreachable", f"origin {target.host}:{target.port}: ca_file {target.ca_file!r} "
+                                  f"cannot be read ({exc})") from None
         transport = httpx.AsyncHTTPTransport(
-            http2=target.http2, verify=target.verify_tls, limits=self._limits, trust_env=False,
+            http2=target.http2, verify=verify, limits=self._limits, trust_env=False,
         )
         if not target.http2:  # HTTP/1.1: a pool whose cost does not grow with its size (pool.py)
             ssl_context = transport._pool._ssl_context  # noqa: SLF001 (the context httpx configured)
@@ -125,15 +138,29 @@ class HttpUpstream:
             )
             response = await transport.handle_async_request(request)
         except httpx.TimeoutException as exc:
-            raise OriginError("timeout", f"origin {target.host}:{target.port} timed out ({type(exc).__name__})") from None
+            raise OriginError("timeout", f"origin {target.host}:{target.port} timed out ({type(exc).__name__})",
+                              faults.COMM) from None
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            raise OriginError("unreachable", f"origin {target.host}:{target.port} unreachable: {exc}") from None
+            result = _result(exc)
+            if result == faults.INVALID:
+                hint = ("" if target.http2 and target.protocol == "https"
+                        else "; an origin that speaks only HTTP/2 needs https and http2 = true")
+                raise OriginError("unreachable", f"origin {target.host}:{target.port}: the answer is not valid HTTP "
+                                  f"({exc}){hint}", result) from None
+            raise OriginError("unreachable", f"origin {target.host}:{target.port} unreachable: {exc}", result) from None
         except httpx.HTTPError as exc:
-            raise OriginError("unreachable", f"origin {target.host}:{target.port} failed: {exc}") from None
+            raise OriginError("unreachable", f"origin {target.host}:{target.port} failed: {exc}", faults.READ) from None
         except (httpx.InvalidURL, UnicodeError, ValueError) as exc:  # a request we cannot put on the wire
-            raise OriginError("unreachable", f"cannot send this request to {target.host}: {exc}") from None
+            raise OriginError("unreachable", f"cannot send this request to {target.host}: {exc}", faults.WRITE) from None
         # h11/h2 lowercase names; give functions the canonical case, as for viewer headers
         raw_headers = [(default_key(k.decode("latin-1")), v.decode("latin-1")) for k, v in response.headers.raw]
+        problem = faults.status_problem(response.status_code)
+        result = faults.INVALID
+        if problem is None:
+            problem, result = faults.headers_problem(raw_headers), faults.HEADER_TOO_BIG
+        if problem is not None:  # as the plain-HTTP client refuses them (h1.py)
+            await response.aclose()
+            raise OriginError("unreachable", f"origin {target.host}:{target.port}: {problem}", result)
         if method == "HEAD" or response.status_code in (204, 304):  # no body: release the connection now
             await response.aclose()
             body, stream, closer = b"", None, None
@@ -167,7 +194,7 @@ class HttpUpstream:
                 connect_timeout=target.connect_timeout, read_timeout=target.read_timeout,
             )
         except H1Error as exc:
-            raise OriginError(exc.kind, str(exc)) from None
+            raise OriginError(exc.kind, str(exc), exc.result) from None
         response.headers = strip_hop_by_hop(response.headers)
         response.elapsed_ms = (time.perf_counter() - started) * 1000
         if response.stream is not None:
@@ -190,7 +217,7 @@ async def _h1_errors(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         async for chunk in stream:
             yield chunk
     except H1Error as exc:
-        raise OriginError(exc.kind, str(exc)) from None
+        raise OriginError(exc.kind, str(exc), exc.result) from None
     finally:
         aclose = getattr(stream, "aclose", None)
         if aclose is not None:
@@ -202,8 +229,25 @@ async def _raw_stream(response: httpx.Response, target: Target) -> AsyncIterator
         async for chunk in response.aiter_raw():
             yield chunk
     except httpx.TimeoutException:
-        raise OriginError("timeout", f"origin {target.host}:{target.port} timed out sending the body") from None
+        raise OriginError("timeout", f"origin {target.host}:{target.port} timed out sending the body",
+                          faults.COMM) from None
     except httpx.HTTPError as exc:
-        raise OriginError("unreachable", f"origin {target.host}:{target.port} broke off the body: {exc}") from None
+        raise OriginError("unreachable", f"origin {target.host}:{target.port} broke off the body: {exc}",
+                          _result(exc)) from None
     finally:
         await response.aclose()
+
+
+def _result(exc: httpx.HTTPError) -> str:
+    """CloudFront's name for an httpx failure (faults.py)."""
+    if isinstance(exc, httpx.ConnectError):
+        cause = exc.__context__
+        while cause is not None and not isinstance(cause, socket.gaierror):
+            cause = cause.__context__
+        return faults.DNS if cause is not None else faults.CONNECT
+    if isinstance(exc, httpx.WriteError):
+        return faults.WRITE
+    if isinstance(exc, httpx.RemoteProtocolError):  # a connection that ended, or an answer that is not HTTP
+        text = str(exc)
+        return faults.READ if "disconnected" in text or "peer closed" in text else faults.INVALID
+    return faults.READ

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from ..config.origins import OriginSpec
 from ..pipeline.events import custom_origin, s3_origin
 from ..pipeline.headers import to_cf_headers
+from . import faults
 from .echo import EchoOrigin
 from .http import HttpUpstream, OriginError, Target
 from .response import OriginResponse
@@ -108,7 +109,7 @@ class Origins:
                 protocol=protocol, host=domain, port=port, path=path,
                 connect_timeout=base.connect_timeout,
                 read_timeout=float(custom.get("readTimeout", base.read_timeout)),
-                http2=base.http2, verify_tls=base.verify_tls, guarded=True,
+                http2=base.http2, verify_tls=base.verify_tls, ca_file=base.ca_file, guarded=True,
             )
         return None
 
@@ -148,10 +149,10 @@ class Origins:
                 target.host, target.port, type=socket.SOCK_STREAM
             )
         except OSError as exc:
-            raise OriginError("unreachable", f"origin {target.host}: cannot resolve ({exc})") from None
+            raise OriginError("unreachable", f"origin {target.host}: cannot resolve ({exc})", faults.DNS) from None
         addresses = [info[4][0] for info in infos]
         if not addresses:
-            raise OriginError("unreachable", f"origin {target.host}: no address")
+            raise OriginError("unreachable", f"origin {target.host}: no address", faults.DNS)
         for address in addresses:
             if self._is_own(address, target.port):
                 raise OriginError(
@@ -187,6 +188,7 @@ def _target(spec: OriginSpec, path: str | None = None) -> Target:
         read_timeout=spec.read_timeout,
         http2=spec.http2,
         verify_tls=spec.verify_tls,
+        ca_file=spec.ca_file,
     )
 
 

@@ -32,6 +32,7 @@ def endpoint_target(spec: OriginSpec, path: str | None = None) -> Target:
         connect_timeout=spec.connect_timeout,
         read_timeout=spec.read_timeout,
         verify_tls=spec.verify_tls,
+        ca_file=spec.ca_file,
     )
 
 
