@@ -1,7 +1,7 @@
 """Access log: one JSON line per request, written by a background thread so the event
 loop never waits on a disk or a pipe. Fields follow CloudFront's standard log where they
 apply (x-edge-request-id, c-ip, cs-method, cs-host, cs-uri-stem, sc-status, sc-bytes,
-x-edge-result-type, time-taken), plus the behavior and each hook run.
+x-edge-result-type, x-edge-detailed-result-type, time-taken), plus the behavior and each hook run.
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ class AccessLog:
     ) -> None:
         if not self.enabled:
             return
+        result_type = "Error" if trace.error else x_cache.split(" ", 1)[0]  # an origin that broke off mid-body too
         record = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "request_id": trace.request_id,
@@ -99,7 +100,8 @@ class AccessLog:
             "bytes": sent_bytes,
             "behavior": trace.behavior,
             "cache": trace.cache or "none",
-            "result_type": x_cache.split(" ", 1)[0],
+            "result_type": result_type,
+            "detailed_result_type": trace.error or result_type,
             "hooks": [
                 {"event_type": r.event_type, "function": r.function, "version": r.version,
                  "duration_ms": round(r.duration_ms, 3), "outcome": r.outcome}

@@ -231,6 +231,7 @@ class OriginLeg:
             ctx.trace.cache = "stale"
             return from_entry(stale, xcache.HIT, now)  # stale-if-error
         status = 504 if exc.kind == "timeout" else 502
+        ctx.trace.error = exc.result
         sentence = (
             "We can't connect to the server for this app or website at this time."
             if status == 502 else "The origin did not answer in time."

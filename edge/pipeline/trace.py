@@ -19,6 +19,7 @@ class Trace:
     origin_status: int | None = None
     origin_ms: float | None = None
     total_ms: float = 0.0
+    error: str = ""  # how the origin failed, as CloudFront's logs name it (edge/upstream/faults.py)
 
     def server_timing(self) -> str:
         parts = [

@@ -22,9 +22,11 @@ from ..pipeline.downstream import RequestTooLarge, ViewerRequest
 from ..pipeline.events import new_request_id
 from ..pipeline.flow import VIA
 from ..pipeline.headers import is_disallowed
-from ..pipeline.response import error_page
+from ..pipeline.response import EDGE_LOG, error_page
+from ..pipeline.trace import Trace
 from ..pipeline.uri import MAX_URI, BadTarget, normalize_path
 from ..pipeline.wire import encode
+from ..upstream import faults
 from .guard import BodyTimeout, IncompleteBody
 from .state import EdgeState
 
@@ -182,10 +184,12 @@ class EdgeHandler:
         state.in_flight += 1
         try:
             response, trace = await state.pipeline.handle(viewer)
-            sent = await self._send(scope, send, response, receive)
+            sent, broken = await self._send(scope, send, response, receive)
         finally:
             state.in_flight -= 1
             state.registry.unpin(pin)
+        if broken is not None:
+            _broke_off(state, trace, viewer.method, uri, broken, sent)
         if self.observe:
             metrics.observe(trace, response.status)
         if state.access_log is not None:
@@ -195,9 +199,12 @@ class EdgeHandler:
             )
 
     @staticmethod
-    async def _send(scope: Scope, send: Send, response, receive: Receive | None = None) -> int:  # type: ignore[no-untyped-def]
-        """Send the response; returns the body bytes sent. A streamed origin body stops (and
-        its origin connection is released) as soon as the viewer goes away."""
+    async def _send(scope: Scope, send: Send, response, receive: Receive | None = None) -> tuple[int, Exception | None]:  # type: ignore[no-untyped-def]
+        """Send the response; returns the body bytes sent, and the origin's failure if it broke
+        off mid-body. A streamed origin body stops (and its origin connection is released) as
+        soon as the viewer goes away. A body the origin broke off is left unfinished, so the
+        server closes the viewer's connection: a chunked response never ends with its last
+        chunk, and the viewer can tell it is incomplete (as CloudFront does)."""
         raw_headers = response.wire if response.wire is not None else encode(response.headers)
         # `reason`: the function's statusDescription, sent where the server can (reason.py)
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers,
@@ -206,28 +213,43 @@ class EdgeHandler:
         if response.stream is None:
             body = b"" if head else (response.body or b"")
             await send({"type": "http.response.body", "body": body})
-            return len(body)
+            return len(body), None
         sent = 0
+        broken: Exception | None = None
         gone = asyncio.Event()
         watcher = asyncio.ensure_future(_watch_disconnect(receive, gone)) if receive is not None else None
         try:
-            if not head:
-                async for chunk in response.stream:
-                    if gone.is_set():
-                        break
-                    if chunk:
-                        sent += len(chunk)
-                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except Exception as exc:  # the origin broke off mid-body: end the response, keep the server
-            log.warning("stream from origin ended early: %s", exc)
+            stream = response.stream
+            while not head and not gone.is_set():
+                try:
+                    chunk = await anext(stream)
+                except StopAsyncIteration:
+                    break
+                except Exception as exc:  # the origin broke off mid-body: cut the response, keep the server
+                    broken = exc
+                    break
+                if chunk:
+                    sent += len(chunk)
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except Exception:  # the viewer's connection failed under us: nothing more can be sent
+            gone.set()
         finally:
             if watcher is not None:
                 watcher.cancel()
             with contextlib.suppress(Exception):
                 await response.aclose()
-        if not gone.is_set():
+        if not gone.is_set() and broken is None:
             await send({"type": "http.response.body", "body": b""})
-        return sent
+        return sent, broken
+
+
+def _broke_off(state: EdgeState, trace: Trace, method: str, uri: str, exc: Exception, sent: int) -> None:
+    """An origin that failed after its answer began reaching the viewer: one warning, the
+    detail under the request id (`edge logs --request-id`), its name in the access log."""
+    trace.error = getattr(exc, "result", faults.READ)
+    message = f"{method} {uri}: the origin broke off the body after {sent} bytes were sent to the viewer: {exc}"
+    log.warning("%s (request id %s)", message, trace.request_id)
+    state.logs.record(EDGE_LOG, "", trace.request_id, "", "ERROR", message)
 
 
 def _behind_proxies(headers: list[tuple[str, str]], peer: str, hops: int) -> str:
