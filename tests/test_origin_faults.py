@@ -566,6 +566,46 @@ origin = "h2"
         cleartext.stop()
 
 
+# -- what an origin-request function does to the origin leg -------------------------------------
+
+CUSTOM_HEADERS = """
+exports.handler = async (event) => {
+  const request = event.Records[0].cf.request;
+  const custom = request.origin.custom.customHeaders;
+  delete custom['x-declared'];
+  custom['x-from-function'] = [{key: 'X-From-Function', value: 'yes'}];
+  return request;
+};
+"""
+
+
+def test_customheaders_a_function_sets_reach_the_origin_whatever_the_read_timeout(edge_factory):
+    """The edge's own event said readTimeout 1 (the operator's read_timeout), which a function's
+    own value may not be (4-60): a function that only added a header was refused (502). And the
+    customHeaders it returned were never sent: only the declared custom_headers were."""
+    origin = HostileOrigin({}).start()
+    try:
+        edge = edge_factory(f"""
+[origins.api]
+url = "http://127.0.0.1:{origin.port}"
+read_timeout = 1
+custom_headers = {{ "X-Declared" = "secret", "X-Kept" = "kept" }}
+[functions.custom]
+source = "custom/"
+[[behaviors]]
+path = "*"
+origin = "api"
+origin_request = "custom"
+""", {"custom/index.js": CUSTOM_HEADERS})
+        answered = edge.get("/x")
+        assert (answered.status_code, answered.content) == (200, b"/x"), answered.text
+        (head,) = origin.heads
+        assert b"\r\nX-From-Function: yes\r\n" in head and b"\r\nX-Kept: kept\r\n" in head
+        assert b"X-Declared" not in head
+    finally:
+        origin.stop()
+
+
 # -- nothing leaks --------------------------------------------------------------------------------
 
 

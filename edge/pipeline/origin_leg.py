@@ -63,6 +63,7 @@ class OriginLeg:
                 include_body=bool(orq and orq.include_body),
             )
         body = ctx.body
+        custom_headers: tuple[tuple[str, str], ...] | list[tuple[str, str]] = spec.custom_headers
         if orq is not None:
             result = await self.hooks.run(
                 orq, rid, origin_request, allowed_origin=lambda origin: routing.origins.allowed(spec, origin)
@@ -83,6 +84,8 @@ class OriginLeg:
                     return self._error_page(behavior, 502, rid, "The origin-request function chose an origin that is not declared.",
                                             f"origin {origin_request['origin']!r}", xcache.LAMBDA_VALIDATION_ERROR)
                 spec, target = resolved
+                # the origin as the function returned it, its customHeaders included (as Lambda@Edge sends them)
+                custom_headers = from_cf_headers(next(iter(origin_request["origin"].values())).get("customHeaders") or {})
             forwarded = from_cf_headers(origin_request["headers"])
             uri, querystring = origin_request["uri"], origin_request["querystring"]
 
@@ -93,7 +96,7 @@ class OriginLeg:
         else:  # buffered or replaced: the client computes Content-Length for what is sent
             send_headers = [(k, v) for k, v in forwarded if k.lower() not in ("content-length", "transfer-encoding")]
         send_headers.append(("X-Amz-Cf-Id", rid))
-        send_headers.extend(spec.custom_headers)
+        send_headers.extend(custom_headers)
         if stale is not None and cacheable_request:
             send_headers.extend(revalidation_headers(stale))
         started = time.perf_counter()

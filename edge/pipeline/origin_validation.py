@@ -93,17 +93,23 @@ def _check_path(path: object, kind: str) -> str:
     return path
 
 
-def _check_int(fields: dict, kind: str, name: str, low: int, high: int) -> int:
+def _check_int(fields: dict, kind: str, name: str, low: int, high: int, before: dict | None = None) -> int:
     value = fields[name]
+    if before is not None and name in before and _same_json(value, before[name]):
+        return value  # as the edge described the origin: the operator's setting, perhaps beyond CloudFront's range
     if not is_int(value) or not low <= value <= high:
         raise _origin_fail(f"The origin.{kind}.{name} field must be an integer from {low} to {high}, not {value!r}.")
     return value
 
 
-def _custom_origin(fields: dict, declared: bool = False) -> dict:
+def _custom_origin(fields: dict, declared: bool = False, before: dict | None = None) -> dict:
+    """`before`: the custom origin the event described. Values a function left as they were
+    (a declared origin's port, the operator's read timeout of 2 s or 90 s) are not held to
+    CloudFront's ranges, which a function's own values must keep."""
     _check_fields(fields, "custom", _CUSTOM_FIELDS, _CUSTOM_FIELDS[1:])
     port = fields["port"]
-    if not is_int(port) or not (port in (80, 443) or 1024 <= port <= 65535):
+    unchanged_port = before is not None and "port" in before and _same_json(port, before["port"])
+    if not unchanged_port and (not is_int(port) or not (port in (80, 443) or 1024 <= port <= 65535)):
         raise _origin_fail(f"The origin.custom.port field must be 80, 443 or 1024-65535, not {port!r}.")
     protocol = fields["protocol"]
     if protocol not in ("http", "https"):
@@ -117,11 +123,11 @@ def _custom_origin(fields: dict, declared: bool = False) -> dict:
     return {
         "customHeaders": fields.get("customHeaders"),  # checked by the caller
         "domainName": _check_domain(fields["domainName"], "custom", MAX_CUSTOM_DOMAIN, allow_ip=declared),
-        "keepaliveTimeout": _check_int(fields, "custom", "keepaliveTimeout", 1, 60),
+        "keepaliveTimeout": _check_int(fields, "custom", "keepaliveTimeout", 1, 60, before),
         "path": _check_path(fields["path"], "custom"),
         "port": port,
         "protocol": protocol,
-        "readTimeout": _check_int(fields, "custom", "readTimeout", 4, 60),
+        "readTimeout": _check_int(fields, "custom", "readTimeout", 4, 60, before),
         "sslProtocols": list(ssl),
     }
 
@@ -199,7 +205,10 @@ def validate_origin(
     kind, fields = _kind_and_fields(result["origin"])
     before_kind, before_fields = next(iter((before_origin or {}).items()), (None, {}))
     declared = allowed_origin is not None and allowed_origin(result["origin"])
-    normalised = _custom_origin(fields, declared) if kind == "custom" else _s3_origin(fields, before_kind)
+    if kind == "custom":
+        normalised = _custom_origin(fields, declared, before_fields if before_kind == "custom" else None)
+    else:
+        normalised = _s3_origin(fields, before_kind)
     custom = fields.get("customHeaders")
     custom = check_headers({} if custom is None else custom, f"origin.{kind}.customHeaders object")
     # [unconfirmed] CloudFront documents only "no disallowed headers"; read-only request headers
