@@ -515,6 +515,40 @@ def test_certificates_that_do_not_verify_are_502_naming_why(ca, edge_factory, tm
             origin.stop()
 
 
+def test_an_https_origin_is_held_to_the_same_rules(ca, edge_factory, tmp_path):
+    """httpx and h11 read https origins: the same refusals, and a second answer (or more than
+    the Content-Length) is never read as the next request's answer there either."""
+    origin = HostileOrigin({
+        "/two": answer(OK + b"HTTP/1.1 200 OK\r\nX-Injected: 1\r\nContent-Length: 8\r\n\r\ninjected", keep=True),
+        "/length-smaller": answer(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nlonger than three", keep=True),
+        "/head": answer(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", keep=True),
+        "/status-999": answer(b"HTTP/1.1 999 Odd\r\nContent-Length: 2\r\n\r\nok"),
+        "/many-headers": answer(b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % n for n in range(5000))
+                                + b"Content-Length: 2\r\n\r\nok"),
+        "/huge-header": _huge_header,
+        "/cut-chunked": answer(BROKEN["/cut-chunked"][0]),
+    }, tls=_tls(ca.issue_cert("127.0.0.1"))).start()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    try:
+        edge = edge_factory(f'[origins.tls]\nurl = "https://127.0.0.1:{origin.port}"\nca_file = "ca.pem"\nread_timeout = 1\n'
+                            '[[behaviors]]\npath = "*"\norigin = "tls"\ncache = "disabled"\n')
+        trial = Trial(origin, edge, tmp_path / "none")
+        for path, first in (("/two", b"ok"), ("/length-smaller", b"lon"), ("/head", b"")):
+            answered = edge.request("HEAD" if path == "/head" else "GET", path)
+            assert answered.content == first and "x-injected" not in answered.headers
+            following = edge.get("/next")
+            assert following.content == b"/next" and "x-injected" not in following.headers
+        for path, said in (("/status-999", "status 999"), ("/many-headers", "5001 header lines"),
+                           ("/huge-header", "too large")):
+            refused = edge.get(path)
+            assert refused.status_code == 502 and said in trial.logged(refused), trial.logged(refused)
+        with edge.client.stream("GET", "/cut-chunked") as streamed:
+            with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
+                streamed.read()
+    finally:
+        origin.stop()
+
+
 def test_ca_file_must_be_a_pem_file_for_a_verified_https_origin(tmp_path):
     from edge.config.errors import ConfigError
     from edge.config.origins import OriginSpec

@@ -142,9 +142,13 @@ class HttpUpstream:
                               faults.COMM) from None
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
             result = _result(exc)
+            if result == faults.HEADER_TOO_BIG:
+                raise OriginError("unreachable", f"origin {target.host}:{target.port}: the response head is too "
+                                  f"large ({exc})", result) from None
             if result == faults.INVALID:
-                hint = ("" if target.http2 and target.protocol == "https"
-                        else "; an origin that speaks only HTTP/2 needs https and http2 = true")
+                first_line = "illegal" in str(exc) and "line" in str(exc)  # no status line: HTTP/2 frames, perhaps
+                hint = ("; an origin that speaks only HTTP/2 needs https and http2 = true"
+                        if first_line and not (target.http2 and target.protocol == "https") else "")
                 raise OriginError("unreachable", f"origin {target.host}:{target.port}: the answer is not valid HTTP "
                                   f"({exc}){hint}", result) from None
             raise OriginError("unreachable", f"origin {target.host}:{target.port} unreachable: {exc}", result) from None
@@ -249,5 +253,7 @@ def _result(exc: httpx.HTTPError) -> str:
         return faults.WRITE
     if isinstance(exc, httpx.RemoteProtocolError):  # a connection that ended, or an answer that is not HTTP
         text = str(exc)
+        if "Receive buffer too long" in text:  # h11: a head over httpcore's 100 KiB
+            return faults.HEADER_TOO_BIG
         return faults.READ if "disconnected" in text or "peer closed" in text else faults.INVALID
     return faults.READ

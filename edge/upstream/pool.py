@@ -81,7 +81,7 @@ class LifoPool:
 
     async def _checkin(self, connection: httpcore.AsyncHTTPConnection) -> None:
         try:
-            if connection.is_idle():
+            if connection.is_idle() and not _sent_more(connection):
                 idle = self._idle.setdefault(_key(connection._origin), [])  # noqa: SLF001 (no accessor)
                 if len(idle) < self._max_keepalive:
                     idle.append(connection)
@@ -128,6 +128,16 @@ class LifoPool:
 
 def _key(origin: httpcore.Origin) -> tuple[bytes, bytes, int]:
     return (origin.scheme, origin.host, origin.port)
+
+
+def _sent_more(connection: httpcore.AsyncHTTPConnection) -> bool:
+    """Did the origin send bytes past its answer (a second response in the same packet, more
+    than its Content-Length)? h11 keeps them for the next exchange, which would read them as
+    the answer to another viewer's request: such a connection is closed, never reused. (Bytes
+    that arrive later, while it is idle, make `has_expired()` true.)"""
+    inner = getattr(connection, "_connection", None)  # noqa: SLF001 (httpcore has no accessor)
+    state = getattr(inner, "_h11_state", None)
+    return state is not None and bool(state.trailing_data[0])
 
 
 class _PooledStream:
