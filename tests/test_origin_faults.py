@@ -600,6 +600,30 @@ origin = "h2"
         cleartext.stop()
 
 
+# -- a directory origin whose file changes under it ----------------------------------------------
+
+
+def test_a_static_file_that_shrinks_while_it_streams_cuts_the_viewer(edge_factory, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    big = site / "big.bin"
+    big.write_bytes(b"x" * (32 << 20))  # over the cache's entry bound: streamed as it is read
+    edge = edge_factory(f'[origins.site]\nroot = "{site}"\n[[behaviors]]\npath = "*"\norigin = "site"\n',
+                        access_log=str(tmp_path / "access.log"))
+    trial = Trial(HostileOrigin({}), edge, tmp_path / "access.log")
+    with edge.client.stream("GET", "/big.bin") as streamed:
+        pieces = streamed.iter_raw(65536)
+        next(pieces)  # the viewer has the first piece; the edge waits for it to read on
+        with big.open("r+b") as shrinking:
+            shrinking.truncate(1 << 20)
+        with pytest.raises(httpx.RemoteProtocolError, match="peer closed connection"):
+            for _ in pieces:
+                pass
+    rid = streamed.headers["x-amz-cf-id"]
+    assert "shrank while being streamed" in "\n".join(r.message for r in edge.state.logs.query(request_id=rid))
+    assert trial.access_line(rid)["detailed_result_type"] == "OriginReadError"
+
+
 # -- what an origin-request function does to the origin leg -------------------------------------
 
 CUSTOM_HEADERS = """

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from edge.upstream.http import OriginError
 from edge.upstream.static import StaticOrigin, content_type
 
 SECRET = b"TOP SECRET - outside the root"
@@ -206,8 +207,9 @@ async def test_stream_refuses_a_replaced_file(site: Path):
     response = await get(site, "/big.bin", stream_threshold=1000)
     (site / "big.bin").unlink()
     (site / "big.bin").write_bytes(b"b" * 5000)
-    with pytest.raises(OSError):
-        await response.read()
+    with pytest.raises(OriginError, match="changed before it could be streamed") as failed:
+        await response.read()  # as an origin that broke off: a 502, not an unhandled OSError (500)
+    assert failed.value.kind == "unreachable"
 
 
 async def test_conditional_miss_still_gets_body(site: Path):

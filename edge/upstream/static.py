@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote
 
+from . import faults
+from .http import OriginError
 from .response import OriginResponse
 
 MiB = 1024 * 1024
@@ -303,14 +305,23 @@ class StaticOrigin:
         return handle
 
     async def _stream(self, file: _File) -> AsyncIterator[bytes]:
-        """Chunks read in worker threads; opened on first use, so an unread stream holds no fd."""
-        handle = await asyncio.to_thread(self._reopen, file)
+        """Chunks read in worker threads; opened on first use, so an unread stream holds no fd.
+        A file replaced, changed or shortened meanwhile fails as an origin that broke off does
+        (OriginError): a 502 if nothing was sent yet, else the viewer's connection is cut."""
+        try:
+            handle = await asyncio.to_thread(self._reopen, file)
+        except OSError as exc:
+            raise OriginError("unreachable", f"static origin: {exc}", faults.READ) from None
         try:
             remaining = file.size
             while remaining > 0:
-                chunk = await asyncio.to_thread(handle.read, min(self.chunk_size, remaining))
+                try:
+                    chunk = await asyncio.to_thread(handle.read, min(self.chunk_size, remaining))
+                except OSError as exc:
+                    raise OriginError("unreachable", f"static origin: {file.path}: {exc}", faults.READ) from None
                 if not chunk:
-                    raise OSError(f"{file.path} shrank while being streamed")
+                    raise OriginError("unreachable", f"static origin: {file.path} shrank while being streamed",
+                                      faults.READ)
                 remaining -= len(chunk)
                 yield chunk
         finally:
