@@ -329,6 +329,7 @@ def test_a_deleted_functions_pool_gauge_goes_away(tmp_path):
     server = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
     try:
         server.deploy("pooled", generated("x"), settings='{"prewarm": 3}')
+        server.associate("/fn/*", "pooled")  # a worker loads (and keeps ready) what behaviors route to
 
         def ready() -> float | None:
             text = server.admin.get("/metrics").text
@@ -336,6 +337,8 @@ def test_a_deleted_functions_pool_gauge_goes_away(tmp_path):
             return None if line is None else float(line.rsplit(" ", 1)[1])
 
         assert ready() >= 3  # (each hook class it may serve keeps its own)
+        unrouted = [b for b in server.admin.get("/v1/behaviors").json()["behaviors"] if b["path"] != "/fn/*"]
+        assert server.admin.put("/v1/behaviors", json={"behaviors": unrouted}).status_code == 200  # deletable now
         assert server.admin.delete("/v1/functions/pooled").status_code in (200, 204)
         assert ready() in (None, 0.0)
     finally:
