@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import ssl
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -113,11 +114,11 @@ class Trial:
 def hostile(edge_factory, tmp_path):  # type: ignore[no-untyped-def]
     started: list[HostileOrigin] = []
 
-    def make(scenarios: dict[str, Scenario]) -> Trial:
-        origin = HostileOrigin(scenarios).start()
+    def make(scenarios: dict[str, Scenario], connection=None, **options) -> Trial:  # type: ignore[no-untyped-def]
+        origin = HostileOrigin(scenarios, connection=connection).start()
         started.append(origin)
         access = tmp_path / "access.log"
-        edge = edge_factory(MANIFEST.format(port=origin.port, closed=free_port()), access_log=str(access))
+        edge = edge_factory(MANIFEST.format(port=origin.port, closed=free_port()), access_log=str(access), **options)
         return Trial(origin, edge, access)
 
     yield make
@@ -335,6 +336,96 @@ def test_a_second_answer_is_never_served_for_this_or_a_later_request(hostile, sa
     for n in range(3):
         following = trial.get(f"/next{n}")
         assert following.content == f"/next{n}".encode() and "x-injected" not in following.headers
+    assert trial.origin.accepted == 2
+
+
+# -- request bodies ------------------------------------------------------------------------------
+
+
+def _upload(port: int, chunks: int) -> socket.socket:
+    """A viewer streaming a chunked POST of `chunks` x 64 KiB from a thread of its own."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"POST /upload HTTP/1.1\r\nHost: edge\r\nTransfer-Encoding: chunked\r\n\r\n")
+
+    def pump() -> None:
+        try:
+            for _ in range(chunks):
+                sock.sendall(b"10000\r\n" + b"z" * 65536 + b"\r\n")
+            sock.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass  # answered and closed before the whole body went
+
+    threading.Thread(target=pump, daemon=True).start()
+    return sock
+
+
+def _answer_to(sock: socket.socket, wait: float = 10) -> bytes:
+    """One whole answer (head and its Content-Length of body), without waiting for a close."""
+    reply, deadline = b"", time.monotonic() + wait
+    while time.monotonic() < deadline:
+        head, _, body = reply.partition(b"\r\n\r\n")
+        length = next((int(line.split(b":")[1]) for line in head.lower().split(b"\r\n")
+                       if line.startswith(b"content-length:")), None)
+        if _ and length is not None and len(body) >= length:
+            return reply
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except (TimeoutError, ConnectionResetError):
+            break
+        if not chunk:
+            break
+        reply += chunk
+    return reply
+
+
+async def _never_reads(reader: Reader, writer: Writer) -> None:
+    await asyncio.sleep(3)  # long past the edge's read timeout; then see it has gone
+    await wait_for_close(reader)
+
+
+def test_an_origin_that_never_reads_the_request_is_504_not_a_hang(hostile):
+    trial = hostile({}, connection=_never_reads)
+    with _upload(trial.edge.server.port, chunks=640) as viewer:  # 40 MiB: more than the socket buffers hold
+        reply = _answer_to(viewer)
+    assert reply.startswith(b"HTTP/1.1 504 "), reply[:200]
+    rid = next(line.split(b": ")[1].decode() for line in reply.split(b"\r\n") if line.startswith(b"x-amz-cf-id"))
+    logged = "\n".join(r.message for r in trial.edge.state.logs.query(request_id=rid))
+    assert "the origin read none of the request for 1 s" in logged
+    assert trial.origin.settled(0)
+
+
+async def _reads_forever(reader: Reader, writer: Writer) -> None:
+    await wait_for_close(reader)
+
+
+@pytest.mark.parametrize("viewer", ["stalls", "leaves"])
+def test_an_upload_the_viewer_gives_up_closes_its_origin_connection(hostile, viewer):
+    trial = hostile({}, connection=_reads_forever, body_timeout=1)
+    with socket.create_connection(("127.0.0.1", trial.edge.server.port), timeout=10) as sock:
+        sock.sendall(b"POST /upload HTTP/1.1\r\nHost: edge\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n")
+        deadline = time.monotonic() + 10
+        while trial.origin.accepted == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if viewer == "stalls":
+            reply = _answer_to(sock)
+            assert reply.startswith(b"HTTP/1.1 408 "), reply[:200]
+    assert trial.origin.settled(0)  # the half-sent request's connection was closed, not left open
+
+
+async def _answers_before_the_body(reader: Reader, writer: Writer) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n\r\ntoo much")
+    await writer.drain()
+    await wait_for_close(reader)
+
+
+def test_an_answer_before_the_whole_body_is_passed_on_and_the_connection_not_reused(hostile):
+    trial = hostile({}, connection=_answers_before_the_body)
+    with _upload(trial.edge.server.port, chunks=160) as viewer:
+        reply = _answer_to(viewer)
+    assert reply.startswith(b"HTTP/1.1 413 ") and reply.endswith(b"too much"), reply[:200]
+    assert trial.get("/after").status_code == 413  # a new connection: the first holds half a request
     assert trial.origin.accepted == 2
 
 

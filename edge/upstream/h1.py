@@ -86,6 +86,7 @@ class _Connection(asyncio.Protocol):
         self.keep_alive = False
         self.framed = True  # the answer says where its body ends (Content-Length or chunked)
         self.received_any = False
+        self.cut_short = False  # the request's body was not sent whole (the origin answered first)
         self.head_bytes = 0  # bytes received before the head was complete (1xx answers included)
         self.header_bytes = 0  # the parsed status lines and header lines, for a head that came in one read
         self.waiter: asyncio.Future[None] | None = None
@@ -228,12 +229,14 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
-    async def write(self, data: bytes) -> None:
+    async def write(self, data: bytes, timeout: float) -> None:
+        """Send; while the origin reads nothing for `timeout` seconds, fail (504) rather than
+        wait for ever on an origin that accepted the connection and never reads."""
         assert self.transport is not None
         self.transport.write(data)
         if self.write_paused and not self.closed:
             self.drained = asyncio.get_running_loop().create_future()
-            await self.drained
+            await _within(self.drained, timeout, f"the origin read none of the request for {timeout:g} s")
 
     async def next_chunk(self, timeout: float) -> bytes | None:
         """The next piece of the body, or None at its end."""
@@ -314,18 +317,25 @@ class H1Pool:
                 connection.close()
                 if not (attempt == 0 and reused is not None and retry and exc.retryable):
                     raise
+            except BaseException:  # the viewer's body broke off or stalled, or the request was cancelled
+                connection.close()  # half a request: the connection can serve nobody else
+                raise
         raise AssertionError("unreachable")
 
     async def _exchange(self, connection: _Connection, method: str, head: bytes,
                         body: bytes | AsyncIterator[bytes] | None, read_timeout: float) -> OriginResponse:
         if body is None or isinstance(body, bytes):
-            await connection.write(head + body if body else head)
+            await connection.write(head + body if body else head, read_timeout)
         else:
-            await connection.write(head)
+            await connection.write(head, read_timeout)
             async for chunk in body:
+                if connection.head.done() or connection.closed:  # answered early, or gone: send no more
+                    connection.cut_short = True  # the origin has half a request: never reused
+                    break
                 if chunk:
-                    await connection.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-            await connection.write(b"0\r\n\r\n")
+                    await connection.write(b"%x\r\n%s\r\n" % (len(chunk), chunk), read_timeout)
+            else:
+                await connection.write(b"0\r\n\r\n", read_timeout)
         if not connection.head.done():
             await _within(connection.head, read_timeout, f"the origin did not answer within {read_timeout:g} s")
         connection.head.result()  # the origin's failure, if that is how it ended
@@ -347,7 +357,7 @@ class H1Pool:
                               reason=reason, closer=_closer(connection))
 
     def _release(self, connection: _Connection) -> None:
-        if connection.keep_alive and not connection.closed:
+        if connection.keep_alive and not connection.closed and not connection.cut_short:
             self._give_back(connection)
         else:
             connection.close()
