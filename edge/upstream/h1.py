@@ -14,7 +14,10 @@ What it does and does not do:
 - A connection is reused only after a complete response that allows keep-alive; an idle one
   the origin closed meanwhile fails on first use and the request is retried once on a new
   connection (only when nothing of the answer arrived and the method is idempotent).
-- Timeouts: `connect_timeout` to connect; `read_timeout` for the head and between body chunks.
+- Timeouts: `connect_timeout` to connect; `read_timeout` for the head, between body chunks, and
+  for the origin to take each piece of the request. A connection is closed on any failure or
+  cancellation mid-exchange (it holds half a request), and when the origin answered before the
+  whole request body was sent (no more of it is sent).
 - HEAD responses and 1xx/204/304 have no body; a HEAD's connection is not reused (the
   parser cannot be told a response belongs to a HEAD).
 - What an origin sends beyond its answer (a second response in the same packet, bytes on an
