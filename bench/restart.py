@@ -112,9 +112,21 @@ def drop_cached(state: Path) -> None:
             os.close(fd)
 
 
-def one_restart(state: Path, manifest: Path, log_dir: Path, n: int, unrouted: int, workers: int, tag: str,
+def setup_samples(state: Path, manifest: Path, log_dir: Path, source: Path | None) -> None:
+    """The sample distribution's first start (builds the samples if needed, publishes them),
+    until every optimized artifact is stored."""
+    proc, _, admin_url = _start(manifest, state, log_dir, 1, "setup", source)
+    try:
+        with _admin(admin_url) as admin:
+            procs.wait_until(lambda: admin.get("/readyz").status_code == 200, proc, 900)
+            _wait_optimized(admin, proc, 300)
+    finally:
+        proc.stop()
+
+
+def one_restart(state: Path, manifest: Path, log_dir: Path, routes: list[tuple[str, str]], workers: int, tag: str,
                 source: Path | None = None) -> dict:
-    routed = n - unrouted
+    """`routes`: (path, start of its body); the first is polled for the first 200."""
     proc, edge_url, admin_url = _start(manifest, state, log_dir, workers, tag, source)
     started = time.perf_counter()
     out: dict = {"workers": workers}
@@ -126,17 +138,17 @@ def one_restart(state: Path, manifest: Path, log_dir: Path, n: int, unrouted: in
                 if time.perf_counter() - started > 300:
                     raise RuntimeError(f"not serving after 300 s:\n{proc.tail()}")
                 try:
-                    if "first_200_s" not in out and edge.get("/js-0").status_code == 200:
+                    if "first_200_s" not in out and edge.get(routes[0][0]).status_code == 200:
                         out["first_200_s"] = time.perf_counter() - started
                     if "readyz_s" not in out and admin.get("/readyz").status_code == 200:
                         out["readyz_s"] = time.perf_counter() - started
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.01)
-            for i in range(routed):
-                r = edge.get(f"/js-{i}")
-                if r.status_code != 200 or not r.text.startswith(f"js-{i} v1"):
-                    raise RuntimeError(f"/js-{i}: {r.status_code} {r.text[:200]}")
+            for path, body in routes:
+                r = edge.get(path)
+                if r.status_code != 200 or not r.text.startswith(body):
+                    raise RuntimeError(f"{path}: {r.status_code} {r.text[:200]}")
             out["all_routed_s"] = time.perf_counter() - started
             _wait_optimized(admin, proc, 300)
             out["optimized_s"] = time.perf_counter() - started
@@ -161,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
                              "compiles still running when the server stops)")
     parser.add_argument("--uncached", action="store_true", help="evict the artifacts from the page cache first")
     parser.add_argument("--source", type=Path, help="run edge serve from this source tree (a baseline worktree)")
+    parser.add_argument("--samples", action="store_true",
+                        help="restart the sample distribution (samples/manifest.toml: ten C functions and their "
+                             "ten JavaScript twins) instead of deploying functions")
     parser.add_argument("--json", type=Path, help="write every round here")
     args = parser.parse_args(argv)
 
@@ -168,12 +183,19 @@ def main(argv: list[str] | None = None) -> int:
     state = args.state or work / "state"
     manifest = work / "m.toml"
     manifest.write_text(MANIFEST)
+    routes = [(f"/js-{i}", f"js-{i} v1") for i in range(args.n - args.unrouted)]
+    if args.samples:
+        manifest = (args.source or procs.REPO).resolve() / "samples" / "manifest.toml"
+        routes = [("/js/static-content", ""), ("/static-content", "")]
     with procs.Watchdog(1800):
         try:
             if not args.fresh and not (state / "store").exists():
                 t = time.perf_counter()
-                setup(state, manifest, work, args.n, args.unrouted, source=args.source)
-                print(f"setup: {args.n} functions x 2 versions in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+                if args.samples:
+                    setup_samples(state, manifest, work, args.source)
+                else:
+                    setup(state, manifest, work, args.n, args.unrouted, source=args.source)
+                print(f"setup in {time.perf_counter() - t:.1f} s", file=sys.stderr)
             artifacts = state / "artifacts"
             rounds: list[dict] = []
             for workers in args.workers:
@@ -188,14 +210,15 @@ def main(argv: list[str] | None = None) -> int:
                         shutil.rmtree(artifacts, ignore_errors=True)
                     if args.uncached:
                         drop_cached(state)
-                    result = one_restart(state, manifest, work, args.n, args.unrouted, workers, f"{workers}-{r}",
-                                         args.source)
+                    result = one_restart(state, manifest, work, routes, workers, f"{workers}-{r}", args.source)
                     print(json.dumps(result), file=sys.stderr)
                     rounds.append(result)
         finally:
             procs.stop_all()
             shutil.rmtree(work, ignore_errors=True)
-    print(f"{args.n} JavaScript functions x 2 versions, {args.n - args.unrouted} routed"
+    what = "the sample distribution" if args.samples else f"{args.n} JavaScript functions x 2 versions, " \
+        f"{args.n - args.unrouted} routed"
+    print(f"{what}"
           f"{' (artifacts removed)' if args.cold else ''}{' (not in the page cache)' if args.uncached else ''}"
           f"{' (restarted right after the deploys)' if args.fresh else ''}"
           f"; medians of {args.rounds}:")

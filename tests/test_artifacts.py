@@ -17,8 +17,9 @@ EVENT = json.dumps({"Records": [{"cf": {"config": {"eventType": "viewer-request"
 # A module whose artifact has blocks of zeros (its memory image spans a megabyte of them up to a
 # data segment) and whose result is that segment's bytes
 RESULT = b'{"status": "204"}'
+ESCAPED = RESULT.decode().replace('"', "\\22")
 ZEROS = M.reactor(f"(call $pack (i32.const 1048576) (i32.const {len(RESULT)}))", memory="20", heap=1048576 + 4096,
-                  extra='(data (i32.const 64) "start") (data (i32.const 1048576) "%s")' % RESULT.decode().replace('"', '\\22'))
+                  extra=f'(data (i32.const 64) "start") (data (i32.const 1048576) "{ESCAPED}")')
 
 
 def test_an_artifact_is_written_read_only_with_holes_and_served_mapped(tmp_path):
