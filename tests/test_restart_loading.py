@@ -133,6 +133,9 @@ def test_a_stop_before_the_optimized_compile_leaves_baseline_code_that_a_restart
     first.runtime.optimize = lambda source: (gate.wait(60), optimize(source))[1]  # type: ignore[method-assign]
     deployed = first.deploy("f", generated("hi").encode(), alias="live")
     assert deployed.optimizing
+    baseline_artifact = first.runtime.baseline().artifacts.path(deployed.row.sha256,
+                                                                first.runtime.baseline().engine.fingerprint)
+    assert eventually(baseline_artifact.exists, 30)  # written after the deploy answered, before optimizing
     first.replace_routing({"origins": {"site": {"root": "."}},
                            "behaviors": [{"path": "/f", "origin": "site", "viewer_request": "f:live"},
                                          {"path": "*", "origin": "site"}]})
@@ -146,6 +149,7 @@ def test_a_stop_before_the_optimized_compile_leaves_baseline_code_that_a_restart
     assert out.value["body"] == "hi"
     assert eventually(lambda: restarted.registry.loaded("f", 1).compiled.fingerprint
                       == restarted.runtime.engine.fingerprint, 60)
+    assert not baseline_artifact.exists()  # the optimized artifact replaces it
     gate.set()
     _join_upgrades()
     for plane in (first, restarted):

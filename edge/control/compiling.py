@@ -66,8 +66,8 @@ class Compiler:
         compiled = self.compiled_in_memory(sha256_of(wasm))
         reused = compiled is not None
         if compiled is None:
-            try:
-                compiled = self.compile(wasm, tiered)
+            try:  # a deploy's baseline artifact is written off its path, by the optimizing thread
+                compiled = self.compile(wasm, tiered, write_baseline=False)
             except NotWasm as exc:
                 raise bad_request(str(exc), "not_wasm") from None
             except ModuleError as exc:
@@ -75,13 +75,15 @@ class Compiler:
             reused = compiled.from_artifact
         return Prepared(wasm, compiled, (time.perf_counter() - started) * 1000, reused, self.is_baseline(compiled))
 
-    def compile(self, wasm: bytes, tiered: bool) -> CompiledModule:
+    def compile(self, wasm: bytes, tiered: bool, *, write_baseline: bool = True) -> CompiledModule:
         """Baseline code when tiering and no optimized artifact is stored yet (a module Winch
-        cannot compile, e.g. with tail calls, gets Cranelift); else the optimized module."""
+        cannot compile, e.g. with tail calls, gets Cranelift); else the optimized module.
+        `write_baseline=False`: baseline code compiled here has no artifact until `upgrade_later`
+        writes it (~3.5 ms of a 100 KB module's deploy, ~35 ms of a JavaScript function's)."""
         baseline = self.runtime.baseline() if tiered and not self.runtime.has_artifact(wasm) else None
         if baseline is not None:
             try:
-                return baseline.load(wasm)
+                return baseline.load(wasm, write_artifact=write_baseline)
             except ModuleError:
                 pass
         return self.runtime.load(wasm)
@@ -124,10 +126,25 @@ class Compiler:
 
         def upgrade() -> None:
             try:
-                with self.blobs.deploying():  # its artifact write is no leftover
+                with self.blobs.deploying():  # its artifact writes are no leftovers
+                    self._store_baseline(baseline)
                     compiled = self.runtime.optimize(lambda: self.blobs.get(baseline.sha256))
                 swap(compiled)
             except Exception:  # the baseline code keeps serving; a restart loads optimized code
                 log.exception("optimizing %s failed", label)
 
         threading.Thread(target=upgrade, name=f"edge-optimize-{label}", daemon=True).start()
+
+    def _store_baseline(self, compiled: CompiledModule) -> None:
+        """A deploy's baseline code gets its artifact first (a restart or another worker maps it
+        until the optimized one is stored); a failure here only costs them a compile."""
+        baseline = self.runtime.baseline()
+        if baseline is None or compiled.fingerprint != baseline.engine.fingerprint:
+            return
+        if self.runtime.artifacts.exists(compiled.sha256, self.runtime.engine.fingerprint):
+            return  # optimized already (another worker): the baseline artifact would never be loaded
+        try:
+            baseline.store(compiled)
+        except OSError as exc:
+            log.warning("storing the baseline code of %s failed (it is compiled again where needed): %s",
+                        compiled.sha256[:12], exc)

@@ -180,8 +180,10 @@ def compile_module(engine: wasmtime.Engine, wasm: bytes) -> wasmtime.Module:
     return wasmtime.Module._from_ptr(ptr)
 
 
-def load(engine: Engine, source: bytes | str, cache: ArtifactCache | None = None) -> CompiledModule:
-    """Validate and compile (or deserialize a matching artifact). Blocking: call off the event loop."""
+def load(engine: Engine, source: bytes | str, cache: ArtifactCache | None = None, *,
+         write: bool = True) -> CompiledModule:
+    """Validate and compile (or deserialize a matching artifact). Blocking: call off the event loop.
+    `write=False`: a compiled module's artifact is left for the caller to store later (`store`)."""
     wasm = to_wasm(source)
     digest = sha256(wasm)
     fingerprint = engine.fingerprint
@@ -189,6 +191,8 @@ def load(engine: Engine, source: bytes | str, cache: ArtifactCache | None = None
     if cache is None:
         return _inspected(_compile(engine, wasm), digest, fingerprint, started, False)
     module = cache.deserialize(engine.engine, digest, fingerprint)
+    if module is None and not write:
+        return _inspected(_compile(engine, wasm), digest, fingerprint, started, False)
     if module is None:
         with cache.compiling(digest, fingerprint):  # another process compiling it: its artifact
             module = cache.deserialize(engine.engine, digest, fingerprint)
@@ -210,6 +214,17 @@ def _compile(engine: Engine, wasm: bytes) -> wasmtime.Module:
         return compile_module(engine.engine, wasm)
     except wasmtime.WasmtimeError as exc:
         raise NotWasm(f"invalid WebAssembly: {first_line(exc)}") from None
+
+
+def store(compiled: CompiledModule, cache: ArtifactCache) -> None:
+    """Write the artifact of a module compiled with `write=False`, unless one is there."""
+    digest, fingerprint = compiled.sha256, compiled.fingerprint
+    with cache.compiling(digest, fingerprint):  # a process about to compile it waits for this one
+        try:
+            if not cache.exists(digest, fingerprint):
+                cache.write(digest, fingerprint, bytes(compiled.module.serialize()))
+        finally:
+            cache.compiled(digest, fingerprint)
 
 
 def load_artifact(engine: Engine, digest: str, cache: ArtifactCache) -> CompiledModule | None:

@@ -16,7 +16,7 @@ from .engine import Engine, EngineSettings
 from .function import Function
 from .hostcalls import host_log, host_poll_oneoff
 from .limits import FunctionConfig
-from .module import ArtifactCache, CompiledModule, ModuleError, first_line, load, load_artifact, sha256, to_wasm
+from .module import ArtifactCache, CompiledModule, ModuleError, first_line, load, load_artifact, sha256, store, to_wasm
 
 log = logging.getLogger("edge.runtime")
 
@@ -63,9 +63,14 @@ class Runtime:
             message, _ = capi.take_error(err)
             raise RuntimeError(f"could not define {module.decode()}.{name.decode()}: {message}")
 
-    def load(self, source: bytes | str) -> CompiledModule:
-        """Validate and compile a module (or load its precompiled artifact). Blocking."""
-        return load(self.engine, source, self.artifacts)
+    def load(self, source: bytes | str, *, write_artifact: bool = True) -> CompiledModule:
+        """Validate and compile a module (or load its precompiled artifact). Blocking.
+        `write_artifact=False`: a compiled module's artifact is written later, by `store`."""
+        return load(self.engine, source, self.artifacts, write=write_artifact)
+
+    def store(self, compiled: CompiledModule) -> None:
+        """Write the artifact of a module loaded with `write_artifact=False` (if none is there). Blocking."""
+        store(compiled, self.artifacts)
 
     def load_artifact(self, digest: str) -> CompiledModule | None:
         """A module this engine compiled before, from its artifact, by its sha256 alone (its bytes
