@@ -154,3 +154,53 @@ def test_a_stop_before_the_optimized_compile_leaves_baseline_code_that_a_restart
     _join_upgrades()
     for plane in (first, restarted):
         plane.registry.close()
+
+
+def test_an_unchanged_manifest_function_is_not_compiled_again_at_a_restart(tmp_path):
+    """The manifest published it before: a restart compiles nothing for the manifest's sake (it
+    is loaded from its artifact, as any stored version, when a behavior routes to it)."""
+    from edge.control import routing
+    from edge.control.plane import ControlPlane
+    from edge.control.registry import Registry
+    from edge.control.store import Store
+    from edge.runtime import Runtime
+
+    (tmp_path / "f.wat").write_text(generated("from the manifest"))
+    (tmp_path / "m.toml").write_text(manifest_text(
+        extra_behaviors='[[behaviors]]\npath = "/f"\norigin = "site"\nviewer_request = "f"\n',
+        functions='[functions.f]\nsource = "f.wat"\n'))
+
+    def start() -> ControlPlane:
+        runtime = Runtime(artifact_dir=tmp_path / "artifacts")
+        manifest = routing.load_manifest(str(tmp_path / "m.toml"), set())
+        plane = ControlPlane(Store(tmp_path / "store"), runtime, Registry(runtime), manifest)
+        plane.seed(manifest, {"f": (tmp_path / "f.wat").read_bytes()})
+        plane.sync()
+        return plane
+
+    from .test_tiering import _join_upgrades
+
+    first = start()
+    assert first.registry.loaded("f", 1) is not None
+    _join_upgrades()  # its artifacts written
+    first.registry.close()
+    compiled: list[bytes] = []
+    from edge.control import compiling
+
+    prepare = compiling.Compiler.prepare
+
+    def counting(self, source, **kw):  # type: ignore[no-untyped-def]
+        compiled.append(source)
+        return prepare(self, source, **kw)
+
+    compiling.Compiler.prepare = counting  # type: ignore[method-assign]
+    try:
+        again = start()
+    finally:
+        compiling.Compiler.prepare = prepare  # type: ignore[method-assign]
+    assert compiled == []  # nothing prepared: its bytes and settings are what the manifest published
+    published = again.registry.loaded("f", 1)
+    assert published is not None and published.compiled.from_artifact
+    with again.store.read() as tx:
+        assert [row.version for row in tx.versions("f")] == [1]
+    again.registry.close()
