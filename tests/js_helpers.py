@@ -31,6 +31,17 @@ def node(*args: str, timeout: float = 120) -> str:
                           timeout=timeout).stdout
 
 
+def results_in_node(cases: Path, fixtures: dict) -> dict:
+    """What a case file's `run(fixtures)` gives in real Node."""
+    script = f"console.log(JSON.stringify(require({json.dumps(str(cases))}).run({json.dumps(fixtures)})))"
+    return json.loads(node("-e", script))
+
+
+def case_parts(cases: Path) -> list:
+    """A case file's `parts`: what the edge runs one request each for."""
+    return json.loads(node("-e", f"console.log(JSON.stringify(require({json.dumps(str(cases))}).parts))"))
+
+
 def results_from_the_edge(name: str, cases: Path, fixtures: dict, handler: str, paths: list[str],
                           tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
     """Build `cases` (with `fixtures` as ./fixtures.js and `handler` as index.js) into a function,

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from .js_helpers import JS, node, results_from_the_edge
+from .js_helpers import JS, case_parts, node, results_from_the_edge, results_in_node
 
 CASES = JS / "rsa" / "cases.js"
 
@@ -50,13 +50,12 @@ def fixtures() -> dict:
 
 @pytest.fixture(scope="module")
 def node_results(fixtures) -> dict:  # type: ignore[no-untyped-def]
-    script = f"console.log(JSON.stringify(require({json.dumps(str(CASES))}).run({json.dumps(fixtures)})))"
-    return json.loads(node("-e", script))
+    return results_in_node(CASES, fixtures)
 
 
 @pytest.fixture(scope="module")
 def edge_results(fixtures, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
-    parts = json.loads(node("-e", f"console.log(JSON.stringify(require({json.dumps(str(CASES))}).parts))"))
+    parts = case_parts(CASES)
     return results_from_the_edge("rsa", CASES, fixtures, HANDLER, parts, tmp_path_factory)
 
 

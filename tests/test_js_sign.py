@@ -20,7 +20,7 @@ import pytest
 from edge.runtime import FunctionConfig, Limits, Runtime
 
 from .conftest import Edge
-from .js_helpers import JS, build, node, results_from_the_edge
+from .js_helpers import JS, build, case_parts, node, results_from_the_edge, results_in_node
 from .test_samples import make_event, viewer_request
 
 CASES = JS / "sign" / "cases.js"
@@ -87,13 +87,12 @@ def fixtures() -> dict:
 
 @pytest.fixture(scope="module")
 def node_results(fixtures) -> dict:  # type: ignore[no-untyped-def]
-    script = f"console.log(JSON.stringify(require({json.dumps(str(CASES))}).run({json.dumps(fixtures)})))"
-    return json.loads(node("-e", script))
+    return results_in_node(CASES, fixtures)
 
 
 @pytest.fixture(scope="module")
 def edge_results(fixtures, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
-    parts = json.loads(node("-e", f"console.log(JSON.stringify(require({json.dumps(str(CASES))}).parts))"))
+    parts = case_parts(CASES)
     return results_from_the_edge("sign", CASES, fixtures, HANDLER, [str(i) for i in range(len(parts))], tmp_path_factory)
 
 
