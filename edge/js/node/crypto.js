@@ -351,7 +351,8 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     if (callback !== undefined && typeof callback !== 'function') throw internal.argType('callback', 'of type function', callback);
   }
 
-  class Sign {
+  // What createSign and createVerify share: the digest named, the data gathered until used once.
+  class Digesting {
     constructor(name, options) {
       if (typeof name !== 'string') throw internal.argType('algorithm', 'of type string', name);
       this._alg = algorithm(name, true, false);
@@ -363,6 +364,8 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
       this._chunks.push(bytes(data, encoding));
       return this;
     }
+  }
+  class Sign extends Digesting {
     sign(key, outputEncoding) {
       if (!key) throw keyRequired();
       const k = signingKey(key, 'private');
@@ -372,18 +375,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
       return output(makeSignature(this._alg, k, Buffer.concat(this._chunks)), outputEncoding);
     }
   }
-  class Verify {
-    constructor(name, options) {
-      if (typeof name !== 'string') throw internal.argType('algorithm', 'of type string', name);
-      this._alg = algorithm(name, true, false);
-      this._chunks = [];
-      this._done = false;
-    }
-    update(data, encoding) {
-      if (this._done) throw notInitialised();
-      this._chunks.push(bytes(data, encoding));
-      return this;
-    }
+  class Verify extends Digesting {
     verify(key, signature, sigEncoding) {
       if (this._done) throw notInitialised();
       const k = signingKey(key, 'public');
