@@ -115,7 +115,8 @@ def test_the_native_endpoint_is_off_by_default(tmp_path: Path) -> None:
 @pytest.mark.timeout(60)
 def test_a_stop_while_workers_start_is_a_clean_exit(tmp_path: Path, static_content: Path) -> None:
     """SIGTERM to the process group (docker stop, systemd) while workers are still booting."""
-    for delay in (0.5, 1.0, 1.5):
+    for delay, stop_signal in ((0.3, signal.SIGTERM), (0.5, signal.SIGTERM), (0.7, signal.SIGINT), (1.0, signal.SIGTERM),
+                               (1.5, signal.SIGTERM)):
         port, admin = free_ports(2)
         proc = subprocess.Popen(
             [sys.executable, "-m", "edge.cli.main", "serve", "-m", str(manifest(tmp_path)), "--state-dir",
@@ -123,8 +124,35 @@ def test_a_stop_while_workers_start_is_a_clean_exit(tmp_path: Path, static_conte
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True,
         )
         time.sleep(delay)
+        os.killpg(proc.pid, stop_signal)  # both the main process and its booting workers get it
         code = stop(proc)
-        assert code in (0, -signal.SIGTERM), (code, proc.stdout.read().decode())  # type: ignore[union-attr]
+        output = proc.stdout.read().decode()  # type: ignore[union-attr]
+        assert code in (0, -signal.SIGTERM, -signal.SIGINT), (delay, code, output)
+        assert "Unexpected exit" not in output, (delay, output)
+
+
+def worker_pids(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+            and b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker processes from /proc (Linux)")
+@pytest.mark.timeout(60)
+def test_a_worker_that_dies_alone_stops_the_server_with_an_error(tmp_path: Path, static_content: Path) -> None:
+    """A worker killed on its own (the OOM killer) is a crash, unlike a stop signal to the
+    group: the server says which worker and exits 1, so its supervisor restarts it whole."""
+    proc, _, _ = serve(tmp_path, "--workers", "2")
+    try:
+        workers = worker_pids(proc.pid)
+        assert len(workers) == 2, workers
+        os.kill(workers[0], signal.SIGKILL)
+        code = proc.wait(20)
+    finally:
+        stop(proc)
+    output = proc.stdout.read().decode()  # type: ignore[union-attr]
+    assert code == 1, (code, output)
+    assert "Unexpected exit from worker-" in output
 
 
 def test_granians_stop_signal_handler_never_blocks_on_its_event(tmp_path: Path) -> None:

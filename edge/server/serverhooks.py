@@ -15,7 +15,9 @@ no setting for, hooked narrowly (the versions are pinned in pyproject.toml):
   keeps the `backpressure` bound on requests in flight. Its main process's signal handlers
   set a `threading.Event` from the handler, which deadlocks when a second signal (or the
   first, landing while the main thread holds that event's lock) interrupts it: they hand the
-  `set()` to a short thread instead (`calm_granian_signals`).
+  `set()` to a short thread instead (`calm_granian_signals`). A worker that a stop signal to
+  the process group kills while it is still booting (before its own handlers exist) is part
+  of the stop, not a crash that turns the exit status into 1 (`quiet_stopped_workers`).
 """
 
 from __future__ import annotations
@@ -264,6 +266,38 @@ def calm_granian_signals(server: Any) -> None:
 
     server.signal_handler_interrupt = interrupt
     server.signal_handler_reload = reload
+    quiet_stopped_workers(server)
+
+
+STOP_SIGNAL_WAIT = 1.0  # how long a worker's watcher waits for the main process's own stop signal
+
+
+def quiet_stopped_workers(server: Any) -> None:
+    """`docker stop` or systemd signal the whole process group: a worker still booting dies of
+    the signal at once, and Granian's watcher thread can see that before the main thread has
+    run its own handler, logging "Unexpected exit" and exiting 1 as for a crash. Here a
+    watcher that sees a worker exit waits briefly for the main process's stop signal; when it
+    comes, the exit was part of the stop. A real crash is reported as before, one second later."""
+    spawn = server._spawn_worker
+
+    def spawn_quietly(*args: Any, **kwargs: Any) -> Any:
+        worker = spawn(*args, **kwargs)
+        worker._watcher = functools.partial(_watch_worker, server, worker, worker._watcher)
+        return worker
+
+    server._spawn_worker = spawn_quietly
+
+
+def _watch_worker(server: Any, worker: Any, granians_watcher: Any) -> None:
+    import time
+
+    worker.inner.join()
+    deadline = time.monotonic() + STOP_SIGNAL_WAIT
+    while not worker.interrupt_by_parent and not server.interrupt_signal and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if server.interrupt_signal:
+        worker.interrupt_by_parent = True
+    granians_watcher()  # the worker has exited: its join returns at once
 
 
 def _wake(event: Any) -> None:
