@@ -21,6 +21,31 @@ _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]+\Z")
 _HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?\Z")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an HTTP field name (RFC 9110): fullmatch
 
+# How many times the edge tries to connect to an origin before it answers 502/504, as
+# CloudFront's ConnectionAttempts (1-3, default 3). Only failures to establish a connection
+# are tried again (edge/upstream/attempts.py).
+CONNECTION_ATTEMPTS = (1, 3)
+DEFAULT_CONNECTION_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class _Seconds:
+    """A timeout setting's range in seconds: CloudFront's (`low`-`high`), and the wider one
+    earlier releases accepted (`then_low`-`then_high`), which a stored document keeps."""
+
+    key: str
+    low: float
+    high: float
+    then_low: float
+    then_high: float
+    cloudfront: str  # how CloudFront names the setting and its range, for the refusal
+
+
+_CONNECT_TIMEOUT = _Seconds("connect_timeout", 1, 10, 0.1, 60, "CloudFront's connection timeout, 1-10 s")
+_READ_TIMEOUT = _Seconds("read_timeout", 1, 180, 0.1, 180,
+                         "CloudFront's response timeout, 1-60 s and up to 180 s on request")
+_KEEPALIVE_TIMEOUT = _Seconds("keepalive_timeout", 1, 60, 1, 60, "CloudFront's keep-alive timeout, 1-60 s")
+
 
 @dataclass(frozen=True)
 class AllowedHost:
@@ -57,7 +82,8 @@ class OriginSpec:
     domain_name: str = ""
     port: int = 80
     path: str = ""  # origin path prefix, no trailing slash
-    connect_timeout: float = 5.0
+    connect_timeout: float = 5.0  # each connection attempt's
+    connection_attempts: int = DEFAULT_CONNECTION_ATTEMPTS
     read_timeout: float = 30.0
     keepalive_timeout: float = 5.0
     http2: bool = False
@@ -108,7 +134,8 @@ class OriginSpec:
     @classmethod
     def _s3(cls, name: str, raw: dict, base_dir: Path, where: str, legacy: LegacyRead | None) -> "OriginSpec":
         _only(raw, {"type", "domain_name", "region", "bucket", "path", "endpoint", "root", "sign",
-                    "connect_timeout", "read_timeout", "custom_headers", "verify_tls", "ca_file"}, where)
+                    "connect_timeout", "connection_attempts", "read_timeout", "custom_headers", "verify_tls",
+                    "ca_file"}, where)
         domain = raw.get("domain_name")
         if not isinstance(domain, str) or domain != domain.lower() or not _HOST.match(domain):
             raise ConfigError(
@@ -156,11 +183,8 @@ class OriginSpec:
             if not isinstance(root, str) or not (base_dir / root).resolve().is_dir():
                 raise ConfigError(f"{where}: root {root!r} is not a directory")
             values["root"] = (base_dir / root).resolve()
-        for key, lo, hi in (("connect_timeout", 0.1, 60), ("read_timeout", 0.1, 180)):
-            value = raw.get(key, getattr(cls, key))
-            if not isinstance(value, (int, float)) or not lo <= value <= hi:
-                raise ConfigError(f"{where}: {key} must be a number of seconds in [{lo}, {hi}]")
-            values[key] = float(value)
+        values.update(_connecting(raw, where, legacy))
+        values["read_timeout"] = _seconds(raw, _READ_TIMEOUT, cls.read_timeout, where, legacy)
         return cls(
             name=name, kind="s3", protocol="https", domain_name=domain, port=443, path=path, region=region,
             bucket=bucket, sign=sign, custom_headers=_custom_headers(raw, where, legacy), **values,
@@ -187,7 +211,7 @@ class OriginSpec:
     @classmethod
     def _http(cls, name: str, raw: dict, base_dir: Path, where: str, legacy: LegacyRead | None) -> "OriginSpec":
         allowed = {
-            "type", "url", "connect_timeout", "read_timeout", "keepalive_timeout", "http2",
+            "type", "url", "connect_timeout", "connection_attempts", "read_timeout", "keepalive_timeout", "http2",
             "verify_tls", "custom_headers", "allow_hosts", "ca_file",
         }
         _only(raw, allowed, where)
@@ -208,12 +232,9 @@ class OriginSpec:
         hosts = raw.get("allow_hosts", [])
         if not isinstance(hosts, list):
             raise ConfigError(f"{where}: allow_hosts must be a list of \"host\" or \"host:port\" entries")
-        timeouts = {}
-        for key, lo, hi in (("connect_timeout", 0.1, 60), ("read_timeout", 0.1, 180), ("keepalive_timeout", 1, 60)):
-            value = raw.get(key, getattr(cls, key))
-            if not isinstance(value, (int, float)) or not lo <= value <= hi:
-                raise ConfigError(f"{where}: {key} must be a number of seconds in [{lo}, {hi}]")
-            timeouts[key] = float(value)
+        timeouts = _connecting(raw, where, legacy)
+        timeouts["read_timeout"] = _seconds(raw, _READ_TIMEOUT, cls.read_timeout, where, legacy)
+        timeouts["keepalive_timeout"] = _seconds(raw, _KEEPALIVE_TIMEOUT, cls.keepalive_timeout, where, legacy)
         return cls(
             name=name,
             kind="http",
@@ -228,6 +249,38 @@ class OriginSpec:
             allow_hosts=tuple(AllowedHost.parse(h, where) for h in hosts),
             **timeouts,
         )
+
+
+def _connecting(raw: dict, where: str, legacy: LegacyRead | None) -> dict[str, Any]:
+    """`connect_timeout` (each attempt's) and `connection_attempts`: together they bound how long
+    a viewer waits for a connection to the origin (at most 3 x 10 s, as on CloudFront)."""
+    attempts = raw.get("connection_attempts", DEFAULT_CONNECTION_ATTEMPTS)
+    low, high = CONNECTION_ATTEMPTS
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or not low <= attempts <= high:
+        raise ConfigError(
+            f"{where}: connection_attempts must be 1, 2 or 3 (how many times the edge tries to connect to the "
+            f"origin before it answers 502 or 504, as CloudFront's connection attempts), got {attempts!r}"
+        )
+    return {
+        "connect_timeout": _seconds(raw, _CONNECT_TIMEOUT, OriginSpec.connect_timeout, where, legacy),
+        "connection_attempts": attempts,
+    }
+
+
+def _seconds(raw: dict, setting: _Seconds, default: float, where: str, legacy: LegacyRead | None) -> float:
+    """A timeout in CloudFront's range. A stored document keeps a value earlier releases
+    accepted outside it (0.1-60 s to connect, 0.1 s to read): served as stored, with a warning."""
+    value = raw.get(setting.key, default)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if number and setting.low <= value <= setting.high:
+        return float(value)
+    refusal = (f"{where}: {setting.key} must be a number of seconds from {setting.low:g} to {setting.high:g} "
+               f"({setting.cloudfront}), got {value!r}")
+    accepted_then = isinstance(value, (int, float)) and setting.then_low <= value <= setting.then_high
+    if legacy is None or not accepted_then:
+        raise ConfigError(refusal)
+    legacy.add(where, setting.key, value, float(value), refusal)
+    return float(value)
 
 
 def _ca_file(raw: dict, base_dir: Path, where: str, scheme: str, verify: bool, legacy: LegacyRead | None) -> str:

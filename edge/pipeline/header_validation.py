@@ -64,6 +64,15 @@ def check_headers(value: object, where: str) -> CfHeaders:
     return out
 
 
+def header_bytes(headers: CfHeaders) -> int:
+    """Size as on the wire: ``Key: value\\r\\n`` per entry."""
+    return sum(_utf8_len(e["key"]) + _utf8_len(e["value"]) + 4 for entries in headers.values() for e in entries)
+
+
+def _utf8_len(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode())
+
+
 def entry_values(headers: CfHeaders, name: str) -> list[str]:
     """A header's values in order: what "changed" means when comparing a result with its original."""
     return [entry.get("value", "") for entry in headers.get(name, ())]

@@ -43,6 +43,11 @@ DISALLOWED: frozenset[str] = frozenset(
     }
 )
 
+# The request line and headers CloudFront accepts from a viewer, in bytes (beyond: 494, as
+# CloudFront answers). The customHeaders an origin-request function gives the origin are held
+# to the same bound, so what the edge sends upstream stays what origins accept.
+MAX_REQUEST_HEAD = 20480
+
 # `X-Amz-Cf-*` and `X-Edge-*` are families, not single names.
 DISALLOWED_PREFIXES: tuple[str, ...] = ("x-amz-cf-", "x-edge-")
 

@@ -27,7 +27,7 @@ from .bodies import discard, read_capped
 from .context import RequestContext
 from .forward import origin_headers, origin_querystring, reaches_origin
 from .headers import from_cf_headers, to_cf_headers
-from .response import EdgeResponse
+from .response import EDGE_LOG, EdgeResponse
 from .served import from_entry, generated, set_length
 from .storage import may_serve_stale, shareable
 from .via import VIA
@@ -107,9 +107,12 @@ class OriginLeg:
             )
         except OriginError as exc:
             trace.origin_ms = (time.perf_counter() - started) * 1000
+            self._log_failed_attempts(rid, exc.failed_attempts, target.connection_attempts)
             return self._origin_failed(ctx, exc, stale)
         trace.origin_ms = (time.perf_counter() - started) * 1000
         trace.origin_status = origin.status
+        if origin.failed_attempts:
+            self._log_failed_attempts(rid, origin.failed_attempts, target.connection_attempts)
         try:
 
             now = self.cache.clock()
@@ -227,6 +230,13 @@ class OriginLeg:
         keyed = behavior.cache.headers
         names = tuple(n for n in names if n != "host" and n not in keyed and reaches_origin(n, behavior))
         return True, (request_vary(names, ctx.headers) if names else None)
+
+    def _log_failed_attempts(self, rid: str, failed: tuple[str, ...], allowed: int) -> None:
+        """Each connection attempt that failed and was followed by another, once, under the
+        request id (the last one's failure is the request's own: its error, or nothing)."""
+        for number, why in enumerate(failed, 1):
+            self.hooks.logs.record(EDGE_LOG, "", rid, "", "WARN",
+                                   f"connection attempt {number} of {allowed} failed, trying again: {why}")
 
     def _origin_failed(self, ctx: RequestContext, exc: OriginError, stale: CachedResponse | None) -> EdgeResponse:
         now = self.cache.clock()

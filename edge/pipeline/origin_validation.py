@@ -1,8 +1,9 @@
 """Origin validation: the origin field of a returned request, which only origin-request may change.
 
-The new origin must have CloudFront's shape (exactly one of custom or s3, each field in range)
-and, on this server, pass the distribution's ``allowed_origin`` check, so that no request
-leaves for a host the operator did not declare or allow.
+The new origin must have CloudFront's shape (exactly one of custom or s3, each field in range),
+its customHeaders no larger than a viewer's request head may be, and, on this server, pass the
+distribution's ``allowed_origin`` check, so that no request leaves for a host the operator did
+not declare or allow.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from collections.abc import Callable
 
 import orjson
 
-from .header_validation import check_headers, check_restricted, entry_values
-from .headers import READ_ONLY, CfHeaders
+from .header_validation import check_headers, check_restricted, entry_values, header_bytes
+from .headers import MAX_REQUEST_HEAD, READ_ONLY, CfHeaders
 from .validation import ValidationError, fail, is_int
 
 MAX_CUSTOM_DOMAIN = 253
@@ -211,6 +212,13 @@ def validate_origin(
         normalised = _s3_origin(fields, before_kind)
     custom = fields.get("customHeaders")
     custom = check_headers({} if custom is None else custom, f"origin.{kind}.customHeaders object")
+    size = header_bytes(custom)
+    if size > MAX_REQUEST_HEAD:  # the edge sends them with every request: an origin would refuse them all
+        raise fail(
+            "size",
+            f"The origin.{kind}.customHeaders object is {size} bytes (a 'Key: value' line each); the maximum is "
+            f"{MAX_REQUEST_HEAD} bytes, as for a viewer's request line and headers.",
+        )
     # [unconfirmed] CloudFront documents only "no disallowed headers"; read-only request headers
     # are refused too, otherwise customHeaders would be a back door around them.
     before_custom = (before_fields or {}).get("customHeaders") or {}

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from .events import REQUEST_EVENTS, RESPONSE_EVENTS, body_limit, status_phrase
-from .header_validation import check_headers, check_restricted
-from .headers import READ_ONLY, CfHeaders
+from .header_validation import check_headers, check_restricted, header_bytes
+from .headers import READ_ONLY
 from .validation import as_object, decode_body, fail, is_int
 
 # [unconfirmed] AWS does not document which headers a *generated* response may not set. CloudFront
@@ -49,15 +49,6 @@ def _response_body(result: dict) -> bytes | None:
     if encoding not in ("text", "base64"):
         raise fail("body-encoding", f"The bodyEncoding must be text or base64, not {encoding!r}.")
     return decode_body(body, encoding, "response body")
-
-
-def _header_bytes(headers: CfHeaders) -> int:
-    """Size as on the wire: ``Key: value\\r\\n`` per entry."""
-    return sum(_utf8_len(e["key"]) + _utf8_len(e["value"]) + 4 for entries in headers.values() for e in entries)
-
-
-def _utf8_len(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode())
 
 
 def validate_response(
@@ -106,7 +97,7 @@ def validate_response(
         raise fail("204-body", "The function returned a body with status 204 (No Content).")
     limit = body_limit(event_type)
     if generated:
-        size = _header_bytes(headers) + len(body or b"")
+        size = header_bytes(headers) + len(body or b"")
         if size > limit:
             raise fail(
                 "size",

@@ -21,7 +21,7 @@ from ..ops import metrics
 from ..pipeline.downstream import RequestTooLarge, ViewerRequest
 from ..pipeline.events import new_request_id
 from ..pipeline.flow import VIA
-from ..pipeline.headers import is_disallowed
+from ..pipeline.headers import MAX_REQUEST_HEAD, is_disallowed  # the event's headers stay within what the SDKs accept
 from ..pipeline.response import EDGE_LOG, error_page
 from ..pipeline.trace import Trace
 from ..pipeline.uri import MAX_URI, BadTarget, normalize_path
@@ -58,9 +58,6 @@ def _header_key(name: bytes) -> str:
     return key
 
 
-# The request line and headers CloudFront accepts, in bytes (beyond: 494, as CloudFront
-# answers); the event's headers then stay within what the SDKs accept.
-MAX_REQUEST_HEAD = 20480
 # A request whose Via shows it passed this worker's edge twice, or any edges 8 times, is a
 # loop (an origin pointing back at the edge): 508 instead of recursing until timeouts.
 OWN_VIA = VIA.split(" ")[1].encode("latin-1")  # "<node id>.edge"

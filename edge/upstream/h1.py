@@ -14,6 +14,8 @@ What it does and does not do:
 - A connection is reused only after a complete response that allows keep-alive; an idle one
   the origin closed meanwhile fails on first use and the request is retried once on a new
   connection (only when nothing of the answer arrived and the method is idempotent).
+- Connecting: up to `connection_attempts` attempts, each within `connect_timeout`; only a
+  connection that could not be made is tried again (attempts.py).
 - Timeouts: `connect_timeout` to connect; `read_timeout` for the head, between body chunks, and
   for the origin to take each piece of the request. A connection is closed on any failure or
   cancellation mid-exchange (it holds half a request), and when the origin answered before the
@@ -33,6 +35,7 @@ from typing import Any
 
 from ..pipeline.headers import default_key
 from . import faults
+from .attempts import Attempts
 from .h1conn import H1Error, Key, _Connection, _within
 from .response import OriginResponse
 
@@ -66,6 +69,14 @@ class H1Pool:
             raise H1Error("unreachable", f"origin {host}:{port} unreachable: {reason}", result=faults.CONNECT) from None
         return protocol  # type: ignore[return-value]
 
+    async def _open(self, host: str, port: int, timeout: float, attempts: Attempts) -> _Connection:
+        """A new connection, in up to `attempts` tries: refused, unreachable and timed out are
+        tried again (nothing was sent yet); an unresolvable name is not."""
+        try:
+            return await attempts.connect(lambda: self._connect(host, port, timeout), _not_established)
+        except H1Error as exc:
+            raise H1Error(exc.kind, attempts.final(str(exc)), result=exc.result) from None
+
     def _take(self, key: Key) -> _Connection | None:
         idle = self._idle.get(key)
         while idle:
@@ -87,12 +98,15 @@ class H1Pool:
     async def request(
         self, host: str, port: int, method: str, target: bytes, headers: list[tuple[str, str]],
         body: bytes | AsyncIterator[bytes] | None, *, connect_timeout: float, read_timeout: float,
+        attempts: Attempts | None = None,
     ) -> OriginResponse:
+        """`attempts`: how many connection attempts a new connection may take, filled with the
+        reasons of those that failed (one attempt when None)."""
         head = _head(method, target, host, port, headers, body)
         retry = method in IDEMPOTENT and not (body is not None and not isinstance(body, bytes))
         for attempt in (0, 1):
             reused = self._take((host, port))
-            connection = reused or await self._connect(host, port, connect_timeout)
+            connection = reused or await self._open(host, port, connect_timeout, attempts or Attempts(1))
             try:
                 return await self._exchange(connection, method, head, body, read_timeout)
             except H1Error as exc:
@@ -164,6 +178,11 @@ class H1Pool:
             for connection in idle:
                 connection.close()
         self._idle.clear()
+
+
+def _not_established(exc: BaseException) -> bool:
+    """A connection attempt that failed before anything was sent, and may succeed if tried again."""
+    return isinstance(exc, H1Error) and exc.result in (faults.CONNECT, faults.COMM)
 
 
 def _closer(connection: _Connection):  # type: ignore[no-untyped-def]

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 import httpx
 
+from ..config.origins import DEFAULT_CONNECTION_ATTEMPTS
 from ..pipeline.headers import default_key
 from . import faults
+from .attempts import Attempts, ConnectBudget, ConnectBudgetSpent, not_established, reason
 from .h1 import H1Error, H1Pool
 from .pool import LifoPool
 from .response import OriginResponse
@@ -33,12 +35,15 @@ HOP_BY_HOP = frozenset(
 
 class OriginError(Exception):
     """The origin could not answer: `kind` is 'unreachable' (502) or 'timeout' (504); `result`
-    names the failure as CloudFront's access logs do (faults.py)."""
+    names the failure as CloudFront's access logs do (faults.py); `failed_attempts`, why the
+    connection attempts before the last one failed (attempts.py)."""
 
-    def __init__(self, kind: str, message: str, result: str = faults.CONNECT) -> None:
+    def __init__(self, kind: str, message: str, result: str = faults.CONNECT,
+                 failed_attempts: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.kind = kind
         self.result = result
+        self.failed_attempts = failed_attempts
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,8 @@ class Target:
     host: str
     port: int
     path: str = ""
-    connect_timeout: float = 5.0
+    connect_timeout: float = 5.0  # each connection attempt's
+    connection_attempts: int = DEFAULT_CONNECTION_ATTEMPTS
     read_timeout: float = 30.0
     http2: bool = False
     verify_tls: bool = True
@@ -127,6 +133,9 @@ class HttpUpstream:
             return await self._fetch_h1(target, method, uri, querystring, headers, body)
         transport = self._client(target)
         timeout = httpx.Timeout(target.read_timeout, connect=target.connect_timeout)
+        where = f"origin {target.host}:{target.port}"
+        attempts = Attempts(target.connection_attempts)
+        budget = ConnectBudget(target.connect_timeout)  # TCP and TLS together, each attempt (attempts.py)
         started = time.perf_counter()
         try:
             request = httpx.Request(
@@ -134,26 +143,35 @@ class HttpUpstream:
                 target.url(uri, querystring),
                 headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
                 content=body if body else None,
-                extensions={"timeout": timeout.as_dict(), **({"sni_hostname": target.sni} if target.sni else {})},
+                extensions={"timeout": timeout.as_dict(), "trace": budget.trace,
+                            **({"sni_hostname": target.sni} if target.sni else {})},
             )
-            response = await transport.handle_async_request(request)
+            response = await attempts.connect(
+                lambda: budget.run(lambda: transport.handle_async_request(request)), not_established,
+                lambda exc: f"{where} unreachable: {reason(exc)}",
+            )
+        except (ConnectBudgetSpent, httpx.ConnectTimeout):
+            raise OriginError("timeout", attempts.final(f"{where}: no connection within {target.connect_timeout:g} s"),
+                              faults.COMM, tuple(attempts.failed)) from None
         except httpx.TimeoutException as exc:
-            raise OriginError("timeout", f"origin {target.host}:{target.port} timed out ({type(exc).__name__})",
-                              faults.COMM) from None
+            raise OriginError("timeout", f"{where} timed out ({type(exc).__name__})", faults.COMM,
+                              tuple(attempts.failed)) from None
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
             result = _result(exc)
             if result == faults.HEADER_TOO_BIG:
-                raise OriginError("unreachable", f"origin {target.host}:{target.port}: the response head is too "
-                                  f"large ({exc})", result) from None
+                raise OriginError("unreachable", f"{where}: the response head is too large ({exc})", result,
+                                  tuple(attempts.failed)) from None
             if result == faults.INVALID:
                 first_line = "illegal" in str(exc) and "line" in str(exc)  # no status line: HTTP/2 frames, perhaps
                 hint = ("; an origin that speaks only HTTP/2 needs https and http2 = true"
                         if first_line and not (target.http2 and target.protocol == "https") else "")
-                raise OriginError("unreachable", f"origin {target.host}:{target.port}: the answer is not valid HTTP "
-                                  f"({exc}){hint}", result) from None
-            raise OriginError("unreachable", f"origin {target.host}:{target.port} unreachable: {exc}", result) from None
+                raise OriginError("unreachable", f"{where}: the answer is not valid HTTP ({exc}){hint}", result,
+                                  tuple(attempts.failed)) from None
+            said = reason(exc) if isinstance(exc, httpx.ConnectError) else str(exc)
+            raise OriginError("unreachable", attempts.final(f"{where} unreachable: {said}"), result,
+                              tuple(attempts.failed)) from None
         except httpx.HTTPError as exc:
-            raise OriginError("unreachable", f"origin {target.host}:{target.port} failed: {exc}", faults.READ) from None
+            raise OriginError("unreachable", f"{where} failed: {exc}", faults.READ, tuple(attempts.failed)) from None
         except (httpx.InvalidURL, UnicodeError, ValueError) as exc:  # a request we cannot put on the wire
             raise OriginError("unreachable", f"cannot send this request to {target.host}: {exc}", faults.WRITE) from None
         # h11/h2 lowercase names; give functions the canonical case, as for viewer headers
@@ -164,7 +182,7 @@ class HttpUpstream:
             problem, result = faults.headers_problem(raw_headers), faults.HEADER_TOO_BIG
         if problem is not None:  # as the plain-HTTP client refuses them (h1.py)
             await response.aclose()
-            raise OriginError("unreachable", f"origin {target.host}:{target.port}: {problem}", result)
+            raise OriginError("unreachable", f"{where}: {problem}", result, tuple(attempts.failed))
         if method == "HEAD" or response.status_code in (204, 304):  # no body: release the connection now
             await response.aclose()
             body, stream, closer = b"", None, None
@@ -178,6 +196,7 @@ class HttpUpstream:
             reason=response.reason_phrase,
             elapsed_ms=(time.perf_counter() - started) * 1000,
             closer=closer,
+            failed_attempts=tuple(attempts.failed),
         )
 
     async def _fetch_h1(
@@ -192,13 +211,15 @@ class HttpUpstream:
         if not _TARGET.match(raw):
             raise OriginError("unreachable", f"cannot send this request to {target.host}: the URL has "
                               "spaces or control characters")
+        attempts = Attempts(target.connection_attempts)
         try:
             response = await self._h1.request(
                 target.host, target.port, method, raw, headers, body or None,
-                connect_timeout=target.connect_timeout, read_timeout=target.read_timeout,
+                connect_timeout=target.connect_timeout, read_timeout=target.read_timeout, attempts=attempts,
             )
         except H1Error as exc:
-            raise OriginError(exc.kind, str(exc), exc.result) from None
+            raise OriginError(exc.kind, str(exc), exc.result, tuple(attempts.failed)) from None
+        response.failed_attempts = tuple(attempts.failed)
         response.headers = strip_hop_by_hop(response.headers)
         response.elapsed_ms = (time.perf_counter() - started) * 1000
         if response.stream is not None:

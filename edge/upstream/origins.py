@@ -4,7 +4,9 @@ An origin is identified the way a request reaches it: an HTTP origin by scheme, 
 port (and path), an S3 origin by its bucket domain name, the built-in static and echo
 origins by their names. An origin-request function may switch `request.origin` only to a
 declared origin, or to a `host[:port]` its current origin's `allow_hosts` lists — never to
-an arbitrary host, and never to this server's own listeners unless they are declared.
+an arbitrary host, and never to this server's own listeners unless they are declared. A
+request goes with the connection settings (`connect_timeout`, `connection_attempts`) of the
+origin it goes to; an `allow_hosts` host has those of the origin that allows it.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ class Origins:
                 return None  # the server's own listeners are reachable only when declared
             return base, Target(
                 protocol=protocol, host=domain, port=port, path=path,
-                connect_timeout=base.connect_timeout,
+                connect_timeout=base.connect_timeout, connection_attempts=base.connection_attempts,
                 read_timeout=float(custom.get("readTimeout", base.read_timeout)),
                 http2=base.http2, verify_tls=base.verify_tls, ca_file=base.ca_file, guarded=True,
             )
@@ -185,6 +187,7 @@ def _target(spec: OriginSpec, path: str | None = None) -> Target:
         port=spec.port,
         path=spec.path if path is None else path,
         connect_timeout=spec.connect_timeout,
+        connection_attempts=spec.connection_attempts,
         read_timeout=spec.read_timeout,
         http2=spec.http2,
         verify_tls=spec.verify_tls,

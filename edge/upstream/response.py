@@ -30,6 +30,8 @@ class OriginResponse:
     elapsed_ms: float = 0.0
     # releases the origin connection; must run even when `stream` was never started
     closer: Callable[[], Awaitable[None]] | None = None
+    # why the connection attempts before the one that answered failed (upstream/attempts.py)
+    failed_attempts: tuple[str, ...] = ()
 
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)

@@ -30,6 +30,7 @@ def endpoint_target(spec: OriginSpec, path: str | None = None) -> Target:
         port=parts.port or default,
         path=f"{parts.path.rstrip('/')}/{spec.bucket}{origin_path}",
         connect_timeout=spec.connect_timeout,
+        connection_attempts=spec.connection_attempts,
         read_timeout=spec.read_timeout,
         verify_tls=spec.verify_tls,
         ca_file=spec.ca_file,
