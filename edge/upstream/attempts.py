@@ -20,10 +20,10 @@ only that many instant attempts each.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import ssl
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -72,15 +72,22 @@ class Attempts:
 
 def not_established(exc: BaseException) -> bool:
     """Did an httpx request fail before its connection was established (so nothing was sent),
-    in a way another attempt may not repeat? (See the module docstring.)"""
-    if not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, ConnectBudgetSpent)):
+    in a way another attempt might not repeat? (See the module docstring.)"""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return True  # silence is never the origin's answer
+    if not isinstance(exc, httpx.ConnectError):
         return False
     for cause in _causes(exc):
-        if isinstance(cause, socket.gaierror):
+        if isinstance(cause, socket.gaierror) or _tls_answer(cause):
             return False
-        if isinstance(cause, ssl.SSLError) and not _cut_off(cause):
-            return False  # a certificate that does not verify, an alert: the origin's answer
     return True
+
+
+def _tls_answer(exc: BaseException) -> bool:
+    """A TLS failure the origin's side decided (a certificate that does not verify, an alert),
+    which another handshake would repeat."""
+    return isinstance(exc, ssl.SSLError) and not _cut_off(exc) and \
+        not isinstance(exc, (ssl.SSLWantReadError, ssl.SSLWantWriteError))
 
 
 def reason(exc: BaseException) -> str:
@@ -89,8 +96,10 @@ def reason(exc: BaseException) -> str:
     failed"."""
     causes = _causes(exc)
     for cause in causes:
-        if isinstance(cause, ssl.SSLError):
-            return f"the connection ended during the TLS handshake ({cause})" if _cut_off(cause) else str(cause)
+        if _tls_answer(cause):
+            return str(cause)
+        if isinstance(cause, ssl.SSLError) and _cut_off(cause):
+            return f"the connection ended during the TLS handshake ({cause})"
     for cause in causes:
         if isinstance(cause, OSError) and cause.errno is not None:
             return cause.strerror or os.strerror(cause.errno)
@@ -111,47 +120,32 @@ def _causes(exc: BaseException) -> list[BaseException]:
         if item is None or any(item is s for s in seen) or len(seen) > 16:
             continue
         seen.append(item)
+        # the context too: httpcore and anyio raise their own errors `from None`
         pending.extend((item.__context__, item.__cause__))
         if isinstance(item, BaseExceptionGroup):  # anyio's "All connection attempts failed" holds each address's
             pending.extend(item.exceptions)
     return seen
 
 
-class ConnectBudgetSpent(Exception):
-    """The connection (TCP and TLS handshake together) took longer than `connect_timeout`."""
-
-
 class ConnectBudget:
-    """One attempt's `connect_timeout`, for an httpx request: httpcore gives the TCP connection
-    and the TLS handshake a timeout each, so one attempt could last twice as long. This bounds
-    both together, and stops counting once the request is on its way (httpcore's trace
-    events say when), so the read timeout alone governs the answer."""
+    """One attempt's `connect_timeout` for an httpx request, for the TCP connection and the TLS
+    handshake together: httpcore gives each its own timeout, so an attempt could last twice
+    as long. Through httpcore's `trace` extension, the handshake gets what the connection left
+    of the budget; httpcore's own timeout then ends it, closing the socket as for any timeout
+    (cancelling the request instead would leave the half-made TLS connection open). Should a
+    later httpcore copy the arguments it traces, the handshake just keeps its own full timeout."""
 
-    __slots__ = ("seconds", "_timeout")
+    __slots__ = ("seconds", "_began")
 
-    # the connection is established once a request (or HTTP/2's preface) is sent on it
-    _SENDING = frozenset({"http11.send_request_headers.started", "http2.send_connection_init.started",
-                          "http2.send_request_headers.started"})
+    _SHORTEST = 0.001  # a timeout of 0 would mean none to some backends
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self._timeout: asyncio.Timeout | None = None
+        self._began = 0.0
 
     async def trace(self, event: str, info: dict[str, Any]) -> None:
-        """httpcore's `trace` extension."""
-        if event in self._SENDING and self._timeout is not None:
-            self._timeout.reschedule(None)
-            self._timeout = None
-
-    async def run(self, send: Callable[[], Awaitable[T]]) -> T:
-        timeout = asyncio.timeout(self.seconds)
-        self._timeout = timeout
-        try:
-            async with timeout:
-                return await send()
-        except TimeoutError:
-            if not timeout.expired():  # not ours
-                raise
-            raise ConnectBudgetSpent(f"no connection within {self.seconds:g} s") from None
-        finally:
-            self._timeout = None
+        """httpcore's `trace` extension: `info` is what the traced step is called with."""
+        if event == "connection.connect_tcp.started":
+            self._began = time.monotonic()
+        elif event == "connection.start_tls.started" and self._began and "timeout" in info:
+            info["timeout"] = max(self.seconds - (time.monotonic() - self._began), self._SHORTEST)

@@ -18,7 +18,7 @@ import httpx
 from ..config.origins import DEFAULT_CONNECTION_ATTEMPTS
 from ..pipeline.headers import default_key
 from . import faults
-from .attempts import Attempts, ConnectBudget, ConnectBudgetSpent, not_established, reason
+from .attempts import Attempts, ConnectBudget, not_established, reason
 from .h1 import H1Error, H1Pool
 from .pool import LifoPool
 from .response import OriginResponse
@@ -147,10 +147,10 @@ class HttpUpstream:
                             **({"sni_hostname": target.sni} if target.sni else {})},
             )
             response = await attempts.connect(
-                lambda: budget.run(lambda: transport.handle_async_request(request)), not_established,
-                lambda exc: f"{where} unreachable: {reason(exc)}",
+                lambda: transport.handle_async_request(request), not_established,
+                lambda exc: _attempt_failed(where, exc, target.connect_timeout),
             )
-        except (ConnectBudgetSpent, httpx.ConnectTimeout):
+        except httpx.ConnectTimeout:
             raise OriginError("timeout", attempts.final(f"{where}: no connection within {target.connect_timeout:g} s"),
                               faults.COMM, tuple(attempts.failed)) from None
         except httpx.TimeoutException as exc:
@@ -261,6 +261,13 @@ async def _raw_stream(response: httpx.Response, target: Target) -> AsyncIterator
                           _result(exc)) from None
     finally:
         await response.aclose()
+
+
+def _attempt_failed(where: str, exc: BaseException, connect_timeout: float) -> str:
+    """Why one connection attempt failed, for the request's log."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"{where}: no connection within {connect_timeout:g} s"
+    return f"{where} unreachable: {reason(exc)}"
 
 
 def _result(exc: httpx.HTTPError) -> str:
