@@ -149,7 +149,7 @@ def test_kdf_callback_forms_and_missing_crypto_say_what_there_is(server):
                                       "have pbkdf2, pbkdf2Sync, hkdf and hkdfSync"}
     assert scrypt["message"].startswith("crypto.scrypt() is not available in edge functions")
     for missing in (public_encrypt, dh):
-        assert missing["code"] == "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" and "no key generation, ciphers" in missing["message"]
+        assert missing["code"] == "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" and "no key generation, RSA encryption" in missing["message"]
 
 
 @pytest.mark.parametrize("files,summary", [

@@ -7,10 +7,12 @@ Building it compiles ~15 C files with zig cc from PyPI (about a minute on 2 core
 - QuickJS-NG (the `quickjs-ng` sdist on PyPI, `upstream-quickjs/`): the JavaScript engine.
 - libdeflate (bundled in the `deflate` sdist on PyPI): zlib's gzip/deflate/zlib formats, for
   `require('zlib')`. One-shot (de)compression is all the synchronous Node API needs.
-- pycryptodome's C hash functions (its sdist on PyPI, `src/`): SHA-1, SHA-2 and MD5, for
-  `require('crypto').createHash/createHmac`.
+- pycryptodome's C code (its sdist on PyPI, `src/`): SHA-1, SHA-2 and MD5, for
+  `require('crypto').createHash/createHmac`; AES, its ECB, CBC and CTR modes and GCM's GHASH, for
+  `createCipheriv`/`createDecipheriv` and `crypto.subtle`'s AES (`engine/cipher.c` assembles GCM).
 - `engine/edge_js.c`: the edge ABI exports and the native helpers the Node layer uses;
-  `engine/heap.c`: the allocator that keeps freed bytes out of each function's snapshot.
+  `engine/heap.c`: the allocator that keeps freed bytes out of each function's snapshot;
+  `engine/cipher.c`: the AES ciphers' glue.
 
 The result is cached under `<cache>/engine/<key>/engine.wasm`, where the key hashes the
 source versions, our glue and every compiler flag: changing any of them builds a new engine.
@@ -33,7 +35,8 @@ from . import fetch
 HERE = Path(__file__).resolve().parent
 GLUE = HERE / "engine" / "edge_js.c"
 HEAP = HERE / "engine" / "heap.c"  # the allocator that keeps freed bytes out of snapshots
-OWN_SOURCES = (GLUE, HEAP)
+CIPHER = HERE / "engine" / "cipher.c"  # AES modes and GCM over pycryptodome's block cipher and GHASH
+OWN_SOURCES = (GLUE, HEAP, CIPHER)
 
 QUICKJS = ("quickjs-ng", "0.17.0.2")
 DEFLATE = ("deflate", "0.9.0")  # libdeflate 1.26 inside
@@ -48,6 +51,8 @@ QUICKJS_FILES = ("quickjs.c", "libregexp.c", "libunicode.c", "dtoa.c")
 DEFLATE_FILES = ("utils.c", "deflate_compress.c", "deflate_decompress.c", "zlib_compress.c", "zlib_decompress.c",
                  "gzip_compress.c", "gzip_decompress.c", "adler32.c", "crc32.c")
 HASH_FILES = ("SHA1.c", "SHA224.c", "SHA256.c", "SHA384.c", "SHA512.c", "MD5.c")
+# AES (the portable T-table code; AESNI.c needs x86) and its modes, and GCM's GHASH (portable; ghash_clmul.c is x86)
+AES_FILES = ("AES.c", "raw_ecb.c", "raw_cbc.c", "raw_ctr.c", "ghash_portable.c")
 
 
 class EngineError(Exception):
@@ -75,7 +80,7 @@ def _zig_version() -> str:
 def engine_key() -> str:
     """A digest of everything the engine is made of (sources, versions, flags, compiler)."""
     h = hashlib.sha256()
-    for part in (QUICKJS, DEFLATE, PYCRYPTODOME, CFLAGS, LDFLAGS, QUICKJS_FILES, DEFLATE_FILES, HASH_FILES):
+    for part in (QUICKJS, DEFLATE, PYCRYPTODOME, CFLAGS, LDFLAGS, QUICKJS_FILES, DEFLATE_FILES, HASH_FILES, AES_FILES):
         h.update(repr(part).encode())
     h.update(_zig_version().encode())
     for own in OWN_SOURCES:
@@ -111,10 +116,10 @@ def _sources() -> list[tuple[Path, list[str]]]:
         crypto = fetch.pypi_sdist(*PYCRYPTODOME) / "src"
     except fetch.FetchError as exc:
         raise EngineError(str(exc)) from None
-    glue_inc = ["-I", str(qjs), "-I", str(deflate)]
+    glue_inc = ["-I", str(qjs), "-I", str(deflate), "-I", str(crypto)]
     units = [(qjs / f, ["-I", str(qjs)]) for f in QUICKJS_FILES]
     units += [(deflate / "lib" / f, ["-I", str(deflate)]) for f in DEFLATE_FILES]
-    units += [(crypto / f, ["-I", str(crypto)]) for f in HASH_FILES]
+    units += [(crypto / f, ["-I", str(crypto)]) for f in (*HASH_FILES, *AES_FILES)]
     units += [(own, glue_inc) for own in OWN_SOURCES]
     for path, _ in units:
         if not path.is_file():

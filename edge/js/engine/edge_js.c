@@ -30,6 +30,9 @@ extern const JSMallocFunctions edge_heap_functions;
 void edge_heap_loading(int on);
 void edge_heap_free_buffer(void *p, size_t len);
 
+/* cipher.c: cipherNew, cipherUpdate, cipherAad, cipherTag (AES over pycryptodome's code) */
+void edge_cipher_install(JSContext *c, JSValue native);
+
 __attribute__((import_module("edge"), import_name("log")))
 void edge_host_log(int32_t level, const char *ptr, int32_t len);
 
@@ -976,6 +979,7 @@ void edge_js_initialize(void) {
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         JS_SetPropertyStr(ctx, native, table[i].name, JS_NewCFunction(ctx, table[i].fn, table[i].name, table[i].len));
+    edge_cipher_install(ctx, native);
     JS_SetPropertyStr(ctx, global, "__edge_native", native);
     JS_FreeValue(ctx, global);
 

@@ -2,8 +2,9 @@
 // family and MD5 (pycryptodome's C code compiled into the engine), and PBKDF2 and HKDF over HMAC;
 // secret KeyObjects; RSA, EC and Ed25519 public and private keys (read and written in keys.js,
 // internal/keys), signing and verification (BigInt): RSASSA-PKCS1-v1_5 here and in rsa.js
-// (internal/rsa), ECDSA and Ed25519 in ec.js (internal/ec). Other digests fail when the hash or HMAC
-// is created, with Node's error; there are no ciphers, key generation, key agreement or scrypt.
+// (internal/rsa), ECDSA and Ed25519 in ec.js (internal/ec); AES ciphers in cipher.js (internal/cipher).
+// Other digests fail when the hash or HMAC is created, with Node's error; there is no key generation
+// for key pairs, RSA encryption, key agreement or scrypt.
 defineBuiltin('crypto', function (exports, require, module, internal) {
   const { Buffer } = require('buffer');
   const native = internal.native;
@@ -177,6 +178,20 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
   class SecretKeyObject extends KeyObject {}
   class PublicKeyObject extends KeyObject {}
   class PrivateKeyObject extends KeyObject {}
+
+  // A cipher's key, as Node's prepareSecretKey reads it: a secret KeyObject, a string (in `encoding`)
+  // or bytes.
+  internal.secretKeyOf = (key, encoding) => {
+    if (key instanceof KeyObject) {
+      if (key.type !== 'secret') {
+        throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${key.type}, expected secret.`);
+      }
+      return secretBytes(key, 'key');
+    }
+    if (typeof key === 'string') return Buffer.from(key, encoding === undefined || encoding === 'buffer' ? 'utf8' : encoding);
+    if (key instanceof ArrayBuffer || ArrayBuffer.isView(key)) return internal.toBuffer(key);
+    throw internal.argType('key', BYTES_OR_KEY, key);
+  };
 
   function secretBytes(key, name) {
     const b = keyBytes.get(key);
@@ -417,15 +432,31 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     return later(callback, checkSignature(digest, k, message, sig));
   }
 
-  // What there is not: key generation, ciphers, RSA encryption, key agreement.
+  // What there is not: key pair generation, RSA encryption, key agreement.
   function notAvailable(what) {
     return () => {
       throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
         `crypto.${what}() is not available in edge functions: they sign and verify with RSA (PKCS#1 v1.5), ECDSA and ` +
-        'Ed25519 keys (createPrivateKey, createPublicKey, createSign, createVerify, sign, verify) but have no key ' +
-        'generation, ciphers, RSA encryption or key agreement (ECDH, Diffie-Hellman)');
+        'Ed25519 keys (createPrivateKey, createPublicKey, createSign, createVerify, sign, verify) and encrypt with AES ' +
+        '(createCipheriv, createDecipheriv) but have no key generation, RSA encryption or key agreement (ECDH, Diffie-Hellman)');
     };
   }
+  // The AES ciphers (cipher.js), in a function whose sources name createCipheriv, createDecipheriv,
+  // getCiphers, … (edge/js/build.py)
+  let cipherModule = null;
+  function ciphers() {
+    if (cipherModule !== null) return cipherModule;
+    if (builtinFactories['internal/cipher'] === undefined) {
+      throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+        "The ciphers are put in a function whose sources name them (createCipheriv, createDecipheriv, createCipher, " +
+        'createDecipher, Cipheriv, Decipheriv, getCiphers, getCipherInfo): this one names none of them');
+    }
+    cipherModule = require('internal/cipher');
+    return cipherModule;
+  }
+  (internal.warmups || (internal.warmups = [])).push(() => {
+    if (builtinFactories['internal/cipher'] !== undefined) ciphers();
+  });
 
   function randomBytes(size, callback) {
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > 2 ** 31 - 1) {
@@ -615,6 +646,9 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     get subtle() { throw new Error('crypto.subtle is not available in edge functions; use require("crypto").createHash/createHmac'); },
   };
 
+  for (const name of ['Cipheriv', 'Decipheriv']) {
+    Object.defineProperty(exports, name, { get: () => ciphers()[name], enumerable: true, configurable: true });
+  }
   Object.assign(exports, {
     createHash: (name, options) => new Hash(name, options),
     createHmac: (name, key, options) => new Hmac(name, key, options),
@@ -633,8 +667,12 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     generateKeyPair: notAvailable('generateKeyPair'),
     generateKeyPairSync: notAvailable('generateKeyPairSync'),
     createECDH: notAvailable('createECDH'),
-    createCipheriv: notAvailable('createCipheriv'),
-    createDecipheriv: notAvailable('createDecipheriv'),
+    createCipheriv: (cipher, key, iv, options) => ciphers().createCipheriv(cipher, key, iv, options),
+    createDecipheriv: (cipher, key, iv, options) => ciphers().createDecipheriv(cipher, key, iv, options),
+    createCipher: (cipher, password, options) => ciphers().createCipher(cipher, password, options),
+    createDecipher: (cipher, password, options) => ciphers().createDecipher(cipher, password, options),
+    getCiphers: () => ciphers().getCiphers(),
+    getCipherInfo: (nameOrNid, options) => ciphers().getCipherInfo(nameOrNid, options),
     randomBytes, pseudoRandomBytes: randomBytes, randomFillSync,
     randomFill: (buf, offset, size, callback) => {
       if (typeof offset === 'function') { callback = offset; offset = 0; size = undefined; }

@@ -224,7 +224,7 @@ add('unsupported', 0, (f) => ({
   ed448: attempt(() => crypto.createPrivateKey(f.ed448)),
   x25519: attempt(() => crypto.createPrivateKey(f.x25519)),
   generate: attempt(() => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })),
-  cipher: attempt(() => crypto.createCipheriv('aes-256-gcm', Buffer.alloc(32), Buffer.alloc(12))),
+  rsa_encrypt: attempt(() => crypto.publicEncrypt(f.rsa.spki, Buffer.from('x'))),
 }), 'edge');
 
 // The cases in requests of at most BUDGET units (fuel)
