@@ -16,19 +16,20 @@ import httpx
 
 from .conftest import free_port
 from .control_helpers import ControlServer, manifest_text
-from .pgfixtures import _connect, with_schema
+from .pgfixtures import _connect, server_in_use, with_schema
 
 
 @contextlib.contextmanager
 def fresh_schema(pg_database: str) -> Iterator[str]:
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    with _connect(pg_database) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield with_schema(pg_database, schema)
-    finally:
-        with contextlib.suppress(Exception), _connect(pg_database) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with server_in_use():  # a fault test in another process stops the server only between tests
+        with _connect(pg_database) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield with_schema(pg_database, schema)
+        finally:
+            with contextlib.suppress(Exception), _connect(pg_database) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @contextlib.contextmanager

@@ -64,11 +64,12 @@ def pg_database() -> Iterator[str]:
 def pg_url(pg_database: str) -> Iterator[str]:
     """A fresh, empty schema in the session's database, as a store URL."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    with _connect(pg_database) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield with_schema(pg_database, schema)
-    with contextlib.suppress(Exception), _connect(pg_database) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with server_in_use():
+        with _connect(pg_database) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        yield with_schema(pg_database, schema)
+        with contextlib.suppress(Exception), _connect(pg_database) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 # -- stopping and starting the server (fault tests) ---------------------------------------------
@@ -108,6 +109,43 @@ def _fault_lock(kind: int) -> Iterator[None]:
         os.close(fd)
 
 
+_in_use: list[int] = []  # this process's shared FAULT_LOCK descriptors, one per test using the server
+
+
+@contextlib.contextmanager
+def server_in_use() -> Iterator[None]:
+    """Held while a test uses the server: a fault test stopping it waits until no test in
+    another process (a pytest-xdist worker, another run on the machine) is using it, and those
+    wait while it is stopped."""
+    fd = os.open(FAULT_LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        _in_use.append(fd)
+        yield
+    finally:
+        if fd in _in_use:
+            _in_use.remove(fd)
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _stopping_lock() -> Iterator[None]:
+    """The exclusive lock for stopping the server. A test that holds the shared one (its own
+    `pg_url`) converts that descriptor: a second descriptor's exclusive lock would wait for this
+    very process's shared one for ever. flock converts by dropping the shared lock first, so two
+    processes converting at once do not deadlock."""
+    if not _in_use:
+        with _fault_lock(fcntl.LOCK_EX):
+            yield
+        return
+    fd = _in_use[-1]
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+
+
 def wait_for_fault_tests() -> None:
     """If another test run has stopped the server on purpose, wait until it started it again."""
     with _fault_lock(fcntl.LOCK_SH):
@@ -121,7 +159,7 @@ def database_stopped() -> Iterator[None]:
     if os.environ.get(FAULTS_ENV) == "0":
         pytest.skip(f"{FAULTS_ENV}=0: not stopping this machine's PostgreSQL")
     cluster = _cluster()
-    with _fault_lock(fcntl.LOCK_EX):
+    with _stopping_lock():
         try:
             subprocess.run([*cluster, "stop"], check=True, timeout=60, capture_output=True)
             yield
