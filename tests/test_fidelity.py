@@ -101,7 +101,8 @@ debug_errors = true
     assert any("bad input: 42" in line for line in logged)  # the function's own ERROR line and the failure
     dead = edge.get("/dead")
     assert dead.status_code == 502 and "127.0.0.1:1" not in dead.text
-    (record,) = edge.state.logs.query(request_id=dead.headers["x-amz-cf-id"])
+    *attempts, record = edge.state.logs.query(request_id=dead.headers["x-amz-cf-id"])  # 3 connection attempts
+    assert [r.level for r in attempts] == ["WARN", "WARN"] and record.level == "ERROR"
     assert record.function == "(edge)" and "127.0.0.1:1" in record.message
     shown = edge.get("/debug")
     assert shown.status_code == 503 and "viewer-request function boom" in shown.text and "bad input: 42" in shown.text
