@@ -10,6 +10,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import names
+from .connection import (
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_CONNECTION_ATTEMPTS, DEFAULT_KEEPALIVE_TIMEOUT, DEFAULT_READ_TIMEOUT,
+    KEEPALIVE_TIMEOUT, READ_TIMEOUT, connecting, seconds,
+)
 from .errors import ConfigError
 from .values import LegacyRead, describe_char, flag
 
@@ -20,32 +24,6 @@ _S3_DOMAIN = re.compile(
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]+\Z")
 _HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?\Z")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an HTTP field name (RFC 9110): fullmatch
-
-# How many times the edge tries to connect to an origin before it answers 502/504, as
-# CloudFront's ConnectionAttempts (1-3, default 3). Only failures to establish a connection
-# are tried again (edge/upstream/attempts.py).
-CONNECTION_ATTEMPTS = (1, 3)
-DEFAULT_CONNECTION_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class _Seconds:
-    """A timeout setting's range in seconds: CloudFront's (`low`-`high`), and the wider one
-    earlier releases accepted (`then_low`-`then_high`), which a stored document keeps."""
-
-    key: str
-    low: float
-    high: float
-    then_low: float
-    then_high: float
-    cloudfront: str  # how CloudFront names the setting and its range, for the refusal
-
-
-_CONNECT_TIMEOUT = _Seconds("connect_timeout", 1, 10, 0.1, 60, "CloudFront's connection timeout, 1-10 s")
-_READ_TIMEOUT = _Seconds("read_timeout", 1, 180, 0.1, 180,
-                         "CloudFront's response timeout, 1-60 s and up to 180 s on request")
-_KEEPALIVE_TIMEOUT = _Seconds("keepalive_timeout", 1, 60, 1, 60, "CloudFront's keep-alive timeout, 1-60 s")
-
 
 @dataclass(frozen=True)
 class AllowedHost:
@@ -82,10 +60,10 @@ class OriginSpec:
     domain_name: str = ""
     port: int = 80
     path: str = ""  # origin path prefix, no trailing slash
-    connect_timeout: float = 5.0  # each connection attempt's
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT  # each connection attempt's (connection.py)
     connection_attempts: int = DEFAULT_CONNECTION_ATTEMPTS
-    read_timeout: float = 30.0
-    keepalive_timeout: float = 5.0
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    keepalive_timeout: float = DEFAULT_KEEPALIVE_TIMEOUT
     http2: bool = False
     verify_tls: bool = True
     ca_file: str = ""  # PEM certificate authorities to trust instead of the public ones (a private CA)
@@ -183,8 +161,8 @@ class OriginSpec:
             if not isinstance(root, str) or not (base_dir / root).resolve().is_dir():
                 raise ConfigError(f"{where}: root {root!r} is not a directory")
             values["root"] = (base_dir / root).resolve()
-        values.update(_connecting(raw, where, legacy))
-        values["read_timeout"] = _seconds(raw, _READ_TIMEOUT, cls.read_timeout, where, legacy)
+        values.update(connecting(raw, where, legacy))
+        values["read_timeout"] = seconds(raw, READ_TIMEOUT, where, legacy)
         return cls(
             name=name, kind="s3", protocol="https", domain_name=domain, port=443, path=path, region=region,
             bucket=bucket, sign=sign, custom_headers=_custom_headers(raw, where, legacy), **values,
@@ -232,9 +210,9 @@ class OriginSpec:
         hosts = raw.get("allow_hosts", [])
         if not isinstance(hosts, list):
             raise ConfigError(f"{where}: allow_hosts must be a list of \"host\" or \"host:port\" entries")
-        timeouts = _connecting(raw, where, legacy)
-        timeouts["read_timeout"] = _seconds(raw, _READ_TIMEOUT, cls.read_timeout, where, legacy)
-        timeouts["keepalive_timeout"] = _seconds(raw, _KEEPALIVE_TIMEOUT, cls.keepalive_timeout, where, legacy)
+        timeouts = connecting(raw, where, legacy)
+        timeouts["read_timeout"] = seconds(raw, READ_TIMEOUT, where, legacy)
+        timeouts["keepalive_timeout"] = seconds(raw, KEEPALIVE_TIMEOUT, where, legacy)
         return cls(
             name=name,
             kind="http",
@@ -249,38 +227,6 @@ class OriginSpec:
             allow_hosts=tuple(AllowedHost.parse(h, where) for h in hosts),
             **timeouts,
         )
-
-
-def _connecting(raw: dict, where: str, legacy: LegacyRead | None) -> dict[str, Any]:
-    """`connect_timeout` (each attempt's) and `connection_attempts`: together they bound how long
-    a viewer waits for a connection to the origin (at most 3 x 10 s, as on CloudFront)."""
-    attempts = raw.get("connection_attempts", DEFAULT_CONNECTION_ATTEMPTS)
-    low, high = CONNECTION_ATTEMPTS
-    if isinstance(attempts, bool) or not isinstance(attempts, int) or not low <= attempts <= high:
-        raise ConfigError(
-            f"{where}: connection_attempts must be 1, 2 or 3 (how many times the edge tries to connect to the "
-            f"origin before it answers 502 or 504, as CloudFront's connection attempts), got {attempts!r}"
-        )
-    return {
-        "connect_timeout": _seconds(raw, _CONNECT_TIMEOUT, OriginSpec.connect_timeout, where, legacy),
-        "connection_attempts": attempts,
-    }
-
-
-def _seconds(raw: dict, setting: _Seconds, default: float, where: str, legacy: LegacyRead | None) -> float:
-    """A timeout in CloudFront's range. A stored document keeps a value earlier releases
-    accepted outside it (0.1-60 s to connect, 0.1 s to read): served as stored, with a warning."""
-    value = raw.get(setting.key, default)
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if number and setting.low <= value <= setting.high:
-        return float(value)
-    refusal = (f"{where}: {setting.key} must be a number of seconds from {setting.low:g} to {setting.high:g} "
-               f"({setting.cloudfront}), got {value!r}")
-    accepted_then = isinstance(value, (int, float)) and setting.then_low <= value <= setting.then_high
-    if legacy is None or not accepted_then:
-        raise ConfigError(refusal)
-    legacy.add(where, setting.key, value, float(value), refusal)
-    return float(value)
 
 
 def _ca_file(raw: dict, base_dir: Path, where: str, scheme: str, verify: bool, legacy: LegacyRead | None) -> str:

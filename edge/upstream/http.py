@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from ..config.origins import DEFAULT_CONNECTION_ATTEMPTS
+from ..config.connection import DEFAULT_CONNECTION_ATTEMPTS
 from ..pipeline.headers import default_key
 from . import faults
 from .attempts import Attempts, ConnectBudget, not_established, reason
@@ -219,7 +219,8 @@ class HttpUpstream:
             )
         except H1Error as exc:
             raise OriginError(exc.kind, str(exc), exc.result, tuple(attempts.failed)) from None
-        response.failed_attempts = tuple(attempts.failed)
+        if attempts.failed:
+            response.failed_attempts = tuple(attempts.failed)
         response.headers = strip_hop_by_hop(response.headers)
         response.elapsed_ms = (time.perf_counter() - started) * 1000
         if response.stream is not None:
