@@ -144,6 +144,11 @@ def _language(path: Path, handler: str | None = None) -> str:
         return "zig"
     if any(path.glob("*.c")):
         return "c"
+    from .js.entries import handler_candidates, missing_handler
+
+    candidates = handler_candidates(path, (handler or "index.handler").partition(".")[2] or "handler")
+    if candidates:  # JavaScript, but not where the handler points (a Lambda package's src/app.handler)
+        raise ToolchainError(f"{path}: {missing_handler(handler, candidates)}")
     raise ToolchainError(f"{path}: no C (*.c), Zig (build.zig, *.zig) or JavaScript (index.js, index.mjs) sources found")
 
 

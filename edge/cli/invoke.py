@@ -78,6 +78,8 @@ def _parse_env(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--memory", "memory_mb", type=click.IntRange(min=1), help="Linear memory cap in MiB (default 128).")
 @click.option("--env", "env_pairs", multiple=True, metavar="KEY=VALUE", help="Environment variable (repeatable).")
 @click.option("--repeat", type=click.IntRange(min=1), default=1, help="Invoke N times in one instance pool.")
+@click.option("--handler", default=None,
+              help="JavaScript source: the handler, Lambda style (default index.handler; e.g. src/app.handler).")
 def invoke(
     function: str | None,
     remote_name: str | None,
@@ -92,6 +94,7 @@ def invoke(
     memory_mb: int | None,
     env_pairs: tuple[str, ...],
     repeat: int,
+    handler: str | None,
 ) -> None:
     """Run FUNCTION (.wasm, .wat, or a source directory or .js/.mjs/.zip, built first) on an
     event; print the result JSON and a REPORT line.
@@ -105,12 +108,18 @@ def invoke(
     if remote_name is not None:
         if function is not None:
             raise click.UsageError("give FUNCTION (local) or --remote NAME, not both")
+        if handler is not None:
+            raise click.UsageError("--handler applies to a local JavaScript source; a deployed version was built "
+                                   "with its own handler")
         from .remote_invoke import remote_invoke
 
         remote_invoke(remote_name, qualifier, _read_event(event), server, token, as_json)
         return
     if function is None:
         raise click.UsageError("missing FUNCTION (a .wasm/.wat file) or --remote NAME")
+    if handler is not None and Path(function).suffix in (".wasm", ".wat"):
+        raise click.UsageError("--handler names a JavaScript source's handler: give the source (a directory, "
+                               ".js/.mjs or .zip), not a built module, which records the handler it was built for")
     overrides = {"fuel": fuel, "timeout_ms": timeout_ms}
     if memory_mb:
         overrides["memory_bytes"] = memory_mb * 1024 * 1024
@@ -122,7 +131,7 @@ def invoke(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     payload = _read_event(event)
-    module = module_file(Path(function))  # a source directory: built like `edge deploy DIR` does
+    module = module_file(Path(function), handler)  # a source directory: built like `edge deploy DIR` does
     runtime = Runtime()
     try:
         fn = runtime.function(module.read_bytes(), config)

@@ -7,6 +7,19 @@
 // the function loads fails the build. A static import of it fails the build, as Node fails to link
 // it. Nothing is read from a filesystem after the build: there is none.
 const loader = (function () {
+  // `module`: Node's Module class, for ES modules that require() through createRequire(import.meta.url)
+  // (a JSON file, a CommonJS package); the require()s in their source are found at build time like
+  // any other. Defined here, before SUPPORTED is taken, as it is the loader's own.
+  defineBuiltin('module', (exports, requireBuiltin, module) => {
+    Object.assign(Module, {
+      createRequire,
+      builtinModules: [...NODE_BUILTINS].filter((n) => !PREFIX_ONLY.has(n)).sort(),
+      isBuiltin: (name) => typeof name === 'string' &&
+        (NODE_BUILTINS.has(name.startsWith('node:') ? name.slice(5) : name) && (name.startsWith('node:') || !PREFIX_ONLY.has(name))),
+      Module,
+    });
+    module.exports = Module;
+  });
   const SUPPORTED = new Set(Object.keys(builtinFactories).filter((n) => !n.startsWith('internal/')));
   const NODE_BUILTINS = new Set([
     'assert', 'assert/strict', 'async_hooks', 'buffer', 'child_process', 'cluster', 'console', 'constants', 'crypto',
@@ -16,6 +29,7 @@ const loader = (function () {
     'sys', 'timers', 'timers/promises', 'tls', 'trace_events', 'tty', 'url', 'util', 'util/types', 'v8', 'vm',
     'wasi', 'worker_threads', 'zlib', 'test', 'sqlite', 'sea',
   ]);
+  const PREFIX_ONLY = new Set(['test', 'sqlite', 'sea']); // only as node:test, … (not in builtinModules)
   const EXTENSIONS = ['.js', '.json', '.mjs', '.cjs'];
   const cache = Object.create(null); // filename -> module
   const compiled = Object.create(null); // filename -> CommonJS wrapper function (build time)
@@ -23,6 +37,8 @@ const loader = (function () {
   const resolved = Object.create(null); // filename -> { specifier: target }
   const jsonText = Object.create(null);
   const esmSources = Object.create(null);
+  const esmRequires = Object.create(null); // ES module filename -> { specifier: target } of its require()s
+  const esmShift = Object.create(null); // ES module filename -> characters import.meta's settings put before its line 1
 
   class BuildError extends Error {}
   BuildError.prototype.name = 'BuildError'; // edge/js/build.py shows its message alone
@@ -359,11 +375,14 @@ const loader = (function () {
     if (source === null) throw new BuildError(`cannot read ${rel(filename)}`);
     if (format === 'json') { jsonText[filename] = source; return; }
     const table = resolved[filename] = Object.create(null);
+    // an ES module's require()s (through createRequire) resolve as require() does, apart from its imports
+    const requires = format === 'esm' ? (esmRequires[filename] = Object.create(null)) : table;
     for (const { specifier, line, kind } of scan(source)) {
-      if (table[specifier] !== undefined || (kind === 'static' && format !== 'esm')) continue; // no `from 'x'` in CommonJS
+      const into = kind === 'require' ? requires : table;
+      if (into[specifier] !== undefined || (kind === 'static' && format !== 'esm')) continue; // no `from 'x'` in CommonJS
       let target;
       try {
-        target = resolve(specifier, filename, format === 'esm');
+        target = resolve(specifier, filename, format === 'esm' && kind !== 'require');
       } catch (err) {
         if (!(err instanceof BuildError)) throw err;
         err.message = err.message.replace(rel(filename) + ':', `${rel(filename)}:${line}:`);
@@ -371,12 +390,12 @@ const loader = (function () {
           err.message += err.more || '';
           throw err;
         }
-        table[specifier] = err;
+        into[specifier] = err;
         const what = kind === 'dynamic' ? `import('${specifier}') there rejects` : `require('${specifier}') there throws`;
         warn(`${err.message}; ${what} (${err.code}) if it runs${err.more}`);
         continue;
       }
-      table[specifier] = target;
+      into[specifier] = target;
       if (!target.startsWith('node:')) prepare(target);
       else builtinsUsed.add(target.slice(5));
     }
@@ -388,8 +407,38 @@ const loader = (function () {
         throw restack(err, wrapperHead.length);
       }
     } else {
-      esmSources[filename] = source;
+      const meta = importMeta(filename);
+      esmShift[filename] = meta.length;
+      esmSources[filename] = meta + (source.startsWith('#!') ? '//' + source : source);
     }
+  }
+
+  // import.meta as Node fills it (url, filename, dirname), set at the start of the module's first line
+  // so the other lines keep their numbers (unwrapColumns gives that line's columns back).
+  function importMeta(filename) {
+    const url = 'file://' + filename.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/|^[\]]/g, (c) => encodeURIComponent(c));
+    return `import.meta.url=${JSON.stringify(url)};import.meta.filename=${JSON.stringify(filename)};` +
+      `import.meta.dirname=${JSON.stringify(dirname(filename))};`;
+  }
+
+  // Node's Module.createRequire(filename): a require() as the module at `filename` (a file URL or an
+  // absolute path; a trailing '/' names a directory) would have.
+  function createRequire(filename) {
+    let path = filename;
+    if (path !== null && typeof path === 'object' && typeof path.href === 'string') path = path.href;
+    if (typeof path === 'string' && path.startsWith('file:')) {
+      const m = /^file:\/\/(?:localhost)?(\/[^?#]*)$/.exec(path);
+      path = m ? decodeURIComponent(m[1]) : null;
+    }
+    if (typeof path !== 'string' || !path.startsWith('/')) {
+      const shown = typeof filename === 'string' ? `'${filename}'` : String(filename);
+      throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', "The argument 'filename' must be a file URL " +
+        `object, file URL string, or absolute path string. Received ${shown}`);
+    }
+    const file = path.endsWith('/') ? path + 'noop.js' : normalize(path);
+    const module = new Module(file, null);
+    Object.defineProperty(module, 'requireTable', { value: esmRequires[file] || resolved[file] });
+    return makeRequire(module);
   }
 
   const builtinsUsed = new Set();
@@ -402,8 +451,10 @@ const loader = (function () {
   // counts a first line's columns from 0 in most stack frames (a `new X` is one further), from 1 in
   // syntax errors.
   function unwrapColumns(text, shift = wrapperHead.length - 1) {
-    return text.replace(/(\/[^\s:()]+):1:(\d+)/g, (all, file, col) =>
-      (formats[file] === 'cjs' && col > shift ? `${file}:1:${col - shift}` : all));
+    return text.replace(/(\/[^\s:()]+):1:(\d+)/g, (all, file, col) => {
+      const by = formats[file] === 'cjs' ? shift : esmShift[file];
+      return by !== undefined && col > by ? `${file}:1:${col - by}` : all;
+    });
   }
   internal.unwrapColumns = (text) => unwrapColumns(text);
   function restack(err, shift) {
@@ -427,7 +478,7 @@ const loader = (function () {
 
   function requireFrom(parent, specifier) {
     if (typeof specifier !== 'string') throw internal.argType('id', 'of type string', specifier);
-    const table = resolved[parent.filename];
+    const table = parent.requireTable || resolved[parent.filename];
     let target = table && table[specifier];
     if (target instanceof Error) throw runtimeError(target, parent);
     if (target === undefined) {
@@ -488,7 +539,8 @@ const loader = (function () {
   function makeRequire(module) {
     const require = (specifier) => requireFrom(module, specifier);
     require.resolve = (specifier) => {
-      const t = resolved[module.filename] && resolved[module.filename][specifier];
+      const table = module.requireTable || resolved[module.filename];
+      const t = table && table[specifier];
       if (t instanceof Error) throw runtimeError(t, module);
       if (t === undefined) throw internal.codeError(Error, 'MODULE_NOT_FOUND', `Cannot find module '${specifier}'`);
       return t.startsWith('node:') ? specifier : t;

@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+export const shebang = typeof import.meta.url;

@@ -1,0 +1,125 @@
+"""What porting a Lambda@Edge Node.js package ran into: ES module handlers reaching CommonJS and JSON
+through `createRequire(import.meta.url)` and `import.meta` (tests/js/createrequire, served by a real
+server and compared with real Node), and a handler that is not index.handler (a package's
+src/app.handler): the build says which files could be the handler and how to name one, and
+`edge invoke --handler` runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from edge.cli.main import cli
+from edge.js.build import JsBuildError, build_js
+
+from .control_helpers import ControlServer
+from .js_helpers import JS
+
+CREATE_REQUIRE = JS / "createrequire"
+EVENT = {"Records": [{"cf": {"config": {"distributionDomainName": "d111111abcdef8.cloudfront.net",
+                                        "distributionId": "EDFDVBD6EXAMPLE", "eventType": "viewer-request",
+                                        "requestId": "r1"},
+                             "request": {"clientIp": "203.0.113.178", "headers": {}, "method": "GET",
+                                         "querystring": "", "uri": "/x"}}}]}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> ControlServer:  # type: ignore[misc]
+    messages: list[str] = []
+    wasm = build_js(CREATE_REQUIRE, out=tmp_path_factory.mktemp("js-createrequire") / "createrequire.wasm",
+                    log=messages.append)
+    assert [m.split(": ", 2)[2] for m in messages] == [
+        "cases.mjs:34: cannot find module './not-here.json' (no such file in the function's package); "
+        "require('./not-here.json') there throws (MODULE_NOT_FOUND) if it runs"], messages
+    manifest = tmp_path_factory.mktemp("js-createrequire-manifest") / "manifest.toml"
+    manifest.write_text(f'[origins.echo]\ntype = "echo"\n\n[functions.esm]\nsource = "{wasm}"\n\n'
+                        '[[behaviors]]\npath = "*"\norigin = "echo"\ncache = "disabled"\nviewer_request = "esm"\n')
+    srv = ControlServer(manifest, tmp_path_factory.mktemp("js-createrequire-state"), debug_errors=False).start()
+    yield srv
+    srv.stop()
+
+
+def in_node(script: str, cwd: Path) -> dict:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True, timeout=60, cwd=cwd)
+    return json.loads(out.stdout)
+
+
+def test_an_es_module_requires_json_and_commonjs_through_create_require_as_in_node(server):
+    """createRequire(import.meta.url) / (a path, a directory, a URL object) loads JSON, CommonJS and
+    a dual package's "require" export (its import gets the "import" one); require('module') from
+    CommonJS; isBuiltin and builtinModules; Node's errors for a missing file and a relative path."""
+    r = server.edge.get("/x")
+    assert r.status_code == 200, r.text
+    node = in_node("import('./cases.mjs').then((m) => m.run()).then((r) => console.log(JSON.stringify(r)))",
+                   CREATE_REQUIRE)
+    assert r.json()["cases"] == node
+    assert node["dual"] == ["require", "import"] and node["json"]["redirects"] == {"/old": "/new"}
+
+
+def test_import_meta_holds_the_modules_url_filename_and_dirname_under_var_task(server):
+    """As on Lambda, where the package is /var/task: a file URL (percent-encoded like Node's
+    pathToFileURL), its path and its directory; a hashbang line still starts a module."""
+    body = server.edge.get("/x").json()
+    assert (body["url"], body["filename"], body["dirname"]) == ("file:///var/task/index.mjs", "/var/task/index.mjs",
+                                                                "/var/task")
+    assert body["cases"]["spaced"] == ["/lib/a%20file%20%C3%A9.mjs", "/lib/a file é.mjs", True]
+    assert body["cases"]["shebang"] == "string"
+
+
+def test_errors_on_an_es_modules_first_line_keep_their_own_columns(tmp_path):
+    """import.meta is set at the start of line 1: a syntax error there is reported at the column the
+    file has."""
+    (tmp_path / "index.mjs").write_text("export const handler = async () => ({ status: '200' }); const = 1;\n")
+    with pytest.raises(JsBuildError) as failure:
+        build_js(tmp_path, out=tmp_path / "out.wasm")
+    assert str(failure.value).startswith("index.mjs:1:63: SyntaxError"), str(failure.value)
+
+
+@pytest.fixture(scope="module")
+def nested_package(tmp_path_factory) -> Path:
+    """A Lambda package whose handler is src/app.main (no index.js), with a helper module."""
+    root = tmp_path_factory.mktemp("nested") / "nested"
+    (root / "src").mkdir(parents=True)
+    (root / "lib").mkdir()
+    (root / "node_modules" / "dep").mkdir(parents=True)
+    (root / "src" / "app.js").write_text(
+        "const { greet } = require('../lib/greet');\n"
+        "exports.main = async (event) => ({ status: '200', body: greet(event.Records[0].cf.request.uri) });\n")
+    (root / "lib" / "greet.js").write_text("exports.greet = (uri) => 'hello ' + uri;\n")
+    (root / "node_modules" / "dep" / "index.js").write_text("exports.handler = 1;\n")
+    return root
+
+
+def test_a_directory_without_index_js_names_the_files_that_could_be_the_handler(nested_package):
+    """Not "no sources found": the JavaScript files there (a usual handler name first, never
+    node_modules) and the --handler to give."""
+    result = CliRunner().invoke(cli, ["build", str(nested_package)])
+    assert result.exit_code == 1
+    assert result.output == (f"error: {nested_package}: no index.js, index.mjs or index.cjs for handler "
+                             "'index.handler' (there are src/app.js, lib/greet.js): name the handler's file and "
+                             "function, e.g. --handler src/app.handler\n")
+    result = CliRunner().invoke(cli, ["build", str(nested_package), "--handler", "app.main"])
+    assert "no app.js, app.mjs or app.cjs for handler 'app.main' (there are src/app.js, lib/greet.js)" in result.output
+    assert result.output.rstrip().endswith("e.g. --handler src/app.main")
+
+
+def test_edge_invoke_runs_a_source_with_another_handler(nested_package, tmp_path):
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(EVENT))
+    result = CliRunner().invoke(cli, ["invoke", str(nested_package), "--handler", "src/app.main",
+                                      "--event", str(event)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"status": "200", "body": "hello /x"}
+    wasm = nested_package / "build" / "nested.wasm"
+    refused = CliRunner().invoke(cli, ["invoke", str(wasm), "--handler", "src/app.main", "--event", str(event)])
+    assert refused.exit_code == 2 and "--handler names a JavaScript source's handler" in refused.output
+    remote = CliRunner().invoke(cli, ["invoke", "--remote", "nested", "--handler", "src/app.main"])
+    assert remote.exit_code == 2 and "--handler applies to a local JavaScript source" in remote.output
