@@ -292,13 +292,27 @@ const loader = (function () {
     return failure(parent, `${what} ${rel(pkgDir + '/package.json')}`, 'ERR_PACKAGE_PATH_NOT_EXPORTED', `${what} ${pkgDir}/package.json`);
   }
 
+  // A module missing deep inside the AWS SDK (its credential providers want fs, os, child_process):
+  // the SDK package the function required is what cannot work here, not that one file.
+  function awsSdkPackage(stack) {
+    let sdk = null;
+    for (const filename of stack) {
+      const m = /\/node_modules\/(aws-sdk|@aws-sdk\/[^/]+)\//.exec(filename);
+      if (m) sdk = m[1]; // the outermost: the package the function itself required
+    }
+    return sdk;
+  }
+
   // The error a require() / import() that could not be resolved at build time throws when it runs.
   function runtimeError(failed, parent) {
     const stack = [];
     for (let m = parent; m; m = m.parent) stack.push(m.filename);
     const notFound = failed.code === 'MODULE_NOT_FOUND';
-    const message = notFound && stack.length ? `${failed.runtimeMessage}\nRequire stack:\n- ${stack.join('\n- ')}`
-      : failed.runtimeMessage;
+    const sdk = awsSdkPackage(stack);
+    const first = sdk === null ? failed.runtimeMessage : failed.runtimeMessage.replace(/^(Cannot find module '[^']*')[^]*$/,
+      `$1 inside ${sdk}: the AWS SDK cannot work in edge functions, which make no network calls (move the call to ` +
+      'the origin, or put the data in the package)');
+    const message = notFound && stack.length ? `${first}\nRequire stack:\n- ${stack.join('\n- ')}` : first;
     const err = internal.codeError(failed.Ctor, failed.code, message);
     if (notFound) err.requireStack = stack;
     return err;
