@@ -166,3 +166,19 @@ def test_shell_completion_as_documented(tmp_path):
     assert "generate-event" in complete("edge gen")
     assert complete("edge generate-event origin-") == ["origin-request", "origin-response"]
     assert "--lang" in complete("edge new fn --")
+
+
+def test_serve_takes_the_manifest_as_its_argument_and_dev_says_where_a_manifest_goes(tmp_path, monkeypatch):
+    """`edge serve manifest.toml`, as a porter types it: the argument is the manifest (over the
+    project file's); with a different -m too it is a usage error. `edge dev manifest.toml` (whose
+    arguments are source directories) says to use -m."""
+    (tmp_path / "m.toml").write_text(STATIC)
+    (tmp_path / "edge.toml").write_text('manifest = "m.toml"\n')
+    (tmp_path / "other.toml").write_text('[[behaviors]]\npath = "*"\norigin = "ghost"\n')
+    monkeypatch.chdir(tmp_path)
+    refused = edge("serve", "other.toml", "--port", str(free_port()), code=1)
+    assert "other.toml: [origins] must declare at least one origin" in refused.output
+    both = edge("serve", "other.toml", "-m", "m.toml", code=2)
+    assert "two manifests: other.toml and -m m.toml; give one" in both.output
+    dev = edge("dev", "m.toml", code=2)
+    assert "m.toml is a file (the manifest goes with -m: edge dev -m m.toml)" in dev.output

@@ -211,7 +211,7 @@ def _wait_ready(client: AdminClient, child: subprocess.Popen, timeout: float = 6
 
 
 @click.command("dev")
-@click.argument("dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("dirs", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--manifest", "-m", type=click.Path(dir_okay=False), default=None,
               help="Manifest TOML (default: the project's, else the samples).")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -231,6 +231,12 @@ def dev(dirs: tuple[Path, ...], manifest: str | None, host: str, port: int, admi
     from watchfiles import watch
 
     from .. import bundled
+
+    for path in dirs:
+        if path.is_file():
+            hint = f"the manifest goes with -m: edge dev -m {path}" if path.suffix == ".toml" else (
+                "a function to watch is its source directory")
+            raise click.BadParameter(f"{path} is a file ({hint})", param_hint="DIRS")
 
     admin_port = admin_port or port + 1
     manifest_path = Path(manifest).resolve() if manifest else bundled.writable_samples(Path(state_dir)) / "manifest.toml"

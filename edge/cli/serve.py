@@ -28,9 +28,21 @@ from .project import client_host, remove_serve_record, write_serve_record
 
 
 
+def manifest_argument(manifest_file: str | None, manifest: str | None) -> str | None:
+    """The manifest named by the argument or by -m (which may come from the project's edge.toml:
+    the argument, typed now, wins over that); both typed and different is a usage error."""
+    if manifest_file is None:
+        return manifest
+    source = click.get_current_context().get_parameter_source("manifest")
+    if manifest is not None and source == click.core.ParameterSource.COMMANDLINE and Path(manifest) != Path(manifest_file):
+        raise click.UsageError(f"two manifests: {manifest_file} and -m {manifest}; give one")
+    return manifest_file
+
+
 @click.command()
+@click.argument("manifest_file", metavar="[MANIFEST]", required=False, type=click.Path(dir_okay=False))
 @click.option("--manifest", "-m", type=click.Path(dir_okay=False), default=None,
-              help="Manifest TOML (default: the sample manifest).")
+              help="Manifest TOML (default: the sample manifest); also given as the argument.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
@@ -77,6 +89,7 @@ from .project import client_host, remove_serve_record, write_serve_record
               "X-Forwarded-For.")
 @click.option("--bench-native", is_flag=True, hidden=True, help="Serve the benchmark's native endpoint (edge/server/native.py).")
 def serve(
+    manifest_file: str | None,
     manifest: str | None,
     host: str,
     port: int,
@@ -109,9 +122,12 @@ def serve(
     node_name: str | None = None,
     node_address: str | None = None,
 ) -> None:
-    """Serve the distribution described by a manifest (the samples by default)."""
+    """Serve the distribution described by a manifest (the samples by default): `edge serve
+    manifest.toml` or `edge serve -m manifest.toml`."""
     from ..server import servers
     from ..server.listeners import ListenerError, hypercorn_config
+
+    manifest = manifest_argument(manifest_file, manifest)
 
     # no manifest: the samples (from an installed wheel, a copy under the state directory to build in)
     manifest_path = Path(manifest) if manifest else bundled.writable_samples(Path(state_dir)) / "manifest.toml"
