@@ -197,6 +197,16 @@ def test_uri_missing() -> None:
     assert "uri" in rejects("uri", vreq, after, before).message
 
 
+def test_a_status_code_result_is_a_request_without_uri_that_says_status_was_meant() -> None:
+    """{statusCode: 302} (API Gateway's, CloudFront Functions') is read as a request, as on AWS; the
+    message says a generated response's field is `status`."""
+    message = rejects("uri", vreq, {"statusCode": 302, "headers": {"location": [{"value": "/x"}]}}).message
+    assert message.endswith("The uri field is missing or is not a string. (A generated response gives its status "
+                            "as 'status', a string such as '302', not 'statusCode' as API Gateway, ALB and CloudFront "
+                            "Functions take it.)")
+    assert "statusCode" not in rejects("uri", vreq, {"headers": {}}).message
+
+
 def test_uri_and_query_length() -> None:
     before = viewer_before()
     query = "q=" + "x" * 100

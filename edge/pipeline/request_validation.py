@@ -23,6 +23,10 @@ _BAD_QUERY = re.compile(r"[\x00-\x20\x7f-\x9f#\ud800-\udfff]")
 # [unconfirmed] AWS only says uri starts with '/'; we also refuse what would corrupt the request
 # line (spaces, controls) or be re-read as query/fragment ('?', '#').
 _BAD_URI = re.compile(r"[\x00-\x20\x7f-\x9f#?\ud800-\udfff]")
+# A result with `statusCode` and no `status` is read as a request (AWS's rule), which then lacks its
+# uri: say what was meant, for code ported from API Gateway, ALB or CloudFront Functions.
+STATUS_CODE_HINT = (" (A generated response gives its status as 'status', a string such as '302', not 'statusCode' "
+                    "as API Gateway, ALB and CloudFront Functions take it.)")
 
 
 def _check_unchanged(result: dict, before: dict, field: str, rule: str) -> None:
@@ -35,7 +39,8 @@ def _check_uri_and_query(result: dict, before: dict) -> tuple[str, str]:
     """Only changed values are checked: CloudFront forwards unchanged ones byte for byte."""
     uri = result.get("uri")
     if not isinstance(uri, str):
-        raise fail("uri", "The uri field is missing or is not a string.")
+        hint = STATUS_CODE_HINT if "statusCode" in result and "status" not in result else ""
+        raise fail("uri", "The uri field is missing or is not a string." + hint)
     query = result.get("querystring")
     if not isinstance(query, str):
         raise fail("querystring", "The querystring field is missing or is not a string.")
