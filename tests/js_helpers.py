@@ -32,8 +32,9 @@ def node(*args: str, timeout: float = 120) -> str:
 
 
 def results_in_node(cases: Path, fixtures: dict) -> dict:
-    """What a case file's `run(fixtures)` gives in real Node."""
-    script = f"console.log(JSON.stringify(require({json.dumps(str(cases))}).run({json.dumps(fixtures)})))"
+    """What a case file's `run(fixtures)` gives in real Node (a promise's value, for async cases)."""
+    script = (f"Promise.resolve(require({json.dumps(str(cases))}).run({json.dumps(fixtures)}))"
+              ".then((r) => console.log(JSON.stringify(r)))")
     return json.loads(node("-e", script))
 
 

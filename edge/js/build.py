@@ -71,20 +71,23 @@ BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "pa
 # Built-ins put in a function only when one of its sources (node_modules included) names them: stream
 # adds ~90 KB to a module and ~2 MB to its memory, which functions that never use it should not pay;
 # ec.js (crypto's ECDSA and Ed25519, no module of its own) adds ~20 KB and rsa.js (RSA private-key
-# operations) ~2 KB, for functions naming crypto; cipher.js (createCipheriv and the rest over the
-# engine's AES) ~36 KB, for functions naming what it has (most functions naming crypto only hash).
+# operations) ~2 KB, for functions naming crypto (or crypto.subtle); cipher.js (createCipheriv and the
+# rest over the engine's AES) ~36 KB, for functions naming what it has (most functions naming crypto
+# only hash); webcrypto.js (crypto.subtle) ~87 KB, for functions naming subtle, CryptoKey or SubtleCrypto.
 # http.js (http and https whose calls refuse, with Node's METHODS and STATUS_CODES) ~5 KB.
 ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
                            re.compile(r"""['"`](?:node:)?stream(?:/promises)?['"`]""")),
-             "ec.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]""")),
-             "rsa.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]""")),
-             "cipher.js": ((), re.compile(r"\b(?:createCipher|createDecipher|Cipheriv|Decipheriv|getCiphers|getCipherInfo|subtle)")),
+             "ec.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]|\bsubtle\b""")),
+             "rsa.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]|\bsubtle\b""")),
+             "cipher.js": ((), re.compile(r"\b(?:createCipher|createDecipher|Cipheriv|Decipheriv|getCiphers|getCipherInfo)")),
+             "webcrypto.js": ((), re.compile(r"\b(?:subtle|CryptoKey|SubtleCrypto)\b")),
              "http.js": (("http", "https"), re.compile(r"""['"`](?:node:)?https?['"`]"""))}
 # npm packages bundled into the Node layer: Buffer is feross/buffer, the browser port of Node's.
 NPM_DEPS = {"buffer": ("buffer", "6.0.3", "index.js"), "base64-js": ("base64-js", "1.5.1", "index.js"),
             "ieee754": ("ieee754", "1.2.1", "index.js")}
 # Globals whose use in a source evaluates them at build time (in the snapshot) rather than on first use.
-PRELOAD_GLOBALS = ("Buffer", "URL", "URLSearchParams", "TextEncoder", "TextDecoder", "process", "structuredClone")
+PRELOAD_GLOBALS = ("Buffer", "URL", "URLSearchParams", "TextEncoder", "TextDecoder", "process", "structuredClone",
+                   "crypto")
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,7 @@ defineBuiltin('internal/cipher', function (exports, require, module, internal) {
     const ivLength = ivBytes === null ? 0 : ivBytes.length;
     if (ivLength === 0 && info.ivLength !== undefined) throw invalidIv();
     if (info.mode !== 'gcm' && ivLength !== 0 && ivLength !== (info.ivLength || 0)) throw invalidIv();
+    if (info.mode === 'gcm' && ivLength > 128) throw invalidIv(); // OpenSSL's limit
     if (info.mode === 'gcm' && tagLength !== -1 && !validTagLength(tagLength)) throw invalidTag(tagLength);
     if (k.length !== info.keyLength) throw invalidKeyLength();
     if (info.mode !== 'gcm') tagLength = -1;
@@ -321,7 +322,7 @@ defineBuiltin('internal/cipher', function (exports, require, module, internal) {
     if (info === undefined) return undefined;
     const { keyLength, ivLength } = options || {};
     if (keyLength !== undefined && keyLength !== info.keyLength) return undefined;
-    if (ivLength !== undefined && ivLength !== info.ivLength && !(info.mode === 'gcm' && ivLength > 0)) return undefined;
+    if (ivLength !== undefined && ivLength !== info.ivLength && !(info.mode === 'gcm' && ivLength > 0 && ivLength <= 128)) return undefined;
     return { ...info, ...(ivLength !== undefined ? { ivLength } : {}) };
   }
 

@@ -99,6 +99,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
   class Hmac {
     constructor(name, key, options) {
       this._alg = algorithm(name, true);
+      key = fromCryptoKey(key);
       let k = key instanceof KeyObject ? secretBytes(key, 'key') : bytes(key, undefined, 'key');
       const block = this._alg[1];
       if (k.length > block) k = internal.fromBytes(native.digest(this._alg[0], k));
@@ -175,6 +176,19 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     }
   }
   internal.isKeyObject = (value) => value instanceof KeyObject; // util.types.isKeyObject
+  // A CryptoKey (crypto.subtle's, webcrypto.js) is taken wherever a KeyObject is, as its KeyObject
+  const fromCryptoKey = (value) => {
+    const k = internal.cryptoKeyObject === undefined ? undefined : internal.cryptoKeyObject(value);
+    return k === undefined ? value : k;
+  };
+  Object.defineProperty(KeyObject, 'from', {
+    value: function from(key) {
+      const k = fromCryptoKey(key);
+      if (k === key) throw internal.argType('key', 'an instance of CryptoKey', key);
+      return k;
+    },
+    writable: true, configurable: true, enumerable: false,
+  });
   class SecretKeyObject extends KeyObject {}
   class PublicKeyObject extends KeyObject {}
   class PrivateKeyObject extends KeyObject {}
@@ -182,6 +196,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
   // A cipher's key, as Node's prepareSecretKey reads it: a secret KeyObject, a string (in `encoding`)
   // or bytes.
   internal.secretKeyOf = (key, encoding) => {
+    key = fromCryptoKey(key);
     if (key instanceof KeyObject) {
       if (key.type !== 'secret') {
         throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${key.type}, expected secret.`);
@@ -222,6 +237,10 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
   function keyHandle(key, use) {
     const wantPrivate = use === 'createPrivate' || use === 'private';
     const types = use === 'createPrivate' ? BYTES : BYTES_OR_KEY;
+    key = fromCryptoKey(key);
+    if (key !== null && typeof key === 'object' && !(key instanceof KeyObject) && !isBytes(key) && fromCryptoKey(key.key) !== key.key) {
+      key = { ...key, key: fromCryptoKey(key.key) };
+    }
     let data = key;
     let format;
     let type;
@@ -263,6 +282,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
   }
   // A private key gives its public half, as in Node (a public KeyObject does not).
   function createPublicKey(key) {
+    key = fromCryptoKey(key);
     if (key instanceof KeyObject && key.type !== 'private') {
       throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${key.type}, expected private.`);
     }
@@ -640,15 +660,47 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     };
   }
 
-  const webcrypto = {
-    getRandomValues,
-    randomUUID,
-    get subtle() { throw new Error('crypto.subtle is not available in edge functions; use require("crypto").createHash/createHmac'); },
-  };
+  // WebCrypto: globalThis.crypto, require('crypto').webcrypto. Its subtle is webcrypto.js, in a function
+  // whose sources name subtle (edge/js/build.py)
+  let subtleModule = null;
+  function subtle() {
+    if (subtleModule !== null) return subtleModule.subtle;
+    if (builtinFactories['internal/webcrypto'] === undefined) {
+      throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+        "crypto.subtle is put in a function whose sources name it (subtle, CryptoKey or SubtleCrypto): this one names none of them");
+    }
+    subtleModule = require('internal/webcrypto');
+    return subtleModule.subtle;
+  }
+  (internal.warmups || (internal.warmups = [])).push(() => {
+    if (builtinFactories['internal/webcrypto'] !== undefined) subtle();
+  });
+  class Crypto {
+    constructor() {
+      throw internal.codeError(TypeError, 'ERR_ILLEGAL_CONSTRUCTOR', 'Illegal constructor');
+    }
+    get subtle() { return subtle(); }
+  }
+  Object.defineProperty(Crypto.prototype, 'subtle', { enumerable: true });
+  for (const [name, value] of [['getRandomValues', getRandomValues], ['randomUUID', randomUUID]]) {
+    Object.defineProperty(Crypto.prototype, name, { value, writable: true, enumerable: true, configurable: true });
+  }
+  Object.defineProperty(Crypto.prototype, Symbol.toStringTag, { value: 'Crypto', configurable: true });
+  const webcrypto = Object.create(Crypto.prototype);
+  internal.Crypto = Crypto;
 
   for (const name of ['Cipheriv', 'Decipheriv']) {
     Object.defineProperty(exports, name, { get: () => ciphers()[name], enumerable: true, configurable: true });
   }
+  Object.defineProperty(exports, 'subtle', { get: subtle, enumerable: true, configurable: true });
+  // what webcrypto.js builds crypto.subtle on
+  internal.cryptoParts = {
+    ALGORITHMS, hmacWith, makeSignature, checkSignature, pbkdf2Sync, hkdfSync,
+    secretKey: (bytes) => new SecretKeyObject('secret', new Uint8Array(bytes)),
+    keyObjectOf: (handle) => (keys.isPrivate(handle) ? new PrivateKeyObject('private', handle) : new PublicKeyObject('public', handle)),
+    handleOf: (keyObject) => keyHandles.get(keyObject),
+    bytesOf: (keyObject) => keyBytes.get(keyObject),
+  };
   Object.assign(exports, {
     createHash: (name, options) => new Hash(name, options),
     createHmac: (name, key, options) => new Hmac(name, key, options),

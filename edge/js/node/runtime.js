@@ -29,6 +29,11 @@ const hooks = (function () {
   lazyGlobal('TextEncoder', () => requireBuiltin('internal/encoding').TextEncoder);
   lazyGlobal('TextDecoder', () => requireBuiltin('internal/encoding').TextDecoder);
   lazyGlobal('crypto', () => requireBuiltin('crypto').webcrypto);
+  lazyGlobal('Crypto', () => (requireBuiltin('crypto'), internal.Crypto));
+  if (builtinFactories['internal/webcrypto'] !== undefined) { // a function naming subtle, CryptoKey or SubtleCrypto
+    lazyGlobal('CryptoKey', () => requireBuiltin('internal/webcrypto').CryptoKey);
+    lazyGlobal('SubtleCrypto', () => requireBuiltin('internal/webcrypto').SubtleCrypto);
+  }
   lazyGlobal('structuredClone', () => requireBuiltin('internal/clone').structuredClone);
   lazyGlobal('performance', () => ({
     now: () => internal.now() - internal.timeOrigin,
@@ -308,7 +313,8 @@ const hooks = (function () {
     return json === undefined ? 'null' : json;
   }
 
-  const PRELOADED_GLOBALS = new Set(['Buffer', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'process', 'structuredClone']);
+  const PRELOADED_GLOBALS = new Set(['Buffer', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'process', 'structuredClone',
+    'crypto']);
 
   function ready() {
     if (internal.rejections.size) {

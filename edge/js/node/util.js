@@ -806,7 +806,7 @@ defineBuiltin('util', function (exports, require, module, internal) {
     isGeneratorFunction: (v) => typeof v === 'function' && /GeneratorFunction$/.test(getConstructorName(v) || ''),
     isBoxedPrimitive: (v) => v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof Symbol,
     isKeyObject: (v) => internal.isKeyObject !== undefined && internal.isKeyObject(v), // crypto sets it when it loads
-    isCryptoKey: () => false, // there is no crypto.subtle
+    isCryptoKey: (v) => internal.isCryptoKey !== undefined && internal.isCryptoKey(v), // webcrypto.js sets it when it loads
   };
 
   Object.assign(exports, {

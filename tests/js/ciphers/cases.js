@@ -266,7 +266,7 @@ for (const bits of BITS) {
   add(`gcm_ivs_${bits}`, 2, (f) => {
     const key = keyOf(f, name);
     const out = {};
-    for (const n of [1, 8, 11, 12, 13, 16, 17, 32, 64, 100]) {
+    for (const n of [1, 8, 11, 12, 13, 16, 17, 32, 64, 100, 128]) {
       const iv = pattern(n, 9);
       const [ct, tag] = encrypt(name, key, iv, pattern(40));
       out[n] = [hex(ct), hex(tag), decrypt(name, key, iv, ct, tag).equals(pattern(40))];
@@ -340,6 +340,7 @@ add('cipher_info', 1, () => {
   for (const name of [...NAMES, 'aes128', 'aes192', 'aes256', 'id-aes128-GCM', 'AES-128-CBC', 'foo']) out[name] = crypto.getCipherInfo(name) || null;
   out.nids = [419, 904, 418, 895, 901, 906].map((n) => crypto.getCipherInfo(n) || null);
   out.options = [crypto.getCipherInfo('aes-128-gcm', { ivLength: 5 }), crypto.getCipherInfo('aes-128-gcm', { ivLength: 16 }),
+    crypto.getCipherInfo('aes-128-gcm', { ivLength: 128 }), crypto.getCipherInfo('aes-128-gcm', { ivLength: 129 }) || null,
     crypto.getCipherInfo('aes-128-cbc', { ivLength: 5 }) || null, crypto.getCipherInfo('aes-128-cbc', { keyLength: 5 }) || null,
     crypto.getCipherInfo('aes-256-cbc', { keyLength: 32, ivLength: 16 })];
   out.errors = [attempt(() => crypto.getCipherInfo(5.5)), attempt(() => crypto.getCipherInfo({}))];
@@ -376,6 +377,8 @@ add('errors', 2, (f) => {
     iv_ecb_empty: attempt(() => crypto.createCipheriv('aes-128-ecb', k16, Buffer.alloc(0)).update('x').length),
     iv_gcm_empty: attempt(() => crypto.createCipheriv('aes-128-gcm', k16, Buffer.alloc(0))),
     iv_gcm_null: attempt(() => crypto.createCipheriv('aes-128-gcm', k16, null)),
+    iv_gcm_long: attempt(() => crypto.createCipheriv('aes-128-gcm', k16, pattern(129))),
+    iv_gcm_128: attempt(() => crypto.createCipheriv('aes-128-gcm', k16, pattern(128)).update('x').length),
     key_number: attempt(() => crypto.createCipheriv('aes-128-cbc', 123, iv16)),
     key_public: attempt(() => crypto.createCipheriv('aes-128-cbc', crypto.createPublicKey(f.ecPublic), iv16)),
     cipher_number: attempt(() => crypto.createCipheriv(5, k16, iv16)),
