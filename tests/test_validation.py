@@ -559,6 +559,20 @@ def test_origin_not_allowed() -> None:
     err = rejects("origin-not-allowed", oreq, after, before, allowed_origin=lambda o: False)
     assert "internal.corp" in err.message
     assert oreq(after, before)["origin"]["custom"]["domainName"] == "internal.corp"  # no policy given
+    # the message says what the operator adds: the origin, or the host in allow_hosts (with a port not the scheme's)
+    assert err.message.endswith('Declare it to let functions switch to it (an [origins.NAME] with url = '
+                                '"https://internal.corp"), or add "internal.corp" to the allow_hosts of the origin '
+                                'the request had.'), err.message
+    before, after = _with_custom(domainName="internal.corp", port=8080, protocol="http")
+    assert '"http://internal.corp:8080"' in rejects("origin-not-allowed", oreq, after, before,
+                                                     allowed_origin=lambda o: False).message
+    before = origin_before()
+    after = copy(before)
+    after["origin"] = {"s3": {"domainName": "assets.s3.us-east-1.amazonaws.com", "region": "us-east-1",
+                              "authMethod": "none", "path": "", "customHeaders": {}}}
+    err = rejects("origin-not-allowed", oreq, after, before, allowed_origin=lambda o: False)
+    assert err.message.endswith('Declare it to let functions switch to it: an [origins.NAME] with type = "s3" and '
+                                'domain_name = "assets.s3.us-east-1.amazonaws.com".'), err.message
 
 
 def test_origin_must_be_exactly_one_kind() -> None:

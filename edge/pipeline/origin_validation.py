@@ -234,8 +234,20 @@ def validate_origin(
     normalised["customHeaders"] = custom
     origin = {kind: normalised}
     if allowed_origin is not None and not allowed_origin(origin):
-        raise fail(
-            "origin-not-allowed",
-            f"The origin {kind} {normalised['domainName']} is not one of the origins declared for this distribution.",
-        )
+        raise fail("origin-not-allowed", f"The origin {kind} {normalised['domainName']} is not one of the origins "
+                   f"declared for this distribution. {_how_to_allow(kind, normalised)}")
     return origin
+
+
+def _how_to_allow(kind: str, origin: dict) -> str:
+    """What the operator adds so that a function may switch there (docs/pipeline.md, origin switching)."""
+    domain = origin["domainName"]
+    if kind == "s3":
+        return (f'Declare it to let functions switch to it: an [origins.NAME] with type = "s3" and '
+                f'domain_name = "{domain}".')
+    scheme = origin.get("protocol") or "https"
+    port = origin.get("port")
+    default = 443 if scheme == "https" else 80
+    host = domain if port in (None, default) else f"{domain}:{port}"
+    return (f'Declare it to let functions switch to it (an [origins.NAME] with url = "{scheme}://{host}"), or add '
+            f'"{host}" to the allow_hosts of the origin the request had.')
