@@ -65,7 +65,7 @@ def test_requires_that_cannot_be_satisfied_are_warnings_naming_file_and_line(bui
     (tinylib's) requires all build; each warning says what happens when the require runs."""
     _, warnings = built
     expected = [
-        "index.js:6: module 'fs' is a Node.js built-in that edge functions do not have (edge functions have no filesystem",
+        "index.js:6: module 'child_process' is a Node.js built-in that edge functions do not have (edge functions cannot start processes",
         "index.js:11: cannot find module 'supports-color' (bundle it into node_modules/ of the function",
         "node_modules/tinylib/lib.js:3: cannot find module 'not-installed-either'",
         "node_modules/tiny-debug/node.js:10: cannot find module 'supports-color'",
@@ -77,21 +77,22 @@ def test_requires_that_cannot_be_satisfied_are_warnings_naming_file_and_line(bui
     ]
     for start in expected:
         assert any(w.startswith(start) for w in warnings), (start, warnings)
-    fs = next(w for w in warnings if w.startswith("index.js:6:"))
-    assert "require('fs') there throws (MODULE_NOT_FOUND) if it runs. Available built-ins: " in fs and " tty, " in fs
+    missing = next(w for w in warnings if w.startswith("index.js:6:"))
+    assert "require('child_process') there throws (MODULE_NOT_FOUND) if it runs. Available built-ins: " in missing
+    assert " tty, " in missing and " fs, " in missing
     assert any("import('not-installed') there rejects (ERR_MODULE_NOT_FOUND) if it runs" in w for w in warnings)
     assert not any("'https'" in w or "'tty'" in w for w in warnings), warnings  # those are there
 
 
 def test_guarded_requires_throw_as_node_does_for_a_missing_module(server):
-    """`try { require('fs') } catch` takes the fallback path: the code is Node's for a module it cannot
+    """`try { require('child_process') } catch` takes the fallback path: the code is Node's for a module it cannot
     find, so checks such as `if (e.code !== 'MODULE_NOT_FOUND') throw e` work too."""
     body = get_json(server, "/guarded")
     assert body["color"] == "none"
-    assert body["fsError"]["code"] == "MODULE_NOT_FOUND"
-    message = body["fsError"]["message"]
-    assert message.startswith("Cannot find module 'fs': it is a Node.js built-in that edge functions do not have "
-                              "(edge functions have no filesystem: put data in a JSON file")
+    assert body["missingError"]["code"] == "MODULE_NOT_FOUND"
+    message = body["missingError"]["message"]
+    assert message.startswith("Cannot find module 'child_process': it is a Node.js built-in that edge functions do "
+                              "not have (edge functions cannot start processes or threads)")
     assert message.endswith("\nRequire stack:\n- /var/task/index.js")
 
 
@@ -110,7 +111,7 @@ def test_module_resolution_matches_node(server):
     ("/download", "https.get() is not available in edge functions: they cannot make network calls (move the request to the origin"),
     ("/optional", ("Cannot find module 'not-installed-either' (bundle it into node_modules/ of the function, as for a Lambda "
                   "deployment package)\\nRequire stack:\\n- /var/task/node_modules/tinylib/lib.js\\n- /var/task/index.js")),
-    ("/fs", "Cannot find module 'fs': it is a Node.js built-in that edge functions do not have (edge functions have no filesystem"),
+    ("/fs", "ENOENT: no such file or directory, open '/etc/hosts' (edge functions have no filesystem when they run"),
     ("/fetch", "fetch() is not available in edge functions: they cannot make network calls"),
 ])
 def test_a_require_or_call_that_fails_at_request_time_is_a_503_with_its_message_in_the_log(server, path, message):

@@ -126,11 +126,11 @@ def test_edge_invoke_runs_a_source_with_another_handler(nested_package, tmp_path
 
 
 def test_a_module_missing_inside_the_aws_sdk_says_the_sdk_cannot_work_here(tmp_path):
-    """The SDK v3 loads fs/os deep in @smithy/*: the error names the SDK package the function
-    required (what to move to the origin), not only the file that wanted fs."""
+    """The SDK v3 loads os (and child_process) deep in @smithy/*: the error names the SDK package the
+    function required (what to move to the origin), not only the file that wanted os."""
     modules = tmp_path / "node_modules"
     for package, main in (("@aws-sdk/client-fake", "module.exports = require('@smithy/fake-core');\n"),
-                          ("@smithy/fake-core", "const fs = require('node:fs');\nexports.read = fs.readFileSync;\n")):
+                          ("@smithy/fake-core", "const os = require('node:os');\nexports.home = os.homedir;\n")):
         (modules / package).mkdir(parents=True)
         (modules / package / "package.json").write_text(json.dumps({"name": package, "main": "index.js"}))
         (modules / package / "index.js").write_text(main)
@@ -139,6 +139,6 @@ def test_a_module_missing_inside_the_aws_sdk_says_the_sdk_cannot_work_here(tmp_p
     with pytest.raises(JsBuildError) as failure:
         build_js(tmp_path, out=tmp_path / "out.wasm")
     assert failure.value.summary == (
-        "node_modules/@smithy/fake-core/index.js:1:12: Error: Cannot find module 'node:fs' inside "
+        "node_modules/@smithy/fake-core/index.js:1:12: Error: Cannot find module 'node:os' inside "
         "@aws-sdk/client-fake: the AWS SDK cannot work in edge functions, which make no network calls (move the "
         "call to the origin, or put the data in the package)"), failure.value.summary

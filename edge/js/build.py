@@ -74,14 +74,17 @@ BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "pa
 # operations) ~2 KB, for functions naming crypto (or crypto.subtle); cipher.js (createCipheriv and the
 # rest over the engine's AES) ~36 KB, for functions naming what it has (most functions naming crypto
 # only hash); webcrypto.js (crypto.subtle) ~87 KB, for functions naming subtle, CryptoKey or SubtleCrypto.
-# http.js (http and https whose calls refuse, with Node's METHODS and STATUS_CODES) ~5 KB.
+# http.js (http and https whose calls refuse, with Node's METHODS and STATUS_CODES) ~5 KB; net.js (net, tls
+# and http2 likewise, with net.isIP) ~5 KB; fs.js (the package's files read at build time) ~8 KB.
 ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
                            re.compile(r"""['"`](?:node:)?stream(?:/promises)?['"`]""")),
              "ec.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]|\bsubtle\b""")),
              "rsa.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]|\bsubtle\b""")),
              "cipher.js": ((), re.compile(r"\b(?:createCipher|createDecipher|Cipheriv|Decipheriv|getCiphers|getCipherInfo)")),
              "webcrypto.js": ((), re.compile(r"\b(?:subtle|CryptoKey|SubtleCrypto)\b")),
-             "http.js": (("http", "https"), re.compile(r"""['"`](?:node:)?https?['"`]"""))}
+             "http.js": (("http", "https"), re.compile(r"""['"`](?:node:)?https?['"`]""")),
+             "net.js": (("net", "tls", "http2"), re.compile(r"""['"`](?:node:)?(?:net|tls|http2)['"`]""")),
+             "fs.js": (("fs", "fs/promises"), re.compile(r"""['"`](?:node:)?fs(?:/promises)?['"`]"""))}
 # npm packages bundled into the Node layer: Buffer is feross/buffer, the browser port of Node's.
 NPM_DEPS = {"buffer": ("buffer", "6.0.3", "index.js"), "base64-js": ("base64-js", "1.5.1", "index.js"),
             "ieee754": ("ieee754", "1.2.1", "index.js")}

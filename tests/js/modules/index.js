@@ -1,11 +1,11 @@
 'use strict';
 // Requires that cannot be satisfied here do not fail the build: a guarded or optional one is
 // caught as in Node, and one that runs at request time throws there (a 503 with its message).
-let fsError = null;
+let missingError = null;
 try {
-  require('fs');
+  require('child_process');
 } catch (e) {
-  fsError = { code: e.code, message: e.message };
+  missingError = { code: e.code, message: e.message };
 }
 let color = 'none';
 try { color = require('supports-color'); } catch {}
@@ -28,7 +28,7 @@ function caught(f) {
 }
 
 const routes = {
-  '/guarded': () => ({ fsError, color }),
+  '/guarded': () => ({ missingError, color }),
   '/cases': () => cases.run(),
   '/esm-cases': async () => (await esmCases).run(),
   '/tty': () => ({

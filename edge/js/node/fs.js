@@ -1,0 +1,194 @@
+// fs: a function's own files, read while it is built. An edge function has no filesystem when it runs;
+// while it is built its package is at /var/task, as on Lambda, so a file read at the top level of a
+// module (`fs.readFileSync(path.join(__dirname, 'public.pem'))`: a key, a template, a JSON file) is
+// read then, once, into the snapshot. The same file read again in the handler gives the same content,
+// from memory; one that was not read at build time fails as a missing file does (ENOENT), saying why.
+// Nothing can be written (the package is read-only, as /var/task is on Lambda), and the calls that
+// would list, open or stream files throw, saying so; they are all there, so packages that require fs
+// at the top level and use it on some other path (form-data, and with it axios) load. The engine
+// reads a file as UTF-8 text: one that is not text fails the read, saying to embed it as base64.
+// Put into a function only when one of its sources names 'fs' (edge/js/build.py).
+(function () {
+  const ROOT = '/var/task';
+  const NO_FILES = 'edge functions have no filesystem when they run (a file of the package can be read at ' +
+    'the top level of a module, which runs at build time, and read again later)';
+
+  defineBuiltin('fs', function (exports, require, module, internal) {
+    const { Buffer } = require('buffer');
+    const path = require('path');
+    const native = internal.native;
+    const contents = new Map(); // absolute path -> the text read at build time
+    const kinds = new Map(); // absolute path -> 0 missing, 1 file, 2 directory, as seen at build time
+
+    function systemError(code, errno, description, syscall, given, why) {
+      const shown = given === undefined ? '' : ` '${given}'`;
+      const err = new Error(`${code}: ${description}, ${syscall}${shown}${why ? ` (${why})` : ''}`);
+      Object.assign(err, { errno, code, syscall });
+      if (given !== undefined) err.path = given;
+      return err;
+    }
+    const missing = (syscall, given, why) => systemError('ENOENT', -2, 'no such file or directory', syscall, given, why);
+
+    // What Node takes as a path (a string, a Buffer, a file: URL), as given (for messages) and absolute.
+    function pathOf(value, name = 'path') {
+      let given = value;
+      if (Buffer.isBuffer(value)) given = value.toString();
+      else if (value !== null && typeof value === 'object' && typeof value.href === 'string') {
+        if (value.protocol !== 'file:') throw internal.typeError('ERR_INVALID_URL_SCHEME', 'The URL must be of scheme file');
+        given = require('url').fileURLToPath(value);
+      } else if (typeof value !== 'string') {
+        throw internal.argType(name, 'of type string or an instance of Buffer or URL', value);
+      }
+      if (given.includes('\0')) {
+        throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The argument '${name}' must be a string, ` +
+          `Uint8Array, or URL without null bytes. Received '${given.replace(/\0/g, '\\x00')}'`);
+      }
+      return [given, path.resolve(ROOT, given)];
+    }
+
+    function kindOf(absolute) {
+      if (internal.initializing) {
+        if (!kinds.has(absolute)) kinds.set(absolute, native.stat(absolute));
+        return kinds.get(absolute);
+      }
+      return contents.has(absolute) ? 1 : kinds.get(absolute); // undefined: never looked at
+    }
+
+    function readText(value, syscall = 'open') {
+      if (typeof value === 'number') throw systemError('EBADF', -9, 'bad file descriptor', 'read', undefined, NO_FILES);
+      const [given, absolute] = pathOf(value);
+      if (contents.has(absolute)) return contents.get(absolute);
+      const kind = kindOf(absolute);
+      if (kind === undefined) throw missing(syscall, given, NO_FILES);
+      if (kind === 0) throw missing(syscall, given);
+      if (kind === 2) throw systemError('EISDIR', -21, 'illegal operation on a directory', 'read');
+      const text = native.readFile(absolute);
+      if (text === null) throw systemError('EACCES', -13, 'permission denied', syscall, given);
+      if (text.includes('\uFFFD')) {
+        throw internal.unavailable(`Reading ${given}, which is not UTF-8 text,`, 'they read only text files of their ' +
+          "package (a key, a template, JSON); embed binary data as base64 (module.exports = Buffer.from('…', 'base64'))");
+      }
+      contents.set(absolute, text);
+      return text;
+    }
+
+    function encodingOf(options) {
+      const encoding = typeof options === 'string' ? options : options != null ? options.encoding : null;
+      if (encoding == null || encoding === 'buffer') return null;
+      if (!Buffer.isEncoding(encoding)) {
+        throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE',
+          `The argument 'encoding' is invalid encoding. Received '${encoding}'`);
+      }
+      return encoding;
+    }
+
+    function readFileSync(file, options) {
+      const encoding = encodingOf(options);
+      const text = readText(file);
+      if (encoding === 'utf8' || encoding === 'utf-8') return text;
+      const bytes = Buffer.from(text, 'utf8');
+      return encoding ? bytes.toString(encoding) : bytes;
+    }
+
+    class Stats {
+      constructor(kind, size) {
+        const mode = kind === 2 ? 0o40555 : 0o100444; // read-only, as /var/task
+        const epoch = new Date(0);
+        Object.assign(this, { dev: 0, mode, nlink: 1, uid: 0, gid: 0, rdev: 0, blksize: 4096, ino: 0, size,
+          blocks: Math.ceil(size / 512), atimeMs: 0, mtimeMs: 0, ctimeMs: 0, birthtimeMs: 0,
+          atime: epoch, mtime: epoch, ctime: epoch, birthtime: epoch });
+      }
+      isFile() { return (this.mode & 0o170000) === 0o100000; }
+      isDirectory() { return (this.mode & 0o170000) === 0o40000; }
+      isSymbolicLink() { return false; }
+      isBlockDevice() { return false; }
+      isCharacterDevice() { return false; }
+      isFIFO() { return false; }
+      isSocket() { return false; }
+    }
+
+    function statSync(file, options) {
+      const [given, absolute] = pathOf(file);
+      const kind = kindOf(absolute);
+      if (kind === 1) return new Stats(1, Buffer.byteLength(readText(file, 'stat')));
+      if (kind === 2) return new Stats(2, 4096);
+      if (options && options.throwIfNoEntry === false) return undefined;
+      throw missing('stat', given, kind === undefined ? NO_FILES : undefined);
+    }
+
+    function existsSync(file) {
+      let absolute;
+      try {
+        absolute = pathOf(file)[1];
+      } catch {
+        return false;
+      }
+      return Boolean(kindOf(absolute));
+    }
+
+    function accessSync(file, mode = 0) {
+      const [given, absolute] = pathOf(file);
+      const kind = kindOf(absolute);
+      if (!kind) throw missing('access', given, kind === undefined ? NO_FILES : undefined);
+      if (mode & 2) throw systemError('EROFS', -30, 'read-only file system', 'access', given);
+    }
+
+    // no links in a package as the build sees it: a path that is there is its own real path
+    function realpathSync(file) {
+      const [given, absolute] = pathOf(file);
+      const kind = kindOf(absolute);
+      if (!kind) throw missing('lstat', given, kind === undefined ? NO_FILES : undefined);
+      return absolute;
+    }
+    realpathSync.native = realpathSync;
+
+    // callback and promise forms, run as Node's: the callback later, never in the caller's stack
+    const callbackForm = (sync) => function (...args) {
+      const callback = args.length > 1 ? args.pop() : undefined; // the path alone is not a callback
+      if (typeof callback !== 'function') throw internal.argType('cb', 'of type function', callback);
+      let result;
+      let error = null;
+      try {
+        result = sync(...args);
+      } catch (err) {
+        error = err;
+      }
+      queueMicrotask(() => (error ? callback(error) : callback(null, result)));
+    };
+    const promiseForm = (sync) => async (...args) => sync(...args);
+    const existsCallback = (file, callback) => queueMicrotask(() => callback(existsSync(file)));
+
+    const unavailable = (name) => function () {
+      throw internal.unavailable(`fs.${name}()`, NO_FILES + '; nothing can be written');
+    };
+    const REFUSED = ['appendFile', 'chmod', 'chown', 'close', 'copyFile', 'cp', 'createReadStream',
+      'createWriteStream', 'fchmod', 'fchown', 'fdatasync', 'fstat', 'fsync', 'ftruncate', 'futimes', 'lchown',
+      'link', 'lutimes', 'mkdir', 'mkdtemp', 'open', 'openAsBlob', 'opendir', 'read', 'readdir', 'readlink', 'readv',
+      'rename', 'rm', 'rmdir', 'statfs', 'symlink', 'truncate', 'unlink', 'unwatchFile', 'utimes',
+      'watch', 'watchFile', 'write', 'writeFile', 'writev'];
+    const constants = { F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1, O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CREAT: 64,
+      O_EXCL: 128, O_TRUNC: 512, O_APPEND: 1024, COPYFILE_EXCL: 1, COPYFILE_FICLONE: 2, COPYFILE_FICLONE_FORCE: 4 };
+
+    const promises = { readFile: promiseForm(readFileSync), stat: promiseForm(statSync), lstat: promiseForm(statSync),
+      access: promiseForm(accessSync), realpath: promiseForm(realpathSync), constants };
+    for (const name of REFUSED) {
+      exports[name] = unavailable(name);
+      if (!name.startsWith('create') && !name.startsWith('f') && !['unwatchFile', 'watchFile', 'openAsBlob'].includes(name)) {
+        exports[`${name}Sync`] = unavailable(`${name}Sync`);
+        promises[name] = unavailable(`promises.${name}`);
+      }
+    }
+    Object.assign(exports, constants, {
+      constants, Stats, promises,
+      readFileSync, readFile: callbackForm(readFileSync),
+      statSync, stat: callbackForm(statSync), lstatSync: statSync, lstat: callbackForm(statSync),
+      existsSync, exists: existsCallback,
+      accessSync, access: callbackForm(accessSync),
+      realpathSync, realpath: Object.assign(callbackForm(realpathSync), { native: callbackForm(realpathSync) }),
+    });
+  });
+
+  defineBuiltin('fs/promises', function (exports, require, module) {
+    module.exports = require('fs').promises;
+  });
+})();

@@ -1,0 +1,31 @@
+'use strict';
+// The cases (also run in Node), and what only the edge does: a file not read at build time, a binary
+// file, a write and a connection fail, each saying why.
+const fs = require('fs');
+const net = require('net');
+const cases = require('./cases');
+
+const caught = (f) => {
+  try {
+    return f();
+  } catch (e) {
+    return { name: e.name, code: e.code, syscall: e.syscall, path: e.path, message: e.message };
+  }
+};
+const binary = caught(() => fs.readFileSync('pixel.gif'));
+
+const routes = {
+  '/cases': () => cases.run(),
+  '/edge': () => ({
+    binary,
+    unread: caught(() => fs.readFileSync('unread.txt')),
+    unreadExists: fs.existsSync('unread.txt'),
+    write: caught(() => fs.writeFileSync('out.txt', 'x')),
+    connect: caught(() => net.connect(80, 'example.com')),
+  }),
+};
+
+exports.handler = async (event) => {
+  const route = routes[event.Records[0].cf.request.uri];
+  return { status: '200', body: JSON.stringify(await route()) };
+};
