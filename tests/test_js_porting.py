@@ -142,3 +142,65 @@ def test_a_module_missing_inside_the_aws_sdk_says_the_sdk_cannot_work_here(tmp_p
         "node_modules/@smithy/fake-core/index.js:1:12: Error: Cannot find module 'node:os' inside "
         "@aws-sdk/client-fake: the AWS SDK cannot work in edge functions, which make no network calls (move the "
         "call to the origin, or put the data in the package)"), failure.value.summary
+
+
+def pnpm_layout(root: Path) -> None:
+    """node_modules as pnpm lays it out: each package in .pnpm/<name>@<version>/node_modules/<name>,
+    its dependencies linked beside it there, only the direct dependency linked at the top."""
+    store = root / "node_modules" / ".pnpm"
+    for name, main in (("a", "const b = require('b');\nmodule.exports = { a: 1, b, file: __filename };\n"),
+                       ("b", "module.exports = { b: 2, file: __filename };\n")):
+        package = store / f"{name}@1.0.0" / "node_modules" / name
+        package.mkdir(parents=True)
+        (package / "package.json").write_text(json.dumps({"name": name, "version": "1.0.0", "main": "index.js"}))
+        (package / "index.js").write_text(main)
+    (store / "a@1.0.0" / "node_modules" / "b").symlink_to("../../b@1.0.0/node_modules/b")
+    (root / "node_modules" / "a").symlink_to(".pnpm/a@1.0.0/node_modules/a")
+
+
+PNPM_CASES = """const path = require('path');
+exports.run = async () => {
+  const a = require('a');
+  const imported = await import('a');
+  const rel = (file) => path.relative(__dirname, file);
+  return { a: a.a, b: a.b.b, files: [rel(a.file), rel(a.b.file)], resolved: rel(require.resolve('a')),
+           imported: imported.default === a };
+};
+"""
+
+
+def test_packages_installed_by_pnpm_find_their_dependencies_by_real_path_as_in_node(tmp_path):
+    """A symbolic link inside the package is followed as Node follows it: the module's path is its
+    real one, so its own dependencies (linked beside it, not hoisted) are found."""
+    pnpm_layout(tmp_path)
+    (tmp_path / "cases.js").write_text(PNPM_CASES)
+    (tmp_path / "index.js").write_text(
+        "const cases = require('./cases');\n"
+        "exports.handler = async () => ({ status: '200', body: JSON.stringify(await cases.run()) });\n")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(EVENT))
+    result = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(event)])
+    assert result.exit_code == 0, result.output
+    node = in_node("require('./cases').run().then((r) => console.log(JSON.stringify(r)))", tmp_path)
+    assert json.loads(json.loads(result.stdout)["body"]) == node
+    assert node["files"] == ["node_modules/.pnpm/a@1.0.0/node_modules/a/index.js",
+                             "node_modules/.pnpm/b@1.0.0/node_modules/b/index.js"]
+
+
+def test_a_dependency_linked_from_outside_the_function_says_the_build_cannot_follow_it(tmp_path):
+    """npm link or a workspace's hoisted folder: the build sees only the function's directory (as
+    a Lambda package holds only what is in it), and says so instead of "bundle it"."""
+    elsewhere = tmp_path / "elsewhere" / "dep"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "index.js").write_text("module.exports = 1;\n")
+    function = tmp_path / "fn"
+    (function / "node_modules").mkdir(parents=True)
+    (function / "node_modules" / "dep").symlink_to(elsewhere)
+    (function / "index.js").write_text("const dep = require('dep');\nexports.handler = async () => ({ status: '200' });\n")
+    with pytest.raises(JsBuildError) as failure:
+        build_js(function, out=tmp_path / "out.wasm")
+    assert failure.value.summary == (
+        "index.js:1:13: Error: Cannot find module 'dep': node_modules/dep is a symbolic link the build cannot "
+        "follow (it leads out of the function's directory, or nowhere): install the package in the function's own "
+        "node_modules, or deploy a .zip of the function made with its dependencies (zip -r follows links)"), \
+        failure.value.summary

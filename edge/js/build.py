@@ -40,6 +40,7 @@ from pathlib import Path
 from . import engine, fetch
 from .archive import ENTRY_EXTENSIONS, MAX_ZIP_DEPTH, MAX_ZIP_FILES, _extract_zip, _prefix  # noqa: F401 (tests use the caps)
 from .errors import JsBuildError
+from .links import package_links
 from .wasmfile import EXPORT_SECTION, _uleb, drop_exports, read_note, with_note
 
 try:
@@ -513,6 +514,7 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
             raise JsBuildError(f"{path}: not a JavaScript function (a directory with index.js/index.mjs, "
                                "a .js/.mjs file or a .zip deployment package)")
         rel_entry = package.entry.relative_to(package.root).as_posix()
+        links, links_out = package_links(package.root, GUEST_ROOT)
         config = {
             "root": GUEST_ROOT,
             "entry": f"{GUEST_ROOT}/{rel_entry}",
@@ -522,6 +524,8 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
             "preload": _preloads(package.root),
             "builtins": _on_demand(package.root),
             "onDemand": sorted(m for modules, _ in ON_DEMAND.values() for m in modules),
+            "links": links,  # symbolic links in the package (pnpm's node_modules): modules get real paths
+            "linksOut": links_out,  # links the build cannot follow, for "cannot find module" to say why
         }
         boot_dir = tmp_dir / "edge"
         boot_dir.mkdir()

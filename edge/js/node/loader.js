@@ -60,6 +60,22 @@ const loader = (function () {
     return p.startsWith(CONFIG.root + '/') ? p.slice(CONFIG.root.length + 1) : p;
   }
   function stat(p) { return native.stat(p); } // 0 missing, 1 file, 2 directory
+
+  // A file's real path, as Node gives modules theirs: the package's symbolic links (pnpm's
+  // node_modules/x -> .pnpm/x@1/node_modules/x, listed by edge/js/links.py) replaced, so a package
+  // finds its dependencies where they really are.
+  const LINKS = CONFIG.links || {};
+  const LINKS_OUT = new Set(CONFIG.linksOut || []);
+  function realpath(p) {
+    for (let hops = 0; hops < 40; hops++) {
+      const parts = p.split('/');
+      let i = 2;
+      while (i <= parts.length && LINKS[parts.slice(0, i).join('/')] === undefined) i++;
+      if (i > parts.length) return p;
+      p = LINKS[parts.slice(0, i).join('/')] + (i < parts.length ? '/' + parts.slice(i).join('/') : '');
+    }
+    return p;
+  }
   function read(p) { return native.readFile(p); }
 
   function packageData(dir) {
@@ -221,7 +237,7 @@ const loader = (function () {
     if (specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/') || specifier === '.' || specifier === '..') {
       const base = specifier.startsWith('/') ? specifier : normalize(from + '/' + specifier);
       const found = esm ? (stat(base) === 1 ? base : tryFile(base) || tryDirectory(base)) : tryFile(base) || tryDirectory(base);
-      if (found && found.startsWith(CONFIG.root + '/')) return found;
+      if (found && found.startsWith(CONFIG.root + '/')) return realpath(found);
       throw notFound(specifier, parent, esm);
     }
     // a package in node_modules, searched from the importing file's directory up to the function root
@@ -235,13 +251,15 @@ const loader = (function () {
           const pkg = packageData(pkgDir) || {};
           if (pkg.exports !== undefined && pkg.exports !== null) {
             const viaExports = exportsTarget(pkgDir, pkg, subpath, conditionsFor(esm), parent);
-            if (viaExports && stat(viaExports) === 1) return viaExports;
+            if (viaExports && stat(viaExports) === 1) return realpath(viaExports);
             if (viaExports) throw notFound(specifier, parent, esm);
             throw notExported(subpath, pkgDir, parent);
           }
           const base = pkgDir + specifier.slice(pkgName.length);
           const found = tryFile(base) || tryDirectory(base);
-          if (found) return found;
+          if (found) return realpath(found);
+        } else if (LINKS_OUT.has(pkgDir) || LINKS_OUT.has(dir + '/node_modules')) {
+          throw linkedOut(specifier, LINKS_OUT.has(pkgDir) ? pkgDir : dir + '/node_modules', parent, esm);
         }
       }
       if (dir.length <= CONFIG.root.length || dir === '/') break;
@@ -285,6 +303,16 @@ const loader = (function () {
     }
     return failure(parent, `cannot find module '${specifier}'${hint}`, esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND',
       `Cannot find module '${specifier}'${hint}`);
+  }
+
+  // node_modules/x (or node_modules itself) links out of the package: npm link, a workspace's hoisted
+  // dependencies. Lambda would not have it either; say so instead of "bundle it".
+  function linkedOut(specifier, link, parent, esm) {
+    const why = `${rel(link)} is a symbolic link the build cannot follow (it leads out of the function's ` +
+      'directory, or nowhere): install the package in the function\'s own node_modules, or deploy a .zip of ' +
+      'the function made with its dependencies (zip -r follows links)';
+    return failure(parent, `cannot find module '${specifier}': ${why}`, esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND',
+      `Cannot find module '${specifier}': ${why}`);
   }
 
   function notExported(subpath, pkgDir, parent) {
