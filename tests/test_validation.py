@@ -302,6 +302,18 @@ def test_header_key_naming_another_header_goes_under_the_map_name() -> None:
     assert out["headers"]["host"] == before["headers"]["host"]
 
 
+def test_a_header_key_that_only_lowercases_to_the_name_goes_under_the_map_name() -> None:
+    """The Kelvin sign lowercases to "k" and the long s uppercases to "S": such a key would pass
+    a case-insensitive comparison and then fail on the wire (header names are ASCII)."""
+    before = viewer_before()
+    after = copy(before)
+    after["headers"]["k"] = [{"key": "\u212a", "value": "1"}]
+    after["headers"]["x-k"] = [{"key": "X-\u212a", "value": "2"}]
+    out = vreq(after, before)
+    assert out["headers"]["k"] == [{"key": "K", "value": "1"}]
+    assert out["headers"]["x-k"] == [{"key": "X-K", "value": "2"}]
+
+
 @pytest.mark.parametrize("name", ["X-New", "x new", "x:new", "", "x-\u00e9"])
 def test_header_name_rejected(name: str) -> None:
     before = viewer_before()

@@ -53,7 +53,7 @@ def check_headers(value: object, where: str) -> CfHeaders:
             key = entry.get("key")
             if key is not None and not isinstance(key, str):
                 raise fail("header-name", f"The key {key!r} of header {name} in the {where} must be a string.")
-            if not key or key.lower() != name:
+            if not key or not key.isascii() or key.lower() != name:  # "\u212a".lower() is "k"
                 # AWS's own "override a response header" example copies a whole entry under
                 # another name; the map name decides which header it is, so it is sent under
                 # that name (the key's casing is kept only when it spells the same name).
