@@ -204,3 +204,26 @@ def test_a_dependency_linked_from_outside_the_function_says_the_build_cannot_fol
         "follow (it leads out of the function's directory, or nowhere): install the package in the function's own "
         "node_modules, or deploy a .zip of the function made with its dependencies (zip -r follows links)"), \
         failure.value.summary
+
+
+@pytest.mark.parametrize("extra", ["", "export const cipher = typeof crypto.createCipheriv('aes-128-ecb', "
+                                       "Buffer.alloc(16), null).update;\n"])
+def test_an_es_module_imports_crypto_with_or_without_the_ciphers(tmp_path, extra):
+    """`import { createHash } from 'crypto'` in a function that names no cipher (so was built
+    without them): the facade's read of crypto's lazy Cipheriv must not fail the import; with a
+    cipher named, the ciphers are there as usual. The same values as Node."""
+    (tmp_path / "cases.mjs").write_text(
+        "import crypto, { createHash, createHmac } from 'node:crypto';\nimport * as all from 'crypto';\n"
+        "export const hash = createHash('sha256').update('x').digest('hex');\n"
+        "export const hmac = createHmac('sha1', 'k').update('x').digest('base64');\n"
+        "export const same = all.createHash === createHash && crypto.createHash === createHash;\n" + extra)
+    (tmp_path / "index.mjs").write_text(
+        "import * as cases from './cases.mjs';\n"
+        "export const handler = async () => ({ status: '200', body: JSON.stringify({ ...cases }) });\n")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(EVENT))
+    result = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(event)])
+    assert result.exit_code == 0, result.output
+    node = in_node("import('./cases.mjs').then((m) => console.log(JSON.stringify({ ...m })))", tmp_path)
+    assert json.loads(json.loads(result.stdout)["body"]) == node
+    assert node["same"] is True and ("cipher" in node) == bool(extra)

@@ -618,7 +618,7 @@ const loader = (function () {
   function esmSource(name) {
     if (name.startsWith('node:')) {
       const exports = requireBuiltin(name);
-      return moduleFacade(`__edge_loader.builtin(${JSON.stringify(name)})`, namedExports(exports));
+      return moduleFacade(`__edge_loader.builtin(${JSON.stringify(name)})`, namedExports(exports), exports);
     }
     if (name.startsWith('cjs:')) {
       const filename = name.slice(4);
@@ -630,15 +630,29 @@ const loader = (function () {
     return source;
   }
 
-  function moduleFacade(expr, names) {
+  // A built-in's getters (`builtin`) are read leniently: one for a part the function was built
+  // without (crypto's Cipheriv when no source names the ciphers) throws when read, and importing the
+  // rest of the module (`import { createHash } from 'crypto'`) must not fail on it, as in Node.
+  function moduleFacade(expr, names, builtin) {
     const lines = [`const m = ${expr};`, 'export default m;'];
-    for (const n of names) lines.push(`export const ${n} = m.${n};`);
+    for (const n of names) {
+      const descriptor = builtin && Object.getOwnPropertyDescriptor(builtin, n);
+      lines.push(descriptor && descriptor.get ? `export const ${n} = __edge_loader.lenient(m, ${JSON.stringify(n)});`
+        : `export const ${n} = m.${n};`);
+    }
     return lines.join('\n');
   }
 
   globalThis.__edge_loader = {
     builtin: (name) => requireBuiltin(name),
     cjs: (filename) => load(filename, undefined),
+    lenient: (m, name) => {
+      try {
+        return m[name];
+      } catch {
+        return undefined; // still thrown by m[name], for code that reaches it through the module object
+      }
+    },
   };
   Object.defineProperty(globalThis, '__edge_loader', { enumerable: false });
 
