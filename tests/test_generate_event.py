@@ -66,6 +66,22 @@ def test_options_shape_the_event():
     assert response["headers"]["cache-control"] == [{"key": "Cache-Control", "value": "max-age=60"}]
 
 
+def test_a_viewers_cloudfront_headers_are_left_out_of_viewer_events_as_the_server_does():
+    """The server drops a viewer's CloudFront-* headers and adds its own after viewer-request: a
+    viewer-request event made with one would pass a test the served function then fails, so it is
+    left out, saying where such a function runs; an origin-request event keeps it."""
+    result = edge("generate-event", "viewer-request", "-H", "CloudFront-Viewer-Country: DE", "-H", "X-A: 1")
+    headers = json.loads(result.stdout)["Records"][0]["cf"]["request"]["headers"]
+    assert "cloudfront-viewer-country" not in headers and headers["x-a"] == [{"key": "X-A", "value": "1"}]
+    assert result.stderr.startswith("note: CloudFront-Viewer-Country left out: the server's viewer-request events "
+                                    "never hold CloudFront-* headers")
+    assert "edge generate-event origin-request" in result.stderr
+    origin = edge("generate-event", "origin-request", "-H", "CloudFront-Viewer-Country: DE")
+    assert json.loads(origin.stdout)["Records"][0]["cf"]["request"]["headers"]["cloudfront-viewer-country"] == [
+        {"key": "CloudFront-Viewer-Country", "value": "DE"}]
+    assert origin.stderr == ""
+
+
 def test_bad_input_is_a_usage_error(tmp_path):
     assert "expected 'Name: value'" in edge("generate-event", "viewer-request", "-H", "nocolon", code=2).output
     assert "must start with '/'" in edge("generate-event", "viewer-request", "--uri", "x", code=2).output

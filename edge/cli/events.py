@@ -47,6 +47,22 @@ def _header_pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]
     return pairs
 
 
+def _viewer_headers(hook: str, values: tuple[str, ...]) -> list[tuple[str, str]]:
+    """--header pairs as the server would have them in HOOK's event: a viewer's own CloudFront-*
+    headers never reach viewer-request or viewer-response (the edge drops them at the front door,
+    and adds its own after viewer-request), so they are left out, saying so."""
+    pairs = _header_pairs(values, "--header")
+    if hook not in ("viewer-request", "viewer-response"):
+        return pairs
+    dropped = [name for name, _ in pairs if name.lower().startswith("cloudfront-")]
+    if dropped:
+        click.echo(f"note: {', '.join(dropped)} left out: the server's {hook} events never hold CloudFront-* "
+                   "headers (it drops a viewer's own at the front door and adds its own after viewer-request); "
+                   "a function reading them runs at origin-request: edge generate-event origin-request -H ...",
+                   err=True)
+    return [(name, value) for name, value in pairs if not name.lower().startswith("cloudfront-")]
+
+
 def _checked_request_line(uri: str, method: str, querystring: str | None) -> str:
     """The method, upper-cased, once the URI, method and query string could be on a request line."""
     if not _TARGET.fullmatch(uri):
@@ -173,7 +189,7 @@ def generate_event(
     edge generate-event origin-response --status 404 | edge invoke fn.wasm
     """
     event = build(
-        hook, uri=uri, method=method, querystring=querystring, headers=_header_pairs(headers, "--header"),
+        hook, uri=uri, method=method, querystring=querystring, headers=_viewer_headers(hook, headers),
         body=_body(body), client_ip=_client_ip(client_ip), status=status,
         response_headers=_header_pairs(response_headers, "--response-header"),
         origin_domain=_origin_domain(origin_domain), origin_protocol=origin_protocol,
