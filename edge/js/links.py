@@ -22,19 +22,23 @@ def package_links(root: Path, guest_root: str) -> tuple[dict[str, str], list[str
     root = Path(root).resolve()
     inside: dict[str, str] = {}
     outside: list[str] = []
-    for directory, folders, files in os.walk(root):  # links to folders are listed, not walked
-        for name in (*folders, *files):
-            path = Path(directory, name)
-            if not path.is_symlink():
-                continue
-            guest = f"{guest_root}/{path.relative_to(root).as_posix()}"
-            try:
-                target = path.resolve(strict=True)
-                relative = target.relative_to(root)
-            except (OSError, RuntimeError, ValueError):  # dangling, a loop, or out of the package
-                outside.append(guest)
-                continue
-            inside[guest] = f"{guest_root}/{relative.as_posix()}" if relative.parts else guest_root
-            if len(inside) + len(outside) >= MAX_LINKS:
-                return inside, outside
+    pending = [root]
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:
+            continue
+        for entry in entries:  # the directory entry's type: no stat of each file
+            if entry.is_symlink():
+                guest = f"{guest_root}/{Path(entry.path).relative_to(root).as_posix()}"
+                try:
+                    relative = Path(entry.path).resolve(strict=True).relative_to(root)
+                except (OSError, RuntimeError, ValueError):  # dangling, a loop, or out of the package
+                    outside.append(guest)
+                else:
+                    inside[guest] = f"{guest_root}/{relative.as_posix()}" if relative.parts else guest_root
+                if len(inside) + len(outside) >= MAX_LINKS:
+                    return inside, outside
+            elif entry.is_dir(follow_symlinks=False):  # links to folders are listed, not walked
+                pending.append(Path(entry.path))
     return inside, outside
