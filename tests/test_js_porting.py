@@ -33,9 +33,9 @@ def server(tmp_path_factory) -> ControlServer:  # type: ignore[misc]
     messages: list[str] = []
     wasm = build_js(CREATE_REQUIRE, out=tmp_path_factory.mktemp("js-createrequire") / "createrequire.wasm",
                     log=messages.append)
-    assert [m.split(": ", 2)[2] for m in messages] == [
+    assert [m.split(": ", 2)[2] for m in messages] == [(
         "cases.mjs:34: cannot find module './not-here.json' (no such file in the function's package); "
-        "require('./not-here.json') there throws (MODULE_NOT_FOUND) if it runs"], messages
+        "require('./not-here.json') there throws (MODULE_NOT_FOUND) if it runs")], messages
     manifest = tmp_path_factory.mktemp("js-createrequire-manifest") / "manifest.toml"
     manifest.write_text(f'[origins.echo]\ntype = "echo"\n\n[functions.esm]\nsource = "{wasm}"\n\n'
                         '[[behaviors]]\npath = "*"\norigin = "echo"\ncache = "disabled"\nviewer_request = "esm"\n')
@@ -206,8 +206,10 @@ def test_a_dependency_linked_from_outside_the_function_says_the_build_cannot_fol
         failure.value.summary
 
 
-@pytest.mark.parametrize("extra", ["", "export const cipher = typeof crypto.createCipheriv('aes-128-ecb', "
-                                       "Buffer.alloc(16), null).update;\n"])
+CIPHER_NAMED = "export const cipher = typeof crypto.createCipheriv('aes-128-ecb', Buffer.alloc(16), null).update;\n"
+
+
+@pytest.mark.parametrize("extra", ["", CIPHER_NAMED])
 def test_an_es_module_imports_crypto_with_or_without_the_ciphers(tmp_path, extra):
     """`import { createHash } from 'crypto'` in a function that names no cipher (so was built
     without them): the facade's read of crypto's lazy Cipheriv must not fail the import; with a
