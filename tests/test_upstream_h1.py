@@ -5,6 +5,7 @@ timeouts, origins that go away, and what is never reused."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 
@@ -18,6 +19,7 @@ class Origin:
 
     def __init__(self) -> None:
         self.accepted = 0
+        self.closed = 0  # connections that ended
         self.heads: list[bytes] = []
         self.bodies: list[bytes] = []
 
@@ -66,6 +68,7 @@ class Origin:
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             pass
         finally:
+            self.closed += 1
             writer.close()
 
     async def __aenter__(self) -> "Origin":
@@ -153,6 +156,28 @@ async def test_an_idle_connection_the_origin_closed_is_replaced(upstream) -> Non
         assert accepted == 3
     finally:
         server.close()
+
+
+async def test_an_idle_connection_is_reused_only_within_the_keepalive_timeout(upstream) -> None:
+    """CloudFront's origin keep-alive timeout: a connection idle longer is closed, not reused
+    (an origin with a shorter idle timeout of its own may be closing it as the request goes)."""
+    async with Origin() as origin:
+        target = dataclasses.replace(origin.target, keepalive_timeout=0.3)
+        assert await (await upstream.fetch(target, "GET", "/a", "", [], None)).read() == b"/a"
+        assert await (await upstream.fetch(target, "GET", "/b", "", [], None)).read() == b"/b"
+        assert origin.accepted == 1  # within the timeout: reused
+        await asyncio.sleep(0.5)
+        assert await (await upstream.fetch(target, "GET", "/c", "", [], None)).read() == b"/c"
+        assert origin.accepted == 2  # idle too long: a new connection
+        for _ in range(50):  # the expired one was closed on our side, and the origin saw it end
+            if origin.closed == 1:
+                break
+            await asyncio.sleep(0.01)
+        assert origin.closed == 1
+        slow = dataclasses.replace(origin.target, keepalive_timeout=60)
+        await asyncio.sleep(0.5)
+        assert await (await upstream.fetch(slow, "GET", "/d", "", [], None)).read() == b"/d"
+        assert origin.accepted == 2  # a longer timeout keeps it
 
 
 async def test_an_abandoned_body_closes_its_connection(upstream) -> None:

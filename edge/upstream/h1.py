@@ -11,7 +11,9 @@ What it does and does not do:
 - HTTP/1.1 only, plain TCP (TLS and HTTP/2 origins use httpx); no redirects, cookies or
   content decoding (bodies pass through raw, as for every origin).
 - Bodies: bytes are sent with their Content-Length; a stream with Transfer-Encoding chunked.
-- A connection is reused only after a complete response that allows keep-alive; an idle one
+- A connection is reused only after a complete response that allows keep-alive, and only
+  within the origin's `keepalive_timeout` of its last answer (CloudFront's origin keep-alive
+  timeout; older idle ones are closed when the pool is next used for that origin); an idle one
   the origin closed meanwhile fails on first use and the request is retried once on a new
   connection (only when nothing of the answer arrived and the method is idempotent).
 - Connecting: up to `connection_attempts` attempts, each within `connect_timeout`; only a
@@ -77,8 +79,11 @@ class H1Pool:
         except H1Error as exc:
             raise H1Error(exc.kind, attempts.final(str(exc)), result=exc.result) from None
 
-    def _take(self, key: Key) -> _Connection | None:
+    def _take(self, key: Key, keepalive_timeout: float) -> _Connection | None:
         idle = self._idle.get(key)
+        if not idle:
+            return None
+        _expire(idle, asyncio.get_running_loop().time() - keepalive_timeout)
         while idle:
             connection = idle.pop()
             if not connection.closed:
@@ -93,19 +98,21 @@ class H1Pool:
         if len(idle) >= self.max_idle:
             connection.close()
             return
+        connection.idle_since = asyncio.get_running_loop().time()
         idle.append(connection)
 
     async def request(
         self, host: str, port: int, method: str, target: bytes, headers: list[tuple[str, str]],
         body: bytes | AsyncIterator[bytes] | None, *, connect_timeout: float, read_timeout: float,
-        attempts: Attempts | None = None,
+        attempts: Attempts | None = None, keepalive_timeout: float = 5.0,
     ) -> OriginResponse:
         """`attempts`: how many connection attempts a new connection may take, filled with the
-        reasons of those that failed (one attempt when None)."""
+        reasons of those that failed (one attempt when None); `keepalive_timeout`: how long an
+        idle connection to this origin may wait for its next request."""
         head = _head(method, target, host, port, headers, body)
         retry = method in IDEMPOTENT and not (body is not None and not isinstance(body, bytes))
         for attempt in (0, 1):
-            reused = self._take((host, port))
+            reused = self._take((host, port), keepalive_timeout)
             connection = reused or await self._open(host, port, connect_timeout, attempts or Attempts(1))
             try:
                 return await self._exchange(connection, method, head, body, read_timeout)
@@ -178,6 +185,16 @@ class H1Pool:
             for connection in idle:
                 connection.close()
         self._idle.clear()
+
+
+def _expire(idle: list[_Connection], idle_since_before: float) -> None:
+    """Close the connections idle since before then: the oldest are at the bottom of the stack."""
+    expired = 0
+    while expired < len(idle) and idle[expired].idle_since < idle_since_before:
+        idle[expired].close()
+        expired += 1
+    if expired:
+        del idle[:expired]
 
 
 def _not_established(exc: BaseException) -> bool:

@@ -49,6 +49,7 @@ class _Connection(asyncio.Protocol):
         self.parser = httptools.HttpResponseParser(self)
         self.reset()
         self.closed = False
+        self.idle_since = 0.0  # the loop's time it went back to the pool
         self.write_paused = False
         self.drained: asyncio.Future[None] | None = None
 

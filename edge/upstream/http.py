@@ -57,6 +57,7 @@ class Target:
     connect_timeout: float = 5.0  # each connection attempt's
     connection_attempts: int = DEFAULT_CONNECTION_ATTEMPTS
     read_timeout: float = 30.0
+    keepalive_timeout: float = 5.0  # how long an idle connection to it is kept for the next request
     http2: bool = False
     verify_tls: bool = True
     ca_file: str = ""  # PEM certificate authorities to trust instead of the public ones
@@ -216,6 +217,7 @@ class HttpUpstream:
             response = await self._h1.request(
                 target.host, target.port, method, raw, headers, body or None,
                 connect_timeout=target.connect_timeout, read_timeout=target.read_timeout, attempts=attempts,
+                keepalive_timeout=target.keepalive_timeout,
             )
         except H1Error as exc:
             raise OriginError(exc.kind, str(exc), exc.result, tuple(attempts.failed)) from None

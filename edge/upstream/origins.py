@@ -111,6 +111,7 @@ class Origins:
                 protocol=protocol, host=domain, port=port, path=path,
                 connect_timeout=base.connect_timeout, connection_attempts=base.connection_attempts,
                 read_timeout=float(custom.get("readTimeout", base.read_timeout)),
+                keepalive_timeout=float(custom.get("keepaliveTimeout", base.keepalive_timeout)),
                 http2=base.http2, verify_tls=base.verify_tls, ca_file=base.ca_file, guarded=True,
             )
         return None
@@ -189,6 +190,7 @@ def _target(spec: OriginSpec, path: str | None = None) -> Target:
         connect_timeout=spec.connect_timeout,
         connection_attempts=spec.connection_attempts,
         read_timeout=spec.read_timeout,
+        keepalive_timeout=spec.keepalive_timeout,
         http2=spec.http2,
         verify_tls=spec.verify_tls,
         ca_file=spec.ca_file,
