@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -24,6 +25,11 @@ from starlette.routing import Route
 from edge.server.app import create_app
 from edge.server.state import ServerOptions
 
+
+# The suite runs on two processes that keep both cores busy: a background (optimizing)
+# compile at nice 19 would get ~1.5 % of a core, and tests waiting for one would wait minutes.
+# The servers the tests start inherit this; tests/test_tiering.py checks the default.
+os.environ.setdefault("EDGE_OPTIMIZE_NICE", "0")
 
 _RECENT_PORTS: collections.deque[int] = collections.deque(maxlen=256)
 

@@ -206,3 +206,28 @@ def test_a_new_version_starts_with_the_validated_answers_of_the_one_before(serve
     server.deploy("same", generated("v3"), alias="live")  # a different answer is validated anew
     assert server.edge.get("/fn/a").text == "v3"
     assert memo(3)["viewer-request"][0] != memo(2)["viewer-request"][0]
+
+
+@pytest.mark.parametrize(("value", "nice"), [(None, 19), ("7", 7), ("0", 0), ("20", 19), ("-5", 19), ("low", 19)])
+def test_the_background_compile_runs_at_nice_19_unless_told(monkeypatch, value, nice):
+    """EDGE_OPTIMIZE_NICE: 0-19; anything else is the default, 19 (with a warning)."""
+    import os
+    import threading
+
+    from edge.runtime import runtime
+
+    if value is None:
+        monkeypatch.delenv(runtime.OPTIMIZE_NICE_ENV, raising=False)
+    else:
+        monkeypatch.setenv(runtime.OPTIMIZE_NICE_ENV, value)
+    seen: list[int] = []
+
+    def compile_thread() -> None:  # as Runtime.optimize's thread starts
+        runtime._lowest_priority()
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    thread = threading.Thread(target=compile_thread)
+    thread.start()
+    thread.join()
+    assert seen == [nice]
+
