@@ -302,17 +302,18 @@ function timers() {
   const order = [];
   return new Promise((resolve) => {
     const started = Date.now();
-    // Gaps of 80+ ms between neighbours: Node runs on real time and an interval is rescheduled
-    // from when its callback ran, so under load close deadlines can swap places in Node itself.
-    setTimeout(() => order.push('timeout 100'), 100);
+    // Gaps of 80+ ms between neighbours, the first timer included: Node runs on real time and an
+    // interval is rescheduled from when its callback ran, so under load close deadlines can swap
+    // places in Node itself (a 10 ms interval once came before setImmediate).
+    setTimeout(() => order.push('timeout 250'), 250);
     const cleared = setTimeout(() => order.push('cleared'), 5);
     clearTimeout(cleared);
     setImmediate(() => order.push('immediate'));
     process.nextTick(() => order.push('nextTick'));
     Promise.resolve().then(() => order.push('microtask'));
     let n = 0;
-    const iv = setInterval(() => { order.push(`interval ${++n}`); if (n === 2) clearInterval(iv); }, 10);
-    setTimeout(() => { order.push(`elapsed>=200 ${Date.now() - started >= 200}`); resolve(order); }, 200);
+    const iv = setInterval(() => { order.push(`interval ${++n}`); if (n === 2) clearInterval(iv); }, 80);
+    setTimeout(() => { order.push(`elapsed>=350 ${Date.now() - started >= 350}`); resolve(order); }, 350);
     order.push('sync');
   });
 }
