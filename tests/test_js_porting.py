@@ -229,3 +229,36 @@ def test_an_es_module_imports_crypto_with_or_without_the_ciphers(tmp_path, extra
     node = in_node("import('./cases.mjs').then((m) => console.log(JSON.stringify({ ...m })))", tmp_path)
     assert json.loads(json.loads(result.stdout)["body"]) == node
     assert node["same"] is True and ("cipher" in node) == bool(extra)
+
+
+COPIED_CRYPTO_CASES = """
+const crypto = require('crypto');
+exports.run = async () => {
+  const copy = { ...crypto };  // reads every getter, as Object.assign and some polyfills do
+  const member = (name) => typeof copy[name];
+  const parts = ['Cipher' + 'iv', 'sub' + 'tle'];  // named indirectly: no cipher or webcrypto code built in
+  return { hash: copy.createHash('sha256').update('x').digest('hex'), types: parts.map(member) };
+};
+"""
+
+
+def test_a_copy_of_the_crypto_module_reads_every_member_as_in_node(tmp_path):
+    """Copying `crypto` reads Cipheriv, Decipheriv and subtle; in a function built without the
+    ciphers or WebCrypto (its sources name neither) those are still a class and an object,
+    which throw saying why only when used."""
+    (tmp_path / "cases.js").write_text(COPIED_CRYPTO_CASES)
+    (tmp_path / "index.js").write_text(
+        "const cases = require('./cases');\n"
+        "exports.handler = async () => ({ status: '200', body: JSON.stringify(await cases.run()) });\n")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(EVENT))
+    result = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(event)])
+    assert result.exit_code == 0, result.output
+    node = in_node("require('./cases').run().then((r) => console.log(JSON.stringify(r)))", tmp_path)
+    assert json.loads(json.loads(result.stdout)["body"]) == node == {
+        "hash": "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881", "types": ["function", "object"]}
+    (tmp_path / "index.js").write_text(
+        "exports.handler = async () => { const c = { ...require('crypto') }; "
+        "return { status: '200', body: await c['sub' + 'tle'].digest('SHA-256', new Uint8Array(1)) }; };\n")
+    used = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(event)])
+    assert used.exit_code == 1 and "crypto.subtle is put in a function whose sources name it" in used.output

@@ -663,11 +663,22 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
   // WebCrypto: globalThis.crypto, require('crypto').webcrypto. Its subtle is webcrypto.js, in a function
   // whose sources name subtle (edge/js/build.py)
   let subtleModule = null;
+  // Without webcrypto.js, crypto.subtle is an object whose every member throws saying why:
+  // reading it (copying the module, `{ ...crypto }`) must not throw, as in Node.
+  let absentSubtle = null;
   function subtle() {
     if (subtleModule !== null) return subtleModule.subtle;
     if (builtinFactories['internal/webcrypto'] === undefined) {
-      throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-        "crypto.subtle is put in a function whose sources name it (subtle, CryptoKey or SubtleCrypto): this one names none of them");
+      if (absentSubtle === null) {
+        absentSubtle = new Proxy({}, {
+          get: () => {
+            throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+              'crypto.subtle is put in a function whose sources name it (subtle, CryptoKey or SubtleCrypto): ' +
+              'this one names none of them');
+          },
+        });
+      }
+      return absentSubtle;
     }
     subtleModule = require('internal/webcrypto');
     return subtleModule.subtle;
@@ -689,8 +700,20 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
   const webcrypto = Object.create(Crypto.prototype);
   internal.Crypto = Crypto;
 
+  // Reading them never throws (code copying the module, `{ ...crypto }`, must work as in Node):
+  // without the ciphers they are classes that throw saying why when used.
   for (const name of ['Cipheriv', 'Decipheriv']) {
-    Object.defineProperty(exports, name, { get: () => ciphers()[name], enumerable: true, configurable: true });
+    let absent = null;
+    Object.defineProperty(exports, name, {
+      get: () => {
+        if (builtinFactories['internal/cipher'] !== undefined) return ciphers()[name];
+        if (absent === null) {
+          absent = { [name]: function () { return ciphers()[name]; } }[name];  // ciphers() throws: not built in
+        }
+        return absent;
+      },
+      enumerable: true, configurable: true,
+    });
   }
   Object.defineProperty(exports, 'subtle', { get: subtle, enumerable: true, configurable: true });
   // what webcrypto.js builds crypto.subtle on
