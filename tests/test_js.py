@@ -17,6 +17,7 @@ from edge.runtime.invoker import INLINE_FUEL
 
 from .control_helpers import SITE, ControlServer
 from .js_helpers import JS, build
+from .polling import eventually
 from .test_samples import make_event, viewer_request
 
 HOOKS = ("viewer_request", "origin_request", "origin_response", "viewer_response")
@@ -34,7 +35,7 @@ def server(tmp_path_factory) -> ControlServer:  # type: ignore[no-untyped-def]
             functions.append(f'[functions.{name}]\nsource = "{wasm}"\n')
             behaviors.append(f'[[behaviors]]\npath = "/{style}/{hook}/*"\norigin = "echo"\ncache = "disabled"\n{hook} = "{name}"\n')
     hostile = build("hostile", out)
-    functions.append(f'[functions.hostile]\nsource = "{hostile}"\nlimits = {{ fuel = 400000000, memory_bytes = 33554432, timeout_ms = 3000 }}\n')
+    functions.append(f'[functions.hostile]\nsource = "{hostile}"\nlimits = {{ fuel = 400000000, memory_bytes = 33554432, timeout_ms = 5000 }}\n')
     functions.append(f'[functions.hostile-reuse]\nsource = "{hostile}"\nisolation = "reuse"\n')
     # the same code with fuel to spare and a short timeout: a busy loop meets the wall-clock timeout
     functions.append(f'[functions.hostile-slow]\nsource = "{hostile}"\nlimits = {{ fuel = 100000000000, timeout_ms = 300 }}\n')
@@ -222,8 +223,15 @@ def test_timers_within_the_timeout_or_not_waited_for(server, mode, body):
 def test_hostile_functions_end_with_their_error_kind(server, mode, kind):
     r = server.edge.get("/hostile/x", params={"mode": mode})
     assert r.status_code == 503
-    records = logs_for(server, "hostile", r.headers["x-amz-cf-id"])
-    assert any(kind in rec["message"] for rec in records if rec["level"] == "REPORT"), records
+    reports: list[str] = []
+
+    def reported() -> bool:  # the REPORT line may reach the log store just after the answer
+        reports[:] = [rec["message"] for rec in logs_for(server, "hostile", r.headers["x-amz-cf-id"])
+                      if rec["level"] == "REPORT"]
+        return bool(reports)
+
+    assert eventually(reported, timeout=5), "no REPORT line"
+    assert kind in reports[0], reports
     assert server.edge.get("/index.html").status_code == 200  # the server is unharmed
 
 

@@ -151,6 +151,22 @@ def test_an_archive_without_the_default_handler_says_how_to_name_it(server):
     assert invoked(server, "pkg")["body"] == "app"
 
 
+def test_the_same_javascript_sent_twice_is_one_version(server):
+    """A build depends on the sources only: QuickJS's context seed and time origin, wasi-libc's
+    clock() start and the Node layer's clock used to put the build's moment in the snapshot, so
+    a retried upload made a second version. Maps, timers and Math.random still work after it."""
+    body = (b"const seen = new Map([['a', 1], ['b', 2]]);\n"
+            b"const started = performance.now();\n"
+            b"exports.handler = async () => ({ status: '200', body: JSON.stringify("
+            b"{ map: [...seen], random: typeof Math.random(), early: started <= performance.now() }) });\n")
+    first = upload(server, "twice", body, alias="live")
+    assert first.status_code == 201, first.text
+    again = upload(server, "twice", body, alias="live")
+    assert again.status_code == 200 and again.json()["created"] is False, again.text
+    assert again.json()["version"] == first.json()["version"] and again.json()["sha256"] == first.json()["sha256"]
+    assert json.loads(invoked(server, "twice")["body"]) == {"map": [["a", 1], ["b", 2]], "random": "number", "early": True}
+
+
 def test_a_single_file_is_named_after_the_handlers_module(server):
     body = b"exports.main = async () => ({ status: '200', body: 'single' });\n"
     assert upload(server, "single", body, handler="app.main").status_code == 201

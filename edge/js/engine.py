@@ -53,6 +53,20 @@ DEFLATE_FILES = ("utils.c", "deflate_compress.c", "deflate_decompress.c", "zlib_
 HASH_FILES = ("SHA1.c", "SHA224.c", "SHA256.c", "SHA384.c", "SHA512.c", "MD5.c")
 # AES (the portable T-table code; AESNI.c needs x86) and its modes, and GCM's GHASH (portable; ghash_clmul.c is x86)
 AES_FILES = ("AES.c", "raw_ecb.c", "raw_cbc.c", "raw_ctr.c", "ghash_portable.c")
+# Source edits, each (file, text, replacement), checked to match exactly once. QuickJS reads the
+# clock when it makes a context: its PRNG's seed (and from it the Map/Set hash seed), and a time
+# origin. A function's snapshot then depended on when it was built, so the same source built
+# twice made two different modules (and two versions). The context is made once, while the
+# function is built: the seed comes from edge_js.c instead (fixed; the fuel and time caps bound
+# any hash-collision attack on one invocation's Maps), and the origin is 0. Math.random has its
+# own seed, drawn per instance.
+QUICKJS_EDITS = (
+    ("quickjs.c", "ctx->random_state = js__gettimeofday_us();", "ctx->random_state = edge_context_seed();"),
+    # QuickJS's own `performance` (replaced by the Node layer's, node/runtime.js) kept the clock's
+    # reading at the build as its time origin
+    ("quickjs.c", "ctx->time_origin = js__now_ms();", "ctx->time_origin = 0;"),
+)
+EDITED_PREAMBLE = "#include <stdint.h>\nuint64_t edge_context_seed(void); /* edge_js.c */\n"
 
 
 class EngineError(Exception):
@@ -80,7 +94,8 @@ def _zig_version() -> str:
 def engine_key() -> str:
     """A digest of everything the engine is made of (sources, versions, flags, compiler)."""
     h = hashlib.sha256()
-    for part in (QUICKJS, DEFLATE, PYCRYPTODOME, CFLAGS, LDFLAGS, QUICKJS_FILES, DEFLATE_FILES, HASH_FILES, AES_FILES):
+    for part in (QUICKJS, DEFLATE, PYCRYPTODOME, CFLAGS, LDFLAGS, QUICKJS_FILES, DEFLATE_FILES, HASH_FILES, AES_FILES,
+                 QUICKJS_EDITS, EDITED_PREAMBLE):
         h.update(repr(part).encode())
     h.update(_zig_version().encode())
     for own in OWN_SOURCES:
@@ -127,10 +142,28 @@ def _sources() -> list[tuple[Path, list[str]]]:
     return units
 
 
+def _edited(units: list[tuple[Path, list[str]]], into: Path) -> list[tuple[Path, list[str]]]:
+    """The units with QUICKJS_EDITS applied to copies of their files (in `into`)."""
+    edited = []
+    for path, inc in units:
+        edits = [(text, replacement) for name, text, replacement in QUICKJS_EDITS if path.name == name]
+        if edits:
+            source = path.read_text(encoding="utf-8")
+            for text, replacement in edits:
+                if source.count(text) != 1:
+                    raise EngineError(f"{path}: expected one {text!r} to replace (a changed QuickJS release?)")
+                source = source.replace(text, replacement)
+            path = into / path.name
+            path.write_text(EDITED_PREAMBLE + source, encoding="utf-8")
+        edited.append((path, inc))
+    return edited
+
+
 def _build(out: Path) -> None:
     zig = _zig()
     units = _sources()
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".build-") as tmp:
+        units = _edited(units, Path(tmp))
         objects = [Path(tmp) / f"{i}-{src.stem}.o" for i, (src, _) in enumerate(units)]
 
         def compile_one(i: int) -> None:

@@ -148,8 +148,13 @@ static JSValue n_random_fill(JSContext *c, JSValueConst this_val, int argc, JSVa
 
 static uint64_t rng_next(void) { /* xorshift64*: Math.random, seeded per instance */
     if (!rng_seeded) {
-        if (fill_random((uint8_t *)&rng_state, sizeof rng_state) || rng_state == 0)
-            rng_state = (uint64_t)clock() ^ 0x9E3779B97F4A7C15ull;
+        if (fill_random((uint8_t *)&rng_state, sizeof rng_state) || rng_state == 0) {
+            /* not clock(): wasi-libc's clock() keeps the clock's reading at start-up, which would
+             * land in every function's snapshot and make two builds of the same sources differ */
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            rng_state = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ 0x9E3779B97F4A7C15ull;
+        }
         rng_seeded = 1;
     }
     rng_state ^= rng_state >> 12;
@@ -163,6 +168,9 @@ static JSValue n_math_random(JSContext *c, JSValueConst this_val, int argc, JSVa
 }
 
 static JSValue n_now(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    /* while the function is built, the clock stands at 0: what the Node layer or the function's
+     * top level keeps of it would otherwise make every build of the same sources differ */
+    if (initializing) return JS_NewFloat64(c, 0);
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return JS_NewFloat64(c, (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
@@ -947,6 +955,11 @@ static JSValue eval_without_source(const char *src, size_t len, const char *name
     if (JS_IsException(fn)) return fn;
     return JS_EvalFunction(ctx, fn);
 }
+
+/* QuickJS seeds a new context's PRNG, and the Map/Set hash seed drawn from it, here instead of
+ * from the clock (engine.py's QUICKJS_EDITS): the context is made while a function is built,
+ * and the same sources must build the same module. */
+uint64_t edge_context_seed(void) { return 0x2545F4914F6CDD1Dull; }
 
 extern void __wasm_call_ctors(void);
 
