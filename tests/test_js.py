@@ -35,8 +35,11 @@ def server(tmp_path_factory) -> ControlServer:  # type: ignore[no-untyped-def]
             functions.append(f'[functions.{name}]\nsource = "{wasm}"\n')
             behaviors.append(f'[[behaviors]]\npath = "/{style}/{hook}/*"\norigin = "echo"\ncache = "disabled"\n{hook} = "{name}"\n')
     hostile = build("hostile", out)
-    functions.append(f'[functions.hostile]\nsource = "{hostile}"\nlimits = {{ fuel = 400000000, memory_bytes = 33554432, timeout_ms = 5000 }}\n')
+    functions.append(f'[functions.hostile]\nsource = "{hostile}"\nlimits = {{ fuel = 400000000, memory_bytes = 33554432, timeout_ms = 3000 }}\n')
     functions.append(f'[functions.hostile-reuse]\nsource = "{hostile}"\nisolation = "reuse"\n')
+    # the same limits with the longest viewer timeout: its fuel runs out first even when a busy
+    # machine (the parallel suite) gives the loop a fraction of a core
+    functions.append(f'[functions.hostile-fuel]\nsource = "{hostile}"\nlimits = {{ fuel = 400000000, memory_bytes = 33554432, timeout_ms = 5000 }}\n')
     # the same code with fuel to spare and a short timeout: a busy loop meets the wall-clock timeout
     functions.append(f'[functions.hostile-slow]\nsource = "{hostile}"\nlimits = {{ fuel = 100000000000, timeout_ms = 300 }}\n')
     functions.append(f'[functions.sync-return]\nsource = "{build("styles", out, "index.syncReturn")}"\n')
@@ -44,6 +47,7 @@ def server(tmp_path_factory) -> ControlServer:  # type: ignore[no-untyped-def]
     functions.append(f'[functions.esm]\nsource = "{build("esm", out)}"\n')
     behaviors.append('[[behaviors]]\npath = "/hostile/*"\norigin = "site"\ncache = "disabled"\nviewer_request = "hostile"\n')
     behaviors.append('[[behaviors]]\npath = "/reuse/*"\norigin = "site"\ncache = "disabled"\nviewer_request = "hostile-reuse"\n')
+    behaviors.append('[[behaviors]]\npath = "/fuel/*"\norigin = "site"\ncache = "disabled"\nviewer_request = "hostile-fuel"\n')
     behaviors.append('[[behaviors]]\npath = "/slow/*"\norigin = "site"\ncache = "disabled"\nviewer_request = "hostile-slow"\n')
     behaviors.append('[[behaviors]]\npath = "/sync/*"\norigin = "echo"\ncache = "disabled"\nviewer_request = "sync-return"\n')
     behaviors.append('[[behaviors]]\npath = "/form/*"\norigin = "echo"\ncache = "disabled"\n'
@@ -221,12 +225,12 @@ def test_timers_within_the_timeout_or_not_waited_for(server, mode, body):
 
 @pytest.mark.parametrize("mode,kind", [("loop", "out_of_fuel"), ("memory", "memory_limit")])
 def test_hostile_functions_end_with_their_error_kind(server, mode, kind):
-    r = server.edge.get("/hostile/x", params={"mode": mode})
+    r = server.edge.get("/fuel/x", params={"mode": mode})
     assert r.status_code == 503
     reports: list[str] = []
 
     def reported() -> bool:  # the REPORT line may reach the log store just after the answer
-        reports[:] = [rec["message"] for rec in logs_for(server, "hostile", r.headers["x-amz-cf-id"])
+        reports[:] = [rec["message"] for rec in logs_for(server, "hostile-fuel", r.headers["x-amz-cf-id"])
                       if rec["level"] == "REPORT"]
         return bool(reports)
 
