@@ -27,9 +27,12 @@ from edge.server.state import ServerOptions
 
 
 # The suite runs on two processes that keep both cores busy: a background (optimizing)
-# compile at nice 19 would get ~1.5 % of a core, and tests waiting for one would wait minutes.
-# The servers the tests start inherit this; tests/test_tiering.py checks the default.
+# compile at nice 19 would get ~1.5 % of a core, and tests waiting for one would wait minutes;
+# guest code on worker threads at nice 19 could meet its wall-clock cap by waiting alone (a
+# 0.3 s invocation timed out). The servers the tests start inherit these (edge/runtime/priority.py);
+# tests/test_tiering.py checks the default, test_native_calls.py and test_preparer.py the lowering.
 os.environ.setdefault("EDGE_OPTIMIZE_NICE", "0")
+os.environ.setdefault("EDGE_GUEST_NICE", "0")
 
 _RECENT_PORTS: collections.deque[int] = collections.deque(maxlen=256)
 

@@ -214,12 +214,12 @@ def test_the_background_compile_runs_at_nice_19_unless_told(monkeypatch, value, 
     import os
     import threading
 
-    from edge.runtime import runtime
+    from edge.runtime import priority, runtime
 
     if value is None:
-        monkeypatch.delenv(runtime.OPTIMIZE_NICE_ENV, raising=False)
+        monkeypatch.delenv(priority.OPTIMIZE_NICE_ENV, raising=False)
     else:
-        monkeypatch.setenv(runtime.OPTIMIZE_NICE_ENV, value)
+        monkeypatch.setenv(priority.OPTIMIZE_NICE_ENV, value)
     seen: list[int] = []
 
     def compile_thread() -> None:  # as Runtime.optimize's thread starts

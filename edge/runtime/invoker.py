@@ -23,11 +23,11 @@ from . import calls, preparer
 from .function import Function
 from .instance import Slot
 from .outcome import ErrorKind, Outcome
+from .priority import guest_nice
 
 MAX_DEFERRED = 64  # used instances awaiting teardown on the event loop
 INLINE_TIMEOUT_STRIKES = 3  # inline attempts in a row past the time cap (with fuel left) before a version moves to threads
 SPINNING = frozenset({ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT})  # outcomes that shrink a function's gate
-THREAD_NICE = 19  # worker threads' niceness relative to the process (0: same priority as the loop)
 # Fuel of an optimistic run on the event loop: ~0.15-0.3 ms of guest code. Under load a hop to a
 # worker thread costs more than that (GIL hand-offs, and every page a fresh instance writes then
 # flushes the other core's TLB): a JavaScript function (250,000-600,000 fuel a call) served
@@ -119,7 +119,7 @@ class Invoker:
         max_queue: int = 256,
         per_function_queue: int = 64,
         inline_fuel: int = INLINE_FUEL,
-        thread_nice: int = THREAD_NICE,
+        thread_nice: int | None = None,
     ) -> None:
         cores = os.cpu_count() or 2
         self.threads = threads or max(4, cores * 2)
@@ -135,6 +135,7 @@ class Invoker:
         # Worker threads run guest code at a lower CPU priority than the event loop: a function
         # spinning on every core then cannot starve the loop that serves every other request.
         # The Python around it, which holds the GIL, runs at the loop's own (calls.c).
+        thread_nice = guest_nice() if thread_nice is None else thread_nice  # EDGE_GUEST_NICE, default 19
         self.thread_nice = thread_nice
         self._pool = ThreadPoolExecutor(
             max_workers=self.threads, thread_name_prefix="edge-wasm", initializer=_worker_priority, initargs=(thread_nice,)

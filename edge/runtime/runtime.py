@@ -17,6 +17,7 @@ from .function import Function
 from .hostcalls import host_log, host_poll_oneoff
 from .limits import FunctionConfig
 from .module import ArtifactCache, CompiledModule, ModuleError, first_line, load, load_artifact, sha256, store, to_wasm
+from .priority import optimize_nice
 
 log = logging.getLogger("edge.runtime")
 
@@ -157,21 +158,6 @@ class Runtime:
         self.engine.close()
         if self._baseline is not None:
             self._baseline.close()
-
-
-OPTIMIZE_NICE_ENV = "EDGE_OPTIMIZE_NICE"  # the background compile's nice value, 0-19 (default 19)
-
-
-def optimize_nice() -> int:
-    """19 unless EDGE_OPTIMIZE_NICE says otherwise: where the CPU is busy for long stretches
-    (a parallel test run, a batch job on the machine) a nice-19 thread gets ~1.5 % of a core
-    and an optimizing compile that takes seconds alone can take minutes."""
-    raw = os.environ.get(OPTIMIZE_NICE_ENV, "").strip()
-    if raw.isdigit() and 0 <= int(raw) <= 19:
-        return int(raw)
-    if raw:
-        log.warning("%s=%r is not a nice value from 0 to 19: using 19", OPTIMIZE_NICE_ENV, raw)
-    return 19
 
 
 def _lowest_priority() -> None:
