@@ -17,6 +17,7 @@ from prometheus_client import REGISTRY
 
 from . import modules as M
 from .conftest import free_ports
+from .polling import eventually
 from .test_pipeline import GENERATED_200, VALIDATION_CASES, start
 
 SITE = Path(__file__).resolve().parents[1] / "samples" / "site"
@@ -336,10 +337,11 @@ def test_a_deleted_functions_pool_gauge_goes_away(tmp_path):
             line = next((x for x in text.splitlines() if x.startswith('edge_instance_pool_ready{function="pooled"}')), None)
             return None if line is None else float(line.rsplit(" ", 1)[1])
 
-        assert ready() >= 3  # (each hook class it may serve keeps its own)
+        # (each hook class it may serve keeps its own); loaded as the change applies, just after it is stored
+        assert eventually(lambda: (ready() or 0) >= 3, timeout=10), ready()
         unrouted = [b for b in server.admin.get("/v1/behaviors").json()["behaviors"] if b["path"] != "/fn/*"]
         assert server.admin.put("/v1/behaviors", json={"behaviors": unrouted}).status_code == 200  # deletable now
         assert server.admin.delete("/v1/functions/pooled").status_code in (200, 204)
-        assert ready() in (None, 0.0)
+        assert eventually(lambda: ready() in (None, 0.0), timeout=10), ready()
     finally:
         server.stop()
