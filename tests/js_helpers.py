@@ -71,3 +71,26 @@ def results_from_the_edge(name: str, cases: Path, fixtures: dict, handler: str, 
         return results
     finally:
         server.close()
+
+
+def node_comparison(name: str, cases: Path, make_fixtures: str, handler: str, by_index: bool = True):  # type: ignore[no-untyped-def]
+    """The three module fixtures of a case file compared with Node: `fixtures` (what the
+    `make_fixtures` script prints: keys, inputs), `node_results` and `edge_results` (each part
+    one request, by its index, or by its name when `by_index` is false). A test module binds
+    them: `fixtures, node_results, edge_results = node_comparison(...)`."""
+
+    @pytest.fixture(scope="module")
+    def fixtures() -> dict:
+        return json.loads(node("-e", make_fixtures))
+
+    @pytest.fixture(scope="module")
+    def node_results(fixtures) -> dict:  # type: ignore[no-untyped-def]
+        return results_in_node(cases, fixtures)
+
+    @pytest.fixture(scope="module")
+    def edge_results(fixtures, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
+        parts = case_parts(cases)
+        paths = [str(i) for i in range(len(parts))] if by_index else parts
+        return results_from_the_edge(name, cases, fixtures, handler, paths, tmp_path_factory)
+
+    return fixtures, node_results, edge_results

@@ -7,11 +7,10 @@ curves' keys, ECDH) must fail saying what is supported. Signing: tests/test_js_s
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
-from .js_helpers import JS, case_parts, node, results_from_the_edge, results_in_node
+from .js_helpers import JS, node_comparison
 
 CASES = JS / "ec" / "cases.js"
 
@@ -84,20 +83,7 @@ exports.handler = async (event) => {
 """
 
 
-@pytest.fixture(scope="module")
-def fixtures() -> dict:
-    return json.loads(node("-e", MAKE_FIXTURES))
-
-
-@pytest.fixture(scope="module")
-def node_results(fixtures) -> dict:  # type: ignore[no-untyped-def]
-    return results_in_node(CASES, fixtures)
-
-
-@pytest.fixture(scope="module")
-def edge_results(fixtures, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
-    parts = case_parts(CASES)
-    return results_from_the_edge("ec", CASES, fixtures, HANDLER, [str(i) for i in range(len(parts))], tmp_path_factory)
+fixtures, node_results, edge_results = node_comparison("ec", CASES, MAKE_FIXTURES, HANDLER)
 
 
 CURVES = ("p256", "p384", "p521", "k256")

@@ -6,11 +6,10 @@ tests/test_js_ec.py; signing: tests/test_js_sign.py."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
-from .js_helpers import JS, case_parts, node, results_from_the_edge, results_in_node
+from .js_helpers import JS, node_comparison
 
 CASES = JS / "rsa" / "cases.js"
 
@@ -43,20 +42,7 @@ exports.handler = async (event) => {
 """
 
 
-@pytest.fixture(scope="module")
-def fixtures() -> dict:
-    return json.loads(node("-e", MAKE_FIXTURES))
-
-
-@pytest.fixture(scope="module")
-def node_results(fixtures) -> dict:  # type: ignore[no-untyped-def]
-    return results_in_node(CASES, fixtures)
-
-
-@pytest.fixture(scope="module")
-def edge_results(fixtures, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
-    parts = case_parts(CASES)
-    return results_from_the_edge("rsa", CASES, fixtures, HANDLER, parts, tmp_path_factory)
+fixtures, node_results, edge_results = node_comparison("rsa", CASES, MAKE_FIXTURES, HANDLER, by_index=False)
 
 
 def common_case_names() -> list[str]:

@@ -20,7 +20,7 @@ import pytest
 from edge.runtime import FunctionConfig, Limits, Runtime
 
 from .conftest import Edge
-from .js_helpers import JS, build, case_parts, node, results_from_the_edge, results_in_node
+from .js_helpers import JS, build, node, node_comparison
 from .test_samples import make_event, viewer_request
 
 CASES = JS / "sign" / "cases.js"
@@ -80,20 +80,7 @@ exports.handler = async (event) => {
 CURVES = {"p256": "sha256", "p384": "sha384", "p521": "sha512", "k256": "sha256"}
 
 
-@pytest.fixture(scope="module")
-def fixtures() -> dict:
-    return json.loads(node("-e", MAKE_FIXTURES))
-
-
-@pytest.fixture(scope="module")
-def node_results(fixtures) -> dict:  # type: ignore[no-untyped-def]
-    return results_in_node(CASES, fixtures)
-
-
-@pytest.fixture(scope="module")
-def edge_results(fixtures, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
-    parts = case_parts(CASES)
-    return results_from_the_edge("sign", CASES, fixtures, HANDLER, [str(i) for i in range(len(parts))], tmp_path_factory)
+fixtures, node_results, edge_results = node_comparison("sign", CASES, MAKE_FIXTURES, HANDLER)
 
 
 def common_case_names() -> list[str]:
