@@ -169,20 +169,27 @@ exports.run = async () => {
 """
 
 
+def cases_on_the_edge_and_in_node(package: Path, cases: str) -> tuple[dict, dict]:
+    """`cases` (a module whose `run()` gives a result) as the package's cases.js: what a handler
+    returning it gives through `edge invoke`, and what Node gives."""
+    (package / "cases.js").write_text(cases)
+    (package / "index.js").write_text(
+        "const cases = require('./cases');\n"
+        "exports.handler = async () => ({ status: '200', body: JSON.stringify(await cases.run()) });\n")
+    event = package / "event.json"
+    event.write_text(json.dumps(EVENT))
+    result = CliRunner().invoke(cli, ["invoke", str(package), "--event", str(event)])
+    assert result.exit_code == 0, result.output
+    node = in_node("require('./cases').run().then((r) => console.log(JSON.stringify(r)))", package)
+    return json.loads(json.loads(result.stdout)["body"]), node
+
+
 def test_packages_installed_by_pnpm_find_their_dependencies_by_real_path_as_in_node(tmp_path):
     """A symbolic link inside the package is followed as Node follows it: the module's path is its
     real one, so its own dependencies (linked beside it, not hoisted) are found."""
     pnpm_layout(tmp_path)
-    (tmp_path / "cases.js").write_text(PNPM_CASES)
-    (tmp_path / "index.js").write_text(
-        "const cases = require('./cases');\n"
-        "exports.handler = async () => ({ status: '200', body: JSON.stringify(await cases.run()) });\n")
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps(EVENT))
-    result = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(event)])
-    assert result.exit_code == 0, result.output
-    node = in_node("require('./cases').run().then((r) => console.log(JSON.stringify(r)))", tmp_path)
-    assert json.loads(json.loads(result.stdout)["body"]) == node
+    edge, node = cases_on_the_edge_and_in_node(tmp_path, PNPM_CASES)
+    assert edge == node
     assert node["files"] == ["node_modules/.pnpm/a@1.0.0/node_modules/a/index.js",
                              "node_modules/.pnpm/b@1.0.0/node_modules/b/index.js"]
 
@@ -246,19 +253,11 @@ def test_a_copy_of_the_crypto_module_reads_every_member_as_in_node(tmp_path):
     """Copying `crypto` reads Cipheriv, Decipheriv and subtle; in a function built without the
     ciphers or WebCrypto (its sources name neither) those are still a class and an object,
     which throw saying why only when used."""
-    (tmp_path / "cases.js").write_text(COPIED_CRYPTO_CASES)
-    (tmp_path / "index.js").write_text(
-        "const cases = require('./cases');\n"
-        "exports.handler = async () => ({ status: '200', body: JSON.stringify(await cases.run()) });\n")
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps(EVENT))
-    result = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(event)])
-    assert result.exit_code == 0, result.output
-    node = in_node("require('./cases').run().then((r) => console.log(JSON.stringify(r)))", tmp_path)
-    assert json.loads(json.loads(result.stdout)["body"]) == node == {
+    edge, node = cases_on_the_edge_and_in_node(tmp_path, COPIED_CRYPTO_CASES)
+    assert edge == node == {
         "hash": "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881", "types": ["function", "object"]}
     (tmp_path / "index.js").write_text(
         "exports.handler = async () => { const c = { ...require('crypto') }; "
         "return { status: '200', body: await c['sub' + 'tle'].digest('SHA-256', new Uint8Array(1)) }; };\n")
-    used = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(event)])
+    used = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(tmp_path / "event.json")])
     assert used.exit_code == 1 and "crypto.subtle is put in a function whose sources name it" in used.output
