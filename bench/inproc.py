@@ -108,6 +108,10 @@ class Driver:
                 status = message["status"]
 
         await self.app(scope, receive, send)
+        # A server's loop turns between requests (the next one comes from a socket), which runs
+        # what a response left for its next turn (a used instance's teardown, the next fresh
+        # one); without this, a route that never waits would never let those run.
+        await asyncio.sleep(0)
         return status
 
 

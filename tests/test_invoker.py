@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 
 import pytest
@@ -189,4 +190,66 @@ async def test_cancelled_caller_keeps_capacity_until_the_worker_is_done(runtime)
     # the thread is still running the cancelled invocation: no second one may start
     second = await invoker.invoke(slow, EVENT)
     assert second.error is ErrorKind.LIMIT_EXCEEDED
+    invoker.close()
+
+
+# Counts in linear memory and in a global, and grows its memory on the first call: a renewed
+# instance that kept any of its predecessor's state would answer 2, or with more pages.
+MEMORY_AND_GLOBAL = M.reactor(
+    """(i32.store8 (i32.const 74) (i32.add (i32.load8_u (i32.const 74)) (i32.const 1)))
+    (global.set $count (i32.add (global.get $count) (i32.const 1)))
+    (i32.store8 (i32.const 85) (i32.add (i32.const 48) (global.get $count)))
+    (i32.store8 (i32.const 95) (i32.add (i32.const 48) (memory.size)))
+    (drop (memory.grow (i32.const 1)))
+    (call $log (i32.const 1) (i32.const 120) (i32.const 4))
+    (call $pack (i32.const 64) (i32.const 33))""",
+    imports='(import "edge" "log" (func $log (param i32 i32 i32)))',
+    extra=('(global $count (mut i32) (i32.const 0)) '
+           '(data (i32.const 64) "{\\"memory\\":0,\\"global\\":0,\\"pages\\":0}") (data (i32.const 120) "call")'
+           ' (func (export "_initialize") (call $log (i32.const 1) (i32.const 124) (i32.const 4)))'
+           ' (data (i32.const 124) "init")'),
+)
+
+
+async def test_a_used_per_request_instance_is_renewed_fresh_for_the_next_request(runtime):
+    """After a response, the used instance's slot becomes the next ready one (one native
+    call: a new store, instantiated again) and nothing of the old instance survives: not its
+    memory, its globals, its grown pages or its logs; host calls reach the renewed slot."""
+    invoker = Invoker()
+    fn = runtime.function(MEMORY_AND_GLOBAL, FunctionConfig(name="renewed", prewarm=1))
+    ready = fn._ready[0]
+    for _ in range(4):
+        out = await invoker.invoke(fn, EVENT)
+        assert out.ok, out.message
+        assert out.value == {"memory": 1, "global": 1, "pages": 2}
+        assert [line.message for line in out.logs] == ["init", "call"]  # _initialize's line goes with its first call
+        assert not out.instance_reused
+        await asyncio.sleep(0)  # the loop's next turn: the used instance is renewed
+        assert list(fn._ready) == [ready] and ready.store and ready.uses == 0
+    invoker.close()
+
+
+async def test_an_unloaded_versions_used_instance_is_torn_down_not_renewed(runtime):
+    invoker = Invoker()
+    fn = runtime.function(MEMORY_AND_GLOBAL, FunctionConfig(name="unloaded", prewarm=1))
+    used = fn._ready[0]
+    assert (await invoker.invoke(fn, EVENT)).ok
+    fn.close()
+    await asyncio.sleep(0)
+    assert not fn._ready and used.store is None
+    invoker.close()
+
+
+async def test_a_renewal_that_fails_deletes_the_slot_and_the_next_request_reports_it(runtime):
+    """An instance whose start-up runs out of the event loop's budget on renewal is torn
+    down; the version then runs on threads, where the next request makes its own."""
+    invoker = Invoker()
+    fn = runtime.function(MEMORY_AND_GLOBAL, FunctionConfig(name="renewal-fails", prewarm=1))
+    used = fn._ready[0]
+    assert (await invoker.invoke(fn, EVENT)).ok
+    fn.config = dataclasses.replace(fn.config, limits=Limits(memory_bytes=64 * 1024))  # below its 2 pages
+    await asyncio.sleep(0)
+    assert used.store is None and not fn._ready
+    out = await invoker.invoke(fn, EVENT)
+    assert out.error is ErrorKind.MEMORY_LIMIT or out.error is ErrorKind.INSTANTIATION, out
     invoker.close()

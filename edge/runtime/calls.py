@@ -21,13 +21,13 @@ from . import capi, native, preparer
 
 log = logging.getLogger("edge.runtime")
 
-ABI = 1
+ABI = 2
 METERED, TIMED, INITIALIZE = 1, 2, 4
 GUEST_NICE, GUEST_IDLE = 1, 2  # how a thread runs guest code (calls.c, *Guest priority*)
 
 # Stages at which a step stopped (calls.c)
 DONE, ALLOC_FAILED, ALLOC_UNUSABLE, HANDLE_FAILED, FUEL_UNSET = 0, 1, 2, 3, 4
-INSTANTIATE_FAILED, EXPORT_MISSING, EXPORT_KIND, INIT_FAILED = 5, 6, 7, 8
+INSTANTIATE_FAILED, EXPORT_MISSING, EXPORT_KIND, INIT_FAILED, STORE_FAILED = 5, 6, 7, 8, 9
 EXPORTS = {1: "memory", 2: "edge_alloc", 3: "edge_handle", 4: "_initialize"}
 
 
@@ -41,7 +41,7 @@ class Api(Structure):
             "export_get", "call", "memory_data", "memory_data_size",
         )
     ] + [("extern_size", c_uint64), ("extern_of_offset", c_uint64), ("memory_size", c_uint64), ("func_size", c_uint64),
-         ("val_size", c_uint64)]
+         ("val_size", c_uint64), ("store_new", c_void_p), ("store_delete", c_void_p)]
 
 
 class Call(Structure):
@@ -60,7 +60,8 @@ class Call(Structure):
 
 class Calls:
     """The library's two steps, each through a handle that keeps the GIL (the event loop's
-    budgeted runs) and one that releases it (worker threads)."""
+    budgeted runs) and one that releases it (worker threads), and `renew_quick`: a used
+    slot's store replaced and instantiated again, on the event loop."""
 
     def __init__(self, path: str) -> None:
         quick, nogil = ctypes.PyDLL(path), ctypes.CDLL(path)
@@ -72,6 +73,7 @@ class Calls:
         self.reactor_quick, self.reactor_nogil = (
             self._bind(lib.edge_call_reactor, [POINTER(Call), c_char_p, c_size_t]) for lib in (quick, nogil)
         )
+        self.renew_quick = self._bind(quick.edge_call_renew, [POINTER(Call), c_void_p, c_uint64, c_void_p, c_int64])
         # commands and WASI reactors call guests from Python: the same wrapper gives them guest priority
         self.guest = nogil.edge_call_guest
         self.guest.argtypes = capi.func_call_unchecked.argtypes
@@ -97,7 +99,7 @@ class Calls:
             addr(q.wasmtime_instance_pre_instantiate), addr(q.wasmtime_instance_export_get),
             addr(q.wasmtime_func_call_unchecked), addr(q.wasmtime_memory_data), addr(q.wasmtime_memory_data_size),
             sizeof(capi.Extern), capi.Extern.of.offset, sizeof(capi.Memory), sizeof(capi.Func),
-            sizeof(capi.ValRaw),
+            sizeof(capi.ValRaw), addr(q.wasmtime_store_new), addr(q.wasmtime_store_delete),
         )
         quick.edge_calls_init.argtypes = [POINTER(Api)]
         quick.edge_calls_init.restype = None

@@ -186,6 +186,21 @@ class Function:
                 return
             self._ready.append(slot)
 
+    def renew(self, slot: Slot) -> bool:
+        """Keep a used `per-request` instance's slot as the next ready one, made fresh again
+        (`Slot.renew`), when this version wants one more ready; on the event loop, after the
+        response. False: the caller deletes it."""
+        if (self._closed or self.reuse or self._factory is not None or slot.function is not self
+                or len(self._ready) >= self.config.prewarm):
+            return False
+        if not slot.renew():
+            return False
+        if self._closed:  # closed while its start-up ran (a host call may have unloaded it)
+            slot.delete()
+            return True
+        self._ready.append(slot)
+        return True
+
     @property
     def ready_count(self) -> int:
         factory = self._factory

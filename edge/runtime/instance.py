@@ -185,19 +185,27 @@ class Slot:
                     self.has_memory = True
             self.start = self._export(b"_start", capi.EXTERN_FUNC, ext).of.func
 
-    def _instantiate_natively(self, native: "calls.Calls") -> None:
-        """The same steps as `_instantiate` for a reactor without WASI, in one call (calls.c)."""
+    def _instantiate_natively(self, native: "calls.Calls", renew: bool = False) -> None:
+        """The same steps as `_instantiate` for a reactor without WASI, in one call (calls.c);
+        `renew`: in a new store that replaces this slot's used one, in the same call."""
         fn = self.function
         limits = fn.config.limits
-        call = self._bind(native)
+        call = self.call if renew and self.call is not None else self._bind(native)
         init_fuel = limits.fuel if self.nogil else min(limits.fuel, INLINE_INIT_FUEL)
         call.fuel = init_fuel
         if call.flags & calls.TIMED:
             call.ticks = fn.engine.ticks_for(limits.timeout_ms if self.nogil else min(limits.timeout_ms, INLINE_TIMEOUT_MS))
         if fn.compiled.has_initialize:
             call.flags |= calls.INITIALIZE
-        step = native.instantiate_nogil if self.nogil else native.instantiate_quick
-        stage = step(call, fn.pre_ptr, limits.memory_bytes)  # host calls check call.memory_ready meanwhile
+        if renew:
+            stage = native.renew_quick(call, fn.engine.ptr, self.key, fn.pre_ptr, limits.memory_bytes)
+            self.store = call.store
+            if stage == calls.STORE_FAILED:
+                call.flags &= ~calls.INITIALIZE
+                raise InstantiationError(ErrorKind.INSTANTIATION, "could not create a store")
+        else:
+            step = native.instantiate_nogil if self.nogil else native.instantiate_quick
+            stage = step(call, fn.pre_ptr, limits.memory_bytes)  # host calls check call.memory_ready meanwhile
         call.flags &= ~calls.INITIALIZE
         self.ctx = call.ctx
         if stage == calls.DONE:
@@ -489,6 +497,46 @@ class Slot:
 
     def _classify(self, err: int | None, trap: int | None) -> tuple[ErrorKind, str, str | None]:
         return failures.classify(err, trap, self.function.config.limits)
+
+    # -- renewal -------------------------------------------------------------------
+
+    def renew(self) -> bool:
+        """Make this used slot a fresh instance again, on the event loop: its store torn down
+        and a new one instantiated into the same structs in one native call (calls.c), instead
+        of deleting the slot and building another (finding 32 in bench/README.md). The guest
+        gets exactly what a new slot gives it: a new store and instance from the same
+        pre-instantiated module. False when this slot cannot be renewed (not a native reactor
+        without WASI, or its instances belong to the native preparer); a failed
+        instantiation deletes it and also answers False."""
+        fn = self.function
+        native, call = self.native, self.call
+        if (native is None or call is None or not self.store or fn.uses_preparer
+                or fn.compiled.style != "reactor" or fn.compiled.uses_wasi):
+            return False
+        hook, self.before_delete = self.before_delete, None
+        if hook is not None:
+            try:
+                hook(self)
+            except Exception:  # a look before teardown must never keep the instance alive
+                log.exception("before tearing down an instance of %s", fn.config.qualified)
+        self.nogil = False
+        self.uses = 0
+        self.init_fuel = 0
+        self.logs = []  # new lists: the last outcome keeps the old ones
+        self.log_bytes = 0
+        self.logs_truncated = False
+        self.stdout = []
+        self.stdout_bytes = 0
+        self.stdout_overflow = False
+        self._partial = {}
+        try:
+            self._instantiate_natively(native, renew=True)
+        except InstantiationError as exc:
+            if exc.over_budget:
+                fn.heavy = True  # its start-up is too costly for the event loop
+            self.delete()
+            return False
+        return True
 
     # -- teardown ------------------------------------------------------------------
 

@@ -185,9 +185,12 @@ class Invoker:
             fn.replenish(False)
 
     def _empty_trash(self) -> None:
+        """Used instances become their versions' next fresh ones where they can (one native
+        call, Function.renew); the rest are deleted."""
         trash, self._trash = self._trash, []
         for slot in trash:
-            slot.delete()
+            if not slot.function.renew(slot):
+                slot.delete()
 
     def _gate_for(self, fn: Function) -> Gate:
         gate = self._gates.get(fn)
