@@ -1,10 +1,11 @@
-"""Packaging beyond pyproject.toml: the wheel carries the SDKs and the samples.
+"""Packaging beyond pyproject.toml: the wheel carries the SDKs, the samples and the docs.
 
-`sdk/` and `samples/` stay at the top of the repository (the docs, tests and users of a
+`sdk/`, `samples/` and `docs/` stay at the top of the repository (the docs, tests and users of a
 checkout refer to them there). Building a wheel copies them into the package as
-`edge/_bundled/sdk` and `edge/_bundled/samples`, so `edge build`, `edge new` and plain
-`edge serve` work from `pip install edge-wasm` too; `edge/bundled.py` finds them in either
-place. Editable installs read the checkout directly and get no copy.
+`edge/_bundled/sdk`, `edge/_bundled/samples` and `edge/_bundled/docs`, so `edge build`, `edge new`,
+plain `edge serve` and `edge docs` (the pointers in scaffolds and messages) work from
+`pip install edge-wasm` too; `edge/bundled.py` finds them in either place. Editable installs
+read the checkout directly and get no copy.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-BUNDLED = ("sdk", "samples")
+BUNDLED = ("sdk", "samples", "docs")
 # build outputs and caches never ship: an installed copy builds its own
 SKIP = shutil.ignore_patterns("build", "zig-out", ".zig-cache", "node_modules", "__pycache__", "*.pyc", ".*")
 

@@ -1,9 +1,9 @@
-"""Where the files the `edge` command ships with live: the guest SDKs and the samples.
+"""Where the files the `edge` command ships with live: the guest SDKs, the samples and the docs.
 
-In a checkout (and an editable install) they are the repository's `sdk/` and `samples/`.
-A wheel carries copies inside the package, `edge/_bundled/sdk` and `edge/_bundled/samples`
-(setup.py puts them there), so `edge build`, `edge new` and plain `edge serve` need no
-checkout. Everything that looks for them asks here.
+In a checkout (and an editable install) they are the repository's `sdk/`, `samples/` and `docs/`.
+A wheel carries copies inside the package, `edge/_bundled/sdk`, `edge/_bundled/samples` and
+`edge/_bundled/docs` (setup.py puts them there), so `edge build`, `edge new`, plain `edge serve`
+and `edge docs` need no checkout. Everything that looks for them asks here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ _BUNDLED = PACKAGE / "_bundled"
 
 
 def root() -> Path:
-    """The directory holding `sdk/` and `samples/`: the wheel's copy, else the checkout."""
+    """The directory holding `sdk/`, `samples/` and `docs/`: the wheel's copy, else the checkout."""
     return _BUNDLED if (_BUNDLED / "sdk").is_dir() else PACKAGE.parent
 
 
@@ -34,6 +34,12 @@ def sdk(*parts: str) -> Path:
 def samples(*parts: str) -> Path:
     """A path in the samples, e.g. samples("manifest.toml")."""
     return root().joinpath("samples", *parts)
+
+
+def docs(*parts: str) -> Path:
+    """A path in the documentation, e.g. docs("javascript.md"): what the scaffolds and messages
+    point users to, present in a wheel too."""
+    return root().joinpath("docs", *parts)
 
 
 def writable_samples(state_dir: Path) -> Path:

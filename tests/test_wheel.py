@@ -1,6 +1,6 @@
 """The product from a wheel, not a checkout: `pip wheel .`, installed (not editable) into a fresh
 virtualenv, used from a directory with no repository around it: `edge new`, `edge build` (the
-SDKs), `edge generate-event` + `edge invoke`, and plain `edge serve` (the samples).
+SDKs), `edge generate-event` + `edge invoke`, plain `edge serve` (the samples) and `edge docs`.
 
 To keep this quick the fresh virtualenv borrows the dependencies of the environment running the
 tests (a .pth file naming its site-packages): what is under test is the wheel's own files.
@@ -75,8 +75,10 @@ def edge(venv: Path, cwd: Path, *args: str, code: int = 0) -> subprocess.Complet
     return proc
 
 
-def test_wheel_carries_the_sdks_and_samples_but_no_build_outputs(wheel):
+def test_wheel_carries_the_sdks_samples_and_docs_but_no_build_outputs(wheel):
     names = zipfile.ZipFile(wheel).namelist()
+    docs = sorted(path.name for path in (REPO / "docs").iterdir())
+    assert docs and sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("edge/_bundled/docs/")) == docs
     for needed in ("edge/_bundled/sdk/c/edge.h", "edge/_bundled/sdk/zig/edge.zig", "edge/_bundled/sdk/zig/entry.zig",
                    "edge/_bundled/samples/manifest.toml", "edge/_bundled/samples/site/index.html",
                    "edge/_bundled/samples/redirect/main.c", "edge/runtime/preparer.c", "edge/runtime/calls.c",
@@ -94,6 +96,16 @@ def test_installed_edge_builds_its_native_library(venv, tmp_path):
                          cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout.split()
     assert out[0].startswith(str(venv)) and out[1] == "True", out
     assert list((tmp_path / "native").glob("native-*.so"))
+
+
+def test_installed_edge_reads_its_docs(venv, tmp_path):
+    """The pointers in scaffolds and messages (`edge docs javascript`) lead to the wheel's copy."""
+    listing = edge(venv, tmp_path, "docs").stdout
+    assert "javascript  " in listing and f"in {venv}" in listing and "_bundled/docs:" in listing
+    path = edge(venv, tmp_path, "docs", "javascript", "--path").stdout.strip()
+    assert path.startswith(str(venv)) and path.endswith("edge/_bundled/docs/javascript.md")
+    assert edge(venv, tmp_path, "docs", "docs/javascript.md").stdout == (REPO / "docs" / "javascript.md").read_text()
+    assert "the topics are: abi, cli," in edge(venv, tmp_path, "docs", "nosuch", code=2).stderr
 
 
 def test_installed_edge_builds_invokes_and_serves(venv, tmp_path):

@@ -26,8 +26,8 @@ def build(path: Path, out: Path | None, optimize: str, verbose: bool, handler: s
     PATH is a directory with *.c files (C SDK: #include "edge.h") or a main.zig (Zig SDK:
     const edge = @import("edge");), or a single .c/.zig file; or a Lambda@Edge Node.js
     handler: a directory with index.js/index.mjs, a single .js/.mjs file or a .zip package
-    (docs/javascript.md). Exits 1 with a one-line error (the first compiler error) when the
-    build fails.
+    (docs/javascript.md; `edge docs javascript`). Exits 1 with a one-line error (the first
+    compiler error) when the build fails.
     """
     from ..toolchain import ToolchainError
     from ..toolchain import build as build_function
@@ -193,7 +193,7 @@ edge generate-event {hook} --uri {try_uri} > event.json     # --method, --header
 edge invoke {name}/build/{name}.wasm --event event.json
 ```
 
-**Serve it**: in a manifest (`docs/pipeline.md`), a source directory is built on first start:
+**Serve it**: in a manifest (docs/pipeline.md; `edge docs pipeline`), a source directory is built on first start:
 
 ```toml
 [functions.{key}]
@@ -257,7 +257,7 @@ def new(name: Path, lang: str, hook: str) -> None:
         try_uri="/docs/" if hook == "origin-request" else "/hello" if hook == "viewer-request" else "/",
         lang_name={"zig": "Zig", "js": "JavaScript"}.get(lang, "C"),
         sdk_line={"zig": f'`const edge = @import("edge");`, SDK reference: {_sdk_readme("zig")}',
-                  "js": "a Lambda@Edge Node.js handler, docs/javascript.md"}.get(
+                  "js": "a Lambda@Edge Node.js handler, docs/javascript.md; `edge docs javascript`"}.get(
                       lang, f'`#include "edge.h"`, SDK reference: {_sdk_readme("c")}'),
     )
     name.mkdir(parents=True, exist_ok=True)

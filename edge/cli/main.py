@@ -7,6 +7,7 @@ import click
 from .bench import bench
 from .build import build, new
 from .dev import dev
+from .docs import docs
 from .events import generate_event
 from .deploy import alias, config, delete, deploy, functions, rollback, versions
 from .invalidate import invalidate
@@ -24,7 +25,7 @@ def cli(ctx: click.Context) -> None:
     """A WebAssembly-sandboxed edge function server with the Lambda@Edge event model.
 
     Settings come from flags, then EDGE_SERVER / EDGE_ADMIN_TOKEN, then the project's edge.toml
-    (or [tool.edge] in pyproject.toml) found here or in a parent directory (docs/cli.md).
+    (or [tool.edge] in pyproject.toml) found here or in a parent directory (docs/cli.md; `edge docs cli`).
     """
     ctx.default_map = find_project().default_map(cli)
 
@@ -37,6 +38,7 @@ cli.add_command(new)
 cli.add_command(generate_event)
 cli.add_command(bench)
 cli.add_command(nodes)
+cli.add_command(docs)
 for command in (deploy, functions, versions, alias, rollback, delete, logs, config, invalidate):
     cli.add_command(command)
 

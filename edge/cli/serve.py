@@ -80,7 +80,7 @@ def manifest_argument(manifest_file: str | None, manifest: str | None) -> str | 
               help="Serve a deployed module from baseline-compiled code at once; optimized code replaces it in the background.")
 @click.option("--store", "store", envvar="EDGE_STORE", default=None, metavar="PATH|URL",
               help="The store: a directory (SQLite; default <state-dir>/store) or postgresql://... shared by a "
-              "fleet of nodes (docs/fleet.md) [env EDGE_STORE; or the manifest's [store] url].")
+              "fleet of nodes (`edge docs fleet`) [env EDGE_STORE; or the manifest's [store] url].")
 @click.option("--node-name", default=None, help="This node's name in `edge nodes` (default: the host name).")
 @click.option("--node-address", default=None, metavar="HOST:PORT",
               help="This node's edge address as others reach it (default: --host:--port).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 VIEWER_REQUEST = '''\
 'use strict';
-// {name}: a viewer-request edge function (Lambda@Edge Node.js handler; docs/javascript.md).
+// {name}: a viewer-request edge function (Lambda@Edge Node.js handler; `edge docs javascript`).
 
 exports.handler = async (event) => {{
   const request = event.Records[0].cf.request;
@@ -26,7 +26,7 @@ exports.handler = async (event) => {{
 
 ORIGIN_REQUEST = '''\
 'use strict';
-// {name}: an origin-request edge function (Lambda@Edge Node.js handler; docs/javascript.md).
+// {name}: an origin-request edge function (Lambda@Edge Node.js handler; `edge docs javascript`).
 
 exports.handler = (event, context, callback) => {{
   const request = event.Records[0].cf.request;
@@ -42,7 +42,7 @@ exports.handler = (event, context, callback) => {{
 
 RESPONSE = '''\
 'use strict';
-// {name}: {a_hook} edge function (Lambda@Edge Node.js handler; docs/javascript.md).
+// {name}: {a_hook} edge function (Lambda@Edge Node.js handler; `edge docs javascript`).
 
 exports.handler = async (event) => {{
   const {{ request, response }} = event.Records[0].cf;
