@@ -294,7 +294,11 @@ static JSValue n_inflate(JSContext *c, JSValueConst this_val, int argc, JSValueC
     return r;
 }
 
+/* readFile(path, bytes) -> the file (build time only: there is no filesystem later) as a string
+ * read as UTF-8 (sources, boot.js), or with `bytes` true its exact bytes as a Uint8Array (fs.js:
+ * an image, a gzip, anything that is not UTF-8 text); null when it cannot be read */
 static JSValue n_read_file(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    int bytes = argc > 1 && JS_ToBool(c, argv[1]);
     const char *path = JS_ToCString(c, argv[0]);
     if (!path) return JS_EXCEPTION;
     FILE *f = initializing ? fopen(path, "rb") : NULL;
@@ -314,7 +318,7 @@ static JSValue n_read_file(JSContext *c, JSValueConst this_val, int argc, JSValu
     }
     fclose(f);
     if (!buf) return JS_ThrowOutOfMemory(c);
-    JSValue r = JS_NewStringLen(c, buf, n);
+    JSValue r = bytes ? JS_NewUint8ArrayCopy(c, (const uint8_t *)buf, n) : JS_NewStringLen(c, buf, n);
     edge_heap_free_buffer(buf, cap);
     return r;
 }
@@ -984,7 +988,7 @@ void edge_js_initialize(void) {
     static const struct { const char *name; JSCFunction *fn; int len; } table[] = {
         {"log", n_log, 2}, {"randomFill", n_random_fill, 1}, {"now", n_now, 0},
         {"digest", n_digest, 2}, {"deflate", n_deflate, 3}, {"inflate", n_inflate, 3},
-        {"readFile", n_read_file, 1}, {"evalScript", n_eval_script, 2}, {"importModule", n_import_module, 1},
+        {"readFile", n_read_file, 2}, {"evalScript", n_eval_script, 2}, {"importModule", n_import_module, 1},
         {"environ", n_environ, 0}, {"stat", n_stat, 1}, {"argv", n_argv, 0}, {"setHooks", n_set_hooks, 1}, {"promiseState", n_promise_state, 1}, {"utf8Encode", n_utf8_encode, 1}, {"utf8Decode", n_utf8_decode, 1},
         {"onRejection", n_on_rejection, 1}, {"bufFrom", n_buf_from, 2}, {"bufWrite", n_buf_write, 5},
         {"bufByteLength", n_buf_byte_length, 1}, {"bufToString", n_buf_to_string, 4},

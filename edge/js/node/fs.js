@@ -5,8 +5,9 @@
 // from memory; one that was not read at build time fails as a missing file does (ENOENT), saying why.
 // Nothing can be written (the package is read-only, as /var/task is on Lambda), and the calls that
 // would list, open or stream files throw, saying so; they are all there, so packages that require fs
-// at the top level and use it on some other path (form-data, and with it axios) load. The engine
-// reads a file as UTF-8 text: one that is not text fails the read, saying to embed it as base64.
+// at the top level and use it on some other path (form-data, and with it axios) load. A file is
+// read as its exact bytes (an image, a gzip, a key in DER), as Node reads it; one that is UTF-8 text
+// is kept as that text, so reading it as text in a request decodes nothing.
 // Put into a function only when one of its sources names 'fs' (edge/js/build.py).
 (function () {
   const ROOT = '/var/task';
@@ -17,7 +18,9 @@
     const { Buffer } = require('buffer');
     const path = require('path');
     const native = internal.native;
-    const contents = new Map(); // absolute path -> the text read at build time
+    // absolute path -> what the build read: the text when the bytes are UTF-8 (the bytes are then
+    // exactly its UTF-8), else the bytes (a Uint8Array no caller ever gets: each read copies them)
+    const contents = new Map();
     const kinds = new Map(); // absolute path -> 0 missing, 1 file, 2 directory, as seen at build time
 
     function systemError(code, errno, description, syscall, given, why) {
@@ -51,10 +54,14 @@
         if (!kinds.has(absolute)) kinds.set(absolute, native.stat(absolute));
         return kinds.get(absolute);
       }
-      return contents.has(absolute) ? 1 : kinds.get(absolute); // undefined: never looked at
+      if (contents.has(absolute)) return 1;
+      // undefined: not there now, never looked at or a file only looked at (existsSync), not read
+      const kind = kinds.get(absolute);
+      return kind === 1 ? undefined : kind;
     }
 
-    function readText(value, syscall = 'open') {
+    // The file's contents as kept (a string or a Uint8Array, see `contents`), read now at build time.
+    function readData(value, syscall = 'open') {
       if (typeof value === 'number') throw systemError('EBADF', -9, 'bad file descriptor', 'read', undefined, NO_FILES);
       const [given, absolute] = pathOf(value);
       if (contents.has(absolute)) return contents.get(absolute);
@@ -62,14 +69,14 @@
       if (kind === undefined) throw missing(syscall, given, NO_FILES);
       if (kind === 0) throw missing(syscall, given);
       if (kind === 2) throw systemError('EISDIR', -21, 'illegal operation on a directory', 'read');
-      const text = native.readFile(absolute);
-      if (text === null) throw systemError('EACCES', -13, 'permission denied', syscall, given);
-      if (text.includes('\uFFFD')) {
-        throw internal.unavailable(`Reading ${given}, which is not UTF-8 text,`, 'they read only text files of their ' +
-          "package (a key, a template, JSON); embed binary data as base64 (module.exports = Buffer.from('…', 'base64'))");
-      }
-      contents.set(absolute, text);
-      return text;
+      const bytes = native.readFile(absolute, true);
+      if (bytes === null) throw systemError('EACCES', -13, 'permission denied', syscall, given);
+      // UTF-8 exactly when decoding and encoding again gives the same bytes (an invalid sequence
+      // would come back as U+FFFD's three bytes)
+      const text = native.utf8Decode(bytes);
+      const data = native.bufCompare(native.utf8Encode(text), bytes) === 0 ? text : bytes;
+      contents.set(absolute, data);
+      return data;
     }
 
     function encodingOf(options) {
@@ -84,10 +91,14 @@
 
     function readFileSync(file, options) {
       const encoding = encodingOf(options);
-      const text = readText(file);
-      if (encoding === 'utf8' || encoding === 'utf-8') return text;
-      const bytes = Buffer.from(text, 'utf8');
-      return encoding ? bytes.toString(encoding) : bytes;
+      const data = readData(file);
+      if (typeof data === 'string') {
+        if (encoding === 'utf8' || encoding === 'utf-8') return data;
+        const bytes = Buffer.from(data, 'utf8');
+        return encoding ? bytes.toString(encoding) : bytes;
+      }
+      if (encoding) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString(encoding);
+      return Buffer.from(data); // a copy: a caller changing its Buffer changes no later read
     }
 
     class Stats {
@@ -110,7 +121,10 @@
     function statSync(file, options) {
       const [given, absolute] = pathOf(file);
       const kind = kindOf(absolute);
-      if (kind === 1) return new Stats(1, Buffer.byteLength(readText(file, 'stat')));
+      if (kind === 1) {
+        const data = readData(file, 'stat');
+        return new Stats(1, typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
+      }
       if (kind === 2) return new Stats(2, 4096);
       if (options && options.throwIfNoEntry === false) return undefined;
       throw missing('stat', given, kind === undefined ? NO_FILES : undefined);

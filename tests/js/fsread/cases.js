@@ -25,6 +25,10 @@ const loaded = {
   hex: fs.readFileSync('unicode.txt', 'hex'),
   latin1: fs.readFileSync('unicode.txt', 'latin1'),
   base64: fs.readFileSync(Buffer.from('unicode.txt')).toString('base64'),
+  // a binary file: its exact bytes, and Node's decodings of them (U+FFFD for what is not UTF-8)
+  gif: fs.readFileSync('pixel.gif').toString('base64'),
+  gifEncoded: ['latin1', 'utf8', 'hex', 'base64url', 'ascii', 'utf16le'].map((e) => fs.readFileSync('pixel.gif', e)),
+  gifSize: fs.statSync('pixel.gif').size,
   json: JSON.parse(fs.readFileSync(path.join(__dirname, 'config.json'))),
   exists: [fs.existsSync('template.html'), fs.existsSync('keys'), fs.existsSync('nope.txt'), fs.existsSync(42)],
   stat: [fs.statSync('template.html').isFile(), fs.statSync('template.html').size, fs.statSync('keys').isDirectory(),
@@ -60,6 +64,13 @@ exports.run = async () => ({
   // in the handler: what the top level read, again
   again: fs.readFileSync(path.join(__dirname, 'template.html'), 'utf8') === loaded.template.toString(),
   againStat: fs.statSync('template.html').size,
+  againGif: fs.readFileSync('pixel.gif').toString('base64') === loaded.gif,
+  // each read is a Buffer of its own: changing one changes no later read
+  gifCopies: (() => {
+    const first = fs.readFileSync('pixel.gif');
+    first.fill(0);
+    return [first[0], fs.readFileSync('pixel.gif')[0], fs.readFileSync('pixel.gif', { encoding: 'latin1' })[0]];
+  })(),
   promises: fsp === fs.promises && fsp === require('node:fs/promises'),
   net: [ips.map(net.isIP), ips.map(net.isIPv4), ips.map(net.isIPv6)],
   network: [typeof net.connect, typeof net.Socket, tls.DEFAULT_MIN_VERSION, typeof tls.connect,

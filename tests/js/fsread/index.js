@@ -1,6 +1,6 @@
 'use strict';
-// The cases (also run in Node), and what only the edge does: a file not read at build time, a binary
-// file, a write and a connection fail, each saying why.
+// The cases (also run in Node), and what only the edge does: a file not read at build time (or only
+// looked at), a write and a connection fail, each saying why.
 const fs = require('fs');
 const net = require('net');
 const cases = require('./cases');
@@ -12,14 +12,15 @@ const caught = (f) => {
     return { name: e.name, code: e.code, syscall: e.syscall, path: e.path, message: e.message };
   }
 };
-const binary = caught(() => fs.readFileSync('pixel.gif'));
+const seen = fs.existsSync('unread.txt'); // looked at, not read
 
 const routes = {
   '/cases': () => cases.run(),
   '/edge': () => ({
-    binary,
     unread: caught(() => fs.readFileSync('unread.txt')),
     unreadExists: fs.existsSync('unread.txt'),
+    seen,
+    seenRead: caught(() => fs.readFileSync('unread.txt', 'utf8')),
     write: caught(() => fs.writeFileSync('out.txt', 'x')),
     connect: caught(() => net.connect(80, 'example.com')),
   }),
