@@ -21,7 +21,7 @@ def describe(exc: OSError, host: str, port: int, what: str, option: str) -> str 
                 f"choose another with {option}, or stop what is using it")
     if exc.errno == errno.EACCES:
         return (f"no permission to listen on port {port} ({what}, {where}): ports below 1024 need root or "
-                f"CAP_NET_BIND_SERVICE (docs/deploy.md); choose another with {option}")
+                f"CAP_NET_BIND_SERVICE (`edge docs deploy`); choose another with {option}")
     if exc.errno == errno.EADDRNOTAVAIL:
         return f"cannot listen on {where} ({what}): {host} is not an address of this machine; check {option}"
     return None
