@@ -65,7 +65,46 @@ QUICKJS_EDITS = (
     # QuickJS's own `performance` (replaced by the Node layer's, node/runtime.js) kept the clock's
     # reading at the build as its time origin
     ("quickjs.c", "ctx->time_origin = js__now_ms();", "ctx->time_origin = 0;"),
+    # Inferred names in stack traces (engine/inferred_names.h says why): `exports.handler = async
+    # () => ...` showed `at <anonymous>`, V8 shows `at exports.handler`. A field on the parser's
+    # function and on its bytecode, handed from one to the other and freed with each ...
+    ("quickjs.c", "    int byte_code_len;\n    JSAtom func_name;\n    JSVarDef *vardefs;",
+     ("    int byte_code_len;\n    JSAtom func_name;\n    JSAtom edge_inferred_name; /* inferred_names.h */\n"
+      "    JSVarDef *vardefs;")),
+    ("quickjs.c", "    JSAtom func_name; /* JS_ATOM_NULL if no name */\n",
+     "    JSAtom func_name; /* JS_ATOM_NULL if no name */\n    JSAtom edge_inferred_name; /* inferred_names.h */\n"),
+    ("quickjs.c", "    b->func_name = fd->func_name;\n",
+     ("    b->func_name = fd->func_name;\n    b->edge_inferred_name = fd->edge_inferred_name;\n"
+      "    fd->edge_inferred_name = JS_ATOM_NULL;\n")),
+    ("quickjs.c", "    JS_FreeAtomRT(rt, b->func_name);\n",
+     "    JS_FreeAtomRT(rt, b->func_name);\n    JS_FreeAtomRT(rt, b->edge_inferred_name);\n"),
+    ("quickjs.c", "    JS_FreeAtom(ctx, fd->func_name);\n",
+     "    JS_FreeAtom(ctx, fd->func_name);\n    JS_FreeAtom(ctx, fd->edge_inferred_name);\n"),
+    # ... the backtrace's name (get_func_name serves only it and CallSite) falls back to it ...
+    ("quickjs.c", "    if (JS_VALUE_GET_TAG(val) != JS_TAG_STRING)\n        return NULL;\n    return JS_ToCString(ctx, val);\n}\n",
+     ("    if (JS_VALUE_GET_TAG(val) != JS_TAG_STRING)\n        return NULL;\n"
+      "    if (JS_VALUE_GET_STRING(val)->len == 0 && js_class_has_bytecode(JS_VALUE_GET_OBJ(func)->class_id) &&\n"
+      "        JS_VALUE_GET_OBJ(func)->u.func.function_bytecode->edge_inferred_name != JS_ATOM_NULL)\n"
+      "        return JS_AtomToCString(ctx, JS_VALUE_GET_OBJ(func)->u.func.function_bytecode->edge_inferred_name);\n"
+      "    return JS_ToCString(ctx, val);\n}\n")),
+    # ... and the parser sets it when an anonymous function is assigned to `a.b.c` (source text
+    # from the assignment's first token to its `=`).
+    ("quickjs.c", "static void set_object_name_computed(JSParseState *s)\n",
+     "#include \"inferred_names.h\"\n\nstatic void set_object_name_computed(JSParseState *s)\n"),
+    ("quickjs.c", "    JSAtom name0 = JS_ATOM_NULL;\n    JSAtom name;\n\n    if (s->token.val == TOK_YIELD) {",
+     ("    JSAtom name0 = JS_ATOM_NULL;\n    JSAtom name;\n    const uint8_t *edge_lhs = NULL, *edge_lhs_end = NULL;\n\n"
+      "    if (s->token.val == TOK_YIELD) {")),
+    ("quickjs.c", " next:\n    if (s->token.val == TOK_IDENT) {\n",
+     " next:\n    edge_lhs = s->token.ptr;\n    if (s->token.val == TOK_IDENT) {\n"),
+    ("quickjs.c", "    if (op == '=' || (op >= TOK_MUL_ASSIGN && op <= TOK_POW_ASSIGN)) {\n        int label;\n",
+     ("    edge_lhs_end = s->token.ptr;\n"
+      "    if (op == '=' || (op >= TOK_MUL_ASSIGN && op <= TOK_POW_ASSIGN)) {\n        int label;\n")),
+    ("quickjs.c", "                set_object_name(s, name);\n            }\n        } else {\n",
+     ("                set_object_name(s, name);\n            } else if (opcode == OP_get_field) {\n"
+      "                edge_infer_member_name(s, edge_lhs, edge_lhs_end);\n            }\n        } else {\n")),
 )
+# Files the edited sources #include (copied beside them), part of the engine key
+QUICKJS_INCLUDES = (HERE / "engine" / "inferred_names.h",)
 EDITED_PREAMBLE = "#include <stdint.h>\nuint64_t edge_context_seed(void); /* edge_js.c */\n"
 
 
@@ -98,7 +137,7 @@ def engine_key() -> str:
                  QUICKJS_EDITS, EDITED_PREAMBLE):
         h.update(repr(part).encode())
     h.update(_zig_version().encode())
-    for own in OWN_SOURCES:
+    for own in (*OWN_SOURCES, *QUICKJS_INCLUDES):
         h.update(own.read_bytes())
     return h.hexdigest()[:20]
 
@@ -156,6 +195,8 @@ def _edited(units: list[tuple[Path, list[str]]], into: Path) -> list[tuple[Path,
             path = into / path.name
             path.write_text(EDITED_PREAMBLE + source, encoding="utf-8")
         edited.append((path, inc))
+    for include in QUICKJS_INCLUDES:  # found beside the edited file that includes it
+        (into / include.name).write_bytes(include.read_bytes())
     return edited
 
 
