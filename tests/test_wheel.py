@@ -82,7 +82,8 @@ def test_wheel_carries_the_sdks_samples_and_docs_but_no_build_outputs(wheel):
     for needed in ("edge/_bundled/sdk/c/edge.h", "edge/_bundled/sdk/zig/edge.zig", "edge/_bundled/sdk/zig/entry.zig",
                    "edge/_bundled/samples/manifest.toml", "edge/_bundled/samples/site/index.html",
                    "edge/_bundled/samples/redirect/main.c", "edge/runtime/preparer.c", "edge/runtime/calls.c",
-                   "edge/_bundled/samples/js/static-content/index.js", "edge/js/engine/heap.c", "edge/js/node/runtime.js"):
+                   "edge/_bundled/samples/js/static-content/index.js", "edge/js/engine/heap.c",
+                   "edge/js/engine/inferred_names.h", "edge/js/node/runtime.js"):
         assert needed in names, needed
     assert not [n for n in names if n.endswith(".wasm") or "/build/" in n]
 
