@@ -20,7 +20,7 @@ from ..pipeline.headers import default_key
 from . import faults
 from .attempts import Attempts, ConnectBudget, not_established, reason
 from .h1 import H1Error, H1Pool
-from .pool import LifoPool
+from .pool import KEEPALIVE, LifoPool
 from .response import OriginResponse
 
 # Connection-specific headers never cross a proxy (RFC 9110, section 7.6.1), plus what CloudFront drops.
@@ -83,6 +83,11 @@ def strip_hop_by_hop(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
 class HttpUpstream:
     """One pool of connections per (HTTP/2, TLS verification) combination, shared by all origins.
 
+    An origin's `keepalive_timeout` travels with each request: the HTTP/1.1 pool (pool.py)
+    checks an idle connection's age against it; httpcore's HTTP/2 pool fixes the expiry when
+    it makes a connection, so HTTP/2 has one pool per keep-alive timeout (the manifest's
+    values and the whole seconds 1-60 a function may set: a few pools, not one per request).
+
     Requests go straight to httpx's transport, not through an `AsyncClient`: a client would add
     only what a proxy must not have — a cookie jar shared by every viewer (an origin's
     `Set-Cookie` for one viewer would be sent with the next viewer's requests), default
@@ -92,12 +97,13 @@ class HttpUpstream:
     def __init__(self, max_connections: int = 512) -> None:
         # per key, an AsyncClient that only owns (and closes) its transport: requests never go
         # through the client itself
-        self._clients: dict[tuple[bool, bool, str], httpx.AsyncClient] = {}
+        self._clients: dict[tuple[bool, bool, str, float], httpx.AsyncClient] = {}
         self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=128)
         self._h1 = H1Pool()  # plain-HTTP HTTP/1.1 origins (the common case): h1.py
 
     def _client(self, target: Target) -> httpx.AsyncHTTPTransport:
-        key = (target.http2, target.verify_tls, target.ca_file)
+        # HTTP/1.1 takes the keep-alive timeout per request (the KEEPALIVE extension): one pool for all
+        key = (target.http2, target.verify_tls, target.ca_file, target.keepalive_timeout if target.http2 else 0.0)
         client = self._clients.get(key)
         if client is not None:
             return client._transport  # type: ignore[return-value]  # noqa: SLF001
@@ -108,9 +114,12 @@ class HttpUpstream:
             except (OSError, ssl.SSLError) as exc:
                 raise OriginError("unreachable", f"origin {target.host}:{target.port}: ca_file {target.ca_file!r} "
                                   f"cannot be read ({exc})") from None
-        transport = httpx.AsyncHTTPTransport(
-            http2=target.http2, verify=verify, limits=self._limits, trust_env=False,
-        )
+        limits = self._limits
+        if target.http2:  # httpcore's pool: an idle connection expires keepalive_timeout after its last answer
+            limits = httpx.Limits(max_connections=limits.max_connections,
+                                  max_keepalive_connections=limits.max_keepalive_connections,
+                                  keepalive_expiry=target.keepalive_timeout)
+        transport = httpx.AsyncHTTPTransport(http2=target.http2, verify=verify, limits=limits, trust_env=False)
         if not target.http2:  # HTTP/1.1: a pool whose cost does not grow with its size (pool.py)
             ssl_context = transport._pool._ssl_context  # noqa: SLF001 (the context httpx configured)
             transport._pool = LifoPool(  # type: ignore[assignment]  # noqa: SLF001
@@ -144,7 +153,7 @@ class HttpUpstream:
                 target.url(uri, querystring),
                 headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
                 content=body if body else None,
-                extensions={"timeout": timeout.as_dict(), "trace": budget.trace,
+                extensions={"timeout": timeout.as_dict(), "trace": budget.trace, KEEPALIVE: target.keepalive_timeout,
                             **({"sni_hostname": target.sni} if target.sni else {})},
             )
             response = await attempts.connect(

@@ -6,7 +6,8 @@ origins by their names. An origin-request function may switch `request.origin` o
 declared origin, or to a `host[:port]` its current origin's `allow_hosts` lists — never to
 an arbitrary host, and never to this server's own listeners unless they are declared. A
 request goes with the connection settings (`connect_timeout`, `connection_attempts`) of the
-origin it goes to; an `allow_hosts` host has those of the origin that allows it.
+origin it goes to; an `allow_hosts` host has those of the origin that allows it. A
+`keepaliveTimeout` the function set applies to that request, whichever origin it goes to.
 """
 
 from __future__ import annotations
@@ -103,7 +104,11 @@ class Origins:
         candidates = self._http.get((protocol, domain, port))
         if candidates:
             spec = next((c for c in candidates if c.path == path), candidates[0])
-            return spec, _target(spec, path=path)
+            target = _target(spec, path=path)
+            keepalive = _keepalive(custom, base, spec.keepalive_timeout)
+            if keepalive != target.keepalive_timeout:
+                target = dataclasses.replace(target, keepalive_timeout=keepalive)
+            return spec, target
         if any(entry.permits(domain, port, protocol) for entry in base.allow_hosts):
             if _is_address(domain) and self._is_own(domain, port):
                 return None  # the server's own listeners are reachable only when declared
@@ -111,7 +116,7 @@ class Origins:
                 protocol=protocol, host=domain, port=port, path=path,
                 connect_timeout=base.connect_timeout, connection_attempts=base.connection_attempts,
                 read_timeout=float(custom.get("readTimeout", base.read_timeout)),
-                keepalive_timeout=float(custom.get("keepaliveTimeout", base.keepalive_timeout)),
+                keepalive_timeout=_keepalive(custom, base, base.keepalive_timeout),
                 http2=base.http2, verify_tls=base.verify_tls, ca_file=base.ca_file, guarded=True,
             )
         return None
@@ -177,6 +182,18 @@ class Origins:
             elif _same_address(address, host):
                 return True
         return False
+
+
+def _keepalive(custom: dict, base: OriginSpec, own: float) -> float:
+    """The keep-alive timeout of a request an origin-request function sent to this custom
+    origin: the function's `keepaliveTimeout` when it set one (validated: 1-60), else `own`,
+    the origin's setting. A value left as the event showed it (`base`'s, in whole seconds)
+    keeps the setting, so 2.5 s is not read back as 2, nor one origin's value given to another."""
+    value = custom.get("keepaliveTimeout")
+    shown = int(base.keepalive_timeout) if base.kind != "s3" else None  # an S3 origin shows none
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value == shown:
+        return own
+    return float(value)
 
 
 def _target(spec: OriginSpec, path: str | None = None) -> Target:

@@ -9,8 +9,15 @@ event whose backend detection imports `sniffio` — and re-searches `sys.path` e
 sniffio is not installed.
 
 This pool keeps idle connections per origin on a LIFO stack and examines only the one it
-hands out. Everything else — connections, HTTP/1.1, TLS, timeouts, streaming, httpx's
-exception mapping — is httpcore's and httpx's own: `HttpUpstream` puts this pool inside an
+hands out. How long an idle connection may wait for its next request is the request's to say
+(the origin's `keepalive_timeout`, which an origin-request function may change): the caller
+puts it in the request's `extensions` under `KEEPALIVE`, and the pool compares it with the time
+the connection went idle. httpcore's own expiry is fixed when a connection is made, so
+connections here are made without one. Those idle too long sit at the bottom of the stack
+and are closed when the next request to their origin comes (no timers).
+
+Everything else — connections, HTTP/1.1, TLS, timeouts, streaming, httpx's exception
+mapping — is httpcore's and httpx's own: `HttpUpstream` puts this pool inside an
 ordinary `httpx.AsyncHTTPTransport`. HTTP/2 clients keep httpcore's pool (one connection
 multiplexes there, so it never grows).
 """
@@ -19,15 +26,20 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from collections.abc import AsyncIterator
 
 import httpcore
 
+KEEPALIVE = "edge.keepalive_expiry"  # request extension: seconds an idle connection may be reused within
+
+Idle = tuple[float, httpcore.AsyncHTTPConnection]  # (time.monotonic() it went idle, the connection)
 
 
 class LifoPool:
     """Drop-in for `httpcore.AsyncConnectionPool` (HTTP/1.1): at most `max_connections` in
-    use at once (callers wait for a slot), at most `max_keepalive` idle ones per origin."""
+    use at once (callers wait for a slot), at most `max_keepalive` idle ones per origin, each
+    reused within the request's `KEEPALIVE` extension (`keepalive_expiry` when it has none)."""
 
     def __init__(
         self,
@@ -40,18 +52,19 @@ class LifoPool:
         self._max_connections = max_connections or 1 << 30
         self._max_keepalive = max_keepalive if max_keepalive is not None else 1 << 30
         self._keepalive_expiry = keepalive_expiry
-        self._idle: dict[tuple[bytes, bytes, int], list[httpcore.AsyncHTTPConnection]] = {}
+        self._idle: dict[tuple[bytes, bytes, int], list[Idle]] = {}  # oldest first
         self._in_use = 0
         self._waiters: list[asyncio.Future[None]] = []
 
     @property
     def connections(self) -> list[httpcore.AsyncHTTPConnection]:
-        return [conn for idle in self._idle.values() for conn in idle]
+        return [conn for idle in self._idle.values() for _, conn in idle]
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         await self._acquire()
         try:
-            connection = await self._checkout(request.url.origin)
+            keepalive = request.extensions.get(KEEPALIVE, self._keepalive_expiry)
+            connection = await self._checkout(request.url.origin, keepalive)
             try:
                 response = await connection.handle_async_request(request)
             except BaseException:
@@ -67,16 +80,20 @@ class LifoPool:
             extensions=response.extensions,
         )
 
-    async def _checkout(self, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
+    async def _checkout(self, origin: httpcore.Origin, keepalive: float | None) -> httpcore.AsyncHTTPConnection:
+        """The most recently used idle connection to `origin` idle for at most `keepalive`
+        seconds (None: any), or a new one; those idle longer are closed."""
         idle = self._idle.get(_key(origin))
+        if idle and keepalive is not None:
+            await _expire(idle, time.monotonic() - keepalive)
         while idle:
-            connection = idle.pop()
+            _, connection = idle.pop()
+            # has_expired(): the origin closed it, or sent something, while it was idle
             if connection.is_idle() and not connection.has_expired():
                 return connection
             await connection.aclose()
-        return httpcore.AsyncHTTPConnection(
-            origin=origin, ssl_context=self._ssl_context, keepalive_expiry=self._keepalive_expiry,
-            http1=True, http2=False,
+        return httpcore.AsyncHTTPConnection(  # no expiry of its own: each request brings one
+            origin=origin, ssl_context=self._ssl_context, keepalive_expiry=None, http1=True, http2=False,
         )
 
     async def _checkin(self, connection: httpcore.AsyncHTTPConnection) -> None:
@@ -84,7 +101,7 @@ class LifoPool:
             if connection.is_idle() and not _sent_more(connection):
                 idle = self._idle.setdefault(_key(connection._origin), [])  # noqa: SLF001 (no accessor)
                 if len(idle) < self._max_keepalive:
-                    idle.append(connection)
+                    idle.append((time.monotonic(), connection))
                     return
             await connection.aclose()
         finally:
@@ -116,7 +133,7 @@ class LifoPool:
     async def aclose(self) -> None:
         idle, self._idle = self._idle, {}
         for connections in idle.values():
-            for connection in connections:
+            for _, connection in connections:
                 await connection.aclose()
 
     async def __aenter__(self) -> "LifoPool":
@@ -124,6 +141,18 @@ class LifoPool:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+async def _expire(idle: list[Idle], idle_since_before: float) -> None:
+    """Close the connections idle since before then: the oldest are at the bottom of the stack."""
+    expired = 0
+    while expired < len(idle) and idle[expired][0] < idle_since_before:
+        expired += 1
+    if expired:
+        gone = idle[:expired]
+        del idle[:expired]  # first: nobody else takes them while they close
+        for _, connection in gone:
+            await connection.aclose()
 
 
 def _key(origin: httpcore.Origin) -> tuple[bytes, bytes, int]:
