@@ -108,9 +108,10 @@ def main() -> None:
     def inline_and_renew() -> None:
         fresh.invoke(EVENT, 100_000, used.append)
         for slot in used:
-            if not fresh.renew(slot):
+            if not fresh.set_aside(slot):
                 slot.delete()
         used.clear()
+        fresh.renew_set_aside()
         fresh.replenish(False)
 
     results["per_request_inline_renewed_us"] = per_call_us(inline_and_renew, args.n, args.repeats)

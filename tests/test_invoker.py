@@ -253,3 +253,19 @@ async def test_a_renewal_that_fails_deletes_the_slot_and_the_next_request_report
     out = await invoker.invoke(fn, EVENT)
     assert out.error is ErrorKind.MEMORY_LIMIT or out.error is ErrorKind.INSTANTIATION, out
     invoker.close()
+
+
+async def test_requests_in_one_turn_of_the_loop_renew_the_used_instance_instead_of_building_slots(runtime):
+    """Under load many requests run before the loop's next turn: one that finds no instance
+    ready renews the last used one (one native call) rather than building a new slot."""
+    invoker = Invoker()
+    fn = runtime.function(MEMORY_AND_GLOBAL, FunctionConfig(name="one-turn", prewarm=1))
+    first = fn._ready[0]
+    for _ in range(5):  # no await that yields in between: the loop never turns
+        out = await invoker.invoke(fn, EVENT)
+        assert out.value == {"memory": 1, "global": 1, "pages": 2}
+        assert [line.message for line in out.logs] == ["init", "call"]
+        assert not fn._ready and list(fn._used) == [first]
+    await asyncio.sleep(0)
+    assert list(fn._ready) == [first] and not fn._used
+    invoker.close()

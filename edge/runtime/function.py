@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 MAX_IDLE_SLOTS = 64
+MAX_SET_ASIDE = 64  # used instances awaiting renewal per version (past it they are deleted)
 
 log = logging.getLogger("edge.runtime")
 
@@ -46,6 +47,8 @@ class Function:
         self.compiled = compiled
         self.config = config
         self._ready: deque[Slot] = deque()
+        # used per-request instances awaiting renewal (event loop only; set_aside)
+        self._used: deque[Slot] = deque()
         self._factory: preparer.Factory | None = None
         self._closed = False
         # The pipeline's memo of this version's last generated response per event type
@@ -153,7 +156,14 @@ class Function:
         try:
             return self._ready.popleft()
         except IndexError:
-            return Slot(self, nogil)
+            pass
+        if not nogil:  # on the event loop, under load: renew a used one rather than build a slot
+            used = self._used
+            while used:
+                slot = used.pop()  # the most recent: its memory is the warmest
+                if slot.renew():
+                    return slot
+        return Slot(self, nogil)
 
     def _give_back(self, slot: Slot, outcome: Outcome, discard: Callable[[Slot], None] | None = None) -> None:
         keep = (
@@ -186,20 +196,33 @@ class Function:
                 return
             self._ready.append(slot)
 
-    def renew(self, slot: Slot) -> bool:
-        """Keep a used `per-request` instance's slot as the next ready one, made fresh again
-        (`Slot.renew`), when this version wants one more ready; on the event loop, after the
-        response. False: the caller deletes it."""
+    def set_aside(self, slot: Slot) -> bool:
+        """Keep a used `per-request` instance to be made fresh again (`Slot.renew`, one native
+        call) instead of deleted: after the response, or by the next request that finds none
+        ready. On the event loop only. False: the caller deletes it."""
         if (self._closed or self.reuse or self._factory is not None or slot.function is not self
-                or len(self._ready) >= self.config.prewarm):
+                or not slot.renewable or len(self._used) >= MAX_SET_ASIDE):
             return False
-        if not slot.renew():
-            return False
-        if self._closed:  # closed while its start-up ran (a host call may have unloaded it)
-            slot.delete()
-            return True
-        self._ready.append(slot)
+        self._used.append(slot)
         return True
+
+    def renew_set_aside(self) -> None:
+        """After the responses, on the event loop: renew set-aside instances until `prewarm`
+        are ready, delete the rest (a renewal that fails deletes its slot; the next request
+        that needs one makes its own, and reports the failure)."""
+        used = self._used
+        while used:
+            try:
+                slot = used.pop()
+            except IndexError:  # close() emptied it meanwhile
+                return
+            if self._closed or len(self._ready) >= self.config.prewarm or not slot.renew():
+                slot.delete()
+                continue
+            if self._closed:  # closed while its start-up ran (a host call may have unloaded it)
+                slot.delete()
+                continue
+            self._ready.append(slot)
 
     @property
     def ready_count(self) -> int:
@@ -303,11 +326,12 @@ class Function:
 
     def _drop_ready(self) -> None:
         self._stop_factory()
-        while self._ready:
-            try:
-                self._ready.popleft().delete()
-            except IndexError:
-                break
+        for slots in (self._ready, self._used):
+            while slots:
+                try:
+                    slots.popleft().delete()
+                except IndexError:
+                    break
 
 
 def _give_back_budget(engine: "Engine", cell: list[int]) -> None:

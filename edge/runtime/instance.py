@@ -500,6 +500,13 @@ class Slot:
 
     # -- renewal -------------------------------------------------------------------
 
+    @property
+    def renewable(self) -> bool:
+        """A native reactor without WASI whose instances are made here, not by the preparer."""
+        fn = self.function
+        return (self.native is not None and self.call is not None and bool(self.store) and not fn.uses_preparer
+                and fn.compiled.style == "reactor" and not fn.compiled.uses_wasi)
+
     def renew(self) -> bool:
         """Make this used slot a fresh instance again, on the event loop: its store torn down
         and a new one instantiated into the same structs in one native call (calls.c), instead
@@ -508,11 +515,11 @@ class Slot:
         pre-instantiated module. False when this slot cannot be renewed (not a native reactor
         without WASI, or its instances belong to the native preparer); a failed
         instantiation deletes it and also answers False."""
-        fn = self.function
-        native, call = self.native, self.call
-        if (native is None or call is None or not self.store or fn.uses_preparer
-                or fn.compiled.style != "reactor" or fn.compiled.uses_wasi):
+        if not self.renewable:
             return False
+        fn = self.function
+        native = self.native
+        assert native is not None
         hook, self.before_delete = self.before_delete, None
         if hook is not None:
             try:

@@ -156,12 +156,20 @@ class Invoker:
         self._gates: weakref.WeakKeyDictionary[Function, Gate] = weakref.WeakKeyDictionary()  # gone with the version
         self._trash: list[Slot] = []  # used instances to tear down once the loop is free
         self._refill: list[Function] = []  # versions to prepare a fresh instance for, after that
+        self._renewing: list[Function] = []  # versions with used instances set aside for renewal
         self._tidy_scheduled = False
         self.in_flight = 0
 
     def _discard(self, slot: Slot) -> None:
-        """Tear a used instance down on the next turn of the event loop (a bounded backlog:
-        instances are a bounded resource, so past it they go at once)."""
+        """A used instance is renewed for its version's next request where it can be
+        (Function.set_aside), else torn down on the next turn of the event loop (a bounded
+        backlog: instances are a bounded resource, so past it they go at once)."""
+        fn = slot.function
+        if fn.set_aside(slot):
+            if fn not in self._renewing:
+                self._renewing.append(fn)
+            self._schedule_tidy()
+            return
         trash = self._trash
         if len(trash) >= MAX_DEFERRED or (slot.function.uses_preparer and preparer.current() is not None):  # the helper deletes it
             slot.delete()
@@ -180,17 +188,17 @@ class Invoker:
         for the next), then prepare the next fresh instances."""
         self._tidy_scheduled = False
         self._empty_trash()
+        renewing, self._renewing = self._renewing, []
+        for fn in renewing:
+            fn.renew_set_aside()
         refill, self._refill = self._refill, []
         for fn in refill:
             fn.replenish(False)
 
     def _empty_trash(self) -> None:
-        """Used instances become their versions' next fresh ones where they can (one native
-        call, Function.renew); the rest are deleted."""
         trash, self._trash = self._trash, []
         for slot in trash:
-            if not slot.function.renew(slot):
-                slot.delete()
+            slot.delete()
 
     def _gate_for(self, fn: Function) -> Gate:
         gate = self._gates.get(fn)
@@ -270,6 +278,7 @@ class Invoker:
     def close(self) -> None:
         self._empty_trash()
         self._refill = []
+        self._renewing = []
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._low_pool.shutdown(wait=False, cancel_futures=True)
         self._blocking.shutdown(wait=False, cancel_futures=True)
