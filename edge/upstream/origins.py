@@ -7,7 +7,8 @@ declared origin, or to a `host[:port]` its current origin's `allow_hosts` lists 
 an arbitrary host, and never to this server's own listeners unless they are declared. A
 request goes with the connection settings (`connect_timeout`, `connection_attempts`) of the
 origin it goes to; an `allow_hosts` host has those of the origin that allows it. A
-`keepaliveTimeout` the function set applies to that request, whichever origin it goes to.
+`readTimeout` or `keepaliveTimeout` the function set applies to that request, whichever
+origin it goes to; one left as the event showed it keeps that origin's own setting.
 """
 
 from __future__ import annotations
@@ -104,19 +105,16 @@ class Origins:
         candidates = self._http.get((protocol, domain, port))
         if candidates:
             spec = next((c for c in candidates if c.path == path), candidates[0])
-            target = _target(spec, path=path)
-            keepalive = _keepalive(custom, base, spec.keepalive_timeout)
-            if keepalive != target.keepalive_timeout:
-                target = dataclasses.replace(target, keepalive_timeout=keepalive)
-            return spec, target
+            read, keepalive = _timeouts(custom, base, spec)
+            return spec, dataclasses.replace(_target(spec, path=path), read_timeout=read, keepalive_timeout=keepalive)
         if any(entry.permits(domain, port, protocol) for entry in base.allow_hosts):
             if _is_address(domain) and self._is_own(domain, port):
                 return None  # the server's own listeners are reachable only when declared
+            read, keepalive = _timeouts(custom, base, base)
             return base, Target(
                 protocol=protocol, host=domain, port=port, path=path,
                 connect_timeout=base.connect_timeout, connection_attempts=base.connection_attempts,
-                read_timeout=float(custom.get("readTimeout", base.read_timeout)),
-                keepalive_timeout=_keepalive(custom, base, base.keepalive_timeout),
+                read_timeout=read, keepalive_timeout=keepalive,
                 http2=base.http2, verify_tls=base.verify_tls, ca_file=base.ca_file, guarded=True,
             )
         return None
@@ -184,13 +182,23 @@ class Origins:
         return False
 
 
-def _keepalive(custom: dict, base: OriginSpec, own: float) -> float:
-    """The keep-alive timeout of a request an origin-request function sent to this custom
-    origin: the function's `keepaliveTimeout` when it set one (validated: 1-60), else `own`,
-    the origin's setting. A value left as the event showed it (`base`'s, in whole seconds)
-    keeps the setting, so 2.5 s is not read back as 2, nor one origin's value given to another."""
-    value = custom.get("keepaliveTimeout")
-    shown = int(base.keepalive_timeout) if base.kind != "s3" else None  # an S3 origin shows none
+def _timeouts(custom: dict, base: OriginSpec, own: OriginSpec) -> tuple[float, float]:
+    """The read and keep-alive timeouts of a request an origin-request function sent from
+    `base` to a custom origin with `own`'s settings (an `allow_hosts` host: `base`'s). The
+    event showed `base`'s settings in whole seconds (an S3 origin shows none)."""
+    shown = base.kind != "s3"
+    return (
+        _set_or_own(custom.get("readTimeout"), int(base.read_timeout) if shown else None, own.read_timeout),
+        _set_or_own(custom.get("keepaliveTimeout"), int(base.keepalive_timeout) if shown else None,
+                    own.keepalive_timeout),
+    )
+
+
+def _set_or_own(value: object, shown: int | None, own: float) -> float:
+    """The function's value when it changed the one the event showed (validation kept it in
+    CloudFront's range), else `own`, the setting of the origin the request goes to: a value
+    left as shown is not read back as the setting (2.5 s shown as 2 stays 2.5 s), nor is one
+    origin's shown value given to another the function switched to."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value == shown:
         return own
     return float(value)
