@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import os
 import socket
@@ -34,24 +33,41 @@ from edge.server.state import ServerOptions
 os.environ.setdefault("EDGE_OPTIMIZE_NICE", "0")
 os.environ.setdefault("EDGE_GUEST_NICE", "0")
 
-_RECENT_PORTS: collections.deque[int] = collections.deque(maxlen=256)
+def _port_range() -> range:
+    """This test process's own block of server ports, below the kernel's ephemeral range
+    (32768-60999 by default): with the suite on several processes (pytest-xdist), a port one
+    process picked with bind(0) and released before its server bound it could be the next
+    bind(0) of another process (a server then failed with "Address already in use"), and a
+    port in the ephemeral range could be taken meanwhile by any outgoing connection. Each
+    process counts through its own block instead."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(worker[2:]) + 1 if worker.startswith("gw") and worker[2:].isdigit() else 0
+    start = 12000 + (index % 8) * 2500
+    return range(start, start + 2500)
+
+
+_PORTS = _port_range()
+_next_port = 0
 
 
 def free_ports(count: int) -> list[int]:
-    """`count` distinct free loopback ports, none handed out recently: the kernel may give the
-    port a test just chose for its server to the next bind(0) too (a server then refuses an admin
-    port equal to its port), so the sockets stay bound until all are chosen and recent ports are
-    skipped."""
-    with contextlib.ExitStack() as stack:
-        chosen: list[int] = []
-        while len(chosen) < count:
-            sock = stack.enter_context(socket.socket())
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-            if port not in _RECENT_PORTS:
-                chosen.append(port)
-                _RECENT_PORTS.append(port)
-        return chosen
+    """`count` distinct free loopback ports from this process's block, handed out in turn (the
+    block wraps after 2,500): a port is checked free by binding it, and is not handed out again
+    until the block has gone round."""
+    global _next_port
+    chosen: list[int] = []
+    for _ in range(len(_PORTS)):
+        port = _PORTS[_next_port % len(_PORTS)]
+        _next_port += 1
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use (a server of an earlier test, or another program)
+        chosen.append(port)
+        if len(chosen) == count:
+            return chosen
+    raise RuntimeError(f"no {count} free ports in {_PORTS.start}-{_PORTS.stop - 1}")
 
 
 def free_port() -> int:
