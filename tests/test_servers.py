@@ -188,3 +188,23 @@ def test_two_stop_signals_at_once_stop_granian(tmp_path: Path, static_content: P
         assert proc.wait(20) in (0, -signal.SIGTERM)
     finally:
         stop(proc)
+
+
+def test_a_ctrl_c_before_the_server_handles_signals_ends_as_a_sigint_stop() -> None:
+    """A Ctrl-C that reaches `edge serve` before its server installed signal handlers (a loaded
+    machine, the manifest still loading) used to end in click's "Aborted!" and status 1, as
+    for a failure; the command now ends as a program stopped by SIGINT, after its cleanup."""
+    code = (
+        "from edge.cli.serve import stopped_by_interrupt\n"
+        "@stopped_by_interrupt\n"
+        "def serve():\n"
+        "    try:\n"
+        "        raise KeyboardInterrupt\n"
+        "    finally:\n"
+        "        print('cleanup ran', flush=True)\n"
+        "serve()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == -signal.SIGINT, (done.returncode, done.stderr)
+    assert done.stdout == "cleanup ran\n"
+    assert done.stderr == "edge: stopped while starting\n"

@@ -4,13 +4,17 @@ TLS), Hypercorn or uvicorn (edge/server/servers.py)."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,7 +31,6 @@ from .prebuild import build_all, shown
 from .project import client_host, remove_serve_record, write_serve_record
 
 
-
 def manifest_argument(manifest_file: str | None, manifest: str | None) -> str | None:
     """The manifest named by the argument or by -m (which may come from the project's edge.toml:
     the argument, typed now, wins over that); both typed and different is a usage error."""
@@ -37,6 +40,25 @@ def manifest_argument(manifest_file: str | None, manifest: str | None) -> str | 
     if manifest is not None and source == click.core.ParameterSource.COMMANDLINE and Path(manifest) != Path(manifest_file):
         raise click.UsageError(f"two manifests: {manifest_file} and -m {manifest}; give one")
     return manifest_file
+
+
+def stopped_by_interrupt(command: Callable[..., None]) -> Callable[..., None]:
+    """A Ctrl-C (SIGINT to the process group) that comes before the server's own signal
+    handlers are in place ends the command as a program stopped by SIGINT does, after the
+    command's cleanup ran: a shell or supervisor sees a stop, where click would print
+    "Aborted!" and exit 1 as for a failure."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("edge: stopped while starting", err=True)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+            raise  # (where the signal could not end the process)
+
+    return run
 
 
 @click.command()
@@ -88,6 +110,7 @@ def manifest_argument(manifest_file: str | None, manifest: str | None) -> str | 
               help="Trusted proxies in front (a load balancer is 1): the viewer's address is the one they put in "
               "X-Forwarded-For.")
 @click.option("--bench-native", is_flag=True, hidden=True, help="Serve the benchmark's native endpoint (edge/server/native.py).")
+@stopped_by_interrupt
 def serve(
     manifest_file: str | None,
     manifest: str | None,
@@ -275,3 +298,4 @@ def _with_store(options: ServerOptions, store: str | None, node_name: str | None
     advertised = node_address or f"{socket.gethostname() if host in ('0.0.0.0', '::', '') else host}:{port}"
     return dataclasses.replace(options, store=location, node_name=node_name or socket.gethostname(),
                                node_address=advertised)
+

@@ -269,7 +269,7 @@ def calm_granian_signals(server: Any) -> None:
     quiet_stopped_workers(server)
 
 
-STOP_SIGNAL_WAIT = 1.0  # how long a worker's watcher waits for the main process's own stop signal
+STOP_SIGNAL_WAIT = 3.0  # how long a worker's watcher waits for the main process's own stop signal
 
 
 def quiet_stopped_workers(server: Any) -> None:
@@ -277,7 +277,9 @@ def quiet_stopped_workers(server: Any) -> None:
     the signal at once, and Granian's watcher thread can see that before the main thread has
     run its own handler, logging "Unexpected exit" and exiting 1 as for a crash. Here a
     watcher that sees a worker exit waits briefly for the main process's stop signal; when it
-    comes, the exit was part of the stop. A real crash is reported as before, one second later."""
+    comes, the exit was part of the stop. A real crash is reported as before, up to three
+    seconds later (one was not always enough for a main process starting its workers on a
+    loaded machine)."""
     spawn = server._spawn_worker
 
     def spawn_quietly(*args: Any, **kwargs: Any) -> Any:
