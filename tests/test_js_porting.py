@@ -176,12 +176,17 @@ def cases_on_the_edge_and_in_node(package: Path, cases: str) -> tuple[dict, dict
     (package / "index.js").write_text(
         "const cases = require('./cases');\n"
         "exports.handler = async () => ({ status: '200', body: JSON.stringify(await cases.run()) });\n")
+    return on_the_edge_and_in_node(package, "require('./cases').run().then((r) => console.log(JSON.stringify(r)))")
+
+
+def on_the_edge_and_in_node(package: Path, node_script: str) -> tuple[dict, dict]:
+    """The JSON body the package's handler answers through `edge invoke`, and what
+    `node_script` prints in the same directory under Node."""
     event = package / "event.json"
     event.write_text(json.dumps(EVENT))
     result = CliRunner().invoke(cli, ["invoke", str(package), "--event", str(event)])
     assert result.exit_code == 0, result.output
-    node = in_node("require('./cases').run().then((r) => console.log(JSON.stringify(r)))", package)
-    return json.loads(json.loads(result.stdout)["body"]), node
+    return json.loads(json.loads(result.stdout)["body"]), in_node(node_script, package)
 
 
 def test_packages_installed_by_pnpm_find_their_dependencies_by_real_path_as_in_node(tmp_path):
@@ -229,12 +234,8 @@ def test_an_es_module_imports_crypto_with_or_without_the_ciphers(tmp_path, extra
     (tmp_path / "index.mjs").write_text(
         "import * as cases from './cases.mjs';\n"
         "export const handler = async () => ({ status: '200', body: JSON.stringify({ ...cases }) });\n")
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps(EVENT))
-    result = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(event)])
-    assert result.exit_code == 0, result.output
-    node = in_node("import('./cases.mjs').then((m) => console.log(JSON.stringify({ ...m })))", tmp_path)
-    assert json.loads(json.loads(result.stdout)["body"]) == node
+    edge, node = on_the_edge_and_in_node(tmp_path, "import('./cases.mjs').then((m) => console.log(JSON.stringify({ ...m })))")
+    assert edge == node
     assert node["same"] is True and ("cipher" in node) == bool(extra)
 
 

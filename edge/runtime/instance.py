@@ -53,15 +53,7 @@ class Slot:
         self.function = function
         self.nogil = nogil
         self.key = next(_keys)
-        self.uses = 0
-        self.init_fuel = 0  # fuel the start function and _initialize used
-        self.logs: list[LogLine] = []
-        self.log_bytes = 0
-        self.logs_truncated = False
-        self.stdout: list[bytes] = []
-        self.stdout_bytes = 0
-        self.stdout_overflow = False
-        self._partial: dict[str, bytes] = {}
+        self._start_fresh(0)
         self.before_delete: Callable[[Slot], None] | None = None
         self.vals = (capi.ValRaw * 2)()
         self.instance = capi.Instance()
@@ -87,15 +79,7 @@ class Slot:
         self.function = function
         self.nogil = False
         self.key = ready.key
-        self.uses = 0
-        self.init_fuel = ready.init_fuel
-        self.logs = []
-        self.log_bytes = 0
-        self.logs_truncated = False
-        self.stdout = []
-        self.stdout_bytes = 0
-        self.stdout_overflow = False
-        self._partial = {}
+        self._start_fresh(ready.init_fuel)
         self.vals = (capi.ValRaw * 2)()
         self.instance = ready.instance
         self.memory = ready.memory
@@ -112,6 +96,19 @@ class Slot:
             self._bind(native)
         hostcalls.SLOTS[self.key] = self
         return self
+
+    def _start_fresh(self, init_fuel: int) -> None:
+        """The per-instance state of a new (or renewed) instance: no uses, no logs or output.
+        New lists: the last outcome keeps the old ones."""
+        self.uses = 0
+        self.init_fuel = init_fuel  # fuel the start function and _initialize used
+        self.logs: list[LogLine] = []
+        self.log_bytes = 0
+        self.logs_truncated = False
+        self.stdout: list[bytes] = []
+        self.stdout_bytes = 0
+        self.stdout_overflow = False
+        self._partial: dict[str, bytes] = {}
 
     def _bind(self, native: "calls.Calls") -> "calls.Call":
         """This slot's struct for the native steps: the addresses of its own structs."""
@@ -527,15 +524,7 @@ class Slot:
             except Exception:  # a look before teardown must never keep the instance alive
                 log.exception("before tearing down an instance of %s", fn.config.qualified)
         self.nogil = False
-        self.uses = 0
-        self.init_fuel = 0
-        self.logs = []  # new lists: the last outcome keeps the old ones
-        self.log_bytes = 0
-        self.logs_truncated = False
-        self.stdout = []
-        self.stdout_bytes = 0
-        self.stdout_overflow = False
-        self._partial = {}
+        self._start_fresh(0)
         try:
             self._instantiate_natively(native, renew=True)
         except InstantiationError as exc:
