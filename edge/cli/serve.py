@@ -8,7 +8,6 @@ import functools
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ from ..server.app import OPTIONS_ENV
 from ..server.ports import PortUnavailable, check_free, describe, wait_listening
 from ..server.readiness import ReadyWatch, notify_systemd
 from ..server.state import ServerOptions, load_manifest
+from .entry import stop_by_sigint
 from .params import Seconds
 from .prebuild import build_all, shown
 from .project import client_host, remove_serve_record, write_serve_record
@@ -53,9 +53,7 @@ def stopped_by_interrupt(command: Callable[..., None]) -> Callable[..., None]:
         try:
             command(*args, **kwargs)
         except KeyboardInterrupt:
-            click.echo("edge: stopped while starting", err=True)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            os.kill(os.getpid(), signal.SIGINT)
+            stop_by_sigint()
             raise  # (where the signal could not end the process)
 
     return run
