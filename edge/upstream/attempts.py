@@ -31,12 +31,20 @@ import httpx
 
 T = TypeVar("T")
 
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+def replayable(method: str, body: object) -> bool:
+    """May this request be sent again on a new connection after a kept-alive one failed before
+    any of its answer arrived? (See the module docstring.)"""
+    return method in IDEMPOTENT and (body is None or isinstance(body, (bytes, bytearray)))
+
 
 class Attempts:
     """The connection attempts of one request: how many it may make, and why those that failed
     before the last one failed (for the request's log)."""
 
-    __slots__ = ("allowed", "failed", "exhausted")
+    __slots__ = ("allowed", "exhausted", "failed")
 
     def __init__(self, allowed: int) -> None:
         self.allowed = max(1, allowed)
@@ -135,17 +143,19 @@ class ConnectBudget:
     (cancelling the request instead would leave the half-made TLS connection open). Should a
     later httpcore copy the arguments it traces, the handshake just keeps its own full timeout."""
 
-    __slots__ = ("seconds", "_began")
+    __slots__ = ("_began", "connected", "seconds")
 
     _SHORTEST = 0.001  # a timeout of 0 would mean none to some backends
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._began = 0.0
+        self.connected = False  # a connection was made for the request (not one kept alive)
 
     async def trace(self, event: str, info: dict[str, Any]) -> None:
         """httpcore's `trace` extension: `info` is what the traced step is called with."""
         if event == "connection.connect_tcp.started":
             self._began = time.monotonic()
+            self.connected = True
         elif event == "connection.start_tls.started" and self._began and "timeout" in info:
             info["timeout"] = max(self.seconds - (time.monotonic() - self._began), self._SHORTEST)

@@ -37,14 +37,11 @@ from typing import Any
 
 from ..pipeline.headers import default_key
 from . import faults
-from .attempts import Attempts
+from .attempts import Attempts, replayable
 from .h1conn import H1Error, Key, _Connection, _within
 from .response import OriginResponse
 
 __all__ = ["H1Error", "H1Pool"]
-
-IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
 
 class H1Pool:
     """Idle keep-alive connections per (host, port), most recently used first."""
@@ -110,7 +107,7 @@ class H1Pool:
         reasons of those that failed (one attempt when None); `keepalive_timeout`: how long an
         idle connection to this origin may wait for its next request."""
         head = _head(method, target, host, port, headers, body)
-        retry = method in IDEMPOTENT and not (body is not None and not isinstance(body, bytes))
+        retry = replayable(method, body)  # attempts.py
         for attempt in (0, 1):
             reused = self._take((host, port), keepalive_timeout)
             connection = reused or await self._open(host, port, connect_timeout, attempts or Attempts(1))
