@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..config.connection import DEFAULT_KEEPALIVE_TIMEOUT
 from ..config.errors import ConfigError
 from ..config.origins import OriginSpec
 from .http import Target
@@ -32,6 +33,8 @@ def endpoint_target(spec: OriginSpec, path: str | None = None) -> Target:
         connect_timeout=spec.connect_timeout,
         connection_attempts=spec.connection_attempts,
         read_timeout=spec.read_timeout,
+        # CloudFront's keep-alive timeout is a custom-origin setting: an S3 origin has CloudFront's default
+        keepalive_timeout=DEFAULT_KEEPALIVE_TIMEOUT,
         verify_tls=spec.verify_tls,
         ca_file=spec.ca_file,
     )
