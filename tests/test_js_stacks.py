@@ -136,6 +136,9 @@ def test_a_failing_handlers_logged_stack_names_it_and_its_line_as_node_does(case
     assert [name for name, _, _ in edge_frames] == names, edge["stack"]
     assert edge_frames == frames(expected["stack"], str(package)), (edge["stack"], expected["stack"])
     assert "<anonymous>" not in logged[0]
+    # only the function's frames: an ES module's as file URLs, as Node's; none of the layer's beneath them
+    where = "(file:///var/task/" if filename.endswith(".mjs") else "(/var/task/"
+    assert all(where in line for line in edge["stack"][1:]), edge["stack"]
 
 
 def test_an_inferred_name_is_for_stacks_only(tmp_path, event_file):

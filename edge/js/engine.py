@@ -102,6 +102,28 @@ QUICKJS_EDITS = (
     ("quickjs.c", "                set_object_name(s, name);\n            }\n        } else {\n",
      ("                set_object_name(s, name);\n            } else if (opcode == OP_get_field) {\n"
       "                edge_infer_member_name(s, edge_lhs, edge_lhs_end);\n            }\n        } else {\n")),
+    # The Node layer's frames beneath the function's own code are left out of stack traces (and of
+    # CallSites): the runtime that called the handler or fired its timer (`at dispatch
+    # (node:internal/boot:...)`) stands where Lambda's runtime frames are, in a file Lambda has and
+    # this host has not (docs/javascript.md). The layer is "node:internal/boot", the facades of
+    # CommonJS modules an ES module imports "cjs:..."; a stack with none of the function's frames
+    # keeps them all, and so do the layer's frames above or between the function's.
+    ("quickjs.c", "static void build_backtrace(JSContext *ctx, JSValueConst error_val,\n",
+     ("static bool edge_is_layer_frame(JSContext *ctx, JSStackFrame *sf)\n{\n"
+      "    JSObject *p = JS_VALUE_GET_OBJ(sf->cur_func);\n    char buf[8];\n\n"
+      "    if (!js_class_has_bytecode(p->class_id))\n        return true; /* a native function */\n"
+      "    JS_AtomGetStr(ctx, buf, sizeof(buf), p->u.func.function_bytecode->filename);\n"
+      "    return strncmp(buf, \"node:\", 5) == 0 || strncmp(buf, \"cjs:\", 4) == 0;\n}\n\n"
+      "/* The frame after the function's last (oldest) own frame, or NULL when it has none. */\n"
+      "static JSStackFrame *edge_layer_frames(JSContext *ctx, JSStackFrame *sf)\n{\n"
+      "    JSStackFrame *end = NULL;\n\n    for (; sf != NULL; sf = sf->prev_frame)\n"
+      "        if (!edge_is_layer_frame(ctx, sf))\n            end = sf->prev_frame;\n    return end;\n}\n\n"
+      "static void build_backtrace(JSContext *ctx, JSValueConst error_val,\n")),
+    ("quickjs.c", ("    for (sf = sf_start; sf != NULL && i < stack_trace_limit; sf = sf->prev_frame) {\n"
+                   "        if (backtrace_flags & JS_BACKTRACE_FLAG_SKIP_FIRST_LEVEL) {\n"),
+     ("    JSStackFrame *edge_end = edge_layer_frames(ctx, sf_start);\n"
+      "    for (sf = sf_start; sf != edge_end && i < stack_trace_limit; sf = sf->prev_frame) {\n"
+      "        if (backtrace_flags & JS_BACKTRACE_FLAG_SKIP_FIRST_LEVEL) {\n")),
 )
 # Files the edited sources #include (copied beside them), part of the engine key
 QUICKJS_INCLUDES = (HERE / "engine" / "inferred_names.h",)

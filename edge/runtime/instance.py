@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING
 from . import calls, capi, failures, hostcalls, preparer
 from .failures import MEMORY_CAUSED, InstantiationError
 from .hostcalls import U32
-from .outcome import GUEST_TIMED_OUT, ErrorKind, LogLine, Outcome
+from .outcome import (
+    GUEST_FAILED_AS_LOGGED,
+    GUEST_TIMED_OUT,
+    ErrorKind,
+    LogLine,
+    Outcome,
+)
 
 if TYPE_CHECKING:
     from .function import Function
@@ -462,8 +468,12 @@ class Slot:
         return Outcome(error=ErrorKind.HANDLER_ERROR, message=self._failure_message(code))
 
     def _failure_message(self, code: int) -> str:
-        """A reactor's own failure: its last ERROR line says why (docs/abi.md), the code follows."""
+        """A reactor's own failure: its last ERROR line says why (docs/abi.md), the code follows,
+        unless it is the reserved GUEST_FAILED_AS_LOGGED (the JavaScript runtime's): the line is
+        then the whole reason, as Lambda's Node.js runtime logs it."""
         reason = next((line.message for line in reversed(self.logs) if line.level == "ERROR"), None)
+        if code == GUEST_FAILED_AS_LOGGED:
+            return reason or "handler failed without logging why"
         return f"{reason} (error code {code})" if reason else f"handler returned error code {code}"
 
     def _invoke_command(self, event: bytes) -> Outcome:

@@ -7,9 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-# The one error code the ABI reserves: a handler returning -408 reached the function's timeout
-# by its own clock (JavaScript's timers run on virtual time and end the invocation at once).
+# The error codes the ABI reserves (docs/abi.md). A handler returning -408 reached the function's
+# timeout by its own clock (JavaScript's timers run on virtual time and end the invocation at once).
 GUEST_TIMED_OUT = -408
+# A handler returning -500 failed, and the ERROR line it logged last is the whole reason: the host
+# reports that line alone, with no code after it (the JavaScript runtime's failures: a thrown error,
+# a rejected promise, callback(err), as Lambda's Node.js runtime logs them).
+GUEST_FAILED_AS_LOGGED = -500
 
 
 class ErrorKind(str, enum.Enum):

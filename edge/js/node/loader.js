@@ -455,10 +455,25 @@ const loader = (function () {
     }
   }
 
+  // An ES module is named by its file URL, as in Node: the engine names the module's stack frames
+  // after it (`at handler (file:///var/task/index.mjs:2:9)`, where a CommonJS file's read
+  // `(/var/task/index.js:2:9)`), and it is import.meta.url. The hooks below take it back to the path.
+  function fileURL(filename) {
+    return 'file://' + filename.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/|^[\]]/g, (c) => encodeURIComponent(c));
+  }
+  function fromFileURL(name) {
+    if (!name.startsWith('file://')) return name;
+    try {
+      return decodeURIComponent(name.slice(7));
+    } catch {
+      return name.slice(7);
+    }
+  }
+
   // import.meta as Node fills it (url, filename, dirname), set at the start of the module's first line
   // so the other lines keep their numbers (unwrapColumns gives that line's columns back).
   function importMeta(filename) {
-    const url = 'file://' + filename.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/|^[\]]/g, (c) => encodeURIComponent(c));
+    const url = fileURL(filename);
     return `import.meta.url=${JSON.stringify(url)};import.meta.filename=${JSON.stringify(filename)};` +
       `import.meta.dirname=${JSON.stringify(dirname(filename))};`;
   }
@@ -493,9 +508,10 @@ const loader = (function () {
   // counts a first line's columns from 0 in most stack frames (a `new X` is one further), from 1 in
   // syntax errors.
   function unwrapColumns(text, shift = wrapperHead.length - 1) {
-    return text.replace(/(\/[^\s:()]+):1:(\d+)/g, (all, file, col) => {
-      const by = formats[file] === 'cjs' ? shift : esmShift[file];
-      return by !== undefined && col > by ? `${file}:1:${col - by}` : all;
+    return text.replace(/(file:\/\/)?(\/[^\s:()]+):1:(\d+)/g, (all, url, file, col) => {
+      const path = url ? fromFileURL(url + file) : file;
+      const by = formats[path] === 'cjs' ? (url ? undefined : shift) : esmShift[path];
+      return by !== undefined && col > by ? `${url || ''}${file}:1:${col - by}` : all;
     });
   }
   internal.unwrapColumns = (text) => unwrapColumns(text);
@@ -597,6 +613,7 @@ const loader = (function () {
   function esmResolve(specifier, base) {
     if (base === '' || base === undefined) return specifier; // the entry, already absolute
     if (base.startsWith('node:') || base.startsWith('cjs:')) base = CONFIG.root + '/index.js';
+    base = fromFileURL(base);
     // what the build resolved (at run time there are no files to look at), else resolved now
     const known = resolved[base] && resolved[base][specifier];
     if (known instanceof Error) throw runtimeError(known, { filename: base, parent: null });
@@ -607,7 +624,7 @@ const loader = (function () {
     }
     prepare(target);
     if (formats[target] === 'cjs' || formats[target] === 'json') return 'cjs:' + target;
-    return target;
+    return fileURL(target);
   }
 
   function namedExports(value) {
@@ -625,7 +642,7 @@ const loader = (function () {
       const exports = load(filename, undefined);
       return moduleFacade(`__edge_loader.cjs(${JSON.stringify(filename)})`, namedExports(exports));
     }
-    const source = esmSources[name];
+    const source = esmSources[fromFileURL(name)];
     if (source === undefined) throw new Error(`Cannot find module '${name}'`);
     return source;
   }
@@ -666,7 +683,7 @@ const loader = (function () {
     if (format === 'esm') {
       let namespace;
       let failure;
-      native.importModule(entry).then((ns) => { namespace = ns; }, (err) => { failure = err; });
+      native.importModule(fileURL(entry)).then((ns) => { namespace = ns; }, (err) => { failure = err; });
       return { pending: () => namespace === undefined && failure === undefined, get: () => {
         if (failure !== undefined) throw restack(failure);
         return namespace;

@@ -6,8 +6,9 @@ const hooks = (function () {
   const util = requireBuiltin('util');
   const timers = requireBuiltin('timers');
   const loop = internal.timers;
-  const HANDLER_ERROR = 1;
-  const BAD_RESULT = 3;
+  // The handler failed, and the ERROR line just logged (Lambda's `Invoke Error {...}` and the like)
+  // is the whole reason: the ABI's reserved code for that (docs/abi.md), so the host adds no code to it.
+  const HANDLER_ERROR = 500;
   const OUT_OF_MEMORY = 4; // the C side then shows the host the memory cap reached (engine/edge_js.c)
   const TIMED_OUT = 408; // the next timer would fire past the function's timeout: the ABI's reserved timeout code
   let handler = null;
@@ -308,7 +309,7 @@ const hooks = (function () {
         errorMessage: `the handler's result cannot be serialized to JSON: ${err.message}`,
         stack: [],
       })}`);
-      return BAD_RESULT;
+      return HANDLER_ERROR;
     }
     return json === undefined ? 'null' : json;
   }

@@ -1,0 +1,246 @@
+"""A JavaScript handler's failure reads as it does on Lambda's Node.js runtime, with nothing of ours
+in it: the failure message is the logged `Invoke Error {...}` line alone (no `(error code -1)` after
+it: the JavaScript runtime returns the ABI's reserved GUEST_FAILED_AS_LOGGED, docs/abi.md), an ES
+module's frames are file URLs (`file:///var/task/index.mjs:2:9`) where a CommonJS file's are paths,
+as in Node, and the Node layer's frames beneath the handler (the runtime that called it) are left
+out. Each handler runs through `edge invoke`, and under real Node, as Lambda's runtime calls it;
+the records are compared (QuickJS words a TypeError from a bad call its own way, and counts
+columns differently: those are compared by type, and by function name, file and line)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from edge.cli.main import cli
+from edge.control.logs import LogStore
+from edge.runtime import ErrorKind, FunctionConfig, Runtime
+from edge.runtime.outcome import GUEST_FAILED_AS_LOGGED, LogLine, Outcome
+
+from . import modules as M
+from .control_helpers import ControlServer
+from .js_helpers import build
+from .test_js_porting import EVENT
+
+FRAME = re.compile(r"^ {4}at (\S+) \(((?:file://)?/[^\s()]+):(\d+):\d+\)$")
+
+# name: (the source's body, whether the engine's message is V8's). Each is written into a CommonJS
+# (index.js, `exports.handler = ...`) and an ES module (index.mjs, `export const handler = ...`) handler.
+BODIES = {
+    "sync-error": ("""function (event, context, callback) {
+  const uri = event.Records[0].cf.request.uri;
+  throw new Error(`no route for ${uri}`);
+}""", True),
+    "async-error": ("""async (event) => {
+  await null;
+  throw new RangeError('after an await');
+}""", True),
+    "sync-throw-in-async": ("""async (event) => {
+  throw new Error('before any await');
+}""", True),
+    "type-error": ("""async (event) => {
+  const request = event.Records[0].cf.request;
+  return request.notAFunction();
+}""", False),  # V8: `request.notAFunction is not a function`, QuickJS: `not a function`
+    "string": ("""async (event) => {
+  throw 'a plain string';
+}""", True),
+    "callback-string": ("""(event, context, callback) => {
+  callback('denied');
+}""", True),
+}
+CASES = [(module, body) for module in ("cjs", "esm") for body in BODIES]
+
+# Node, calling the handler as Lambda's runtime does (event, context, callback; a promise or the
+# callback settles it) and logging the failure as it does (Errors.toRuntimeResponse, with the stack
+# as the log has it): an Error's name, message and stack lines, anything else's type and text.
+IN_NODE = """
+const file = process.argv[1];
+const event = JSON.parse(process.argv[2]);
+const record = (err) => (err instanceof Error
+  ? { errorType: err.name, errorMessage: err.message, stack: err.stack.split('\\n') }
+  : { errorType: typeof err, errorMessage: String(err), stack: [] });
+(async () => {
+  const { handler } = file.endsWith('.mjs') ? await import(file) : require(file);
+  try {
+    await new Promise((resolve, reject) => {
+      const returned = handler(event, {}, (err, value) => (err ? reject(err) : resolve(value)));
+      if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
+    });
+    console.log('null');
+  } catch (err) {
+    console.log(JSON.stringify(record(err)));
+  }
+})();
+"""
+
+
+def source(module: str, body: str) -> tuple[str, str]:
+    if module == "esm":
+        return "index.mjs", f"export const handler = {body};\n"
+    return "index.js", f"exports.handler = {body};\n"
+
+
+def frames(stack: list[str], root: str) -> list[tuple[str, str, int]]:
+    """(name, location with the package's directory as /var/task, line) of the frames in it."""
+    found = []
+    for line in stack[1:]:
+        m = FRAME.match(line)
+        if m and root + "/" in m.group(2):
+            found.append((m.group(1), m.group(2).replace(root + "/", "/var/task/"), int(m.group(3))))
+    return found
+
+
+@pytest.fixture(scope="module")
+def event_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("event") / "event.json"
+    path.write_text(json.dumps(EVENT))
+    return path
+
+
+@pytest.mark.parametrize("module,body", CASES)
+def test_a_failing_handler_is_logged_as_on_lambda_with_nothing_of_ours(module, body, tmp_path, event_file):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    text, same_message = BODIES[body]
+    package = tmp_path / "fn"
+    package.mkdir()
+    filename, code = source(module, text)
+    (package / filename).write_text(code)
+
+    result = CliRunner().invoke(cli, ["invoke", str(package), "--event", str(event_file)])
+    assert result.exit_code == 1, result.output
+    logged = [line for line in result.stderr.splitlines() if line.startswith("ERROR\tInvoke Error \t")]
+    assert len(logged) == 1, result.stderr
+    said = logged[0].split("\t", 1)[1]
+    # the failure's message is the logged line, and only it
+    assert f"error: handler_error: {said}" in result.stderr.splitlines(), result.stderr
+    assert "error code" not in result.stderr
+    edge = json.loads(said.split("\t", 1)[1])
+
+    out = subprocess.run([node, "-e", IN_NODE, str(package / filename), json.dumps(EVENT)], capture_output=True,
+                         text=True, check=True, timeout=60).stdout
+    expected = json.loads(out)
+    assert list(edge) == list(expected) == ["errorType", "errorMessage", "stack"]
+    assert edge["errorType"] == expected["errorType"]
+    if same_message:
+        assert edge["errorMessage"] == expected["errorMessage"]
+    if expected["stack"] == []:  # a thrown string: no stack, on Lambda too
+        assert edge["stack"] == []
+        return
+    assert edge["stack"][0] == f"{edge['errorType']}: {edge['errorMessage']}"
+    # every frame is the user's: none of the layer's (`dispatch (node:internal/boot:...)`), none native
+    assert edge["stack"][1:] and all(FRAME.match(line) for line in edge["stack"][1:]), edge["stack"]
+    where = "file:///var/task/" if module == "esm" else "/var/task/"
+    assert all(f"({where}{filename}:" in line for line in edge["stack"][1:]), edge["stack"]
+    # the same frames as Node's for the function's file: name, path or URL, line
+    assert frames(edge["stack"], "/var/task") == frames(expected["stack"], str(package)), (edge["stack"], expected["stack"])
+
+
+def test_frames_of_the_function_stay_around_the_layers_own(tmp_path, event_file):
+    """Only the layer's frames beneath the function's last frame go: a built-in calling back into
+    the function (an EventEmitter's emit) keeps its frame between the function's, as Node's does;
+    an error made in a timer's callback ends at that callback (the timers' loop is the runtime's)."""
+    (tmp_path / "index.mjs").write_text("""import { EventEmitter } from 'events';
+const emitter = new EventEmitter();
+emitter.on('go', () => { throw new Error('from a listener'); });
+export const handler = async (event) => {
+  if (event.timer) return new Promise(() => setTimeout(function tick() { throw new Error('in a timer'); }, 1));
+  emitter.emit('go');
+};
+""")
+    result = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(event_file)])
+    logged = [line for line in result.stderr.splitlines() if line.startswith("ERROR\tInvoke Error \t")]
+    stack = json.loads(logged[0].split("\t", 2)[2])["stack"]
+    assert stack[1].startswith("    at <anonymous> (file:///var/task/index.mjs:3:"), stack  # the listener
+    assert re.fullmatch(r" {4}at emit \(node:internal/boot:\d+:\d+\)", stack[-2]), stack  # the emitter's frame
+    assert stack[-1].startswith("    at handler (file:///var/task/index.mjs:6:"), stack  # and nothing beneath
+    timer_event = tmp_path / "timer.json"
+    timer_event.write_text(json.dumps({**EVENT, "timer": True}))
+    result = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(timer_event)])
+    logged = [line for line in result.stderr.splitlines() if line.startswith("ERROR\tUncaught Exception \t")]
+    assert len(logged) == 1, result.stderr
+    stack = json.loads(logged[0].split("\t", 2)[2])["stack"]
+    assert len(stack) == 2 and FRAME.match(stack[1]).group(1, 2) == ("tick", "file:///var/task/index.mjs"), stack
+    assert "error code" not in result.stderr
+
+
+def test_err_stack_read_by_the_function_has_no_frame_of_ours(tmp_path, event_file):
+    """What the function reads itself (`err.stack`, console.error(err)) ends at its own frames too."""
+    (tmp_path / "index.js").write_text("""exports.handler = async (event) => {
+  const err = new Error('caught');
+  console.error(err);
+  return { status: '200', body: err.stack };
+};
+""")
+    result = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(event_file)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["body"] == "Error: caught\n    at exports.handler (/var/task/index.js:2:19)"
+    assert "node:internal" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):  # type: ignore[no-untyped-def]
+    src = tmp_path_factory.mktemp("js-errors-src")
+    out = tmp_path_factory.mktemp("js-errors-build")
+    functions, behaviors = [], []
+    for module in ("cjs", "esm"):
+        package = src / module
+        package.mkdir()
+        filename, code = source(module, BODIES["sync-throw-in-async"][0])
+        (package / filename).write_text(code)
+        wasm = build(module, out, source=package)
+        functions.append(f'[functions.{module}]\nsource = "{wasm}"\n')
+        behaviors.append(f'[[behaviors]]\npath = "/{module}/*"\norigin = "site"\ncache = "disabled"\n'
+                         f'viewer_request = "{module}"\n')
+    manifest = tmp_path_factory.mktemp("js-errors-manifest") / "manifest.toml"
+    manifest.write_text('[origins.site]\ntype = "echo"\n\n' + "\n".join(functions) + "\n" + "\n".join(behaviors)
+                        + '\n[[behaviors]]\npath = "*"\norigin = "site"\n')
+    srv = ControlServer(manifest, tmp_path_factory.mktemp("js-errors-state")).start()  # details on the page
+    yield srv
+    srv.stop()
+
+
+@pytest.mark.parametrize("module", ["cjs", "esm"])
+def test_the_error_page_and_edge_logs_show_the_error_alone(server, module):
+    r = server.edge.get(f"/{module}/x")
+    assert r.status_code == 503 and "LambdaExecutionError" in r.headers["x-cache"]
+    records = server.admin.get("/v1/logs", params={"function": module, "request_id": r.headers["x-amz-cf-id"]}).json()["records"]
+    errors = [rec["message"] for rec in records if rec["level"] == "ERROR"]
+    assert len(errors) == 2 and errors[0].startswith("Invoke Error \t"), records
+    assert errors[1] == "handler_error: as logged above", records  # `edge logs`: no code to add to the line
+    where = "file:///var/task/index.mjs" if module == "esm" else "/var/task/index.js"
+    assert json.loads(errors[0].split("\t", 1)[1])["stack"][1:] == [
+        f"    at {'handler' if module == 'esm' else 'exports.handler'} ({where}:2:13)"]
+    # the page's detail (--debug-errors): the hook, the function and the logged line, nothing after it
+    detail = re.search(r"viewer-request function [^\n]*", html.unescape(r.text)).group(0)
+    assert re.fullmatch(rf"viewer-request function {module}:\S+: handler_error: {re.escape(errors[0])}", detail), detail
+    assert "error code" not in r.text and "node:internal" not in r.text
+
+
+def test_the_reserved_code_drops_the_code_and_any_other_keeps_it():
+    """The ABI level: a reactor returning GUEST_FAILED_AS_LOGGED (-500) is reported with its last
+    ERROR line alone; any other negative code (a C or Zig function's own) follows that line."""
+    runtime = Runtime()
+    logging = {"imports": '(import "edge" "log" (func $log (param i32 i32 i32)))',
+               "extra": '(data (i32.const 64) "bad input: 42")'}
+    for code, message in [(GUEST_FAILED_AS_LOGGED, "bad input: 42"), (-7, "bad input: 42 (error code -7)"),
+                          (-1, "bad input: 42 (error code -1)")]:
+        wat = M.reactor(f"(call $log (i32.const 3) (i32.const 64) (i32.const 13))\n    (i64.const {code})", **logging)
+        out = runtime.function(wat, FunctionConfig(name="t")).invoke(json.dumps(EVENT).encode())
+        assert (out.error, out.message) == (ErrorKind.HANDLER_ERROR, message)
+    silent = runtime.function(M.reactor(f"(i64.const {GUEST_FAILED_AS_LOGGED})"), FunctionConfig(name="t")).invoke(json.dumps(EVENT).encode())
+    assert silent.error is ErrorKind.HANDLER_ERROR and "error code" not in silent.message
+    store = LogStore()
+    said = 'Invoke Error \t{"errorType":"Error","errorMessage":"boom","stack":[]}'
+    store.record_invocation("f", "1", "rid", "viewer-request",
+                            Outcome(error=ErrorKind.HANDLER_ERROR, message=said, logs=[LogLine("ERROR", said)]))
+    assert [r.message for r in store.query("f", "rid") if r.level == "ERROR"] == [said, "handler_error: as logged above"]
