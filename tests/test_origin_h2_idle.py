@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from edge.upstream import http as upstream_http
+from edge.upstream import h2pools
 
 from .conftest import free_port
 from .hostile_origin import HostileOrigin, Reader, Writer
@@ -288,7 +288,7 @@ def test_many_keepalive_timeouts_from_a_function_leave_a_bounded_number_of_pools
     with h2_origin(ca, seen) as origin:  # never closes a connection itself
         edge = _edge(edge_factory, tmp_path, ca, origin.port, function=True)
         pools = edge.state.upstream._h2
-        most = upstream_http.H2_POOLS
+        most = h2pools.H2_POOLS
         values = list(range(60, 60 - most - 4, -1))  # 20 values, all long: none expires during the test
         for value in values:
             _ok(edge.get(f"/ka{value}/k"), f"/ka{value}/k")
@@ -310,7 +310,7 @@ def test_a_pool_unused_past_its_keepalive_timeout_is_closed(ca, edge_factory, tm
         _ok(edge.get("/ka1/a"), "/ka1/a")
         _ok(edge.get("/ka30/b"), "/ka30/b")
         assert len(pools) == 2 and origin.accepted == 2
-        time.sleep(1 + upstream_http.H2_POOL_MARGIN + 0.3)
+        time.sleep(1 + h2pools.H2_POOL_MARGIN + 0.3)
         assert origin.open == 2  # nothing closed the 1 s pool's connection yet (no timers)
         _ok(edge.get("/ka30/c"), "/ka30/c")  # any HTTP/2 request sweeps
         assert len(pools) == 1
@@ -329,13 +329,13 @@ def test_a_pool_that_goes_with_a_response_in_flight_lets_it_finish(ca, edge_fact
         deadline = time.monotonic() + 5
         while len(seen) < 1 and time.monotonic() < deadline:
             time.sleep(0.01)
-        for value in range(59, 59 - upstream_http.H2_POOLS, -1):  # the slow one's pool is the oldest: it goes
+        for value in range(59, 59 - h2pools.H2_POOLS, -1):  # the slow one's pool is the oldest: it goes
             _ok(edge.get(f"/ka{value}/k"), f"/ka{value}/k")
-        assert len(pools) == upstream_http.H2_POOLS
+        assert len(pools) == h2pools.H2_POOLS
         reader.join(10)
         _ok(slow[0], "/ka60/slow")  # whole: its pool waited for it
-        assert origin.settled(upstream_http.H2_POOLS)  # then closed, with its connection
-        assert origin.accepted == upstream_http.H2_POOLS + 1
+        assert origin.settled(h2pools.H2_POOLS)  # then closed, with its connection
+        assert origin.accepted == h2pools.H2_POOLS + 1
 
 
 def test_the_same_rule_holds_for_an_https_http1_origin(ca, edge_factory, tmp_path):

@@ -6,17 +6,14 @@ the cache get. Large bodies stream; the pipeline decides when to buffer.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import socket
 import ssl
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import h2.events
-import httpcore
 import httpx
 
 from ..config.connection import DEFAULT_CONNECTION_ATTEMPTS
@@ -24,6 +21,7 @@ from ..pipeline.headers import default_key
 from . import faults
 from .attempts import Attempts, ConnectBudget, not_established, reason, replayable
 from .h1 import H1Error, H1Pool
+from .h2pools import H2Pool, H2Pools, StalePool
 from .pool import KEEPALIVE, LifoPool
 from .response import OriginResponse
 
@@ -91,8 +89,8 @@ class HttpUpstream:
     checks an idle connection's age against it; httpcore's HTTP/2 pool fixes the expiry when
     it makes a connection, so HTTP/2 has one pool per keep-alive timeout (the manifest's
     values and the whole seconds 1-60 a function may set). Those pools are bounded
-    (`_H2Pools`): one unused for longer than its keep-alive timeout (and `H2_POOL_MARGIN`) is
-    closed, and at most `H2_POOLS` are kept, the least recently used going first; a pool that
+    (h2pools.py): one unused for longer than its keep-alive timeout (and a margin) is
+    closed, and at most a few are kept, the least recently used going first; a pool that
     goes while requests are in flight on it is closed when the last of them ends.
 
     Requests go straight to httpx's transport, not through an `AsyncClient`: a client would add
@@ -106,7 +104,7 @@ class HttpUpstream:
         # through the client itself (HTTP/1.1 over TLS: one per certificate setting)
         self._clients: dict[tuple[bool, str], httpx.AsyncClient] = {}
         self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=128)
-        self._h2 = _H2Pools()
+        self._h2 = H2Pools()
         self._h1 = H1Pool()  # plain-HTTP HTTP/1.1 origins (the common case): h1.py
 
     def _verify(self, target: Target) -> bool | ssl.SSLContext:
@@ -135,7 +133,7 @@ class HttpUpstream:
         self._clients[key] = httpx.AsyncClient(transport=transport, trust_env=False)
         return transport
 
-    def _h2_pool(self, target: Target) -> _H2Pool:
+    def _h2_pool(self, target: Target) -> H2Pool:
         key = (target.verify_tls, target.ca_file, target.keepalive_timeout)
         pool = self._h2.get(key)
         if pool is not None:
@@ -146,12 +144,12 @@ class HttpUpstream:
                               max_keepalive_connections=self._limits.max_keepalive_connections,
                               keepalive_expiry=target.keepalive_timeout)
         transport = httpx.AsyncHTTPTransport(http2=True, verify=verify, limits=limits, trust_env=False)
-        transport._pool = _StalePool(  # type: ignore[assignment]
+        transport._pool = StalePool(  # type: ignore[assignment]
             ssl_context=transport._pool._ssl_context, max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=target.keepalive_timeout,
             http1=True, http2=True,
         )
-        return self._h2.add(key, _H2Pool(transport, target.keepalive_timeout))
+        return self._h2.add(key, H2Pool(transport, target.keepalive_timeout))
 
     async def fetch(
         self,
@@ -292,138 +290,6 @@ class HttpUpstream:
             await client.aclose()
         self._clients.clear()
         await self._h2.aclose()
-
-
-H2_POOLS = 16  # HTTP/2 pools kept at most (one per keep-alive timeout and certificate setting in use)
-H2_POOL_MARGIN = 1.0  # seconds past its keep-alive timeout an unused HTTP/2 pool is kept
-
-
-class _H2Pool:
-    """One HTTP/2 transport (httpcore's pool, all its connections made for one keep-alive
-    timeout) and the requests in flight on it."""
-
-    __slots__ = ("in_use", "keepalive", "last_used", "retired", "transport")
-
-    def __init__(self, transport: httpx.AsyncHTTPTransport, keepalive: float) -> None:
-        self.transport = transport
-        self.keepalive = keepalive
-        self.in_use = 0  # requests sent and responses not yet closed
-        self.last_used = time.monotonic()
-        self.retired = False  # no longer handed out: closed once in_use is 0
-
-
-class _H2Pools:
-    """The HTTP/2 pools by (verify_tls, ca_file, keepalive_timeout), least recently used first.
-
-    Each time one is looked up, those unused for longer than their keep-alive timeout plus
-    `H2_POOL_MARGIN` (every connection in them expired) are retired, and the least recently
-    used beyond `H2_POOLS`. A retired pool is closed at once when nothing is in flight on it,
-    else when its last response is closed: a request in flight is never cut off. Closing runs
-    in a task of its own (a TLS connection's close may wait on the network), never in a
-    request's way."""
-
-    def __init__(self, most: int = H2_POOLS, margin: float = H2_POOL_MARGIN) -> None:
-        self.most = most
-        self.margin = margin
-        self._pools: OrderedDict[tuple[bool, str, float], _H2Pool] = OrderedDict()
-        self._retired: set[_H2Pool] = set()  # retired with requests in flight
-        self._closing: set[asyncio.Task[None]] = set()
-
-    def __len__(self) -> int:
-        return len(self._pools)
-
-    def get(self, key: tuple[bool, str, float]) -> _H2Pool | None:
-        self._sweep()
-        pool = self._pools.get(key)
-        if pool is not None:
-            self._pools.move_to_end(key)
-        return pool
-
-    def add(self, key: tuple[bool, str, float], pool: _H2Pool) -> _H2Pool:
-        self._pools[key] = pool
-        while len(self._pools) > self.most:
-            self._retire(self._pools.popitem(last=False)[1])
-        return pool
-
-    def use(self, pool: _H2Pool) -> Callable[[], None]:
-        """Count a request in flight on `pool`; the function returned ends it (once)."""
-        pool.in_use += 1
-        ended = False
-
-        def done() -> None:
-            nonlocal ended
-            if ended:
-                return
-            ended = True
-            pool.in_use -= 1
-            pool.last_used = time.monotonic()
-            if pool.retired and pool.in_use == 0:
-                self._retired.discard(pool)
-                self._close(pool)
-
-        return done
-
-    def _sweep(self) -> None:
-        now = time.monotonic()
-        for key, pool in list(self._pools.items()):
-            if pool.in_use == 0 and now - pool.last_used > pool.keepalive + self.margin:
-                del self._pools[key]
-                self._retire(pool)
-
-    def _retire(self, pool: _H2Pool) -> None:
-        pool.retired = True
-        if pool.in_use:
-            self._retired.add(pool)
-        else:
-            self._close(pool)
-
-    def _close(self, pool: _H2Pool) -> None:
-        task = asyncio.get_running_loop().create_task(pool.transport.aclose())
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
-
-    async def aclose(self) -> None:
-        pools = [*self._pools.values(), *self._retired]
-        self._pools.clear()
-        self._retired.clear()
-        for pool in pools:
-            pool.retired = True
-            await pool.transport.aclose()
-        if self._closing:
-            await asyncio.gather(*self._closing, return_exceptions=True)
-
-
-class _StaleConnection(httpcore.AsyncHTTPConnection):
-    """httpcore's connection, which also counts as expired an idle HTTP/2 connection the
-    origin has closed, or has said anything on, while it was idle (its socket is readable:
-    a GOAWAY, a TLS close_notify, the end of the TCP stream), or that failed: httpcore judges
-    an idle HTTP/2 connection by its keep-alive expiry alone (its HTTP/1.1 connections, by
-    readability too), so the next request was sent on a connection the origin had closed, and
-    failed. Such a connection is closed and the request gets a new one. (An origin that pings
-    an idle connection costs a new connection, no more.) A request that meets the origin's
-    close in flight is sent again if it may be (attempts.py, `replayable`)."""
-
-    def has_expired(self) -> bool:
-        if super().has_expired():
-            return True
-        inner = self._connection
-        if not isinstance(inner, httpcore.AsyncHTTP2Connection) or not inner.is_idle():
-            return False
-        if not inner.is_available():  # failed, or the origin said GOAWAY: it will take no request
-            return True
-        stream = inner._network_stream
-        return bool(stream.get_extra_info("is_readable"))
-
-
-class _StalePool(httpcore.AsyncConnectionPool):
-    """httpcore's pool, making `_StaleConnection`s."""
-
-    def create_connection(self, origin: httpcore.Origin) -> httpcore.AsyncConnectionInterface:
-        return _StaleConnection(
-            origin=origin, ssl_context=self._ssl_context, keepalive_expiry=self._keepalive_expiry,
-            http1=self._http1, http2=self._http2, retries=self._retries, local_address=self._local_address,
-            uds=self._uds, network_backend=self._network_backend, socket_options=self._socket_options,
-        )
 
 
 _TARGET = re.compile(rb"/[!-~]*\Z")  # printable ASCII, no spaces (the request line's target)
