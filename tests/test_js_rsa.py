@@ -1,7 +1,7 @@
 """RSA signature verification in the sandbox (crypto.createPublicKey / createVerify / verify): Node
 makes an RSA-2048 key pair and signatures at test time; tests/js/rsa/cases.js then runs in the edge
 function (a request per key format) and in Node, and every result must match. What the edge refuses (Ed448
-and X25519 keys, RSA-PSS, key generation) must fail saying what is supported. EC and Ed25519 keys:
+and X448 keys, key generation) must fail saying what is supported. EC and Ed25519 keys:
 tests/test_js_ec.py; signing: tests/test_js_sign.py."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ const crypto = require('crypto');
 const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const other = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
 const ed448 = crypto.generateKeyPairSync('ed448').publicKey;
-const x25519 = crypto.generateKeyPairSync('x25519').publicKey;
+const x448 = crypto.generateKeyPairSync('x448').publicKey;
 const message = 'header.payload signed by Node at ' + Date.now();
 const sign = (alg) => crypto.sign(alg, Buffer.from(message), privateKey).toString('base64');
 console.log(JSON.stringify({
@@ -26,7 +26,7 @@ console.log(JSON.stringify({
   spki: publicKey.export({ type: 'spki', format: 'pem' }), pkcs1: publicKey.export({ type: 'pkcs1', format: 'pem' }),
   spkiDer: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), jwk: publicKey.export({ format: 'jwk' }),
   otherSpki: other.export({ type: 'spki', format: 'pem' }), ed448Spki: ed448.export({ type: 'spki', format: 'pem' }),
-  x25519Jwk: x25519.export({ format: 'jwk' }), privatePkcs8: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  x448Jwk: x448.export({ format: 'jwk' }), privatePkcs8: privateKey.export({ type: 'pkcs8', format: 'pem' }),
   privatePkcs1: privateKey.export({ type: 'pkcs1', format: 'pem' }),
 }));
 """
@@ -73,7 +73,7 @@ def test_verification_results(edge_results):
 
 
 @pytest.mark.parametrize("case, words", [
-    ("ed448_pem", "Ed448 keys"), ("x25519_jwk", "X25519 keys"), ("ed448_verify", "Ed448 keys"), ("pss", "RSA-PSS"),
+    ("ed448_pem", "Ed448 keys"), ("x448_jwk", "X448 keys"), ("ed448_verify", "Ed448 keys"),
     ("generate", "generateKeyPairSync"),
 ])
 def test_unsupported_keys_say_what_is_supported(case, words, edge_results):

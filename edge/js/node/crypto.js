@@ -1,10 +1,11 @@
 // require('crypto'): random numbers from WASI random_get; createHash/createHmac over SHA-1, the SHA-2
 // family and MD5 (pycryptodome's C code compiled into the engine), and PBKDF2 and HKDF over HMAC;
-// secret KeyObjects; RSA, EC and Ed25519 public and private keys (read and written in keys.js,
-// internal/keys), signing and verification (BigInt): RSASSA-PKCS1-v1_5 here and in rsa.js
-// (internal/rsa), ECDSA and Ed25519 in ec.js (internal/ec); AES ciphers in cipher.js (internal/cipher).
-// Other digests fail when the hash or HMAC is created, with Node's error; there is no key generation
-// for key pairs, RSA encryption, key agreement or scrypt.
+// secret KeyObjects; RSA, EC, Ed25519 and X25519 public and private keys (read and written in keys.js,
+// internal/keys), signing and verification (BigInt): RSASSA-PKCS1-v1_5 and RSA-PSS here and in rsa.js
+// (internal/rsa), ECDSA and Ed25519 in ec.js (internal/ec); RSA encryption (OAEP, PKCS#1 v1.5, none:
+// publicEncrypt & co.); key agreement (diffieHellman for EC and X25519 keys, createECDH); AES ciphers
+// in cipher.js (internal/cipher). Other digests fail when the hash or HMAC is created, with Node's
+// error; there is no key generation for key pairs, finite-field Diffie-Hellman or scrypt.
 defineBuiltin('crypto', function (exports, require, module, internal) {
   const { Buffer } = require('buffer');
   const native = internal.native;
@@ -330,7 +331,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
   }
   function signingKey(key, use) {
     const padding = intOption(key, 'padding');
-    intOption(key, 'saltLength');
+    const saltLength = intOption(key, 'saltLength');
     let dsaEncoding = 'der';
     if (key !== null && typeof key === 'object') {
       ({ dsaEncoding = 'der' } = key);
@@ -339,14 +340,51 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     const k = keyHandle(key, use);
     if (k.kind === 'rsa' && padding !== undefined && padding !== 1) { // Node ignores it for other keys
       if (padding !== 6) throw keys.opensslError('ERR_OSSL_INVALID_PADDING_MODE', 'Provider routines', 'invalid padding mode', '1C8000A8');
-      throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-        'RSA-PSS signatures (PS256/384/512) are not supported in edge functions: only RSASSA-PKCS1-v1_5 (RS256/384/512)');
+      // RSA-PSS: OpenSSL's salt lengths -1 (the digest's length), -2 (sign: the most, verify: any), -3 (the most)
+      if (saltLength !== undefined && saltLength < -3) throw invalidSaltLength();
+      return { handle: use === 'public' ? keys.publicOf(k) : k, dsaEncoding, pss: saltLength === undefined ? -2 : saltLength };
     }
     return { handle: use === 'public' ? keys.publicOf(k) : k, dsaEncoding };
   }
+  const invalidSaltLength = () => keys.opensslError('ERR_OSSL_INVALID_SALT_LENGTH', 'Provider routines', 'invalid salt length', '1C800070');
+  const tooLargeForKey = () => keys.opensslError('ERR_OSSL_RSA_DATA_TOO_LARGE_FOR_KEY_SIZE', 'rsa routines', 'data too large for key size', '0200006E');
+  const notForKeyType = () => keys.opensslError('ERR_OSSL_EVP_OPERATION_NOT_SUPPORTED_FOR_THIS_KEYTYPE', 'digital envelope routines',
+    'operation not supported for this keytype', '03000096');
+  // RSA-PSS (RFC 8017 8.1; the encoding in rsa.js): the signature of data with salt length sLen (as
+  // signingKey reads it), and whether sig is one. A verification with a salt too long for the key
+  // is false here and an error for crypto.subtle (`strict`), as in Node.
+  function pssSalt(sLen, hLen, emBits, signing) {
+    if (sLen === -1) return hLen;
+    if (sLen === -3 || (sLen === -2 && signing)) return keys.rsa().pssMaxSalt(emBits, hLen);
+    return sLen; // -2 when verifying: any
+  }
+  function pssSign(id, handle, data, sLen) {
+    const rsa = keys.rsa();
+    const { bits, size } = handle.public;
+    const mHash = native.digest(id, data);
+    const salt = pssSalt(sLen, mHash.length, bits - 1, true);
+    const em = salt < 0 ? null : rsa.pssEncode(id, mHash, bits - 1, salt);
+    if (em === null) throw tooLargeForKey();
+    return keys.bytesOf(rsa.privateOp(handle, keys.bigOf(em)), size);
+  }
+  function pssVerify(id, handle, data, sig, sLen, strict = false) {
+    const rsa = keys.rsa();
+    const { bits, size, n } = handle;
+    const mHash = native.digest(id, data);
+    let salt = pssSalt(sLen, mHash.length, bits - 1, false);
+    if (salt === -2) salt = -1;
+    if (strict && (salt > rsa.pssMaxSalt(bits - 1, mHash.length) || rsa.pssMaxSalt(bits - 1, mHash.length) < 0)) throw tooLargeForKey();
+    if (sig.length !== size) return false;
+    const s = keys.bigOf(sig);
+    if (s >= n) return false;
+    const em = keys.bytesOf(rsa.publicOp(handle, s), Math.ceil((bits - 1) / 8));
+    return em !== null && rsa.pssVerify(id, mHash, em, bits - 1, salt);
+  }
   // Whether sig is a signature of data by the key; alg is the digest's [id, block size] (Ed25519
   // has none: it signs the data).
-  function checkSignature(alg, { handle, dsaEncoding }, data, sig) {
+  function checkSignature(alg, { handle, dsaEncoding, pss }, data, sig) {
+    if (handle.kind === 'x25519') throw notForKeyType();
+    if (handle.kind === 'rsa' && pss !== undefined) return pssVerify(alg[0], handle, data, sig, pss);
     if (handle.kind === 'rsa') return rsaVerify(alg[0], handle, data, sig);
     if (handle.kind === 'ec') return keys.ec().ecdsaVerify(handle.curve, handle, native.digest(alg[0], data), sig, dsaEncoding);
     return keys.ec().ed25519Verify(handle.raw, data, sig);
@@ -364,7 +402,9 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     return diff === 0;
   }
   // The signature of data by a private key's handle
-  function makeSignature(alg, { handle, dsaEncoding }, data) {
+  function makeSignature(alg, { handle, dsaEncoding, pss }, data) {
+    if (handle.kind === 'x25519') throw notForKeyType();
+    if (handle.kind === 'rsa' && pss !== undefined) return pssSign(alg[0], handle, data, pss);
     if (handle.kind === 'rsa') {
       const k = handle.public.size;
       const em = emsaPkcs1(alg[0], data, k);
@@ -452,13 +492,216 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     return later(callback, checkSignature(digest, k, message, sig));
   }
 
-  // What there is not: key pair generation, RSA encryption, key agreement.
+  // RSA encryption: publicEncrypt / privateDecrypt (OAEP by default, RFC 8017 7.1; PKCS#1 v1.5
+  // encryption, and none), privateEncrypt / publicDecrypt (PKCS#1 v1.5 type 1 by default, and none),
+  // with Node's options (key, padding, oaepHash, oaepLabel, encoding) and OpenSSL's errors. Where a
+  // private key raises data the caller chose, the operation is blinded (rsa.js).
+  const rsaError = (code, reason, hex) => keys.opensslError(code, 'rsa routines', reason, hex);
+  const unknownPadding = () => rsaError('ERR_OSSL_RSA_UNKNOWN_PADDING_TYPE', 'unknown padding type', '02000076');
+  const oaepError = () => rsaError('ERR_OSSL_RSA_OAEP_DECODING_ERROR', 'oaep decoding error', '02000079');
+  function rsaCipher(method, defaultPadding, usePrivate) {
+    return function (options, buffer) {
+      const handle = keyHandle(options, usePrivate ? 'private' : 'public');
+      const opts = options !== null && typeof options === 'object' && !(options instanceof KeyObject) && !isBytes(options) ? options : {};
+      const padding = opts.padding || defaultPadding;
+      const { oaepHash, encoding } = opts;
+      let { oaepLabel } = opts;
+      if (oaepHash !== undefined && typeof oaepHash !== 'string') throw keys.propertyType('key.oaepHash', 'of type string', oaepHash);
+      if (oaepLabel !== undefined) oaepLabel = bytes(oaepLabel, encoding, 'key.oaepLabel');
+      const data = bytes(buffer, encoding, 'buffer');
+      if (handle.kind !== 'rsa') throw notForKeyType();
+      const rsa = keys.rsa();
+      const pub = keys.publicOf(handle);
+      const k = pub.size;
+      if (method === 'privateDecrypt' && padding === 1) {
+        throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE',
+          'RSA_PKCS1_PADDING is no longer supported for private decryption, this can be reverted with --security-revert=CVE-2023-46809');
+      }
+      let digest = null;
+      if (padding === 4) {
+        digest = algorithm(oaepHash === undefined ? 'sha1' : oaepHash, false);
+        if (digest === null) throw internal.codeError(Error, 'ERR_OSSL_EVP_INVALID_DIGEST', 'Invalid digest used');
+      }
+      const label = oaepLabel === undefined ? Buffer.alloc(0) : oaepLabel;
+      if (method === 'publicEncrypt' || method === 'privateEncrypt') {
+        let em;
+        if (padding === 3) {
+          if (data.length > k) throw tooLargeForKey();
+          if (data.length < k) throw rsaError('ERR_OSSL_RSA_DATA_TOO_SMALL_FOR_KEY_SIZE', 'data too small for key size', '0200007A');
+          em = data;
+        } else if (padding === 4 && method === 'publicEncrypt') {
+          em = rsa.oaepEncode(digest[0], k, data, label);
+          if (em === null) throw tooLargeForKey();
+        } else if (padding === 1) { // 00 02 (random non-zero) 00 m, or 00 01 FF..FF 00 m
+          if (data.length > k - 11) throw tooLargeForKey();
+          em = Buffer.alloc(k, 0xff);
+          em[0] = 0;
+          em[1] = method === 'publicEncrypt' ? 2 : 1;
+          if (method === 'publicEncrypt') {
+            const fill = em.subarray(2, k - data.length - 1);
+            native.randomFill(fill);
+            for (let i = 0; i < fill.length; i++) {
+              while (fill[i] === 0) native.randomFill(fill.subarray(i, i + 1));
+            }
+          }
+          em[k - data.length - 1] = 0;
+          data.copy(em, k - data.length);
+        } else if (padding === 4) {
+          throw keys.opensslError('ERR_OSSL_ILLEGAL_OR_UNSUPPORTED_PADDING_MODE', 'Provider routines', 'illegal or unsupported padding mode', '1C8000A5');
+        } else {
+          throw unknownPadding();
+        }
+        const m = keys.bigOf(em);
+        if (m >= pub.n) throw rsaError('ERR_OSSL_RSA_DATA_TOO_LARGE_FOR_MODULUS', 'data too large for modulus', '02000084');
+        const c = method === 'publicEncrypt' ? rsa.publicOp(pub, m) : rsa.blindedPrivateOp(handle, m);
+        return keys.bytesOf(c, k);
+      }
+      // privateDecrypt, publicDecrypt
+      if (padding !== 3 && padding !== (method === 'privateDecrypt' ? 4 : 1)) throw unknownPadding();
+      if (data.length > k) throw rsaError('ERR_OSSL_RSA_DATA_GREATER_THAN_MOD_LEN', 'data greater than mod len', '0200006C');
+      const c = keys.bigOf(data);
+      if (c >= pub.n) throw rsaError('ERR_OSSL_RSA_DATA_TOO_LARGE_FOR_MODULUS', 'data too large for modulus', '02000084');
+      const em = keys.bytesOf(method === 'privateDecrypt' ? rsa.blindedPrivateOp(handle, c) : rsa.publicOp(pub, c), k);
+      if (padding === 3) return em;
+      if (padding === 4) {
+        const m = rsa.oaepDecode(digest[0], k, em, label);
+        if (m === null) throw oaepError();
+        return Buffer.from(m);
+      }
+      // publicDecrypt, PKCS#1 v1.5 type 1 (public data: a signature), failing as OpenSSL's check does
+      if (em[0] !== 0) throw rsaError('ERR_OSSL_RSA_INVALID_PADDING', 'invalid padding', '0200008A');
+      if (em[1] !== 1) throw rsaError('ERR_OSSL_RSA_BLOCK_TYPE_IS_NOT_01', 'block type is not 01', '0200006A');
+      let i = 2;
+      while (i < k && em[i] === 0xff) i++;
+      if (i < k && em[i] !== 0) throw rsaError('ERR_OSSL_RSA_BAD_FIXED_HEADER_DECRYPT', 'bad fixed header decrypt', '02000066');
+      if (i === k) throw rsaError('ERR_OSSL_RSA_NULL_BEFORE_BLOCK_TYPE', 'null before block type', '02000071');
+      if (i < 10) throw rsaError('ERR_OSSL_RSA_BAD_PAD_BYTE_COUNT', 'bad pad byte count', '02000067');
+      return Buffer.from(em.subarray(i + 1));
+    };
+  }
+
+  // Key agreement: crypto.diffieHellman for EC keys (ECDH, the shared x coordinate) and X25519 keys,
+  // and createECDH (ec.js does the arithmetic)
+  function agree(privateHandle, publicHandle) {
+    const ec = keys.ec();
+    const pub = keys.publicOf(publicHandle);
+    if (privateHandle.kind === 'x25519') {
+      const secret = ec.x25519(privateHandle.seed, pub.raw);
+      if (secret.every((b) => b === 0)) {
+        throw keys.opensslError('ERR_OSSL_FAILED_DURING_DERIVATION', 'Provider routines', 'failed during derivation', '1C8000A4');
+      }
+      return secret;
+    }
+    if (privateHandle.public.curve !== pub.curve) {
+      throw keys.opensslError('ERR_OSSL_MISMATCHING_DOMAIN_PARAMETERS', 'Provider routines', 'mismatching domain parameters', '1C8000CB');
+    }
+    const secret = ec.ecdh(pub.curve, privateHandle.d, pub);
+    if (secret === null) throw keys.opensslError('ERR_OSSL_FAILED_DURING_DERIVATION', 'Provider routines', 'failed during derivation', '1C8000A4');
+    return secret;
+  }
+  function diffieHellman(options) {
+    if (options === null || typeof options !== 'object') throw internal.argType('options', 'of type object', options);
+    const { privateKey, publicKey } = options;
+    if (!(privateKey instanceof KeyObject)) throw keys.invalidProperty('options.privateKey', privateKey);
+    if (!(publicKey instanceof KeyObject)) throw keys.invalidProperty('options.publicKey', publicKey);
+    if (privateKey.type !== 'private') {
+      throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${privateKey.type}, expected private.`);
+    }
+    if (publicKey.type !== 'public' && publicKey.type !== 'private') {
+      throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE',
+        `Invalid key object type ${publicKey.type}, expected private or public.`);
+    }
+    const [a, b] = [privateKey.asymmetricKeyType, publicKey.asymmetricKeyType];
+    if (a !== b || (a !== 'ec' && a !== 'x25519')) {
+      throw internal.codeError(Error, 'ERR_CRYPTO_INCOMPATIBLE_KEY', `Incompatible key types for Diffie-Hellman: ${a} and ${b}`);
+    }
+    return Buffer.from(agree(keyHandles.get(privateKey), keyHandles.get(publicKey)));
+  }
+
+  const ECDH_CURVES = ['prime256v1', 'secp384r1', 'secp521r1', 'secp256k1'];
+  const ECDH_FORMATS = { compressed: 2, uncompressed: 4, hybrid: 6 };
+  function ecdhCurve(name) {
+    if (typeof name !== 'string') throw internal.argType('curve', 'of type string', name);
+    const curve = keys.ec().CURVES.find((c) => c.name === name);
+    if (curve === undefined || !ECDH_CURVES.includes(name)) throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_CURVE', 'Invalid EC curve name');
+    return curve;
+  }
+  function ecdhFormat(format) {
+    if (format === undefined || format === null) return 4;
+    const form = typeof format === 'string' ? ECDH_FORMATS[format] : undefined;
+    if (form === undefined) throw internal.codeError(TypeError, 'ERR_CRYPTO_ECDH_INVALID_FORMAT', `Invalid ECDH format: ${format}`);
+    return form;
+  }
+  const invalidPublicKey = () => internal.codeError(Error, 'ERR_CRYPTO_ECDH_INVALID_PUBLIC_KEY', 'Public key is not valid for specified curve');
+  function ecdhPoint(curve, key, encoding) {
+    const point = keys.ec().decodePoint(curve, bytes(key, encoding, 'key'));
+    if (point === null) throw invalidPublicKey();
+    return point;
+  }
+  const ECDH_STATE = new WeakMap(); // ECDH -> { curve, d, point }
+  const ecdhOutput = (data, encoding) => output(data, encoding === null ? undefined : encoding);
+  class ECDH {
+    constructor(curve) {
+      ECDH_STATE.set(this, { curve: ecdhCurve(curve), d: null, point: null });
+    }
+    static convertKey(key, curve, inEnc, outEnc, format) {
+      const c = ecdhCurve(curve);
+      const point = ecdhPoint(c, key, inEnc);
+      return ecdhOutput(keys.ec().encodePoint(c, { ...point, form: ecdhFormat(format) }), outEnc);
+    }
+    generateKeys(encoding, format) {
+      const state = ECDH_STATE.get(this);
+      state.d = keys.ec().randomScalar(state.curve);
+      state.point = keys.ec().publicPoint(state.curve, state.d);
+      return this.getPublicKey(encoding, format);
+    }
+    computeSecret(key, inEnc, outEnc) {
+      const state = ECDH_STATE.get(this);
+      const point = ecdhPoint(state.curve, key, inEnc);
+      if (state.d === null) throw internal.codeError(RangeError, 'ERR_CRYPTO_INVALID_KEYPAIR', 'Invalid key pair');
+      const secret = keys.ec().ecdh(state.curve, state.d, point);
+      if (secret === null) throw invalidPublicKey();
+      return ecdhOutput(secret, outEnc);
+    }
+    getPublicKey(encoding, format) {
+      const state = ECDH_STATE.get(this);
+      const form = ecdhFormat(format);
+      if (state.point === null) throw internal.codeError(Error, 'ERR_CRYPTO_OPERATION_FAILED', 'Failed to get ECDH public key');
+      return ecdhOutput(keys.ec().encodePoint(state.curve, { ...state.point, form }), encoding);
+    }
+    getPrivateKey(encoding) {
+      const state = ECDH_STATE.get(this);
+      if (state.d === null) throw internal.codeError(Error, 'ERR_CRYPTO_OPERATION_FAILED', 'Failed to get ECDH private key');
+      let hex = state.d.toString(16);
+      if (hex.length % 2) hex = `0${hex}`;
+      return ecdhOutput(Buffer.from(hex, 'hex'), encoding);
+    }
+    setPrivateKey(key, encoding) {
+      const state = ECDH_STATE.get(this);
+      const d = keys.bigOf(bytes(key, encoding, 'key'));
+      if (d <= 0n || d >= state.curve.n) {
+        throw internal.codeError(RangeError, 'ERR_CRYPTO_INVALID_KEYTYPE', 'Private key is not valid for specified curve.');
+      }
+      state.d = d;
+      state.point = keys.ec().publicPoint(state.curve, d);
+      return this;
+    }
+    setPublicKey(key, encoding) {
+      const state = ECDH_STATE.get(this);
+      state.point = ecdhPoint(state.curve, key, encoding);
+      return this;
+    }
+  }
+
+  // What there is not: key pair generation, finite-field Diffie-Hellman.
   function notAvailable(what) {
     return () => {
       throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-        `crypto.${what}() is not available in edge functions: they sign and verify with RSA (PKCS#1 v1.5), ECDSA and ` +
-        'Ed25519 keys (createPrivateKey, createPublicKey, createSign, createVerify, sign, verify) and encrypt with AES ' +
-        '(createCipheriv, createDecipheriv) but have no key generation, RSA encryption or key agreement (ECDH, Diffie-Hellman)');
+        `crypto.${what}() is not available in edge functions: they sign and verify with RSA (PKCS#1 v1.5 and PSS), ECDSA and ` +
+        'Ed25519 keys (createPrivateKey, createPublicKey, createSign, createVerify, sign, verify), encrypt with RSA ' +
+        '(publicEncrypt, privateDecrypt, privateEncrypt, publicDecrypt) and AES (createCipheriv, createDecipheriv) and agree ' +
+        'on keys with ECDH and X25519 (diffieHellman, createECDH), but have no key pair generation or finite-field ' +
+        'Diffie-Hellman (createDiffieHellman, getDiffieHellman)');
     };
   }
   // The AES ciphers (cipher.js), in a function whose sources name createCipheriv, createDecipheriv,
@@ -718,7 +961,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
   Object.defineProperty(exports, 'subtle', { get: subtle, enumerable: true, configurable: true });
   // what webcrypto.js builds crypto.subtle on
   internal.cryptoParts = {
-    ALGORITHMS, hmacWith, makeSignature, checkSignature, pbkdf2Sync, hkdfSync,
+    ALGORITHMS, hmacWith, makeSignature, checkSignature, pbkdf2Sync, hkdfSync, pssSign, pssVerify, agree,
     secretKey: (bytes) => new SecretKeyObject('secret', new Uint8Array(bytes)),
     keyObjectOf: (handle) => (keys.isPrivate(handle) ? new PrivateKeyObject('private', handle) : new PublicKeyObject('public', handle)),
     handleOf: (keyObject) => keyHandles.get(keyObject),
@@ -741,7 +984,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     createVerify: (name, options) => new Verify(name, options),
     generateKeyPair: notAvailable('generateKeyPair'),
     generateKeyPairSync: notAvailable('generateKeyPairSync'),
-    createECDH: notAvailable('createECDH'),
+    createECDH: (curve) => new ECDH(curve), ECDH, diffieHellman,
     createCipheriv: (cipher, key, iv, options) => ciphers().createCipheriv(cipher, key, iv, options),
     createDecipheriv: (cipher, key, iv, options) => ciphers().createDecipheriv(cipher, key, iv, options),
     createCipher: (cipher, password, options) => ciphers().createCipher(cipher, password, options),
@@ -763,13 +1006,15 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     hkdf: (digest, ikm, salt, info, keylen, callback) => asyncly(callback, () => hkdfSync(digest, ikm, salt, info, keylen)),
     scrypt: noScrypt('scrypt'),
     scryptSync: noScrypt('scryptSync'),
-    publicEncrypt: notAvailable('publicEncrypt'),
-    publicDecrypt: notAvailable('publicDecrypt'),
-    privateEncrypt: notAvailable('privateEncrypt'),
-    privateDecrypt: notAvailable('privateDecrypt'),
+    publicEncrypt: rsaCipher('publicEncrypt', 4, false),
+    publicDecrypt: rsaCipher('publicDecrypt', 1, false),
+    privateEncrypt: rsaCipher('privateEncrypt', 1, true),
+    privateDecrypt: rsaCipher('privateDecrypt', 4, true),
     createDiffieHellman: notAvailable('createDiffieHellman'),
     generateKey: notAvailable('generateKey'),
     generateKeySync: notAvailable('generateKeySync'),
-    constants: { RSA_PKCS1_PADDING: 1, RSA_PKCS1_PSS_PADDING: 6, RSA_PSS_SALTLEN_DIGEST: -1, RSA_PSS_SALTLEN_MAX_SIGN: -2, RSA_PSS_SALTLEN_AUTO: -2 },
+    constants: { RSA_PKCS1_PADDING: 1, RSA_NO_PADDING: 3, RSA_PKCS1_OAEP_PADDING: 4, RSA_X931_PADDING: 5, RSA_PKCS1_PSS_PADDING: 6,
+      RSA_PSS_SALTLEN_DIGEST: -1, RSA_PSS_SALTLEN_MAX_SIGN: -2, RSA_PSS_SALTLEN_AUTO: -2,
+      POINT_CONVERSION_COMPRESSED: 2, POINT_CONVERSION_UNCOMPRESSED: 4, POINT_CONVERSION_HYBRID: 6 },
   });
 });

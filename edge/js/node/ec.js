@@ -1,6 +1,7 @@
-// Elliptic-curve signatures for require('crypto') (crypto.js and keys.js read the keys and call
-// this): ECDSA over P-256, P-384, P-521 and secp256k1 (JWT ES256, ES384, ES512, ES256K) and Ed25519
-// (JWT EdDSA), signing and verification, in BigInt. In a function only when its sources name 'crypto'
+// Elliptic curves for require('crypto') and crypto.subtle (crypto.js, webcrypto.js and keys.js read
+// the keys and call this): ECDSA over P-256, P-384, P-521 and secp256k1 (JWT ES256, ES384, ES512,
+// ES256K) and Ed25519 (JWT EdDSA), signing and verification, and key agreement: ECDH on those
+// curves and X25519 (RFC 7748), in BigInt. In a function only when its sources name 'crypto'
 // (edge/js/build.py's ON_DEMAND), evaluated at build time.
 // Verification handles public data only. Signing handles secrets (private keys, nonces): their
 // scalar multiplications take the same steps whatever the scalar (fixedMultiply) and secret values
@@ -421,7 +422,75 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
     return Buffer.concat([R, bytesOf((r + k * a) % L, 32).reverse()]);
   }
 
+  // ECDH (SEC 1 3.3.1): the x coordinate of d*Q, `size` bytes; null for the point at infinity
+  // (impossible on these prime-order curves for a valid Q and 0 < d < n, but checked as OpenSSL does)
+  function ecdh(curve, d, point) {
+    const R = fixedMultiply(curve, [point.x, point.y, 1n], ...fixedLength(d, curve.n));
+    if (R[2] === 0n) return null;
+    return bytesOf(affine(curve, R).x, curve.size);
+  }
+  // A fresh private key for `curve`: uniform in [1, n - 1] (by rejection)
+  function randomScalar(curve) {
+    const bytes = Buffer.alloc(curve.orderSize);
+    for (;;) {
+      internal.native.randomFill(bytes);
+      let d = bigOf(bytes);
+      d >>= BigInt(curve.orderSize * 8 - curve.orderBits);
+      if (d >= 1n && d < curve.n) return d;
+    }
+  }
+
+  // X25519 (RFC 7748 5): the Montgomery ladder over the 255 bits of the clamped scalar, the same
+  // steps whatever its bits (the swaps are masks, not branches). 32 bytes, all zero when u is of
+  // small order (callers refuse that, as OpenSSL does).
+  const A24 = 121665n;
+  function x25519(scalar, u) {
+    const k = Buffer.from(scalar);
+    k[0] &= 248;
+    k[31] = (k[31] & 127) | 64;
+    const bits = littleEndian(k).toString(2).padStart(255, '0');
+    const uBytes = Buffer.from(u);
+    uBytes[31] &= 127;
+    const x1 = littleEndian(uBytes) % P;
+    let [x2, z2, x3, z3] = [1n, 0n, x1, 1n];
+    let swap = 0n;
+    for (let t = 0; t < 255; t++) {
+      const bit = BigInt(bits.charCodeAt(t) - 48);
+      swap ^= bit;
+      const mask = -swap; // 0n or -1n (all ones)
+      let dummy = mask & (x2 ^ x3);
+      x2 ^= dummy;
+      x3 ^= dummy;
+      dummy = mask & (z2 ^ z3);
+      z2 ^= dummy;
+      z3 ^= dummy;
+      swap = bit;
+      const A = x2 + z2;
+      const AA = (A * A) % P;
+      const B = x2 - z2 + P;
+      const BB = (B * B) % P;
+      const E = AA - BB + P;
+      const C = x3 + z3;
+      const D = x3 - z3 + P;
+      const DA = (D * A) % P;
+      const CB = (C * B) % P;
+      const sum = DA + CB;
+      const diff = DA - CB + P;
+      x3 = (sum * sum) % P;
+      z3 = (x1 * ((diff * diff) % P)) % P;
+      x2 = (AA * BB) % P;
+      z2 = (E * ((AA + A24 * E) % P)) % P;
+    }
+    const mask = -swap;
+    x2 ^= mask & (x2 ^ x3);
+    z2 ^= mask & (z2 ^ z3);
+    return bytesOf((x2 * invert(z2, P)) % P, 32).reverse();
+  }
+  const X25519_BASE = Buffer.concat([Buffer.from([9]), Buffer.alloc(31)]);
+  const x25519Public = (scalar) => x25519(scalar, X25519_BASE);
+
   Object.assign(exports, {
+    ecdh, randomScalar, x25519, x25519Public,
     CURVES, byOid, byJwk, decodePoint, encodePoint, publicPoint, ecdsaVerify, ecdsaSign, ed25519Public, ed25519Verify, ed25519Sign,
   });
 });

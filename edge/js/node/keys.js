@@ -1,15 +1,15 @@
 // Asymmetric keys for require('crypto'): PEM, DER and JWK read into key handles, and written back
 // as Node writes them. crypto.js wraps the handles in KeyObjects. Key types: RSA, EC on P-256,
-// P-384, P-521 and secp256k1 (curves and points: ec.js, internal/ec) and Ed25519.
+// P-384, P-521 and secp256k1 (curves and points: ec.js, internal/ec), Ed25519 and X25519.
 //   public:  SPKI (PEM 'PUBLIC KEY'), PKCS#1 ('RSA PUBLIC KEY'), JWK
 //   private: PKCS#8 ('PRIVATE KEY'), PKCS#1 ('RSA PRIVATE KEY'), SEC1 ('EC PRIVATE KEY'), JWK;
 //            unencrypted only
 // A handle is immutable. Public ones:
 //   { kind: 'rsa', n, e (BigInt), bits, size (modulus bytes) }
 //   { kind: 'ec', curve (from internal/ec), x, y (BigInt), form (4 uncompressed, 2 compressed, 6 hybrid) }
-//   { kind: 'ed25519', raw (the 32-byte public key) }
+//   { kind: 'ed25519' or 'x25519', raw (the 32-byte public key) }
 // A private one has the same kind, `public` (its public handle) and the private values:
-//   rsa: d, p, q, dp, dq, qi (BigInt); ec: d (BigInt); ed25519: seed (32 bytes)
+//   rsa: d, p, q, dp, dq, qi (BigInt); ec: d (BigInt); ed25519, x25519: seed (the 32-byte private key)
 defineBuiltin('internal/keys', function (exports, require, module, internal) {
   const { Buffer } = require('buffer');
   const KEY_HANDLE = Symbol('key handle');
@@ -36,7 +36,7 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
   });
 
   // Errors, as Node words them, and what edge functions do not read.
-  const SUPPORTED_KEYS = 'edge functions read RSA keys, EC keys on P-256, P-384, P-521 or secp256k1, and Ed25519 keys: ' +
+  const SUPPORTED_KEYS = 'edge functions read RSA keys, EC keys on P-256, P-384, P-521 or secp256k1, Ed25519 and X25519 keys: ' +
     'public (PEM "PUBLIC KEY" or "RSA PUBLIC KEY", DER spki or pkcs1, JWK) and unencrypted private (PEM "PRIVATE KEY", ' +
     '"RSA PRIVATE KEY" or "EC PRIVATE KEY", DER pkcs8, pkcs1 or sec1, JWK)';
   function unsupportedKey(what) {
@@ -157,6 +157,13 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
   function ed25519Private(seed) {
     return { [KEY_HANDLE]: true, kind: 'ed25519', public: ed25519Public(ec().ed25519Public(seed)), seed: Buffer.from(seed) };
   }
+  function x25519Public(raw) {
+    return { [KEY_HANDLE]: true, kind: 'x25519', raw: Buffer.from(raw) };
+  }
+  function x25519Private(seed) {
+    return { [KEY_HANDLE]: true, kind: 'x25519', public: x25519Public(ec().x25519Public(seed)), seed: Buffer.from(seed) };
+  }
+  const OKP = { ed25519: [ed25519Public, ed25519Private], x25519: [x25519Public, x25519Private] };
   const isHandle = (value) => value !== null && typeof value === 'object' && value[KEY_HANDLE] === true;
   const isPrivate = (handle) => handle.public !== undefined;
   const publicOf = (handle) => handle.public || handle;
@@ -173,18 +180,18 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
   }
   const KEY_OIDS = {
     '2a864886f70d010101': 'rsa', '2a864886f70d01010a': 'RSA-PSS keys', '2a8648ce3d0201': 'ec',
-    '2b6570': 'ed25519', '2b6571': 'Ed448 keys', '2b656e': 'X25519 keys', '2b656f': 'X448 keys',
+    '2b6570': 'ed25519', '2b6571': 'Ed448 keys', '2b656e': 'x25519', '2b656f': 'X448 keys',
     '2a8648ce380401': 'DSA keys', '2a864886f70d010301': 'DH keys',
   };
   // An SPKI's or PKCS#8's AlgorithmIdentifier content by key kind: the OID (and RSA's NULL; EC adds its curve's OID)
-  const ALGORITHM_IDS = { rsa: '06092a864886f70d0101010500', ec: '06072a8648ce3d0201', ed25519: '06032b6570' };
+  const ALGORITHM_IDS = { rsa: '06092a864886f70d0101010500', ec: '06072a8648ce3d0201', ed25519: '06032b6570', x25519: '06032b656e' };
   // An AlgorithmIdentifier: [kind, the curve for EC]
   function algorithmOf(buf, tlv) {
     const [oid, params] = tlv.tag === 0x30 ? derChildren(buf, tlv) : [];
     const kind = oid && oid.tag === 6 ? KEY_OIDS[hexOf(contents(buf, oid))] : undefined;
     if (kind === undefined) throw unsupportedKey('keys of this algorithm');
-    if (kind !== 'rsa' && kind !== 'ec' && kind !== 'ed25519') throw unsupportedKey(kind);
-    if (kind === 'ed25519' && params !== undefined) throw decodeError();
+    if (kind !== 'rsa' && kind !== 'ec' && kind !== 'ed25519' && kind !== 'x25519') throw unsupportedKey(kind);
+    if ((kind === 'ed25519' || kind === 'x25519') && params !== undefined) throw decodeError();
     return [kind, kind === 'ec' ? namedCurve(buf, params) : null];
   }
   // EC parameters naming the curve (RFC 5480); explicit curve parameters are not supported.
@@ -212,9 +219,9 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
     const [kind, curve] = algorithmOf(buf, kids[0]);
     const key = bitStringBytes(buf, kids[1]);
     if (kind === 'rsa') return parsePkcs1(key);
-    if (kind === 'ed25519') {
+    if (kind === 'ed25519' || kind === 'x25519') {
       if (key.length !== 32) throw decodeError();
-      return ed25519Public(key);
+      return OKP[kind][0](key);
     }
     return ecPublic(curve, ecPoint(curve, key));
   }
@@ -232,7 +239,7 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
     if (kind === 'ec') return parseSec1(key, curve);
     const seed = readTlv(key, 0, key.length);
     if (seed.tag !== 4 || seed.end !== key.length || seed.end - seed.start !== 32) throw decodeError();
-    return ed25519Private(contents(key, seed));
+    return OKP[kind][1](contents(key, seed));
   }
   // SEC1 ECPrivateKey: version 1, the private key, [0] the curve (optional in PKCS#8), [1] the public key
   function parseSec1(buf, curve = null) {
@@ -314,9 +321,10 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
       if (!['Ed25519', 'Ed448', 'X25519', 'X448'].includes(crv)) throw notOneOf('key.crv', ['Ed25519', 'Ed448', 'X25519', 'X448'], crv);
       const x = Buffer.from(string('x'), 'base64url');
       const d = wantPrivate ? Buffer.from(string('d'), 'base64url') : null;
-      if (crv !== 'Ed25519') throw unsupportedKey(`${crv} keys`);
+      if (crv !== 'Ed25519' && crv !== 'X25519') throw unsupportedKey(`${crv} keys`);
       if ((wantPrivate ? d : x).length !== 32) throw invalidJwk();
-      return wantPrivate ? ed25519Private(d) : ed25519Public(x); // a private key's public half is computed from d
+      const [makePublic, makePrivate] = OKP[crv.toLowerCase()];
+      return wantPrivate ? makePrivate(d) : makePublic(x); // a private key's public half is computed from d
     }
     if (jwk.kty !== 'RSA') {
       if (jwk.kty === 'oct' && !wantPrivate) throw unsupportedKey('JWKs with kty "oct" (use createSecretKey)');
@@ -342,8 +350,9 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
       if (isPrivate(k)) jwk.d = b64(k.d, pub.curve.size);
       return jwk;
     }
-    return isPrivate(k) ? { crv: 'Ed25519', d: k.seed.toString('base64url'), x: pub.raw.toString('base64url'), kty: 'OKP' }
-      : { crv: 'Ed25519', x: k.raw.toString('base64url'), kty: 'OKP' };
+    const crv = k.kind === 'x25519' ? 'X25519' : 'Ed25519';
+    return isPrivate(k) ? { crv, d: k.seed.toString('base64url'), x: pub.raw.toString('base64url'), kty: 'OKP' }
+      : { crv, x: k.raw.toString('base64url'), kty: 'OKP' };
   }
   const pkcs1Public = (k) => der(0x30, derInteger(k.n), derInteger(k.e));
   function algorithmId(k) {
@@ -420,5 +429,7 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
     bigOf, bytesOf, undecodable, unsupportedKey, opensslError, invalidProperty, propertyType,
     // handles from their parts, for crypto.subtle's raw keys (webcrypto.js)
     ecPublicHandle: ecPublic, ed25519PublicHandle: ed25519Public, ed25519PrivateHandle: ed25519Private,
+    ecPrivateHandle: (curve, d) => ecPrivate(curve, d, null, decodeError), x25519PublicHandle: x25519Public,
+    x25519PrivateHandle: x25519Private,
   });
 });

@@ -1,12 +1,13 @@
 // crypto.subtle (WebCrypto), as Node 20 has it on globalThis.crypto.subtle and require('crypto').webcrypto
 // / .subtle: every method async, arguments converted and checked as Node's WebIDL layer does, errors
 // with Node's DOMException names and messages. Over what require('crypto') has (crypto.js's
-// internal.cryptoParts): the engine's digests, HMAC, PBKDF2 and HKDF, RSASSA-PKCS1-v1_5, ECDSA (P-256,
-// P-384, P-521; IEEE P1363 signatures) and Ed25519 (keys.js, rsa.js, ec.js), and the engine's AES
-// (native.cipherNew & co., edge/js/engine/cipher.c) for AES-GCM, AES-CBC and AES-CTR. generateKey makes
-// HMAC and AES keys; wrapKey and unwrapKey wrap with AES-GCM, AES-CBC or AES-CTR. What Node has and
-// edge functions do not (RSA-PSS, RSA-OAEP, ECDH, X25519, AES-KW, Ed448, key pair generation) rejects
-// with a NotSupportedError saying what there is. In a function only when its sources name `subtle`,
+// internal.cryptoParts): the engine's digests, HMAC, PBKDF2 and HKDF, RSASSA-PKCS1-v1_5, RSA-PSS and
+// RSA-OAEP, ECDSA (P-256, P-384, P-521; IEEE P1363 signatures), Ed25519, ECDH and X25519 (keys.js,
+// rsa.js, ec.js), and the engine's AES (native.cipherNew & co., edge/js/engine/cipher.c) for AES-GCM,
+// AES-CBC, AES-CTR and AES-KW (RFC 3394, over single ECB blocks). generateKey makes HMAC and AES keys;
+// wrapKey and unwrapKey wrap with AES-KW, AES-GCM, AES-CBC, AES-CTR or RSA-OAEP. What Node has and
+// edge functions do not (X448, Ed448, key pair generation) rejects with a NotSupportedError saying
+// what there is. In a function only when its sources name `subtle`,
 // `CryptoKey` or `SubtleCrypto` (edge/js/build.py's ON_DEMAND), evaluated at build time.
 defineBuiltin('internal/webcrypto', function (exports, require, module, internal) {
   const { Buffer } = require('buffer');
@@ -24,16 +25,12 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
   const operationFailed = (cause) => domError('The operation failed for an operation-specific reason', 'OperationError', cause);
   const invalidThis = (type) => internal.codeError(TypeError, 'ERR_INVALID_THIS', `Value of "this" must be of type ${type}`);
   const SUPPORTED = 'crypto.subtle in edge functions has digest (SHA-1, SHA-256, SHA-384, SHA-512); sign and verify with HMAC, ' +
-    'RSASSA-PKCS1-v1_5, ECDSA (P-256, P-384, P-521) and Ed25519 keys; encrypt, decrypt, wrapKey and unwrapKey with AES-GCM, ' +
-    'AES-CBC and AES-CTR; deriveBits and deriveKey with PBKDF2 and HKDF; generateKey for HMAC and AES keys; importKey and ' +
-    'exportKey for all of these';
+    'RSASSA-PKCS1-v1_5, RSA-PSS, ECDSA (P-256, P-384, P-521) and Ed25519 keys; encrypt and decrypt with AES-GCM, AES-CBC, ' +
+    'AES-CTR and RSA-OAEP; wrapKey and unwrapKey with those and AES-KW; deriveBits and deriveKey with PBKDF2, HKDF, ECDH ' +
+    '(P-256, P-384, P-521) and X25519; generateKey for HMAC and AES keys; importKey and exportKey for all of these';
   // Algorithms Node has for an operation that edge functions do not
   const NODE_ONLY = {
-    generateKey: ['RSA-PSS', 'RSA-OAEP', 'ECDH', 'AES-KW', 'X25519', 'X448', 'Ed448'],
-    sign: ['RSA-PSS', 'Ed448'], verify: ['RSA-PSS', 'Ed448'],
-    importKey: ['RSA-PSS', 'RSA-OAEP', 'ECDH', 'AES-KW', 'X25519', 'X448', 'Ed448'],
-    deriveBits: ['ECDH', 'X25519', 'X448'], encrypt: ['RSA-OAEP'], decrypt: ['RSA-OAEP'], 'get key length': ['AES-KW'],
-    wrapKey: ['AES-KW', 'RSA-OAEP'], unwrapKey: ['AES-KW', 'RSA-OAEP'],
+    generateKey: ['X448', 'Ed448'], sign: ['Ed448'], verify: ['Ed448'], importKey: ['X448', 'Ed448'], deriveBits: ['X448'],
   };
   function unavailable(name, op) {
     return domError(`${name} (${op}) is not available in edge functions: ${SUPPORTED}`, 'NotSupportedError');
@@ -142,6 +139,9 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
     RsaHashedImportParams: dictionary('RsaHashedImportParams', [NAME, HASH]),
     EcKeyImportParams: dictionary('EcKeyImportParams', [NAME, ['namedCurve', DOMString, true]]),
     EcdsaParams: dictionary('EcdsaParams', [NAME, HASH]),
+    RsaPssParams: dictionary('RsaPssParams', [NAME, ['saltLength', enforced(unsignedLong), true]]),
+    RsaOaepParams: dictionary('RsaOaepParams', [NAME, ['label', BufferSource]]),
+    EcdhKeyDeriveParams: dictionary('EcdhKeyDeriveParams', [NAME, ['public', CryptoKeyArg, true]]),
     HkdfParams: dictionary('HkdfParams', [NAME, HASH, ['salt', BufferSource, true], ['info', BufferSource, true]]),
     Pbkdf2Params: dictionary('Pbkdf2Params', [NAME, HASH, ['iterations', enforced(unsignedLong), true], ['salt', BufferSource, true]]),
   };
@@ -157,29 +157,42 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
 
   // ---- algorithm normalization (the registered algorithms per operation: the edge's) --------------
   const SHA = { 'SHA-1': null, 'SHA-256': null, 'SHA-384': null, 'SHA-512': null };
-  const AES = (type) => ({ 'AES-CTR': type, 'AES-CBC': type, 'AES-GCM': type });
+  const AES = (type) => ({ 'AES-CTR': type, 'AES-CBC': type, 'AES-GCM': type, 'AES-KW': type });
+  const CIPHERS = { 'RSA-OAEP': 'RsaOaepParams', 'AES-CBC': 'AesCbcParams', 'AES-GCM': 'AesGcmParams', 'AES-CTR': 'AesCtrParams' };
+  const SIGNATURES = { 'RSASSA-PKCS1-v1_5': null, 'RSA-PSS': 'RsaPssParams', ECDSA: 'EcdsaParams', HMAC: null, Ed25519: null };
   const REGISTERED = {
     digest: SHA,
     generateKey: { HMAC: 'HmacKeyGenParams', ...AES('AesKeyGenParams') },
-    sign: { 'RSASSA-PKCS1-v1_5': null, ECDSA: 'EcdsaParams', HMAC: null, Ed25519: null },
-    verify: { 'RSASSA-PKCS1-v1_5': null, ECDSA: 'EcdsaParams', HMAC: null, Ed25519: null },
-    importKey: { 'RSASSA-PKCS1-v1_5': 'RsaHashedImportParams', ECDSA: 'EcKeyImportParams', HMAC: 'HmacImportParams',
-      HKDF: null, PBKDF2: null, ...AES(null), Ed25519: null },
-    deriveBits: { HKDF: 'HkdfParams', PBKDF2: 'Pbkdf2Params' },
-    encrypt: { 'AES-CBC': 'AesCbcParams', 'AES-GCM': 'AesGcmParams', 'AES-CTR': 'AesCtrParams' },
-    decrypt: { 'AES-CBC': 'AesCbcParams', 'AES-GCM': 'AesGcmParams', 'AES-CTR': 'AesCtrParams' },
+    sign: SIGNATURES,
+    verify: SIGNATURES,
+    importKey: { 'RSASSA-PKCS1-v1_5': 'RsaHashedImportParams', 'RSA-PSS': 'RsaHashedImportParams', 'RSA-OAEP': 'RsaHashedImportParams',
+      ECDSA: 'EcKeyImportParams', ECDH: 'EcKeyImportParams', HMAC: 'HmacImportParams', HKDF: null, PBKDF2: null, ...AES(null),
+      Ed25519: null, X25519: null },
+    deriveBits: { HKDF: 'HkdfParams', PBKDF2: 'Pbkdf2Params', ECDH: 'EcdhKeyDeriveParams', X25519: 'EcdhKeyDeriveParams' },
+    encrypt: CIPHERS,
+    decrypt: CIPHERS,
+    wrapKey: { 'AES-KW': null }, // then what encrypt has, as Node does
+    unwrapKey: { 'AES-KW': null },
     'get key length': { ...AES('AesDerivedKeyParams'), HMAC: 'HmacImportParams', HKDF: null, PBKDF2: null },
   };
   // Node's too, for the error: key pairs it generates, and the algorithms it has that the edge does not
-  const NODE_GENERATES = ['RSASSA-PKCS1-v1_5', 'ECDSA', 'Ed25519'];
-  const BUFFER_MEMBERS = ['iv', 'additionalData', 'counter', 'salt', 'info'];
+  const NODE_GENERATES = ['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'ECDSA', 'ECDH', 'Ed25519', 'X25519'];
+  const BUFFER_MEMBERS = ['iv', 'additionalData', 'counter', 'salt', 'info', 'label'];
   const bytes = (V) => (V instanceof ArrayBuffer ? new Uint8Array(V) : new Uint8Array(V.buffer, V.byteOffset, V.byteLength));
 
   function normalizeAlgorithm(algorithm, op) {
     if (typeof algorithm === 'string') return normalizeAlgorithm({ name: algorithm }, op);
+    if (op === 'wrapKey' || op === 'unwrapKey') {
+      try {
+        return normalizeAlgorithm(algorithm, `${op} only`);
+      } catch {
+        return normalizeAlgorithm(algorithm, op === 'wrapKey' ? 'encrypt' : 'decrypt');
+      }
+    }
     const opts = { prefix: 'Failed to normalize algorithm', context: 'passed algorithm' };
     const initial = DICTIONARIES.Algorithm(algorithm, opts);
-    const registered = REGISTERED[op === 'wrapKey' ? 'encrypt' : op === 'unwrapKey' ? 'decrypt' : op];
+    if (op.endsWith(' only')) op = op.slice(0, -5);
+    const registered = REGISTERED[op];
     let name = initial.name;
     let type;
     for (const key of Object.keys(registered)) {
@@ -313,10 +326,11 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
     return makeKey(parts.secretKey(key), { name: 'HMAC', hash: algorithm.hash, length: key.length * 8 }, usages, extractable);
   }
 
-  const AES_NAMES = ['AES-CTR', 'AES-CBC', 'AES-GCM'];
+  const AES_NAMES = ['AES-CTR', 'AES-CBC', 'AES-GCM', 'AES-KW'];
+  const aesUsages = (name) => (name === 'AES-KW' ? ['wrapKey', 'unwrapKey'] : ['wrapKey', 'unwrapKey', 'encrypt', 'decrypt']);
   function importAes(format, keyData, algorithm, extractable, usages) {
     const { name } = algorithm;
-    if (hasAnyNotIn(usages, ['wrapKey', 'unwrapKey', 'encrypt', 'decrypt'])) throw domError('Unsupported key usage for an AES key', 'SyntaxError');
+    if (hasAnyNotIn(usages, aesUsages(name))) throw domError('Unsupported key usage for an AES key', 'SyntaxError');
     const validLength = (bits) => {
       if (bits !== 128 && bits !== 192 && bits !== 256) throw domError('Invalid key length', 'DataError');
     };
@@ -351,9 +365,19 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
   }
   const derKey = (keyData, type) => parts.keyObjectOf(keys.fromDer(Buffer.from(bytes(keyData)), type));
 
+  // A JWK's "alg" names a hash as Node's normalizeHashName reads it (any RSA or HMAC JWA name, or the
+  // hash's own name, in any case): RSA keys take any of them whose hash is the key's
+  const JWK_HASHES = {};
+  for (const [hash, bits] of [['SHA-1', '1'], ['SHA-256', '256'], ['SHA-384', '384'], ['SHA-512', '512']]) {
+    for (const alias of [hash, `sha${bits}`, `RS${bits}`, `PS${bits}`, `HS${bits}`, bits === '1' ? 'RSA-OAEP' : `RSA-OAEP-${bits}`]) {
+      JWK_HASHES[alias.toLowerCase()] = hash;
+    }
+  }
+  const RSA_USAGES = { 'RSA-OAEP': [['encrypt', 'wrapKey'], ['decrypt', 'unwrapKey']], other: [['verify'], ['sign']] };
   function importRsa(format, keyData, algorithm, extractable, usages) {
     const { name } = algorithm;
-    const check = (isPublic) => acceptable(name, usages, isPublic ? ['verify'] : ['sign'], 'an');
+    const [publicUsages, privateUsages] = RSA_USAGES[name] || RSA_USAGES.other;
+    const check = (isPublic) => acceptable(name, usages, isPublic ? publicUsages : privateUsages, 'an');
     let keyObject;
     if (format === 'spki' || format === 'pkcs8') {
       check(format === 'spki');
@@ -361,10 +385,12 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
     } else if (format === 'jwk') {
       checkJwk(keyData, 'RSA', null, usages);
       check(keyData.d === undefined);
-      if (usages.length > 0 && keyData.use !== undefined && keyData.use !== 'sig') throw domError('Invalid JWK "use" Parameter', 'DataError');
+      const use = name === 'RSA-OAEP' ? 'enc' : 'sig';
+      if (usages.length > 0 && keyData.use !== undefined && keyData.use !== use) throw domError('Invalid JWK "use" Parameter', 'DataError');
       checkJwkOpsAndExt(keyData, usages, extractable);
-      if (keyData.alg !== undefined && keyData.alg !== `RS${algorithm.hash.name.slice(4)}`) {
-        throw domError('JWK "alg" does not match the requested algorithm', 'DataError');
+      if (keyData.alg !== undefined) {
+        const hash = JWK_HASHES[String(keyData.alg).toLowerCase()] || keyData.alg;
+        if (hash !== algorithm.hash.name) throw domError('JWK "alg" does not match the requested algorithm', 'DataError');
       }
       keyObject = asymmetric(() => parts.keyObjectOf(keys.fromJwk(keyData, keyData.d !== undefined)));
     } else {
@@ -381,10 +407,12 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
 
   const CURVES = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
   const ES_CURVES = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
+  const AGREEMENT_USAGES = ['deriveKey', 'deriveBits'];
   function importEc(format, keyData, algorithm, extractable, usages) {
     const { name, namedCurve } = algorithm;
     if (!Object.keys(CURVES).includes(namedCurve)) throw domError('Unrecognized namedCurve', 'NotSupportedError');
-    const check = (isPublic) => acceptable(name, usages, isPublic ? ['verify'] : ['sign'], 'a');
+    const [publicUsages, privateUsages] = name === 'ECDH' ? [[], AGREEMENT_USAGES] : [['verify'], ['sign']];
+    const check = (isPublic) => acceptable(name, usages, isPublic ? publicUsages : privateUsages, 'a');
     const curve = keys.ec().byJwk.get(namedCurve);
     let keyObject;
     if (format === 'spki' || format === 'pkcs8') {
@@ -394,9 +422,10 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
       checkJwk(keyData, 'EC', null, usages);
       if (keyData.crv !== namedCurve) throw domError('JWK "crv" does not match the requested algorithm', 'DataError');
       check(keyData.d === undefined);
-      if (usages.length > 0 && keyData.use !== undefined && keyData.use !== 'sig') throw domError('Invalid JWK "use" Parameter', 'DataError');
+      const use = name === 'ECDH' ? 'enc' : 'sig';
+      if (usages.length > 0 && keyData.use !== undefined && keyData.use !== use) throw domError('Invalid JWK "use" Parameter', 'DataError');
       checkJwkOpsAndExt(keyData, usages, extractable);
-      if (keyData.alg !== undefined && ES_CURVES[keyData.alg] !== namedCurve) {
+      if (name === 'ECDSA' && keyData.alg !== undefined && ES_CURVES[keyData.alg] !== namedCurve) {
         throw domError('JWK "alg" does not match the requested algorithm', 'DataError');
       }
       keyObject = asymmetric(() => parts.keyObjectOf(keys.fromJwk(keyData, keyData.d !== undefined)));
@@ -417,13 +446,15 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
     return makeKey(keyObject, { name, namedCurve }, usages, extractable);
   }
 
-  function rawEd25519(data, isPublic) {
-    if (data.length !== 32) throw domError('Ed25519 raw keys must be exactly 32-bytes', 'DataError');
+  // Ed25519 and X25519 keys (RFC 8037's OKP)
+  function rawOkp(name, data, isPublic) {
+    if (data.length !== 32) throw domError(`${name} raw keys must be exactly 32-bytes`, 'DataError');
+    if (name === 'X25519') return parts.keyObjectOf(isPublic ? keys.x25519PublicHandle(data) : keys.x25519PrivateHandle(data));
     return parts.keyObjectOf(isPublic ? keys.ed25519PublicHandle(data) : keys.ed25519PrivateHandle(data));
   }
-  function importEd25519(format, keyData, algorithm, extractable, usages) {
-    const name = 'Ed25519';
-    const check = (isPublic) => acceptable(name, usages, isPublic ? ['verify'] : ['sign'], 'a');
+  function importOkp(format, keyData, { name }, extractable, usages) {
+    const [publicUsages, privateUsages] = name === 'X25519' ? [[], AGREEMENT_USAGES] : [['verify'], ['sign']];
+    const check = (isPublic) => acceptable(name, usages, isPublic ? publicUsages : privateUsages, 'a');
     let keyObject;
     if (format === 'spki' || format === 'pkcs8') {
       check(format === 'spki');
@@ -432,17 +463,18 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
       checkJwk(keyData, 'OKP', null, usages);
       if (keyData.crv !== name) throw domError('JWK "crv" Parameter and algorithm name mismatch', 'DataError');
       const isPublic = keyData.d === undefined;
-      if (usages.length > 0 && keyData.use !== undefined && keyData.use !== 'sig') throw domError('Invalid JWK "use" Parameter', 'DataError');
+      const use = name === 'X25519' ? 'enc' : 'sig';
+      if (usages.length > 0 && keyData.use !== undefined && keyData.use !== use) throw domError('Invalid JWK "use" Parameter', 'DataError');
       checkJwkOpsAndExt(keyData, usages, extractable);
-      if (keyData.alg !== undefined && keyData.alg !== name && keyData.alg !== 'EdDSA') {
+      if (name === 'Ed25519' && keyData.alg !== undefined && keyData.alg !== name && keyData.alg !== 'EdDSA') {
         throw domError('JWK "alg" does not match the requested algorithm', 'DataError');
       }
       if (!isPublic && typeof keyData.x !== 'string') throw domError('Invalid JWK', 'DataError');
       check(isPublic);
       keyObject = asymmetric(() => {
-        const publicKey = rawEd25519(Buffer.from(keyData.x, 'base64'), true);
+        const publicKey = rawOkp(name, Buffer.from(keyData.x, 'base64'), true);
         if (isPublic) return publicKey;
-        const privateKey = rawEd25519(Buffer.from(keyData.d, 'base64'), false);
+        const privateKey = rawOkp(name, Buffer.from(keyData.d, 'base64'), false);
         if (!keys.sameKey(parts.handleOf(privateKey), parts.handleOf(publicKey))) {
           throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_JWK', 'Invalid JWK data');
         }
@@ -450,14 +482,14 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
       });
     } else {
       check(true);
-      keyObject = rawEd25519(Buffer.from(bytes(keyData)), true);
+      keyObject = rawOkp(name, Buffer.from(bytes(keyData)), true);
     }
-    if (parts.handleOf(keyObject).kind !== 'ed25519') throw domError('Invalid key type', 'DataError');
+    if (parts.handleOf(keyObject).kind !== name.toLowerCase()) throw domError('Invalid key type', 'DataError');
     return makeKey(keyObject, { name }, usages, extractable);
   }
 
   // ---- exportKey --------------------------------------------------------------------------------
-  const ASYMMETRIC = ['RSASSA-PKCS1-v1_5', 'ECDSA', 'Ed25519'];
+  const ASYMMETRIC = ['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'ECDSA', 'ECDH', 'Ed25519', 'X25519'];
   function exportKey(format, key) {
     const { algorithm, extractable, usages, keyObject } = SLOTS.get(key);
     if (!extractable) throw domError('key is not extractable', 'InvalidAccessException');
@@ -471,9 +503,9 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
       return arrayBuffer(keys.exportKey(handleOf(key), { format: 'der', type: format }));
     }
     if (format === 'raw') {
-      if ((name === 'ECDSA' || name === 'Ed25519') && type === 'public') {
+      if ((name === 'ECDSA' || name === 'ECDH' || name === 'Ed25519' || name === 'X25519') && type === 'public') {
         const handle = handleOf(key);
-        if (name === 'Ed25519') return arrayBuffer(Buffer.from(handle.raw));
+        if (name === 'Ed25519' || name === 'X25519') return arrayBuffer(Buffer.from(handle.raw));
         return arrayBuffer(keys.ec().encodePoint(handle.curve, { x: handle.x, y: handle.y, form: 4 }));
       }
       if (AES_NAMES.includes(name) || name === 'HMAC') return arrayBuffer(Buffer.from(secretOf(key)));
@@ -487,8 +519,11 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
       Object.assign(jwk, keys.exportKey(handleOf(key), { format: 'jwk' }));
     }
     if (name === 'RSASSA-PKCS1-v1_5') jwk.alg = `RS${algorithm.hash.name.slice(4)}`;
-    else if (name === 'ECDSA') jwk.crv = jwk.crv || algorithm.namedCurve;
+    else if (name === 'RSA-PSS') jwk.alg = `PS${algorithm.hash.name.slice(4)}`;
+    else if (name === 'RSA-OAEP') jwk.alg = algorithm.hash.name === 'SHA-1' ? 'RSA-OAEP' : `RSA-OAEP-${algorithm.hash.name.slice(4)}`;
+    else if (name === 'ECDSA' || name === 'ECDH') jwk.crv = jwk.crv || algorithm.namedCurve;
     else if (name === 'Ed25519') jwk.alg = 'Ed25519';
+    else if (name === 'X25519') { /* no "alg" */ }
     else if (AES_NAMES.includes(name)) jwk.alg = `A${algorithm.length}${name.slice(4)}`;
     else if (name === 'HMAC') jwk.alg = `HS${algorithm.hash.name.slice(4)}`;
     else throw domError('Not yet supported', 'NotSupportedError');
@@ -518,6 +553,14 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
     const hash = algorithm.name === 'ECDSA' ? algorithm.hash.name : algorithm.name === 'Ed25519' ? null : s.algorithm.hash.name;
     const alg = hash === null ? null : digestOf(hash);
     const k = { handle: handleOf(key), dsaEncoding: 'ieee-p1363' };
+    if (algorithm.name === 'RSA-PSS') { // the salt length exactly; one too long for the key fails (OpenSSL's check)
+      try {
+        if (signature === undefined) return arrayBuffer(parts.pssSign(alg[0], k.handle, message, algorithm.saltLength));
+        return parts.pssVerify(alg[0], k.handle, message, Buffer.from(bytes(signature)), algorithm.saltLength, true);
+      } catch (err) {
+        throw operationFailed(err);
+      }
+    }
     if (signature === undefined) {
       try {
         return arrayBuffer(parts.makeSignature(alg, k, message));
@@ -597,13 +640,100 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
       throw domError('The requested operation is not valid for the provided key', 'InvalidAccessError');
     }
     const input = bytes(data);
+    if (algorithm.name === 'RSA-OAEP') return arrayBuffer(rsaOaep(encrypt, key, input, algorithm));
     const k = secretOf(key);
-    const run = algorithm.name === 'AES-CTR' ? aesCtr : algorithm.name === 'AES-CBC' ? aesCbc : aesGcm;
+    const run = { 'AES-CTR': aesCtr, 'AES-CBC': aesCbc, 'AES-GCM': aesGcm, 'AES-KW': aesKw }[algorithm.name];
     return arrayBuffer(run(encrypt, k, input, algorithm));
+  }
+  // AES-KW (RFC 3394 2.2.1, 2.2.2): the key data in 64-bit blocks, at least two; the integrity check
+  // compared in constant time
+  const KW_IV = [0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6];
+  function aesKw(encrypt, key, data) {
+    if (data.length % 8 !== 0 || data.length < (encrypt ? 16 : 24)) throw operationFailed();
+    const n = data.length / 8 - (encrypt ? 0 : 1);
+    const handle = native.cipherNew(0, encrypt, key, new Uint8Array(0)); // ECB: one block at a time
+    const block = new Uint8Array(16);
+    const A = block.subarray(0, 8);
+    const R = new Uint8Array(data.subarray(encrypt ? 0 : 8)); // a copy
+    if (encrypt) A.set(KW_IV);
+    else A.set(data.subarray(0, 8));
+    const xorT = (t) => {
+      for (let i = 7; t > 0; i--, t = Math.floor(t / 256)) A[i] ^= t & 255;
+    };
+    for (let step = 0; step < 6; step++) {
+      const j = encrypt ? step : 5 - step;
+      for (let k = 0; k < n; k++) {
+        const i = encrypt ? k : n - 1 - k;
+        const t = n * j + i + 1;
+        if (!encrypt) xorT(t);
+        block.set(R.subarray(8 * i, 8 * i + 8), 8);
+        const B = native.cipherUpdate(handle, block);
+        block.set(B);
+        if (encrypt) xorT(t);
+        R.set(block.subarray(8), 8 * i);
+      }
+    }
+    if (encrypt) {
+      const out = new Uint8Array(8 + R.length);
+      out.set(A);
+      out.set(R, 8);
+      return out;
+    }
+    let diff = 0;
+    for (let i = 0; i < 8; i++) diff |= A[i] ^ KW_IV[i];
+    if (diff !== 0) throw operationFailed();
+    return R;
+  }
+  // RSA-OAEP (RFC 8017 7.1; rsa.js) with the key's hash; a decryption is blinded there
+  function rsaOaep(encrypt, key, data, { label }) {
+    const s = SLOTS.get(key);
+    if (s.keyObject.type !== (encrypt ? 'public' : 'private')) {
+      throw domError('The requested operation is not valid for the provided key', 'InvalidAccessError');
+    }
+    const rsa = keys.rsa();
+    const handle = handleOf(key);
+    const pub = keys.publicOf(handle);
+    const id = digestOf(s.algorithm.hash.name)[0];
+    const L = label === undefined ? new Uint8Array(0) : label;
+    if (encrypt) {
+      const em = rsa.oaepEncode(id, pub.size, data, L);
+      if (em === null) throw operationFailed();
+      return rsa.bytesOf(rsa.publicOp(pub, rsa.bigOf(em)), pub.size);
+    }
+    const c = rsa.bigOf(data);
+    if (data.length > pub.size || c >= pub.n) throw operationFailed();
+    const m = rsa.oaepDecode(id, pub.size, rsa.bytesOf(rsa.blindedPrivateOp(handle, c), pub.size), L);
+    if (m === null) throw operationFailed();
+    return new Uint8Array(m); // a copy: m is a view into the decoded block
   }
 
   // ---- deriveBits / deriveKey -------------------------------------------------------------------
+  // ECDH and X25519 (Node's ecdhDeriveBits): the whole shared secret, or its first `length` bits
+  // (the last byte's unused bits zeroed)
+  function agree(algorithm, baseKey, length) {
+    const pub = SLOTS.get(algorithm.public);
+    const base = SLOTS.get(baseKey);
+    if (pub.keyObject.type !== 'public') throw domError('algorithm.public must be a public key', 'InvalidAccessError');
+    if (base.keyObject.type !== 'private') throw domError('baseKey must be a private key', 'InvalidAccessError');
+    if (pub.algorithm.name !== base.algorithm.name) throw domError('The public and private keys must be of the same type', 'InvalidAccessError');
+    if (pub.algorithm.name === 'ECDH' && pub.algorithm.namedCurve !== base.algorithm.namedCurve) {
+      throw domError('Named curve mismatch', 'InvalidAccessError');
+    }
+    let secret;
+    try {
+      secret = parts.agree(handleOf(baseKey), handleOf(algorithm.public));
+    } catch (err) {
+      throw operationFailed(err);
+    }
+    if (length === null) return arrayBuffer(secret);
+    const size = Math.ceil(length / 8);
+    if (secret.length < size) throw domError('derived bit length is too small', 'OperationError');
+    const out = new Uint8Array(secret.subarray(0, size));
+    if (length % 8) out[size - 1] &= (0xff << (8 - (length % 8))) & 0xff;
+    return out.buffer;
+  }
   function derive(algorithm, baseKey, length) {
+    if (algorithm.name === 'ECDH' || algorithm.name === 'X25519') return agree(algorithm, baseKey, length);
     const digest = DIGESTS[algorithm.hash.name];
     if (algorithm.name === 'PBKDF2' && algorithm.iterations === 0) throw domError('iterations cannot be zero', 'OperationError');
     if (length === 0) return new ArrayBuffer(0);
@@ -650,7 +780,7 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
     }
     const { length } = algorithm;
     if (length !== 128 && length !== 192 && length !== 256) throw domError('AES key length must be 128, 192, or 256 bits', 'OperationError');
-    if (hasAnyNotIn(usages, ['wrapKey', 'unwrapKey', 'encrypt', 'decrypt'])) throw domError('Unsupported key usage for an AES key', 'SyntaxError');
+    if (hasAnyNotIn(usages, aesUsages(name))) throw domError('Unsupported key usage for an AES key', 'SyntaxError');
     const key = new Uint8Array(length / 8);
     native.randomFill(key);
     return makeKey(parts.secretKey(key), { name, length }, unique(usages), extractable);
@@ -733,9 +863,9 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
       algorithm = normalizeAlgorithm(algorithm, 'importKey');
       let key;
       switch (algorithm.name) {
-        case 'RSASSA-PKCS1-v1_5': key = importRsa(format, keyData, algorithm, extractable, keyUsages); break;
-        case 'ECDSA': key = importEc(format, keyData, algorithm, extractable, keyUsages); break;
-        case 'Ed25519': key = importEd25519(format, keyData, algorithm, extractable, keyUsages); break;
+        case 'RSASSA-PKCS1-v1_5': case 'RSA-PSS': case 'RSA-OAEP': key = importRsa(format, keyData, algorithm, extractable, keyUsages); break;
+        case 'ECDSA': case 'ECDH': key = importEc(format, keyData, algorithm, extractable, keyUsages); break;
+        case 'Ed25519': case 'X25519': key = importOkp(format, keyData, algorithm, extractable, keyUsages); break;
         case 'HMAC': key = importHmac(format, keyData, algorithm, extractable, keyUsages); break;
         case 'HKDF': case 'PBKDF2': key = importKdf(format, keyData, algorithm, extractable, keyUsages); break;
         default: key = importAes(format, keyData, algorithm, extractable, keyUsages);
@@ -757,7 +887,10 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
         [KeyFormat, CryptoKeyArg, CryptoKeyArg, AlgorithmIdentifier]);
       wrapAlgorithm = normalizeAlgorithm(wrapAlgorithm, 'wrapKey');
       let keyData = exportKey(format, key);
-      keyData = format === 'jwk' ? Buffer.from(JSON.stringify(keyData)) : keyData;
+      if (format === 'jwk') { // AES-KW takes whole 64-bit blocks: Node pads the JSON with spaces
+        const json = JSON.stringify(keyData);
+        keyData = Buffer.from(wrapAlgorithm.name === 'AES-KW' && json.length % 8 ? json + ' '.repeat(8 - (json.length % 8)) : json);
+      }
       return cipherOrWrap(true, wrapAlgorithm, wrappingKey, keyData, 'wrapKey');
     },
     async unwrapKey(format, wrappedKey, unwrappingKey, unwrapAlgorithm, unwrappedKeyAlgorithm, extractable, keyUsages) {

@@ -219,12 +219,11 @@ add('unsupported', 0, (f) => ({
   encrypted_pkcs1: attempt(() => crypto.sign('sha256', Buffer.from('x'), { key: f.encrypted.pkcs1, passphrase: 'secret' })),
   encrypted_der: attempt(() => crypto.createPrivateKey({ key: Buffer.from(f.encrypted.pkcs8Der, 'base64'), format: 'der', type: 'pkcs8', passphrase: 'secret' })),
   export_cipher: attempt(() => crypto.createPrivateKey(f.rsa.pkcs8).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'x' })),
-  pss: attempt(() => crypto.sign('sha256', Buffer.from('x'), { key: f.rsa.pkcs8, padding: crypto.constants.RSA_PKCS1_PSS_PADDING })),
   rsa_pss_key: attempt(() => crypto.createPrivateKey(f.rsaPss)),
   ed448: attempt(() => crypto.createPrivateKey(f.ed448)),
-  x25519: attempt(() => crypto.createPrivateKey(f.x25519)),
+  x448: attempt(() => crypto.createPrivateKey(f.x448)),
   generate: attempt(() => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })),
-  rsa_encrypt: attempt(() => crypto.publicEncrypt(f.rsa.spki, Buffer.from('x'))),
+  dh: attempt(() => crypto.createDiffieHellman(512)),
 }), 'edge');
 
 // The cases in requests of at most BUDGET units (fuel)
