@@ -48,7 +48,7 @@ const routes = {
       crypto.hkdf('sha512', 'ikm', 'salt', 'info', 24, (err2, okm) => (err2 ? reject(err2) : resolve([key.toString('hex'), Buffer.from(okm).toString('hex')])));
     });
   }),
-  '/crypto-missing': () => ['scryptSync', 'scrypt', 'publicEncrypt', 'createDiffieHellman']
+  '/crypto-missing': () => ['scryptSync', 'scrypt', 'generateKeyPairSync', 'createDiffieHellman']
     .map((name) => caught(() => crypto[name]('pw', 'salt', 16, () => {}))),
   '/fetch-global': () => ({ type: typeof fetch, name: fetch.name, xhr: typeof XMLHttpRequest, ws: typeof WebSocket }),
   // these fail at request time, as they would in Node without the module (or the network)
