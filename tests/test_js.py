@@ -236,6 +236,8 @@ def test_hostile_functions_end_with_their_error_kind(server, mode, kind):
 
     assert eventually(reported, timeout=5), "no REPORT line"
     assert kind in reports[0], reports
+    errors = [rec["message"] for rec in logs_for(server, "hostile-fuel", r.headers["x-amz-cf-id"]) if rec["level"] == "ERROR"]
+    assert errors and not any("error code" in message for message in errors), errors  # the engine's code is no reason
     assert server.edge.get("/index.html").status_code == 200  # the server is unharmed
 
 

@@ -1043,6 +1043,10 @@ static void reach_memory_cap(void) {
         while (__builtin_wasm_memory_grow(0, pages) != (size_t)-1) {}
 }
 
+/* The ABI's reserved code for "the ERROR line logged last is the whole reason" (docs/abi.md):
+ * the host reports that line without a code after it. */
+#define FAILED_AS_LOGGED (-500)
+
 static int64_t pack(const char *p, size_t n) { return (int64_t)(((uint64_t)(uintptr_t)p << 32) | (uint32_t)n); }
 
 __attribute__((export_name("edge_handle")))
@@ -1059,29 +1063,29 @@ int64_t edge_handle(const char *ptr, int32_t len) {
     }
     free(event_buf);
     event_buf = NULL;
-    if (JS_IsException(ev)) { JS_FreeValue(ctx, fn); log_exception("Runtime error: the event is not JSON"); return -3; }
+    if (JS_IsException(ev)) { JS_FreeValue(ctx, fn); log_exception("Runtime error: the event is not JSON"); return FAILED_AS_LOGGED; }
     JSValue r = JS_Call(ctx, fn, hooks, 1, &ev);
     JS_FreeValue(ctx, ev);
     JS_FreeValue(ctx, fn);
-    if (JS_IsException(r)) { log_exception("Runtime error"); return -3; }
+    if (JS_IsException(r)) { log_exception("Runtime error"); return FAILED_AS_LOGGED; }
     JS_FreeValue(ctx, r);
     JSValue poll = JS_GetPropertyStr(ctx, hooks, "poll");
     for (;;) {
         run_jobs();
         r = JS_Call(ctx, poll, hooks, 0, NULL);
-        if (JS_IsException(r)) { JS_FreeValue(ctx, poll); log_exception("Runtime error"); return -3; }
+        if (JS_IsException(r)) { JS_FreeValue(ctx, poll); log_exception("Runtime error"); return FAILED_AS_LOGGED; }
         if (JS_IsString(r)) {
             size_t n;
             result_str = JS_ToCStringLen(ctx, &n, r);
             JS_FreeValue(ctx, r);
             JS_FreeValue(ctx, poll);
-            if (!result_str) { log_exception("Runtime error"); return -3; }
+            if (!result_str) { log_exception("Runtime error"); return FAILED_AS_LOGGED; }
             return pack(result_str, n);
         }
         int32_t code = 0;
         JS_ToInt32(ctx, &code, r);
         JS_FreeValue(ctx, r);
-        if (code == 4) reach_memory_cap();
+        if (code == 4) { reach_memory_cap(); code = -FAILED_AS_LOGGED; } /* the host reports memory_limit */
         if (code != 0) { JS_FreeValue(ctx, poll); return -(int64_t)code; }
     }
 }
