@@ -45,6 +45,11 @@ const b64 = (x) => Buffer.from(x instanceof ArrayBuffer ? new Uint8Array(x) : x)
   for (const [hash, salt, length] of [['sha256', -2, 256 - 32 - 2], ['sha512', -1, 64], ['sha1', 0, 0], ['sha384', 17, 17]]) {
     pssNode[`${hash}_${length}`] = b64(crypto.sign(hash, msg, { key: privateKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: salt }));
   }
+  let pssShort; // a PSS signature (salt length 0: the same for the same message) whose first byte is 0
+  for (let i = 0; !pssShort; i++) {
+    const sig = crypto.sign('sha256', Buffer.from(`short ${i}`), { key: privateKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 0 });
+    if (sig[0] === 0) pssShort = { message: `short ${i}`, sig: b64(sig) };
+  }
   const oaepCrypto = {
     ct: b64(crypto.publicEncrypt({ key: publicKey, oaepHash: 'sha256', oaepLabel: Buffer.from('a label') }, Buffer.from('a secret'))),
     sha1: b64(crypto.publicEncrypt(publicKey, Buffer.from('another secret'))),
@@ -82,7 +87,7 @@ const b64 = (x) => Buffer.from(x instanceof ArrayBuffer ? new Uint8Array(x) : x)
       wrapping, 'RSA-OAEP')),
   };
   const ed25519Spki = b64(crypto.generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }));
-  console.log(JSON.stringify({ message, rsa, pss, pssNode, oaep, oaepCrypto, oaepWrap, ec, x25519, kw, ed25519Spki }));
+  console.log(JSON.stringify({ message, rsa, pss, pssNode, pssShort, oaep, oaepCrypto, oaepWrap, ec, x25519, kw, ed25519Spki }));
 })();
 """
 
@@ -100,7 +105,7 @@ fixtures, node_results, edge_results = node_comparison("crypto_more", CASES, MAK
 
 HASHES = ("SHA-1", "SHA-256", "SHA-384", "SHA-512")
 CURVES = ("P-256", "P-384", "P-521")
-COMMON = [*(f"pss_verify_{h}" for h in HASHES), "pss_node_defaults", "pss_sign", *(f"oaep_decrypt_{h}" for h in HASHES),
+COMMON = [*(f"pss_verify_{h}" for h in HASHES), "pss_node_defaults", "pss_short_signature", "pss_sign", *(f"oaep_decrypt_{h}" for h in HASHES),
           "oaep_crypto", "oaep_crypto_more", "oaep_wrap", *(f"ecdh_{c}" for c in CURVES), *(f"ecdh_crypto_{c}" for c in CURVES),
           "ecdh_generated", "x25519", "aes_kw_rfc3394", "aes_kw", "errors"]
 
@@ -126,6 +131,7 @@ def test_the_cases_test_what_they_say(edge_results):
         assert all(d["error"] == "OperationError" for d in dec[1:4]), h
     assert common["pss_node_defaults"] == {"sha256_222": [True, True, True], "sha512_64": [True, True, False],
                                            "sha1_0": [True, True, False], "sha384_17": [True, True, False]}
+    assert common["pss_short_signature"] == [0, True, True, False, False, True, True, True]
     assert common["pss_sign"]["subtle"] == [256, True, True, True] and common["pss_sign"]["crypto"] == [True, True, True]
     oaep = common["oaep_crypto"]
     assert oaep["sha256"] == "bytes:" + b"a secret".hex() and oaep["pkcs8"] == oaep["default"]
@@ -171,6 +177,9 @@ ERRORS = {  # case -> error name (TypeErrors and Node's crypto errors also have 
     "dh_not_key": "TypeError", "dh_options": "TypeError", "dh_x25519_zero": "Error", "x25519_sign": "Error",
     "ecdh_curve_name": "TypeError", "ecdh_curve_type": "TypeError", "ecdh_bad_point": "Error", "ecdh_zero_private": "RangeError",
     "ecdh_format": "TypeError", "ecdh_no_keys": "Error", "ecdh_no_private": "Error",
+    "ecdh_no_keys_bad_point": "RangeError", "ecdh_infinity": "Error", "ecdh_public_only": "Error",
+    "ecdh_mismatched_pair": "RangeError", "ecdh_public_ecdsa": "InvalidAccessError", "ecdh_set_public_bad_point": "Error",
+    "ecdh_convert_bad_point": "Error",
 }
 
 

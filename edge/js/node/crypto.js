@@ -374,7 +374,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     let salt = pssSalt(sLen, mHash.length, bits - 1, false);
     if (salt === -2) salt = -1;
     if (strict && (salt > rsa.pssMaxSalt(bits - 1, mHash.length) || rsa.pssMaxSalt(bits - 1, mHash.length) < 0)) throw tooLargeForKey();
-    if (sig.length !== size) return false;
+    if (sig.length > size) return false; // a shorter one is the same number (OpenSSL reads PSS signatures so)
     const s = keys.bigOf(sig);
     if (s >= n) return false;
     const em = keys.bytesOf(rsa.publicOp(handle, s), Math.ceil((bits - 1) / 8));
@@ -633,16 +633,17 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     return form;
   }
   const invalidPublicKey = () => internal.codeError(Error, 'ERR_CRYPTO_ECDH_INVALID_PUBLIC_KEY', 'Public key is not valid for specified curve');
+  // A point for setPublicKey and convertKey; one that is not on the curve fails as Node's conversion does
   function ecdhPoint(curve, key, encoding) {
     const point = keys.ec().decodePoint(curve, bytes(key, encoding, 'key'));
-    if (point === null) throw invalidPublicKey();
+    if (point === null) throw internal.codeError(Error, 'ERR_CRYPTO_OPERATION_FAILED', 'Failed to convert Buffer to EC_POINT');
     return point;
   }
-  const ECDH_STATE = new WeakMap(); // ECDH -> { curve, d, point }
+  const ECDH_STATE = new WeakMap(); // ECDH -> { curve, d, point, own (d's public point) }
   const ecdhOutput = (data, encoding) => output(data, encoding === null ? undefined : encoding);
   class ECDH {
     constructor(curve) {
-      ECDH_STATE.set(this, { curve: ecdhCurve(curve), d: null, point: null });
+      ECDH_STATE.set(this, { curve: ecdhCurve(curve), d: null, point: null, own: null });
     }
     static convertKey(key, curve, inEnc, outEnc, format) {
       const c = ecdhCurve(curve);
@@ -652,15 +653,23 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     generateKeys(encoding, format) {
       const state = ECDH_STATE.get(this);
       state.d = keys.ec().randomScalar(state.curve);
-      state.point = keys.ec().publicPoint(state.curve, state.d);
+      state.point = state.own = keys.ec().publicPoint(state.curve, state.d);
       return this.getPublicKey(encoding, format);
     }
     computeSecret(key, inEnc, outEnc) {
+      // As Node: the key pair first (none, or a public key set that is not the private key's), then
+      // the peer's point; OpenSSL reads a lone 00 as the point at infinity, and the derivation fails
       const state = ECDH_STATE.get(this);
-      const point = ecdhPoint(state.curve, key, inEnc);
-      if (state.d === null) throw internal.codeError(RangeError, 'ERR_CRYPTO_INVALID_KEYPAIR', 'Invalid key pair');
-      const secret = keys.ec().ecdh(state.curve, state.d, point);
-      if (secret === null) throw invalidPublicKey();
+      const data = bytes(key, inEnc, 'key');
+      const { d, point: own, own: ofD } = state;
+      if (own === null || (d !== null && (own.x !== ofD.x || own.y !== ofD.y))) {
+        throw internal.codeError(RangeError, 'ERR_CRYPTO_INVALID_KEYPAIR', 'Invalid key pair');
+      }
+      const infinity = data.length === 1 && data[0] === 0;
+      const point = infinity ? null : keys.ec().decodePoint(state.curve, data);
+      if (point === null && !infinity) throw invalidPublicKey();
+      const secret = point === null || d === null ? null : keys.ec().ecdh(state.curve, d, point);
+      if (secret === null) throw internal.codeError(Error, 'ERR_CRYPTO_OPERATION_FAILED', 'Failed to compute ECDH key');
       return ecdhOutput(secret, outEnc);
     }
     getPublicKey(encoding, format) {
@@ -683,7 +692,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
         throw internal.codeError(RangeError, 'ERR_CRYPTO_INVALID_KEYTYPE', 'Private key is not valid for specified curve.');
       }
       state.d = d;
-      state.point = keys.ec().publicPoint(state.curve, d);
+      state.point = state.own = keys.ec().publicPoint(state.curve, d);
       return this;
     }
     setPublicKey(key, encoding) {

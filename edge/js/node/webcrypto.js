@@ -715,6 +715,7 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
     const base = SLOTS.get(baseKey);
     if (pub.keyObject.type !== 'public') throw domError('algorithm.public must be a public key', 'InvalidAccessError');
     if (base.keyObject.type !== 'private') throw domError('baseKey must be a private key', 'InvalidAccessError');
+    if (!['ECDH', 'X25519', 'X448'].includes(pub.algorithm.name)) throw domError('Keys must be ECDH, X25519, or X448 keys', 'InvalidAccessError');
     if (pub.algorithm.name !== base.algorithm.name) throw domError('The public and private keys must be of the same type', 'InvalidAccessError');
     if (pub.algorithm.name === 'ECDH' && pub.algorithm.namedCurve !== base.algorithm.namedCurve) {
       throw domError('Named curve mismatch', 'InvalidAccessError');

@@ -54,7 +54,7 @@ for (const hash of HASHES) {
     return [
       await subtle.verify(params, key, sig, msg), await subtle.verify(params, jwkKey, sig, msg),
       await subtle.verify(params, key, flip(sig, 5), msg), await subtle.verify(params, key, sig, flip(msg)),
-      await subtle.verify({ name: 'RSA-PSS', saltLength: 20 }, key, sig, msg), await subtle.verify(params, key, sig.subarray(1), msg),
+      await subtle.verify({ name: 'RSA-PSS', saltLength: 20 }, key, sig, msg), await subtle.verify(params, key, sig.subarray(0, -1), msg),
       // Node's crypto: the same signature, salt length given, found, or the digest's
       crypto.verify(nodeHash(hash), msg, { key: f.rsa.pem, padding: P, saltLength: 32 }, sig),
       crypto.verify(nodeHash(hash), msg, { key: f.rsa.pem, padding: P }, sig),
@@ -74,6 +74,19 @@ add('pss_node_defaults', async (f) => {
       crypto.verify(hash, msg, { key: f.rsa.pem, padding: P, saltLength: -3 }, b64(sig))];
   }
   return out;
+});
+// A signature whose first byte is 0, without it: OpenSSL reads a PSS signature shorter than the
+// modulus as the same number (PKCS#1 v1.5 it refuses); one byte longer, or none, does not verify
+add('pss_short_signature', async (f) => {
+  const msg = Buffer.from(f.pssShort.message);
+  const sig = b64(f.pssShort.sig);
+  const key = await subtle.importKey('spki', b64(f.rsa.spki), { name: 'RSA-PSS', hash: 'SHA-256' }, false, ['verify']);
+  const params = { name: 'RSA-PSS', saltLength: 0 };
+  return [sig[0], await subtle.verify(params, key, sig, msg), await subtle.verify(params, key, sig.subarray(1), msg),
+    await subtle.verify(params, key, Buffer.concat([Buffer.alloc(1), sig]), msg), await subtle.verify(params, key, sig.subarray(0, 0), msg),
+    crypto.verify('sha256', msg, { key: f.rsa.pem, padding: P, saltLength: 0 }, sig.subarray(1)),
+    crypto.verify('sha256', msg, { key: f.rsa.pem, padding: P }, sig.subarray(1)),
+    crypto.createVerify('sha256').update(msg).verify({ key: f.rsa.pem, padding: P, saltLength: 0 }, sig.subarray(1))];
 });
 add('pss_sign', async (f) => {
   const msg = Buffer.from(f.message);
@@ -395,6 +408,17 @@ add('errors', async (f) => {
     ecdh_format: () => crypto.createECDH('prime256v1').setPrivateKey(Buffer.alloc(32, 1)).getPublicKey('hex', 'squashed'),
     ecdh_no_keys: () => crypto.createECDH('secp384r1').getPublicKey(),
     ecdh_no_private: () => crypto.createECDH('secp384r1').getPrivateKey(),
+    // computeSecret checks the key pair first (none, or a public key set that is not the private
+    // key's), then the peer's point; OpenSSL reads a lone 00 as the point at infinity, and fails on it
+    ecdh_no_keys_bad_point: () => crypto.createECDH('prime256v1').computeSecret(Buffer.from([0])),
+    ecdh_infinity: () => crypto.createECDH('prime256v1').setPrivateKey(Buffer.alloc(32, 1)).computeSecret(Buffer.from([0])),
+    ecdh_public_only: () => crypto.createECDH('prime256v1').setPublicKey(b64(f.ec['P-256'].b.raw)).computeSecret(b64(f.ec['P-256'].b.raw)),
+    ecdh_mismatched_pair: () => crypto.createECDH('prime256v1').setPrivateKey(Buffer.alloc(32, 1)).setPublicKey(b64(f.ec['P-256'].b.raw))
+      .computeSecret(b64(f.ec['P-256'].b.raw)),
+    ecdh_set_public_bad_point: () => crypto.createECDH('prime256v1').setPublicKey(Buffer.alloc(65, 4)),
+    ecdh_convert_bad_point: () => crypto.ECDH.convertKey(Buffer.alloc(65, 4), 'prime256v1', undefined, 'hex', 'uncompressed'),
+    ecdh_public_ecdsa: async () => subtle.deriveBits({ name: 'ECDH', public: await subtle.importKey('spki', b64(f.ec['P-256'].b.spki),
+      { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']) }, ecPrivate, 256),
   };
   const out = {};
   for (const [name, fn] of Object.entries(cases)) out[name] = await attempt(fn);
@@ -424,7 +448,7 @@ add('unsupported', async () => {
 
 // One request per part (each within the fuel of a request)
 exports.parts = [
-  ['pss_verify_SHA-1', 'pss_verify_SHA-256', 'pss_verify_SHA-384', 'pss_verify_SHA-512', 'pss_node_defaults'],
+  ['pss_verify_SHA-1', 'pss_verify_SHA-256', 'pss_verify_SHA-384', 'pss_verify_SHA-512', 'pss_node_defaults', 'pss_short_signature'],
   ['pss_sign'], ['pss_made'],
   ['oaep_decrypt_SHA-1'], ['oaep_decrypt_SHA-256'], ['oaep_decrypt_SHA-384'], ['oaep_decrypt_SHA-512'],
   ['oaep_crypto'], ['oaep_crypto_more'], ['oaep_wrap'], ['oaep_made'],
