@@ -42,6 +42,9 @@ HOOKS = [
     ("viewer-response: security-headers", "viewer_response", "security-headers", "/hooks/vrs/c/*", "/hooks/vrs/js/*"),
 ]
 STATIC = ("static-content, per-request", "/js-bench/static/c", "/js-bench/static/js")
+# The same JavaScript module with `reuse` isolation (a warm instance, as a warm Lambda
+# environment): how much of a per-request call is the fresh instance (docs/javascript.md).
+REUSE = ("static-content, reuse", "/js-bench/static/js-reuse")
 
 
 def _build(source: Path) -> bytes:
@@ -129,6 +132,7 @@ def _served(b: Bench, out: Outcome, modules: dict[str, bytes]) -> None:
     behaviors = [
         {"path": STATIC[1], "origin": "bench", "cache": "disabled", "viewer_request": "c-static-content:live"},
         {"path": STATIC[2], "origin": "bench", "cache": "disabled", "viewer_request": "js-static-content:live"},
+        {"path": REUSE[1], "origin": "bench", "cache": "disabled", "viewer_request": "js-static-content-reuse:live"},
     ]
     for _, hook, sample, c_route, js_route in HOOKS:
         for lang, route in (("c", c_route), ("js", js_route)):
@@ -140,10 +144,15 @@ def _served(b: Bench, out: Outcome, modules: dict[str, bytes]) -> None:
             r = admin.post(f"/v1/functions/{name}/versions", content=wasm, params={"alias": "live"}, headers=settings)
             r.raise_for_status()
             versions[name] = r.json()["version"]
+        reuse = {"X-Edge-Settings": json.dumps({"isolation": "reuse"})}
+        r = admin.post("/v1/functions/js-static-content-reuse/versions", content=modules["js-static-content"],
+                       params={"alias": "live"}, headers=reuse)
+        r.raise_for_status()
+        versions["js-static-content-reuse"] = r.json()["version"]
         # the other scenarios' behaviors stay, the catch-all last
         admin.put("/v1/behaviors", json={"behaviors": BEHAVIORS[:-1] + behaviors + BEHAVIORS[-1:]}).raise_for_status()
     b.wait_optimized(versions)  # a JavaScript module's optimizing compile takes ~1-2 s each, in the background
-    paths = {f"{STATIC[0]}: C": STATIC[1], f"{STATIC[0]}: JavaScript": STATIC[2]}
+    paths = {f"{STATIC[0]}: C": STATIC[1], f"{STATIC[0]}: JavaScript": STATIC[2], f"{REUSE[0]}: JavaScript": REUSE[1]}
     for label, _, _, c_route, js_route in HOOKS:
         paths[f"{label}: C"] = _path(c_route)
         paths[f"{label}: JavaScript"] = _path(js_route)
@@ -151,7 +160,10 @@ def _served(b: Bench, out: Outcome, modules: dict[str, bytes]) -> None:
     for label, row in rows.items():
         pair, _, lang = label.rpartition(": ")
         row.extra.update(pair=pair, lang="js" if lang == "JavaScript" else "c", kind="served")
-        if lang == "JavaScript":
+        if pair == REUSE[0]:
+            per_request = rows[f"{STATIC[0]}: JavaScript"]
+            row.note = f"{row.rps / per_request.rps:.2f} x its per-request, {row.rps / rows[f'{STATIC[0]}: C'].rps:.2f} x C per-request"
+        elif lang == "JavaScript":
             c_row = rows[f"{pair}: C"]
             row.note = f"{row.rps / c_row.rps:.2f} x C"
         out.rows.append(row)
@@ -160,5 +172,5 @@ def _served(b: Bench, out: Outcome, modules: dict[str, bytes]) -> None:
     ratio = js.rps / c.rps
     out.targets.append(Target("js_static", ratio, f"{js.rps:,.0f} / {c.rps:,.0f} req/s under {server.label}"))
     b.say(f"    -> JavaScript / C, per-request static-content = {ratio:.2f} (target >= 0.5)")
-    out.notes.append("every function per-request (a fresh instance per request), built from samples/ and "
+    out.notes.append("every function per-request (a fresh instance per request) but the reuse row, built from samples/ and "
                      "samples/js/, deployed through the admin API; hook rows: the benchmark origin behind them, cache off")

@@ -239,10 +239,11 @@ def _javascript(served_ax, cold_ax, rows: list[Row]) -> None:  # type: ignore[no
             bars = [values.get((pair, lang), 0.0) for pair in pairs]
             served_ax.barh([y + offset for y in ys], bars, height, label=label, color=color)
             for y, v in zip(ys, bars):
-                served_ax.text(v, y + offset, f" {v:,.0f}", va="center", fontsize=7)
+                if v:  # (the reuse row has no C bar)
+                    served_ax.text(v, y + offset, f" {v:,.0f}", va="center", fontsize=7)
         served_ax.set_yticks(list(ys), pairs, fontsize=8)
         served_ax.invert_yaxis()
-        served_ax.set_xlabel("requests/s (higher is better), every function per-request")
+        served_ax.set_xlabel("requests/s (higher is better), per-request unless the row says reuse")
         served_ax.legend(fontsize=8, loc="lower right")
         served_ax.set_title("Scenario 12: the samples in C and in JavaScript, at each hook", fontsize=10)
     else:
