@@ -175,6 +175,10 @@ def test_kdf_callback_forms_and_missing_crypto_say_what_there_is(server):
     ({"index.js": "exports.handler = 1;\n"},
      ("index.js: the handler 'index.handler' is not a function (export 'handler' is number). "
      "Use exports.handler = async (event) => {...}")),
+    ({"index.mjs": "export const viewerRequest = async () => ({});\nexport const viewerResponse = async () => ({});\n"},
+     ("index.mjs: the handler 'index.handler' is not a function (export 'handler' is missing). It exports "
+     "viewerRequest, viewerResponse: name one as the handler, e.g. index.viewerRequest (--handler, or handler = in "
+     "a manifest)")),
 ])
 def test_build_errors_name_the_file_line_and_column(tmp_path, files, summary):
     for name, text in files.items():

@@ -332,10 +332,16 @@ const hooks = (function () {
     let value = exports;
     for (const part of name.split('.')) value = value == null ? undefined : value[part];
     if (typeof value !== 'function') {
+      // A package with one export per hook (viewerRequest, viewerResponse) is built once per handler.
+      const others = value === undefined && exports !== null && typeof exports === 'object'
+        ? Object.keys(exports).filter((key) => typeof exports[key] === 'function') : [];
+      const module = CONFIG.handler.slice(0, CONFIG.handler.length - name.length);
       throw new loader.BuildError(`${CONFIG.entryName}: the handler '${CONFIG.handler}' is not a function ` +
         `(export '${name}' is ${value === undefined ? 'missing' : typeof value}). ` +
-        (loader.formats[CONFIG.entry] === 'esm' ? `Use export const ${name} = async (event) => {...}`
-          : `Use exports.${name} = async (event) => {...}`));
+        (others.length ? `It exports ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}: name one ` +
+          `as the handler, e.g. ${module}${others[0]} (--handler, or handler = in a manifest)`
+          : loader.formats[CONFIG.entry] === 'esm' ? `Use export const ${name} = async (event) => {...}`
+            : `Use exports.${name} = async (event) => {...}`));
     }
     handler = value;
     for (const name of CONFIG.preload) {
