@@ -262,3 +262,18 @@ def test_a_copy_of_the_crypto_module_reads_every_member_as_in_node(tmp_path):
         "return { status: '200', body: await c['sub' + 'tle'].digest('SHA-256', new Uint8Array(1)) }; };\n")
     used = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(tmp_path / "event.json")])
     assert used.exit_code == 1 and "crypto.subtle is put in a function whose sources name it" in used.output
+
+
+def test_edge_invoke_says_a_server_takes_the_ip_address_of_a_declared_origin(tmp_path):
+    """A port switching to a self-hosted origin on 127.0.0.1: AWS's rule refuses the IP address, and so
+    does `edge invoke` (it knows no manifest), but it must not claim the server always answers 502."""
+    (tmp_path / "index.mjs").write_text(
+        "export const handler = async (event) => {\n  const request = event.Records[0].cf.request;\n"
+        "  request.origin.custom.domainName = '127.0.0.1';\n  return request;\n};\n")
+    event = CliRunner().invoke(cli, ["generate-event", "origin-request"]).stdout
+    result = CliRunner().invoke(cli, ["invoke", str(tmp_path)], input=event)
+    assert result.exit_code == 1
+    assert "must be a DNS name, not an IP address" in result.stderr
+    assert "the server answers this with 502" not in result.stderr
+    assert ("a server accepts an IP address for an origin its manifest declares (url = \"http://127.0.0.1:8000\"); "
+            "edge invoke knows no manifest") in result.stderr

@@ -49,6 +49,11 @@ def check_result(payload: bytes, result: Any) -> bool:
     if verdict.ok:
         return True
     click.echo(f"error: {verdict.describe()}", err=True)
+    if verdict.error is not None and verdict.error.rule == "origin" and "not an IP address" in verdict.error.message:
+        # AWS's rule; the server waives it for declared origins, which only a manifest names.
+        click.echo('note: a server accepts an IP address for an origin its manifest declares (url = '
+                   '"http://127.0.0.1:8000"); edge invoke knows no manifest', err=True)
+        return False
     click.echo(f"the server answers this with 502 ({event_type} function: the result failed validation)", err=True)
     return False
 
