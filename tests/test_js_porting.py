@@ -277,3 +277,16 @@ def test_edge_invoke_says_a_server_takes_the_ip_address_of_a_declared_origin(tmp
     assert "the server answers this with 502" not in result.stderr
     assert ("a server accepts an IP address for an origin its manifest declares (url = \"http://127.0.0.1:8000\"); "
             "edge invoke knows no manifest") in result.stderr
+
+
+@pytest.mark.parametrize("hook,code", [("origin-request", 0), ("viewer-request", 1)])
+def test_edge_invoke_gives_an_origin_hook_the_servers_30_second_timeout(tmp_path, hook, code):
+    """An origin-request handler waiting 8 s runs on the server (and Lambda: 30 s at origin hooks);
+    `edge invoke` of an origin event must not time it out at the viewer's 5 s."""
+    (tmp_path / "index.js").write_text("exports.handler = async (event) => {\n"
+                                       "  await new Promise((r) => setTimeout(r, 8000));\n"
+                                       "  return event.Records[0].cf.request;\n};\n")
+    event = CliRunner().invoke(cli, ["generate-event", hook]).stdout
+    result = CliRunner().invoke(cli, ["invoke", str(tmp_path)], input=event)
+    assert result.exit_code == code, result.output
+    assert ("Task timed out after 5.00 seconds" in result.stderr) == (code == 1)

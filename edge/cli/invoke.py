@@ -58,6 +58,15 @@ def check_result(payload: bytes, result: Any) -> bool:
     return False
 
 
+def _hook_limits(payload: bytes) -> Limits:
+    """The server's defaults for the event's hook: 30 s at origin hooks, as on Lambda@Edge."""
+    from ..config.functions import VIEWER_EVENTS
+    from ..pipeline.verdict import event_parts
+
+    parts = event_parts(orjson.loads(payload))
+    return Limits.origin() if parts is not None and parts[0] not in VIEWER_EVENTS else Limits.viewer()
+
+
 def _parse_env(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     env = []
     for pair in pairs:
@@ -79,7 +88,7 @@ def _parse_env(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--event", "-e", default="-", show_default=True, help="Event JSON file, or - for stdin.")
 @click.option("--isolation", type=click.Choice(["per-request", "reuse"]), default="per-request", show_default=True)
 @click.option("--fuel", type=click.IntRange(min=1), help="Instruction budget.")
-@click.option("--timeout", "timeout_ms", type=click.IntRange(min=1), help="Wall-clock limit in ms (default 5000).")
+@click.option("--timeout", "timeout_ms", type=click.IntRange(min=1), help="Wall-clock limit in ms (default 5000 at viewer hooks, 30000 at origin hooks).")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=1), help="Linear memory cap in MiB (default 128).")
 @click.option("--env", "env_pairs", multiple=True, metavar="KEY=VALUE", help="Environment variable (repeatable).")
 @click.option("--repeat", type=click.IntRange(min=1), default=1, help="Invoke N times in one instance pool.")
@@ -128,14 +137,14 @@ def invoke(
     overrides = {"fuel": fuel, "timeout_ms": timeout_ms}
     if memory_mb:
         overrides["memory_bytes"] = memory_mb * 1024 * 1024
+    payload = _read_event(event)
     try:
-        limits = Limits().merged({k: v for k, v in overrides.items() if v is not None})
+        limits = _hook_limits(payload).merged({k: v for k, v in overrides.items() if v is not None})
         config = FunctionConfig(
             name=Path(function).resolve().name if Path(function).is_dir() else Path(function).stem, isolation=isolation, limits=limits, env=_parse_env(env_pairs)
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    payload = _read_event(event)
     module = module_file(Path(function), handler)  # a source directory: built like `edge deploy DIR` does
     runtime = Runtime()
     try:
