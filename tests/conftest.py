@@ -152,6 +152,8 @@ class Origin:
             headers["Cache-Control"] = params["cc"]
         if "lm" in params:
             headers["Last-Modified"] = params["lm"]
+        if "server" in params:
+            headers["Server"] = params["server"]
         if "etag" in params:
             headers["ETag"] = params["etag"]
             if request.headers.get("if-none-match") == params["etag"]:

@@ -40,6 +40,22 @@ def test_generated_responses_and_error_pages_carry_one_date(edge_factory, fresh_
     assert missing.status_code == 403 and len(missing.headers.get_list("date")) == 1
 
 
+def test_a_response_without_a_server_header_gets_the_edges_as_cloudfront_sends_its_own(edge_factory, fresh_origin):
+    """CloudFront answers `Server: CloudFront` when it made the response or the origin sent
+    none; the edge says `edge` (as its error pages do), never the HTTP server underneath."""
+    edge = start(edge_factory, fresh_origin,
+                 '[[behaviors]]\npath = "/gen*"\norigin = "api"\nviewer_request = "gen"\n\n'
+                 '[[behaviors]]\npath = "/echo*"\norigin = "echo"\n\n'  # the built-in echo origin sends no Server
+                 '[[behaviors]]\npath = "/*"\norigin = "api"\nforward = { query_strings = "all" }\n',
+                 {"gen": TEAPOT_REASON}, extra='[origins.echo]\ntype = "echo"\n')
+    assert edge.get("/gen").headers.get_list("server") == ["edge"]  # generated (encoded once, as cache entries are)
+    assert edge.get("/echo/a").headers.get_list("server") == ["edge"]  # none from the origin
+    own = edge.get("/own", params={"server": "origin-x", "cc": "no-store"})
+    assert own.headers.get_list("server")[0] == "origin-x" and "edge" not in own.headers.get_list("server")
+    missing = edge.request("DELETE", "/gen")  # an error page made by the edge itself
+    assert missing.headers.get_list("server") == ["edge"]
+
+
 def test_status_description_reaches_the_status_line(edge_factory, fresh_origin):
     edge = start(edge_factory, fresh_origin, '[[behaviors]]\npath = "/*"\norigin = "api"\nviewer_request = "gen"\n',
                  {"gen": TEAPOT_REASON})

@@ -178,6 +178,18 @@ def test_granians_stop_signal_handler_never_blocks_on_its_event(tmp_path: Path) 
     assert event.is_set()  # so the main loop stops the workers before their own signal ends them
 
 
+def test_granian_does_not_name_itself_in_responses(tmp_path: Path, static_content: Path) -> None:
+    """Granian adds `server: granian` to a response without a Server header: the edge's own
+    comes first, on generated and proxied responses alike."""
+    proc, edge, _ = serve(tmp_path, "--server", "granian")
+    try:
+        for path in ("/sc", "/x"):
+            r = httpx.get(edge + path, timeout=10)
+            assert r.status_code == 200 and r.headers.get_list("server") == ["edge"], (path, r.headers)
+    finally:
+        stop(proc)
+
+
 def test_two_stop_signals_at_once_stop_granian(tmp_path: Path, static_content: Path) -> None:
     """`timeout` and a user both sending SIGTERM (the process group and the main process)."""
     proc, edge, _ = serve(tmp_path, "--server", "granian")

@@ -39,7 +39,7 @@ from .routing import Routing
 from .served import from_entry, generated, set_length
 from .trace import Trace
 from .via import VIA, VIA_WIRE
-from .wire import OWN_HEADERS, encode
+from .wire import OWN_HEADERS, SERVER, encode
 
 __all__ = ["VIA", "Pipeline"]  # VIA: the front door and the native endpoint read it from here
 
@@ -305,14 +305,17 @@ class Pipeline(OriginLeg):
         if response.age is not None:
             drop = drop | {"age"}
         headers = []
-        has_date = False
+        has_date = has_server = False
         for k, v in response.headers:  # one pass
             lower = k.lower()
             if lower not in drop:
                 headers.append((k, v))
                 has_date = has_date or lower == "date"
+                has_server = has_server or lower == "server"
         if not has_date:  # the origin's Date when it sent one; the servers add none (one Date only)
             headers.append(("Date", http_date()))
+        if not has_server:
+            headers.append(SERVER)
         if length is not None:
             headers.append(("Content-Length", length))
         if response.age is not None:

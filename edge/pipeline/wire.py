@@ -15,6 +15,11 @@ Wire = list[tuple[bytes, bytes]]
 
 # The edge sets these itself on every response (and frames bodies itself).
 OWN_HEADERS = frozenset({"x-cache", "via", "x-amz-cf-id", "transfer-encoding"})
+# A response without a Server header (generated, an origin that sent none, a function that
+# removed it) gets the edge's, as CloudFront sends `Server: CloudFront`: never the name of the
+# HTTP server underneath (Granian adds its own to a response that has none).
+SERVER = ("Server", "edge")
+SERVER_WIRE = (b"server", b"edge")
 
 _NAMES: dict[str, bytes] = {}
 
@@ -44,13 +49,16 @@ class Prepared:
     @classmethod
     def of(cls, status: int, headers: list[tuple[str, str]], body_length: int) -> "Prepared":
         out: Wire = []
-        has_date = False
+        has_date = has_server = False
         for key, value in headers:
             lower = key.lower()
             if lower in OWN_HEADERS or lower in ("content-length", "age"):
                 continue
             has_date = has_date or lower == "date"
+            has_server = has_server or lower == "server"
             out.append((name(key), value.encode("latin-1")))
+        if not has_server:
+            out.append(SERVER_WIRE)
         if status not in (204, 304):
             out.append((b"content-length", str(body_length).encode("latin-1")))
         return cls(tuple(out), has_date)
