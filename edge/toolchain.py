@@ -211,9 +211,14 @@ def exec_model(path: Path) -> str:
     return "reactor"
 
 
-def output_path(path: Path) -> Path:
-    """Where build() writes when no `out` is given: `<dir>/build/<name>.wasm` (`<dir>/build/<stem>.wasm` for a file)."""
+def output_path(path: Path, handler: str | None = None) -> Path:
+    """Where build() writes when no `out` is given: `<dir>/build/<name>.wasm` (`<dir>/build/<stem>.wasm` for a file);
+    a JavaScript function built for a handler other than its default gets a module of its own (js/build.py)."""
     path = Path(path)
+    if handler is not None and _is_js(path, handler):
+        from .js.build import output_path as js_output_path
+
+        return js_output_path(path, handler)
     if path.is_file():
         return path.parent / "build" / f"{path.stem}.wasm"
     return path / "build" / f"{path.resolve().name}.wasm"
@@ -351,7 +356,7 @@ def build(path: Path, *, out: Path | None = None, optimize: str = "ReleaseSmall"
         return _build_js(path, out, handler, label)
     cfg = _config(path)
     model = exec_model(path)
-    out = Path(out) if out is not None else output_path(path)
+    out = Path(out) if out is not None else output_path(path, handler)
     env = _zig_env()
     if language == "zig":
         main_zig = zig_main(path).resolve()

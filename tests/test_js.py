@@ -344,6 +344,42 @@ def test_a_changed_manifest_handler_rebuilds_the_function(tmp_path):
     assert served == ["callback:viewer-request", "async:viewer-request"]
 
 
+def test_two_functions_from_one_package_with_different_handlers_keep_their_own_modules(tmp_path):
+    """One package exporting a handler per hook, named twice in a manifest: each handler is
+    built to a module of its own (they overwrote one file, so every start rebuilt both and a
+    worker could read the module built for the other handler), and a second start builds
+    neither again."""
+    from .conftest import Edge
+
+    source = tmp_path / "abtest"
+    source.mkdir()
+    (source / "index.js").write_text(
+        "const answer = (who) => async () => ({ status: '200', body: who });\n"
+        "exports.viewerRequest = answer('viewer-request export');\n"
+        "exports.originRequest = answer('origin-request export');\n")
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text(
+        '[origins.echo]\ntype = "echo"\n\n'
+        f'[functions.first]\nsource = "{source}"\nhandler = "index.viewerRequest"\n\n'
+        f'[functions.second]\nsource = "{source}"\nhandler = "index.originRequest"\n\n'
+        '[[behaviors]]\npath = "/a"\norigin = "echo"\ncache = "disabled"\nviewer_request = "first"\n\n'
+        '[[behaviors]]\npath = "*"\norigin = "echo"\ncache = "disabled"\nviewer_request = "second"\n')
+    built: dict[str, float] = {}
+    for start in range(2):
+        edge = Edge(manifest, tmp_path / "state")
+        edge.server.start()
+        try:
+            assert edge.get("/a").text == "viewer-request export"
+            assert edge.get("/b").text == "origin-request export"
+        finally:
+            edge.close()
+        modules = {p.name: p.stat().st_mtime for p in (source / "build").glob("*.wasm")}
+        assert sorted(modules) == ["abtest.index-originRequest.wasm", "abtest.index-viewerRequest.wasm"]
+        if start:
+            assert modules == built  # nothing rebuilt on the second start
+        built = modules
+
+
 def test_javascript_upload_without_the_toolchain_is_422_saying_what_to_install(server, monkeypatch, tmp_path):
     import sys
 

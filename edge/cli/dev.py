@@ -146,7 +146,7 @@ class DevSession:
     def deploy(self, watched: Watched, *, force: bool = False) -> None:
         from ..toolchain import ToolchainError, build, needs_build, output_path
 
-        wasm = output_path(watched.source)
+        wasm = output_path(watched.source, watched.handler)
         started = time.perf_counter()
         try:
             stale = needs_build(watched.source, wasm, watched.handler)

@@ -99,7 +99,7 @@ def module_file(path: Path, handler: str | None = None) -> Path:
         return path
     from ..toolchain import ToolchainError, build, needs_build, output_path
 
-    wasm = output_path(path)
+    wasm = output_path(path, handler)
     try:
         if handler is not None or needs_build(path, wasm):
             build(path, out=wasm, handler=handler)

@@ -122,11 +122,16 @@ def is_js_source(path: Path, handler: str | None = None) -> bool:
         path / "package.json").is_file()
 
 
-def output_path(path: Path) -> Path:
+def output_path(path: Path, handler: str | None = None) -> Path:
+    """`<dir>/build/<name>.wasm`; a handler other than the default gets its own module,
+    `<name>.<handler with . and / as ->.wasm`, so two functions built from one package with
+    different handlers (one export per hook) never write, or read, each other's module."""
     path = Path(path)
-    if path.is_file():
-        return path.parent / "build" / f"{path.stem}.wasm"
-    return path / "build" / f"{path.resolve().name}.wasm"
+    stem = path.stem if path.is_file() else path.resolve().name
+    directory = path.parent if path.is_file() else path
+    if handler is not None and handler != default_handler(path):
+        stem = f"{stem}.{re.sub(r'[^A-Za-z0-9_$-]', '-', handler)}"
+    return directory / "build" / f"{stem}.wasm"
 
 
 def inputs(path: Path) -> list[Path]:
@@ -157,7 +162,7 @@ def built_handler(wasm: Path) -> str | None:
 def needs_build(path: Path, wasm: Path | None = None, handler: str | None = None) -> bool:
     """True when the module is missing, older than the sources or the Node layer, or built for
     another handler than `handler` (None: the default, index.handler)."""
-    wasm = Path(wasm) if wasm is not None else output_path(path)
+    wasm = Path(wasm) if wasm is not None else output_path(path, handler)
     try:
         built = wasm.stat().st_mtime
     except FileNotFoundError:
@@ -490,7 +495,7 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
     path = Path(path)
     if not path.exists():
         raise JsBuildError(f"{path}: no such file or directory")
-    out = Path(out) if out is not None else output_path(path)
+    out = Path(out) if out is not None else output_path(path, handler)
     try:
         engine_wasm = engine.ensure_engine(log=log)
     except engine.EngineError as exc:

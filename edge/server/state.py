@@ -117,7 +117,7 @@ def function_source(spec: FunctionSpec) -> bytes:
     if source.is_dir() or is_js_source(source):
         from ..toolchain import build, needs_build, output_path
 
-        wasm = output_path(source)
+        wasm = output_path(source, spec.handler)  # one module per handler built from one package
         if needs_build(source, wasm, spec.handler):  # a changed handler is a rebuild too
             log.info("building %s from %s", spec.name, source)
             build(source, out=wasm, handler=spec.handler)
