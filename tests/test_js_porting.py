@@ -118,7 +118,8 @@ def test_edge_invoke_runs_a_source_with_another_handler(nested_package, tmp_path
                                       "--event", str(event)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"status": "200", "body": "hello /x"}
-    wasm = nested_package / "build" / "nested.wasm"
+    wasm = nested_package / "build" / "nested.src-app-main.wasm"  # a module of its own for another handler
+    assert wasm.is_file()
     refused = CliRunner().invoke(cli, ["invoke", str(wasm), "--handler", "src/app.main", "--event", str(event)])
     assert refused.exit_code == 2 and "--handler names a JavaScript source's handler" in refused.output
     remote = CliRunner().invoke(cli, ["invoke", "--remote", "nested", "--handler", "src/app.main"])

@@ -3,8 +3,8 @@ benchmark's sandbox-cost scenario (`edge serve --bench-native`; off by default).
 
 `GET /_native/static-content` answers exactly what the distribution answers for a request
 whose viewer-request function is `samples/static-content`: the same status, body and
-headers (`Cache-Control`, `Content-Type`, `Content-Length`, and the `X-Cache`, `Via` and
-`X-Amz-Cf-Id` the edge adds to a generated response), from the same Starlette app and
+headers (`Cache-Control`, `Content-Type`, `Content-Length`, and the `Server`, `X-Cache`,
+`Via` and `X-Amz-Cf-Id` the edge adds to a generated response), from the same Starlette app and
 server, without the sandbox and without the pipeline. Comparing the two measures what
 running the logic as a sandboxed function costs (bench/README.md, scenario 3).
 """
@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..cache import xcache
 from ..pipeline.events import new_request_id
 from ..pipeline.flow import VIA
+from ..pipeline.wire import SERVER_WIRE
 
 PATH = "/_native/static-content"
 
@@ -41,6 +42,7 @@ async def static_content(scope: Scope, receive: Receive, send: Send) -> None:
     headers = [
         (b"cache-control", b"max-age=100"),
         (b"content-type", b"text/html"),
+        SERVER_WIRE,
         (b"content-length", str(len(CONTENT)).encode()),
         (b"x-cache", xcache.LAMBDA_GENERATED.encode()),
         (b"via", VIA.encode()),
