@@ -15,7 +15,8 @@ no setting for, hooked narrowly (the versions are pinned in pyproject.toml):
   keeps the `backpressure` bound on requests in flight. Its main process's signal handlers
   set a `threading.Event` from the handler, which deadlocks when a second signal (or the
   first, landing while the main thread holds that event's lock) interrupts it: they hand the
-  `set()` to a short thread instead (`calm_granian_signals`). A worker that a stop signal to
+  `set()` to a short thread instead (`calm_granian_signals`), and act on a signal that
+  another thread of the main process took at once (signal_relay.py). A worker that a stop signal to
   the process group kills while it is still booting (before its own handlers exist) is part
   of the stop, not a crash that turns the exit status into 1 (`quiet_stopped_workers`).
 """
@@ -27,6 +28,8 @@ import contextlib
 import functools
 import logging
 from typing import Any
+
+from .signal_relay import relay_signals
 
 log = logging.getLogger("edge.server")
 
@@ -266,6 +269,7 @@ def calm_granian_signals(server: Any) -> None:
 
     server.signal_handler_interrupt = interrupt
     server.signal_handler_reload = reload
+    relay_signals(interrupt, reload)  # a signal another thread takes must not wait for the main thread
     quiet_stopped_workers(server)
 
 
