@@ -702,15 +702,143 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     }
   }
 
-  // What there is not: key pair generation, finite-field Diffie-Hellman.
+  // ---- key pair generation (Node's lib/internal/crypto/keygen.js): EC, Ed25519 and X25519 --------
+  // Private keys come from the engine's random source (native.randomFill, as randomBytes): an EC
+  // scalar uniform in [1, n - 1] by rejection (ec.js randomScalar), an Ed25519 or X25519 key 32
+  // random bytes (clamped, or hashed, where it is used). RSA, RSA-PSS, DSA, DH, Ed448 and X448 are refused.
+  const KEYGEN_CURVES = { 'P-256': 'prime256v1', '1.2.840.10045.3.1.7': 'prime256v1', 'P-384': 'secp384r1', '1.3.132.0.34': 'secp384r1',
+    'P-521': 'secp521r1', '1.3.132.0.35': 'secp521r1', '1.3.132.0.10': 'secp256k1' };
+  // OpenSSL's other named curves (crypto.getCurves() in Node, and NIST's P-192, P-224): Node makes keys on them, the edge does not
+  const OPENSSL_CURVES = /^(Oakley-EC2N-[34]|SM2|brainpoolP\d+[rt]1|c2[pt]nb\d+[vwr]\d|prime(192|239)v[123]|secp(112r[12]|128r[12]|160(k1|r[12])|192k1|224[kr]1)|sect\d+[rk][12]|wap-wsg-idm-ecid-wtls\d+|P-(192|224))$/;
+  const KEYGEN_SUPPORTED = 'edge functions generate EC key pairs (namedCurve P-256, P-384, P-521 or secp256k1), Ed25519 and X25519 key pairs';
+  const keygenUnavailable = (what) => internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+    `${what} is not available in edge functions: ${KEYGEN_SUPPORTED}`);
+  function keygenCurve(name) {
+    const curve = keys.ec().CURVES.find((c) => c.name === (KEYGEN_CURVES[name] || name));
+    if (curve !== undefined) return curve;
+    if (OPENSSL_CURVES.test(name)) throw keygenUnavailable(`Generating keys on the curve ${name}`);
+    throw internal.codeError(TypeError, 'ERR_CRYPTO_INVALID_CURVE', 'Invalid EC curve name');
+  }
+  const invalidArgValue = (name, value, reason = 'is invalid') => internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE',
+    `The ${name.includes('.') ? 'property' : 'argument'} '${name}' ${reason}. Received ${
+      typeof value === 'string' || internal.inspect === undefined ? shownValue(value) : internal.inspect(value)}`);
+  const shownValue = (value) => (typeof value === 'string' ? `'${value}'` : String(value));
+  const isStringOrBuffer = (v) => typeof v === 'string' || ArrayBuffer.isView(v) || v instanceof ArrayBuffer;
+  // Node's parsePublicKeyEncoding / parsePrivateKeyEncoding for an output key: { format, type }
+  function keygenEncoding(enc, keyType, isPublic, objName) {
+    const option = (name) => `options.${objName}.${name}`;
+    const { format, type } = enc;
+    if (format !== 'pem' && format !== 'der' && format !== 'jwk') throw invalidArgValue(option('format'), format);
+    if (format !== 'jwk' || type !== undefined) {
+      if (type === 'pkcs1') {
+        if (keyType !== 'rsa') throw keys.incompatible('pkcs1', 'RSA');
+      } else if (type === 'sec1' && !isPublic) {
+        if (keyType !== 'ec') throw keys.incompatible('sec1', 'EC');
+      } else if (!(type === 'spki' && isPublic) && !(type === 'pkcs8' && !isPublic)) {
+        throw invalidArgValue(option('type'), type);
+      }
+    }
+    if (!isPublic) {
+      const { cipher, passphrase } = enc;
+      if (cipher != null) {
+        if (typeof cipher !== 'string') throw invalidArgValue(option('cipher'), cipher);
+        if (format === 'der' && (type === 'pkcs1' || type === 'sec1')) {
+          throw internal.codeError(Error, 'ERR_CRYPTO_INCOMPATIBLE_KEY_OPTIONS', `The selected key encoding ${type} does not support encryption.`);
+        }
+        if (!isStringOrBuffer(passphrase)) throw invalidArgValue(option('passphrase'), passphrase);
+        throw keygenUnavailable('Encrypting a generated private key (privateKeyEncoding.cipher)');
+      } else if (passphrase !== undefined) {
+        throw invalidArgValue(option('cipher'), cipher);
+      }
+    }
+    return format === 'jwk' ? { format } : { format, type };
+  }
+  // The checks Node makes before it generates (they throw, in the callback form too): [make, encodings]
+  function keygenJob(type, options) {
+    if (typeof type !== 'string') throw internal.argType('type', 'of type string', type);
+    const encodings = [];
+    const opts = options === undefined ? {} : options;
+    for (const [name, isPublic] of [['publicKeyEncoding', true], ['privateKeyEncoding', false]]) {
+      const enc = opts[name];
+      if (enc == null) encodings.push(null);
+      else if (typeof enc === 'object') encodings.push(keygenEncoding(enc, type, isPublic, name));
+      else throw invalidArgValue(`options.${name}`, enc);
+    }
+    if (options !== undefined && (options === null || typeof options !== 'object')) throw internal.argType('options', 'of type object', options);
+    let make;
+    if (type === 'ec') {
+      if (options === null || typeof options !== 'object') throw internal.argType('options', 'of type object', options);
+      const { namedCurve, paramEncoding } = options;
+      if (typeof namedCurve !== 'string') throw keys.propertyType('options.namedCurve', 'of type string', namedCurve);
+      if (paramEncoding != null && paramEncoding !== 'named' && paramEncoding !== 'explicit') {
+        throw invalidArgValue('options.paramEncoding', paramEncoding);
+      }
+      const curve = keygenCurve(namedCurve);
+      if (paramEncoding === 'explicit') throw keygenUnavailable('Generating EC keys with explicit curve parameters (paramEncoding \'explicit\')');
+      make = () => keys.ecPrivateHandle(curve, keys.ec().randomScalar(curve));
+    } else if (type === 'ed25519' || type === 'x25519') {
+      make = () => {
+        const seed = Buffer.alloc(32);
+        native.randomFill(seed);
+        return type === 'ed25519' ? keys.ed25519PrivateHandle(seed) : keys.x25519PrivateHandle(seed);
+      };
+    } else if (['rsa', 'rsa-pss', 'dsa', 'dh', 'ed448', 'x448'].includes(type)) {
+      if (type === 'rsa' || type === 'rsa-pss') {
+        throw keygenUnavailable(`Generating ${type === 'rsa' ? 'RSA' : 'RSA-PSS'} key pairs (finding the primes takes too long in an ` +
+          'edge function; make the key elsewhere and read it with createPrivateKey)');
+      }
+      throw keygenUnavailable(`Generating ${{ dsa: 'DSA', dh: 'DH', ed448: 'Ed448', x448: 'X448' }[type]} key pairs`);
+    } else {
+      throw invalidArgValue('type', type, 'must be a supported key type');
+    }
+    return () => {
+      const handle = make();
+      const out = (h, encoding, KeyClass, kind) => (encoding === null ? new KeyClass(kind, h) : keys.exportKey(h, encoding));
+      return { publicKey: out(keys.publicOf(handle), encodings[0], PublicKeyObject, 'public'),
+        privateKey: out(handle, encodings[1], PrivateKeyObject, 'private') };
+    };
+  }
+  function generateKeyPairSync(type, options) {
+    return keygenJob(type, options)();
+  }
+  function generateKeyPair(type, options, callback) {
+    if (typeof options === 'function') {
+      callback = options;
+      options = undefined;
+    }
+    if (typeof callback !== 'function') throw internal.argType('callback', 'of type function', callback);
+    const job = keygenJob(type, options);
+    setImmediate(() => {
+      let pair;
+      try {
+        pair = job();
+      } catch (err) {
+        callback(err);
+        return;
+      }
+      callback(null, pair.publicKey, pair.privateKey);
+    });
+  }
+  // util.promisify(generateKeyPair) resolves to { publicKey, privateKey }, as Node's (there by its customPromisifyArgs)
+  Object.defineProperty(generateKeyPair, Symbol.for('nodejs.util.promisify.custom'), {
+    value: function generateKeyPair(type, options) {
+      return new Promise((resolve, reject) => {
+        exports.generateKeyPair(type, options, (err, publicKey, privateKey) => (err ? reject(err) : resolve({ publicKey, privateKey })));
+      });
+    },
+    configurable: true,
+  });
+
+  // What there is not: finite-field Diffie-Hellman, secret key generation.
   function notAvailable(what) {
     return () => {
       throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
         `crypto.${what}() is not available in edge functions: they sign and verify with RSA (PKCS#1 v1.5 and PSS), ECDSA and ` +
         'Ed25519 keys (createPrivateKey, createPublicKey, createSign, createVerify, sign, verify), encrypt with RSA ' +
         '(publicEncrypt, privateDecrypt, privateEncrypt, publicDecrypt) and AES (createCipheriv, createDecipheriv) and agree ' +
-        'on keys with ECDH and X25519 (diffieHellman, createECDH), but have no key pair generation or finite-field ' +
-        'Diffie-Hellman (createDiffieHellman, getDiffieHellman)');
+        'on keys with ECDH and X25519 (diffieHellman, createECDH), generate EC, Ed25519 and X25519 key pairs ' +
+        '(generateKeyPair, generateKeyPairSync), but have no finite-field Diffie-Hellman (createDiffieHellman, getDiffieHellman) ' +
+        'and no secret key generation (generateKey, generateKeySync: use randomBytes and createSecretKey)');
     };
   }
   // The AES ciphers (cipher.js), in a function whose sources name createCipheriv, createDecipheriv,
@@ -991,8 +1119,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     KeyObject, createSecretKey, createPublicKey, createPrivateKey, Sign, sign, Verify, verify,
     createSign: (name, options) => new Sign(name, options),
     createVerify: (name, options) => new Verify(name, options),
-    generateKeyPair: notAvailable('generateKeyPair'),
-    generateKeyPairSync: notAvailable('generateKeyPairSync'),
+    generateKeyPair, generateKeyPairSync,
     createECDH: (curve) => new ECDH(curve), ECDH, diffieHellman,
     createCipheriv: (cipher, key, iv, options) => ciphers().createCipheriv(cipher, key, iv, options),
     createDecipheriv: (cipher, key, iv, options) => ciphers().createDecipheriv(cipher, key, iv, options),

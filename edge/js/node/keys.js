@@ -426,7 +426,7 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
 
   Object.assign(exports, {
     ec, rsa, isHandle, isPrivate, publicOf, fromDer, fromPem, fromJwk, exportKey, details, sameKey,
-    bigOf, bytesOf, undecodable, unsupportedKey, opensslError, invalidProperty, propertyType,
+    bigOf, bytesOf, undecodable, incompatible, unsupportedKey, opensslError, invalidProperty, propertyType,
     // handles from their parts, for crypto.subtle's raw keys (webcrypto.js)
     ecPublicHandle: ecPublic, ed25519PublicHandle: ed25519Public, ed25519PrivateHandle: ed25519Private,
     ecPrivateHandle: (curve, d) => ecPrivate(curve, d, null, decodeError), x25519PublicHandle: x25519Public,

@@ -4,9 +4,10 @@
 // internal.cryptoParts): the engine's digests, HMAC, PBKDF2 and HKDF, RSASSA-PKCS1-v1_5, RSA-PSS and
 // RSA-OAEP, ECDSA (P-256, P-384, P-521; IEEE P1363 signatures), Ed25519, ECDH and X25519 (keys.js,
 // rsa.js, ec.js), and the engine's AES (native.cipherNew & co., edge/js/engine/cipher.c) for AES-GCM,
-// AES-CBC, AES-CTR and AES-KW (RFC 3394, over single ECB blocks). generateKey makes HMAC and AES keys;
-// wrapKey and unwrapKey wrap with AES-KW, AES-GCM, AES-CBC, AES-CTR or RSA-OAEP. What Node has and
-// edge functions do not (X448, Ed448, key pair generation) rejects with a NotSupportedError saying
+// AES-CBC, AES-CTR and AES-KW (RFC 3394, over single ECB blocks). generateKey makes HMAC and AES keys
+// and ECDSA, ECDH, Ed25519 and X25519 key pairs (crypto.js's generateKeyPairSync); wrapKey and
+// unwrapKey wrap with AES-KW, AES-GCM, AES-CBC, AES-CTR or RSA-OAEP. What Node has and edge
+// functions do not (X448, Ed448, RSA key pair generation) rejects with a NotSupportedError saying
 // what there is. In a function only when its sources name `subtle`,
 // `CryptoKey` or `SubtleCrypto` (edge/js/build.py's ON_DEMAND), evaluated at build time.
 defineBuiltin('internal/webcrypto', function (exports, require, module, internal) {
@@ -27,7 +28,7 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
   const SUPPORTED = 'crypto.subtle in edge functions has digest (SHA-1, SHA-256, SHA-384, SHA-512); sign and verify with HMAC, ' +
     'RSASSA-PKCS1-v1_5, RSA-PSS, ECDSA (P-256, P-384, P-521) and Ed25519 keys; encrypt and decrypt with AES-GCM, AES-CBC, ' +
     'AES-CTR and RSA-OAEP; wrapKey and unwrapKey with those and AES-KW; deriveBits and deriveKey with PBKDF2, HKDF, ECDH ' +
-    '(P-256, P-384, P-521) and X25519; generateKey for HMAC and AES keys; importKey and exportKey for all of these';
+    '(P-256, P-384, P-521) and X25519; generateKey for HMAC and AES keys and ECDSA, ECDH, Ed25519 and X25519 key pairs; importKey and exportKey for all of these';
   // Algorithms Node has for an operation that edge functions do not
   const NODE_ONLY = {
     generateKey: ['X448', 'Ed448'], sign: ['Ed448'], verify: ['Ed448'], importKey: ['X448', 'Ed448'], deriveBits: ['X448'],
@@ -138,6 +139,7 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
     AesCtrParams: dictionary('AesCtrParams', [NAME, ['counter', BufferSource, true], ['length', enforced(octet), true]]),
     RsaHashedImportParams: dictionary('RsaHashedImportParams', [NAME, HASH]),
     EcKeyImportParams: dictionary('EcKeyImportParams', [NAME, ['namedCurve', DOMString, true]]),
+    EcKeyGenParams: dictionary('EcKeyGenParams', [NAME, ['namedCurve', DOMString, true]]),
     EcdsaParams: dictionary('EcdsaParams', [NAME, HASH]),
     RsaPssParams: dictionary('RsaPssParams', [NAME, ['saltLength', enforced(unsignedLong), true]]),
     RsaOaepParams: dictionary('RsaOaepParams', [NAME, ['label', BufferSource]]),
@@ -162,7 +164,8 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
   const SIGNATURES = { 'RSASSA-PKCS1-v1_5': null, 'RSA-PSS': 'RsaPssParams', ECDSA: 'EcdsaParams', HMAC: null, Ed25519: null };
   const REGISTERED = {
     digest: SHA,
-    generateKey: { HMAC: 'HmacKeyGenParams', ...AES('AesKeyGenParams') },
+    generateKey: { HMAC: 'HmacKeyGenParams', ...AES('AesKeyGenParams'), ECDSA: 'EcKeyGenParams', ECDH: 'EcKeyGenParams', Ed25519: null,
+      X25519: null },
     sign: SIGNATURES,
     verify: SIGNATURES,
     importKey: { 'RSASSA-PKCS1-v1_5': 'RsaHashedImportParams', 'RSA-PSS': 'RsaHashedImportParams', 'RSA-OAEP': 'RsaHashedImportParams',
@@ -176,7 +179,7 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
     'get key length': { ...AES('AesDerivedKeyParams'), HMAC: 'HmacImportParams', HKDF: null, PBKDF2: null },
   };
   // Node's too, for the error: key pairs it generates, and the algorithms it has that the edge does not
-  const NODE_GENERATES = ['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'ECDSA', 'ECDH', 'Ed25519', 'X25519'];
+  const NODE_GENERATES = ['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP'];
   const BUFFER_MEMBERS = ['iv', 'additionalData', 'counter', 'salt', 'info', 'label'];
   const bytes = (V) => (V instanceof ArrayBuffer ? new Uint8Array(V) : new Uint8Array(V.buffer, V.byteOffset, V.byteLength));
 
@@ -208,8 +211,9 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
       if (op === 'generateKey') {
         const pair = NODE_GENERATES.find((n) => n.toUpperCase() === upper);
         if (pair !== undefined) {
-          throw domError(`Generating ${pair} key pairs is not available in edge functions: crypto.subtle.generateKey makes HMAC ` +
-            'and AES keys (import key pairs made elsewhere with importKey)', 'NotSupportedError');
+          throw domError(`Generating ${pair} key pairs is not available in edge functions (finding RSA primes takes too long ` +
+            'there): crypto.subtle.generateKey makes HMAC and AES keys and ECDSA, ECDH (P-256, P-384, P-521), Ed25519 and X25519 ' +
+            'key pairs (import RSA key pairs made elsewhere with importKey)', 'NotSupportedError');
         }
       }
       throw domError('Unrecognized algorithm name', 'NotSupportedError');
@@ -762,8 +766,34 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
   }
 
   // ---- generateKey ------------------------------------------------------------------------------
+  // Key pairs as Node's ecGenerateKey and cfrgGenerateKey make them (require('crypto')'s
+  // generateKeyPairSync): the public key extractable always, each key's usages those asked for
+  // that it can have, in Node's order.
+  const PAIR_USAGES = { ECDSA: ['verify', 'sign'], Ed25519: ['verify', 'sign'], ECDH: [[], AGREEMENT_USAGES], X25519: [[], AGREEMENT_USAGES] };
+  function generatePair(algorithm, extractable, usages) {
+    const { name, namedCurve } = algorithm;
+    if (namedCurve !== undefined && !Object.keys(CURVES).includes(namedCurve)) throw domError('Unrecognized namedCurve', 'NotSupportedError');
+    const [publicAllowed, privateAllowed] = PAIR_USAGES[name].map((u) => (typeof u === 'string' ? [u] : u));
+    if (hasAnyNotIn(usages, [...privateAllowed, ...publicAllowed])) {
+      throw domError(`Unsupported key usage for an ${name} key`, 'SyntaxError');
+    }
+    let pair;
+    try {
+      pair = namedCurve === undefined ? require('crypto').generateKeyPairSync(name.toLowerCase())
+        : require('crypto').generateKeyPairSync('ec', { namedCurve: CURVES[namedCurve] });
+    } catch (err) {
+      throw operationFailed(err);
+    }
+    const keyAlgorithm = namedCurve === undefined ? { name } : { name, namedCurve };
+    const union = (allowed) => allowed.filter((u) => usages.includes(u));
+    const privateKey = makeKey(pair.privateKey, { ...keyAlgorithm }, union(privateAllowed), extractable);
+    const publicKey = makeKey(pair.publicKey, { ...keyAlgorithm }, union(publicAllowed), true);
+    // Node's order: publicKey first for EC pairs, privateKey first for Ed25519 and X25519
+    return namedCurve === undefined ? { __proto__: null, privateKey, publicKey } : { __proto__: null, publicKey, privateKey };
+  }
   function generate(algorithm, extractable, usages) {
     const { name } = algorithm;
+    if (PAIR_USAGES[name] !== undefined) return generatePair(algorithm, extractable, usages);
     if (name === 'HMAC') {
       let { length } = algorithm;
       if (length === undefined) length = blockBits(algorithm.hash.name);
@@ -829,7 +859,7 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
       if (this !== subtle) throw invalidThis('SubtleCrypto');
       [algorithm, extractable, keyUsages] = convert('generateKey', arguments, 3, [AlgorithmIdentifier, boolean, KeyUsages]);
       const key = generate(normalizeAlgorithm(algorithm, 'generateKey'), extractable, keyUsages);
-      if (SLOTS.get(key).usages.length === 0) throw domError('Usages cannot be empty when creating a key.', 'SyntaxError');
+      if (SLOTS.get(SLOTS.has(key) ? key : key.privateKey).usages.length === 0) throw domError('Usages cannot be empty when creating a key.', 'SyntaxError');
       return key;
     },
     async deriveKey(algorithm, baseKey, derivedKeyAlgorithm, extractable, keyUsages) {

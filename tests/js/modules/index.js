@@ -48,8 +48,8 @@ const routes = {
       crypto.hkdf('sha512', 'ikm', 'salt', 'info', 24, (err2, okm) => (err2 ? reject(err2) : resolve([key.toString('hex'), Buffer.from(okm).toString('hex')])));
     });
   }),
-  '/crypto-missing': () => ['scryptSync', 'scrypt', 'generateKeyPairSync', 'createDiffieHellman']
-    .map((name) => caught(() => crypto[name]('pw', 'salt', 16, () => {}))),
+  '/crypto-missing': () => [...['scryptSync', 'scrypt'].map((name) => caught(() => crypto[name]('pw', 'salt', 16, () => {}))),
+    caught(() => crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })), caught(() => crypto.createDiffieHellman(512))],
   '/fetch-global': () => ({ type: typeof fetch, name: fetch.name, xhr: typeof XMLHttpRequest, ws: typeof WebSocket }),
   // these fail at request time, as they would in Node without the module (or the network)
   '/download': () => tinylib.download('https://example.com/jwks.json'),

@@ -222,7 +222,7 @@ add('unsupported', 0, (f) => ({
   rsa_pss_key: attempt(() => crypto.createPrivateKey(f.rsaPss)),
   ed448: attempt(() => crypto.createPrivateKey(f.ed448)),
   x448: attempt(() => crypto.createPrivateKey(f.x448)),
-  generate: attempt(() => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })),
+  generate: attempt(() => crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })),
   dh: attempt(() => crypto.createDiffieHellman(512)),
 }), 'edge');
 
