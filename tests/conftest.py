@@ -77,11 +77,17 @@ def free_port() -> int:
 class ServerThread:
     """An ASGI app under a real Hypercorn server on 127.0.0.1, in a thread with its own loop."""
 
-    def __init__(self, app, port: int | None = None, *, date_header: bool = True) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app, port: int | None = None, *, date_header: bool = True,  # type: ignore[no-untyped-def]
+                 certfile: str | None = None, keep_alive_timeout: float | None = None, stop_wait: float = 10) -> None:
+        """`certfile` (certificate and key in one file): TLS, with HTTP/2 offered by ALPN;
+        `stop_wait`: how long stop() waits for the server's thread."""
         self.app = app
         self.date_header = date_header  # the edge sets Date itself, as `edge serve` configures Hypercorn
+        self.certfile = certfile
+        self.keep_alive_timeout = keep_alive_timeout
+        self.stop_wait = stop_wait
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if certfile else 'http'}://127.0.0.1:{self.port}"
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._error: BaseException | None = None
@@ -97,6 +103,10 @@ class ServerThread:
             config.graceful_timeout = 1
             config.include_date_header = self.date_header
             config.include_server_header = self.date_header
+            if self.certfile:
+                config.certfile = config.keyfile = self.certfile
+            if self.keep_alive_timeout is not None:
+                config.keep_alive_timeout = self.keep_alive_timeout
             await serve(self.app, config, shutdown_trigger=self._stop.wait)
 
         try:
@@ -120,7 +130,7 @@ class ServerThread:
     def stop(self) -> None:
         if self._loop and self._stop:
             self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
+        self._thread.join(self.stop_wait)
 
 
 class Origin:

@@ -28,6 +28,9 @@ from . import modules as M
 from .control_helpers import ControlServer
 from .js_helpers import build
 from .test_js_porting import EVENT
+from .test_js_stacks import (
+    IN_NODE,  # Node calling the handler as Lambda's runtime does, printing the failure
+)
 
 FRAME = re.compile(r"^ {4}at (\S+) \(((?:file://)?/[^\s()]+):(\d+):\d+\)$")
 
@@ -57,30 +60,6 @@ BODIES = {
 }""", True),
 }
 CASES = [(module, body) for module in ("cjs", "esm") for body in BODIES]
-
-# Node, calling the handler as Lambda's runtime does (event, context, callback; a promise or the
-# callback settles it) and logging the failure as it does (Errors.toRuntimeResponse, with the stack
-# as the log has it): an Error's name, message and stack lines, anything else's type and text.
-IN_NODE = """
-const file = process.argv[1];
-const event = JSON.parse(process.argv[2]);
-const record = (err) => (err instanceof Error
-  ? { errorType: err.name, errorMessage: err.message, stack: err.stack.split('\\n') }
-  : { errorType: typeof err, errorMessage: String(err), stack: [] });
-(async () => {
-  const { handler } = file.endsWith('.mjs') ? await import(file) : require(file);
-  try {
-    await new Promise((resolve, reject) => {
-      const returned = handler(event, {}, (err, value) => (err ? reject(err) : resolve(value)));
-      if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
-    });
-    console.log('null');
-  } catch (err) {
-    console.log(JSON.stringify(record(err)));
-  }
-})();
-"""
-
 
 def source(module: str, body: str) -> tuple[str, str]:
     if module == "esm":

@@ -77,6 +77,9 @@ export function handler(event, context, callback) {
 IN_NODE = """
 const file = process.argv[1];
 const event = JSON.parse(process.argv[2]);
+const record = (err) => (err instanceof Error
+  ? { errorType: err.name, errorMessage: err.message, stack: err.stack.split('\\n') }
+  : { errorType: typeof err, errorMessage: String(err), stack: [] });
 (async () => {
   const { handler } = file.endsWith('.mjs') ? await import(file) : require(file);
   try {
@@ -86,7 +89,7 @@ const event = JSON.parse(process.argv[2]);
     });
     console.log('null');
   } catch (err) {
-    console.log(JSON.stringify({ errorType: err.name, errorMessage: err.message, stack: err.stack.split('\\n') }));
+    console.log(JSON.stringify(record(err)));
   }
 })();
 """

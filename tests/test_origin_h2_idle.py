@@ -28,7 +28,7 @@ import pytest
 
 from edge.upstream import h2pools
 
-from .conftest import free_port
+from .conftest import ServerThread
 from .hostile_origin import HostileOrigin, Reader, Writer
 from .test_origin_faults import _tls
 
@@ -121,13 +121,11 @@ class HypercornH2:
     `keep_alive_timeout`; notes each request's HTTP version and client port (one per connection)."""
 
     def __init__(self, certfile: str, keep_alive_timeout: float) -> None:
-        self.port = free_port()
-        self.certfile = certfile
-        self.keep_alive_timeout = keep_alive_timeout
         self.requests: list[tuple[str, int]] = []  # (http_version, client port)
-        self._stop: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True, name="hypercorn-h2")
+        # its shutdown can wait 10 s on a TLS connection the edge still holds: stop() waits 2 s
+        # (the thread is a daemon, and the edge closes that connection when the test's edge stops)
+        self.server = ServerThread(self.app, certfile=certfile, keep_alive_timeout=keep_alive_timeout, stop_wait=2)
+        self.port = self.server.port
 
     @property
     def connections(self) -> int:
@@ -144,40 +142,12 @@ class HypercornH2:
                     "headers": [(b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
-    def _run(self) -> None:
-        from hypercorn.asyncio import serve
-        from hypercorn.config import Config
-
-        async def main() -> None:
-            self._loop = asyncio.get_running_loop()
-            self._stop = asyncio.Event()
-            config = Config()
-            config.bind = [f"127.0.0.1:{self.port}"]
-            config.certfile = config.keyfile = self.certfile
-            config.keep_alive_timeout = self.keep_alive_timeout
-            config.loglevel = "WARNING"
-            config.graceful_timeout = 1
-            await serve(self.app, config, shutdown_trigger=self._stop.wait, mode="asgi")
-
-        asyncio.run(main())
-
     def start(self) -> HypercornH2:
-        import socket
-
-        self._thread.start()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                return self
-            time.sleep(0.02)
-        raise RuntimeError("hypercorn did not start")
+        self.server.start()
+        return self
 
     def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        # its shutdown can wait 10 s on a TLS connection the edge still holds; the thread is a
-        # daemon, and the edge closes that connection when the test's edge stops
-        self._thread.join(2)
+        self.server.stop()
 
 
 @contextlib.contextmanager
