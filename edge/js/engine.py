@@ -9,10 +9,12 @@ Building it compiles ~15 C files with zig cc from PyPI (about a minute on 2 core
   `require('zlib')`. One-shot (de)compression is all the synchronous Node API needs.
 - pycryptodome's C code (its sdist on PyPI, `src/`): SHA-1, SHA-2 and MD5, for
   `require('crypto').createHash/createHmac`; AES, its ECB, CBC and CTR modes and GCM's GHASH, for
-  `createCipheriv`/`createDecipheriv` and `crypto.subtle`'s AES (`engine/cipher.c` assembles GCM).
+  `createCipheriv`/`createDecipheriv` and `crypto.subtle`'s AES (`engine/cipher.c` assembles GCM);
+  modular exponentiation and the P-256, P-384 and P-521 curves, for RSA, ECDSA and ECDH
+  (`engine/pubkey.c`).
 - `engine/edge_js.c`: the edge ABI exports and the native helpers the Node layer uses;
   `engine/heap.c`: the allocator that keeps freed bytes out of each function's snapshot;
-  `engine/cipher.c`: the AES ciphers' glue.
+  `engine/cipher.c`: the AES ciphers' glue; `engine/pubkey.c`: the public-key arithmetic's.
 
 The result is cached under `<cache>/engine/<key>/engine.wasm`, where the key hashes the
 source versions, our glue and every compiler flag: changing any of them builds a new engine.
@@ -36,7 +38,8 @@ HERE = Path(__file__).resolve().parent
 GLUE = HERE / "engine" / "edge_js.c"
 HEAP = HERE / "engine" / "heap.c"  # the allocator that keeps freed bytes out of snapshots
 CIPHER = HERE / "engine" / "cipher.c"  # AES modes and GCM over pycryptodome's block cipher and GHASH
-OWN_SOURCES = (GLUE, HEAP, CIPHER)
+PUBKEY = HERE / "engine" / "pubkey.c"  # modPow, ecMul, ecMulAdd over pycryptodome's modexp and ec_ws
+OWN_SOURCES = (GLUE, HEAP, CIPHER, PUBKEY)
 
 QUICKJS = ("quickjs-ng", "0.17.0.2")
 DEFLATE = ("deflate", "0.9.0")  # libdeflate 1.26 inside
@@ -53,6 +56,13 @@ DEFLATE_FILES = ("utils.c", "deflate_compress.c", "deflate_decompress.c", "zlib_
 HASH_FILES = ("SHA1.c", "SHA224.c", "SHA256.c", "SHA384.c", "SHA512.c", "MD5.c")
 # AES (the portable T-table code; AESNI.c needs x86) and its modes, and GCM's GHASH (portable; ghash_clmul.c is x86)
 AES_FILES = ("AES.c", "raw_ecb.c", "raw_cbc.c", "raw_ctr.c", "ghash_portable.c")
+# Montgomery arithmetic (mont.c, which includes its helpers), modular exponentiation and the NIST
+# curves with their generators' precomputed tables (~650 KB of the engine). SYS_BITS=64: wasm has
+# 64-bit integers but no 64x64->128 multiply; pycryptodome's 64-bit words with a 32-bit product
+# split measured 53 million fuel for a 1024-bit exponentiation, its 32-bit path 127 million,
+# __int128 (a compiler-rt call per product) 68 million.
+PUBKEY_FILES = ("mont.c", "modexp.c", "ec_ws.c", "p256_table.c", "p384_table.c", "p521_table.c")
+PUBKEY_DEFINES = ("-DSYS_BITS=64",)
 # Source edits, each (file, text, replacement), checked to match exactly once. QuickJS reads the
 # clock when it makes a context: its PRNG's seed (and from it the Map/Set hash seed), and a time
 # origin. A function's snapshot then depended on when it was built, so the same source built
@@ -156,7 +166,7 @@ def engine_key() -> str:
     """A digest of everything the engine is made of (sources, versions, flags, compiler)."""
     h = hashlib.sha256()
     for part in (QUICKJS, DEFLATE, PYCRYPTODOME, CFLAGS, LDFLAGS, QUICKJS_FILES, DEFLATE_FILES, HASH_FILES, AES_FILES,
-                 QUICKJS_EDITS, EDITED_PREAMBLE):
+                 PUBKEY_FILES, PUBKEY_DEFINES, QUICKJS_EDITS, EDITED_PREAMBLE):
         h.update(repr(part).encode())
     h.update(_zig_version().encode())
     for own in (*OWN_SOURCES, *QUICKJS_INCLUDES):
@@ -196,6 +206,7 @@ def _sources() -> list[tuple[Path, list[str]]]:
     units = [(qjs / f, ["-I", str(qjs)]) for f in QUICKJS_FILES]
     units += [(deflate / "lib" / f, ["-I", str(deflate)]) for f in DEFLATE_FILES]
     units += [(crypto / f, ["-I", str(crypto)]) for f in (*HASH_FILES, *AES_FILES)]
+    units += [(crypto / f, ["-I", str(crypto), *PUBKEY_DEFINES]) for f in PUBKEY_FILES]
     units += [(own, glue_inc) for own in OWN_SOURCES]
     for path, _ in units:
         if not path.is_file():

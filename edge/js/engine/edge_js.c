@@ -32,6 +32,8 @@ void edge_heap_free_buffer(void *p, size_t len);
 
 /* cipher.c: cipherNew, cipherUpdate, cipherAad, cipherTag (AES over pycryptodome's code) */
 void edge_cipher_install(JSContext *c, JSValue native);
+/* pubkey.c: modPow, ecMul, ecMulAdd (modular exponentiation and the NIST curves over pycryptodome's code) */
+void edge_pubkey_install(JSContext *c, JSValue native);
 
 __attribute__((import_module("edge"), import_name("log")))
 void edge_host_log(int32_t level, const char *ptr, int32_t len);
@@ -74,6 +76,7 @@ static JSContext *ctx;
 static JSValue hooks = JS_UNDEFINED; /* { dispatch, poll, resolve, source } set by boot.js */
 static JSValue rejection_hook = JS_UNDEFINED; /* (promise, reason, handled) -> the Node layer's bookkeeping */
 static int initializing;
+int edge_building(void) { return initializing; } /* pubkey.c keeps no random seed made at build time */
 static int rng_seeded;
 static uint64_t rng_state;
 static uint8_t *event_buf;
@@ -997,6 +1000,7 @@ void edge_js_initialize(void) {
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         JS_SetPropertyStr(ctx, native, table[i].name, JS_NewCFunction(ctx, table[i].fn, table[i].name, table[i].len));
     edge_cipher_install(ctx, native);
+    edge_pubkey_install(ctx, native);
     JS_SetPropertyStr(ctx, global, "__edge_native", native);
     JS_FreeValue(ctx, global);
 

@@ -1,15 +1,21 @@
 // Elliptic curves for require('crypto') and crypto.subtle (crypto.js, webcrypto.js and keys.js read
 // the keys and call this): ECDSA over P-256, P-384, P-521 and secp256k1 (JWT ES256, ES384, ES512,
 // ES256K) and Ed25519 (JWT EdDSA), signing and verification, and key agreement: ECDH on those
-// curves and X25519 (RFC 7748), in BigInt. In a function only when its sources name 'crypto'
+// curves and X25519 (RFC 7748). In a function only when its sources name 'crypto'
 // (edge/js/build.py's ON_DEMAND), evaluated at build time.
+// The scalar multiplications of P-256, P-384 and P-521 and every modular exponentiation (square
+// roots, inversions) are the engine's (native.ecMul, ecMulAdd and modPow: pycryptodome's
+// constant-time C code, edge/js/engine/pubkey.c); secp256k1's points, Ed25519's and X25519's are
+// BigInt here.
 // Verification handles public data only. Signing handles secrets (private keys, nonces): their
-// scalar multiplications take the same steps whatever the scalar (fixedMultiply) and secret values
-// are inverted by exponentiation, not by Euclid's algorithm, whose steps depend on the value; BigInt
+// scalar multiplications take the same steps whatever the scalar (fixedMultiply here; the
+// engine's are constant-time, and get scalars padded to one length) and secret values are
+// inverted by exponentiation, not by Euclid's algorithm, whose steps depend on the value; BigInt
 // arithmetic itself does not run in constant time. ECDSA nonces are RFC 6979's (deterministic, from
 // the key and the message), so a signature never depends on the quality of a random source.
 defineBuiltin('internal/ec', function (exports, require, module, internal) {
   const { Buffer } = require('buffer');
+  const native = internal.native;
 
   function bigOf(bytes) { // big-endian
     const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
@@ -22,9 +28,16 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
     const r = a % m;
     return r < 0n ? r + m : r;
   }
+  // base^exp mod m: the engine's (constant-time) for the odd moduli of every curve here, BigInt
+  // for what it refuses
   function modPow(base, exp, m) {
-    let result = 1n;
     base = mod(base, m);
+    const size = (m.toString(16).length + 1) >> 1;
+    if (exp >= 0n && exp.toString(16).length <= 2 * size) {
+      const r = native.modPow(bytesOf(base, size), bytesOf(exp, size), bytesOf(m, size));
+      if (r !== null) return bigOf(r);
+    }
+    let result = 1n;
     for (; exp > 0n; exp >>= 1n) {
       if (exp & 1n) result = (result * base) % m;
       base = (base * base) % m;
@@ -68,10 +81,11 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
   // Short Weierstrass curves y^2 = x^3 + ax + b over GF(p), each of prime order n (cofactor 1, so
   // every point on the curve other than infinity is a valid public key). Points are Jacobian
   // [X, Y, Z], standing for the affine (X/Z^2, Y/Z^3); Z = 0 is the point at infinity.
-  function weierstrass(name, jwk, oid, p, a, b, n, gx, gy) {
+  // `native`: the engine's number for the curve (native.ecMul), undefined for secp256k1.
+  function weierstrass(name, jwk, oid, native, p, a, b, n, gx, gy) {
     const aIsMinus3 = a === p - 3n; // the NIST curves: 3x^2 + aZ^4 = 3(x - Z^2)(x + Z^2)
     const curve = {
-      name, jwk, oid, p, a, b, n, G: [gx, gy, 1n],
+      name, jwk, oid, native, p, a, b, n, G: [gx, gy, 1n],
       size: Math.ceil(p.toString(2).length / 8), // bytes per coordinate
       orderBits: n.toString(2).length,
       orderSize: Math.ceil(n.toString(2).length / 8), // bytes per r and s in a P1363 signature
@@ -114,28 +128,28 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
 
   // (OpenSSL's name, JWK "crv", OID, p, a, b, n, G): the parameters of SEC 2 and FIPS 186
   const CURVES = [
-    weierstrass('prime256v1', 'P-256', '2a8648ce3d030107',
+    weierstrass('prime256v1', 'P-256', '2a8648ce3d030107', 0,
       0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn,
       0xffffffff00000001000000000000000000000000fffffffffffffffffffffffcn,
       0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn,
       0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
       0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
       0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n),
-    weierstrass('secp384r1', 'P-384', '2b81040022',
+    weierstrass('secp384r1', 'P-384', '2b81040022', 1,
       0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffffn,
       0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000fffffffcn,
       0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aefn,
       0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
       0xaa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7n,
       0x3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5fn),
-    weierstrass('secp521r1', 'P-521', '2b81040023',
+    weierstrass('secp521r1', 'P-521', '2b81040023', 2,
       2n ** 521n - 1n,
       2n ** 521n - 4n,
       0x0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
       0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
       0x00c6858e06b70404e9cd9e3ecb662395b4429c648139053fb521f828af606b4d3dbaa14b5e77efe75928fe1dc127a2ffa8de3348b3c1856a429bf97e7e31c2e5bd66n,
       0x011839296a789a3bc0045c8a5fb42c7d1bd998f54449579b446817afbd17273e662c97ee72995ef42640c550b9013fad0761353c7086a272c24088be94769fd16650n),
-    weierstrass('secp256k1', 'secp256k1', '2b8104000a',
+    weierstrass('secp256k1', 'secp256k1', '2b8104000a', undefined,
       0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn, 0n, 7n,
       0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n,
       0x79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798n,
@@ -221,6 +235,11 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
     let e = bigOf(digest);
     if (digest.length * 8 > curve.orderBits) e >>= BigInt(digest.length * 8 - curve.orderBits);
     const w = modInv(s, n);
+    if (curve.native !== undefined) {
+      const xy = native.ecMulAdd(curve.native, bytesOf((e * w) % n, curve.orderSize), bytesOf((r * w) % n, curve.orderSize),
+        bytesOf(point.x, curve.size), bytesOf(point.y, curve.size));
+      return xy !== null && bigOf(xy.subarray(0, curve.size)) % n === r;
+    }
     const R = jointMultiply(curve, (e * w) % n, curve.G, (r * w) % n, [point.x, point.y, 1n]);
     const [X, , Z] = R;
     if (Z === 0n) return false;
@@ -348,8 +367,19 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
     const zi2 = (zi * zi) % p;
     return { x: (X * zi2) % p, y: (((Y * zi2) % p) * zi) % p, form: 4 };
   }
+  // k*P (P a decoded point, or G when undefined) for a secret k in [1, n - 1] on a curve the engine
+  // has: { x, y, form: 4 }, or null for the point at infinity. The engine's steps do not show k's
+  // length (pubkey.c: for G it multiplies by k or n - k, for other points by a blinded k).
+  function nativeMultiply(curve, k, P) {
+    const scalar = bytesOf(k, curve.orderSize);
+    const xy = P === undefined ? native.ecMul(curve.native, scalar)
+      : native.ecMul(curve.native, scalar, bytesOf(P.x, curve.size), bytesOf(P.y, curve.size));
+    if (xy === null) return null;
+    return { x: bigOf(xy.subarray(0, curve.size)), y: bigOf(xy.subarray(curve.size)), form: 4 };
+  }
   // An EC private key's public point: d*G
   function publicPoint(curve, d) {
+    if (curve.native !== undefined) return nativeMultiply(curve, d);
     return affine(curve, fixedMultiply(curve, curve.G, ...fixedLength(d, curve.n)));
   }
 
@@ -394,7 +424,8 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
     const { n } = curve;
     const e = bitsToInt(curve, digest);
     for (const k of rfc6979(curve, d, digest, hmacWith)) {
-      const r = affine(curve, fixedMultiply(curve, curve.G, ...fixedLength(k, n))).x % n;
+      const R = curve.native !== undefined ? nativeMultiply(curve, k) : affine(curve, fixedMultiply(curve, curve.G, ...fixedLength(k, n)));
+      const r = R.x % n;
       if (r === 0n) continue;
       const s = (invert(k, n) * ((e + r * d) % n)) % n;
       if (s === 0n) continue;
@@ -425,6 +456,10 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
   // ECDH (SEC 1 3.3.1): the x coordinate of d*Q, `size` bytes; null for the point at infinity
   // (impossible on these prime-order curves for a valid Q and 0 < d < n, but checked as OpenSSL does)
   function ecdh(curve, d, point) {
+    if (curve.native !== undefined) {
+      const R = nativeMultiply(curve, d, point);
+      return R === null ? null : bytesOf(R.x, curve.size);
+    }
     const R = fixedMultiply(curve, [point.x, point.y, 1n], ...fixedLength(d, curve.n));
     if (R[2] === 0n) return null;
     return bytesOf(affine(curve, R).x, curve.size);

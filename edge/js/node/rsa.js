@@ -1,17 +1,24 @@
 // RSA for require('crypto') and crypto.subtle (crypto.js and webcrypto.js call this): the private-key
-// operation m^d mod n with the Chinese remainder theorem, in BigInt, and the encodings of RSA-PSS
-// (EMSA-PSS) and RSA-OAEP (EME-OAEP), RFC 8017, with MGF1. In a function only when its sources name
-// 'crypto' (edge/js/build.py's ON_DEMAND), evaluated at build time.
+// operation m^d mod n with the Chinese remainder theorem, its exponentiations the engine's
+// (native.modPow: pycryptodome's constant-time Montgomery code, edge/js/engine/pubkey.c), and the
+// encodings of RSA-PSS (EMSA-PSS) and RSA-OAEP (EME-OAEP), RFC 8017, with MGF1. In a function only
+// when its sources name 'crypto' (edge/js/build.py's ON_DEMAND), evaluated at build time.
 //
-// RSASSA-PKCS1-v1_5 signing is deterministic, so signatures are byte for byte OpenSSL's. BigInt
-// arithmetic does not run in constant time; what a signature raises to d is a padded hash, which a
-// caller cannot choose (the timing attacks on RSA, such as Brumley and Boneh's, need chosen inputs).
-// A decryption raises a ciphertext the caller chose: it is blinded first (c * r^e for a fresh random
+// RSASSA-PKCS1-v1_5 signing is deterministic, so signatures are byte for byte OpenSSL's. The
+// exponentiation by d takes the same steps whatever d's bits (BigInt, left only for a broken key's
+// even modulus, does not run in constant time). What a signature raises to d is a padded hash,
+// which a caller cannot choose (the timing attacks on RSA, such as Brumley and Boneh's, need chosen
+// inputs). A decryption raises a ciphertext the caller chose: it is blinded first (c * r^e for a fresh random
 // r, as OpenSSL does), and the OAEP padding is checked without branching on its content, so that
 // every bad ciphertext fails the same way in the same time (Manger's attack needs to tell them apart).
 defineBuiltin('internal/rsa', function (exports, require, module, internal) {
-  // base^exp mod m with 5-bit windows: one multiplication per 5 bits of the exponent, not one per
-  // set bit (a small exponent, such as e, bit by bit).
+  const { Buffer } = require('buffer');
+  const native = internal.native;
+  // base^exp mod m. A small exponent (a public one, such as e: public data) bit by bit in BigInt,
+  // ~5 million fuel for RSA-2048's 65537 where the engine's takes ~17 million (its Montgomery
+  // set-up and fixed windows are worth it for long exponents only). A long one (d, dp, dq: secret)
+  // the engine's for an odd modulus (every RSA modulus and prime); else (a broken key's even p or
+  // q) BigInt with 5-bit windows: one multiplication per 5 bits of the exponent.
   function modPow(base, exp, m) {
     base %= m;
     if (exp < 1n << 64n) {
@@ -21,6 +28,11 @@ defineBuiltin('internal/rsa', function (exports, require, module, internal) {
         if (exp > 1n) base = (base * base) % m;
       }
       return result;
+    }
+    const size = (m.toString(16).length + 1) >> 1;
+    if (exp.toString(16).length <= 2 * size) {
+      const r = native.modPow(bytesOf(base, size), bytesOf(exp, size), bytesOf(m, size));
+      if (r !== null) return bigOf(r);
     }
     const table = [1n, base];
     for (let i = 2; i < 32; i++) table.push((table[i - 1] * base) % m);
@@ -52,8 +64,6 @@ defineBuiltin('internal/rsa', function (exports, require, module, internal) {
     return modPow(m, d, n);
   }
 
-  const { Buffer } = require('buffer');
-  const native = internal.native;
   function bigOf(bytes) {
     const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
     return hex === '' ? 0n : BigInt('0x' + hex);
