@@ -10,8 +10,8 @@ Building it compiles ~15 C files with zig cc from PyPI (about a minute on 2 core
 - pycryptodome's C code (its sdist on PyPI, `src/`): SHA-1, SHA-2 and MD5, for
   `require('crypto').createHash/createHmac`; AES, its ECB, CBC and CTR modes and GCM's GHASH, for
   `createCipheriv`/`createDecipheriv` and `crypto.subtle`'s AES (`engine/cipher.c` assembles GCM);
-  modular exponentiation and the P-256, P-384 and P-521 curves, for RSA, ECDSA and ECDH
-  (`engine/pubkey.c`).
+  modular exponentiation, the P-256, P-384 and P-521 curves, Ed25519 and X25519, for RSA, ECDSA,
+  EdDSA and ECDH (`engine/pubkey.c`).
 - `engine/edge_js.c`: the edge ABI exports and the native helpers the Node layer uses;
   `engine/heap.c`: the allocator that keeps freed bytes out of each function's snapshot;
   `engine/cipher.c`: the AES ciphers' glue; `engine/pubkey.c`: the public-key arithmetic's.
@@ -63,6 +63,9 @@ AES_FILES = ("AES.c", "raw_ecb.c", "raw_cbc.c", "raw_ctr.c", "ghash_portable.c")
 # __int128 (a compiler-rt call per product) 68 million.
 PUBKEY_FILES = ("mont.c", "modexp.c", "ec_ws.c", "p256_table.c", "p384_table.c", "p521_table.c")
 PUBKEY_DEFINES = ("-DSYS_BITS=64",)
+# Ed25519 and X25519 (Montgomery ladders over 2^255 - 19 in 25.5-bit limbs), each with its own
+# copy of bignum.c (included), whose one non-static function is renamed to link beside mont.c's
+CURVE25519_FILES = (("ed25519.c", ("-Dsub_mod=ed25519_sub_mod",)), ("curve25519.c", ("-Dsub_mod=curve25519_sub_mod",)))
 # Source edits, each (file, text, replacement), checked to match exactly once. QuickJS reads the
 # clock when it makes a context: its PRNG's seed (and from it the Map/Set hash seed), and a time
 # origin. A function's snapshot then depended on when it was built, so the same source built
@@ -166,7 +169,7 @@ def engine_key() -> str:
     """A digest of everything the engine is made of (sources, versions, flags, compiler)."""
     h = hashlib.sha256()
     for part in (QUICKJS, DEFLATE, PYCRYPTODOME, CFLAGS, LDFLAGS, QUICKJS_FILES, DEFLATE_FILES, HASH_FILES, AES_FILES,
-                 PUBKEY_FILES, PUBKEY_DEFINES, QUICKJS_EDITS, EDITED_PREAMBLE):
+                 PUBKEY_FILES, PUBKEY_DEFINES, CURVE25519_FILES, QUICKJS_EDITS, EDITED_PREAMBLE):
         h.update(repr(part).encode())
     h.update(_zig_version().encode())
     for own in (*OWN_SOURCES, *QUICKJS_INCLUDES):
@@ -207,6 +210,7 @@ def _sources() -> list[tuple[Path, list[str]]]:
     units += [(deflate / "lib" / f, ["-I", str(deflate)]) for f in DEFLATE_FILES]
     units += [(crypto / f, ["-I", str(crypto)]) for f in (*HASH_FILES, *AES_FILES)]
     units += [(crypto / f, ["-I", str(crypto), *PUBKEY_DEFINES]) for f in PUBKEY_FILES]
+    units += [(crypto / f, ["-I", str(crypto), *defines]) for f, defines in CURVE25519_FILES]
     units += [(own, glue_inc) for own in OWN_SOURCES]
     for path, _ in units:
         if not path.is_file():

@@ -5,7 +5,8 @@
  * scattered, seed-shuffled copy) over src/mont.c, and src/ec_ws.c (P-256, P-384 and P-521:
  * complete projective formulas; scalar multiplication of the generator over the precomputed
  * tables src/p256_table.c, p384_table.c, p521_table.c, of any other point with a fixed window
- * and a blinded scalar). Both take the same steps whatever the secret values; the JavaScript
+ * and a blinded scalar), src/ed25519.c and src/curve25519.c (Montgomery ladders over every bit
+ * of the scalar). All take the same steps whatever the secret values; the JavaScript
  * side only converts between BigInt and bytes. QuickJS's BigInt did the same arithmetic ~2 (RSA) to
  * 7 (P-256) times slower in fuel (bench/README.md J10).
  *
@@ -16,6 +17,10 @@
  *       k*G when x is undefined (k then exactly the curve's size); null for the point at
  *       infinity. (x, y) must be on the curve.
  *   ecMulAdd(curve, u1, u2, x, y) -> u1*G + u2*(x, y), the same way (ECDSA verification).
+ *   edMul(k, x, y) -> the affine x || y of k*(x, y) on Ed25519, of k*B when x is undefined.
+ *   edMulAdd(u1, u2, x, y) -> u1*B + u2*(x, y) (EdDSA verification). Scalars of 32 bytes.
+ *   x25519(k, u) -> the u-coordinate of k*u (32 bytes each, k clamped and u below p by the
+ *       caller), all zero when that is the point at infinity (u of small order).
  * The random seeds pycryptodome asks for (table shuffles, point and scalar blinding) come from
  * the engine's secure random source.
  */
@@ -39,6 +44,17 @@ void ec_ws_free_point(EcPoint *ecp);
 int ec_ws_get_xy(uint8_t *x, uint8_t *y, size_t len, const EcPoint *ecp);
 int ec_ws_add(EcPoint *ecpa, EcPoint *ecpb);
 int ec_ws_scalar(EcPoint *ecp, const uint8_t *k, size_t len, uint64_t seed);
+
+typedef struct Point Point; /* ed25519.c's and curve25519.c's (different types, opaque here) */
+int ed25519_new_point(Point **out, const uint8_t x[32], const uint8_t y[32], size_t modsize, void *context);
+void ed25519_free_point(Point *p);
+int ed25519_get_xy(uint8_t *xb, uint8_t *yb, size_t modsize, Point *p);
+int ed25519_add(Point *P1, const Point *P2);
+int ed25519_scalar(Point *P, const uint8_t *scalar, size_t scalar_len, uint64_t seed);
+int curve25519_new_point(Point **out, const uint8_t x[32], size_t modsize, const void *context);
+void curve25519_free_point(Point *p);
+int curve25519_get_x(uint8_t *xb, size_t modsize, const Point *p);
+int curve25519_scalar(Point *P, const uint8_t *scalar, size_t scalar_len, uint64_t seed);
 
 int edge_building(void); /* edge_js.c: 1 while the function is built (its memory becomes the snapshot) */
 
@@ -267,8 +283,89 @@ static JSValue n_ec_mul_add(JSContext *c, JSValueConst this_val, int argc, JSVal
     return r;
 }
 
+/* Ed25519's base point B (RFC 8032), big-endian */
+static const char ED_BX[] = "216936d3cd6e53fec0a4e231fdd6dc5c692cc7609525a7b2c9562d608f25d51a";
+static const char ED_BY[] = "6666666666666666666666666666666666666666666666666666666666666658";
+
+/* (x, y) on Ed25519, B when x is undefined; NULL with an exception otherwise */
+static Point *ed_point_of(JSContext *c, JSValueConst x, JSValueConst y) {
+    uint8_t bx[32], by[32];
+    const uint8_t *px = bx, *py = by;
+    size_t xl = 32, yl = 32;
+    if (JS_IsUndefined(x)) {
+        unhex(bx, ED_BX, 32);
+        unhex(by, ED_BY, 32);
+    } else if (!(px = array_of(c, x, &xl)) || !(py = array_of(c, y, &yl))) {
+        return NULL;
+    }
+    Point *P = NULL;
+    if (xl != 32 || yl != 32 || ed25519_new_point(&P, px, py, 32, NULL)) {
+        JS_ThrowRangeError(c, "edMul: not a point of Ed25519");
+        return NULL;
+    }
+    return P;
+}
+
+static const uint8_t *scalar32(JSContext *c, JSValueConst v) {
+    size_t len;
+    const uint8_t *k = array_of(c, v, &len);
+    if (k && len != 32) {
+        JS_ThrowRangeError(c, "expected a 32-byte scalar");
+        return NULL;
+    }
+    return k;
+}
+
+static JSValue ed_affine(JSContext *c, Point *P) {
+    uint8_t xy[64];
+    if (ed25519_get_xy(xy, xy + 32, 32, P)) return JS_ThrowInternalError(c, "edMul failed");
+    return JS_NewUint8ArrayCopy(c, xy, 64);
+}
+
+static JSValue n_ed_mul(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    const uint8_t *k = scalar32(c, argv[0]);
+    Point *P = k ? ed_point_of(c, argv[1], argv[2]) : NULL;
+    if (!P) return JS_EXCEPTION;
+    JSValue r = ed25519_scalar(P, k, 32, 0) ? JS_ThrowInternalError(c, "edMul failed") : ed_affine(c, P);
+    ed25519_free_point(P);
+    return r;
+}
+
+static JSValue n_ed_mul_add(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    const uint8_t *u1 = scalar32(c, argv[0]), *u2 = u1 ? scalar32(c, argv[1]) : NULL;
+    Point *B = u2 ? ed_point_of(c, JS_UNDEFINED, JS_UNDEFINED) : NULL;
+    Point *Q = B ? ed_point_of(c, argv[2], argv[3]) : NULL;
+    JSValue r = JS_EXCEPTION;
+    if (Q) {
+        if (ed25519_scalar(B, u1, 32, 0) || ed25519_scalar(Q, u2, 32, 0) || ed25519_add(B, Q))
+            r = JS_ThrowInternalError(c, "edMulAdd failed");
+        else
+            r = ed_affine(c, B);
+    }
+    ed25519_free_point(B);
+    ed25519_free_point(Q);
+    return r;
+}
+
+static JSValue n_x25519(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    const uint8_t *k = scalar32(c, argv[0]), *u = k ? scalar32(c, argv[1]) : NULL;
+    if (!u) return JS_EXCEPTION;
+    Point *P = NULL;
+    if (curve25519_new_point(&P, u, 32, NULL) || curve25519_scalar(P, k, 32, 0)) {
+        curve25519_free_point(P);
+        return JS_ThrowInternalError(c, "x25519 failed");
+    }
+    uint8_t x[32];
+    if (curve25519_get_x(x, 32, P)) memset(x, 0, 32); /* the point at infinity: RFC 7748's all-zero output */
+    curve25519_free_point(P);
+    return JS_NewUint8ArrayCopy(c, x, 32);
+}
+
 void edge_pubkey_install(JSContext *c, JSValue native) {
     JS_SetPropertyStr(c, native, "modPow", JS_NewCFunction(c, n_mod_pow, "modPow", 3));
     JS_SetPropertyStr(c, native, "ecMul", JS_NewCFunction(c, n_ec_mul, "ecMul", 4));
     JS_SetPropertyStr(c, native, "ecMulAdd", JS_NewCFunction(c, n_ec_mul_add, "ecMulAdd", 5));
+    JS_SetPropertyStr(c, native, "edMul", JS_NewCFunction(c, n_ed_mul, "edMul", 3));
+    JS_SetPropertyStr(c, native, "edMulAdd", JS_NewCFunction(c, n_ed_mul_add, "edMulAdd", 4));
+    JS_SetPropertyStr(c, native, "x25519", JS_NewCFunction(c, n_x25519, "x25519", 2));
 }

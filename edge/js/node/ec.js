@@ -3,16 +3,16 @@
 // ES256K) and Ed25519 (JWT EdDSA), signing and verification, and key agreement: ECDH on those
 // curves and X25519 (RFC 7748). In a function only when its sources name 'crypto'
 // (edge/js/build.py's ON_DEMAND), evaluated at build time.
-// The scalar multiplications of P-256, P-384 and P-521 and every modular exponentiation (square
-// roots, inversions) are the engine's (native.ecMul, ecMulAdd and modPow: pycryptodome's
-// constant-time C code, edge/js/engine/pubkey.c); secp256k1's points, Ed25519's and X25519's are
-// BigInt here.
+// The scalar multiplications of P-256, P-384, P-521, Ed25519 and X25519 and every modular
+// exponentiation (square roots, inversions) are the engine's (native.ecMul, ecMulAdd, edMul,
+// edMulAdd, x25519, modPow: pycryptodome's constant-time C code, edge/js/engine/pubkey.c);
+// secp256k1's points are BigInt here (fixedMultiply, jointMultiply).
 // Verification handles public data only. Signing handles secrets (private keys, nonces): their
-// scalar multiplications take the same steps whatever the scalar (fixedMultiply here; the
-// engine's are constant-time, and get scalars padded to one length) and secret values are
-// inverted by exponentiation, not by Euclid's algorithm, whose steps depend on the value; BigInt
-// arithmetic itself does not run in constant time. ECDSA nonces are RFC 6979's (deterministic, from
-// the key and the message), so a signature never depends on the quality of a random source.
+// scalar multiplications take the same steps whatever the scalar (the engine's, and fixedMultiply
+// here over scalars padded to one length) and secret values are inverted by exponentiation, not by
+// Euclid's algorithm, whose steps depend on the value; BigInt arithmetic itself does not run in
+// constant time. ECDSA nonces are RFC 6979's (deterministic, from the key and the message), so a
+// signature never depends on the quality of a random source.
 defineBuiltin('internal/ec', function (exports, require, module, internal) {
   const { Buffer } = require('buffer');
   const native = internal.native;
@@ -249,41 +249,13 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
     return (r * ZZ) % p === X || (r + n < p && ((r + n) * ZZ) % p === X);
   }
 
-  // Ed25519 (RFC 8032) on the twisted Edwards curve -x^2 + y^2 = 1 + d x^2 y^2 over GF(2^255 - 19),
-  // in extended coordinates [X, Y, Z, T] (x = X/Z, y = Y/Z, xy = T/Z), with the unified formulas of
-  // Hisil, Wong, Carter and Dawson (2008), which also add a point to itself.
+  // Ed25519 (RFC 8032) on the twisted Edwards curve -x^2 + y^2 = 1 + d x^2 y^2 over GF(2^255 - 19):
+  // points are decoded here, multiplied by the engine (native.edMul, edMulAdd: affine x || y,
+  // big-endian, 32 bytes each).
   const P = 2n ** 255n - 19n;
   const L = 2n ** 252n + 27742317777372353535851937790883648493n; // the base point's order
   const D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n; // -121665/121666
-  const D2 = (2n * D) % P;
   const SQRT_M1 = 19681161376707505956807079304988542015446066515923890162744021073123829784752n; // 2^((p-1)/4)
-  const edwards = {
-    zero: [0n, 1n, 1n, 0n],
-    add([X1, Y1, Z1, T1], [X2, Y2, Z2, T2]) {
-      const A = ((Y1 - X1) * (Y2 - X2)) % P;
-      const B = ((Y1 + X1) * (Y2 + X2)) % P;
-      const C = (T1 * D2 % P) * T2 % P;
-      const DD = (2n * Z1 * Z2) % P;
-      const E = B - A;
-      const F = DD - C;
-      const G = DD + C;
-      const H = B + A;
-      return [mod(E * F, P), mod(G * H, P), mod(F * G, P), mod(E * H, P)];
-    },
-    double([X1, Y1, Z1]) {
-      const A = (X1 * X1) % P;
-      const B = (Y1 * Y1) % P;
-      const C = (2n * Z1 * Z1) % P;
-      const E = ((X1 + Y1) * (X1 + Y1) - A - B) % P;
-      const G = B - A; // D + B with D = -A (a = -1)
-      const F = G - C;
-      const H = -A - B;
-      return [mod(E * F, P), mod(G * H, P), mod(F * G, P), mod(E * H, P)];
-    },
-  };
-  const BASE = [15112221349535400772501151409588531511454012693041857206046113283949847762202n,
-    46316835694926478169428394003475163141307993866256225615783033603165251855960n, 1n, 0n];
-  BASE[3] = (BASE[0] * BASE[1]) % P;
 
   function littleEndian(bytes) {
     return bigOf(Buffer.from(bytes).reverse());
@@ -304,14 +276,12 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
       x = (x * SQRT_M1) % P;
     }
     if (Number(x & 1n) !== top >> 7) x = mod(-x, P);
-    return [x, y, 1n, (x * y) % P];
+    return [x, y];
   }
-  function edEncode([X, Y, Z], inverse = modInv) {
-    const zi = inverse(Z, P);
-    const x = (X * zi) % P;
-    const y = (Y * zi) % P;
-    const out = bytesOf(y, 32).reverse();
-    out[31] |= Number(x & 1n) << 7;
+  // The encoding of the engine's affine x || y: y little-endian, x's low bit on top
+  function edEncode(xy) {
+    const out = Buffer.from(xy.subarray(32)).reverse();
+    out[31] |= (xy[31] & 1) << 7;
     return out;
   }
 
@@ -325,14 +295,13 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
     if (A === null) return false;
     const hash = internal.native.digest(512, Buffer.concat([signature.subarray(0, 32), publicKey, message]));
     const k = littleEndian(hash) % L;
-    const minusA = [mod(-A[0], P), A[1], A[2], mod(-A[3], P)];
-    const R = edEncode(jointMultiply(edwards, S, BASE, k, minusA));
+    const R = edEncode(native.edMulAdd(bytesOf(S, 32), bytesOf(k, 32), bytesOf(mod(-A[0], P), 32), bytesOf(A[1], 32)));
     let diff = 0;
     for (let i = 0; i < 32; i++) diff |= R[i] ^ signature[i];
     return diff === 0;
   }
 
-  // Signing. k*P for a secret scalar k < 2^bits: 4-bit windows over a fixed number of digits, with
+  // Signing on secp256k1. k*P for a secret scalar k < 2^bits: 4-bit windows over a fixed number of digits, with
   // one addition per digit whatever its value (a zero digit adds to a point that is thrown away).
   const baseTables = new WeakMap(); // P -> [0, P, 2P, ..., 15P]
   function fixedMultiply(group, P, k, bits) {
@@ -443,12 +412,12 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
   }
   function ed25519Public(seed) {
     const [a] = ed25519Expand(seed);
-    return edEncode(fixedMultiply(edwards, BASE, a, 255), invert);
+    return edEncode(native.edMul(bytesOf(a, 32)));
   }
   function ed25519Sign(seed, publicKey, message) {
     const [a, prefix] = ed25519Expand(seed);
     const r = littleEndian(internal.native.digest(512, Buffer.concat([prefix, message]))) % L;
-    const R = edEncode(fixedMultiply(edwards, BASE, ...fixedLength(r, L)), invert);
+    const R = edEncode(native.edMul(bytesOf(r, 32)));
     const k = littleEndian(internal.native.digest(512, Buffer.concat([R, publicKey, message]))) % L;
     return Buffer.concat([R, bytesOf((r + k * a) % L, 32).reverse()]);
   }
@@ -475,51 +444,17 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
     }
   }
 
-  // X25519 (RFC 7748 5): the Montgomery ladder over the 255 bits of the clamped scalar, the same
-  // steps whatever its bits (the swaps are masks, not branches). 32 bytes, all zero when u is of
-  // small order (callers refuse that, as OpenSSL does).
-  const A24 = 121665n;
+  // X25519 (RFC 7748 5): the engine's Montgomery ladder (native.x25519, big-endian) over every bit
+  // of the clamped scalar. 32 bytes, all zero when u is of small order (callers refuse that, as
+  // OpenSSL does).
   function x25519(scalar, u) {
     const k = Buffer.from(scalar);
     k[0] &= 248;
     k[31] = (k[31] & 127) | 64;
-    const bits = littleEndian(k).toString(2).padStart(255, '0');
     const uBytes = Buffer.from(u);
     uBytes[31] &= 127;
-    const x1 = littleEndian(uBytes) % P;
-    let [x2, z2, x3, z3] = [1n, 0n, x1, 1n];
-    let swap = 0n;
-    for (let t = 0; t < 255; t++) {
-      const bit = BigInt(bits.charCodeAt(t) - 48);
-      swap ^= bit;
-      const mask = -swap; // 0n or -1n (all ones)
-      let dummy = mask & (x2 ^ x3);
-      x2 ^= dummy;
-      x3 ^= dummy;
-      dummy = mask & (z2 ^ z3);
-      z2 ^= dummy;
-      z3 ^= dummy;
-      swap = bit;
-      const A = x2 + z2;
-      const AA = (A * A) % P;
-      const B = x2 - z2 + P;
-      const BB = (B * B) % P;
-      const E = AA - BB + P;
-      const C = x3 + z3;
-      const D = x3 - z3 + P;
-      const DA = (D * A) % P;
-      const CB = (C * B) % P;
-      const sum = DA + CB;
-      const diff = DA - CB + P;
-      x3 = (sum * sum) % P;
-      z3 = (x1 * ((diff * diff) % P)) % P;
-      x2 = (AA * BB) % P;
-      z2 = (E * ((AA + A24 * E) % P)) % P;
-    }
-    const mask = -swap;
-    x2 ^= mask & (x2 ^ x3);
-    z2 ^= mask & (z2 ^ z3);
-    return bytesOf((x2 * invert(z2, P)) % P, 32).reverse();
+    const x1 = littleEndian(uBytes) % P; // a u of 2^255 - 19 or more is taken modulo p
+    return Buffer.from(native.x25519(k.reverse(), bytesOf(x1, 32))).reverse();
   }
   const X25519_BASE = Buffer.concat([Buffer.from([9]), Buffer.alloc(31)]);
   const x25519Public = (scalar) => x25519(scalar, X25519_BASE);
