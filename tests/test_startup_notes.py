@@ -105,3 +105,39 @@ def test_an_association_to_an_alias_or_version_that_does_not_exist_is_noted(tmp_
         notes = [line for line in server.seen if "note:" in line]
         assert len(notes) == 1 and "greet:9" in notes[0], notes
         assert httpx.get(f"http://127.0.0.1:{port}/hello", timeout=10).text == "Hello from greet!\n"
+
+
+def test_a_fleet_node_says_what_the_shared_store_holds(pg_url, tmp_path):
+    """With a PostgreSQL store (`--store postgresql://...`) the notes come from it, not from an
+    empty `<state-dir>/store`: a node joining or restarting in a fleet where `greet:live` exists
+    and the behaviors were set through the API was told the alias did not exist (503) and not
+    that the API's behaviors stay."""
+    assert CliRunner().invoke(cli, ["new", str(tmp_path / "greet"), "--lang", "c"]).exit_code == 0
+    (tmp_path / "edge.toml").write_text(MANIFEST.replace('viewer_request = "greet"', 'viewer_request = "greet:live"'))
+    env = dict(os.environ, EDGE_ADMIN_TOKEN=TOKEN)
+
+    def node(name: str):  # type: ignore[no-untyped-def]
+        port, admin_port = free_ports(2)
+        server = serve_output(tmp_path, "--store", pg_url, "--node-name", name, "--state-dir", str(tmp_path / name),
+                              "--port", str(port), "--admin-port", str(admin_port), env=env)
+        return server, port, admin_port
+
+    first, _, admin_port = node("fra1")
+    with first as server:  # the fleet's first start: the alias does not exist yet, and it says so
+        server.until("edge: serving")
+        notes = [line for line in server.seen if "note:" in line]
+        assert len(notes) == 1 and "greet has no alias 'live'" in notes[0], server.seen
+        with httpx.Client(base_url=f"http://127.0.0.1:{admin_port}", headers={"Authorization": f"Bearer {TOKEN}"},
+                          timeout=30) as admin:
+            assert admin.put("/v1/functions/greet/aliases/live", json={"version": 1}).status_code == 200
+            behaviors = admin.get("/v1/behaviors").json()["behaviors"]
+            behaviors.insert(0, {"path": "/api-added", "origin": "site"})
+            assert admin.put("/v1/behaviors", json={"behaviors": behaviors}).status_code == 200
+
+    second, port, _ = node("ams1")  # another node (its own, empty state directory), same manifest
+    with second as server:
+        server.until("edge: serving")
+        notes = [line for line in server.seen if "note:" in line]
+        assert len(notes) == 1, server.seen
+        assert "serving the behaviors and origins set through the admin API" in notes[0]
+        assert httpx.get(f"http://127.0.0.1:{port}/hello", timeout=10).text == "Hello from greet!\n"

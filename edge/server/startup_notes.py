@@ -15,9 +15,11 @@ from pathlib import Path
 
 from ..config.manifest import Manifest
 from ..control import routing, settings
-from ..control.store import Store
+from ..control.store import Store, is_url
 from ..runtime.module import ModuleError, sha256, to_wasm
 from .state import ServerOptions, function_source
+
+NOTES_CONNECT_TIMEOUT = 2  # seconds: notes are not worth delaying a start without its database
 
 
 def _when(stamp: float | None) -> str:
@@ -25,22 +27,55 @@ def _when(stamp: float | None) -> str:
 
 
 def startup_notes(options: ServerOptions, manifest: Manifest) -> list[str]:
-    """One line per thing the user may not expect; empty for a first start or nothing new."""
-    if not (options.store_dir / "control.db").exists():
+    """One line per thing the user may not expect; empty for a first start or nothing new.
+    Read from the store this start serves: `--store DIR` or a fleet's PostgreSQL, not only
+    `<state-dir>/store` (a fleet node was told its aliases did not exist)."""
+    location = options.store_location
+    if is_url(location):
+        return _shared_store_notes(location, manifest)
+    if not (Path(location) / "control.db").exists():
         return _qualifier_notes(manifest, {}, {})
-    store = Store(options.store_dir)
+    store = Store(location)
     try:
         with store.read() as tx:
-            notes = _routing_note(tx, manifest)
-            for name, spec in manifest.functions.items():
-                note = _function_note(tx, name, spec)
-                if note:
-                    notes.append(note)
-            if _manifest_routing_applies(tx, manifest):
-                notes += _qualifier_notes(manifest, tx.version_numbers(), tx.alias_names())
+            return _notes_from(tx, manifest)
     finally:
         store.close()
+
+
+def _notes_from(tx, manifest: Manifest) -> list[str]:  # type: ignore[no-untyped-def]
+    notes = _routing_note(tx, manifest)
+    for name, spec in manifest.functions.items():
+        note = _function_note(tx, name, spec)
+        if note:
+            notes.append(note)
+    if _manifest_routing_applies(tx, manifest):
+        notes += _qualifier_notes(manifest, tx.version_numbers(), tx.alias_names())
     return notes
+
+
+def _shared_store_notes(url: str, manifest: Manifest) -> list[str]:
+    """A fleet's store, read over one short read-only connection, without migrating it (the
+    workers do that). A database that does not answer, or whose schema is not this server's,
+    gets no notes: the start itself says what is wrong, and must not wait long for notes."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from ..fleet import dsn
+    from ..fleet.migrate import migrations
+    from ..fleet.pgstore import PgTx
+
+    try:
+        with psycopg.connect(dsn.conninfo(url), connect_timeout=NOTES_CONNECT_TIMEOUT, row_factory=dict_row) as conn:
+            conn.read_only = True
+            if conn.execute("SELECT to_regclass('edge_schema') AS t").fetchone()["t"] is None:  # type: ignore[index]
+                return _qualifier_notes(manifest, {}, {})  # the first node's first start
+            newest = conn.execute("SELECT max(version) AS v FROM edge_schema").fetchone()["v"]  # type: ignore[index]
+            if newest != len(migrations()):
+                return []
+            return _notes_from(PgTx(conn), manifest)
+    except psycopg.Error:
+        return []
 
 
 def _manifest_routing_applies(tx, manifest: Manifest) -> bool:  # type: ignore[no-untyped-def]
