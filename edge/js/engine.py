@@ -1,8 +1,8 @@
 """The JavaScript engine module: QuickJS-NG + libdeflate + hashes + our glue, compiled once and cached.
 
-The engine is one wasm32-wasi module (`engine.wasm`, ~1.2 MB) that every JavaScript function
+The engine is one wasm32-wasi module (`engine.wasm`, ~1.9 MB) that every JavaScript function
 is made from (edge/js/build.py pre-initialises a copy of it with the function's code).
-Building it compiles ~15 C files with zig cc from PyPI (about a minute on 2 cores, once):
+Building it compiles ~35 C files with zig cc from PyPI (about a minute on 2 cores, once):
 
 - QuickJS-NG (the `quickjs-ng` sdist on PyPI, `upstream-quickjs/`): the JavaScript engine.
 - libdeflate (bundled in the `deflate` sdist on PyPI): zlib's gzip/deflate/zlib formats, for

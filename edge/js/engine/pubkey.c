@@ -14,8 +14,8 @@
  *   modPow(base, exp, modulus) -> base^exp mod modulus, modulus's length; null when modulus is
  *       even or 1 (the caller then uses BigInt). base < modulus, exp at most modulus's length.
  *   ecMul(curve 0 P-256 | 1 P-384 | 2 P-521, k, x, y) -> the affine x || y of k*(x, y), or of
- *       k*G when x is undefined (k then exactly the curve's size); null for the point at
- *       infinity. (x, y) must be on the curve.
+ *       k*G when x is undefined; null for the point at infinity. k is secret, 0 < k < n, of the
+ *       curve's size; (x, y) must be on the curve.
  *   ecMulAdd(curve, u1, u2, x, y) -> u1*G + u2*(x, y), the same way (ECDSA verification).
  *   edMul(k, x, y) -> the affine x || y of k*(x, y) on Ed25519, of k*B when x is undefined.
  *   edMulAdd(u1, u2, x, y) -> u1*B + u2*(x, y) (EdDSA verification). Scalars of 32 bytes.
@@ -199,31 +199,33 @@ static void select_bytes(uint8_t *out, const uint8_t *a, const uint8_t *b, size_
     for (size_t i = 0; i < size; i++) out[i] = (uint8_t)((a[i] & mask) | (b[i] & (uint8_t)~mask));
 }
 
-/* k*G for a secret k (size bytes, 0 < k < n) over the generator's tables. Their loop starts at
- * the scalar's first non-zero byte, so a k with a zero top byte would take fewer steps (the
- * nonce-length leak of Minerva): n - k stands in for it, as one of k and n - k is at least n/2
- * (a non-zero top byte, for P-521 all but ~2^-260 of them), and the result is negated back
- * ((n - k)*G = -(k*G)), both chosen by masks. */
-static JSValue generator_multiple(JSContext *c, EcContext *ec, int curve, const uint8_t *k, size_t kl) {
+/* k*P for a secret k (size bytes, 0 < k < n), P a point of the curve or G. The loops over G's
+ * tables start at the scalar's first non-zero byte, so a k with a zero top byte would take fewer
+ * steps (the nonce-length leak of Minerva): n - k stands in for it, as one of k and n - k is at
+ * least n/2 (a non-zero top byte; for P-521 all but ~2^-260 of them), and the result is negated
+ * back ((n - k)*P = -(k*P): every point has order n), both chosen by masks. Other points (ECDH)
+ * go the same way (ec_ws_scalar also blinds their scalar with a random multiple of n), so a
+ * peer's key equal to G gets no shorter loop either. */
+static JSValue multiple(JSContext *c, EcContext *ec, int curve, const uint8_t *k, size_t kl, JSValueConst x,
+                        JSValueConst y) {
     size_t size = CURVES[curve].size;
-    if (kl != size) return JS_ThrowRangeError(c, "ecMul: a multiple of G takes a scalar of the curve's size");
+    if (kl != size) return JS_ThrowRangeError(c, "ecMul: the scalar must be of the curve's size");
     uint8_t n[66], p[66], s[66], xy[132], neg[66];
     unhex(n, CURVES[curve].n, size);
     unhex(p, CURVES[curve].p, size);
     subtract(s, n, k, size);
     uint8_t flip = (uint8_t)-(uint8_t)((((unsigned)k[0]) - 1) >> 8 & 1); /* 0xff when k's top byte is 0 */
     select_bytes(s, s, k, size, flip);
-    EcPoint *G = point_of(c, ec, curve, JS_UNDEFINED, JS_UNDEFINED);
-    if (!G) return JS_EXCEPTION;
-    int err = ec_ws_scalar(G, s, size, seed()) || ec_ws_get_xy(xy, xy + size, size, G);
-    ec_ws_free_point(G);
+    EcPoint *P = point_of(c, ec, curve, x, y);
+    int err = !P || ec_ws_scalar(P, s, size, seed()) || ec_ws_get_xy(xy, xy + size, size, P);
+    ec_ws_free_point(P);
     memset(s, 0, sizeof s);
-    if (err) return JS_ThrowInternalError(c, "ecMul failed");
+    if (err) return P ? JS_ThrowInternalError(c, "ecMul failed") : JS_EXCEPTION;
+    uint8_t any = 0; /* (0, 0): the point at infinity (b is not 0, so no point of the curve) */
+    for (size_t i = 0; i < 2 * size; i++) any |= xy[i];
     subtract(neg, p, xy + size, size); /* -y = p - y */
     select_bytes(xy + size, neg, xy + size, size, flip);
-    uint8_t any = 0;
-    for (size_t i = 0; i < size; i++) any |= xy[i];
-    return any ? JS_NewUint8ArrayCopy(c, xy, 2 * size) : JS_NULL; /* x = 0: infinity (k = 0 or n) */
+    return any ? JS_NewUint8ArrayCopy(c, xy, 2 * size) : JS_NULL;
 }
 
 static int curve_of(JSContext *c, JSValueConst v) {
@@ -242,18 +244,7 @@ static JSValue n_ec_mul(JSContext *c, JSValueConst this_val, int argc, JSValueCo
     const uint8_t *k = curve < 0 ? NULL : array_of(c, argv[1], &kl);
     EcContext *ec = k ? context_of(c, curve, &owned) : NULL;
     if (!ec) return JS_EXCEPTION;
-    if (JS_IsUndefined(argv[2])) {
-        JSValue r = generator_multiple(c, ec, curve, k, kl);
-        if (owned) ec_ws_free_context(ec);
-        return r;
-    }
-    EcPoint *P = point_of(c, ec, curve, argv[2], argv[3]);
-    JSValue r = JS_EXCEPTION;
-    if (P) {
-        r = kl == 0 ? JS_NULL : ec_ws_scalar(P, k, kl, seed()) ? JS_ThrowRangeError(c, "ecMul: scalar too long")
-                                                                : affine_of(c, P, CURVES[curve].size);
-        ec_ws_free_point(P);
-    }
+    JSValue r = multiple(c, ec, curve, k, kl, argv[2], argv[3]);
     if (owned) ec_ws_free_context(ec);
     return r;
 }

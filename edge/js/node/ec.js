@@ -338,7 +338,7 @@ defineBuiltin('internal/ec', function (exports, require, module, internal) {
   }
   // k*P (P a decoded point, or G when undefined) for a secret k in [1, n - 1] on a curve the engine
   // has: { x, y, form: 4 }, or null for the point at infinity. The engine's steps do not show k's
-  // length (pubkey.c: for G it multiplies by k or n - k, for other points by a blinded k).
+  // length (pubkey.c multiplies by k or n - k, whichever has a non-zero top byte).
   function nativeMultiply(curve, k, P) {
     const scalar = bytesOf(k, curve.orderSize);
     const xy = P === undefined ? native.ecMul(curve.native, scalar)
