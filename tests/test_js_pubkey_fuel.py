@@ -40,6 +40,26 @@ const x = crypto.generateKeyPairSync('x25519');
 const y = crypto.generateKeyPairSync('x25519');
 out.x = { priv: pem(x.privateKey, 'pkcs8'), peer: pem(y.publicKey, 'spki'),
   secret: crypto.diffieHellman({ privateKey: x.privateKey, publicKey: y.publicKey }).toString('hex') };
+// SEC1 private keys (without their public key, which the reader computes) with chosen scalars:
+// tiny ones, one below 2^(8 size - 8) (a zero top byte: the engine multiplies by n - k), the
+// largest, half the order
+const tlv = (tag, body) => Buffer.concat([Buffer.from([tag]), Buffer.from(body.length < 128 ? [body.length] : [0x81, body.length]), body]);
+const ORDERS = { p256: ['06082a8648ce3d030107', 32, 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551'],
+  p384: ['06052b81040022', 48, 'ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973'],
+  p521: ['06052b81040023', 66, '01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409'] };
+out.scalars = {};
+out.scalarResults = {};
+for (const [name, [oid, size, order]] of Object.entries(ORDERS)) {
+  const n = BigInt('0x' + order);
+  const scalars = [1n, 2n, (1n << 64n) + 3n, (1n << BigInt(8 * size - 8)) - 1n, n - 1n, n - 2n, n >> 1n];
+  out.scalars[name] = scalars.map((d) => tlv(0x30, Buffer.concat([Buffer.from([2, 1, 1]),
+    tlv(4, Buffer.from(d.toString(16).padStart(2 * size, '0'), 'hex')), tlv(0xa0, Buffer.from(oid, 'hex'))])).toString('base64'));
+  out.scalarResults[name] = out.scalars[name].map((der) => {
+    const key = crypto.createPrivateKey({ key: Buffer.from(der, 'base64'), format: 'der', type: 'sec1' });
+    const { x, y } = key.export({ format: 'jwk' });
+    return { x, y, secret: crypto.diffieHellman({ privateKey: key, publicKey: crypto.createPublicKey(out[name].peer) }).toString('hex') };
+  });
+}
 console.log(JSON.stringify(out));
 """
 
@@ -86,7 +106,7 @@ def results(fixtures, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
     fn = Runtime().function(wasm.read_bytes(), FunctionConfig(name="pubkey", limits=Limits()))
     out = {}
     try:
-        for op in BOUNDS:
+        for op in [*BOUNDS, "scalars-p256", "scalars-p384", "scalars-p521"]:
             event = make_event("viewer-request", viewer_request(uri=f"/{op}"))
             outcome = fn.invoke(json.dumps(event).encode(), None)
             assert outcome.ok, (op, outcome.error, outcome.message)
@@ -116,6 +136,20 @@ def test_signatures_verify_in_node(fixtures, results):
     # RSASSA-PKCS1-v1_5 and Ed25519 are deterministic: Node's own signatures, byte for byte
     assert results["rs256-sign"][0] == fixtures["rsa"]["sig"]
     assert results["eddsa-sign"][0] == fixtures["ed"]["sig"]
+
+
+def test_chosen_scalars_give_nodes_points_signatures_and_secrets(fixtures, results):
+    """Private keys 1, 2, 2^64 + 3, 2^(8 size - 8) - 1 (a zero top byte), n - 1, n - 2 and n/2:
+    their public points and ECDH secrets are Node's, their signatures verify in Node"""
+    for name, hash_ in (("p256", "sha256"), ("p384", "sha384"), ("p521", "sha512")):
+        edge = results[f"scalars-{name}"][0]
+        assert [{k: r[k] for k in ("x", "y", "secret")} for r in edge] == fixtures["scalarResults"][name], name
+        for r in edge:
+            jwk = {"kty": "EC", "crv": {"p256": "P-256", "p384": "P-384", "p521": "P-521"}[name], "x": r["x"], "y": r["y"]}
+            verify = ("const c = require('crypto'); const [jwk, hash, message, sig] = JSON.parse(process.argv[1]);"
+                      "console.log(c.verify(hash, Buffer.from(message), { key: c.createPublicKey({ key: jwk, format: 'jwk' }),"
+                      " dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64')))")
+            assert node("-e", verify, json.dumps([jwk, hash_, fixtures["message"], r["sig"]])).strip() == "true", (name, r)
 
 
 def test_shared_secrets_are_nodes(fixtures, results):

@@ -30,6 +30,17 @@ for (const [name, k] of Object.entries(ec)) {
   OPS[`ecdh-${name}`] = () => crypto.diffieHellman({ privateKey: k.priv, publicKey: k.peer }).toString('hex');
 }
 
+// Private keys with chosen scalars (1, 2, ..., n - 1, one with a zero top byte), read in the
+// request: their public points, an ECDSA signature and an ECDH secret with the curve's peer key
+for (const name of ['p256', 'p384', 'p521']) {
+  OPS[`scalars-${name}`] = () => F.scalars[name].map((der) => {
+    const key = crypto.createPrivateKey({ key: Buffer.from(der, 'base64'), format: 'der', type: 'sec1' });
+    const { x, y } = key.export({ format: 'jwk' });
+    return { x, y, sig: crypto.sign(ec[name].hash, message, p1363(key)).toString('base64'),
+      secret: crypto.diffieHellman({ privateKey: key, publicKey: ec[name].peer }).toString('hex') };
+  });
+}
+
 exports.handler = async (event) => {
   const op = event.Records[0].cf.request.uri.slice(1);
   return { status: '200', body: JSON.stringify(OPS[op]()) };
