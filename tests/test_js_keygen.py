@@ -6,8 +6,8 @@ generations differ, that the keys sign, verify and agree with themselves and wit
 CryptoKeyPairs' usages and extractability, and Node's errors for bad options. Then Node checks what
 the edge made: it reads the edge's public keys, verifies the edge's signatures and computes the same
 ECDH and X25519 secrets from its own private keys. RSA key pairs stay refused (too slow to find
-primes in the interpreter: about 1e8 instructions per 1024-bit modular exponentiation, ~1e10 for
-a 2048-bit key, against the default 2e9 fuel)."""
+primes here: even with the engine's native arithmetic about 5e7 fuel per 1024-bit modular
+exponentiation, ~5e9 for a 2048-bit key, against the default 2e9)."""
 
 from __future__ import annotations
 
