@@ -1,7 +1,8 @@
 // require('crypto'): random numbers from WASI random_get; createHash/createHmac over SHA-1, the SHA-2
 // family and MD5 (pycryptodome's C code compiled into the engine), and PBKDF2 and HKDF over HMAC;
 // secret KeyObjects; RSA, EC, Ed25519 and X25519 public and private keys (read and written in keys.js,
-// internal/keys), signing and verification (BigInt): RSASSA-PKCS1-v1_5 and RSA-PSS here and in rsa.js
+// internal/keys), signing and verification (the engine's modPow and curves, edge/js/engine/pubkey.c,
+// with BigInt for public exponents and secp256k1): RSASSA-PKCS1-v1_5 and RSA-PSS here and in rsa.js
 // (internal/rsa), ECDSA and Ed25519 in ec.js (internal/ec); RSA encryption (OAEP, PKCS#1 v1.5, none:
 // publicEncrypt & co.); key agreement (diffieHellman for EC and X25519 keys, createECDH); AES ciphers
 // in cipher.js (internal/cipher). Other digests fail when the hash or HMAC is created, with Node's
