@@ -19,7 +19,7 @@ import click
 
 from .. import bundled
 from ..config.manifest import ConfigError
-from ..control.store import StoreError, is_url, manifest_store, mask_location
+from ..control.store import StoreError, check_location, is_url, manifest_store, mask_location
 from ..ops.metrics import MULTIPROC_ENV
 from ..server.app import OPTIONS_ENV
 from ..server.ports import PortUnavailable, check_free, describe, wait_listening
@@ -290,7 +290,7 @@ def _with_store(options: ServerOptions, store: str | None, node_name: str | None
     this node's name and address for the registry."""
     import socket
 
-    location = store or manifest_store(options.manifest)
+    location = check_location(store) if store else manifest_store(options.manifest)
     if location and not is_url(location):
         location = str(Path(location).resolve())
     advertised = node_address or f"{socket.gethostname() if host in ('0.0.0.0', '::', '') else host}:{port}"

@@ -7,6 +7,7 @@ its transactions (`Tx`), never the database behind them.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from .blobs import BlobStore
@@ -22,7 +23,7 @@ URL_SCHEMES = ("postgresql://", "postgres://")
 __all__ = [
     "AliasRow", "BlobStore", "ControlStore", "NodeInfo", "RoutingRow", "SCHEMA", "SCHEMA_VERSION", "Snapshot",
     "SqliteStore", "Store", "StoreError", "StoreHealth", "StoreRefused", "StoreUnavailable", "Tx", "VersionRow",
-    "is_url", "mask_location", "open_store", "store_exists",
+    "check_location", "is_url", "mask_location", "open_store", "store_exists",
 ]
 
 
@@ -40,6 +41,25 @@ def open_store(location: str | os.PathLike[str], *, cache_dir: str | os.PathLike
 
         return PgStore(str(location), Path(cache_dir))
     return SqliteStore(location)
+
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):/")
+
+
+def check_location(location: str) -> str:
+    """`location` if it is a PostgreSQL URL or can be a directory. A URL of another scheme
+    (`postgresq://`, `postgresql:/db`, `mysql://`) would otherwise be taken as a directory
+    path: the node would start on a new, empty SQLite store of its own, outside its fleet.
+    Raises StoreError showing only the scheme (the rest may hold a password)."""
+    match = _SCHEME.match(location)
+    if match is None or is_url(location):
+        return location
+    shown = re.match(r"[^/]*/*", location).group(0) + "…"  # type: ignore[union-attr]
+    if location.startswith(("postgresql:", "postgres:")):
+        raise StoreError(f"the store {shown} is not a PostgreSQL URL: write postgresql://USER@HOST/DATABASE "
+                         "(two slashes)")
+    raise StoreError(f"the store {shown} has an unknown scheme {match.group(1)!r}: a fleet's store is "
+                     "postgresql://USER@HOST/DATABASE, and one machine's a directory (SQLite)")
 
 
 def store_exists(location: str | os.PathLike[str]) -> bool:
@@ -70,5 +90,5 @@ def manifest_store(manifest: str | os.PathLike[str]) -> str | None:
         return None
     if not isinstance(section, dict) or set(section) - {"url"} or not isinstance(section.get("url"), str):
         raise StoreError(f"{manifest}: [store] takes one key, url = \"postgresql://...\" or a directory")
-    url = section["url"]
+    url = check_location(section["url"])
     return url if is_url(url) else str((Path(manifest).parent / url).resolve())

@@ -1,0 +1,55 @@
+"""A store location that is a URL of the wrong kind (a typo in `postgresql://`, another
+database's URL) stops `edge serve` naming the scheme, instead of being taken as a directory:
+the node used to start on a new, empty SQLite store under `./postgresq:/...`, serving alone
+outside its fleet with nothing said."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from edge.cli.main import cli
+from edge.control.store import check_location
+
+from .conftest import free_ports
+from .control_helpers import manifest_text
+
+BAD = [
+    ("postgresq://edge:pw@127.0.0.1/edge", "the store postgresq://… has an unknown scheme 'postgresq'"),
+    ("mysql://edge:pw@127.0.0.1/edge", "the store mysql://… has an unknown scheme 'mysql'"),
+    ("postgresql:/edge:pw@127.0.0.1/edge", "the store postgresql:/… is not a PostgreSQL URL"),
+]
+
+
+@pytest.mark.parametrize(("location", "message"), BAD)
+@pytest.mark.parametrize("given", ["--store", "EDGE_STORE", "[store] url"])
+def test_a_url_of_another_kind_stops_the_start_naming_it(tmp_path, location, message, given):
+    port, admin_port = free_ports(2)  # never bound: the start stops before
+    manifest = tmp_path / "m.toml"
+    text = manifest_text()
+    if given == "[store] url":
+        text = f'[store]\nurl = "{location}"\n' + text
+    manifest.write_text(text)
+    args = ["serve", "-m", str(manifest), "--state-dir", str(tmp_path / "s"), "--port", str(port), "--admin-port", str(admin_port)]
+    env = {"EDGE_STORE": location} if given == "EDGE_STORE" else {}
+    if given == "--store":
+        args += ["--store", location]
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(cli, args, env=env)
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "postgresql://USER@HOST/DATABASE" in result.output
+    assert "pw" not in result.output  # only the scheme is shown: the rest may hold a password
+    assert not (tmp_path / "s" / "store").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.toml", "s"]  # no ./postgresq:/ directory
+
+
+def test_urls_and_directories_pass():
+    for location in ("postgresql://edge@db/edge", "postgres://edge@db/edge", "/var/lib/edge/store", "store",
+                     "./a:b/store"):
+        assert check_location(location) == location
