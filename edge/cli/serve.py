@@ -154,6 +154,8 @@ def serve(
     manifest_path = Path(manifest) if manifest else bundled.writable_samples(Path(state_dir)) / "manifest.toml"
     if bool(certfile) != bool(keyfile):
         raise click.UsageError("--certfile and --keyfile go together")
+    if certfile and keyfile:
+        _check_tls(certfile, keyfile)
     if not no_admin and admin_port is None:
         if port in (0, 65535):
             raise click.UsageError("with --port 0 or 65535, give --admin-port (or --no-admin)")
@@ -264,6 +266,49 @@ def _check_state_dir(path: Path) -> None:
         raise click.ClickException(
             f"the state directory {path} cannot be written ({exc.strerror or exc}): the server keeps its store, "
             "compiled modules and uploads there; give a writable --state-dir") from None
+
+
+class TLSError(click.ClickException):
+    """A certificate or key the server could not use: one line, exit status 2."""
+
+    exit_code = 2
+
+
+class _Encrypted(Exception):
+    pass
+
+
+def _check_tls(certfile: str, keyfile: str) -> None:
+    """Load the pair as the servers will: they load it only once they start, where a key that
+    does not match its certificate, a file that is not PEM, or an encrypted key (a passphrase
+    prompt nobody answers under systemd) ended in a Python traceback."""
+    import ssl
+
+    def no_passphrase() -> str:
+        raise _Encrypted
+
+    try:
+        text = Path(certfile).read_text(errors="replace")
+    except OSError as exc:
+        raise TLSError(f"cannot read the TLS certificate {certfile}: {exc.strerror or exc}") from None
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise TLSError(f"--certfile {certfile} is not a PEM certificate (no -----BEGIN CERTIFICATE----- line): "
+                       "give the certificate with its chain, and its private key as --keyfile")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(certfile, keyfile, password=no_passphrase)
+    except _Encrypted:
+        raise TLSError(f"the TLS key {keyfile} is encrypted (it needs a passphrase): edge serve takes an unencrypted "
+                       f"key, readable only by its user (openssl pkey -in {keyfile} -out plain.pem; chmod 600)") from None
+    except ssl.SSLError as exc:
+        if exc.reason == "KEY_VALUES_MISMATCH":
+            raise TLSError(f"the TLS key {keyfile} does not belong to the certificate {certfile}: give the private key "
+                           "the certificate was issued for") from None
+        detail = f" ({exc.reason})" if exc.reason else ""
+        raise TLSError(f"--keyfile {keyfile} is not a PEM private key{detail}: give the private key of the certificate "
+                       f"{certfile}") from None
+    except OSError as exc:
+        raise TLSError(f"cannot read the TLS key {keyfile}: {exc.strerror or exc}") from None
 
 
 class PortError(click.ClickException):
