@@ -141,3 +141,28 @@ def test_a_fleet_node_says_what_the_shared_store_holds(pg_url, tmp_path):
         assert len(notes) == 1, server.seen
         assert "serving the behaviors and origins set through the admin API" in notes[0]
         assert httpx.get(f"http://127.0.0.1:{port}/hello", timeout=10).text == "Hello from greet!\n"
+
+
+def test_a_start_under_a_name_another_live_node_uses_is_noted(pg_url, tmp_path):
+    """Two nodes under one --node-name (the default is the host name: cloned machines share
+    it) are merged by the registry into one entry with one address; the second says so."""
+    from .control_helpers import ControlServer, manifest_text
+    from .fleet_helpers import get_json, wait_for
+
+    (tmp_path / "m.toml").write_text(manifest_text())
+    running = ControlServer(tmp_path / "m.toml", tmp_path / "a", store=pg_url, node_name="fra1").start()
+    try:
+        wait_for(lambda: get_json(running.admin, "/v1/nodes")["nodes"], what="the first node's heartbeat")
+        env = dict(os.environ, EDGE_ADMIN_TOKEN=TOKEN)
+        for name, noted in (("fra1", True), ("ams1", False)):
+            port, admin_port = free_ports(2)
+            with serve_output(tmp_path, "-m", str(tmp_path / "m.toml"), "--store", pg_url, "--node-name", name,
+                              "--state-dir", str(tmp_path / name / "s"), "--port", str(port),
+                              "--admin-port", str(admin_port), env=env) as server:
+                server.until("edge: serving")
+                notes = [line for line in server.seen if "another node is running under the name" in line]
+                assert bool(notes) == noted, server.seen
+                if noted:
+                    assert "'fra1'" in notes[0] and "give each node its own --node-name" in notes[0]
+    finally:
+        running.stop()

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..config.manifest import Manifest
 from ..control import routing, settings
 from ..control.store import Store, is_url
+from ..control.storeapi import DOWN_AFTER
 from ..runtime.module import ModuleError, sha256, to_wasm
 from .state import ServerOptions, function_source
 
@@ -32,7 +33,7 @@ def startup_notes(options: ServerOptions, manifest: Manifest) -> list[str]:
     `<state-dir>/store` (a fleet node was told its aliases did not exist)."""
     location = options.store_location
     if is_url(location):
-        return _shared_store_notes(location, manifest)
+        return _shared_store_notes(location, manifest, options)
     if not (Path(location) / "control.db").exists():
         return _qualifier_notes(manifest, {}, {})
     store = Store(location)
@@ -54,7 +55,7 @@ def _notes_from(tx, manifest: Manifest) -> list[str]:  # type: ignore[no-untyped
     return notes
 
 
-def _shared_store_notes(url: str, manifest: Manifest) -> list[str]:
+def _shared_store_notes(url: str, manifest: Manifest, options: ServerOptions) -> list[str]:
     """A fleet's store, read over one short read-only connection, without migrating it (the
     workers do that). A database that does not answer, or whose schema is not this server's,
     gets no notes: the start itself says what is wrong, and must not wait long for notes."""
@@ -73,9 +74,28 @@ def _shared_store_notes(url: str, manifest: Manifest) -> list[str]:
             newest = conn.execute("SELECT max(version) AS v FROM edge_schema").fetchone()["v"]  # type: ignore[index]
             if newest != len(migrations()):
                 return []
-            return _notes_from(PgTx(conn), manifest)
+            return _name_taken_notes(conn, options) + _notes_from(PgTx(conn), manifest)
     except psycopg.Error:
         return []
+
+
+def _name_taken_notes(conn, options: ServerOptions) -> list[str]:  # type: ignore[no-untyped-def]
+    """Another live node under this start's --node-name (two machines cloned with one host
+    name, the default; or a name copied between units): the registry would merge the two
+    into one entry showing only one address, and `edge nodes` could not tell them apart."""
+    node = options.node()
+    rows = conn.execute(
+        "SELECT host, address, greatest(0, extract(epoch from now()) - heartbeat)::float8 AS age FROM nodes"
+        " WHERE name = %s AND NOT stopped AND heartbeat >= extract(epoch from now()) - %s"
+        " AND (host <> %s OR address <> %s) ORDER BY heartbeat DESC LIMIT 1",
+        (node.name, DOWN_AFTER, node.host, node.address),
+    ).fetchall()
+    if not rows:
+        return []
+    other = rows[0]
+    return [f"note: another node is running under the name {node.name!r} ({other['address']} on host "
+            f"{other['host']}, heartbeat {other['age']:.1f} s ago): `edge nodes` would show the two as one; give "
+            "each node its own --node-name"]
 
 
 def _manifest_routing_applies(tx, manifest: Manifest) -> bool:  # type: ignore[no-untyped-def]
