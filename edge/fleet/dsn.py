@@ -77,10 +77,17 @@ def redact(text: object) -> str:
     return out
 
 
+POOL_RETRY_MESSAGES = ("error connecting in ", "reconnection attempt in pool ")
+
+
 class RedactingFilter(logging.Filter):
     """Installed on the driver's loggers: their messages may quote connection settings."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "psycopg.pool" and record.getMessage().startswith(POOL_RETRY_MESSAGES):
+            # the pool's every failed reconnection (dozens over an outage, each a warning): the
+            # store watcher says once that the store is unavailable and once that it answers again
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
         if _secrets:
             message = redact(record.getMessage())
             record.msg, record.args = message, None
