@@ -47,9 +47,14 @@ def api_path(*segments: str | int) -> str:
 
 
 class AdminError(click.ClickException):
-    """The server refused the request or could not be reached: exit status 1, one line."""
+    """The server refused the request or could not be reached: exit status 1, one line.
+    `code` is the API's error code when the server answered with one (`store_unavailable`)."""
 
     exit_code = 1
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def token_problem(token: str) -> str | None:
@@ -107,7 +112,7 @@ class AdminClient:
                         if "missing" in message else " (check --token or EDGE_ADMIN_TOKEN)")
         elif response.status_code == 413 and message.startswith("the module is larger than"):
             message += " (the server's limit, set by `edge serve --max-upload-mb`)"
-        raise AdminError(f"{response.status_code}: {message}")
+        raise AdminError(f"{response.status_code}: {message}", code=error.get("code"))
 
     def stream_lines(self, path: str, **kw: Any) -> Iterator[dict[str, Any]]:
         """NDJSON records from a streaming endpoint (blank keepalive lines skipped)."""

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..control.logs import LogRecord
-from .admin_client import FUNCTION_NAME, AdminClient, admin_options, api_path, print_json
+from .admin_client import FUNCTION_NAME, AdminClient, AdminError, admin_options, api_path, print_json
 
 
 def _line(record: dict[str, Any]) -> str:
@@ -30,7 +30,15 @@ def logs(name: str | None, request_id: str | None, limit: int, follow: bool, cli
         raise click.UsageError("give a function NAME, or --request-id ID (from an error page or X-Amz-Cf-Id)")
     params: dict[str, Any] = {"limit": limit}
     if name is not None:
-        client.request("GET", api_path("functions", name))  # an unknown name is an error (404), not silence
+        try:
+            client.request("GET", api_path("functions", name))  # an unknown name is an error (404), not silence
+        except AdminError as exc:
+            # A fleet node cut off from its database still has its own records (logs stay per
+            # node, in memory or logs.db): an outage is when they are wanted most.
+            if exc.code != "store_unavailable":
+                raise
+            click.echo(f"note: the store cannot be reached, so whether {name} exists is not checked; "
+                       "showing this node's records", err=True)
         params["function"] = name
     if request_id:
         params["request_id"] = request_id
