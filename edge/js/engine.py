@@ -132,6 +132,13 @@ QUICKJS_EDITS = (
       "    JSStackFrame *end = NULL;\n\n    for (; sf != NULL; sf = sf->prev_frame)\n"
       "        if (!edge_is_layer_frame(ctx, sf))\n            end = sf->prev_frame;\n    return end;\n}\n\n"
       "static void build_backtrace(JSContext *ctx, JSValueConst error_val,\n")),
+    # pycryptodome's ed25519_new_point checks y^2 = 1 + x^2 + d x^2 y^2 by comparing the limbs of
+    # the two sides, which are only partly reduced: a value and the same value plus p differ. Points
+    # on the curve such as (sqrt(-1), 0) and (0, -1) (small order: keys a viewer can send) were
+    # refused, so crypto.verify threw where Node answers. The sides' difference is compared with 0
+    # once fully reduced (is_le25p5_zero) instead.
+    ("ed25519.c", "    reduce_25519_le25p5(B);\n    reduce_25519_le25p5(C);\n    if (0 != memcmp(B, C, sizeof B)) {\n",
+     "    sub_25519(B, B, C);\n    if (!is_le25p5_zero(B)) {\n"),
     ("quickjs.c", ("    for (sf = sf_start; sf != NULL && i < stack_trace_limit; sf = sf->prev_frame) {\n"
                    "        if (backtrace_flags & JS_BACKTRACE_FLAG_SKIP_FIRST_LEVEL) {\n"),
      ("    JSStackFrame *edge_end = edge_layer_frames(ctx, sf_start);\n"

@@ -375,7 +375,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     let salt = pssSalt(sLen, mHash.length, bits - 1, false);
     if (salt === -2) salt = -1;
     if (strict && (salt > rsa.pssMaxSalt(bits - 1, mHash.length) || rsa.pssMaxSalt(bits - 1, mHash.length) < 0)) throw tooLargeForKey();
-    if (sig.length > size) return false; // a shorter one is the same number (OpenSSL reads PSS signatures so)
+    if (sig.length > size || rsa.publicKeyRefusal(handle) !== null) return false; // a shorter one is the same number (OpenSSL reads PSS signatures so)
     const s = keys.bigOf(sig);
     if (s >= n) return false;
     const em = keys.bytesOf(rsa.publicOp(handle, s), Math.ceil((bits - 1) / 8));
@@ -392,7 +392,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
   }
   function rsaVerify(id, rsa, data, sig) {
     const k = rsa.size;
-    if (sig.length !== k) return false;
+    if (sig.length !== k || keys.rsa().publicKeyRefusal(rsa) !== null) return false; // rsa.js: a key OpenSSL refuses
     const s = keys.bigOf(sig);
     if (s >= rsa.n) return false;
     const em = keys.bytesOf(modPow(s, rsa.e, rsa.n), k);

@@ -99,7 +99,24 @@ defineBuiltin('internal/rsa', function (exports, require, module, internal) {
       return (privateOp(key, (c * modPow(r, e, n)) % n) * inverse) % n;
     }
   }
-  const publicOp = (key, m) => modPow(m, key.e, key.n);
+  // OpenSSL's limits on a public-key operation (rsa_ossl_public_encrypt and _decrypt): a modulus of
+  // at most 16384 bits, and a public exponent of at most 64 bits once the modulus has more than
+  // 3072. Node's verifications answer false for such a key, publicEncrypt and publicDecrypt throw
+  // this. They also bound what a key a viewer sends can cost: an exponent as long as a 16384-bit
+  // modulus took ~2e11 fuel (the whole budget, then the request failed) where Node says false.
+  function publicKeyRefusal(key) {
+    let reason = null;
+    if (key.bits > 16384) reason = ['modulus too large', 'ERR_OSSL_RSA_MODULUS_TOO_LARGE', '02000069'];
+    else if (key.bits > 3072 && key.e >= 1n << 64n) reason = ['bad e value', 'ERR_OSSL_RSA_BAD_E_VALUE', '02000065'];
+    if (reason === null) return null;
+    const err = new Error(`error:${reason[2]}:rsa routines::${reason[0]}`);
+    return Object.assign(err, { library: 'rsa routines', reason: reason[0], code: reason[1] });
+  }
+  function publicOp(key, m) {
+    const refusal = publicKeyRefusal(key);
+    if (refusal !== null) throw refusal;
+    return modPow(m, key.e, key.n);
+  }
 
   // MGF1 (RFC 8017 B.2.1) over digest `id`
   function mgf1(id, seed, length) {
@@ -199,6 +216,6 @@ defineBuiltin('internal/rsa', function (exports, require, module, internal) {
   }
 
   Object.assign(exports, {
-    privateOp, blindedPrivateOp, publicOp, bigOf, bytesOf, pssEncode, pssVerify, pssMaxSalt, oaepEncode, oaepDecode,
+    privateOp, blindedPrivateOp, publicOp, publicKeyRefusal, bigOf, bytesOf, pssEncode, pssVerify, pssMaxSalt, oaepEncode, oaepDecode,
   });
 });
