@@ -15,7 +15,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from .storeapi import DOWN_AFTER, ControlStore
+from .storeapi import DOWN_AFTER, HEARTBEAT_INTERVAL, ControlStore
+
+
+def _superseded(worker: dict[str, Any], workers: list[dict[str, Any]]) -> bool:
+    """A row left by a process that died without saying so (`kill -9`, a crash) when its node
+    was started again: a later process of the node on the same host started after the row's
+    last heartbeat, and the row has missed a heartbeat since. Without this a node restarted
+    after a crash read `behind`, with its dead worker listed, until the row aged past
+    DOWN_AFTER (15 s) — right when an operator checks `edge nodes` for `ok`."""
+    return worker["age"] > HEARTBEAT_INTERVAL * 1.5 and any(
+        other is not worker and other["host"] == worker["host"] and other["started"] > worker["heartbeat"]
+        for other in workers
+    )
 
 
 def summarize(rows: list[dict[str, Any]], revision: int) -> list[dict[str, Any]]:
@@ -24,7 +36,7 @@ def summarize(rows: list[dict[str, Any]], revision: int) -> list[dict[str, Any]]
         by_name.setdefault(row["name"], []).append(row)
     out = []
     for name, workers in sorted(by_name.items()):
-        live = [w for w in workers if not w["stopped"] and w["age"] <= DOWN_AFTER]
+        live = [w for w in workers if not w["stopped"] and w["age"] <= DOWN_AFTER and not _superseded(w, workers)]
         newest = max(workers, key=lambda w: w["heartbeat"])
         applied = min(w["applied_revision"] for w in live) if live else newest["applied_revision"]
         if all(w["stopped"] for w in workers):
