@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import httpx
 import pytest
@@ -24,13 +25,44 @@ def manifest(origin_url: str) -> str:
             'forward = { query_strings = "all" }\n')  # ?s=: how long the origin takes
 
 
+CASES = [("hypercorn", "main"), ("hypercorn", "group"), ("uvicorn", "main"), ("granian", "group")]
+
+
+@pytest.fixture(scope="module")
+def stopped(tmp_path_factory, origin) -> dict:  # type: ignore[no-untyped-def]
+    """Every case at once: each server is started (all side by side, each waited for), then every
+    scenario below runs at the same time, each on its own server, paths and log: each mostly
+    waits (its grace period and the requests around it, ~5 s), once for all four. {case: Future}
+    of what the scenario saw (a start that failed or skipped raises from it in its test)."""
+    with ThreadPoolExecutor(len(CASES)) as pool:
+        starting = {case: pool.submit(start, tmp_path_factory.mktemp(f"{case[0]}-{case[1]}"), case[0], "--workers",
+                                      "2", "--graceful-timeout", str(GRACE), manifest=manifest(origin.server.url))
+                    for case in CASES}
+        wait(list(starting.values()))  # all serving before any is stopped: the scenarios' timings are their own
+        outcomes = {case: pool.submit(_scenario, started.result(), case[1]) if started.exception() is None else started
+                    for case, started in starting.items()}
+        wait(list(outcomes.values()))
+    return outcomes
+
+
 @pytest.mark.timeout(90)
-@pytest.mark.parametrize("server, target", [
-    ("hypercorn", "main"), ("hypercorn", "group"), ("uvicorn", "main"), ("granian", "group"),
-])
-def test_stop_drains_in_flight_requests_and_cuts_the_rest_cleanly(tmp_path, origin, server, target):
-    served = start(tmp_path, server, "--workers", "2", "--graceful-timeout", str(GRACE),
-                   manifest=manifest(origin.server.url))
+@pytest.mark.parametrize("server, target", CASES)
+def test_stop_drains_in_flight_requests_and_cuts_the_rest_cleanly(stopped, server, target):
+    served, results, during, code, signalled, stopped_at = stopped[(server, target)].result()
+    assert all(item in ("refused", (503, "close")) for item in during), during
+    assert [results[f"short{i}"][0] for i in range(2)] == [200, 200], results  # finished within the grace
+    status, seconds = results["long"]  # type: ignore[misc]
+    assert status == 503 and seconds < 0.6 + GRACE + 3, results  # cut after the grace period, answered
+    assert code == [0] and stopped_at - signalled < GRACE + 8
+    log = served.log.read_text()
+    assert "Traceback" not in log and "CancelledError" not in log, log
+    cuts = [line for line in log.splitlines() if "cut GET /slow-long" in line]
+    assert len(cuts) == 1 and "grace period" in cuts[0], log
+
+
+def _scenario(served, target: str) -> tuple:  # type: ignore[no-untyped-def]
+    """Two requests that finish within the grace period and one that does not, SIGTERM to the main
+    process or the group, new requests and /readyz meanwhile; what each saw, and when it stopped."""
     edge, admin = f"http://127.0.0.1:{served.port}", f"http://127.0.0.1:{served.admin_port}"
     results: dict[str, object] = {}
 
@@ -44,37 +76,31 @@ def test_stop_drains_in_flight_requests_and_cuts_the_rest_cleanly(tmp_path, orig
 
     calls = [threading.Thread(target=call, args=(f"short{i}", 1.5)) for i in range(2)]
     calls.append(threading.Thread(target=call, args=("long", 30)))
-    for thread in calls:
-        thread.start()
-    time.sleep(0.6)  # all three are in flight
-    signalled = time.monotonic()
-    code: list[int] = []
-    stopper = threading.Thread(target=lambda: code.append(stop(served.proc, target)))
-    stopper.start()
-    time.sleep(0.4)
-    during = []
-    for _ in range(3):
-        try:
-            r = httpx.get(f"{edge}/new", timeout=5)
-            during.append((r.status_code, r.headers.get("connection")))
-        except httpx.ConnectError:
-            during.append("refused")
-        ready = _readyz(admin)
-        assert ready.status_code == 503 and ready.json()["status"] == "stopping", ready.text
-        time.sleep(0.2)
-    for thread in calls:
-        thread.join(40)
-    stopper.join(40)
-
-    assert all(item in ("refused", (503, "close")) for item in during), during
-    assert [results[f"short{i}"][0] for i in range(2)] == [200, 200], results  # finished within the grace
-    status, seconds = results["long"]  # type: ignore[misc]
-    assert status == 503 and seconds < 0.6 + GRACE + 3, results  # cut after the grace period, answered
-    assert code == [0] and time.monotonic() - signalled < GRACE + 8
-    log = served.log.read_text()
-    assert "Traceback" not in log and "CancelledError" not in log, log
-    cuts = [line for line in log.splitlines() if "cut GET /slow-long" in line]
-    assert len(cuts) == 1 and "grace period" in cuts[0], log
+    try:
+        for thread in calls:
+            thread.start()
+        time.sleep(0.6)  # all three are in flight
+        signalled = time.monotonic()
+        code: list[int] = []
+        stopper = threading.Thread(target=lambda: code.append(stop(served.proc, target)))
+        stopper.start()
+        time.sleep(0.4)
+        during = []
+        for _ in range(3):
+            try:
+                r = httpx.get(f"{edge}/new", timeout=5)
+                during.append((r.status_code, r.headers.get("connection")))
+            except httpx.ConnectError:
+                during.append("refused")
+            ready = _readyz(admin)
+            assert ready.status_code == 503 and ready.json()["status"] == "stopping", ready.text
+            time.sleep(0.2)
+        for thread in calls:
+            thread.join(40)
+        stopper.join(40)
+        return served, results, during, code, signalled, time.monotonic()
+    finally:
+        stop(served.proc)  # stopped already, unless something above failed
 
 
 def _readyz(admin: str) -> httpx.Response:
