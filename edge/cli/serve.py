@@ -101,8 +101,9 @@ def stopped_by_interrupt(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--store", "store", envvar="EDGE_STORE", default=None, metavar="PATH|URL",
               help="The store: a directory (SQLite; default <state-dir>/store) or postgresql://... shared by a "
               "fleet of nodes (`edge docs fleet`) [env EDGE_STORE; or the manifest's [store] url].")
-@click.option("--node-name", default=None, help="This node's name in `edge nodes` (default: the host name).")
-@click.option("--node-address", default=None, metavar="HOST:PORT",
+@click.option("--node-name", default=None, callback=lambda ctx, param, value: _node_name(value),
+              help="This node's name in `edge nodes` (default: the host name).")
+@click.option("--node-address", default=None, metavar="HOST:PORT", callback=lambda ctx, param, value: _node_address(value),
               help="This node's edge address as others reach it (default: --host:--port).")
 @click.option("--proxy-hops", type=click.IntRange(0, 10), default=0, show_default=True,
               help="Trusted proxies in front (a load balancer is 1): the viewer's address is the one they put in "
@@ -266,6 +267,28 @@ def _check_state_dir(path: Path) -> None:
         raise click.ClickException(
             f"the state directory {path} cannot be written ({exc.strerror or exc}): the server keeps its store, "
             "compiled modules and uploads there; give a writable --state-dir") from None
+
+
+def _node_name(value: str | None) -> str | None:
+    """A name `edge nodes` can show in its table: printable, no spaces, at most 255 characters
+    (a host name fits); a space or control character would break the columns and the terminal."""
+    if value is not None and not (0 < len(value) <= 255 and value.isprintable() and not any(c.isspace() for c in value)):
+        raise click.BadParameter(f"{value!r}: a node name is 1 to 255 printable characters without spaces "
+                                 "(fra1, edge-eu-1.example.net)")
+    return value
+
+
+def _node_address(value: str | None) -> str | None:
+    """HOST:PORT as other machines reach this node (`[v6]:PORT` for IPv6), as the help says."""
+    if value is None:
+        return None
+    host, sep, port = value.rpartition(":")
+    bracketed = host.startswith("[") and host.endswith("]")
+    if not (sep and host and port.isascii() and port.isdigit() and 0 < int(port) < 65536
+            and (bracketed or ":" not in host) and value.isprintable() and " " not in value):
+        raise click.BadParameter(f"{value!r}: give HOST:PORT as other machines reach this node's edge listener "
+                                 "(fra1.example.net:80, 10.0.0.5:8080, [2001:db8::5]:80)")
+    return value
 
 
 class TLSError(click.ClickException):
