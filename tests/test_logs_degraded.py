@@ -35,5 +35,8 @@ def test_logs_of_a_node_without_its_database(pg_url, tmp_path):
             assert result.exit_code == 0, result.output
             assert "the store cannot be reached, so whether hello exists is not checked" in result.output
             assert request_id in result.output and "REPORT" in result.output
+            nodes = CliRunner().invoke(cli, ["nodes"], env=env)  # needs the database: says where else to ask
+            assert nodes.exit_code == 1 and "503" in nodes.output, nodes.output
+            assert "another node may answer: --server" in nodes.output
         finally:
             node.stop()

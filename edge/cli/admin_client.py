@@ -110,6 +110,8 @@ class AdminClient:
         if response.status_code == 401:
             message += (" (the server needs its admin token: pass it with --token or EDGE_ADMIN_TOKEN)"
                         if "missing" in message else " (check --token or EDGE_ADMIN_TOKEN)")
+        elif error.get("code") == "store_unavailable":
+            message += " (this node is cut off from the fleet's database; another node may answer: --server)"
         elif response.status_code == 413 and message.startswith("the module is larger than"):
             message += " (the server's limit, set by `edge serve --max-upload-mb`)"
         raise AdminError(f"{response.status_code}: {message}", code=error.get("code"))
