@@ -285,8 +285,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
-def scaffolds(tmp_path_factory) -> dict:
-    """Every `edge new` starter (language x hook), built once (tests/scaffolds.py)."""
-    from .scaffolds import make_scaffolds
+def scaffolds(request, tmp_path_factory) -> dict:
+    """Every `edge new` starter (language x hook), built once per run (tests/scaffolds.py)."""
+    from .scaffolds import shared_scaffolds
 
-    return make_scaffolds(tmp_path_factory.mktemp("scaffolds"))
+    return shared_scaffolds(request.config, tmp_path_factory)

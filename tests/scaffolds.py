@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -48,3 +50,32 @@ def make_scaffolds(root: Path) -> dict[tuple[str, str], dict]:
         for key, proc in pool.map(build, list(made)):
             made[key]["build"] = proc
     return made
+
+
+def shared_scaffolds(config, tmp_path_factory) -> dict[tuple[str, str], dict]:  # type: ignore[no-untyped-def]
+    """make_scaffolds() once per run, not once per test process: under pytest-xdist the first
+    worker that needs them builds them (~15-25 s of `edge build` processes on two cores) in the
+    run's temporary directory shared by its workers, under a lock, and records what each command
+    printed; a worker needing them later (test_build_cli, test_starters and test_generate_event
+    often land on different workers) waits for that and reads the record. The starters are only
+    read after they are built (`edge build --out` writes nothing in the source directory)."""
+    if not hasattr(config, "workerinput"):  # not under xdist: this process's own
+        return make_scaffolds(tmp_path_factory.mktemp("scaffolds"))
+    run = tmp_path_factory.getbasetemp().parent  # this run's, shared by its workers
+    root = run / "scaffolds"
+    record = run / "scaffolds.json"
+    with open(run / "scaffolds.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes (or the process ends)
+        if not record.exists():
+            root.mkdir(exist_ok=True)
+            made = make_scaffolds(root)
+            rows = [{"lang": lang, "hook": hook, "dir": str(m["dir"]), "new_output": m["new_output"],
+                     "build": [m["build"].args, m["build"].returncode, m["build"].stdout, m["build"].stderr]}
+                    for (lang, hook), m in made.items()]
+            partial = record.with_suffix(".tmp")
+            partial.write_text(json.dumps(rows))
+            partial.rename(record)
+            return made
+    return {(row["lang"], row["hook"]): {"dir": Path(row["dir"]), "new_output": row["new_output"],
+                                         "build": subprocess.CompletedProcess(*row["build"])}
+            for row in json.loads(record.read_text())}
