@@ -1,7 +1,7 @@
-"""What docs/operations.md says of `kill -9` to `edge serve` alone: its workers are not told
-their parent died, so they keep serving and holding the ports, and a new `edge serve` on them
-says the port is in use; killing the process group stops them all and frees the ports. (If
-workers learn to leave with their parent, this test and that paragraph change together.)"""
+"""`kill -9` to `edge serve` alone (the OOM killer, an operator's mistake): its workers learn
+their main process is gone (edge/server/parent_watch.py), drain and stop within a few
+seconds, freeing the ports, so a new `edge serve` on them starts and serves. Before, the
+orphans kept serving and holding the ports and the next start said the port was in use."""
 
 from __future__ import annotations
 
@@ -12,9 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner
-
-from edge.cli.main import cli
 
 from .control_helpers import manifest_text
 from .serve_output import serve_output
@@ -31,7 +28,7 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("server", ["granian", "hypercorn"])
-def test_kill_9_of_edge_serve_alone_leaves_its_workers_serving(tmp_path, server):
+def test_workers_of_a_killed_edge_serve_stop_and_a_new_start_serves(tmp_path, server):
     from .conftest import free_ports
 
     (tmp_path / "m.toml").write_text(manifest_text())
@@ -45,15 +42,50 @@ def test_kill_9_of_edge_serve_alone_leaves_its_workers_serving(tmp_path, server)
         assert len(workers) == 2, children
         os.kill(main.proc.pid, signal.SIGKILL)  # the main process alone
         main.proc.wait(10)
-        time.sleep(1)
-        assert all(_alive(w) for w in workers)
-        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200  # still served
-        again = CliRunner().invoke(cli, ["serve", *args])
-        assert again.exit_code == 2 and f"port {port} (edge traffic" in again.output and "already in use" in again.output
-        os.killpg(main.proc.pid, signal.SIGKILL)  # the process group: what the page says to do
-        deadline = time.monotonic() + 10
+        main.until(f"the main process (pid {main.proc.pid}) is gone", timeout=30)  # each worker says so
+        deadline = time.monotonic() + 30  # a check a second, then the drain of nothing in flight
         while any(_alive(w) for w in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not any(_alive(w) for w in workers)
+        assert not any(_alive(w) for w in workers), [Path(f"/proc/{w}/cmdline").read_bytes() for w in workers if _alive(w)]
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+    with serve_output(tmp_path, *args, env=dict(os.environ)) as again:  # the ports are free again
+        again.until("edge: serving")
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+
+
+def test_a_killed_workers_requests_in_flight_leave_the_live_gauge(tmp_path, monkeypatch):
+    """A worker killed with requests in flight never says it is gone (`process_exited`): the
+    main process marks it dead (`metrics.worker_died`, called where a worker is replaced), so
+    `edge_in_flight_requests` stops counting its requests."""
+    import subprocess
+    import sys
+
+    from prometheus_client import CollectorRegistry, multiprocess
+
+    from edge.ops import metrics
+
+    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    worker = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from edge.ops import metrics\n"
+        "metrics.IN_FLIGHT.set(3)\n"
+        "print('set', flush=True)\n"
+        "time.sleep(60)\n")], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout.readline().strip() == "set"  # type: ignore[union-attr]
+
+        def in_flight() -> float:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry, path=str(tmp_path))
+            return registry.get_sample_value("edge_in_flight_requests") or 0.0
+
+        assert in_flight() == 3
+        worker.kill()
+        worker.wait(10)
+        assert in_flight() == 3  # a dead process's file still counts...
+        monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # as in edge serve's main process
+        metrics.worker_died(worker.pid)
+        assert in_flight() == 0  # ...until the main process marks it dead
+    finally:
+        worker.kill()

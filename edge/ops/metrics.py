@@ -207,6 +207,14 @@ def process_exited() -> None:
         multiprocess.mark_process_dead(os.getpid())
 
 
+def worker_died(pid: int) -> None:
+    """In the main process, for a worker that ended without `process_exited` (killed): its
+    live gauges (requests in flight at its death) stop counting. (The main process chose its
+    own value store before the directory was set, so the directory is what tells.)"""
+    if os.environ.get(MULTIPROC_ENV):
+        multiprocess.mark_process_dead(pid)
+
+
 def render() -> tuple[bytes, str]:
     """The exposition text; in multi-process mode, merged across all worker processes."""
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY

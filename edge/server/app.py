@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..ops import metrics
 from ..pipeline.response import http_date
-from . import heap, readiness, reason
+from . import heap, parent_watch, readiness, reason
 from .drain import Drain, set_process_drain
 from .guard import BodyTimeout, Guard, HttpLimits, IncompleteBody, body_failed
 from .handler import EdgeHandler
@@ -105,6 +105,7 @@ def _create_app(options: ServerOptions, drain: Drain, settle_heap: bool = False)
         if settle_heap:
             log.debug("froze %d objects made at boot", heap.settle())
         readiness.notify_ready()  # `edge serve` prints its "serving on" line (edge/server/readiness.py)
+        parent_watch.watch_parent()  # a worker whose main process died drains and stops (parent_watch.py)
         if state.access_log is not None:
             _reopen_on_sighup(state.access_log)
         sampler = asyncio.create_task(_sample_gauges(state)) if options.metrics else None

@@ -18,7 +18,8 @@ no setting for, hooked narrowly (the versions are pinned in pyproject.toml):
   `set()` to a short thread instead (`calm_granian_signals`), and act on a signal that
   another thread of the main process took at once (signal_relay.py). A worker that a stop signal to
   the process group kills while it is still booting (before its own handlers exist) is part
-  of the stop, not a crash that turns the exit status into 1 (`quiet_stopped_workers`).
+  of the stop, not a crash (`quiet_stopped_workers`); one that dies on its own is replaced
+  (Granian's `respawn_failed_workers`, set in servers.py).
 """
 
 from __future__ import annotations
@@ -281,9 +282,9 @@ def quiet_stopped_workers(server: Any) -> None:
     the signal at once, and Granian's watcher thread can see that before the main thread has
     run its own handler, logging "Unexpected exit" and exiting 1 as for a crash. Here a
     watcher that sees a worker exit waits briefly for the main process's stop signal; when it
-    comes, the exit was part of the stop. A real crash is reported as before, up to three
-    seconds later (one was not always enough for a main process starting its workers on a
-    loaded machine)."""
+    comes, the exit was part of the stop. A real crash is reported ("Unexpected exit") and the
+    worker replaced up to three seconds later (one was not always enough for a main process
+    starting its workers on a loaded machine)."""
     spawn = server._spawn_worker
 
     def spawn_quietly(*args: Any, **kwargs: Any) -> Any:
@@ -303,6 +304,14 @@ def _watch_worker(server: Any, worker: Any, granians_watcher: Any) -> None:
         time.sleep(0.01)
     if server.interrupt_signal:
         worker.interrupt_by_parent = True
+    elif worker.inner.pid is not None:  # died on its own: its live gauges stop counting before it is replaced
+        from ..ops import metrics
+
+        metrics.worker_died(worker.inner.pid)
+        code = worker.inner.exitcode
+        how = f"signal {-code}" if code is not None and code < 0 else f"status {code}"
+        log.warning("edge: worker-%d (pid %d) died (%s); a new one starts, unless this one had replaced "
+                    "another within 5.5 s (a crash loop: then the server stops)", worker.idx + 1, worker.inner.pid, how)
     granians_watcher()  # the worker has exited: its join returns at once
 
 

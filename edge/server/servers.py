@@ -34,7 +34,7 @@ import signal
 import socket
 from typing import Any
 
-
+from . import parent_watch
 from .drain import process_drain
 from .listeners import ListenerError, check_admin, hypercorn_config, is_loopback, listen
 from .serverhooks import calm_granian_signals
@@ -285,7 +285,11 @@ def _granian(options: ServerOptions, host: str, port: int, workers: int, certfil
         http1_settings=HTTP1Settings(header_read_timeout=int(IDLE_SECONDS * 1000)),
         # the app's drain cuts what outlives the grace period; Granian kills only a stuck worker
         workers_kill_timeout=int(graceful_timeout) + 5, **tls,
+        # a worker that dies on its own (the OOM killer) is replaced, as supervisor.py replaces
+        # Hypercorn's and uvicorn's; one that dies again within 5.5 s of that stops the server
+        respawn_failed_workers=True,
     )
+    parent_watch.name_main_process()  # its workers stop if this process dies without stopping them
     calm_granian_signals(server)  # a second stop signal must not hang the main process (serverhooks.py)
     server.serve()
     return 0

@@ -22,6 +22,9 @@ from collections.abc import Callable
 from multiprocessing.connection import wait
 from typing import Any
 
+from ..ops import metrics
+from . import parent_watch
+
 log = logging.getLogger("edge.server")
 
 STARTUP_WINDOW = 10.0  # a worker that fails this soon after starting is not restarted
@@ -33,6 +36,7 @@ def supervise(target: Callable[..., None], args: tuple[Any, ...], workers: int, 
               close_sockets: Callable[[], None]) -> int:
     """Run `target(*args)` in `workers` spawned processes until stopped; the exit status."""
     context = multiprocessing.get_context("spawn")
+    parent_watch.name_main_process()  # a worker stops if this process dies without stopping it
     processes: dict[int, tuple[Any, float]] = {}  # slot -> (process, started)
     state = {"stopping": False, "interrupts": 0, "status": 0}
 
@@ -86,6 +90,8 @@ def supervise(target: Callable[..., None], args: tuple[Any, ...], workers: int, 
                 process.join()
                 del processes[slot]
                 code = process.exitcode
+                if process.pid is not None:  # gone: its live gauges stop counting (killed, it could not say so)
+                    metrics.worker_died(process.pid)
                 if state["stopping"]:
                     continue
                 if code in (-signal.SIGTERM, -signal.SIGINT, 0):  # stopped from outside, or on purpose
