@@ -6,7 +6,9 @@ outside its fleet with nothing said."""
 from __future__ import annotations
 
 import os
+import socket
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -15,11 +17,20 @@ from edge.control.store import check_location
 
 from .conftest import free_ports
 from .control_helpers import manifest_text
+from .serve_output import serve_output
 
 BAD = [
     ("postgresq://edge:pw@127.0.0.1/edge", "the store postgresq://… has an unknown scheme 'postgresq'"),
     ("mysql://edge:pw@127.0.0.1/edge", "the store mysql://… has an unknown scheme 'mysql'"),
     ("postgresql:/edge:pw@127.0.0.1/edge", "the store postgresql:/… is not a PostgreSQL URL"),
+    ("postgresql//edge:pw@127.0.0.1/edge",
+     "the store postgresql//… is not a PostgreSQL URL: the colon after 'postgresql' is missing"),
+    ("postgres//edge:pw@127.0.0.1/edge",
+     "the store postgres//… is not a PostgreSQL URL: the colon after 'postgres' is missing"),
+    ("postgresql;//edge:pw@127.0.0.1/edge",
+     "the store postgresql;//… is not a PostgreSQL URL: 'postgresql' is followed by ';//' instead of '://'"),
+    ("postgresql:edge:pw@127.0.0.1/edge",
+     "the store postgresql:… is not a PostgreSQL URL: 'postgresql' is followed by ':' instead of '://'"),
 ]
 
 
@@ -51,5 +62,19 @@ def test_a_url_of_another_kind_stops_the_start_naming_it(tmp_path, location, mes
 
 def test_urls_and_directories_pass():
     for location in ("postgresql://edge@db/edge", "postgres://edge@db/edge", "/var/lib/edge/store", "store",
-                     "./a:b/store"):
+                     "./a:b/store", "postgresql", "./postgresql", "postgresql/store", "./postgresql//store",
+                     "postgres.old/store", "postgresql_data"):
         assert check_location(location) == location
+
+
+def test_a_directory_named_postgresql_is_a_store(tmp_path):
+    """The typo check looks at what follows the scheme's name: a directory of that name works."""
+    (tmp_path / "m.toml").write_text(manifest_text())
+    port, admin_port = free_ports(2)
+    with serve_output(tmp_path, "-m", "m.toml", "--state-dir", "s", "--store", "./postgresql", "--port", str(port),
+                      "--admin-port", str(admin_port), env=dict(os.environ)) as server:
+        line = server.until("edge: store")
+        assert line.endswith(f"edge: store {tmp_path / 'postgresql'}, node {socket.gethostname()}"), line
+        server.until("edge: serving")
+        assert httpx.get(f"http://127.0.0.1:{admin_port}/readyz", timeout=10).status_code == 200
+    assert (tmp_path / "postgresql" / "control.db").is_file()

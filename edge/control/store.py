@@ -51,8 +51,11 @@ def check_location(location: str) -> str:
     (`postgresq://`, `postgresql:/db`, `mysql://`) would otherwise be taken as a directory
     path: the node would start on a new, empty SQLite store of its own, outside its fleet.
     Raises StoreError showing only the scheme (the rest may hold a password)."""
+    if is_url(location):
+        return location
+    _refuse_typo(location)
     match = _SCHEME.match(location)
-    if match is None or is_url(location):
+    if match is None:
         return location
     shown = re.match(r"[^/]*/*", location).group(0) + "…"  # type: ignore[union-attr]
     if location.startswith(("postgresql:", "postgres:")):
@@ -60,6 +63,29 @@ def check_location(location: str) -> str:
                          "(two slashes)")
     raise StoreError(f"the store {shown} has an unknown scheme {match.group(1)!r}: a fleet's store is "
                      "postgresql://USER@HOST/DATABASE, and one machine's a directory (SQLite)")
+
+
+# a PostgreSQL scheme name, then what stands where `://` belongs: two slashes without the colon,
+# other punctuation before them, a backslash, or a colon followed by something else. A directory
+# named so is written with a leading ./ (`./postgresql//x`); `postgresql` and `postgresql/x` stay
+# directories.
+_TYPO = re.compile(r"(postgresql|postgres)(/{2,}|[;.,]/+|\\+|:(?!/))", re.IGNORECASE)
+
+
+def _refuse_typo(location: str) -> None:
+    """Refuse a location that is a PostgreSQL URL with a typo in its `://` (`postgresql//db`,
+    `postgres;//db`, `postgresql:db`): taken as a directory it would start the node on an
+    empty SQLite store of its own. Only the scheme and the separator are shown."""
+    match = _TYPO.match(location)
+    if match is None:
+        return
+    name, separator = match.group(1), match.group(2)
+    if set(separator) == {"/"}:
+        what = f"the colon after '{name}' is missing"
+    else:
+        what = f"'{name}' is followed by '{separator}' instead of '://'"
+    raise StoreError(f"the store {name}{separator}… is not a PostgreSQL URL: {what}; write "
+                     f"postgresql://USER@HOST/DATABASE (a directory of that name is written ./{name}{separator}…)")
 
 
 def store_exists(location: str | os.PathLike[str]) -> bool:
