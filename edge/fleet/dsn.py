@@ -77,6 +77,11 @@ def redact(text: object) -> str:
     return out
 
 
+def one_line(exc: BaseException) -> str:
+    """A driver error as one line without passwords (libpq's hints span lines), for /readyz."""
+    return " ".join(redact(exc).split()) or type(exc).__name__
+
+
 POOL_RETRY_MESSAGES = ("error connecting in ", "reconnection attempt in pool ")
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import psycopg
 from psycopg import sql
 
-from .dsn import redact
+from .dsn import one_line, redact
 
 log = logging.getLogger("edge.fleet")
 
@@ -58,7 +58,7 @@ class Listener:
                     log.warning("lost the store's change notifications (reconnecting): %s", redact(exc))
                     self.wake.set()  # the watcher finds out at once whether the database is reachable
                 elif self.on_unreachable is not None:  # could not even connect
-                    self.on_unreachable(redact(exc).strip())
+                    self.on_unreachable(one_line(exc))
                 self.listening = False
                 self._stop.wait(delay)
                 delay = min(delay * 2, RETRY_MAX)

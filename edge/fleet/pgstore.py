@@ -43,6 +43,7 @@ from .lastknown import LastKnown, Saved
 from .listen import Listener
 from .migrate import migrate
 from .pgblobs import CachedBlobs
+from .pool import ConnectErrors
 
 log = logging.getLogger("edge.fleet")
 
@@ -125,8 +126,10 @@ class PgStore(ControlStore):
         self.schema_version = 0
         self.schema: str | None = None
         self.channel: str | None = None  # known once attached (one fleet per schema)
+        self._connect_errors = ConnectErrors()  # why the pool's last attempt failed: /readyz's reason
         self.pool = ConnectionPool(
-            self._conninfo, min_size=POOL_MIN, max_size=POOL_MAX, open=False, name="edge-store",
+            self._conninfo, connection_class=self._connect_errors.connection_class(),
+            min_size=POOL_MIN, max_size=POOL_MAX, open=False, name="edge-store",
             kwargs={"row_factory": dict_row}, configure=_configure, check=ConnectionPool.check_connection,
             timeout=CHECKOUT_TIMEOUT, max_idle=60.0,
         )
@@ -241,8 +244,12 @@ class PgStore(ControlStore):
         except (pgerrors.LockNotAvailable, pgerrors.QueryCanceled) as exc:
             raise StoreError(f"the store is busy (another change held it too long), try again: "
                              f"{dsn.redact(exc).strip()}") from None
-        except (PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            reason = dsn.redact(exc).strip() or type(exc).__name__
+        except PoolTimeout:
+            reason = self._connect_errors.timeout_reason(self._conninfo, timeout)  # not the pool's "couldn't get..."
+            self.health.mark_down(reason)
+            raise StoreUnavailable(f"the store {self._masked} cannot be reached: {reason}", reason) from None
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            reason = dsn.one_line(exc)
             self.health.mark_down(reason)
             raise StoreUnavailable(f"the store {self._masked} cannot be reached: {reason}", reason) from None
         except psycopg.Error as exc:
