@@ -82,7 +82,7 @@ def test_the_registry_lists_every_node_with_its_revision_and_health(nodes):
     result = CliRunner().invoke(cli, ["nodes", "--server", nodes[0].admin_url, "--token", TOKEN])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split() == ["NAME", "ADDRESS", "REVISION", "HEARTBEAT", "HEALTH", "WORKERS"]
+    assert lines[0].split() == ["NAME", "ADDRESS", "RELEASE", "REVISION", "HEARTBEAT", "HEALTH", "WORKERS"]
     assert [line.split()[0] for line in lines[1:4]] == ["ams1", "fra1", "nyc1"]
     assert all(" ok " in line for line in lines[1:4])
 

@@ -1,4 +1,5 @@
-"""`edge nodes`: the nodes sharing the server's store, with the revision each serves and its health."""
+"""`edge nodes`: the nodes sharing the server's store, with the release each runs (`-`: one from
+before releases were recorded), the revision each serves and its health."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ def nodes(client: AdminClient, as_json: bool) -> None:
         print_json(result)
         return
     rows = [
-        [n["name"], n["address"], str(n["applied_revision"]), f"{n['heartbeat_age']:.1f}s ago", n["health"],
-         str(len(n["workers"]))]
+        [n["name"], n["address"], n.get("release") or "-", str(n["applied_revision"]),
+         f"{n['heartbeat_age']:.1f}s ago", n["health"], str(len(n["workers"]))]
         for n in result["nodes"]
     ]
-    header = ["NAME", "ADDRESS", "REVISION", "HEARTBEAT", "HEALTH", "WORKERS"]
+    header = ["NAME", "ADDRESS", "RELEASE", "REVISION", "HEARTBEAT", "HEALTH", "WORKERS"]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())

@@ -9,6 +9,10 @@ Health of a node:
 - `down`: no heartbeat for DOWN_AFTER seconds (stopped without saying so, killed, or cut off
   from the database — it may still be serving its last known state);
 - `stopped`: every worker said goodbye (a clean shutdown).
+
+`release` is what `edge --version` says on the node (its most recently started live worker's;
+each worker's is listed too), None for a node of a release that did not record it: during a
+rolling upgrade, which nodes run which release.
 """
 
 from __future__ import annotations
@@ -56,9 +60,10 @@ def summarize(rows: list[dict[str, Any]], revision: int) -> list[dict[str, Any]]
             "last_heartbeat": newest["heartbeat"],
             "heartbeat_age": round(newest["age"], 3),
             "health": health,
+            "release": max(current, key=lambda w: w["started"]).get("release"),
             "workers": [
                 {"host": w["host"], "pid": w["pid"], "applied_revision": w["applied_revision"],
-                 "heartbeat_age": round(w["age"], 3), "stopped": w["stopped"]}
+                 "heartbeat_age": round(w["age"], 3), "stopped": w["stopped"], "release": w.get("release")}
                 for w in current
             ],
         })

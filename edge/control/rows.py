@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..release import release
+
 
 class StoreError(RuntimeError):
     """The store cannot be opened or used (a message naming the store and the reason)."""
@@ -112,6 +114,7 @@ class NodeInfo:
     pid: int
     address: str
     admin_address: str | None = None
+    release: str = field(default_factory=release)  # `edge --version` of this process
 
 
 def version_row(row: Mapping[str, Any]) -> VersionRow:

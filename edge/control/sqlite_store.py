@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .additions import add_sqlite_columns
 from .blobs import BlobStore
 from .rows import NodeInfo, Snapshot, StoreError
 from .sqltx import SqlTx, roll_back
@@ -92,6 +93,7 @@ CREATE TABLE IF NOT EXISTS nodes (           -- worker processes and the revisio
     started REAL NOT NULL,
     heartbeat REAL NOT NULL,
     stopped INTEGER NOT NULL DEFAULT 0,
+    release TEXT,                            -- `edge --version` of the process (NULL: an earlier release)
     PRIMARY KEY (name, host, pid)
 );
 """
@@ -165,6 +167,7 @@ class SqliteStore(ControlStore):
                 raise StoreError(
                     f"{self.path} has schema version {row[0]}, newer than this server's {SCHEMA_VERSION}"
                 )
+            add_sqlite_columns(db)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -230,12 +233,12 @@ class SqliteStore(ControlStore):
             try:
                 db.execute(
                     "INSERT INTO nodes (name, host, pid, address, admin_address, applied_revision, started,"
-                    " heartbeat, stopped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, host, pid) DO UPDATE"
-                    " SET address = excluded.address, admin_address = excluded.admin_address,"
+                    " heartbeat, stopped, release) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, host, pid)"
+                    " DO UPDATE SET address = excluded.address, admin_address = excluded.admin_address,"
                     " applied_revision = excluded.applied_revision, heartbeat = excluded.heartbeat,"
-                    " stopped = excluded.stopped",
+                    " stopped = excluded.stopped, release = excluded.release",
                     (node.name, node.host, node.pid, node.address, node.admin_address, applied_revision,
-                     self._started, now, int(stopped)),
+                     self._started, now, int(stopped), node.release),
                 )
                 db.execute("DELETE FROM nodes WHERE heartbeat < ?", (now - NODE_ROWS_KEPT,))
                 db.execute("COMMIT")

@@ -1,7 +1,8 @@
 """Schema migrations: plain SQL files (`migrations/NNNN_name.sql`), applied in order, each in
 its own transaction, under an advisory lock so that nodes starting together apply each
 file once. `edge_schema` records what was applied; a database migrated by a newer server
-than this one is refused rather than misread."""
+than this one is refused rather than misread. Columns an earlier release can ignore are added
+without a new version (edge/control/additions.py), so its nodes keep working."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 import psycopg
+from psycopg import sql
 
+from ..control.additions import ADDITIONS
 from ..control.rows import StoreError
 
 LEDGER = """CREATE TABLE IF NOT EXISTS edge_schema (
@@ -68,6 +71,19 @@ def migrate(conn: psycopg.Connection) -> int:
                 conn.execute(migration.sql.encode())  # several statements: the simple query protocol
                 conn.execute("INSERT INTO edge_schema (version, name) VALUES (%s, %s)",
                              (migration.version, migration.name))
+        add_pg_columns(conn)  # no new schema version: nodes of an earlier release keep working
         return len(known)
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+def add_pg_columns(conn: psycopg.Connection) -> None:
+    """Under the migrations' advisory lock (autocommit). Checked first, so a schema that has the
+    columns is not locked (ALTER TABLE would wait for, and then hold up, every heartbeat)."""
+    for table, column, kind in ADDITIONS:
+        present = conn.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+            " AND table_name = %s AND column_name = %s", (table, column)).fetchone()
+        if present is None:
+            conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} " + kind).format(
+                sql.Identifier(table), sql.Identifier(column)))

@@ -328,11 +328,13 @@ class PgStore(ControlStore):
         with self._transaction(read_only=False) as conn:
             conn.execute(
                 "INSERT INTO nodes (name, host, pid, address, admin_address, applied_revision, started, heartbeat,"
-                " stopped) VALUES (%s, %s, %s, %s, %s, %s, extract(epoch from now()), extract(epoch from now()), %s)"
+                " stopped, release) VALUES (%s, %s, %s, %s, %s, %s, extract(epoch from now()),"
+                " extract(epoch from now()), %s, %s)"
                 " ON CONFLICT (name, host, pid) DO UPDATE SET address = excluded.address,"
                 " admin_address = excluded.admin_address, applied_revision = excluded.applied_revision,"
-                " heartbeat = excluded.heartbeat, stopped = excluded.stopped",
-                (node.name, node.host, node.pid, node.address, node.admin_address, applied_revision, stopped),
+                " heartbeat = excluded.heartbeat, stopped = excluded.stopped, release = excluded.release",
+                (node.name, node.host, node.pid, node.address, node.admin_address, applied_revision, stopped,
+                 node.release),
             )
             conn.execute("DELETE FROM nodes WHERE heartbeat < extract(epoch from now()) - %s", (NODE_ROWS_KEPT,))
         return True

@@ -155,12 +155,17 @@ def _schemas() -> dict[str, Any]:
             "revision": {"type": "integer", "description": "the store's revision now"},
             "store": {"enum": ["sqlite", "postgresql"]},
             "nodes": {"type": "array", "items": {"type": "object", "required": [
-                "name", "address", "applied_revision", "last_heartbeat", "health", "workers"], "properties": {
+                "name", "address", "applied_revision", "last_heartbeat", "health", "release", "workers"], "properties": {
                 "name": {"type": "string"}, "address": {"type": ["string", "null"]},
                 "admin_address": {"type": ["string", "null"]}, "applied_revision": {"type": "integer"},
                 "last_heartbeat": {"type": "number"}, "heartbeat_age": {"type": "number"},
                 "health": {"enum": ["ok", "behind", "down", "stopped"]},
-                "workers": {"type": "array", "items": {"type": "object"}}}}}}},
+                "release": {"type": ["string", "null"], "description": "the release the node runs (edge --version); "
+                            "null for a node of a release that did not record it"},
+                "workers": {"type": "array", "items": {"type": "object", "properties": {
+                    "host": {"type": "string"}, "pid": {"type": "integer"}, "applied_revision": {"type": "integer"},
+                    "heartbeat_age": {"type": "number"}, "stopped": {"type": "boolean"},
+                    "release": {"type": ["string", "null"]}}}}}}}}},
     }
 
 
