@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .errors import bad_request, conflict, not_found
 from .storeapi import DOWN_AFTER, HEARTBEAT_INTERVAL, ControlStore
 
 
@@ -74,3 +75,27 @@ def describe(store: ControlStore) -> dict[str, Any]:
     """What `GET /v1/nodes` answers (blocking: call off the event loop)."""
     revision = store.revision()
     return {"revision": revision, "store": store.kind, "nodes": summarize(store.nodes(), revision)}
+
+
+def check_name(name: str) -> str:
+    """A node name as `edge serve --node-name` takes it: 1 to 255 printable characters, no spaces."""
+    if not (0 < len(name) <= 255 and name.isprintable() and not any(c.isspace() for c in name)):
+        raise bad_request(f"{name[:80]!r} is not a node name: 1 to 255 printable characters without spaces "
+                          "(edge nodes lists the names)")
+    return name
+
+
+def forget(store: ControlStore, name: str) -> dict[str, Any]:
+    """Remove a node that is not live from the registry (`DELETE /v1/nodes/{name}`, `edge nodes
+    forget`): a decommissioned node's rows would otherwise stay listed, `down` or `stopped`, for a
+    day. A live node is refused (409): its next heartbeat would list it again. Blocking."""
+    rows, deleted = store.forget_node(check_name(name), DOWN_AFTER)
+    if not rows:
+        raise not_found(f"no node named {name!r} in the registry (edge nodes lists the nodes)")
+    live = [r for r in rows if not r["stopped"] and r["age"] <= DOWN_AFTER]
+    if live:
+        age = min(r["age"] for r in live)
+        raise conflict(f"node {name!r} is live (a heartbeat {age:.1f}s ago): it would be listed again at its next "
+                       f"heartbeat. Stop it first; it can be forgotten once it is stopped, or {DOWN_AFTER:.0f} s "
+                       "after its last heartbeat (down)", code="node_live")
+    return {"deleted": {"node": name, "workers": deleted}}

@@ -255,6 +255,24 @@ class SqliteStore(ControlStore):
         now = time.time()
         return [dict(row) | {"age": max(0.0, now - row["heartbeat"]), "stopped": bool(row["stopped"])} for row in rows]
 
+    def forget_node(self, name: str, live_within: float) -> tuple[list[dict[str, Any]], int]:
+        with self._write_lock:
+            db = self._writer
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                now = time.time()
+                rows = [dict(row) | {"age": max(0.0, now - row["heartbeat"]), "stopped": bool(row["stopped"])}
+                        for row in db.execute("SELECT * FROM nodes WHERE name = ? ORDER BY host, pid", (name,))]
+                deleted = 0
+                if rows and not any(not r["stopped"] and r["age"] <= live_within for r in rows):
+                    deleted = db.execute("DELETE FROM nodes WHERE name = ? AND (stopped OR heartbeat < ?)",
+                                         (name, now - live_within)).rowcount
+                db.execute("COMMIT")
+            except BaseException:
+                roll_back(db)
+                raise
+        return rows, deleted
+
     def close(self) -> None:
         with self._write_lock, self._read_lock:
             self._writer.close()

@@ -107,6 +107,12 @@ class ControlStore(abc.ABC):
     def nodes(self) -> list[dict[str, Any]]:
         """One entry per worker process that has sent a heartbeat, with `age` in seconds."""
 
+    def forget_node(self, name: str, live_within: float) -> tuple[list[dict[str, Any]], int]:
+        """Remove node `name`'s rows unless one is live (not stopped, a heartbeat within
+        `live_within` seconds), in one transaction: (its rows as read, with `age`; how many were
+        removed — 0 when there were none or one is live)."""
+        raise NotImplementedError
+
     def collect_blobs(self, referenced: set[str]) -> int:
         """Remove shared blobs no version refers to (beyond the local directory); the count."""
         return 0

@@ -347,6 +347,19 @@ class PgStore(ControlStore):
             ).fetchall()
         return [dict(row) for row in rows]
 
+    def forget_node(self, name: str, live_within: float) -> tuple[list[dict[str, Any]], int]:
+        with self._transaction(read_only=False) as conn:
+            rows = [dict(row) for row in conn.execute(
+                "SELECT *, greatest(0, extract(epoch from now()) - heartbeat)::float8 AS age FROM nodes"
+                " WHERE name = %s ORDER BY host, pid FOR UPDATE", (name,))]
+            if not rows or any(not r["stopped"] and r["age"] <= live_within for r in rows):
+                return rows, 0
+            # a worker of the node that beats meanwhile inserts a row this leaves alone
+            deleted = conn.execute(
+                "DELETE FROM nodes WHERE name = %s AND (stopped OR heartbeat < extract(epoch from now()) - %s)",
+                (name, live_within)).rowcount
+        return rows, deleted
+
     def close(self) -> None:
         if self._listener is not None:
             self._listener.stop()

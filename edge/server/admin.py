@@ -349,6 +349,11 @@ class AdminAPI:
         state = self.state
         return json_response(await state.control(node_registry.describe, state.store))
 
+    async def forget_node(self, request: Request) -> Response:
+        """Remove a node that is not live (stopped, or down) from the registry."""
+        state = self.state
+        return json_response(await state.control(node_registry.forget, state.store, request.path_params["name"]))
+
     async def metrics(self, request: Request) -> Response:
         """Prometheus exposition (merged across worker processes)."""
         if not self.options.metrics:
@@ -419,6 +424,7 @@ def create_admin_app(edge_app: Starlette, options: ServerOptions) -> ASGIApp:
         ("/v1/status", "GET", api.status),
         ("/v1/invalidations", "POST", api.invalidate),
         ("/v1/nodes", "GET", api.nodes),
+        ("/v1/nodes/{name}", "DELETE", api.forget_node),
         ("/v1/openapi.json", "GET", api.openapi),
         ("/metrics", "GET", api.metrics),
         ("/healthz", "GET", api.healthz),

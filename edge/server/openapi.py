@@ -27,7 +27,8 @@ def _ok(schema: dict[str, Any] | str, description: str = "OK", status: str = "20
 def _errors(*statuses: int) -> dict[str, Any]:
     reasons = {400: "Bad request (the message says what is wrong)", 401: "Missing or wrong bearer token",
                403: "Refused: a web page (Origin header) or a non-loopback Host without a token",
-               404: "No such function, version or alias", 409: "Conflict (still in use, or no earlier target)",
+               404: "No such function, version, alias or node",
+               409: "Conflict (still in use, no earlier target, or a live node)",
                413: "Upload larger than the limit", 422: "Not a usable module (the message names the reason)",
                503: "The store is busy; try again",
                507: "The server ran out of disk space: nothing was changed; free space and try again"}
@@ -269,6 +270,15 @@ def _paths() -> dict[str, Any]:
                                "responses": {**_ok("Status"), **_errors()}}},
         "/v1/nodes": {"get": {"operationId": "nodes", "summary": "The nodes sharing this store and their health",
                               "responses": {**_ok("Nodes"), **_errors()}}},
+        "/v1/nodes/{name}": {"delete": {
+            "operationId": "forgetNode",
+            "summary": "Remove a node that is not live (stopped, or no heartbeat for 15 s) from the registry",
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"},
+                            "description": "Node name (as edge nodes lists it)"}],
+            "responses": {**_ok({"type": "object", "required": ["deleted"], "properties": {"deleted": {
+                "type": "object", "required": ["node", "workers"], "properties": {
+                    "node": {"type": "string"}, "workers": {"type": "integer", "description": "rows removed"}}}}}),
+                          **_errors(400, 404, 409)}}},
         "/v1/invalidations": {"post": {
             "operationId": "invalidate", "summary": "Purge cached responses by path pattern in every worker",
             "requestBody": {"required": True, "content": {JSON: {"schema": {
