@@ -347,14 +347,20 @@ static JSValue n_promise_state(JSContext *c, JSValueConst this_val, int argc, JS
     return r;
 }
 
-/* evalScript(source, filename): a global (sloppy unless 'use strict') script, as Node's CommonJS wrapper */
+/* evalScript(source, filename[, compileOnly]): a global (sloppy unless 'use strict') script, as Node's
+ * CommonJS wrapper; compileOnly parses it and runs nothing (the loader's syntax-error probes) */
 static JSValue n_eval_script(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
     size_t len;
     const char *src = JS_ToCStringLen(c, &len, argv[0]);
     if (!src) return JS_EXCEPTION;
     const char *name = JS_ToCString(c, argv[1]);
     if (!name) { JS_FreeCString(c, src); return JS_EXCEPTION; }
-    JSValue r = JS_Eval(c, src, len, name, JS_EVAL_TYPE_GLOBAL);
+    int flags = JS_EVAL_TYPE_GLOBAL | (argc > 2 && JS_ToBool(c, argv[2]) ? JS_EVAL_FLAG_COMPILE_ONLY : 0);
+    JSValue r = JS_Eval(c, src, len, name, flags);
+    if ((flags & JS_EVAL_FLAG_COMPILE_ONLY) && !JS_IsException(r)) {
+        JS_FreeValue(c, r); /* bytecode, not a value for JavaScript to hold */
+        r = JS_UNDEFINED;
+    }
     JS_FreeCString(c, name);
     JS_FreeCString(c, src);
     return r;

@@ -446,7 +446,7 @@ const loader = (function () {
       try {
         compiled[filename] = native.evalScript(wrapperHead + body + wrapperTail, filename);
       } catch (err) {
-        throw restack(err, wrapperHead.length);
+        throw restack(nodeSyntaxError(err, wrapperHead + body, true), wrapperHead.length);
       }
     } else {
       const meta = importMeta(filename);
@@ -517,6 +517,115 @@ const loader = (function () {
   internal.unwrapColumns = (text) => unwrapColumns(text);
   function restack(err, shift) {
     if (err instanceof Error && typeof err.stack === 'string') err.stack = unwrapColumns(err.stack, shift);
+    return err;
+  }
+
+  // A `}` with no `{` of its own in a CommonJS file closes the wrapper's function: QuickJS then stops
+  // at the next token (or at the wrapper's tail), V8 (which compiles the body alone) at the `}`. The
+  // `}` just before the error's place (whitespace and comments between) is that one when the
+  // wrapper closed there compiles (parsed only, nothing run). Its offset in `text`, else -1.
+  function wrapperClosed(text, line, col, filename) {
+    const lines = text.split('\n');
+    let i = line > lines.length ? text.length
+      : lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + col - 1;
+    for (i -= 1; ; i -= 1) {
+      while (i >= 0 && /\s/.test(text[i])) i--;
+      if (text[i] === '/' && text[i - 1] === '*') {
+        i = text.lastIndexOf('/*', i - 2);
+        if (i < 0) return -1;
+        continue;
+      }
+      if (text[i] !== '}') { // a `// comment` after it on its line, or lines of them
+        const start = text.lastIndexOf('\n', i) + 1;
+        const m = /^(.*\})\s*\/\/.*$/.exec(text.slice(start, i + 1));
+        if (m === null && /^\s*\/\//.test(text.slice(start, i + 1))) {
+          i = start - 1;
+          continue;
+        }
+        if (m === null) return -1;
+        i = start + m[1].length - 1;
+      }
+      break;
+    }
+    try {
+      native.evalScript(text.slice(0, i + 1) + ')', filename, true);
+      return i;
+    } catch {
+      return -1;
+    }
+  }
+
+  // The parser's error has one frame, the place (`at /var/task/x.js:3:1`); one thrown by code has the
+  // function's name first (`at parse (native)`) and is left alone.
+  function firstFrame(err) {
+    const frame = /^\s+at .*$/m.exec(String(err.stack));
+    return frame === null ? '' : frame[0];
+  }
+
+  // An ES module's syntax error (the module that failed is named by its frame)
+  function esmSyntaxError(err) {
+    const frame = err instanceof SyntaxError && /^\s+at (file:\/\/\/[^\s]*?):\d+:\d+$/.exec(firstFrame(err));
+    const text = frame ? esmSources[fromFileURL(frame[1])] : undefined;
+    return text === undefined ? err : nodeSyntaxError(err, text, false);
+  }
+
+  // A syntax error placed and worded as Node's (V8's) where QuickJS's differs in a common, simple
+  // case. `text` is what was compiled, in the error's coordinates (a CommonJS file with the
+  // wrapper's head, whose tail `\n})` follows it; an ES module with import.meta's settings):
+  // - the source ends too early (an unclosed block, function, object, array, call, template):
+  //   QuickJS stops at the wrapper's tail (a line past the file), at a token past the end, or at a
+  //   template's start; Node says `Unexpected end of input` where the file ends;
+  // - `await` in a function that is not async, and an `import` statement, in CommonJS: QuickJS
+  //   reads `await`/`import` as a name or a call and stops at the token after it; Node names them;
+  // - messages that differ only in their wording (an unclosed string, comment or regexp, a token
+  //   out of place).
+  // Anything else is left as QuickJS reports it. Returns `err`.
+  function nodeSyntaxError(err, text, commonjs) {
+    if (!(err instanceof SyntaxError) || typeof err.stack !== 'string') return err;
+    const frame = /^(\s+at )((?:file:\/\/)?\/[^\s]*?):(\d+):(\d+)$/.exec(firstFrame(err));
+    if (frame === null) return err;
+    const lines = text.split('\n');
+    const line = Number(frame[3]);
+    const col = Number(frame[4]);
+    const lineText = line <= lines.length ? lines[line - 1] : '';
+    const at = lineText[col - 1];
+    const end = [lines.length, lines[lines.length - 1].length + 1];
+    let place = null;
+    let message = err.message;
+    const stray = commonjs ? wrapperClosed(text, line, col, frame[2]) : -1;
+    if (stray >= 0) {
+      const upTo = text.slice(0, stray).split('\n');
+      [place, message] = [[upTo.length, upTo[upTo.length - 1].length + 1], "Unexpected token '}'"];
+    } else if (line > lines.length || (line === end[0] && col >= end[1]) ||
+        (message === 'unexpected end of string' && (at === '`' || at === '}'))) {
+      [place, message] = [end, 'Unexpected end of input'];
+    } else if (message === 'unexpected end of string' || message === 'unexpected end of comment') {
+      message = 'Invalid or unexpected token';
+    } else if (message === 'unexpected end of regexp' || message === 'unexpected line terminator in regexp') {
+      message = 'Invalid regular expression: missing /';
+    } else if (message === "unexpected 'await' keyword") {
+      message = 'Unexpected reserved word';
+    } else if (/^unsupported keyword: \w+$/.test(message)) { // `export` in CommonJS
+      message = `Unexpected token '${message.slice('unsupported keyword: '.length)}'`;
+    } else if (/^unexpected token in expression: '.+'$/.test(message)) {
+      message = 'Unexpected token' + message.slice('unexpected token in expression:'.length);
+    } else if (commonjs) {
+      const before = lineText.slice(0, col - 1);
+      const awaited = /\bawait\s+$/.exec(before);
+      const imported = /(?:^|[;{}])\s*import\s*$/.exec(before);
+      if (awaited && message === "expecting ';'") {
+        [place, message] = [[line, awaited.index + 1], 'await is only valid in async functions and the top level ' +
+          'bodies of modules'];
+      } else if (imported && /^[\w${*'"]/.test(lineText.slice(col - 1)) && /^Unexpected /.test(message)) {
+        [place, message] = [[line, imported.index + imported[0].indexOf('import') + 1],
+          'Cannot use import statement outside a module'];
+      }
+    }
+    if (message === err.message && place === null) return err;
+    const where = `${frame[1]}${frame[2]}:${(place || [line])[0]}:${(place || [line, col])[1]}`;
+    const stack = err.stack.replace(frame[0], () => where);
+    err.message = message;
+    err.stack = stack.replace(/^SyntaxError: .*/, () => `SyntaxError: ${message}`);
     return err;
   }
 
@@ -685,7 +794,7 @@ const loader = (function () {
       let failure;
       native.importModule(fileURL(entry)).then((ns) => { namespace = ns; }, (err) => { failure = err; });
       return { pending: () => namespace === undefined && failure === undefined, get: () => {
-        if (failure !== undefined) throw restack(failure);
+        if (failure !== undefined) throw restack(esmSyntaxError(failure));
         return namespace;
       } };
     }
