@@ -399,7 +399,9 @@ def _build_js(path: Path, out: Path | None, handler: str | None, label: str) -> 
     try:
         return build_js(path, out=out, handler=handler, log=lambda msg: print(msg, file=sys.stderr))
     except JsBuildError as exc:
-        raise ToolchainError(f"{label}: {exc}", summary=f"{label}: {exc.summary}") from None
+        # a single file's errors already begin with its name ("index.js:3:1: SyntaxError ...")
+        prefix = "" if path.is_file() and exc.summary.startswith(f"{path.name}:") else f"{label}: "
+        raise ToolchainError(f"{prefix}{exc}", summary=f"{prefix}{exc.summary}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

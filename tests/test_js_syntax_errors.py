@@ -215,5 +215,6 @@ def test_edge_build_of_a_single_file_says_where_it_ends(tmp_path):
     (tmp_path / "badjs3.js").write_text("exports.handler = async (event) => {\n  return event.Records[0].cf.request;\n")
     result = CliRunner().invoke(cli, ["build", str(tmp_path / "badjs3.js")])
     assert result.exit_code == 1
-    assert "badjs3.js:3:1: SyntaxError: Unexpected end of input" in result.output, result.output
+    assert result.output.strip().splitlines()[-1] == "error: badjs3.js:3:1: SyntaxError: Unexpected end of input", \
+        result.output  # the file is named once
     assert "expecting" not in result.output
