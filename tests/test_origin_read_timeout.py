@@ -36,19 +36,22 @@ def after(seconds: float) -> Scenario:
 
 
 def function(change: str) -> str:
-    return f"""
-exports.handler = async (event) => {{
-  const request = event.Records[0].cf.request;
-  {change};
-  return request;
-}};
+    """An origin-request function (C, with the SDK: what is under test is what the edge does with
+    the request it returns, in any language) making one change to the request's origin."""
+    return f"""#define EDGE_IMPLEMENTATION
+#include "edge.h"
+
+int edge_main(edge_event *ev) {{
+    if ({change} < 0) return -1;
+    return EDGE_OK;
+}}
 """
 
 
-SHORTEN = function("request.origin.custom.readTimeout = 4")
+SHORTEN = function('edge_set_number(ev, "request.origin.custom.readTimeout", 4)')
 # changes the origin (so it is looked up again) but leaves readTimeout as the event showed it
-KEEP = function("request.origin.custom.customHeaders['x-touched'] = [{key: 'X-Touched', value: 'yes'}]")
-TOO_SHORT = function("request.origin.custom.readTimeout = 3")
+KEEP = function('edge_header_set_keyed(edge_origin_headers(ev), "x-touched", "X-Touched", "yes")')
+TOO_SHORT = function('edge_set_number(ev, "request.origin.custom.readTimeout", 3)')
 
 
 def test_a_functions_read_timeout_governs_its_request_on_a_declared_origin(edge_factory):
@@ -60,7 +63,7 @@ def test_a_functions_read_timeout_governs_its_request_on_a_declared_origin(edge_
                       f'[[behaviors]]\npath = "/{name}/*"\norigin = "slow"\ncache = "disabled"\n'
                       f'origin_request = "{name}"\n' for name in ("shorten", "keep", "too_short"))
             + '[[behaviors]]\npath = "*"\norigin = "slow"\ncache = "disabled"\n',
-            {"shorten/index.js": SHORTEN, "keep/index.js": KEEP, "too_short/index.js": TOO_SHORT},
+            {"shorten/main.c": SHORTEN, "keep/main.c": KEEP, "too_short/main.c": TOO_SHORT},
         )
         refused = edge.get("/too_short/x")  # as before: a function's own value must be 4-60
         assert refused.status_code == 502, refused.text
