@@ -34,13 +34,23 @@ from .test_origin_faults import _tls
 
 METHODS = 'methods = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]\n'
 
-KEEPALIVE_FROM_QUERY = """
-exports.handler = async (event) => {
-  const request = event.Records[0].cf.request;
-  const wanted = /^\\/ka(\\d+)\\//.exec(request.uri);
-  if (wanted) request.origin.custom.keepaliveTimeout = Number(wanted[1]);
-  return request;
-};
+# An origin-request function (C with the SDK: any language's would do) setting the origin's
+# keepaliveTimeout to N for a URI starting /kaN/
+KEEPALIVE_FROM_QUERY = """#define EDGE_IMPLEMENTATION
+#include "edge.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int edge_main(edge_event *ev) {
+    const char *uri = edge_uri(ev);
+    if (uri && strncmp(uri, "/ka", 3) == 0 && uri[3] >= '0' && uri[3] <= '9') {
+        char *end;
+        long long seconds = strtoll(uri + 3, &end, 10);
+        if (*end == '/' && edge_set_number(ev, "request.origin.custom.keepaliveTimeout", seconds) < 0) return -1;
+    }
+    return EDGE_OK;
+}
 """
 
 
@@ -166,7 +176,7 @@ def _edge(edge_factory, tmp_path, ca, port: int, settings: str = "", function: b
     files = None
     if function:
         manifest += '[functions.keepalive]\nsource = "keepalive/"\n'
-        files = {"keepalive/index.js": KEEPALIVE_FROM_QUERY}
+        files = {"keepalive/main.c": KEEPALIVE_FROM_QUERY}
     manifest += ('[[behaviors]]\npath = "*"\norigin = "h2"\ncache = "disabled"\n' + METHODS
                  + ('origin_request = "keepalive"\n' if function else ""))
     return edge_factory(manifest, files)
