@@ -720,14 +720,15 @@ def test_a_static_file_that_shrinks_while_it_streams_cuts_the_viewer(edge_factor
 
 # -- what an origin-request function does to the origin leg -------------------------------------
 
-CUSTOM_HEADERS = """
-exports.handler = async (event) => {
-  const request = event.Records[0].cf.request;
-  const custom = request.origin.custom.customHeaders;
-  delete custom['x-declared'];
-  custom['x-from-function'] = [{key: 'X-From-Function', value: 'yes'}];
-  return request;
-};
+# An origin-request function changing the origin's customHeaders (C with the SDK: any language's would do)
+CUSTOM_HEADERS = """#define EDGE_IMPLEMENTATION
+#include "edge.h"
+
+int edge_main(edge_event *ev) {
+    edge_headers *custom = edge_origin_headers(ev);
+    if (edge_header_remove(custom, "x-declared") < 0) return -1;
+    return edge_header_set_keyed(custom, "x-from-function", "X-From-Function", "yes") < 0 ? -1 : EDGE_OK;
+}
 """
 
 
@@ -748,7 +749,7 @@ source = "custom/"
 path = "*"
 origin = "api"
 origin_request = "custom"
-""", {"custom/index.js": CUSTOM_HEADERS})
+""", {"custom/main.c": CUSTOM_HEADERS})
         answered = edge.get("/x")
         assert (answered.status_code, answered.content) == (200, b"/x"), answered.text
         (head,) = origin.heads

@@ -19,12 +19,13 @@ from edge.upstream.origins import Origins
 from .hostile_origin import HostileOrigin, http2_only
 from .test_origin_faults import _tls
 
-SHORTEN = """
-exports.handler = async (event) => {
-  const request = event.Records[0].cf.request;
-  request.origin.custom.keepaliveTimeout = 1;
-  return request;
-};
+# An origin-request function setting keepaliveTimeout 1 (C with the SDK: any language's would do)
+SHORTEN = """#define EDGE_IMPLEMENTATION
+#include "edge.h"
+
+int edge_main(edge_event *ev) {
+    return edge_set_number(ev, "request.origin.custom.keepaliveTimeout", 1) < 0 ? -1 : EDGE_OK;
+}
 """
 
 PAST = 1.2  # more than the 1 s timeout
@@ -77,7 +78,7 @@ def test_an_idle_https_connection_is_reused_only_within_the_keepalive_timeout(ca
 def test_the_default_keeps_5_s_and_a_functions_keepalive_timeout_governs_its_request(ca, origin, edge_factory, tmp_path):
     """The origin has the default 5 s; behind /short/* a function sets keepaliveTimeout = 1.
     Both share the origin's pool: each request judges an idle connection by its own timeout."""
-    edge = _edge(edge_factory, tmp_path, ca, origin, files={"shorten/index.js": SHORTEN})
+    edge = _edge(edge_factory, tmp_path, ca, origin, files={"shorten/main.c": SHORTEN})
     _fetch(edge, "/a")
     time.sleep(PAST)
     _fetch(edge, "/b")
