@@ -78,14 +78,17 @@ class ServerThread:
     """An ASGI app under a real Hypercorn server on 127.0.0.1, in a thread with its own loop."""
 
     def __init__(self, app, port: int | None = None, *, date_header: bool = True,  # type: ignore[no-untyped-def]
-                 certfile: str | None = None, keep_alive_timeout: float | None = None, stop_wait: float = 10) -> None:
+                 certfile: str | None = None, keep_alive_timeout: float | None = None, stop_wait: float = 10,
+                 startup: float = 30) -> None:
         """`certfile` (certificate and key in one file): TLS, with HTTP/2 offered by ALPN;
-        `stop_wait`: how long stop() waits for the server's thread."""
+        `stop_wait`: how long stop() waits for the server's thread; `startup`: how long the
+        app's boot (its lifespan startup) may take before the server listens."""
         self.app = app
         self.date_header = date_header  # the edge sets Date itself, as `edge serve` configures Hypercorn
         self.certfile = certfile
         self.keep_alive_timeout = keep_alive_timeout
         self.stop_wait = stop_wait
+        self.startup = startup
         self.port = port or free_port()
         self.url = f"{'https' if certfile else 'http'}://127.0.0.1:{self.port}"
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -101,6 +104,7 @@ class ServerThread:
             config.bind = [f"127.0.0.1:{self.port}"]
             config.loglevel = "WARNING"
             config.graceful_timeout = 1
+            config.startup_timeout = self.startup
             config.include_date_header = self.date_header
             config.include_server_header = self.date_header
             if self.certfile:
@@ -116,7 +120,7 @@ class ServerThread:
 
     def start(self) -> "ServerThread":
         self._thread.start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + self.startup
         while time.monotonic() < deadline:
             if self._error is not None:
                 raise RuntimeError(f"server failed to start: {self._error}") from self._error
@@ -125,7 +129,7 @@ class ServerThread:
                     return self
             except OSError:
                 time.sleep(0.02)
-        raise RuntimeError("server did not start within 30 s")
+        raise RuntimeError(f"server did not start within {self.startup:g} s")
 
     def stop(self) -> None:
         if self._loop and self._stop:
@@ -207,11 +211,12 @@ def fresh_origin(origin: Origin) -> Origin:
 class Edge:
     """The edge app under a real Hypercorn server, configured by a manifest written to disk."""
 
-    def __init__(self, manifest: Path, state_dir: Path, port: int | None = None, **options) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, manifest: Path, state_dir: Path, port: int | None = None, startup: float = 30,  # type: ignore[no-untyped-def]
+                 **options) -> None:
         options.setdefault("debug_errors", True)  # tests read the failure's detail off the page
         self.options = ServerOptions(manifest=str(manifest), state_dir=str(state_dir), **options)
         self.app = create_app(self.options)
-        self.server = ServerThread(self.app, port, date_header=False)
+        self.server = ServerThread(self.app, port, date_header=False, startup=startup)
         self.url = self.server.url
         self.client = httpx.Client(base_url=self.url, timeout=30)
 
@@ -234,7 +239,10 @@ class Edge:
 def sample_distribution(tmp_path_factory) -> Iterator[Edge]:
     """`samples/manifest.toml` under a real server: every sample and its JavaScript twin built
     and compiled once for the session (test_samples_e2e.py, test_samples_js_e2e.py)."""
-    edge = Edge(Path(__file__).resolve().parents[1] / "samples" / "manifest.toml", tmp_path_factory.mktemp("samples-state"))
+    # its boot builds every sample and twin (and, on a fresh machine, may wait for the JavaScript
+    # engine another test process is building): minutes on a loaded 2-core machine, not seconds
+    edge = Edge(Path(__file__).resolve().parents[1] / "samples" / "manifest.toml", tmp_path_factory.mktemp("samples-state"),
+                startup=300)
     edge.server.start()
     yield edge
     edge.close()

@@ -152,6 +152,10 @@ class CutProxy:
     def cut(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
+            # shutdown first: a close alone leaves the socket listening while the accept thread
+            # sits in accept() on it, so a connection could still be taken (and then dropped)
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         with self._lock:
             sockets, self._open = self._open, set()
