@@ -181,16 +181,17 @@ def update_gauges(state: Any) -> None:
     for name, versions in state.registry.versions.items():
         POOL_READY.labels(name).set(sum(fn.ready_count for v in versions.values() for fn in v.functions.values()))
     live = set(state.registry.versions)
-    for gone in _pool_names - live:  # a deleted function's gauge must not stay at its last value
+    for gone in _pool_names.get(state.registry, set()) - live:  # a deleted function's gauge must not stay
         if multiprocess_mode():
             POOL_READY.labels(gone).set(0)  # (the multi-process store cannot drop a label)
         else:
             POOL_READY.remove(gone)
-    _pool_names.clear()
-    _pool_names.update(live)
+    _pool_names[state.registry] = live
 
 
-_pool_names: set[str] = set()  # functions whose pool gauge was set at the last scrape
+# Per registry (one a server app), the functions whose pool gauge its last sample set: with one
+# set for the process, a second app in it (tests run many) made the first forget its deletions.
+_pool_names: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 
 def multiprocess_mode() -> bool:
