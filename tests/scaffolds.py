@@ -62,13 +62,11 @@ def shared_scaffolds(config, tmp_path_factory) -> dict[tuple[str, str], dict]:  
     if not hasattr(config, "workerinput"):  # not under xdist: this process's own
         return make_scaffolds(tmp_path_factory.mktemp("scaffolds"))
     run = tmp_path_factory.getbasetemp().parent  # this run's, shared by its workers
-    root = run / "scaffolds"
     record = run / "scaffolds.json"
     with open(run / "scaffolds.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes (or the process ends)
-        if not record.exists():
-            root.mkdir(exist_ok=True)
-            made = make_scaffolds(root)
+        if not record.exists():  # (a worker whose build failed left none: the next one builds its own)
+            made = make_scaffolds(tmp_path_factory.mktemp("scaffolds"))
             rows = [{"lang": lang, "hook": hook, "dir": str(m["dir"]), "new_output": m["new_output"],
                      "build": [m["build"].args, m["build"].returncode, m["build"].stdout, m["build"].stderr]}
                     for (lang, hook), m in made.items()]
