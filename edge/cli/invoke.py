@@ -147,8 +147,12 @@ def invoke(
         raise click.UsageError(str(exc)) from None
     module = module_file(Path(function), handler)  # a source directory: built like `edge deploy DIR` does
     runtime = Runtime()
+    # One invocation compiles with the baseline compiler (Winch: ~4x faster to compile, a JavaScript
+    # function's 3 s become ~0.7 s; the result, logs and fuel are the same); --repeat N measures the
+    # optimized code a server serves.
+    compiler = (runtime.baseline() or runtime) if repeat == 1 else runtime
     try:
-        fn = runtime.function(module.read_bytes(), config)
+        fn = compiler.function(module.read_bytes(), config)
     except ModuleError as exc:
         raise InputError(f"{function}: {exc}") from None
     outcome = None
