@@ -22,6 +22,7 @@ from .serve_output import serve_output
     ("--node-address", "fra1.example.net"), ("--node-address", "fra1:0"), ("--node-address", "fra1:http"),
     ("--node-address", "2001:db8::5:80"), ("--node-address", ":80"),
     ("--node-name", "fra 1"), ("--node-name", "fra1\n"), ("--node-name", "\x1b[2Jfra1"), ("--node-name", ""),
+    ("--node-name", "eu/fra1"),  # DELETE /v1/nodes/{name} could not address it
 ])
 def test_a_value_edge_nodes_could_not_show_is_a_usage_error(tmp_path, option, value):
     (tmp_path / "m.toml").write_text(manifest_text())

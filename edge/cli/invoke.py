@@ -148,8 +148,9 @@ def invoke(
     module = module_file(Path(function), handler)  # a source directory: built like `edge deploy DIR` does
     runtime = Runtime()
     # One invocation compiles with the baseline compiler (Winch: ~4x faster to compile, a JavaScript
-    # function's 3 s become ~0.7 s; the result, logs and fuel are the same); --repeat N measures the
-    # optimized code a server serves.
+    # function's 3 s become ~0.7 s), as a server serves a new version at first; its fuel can differ
+    # from the optimized code's by a few percent and it runs slower (docs/cli.md). --repeat N
+    # measures the optimized code a warm server runs.
     compiler = (runtime.baseline() or runtime) if repeat == 1 else runtime
     try:
         fn = compiler.function(module.read_bytes(), config)

@@ -270,11 +270,11 @@ def _check_state_dir(path: Path) -> None:
 
 
 def _node_name(value: str | None) -> str | None:
-    """A name `edge nodes` can show in its table: printable, no spaces, at most 255 characters
-    (a host name fits); a space or control character would break the columns and the terminal."""
-    if value is not None and not (0 < len(value) <= 255 and value.isprintable() and not any(c.isspace() for c in value)):
-        raise click.BadParameter(f"{value!r}: a node name is 1 to 255 printable characters without spaces "
-                                 "(fra1, edge-eu-1.example.net)")
+    """A name `edge nodes` can show and forget (control/nodes.is_node_name)."""
+    from ..control.nodes import NAME_RULE, is_node_name
+
+    if value is not None and not is_node_name(value):
+        raise click.BadParameter(f"{value!r}: a node name is {NAME_RULE} (fra1, edge-eu-1.example.net)")
     return value
 
 

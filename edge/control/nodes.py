@@ -77,11 +77,20 @@ def describe(store: ControlStore) -> dict[str, Any]:
     return {"revision": revision, "store": store.kind, "nodes": summarize(store.nodes(), revision)}
 
 
+NAME_RULE = "1 to 255 printable characters without spaces or '/'"
+
+
+def is_node_name(name: str) -> bool:
+    """A name `edge nodes` can show in its table and `DELETE /v1/nodes/{name}` can address: no
+    space or control character (they break the columns and the terminal), no '/' (a path
+    segment cannot carry it); a host name fits."""
+    return 0 < len(name) <= 255 and name.isprintable() and not any(c.isspace() or c == "/" for c in name)
+
+
 def check_name(name: str) -> str:
-    """A node name as `edge serve --node-name` takes it: 1 to 255 printable characters, no spaces."""
-    if not (0 < len(name) <= 255 and name.isprintable() and not any(c.isspace() for c in name)):
-        raise bad_request(f"{name[:80]!r} is not a node name: 1 to 255 printable characters without spaces "
-                          "(edge nodes lists the names)")
+    """A node name as `edge serve --node-name` takes it (`is_node_name`), else 400."""
+    if not is_node_name(name):
+        raise bad_request(f"{name[:80]!r} is not a node name: {NAME_RULE} (edge nodes lists the names)")
     return name
 
 

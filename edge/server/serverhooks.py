@@ -19,7 +19,8 @@ no setting for, hooked narrowly (the versions are pinned in pyproject.toml):
   another thread of the main process took at once (signal_relay.py). A worker that a stop signal to
   the process group kills while it is still booting (before its own handlers exist) is part
   of the stop, not a crash (`quiet_stopped_workers`); one that dies on its own is replaced
-  (Granian's `respawn_failed_workers`, set in servers.py).
+  (Granian's `respawn_failed_workers`, set in servers.py), unless it dies within 10 s of its
+  start (a crash loop: the server stops with status 1, as supervisor.py does).
 """
 
 from __future__ import annotations
@@ -296,22 +297,31 @@ def quiet_stopped_workers(server: Any) -> None:
 
 
 def _watch_worker(server: Any, worker: Any, granians_watcher: Any) -> None:
+    import signal
     import time
 
+    from ..ops import metrics
+    from .supervisor import STARTUP_WINDOW
+
     worker.inner.join()
-    deadline = time.monotonic() + STOP_SIGNAL_WAIT
-    while not worker.interrupt_by_parent and not server.interrupt_signal and time.monotonic() < deadline:
-        time.sleep(0.01)
+    code = worker.inner.exitcode
+    killed = code is not None and code < 0 and -code not in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    if not killed:  # SIGKILL, SIGSEGV, ... are never part of a stop: no need to wait for one
+        deadline = time.monotonic() + STOP_SIGNAL_WAIT
+        while not worker.interrupt_by_parent and not server.interrupt_signal and time.monotonic() < deadline:
+            time.sleep(0.01)
     if server.interrupt_signal:
         worker.interrupt_by_parent = True
-    elif worker.inner.pid is not None:  # died on its own: its live gauges stop counting before it is replaced
-        from ..ops import metrics
-
-        metrics.worker_died(worker.inner.pid)
-        code = worker.inner.exitcode
+    elif not worker.interrupt_by_parent and worker.inner.pid is not None:  # died on its own (not a reload)
+        metrics.worker_died(worker.inner.pid)  # its live gauges stop counting
         how = f"signal {-code}" if code is not None and code < 0 else f"status {code}"
-        log.warning("edge: worker-%d (pid %d) died (%s); a new one starts, unless this one had replaced "
-                    "another within 5.5 s (a crash loop: then the server stops)", worker.idx + 1, worker.inner.pid, how)
+        if time.monotonic() - worker.birth < STARTUP_WINDOW:  # as supervisor.py: a crash loop, not a crash
+            server.respawned_wrks[worker.idx] = time.monotonic()  # Granian's own crash-loop check then stops
+            log.error("edge: worker-%d (pid %d) died (%s) within %g s of its start; the server stops",
+                      worker.idx + 1, worker.inner.pid, how, STARTUP_WINDOW)
+        else:
+            log.warning("edge: worker-%d (pid %d) died (%s); a new one starts (if it dies within %g s of its "
+                        "start, the server stops)", worker.idx + 1, worker.inner.pid, how, STARTUP_WINDOW)
     granians_watcher()  # the worker has exited: its join returns at once
 
 

@@ -286,7 +286,8 @@ def _granian(options: ServerOptions, host: str, port: int, workers: int, certfil
         # the app's drain cuts what outlives the grace period; Granian kills only a stuck worker
         workers_kill_timeout=int(graceful_timeout) + 5, **tls,
         # a worker that dies on its own (the OOM killer) is replaced, as supervisor.py replaces
-        # Hypercorn's and uvicorn's; one that dies again within 5.5 s of that stops the server
+        # Hypercorn's and uvicorn's; one that dies within 10 s of its start stops the server
+        # (serverhooks._watch_worker)
         respawn_failed_workers=True,
     )
     parent_watch.name_main_process()  # its workers stop if this process dies without stopping them

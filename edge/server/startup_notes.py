@@ -10,6 +10,7 @@ store and decide as ControlPlane.seed does, without writing anything.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from ..control.store import Store, is_url
 from ..control.storeapi import DOWN_AFTER
 from ..runtime.module import ModuleError, sha256, to_wasm
 from .state import ServerOptions, function_source
+
+log = logging.getLogger("edge.server")
 
 NOTES_CONNECT_TIMEOUT = 2  # seconds: notes are not worth delaying a start without its database
 
@@ -76,6 +79,9 @@ def _shared_store_notes(url: str, manifest: Manifest, options: ServerOptions) ->
                 return []
             return _name_taken_notes(conn, options) + _notes_from(PgTx(conn), manifest)
     except psycopg.Error:
+        return []
+    except Exception:  # noqa: BLE001 (notes are a courtesy: a store in a state they do not expect must not stop a start)
+        log.debug("start notes from the shared store skipped", exc_info=True)
         return []
 
 
