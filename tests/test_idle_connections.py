@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from .test_hardening_http import SERVERS, read_all, start, stop
+from .test_hardening_http import SERVERS, read_all, read_until, start, stop
 
 MAX_CONNECTIONS = 4
 
@@ -45,22 +45,6 @@ def closed_within(sock: socket.socket, seconds: float) -> bool:
     return read_all(sock, seconds)[1]
 
 
-def read_reply(sock: socket.socket, marker: bytes, wait: float) -> bytes:
-    """What came back within `wait` seconds, read until `marker` (in the answer's body) is there:
-    a kept-alive connection is not read on until its idle close."""
-    out, deadline = b"", time.monotonic() + wait
-    while marker not in out and time.monotonic() < deadline:
-        sock.settimeout(max(0.05, deadline - time.monotonic()))
-        try:
-            chunk = sock.recv(65536)
-        except (TimeoutError, ConnectionResetError):
-            break
-        if not chunk:
-            break
-        out += chunk
-    return out
-
-
 def test_silent_and_idle_connections_close_after_5_s_and_a_slow_request_does_not(served):
     """More silent connections than the bound, one idle keep-alive connection and one request
     whose origin takes 7 s, all at once, under each server (the servers side by side)."""
@@ -76,14 +60,15 @@ def idle_scenario(port: int) -> None:
     with socket.create_connection(("127.0.0.1", port), timeout=15) as slow, \
             socket.create_connection(("127.0.0.1", port), timeout=15) as idle:
         idle.sendall(b"GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert b"origin /fast" in read_reply(idle, b"origin /fast", 1)  # answered; the connection stays open, idle
+        assert b"origin /fast" in read_until(idle, b"origin /fast", 1)  # answered (read until its body is there: a kept-alive
+        # connection is not read on until its idle close); the connection stays open, idle
         slow.sendall(b"GET /slow?s=7 HTTP/1.1\r\nHost: x\r\n\r\n")  # nothing comes back for 7 s
         silent = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(MAX_CONNECTIONS + 2)]
         try:
             started = time.monotonic()
             # each is closed once idle for 5 s (Granian and uvicorn: the reaper looks once a second)
             assert all(closed_within(sock, 9 - (time.monotonic() - started)) for sock in silent[:MAX_CONNECTIONS])
-            reply = read_reply(slow, b"origin /slow", 8)
+            reply = read_until(slow, b"origin /slow", 8)
             assert reply.startswith(b"HTTP/1.1 200") and b"origin /slow" in reply, reply[:200]
             assert time.monotonic() - started > 6  # it really waited past the idle bound
             # idle since its answer ~7 s ago (this was read after the slow reply's idle close, ~5 s later)
