@@ -2,13 +2,16 @@
 through `createRequire(import.meta.url)` and `import.meta` (tests/js/createrequire, served by a real
 server and compared with real Node), and a handler that is not index.handler (a package's
 src/app.handler): the build says which files could be the handler and how to name one, and
-`edge invoke --handler` runs it."""
+`edge invoke --handler` runs it. An origin-request handler setting the origin's readTimeout and
+keepaliveTimeout (numbers) and deleting one of its customHeaders, served against a real origin."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,9 @@ from edge.cli.main import cli
 from edge.js.build import JsBuildError, build_js
 
 from .control_helpers import ControlServer
+from .hostile_origin import HostileOrigin
 from .js_helpers import JS
+from .test_origin_read_timeout import after
 
 CREATE_REQUIRE = JS / "createrequire"
 EVENT = {"Records": [{"cf": {"config": {"distributionDomainName": "d111111abcdef8.cloudfront.net",
@@ -291,3 +296,62 @@ def test_edge_invoke_gives_an_origin_hook_the_servers_30_second_timeout(tmp_path
     result = CliRunner().invoke(cli, ["invoke", str(tmp_path)], input=event)
     assert result.exit_code == code, result.output
     assert ("Task timed out after 5.00 seconds" in result.stderr) == (code == 1)
+
+
+# An origin-request handler as ported Lambda@Edge code writes one: the origin's timeouts set as
+# JavaScript numbers, one of the origin's customHeaders deleted
+ORIGIN_TUNING = """exports.handler = async (event) => {
+  const request = event.Records[0].cf.request;
+  const custom = request.origin.custom;
+  custom.keepaliveTimeout = 1;
+  custom.readTimeout = 4;
+  delete custom.customHeaders['x-declared'];
+  return request;
+};
+"""
+
+
+def test_a_javascript_origin_request_handlers_timeouts_and_deleted_custom_header_reach_the_origin(edge_factory):
+    """End to end with a real origin (the origin tests use C functions): readTimeout 4 from the
+    handler outlasts the origin's own read_timeout 1 (an answer after 1.5 s is 200 behind it, 504
+    beside it); the deleted custom header is not sent, the other is; keepaliveTimeout 1 (the
+    origin's default is 5 s) reuses an idle connection at once but not after 1.2 s."""
+    origin = HostileOrigin({"/js/slow": after(1.5), "/slow": after(1.5)}).start()
+    try:
+        edge = edge_factory(f"""
+[origins.api]
+url = "http://127.0.0.1:{origin.port}"
+read_timeout = 1
+custom_headers = {{ "X-Declared" = "secret", "X-Kept" = "kept" }}
+[functions.tuning]
+source = "tuning/"
+[[behaviors]]
+path = "/js/*"
+origin = "api"
+cache = "disabled"
+origin_request = "tuning"
+[[behaviors]]
+path = "*"
+origin = "api"
+cache = "disabled"
+""", {"tuning/index.js": ORIGIN_TUNING})
+        with ThreadPoolExecutor(2) as pool:
+            tuned, own = pool.submit(edge.get, "/js/slow"), pool.submit(edge.get, "/slow")
+            tuned_answer, own_answer = tuned.result(timeout=30), own.result(timeout=30)
+        assert (tuned_answer.status_code, tuned_answer.content) == (200, b"answered"), tuned_answer.text
+        assert own_answer.status_code == 504 and own_answer.headers["x-cache"] == "Error from edge", own_answer.text
+        heads = {head.split(b" ", 2)[1]: head for head in origin.heads}
+        assert b"\r\nX-Kept: kept\r\n" in heads[b"/js/slow"] and b"X-Declared" not in heads[b"/js/slow"]
+        assert b"\r\nX-Declared: secret\r\n" in heads[b"/slow"]  # the behavior without the handler: as declared
+
+        def fetch(path: str) -> int:
+            answered = edge.get(path)
+            assert (answered.status_code, answered.content) == (200, path.encode()), answered.text
+            return origin.accepted
+
+        first = fetch("/js/a")
+        assert fetch("/js/b") == first  # idle for no time: the same connection
+        time.sleep(1.2)
+        assert fetch("/js/c") == first + 1  # idle 1.2 s: past the handler's 1 s, not the origin's 5 s
+    finally:
+        origin.stop()
