@@ -2,11 +2,21 @@
 
 A new schema version stops every node of an earlier release from starting on that database
 (it cannot know what a later migration changed). A nullable column that an earlier release
-never names does not change anything it reads or writes (its statements name their columns,
-and `SELECT *` rows are read by key), so a column like that is added here instead: at every
-start, if missing, under the migrations' lock (PostgreSQL, edge/fleet/migrate.py) or the write
-lock (SQLite), and never removed. Nodes of the earlier release keep starting and working beside
-it; their rows leave it NULL.
+never names does not change what it writes, so a column like that is added here instead: at
+every start, if missing, under the migrations' lock (PostgreSQL, edge/fleet/migrate.py) or the
+write lock (SQLite), and never removed. Nodes of the earlier release keep starting and working
+beside it; their rows leave it NULL.
+
+It does change what a `SELECT *` of that table returns, and PostgreSQL refuses to run a
+prepared statement whose result type changed ("cached plan must not change result type";
+psycopg prepares a statement on its 6th run on a connection). The release that added
+`nodes.release` read the registry with `SELECT *`: on a node of that release, `edge nodes` /
+`GET /v1/nodes` fails once per pooled connection that had prepared it (the failed transaction's
+rollback clears psycopg's prepared statements; docs/fleet.md, *Upgrading the fleet*). So every
+read of a table listed here names its columns (storeapi.NODE_COLUMNS), and a column is only
+added to a table whose reads in the earlier release name theirs (sqltx.py reads `functions`,
+`versions`, `aliases` and `routing` with `SELECT *`: a column for those needs a numbered
+migration, or a release that names them first).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from .additions import add_sqlite_columns
 from .blobs import BlobStore
 from .rows import NodeInfo, Snapshot, StoreError
 from .sqltx import SqlTx, roll_back
-from .storeapi import ControlStore
+from .storeapi import NODE_COLUMNS, ControlStore
 
 SCHEMA_VERSION = 1
 
@@ -251,7 +251,7 @@ class SqliteStore(ControlStore):
 
     def nodes(self) -> list[dict[str, Any]]:
         with self.read() as tx:
-            rows = tx._all("SELECT * FROM nodes ORDER BY name, host, pid")
+            rows = tx._all(f"SELECT {NODE_COLUMNS} FROM nodes ORDER BY name, host, pid")
         now = time.time()
         return [dict(row) | {"age": max(0.0, now - row["heartbeat"]), "stopped": bool(row["stopped"])} for row in rows]
 
@@ -262,7 +262,8 @@ class SqliteStore(ControlStore):
             try:
                 now = time.time()
                 rows = [dict(row) | {"age": max(0.0, now - row["heartbeat"]), "stopped": bool(row["stopped"])}
-                        for row in db.execute("SELECT * FROM nodes WHERE name = ? ORDER BY host, pid", (name,))]
+                        for row in db.execute(f"SELECT {NODE_COLUMNS} FROM nodes WHERE name = ? ORDER BY host, pid",
+                                              (name,))]
                 deleted = 0
                 if rows and not any(not r["stopped"] and r["age"] <= live_within for r in rows):
                     deleted = db.execute("DELETE FROM nodes WHERE name = ? AND (stopped OR heartbeat < ?)",

@@ -37,7 +37,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..control.rows import NodeInfo, Snapshot, StoreError, StoreRefused, StoreUnavailable
 from ..control.sqltx import SqlTx
-from ..control.storeapi import ControlStore
+from ..control.storeapi import NODE_COLUMNS, ControlStore
 from . import dsn
 from .lastknown import LastKnown, Saved
 from .listen import Listener
@@ -54,6 +54,9 @@ CATCH_UP_INTERVAL = 1.0  # seconds between revision reads with no notification
 LOCK_TIMEOUT_MS = 10_000  # a writer waits this long for the others (then 503 store_busy)
 IDLE_IN_TRANSACTION_MS = 60_000  # a node stuck inside a transaction releases the writer lock
 NODE_ROWS_KEPT = 24 * 3600  # seconds a silent worker's row is kept for `edge nodes`
+# the registry's reads (`edge nodes`, forget): named columns, and never prepared (they are rare;
+# a prepared one fails once per pooled connection after a later release alters the table)
+NODE_READ = f"SELECT {NODE_COLUMNS}, greatest(0, extract(epoch from now()) - heartbeat)::float8 AS age FROM nodes"
 ATTACH_RETRY = 1.0  # seconds between connection attempts of a detached store (others get 503 at once)
 
 # libpq's words for "no database answered" (the network, or a server not accepting connections
@@ -341,17 +344,13 @@ class PgStore(ControlStore):
 
     def nodes(self) -> list[dict[str, Any]]:
         with self._transaction(read_only=True) as conn:
-            rows = conn.execute(
-                "SELECT *, greatest(0, extract(epoch from now()) - heartbeat)::float8 AS age FROM nodes"
-                " ORDER BY name, host, pid"
-            ).fetchall()
+            rows = conn.execute(NODE_READ + " ORDER BY name, host, pid", prepare=False).fetchall()
         return [dict(row) for row in rows]
 
     def forget_node(self, name: str, live_within: float) -> tuple[list[dict[str, Any]], int]:
         with self._transaction(read_only=False) as conn:
             rows = [dict(row) for row in conn.execute(
-                "SELECT *, greatest(0, extract(epoch from now()) - heartbeat)::float8 AS age FROM nodes"
-                " WHERE name = %s ORDER BY host, pid FOR UPDATE", (name,))]
+                NODE_READ + " WHERE name = %s ORDER BY host, pid FOR UPDATE", (name,), prepare=False)]
             if not rows or any(not r["stopped"] and r["age"] <= live_within for r in rows):
                 return rows, 0
             # a worker of the node that beats meanwhile inserts a row this leaves alone
