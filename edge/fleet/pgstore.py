@@ -248,7 +248,8 @@ class PgStore(ControlStore):
             raise StoreError(f"the store is busy (another change held it too long), try again: "
                              f"{dsn.redact(exc).strip()}") from None
         except PoolTimeout:
-            reason = self._connect_errors.timeout_reason(self._conninfo, timeout)  # not the pool's "couldn't get..."
+            # not the pool's "couldn't get...": its last error, busy, or a (shared) direct attempt's
+            reason = self._connect_errors.timeout_reason(self._conninfo, timeout, self.pool.get_stats())
             self.health.mark_down(reason)
             raise StoreUnavailable(f"the store {self._masked} cannot be reached: {reason}", reason) from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:

@@ -6,12 +6,18 @@ psycopg_pool's PoolTimeout says "couldn't get a connection after 1.00 sec", whic
 the database's host and port, a timeout, a name that does not resolve). The pool's
 connections are made through a Connection subclass that records why the last attempt failed
 (cleared by the next that succeeds); when there is no such record (the pool did not try, or
-its attempt is still running), one short direct attempt says.
+its attempt is still running), one short direct attempt says — unless the pool is at its
+maximum with every connection checked out: then it is busy, and a probe per failing request
+would open more connections to an overloaded database at the worst moment. Probes are one at
+a time per process, and a result is reused for PROBE_TTL seconds (by the requests that waited
+for it, too).
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Mapping
 from typing import Any
 
 import psycopg
@@ -19,6 +25,22 @@ import psycopg
 from .dsn import one_line
 
 PROBE_TIMEOUT = 2  # seconds (libpq's smallest connect_timeout) for the direct attempt
+PROBE_TTL = 3.0  # seconds a direct attempt's result answers for every timeout of the process
+
+
+def probe(conninfo: str) -> str | None:
+    """One direct connection attempt: its error, None if the database accepted it."""
+    try:
+        with psycopg.connect(conninfo, connect_timeout=PROBE_TIMEOUT, autocommit=True):
+            pass
+    except psycopg.Error as exc:
+        return one_line(exc)
+    return None
+
+
+def exhausted(stats: Mapping[str, int]) -> bool:
+    """psycopg_pool's get_stats(): every connection it may hold exists and is checked out."""
+    return stats.get("pool_size", 0) >= stats.get("pool_max", 1) and stats.get("pool_available", 0) == 0
 
 
 class ConnectErrors:
@@ -27,6 +49,8 @@ class ConnectErrors:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.last: str | None = None
+        self._probing = threading.Lock()  # one direct attempt at a time
+        self._probed: tuple[float, str | None] | None = None  # (time.monotonic(), its result)
 
     def failed(self, exc: BaseException) -> None:
         with self._lock:
@@ -53,15 +77,21 @@ class ConnectErrors:
 
         return PoolConnection
 
-    def timeout_reason(self, conninfo: str, timeout: float) -> str:
+    def timeout_reason(self, conninfo: str, timeout: float, stats: Mapping[str, int] | None = None) -> str:
         """Why no pooled connection came within `timeout` seconds: the pool's last connection
-        error, else a direct attempt's; if that attempt connects, the pool was only busy."""
+        error; else, if the pool (`stats`: its get_stats()) is full and all checked out, busy;
+        else a direct attempt's (one at a time, reused for PROBE_TTL s): if it connects, the
+        pool was only busy."""
         if self.last is not None:
             return self.last
-        try:
-            with psycopg.connect(conninfo, connect_timeout=PROBE_TIMEOUT, autocommit=True):
-                pass
-        except psycopg.Error as exc:
-            return one_line(exc)
+        if stats is not None and exhausted(stats):
+            return (f"no pooled connection within {timeout:.0f} s: all {stats.get('pool_max')} connections of "
+                    "this worker's pool stayed in use (a slow or overloaded database, or long requests)")
+        with self._probing:  # the others wait for the one attempt running and reuse its result
+            if self._probed is None or time.monotonic() - self._probed[0] > PROBE_TTL:
+                self._probed = (time.monotonic(), probe(conninfo))
+            error = self._probed[1]
+        if error is not None:
+            return error
         return (f"no pooled connection within {timeout:.0f} s, although the database accepts new connections: "
                 "every connection of this worker's pool stayed busy")
