@@ -22,7 +22,9 @@
  *   x25519(k, u) -> the u-coordinate of k*u (32 bytes each, k clamped and u below p by the
  *       caller), all zero when that is the point at infinity (u of small order).
  * The random seeds pycryptodome asks for (table shuffles, point and scalar blinding) come from
- * the engine's secure random source.
+ * the engine's secure random source. Buffers that held a secret (a scalar, an ECDH shared point,
+ * a private exponent) are cleared with explicit_bzero before they are let go, on every path: a
+ * plain memset of a buffer about to die is a dead store the compiler may drop.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -58,7 +60,8 @@ int curve25519_scalar(Point *P, const uint8_t *scalar, size_t scalar_len, uint64
 
 int edge_building(void); /* edge_js.c: 1 while the function is built (its memory becomes the snapshot) */
 
-#define ERR_MODULUS 17 /* pycryptodome's src/errors.h */
+#define ERR_MEMORY 2 /* pycryptodome's src/errors.h */
+#define ERR_MODULUS 17
 
 static uint64_t seed(void) {
     uint64_t s = 0;
@@ -87,7 +90,7 @@ static JSValue n_mod_pow(JSContext *c, JSValueConst this_val, int argc, JSValueC
     int err = monty_pow(buf + 2 * ml, buf, buf + ml, m, ml, seed());
     JSValue r = err == ERR_MODULUS ? JS_NULL : err ? JS_ThrowInternalError(c, "modPow failed (%d)", err)
                                                      : JS_NewUint8ArrayCopy(c, buf + 2 * ml, ml);
-    memset(buf, 0, 3 * ml); /* the exponent may be a private key's */
+    explicit_bzero(buf, 3 * ml); /* the exponent may be a private key's */
     js_free(c, buf);
     return r;
 }
@@ -149,7 +152,8 @@ static EcContext *context_of(JSContext *c, int curve, int *owned) {
 }
 
 /* A point of the curve: (x, y), or G when x is undefined. NULL with an exception when it is not
- * on the curve (the Node layer checks points when it reads them: this is not its error path). */
+ * on the curve (the Node layer checks points when it reads them: this is not its error path), or
+ * out of memory. */
 static EcPoint *point_of(JSContext *c, EcContext *ec, int curve, JSValueConst x, JSValueConst y) {
     size_t size = CURVES[curve].size, xl, yl;
     uint8_t gx[66], gy[66];
@@ -167,8 +171,10 @@ static EcPoint *point_of(JSContext *c, EcContext *ec, int curve, JSValueConst x,
         }
     }
     EcPoint *P = NULL;
-    if (ec_ws_new_point(&P, px, py, size, ec)) {
-        JS_ThrowRangeError(c, "ecMul: not a point of the curve");
+    int err = ec_ws_new_point(&P, px, py, size, ec);
+    if (err) {
+        if (err == ERR_MEMORY) JS_ThrowOutOfMemory(c);
+        else JS_ThrowRangeError(c, "ecMul: not a point of the curve");
         return NULL;
     }
     return P;
@@ -219,13 +225,21 @@ static JSValue multiple(JSContext *c, EcContext *ec, int curve, const uint8_t *k
     EcPoint *P = point_of(c, ec, curve, x, y);
     int err = !P || ec_ws_scalar(P, s, size, seed()) || ec_ws_get_xy(xy, xy + size, size, P);
     ec_ws_free_point(P);
-    memset(s, 0, sizeof s);
-    if (err) return P ? JS_ThrowInternalError(c, "ecMul failed") : JS_EXCEPTION;
-    uint8_t any = 0; /* (0, 0): the point at infinity (b is not 0, so no point of the curve) */
-    for (size_t i = 0; i < 2 * size; i++) any |= xy[i];
-    subtract(neg, p, xy + size, size); /* -y = p - y */
-    select_bytes(xy + size, neg, xy + size, size, flip);
-    return any ? JS_NewUint8ArrayCopy(c, xy, 2 * size) : JS_NULL;
+    JSValue r;
+    if (err) {
+        r = P ? JS_ThrowInternalError(c, "ecMul failed") : JS_EXCEPTION;
+    } else {
+        uint8_t any = 0; /* (0, 0): the point at infinity (b is not 0, so no point of the curve) */
+        for (size_t i = 0; i < 2 * size; i++) any |= xy[i];
+        subtract(neg, p, xy + size, size); /* -y = p - y */
+        select_bytes(xy + size, neg, xy + size, size, flip);
+        r = any ? JS_NewUint8ArrayCopy(c, xy, 2 * size) : JS_NULL;
+    }
+    /* the scalar, and k*P (an ECDH shared secret) with its negated y */
+    explicit_bzero(s, sizeof s);
+    explicit_bzero(xy, sizeof xy);
+    explicit_bzero(neg, sizeof neg);
+    return r;
 }
 
 static int curve_of(JSContext *c, JSValueConst v) {
@@ -278,7 +292,8 @@ static JSValue n_ec_mul_add(JSContext *c, JSValueConst this_val, int argc, JSVal
 static const char ED_BX[] = "216936d3cd6e53fec0a4e231fdd6dc5c692cc7609525a7b2c9562d608f25d51a";
 static const char ED_BY[] = "6666666666666666666666666666666666666666666666666666666666666658";
 
-/* (x, y) on Ed25519, B when x is undefined; NULL with an exception otherwise */
+/* (x, y) on Ed25519, B when x is undefined; NULL with an exception otherwise (not a point of
+ * Ed25519, or out of memory) */
 static Point *ed_point_of(JSContext *c, JSValueConst x, JSValueConst y) {
     uint8_t bx[32], by[32];
     const uint8_t *px = bx, *py = by;
@@ -290,8 +305,10 @@ static Point *ed_point_of(JSContext *c, JSValueConst x, JSValueConst y) {
         return NULL;
     }
     Point *P = NULL;
-    if (xl != 32 || yl != 32 || ed25519_new_point(&P, px, py, 32, NULL)) {
-        JS_ThrowRangeError(c, "edMul: not a point of Ed25519");
+    int err = xl != 32 || yl != 32 ? -1 : ed25519_new_point(&P, px, py, 32, NULL);
+    if (err) {
+        if (err == ERR_MEMORY) JS_ThrowOutOfMemory(c);
+        else JS_ThrowRangeError(c, "edMul: not a point of Ed25519");
         return NULL;
     }
     return P;
@@ -349,7 +366,9 @@ static JSValue n_x25519(JSContext *c, JSValueConst this_val, int argc, JSValueCo
     uint8_t x[32];
     if (curve25519_get_x(x, 32, P)) memset(x, 0, 32); /* the point at infinity: RFC 7748's all-zero output */
     curve25519_free_point(P);
-    return JS_NewUint8ArrayCopy(c, x, 32);
+    JSValue r = JS_NewUint8ArrayCopy(c, x, 32);
+    explicit_bzero(x, sizeof x); /* the shared secret */
+    return r;
 }
 
 void edge_pubkey_install(JSContext *c, JSValue native) {
