@@ -26,6 +26,7 @@ import sqlite3
 # (table, column, type): the same type name in SQLite and PostgreSQL
 ADDITIONS: tuple[tuple[str, str, str], ...] = (
     ("nodes", "release", "text"),  # the release a worker runs (`edge nodes`); NULL: a release before it was recorded
+    ("nodes", "main_pid", "integer"),  # the node's main process (nodes._superseded); NULL: not recorded
 )
 
 

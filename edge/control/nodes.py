@@ -22,17 +22,29 @@ from typing import Any
 from .errors import bad_request, conflict, not_found
 from .storeapi import DOWN_AFTER, HEARTBEAT_INTERVAL, ControlStore
 
+RESTARTED_AFTER = HEARTBEAT_INTERVAL * 1.5  # missed heartbeats: a later main process of the node exists
+SIBLING_AFTER = HEARTBEAT_INTERVAL * 3  # ... only a later worker of the same (or an unrecorded) main process
+
 
 def _superseded(worker: dict[str, Any], workers: list[dict[str, Any]]) -> bool:
     """A row left by a process that died without saying so (`kill -9`, a crash) when its node
     was started again: a later process of the node on the same host started after the row's
-    last heartbeat, and the row has missed a heartbeat since. Without this a node restarted
+    last heartbeat, and the row has missed heartbeats since. Without this a node restarted
     after a crash read `behind`, with its dead worker listed, until the row aged past
-    DOWN_AFTER (15 s) — right when an operator checks `edge nodes` for `ok`."""
-    return worker["age"] > HEARTBEAT_INTERVAL * 1.5 and any(
-        other is not worker and other["host"] == worker["host"] and other["started"] > worker["heartbeat"]
-        for other in workers
-    )
+    DOWN_AFTER (15 s) — right when an operator checks `edge nodes` for `ok`.
+
+    A later worker of the *same* main process (Granian respawning a sibling slot) says nothing
+    about this one, which may only be a little late: then it takes 3 missed intervals, not 1.5."""
+    if worker["age"] <= RESTARTED_AFTER:
+        return False
+    for other in workers:
+        if other is worker or other["host"] != worker["host"] or other["started"] <= worker["heartbeat"]:
+            continue
+        mains = worker.get("main_pid"), other.get("main_pid")
+        restarted = None not in mains and mains[0] != mains[1]
+        if restarted or worker["age"] > SIBLING_AFTER:
+            return True
+    return False
 
 
 def summarize(rows: list[dict[str, Any]], revision: int) -> list[dict[str, Any]]:

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..release import release
+
+MAIN_PID_ENV = "EDGE_MAIN_PID"  # set by `edge serve`'s main process for its workers (server/parent_watch.py)
+
+
+def main_pid() -> int:
+    """The node process this worker belongs to: its main process, or itself if it is the only one.
+    Workers Granian respawns share it; a node started again (after `kill -9`) has a new one."""
+    value = os.environ.get(MAIN_PID_ENV, "")
+    return int(value) if value.isdigit() else os.getpid()
 
 
 class StoreError(RuntimeError):
@@ -115,6 +125,7 @@ class NodeInfo:
     address: str
     admin_address: str | None = None
     release: str = field(default_factory=release)  # `edge --version` of this process
+    main_pid: int = field(default_factory=main_pid)  # its node process (registry: which workers are siblings)
 
 
 def version_row(row: Mapping[str, Any]) -> VersionRow:

@@ -94,6 +94,7 @@ CREATE TABLE IF NOT EXISTS nodes (           -- worker processes and the revisio
     heartbeat REAL NOT NULL,
     stopped INTEGER NOT NULL DEFAULT 0,
     release TEXT,                            -- `edge --version` of the process (NULL: an earlier release)
+    main_pid INTEGER,                        -- the node's main process (NULL: an earlier release)
     PRIMARY KEY (name, host, pid)
 );
 """
@@ -233,12 +234,13 @@ class SqliteStore(ControlStore):
             try:
                 db.execute(
                     "INSERT INTO nodes (name, host, pid, address, admin_address, applied_revision, started,"
-                    " heartbeat, stopped, release) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, host, pid)"
-                    " DO UPDATE SET address = excluded.address, admin_address = excluded.admin_address,"
-                    " applied_revision = excluded.applied_revision, heartbeat = excluded.heartbeat,"
-                    " stopped = excluded.stopped, release = excluded.release",
+                    " heartbeat, stopped, release, main_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (name, host, pid) DO UPDATE SET address = excluded.address,"
+                    " admin_address = excluded.admin_address, applied_revision = excluded.applied_revision,"
+                    " heartbeat = excluded.heartbeat, stopped = excluded.stopped, release = excluded.release,"
+                    " main_pid = excluded.main_pid",
                     (node.name, node.host, node.pid, node.address, node.admin_address, applied_revision,
-                     self._started, now, int(stopped), node.release),
+                     self._started, now, int(stopped), node.release, node.main_pid),
                 )
                 db.execute("DELETE FROM nodes WHERE heartbeat < ?", (now - NODE_ROWS_KEPT,))
                 db.execute("COMMIT")

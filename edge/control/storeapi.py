@@ -30,7 +30,8 @@ HEARTBEAT_INTERVAL = 2.0
 # What the stores read of the registry, named rather than `SELECT *`: a column a later release
 # adds (edge/control/additions.py) then cannot change these statements' result type, which
 # PostgreSQL refuses for a statement psycopg has prepared ("cached plan must not change result type").
-NODE_COLUMNS = "name, host, pid, address, admin_address, applied_revision, started, heartbeat, stopped, release"
+NODE_COLUMNS = ("name, host, pid, address, admin_address, applied_revision, started, heartbeat, stopped, release,"
+                " main_pid")
 
 
 @dataclass

@@ -332,13 +332,14 @@ class PgStore(ControlStore):
         with self._transaction(read_only=False) as conn:
             conn.execute(
                 "INSERT INTO nodes (name, host, pid, address, admin_address, applied_revision, started, heartbeat,"
-                " stopped, release) VALUES (%s, %s, %s, %s, %s, %s, extract(epoch from now()),"
-                " extract(epoch from now()), %s, %s)"
+                " stopped, release, main_pid) VALUES (%s, %s, %s, %s, %s, %s, extract(epoch from now()),"
+                " extract(epoch from now()), %s, %s, %s)"
                 " ON CONFLICT (name, host, pid) DO UPDATE SET address = excluded.address,"
                 " admin_address = excluded.admin_address, applied_revision = excluded.applied_revision,"
-                " heartbeat = excluded.heartbeat, stopped = excluded.stopped, release = excluded.release",
+                " heartbeat = excluded.heartbeat, stopped = excluded.stopped, release = excluded.release,"
+                " main_pid = excluded.main_pid",
                 (node.name, node.host, node.pid, node.address, node.admin_address, applied_revision, stopped,
-                 node.release),
+                 node.release, node.main_pid),
             )
             conn.execute("DELETE FROM nodes WHERE heartbeat < extract(epoch from now()) - %s", (NODE_ROWS_KEPT,))
         return True
