@@ -48,3 +48,22 @@ def test_a_timeout_reports_the_fuel_counted_so_far_as_a_lower_bound(tmp_path):
     assert seen[0] != seen[1]  # what was used, not a constant
     mark, used = fuel(report(tmp_path, TIGHT, "--fuel", str(10**12), "--timeout", "50"))
     assert mark == ">=" and used < 10**12
+
+
+def test_one_invocation_runs_baseline_code_and_a_limit_or_repeat_the_optimized_code(tmp_path):
+    """`edge invoke` compiles a single invocation with the baseline compiler (fast to compile);
+    given --fuel or --timeout (a check against a limit) or --repeat, it runs the optimized code
+    a warm server runs. The two compilers meter a JavaScript handler's fuel a little apart."""
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn" / "index.js").write_text(
+        "exports.handler = async (event) => ({status: '200', body: 'hi ' + event.Records[0].cf.request.uri});\n")
+
+    def used(*args: str) -> int:
+        result = CliRunner().invoke(cli, ["invoke", str(tmp_path / "fn"), "--event",
+                                          str(EVENTS / "viewer-request.json"), *args])
+        assert result.exit_code == 0, result.output
+        return fuel([line for line in result.stderr.splitlines() if line.startswith("REPORT")][-1])[1]
+
+    optimized = used("--repeat", "2")
+    assert used("--fuel", "2000000000") == optimized and used("--timeout", "4000") == optimized
+    assert used() != optimized  # the baseline code's count (239,426 against 243,915 here)

@@ -149,9 +149,11 @@ def invoke(
     runtime = Runtime()
     # One invocation compiles with the baseline compiler (Winch: ~4x faster to compile, a JavaScript
     # function's 3 s become ~0.7 s), as a server serves a new version at first; its fuel can differ
-    # from the optimized code's by a few percent and it runs slower (docs/cli.md). --repeat N
-    # measures the optimized code a warm server runs.
-    compiler = (runtime.baseline() or runtime) if repeat == 1 else runtime
+    # from the optimized code's by a few percent and it runs slower (docs/cli.md). --repeat N, or a
+    # limit given (--fuel, --timeout: checking a function against it), uses the optimized code a
+    # warm server runs.
+    optimized = repeat > 1 or fuel is not None or timeout_ms is not None
+    compiler = runtime if optimized else (runtime.baseline() or runtime)
     try:
         fn = compiler.function(module.read_bytes(), config)
     except ModuleError as exc:
