@@ -18,7 +18,7 @@ import pytest
 
 from edge.runtime import FunctionConfig, Limits, Runtime
 
-from .js_helpers import JS, build, case_parts, node, results_in_node
+from .js_helpers import JS, build, case_parts, node_comparison
 from .test_samples import make_event, viewer_request
 
 CASES = JS / "pubkey_hostile" / "cases.js"
@@ -85,14 +85,8 @@ KNOWN = {
 LENIENT_RSA = ("p_zero", "p_even")
 
 
-@pytest.fixture(scope="module")
-def fixtures() -> dict:
-    return json.loads(node("-e", MAKE_FIXTURES))
-
-
-@pytest.fixture(scope="module")
-def node_results(fixtures) -> dict:  # type: ignore[no-untyped-def]
-    return results_in_node(CASES, fixtures)
+# Node's side as every case file has it; the edge's side is this file's own (one warm instance)
+fixtures, node_results, _ = node_comparison("pubkey_hostile", CASES, MAKE_FIXTURES, HANDLER)
 
 
 @pytest.fixture(scope="module")
