@@ -14,7 +14,6 @@ import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -30,6 +29,7 @@ from .js_helpers import build
 from .test_js_porting import EVENT
 from .test_js_stacks import (
     IN_NODE,  # Node calling the handler as Lambda's runtime does, printing the failure
+    event_file,  # noqa: F401 (a fixture: the Lambda@Edge event in a file, for edge invoke)
 )
 
 FRAME = re.compile(r"^ {4}at (\S+) \(((?:file://)?/[^\s()]+):(\d+):\d+\)$")
@@ -75,13 +75,6 @@ def frames(stack: list[str], root: str) -> list[tuple[str, str, int]]:
         if m and root + "/" in m.group(2):
             found.append((m.group(1), m.group(2).replace(root + "/", "/var/task/"), int(m.group(3))))
     return found
-
-
-@pytest.fixture(scope="module")
-def event_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("event") / "event.json"
-    path.write_text(json.dumps(EVENT))
-    return path
 
 
 @pytest.mark.parametrize("module,body", CASES)
