@@ -29,8 +29,10 @@ from .js_helpers import build
 from .test_js_porting import EVENT
 from .test_js_stacks import (
     IN_NODE,  # Node calling the handler as Lambda's runtime does, printing the failure
-    event_file,  # noqa: F401 (a fixture: the Lambda@Edge event in a file, for edge invoke)
 )
+from .test_js_stacks import event_file as _event_file
+
+event_file = _event_file  # the fixture (the Lambda@Edge event in a file, for edge invoke), shared
 
 FRAME = re.compile(r"^ {4}at (\S+) \(((?:file://)?/[^\s()]+):(\d+):\d+\)$")
 
