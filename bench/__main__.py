@@ -55,7 +55,7 @@ def build_parser(prog: str = "python -m bench") -> argparse.ArgumentParser:
     parser.add_argument("-c", "--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument("-t", "--threads", type=int, default=2, help="load generator threads (wrk) (default 2)")
     parser.add_argument("-w", "--workers", type=int, default=1, help="server worker processes (default 1)")
-    parser.add_argument("--server", default="granian", choices=["granian", "hypercorn", "uvicorn", "builtin"],
+    parser.add_argument("--server", default="granian", choices=["granian", "hypercorn", "uvicorn"],
                         help="ASGI server for scenarios 1-9 (default granian, as edge serve)")
     parser.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"],
                         help="event loop for scenarios 1-9 (default auto: uvloop when installed)")

@@ -218,7 +218,7 @@ def _wait_ready(client: AdminClient, child: subprocess.Popen, timeout: float = 6
 @click.option("--port", "-p", type=click.IntRange(1, 65534), default=8080, show_default=True)
 @click.option("--admin-port", type=click.IntRange(1, 65535), default=None, help="Admin API port (default: --port + 1).")
 @click.option("--state-dir", default=".edge", show_default=True)
-@click.option("--server", "server_name", type=click.Choice(["granian", "hypercorn", "uvicorn", "builtin"]), default="granian",
+@click.option("--server", "server_name", type=click.Choice(["granian", "hypercorn", "uvicorn"]), default="granian",
               show_default=True, help="ASGI server (as edge serve).")
 def dev(dirs: tuple[Path, ...], manifest: str | None, host: str, port: int, admin_port: int | None, state_dir: str,
         server_name: str) -> None:

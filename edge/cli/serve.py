@@ -91,7 +91,7 @@ def stopped_by_interrupt(command: Callable[..., None]) -> Callable[..., None]:
               help="Open connections per worker process; beyond: 503.")
 @click.option("--access-log", default=None, metavar="PATH|-", help="One JSON line per request, to a file or - (stdout).")
 @click.option("--metrics/--no-metrics", default=True, show_default=True, help="Prometheus metrics at the admin listener's /metrics.")
-@click.option("--server", "server_name", type=click.Choice(["granian", "hypercorn", "uvicorn", "builtin"]), default="granian",
+@click.option("--server", "server_name", type=click.Choice(["granian", "hypercorn", "uvicorn"]), default="granian",
               show_default=True, help="ASGI server: granian (the fastest; HTTP/2, TLS), hypercorn (HTTP/2, TLS; "
               "sends functions' reason phrases) or uvicorn (HTTP/1.1; optional: pip install uvicorn).")
 @click.option("--loop", type=click.Choice(["auto", "asyncio", "uvloop"]), default="auto", show_default=True,

@@ -8,7 +8,6 @@ does with it:
   stream remembers the message's `reason`, and the HTTP/1.1 protocol puts it in the status
   line (Hypercorn itself always sends an empty phrase). A phrase that is not printable
   Latin-1 is replaced by the standard one.
-- **builtin** (edge/downstream/): sends it, as Hypercorn does.
 - **uvicorn** and **Granian**: the standard phrase for the status (`200 OK`), whatever the
   function set.
 - **HTTP/2 and HTTP/3** have no reason phrase at all.
@@ -18,13 +17,27 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
+from http import HTTPStatus
 from typing import Any
-
-from ..downstream.status import phrase
 
 log = logging.getLogger("edge.server")
 
+_PRINTABLE = re.compile(r"[\t\x20-\x7e\x80-\xff]*\Z")
 _installed = False
+
+
+MAX_PHRASE = 256  # longer phrases (a 70 KB statusDescription) make no status line: the standard one instead
+
+
+def phrase(status: int, reason: str) -> bytes:
+    """The bytes for the status line: the given phrase if it can go on the wire, else the standard one."""
+    if reason and len(reason) <= MAX_PHRASE and _PRINTABLE.match(reason):
+        return reason.encode("latin-1")
+    try:
+        return HTTPStatus(status).phrase.encode("latin-1")
+    except ValueError:
+        return b""
 
 
 def install() -> bool:

@@ -44,7 +44,7 @@ from .supervisor import supervise
 
 log = logging.getLogger("edge.server")
 
-SERVERS = ("hypercorn", "uvicorn", "granian", "builtin")
+SERVERS = ("hypercorn", "uvicorn", "granian")
 LOOPS = ("auto", "asyncio", "uvloop")
 APP_FACTORY = "edge.server.app:app_from_env"
 GRANIAN_FACTORY = "edge.server.sidecar:granian_app"
@@ -108,10 +108,6 @@ def run(
     check_admin(options, port)
     if server == "uvicorn":
         return _uvicorn(options, host, port, workers, graceful_timeout, log_level, loop)
-    if server == "builtin":
-        from .builtin import run_builtin
-
-        return run_builtin(options, host, port, workers, certfile, keyfile, graceful_timeout, loop)
     return _granian(options, host, port, workers, certfile, keyfile, graceful_timeout, log_level, loop)
 
 
