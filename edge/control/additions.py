@@ -12,11 +12,12 @@ prepared statement whose result type changed ("cached plan must not change resul
 psycopg prepares a statement on its 6th run on a connection). The release that added
 `nodes.release` read the registry with `SELECT *`: on a node of that release, `edge nodes` /
 `GET /v1/nodes` fails once per pooled connection that had prepared it (the failed transaction's
-rollback clears psycopg's prepared statements; docs/fleet.md, *Upgrading the fleet*). So every
-read of a table listed here names its columns (storeapi.NODE_COLUMNS), and a column is only
-added to a table whose reads in the earlier release name theirs (sqltx.py reads `functions`,
-`versions`, `aliases` and `routing` with `SELECT *`: a column for those needs a numbered
-migration, or a release that names them first).
+rollback clears psycopg's prepared statements; docs/fleet.md, *Upgrading the fleet*). Every read of the
+registry now names its columns (storeapi.NODE_COLUMNS; sqltx.py for `functions`, `versions`,
+`aliases` and `routing`), so a column may be added here to any of those tables, with one
+caution: releases before the one that named sqltx.py's columns still read those four tables
+with `SELECT *`, so a column for them must wait until no node of such a release remains (or
+take a numbered migration, which stops those nodes at start).
 """
 
 from __future__ import annotations

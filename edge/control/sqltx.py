@@ -16,6 +16,14 @@ from .rows import AliasRow, RoutingRow, VersionRow, alias_row, version_row
 
 Row = Mapping[str, Any]
 
+# Every read names its columns, never `SELECT *`: a column a later release adds
+# (edge/control/additions.py) then changes no statement's result type here, which PostgreSQL
+# refuses for a statement psycopg has prepared ("cached plan must not change result type").
+FUNCTION_COLUMNS = "name, next_version, manifest_digest, created"
+VERSION_COLUMNS = "function, version, sha256, size, abi, settings, description, origin, created"
+ALIAS_COLUMNS = "function, name, version, canary_version, canary_weight, updated"
+ROUTING_COLUMNS = "document, origin, manifest_digest, updated"
+
 
 class SqlTx:
     """One transaction (read or write). Constraint errors propagate as the driver raises them."""
@@ -42,7 +50,7 @@ class SqlTx:
     # -- functions and versions ---------------------------------------------------------
 
     def function(self, name: str) -> dict[str, Any] | None:
-        row = self._one("SELECT * FROM functions WHERE name = ?", (name,))
+        row = self._one(f"SELECT {FUNCTION_COLUMNS} FROM functions WHERE name = ?", (name,))
         return dict(row) if row else None
 
     def function_names(self) -> set[str]:
@@ -56,14 +64,14 @@ class SqlTx:
         return self.function(name)  # type: ignore[return-value]
 
     def versions(self, name: str) -> list[VersionRow]:
-        return [version_row(r) for r in self._all("SELECT * FROM versions WHERE function = ? ORDER BY version", (name,))]
+        return [version_row(r) for r in self._all(f"SELECT {VERSION_COLUMNS} FROM versions WHERE function = ? ORDER BY version", (name,))]
 
     def version(self, name: str, number: int) -> VersionRow | None:
-        row = self._one("SELECT * FROM versions WHERE function = ? AND version = ?", (name, number))
+        row = self._one(f"SELECT {VERSION_COLUMNS} FROM versions WHERE function = ? AND version = ?", (name, number))
         return version_row(row) if row else None
 
     def latest(self, name: str) -> VersionRow | None:
-        row = self._one("SELECT * FROM versions WHERE function = ? ORDER BY version DESC LIMIT 1", (name,))
+        row = self._one(f"SELECT {VERSION_COLUMNS} FROM versions WHERE function = ? ORDER BY version DESC LIMIT 1", (name,))
         return version_row(row) if row else None
 
     def version_numbers(self) -> dict[str, set[int]]:
@@ -109,11 +117,11 @@ class SqlTx:
     # -- aliases ------------------------------------------------------------------------
 
     def alias(self, name: str, alias: str) -> AliasRow | None:
-        row = self._one("SELECT * FROM aliases WHERE function = ? AND name = ?", (name, alias))
+        row = self._one(f"SELECT {ALIAS_COLUMNS} FROM aliases WHERE function = ? AND name = ?", (name, alias))
         return alias_row(row) if row else None
 
     def aliases(self, name: str) -> list[AliasRow]:
-        return [alias_row(r) for r in self._all("SELECT * FROM aliases WHERE function = ? ORDER BY name", (name,))]
+        return [alias_row(r) for r in self._all(f"SELECT {ALIAS_COLUMNS} FROM aliases WHERE function = ? ORDER BY name", (name,))]
 
     def alias_names(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
@@ -175,7 +183,7 @@ class SqlTx:
     # -- routing ------------------------------------------------------------------------
 
     def routing(self) -> RoutingRow | None:
-        row = self._one("SELECT * FROM routing WHERE id = 1")
+        row = self._one(f"SELECT {ROUTING_COLUMNS} FROM routing WHERE id = 1")
         if row is None:
             return None
         return RoutingRow(json.loads(row["document"]), row["origin"], row["manifest_digest"], row["updated"])
@@ -192,13 +200,13 @@ class SqlTx:
 
     def snapshot_into(self, snap: Any) -> None:
         """Fill a Snapshot from this (read) transaction."""
-        for row in self._all("SELECT * FROM functions"):
+        for row in self._all(f"SELECT {FUNCTION_COLUMNS} FROM functions"):
             snap.functions[row["name"]] = dict(row)
             snap.versions[row["name"]] = {}
             snap.aliases[row["name"]] = {}
-        for row in self._all("SELECT * FROM versions"):
+        for row in self._all(f"SELECT {VERSION_COLUMNS} FROM versions"):
             snap.versions[row["function"]][row["version"]] = version_row(row)
-        for row in self._all("SELECT * FROM aliases"):
+        for row in self._all(f"SELECT {ALIAS_COLUMNS} FROM aliases"):
             snap.aliases[row["function"]][row["name"]] = alias_row(row)
         snap.routing = self.routing()
 
