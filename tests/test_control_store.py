@@ -189,6 +189,39 @@ def test_manifest_functions_publish_a_version_only_when_they_change(tmp_path):
         s.stop()
 
 
+def test_a_node_that_finds_the_manifest_published_meanwhile_adds_no_revision(tmp_path, monkeypatch):
+    """Nodes starting together each read that a manifest function is not published yet; the
+    first to write publishes it, the others find it done inside their write and leave the
+    revision alone (three nodes starting on the samples took it from 21 to 51, and every extra
+    revision sends every node to sync)."""
+    from edge.config.manifest import load_manifest
+    from edge.control.sqltx import SqlTx
+
+    s = _server(tmp_path, "one", FN_BEHAVIOR)
+    try:
+        store = s.state.plane.store
+        revision = store.revision()
+        stale_function, stale_routing = SqlTx.function, SqlTx.routing
+        in_write = threading.local()
+        write = type(store).write
+
+        def writing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            in_write.on = True
+            return write(self, *args, **kwargs)
+
+        # what another node read before this one published: nothing yet (outside a write)
+        monkeypatch.setattr(type(store), "write", writing)
+        monkeypatch.setattr(SqlTx, "function", lambda tx, name: stale_function(tx, name) if getattr(in_write, "on", False) else None)
+        monkeypatch.setattr(SqlTx, "routing", lambda tx: stale_routing(tx) if getattr(in_write, "on", False) else None)
+        s.state.plane.seed(load_manifest(tmp_path / "m.toml"), {"fn": (tmp_path / "fn.wat").read_bytes()})
+        monkeypatch.undo()
+        assert in_write.on  # it did go as far as the write
+        assert store.revision() == revision
+        assert [v["version"] for v in s.admin.get("/v1/functions/fn/versions").json()["versions"]] == [1]
+    finally:
+        s.stop()
+
+
 def test_api_behaviors_survive_a_restart_until_the_manifest_changes(tmp_path):
     s = _server(tmp_path, "one", FN_BEHAVIOR)
     try:

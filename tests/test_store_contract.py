@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from edge.control.rows import NodeInfo
+from edge.control.rows import NodeInfo, NothingToWrite
 from edge.control.store import StoreError, open_store
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -48,6 +48,21 @@ def test_a_transaction_that_raises_changes_nothing(location, tmp_path):
         snap = store.snapshot()
         assert list(snap.versions["fn"]) == [1] and snap.aliases["fn"] == {}
         assert snap.revision == revision == 1
+    finally:
+        store.close()
+
+
+def test_a_write_that_finds_its_work_done_ends_quietly_without_a_revision(location, tmp_path):
+    """`NothingToWrite` (another node did it first): rolled back, no revision for other nodes
+    to sync to, and no error for the caller."""
+    store = _open(location, tmp_path)
+    try:
+        with store.write({_digest(b"one"): b"one"}) as tx:
+            tx.insert_version("fn", _digest(b"one"), 3, "x", "{}", "", "api")
+        with store.write() as tx:
+            tx.set_alias("fn", "live", 1, None)
+            raise NothingToWrite()
+        assert store.revision() == 1 and store.snapshot().aliases["fn"] == {}
     finally:
         store.close()
 

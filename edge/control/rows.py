@@ -20,6 +20,12 @@ def main_pid() -> int:
     return int(value) if value.isdigit() else os.getpid()
 
 
+class NothingToWrite(Exception):
+    """Raised inside a store's write block that found its work already done (another node did
+    it first): the transaction rolls back, no new revision, and the block ends quietly (other
+    nodes are not woken to sync for nothing)."""
+
+
 class StoreError(RuntimeError):
     """The store cannot be opened or used (a message naming the store and the reason)."""
 

@@ -17,6 +17,7 @@ from ..runtime.module import sha256, to_wasm
 from . import routing, settings
 from .errors import ControlError
 from .publishing import Publisher
+from .rows import NothingToWrite
 
 log = logging.getLogger("edge.control")
 
@@ -56,7 +57,7 @@ def _seed_function(publisher: Publisher, name: str, spec: Any, source: bytes) ->
         try:
             with store.write({prepared.compiled.sha256: prepared.wasm}) as tx:
                 if tx.ensure_function(name).get("manifest_digest") == digest:
-                    return
+                    raise NothingToWrite()  # another node published it meanwhile: no revision for nothing
                 row, published = publisher.publish(tx, name, prepared, settings_dict, "from the manifest", "manifest")
                 tx.set_manifest_digest(name, digest)
         except BaseException as exc:
@@ -80,7 +81,8 @@ def _seed_routing(publisher: Publisher, manifest_path: Path) -> None:
         return
     with store.write() as tx:
         current = tx.routing()
-        if current is None or current.manifest_digest != digest:
-            if current is not None and current.origin == "api":
-                log.warning("the manifest's behaviors/origins changed: they replace those set through the API")
-            tx.set_routing(document, "manifest", digest)
+        if current is not None and current.manifest_digest == digest:
+            raise NothingToWrite()  # another node stored it meanwhile
+        if current is not None and current.origin == "api":
+            log.warning("the manifest's behaviors/origins changed: they replace those set through the API")
+        tx.set_routing(document, "manifest", digest)

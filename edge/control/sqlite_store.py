@@ -24,7 +24,7 @@ from typing import Any
 
 from .additions import add_sqlite_columns
 from .blobs import BlobStore
-from .rows import NodeInfo, Snapshot, StoreError
+from .rows import NodeInfo, NothingToWrite, Snapshot, StoreError
 from .sqltx import SqlTx, roll_back
 from .storeapi import NODE_COLUMNS, ControlStore
 
@@ -180,7 +180,7 @@ class SqliteStore(ControlStore):
 
     @contextlib.contextmanager
     def write(self, blobs: dict[str, bytes] | None = None) -> Iterator[SqlTx]:
-        with contextlib.ExitStack() as stack:
+        with contextlib.suppress(NothingToWrite), contextlib.ExitStack() as stack:
             if blobs:
                 stack.enter_context(self.blobs.deploying())
                 for digest, data in blobs.items():

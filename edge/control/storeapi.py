@@ -87,7 +87,7 @@ class ControlStore(abc.ABC):
     def write(self, blobs: dict[str, bytes] | None = None) -> contextlib.AbstractContextManager[SqlTx]:
         """One write transaction. `blobs` (sha256 -> bytes) are stored before the transaction's
         rows can refer to them, durably. The revision goes up when it commits; nothing happens
-        if the block raises."""
+        if the block raises (and a `NothingToWrite` it raises ends it quietly)."""
 
     @abc.abstractmethod
     def read(self) -> contextlib.AbstractContextManager[SqlTx]:

@@ -35,7 +35,7 @@ from psycopg import errors as pgerrors
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..control.rows import NodeInfo, Snapshot, StoreError, StoreRefused, StoreUnavailable
+from ..control.rows import NodeInfo, NothingToWrite, Snapshot, StoreError, StoreRefused, StoreUnavailable
 from ..control.sqltx import SqlTx
 from ..control.storeapi import NODE_COLUMNS, ControlStore
 from . import dsn
@@ -264,7 +264,7 @@ class PgStore(ControlStore):
 
     @contextlib.contextmanager
     def write(self, blobs: dict[str, bytes] | None = None) -> Iterator[SqlTx]:
-        with contextlib.ExitStack() as stack:
+        with contextlib.suppress(NothingToWrite), contextlib.ExitStack() as stack:
             if blobs:
                 stack.enter_context(self.blobs.deploying())
                 for digest, data in blobs.items():
