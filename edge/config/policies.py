@@ -29,15 +29,17 @@ LEGACY_HELD_BACK = frozenset(
      "x-http-method-override"}
 )
 
-# Headers the edge itself generates about the viewer; a policy includes them only by name.
+# Headers the edge itself generates about the viewer (edge/viewer/headers.py); a policy
+# includes them only by name.
 CLOUDFRONT_HEADERS = (
-    "cloudfront-viewer-country",
-    "cloudfront-is-desktop-viewer",
-    "cloudfront-is-mobile-viewer",
-    "cloudfront-is-tablet-viewer",
-    "cloudfront-is-smarttv-viewer",
-    "cloudfront-forwarded-proto",
-    "cloudfront-viewer-address",
+    "cloudfront-viewer-country", "cloudfront-viewer-country-name", "cloudfront-viewer-country-region",
+    "cloudfront-viewer-country-region-name", "cloudfront-viewer-city", "cloudfront-viewer-postal-code",
+    "cloudfront-viewer-time-zone", "cloudfront-viewer-latitude", "cloudfront-viewer-longitude",
+    "cloudfront-viewer-metro-code", "cloudfront-viewer-asn",
+    "cloudfront-is-desktop-viewer", "cloudfront-is-mobile-viewer", "cloudfront-is-tablet-viewer",
+    "cloudfront-is-smarttv-viewer", "cloudfront-is-android-viewer", "cloudfront-is-ios-viewer",
+    "cloudfront-forwarded-proto", "cloudfront-viewer-address", "cloudfront-viewer-http-version",
+    "cloudfront-viewer-header-order", "cloudfront-viewer-header-count",
 )
 
 

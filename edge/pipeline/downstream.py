@@ -27,3 +27,5 @@ class ViewerRequest:
     country: str | None = None  # the trusted load-balancer country header's value ([viewer] country_header)
     conditional: bool = False  # If-None-Match or If-Modified-Since came (conditional.py)
     ranged: bool = False  # a Range header came (ranges.py)
+    http_version: str = "1.1"  # as the server reports it ("1.1", "2"; CloudFront-Viewer-Http-Version)
+    raw_headers: list[tuple[bytes, bytes]] | None = None  # every header as it came (CloudFront-Viewer-Header-Order)

@@ -272,7 +272,8 @@ class Pipeline(OriginLeg):
         user_agent = next((v for k, v in pairs if k.lower() == "user-agent"), "")
         generated = await self.viewer_headers.generate(
             wanted, client_ip=viewer.client_ip, client_port=viewer.client_port, scheme=viewer.scheme,
-            country=viewer.country, user_agent=user_agent,
+            country=viewer.country, user_agent=user_agent, http_version=viewer.http_version,
+            raw_headers=viewer.raw_headers,
         )
         names = {name.lower() for name, _ in generated}
         return [(k, v) for k, v in pairs if k.lower() not in names] + generated

@@ -176,6 +176,7 @@ class EdgeHandler:
             client_port=client[1] if client else 0,
             country=country,
             conditional=conditional, ranged=ranged,
+            http_version=scope.get("http_version", "1.1"), raw_headers=scope["headers"],
         )
         pin = state.registry.pin()  # every hook of this request sees the versions it started with
         state.in_flight += 1

@@ -22,9 +22,12 @@ class Device:
     mobile: bool
     tablet: bool
     smarttv: bool
+    android: bool = False  # its operating system is Android (phones, tablets, TVs alike)
+    ios: bool = False  # ... or Apple's for phones and tablets (iOS, iPadOS)
 
 
 DESKTOP = Device(True, False, False, False)
+APPLE_MOBILE = frozenset({"ios", "ipados"})
 
 
 def classify(user_agent: str) -> Device:
@@ -33,15 +36,17 @@ def classify(user_agent: str) -> Device:
 
     if not user_agent:
         return DESKTOP
-    kind = str(DeviceDetector(user_agent, skip_bot_detection=True).parse().device_type() or "")
-    kind = kind.lower()
+    parsed = DeviceDetector(user_agent, skip_bot_detection=True).parse()
+    kind = str(parsed.device_type() or "").lower()
+    system = str(parsed.os_name() or "").lower()
+    android, ios = system == "android", system in APPLE_MOBILE
     if kind == "tablet":
-        return Device(False, False, True, False)
+        return Device(False, False, True, False, android, ios)
     if kind in ("tv", "smart display"):
-        return Device(False, False, False, True)
+        return Device(False, False, False, True, android, ios)
     if kind in MOBILE:
-        return Device(False, True, False, False)
-    return DESKTOP
+        return Device(False, True, False, False, android, ios)
+    return Device(True, False, False, False, android, ios) if android or ios else DESKTOP
 
 
 class DeviceClassifier:
