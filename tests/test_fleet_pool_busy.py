@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from edge.control.rows import StoreUnavailable
+from edge.control.rows import StoreBusy, StoreUnavailable
 from edge.fleet import dsn, pgstore, pool
 from edge.fleet.pgstore import POOL_MAX, PgStore
 
@@ -80,6 +80,8 @@ def test_an_exhausted_pool_is_busy_without_a_direct_attempt(pg_url, tmp_path, mo
             failed = _at_once(8, store.revision)
         assert all(isinstance(r, StoreUnavailable) for r in failed), failed
         assert all(f"all {POOL_MAX} connections of this worker's pool stayed in use" in r.reason for r in failed)
+        assert all(isinstance(r, StoreBusy) and "is busy, try again" in str(r) for r in failed)
+        assert store.health.up  # busy is not down: /readyz and edge_store_up keep saying the database answers
         assert probes == []
         assert store.revision() == 0  # released: served again
     finally:
@@ -101,3 +103,21 @@ def test_one_direct_attempt_at_a_time_and_its_result_reused(pg_url, monkeypatch,
         reasons = _at_once(6, lambda: errors.timeout_reason(dsn.conninfo(proxy.url(pg_url)), 1.0, not_full))
     assert len(probes) > 1 and probes.most_at_once == 1  # never two at once
     assert all("Connection refused" in r for r in reasons), reasons
+
+
+def test_the_admin_api_answers_a_busy_store_as_busy_not_as_cut_off():
+    """503 `store_busy` with Retry-After 1 (the database answers; `edge` does not tell the
+    operator the node is cut off), where an unreachable store is `store_unavailable`."""
+    import asyncio
+    import json
+
+    from starlette.requests import Request
+
+    from edge.server.admin_http import _store_error
+
+    request = Request({"type": "http", "method": "PUT", "path": "/v1/aliases", "headers": [], "query_string": b""})
+    busy = asyncio.run(_store_error(request, StoreBusy("the store postgresql://h/db is busy, try again: all 4 in use")))
+    down = asyncio.run(_store_error(request, StoreUnavailable("the store postgresql://h/db cannot be reached: refused")))
+    assert (busy.status_code, json.loads(busy.body)["error"]["code"], busy.headers["retry-after"]) == (503, "store_busy", "1")
+    assert (down.status_code, json.loads(down.body)["error"]["code"], down.headers["retry-after"]) == (
+        503, "store_unavailable", "5")

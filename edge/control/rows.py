@@ -38,6 +38,11 @@ class StoreUnavailable(StoreError):
         self.reason = reason or message  # why, without the store's name
 
 
+class StoreBusy(StoreUnavailable):
+    """The database answers, but no pooled connection came in time (every one in use): this
+    call failed and may be retried; the store is not down."""
+
+
 class StoreRefused(StoreError):
     """The database refused a value of the request itself (a NUL in a text, a number out of a
     column's range): nothing was changed, and sending it again cannot succeed (the admin API's 400)."""

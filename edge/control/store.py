@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 
 from .blobs import BlobStore
-from .rows import AliasRow, NodeInfo, RoutingRow, Snapshot, StoreError, StoreRefused, StoreUnavailable, VersionRow
+from .rows import (AliasRow, NodeInfo, RoutingRow, Snapshot, StoreBusy, StoreError, StoreRefused, StoreUnavailable,
+                   VersionRow)
 from .sqlite_store import SCHEMA, SCHEMA_VERSION, SqliteStore, sqlite_exists
 from .sqltx import SqlTx as Tx
 from .storeapi import ControlStore, StoreHealth
@@ -22,8 +23,8 @@ URL_SCHEMES = ("postgresql://", "postgres://")
 
 __all__ = [
     "AliasRow", "BlobStore", "ControlStore", "NodeInfo", "RoutingRow", "SCHEMA", "SCHEMA_VERSION", "Snapshot",
-    "SqliteStore", "Store", "StoreError", "StoreHealth", "StoreRefused", "StoreUnavailable", "Tx", "VersionRow",
-    "check_location", "is_url", "mask_location", "open_store", "store_exists",
+    "SqliteStore", "Store", "StoreBusy", "StoreError", "StoreHealth", "StoreRefused", "StoreUnavailable", "Tx",
+    "VersionRow", "check_location", "is_url", "mask_location", "open_store", "store_exists",
 ]
 
 

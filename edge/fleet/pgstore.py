@@ -35,7 +35,8 @@ from psycopg import errors as pgerrors
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..control.rows import NodeInfo, NothingToWrite, Snapshot, StoreError, StoreRefused, StoreUnavailable
+from ..control.rows import (NodeInfo, NothingToWrite, Snapshot, StoreBusy, StoreError, StoreRefused,
+                            StoreUnavailable)
 from ..control.sqltx import SqlTx
 from ..control.storeapi import NODE_COLUMNS, ControlStore
 from . import dsn
@@ -249,7 +250,9 @@ class PgStore(ControlStore):
                              f"{dsn.redact(exc).strip()}") from None
         except PoolTimeout:
             # not the pool's "couldn't get...": its last error, busy, or a (shared) direct attempt's
-            reason = self._connect_errors.timeout_reason(self._conninfo, timeout, self.pool.get_stats())
+            reason, busy = self._connect_errors.timed_out(self._conninfo, timeout, self.pool.get_stats())
+            if busy:  # the database answers: this request waited too long, the store is not down
+                raise StoreBusy(f"the store {self._masked} is busy, try again: {reason}", reason) from None
             self.health.mark_down(reason)
             raise StoreUnavailable(f"the store {self._masked} cannot be reached: {reason}", reason) from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:

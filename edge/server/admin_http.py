@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..control.errors import ControlError, bad_request
-from ..control.store import StoreError, StoreRefused, StoreUnavailable
+from ..control.store import StoreBusy, StoreError, StoreRefused, StoreUnavailable
 from ..tokens import bearer_token_problem
 from .guard import BodyTimeout
 from .listeners import is_loopback
@@ -254,7 +254,7 @@ async def _store_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, StoreRefused):
         log.info("store refused a value on %s %s: %s", request.method, request.url.path, exc)
         return error_response(400, "bad_request", f"{exc}; nothing was changed")
-    unavailable = isinstance(exc, StoreUnavailable)
+    unavailable = isinstance(exc, StoreUnavailable) and not isinstance(exc, StoreBusy)  # busy: the database answers
     log.warning("store error on %s %s: %s", request.method, request.url.path, exc)  # passwords are masked
     response = error_response(503, "store_unavailable" if unavailable else "store_busy",
                       f"{exc}; nothing was changed, try again" if unavailable else f"{exc}")
