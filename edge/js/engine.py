@@ -132,6 +132,13 @@ QUICKJS_EDITS = (
       "    JSStackFrame *end = NULL;\n\n    for (; sf != NULL; sf = sf->prev_frame)\n"
       "        if (!edge_is_layer_frame(ctx, sf))\n            end = sf->prev_frame;\n    return end;\n}\n\n"
       "static void build_backtrace(JSContext *ctx, JSValueConst error_val,\n")),
+    # A Date setter given NaN or an infinity (`d.setUTCFullYear(NaN, 0, 1)`, `d.setHours(NaN)`) returned
+    # NaN but left the date as it was; the standard (and V8) make a valid date's time value NaN (an
+    # invalid date stays as it is). date-fns' parseISO('nope') gave 1970-01-01, not an Invalid Date.
+    ("quickjs.c", "        if (!isfinite(a))\n            res = false;\n        fields[first_field + i] = trunc(a);\n    }\n\n"
+                  "    if (!res)\n        return JS_NAN;\n",
+     ("        if (!isfinite(a) && res)\n            res = 2;\n        fields[first_field + i] = trunc(a);\n    }\n\n"
+      "    if (!res)\n        return JS_NAN;\n    if (res == 2)\n        return JS_SetThisTimeValue(ctx, this_val, NAN);\n")),
     # pycryptodome's ed25519_new_point checks y^2 = 1 + x^2 + d x^2 y^2 by comparing the limbs of
     # the two sides, which are only partly reduced: a value and the same value plus p differ. Points
     # on the curve such as (sqrt(-1), 0) and (0, -1) (small order: keys a viewer can send) were

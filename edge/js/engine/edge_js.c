@@ -375,6 +375,37 @@ static JSValue n_import_module(JSContext *c, JSValueConst this_val, int argc, JS
     return r;
 }
 
+/* requireModule(source, name): require() of an ES module (Node 20.19+). `source` is a module that
+ * imports the one required (the loader's `export * as ns from '...'`), compiled as `name` and
+ * evaluated at once: [1, its namespace] when the graph ran to the end, [2, the error, the promise]
+ * when it threw, [0] while it waits on a top-level await */
+static JSValue n_require_module(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    size_t len;
+    const char *src = JS_ToCStringLen(c, &len, argv[0]);
+    if (!src) return JS_EXCEPTION;
+    const char *name = JS_ToCString(c, argv[1]);
+    if (!name) { JS_FreeCString(c, src); return JS_EXCEPTION; }
+    JSValue fn = JS_Eval(c, src, len, name, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
+    JS_FreeCString(c, name);
+    JS_FreeCString(c, src);
+    if (JS_IsException(fn)) return JS_EXCEPTION;
+    JSModuleDef *m = JS_VALUE_GET_PTR(fn);
+    if (JS_ResolveModule(c, fn) < 0) { JS_FreeValue(c, fn); return JS_EXCEPTION; }
+    JSValue p = JS_EvalFunction(c, fn); /* takes fn; the module stays in the context's list */
+    if (JS_IsException(p)) return JS_EXCEPTION;
+    JSPromiseStateEnum st = JS_PromiseState(c, p);
+    JSValue r = JS_NewArray(c);
+    int code = st == JS_PROMISE_FULFILLED ? 1 : st == JS_PROMISE_REJECTED ? 2 : 0;
+    JS_SetPropertyUint32(c, r, 0, JS_NewInt32(c, code));
+    if (code == 1) JS_SetPropertyUint32(c, r, 1, JS_GetModuleNamespace(c, m));
+    if (code == 2) {
+        JS_SetPropertyUint32(c, r, 1, JS_PromiseResult(c, p));
+        JS_SetPropertyUint32(c, r, 2, JS_DupValue(c, p));
+    }
+    JS_FreeValue(c, p);
+    return r;
+}
+
 /* environ() -> the host's WASI environment as an object. Read from WASI itself, not libc's
  * `environ`: libc fills that once, when the module starts, which for a function is at build time. */
 static JSValue n_environ(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
@@ -997,7 +1028,7 @@ void edge_js_initialize(void) {
     static const struct { const char *name; JSCFunction *fn; int len; } table[] = {
         {"log", n_log, 2}, {"randomFill", n_random_fill, 1}, {"now", n_now, 0},
         {"digest", n_digest, 2}, {"deflate", n_deflate, 3}, {"inflate", n_inflate, 3},
-        {"readFile", n_read_file, 2}, {"evalScript", n_eval_script, 2}, {"importModule", n_import_module, 1},
+        {"readFile", n_read_file, 2}, {"evalScript", n_eval_script, 2}, {"importModule", n_import_module, 1}, {"requireModule", n_require_module, 2},
         {"environ", n_environ, 0}, {"stat", n_stat, 1}, {"argv", n_argv, 0}, {"setHooks", n_set_hooks, 1}, {"promiseState", n_promise_state, 1}, {"utf8Encode", n_utf8_encode, 1}, {"utf8Decode", n_utf8_decode, 1},
         {"onRejection", n_on_rejection, 1}, {"bufFrom", n_buf_from, 2}, {"bufWrite", n_buf_write, 5},
         {"bufByteLength", n_buf_byte_length, 1}, {"bufToString", n_buf_to_string, 4},

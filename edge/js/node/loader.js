@@ -193,7 +193,8 @@ const loader = (function () {
     return (entry && targetOf(pkgDir, entry[0], entry[1], false, conditions, parent)) || null;
   }
   // Conditions as Node's require() and import match them ("default" always applies).
-  const conditionsFor = (esm) => (esm ? ['node', 'import'] : ['node', 'require']);
+  // 'module-sync' (Node 20.19+, with require(esm)): a package's synchronous ES module, for both
+  const conditionsFor = (esm) => (esm ? ['node', 'import', 'module-sync'] : ['node', 'require', 'module-sync']);
 
   // Node's PACKAGE_IMPORTS_RESOLVE: '#name' through "imports" of the package the importing file is in.
   function resolveImport(specifier, parent, esm) {
@@ -673,11 +674,7 @@ const loader = (function () {
     const cached = cache[filename];
     if (cached !== undefined) return cached.exports;
     const format = formats[filename];
-    if (format === 'esm') {
-      throw internal.codeError(Error, 'ERR_REQUIRE_ESM',
-        `require() of ES Module ${filename} from ${parent ? parent.filename : 'the handler'} not supported. ` +
-        'Use import instead, or name the file .cjs');
-    }
+    if (format === 'esm') return requireESM(filename, parent);
     const module = new Module(filename, parent);
     cache[filename] = module;
     if (parent) parent.children.push(module);
@@ -703,6 +700,35 @@ const loader = (function () {
     return module.exports;
   }
 
+  // require() of an ES module, as Node 20.19+ does (the ESM-only releases of uuid, entities, ...): the
+  // module is evaluated at once and require() gives what it exports as 'module.exports', else its
+  // namespace, with `__esModule: true` added (a facade's namespace) when it has a default export, as
+  // transpiled CommonJS reads it. A graph with a top-level await cannot be, as in Node.
+  const esmRequired = Object.create(null); // filename -> what require() gave
+  function requireESM(filename, parent) {
+    if (filename in esmRequired) return esmRequired[filename];
+    const url = JSON.stringify(fileURL(filename));
+    const [state, value, promise] = native.requireModule(`export * as ns from ${url};`, 'node:internal/require-esm');
+    if (state === 2) {
+      promise.then(undefined, () => {}); // thrown here, not an unhandled rejection
+      throw value;
+    }
+    if (state === 0) {
+      throw internal.codeError(Error, 'ERR_REQUIRE_ASYNC_MODULE',
+        `require() of ${filename} from ${parent ? parent.filename : 'the handler'}: require() cannot be used on ` +
+        'an ESM graph with top-level await. Use import() instead.');
+    }
+    const ns = value.ns;
+    let exports = ns;
+    if ('module.exports' in ns) {
+      exports = ns['module.exports'];
+    } else if ('default' in ns && !('__esModule' in ns)) {
+      const facade = `export * from ${url}; export { default } from ${url}; export let __esModule = true;`;
+      exports = native.requireModule(facade, 'node:internal/require-esm')[1];
+    }
+    return (esmRequired[filename] = exports);
+  }
+
   function makeRequire(module) {
     const require = (specifier) => requireFrom(module, specifier);
     require.resolve = (specifier) => {
@@ -721,6 +747,7 @@ const loader = (function () {
   // ---- ES modules: QuickJS asks these hooks (engine/edge_js.c) ----
   function esmResolve(specifier, base) {
     if (base === '' || base === undefined) return specifier; // the entry, already absolute
+    if (specifier.startsWith('file://') && formats[fromFileURL(specifier)] === 'esm') return specifier; // requireESM's
     if (base.startsWith('node:') || base.startsWith('cjs:')) base = CONFIG.root + '/index.js';
     base = fromFileURL(base);
     // what the build resolved (at run time there are no files to look at), else resolved now

@@ -1,0 +1,57 @@
+"""What porting handlers that bundle ESM-only npm packages ran into (tests/js/require_esm, compared with
+real Node 20): require() of an ES module, as Node 20.19+ does it (uuid 12+, entities 7+ and
+path-to-regexp 9 ship only ES modules), at build time and in a request, with the 'module.exports'
+export, the `__esModule` facade, the "module-sync" condition, a module that throws and one with a
+top-level await; and Date setters given NaN, which left the date as it was (date-fns' parseISO)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from edge.cli.main import cli
+
+from .js_helpers import JS, build, node
+
+REQUIRE_ESM = JS / "require_esm"
+EVENT = {"Records": [{"cf": {"config": {"distributionDomainName": "d111111abcdef8.cloudfront.net",
+                                        "distributionId": "EDFDVBD6EXAMPLE", "eventType": "viewer-request",
+                                        "requestId": "r1"},
+                             "request": {"clientIp": "203.0.113.178", "headers": {}, "method": "GET",
+                                         "querystring": "", "uri": "/x"}}}]}
+
+
+@pytest.fixture(scope="module")
+def edge_results(tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("js-require-esm")
+    wasm = build("require_esm", out)
+    event = out / "event.json"
+    event.write_text(json.dumps(EVENT))
+    result = CliRunner().invoke(cli, ["invoke", str(wasm), "--event", str(event)])
+    assert result.exit_code == 0, result.output
+    return json.loads(json.loads(result.stdout)["body"])
+
+
+@pytest.fixture(scope="module")
+def node_results() -> dict:
+    script = f"console.log(JSON.stringify(require({json.dumps(str(REQUIRE_ESM / 'cases.js'))}).run()))"
+    return json.loads(node("-e", script))
+
+
+def test_node_requires_es_modules_as_the_cases_expect(node_results):
+    """Node 20.19+ is what the cases describe (an older Node refuses require() of an ES module)."""
+    r = node_results["requireESM"]
+    assert r["keys"] == ["__esModule", "default", "loads", "nameUuid"] and r["condition"] == "module-sync"
+
+
+@pytest.mark.parametrize("case", ["same", "toStringTag", "keys", "esModule", "extensible", "lazyKeys", "default",
+                                  "loads", "uuid", "lazy", "chosen", "condition", "throws", "throwsAgain", "tla"])
+def test_require_of_an_es_module_matches_node(case, edge_results, node_results):
+    assert edge_results["requireESM"][case] == node_results["requireESM"][case]
+
+
+def test_date_setters_given_nan_match_node(edge_results, node_results):
+    assert edge_results["dateSetters"] == node_results["dateSetters"]
+    assert node_results["dateSetters"]["setUTCFullYear"] == [None, None]  # the date became invalid
