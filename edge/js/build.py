@@ -67,7 +67,7 @@ FRAME = re.compile(re.escape(GUEST_ROOT) + r"/([^\s():]+):(\d+):(\d+)")  # a sta
 
 # Node layer files in load order (each built-in registers itself; loader and runtime come last).
 BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "path.js", "querystring.js",
-            "encoding.js", "url.js", "buffer.js", "string_decoder.js", "zlib.js", "keys.js", "crypto.js", "assert.js",
+            "encoding.js", "punycode.js", "url.js", "buffer.js", "string_decoder.js", "zlib.js", "keys.js", "crypto.js", "assert.js",
             "clone.js", "tty.js")
 # Built-ins put in a function only when one of its sources (node_modules included) names them: stream
 # adds ~90 KB to a module and ~2 MB to its memory, which functions that never use it should not pay;

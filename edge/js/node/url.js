@@ -1,7 +1,7 @@
 // require('url') and the URL / URLSearchParams globals: the WHATWG URL Standard's parser (special
 // schemes, IPv4/IPv6 hosts, percent-encode sets, relative resolution, setters) and Node's legacy
 // url.parse/format/resolve. Hostnames with non-ASCII letters are lower-cased and Punycode-encoded
-// (no full UTS #46 mapping table).
+// (no full UTS #46 mapping table); domainToUnicode decodes them.
 defineBuiltin('url', function (exports, require, module, internal) {
   const SPECIAL = { 'ftp:': 21, 'file:': null, 'http:': 80, 'https:': 443, 'ws:': 80, 'wss:': 443 };
   const isSpecialScheme = (s) => Object.prototype.hasOwnProperty.call(SPECIAL, s);
@@ -204,52 +204,25 @@ defineBuiltin('url', function (exports, require, module, internal) {
     return `[${out}]`;
   }
 
-  // RFC 3492 Punycode, for non-ASCII labels
-  function punycodeEncode(input) {
-    const cps = Array.from(input, (c) => c.codePointAt(0));
-    let n = 128;
-    let delta = 0;
-    let bias = 72;
-    let out = cps.filter((c) => c < 128).map((c) => String.fromCharCode(c)).join('');
-    const basic = out.length;
-    let h = basic;
-    if (basic) out += '-';
-    const adapt = (d, numPoints, first) => {
-      d = first ? Math.floor(d / 700) : d >> 1;
-      d += Math.floor(d / numPoints);
-      let k = 0;
-      while (d > 455) { d = Math.floor(d / 35); k += 36; }
-      return k + Math.floor((36 * d) / (d + 38));
-    };
-    const digit = (d) => String.fromCharCode(d + 22 + 75 * (d < 26));
-    while (h < cps.length) {
-      const m = Math.min(...cps.filter((c) => c >= n));
-      delta += (m - n) * (h + 1);
-      n = m;
-      for (const c of cps) {
-        if (c < n) delta++;
-        if (c === n) {
-          let q = delta;
-          for (let k = 36; ; k += 36) {
-            const t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
-            if (q < t) break;
-            out += digit(t + ((q - t) % (36 - t)));
-            q = Math.floor((q - t) / (36 - t));
-          }
-          out += digit(q);
-          bias = adapt(delta, h + 1, h === basic);
-          delta = 0;
-          h++;
-        }
-      }
-      delta++;
-      n++;
+  // Non-ASCII labels are Punycode-encoded (punycode.js). An xn-- label must decode to a label the
+  // mapping would keep as it is (approximated: no controls or spaces, NFKC, lower case), or the host
+  // is invalid, as in Node.
+  const punycode = require('punycode');
+  function labelToUnicode(label) {
+    if (!label.startsWith('xn--')) return label;
+    let decoded;
+    try {
+      decoded = punycode.decode(label.slice(4));
+    } catch {
+      return null;
     }
-    return out;
+    return decoded !== '' && !/[\0-\x20\x7f-\x9f]/.test(decoded) && decoded.normalize('NFKC').toLowerCase() === decoded
+      ? decoded : null;
   }
   function domainToASCII(domain) {
     const mapped = domain.normalize('NFC').toLowerCase().replace(/[\u3002\uff0e\uff61]/g, '.');
-    return mapped.split('.').map((label) => (/^[\x00-\x7f]*$/.test(label) ? label : 'xn--' + punycodeEncode(label))).join('.');
+    const labels = mapped.split('.').map((label) => (/^[\x00-\x7f]*$/.test(label) ? label : 'xn--' + punycode.encode(label)));
+    return labels.every((label) => labelToUnicode(label) !== null) ? labels.join('.') : '';
   }
 
   function parseHost(input, notSpecial) {
@@ -1111,7 +1084,10 @@ defineBuiltin('url', function (exports, require, module, internal) {
     parse: urlParse, format: urlFormat, resolve: urlResolve,
     resolveObject: (source, relative) => urlParse(urlResolve(source, relative)),
     domainToASCII: (d) => { const h = parseHost(String(d), false); return h === null ? '' : h; },
-    domainToUnicode: (d) => String(d),
+    domainToUnicode: (d) => {
+      const h = parseHost(String(d), false);
+      return h === null ? '' : h.startsWith('[') ? h : h.split('.').map(labelToUnicode).join('.');
+    },
     fileURLToPath, pathToFileURL,
     urlToHttpOptions: (u) => ({
       protocol: u.protocol, hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,

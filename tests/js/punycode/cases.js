@@ -1,0 +1,33 @@
+'use strict';
+// Cases run by index.js inside the edge and by `node -e` (tests/test_js_punycode.py): each result must
+// be the same. Node's deprecated punycode built-in (markdown-it 12, tr46 0.0.3 require it by this
+// name), and url's domainToUnicode / domainToASCII and URL hosts with xn-- labels.
+const punycode = require('punycode');
+const url = require('url');
+
+const DOMAINS = ['mañana.com', 'MAÑANA.com', 'bücher.example', '☃-⌘.com', 'xn--maana-pta.com', 'XN--MAANA-PTA.com',
+  'example.com', 'правительство.рф', '例え.テスト', 'a\u3002b.com', 'user@mañana.com', 'xn--ls8h.la', 'xn--tda.xn--tda',
+  'xn--zz.com', 'xn--.com', 'xn--abc.com', 'xn--a-ecp.ru', 'xn--ab-.com', 'xn--maana-pta.com.', '0x7f.1', '[::1]',
+  'foo%41.com', 'a b.com', ''];
+const STRINGS = ['', 'abc', 'ü', 'ABC-ü', '😀', 'ü😀', '\ud800x', 'mañana', 'bücher', '-> $1.00 <-'];
+const PUNY = ['tda', 'maana-pta', 'ls8h', 'zz', 'abc', 'a-ecp', 'ab-', '99999999999', 'ü-tda', '-', '', 'TDA'];
+
+function attempt(f) {
+  try {
+    return f();
+  } catch (err) {
+    return `${err.name}: ${err.message}`;
+  }
+}
+
+exports.run = () => ({
+  version: punycode.version,
+  encode: STRINGS.map((s) => attempt(() => punycode.encode(s))),
+  decode: PUNY.map((s) => attempt(() => punycode.decode(s))),
+  toASCII: DOMAINS.map((d) => attempt(() => punycode.toASCII(d))),
+  toUnicode: DOMAINS.map((d) => attempt(() => punycode.toUnicode(d))),
+  ucs2: [punycode.ucs2.decode('\ud834\udf06a\ud800\udc00\udbff'), punycode.ucs2.encode([0x1d306, 97, 0xd800])],
+  domainToUnicode: DOMAINS.map((d) => url.domainToUnicode(d)),
+  domainToASCII: DOMAINS.map((d) => url.domainToASCII(d)),
+  hostname: DOMAINS.map((d) => attempt(() => new URL(`http://${d}/`).hostname)),
+});

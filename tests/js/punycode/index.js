@@ -1,0 +1,3 @@
+const { run } = require('./cases.js');
+
+exports.handler = async () => ({ status: '200', body: JSON.stringify(run()) });
