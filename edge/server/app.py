@@ -57,6 +57,14 @@ class Front:
             else:
                 await self.handler(scope, receive, send)
             return
+        if kind == "websocket":  # an edge WebSocket is proxied; the admin API has none (403)
+            server = scope.get("server")
+            if server is not None and server[1] == self.admin_port:
+                await receive()
+                await send({"type": "websocket.close", "code": 1008})
+            else:
+                await self.handler(scope, receive, send)
+            return
         await self.edge(scope, receive, send)
 
 

@@ -76,14 +76,13 @@ class EdgeHandler:
         self.state: EdgeState | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            if scope["type"] == "websocket":  # not proxied: refused (the server answers 403), never a bare 500
-                await receive()
-                await send({"type": "websocket.close", "code": 1008})
-            return
         state = self.state
         if state is None:  # not booted (or already closed): as Starlette's state would say
             state = self.app.state.edge
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":
+                await self._websocket(state, scope, receive, send)
+            return
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         path = raw_path.split(b"?", 1)[0]
         query = scope.get("query_string", b"")
@@ -195,6 +194,36 @@ class EdgeHandler:
                 trace, client_ip=viewer.client_ip, method=viewer.method, host=_host(scope), uri=uri,
                 querystring=viewer.querystring, status=response.status, sent_bytes=sent, x_cache=response.x_cache,
             )
+
+    async def _websocket(self, state: EdgeState, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket handshake: proxied to the behavior's origin (edge/websocket/)."""
+        from ..websocket import serve_websocket
+
+        headers = []
+        for k, v in scope["headers"]:
+            key = _header_key(k)
+            if key:
+                headers.append((key, v.decode("latin-1")))
+        client = scope.get("client")
+        client_ip = client[0] if client else "127.0.0.1"
+        if self.proxy_hops:
+            client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
+        drain = getattr(self.app.state, "drain", None)
+        if drain is None:
+            await serve_websocket(state, scope, receive, send, headers, client_ip)
+            return
+        # an open WebSocket never ends by itself: a stop cuts it at once (closed 1001, going away)
+        request = drain.enter("GET", scope.get("path", ""), endless=True, client=scope.get("client"))
+        try:
+            await serve_websocket(state, scope, receive, send, headers, client_ip, stopping=drain.stopping)
+        except asyncio.CancelledError:
+            if not request.cut:
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+        finally:
+            drain.leave(request)
 
     @staticmethod
     async def _send(scope: Scope, send: Send, response, receive: Receive | None = None) -> tuple[int, Exception | None]:  # type: ignore[no-untyped-def]

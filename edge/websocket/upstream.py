@@ -1,0 +1,54 @@
+"""The origin's side of a proxied WebSocket: where it goes, with which headers, over which TLS."""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+
+from ..config.behaviors import Behavior
+from ..config.origins import OriginSpec
+from ..pipeline.forward import origin_headers, origin_querystring
+
+# Handshake headers each hop makes for itself (the client library sends the origin its own).
+HANDSHAKE = frozenset({"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
+                       "sec-websocket-protocol", "sec-websocket-accept", "upgrade", "connection"})
+MAX_MESSAGE = 1024 * 1024  # bytes of one message, each way (CloudFront's frames are bounded too)
+
+
+@dataclass(frozen=True)
+class OriginSocket:
+    """What the edge asks the origin for."""
+
+    url: str  # ws(s)://<Host the origin gets>/<path>?<query>
+    host: str  # where to connect
+    port: int
+    headers: list[tuple[str, str]]  # besides Host and the handshake's own
+    subprotocols: list[str]
+    tls: ssl.SSLContext | None
+    open_timeout: float
+
+
+def origin_socket(spec: OriginSpec, behavior: Behavior, uri: str, querystring: str,
+                  headers: list[tuple[str, str]], subprotocols: list[str], client_ip: str, via: str) -> OriginSocket:
+    """The origin's WebSocket request for a viewer's handshake (`headers`: the viewer's, as
+    functions would see them; `subprotocols`: those the viewer offered)."""
+    plain = [(k, v) for k, v in headers if k.lower() not in HANDSHAKE]
+    sent = origin_headers(plain, behavior, spec, client_ip, via, cacheable=False)
+    host = next(v for k, v in sent if k.lower() == "host")
+    sent = [(k, v) for k, v in sent if k.lower() != "host"] + list(spec.custom_headers)
+    query = origin_querystring(querystring, behavior)
+    scheme = "wss" if spec.protocol == "https" else "ws"
+    url = f"{scheme}://{host}{spec.path}{uri}" + (f"?{query}" if query else "")
+    return OriginSocket(url, spec.domain_name, spec.port, sent, subprotocols, _tls(spec),
+                        spec.connect_timeout + spec.read_timeout)
+
+
+def _tls(spec: OriginSpec) -> ssl.SSLContext | None:
+    """The origin's TLS as its HTTP requests get it: the public CAs, its `ca_file`, or none checked."""
+    if spec.protocol != "https":
+        return None
+    context = ssl.create_default_context(cafile=spec.ca_file or None)
+    if not spec.verify_tls:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context

@@ -1,0 +1,266 @@
+"""Viewers' WebSockets proxied to the behavior's origin (edge/websocket/), under every
+`--server`: a real `edge serve`, a real WebSocket origin on loopback (the `websockets`
+library's server, in its own thread) and a real client. Messages both ways, the request the
+origin gets (path, query, cookies, forwarded headers, Host, Via), subprotocols, close codes
+both ways, the bound on a message, and the refusals: a behavior with a function, an origin
+that is down, a static origin, the admin port."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from . import modules as M
+from .conftest import free_ports
+from .test_hardening_http import start, stop
+
+pytestmark = pytest.mark.timeout(120)
+
+SERVERS = ["granian", "hypercorn", "uvicorn"]
+
+
+class WebSocketOrigin:
+    """An origin speaking WebSocket: echoes messages; `headers?` answers with the handshake it
+    got (path, headers, subprotocol); `close <code> <reason>` closes so; records how viewers'
+    closes arrived."""
+
+    def __init__(self) -> None:
+        (self.port,) = free_ports(1)
+        self.closes: list[tuple[int | None, str | None]] = []
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Future[None] | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> WebSocketOrigin:
+        self._thread.start()
+        assert self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set_result, None)
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        from websockets.asyncio.server import serve
+
+        self._loop = asyncio.get_running_loop()
+        self._stop = self._loop.create_future()
+        async with serve(self._handle, "127.0.0.1", self.port, subprotocols=["chat.v2", "chat.v1"],
+                         select_subprotocol=self._select, max_size=4 * 1024 * 1024):
+            self._ready.set()
+            await self._stop
+
+    @staticmethod
+    def _select(connection, offered):  # type: ignore[no-untyped-def]
+        return next((p for p in ("chat.v2", "chat.v1") if p in offered), None)
+
+    async def _handle(self, ws) -> None:  # type: ignore[no-untyped-def]
+        try:
+            async for message in ws:
+                if message == "headers?":
+                    request = ws.request
+                    await ws.send(json.dumps({"path": request.path, "subprotocol": ws.subprotocol,
+                                              "headers": [[k.lower(), v] for k, v in request.headers.raw_items()]}))
+                elif isinstance(message, str) and message.startswith("close "):
+                    _, code, reason = message.split(" ", 2)
+                    await ws.close(int(code), reason)
+                elif message == "big":
+                    await ws.send(b"x" * (2 * 1024 * 1024))
+                else:
+                    await ws.send(message)
+        except Exception:  # noqa: BLE001 - a viewer's abrupt end is part of the tests
+            pass
+        finally:
+            rcvd = ws.protocol.close_rcvd
+            self.closes.append((rcvd.code, rcvd.reason) if rcvd is not None else (None, None))
+
+
+@pytest.fixture(scope="module")
+def origin():  # type: ignore[no-untyped-def]
+    with WebSocketOrigin() as running:
+        yield running
+
+
+def manifest(origin_port: int, down_port: int, wat: Path) -> str:
+    return f"""
+[origins.ws]
+url = "http://127.0.0.1:{origin_port}"
+
+[origins.down]
+url = "http://127.0.0.1:{down_port}"
+
+[origins.files]
+type = "static"
+root = "."
+
+[functions.gate]
+source = "{wat}"
+
+[[behaviors]]
+path = "/ws/*"
+origin = "ws"
+cache = "disabled"
+forward = {{ query_strings = "all", cookies = "all", headers = "all" }}
+
+[[behaviors]]
+path = "/guarded/*"
+origin = "ws"
+viewer_request = "gate"
+
+[[behaviors]]
+path = "/down/*"
+origin = "down"
+
+[[behaviors]]
+path = "*"
+origin = "files"
+"""
+
+
+@pytest.fixture(scope="module", params=SERVERS)
+def edge(request, tmp_path_factory, origin):  # type: ignore[no-untyped-def]
+    tmp = tmp_path_factory.mktemp(f"ws-{request.param}")
+    wat = tmp / "gate.wat"
+    wat.write_text(M.PASS_REQUEST)
+    (down,) = free_ports(1)
+    served = start(tmp, request.param, manifest=manifest(origin.port, down, wat))
+    yield served
+    stop(served.proc)
+
+
+def url(edge, path: str, port: int | None = None) -> str:  # type: ignore[no-untyped-def]
+    return f"ws://127.0.0.1:{port or edge.port}{path}"
+
+
+def test_messages_flow_both_ways_with_the_request_cloudfront_would_send(edge, origin):
+    with connect(url(edge, "/ws/./chat?room=1&b=%20"), subprotocols=["chat.v1", "chat.v2"],
+                 additional_headers={"Cookie": "session=abc", "Authorization": "Bearer t", "X-Trace": "7",
+                                     "CloudFront-Viewer-Country": "forged"}) as ws:
+        assert ws.subprotocol == "chat.v2"  # the origin's choice reaches the viewer
+        ws.send("hello")
+        assert ws.recv(5) == "hello"
+        ws.send(b"\x00\x01binary")
+        assert ws.recv(5) == b"\x00\x01binary"
+        ws.send("headers?")
+        seen = json.loads(ws.recv(5))
+    headers = dict((k, v) for k, v in seen["headers"])
+    assert seen["path"] == "/ws/chat?room=1&b=%20"  # normalised path, the viewer's query as sent
+    assert seen["subprotocol"] == "chat.v2"
+    assert headers["host"] == f"127.0.0.1:{edge.port}"  # a policy forwarding every header keeps the viewer's Host
+    assert headers["cookie"] == "session=abc" and headers["authorization"] == "Bearer t" and headers["x-trace"] == "7"
+    assert headers["x-forwarded-for"] == "127.0.0.1" and headers["via"].endswith(".edge (edge)")
+    assert "cloudfront-viewer-country" not in headers  # a viewer cannot claim the edge's headers
+    assert headers["sec-websocket-protocol"] == "chat.v1, chat.v2"
+
+
+def test_close_codes_pass_through_both_ways(edge, origin):
+    with connect(url(edge, "/ws/a")) as ws:
+        ws.send("close 4001 origin says bye")
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(5)
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4001, "origin says bye")
+
+    before = len(origin.closes)
+    with connect(url(edge, "/ws/b")) as ws:
+        ws.send("ping")
+        assert ws.recv(5) == "ping"
+        ws.close(4002, "viewer leaves")
+    for _ in range(100):
+        if len(origin.closes) > before:
+            break
+        threading.Event().wait(0.05)
+    code, reason = origin.closes[-1]
+    if edge.server == "hypercorn":  # it hands every viewer close to the app as 1006: sent on as 1001, going away
+        assert code == 1001
+    else:
+        assert code == 4002 and reason in ("viewer leaves", "")  # the reason where the server hands it over
+
+
+def test_a_message_beyond_the_bound_closes_with_1009(edge):
+    with connect(url(edge, "/ws/big"), max_size=8 * 1024 * 1024) as ws:
+        ws.send("big")  # the origin answers 2 MiB: more than the edge relays
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code in (1009, 1011)
+
+
+def _refused(edge, path: str, port: int | None = None) -> int:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidStatus) as refused:
+        with connect(url(edge, path, port), open_timeout=10):
+            pass
+    return refused.value.response.status_code
+
+
+def test_refused_where_it_cannot_be_proxied_and_the_log_says_why(edge):
+    # a behavior that runs a function: never bypassed
+    assert _refused(edge, "/guarded/x") == 403
+    down = _refused(edge, "/down/x")  # the origin does not answer
+    static = _refused(edge, "/files/x")  # not a custom origin
+    assert (down, static) == (502, 403)  # every server lets the app answer a handshake with a status
+    assert _refused(edge, "/ws/x", port=edge.admin_port) == 403  # the admin API has no WebSockets
+    logs = edge.log.read_text()
+    assert "runs functions (viewer-request)" in logs and "could not be opened" in logs, logs[-3000:]
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_stop_closes_open_websockets_going_away_and_exits(server, tmp_path, origin):
+    """An open WebSocket never ends by itself: a stop cuts it at once instead of waiting out the
+    grace period; the origin is told 1001 (going away), and so is the viewer where the server
+    still sends a close frame (Granian ends its connections without one)."""
+    import os
+    import signal
+    import time
+
+    wat = tmp_path / "gate.wat"
+    wat.write_text(M.PASS_REQUEST)
+    served = start(tmp_path, server, manifest=manifest(origin.port, 1, wat))
+    try:
+        with connect(f"ws://127.0.0.1:{served.port}/ws/stop") as ws:
+            ws.send("still here")
+            assert ws.recv(5) == "still here"
+            before = len(origin.closes)
+            began = time.monotonic()
+            os.killpg(served.proc.pid, signal.SIGTERM)
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(10)
+        assert served.proc.wait(20) == 0 and time.monotonic() - began < 8  # not the 10 s grace period
+        if server != "granian":
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
+        for _ in range(100):
+            if len(origin.closes) > before:
+                break
+            time.sleep(0.05)
+        assert origin.closes[-1][0] == 1001
+    finally:
+        stop(served.proc)
+
+
+def test_an_idle_websocket_is_not_taken_for_an_idle_connection(tmp_path, origin):
+    """Granian (the default) never closes a silent connection itself, so the edge's reaper
+    closes those idle for 5 s (edge/server/reaper.py); an open WebSocket counts as a request in
+    flight, however quiet, and stays."""
+    import time
+
+    wat = tmp_path / "gate.wat"
+    wat.write_text(M.PASS_REQUEST)
+    served = start(tmp_path, "granian", manifest=manifest(origin.port, 1, wat))
+    try:
+        with connect(f"ws://127.0.0.1:{served.port}/ws/quiet", ping_interval=None) as ws:
+            ws.send("one")
+            assert ws.recv(5) == "one"
+            time.sleep(7)  # past the reaper's 5 s and its next sweep
+            ws.send("two")
+            assert ws.recv(5) == "two"
+    finally:
+        stop(served.proc)
