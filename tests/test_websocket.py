@@ -154,6 +154,7 @@ def test_messages_flow_both_ways_with_the_request_cloudfront_would_send(edge, or
         assert ws.recv(5) == b"\x00\x01binary"
         ws.send("headers?")
         seen = json.loads(ws.recv(5))
+        assert _open_websockets(edge) == 1.0  # edge_websockets_open, while it is open
     headers = dict((k, v) for k, v in seen["headers"])
     assert seen["path"] == "/ws/chat?room=1&b=%20"  # normalised path, the viewer's query as sent
     assert seen["subprotocol"] == "chat.v2"
@@ -193,6 +194,24 @@ def test_a_message_beyond_the_bound_closes_with_1009(edge):
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code in (1009, 1011)
+
+
+def _open_websockets(edge, want: float = 1.0) -> float | None:  # type: ignore[no-untyped-def]
+    """edge_websockets_open as /metrics shows it (sampled once a second): `want` once it does."""
+    import re
+    import time
+
+    import httpx
+
+    value = None
+    for _ in range(40):
+        text = httpx.get(f"http://127.0.0.1:{edge.admin_port}/metrics", timeout=5).text
+        found = re.search(r"^edge_websockets_open(?:\{[^}]*\})? ([0-9.e+-]+)$", text, re.M)
+        value = float(found.group(1)) if found else None
+        if value == want:
+            break
+        time.sleep(0.1)
+    return value
 
 
 def _refused(edge, path: str, port: int | None = None) -> int:  # type: ignore[no-untyped-def]

@@ -43,6 +43,7 @@ HOOK_SECONDS = Histogram("edge_hook_duration_seconds", "Per-hook latency", ["eve
 ORIGIN_SECONDS = Histogram("edge_origin_duration_seconds", "Origin fetch latency", buckets=LATENCY_BUCKETS)
 FUEL = Histogram("edge_function_fuel", "Fuel used per invocation", ["function"], buckets=FUEL_BUCKETS)
 IN_FLIGHT = Gauge("edge_in_flight_requests", "Requests being handled", multiprocess_mode="livesum")
+WEBSOCKETS = Gauge("edge_websockets_open", "Viewer WebSockets open (proxied to origins)", multiprocess_mode="livesum")
 QUEUE_DEPTH = Gauge("edge_invocation_queue_depth", "Invocations waiting for capacity", multiprocess_mode="livesum")
 CACHE_ENTRIES = Gauge("edge_cache_entries", "Cached responses", multiprocess_mode="livesum")
 CACHE_BYTES = Gauge("edge_cache_bytes", "Bytes held by the response cache", multiprocess_mode="livesum")
@@ -174,6 +175,7 @@ def update_gauges(state: Any) -> None:
     _cache_counts.add(state.cache, stats.get("hits", 0) + stats.get("refresh_hits", 0), stats.get("hits", 0) + stats.get("misses", 0))
     QUEUE_DEPTH.set(state.invoker.queue_depth)
     IN_FLIGHT.set(state.in_flight)
+    WEBSOCKETS.set(state.websockets)
     store = getattr(state, "store", None)
     if store is not None:
         STORE_UP.set(1 if store.health.up else 0)

@@ -209,21 +209,25 @@ class EdgeHandler:
         if self.proxy_hops:
             client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
         drain = getattr(self.app.state, "drain", None)
-        if drain is None:
-            await serve_websocket(state, scope, receive, send, headers, client_ip)
-            return
-        # an open WebSocket never ends by itself: a stop cuts it at once (closed 1001, going away)
-        request = drain.enter("GET", scope.get("path", ""), endless=True, client=scope.get("client"))
+        state.websockets += 1  # edge_websockets_open
         try:
-            await serve_websocket(state, scope, receive, send, headers, client_ip, stopping=drain.stopping)
-        except asyncio.CancelledError:
-            if not request.cut:
-                raise
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()
+            if drain is None:
+                await serve_websocket(state, scope, receive, send, headers, client_ip)
+                return
+            # an open WebSocket never ends by itself: a stop cuts it at once (closed 1001, going away)
+            request = drain.enter("GET", scope.get("path", ""), endless=True, client=scope.get("client"))
+            try:
+                await serve_websocket(state, scope, receive, send, headers, client_ip, stopping=drain.stopping)
+            except asyncio.CancelledError:
+                if not request.cut:
+                    raise
+                task = asyncio.current_task()
+                if task is not None:
+                    task.uncancel()
+            finally:
+                drain.leave(request)
         finally:
-            drain.leave(request)
+            state.websockets -= 1
 
     @staticmethod
     async def _send(scope: Scope, send: Send, response, receive: Receive | None = None) -> tuple[int, Exception | None]:  # type: ignore[no-untyped-def]

@@ -143,6 +143,7 @@ class EdgeState:
     control_pool: ThreadPoolExecutor | None = None
     ready: bool = False
     in_flight: int = 0
+    websockets: int = 0  # viewer WebSockets open (edge/websocket/)
     access_log: AccessLog | None = None
     extras: dict = field(default_factory=dict)
     country_header: bytes | None = None  # the trusted load-balancer header naming the viewer's country
