@@ -33,6 +33,7 @@ class WebSocketOrigin:
     def __init__(self) -> None:
         (self.port,) = free_ports(1)
         self.closes: list[tuple[int | None, str | None]] = []
+        self.closed_paths: dict[str, tuple[int | None, str | None]] = {}  # how each path's connection closed
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Future[None] | None = None
@@ -84,12 +85,26 @@ class WebSocketOrigin:
         finally:
             rcvd = ws.protocol.close_rcvd
             self.closes.append((rcvd.code, rcvd.reason) if rcvd is not None else (None, None))
+            self.closed_paths[ws.request.path] = self.closes[-1]
 
 
 @pytest.fixture(scope="module")
 def origin():  # type: ignore[no-untyped-def]
     with WebSocketOrigin() as running:
         yield running
+
+
+DENY = M.returning(json.dumps({"status": "401", "statusDescription": "Unauthorized",
+                                "headers": {"www-authenticate": [{"key": "WWW-Authenticate", "value": "Bearer"}]},
+                                "body": "log in first"}))
+
+
+def functions(folder: Path) -> Path:
+    """The functions the manifest names: `gate` passes the request on, `deny` answers 401."""
+    (folder / "deny.wat").write_text(DENY)
+    wat = folder / "gate.wat"
+    wat.write_text(M.PASS_REQUEST)
+    return wat
 
 
 def manifest(origin_port: int, down_port: int, wat: Path) -> str:
@@ -107,6 +122,9 @@ root = "."
 [functions.gate]
 source = "{wat}"
 
+[functions.deny]
+source = "{wat.parent / 'deny.wat'}"
+
 [[behaviors]]
 path = "/ws/*"
 origin = "ws"
@@ -114,9 +132,20 @@ cache = "disabled"
 forward = {{ query_strings = "all", cookies = "all", headers = "all" }}
 
 [[behaviors]]
-path = "/guarded/*"
+path = "/gated/*"
 origin = "ws"
 viewer_request = "gate"
+forward = {{ headers = ["cloudfront-viewer-address", "x-gate"] }}
+
+[[behaviors]]
+path = "/denied/*"
+origin = "ws"
+viewer_request = "deny"
+
+[[behaviors]]
+path = "/origin-hook/*"
+origin = "ws"
+origin_request = "gate"
 
 [[behaviors]]
 path = "/down/*"
@@ -131,10 +160,8 @@ origin = "files"
 @pytest.fixture(scope="module", params=SERVERS)
 def edge(request, tmp_path_factory, origin):  # type: ignore[no-untyped-def]
     tmp = tmp_path_factory.mktemp(f"ws-{request.param}")
-    wat = tmp / "gate.wat"
-    wat.write_text(M.PASS_REQUEST)
     (down,) = free_ports(1)
-    served = start(tmp, request.param, manifest=manifest(origin.port, down, wat))
+    served = start(tmp, request.param, manifest=manifest(origin.port, down, functions(tmp)))
     yield served
     stop(served.proc)
 
@@ -222,14 +249,31 @@ def _refused(edge, path: str, port: int | None = None) -> int:  # type: ignore[n
 
 
 def test_refused_where_it_cannot_be_proxied_and_the_log_says_why(edge):
-    # a behavior that runs a function: never bypassed
-    assert _refused(edge, "/guarded/x") == 403
+    assert _refused(edge, "/origin-hook/x") == 403  # a function that cannot run here: never bypassed
     down = _refused(edge, "/down/x")  # the origin does not answer
     static = _refused(edge, "/files/x")  # not a custom origin
     assert (down, static) == (502, 403)  # every server lets the app answer a handshake with a status
     assert _refused(edge, "/ws/x", port=edge.admin_port) == 403  # the admin API has no WebSockets
     logs = edge.log.read_text()
-    assert "runs functions (viewer-request)" in logs and "could not be opened" in logs, logs[-3000:]
+    assert "runs functions (origin-request)" in logs and "could not be opened" in logs, logs[-3000:]
+
+
+def test_a_viewer_request_function_runs_on_the_handshake(edge, origin):
+    """As on a GET: what it returns is what the origin's handshake is made from (with the
+    CloudFront-* headers the behavior names, added after it); what it generates answers the
+    handshake instead, headers and body as it made them."""
+    with connect(url(edge, "/gated/room?q=1"), additional_headers={"X-Gate": "pass"}) as ws:
+        ws.send("headers?")
+        seen = json.loads(ws.recv(5))
+    headers = dict((k, v) for k, v in seen["headers"])
+    assert seen["path"] == "/gated/room" and headers["x-gate"] == "pass"  # the default policy: no query
+    assert headers["cloudfront-viewer-address"].startswith("127.0.0.1:")
+    with pytest.raises(InvalidStatus) as denied:
+        with connect(url(edge, "/denied/room"), open_timeout=10):
+            pass
+    answer = denied.value.response
+    assert answer.status_code == 401 and answer.body == b"log in first"
+    assert answer.headers["WWW-Authenticate"] == "Bearer" and answer.headers["X-Cache"] == "LambdaGeneratedResponse from edge"
 
 
 @pytest.mark.parametrize("server", SERVERS)
@@ -241,14 +285,12 @@ def test_a_stop_closes_open_websockets_going_away_and_exits(server, tmp_path, or
     import signal
     import time
 
-    wat = tmp_path / "gate.wat"
-    wat.write_text(M.PASS_REQUEST)
-    served = start(tmp_path, server, manifest=manifest(origin.port, 1, wat))
+    served = start(tmp_path, server, manifest=manifest(origin.port, 1, functions(tmp_path)))
     try:
-        with connect(f"ws://127.0.0.1:{served.port}/ws/stop") as ws:
+        path = f"/ws/stop-{server}"
+        with connect(f"ws://127.0.0.1:{served.port}{path}") as ws:
             ws.send("still here")
             assert ws.recv(5) == "still here"
-            before = len(origin.closes)
             began = time.monotonic()
             os.killpg(served.proc.pid, signal.SIGTERM)
             with pytest.raises(ConnectionClosed) as closed:
@@ -257,10 +299,10 @@ def test_a_stop_closes_open_websockets_going_away_and_exits(server, tmp_path, or
         if server != "granian":
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
         for _ in range(100):
-            if len(origin.closes) > before:
+            if path in origin.closed_paths:
                 break
             time.sleep(0.05)
-        assert origin.closes[-1][0] == 1001
+        assert origin.closed_paths[path][0] == 1001
     finally:
         stop(served.proc)
 
@@ -271,9 +313,7 @@ def test_an_idle_websocket_is_not_taken_for_an_idle_connection(tmp_path, origin)
     flight, however quiet, and stays."""
     import time
 
-    wat = tmp_path / "gate.wat"
-    wat.write_text(M.PASS_REQUEST)
-    served = start(tmp_path, "granian", manifest=manifest(origin.port, 1, wat))
+    served = start(tmp_path, "granian", manifest=manifest(origin.port, 1, functions(tmp_path)))
     try:
         with connect(f"ws://127.0.0.1:{served.port}/ws/quiet", ping_interval=None) as ws:
             ws.send("one")

@@ -91,7 +91,7 @@ class Pipeline(OriginLeg):
         if (viewer.conditional or viewer.ranged) and response.status == 200 and response.x_cache in FROM_CACHE:
             response = _from_what_the_viewer_holds(viewer, response)
         trace.total_ms = (time.perf_counter() - trace.started) * 1000
-        self._finish(response, trace, head=viewer.method == "HEAD")
+        self.finish(response, trace, head=viewer.method == "HEAD")
         return response, trace
 
     async def _handle(self, viewer: ViewerRequest, trace: Trace) -> EdgeResponse:
@@ -278,7 +278,7 @@ class Pipeline(OriginLeg):
         names = {name.lower() for name, _ in generated}
         return [(k, v) for k, v in pairs if k.lower() not in names] + generated
 
-    def _finish(self, response: EdgeResponse, trace: Trace, *, head: bool = False) -> None:
+    def finish(self, response: EdgeResponse, trace: Trace, *, head: bool = False) -> None:
         """The edge's own headers. The host owns framing: a buffered body gets its true
         Content-Length whatever a function set; a streamed one keeps the origin's."""
         prepared = response.prepared

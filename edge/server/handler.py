@@ -199,8 +199,11 @@ class EdgeHandler:
         """A WebSocket handshake: proxied to the behavior's origin (edge/websocket/)."""
         from ..websocket import serve_websocket
 
-        headers = []
+        headers, country = [], None
         for k, v in scope["headers"]:
+            if k == state.country_header:  # the load balancer's country header: read, never passed on
+                country = v.decode("latin-1")
+                continue
             key = _header_key(k)
             if key:
                 headers.append((key, v.decode("latin-1")))
@@ -212,12 +215,13 @@ class EdgeHandler:
         state.websockets += 1  # edge_websockets_open
         try:
             if drain is None:
-                await serve_websocket(state, scope, receive, send, headers, client_ip)
+                await serve_websocket(state, scope, receive, send, headers, client_ip, country=country)
                 return
             # an open WebSocket never ends by itself: a stop cuts it at once (closed 1001, going away)
             request = drain.enter("GET", scope.get("path", ""), endless=True, client=scope.get("client"))
             try:
-                await serve_websocket(state, scope, receive, send, headers, client_ip, stopping=drain.stopping)
+                await serve_websocket(state, scope, receive, send, headers, client_ip, country=country,
+                                      stopping=drain.stopping)
             except asyncio.CancelledError:
                 if not request.cut:
                     raise

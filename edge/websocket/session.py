@@ -8,8 +8,12 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..pipeline import events
 from ..pipeline.events import new_request_id
-from ..pipeline.response import EDGE_LOG
+from ..pipeline.headers import from_cf_headers
+from ..pipeline.response import EDGE_LOG, EdgeResponse, hook_failure_page
+from ..pipeline.served import generated
+from ..pipeline.wire import encode
 from ..pipeline.trace import Trace
 from ..pipeline.uri import MAX_URI, BadTarget, normalize_path
 from ..pipeline.via import VIA
@@ -28,17 +32,21 @@ UNSENDABLE = frozenset({1004, 1005, 1006, 1015})  # codes a close frame may not 
 
 
 class Refused(Exception):
-    """The handshake is answered with an HTTP status instead of `101`."""
+    """The handshake is answered with an HTTP status instead of `101`: a plain one saying why,
+    or `response`, what a function answered (or its failure's error page)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, response: EdgeResponse | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.response = response
 
 
 async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send: Send,
-                          headers: list[tuple[str, str]], client_ip: str, *, stopping: bool = False) -> None:
+                          headers: list[tuple[str, str]], client_ip: str, *, country: str | None = None,
+                          stopping: bool = False) -> None:
     """The whole life of one viewer WebSocket (`headers`: the viewer's, as functions would see
-    them; `client_ip`: behind trusted proxies; `stopping`: the worker drains, refuse it)."""
+    them; `client_ip`: behind trusted proxies; `country`: the trusted load balancer's country
+    header; `stopping`: the worker drains, refuse it)."""
     if (await receive())["type"] != "websocket.connect":
         return
     trace = Trace(new_request_id(), time.perf_counter())
@@ -49,15 +57,18 @@ async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send
     try:
         if stopping:
             raise Refused(503, "the server is stopping; reconnect")
-        target = _target(state, scope, raw_path, querystring, headers, client_ip, trace)
+        target = await _target(state, scope, raw_path, querystring, headers, client_ip, country, trace)
         uri = target.url
         sent = await _relay(scope, receive, send, target, trace)
     except Refused as exc:
         status = exc.status
-        (log.info if exc.status == 503 else log.warning)(
-            "WebSocket %s refused with %d: %s (request id %s)", uri, exc.status, exc, trace.request_id)
-        state.logs.record(EDGE_LOG, "", trace.request_id, "", "ERROR", f"WebSocket {uri}: {exc.status}: {exc}")
-        await _refuse(scope, send, exc.status, str(exc))
+        if exc.response is None or exc.status >= 500:  # a function's own answer is not the edge's to log
+            (log.info if exc.status == 503 else log.warning)(
+                "WebSocket %s refused with %d: %s (request id %s)", uri, exc.status, exc, trace.request_id)
+            state.logs.record(EDGE_LOG, "", trace.request_id, "", "ERROR", f"WebSocket {uri}: {exc.status}: {exc}")
+        if exc.response is not None:
+            state.pipeline.finish(exc.response, trace)
+        await _refuse(scope, send, exc.status, str(exc), exc.response)
     finally:
         trace.total_ms = (time.perf_counter() - trace.started) * 1000
         if state.access_log is not None:
@@ -65,9 +76,10 @@ async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send
                                    querystring=querystring, status=status, sent_bytes=sent, x_cache="Miss from edge")
 
 
-def _target(state: EdgeState, scope: Scope, raw_path: bytes, querystring: str, headers: list[tuple[str, str]],
-            client_ip: str, trace: Trace) -> OriginSocket:
-    """The origin's WebSocket for this handshake, or Refused saying why there is none."""
+async def _target(state: EdgeState, scope: Scope, raw_path: bytes, querystring: str, headers: list[tuple[str, str]],
+                  client_ip: str, country: str | None, trace: Trace) -> OriginSocket:
+    """The origin's WebSocket for this handshake (after its viewer-request function, if the
+    behavior has one), or Refused saying why there is none."""
     path = raw_path.split(b"?", 1)[0]
     if len(path) + 1 + len(querystring) > MAX_URI:
         raise Refused(414, f"the URL is longer than {MAX_URI} bytes")
@@ -78,17 +90,55 @@ def _target(state: EdgeState, scope: Scope, raw_path: bytes, querystring: str, h
     routing = state.pipeline.routing
     behavior = routing.match(uri)
     trace.behavior = behavior.pattern
-    if behavior.associations:
-        hooks = ", ".join(sorted(behavior.associations))
-        raise Refused(403, f"the behavior {behavior.pattern!r} runs functions ({hooks}), which do not run on WebSocket "
-                           "connections here: route the WebSocket's path to a behavior without functions")
+    others = sorted(set(behavior.associations) - {"viewer-request"})
+    if others:
+        raise Refused(403, f"the behavior {behavior.pattern!r} runs functions ({', '.join(others)}) that do not run on "
+                           "WebSocket connections here (a viewer-request function runs on the handshake): route the "
+                           "WebSocket's path to a behavior without them")
     spec = routing.manifest.origins.get(behavior.origin)
     if spec is None or spec.kind != "http":
         kind = spec.kind if spec is not None else "unknown"
         raise Refused(403, f"the behavior {behavior.pattern!r} has a {kind} origin ({behavior.origin}); "
                            "WebSockets go to custom (HTTP) origins only")
+    viewer_request = behavior.associations.get("viewer-request")
+    if viewer_request is not None:
+        uri, querystring, headers = await _viewer_request(state, viewer_request, uri, querystring, headers, client_ip,
+                                                          trace)
+    if behavior.cloudfront_headers:  # the edge's CloudFront-* headers, after viewer-request as for HTTP
+        generated_headers = await state.pipeline.viewer_headers.generate(
+            behavior.cloudfront_headers, client_ip=client_ip, client_port=_port(scope), scheme=_scheme(scope),
+            country=country, user_agent=next((v for k, v in headers if k.lower() == "user-agent"), ""),
+            http_version=scope.get("http_version", "1.1"), raw_headers=scope["headers"])
+        names = {name.lower() for name, _ in generated_headers}
+        headers = [(k, v) for k, v in headers if k.lower() not in names] + generated_headers
     subprotocols = [str(p) for p in scope.get("subprotocols") or ()]
     return origin_socket(spec, behavior, uri, querystring, headers, subprotocols, client_ip, VIA)
+
+
+async def _viewer_request(state: EdgeState, association: Any, uri: str, querystring: str,
+                          headers: list[tuple[str, str]], client_ip: str, trace: Trace
+                          ) -> tuple[str, str, list[tuple[str, str]]]:
+    """Run the behavior's viewer-request function on the handshake, as on a `GET`: the request
+    it returns is what the origin's handshake is made from; a response it generates (a 401, a
+    redirect to a login page) answers the handshake instead; its failure answers as on HTTP."""
+    event = events.viewer_request(client_ip=client_ip, method="GET", uri=uri, querystring=querystring,
+                                  headers=headers, body=None, include_body=association.include_body)
+    pin = state.registry.pin()  # the versions this handshake started with
+    try:
+        result = await state.pipeline.hooks.run(association, trace.request_id, event)
+    finally:
+        state.registry.unpin(pin)
+    if result.run:
+        trace.hooks.append(result.run)
+    if result.failure is not None:
+        page = hook_failure_page(result.failure, trace.request_id)
+        raise Refused(page.status, f"the viewer-request function failed: {result.failure.message}", page)
+    if result.response is not None:
+        answer = generated(result.response)
+        raise Refused(answer.status, f"the viewer-request function answered {answer.status}", answer)
+    request = result.request
+    assert request is not None
+    return request["uri"], request["querystring"], from_cf_headers(request["headers"])
 
 
 async def _relay(scope: Scope, receive: Receive, send: Send, target: OriginSocket, trace: Trace) -> int:
@@ -189,17 +239,30 @@ def _origin_close(origin: Any) -> tuple[int, str]:
     return close.code, close.reason
 
 
-async def _refuse(scope: Scope, send: Send, status: int, message: str) -> None:
+async def _refuse(scope: Scope, send: Send, status: int, message: str, response: EdgeResponse | None) -> None:
     """An HTTP answer to the handshake where the server can send one (the ASGI
-    `websocket.http.response` extension), else a close before accepting (403)."""
-    if "websocket.http.response" in scope.get("extensions", {}):
-        body = f"{status}: {message}\n".encode()
-        await send({"type": "websocket.http.response.start", "status": status,
-                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "websocket.http.response.body", "body": body})
+    `websocket.http.response` extension): a function's answer as it made it, or the reason;
+    else a close before accepting (403)."""
+    if "websocket.http.response" not in scope.get("extensions", {}):
+        await send({"type": "websocket.close", "code": 1008})
         return
-    await send({"type": "websocket.close", "code": 1008})
+    if response is not None:
+        headers = response.wire if response.wire is not None else encode(response.headers)
+        body = response.body or b""
+    else:
+        body = f"{status}: {message}\n".encode()
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+    await send({"type": "websocket.http.response.body", "body": body})
+
+
+def _port(scope: Scope) -> int:
+    client = scope.get("client")
+    return int(client[1]) if client else 0
+
+
+def _scheme(scope: Scope) -> str:
+    return "https" if scope.get("scheme") in ("wss", "https") else "http"
 
 
 def _host(headers: list[tuple[str, str]]) -> str:
