@@ -215,12 +215,17 @@ def test_close_codes_pass_through_both_ways(edge, origin):
         assert code == 4002 and reason in ("viewer leaves", "")  # the reason where the server hands it over
 
 
-def test_a_message_beyond_the_bound_closes_with_1009(edge):
+def test_a_message_beyond_the_bound_closes_with_1009_either_way(edge):
     with connect(url(edge, "/ws/big"), max_size=8 * 1024 * 1024) as ws:
         ws.send("big")  # the origin answers 2 MiB: more than the edge relays
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(5)
-    assert closed.value.rcvd is not None and closed.value.rcvd.code in (1009, 1011)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    with connect(url(edge, "/ws/big-viewer")) as ws:
+        ws.send("é" * (512 * 1024 + 1))  # 1 MiB + 2 bytes of UTF-8 in fewer characters
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
 
 
 def _open_websockets(edge, want: float = 1.0) -> float | None:  # type: ignore[no-untyped-def]
@@ -256,6 +261,26 @@ def test_refused_where_it_cannot_be_proxied_and_the_log_says_why(edge):
     assert _refused(edge, "/ws/x", port=edge.admin_port) == 403  # the admin API has no WebSockets
     logs = edge.log.read_text()
     assert "runs functions (origin-request)" in logs and "could not be opened" in logs, logs[-3000:]
+
+
+def _handshake(edge, path: str, *extra: str) -> bytes:  # type: ignore[no-untyped-def]
+    """A raw handshake (a Host no client library would send): the status line that came back."""
+    head = "\r\n".join([f"GET {path} HTTP/1.1", "Upgrade: websocket", "Connection: Upgrade",
+                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13", *extra, "", ""])
+    reply, _ = edge.raw(head.encode(), wait=3)
+    return reply.split(b"\r\n", 1)[0]
+
+
+def test_the_front_doors_checks_hold_for_a_handshake(edge):
+    """A forwarded Host is one valid host[:port] or the handshake is refused (it becomes the
+    URL's authority: a path or credentials in it must not reach the origin); a Via showing a
+    loop is 508; several Hosts 400."""
+    for host in ("127.0.0.1/guarded/secret?", "u:p@127.0.0.1", "a b", "127.0.0.1:99999"):
+        assert b" 400" in _handshake(edge, "/ws/chat", f"Host: {host}"), host
+    assert b" 400" in _handshake(edge, "/ws/chat", "Host: a", "Host: b")
+    loop = ", ".join(["1.1 x.edge (edge)"] * 8)
+    assert b" 508" in _handshake(edge, "/ws/chat", "Host: 127.0.0.1", f"Via: {loop}")
+    assert b" 101" in _handshake(edge, "/ws/chat", "Host: 127.0.0.1")
 
 
 def test_a_viewer_request_function_runs_on_the_handshake(edge, origin):

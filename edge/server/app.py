@@ -122,6 +122,7 @@ def _create_app(options: ServerOptions, drain: Drain, settle_heap: bool = False)
         finally:
             if sampler is not None:
                 sampler.cancel()
+            await _websockets_closed(state)
             handler.state = None
             await state.close()
             metrics.process_exited()
@@ -141,6 +142,15 @@ def _create_app(options: ServerOptions, drain: Drain, settle_heap: bool = False)
 
         admin = create_admin_app(app, options)
     return Front(app, admin, options.admin_port)
+
+
+async def _websockets_closed(state: EdgeState, bound: float = 3.0) -> None:
+    """At shutdown, let cut WebSockets finish their closing handshakes with their origins (a
+    server may end the viewers' connections before the app's shutdown; the origins must still
+    hear 1001 instead of a dropped connection)."""
+    deadline = asyncio.get_running_loop().time() + bound
+    while state.websockets and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.02)
 
 
 def _reopen_on_sighup(access_log) -> None:  # type: ignore[no-untyped-def]

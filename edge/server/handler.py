@@ -101,7 +101,7 @@ class EdgeHandler:
         for k, v in scope["headers"]:  # one pass: the function's headers, and whether a body follows
             size += len(k) + len(v) + 4
             if k == b"via" and b"(edge)" in v:
-                looped = looped or v.count(OWN_VIA) >= LOOP_OWN_HOPS or v.count(b"(edge)") >= LOOP_HOPS
+                looped = looped or _loops(v)
             if k == trusted:  # the load balancer's country header is read here, never passed on
                 country = v.decode("latin-1")
                 continue
@@ -200,13 +200,26 @@ class EdgeHandler:
         from ..websocket import serve_websocket
 
         headers, country = [], None
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        size, hosts, looped = len(raw_path) + len(scope.get("query_string", b"")) + 16, 0, False
         for k, v in scope["headers"]:
+            size += len(k) + len(v) + 4
+            if k == b"host":
+                hosts += 1
+            elif k == b"via" and b"(edge)" in v:
+                looped = looped or _loops(v)
             if k == state.country_header:  # the load balancer's country header: read, never passed on
                 country = v.decode("latin-1")
                 continue
             key = _header_key(k)
             if key:
                 headers.append((key, v.decode("latin-1")))
+        # what the front door refuses of any request, before a behavior is looked at
+        refusal = ((494, f"the request line and headers are {size} bytes; CloudFront accepts at most {MAX_REQUEST_HEAD}")
+                   if size > MAX_REQUEST_HEAD else
+                   (400, "a request must carry one Host header, not several") if hosts > 1 else
+                   (508, "this request already passed through this edge (its Via header): an origin points back at the "
+                         "edge") if looped else None)
         client = scope.get("client")
         client_ip = client[0] if client else "127.0.0.1"
         if self.proxy_hops:
@@ -215,13 +228,14 @@ class EdgeHandler:
         state.websockets += 1  # edge_websockets_open
         try:
             if drain is None:
-                await serve_websocket(state, scope, receive, send, headers, client_ip, country=country)
+                await serve_websocket(state, scope, receive, send, headers, client_ip, country=country, refusal=refusal)
                 return
             # an open WebSocket never ends by itself: a stop cuts it at once (closed 1001, going away)
             request = drain.enter("GET", scope.get("path", ""), endless=True, client=scope.get("client"))
             try:
                 await serve_websocket(state, scope, receive, send, headers, client_ip, country=country,
-                                      stopping=drain.stopping)
+                                      refusal=refusal or ((503, "the server is stopping; reconnect")
+                                                          if drain.stopping else None))
             except asyncio.CancelledError:
                 if not request.cut:
                     raise
@@ -276,6 +290,11 @@ class EdgeHandler:
         if not gone.is_set() and broken is None:
             await send({"type": "http.response.body", "body": b""})
         return sent, broken
+
+
+def _loops(via: bytes) -> bool:
+    """A Via showing the request passed this worker's edge twice, or any edges 8 times."""
+    return via.count(OWN_VIA) >= LOOP_OWN_HOPS or via.count(b"(edge)") >= LOOP_HOPS
 
 
 def _broke_off(state: EdgeState, trace: Trace, method: str, uri: str, exc: Exception, sent: int) -> None:

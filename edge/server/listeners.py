@@ -11,6 +11,7 @@ import socket
 
 from hypercorn.config import Config
 
+from ..websocket.upstream import MAX_MESSAGE as WEBSOCKET_MAX_MESSAGE
 from .state import ServerOptions
 
 
@@ -76,6 +77,7 @@ def hypercorn_config(
     config.include_server_header = False
     config.include_date_header = False  # the app sets Date: the origin's, or its own (one Date only)
     config.accesslog = None
+    config.websocket_max_message_size = WEBSOCKET_MAX_MESSAGE  # not buffered beyond what the edge relays
     return config
 
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from . import parent_watch
 from .drain import process_drain
-from .listeners import ListenerError, check_admin, hypercorn_config, is_loopback, listen
+from .listeners import WEBSOCKET_MAX_MESSAGE, ListenerError, check_admin, hypercorn_config, is_loopback, listen
 from .serverhooks import calm_granian_signals
 from .sidecar import REAPER_ENV, SIDECAR_ENV
 from .state import ServerOptions
@@ -224,6 +224,7 @@ def _uvicorn(options: ServerOptions, host: str, port: int, workers: int, gracefu
         APP_FACTORY, factory=True, loop=loop, http=UVICORN_PROTOCOL, lifespan="on",
         log_level=log_level.lower(), access_log=False, server_header=False, date_header=False, proxy_headers=False,
         timeout_graceful_shutdown=HYPERCORN_FINAL_GRACE, backlog=2048, limit_concurrency=options.max_connections,
+        ws_max_size=WEBSOCKET_MAX_MESSAGE,  # a viewer's WebSocket message is not buffered beyond what the edge relays
     )
     sockets = [listen(host, port)]
     if options.admin_enabled:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..pipeline import events
 from ..pipeline.events import new_request_id
+from ..pipeline.forward import forwards_viewer_host, viewer_host
 from ..pipeline.headers import from_cf_headers
 from ..pipeline.response import EDGE_LOG, EdgeResponse, hook_failure_page
 from ..pipeline.served import generated
@@ -43,10 +44,10 @@ class Refused(Exception):
 
 async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send: Send,
                           headers: list[tuple[str, str]], client_ip: str, *, country: str | None = None,
-                          stopping: bool = False) -> None:
+                          refusal: tuple[int, str] | None = None) -> None:
     """The whole life of one viewer WebSocket (`headers`: the viewer's, as functions would see
     them; `client_ip`: behind trusted proxies; `country`: the trusted load balancer's country
-    header; `stopping`: the worker drains, refuse it)."""
+    header; `refusal`: the front door's answer instead (a loop, a stopping worker, ...))."""
     if (await receive())["type"] != "websocket.connect":
         return
     trace = Trace(new_request_id(), time.perf_counter())
@@ -55,9 +56,15 @@ async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send
     uri = raw_path.split(b"?", 1)[0].decode("latin-1")
     status, sent = 101, 0
     try:
-        if stopping:
-            raise Refused(503, "the server is stopping; reconnect")
-        target = await _target(state, scope, raw_path, querystring, headers, client_ip, country, trace)
+        if refusal is not None:
+            raise Refused(*refusal)
+        try:
+            target = await _target(state, scope, raw_path, querystring, headers, client_ip, country, trace)
+        except Refused:
+            raise
+        except Exception as exc:  # a bug must not leave the handshake hanging or pass for a 101
+            log.exception("WebSocket %s: preparing the origin's handshake failed (request id %s)", uri, trace.request_id)
+            raise Refused(502, f"the origin's WebSocket could not be prepared: {exc}") from None
         uri = target.url
         sent = await _relay(scope, receive, send, target, trace)
     except Refused as exc:
@@ -111,8 +118,14 @@ async def _target(state: EdgeState, scope: Scope, raw_path: bytes, querystring: 
             http_version=scope.get("http_version", "1.1"), raw_headers=scope["headers"])
         names = {name.lower() for name, _ in generated_headers}
         headers = [(k, v) for k, v in headers if k.lower() not in names] + generated_headers
+    if forwards_viewer_host(behavior) and viewer_host(headers) is None:  # as the HTTP path: never into a URL
+        sent = [v[:100] for k, v in headers if k.lower() == "host"]
+        raise Refused(400, f"Host {sent!r} is not one valid host[:port], and {behavior.pattern} forwards it")
     subprotocols = [str(p) for p in scope.get("subprotocols") or ()]
-    return origin_socket(spec, behavior, uri, querystring, headers, subprotocols, client_ip, VIA)
+    try:
+        return origin_socket(spec, behavior, uri, querystring, headers, subprotocols, client_ip, VIA)
+    except ValueError as exc:  # the origin's TLS settings (an unreadable ca_file)
+        raise Refused(502, f"origin {spec.name}: {exc}") from None
 
 
 async def _viewer_request(state: EdgeState, association: Any, uri: str, querystring: str,
@@ -159,7 +172,7 @@ async def _relay(scope: Scope, receive: Receive, send: Send, target: OriginSocke
     except InvalidStatus as exc:
         trace.origin_status = exc.response.status_code
         raise Refused(502, f"the origin answered the WebSocket handshake with {exc.response.status_code}, not 101") from None
-    except (OSError, TimeoutError, WebSocketException) as exc:
+    except (OSError, TimeoutError, ValueError, WebSocketException) as exc:
         trace.error = "OriginConnectError"
         raise Refused(502, f"the origin's WebSocket could not be opened: {exc or type(exc).__name__}") from None
     trace.origin_status = 101
@@ -168,12 +181,18 @@ async def _relay(scope: Scope, receive: Receive, send: Send, target: OriginSocke
         await send({"type": "websocket.accept", "subprotocol": origin.subprotocol})
         try:
             return await _both_ways(receive, send, origin)
-        except asyncio.CancelledError:  # the worker stops: both sides are told so
+        except asyncio.CancelledError:  # the worker stops: both sides are told so, the origin first
+            with contextlib.suppress(Exception):  # (ours; a server that is ending its connections may
+                await origin.close(code=GOING_AWAY, reason="the edge is stopping")  # never take the viewer's close)
             with contextlib.suppress(Exception):
-                await send({"type": "websocket.close", "code": GOING_AWAY, "reason": "the server is stopping"})
-            with contextlib.suppress(Exception):
-                await origin.close(code=GOING_AWAY, reason="the edge is stopping")
+                await asyncio.wait_for(send({"type": "websocket.close", "code": GOING_AWAY,
+                                             "reason": "the server is stopping"}), CLOSE_TIMEOUT)
             raise
+        except Exception:  # accepted: no status to answer with any more; both sides are closed
+            log.exception("WebSocket %s failed while relaying (request id %s)", target.url, trace.request_id)
+            with contextlib.suppress(Exception):
+                await send({"type": "websocket.close", "code": ABNORMAL_FROM_ORIGIN})
+            return 0
 
 
 async def _both_ways(receive: Receive, send: Send, origin: Any) -> int:
@@ -211,7 +230,8 @@ async def _viewer_to_origin(receive: Receive, origin: Any) -> tuple[int, str]:
         data = message.get("bytes")
         if data is None:
             data = message.get("text") or ""
-        if len(data) > MAX_MESSAGE:  # one bound each way: the origin's messages are held to it too
+        if (len(data) if isinstance(data, bytes) else len(data.encode("utf-8"))) > MAX_MESSAGE:
+            # one bound each way (in bytes): the origin's messages are held to it too
             await origin.close(code=TOO_BIG, reason="message too big")
             raise _TooBig()
         await origin.send(data)

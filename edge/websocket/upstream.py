@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ssl
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from ..pipeline.forward import origin_headers, origin_querystring
 # Handshake headers each hop makes for itself (the client library sends the origin its own).
 HANDSHAKE = frozenset({"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
                        "sec-websocket-protocol", "sec-websocket-accept", "upgrade", "connection"})
-MAX_MESSAGE = 1024 * 1024  # bytes of one message, each way (CloudFront's frames are bounded too)
+MAX_MESSAGE = 1024 * 1024  # bytes of one message, each way (the servers are told the same bound: listeners.py)
 
 
 @dataclass(frozen=True)
@@ -34,21 +35,31 @@ def origin_socket(spec: OriginSpec, behavior: Behavior, uri: str, querystring: s
     functions would see them; `subprotocols`: those the viewer offered)."""
     plain = [(k, v) for k, v in headers if k.lower() not in HANDSHAKE]
     sent = origin_headers(plain, behavior, spec, client_ip, via, cacheable=False)
-    host = next(v for k, v in sent if k.lower() == "host")
+    # the Host the origin gets is the URL's authority: the origin's own name, or the viewer's
+    # (forward_host), which the session checked is one valid host[:port] and nothing else
+    host = next((v for k, v in sent if k.lower() == "host"), None) or _authority(spec)
     sent = [(k, v) for k, v in sent if k.lower() != "host"] + list(spec.custom_headers)
     query = origin_querystring(querystring, behavior)
     scheme = "wss" if spec.protocol == "https" else "ws"
     url = f"{scheme}://{host}{spec.path}{uri}" + (f"?{query}" if query else "")
-    return OriginSocket(url, spec.domain_name, spec.port, sent, subprotocols, _tls(spec),
-                        spec.connect_timeout + spec.read_timeout)
+    tls = tls_context(spec.ca_file, spec.verify_tls) if spec.protocol == "https" else None
+    return OriginSocket(url, spec.domain_name, spec.port, sent, subprotocols, tls, spec.connect_timeout + spec.read_timeout)
 
 
-def _tls(spec: OriginSpec) -> ssl.SSLContext | None:
-    """The origin's TLS as its HTTP requests get it: the public CAs, its `ca_file`, or none checked."""
-    if spec.protocol != "https":
-        return None
-    context = ssl.create_default_context(cafile=spec.ca_file or None)
-    if not spec.verify_tls:
+def _authority(spec: OriginSpec) -> str:
+    default = 443 if spec.protocol == "https" else 80
+    return spec.domain_name if spec.port == default else f"{spec.domain_name}:{spec.port}"
+
+
+@functools.lru_cache(maxsize=64)
+def tls_context(ca_file: str, verify: bool) -> ssl.SSLContext:
+    """The origin's TLS as its HTTP requests get it: the public CAs, its `ca_file`, or none
+    checked. Made once per setting (loading the CA store takes ~50 ms of the event loop)."""
+    try:
+        context = ssl.create_default_context(cafile=ca_file or None)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"ca_file {ca_file!r} cannot be read ({exc})") from None
+    if not verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
