@@ -151,9 +151,14 @@ QUICKJS_EDITS = (
      ("    JSStackFrame *edge_end = edge_layer_frames(ctx, sf_start);\n"
       "    for (sf = sf_start; sf != edge_end && i < stack_trace_limit; sf = sf->prev_frame) {\n"
       "        if (backtrace_flags & JS_BACKTRACE_FLAG_SKIP_FIRST_LEVEL) {\n")),
+    # require() of an ES module in a cycle (engine/busy_module.h says why): edge_busy_module finds,
+    # before edge_js.c's requireModule evaluates a graph, a module of it that is being loaded, linked
+    # or evaluated (the engine trapped on a NULL import)
+    ("quickjs.c", "JSValue JS_GetModuleNamespace(JSContext *ctx, JSModuleDef *m)\n{\n",
+     "#include \"busy_module.h\"\n\nJSValue JS_GetModuleNamespace(JSContext *ctx, JSModuleDef *m)\n{\n"),
 )
 # Files the edited sources #include (copied beside them), part of the engine key
-QUICKJS_INCLUDES = (HERE / "engine" / "inferred_names.h",)
+QUICKJS_INCLUDES = (HERE / "engine" / "inferred_names.h", HERE / "engine" / "busy_module.h")
 EDITED_PREAMBLE = "#include <stdint.h>\nuint64_t edge_context_seed(void); /* edge_js.c */\n"
 
 

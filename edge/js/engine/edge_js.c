@@ -375,10 +375,24 @@ static JSValue n_import_module(JSContext *c, JSValueConst this_val, int argc, JS
     return r;
 }
 
+/* busy_module.h, in quickjs.c */
+JSModuleDef *edge_busy_module(JSContext *ctx, JSModuleDef *m, JSModuleDef **importer, JSAtom *specifier,
+                              int *failed);
+
+static JSValue module_name(JSContext *c, JSModuleDef *m) {
+    JSAtom name = JS_GetModuleName(c, m);
+    JSValue s = JS_AtomToString(c, name);
+    JS_FreeAtom(c, name);
+    return s;
+}
+
 /* requireModule(source, name): require() of an ES module (Node 20.19+). `source` is a module that
  * imports the one required (the loader's `export * as ns from '...'`), compiled as `name` and
  * evaluated at once: [1, its namespace] when the graph ran to the end, [2, the error, the promise]
- * when it threw, [0] while it waits on a top-level await */
+ * when it threw, [0] while it waits on a top-level await; and, not evaluated, [3, a module's name,
+ * the name of the module that imports it (null: `source`), the specifier it imports it by] when the
+ * graph is in a cycle: that module is being loaded, linked or evaluated (a CommonJS file it imports
+ * requires it back, as it loads or as it runs: evaluating it read a NULL module and trapped) */
 static JSValue n_require_module(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
     size_t len;
     const char *src = JS_ToCStringLen(c, &len, argv[0]);
@@ -391,6 +405,20 @@ static JSValue n_require_module(JSContext *c, JSValueConst this_val, int argc, J
     if (JS_IsException(fn)) return JS_EXCEPTION;
     JSModuleDef *m = JS_VALUE_GET_PTR(fn);
     if (JS_ResolveModule(c, fn) < 0) { JS_FreeValue(c, fn); return JS_EXCEPTION; }
+    JSModuleDef *importer;
+    JSAtom specifier;
+    int failed;
+    JSModuleDef *busy = edge_busy_module(c, m, &importer, &specifier, &failed);
+    if (failed) { JS_FreeValue(c, fn); return JS_EXCEPTION; }
+    if (busy) {
+        JS_FreeValue(c, fn); /* stays in the context's list, resolved, never linked */
+        JSValue r = JS_NewArray(c);
+        JS_SetPropertyUint32(c, r, 0, JS_NewInt32(c, 3));
+        JS_SetPropertyUint32(c, r, 1, module_name(c, busy));
+        JS_SetPropertyUint32(c, r, 2, importer && importer != m ? module_name(c, importer) : JS_NULL);
+        JS_SetPropertyUint32(c, r, 3, specifier != JS_ATOM_NULL ? JS_AtomToString(c, specifier) : JS_UNDEFINED);
+        return r;
+    }
     JSValue p = JS_EvalFunction(c, fn); /* takes fn; the module stays in the context's list */
     if (JS_IsException(p)) return JS_EXCEPTION;
     JSPromiseStateEnum st = JS_PromiseState(c, p);

@@ -703,12 +703,40 @@ const loader = (function () {
   // require() of an ES module, as Node 20.19+ does (the ESM-only releases of uuid, entities, ...): the
   // module is evaluated at once and require() gives what it exports as 'module.exports', else its
   // namespace, with `__esModule: true` added (a facade's namespace) when it has a default export, as
-  // transpiled CommonJS reads it. A graph with a top-level await cannot be, as in Node.
+  // transpiled CommonJS reads it. A graph with a top-level await cannot be, as in Node, nor one in a
+  // cycle: a module being required (its graph loading or running), being imported (a CommonJS file
+  // it imports requires it back, as the module loads or as it runs) or importing such a module
+  // throws ERR_REQUIRE_CYCLE_MODULE with Node's messages (evaluating it there trapped the engine).
   const esmRequired = Object.create(null); // filename -> what require() gave
+  const esmRequiring = new Map(); // filename -> the module that requires it, while its graph loads and runs
+  const CYCLE_ADVICE = ' A cycle involving require(esm) is not allowed to maintain invariants mandated by the ' +
+    'ECMAScript specification. Try making at least part of the dependency in the graph lazily loaded.';
+  function cycleError(message) {
+    return internal.codeError(Error, 'ERR_REQUIRE_CYCLE_MODULE', message);
+  }
   function requireESM(filename, parent) {
     if (filename in esmRequired) return esmRequired[filename];
+    if (esmRequiring.has(filename)) {
+      const first = esmRequiring.get(filename);
+      throw cycleError(`Cannot require() ES Module ${filename} in a cycle.` + (first ? ` (from ${first.filename})` : ''));
+    }
     const url = JSON.stringify(fileURL(filename));
-    const [state, value, promise] = native.requireModule(`export * as ns from ${url};`, 'node:internal/require-esm');
+    esmRequiring.set(filename, parent);
+    let result;
+    try {
+      result = native.requireModule(`export * as ns from ${url};`, 'node:internal/require-esm');
+    } finally {
+      esmRequiring.delete(filename);
+    }
+    const [state, value, promise] = result;
+    if (state === 3) { // in a cycle: the module itself is being loaded or run, or one it imports is
+      const [, , importer, specifier] = result;
+      if (importer === null) {
+        throw cycleError(`Cannot require() ES Module ${filename} in a cycle.` +
+          (parent ? ` (from ${parent.filename})` : '') + CYCLE_ADVICE);
+      }
+      throw cycleError(`Cannot import Module ${specifier} in a cycle. (from ${fromFileURL(importer)})`);
+    }
     if (state === 2) {
       promise.then(undefined, () => {}); // thrown here, not an unhandled rejection
       throw value;

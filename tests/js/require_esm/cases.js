@@ -2,6 +2,10 @@
 // Cases run by index.js inside the edge and by `node -e` (tests/test_js_require_esm.py): each result
 // must be the same.
 const atLoad = require('esm-only'); // required while the function loads (at build time, here)
+const { attempt } = require('./lib/failure.js');
+// a cycle through require(): cycle-a.mjs imports cycle-b.cjs, which requires cycle-a.mjs (and
+// catches Node's ERR_REQUIRE_CYCLE_MODULE), while the function loads
+const cycleAtLoad = attempt(() => require('./lib/cycle-a.mjs'));
 
 function failure(f) {
   try {
@@ -31,6 +35,23 @@ function requireESM() {
     throws: failure(() => require('./lib/throws.mjs')),
     throwsAgain: failure(() => require('./lib/throws.mjs')),
     tla: failure(() => require('./lib/tla.mjs')).code,
+  };
+}
+
+// require() of an ES module in a cycle throws ERR_REQUIRE_CYCLE_MODULE (Node's messages, one for
+// a module being required, one for a module being imported, one for a module that imports one)
+function cycles() {
+  const x = attempt(() => require('./lib/cycle-x.mjs'));
+  const ns = require('./lib/cycle-x.mjs');
+  return {
+    atLoad: cycleAtLoad,
+    fromB: require('./lib/cycle-a.mjs').fromB,
+    x,
+    fromZ: ns.fromZ,
+    late: ns.late,
+    again: attempt(() => require('./lib/cycle-y.mjs')),
+    deeperAgain: attempt(() => require('./lib/cycle-w.mjs')),
+    plain: require('./lib/plain.mjs').plain,
   };
 }
 
@@ -66,4 +87,4 @@ function dateSetters() {
   };
 }
 
-exports.run = () => ({ requireESM: requireESM(), dateSetters: dateSetters() });
+exports.run = () => ({ requireESM: requireESM(), cycles: cycles(), dateSetters: dateSetters() });

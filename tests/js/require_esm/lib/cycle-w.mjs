@@ -1,0 +1,3 @@
+import { fromZ } from './cycle-y.mjs';
+
+export const w = fromZ;

@@ -1,0 +1,4 @@
+import { attempt } from './failure.js';
+
+export const plain = typeof attempt;
+export default 'plain';
