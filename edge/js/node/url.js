@@ -204,9 +204,9 @@ defineBuiltin('url', function (exports, require, module, internal) {
     return `[${out}]`;
   }
 
-  // Non-ASCII labels are Punycode-encoded (punycode.js). An xn-- label must decode to a label the
-  // mapping would keep as it is (approximated: no controls or spaces, NFKC, lower case), or the host
-  // is invalid, as in Node.
+  // Non-ASCII labels are Punycode-encoded (punycode.js). An xn-- label must be ASCII (UTS #46: 'xn--ß'
+  // was encoded again, as 'xn--xn---yna') and decode to a label the mapping would keep as it is
+  // (approximated: no controls or spaces, NFKC, lower case), or the host is invalid, as in Node.
   const punycode = require('punycode');
   function labelToUnicode(label) {
     if (!label.startsWith('xn--')) return label;
@@ -221,8 +221,13 @@ defineBuiltin('url', function (exports, require, module, internal) {
   }
   function domainToASCII(domain) {
     const mapped = domain.normalize('NFC').toLowerCase().replace(/[\u3002\uff0e\uff61]/g, '.');
-    const labels = mapped.split('.').map((label) => (/^[\x00-\x7f]*$/.test(label) ? label : 'xn--' + punycode.encode(label)));
-    return labels.every((label) => labelToUnicode(label) !== null) ? labels.join('.') : '';
+    let valid = true;
+    const labels = mapped.split('.').map((label) => {
+      if (/^[\x00-\x7f]*$/.test(label)) return label;
+      if (label.startsWith('xn--')) valid = false;
+      return 'xn--' + punycode.encode(label);
+    });
+    return valid && labels.every((label) => labelToUnicode(label) !== null) ? labels.join('.') : '';
   }
 
   function parseHost(input, notSpecial) {

@@ -8,7 +8,10 @@ const url = require('url');
 const DOMAINS = ['mañana.com', 'MAÑANA.com', 'bücher.example', '☃-⌘.com', 'xn--maana-pta.com', 'XN--MAANA-PTA.com',
   'example.com', 'правительство.рф', '例え.テスト', 'a\u3002b.com', 'user@mañana.com', 'xn--ls8h.la', 'xn--tda.xn--tda',
   'xn--zz.com', 'xn--.com', 'xn--abc.com', 'xn--a-ecp.ru', 'xn--ab-.com', 'xn--maana-pta.com.', '0x7f.1', '[::1]',
-  'foo%41.com', 'a b.com', ''];
+  'foo%41.com', 'a b.com', '',
+  // an xn-- label holding non-ASCII is invalid (it was Punycode-encoded again: 'xn--xn---yna.com')
+  'xn--ß.com', 'XN--ß.com', 'xn--mañana.com', 'a.xn--ü-tda', 'xn--ü.xn--maana-pta', 'xn--😀.com', 'xn--ß-.com',
+  'xn--maana-pta.ñ.com', 'ab--ß.com', 'xn-ß.com', 'xn--abc-.com', 'ｘｎ--ß.com'];
 const STRINGS = ['', 'abc', 'ü', 'ABC-ü', '😀', 'ü😀', '\ud800x', 'mañana', 'bücher', '-> $1.00 <-'];
 const PUNY = ['tda', 'maana-pta', 'ls8h', 'zz', 'abc', 'a-ecp', 'ab-', '99999999999', 'ü-tda', '-', '', 'TDA'];
 
@@ -21,6 +24,7 @@ function attempt(f) {
 }
 
 exports.run = () => ({
+  domains: DOMAINS,
   version: punycode.version,
   encode: STRINGS.map((s) => attempt(() => punycode.encode(s))),
   decode: PUNY.map((s) => attempt(() => punycode.decode(s))),
