@@ -19,7 +19,7 @@ MAX_CONNECTIONS = 4
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, origin):  # type: ignore[no-untyped-def]
-    """Every server at once: the scenario below waits 7 s of real time, once for all three."""
+    """Every server at once (started side by side): the scenario below waits 7 s of real time, once for all three."""
     manifest = f"""
 [origins.slow]
 url = "{origin.server.url}"
@@ -30,15 +30,15 @@ origin = "slow"
 cache = "disabled"
 forward = {{ query_strings = "all" }}
 """
-    started = {}
+    with ThreadPoolExecutor(len(SERVERS)) as pool:  # started side by side, each waited for
+        starting = {server: pool.submit(start, tmp_path_factory.mktemp(server), server, "--max-connections",
+                                        str(MAX_CONNECTIONS), manifest=manifest) for server in SERVERS}
     try:
-        for server in SERVERS:
-            started[server] = start(tmp_path_factory.mktemp(server), server, "--max-connections",
-                                    str(MAX_CONNECTIONS), manifest=manifest)
-        yield started
+        yield {server: future.result() for server, future in starting.items()}  # a failed start raises here
     finally:
-        for s in started.values():
-            stop(s.proc)
+        for future in starting.values():
+            if future.exception() is None:
+                stop(future.result().proc)
 
 
 def closed_within(sock: socket.socket, seconds: float) -> bool:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -28,6 +29,19 @@ def static_content() -> Path:
 
     build_static_content()
     return STATIC_CONTENT
+
+
+@pytest.fixture(scope="module", autouse=True)
+def crash_loop_server(tmp_path_factory, static_content: Path) -> Iterator[tuple[subprocess.Popen, str, float]]:
+    """The server of the crash-loop test below, started with the module's first test: that test
+    needs both workers past their 10 s start window, and that wait passes while the tests before
+    it run instead of alone (~11 s of the file). (process, edge URL, when it served)."""
+    proc, edge, _ = serve(tmp_path_factory.mktemp("crash-loop"), "--workers", "2")
+    serving = time.monotonic()  # both workers started before this
+    try:
+        yield proc, edge, serving
+    finally:
+        stop(proc)
 
 
 def manifest(tmp_path: Path) -> Path:
@@ -140,13 +154,12 @@ def worker_pids(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker processes from /proc (Linux)")
 @pytest.mark.timeout(60)
 def test_a_worker_that_dies_alone_is_replaced_and_a_crash_loop_stops_the_server(
-        tmp_path: Path, static_content: Path) -> None:
+        crash_loop_server: tuple[subprocess.Popen, str, float]) -> None:
     """A worker killed on its own (the OOM killer) is replaced while the other serves, as
     Hypercorn's and uvicorn's are (supervisor.py); one that dies within 10 s of its start is a
     crash loop (a worker that cannot boot would be replaced for ever): the server says so and
     exits 1 for its supervisor."""
-    proc, edge, _ = serve(tmp_path, "--workers", "2")
-    serving = time.monotonic()  # both workers started before this
+    proc, edge, serving = crash_loop_server  # `edge serve --workers 2`, started with the module
     try:
         workers = worker_pids(proc.pid)
         assert len(workers) == 2, workers
