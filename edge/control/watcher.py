@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .rows import NodeInfo, StoreUnavailable
+from .rows import NodeInfo, StoreBusy, StoreUnavailable
 from .storeapi import HEARTBEAT_INTERVAL
 
 if TYPE_CHECKING:
@@ -78,6 +78,8 @@ class Watcher:
             if self._failing is not None:
                 log.warning("store watcher: works again (after %s)", self._failing)
                 self._failing = None
+        except StoreBusy as exc:  # the database answers; this tick waited too long: the next one tries again
+            log.debug("store watcher: %s", exc)
         except StoreUnavailable as exc:
             if not self._outage_logged:  # once per outage, not once per tick
                 log.error("the store is unavailable, serving the last known state (revision %d): %s",

@@ -82,14 +82,14 @@ class ConnectErrors:
 
     def timed_out(self, conninfo: str, timeout: float, stats: Mapping[str, int] | None = None) -> tuple[str, bool]:
         """Why no pooled connection came within `timeout` seconds, and whether the pool was
-        only busy (the database answers): the pool's last connection error (not busy); else, if
-        the pool (`stats`: its get_stats()) is full and all checked out, busy; else a direct
+        only busy (the database answers): if the pool (`stats`: its get_stats()) is full and all
+        checked out, busy; else the pool's last connection error (not busy); else a direct
         attempt's (one at a time, reused for PROBE_TTL s): if it connects, busy."""
-        if self.last is not None:
-            return self.last, False
-        if stats is not None and exhausted(stats):
+        if stats is not None and exhausted(stats):  # busy, whatever an earlier attempt to grow it met
             return (f"no pooled connection within {timeout:.0f} s: all {stats.get('pool_max')} connections of "
                     "this worker's pool stayed in use (a slow or overloaded database, or long requests)"), True
+        if self.last is not None:
+            return self.last, False
         with self._probing:  # the others wait for the one attempt running and reuse its result
             if self._probed is None or time.monotonic() - self._probed[0] > PROBE_TTL:
                 self._probed = (time.monotonic(), probe(conninfo))
