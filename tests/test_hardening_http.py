@@ -66,7 +66,7 @@ def statuses(reply: bytes) -> list[int]:
     return [int(code) for code in re.findall(rb"HTTP/1\.[01] (\d{3})", reply)]
 
 
-def start(tmp: Path, server: str, *extra: str, manifest: str = MANIFEST) -> Served:
+def start(tmp: Path, server: str, *extra: str, manifest: str = MANIFEST, env: dict[str, str] | None = None) -> Served:
     if server != "hypercorn" and importlib.util.find_spec(server) is None:
         pytest.skip(f"{server} is not installed (pip install 'edge-wasm[bench]')")
     (tmp / "m.toml").write_text(manifest)
@@ -76,6 +76,7 @@ def start(tmp: Path, server: str, *extra: str, manifest: str = MANIFEST) -> Serv
         [sys.executable, "-m", "edge.cli.main", "serve", "-m", str(tmp / "m.toml"), "--state-dir", str(tmp / "state"),
          "--port", str(port), "--admin-port", str(admin), "--server", server, *extra],
         stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=tmp, start_new_session=True,
+        env={**os.environ, **env} if env else None,
     )
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline:

@@ -34,6 +34,7 @@ class WebSocketOrigin:
         (self.port,) = free_ports(1)
         self.closes: list[tuple[int | None, str | None]] = []
         self.closed_paths: dict[str, tuple[int | None, str | None]] = {}  # how each path's connection closed
+        self.handshakes: dict[str, list[tuple[str, str]]] = {}  # each path's handshake headers
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Future[None] | None = None
@@ -58,9 +59,18 @@ class WebSocketOrigin:
         self._loop = asyncio.get_running_loop()
         self._stop = self._loop.create_future()
         async with serve(self._handle, "127.0.0.1", self.port, subprotocols=["chat.v2", "chat.v1"],
-                         select_subprotocol=self._select, max_size=4 * 1024 * 1024):
+                         select_subprotocol=self._select, max_size=4 * 1024 * 1024, process_request=self._redirect):
             self._ready.set()
             await self._stop
+
+    def _redirect(self, connection, request):  # type: ignore[no-untyped-def]
+        """`/ws/redir...` answers 302 to `/ws/landed`; every handshake's headers are kept by path."""
+        self.handshakes[request.path.split("?")[0]] = [(k.lower(), v) for k, v in request.headers.raw_items()]
+        if request.path.startswith("/ws/redir"):
+            response = connection.respond(302, "elsewhere\n")
+            response.headers["Location"] = "/ws/landed"
+            return response
+        return None
 
     @staticmethod
     def _select(connection, offered):  # type: ignore[no-untyped-def]
@@ -161,7 +171,9 @@ origin = "files"
 def edge(request, tmp_path_factory, origin):  # type: ignore[no-untyped-def]
     tmp = tmp_path_factory.mktemp(f"ws-{request.param}")
     (down,) = free_ports(1)
-    served = start(tmp, request.param, manifest=manifest(origin.port, down, functions(tmp)))
+    # a dead proxy in the server's environment: never used (as for HTTP origins)
+    proxies = {name: "http://127.0.0.1:9" for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY")}
+    served = start(tmp, request.param, manifest=manifest(origin.port, down, functions(tmp)), env=proxies)
     yield served
     stop(served.proc)
 
@@ -290,6 +302,45 @@ def test_the_front_doors_checks_hold_for_a_handshake(edge):
     loop = ", ".join(["1.1 x.edge (edge)"] * 8)
     assert b" 508" in _handshake(edge, "/ws/chat", "Host: 127.0.0.1", f"Via: {loop}")
     assert b" 101" in _handshake(edge, "/ws/chat", "Host: 127.0.0.1")
+
+
+def test_an_origins_redirect_is_not_followed_and_named_headers_stay_hop_by_hop(edge, origin):
+    assert _refused(edge, "/ws/redir") == 502  # CloudFront does not follow it either
+    assert "/ws/landed" not in origin.handshakes
+    assert b" 101" in _handshake(edge, "/ws/hops", "Host: 127.0.0.1", "Connection: Upgrade, X-Hop", "X-Hop: 1",
+                                 "X-Kept: 1")
+    sent = dict(origin.handshakes["/ws/hops"])
+    assert "x-hop" not in sent and sent["x-kept"] == "1"  # as on HTTP: what Connection names goes no further
+
+
+def test_a_websocket_idle_both_ways_is_closed_on_both_sides(origin):
+    """Nothing either way for the idle bound (here 0.3 s): 1001 to the viewer and the origin."""
+    from websockets.asyncio.client import connect as connect_origin
+
+    from edge.websocket.relay import Flow, both_ways
+
+    async def run() -> list[dict]:
+        told: list[dict] = []
+        stall = asyncio.Event()
+
+        async def receive() -> dict:  # a viewer that says nothing, ever
+            await stall.wait()
+            return {}
+
+        async def send(message: dict) -> None:
+            told.append(message)
+
+        async with connect_origin(f"ws://127.0.0.1:{origin.port}/ws/idle") as upstream:
+            await asyncio.wait_for(both_ways(receive, send, upstream, Flow(), idle=0.3, check=0.05), 10)
+        return told
+
+    told = asyncio.run(run())
+    assert told and told[-1]["type"] == "websocket.close" and told[-1]["code"] == 1001
+    for _ in range(100):
+        if "/ws/idle" in origin.closed_paths:
+            break
+        threading.Event().wait(0.05)
+    assert origin.closed_paths["/ws/idle"][0] == 1001
 
 
 def test_a_viewer_request_function_runs_on_the_handshake(edge, origin):

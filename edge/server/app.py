@@ -144,7 +144,7 @@ def _create_app(options: ServerOptions, drain: Drain, settle_heap: bool = False)
     return Front(app, admin, options.admin_port)
 
 
-async def _websockets_closed(state: EdgeState, bound: float = 3.0) -> None:
+async def _websockets_closed(state: EdgeState, bound: float = 5.0) -> None:
     """At shutdown, let cut WebSockets finish their closing handshakes with their origins (a
     server may end the viewers' connections before the app's shutdown; the origins must still
     hear 1001 instead of a dropped connection)."""

@@ -199,7 +199,7 @@ class EdgeHandler:
         """A WebSocket handshake: proxied to the behavior's origin (edge/websocket/)."""
         from ..websocket import serve_websocket
 
-        headers, country = [], None
+        headers, country, connection = [], None, set()
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         size, hosts, looped = len(raw_path) + len(scope.get("query_string", b"")) + 16, 0, False
         for k, v in scope["headers"]:
@@ -208,12 +208,16 @@ class EdgeHandler:
                 hosts += 1
             elif k == b"via" and b"(edge)" in v:
                 looped = looped or _loops(v)
+            elif k == b"connection":
+                connection.update(t.strip().lower() for t in v.decode("latin-1").split(","))
             if k == state.country_header:  # the load balancer's country header: read, never passed on
                 country = v.decode("latin-1")
                 continue
             key = _header_key(k)
             if key:
                 headers.append((key, v.decode("latin-1")))
+        if connection:  # headers the viewer's Connection names are hop-by-hop too, as on HTTP
+            headers = [(k, v) for k, v in headers if k.lower() not in connection]
         # what the front door refuses of any request, before a behavior is looked at
         refusal = ((494, f"the request line and headers are {size} bytes; CloudFront accepts at most {MAX_REQUEST_HEAD}")
                    if size > MAX_REQUEST_HEAD else

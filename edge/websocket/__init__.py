@@ -7,11 +7,12 @@ origin's custom headers, `X-Forwarded-For`, `Via`), and once the origin accepts,
 viewer's with the subprotocol the origin chose; then messages flow both ways until either
 side closes, and the close code and reason pass through.
 
-Functions do not run on WebSocket connections here, so a behavior with a function associated
-refuses them (403, saying why): an authorization function must never be bypassed. Route
-WebSocket paths to a behavior without functions.
+A behavior's viewer-request function runs on the handshake, as on a `GET` (it may answer it
+instead: a 401, a redirect). Other functions cannot run on a WebSocket here, so a behavior with
+one refuses it (403, saying why): a function must never be bypassed.
 
-- `session.py`: one viewer connection: the checks, the handshake, the two-way flow.
+- `session.py`: one viewer connection: the checks, the viewer-request function, the handshakes.
+- `relay.py`: the two-way flow once both sides accepted; closes, the message bound, idling.
 - `upstream.py`: the origin's side: its URL, headers and TLS.
 """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from ..pipeline.wire import encode
 from ..pipeline.trace import Trace
 from ..pipeline.uri import MAX_URI, BadTarget, normalize_path
 from ..pipeline.via import VIA
+from .relay import ABNORMAL_FROM_ORIGIN, CLOSE_TIMEOUT, GOING_AWAY, Flow, both_ways, close_both
 from .upstream import MAX_MESSAGE, OriginSocket, origin_socket
 
 if TYPE_CHECKING:
@@ -27,9 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("edge.websocket")
 
-GOING_AWAY, ABNORMAL_FROM_ORIGIN, TOO_BIG = 1001, 1011, 1009
-CLOSE_TIMEOUT = 2.0  # seconds the origin has to answer our close
-UNSENDABLE = frozenset({1004, 1005, 1006, 1015})  # codes a close frame may not carry
 
 
 class Refused(Exception):
@@ -53,20 +52,29 @@ async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send
     trace = Trace(new_request_id(), time.perf_counter())
     raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
     querystring = scope.get("query_string", b"").decode("latin-1")
-    uri = raw_path.split(b"?", 1)[0].decode("latin-1")
-    status, sent = 101, 0
+    uri = raw_path.split(b"?", 1)[0].decode("latin-1")  # the access log's: the viewer's path
+    flow = Flow()
+    status = 101
     try:
-        if refusal is not None:
-            raise Refused(*refusal)
         try:
-            target = await _target(state, scope, raw_path, querystring, headers, client_ip, country, trace)
-        except Refused:
+            if refusal is not None:
+                raise Refused(*refusal)
+            try:
+                target = await _target(state, scope, raw_path, querystring, headers, client_ip, country, trace)
+            except Refused:
+                raise
+            except Exception as exc:  # noqa: BLE001 - never leave the handshake hanging or pass for a 101
+                log.exception("WebSocket %s: preparing the origin's handshake failed (request id %s)", uri,
+                              trace.request_id)
+                raise Refused(502, f"the origin's WebSocket could not be prepared: {exc}") from None
+            await _relay(scope, receive, send, target, trace, flow)
+        except asyncio.CancelledError:
+            if not flow.accepted:  # stopped while the handshake was under way: 503, not the server's default
+                status = 503
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(_refuse(scope, send, 503, "the server is stopping; reconnect", None),
+                                           CLOSE_TIMEOUT)
             raise
-        except Exception as exc:  # a bug must not leave the handshake hanging or pass for a 101
-            log.exception("WebSocket %s: preparing the origin's handshake failed (request id %s)", uri, trace.request_id)
-            raise Refused(502, f"the origin's WebSocket could not be prepared: {exc}") from None
-        uri = target.url
-        sent = await _relay(scope, receive, send, target, trace)
     except Refused as exc:
         status = exc.status
         if exc.response is None or exc.status >= 500:  # a function's own answer is not the edge's to log
@@ -80,7 +88,8 @@ async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send
         trace.total_ms = (time.perf_counter() - trace.started) * 1000
         if state.access_log is not None:
             state.access_log.write(trace, client_ip=client_ip, method="GET", host=_host(headers), uri=uri,
-                                   querystring=querystring, status=status, sent_bytes=sent, x_cache="Miss from edge")
+                                   querystring=querystring, status=status, sent_bytes=flow.sent,
+                                   x_cache="Miss from edge")
 
 
 async def _target(state: EdgeState, scope: Scope, raw_path: bytes, querystring: str, headers: list[tuple[str, str]],
@@ -154,10 +163,8 @@ async def _viewer_request(state: EdgeState, association: Any, uri: str, querystr
     return request["uri"], request["querystring"], from_cf_headers(request["headers"])
 
 
-async def _relay(scope: Scope, receive: Receive, send: Send, target: OriginSocket, trace: Trace) -> int:
-    """Open the origin's WebSocket, accept the viewer's, relay until one side closes; the bytes
-    sent to the viewer."""
-    from websockets.asyncio.client import connect
+async def _relay(scope: Scope, receive: Receive, send: Send, target: OriginSocket, trace: Trace, flow: Flow) -> None:
+    """Open the origin's WebSocket, accept the viewer's, relay until it ends (relay.py)."""
     from websockets.exceptions import InvalidStatus, WebSocketException
 
     began = time.perf_counter()
@@ -165,98 +172,45 @@ async def _relay(scope: Scope, receive: Receive, send: Send, target: OriginSocke
     if target.tls is not None:
         extra.update(ssl=target.tls, server_hostname=target.host)
     try:
-        origin = await connect(
+        origin = await _connect()(
             target.url, additional_headers=target.headers, subprotocols=target.subprotocols or None,  # type: ignore[arg-type]
             user_agent_header=None, open_timeout=target.open_timeout, max_size=MAX_MESSAGE,
-            close_timeout=CLOSE_TIMEOUT, **extra)
-    except InvalidStatus as exc:
+            close_timeout=CLOSE_TIMEOUT, proxy=None, **extra)  # never the environment's proxy (as HTTP origins)
+    except InvalidStatus as exc:  # a redirect too: the edge does not follow it
         trace.origin_status = exc.response.status_code
         raise Refused(502, f"the origin answered the WebSocket handshake with {exc.response.status_code}, not 101") from None
     except (OSError, TimeoutError, ValueError, WebSocketException) as exc:
         trace.error = "OriginConnectError"
         raise Refused(502, f"the origin's WebSocket could not be opened: {exc or type(exc).__name__}") from None
+    except Exception as exc:  # noqa: BLE001 - never a traceback for the server to answer with
+        log.exception("WebSocket %s: opening the origin's WebSocket failed (request id %s)", target.url, trace.request_id)
+        raise Refused(502, f"the origin's WebSocket could not be opened: {exc or type(exc).__name__}") from None
     trace.origin_status = 101
     trace.origin_ms = (time.perf_counter() - began) * 1000
     async with origin:
         await send({"type": "websocket.accept", "subprotocol": origin.subprotocol})
+        flow.accepted = True
         try:
-            return await _both_ways(receive, send, origin)
-        except asyncio.CancelledError:  # the worker stops: both sides are told so, the origin first
-            with contextlib.suppress(Exception):  # (ours; a server that is ending its connections may
-                await origin.close(code=GOING_AWAY, reason="the edge is stopping")  # never take the viewer's close)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(send({"type": "websocket.close", "code": GOING_AWAY,
-                                             "reason": "the server is stopping"}), CLOSE_TIMEOUT)
+            await both_ways(receive, send, origin, flow)
+        except asyncio.CancelledError:  # the worker stops: both sides are told so
+            await close_both(send, origin, GOING_AWAY, "the edge is stopping")
             raise
-        except Exception:  # accepted: no status to answer with any more; both sides are closed
+        except Exception:  # noqa: BLE001 - accepted: no status to answer with any more; both sides are closed
             log.exception("WebSocket %s failed while relaying (request id %s)", target.url, trace.request_id)
-            with contextlib.suppress(Exception):
-                await send({"type": "websocket.close", "code": ABNORMAL_FROM_ORIGIN})
-            return 0
+            await close_both(send, origin, ABNORMAL_FROM_ORIGIN, "the edge failed")
 
 
-async def _both_ways(receive: Receive, send: Send, origin: Any) -> int:
-    """Relay until one side closes; its close code and reason reach the other side."""
-    sent = [0]
-    to_origin = asyncio.ensure_future(_viewer_to_origin(receive, origin))
-    to_viewer = asyncio.ensure_future(_origin_to_viewer(origin, send, sent))
-    try:
-        await asyncio.wait([to_origin, to_viewer], return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (to_origin, to_viewer):
-            task.cancel()
-        for task in (to_origin, to_viewer):
-            with contextlib.suppress(BaseException):
-                await task
-    if to_origin.done() and not to_origin.cancelled() and to_origin.exception() is None:
-        code, reason = to_origin.result()  # the viewer closed (or went away)
-        with contextlib.suppress(Exception):
-            await origin.close(code=code if code not in UNSENDABLE else GOING_AWAY, reason=reason)
-    else:  # the origin closed, failed, or sent a message too big
-        code, reason = _origin_close(origin)
-        with contextlib.suppress(Exception):
-            await send({"type": "websocket.close", "code": code, "reason": reason})
-    return sent[0]
+@functools.cache
+def _connect() -> Any:
+    """The websockets client, not following redirects: an origin that answers the handshake
+    with a 3xx gets a 502, as any other answer but 101 (CloudFront does not follow them)."""
+    from websockets.asyncio.client import connect
 
+    class Connect(connect):  # type: ignore[misc]
+        def process_redirect(self, exc: Exception) -> Exception:
+            return exc
 
-async def _viewer_to_origin(receive: Receive, origin: Any) -> tuple[int, str]:
-    while True:
-        message = await receive()
-        kind = message["type"]
-        if kind == "websocket.disconnect":
-            return int(message.get("code") or 1005), str(message.get("reason") or "")
-        if kind != "websocket.receive":
-            continue
-        data = message.get("bytes")
-        if data is None:
-            data = message.get("text") or ""
-        if (len(data) if isinstance(data, bytes) else len(data.encode("utf-8"))) > MAX_MESSAGE:
-            # one bound each way (in bytes): the origin's messages are held to it too
-            await origin.close(code=TOO_BIG, reason="message too big")
-            raise _TooBig()
-        await origin.send(data)
-
-
-async def _origin_to_viewer(origin: Any, send: Send, sent: list[int]) -> None:
-    async for data in origin:
-        if isinstance(data, str):
-            await send({"type": "websocket.send", "text": data})
-            sent[0] += len(data.encode("utf-8"))
-        else:
-            await send({"type": "websocket.send", "bytes": data})
-            sent[0] += len(data)
-
-
-class _TooBig(Exception):
-    pass
-
-
-def _origin_close(origin: Any) -> tuple[int, str]:
-    """What the viewer is told when the origin's side ended: the origin's own close, or 1011."""
-    close = origin.protocol.close_rcvd or origin.protocol.close_sent
-    if close is None or close.code in UNSENDABLE:
-        return ABNORMAL_FROM_ORIGIN, "the origin's connection ended"
-    return close.code, close.reason
+    return Connect
 
 
 async def _refuse(scope: Scope, send: Send, status: int, message: str, response: EdgeResponse | None) -> None:
