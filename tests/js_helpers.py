@@ -15,11 +15,32 @@ import pytest
 from edge.js.build import build_js
 
 JS = Path(__file__).resolve().parent / "js"
+# The viewer-request event a case package's handler gets when it reports its cases (`invoked`).
+VIEWER_EVENT = {"Records": [{"cf": {"config": {"distributionDomainName": "d111111abcdef8.cloudfront.net",
+                                               "distributionId": "EDFDVBD6EXAMPLE", "eventType": "viewer-request",
+                                               "requestId": "r1"},
+                                    "request": {"clientIp": "203.0.113.178", "headers": {}, "method": "GET",
+                                                "querystring": "", "uri": "/x"}}}]}
 
 
 def build(name: str, out_dir: Path, handler: str | None = None, source: Path | None = None) -> Path:
     suffix = f"-{handler.replace('.', '-')}" if handler else ""
     return build_js(source or JS / name, out=out_dir / f"{name}{suffix}.wasm", handler=handler)
+
+
+def invoked(name: str, out_dir: Path) -> dict:
+    """What tests/js/<name>'s handler reports (the JSON body of its answer to VIEWER_EVENT), built
+    and run by `edge invoke` as a user would."""
+    from click.testing import CliRunner
+
+    from edge.cli.main import cli
+
+    wasm = build(name, out_dir)
+    event = out_dir / "event.json"
+    event.write_text(json.dumps(VIEWER_EVENT))
+    result = CliRunner().invoke(cli, ["invoke", str(wasm), "--event", str(event)])
+    assert result.exit_code == 0, result.output
+    return json.loads(json.loads(result.stdout)["body"])
 
 
 def node(*args: str, timeout: float = 120) -> str:

@@ -22,15 +22,11 @@ from edge.js.build import JsBuildError, build_js
 
 from .control_helpers import ControlServer
 from .hostile_origin import HostileOrigin
-from .js_helpers import JS
+from .js_helpers import JS, VIEWER_EVENT
 from .test_origin_read_timeout import after
 
 CREATE_REQUIRE = JS / "createrequire"
-EVENT = {"Records": [{"cf": {"config": {"distributionDomainName": "d111111abcdef8.cloudfront.net",
-                                        "distributionId": "EDFDVBD6EXAMPLE", "eventType": "viewer-request",
-                                        "requestId": "r1"},
-                             "request": {"clientIp": "203.0.113.178", "headers": {}, "method": "GET",
-                                         "querystring": "", "uri": "/x"}}}]}
+EVENT = VIEWER_EVENT
 
 
 @pytest.fixture(scope="module")

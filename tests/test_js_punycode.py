@@ -6,37 +6,24 @@ run in an edge function and in real Node; each result must match."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
-from click.testing import CliRunner
 
-from edge.cli.main import cli
 
-from .js_helpers import JS, build, node
+from .js_helpers import JS, invoked, results_in_node
 
 CASES = JS / "punycode" / "cases.js"
-EVENT = {"Records": [{"cf": {"config": {"distributionDomainName": "d111111abcdef8.cloudfront.net",
-                                        "distributionId": "EDFDVBD6EXAMPLE", "eventType": "viewer-request",
-                                        "requestId": "r1"},
-                             "request": {"clientIp": "203.0.113.178", "headers": {}, "method": "GET",
-                                         "querystring": "", "uri": "/x"}}}]}
+
 
 
 @pytest.fixture(scope="module")
 def edge_results(tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
-    out = tmp_path_factory.mktemp("js-punycode")
-    wasm = build("punycode", out)
-    event = out / "event.json"
-    event.write_text(json.dumps(EVENT))
-    result = CliRunner().invoke(cli, ["invoke", str(wasm), "--event", str(event)])
-    assert result.exit_code == 0, result.output
-    return json.loads(json.loads(result.stdout)["body"])
+    return invoked("punycode", tmp_path_factory.mktemp("js-punycode"))
 
 
 @pytest.fixture(scope="module")
 def node_results() -> dict:
-    return json.loads(node("-e", f"console.log(JSON.stringify(require({json.dumps(str(CASES))}).run()))"))
+    return results_in_node(CASES, {})
 
 
 @pytest.mark.parametrize("case", ["version", "encode", "decode", "toASCII", "toUnicode", "ucs2", "domainToUnicode",

@@ -7,38 +7,24 @@ and Date setters given NaN, which left the date as it was (date-fns' parseISO)."
 
 from __future__ import annotations
 
-import json
 
 import pytest
-from click.testing import CliRunner
 
-from edge.cli.main import cli
 
-from .js_helpers import JS, build, node
+from .js_helpers import JS, invoked, results_in_node
 
 REQUIRE_ESM = JS / "require_esm"
-EVENT = {"Records": [{"cf": {"config": {"distributionDomainName": "d111111abcdef8.cloudfront.net",
-                                        "distributionId": "EDFDVBD6EXAMPLE", "eventType": "viewer-request",
-                                        "requestId": "r1"},
-                             "request": {"clientIp": "203.0.113.178", "headers": {}, "method": "GET",
-                                         "querystring": "", "uri": "/x"}}}]}
+
 
 
 @pytest.fixture(scope="module")
 def edge_results(tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
-    out = tmp_path_factory.mktemp("js-require-esm")
-    wasm = build("require_esm", out)
-    event = out / "event.json"
-    event.write_text(json.dumps(EVENT))
-    result = CliRunner().invoke(cli, ["invoke", str(wasm), "--event", str(event)])
-    assert result.exit_code == 0, result.output
-    return json.loads(json.loads(result.stdout)["body"])
+    return invoked("require_esm", tmp_path_factory.mktemp("js-require-esm"))
 
 
 @pytest.fixture(scope="module")
 def node_results() -> dict:
-    script = f"console.log(JSON.stringify(require({json.dumps(str(REQUIRE_ESM / 'cases.js'))}).run()))"
-    return json.loads(node("-e", script))
+    return results_in_node(REQUIRE_ESM / "cases.js", {})
 
 
 def test_node_requires_es_modules_as_the_cases_expect(node_results):
