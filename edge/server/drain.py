@@ -36,6 +36,17 @@ class InFlight:
         self.response_started = False
         self.cut = False
 
+    def survives_cut(self) -> bool:
+        """Inside `except CancelledError`: True, with the task's cancellation taken back, when the
+        drain cut this request (the caller answers and ends it); False for a cancellation from
+        elsewhere, which the caller re-raises."""
+        if not self.cut:
+            return False
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+        return True
+
 
 class Drain:
     """The worker's stop state. Event-loop only (the signal hooks hop over to the loop)."""

@@ -122,11 +122,8 @@ class Guard:
         except IncompleteBody:
             await reply.refuse(400, "Bad Request", "the request body is incomplete")
         except asyncio.CancelledError:
-            if not request.cut:
+            if not request.survives_cut():
                 raise
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()
             await reply.refuse(503, "Service Unavailable", "the server is stopping", [(b"retry-after", b"1")])
         finally:
             self.drain.leave(request)

@@ -241,11 +241,8 @@ class EdgeHandler:
                                       refusal=refusal or ((503, "the server is stopping; reconnect")
                                                           if drain.stopping else None))
             except asyncio.CancelledError:
-                if not request.cut:
+                if not request.survives_cut():
                     raise
-                task = asyncio.current_task()
-                if task is not None:
-                    task.uncancel()
             finally:
                 drain.leave(request)
         finally:
