@@ -141,9 +141,10 @@ def test_function_logs_on_a_full_disk_are_dropped_said_once_and_written_again(sm
             logs.add(line(f"lost {i} " + "x" * 2000))
             time.sleep(0.001)
         assert eventually(lambda: warnings_saying(caplog, "cannot write function logs"))
-        time.sleep(0.2)  # ten more writer passes
+        time.sleep(0.2)  # ten more writer passes, the last ones with nothing queued
         [warning] = warnings_saying(caplog, "cannot write function logs")
         assert "full" in warning and "rollback" not in warning
+        assert not warnings_saying(caplog, "function logs are written to"), "an empty pass is not a recovery"
         filler.unlink()
         logs.add(line("after"))
         assert eventually(lambda: warnings_saying(caplog, "function logs are written to"))

@@ -67,7 +67,7 @@ class SharedLogs:
         failing: str | None = None  # logged once while it lasts: a full disk fails every 100 ms
         while not self._stop.wait(self.interval):
             try:
-                self.flush()
+                wrote = self.flush()
             except sqlite3.Error as exc:
                 if str(exc) != failing:
                     log.warning("cannot write function logs to %s: %s (those lines are dropped until it can)",
@@ -78,17 +78,19 @@ class SharedLogs:
                 log.exception("cannot write function logs to %s", self.path)
                 failing = str(exc)
                 continue
-            if failing is not None:
+            if failing is not None and wrote:  # a pass with nothing queued proves nothing
                 log.warning("function logs are written to %s again", self.path)
                 failing = None
 
-    def flush(self) -> None:
+    def flush(self) -> int:
+        """Write what is queued; how many records that was."""
         with self._flush_lock:
             with self._queue_lock:
                 batch, self._pending = self._pending, deque()
                 self._pending_bytes = 0
             if batch:
                 self._write(batch)
+            return len(batch)
 
     def _write(self, batch: deque[LogRecord | Invocation]) -> None:
         rows = [
