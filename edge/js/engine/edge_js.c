@@ -141,11 +141,81 @@ static JSValue n_log(JSContext *c, JSValueConst this_val, int argc, JSValueConst
     return JS_UNDEFINED;
 }
 
+/* Random bytes drawn while the function is built land in the snapshot every instance starts
+ * from: a package's random pool filled at the top level (nanoid's, uuid's) would hand every
+ * instance the same "random" IDs. The buffers filled then are kept and refilled with new bytes
+ * when an instance starts (refill_build_time_draws), as each Lambda execution environment runs
+ * the top level with its own randomness; values already made from them cannot be, and the build
+ * warns about them (warn_build_time_draws). */
+#define MAX_BUILD_DRAWS 256
+static JSValue build_draws = JS_UNDEFINED; /* the Uint8Arrays filled while building */
+static uint32_t build_draw_count, build_draws_dropped;
+static char build_draw_site[256]; /* the first draw's first frame outside the Node layer */
+static int draws_to_refill; /* set in the snapshot: the first call of each instance refills */
+
+static void note_build_draw(JSContext *c, JSValueConst view) {
+    if (build_draw_count == 0) {
+        JSValue global = JS_GetGlobalObject(c);
+        JSValue ctor = JS_GetPropertyStr(c, global, "Error");
+        JSValue err = JS_CallConstructor(c, ctor, 0, NULL);
+        JSValue stack = JS_IsException(err) ? JS_UNDEFINED : JS_GetPropertyStr(c, err, "stack");
+        const char *text = JS_IsString(stack) ? JS_ToCString(c, stack) : NULL;
+        for (const char *line = text; line && *line; ) {
+            const char *end = strchr(line, '\n');
+            size_t n = end ? (size_t)(end - line) : strlen(line);
+            const char *at = strstr(line, "at ");
+            if (at && at < line + n && !memmem(line, n, "node:", 5) && !memmem(line, n, "(native)", 8)) {
+                size_t skip = (size_t)(at + 3 - line);
+                snprintf(build_draw_site, sizeof build_draw_site, "%.*s", (int)(n - skip), at + 3);
+                break;
+            }
+            line = end ? end + 1 : NULL;
+        }
+        if (text) JS_FreeCString(c, text);
+        if (JS_IsException(err)) JS_FreeValue(c, JS_GetException(c));
+        JS_FreeValue(c, stack);
+        JS_FreeValue(c, err);
+        JS_FreeValue(c, ctor);
+        JS_FreeValue(c, global);
+        build_draws = JS_NewArray(c);
+    }
+    if (build_draw_count < MAX_BUILD_DRAWS)
+        JS_SetPropertyUint32(c, build_draws, build_draw_count, JS_DupValue(c, view));
+    else
+        build_draws_dropped++;
+    build_draw_count++;
+}
+
+static void warn_build_time_draws(void) {
+    if (build_draw_count == 0) return;
+    fprintf(stderr, "edge-build-warning: the top level drew random bytes while the function was built (%u time%s, "
+            "first at %s): each instance refills those buffers with new random bytes when it starts, but values "
+            "already made from them at the top level (IDs, keys, tokens) are the same in every instance: make "
+            "them in the handler%s\n", build_draw_count, build_draw_count == 1 ? "" : "s",
+            build_draw_site[0] ? build_draw_site : "the top level",
+            build_draws_dropped ? " (only the first 256 buffers are refilled)" : "");
+    draws_to_refill = 1;
+}
+
+static void refill_build_time_draws(void) {
+    draws_to_refill = 0;
+    uint32_t n = build_draw_count < MAX_BUILD_DRAWS ? build_draw_count : MAX_BUILD_DRAWS;
+    for (uint32_t i = 0; i < n; i++) {
+        JSValue view = JS_GetPropertyUint32(ctx, build_draws, i);
+        size_t len;
+        uint8_t *p = JS_GetUint8Array(ctx, &len, view);
+        if (p) fill_random(p, len);
+        else JS_FreeValue(ctx, JS_GetException(ctx)); /* a detached buffer: nothing left to refill */
+        JS_FreeValue(ctx, view);
+    }
+}
+
 static JSValue n_random_fill(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
     size_t len;
     uint8_t *p = bytes_of(c, argv[0], &len);
     if (!p) return JS_EXCEPTION;
     if (fill_random(p, len)) return JS_ThrowInternalError(c, "random_get failed");
+    if (initializing && len) note_build_draw(c, argv[0]);
     return JS_DupValue(c, argv[0]);
 }
 
@@ -1086,6 +1156,7 @@ void edge_js_initialize(void) {
     if (JS_IsException(ok)) fail_init("the function failed to load");
     JS_FreeValue(ctx, ok);
     JS_RunGC(rt);
+    warn_build_time_draws();
     rng_seeded = 0; /* every instance draws its own Math.random seed */
     initializing = 0;
     edge_heap_loading(0);
@@ -1122,6 +1193,7 @@ __attribute__((export_name("edge_handle")))
 int64_t edge_handle(const char *ptr, int32_t len) {
     if (result_str) { JS_FreeCString(ctx, result_str); result_str = NULL; }
     JS_UpdateStackTop(rt);
+    if (draws_to_refill) refill_build_time_draws();
     JSValue fn = JS_GetPropertyStr(ctx, hooks, "dispatch");
     JSValue ev;
     if (event_buf && ptr == (const char *)event_buf && len >= 0) { /* the event is JSON: parse it straight from the bytes */
