@@ -71,6 +71,6 @@ def test_a_pool_filled_at_the_top_level_is_new_in_every_instance(tmp_path):
 
 
 def test_a_function_that_draws_nothing_at_the_top_level_builds_without_the_warning(tmp_path):
-    wasm, warnings = build(tmp_path, "const c = require('crypto');\n"
+    _, warnings = build(tmp_path, "const c = require('crypto');\n"
                                      "exports.handler = async () => ({ status: '200', body: c.randomUUID() });\n")
     assert not [w for w in warnings if "random" in w], warnings
