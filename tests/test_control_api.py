@@ -323,6 +323,17 @@ def test_behaviors_and_origins_read_and_replace(server):
     assert server.admin.get("/v1/config").json()["source"] == "api"
 
 
+def test_cached_methods_round_trip(server):
+    cors = {"path": "/cors/*", "origin": "site", "methods": ["GET", "HEAD", "OPTIONS"],
+            "cached_methods": ["GET", "HEAD", "OPTIONS"]}
+    r = server.admin.put("/v1/behaviors", json={"behaviors": [cors, {"path": "*", "origin": "site"}]})
+    assert r.status_code == 200, r.text
+    assert server.admin.get("/v1/behaviors").json()["behaviors"][0] == cors
+    served = server.state.pipeline.match("/cors/a")
+    assert served.cached_methods == {"GET", "HEAD", "OPTIONS"}
+    assert server.state.pipeline.match("/other").cached_methods == {"GET", "HEAD"}
+
+
 @pytest.mark.parametrize("behaviors, fragment", [
     ([{"path": "/x", "origin": "site", "viewer_request": "ghost"}, {"path": "*", "origin": "site"}],
      "function 'ghost' is not declared"),
@@ -333,6 +344,10 @@ def test_behaviors_and_origins_read_and_replace(server):
     ([{"path": "/x", "origin": "nowhere"}, {"path": "*", "origin": "site"}], "not declared in [origins]"),
     ([{"path": "/x", "origin": "site"}], "default"),
     ("not a list", "at least the default behavior"),
+    ([{"path": "/x", "origin": "site", "cached_methods": ["GET", "HEAD", "OPTIONS"]}, {"path": "*", "origin": "site"}],
+     "cached_methods names OPTIONS, which methods does not allow"),
+    ([{"path": "/x", "origin": "site", "cached_methods": ["GET"]}, {"path": "*", "origin": "site"}],
+     "not one of CloudFront's choices"),
 ])
 def test_bad_behaviors_are_400_and_nothing_is_applied(server, behaviors, fragment):
     server.deploy("fn", generated("hi"), alias="live")

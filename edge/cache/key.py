@@ -14,7 +14,8 @@ from .headers import Headers, header_values
 from .policy import CachePolicy
 from .selection import WHITELIST
 
-# GET and HEAD share entries; OPTIONS is cached apart; other methods are never cached.
+# GET and HEAD share entries; OPTIONS is cached apart (when the behavior's cached_methods has it,
+# which the caller checks); other methods are never cached.
 _SCOPES = {"GET": "GET", "HEAD": "GET", "OPTIONS": "OPTIONS"}
 
 

@@ -1,5 +1,5 @@
-"""Cache behaviors: ordered path patterns, each with an origin, methods, a cache policy and
-up to four function associations (one per Lambda@Edge event type)."""
+"""Cache behaviors: ordered path patterns, each with an origin, methods (allowed, and cached),
+a cache policy and up to four function associations (one per Lambda@Edge event type)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from .values import LegacyRead, flag
 
 EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-response")
 ALL_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE")
+# CloudFront's CachedMethods: GET and HEAD always; OPTIONS only when asked for (a CORS preflight
+# answer may depend on headers the key does not hold, such as Origin)
+CACHED_METHODS = (frozenset({"GET", "HEAD"}), frozenset({"GET", "HEAD", "OPTIONS"}))
 PATTERN_CHARS = re.compile(r"[A-Za-z0-9_\-.*$/~\"'@:+&?]+")  # fullmatch: `$` would pass a trailing newline
 
 
@@ -41,6 +44,7 @@ class Behavior:
     pattern: str
     origin: str
     methods: frozenset[str] = frozenset({"GET", "HEAD"})
+    cached_methods: frozenset[str] = CACHED_METHODS[0]  # the methods whose answers the cache stores
     cache: CachePolicy = field(default_factory=CachePolicy)
     associations: dict[str, Association] = field(default_factory=dict)
     forward: ForwardPolicy = field(default_factory=ForwardPolicy)  # what the origin gets beyond the key
@@ -124,6 +128,22 @@ def parse_association(event_type: str, raw: Any, where: str, legacy: LegacyRead 
     )
 
 
+def _cached_methods(raw: Any, allowed: frozenset[str], where: str) -> frozenset[str]:
+    """CloudFront's two choices of CachedMethods, each method one the behavior allows."""
+    if not isinstance(raw, list) or not all(isinstance(m, str) for m in raw):
+        raise ConfigError(f"{where}: cached_methods must be a list: [\"GET\", \"HEAD\"] or [\"GET\", \"HEAD\", \"OPTIONS\"]")
+    wanted = frozenset(m.upper() for m in raw)
+    if wanted not in CACHED_METHODS:
+        raise ConfigError(
+            f"{where}: cached_methods {raw!r} is not one of CloudFront's choices: "
+            "[\"GET\", \"HEAD\"] or [\"GET\", \"HEAD\", \"OPTIONS\"]"
+        )
+    if not wanted <= allowed:
+        missing = ", ".join(sorted(wanted - allowed))
+        raise ConfigError(f"{where}: cached_methods names {missing}, which methods does not allow")
+    return wanted
+
+
 def parse_behavior(index: int, raw: Any, origins: set[str], legacy: LegacyRead | None = None) -> Behavior:
     """Behavior #index+1; `legacy`: read from a stored document (edge/config/values.py)."""
     where = f"[[behaviors]] #{index + 1}"
@@ -131,7 +151,7 @@ def parse_behavior(index: int, raw: Any, origins: set[str], legacy: LegacyRead |
         raise ConfigError(f"{where} must be a table")
     pattern = check_pattern(raw.get("path"), where)
     where = f"{where} (path {pattern!r})"
-    known = {"path", "origin", "methods", "cache", "forward", "forward_host", "debug_errors",
+    known = {"path", "origin", "methods", "cached_methods", "cache", "forward", "forward_host", "debug_errors",
              *(e.replace("-", "_") for e in EVENT_TYPES)}
     unknown = set(raw) - known
     if unknown:
@@ -148,6 +168,7 @@ def parse_behavior(index: int, raw: Any, origins: set[str], legacy: LegacyRead |
         raise ConfigError(f"{where}: unknown method(s) {', '.join(sorted(bad))}")
     if not {"GET", "HEAD"} <= methods_set:
         raise ConfigError(f"{where}: methods must include GET and HEAD")
+    cached_methods = _cached_methods(raw.get("cached_methods", ["GET", "HEAD"]), methods_set, where)
     associations = {}
     for event_type in EVENT_TYPES:
         key = event_type.replace("-", "_")
@@ -157,6 +178,7 @@ def parse_behavior(index: int, raw: Any, origins: set[str], legacy: LegacyRead |
         pattern=pattern,
         origin=origin,
         methods=methods_set,
+        cached_methods=cached_methods,
         cache=parse_cache_policy(raw.get("cache"), where),
         associations=associations,
         forward=parse_forward_policy(raw.get("forward"), where),

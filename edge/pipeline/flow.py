@@ -152,7 +152,8 @@ class Pipeline(OriginLeg):
             uri, query = viewer.uri, viewer.querystring
         if behavior.cloudfront_headers:  # the edge's CloudFront-* headers, added after viewer-request
             pairs = await self._with_cloudfront_headers(behavior.cloudfront_headers, viewer, pairs)
-        key = None if behavior.cache.caches_nothing else cache_key(
+        # OPTIONS is keyed (apart from GET/HEAD) only when the behavior caches it, as CloudFront's CachedMethods
+        key = None if behavior.cache.caches_nothing or viewer.method not in behavior.cached_methods else cache_key(
             behavior.cache,
             method=viewer.method,
             host=host,  # Host is read-only in viewer-request: the viewer's is still the one sent
