@@ -103,13 +103,13 @@ def test_a_failing_handler_is_logged_as_on_lambda_with_nothing_of_ours(module, b
     out = subprocess.run([node, "-e", IN_NODE, str(package / filename), json.dumps(EVENT)], capture_output=True,
                          text=True, check=True, timeout=60).stdout
     expected = json.loads(out)
+    if not isinstance(expected, dict):  # a thrown string: Lambda logs the value itself, `"a plain string"`
+        assert edge == expected
+        return
     assert list(edge) == list(expected) == ["errorType", "errorMessage", "stack"]
     assert edge["errorType"] == expected["errorType"]
     if same_message:
         assert edge["errorMessage"] == expected["errorMessage"]
-    if expected["stack"] == []:  # a thrown string: no stack, on Lambda too
-        assert edge["stack"] == []
-        return
     assert edge["stack"][0] == f"{edge['errorType']}: {edge['errorMessage']}"
     # every frame is the user's: none of the layer's (`dispatch (node:internal/boot:...)`), none native
     assert edge["stack"][1:] and all(FRAME.match(line) for line in edge["stack"][1:]), edge["stack"]
@@ -117,6 +117,59 @@ def test_a_failing_handler_is_logged_as_on_lambda_with_nothing_of_ours(module, b
     assert all(f"({where}{filename}:" in line for line in edge["stack"][1:]), edge["stack"]
     # the same frames as Node's for the function's file: name, path or URL, line
     assert frames(edge["stack"], "/var/task") == frames(expected["stack"], str(package)), (edge["stack"], expected["stack"])
+
+
+# What Lambda's runtime logs beyond a plain Error: an Error's code and own enumerable properties (an
+# Error among them formatted alike), a subclass's own name, any other value as JSON.stringify gives it
+# (a number, an object that only looks like an Error), and for what JSON cannot hold (a cycle) the
+# name, message and trace alone.
+RECORDS = {
+    "properties": """async () => {
+  throw Object.assign(new Error('expired'), { code: 'ERR_JWT_EXPIRED', claim: 'exp', cause: new TypeError('inner') });
+}""",
+    "subclass": """async () => {
+  class AuthError extends Error { constructor(m) { super(m); this.name = 'AuthError'; this.status = 401; } }
+  throw new AuthError('no token');
+}""",
+    "number": "async () => Promise.reject(42)",
+    "object": "(event, context, callback) => callback({ message: 'not an Error', detail: 1 })",
+    "cycle": """async () => {
+  const err = new Error('looped');
+  err.self = err;
+  throw err;
+}""",
+}
+
+
+@pytest.mark.parametrize("body", RECORDS)
+def test_the_logged_record_holds_what_lambdas_runtime_logs(body, tmp_path, event_file):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    (tmp_path / "index.js").write_text(f"exports.handler = {RECORDS[body]};\n")
+    result = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(event_file)])
+    logged = [line for line in result.stderr.splitlines() if line.startswith("ERROR\tInvoke Error \t")]
+    assert len(logged) == 1, result.stderr
+    edge = json.loads(logged[0].split("\t", 2)[2])
+    script = IN_NODE.replace("JSON.parse(JSON.stringify(err, (key, v)", "JSON.parse(stringified(err, (key, v)")
+    script = "const stringified = (e, f) => { try { return JSON.stringify(e, f); } catch (x) { return JSON.stringify(" \
+             "{ errorType: e.name, errorMessage: e.message, trace: e.stack.split('\\n') }); } };\n" + script
+    out = subprocess.run([node, "-e", script, str(tmp_path / "index.js"), json.dumps(EVENT)], capture_output=True,
+                         text=True, check=True, timeout=60).stdout
+    expected = json.loads(out)
+    if not isinstance(expected, dict):
+        assert edge == expected
+        return
+    assert list(edge) == list(expected), (edge, expected)
+    stacks = [key for key in expected if key in ("stack", "trace")]
+    for key in stacks:
+        assert edge[key][0] == expected[key][0]
+    if "cause" in expected:
+        assert {k: v for k, v in edge["cause"].items() if k != "stack"} == \
+            {k: v for k, v in expected["cause"].items() if k != "stack"}
+        assert edge["cause"]["stack"][0] == expected["cause"]["stack"][0]
+    same = [key for key in expected if key not in (*stacks, "cause")]
+    assert {k: edge[k] for k in same} == {k: expected[k] for k in same}
 
 
 def test_frames_of_the_function_stay_around_the_layers_own(tmp_path, event_file):

@@ -77,9 +77,11 @@ export function handler(event, context, callback) {
 IN_NODE = """
 const file = process.argv[1];
 const event = JSON.parse(process.argv[2]);
-const record = (err) => (err instanceof Error
-  ? { errorType: err.name, errorMessage: err.message, stack: err.stack.split('\\n') }
-  : { errorType: typeof err, errorMessage: String(err), stack: [] });
+// what Lambda's runtime logs after `Invoke Error \\t`: an Error as its name, message, code, own
+// enumerable properties and stack's lines; any other value as JSON.stringify gives it
+const record = (err) => JSON.parse(JSON.stringify(err, (key, v) => (v instanceof Error
+  ? Object.assign({ errorType: v.name, errorMessage: v.message, code: v.code }, v, { stack: v.stack.split('\\n') })
+  : v)));
 (async () => {
   const { handler } = file.endsWith('.mjs') ? await import(file) : require(file);
   try {

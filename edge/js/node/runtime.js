@@ -119,6 +119,43 @@ const hooks = (function () {
     };
   }
 
+  // Lambda's Node.js runtime logs a failure as `Invoke Error \t<JSON>`: an Error as its name, message
+  // and code, then its own enumerable properties and its stack's lines (an Error nested in it alike);
+  // any other value as JSON.stringify gives it (`"text"`, `42`, `{"detail":1}`); one that cannot be
+  // stringified (a cycle, a BigInt) as its name, message and trace alone.
+  function withEnumerableProperties(value) {
+    if (!(value instanceof Error)) return value;
+    const out = Object.assign({ errorType: value.name, errorMessage: value.message, code: value.code }, value);
+    const stack = internal.errorStack(value);
+    if (typeof stack === 'string') out.stack = stack.split('\n');
+    return out;
+  }
+
+  function rapidResponse(err) {
+    try {
+      if (err instanceof Error) {
+        return { errorType: err.name, errorMessage: err.message, trace: internal.errorStack(err).split('\n') };
+      }
+      return { errorType: typeof err, errorMessage: String(err), trace: [] };
+    } catch (e) {
+      return { errorType: 'handled', errorMessage: 'callback called with Error argument, but there was a problem '
+        + 'while retrieving one or more of its message, name, and stack' };
+    }
+  }
+
+  function formatted(err) {
+    let errors = 0; // an Error that holds itself is a new object at every level: V8 runs out of stack
+    try {
+      return String(JSON.stringify(err, (key, value) => {
+        if (value instanceof Error && ++errors > 1000) throw new RangeError('Maximum call stack size exceeded');
+        return withEnumerableProperties(value);
+      }));
+    } catch (e) {
+      return JSON.stringify(rapidResponse(err));
+    }
+  }
+
+  // An unhandled rejection's reason, in the record Runtime.UnhandledPromiseRejection carries.
   function errorRecord(err) {
     if (err instanceof Error || (err && typeof err === 'object' && 'message' in err)) {
       const stackText = internal.errorStack(err);
@@ -134,7 +171,7 @@ const hooks = (function () {
   }
 
   function logInvokeError(err) {
-    internal.native.log(3, `Invoke Error \t${JSON.stringify(errorRecord(err))}`);
+    internal.native.log(3, `Invoke Error \t${formatted(err)}`);
   }
 
   // The process object, if the function loaded it: whose 'uncaughtException' / 'unhandledRejection'
@@ -156,7 +193,7 @@ const hooks = (function () {
       return 0;
     }
     current = null;
-    internal.native.log(3, `Uncaught Exception \t${JSON.stringify(errorRecord(err))}`);
+    internal.native.log(3, `Uncaught Exception \t${formatted(err)}`);
     return isOutOfMemory(err) ? OUT_OF_MEMORY : HANDLER_ERROR;
   }
 
