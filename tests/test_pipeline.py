@@ -358,6 +358,30 @@ viewer_request = "bad"
     assert fresh_origin.hits["/v/x"] == 0
 
 
+def big_header(size: int) -> str:
+    """A response hook's result adding one header of `size` bytes to a 200 (the origin here sends
+    neither Via nor Transfer-Encoding, so dropping its other headers is allowed)."""
+    return response_fn({"status": "200", "headers": {"x-big": [{"key": "X-Big", "value": "h" * size}]}})
+
+
+# viewer-response runs after the cache: the origin's own answer is stored, the function's never
+@pytest.mark.parametrize("hook, size, fetches", [("viewer_response", 46_000, 1), ("origin_response", 1_100_000, 2)])
+def test_headers_count_toward_a_response_hooks_size_limit(edge_factory, fresh_origin, hook, size, fetches):
+    """40 KB (viewer-response) and 1 MB (origin-response) hold for headers and body together: a
+    function adding a header that large is refused, and its answer is never cached."""
+    edge = start(edge_factory, fresh_origin, f"""
+[[behaviors]]
+path = "/big/*"
+origin = "api"
+{hook} = "big"
+""", {"big": big_header(size)})
+    for _ in range(2):
+        r = edge.get("/big/x")
+        assert r.status_code == 502 and r.headers["x-cache"] == "LambdaValidationError from edge", r.text[:300]
+        assert "rule: size" in r.text and "x-big" not in r.headers
+    assert fresh_origin.hits["/big/x"] == fetches
+
+
 EXECUTION_CASES = {
     "trap": (M.UNREACHABLE, {}, 503, "LambdaExecutionError from edge"),
     "timeout": (M.INFINITE_LOOP, {"timeout_ms": 100, "fuel": 10**15}, 503, "LambdaExecutionError from edge"),

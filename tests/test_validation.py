@@ -217,6 +217,22 @@ def test_uri_and_query_length() -> None:
     assert vreq(edited(before, uri="/" + "a" * 8190, querystring=""), before)
 
 
+@pytest.mark.parametrize("call, before", [(vreq, viewer_before), (oreq, origin_before)])
+def test_request_line_and_headers_within_20480_bytes(call: Callable[..., dict], before: Callable[[], dict]) -> None:
+    """CloudFront's bound on a request's line and headers holds for the request a function returns."""
+    request = before()
+    line = len(f"GET {request['uri']}?{request['querystring']} HTTP/1.1\r\n")
+    head = sum(len(e["key"]) + len(e["value"]) + 4 for entries in request["headers"].values() for e in entries)
+    room = 20480 - line - head - len("X-Big: \r\n")
+    fits = copy(request)
+    fits["headers"]["x-big"] = [{"key": "X-Big", "value": "b" * room}]
+    assert call(fits, request)["headers"]["x-big"]
+    over = copy(request)
+    over["headers"]["x-big"] = [{"key": "X-Big", "value": "b" * (room + 1)}]
+    err = rejects("size", call, over, request)
+    assert "is 20481 bytes (20481 bytes of request line and headers); the maximum is 20480 bytes" in err.message
+
+
 def test_unchanged_uri_and_query_are_not_rechecked() -> None:
     """CloudFront forwards unchanged values byte for byte, so odd viewer input is not the function's fault."""
     before = viewer_request(
@@ -945,13 +961,37 @@ def test_modified_headers_required() -> None:
 @pytest.mark.parametrize(
     ("event_type", "limit"), [("viewer-response", VIEWER_BODY_LIMIT), ("origin-response", ORIGIN_BODY_LIMIT)]
 )
-def test_modified_body_size(event_type: str, limit: int) -> None:
+def test_modified_size_counts_headers_and_body(event_type: str, limit: int) -> None:
     before = response_before(event_type)
-    after = edited(before, body="a" * limit)
-    after["headers"]["x-large"] = [{"value": "h" * 4000}]  # headers do not count for modified responses
-    assert len(mod(after, event_type, before)["body"]) == limit
-    err = rejects("size", mod, edited(before, body="a" * (limit + 1)), event_type, before)
-    assert str(limit) in err.message
+    head = sum(len(e["key"]) + len(e["value"]) + 4 for entries in before["headers"].values() for e in entries)
+    after = edited(before, body="a" * (limit - head))
+    assert len(mod(after, event_type, before)["body"]) == limit - head
+    err = rejects("size", mod, edited(before, body="a" * (limit - head + 1)), event_type, before)
+    assert f"is {limit + 1} bytes ({head} bytes of headers and {limit - head + 1} of body)" in err.message
+    assert f"the maximum is {limit} bytes" in err.message and event_type in err.message
+
+
+@pytest.mark.parametrize(
+    ("event_type", "limit"), [("viewer-response", VIEWER_BODY_LIMIT), ("origin-response", ORIGIN_BODY_LIMIT)]
+)
+def test_a_header_added_to_a_kept_body_counts_alone(event_type: str, limit: int) -> None:
+    """A response keeping the origin's body (any size) may not carry more headers than the limit."""
+    before = response_before(event_type)
+    after = copy(before)
+    after["headers"]["x-large"] = [{"value": "h" * (limit + 10)}]
+    err = rejects("size", mod, after, event_type, before)
+    assert "bytes of headers)" in err.message and f"the maximum is {limit} bytes" in err.message
+    after["headers"]["x-large"] = [{"value": "h" * 4000}]
+    assert mod(after, event_type, before)["body"] is None
+
+
+def test_non_ascii_header_values_count_one_byte_each() -> None:
+    """ISO-8859-1 on the wire: `é` is one byte there."""
+    before = response_before("viewer-response")
+    head = sum(len(e["key"]) + len(e["value"]) + 4 for entries in before["headers"].values() for e in entries)
+    after = copy(before)
+    after["headers"]["x-e"] = [{"key": "X-E", "value": "é" * (VIEWER_BODY_LIMIT - head - len("X-E: \r\n"))}]
+    assert mod(after, "viewer-response", before)["headers"]["x-e"]
 
 
 def test_modified_body_encoding() -> None:

@@ -18,16 +18,20 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9a-z]+\Z")
 _BAD_HEADER_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u0100-\U0010ffff]")
 
 
-def check_headers(value: object, where: str) -> CfHeaders:
-    """Check a headers map's shape and return it normalised (keys filled in, empty arrays dropped).
+def check_headers(value: object, where: str) -> tuple[CfHeaders, int]:
+    """Check a headers map's shape; return it normalised (keys filled in, empty arrays dropped)
+    and its size as on the wire, ``Key: value\\r\\n`` per entry (counted in the pass the checks
+    make anyway, so a size limit costs a small result nothing).
 
     The map name (lowercase) decides which header an entry is: restricted-header checks use it,
     and the entry goes on the wire under it. A ``key`` that spells another name is replaced by
     the name's canonical case, so a key can never smuggle, say, Host past the read-only checks.
+    Keys are then ASCII and values ISO-8859-1: one byte a character on the wire.
     """
     if not isinstance(value, dict):
         raise fail("headers", f"The {where} must be an object.")
     out: CfHeaders = {}
+    size = 0
     for name, entries in value.items():
         if not _TOKEN.match(name):
             raise fail("header-name", f"The header name {name!r} in the {where} must be a lowercase HTTP token.")
@@ -59,18 +63,20 @@ def check_headers(value: object, where: str) -> CfHeaders:
                 # that name (the key's casing is kept only when it spells the same name).
                 key = default_key(name)
             normalised.append({"key": key, "value": header_value})
+            size += len(key) + len(header_value) + 4
         if normalised:
             out[name] = normalised
-    return out
+    return out, size
 
 
-def header_bytes(headers: CfHeaders) -> int:
-    """Size as on the wire: ``Key: value\\r\\n`` per entry."""
-    return sum(_utf8_len(e["key"]) + _utf8_len(e["value"]) + 4 for entries in headers.values() for e in entries)
-
-
-def _utf8_len(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode())
+def check_size(what: str, limit: int, head: int, body: int | None = None, *, head_is: str = "headers") -> None:
+    """Refuse (rule ``size``) a result part whose head (``check_headers``' size, plus a request's
+    line) and the body the function set come to more than ``limit`` bytes: CloudFront's limits
+    count headers too, so a function cannot add a megabyte header where it may not set such a body."""
+    size = head if body is None else head + body
+    if size > limit:
+        counted = f"{head} bytes of {head_is}" + ("" if body is None else f" and {body} of body")
+        raise fail("size", f"The {what} is {size} bytes ({counted}); the maximum is {limit} bytes.")
 
 
 def entry_values(headers: CfHeaders, name: str) -> list[str]:

@@ -7,8 +7,7 @@ so that lookups are case-insensitive while the wire case survives a round trip.
 from __future__ import annotations
 
 import functools
-
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 
 CfHeaders = dict[str, list[dict[str, str]]]
 
@@ -44,9 +43,16 @@ DISALLOWED: frozenset[str] = frozenset(
 )
 
 # The request line and headers CloudFront accepts from a viewer, in bytes (beyond: 494, as
-# CloudFront answers). The customHeaders an origin-request function gives the origin are held
-# to the same bound, so what the edge sends upstream stays what origins accept.
+# CloudFront answers). A request a viewer-request or origin-request function returns is held to
+# it as well (beyond: 502, as CloudFront), and so are the customHeaders an origin-request
+# function gives the origin, so what the edge sends upstream stays what origins accept.
 MAX_REQUEST_HEAD = 20480
+
+
+def request_line_bytes(method: Sized, path: Sized, query: Sized) -> int:
+    """``GET /a?b HTTP/1.1\\r\\n`` in bytes: what a request line counts toward MAX_REQUEST_HEAD
+    (str or bytes: the front door counts the viewer's, validation a function's)."""
+    return len(method) + len(path) + (len(query) + 1 if query else 0) + 12  # " ", " HTTP/1.1", CRLF
 
 # `X-Amz-Cf-*` and `X-Edge-*` are families, not single names.
 DISALLOWED_PREFIXES: tuple[str, ...] = ("x-amz-cf-", "x-edge-")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import orjson
 
-from .header_validation import check_headers, check_restricted, entry_values, header_bytes
+from .header_validation import check_headers, check_restricted, check_size, entry_values
 from .headers import MAX_REQUEST_HEAD, READ_ONLY, CfHeaders
 from .validation import ValidationError, fail, is_int
 
@@ -211,14 +211,9 @@ def validate_origin(
     else:
         normalised = _s3_origin(fields, before_kind)
     custom = fields.get("customHeaders")
-    custom = check_headers({} if custom is None else custom, f"origin.{kind}.customHeaders object")
-    size = header_bytes(custom)
-    if size > MAX_REQUEST_HEAD:  # the edge sends them with every request: an origin would refuse them all
-        raise fail(
-            "size",
-            f"The origin.{kind}.customHeaders object is {size} bytes (a 'Key: value' line each); the maximum is "
-            f"{MAX_REQUEST_HEAD} bytes, as for a viewer's request line and headers.",
-        )
+    custom, size = check_headers({} if custom is None else custom, f"origin.{kind}.customHeaders object")
+    # the edge sends them with every request: an origin would refuse them all
+    check_size(f"origin.{kind}.customHeaders object", MAX_REQUEST_HEAD, size, head_is="'Key: value' lines")
     # [unconfirmed] CloudFront documents only "no disallowed headers"; read-only request headers
     # are refused too, otherwise customHeaders would be a back door around them.
     before_custom = (before_fields or {}).get("customHeaders") or {}

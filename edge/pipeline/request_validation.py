@@ -1,8 +1,9 @@
 """Request-result validation: the request a viewer-request / origin-request function returns.
 
 Method and client IP are read-only, a changed uri or querystring must stay a valid request
-line, headers follow the event's restricted-header rules, and a replaced body longer than the
-event's size limit is truncated to it, as AWS does. The origin field is checked by origin_validation.py.
+line, headers follow the event's restricted-header rules, the request line and headers stay
+within CloudFront's 20,480 bytes, and a replaced body longer than the event's size limit is
+truncated to it, as AWS does. The origin field is checked by origin_validation.py.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import re
 from collections.abc import Callable
 
 from .events import REQUEST_EVENTS, body_limit
-from .header_validation import check_headers, check_restricted
-from .headers import READ_ONLY
+from .header_validation import check_headers, check_restricted, check_size
+from .headers import MAX_REQUEST_HEAD, READ_ONLY, request_line_bytes
 from .origin_validation import validate_origin
 from .validation import as_object, decode_body, fail
 
@@ -109,7 +110,10 @@ def validate_request(
     _check_unchanged(result, before, "method", "method")
     _check_unchanged(result, before, "clientIp", "client-ip")
     uri, query = _check_uri_and_query(result, before)
-    headers = check_headers(result.get("headers"), "headers object")
+    headers, head_size = check_headers(result.get("headers"), "headers object")
+    check_size(f"request the {event_type} function returned", MAX_REQUEST_HEAD,
+               request_line_bytes(before.get("method") or "", uri, query) + head_size,
+               head_is="request line and headers")
     before_headers = before.get("headers") or {}
     check_restricted(before_headers, headers, READ_ONLY[event_type], "headers object")
     if (

@@ -1,8 +1,9 @@
 """Response-result validation: a response a request trigger generates or a response trigger modifies.
 
 Status and description must be well formed (viewer-response may not change the status), headers
-follow the event's restricted-header rules, and the body (for a generated response, headers
-and body together) must fit the event's size limit.
+follow the event's restricted-header rules, and the headers and the body the function sets
+together must fit the event's size limit (a modified response that keeps the origin's body
+counts its headers alone).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .events import REQUEST_EVENTS, RESPONSE_EVENTS, body_limit, status_phrase
-from .header_validation import check_headers, check_restricted, header_bytes
+from .header_validation import check_headers, check_restricted, check_size
 from .headers import READ_ONLY
 from .validation import as_object, decode_body, fail, is_int
 
@@ -86,24 +87,15 @@ def validate_response(
 
     if generated:
         raw_headers = result.get("headers")
-        headers = check_headers({} if raw_headers is None else raw_headers, "headers object")
+        headers, head_size = check_headers({} if raw_headers is None else raw_headers, "headers object")
         check_restricted({}, headers, GENERATED_READ_ONLY, "headers object")
     else:
-        headers = check_headers(result.get("headers"), "headers object")
+        headers, head_size = check_headers(result.get("headers"), "headers object")
         check_restricted(before.get("headers") or {}, headers, READ_ONLY[event_type], "headers object")
 
     body = _response_body(result)
     if status == 204 and body:
         raise fail("204-body", "The function returned a body with status 204 (No Content).")
-    limit = body_limit(event_type)
-    if generated:
-        size = header_bytes(headers) + len(body or b"")
-        if size > limit:
-            raise fail(
-                "size",
-                f"The generated response is {size} bytes (headers and body); "
-                f"the maximum for {event_type} is {limit} bytes.",
-            )
-    elif body is not None and len(body) > limit:
-        raise fail("size", f"The response body is {len(body)} bytes; the maximum for {event_type} is {limit} bytes.")
+    check_size(f"response the {event_type} function {'generated' if generated else 'returned'}",
+               body_limit(event_type), head_size, None if body is None else len(body))
     return {"status": status, "statusDescription": description, "headers": headers, "body": body}

@@ -21,7 +21,8 @@ from ..ops import metrics
 from ..pipeline.downstream import RequestTooLarge, ViewerRequest
 from ..pipeline.events import new_request_id
 from ..pipeline.flow import VIA
-from ..pipeline.headers import MAX_REQUEST_HEAD, is_disallowed  # the event's headers stay within what the SDKs accept
+# MAX_REQUEST_HEAD: the event's headers stay within what the SDKs accept
+from ..pipeline.headers import MAX_REQUEST_HEAD, is_disallowed, request_line_bytes
 from ..pipeline.response import EDGE_LOG, error_page
 from ..pipeline.trace import Trace
 from ..pipeline.uri import MAX_URI, BadTarget, normalize_path
@@ -96,7 +97,7 @@ class EdgeHandler:
         headers = []
         has_body = has_length = False
         trusted, country, connection = state.country_header, None, None
-        size = len(raw_path) + len(query) + len(scope["method"]) + 12  # the request line: "GET /a?b HTTP/1.1\r\n"
+        size = request_line_bytes(scope["method"], raw_path, query)
         looped = conditional = ranged = False
         for k, v in scope["headers"]:  # one pass: the function's headers, and whether a body follows
             size += len(k) + len(v) + 4
