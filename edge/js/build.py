@@ -76,7 +76,8 @@ BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "pa
 # rest over the engine's AES) ~36 KB, for functions naming what it has (most functions naming crypto
 # only hash); webcrypto.js (crypto.subtle) ~87 KB, for functions naming subtle, CryptoKey or SubtleCrypto.
 # http.js (http and https whose calls refuse, with Node's METHODS and STATUS_CODES) ~5 KB; net.js (net, tls
-# and http2 likewise, with net.isIP) ~5 KB; fs.js (the package's files read at build time) ~8 KB.
+# and http2 likewise, with net.isIP) ~5 KB; fs.js (the package's files read at build time) ~8 KB;
+# headers.js (the Fetch API's Headers global) ~4 KB, for functions naming Headers.
 ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
                            re.compile(r"""['"`](?:node:)?stream(?:/promises)?['"`]""")),
              "ec.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]|\bsubtle\b""")),
@@ -85,7 +86,8 @@ ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
              "webcrypto.js": ((), re.compile(r"\b(?:subtle|CryptoKey|SubtleCrypto)\b")),
              "http.js": (("http", "https"), re.compile(r"""['"`](?:node:)?https?['"`]""")),
              "net.js": (("net", "tls", "http2"), re.compile(r"""['"`](?:node:)?(?:net|tls|http2)['"`]""")),
-             "fs.js": (("fs", "fs/promises"), re.compile(r"""['"`](?:node:)?fs(?:/promises)?['"`]"""))}
+             "fs.js": (("fs", "fs/promises"), re.compile(r"""['"`](?:node:)?fs(?:/promises)?['"`]""")),
+             "headers.js": ((), re.compile(r"\bHeaders\b"))}
 # npm packages bundled into the Node layer: Buffer is feross/buffer, the browser port of Node's.
 NPM_DEPS = {"buffer": ("buffer", "6.0.3", "index.js"), "base64-js": ("base64-js", "1.5.1", "index.js"),
             "ieee754": ("ieee754", "1.2.1", "index.js")}

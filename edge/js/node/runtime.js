@@ -35,6 +35,9 @@ const hooks = (function () {
     lazyGlobal('CryptoKey', () => requireBuiltin('internal/webcrypto').CryptoKey);
     lazyGlobal('SubtleCrypto', () => requireBuiltin('internal/webcrypto').SubtleCrypto);
   }
+  if (builtinFactories['internal/headers'] !== undefined) { // a function naming Headers
+    lazyGlobal('Headers', () => requireBuiltin('internal/headers').Headers);
+  }
   lazyGlobal('structuredClone', () => requireBuiltin('internal/clone').structuredClone);
   lazyGlobal('performance', () => ({
     now: () => internal.now() - internal.timeOrigin,

@@ -240,6 +240,8 @@ const cases = {
       zlib.inflateRawSync(zlib.deflateRawSync(Buffer.from(text))).toString() === text, zlib.gzipSync(text).length < 200,
       zlib.gzipSync('x').slice(0, 3).toString('hex')];
   },
+  zlib_brotli_constants: () => [Object.entries(zlib.constants).filter(([name]) => name.startsWith('BROTLI_')),
+    zlib.BROTLI_PARAM_QUALITY, zlib.Z_BEST_COMPRESSION, typeof zlib.brotliCompressSync],
   zlib_error: () => { try { zlib.gunzipSync(Buffer.from('not gzip')); return 'no error'; } catch (e) { return [e.message, e.code, e.errno]; } },
   // err.stack: V8's first line `Name: message` (made when first read), then the frames
   error_stack: () => {
