@@ -138,7 +138,9 @@ class OriginLeg:
             status, reason = origin.status, origin.reason
             body_bytes: bytes | None = None
             if ores is not None:
-                response_obj = events.response_object(status, reason, headers)
+                framing = origin.transfer_encoding  # shown (read-only) as Lambda@Edge shows it, never passed on
+                shown = headers if framing is None else [*headers, ("Transfer-Encoding", framing)]
+                response_obj = events.response_object(status, reason, shown)
                 if ores.include_origin_body:
                     body_bytes = await read_capped(origin, ORIGIN_BODY_EXPOSURE)
                     if body_bytes is not None:
@@ -155,6 +157,8 @@ class OriginLeg:
                 validated = result.response
                 status, reason = validated["status"], validated["statusDescription"]
                 headers = from_cf_headers(validated["headers"])
+                if framing is not None:  # unchanged (read-only): the edge frames what it sends
+                    headers = [(k, v) for k, v in headers if k.lower() != "transfer-encoding"]
                 if validated["body"] is not None:
                     await discard(origin)
                     body_bytes = validated["body"]

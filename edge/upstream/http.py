@@ -82,6 +82,14 @@ def strip_hop_by_hop(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP and k.lower() not in named]
 
 
+def _transfer_encoding(raw: list[tuple[str, str]], kept: list[tuple[str, str]]) -> str | None:
+    """The origin's Transfer-Encoding, looked for only when stripping hop-by-hop headers took any."""
+    if len(kept) == len(raw):
+        return None
+    codings = [v for k, v in raw if k.lower() == "transfer-encoding"]
+    return ", ".join(codings) if codings else None
+
+
 class HttpUpstream:
     """One pool of connections per (HTTP/2, TLS verification) combination, shared by all origins.
 
@@ -244,9 +252,11 @@ class HttpUpstream:
             body, stream, closer_ = b"", None, None
         else:
             body, stream, closer_ = None, _raw_stream(response, target, closer), closer
+        headers = strip_hop_by_hop(raw_headers)
         return OriginResponse(
             status=response.status_code,
-            headers=strip_hop_by_hop(raw_headers),
+            headers=headers,
+            transfer_encoding=_transfer_encoding(raw_headers, headers),
             body=body,
             stream=stream,
             reason=response.reason_phrase,
@@ -278,7 +288,8 @@ class HttpUpstream:
             raise OriginError(exc.kind, str(exc), exc.result, tuple(attempts.failed)) from None
         if attempts.failed:
             response.failed_attempts = tuple(attempts.failed)
-        response.headers = strip_hop_by_hop(response.headers)
+        raw_headers, response.headers = response.headers, strip_hop_by_hop(response.headers)
+        response.transfer_encoding = _transfer_encoding(raw_headers, response.headers)
         response.elapsed_ms = (time.perf_counter() - started) * 1000
         if response.stream is not None:
             response.stream = _h1_errors(response.stream)

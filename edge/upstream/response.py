@@ -32,6 +32,9 @@ class OriginResponse:
     closer: Callable[[], Awaitable[None]] | None = None
     # why the connection attempts before the one that answered failed (upstream/attempts.py)
     failed_attempts: tuple[str, ...] = ()
+    # the origin's Transfer-Encoding (`chunked`), which is hop-by-hop and not in `headers`: an
+    # origin-response function sees it, as on Lambda@Edge, but the edge frames its own answers
+    transfer_encoding: str | None = None
 
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)
