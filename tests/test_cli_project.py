@@ -57,6 +57,7 @@ def test_edge_toml_gives_serve_its_manifest_and_ports_and_the_commands_their_ser
         out = edge("deploy", str(tmp_path / "fn.wat"), "--name", "fn", "--alias", "live").output
         assert "deployed fn version 1" in out
         assert "fn" in edge("functions").output
+        assert "store revision" in edge("nodes").output  # a group's own --server too (it went to :8081)
         # the environment beats the project file, a flag beats the environment
         wrong = f"http://127.0.0.1:{free_port()}"
         assert "cannot reach the admin API" in edge("functions", env={"EDGE_SERVER": wrong, "EDGE_ADMIN_TOKEN": TOKEN}, code=1).output

@@ -96,6 +96,9 @@ def test_errors_are_one_line_and_a_nonzero_exit(edge, server, tmp_path):
     (tmp_path / "bad.wat").write_text(M.UNKNOWN_IMPORT)
     result = edge("deploy", str(tmp_path / "bad.wat"), "--name", "bad", code=1)
     assert result.output.count("\n") == 1 and "422" in result.output and "env::fetch" in result.output
+    (tmp_path / "junk.wat").write_text('(module (func (export "x")) junk)')  # WAT the CLI cannot parse: no traceback
+    junk = edge("deploy", str(tmp_path / "junk.wat"), "--name", "junk", code=1).output
+    assert junk.count("\n") == 1 and junk.startswith(f"Error: {tmp_path / 'junk.wat'}: not a WebAssembly module"), junk
     assert "no function named 'ghost'" in edge("versions", "ghost", code=1).output
     wrong = edge("functions", env={"EDGE_SERVER": server.admin_url, "EDGE_ADMIN_TOKEN": "nope"}, code=1)
     assert "401" in wrong.output

@@ -26,9 +26,12 @@ def _module_bytes(path: Path, handler: str | None = None) -> bytes:
     small WAT texts themselves."""
     module = module_file(path, handler)
     if module.suffix == ".wat":
-        from ..runtime.module import to_wasm
+        from ..runtime.module import ModuleError, to_wasm
 
-        return to_wasm(module.read_bytes())
+        try:
+            return to_wasm(module.read_bytes())
+        except ModuleError as exc:  # the parser's one line, as a failed build's (exit 1)
+            raise click.ClickException(f"{module}: {exc}") from None
     return module.read_bytes()
 
 

@@ -90,6 +90,8 @@ def _defaults_for(group: click.Group, serve_defaults: dict[str, Any], server: st
     for name, command in group.commands.items():
         if isinstance(command, click.Group):
             nested = _defaults_for(command, serve_defaults, server)
+            if server and "server" in {p.name for p in command.params}:  # a group's own (`edge nodes`)
+                nested["server"] = server
             if nested:
                 out[name] = nested
             continue
