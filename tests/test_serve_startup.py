@@ -114,3 +114,22 @@ def test_serving_line_under_every_server(tmp_path, server_name):
         assert f"({server_name} on" in server.until("starting")
         server.until("edge: serving")
         assert httpx.get(f"http://127.0.0.1:{port}/robots.txt", timeout=10).status_code == 200
+
+
+def test_an_access_log_or_store_the_workers_cannot_open_is_one_line_and_exit_2(tmp_path):
+    """Checked before any worker starts: a traceback per worker and a crash loop before."""
+    (tmp_path / "edge.toml").write_text(STATIC)
+    (tmp_path / "afile").write_text("")
+    cases = [(["--access-log", str(tmp_path / "nonexistent" / "a.log")], ["--access-log", "nonexistent", "No such file"]),
+             (["--access-log", str(tmp_path)], ["--access-log", "Is a directory"]),
+             (["--store", "afile"], [str(tmp_path / "afile"), "is a file, not a directory", "--store"]),
+             (["--store", "afile/sub"], [str(tmp_path / "afile" / "sub"), "is a file", "--store"])]
+    for args, expected in cases:
+        proc = subprocess.run([sys.executable, "-m", "edge.cli.main", "serve", "-m", "edge.toml", "--state-dir",
+                               "state", "--port", str(free_port()), "--admin-port", str(free_port()), *args],
+                              check=False, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1, proc.stderr
+        assert all(part in lines[0] for part in expected), lines[0]
+    assert not (tmp_path / "afile").is_dir()

@@ -190,6 +190,9 @@ def serve(
         loaded = load_manifest(options)  # refuse to start on a bad manifest, naming the entry
     except (ConfigError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
+    _check_store_dir(options.store_location)
+    if options.access_log not in (None, "-"):
+        _check_access_log(options.access_log)
     try:
         servers.check_server(server_name, tls=bool(certfile))
         loop = servers.resolve_loop(loop)
@@ -267,6 +270,43 @@ def _check_state_dir(path: Path) -> None:
         raise click.ClickException(
             f"the state directory {path} cannot be written ({exc.strerror or exc}): the server keeps its store, "
             "compiled modules and uploads there; give a writable --state-dir") from None
+
+
+class StartupFileError(click.ClickException):
+    """A file or directory the workers would open and cannot: one line, exit status 2 (as for
+    a taken port or a TLS file), not a traceback from every worker and a crash loop."""
+
+    exit_code = 2
+
+
+def _check_access_log(path: str) -> None:
+    """Open --access-log for appending as every worker will (creating it if it is missing)."""
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        raise StartupFileError(
+            f"--access-log {path} cannot be opened ({exc.strerror or exc}): give a file in an existing, writable "
+            "directory, or - for stdout") from None
+
+
+def _check_store_dir(location: str) -> None:
+    """A SQLite store is a directory the workers create if it is missing: refuse now a path
+    that is a file, lies under a file, or cannot be written (without creating anything)."""
+    if is_url(location):
+        return
+    path = Path(location)
+    hint = "a store is a directory (SQLite; created if missing) or a postgresql:// URL: give --store a directory path"
+    if path.exists() and not path.is_dir():
+        raise StartupFileError(f"the store {path} is a file, not a directory: {hint}")
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise StartupFileError(f"the store {path} cannot be created: {existing} is a file, not a directory: {hint}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise StartupFileError(f"the store {path} cannot be written ({existing}: permission denied): {hint} "
+                               "the server's user can write")
 
 
 def _node_name(value: str | None) -> str | None:
