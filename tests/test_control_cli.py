@@ -45,7 +45,9 @@ def test_deploy_alias_rollback_round_trip(edge, server, tmp_path):
     assert "deployed site-fn version 1" in out and "alias site-fn:live -> 1" in out
     server.associate("/fn", "site-fn:live")
     data = json.loads(edge("deploy", str(tmp_path / "v2.wat"), "--name", "site-fn", "--alias", "live", "--json").output)
-    assert data["version"] == 2 and data["settings"]["limits"] == {}
+    # new code keeps the latest version's settings, as a Lambda function's configuration (they were dropped)
+    assert data["version"] == 2 and data["settings"]["limits"] == {"timeout_ms": 1000}
+    assert data["settings"]["env"] == {"MODE": "prod"}
     assert server.edge.get("/fn").text == "two"
     listing = edge("versions", "site-fn").output.splitlines()
     assert listing[0].split()[:2] == ["VERSION", "SHA256"]
@@ -173,3 +175,23 @@ def test_logs_by_request_id_alone_find_an_error_pages_detail(edge, server, tmp_p
     lines = edge("logs", "--request-id", rid).output
     assert "bad input: 42" in lines and "handler_error" in lines
     assert "give a function NAME" in edge("logs", code=2).output
+
+
+def test_a_deploy_keeps_the_latest_versions_settings_unless_told(edge, server, tmp_path):
+    """`edge deploy DIR --name NAME` of new code left a version without the env and limits the
+    function had (a sample's credentials fell back to its defaults): each option given replaces
+    its setting (--env the whole environment), --reset-settings starts from the defaults."""
+    for n in range(1, 5):
+        (tmp_path / f"v{n}.wat").write_text(generated(f"v{n}"))
+    edge("deploy", str(tmp_path / "v1.wat"), "--name", "auth", "--env", "USER=alice", "--timeout", "700",
+         "--isolation", "reuse")
+    out = edge("deploy", str(tmp_path / "v2.wat"), "--name", "auth").output
+    assert "settings of version 1 (--reset-settings: the defaults)" in out, out
+    out = edge("deploy", str(tmp_path / "v3.wat"), "--name", "auth", "--env", "USER=bob", "--fuel", "5000000").output
+    assert "settings of version 2, with env, limits.fuel as given" in out, out
+    edge("deploy", str(tmp_path / "v4.wat"), "--name", "auth", "--reset-settings")
+    settings = {v["version"]: v["settings"] for v in json.loads(edge("versions", "auth", "--json").output)["versions"]}
+    assert settings[2] == settings[1]
+    assert settings[2]["env"] == {"USER": "alice"} and settings[2]["isolation"] == "reuse"
+    assert settings[3]["env"] == {"USER": "bob"} and settings[3]["limits"] == {"timeout_ms": 700, "fuel": 5000000}
+    assert settings[4]["env"] == {} and settings[4]["limits"] == {} and settings[4]["isolation"] == "per-request"

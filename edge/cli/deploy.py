@@ -80,23 +80,32 @@ def _alias_text(alias: dict[str, Any]) -> str:
               help=f"Ready instances kept per hook class (0 to {MAX_PREWARM}).")
 @click.option("--max-reuse", type=click.IntRange(min=1), help="`reuse`: invocations before an instance is replaced.")
 @click.option("--handler", default=None, help="JavaScript: the handler, Lambda style (default index.handler).")
+@click.option("--reset-settings", is_flag=True,
+              help="Start from the defaults, not from the latest version's settings (env, limits, ...).")
 @admin_options
 def deploy(
     file: Path, name: str, alias: str | None, description: str, isolation: str | None, fuel: int | None,
     timeout_ms: int | None, memory_mb: int | None, env_pairs: tuple[str, ...], concurrency: int | None,
-    prewarm: int | None, max_reuse: int | None, handler: str | None, client: AdminClient, as_json: bool,
+    prewarm: int | None, max_reuse: int | None, handler: str | None, reset_settings: bool, client: AdminClient,
+    as_json: bool,
 ) -> None:
-    """Upload FILE (.wasm, .wat, a source directory, or JavaScript: .js/.mjs/.zip) as a new immutable version of NAME."""
+    """Upload FILE (.wasm, .wat, a source directory, or JavaScript: .js/.mjs/.zip) as a new immutable version of NAME.
+
+    The new version keeps the latest version's settings (its env, limits, isolation, ...), as new
+    code keeps a Lambda function's configuration; the options given replace them one by one
+    (--env replaces the whole environment), and --reset-settings starts from the defaults."""
     limits = {k: v for k, v in {"fuel": fuel, "timeout_ms": timeout_ms}.items() if v is not None}
     if memory_mb:
         limits["memory_bytes"] = memory_mb * 1024 * 1024
-    settings: dict[str, Any] = {"limits": limits}
+    given: dict[str, Any] = {"limits": limits}
     if env_pairs:
-        settings["env"] = dict(_parse_env(env_pairs))
+        given["env"] = dict(_parse_env(env_pairs))
     for key, value in (("isolation", isolation), ("concurrency", concurrency), ("prewarm", prewarm),
                        ("max_reuse", max_reuse)):
         if value is not None:
-            settings[key] = value
+            given[key] = value
+    kept_from = None if reset_settings else _latest_version(client, name)
+    settings = _with_settings_of(kept_from, given)
     params = {k: v for k, v in {"alias": alias, "description": description}.items() if v}
     try:
         body = _module_bytes(file, handler)
@@ -119,6 +128,31 @@ def deploy(
     )
     if result.get("alias"):
         click.echo(f"alias {_alias_text(result['alias'])}")
+    if kept_from is not None and result["created"]:
+        replaced = sorted([k for k in given if k != "limits"] + [f"limits.{k}" for k in limits])
+        click.echo(f"settings of version {kept_from['version']}" + (f", with {', '.join(replaced)} as given"
+                                                                     if replaced else "") + " (--reset-settings: the defaults)")
+
+
+def _latest_version(client: AdminClient, name: str) -> dict[str, Any] | None:
+    """The function's latest version (its number and settings), or None for a new function."""
+    try:
+        described = client.request("GET", api_path("functions", name))
+    except AdminError as exc:
+        if exc.code == "not_found":
+            return None
+        raise
+    versions = described.get("versions") or []
+    return max(versions, key=lambda v: v["version"]) if versions else None
+
+
+def _with_settings_of(latest: dict[str, Any] | None, given: dict[str, Any]) -> dict[str, Any]:
+    """The latest version's settings with the given ones in their place (limits one by one)."""
+    if latest is None or not isinstance(latest.get("settings"), dict):
+        return given
+    settings = {**latest["settings"], **{k: v for k, v in given.items() if k != "limits"}}
+    settings["limits"] = {**(latest["settings"].get("limits") or {}), **given["limits"]}
+    return settings
 
 
 @click.command()
