@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -50,12 +51,38 @@ def to_wasm(source: bytes | str) -> bytes:
     try:
         return bytes(wasmtime.wat2wasm(text))
     except wasmtime.WasmtimeError as exc:
-        raise NotWasm(f"not a WebAssembly module: {first_line(exc)}") from None
+        raise NotWasm(f"not a WebAssembly module: {engine_message(exc)}") from None
 
 
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+_LOCATION = re.compile(r"^-->\s.*:(\d+):(\d+)$")
+_CAUSE_NUMBER = re.compile(r"^\d+:\s+")
+
+
+def engine_message(exc: BaseException, limit: int = 600) -> str:
+    """wasmtime's error on one line, cause included. Its message is a context line, then
+    "Caused by:" and numbered causes (`failed to compile: wasm[0]::function[0]::f` only says
+    where; `… local index out of bounds` is why): they are joined with ": ", as anyhow's
+    chains print. A WAT parse error's `--> <anon>:LINE:COL` becomes "(line L, column C)";
+    its source excerpt is left out. Bounded to `limit` characters."""
+    lines = [line.strip() for line in str(exc).strip().splitlines()]
+    if not lines or not lines[0]:
+        return type(exc).__name__
+    parts = [lines[0]]
+    caused = False
+    for line in lines[1:]:
+        if line == "Caused by:":
+            caused = True
+        elif caused and line:
+            parts.append(_CAUSE_NUMBER.sub("", line))
+        elif (where := _LOCATION.match(line)) and len(parts) == 1:
+            parts[0] += f" (line {where[1]}, column {where[2]})"
+    message = ": ".join(part.rstrip(":") for part in parts)
+    return message if len(message) <= limit else message[:limit - 1] + "…"
 
 
 def sha256(data: bytes) -> str:
@@ -213,7 +240,7 @@ def _compile(engine: Engine, wasm: bytes) -> wasmtime.Module:
     try:
         return compile_module(engine.engine, wasm)
     except wasmtime.WasmtimeError as exc:
-        raise NotWasm(f"invalid WebAssembly: {first_line(exc)}") from None
+        raise NotWasm(f"invalid WebAssembly: {engine_message(exc)}") from None
 
 
 def store(compiled: CompiledModule, cache: ArtifactCache) -> None:

@@ -16,7 +16,7 @@ from .engine import Engine, EngineSettings
 from .function import Function
 from .hostcalls import host_log, host_poll_oneoff
 from .limits import FunctionConfig
-from .module import ArtifactCache, CompiledModule, ModuleError, first_line, load, load_artifact, sha256, store, to_wasm
+from .module import ArtifactCache, CompiledModule, ModuleError, engine_message, load, load_artifact, sha256, store, to_wasm
 from .priority import optimize_nice
 
 log = logging.getLogger("edge.runtime")
@@ -144,7 +144,7 @@ class Runtime:
         try:
             return self.linker.instantiate_pre(compiled.module)
         except wasmtime.WasmtimeError as exc:
-            raise ModuleError(f"module cannot be linked: {first_line(exc)}") from None
+            raise ModuleError(f"module cannot be linked: {engine_message(exc)}") from None
 
     def function(self, source: bytes | str | CompiledModule, config: FunctionConfig | None = None) -> Function:
         """A ready-to-invoke Function; raises ModuleError if the module cannot run here."""
