@@ -136,8 +136,8 @@ def test_unknown_imports_are_422_naming_them(server):
     (b"", "empty upload"),
     # the engine's cause, not only its context line (failed to compile: wasm[0]::function[0]::f)
     (b"(module (func $f (param i32) (result i32) local.get 1))",
-     "wasm[0]::function[0]::f: WebAssembly translation error: Invalid input WebAssembly code at offset 25: "
-     "unknown local 1: local index out of bounds"),
+     ("wasm[0]::function[0]::f: WebAssembly translation error: Invalid input WebAssembly code at offset 25: "
+      "unknown local 1: local index out of bounds")),
     (b"(module (func $f (param i32) (result i32) local.get $nope))",
      "failed to find name `$nope` (line 1, column 53)"),
 ])
