@@ -132,6 +132,7 @@ RECORDS = {
   throw new AuthError('no token');
 }""",
     "number": "async () => Promise.reject(42)",
+    "aggregate": "async () => Promise.any([Promise.reject(new Error('first')), Promise.reject(new Error('second'))])",
     "object": "(event, context, callback) => callback({ message: 'not an Error', detail: 1 })",
     "cycle": """async () => {
   const err = new Error('looped');

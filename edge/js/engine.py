@@ -156,6 +156,14 @@ QUICKJS_EDITS = (
     # or evaluated (the engine trapped on a NULL import)
     ("quickjs.c", "JSValue JS_GetModuleNamespace(JSContext *ctx, JSModuleDef *m)\n{\n",
      "#include \"busy_module.h\"\n\nJSValue JS_GetModuleNamespace(JSContext *ctx, JSModuleDef *m)\n{\n"),
+    # The AggregateError Promise.any rejects with had no message (a failure logged as an empty one);
+    # V8's says "All promises were rejected"
+    ("quickjs.c", ("    JS_DefinePropertyValueConst(ctx, obj, JS_ATOM_errors, errors,\n"
+                   "                               JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);\n    return obj;\n"),
+     ("    JS_DefinePropertyValueConst(ctx, obj, JS_ATOM_errors, errors,\n"
+      "                               JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);\n"
+      "    JS_DefinePropertyValue(ctx, obj, JS_ATOM_message, JS_NewString(ctx, \"All promises were rejected\"),\n"
+      "                           JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);\n    return obj;\n")),
 )
 # Files the edited sources #include (copied beside them), part of the engine key
 QUICKJS_INCLUDES = (HERE / "engine" / "inferred_names.h", HERE / "engine" / "busy_module.h")

@@ -126,18 +126,24 @@ const hooks = (function () {
   // and code, then its own enumerable properties and its stack's lines (an Error nested in it alike);
   // any other value as JSON.stringify gives it (`"text"`, `42`, `{"detail":1}`); one that cannot be
   // stringified (a cycle, a BigInt) as its name, message and trace alone.
+  // error.stack's lines as V8 has them: a stack with no frames is its first line alone (errorStack
+  // gives it in brackets, as util.inspect shows such an error)
+  function stackLines(err) {
+    const text = internal.errorStack(err);
+    return (text.startsWith('[') && text.endsWith(']') && !text.includes('\n') ? text.slice(1, -1) : text).split('\n');
+  }
+
   function withEnumerableProperties(value) {
     if (!(value instanceof Error)) return value;
     const out = Object.assign({ errorType: value.name, errorMessage: value.message, code: value.code }, value);
-    const stack = internal.errorStack(value);
-    if (typeof stack === 'string') out.stack = stack.split('\n');
+    out.stack = stackLines(value);
     return out;
   }
 
   function rapidResponse(err) {
     try {
       if (err instanceof Error) {
-        return { errorType: err.name, errorMessage: err.message, trace: internal.errorStack(err).split('\n') };
+        return { errorType: err.name, errorMessage: err.message, trace: stackLines(err) };
       }
       return { errorType: typeof err, errorMessage: String(err), trace: [] };
     } catch (e) {
