@@ -156,6 +156,27 @@ QUICKJS_EDITS = (
     # or evaluated (the engine trapped on a NULL import)
     ("quickjs.c", "JSValue JS_GetModuleNamespace(JSContext *ctx, JSModuleDef *m)\n{\n",
      "#include \"busy_module.h\"\n\nJSValue JS_GetModuleNamespace(JSContext *ctx, JSModuleDef *m)\n{\n"),
+    # An error made by a subclass of Error (`class AuthError extends Error`, `super(m)`) had its
+    # constructor's frame on top of its stack; V8 leaves out the frames up to new.target's, as
+    # Error.captureStackTrace(err, new.target) does
+    ("quickjs.c", ("    /* skip the Error() function in the backtrace */\n"
+                   "    build_backtrace(ctx, obj, JS_UNDEFINED, NULL, 0, 0, JS_BACKTRACE_FLAG_SKIP_FIRST_LEVEL);\n"
+                   "    return obj;\n"),
+     ("    /* skip the Error() function in the backtrace, and a subclass's constructors (edge) */\n"
+      "    if (JS_VALUE_GET_TAG(new_target) == JS_TAG_OBJECT\n"
+      "        && JS_VALUE_GET_OBJ(new_target) != JS_VALUE_GET_OBJ(JS_GetActiveFunction(ctx)))\n"
+      "        build_backtrace(ctx, obj, new_target, NULL, 0, 0, JS_BACKTRACE_FLAG_SKIP_FIRST_LEVEL\n"
+      "                        | JS_BACKTRACE_FLAG_FILTER_FUNC | EDGE_BACKTRACE_FLAG_ERROR_DATA);\n"
+      "    else\n"
+      "        build_backtrace(ctx, obj, JS_UNDEFINED, NULL, 0, 0, JS_BACKTRACE_FLAG_SKIP_FIRST_LEVEL);\n"
+      "    return obj;\n")),
+    # ... and that stack is the error's own (its [[ErrorData]], read through Error.prototype.stack),
+    # not the own data property Error.captureStackTrace(target) installs
+    ("quickjs.c", "#define JS_BACKTRACE_FLAG_FILTER_FUNC      (1 << 2)\n",
+     "#define JS_BACKTRACE_FLAG_FILTER_FUNC      (1 << 2)\n#define EDGE_BACKTRACE_FLAG_ERROR_DATA     (1 << 3)\n"),
+    ("quickjs.c", "    if (has_filter_func) {\n        /* Error.captureStackTrace(target, ...): install an own data property\n",
+     "    if (has_filter_func && !(backtrace_flags & EDGE_BACKTRACE_FLAG_ERROR_DATA)) {\n"
+     "        /* Error.captureStackTrace(target, ...): install an own data property\n"),
     # The AggregateError Promise.any rejects with had no message (a failure logged as an empty one);
     # V8's says "All promises were rejected"
     ("quickjs.c", ("    JS_DefinePropertyValueConst(ctx, obj, JS_ATOM_errors, errors,\n"
