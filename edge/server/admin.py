@@ -9,6 +9,7 @@ Handlers stay thin: the work (blocking) is the control plane's, run off the even
 from __future__ import annotations
 
 import asyncio
+import difflib
 import json
 import logging
 import os
@@ -26,12 +27,13 @@ from .. import names
 from ..control import nodes as node_registry
 from ..control.errors import ControlError, bad_request
 from ..control.logs import LogRecord, LogStore
+from ..control.routing import SECTIONS
 from ..ops import metrics
 from ..pipeline.events import new_request_id
 from . import uploads
 from .admin_http import (
     EXCEPTION_HANDLERS, MAX_JSON_BYTES, AdminGuard, check_depth, discard_body, error_response, json_response,
-    number_param, read_body, read_json,
+    number_param, read_body, read_json, shorten,
 )
 from .state import EdgeState, ServerOptions
 
@@ -67,6 +69,66 @@ def _checked(check: Callable[[str], str], value: str) -> str:
 def _version_param(request: Request) -> int:
     # "²".isdigit() is true and int("²") fails; int() of thousands of digits raises too
     return number_param(request.path_params["version"], "version", 1, names.MAX_VERSION)
+
+
+# The query parameters each endpoint takes (method, path template): any other is a 400 naming
+# it and these, so a typo (`?aliass=live`) is not a deploy that silently moves no alias. The
+# probes and /metrics ignore theirs: a load balancer or scraper may add its own.
+QUERY_PARAMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("POST", "/v1/functions/{name}/versions"): ("alias", "description", "filename", "handler"),
+    ("POST", "/v1/functions/{name}/invoke"): ("qualifier",),
+    ("GET", "/v1/logs"): ("function", "request_id", "limit", "follow"),
+}
+ANY_QUERY = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _check_query(request: Request, method: str, path: str) -> None:
+    if path in ANY_QUERY or not request.scope.get("query_string"):
+        return
+    known = QUERY_PARAMS.get((method, path), ())
+    unknown = [key for key in dict.fromkeys(request.query_params.keys()) if key not in known]
+    if not unknown:
+        return
+    shown = ", ".join(shorten(key) for key in unknown)
+    what = f"{method} {path}"
+    takes = f"it takes {', '.join(known)}" if known else "it takes no query parameters"
+    raise ControlError(400, "bad_request", f"unknown query parameter{'s' if len(unknown) > 1 else ''} {shown} for "
+                       f"{what}: {takes}{_did_you_mean(unknown, known)}",
+                       headers={"Connection": "close"} if _has_body(request) else None)
+
+
+def _has_body(request: Request) -> bool:
+    """An unread body stays on the connection when a request is refused before reading it:
+    the connection is closed after answering, as the guard does."""
+    return request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+
+
+def _did_you_mean(unknown: list[str], known: tuple[str, ...] | list[str] | set[str]) -> str:
+    """ (did you mean `alias`?) for the first unknown key close to a known one."""
+    for key in unknown:
+        close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+        if close:
+            return f" (did you mean {close[0]!r} for {key!r}?)"
+    return ""
+
+
+def unknown_keys(what: str, given: dict[str, Any], known: tuple[str, ...]) -> ControlError | None:
+    """400 naming the keys of a JSON object `what` does not take, and those it does."""
+    unknown = [key for key in given if key not in known]
+    if not unknown:
+        return None
+    shown = ", ".join(shorten(key) for key in unknown)
+    return bad_request(f"{what}: unknown key{'s' if len(unknown) > 1 else ''} {shown}; known: "
+                       f"{', '.join(known)}{_did_you_mean(unknown, known)}")
+
+
+def _received(value: Any) -> str:
+    """A JSON value as a message shows what was received: `"1" (a string)`, `null`, `2.5`."""
+    kind = {str: "a string", bool: "a boolean", list: "a list", dict: "an object", float: "a fractional number",
+            type(None): "null"}.get(type(value))
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    text = text if len(text) <= 40 else text[:40] + "…"
+    return text if kind is None or kind == "null" else f"{text} ({kind})"
 
 
 def _settings(raw: str | None) -> Any:
@@ -210,19 +272,33 @@ class AdminAPI:
 
     async def put_alias(self, request: Request) -> Response:
         body = await read_json(request, "the alias")
-        if not isinstance(body, dict) or set(body) - {"version", "canary"}:
-            raise bad_request('expected {"version": N} or {"version": N, "canary": {"version": M, "weight": 0.1}}')
+        expected = 'expected {"version": N} or {"version": N, "canary": {"version": M, "weight": 0.1}}'
+        if not isinstance(body, dict):
+            raise bad_request(f"{expected}, got {_received(body)}")
+        refusal = unknown_keys("the alias", body, ("version", "canary"))
+        if refusal is not None:
+            raise bad_request(f"{refusal.message} ({expected})")
         version = body.get("version")
         if not isinstance(version, int) or isinstance(version, bool):
-            raise bad_request("version must be a version number")
+            got = "no version" if "version" not in body else f"got {_received(version)}"
+            raise bad_request(f"version must be a version number (a whole number such as 3), {got}")
         canary = body.get("canary")
         target = None
         if canary is not None:
-            if not isinstance(canary, dict) or set(canary) != {"version", "weight"}:
-                raise bad_request('canary must be {"version": M, "weight": W} with W between 0 and 1')
+            shape = 'canary must be {"version": M, "weight": W} with W between 0 and 1'
+            if not isinstance(canary, dict):
+                raise bad_request(f"{shape}, got {_received(canary)}")
+            refusal = unknown_keys("canary", canary, ("version", "weight"))
+            if refusal is not None:
+                raise bad_request(f"{refusal.message} ({shape})")
+            missing = [key for key in ("version", "weight") if key not in canary]
+            if missing:
+                raise bad_request(f"{shape}: {' and '.join(missing)} missing")
             other, weight = canary["version"], canary["weight"]
-            if not isinstance(other, int) or not isinstance(weight, (int, float)) or isinstance(weight, bool):
-                raise bad_request('canary must be {"version": M, "weight": W} with W between 0 and 1')
+            if not isinstance(other, int) or isinstance(other, bool):
+                raise bad_request(f"{shape}: its version must be a version number, got {_received(other)}")
+            if not isinstance(weight, (int, float)) or isinstance(weight, bool):
+                raise bad_request(f"{shape}: its weight must be a number, got {_received(weight)}")
             target = (other, float(weight))
         row = await self._plane(
             "set_alias", _function(request), _alias(request), version, target
@@ -253,9 +329,17 @@ class AdminAPI:
     def put_config(self, section: str | None) -> Callable[[Request], Awaitable[Response]]:
         async def put(request: Request) -> Response:
             body = await read_json(request, "the configuration")
-            if section is not None:
-                if not isinstance(body, dict) or set(body) != {section}:
-                    raise bad_request(f'expected {{"{section}": ...}}')
+            known = (section,) if section is not None else SECTIONS
+            shape = f'{{"{section}": ...}}' if section is not None else '{"origins": {...}, "behaviors": [...]}'
+            if not isinstance(body, dict):
+                raise bad_request(f"expected a JSON object {shape}, got {_received(body)}")
+            # "source" is read-only, as GET shows it: a document read, edited and put back keeps it
+            given = {key: value for key, value in body.items() if section is not None or key != "source"}
+            refusal = unknown_keys("the configuration", given, known)
+            if refusal is not None:
+                raise bad_request(f"{refusal.message} (expected {shape})")
+            if section is not None and section not in body:
+                raise bad_request(f"expected {shape}, got an empty object")
             await self._plane("replace_routing", body)
             document = await self._plane("routing_document")
             return json_response(document if section is None else {section: document.get(section)})
@@ -393,7 +477,9 @@ def _event_type(event: Any) -> str:
 
 def _route(path: str, methods: dict[str, Callable[[Request], Awaitable[Response]]]) -> Route:
     async def endpoint(request: Request) -> Response:
-        return await methods["GET" if request.method == "HEAD" else request.method](request)
+        method = "GET" if request.method == "HEAD" else request.method
+        _check_query(request, method, path)
+        return await methods[method](request)
 
     return Route(path, endpoint, methods=list(methods))
 
