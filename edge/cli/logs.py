@@ -48,7 +48,9 @@ def logs(name: str | None, request_id: str | None, limit: int, follow: bool, cli
             for record in client.stream_lines("/v1/logs", params=params):
                 click.echo(json.dumps(record) if as_json else _line(record))
         except KeyboardInterrupt:
-            pass
+            return
+        # the stream has no end of its own: the server ended it whole, as it does when it stops
+        click.echo("edge logs: the server is stopping: the log stream ended", err=True)
         return
     result = client.request("GET", "/v1/logs", params=params)
     if as_json:

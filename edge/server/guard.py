@@ -124,7 +124,10 @@ class Guard:
         except asyncio.CancelledError:
             if not request.survives_cut():
                 raise
-            await reply.refuse(503, "Service Unavailable", "the server is stopping", [(b"retry-after", b"1")])
+            if request.endless and request.response_started:
+                await reply.end()  # a stream with no end of its own (a log follow) ends at the stop, whole
+            else:
+                await reply.refuse(503, "Service Unavailable", "the server is stopping", [(b"retry-after", b"1")])
         finally:
             self.drain.leave(request)
 
@@ -263,7 +266,7 @@ class _Reply:
     HTTP/1 while the worker stops, after the body failed, or when more of the body is left
     unread than the guard will drop (the connection cannot be reused)."""
 
-    __slots__ = ("send", "request", "http1", "drain", "body", "closing")
+    __slots__ = ("send", "request", "http1", "drain", "body", "closing", "ended")
 
     def __init__(self, send: Send, request: InFlight, *, http1: bool, drain: Drain, body: _BodyReader | _NoBody) -> None:
         self.send = send
@@ -272,6 +275,7 @@ class _Reply:
         self.drain = drain
         self.body = body
         self.closing = False  # the response said `Connection: close`
+        self.ended = False  # the response's last body message was sent
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -289,7 +293,21 @@ class _Reply:
             # servers close a connection whose request is incomplete when its response ends;
             # an HTTP/2 stream's end needs nothing of the kind)
             await self.body.discard_rest()
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            self.ended = True
         await self.send(message)
+
+    async def end(self) -> None:
+        """End a started response whole (its last, empty, body message): a chunked HTTP/1
+        response gets its final chunk, an HTTP/2 stream its end, so the client reads a complete
+        response (curl exits 0, not 18 for an incomplete chunked body)."""
+        if self.ended:
+            return
+        self.ended = True
+        try:
+            await self.send({"type": "http.response.body", "body": b"", "more_body": False})
+        except Exception:  # the client is gone already  # noqa: BLE001
+            pass
 
     async def refuse(self, status: int, reason: str, text: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
         """Answer with `status` if nothing was sent yet; otherwise the response is left

@@ -1,0 +1,58 @@
+"""A log follow (GET /v1/logs?follow=1, `edge logs NAME --follow`) at a server stop: the
+stream has no end of its own and ends at the signal (docs/operations.md) as a whole response:
+its final chunk is sent, so curl exits 0 (not 18, an incomplete chunked body) and the CLI says
+the server is stopping and exits 0 (it printed "lost the admin API" and exited 1). Under every
+--server, through a real `edge serve`."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .control_helpers import SITE, TOKEN, serving
+
+SERVERS = ["hypercorn"] + [
+    pytest.param(name, marks=pytest.mark.skipif(importlib.util.find_spec(name) is None, reason=f"{name} is not installed"))
+    for name in ("granian", "uvicorn")
+]
+STATIC = f"""
+[origins.site]
+root = "{SITE}"
+
+[[behaviors]]
+path = "*"
+origin = "site"
+"""
+
+
+@pytest.mark.parametrize("server_name", SERVERS)
+def test_a_follow_ends_whole_when_the_server_stops(tmp_path, server_name):
+    (tmp_path / "edge.toml").write_text(STATIC)
+    with serving(tmp_path, tmp_path / "edge.toml", tmp_path / "state", "--server", server_name) as server:
+        server.wait_ready()
+        env = dict(os.environ, EDGE_SERVER=server.admin_url, EDGE_ADMIN_TOKEN=TOKEN)
+        cli = subprocess.Popen([sys.executable, "-m", "edge.cli.main", "logs", "--request-id", "abc", "--follow"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        followers = [cli]
+        if shutil.which("curl"):
+            followers.append(subprocess.Popen(
+                ["curl", "-sSN", "-H", f"Authorization: Bearer {TOKEN}", f"{server.admin_url}/v1/logs?follow=1"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        time.sleep(2)  # the followers are connected and waiting
+        assert all(p.poll() is None for p in followers)
+        os.killpg(server.proc.pid, signal.SIGTERM)
+        assert server.proc.wait(30) == 0, server.output()
+        errors = []
+        for follower in followers:
+            _, err = follower.communicate(timeout=30)
+            errors.append(err.decode())
+            assert follower.returncode == 0, (follower.args, errors[-1])
+    said = errors[0].strip().splitlines()
+    assert said == ["edge logs: the server is stopping: the log stream ended"], errors[0]
