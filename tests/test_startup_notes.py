@@ -166,3 +166,32 @@ def test_a_start_under_a_name_another_live_node_uses_is_noted(pg_url, tmp_path):
                     assert "'fra1'" in notes[0] and "give each node its own --node-name" in notes[0]
     finally:
         running.stop()
+
+
+def test_a_changed_source_already_deployed_is_said_to_be_reused_not_published(tmp_path):
+    """Edit the source, `edge deploy` it (version 2), restart: the manifest's bytes and settings
+    equal version 2, which the start reuses; the note said "publishing it as version 3"."""
+    assert CliRunner().invoke(cli, ["new", str(tmp_path / "greet"), "--lang", "c"]).exit_code == 0
+    (tmp_path / "edge.toml").write_text(MANIFEST)
+    port, admin_port = free_ports(2)
+    env = dict(os.environ, EDGE_ADMIN_TOKEN=TOKEN)
+    args = ("--port", str(port), "--admin-port", str(admin_port))
+    admin = httpx.Client(base_url=f"http://127.0.0.1:{admin_port}", headers={"Authorization": f"Bearer {TOKEN}"},
+                         timeout=30)
+    source = tmp_path / "greet" / "main.c"
+    with serve_output(tmp_path, *args, env=env) as server:
+        server.until("edge: serving")
+        source.write_text(source.read_text().replace("Hello from", "Hi from"))
+        deployed = CliRunner().invoke(cli, ["deploy", str(tmp_path / "greet"), "--name", "greet", "--server",
+                                            f"http://127.0.0.1:{admin_port}", "--token", TOKEN])
+        assert deployed.exit_code == 0 and "version 2" in deployed.output, deployed.output
+    with serve_output(tmp_path, *args, env=env) as server:
+        server.until("edge: serving")
+        notes = [line for line in server.seen if "note:" in line]
+        assert len(notes) == 1, server.seen
+        assert "greet: the manifest's source changed since version 1: its bytes and settings equal version 2 " \
+               "(deployed through the admin API" in notes[0] and "stays the latest: no new version" in notes[0], notes
+        assert admin.get("/v1/functions/greet").json()["latest"] == 2
+        assert [v["version"] for v in admin.get("/v1/functions/greet/versions").json()["versions"]] == [1, 2]
+        assert httpx.get(f"http://127.0.0.1:{port}/hello", timeout=10).text == "Hi from greet!\n"
+    admin.close()

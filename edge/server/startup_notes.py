@@ -159,12 +159,18 @@ def _function_note(tx, name: str, spec) -> str | None:  # type: ignore[no-untype
         wasm = to_wasm(function_source(spec))
     except (OSError, ModuleError):
         return None  # the server's own start reports it
-    digest = f"{sha256(wasm)}:{settings.canonical(settings.from_spec(spec))}"
+    module, canonical = sha256(wasm), settings.canonical(settings.from_spec(spec))
+    digest = f"{module}:{canonical}"
     latest = versions[-1]
     if row.get("manifest_digest") != digest:
         published = [v for v in versions if v.origin == "manifest"]
-        what = "source" if not published or published[-1].sha256 != sha256(wasm) else "settings"
+        what = "source" if not published or published[-1].sha256 != module else "settings"
         since = f"since version {published[-1].version}" if published else "since it was deployed"
+        if latest.sha256 == module and latest.settings == canonical:  # the publish reuses it (Publisher.publish)
+            how = (f"deployed through the admin API ({_when(latest.created)})" if latest.origin == "api"
+                   else "published from the manifest")
+            return (f"note: {name}: the manifest's {what} changed {since}: its bytes and settings equal version "
+                    f"{latest.version} ({how}), which stays the latest: no new version")
         return (f"note: {name}: the manifest's {what} changed {since}: publishing it as version "
                 f"{int(row.get('next_version') or latest.version + 1)}")
     if latest.origin == "api":
