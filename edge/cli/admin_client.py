@@ -65,9 +65,39 @@ def token_problem(token: str) -> str | None:
     return problem
 
 
+class ServerURLError(click.ClickException):
+    """--server (or EDGE_SERVER, or edge.toml) that is not an http:// or https:// URL: bad
+    input, one line, exit status 2."""
+
+    exit_code = 2
+
+
+def check_server_url(server: str) -> str:
+    """`server` if it is an http:// or https:// URL; `localhost:8081` (no scheme) was sent as
+    a URL of the protocol `localhost`."""
+    scheme, sep, rest = server.partition("://")
+    if sep and scheme.lower() in ("http", "https") and rest.strip("/"):
+        return server
+    if not sep:
+        raise ServerURLError(f"the admin API address {server!r} (--server, EDGE_SERVER or edge.toml) has no "
+                             f"http:// or https://: write http://{server.lstrip('/')}")
+    if not rest.strip("/"):
+        raise ServerURLError(f"the admin API address {server!r} (--server, EDGE_SERVER or edge.toml) has no host: "
+                             "write http://HOST:PORT")
+    raise ServerURLError(f"the admin API address {server!r} (--server, EDGE_SERVER or edge.toml) is not an http:// "
+                         f"or https:// URL: write http://{rest}")
+
+
+def _plain_http(exc: httpx.HTTPError) -> bool:
+    """An https:// request answered by a plain-HTTP listener (OpenSSL: WRONG_VERSION_NUMBER,
+    or a record too long to be TLS)."""
+    text = str(exc)
+    return "WRONG_VERSION_NUMBER" in text or "wrong version number" in text or "record layer failure" in text
+
+
 class AdminClient:
     def __init__(self, server: str, token: str | None, timeout: float = 120.0) -> None:
-        self.server = server.rstrip("/")
+        self.server = check_server_url(server).rstrip("/")
         # a token no header can carry is refused at the first request, saying why (httpx would fail
         # with UnicodeEncodeError or "Illegal header value", read as the server being unreachable)
         self.token_problem = token_problem(token) if token else None
@@ -83,11 +113,18 @@ class AdminClient:
         try:
             response = self.http.request(method, path, **kw)
         except httpx.ConnectError as exc:
+            self._refuse_plain_http(exc)
             raise AdminError(f"cannot reach the admin API at {self.server}: {exc}; is `edge serve` running? "
                              f"Point at it with --server, EDGE_SERVER or edge.toml") from None
         except httpx.HTTPError as exc:
             raise AdminError(f"cannot reach the admin API at {self.server}: {exc}") from None
         return self._decode(response)
+
+    def _refuse_plain_http(self, exc: httpx.HTTPError) -> None:
+        if self.server.lower().startswith("https://") and _plain_http(exc):
+            raise AdminError(f"{self.server} speaks plain HTTP, not HTTPS (its answer to the TLS handshake was not "
+                             f"TLS): write http://{self.server.partition('://')[2]} (the admin API uses HTTPS only "
+                             "when edge serve has --certfile and the admin address is not loopback)") from None
 
     def _decode(self, response: httpx.Response) -> Any:
         try:
@@ -128,6 +165,7 @@ class AdminClient:
                     if line.strip():
                         yield json.loads(line)
         except httpx.HTTPError as exc:
+            self._refuse_plain_http(exc)
             raise AdminError(f"lost the admin API at {self.server}: {exc}") from None
 
     def close(self) -> None:

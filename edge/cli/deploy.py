@@ -267,6 +267,12 @@ def delete(name: str, version: int | None, alias_name: str | None, client: Admin
         click.echo(printable("deleted " + ", ".join(f"{k} {v}" for k, v in result["deleted"].items())))
 
 
+class BadConfigFile(click.ClickException):
+    """A file `edge config put` cannot read as a configuration: bad input, exit status 2."""
+
+    exit_code = 2
+
+
 @click.group()
 def config() -> None:
     """Read or replace the behaviors and origins."""
@@ -284,14 +290,21 @@ def config_get(client: AdminClient, as_json: bool) -> None:
 @admin_options
 def config_put(file: Path, client: AdminClient, as_json: bool) -> None:
     """Replace behaviors and/or origins from FILE (JSON, or TOML in the manifest's format)."""
-    text = file.read_text()
+    kind = file.suffix.lower()
+    if kind not in (".toml", ".json"):
+        what = f"a {kind} file" if kind else "a file without an extension"
+        raise BadConfigFile(f"{file}: {what} is not read: give a .toml file "
+                            "(the manifest's format) or a .json file (the admin API's, as `edge config get` prints it)")
     try:
-        raw = tomllib.loads(text) if file.suffix == ".toml" else json.loads(text)
+        text = file.read_text()
+        raw = tomllib.loads(text) if kind == ".toml" else json.loads(text)
+    except OSError as exc:
+        raise BadConfigFile(f"cannot read {file}: {exc.strerror or exc}") from None
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise AdminError(f"{file}: cannot parse: {exc}") from None
-    body = {k: raw[k] for k in ("origins", "behaviors") if k in raw}
+        raise BadConfigFile(f"{file}: cannot parse it as {kind[1:].upper()}: {exc}") from None
+    body = {k: raw[k] for k in ("origins", "behaviors") if k in raw} if isinstance(raw, dict) else {}
     if not body:
-        raise AdminError(f"{file}: has neither origins nor behaviors")
+        raise BadConfigFile(f"{file}: has neither origins nor behaviors")
     result = client.request("PUT", "/v1/config", json=body)
     if as_json:
         print_json(result)

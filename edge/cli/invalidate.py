@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ..config.behaviors import check_pattern
+from ..config.errors import ConfigError
 from .admin_client import AdminClient, admin_options, print_json
 
 
@@ -12,6 +14,11 @@ from .admin_client import AdminClient, admin_options, print_json
 @admin_options
 def invalidate(paths: tuple[str, ...], client: AdminClient, as_json: bool) -> None:
     """Purge cached responses whose path matches PATHS (CloudFront patterns: `/images/*`, `*.jpg`)."""
+    for path in paths:  # checked as the server does: a bad pattern is bad input (exit 2), not a refusal
+        try:
+            check_pattern(path, "")
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc).lstrip(": "), param_hint="PATHS") from None
     result = client.request("POST", "/v1/invalidations", json={"paths": list(paths)})
     if as_json:
         print_json(result)

@@ -28,6 +28,7 @@ from ..control import nodes as node_registry
 from ..control.errors import ControlError, bad_request
 from ..control.logs import LogRecord, LogStore
 from ..control.routing import SECTIONS
+from ..control.store import StoreUnavailable
 from ..ops import metrics
 from ..pipeline.events import new_request_id
 from . import uploads
@@ -328,7 +329,8 @@ class AdminAPI:
 
     def put_config(self, section: str | None) -> Callable[[Request], Awaitable[Response]]:
         async def put(request: Request) -> Response:
-            body = await read_json(request, "the configuration")
+            body = await read_json(request, "the configuration", hint=" (the API takes JSON; `edge config put "
+                                   "FILE.toml` sends a TOML file in the manifest's format as JSON)")
             known = (section,) if section is not None else SECTIONS
             shape = f'{{"{section}": ...}}' if section is not None else '{"origins": {...}, "behaviors": [...]}'
             if not isinstance(body, dict):
@@ -390,6 +392,10 @@ class AdminAPI:
         function = params.get("function") or None
         if function is not None:
             _checked(names.check_function, function)
+            try:  # an unknown name is a 404, as `edge logs NAME` says, not an empty list
+                await self._read("describe_function", function)
+            except StoreUnavailable:
+                pass  # a fleet node cut off from its database: its own records are shown unchecked
         request_id = params.get("request_id") or None
         limit = number_param(params.get("limit", "1000"), "limit", 1, 50_000)
         store = self.state.logs

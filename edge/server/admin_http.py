@@ -170,12 +170,13 @@ async def discard_body(request: Request, limit: int) -> None:
         pass
 
 
-async def read_json(request: Request, what: str) -> Any:
+async def read_json(request: Request, what: str, hint: str = "") -> Any:
+    """The body as JSON; `hint` is added to the message when it is not JSON."""
     body = await read_body(request, MAX_JSON_BYTES, what)
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise bad_request(f"{what} is not valid JSON: {exc}", "bad_json") from None
+        raise bad_request(f"{what} is not valid JSON: {exc}{hint}", "bad_json") from None
     check_depth(value, what, "bad_json")
     return value
 
