@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..release import release
+from .errors import ControlError
 
 MAIN_PID_ENV = "EDGE_MAIN_PID"  # set by `edge serve`'s main process for its workers (server/parent_watch.py)
 
@@ -41,6 +42,17 @@ class StoreUnavailable(StoreError):
 class StoreBusy(StoreUnavailable):
     """The database answers, but no pooled connection came in time (every one in use): this
     call failed and may be retried; the store is not down."""
+
+
+class StoreOutcomeUnknown(ControlError, StoreUnavailable):
+    """The database stopped answering while a write's COMMIT was on its way: the change may or
+    may not be applied (it will be if the database received the COMMIT and resumes). Unlike every
+    other StoreUnavailable, the admin API cannot say "nothing was changed": it answers with this
+    error's own 503 store_unavailable, whose message tells the operator to look before retrying."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        ControlError.__init__(self, 503, "store_unavailable", message, {"Retry-After": "5"})
+        self.reason = reason
 
 
 class StoreRefused(StoreError):

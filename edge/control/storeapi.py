@@ -122,6 +122,11 @@ class ControlStore(abc.ABC):
         """Remove shared blobs no version refers to (beyond the local directory); the count."""
         return 0
 
+    def abandon_waits(self) -> int:
+        """Stopping: end every wait for the database in flight now (they raise StoreUnavailable),
+        so that a stop is not held up by a database that does not answer. How many were ended."""
+        return 0
+
     @abc.abstractmethod
     def close(self) -> None: ...
 

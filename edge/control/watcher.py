@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("edge.control")
 
+STOP_GRACE = 0.5  # seconds a stop lets a tick's database call finish before ending its wait
+
 
 class Watcher:
     def __init__(
@@ -105,7 +107,14 @@ class Watcher:
         wake = self.plane.store.wake
         if wake is not None:
             wake.set()
-        self._thread.join(5)
+        self._thread.join(STOP_GRACE)
+        if self._thread.is_alive() and self.plane.store.abandon_waits():
+            # waiting on a database that does not answer (within its bound, but a stop waits no
+            # longer): that wait ends now, and no goodbye heartbeat is tried (the registry shows the
+            # node down after its last one)
+            self._thread.join(5)
+            return
+        self._thread.join(5)  # a tick that is not waiting on the database (compiling a new version)
         if self.node is not None and self.plane.store.health.up:
             try:
                 self._heartbeat(stopped=True)

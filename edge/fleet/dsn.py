@@ -15,6 +15,8 @@ from ..control.rows import StoreError
 
 # libpq settings added unless the URL sets them: fail a connection attempt in seconds, and
 # notice a database that vanished without closing the connection (host down, cable cut).
+# A database that stops answering while its host still acknowledges (a hung server, a stalled
+# relay or pooler) is noticed by the store's own deadlines on every answer (answers.py).
 DEFAULTS = {
     "connect_timeout": "5",
     "keepalives": "1",
@@ -79,10 +81,16 @@ def redact(text: object) -> str:
 
 def one_line(exc: BaseException) -> str:
     """A driver error as one line without passwords (libpq's hints span lines), for /readyz."""
-    return " ".join(redact(exc).split()) or type(exc).__name__
+    text = " ".join(redact(exc).split()) or type(exc).__name__
+    if text == "connection timeout expired":  # psycopg's words for connect_timeout: say what happened
+        return "the database did not answer a new connection in time (connect_timeout): connection timeout expired"
+    return text
 
 
-POOL_RETRY_MESSAGES = ("error connecting in ", "reconnection attempt in pool ")
+# the pool's every failed reconnection (dozens over an outage, each a warning), and its every
+# broken connection given back (one per call that met the outage): the store says once that it is
+# unavailable and once that it answers again
+POOL_RETRY_MESSAGES = ("error connecting in ", "reconnection attempt in pool ", "discarding closed connection")
 
 
 class RedactingFilter(logging.Filter):
@@ -90,8 +98,7 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name == "psycopg.pool" and record.getMessage().startswith(POOL_RETRY_MESSAGES):
-            # the pool's every failed reconnection (dozens over an outage, each a warning): the
-            # store watcher says once that the store is unavailable and once that it answers again
+            # noise over an outage (above): kept for debug logging
             return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
         if _secrets:
             message = redact(record.getMessage())

@@ -12,9 +12,12 @@ The same guarantees as the SQLite store, by the same means in PostgreSQL's terms
 - The commit is announced with NOTIFY (delivered only if it commits); listen.py wakes
   every node's watcher.
 
-Every call blocks (the control plane runs off the event loop). Connections come from a
-bounded pool (POOL_MAX per worker process, plus one for LISTEN). A database that cannot be
-reached raises StoreUnavailable and marks `health` down; serving goes on from what is loaded.
+Every call blocks (the control plane runs off the event loop), and every wait for the
+database is bounded: a pooled connection within the checkout timeout, each answer within
+ANSWER_TIMEOUT (answers.py; a write's statements and commit within WRITE_ANSWER, as they may
+wait for another writer's lock first). Connections come from a bounded pool (POOL_MAX per
+worker process, plus one for LISTEN). A database that cannot be reached, or does not answer in
+time, raises StoreUnavailable and marks `health` down; serving goes on from what is loaded.
 A database that cannot be reached at start leaves the store *detached* if this node saved
 the state it served last (lastknown.py): it serves that, and the store connects, migrates
 and attaches on the first call after the database answers again.
@@ -35,11 +38,12 @@ from psycopg import errors as pgerrors
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..control.rows import (NodeInfo, NothingToWrite, Snapshot, StoreBusy, StoreError, StoreRefused,
-                            StoreUnavailable)
+from ..control.rows import (NodeInfo, NothingToWrite, Snapshot, StoreBusy, StoreError, StoreOutcomeUnknown,
+                            StoreRefused, StoreUnavailable)
 from ..control.sqltx import SqlTx
 from ..control.storeapi import NODE_COLUMNS, ControlStore
 from . import dsn
+from .answers import ANSWER_TIMEOUT, DEADLINES, NO_ANSWER, Answered, AnsweringConnection, NoAnswer
 from .lastknown import LastKnown, Saved
 from .listen import Listener
 from .migrate import migrate
@@ -54,6 +58,12 @@ DOWN_CHECKOUT_TIMEOUT = 1.0  # ... while the database is known to be unreachable
 CATCH_UP_INTERVAL = 1.0  # seconds between revision reads with no notification
 LOCK_TIMEOUT_MS = 10_000  # a writer waits this long for the others (then 503 store_busy)
 IDLE_IN_TRANSACTION_MS = 60_000  # a node stuck inside a transaction releases the writer lock
+# a write's statements (and its commit) may first wait for another writer's lock: the lock's bound,
+# then the answer's (a database that does not answer a read within ANSWER_TIMEOUT, or a write within
+# this, is reported unavailable; every transaction starts with a connection check bounded by ANSWER_TIMEOUT)
+WRITE_ANSWER = LOCK_TIMEOUT_MS / 1000 + ANSWER_TIMEOUT
+TRANSFER_RATE = 1 << 20  # bytes/s assumed at worst for module bytes sent or fetched (added to the bound)
+ATTACH_ANSWER = 60.0  # connecting at start (or a detached store's attach), migrations included: they may wait for another node's
 NODE_ROWS_KEPT = 24 * 3600  # seconds a silent worker's row is kept for `edge nodes`
 # the registry's reads (`edge nodes`, forget): named columns, and never prepared (they are rare;
 # a prepared one fails once per pooled connection after a later release alters the table)
@@ -70,7 +80,7 @@ _UNREACHABLE = (
     "server closed the connection unexpectedly", "the database system is starting up",
     "the database system is shutting down", "the database system is in recovery mode",
     "the database system is not yet accepting connections", "too many clients already",
-    "remaining connection slots are reserved",
+    "remaining connection slots are reserved", "did not answer",
 )
 
 _PLACEHOLDERS: dict[str, str] = {}
@@ -134,7 +144,7 @@ class PgStore(ControlStore):
         self.pool = ConnectionPool(
             self._conninfo, connection_class=self._connect_errors.connection_class(),
             min_size=POOL_MIN, max_size=POOL_MAX, open=False, name="edge-store",
-            kwargs={"row_factory": dict_row}, configure=_configure, check=ConnectionPool.check_connection,
+            kwargs={"row_factory": dict_row}, configure=self._configure,  # checked at checkout, bounded (_checkout)
             timeout=CHECKOUT_TIMEOUT, max_idle=60.0,
         )
         self.blobs = CachedBlobs(Path(cache_dir), self._fetch_blob)
@@ -156,6 +166,10 @@ class PgStore(ControlStore):
                                  "Start it when the database answers.") from None
             self._start_detached(saved, exc.reason)
 
+    def _configure(self, conn: psycopg.Connection) -> None:
+        conn.answer_within, conn.answer_group = ANSWER_TIMEOUT, self  # type: ignore[attr-defined]
+        _configure(conn)
+
     def _start_detached(self, saved: Saved, reason: str) -> None:
         """No database at start, but a saved state to serve (lastknown.serve_saved)."""
         self.offline_start = saved
@@ -168,9 +182,12 @@ class PgStore(ControlStore):
         the database first answers. StoreUnavailable if it cannot be reached, StoreError if it
         refuses (authentication, an unknown database, a newer schema)."""
         try:
-            with psycopg.connect(self._conninfo, autocommit=True) as conn:
-                version = migrate(conn)
-                schema = conn.execute("SELECT current_schema()").fetchone()[0]  # type: ignore[index]
+            with AnsweringConnection.connect(self._conninfo, autocommit=True) as conn:
+                # one bound for it all (the migrations' own BEGIN and COMMIT included)
+                conn.answer_within, conn.answer_group = None, self
+                with Answered(conn, ATTACH_ANSWER):
+                    version = migrate(conn)
+                    schema = conn.execute("SELECT current_schema()").fetchone()[0]  # type: ignore[index]
         except psycopg.Error as exc:
             reason = " ".join(dsn.redact(exc).split()) or type(exc).__name__  # libpq's hints span lines
             if unreachable(reason):
@@ -225,32 +242,105 @@ class PgStore(ControlStore):
         """Set on every change any node commits (starts listening on first use)."""
         with self._listener_lock:
             if self._listener is None and self.channel is not None:  # detached: once attached
-                self._listener = Listener(self._conninfo, self.channel, self._wake, self.health.mark_down).start()
+                self._listener = Listener(self._conninfo, self.channel, self._wake, self.health.mark_down,
+                                          connection_class=AnsweringConnection, group=self).start()
         return self._wake
 
     @property
     def listening(self) -> bool:
         return self._listener is not None and self._listener.listening
 
+    def _checkout(self, timeout: float) -> psycopg.Connection:
+        """A pooled connection that answers: each is checked (an empty query, bounded by
+        ANSWER_TIMEOUT). One the server closed meanwhile (a restart) is replaced, as the pool's
+        own check would; one that does not answer ends the call (NoAnswer): the database is
+        not answering, and trying the pool's other connections would only wait longer."""
+        deadline = time.monotonic() + timeout
+        while True:
+            conn = self.pool.getconn(timeout=max(deadline - time.monotonic(), 0.001))
+            conn.answer_within = ANSWER_TIMEOUT  # type: ignore[attr-defined]
+            try:
+                ConnectionPool.check_connection(conn)
+            except NoAnswer:
+                self.pool.putconn(conn)
+                raise
+            except psycopg.Error:
+                self.pool.putconn(conn)  # broken: the pool discards it and makes another
+                if not conn.closed:
+                    raise
+                continue
+            return conn
+
+    @staticmethod
+    def _finish(conn: psycopg.Connection, *, commit: bool) -> None:
+        """End the transaction: COMMIT within the transaction's bound, or ROLLBACK (its failure
+        leaves the connection broken, to be discarded: the caller's own error is what counts)."""
+        if commit:
+            with Answered(conn, conn.answer_within):  # type: ignore[attr-defined]
+                conn.commit()
+        elif not conn.closed:
+            with contextlib.suppress(psycopg.Error), Answered(conn, ANSWER_TIMEOUT):
+                conn.rollback()
+
+    def _no_answer(self, exc: NoAnswer) -> str:
+        """The database stopped answering: the pool's idle connections reach the same stalled
+        peer, so they are dropped now (the pool connects anew) rather than each making a later
+        call wait its bound; the store is reported down with the reason."""
+        reason = f"{exc}"
+        drain = getattr(self.pool, "drain", None)  # psycopg_pool >= 3.3
+        if drain is not None:
+            with contextlib.suppress(Exception):
+                drain()
+        self.health.mark_down(reason)
+        return reason
+
     @contextlib.contextmanager
-    def _transaction(self, *, read_only: bool) -> Iterator[psycopg.Connection]:
+    def _transaction(self, *, read_only: bool, within: float | None = None) -> Iterator[psycopg.Connection]:
+        """One transaction on a pooled connection. Its statements wait at most `within` seconds
+        for their answers (default: ANSWER_TIMEOUT for a read, WRITE_ANSWER for a write)."""
         if not self._attached:
             self._attach_again()
         timeout = CHECKOUT_TIMEOUT if self.health.up else DOWN_CHECKOUT_TIMEOUT
+        conn: psycopg.Connection | None = None
+        committing = False
         try:
-            with self.pool.connection(timeout=timeout) as conn:
-                conn.read_only = read_only
-                conn.isolation_level = (
-                    psycopg.IsolationLevel.REPEATABLE_READ if read_only else psycopg.IsolationLevel.READ_COMMITTED
-                )
-                with conn.transaction():
-                    yield conn
+            conn = self._checkout(timeout)
+            conn.read_only = read_only
+            conn.isolation_level = (
+                psycopg.IsolationLevel.REPEATABLE_READ if read_only else psycopg.IsolationLevel.READ_COMMITTED
+            )
+            conn.answer_within = within or (ANSWER_TIMEOUT if read_only else WRITE_ANSWER)  # type: ignore[attr-defined]
+            try:
+                yield conn
+            except BaseException:
+                self._finish(conn, commit=False)
+                raise
+            committing = True
+            self._finish(conn, commit=True)
+        except NoAnswer as exc:
+            reason = self._no_answer(exc)
+            if committing and not read_only:  # the COMMIT was sent: it may yet apply (docs/fleet.md, Faults)
+                message = (f"the store {self._masked} did not answer this change's commit: {reason}. The change may "
+                           "or may not be applied (it is if the database received the commit and resumes): check "
+                           "the state (edge versions, edge aliases, edge behaviors) before trying again")
+                log.warning("%s", message)
+                raise StoreOutcomeUnknown(message, reason) from None
+            raise StoreUnavailable(f"the store {self._masked} does not answer: {reason}", reason) from None
         except (pgerrors.LockNotAvailable, pgerrors.QueryCanceled) as exc:
             raise StoreError(f"the store is busy (another change held it too long), try again: "
                              f"{dsn.redact(exc).strip()}") from None
         except PoolTimeout:
             # not the pool's "couldn't get...": its last error, busy, or a (shared) direct attempt's
-            reason, busy = self._connect_errors.timed_out(self._conninfo, timeout, self.pool.get_stats())
+            if not self.health.up and self._connect_errors.last is None and NO_ANSWER in (self.health.error or ""):
+                # known not to answer, and no newer word from the pool: a direct attempt would only
+                # wait its own timeout to say the same
+                reason, busy = self.health.error or "", False
+            else:
+                reason, busy = self._connect_errors.timed_out(self._conninfo, timeout, self.pool.get_stats())
+            if busy and not self.health.up and self.health.error:
+                # every connection in use while the database is known not to answer: they are
+                # waiting on it (each for its bound at most), not on a busy database
+                reason, busy = self.health.error, False
             if busy:  # the database answers: this request waited too long, the store is not down
                 raise StoreBusy(f"the store {self._masked} is busy, try again: {reason}", reason) from None
             self.health.mark_down(reason)
@@ -263,6 +353,9 @@ class PgStore(ControlStore):
             if _refuses_data(exc):  # the request's own value: retrying cannot help (not a 503)
                 raise StoreRefused(f"the store refused a value of this request: {dsn.redact(exc).strip()}") from None
             raise StoreError(f"store error: {dsn.redact(exc).strip()}") from None
+        finally:
+            if conn is not None:
+                self.pool.putconn(conn)  # a broken one (abandoned, closed by the server) is discarded
         self.health.mark_up()
 
     @contextlib.contextmanager
@@ -272,7 +365,8 @@ class PgStore(ControlStore):
                 stack.enter_context(self.blobs.deploying())
                 for digest, data in blobs.items():
                     self.blobs.put(digest, data)  # this node's cache
-            with self._transaction(read_only=False) as conn:
+            sending = sum(len(data) for data in (blobs or {}).values())
+            with self._transaction(read_only=False, within=WRITE_ANSWER + sending / TRANSFER_RATE) as conn:
                 for digest, data in (blobs or {}).items():
                     self._put_blob(conn, digest, data)
                 row = conn.execute("UPDATE edge_revision SET value = value + 1 WHERE id = 1 RETURNING value").fetchone()
@@ -309,7 +403,10 @@ class PgStore(ControlStore):
 
     def _fetch_blob(self, digest: str) -> bytes:
         with self._transaction(read_only=True) as conn:
-            row = conn.execute("SELECT data FROM blobs WHERE sha256 = %s", (digest,), binary=True).fetchone()
+            row = conn.execute("SELECT size FROM blobs WHERE sha256 = %s", (digest,)).fetchone()
+            if row is not None:  # the bytes take their time to come: the bound grows with their size
+                conn.answer_within = ANSWER_TIMEOUT + row["size"] / TRANSFER_RATE  # type: ignore[attr-defined]
+                row = conn.execute("SELECT data FROM blobs WHERE sha256 = %s", (digest,), binary=True).fetchone()
         if row is None:
             raise StoreError(f"the store has no module bytes for {digest}")
         return bytes(row["data"])
@@ -364,7 +461,14 @@ class PgStore(ControlStore):
                 (name, live_within)).rowcount
         return rows, deleted
 
+    def abandon_waits(self) -> int:
+        """Stopping: every wait for the database in flight ends now (each raises, as if the
+        database had not answered), so a stop is not held up by a database that does not answer."""
+        return DEADLINES.abandon(self)
+
     def close(self) -> None:
         if self._listener is not None:
             self._listener.stop()
-        self.pool.close(timeout=5)
+        self.abandon_waits()  # admin calls still waiting (past the graceful stop) end now
+        # the pool's workers may be in a connection attempt (connect_timeout) while the database is away
+        self.pool.close(timeout=5 if self.health.up else 1)

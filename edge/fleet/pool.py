@@ -22,6 +22,7 @@ from typing import Any
 
 import psycopg
 
+from .answers import AnsweringConnection
 from .dsn import one_line
 
 PROBE_TIMEOUT = 2  # seconds (libpq's smallest connect_timeout) for the direct attempt
@@ -61,10 +62,11 @@ class ConnectErrors:
             self.last = None
 
     def connection_class(self) -> type[psycopg.Connection[Any]]:
-        """A Connection class for ConnectionPool(connection_class=...) that reports here."""
+        """A Connection class for ConnectionPool(connection_class=...) that reports here (and
+        whose statements wait for their answers within a bound: answers.py)."""
         errors = self
 
-        class PoolConnection(psycopg.Connection):  # type: ignore[type-arg]
+        class PoolConnection(AnsweringConnection):
             @classmethod
             def connect(cls, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
                 try:

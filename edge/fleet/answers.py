@@ -1,0 +1,181 @@
+"""Client-side deadlines for the database's answers.
+
+A database that stops answering without dropping the connection — a hung PostgreSQL, a
+stalled VM or pooler, a relay that stopped forwarding — is invisible to TCP: the kernel at
+the other end still acknowledges what is sent, so keepalives and `tcp_user_timeout` never
+fire, and a server-side `statement_timeout` cannot help either (the server is what hangs).
+Without a bound of its own a client waits for the answer forever: the store watcher, the
+heartbeat and the admin API's threads blocked, the node reported healthy, its pool's
+connections stuck.
+
+So every wait this node does for the database's answer is bounded here. A statement runs
+with a deadline (ANSWER_TIMEOUT, or a longer one a caller gives: a write that may wait for
+another writer's lock); when the answer has not come in time, one watchdog thread per process
+shuts the connection's socket down (`shutdown(2)`, from the waiting side: the blocked read
+returns at once with end-of-file, as when a server closes the connection), and the statement
+raises NoAnswer — an OperationalError, so the connection is broken, the pool discards it and
+the store reports itself unavailable ("the database did not answer within 2 s").
+
+Shutting the socket down is what makes this safe to do from another thread: the connection
+is not closed under the thread using it (libpq's memory stays its own), only its socket stops
+delivering, and the waiting thread sees the end as an ordinary connection failure. The
+watchdog acts only while the statement is in flight (armed and disarmed under one lock), so a
+connection that answered in time is never touched.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+# Seconds the database has to answer one statement (or a BEGIN, a COMMIT, a connection check)
+# before this node abandons the connection and reports the store unavailable. The store's
+# statements take about a millisecond (docs/fleet.md, *Capacity*); statements that may wait for
+# another writer's lock get the lock's bound on top (pgstore.py, write_bound).
+ANSWER_TIMEOUT = 2.0
+
+
+NO_ANSWER = "did not answer"  # in every reason this module (and dsn.one_line, for connect_timeout) gives
+
+
+class NoAnswer(psycopg.OperationalError):
+    """The database did not answer within the bound (or the node is stopping and waits no
+    longer): the connection was abandoned."""
+
+    def __init__(self, seconds: float, stopping: bool = False) -> None:
+        super().__init__("the node is stopping: stopped waiting for the database's answer" if stopping
+                         else f"the database did not answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+@dataclass
+class _Wait:
+    fd: int
+    group: object
+    fired: bool = False
+    stopping: bool = False
+
+
+def _shut(fd: int) -> None:
+    """End a socket for every user of it (a duplicate descriptor, so the owner's stays valid)."""
+    try:
+        sock = socket.socket(fileno=os.dup(fd))
+    except OSError:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
+class Deadlines:
+    """One thread that shuts down the sockets of connections whose answer is late."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._due: list[tuple[float, int]] = []  # (time.monotonic() due, token), a heap
+        self._armed: dict[int, _Wait] = {}
+        self._tokens = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, conn: psycopg.Connection[Any], seconds: float, group: object = None) -> int | None:
+        """Start the clock for one wait on `conn` (None: the connection is already closed);
+        `group` (a store) names the waits `abandon` ends together."""
+        try:
+            fd = conn.pgconn.socket
+        except psycopg.Error:
+            return None
+        token = next(self._tokens)
+        due = time.monotonic() + seconds
+        with self._cond:
+            self._armed[token] = _Wait(fd, group)
+            heapq.heappush(self._due, (due, token))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="edge-store-deadlines", daemon=True)
+                self._thread.start()
+            if self._due[0][1] == token:
+                self._cond.notify()
+        return token
+
+    def disarm(self, token: int | None) -> _Wait | None:
+        """Stop the clock: the wait if it had run out (its connection's socket is shut down)."""
+        if token is None:
+            return None
+        with self._cond:
+            wait = self._armed.pop(token, None)
+        return wait if wait is not None and wait.fired else None
+
+    def abandon(self, group: object) -> int:
+        """End every wait of `group` in flight now (a stop is not held up by the database): how many."""
+        with self._cond:
+            waits = [w for w in self._armed.values() if w.group is group and not w.fired]
+            for wait in waits:
+                wait.fired = wait.stopping = True
+                _shut(wait.fd)
+        return len(waits)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                while self._due and self._due[0][1] not in self._armed:
+                    heapq.heappop(self._due)  # answered in time
+                if not self._due:
+                    self._cond.wait()
+                    continue
+                due, token = self._due[0]
+                left = due - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                heapq.heappop(self._due)
+                wait = self._armed[token]
+                if not wait.fired:
+                    wait.fired = True
+                    _shut(wait.fd)  # under the lock: the owner cannot close (and reuse) the descriptor meanwhile
+
+
+DEADLINES = Deadlines()
+
+
+class Answered:
+    """`with Answered(conn, seconds):` one bounded wait; NoAnswer if the deadline passed first.
+    An answer that came just as the deadline passed is kept (a commit that succeeded did
+    commit); the connection is shut down all the same, and its next statement fails."""
+
+    def __init__(self, conn: psycopg.Connection[Any], seconds: float | None) -> None:
+        self.conn = conn
+        self.seconds = seconds
+        self.token: int | None = None
+
+    def __enter__(self) -> None:
+        if self.seconds is not None:
+            self.token = DEADLINES.arm(self.conn, self.seconds, getattr(self.conn, "answer_group", None))
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        fired = DEADLINES.disarm(self.token)
+        if fired is not None and kind is not None and not isinstance(exc, NoAnswer):
+            raise NoAnswer(self.seconds or 0.0, fired.stopping) from None
+
+
+class AnsweringConnection(psycopg.Connection):  # type: ignore[type-arg]
+    """A connection whose statements (`execute`) wait at most `answer_within` seconds for the
+    database's answer (None: unbounded). Its owner sets `answer_within` for what it runs next;
+    BEGIN and COMMIT are bounded by the caller (`Answered`). `answer_group` (its store) lets a
+    stop end its waits at once (`Deadlines.abandon`)."""
+
+    answer_within: float | None = ANSWER_TIMEOUT
+    answer_group: object = None
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        with Answered(self, self.answer_within):
+            return super().execute(*args, **kwargs)
