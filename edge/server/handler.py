@@ -59,6 +59,18 @@ def _header_key(name: bytes) -> str:
     return key
 
 
+def _viewer_ip(client: tuple[str, int] | list | None) -> str:
+    """The viewer's address as CloudFront gives it: an IPv4 viewer of a dual-stack listener
+    (`--host ::`) arrives as `::ffff:192.0.2.7`, a form CloudFront never shows (an IPv4 allow
+    list in a function, X-Forwarded-For at the origin and the country lookup all want 192.0.2.7)."""
+    if not client:
+        return "127.0.0.1"
+    host = client[0]
+    if host.startswith("::ffff:") and "." in host:
+        return host[7:]
+    return host
+
+
 # A request whose Via shows it passed this worker's edge twice, or any edges 8 times, is a
 # loop (an origin pointing back at the edge): 508 instead of recursing until timeouts.
 OWN_VIA = VIA.split(" ")[1].encode("latin-1")  # "<node id>.edge"
@@ -160,7 +172,7 @@ class EdgeHandler:
                 yield message.get("body", b"")
                 more = message.get("more_body", False)
 
-        client_ip = client[0] if client else "127.0.0.1"
+        client_ip = _viewer_ip(client)
         if self.proxy_hops:
             client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
         viewer = ViewerRequest(
@@ -225,8 +237,7 @@ class EdgeHandler:
                    (400, "a request must carry one Host header, not several") if hosts > 1 else
                    (508, "this request already passed through this edge (its Via header): an origin points back at the "
                          "edge") if looped else None)
-        client = scope.get("client")
-        client_ip = client[0] if client else "127.0.0.1"
+        client_ip = _viewer_ip(scope.get("client"))
         if self.proxy_hops:
             client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
         drain = getattr(self.app.state, "drain", None)
