@@ -47,6 +47,8 @@ def test_options_shape_the_event():
     assert cf["config"]["eventType"] == "viewer-request" and len(cf["config"]["requestId"]) == 56
     assert (request["uri"], request["querystring"], request["method"]) == ("/a/b", "x=1&y=2", "POST")
     assert request["clientIp"] == "198.51.100.7"
+    mapped = json.loads(edge("generate-event", "viewer-request", "--client-ip", "::ffff:192.0.2.7").stdout)
+    assert mapped["Records"][0]["cf"]["request"]["clientIp"] == "192.0.2.7"  # an IPv4 viewer, as CloudFront shows it
     assert request["headers"]["cookie"] == [{"key": "Cookie", "value": "k=v"}]
     assert request["headers"]["user-agent"] == [{"key": "user-agent", "value": "test/1"}]  # replaced, case kept
     assert request["headers"]["host"][0]["value"] == "d111111abcdef8.cloudfront.net"

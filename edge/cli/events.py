@@ -79,7 +79,9 @@ def _checked_request_line(uri: str, method: str, querystring: str | None) -> str
 
 def _client_ip(value: str) -> str:
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
+        mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:192.0.2.7 is an IPv4 viewer, as CloudFront shows it
+        return str(mapped or address)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not an IPv4 or IPv6 address", param_hint="--client-ip") from None
 
