@@ -230,3 +230,63 @@ def test_a_stop_while_the_database_is_stalled_is_prompt(pg_database, tmp_path):
                 node.stop()
             with contextlib.suppress(Exception):
                 relay.resume()
+
+
+def test_a_change_before_the_node_noticed_is_refused_within_the_answers_bound(pg_url, tmp_path):
+    """The first call to meet the stall (here an admin write, before the watcher's next read)
+    finds out itself: its connection check is not answered."""
+    (tmp_path / "m.toml").write_text(manifest_text())
+    with StallingRelay() as relay:
+        node = ControlServer(tmp_path / "m.toml", tmp_path / "pop", store=relay.url(pg_url), node_name="pop").start()
+        try:
+            node.deploy("fn", generated("v1"), alias="live")
+            relay.stall()
+            r, took = _timed(lambda: node.admin.put("/v1/functions/fn/aliases/live", json={"version": 1}))
+            assert r.status_code == 503 and r.json()["error"]["code"] == "store_unavailable", r.text
+            assert "did not answer within" in r.json()["error"]["message"] and "nothing was changed" in r.text
+            assert took < ANSWER_TIMEOUT + 1, took
+            assert _readyz(node)["status"] == "degraded"
+        finally:
+            node.stop()
+
+
+def test_a_commit_that_goes_unanswered_says_the_change_may_be_applied(pg_url, tmp_path, monkeypatch):
+    """The one case a refused change may still happen: the database stopped answering while
+    the COMMIT was on its way. The error says to check the state (not "nothing was changed"),
+    and indeed the change is applied when the database resumes."""
+    from edge.control.errors import ControlError
+    from edge.control.rows import StoreOutcomeUnknown
+    from edge.fleet import pgstore
+
+    finish = pgstore.PgStore._finish
+    with StallingRelay() as relay:
+        store = pgstore.PgStore(relay.url(pg_url), tmp_path / "cache")
+        try:
+            assert store.revision() == 0
+
+            def stall_at_commit(conn, *, commit):  # type: ignore[no-untyped-def]
+                if commit:
+                    relay.stall()
+                finish(conn, commit=commit)
+
+            monkeypatch.setattr(pgstore.PgStore, "_finish", staticmethod(stall_at_commit))
+            with pytest.raises(StoreOutcomeUnknown) as caught, store.write():
+                pass  # the write raises the revision: that is the change
+            monkeypatch.setattr(pgstore.PgStore, "_finish", staticmethod(finish))
+            error = caught.value
+            assert isinstance(error, StoreUnavailable) and isinstance(error, ControlError)
+            assert (error.status, error.code, error.headers) == (503, "store_unavailable", {"Retry-After": "5"})
+            assert "may or may not be applied" in error.message and "edge aliases" in error.message
+            assert store.health.up is False
+
+            relay.resume()  # the COMMIT it was holding reaches the database
+            assert wait_for(lambda: _revision_or_none(store) == 1, timeout=8, what="the change applied")
+        finally:
+            store.close()
+
+
+def _revision_or_none(store) -> int | None:  # type: ignore[no-untyped-def]
+    try:
+        return store.revision()
+    except StoreUnavailable:
+        return None

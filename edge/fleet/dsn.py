@@ -87,10 +87,12 @@ def one_line(exc: BaseException) -> str:
     return text
 
 
-# the pool's every failed reconnection (dozens over an outage, each a warning), and its every
-# broken connection given back (one per call that met the outage): the store says once that it is
-# unavailable and once that it answers again
-POOL_RETRY_MESSAGES = ("error connecting in ", "reconnection attempt in pool ", "discarding closed connection")
+# the pool's every failed reconnection (dozens over an outage, each a warning), its every
+# broken connection given back (one per call that met the outage), and at a stop during the outage
+# its workers still in a connection attempt (left to end by themselves: daemon threads): the store
+# says once that it is unavailable and once that it answers again
+POOL_RETRY_MESSAGES = ("error connecting in ", "reconnection attempt in pool ", "discarding closed connection",
+                       "couldn't stop thread 'edge-store-")
 
 
 class RedactingFilter(logging.Filter):

@@ -14,8 +14,8 @@ The same guarantees as the SQLite store, by the same means in PostgreSQL's terms
 
 Every call blocks (the control plane runs off the event loop), and every wait for the
 database is bounded: a pooled connection within the checkout timeout, each answer within
-ANSWER_TIMEOUT (answers.py; a write's statements and commit within WRITE_ANSWER, as they may
-wait for another writer's lock first). Connections come from a bounded pool (POOL_MAX per
+ANSWER_TIMEOUT (answers.py; WRITE_ANSWER for a statement that may first wait for another
+writer's lock). Connections come from a bounded pool (POOL_MAX per
 worker process, plus one for LISTEN). A database that cannot be reached, or does not answer in
 time, raises StoreUnavailable and marks `health` down; serving goes on from what is loaded.
 A database that cannot be reached at start leaves the store *detached* if this node saved
@@ -58,9 +58,9 @@ DOWN_CHECKOUT_TIMEOUT = 1.0  # ... while the database is known to be unreachable
 CATCH_UP_INTERVAL = 1.0  # seconds between revision reads with no notification
 LOCK_TIMEOUT_MS = 10_000  # a writer waits this long for the others (then 503 store_busy)
 IDLE_IN_TRANSACTION_MS = 60_000  # a node stuck inside a transaction releases the writer lock
-# a write's statements (and its commit) may first wait for another writer's lock: the lock's bound,
-# then the answer's (a database that does not answer a read within ANSWER_TIMEOUT, or a write within
-# this, is reported unavailable; every transaction starts with a connection check bounded by ANSWER_TIMEOUT)
+# a statement that may first wait for another writer's lock (a change's module bytes and its raising
+# of the revision, leftover collection, forgetting a node) waits that long for its answer: the lock's
+# bound, then the answer's. Every other statement, BEGIN, COMMIT and connection check: ANSWER_TIMEOUT.
 WRITE_ANSWER = LOCK_TIMEOUT_MS / 1000 + ANSWER_TIMEOUT
 TRANSFER_RATE = 1 << 20  # bytes/s assumed at worst for module bytes sent or fetched (added to the bound)
 ATTACH_ANSWER = 60.0  # connecting at start (or a detached store's attach), migrations included: they may wait for another node's
@@ -111,6 +111,17 @@ def _refuses_data(exc: psycopg.Error) -> bool:
     mismatch that only a value out of range produces."""
     return isinstance(exc, psycopg.DataError) or (
         isinstance(exc, psycopg.ProgrammingError) and getattr(exc, "sqlstate", None) in _DATA_STATES)
+
+
+@contextlib.contextmanager
+def _waiting(conn: psycopg.Connection, seconds: float) -> Iterator[None]:
+    """The statements run in this block wait up to `seconds` for their answers."""
+    before = conn.answer_within  # type: ignore[attr-defined]
+    conn.answer_within = seconds  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        conn.answer_within = before  # type: ignore[attr-defined]
 
 
 class PgTx(SqlTx):
@@ -295,9 +306,9 @@ class PgStore(ControlStore):
         return reason
 
     @contextlib.contextmanager
-    def _transaction(self, *, read_only: bool, within: float | None = None) -> Iterator[psycopg.Connection]:
-        """One transaction on a pooled connection. Its statements wait at most `within` seconds
-        for their answers (default: ANSWER_TIMEOUT for a read, WRITE_ANSWER for a write)."""
+    def _transaction(self, *, read_only: bool, within: float = ANSWER_TIMEOUT) -> Iterator[psycopg.Connection]:
+        """One transaction on a pooled connection. Its statements and its commit wait at most
+        `within` seconds for their answers (`_waiting` gives one statement longer)."""
         if not self._attached:
             self._attach_again()
         timeout = CHECKOUT_TIMEOUT if self.health.up else DOWN_CHECKOUT_TIMEOUT
@@ -309,7 +320,7 @@ class PgStore(ControlStore):
             conn.isolation_level = (
                 psycopg.IsolationLevel.REPEATABLE_READ if read_only else psycopg.IsolationLevel.READ_COMMITTED
             )
-            conn.answer_within = within or (ANSWER_TIMEOUT if read_only else WRITE_ANSWER)  # type: ignore[attr-defined]
+            conn.answer_within = within  # type: ignore[attr-defined]
             try:
                 yield conn
             except BaseException:
@@ -365,12 +376,14 @@ class PgStore(ControlStore):
                 stack.enter_context(self.blobs.deploying())
                 for digest, data in blobs.items():
                     self.blobs.put(digest, data)  # this node's cache
-            sending = sum(len(data) for data in (blobs or {}).values())
-            with self._transaction(read_only=False, within=WRITE_ANSWER + sending / TRANSFER_RATE) as conn:
-                for digest, data in (blobs or {}).items():
-                    self._put_blob(conn, digest, data)
-                row = conn.execute("UPDATE edge_revision SET value = value + 1 WHERE id = 1 RETURNING value").fetchone()
-                yield PgTx(conn)
+            sending = sum(len(data) for data in (blobs or {}).values()) / TRANSFER_RATE  # seconds, at worst
+            with self._transaction(read_only=False, within=ANSWER_TIMEOUT + sending) as conn:
+                with _waiting(conn, WRITE_ANSWER + sending):  # behind another writer's lock, perhaps
+                    for digest, data in (blobs or {}).items():
+                        self._put_blob(conn, digest, data)
+                    row = conn.execute("UPDATE edge_revision SET value = value + 1 WHERE id = 1 RETURNING value"
+                                       ).fetchone()
+                yield PgTx(conn)  # the writer lock is this change's: no more waiting on others
                 conn.execute("SELECT pg_notify(%s, %s)", (self.channel, str(row["value"])))  # type: ignore[index]
 
     @staticmethod
@@ -415,7 +428,7 @@ class PgStore(ControlStore):
         """Delete module bytes no version refers to. A deploy committing one meanwhile holds
         its row lock (see _put_blob), and the foreign key refuses to delete bytes in use."""
         try:
-            with self._transaction(read_only=False) as conn:
+            with self._transaction(read_only=False) as conn, _waiting(conn, WRITE_ANSWER):  # a deploy's lock
                 cursor = conn.execute(
                     "DELETE FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.sha256 = b.sha256)"
                 )
@@ -451,8 +464,9 @@ class PgStore(ControlStore):
 
     def forget_node(self, name: str, live_within: float) -> tuple[list[dict[str, Any]], int]:
         with self._transaction(read_only=False) as conn:
-            rows = [dict(row) for row in conn.execute(
-                NODE_READ + " WHERE name = %s ORDER BY host, pid FOR UPDATE", (name,), prepare=False)]
+            with _waiting(conn, WRITE_ANSWER):  # another forget's lock
+                rows = [dict(row) for row in conn.execute(
+                    NODE_READ + " WHERE name = %s ORDER BY host, pid FOR UPDATE", (name,), prepare=False)]
             if not rows or any(not r["stopped"] and r["age"] <= live_within for r in rows):
                 return rows, 0
             # a worker of the node that beats meanwhile inserts a row this leaves alone
@@ -470,5 +484,6 @@ class PgStore(ControlStore):
         if self._listener is not None:
             self._listener.stop()
         self.abandon_waits()  # admin calls still waiting (past the graceful stop) end now
-        # the pool's workers may be in a connection attempt (connect_timeout) while the database is away
-        self.pool.close(timeout=5 if self.health.up else 1)
+        # while the database is away the pool's workers may be in a connection attempt (connect_timeout):
+        # they are not waited for (daemon threads, they end by themselves)
+        self.pool.close(timeout=5 if self.health.up else 0.05)
