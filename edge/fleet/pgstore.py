@@ -298,10 +298,8 @@ class PgStore(ControlStore):
         peer, so they are dropped now (the pool connects anew) rather than each making a later
         call wait its bound; the store is reported down with the reason."""
         reason = f"{exc}"
-        drain = getattr(self.pool, "drain", None)  # psycopg_pool >= 3.3
-        if drain is not None:
-            with contextlib.suppress(Exception):
-                drain()
+        with contextlib.suppress(Exception):
+            self.pool.drain()
         self.health.mark_down(reason)
         return reason
 
