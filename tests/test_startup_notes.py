@@ -142,6 +142,15 @@ def test_a_fleet_node_says_what_the_shared_store_holds(pg_url, tmp_path):
         assert "serving the behaviors and origins set through the admin API" in notes[0]
         assert httpx.get(f"http://127.0.0.1:{port}/hello", timeout=10).text == "Hello from greet!\n"
 
+    # fra1 again without its --store (a unit's EnvironmentFile gone): it would serve the manifest alone, and says why
+    port, admin_port = free_ports(2)
+    with serve_output(tmp_path, "--state-dir", str(tmp_path / "fra1"), "--port", str(port), "--admin-port",
+                      str(admin_port), env={k: v for k, v in env.items() if k != "EDGE_STORE"}) as server:
+        server.until("edge: serving")
+        [note] = [line for line in server.seen if "a fleet node's" in line]
+        assert "the shared store postgresql://" in note and "last-known.json" in note, note
+        assert "give --store or EDGE_STORE the fleet's URL" in note
+
 
 def test_a_start_under_a_name_another_live_node_uses_is_noted(pg_url, tmp_path):
     """Two nodes under one --node-name (the default is the host name: cloned machines share

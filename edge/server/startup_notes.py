@@ -10,6 +10,7 @@ store and decide as ControlPlane.seed does, without writing anything.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -37,14 +38,33 @@ def startup_notes(options: ServerOptions, manifest: Manifest) -> list[str]:
     location = options.store_location
     if is_url(location):
         return _shared_store_notes(location, manifest, options)
+    notes = _fleet_state_note(options, location)
     if not (Path(location) / "control.db").exists():
-        return _qualifier_notes(manifest, {}, {})
+        return notes + _qualifier_notes(manifest, {}, {})
     store = Store(location)
     try:
         with store.read() as tx:
-            return _notes_from(tx, manifest)
+            return notes + _notes_from(tx, manifest)
     finally:
         store.close()
+
+
+def _fleet_state_note(options: ServerOptions, location: str) -> list[str]:
+    """A state directory a fleet node used, started on a local store: its EDGE_STORE (or
+    --store) is missing, say from a systemd unit whose EnvironmentFile went away. Without this
+    line the node serves the manifest alone, as a new standalone server would."""
+    from ..fleet.lastknown import FILE_NAME
+
+    saved = options.blob_cache_dir.parent / FILE_NAME  # only a fleet node writes it
+    try:
+        document = json.loads(saved.read_text(encoding="utf-8"))
+        store = document["store"]
+        when = _when(float(document["saved_at"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [f"this state directory was a fleet node's, on the shared store {store} (its last known state "
+            f"{saved}, saved {when}), but this start uses the local store in {location}: give --store or "
+            f"EDGE_STORE the fleet's URL to serve as that node again"]
 
 
 def _notes_from(tx, manifest: Manifest) -> list[str]:  # type: ignore[no-untyped-def]
