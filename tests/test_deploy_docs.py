@@ -218,10 +218,11 @@ cache = "disabled"
 def test_proxy_hops_take_the_viewer_from_the_trusted_entries(edge_factory):
     edge = edge_factory(ECHO_MANIFEST, proxy_hops=2)
 
-    def seen(xff: str | None) -> str:
-        headers = {"X-Forwarded-For": xff} if xff is not None else {}
-        echoed = edge.get("/x", headers=headers).json()["headers"]
-        return next(v for k, v in echoed if k.lower() == "x-forwarded-for")
+    def seen(xff: str | list[str] | None) -> str:
+        lines = [] if xff is None else [xff] if isinstance(xff, str) else xff
+        echoed = edge.get("/x", headers=[("X-Forwarded-For", line) for line in lines]).json()["headers"]
+        [value] = [v for k, v in echoed if k.lower() == "x-forwarded-for"]  # one line reaches the origin
+        return value
 
     # two trusted proxies appended "viewer, proxy1": the viewer is the second to last; what came before stays
     assert seen("203.0.113.1, 198.51.100.7, 10.0.0.2") == "203.0.113.1, 198.51.100.7"
@@ -229,3 +230,10 @@ def test_proxy_hops_take_the_viewer_from_the_trusted_entries(edge_factory):
     # fewer entries than trusted hops: not through the proxies, the connection's peer is the client
     assert seen("6.6.6.6") == "6.6.6.6, 127.0.0.1"
     assert seen(None) == "127.0.0.1"
+    # a proxy that adds a line of its own: every line counts, in order (the viewer's forged first line was taken)
+    assert seen(["6.6.6.6", "198.51.100.7, 10.0.0.2"]) == "6.6.6.6, 198.51.100.7"
+    assert seen(["6.6.6.6, 198.51.100.7", "10.0.0.2"]) == "6.6.6.6, 198.51.100.7"
+    # what the trusted proxies' entry holds must be an address; otherwise the peer is the viewer
+    assert seen("not-an-ip, 10.0.0.2") == "127.0.0.1"
+    assert seen("1.2.3.4/evil?x, 10.0.0.2") == "127.0.0.1"
+    assert seen("::ffff:198.51.100.7, 10.0.0.2") == "198.51.100.7"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 from collections.abc import AsyncIterator
 
@@ -324,19 +325,39 @@ def _behind_proxies(headers: list[tuple[str, str]], peer: str, hops: int) -> str
     one): the entry those proxies appended last to X-Forwarded-For. Their entries are taken
     off the header (in place), so functions and the origin see what came from beyond them,
     and the edge appends the viewer's address as CloudFront does. A request with fewer
-    entries than hops did not come through them all: the connection's peer stays the client."""
-    index = next((i for i, (name, _) in enumerate(headers) if name == "X-Forwarded-For"), None)
-    if index is None:
+    entries than hops did not come through them all: the connection's peer stays the client.
+
+    Every X-Forwarded-For line counts, in order, as one list (RFC 9110): a proxy that adds a
+    line of its own (HAProxy's `option forwardfor`) would otherwise leave the viewer's forged
+    first line to be taken for its entry. An entry that is not an IP address is never the
+    client (the peer is, and the operator is told once)."""
+    lines = [i for i, (name, _) in enumerate(headers) if name == "X-Forwarded-For"]
+    if not lines:
         return peer
-    entries = [e.strip() for e in headers[index][1].split(",") if e.strip()]
+    entries = [e.strip() for i in lines for e in headers[i][1].split(",") if e.strip()]
     if len(entries) < hops:
         return peer
     client, rest = entries[-hops], entries[:-hops]
+    for i in reversed(lines[1:]):
+        del headers[i]
     if rest:
-        headers[index] = ("X-Forwarded-For", ", ".join(rest))
+        headers[lines[0]] = ("X-Forwarded-For", ", ".join(rest))
     else:
-        del headers[index]
-    return client
+        del headers[lines[0]]
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        global _BAD_ENTRY_SAID
+        if not _BAD_ENTRY_SAID:
+            _BAD_ENTRY_SAID = True
+            log.warning("X-Forwarded-For's entry %d from the end, which --proxy-hops trusts, is not an IP address "
+                        "(%r): the connection's peer is the viewer (check the proxies in front)", hops, client[:100])
+        return peer
+    mapped = address.ipv4_mapped if address.version == 6 else None
+    return str(mapped) if mapped else client
+
+
+_BAD_ENTRY_SAID = False
 
 
 async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
