@@ -311,6 +311,23 @@ def test_an_origins_redirect_is_not_followed_and_named_headers_stay_hop_by_hop(e
     assert "x-hop" not in sent and sent["x-kept"] == "1"  # as on HTTP: what Connection names goes no further
 
 
+def test_a_handshake_with_a_body_or_an_odd_subprotocol_is_400_and_conditions_stay_behind(edge, origin):
+    """A handshake's Content-Length went on to the origin, which would read the edge's frames as
+    its body; one announcing a body is refused, and ranges and conditions (which ask a WebSocket
+    for nothing) stay at the edge. A subprotocol that is not a token failed at the origin's side
+    of the edge as a 502 (an origin error in 5xx alerts): it is the viewer's 400."""
+    assert b" 400" in _handshake(edge, "/ws/body", "Host: 127.0.0.1", "Content-Length: 5")
+    assert b" 400" in _handshake(edge, "/ws/body", "Host: 127.0.0.1", "Transfer-Encoding: chunked")
+    assert "/ws/body" not in origin.handshakes
+    assert b" 101" in _handshake(edge, "/ws/conditions", "Host: 127.0.0.1", "Content-Length: 0", "Range: bytes=0-1",
+                                 "If-None-Match: \"x\"", "If-Modified-Since: Mon, 07 Dec 2026 00:00:00 GMT",
+                                 "X-Kept: 1")
+    sent = dict(origin.handshakes["/ws/conditions"])
+    assert not {"content-length", "range", "if-none-match", "if-modified-since"} & set(sent) and sent["x-kept"] == "1"
+    assert b" 400" in _handshake(edge, "/ws/proto", "Host: 127.0.0.1", "Sec-WebSocket-Protocol: chat/1")
+    assert "/ws/proto" not in origin.handshakes
+
+
 def test_a_websocket_idle_both_ways_is_closed_on_both_sides(origin):
     """Nothing either way for the idle bound (here 0.3 s): 1001 to the viewer and the origin."""
     from websockets.asyncio.client import connect as connect_origin

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from ..server.state import EdgeState
 
 log = logging.getLogger("edge.websocket")
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 
@@ -97,6 +99,9 @@ async def _target(state: EdgeState, scope: Scope, raw_path: bytes, querystring: 
     """The origin's WebSocket for this handshake (after its viewer-request function, if the
     behavior has one), or Refused saying why there is none."""
     path = raw_path.split(b"?", 1)[0]
+    for name, value in scope["headers"]:  # a handshake is a GET without a body (RFC 6455)
+        if (name == b"content-length" and value.strip() not in (b"0", b"")) or name == b"transfer-encoding":
+            raise Refused(400, "a WebSocket handshake has no body: send it without Content-Length or Transfer-Encoding")
     if len(path) + 1 + len(querystring) > MAX_URI:
         raise Refused(414, f"the URL is longer than {MAX_URI} bytes")
     try:
@@ -131,6 +136,10 @@ async def _target(state: EdgeState, scope: Scope, raw_path: bytes, querystring: 
         sent = [v[:100] for k, v in headers if k.lower() == "host"]
         raise Refused(400, f"Host {sent!r} is not one valid host[:port], and {behavior.pattern} forwards it")
     subprotocols = [str(p) for p in scope.get("subprotocols") or ()]
+    for offered in subprotocols:  # a token each (RFC 6455): anything else would fail at the origin's side, a 502
+        if not TOKEN.fullmatch(offered):
+            raise Refused(400, f"Sec-WebSocket-Protocol offers {offered[:100]!r}, which is not a token "
+                               "(letters, digits and !#$%&'*+-.^_`|~)")
     try:
         return origin_socket(spec, behavior, uri, querystring, headers, subprotocols, client_ip, VIA)
     except ValueError as exc:  # the origin's TLS settings (an unreadable ca_file)

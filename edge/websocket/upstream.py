@@ -10,9 +10,13 @@ from ..config.behaviors import Behavior
 from ..config.origins import OriginSpec
 from ..pipeline.forward import origin_headers, origin_querystring
 
-# Handshake headers each hop makes for itself (the client library sends the origin its own).
+# Handshake headers each hop makes for itself (the client library sends the origin its own), and
+# what a GET with no body cannot carry on to it: a Content-Length would have the origin read the
+# edge's frames as a body, conditions and ranges ask a WebSocket for nothing.
 HANDSHAKE = frozenset({"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
-                       "sec-websocket-protocol", "sec-websocket-accept", "upgrade", "connection"})
+                       "sec-websocket-protocol", "sec-websocket-accept", "upgrade", "connection",
+                       "content-length", "transfer-encoding", "expect", "range", "if-range", "if-match",
+                       "if-none-match", "if-modified-since", "if-unmodified-since"})
 MAX_MESSAGE = 1024 * 1024  # bytes of one message, each way (the servers are told the same bound: listeners.py)
 
 
