@@ -42,9 +42,10 @@ def test_a_follow_ends_whole_when_the_server_stops(tmp_path, server_name):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         followers = [cli]
         if shutil.which("curl"):
-            followers.append(subprocess.Popen(
-                ["curl", "-sSN", "-H", f"Authorization: Bearer {TOKEN}", f"{server.admin_url}/v1/logs?follow=1"],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+            for query in ("follow=1", "%66ollow=true"):  # the endpoint decodes the name: so does the stop
+                followers.append(subprocess.Popen(
+                    ["curl", "-sSN", "-H", f"Authorization: Bearer {TOKEN}", f"{server.admin_url}/v1/logs?{query}"],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE))
         time.sleep(2)  # the followers are connected and waiting
         assert all(p.poll() is None for p in followers)
         os.killpg(server.proc.pid, signal.SIGTERM)

@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -99,7 +100,10 @@ def create_app(options: ServerOptions, *, settle_heap: bool = False) -> Guard:
         return on_admin(scope) and scope["path"] in ("/healthz", "/readyz")
 
     def endless(scope: Scope) -> bool:
-        return scope["path"] == "/v1/logs" and on_admin(scope) and b"follow=" in scope.get("query_string", b"")
+        if scope["path"] != "/v1/logs" or not on_admin(scope):
+            return False
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))  # as the endpoint reads it (%66ollow=1)
+        return query.get("follow", [""])[-1] in ("1", "true", "yes")
 
     return Guard(_create_app(options, drain, settle_heap), limits, drain, probe, endless)
 
