@@ -85,6 +85,13 @@ class WebSocketOrigin:
                 elif isinstance(message, str) and message.startswith("close "):
                     _, code, reason = message.split(" ", 2)
                     await ws.close(int(code), reason)
+                elif isinstance(message, str) and message.startswith("close-open "):
+                    # a close frame, then silence: the TCP connection stays open (the origin never hangs up)
+                    _, code, reason = message.split(" ", 2)
+                    ws.transport.pause_reading()
+                    ws.transport.write(bytes([0x88, 2 + len(reason)]) + int(code).to_bytes(2, "big") + reason.encode())
+                    await asyncio.sleep(6)  # past the viewer's wait below, well past the edge's 2 s close bound
+                    ws.transport.abort()
                 elif message == "big":
                     await ws.send(b"x" * (2 * 1024 * 1024))
                 else:
@@ -208,6 +215,14 @@ def test_close_codes_pass_through_both_ways(edge, origin):
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(5)
     assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4001, "origin says bye")
+
+    # an origin that closes without hanging up: the viewer hears its close within the close bound
+    # (the client library waited for the TCP close, up to the 10-minute idle limit)
+    with connect(url(edge, "/ws/hangs-on")) as ws:
+        ws.send("close-open 4000 said and stays")
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(5)
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4000, "said and stays")
 
     path = f"/ws/leaves-{edge.server}"
     with connect(url(edge, path)) as ws:

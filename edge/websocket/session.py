@@ -210,12 +210,34 @@ async def _relay(scope: Scope, receive: Receive, send: Send, target: OriginSocke
 
 
 @functools.cache
+@functools.lru_cache(maxsize=1)
 def _connect() -> Any:
     """The websockets client, not following redirects: an origin that answers the handshake
-    with a 3xx gets a 502, as any other answer but 101 (CloudFront does not follow them)."""
-    from websockets.asyncio.client import connect
+    with a 3xx gets a 502, as any other answer but 101 (CloudFront does not follow them).
+
+    Its connections end `close_timeout` after the origin's close frame: the library answers
+    that frame at once but then waits for the origin to end the TCP connection, for ever while
+    a message is awaited (its close deadline is only checked when it sends), so an origin that
+    closed without hanging up held the viewer until the idle limit without its close code."""
+    from websockets.asyncio.client import ClientConnection, connect
+
+    class Connection(ClientConnection):  # type: ignore[misc]
+        ending: asyncio.TimerHandle | None = None
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.ending is None and self.protocol.close_rcvd is not None and self.transport is not None:
+                self.ending = self.loop.call_later(self.close_timeout or CLOSE_TIMEOUT, self.transport.abort)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self.ending is not None:
+                self.ending.cancel()
+            super().connection_lost(exc)
 
     class Connect(connect):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, create_connection=Connection, **kwargs)
+
         def process_redirect(self, exc: Exception) -> Exception:
             return exc
 
