@@ -178,7 +178,9 @@ def edge(request, tmp_path_factory, origin):  # type: ignore[no-untyped-def]
     (down,) = free_ports(1)
     # a dead proxy in the server's environment: never used (as for HTTP origins)
     proxies = {name: "http://127.0.0.1:9" for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY")}
-    served = start(tmp, request.param, manifest=manifest(origin.port, down, functions(tmp)), env=proxies)
+    served = start(tmp, request.param, "--access-log", str(tmp / "access.log"),
+                   manifest=manifest(origin.port, down, functions(tmp)), env=proxies)
+    served.access_log = tmp / "access.log"  # type: ignore[attr-defined]
     yield served
     stop(served.proc)
 
@@ -438,3 +440,17 @@ def test_an_idle_websocket_is_not_taken_for_an_idle_connection(tmp_path, origin)
             assert ws.recv(5) == "two"
     finally:
         stop(served.proc)
+
+
+def test_the_access_log_names_what_answered_a_refused_handshake(edge):
+    """A refusal was logged as a Miss: a function's answer is LambdaGeneratedResponse, the edge's
+    own refusal Error, as for HTTP."""
+    assert _refused(edge, "/denied/log") == 401
+    assert _refused(edge, "/origin-hook/log") == 403
+    for _ in range(100):
+        lines = [json.loads(line) for line in edge.access_log.read_text().splitlines() if "/log" in line]
+        if len(lines) == 2:
+            break
+        threading.Event().wait(0.05)
+    results = {line["uri"]: (line["status"], line["result_type"]) for line in lines}
+    assert results == {"/denied/log": (401, "LambdaGeneratedResponse"), "/origin-hook/log": (403, "Error")}, lines

@@ -56,7 +56,7 @@ async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send
     querystring = scope.get("query_string", b"").decode("latin-1")
     uri = raw_path.split(b"?", 1)[0].decode("latin-1")  # the access log's: the viewer's path
     flow = Flow()
-    status = 101
+    status, x_cache = 101, "Miss from edge"
     try:
         try:
             if refusal is not None:
@@ -79,6 +79,8 @@ async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send
             raise
     except Refused as exc:
         status = exc.status
+        # the access log's result: a function's answer (or its failure's page) as on HTTP, else the edge's refusal
+        x_cache = exc.response.x_cache if exc.response is not None and exc.response.x_cache else "Error from edge"
         if exc.response is None or exc.status >= 500:  # a function's own answer is not the edge's to log
             (log.info if exc.status == 503 else log.warning)(
                 "WebSocket %s refused with %d: %s (request id %s)", uri, exc.status, exc, trace.request_id)
@@ -91,7 +93,7 @@ async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send
         if state.access_log is not None:
             state.access_log.write(trace, client_ip=client_ip, method="GET", host=_host(headers), uri=uri,
                                    querystring=querystring, status=status, sent_bytes=flow.sent,
-                                   x_cache="Miss from edge")
+                                   x_cache=x_cache)
 
 
 async def _target(state: EdgeState, scope: Scope, raw_path: bytes, querystring: str, headers: list[tuple[str, str]],
