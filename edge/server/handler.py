@@ -175,7 +175,12 @@ class EdgeHandler:
 
         client_ip = _viewer_ip(client)
         if self.proxy_hops:
-            client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
+            try:
+                client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
+            except UntrustedForward as exc:
+                log.warning("%s", exc)
+                await self._send(scope, send, error_page(400, new_request_id(), str(exc), "", xcache.ERROR))
+                return
         viewer = ViewerRequest(
             method=scope["method"],
             uri=uri,
@@ -240,7 +245,10 @@ class EdgeHandler:
                          "edge") if looped else None)
         client_ip = _viewer_ip(scope.get("client"))
         if self.proxy_hops:
-            client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
+            try:
+                client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
+            except UntrustedForward as exc:
+                refusal = refusal or (400, str(exc))
         drain = getattr(self.app.state, "drain", None)
         state.websockets += 1  # edge_websockets_open
         try:
@@ -329,8 +337,9 @@ def _behind_proxies(headers: list[tuple[str, str]], peer: str, hops: int) -> str
 
     Every X-Forwarded-For line counts, in order, as one list (RFC 9110): a proxy that adds a
     line of its own (HAProxy's `option forwardfor`) would otherwise leave the viewer's forged
-    first line to be taken for its entry. An entry that is not an IP address is never the
-    client (the peer is, and the operator is told once)."""
+    first line to be taken for its entry. An entry that is not an IP address (with or without a
+    port) refuses the request (UntrustedForward): never the peer, which behind a proxy is an
+    internal address every viewer would share."""
     lines = [i for i, (name, _) in enumerate(headers) if name == "X-Forwarded-For"]
     if not lines:
         return peer
@@ -344,20 +353,31 @@ def _behind_proxies(headers: list[tuple[str, str]], peer: str, hops: int) -> str
         headers[lines[0]] = ("X-Forwarded-For", ", ".join(rest))
     else:
         del headers[lines[0]]
+    address = _address(client)
+    if address is None:
+        raise UntrustedForward(f"the X-Forwarded-For entry the trusted proxies added ({client[:100]!r}) is not an IP "
+                               "address: check the proxies in front of the edge (--proxy-hops)")
+    return address
+
+
+class UntrustedForward(Exception):
+    """The entry --proxy-hops trusts is not an address: the request is refused (400)."""
+
+
+def _address(entry: str) -> str | None:
+    """An X-Forwarded-For entry's IP address (some proxies add `203.0.113.7:51234` or
+    `[2001:db8::1]:443`; an IPv4-mapped address is its IPv4 form), or None for anything else."""
+    host = entry
+    if entry.startswith("[") and "]" in entry:
+        host = entry[1:entry.index("]")]
+    elif entry.count(":") == 1:
+        host = entry.split(":", 1)[0]
     try:
-        address = ipaddress.ip_address(client)
+        address = ipaddress.ip_address(host)
     except ValueError:
-        global _BAD_ENTRY_SAID
-        if not _BAD_ENTRY_SAID:
-            _BAD_ENTRY_SAID = True
-            log.warning("X-Forwarded-For's entry %d from the end, which --proxy-hops trusts, is not an IP address "
-                        "(%r): the connection's peer is the viewer (check the proxies in front)", hops, client[:100])
-        return peer
+        return None
     mapped = address.ipv4_mapped if address.version == 6 else None
-    return str(mapped) if mapped else client
-
-
-_BAD_ENTRY_SAID = False
+    return str(mapped) if mapped else str(address)
 
 
 async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
