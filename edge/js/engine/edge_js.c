@@ -143,17 +143,26 @@ static JSValue n_log(JSContext *c, JSValueConst this_val, int argc, JSValueConst
 
 /* Random bytes drawn while the function is built land in the snapshot every instance starts
  * from: a package's random pool filled at the top level (nanoid's, uuid's) would hand every
- * instance the same "random" IDs. The buffers filled then are kept and refilled with new bytes
+ * instance the same "random" IDs. The pools filled then are kept and refilled with new bytes
  * when an instance starts (refill_build_time_draws), as each Lambda execution environment runs
- * the top level with its own randomness; values already made from them cannot be, and the build
- * warns about them (warn_build_time_draws). */
+ * the top level with its own randomness. Only buffers of POOL_BYTES or more are pools: a
+ * smaller draw is a seed, a key or an ID whose value the top level may already have built on
+ * (a hash table seeded with it would stop finding its entries), so it keeps the snapshot's
+ * value, as values made from any draw do; the build warns about both (warn_build_time_draws).
+ * At most REFILL_BYTES are refilled, a bounded cost for each fresh instance. */
 #define MAX_BUILD_DRAWS 256
-static JSValue build_draws = JS_UNDEFINED; /* the Uint8Arrays filled while building */
-static uint32_t build_draw_count, build_draws_dropped;
+#define POOL_BYTES 128
+#define REFILL_BYTES (1024 * 1024)
+static JSValue build_draws = JS_UNDEFINED; /* the pools filled while building */
+static uint32_t build_draw_count, build_draws_dropped, build_pools;
+static size_t build_pool_bytes;
 static char build_draw_site[256]; /* the first draw's first frame outside the Node layer */
 static int draws_to_refill; /* set in the snapshot: the first call of each instance refills */
+static int noting_draw; /* a user's own Error constructor that draws would recurse */
 
-static void note_build_draw(JSContext *c, JSValueConst view) {
+static void note_build_draw(JSContext *c, JSValueConst view, size_t len) {
+    if (noting_draw) return;
+    noting_draw = 1;
     if (build_draw_count == 0) {
         JSValue global = JS_GetGlobalObject(c);
         JSValue ctor = JS_GetPropertyStr(c, global, "Error");
@@ -179,28 +188,32 @@ static void note_build_draw(JSContext *c, JSValueConst view) {
         JS_FreeValue(c, global);
         build_draws = JS_NewArray(c);
     }
-    if (build_draw_count < MAX_BUILD_DRAWS)
-        JS_SetPropertyUint32(c, build_draws, build_draw_count, JS_DupValue(c, view));
-    else
-        build_draws_dropped++;
     build_draw_count++;
+    if (len >= POOL_BYTES) {
+        if (build_pools < MAX_BUILD_DRAWS && build_pool_bytes + len <= REFILL_BYTES) {
+            JS_SetPropertyUint32(c, build_draws, build_pools++, JS_DupValue(c, view));
+            build_pool_bytes += len;
+        } else {
+            build_draws_dropped++;
+        }
+    }
+    noting_draw = 0;
 }
 
 static void warn_build_time_draws(void) {
     if (build_draw_count == 0) return;
     fprintf(stderr, "edge-build-warning: the top level drew random bytes while the function was built (%u time%s, "
-            "first at %s): each instance refills those buffers with new random bytes when it starts, but values "
-            "already made from them at the top level (IDs, keys, tokens) are the same in every instance: make "
-            "them in the handler%s\n", build_draw_count, build_draw_count == 1 ? "" : "s",
-            build_draw_site[0] ? build_draw_site : "the top level",
-            build_draws_dropped ? " (only the first 256 buffers are refilled)" : "");
-    draws_to_refill = 1;
+            "first at %s): each instance refills the buffers of %d bytes or more (a package's random pool) with "
+            "new random bytes when it starts, but smaller draws (a seed, a key, an ID) and values already made "
+            "from any draw at the top level are the same in every instance: make them in the handler%s\n",
+            build_draw_count, build_draw_count == 1 ? "" : "s", build_draw_site[0] ? build_draw_site : "the top level",
+            POOL_BYTES, build_draws_dropped ? " (beyond 256 pools or 1 MiB, pools are not refilled)" : "");
+    draws_to_refill = build_pools > 0;
 }
 
 static void refill_build_time_draws(void) {
     draws_to_refill = 0;
-    uint32_t n = build_draw_count < MAX_BUILD_DRAWS ? build_draw_count : MAX_BUILD_DRAWS;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < build_pools; i++) {
         JSValue view = JS_GetPropertyUint32(ctx, build_draws, i);
         size_t len;
         uint8_t *p = JS_GetUint8Array(ctx, &len, view);
@@ -215,7 +228,7 @@ static JSValue n_random_fill(JSContext *c, JSValueConst this_val, int argc, JSVa
     uint8_t *p = bytes_of(c, argv[0], &len);
     if (!p) return JS_EXCEPTION;
     if (fill_random(p, len)) return JS_ThrowInternalError(c, "random_get failed");
-    if (initializing && len) note_build_draw(c, argv[0]);
+    if (initializing && len) note_build_draw(c, argv[0], len);
     return JS_DupValue(c, argv[0]);
 }
 
