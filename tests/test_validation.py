@@ -962,27 +962,55 @@ def test_modified_headers_required() -> None:
     ("event_type", "limit"), [("viewer-response", VIEWER_BODY_LIMIT), ("origin-response", ORIGIN_BODY_LIMIT)]
 )
 def test_modified_size_counts_headers_and_body(event_type: str, limit: int) -> None:
+    """A body the function sets counts with the headers it added; the headers it was given do not
+    (an origin's own headers, passed through, are no function's doing)."""
     before = response_before(event_type)
-    head = sum(len(e["key"]) + len(e["value"]) + 4 for entries in before["headers"].values() for e in entries)
-    after = edited(before, body="a" * (limit - head))
-    assert len(mod(after, event_type, before)["body"]) == limit - head
-    err = rejects("size", mod, edited(before, body="a" * (limit - head + 1)), event_type, before)
-    assert f"is {limit + 1} bytes ({head} bytes of headers and {limit - head + 1} of body)" in err.message
+    assert len(mod(edited(before, body="a" * limit), event_type, before)["body"]) == limit
+    err = rejects("size", mod, edited(before, body="a" * (limit + 1)), event_type, before)
+    assert f"is {limit + 1} bytes (0 bytes of headers added and {limit + 1} of body)" in err.message
     assert f"the maximum is {limit} bytes" in err.message and event_type in err.message
+    added = edited(before, body="a" * (limit - 1000))
+    added["headers"]["x-added"] = [{"key": "X-Added", "value": "v" * (1000 - len("X-Added: \r\n"))}]
+    assert mod(added, event_type, before)["headers"]["x-added"]
+    added["headers"]["x-added"] = [{"key": "X-Added", "value": "v" * (1001 - len("X-Added: \r\n"))}]
+    err = rejects("size", mod, added, event_type, before)
+    assert f"is {limit + 1} bytes (1001 bytes of headers added and {limit - 1000} of body)" in err.message
 
 
 @pytest.mark.parametrize(
     ("event_type", "limit"), [("viewer-response", VIEWER_BODY_LIMIT), ("origin-response", ORIGIN_BODY_LIMIT)]
 )
 def test_a_header_added_to_a_kept_body_counts_alone(event_type: str, limit: int) -> None:
-    """A response keeping the origin's body (any size) may not carry more headers than the limit."""
+    """A response keeping the origin's body (any size) may not gain more headers than the limit."""
     before = response_before(event_type)
     after = copy(before)
     after["headers"]["x-large"] = [{"value": "h" * (limit + 10)}]
     err = rejects("size", mod, after, event_type, before)
-    assert "bytes of headers)" in err.message and f"the maximum is {limit} bytes" in err.message
+    assert "bytes of headers added)" in err.message and f"the maximum is {limit} bytes" in err.message
     after["headers"]["x-large"] = [{"value": "h" * 4000}]
     assert mod(after, event_type, before)["body"] is None
+
+
+def test_headers_given_over_the_limit_pass_through_a_function_that_leaves_them() -> None:
+    """An origin's 45 KB of headers through a viewer-response function that changes nothing (or
+    sets a small body) are not the function's 40 KB: only what it adds counts."""
+    before = response_before("viewer-response")
+    before["headers"]["content-security-policy"] = [{"key": "Content-Security-Policy", "value": "c" * 45_000}]
+    assert mod(copy(before), "viewer-response", before)["headers"]["content-security-policy"]
+    assert mod(edited(before, body="small"), "viewer-response", before)["body"] == b"small"
+
+
+@pytest.mark.parametrize("call, before", [(vreq, viewer_before), (oreq, origin_before)])
+def test_a_request_given_over_the_bound_passes_when_the_function_does_not_grow_it(
+        call: Callable[..., dict], before: Callable[[], dict]) -> None:
+    """The edge's own headers (Via, X-Forwarded-For, CloudFront-*) can take a viewer's request just
+    under the front door's bound past it before the function runs: passing it on is no fault."""
+    request = before()
+    request["headers"]["x-near"] = [{"key": "X-Near", "value": "n" * 20_500}]
+    assert call(copy(request), request)["headers"]["x-near"]
+    grown = copy(request)
+    grown["headers"]["x-more"] = [{"key": "X-More", "value": "m"}]
+    rejects("size", call, grown, request)
 
 
 def test_non_ascii_header_values_count_one_byte_each() -> None:

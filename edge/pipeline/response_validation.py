@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .events import REQUEST_EVENTS, RESPONSE_EVENTS, body_limit, status_phrase
-from .header_validation import check_headers, check_restricted, check_size
+from .header_validation import check_headers, check_restricted, check_size, head_bytes
 from .headers import READ_ONLY
 from .validation import as_object, decode_body, fail, is_int
 
@@ -96,6 +96,11 @@ def validate_response(
     body = _response_body(result)
     if status == 204 and body:
         raise fail("204-body", "The function returned a body with status 204 (No Content).")
-    check_size(f"response the {event_type} function {'generated' if generated else 'returned'}",
-               body_limit(event_type), head_size, None if body is None else len(body))
+    if generated:
+        check_size(f"response the {event_type} function generated", body_limit(event_type), head_size,
+                   None if body is None else len(body))
+    else:  # what the function added to the headers it was given counts, with a body it set
+        added = max(0, head_size - head_bytes(before.get("headers")))
+        check_size(f"response the {event_type} function returned", body_limit(event_type), added,
+                   None if body is None else len(body), head_is="headers added")
     return {"status": status, "statusDescription": description, "headers": headers, "body": body}
