@@ -4,6 +4,7 @@ directory the manifest does not declare is deployed under its name, and Ctrl-C s
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 
@@ -22,6 +23,8 @@ root = "{SITE}"
 
 [functions.greet]
 source = "greet"
+env = {{ GREETING = "hi" }}
+limits = {{ timeout_ms = 700 }}
 
 [[behaviors]]
 path = "/hello"
@@ -59,6 +62,10 @@ def test_edit_build_deploy_loop(tmp_path):
         line = dev.until("greet:")
         assert "deployed version 2 (live -> 2)" in line, dev.seen
         assert httpx.get(f"{url}/hello", timeout=10).text == "Edited: greet!\n"
+        # the rebuilt version carries the manifest's env and limits (it had the defaults)
+        listed = CliRunner().invoke(cli, ["versions", "greet", "--json", "--server", admin_url], env=env).output
+        settings = {v["version"]: v["settings"] for v in json.loads(listed)["versions"]}
+        assert settings[2]["env"] == {"GREETING": "hi"} and settings[2]["limits"] == {"timeout_ms": 700}, settings
 
         source.write_text(source.read_text().replace("return EDGE_OK;", "return nope;", 1))
         line = dev.until("greet:")

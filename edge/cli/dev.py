@@ -13,6 +13,7 @@ change to the manifest applies its behaviors and origins and deploys functions i
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -37,6 +38,7 @@ class Watched:
     name: str
     source: Path
     handler: str | None = None  # JavaScript: the manifest's `handler` ("index.handler" when unset)
+    settings: dict[str, Any] | None = None  # the manifest's env, limits, isolation, ... as a version stores them
 
 
 def _say(message: str) -> None:
@@ -52,8 +54,22 @@ def _manifest_functions(manifest: Path) -> dict[str, Watched]:
             source = (manifest.parent / spec["source"]).resolve()
             handler = spec.get("handler")
             if source.is_dir():
-                out[name] = Watched(name, source, handler if isinstance(handler, str) else None)
+                out[name] = Watched(name, source, handler if isinstance(handler, str) else None,
+                                    _settings(name, spec, manifest.parent))
     return out
+
+
+def _settings(name: str, spec: dict[str, Any], base: Path) -> dict[str, Any] | None:
+    """The manifest function's settings, sent with each version `edge dev` deploys (without
+    them a rebuilt version had the default env and limits); None if the manifest's entry is not
+    valid (the server's start said why)."""
+    from ..config.functions import FunctionSpec
+    from ..control.settings import from_spec
+
+    try:
+        return from_spec(FunctionSpec.parse(name, spec, base))
+    except ValueError:  # ConfigError included
+        return None
 
 
 def _routing_document(manifest: Path) -> dict[str, Any]:
@@ -163,8 +179,11 @@ class DevSession:
         if aliases:
             params["alias"] = aliases[0]
         try:
+            headers = {"Content-Type": "application/wasm"}
+            if watched.settings is not None:
+                headers["X-Edge-Settings"] = json.dumps(watched.settings)
             result = self.client.request("POST", api_path("functions", watched.name, "versions"), content=wasm.read_bytes(),
-                                         params=params, headers={"Content-Type": "application/wasm"})
+                                         params=params, headers=headers)
             for alias in aliases[1:]:
                 self.client.request("PUT", api_path("functions", watched.name, "aliases", alias),
                                     json={"version": result["version"]})
