@@ -82,6 +82,20 @@ def test_logs_of_a_function_that_does_not_exist_are_404_as_in_the_cli(server):
     assert server.admin.get("/v1/logs", params={"request_id": "x"}).json() == {"records": []}
 
 
+def test_a_deleted_functions_kept_logs_can_still_be_read(server):
+    """The 404 is for a name with nothing: the records of a function deleted since stay readable."""
+    from .control_helpers import generated
+
+    server.deploy("gone", generated("bye"))
+    server.associate("/gone", "gone")
+    assert server.edge.get("/gone").text == "bye"
+    behaviors = [b for b in server.admin.get("/v1/behaviors").json()["behaviors"] if b["path"] != "/gone"]
+    assert server.admin.put("/v1/behaviors", json={"behaviors": behaviors}).status_code == 200
+    assert server.admin.delete("/v1/functions/gone").status_code == 200
+    records = server.admin.get("/v1/logs", params={"function": "gone"}).json()["records"]
+    assert records and {r["function"] for r in records} == {"gone"}, records
+
+
 def test_the_error_table_lists_every_code_the_admin_api_answers():
     table = (DOCS / "control-plane.md").read_text()
     rows = set(re.findall(r"^\| (\d{3}) \| `([a-z_]+)`", table, re.MULTILINE))

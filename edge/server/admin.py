@@ -390,18 +390,27 @@ class AdminAPI:
     async def logs(self, request: Request) -> Response:
         params = request.query_params
         function = params.get("function") or None
+        unknown: ControlError | None = None
         if function is not None:
             _checked(names.check_function, function)
-            try:  # an unknown name is a 404, as `edge logs NAME` says, not an empty list
+            try:  # an unknown name is a 404, as `edge logs NAME` says, not an empty list ...
                 await self._read("describe_function", function)
             except StoreUnavailable:
                 pass  # a fleet node cut off from its database: its own records are shown unchecked
+            except ControlError as exc:
+                if exc.status != 404:
+                    raise
+                unknown = exc  # ... unless a deleted function's records are still kept
         request_id = params.get("request_id") or None
         limit = number_param(params.get("limit", "1000"), "limit", 1, 50_000)
         store = self.state.logs
         if params.get("follow") not in ("1", "true", "yes"):
             records = await query_logs(store, function, request_id, limit)
+            if unknown is not None and not records:  # no such function, and none with records kept
+                raise unknown
             return json_response({"records": [r.to_dict() for r in records]})
+        if unknown is not None:
+            raise unknown
 
         async def stream() -> AsyncIterator[bytes]:
             async for record in store.follow(function, request_id, limit, FOLLOW_KEEPALIVE):
