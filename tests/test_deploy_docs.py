@@ -237,6 +237,10 @@ def test_proxy_hops_take_the_viewer_from_the_trusted_entries(edge_factory):
     assert seen("::ffff:198.51.100.7, 10.0.0.2") == "198.51.100.7"
     assert seen("203.0.113.7:51234, 10.0.0.2") == "203.0.113.7"
     assert seen("[2001:db8::1]:443, 10.0.0.2") == "2001:db8::1"
+    # a viewer's Connection naming X-Forwarded-For (a proxy passing it on) does not remove the proxies' entry
+    echoed = edge.get("/x", headers={"X-Forwarded-For": "198.51.100.7, 10.0.0.2",
+                                     "Connection": "X-Forwarded-For"}).json()["headers"]
+    assert [v for k, v in echoed if k.lower() == "x-forwarded-for"] == ["198.51.100.7"]
     # anything else refuses the request: the peer (an internal address every viewer would share) is never taken
     for entry in ("not-an-ip", "1.2.3.4/evil?x", "a" * 500):
         refused = edge.get("/x", headers={"X-Forwarded-For": f"{entry}, 10.0.0.2"})

@@ -145,8 +145,6 @@ class EdgeHandler:
                 "this request already passed through this edge (its Via header): an origin points back at the edge",
                 xcache.ERROR))
             return
-        if connection:  # headers the viewer's Connection names are hop-by-hop too (RFC 9110, section 7.6.1)
-            headers = [(k, v) for k, v in headers if k.lower() not in connection]
         client = scope.get("client")
         if not has_body and not has_length and scope.get("http_version") == "2" and scope["method"] not in ("GET", "HEAD"):
             has_body = True  # HTTP/2 may stream a body without announcing its length
@@ -181,6 +179,10 @@ class EdgeHandler:
                 log.warning("%s", exc)
                 await self._send(scope, send, error_page(400, new_request_id(), str(exc), "", xcache.ERROR))
                 return
+        if connection:  # headers the viewer's Connection names are hop-by-hop too (RFC 9110, section 7.6.1),
+            # after the trusted proxies' X-Forwarded-For was read: a viewer's `Connection: X-Forwarded-For`
+            # passed on by a proxy must not remove the proxies' entry
+            headers = [(k, v) for k, v in headers if k.lower() not in connection]
         viewer = ViewerRequest(
             method=scope["method"],
             uri=uri,
@@ -235,8 +237,6 @@ class EdgeHandler:
             key = _header_key(k)
             if key:
                 headers.append((key, v.decode("latin-1")))
-        if connection:  # headers the viewer's Connection names are hop-by-hop too, as on HTTP
-            headers = [(k, v) for k, v in headers if k.lower() not in connection]
         # what the front door refuses of any request, before a behavior is looked at
         refusal = ((494, f"the request line and headers are {size} bytes; CloudFront accepts at most {MAX_REQUEST_HEAD}")
                    if size > MAX_REQUEST_HEAD else
@@ -249,6 +249,8 @@ class EdgeHandler:
                 client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
             except UntrustedForward as exc:
                 refusal = refusal or (400, str(exc))
+        if connection:  # headers the viewer's Connection names are hop-by-hop too, as on HTTP (after the proxies')
+            headers = [(k, v) for k, v in headers if k.lower() not in connection]
         drain = getattr(self.app.state, "drain", None)
         state.websockets += 1  # edge_websockets_open
         try:
