@@ -111,10 +111,16 @@ def deploy(
         body = _module_bytes(file, handler)
     except OSError as exc:
         raise AdminError(f"cannot read {file}: {exc.strerror}") from None
-    result = client.request(
-        "POST", api_path("functions", name, "versions"), content=body, params=params,
-        headers={"X-Edge-Settings": json.dumps(settings), "Content-Type": "application/wasm"},
-    )
+    try:
+        result = client.request(
+            "POST", api_path("functions", name, "versions"), content=body, params=params,
+            headers={"X-Edge-Settings": json.dumps(settings), "Content-Type": "application/wasm"},
+        )
+    except AdminError as exc:
+        if kept_from is not None and exc.code == "bad_settings":  # what was kept, not what was given, may be it
+            raise AdminError(f"{exc.message} (the settings of version {kept_from['version']} were kept; "
+                             "--reset-settings starts from the defaults)", code=exc.code) from None
+        raise
     if as_json:
         print_json(result)
         return
