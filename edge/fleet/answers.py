@@ -20,13 +20,19 @@ Shutting the socket down is what makes this safe to do from another thread: the 
 is not closed under the thread using it (libpq's memory stays its own), only its socket stops
 delivering, and the waiting thread sees the end as an ordinary connection failure. The
 watchdog acts only while the statement is in flight (armed and disarmed under one lock), so a
-connection that answered in time is never touched.
+connection that answered in time is never touched; and it acts on a duplicate of the socket's
+descriptor taken when the wait was armed (closed when it is disarmed), never on the number
+libpq holds: libpq closes its descriptor itself when the server hangs up, and before the
+waiting thread disarms, another thread (a pool worker reconnecting, the server accepting a
+viewer) may be given the same number.
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
+import logging
 import os
 import socket
 import threading
@@ -35,6 +41,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+
+log = logging.getLogger("edge.fleet")
 
 # Seconds the database has to answer one statement (or a BEGIN, a COMMIT, a connection check)
 # before this node abandons the connection and reports the store unavailable. The store's
@@ -58,24 +66,32 @@ class NoAnswer(psycopg.OperationalError):
 
 @dataclass
 class _Wait:
-    fd: int
+    sock: int  # a duplicate of the connection's socket, held while the wait is armed (closed at disarm)
     group: object
     fired: bool = False
     stopping: bool = False
 
 
-def _shut(fd: int) -> None:
-    """End a socket for every user of it (a duplicate descriptor, so the owner's stays valid)."""
+def _shut(sock: int) -> None:
+    """End a socket for every user of it. `sock` is this module's own duplicate, held since the
+    wait was armed: even if libpq closed its descriptor meanwhile (the server hung up) and the
+    number went to another thread's new socket or file, the duplicate still names the
+    connection's socket, so nothing else is ever shut down."""
     try:
-        sock = socket.socket(fileno=os.dup(fd))
+        end = socket.socket(fileno=sock)
     except OSError:
         return
     try:
-        sock.shutdown(socket.SHUT_RDWR)
+        end.shutdown(socket.SHUT_RDWR)
     except OSError:
-        pass
+        pass  # already ended
     finally:
-        sock.close()
+        end.detach()  # the duplicate is closed by disarm, once, by its owner
+
+
+def _close(sock: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(sock)
 
 
 class Deadlines:
@@ -90,21 +106,34 @@ class Deadlines:
 
     def arm(self, conn: psycopg.Connection[Any], seconds: float, group: object = None) -> int | None:
         """Start the clock for one wait on `conn` (None: the connection is already closed);
-        `group` (a store) names the waits `abandon` ends together."""
+        `group` (a store) names the waits `abandon` ends together. The connection's socket is
+        duplicated for the wait: its descriptor number may be closed by libpq and reused by
+        another thread while the wait is armed, the duplicate cannot."""
         try:
             fd = conn.pgconn.socket
         except psycopg.Error:
             return None
+        try:
+            sock = os.dup(fd)
+        except OSError as exc:  # out of descriptors: this one wait goes unbounded rather than failing
+            log.warning("the database's answer is waited for without a deadline (cannot duplicate its socket: %s)", exc)
+            return None
         token = next(self._tokens)
         due = time.monotonic() + seconds
-        with self._cond:
-            self._armed[token] = _Wait(fd, group)
-            heapq.heappush(self._due, (due, token))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="edge-store-deadlines", daemon=True)
-                self._thread.start()
-            if self._due[0][1] == token:
-                self._cond.notify()
+        try:
+            with self._cond:
+                self._armed[token] = _Wait(sock, group)
+                heapq.heappush(self._due, (due, token))
+                if self._thread is None or not self._thread.is_alive():  # first use, or (never expected) it died
+                    self._thread = threading.Thread(target=self._run, name="edge-store-deadlines", daemon=True)
+                    self._thread.start()
+                if self._due[0][1] == token:
+                    self._cond.notify()
+        except BaseException:  # e.g. no thread could be started: nothing armed, nothing leaked
+            with self._cond:
+                self._armed.pop(token, None)
+            _close(sock)
+            raise
         return token
 
     def disarm(self, token: int | None) -> _Wait | None:
@@ -113,7 +142,10 @@ class Deadlines:
             return None
         with self._cond:
             wait = self._armed.pop(token, None)
-        return wait if wait is not None and wait.fired else None
+        if wait is None:
+            return None
+        _close(wait.sock)  # no longer reachable by the watchdog (popped under its lock)
+        return wait if wait.fired else None
 
     def abandon(self, group: object) -> int:
         """End every wait of `group` in flight now (a stop is not held up by the database): how many."""
@@ -121,27 +153,35 @@ class Deadlines:
             waits = [w for w in self._armed.values() if w.group is group and not w.fired]
             for wait in waits:
                 wait.fired = wait.stopping = True
-                _shut(wait.fd)
+                _shut(wait.sock)
         return len(waits)
 
     def _run(self) -> None:
         with self._cond:
             while True:
-                while self._due and self._due[0][1] not in self._armed:
-                    heapq.heappop(self._due)  # answered in time
-                if not self._due:
-                    self._cond.wait()
-                    continue
-                due, token = self._due[0]
-                left = due - time.monotonic()
-                if left > 0:
-                    self._cond.wait(left)
-                    continue
-                heapq.heappop(self._due)
-                wait = self._armed[token]
-                if not wait.fired:
-                    wait.fired = True
-                    _shut(wait.fd)  # under the lock: the owner cannot close (and reuse) the descriptor meanwhile
+                try:
+                    self._tick()
+                except Exception:  # never expected: the watchdog must outlive it, or waits go unbounded
+                    log.exception("the store's answer deadlines (continuing)")
+                    self._cond.wait(0.1)
+
+    def _tick(self) -> None:
+        """One turn of the watchdog, under the lock: shut down what is due, or wait."""
+        while self._due and self._due[0][1] not in self._armed:
+            heapq.heappop(self._due)  # answered in time
+        if not self._due:
+            self._cond.wait()
+            return
+        due, token = self._due[0]
+        left = due - time.monotonic()
+        if left > 0:
+            self._cond.wait(left)
+            return
+        heapq.heappop(self._due)
+        wait = self._armed[token]
+        if not wait.fired:
+            wait.fired = True
+            _shut(wait.sock)  # under the lock: disarm cannot close the duplicate meanwhile
 
 
 DEADLINES = Deadlines()
