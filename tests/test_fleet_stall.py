@@ -264,15 +264,15 @@ def test_a_commit_that_goes_unanswered_says_the_change_may_be_applied(pg_url, tm
         try:
             assert store.revision() == 0
 
-            def stall_at_commit(conn, *, commit):  # type: ignore[no-untyped-def]
+            def stall_at_commit(self, conn, *, commit):  # type: ignore[no-untyped-def]
                 if commit:
                     relay.stall()
-                finish(conn, commit=commit)
+                finish(self, conn, commit=commit)
 
-            monkeypatch.setattr(pgstore.PgStore, "_finish", staticmethod(stall_at_commit))
+            monkeypatch.setattr(pgstore.PgStore, "_finish", stall_at_commit)
             with pytest.raises(StoreOutcomeUnknown) as caught, store.write():
                 pass  # the write raises the revision: that is the change
-            monkeypatch.setattr(pgstore.PgStore, "_finish", staticmethod(finish))
+            monkeypatch.setattr(pgstore.PgStore, "_finish", finish)
             error = caught.value
             assert isinstance(error, StoreUnavailable) and isinstance(error, ControlError)
             assert (error.status, error.code, error.headers) == (503, "store_unavailable", {"Retry-After": "5"})

@@ -9,8 +9,8 @@ heartbeat and the admin API's threads blocked, the node reported healthy, its po
 connections stuck.
 
 So every wait this node does for the database's answer is bounded here. A statement runs
-with a deadline (ANSWER_TIMEOUT, or a longer one a caller gives: a write that may wait for
-another writer's lock); when the answer has not come in time, one watchdog thread per process
+with a deadline (ANSWER_TIMEOUT or the store URL's answer_timeout, or a longer one a caller
+gives: a write that may wait for another writer's lock); when the answer has not come in time, one watchdog thread per process
 shuts the connection's socket down (`shutdown(2)`, from the waiting side: the blocked read
 returns at once with end-of-file, as when a server closes the connection), and the statement
 raises NoAnswer — an OperationalError, so the connection is broken, the pool discards it and
@@ -45,9 +45,10 @@ import psycopg
 log = logging.getLogger("edge.fleet")
 
 # Seconds the database has to answer one statement (or a BEGIN, a COMMIT, a connection check)
-# before this node abandons the connection and reports the store unavailable. The store's
-# statements take about a millisecond (docs/fleet.md, *Capacity*); statements that may wait for
-# another writer's lock get the lock's bound on top (pgstore.py, write_bound).
+# before this node abandons the connection and reports the store unavailable, unless the store
+# URL sets `answer_timeout` (dsn.py; docs/fleet.md). The store's statements take about a
+# millisecond (docs/fleet.md, *Capacity*); statements that may wait for another writer's lock get
+# the lock's bound on top (pgstore.py, PgStore.write_answer).
 ANSWER_TIMEOUT = 2.0
 
 

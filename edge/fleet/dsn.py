@@ -8,10 +8,12 @@ import hashlib
 import json
 import logging
 from typing import Any
+from urllib.parse import unquote
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ..control.rows import StoreError
+from .answers import ANSWER_TIMEOUT
 
 # libpq settings added unless the URL sets them: fail a connection attempt in seconds, and
 # notice a database that vanished without closing the connection (host down, cable cut).
@@ -29,8 +31,55 @@ DEFAULTS = {
 
 _secrets: set[str] = set()  # every password seen, redacted from messages (and driver logs)
 
+# The node's own setting in the store URL (libpq would refuse it: it is taken out before libpq
+# sees the URL): `?answer_timeout=SECONDS`, how long the database has to answer a statement,
+# BEGIN, COMMIT or connection check before the node abandons the connection and reports the
+# store unavailable (answers.py; docs/fleet.md, *Running three nodes*). In the URL, so that every
+# process given the store (the workers, `edge serve`'s start) has the same bound.
+ANSWER_TIMEOUT_KEY = "answer_timeout"
+ANSWER_TIMEOUT_RANGE = (0.5, 600.0)
+
+
+def _split(url: str) -> tuple[str, str | None]:
+    """`url` without answer_timeout, and its value (None: not given). Only that parameter is
+    taken out; the others are left as written (libpq decodes them)."""
+    base, mark, query = url.partition("?")
+    if not mark:
+        return url, None
+    kept, value = [], None
+    for part in query.split("&"):
+        key, _, raw = part.partition("=")
+        if unquote(key) == ANSWER_TIMEOUT_KEY:
+            value = unquote(raw)
+        else:
+            kept.append(part)
+    return (f"{base}?{'&'.join(kept)}" if kept else base), value
+
+
+def libpq_url(url: str) -> str:
+    """The URL as libpq takes it: without the node's own settings (answer_timeout)."""
+    return _split(url)[0]
+
+
+def answer_timeout(url: str) -> float:
+    """The URL's answer_timeout in seconds, else ANSWER_TIMEOUT (2 s). StoreError if it is not a
+    number of seconds in ANSWER_TIMEOUT_RANGE."""
+    value = _split(url)[1]
+    if value is None:
+        return ANSWER_TIMEOUT
+    low, high = ANSWER_TIMEOUT_RANGE
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not low <= seconds <= high:  # nan fails too
+        raise StoreError(f"the store URL's {ANSWER_TIMEOUT_KEY}={value!r} is not a number of seconds from "
+                         f"{low:g} to {high:g}")
+    return seconds
+
 
 def _parts(url: str) -> dict[str, Any]:
+    url = libpq_url(url)
     try:
         return conninfo_to_dict(url)
     except Exception:
@@ -39,6 +88,7 @@ def _parts(url: str) -> dict[str, Any]:
 
 def mask(url: str) -> str:
     """postgresql://user@host:port/db, without the password and other parameters."""
+    url = libpq_url(url)
     try:
         parts = conninfo_to_dict(url)
     except Exception:
@@ -67,7 +117,7 @@ def conninfo(url: str) -> str:
     if password:
         _secrets.add(password)
     extra = {k: v for k, v in DEFAULTS.items() if k not in parts}
-    return make_conninfo(url, **extra)
+    return make_conninfo(libpq_url(url), **extra)
 
 
 def redact(text: object) -> str:

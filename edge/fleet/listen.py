@@ -32,10 +32,12 @@ class Listener:
     def __init__(
         self, conninfo: str, channel: str, wake: threading.Event, on_unreachable: Callable[[str], None] | None = None,
         *, connection_class: type[psycopg.Connection[Any]] = psycopg.Connection, group: object = None,
+        answer_within: float | None = None,
     ) -> None:
         self.conninfo = conninfo
         self.connection_class = connection_class  # answers.AnsweringConnection: bounded statements
         self.group = group  # its waits are abandoned with the store's (answers.Deadlines.abandon)
+        self.answer_within = answer_within  # the store's answer bound (None: the connection class's)
         self.on_unreachable = on_unreachable  # told when connecting fails: the database is away
         self.channel = channel
         self.wake = wake
@@ -56,6 +58,8 @@ class Listener:
                 with self.connection_class.connect(self.conninfo, autocommit=True) as conn:
                     self._conn = conn
                     conn.answer_group = self.group  # type: ignore[attr-defined]
+                    if self.answer_within is not None:
+                        conn.answer_within = self.answer_within  # type: ignore[attr-defined]
                     conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
                     self.listening, delay = True, RETRY_MIN
                     self.wake.set()  # whatever was announced while we were away: catch up now

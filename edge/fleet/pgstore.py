@@ -14,8 +14,8 @@ The same guarantees as the SQLite store, by the same means in PostgreSQL's terms
 
 Every call blocks (the control plane runs off the event loop), and every wait for the
 database is bounded: a pooled connection within the checkout timeout, each answer within
-ANSWER_TIMEOUT (answers.py; WRITE_ANSWER for a statement that may first wait for another
-writer's lock). Connections come from a bounded pool (POOL_MAX per
+the store's answer timeout (answers.py: 2 s, or the URL's `answer_timeout`; plus the lock's
+bound for a statement that may first wait for another writer's lock). Connections come from a bounded pool (POOL_MAX per
 worker process, plus one for LISTEN). A database that cannot be reached, or does not answer in
 time, raises StoreUnavailable and marks `health` down; serving goes on from what is loaded.
 A database that cannot be reached at start leaves the store *detached* if this node saved
@@ -60,14 +60,17 @@ LOCK_TIMEOUT_MS = 10_000  # a writer waits this long for the others (then 503 st
 IDLE_IN_TRANSACTION_MS = 60_000  # a node stuck inside a transaction releases the writer lock
 # a statement that may first wait for another writer's lock (a change's module bytes and its raising
 # of the revision, leftover collection, forgetting a node) waits that long for its answer: the lock's
-# bound, then the answer's. Every other statement, BEGIN, COMMIT and connection check: ANSWER_TIMEOUT.
-WRITE_ANSWER = LOCK_TIMEOUT_MS / 1000 + ANSWER_TIMEOUT
+# bound, then the answer's (PgStore.write_answer). Every other statement, BEGIN, COMMIT and connection
+# check: the answer's bound, PgStore.answer_timeout (ANSWER_TIMEOUT unless the URL sets answer_timeout).
+WRITE_ANSWER = LOCK_TIMEOUT_MS / 1000 + ANSWER_TIMEOUT  # with the default answer timeout
 TRANSFER_RATE = 1 << 20  # bytes/s assumed at worst for module bytes sent or fetched (added to the bound)
 ATTACH_ANSWER = 60.0  # connecting at start (or a detached store's attach), migrations included: they may wait for another node's
 NODE_ROWS_KEPT = 24 * 3600  # seconds a silent worker's row is kept for `edge nodes`
 # the registry's reads (`edge nodes`, forget): named columns, and never prepared (they are rare;
 # a prepared one fails once per pooled connection after a later release alters the table)
 NODE_READ = f"SELECT {NODE_COLUMNS}, greatest(0, extract(epoch from now()) - heartbeat)::float8 AS age FROM nodes"
+# what shows the effect of a change through write(): versions, aliases, behaviors (its outcome-unknown advice)
+CHANGE_SHOWN = "edge versions, edge aliases, edge behaviors"
 ATTACH_RETRY = 1.0  # seconds between connection attempts of a detached store (others get 503 at once)
 
 # libpq's words for "no database answered" (the network, or a server not accepting connections
@@ -103,6 +106,14 @@ def unreachable(message: str) -> bool:
 # a value's type that PostgreSQL cannot compare or convert (a Python integer past 64 bits is
 # sent as numeric): caused by the data sent, like a DataError, not by the statement
 _DATA_STATES = frozenset({"42804", "42883"})
+
+
+def _commit_refused(exc: psycopg.Error) -> bool:
+    """Whether the database answered a COMMIT with an error (ERROR, not FATAL or PANIC): the
+    transaction was rolled back. Anything else while committing (no answer, the connection
+    reset or closed, the server ending the session) leaves the outcome unknown."""
+    diag = getattr(exc, "diag", None)
+    return diag is not None and diag.severity_nonlocalized == "ERROR"
 
 
 def _refuses_data(exc: psycopg.Error) -> bool:
@@ -148,6 +159,8 @@ class PgStore(ControlStore):
         dsn.install_log_filter()
         self._masked = dsn.mask(url)
         self._conninfo = dsn.conninfo(url)
+        self.answer_timeout = dsn.answer_timeout(url)  # seconds for each answer (COMMIT's included)
+        self.write_answer = LOCK_TIMEOUT_MS / 1000 + self.answer_timeout  # behind another writer's lock
         self.schema_version = 0
         self.schema: str | None = None
         self.channel: str | None = None  # known once attached (one fleet per schema)
@@ -178,7 +191,7 @@ class PgStore(ControlStore):
             self._start_detached(saved, exc.reason)
 
     def _configure(self, conn: psycopg.Connection) -> None:
-        conn.answer_within, conn.answer_group = ANSWER_TIMEOUT, self  # type: ignore[attr-defined]
+        conn.answer_within, conn.answer_group = self.answer_timeout, self  # type: ignore[attr-defined]
         _configure(conn)
 
     def _start_detached(self, saved: Saved, reason: str) -> None:
@@ -254,7 +267,8 @@ class PgStore(ControlStore):
         with self._listener_lock:
             if self._listener is None and self.channel is not None:  # detached: once attached
                 self._listener = Listener(self._conninfo, self.channel, self._wake, self.health.mark_down,
-                                          connection_class=AnsweringConnection, group=self).start()
+                                          connection_class=AnsweringConnection, group=self,
+                                          answer_within=self.answer_timeout).start()
         return self._wake
 
     @property
@@ -263,13 +277,13 @@ class PgStore(ControlStore):
 
     def _checkout(self, timeout: float) -> psycopg.Connection:
         """A pooled connection that answers: each is checked (an empty query, bounded by
-        ANSWER_TIMEOUT). One the server closed meanwhile (a restart) is replaced, as the pool's
+        the answer timeout). One the server closed meanwhile (a restart) is replaced, as the pool's
         own check would; one that does not answer ends the call (NoAnswer): the database is
         not answering, and trying the pool's other connections would only wait longer."""
         deadline = time.monotonic() + timeout
         while True:
             conn = self.pool.getconn(timeout=max(deadline - time.monotonic(), 0.001))
-            conn.answer_within = ANSWER_TIMEOUT  # type: ignore[attr-defined]
+            conn.answer_within = self.answer_timeout  # type: ignore[attr-defined]
             try:
                 ConnectionPool.check_connection(conn)
             except NoAnswer:
@@ -282,15 +296,14 @@ class PgStore(ControlStore):
                 continue
             return conn
 
-    @staticmethod
-    def _finish(conn: psycopg.Connection, *, commit: bool) -> None:
+    def _finish(self, conn: psycopg.Connection, *, commit: bool) -> None:
         """End the transaction: COMMIT within the transaction's bound, or ROLLBACK (its failure
         leaves the connection broken, to be discarded: the caller's own error is what counts)."""
         if commit:
             with Answered(conn, conn.answer_within):  # type: ignore[attr-defined]
                 conn.commit()
         elif not conn.closed:
-            with contextlib.suppress(psycopg.Error), Answered(conn, ANSWER_TIMEOUT):
+            with contextlib.suppress(psycopg.Error), Answered(conn, self.answer_timeout):
                 conn.rollback()
 
     def _no_answer(self, exc: NoAnswer) -> str:
@@ -303,10 +316,26 @@ class PgStore(ControlStore):
         self.health.mark_down(reason)
         return reason
 
+    def _outcome_unknown(self, what: str, reason: str, check: str) -> StoreOutcomeUnknown:
+        """A change's COMMIT was sent and no answer to it came back: it may be applied or not."""
+        message = (f"the store {self._masked} {what} this change's commit: {reason}. The change may or may not be "
+                   "applied (it is if the database received the commit): check the state "
+                   f"({check}) before trying again")
+        log.warning("%s", message)
+        return StoreOutcomeUnknown(message, reason)
+
     @contextlib.contextmanager
-    def _transaction(self, *, read_only: bool, within: float = ANSWER_TIMEOUT) -> Iterator[psycopg.Connection]:
+    def _transaction(self, *, read_only: bool, within: float | None = None,
+                     change: str | None = None) -> Iterator[psycopg.Connection]:
         """One transaction on a pooled connection. Its statements and its commit wait at most
-        `within` seconds for their answers (`_waiting` gives one statement longer)."""
+        `within` seconds (default: the answer timeout) for their answers (`_waiting` gives one
+        statement longer). `change`: a write an operator asked for, named by the commands that
+        show its effect ("edge aliases, ..."): if its COMMIT was sent but no answer came back
+        (none in time, or the connection ended), StoreOutcomeUnknown says to check them before
+        trying again, and is logged. Other writes (heartbeats, leftover collection: repeated by
+        themselves) fail as StoreUnavailable, as before their commit."""
+        if within is None:
+            within = self.answer_timeout
         if not self._attached:
             self._attach_again()
         timeout = CHECKOUT_TIMEOUT if self.health.up else DOWN_CHECKOUT_TIMEOUT
@@ -324,16 +353,13 @@ class PgStore(ControlStore):
             except BaseException:
                 self._finish(conn, commit=False)
                 raise
-            committing = True
+            # a connection already known broken sends no COMMIT (psycopg refuses at once): nothing applies
+            committing = change is not None and not read_only and not conn.closed
             self._finish(conn, commit=True)
         except NoAnswer as exc:
             reason = self._no_answer(exc)
-            if committing and not read_only:  # the COMMIT was sent: it may yet apply (docs/fleet.md, Faults)
-                message = (f"the store {self._masked} did not answer this change's commit: {reason}. The change may "
-                           "or may not be applied (it is if the database received the commit and resumes): check "
-                           "the state (edge versions, edge aliases, edge behaviors) before trying again")
-                log.warning("%s", message)
-                raise StoreOutcomeUnknown(message, reason) from None
+            if committing:  # the COMMIT was sent: it may yet apply (docs/fleet.md, Faults)
+                raise self._outcome_unknown("did not answer", reason, change or "") from None
             raise StoreUnavailable(f"the store {self._masked} does not answer: {reason}", reason) from None
         except (pgerrors.LockNotAvailable, pgerrors.QueryCanceled) as exc:
             raise StoreError(f"the store is busy (another change held it too long), try again: "
@@ -357,6 +383,10 @@ class PgStore(ControlStore):
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             reason = dsn.one_line(exc)
             self.health.mark_down(reason)
+            if committing and not _commit_refused(exc):
+                # the connection ended (reset, closed by a pooler or relay that crashed, a server
+                # shutting down) after the COMMIT was sent: the database may have committed it
+                raise self._outcome_unknown("lost the connection during", reason, change or "") from None
             raise StoreUnavailable(f"the store {self._masked} cannot be reached: {reason}", reason) from None
         except psycopg.Error as exc:
             if _refuses_data(exc):  # the request's own value: retrying cannot help (not a 503)
@@ -375,8 +405,8 @@ class PgStore(ControlStore):
                 for digest, data in blobs.items():
                     self.blobs.put(digest, data)  # this node's cache
             sending = sum(len(data) for data in (blobs or {}).values()) / TRANSFER_RATE  # seconds, at worst
-            with self._transaction(read_only=False, within=ANSWER_TIMEOUT + sending) as conn:
-                with _waiting(conn, WRITE_ANSWER + sending):  # behind another writer's lock, perhaps
+            with self._transaction(read_only=False, within=self.answer_timeout + sending, change=CHANGE_SHOWN) as conn:
+                with _waiting(conn, self.write_answer + sending):  # behind another writer's lock, perhaps
                     for digest, data in (blobs or {}).items():
                         self._put_blob(conn, digest, data)
                     row = conn.execute("UPDATE edge_revision SET value = value + 1 WHERE id = 1 RETURNING value"
@@ -416,7 +446,7 @@ class PgStore(ControlStore):
         with self._transaction(read_only=True) as conn:
             row = conn.execute("SELECT size FROM blobs WHERE sha256 = %s", (digest,)).fetchone()
             if row is not None:  # the bytes take their time to come: the bound grows with their size
-                conn.answer_within = ANSWER_TIMEOUT + row["size"] / TRANSFER_RATE  # type: ignore[attr-defined]
+                conn.answer_within = self.answer_timeout + row["size"] / TRANSFER_RATE  # type: ignore[attr-defined]
                 row = conn.execute("SELECT data FROM blobs WHERE sha256 = %s", (digest,), binary=True).fetchone()
         if row is None:
             raise StoreError(f"the store has no module bytes for {digest}")
@@ -426,7 +456,7 @@ class PgStore(ControlStore):
         """Delete module bytes no version refers to. A deploy committing one meanwhile holds
         its row lock (see _put_blob), and the foreign key refuses to delete bytes in use."""
         try:
-            with self._transaction(read_only=False) as conn, _waiting(conn, WRITE_ANSWER):  # a deploy's lock
+            with self._transaction(read_only=False) as conn, _waiting(conn, self.write_answer):  # a deploy's lock
                 cursor = conn.execute(
                     "DELETE FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.sha256 = b.sha256)"
                 )
@@ -461,8 +491,8 @@ class PgStore(ControlStore):
         return [dict(row) for row in rows]
 
     def forget_node(self, name: str, live_within: float) -> tuple[list[dict[str, Any]], int]:
-        with self._transaction(read_only=False) as conn:
-            with _waiting(conn, WRITE_ANSWER):  # another forget's lock
+        with self._transaction(read_only=False, change="edge nodes") as conn:
+            with _waiting(conn, self.write_answer):  # another forget's lock
                 rows = [dict(row) for row in conn.execute(
                     NODE_READ + " WHERE name = %s ORDER BY host, pid FOR UPDATE", (name,), prepare=False)]
             if not rows or any(not r["stopped"] and r["age"] <= live_within for r in rows):
