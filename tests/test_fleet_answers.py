@@ -1,6 +1,7 @@
 """The store's answers at their edges (edge/fleet/answers.py, pgstore.py): a connection that
-ends while a change's COMMIT is on its way, a heartbeat's COMMIT unanswered, and the answer
-timeout an operator sets in the store URL. (The watchdog and reused descriptor numbers:
+ends while a change's COMMIT is on its way, a heartbeat's COMMIT unanswered, the answer
+timeout an operator sets in the store URL, and `edge serve`'s start notes on a database that
+stops answering once connected. (The watchdog and reused descriptor numbers:
 test_fleet_deadlines.py.)
 
 The faults are real: an in-process loopback relay to the test PostgreSQL reads the client's
@@ -28,6 +29,7 @@ from edge.control.rows import (
     StoreOutcomeUnknown,
     StoreUnavailable,
 )
+from edge.fleet import answers
 
 from .control_helpers import ControlServer, generated, manifest_text
 from .fleet_helpers import wait_for
@@ -228,3 +230,25 @@ def test_the_answer_timeout_is_set_in_the_store_url(pg_url, tmp_path):
             assert "did not answer within 0.7 s" in str(caught.value) and "edge aliases" in str(caught.value)
         finally:
             store.close()
+
+
+# -- 5. edge serve's start notes -------------------------------------------------------------------
+
+
+def test_start_notes_skip_a_database_that_stops_answering_once_connected(pg_url, caplog):
+    from edge.server import startup_notes
+
+    with Relay() as relay:
+        relay.stall_queries = True
+        url = relay.url(pg_url)  # the default bound, 2 s
+        notes: list[list[str]] = []
+        caplog.set_level(logging.WARNING, logger="edge.server")
+        thread = threading.Thread(target=lambda: notes.append(
+            startup_notes._shared_store_notes(url, None, None)), daemon=True)  # type: ignore[arg-type]
+        start = time.monotonic()
+        thread.start()
+        thread.join(8)
+        assert not thread.is_alive(), "the start waited on a database that does not answer"
+        assert notes == [[]]
+        assert time.monotonic() - start < answers.ANSWER_TIMEOUT + 2
+        assert f"did not answer within {answers.ANSWER_TIMEOUT:g} s" in caplog.text, caplog.text

@@ -81,28 +81,49 @@ def _notes_from(tx, manifest: Manifest) -> list[str]:  # type: ignore[no-untyped
 def _shared_store_notes(url: str, manifest: Manifest, options: ServerOptions) -> list[str]:
     """A fleet's store, read over one short read-only connection, without migrating it (the
     workers do that). A database that does not answer, or whose schema is not this server's,
-    gets no notes: the start itself says what is wrong, and must not wait long for notes."""
+    gets no notes: the start itself says what is wrong, and must not wait long for notes. Each
+    answer is bounded as the store bounds its own (answers.py: the URL's answer_timeout, 2 s by
+    default), so a database that stops answering once connected skips the notes with a warning
+    instead of holding the start."""
     import psycopg
     from psycopg.rows import dict_row
 
     from ..fleet import dsn
+    from ..fleet.answers import Answered, AnsweringConnection, NoAnswer
     from ..fleet.migrate import migrations
     from ..fleet.pgstore import PgTx
 
     try:
-        with psycopg.connect(dsn.conninfo(url), connect_timeout=NOTES_CONNECT_TIMEOUT, row_factory=dict_row) as conn:
-            conn.read_only = True
-            if conn.execute("SELECT to_regclass('edge_schema') AS t").fetchone()["t"] is None:  # type: ignore[index]
-                return _qualifier_notes(manifest, {}, {})  # the first node's first start
-            newest = conn.execute("SELECT max(version) AS v FROM edge_schema").fetchone()["v"]  # type: ignore[index]
-            if newest != len(migrations()):
-                return []
-            return _name_taken_notes(conn, options) + _notes_from(PgTx(conn), manifest)
+        within = dsn.answer_timeout(url)
+        conn = AnsweringConnection.connect(dsn.conninfo(url), connect_timeout=NOTES_CONNECT_TIMEOUT,
+                                           row_factory=dict_row)
+    except psycopg.Error:
+        return []
+    except Exception:  # notes are a courtesy: the start itself reports a bad URL
+        log.debug("start notes from the shared store skipped", exc_info=True)
+        return []
+    try:
+        conn.answer_within = within  # each statement (and its BEGIN)
+        conn.read_only = True
+        if conn.execute("SELECT to_regclass('edge_schema') AS t").fetchone()["t"] is None:  # type: ignore[index]
+            notes = _qualifier_notes(manifest, {}, {})  # the first node's first start
+        elif conn.execute("SELECT max(version) AS v FROM edge_schema").fetchone()["v"] != len(migrations()):  # type: ignore[index]
+            notes = []
+        else:
+            notes = _name_taken_notes(conn, options) + _notes_from(PgTx(conn), manifest)
+        with Answered(conn, within):
+            conn.rollback()  # it only read
+        return notes
+    except NoAnswer as exc:
+        log.warning("start notes skipped: the store %s %s", dsn.mask(url), exc.args[0].removeprefix("the database "))
+        return []
     except psycopg.Error:
         return []
     except Exception:  # noqa: BLE001 (notes are a courtesy: a store in a state they do not expect must not stop a start)
         log.debug("start notes from the shared store skipped", exc_info=True)
         return []
+    finally:
+        conn.close()  # never waits for the database (a Terminate message, then the socket closed)
 
 
 def _name_taken_notes(conn, options: ServerOptions) -> list[str]:  # type: ignore[no-untyped-def]
