@@ -46,7 +46,11 @@ def test_a_follow_ends_whole_when_the_server_stops(tmp_path, server_name):
                 followers.append(subprocess.Popen(
                     ["curl", "-sSN", "-H", f"Authorization: Bearer {TOKEN}", f"{server.admin_url}/v1/logs?{query}"],
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-        time.sleep(2)  # the followers are connected and waiting
+        deadline = time.monotonic() + 60  # each follower connected and waiting (a loaded machine starts them slowly)
+        while _established(server.admin_port) < len(followers) and time.monotonic() < deadline:
+            assert all(p.poll() is None for p in followers), [p.communicate() for p in followers if p.poll() is not None]
+            time.sleep(0.1)
+        time.sleep(1.0)  # its request read and its stream running (the head is a few hundred bytes)
         assert all(p.poll() is None for p in followers)
         os.killpg(server.proc.pid, signal.SIGTERM)
         assert server.proc.wait(30) == 0, server.output()
@@ -57,3 +61,19 @@ def test_a_follow_ends_whole_when_the_server_stops(tmp_path, server_name):
             assert follower.returncode == 0, (follower.args, errors[-1])
     said = errors[0].strip().splitlines()
     assert said == ["edge logs: the server is stopping: the log stream ended"], errors[0]
+
+
+def _established(port: int) -> int:
+    """Connections to `port` on this machine that are open (the server's side of each, from
+    /proc/net/tcp and tcp6: the followers' connections, whatever their processes are doing)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                count += 1
+    return count
