@@ -343,6 +343,12 @@ def test_a_handshake_with_a_body_or_an_odd_subprotocol_is_400_and_conditions_sta
     assert not {"content-length", "range", "if-none-match", "if-modified-since"} & set(sent) and sent["x-kept"] == "1"
     assert b" 400" in _handshake(edge, "/ws/proto", "Host: 127.0.0.1", "Sec-WebSocket-Protocol: chat/1")
     assert "/ws/proto" not in origin.handshakes
+    # a value that is not ASCII: an answer (400 from Hypercorn; Granian and uvicorn leave the value out), never
+    # a traceback in the server's log and a dropped connection (wsproto raised inside Hypercorn)
+    for header in ("Sec-WebSocket-Protocol: \u00fc", "Sec-WebSocket-Extensions: \u00fc"):
+        status = _handshake(edge, "/ws/ascii", "Host: 127.0.0.1", header)
+        assert (b" 400" in status) if edge.server == "hypercorn" else status.startswith(b"HTTP/1.1 "), (header, status)
+    assert "Traceback" not in edge.log.read_text(errors="replace")
 
 
 def test_a_websocket_idle_both_ways_is_closed_on_both_sides(origin):

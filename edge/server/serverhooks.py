@@ -91,6 +91,25 @@ def install_hypercorn_hooks() -> None:
                 guard.connections -= 1
 
     hypercorn_run.TCPServer = BoundedTCPServer  # type: ignore[misc]
+    _hypercorn_ascii_handshakes()
+
+
+def _hypercorn_ascii_handshakes() -> None:
+    """A WebSocket handshake whose Connection or Sec-WebSocket-Protocol/-Extensions value is not
+    ASCII made wsproto raise inside Hypercorn, before the app: a traceback in the log for every
+    such request (a viewer could flood it) and no answer. It is an invalid handshake (400)."""
+    from hypercorn.protocol import ws_stream
+
+    class Handshake(ws_stream.Handshake):  # type: ignore[misc]
+        def __init__(self, headers: list[tuple[bytes, bytes]], http_version: str) -> None:
+            try:
+                super().__init__(headers, http_version)
+            except UnicodeDecodeError:
+                ascii_only = [(n, v) for n, v in headers if v.isascii()]
+                super().__init__(ascii_only, http_version)
+                self.key = None  # never valid: Hypercorn answers 400
+
+    ws_stream.Handshake = Handshake  # type: ignore[misc]
 
 
 def _guard_of(app: Any) -> Any:
