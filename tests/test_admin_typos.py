@@ -5,17 +5,8 @@ changes nothing. Through a real server on loopback."""
 
 from __future__ import annotations
 
-import pytest
-
-from .control_helpers import ControlServer, generated, manifest_text
-
-
-@pytest.fixture
-def server(tmp_path):
-    (tmp_path / "m.toml").write_text(manifest_text())
-    s = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
-    yield s
-    s.stop()
+from .control_helpers import generated
+from .test_control_cli import server  # noqa: F401  (the admin API on a real server, SQLite)
 
 
 def refusal(r) -> str:  # type: ignore[no-untyped-def]

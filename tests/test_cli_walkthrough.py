@@ -9,22 +9,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from edge.cli.main import cli
 
-from .control_helpers import TOKEN, ControlServer, manifest_text
+from .control_helpers import TOKEN, generated
+from .test_control_cli import server  # noqa: F401  (the admin API on a real server, SQLite)
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-
-
-@pytest.fixture
-def server(tmp_path):
-    (tmp_path / "m.toml").write_text(manifest_text())
-    s = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
-    yield s
-    s.stop()
 
 
 def edge(*args: str, server: str, code: int) -> str:
@@ -84,8 +76,6 @@ def test_logs_of_a_function_that_does_not_exist_are_404_as_in_the_cli(server):
 
 def test_a_deleted_functions_kept_logs_can_still_be_read(server):
     """The 404 is for a name with nothing: the records of a function deleted since stay readable."""
-    from .control_helpers import generated
-
     server.deploy("gone", generated("bye"))
     server.associate("/gone", "gone")
     assert server.edge.get("/gone").text == "bye"
