@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -168,9 +170,13 @@ class Origin:
             headers["Last-Modified"] = params["lm"]
         if "server" in params:
             headers["Server"] = params["server"]
+        if "age" in params:  # the answer was already in another cache this long
+            headers["Age"] = params["age"]
         if "etag" in params:
             headers["ETag"] = params["etag"]
             if request.headers.get("if-none-match") == params["etag"]:
+                if "cookie304" in params:  # a 304 that sets this viewer's cookie
+                    headers["Set-Cookie"] = f"{params['cookie304']}-{self.hits[path]}"
                 return Response(status_code=304, headers=headers)
         if path.startswith("/echo"):
             return JSONResponse(self.requests[-1] | {"body": body.decode("latin-1"), "headers": dict(request.headers)},
@@ -208,6 +214,14 @@ def fresh_origin(origin: Origin) -> Origin:
     return origin
 
 
+@functools.cache
+def plain_http_tls() -> ssl.SSLContext:
+    """The `verify` of the tests' clients of plain-http loopback servers: httpx makes a new
+    default SSL context for every client, ~20 ms of CPU reading certifi's CA bundle, and a client
+    of an http:// base URL never uses it (one shared context, httpx's default, made once)."""
+    return httpx.create_ssl_context()
+
+
 class Edge:
     """The edge app under a real Hypercorn server, configured by a manifest written to disk."""
 
@@ -218,7 +232,7 @@ class Edge:
         self.app = create_app(self.options)
         self.server = ServerThread(self.app, port, date_header=False, startup=startup)
         self.url = self.server.url
-        self.client = httpx.Client(base_url=self.url, timeout=30)
+        self.client = httpx.Client(base_url=self.url, timeout=30, verify=plain_http_tls())  # http://
 
     @property
     def state(self):  # type: ignore[no-untyped-def]
@@ -238,7 +252,7 @@ class Edge:
 @pytest.fixture(scope="session")
 def sample_distribution(tmp_path_factory) -> Iterator[Edge]:
     """`samples/manifest.toml` under a real server: every sample and its JavaScript twin built
-    and compiled once for the session (test_samples_e2e.py, test_samples_js_e2e.py)."""
+    and compiled once for the session (test_samples_e2e.py, the C samples and their JavaScript twins)."""
     # its boot builds every sample and twin (and, on a fresh machine, may wait for the JavaScript
     # engine another test process is building): minutes on a loaded 2-core machine, not seconds
     edge = Edge(Path(__file__).resolve().parents[1] / "samples" / "manifest.toml", tmp_path_factory.mktemp("samples-state"),
@@ -259,6 +273,9 @@ def edge_factory(tmp_path: Path) -> Iterator:
             path.write_bytes(content.encode() if isinstance(content, str) else content)
         manifest = tmp_path / "manifest.toml"
         manifest.write_text(manifest_text)
+        if any(name.endswith((".c", ".zig", ".js", ".mjs")) for name in files or {}):
+            # its start builds functions from source: tens of seconds on a loaded 2-core machine
+            options.setdefault("startup", 120)
         edge = Edge(manifest, tmp_path / "state", **options)
         edge.server.start()
         started.append(edge)

@@ -22,7 +22,7 @@ from edge.server.app import create_app
 from edge.server.listeners import hypercorn_config
 from edge.server.state import ServerOptions
 
-from .conftest import free_ports
+from .conftest import free_ports, plain_http_tls
 from .modules import returning
 
 TOKEN = "s3cret-admin-token"
@@ -91,8 +91,9 @@ class ControlServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.admin_url = f"http://127.0.0.1:{self.admin_port}"
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.edge = httpx.Client(base_url=self.url, timeout=30)
-        self.admin = httpx.Client(base_url=self.admin_url, timeout=30, headers=headers)
+        # both http:// (the shared context is never used: it saves making one per client)
+        self.edge = httpx.Client(base_url=self.url, timeout=30, verify=plain_http_tls())
+        self.admin = httpx.Client(base_url=self.admin_url, timeout=30, headers=headers, verify=plain_http_tls())
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._error: BaseException | None = None
@@ -187,7 +188,8 @@ class ServeProcess:
         return self.log.read_text(errors="replace")
 
     def admin(self) -> httpx.Client:
-        return httpx.Client(base_url=self.admin_url, timeout=30, headers={"Authorization": f"Bearer {self.token}"})
+        return httpx.Client(base_url=self.admin_url, timeout=30, headers={"Authorization": f"Bearer {self.token}"},
+                            verify=plain_http_tls())  # http://
 
     def wait_ready(self, timeout: float = 60) -> "ServeProcess":
         deadline = time.monotonic() + timeout

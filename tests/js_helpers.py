@@ -28,6 +28,23 @@ def build(name: str, out_dir: Path, handler: str | None = None, source: Path | N
     return build_js(source or JS / name, out=out_dir / f"{name}{suffix}.wasm", handler=handler)
 
 
+def roomy_function(wasm: Path, name: str):  # type: ignore[no-untyped-def]
+    """A `per-request` function with room for a measuring run: 2·10¹⁰ fuel, 2 minutes, 16 MiB out."""
+    from edge.runtime import FunctionConfig, Limits, Runtime
+
+    limits = Limits(fuel=20_000_000_000, timeout_ms=120_000, max_result_bytes=16 * 1024 * 1024)
+    return Runtime().function(wasm.read_bytes(), FunctionConfig(name=name, limits=limits))
+
+
+def answer_and_fuel(function, uri: str) -> tuple:  # type: ignore[no-untyped-def]
+    """The JSON body of the function's answer to a viewer-request for `uri`, and the fuel it used."""
+    from .test_samples import make_event, viewer_request
+
+    outcome = function.invoke(json.dumps(make_event("viewer-request", viewer_request(uri=uri))).encode(), None)
+    assert outcome.ok, (uri, outcome.error, outcome.message, outcome.logs[:5])
+    return json.loads(outcome.value["body"]), outcome.fuel_used
+
+
 def invoked(name: str, out_dir: Path) -> dict:
     """What tests/js/<name>'s handler reports (the JSON body of its answer to VIEWER_EVENT), built
     and run by `edge invoke` as a user would."""
@@ -41,6 +58,33 @@ def invoked(name: str, out_dir: Path) -> dict:
     result = CliRunner().invoke(cli, ["invoke", str(wasm), "--event", str(event)])
     assert result.exit_code == 0, result.output
     return json.loads(json.loads(result.stdout)["body"])
+
+
+def case_package(tmp_path_factory, name: str, files: dict[str, str]) -> Path:  # type: ignore[no-untyped-def]
+    """A function's sources (its cases, handler and fixtures: file name -> text) in a directory of
+    their own, for a test module that runs them in Node and at the edge."""
+    src = tmp_path_factory.mktemp(f"js-{name}-src") / name
+    src.mkdir()
+    for file, text in files.items():
+        (src / file).write_text(text)
+    return src
+
+
+def cases_in_node(sources: Path) -> dict:
+    """What a case_package's `run()` gives in real Node (its fixtures.json passed when it has one;
+    a promise awaited)."""
+    args = f"require({json.dumps(str(sources / 'fixtures.json'))})" if (sources / "fixtures.json").exists() else ""
+    script = (f"Promise.resolve(require({json.dumps(str(sources / 'cases.js'))}).run({args}))"
+              ".then((r) => console.log(JSON.stringify(r)))")
+    return json.loads(node("-e", script))
+
+
+def assert_same_as_node(edge: dict, in_node: dict, shown: int = 8) -> None:
+    """Every case's outcome at the edge is Node's: the same cases, in the same order."""
+    assert list(edge) == list(in_node)
+    wrong = [key for key in in_node if edge[key] != in_node[key]]
+    assert not wrong, f"{len(wrong)} of {len(in_node)} differ: " + "; ".join(
+        f"{key}: edge {edge[key]!r} node {in_node[key]!r}" for key in wrong[:shown])
 
 
 def node(*args: str, timeout: float = 120) -> str:

@@ -10,6 +10,7 @@ import signal
 import httpx
 import pytest
 
+from .conftest import plain_http_tls
 from .control_helpers import manifest_text, serving
 from .polling import eventually
 
@@ -37,7 +38,7 @@ def test_rotated_access_log_is_reopened(tmp_path, workers):
             def get_all(prefix: str, n: int = 8) -> set[str]:
                 wanted = {f"/{prefix}-{i}" for i in range(n)}
                 for uri in sorted(wanted):
-                    with httpx.Client(base_url=server.url, timeout=10) as fresh:  # spread over the workers
+                    with httpx.Client(base_url=server.url, timeout=10, verify=plain_http_tls()) as fresh:  # spread over the workers
                         fresh.get(uri)
                 return wanted
 

@@ -196,6 +196,13 @@ def test_new_refuses_to_overwrite_and_bad_names(tmp_path):
     assert sorted(p.name for p in (tmp_path / "taken").iterdir()) == ["keep.txt"]
     result = cli_run("new", str(tmp_path / "bad name"), "--lang", "c")
     assert result.exit_code == 2 and "not a usable function name" in result.stderr
+    # the rule edge deploy --name and [functions."my.fn"] apply (a '.' was accepted here, then refused there)
+    for bad in ("my.fn", "x" * 65):
+        result = cli_run("new", str(tmp_path / bad), "--lang", "js")
+        assert result.exit_code == 2 and f"{bad!r} is not a usable function name" in result.stderr, result.stderr
+        assert "letters, digits, '_' and '-' (1 to 64)" in result.stderr and not (tmp_path / bad).exists()
+    refused = cli_run("deploy", str(tmp_path), "--name", "my.fn")  # the same rule
+    assert refused.exit_code == 2 and "function name 'my.fn': use letters, digits" in refused.stderr, refused.stderr
     result = cli_run("new", str(tmp_path / "x"), "--lang", "rust")
     assert result.exit_code == 2
     (tmp_path / "empty").mkdir()

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from edge.cache.selection import Selection
+from edge.config.selection import Selection
 from edge.cache import (
     CachedResponse,
     CachePolicy,
@@ -20,6 +20,8 @@ from edge.cache import (
     xcache,
 )
 from edge.cache.headers import http_date
+from edge.cache.key import key_path
+from edge.patterns import slashed
 from edge.upstream.response import OriginResponse
 
 NOW = 1_700_000_000.0
@@ -178,12 +180,20 @@ def test_307_308_need_cache_control(status):
 @pytest.mark.parametrize("status", [404, 414, 500, 501, 502, 503, 504])
 def test_errors_always_cached_for_error_ttl(status):
     assert ttl_for(DEFAULTS, status, [], NOW) == 10
-    assert ttl_for(DEFAULTS, status, cc("no-store"), NOW) == 10  # other directives: error TTL
+    honoured = status in (404, 414, 501)  # CloudFront honours these for 404, 410, 414 and 501 only
+    for directive, otherwise in (("no-store", 10), ("no-cache", 10), ("private", 10), ("private, max-age=60", 60)):
+        assert ttl_for(DEFAULTS, status, cc(directive), NOW) == (0 if honoured else otherwise), directive
+    assert ttl_for(DEFAULTS, status, cc("must-revalidate"), NOW) == 10  # other directives: error TTL
     assert ttl_for(DEFAULTS, status, cc("max-age=300"), NOW) == 300  # larger of header and error TTL
     assert ttl_for(DEFAULTS, status, cc("max-age=3"), NOW) == 10
     assert ttl_for(DEFAULTS, status, [("Expires", http_date(NOW + 120))], NOW) == pytest.approx(120)
     assert ttl_for(CachePolicy(error_ttl=30), status, [], NOW) == 30
     assert ttl_for(CachePolicy(max_ttl=100, default_ttl=50), status, cc("max-age=999"), NOW) == 100
+
+
+def test_a_410_marked_private_is_never_cached_even_with_a_minimum_ttl():
+    assert ttl_for(CachePolicy(min_ttl=30), 410, cc("private"), NOW) == 0
+    assert ttl_for(CachePolicy(min_ttl=30), 200, cc("private"), NOW) == 30  # a 200: Min TTL wins
 
 
 @pytest.mark.parametrize("status", [400, 403, 405, 412, 415])
@@ -272,6 +282,12 @@ def entry(body: bytes = b"x", *, ttl: float = 60, now: float = NOW, headers=None
     return CachedResponse(200, "OK", list(headers or [("Content-Type", "text/plain")]), body, now, ttl)
 
 
+def charged(key: str, stored: CachedResponse) -> int:
+    """What an entry stored under `key` counts against the byte bound (its key and path too)."""
+    stored.charge_key(key, slashed(key_path(key)))
+    return stored.size
+
+
 def test_entry_age_fresh_size_and_validators():
     validators = [("ETag", '"v1"'), ("Last-Modified", "Tue, 01 Jan 2030 00:00:00 GMT")]
     e = entry(b"hello", ttl=10, headers=validators)
@@ -321,11 +337,11 @@ def test_get_put_and_stats():
     assert cache.put("k", entry(ttl=10, now=clock.now), refresh=True)
     stats = cache.stats()
     assert (stats["hits"], stats["misses"], stats["refresh_hits"]) == (1, 1, 1)
-    assert stats["entries"] == 1 and stats["bytes"] == entry().size and stats["evictions"] == 0
+    assert stats["entries"] == 1 and stats["bytes"] == charged("k", entry()) and stats["evictions"] == 0
 
 
 def test_byte_bound_evicts_least_recently_used():
-    size = entry(b"a" * 1000).size
+    size = charged("a", entry(b"a" * 1000))
     cache = ResponseCache(max_bytes=size * 3, max_entry_bytes=size * 3)
     for name in "abc":
         assert cache.put(name, entry(b"a" * 1000))
@@ -333,8 +349,40 @@ def test_byte_bound_evicts_least_recently_used():
     assert cache.put("d", entry(b"a" * 1000))
     assert "b" not in cache and all(k in cache for k in "acd")
     assert cache.stats()["evictions"] == 1 and cache.stats()["bytes"] <= size * 3
-    assert cache.put("big", entry(b"a" * 2500))  # needs two evictions
+    assert cache.put("big", entry(b"a" * (2 * size + 500)))  # needs all three gone
     assert len(cache) == 1 and cache.stats()["evictions"] == 4
+
+
+def test_the_byte_bound_counts_what_entries_really_hold_long_keys_included():
+    """Many tiny answers under long URLs (a viewer choosing query strings) stay within the bound:
+    an entry's size counts its key, the path kept beside it and the objects that hold its
+    headers, as tracemalloc measures them (each such entry holds ~2.5 KB plus its URL twice)."""
+    import tracemalloc
+
+    cache = ResponseCache(max_bytes=4 * 1024 * 1024)
+    headers = [("Content-Type", "text/plain"), ("Cache-Control", "max-age=3600"), ("ETag", '"r1"'),
+               ("Date", "Mon, 07 Dec 2026 04:00:00 GMT"), ("Server", "origin")]
+    # Only what this test and the cache allocate counts: a test process's other threads (an earlier
+    # test's server, a subprocess's reader) allocate meanwhile too (a clean-clone run saw 5x).
+    ours = [tracemalloc.Filter(True, __file__), tracemalloc.Filter(True, "*/edge/*")]
+
+    def allocated() -> int:
+        return sum(stat.size for stat in tracemalloc.take_snapshot().filter_traces(ours).statistics("filename"))
+
+    tracemalloc.start()
+    try:
+        before = allocated()
+        for i in range(1500):
+            key = f"/q/tiny?a{i}=" + "x" * 2000
+            fresh = [(k.encode().decode(), v.encode().decode()) for k, v in headers]  # an origin's own strings
+            assert cache.put(key, CachedResponse(200, "OK", fresh, b"ok", NOW, 3600))
+            cache.get(key).prepared()  # served once: its headers encoded for the wire
+        held = allocated() - before
+    finally:
+        tracemalloc.stop()
+    counted = cache.stats()["bytes"]
+    assert counted >= held * 0.9, (counted, held)  # the bound is honest (it was ~1/50th of this)
+    assert counted <= held * 1.6, (counted, held)  # and not so cautious that it wastes the memory given
 
 
 def test_max_entry_bytes():
@@ -422,6 +470,31 @@ def test_refreshed_merges_headers_and_restarts_ttl():
     assert names["x-keep"] == "yes" and names["x-new"] == "1" and "connection" not in names
     assert [k for k, _ in new.headers].count("Cache-Control") == 1
     assert old.ttl == 60 and old.stored_at == NOW  # the original is untouched
+
+
+def test_a_304_ages_the_entry_by_its_own_age_not_the_stored_answers():
+    """The stored 200 arrived with `Age: 100` (max-age=60: stale at once); the 304 refreshing it
+    says nothing of age, so the refreshed entry is fresh for 60 s (it stayed stale for good)."""
+    old = CachedResponse(200, "OK", [("Cache-Control", "max-age=60"), ("ETag", '"v1"'), ("Age", "100")], b"x",
+                         NOW, ttl_for(DEFAULTS, 200, [("Cache-Control", "max-age=60"), ("Age", "100")], NOW))
+    assert old.ttl == 0
+    new = refreshed(old, OriginResponse(304, [("ETag", '"v1"')]), DEFAULTS, NOW + 1)
+    assert new.ttl == 60 and new.fresh(NOW + 30) and new.age(NOW + 30) == 29
+    aged = refreshed(old, OriginResponse(304, [("ETag", '"v1"'), ("Age", "20")]), DEFAULTS, NOW + 1)
+    assert aged.ttl == 40 and aged.age(NOW + 1) == 20  # the 304's own Age counts
+
+
+def test_an_answer_that_arrives_old_keeps_the_minimum_and_error_ttls():
+    """The origin's Age shortens its own lifetime, never the policy's floors: an origin behind
+    another cache (Age on every answer) still gets its errors cached and Min TTL honoured."""
+    assert ttl_for(DEFAULTS, 200, [("Cache-Control", "max-age=60"), ("Age", "10")], NOW) == 50
+    assert ttl_for(CachePolicy(min_ttl=3600), 200, [("Cache-Control", "max-age=60"), ("Age", "4000")], NOW) == 3600
+    assert ttl_for(DEFAULTS, 404, [("Age", "20")], NOW) == 10  # error_ttl
+    assert ttl_for(DEFAULTS, 404, [("Cache-Control", "max-age=300"), ("Age", "100")], NOW) == 200
+    expires = [("Date", http_date(NOW)), ("Expires", http_date(NOW + 100)), ("Age", "30")]
+    assert ttl_for(DEFAULTS, 200, expires, NOW) == pytest.approx(70)
+    stored = CachedResponse(200, "OK", [("Age", "4000")], b"x", NOW, 3600)
+    assert stored.fresh(NOW + 3000) and stored.age(NOW + 3000) == 7000  # fresh by the TTL; Age says the truth
 
 
 def test_refreshed_keeps_stored_cache_control_and_applies_policy():

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from edge.cache.policy import CachePolicy
-from edge.cache.selection import Selection
+from edge.config.cache_policy import CachePolicy
+from edge.config.selection import Selection
 from edge.config.behaviors import Behavior
 from edge.config.policies import ForwardPolicy
 from edge.pipeline.forward import reaches_origin, viewer_host

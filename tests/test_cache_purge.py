@@ -13,7 +13,7 @@ from edge.cache import (
     cache_key,
     compile_pattern,
 )
-from edge.cache.pattern import PathMatcher, slashed
+from edge.patterns import PathMatcher, slashed
 
 NOW = 1_700_000_000.0
 
@@ -153,6 +153,7 @@ async def test_purges_in_progress_are_awaitable_and_general_patterns_wait_for_th
 
 def test_paths_follow_evictions_replacements_and_clear():
     one = entry()
+    one.charge_key(key("/a"), "/a")  # as stored: its key and path count too
     cache = ResponseCache(max_bytes=one.size * 2, max_entry_bytes=one.size * 2)
     for name in ("/a", "/b", "/c"):
         cache.put(key(name), entry())
@@ -165,3 +166,31 @@ def test_paths_follow_evictions_replacements_and_clear():
     assert cache._entries.paths["bare"] == "/bare" and cache.invalidate("bare") == 1
     cache.clear()
     assert cache._entries.paths == {} and len(cache) == 0
+
+
+def test_an_answer_asked_for_before_an_invalidation_is_not_stored_even_once_it_is_forgotten(monkeypatch):
+    """What an in-flight fetch brings back after an invalidation that covers it is not stored;
+    past the purges remembered (by age or count), anything asked for before the newest one
+    forgotten is not stored either (its fetch may have taken any time); after all of them it is."""
+    from edge.cache import store as store_module
+
+    monkeypatch.setattr(store_module, "RECENT_PURGES", 3)
+    clock = Clock()
+    cache = ResponseCache(clock=clock)
+    asked = clock.now
+    clock.now += 1
+    cache.invalidate("/a/*")
+    assert not cache.put(key("/a/x"), entry(clock.now), asked_at=asked)  # covered, asked for before
+    assert cache.put(key("/b/x"), entry(clock.now), asked_at=asked)  # not covered
+    assert cache.put(key("/a/x"), entry(clock.now), asked_at=clock.now + 0.5)  # asked for after
+    for pattern in ("/c", "/d", "/e"):  # the /a purge is forgotten (three remembered)
+        clock.now += 1
+        cache.invalidate(pattern)
+    assert not cache.put(key("/z/y"), entry(clock.now), asked_at=asked)  # before a forgotten purge: refused
+    assert cache.put(key("/z/y"), entry(clock.now), asked_at=clock.now + 0.5)
+    clock.now += store_module.RECENT_PURGE_SECONDS + 1  # all forgotten by age at the next purge
+    cache.invalidate("/f")
+    assert not cache.put(key("/z/w"), entry(clock.now), asked_at=clock.now - 901)  # before /e, forgotten
+    assert cache.put(key("/z/w"), entry(clock.now), asked_at=clock.now - 10)  # only /f since: not covered
+    cache.clear()  # everything, answers in flight included
+    assert not cache.put(key("/z/v"), entry(clock.now), asked_at=clock.now - 0.1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,24 @@ def test_messages_name_the_fix(control, tmp_path):
     edge("deploy", str(tmp_path / "quiet.wat"), "--name", "quiet", env=env)
     result = edge("logs", "quiet", env=env)
     assert result.stdout == "" and "no log records for quiet yet" in result.stderr
+    # a request id nothing was logged for: said as such (it read "no log records for None and that request id")
+    unknown = edge("logs", "--request-id", "NoSuchRequest", env=env)
+    assert unknown.stdout == "" and "None" not in unknown.stderr, unknown.stderr
+    assert unknown.stderr.startswith("no log records for request id NoSuchRequest: ") and "check the id" in unknown.stderr
+    both = edge("logs", "quiet", "--request-id", "NoSuchRequest", env=env)
+    assert both.stderr.startswith("no log records of quiet for request id NoSuchRequest: ") and "leave out quiet" in both.stderr
+
+
+def test_deploy_of_a_file_that_is_no_module_says_what_to_do_in_cli_terms(control, tmp_path):
+    """Text that is neither WAT nor JavaScript the server recognizes: the admin API's advice
+    (?filename=name.js) is its own; the CLI says what edge deploy takes."""
+    env = {"EDGE_SERVER": control.admin_url, "EDGE_ADMIN_TOKEN": TOKEN}
+    junk = tmp_path / "junk.wasm"
+    junk.write_text("this is not a module\n")
+    result = edge("deploy", str(junk), "--name", "junk", env=env, code=1)
+    assert "?filename=" not in result.output and result.output.count("\n") == 1, result.output
+    assert f"{junk} is not a WebAssembly module" in result.output and "neither WAT" in result.output
+    assert "if junk.wasm is JavaScript, give it one of those names" in result.output and ".js, .mjs or .cjs" in result.output
 
 
 def test_invoke_builds_a_directory_and_deploy_reports_a_build_error_in_one_line(control, tmp_path):
@@ -183,3 +202,68 @@ def test_serve_takes_the_manifest_as_its_argument_and_dev_says_where_a_manifest_
     assert "two manifests: other.toml and -m m.toml; give one" in both.output
     dev = edge("dev", "m.toml", code=2)
     assert "m.toml is a file (the manifest goes with -m: edge dev -m m.toml)" in dev.output
+
+
+def test_commands_find_the_running_serve_from_a_subdirectory_without_a_project_file(tmp_path, monkeypatch):
+    """No edge.toml: `edge serve manifest.toml --port N` records itself in ./.edge, and a
+    command run from a subdirectory (a function's) finds it there, as edge.toml is found in
+    a parent; a record left by a server that is gone (in a nearer .edge) is passed over."""
+    import subprocess
+    import sys
+
+    (tmp_path / "manifest.toml").write_text(STATIC)
+    sub = tmp_path / "fns" / "cpu"
+    sub.mkdir(parents=True)
+    (sub / "fn.wat").write_text(generated("from a subdirectory"))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    (sub / ".edge").mkdir()
+    (sub / ".edge" / "serve.json").write_text(json.dumps({"pid": int(gone.stdout), "edge": "http://127.0.0.1:1",
+                                                          "admin": "http://127.0.0.1:1"}))
+    admin_port = free_port()
+    with serve_output(tmp_path, "manifest.toml", "--port", str(free_port()), "--admin-port", str(admin_port),
+                      env=_serve_env()) as server:
+        server.until("edge: serving")
+        monkeypatch.chdir(sub)
+        out = edge("deploy", "fn.wat", "--name", "cpu").output
+        assert "deployed cpu version 1" in out
+        assert "cpu" in edge("functions").output
+    # the server is gone: the default address, and a message saying how it was chosen (unless
+    # something else on this machine listens there)
+    with socket.socket() as probe:
+        default_taken = probe.connect_ex(("127.0.0.1", 8081)) == 0
+    if not default_taken:
+        result = edge("functions", code=1)
+        assert "cannot reach the admin API at http://127.0.0.1:8081" in result.output
+        assert "no running `edge serve` recorded itself in .edge/serve.json of this directory or a parent" in result.output
+        # an address given is not explained as the default
+        named = edge("functions", "--server", f"http://127.0.0.1:{admin_port}", code=1).output
+        assert "cannot reach" in named and "is the default" not in named
+
+
+def test_a_serve_record_someone_else_could_have_written_is_not_followed(tmp_path, monkeypatch):
+    """Walking up from the current directory, only a record this user wrote, in a directory only
+    this user can write to, of a live process of this user's, names the server: anyone can make
+    /tmp/.edge/serve.json, and following it would send the admin token and deployed code there."""
+    from edge.cli.project import find
+
+    state = tmp_path / ".edge"
+    state.mkdir()
+    record = state / "serve.json"
+    record.write_text(json.dumps({"pid": os.getpid(), "edge": "http://127.0.0.1:1", "admin": "http://127.0.0.1:9"}))
+    sub = tmp_path / "proj" / "fn"
+    sub.mkdir(parents=True)
+    monkeypatch.delenv("EDGE_SERVER", raising=False)
+    monkeypatch.chdir(sub)
+    state.chmod(0o755)
+    record.chmod(0o644)
+    assert find().running_serve()["admin"] == "http://127.0.0.1:9"  # the control: one's own
+    state.chmod(0o777)  # a directory anyone may write to
+    assert find().running_serve() is None
+    state.chmod(0o755)
+    record.chmod(0o666)  # a record anyone may rewrite
+    assert find().running_serve() is None
+    record.chmod(0o644)
+    if os.geteuid() == 0:  # root can hand the file to another user
+        os.chown(record, 65534, 65534)
+        assert find().running_serve() is None

@@ -13,6 +13,7 @@ import pytest
 
 from edge.runtime.module import sha256, to_wasm
 
+from .conftest import plain_http_tls
 from .control_helpers import generated, manifest_text, serving
 from .polling import eventually
 
@@ -146,7 +147,7 @@ def _wait_all_workers(url: str, expected: str, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     seen: dict[str, str] = {}
     while time.monotonic() < deadline:
-        with httpx.Client(base_url=url) as client:  # a new connection: either worker may take it
+        with httpx.Client(base_url=url, verify=plain_http_tls()) as client:  # a new connection: either worker may take it
             r = client.get("/fn", headers={"Connection": "close"})
         seen[r.headers["via"]] = r.text if r.status_code == 200 else f"status {r.status_code}"  # not there yet
         if len(seen) >= 2 and set(seen.values()) == {expected}:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 import trustme
 
-from .conftest import free_ports
+from .conftest import free_ports, plain_http_tls
 from .control_helpers import SITE, TOKEN, ControlServer, generated, manifest_text
 from .polling import eventually
 from .serve_output import ServeOutput
@@ -138,7 +138,7 @@ def test_exec_start_as_systemd_runs_it(tmp_path):
 
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=2).status_code == 200
+        return httpx.get(url, timeout=2, verify=plain_http_tls()).status_code == 200
     except httpx.HTTPError:
         return False
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from edge.cache.policy import CachePolicy
+from edge.config.cache_policy import CachePolicy
 
 from . import modules as M
 from .test_pipeline import raw_get, start, status_of

@@ -55,8 +55,16 @@ def test_options_shape_the_event():
     assert request["body"] == {"inputTruncated": False, "action": "read-only", "encoding": "base64",
                                "data": "bmFtZT1lZGdl"}
     assert request["headers"]["content-length"] == [{"key": "Content-Length", "value": "9"}]  # as the viewer sent it
-    posted = json.loads(edge("generate-event", "origin-request", "-X", "POST", "--body", "name=edge").stdout)
-    assert posted["Records"][0]["cf"]["request"]["headers"]["content-length"][0]["value"] == "9"
+    assert request["headers"]["content-type"] == [{"key": "Content-Type", "value": "application/x-www-form-urlencoded"}]
+    posted = json.loads(edge("generate-event", "origin-request", "--body", "name=edge").stdout)["Records"][0]["cf"]
+    assert posted["request"]["method"] == "POST"  # as `curl -d` sends it
+    assert posted["request"]["headers"]["content-length"][0]["value"] == "9"
+    assert posted["request"]["headers"]["content-type"][0]["value"] == "application/x-www-form-urlencoded"
+    typed = json.loads(edge("generate-event", "viewer-request", "-X", "PUT", "-d", "{}", "-H",
+                            "Content-Type: application/json").stdout)["Records"][0]["cf"]["request"]
+    assert typed["method"] == "PUT" and typed["headers"]["content-type"] == [
+        {"key": "Content-Type", "value": "application/json"}]
+    assert json.loads(edge("generate-event", "viewer-request").stdout)["Records"][0]["cf"]["request"]["method"] == "GET"
     origin = json.loads(edge("generate-event", "origin-request", "--origin-domain", "api.example.com",
                              "--origin-protocol", "http").stdout)["Records"][0]["cf"]["request"]
     assert origin["origin"]["custom"]["domainName"] == "api.example.com" and origin["origin"]["custom"]["port"] == 80
@@ -89,3 +97,20 @@ def test_bad_input_is_a_usage_error(tmp_path):
     assert "must start with '/'" in edge("generate-event", "viewer-request", "--uri", "x", code=2).output
     assert "cannot read" in edge("generate-event", "viewer-request", "--body", f"@{tmp_path}/missing", code=2).output
     edge("generate-event", "origin-nothing", code=2)
+
+
+@pytest.mark.parametrize("hook, option, applies", [
+    ("origin-response", ["--body", "hello"], "viewer-request and origin-request"),
+    ("viewer-response", ["-d", "@/dev/null"], "viewer-request and origin-request"),
+    ("viewer-request", ["--status", "404"], "origin-response and viewer-response"),
+    ("origin-request", ["--status", "200"], "origin-response and viewer-response"),  # the default, given: still
+    ("viewer-request", ["--response-header", "X-A: 1"], "origin-response and viewer-response"),
+    ("viewer-request", ["--origin-domain", "api.example.com"], "origin-request and origin-response"),
+    ("viewer-response", ["--origin-protocol", "http"], "origin-request and origin-response"),
+])
+def test_an_option_the_hooks_event_has_no_place_for_is_a_usage_error(hook, option, applies):
+    """It was left out of the event, exit 0 (`origin-response --body hello`: a POST with no body)."""
+    result = edge("generate-event", hook, *option, code=2)
+    name = "--body" if option[0] == "-d" else option[0]
+    assert f"Error: {name} applies to {applies} events, not {hook}" in result.output, result.output
+    assert result.stdout.count("{") == 0  # no event printed

@@ -155,7 +155,7 @@ def test_http2_request_body_without_length_reaches_the_origin(edge_factory, fres
 
 def test_path_patterns_match_in_linear_time():
     """A crafted path cannot make pattern matching backtrack (ReDoS on the event loop)."""
-    from edge.cache.pattern import compile_pattern
+    from edge.patterns import compile_pattern
 
     regex = compile_pattern("/img/*/*/*/*.jpg")
     hostile = "/img/" + "a/" * 4000 + "x.png"

@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import free_ports
+from .conftest import free_ports, plain_http_tls
+from .polling import eventually
 
 SERVERS = ["hypercorn", "uvicorn", "granian"]
 MAX_CONNECTIONS = 6
@@ -82,14 +83,27 @@ def start(tmp: Path, server: str, *extra: str, manifest: str = MANIFEST, env: di
     while time.monotonic() < deadline:
         assert proc.poll() is None, log.read_text()
         try:
-            if httpx.get(f"http://127.0.0.1:{admin}/readyz", timeout=1).status_code == 200:
-                time.sleep(0.3)  # the probe's own connection is surely closed before tests count
+            if httpx.get(f"http://127.0.0.1:{admin}/readyz", timeout=1, verify=plain_http_tls()).status_code == 200:
+                # the probe's own connection is closed on the server's side before tests count (at
+                # most 0.3 s, the fixed pause this was; it takes a few milliseconds)
+                eventually(lambda: not _open_server_side(admin), timeout=0.3)
                 return Served(proc, server, port, admin, log)
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
     stop(proc)
     raise AssertionError(f"server did not become ready: {log.read_text()}")
+
+
+def _open_server_side(port: int) -> bool:
+    """Whether a loopback connection accepted on `port` is still open on the server's side
+    (established, or closed by its client and not yet by the server)."""
+    local = f"0100007F:{port:04X}"
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == local and fields[3] in ("01", "08"):  # TCP_ESTABLISHED, TCP_CLOSE_WAIT
+            return True
+    return False
 
 
 def stop(proc: subprocess.Popen, target: str = "group") -> int:

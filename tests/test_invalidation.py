@@ -6,6 +6,7 @@ import time
 
 import httpx
 
+from .conftest import plain_http_tls
 from .control_helpers import ControlServer, ServeProcess, manifest_text, serving
 
 
@@ -53,7 +54,7 @@ def test_invalidation_reaches_every_worker_process(tmp_path):
             hits = 0
             deadline = time.monotonic() + 20
             while hits < 10 and time.monotonic() < deadline:  # both workers have it cached
-                with httpx.Client() as c:
+                with httpx.Client(verify=plain_http_tls()) as c:
                     hits = hits + 1 if c.get(url).headers["x-cache"] == "Hit from edge" else 0
 
         warm_everywhere()
@@ -62,6 +63,6 @@ def test_invalidation_reaches_every_worker_process(tmp_path):
         time.sleep(1.0)  # the other worker's watcher applies it within its poll interval
         results = []
         for _ in range(40):  # new connections: both workers answer
-            with httpx.Client() as c:
+            with httpx.Client(verify=plain_http_tls()) as c:
                 results.append(c.get(url).headers["x-cache"])
         assert results.count("Miss from edge") == 2  # exactly one miss per worker, then hits

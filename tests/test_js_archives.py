@@ -159,6 +159,22 @@ def test_an_archive_without_the_handlers_file_says_where_it_looked_and_how_to_na
     assert built.exit_code == 0, built.output
 
 
+def test_a_package_zipped_with_its_folder_builds_with_a_warning_that_lambda_would_not(tmp_path):
+    """Lambda runs a package from the archive's top level: `zip -r pkg.zip pkg` fails there with
+    Runtime.ImportModuleError. The edge still looks inside the only folder, and says so."""
+    (tmp_path / "nested.zip").write_bytes(archive({"pkg/index.js": HANDLER}))
+    messages: list[str] = []
+    build_js(tmp_path / "nested.zip", out=tmp_path / "nested.wasm", log=messages.append)
+    nested = [m for m in messages if "its only folder" in m]
+    assert nested == [f"warning: {tmp_path / 'nested.zip'}: the archive keeps its files in pkg/ (its only folder): "
+                      "built from there, but Lambda runs a package from the archive's top level and would fail with "
+                      "Runtime.ImportModuleError; zip the folder's contents instead (cd pkg && zip -r ../function.zip .)"]
+    (tmp_path / "flat.zip").write_bytes(archive({"index.js": HANDLER}))
+    flat: list[str] = []
+    build_js(tmp_path / "flat.zip", out=tmp_path / "flat.wasm", log=flat.append)
+    assert not [m for m in flat if "its only folder" in m]
+
+
 def test_a_single_file_with_another_handler_module_says_which_to_name(tmp_path):
     (tmp_path / "one.js").write_bytes(HANDLER)
     with pytest.raises(JsBuildError) as failure:

@@ -163,14 +163,14 @@ def test_the_module_is_written_from_the_snapshot_as_before(tmp_path):
 
 def _with_export(wasm: bytes, name: str) -> bytes:
     """`wasm` with one more function export `name` (function 0) in its export section."""
-    from edge.js.wasmfile import EXPORT_SECTION, _encode_uleb, _uleb
+    from edge.js.wasmfile import EXPORT_SECTION, _encode_uleb, read_uleb
 
     out, pos = bytearray(wasm[:8]), 8
     while pos < len(wasm):
-        size, body = _uleb(wasm, pos + 1)
+        size, body = read_uleb(wasm, pos + 1)
         end = body + size
         if wasm[pos] == EXPORT_SECTION:
-            count, p = _uleb(wasm, body)
+            count, p = read_uleb(wasm, body)
             entry = _encode_uleb(len(name)) + name.encode() + b"\x00" + _encode_uleb(0)
             section = _encode_uleb(count + 1) + wasm[p:end] + entry
             out += bytes([EXPORT_SECTION]) + _encode_uleb(len(section)) + section

@@ -46,9 +46,8 @@ def build(tmp_path, source: str):  # type: ignore[no-untyped-def]
     return wasm.read_bytes(), warnings
 
 
-def answers(wasm: bytes, isolation: str, count: int) -> list[dict]:
-    runtime = Runtime()
-    fn = runtime.function(wasm, FunctionConfig(name="pooled", isolation=isolation))
+def answers(runtime: Runtime, compiled, isolation: str, count: int) -> list[dict]:  # type: ignore[no-untyped-def]
+    fn = runtime.function(compiled, FunctionConfig(name="pooled", isolation=isolation))
     event = json.dumps(make_event("viewer-request", viewer_request())).encode()
     try:
         out = []
@@ -63,12 +62,14 @@ def answers(wasm: bytes, isolation: str, count: int) -> list[dict]:
 
 def test_a_pool_filled_at_the_top_level_is_new_in_every_instance(tmp_path):
     wasm, warnings = build(tmp_path, POOLED)
-    fresh = answers(wasm, "per-request", 5)
+    runtime = Runtime()
+    compiled = runtime.load(wasm)  # compiled once; each function below has its own instances
+    fresh = answers(runtime, compiled, "per-request", 5)
     assert len({a["id"] for a in fresh}) == 5, fresh  # each instance its own pool (one ID for all before)
     assert len({a["boot"] for a in fresh}) == 1  # a value made at the top level is the snapshot's
     # a small draw (a seed, a key) keeps its value: what the top level built on it still works
     assert {a["lookup"] for a in fresh} == {"found"} and len({str(a["seed"]) for a in fresh}) == 1
-    warm = answers(wasm, "reuse", 3)
+    warm = answers(runtime, compiled, "reuse", 3)
     assert len({a["id"] for a in warm}) == 3
     assert len({a["pool"] for a in warm}) == 1, warm  # refilled once, when the instance started
     assert warm[0]["pool"] != fresh[0]["pool"]

@@ -66,8 +66,8 @@ def test_what_fs_cannot_do_here_fails_saying_why(server):
     assert body["unread"] == {
         "name": "Error", "code": "ENOENT", "syscall": "open", "path": "unread.txt",
         "message": "ENOENT: no such file or directory, open 'unread.txt' (edge functions have no filesystem when they "
-                   "run (a file of the package can be read at the top level of a module, which runs at build time, "
-                   "and read again later))"}
+                   "run: read the file at the top level of a module, which runs at build time, and it can be read "
+                   "again later)"}
     assert body["unreadExists"] is False
     assert body["seen"] is True and body["seenRead"] == body["unread"]
     assert body["write"]["code"] == "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM"

@@ -65,7 +65,7 @@ def test_requires_that_cannot_be_satisfied_are_warnings_naming_file_and_line(bui
     (tinylib's) requires all build; each warning says what happens when the require runs."""
     _, warnings = built
     expected = [
-        "index.js:6: module 'child_process' is a Node.js built-in that edge functions do not have (edge functions cannot start processes",
+        "index.js:6: module 'child_process' is a Node.js built-in that edge functions do not have: they cannot start processes",
         "index.js:11: cannot find module 'supports-color' (bundle it into node_modules/ of the function",
         "node_modules/tinylib/lib.js:3: cannot find module 'not-installed-either'",
         "node_modules/tiny-debug/node.js:10: cannot find module 'supports-color'",
@@ -92,7 +92,7 @@ def test_guarded_requires_throw_as_node_does_for_a_missing_module(server):
     assert body["missingError"]["code"] == "MODULE_NOT_FOUND"
     message = body["missingError"]["message"]
     assert message.startswith("Cannot find module 'child_process': it is a Node.js built-in that edge functions do "
-                              "not have (edge functions cannot start processes or threads)")
+                              "not have: they cannot start processes or threads")
     assert message.endswith("\nRequire stack:\n- /var/task/index.js")
 
 

@@ -128,8 +128,10 @@ def test_edge_invoke_runs_a_source_with_another_handler(nested_package, tmp_path
 
 
 def test_a_module_missing_inside_the_aws_sdk_says_the_sdk_cannot_work_here(tmp_path):
-    """The SDK v3 loads os (and child_process) deep in @smithy/*: the error names the SDK package the
-    function required (what to move to the origin), not only the file that wanted os."""
+    """The SDK v3 loads os deep in @smithy/*: os is a built-in now, so the SDK's clients are refused by
+    name where the function requires them (the error names the SDK package, what to move to the
+    origin); tests/test_js_os.py has the other cases (a module missing deeper in the SDK, guarded
+    requires, the SDK's offline utilities)."""
     modules = tmp_path / "node_modules"
     for package, main in (("@aws-sdk/client-fake", "module.exports = require('@smithy/fake-core');\n"),
                           ("@smithy/fake-core", "const os = require('node:os');\nexports.home = os.homedir;\n")):
@@ -141,9 +143,9 @@ def test_a_module_missing_inside_the_aws_sdk_says_the_sdk_cannot_work_here(tmp_p
     with pytest.raises(JsBuildError) as failure:
         build_js(tmp_path, out=tmp_path / "out.wasm")
     assert failure.value.summary == (
-        "node_modules/@smithy/fake-core/index.js:1:12: Error: Cannot find module 'node:os' inside "
-        "@aws-sdk/client-fake: the AWS SDK cannot work in edge functions, which make no network calls (move the "
-        "call to the origin, or put the data in the package)"), failure.value.summary
+        "index.js:1:13: Error: Cannot find module '@aws-sdk/client-fake': the AWS SDK cannot work in edge "
+        "functions, which make no network calls (move the call to the origin, or put the data in the package)"
+    ), failure.value.summary
 
 
 def pnpm_layout(root: Path) -> None:

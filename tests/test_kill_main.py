@@ -20,6 +20,17 @@ pytestmark = [pytest.mark.timeout(90),
               pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker processes from /proc")]
 
 
+def _until_listening(port: int, sockets: int, timeout: float = 30) -> None:
+    """Until `sockets` sockets listen on `port` (Granian workers each open their own admin one)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        if sum(1 for row in rows if row.split()[1].endswith(f":{port:04X}") and row.split()[3] == "0A") >= sockets:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {sockets} sockets listen on {port} after {timeout} s")
+
+
 def _alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
@@ -40,6 +51,8 @@ def test_workers_of_a_killed_edge_serve_stop_and_a_new_start_serves(tmp_path, se
         children = [int(c) for c in Path(f"/proc/{main.proc.pid}/task/{main.proc.pid}/children").read_text().split()]
         workers = [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
         assert len(workers) == 2, children
+        if server == "granian":  # "serving" comes with the first worker: kill once both serve (each has its
+            _until_listening(admin_port, 2)  # own admin listener); workers killed mid-boot: test_worker_lifecycle.py
         os.kill(main.proc.pid, signal.SIGKILL)  # the main process alone
         main.proc.wait(10)
         main.until(f"the main process (pid {main.proc.pid}) is gone", timeout=30)  # each worker says so

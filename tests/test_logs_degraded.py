@@ -29,7 +29,10 @@ def test_logs_of_a_node_without_its_database(pg_url, tmp_path):
             assert unknown.exit_code == 1 and "404" in unknown.output, unknown.output
 
             proxy.cut()
-            wait_for(lambda: node.admin.get("/v1/functions").status_code == 503, what="the node to be degraded")
+            # /readyz says degraded as soon as the node sees its connections reset (its listener);
+            # an API request sent before that waited the pool's whole checkout timeout (5 s)
+            wait_for(lambda: node.admin.get("/readyz").json()["status"] == "degraded", what="the node to be degraded")
+            wait_for(lambda: node.admin.get("/v1/functions").status_code == 503, what="its API to answer 503")
             assert node.edge.get("/fn/x").text == "hi"  # still served
             result = CliRunner().invoke(cli, ["logs", "hello"], env=env)
             assert result.exit_code == 0, result.output

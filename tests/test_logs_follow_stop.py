@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import time
 import pytest
 
 from .control_helpers import SITE, TOKEN, serving
+from .polling import eventually
 
 SERVERS = ["hypercorn"] + [
     pytest.param(name, marks=pytest.mark.skipif(importlib.util.find_spec(name) is None, reason=f"{name} is not installed"))
@@ -50,7 +52,9 @@ def test_a_follow_ends_whole_when_the_server_stops(tmp_path, server_name):
         while _established(server.admin_port) < len(followers) and time.monotonic() < deadline:
             assert all(p.poll() is None for p in followers), [p.communicate() for p in followers if p.poll() is not None]
             time.sleep(0.1)
-        time.sleep(1.0)  # its request read and its stream running (the head is a few hundred bytes)
+        # its request read and its stream running: each follower's connection has the head (a few
+        # hundred bytes) sent on it, as `ss` shows; at most the 1 s this slept (all of it without ss)
+        eventually(lambda: _streaming(server.admin_port) >= len(followers), timeout=1.0)
         assert all(p.poll() is None for p in followers)
         os.killpg(server.proc.pid, signal.SIGTERM)
         assert server.proc.wait(30) == 0, server.output()
@@ -61,6 +65,23 @@ def test_a_follow_ends_whole_when_the_server_stops(tmp_path, server_name):
             assert follower.returncode == 0, (follower.args, errors[-1])
     said = errors[0].strip().splitlines()
     assert said == ["edge logs: the server is stopping: the log stream ended"], errors[0]
+
+
+def _streaming(port: int) -> int:
+    """Connections to `port` on this machine whose request the server has read (nothing waits in
+    its receive queue) and whose answer it has begun (bytes sent), from `ss`'s TCP info."""
+    try:
+        out = subprocess.run(["ss", "-tinH", "state", "established", f"( sport = :{port} )"], capture_output=True,
+                             text=True, check=False, timeout=5).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return 0
+    count, unread = 0, None
+    for line in out.splitlines():
+        if not line.startswith(("\t", " ")):  # a connection: Recv-Q Send-Q local peer
+            unread = int(line.split()[0])
+        elif unread == 0 and re.search(r"\bbytes_received:[1-9]", line) and re.search(r"\bbytes_sent:[1-9]", line):
+            count += 1
+    return count
 
 
 def _established(port: int) -> int:

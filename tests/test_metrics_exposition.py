@@ -9,6 +9,7 @@ import time
 import httpx
 import pytest
 
+from .conftest import plain_http_tls
 from .control_helpers import ControlServer, generated, manifest_text, serving
 
 DEPLOYS = 6
@@ -38,7 +39,7 @@ def _exercise(edge: httpx.Client, admin: httpx.Client) -> int:
         streak, deadline = 0, time.monotonic() + 10
         while streak < 3:  # other workers follow the store within ~100 ms
             assert time.monotonic() < deadline, "the new version did not reach every worker"
-            with httpx.Client(base_url=str(edge.base_url), timeout=10) as fresh:  # a new connection: any worker
+            with httpx.Client(base_url=str(edge.base_url), timeout=10, verify=plain_http_tls()) as fresh:  # a new connection: any worker
                 text = fresh.get("/fn").text
             generated_answers += bool(re.fullmatch(r"v\d+", text))
             streak = streak + 1 if text == f"v{number}" else 0

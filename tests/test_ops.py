@@ -16,7 +16,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from . import modules as M
-from .conftest import free_ports
+from .conftest import free_ports, plain_http_tls
 from .polling import eventually
 from .test_pipeline import GENERATED_200, VALIDATION_CASES, start
 
@@ -186,7 +186,7 @@ def wait_ready(proc: subprocess.Popen, admin: int) -> list[int]:
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.stdout.read().decode()  # type: ignore[union-attr]
         try:
-            status = httpx.get(f"http://127.0.0.1:{admin}/readyz", timeout=1).status_code
+            status = httpx.get(f"http://127.0.0.1:{admin}/readyz", timeout=1, verify=plain_http_tls()).status_code
         except httpx.HTTPError:
             status = 0
         seen.append(status)
@@ -267,12 +267,12 @@ def test_metrics_are_one_view_across_worker_processes(tmp_path):
     try:
         wait_ready(proc, admin)
         for _ in range(20):
-            with httpx.Client() as client:  # a new connection each time: both workers serve
+            with httpx.Client(verify=plain_http_tls()) as client:  # a new connection each time: both workers serve
                 assert client.get(f"http://127.0.0.1:{port}/robots.txt").status_code == 200
         deadline = time.monotonic() + 5  # each worker writes its tallies every 0.25 s
         while True:
             total = 0.0
-            for line in httpx.get(f"http://127.0.0.1:{admin}/metrics").text.splitlines():
+            for line in httpx.get(f"http://127.0.0.1:{admin}/metrics", verify=plain_http_tls()).text.splitlines():
                 if line.startswith("edge_requests_total{"):
                     total += float(line.rsplit(" ", 1)[1])
             if total == 20 or time.monotonic() > deadline:

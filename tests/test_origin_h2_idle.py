@@ -28,7 +28,7 @@ import pytest
 
 from edge.upstream import h2pools
 
-from .conftest import ServerThread
+from .h2origin import HypercornH2
 from .hostile_origin import HostileOrigin, Reader, Writer
 from .test_origin_faults import _tls
 
@@ -126,40 +126,6 @@ def h2_speaker(seen: list[tuple[str, str]], idle: float | None = None, goaway: b
     return speak
 
 
-class HypercornH2:
-    """Hypercorn over TLS (ALPN h2) on 127.0.0.1, closing connections idle for
-    `keep_alive_timeout`; notes each request's HTTP version and client port (one per connection)."""
-
-    def __init__(self, certfile: str, keep_alive_timeout: float) -> None:
-        self.requests: list[tuple[str, int]] = []  # (http_version, client port)
-        # its shutdown can wait 10 s on a TLS connection the edge still holds: stop() waits 2 s
-        # (the thread is a daemon, and the edge closes that connection when the test's edge stops)
-        self.server = ServerThread(self.app, certfile=certfile, keep_alive_timeout=keep_alive_timeout, stop_wait=2)
-        self.port = self.server.port
-
-    @property
-    def connections(self) -> int:
-        return len({port for _, port in self.requests})
-
-    async def app(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
-        if scope["type"] != "http":
-            return
-        self.requests.append((scope["http_version"], scope["client"][1]))
-        while (await receive()).get("more_body"):
-            pass
-        body = scope["path"].encode()
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
-
-    def start(self) -> HypercornH2:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-
 @contextlib.contextmanager
 def h2_origin(ca, seen: list[tuple[str, str]], **behaviour) -> Iterator[HostileOrigin]:  # type: ignore[no-untyped-def]
     origin = HostileOrigin({}, tls=_tls(ca.issue_cert("127.0.0.1"), ("h2",)),
@@ -170,13 +136,25 @@ def h2_origin(ca, seen: list[tuple[str, str]], **behaviour) -> Iterator[HostileO
         origin.stop()
 
 
-def _edge(edge_factory, tmp_path, ca, port: int, settings: str = "", function: bool = False):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def keepalive_wasm(tmp_path_factory) -> bytes:
+    """KEEPALIVE_FROM_QUERY built once for the module's three tests that route through it (each
+    edge built it again from its own copy of the source: a C build at every start)."""
+    from edge import toolchain
+
+    src = tmp_path_factory.mktemp("keepalive")
+    (src / "main.c").write_text(KEEPALIVE_FROM_QUERY)
+    return toolchain.build(src).read_bytes()
+
+
+def _edge(edge_factory, tmp_path, ca, port: int, settings: str = "", function: bytes | None = None):  # type: ignore[no-untyped-def]
+    """`function`: the keepalive function's module (keepalive_wasm), run as the origin-request hook."""
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     manifest = f'[origins.h2]\nurl = "https://127.0.0.1:{port}"\nca_file = "ca.pem"\nhttp2 = true\n{settings}\n'
     files = None
     if function:
-        manifest += '[functions.keepalive]\nsource = "keepalive/"\n'
-        files = {"keepalive/main.c": KEEPALIVE_FROM_QUERY}
+        manifest += '[functions.keepalive]\nsource = "keepalive.wasm"\n'
+        files = {"keepalive.wasm": function}
     manifest += ('[[behaviors]]\npath = "*"\norigin = "h2"\ncache = "disabled"\n' + METHODS
                  + ('origin_request = "keepalive"\n' if function else ""))
     return edge_factory(manifest, files)
@@ -190,30 +168,40 @@ def _ok(answered, path: str) -> None:  # type: ignore[no-untyped-def]
 # -- an origin that closes idle connections -------------------------------------------------------
 
 
-def test_a_real_http2_origin_closing_idle_connections_costs_a_new_connection_not_a_502(ca, edge_factory, tmp_path):
-    """Hypercorn closes a connection idle for 1 s (without a GOAWAY); the edge keeps it for
-    its 5 s default. Before the fix the request after the close was a 502 ("Server
-    disconnected"): httpcore judged the idle HTTP/2 connection by its own expiry alone."""
+@pytest.fixture
+def hypercorn_origin(ca, tmp_path) -> Iterator[HypercornH2]:  # type: ignore[no-untyped-def]
+    """Hypercorn closing connections idle for 1 s. Asked for before edge_factory, so stopped after
+    the test's edge: stopped first, it waited (5 s, its thread's join bound) on the TLS close of
+    the connection the edge still held, which the edge answered only at its own idle close."""
     cert = ca.issue_cert("127.0.0.1")
     cert.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "origin.pem"))
     origin = HypercornH2(str(tmp_path / "origin.pem"), keep_alive_timeout=1.0).start()
     try:
-        edge = _edge(edge_factory, tmp_path, ca, origin.port)
-        _ok(edge.get("/a"), "/a")
-        time.sleep(0.2)
-        _ok(edge.get("/b"), "/b")
-        assert origin.connections == 1  # reused within the origin's 1 s
-        assert {version for version, _ in origin.requests} == {"2"}
-        time.sleep(1.5)  # the origin closed it
-        _ok(edge.get("/c"), "/c")
-        assert origin.connections == 2 and len(origin.requests) == 3
-        time.sleep(1.5)
-        _ok(edge.request("POST", "/d", content=b"posted"), "/d")  # any method: found closed before it was sent
-        assert origin.connections == 3 and len(origin.requests) == 4
-        _ok(edge.get("/e"), "/e")
-        assert origin.connections == 3  # and the new one is kept as before
+        yield origin
     finally:
         origin.stop()
+
+
+def test_a_real_http2_origin_closing_idle_connections_costs_a_new_connection_not_a_502(ca, hypercorn_origin,
+                                                                                       edge_factory, tmp_path):
+    """Hypercorn closes a connection idle for 1 s (without a GOAWAY); the edge keeps it for
+    its 5 s default. Before the fix the request after the close was a 502 ("Server
+    disconnected"): httpcore judged the idle HTTP/2 connection by its own expiry alone."""
+    origin = hypercorn_origin
+    edge = _edge(edge_factory, tmp_path, ca, origin.port)
+    _ok(edge.get("/a"), "/a")
+    time.sleep(0.2)
+    _ok(edge.get("/b"), "/b")
+    assert origin.connections == 1  # reused within the origin's 1 s
+    assert {seen.http_version for seen in origin.requests} == {"2"}
+    time.sleep(1.5)  # the origin closed it
+    _ok(edge.get("/c"), "/c")
+    assert origin.connections == 2 and len(origin.requests) == 3
+    time.sleep(1.5)
+    _ok(edge.request("POST", "/d", content=b"posted"), "/d")  # any method: found closed before it was sent
+    assert origin.connections == 3 and len(origin.requests) == 4
+    _ok(edge.get("/e"), "/e")
+    assert origin.connections == 3  # and the new one is kept as before
 
 
 @pytest.mark.parametrize("goaway", [True, False], ids=["goaway", "close"])
@@ -263,10 +251,10 @@ def test_a_connection_closed_as_the_request_arrives_is_retried_for_idempotent_re
 # -- many keep-alive timeouts -------------------------------------------------------------------
 
 
-def test_many_keepalive_timeouts_from_a_function_leave_a_bounded_number_of_pools(ca, edge_factory, tmp_path):
+def test_many_keepalive_timeouts_from_a_function_leave_a_bounded_number_of_pools(ca, edge_factory, tmp_path, keepalive_wasm):
     seen: list[tuple[str, str]] = []
     with h2_origin(ca, seen) as origin:  # never closes a connection itself
-        edge = _edge(edge_factory, tmp_path, ca, origin.port, function=True)
+        edge = _edge(edge_factory, tmp_path, ca, origin.port, function=keepalive_wasm)
         pools = edge.state.upstream._h2
         most = h2pools.H2_POOLS
         values = list(range(60, 60 - most - 4, -1))  # 20 values, all long: none expires during the test
@@ -282,10 +270,10 @@ def test_many_keepalive_timeouts_from_a_function_leave_a_bounded_number_of_pools
         assert len(pools) == most and origin.settled(most)
 
 
-def test_a_pool_unused_past_its_keepalive_timeout_is_closed(ca, edge_factory, tmp_path):
+def test_a_pool_unused_past_its_keepalive_timeout_is_closed(ca, edge_factory, tmp_path, keepalive_wasm):
     seen: list[tuple[str, str]] = []
     with h2_origin(ca, seen) as origin:
-        edge = _edge(edge_factory, tmp_path, ca, origin.port, function=True)
+        edge = _edge(edge_factory, tmp_path, ca, origin.port, function=keepalive_wasm)
         pools = edge.state.upstream._h2
         _ok(edge.get("/ka1/a"), "/ka1/a")
         _ok(edge.get("/ka30/b"), "/ka30/b")
@@ -298,10 +286,10 @@ def test_a_pool_unused_past_its_keepalive_timeout_is_closed(ca, edge_factory, tm
         assert origin.accepted == 2
 
 
-def test_a_pool_that_goes_with_a_response_in_flight_lets_it_finish(ca, edge_factory, tmp_path):
+def test_a_pool_that_goes_with_a_response_in_flight_lets_it_finish(ca, edge_factory, tmp_path, keepalive_wasm):
     seen: list[tuple[str, str]] = []
     with h2_origin(ca, seen) as origin:
-        edge = _edge(edge_factory, tmp_path, ca, origin.port, function=True)
+        edge = _edge(edge_factory, tmp_path, ca, origin.port, function=keepalive_wasm)
         pools = edge.state.upstream._h2
         slow: list[object] = []
         reader = threading.Thread(target=lambda: slow.append(edge.get("/ka60/slow")))

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from edge.config.origins import OriginSpec
+from edge.pipeline.events import event_origin
 from edge.upstream.http import HttpUpstream
 from edge.upstream.origins import Origins
 
@@ -119,7 +120,7 @@ def test_which_keepalive_timeout_a_request_a_function_switched_takes(tmp_path):
         "c": OriginSpec.parse("c", {"url": "https://c.example", "keepalive_timeout": 30}, tmp_path),
     }
     origins = Origins(specs, HttpUpstream())
-    shown = origins.event_origin(specs["a"])["custom"]
+    shown = event_origin(specs["a"])["custom"]
     assert shown["keepaliveTimeout"] == 2
 
     def keepalive(**changed: object) -> float:

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from edge.config.origins import OriginSpec
+from edge.pipeline.events import event_origin
 from edge.upstream.http import HttpUpstream
 from edge.upstream.origins import Origins
 
@@ -99,7 +100,7 @@ def test_which_read_timeout_a_request_a_function_sent_takes(tmp_path):
         "c": OriginSpec.parse("c", {"url": "https://c.example", "read_timeout": 90}, tmp_path),
     }
     origins = Origins(specs, HttpUpstream())
-    shown = origins.event_origin(specs["a"])["custom"]
+    shown = event_origin(specs["a"])["custom"]
     assert shown["readTimeout"] == 10
 
     def timeouts(**changed: object) -> tuple[float, float]:

@@ -1235,11 +1235,15 @@ def test_aws_example_traffic_shift(aws_function):
 def test_aws_examples_compile_without_warnings(tmp_path):
     import subprocess
 
-    for name in aws_examples.NAMES:
+    def compile_strictly(name: str) -> subprocess.CompletedProcess:
         cmd = toolchain.compile_command([aws_examples.FUNCTIONS / name / "main.c"], tmp_path / f"{name}.wasm",
                                         model="reactor", optimize="ReleaseSmall",
                                         cflags=["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Wshadow", "-Werror"])
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        return subprocess.run(cmd, capture_output=True, text=True)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two at a time, as the aws_function fixture builds them
+        compiled = dict(zip(aws_examples.NAMES, pool.map(compile_strictly, aws_examples.NAMES)))
+    for name, proc in compiled.items():
         assert proc.returncode == 0, (name, proc.stderr)
 
 

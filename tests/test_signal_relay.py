@@ -12,10 +12,18 @@ TAKEN_BY_ANOTHER_THREAD = (
     "signal.signal(signal.SIGTERM, lambda *_: stopped.set())  # as Granian's main process does\n"
     "if sys.argv[1] == 'relay':\n"
     "    assert relay_signals(stopped.set)\n"
-    "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+    "main = threading.main_thread().ident\n"
+    "def send_once_main_waits():\n"
+    "    # Sent while the main thread already waits in the lock (sent earlier, the main thread could\n"
+    "    # run the handler between two of its own bytecodes before it waits, as a loaded CI did).\n"
+    "    while sys._current_frames()[main].f_code.co_name != 'wait':\n"
+    "        time.sleep(0.01)\n"
+    "    time.sleep(0.2)\n"
+    "    os.kill(os.getpid(), signal.SIGTERM)  # this thread takes it: the main thread blocks it\n"
+    "    time.sleep(30)\n"
+    "threading.Thread(target=send_once_main_waits, daemon=True).start()\n"
     "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # the kernel must hand it to another thread\n"
-    "os.kill(os.getpid(), signal.SIGTERM)\n"
-    "print('stopped' if stopped.wait(2) else 'still waiting', flush=True)\n"
+    "print('stopped' if stopped.wait(3) else 'still waiting', flush=True)\n"
 )
 
 

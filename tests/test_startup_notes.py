@@ -4,8 +4,11 @@ manifest, and when it publishes a changed source directory as a new version."""
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from edge.cli.main import cli
@@ -32,8 +35,28 @@ origin = "site"
 """
 
 
-def test_restart_notes(tmp_path):
+@pytest.fixture(scope="module")
+def greet_wasm(tmp_path_factory) -> Path:
+    """`edge new greet --lang c`, built once for the module: each test's starter is the same
+    source in another directory, whose build (zig's cache is keyed by the source's path) cost
+    ~2 s at every test's first start. The build is deterministic (the same bytes from any
+    directory), so a test's greet/build/greet.wasm is this one."""
+    root = tmp_path_factory.mktemp("greet-built")
+    assert CliRunner().invoke(cli, ["new", str(root / "greet"), "--lang", "c"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["build", str(root / "greet")]).exit_code == 0
+    return root / "greet" / "build" / "greet.wasm"
+
+
+def new_greet(tmp_path: Path, greet_wasm: Path) -> None:
+    """`edge new greet --lang c` in tmp_path, with its build output already there (newer than
+    its sources: `edge serve` and `edge deploy` build it again only once main.c changes)."""
     assert CliRunner().invoke(cli, ["new", str(tmp_path / "greet"), "--lang", "c"]).exit_code == 0
+    (tmp_path / "greet" / "build").mkdir()
+    shutil.copy(greet_wasm, tmp_path / "greet" / "build" / "greet.wasm")
+
+
+def test_restart_notes(tmp_path, greet_wasm):
+    new_greet(tmp_path, greet_wasm)
     (tmp_path / "edge.toml").write_text(MANIFEST)
     port, admin_port = free_ports(2)
     env = dict(os.environ, EDGE_ADMIN_TOKEN=TOKEN)
@@ -79,11 +102,11 @@ def test_restart_notes(tmp_path):
     admin.close()
 
 
-def test_an_association_to_an_alias_or_version_that_does_not_exist_is_noted(tmp_path):
+def test_an_association_to_an_alias_or_version_that_does_not_exist_is_noted(tmp_path, greet_wasm):
     """The manifest publishes versions, never aliases: `greet:live` before any `edge alias` or
     `deploy --alias` would answer 503, so the start says so (and how to fix it); once the alias
     exists, nothing is said."""
-    assert CliRunner().invoke(cli, ["new", str(tmp_path / "greet"), "--lang", "c"]).exit_code == 0
+    new_greet(tmp_path, greet_wasm)
     (tmp_path / "edge.toml").write_text(MANIFEST.replace('viewer_request = "greet"', 'viewer_request = "greet:live"')
                                         .replace('path = "*"', 'path = "/v9"\norigin = "site"\nviewer_request = "greet:9"'
                                                  '\n\n[[behaviors]]\npath = "*"'))
@@ -107,12 +130,12 @@ def test_an_association_to_an_alias_or_version_that_does_not_exist_is_noted(tmp_
         assert httpx.get(f"http://127.0.0.1:{port}/hello", timeout=10).text == "Hello from greet!\n"
 
 
-def test_a_fleet_node_says_what_the_shared_store_holds(pg_url, tmp_path):
+def test_a_fleet_node_says_what_the_shared_store_holds(pg_url, tmp_path, greet_wasm):
     """With a PostgreSQL store (`--store postgresql://...`) the notes come from it, not from an
     empty `<state-dir>/store`: a node joining or restarting in a fleet where `greet:live` exists
     and the behaviors were set through the API was told the alias did not exist (503) and not
     that the API's behaviors stay."""
-    assert CliRunner().invoke(cli, ["new", str(tmp_path / "greet"), "--lang", "c"]).exit_code == 0
+    new_greet(tmp_path, greet_wasm)
     (tmp_path / "edge.toml").write_text(MANIFEST.replace('viewer_request = "greet"', 'viewer_request = "greet:live"'))
     env = dict(os.environ, EDGE_ADMIN_TOKEN=TOKEN)
 
@@ -177,10 +200,10 @@ def test_a_start_under_a_name_another_live_node_uses_is_noted(pg_url, tmp_path):
         running.stop()
 
 
-def test_a_changed_source_already_deployed_is_said_to_be_reused_not_published(tmp_path):
+def test_a_changed_source_already_deployed_is_said_to_be_reused_not_published(tmp_path, greet_wasm):
     """Edit the source, `edge deploy` it (version 2), restart: the manifest's bytes and settings
     equal version 2, which the start reuses; the note said "publishing it as version 3"."""
-    assert CliRunner().invoke(cli, ["new", str(tmp_path / "greet"), "--lang", "c"]).exit_code == 0
+    new_greet(tmp_path, greet_wasm)
     (tmp_path / "edge.toml").write_text(MANIFEST)
     port, admin_port = free_ports(2)
     env = dict(os.environ, EDGE_ADMIN_TOKEN=TOKEN)

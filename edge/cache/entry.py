@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..pipeline.wire import Prepared
+from ..wire import Prepared
 from ..upstream.response import OriginResponse
 from .headers import HOP_BY_HOP, Headers, cache_control, delta_seconds, first_header
 from .vary import Vary
 
-# Bookkeeping per entry counted against the byte bound, so many tiny entries can't grow unbounded.
-ENTRY_OVERHEAD = 64
+# What an entry costs in memory beyond its bytes of text, counted against the byte bound so that
+# the bound holds for many small entries and long keys too (measured with tracemalloc: ~2.6 KB for
+# a 2-byte body with seven headers, ~16 KB with a 7 KB URL; bench/README.md, finding 39):
+ENTRY_OVERHEAD = 320  # the entry, its body's bytes object, the headers' tuples
+HEADER_OVERHEAD = 272  # a header: its pair and two strings, and their encoded copy for the wire
+KEY_OVERHEAD = 160  # the key and the path kept beside it (two strings), and the LRU's bookkeeping
 
 
 @dataclass(slots=True)
@@ -36,16 +40,21 @@ class CachedResponse:
     ttl: float
     vary: Vary | None = None
     _size: int = field(init=False, repr=False, compare=False, default=0)
+    _key_bytes: int = field(init=False, repr=False, compare=False, default=0)  # set by the store
+    _initial_age: float = field(init=False, repr=False, compare=False, default=0.0)
     _wire: tuple[tuple[bytes, bytes], ...] | None = field(init=False, repr=False, compare=False, default=None)
     _has_date: bool = field(init=False, repr=False, compare=False, default=False)
 
     def __post_init__(self) -> None:
         self.headers = tuple(tuple(pair) for pair in self.headers)  # type: ignore[assignment]
-        self._size = (
-            len(self.body) + sum(len(k) + len(v) + 4 for k, v in self.headers) + ENTRY_OVERHEAD
+        self._size = (  # header text twice: as stored, and encoded for the wire once served
+            len(self.body) + sum(2 * (len(k) + len(v)) + HEADER_OVERHEAD for k, v in self.headers) + ENTRY_OVERHEAD
         )
         if self.vary is not None:
-            self._size += sum(len(k) + len(v or "") + 4 for k, v in self.vary)
+            self._size += sum(len(k) + len(v or "") + HEADER_OVERHEAD for k, v in self.vary)
+        received = first_header(self.headers, "age")  # already this old when it arrived (RFC 9111, 4.2.3)
+        if received is not None:
+            self._initial_age = float(delta_seconds(received) or 0)
 
     @classmethod
     def from_origin(
@@ -70,8 +79,12 @@ class CachedResponse:
 
     @property
     def size(self) -> int:
-        """Bytes charged against the cache bound: body, headers and a fixed overhead."""
-        return self._size
+        """Bytes charged against the cache bound: body, headers, key and what holds them."""
+        return self._size + self._key_bytes
+
+    def charge_key(self, key: str, path: str) -> None:
+        """Count the key it is stored under, and the path kept beside it, in its size."""
+        self._key_bytes = len(key) + (len(path) if path is not key else 0) + KEY_OVERHEAD
 
     @property
     def etag(self) -> str | None:
@@ -99,8 +112,9 @@ class CachedResponse:
         return window is not None and now - self.stored_at - self.ttl < window
 
     def age(self, now: float) -> float:
-        """Seconds since stored (the `Age` header value on a hit)."""
-        return max(0.0, now - self.stored_at)
+        """The `Age` header value on a hit: seconds since stored, plus the origin's `Age` when it
+        sent one (an answer that was already in another cache; ttl_for took it off the TTL)."""
+        return max(0.0, now - self.stored_at) + self._initial_age
 
     def fresh(self, now: float) -> bool:
-        return self.age(now) < self.ttl
+        return now - self.stored_at < self.ttl

@@ -2,31 +2,47 @@
 
 A key is a compact JSON array, so it is unambiguous whatever characters the parts hold, and the
 path can be read back out of it for invalidation.
+
+Query parameters are keyed as the origin receives them: split on `&` and the first `=`, nothing
+decoded. `a=1+2` and `a=1%202` are one value to a form decoder but two to an origin that reads `+`
+literally (or `%41` apart from `A`), so folding them would let one request's answer be served for
+the other. Only which names are included is decided on the decoded name, as
+pipeline/forward.py decides which parameters to send, so the key never leaves out a parameter
+the origin gets.
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 import orjson
 
 from .headers import Headers, header_values
-from .policy import CachePolicy
-from .selection import WHITELIST
+from ..config.cache_policy import CachePolicy
+from ..config.selection import WHITELIST
 
 # GET and HEAD share entries; OPTIONS is cached apart (when the behavior's cached_methods has it,
 # which the caller checks); other methods are never cached.
 _SCOPES = {"GET": "GET", "HEAD": "GET", "OPTIONS": "OPTIONS"}
 
 
-def _query_part(policy: CachePolicy, query: str) -> list[list[str]]:
+def _query_part(policy: CachePolicy, query: str) -> list[list[str | None]]:
+    """The included parameters, raw: `[name, value]`, value None for a bare `name` (no `=`),
+    which some origins read apart from `name=`."""
     selection = policy.query_strings
     if selection.empty or not query:
         return []
-    pairs = [pair for pair in parse_qsl(query.lstrip("?"), keep_blank_values=True) if selection.includes(pair[0])]
+    pairs: list[tuple[str, list[str | None]]] = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        name, eq, value = part.partition("=")
+        decoded = unquote_plus(name)  # as forward.py selects what the origin gets
+        if selection.includes(decoded):
+            pairs.append((decoded, [name, value if eq else None]))
     # Sort by name only (stable): order of names doesn't matter, order of a repeated name's values may.
     pairs.sort(key=lambda pair: pair[0])
-    return [list(pair) for pair in pairs]
+    return [pair for _, pair in pairs]
 
 
 def _header_part(policy: CachePolicy, headers: Headers) -> list[list[object]]:

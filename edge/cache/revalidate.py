@@ -7,7 +7,7 @@ from dataclasses import replace
 from ..upstream.response import OriginResponse
 from .entry import CachedResponse
 from .headers import HOP_BY_HOP, Headers
-from .policy import CachePolicy
+from ..config.cache_policy import CachePolicy
 from .ttl import ttl_for
 
 # Fields a 304 must not overwrite (RFC 9111, section 3.2): connection-specific ones, and those describing
@@ -45,6 +45,7 @@ def refreshed(
     """
     if not_modified.status != 304:
         raise ValueError(f"refreshed() needs a 304 response, got {not_modified.status}")
-    headers = merge_headers(entry.headers, not_modified.headers)
+    # the stored answer's `Age` said how old it was then: the 304's own (if any) says it now (RFC 9111, 4.3.4)
+    headers = merge_headers([(k, v) for k, v in entry.headers if k.lower() != "age"], not_modified.headers)
     ttl = ttl_for(policy, entry.status, headers, now)
     return replace(entry, headers=headers, stored_at=now, ttl=ttl)

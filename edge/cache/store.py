@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,7 @@ from cachetools import Cache, LRUCache
 from .entry import CachedResponse
 from .headers import Headers
 from .key import key_path
-from .pattern import PathMatcher, slashed
+from ..patterns import PathMatcher, slashed
 from .vary import vary_matches
 
 MiB = 1024 * 1024
@@ -21,6 +22,12 @@ MiB = 1024 * 1024
 # A purge gives the event loop back after this much work (seconds), so edge traffic goes on.
 PURGE_SLICE = 0.002
 _CHECK_EVERY = 64  # entries between clock reads while purging (exact, prefix, suffix patterns)
+# Invalidations are remembered this long after they began (and at most RECENT_PURGES of them):
+# an answer whose origin request was sent before one of them is not stored when it lands. An
+# answer asked for before the newest one forgotten is not stored at all (its origin request may
+# have outlived any bound: a body that trickles in), so the window only bounds memory and time.
+RECENT_PURGE_SECONDS = 900.0
+RECENT_PURGES = 1000
 
 _peek = Cache.__getitem__  # an entry without making it recently used
 
@@ -79,12 +86,15 @@ class ResponseCache:
         self._hits = self._misses = self._refresh_hits = self._evictions = 0
         self._entries = _Entries(max_bytes, self._count_eviction)
         self._purging: list[_Purge] = []  # invalidations still being applied (`purge`)
+        self._recent: deque[_Purge] = deque()  # applied: see RECENT_PURGE_SECONDS
+        self._latest_purge = float("-inf")  # when the newest purge began (none covers what was asked after)
+        self._forgotten_before = float("-inf")  # when the newest purge no longer remembered began
         self._tasks: set[asyncio.Task[int]] = set()
 
     def _count_eviction(self) -> None:
         self._evictions += 1
 
-    def get(self, key: str, headers: Headers = ()) -> CachedResponse | None:  # type: ignore[assignment]
+    def get(self, key: str, headers: Headers = (), *, count: bool = True) -> CachedResponse | None:  # type: ignore[assignment]
         """The entry for `key`, fresh or not, if it may answer a request with these headers.
 
         An entry stored with a Vary answers only requests with the same values of the headers
@@ -99,29 +109,53 @@ class ResponseCache:
             ):
                 entry = None
             elif entry.fresh(self.clock()):
-                self._hits += 1
+                self._hits += count
                 return entry
-        self._misses += 1
+        self._misses += count
         return entry
 
-    def put(self, key: str, entry: CachedResponse, *, refresh: bool = False) -> bool:
-        """Store (or replace) an entry; False, and nothing stored, when it is over `max_entry_bytes`.
+    def put(self, key: str, entry: CachedResponse, *, refresh: bool = False, asked_at: float | None = None) -> bool:
+        """Store (or replace) an entry; False, and nothing stored, when it is over `max_entry_bytes`
+        or an invalidation covering it began after `asked_at` (when its origin request was sent,
+        on the cache's clock): an answer fetched before an invalidation is not a fresh one.
 
         The TTL is not checked: callers store only what `ttl_for` gave a positive TTL.
 
         `refresh=True` says the entry came from a 304 revalidation of a stale lookup.
         """
-        if entry.size > self.max_entry_bytes:
-            self._entries.pop(key, None)  # an older, smaller copy must not outlive this answer
-            return False
         entries = self._entries
+        path = entries.paths.get(key) or slashed(key_path(key))
+        entry.charge_key(key, path)
+        if entry.size > self.max_entry_bytes or (asked_at is not None and self._invalidated_since(path, asked_at)):
+            entries.pop(key, None)  # an older copy must not outlive this answer
+            return False
         entries[key] = entry
         if key not in entries.paths:
-            entries.paths[key] = slashed(key_path(key))
+            entries.paths[key] = path
         if refresh:
             self._refresh_hits += 1
             self._misses = max(0, self._misses - 1)
         return True
+
+    def _invalidated_since(self, path: str, asked_at: float) -> bool:
+        """Did an invalidation covering `path` begin at or after `asked_at`? (Or one that is no
+        longer remembered: then it may have.) O(1) when none began since."""
+        if asked_at > self._latest_purge:
+            return False
+        if asked_at <= self._forgotten_before:
+            return True
+        for job in (*self._purging, *self._recent):
+            if job.started >= asked_at and job.matcher.matches(path) is not False:  # None: still compiling
+                return True
+        return False
+
+    def _remember(self, job: _Purge) -> None:
+        """Keep an applied purge for `_invalidated_since`, forgetting the oldest past the bounds."""
+        recent = self._recent
+        recent.append(job)
+        horizon = self.clock() - RECENT_PURGE_SECONDS
+        while recent and (len(recent) > RECENT_PURGES or recent[0].started < horizon):
+            self._forgotten_before = max(self._forgotten_before, recent.popleft().started)
 
     # -- invalidation --------------------------------------------------------------------------
 
@@ -135,6 +169,9 @@ class ResponseCache:
         matcher = PathMatcher([patterns] if isinstance(patterns, str) else patterns)
         matcher.compile()
         matches = matcher.matches
+        started = self.clock()
+        self._latest_purge = max(self._latest_purge, started)
+        self._remember(_Purge(matcher, started))
         doomed = [key for key, path in self._entries.paths.items() if matches(path)]
         for key in doomed:
             del self._entries[key]
@@ -147,6 +184,7 @@ class ResponseCache:
         Entries stored after this call (answers fetched meanwhile) are kept. Needs a running loop.
         """
         job = _Purge(PathMatcher(patterns), self.clock())
+        self._latest_purge = max(self._latest_purge, job.started)
         self._purging.append(job)
         task = asyncio.get_running_loop().create_task(self._purge(job))
         self._tasks.add(task)
@@ -171,6 +209,7 @@ class ResponseCache:
                     job.removed += 1
         finally:
             self._purging.remove(job)
+            self._remember(job)
         return job.removed
 
     def _purged(self, key: str, entry: CachedResponse) -> bool:
@@ -196,7 +235,10 @@ class ResponseCache:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def clear(self) -> None:
+        """Drop every entry: an invalidation of everything, answers asked for before it included."""
         self._entries.clear()
+        self._recent.clear()
+        self._latest_purge = self._forgotten_before = self.clock()
 
     def stats(self) -> dict[str, int]:
         return {

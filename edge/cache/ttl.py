@@ -8,7 +8,9 @@ Status handling (CloudFront docs, `Expiration.html`, `HTTPStatusCodes.html`,
 * 307, 308 follow the header rules only when the origin sent a Cache-Control field.
 * 404, 414, 500, 501, 502, 503, 504 are always cached: for `error_ttl`, or for the larger of
   `error_ttl` and the header lifetime (max-age / s-maxage / Expires, capped by Max TTL) when the
-  origin sent one. Other directives, no-store included, leave it at `error_ttl`.
+  origin sent one. Other directives leave it at `error_ttl`, except that a 404, 410, 414 or 501
+  with no-store, no-cache or private is not cached (CloudFront's rule: for the other codes it
+  ignores them, so a 5xx page is cached even when marked private).
 * 400, 403, 405, 412, 415 are cached only if the origin sent max-age or s-maxage, then as above.
 * Everything else is not cached: 1xx, 201/202/205, 304 (handled by `refreshed`), 416 (CloudFront
   never caches it), other 4xx/5xx, and 206 — this cache stores whole representations under a
@@ -17,8 +19,9 @@ Status handling (CloudFront docs, `Expiration.html`, `HTTPStatusCodes.html`,
 Header rules for cacheable statuses (Min/Max are the policy's):
 
 * no-cache / no-store / private: not cached when Min is 0, else cached for Min.
-* s-maxage, else max-age, else Expires (minus Date, or minus `now` without a valid Date):
-  clamped to [Min, Max]. A malformed max-age counts as 0 and a malformed Expires as already
+* s-maxage, else max-age, else Expires (minus Date, or minus `now` without a valid Date), less
+  the origin's `Age` (an answer that was already in another cache): clamped to [Min, Max], so
+  the Min TTL and the error TTL still hold for an answer that arrives old. A malformed max-age counts as 0 and a malformed Expires as already
   expired (RFC 9111, sections 4.2.1 and 5.3).
 * none of those: max(Min, Default).
 """
@@ -26,11 +29,12 @@ Header rules for cacheable statuses (Min/Max are the policy's):
 from __future__ import annotations
 
 from .headers import Headers, cache_control, delta_seconds, first_header, parse_http_date
-from .policy import CachePolicy
+from ..config.cache_policy import CachePolicy
 
 NORMAL = frozenset({200, 203, 204, 300, 301, 302, 303, 410})
 NEED_CACHE_CONTROL = frozenset({307, 308})
 ALWAYS_CACHED_ERRORS = frozenset({404, 414, 500, 501, 502, 503, 504})
+ERRORS_THAT_HONOUR_NO_STORE = frozenset({404, 410, 414, 501})
 ERRORS_IF_MAX_AGE = frozenset({400, 403, 405, 412, 415})
 
 NOT_STORED = ("no-cache", "no-store", "private")
@@ -48,10 +52,11 @@ def _age_directive(directives: dict[str, str | None]) -> int | None:
 def _explicit_lifetime(
     directives: dict[str, str | None], headers: Headers, now: float
 ) -> float | None:
-    """The origin's freshness lifetime in seconds, or None when it gave none."""
+    """What is left of the origin's freshness lifetime in seconds (less the `Age` it sent: an
+    answer already that old in another cache, RFC 9111, section 4.2.3), or None when it gave none."""
     seconds = _age_directive(directives)
     if seconds is not None:
-        return float(seconds)
+        return float(seconds) - received_age(headers)
     expires_field = first_header(headers, "expires")
     if expires_field is None:
         return None
@@ -59,7 +64,12 @@ def _explicit_lifetime(
     if expires is None:
         return 0.0
     date = parse_http_date(first_header(headers, "date"))
-    return expires - (date if date is not None else now)
+    return expires - (date if date is not None else now) - received_age(headers)
+
+
+def received_age(headers: Headers) -> float:
+    """The origin's `Age`, in seconds (0 when absent or not a number)."""
+    return float(delta_seconds(first_header(headers, "age")) or 0)
 
 
 def _clamp(value: float, low: float, high: float) -> float:
@@ -78,6 +88,8 @@ def ttl_for(policy: CachePolicy, status: int, headers: Headers, now: float) -> f
     `now` is wall-clock epoch seconds; it only matters for `Expires` without a usable `Date`.
     """
     directives = cache_control(headers)
+    if status in ERRORS_THAT_HONOUR_NO_STORE and any(name in directives for name in NOT_STORED):
+        return 0.0
     if status in ALWAYS_CACHED_ERRORS:
         return _error_ttl(policy, _explicit_lifetime(directives, headers, now))
     if status in ERRORS_IF_MAX_AGE:

@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import click
 import httpx
@@ -95,6 +96,36 @@ def _plain_http(exc: httpx.HTTPError) -> bool:
     return "WRONG_VERSION_NUMBER" in text or "wrong version number" in text or "record layer failure" in text
 
 
+# failures after the connection was made and the request (or part of it) written: unlike a
+# connection refused, the server may have received the request and acted on it
+SENT_ERRORS = (httpx.ReadError, httpx.ReadTimeout, httpx.WriteError, httpx.WriteTimeout, httpx.RemoteProtocolError)
+
+
+def unknown_outcome(method: str, path: str) -> str:
+    """What a request cut off after it was sent may have done, and the command that tells."""
+    if method.upper() in ("GET", "HEAD", "OPTIONS"):
+        return "it only reads: try again"
+    parts = [unquote(part) for part in path.partition("?")[0].split("/")[2:]]  # after /v1/
+    kind, name, rest = (parts + ["", ""])[0], (parts + ["", ""])[1], parts[2:]
+    if kind == "functions" and name:
+        versions = f"check `edge versions {name}`"
+        if rest[-1:] == ["invoke"]:
+            return "the function may or may not have run"
+        if rest[:1] == ["aliases"]:
+            return f"the alias change may or may not have been made: {versions}"
+        if method.upper() == "POST" and rest == ["versions"]:
+            return f"the deploy may or may not have been made: {versions}"
+        if method.upper() == "DELETE":
+            return f"the delete may or may not have been made: {versions if rest else 'check `edge functions`'}"
+    if kind in ("behaviors", "origins", "config"):
+        return "the change may or may not have been made: check `edge config`"
+    if kind == "invalidations":
+        return "the invalidation may or may not have been made: sending it again is harmless"
+    if kind == "nodes":
+        return "the change may or may not have been made: check `edge nodes`"
+    return "the change may or may not have been made: check before trying again"
+
+
 class AdminClient:
     def __init__(self, server: str, token: str | None, timeout: float = 120.0) -> None:
         self.server = check_server_url(server).rstrip("/")
@@ -102,7 +133,12 @@ class AdminClient:
         # with UnicodeEncodeError or "Illegal header value", read as the server being unreachable)
         self.token_problem = token_problem(token) if token else None
         headers = {"Authorization": f"Bearer {token}"} if token and self.token_problem is None else {}
-        self.http = httpx.Client(base_url=self.server, headers=headers, timeout=timeout)
+        # Certificates are loaded only for an https:// server: making the verifying context costs
+        # 30-150 ms of a CLI command, and a plain-HTTP admin API (the default) never uses it (the
+        # client follows no redirects, so no request can move to https).
+        secure = self.server.lower().startswith("https://")
+        self.http = httpx.Client(base_url=self.server, headers=headers, timeout=timeout, verify=secure)
+        self.unreachable_hint = ""  # how the address was chosen, when nothing named it (admin_options)
 
     def _check_token(self) -> None:
         if self.token_problem is not None:
@@ -115,7 +151,15 @@ class AdminClient:
         except httpx.ConnectError as exc:
             self._refuse_plain_http(exc)
             raise AdminError(f"cannot reach the admin API at {self.server}: {exc}; is `edge serve` running? "
-                             f"Point at it with --server, EDGE_SERVER or edge.toml") from None
+                             f"Point at it with --server, EDGE_SERVER or edge.toml{self.unreachable_hint}") from None
+        except SENT_ERRORS as exc:
+            # the server was reached and (some of) the request sent: it may have acted on it
+            if isinstance(exc, httpx.ReadTimeout):
+                why = f"no answer within {self.http.timeout.read:g} s"
+            else:
+                why = str(exc) or type(exc).__name__
+            raise AdminError(f"the connection to the admin API at {self.server} was lost during the request "
+                             f"({why}); {unknown_outcome(method, path)}") from None
         except httpx.HTTPError as exc:
             raise AdminError(f"cannot reach the admin API at {self.server}: {exc}") from None
         return self._decode(response)
@@ -196,6 +240,11 @@ def _next_port(server: str) -> str:
     return str(url.copy_with(port=port + 1)).rstrip("/")
 
 
+NOT_FOUND_HINT = (f" ({DEFAULT_SERVER} is the default: nothing names a server, and no running `edge serve` "
+                  "recorded itself in .edge/serve.json of this directory or a parent; one started with "
+                  "another --state-dir is not found)")
+
+
 def admin_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--server, --token and --json for a command; passes `client` and `as_json`."""
 
@@ -206,6 +255,8 @@ def admin_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, server: str, token: str | None, as_json: bool, **kwargs: Any) -> Any:
         client = AdminClient(server, token)
+        if click.get_current_context().get_parameter_source("server") == click.core.ParameterSource.DEFAULT:
+            client.unreachable_hint = NOT_FOUND_HINT
         try:
             return func(*args, client=client, as_json=as_json, **kwargs)
         finally:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 import click
 
+from .. import names
+
 HOOKS = ("viewer-request", "origin-request", "origin-response", "viewer-response")
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @click.command("build")
@@ -242,14 +242,15 @@ def new(name: Path, lang: str, hook: str) -> None:
     Build it with `edge build NAME`, try it with `edge invoke NAME/build/<name>.wasm --event ...`.
     """
     base = name.name
-    if not _NAME_RE.fullmatch(base):  # whole: `$` would pass a trailing newline
-        click.echo(f"error: {base!r} is not a usable function name (letters, digits, '.', '_' and '-')", err=True)
+    if not names.is_function_name(base):  # the rule edge deploy --name, the manifest and the admin API apply
+        click.echo(f"error: {base!r} is not a usable function name: the directory's name is the function's "
+                   f"(edge deploy --name, [functions.NAME]), and function names use {names.FUNCTION_RULE}", err=True)
         sys.exit(2)
     if name.exists() and (not name.is_dir() or any(name.iterdir())):
         click.echo(f"error: {name} already exists and is not an empty directory", err=True)
         sys.exit(1)
     source, text = _render(lang, hook, base)
-    key = re.sub(r"[^A-Za-z0-9_-]", "-", base)
+    key = base  # a function name is a TOML bare key as it is
     readme = _README.format(
         name=base, hook=hook, hook_key=hook.replace("-", "_"), key=key, source=source, what=_WHAT[hook],
         a_hook=_a(hook), A_hook=f"{_a(hook).split()[0].capitalize()} **{hook}**",

@@ -35,6 +35,17 @@ def _module_bytes(path: Path, handler: str | None = None) -> bytes:
     return module.read_bytes()
 
 
+def _not_a_module(file: Path) -> str:
+    """The server's refusal of text that is neither WAT nor JavaScript it recognizes, in the
+    CLI's terms: its advice names the admin API's `?filename=`, which `edge deploy` never sends
+    (it builds JavaScript itself, told by the file's name)."""
+    return (f"400: {file} is not a WebAssembly module (it does not start with the \\0asm magic bytes): it is "
+            "text, but neither WAT (which starts with `(module`) nor JavaScript the server recognizes. "
+            "edge deploy takes a .wasm module, a .wat file, a source directory (C, Zig or JavaScript), or "
+            f"JavaScript as a .js, .mjs or .cjs file or a Lambda-style .zip: if {file.name} is JavaScript, "
+            "give it one of those names (edge deploy builds it by its name)")
+
+
 def _when(stamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
 
@@ -120,6 +131,8 @@ def deploy(
         if kept_from is not None and exc.code == "bad_settings":  # what was kept, not what was given, may be it
             raise AdminError(f"{exc.message} (the settings of version {kept_from['version']} were kept; "
                              "--reset-settings starts from the defaults)", code=exc.code) from None
+        if exc.code == "not_wasm" and "?filename=" in exc.message:
+            raise AdminError(_not_a_module(file), code=exc.code) from None
         raise
     if as_json:
         print_json(result)

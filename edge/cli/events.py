@@ -92,6 +92,29 @@ def _origin_domain(value: str) -> str:
     return value
 
 
+ORIGIN_EVENTS = ("origin-request", "origin-response")
+# (parameter, option, the hooks it applies to, what to do instead) of the options that are part of
+# only some hooks' events: given for another hook, they would be left out of the event unsaid
+HOOK_OPTIONS = (
+    ("body", "--body", REQUEST_EVENTS,
+     "a response event's request has no body; for the response to a POST: --method POST"),
+    ("status", "--status", RESPONSE_EVENTS, "a request event has no response"),
+    ("response_headers", "--response-header", RESPONSE_EVENTS, "a request event has no response"),
+    ("origin_domain", "--origin-domain", ORIGIN_EVENTS, "a viewer event has no origin"),
+    ("origin_protocol", "--origin-protocol", ORIGIN_EVENTS, "a viewer event has no origin"),
+)
+
+
+def _check_hook_options(ctx: click.Context, hook: str) -> None:
+    """An option given for a hook whose event has no place for it is a usage error naming the
+    hooks it applies to (it was dropped, the command exiting 0)."""
+    for param, option, hooks, why in HOOK_OPTIONS:
+        source = ctx.get_parameter_source(param)
+        if hook not in hooks and source not in (None, click.core.ParameterSource.DEFAULT,
+                                                click.core.ParameterSource.DEFAULT_MAP):
+            raise click.UsageError(f"{option} applies to {' and '.join(hooks)} events, not {hook} ({why})", ctx)
+
+
 def _merged(defaults: list[tuple[str, str]], given: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The given headers replace defaults of the same name (any case); the rest are kept."""
     names = {name.lower() for name, _ in given}
@@ -132,8 +155,9 @@ def build(
     if not uri.startswith("/"):
         raise click.BadParameter(f"the uri must start with '/', got {uri!r}", param_hint="--uri")
     defaults = [("Host", DISTRIBUTION_DOMAIN), ("User-Agent", "curl/8.5.0"), ("Accept", "*/*")]
-    if body is not None:  # as the viewer's request carries it (the server's events have it too)
-        defaults.append(("Content-Length", str(len(body))))
+    if body is not None:  # as the viewer's request carries it (the server's events have it too); the type
+        # `curl -d` sends unless told otherwise
+        defaults += [("Content-Length", str(len(body))), ("Content-Type", "application/x-www-form-urlencoded")]
     viewer_headers = _merged(defaults, list(headers))
     include_body = body is not None and hook in REQUEST_EVENTS
     request = events.viewer_request(
@@ -142,7 +166,7 @@ def build(
     )
     if hook in ("origin-request", "origin-response"):
         forwarded = _merged([("X-Forwarded-For", client_ip), ("User-Agent", "Amazon CloudFront"), ("Via", VIA),
-                             ("Host", origin_domain)] + [(k, v) for k, v in defaults if k == "Content-Length"],
+                             ("Host", origin_domain)] + [(k, v) for k, v in defaults if k in ("Content-Length", "Content-Type")],
                             [(k, v) for k, v in headers if k.lower() != "host"])
         origin = events.custom_origin(domain_name=origin_domain, port=443 if origin_protocol == "https" else 80,
                                       protocol=origin_protocol)
@@ -163,23 +187,26 @@ def build(
 @click.command("generate-event")
 @click.argument("hook", type=click.Choice(EVENT_TYPES))
 @click.option("--uri", "-u", default="/", show_default=True, help="Request URI; a ?query part sets the query string.")
-@click.option("--method", "-X", default="GET", show_default=True)
+@click.option("--method", "-X", default=None, help="[default: GET, or POST with --body, as curl]")
 @click.option("--querystring", "-q", default=None, help="Query string without '?' (default: from --uri).")
 @click.option("--header", "-H", "headers", multiple=True, metavar="'NAME: VALUE'",
               help="Request header (repeatable); replaces a default of the same name.")
 @click.option("--body", "-d", default=None, metavar="TEXT|@FILE",
-              help="Request body, exposed as with include_body (request hooks only).")
+              help="Request body, exposed as with include_body (request hooks only); as with `curl -d`, the "
+                   "request is a POST (unless --method says otherwise) with Content-Type "
+                   "application/x-www-form-urlencoded (unless a --header sets one).")
 @click.option("--client-ip", default=CLIENT_IP, show_default=True)
 @click.option("--status", type=click.IntRange(100, 599), default=200, show_default=True,
               help="Response status (response hooks).")
 @click.option("--response-header", "response_headers", multiple=True, metavar="'NAME: VALUE'",
               help="Response header (response hooks, repeatable).")
 @click.option("--origin-domain", default=ORIGIN_DOMAIN, show_default=True, help="Custom origin (origin hooks).")
-@click.option("--origin-protocol", type=click.Choice(["https", "http"]), default="https", show_default=True)
+@click.option("--origin-protocol", type=click.Choice(["https", "http"]), default="https", show_default=True,
+              help="Custom origin's protocol (origin hooks).")
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the event here instead of stdout.")
 def generate_event(
-    hook: str, uri: str, method: str, querystring: str | None, headers: tuple[str, ...], body: str | None,
+    hook: str, uri: str, method: str | None, querystring: str | None, headers: tuple[str, ...], body: str | None,
     client_ip: str, status: int, response_headers: tuple[str, ...], origin_domain: str, origin_protocol: str,
     out: Path | None,
 ) -> None:
@@ -189,7 +216,13 @@ def generate_event(
     edge generate-event viewer-request --uri '/docs/?lang=en' -H 'Cookie: a=1' > event.json
     edge invoke fn/build/fn.wasm --event event.json
     edge generate-event origin-response --status 404 | edge invoke fn.wasm
+
+    An option for other hooks than HOOK (--body, --status, --response-header, --origin-domain,
+    --origin-protocol) is a usage error: HOOK's event has no place for it.
     """
+    _check_hook_options(click.get_current_context(), hook)
+    if method is None:
+        method = "GET" if body is None else "POST"
     event = build(
         hook, uri=uri, method=method, querystring=querystring, headers=_viewer_headers(hook, headers),
         body=_body(body), client_ip=_client_ip(client_ip), status=status,

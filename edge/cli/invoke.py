@@ -9,6 +9,7 @@ from typing import Any
 import click
 import orjson
 
+from ..control.logs import unrepeated
 from ..runtime import FunctionConfig, Limits, ModuleError, Runtime
 from .admin_client import FUNCTION_NAME, QUALIFIER
 from .prebuild import module_file
@@ -163,11 +164,14 @@ def invoke(
         outcome = fn.invoke(payload)
         for line in outcome.logs:
             click.echo(f"{line.level}\t{line.message}", err=True)
+        if outcome.logs_truncated:  # as the server's log says it: the lines after the cap are gone
+            click.echo(f"WARN\tlog output truncated: the function logged more than {limits.max_log_bytes} bytes "
+                       "in this invocation; later lines were dropped", err=True)
         click.echo(outcome.report(), err=True)
     assert outcome is not None
     if not outcome.ok:
         detail = f" ({outcome.trap_code})" if outcome.trap_code else ""
-        click.echo(f"error: {outcome.error.value}{detail}: {outcome.message}", err=True)
+        click.echo(f"error: {outcome.error.value}{detail}: {unrepeated(outcome)}", err=True)
         sys.exit(1)
     click.echo(orjson.dumps(outcome.value, option=orjson.OPT_INDENT_2).decode())
     if not check_result(payload, outcome.value):

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..control.logs import LogRecord
-from .admin_client import FUNCTION_NAME, AdminClient, AdminError, admin_options, api_path, print_json
+from .admin_client import FUNCTION_NAME, AdminClient, AdminError, admin_options, api_path, print_json, printable
 
 
 def _line(record: dict[str, Any]) -> str:
@@ -59,5 +59,16 @@ def logs(name: str | None, request_id: str | None, limit: int, follow: bool, cli
     for record in result["records"]:
         click.echo(_line(record))
     if not result["records"]:
-        click.echo(f"no log records for {name}{' and that request id' if request_id else ''} yet: they appear "
-                   "when it runs (edge logs --follow waits for them)", err=True)
+        click.echo(_none_found(name, request_id), err=True)
+
+
+def _none_found(name: str | None, request_id: str | None) -> str:
+    """What an empty answer means for what was asked."""
+    if not request_id:
+        return (f"no log records for {name} yet: they appear when it runs "
+                "(edge logs --follow waits for them)")
+    whose = f" of {name}" if name else ""
+    return (f"no log records{whose} for request id {printable(request_id)}: a request's records are kept by the "
+            "node that served it, while its log has room (the oldest go first); check the id (the error page's, or "
+            "X-Amz-Cf-Id)" + (f", or leave out {name} for every function's records of that request" if name else "")
+            + " (edge logs --follow --request-id ID waits for records of a request still running)")

@@ -16,14 +16,16 @@ Looked for in the current directory, then its parents (the first one found wins)
 Relative paths are relative to the file. Settings become defaults: a flag, or EDGE_SERVER /
 EDGE_ADMIN_TOKEN in the environment, still wins. With no `server` setting, the commands use
 the admin API of the `edge serve` running from this project (it records itself in
-`<state_dir>/serve.json` while it runs), else http://127.0.0.1:8081. Tokens are not read
-from files: use EDGE_ADMIN_TOKEN or --token.
+`<state_dir>/serve.json` while it runs; with no project file, the nearest `.edge/serve.json`
+of a running server, here or in a parent directory), else http://127.0.0.1:8081. Tokens are
+not read from files: use EDGE_ADMIN_TOKEN or --token.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,8 +73,22 @@ class Project:
         if "admin_port" in self.settings or "port" in self.settings:
             port = self.settings.get("admin_port") or int(self.settings["port"]) + 1
             return f"http://{client_host(self.settings.get('host', '127.0.0.1'))}:{port}"
-        running = read_serve_record(self.state_dir)
+        running = self.running_serve()
         return running["admin"] if running and running.get("admin") else None
+
+    def running_serve(self) -> dict[str, Any] | None:
+        """The record of the `edge serve` running from this project: in the project file's state
+        directory; with no project file, in `.edge/` of the current directory or the nearest
+        parent with a live one (the directories edge.toml is looked for in), so a command run
+        from a function's subdirectory finds the server started in the directory above."""
+        if self.path is not None:
+            return read_serve_record(self.state_dir)
+        here = self.root.resolve()
+        for directory in (here, *here.parents):
+            running = read_serve_record(directory / DEFAULT_STATE_DIR, own_only=True)
+            if running is not None:
+                return running
+        return None
 
     def default_map(self, group: click.Group) -> dict[str, Any]:
         """click defaults for every command of the CLI: serve-like commands get the manifest,
@@ -171,17 +187,35 @@ def remove_serve_record(state_dir: Path) -> None:
         pass
 
 
-def read_serve_record(state_dir: Path) -> dict[str, Any] | None:
-    """The running server's record, or None (none written, or its process is gone)."""
+def read_serve_record(state_dir: Path, own_only: bool = False) -> dict[str, Any] | None:
+    """The running server's record, or None (none written, or its process is gone).
+
+    `own_only` (a record found by walking up from the current directory, not named by a project
+    file): only a record this user wrote, in a directory only this user can write to, of a
+    process this user runs, counts. Anyone may create `/tmp/.edge/serve.json`; trusting it would
+    send the admin token, and `edge deploy`'s code, to whatever address it names."""
+    path = Path(state_dir) / SERVE_RECORD
+    if own_only and not (_private_to_me(path) and _private_to_me(path.parent)):
+        return None
     try:
-        record = json.loads((Path(state_dir) / SERVE_RECORD).read_text())
+        record = json.loads(path.read_text())
         pid = int(record["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
     try:
         os.kill(pid, 0)
     except PermissionError:  # alive, someone else's
-        pass
+        if own_only:
+            return None
     except OSError:
         return None
     return record if isinstance(record, dict) else None
+
+
+def _private_to_me(path: Path) -> bool:
+    """Owned by this user and writable by no one else."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return info.st_uid == os.geteuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)

@@ -29,6 +29,7 @@ from .entry import stop_by_sigint
 from .params import Seconds
 from .prebuild import build_all, shown
 from .project import client_host, remove_serve_record, write_serve_record
+from .tls_files import check_tls
 
 
 def manifest_argument(manifest_file: str | None, manifest: str | None) -> str | None:
@@ -67,6 +68,8 @@ def stopped_by_interrupt(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--threads", type=click.IntRange(min=0), default=0, help="Wasm worker threads per process (0 = auto).")
+@click.option("--queue-wait", type=Seconds(0, 60), default=1.0, show_default=True,
+              help="Seconds a request may wait for its function's capacity before a 503 LambdaLimitExceeded.")
 @click.option("--certfile", type=click.Path(exists=True, dir_okay=False), help="TLS certificate (enables HTTPS and HTTP/2 via ALPN).")
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS private key.")
 @click.option("--state-dir", default=".edge", show_default=True, help="Where precompiled artifacts (and the store) live.")
@@ -117,6 +120,7 @@ def serve(
     port: int,
     workers: int,
     threads: int,
+    queue_wait: float,
     certfile: str | None,
     keyfile: str | None,
     state_dir: str,
@@ -155,8 +159,9 @@ def serve(
     manifest_path = Path(manifest) if manifest else bundled.writable_samples(Path(state_dir)) / "manifest.toml"
     if bool(certfile) != bool(keyfile):
         raise click.UsageError("--certfile and --keyfile go together")
-    if certfile and keyfile:
-        _check_tls(certfile, keyfile)
+    if certfile and keyfile:  # as the chosen server will load them: one line if it cannot (tls_files.py)
+        for warning in check_tls(certfile, keyfile, server_name):
+            click.echo(f"edge: {warning}", err=True)
     if not no_admin and admin_port is None:
         if port in (0, 65535):
             raise click.UsageError("with --port 0 or 65535, give --admin-port (or --no-admin)")
@@ -165,6 +170,7 @@ def serve(
         manifest=str(manifest_path.resolve()),
         state_dir=str(Path(state_dir).resolve()),
         threads=threads,
+        queue_wait_ms=round(queue_wait * 1000),
         server_timing=server_timing,
         debug_errors=debug_errors,
         admin_host=None if no_admin else admin_host,
@@ -185,6 +191,7 @@ def serve(
         proxy_hops=proxy_hops,
     )
     _check_state_dir(Path(options.state_dir))
+    _lock_state_dir(Path(options.state_dir))
     try:
         options = _with_store(options, store, node_name, node_address, host, port)
         loaded = load_manifest(options)  # refuse to start on a bad manifest, naming the entry
@@ -203,6 +210,7 @@ def serve(
     build_all(loaded)  # one line per function built; a compile error is one line, exit 1
     for note in _notes(options, loaded):  # manifest vs store: what this start keeps or publishes
         click.echo(f"edge: {note}", err=True)
+    _prepare_store(options, workers)
     os.environ[OPTIONS_ENV] = json.dumps(dataclasses.asdict(options))
     if metrics and workers > 1 and MULTIPROC_ENV not in os.environ:
         # every worker writes its metrics here; a scrape of any worker merges them all
@@ -227,11 +235,11 @@ def serve(
         admin_url = f"{admin_scheme}://{client_host(admin_host)}:{admin_port}" if options.admin_enabled else None
         # the other commands run from this project find this server by it (edge/cli/project.py)
         write_serve_record(Path(options.state_dir), edge=f"{scheme}://{client_host(host)}:{port}", admin=admin_url)
-        click.echo(f"edge: serving {shown(manifest_path)} on {scheme}://{host}:{port} "
+        click.echo(f"edge: serving {shown(manifest_path)} on {scheme}://{_url_host(host)}:{port} "
                    f"(ready in {time.monotonic() - started:.1f} s)", err=True)
         if options.admin_enabled:
             auth = "bearer token required" if options.admin_token else "no token: loopback only"
-            click.echo(f"edge: admin API on {admin_scheme}://{admin_host}:{admin_port} ({auth})", err=True)
+            click.echo(f"edge: admin API on {admin_scheme}://{_url_host(admin_host)}:{admin_port} ({auth})", err=True)
         notify_systemd()
 
     watch = ReadyWatch(announce).start()
@@ -259,6 +267,21 @@ def _notes(options: ServerOptions, manifest) -> list[str]:  # type: ignore[no-un
         return []
 
 
+def _prepare_store(options: ServerOptions, workers: int) -> None:
+    """Create or open the store here, once, before any worker does (servers.prepare_store): a
+    store that cannot be opened (a full disk, permissions, a newer schema) is one line and exit
+    status 1, not a traceback from every worker and a worker that "died before it finished
+    starting". A fleet's store with one worker was opened already (load_manifest): not again."""
+    from ..server import servers
+
+    if workers == 1 and is_url(options.store_location):
+        return
+    try:
+        servers.prepare_store(options)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _check_state_dir(path: Path) -> None:
     """The server writes its store, compiled modules and uploads there: one line now if it
     cannot, not a traceback from every worker."""
@@ -270,6 +293,61 @@ def _check_state_dir(path: Path) -> None:
         raise click.ClickException(
             f"the state directory {path} cannot be written ({exc.strerror or exc}): the server keeps its store, "
             "compiled modules and uploads there; give a writable --state-dir") from None
+
+
+LOCK_FILE = "serve.lock"  # in the state directory: held (flock) by the `edge serve` using it
+
+
+class StateDirInUse(click.ClickException):
+    """Another `edge serve` runs on this state directory: one line, exit status 2 (as for a
+    taken port)."""
+
+    exit_code = 2
+
+
+def _lock_state_dir(state_dir: Path) -> None:
+    """One `edge serve` per state directory: a second one would overwrite serve.json (and its
+    clean stop delete it while the first still runs), and share metrics/ and logs.db. An flock
+    held by this main process for its lifetime, not a pid file: the kernel releases it when the
+    process ends however it ends (kill -9 included), so it is never stale. Workers do not hold
+    it (they are new interpreters: the descriptor is close-on-exec). A file system without
+    flock (some network mounts) gets no guard."""
+    import fcntl
+
+    path = state_dir / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError:
+        return  # (the directory was found writable just before: nothing to guard with)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = _lock_holder(fd)
+        os.close(fd)
+        raise StateDirInUse(f"another edge serve ({holder}) is using the state directory {state_dir}: stop it, "
+                            "or give this one its own --state-dir") from None
+    except OSError:
+        os.close(fd)
+        return
+    stamp = json.dumps({"pid": os.getpid(), "started": time.time()}).encode()
+    try:  # who holds it, for a second start's message: best effort (a full disk stops the start later, saying so)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, stamp, 0)
+    except OSError:
+        pass
+    # released when the command ends (a start that fails, or one run in-process by CliRunner),
+    # else by the kernel when the process does
+    click.get_current_context().call_on_close(lambda: os.close(fd))
+
+
+def _lock_holder(fd: int) -> str:
+    """`pid N, started 2026-12-07 04:19:03`, as the holder wrote it when it took the lock."""
+    try:
+        written = json.loads(os.pread(fd, 200, 0) or b"{}")
+        pid, started = int(written["pid"]), float(written["started"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "its pid unknown"
+    return f"pid {pid}, started {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(started))}"
 
 
 class StartupFileError(click.ClickException):
@@ -331,47 +409,10 @@ def _node_address(value: str | None) -> str | None:
     return value
 
 
-class TLSError(click.ClickException):
-    """A certificate or key the server could not use: one line, exit status 2."""
-
-    exit_code = 2
-
-
-class _Encrypted(Exception):
-    pass
-
-
-def _check_tls(certfile: str, keyfile: str) -> None:
-    """Load the pair as the servers will: they load it only once they start, where a key that
-    does not match its certificate, a file that is not PEM, or an encrypted key (a passphrase
-    prompt nobody answers under systemd) ended in a Python traceback."""
-    import ssl
-
-    def no_passphrase() -> str:
-        raise _Encrypted
-
-    try:
-        text = Path(certfile).read_text(errors="replace")
-    except OSError as exc:
-        raise TLSError(f"cannot read the TLS certificate {certfile}: {exc.strerror or exc}") from None
-    if "-----BEGIN CERTIFICATE-----" not in text:
-        raise TLSError(f"--certfile {certfile} is not a PEM certificate (no -----BEGIN CERTIFICATE----- line): "
-                       "give the certificate with its chain, and its private key as --keyfile")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    try:
-        context.load_cert_chain(certfile, keyfile, password=no_passphrase)
-    except _Encrypted:
-        raise TLSError(f"the TLS key {keyfile} is encrypted (it needs a passphrase): edge serve takes an unencrypted "
-                       f"key, readable only by its user (openssl pkey -in {keyfile} -out plain.pem; chmod 600)") from None
-    except ssl.SSLError as exc:
-        if exc.reason == "KEY_VALUES_MISMATCH":
-            raise TLSError(f"the TLS key {keyfile} does not belong to the certificate {certfile}: give the private key "
-                           "the certificate was issued for") from None
-        detail = f" ({exc.reason})" if exc.reason else ""
-        raise TLSError(f"--keyfile {keyfile} is not a PEM private key{detail}: give the private key of the certificate "
-                       f"{certfile}") from None
-    except OSError as exc:
-        raise TLSError(f"cannot read the TLS key {keyfile}: {exc.strerror or exc}") from None
+def _url_host(host: str) -> str:
+    """The bound address as a URL's host: an IPv6 one in brackets (`https://[::1]:8443`; without
+    them `https://::1:8443` is no URL a client or a copy-paste accepts)."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 class PortError(click.ClickException):

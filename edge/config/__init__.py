@@ -4,6 +4,9 @@
     origins.py       where requests go: HTTP origins and static directories
     functions.py     function sources, limits, isolation, environment
     behaviors.py     path patterns, cache policies and function associations
+    cache_policy.py  what a behavior caches and for how long (CloudFront's cache policy)
+    selection.py     which query strings, headers or cookies a policy includes
+    policies.py      reading cache and origin request policies from the manifest
     manifest.py      reading and validating the whole file
 """
 

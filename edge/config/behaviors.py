@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import names
-from ..cache.pattern import compile_pattern
-from ..cache.policy import CachePolicy
+from ..patterns import compile_pattern
+from .cache_policy import CachePolicy
 from .errors import ConfigError
-from ..cache.selection import Selection
+from .selection import Selection
 from .policies import CLOUDFRONT_HEADERS, ForwardPolicy, parse_cache_policy, parse_forward_policy
 from .values import LegacyRead, flag
 

@@ -127,5 +127,7 @@ def check_behaviors(behaviors: tuple[Behavior, ...], functions: set[str]) -> Non
             if assoc.function not in functions:
                 raise ConfigError(
                     f"[[behaviors]] #{index + 1} (path {behavior.pattern!r}).{assoc.event_type}: "
-                    f"function {assoc.function!r} is not declared"
+                    f"function {assoc.function!r} is not declared: a behavior names a function the manifest "
+                    f"declares under [functions] (with its source) or one deployed before (`edge deploy`, or "
+                    f"the admin API's upload)"
                 )

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..cache.policy import CachePolicy
-from ..cache.selection import ALL, ALL_EXCEPT, NONE, Selection
+from .cache_policy import CachePolicy
+from .selection import ALL, ALL_EXCEPT, NONE, Selection
 from .errors import ConfigError
 
 # Headers CloudFront's legacy settings hold back unless the cache key includes them

@@ -50,7 +50,7 @@ class LogRecord:
 RECORD_OVERHEAD = 96  # bytes a record costs beyond its message (for the ring's byte bound)
 
 
-def _unrepeated(outcome: Outcome) -> str:
+def unrepeated(outcome: Outcome) -> str:
     """The failure's message, without repeating the function's own last ERROR line when that
     line is what the message says (a reactor's failure message is that line, docs/abi.md)."""
     message = outcome.message
@@ -82,7 +82,7 @@ class Invocation:
         self.failure: str | None = None
         if outcome.error is not None:
             detail = f" ({outcome.trap_code})" if outcome.trap_code else ""
-            self.failure = f"{outcome.error.value}{detail}: {_unrepeated(outcome)}"
+            self.failure = f"{outcome.error.value}{detail}: {unrepeated(outcome)}"
         self.duration_ms = outcome.duration_ms
         self.fuel_used = outcome.fuel_used
         self.peak_memory = outcome.peak_memory
@@ -94,8 +94,12 @@ class Invocation:
 
     def records(self) -> list[LogRecord]:
         now, function, version, rid, event = self.time, self.function, self.version, self.request_id, self.event_type
-        out = [LogRecord(now, function, version, rid, event, "START", f"RequestId: {rid} Version: {version}")]
-        out.extend(LogRecord(now, function, version, rid, event, line.level, line.message) for line in self.lines)
+        began = now - (self.duration_ms or 0.0) / 1000  # each line at the time it was written, as CloudWatch's
+        if self.lines and self.lines[0].time:
+            began = min(began, self.lines[0].time)
+        out = [LogRecord(began, function, version, rid, event, "START", f"RequestId: {rid} Version: {version}")]
+        out.extend(LogRecord(line.time or now, function, version, rid, event, line.level, line.message)
+                   for line in self.lines)
         if self.truncated:
             out.append(LogRecord(now, function, version, rid, event, "WARN", "log output truncated"))
         if self.failure is not None:

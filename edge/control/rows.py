@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +27,30 @@ class NothingToWrite(Exception):
     """Raised inside a store's write block that found its work already done (another node did
     it first): the transaction rolls back, no new revision, and the block ends quietly (other
     nodes are not woken to sync for nothing)."""
+
+
+LOW_SPACE = 1 << 20  # bytes free under which a failing write is put down to the disk being full
+
+
+def out_of_space(exc: BaseException, directory: str | os.PathLike[str] | None = None) -> bool:
+    """Whether `exc` is a write that failed for want of disk space (or quota): an operating
+    condition for the operator, said in one line, not a bug with a traceback. SQLite says
+    SQLITE_FULL for a database it could not grow, but only `disk I/O error` (SQLITE_IOERR) where
+    it could not extend its journal or WAL: that counts when the file system of `directory` is
+    (nearly) full, of bytes or of inodes."""
+    if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None  # Python gives SQLite's extended code
+    if primary == sqlite3.SQLITE_FULL:
+        return True
+    if primary != sqlite3.SQLITE_IOERR or directory is None:
+        return False
+    try:
+        fs = os.statvfs(directory)
+    except OSError:
+        return False
+    return fs.f_bavail * fs.f_frsize < LOW_SPACE or (fs.f_files > 0 and fs.f_favail == 0)
 
 
 class StoreError(RuntimeError):

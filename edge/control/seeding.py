@@ -84,5 +84,6 @@ def _seed_routing(publisher: Publisher, manifest_path: Path) -> None:
         if current is not None and current.manifest_digest == digest:
             raise NothingToWrite()  # another node stored it meanwhile
         if current is not None and current.origin == "api":
-            log.warning("the manifest's behaviors/origins changed: they replace those set through the API")
+            # `edge serve` says so before the start (startup_notes.py): in each worker's log only
+            log.info("the manifest's behaviors/origins changed: they replace those set through the API")
         tx.set_routing(document, "manifest", digest)

@@ -52,6 +52,7 @@ class SharedLogs:
         self._db.executescript(SCHEMA)
         self._stop = threading.Event()
         self._last_trim = 0.0
+        self._failing: str | None = None  # why writing fails, logged once while it lasts (a full disk: every 100 ms)
         self._thread = threading.Thread(target=self._run, name="edge-log-writer", daemon=True)
         self._thread.start()
 
@@ -64,23 +65,29 @@ class SharedLogs:
             self._pending.append(record)
 
     def _run(self) -> None:
-        failing: str | None = None  # logged once while it lasts: a full disk fails every 100 ms
         while not self._stop.wait(self.interval):
-            try:
-                wrote = self.flush()
-            except sqlite3.Error as exc:
-                if str(exc) != failing:
-                    log.warning("cannot write function logs to %s: %s (those lines are dropped until it can)",
-                                self.path, exc)
-                    failing = str(exc)
-                continue
-            except Exception as exc:  # the writer must outlive a bad record
+            self._flush_logged()
+
+    def _flush_logged(self) -> None:
+        """Write what is queued; a failure is logged once while it lasts (the lines of a batch
+        that cannot be written are dropped: a stuck disk loses lines, not memory), and so is the
+        first write that works again."""
+        try:
+            wrote = self.flush()
+        except sqlite3.Error as exc:
+            if str(exc) != self._failing:
+                log.warning("cannot write function logs to %s: %s (those lines are dropped until it can)",
+                            self.path, exc)
+                self._failing = str(exc)
+            return
+        except Exception as exc:  # the writer must outlive a bad record
+            if str(exc) != self._failing:
                 log.exception("cannot write function logs to %s", self.path)
-                failing = str(exc)
-                continue
-            if failing is not None and wrote:  # a pass with nothing queued proves nothing
-                log.warning("function logs are written to %s again", self.path)
-                failing = None
+                self._failing = str(exc)
+            return
+        if self._failing is not None and wrote:  # a pass with nothing queued proves nothing
+            log.warning("function logs are written to %s again", self.path)
+            self._failing = None
 
     def flush(self) -> int:
         """Write what is queued; how many records that was."""
@@ -114,8 +121,10 @@ class SharedLogs:
     def query(
         self, function: str | None, request_id: str | None, limit: int, after: int = 0
     ) -> list[tuple[int, LogRecord]]:
-        """(id, record) pairs, oldest first: the newest `limit` matches, or those after id `after`."""
-        self.flush()  # our own lines first, so a query right after an invocation sees it
+        """(id, record) pairs, oldest first: the newest `limit` matches, or those after id `after`.
+        A read answers from what the file holds even when our queued lines cannot be written (a
+        full disk): those are dropped, as the writer thread drops them, and said once."""
+        self._flush_logged()  # our own lines first, so a query right after an invocation sees it
         where, args = ["id > ?"], [after]
         if function is not None:
             where.append("function = ?")
@@ -132,7 +141,7 @@ class SharedLogs:
         return [(row[0], LogRecord(*row[1:])) for row in rows]
 
     def last_id(self) -> int:
-        self.flush()
+        self._flush_logged()
         with self._lock:
             row = self._db.execute("SELECT MAX(id) FROM records").fetchone()
         return row[0] or 0

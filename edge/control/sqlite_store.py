@@ -24,7 +24,7 @@ from typing import Any
 
 from .additions import add_sqlite_columns
 from .blobs import BlobStore
-from .rows import NodeInfo, NothingToWrite, Snapshot, StoreError
+from .rows import NodeInfo, NothingToWrite, Snapshot, StoreError, out_of_space
 from .sqltx import SqlTx, roll_back
 from .storeapi import NODE_COLUMNS, ControlStore
 
@@ -136,7 +136,9 @@ class SqliteStore(ControlStore):
             self._reader = self._connect(busy_timeout_ms)
             self._init_schema()
         except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open the store {self.path}: {exc}{_what_to_do(exc)}") from None
+            raise StoreError(f"cannot open the store {self.path}: {exc}{_what_to_do(exc, self.path)}") from None
+        except StoreError as exc:  # what it holds (its schema) is not for this server
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._started = time.time()
@@ -164,10 +166,8 @@ class SqliteStore(ControlStore):
             if row is None:
                 db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
                 db.execute("INSERT INTO meta (key, value) VALUES ('revision', '0')")
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} has schema version {row[0]}, newer than this server's {SCHEMA_VERSION}"
-                )
+            else:
+                _check_schema(row[0])
             add_sqlite_columns(db)
             db.execute("COMMIT")
         except BaseException:
@@ -286,14 +286,45 @@ def sqlite_exists(directory: str | os.PathLike[str]) -> bool:
     return (Path(directory) / "control.db").exists()
 
 
-def _what_to_do(exc: Exception) -> str:
+DAMAGED = ("restore the state directory from a backup (docs/deploy.md, Backups of the store), or move its store/ "
+           "directory aside to start with an empty store")
+
+
+def _check_schema(value: object) -> None:
+    """The schema this server reads is its own or an older one it brings up to date: a newer
+    one was written by a later release (a downgrade), anything else is not edge's."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit()):
+        raise StoreError(f"its schema version is {text[:40]!r}, not a number: the file is damaged or was not "
+                         f"written by edge; {DAMAGED}")
+    if int(text) > SCHEMA_VERSION:
+        raise StoreError(
+            f"it has schema version {text}, newer than this server's {SCHEMA_VERSION}: a later release of edge "
+            "wrote it. Run that release (or a later one) on it, or restore a backup of the store made by this "
+            "release (docs/deploy.md, Backups of the store)")
+
+
+def _denied(path: Path) -> bool:
+    """Whether this process may not read and write the database file or its directory (SQLite
+    says only `unable to open database file`)."""
+    directory = path.parent
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return True
+    return any(p.exists() and not os.access(p, os.R_OK | os.W_OK)
+               for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")))
+
+
+def _what_to_do(exc: Exception, path: Path) -> str:
     """The operator's next step for a store that cannot be opened, where there is a clear one."""
     code = getattr(exc, "sqlite_errorcode", None)
-    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-        return ("; the file is damaged: restore the state directory from a backup, or move its store/ "
-                "directory aside to start with an empty store")
-    if code == sqlite3.SQLITE_FULL or getattr(exc, "errno", None) == 28:
-        return "; the disk is full: free space there and start again"
-    if code == sqlite3.SQLITE_READONLY or isinstance(exc, PermissionError):
+    primary = code & 0xFF if isinstance(code, int) else None  # Python gives SQLite's extended code
+    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return f"; the file is damaged: {DAMAGED}"
+    if out_of_space(exc, path.parent):
+        return "; the disk is full: free space on it (or give --state-dir on a disk with room) and start again"
+    if primary == sqlite3.SQLITE_CANTOPEN and _denied(path) or isinstance(exc, PermissionError):
+        return (f"; permission denied: this user (uid {os.geteuid()}) cannot read and write {path} or its "
+                "directory: run edge serve as their owner, or give them to its user (chown -R the state directory)")
+    if primary == sqlite3.SQLITE_READONLY:
         return "; the server needs to write there: check the directory's permissions and mount (--state-dir)"
     return ""

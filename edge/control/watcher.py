@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .rows import NodeInfo, StoreBusy, StoreUnavailable
+from .rows import NodeInfo, StoreBusy, StoreUnavailable, out_of_space
 from .storeapi import HEARTBEAT_INTERVAL
 
 if TYPE_CHECKING:
@@ -90,7 +90,11 @@ class Watcher:
         except Exception as exc:  # a bad tick must not end propagation for good
             failure = f"{type(exc).__name__}: {exc}"
             if failure != self._failing:  # once while it lasts (a full disk fails every tick, 10 a second)
-                log.exception("store watcher (retried every tick; logged again only if it changes)")
+                if out_of_space(exc, getattr(store, "directory", None)):  # the operator's to fix, not a bug
+                    log.error("store watcher: the disk is full (%s): free space where the store is (--state-dir); "
+                              "serving goes on, the store is retried every tick", exc)
+                else:
+                    log.exception("store watcher (retried every tick; logged again only if it changes)")
                 self._failing = failure
 
     def _heartbeat(self, *, stopped: bool = False) -> None:

@@ -73,8 +73,10 @@ NODE_READ = f"SELECT {NODE_COLUMNS}, greatest(0, extract(epoch from now()) - hea
 CHANGE_SHOWN = "edge versions, edge aliases, edge behaviors"
 ATTACH_RETRY = 1.0  # seconds between connection attempts of a detached store (others get 503 at once)
 
-# libpq's words for "no database answered" (the network, or a server not accepting connections
-# yet): a start may then serve the last known state. Anything else — a wrong password or
+# libpq's and PostgreSQL's words for "no database answered" (the network) or "it cannot take this
+# connection now" (starting, stopping, recovering, out of connection slots, a database closed to
+# new connections with ALLOW_CONNECTIONS false): the store is unavailable, as a running node
+# finds it, and a start may serve the last known state. Anything else — a wrong password or
 # database name, a refused TLS setting — is the operator's to fix, and start-up fails.
 _UNREACHABLE = (
     "connection refused", "is the server running", "timeout expired", "timed out", "no route to host",
@@ -82,8 +84,10 @@ _UNREACHABLE = (
     "name or service not known", "temporary failure in name resolution", "connection reset",
     "server closed the connection unexpectedly", "the database system is starting up",
     "the database system is shutting down", "the database system is in recovery mode",
-    "the database system is not yet accepting connections", "too many clients already",
-    "remaining connection slots are reserved", "did not answer",
+    "the database system is not yet accepting connections", "the database system is not accepting connections",
+    "is not currently accepting connections", "too many clients already", "too many connections for",
+    "remaining connection slots are reserved", "could not fork new process for connection",
+    "terminating connection due to administrator command", "did not answer",
 )
 
 _PLACEHOLDERS: dict[str, str] = {}

@@ -41,7 +41,7 @@ from . import engine, fetch
 from .archive import ENTRY_EXTENSIONS, MAX_ZIP_DEPTH, MAX_ZIP_FILES, _extract_zip, _prefix  # noqa: F401 (tests use the caps)
 from .errors import JsBuildError
 from .links import package_links
-from .wasmfile import EXPORT_SECTION, _uleb, drop_exports, read_note, with_note
+from .wasmfile import EXPORT_SECTION, drop_exports, read_note, read_uleb, with_note
 
 try:
     import resource
@@ -64,6 +64,7 @@ MAX_SUMMARY = 500  # characters of its one-line summary
 BUILD_NOTE = "edge.js.build"  # custom section: how the module was built ({"handler": ...})
 WARNING = "edge-build-warning: "  # a build warning on the guest's stderr (edge/js/node/loader.js)
 FRAME = re.compile(re.escape(GUEST_ROOT) + r"/([^\s():]+):(\d+):(\d+)")  # a stack frame in the function's files
+STACK_LINE = re.compile(r"\s+at \S")  # a stack frame, the function's or the Node layer's (node:internal/..., native)
 
 # Node layer files in load order (each built-in registers itself; loader and runtime come last).
 BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "path.js", "querystring.js",
@@ -77,17 +78,35 @@ BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "pa
 # only hash); webcrypto.js (crypto.subtle) ~87 KB, for functions naming subtle, CryptoKey or SubtleCrypto.
 # http.js (http and https whose calls refuse, with Node's METHODS and STATUS_CODES) ~5 KB; net.js (net, tls
 # and http2 likewise, with net.isIP) ~5 KB; fs.js (the package's files read at build time) ~8 KB;
-# headers.js (the Fetch API's Headers global) ~4 KB, for functions naming Headers.
+# headers.js (the Fetch API's Headers global) ~4 KB, for functions naming Headers; os.js (the sandbox's
+# fixed os module, with Node's os.constants) ~9 KB; diagnostics_channel.js ~7 KB, async_hooks.js
+# (AsyncLocalStorage; patches Promise.prototype.then to carry its context) ~7 KB, perf_hooks.js ~8 KB,
+# worker_threads.js (a main thread that cannot start workers) ~2 KB, stream_web.js (WHATWG streams) ~25 KB,
+# stream_consumers.js ~2 KB, each for functions naming the module; abort.js (the globals Event, EventTarget,
+# AbortController, AbortSignal) ~9 KB, for functions naming one of them.
 ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
-                           re.compile(r"""['"`](?:node:)?stream(?:/promises)?['"`]""")),
+                           # zlib's stream classes are Transforms: a function making one needs streams too
+                           re.compile(r"""['"`](?:node:)?stream(?:/promises)?['"`]|\b(?:create(?:Gzip|Gunzip|Deflate|"""
+                                      r"""Inflate|DeflateRaw|InflateRaw|Unzip)\b|zlib\.(?:Gzip|Gunzip|Deflate|Inflate|"""
+                                      r"""DeflateRaw|InflateRaw|Unzip)\b)""")),
              "ec.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]|\bsubtle\b""")),
              "rsa.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]|\bsubtle\b""")),
              "cipher.js": ((), re.compile(r"\b(?:createCipher|createDecipher|Cipheriv|Decipheriv|getCiphers|getCipherInfo)")),
              "webcrypto.js": ((), re.compile(r"\b(?:subtle|CryptoKey|SubtleCrypto)\b")),
              "http.js": (("http", "https"), re.compile(r"""['"`](?:node:)?https?['"`]""")),
-             "net.js": (("net", "tls", "http2"), re.compile(r"""['"`](?:node:)?(?:net|tls|http2)['"`]""")),
+             "net.js": (("net", "tls", "http2", "dns", "dns/promises"),
+                        re.compile(r"""['"`](?:node:)?(?:net|tls|http2|dns(?:/promises)?)['"`]""")),
              "fs.js": (("fs", "fs/promises"), re.compile(r"""['"`](?:node:)?fs(?:/promises)?['"`]""")),
-             "headers.js": ((), re.compile(r"\bHeaders\b"))}
+             "headers.js": ((), re.compile(r"\bHeaders\b")),
+             "os.js": (("os",), re.compile(r"""['"`](?:node:)?os['"`]""")),
+             "diagnostics_channel.js": (("diagnostics_channel",),
+                                        re.compile(r"""['"`](?:node:)?diagnostics_channel['"`]""")),
+             "async_hooks.js": (("async_hooks",), re.compile(r"""['"`](?:node:)?async_hooks['"`]""")),
+             "perf_hooks.js": (("perf_hooks",), re.compile(r"""['"`](?:node:)?perf_hooks['"`]""")),
+             "worker_threads.js": (("worker_threads",), re.compile(r"""['"`](?:node:)?worker_threads['"`]""")),
+             "stream_web.js": (("stream/web",), re.compile(r"""['"`](?:node:)?stream/web['"`]""")),
+             "stream_consumers.js": (("stream/consumers",), re.compile(r"""['"`](?:node:)?stream/consumers['"`]""")),
+             "abort.js": ((), re.compile(r"\b(?:AbortController|AbortSignal|EventTarget|Event)\b"))}
 # npm packages bundled into the Node layer: Buffer is feross/buffer, the browser port of Node's.
 NPM_DEPS = {"buffer": ("buffer", "6.0.3", "index.js"), "base64-js": ("base64-js", "1.5.1", "index.js"),
             "ieee754": ("ieee754", "1.2.1", "index.js")}
@@ -162,7 +181,7 @@ def built_handler(wasm: Path) -> str | None:
 
 
 def needs_build(path: Path, wasm: Path | None = None, handler: str | None = None) -> bool:
-    """True when the module is missing, older than the sources or the Node layer, or built for
+    """True when the module is missing, older than the sources, the Node layer or the engine, or built for
     another handler than `handler` (None: the default, index.handler)."""
     wasm = Path(wasm) if wasm is not None else output_path(path, handler)
     try:
@@ -171,7 +190,9 @@ def needs_build(path: Path, wasm: Path | None = None, handler: str | None = None
         return True
     if built_handler(wasm) != (handler or default_handler(path)):
         return True
-    layer = [*NODE.glob("*.js"), *engine.OWN_SOURCES]
+    # the engine's own sources, the headers and edits (engine.py) it puts into QuickJS: a newer one
+    # makes another engine, so the module is built again
+    layer = [*NODE.glob("*.js"), *engine.OWN_SOURCES, *engine.QUICKJS_INCLUDES, Path(engine.__file__)]
     return any(p.stat().st_mtime > built for p in [*inputs(path), *layer] if p.exists())
 
 
@@ -227,6 +248,36 @@ def _preloads(root: Path) -> list[str]:
         except OSError:
             continue
     return sorted(names)
+
+
+# What QuickJS has no ICU for (docs/javascript.md, Intl): named in a function's own source, a build warning
+LOCALE_USE = re.compile(r"\bIntl\b|\.toLocale(?:Date|Time)?String\(|\.localeCompare\(")
+
+
+def _locale_warning(root: Path) -> str | None:
+    """A warning naming the first place a function's own sources (not node_modules) use Intl,
+    toLocaleString/toLocaleDateString/toLocaleTimeString or localeCompare (comment lines skipped)."""
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if path.suffix not in ENTRY_EXTENSIONS or "node_modules" in rel.parts or not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if LOCALE_USE.search(text) is None:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            found = LOCALE_USE.search(line)
+            if found is None or line.lstrip().startswith(("//", "/*", "*")):
+                continue
+            what = found.group().lstrip(".").rstrip("(")
+            what = what if what == "Intl" else f"{what}()"
+            return (f"{rel.as_posix()}:{number}: uses {what}, but the engine has no ICU: Intl is absent, the "
+                    "toLocale...String() methods ignore locales and options (no digit grouping, dates in UTC) and "
+                    "localeCompare() compares code points. Format dates and numbers explicitly (toISOString(), "
+                    "toFixed()) and compare strings with < or a table of your own")
+    return None
 
 
 def _on_demand(root: Path) -> list[str]:
@@ -401,8 +452,8 @@ def _run_wizer(engine_wasm: Path, root: Path, boot_dir: Path, out: Path, warn, *
     if stderr.more_warnings:
         warn(f"... and {stderr.more_warnings} more warnings")
     if timed_out:
-        raise JsBuildError(f"loading the function took longer than {timeout:g} s at build time "
-                           "(a top-level loop?)")
+        raise JsBuildError(f"loading the function took longer than {timeout:g} s at build time (parsing its "
+                           "sources and running their top-level code)")
     if hasattr(signal, "SIGXFSZ") and proc.returncode == -signal.SIGXFSZ:  # the file size limit
         raise _too_large(out, max_bytes, more=True)
     if proc.returncode != 0 or not out.exists():
@@ -439,6 +490,7 @@ def _load_failure(output: str, memory_bytes: int = BUILD_MEMORY_BYTES, stdout: s
         detail = text[text.rindex(marker) + len(marker):]
         detail = detail.split("\nError: the `wizer.initialize` function trapped", 1)[0].rstrip()  # Wizer's own trace
         detail = re.sub(r"^BuildError: ", "", detail)
+        detail = _own_frames(detail)
         frame = FRAME.search(detail)
         if frame is not None and not re.match(r"[^\s:]+:\d+:", detail):
             detail = f"{frame[1]}:{frame[2]}:{frame[3]}: {detail}"
@@ -449,9 +501,29 @@ def _load_failure(output: str, memory_bytes: int = BUILD_MEMORY_BYTES, stdout: s
     if re.search(r"^memory allocation of \d+ bytes failed", text, re.MULTILINE):
         message = f"pre-initialising the function ran out of memory ({budget}, the snapshot included)"
         return JsBuildError(message)
-    tail = "\n".join(_clip(ln, MAX_LINE) for ln in text.splitlines()[-20:])
+    text = text.split("\nStack backtrace:", 1)[0].rstrip()  # Wizer's own (Rust) backtrace: nothing of the function's
+    trap = re.search(r"wasm trap: ([^\n]+)", text)
+    if trap is not None:  # the engine itself stopped (no JavaScript error, so no file:line): one line
+        cause = trap[1].strip()
+        if "call stack exhausted" in cause:
+            cause += " (the engine's native stack ran out before its JavaScript stack limit; please report it)"
+        message = _clip(f"pre-initialising the function failed: wasm trap: {cause}", MAX_LINE)
+        return JsBuildError(message, summary=_clip(message, MAX_SUMMARY))
+    tail = "\n".join(_clip(ln, MAX_LINE) for ln in text.splitlines()[-20:]
+                     if not re.match(r"\s*\d+:\s+0x[0-9a-f]+ - ", ln))  # wasm backtrace frames
     return JsBuildError(f"pre-initialising the function failed:\n{tail}",
                         summary="pre-initialising the function failed (Wizer); see the build output")
+
+
+def _own_frames(detail: str) -> str:
+    """A load failure's stack with the function's own frames only: the Node layer's (its require,
+    its errors' helpers: `node:internal/boot`, `native`) dropped, so the first frame is the
+    function's line that threw or required, as Node's `at Object.<anonymous> (/path/index.js:3:9)`.
+    A stack with no frame of the function's (the layer failed by itself) is kept whole."""
+    lines = detail.splitlines()
+    if not any(STACK_LINE.match(ln) and FRAME.search(ln) for ln in lines):
+        return detail
+    return "\n".join(ln for ln in lines if not STACK_LINE.match(ln) or FRAME.search(ln))
 
 
 def _write_module(snapshot: Path, out: Path, note: bytes) -> None:
@@ -474,7 +546,7 @@ def _copy_sections(data: mmap.mmap, view: memoryview, dst, note: bytes) -> None:
     dst.write(with_note(bytes(data[:8]), BUILD_NOTE, note))
     pos = 8
     while pos < len(data):
-        size, body = _uleb(data, pos + 1)
+        size, body = read_uleb(data, pos + 1)
         end = body + size
         if end > len(data):
             raise ValueError(f"section at {pos} ends past the end")
@@ -504,13 +576,14 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
         raise JsBuildError(str(exc), summary=str(exc).splitlines()[0]) from None
     with tempfile.TemporaryDirectory(prefix="edge-js-") as tmp:
         tmp_dir = Path(tmp)
+        folder = None  # a .zip's only folder, when its files are in one (Lambda would not look inside)
         if path.is_dir():
             package = find_package(path.resolve(), handler, label=label, option=option)
         elif path.suffix == ".zip":
             unpacked = tmp_dir / "package"
             root = _extract_zip(path, unpacked, label)
-            where = (" at the top of the archive" if root == unpacked
-                     else f" in {root.relative_to(unpacked).as_posix()}/ (the archive's only folder)")
+            folder = None if root == unpacked else root.relative_to(unpacked).as_posix()
+            where = " at the top of the archive" if folder is None else f" in {folder}/ (the archive's only folder)"
             package = find_package(root, handler, label=label, where=where, option=option)
         elif path.suffix in ENTRY_EXTENSIONS:
             root = tmp_dir / "package"
@@ -545,6 +618,13 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
             else:
                 logging.getLogger("edge.js").warning("%s: %s", path, text)
 
+        locale = _locale_warning(package.root)
+        if locale is not None:
+            warn(locale)
+        if folder is not None:
+            warn(f"the archive keeps its files in {folder}/ (its only folder): built from there, but Lambda runs a "
+                 "package from the archive's top level and would fail with Runtime.ImportModuleError; zip the "
+                 f"folder's contents instead (cd {folder} && zip -r ../function.zip .)")
         _run_wizer(engine_wasm, package.root, boot_dir, snapshot, warn, timeout=timeout, max_bytes=max_bytes)
         if snapshot.stat().st_size > max_bytes:
             raise _too_large(snapshot, max_bytes)

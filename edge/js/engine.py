@@ -26,6 +26,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -73,6 +74,12 @@ CURVE25519_FILES = (("ed25519.c", ("-Dsub_mod=ed25519_sub_mod",)), ("curve25519.
 # function is built: the seed comes from edge_js.c instead (fixed; the fuel and time caps bound
 # any hash-collision attack on one invocation's Maps), and the origin is 0. Math.random has its
 # own seed, drawn per instance.
+# `1n + 1`: operands that are numeric (ToNumeric done), one a BigInt and one not
+EDGE_BIGINT_MIX = ("        if (tag1 == JS_TAG_BIG_INT || tag1 == JS_TAG_SHORT_BIG_INT ||\n"
+                   "            tag2 == JS_TAG_BIG_INT || tag2 == JS_TAG_SHORT_BIG_INT) {\n"
+                   "            JS_FreeValue(ctx, op1);\n            JS_FreeValue(ctx, op2);\n"
+                   "            JS_ThrowTypeError(ctx, \"Cannot mix BigInt and other types, use explicit conversions\");\n"
+                   "            goto exception;\n        }\n")
 QUICKJS_EDITS = (
     ("quickjs.c", "ctx->random_state = js__gettimeofday_us();", "ctx->random_state = edge_context_seed();"),
     # QuickJS's own `performance` (replaced by the Node layer's, node/runtime.js) kept the clock's
@@ -185,9 +192,209 @@ QUICKJS_EDITS = (
       "                               JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);\n"
       "    JS_DefinePropertyValue(ctx, obj, JS_ATOM_message, JS_NewString(ctx, \"All promises were rejected\"),\n"
       "                           JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);\n    return obj;\n")),
+    # A regular expression nested past the stack limit (`new RegExp('(?:'.repeat(1e5) + 'a' + ')'.repeat(1e5))`)
+    # threw `SyntaxError: stack overflow`; it is the RangeError every other stack exhaustion is
+    # (STACK_CHARGES), as V8's parser gives for what nests past its stack
+    ("quickjs.c", "    if (!re_bytecode_buf) {\n        JS_ThrowSyntaxError(ctx, \"%s\", error_msg);\n",
+     ("    if (!re_bytecode_buf) {\n        if (strcmp(error_msg, \"stack overflow\") == 0)\n"
+      "            JS_ThrowStackOverflow(ctx);\n        else\n        JS_ThrowSyntaxError(ctx, \"%s\", error_msg);\n")),
+) + (
+    # The engine's own errors in V8's words (engine/error_messages.h says why and how): Lambda
+    # handlers are read, tested and monitored by their messages. The helpers come after the
+    # opcode table they read; the throwers before it call them through these declarations.
+    ("quickjs.c", "static JSValue JS_ThrowStackOverflow(JSContext *ctx)\n{\n",
+     ("static JSValue edge_throw_not_callable(JSContext *ctx, JSValueConst func_obj, JSValueConst *argv, bool is_new);\n"
+      "static JSValue edge_throw_not_iterable(JSContext *ctx, JSValueConst v);\n"
+      "static JSValue edge_throw_destructure(JSContext *ctx, JSFunctionBytecode *b, const uint8_t *pc, JSValueConst v);\n"
+      "static JSValue edge_throw_json_circular(JSContext *ctx, JSValueConst stack, JSValueConst val);\n"
+      "static JSValue edge_throw_regexp(JSContext *ctx, JSValueConst pattern, JSValueConst flags, const char *msg);\n"
+      "static void edge_json_unexpected(const uint8_t *buf, size_t len, size_t pos, char *out, size_t size);\n\n"
+      "static JSValue JS_ThrowStackOverflow(JSContext *ctx)\n{\n")),
+    ("quickjs.c", "                (op) + (OP_TEMP_END - OP_TEMP_START) : (op)]\n",
+     "                (op) + (OP_TEMP_END - OP_TEMP_START) : (op)]\n\n#include \"error_messages.h\"\n"),
+    # `o.bar()`: "o.bar is not a function" (not "not a function"), from bytecode or a built-in's
+    # argument ("5 is not a function"); `new X()`: "X is not a constructor"
+    ("quickjs.c", "        not_a_function:\n            return JS_ThrowTypeErrorNotAFunction(caller_ctx);\n",
+     "        not_a_function:\n            return edge_throw_not_callable(caller_ctx, func_obj, argv, false);\n"),
+    ("quickjs.c", ("    if (unlikely(JS_VALUE_GET_TAG(func_obj) != JS_TAG_OBJECT))\n        goto not_a_function;\n"
+                   "    p = JS_VALUE_GET_OBJ(func_obj);\n    if (unlikely(!p->is_constructor))\n"
+                   "        return JS_ThrowTypeErrorNotAConstructor(ctx, func_obj);\n"),
+     ("    if (unlikely(JS_VALUE_GET_TAG(func_obj) != JS_TAG_OBJECT))\n"
+      "        return edge_throw_not_callable(ctx, func_obj, argv, true);\n"
+      "    p = JS_VALUE_GET_OBJ(func_obj);\n    if (unlikely(!p->is_constructor))\n"
+      "        return edge_throw_not_callable(ctx, func_obj, argv, true);\n")),
+    ("quickjs.c", "    if (likely(JS_IsFunction(ctx, obj)))\n        return 0;\n    JS_ThrowTypeErrorNotAFunction(ctx);\n",
+     "    if (likely(JS_IsFunction(ctx, obj)))\n        return 0;\n    edge_throw_not_callable(ctx, obj, NULL, false);\n"),
+    # "o is not iterable" (V8 names the expression; this the value), not "value is not iterable"
+    # or, for undefined, "cannot read property 'Symbol.iterator' of undefined"
+    ("quickjs.c", "    } else {\n        method = JS_GetProperty(ctx, obj, JS_ATOM_Symbol_iterator);\n",
+     ("    } else {\n        if (JS_IsUndefined(obj) || JS_IsNull(obj))\n            return edge_throw_not_iterable(ctx, obj);\n"
+      "        method = JS_GetProperty(ctx, obj, JS_ATOM_Symbol_iterator);\n")),
+    ("quickjs.c", "        JS_FreeValue(ctx, method);\n        return JS_ThrowTypeError(ctx, \"value is not iterable\");\n",
+     "        JS_FreeValue(ctx, method);\n        return edge_throw_not_iterable(ctx, obj);\n"),
+    # `const {a} = null`: "Cannot destructure property 'a' of 'null' as it is null." (OP_to_object
+    # is destructuring's, and `with`'s, which stores it next)
+    ("quickjs.c", "        CASE(OP_to_object):\n            if (JS_VALUE_GET_TAG(sp[-1]) != JS_TAG_OBJECT) {\n                sf->cur_pc = pc;\n",
+     ("        CASE(OP_to_object):\n            if (JS_VALUE_GET_TAG(sp[-1]) != JS_TAG_OBJECT) {\n                sf->cur_pc = pc;\n"
+      "                if ((JS_IsNull(sp[-1]) || JS_IsUndefined(sp[-1])) && *pc != OP_put_loc && *pc != OP_put_loc8 &&\n"
+      "                    !(*pc >= OP_put_loc0 && *pc <= OP_put_loc3)) {\n"
+      "                    edge_throw_destructure(ctx, b, pc, sp[-1]);\n                    goto exception;\n                }\n")),
+    # property reads and writes of undefined and null
+    ("quickjs.c", "\"cannot read property '%s' of null\", prop);",
+     "\"Cannot read properties of null (reading '%s')\", prop);"),
+    ("quickjs.c", "\"cannot read property '%s' of undefined\", prop);",
+     "\"Cannot read properties of undefined (reading '%s')\", prop);"),
+    ("quickjs.c", "\"cannot read property '%s' of null\", atom);",
+     "\"Cannot read properties of null (reading '%s')\", atom);"),
+    ("quickjs.c", "\"cannot read property '%s' of undefined\", atom);",
+     "\"Cannot read properties of undefined (reading '%s')\", atom);"),
+    ("quickjs.c", "\"cannot set property '%s' of null\", prop);",
+     "\"Cannot set properties of null (setting '%s')\", prop);"),
+    ("quickjs.c", "\"cannot set property '%s' of undefined\", prop);",
+     "\"Cannot set properties of undefined (setting '%s')\", prop);"),
+    # `const c = 1; c = 2` (and a function expression's or class's own name)
+    ("quickjs.c", "                if (type == JS_THROW_VAR_RO)\n                    JS_ThrowTypeErrorReadOnly(ctx, JS_PROP_THROW, atom);\n",
+     "                if (type == JS_THROW_VAR_RO)\n                    JS_ThrowTypeError(ctx, \"Assignment to constant variable.\");\n"),
+    # the temporal dead zone; `this` before super()
+    ("quickjs.c", ("    return JS_ThrowReferenceError(ctx, \"%s is not initialized\",\n"
+                   "                                  name == JS_ATOM_NULL ? \"lexical variable\" :\n"),
+     ("    if (name == JS_ATOM_this)\n        return JS_ThrowReferenceError(ctx, \"Must call super constructor in derived class \"\n"
+      "                                      \"before accessing 'this' or returning from derived constructor\");\n"
+      "    return JS_ThrowReferenceError(ctx, \"Cannot access '%s' before initialization\",\n"
+      "                                  name == JS_ATOM_NULL ? \"lexical variable\" :\n")),
+    ("quickjs.c", "                JS_ThrowTypeError(ctx, \"class constructors must be invoked with 'new'\");\n",
+     ("                {\n                    JSValue edge_name = JS_GetProperty(ctx, func_obj, JS_ATOM_name);\n"
+      "                    const char *edge_s = JS_IsString(edge_name) ? JS_ToCString(ctx, edge_name) : NULL;\n"
+      "                    JS_FreeValue(ctx, edge_name);\n"
+      "                    JS_ThrowTypeError(ctx, \"Class constructor %s cannot be invoked without 'new'\", edge_s ? edge_s : \"\");\n"
+      "                    if (edge_s)\n                        JS_FreeCString(ctx, edge_s);\n"
+      "                }\n")),
+    # `new Symbol()`: "Symbol is not a constructor"
+    ("quickjs.c", "fini:\n    return JS_ThrowTypeError(ctx, \"not a constructor\");\n",
+     "fini:\n    return edge_throw_not_callable(ctx, func_obj, NULL, true);\n"),
+    # `[...undefined]`
+    ("quickjs.c", "    iterator = JS_GetProperty(ctx, sp[-1], JS_ATOM_Symbol_iterator);\n",
+     ("    if (JS_IsUndefined(sp[-1]) || JS_IsNull(sp[-1])) {\n        edge_throw_not_iterable(ctx, sp[-1]);\n        return -1;\n    }\n"
+      "    iterator = JS_GetProperty(ctx, sp[-1], JS_ATOM_Symbol_iterator);\n")),
+    # BigInt: `+1n`, and `1n + 1` (both operands numeric, one a BigInt)
+    ("quickjs.c", "            return JS_ThrowTypeError(ctx, \"cannot convert BigInt to number\");\n",
+     "            return JS_ThrowTypeError(ctx, \"Cannot convert a BigInt value to a number\");\n"),
+    ("quickjs.c", "    } else {\n        double dr;\n        /* float64 result */\n        if (JS_ToFloat64Free(ctx, &d1, op1)) {\n",
+     ("    } else {\n        double dr;\n        /* float64 result */\n" + EDGE_BIGINT_MIX +
+      "        if (JS_ToFloat64Free(ctx, &d1, op1)) {\n")),
+    ("quickjs.c", "    } else {\n        double d1, d2;\n        /* float64 result */\n        if (JS_ToFloat64Free(ctx, &d1, op1)) {\n",
+     ("    } else {\n        double d1, d2;\n        /* float64 result */\n" + EDGE_BIGINT_MIX +
+      "        if (JS_ToFloat64Free(ctx, &d1, op1)) {\n")),
+    ("quickjs.c", "    } else {\n        if (unlikely(JS_ToInt32Free(ctx, (int32_t *)&v1, op1))) {\n",
+     "    } else {\n" + EDGE_BIGINT_MIX + "        if (unlikely(JS_ToInt32Free(ctx, (int32_t *)&v1, op1))) {\n"),
+    # JSON.stringify of a circular structure, with V8's lines after the first
+    ("quickjs.c", "        if (JS_ToBoolFree(ctx, v)) {\n            JS_ThrowTypeError(ctx, \"circular reference\");\n",
+     "        if (JS_ToBoolFree(ctx, v)) {\n            edge_throw_json_circular(ctx, jsc->stack, val);\n"),
+    ("quickjs.c", "JS_ThrowTypeError(ctx, \"BigInt are forbidden in JSON.stringify\");",
+     "JS_ThrowTypeError(ctx, \"Do not know how to serialize a BigInt\");"),
+    # JSON.parse: Node 20's V8 gives the position without (line column); its unexpected token
+    # quotes the input around it
+    ("quickjs.c", "    return js_parse_error(s, \"%s in JSON at position %d (line %d column %d)\",\n"
+                  "                          msg, position, line, (int)(p - line_start) + 1);\n",
+     "    (void)line; (void)line_start;\n    return js_parse_error(s, \"%s in JSON at position %d\", msg, position);\n"),
+    ("quickjs.c", ("            js_parse_error(s, \"unexpected token: '%.*s'\",\n"
+                   "                           (int)(s->buf_ptr - s->token.ptr), s->token.ptr);\n"),
+     ("            char edge_msg[160];\n"
+      "            edge_json_unexpected(s->buf_start, s->buf_end - s->buf_start, s->token.ptr - s->buf_start,\n"
+      "                                 edge_msg, sizeof(edge_msg));\n"
+      "            js_parse_error(s, \"%s\", edge_msg);\n")),
+    ("quickjs.c", "        return js_parse_error(s, \"Unexpected token '%c'\", *p_start);\n",
+     ("        {\n            char edge_msg[160];\n"
+      "            edge_json_unexpected(s->buf_start, s->buf_end - s->buf_start, p_start - s->buf_start,\n"
+      "                                 edge_msg, sizeof(edge_msg));\n"
+      "            return js_parse_error(s, \"%s\", edge_msg);\n        }\n")),
+    # a '-' without a digit after it: V8 gives the position after the sign
+    ("quickjs.c", "            json_parse_error(s, p, \"No number after minus sign\");\n",
+     "            json_parse_error(s, p + 1, \"No number after minus sign\");\n"),
+    ("quickjs.c", "        if (js_parse_error(s, \"unexpected data at the end\")) {\n",
+     ("        if (js_parse_error(s, \"Unexpected non-whitespace character after JSON at position %d\",\n"
+      "                           (int)(s->token.ptr - s->buf_start))) {\n")),
+    # RegExp
+    ("quickjs.c", ("            bad_flags:\n                JS_FreeCString(ctx, str);\n"
+                   "                return JS_ThrowSyntaxError(ctx, \"invalid regular expression flags\");\n"),
+     ("            bad_flags:\n                JS_ThrowSyntaxError(ctx, \"Invalid flags supplied to RegExp constructor '%s'\", str);\n"
+      "                JS_FreeCString(ctx, str);\n                return JS_EXCEPTION;\n")),
+    ("quickjs.c", "        else\n        JS_ThrowSyntaxError(ctx, \"%s\", error_msg);\n",
+     "        else\n        edge_throw_regexp(ctx, pattern, flags, error_msg);\n"),
+    # fixed texts
+    ("quickjs.c", "    if (len > INT32_MAX)\n        return JS_ThrowRangeError(ctx, \"invalid array length\");\n",
+     "    if (len > INT32_MAX)\n        return JS_ThrowRangeError(ctx, \"Invalid array length\");\n"),
+    ("quickjs.c", "                fail:\n                    JS_ThrowRangeError(ctx, \"invalid array length\");\n",
+     "                fail:\n                    JS_ThrowRangeError(ctx, \"Invalid array length\");\n"),
+    ("quickjs.c", "JS_ThrowTypeError(ctx, \"empty array\");", "JS_ThrowTypeError(ctx, \"Reduce of empty array with no initial value\");"),
+    ("quickjs.c", "return JS_ThrowRangeError(ctx, \"Date value is NaN\");", "return JS_ThrowRangeError(ctx, \"Invalid time value\");"),
+    ("quickjs.c", "return JS_ThrowTypeError(ctx, \"cannot convert symbol to string\");",
+     "return JS_ThrowTypeError(ctx, \"Cannot convert a Symbol value to a string\");"),
+    ("quickjs.c", "\"invalid value used as WeakMap key\"", "\"Invalid value used as weak map key\""),
+    ("quickjs.c", "\"cannot invoke a running generator\"", "\"Generator is already running\""),
+    ("quickjs.c", "return js_throw_URIError(ctx, \"expecting %%\");", "return js_throw_URIError(ctx, \"URI malformed\");"),
+    ("quickjs.c", "return js_throw_URIError(ctx, \"expecting hex digit\");", "return js_throw_URIError(ctx, \"URI malformed\");"),
+    ("quickjs.c", "js_throw_URIError(ctx, \"malformed UTF-8\");", "js_throw_URIError(ctx, \"URI malformed\");"),
+    ("quickjs.c", "js_throw_URIError(ctx, \"invalid character\");", "js_throw_URIError(ctx, \"URI malformed\");"),
 )
+# Stack charges (bench/README.md, finding J13): QuickJS raises its catchable RangeError when
+# its *linear* stack (the C stack in linear memory, EDGE_JS_STACK of it in edge_js.c) runs out,
+# but what runs out first can be wasmtime's *native* stack (max_wasm_stack), an uncatchable trap.
+# The two move apart: a C function's locals live in wasm locals (native) unless their address is
+# taken, so JSON.parse's recursion (~220 native bytes a level, Cranelift), the parser's (~2-6 KB
+# a level of `[`, `(`, `function`), a proxy chain, regexp groups or bound functions used native
+# stack and next to no linear stack, and trapped at any limit. Each recursive function below gets
+# a linear frame of that many more bytes (an unused array whose address escapes: no work, only a
+# bigger frame), so that on every path a level's linear bytes are at least ~1/2.4 of its native
+# bytes (Cranelift; Winch's frames measured smaller): EDGE_JS_STACK linear bytes then stand for at
+# most ~1.5 MiB of native stack, under wasmtime's 2 MiB. (file, function, bytes).
+STACK_CHARGES = (
+    ("quickjs.c", "JS_CallInternal", 64),  # every call: a getter's, an iterator's, a constructor's path
+    ("quickjs.c", "js_call_c_function", 512),  # JS -> native -> JS (map, call, apply, sort, replace, toLocaleString)
+    ("quickjs.c", "js_call_c_function_data", 512),
+    ("quickjs.c", "js_call_c_closure", 512),
+    ("quickjs.c", "js_call_bound_function", 448),  # f.bind().bind()...
+    ("quickjs.c", "JS_CallConstructorInternal", 96),  # new C(n - 1)
+    ("quickjs.c", "JS_GetPropertyInternal", 128),  # getters
+    ("quickjs.c", "JS_ToPrimitiveFree", 192),  # valueOf, toString, Symbol.toPrimitive
+    ("quickjs.c", "JS_IteratorNext2", 128),  # an iterator's next() spreading another iterator
+    ("quickjs.c", "async_func_resume", 896),  # async functions and generators (their frames are on the heap)
+    ("quickjs.c", "json_parse_value", 96),
+    ("quickjs.c", "internalize_json_property", 128),
+    ("quickjs.c", "js_json_to_str", 112),
+    ("quickjs.c", "JS_FlattenIntoArray", 112),
+    ("quickjs.c", "get_proxy_method", 160),
+    ("quickjs.c", "js_proxy_isArray", 160),
+    ("quickjs.c", "JS_WriteObjectRec", 128),
+    ("quickjs.c", "JS_ReadObjectRec", 128),
+    ("quickjs.c", "js_parse_postfix_expr", 1280),  # the parser: each level of [ ( { ` ...
+    ("quickjs.c", "js_parse_unary", 160),  # ! ! ! ..., - - - ...
+    ("quickjs.c", "js_parse_statement_or_decl", 256),  # { { { ..., if if if ...
+    ("quickjs.c", "js_parse_function_decl2", 1024),  # function nesting, => => =>
+    ("libregexp.c", "re_parse_disjunction", 192),  # ((((...
+    ("libregexp.c", "re_parse_nested_class", 192),  # [[[...]]] (v flag)
+)
+STACK_CHARGE = "    EDGE_STACK_CHARGE({});\n"
+STACK_CHARGE_MACRO = ("/* edge: a bigger linear frame for a recursive function (engine.py STACK_CHARGES) */\n"
+                      "#define EDGE_STACK_CHARGE(n) char edge_stack_charge[n]; "
+                      "__asm__ volatile(\"\" : : \"r\"(edge_stack_charge))\n")
+
+
+def _charged(name: str, source: str, path: Path) -> str:
+    """`source` with STACK_CHARGES applied: each function's definition opens with its charge."""
+    for file, function, size in STACK_CHARGES:
+        if file != name:
+            continue
+        found = list(re.finditer(r"\n(?:static )?[^\n;{}()]*\b" + function + r"\([^;{}]*?\)\n\{\n", source))
+        if len(found) != 1:
+            raise EngineError(f"{path}: expected one definition of {function} to charge (a changed QuickJS release?)")
+        source = source[:found[0].end()] + STACK_CHARGE.format(size) + source[found[0].end():]
+    return STACK_CHARGE_MACRO + source if any(file == name for file, _, _ in STACK_CHARGES) else source
+
+
 # Files the edited sources #include (copied beside them), part of the engine key
-QUICKJS_INCLUDES = (HERE / "engine" / "inferred_names.h", HERE / "engine" / "busy_module.h")
+QUICKJS_INCLUDES = (HERE / "engine" / "inferred_names.h", HERE / "engine" / "busy_module.h",
+                    HERE / "engine" / "error_messages.h")
 EDITED_PREAMBLE = "#include <stdint.h>\nuint64_t edge_context_seed(void); /* edge_js.c */\n"
 
 
@@ -217,7 +424,8 @@ def engine_key() -> str:
     """A digest of everything the engine is made of (sources, versions, flags, compiler)."""
     h = hashlib.sha256()
     for part in (QUICKJS, DEFLATE, PYCRYPTODOME, CFLAGS, LDFLAGS, QUICKJS_FILES, DEFLATE_FILES, HASH_FILES, AES_FILES,
-                 PUBKEY_FILES, PUBKEY_DEFINES, CURVE25519_FILES, QUICKJS_EDITS, EDITED_PREAMBLE):
+                 PUBKEY_FILES, PUBKEY_DEFINES, CURVE25519_FILES, QUICKJS_EDITS, EDITED_PREAMBLE, STACK_CHARGES,
+                 STACK_CHARGE, STACK_CHARGE_MACRO):
         h.update(repr(part).encode())
     h.update(_zig_version().encode())
     for own in (*OWN_SOURCES, *QUICKJS_INCLUDES):
@@ -271,12 +479,13 @@ def _edited(units: list[tuple[Path, list[str]]], into: Path) -> list[tuple[Path,
     edited = []
     for path, inc in units:
         edits = [(text, replacement) for name, text, replacement in QUICKJS_EDITS if path.name == name]
-        if edits:
+        if edits or any(file == path.name for file, _, _ in STACK_CHARGES):
             source = path.read_text(encoding="utf-8")
             for text, replacement in edits:
                 if source.count(text) != 1:
                     raise EngineError(f"{path}: expected one {text!r} to replace (a changed QuickJS release?)")
                 source = source.replace(text, replacement)
+            source = _charged(path.name, source, path)
             path = into / path.name
             path.write_text(EDITED_PREAMBLE + source, encoding="utf-8")
         edited.append((path, inc))

@@ -13,7 +13,9 @@ from __future__ import annotations
 EXPORT_SECTION = 7
 
 
-def _uleb(data: bytes, pos: int) -> tuple[int, int]:
+def read_uleb(data: bytes, pos: int) -> tuple[int, int]:
+    """An unsigned LEB128 number at `pos` and the position after it (ValueError past 64 bits,
+    IndexError past the end)."""
     result = shift = 0
     while True:
         byte = data[pos]
@@ -22,6 +24,8 @@ def _uleb(data: bytes, pos: int) -> tuple[int, int]:
         if not byte & 0x80:
             return result, pos
         shift += 7
+        if shift > 63:
+            raise ValueError("LEB128 too long")
 
 
 def _encode_uleb(value: int) -> bytes:
@@ -44,20 +48,20 @@ def drop_exports(wasm: bytes, names: set[str]) -> bytes:
     pos = 8
     while pos < len(wasm):
         section_id = wasm[pos]
-        size, body_start = _uleb(wasm, pos + 1)
+        size, body_start = read_uleb(wasm, pos + 1)
         body_end = body_start + size
         if section_id != EXPORT_SECTION:
             out += wasm[pos:body_end]
             pos = body_end
             continue
-        count, p = _uleb(wasm, body_start)
+        count, p = read_uleb(wasm, body_start)
         kept = []
         for _ in range(count):
-            name_len, q = _uleb(wasm, p)
+            name_len, q = read_uleb(wasm, p)
             name = wasm[q:q + name_len].decode("utf-8")
             q += name_len
             q += 1  # kind
-            _, q = _uleb(wasm, q)  # index
+            _, q = read_uleb(wasm, q)  # index
             if name not in names:
                 kept.append(wasm[p:q])
             p = q
@@ -89,8 +93,8 @@ def read_note(head: bytes, name: str) -> bytes | None:
     try:
         if head[:4] != b"\0asm" or head[8] != CUSTOM_SECTION:
             return None
-        size, start = _uleb(head, 9)
-        name_len, pos = _uleb(head, start)
+        size, start = read_uleb(head, 9)
+        name_len, pos = read_uleb(head, start)
         if head[pos:pos + name_len] != name.encode() or start + size > len(head):
             return None
         return head[pos + name_len:start + size]

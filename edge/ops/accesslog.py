@@ -1,26 +1,108 @@
 """Access log: one JSON line per request, written by a background thread so the event
 loop never waits on a disk or a pipe. Fields follow CloudFront's standard log where they
-apply (x-edge-request-id, c-ip, cs-method, cs-host, cs-uri-stem, sc-status, sc-bytes,
-x-edge-result-type, x-edge-detailed-result-type, time-taken), plus the behavior and each hook run.
+apply (x-edge-request-id, c-ip, cs-method, x-host-header, cs-uri-stem, cs-uri-query, sc-status,
+sc-bytes, x-edge-result-type, x-edge-detailed-result-type, time-taken, cs-protocol,
+cs-protocol-version, ssl-protocol, ssl-cipher, cs(User-Agent)), plus the behavior and each hook
+run (docs/operations.md, *Access log*, has the table).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import queue
 import sys
 import threading
 import time
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
+from .results import RESULT_TYPES
+
 if TYPE_CHECKING:
+    from starlette.types import Scope
+
     from ..pipeline.trace import Trace
 
 _STOP = object()
 log = logging.getLogger("edge.server")
+
+# cs-protocol-version as CloudFront writes it, from the ASGI scope's http_version (Granian says
+# "1" for HTTP/1.0 and "2" for HTTP/2; Hypercorn and uvicorn "1.0" and "2")
+HTTP_VERSIONS = {"1": "HTTP/1.0", "1.0": "HTTP/1.0", "1.1": "HTTP/1.1", "2": "HTTP/2.0", "2.0": "HTTP/2.0",
+                 "3": "HTTP/3.0", "3.0": "HTTP/3.0"}
+# ssl-protocol as CloudFront writes it, from the ASGI `tls` extension's tls_version
+TLS_VERSIONS = {0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
+TLS_NUMBERS = {name: number for number, name in TLS_VERSIONS.items()}  # Python's SSLObject.version() -> number
+
+
+def connection_fields(scope: "Scope | None") -> tuple[str | None, str | None, str | None, str | None, str | None]:
+    """protocol (http, https, ws, wss), protocol_version (HTTP/1.1, HTTP/2.0), ssl_protocol,
+    ssl_cipher and user_agent of a log line, read from the request's ASGI scope only when a line
+    is written. ssl_protocol and ssl_cipher come from the scope's `tls` extension (ASGI's TLS
+    extension: `tls_version`, `cipher_suite`), None without it: under Hypercorn the server hooks
+    add it (`tls_extension`, edge/server/serverhooks.py); Granian 2.8 gives an app nothing of the
+    connection's TLS, so its lines say https but not which TLS (uvicorn serves no TLS here)."""
+    if scope is None:
+        return None, None, None, None, None
+    protocol = scope.get("scheme") or ("ws" if scope.get("type") == "websocket" else "http")
+    version = str(scope.get("http_version") or "1.1")
+    protocol_version = HTTP_VERSIONS.get(version) or f"HTTP/{version[:8]}"
+    ssl_protocol = ssl_cipher = None
+    extensions = scope.get("extensions")
+    tls = extensions.get("tls") if extensions else None
+    if tls:
+        number = tls.get("tls_version")
+        if isinstance(number, int):
+            ssl_protocol = TLS_VERSIONS.get(number) or f"0x{number:04X}"
+        suite = tls.get("cipher_suite")
+        if isinstance(suite, int):
+            ssl_cipher = _cipher_names().get(suite) or f"0x{suite:04X}"
+    agent = None
+    for name, value in scope.get("headers") or ():
+        if name == b"user-agent":  # the first, as the Host logged
+            agent = value.decode("latin-1")
+            break
+    return protocol, protocol_version, ssl_protocol, ssl_cipher, agent
+
+
+def tls_extension(ssl_object: Any) -> dict[str, Any] | None:
+    """ASGI's `tls` scope extension for a connection's `ssl.SSLObject` (or SSLSocket), for a
+    server that does not fill it: made once per connection, after the handshake. The version and
+    suite are numbers, as the extension has them (0x0304, 0x1301); None when the connection has
+    no TLS session."""
+    try:
+        version = ssl_object.version()
+        cipher = ssl_object.cipher()
+    except (AttributeError, ValueError, OSError):
+        return None
+    if version is None or cipher is None:
+        return None
+    return {"server_cert": None, "client_cert_chain": [], "client_cert_name": None, "client_cert_error": None,
+            "tls_version": TLS_NUMBERS.get(version), "cipher_suite": _cipher_numbers().get(cipher[0])}
+
+
+@functools.cache
+def _cipher_names() -> dict[int, str]:
+    """IANA cipher suite number -> OpenSSL's name (ECDHE-RSA-AES128-GCM-SHA256,
+    TLS_AES_128_GCM_SHA256), as CloudFront's ssl-cipher writes it. Made once, on the first line
+    that has a cipher suite."""
+    import ssl
+
+    try:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.set_ciphers("ALL:COMPLEMENTOFALL:@SECLEVEL=0")
+        return {cipher["id"] & 0xFFFF: cipher["name"] for cipher in context.get_ciphers()}
+    except (ssl.SSLError, ValueError, KeyError):
+        return {}
+
+
+@functools.cache
+def _cipher_numbers() -> dict[str, int]:
+    """OpenSSL's cipher suite name (what SSLObject.cipher() gives) -> its IANA number."""
+    return {name: number for number, name in _cipher_names().items()}
 
 
 class AccessLog:
@@ -83,11 +165,16 @@ class AccessLog:
 
     def write(
         self, trace: "Trace", *, client_ip: str, method: str, host: str, uri: str, querystring: str,
-        status: int, sent_bytes: int, x_cache: str,
+        status: int, sent_bytes: int, x_cache: str, scope: "Scope | None" = None,
     ) -> None:
+        """`scope`: the request's ASGI scope, which the connection's fields (protocol, TLS,
+        user agent) are read from here, only when a line is written."""
         if not self.enabled:
             return
-        result_type = "Error" if trace.error else x_cache.split(" ", 1)[0]  # an origin that broke off mid-body too
+        protocol, protocol_version, ssl_protocol, ssl_cipher, user_agent = connection_fields(scope)
+        error = trace.error
+        # an origin that broke off mid-body too; CapacityExceeded is a result type of its own, as on CloudFront
+        result_type = ("Error" if error not in RESULT_TYPES else error) if error else x_cache.split(" ", 1)[0]
         record = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "request_id": trace.request_id,
@@ -101,7 +188,7 @@ class AccessLog:
             "behavior": trace.behavior,
             "cache": trace.cache or "none",
             "result_type": result_type,
-            "detailed_result_type": trace.error or result_type,
+            "detailed_result_type": error or result_type,
             "hooks": [
                 {"event_type": r.event_type, "function": r.function, "version": r.version,
                  "duration_ms": round(r.duration_ms, 3), "outcome": r.outcome}
@@ -110,6 +197,13 @@ class AccessLog:
             "origin_status": trace.origin_status,
             "origin_ms": None if trace.origin_ms is None else round(trace.origin_ms, 3),
             "total_ms": round(trace.total_ms, 3),
+            # added after the fields above (whose names and order stay): CloudFront's cs-protocol,
+            # cs-protocol-version, ssl-protocol, ssl-cipher and cs(User-Agent)
+            "protocol": protocol,
+            "protocol_version": protocol_version,
+            "ssl_protocol": ssl_protocol,
+            "ssl_cipher": ssl_cipher,
+            "user_agent": user_agent,
         }
         try:
             self._queue.put_nowait(orjson.dumps(record) + b"\n")

@@ -10,6 +10,11 @@ class RequestTooLarge(Exception):
     pass
 
 
+class ViewerFailed(Exception):
+    """The viewer's side failed while the pipeline read from it (a request body that stalled or
+    broke off): the front door answers it (408, 400), so the pipeline lets it through."""
+
+
 @dataclass(slots=True)
 class ViewerRequest:
     """What the front door hands the pipeline."""

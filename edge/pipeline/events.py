@@ -13,7 +13,8 @@ import os
 
 import orjson
 
-from edge.pipeline.headers import CfHeaders, is_disallowed, to_cf_headers, without_disallowed
+from ..config.origins import OriginSpec
+from .headers import CfHeaders, is_disallowed, to_cf_headers, without_disallowed
 
 EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-response")
 REQUEST_EVENTS = ("viewer-request", "origin-request")
@@ -191,6 +192,26 @@ def s3_origin(
             "region": region,
         }
     }
+
+
+def event_origin(spec: OriginSpec) -> dict:
+    """The `origin` object functions see for a declared origin: `s3` for S3 origins, `custom`
+    for the others (static and echo origins show as custom ones, known by name)."""
+    custom_headers = to_cf_headers(spec.custom_headers)
+    if spec.kind == "s3":
+        return s3_origin(
+            domain_name=spec.domain_name, path=spec.path, region=spec.region,
+            auth_method="origin-access-identity" if spec.sign else "none", custom_headers=custom_headers,
+        )
+    return custom_origin(
+        domain_name=spec.domain_name,
+        port=spec.port,
+        protocol=spec.protocol,
+        path=spec.path,
+        read_timeout=int(spec.read_timeout),
+        keepalive_timeout=int(spec.keepalive_timeout),
+        custom_headers=custom_headers,
+    )
 
 
 def status_phrase(status: int) -> str:

@@ -9,24 +9,27 @@
 - viewer-response runs on hits and misses, but not when the status is >= 400.
 - Changing `uri` never re-selects the behavior or the origin.
 
-The upstream leg (origin-request to cache store) is origin_leg.py; a request's state is
-context.py's RequestContext.
+The cache lookup and the coalescing of misses are cache_leg.py; the upstream leg
+(origin-request to cache store) is origin_leg.py; a request's state is context.py's
+RequestContext.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 import time
 from typing import Any
 
 from ..cache import Coalescer, ResponseCache, cache_key, xcache
-from ..cache.vary import Vary, vary_matches
 from ..config.behaviors import Behavior
 from ..config.manifest import Manifest
+from ..ops.results import BODY_TOO_LARGE, INTERNAL_ERROR, INVALID_HEADER, INVALID_METHOD
 from ..viewer import ViewerHeaders
 from ..upstream.origins import Origins
 from . import events
 from .background import BackgroundRevalidations
-from .downstream import RequestTooLarge, ViewerRequest
+from .downstream import RequestTooLarge, ViewerFailed, ViewerRequest
 from .forward import forwards_viewer_host, viewer_host
 from .headers import from_cf_headers
 from .hooks import VALIDATION, HookFailure, HookResult, HookRunner
@@ -34,12 +37,14 @@ from .response import EDGE_LOG, EdgeResponse, error_page, failure_detail, hook_f
 from .conditional import FROM_CACHE, not_modified
 from .ranges import partial
 from .context import RequestContext
-from .origin_leg import OriginLeg
+from .cache_leg import CacheLeg
 from .routing import Routing
-from .served import from_entry, generated, set_length
+from .served import generated, set_length
 from .trace import Trace
 from .via import VIA, VIA_WIRE
-from .wire import OWN_HEADERS, SERVER, encode
+from ..wire import OWN_HEADERS, SERVER, encode
+
+log = logging.getLogger("edge.pipeline")
 
 __all__ = ["VIA", "Pipeline"]  # VIA: the front door and the native endpoint read it from here
 
@@ -51,7 +56,7 @@ BAD_REQUEST = (
 )
 
 
-class Pipeline(OriginLeg):
+class Pipeline(CacheLeg):
     def __init__(
         self,
         manifest: Manifest,
@@ -87,7 +92,12 @@ class Pipeline(OriginLeg):
 
     async def handle(self, viewer: ViewerRequest) -> tuple[EdgeResponse, Trace]:
         trace = Trace(request_id=events.new_request_id(), started=time.perf_counter())
-        response = await self._handle(viewer, trace)
+        try:
+            response = await self._handle(viewer, trace)
+        except ViewerFailed:
+            raise
+        except Exception:  # noqa: BLE001  (a fault in the edge itself: the edge answers and logs it, not the server)
+            response = self._internal_error(trace, viewer)
         if (viewer.conditional or viewer.ranged) and response.status == 200 and response.x_cache in FROM_CACHE:
             response = _from_what_the_viewer_holds(viewer, response)
         trace.total_ms = (time.perf_counter() - trace.started) * 1000
@@ -100,6 +110,7 @@ class Pipeline(OriginLeg):
         behavior = routing.match(viewer.uri)
         trace.behavior = behavior.pattern
         if viewer.method not in behavior.methods:
+            trace.error = INVALID_METHOD  # the access log's detailed_result_type (CloudFront's name)
             return self._error_page(
                 behavior, 403, rid, "This distribution is not configured to allow the HTTP request method that was used.",
                 f"{viewer.method} is not allowed for path pattern {behavior.pattern}", xcache.ERROR,
@@ -109,6 +120,7 @@ class Pipeline(OriginLeg):
             host = viewer_host(viewer.headers)  # type: ignore[assignment]
             if host is None:
                 sent = [v[:100] for k, v in viewer.headers if k.lower() == "host"]
+                trace.error = INVALID_HEADER
                 return self._error_page(
                     behavior, 400, rid, BAD_REQUEST,
                     f"Host {sent!r} is not one valid host[:port], and {behavior.pattern} forwards it", xcache.ERROR,
@@ -122,6 +134,7 @@ class Pipeline(OriginLeg):
             try:
                 body = await viewer.read_body(MAX_BUFFERED_REQUEST_BODY)
             except RequestTooLarge:
+                trace.error = BODY_TOO_LARGE
                 return self._error_page(behavior, 413, rid, "The request body is too large.",
                                         f"limit {MAX_BUFFERED_REQUEST_BODY} bytes", xcache.ERROR)
 
@@ -169,61 +182,6 @@ class Pipeline(OriginLeg):
             response = await self._viewer_response(ctx, response)
         return response
 
-    async def _from_cache_or_origin(self, ctx: RequestContext) -> EdgeResponse:
-        key = ctx.key
-        if key is None:
-            ctx.trace.cache = "none"
-            return await self._origin_flow(ctx, None)
-        entry = self.cache.get(key, ctx.headers)
-        now = self.cache.clock()
-        if entry is not None and entry.fresh(now):
-            ctx.trace.cache = "hit"
-            return from_entry(entry, xcache.HIT, now)
-        if entry is not None and ctx.viewer.method == "GET" and entry.revalidates_in_background(now):
-            # stale-while-revalidate: this viewer gets the entry now, one fetch refreshes it (background.py)
-            self.revalidations.start(key, ctx, self._refresh)
-            ctx.trace.cache = "stale"
-            return from_entry(entry, xcache.HIT, now)
-        if ctx.viewer.method == "HEAD":
-            # a HEAD miss is fetched on its own and not stored (it has no body for GETs)
-            ctx.trace.cache = "miss"
-            return await self._origin_flow(ctx, entry, store=False)
-
-        mine: list[EdgeResponse] = []
-
-        async def lead() -> tuple[EdgeResponse, Vary | None] | None:
-            response = await self._origin_flow(ctx, entry)
-            mine.append(response)
-            return (response, ctx.vary) if response.cacheable else None
-
-        landed = await self.coalescer.run(key, lead)
-        if mine:
-            return mine[0]
-        if landed is not None:
-            shared, vary = landed
-            if vary is None or vary_matches(vary, ctx.headers):
-                ctx.trace.cache = "coalesced"
-                return EdgeResponse(
-                    status=shared.status, headers=list(shared.headers), body=shared.body,
-                    x_cache=xcache.HIT, reason=shared.reason, age=0, cacheable=True,
-                )
-        ctx.trace.cache = "miss"
-        # the leader's answer was private, or for other values of the headers its Vary names
-        return await self._origin_flow(ctx, self.cache.get(key, ctx.headers))
-
-    async def _refresh(self, ctx: RequestContext) -> None:
-        """A background revalidation: the upstream leg for the entry as it is now, shared with
-        any miss for the same key."""
-        key = ctx.key
-        assert key is not None
-
-        async def lead() -> tuple[EdgeResponse, Vary | None] | None:
-            response = await self._origin_flow(ctx, self.cache.get(key, ctx.headers))
-            await response.aclose()  # nobody reads a streamed (uncached) answer
-            return (response, ctx.vary) if response.cacheable else None
-
-        await self.coalescer.run(key, lead)
-
     async def _viewer_response(self, ctx: RequestContext, response: EdgeResponse) -> EdgeResponse:
         assoc = ctx.behavior.associations["viewer-response"]
         headers = list(response.headers)
@@ -259,6 +217,21 @@ class Pipeline(OriginLeg):
         if detail:
             self.hooks.logs.record(EDGE_LOG, "", rid, "", "ERROR", f"{status}: {detail}")
         return error_page(status, rid, sentence, detail, x_cache, debug=self.debug_errors or behavior.debug_errors)
+
+    def _internal_error(self, trace: Trace, viewer: ViewerRequest) -> EdgeResponse:
+        """The viewer gets a CloudFront-style 500 with its request id; the traceback goes to the
+        server's log and its summary to the request's log (`edge logs --request-id`)."""
+        log.exception("request %s: an internal error in the edge", trace.request_id)
+        trace.error = INTERNAL_ERROR
+        exc = sys.exc_info()[1]
+        detail = f"an internal error in the edge ({type(exc).__name__}: {exc}); the traceback is in the server's log"
+        self.hooks.logs.record(EDGE_LOG, "", trace.request_id, "", "ERROR", f"500: {detail}")
+        try:
+            debug = self.debug_errors or self.routing.match(viewer.uri).debug_errors
+        except Exception:  # noqa: BLE001  (the fault may be in matching itself)
+            debug = self.debug_errors
+        return error_page(500, trace.request_id, "The request could not be satisfied.", detail, xcache.ERROR,
+                          debug=debug)
 
     def _hook_failed(self, failure: HookFailure, rid: str, behavior: Behavior) -> EdgeResponse:
         if failure.outcome is None and failure.kind != VALIDATION:  # the function never ran: nothing logged it

@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sized
 
+from ..wire import default_key as default_key  # at home in edge/wire.py (the origin clients use it too)
+
 CfHeaders = dict[str, list[dict[str, str]]]
 
 # "Disallowed" headers: CloudFront never shows these to functions and rejects results that add them.
@@ -83,12 +85,6 @@ def is_disallowed(name: str) -> bool:
     """True for a header CloudFront hides from functions and forbids them to add (any case)."""
     lname = name.lower()
     return lname in DISALLOWED or lname.startswith(DISALLOWED_PREFIXES)
-
-
-@functools.lru_cache(maxsize=4096)
-def default_key(name: str) -> str:
-    """The key CloudFront fills in when a function omits it: each hyphen-separated part capitalised."""
-    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
 
 
 def to_cf_headers(pairs: Iterable[tuple[str, str]]) -> CfHeaders:

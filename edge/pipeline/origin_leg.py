@@ -21,9 +21,9 @@ from typing import Any
 from ..cache import CachedResponse, refreshed, revalidation_headers, ttl_for, xcache
 from ..cache.headers import Headers
 from ..cache.vary import ANY, Vary, request_vary, vary_names
-from ..upstream.http import OriginError
+from ..upstream.http import REQUEST_LOG, OriginError
 from . import events
-from .bodies import discard, read_capped
+from .bodies import discard, read_capped, read_prefix
 from .context import RequestContext
 from .forward import origin_headers, origin_querystring, reaches_origin
 from .headers import from_cf_headers, to_cf_headers
@@ -99,7 +99,9 @@ class OriginLeg:
         send_headers.extend(custom_headers)
         if stale is not None and cacheable_request:
             send_headers.extend(revalidation_headers(stale))
-        started = time.perf_counter()
+        started, asked_at = time.perf_counter(), self.cache.clock()  # asked_at: an invalidation after it wins
+        # a request sent again (upstream/http.py) says why under its id, as a failed connection attempt
+        noted = REQUEST_LOG.set(lambda line: self.hooks.logs.record(EDGE_LOG, "", rid, "", "WARN", line))
         try:
             origin = await routing.origins.fetch(
                 spec, target, ctx.viewer.method, uri, querystring,
@@ -109,6 +111,8 @@ class OriginLeg:
             trace.origin_ms = (time.perf_counter() - started) * 1000
             self._log_failed_attempts(rid, exc.failed_attempts, target.connection_attempts)
             return self._origin_failed(ctx, exc, stale)
+        finally:
+            REQUEST_LOG.reset(noted)
         trace.origin_ms = (time.perf_counter() - started) * 1000
         trace.origin_status = origin.status
         if origin.failed_attempts:
@@ -120,14 +124,17 @@ class OriginLeg:
                 await origin.read()
                 entry = refreshed(stale, origin, behavior.cache, now)
                 storable, vary = self._variant(ctx, entry.headers)
+                # a 304 that sets a cookie (or answers credentials) refreshes this viewer's copy only
+                storable = storable and shareable(forwarded, entry.headers, behavior)
                 if vary != entry.vary:  # the 304 changed the Vary
                     entry = replace(entry, vary=vary)
+                stored = False
                 if entry.ttl > 0 and store and storable:
-                    self.cache.put(ctx.key, entry, refresh=True)  # type: ignore[arg-type]
+                    stored = self.cache.put(ctx.key, entry, refresh=True, asked_at=asked_at)  # type: ignore[arg-type]
                     ctx.vary = vary
                 trace.cache = "refresh-hit"
                 response = from_entry(entry, xcache.REFRESH_HIT, now)
-                response.cacheable = entry.ttl > 0 and storable
+                response.cacheable = stored  # not stored (an invalidation meanwhile): not shared either
                 return response
             if origin.status >= 500 and stale is not None and may_serve_stale(stale, now):
                 await origin.read()
@@ -142,12 +149,13 @@ class OriginLeg:
                 shown = headers if framing is None else [*headers, ("Transfer-Encoding", framing)]
                 response_obj = events.response_object(status, reason, shown)
                 if ores.include_origin_body:
-                    body_bytes = await read_capped(origin, ORIGIN_BODY_EXPOSURE)
-                    if body_bytes is not None:
-                        response_obj["body"] = {
-                            "inputTruncated": False, "action": "read-only", "encoding": "base64",
-                            "data": base64.b64encode(body_bytes).decode(),
-                        }
+                    seen, truncated = await read_prefix(origin, ORIGIN_BODY_EXPOSURE)
+                    response_obj["body"] = {
+                        "inputTruncated": truncated, "action": "read-only", "encoding": "base64",
+                        "data": base64.b64encode(seen).decode(),
+                    }
+                    if not truncated:
+                        body_bytes = seen  # else the whole body streams on, unless the function replaces it
                 result = await self.hooks.run(ores, rid, origin_request, response_obj)
                 if result.run:
                     trace.hooks.append(result.run)
@@ -192,7 +200,7 @@ class OriginLeg:
             response = EdgeResponse(status, headers, body=body_bytes, x_cache=x_cache, reason=reason)
             if ttl > 0:
                 entry = CachedResponse(status, reason, list(headers), body_bytes, stored_at=now, ttl=ttl, vary=vary)
-                response.cacheable = self.cache.put(ctx.key, entry)  # type: ignore[arg-type]
+                response.cacheable = self.cache.put(ctx.key, entry, asked_at=asked_at)  # type: ignore[arg-type]
                 ctx.vary = vary
             return response
         except OriginError as exc:  # the origin broke off while we read its body

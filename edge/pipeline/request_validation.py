@@ -9,7 +9,9 @@ truncated to it, as AWS does. The origin field is checked by origin_validation.p
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
+from urllib.parse import quote
 
 from .events import REQUEST_EVENTS, body_limit
 from .header_validation import check_headers, check_restricted, check_size, head_bytes
@@ -24,10 +26,18 @@ _BAD_QUERY = re.compile(r"[\x00-\x20\x7f-\x9f#\ud800-\udfff]")
 # [unconfirmed] AWS only says uri starts with '/'; we also refuse what would corrupt the request
 # line (spaces, controls) or be re-read as query/fragment ('?', '#').
 _BAD_URI = re.compile(r"[\x00-\x20\x7f-\x9f#?\ud800-\udfff]")
+_PRINTABLE_ASCII = string.punctuation + string.ascii_letters + string.digits  # left as written
 # A result with `statusCode` and no `status` is read as a request (AWS's rule), which then lacks its
 # uri: say what was meant, for code ported from API Gateway, ALB or CloudFront Functions.
 STATUS_CODE_HINT = (" (A generated response gives its status as 'status', a string such as '302', not 'statusCode' "
                     "as API Gateway, ALB and CloudFront Functions take it.)")
+
+
+def _utf8_escaped(value: str) -> str:
+    """A changed uri or querystring goes to the origin as UTF-8 (AWS): its non-ASCII characters
+    percent-encoded as their UTF-8 bytes (`/café` is `/caf%C3%A9`), so later hooks, the cache and
+    the origin all see the one ASCII target; the rest is left as the function wrote it."""
+    return value if value.isascii() else quote(value, safe=_PRINTABLE_ASCII)
 
 
 def _check_unchanged(result: dict, before: dict, field: str, rule: str) -> None:
@@ -52,8 +62,11 @@ def _check_uri_and_query(result: dict, before: dict) -> tuple[str, str]:
             raise fail("uri", f"The uri {uri[:64]!r} must begin with a slash (/).")
         if _BAD_URI.search(uri):
             raise fail("uri", "The uri contains spaces, control characters, '?' or '#'.")
-    if query_changed and _BAD_QUERY.search(query):
-        raise fail("querystring", "The querystring contains spaces, control characters or '#'.")
+        uri = _utf8_escaped(uri)
+    if query_changed:
+        if _BAD_QUERY.search(query):
+            raise fail("querystring", "The querystring contains spaces, control characters or '#'.")
+        query = _utf8_escaped(query)
     if uri_changed or query_changed:
         length = len(uri) + (len(query) + 1 if query else 0)
         if length >= MAX_URL_CHARS:

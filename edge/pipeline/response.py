@@ -12,7 +12,7 @@ from http import HTTPStatus
 from ..cache import xcache
 from ..upstream.response import close_stream, header_value
 from .hooks import EXECUTION, LIMIT, VALIDATION, HookFailure
-from .wire import Prepared, Wire
+from ..wire import Prepared, Wire
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from ..config.behaviors import Behavior
 from ..config.manifest import Manifest
 from ..upstream.origins import Origins
+from .events import event_origin
 
 MATCH_CACHE = 8192  # paths whose behavior is remembered per routing (cleared when full)
 
@@ -22,7 +23,7 @@ class Routing:
 
     @classmethod
     def build(cls, manifest: Manifest, origins: Origins) -> "Routing":
-        return cls(manifest, origins, {name: origins.event_origin(spec) for name, spec in manifest.origins.items()})
+        return cls(manifest, origins, {name: event_origin(spec) for name, spec in manifest.origins.items()})
 
     def match(self, uri: str) -> Behavior:
         found = self.matched.get(uri)

@@ -7,7 +7,7 @@ from typing import Any
 from ..cache import CachedResponse, xcache
 from .headers import from_cf_headers
 from .response import EdgeResponse
-from .wire import Prepared
+from ..wire import Prepared
 
 # A function that answers with the same bytes again gets the same validated dict from its
 # memo (hooks.py); its headers are then converted and encoded once, not on every request.

@@ -19,7 +19,9 @@ class Trace:
     origin_status: int | None = None
     origin_ms: float | None = None
     total_ms: float = 0.0
-    error: str = ""  # how the origin failed, as CloudFront's logs name it (edge/upstream/faults.py)
+    # how the request failed, as CloudFront's logs name it: the origin (edge/upstream/faults.py), a refusal
+    # of the front door, or a viewer that left mid-response (edge/server/handler.py)
+    error: str = ""
 
     def server_timing(self) -> str:
         parts = [

@@ -50,7 +50,10 @@ def classify(err: int | None, trap: int | None, limits: Limits) -> tuple[ErrorKi
         return ErrorKind.TRAP, short(message), None
     message, code = capi.take_trap(trap)  # type: ignore[arg-type]
     if code == capi.TRAP_OUT_OF_FUEL:
-        return ErrorKind.OUT_OF_FUEL, f"ran out of fuel ({limits.fuel} units)", None
+        return ErrorKind.OUT_OF_FUEL, (
+            f"ran out of fuel ({limits.fuel} units, the function's budget of work per invocation): a loop that "
+            "does not end, or more work than the budget allows: raise it with the function's limits "
+            "(manifest `limits = { fuel = N }`, `edge deploy --fuel N`)"), None
     if code == capi.TRAP_INTERRUPT:
         return ErrorKind.TIMEOUT, f"timed out after {limits.timeout_ms} ms", None
     name = capi.TRAP_NAMES.get(code, f"code_{code}") if code is not None else None

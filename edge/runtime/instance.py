@@ -295,7 +295,7 @@ class Slot:
             data = data[:room]
             self.logs_truncated = True
         self.log_bytes += len(data)
-        self.logs.append(LogLine(level, data.decode("utf-8", "replace")))
+        self.logs.append(LogLine(level, data.decode("utf-8", "replace"), time.time()))
 
     def add_stream(self, level: str, data: bytes) -> None:
         """Stream output (stderr) arrives in arbitrary chunks: log whole lines."""

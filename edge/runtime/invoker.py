@@ -115,7 +115,7 @@ class Invoker:
         self,
         threads: int | None = None,
         per_function: int | None = None,
-        queue_wait_ms: int = 100,
+        queue_wait_ms: int = 1000,
         max_queue: int = 256,
         per_function_queue: int = 64,
         inline_fuel: int = INLINE_FUEL,

@@ -40,6 +40,7 @@ class ErrorKind(str, enum.Enum):
 class LogLine:
     level: str
     message: str
+    time: float = 0.0  # when the function wrote it (epoch seconds): each line keeps its own, as CloudWatch's
 
 
 @dataclass(slots=True)

@@ -31,7 +31,7 @@ from ..control.routing import SECTIONS
 from ..control.store import StoreUnavailable
 from ..ops import metrics
 from ..pipeline.events import new_request_id
-from . import uploads
+from . import modulecheck, uploads
 from .admin_http import (
     EXCEPTION_HANDLERS, MAX_JSON_BYTES, AdminGuard, check_depth, discard_body, error_response, json_response,
     number_param, read_body, read_json, shorten,
@@ -49,6 +49,19 @@ async def query_logs(store: LogStore, function: str | None, request_id: str | No
     if store.shared is None:
         return store.query(function, request_id, limit)
     return await asyncio.to_thread(store.query, function, request_id, limit)
+
+
+async def _watch_gone(request: Request, upload: uploads.Upload) -> None:
+    """Once the body is read, the next message is `http.disconnect`: the client went away, and
+    the upload's build (seconds of a JavaScript build's process) is stopped, not finished for no one."""
+    try:
+        while True:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                upload.cancelled.set()
+                return
+    except Exception:  # noqa: BLE001 - the server cannot tell: the build goes on
+        return
 
 
 def _function(request: Request) -> str:
@@ -204,7 +217,8 @@ class AdminAPI:
 
     async def deploy(self, request: Request) -> Response:
         """Checks first, then the upload pipeline (edge/server/uploads.py): the body to a
-        temporary file, its kind, module bytes built within the memory budget, then publish."""
+        temporary file, its kind, module bytes built within the memory budget (on the upload
+        threads; stopped if the client goes away), then publish."""
         received = False
         try:
             name = _function(request)
@@ -216,15 +230,17 @@ class AdminAPI:
             async with self.uploads.slot():
                 upload = await self._receive_upload(request)
                 received = True
+                watcher = asyncio.ensure_future(_watch_gone(request, upload))
                 try:
                     if not upload.size:
                         raise bad_request("empty upload: send the module (.wasm bytes, WAT text, or JavaScript: "
                                           ".js/.mjs or a .zip) as the request body", "not_wasm")
-                    cost = await asyncio.to_thread(self.uploads.cost, upload)  # may read a text upload
+                    cost = await self.uploads.run(self.uploads.cost, upload)  # may read a text upload
                     async with self.uploads.budget(cost):
-                        deployed = await self.state.control(self._build_and_deploy, upload, name, settings, alias,
-                                                            description)
+                        deployed = await self._build_and_deploy(upload, name, settings, alias, description)
                 finally:
+                    upload.cancelled.set()  # a build still running (this task was cancelled) stops
+                    watcher.cancel()
                     upload.close()
         except ControlError as exc:
             if not received:  # the body is still on the connection: do not read it, close after answering
@@ -244,15 +260,26 @@ class AdminAPI:
                 exc.headers.setdefault("Connection", "close")
             raise
 
-    def _build_and_deploy(self, upload: uploads.Upload, name: str, settings: Any, alias: str | None,
-                          description: str) -> Any:
-        """Off the event loop: module bytes from the upload, then the control plane's deploy."""
+    async def _build_and_deploy(self, upload: uploads.Upload, name: str, settings: Any, alias: str | None,
+                                description: str) -> Any:
+        """Module bytes from the upload (the upload threads), then the control plane's deploy (its
+        threads); a module that cannot run here is refused before it is compiled."""
+        built = 0
         try:
-            wasm = self.uploads.module_bytes(upload)
-            return self.state.plane.deploy(name, wasm, settings, alias=alias, description=description)  # type: ignore[union-attr]
+            wasm = await self.uploads.build(upload, self.state.runtime.engine.engine)
+            built = len(wasm)
+            if upload.cancelled.is_set():
+                raise uploads.client_gone()
+            return await self.state.control(self._deploy, wasm, name, settings, alias, description)
+        except ControlError as exc:
+            raise modulecheck.refusal(exc) from None
         finally:
             wasm = b""
-            uploads.give_memory_back(upload.size)
+            if max(upload.size, built) >= uploads.TRIM_ABOVE:
+                await self.uploads.run(uploads.give_memory_back, max(upload.size, built))
+
+    def _deploy(self, wasm: bytes, name: str, settings: Any, alias: str | None, description: str) -> Any:
+        return self.state.plane.deploy(name, wasm, settings, alias=alias, description=description)  # type: ignore[union-attr]
 
     async def list_versions(self, request: Request) -> Response:
         return json_response({"versions": await self._read("list_versions", _function(request))})

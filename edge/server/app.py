@@ -112,12 +112,16 @@ def _create_app(options: ServerOptions, drain: Drain, settle_heap: bool = False)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # a worker whose main process dies while this boots exits at once; once it serves, it
+        # drains and stops (parent_watch.py)
+        parent_watch.at_exit_now(metrics.process_exited)
+        parent_watch.watch_parent(options.graceful_timeout)
         state = await boot(options)
         app.state.edge = handler.state = state
         if settle_heap:
             log.debug("froze %d objects made at boot", heap.settle())
         readiness.notify_ready()  # `edge serve` prints its "serving on" line (edge/server/readiness.py)
-        parent_watch.watch_parent()  # a worker whose main process died drains and stops (parent_watch.py)
+        parent_watch.serving()
         if state.access_log is not None:
             _reopen_on_sighup(state.access_log)
         sampler = asyncio.create_task(_sample_gauges(state)) if options.metrics else None

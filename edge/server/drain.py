@@ -111,23 +111,27 @@ class Drain:
         assert self._idle is not None and self._finished is not None and self._hurry is not None
         idle, hurry = asyncio.ensure_future(self._idle.wait()), asyncio.ensure_future(self._hurry.wait())
         await asyncio.wait([idle, hurry], timeout=self.grace, return_when=asyncio.FIRST_COMPLETED)
+        hurried = hurry.done() and not idle.done()
         hurry.cancel()
         if not idle.done():
             idle.cancel()
+            why = "the stop was hurried (a second interrupt)" if hurried else \
+                f"it outlived the {self.grace:.1f} s grace period"
             for request in list(self.requests):
-                self._cut(request)
+                self._cut(request, why=why)
             try:  # the cut requests answer and unwind (a request that ignores it is left)
                 await asyncio.wait_for(self._idle.wait(), 2.0)
             except asyncio.TimeoutError:
                 pass
         self._finished.set()
 
-    def _cut(self, request: InFlight, quiet: bool = False) -> None:
+    def _cut(self, request: InFlight, quiet: bool = False, why: str = "") -> None:
         request.cut = True
         if not quiet:
             log.warning(
-                "stopping: cut %s %s after %.1f s in flight: it outlived the %.1f s grace period (%s)",
-                request.method, request.path, time.monotonic() - request.started, self.grace,
+                "stopping: cut %s %s after %.1f s in flight: %s (%s)",
+                request.method, request.path, time.monotonic() - request.started,
+                why or f"it outlived the {self.grace:.1f} s grace period",
                 "connection closed mid-response" if request.response_started else "answered 503",
             )
         if request.task is not None:  # a server that runs requests outside asyncio tasks: nothing to cut

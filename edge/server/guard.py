@@ -21,8 +21,13 @@
 - **Graceful stop** (edge/server/drain.py): requests arriving while the worker stops are
   answered 503 with `Connection: close`, requests in flight are tracked and may be cut.
 
-What only a server's parser sees (chunk sizes, pipelining after HTTP/1.0, the number of
-open connections) is handled per server in edge/server/serverhooks.py.
+Each refusal on the edge listener is counted in `edge_requests_total` and has an access-log
+line, as the front door's own refusals (handler.py), with its name in `detailed_result_type`
+(the names below), and carries the headers CloudFront's own error responses do (`X-Cache: Error
+from edge`, `Via`, and the `X-Amz-Cf-Id` its line is logged under). What only a server's parser
+sees (chunk sizes, pipelining after HTTP/1.0, the number of open connections) is handled per
+server in edge/server/serverhooks.py, and what a server refuses itself never reaches the app
+(no line).
 """
 
 from __future__ import annotations
@@ -36,7 +41,14 @@ from dataclasses import dataclass
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..cache import xcache
+from ..ops.results import (
+    CLIENT_HUNG_UP, INVALID_FRAMING, INVALID_HEADER, REQUEST_TIMEOUT, STOPPING, STOPPING_CUT, VERSION_NOT_SUPPORTED,
+)
+from ..pipeline.downstream import ViewerFailed
+from ..pipeline.events import new_request_id
 from ..pipeline.response import http_date
+from ..pipeline.via import VIA_WIRE
 from .drain import Drain, InFlight
 
 log = logging.getLogger("edge.server")
@@ -46,6 +58,7 @@ UNREAD_BODY_LIMIT = 64 * 1024  # bytes of an unread request body dropped to keep
 UNREAD_BODY_SECONDS = 1.0  # ...if they arrive this soon (a client sends its body right behind the head)
 
 
+
 @dataclass(frozen=True)
 class HttpLimits:
     body_timeout: float = 10.0  # seconds a request body may stall between chunks
@@ -53,11 +66,11 @@ class HttpLimits:
     max_connections: int = 1024  # open connections per worker process (per server hooks)
 
 
-class BodyTimeout(Exception):
+class BodyTimeout(ViewerFailed):
     """The request body stalled or arrived too slowly; the client gets 408."""
 
 
-class IncompleteBody(Exception):
+class IncompleteBody(ViewerFailed):
     """The client went away (or its framing broke) before its body was complete."""
 
 
@@ -77,6 +90,15 @@ def _simple(status: int, reason: str, message: str, extra: list[tuple[bytes, byt
                *([(b"connection", b"close")] if http1 else []), *(extra or [])]
     return ({"type": "http.response.start", "status": status, "headers": headers},
             {"type": "http.response.body", "body": body})
+
+
+ERROR_WIRE = (b"x-cache", xcache.ERROR.encode("latin-1"))
+
+
+def edge_headers(request_id: str) -> list[tuple[bytes, bytes]]:
+    """What the edge's own error responses carry, as CloudFront's do: `X-Cache: Error from edge`,
+    `Via` and `X-Amz-Cf-Id` (the access log's request_id). Made only for a refusal."""
+    return [ERROR_WIRE, VIA_WIRE, (b"x-amz-cf-id", request_id.encode("latin-1"))]
 
 
 class Guard:
@@ -103,10 +125,18 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refusal, framed, declared = self._refusal(scope)
+        refusal, result, framed, declared = self._refusal(scope)
         if refusal is not None:
+            started = time.perf_counter()
+            record = self.recorder(scope)
+            request_id = None
+            if record is not None:  # the edge listener's: the id its line is logged under
+                request_id = new_request_id()
+                refusal[0]["headers"] += edge_headers(request_id)
             for message in refusal:
                 await send(message)
+            if record is not None:
+                self._log(record, scope, refusal[0]["status"], result, len(refusal[1]["body"]), started, request_id)
             return
         request = self.drain.enter(scope["method"], scope.get("path", ""), endless=self.endless(scope),
                                    client=scope.get("client"))
@@ -118,27 +148,75 @@ class Guard:
             await self.app(scope, receive if body is _NO_BODY else body, reply)
         except BodyTimeout as exc:
             log.info("%s %s: %s", scope["method"], scope.get("path", ""), exc)
-            await reply.refuse(408, "Request Timeout", str(exc))
+            await self._refuse_reply(scope, reply, request, REQUEST_TIMEOUT, 408, "Request Timeout", str(exc))
         except IncompleteBody:
-            await reply.refuse(400, "Bad Request", "the request body is incomplete")
+            await self._refuse_reply(scope, reply, request, CLIENT_HUNG_UP, 400, "Bad Request",
+                                     "the request body is incomplete")
         except asyncio.CancelledError:
             if not request.survives_cut():
                 raise
             if request.endless and request.response_started:
                 await reply.end()  # a stream with no end of its own (a log follow) ends at the stop, whole
             else:
-                await reply.refuse(503, "Service Unavailable", "the server is stopping", [(b"retry-after", b"1")])
+                await self._refuse_reply(scope, reply, request, STOPPING_CUT, 503, "Service Unavailable",
+                                         "the server is stopping", [(b"retry-after", b"1")])
         finally:
             self.drain.leave(request)
 
-    def _refusal(self, scope: Scope) -> tuple[tuple[Message, Message] | None, bool, int | None]:
-        """The answer that refuses this request, if any; whether an HTTP/1 request announced
-        a body (Transfer-Encoding, or a Content-Length above 0); and its Content-Length, if it
-        gave one (None as well while it waits for `100 Continue`)."""
+    def recorder(self, scope: Scope) -> Callable[..., None] | None:
+        """The edge handler's `record_refusal` when `scope` is on the edge listener, else None:
+        the admin listener's refusals are neither counted nor logged (it has no access log), and
+        carry no request id. Only on a refusal: the normal path never calls it."""
+        front = self.app
+        record = getattr(getattr(front, "handler", None), "record_refusal", None)
+        if record is None:  # the admin API's own listener (Granian's sidecar), or another app
+            return None
+        server = scope.get("server")
+        if getattr(front, "admin", None) is not None and server is not None and server[1] == front.admin_port:
+            return None
+        return record  # type: ignore[no-any-return]
+
+    def record(self, scope: Scope, status: int, result: str, sent: int, started: float,
+               request_id: str | None = None) -> None:
+        """Count and log a refusal on the edge listener as the front door's own (the edge
+        handler's `record_refusal`); the admin listener's are neither. Also for what the server
+        hooks refuse in front of the app (serverhooks.py: a connection beyond --max-connections),
+        with a scope of their own making."""
+        record = self.recorder(scope)
+        if record is not None:
+            self._log(record, scope, status, result, sent, started, request_id)
+
+    @staticmethod
+    def _log(record: Callable[..., None], scope: Scope, status: int, result: str, sent: int, started: float,
+             request_id: str | None) -> None:
+        try:
+            record(scope, status, result, sent, started, request_id=request_id)
+        except Exception:  # the answer went out: never fail the request for its log line  # noqa: BLE001
+            log.exception("logging a refused request failed")
+
+    async def _refuse_reply(self, scope: Scope, reply: "_Reply", request: InFlight, result: str, status: int,
+                            reason: str, text: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+        """End a request refused once in flight (`reply.refuse`), and count and log it with the
+        status and body bytes the viewer was sent (the refusal's, or those of a response cut
+        short, whose own X-Amz-Cf-Id is then the one logged), timed from its arrival."""
+        record = self.recorder(scope)
+        request_id = None
+        if record is not None:
+            request_id = reply.request_id() or new_request_id()
+            extra = [*(extra or ()), *edge_headers(request_id)]
+        await reply.refuse(status, reason, text, extra)
+        if record is not None:
+            started = time.perf_counter() - (time.monotonic() - request.started)
+            self._log(record, scope, reply.status, result, reply.sent, started, request_id)
+
+    def _refusal(self, scope: Scope) -> tuple[tuple[Message, Message] | None, str, bool, int | None]:
+        """The answer that refuses this request, if any, and its detailed_result_type; whether
+        an HTTP/1 request announced a body (Transfer-Encoding, or a Content-Length above 0); and
+        its Content-Length, if it gave one (None as well while it waits for `100 Continue`)."""
         version = scope.get("http_version", "1.1")
         if version not in VERSIONS and not (version.startswith("1.") and version[2:].isdigit()):
             return _simple(505, "HTTP Version Not Supported",
-                           f"HTTP/{version} is not supported; use HTTP/1.1 or HTTP/2"), False, None
+                           f"HTTP/{version} is not supported; use HTTP/1.1 or HTTP/2"), VERSION_NOT_SUPPORTED, False, None
         http1 = version.startswith("1")
         length: bytes | None = None
         chunked = expects = False
@@ -156,14 +234,15 @@ class Guard:
                     hosts += 1
                     host = value
             if length is not None and chunked:
-                return _simple(400, "Bad Request",
-                               "a request must not carry both Content-Length and Transfer-Encoding"), True, None
+                return _simple(400, "Bad Request", "a request must not carry both Content-Length and Transfer-Encoding"
+                               ), INVALID_FRAMING, True, None
             # RFC 9112, section 3.2 (Hypercorn's parser refuses these itself; Granian passes them
             # on, and gives a missing Host as an empty one)
             if hosts > 1:
-                return _simple(400, "Bad Request", "a request must carry one Host header, not several"), False, None
+                return _simple(400, "Bad Request", "a request must carry one Host header, not several"
+                               ), INVALID_HEADER, False, None
             if not host and version == "1.1":
-                return _simple(400, "Bad Request", "an HTTP/1.1 request must carry a Host header"), False, None
+                return _simple(400, "Bad Request", "an HTTP/1.1 request must carry a Host header"), INVALID_HEADER, False, None
         size = int(length) if length is not None and length.isascii() and length.isdigit() else None
         framed = chunked or (length is not None and size != 0)  # `Content-Length: 0`: no body
         # a client waiting for `100 Continue` is not asked for a body only to drop it: None
@@ -171,8 +250,8 @@ class Guard:
         declared = None if expects else size
         if self.drain.stopping and not self.passes_while_stopping(scope):
             return _simple(503, "Service Unavailable", "the server is stopping; retry", [(b"retry-after", b"1")],
-                           http1=http1), framed, declared
-        return None, framed, declared
+                           http1=http1), STOPPING, framed, declared
+        return None, "", framed, declared
 
 
 class _BodyReader:
@@ -264,9 +343,10 @@ _NO_BODY = _NoBody()
 class _Reply:
     """`send`, remembering whether the response started, with `Connection: close` added on
     HTTP/1 while the worker stops, after the body failed, or when more of the body is left
-    unread than the guard will drop (the connection cannot be reused)."""
+    unread than the guard will drop (the connection cannot be reused). Its status and the body
+    bytes sent are kept for the access-log line of a request the guard ends (a cut, a 408)."""
 
-    __slots__ = ("send", "request", "http1", "drain", "body", "closing", "ended")
+    __slots__ = ("send", "request", "http1", "drain", "body", "closing", "ended", "status", "sent", "headers")
 
     def __init__(self, send: Send, request: InFlight, *, http1: bool, drain: Drain, body: _BodyReader | _NoBody) -> None:
         self.send = send
@@ -276,10 +356,15 @@ class _Reply:
         self.body = body
         self.closing = False  # the response said `Connection: close`
         self.ended = False  # the response's last body message was sent
+        self.status = 0  # the response's, once started
+        self.sent = 0  # body bytes sent
+        self.headers: list[tuple[bytes, bytes]] | None = None  # the response's, once started (a reference)
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.request.response_started = True
+            self.status = message["status"]
+            self.headers = message.get("headers")
             body = self.body
             if self.http1 and (self.drain.stopping or body.timed_out or (body is not _NO_BODY and body.too_much_left())):
                 self.closing = True
@@ -293,9 +378,19 @@ class _Reply:
             # servers close a connection whose request is incomplete when its response ends;
             # an HTTP/2 stream's end needs nothing of the kind)
             await self.body.discard_rest()
-        if message["type"] == "http.response.body" and not message.get("more_body", False):
-            self.ended = True
+        if message["type"] == "http.response.body":
+            self.sent += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                self.ended = True
         await self.send(message)
+
+    def request_id(self) -> str | None:
+        """The X-Amz-Cf-Id of the response already started, if it had one (read only when the
+        request is refused in flight: a cut response's line is logged under the id it carried)."""
+        for name, value in self.headers or ():
+            if name.lower() == b"x-amz-cf-id":
+                return value.decode("latin-1")
+        return None
 
     async def end(self) -> None:
         """End a started response whole (its last, empty, body message): a chunked HTTP/1
@@ -315,8 +410,10 @@ class _Reply:
         if self.request.response_started:
             return
         start, body = _simple(status, reason, text, extra, http1=self.http1)
+        self.status = status
         try:
             await self.send(start)
             await self.send(body)
+            self.sent = len(body["body"])
         except Exception:  # the client is gone already  # noqa: BLE001
             pass

@@ -9,9 +9,8 @@ with its framing, metrics and access-log line. `app.py` assembles it into the se
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ipaddress
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -19,17 +18,19 @@ from starlette.types import Receive, Scope, Send
 
 from ..cache import xcache
 from ..ops import metrics
+from ..ops.results import CLIENT_COMM_ERROR, GET_WITH_BODY, HEAD_TOO_LARGE, INVALID_HEADER, INVALID_REQUEST, LOOP_DETECTED
 from ..pipeline.downstream import RequestTooLarge, ViewerRequest
 from ..pipeline.events import new_request_id
 from ..pipeline.flow import VIA
 # MAX_REQUEST_HEAD: the event's headers stay within what the SDKs accept
 from ..pipeline.headers import MAX_REQUEST_HEAD, is_disallowed, request_line_bytes
-from ..pipeline.response import EDGE_LOG, error_page
+from ..pipeline.response import EDGE_LOG, EdgeResponse, error_page
 from ..pipeline.trace import Trace
 from ..pipeline.uri import MAX_URI, BadTarget, normalize_path
-from ..pipeline.wire import encode
 from ..upstream import faults
-from .guard import BodyTimeout, IncompleteBody
+from .forwarded import UntrustedForward, behind_proxies, viewer_ip
+from .guard import IncompleteBody
+from .sending import send_response
 from .state import EdgeState
 
 log = logging.getLogger("edge.server")
@@ -60,16 +61,13 @@ def _header_key(name: bytes) -> str:
     return key
 
 
-def _viewer_ip(client: tuple[str, int] | list | None) -> str:
-    """The viewer's address as CloudFront gives it: an IPv4 viewer of a dual-stack listener
-    (`--host ::`) arrives as `::ffff:192.0.2.7`, a form CloudFront never shows (an IPv4 allow
-    list in a function, X-Forwarded-For at the origin and the country lookup all want 192.0.2.7)."""
-    if not client:
-        return "127.0.0.1"
-    host = client[0]
-    if host.startswith("::ffff:") and "." in host:
-        return host[7:]
-    return host
+def refusal(status: int, sentence: str, detail: str, request_id: str | None = None) -> EdgeResponse:
+    """The front door's own error page for a request it refuses before any behavior runs, with
+    the headers CloudFront's carry (X-Cache: Error, Via, X-Amz-Cf-Id)."""
+    request_id = request_id or new_request_id()
+    page = error_page(status, request_id, sentence, detail, xcache.ERROR)
+    page.headers += [("X-Cache", xcache.ERROR), ("Via", VIA), ("X-Amz-Cf-Id", request_id)]
+    return page
 
 
 # A request whose Via shows it passed this worker's edge twice, or any edges 8 times, is a
@@ -85,7 +83,7 @@ class EdgeHandler:
     def __init__(self, app: Starlette, observe: bool = True, proxy_hops: int = 0) -> None:
         self.app = app
         self.observe = observe  # Prometheus metrics per request
-        self.proxy_hops = proxy_hops  # trusted proxies in front (X-Forwarded-For), see _behind_proxies
+        self.proxy_hops = proxy_hops  # trusted proxies in front (X-Forwarded-For), see forwarded.behind_proxies
         # The worker's state, set by the lifespan: reading `app.state.edge` cost ~1.5 µs a request.
         self.state: EdgeState | None = None
 
@@ -105,7 +103,8 @@ class EdgeHandler:
                 raise BadTarget(414, f"the URL is longer than {MAX_URI} bytes")
             uri = normalize_path(path)
         except BadTarget as exc:  # never let a crafted target reach URL building (SSRF)
-            await self._send(scope, send, error_page(exc.status, new_request_id(), str(exc), "", xcache.ERROR))
+            await self._refuse(state, scope, send, exc.status, str(exc), "", INVALID_REQUEST,
+                               path.decode("latin-1"))
             return
         headers = []
         has_body = has_length = False
@@ -134,16 +133,23 @@ class EdgeHandler:
             if key:
                 headers.append((key, v.decode("latin-1")))
         if size > MAX_REQUEST_HEAD:  # CloudFront's bound on a request's line and headers
-            await self._send(scope, send, error_page(
-                494, new_request_id(), "Request header too large.",
+            await self._refuse(
+                state, scope, send, 494, "Request header too large.",
                 f"the request line and headers are {size} bytes; CloudFront accepts at most {MAX_REQUEST_HEAD}",
-                xcache.ERROR))
+                HEAD_TOO_LARGE, uri)
             return
         if looped:  # an origin that leads back here: answer instead of recursing until timeouts
-            await self._send(scope, send, error_page(
-                508, new_request_id(), "Loop detected.",
+            await self._refuse(
+                state, scope, send, 508, "Loop detected.",
                 "this request already passed through this edge (its Via header): an origin points back at the edge",
-                xcache.ERROR))
+                LOOP_DETECTED, uri)
+            return
+        if has_body and scope["method"] in ("GET", "HEAD"):  # CloudFront answers 403: never cached under a
+            # key that ignores the body, never read by an origin as part of the next request
+            await self._refuse(
+                state, scope, send, 403, "This distribution does not accept a GET or HEAD request with a body.",
+                f"the {scope['method']} request announced a body (Content-Length or Transfer-Encoding); "
+                "send it without one, or use POST", GET_WITH_BODY, uri)
             return
         client = scope.get("client")
         if not has_body and not has_length and scope.get("http_version") == "2" and scope["method"] not in ("GET", "HEAD"):
@@ -171,13 +177,13 @@ class EdgeHandler:
                 yield message.get("body", b"")
                 more = message.get("more_body", False)
 
-        client_ip = _viewer_ip(client)
+        client_ip = viewer_ip(client)
         if self.proxy_hops:
             try:
-                client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
+                client_ip = behind_proxies(headers, client_ip, self.proxy_hops)
             except UntrustedForward as exc:
                 log.warning("%s", exc)
-                await self._send(scope, send, error_page(400, new_request_id(), str(exc), "", xcache.ERROR))
+                await self._refuse(state, scope, send, 400, str(exc), "", INVALID_HEADER, uri, client_ip)
                 return
         if connection:  # headers the viewer's Connection names are hop-by-hop too (RFC 9110, section 7.6.1),
             # after the trusted proxies' X-Forwarded-For was read: a viewer's `Connection: X-Forwarded-For`
@@ -202,19 +208,70 @@ class EdgeHandler:
         state.in_flight += 1
         try:
             response, trace = await state.pipeline.handle(viewer)
-            sent, broken = await self._send(scope, send, response, receive)
+            sent, broken, left = await send_response(scope, send, response, receive)
         finally:
             state.in_flight -= 1
             state.registry.unpin(pin)
         if broken is not None:
             _broke_off(state, trace, viewer.method, uri, broken, sent)
+        elif left:  # the viewer went away before the response was complete: `sent` is what it was given
+            trace.error = CLIENT_COMM_ERROR
         if self.observe:
             metrics.observe(trace, response.status)
         if state.access_log is not None:
             state.access_log.write(
                 trace, client_ip=viewer.client_ip, method=viewer.method, host=_host(scope), uri=uri,
                 querystring=viewer.querystring, status=response.status, sent_bytes=sent, x_cache=response.x_cache,
+                scope=scope,
             )
+
+    async def _refuse(self, state: EdgeState, scope: Scope, send: Send, status: int, sentence: str, detail: str,
+                      result: str, uri: str, client_ip: str | None = None) -> None:
+        """Answer a request the front door refuses, and count and log it as any other request
+        (`result`: the access log's detailed_result_type; behavior "", cache "none"): a flood
+        of refusals must show. The rare branch: the normal path pays nothing for it."""
+        started = time.perf_counter()
+        request_id = new_request_id()
+        page = refusal(status, sentence, detail, request_id)
+        sent, _, _ = await send_response(scope, send, page)
+        self.record_refusal(scope, status, result, sent, started, uri=uri, client_ip=client_ip, request_id=request_id,
+                            state=state)
+
+    def record_refusal(self, scope: Scope, status: int, result: str, sent: int, started: float, *,
+                       uri: str | None = None, client_ip: str | None = None, request_id: str | None = None,
+                       state: EdgeState | None = None) -> None:
+        """Count and log a request refused before any behavior ran, by this handler or by the
+        guard in front of it (guard.py: 505, 408, 503 while stopping, ...): `result` is the
+        access log's detailed_result_type, `sent` the bytes of the body the viewer was sent,
+        `started` its perf_counter() time; `uri` by default the path as sent."""
+        state = state or self.state or getattr(self.app.state, "edge", None)
+        if state is None:  # not booted yet, or shut down: nothing to count into
+            return
+        trace = Trace(request_id or new_request_id(), started, error=result)
+        trace.total_ms = (time.perf_counter() - started) * 1000
+        if self.observe:
+            metrics.observe(trace, status)
+        if state.access_log is not None:
+            if uri is None:
+                raw_path = scope.get("raw_path") or scope.get("path", "").encode("utf-8")
+                uri = raw_path.split(b"?", 1)[0].decode("latin-1")
+            query = scope.get("query_string", b"")
+            state.access_log.write(
+                trace, client_ip=client_ip or self._client_of(scope), method=scope["method"], host=_host(scope),
+                uri=uri, querystring=_latin1(query), status=status, sent_bytes=sent, x_cache=xcache.ERROR, scope=scope,
+            )
+
+    def _client_of(self, scope: Scope) -> str:
+        """The viewer's address for a refused request's log line: behind trusted proxies, their
+        X-Forwarded-For entry when it is an address, else the connection's peer."""
+        peer = viewer_ip(scope.get("client"))
+        if not self.proxy_hops:
+            return peer
+        forwarded = [("X-Forwarded-For", v.decode("latin-1")) for k, v in scope["headers"] if k == b"x-forwarded-for"]
+        try:
+            return behind_proxies(forwarded, peer, self.proxy_hops)
+        except UntrustedForward:
+            return peer
 
     async def _websocket(self, state: EdgeState, scope: Scope, receive: Receive, send: Send) -> None:
         """A WebSocket handshake: proxied to the behavior's origin (edge/websocket/)."""
@@ -243,10 +300,10 @@ class EdgeHandler:
                    (400, "a request must carry one Host header, not several") if hosts > 1 else
                    (508, "this request already passed through this edge (its Via header): an origin points back at the "
                          "edge") if looped else None)
-        client_ip = _viewer_ip(scope.get("client"))
+        client_ip = viewer_ip(scope.get("client"))
         if self.proxy_hops:
             try:
-                client_ip = _behind_proxies(headers, client_ip, self.proxy_hops)
+                client_ip = behind_proxies(headers, client_ip, self.proxy_hops)
             except UntrustedForward as exc:
                 refusal = refusal or (400, str(exc))
         if connection:  # headers the viewer's Connection names are hop-by-hop too, as on HTTP (after the proxies')
@@ -271,51 +328,6 @@ class EdgeHandler:
         finally:
             state.websockets -= 1
 
-    @staticmethod
-    async def _send(scope: Scope, send: Send, response, receive: Receive | None = None) -> tuple[int, Exception | None]:  # type: ignore[no-untyped-def]
-        """Send the response; returns the body bytes sent, and the origin's failure if it broke
-        off mid-body. A streamed origin body stops (and its origin connection is released) as
-        soon as the viewer goes away. A body the origin broke off is left unfinished, so the
-        server closes the viewer's connection: a chunked response never ends with its last
-        chunk, and the viewer can tell it is incomplete (as CloudFront does)."""
-        raw_headers = response.wire if response.wire is not None else encode(response.headers)
-        # `reason`: the function's statusDescription, sent where the server can (reason.py)
-        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers,
-                    "reason": response.reason})
-        head = scope["method"] == "HEAD"
-        if response.stream is None:
-            body = b"" if head else (response.body or b"")
-            await send({"type": "http.response.body", "body": body})
-            return len(body), None
-        sent = 0
-        broken: Exception | None = None
-        gone = asyncio.Event()
-        watcher = asyncio.ensure_future(_watch_disconnect(receive, gone)) if receive is not None else None
-        try:
-            stream = response.stream
-            while not head and not gone.is_set():
-                try:
-                    chunk = await anext(stream)
-                except StopAsyncIteration:
-                    break
-                except Exception as exc:  # the origin broke off mid-body: cut the response, keep the server
-                    broken = exc
-                    break
-                if chunk:
-                    sent += len(chunk)
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except Exception:  # the viewer's connection failed under us: nothing more can be sent
-            gone.set()
-        finally:
-            if watcher is not None:
-                watcher.cancel()
-            with contextlib.suppress(Exception):
-                await response.aclose()
-        if not gone.is_set() and broken is None:
-            await send({"type": "http.response.body", "body": b""})
-        return sent, broken
-
-
 def _loops(via: bytes) -> bool:
     """A Via showing the request passed this worker's edge twice, or any edges 8 times."""
     return via.count(OWN_VIA) >= LOOP_OWN_HOPS or via.count(b"(edge)") >= LOOP_HOPS
@@ -328,71 +340,6 @@ def _broke_off(state: EdgeState, trace: Trace, method: str, uri: str, exc: Excep
     message = f"{method} {uri}: the origin broke off the body after {sent} bytes were sent to the viewer: {exc}"
     log.warning("%s (request id %s)", message, trace.request_id)
     state.logs.record(EDGE_LOG, "", trace.request_id, "", "ERROR", message)
-
-
-def _behind_proxies(headers: list[tuple[str, str]], peer: str, hops: int) -> str:
-    """The viewer's address behind `hops` trusted proxies (a TLS-terminating load balancer is
-    one): the entry those proxies appended last to X-Forwarded-For. Their entries are taken
-    off the header (in place), so functions and the origin see what came from beyond them,
-    and the edge appends the viewer's address as CloudFront does. A request with fewer
-    entries than hops did not come through them all: the connection's peer stays the client.
-
-    Every X-Forwarded-For line counts, in order, as one list (RFC 9110): a proxy that adds a
-    line of its own (HAProxy's `option forwardfor`) would otherwise leave the viewer's forged
-    first line to be taken for its entry. An entry that is not an IP address (with or without a
-    port) refuses the request (UntrustedForward): never the peer, which behind a proxy is an
-    internal address every viewer would share."""
-    lines = [i for i, (name, _) in enumerate(headers) if name == "X-Forwarded-For"]
-    if not lines:
-        return peer
-    entries = [e.strip() for i in lines for e in headers[i][1].split(",") if e.strip()]
-    if len(entries) < hops:
-        return peer
-    client, rest = entries[-hops], entries[:-hops]
-    for i in reversed(lines[1:]):
-        del headers[i]
-    if rest:
-        headers[lines[0]] = ("X-Forwarded-For", ", ".join(rest))
-    else:
-        del headers[lines[0]]
-    address = _address(client)
-    if address is None:
-        raise UntrustedForward(f"the X-Forwarded-For entry the trusted proxies added ({client[:100]!r}) is not an IP "
-                               "address: check the proxies in front of the edge (--proxy-hops)")
-    return address
-
-
-class UntrustedForward(Exception):
-    """The entry --proxy-hops trusts is not an address: the request is refused (400)."""
-
-
-def _address(entry: str) -> str | None:
-    """An X-Forwarded-For entry's IP address (some proxies add `203.0.113.7:51234` or
-    `[2001:db8::1]:443`; an IPv4-mapped address is its IPv4 form), or None for anything else."""
-    host = entry
-    if entry.startswith("[") and "]" in entry:
-        host = entry[1:entry.index("]")]
-    elif entry.count(":") == 1:
-        host = entry.split(":", 1)[0]
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    mapped = address.ipv4_mapped if address.version == 6 else None
-    return str(mapped) if mapped else str(address)
-
-
-async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
-    """Drain what is left of the request until the viewer disconnects. An unread body that
-    stalls (BodyTimeout) ends the watch: the response goes on, its connection closes after."""
-    try:
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                gone.set()
-                return
-    except BodyTimeout:
-        return
 
 
 def _host(scope: Scope) -> str:

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..cache import xcache
 from ..pipeline.events import new_request_id
 from ..pipeline.flow import VIA
-from ..pipeline.wire import SERVER_WIRE
+from ..wire import SERVER_WIRE
 
 PATH = "/_native/static-content"
 

@@ -2,10 +2,12 @@
 
 The `edge serve` process cannot tell by itself when the server is ready: the listening
 sockets exist before the workers have loaded their functions. So it opens a Unix datagram
-socket and names it in EDGE_NOTIFY_SOCKET; every worker sends `READY=1` there once its app
-has booted (the sd_notify message). The `edge serve` process then prints its "serving on"
-line and, when it runs under systemd with `Type=notify`, passes READY=1 on to systemd's
-NOTIFY_SOCKET, so the unit counts as started only when requests are answered.
+socket and names it in EDGE_NOTIFY_SOCKET; every worker sends `READY=1` and its pid there once
+its app has booted (the sd_notify message and its MAINPID field). The `edge serve` process then
+prints its "serving on" line and, when it runs under systemd with `Type=notify`, passes READY=1
+on to systemd's NOTIFY_SOCKET, so the unit counts as started only when requests are answered.
+The pids it heard from tell the worker supervisors (respawn.py) a worker that died while
+booting (it cannot start: stop) from one that died serving (an OOM kill: start another).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def notify_ready() -> None:
     if not address:
         return
     try:
-        _send(address, READY)
+        _send(address, READY + b"\nMAINPID=%d" % os.getpid())
     except OSError as exc:  # the parent went away: nobody to tell
         log.debug("cannot notify readiness at %s: %s", address, exc)
 
@@ -59,9 +61,31 @@ def notify_systemd(message: bytes = READY) -> bool:
     return True
 
 
+_booted: set[int] = set()  # workers' pids that reported READY=1 to a running ReadyWatch
+_booted_changed = threading.Condition()
+_watching = 0  # ReadyWatch instances listening in this process
+
+
+def worker_booted(pid: int, wait: float = 0.25) -> bool | None:
+    """Whether worker `pid` reported that it booted; None when no ReadyWatch listens here.
+    Waits up to `wait` seconds for a report still in flight (sent just before the worker died)."""
+    with _booted_changed:
+        if not _watching:
+            return None
+        _booted_changed.wait_for(lambda: pid in _booted, timeout=wait)
+        return pid in _booted
+
+
+def forget_worker(pid: int) -> None:
+    """A dead worker's report no longer counts: its pid may be reused by a later worker."""
+    with _booted_changed:
+        _booted.discard(pid)
+
+
 class ReadyWatch:
     """In the `edge serve` process: `on_ready` runs (on a daemon thread) when the first worker
-    reports ready. Set up before the server starts; its environment variable reaches workers."""
+    reports ready; every worker's report is kept for worker_booted(). Set up before the server
+    starts; its environment variable reaches workers."""
 
     def __init__(self, on_ready: Callable[[], None]) -> None:
         self.on_ready = on_ready
@@ -74,11 +98,15 @@ class ReadyWatch:
         self._thread = threading.Thread(target=self._wait, name="edge-ready-watch", daemon=True)
 
     def start(self) -> "ReadyWatch":
+        global _watching
         os.environ[NOTIFY_ENV] = self.address
+        with _booted_changed:
+            _watching += 1
         self._thread.start()
         return self
 
     def _wait(self) -> None:
+        announced = False
         while not self._stop.is_set():
             try:
                 message = self._sock.recv(256)
@@ -86,15 +114,28 @@ class ReadyWatch:
                 continue
             except OSError:  # closed
                 return
-            if message.strip() == READY:
+            fields = message.strip().split(b"\n")
+            if fields[0] != READY:
+                continue
+            for field in fields[1:]:
+                name, _, value = field.partition(b"=")
+                if name == b"MAINPID" and value.isdigit():
+                    with _booted_changed:
+                        _booted.add(int(value))
+                        _booted_changed.notify_all()
+            if not announced:
+                announced = True
                 try:
                     self.on_ready()
                 except Exception:  # a report line must never stop the server
                     log.exception("reporting readiness failed")
-                return
 
     def close(self) -> None:
+        global _watching
         os.environ.pop(NOTIFY_ENV, None)
+        if not self._stop.is_set():
+            with _booted_changed:
+                _watching -= 1
         self._stop.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(2)

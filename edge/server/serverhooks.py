@@ -6,21 +6,28 @@ no setting for, hooked narrowly (the versions are pinned in pyproject.toml):
 - **Hypercorn (h11)**: chunk sizes beyond a signed 64-bit length are refused (400, closed)
   instead of being waited for; bytes pipelined after a request that closes its connection
   (HTTP/1.0 without keep-alive, `Connection: close`) are ignored as RFC 9112, section 9.6 asks,
-  instead of failing the request before them with 400; and each worker holds at most
-  `max_connections` open connections (beyond: 503 and close).
+  instead of failing the request before them with 400; each worker holds at most
+  `max_connections` open connections (beyond: 503 and close, logged and counted as
+  CapacityExceeded; a connection the client closed frees its place at once, not when
+  Hypercorn's keep-alive timer would have ended); and each request on a TLS connection has
+  ASGI's `tls` scope extension (version and cipher suite, for the access log's ssl_protocol
+  and ssl_cipher), which Hypercorn leaves out: read from the connection's SSL object once,
+  when it is accepted.
 - **uvicorn (httptools)**: an unsupported HTTP version is answered 505, not 400. Open
   connections are bounded with uvicorn's own `limit_concurrency`.
 - **Granian (hyper)**: the worker's drain starts on Granian's own stop signal. Granian's
   parser answers unsupported versions and broken chunked framing itself (400, closed), and
-  keeps the `backpressure` bound on requests in flight. Its main process's signal handlers
-  set a `threading.Event` from the handler, which deadlocks when a second signal (or the
+  keeps the `backpressure` bound on requests in flight. It gives an app nothing of a
+  connection's TLS (no `tls` extension, no transport to read it from). Its main process's
+  signal handlers set a `threading.Event` from the handler, which deadlocks when a second signal (or the
   first, landing while the main thread holds that event's lock) interrupts it: they hand the
   `set()` to a short thread instead (`calm_granian_signals`), and act on a signal that
   another thread of the main process took at once (signal_relay.py). A worker that a stop signal to
   the process group kills while it is still booting (before its own handlers exist) is part
   of the stop, not a crash (`quiet_stopped_workers`); one that dies on its own is replaced
-  (Granian's `respawn_failed_workers`, set in servers.py), unless it dies within 10 s of its
-  start (a crash loop: the server stops with status 1, as supervisor.py does).
+  (Granian's `respawn_failed_workers`, set in servers.py), at once or after a back-off, or the
+  server stops with status 1 when the worker could never boot: respawn.py's rule, which
+  supervisor.py follows too.
 """
 
 from __future__ import annotations
@@ -29,15 +36,27 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
+import signal
+import time
 from typing import Any
 
 from .signal_relay import relay_signals
 
 log = logging.getLogger("edge.server")
 
+# What a Granian main process sends its workers on a second SIGINT: end the grace period now.
+HURRY_SIGNAL = signal.SIGUSR1
+
 MAX_CHUNK_BYTES = 2**63 - 1  # what a signed 64-bit length holds (as Go and llhttp refuse beyond)
-BUSY = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 47\r\n"
-        b"retry-after: 1\r\nconnection: close\r\n\r\n503 Service Unavailable: too many connections\r\n")
+BUSY_BODY = b"503 Service Unavailable: too many connections\r\n"
+BUSY_HEADERS = [(b"content-type", b"text/plain"), (b"content-length", str(len(BUSY_BODY)).encode()),
+                (b"retry-after", b"1")]
+BUSY_READ_SECONDS = 0.5  # how long a refused connection's request is waited for
+# Refusals answered at once; past this many (a flood of connections beyond the bound), the next
+# are closed unanswered and unlogged: each answered one holds its socket up to ~1.5 s
+MAX_REFUSING = 64
+_refusing = 0
 
 _installed: set[str] = set()
 
@@ -74,21 +93,44 @@ def install_hypercorn_hooks() -> None:
     _installed.add("hypercorn")
     from hypercorn.asyncio import run as hypercorn_run
     from hypercorn.asyncio.tcp_server import TCPServer
+    from hypercorn.events import Updated
+
+    from ..ops.accesslog import tls_extension
 
     class BoundedTCPServer(TCPServer):
         async def run(self) -> None:
             guard = _guard_of(self.app)
+            ssl_object = self.writer.get_extra_info("ssl_object")  # the handshake is done by now
+            tls = tls_extension(ssl_object) if ssl_object is not None else None
+            if tls is not None:  # once per connection; each request's scope gets the same dict
+                self.app = WithTls(self.app, tls)
             if guard is None:
                 await super().run()
                 return
             if guard.connections >= guard.limits.max_connections:
-                await _refuse(self.writer, self.reader)
+                await _refuse(self.writer, self.reader, guard, tls)
                 return
             guard.connections += 1
             try:
                 await super().run()
             finally:
                 guard.connections -= 1
+
+        async def _read_data(self) -> None:
+            await super()._read_data()
+            # The client is gone (or its read failed): stop the keep-alive timer now. Hypercorn
+            # leaves it running, and run() waits for it (its task group) before it closes the
+            # socket, so each closed connection held one of `max_connections` for up to 5 s.
+            self.edge_read_done = True
+            await self.idle_task.stop()
+
+        async def protocol_send(self, event: Any) -> None:
+            # ...and never starts it again: a request still running when the client left would,
+            # when it ends, start a new timer that run() waits for (or, with its task group
+            # already finished, fail to: "coroutine '_idle_timeout' was never awaited")
+            if isinstance(event, Updated) and event.idle and getattr(self, "edge_read_done", False):
+                return
+            await super().protocol_send(event)
 
     hypercorn_run.TCPServer = BoundedTCPServer  # type: ignore[misc]
     _hypercorn_ascii_handshakes()
@@ -122,14 +164,71 @@ def _guard_of(app: Any) -> Any:
     return None
 
 
-async def _refuse(writer: asyncio.StreamWriter, reader: asyncio.StreamReader) -> None:
-    """Beyond the bound: read what the client sent (briefly), answer 503, close."""
-    ssl = writer.get_extra_info("ssl_object")
+class WithTls:
+    """Hypercorn's app for one TLS connection: each request's (and WebSocket's) scope gets the
+    connection's `tls` extension (accesslog.tls_extension), made once when it was accepted."""
+
+    __slots__ = ("app", "tls")
+
+    def __init__(self, app: Any, tls: dict[str, Any]) -> None:
+        self.app = app
+        self.tls = tls
+
+    async def __call__(self, scope: Any, receive: Any, send: Any, sync_spawn: Any, call_soon: Any) -> None:
+        extensions = scope.get("extensions")
+        if extensions is None:
+            scope["extensions"] = {"tls": self.tls}
+        else:
+            extensions["tls"] = self.tls
+        await self.app(scope, receive, send, sync_spawn, call_soon)
+
+
+async def _refuse(writer: asyncio.StreamWriter, reader: asyncio.StreamReader, guard: Any,
+                  tls: dict[str, Any] | None = None) -> None:
+    """Beyond the bound: read the client's first request (briefly), answer it 503 (HTTP/1 or,
+    after ALPN's h2, HTTP/2), close; counted and logged as the guard's refusals are
+    (CapacityExceeded, guard.record), under the X-Amz-Cf-Id the answer carried. At most
+    MAX_REFUSING at a time: the rest are closed at once."""
+    global _refusing
+    if _refusing >= MAX_REFUSING:
+        writer.close()
+        return
+    _refusing += 1
     try:
-        if ssl is None or ssl.selected_alpn_protocol() != "h2":
+        await _answer_refused(writer, reader, guard, tls)
+    finally:
+        _refusing -= 1
+
+
+async def _answer_refused(writer: asyncio.StreamWriter, reader: asyncio.StreamReader, guard: Any,
+                          tls: dict[str, Any] | None) -> None:
+    from ..ops.results import CAPACITY_EXCEEDED
+    from ..pipeline.events import new_request_id
+    from .guard import edge_headers
+
+    started = time.perf_counter()
+    ssl = writer.get_extra_info("ssl_object")
+    h2 = ssl is not None and ssl.selected_alpn_protocol() == "h2"
+    peer, own = writer.get_extra_info("peername"), writer.get_extra_info("sockname")
+    scope: dict[str, Any] = {
+        "type": "http", "method": "", "path": "", "raw_path": b"", "query_string": b"", "headers": [],
+        "http_version": "2" if h2 else "1.1", "scheme": "https" if ssl is not None else "http",
+        "client": tuple(peer[:2]) if peer else None, "server": tuple(own[:2]) if own else None,
+        "extensions": {"tls": tls} if tls else {},
+    }
+    request_id = new_request_id() if guard.recorder(scope) is not None else None  # the edge listener's
+    headers = [*BUSY_HEADERS, *(edge_headers(request_id) if request_id else ())]
+    sent = 0
+    try:
+        if h2:
+            sent = await _refuse_h2(writer, reader, scope, headers)
+        else:
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(reader.read(65536), 0.5)
-            writer.write(BUSY)
+                _read_h1_head(await asyncio.wait_for(reader.read(65536), BUSY_READ_SECONDS), scope)
+            writer.write(b"HTTP/1.1 503 Service Unavailable\r\n"
+                         + b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+                         + b"connection: close\r\n\r\n" + BUSY_BODY)
+            sent = len(BUSY_BODY)
             await asyncio.wait_for(writer.drain(), 1.0)
     except (OSError, asyncio.TimeoutError, RuntimeError):
         pass
@@ -137,6 +236,66 @@ async def _refuse(writer: asyncio.StreamWriter, reader: asyncio.StreamReader) ->
         writer.close()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(writer.wait_closed(), 1.0)
+    if request_id is not None:
+        guard.record(scope, 503, CAPACITY_EXCEEDED, sent, started, request_id)
+
+
+def _read_h1_head(data: bytes, scope: dict[str, Any]) -> None:
+    """The request line and headers of a refused connection's first HTTP/1 request, into
+    `scope` (for its access-log line); what cannot be read stays empty."""
+    head = data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    parts = head[0].split(b" ")
+    if len(parts) != 3 or not parts[2].startswith(b"HTTP/"):
+        return
+    path, _, query = parts[1].partition(b"?")
+    scope.update(method=parts[0].decode("latin-1"), raw_path=path, query_string=query,
+                 http_version=parts[2][5:].decode("latin-1"))
+    for line in head[1:]:
+        name, colon, value = line.partition(b":")
+        if colon:
+            scope["headers"].append((name.strip().lower(), value.strip()))
+
+
+async def _refuse_h2(writer: asyncio.StreamWriter, reader: asyncio.StreamReader, scope: dict[str, Any],
+                     headers: list[tuple[bytes, bytes]]) -> int:
+    """The 503 on an HTTP/2 connection: its first stream is answered, the connection ends with
+    GOAWAY (streams after it were not processed: a client may retry them). The body bytes sent."""
+    import h2.config
+    import h2.connection
+    import h2.events
+    import h2.exceptions
+
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding=None))
+    conn.initiate_connection()
+    writer.write(conn.data_to_send())
+    request = None
+    deadline = time.monotonic() + BUSY_READ_SECONDS
+    try:
+        while request is None and (left := deadline - time.monotonic()) > 0:
+            data = await asyncio.wait_for(reader.read(65536), left)
+            if not data:
+                break
+            request = next((e for e in conn.receive_data(data) if isinstance(e, h2.events.RequestReceived)), None)
+    except (asyncio.TimeoutError, h2.exceptions.ProtocolError):
+        pass
+    sent = 0
+    try:
+        if request is not None:
+            fields = [(bytes(k), bytes(v)) for k, v in request.headers or ()]
+            pseudo = {k: v for k, v in fields if k.startswith(b":")}
+            path, _, query = pseudo.get(b":path", b"").partition(b"?")
+            scope.update(method=pseudo.get(b":method", b"").decode("latin-1"), raw_path=path, query_string=query,
+                         headers=[(b"host", pseudo[b":authority"])] * (b":authority" in pseudo)
+                         + [(k, v) for k, v in fields if not k.startswith(b":")])
+            conn.send_headers(request.stream_id, [(b":status", b"503"), *headers])
+            conn.send_data(request.stream_id, BUSY_BODY, end_stream=True)
+            sent = len(BUSY_BODY)
+        conn.close_connection(last_stream_id=request.stream_id if request is not None else 0)
+    except h2.exceptions.ProtocolError:  # the client reset the stream or broke the protocol: nothing more
+        pass
+    writer.write(conn.data_to_send())
+    await asyncio.wait_for(writer.drain(), 1.0)
+    return sent
 
 
 # -- uvicorn -----------------------------------------------------------------------------------
@@ -251,21 +410,31 @@ def install_granian_hooks() -> None:
 
     def set_loop_signals(loop):  # type: ignore[no-untyped-def]
         event = original(loop)
-        signalled = []
+        signalled: list[int] = []
 
         def on_signal(signum: int, frame: Any) -> None:  # Granian's handler sets the event; and ours
             from .drain import process_drain
 
-            if not signalled:  # once: a second WorkerSignal.set() blocks until the first is taken,
-                signalled.append(signum)  # and a worker gets SIGTERM twice (process group + master)
-                event.set()
             drain = process_drain()
+            if not signalled:  # once: a second WorkerSignal.set() blocks until the first is taken,
+                event.set()  # and a worker gets SIGTERM twice (process group + master)
+            # A second Ctrl-C cuts what is still running: a second SIGINT (the group's: the first
+            # came with the main process's SIGTERM, in either order), or HURRY from the main process
+            hurried = signum == HURRY_SIGNAL or (signum == signal.SIGINT and signal.SIGINT in signalled)
+            signalled.append(signum)
             if drain is not None:
                 drain.begin()
+                if hurried:
+                    drain.hurry()
 
-        for signum in _signals._get_signals():
+        for signum in (*_signals._get_signals(), HURRY_SIGNAL):
             loop.add_signal_handler(signum, on_signal, signum, None)
         return event
+
+    # SIGHUP from the main process (log rotation) must never end a worker: ignored until the
+    # app's lifespan installs its access log's reopen (app._reopen_on_sighup), and without one
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
     _signals.set_loop_signals = set_loop_signals
 
@@ -284,13 +453,42 @@ def calm_granian_signals(server: Any) -> None:
         server.interrupt_signal = True
         _wake(server.main_loop_interrupt)
 
-    def reload(*_: Any) -> None:
-        server.reload_signal = True
-        _wake(server.main_loop_interrupt)
+    def workers(signum: int, *, booted_only: bool = False) -> None:
+        """Send `signum` to every live worker (only to those that reported they booted)."""
+        from .readiness import worker_booted
+
+        for worker in list(getattr(server, "wrks", ())):
+            inner = getattr(worker, "inner", None)
+            pid = getattr(inner, "pid", None)
+            if pid is None or not inner.is_alive() or (booted_only and not worker_booted(pid, wait=0)):
+                continue
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    def hangup(*_: Any) -> None:
+        """SIGHUP (log rotation, systemd's ExecReload) reaches each booted worker, which reopens
+        its access log, as under the other servers. Not Granian's own reload, which restarted
+        every worker: it emptied their caches on each rotation, and a certificate renewed with
+        the wrong key made new workers panic with the old ones gone (certificates are read at
+        start, after their check). A worker still booting opens its log anew anyway."""
+        workers(signal.SIGHUP, booted_only=True)
+
+    interrupts = [0]
+
+    def count(signum: int) -> None:
+        """A second SIGINT to the main process (alone, or with its group) reaches the workers as
+        HURRY_SIGNAL: their drain ends its grace period at once ("a second Ctrl-C cuts")."""
+        if signum != signal.SIGINT:
+            return
+        interrupts[0] += 1
+        if interrupts[0] >= 2:
+            workers(HURRY_SIGNAL)
 
     server.signal_handler_interrupt = interrupt
-    server.signal_handler_reload = reload
-    relay_signals(interrupt, reload)  # a signal another thread takes must not wait for the main thread
+    # a signal another thread takes must not wait for the main thread: the relay acts on it (and
+    # hangs up once per SIGHUP); the Python handler only where the relay could not be set up
+    relayed = relay_signals(interrupt, hangup, count)
+    server.signal_handler_reload = (lambda *_: None) if relayed else hangup
     quiet_stopped_workers(server)
 
 
@@ -304,7 +502,8 @@ def quiet_stopped_workers(server: Any) -> None:
     watcher that sees a worker exit waits briefly for the main process's stop signal; when it
     comes, the exit was part of the stop. A real crash is reported ("Unexpected exit") and the
     worker replaced up to three seconds later (one was not always enough for a main process
-    starting its workers on a loaded machine)."""
+    starting its workers on a loaded machine), or later still, or the node stops, as
+    respawn.py decides."""
     spawn = server._spawn_worker
 
     def spawn_quietly(*args: Any, **kwargs: Any) -> Any:
@@ -320,7 +519,7 @@ def _watch_worker(server: Any, worker: Any, granians_watcher: Any) -> None:
     import time
 
     from ..ops import metrics
-    from .supervisor import STARTUP_WINDOW
+    from .respawn import Respawn, sleep_unless
 
     worker.inner.join()
     code = worker.inner.exitcode
@@ -333,14 +532,14 @@ def _watch_worker(server: Any, worker: Any, granians_watcher: Any) -> None:
         worker.interrupt_by_parent = True
     elif not worker.interrupt_by_parent and worker.inner.pid is not None:  # died on its own (not a reload)
         metrics.worker_died(worker.inner.pid)  # its live gauges stop counting
-        how = f"signal {-code}" if code is not None and code < 0 else f"status {code}"
-        if time.monotonic() - worker.birth < STARTUP_WINDOW:  # as supervisor.py: a crash loop, not a crash
+        respawn = server.__dict__.setdefault("_edge_respawn", Respawn())
+        delay = respawn.after_death(worker.idx, worker.inner.pid, worker.birth, code)  # logs its decision
+        if delay is None:
             server.respawned_wrks[worker.idx] = time.monotonic()  # Granian's own crash-loop check then stops
-            log.error("edge: worker-%d (pid %d) died (%s) within %g s of its start; the server stops",
-                      worker.idx + 1, worker.inner.pid, how, STARTUP_WINDOW)
         else:
-            log.warning("edge: worker-%d (pid %d) died (%s); a new one starts (if it dies within %g s of its "
-                        "start, the server stops)", worker.idx + 1, worker.inner.pid, how, STARTUP_WINDOW)
+            server.respawned_wrks.pop(worker.idx, None)  # not a crash loop to Granian: replace it
+            if not sleep_unless(delay, lambda: bool(server.interrupt_signal)):
+                worker.interrupt_by_parent = True  # the node stops meanwhile: nothing to replace
     granians_watcher()  # the worker has exited: its join returns at once
 
 

@@ -98,11 +98,10 @@ def run(
     log_level: str = "warning",
     loop: str = "auto",
 ) -> int:
-    """Serve until told to stop (SIGINT/SIGTERM); the exit status. EDGE_SERVER_OPTIONS must be set."""
+    """Serve until told to stop (SIGINT/SIGTERM); the exit status. EDGE_SERVER_OPTIONS must be set,
+    and the store prepared (`prepare_store`)."""
     check_server(server, tls=bool(certfile))
     loop = resolve_loop(loop)
-    if workers > 1:
-        _prepare_store(options)
     if server == "hypercorn":
         return _hypercorn(options, host, port, workers, certfile, keyfile, graceful_timeout, log_level, loop)
     check_admin(options, port)
@@ -111,10 +110,13 @@ def run(
     return _granian(options, host, port, workers, certfile, keyfile, graceful_timeout, log_level, loop)
 
 
-def _prepare_store(options: ServerOptions) -> None:
-    """Create the store once, here, before the workers start: workers that all find no
-    database and switch a new one to WAL at the same moment can fail with `database is
-    locked` (seen with Granian, whose workers start together)."""
+def prepare_store(options: ServerOptions) -> None:
+    """Create (or open) the store once, in the main process, before the workers start:
+    workers that all find no database and switch a new one to WAL at the same moment can fail
+    with `database is locked` (seen with Granian, whose workers start together), and a store
+    that cannot be opened (a full disk, its permissions, a newer schema) is then one StoreError
+    for `edge serve` to print as one line, not a traceback from every worker. Called by
+    edge/cli/serve.py before `run`."""
     from ..control.store import open_store
 
     open_store(options.store_location, cache_dir=options.blob_cache_dir).close()
@@ -269,7 +271,11 @@ def _granian(options: ServerOptions, host: str, port: int, workers: int, certfil
         admin_tls = [certfile, keyfile] if certfile and not is_loopback(options.admin_host) else None  # type: ignore[arg-type]
         os.environ[SIDECAR_ENV] = json.dumps([options.admin_host, options.admin_port, admin_tls])
     level = {"warning": "warn"}.get(log_level.lower(), log_level.lower())
-    tls = {"ssl_cert": Path(certfile), "ssl_key": Path(keyfile)} if certfile and keyfile else {}
+    from granian.constants import SSLProtocols
+
+    # TLS 1.2 and 1.3, as CloudFront's default security policy (Granian's own minimum is 1.3)
+    tls = {"ssl_cert": Path(certfile), "ssl_key": Path(keyfile), "ssl_protocol_min": SSLProtocols.tls12} \
+        if certfile and keyfile else {}
     # Workers start as new interpreters (as Hypercorn's do), not forks of this process: a fork
     # would inherit its threads and its metrics registry from before the multi-process
     # metrics directory was set, so a scrape would see one worker's numbers.
@@ -287,8 +293,7 @@ def _granian(options: ServerOptions, host: str, port: int, workers: int, certfil
         # the app's drain cuts what outlives the grace period; Granian kills only a stuck worker
         workers_kill_timeout=int(graceful_timeout) + 5, **tls,
         # a worker that dies on its own (the OOM killer) is replaced, as supervisor.py replaces
-        # Hypercorn's and uvicorn's; one that dies within 10 s of its start stops the server
-        # (serverhooks._watch_worker)
+        # Hypercorn's and uvicorn's, under respawn.py's rule (serverhooks._watch_worker)
         respawn_failed_workers=True,
     )
     parent_watch.name_main_process()  # its workers stop if this process dies without stopping them

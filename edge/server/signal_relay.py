@@ -21,10 +21,12 @@ from collections.abc import Callable
 STOPS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
-def relay_signals(on_stop: Callable[[], None], on_reload: Callable[[], None] | None = None) -> bool:
+def relay_signals(on_stop: Callable[[], None], on_reload: Callable[[], None] | None = None,
+                  on_each: Callable[[int], None] | None = None) -> bool:
     """Call `on_stop` (SIGINT, SIGTERM) or `on_reload` (SIGHUP) from a thread of its own as soon
-    as the signal arrives, besides the Python handlers. Only from the main thread; False where
-    it could not be set up (another thread, or no pipes here)."""
+    as the signal arrives, besides the Python handlers, and `on_each` with every stop signal's
+    number (each delivery once: the Python handler runs for it too, so count here). Only from
+    the main thread; False where it could not be set up (another thread, or no pipes here)."""
     try:
         read_end, write_end = os.pipe2(os.O_CLOEXEC)
     except (AttributeError, OSError):
@@ -50,6 +52,8 @@ def relay_signals(on_stop: Callable[[], None], on_reload: Callable[[], None] | N
             for signum in data:
                 if signum in STOPS:
                     on_stop()
+                    if on_each is not None:
+                        on_each(signum)
                 elif signum == signal.SIGHUP and on_reload is not None:
                     on_reload()
 

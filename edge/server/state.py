@@ -45,7 +45,7 @@ class ServerOptions:
     threads: int = 0  # Wasm worker threads; 0 = auto
     cache_bytes: int = 256 * 1024 * 1024
     server_timing: bool = False
-    queue_wait_ms: int = 100
+    queue_wait_ms: int = 1000  # how long a request may wait for a function's capacity (a burst queues, an overload 503s)
     # the admin API: its own listener; None = no admin API
     admin_host: str | None = None
     admin_port: int | None = None

@@ -6,8 +6,8 @@ process group (systemd, Ctrl-C) — passes SIGTERM on to every worker, which the
 (edge/server/drain.py) and exits. The workers keep their listeners open while they drain,
 so new connections are answered (503, `Connection: close`) instead of queueing in a socket
 nobody reads; the parent gives up its own copies of the sockets at the signal. A worker
-that dies on its own is replaced, unless it died starting up (then everything stops, exit
-status 1). Workers still alive well past the grace period are killed. SIGHUP is passed on
+that dies on its own is replaced, or the node stops when it cannot start (respawn.py says
+which, and when). Workers still alive well past the grace period are killed. SIGHUP is passed on
 (each worker reopens its access log).
 """
 
@@ -24,10 +24,10 @@ from typing import Any
 
 from ..ops import metrics
 from . import parent_watch
+from .respawn import Respawn
 
 log = logging.getLogger("edge.server")
 
-STARTUP_WINDOW = 10.0  # a worker that fails this soon after starting is not restarted
 KILL_MARGIN = 15.0  # seconds past the grace period before remaining workers are killed
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -38,6 +38,8 @@ def supervise(target: Callable[..., None], args: tuple[Any, ...], workers: int, 
     context = multiprocessing.get_context("spawn")
     parent_watch.name_main_process()  # a worker stops if this process dies without stopping it
     processes: dict[int, tuple[Any, float]] = {}  # slot -> (process, started)
+    pending: dict[int, float] = {}  # slot -> when its replacement starts (a worker that keeps dying)
+    respawn = Respawn()
     state = {"stopping": False, "interrupts": 0, "status": 0}
 
     def start(slot: int) -> None:
@@ -48,6 +50,7 @@ def supervise(target: Callable[..., None], args: tuple[Any, ...], workers: int, 
     def stop(sig: int = signal.SIGTERM) -> None:
         if not state["stopping"]:
             state["stopping"] = True
+            pending.clear()
             close_sockets()
         for process, _ in processes.values():
             if process.is_alive() and process.pid is not None:
@@ -79,11 +82,17 @@ def supervise(target: Callable[..., None], args: tuple[Any, ...], workers: int, 
             start(slot)
     deadline: float | None = None
     try:
-        while processes:
+        while processes or pending:
             if state["stopping"] and deadline is None:
                 deadline = time.monotonic() + grace + KILL_MARGIN
             timeout = 0.5 if deadline is None else max(0.05, min(0.5, deadline - time.monotonic()))
+            if pending:
+                timeout = max(0.0, min([timeout, *(due - time.monotonic() for due in pending.values())]))
             wait([p.sentinel for p, _ in processes.values()], timeout)
+            for slot, due in list(pending.items()):
+                if time.monotonic() >= due and not state["stopping"]:
+                    del pending[slot]
+                    start(slot)
             for slot, (process, started) in list(processes.items()):
                 if process.is_alive():
                     continue
@@ -96,12 +105,14 @@ def supervise(target: Callable[..., None], args: tuple[Any, ...], workers: int, 
                     continue
                 if code in (-signal.SIGTERM, -signal.SIGINT, 0):  # stopped from outside, or on purpose
                     stop()
-                elif time.monotonic() - started < STARTUP_WINDOW and code != -signal.SIGHUP:
-                    log.error("worker %d exited with status %s while starting; stopping", slot + 1, code)
+                    continue
+                delay = respawn.after_death(slot, process.pid, started, code)
+                if delay is None:
                     state["status"] = 1
                     stop()
+                elif delay:
+                    pending[slot] = time.monotonic() + delay
                 else:
-                    log.warning("worker %d exited with status %s; starting a new one", slot + 1, code)
                     start(slot)
             if deadline is not None and time.monotonic() > deadline:
                 for process, _ in processes.values():

@@ -14,10 +14,14 @@ within a memory budget (the sum of the uploads being built, by their kind's cost
 so four 60 MB uploads sent at once are built one after the other instead of all at once, and
 an upload that waits for the budget longer than `queue_wait` gets 503 with Retry-After; and a
 kind may limit how many of its builds run at once (JavaScript: `max_js_builds`, beyond it 503
-at once). A JavaScript build runs in a separate process with its own time, memory and output
-caps (edge/js/build.py), so it is charged only its source in the budget: a WAT or Wasm deploy
-never waits behind one. After a large upload, or one that built a large module, the freed heap
-is handed back to the operating system (`malloc_trim`).
+at once, the turn taken before any of its work starts). A JavaScript build runs in processes
+of its own (edge/server/jsupload.py: the Python parts, then Wizer, with their own time, memory
+and output caps), so it is charged only its source in the budget: a WAT or Wasm deploy never
+waits behind one, and the worker's GIL is never held by a build's scans. Detection and building
+run on the worker's own upload threads (`Uploads.run`), never the event loop's default executor
+the static origin shares. A binary or WAT module whose imports or exports cannot run here is
+refused before it is compiled (modulecheck.py). After a large upload, or one that built a large
+module, the freed heap is handed back to the operating system (`malloc_trim`).
 
 Another kind of upload is one more entry in `KINDS`.
 """
@@ -34,12 +38,16 @@ import os
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+import wasmtime
 
 from ..control.errors import ControlError, bad_request
 from ..runtime.module import NotWasm, to_wasm
+from .modulecheck import precheck
 
 log = logging.getLogger("edge.admin")
 
@@ -62,7 +70,8 @@ class Upload:
     filename: str | None = None  # `?filename=`: names a JavaScript upload's kind
     handler: str | None = None  # `?handler=`: a JavaScript function's entry point
     kind: "ModuleKind | None" = None  # detected once
-    subtype: str | None = None  # what the kind's detection found (JavaScript: zip, js or mjs)
+    subtype: str | None = None  # what the kind's detection found (JavaScript: zip, js, mjs or script)
+    cancelled: threading.Event = field(default_factory=threading.Event)  # set when the client went away
 
     def read(self) -> bytes:
         self.file.seek(0)
@@ -94,6 +103,7 @@ class UploadSettings:
     build_budget: int = 64 * MiB  # bytes x cost being built at once per worker
     queue_wait: float = 15.0  # seconds an upload may wait for the build budget; then 503 + Retry-After
     max_js_builds: int = 2  # JavaScript builds at once per worker; beyond: 503 + Retry-After
+    threads: int = 2  # the worker's upload threads besides one per JavaScript build (which waits on its process)
     spool_dir: str | None = None  # temporary files (default: the system's)
 
 
@@ -170,11 +180,13 @@ def _unknown(upload: Upload, settings: UploadSettings) -> bytes:
 
 
 def _is_javascript(upload: Upload) -> bool:
+    """Whether the upload is JavaScript; a .js file's module syntax is looked for in the build's
+    own process (`script`): that reads all its code, which detection, in the worker, never does."""
     from . import jsupload
 
     complete = upload.size <= SNIFF_BYTES
     sample = upload.read() if complete else upload.head
-    upload.subtype = jsupload.upload_kind(sample, upload.content_type, upload.filename, complete)
+    upload.subtype = jsupload.upload_kind(sample, upload.content_type, upload.filename, complete, classify=False)
     return upload.subtype is not None
 
 
@@ -184,7 +196,9 @@ def _javascript(upload: Upload, settings: UploadSettings) -> bytes:
     missing = jsupload.toolchain_missing()
     if missing:
         raise ControlError(422, "js_toolchain_missing", missing)
-    return jsupload.build(upload.file, upload.subtype or "js", upload.handler, settings.max_bytes)
+    sniff = None if upload.size <= SNIFF_BYTES else HEAD_BYTES  # what detection would have read
+    return jsupload.build(upload.file, upload.subtype or "js", upload.handler, settings.max_bytes,
+                          cancelled=upload.cancelled, sniff=sniff)
 
 
 WASM = ModuleKind("wasm", lambda upload: upload.head.startswith(b"\0asm"), _binary)
@@ -216,6 +230,17 @@ class Uploads:
         self._changed: asyncio.Condition | None = None
         self._at_once: dict[str, threading.BoundedSemaphore] = {}
         self._at_once_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    async def run(self, func: Callable[..., Any], *args: Any) -> Any:
+        """`func(*args)` on the worker's upload threads: never the event loop's default executor,
+        which the static origin's file reads share (uploads being detected there once stalled it
+        for a minute). JavaScript builds take at most `max_js_builds` of them (the gate is taken
+        before), so detection and WAT always have `threads` of their own."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.settings.max_js_builds + self.settings.threads,
+                                            thread_name_prefix="edge-upload")
+        return await asyncio.get_running_loop().run_in_executor(self._pool, func, *args)
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -268,7 +293,7 @@ class Uploads:
             if not (declared.isascii() and declared.isdigit()):
                 raise bad_request("Content-Length is not a number")
             if len(declared) > 18 or int(declared) > limit:  # int() of thousands of digits raises
-                raise _too_large(limit)
+                raise _too_large(limit, _named_javascript(content_type, filename))
         spool = self.settings.spool_dir
         if spool:
             Path(spool).mkdir(parents=True, exist_ok=True)
@@ -278,7 +303,7 @@ class Uploads:
             async for chunk in chunks:
                 size += len(chunk)
                 if size > limit:
-                    raise _too_large(limit)
+                    raise _too_large(limit, _named_javascript(content_type, filename))
                 if len(head) < HEAD_BYTES:
                     head += chunk[: HEAD_BYTES - len(head)]
                 file.write(chunk)
@@ -288,27 +313,33 @@ class Uploads:
         file.flush()
         return Upload(file, size, head, content_type, filename, handler)
 
-    def module_bytes(self, upload: Upload) -> bytes:
-        """Blocking (off the event loop): the upload's kind builds its module bytes (503 at once
-        when as many builds of its kind as it allows are running)."""
+    async def build(self, upload: Upload, engine: "wasmtime.Engine | None" = None) -> bytes:
+        """The upload's module bytes, built by its kind on the upload threads once it has its turn
+        (503 at once when as many builds of its kind as it allows are running). With `engine`, a
+        module whose imports or exports cannot run here is refused before it is compiled."""
         kind = detect_kind(upload)
         cap = kind.max_bytes(self.settings)
         if upload.size > cap:
-            raise _too_large(cap)
+            raise _too_large(cap, kind)
+        if upload.cancelled.is_set():
+            raise client_gone()
         with self._turn(kind):
-            wasm = kind.build(upload, self.settings)
-        _held.size = max(getattr(_held, "size", 0), len(wasm))
+            wasm = await self.run(kind.build, upload, self.settings)
+        if engine is not None and kind is not JAVASCRIPT:  # a JavaScript build is a reactor, checked as it is built
+            await self.run(precheck, wasm, engine)
         return wasm
 
     @contextlib.contextmanager
     def _turn(self, kind: ModuleKind) -> Iterator[None]:
+        """One of the kind's builds at once, or 503 at once (taken on the event loop, before the
+        build is handed to a thread: a refused build never waits for one)."""
         if kind.at_once is None:
             yield
             return
         limit = max(1, kind.at_once(self.settings))
         with self._at_once_lock:
             gate = self._at_once.setdefault(kind.name, threading.BoundedSemaphore(limit))
-        if not gate.acquire(blocking=False):  # never wait here: this is a control-plane thread
+        if not gate.acquire(blocking=False):  # never wait here: this is the event loop
             raise ControlError(
                 503, "uploads_busy",
                 f"{limit} {kind.label or kind.name} build{'s are' if limit > 1 else ' is'} in progress on this worker "
@@ -324,23 +355,34 @@ class Uploads:
         return detect_kind(upload).cost(upload, self.settings)
 
 
-def _too_large(limit: int) -> ControlError:
-    return ControlError(413, "too_large", f"the module is larger than the {limit}-byte limit")
+def _too_large(limit: int, kind: ModuleKind | bool | None = None) -> ControlError:
+    """413: a JavaScript upload (known by its kind, or named so before it was read) is a source, not a module."""
+    what = "the JavaScript upload" if kind is JAVASCRIPT or kind is True else "the module"
+    return ControlError(413, "too_large", f"{what} is larger than the {limit}-byte limit")
+
+
+def _named_javascript(content_type: str, filename: str | None) -> bool:
+    """Whether `?filename=` or the Content-Type says JavaScript (a .js/.mjs/.cjs file or a .zip)."""
+    from . import jsupload
+
+    ctype = content_type.split(";")[0].strip().lower()
+    return ((filename or "").lower().endswith((".js", ".mjs", ".cjs", ".zip"))
+            or ctype in jsupload.JS_TYPES or ctype in jsupload.ZIP_TYPES)
+
+
+def client_gone() -> ControlError:
+    return ControlError(499, "client_gone", "the client went away before its upload was built",
+                        {"Connection": "close"})
 
 
 _libc: ctypes.CDLL | None | bool = None
-# The largest module built in this thread since its last give_memory_back(): a deploy builds,
-# publishes and gives memory back in one thread, and a small JavaScript upload can build a large module.
-_held = threading.local()
 
 
 def give_memory_back(size: int) -> None:
-    """After a large upload (or one that built a large module in this thread): return the heap's
-    free pages to the OS (glibc's `malloc_trim`), so the worker's resident memory falls back
-    instead of staying at its peak."""
+    """After a large upload, or one that built a large module (`size`: the larger): return the
+    heap's free pages to the OS (glibc's `malloc_trim`), so the worker's resident memory falls
+    back instead of staying at its peak."""
     global _libc
-    size = max(size, getattr(_held, "size", 0))
-    _held.size = 0
     if size < TRIM_ABOVE:
         return
     if _libc is None:

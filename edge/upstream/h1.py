@@ -35,7 +35,7 @@ import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ..pipeline.headers import default_key
+from ..wire import default_key
 from . import faults
 from .attempts import Attempts, replayable
 from .h1conn import H1Error, Key, _Connection, _within

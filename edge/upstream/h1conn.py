@@ -7,6 +7,14 @@ Whatever an origin sends beyond its answer (a second response in the same packet
 idle connection) closes the connection: it is never read as the answer to this or a later
 request. A head over faults.MAX_HEAD_BYTES or faults.MAX_HEADERS, a 101 nobody asked for and a
 status outside 200-599 fail the exchange (502) as soon as they are seen.
+
+Trailer fields (after a chunked body's last chunk) are read and dropped: the parser reports them
+through the same callback as header fields, and merged into the head they would be served and
+cached as headers (a trailer `Set-Cookie`, `Cache-Control: no-store`) or not, depending on
+whether they came in the same read as the head (RFC 9110 section 6.5.1: never merge them). The
+parser holds a field whole until its end, so the bytes after the head that carry no body (chunk
+framing, trailer fields) are bounded as a head is: over faults.MAX_HEAD_BYTES in a row fail
+the exchange.
 """
 
 from __future__ import annotations
@@ -72,6 +80,9 @@ class _Connection(asyncio.Protocol):
         self.waiter: asyncio.Future[None] | None = None
         self.error: H1Error | None = None
         self.read_paused = False
+        self.trailing = False  # the final answer's head is complete: header callbacks now are trailer fields
+        self.body_read = False  # the current read carried body bytes
+        self.bare_bytes = 0  # bytes read in a row after the head without a byte of body
 
     # -- asyncio.Protocol -------------------------------------------------------------------
 
@@ -89,6 +100,7 @@ class _Connection(asyncio.Protocol):
             self.close()
             return
         self.received_any = True
+        self.body_read = False
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserCallbackError as exc:
@@ -106,6 +118,12 @@ class _Connection(asyncio.Protocol):
                 self.head_bytes += len(data)
                 if self.head_bytes > faults.MAX_HEAD_BYTES:  # a head that never ends is not held
                     self._fail(_too_big())
+                    self.close()
+            elif not self.complete:  # nor trailer fields (or chunk framing) that never end
+                self.bare_bytes = 0 if self.body_read else self.bare_bytes + len(data)
+                if self.bare_bytes > faults.MAX_HEAD_BYTES:
+                    self._fail(H1Error("unreachable", f"the origin sent over {faults.MAX_HEAD_BYTES} bytes of trailer "
+                                       "fields or chunk framing without body", result=faults.HEADER_TOO_BIG))
                     self.close()
 
     @staticmethod
@@ -154,6 +172,8 @@ class _Connection(asyncio.Protocol):
         self.header_bytes += len(status) + 15
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self.trailing:  # a trailer field: dropped, never a header (the edge forwards no trailers)
+            return
         self.headers.append((name, value))
         self.header_bytes += len(name) + len(value) + 4
         if self.header_bytes > faults.MAX_HEAD_BYTES:
@@ -171,10 +191,12 @@ class _Connection(asyncio.Protocol):
         if problem is not None:
             raise H1Error("unreachable", problem, result=faults.INVALID)
         self.framed = any(name.lower() in (b"content-length", b"transfer-encoding") for name, _ in self.headers)
+        self.trailing = True
         if not self.head.done():
             self.head.set_result(None)
 
     def on_body(self, body: bytes) -> None:
+        self.body_read = True
         self.chunks.append(body)
         self.buffered += len(body)
         if self.buffered > BUFFER_LIMIT and not self.read_paused and self.transport is not None:

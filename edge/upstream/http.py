@@ -6,24 +6,34 @@ the cache get. Large bodies stream; the pipeline decides when to buffer.
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import h2.events
 import httpx
 
 from ..config.connection import DEFAULT_CONNECTION_ATTEMPTS
-from ..pipeline.headers import default_key
+from ..wire import default_key
 from . import faults
 from .attempts import Attempts, ConnectBudget, not_established, reason, replayable
 from .h1 import H1Error, H1Pool
+from .h2ended import RECORDED, BodyGone, RecordedBody, StreamTrace, broken_off, ended
 from .h2pools import H2Pool, H2Pools, StalePool
 from .pool import KEEPALIVE, LifoPool
 from .response import OriginResponse
+from .target import target_bytes
+
+log = logging.getLogger("edge.upstream")
+RECORDED_KIB = RECORDED // 1024
+RESENDS = 2  # times a request the origin refused unprocessed (h2ended.py) is sent again at most
+# Set by the pipeline around a fetch (origin_leg.py): writes a warning under the request's id
+REQUEST_LOG: ContextVar[Callable[[str], None] | None] = ContextVar("origin_request_log", default=None)
 
 # Connection-specific headers never cross a proxy (RFC 9110, section 7.6.1), plus what CloudFront drops.
 HOP_BY_HOP = frozenset(
@@ -68,10 +78,8 @@ class Target:
 
     def url(self, uri: str, querystring: str) -> httpx.URL:
         """Built from its parts, so no path or query can change the host or port."""
-        raw = (self.path + uri).encode("ascii", "strict")
-        if querystring:
-            raw += b"?" + querystring.encode("latin-1")
-        return httpx.URL(scheme=self.protocol, host=self.host, port=self.port, raw_path=raw)
+        return httpx.URL(scheme=self.protocol, host=self.host, port=self.port,
+                         raw_path=target_bytes(self.path + uri, querystring))
 
 
 def strip_hop_by_hop(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -191,15 +199,20 @@ class HttpUpstream:
         attempts = Attempts(target.connection_attempts)
         started = time.perf_counter()
         replay = replayable(method, body)  # attempts.py: a kept-alive connection the origin closed
+        resent: list[str] = []  # why the request was sent again, each time it was
+        content: bytes | AsyncIterator[bytes] | RecordedBody | None = body or None
+        if target.http2 and content is not None and not isinstance(content, (bytes, bytearray)):
+            content = RecordedBody(content)  # kept while sent, if small, to send again if refused (h2ended.py)
         try:
-            for again in (False, True):
+            while True:
                 budget = ConnectBudget(target.connect_timeout)  # TCP and TLS together, each attempt (attempts.py)
+                stream = StreamTrace(budget.trace) if target.http2 else None  # h2ended.py
                 request = httpx.Request(
                     method,
                     target.url(uri, querystring),
                     headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-                    content=body if body else None,
-                    extensions={"timeout": timeout.as_dict(), "trace": budget.trace,
+                    content=content,
+                    extensions={"timeout": timeout.as_dict(), "trace": stream or budget.trace,
                                 KEEPALIVE: target.keepalive_timeout,
                                 **({"sni_hostname": target.sni} if target.sni else {})},
                 )
@@ -209,15 +222,43 @@ class HttpUpstream:
                         lambda exc: _attempt_failed(where, exc, target.connect_timeout),
                     )
                     break
-                except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                except (httpx.RemoteProtocolError, httpx.LocalProtocolError, httpx.ReadError,
+                        httpx.WriteError) as exc:
+                    h2_end = ended(exc, stream) if stream is not None else None
+                    if h2_end is not None:
+                        # an HTTP/2 GOAWAY, RST_STREAM or SETTINGS before the answer (h2ended.py): a
+                        # stream the origin did not process goes again whatever the method, up to
+                        # RESENDS times (refused again: an origin closing after N requests, more
+                        # than N sent again having piled onto the new connection); one it may have
+                        # processed, once and only if idempotent
+                        said = f"{where}: {h2_end.says}"
+                        resendable = not isinstance(content, RecordedBody) or content.resendable
+                        if h2_end.unprocessed:
+                            may = len(resent) < (1 if h2_end.once else RESENDS)
+                        else:
+                            may = h2_end.closed and replay and not resent
+                        if not (may and resendable):
+                            if h2_end.closed and not h2_end.unprocessed and not replay:
+                                said += " (not sent again: the origin may have processed it)"
+                            elif not resendable:
+                                said += (" (not sent again: its body, streamed from the viewer and over "
+                                         f"{RECORDED_KIB} KiB, was not kept)")
+                            raise OriginError("unreachable", _resent(said, resent), faults.READ,
+                                              tuple(attempts.failed)) from None
+                        resent.append(said)
+                        _log_again(method, uri, headers, said)
+                        continue
                     # no answer came on a connection kept from an earlier request: closed while idle?
-                    if again or budget.connected or not replay or not _closed(exc):
+                    if isinstance(exc, httpx.LocalProtocolError) or resent or budget.connected or not replay \
+                            or not _closed(exc):
                         raise
+                    resent.append(f"{where}: {_said(exc)}")
+                    _log_again(method, uri, headers, resent[-1])
         except httpx.ConnectTimeout:
             raise OriginError("timeout", attempts.final(f"{where}: no connection within {target.connect_timeout:g} s"),
                               faults.COMM, tuple(attempts.failed)) from None
         except httpx.TimeoutException as exc:
-            raise OriginError("timeout", f"{where} timed out ({type(exc).__name__})", faults.COMM,
+            raise OriginError("timeout", _resent(f"{where} timed out ({type(exc).__name__})", resent), faults.COMM,
                               tuple(attempts.failed)) from None
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
             result = _result(exc)
@@ -230,13 +271,23 @@ class HttpUpstream:
                         if first_line and not (target.http2 and target.protocol == "https") else "")
                 raise OriginError("unreachable", f"{where}: the answer is not valid HTTP ({exc}){hint}", result,
                                   tuple(attempts.failed)) from None
-            said = reason(exc) if isinstance(exc, httpx.ConnectError) else str(exc)
-            raise OriginError("unreachable", attempts.final(f"{where} unreachable: {said}"), result,
+            if isinstance(exc, httpx.ConnectError):
+                raise OriginError("unreachable", attempts.final(f"{where} unreachable: {reason(exc)}"), result,
+                                  tuple(attempts.failed)) from None
+            raise OriginError("unreachable", _resent(f"{where} unreachable: {_said(exc)}", resent), result,
+                              tuple(attempts.failed)) from None
+        except (BodyGone, httpx.StreamConsumed):  # not expected: a body is sent again only if kept (resendable)
+            raise OriginError("unreachable", _resent(f"{where}: the origin refused the request unprocessed after "
+                              f"its body was sent, and its body (streamed from the viewer, over {RECORDED_KIB} "
+                              "KiB) was not kept to send again", resent), faults.READ,
                               tuple(attempts.failed)) from None
         except httpx.HTTPError as exc:
-            raise OriginError("unreachable", f"{where} failed: {exc}", faults.READ, tuple(attempts.failed)) from None
+            raise OriginError("unreachable", _resent(f"{where} failed: {_said(exc)}", resent), faults.READ,
+                              tuple(attempts.failed)) from None
         except (httpx.InvalidURL, UnicodeError, ValueError) as exc:  # a request we cannot put on the wire
             raise OriginError("unreachable", f"cannot send this request to {target.host}: {exc}", faults.WRITE) from None
+        if isinstance(content, RecordedBody):
+            content.release()
         closer = _closer(response, done)
         # h11/h2 lowercase names; give functions the canonical case, as for viewer headers
         raw_headers = [(default_key(k.decode("latin-1")), v.decode("latin-1")) for k, v in response.headers.raw]
@@ -271,9 +322,7 @@ class HttpUpstream:
     ) -> OriginResponse:
         """Plain HTTP/1.1 origins: the lean client (h1.py)."""
         started = time.perf_counter()
-        raw = (target.path + uri).encode("latin-1")
-        if querystring:
-            raw += b"?" + querystring.encode("latin-1")
+        raw = target_bytes(target.path + uri, querystring)
         if not _TARGET.match(raw):
             raise OriginError("unreachable", f"cannot send this request to {target.host}: the URL has "
                               "spaces or control characters")
@@ -353,10 +402,42 @@ async def _raw_stream(response: httpx.Response, target: Target,
         raise OriginError("timeout", f"origin {target.host}:{target.port} timed out sending the body",
                           faults.COMM) from None
     except httpx.HTTPError as exc:
-        raise OriginError("unreachable", f"origin {target.host}:{target.port} broke off the body: {exc}",
-                          _result(exc)) from None
+        h2_said = broken_off(exc)  # an RST_STREAM or GOAWAY: the answer ended, it was not invalid
+        raise OriginError("unreachable", f"origin {target.host}:{target.port} broke off the body: "
+                          f"{h2_said or _said(exc)}", faults.READ if h2_said else _result(exc)) from None
     finally:
         await closer()
+
+
+def _said(exc: BaseException) -> str:
+    """An exception in words, never empty: anyio's closed or broken stream says nothing itself."""
+    text = str(exc)
+    if text:
+        return text
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError)):
+        return f"the connection ended before the answer ({type(exc).__name__})"
+    return type(exc).__name__
+
+
+def _resent(message: str, resent: list[str]) -> str:
+    """A failure's message, saying why the request was sent again if it was."""
+    if not resent:
+        return message
+    if len(resent) == 1:
+        return f"{message} (sent a second time, on a new connection, after: {resent[0]})"
+    return f"{message} (sent {len(resent) + 1} times, each on a new connection, after: {'; then '.join(resent)})"
+
+
+def _log_again(method: str, uri: str, headers: list[tuple[str, str]], why: str) -> None:
+    """A request sent again (on a new connection, unless only its stream was refused): a
+    warning in the request's own log (`REQUEST_LOG`, as its failed connection attempts), and
+    on the server's output with its request id (a failure of the last try is the request's
+    own logged error)."""
+    rid = next((v for k, v in headers if k.lower() == "x-amz-cf-id"), "-")
+    log.warning("%s %s (request %s): %s; is sent again", method, uri, rid, why)
+    note = REQUEST_LOG.get()
+    if note is not None:
+        note(f"{method} {uri}: {why}; is sent again")
 
 
 def _attempt_failed(where: str, exc: BaseException, connect_timeout: float) -> str:

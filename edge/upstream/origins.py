@@ -20,8 +20,6 @@ import socket
 from collections.abc import AsyncIterator
 
 from ..config.origins import OriginSpec
-from ..pipeline.events import custom_origin, s3_origin
-from ..pipeline.headers import to_cf_headers
 from . import faults
 from .echo import EchoOrigin
 from .http import HttpUpstream, OriginError, Target
@@ -58,24 +56,6 @@ class Origins:
                 self._http.setdefault((spec.protocol, spec.domain_name.lower(), spec.port), []).append(spec)
             else:
                 self._named[spec.domain_name.lower()] = spec
-
-    def event_origin(self, spec: OriginSpec) -> dict:
-        """The `origin` object functions see: `s3` for S3 origins, `custom` for the others."""
-        custom_headers = to_cf_headers(spec.custom_headers)
-        if spec.kind == "s3":
-            return s3_origin(
-                domain_name=spec.domain_name, path=spec.path, region=spec.region,
-                auth_method="origin-access-identity" if spec.sign else "none", custom_headers=custom_headers,
-            )
-        return custom_origin(
-            domain_name=spec.domain_name,
-            port=spec.port,
-            protocol=spec.protocol,
-            path=spec.path,
-            read_timeout=int(spec.read_timeout),
-            keepalive_timeout=int(spec.keepalive_timeout),
-            custom_headers=custom_headers,
-        )
 
     def allowed(self, base: OriginSpec, origin: dict) -> bool:
         """May a function switch a request from `base` to this `origin` object?"""

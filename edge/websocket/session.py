@@ -13,13 +13,18 @@ from typing import TYPE_CHECKING, Any
 from ..pipeline import events
 from ..pipeline.events import new_request_id
 from ..pipeline.forward import forwards_viewer_host, viewer_host
+from ..ops.results import (
+    GET_WITH_BODY, HEAD_TOO_LARGE, INVALID_HEADER, INVALID_REQUEST, LOOP_DETECTED, STOPPING,
+    WEBSOCKET_NOT_SUPPORTED, ORIGIN_WEBSOCKET_REFUSED,
+)
 from ..pipeline.headers import from_cf_headers
 from ..pipeline.response import EDGE_LOG, EdgeResponse, hook_failure_page
 from ..pipeline.served import generated
-from ..pipeline.wire import encode
+from ..wire import encode
 from ..pipeline.trace import Trace
 from ..pipeline.uri import MAX_URI, BadTarget, normalize_path
 from ..pipeline.via import VIA
+from ..upstream.faults import CONNECT
 from .relay import ABNORMAL_FROM_ORIGIN, CLOSE_TIMEOUT, GOING_AWAY, Flow, both_ways, close_both
 from .upstream import MAX_MESSAGE, OriginSocket, origin_socket
 
@@ -31,16 +36,20 @@ if TYPE_CHECKING:
 log = logging.getLogger("edge.websocket")
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
+# what the front door refuses of any handshake (the handler's `refusal`), by its status
+FRONT_DOOR = {494: HEAD_TOO_LARGE, 400: INVALID_HEADER, 508: LOOP_DETECTED, 503: STOPPING}
 
 
 class Refused(Exception):
     """The handshake is answered with an HTTP status instead of `101`: a plain one saying why,
-    or `response`, what a function answered (or its failure's error page)."""
+    or `response`, what a function answered (or its failure's error page). `result`: the
+    access log's detailed_result_type of the edge's own refusal ("" for an unforeseen failure)."""
 
-    def __init__(self, status: int, message: str, response: EdgeResponse | None = None) -> None:
+    def __init__(self, status: int, message: str, response: EdgeResponse | None = None, result: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.response = response
+        self.result = result
 
 
 async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send: Send,
@@ -60,7 +69,7 @@ async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send
     try:
         try:
             if refusal is not None:
-                raise Refused(*refusal)
+                raise Refused(*refusal, result=FRONT_DOOR.get(refusal[0], ""))
             try:
                 target = await _target(state, scope, raw_path, querystring, headers, client_ip, country, trace)
             except Refused:
@@ -72,7 +81,8 @@ async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send
             await _relay(scope, receive, send, target, trace, flow)
         except asyncio.CancelledError:
             if not flow.accepted:  # stopped while the handshake was under way: 503, not the server's default
-                status = 503
+                status, x_cache = 503, "Error from edge"
+                trace.error = FRONT_DOOR[503]
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(_refuse(scope, send, 503, "the server is stopping; reconnect", None),
                                            CLOSE_TIMEOUT)
@@ -81,6 +91,8 @@ async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send
         status = exc.status
         # the access log's result: a function's answer (or its failure's page) as on HTTP, else the edge's refusal
         x_cache = exc.response.x_cache if exc.response is not None and exc.response.x_cache else "Error from edge"
+        if exc.result:
+            trace.error = exc.result
         if exc.response is None or exc.status >= 500:  # a function's own answer is not the edge's to log
             (log.info if exc.status == 503 else log.warning)(
                 "WebSocket %s refused with %d: %s (request id %s)", uri, exc.status, exc, trace.request_id)
@@ -93,7 +105,7 @@ async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send
         if state.access_log is not None:
             state.access_log.write(trace, client_ip=client_ip, method="GET", host=_host(headers), uri=uri,
                                    querystring=querystring, status=status, sent_bytes=flow.sent,
-                                   x_cache=x_cache)
+                                   x_cache=x_cache, scope=scope)
 
 
 async def _target(state: EdgeState, scope: Scope, raw_path: bytes, querystring: str, headers: list[tuple[str, str]],
@@ -103,13 +115,14 @@ async def _target(state: EdgeState, scope: Scope, raw_path: bytes, querystring: 
     path = raw_path.split(b"?", 1)[0]
     for name, value in scope["headers"]:  # a handshake is a GET without a body (RFC 6455)
         if (name == b"content-length" and value.strip() not in (b"0", b"")) or name == b"transfer-encoding":
-            raise Refused(400, "a WebSocket handshake has no body: send it without Content-Length or Transfer-Encoding")
+            raise Refused(400, "a WebSocket handshake has no body: send it without Content-Length or Transfer-Encoding",
+                          result=GET_WITH_BODY)
     if len(path) + 1 + len(querystring) > MAX_URI:
-        raise Refused(414, f"the URL is longer than {MAX_URI} bytes")
+        raise Refused(414, f"the URL is longer than {MAX_URI} bytes", result=INVALID_REQUEST)
     try:
         uri = normalize_path(path)
     except BadTarget as exc:
-        raise Refused(exc.status, str(exc)) from None
+        raise Refused(exc.status, str(exc), result=INVALID_REQUEST) from None
     routing = state.pipeline.routing
     behavior = routing.match(uri)
     trace.behavior = behavior.pattern
@@ -117,12 +130,12 @@ async def _target(state: EdgeState, scope: Scope, raw_path: bytes, querystring: 
     if others:
         raise Refused(403, f"the behavior {behavior.pattern!r} runs functions ({', '.join(others)}) that do not run on "
                            "WebSocket connections here (a viewer-request function runs on the handshake): route the "
-                           "WebSocket's path to a behavior without them")
+                           "WebSocket's path to a behavior without them", result=WEBSOCKET_NOT_SUPPORTED)
     spec = routing.manifest.origins.get(behavior.origin)
     if spec is None or spec.kind != "http":
         kind = spec.kind if spec is not None else "unknown"
         raise Refused(403, f"the behavior {behavior.pattern!r} has a {kind} origin ({behavior.origin}); "
-                           "WebSockets go to custom (HTTP) origins only")
+                           "WebSockets go to custom (HTTP) origins only", result=WEBSOCKET_NOT_SUPPORTED)
     viewer_request = behavior.associations.get("viewer-request")
     if viewer_request is not None:
         uri, querystring, headers = await _viewer_request(state, viewer_request, uri, querystring, headers, client_ip,
@@ -136,16 +149,17 @@ async def _target(state: EdgeState, scope: Scope, raw_path: bytes, querystring: 
         headers = [(k, v) for k, v in headers if k.lower() not in names] + generated_headers
     if forwards_viewer_host(behavior) and viewer_host(headers) is None:  # as the HTTP path: never into a URL
         sent = [v[:100] for k, v in headers if k.lower() == "host"]
-        raise Refused(400, f"Host {sent!r} is not one valid host[:port], and {behavior.pattern} forwards it")
+        raise Refused(400, f"Host {sent!r} is not one valid host[:port], and {behavior.pattern} forwards it",
+                      result=INVALID_HEADER)
     subprotocols = [str(p) for p in scope.get("subprotocols") or ()]
     for offered in subprotocols:  # a token each (RFC 6455): anything else would fail at the origin's side, a 502
         if not TOKEN.fullmatch(offered):
             raise Refused(400, f"Sec-WebSocket-Protocol offers {offered[:100]!r}, which is not a token "
-                               "(letters, digits and !#$%&'*+-.^_`|~)")
+                               "(letters, digits and !#$%&'*+-.^_`|~)", result=INVALID_HEADER)
     try:
         return origin_socket(spec, behavior, uri, querystring, headers, subprotocols, client_ip, VIA)
     except ValueError as exc:  # the origin's TLS settings (an unreadable ca_file)
-        raise Refused(502, f"origin {spec.name}: {exc}") from None
+        raise Refused(502, f"origin {spec.name}: {exc}", result=CONNECT) from None
 
 
 async def _viewer_request(state: EdgeState, association: Any, uri: str, querystring: str,
@@ -189,9 +203,10 @@ async def _relay(scope: Scope, receive: Receive, send: Send, target: OriginSocke
             close_timeout=CLOSE_TIMEOUT, proxy=None, **extra)  # never the environment's proxy (as HTTP origins)
     except InvalidStatus as exc:  # a redirect too: the edge does not follow it
         trace.origin_status = exc.response.status_code
-        raise Refused(502, f"the origin answered the WebSocket handshake with {exc.response.status_code}, not 101") from None
+        raise Refused(502, f"the origin answered the WebSocket handshake with {exc.response.status_code}, not 101",
+                      result=ORIGIN_WEBSOCKET_REFUSED) from None
     except (OSError, TimeoutError, ValueError, WebSocketException) as exc:
-        trace.error = "OriginConnectError"
+        trace.error = CONNECT
         raise Refused(502, f"the origin's WebSocket could not be opened: {exc or type(exc).__name__}") from None
     except Exception as exc:  # noqa: BLE001 - never a traceback for the server to answer with
         log.exception("WebSocket %s: opening the origin's WebSocket failed (request id %s)", target.url, trace.request_id)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..config.behaviors import Behavior
 from ..config.origins import OriginSpec
 from ..pipeline.forward import origin_headers, origin_querystring
+from ..upstream.target import target_bytes
 
 # Handshake headers each hop makes for itself (the client library sends the origin its own), and
 # what a GET with no body cannot carry on to it: a Content-Length would have the origin read the
@@ -45,7 +46,7 @@ def origin_socket(spec: OriginSpec, behavior: Behavior, uri: str, querystring: s
     sent = [(k, v) for k, v in sent if k.lower() != "host"] + list(spec.custom_headers)
     query = origin_querystring(querystring, behavior)
     scheme = "wss" if spec.protocol == "https" else "ws"
-    url = f"{scheme}://{host}{spec.path}{uri}" + (f"?{query}" if query else "")
+    url = f"{scheme}://{host}" + target_bytes(spec.path + uri, query).decode("ascii")
     tls = tls_context(spec.ca_file, spec.verify_tls) if spec.protocol == "https" else None
     return OriginSocket(url, spec.domain_name, spec.port, sent, subprotocols, tls, spec.connect_timeout + spec.read_timeout)
 

@@ -66,9 +66,16 @@ int MD5_digest(const hash_state *s, uint8_t *digest);
 int MD5_destroy(hash_state *s);
 
 /* QuickJS's own stack limit: past it a RangeError (catchable), which must come before wasmtime's
- * native stack (EngineSettings.max_wasm_stack) runs out, an uncatchable trap. */
+ * native stack runs out, an uncatchable trap. QuickJS measures the linear (C) stack; engine.py's
+ * STACK_CHARGES make each recursive level's linear bytes at least ~1/2.4 of its native bytes, so
+ * EDGE_JS_STACK stands for at most ~1.5 MiB of EngineSettings.max_wasm_stack's 2 MiB (bench/README.md,
+ * finding J13). Wizer runs the function's top level on wasmtime's default native stack,
+ * 512 KiB, with no option to change it: the build gets EDGE_JS_BUILD_STACK, for ~350 KiB. */
 #ifndef EDGE_JS_STACK
 #define EDGE_JS_STACK (640 * 1024)
+#endif
+#ifndef EDGE_JS_BUILD_STACK
+#define EDGE_JS_BUILD_STACK (144 * 1024)
 #endif
 
 static JSRuntime *rt;
@@ -262,6 +269,22 @@ static JSValue n_now(JSContext *c, JSValueConst this_val, int argc, JSValueConst
     return JS_NewFloat64(c, (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
 }
 
+static JSValue n_memory_usage(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    /* process.memoryUsage(): [rss, heapTotal, heapUsed, arrayBuffers]. rss is the instance's
+     * linear memory (all it holds); the heap figures are QuickJS's own accounting. With an
+     * argument (`rss` only), the heap walk is skipped: process.memoryUsage.rss() is meant cheap. */
+    double rss = (double)__builtin_wasm_memory_size(0) * 65536.0;
+    JSValue out = JS_NewArray(c);
+    JS_SetPropertyUint32(c, out, 0, JS_NewFloat64(c, rss));
+    if (argc > 0 && JS_ToBool(c, argv[0])) return out;
+    JSMemoryUsage usage;
+    JS_ComputeMemoryUsage(rt, &usage);
+    JS_SetPropertyUint32(c, out, 1, JS_NewFloat64(c, (double)usage.malloc_size));
+    JS_SetPropertyUint32(c, out, 2, JS_NewFloat64(c, (double)usage.memory_used_size));
+    JS_SetPropertyUint32(c, out, 3, JS_NewFloat64(c, (double)usage.binary_object_size));
+    return out;
+}
+
 static JSValue n_digest(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
     int32_t alg;
     size_t len;
@@ -330,25 +353,422 @@ static JSValue n_deflate(JSContext *c, JSValueConst this_val, int argc, JSValueC
     return r;
 }
 
-/* inflate(format, data, maxOutput): every gzip member in turn, like zlib's gunzip */
+/* zlib's inflate as Node runs it (node_zlib.cc), for what libdeflate does not tell: which error it
+ * is (zlib's message and code, in zlib's order of checks), the output decoded before a truncated
+ * end (Node returns it when finishFlush is not Z_FINISH), and how much input was read. A plain
+ * bit-at-a-time decoder after Mark Adler's puff.c with zlib's rules for codes (inftrees.c: an
+ * incomplete code only when it has a single code of one bit, an empty distance code, a code-length
+ * code with no codes reading every length as 0); only used when libdeflate fails, and for Z_BLOCK. */
+enum { ZI_TRUNC = -5, ZI_DATA = -3, ZI_DICT = 2, ZI_MEM = -4, ZI_BIG = 100 };
+typedef struct {
+    const uint8_t *in; size_t len, pos;
+    uint32_t bitbuf; int bitcnt;
+    uint8_t *out; size_t cap, n, start; double max;
+    int err; const char *msg;
+    int check; /* only check the stream as zlib reads it (no output kept; the bit buffer read ahead) */
+} zin;
+/* fast: for `check`, the symbol (<< 4) and length of each code of ZI_FAST bits or fewer, by its next bits */
+#define ZI_FAST 9
+typedef struct { short count[16]; short symbol[288]; int maxlen; uint16_t fast[1 << ZI_FAST]; } zi_huff;
+
+static int zi_fail(zin *s, int err, const char *msg) { s->err = err; s->msg = msg; return err; }
+#define ZI_TRY(x) do { int r_ = (x); if (r_) return r_; } while (0)
+
+static int zi_bits(zin *s, int need, int *val) {
+    uint32_t v = s->bitbuf;
+    while (s->bitcnt < need) {
+        if (s->pos == s->len) return zi_fail(s, ZI_TRUNC, "unexpected end of file");
+        v |= (uint32_t)s->in[s->pos++] << s->bitcnt;
+        s->bitcnt += 8;
+    }
+    s->bitbuf = need ? v >> need : v;
+    s->bitcnt -= need;
+    *val = (int)(v & ((1u << need) - 1));
+    return 0;
+}
+/* to a byte's boundary: the bits left of this byte dropped, whole bytes read ahead (check) given back */
+static void zi_align(zin *s) {
+    s->pos -= (size_t)(s->bitcnt / 8);
+    s->bitbuf = 0;
+    s->bitcnt = 0;
+}
+static int zi_grow(zin *s, size_t more) {
+    if (s->check || s->n + more <= s->cap) return 0;
+    if ((double)(s->n + more) > s->max) return zi_fail(s, ZI_BIG, NULL);
+    size_t next = s->cap ? s->cap * 2 : 4096;
+    while (next < s->n + more) next *= 2;
+    if ((double)next > s->max) next = (size_t)s->max;
+    uint8_t *grown = malloc(next); /* not realloc: the old copy's bytes would stay in a snapshot */
+    if (!grown) return zi_fail(s, ZI_MEM, NULL);
+    if (s->out) { memcpy(grown, s->out, s->n); edge_heap_free_buffer(s->out, s->cap); }
+    s->out = grown;
+    s->cap = next;
+    return 0;
+}
+/* 0 complete, > 0 incomplete, < 0 over-subscribed */
+static int zi_construct(zi_huff *h, const short *length, int n) {
+    short offs[16];
+    int left = 1, len, sym;
+    for (len = 0; len < 16; len++) h->count[len] = 0;
+    for (sym = 0; sym < n; sym++) h->count[length[sym]]++;
+    h->maxlen = 0;
+    for (len = 1; len < 16; len++) if (h->count[len]) h->maxlen = len;
+    for (len = 1; len < 16; len++) {
+        left <<= 1;
+        left -= h->count[len];
+        if (left < 0) return left;
+    }
+    offs[1] = 0;
+    for (len = 1; len < 15; len++) offs[len + 1] = offs[len] + h->count[len];
+    for (sym = 0; sym < n; sym++) if (length[sym]) h->symbol[offs[length[sym]]++] = sym;
+    memset(h->fast, 0, sizeof h->fast);
+    int code = 0, index = 0;
+    for (len = 1; len <= ZI_FAST; len++, code <<= 1) {
+        for (int i = 0; i < h->count[len]; i++, code++, index++) {
+            int rev = 0;
+            for (int b = 0; b < len; b++) rev |= ((code >> b) & 1) << (len - 1 - b);
+            for (int e = rev; e < (1 << ZI_FAST); e += 1 << len) h->fast[e] = (uint16_t)(h->symbol[index] << 4 | len);
+        }
+    }
+    return left;
+}
+/* a symbol, or -1 for a bit pattern that is no code (zlib's table entry marked invalid) */
+static int zi_decode(zin *s, const zi_huff *h, int *sym) {
+    if (s->check) {
+        while (s->bitcnt <= 24 && s->pos < s->len) {
+            s->bitbuf |= (uint32_t)s->in[s->pos++] << s->bitcnt;
+            s->bitcnt += 8;
+        }
+        unsigned e = h->fast[s->bitbuf & ((1u << ZI_FAST) - 1)];
+        if (e && (int)(e & 15) <= s->bitcnt) {
+            s->bitbuf >>= e & 15;
+            s->bitcnt -= (int)(e & 15);
+            *sym = (int)(e >> 4);
+            return 0;
+        }
+    }
+    int code = 0, first = 0, index = 0, b, maxlen = h->maxlen ? h->maxlen : 1;
+    for (int len = 1; len <= maxlen; len++) {
+        ZI_TRY(zi_bits(s, 1, &b));
+        code |= b;
+        int count = h->count[len];
+        if (code - count < first) { *sym = h->symbol[index + (code - first)]; return 0; }
+        index += count;
+        first += count;
+        first <<= 1;
+        code <<= 1;
+    }
+    *sym = -1;
+    return 0;
+}
+static const short zi_lbase[29] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+static const short zi_lext[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+static const short zi_dbase[30] = {1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+static const short zi_dext[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+static int zi_codes_check(zin *s, const zi_huff *lencode, const zi_huff *distcode);
+static int zi_codes(zin *s, const zi_huff *lencode, const zi_huff *distcode) {
+    int sym, v;
+    if (s->check) return zi_codes_check(s, lencode, distcode);
+    for (;;) {
+        ZI_TRY(zi_decode(s, lencode, &sym));
+        if (sym < 0 || sym > 285) return zi_fail(s, ZI_DATA, "invalid literal/length code");
+        if (sym < 256) {
+            ZI_TRY(zi_grow(s, 1));
+            if (!s->check) s->out[s->n] = (uint8_t)sym;
+            s->n++;
+            continue;
+        }
+        if (sym == 256) return 0;
+        sym -= 257;
+        ZI_TRY(zi_bits(s, zi_lext[sym], &v));
+        size_t len = (size_t)(zi_lbase[sym] + v);
+        ZI_TRY(zi_decode(s, distcode, &sym));
+        if (sym < 0 || sym > 29) return zi_fail(s, ZI_DATA, "invalid distance code");
+        ZI_TRY(zi_bits(s, zi_dext[sym], &v));
+        size_t dist = (size_t)(zi_dbase[sym] + v);
+        if (dist > s->n - s->start) return zi_fail(s, ZI_DATA, "invalid distance too far back");
+        ZI_TRY(zi_grow(s, len));
+        if (s->check) s->n += len;
+        else for (; len; len--, s->n++) s->out[s->n] = s->out[s->n - dist];
+    }
+}
+/* zi_codes for `check`: only whether zlib reads the block to its end (the caller reads any stream
+ * that fails again with zi_run for zlib's own outcome), with a 64-bit bit buffer in locals refilled
+ * 8 bytes at a time and ZI_FAST-bit lookups: ~1.0M fuel for a valid 64 KB raw inflate that libdeflate
+ * does in ~2.06M (the plain bit-at-a-time loop with lookups: ~1.9M) */
+static int zi_codes_check(zin *s, const zi_huff *lencode, const zi_huff *distcode) {
+    const uint8_t *in = s->in;
+    size_t len = s->len, pos = s->pos, n = s->n, start = s->start, length, dist;
+    uint64_t bb = s->bitbuf;
+    int bc = s->bitcnt, sym, extra;
+    const uint64_t mask = (1u << ZI_FAST) - 1;
+/* ZI_NEED(k): k bits in the buffer (the input's end: zlib would fail too); ZI_SYM: a symbol, -1 for no code */
+#define ZI_NEED(k) while (bc < (k)) { if (pos == len) return ZI_TRUNC; bb |= (uint64_t)in[pos++] << bc; bc += 8; }
+#define ZI_SYM(h, NEED) do { \
+        unsigned e_ = (h)->fast[bb & mask]; \
+        if (e_ && (int)(e_ & 15) <= bc) { bb >>= e_ & 15; bc -= (int)(e_ & 15); sym = (int)(e_ >> 4); } \
+        else { /* a long code, or the input's last bits: bit by bit */ \
+            int code_ = 0, first_ = 0, index_ = 0, l_; \
+            sym = -1; \
+            for (l_ = 1; l_ <= (h)->maxlen; l_++) { \
+                NEED(1); \
+                code_ |= (int)(bb & 1); bb >>= 1; bc--; \
+                int count_ = (h)->count[l_]; \
+                if (code_ - count_ < first_) { sym = (h)->symbol[index_ + (code_ - first_)]; break; } \
+                index_ += count_; first_ += count_; first_ <<= 1; code_ <<= 1; \
+            } \
+        } \
+    } while (0)
+#define ZI_NONE(k) ((void)0)
+/* one literal or match: with NEED ZI_NONE when 56 bits are in the buffer (a match takes at most 48) */
+#define ZI_STEP(NEED) \
+        ZI_SYM(lencode, NEED); \
+        if (sym < 256) { \
+            if (sym < 0) return ZI_DATA; \
+            n++; \
+            continue; \
+        } \
+        if (sym == 256) break; \
+        if (sym > 285) return ZI_DATA; \
+        extra = zi_lext[sym - 257]; \
+        NEED(extra); \
+        length = (size_t)zi_lbase[sym - 257] + (size_t)(bb & ((1u << extra) - 1)); \
+        bb >>= extra; bc -= extra; \
+        ZI_SYM(distcode, NEED); \
+        if (sym < 0 || sym > 29) return ZI_DATA; \
+        extra = zi_dext[sym]; \
+        NEED(extra); \
+        dist = (size_t)zi_dbase[sym] + (size_t)(bb & ((1u << extra) - 1)); \
+        bb >>= extra; bc -= extra; \
+        if (dist > n - start) return ZI_DATA; \
+        n += length;
+    for (;;) {
+        if (len - pos >= 8) { /* libdeflate's refill: 8 bytes read, the whole ones that fit kept */
+            uint64_t w;
+            memcpy(&w, in + pos, 8);
+            bb |= w << bc;
+            pos += (size_t)((63 - bc) >> 3);
+            bc |= 56;
+            ZI_STEP(ZI_NONE)
+        } else {
+            while (bc <= 56 && pos < len) { bb |= (uint64_t)in[pos++] << bc; bc += 8; }
+            ZI_STEP(ZI_NEED)
+        }
+    }
+#undef ZI_STEP
+#undef ZI_NONE
+#undef ZI_SYM
+#undef ZI_NEED
+    pos -= (size_t)(bc / 8); /* whole bytes read ahead given back; the rest of this byte in the bit buffer */
+    bc &= 7;
+    s->bitbuf = (uint32_t)(bb & ((1u << bc) - 1));
+    s->bitcnt = bc;
+    s->pos = pos;
+    s->n = n;
+    return 0;
+}
+static int zi_stored(zin *s) {
+    int len, nlen;
+    zi_align(s);
+    ZI_TRY(zi_bits(s, 16, &len));
+    ZI_TRY(zi_bits(s, 16, &nlen));
+    if (len != (~nlen & 0xffff)) return zi_fail(s, ZI_DATA, "invalid stored block lengths");
+    while (len > 0) { /* zlib copies what there is before it runs out */
+        if (s->pos == s->len) return zi_fail(s, ZI_TRUNC, "unexpected end of file");
+        size_t n = s->len - s->pos < (size_t)len ? s->len - s->pos : (size_t)len;
+        ZI_TRY(zi_grow(s, n));
+        if (!s->check) memcpy(s->out + s->n, s->in + s->pos, n);
+        s->n += n;
+        s->pos += n;
+        len -= (int)n;
+    }
+    return 0;
+}
+static int zi_fixed(zin *s) {
+    static zi_huff lencode, distcode;
+    static int built;
+    if (!built) {
+        short lengths[288];
+        int sym;
+        for (sym = 0; sym < 144; sym++) lengths[sym] = 8;
+        for (; sym < 256; sym++) lengths[sym] = 9;
+        for (; sym < 280; sym++) lengths[sym] = 7;
+        for (; sym < 288; sym++) lengths[sym] = 8;
+        zi_construct(&lencode, lengths, 288);
+        for (sym = 0; sym < 32; sym++) lengths[sym] = 5;
+        zi_construct(&distcode, lengths, 32);
+        built = 1;
+    }
+    return zi_codes(s, &lencode, &distcode);
+}
+static int zi_dynamic(zin *s) {
+    static const short order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+    short lengths[320];
+    zi_huff lencode, distcode;
+    int nlen, ndist, ncode, v, index, sym, err;
+    ZI_TRY(zi_bits(s, 5, &nlen));
+    ZI_TRY(zi_bits(s, 5, &ndist));
+    ZI_TRY(zi_bits(s, 4, &ncode));
+    nlen += 257;
+    ndist += 1;
+    ncode += 4;
+    if (nlen > 286 || ndist > 30) return zi_fail(s, ZI_DATA, "too many length or distance symbols");
+    for (index = 0; index < ncode; index++) {
+        ZI_TRY(zi_bits(s, 3, &v));
+        lengths[order[index]] = (short)v;
+    }
+    for (; index < 19; index++) lengths[order[index]] = 0;
+    err = zi_construct(&lencode, lengths, 19);
+    if (err != 0 && lencode.maxlen != 0) return zi_fail(s, ZI_DATA, "invalid code lengths set");
+    for (index = 0; index < nlen + ndist;) {
+        ZI_TRY(zi_decode(s, &lencode, &sym));
+        if (sym < 0) sym = 0; /* no codes: zlib's table reads each length as 0, one bit each */
+        if (sym < 16) {
+            lengths[index++] = (short)sym;
+            continue;
+        }
+        short len = 0;
+        if (sym == 16) {
+            ZI_TRY(zi_bits(s, 2, &v));
+            if (index == 0) return zi_fail(s, ZI_DATA, "invalid bit length repeat");
+            len = lengths[index - 1];
+            sym = 3 + v;
+        } else if (sym == 17) {
+            ZI_TRY(zi_bits(s, 3, &v));
+            sym = 3 + v;
+        } else {
+            ZI_TRY(zi_bits(s, 7, &v));
+            sym = 11 + v;
+        }
+        if (index + sym > nlen + ndist) return zi_fail(s, ZI_DATA, "invalid bit length repeat");
+        while (sym--) lengths[index++] = len;
+    }
+    if (lengths[256] == 0) return zi_fail(s, ZI_DATA, "invalid code -- missing end-of-block");
+    err = zi_construct(&lencode, lengths, nlen);
+    if (err < 0 || (err > 0 && lencode.maxlen > 1)) return zi_fail(s, ZI_DATA, "invalid literal/lengths set");
+    err = zi_construct(&distcode, lengths + nlen, ndist);
+    if (err < 0 || (err > 0 && distcode.maxlen > 1)) return zi_fail(s, ZI_DATA, "invalid distances set");
+    return zi_codes(s, &lencode, &distcode);
+}
+static int zi_blocks(zin *s, int one) {
+    int last, type;
+    s->start = s->n;
+    do {
+        ZI_TRY(zi_bits(s, 1, &last));
+        ZI_TRY(zi_bits(s, 2, &type));
+        if (type == 0) ZI_TRY(zi_stored(s));
+        else if (type == 1) ZI_TRY(zi_fixed(s));
+        else if (type == 2) ZI_TRY(zi_dynamic(s));
+        else return zi_fail(s, ZI_DATA, "invalid block type");
+    } while (!last && !one);
+    zi_align(s);
+    return 0;
+}
+static int zi_word(zin *s, uint32_t *v) { /* 4 bytes, little-endian */
+    int lo, hi;
+    ZI_TRY(zi_bits(s, 16, &lo));
+    ZI_TRY(zi_bits(s, 16, &hi));
+    *v = (uint32_t)lo | ((uint32_t)hi << 16);
+    return 0;
+}
+static int zi_gzip_member(zin *s, int header_only) {
+    size_t head = s->pos;
+    int v, flags, n;
+    ZI_TRY(zi_bits(s, 16, &v));
+    if (v != 0x8b1f) return zi_fail(s, ZI_DATA, "incorrect header check");
+    ZI_TRY(zi_bits(s, 16, &v));
+    flags = v >> 8;
+    if ((v & 0xff) != 8) return zi_fail(s, ZI_DATA, "unknown compression method");
+    if (flags & 0xe0) return zi_fail(s, ZI_DATA, "unknown header flags set");
+    for (n = 0; n < 3; n++) ZI_TRY(zi_bits(s, 16, &v)); /* time, extra flags, OS */
+    if (flags & 4) {
+        ZI_TRY(zi_bits(s, 16, &n));
+        while (n-- > 0) ZI_TRY(zi_bits(s, 8, &v));
+    }
+    if (flags & 8) do ZI_TRY(zi_bits(s, 8, &v)); while (v);
+    if (flags & 16) do ZI_TRY(zi_bits(s, 8, &v)); while (v);
+    if (flags & 2) {
+        uint32_t crc = libdeflate_crc32(0, s->in + head, s->pos - head) & 0xffff;
+        ZI_TRY(zi_bits(s, 16, &v));
+        if ((uint32_t)v != crc) return zi_fail(s, ZI_DATA, "header crc mismatch");
+    }
+    if (header_only) return 0;
+    ZI_TRY(zi_blocks(s, 0));
+    uint32_t crc, size;
+    ZI_TRY(zi_word(s, &crc));
+    if (crc != libdeflate_crc32(0, s->out + s->start, s->n - s->start)) return zi_fail(s, ZI_DATA, "incorrect data check");
+    ZI_TRY(zi_word(s, &size));
+    if (size != (uint32_t)(s->n - s->start)) return zi_fail(s, ZI_DATA, "incorrect length check");
+    return 0;
+}
+/* format 0 raw, 1 zlib, 2 gzip (members until the input ends or a zero byte follows one, as Node);
+ * header_only: Z_BLOCK, which stops where the first block starts (after it, for raw deflate) */
+static int zi_run(zin *s, int format, int header_only) {
+    int v;
+    if (format == 2) {
+        do ZI_TRY(zi_gzip_member(s, header_only));
+        while (!header_only && s->pos < s->len && s->in[s->pos] != 0);
+        return 0;
+    }
+    if (format == 1) {
+        ZI_TRY(zi_bits(s, 16, &v));
+        int cmf = v & 0xff, flg = v >> 8;
+        if (((cmf << 8) + flg) % 31) return zi_fail(s, ZI_DATA, "incorrect header check");
+        if ((cmf & 15) != 8) return zi_fail(s, ZI_DATA, "unknown compression method");
+        if ((cmf >> 4) + 8 > 15) return zi_fail(s, ZI_DATA, "invalid window size");
+        if (flg & 0x20) {
+            uint32_t id;
+            ZI_TRY(zi_word(s, &id));
+            return zi_fail(s, ZI_DICT, "Missing dictionary");
+        }
+        if (header_only) return 0;
+        ZI_TRY(zi_blocks(s, 0));
+        uint32_t adler = 0;
+        for (int i = 0; i < 4; i++) {
+            ZI_TRY(zi_bits(s, 8, &v));
+            adler = (adler << 8) | (uint32_t)v;
+        }
+        if (adler != libdeflate_adler32(1, s->out, s->n)) return zi_fail(s, ZI_DATA, "incorrect data check");
+        return 0;
+    }
+    return zi_blocks(s, header_only); /* raw: zlib's Z_BLOCK stops after the first block */
+}
+
+/* [errno (0, or zlib's: -5 Z_BUF_ERROR, -3 Z_DATA_ERROR, 2 Z_NEED_DICT), zlib's message, the output
+ * (what was decoded before an error), the input bytes read] */
+static JSValue inflate_result(JSContext *c, int err, const char *msg, const uint8_t *out, size_t n, size_t read) {
+    JSValue r = JS_NewArray(c);
+    JS_SetPropertyUint32(c, r, 0, JS_NewInt32(c, err));
+    JS_SetPropertyUint32(c, r, 1, msg ? JS_NewString(c, msg) : JS_NULL);
+    JS_SetPropertyUint32(c, r, 2, JS_NewUint8ArrayCopy(c, out, n));
+    JS_SetPropertyUint32(c, r, 3, JS_NewFloat64(c, (double)read));
+    return r;
+}
+
+/* inflate(format, data, maxOutput, flush) -> inflate_result: libdeflate, member after member as
+ * Node's gunzip reads them; where it fails (or for Z_BLOCK), zlib's outcome from zi_run. A
+ * truncated end is an error with Z_FINISH (4) only, as in Node: with another finishFlush the output
+ * so far is the result. More output than maxOutput is a RangeError (zlib.js passes the size at
+ * which Node's chunks would have passed its maxOutputLength before any error). */
 static JSValue n_inflate(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
-    int32_t format;
+    int32_t format, flush = 4;
     double max_out;
     size_t len;
     if (JS_ToInt32(c, &format, argv[0]) || JS_ToFloat64(c, &max_out, argv[2])) return JS_EXCEPTION;
+    if (argc > 3 && !JS_IsUndefined(argv[3]) && JS_ToInt32(c, &flush, argv[3])) return JS_EXCEPTION;
     uint8_t *in = bytes_of(c, argv[1], &len);
     if (!in) return JS_EXCEPTION;
     if (!decompressor && !(decompressor = libdeflate_alloc_decompressor())) return JS_ThrowOutOfMemory(c);
     size_t cap = len * 4 + 1024, total = 0, used_in = 0;
+    enum libdeflate_result res = LIBDEFLATE_BAD_DATA;
     uint8_t *out = malloc(cap);
     if (!out) return JS_ThrowOutOfMemory(c);
-    if (len == 0) {
-        free(out);
-        return JS_ThrowTypeError(c, "unexpected end of file");
-    }
-    while (used_in < len) {
+    while (len > 0 && flush != 5) {
         size_t in_n = 0, out_n = 0;
-        enum libdeflate_result res;
+        if (format == 2 && len - used_in > 3 && (in[used_in + 3] & 2)) { /* libdeflate skips a header CRC */
+            zin h = {.in = in + used_in, .len = len - used_in, .max = 0};
+            if (zi_gzip_member(&h, 1)) { res = LIBDEFLATE_BAD_DATA; break; }
+        }
         for (;;) {
             size_t room = cap - total;
             res = format == 2 ? libdeflate_gzip_decompress_ex(decompressor, in + used_in, len - used_in, out + total, room, &in_n, &out_n)
@@ -356,27 +776,47 @@ static JSValue n_inflate(JSContext *c, JSValueConst this_val, int argc, JSValueC
                 : libdeflate_deflate_decompress_ex(decompressor, in + used_in, len - used_in, out + total, room, &in_n, &out_n);
             if (res != LIBDEFLATE_INSUFFICIENT_SPACE) break;
             if ((double)cap >= max_out) {
-                free(out);
+                edge_heap_free_buffer(out, cap);
                 return JS_ThrowRangeError(c, "Cannot create a Buffer larger than %.0f bytes", max_out);
             }
             size_t next = cap * 2;
             if ((double)next > max_out) next = (size_t)max_out;
-            uint8_t *grown = realloc(out, next);
-            if (!grown) { free(out); return JS_ThrowOutOfMemory(c); }
+            uint8_t *grown = malloc(next);
+            if (!grown) { edge_heap_free_buffer(out, cap); return JS_ThrowOutOfMemory(c); }
+            memcpy(grown, out, total);
+            edge_heap_free_buffer(out, cap);
             out = grown;
             cap = next;
         }
-        if (res != LIBDEFLATE_SUCCESS) {
-            free(out);
-            return JS_ThrowTypeError(c, res == LIBDEFLATE_BAD_DATA ? "incorrect header check or invalid data" : "unexpected end of file");
-        }
+        if (res != LIBDEFLATE_SUCCESS) break;
         total += out_n;
         used_in += in_n;
-        if (format != 2) break; /* zlib/raw: trailing bytes are ignored, as zlib does */
-        while (used_in < len && in[used_in] == 0) used_in++; /* gzip: padding between members */
+        /* zlib/raw: trailing bytes are ignored, as zlib does; gzip: another member follows unless
+         * the input ends or a zero byte (padding) comes next, as in Node */
+        if (format != 2 || used_in == len || in[used_in] == 0) break;
     }
-    JSValue r = JS_NewUint8ArrayCopy(c, out, total);
+    if (res == LIBDEFLATE_SUCCESS && format == 0) {
+        /* raw deflate has no check value to catch what libdeflate takes and zlib does not (a fixed
+         * block's length/literal codes 286 and 287 and distance codes 30 and 31, more than 286 or 30
+         * codes, the unused half of a one-code Huffman code, an incomplete code-length code):
+         * zlib's reading of the blocks must get to the same end, else zlib's error is zi_run's */
+        zin v = {.in = in, .len = len, .check = 1};
+        if (zi_blocks(&v, 0) != 0 || v.n != total || v.pos != used_in) res = LIBDEFLATE_BAD_DATA;
+    }
+    if (res == LIBDEFLATE_SUCCESS) {
+        JSValue r = inflate_result(c, 0, NULL, out, total, used_in);
+        edge_heap_free_buffer(out, cap);
+        return r;
+    }
     edge_heap_free_buffer(out, cap);
+    zin s = {.in = in, .len = len, .max = max_out};
+    int err = zi_run(&s, format, flush == 5);
+    JSValue r;
+    if (err == ZI_BIG) r = JS_ThrowRangeError(c, "Cannot create a Buffer larger than %.0f bytes", max_out);
+    else if (err == ZI_MEM) r = JS_ThrowOutOfMemory(c);
+    else if (err == ZI_TRUNC && flush != 4) r = inflate_result(c, 0, NULL, s.out, s.n, s.pos);
+    else r = inflate_result(c, err, s.msg, s.out, s.n, s.pos);
+    if (s.out) edge_heap_free_buffer(s.out, s.cap);
     return r;
 }
 
@@ -867,21 +1307,30 @@ static JSValue new_bytes(JSContext *c, size_t n, uint8_t **p) {
     return r;
 }
 
-/* bufFrom(string, enc) -> Uint8Array: Buffer.from(string, encoding) */
-static JSValue n_buf_from(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+static JSValue bv_bytes(JSContext *c, JSValueConst *data, size_t n, uint8_t **p); /* a new Buffer (bufViews) */
+
+/* Buffer.from(string, encoding)'s bytes: a Uint8Array, or with `views` (bufViews' data) a Buffer */
+static JSValue buf_from(JSContext *c, JSValueConst *argv, JSValueConst *views) {
     int32_t enc;
     Source src;
     if (JS_ToInt32(c, &enc, argv[1]) || source_of(c, argv[0], enc, &src)) return JS_EXCEPTION;
     size_t n = source_size(&src);
-    uint8_t *p;
-    JSValue r = new_bytes(c, n, &p);
+    uint8_t *p, *q;
+    JSValue r = views ? bv_bytes(c, views, n, &p) : new_bytes(c, n, &p);
     int64_t w = JS_IsException(r) || n == 0 ? 0 : source_write(c, &src, p, n);
     source_free(c, &src);
     if (w < 0) { JS_FreeValue(c, r); return JS_EXCEPTION; }
     if (JS_IsException(r) || (size_t)w == n) return r;
-    JSValue exact = JS_NewUint8ArrayCopy(c, p, (size_t)w); /* base64 with whitespace, hex stopped early */
+    /* base64 with whitespace, hex stopped early: the bytes written, in one of their size */
+    JSValue exact = views ? bv_bytes(c, views, (size_t)w, &q) : JS_NewUint8ArrayCopy(c, p, (size_t)w);
+    if (views && !JS_IsException(exact) && w > 0) memcpy(q, p, (size_t)w);
     JS_FreeValue(c, r);
     return exact;
+}
+
+/* bufFrom(string, enc) -> Uint8Array */
+static JSValue n_buf_from(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    return buf_from(c, argv, NULL);
 }
 
 /* bufWrite(target, string, enc, offset, length) -> bytes written: buf.write(string, offset, length, encoding) */
@@ -901,6 +1350,482 @@ static JSValue n_buf_write(JSContext *c, JSValueConst this_val, int argc, JSValu
     int64_t w = source_write(c, &src, p + offset, (size_t)length);
     source_free(c, &src);
     return w < 0 ? JS_EXCEPTION : JS_NewInt64(c, w);
+}
+
+/* bufSwap(buf, size): reverses each group of `size` (2, 4 or 8) bytes in place, as Node's swap16/32/64
+ * (the caller checked that the length is a multiple of size) */
+static JSValue n_buf_swap(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    size_t len;
+    int32_t size;
+    uint8_t *p = view_of(c, argv[0], &len);
+    if (!p || JS_ToInt32(c, &size, argv[1])) return JS_EXCEPTION;
+    if (size != 2 && size != 4 && size != 8) return JS_ThrowRangeError(c, "bufSwap: size must be 2, 4 or 8");
+    for (size_t i = 0; i + (size_t)size <= len; i += (size_t)size) {
+        for (int32_t a = 0, b = size - 1; a < b; a++, b--) {
+            uint8_t t = p[i + a];
+            p[i + a] = p[i + b];
+            p[i + b] = t;
+        }
+    }
+    return JS_UNDEFINED;
+}
+
+/* Buffer's number reads and writes (readUInt32LE, writeDoubleBE, readBigInt64LE, ...) as the
+ * prototype's methods themselves: bufNumber(flags, name, length, slow) makes one. A call whose
+ * `this` is a Uint8Array, whose offset is a whole number (or absent) with the bytes inside it and,
+ * for a write, whose value is a number (an integer in the type's range, any number for a float)
+ * or a BigInt in range, is done here; any other call is slow(...args) with the same `this`:
+ * buffer.js's port of Node's JavaScript, which gives Node's results and errors. The fast path has
+ * no side effects before it decides (no valueOf), so the two agree. ~5,000-30,000 fuel a call in
+ * feross's JavaScript, ~700 here (bench/README.md, J15). */
+#define BN_SIZE 0x0f /* 1, 2, 4 or 8 bytes; 0: the call's byteLength, 1 to 6 (readUIntLE(offset, byteLength), ...) */
+#define BN_SIGNED 0x10
+#define BN_BE 0x20
+#define BN_FLOAT 0x40
+#define BN_BIGINT 0x80
+#define BN_WRITE 0x100
+
+static int bn_offset(JSValueConst v, size_t last, size_t *out, int fixed) { /* 1: a whole number in [0, last], or undefined (0) if fixed */
+    int tag = JS_VALUE_GET_NORM_TAG(v);
+    if (tag == JS_TAG_INT) {
+        int32_t i = JS_VALUE_GET_INT(v);
+        if (i < 0 || (size_t)i > last) return 0;
+        *out = (size_t)i;
+        return 1;
+    }
+    if (tag == JS_TAG_FLOAT64) {
+        double d = JS_VALUE_GET_FLOAT64(v);
+        if (!(d >= 0 && d <= (double)last) || d != (double)(size_t)d) return 0;
+        *out = (size_t)d;
+        return 1;
+    }
+    if (tag == JS_TAG_UNDEFINED && fixed) { *out = 0; return 1; } /* Node's `offset = 0` */
+    return 0;
+}
+
+static JSValue n_buf_number_call(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv, int flags,
+                                 JSValueConst *data) {
+    size_t size = (size_t)(flags & BN_SIZE);
+    const int write = (flags & BN_WRITE) != 0, fixed = size != 0;
+    size_t len, off;
+    uint8_t *p, b[8];
+    if (JS_GetTypedArrayType(this_val) != JS_TYPED_ARRAY_UINT8) goto slow;
+    if (!fixed) { /* byteLength: the argument after the offset */
+        if (argc <= 1 + write || JS_VALUE_GET_TAG(argv[1 + write]) != JS_TAG_INT) goto slow;
+        int32_t n = JS_VALUE_GET_INT(argv[1 + write]);
+        if (n < 1 || n > 6) goto slow;
+        size = (size_t)n;
+    }
+    p = JS_GetUint8Array(c, &len, this_val);
+    if (!p) { /* out of bounds (a shrunk resizable buffer): Node's own checks say so */
+        if (JS_HasException(c)) JS_FreeValue(c, JS_GetException(c));
+        goto slow;
+    }
+    if (len < size || !bn_offset(argc > write ? argv[write] : JS_UNDEFINED, len - size, &off, fixed)) goto slow;
+    p += off;
+    if (!write) {
+        for (size_t i = 0; i < size; i++) b[i] = flags & BN_BE ? p[size - 1 - i] : p[i]; /* little-endian */
+        if (flags & BN_FLOAT) {
+            if (size == 4) { float f; memcpy(&f, b, 4); return JS_NewFloat64(c, (double)f); }
+            double d; memcpy(&d, b, 8);
+            return JS_NewFloat64(c, d);
+        }
+        uint64_t u = 0;
+        memcpy(&u, b, size);
+        if (flags & BN_BIGINT) return flags & BN_SIGNED ? JS_NewBigInt64(c, (int64_t)u) : JS_NewBigUint64(c, u);
+        if (flags & BN_SIGNED) {
+            int shift = 64 - 8 * (int)size;
+            return JS_NewInt64(c, (int64_t)(u << shift) >> shift);
+        }
+        return JS_NewInt64(c, (int64_t)u);
+    }
+    JSValueConst v = argc > 0 ? argv[0] : JS_UNDEFINED;
+    int tag = JS_VALUE_GET_NORM_TAG(v);
+    if (flags & BN_FLOAT) {
+        double d;
+        if (tag == JS_TAG_INT) d = JS_VALUE_GET_INT(v);
+        else if (tag == JS_TAG_FLOAT64) d = JS_VALUE_GET_FLOAT64(v);
+        else goto slow;
+        if (size == 4) {
+            float f = (float)d;
+            uint32_t bits;
+            memcpy(&bits, &f, 4);
+            if (d != d) bits = 0x7fc00000u; /* V8's NaN */
+            memcpy(b, &bits, 4);
+        } else {
+            uint64_t bits;
+            memcpy(&bits, &d, 8);
+            if (d != d) bits = 0x7ff8000000000000ull;
+            memcpy(b, &bits, 8);
+        }
+    } else if (flags & BN_BIGINT) {
+        if (tag != JS_TAG_SHORT_BIG_INT && tag != JS_TAG_BIG_INT) goto slow;
+        JSValue back;
+        uint64_t u;
+        if (flags & BN_SIGNED) {
+            int64_t s;
+            if (JS_ToBigInt64(c, &s, v)) { JS_FreeValue(c, JS_GetException(c)); goto slow; }
+            u = (uint64_t)s;
+            back = JS_NewBigInt64(c, s);
+        } else {
+            if (JS_ToBigUint64(c, &u, v)) { JS_FreeValue(c, JS_GetException(c)); goto slow; }
+            back = JS_NewBigUint64(c, u);
+        }
+        if (JS_IsException(back)) return back;
+        int same = JS_IsStrictEqual(c, back, v); /* in range: 64 bits hold it */
+        JS_FreeValue(c, back);
+        if (!same) goto slow;
+        memcpy(b, &u, 8);
+    } else {
+        int64_t i;
+        if (tag == JS_TAG_INT) i = JS_VALUE_GET_INT(v);
+        else if (tag == JS_TAG_FLOAT64) {
+            double d = JS_VALUE_GET_FLOAT64(v);
+            if (!(d >= -281474976710656.0 && d <= 281474976710656.0) || d != (double)(int64_t)d) goto slow; /* NaN, fractions */
+            i = (int64_t)d;
+        } else goto slow;
+        int bits = 8 * (int)size;
+        int64_t min = flags & BN_SIGNED ? -((int64_t)1 << (bits - 1)) : 0;
+        int64_t max = flags & BN_SIGNED ? ((int64_t)1 << (bits - 1)) - 1 : ((int64_t)1 << bits) - 1;
+        if (i < min || i > max) goto slow;
+        uint64_t u = (uint64_t)i;
+        memcpy(b, &u, 8);
+    }
+    for (size_t i = 0; i < size; i++) p[i] = flags & BN_BE ? b[size - 1 - i] : b[i];
+    return JS_NewInt64(c, (int64_t)(off + size));
+slow:
+    return JS_Call(c, data[0], this_val, argc, argv);
+}
+
+static JSValue n_buf_number(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    int32_t flags, length;
+    if (JS_ToInt32(c, &flags, argv[0]) || JS_ToInt32(c, &length, argv[2])) return JS_EXCEPTION;
+    int size = flags & BN_SIZE;
+    if ((size != 0 && size != 1 && size != 2 && size != 4 && size != 8) || (size == 0 && (flags & (BN_FLOAT | BN_BIGINT))) ||
+        !JS_IsFunction(c, argv[3]))
+        return JS_ThrowTypeError(c, "bufNumber: bad flags or slow path");
+    const char *name = JS_ToCString(c, argv[1]);
+    if (!name) return JS_EXCEPTION;
+    JSValue fn = JS_NewCFunctionData2(c, n_buf_number_call, name, length, flags, 1, &argv[3]);
+    JS_FreeCString(c, name);
+    return fn;
+}
+
+/* bufToArray(uint8Array) -> its bytes as an Array of numbers (Buffer's toJSON; feross's
+ * Array.prototype.slice.call costs ~640 fuel a byte) */
+static JSValue n_buf_to_array(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    size_t len;
+    const uint8_t *p = view_of(c, argv[0], &len);
+    if (!p) return JS_EXCEPTION;
+    if (len > (size_t)INT32_MAX / sizeof(JSValue)) return JS_ThrowRangeError(c, "Invalid array length");
+    if (len == 0) return JS_NewArray(c);
+    JSValue *values = js_malloc(c, len * sizeof(JSValue));
+    if (!values) return JS_EXCEPTION;
+    for (size_t i = 0; i < len; i++) values[i] = JS_NewInt32(c, p[i]);
+    JSValue array = JS_NewArrayFrom(c, (int)len, values);
+    js_free(c, values);
+    return array;
+}
+
+/* Buffer views: Node's FastBuffer, Buffer.prototype.subarray and slice, Buffer.from(uint8Array)'s
+ * copy and Buffer.from(string)'s bytes, Buffer.from and Buffer.concat, made by bufViews(Uint8Array,
+ * target, slowSubarray, slowFrom, slowConcat) -> [FastBuffer, subarray, slice, copy, fromString, from, concat]. `target` is a frozen { prototype:
+ * Buffer.prototype }: a Buffer is made by Uint8Array's own constructor with it as new.target, so it
+ * is born a Buffer. In JavaScript the same took a call of FastBuffer, `new Uint8Array` and
+ * Object.setPrototypeOf (which also gives every Buffer a shape of its own), behind adjustOffset's
+ * calls and the buffer/byteOffset getters: ~12,000 fuel a slice, ~18,000 a Buffer.from(buf)
+ * (bench/README.md, J17). subarray does a call itself when its `this` is a Uint8Array or Buffer
+ * (its prototype one of those two and none of length, buffer and byteOffset its own, so they are
+ * the engine's) and start and end are numbers or undefined; it hands any other to slowSubarray,
+ * buffer.js's copy of Node's. slice is Node's `this.subarray(start, end)`. */
+static JSAtom bv_subarray_atom, bv_length_atom, bv_buffer_atom, bv_byte_offset_atom, bv_byte_length_atom;
+
+/* A view's own length, buffer or byteOffset (defined on it by its code) hides the prototype's getter */
+static int bv_plain(JSContext *c, JSValueConst view) {
+    return JS_GetOwnProperty(c, NULL, view, bv_length_atom) == 0 && JS_GetOwnProperty(c, NULL, view, bv_buffer_atom) == 0 &&
+           JS_GetOwnProperty(c, NULL, view, bv_byte_offset_atom) == 0;
+}
+
+/* Node's adjustOffset(offset, length) for a number or undefined (`dflt`); 0: another type */
+static int bv_offset(JSValueConst v, size_t length, size_t dflt, size_t *out) {
+    double d;
+    int tag = JS_VALUE_GET_NORM_TAG(v);
+    if (tag == JS_TAG_INT) d = JS_VALUE_GET_INT(v);
+    else if (tag == JS_TAG_FLOAT64) d = JS_VALUE_GET_FLOAT64(v);
+    else if (tag == JS_TAG_UNDEFINED) { *out = dflt; return 1; }
+    else return 0;
+    if (!(d == d) || (d > -1 && d < 1)) *out = 0; /* NaN, and what Math.trunc makes 0 */
+    else if (d < 0) *out = d + (double)length > 0 ? length - (size_t)(-d) : 0; /* -d < length here */
+    else *out = d < (double)length ? (size_t)d : length;
+    return 1;
+}
+
+/* A Buffer over `buffer`'s bytes [offset, offset + length): `new FastBuffer(buffer, offset, length)` */
+static JSValue bv_view(JSContext *c, JSValueConst *data, int argc, JSValueConst *argv) {
+    return JS_CallConstructor2(c, data[0], data[1], argc, argv);
+}
+
+static JSValue bv_bytes(JSContext *c, JSValueConst *data, size_t n, uint8_t **p) {
+    JSValueConst size = JS_NewInt64(c, (int64_t)n);
+    JSValue bytes = bv_view(c, data, 1, &size);
+    size_t got;
+    if (JS_IsException(bytes)) return bytes;
+    *p = view_of(c, bytes, &got);
+    if (!*p) { JS_FreeValue(c, bytes); return JS_EXCEPTION; }
+    return bytes;
+}
+
+/* fromString(string, enc): bufFrom's bytes born a Buffer (Buffer.from(string, encoding)) */
+static JSValue bv_from_string(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv, int magic,
+                              JSValueConst *data) {
+    return buf_from(c, argv, data);
+}
+
+/* FastBuffer(bufferOrLength, byteOffset, length), with or without new; data: [Uint8Array, target] */
+static JSValue bv_fast_buffer(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv, int magic,
+                              JSValueConst *data) {
+    return bv_view(c, data, argc, argv);
+}
+
+/* data: [Uint8Array, target, slowSubarray, Uint8Array.prototype, Buffer.prototype, subarray (slice's only)] */
+static JSValue bv_subarray(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv, int magic,
+                           JSValueConst *data) {
+    if (JS_GetTypedArrayType(this_val) == JS_TYPED_ARRAY_UINT8) {
+        JSValue proto = JS_GetPrototype(c, this_val);
+        void *own = JS_VALUE_GET_TAG(proto) == JS_TAG_OBJECT ? JS_VALUE_GET_PTR(proto) : NULL;
+        JS_FreeValue(c, proto);
+        size_t offset, length, start, end;
+        if (own != NULL && (own == JS_VALUE_GET_PTR(data[4]) || own == JS_VALUE_GET_PTR(data[3])) && bv_plain(c, this_val)) {
+            JSValue buffer = JS_GetTypedArrayBuffer(c, this_val, &offset, &length, NULL);
+            if (JS_IsException(buffer)) { /* detached, or past a shrunk buffer's end: Node's code says what happens */
+                JS_FreeValue(c, JS_GetException(c));
+            } else if (bv_offset(argc > 0 ? argv[0] : JS_UNDEFINED, length, 0, &start) &&
+                       bv_offset(argc > 1 ? argv[1] : JS_UNDEFINED, length, length, &end)) {
+                JSValueConst args[3] = {buffer, JS_NewInt64(c, (int64_t)(offset + start)),
+                                        JS_NewInt64(c, (int64_t)(end > start ? end - start : 0))};
+                JSValue view = bv_view(c, data, 3, args);
+                JS_FreeValue(c, buffer);
+                return view;
+            } else {
+                JS_FreeValue(c, buffer);
+            }
+        }
+    }
+    return JS_Call(c, data[2], this_val, argc, argv);
+}
+
+/* Node's slice(start, end): this.subarray(start, end), ours done here when it is ours */
+static JSValue bv_slice(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv, int magic,
+                        JSValueConst *data) {
+    JSValue sub = JS_GetProperty(c, this_val, bv_subarray_atom);
+    if (JS_IsException(sub)) return sub;
+    JSValueConst args[2] = {argc > 0 ? argv[0] : JS_UNDEFINED, argc > 1 ? argv[1] : JS_UNDEFINED};
+    if (JS_VALUE_GET_TAG(sub) == JS_TAG_OBJECT && JS_VALUE_GET_PTR(sub) == JS_VALUE_GET_PTR(data[5])) {
+        JS_FreeValue(c, sub);
+        return bv_subarray(c, this_val, 2, args, 0, data);
+    }
+    if (!JS_IsFunction(c, sub)) {
+        JS_FreeValue(c, sub);
+        return JS_ThrowTypeError(c, "this.subarray is not a function");
+    }
+    JSValue r = JS_Call(c, sub, this_val, 2, args);
+    JS_FreeValue(c, sub);
+    return r;
+}
+
+static int bv_ours(JSContext *c, JSValueConst v, JSValueConst *data);
+
+/* copy(value): a new Buffer with the bytes of a Uint8Array or Buffer that is the engine's (bv_ours), or
+ * undefined for any other value (buffer.js goes on with Node's Buffer.from, whose fromArrayLike reads
+ * an own length). data: [Uint8Array, target, -, Uint8Array.prototype, Buffer.prototype] */
+static JSValue bv_copy(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv, int magic,
+                       JSValueConst *data) {
+    size_t length, got;
+    /* a view with its own length, buffer or byteOffset (or another prototype) is Node's fromArrayLike's */
+    if (argc < 1 || !bv_ours(c, argv[0], data)) return JS_UNDEFINED;
+    if (!JS_GetUint8Array(c, &length, argv[0]) && JS_HasException(c)) { /* detached or out of bounds */
+        JS_FreeValue(c, JS_GetException(c));
+        return JS_UNDEFINED;
+    }
+    JSValueConst size = JS_NewInt64(c, (int64_t)length);
+    JSValue copy = bv_view(c, data, 1, &size);
+    if (JS_IsException(copy)) return copy;
+    if (length) {
+        uint8_t *to = JS_GetUint8Array(c, &got, copy);
+        const uint8_t *from = JS_GetUint8Array(c, &length, argv[0]);
+        if (!to || !from || got != length) { JS_FreeValue(c, copy); return JS_ThrowTypeError(c, "bufViews: lost a buffer"); }
+        memcpy(to, from, length);
+    }
+    return copy;
+}
+
+/* A Uint8Array or Buffer whose length, buffer and byteOffset are the engine's: its prototype one of the two
+ * (data[3], data[4]) and none of them its own */
+static int bv_ours(JSContext *c, JSValueConst v, JSValueConst *data) {
+    if (JS_GetTypedArrayType(v) != JS_TYPED_ARRAY_UINT8) return 0;
+    JSValue proto = JS_GetPrototype(c, v);
+    void *own = JS_VALUE_GET_TAG(proto) == JS_TAG_OBJECT ? JS_VALUE_GET_PTR(proto) : NULL;
+    JS_FreeValue(c, proto);
+    return own != NULL && (own == JS_VALUE_GET_PTR(data[4]) || own == JS_VALUE_GET_PTR(data[3])) && bv_plain(c, v);
+}
+
+/* A number's value (undefined: `dflt`); 0: another type */
+static int bv_number(JSValueConst v, double dflt, double *out) {
+    int tag = JS_VALUE_GET_NORM_TAG(v);
+    if (tag == JS_TAG_INT) *out = JS_VALUE_GET_INT(v);
+    else if (tag == JS_TAG_FLOAT64) *out = JS_VALUE_GET_FLOAT64(v);
+    else if (tag == JS_TAG_UNDEFINED) *out = dflt;
+    else return 0;
+    return 1;
+}
+
+#define BV_MAX_LENGTH 4294967296.0 /* Node 20's kMaxLength */
+#define BV_PIECES 16               /* a longer list's pieces are held in js_malloc's memory */
+
+/* concat(list, length): Node's Buffer.concat for an Array of Uint8Arrays and Buffers (bv_ours) and a
+ * length undefined or an integer in [0, kMaxLength]: one new Buffer, each piece's bytes copied in
+ * (cut at `length`; past them the new Buffer's zeros). Any other call, and so every error, is
+ * slowConcat's (buffer.js: Node's JavaScript). data: [Uint8Array, target, slowConcat, Uint8Array.prototype,
+ * Buffer.prototype]. feross's loop took ~27,000 fuel for two pieces (bench/README.md J18). */
+static JSValue bv_concat(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv, int magic,
+                         JSValueConst *data) {
+    JSValueConst list = argc > 0 ? argv[0] : JS_UNDEFINED, want = argc > 1 ? argv[1] : JS_UNDEFINED;
+    JSValue held[BV_PIECES], *pieces = held;
+    size_t held_sizes[BV_PIECES], *sizes = held_sizes;
+    int64_t count = 0, got = 0;
+    double total = 0, wanted;
+    if (!JS_IsArray(list)) goto slow;
+    if (JS_GetLength(c, list, &count) < 0) return JS_EXCEPTION;
+    if (count == 0) return bv_view(c, data, 0, NULL); /* Node's `new FastBuffer()`, whatever the length */
+    if (!bv_number(want, -1, &wanted)) goto slow;
+    if (!JS_IsUndefined(want) && !(wanted >= 0 && wanted <= BV_MAX_LENGTH && wanted == (double)(int64_t)wanted)) goto slow;
+    if (count > BV_PIECES) {
+        if (count > (int64_t)(SIZE_MAX / 2 / (sizeof(JSValue) + sizeof(size_t)))) goto slow;
+        pieces = js_malloc(c, (size_t)count * (sizeof(JSValue) + sizeof(size_t)));
+        if (!pieces) return JS_EXCEPTION;
+        sizes = (size_t *)(pieces + count);
+    }
+    for (; got < count; got++) {
+        pieces[got] = JS_GetPropertyInt64(c, list, got);
+        if (JS_IsException(pieces[got])) goto fail;
+        if (!bv_ours(c, pieces[got], data) || !view_of(c, pieces[got], &sizes[got])) {
+            if (JS_HasException(c)) JS_FreeValue(c, JS_GetException(c)); /* detached: Node's code says what happens */
+            got++;
+            goto slow;
+        }
+        total += (double)sizes[got];
+    }
+    if (!JS_IsUndefined(want)) total = wanted;
+    else if (total > BV_MAX_LENGTH) goto slow; /* allocUnsafe's error */
+    uint8_t *to;
+    JSValue r = bv_bytes(c, data, (size_t)total, &to); /* zeroed: Node's zero fill past the pieces */
+    if (JS_IsException(r)) goto fail;
+    size_t pos = 0, n;
+    for (int64_t i = 0; i < count && pos < (size_t)total; i++) {
+        const uint8_t *from = view_of(c, pieces[i], &n);
+        if (!from) { JS_FreeValue(c, r); goto fail; }
+        if (n > (size_t)total - pos) n = (size_t)total - pos;
+        if (n) memcpy(to + pos, from, n);
+        pos += n;
+    }
+    for (int64_t i = 0; i < count; i++) JS_FreeValue(c, pieces[i]);
+    if (pieces != held) js_free(c, pieces);
+    return r;
+fail:
+    for (int64_t i = 0; i < got; i++) JS_FreeValue(c, pieces[i]);
+    if (pieces != held) js_free(c, pieces);
+    return JS_EXCEPTION;
+slow:
+    for (int64_t i = 0; i < got; i++) JS_FreeValue(c, pieces[i]);
+    if (pieces != held) js_free(c, pieces);
+    return JS_Call(c, data[2], this_val, argc, argv);
+}
+
+/* from(value, encodingOrOffset, length): Node's Buffer.from for a string with no encoding or one named as
+ * buffer.js's ENCODINGS spell it,
+ * a Uint8Array or Buffer (a copy) and an ArrayBuffer with an offset and length that are numbers or
+ * undefined and in its bounds (Node's fromArrayBuffer, its byteLength read as Node reads it: a view); any other call, and so every error,
+ * is slowFrom's (buffer.js). data: [Uint8Array, target, slowFrom, Uint8Array.prototype, Buffer.prototype]. In JavaScript a
+ * Buffer.from(arrayBuffer, offset, length) took ~10,000 fuel (bench/README.md J18). */
+static JSValue bv_from(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv, int magic,
+                       JSValueConst *data) {
+    JSValueConst value = argc > 0 ? argv[0] : JS_UNDEFINED, second = argc > 1 ? argv[1] : JS_UNDEFINED;
+    JSValueConst third = argc > 2 ? argv[2] : JS_UNDEFINED;
+    if (JS_IsString(value)) {
+        int enc = 0; /* UTF-8: no encoding named; one of buffer.js's ENCODINGS as it spells it; others are slowFrom's */
+        if (JS_IsString(second)) {
+            static const char *const names[] = {"utf8", "utf-8", "ucs2", "ucs-2", "utf16le", "utf-16le", "latin1",
+                                                "binary", "ascii", "base64", "base64url", "hex"};
+            static const int codes[] = {0, 0, 1, 1, 1, 1, 2, 2, 3, 4, 5, 6};
+            size_t n;
+            const char *name = JS_ToCStringLen(c, &n, second);
+            if (!name) return JS_EXCEPTION;
+            enc = -1;
+            for (size_t i = 0; i < sizeof names / sizeof names[0] && enc < 0; i++)
+                if (strlen(names[i]) == n && memcmp(names[i], name, n) == 0) enc = codes[i];
+            JS_FreeCString(c, name);
+            if (enc < 0) goto slow;
+        }
+        JSValueConst args[2] = {value, JS_NewInt32(c, enc)};
+        return buf_from(c, args, data);
+    }
+    if (JS_GetTypedArrayType(value) == JS_TYPED_ARRAY_UINT8) {
+        JSValue copy = bv_copy(c, this_val, 1, &value, 0, data);
+        if (!JS_IsUndefined(copy)) return copy;
+        goto slow;
+    }
+    if (JS_IsArrayBuffer(value)) {
+        double offset, length, max, size;
+        if (!bv_number(second, 0, &offset) || !bv_number(third, -1, &length)) goto slow;
+        JSValue byte_length = JS_GetProperty(c, value, bv_byte_length_atom); /* Node's obj.byteLength, read once */
+        if (JS_IsException(byte_length)) return byte_length;
+        int number = !JS_IsUndefined(byte_length) && bv_number(byte_length, 0, &size);
+        JS_FreeValue(c, byte_length);
+        if (!number) goto slow;
+        if (offset != offset) offset = 0;
+        max = size - offset;
+        if (!(offset >= 0 && max >= 0)) goto slow;
+        if (JS_IsUndefined(third)) length = max;
+        else if (!(length > 0)) length = 0; /* NaN too */
+        else if (length > max) goto slow;
+        JSValueConst args[3] = {value, JS_NewFloat64(c, offset), JS_NewFloat64(c, length)};
+        return bv_view(c, data, 3, args);
+    }
+slow:
+    return JS_Call(c, data[2], this_val, argc, argv);
+}
+
+static JSValue n_buf_views(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    if (!JS_IsConstructor(c, argv[0]) || !JS_IsObject(argv[1]) || !JS_IsFunction(c, argv[2]) ||
+        !JS_IsFunction(c, argv[3]) || !JS_IsFunction(c, argv[4]))
+        return JS_ThrowTypeError(c, "bufViews: bad arguments");
+    JSValue u8proto = JS_GetPropertyStr(c, argv[0], "prototype"), proto = JS_GetPropertyStr(c, argv[1], "prototype");
+    if (!JS_IsObject(u8proto) || !JS_IsObject(proto)) {
+        JS_FreeValue(c, u8proto);
+        JS_FreeValue(c, proto);
+        return JS_ThrowTypeError(c, "bufViews: bad arguments");
+    }
+    bv_subarray_atom = JS_NewAtom(c, "subarray");
+    bv_length_atom = JS_NewAtom(c, "length");
+    bv_buffer_atom = JS_NewAtom(c, "buffer");
+    bv_byte_offset_atom = JS_NewAtom(c, "byteOffset");
+    bv_byte_length_atom = JS_NewAtom(c, "byteLength");
+    JSValueConst data[6] = {argv[0], argv[1], argv[2], u8proto, proto, JS_UNDEFINED};
+    JSValue fast = JS_NewCFunctionData2(c, bv_fast_buffer, "FastBuffer", 3, 0, 2, data);
+    JSValue sub = JS_NewCFunctionData2(c, bv_subarray, "subarray", 2, 0, 5, data);
+    data[5] = sub;
+    JSValue slice = JS_NewCFunctionData2(c, bv_slice, "slice", 2, 0, 6, data);
+    JSValue copy = JS_NewCFunctionData2(c, bv_copy, "copy", 1, 0, 5, data);
+    JSValue from_string = JS_NewCFunctionData2(c, bv_from_string, "fromString", 2, 0, 2, data);
+    data[2] = argv[3];
+    JSValue from = JS_NewCFunctionData2(c, bv_from, "from", 3, 0, 5, data);
+    data[2] = argv[4];
+    JSValue concat = JS_NewCFunctionData2(c, bv_concat, "concat", 2, 0, 5, data);
+    JS_FreeValue(c, u8proto);
+    JS_FreeValue(c, proto);
+    JS_SetConstructorBit(c, fast, true);
+    JSValue list[7] = {fast, sub, slice, copy, from_string, from, concat};
+    return JS_NewArrayFrom(c, 7, list); /* takes the values */
 }
 
 /* bufCompare(a, b) -> -1, 0 or 1: the bytes, then the lengths (Node's Buffer.compare) */
@@ -1126,7 +2051,7 @@ void edge_js_initialize(void) {
     rt = JS_NewRuntime2(&edge_heap_functions, NULL);
     ctx = rt ? JS_NewContext(rt) : NULL;
     if (!ctx) { fputs("could not create the JavaScript runtime\n", stderr); exit(1); }
-    JS_SetMaxStackSize(rt, EDGE_JS_STACK);
+    JS_SetMaxStackSize(rt, EDGE_JS_BUILD_STACK); /* Wizer's native stack; edge_handle sets EDGE_JS_STACK */
     JS_SetModuleLoaderFunc(rt, module_normalize, module_loader, NULL);
     JS_SetHostPromiseRejectionTracker(rt, track_rejection, NULL);
     tables_init();
@@ -1138,12 +2063,14 @@ void edge_js_initialize(void) {
     JSValue native = JS_NewObject(ctx);
     static const struct { const char *name; JSCFunction *fn; int len; } table[] = {
         {"log", n_log, 2}, {"randomFill", n_random_fill, 1}, {"now", n_now, 0},
-        {"digest", n_digest, 2}, {"deflate", n_deflate, 3}, {"inflate", n_inflate, 3},
+        {"digest", n_digest, 2}, {"deflate", n_deflate, 3}, {"inflate", n_inflate, 4},
         {"readFile", n_read_file, 2}, {"evalScript", n_eval_script, 2}, {"importModule", n_import_module, 1}, {"requireModule", n_require_module, 2},
         {"environ", n_environ, 0}, {"stat", n_stat, 1}, {"argv", n_argv, 0}, {"setHooks", n_set_hooks, 1}, {"promiseState", n_promise_state, 1}, {"utf8Encode", n_utf8_encode, 1}, {"utf8Decode", n_utf8_decode, 1},
         {"onRejection", n_on_rejection, 1}, {"bufFrom", n_buf_from, 2}, {"bufWrite", n_buf_write, 5},
         {"bufByteLength", n_buf_byte_length, 1}, {"bufToString", n_buf_to_string, 4},
-        {"bufCompare", n_buf_compare, 2}, {"bufIndexOf", n_buf_index_of, 5},
+        {"bufCompare", n_buf_compare, 2}, {"bufIndexOf", n_buf_index_of, 5}, {"bufSwap", n_buf_swap, 2},
+        {"bufNumber", n_buf_number, 4}, {"bufToArray", n_buf_to_array, 1}, {"bufViews", n_buf_views, 5},
+        {"memoryUsage", n_memory_usage, 1},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         JS_SetPropertyStr(ctx, native, table[i].name, JS_NewCFunction(ctx, table[i].fn, table[i].name, table[i].len));
@@ -1163,6 +2090,18 @@ void edge_js_initialize(void) {
     JS_FreeValue(ctx, hooks);
     hooks = r; /* boot.js evaluates to its hooks object */
     run_jobs();
+    /* the event loop while the function loads: timers its top level set fire, each one's promise jobs
+     * run after it, until loadTick (runtime.js) says nothing more is to fire before the first event */
+    JSValue tick = JS_GetPropertyStr(ctx, hooks, "loadTick");
+    while (JS_IsFunction(ctx, tick)) {
+        JSValue more = JS_Call(ctx, tick, hooks, 0, NULL);
+        if (JS_IsException(more)) fail_init("the function failed to load");
+        int again = JS_ToBool(ctx, more);
+        JS_FreeValue(ctx, more);
+        if (!again) break;
+        run_jobs();
+    }
+    JS_FreeValue(ctx, tick);
     JSValue ready = JS_GetPropertyStr(ctx, hooks, "ready");
     JSValue ok = JS_Call(ctx, ready, hooks, 0, NULL);
     JS_FreeValue(ctx, ready);
@@ -1205,6 +2144,7 @@ static int64_t pack(const char *p, size_t n) { return (int64_t)(((uint64_t)(uint
 __attribute__((export_name("edge_handle")))
 int64_t edge_handle(const char *ptr, int32_t len) {
     if (result_str) { JS_FreeCString(ctx, result_str); result_str = NULL; }
+    JS_SetMaxStackSize(rt, EDGE_JS_STACK); /* the build had EDGE_JS_BUILD_STACK */
     JS_UpdateStackTop(rt);
     if (draws_to_refill) refill_build_time_draws();
     JSValue fn = JS_GetPropertyStr(ctx, hooks, "dispatch");

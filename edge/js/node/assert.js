@@ -6,14 +6,18 @@ defineBuiltin('assert', function (exports, require, module, internal) {
       const { message, actual, expected, operator } = options;
       super(message !== undefined ? String(message)
         : `${util.inspect(actual)} ${operator === 'deepStrictEqual' ? 'deep-equals' : operator} ${util.inspect(expected)}`);
-      this.name = 'AssertionError';
+      this.generatedMessage = message === undefined; // Node's order, name not enumerable
+      Object.defineProperty(this, 'name', { value: 'AssertionError', writable: true, configurable: true });
       this.code = 'ERR_ASSERTION';
       this.actual = actual;
       this.expected = expected;
       this.operator = operator;
-      this.generatedMessage = message === undefined;
     }
+
+    toString() { return `${this.name} [${this.code}]: ${this.message}`; } // Node's: `AssertionError [ERR_ASSERTION]: ...`
   }
+  // ... and its stack's first line alike (util.js's stackHeader reads the mark)
+  Object.defineProperty(AssertionError.prototype, internal.kIsNodeError, { value: true, configurable: true });
   function fail(actual, expected, message, operator) {
     if (message instanceof Error) throw message;
     throw new AssertionError({ message, actual, expected, operator });

@@ -70,6 +70,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
 
   class Hash {
     constructor(name, options) {
+      if (typeof name !== 'string') throw internal.argType('algorithm', 'of type string', name);
       this._alg = hashAlgorithm(name, 'Digest method not supported');
       this._chunks = [];
       this._done = false;
@@ -100,8 +101,10 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
 
   class Hmac {
     constructor(name, key, options) {
+      if (typeof name !== 'string') throw internal.argType('hmac', 'of type string', name);
       this._alg = algorithm(name, true);
       key = fromCryptoKey(key);
+      if (!(key instanceof KeyObject) && typeof key !== 'string' && internal.toBuffer(key) === null) throw internal.argType('key', BYTES_OR_KEY, key);
       let k = key instanceof KeyObject ? secretBytes(key, 'key') : bytes(key, undefined, 'key');
       const block = this._alg[1];
       if (k.length > block) k = internal.fromBytes(native.digest(this._alg[0], k));
@@ -926,22 +929,29 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
+  // Node's: DOMExceptions, a TypeMismatchError for what is no integer-type typed array (a number, a
+  // DataView, a Float32Array) and a QuotaExceededError past 65,536 bytes
+  const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get;
   function getRandomValues(array) {
-    if (!ArrayBuffer.isView(array) || array instanceof Float32Array || array instanceof Float64Array || array instanceof DataView) {
-      throw internal.codeError(TypeError, 'ERR_INVALID_ARG_TYPE', 'The data argument must be an integer-type TypedArray');
+    const type = typedArrayTag.call(array);
+    if (type === undefined || type === 'Float32Array' || type === 'Float64Array' || type === 'Float16Array') {
+      throw new DOMException('The data argument must be an integer-type TypedArray', 'TypeMismatchError');
     }
-    if (array.byteLength > 65536) {
-      const err = new Error(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`);
-      err.name = 'QuotaExceededError';
-      throw err;
-    }
+    if (array.byteLength > 65536) throw new DOMException('The requested length exceeds 65,536 bytes', 'QuotaExceededError');
     native.randomFill(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
     return array;
   }
 
+  // Node takes no strings here (unlike its hashes): ArrayBuffers and views only, with its own message
+  function safeEqualBytes(value, name) {
+    if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return internal.toBuffer(value);
+    throw internal.codeError(TypeError, 'ERR_INVALID_ARG_TYPE',
+      `The "${name}" argument must be an instance of ArrayBuffer, Buffer, TypedArray, or DataView.`);
+  }
+
   function timingSafeEqual(a, b) {
-    const x = bytes(a, undefined, 'buf1');
-    const y = bytes(b, undefined, 'buf2');
+    const x = safeEqualBytes(a, 'buf1');
+    const y = safeEqualBytes(b, 'buf2');
     if (x.length !== y.length) {
       throw internal.codeError(RangeError, 'ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH', 'Input buffers must have the same byte length');
     }
@@ -1035,6 +1045,473 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     return out.buffer;
   }
 
+  // crypto.X509Certificate: a certificate read (keys.certificate: its structure) and described as
+  // Node describes it (OpenSSL's printing: names one attribute a line, times as ASN1_TIME_print).
+  const kCert = Symbol('certificate');
+  const NAME_FIELDS = {
+    '2.5.4.3': 'CN', '2.5.4.4': 'SN', '2.5.4.5': 'serialNumber', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST',
+    '2.5.4.9': 'street', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.12': 'title', '2.5.4.13': 'description',
+    '2.5.4.15': 'businessCategory', '2.5.4.17': 'postalCode', '2.5.4.41': 'name', '2.5.4.42': 'GN', '2.5.4.43': 'initials',
+    '2.5.4.44': 'generationQualifier', '2.5.4.46': 'dnQualifier', '2.5.4.65': 'pseudonym', '2.5.4.97': 'organizationIdentifier',
+    '1.2.840.113549.1.9.1': 'emailAddress', '0.9.2342.19200300.100.1.25': 'DC', '0.9.2342.19200300.100.1.1': 'UID',
+    '1.3.6.1.4.1.311.60.2.1.1': 'jurisdictionL', '1.3.6.1.4.1.311.60.2.1.2': 'jurisdictionST',
+    '1.3.6.1.4.1.311.60.2.1.3': 'jurisdictionC',
+  };
+  // The signature algorithms of certificates: [key kind, digest]
+  const CERT_SIGNATURES = {
+    '1.2.840.113549.1.1.5': ['rsa', 'sha1'], '1.2.840.113549.1.1.14': ['rsa', 'sha224'], '1.2.840.113549.1.1.11': ['rsa', 'sha256'],
+    '1.2.840.113549.1.1.12': ['rsa', 'sha384'], '1.2.840.113549.1.1.13': ['rsa', 'sha512'], '1.2.840.10045.4.1': ['ec', 'sha1'],
+    '1.2.840.10045.4.3.1': ['ec', 'sha224'], '1.2.840.10045.4.3.2': ['ec', 'sha256'], '1.2.840.10045.4.3.3': ['ec', 'sha384'],
+    '1.2.840.10045.4.3.4': ['ec', 'sha512'], '1.3.101.112': ['ed25519', null],
+  };
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  function oidOf(bytes) {
+    const out = [];
+    let v = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      v = v * 128 + (bytes[i] & 0x7f);
+      if (!(bytes[i] & 0x80)) {
+        if (out.length === 0) out.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
+        else out.push(v);
+        v = 0;
+      }
+    }
+    return out.join('.');
+  }
+  function asn1String(der, t) {
+    const b = der.subarray(t.start, t.end);
+    if (t.tag === 0x1e) { // BMPString
+      let s = '';
+      for (let i = 0; i + 1 < b.length; i += 2) s += String.fromCharCode(b[i] * 256 + b[i + 1]);
+      return s;
+    }
+    if (t.tag === 0x1c) { // UniversalString
+      let s = '';
+      for (let i = 0; i + 3 < b.length; i += 4) s += String.fromCodePoint(((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0);
+      return s;
+    }
+    return internal.fromBytes(b).toString(t.tag === 0x0c ? 'utf8' : 'latin1');
+  }
+  // X509_NAME_print_ex(XN_FLAG_SEP_MULTILINE | XN_FLAG_FN_SN | ASN1_STRFLGS_ESC_2253 | ESC_CTRL | UTF8_CONVERT)
+  function escapeValue(s) {
+    let out = '';
+    const chars = Array.from(s);
+    chars.forEach((c, i) => {
+      const code = c.codePointAt(0);
+      if (',+"\\<>;'.includes(c) || (c === '#' && i === 0) || (c === ' ' && (i === 0 || i === chars.length - 1))) out += '\\' + c;
+      else if (code < 0x20 || code === 0x7f) out += '\\' + code.toString(16).toUpperCase().padStart(2, '0');
+      else out += c;
+    });
+    return out;
+  }
+  function nameAttributes(der, name) {
+    return keys.derChildren(der, name).map((rdn) => keys.derChildren(der, rdn).map((atv) => {
+      const [oid, value] = keys.derChildren(der, atv);
+      const id = oidOf(der.subarray(oid.start, oid.end));
+      return [NAME_FIELDS[id] || id, asn1String(der, value)];
+    }));
+  }
+  const printName = (der, name) => nameAttributes(der, name)
+    .map((rdn) => rdn.map(([field, value]) => `${field}=${escapeValue(value)}`).join(' + ')).join('\n');
+  // X509_NAME_cmp compares names canonically: values case-folded, spaces collapsed
+  const canonicalName = (der, name) => JSON.stringify(nameAttributes(der, name)
+    .map((rdn) => rdn.map(([field, value]) => [field, value.trim().replace(/\s+/g, ' ').toLowerCase()])));
+  function printTime(der, t) {
+    const s = internal.fromBytes(der.subarray(t.start, t.end)).toString('latin1');
+    const m = /^(\d{2}|\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d+)?Z$/.exec(s);
+    if (m === null) return 'Bad time value';
+    let year = Number(m[1]);
+    if (t.tag === 0x17) year += year < 50 ? 2000 : 1900;
+    return `${MONTHS[Number(m[2]) - 1]} ${String(Number(m[3])).padStart(2, ' ')} ${m[4]}:${m[5]}:${m[6]}${m[7] || ''} ${year} GMT`;
+  }
+  function extension(cert, oid) {
+    const { der, parts } = cert;
+    for (const ext of parts.extensions || []) {
+      const kids = keys.derChildren(der, ext);
+      if (oidOf(der.subarray(kids[0].start, kids[0].end)) === oid) {
+        const value = kids[kids.length - 1];
+        return der.subarray(value.start, value.end); // the OCTET STRING's content: the extension's DER
+      }
+    }
+    return null;
+  }
+  function printGeneralName(b, t) {
+    const v = b.subarray(t.start, t.end);
+    const text = () => { // Node's IsSafeAltName, else quoted
+      const s = internal.fromBytes(v).toString('latin1');
+      if (/^[\x20-\x7e]*$/.test(s) && !/[,"\\']/.test(s)) return s;
+      return `"${s.replace(/["\\]/g, '\\$&').replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
+    };
+    if (t.tag === 0x82) return `DNS:${text()}`;
+    if (t.tag === 0x81) return `email:${text()}`;
+    if (t.tag === 0x86) return `URI:${text()}`;
+    if (t.tag === 0x87) {
+      if (v.length === 4) return `IP Address:${Array.from(v).join('.')}`;
+      if (v.length === 16) return `IP Address:${Array.from({ length: 8 }, (_, i) => (v[2 * i] * 256 + v[2 * i + 1]).toString(16).toUpperCase()).join(':')}`;
+      return 'IP Address:<invalid>';
+    }
+    if (t.tag === 0x88) return `Registered ID:${oidOf(v)}`;
+    if (t.tag === 0xa4) return `DirName:${printName(b, keys.derChildren(b, t)[0])}`;
+    return '<unsupported>';
+  }
+  const certError = () => keys.opensslError('ERR_OSSL_PEM_NO_START_LINE', 'PEM routines', 'no start line', '0480006C');
+  const hexColons = (bytes) => internal.fromBytes(bytes).toString('hex').toUpperCase().match(/../g).join(':');
+  class X509Certificate {
+    constructor(buffer) {
+      if (typeof buffer === 'string') buffer = Buffer.from(buffer);
+      if (!ArrayBuffer.isView(buffer)) {
+        throw internal.argType('buffer', 'of type string or an instance of Buffer, TypedArray, or DataView', buffer);
+      }
+      const b = Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+      const pem = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----([\s\S]*?)-----END (?:X509 |TRUSTED )?CERTIFICATE-----/
+        .exec(b.toString('latin1'));
+      let der;
+      let parts;
+      if (pem !== null) { // OpenSSL's PEM reader: the first certificate block, nothing after the certificate in it
+        der = Buffer.from(pem[1].replace(/\s+/g, ''), 'base64');
+        parts = keys.certificate(der);
+        if (parts.trailing) throw keys.opensslError('ERR_OSSL_ASN1_WRONG_TAG', 'asn1 encoding routines', 'wrong tag', '068000A8');
+      } else { // then DER
+        try {
+          parts = keys.certificate(b);
+        } catch {
+          throw certError();
+        }
+        der = Buffer.from(parts.der);
+      }
+      this[kCert] = { der, parts, cache: new Map() };
+    }
+    get subject() { return cached(this, 'subject', (c) => printName(c.der, c.parts.subject)); }
+    get issuer() { return cached(this, 'issuer', (c) => printName(c.der, c.parts.issuer)); }
+    get subjectAltName() {
+      return cached(this, 'subjectAltName', (c) => {
+        const ext = extension(c, '2.5.29.17');
+        if (ext === null) return undefined;
+        return keys.derChildren(ext, keys.readTlv(ext, 0, ext.length)).map((t) => printGeneralName(ext, t)).join(', ');
+      });
+    }
+    get infoAccess() {
+      return cached(this, 'infoAccess', (c) => {
+        const ext = extension(c, '1.3.6.1.5.5.7.1.1');
+        if (ext === null) return undefined;
+        const METHODS = { '1.3.6.1.5.5.7.48.1': 'OCSP', '1.3.6.1.5.5.7.48.2': 'CA Issuers' };
+        return keys.derChildren(ext, keys.readTlv(ext, 0, ext.length)).map((ad) => {
+          const [method, location] = keys.derChildren(ext, ad);
+          const id = oidOf(ext.subarray(method.start, method.end));
+          return `${METHODS[id] || id} - ${printGeneralName(ext, location)}`;
+        }).join('\n');
+      });
+    }
+    get validFrom() { return cached(this, 'validFrom', (c) => printTime(c.der, keys.derChildren(c.der, c.parts.validity)[0])); }
+    get validTo() { return cached(this, 'validTo', (c) => printTime(c.der, keys.derChildren(c.der, c.parts.validity)[1])); }
+    get fingerprint() { return cached(this, 'fingerprint', (c) => hexColons(native.digest(1, c.der))); }
+    get fingerprint256() { return cached(this, 'fingerprint256', (c) => hexColons(native.digest(256, c.der))); }
+    get fingerprint512() { return cached(this, 'fingerprint512', (c) => hexColons(native.digest(512, c.der))); }
+    get keyUsage() {
+      return cached(this, 'keyUsage', (c) => {
+        const ext = extension(c, '2.5.29.37');
+        if (ext === null) return undefined;
+        return keys.derChildren(ext, keys.readTlv(ext, 0, ext.length)).map((t) => oidOf(ext.subarray(t.start, t.end)));
+      });
+    }
+    get serialNumber() {
+      return cached(this, 'serialNumber', (c) => {
+        const { serial } = c.parts;
+        const bytes = c.der.subarray(serial.start, serial.end);
+        if (bytes.length > 0 && bytes[0] & 0x80) { // negative: BN_bn2hex's '-' and the magnitude
+          const magnitude = (1n << BigInt(bytes.length * 8)) - keys.bigOf(bytes);
+          return '-' + keys.bytesOf(magnitude, Math.ceil(magnitude.toString(16).length / 2)).toString('hex').toUpperCase();
+        }
+        const value = keys.bigOf(bytes);
+        if (value === 0n) return '0';
+        return keys.bytesOf(value, Math.ceil(value.toString(16).length / 2)).toString('hex').toUpperCase();
+      });
+    }
+    get raw() { return cached(this, 'raw', (c) => Buffer.from(c.der)); }
+    get publicKey() {
+      const c = this[kCert];
+      return new PublicKeyObject('public', keys.parseSpki(keys.tlvBytes(c.der, c.parts.spki)));
+    }
+    get ca() {
+      return cached(this, 'ca', (c) => {
+        const ext = extension(c, '2.5.29.19');
+        if (ext === null) return false;
+        const [flag] = keys.derChildren(ext, keys.readTlv(ext, 0, ext.length));
+        return flag !== undefined && flag.tag === 1 && ext[flag.start] !== 0;
+      });
+    }
+    get issuerCertificate() { return undefined; }
+    toString() {
+      return cached(this, 'pem', (c) => `-----BEGIN CERTIFICATE-----\n${c.der.toString('base64').match(/.{1,64}/g).join('\n')}\n-----END CERTIFICATE-----\n`);
+    }
+    toJSON() { return this.toString(); }
+    verify(publicKey) {
+      return checkCertificateSignature(this[kCert], keyHandles.get(certKeyArgument(publicKey, 'public')));
+    }
+    checkPrivateKey(privateKey) {
+      const c = this[kCert];
+      return keys.sameKey(keys.parseSpki(keys.tlvBytes(c.der, c.parts.spki)), keyHandles.get(certKeyArgument(privateKey, 'private')));
+    }
+    // X509_check_issued(issuer = otherCert, subject = this): the names, the authority key identifier,
+    // the issuer's key usage and its key's type against the signature's
+    checkIssued(otherCert) {
+      if (!(otherCert instanceof X509Certificate)) throw internal.argType('otherCert', 'an instance of X509Certificate', otherCert);
+      const subject = this[kCert];
+      const issuer = otherCert[kCert];
+      if (canonicalName(issuer.der, issuer.parts.subject) !== canonicalName(subject.der, subject.parts.issuer)) return false;
+      const akid = extension(subject, '2.5.29.35');
+      if (akid !== null) {
+        for (const t of keys.derChildren(akid, keys.readTlv(akid, 0, akid.length))) {
+          if (t.tag === 0x80) {
+            const skid = extension(issuer, '2.5.29.14');
+            if (skid !== null) {
+              const id = keys.readTlv(skid, 0, skid.length);
+              if (Buffer.compare(skid.subarray(id.start, id.end), akid.subarray(t.start, t.end)) !== 0) return false;
+            }
+          } else if (t.tag === 0x82) {
+            const serial = issuer.parts.serial;
+            if (Buffer.compare(issuer.der.subarray(serial.start, serial.end), akid.subarray(t.start, t.end)) !== 0) return false;
+          }
+        }
+      }
+      const usage = extension(issuer, '2.5.29.15');
+      if (usage !== null) {
+        const bits = keys.readTlv(usage, 0, usage.length);
+        if (bits.end - bits.start < 2 || !(usage[bits.start + 1] & 0x04)) return false; // keyCertSign
+      }
+      const algorithm = CERT_SIGNATURES[signatureOid(subject)];
+      return algorithm === undefined || algorithm[0] === keys.parseSpki(keys.tlvBytes(issuer.der, issuer.parts.spki)).kind;
+    }
+    // X509_check_host, X509_check_email and X509_check_ip_asc, as Node calls them: the subject
+    // alternative names of the kind, or (subject 'default', with none of them; 'always') the subject's
+    // CN or emailAddress. checkHost gives the certificate's name that matched, the others their argument.
+    checkHost(name, options) {
+      if (typeof name !== 'string') throw internal.argType('name', 'of type string', name);
+      const flags = checkOptions(options);
+      const bytes = Buffer.from(name, 'utf8').toString('latin1'); // Node passes its UTF-8
+      const chk = bytes.length > 1 && bytes.endsWith('\0') ? bytes.slice(0, -1) : bytes;
+      if (chk.includes('\0')) throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', 'Invalid name');
+      if (chk.length > 1 && chk[0] === '.') flags.dotSubdomains = true;
+      const equal = flags.wildcards ? equalWildcard : equalNocase;
+      return namesCheck(this[kCert], 0x82, '2.5.4.3', flags, (candidate) => equal(candidate, chk, flags));
+    }
+    checkEmail(email, options) {
+      if (typeof email !== 'string') throw internal.argType('email', 'of type string', email);
+      const flags = checkOptions(options);
+      const bytes = Buffer.from(email, 'utf8').toString('latin1');
+      return namesCheck(this[kCert], 0x81, '1.2.840.113549.1.9.1', flags, (candidate) => equalEmail(candidate, bytes)) !== undefined
+        ? email : undefined;
+    }
+    checkIP(ip, options) { // (options change nothing in Node)
+      if (typeof ip !== 'string') throw internal.argType('ip', 'of type string', ip);
+      const bytes = ipBytes(ip);
+      if (bytes === null) throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', 'Invalid IP');
+      const want = String.fromCharCode(...bytes);
+      return namesCheck(this[kCert], 0x87, null, { subject: 'never' }, (candidate) => candidate === want) !== undefined ? ip : undefined;
+    }
+    toLegacyObject() { throw x509Unavailable('toLegacyObject'); }
+    [internal.inspectCustom](depth, options, inspect) {
+      if (depth < 0) return this;
+      const opts = { ...options, depth: options.depth == null ? null : options.depth - 1 };
+      return `X509Certificate ${(inspect || require('util').inspect)({
+        subject: this.subject, subjectAltName: this.subjectAltName, issuer: this.issuer, infoAccess: this.infoAccess,
+        validFrom: this.validFrom, validTo: this.validTo, fingerprint: this.fingerprint, fingerprint256: this.fingerprint256,
+        fingerprint512: this.fingerprint512, keyUsage: this.keyUsage, serialNumber: this.serialNumber,
+      }, opts)}`;
+    }
+  }
+  const x509Unavailable = (what) => internal.unavailable(`X509Certificate.prototype.${what}()`,
+    'edge functions read a certificate\'s names, validity, fingerprints, serial number, public key and extensions ' +
+    '(subjectAltName, infoAccess, keyUsage, ca), and check its signature (verify, checkIssued), key (checkPrivateKey) ' +
+    'and names (checkHost, checkEmail, checkIP)');
+  function checkOptions(options) {
+    if (options === undefined) options = {};
+    if (options === null || typeof options !== 'object') throw internal.argType('options', 'of type object', options);
+    const { subject = 'default', wildcards = true, partialWildcards = true, multiLabelWildcards = false,
+      singleLabelSubdomains = false } = options;
+    if (!['default', 'always', 'never'].includes(subject)) {
+      throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'options.subject' is invalid. Received ${
+        typeof subject === 'string' ? `'${subject}'` : require('util').inspect(subject)}`);
+    }
+    const flags = { subject, wildcards, partialWildcards, multiLabelWildcards, singleLabelSubdomains };
+    for (const name of ['wildcards', 'partialWildcards', 'multiLabelWildcards', 'singleLabelSubdomains']) {
+      if (typeof flags[name] !== 'boolean') throw internal.argType(`options.${name}`, 'of type boolean', flags[name]);
+    }
+    return flags;
+  }
+  // do_x509_check: the alternative names of one kind (their bytes as a latin1 string), else the
+  // subject's attributes of one type (as UTF-8); the first that `equal` takes
+  function namesCheck(c, tag, subjectOid, flags, equal) {
+    const ext = extension(c, '2.5.29.17');
+    let present = false;
+    if (ext !== null) {
+      for (const t of keys.derChildren(ext, keys.readTlv(ext, 0, ext.length))) {
+        if (t.tag !== tag) continue;
+        present = true;
+        const value = internal.fromBytes(ext.subarray(t.start, t.end)).toString('latin1');
+        if (value.length > 0 && equal(value)) return value;
+      }
+    }
+    if (subjectOid === null || flags.subject === 'never' || (present && flags.subject !== 'always')) return undefined;
+    for (const rdn of nameAttributes(c.der, c.parts.subject)) {
+      for (const [field, value] of rdn) {
+        if ((NAME_FIELDS_BY_NAME[field] || field) !== subjectOid) continue;
+        const utf8 = Buffer.from(value, 'utf8').toString('latin1'); // its UTF-8 bytes, which Node returns as latin1
+        if (utf8.length > 0 && equal(utf8)) return utf8;
+      }
+    }
+    return undefined;
+  }
+  const NAME_FIELDS_BY_NAME = Object.fromEntries(Object.entries(NAME_FIELDS).map(([oid, name]) => [name, oid]));
+  const lower = (s) => s.replace(/[A-Z]/g, (ch) => ch.toLowerCase());
+  // OpenSSL's v3_utl.c: equal_nocase (with skip_prefix), equal_email, equal_wildcard
+  function equalNocase(pattern, subject, flags) {
+    if (flags.dotSubdomains) {
+      let p = pattern;
+      while (p.length > subject.length && p[0] !== '\0') {
+        if (flags.singleLabelSubdomains && p[0] === '.') break;
+        p = p.slice(1);
+      }
+      if (p.length === subject.length) pattern = p;
+    }
+    return pattern.length === subject.length && !pattern.includes('\0') && lower(pattern) === lower(subject);
+  }
+  function equalEmail(a, b) {
+    if (a.length !== b.length) return false;
+    let i = a.length;
+    while (i > 0) {
+      i--;
+      if (a[i] === '@' || b[i] === '@') {
+        if (!equalNocase(a.slice(i), b.slice(i), {})) return false;
+        break;
+      }
+    }
+    if (i === 0) i = a.length;
+    return a.slice(0, i) === b.slice(0, i) && !a.slice(0, i).includes('\0');
+  }
+  function validStar(p, flags) {
+    let star = -1;
+    let start = true;
+    let hyphen = false;
+    let idna = false;
+    let dots = 0;
+    for (let i = 0; i < p.length; i++) {
+      const ch = p[i];
+      if (ch === '*') {
+        const atEnd = i === p.length - 1 || p[i + 1] === '.';
+        if (star !== -1 || idna || dots) return -1;
+        if (!flags.partialWildcards && (!start || !atEnd)) return -1;
+        if (!start && !atEnd) return -1;
+        star = i;
+        start = false;
+      } else if (/[A-Za-z0-9]/.test(ch)) {
+        if (start && p.length - i >= 4 && lower(p.slice(i, i + 4)) === 'xn--') idna = true;
+        hyphen = false;
+        start = false;
+      } else if (ch === '.') {
+        if (hyphen || start) return -1;
+        start = true;
+        idna = false;
+        dots++;
+      } else if (ch === '-') {
+        if (start) return -1;
+        hyphen = true;
+      } else {
+        return -1;
+      }
+    }
+    return start || hyphen || dots < 2 ? -1 : star;
+  }
+  function equalWildcard(pattern, subject, flags) {
+    const star = subject.length > 1 && subject[0] === '.' ? -1 : validStar(pattern, flags);
+    if (star === -1) return equalNocase(pattern, subject, flags);
+    const prefix = pattern.slice(0, star);
+    const suffix = pattern.slice(star + 1);
+    if (subject.length < prefix.length + suffix.length) return false;
+    if (!equalNocase(prefix, subject.slice(0, prefix.length), {})) return false;
+    const wildcard = subject.slice(prefix.length, subject.length - suffix.length);
+    if (!equalNocase(subject.slice(subject.length - suffix.length), suffix, {})) return false;
+    let multi = false;
+    let idnaOk = false;
+    if (prefix.length === 0 && suffix[0] === '.') {
+      if (wildcard.length === 0) return false;
+      idnaOk = true;
+      multi = flags.multiLabelWildcards;
+    }
+    if (!idnaOk && subject.length >= 4 && lower(subject.slice(0, 4)) === 'xn--') return false;
+    if (wildcard === '*') return true;
+    return (multi ? /^[A-Za-z0-9.-]*$/ : /^[A-Za-z0-9-]*$/).test(wildcard);
+  }
+  // a2i_IPADDRESS: IPv4 as sscanf reads "%d.%d.%d.%d", or IPv6 (with ::, and IPv4 at its end)
+  function ipv4(text) {
+    const m = /^\s*([+-]?\d+)\.\s*([+-]?\d+)\.\s*([+-]?\d+)\.\s*([+-]?\d+)$/.exec(text);
+    if (m === null) return null;
+    const parts = m.slice(1).map(Number);
+    return parts.every((n) => n >= 0 && n <= 255) ? parts : null;
+  }
+  function ipBytes(text) {
+    if (!text.includes(':')) return ipv4(text);
+    const halves = text.split('::');
+    if (halves.length > 2) return null;
+    const groups = (half) => {
+      if (half === '') return [];
+      const out = [];
+      const items = half.split(':');
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (i === items.length - 1 && item.includes('.')) {
+          const v4 = ipv4(item);
+          if (v4 === null) return null;
+          out.push(v4[0] * 256 + v4[1], v4[2] * 256 + v4[3]);
+        } else if (/^[0-9A-Fa-f]{1,4}$/.test(item)) {
+          out.push(parseInt(item, 16));
+        } else {
+          return null;
+        }
+      }
+      return out;
+    };
+    const head = groups(halves[0]);
+    const tail = halves.length === 2 ? groups(halves[1]) : [];
+    if (head === null || tail === null) return null;
+    const missing = 8 - head.length - tail.length;
+    if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
+    const all = [...head, ...new Array(missing).fill(0), ...tail];
+    return all.flatMap((g) => [g >> 8, g & 255]);
+  }
+  function certKeyArgument(key, type) {
+    if (!(key instanceof KeyObject)) throw internal.argType('pkey', 'an instance of KeyObject', key);
+    if (key.type !== type) {
+      throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The argument 'pkey' is invalid. Received ${require('util').inspect(key)}`);
+    }
+    return key;
+  }
+  function cached(cert, name, compute) {
+    const c = cert[kCert];
+    if (!c.cache.has(name)) c.cache.set(name, compute(c));
+    return c.cache.get(name);
+  }
+  function signatureOid(c) {
+    const [oid] = keys.derChildren(c.der, c.parts.algorithm);
+    return oidOf(c.der.subarray(oid.start, oid.end));
+  }
+  function checkCertificateSignature(c, handle) {
+    const oid = signatureOid(c);
+    if (oid === '1.2.840.113549.1.1.10') {
+      throw internal.unavailable('Checking an RSA-PSS certificate signature', 'edge functions check certificates signed with ' +
+        'RSA PKCS#1 v1.5, ECDSA or Ed25519');
+    }
+    const algorithm = CERT_SIGNATURES[oid];
+    if (algorithm === undefined || algorithm[0] !== handle.kind) return false;
+    const sig = c.der.subarray(c.parts.signature.start, c.parts.signature.end);
+    if (sig.length === 0 || sig[0] !== 0) return false;
+    try {
+      return verify(algorithm[1], c.der.subarray(c.parts.tbs.at, c.parts.tbs.end), new PublicKeyObject('public', handle), sig.subarray(1));
+    } catch {
+      return false;
+    }
+  }
+
   function noScrypt(what) {
     return () => {
       throw internal.unavailable(`crypto.${what}()`, 'for key derivation they have pbkdf2, pbkdf2Sync, hkdf and hkdfSync');
@@ -1074,7 +1551,16 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
     get subtle() { return subtle(); }
   }
   Object.defineProperty(Crypto.prototype, 'subtle', { enumerable: true });
-  for (const [name, value] of [['getRandomValues', getRandomValues], ['randomUUID', randomUUID]]) {
+  // Node's webcrypto method: its `this` a Crypto and WebIDL's argument count, then require('crypto')'s
+  const cryptoGetRandomValues = { getRandomValues(array) {
+    if (this !== webcrypto) throw invalidThisCrypto();
+    if (arguments.length < 1) {
+      throw internal.plainCodeError(TypeError, 'ERR_MISSING_ARGS', "Failed to execute 'getRandomValues' on 'Crypto': 1 argument required, but only 0 present.");
+    }
+    return getRandomValues(array);
+  } }.getRandomValues;
+  const invalidThisCrypto = () => internal.codeError(TypeError, 'ERR_INVALID_THIS', 'Value of "this" must be of type Crypto');
+  for (const [name, value] of [['getRandomValues', cryptoGetRandomValues], ['randomUUID', randomUUID]]) {
     Object.defineProperty(Crypto.prototype, name, { value, writable: true, enumerable: true, configurable: true });
   }
   Object.defineProperty(Crypto.prototype, Symbol.toStringTag, { value: 'Crypto', configurable: true });
@@ -1117,7 +1603,7 @@ defineBuiltin('crypto', function (exports, require, module, internal) {
       return h.update(data).digest(encoding);
     },
     getHashes: () => [...Object.keys(ALGORITHMS), ...Object.keys(ALIASES)].sort(),
-    KeyObject, createSecretKey, createPublicKey, createPrivateKey, Sign, sign, Verify, verify,
+    KeyObject, createSecretKey, createPublicKey, createPrivateKey, Sign, sign, Verify, verify, X509Certificate,
     createSign: (name, options) => new Sign(name, options),
     createVerify: (name, options) => new Verify(name, options),
     generateKeyPair, generateKeyPairSync,

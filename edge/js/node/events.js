@@ -3,14 +3,59 @@ defineBuiltin('events', function (exports, require, module, internal) {
   // A function, not a class, as in Node: older packages call EventEmitter.call(this) from their own
   // constructors, and copy its (enumerable) prototype methods onto their objects.
   function EventEmitter(opts) { EventEmitter.init.call(this, opts); }
-  EventEmitter.init = function init() {
+  // captureRejections (Node's lib/events.js): a listener's returned promise that rejects is routed to
+  // the emitter's Symbol.for('nodejs.rejection') method, else to its 'error' event, on the next tick.
+  const kCapture = Symbol('kCapture');
+  const kRejection = Symbol.for('nodejs.rejection');
+  EventEmitter.init = function init(opts) {
     if (this._events === undefined || this._events === Object.getPrototypeOf(this)._events) {
       this._events = Object.create(null);
       this._eventsCount = 0;
     }
     this._maxListeners = this._maxListeners || undefined;
+    if (opts?.captureRejections) {
+      if (typeof opts.captureRejections !== 'boolean') {
+        throw internal.argType('options.captureRejections', 'of type boolean', opts.captureRejections);
+      }
+      this[kCapture] = Boolean(opts.captureRejections);
+    } else {
+      this[kCapture] = EventEmitter.prototype[kCapture];
+    }
   };
   const proto = EventEmitter.prototype;
+  Object.defineProperty(proto, kCapture, { value: false, writable: true, enumerable: false });
+  function addCatch(that, promise, type, args) {
+    if (!that[kCapture]) return;
+    try {
+      const then = promise.then;
+      if (typeof then === 'function') {
+        then.call(promise, undefined, (err) => {
+          require('process').nextTick(() => {
+            try {
+              emitUnhandledRejectionOrErr(that, err, type, args);
+            } catch (thrown) { // no 'error' listener: Node's uncaught exception (a throw in a tick is not one here)
+              require('timers').setImmediate(() => { throw thrown; });
+            }
+          });
+        });
+      }
+    } catch (err) {
+      that.emit('error', err);
+    }
+  }
+  function emitUnhandledRejectionOrErr(ee, err, type, args) {
+    if (typeof ee[kRejection] === 'function') {
+      ee[kRejection](err, type, ...args);
+    } else {
+      const prev = ee[kCapture];
+      try {
+        ee[kCapture] = false;
+        ee.emit('error', err);
+      } finally {
+        ee[kCapture] = prev;
+      }
+    }
+  }
   proto._events = undefined;
   proto._eventsCount = 0;
   proto._maxListeners = undefined;
@@ -26,16 +71,26 @@ defineBuiltin('events', function (exports, require, module, internal) {
       if (type === 'error') {
         const er = args[0];
         if (er instanceof Error) throw er;
-        const err = new Error(`Unhandled error. (${internal.inspect ? internal.inspect(er) : er})`);
+        let shown;
+        try {
+          shown = require('util').inspect(er);
+        } catch {
+          shown = er;
+        }
+        const err = internal.codeError(Error, 'ERR_UNHANDLED_ERROR', `Unhandled error. (${shown})`);
         err.context = er;
         throw err;
       }
       return false;
     }
     if (typeof handler === 'function') {
-      handler.apply(this, args);
+      const result = handler.apply(this, args);
+      if (result !== undefined && result !== null) addCatch(this, result, type, args);
     } else {
-      for (const listener of handler.slice()) listener.apply(this, args);
+      for (const listener of handler.slice()) {
+        const result = listener.apply(this, args);
+        if (result !== undefined && result !== null) addCatch(this, result, type, args);
+      }
     }
     return true;
   };
@@ -122,6 +177,15 @@ defineBuiltin('events', function (exports, require, module, internal) {
   EventEmitter.defaultMaxListeners = 10;
   EventEmitter.EventEmitter = EventEmitter;
   EventEmitter.errorMonitor = errorMonitor;
+  EventEmitter.captureRejectionSymbol = kRejection;
+  Object.defineProperty(EventEmitter, 'captureRejections', {
+    get() { return EventEmitter.prototype[kCapture]; },
+    set(value) {
+      if (typeof value !== 'boolean') throw internal.argType('EventEmitter.captureRejections', 'of type boolean', value);
+      EventEmitter.prototype[kCapture] = value;
+    },
+    enumerable: true,
+  });
   EventEmitter.listenerCount = (emitter, type) => emitter.listenerCount(type);
   EventEmitter.getEventListeners = (emitter, type) => emitter.listeners(type);
   EventEmitter.once = (emitter, name) => new Promise((resolve, reject) => {

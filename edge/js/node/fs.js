@@ -11,8 +11,8 @@
 // Put into a function only when one of its sources names 'fs' (edge/js/build.py).
 (function () {
   const ROOT = '/var/task';
-  const NO_FILES = 'edge functions have no filesystem when they run (a file of the package can be read at ' +
-    'the top level of a module, which runs at build time, and read again later)';
+  const NO_FILES = 'edge functions have no filesystem when they run: read the file at the top level of a ' +
+    'module, which runs at build time, and it can be read again later';
 
   defineBuiltin('fs', function (exports, require, module, internal) {
     const { Buffer } = require('buffer');

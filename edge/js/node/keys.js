@@ -1,7 +1,8 @@
 // Asymmetric keys for require('crypto'): PEM, DER and JWK read into key handles, and written back
 // as Node writes them. crypto.js wraps the handles in KeyObjects. Key types: RSA, EC on P-256,
 // P-384, P-521 and secp256k1 (curves and points: ec.js, internal/ec), Ed25519 and X25519.
-//   public:  SPKI (PEM 'PUBLIC KEY'), PKCS#1 ('RSA PUBLIC KEY'), JWK
+//   public:  SPKI (PEM 'PUBLIC KEY'), PKCS#1 ('RSA PUBLIC KEY'), JWK, an X.509 certificate's
+//            (PEM 'CERTIFICATE': its subjectPublicKeyInfo, as Node takes it)
 //   private: PKCS#8 ('PRIVATE KEY'), PKCS#1 ('RSA PRIVATE KEY'), SEC1 ('EC PRIVATE KEY'), JWK;
 //            unencrypted only
 // A handle is immutable. Public ones:
@@ -37,7 +38,7 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
 
   // Errors, as Node words them, and what edge functions do not read.
   const SUPPORTED_KEYS = 'edge functions read RSA keys, EC keys on P-256, P-384, P-521 or secp256k1, Ed25519 and X25519 keys: ' +
-    'public (PEM "PUBLIC KEY" or "RSA PUBLIC KEY", DER spki or pkcs1, JWK) and unencrypted private (PEM "PRIVATE KEY", ' +
+    'public (PEM "PUBLIC KEY", "RSA PUBLIC KEY" or "CERTIFICATE", DER spki or pkcs1, JWK) and unencrypted private (PEM "PRIVATE KEY", ' +
     '"RSA PRIVATE KEY" or "EC PRIVATE KEY", DER pkcs8, pkcs1 or sec1, JWK)';
   function unsupportedKey(what) {
     return internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', `${what} are not supported: ${SUPPORTED_KEYS}`);
@@ -74,6 +75,7 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
   // DER: one TLV at pos, within end.
   function readTlv(buf, pos, end) {
     if (pos + 2 > end) throw undecodable('truncated DER');
+    const at = pos;
     const tag = buf[pos];
     let len = buf[pos + 1];
     pos += 2;
@@ -84,7 +86,7 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
       for (let i = 0; i < n; i++) len = len * 256 + buf[pos++];
     }
     if (pos + len > end) throw undecodable('truncated DER');
-    return { tag, start: pos, end: pos + len };
+    return { tag, at, start: pos, end: pos + len };
   }
   function derChildren(buf, tlv) {
     const out = [];
@@ -214,6 +216,9 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
     const kids = sequence(buf);
     if (kids.length !== 2 || kids[1].tag !== 3) {
       if (kids.length >= 3 && kids[0].tag === 2) return parsePkcs8(buf); // a private key: its public half
+      if (kids.length === 3 && kids[0].tag === 0x30 && kids[1].tag === 0x30 && kids[2].tag === 3) { // a certificate
+        throw asn1Error('wrong tag', '068000A8');
+      }
       throw undecodable('not a SubjectPublicKeyInfo');
     }
     const [kind, curve] = algorithmOf(buf, kids[0]);
@@ -263,6 +268,54 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
     if (curve === null) throw undecodable('an EC private key that names no curve');
     return ecPrivate(curve, bigOf(contents(buf, kids[1])), publicKey && ecPoint(curve, publicKey), decodeError);
   }
+  // X.509 (RFC 5280): a Certificate's parts, as TLVs of buf ({tag, at (its header), start, end}),
+  // its structure checked as OpenSSL's decoder checks it, with its errors. Where a public key is
+  // expected a PEM CERTIFICATE is its subjectPublicKeyInfo, as in Node (fromPem); X509Certificate
+  // (crypto.js) reads the rest.
+  const asn1Error = (reason, hex) => opensslError(`ERR_OSSL_ASN1_${reason.toUpperCase().replace(/ /g, '_')}`,
+    'asn1 encoding routines', reason, hex);
+  function certificate(buf) {
+    const tlv = (pos, limit, tag) => {
+      if (pos >= limit) throw asn1Error('field missing', '06800079');
+      if (pos + 2 > limit) throw asn1Error('header too long', '0680007B');
+      let len = buf[pos + 1];
+      let p = pos + 2;
+      if (len & 0x80) {
+        const n = len & 0x7f;
+        if (n === 0 || n > 4 || p + n > limit) throw asn1Error('header too long', '0680007B');
+        len = 0;
+        for (let i = 0; i < n; i++) len = len * 256 + buf[p++];
+      }
+      if (p + len > limit) throw asn1Error('too long', '0680009B');
+      if (tag !== undefined && buf[pos] !== tag) throw asn1Error('wrong tag', '068000A8');
+      return { tag: buf[pos], at: pos, start: p, end: p + len };
+    };
+    const cert = tlv(0, buf.length, 0x30);
+    const tbs = tlv(cert.start, cert.end, 0x30);
+    let p = tbs.start;
+    let version = 0;
+    if (p < tbs.end && buf[p] === 0xa0) {
+      const v = tlv(p, tbs.end, 0xa0);
+      const n = tlv(v.start, v.end, 2);
+      version = Number(bigOf(contents(buf, n)));
+      p = v.end;
+    }
+    const next = (tag) => {
+      const t = tlv(p, tbs.end, tag);
+      p = t.end;
+      return t;
+    };
+    const parts = { version, serial: next(2), innerAlgorithm: next(0x30), issuer: next(0x30), validity: next(0x30),
+      subject: next(0x30), spki: next(0x30), extensions: null };
+    for (const tag of [0x81, 0xa1, 0x82, 0xa2]) if (p < tbs.end && buf[p] === tag) next(tag); // issuer and subject unique IDs
+    if (p < tbs.end && buf[p] === 0xa3) parts.extensions = derChildren(buf, derChildren(buf, next(0xa3))[0]);
+    if (p !== tbs.end) throw asn1Error('wrong tag', '068000A8');
+    const algorithm = tlv(tbs.end, cert.end, 0x30);
+    const signature = tlv(algorithm.end, cert.end, 3);
+    return Object.assign(parts, { der: buf.subarray(0, cert.end), tbs, algorithm, signature, trailing: cert.end !== buf.length });
+  }
+  const tlvBytes = (buf, t) => buf.subarray(t.at, t.end);
+
   function fromDer(buf, type) {
     if (type === 'spki') return parseSpki(buf);
     if (type === 'pkcs1') return parsePkcs1(buf);
@@ -283,7 +336,10 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
       if (label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,\s*ENCRYPTED/.test(body)) {
         throw unsupportedKey('encrypted private keys (decrypt the key first, e.g. openssl pkey -in key.pem -out plain.pem)');
       }
-      if (label === 'CERTIFICATE') throw unsupportedKey('X.509 certificates');
+      if (label === 'CERTIFICATE') {
+        const der = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+        return parseSpki(tlvBytes(der, certificate(der).spki));
+      }
       const type = PEM_TYPES[label];
       if (type === undefined) {
         if (first === null) first = label;
@@ -426,7 +482,7 @@ defineBuiltin('internal/keys', function (exports, require, module, internal) {
 
   Object.assign(exports, {
     ec, rsa, isHandle, isPrivate, publicOf, fromDer, fromPem, fromJwk, exportKey, details, sameKey,
-    bigOf, bytesOf, undecodable, incompatible, unsupportedKey, opensslError, invalidProperty, propertyType,
+    bigOf, bytesOf, undecodable, incompatible, certificate, tlvBytes, parseSpki, derChildren, readTlv, hexOf, unsupportedKey, opensslError, invalidProperty, propertyType,
     // handles from their parts, for crypto.subtle's raw keys (webcrypto.js)
     ecPublicHandle: ecPublic, ed25519PublicHandle: ed25519Public, ed25519PrivateHandle: ed25519Private,
     ecPrivateHandle: (curve, d) => ecPrivate(curve, d, null, decodeError), x25519PublicHandle: x25519Public,

@@ -25,12 +25,13 @@ const loader = (function () {
     'assert', 'assert/strict', 'async_hooks', 'buffer', 'child_process', 'cluster', 'console', 'constants', 'crypto',
     'dgram', 'diagnostics_channel', 'dns', 'dns/promises', 'domain', 'events', 'fs', 'fs/promises', 'http', 'http2',
     'https', 'inspector', 'module', 'net', 'os', 'path', 'path/posix', 'path/win32', 'perf_hooks', 'process',
-    'punycode', 'querystring', 'readline', 'repl', 'stream', 'stream/promises', 'stream/web', 'string_decoder',
+    'punycode', 'querystring', 'readline', 'repl', 'stream', 'stream/consumers', 'stream/promises', 'stream/web',
+    'string_decoder',
     'sys', 'timers', 'timers/promises', 'tls', 'trace_events', 'tty', 'url', 'util', 'util/types', 'v8', 'vm',
     'wasi', 'worker_threads', 'zlib', 'test', 'sqlite', 'sea',
   ]);
   const PREFIX_ONLY = new Set(['test', 'sqlite', 'sea']); // only as node:test, … (not in builtinModules)
-  const EXTENSIONS = ['.js', '.json', '.mjs', '.cjs'];
+  const EXTENSIONS = ['.js', '.json', '.mjs', '.cjs', '.node'];
   const cache = Object.create(null); // filename -> module
   const compiled = Object.create(null); // filename -> CommonJS wrapper function (build time)
   const formats = Object.create(null); // filename -> 'cjs' | 'esm' | 'json'
@@ -244,6 +245,7 @@ const loader = (function () {
     // a package in node_modules, searched from the importing file's directory up to the function root
     const parts = specifier.split('/');
     const pkgName = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+    if (AWS_SDK_CLIENT.test(pkgName)) throw awsSdk(specifier, parent, esm);
     const subpath = '.' + specifier.slice(pkgName.length);
     for (let dir = from; ; dir = dirname(dir)) {
       if (!dir.endsWith('/node_modules')) {
@@ -280,15 +282,15 @@ const loader = (function () {
   // Why a built-in is missing, by what it is for (the sandbox has no filesystem, network or processes;
   // the rest are simply not part of the Node layer).
   const MISSING_BECAUSE = [
-    [/^fs(\/|$)/, 'edge functions have no filesystem: put data in a JSON file of the package and require() it ' +
+    [/^fs(\/|$)/, 'they have no filesystem, so put data in a JSON file of the package and require() it ' +
       "(require('./data.json'), or import data from './data.json' with { type: 'json' }), which is read once at build time"],
-    [/^(http|https|http2|net|tls|dgram|dns)(\/|$)/, 'edge functions cannot make network calls'],
-    [/^(child_process|cluster|worker_threads)$/, 'edge functions cannot start processes or threads'],
+    [/^(http|https|http2|net|tls|dgram|dns)(\/|$)/, 'they cannot make network calls'],
+    [/^(child_process|cluster|worker_threads)$/, 'they cannot start processes or threads'],
   ];
   function unsupported(specifier, parent, esm) {
     const name = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
     const found = MISSING_BECAUSE.find(([pattern]) => pattern.test(name));
-    const why = `a Node.js built-in that edge functions do not have (${found ? found[1] : 'it is not part of the Node.js layer edge functions have'})`;
+    const why = `a Node.js built-in that edge functions do not have${found ? `: ${found[1]}` : ''}`;
     const err = failure(parent, `module '${specifier}' is ${why}`, esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND',
       `Cannot find module '${specifier}': it is ${why}`);
     err.more = `. Available built-ins: ${[...new Set([...SUPPORTED, ...CONFIG.onDemand])].sort().join(', ')}`;
@@ -296,10 +298,7 @@ const loader = (function () {
   }
   function notFound(specifier, parent, esm) {
     let hint = ' (bundle it into node_modules/ of the function, as for a Lambda deployment package)';
-    if (specifier === 'aws-sdk' || specifier.startsWith('@aws-sdk/')) {
-      hint = ': the AWS SDK is not available in edge functions (they cannot make network calls); ' +
-        'move that work to the origin or do it before deploying';
-    } else if (/^(\.|\/)/.test(specifier)) {
+    if (/^(\.|\/)/.test(specifier)) {
       hint = " (no such file in the function's package)";
     }
     return failure(parent, `cannot find module '${specifier}'${hint}`, esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND',
@@ -321,8 +320,23 @@ const loader = (function () {
     return failure(parent, `${what} ${rel(pkgDir + '/package.json')}`, 'ERR_PACKAGE_PATH_NOT_EXPORTED', `${what} ${pkgDir}/package.json`);
   }
 
-  // A module missing deep inside the AWS SDK (its credential providers want fs, os, child_process):
-  // the SDK package the function required is what cannot work here, not that one file.
+  // The AWS SDK's clients and what exists only to serve them (v2's aws-sdk; v3's client-*, lib-* such as
+  // lib-dynamodb and lib-storage, the credential providers, nested-clients) are refused wherever they
+  // are required, installed or not (Lambda's nodejs runtimes provide v3, so functions often do not
+  // bundle it): every one of them loads here now that os is there, and fails only when a call looks for
+  // credentials (child_process) or the network. A top-level require() of one fails the build, naming
+  // it; a guarded one throws when it runs, as for any missing module. The SDK's offline utilities
+  // (@aws-sdk/cloudfront-signer, @aws-sdk/util-dynamodb, @smithy/* that they use) load as any package.
+  const AWS_SDK_CLIENT = /^(?:aws-sdk|@aws-sdk\/(?:client-.+|lib-.+|credential-provider.*|nested-clients))$/;
+  const AWS_SDK_WHY = 'the AWS SDK cannot work in edge functions, which make no network calls (move the call to ' +
+    'the origin, or put the data in the package)';
+  function awsSdk(specifier, parent, esm) {
+    return failure(parent, `cannot find module '${specifier}': ${AWS_SDK_WHY}`,
+      esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND', `Cannot find module '${specifier}': ${AWS_SDK_WHY}`);
+  }
+
+  // A module missing deep inside the AWS SDK (a package of it that is not refused above wanting
+  // child_process, …): the SDK package the function required is what cannot work here, not that file.
   function awsSdkPackage(stack) {
     let sdk = null;
     for (const filename of stack) {
@@ -339,8 +353,7 @@ const loader = (function () {
     const notFound = failed.code === 'MODULE_NOT_FOUND';
     const sdk = awsSdkPackage(stack);
     const first = sdk === null ? failed.runtimeMessage : failed.runtimeMessage.replace(/^(Cannot find module '[^']*')[^]*$/,
-      `$1 inside ${sdk}: the AWS SDK cannot work in edge functions, which make no network calls (move the call to ` +
-      'the origin, or put the data in the package)');
+      `$1 inside ${sdk}: ${AWS_SDK_WHY}`);
     const message = notFound && stack.length ? `${first}\nRequire stack:\n- ${stack.join('\n- ')}` : first;
     const err = internal.codeError(failed.Ctor, failed.code, message);
     if (notFound) err.requireStack = stack;
@@ -412,11 +425,18 @@ const loader = (function () {
 
   function prepare(filename) {
     if (formats[filename] !== undefined) return;
+    if (filename.endsWith('.node')) { // a native addon: nothing to compile; its require() throws (load())
+      formats[filename] = 'addon';
+      warn(`${rel(filename)}: a native addon (.node), which edge functions cannot load: ${ADDON_WHY}; require() of it ` +
+        'throws ERR_DLOPEN_FAILED if it runs');
+      return;
+    }
     const format = formatOf(filename);
     formats[filename] = format;
     const source = read(filename);
     if (source === null) throw new BuildError(`cannot read ${rel(filename)}`);
     if (format === 'json') { jsonText[filename] = source; return; }
+    if (INTL.test(source)) intlWarning(filename, source);
     const table = resolved[filename] = Object.create(null);
     // an ES module's require()s (through createRequire) resolve as require() does, apart from its imports
     const requires = format === 'esm' ? (esmRequires[filename] = Object.create(null)) : table;
@@ -500,6 +520,32 @@ const loader = (function () {
   }
 
   const builtinsUsed = new Set();
+  // A package in node_modules whose bundled files use Intl (luxon, dayjs/plugin/timezone): the engine has
+  // none, so what reaches it throws `ReferenceError: Intl is not defined` at request time. One warning
+  // per package, at the first file and line the build loads that names Intl other than in `typeof Intl`
+  // (edge/js/build.py warns about the function's own sources). A test of the source as it is read.
+  const INTL = /\bIntl\b/;
+  const intlWarned = new Set();
+  function intlWarning(filename, source) {
+    const at = filename.lastIndexOf('/node_modules/');
+    if (at < 0) return;
+    const parts = filename.slice(at + '/node_modules/'.length).split('/');
+    const pkg = parts[0].startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+    if (intlWarned.has(pkg)) return;
+    const use = /(?<!typeof\s*)\bIntl\b(?:\s*\.\s*([A-Za-z]+))?/;
+    const lines = source.split('\n');
+    const line = lines.findIndex((l) => use.test(l) && !/^\s*(\/\/|\/\*|\*)/.test(l));
+    if (line < 0) return;
+    intlWarned.add(pkg);
+    const member = use.exec(lines[line])[1];
+    warn(`${rel(filename)}:${line + 1}: package '${pkg}' uses Intl${member ? ` (Intl.${member})` : ''}, but the engine has ` +
+      "no ICU: Intl is absent, so the package's code that reaches it throws ReferenceError: Intl is not defined when " +
+      'it runs (formatting dates or numbers for a locale, converting time zones). Format explicitly, or use a package ' +
+      'that carries its own locale and time-zone data');
+  }
+
+  const ADDON_WHY = 'the sandbox runs JavaScript only, and a compiled addon has no machine code to run on here ' +
+    "(use the package's pure-JavaScript or WebAssembly build, if it has one)";
 
   // Build warnings go to stderr with this prefix; edge/js/build.py reports them.
   function warn(text) { native.log(2, 'edge-build-warning: ' + text.replace(/\n/g, ' ')); }
@@ -675,6 +721,10 @@ const loader = (function () {
     if (cached !== undefined) return cached.exports;
     const format = formats[filename];
     if (format === 'esm') return requireESM(filename, parent);
+    if (format === 'addon') { // Node's dlopen failure: a plain Error with a code, which packages catch
+      throw internal.codeError(Error, 'ERR_DLOPEN_FAILED', `${filename}: native addons (.node files) cannot be ` +
+        `loaded in edge functions: ${ADDON_WHY}`);
+    }
     const module = new Module(filename, parent);
     cache[filename] = module;
     if (parent) parent.children.push(module);
@@ -787,7 +837,7 @@ const loader = (function () {
       return target;
     }
     prepare(target);
-    if (formats[target] === 'cjs' || formats[target] === 'json') return 'cjs:' + target;
+    if (formats[target] === 'cjs' || formats[target] === 'json' || formats[target] === 'addon') return 'cjs:' + target;
     return fileURL(target);
   }
 

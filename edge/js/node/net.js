@@ -1,8 +1,9 @@
 // require('net'), require('tls') and require('http2') load, as http and https do (http.js), so that
 // packages which require them at the top level and connect only on some path (axios, proxy agents)
 // can be used for the rest; every call that would open a connection or a server throws, saying why.
-// What needs no network is Node's: net.isIP/isIPv4/isIPv6, http2's constants and tls's defaults.
-// Put into a function only when one of its sources names 'net', 'tls' or 'http2' (edge/js/build.py).
+// What needs no network is Node's: net.isIP/isIPv4/isIPv6, http2's constants, tls's defaults and dns's
+// error codes. Put into a function only when one of its sources names 'net', 'tls', 'http2' or 'dns'
+// (edge/js/build.py).
 (function () {
   // Node's own patterns (lib/internal/net.js)
   const v4Seg = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
@@ -39,6 +40,39 @@
       ['TLSSocket', 'Server', 'SecureContext']);
     Object.assign(exports, { DEFAULT_MIN_VERSION: 'TLSv1.2', DEFAULT_MAX_VERSION: 'TLSv1.3',
       DEFAULT_ECDH_CURVE: 'auto', rootCertificates: Object.freeze([]), getCiphers: () => [] });
+  });
+
+  // dns and dns/promises (undici requires dns at the top level, as cheerio loads it): the error codes
+  // and the result order are Node's, every lookup or resolve throws (dns.promises' too: as Node's would
+  // reject, but synchronously, saying why), and Resolver refuses to be made.
+  const DNS_FUNCTIONS = ['lookup', 'lookupService', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCaa',
+    'resolveCname', 'resolveMx', 'resolveNaptr', 'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt',
+    'reverse', 'setServers'];
+  const DNS_CODES = ['NODATA', 'FORMERR', 'SERVFAIL', 'NOTFOUND', 'NOTIMP', 'REFUSED', 'BADQUERY', 'BADNAME', 'BADFAMILY',
+    'BADRESP', 'CONNREFUSED', 'TIMEOUT', 'EOF', 'FILE', 'NOMEM', 'DESTRUCTION', 'BADSTR', 'BADFLAGS', 'NONAME',
+    'BADHINTS', 'NOTINITIALIZED', 'LOADIPHLPAPI', 'ADDRGETNETWORKPARAMS', 'CANCELLED'];
+  function dnsModule(name, exports, internal) {
+    let order = 'verbatim';
+    refusing(name, exports, internal, DNS_FUNCTIONS, ['Resolver']);
+    Object.assign(exports, {
+      getDefaultResultOrder: () => order,
+      setDefaultResultOrder: (value) => {
+        if (value !== 'ipv4first' && value !== 'verbatim') {
+          throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE',
+            `The argument 'dnsOrder' must be one of: 'verbatim', 'ipv4first'. Received ${requireBuiltin('util').inspect(value)}`);
+        }
+        order = value;
+      },
+      getServers: () => [],
+    });
+    for (const code of DNS_CODES) exports[code] = code;
+  }
+  defineBuiltin('dns/promises', function (exports, require, module, internal) {
+    dnsModule('dns.promises', exports, internal);
+  });
+  defineBuiltin('dns', function (exports, require, module, internal) {
+    dnsModule('dns', exports, internal);
+    Object.assign(exports, { ADDRCONFIG: 1024, ALL: 256, V4MAPPED: 2048, promises: require('dns/promises') });
   });
 
   defineBuiltin('http2', function (exports, require, module, internal) {

@@ -4,7 +4,21 @@ defineBuiltin('process', function (exports, require, module, internal) {
   const EventEmitter = require('events');
   const process = new EventEmitter();
   let env = null;
-  const buildEnv = {}; // what top-level code sees and sets at build time (no environment then)
+  // What top-level code sees and sets at build time (no environment then); a read of a name it
+  // does not hold is noted for a build warning (runtime.js)
+  const noteRead = (target, name) => {
+    if (typeof name === 'string' && !(name in target) && internal.noteEnvRead) internal.noteEnvRead(name);
+  };
+  const buildEnv = new Proxy({}, {
+    get(target, name, receiver) {
+      noteRead(target, name);
+      return Reflect.get(target, name, receiver);
+    },
+    has(target, name) {
+      noteRead(target, name);
+      return name in target;
+    },
+  });
   let argv = null;
   Object.defineProperties(process, {
     env: {
@@ -50,7 +64,11 @@ defineBuiltin('process', function (exports, require, module, internal) {
       }
       return [s, ns];
     }, { bigint: () => BigInt(Math.floor(internal.now() * 1e6)) }),
-    memoryUsage: Object.assign(() => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }), { rss: () => 0 }),
+    // rss: the instance's linear memory; heap figures: QuickJS's accounting (external: none)
+    memoryUsage: Object.assign(() => {
+      const [rss, heapTotal, heapUsed, arrayBuffers] = internal.native.memoryUsage();
+      return { rss, heapTotal: Math.max(heapTotal, heapUsed), heapUsed, external: arrayBuffers, arrayBuffers };
+    }, { rss: () => internal.native.memoryUsage(true)[0] }),
     nextTick: (callback, ...args) => {
       if (typeof callback !== 'function') throw internal.argType('callback', 'of type function', callback);
       queueMicrotask(() => callback(...args));

@@ -1,7 +1,9 @@
 // The invocation loop's JavaScript half (the C half is edge_handle in engine/edge_js.c):
 // dispatch() starts the handler on one event; poll() is called whenever no promise job is left,
 // and either fires the next timer (virtual time), or ends the invocation with the result JSON
-// or an error code after logging the error as Lambda's Node.js runtime does.
+// or an error code after logging the error as Lambda's Node.js runtime does. In a `reuse` instance,
+// timers an earlier invocation left pending that are due by the clock fire first, one per poll()
+// (the jobs they queue run in between), and then the handler starts (resume()).
 const hooks = (function () {
   const util = requireBuiltin('util');
   const timers = requireBuiltin('timers');
@@ -15,6 +17,10 @@ const hooks = (function () {
   let handlerModule = null;
   let current = null;
   let functionInfo = null;
+  let invocations = 0; // this instance's invocations so far: the current one's number (timers.js reads it)
+  internal.invocationNumber = () => invocations;
+  let resuming = null; // { seq, time } while timers earlier invocations left fire, before the handler starts (loop.cutoff())
+  let resumingEvent;
 
   // Globals Node has (QuickJS brings the language, atob/btoa, queueMicrotask, DOMException).
   globalThis.global = globalThis;
@@ -23,6 +29,25 @@ const hooks = (function () {
   for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate']) {
     globalThis[name] = timers[name];
   }
+  // queueMicrotask (and process.nextTick, which queues one): a callback that throws is an uncaught
+  // exception, as in Node, where QuickJS only reports it to the C side, which logs and goes on. A
+  // process 'uncaughtException' listener takes it at once; else the invocation fails at the next
+  // poll() as for a timer that throws (Lambda's `Uncaught Exception` line), and the build fails
+  // while the function loads.
+  const jobErrors = [];
+  const nativeQueueMicrotask = globalThis.queueMicrotask;
+  globalThis.queueMicrotask = { queueMicrotask(callback) {
+    if (typeof callback !== 'function') throw internal.argType('callback', 'of type function', callback);
+    nativeQueueMicrotask(() => {
+      try {
+        callback();
+      } catch (err) {
+        const proc = listening('uncaughtException');
+        if (proc !== null) proc.emit('uncaughtException', err, 'uncaughtException');
+        else jobErrors.push(err);
+      }
+    });
+  } }.queueMicrotask;
   lazyGlobal('process', () => requireBuiltin('process'));
   lazyGlobal('Buffer', () => requireBuiltin('buffer').Buffer);
   lazyGlobal('URL', () => requireBuiltin('url').URL);
@@ -34,6 +59,11 @@ const hooks = (function () {
   if (builtinFactories['internal/webcrypto'] !== undefined) { // a function naming subtle, CryptoKey or SubtleCrypto
     lazyGlobal('CryptoKey', () => requireBuiltin('internal/webcrypto').CryptoKey);
     lazyGlobal('SubtleCrypto', () => requireBuiltin('internal/webcrypto').SubtleCrypto);
+  }
+  if (builtinFactories['internal/abort'] !== undefined) { // a function naming AbortController, AbortSignal, EventTarget or Event
+    for (const name of ['Event', 'EventTarget', 'AbortController', 'AbortSignal']) {
+      lazyGlobal(name, () => requireBuiltin('internal/abort')[name]);
+    }
   }
   if (builtinFactories['internal/headers'] !== undefined) { // a function naming Headers
     lazyGlobal('Headers', () => requireBuiltin('internal/headers').Headers);
@@ -195,13 +225,21 @@ const hooks = (function () {
   }
 
   // A timer callback threw: Lambda's runtime logs it as an uncaught exception and fails the invocation.
-  function uncaught(err) {
+  // So does a timer an earlier invocation left, fired as this one starts: on Lambda the runtime's
+  // handler fails the invocation in progress and exits, and the next one finds a fresh environment
+  // (here the instance is replaced after a failure).
+  function uncaught(err, resumed) {
     const proc = listening('uncaughtException');
     if (proc !== null) {
       proc.emit('uncaughtException', err, 'uncaughtException');
       return 0;
     }
     current = null;
+    if (resumed) {
+      internal.native.log(2, `${loop.describe(resumed)}, left pending when an earlier invocation of this warm instance ` +
+        'returned, fired as this invocation started and threw: its uncaught exception fails this invocation, as on ' +
+        'Lambda (clear the timer before the handler returns, or catch inside its callback)');
+    }
     internal.native.log(3, `Uncaught Exception \t${formatted(err)}`);
     return isOutOfMemory(err) ? OUT_OF_MEMORY : HANDLER_ERROR;
   }
@@ -251,7 +289,8 @@ const hooks = (function () {
       ? 'the callback was called, but context.callbackWaitsForEmptyEventLoop is true, so the invocation waits ' +
         'for every timer, as in Lambda (clear the timer, or set callbackWaitsForEmptyEventLoop = false)'
       : 'the handler had not produced its result';
-    internal.native.log(3, `Task timed out after ${seconds} seconds: ${state}, and ${loop.describe(timer)} was still ` +
+    const earlier = timer._invocation !== 0 && timer._invocation < invocations ? ' (set by an earlier invocation)' : '';
+    internal.native.log(3, `Task timed out after ${seconds} seconds: ${state}, and ${loop.describe(timer)}${earlier} was still ` +
       `pending, due ${due} ms into the invocation (timers run on virtual time, so the timeout comes at once)`);
     return TIMED_OUT;
   }
@@ -281,8 +320,44 @@ const hooks = (function () {
   function dispatch(eventOrJson) {
     const event = typeof eventOrJson === 'string' ? JSON.parse(eventOrJson) : eventOrJson;
     const invocation = current = new Invocation();
-    const context = invocation.context = makeContext(event, invocation);
+    invocation.context = makeContext(event, invocation);
+    resuming = null; // (an invocation that failed while resuming discarded its instance anyway)
+    if (++invocations > 1 && loop.pending.size !== 0) {
+      const since = loop.cutoff();
+      if (loop.resumable(since) !== null) { // poll() fires them, then starts the handler
+        resuming = since;
+        resumingEvent = event;
+        return;
+      }
+    }
+    start(invocation, event);
+  }
+
+  // Fire the next timer an earlier invocation left that is due, or (none left) start the handler.
+  function resume(invocation) {
+    const timer = loop.resumable(resuming);
+    if (timer !== null) {
+      try {
+        loop.fire(timer);
+        return 0;
+      } catch (err) {
+        return uncaught(err, timer);
+      }
+    }
+    const event = resumingEvent;
+    resuming = null;
+    resumingEvent = undefined;
+    start(invocation, event);
+    return 0;
+  }
+
+  function start(invocation, event) {
+    const context = invocation.context;
     const callback = (err, result) => invocation.finish(err, result, true);
+    // Each invocation's handler starts outside any AsyncLocalStorage store (async_hooks.js): an
+    // earlier invocation's run() still pending in a `reuse` instance must not hand it its store.
+    const asyncContext = internal.asyncContext;
+    if (asyncContext !== undefined) asyncContext.current = asyncContext.empty;
     let returned;
     try {
       returned = handler(event, context, callback);
@@ -304,10 +379,16 @@ const hooks = (function () {
 
   function poll() {
     const invocation = current;
+    if (jobErrors.length) {
+      const err = jobErrors[0];
+      jobErrors.length = 0;
+      return uncaught(err);
+    }
     if (internal.rejections.size) {
       const code = unhandled();
       if (code !== 0 || current === null) return code;
     }
+    if (resuming !== null) return resume(invocation);
     if (invocation.finished) {
       const waits = invocation.viaCallback && invocation.context.callbackWaitsForEmptyEventLoop;
       if (waits) {
@@ -340,12 +421,30 @@ const hooks = (function () {
       'call back: the result is null, as in Lambda, which CloudFront refuses. ' + fix;
   }
 
+  // A result of undefined (an async handler that forgot its `return`, callback(null)) is null, as in
+  // Lambda, which CloudFront refuses: say which case it was and how to fix it.
+  function undefinedResult(invocation) {
+    const refused = 'the result is null, as in Lambda, which CloudFront refuses.';
+    if (invocation.viaCallback) {
+      return `The handler called its callback without a result (callback(null) or callback()): ${refused} ` +
+        'Pass the request or response: callback(null, request).';
+    }
+    const fix = 'Did you forget to return the request (or the response you made)? End the handler with `return request;`.';
+    if (handler.length >= 3) {
+      return `The handler's promise resolved to undefined: ${refused} ${fix} An async handler's callback is ` +
+        'ignored once its promise has settled, as in Lambda\'s Node.js runtime: return the result from the async ' +
+        'function, or make the handler a plain (non-async) function that calls callback(null, result).';
+    }
+    return `The handler's promise resolved to undefined: ${refused} ${fix}`;
+  }
+
   function complete(invocation) {
     current = null;
     if (invocation.failed) {
       logInvokeError(invocation.error);
       return isOutOfMemory(invocation.error) ? OUT_OF_MEMORY : HANDLER_ERROR;
     }
+    if (invocation.result === undefined) internal.native.log(2, undefinedResult(invocation));
     let json;
     try {
       json = JSON.stringify(invocation.result === undefined ? null : invocation.result);
@@ -360,10 +459,71 @@ const hooks = (function () {
     return json === undefined ? 'null' : json;
   }
 
+  // The event loop while the function loads, as Node's runs before the first event arrives
+  // (edge_js.c calls loadTick until it returns false, running the promise jobs each firing queues in
+  // between, then ready()). Virtual time, as in requests: nothing waits in real time.
+  // - While an ES module is still evaluating (a top-level await), every timer, interval and
+  //   immediate fires in Node's order until it settles, up to LOAD_WAIT of virtual time after loading
+  //   began (Lambda's init phase is limited to 10 s): a wait for a timer due later fails the build.
+  // - Once the module has evaluated (a CommonJS one at once), setImmediate and setTimeout callbacks
+  //   due within SETTLE of that fire (setTimeout(fn, 0) at the top level has run when the first
+  //   event comes, as in Node), and those they set within it; an interval, or a timer due later,
+  //   stays pending, as before, and does not hold the build.
+  // At most MAX_LOAD_FIRINGS in all (an immediate that sets itself again forever). The clock is set
+  // back afterwards: the virtual time skipped while loading is not in every instance's clock.
+  const LOAD_WAIT = 10000;
+  const SETTLE = 1000;
+  const MAX_LOAD_FIRINGS = 100000;
+  let loading = null;
+  function loadTick() {
+    if (loading === null) loading = { start: internal.now(), skew: internal.skew, settled: null, firings: 0, late: null };
+    const evaluating = handlerModule.pending();
+    if (!evaluating && loading.settled === null) loading.settled = internal.now();
+    let timer = null;
+    if (internal.rejections.size === 0 && jobErrors.length === 0 && loading.firings < MAX_LOAD_FIRINGS) {
+      if (evaluating) {
+        timer = loop.next(); // what Node's loop would wait for (an unref'd timer alone does not keep it)
+        if (timer !== null && timer._due > loading.start + LOAD_WAIT) {
+          loading.late = timer;
+          timer = null;
+        }
+      } else {
+        const horizon = loading.settled + SETTLE;
+        for (const t of loop.pending.values()) {
+          if (t._repeat !== null || t._due > horizon) continue;
+          if (timer === null || t._due < timer._due || (t._due === timer._due && t._seq < timer._seq)) timer = t;
+        }
+      }
+    }
+    if (timer === null) {
+      const skipped = internal.skew - loading.skew;
+      internal.skew = loading.skew;
+      for (const t of loop.pending.values()) t._due -= skipped;
+      return false;
+    }
+    loading.firings++;
+    try {
+      loop.fire(timer);
+    } catch (err) {
+      const proc = listening('uncaughtException');
+      if (proc === null) {
+        throw new loader.BuildError(`${loop.describe(timer)}, set while the function loaded, threw and nothing caught it ` +
+          `(Node would exit before the first event): ${internal.errorStack(err instanceof Error ? err : new Error(String(err)))}`);
+      }
+      proc.emit('uncaughtException', err, 'uncaughtException');
+    }
+    return true;
+  }
+
   const PRELOADED_GLOBALS = new Set(['Buffer', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'process', 'structuredClone',
     'crypto']);
 
   function ready() {
+    if (jobErrors.length) {
+      const err = jobErrors[0];
+      throw new loader.BuildError('a queueMicrotask or process.nextTick callback threw while the function loaded and ' +
+        `nothing caught it (Node would exit before the first event): ${internal.errorStack(err instanceof Error ? err : new Error(String(err)))}`);
+    }
     if (internal.rejections.size) {
       const reason = internal.rejections.values().next().value;
       throw new loader.BuildError(`a promise was rejected while the function loaded and nothing handled it: ${
@@ -371,6 +531,17 @@ const hooks = (function () {
     }
     const loaded = handlerModule;
     if (loaded.pending()) {
+      if (loading !== null && loading.late !== null) {
+        throw new loader.BuildError(`the ES module never finished evaluating: its top-level await waits for ` +
+          `${loop.describe(loading.late)}, due ${Math.round(loading.late._due - loading.start)} ms after the function ` +
+          `began to load, past the ${LOAD_WAIT / 1000} s that timers may run while it loads (Lambda's init phase is limited ` +
+          'to 10 s). Wait for less, or do it in the handler');
+      }
+      if (loading !== null && loading.firings >= MAX_LOAD_FIRINGS) {
+        throw new loader.BuildError('the ES module never finished evaluating: 100,000 ' +
+          'timers and immediates fired while it loaded without its top-level await settling (one that sets itself ' +
+          'again forever? Timers run on virtual time, where an immediate takes none)');
+      }
       throw new loader.BuildError('the ES module never finished evaluating (a top-level await that never settles)');
     }
     const exports = loaded.get();
@@ -399,11 +570,91 @@ const hooks = (function () {
     }
     for (const name of loader.builtinsUsed) requireBuiltin(name);
     if (internal.warmups) for (const warm of internal.warmups) warm();
+    buildReadWarnings();
     internal.initializing = false;
     return true;
   }
 
+  // Reads at the top level that differ at run time, from the function's own files (not node_modules:
+  // many packages read the clock or NODE_ENV as they load). A process.env name unset while the
+  // function is built (the environment is set only when the handler runs; Lambda sets it before the
+  // module loads), and the clock (the snapshot keeps the build's time: caught where a Date is read,
+  // Date.now() or a Date method, patched while building only). Each warns once at the end of the
+  // build, naming the first place.
+  const buildReads = { env: new Map(), clock: null, looks: 0 };
+  function ownSite() { // 'index.js:3:12' for the caller's first frame in the package, if it is the function's own
+    if (buildReads.looks++ > 5000) return null; // a package reading in a loop: stop looking
+    let stack;
+    try {
+      stack = internal.unwrapColumns(String(new Error().stack));
+    } catch {
+      return null;
+    }
+    const root = `${CONFIG.root}/`;
+    for (const line of stack.split('\n')) {
+      const frame = /\(?(?:file:\/\/)?(\/[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
+      if (frame === null || !frame[1].startsWith(root)) continue;
+      const path = frame[1].slice(root.length);
+      return path.split('/').includes('node_modules') ? null : `${path}:${frame[2]}:${frame[3]}`;
+    }
+    return null;
+  }
+  const NOT_ENV_NAMES = new Set(['then', 'toJSON', 'inspect', 'asymmetricMatch', 'nodeType', '$$typeof']);
+  internal.noteEnvRead = (name) => {
+    if (!internal.initializing || buildReads.env.has(name) || buildReads.env.size >= 5 || NOT_ENV_NAMES.has(name)) return;
+    const site = ownSite();
+    if (site !== null) buildReads.env.set(name, site);
+  };
+  const dateRestores = [];
+  function noteClock() {
+    if (internal.initializing && buildReads.clock === null) buildReads.clock = ownSite();
+  }
+  function patchClock() {
+    const realNow = Date.now; // (no time kept here: the snapshot would differ from build to build)
+    Date.now = function now() {
+      noteClock();
+      return realNow();
+    };
+    dateRestores.push(() => { Date.now = realNow; });
+    const proto = Date.prototype;
+    for (const name of ['toISOString', 'toJSON', 'toString', 'toUTCString', 'toDateString', 'toTimeString', 'toLocaleString',
+      'toLocaleDateString', 'toLocaleTimeString', 'getTime', 'valueOf', 'getFullYear', 'getUTCFullYear', 'getMonth',
+      'getUTCMonth', 'getDate', 'getUTCDate', 'getDay', 'getUTCDay', 'getHours', 'getUTCHours', 'getMinutes', 'getUTCMinutes',
+      'getSeconds', 'getUTCSeconds', 'getMilliseconds', 'getUTCMilliseconds']) {
+      const real = proto[name];
+      if (typeof real !== 'function') continue;
+      const patched = {
+        [name](...args) {
+          if (buildReads.clock === null && this instanceof Date) { // a date within a day of the build's time:
+            const time = realGetTime.call(this); // one made from the clock (toJSON is generic: `this` may be any object)
+            if (Math.abs(time - realNow()) < 864e5) noteClock();
+          }
+          return real.apply(this, args);
+        },
+      }[name];
+      Object.defineProperty(proto, name, { value: patched, writable: true, configurable: true });
+      dateRestores.push(() => Object.defineProperty(proto, name, { value: real, writable: true, configurable: true }));
+    }
+  }
+  const realGetTime = Date.prototype.getTime;
+  function buildReadWarnings() {
+    for (const restore of dateRestores.splice(0)) restore();
+    const warn = (text) => internal.native.log(2, `edge-build-warning: ${text}`);
+    if (buildReads.env.size) {
+      const reads = [...buildReads.env].map(([name, site]) => `process.env.${name} (${site})`);
+      warn(`the top level read ${reads.join(', ')} while the function was built, when ${reads.length === 1 ? 'it is' : 'they are'} ` +
+        'undefined: the environment (the function\'s env setting, AWS_REGION, AWS_LAMBDA_FUNCTION_NAME, ...) is set only ' +
+        'when the handler runs, while Lambda sets it before the module loads. Read process.env inside the handler.');
+    }
+    if (buildReads.clock) {
+      warn(`the top level read the clock while the function was built (first at ${buildReads.clock}): the snapshot ` +
+        'keeps the build\'s time, so a time or date made there is the same in every instance and request. Call ' +
+        'Date.now() or new Date() inside the handler.');
+    }
+  }
+
   internal.initializing = true;
+  patchClock();
   try {
     handlerModule = loader.loadHandler();
   } catch (err) {
@@ -414,7 +665,7 @@ const hooks = (function () {
   }
 
   return {
-    dispatch, poll, ready,
+    dispatch, poll, ready, loadTick,
     resolve: (name, base) => loader.esmResolve(name, base),
     source: (name) => loader.esmSource(name),
   };

@@ -645,7 +645,7 @@ defineBuiltin('url', function (exports, require, module, internal) {
     return record;
   }
   function invalid(input, base) {
-    const err = internal.codeError(TypeError, 'ERR_INVALID_URL', 'Invalid URL');
+    const err = internal.plainCodeError(TypeError, 'ERR_INVALID_URL', 'Invalid URL'); // Node 20's C++ (ada)
     err.input = String(input);
     if (base !== undefined) err.base = String(base);
     return err;

@@ -16,8 +16,9 @@ defineBuiltin('util', function (exports, require, module, internal) {
     '\\x0E', '\\x0F', '\\x10', '\\x11', '\\x12', '\\x13', '\\x14', '\\x15', '\\x16', '\\x17', '\\x18', '\\x19', '\\x1A',
     '\\x1B', '\\x1C', '\\x1D', '\\x1E', '\\x1F',
   ];
-  const escapeTest = /[\x00-\x1f\x27\x5c\x7f-\x9f]/;
-  const escapeReplace = /[\x00-\x1f\x27\x5c\x7f-\x9f]/g;
+  // and lone surrogates, shown as \ud800 as Node shows them
+  const escapeTest = /[\x00-\x1f\x27\x5c\x7f-\x9f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  const escapeReplace = /[\x00-\x1f\x27\x5c\x7f-\x9f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
   function strEscape(str) {
     let quote = "'";
@@ -27,8 +28,8 @@ defineBuiltin('util', function (exports, require, module, internal) {
       if (!str.includes('"')) quote = '"';
       else if (!str.includes('`') && !str.includes('${')) quote = '`';
       if (quote !== "'") {
-        test = /[\x00-\x1f\x5c\x7f-\x9f]/;
-        replace = /[\x00-\x1f\x5c\x7f-\x9f]/g;
+        test = /[\x00-\x1f\x5c\x7f-\x9f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+        replace = /[\x00-\x1f\x5c\x7f-\x9f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
       }
     }
     if (str.length < 5000 && !test.test(str)) return quote + str + quote;
@@ -37,6 +38,7 @@ defineBuiltin('util', function (exports, require, module, internal) {
       if (code < 32) return meta[code];
       if (c === "'") return "\\'";
       if (c === '\\') return '\\\\';
+      if (code >= 0xd800 && code <= 0xdfff) return '\\u' + code.toString(16);
       return '\\x' + code.toString(16).toUpperCase().padStart(2, '0');
     });
     return quote + out + quote;
@@ -161,15 +163,41 @@ defineBuiltin('util', function (exports, require, module, internal) {
     return v instanceof Error || Object.prototype.toString.call(v) === '[object Error]';
   }
 
-  function errorStack(err) {
+  // One of Node's own errors (prelude.js, codeError): its stack's first line names its code
+  const isNodeError = (err) => err !== null && (typeof err === 'object' || typeof err === 'function') && internal.kIsNodeError in err;
+  function errorStack(err, improve) {
     const name = err.name || 'Error';
     const message = err.message === undefined ? '' : String(err.message);
-    const header = message ? `${name}: ${message}` : `${name}`;
+    const header = isNodeError(err) ? stackHeader(err) : message ? `${name}: ${message}` : `${name}`;
     let stack = typeof err.stack === 'string' ? err.stack : '';
-    if (stack === '' || stack === header) return `[${header}]`; // no frames: Node's brackets
+    if (stack === '' || stack === header) return `[${improve ? improve(header) : header}]`; // no frames: Node's brackets
     if (!/^\S/.test(stack)) stack = `${header}\n${stack}`; // QuickJS: frames only
     if (internal.unwrapColumns) stack = internal.unwrapColumns(stack); // the loader's (CommonJS first lines)
-    return stack.replace(/\n+$/, '');
+    stack = stack.replace(/\n+$/, '');
+    return improve ? improve(stack) : stack;
+  }
+
+  // Node's improveStack (util.inspect): an error whose class is not what its name says shows both,
+  // `DOMException [AbortError]: m`, `Foo [Error]: x` (class Foo extends Error), `Error [CustomError]: w`
+  // (a name set on a plain Error); one with a null prototype `[Error: null prototype]: q`.
+  function improveStack(stack, constructor, name, tag) {
+    let len = name.length;
+    if (constructor === null || (name.endsWith('Error') && stack.startsWith(name) &&
+        (stack.length === len || stack[len] === ':' || stack[len] === '\n'))) {
+      let fallback = 'Error';
+      if (constructor === null) {
+        const start = /^([A-Z][a-z_ A-Z0-9[\]()-]+)(?::|\n\s+at)/.exec(stack) || /^([a-z_A-Z0-9-]*Error)$/.exec(stack);
+        fallback = (start && start[1]) || '';
+        len = fallback.length;
+        fallback = fallback || 'Error';
+      }
+      const prefix = getPrefix(constructor, tag, fallback, '').slice(0, -1);
+      if (name !== prefix) {
+        if (prefix.includes(name)) stack = len === 0 ? `${prefix}: ${stack}` : `${prefix}${stack.slice(len)}`;
+        else stack = `${prefix} [${name}]${stack.slice(len)}`;
+      }
+    }
+    return stack;
   }
 
   // err.stack as V8 writes it: the first line `Name: message`, then the frames. QuickJS keeps the
@@ -183,6 +211,7 @@ defineBuiltin('util', function (exports, require, module, internal) {
     try {
       name = err.name;
       message = err.message;
+      if (isNodeError(err)) return `${name} [${err.code}]: ${message}`; // as Node's prepareStackTrace
     } catch {
       return 'Error';
     }
@@ -228,8 +257,61 @@ defineBuiltin('util', function (exports, require, module, internal) {
       } });
   }
 
+  // A DOMException's stack as V8 writes it, `Name: message` first: QuickJS's DOMException keeps an
+  // own `stack` of frames only. The global is a function sharing QuickJS's prototype, statics and
+  // behaviour; it makes the exception with QuickJS's (for a subclass with its new.target), drops its
+  // own frame and puts the first line on (a DOMException's name and message never change). Those the
+  // engine throws itself (atob's) keep frames only; util.inspect and Lambda's logged trace add the line.
+  const NativeDOMException = globalThis.DOMException;
+  if (typeof NativeDOMException === 'function') {
+    const OWN_FRAME = /^ {4}at (?:new )?(?:DOMException|construct) \(node:internal\/[^\n]*\n?/;
+    const DOMException = function DOMException(message, name) {
+      if (new.target === undefined) throw new TypeError("Class constructor DOMException cannot be invoked without 'new'");
+      let args = arguments;
+      if (typeof name === 'object' && name !== null) args = [message, `${name.name}`]; // Node 20's options: { name, cause }
+      const err = new.target === DOMException ? new NativeDOMException(...args) : Reflect.construct(NativeDOMException, args, new.target);
+      if (args !== arguments && 'cause' in name) {
+        Object.defineProperty(err, 'cause', { value: name.cause, configurable: true, writable: true, enumerable: false });
+      }
+      const own = Object.getOwnPropertyDescriptor(err, 'stack');
+      if (own && typeof own.value === 'string' && FRAMES_ONLY.test(own.value)) {
+        let frames = own.value;
+        while (OWN_FRAME.test(frames)) frames = frames.replace(OWN_FRAME, '');
+        own.value = withHeader(err, frames);
+        Object.defineProperty(err, 'stack', own);
+      }
+      return err;
+    };
+    for (const key of Reflect.ownKeys(NativeDOMException)) {
+      if (key !== 'prototype' && key !== 'length' && key !== 'name') Object.defineProperty(DOMException, key, Object.getOwnPropertyDescriptor(NativeDOMException, key));
+    }
+    Object.defineProperty(DOMException, 'length', { value: NativeDOMException.length, configurable: true });
+    Object.defineProperty(DOMException, 'prototype', { value: NativeDOMException.prototype, writable: false });
+    Object.setPrototypeOf(DOMException, Object.getPrototypeOf(NativeDOMException));
+    Object.defineProperty(NativeDOMException.prototype, 'constructor', { value: DOMException, writable: true, configurable: true });
+    Object.defineProperty(globalThis, 'DOMException', { ...Object.getOwnPropertyDescriptor(globalThis, 'DOMException'), value: DOMException });
+    // atob and btoa throw the engine's DOMException: its stack gets the first line where it is thrown
+    for (const name of ['atob', 'btoa']) {
+      const engine = globalThis[name];
+      if (typeof engine !== 'function') continue;
+      const wrapped = { [name](data) {
+        try {
+          return arguments.length === 0 ? engine() : engine(data);
+        } catch (err) {
+          const own = err instanceof NativeDOMException ? Object.getOwnPropertyDescriptor(err, 'stack') : undefined;
+          if (own && typeof own.value === 'string' && FRAMES_ONLY.test(own.value)) {
+            Error.captureStackTrace(err, wrapped); // from the caller, a lazy first line (util's captureStackTrace)
+          }
+          throw err;
+        }
+      } }[name];
+      Object.defineProperty(globalThis, name, { ...Object.getOwnPropertyDescriptor(globalThis, name), value: wrapped });
+    }
+  }
+
   function formatError(err, constructor, tag, ctx, keys) {
-    let stack = errorStack(err);
+    const name = err.name != null ? String(err.name) : 'Error';
+    let stack = errorStack(err, (text) => improveStack(text, constructor, name, tag));
     for (const name of ['name', 'message', 'stack']) {
       const index = keys.indexOf(name);
       if (index !== -1 && stack.includes(err[name])) keys.splice(index, 1);

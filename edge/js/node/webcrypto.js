@@ -20,6 +20,7 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
   // ---- errors ---------------------------------------------------------------------------------
   function domError(message, name, cause) { // Node's lazyDOMException
     const err = name === undefined ? new DOMException(message) : new DOMException(message, name);
+    Error.captureStackTrace(err, domError); // its frames from domError's caller, as Node's
     if (cause !== undefined) Object.defineProperty(err, 'cause', { value: cause, writable: true, configurable: true, enumerable: false });
     return err;
   }
@@ -41,7 +42,7 @@ defineBuiltin('internal/webcrypto', function (exports, require, module, internal
   function makeException(message, opts = {}) {
     const prefix = opts.prefix ? `${opts.prefix}: ` : '';
     const context = opts.context !== undefined && opts.context.length === 0 ? '' : `${opts.context === undefined ? 'Value' : opts.context} `;
-    return internal.codeError(TypeError, opts.code || 'ERR_INVALID_ARG_TYPE', `${prefix}${context}${message}`);
+    return internal.plainCodeError(TypeError, opts.code || 'ERR_INVALID_ARG_TYPE', `${prefix}${context}${message}`); // Node's codedTypeError
   }
   const isObject = (V) => V !== null && (typeof V === 'object' || typeof V === 'function');
   function toNumber(value, opts) {

@@ -1,6 +1,8 @@
 // require('zlib'): gzip, deflate (zlib format) and raw deflate, sync and callback styles, by
 // libdeflate compiled into the engine. Output is valid zlib/gzip data (bytes differ from Node's
-// zlib, as they do between zlib versions); anything zlib can read, this reads.
+// zlib, as they do between zlib versions); anything zlib can read, this reads. Where libdeflate
+// fails, the engine reads the input as zlib does (edge_js.c, zi_run): zlib's error, or the output
+// before a truncated end.
 defineBuiltin('zlib', function (exports, require, module, internal) {
   const { Buffer, kMaxLength } = require('buffer');
   const RAW = 0;
@@ -63,41 +65,77 @@ defineBuiltin('zlib', function (exports, require, module, internal) {
     return l === -1 ? 6 : l;
   }
 
-  function compress(format) {
-    return (buffer, options) => internal.fromBytes(internal.native.deflate(format, level(options), input(buffer)));
+  // Node's checkRangesOrGetDefault for options.finishFlush
+  function finishFlush(options) {
+    const f = options ? options.finishFlush : undefined;
+    if (f === undefined) return constants.Z_FINISH;
+    if (typeof f !== 'number') throw internal.argType('options.finishFlush', 'of type number', f);
+    if (Number.isNaN(f)) return constants.Z_FINISH;
+    if (!Number.isFinite(f)) {
+      throw internal.codeError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "options.finishFlush" is out of range. It must be a finite number. Received ${f}`);
+    }
+    if (f < constants.Z_NO_FLUSH || f > constants.Z_BLOCK) {
+      throw internal.codeError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "options.finishFlush" is out of range. It must be >= 0 and <= 5. Received ${f}`);
+    }
+    return f;
   }
+  // {info: true}: {buffer, engine}, the engine standing for Node's zlib stream object (its class
+  // name and bytesWritten, the input it read; there are no zlib streams here)
+  const ENGINES = {};
+  for (const name of ['Gzip', 'Gunzip', 'Deflate', 'Inflate', 'DeflateRaw', 'InflateRaw', 'Unzip']) {
+    ENGINES[name] = { [name]: class { constructor(bytesWritten) { this.bytesWritten = bytesWritten; } } }[name];
+  }
+  const withInfo = (options, buffer, engine, bytesWritten) =>
+    (options && options.info ? { buffer, engine: new ENGINES[engine](bytesWritten) } : buffer);
 
-  function decompress(format) {
+  function compress(format, engine) {
     return (buffer, options) => {
       const data = input(buffer);
+      finishFlush(options);
+      return withInfo(options, internal.fromBytes(internal.native.deflate(format, level(options), data)), engine, data.length);
+    };
+  }
+
+  // zlib's errors, as Node makes them: the message zlib gives, errno and its code
+  const CODE_NAMES = { '-5': 'Z_BUF_ERROR', '-3': 'Z_DATA_ERROR', '2': 'Z_NEED_DICT' };
+  function decompress(format, engine) {
+    return (buffer, options) => {
+      const data = input(buffer);
+      const flush = finishFlush(options);
       let detected = format;
       if (format === -1) detected = data[0] === 0x1f && data[1] === 0x8b ? GZIP : ZLIB;
       const max = options && options.maxOutputLength ? options.maxOutputLength : kMaxLength;
+      // Node inflates a chunk (chunkSize bytes of output) at a time and checks zlib's error before
+      // the size: past maxOutputLength is an error once a whole chunk beyond it is out, or at the end
+      const chunk = options && typeof options.chunkSize === 'number' && options.chunkSize >= 64 ? options.chunkSize : 16384;
+      const tooLarge = () => internal.codeError(RangeError, 'ERR_BUFFER_TOO_LARGE', `Cannot create a Buffer larger than ${max} bytes`);
+      let result;
       try {
-        return internal.fromBytes(internal.native.inflate(detected, data, max));
+        result = internal.native.inflate(detected, data, (Math.floor(max / chunk) + 1) * chunk, flush);
       } catch (err) {
-        if (err instanceof RangeError) {
-          throw internal.codeError(RangeError, 'ERR_BUFFER_TOO_LARGE', err.message);
-        }
-        const message = data.length === 0 || err.message === 'unexpected end of file'
-          ? 'unexpected end of file'
-          : detected === GZIP ? 'incorrect header check' : detected === ZLIB ? 'incorrect header check' : 'invalid block type';
+        if (err instanceof RangeError) throw tooLarge();
+        throw err;
+      }
+      const [errno, message, bytes, read] = result;
+      if (errno === 0 && bytes.length > max) throw tooLarge();
+      if (errno !== 0) {
         const e = new Error(message);
-        e.errno = message === 'unexpected end of file' ? constants.Z_BUF_ERROR : constants.Z_DATA_ERROR;
-        e.code = message === 'unexpected end of file' ? 'Z_BUF_ERROR' : 'Z_DATA_ERROR';
+        e.errno = errno;
+        e.code = CODE_NAMES[errno];
         throw e;
       }
+      return withInfo(options, internal.fromBytes(bytes), engine, read);
     };
   }
 
   const sync = {
-    gzipSync: compress(GZIP),
-    deflateSync: compress(ZLIB),
-    deflateRawSync: compress(RAW),
-    gunzipSync: decompress(GZIP),
-    inflateSync: decompress(ZLIB),
-    inflateRawSync: decompress(RAW),
-    unzipSync: decompress(-1),
+    gzipSync: compress(GZIP, 'Gzip'),
+    deflateSync: compress(ZLIB, 'Deflate'),
+    deflateRawSync: compress(RAW, 'DeflateRaw'),
+    gunzipSync: decompress(GZIP, 'Gunzip'),
+    inflateSync: decompress(ZLIB, 'Inflate'),
+    inflateRawSync: decompress(RAW, 'InflateRaw'),
+    unzipSync: decompress(-1, 'Unzip'),
   };
   for (const [name, fn] of Object.entries(sync)) {
     exports[name] = fn;
@@ -116,10 +154,379 @@ defineBuiltin('zlib', function (exports, require, module, internal) {
     throw unavailable('brotli is not available in edge functions (zlib here supports gzip, deflate and deflateRaw)');
   };
   for (const name of ['brotliCompressSync', 'brotliDecompressSync', 'brotliCompress', 'brotliDecompress',
-    'createGzip', 'createGunzip', 'createDeflate', 'createInflate', 'createBrotliCompress', 'createBrotliDecompress']) {
-    exports[name] = name.startsWith('brotli') || name.includes('Brotli') ? brotli : () => {
-      throw unavailable(`zlib.${name}() streams are not available in edge functions: use the *Sync functions`);
+    'createBrotliCompress', 'createBrotliDecompress']) {
+    exports[name] = brotli;
+  }
+
+  // ---- The stream classes (Gzip, Gunzip, Deflate, Inflate, DeflateRaw, InflateRaw, Unzip) ----
+  // Node's Transform streams over the one-shot native code: the input is kept as it is written and
+  // (de)compressed when the stream ends (_flush), so the output arrives then, in chunkSize pieces,
+  // not as the input comes. Events, errors (zlib's, with errno and code) and bytesWritten are
+  // Node's for a whole stream; where Node meets a data error in a write, the output it had pushed
+  // (every whole chunkSize piece before the error) is pushed here too. Defined on first use, as
+  // they need the stream module (put in a function only when its sources name 'stream').
+  const MODES = { Deflate: [1, ZLIB, false], Inflate: [2, ZLIB, true], Gzip: [3, GZIP, false], Gunzip: [4, GZIP, true],
+    DeflateRaw: [5, RAW, false], InflateRaw: [6, RAW, true], Unzip: [7, -1, true] };
+  const outOfRange = (name, range, value) => internal.codeError(RangeError, 'ERR_OUT_OF_RANGE',
+    `The value of "${name}" is out of range. It must be ${range}. Received ${value}`);
+  // Node's validateFiniteNumber and checkRangesOrGetDefault
+  function finiteOrDefault(number, name) {
+    if (number === undefined) return false;
+    if (Number.isFinite(number)) return true;
+    if (Number.isNaN(number)) return false;
+    if (typeof number !== 'number') throw internal.argType(name, 'of type number', number);
+    throw outOfRange(name, 'a finite number', number);
+  }
+  function checkRange(number, name, lower, upper, def) {
+    if (!finiteOrDefault(number, name)) return def;
+    if (number < lower || number > upper) throw outOfRange(name, `>= ${lower} and <= ${upper}`, number);
+    return number;
+  }
+  let streamClasses = null;
+  function defineStreams() {
+    if (streamClasses) return streamClasses;
+    let stream;
+    try {
+      stream = require('stream');
+    } catch (err) {
+      throw unavailable('zlib streams (createGzip(), zlib.Gunzip, ...) are not available in this function: they ' +
+        "need the stream module, which a function gets when one of its sources names it: add require('stream') " +
+        'to the handler (or use the *Sync functions)');
+    }
+    const { Transform, finished } = stream;
+    const kFlushFlag = Symbol('kFlushFlag');
+    const kPushed = Symbol('kPushed'); // the output pushed so far
+    const flushiness = [];
+    [0, 5, 1, 2, 3, 4].forEach((flag, i) => { flushiness[flag] = i; });
+    const maxFlush = (a, b) => (flushiness[a] > flushiness[b] ? a : b);
+
+    // What stands for Node's native handle (its _handle): the input kept, closed by close(); pngjs
+    // (jimp) drives writeSync() itself as Node's binding: the whole input is (de)compressed at
+    // Z_FINISH and handed out in the output windows it gives
+    class ZlibHandle {
+      constructor(owner, mode) {
+        this.owner = owner;
+        this.mode = mode;
+        this.reset();
+      }
+      reset() {
+        this.chunks = [];
+        this.length = 0;
+        this.starts = [];
+        this.done = null; // {errno, message, bytes, read} once (de)compressed
+        this.handedOut = 0;
+      }
+      add(chunk) {
+        if (chunk.length) {
+          this.done = null; // more input after the end (a gzip member written later): read it all again
+          this.starts.push(this.length);
+          this.chunks.push(chunk);
+          this.length += chunk.length;
+        }
+      }
+      input() {
+        if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.length)];
+        return this.chunks.length ? this.chunks[0] : Buffer.alloc(0);
+      }
+      run(flush) {
+        if (this.done && (this.done.flush === flush || this.done.flush === undefined)) return this.done;
+        const [, format, decompressing] = MODES[this.mode];
+        const data = this.input();
+        if (!decompressing) {
+          this.done = { errno: 0, bytes: internal.native.deflate(format, this.owner._level === -1 ? 6 : this.owner._level, data), read: data.length };
+          return this.done;
+        }
+        const detected = format === -1 ? (data[0] === 0x1f && data[1] === 0x8b ? GZIP : ZLIB) : format;
+        const [errno, message, bytes, read] = internal.native.inflate(detected, data, kMaxLength, flush);
+        this.done = { errno, message, bytes, read, detected, flush };
+        return this.done;
+      }
+      writeSync(flush, chunk, inOff, inLen, out, outOff, outLen) {
+        this.add(internal.fromBytes(chunk.subarray(inOff, inOff + inLen)));
+        const state = this.owner._writeState;
+        state[1] = 0;
+        state[0] = outLen;
+        if (flush !== constants.Z_FINISH && !this.done) return state;
+        const result = this.run(flush);
+        if (result.errno !== 0) {
+          this.onerror(result.message, result.errno, CODE_NAMES[result.errno]);
+          return state;
+        }
+        const n = Math.min(outLen, result.bytes.length - this.handedOut);
+        out.set(result.bytes.subarray(this.handedOut, this.handedOut + n), outOff);
+        this.handedOut += n;
+        state[0] = outLen - n;
+        return state;
+      }
+      params() {}
+      close() { this.chunks = []; this.done = null; }
+    }
+    function onerror(message, errno, code) {
+      const error = new Error(message);
+      error.errno = errno;
+      error.code = code;
+      this.owner.destroy(error);
+    }
+
+    // Node's ZlibBase and Zlib in one: a constructor function (util.inherits and Inflate.call(this)
+    // work as with Node's)
+    function Zlib(opts, mode) {
+      let chunkSize = constants.Z_DEFAULT_CHUNK;
+      let flush = constants.Z_NO_FLUSH;
+      let finishFlush = constants.Z_FINISH;
+      let level = constants.Z_DEFAULT_COMPRESSION;
+      let strategy = constants.Z_DEFAULT_STRATEGY;
+      const code = MODES[mode][0];
+      if (opts) {
+        if (!((opts.windowBits == null || opts.windowBits === 0) && (code === 2 || code === 4 || code === 7))) {
+          checkRange(opts.windowBits, 'options.windowBits', 8 + (code === 3 ? 1 : 0), 15, 15);
+        }
+        level = checkRange(opts.level, 'options.level', -1, 9, -1);
+        checkRange(opts.memLevel, 'options.memLevel', 1, 9, 8);
+        strategy = checkRange(opts.strategy, 'options.strategy', 0, 4, 0);
+        const dictionary = opts.dictionary;
+        if (dictionary !== undefined && !ArrayBuffer.isView(dictionary) && !(dictionary instanceof ArrayBuffer)) {
+          throw internal.argType('options.dictionary', 'an instance of Buffer, TypedArray, DataView, or ArrayBuffer', dictionary);
+        }
+        chunkSize = opts.chunkSize;
+        if (!finiteOrDefault(chunkSize, 'options.chunkSize')) chunkSize = constants.Z_DEFAULT_CHUNK;
+        else if (chunkSize < constants.Z_MIN_CHUNK) throw outOfRange('options.chunkSize', '>= 64', chunkSize);
+        flush = checkRange(opts.flush, 'options.flush', 0, 5, flush);
+        finishFlush = checkRange(opts.finishFlush, 'options.finishFlush', 0, 5, finishFlush);
+        checkRange(opts.maxOutputLength, 'options.maxOutputLength', 1, kMaxLength, kMaxLength);
+        if (opts.encoding || opts.objectMode || opts.writableObjectMode) {
+          opts = { ...opts, encoding: null, objectMode: false, writableObjectMode: false };
+        }
+      }
+      this._writeState = new Uint32Array(2);
+      Transform.call(this, { autoDestroy: true, ...opts });
+      const handle = new ZlibHandle(this, mode);
+      handle.onerror = onerror;
+      this.bytesWritten = 0;
+      this._handle = handle;
+      this._outOffset = 0;
+      this[kPushed] = 0;
+      this._chunkSize = chunkSize;
+      this._defaultFlushFlag = flush;
+      this._finishFlushFlag = finishFlush;
+      this._defaultFullFlushFlag = constants.Z_FULL_FLUSH;
+      this._info = opts && opts.info;
+      this._maxOutputLength = opts && opts.maxOutputLength ? opts.maxOutputLength : kMaxLength;
+      this._level = level;
+      this._strategy = strategy;
+    }
+    Object.setPrototypeOf(Zlib.prototype, Transform.prototype);
+    Object.setPrototypeOf(Zlib, Transform);
+    Object.defineProperty(Zlib.prototype, '_closed', {
+      configurable: true, enumerable: true, get() { return !this._handle; },
+    });
+    Object.defineProperty(Zlib.prototype, 'bytesRead', {
+      configurable: true, enumerable: true,
+      get() { return this.bytesWritten; },
+      set(value) { this.bytesWritten = value; },
+    });
+    // Node's output buffer, which packages driving _handle.writeSync (pngjs) write into: made when
+    // first read (the streams here do not use it)
+    Object.defineProperty(Zlib.prototype, '_outBuffer', {
+      configurable: true, enumerable: false,
+      get() {
+        const buffer = Buffer.allocUnsafe(this._chunkSize);
+        Object.defineProperty(this, '_outBuffer', { value: buffer, writable: true, configurable: true, enumerable: true });
+        return buffer;
+      },
+      set(value) { Object.defineProperty(this, '_outBuffer', { value, writable: true, configurable: true, enumerable: true }); },
+    });
+    Zlib.prototype.reset = function () {
+      if (!this._handle) throw internal.codeError(Error, 'ERR_INTERNAL_ASSERTION', 'zlib binding closed');
+      this._handle.reset();
     };
+    Zlib.prototype._final = function (callback) { callback(); };
+    Zlib.prototype._flush = function (callback) { this._transform(Buffer.alloc(0), '', callback); };
+    Zlib.prototype.flush = function (kind, callback) {
+      if (typeof kind === 'function' || (kind === undefined && !callback)) {
+        callback = kind;
+        kind = this._defaultFullFlushFlag;
+      }
+      if (this.writableFinished) {
+        if (callback) process.nextTick(callback);
+      } else if (this.writableEnded) {
+        if (callback) this.once('end', callback);
+      } else {
+        const marker = Buffer.alloc(0);
+        marker[kFlushFlag] = kind;
+        this.write(marker, '', callback);
+      }
+    };
+    Zlib.prototype.close = function (callback) {
+      if (callback) finished(this, callback);
+      this.destroy();
+    };
+    Zlib.prototype._destroy = function (err, callback) {
+      if (this._handle) { this._handle.close(); this._handle = null; }
+      callback(err);
+    };
+    Zlib.prototype.params = function (level, strategy, callback) {
+      checkRange(level, 'level', -1, 9);
+      checkRange(strategy, 'strategy', 0, 4);
+      if (this._level !== level || this._strategy !== strategy) {
+        this.flush(constants.Z_SYNC_FLUSH, () => {
+          if (!this.destroyed) {
+            this._level = level;
+            this._strategy = strategy;
+            if (callback) callback();
+          }
+        });
+      } else {
+        process.nextTick(callback);
+      }
+    };
+    Zlib.prototype._transform = function (chunk, encoding, cb) {
+      let flushFlag = this._defaultFlushFlag;
+      if (typeof chunk[kFlushFlag] === 'number') flushFlag = chunk[kFlushFlag];
+      const last = this.writableEnded && this.writableLength === chunk.byteLength;
+      if (last) flushFlag = maxFlush(flushFlag, this._finishFlushFlag);
+      processChunk(this, chunk, flushFlag, cb, last);
+    };
+    Zlib.prototype._processChunk = function (chunk, flushFlag, cb) {
+      if (typeof cb === 'function') return processChunk(this, chunk, flushFlag, cb, true);
+      // Node's processChunkSync (zlibBufferSync's), kept for packages that call it
+      const handle = this._handle;
+      handle.add(internal.fromBytes(chunk));
+      const result = handle.run(flushFlag);
+      this.bytesWritten = result.errno === 0 ? result.read : handle.length;
+      if (this._handle) { this._handle.close(); this._handle = null; }
+      if (result.errno !== 0) throw zlibError(result);
+      if (result.bytes.length > this._maxOutputLength) {
+        throw internal.codeError(RangeError, 'ERR_BUFFER_TOO_LARGE', `Cannot create a Buffer larger than ${this._maxOutputLength} bytes`);
+      }
+      return internal.fromBytes(result.bytes);
+    };
+    function zlibError(result) {
+      const e = new Error(result.message);
+      e.errno = result.errno;
+      e.code = CODE_NAMES[result.errno];
+      return e;
+    }
+    // push the output past what has been pushed, up to `upTo` bytes, then call `then`: one piece a
+    // turn of the event loop, each ending where one of Node's chunkSize output buffers ends, as
+    // Node's thread pool gives them (waiting for a read when the readable side is full)
+    function pushOutput(self, bytes, upTo, then) {
+      const size = self._chunkSize;
+      const step = () => {
+        const at = self[kPushed];
+        if (self.destroyed || at >= upTo) { then(); return; }
+        const end = Math.min(upTo, (Math.floor(at / size) + 1) * size);
+        self[kPushed] = end;
+        const more = self.push(internal.fromBytes(bytes.slice(at, end)));
+        if (end >= upTo || self.destroyed) then();
+        else if (more) setImmediate(step);
+        else {
+          const oldRead = self._read;
+          self._read = (n) => {
+            self._read = oldRead;
+            setImmediate(step);
+            self._read(n);
+          };
+        }
+      };
+      step();
+    }
+    // Node's zlib works on its thread pool: a write's output and errors come in a later turn of the
+    // event loop, and writes made meanwhile wait, so the last one can carry Z_FINISH as in Node
+    function processChunk(self, chunk, flushFlag, cb, last) {
+      setImmediate(() => process_(self, chunk, flushFlag, cb, last));
+    }
+    function process_(self, chunk, flushFlag, cb, last) {
+      const handle = self._handle;
+      if (!handle || self.destroyed) { cb(); return; }
+      const first = handle.length === 0 && chunk.length > 0;
+      handle.add(chunk);
+      const decompressing = MODES[handle.mode][2];
+      if (!last && flushFlag !== constants.Z_FINISH) {
+        // input written before the end is kept; the first write of a decompressing stream is read at
+        // once (what it holds is the output Node gives for it, or its data error), the rest at the end
+        if (first && decompressing) {
+          const result = handle.run(constants.Z_FINISH);
+          if (result.errno === 0 || result.errno === constants.Z_BUF_ERROR) {
+            self.bytesWritten += result.errno === 0 ? result.read : chunk.length;
+            pushOutput(self, result.bytes, result.bytes.length, () => {
+              if (result.errno === 0 && result.read < chunk.length) self.push(null);
+              cb();
+            });
+          } else {
+            failed(self, result, chunk);
+          }
+          return;
+        }
+        self.bytesWritten += chunk.length;
+        cb();
+        return;
+      }
+      const settled = handle.done && handle.done.errno === 0;
+      const result = handle.run(flushFlag);
+      if (result.errno === 0) {
+        if (!settled) self.bytesWritten = result.read;
+        pushOutput(self, result.bytes, result.bytes.length, () => {
+          // bytes after the end of the data: Node's readable side ends at once
+          if (decompressing && result.read < handle.length && !settled) self.push(null);
+          cb();
+        });
+        return;
+      }
+      failed(self, result, chunk);
+    }
+    function failed(self, result, chunk) {
+      const handle = self._handle;
+      const error = zlibError(result);
+      const starts = handle.starts;
+      if (result.errno === constants.Z_BUF_ERROR && !chunk.length) {
+        // the stream ends early, met when it finishes (the empty write of _flush): Node has pushed
+        // all the output (and emitted 'finish') by then
+        self.bytesWritten = handle.length;
+        pushOutput(self, result.bytes, result.bytes.length, () => self.destroy(error));
+        return;
+      }
+      // Node met the error in the write holding the bad bytes (for an early end, the last one), having
+      // pushed the output of the writes before it and the whole output buffers of that one
+      let w = starts.length - 1;
+      if (result.errno !== constants.Z_BUF_ERROR) while (w > 0 && starts[w] >= result.read) w--;
+      let earlier = 0;
+      if (w > 0) {
+        const prefix = handle.input().subarray(0, starts[w]);
+        earlier = internal.native.inflate(result.detected, prefix, kMaxLength, constants.Z_SYNC_FLUSH)[2].length;
+      }
+      const whole = Math.floor(result.bytes.length / self._chunkSize) * self._chunkSize;
+      self.bytesWritten = w > 0 ? starts[w] : 0;
+      pushOutput(self, result.bytes, Math.max(earlier, whole, self[kPushed]), () => self.destroy(error));
+    }
+
+    const classes = { Zlib };
+    for (const name of Object.keys(MODES)) {
+      const ctor = { [name]: function (opts) {
+        if (!(this instanceof classes[name])) return new classes[name](opts);
+        if (name === 'DeflateRaw' && opts && opts.windowBits === 8) opts.windowBits = 9;
+        Zlib.call(this, opts, name);
+      } }[name];
+      Object.setPrototypeOf(ctor.prototype, Zlib.prototype);
+      Object.setPrototypeOf(ctor, Zlib);
+      classes[name] = ctor;
+    }
+    streamClasses = classes;
+    for (const name of Object.keys(MODES)) {
+      Object.defineProperty(exports, name, { value: classes[name], writable: true, configurable: true, enumerable: true });
+    }
+    return classes;
+  }
+  for (const name of Object.keys(MODES)) {
+    Object.defineProperty(exports, name, {
+      configurable: true, enumerable: true,
+      get() { return defineStreams()[name]; },
+      set(value) { Object.defineProperty(exports, name, { value, writable: true, configurable: true, enumerable: true }); },
+    });
+    Object.defineProperty(exports, `create${name}`, {
+      configurable: true, enumerable: true, writable: true,
+      value: function (options) { return new (defineStreams()[name])(options); },
+    });
   }
   exports.constants = constants;
   for (const [name, value] of Object.entries(constants)) if (!name.startsWith('BROTLI_')) exports[name] = value;

@@ -445,6 +445,16 @@ add('unsupported', async () => {
   return out;
 }, 'edge');
 
+// timingSafeEqual takes bytes only (a string is a TypeError, unlike the hashes' inputs)
+add('timing_safe_equal', async () => {
+  const out = [];
+  for (const args of [['ab', 'ab'], [Buffer.from('ab'), 'ab'], [new Uint8Array(2), new DataView(new ArrayBuffer(2))],
+    [new ArrayBuffer(2), new Uint16Array(1)], [1, 2], [Buffer.from('a'), Buffer.from('ab')], [Buffer.from('ab'), Buffer.from('ac')]]) {
+    out.push(await attempt(() => crypto.timingSafeEqual(...args)));
+  }
+  return out;
+});
+
 // One request per part (each within the fuel of a request)
 exports.parts = [
   ['pss_verify_SHA-1', 'pss_verify_SHA-256', 'pss_verify_SHA-384', 'pss_verify_SHA-512', 'pss_node_defaults', 'pss_short_signature'],
@@ -452,7 +462,7 @@ exports.parts = [
   ['oaep_decrypt_SHA-1'], ['oaep_decrypt_SHA-256'], ['oaep_decrypt_SHA-384'], ['oaep_decrypt_SHA-512'],
   ['oaep_crypto'], ['oaep_crypto_more'], ['oaep_wrap'], ['oaep_made'],
   ['ecdh_P-256', 'ecdh_crypto_P-256', 'ecdh_generated'], ['ecdh_P-384', 'ecdh_crypto_P-384'], ['ecdh_P-521'], ['ecdh_crypto_P-521'],
-  ['x25519', 'aes_kw_rfc3394', 'aes_kw'], ['errors', 'unsupported'],
+  ['x25519', 'aes_kw_rfc3394', 'aes_kw'], ['errors', 'unsupported', 'timing_safe_equal'],
 ];
 
 exports.run = async (f, part) => {

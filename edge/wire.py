@@ -9,6 +9,7 @@ the whole list again.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 Wire = list[tuple[bytes, bytes]]
@@ -32,6 +33,14 @@ def name(key: str) -> bytes:
         if len(_NAMES) < 4096:
             _NAMES[key] = raw
     return raw
+
+
+@functools.lru_cache(maxsize=4096)
+def default_key(name: str) -> str:
+    """A header name in its canonical case, each hyphen-separated part capitalised: the key
+    CloudFront fills in when a function omits it, and the case given to names that arrive
+    lowercase (an HTTP/2 origin's, an ASGI server's)."""
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
 
 
 def encode(headers: list[tuple[str, str]]) -> Wire:
