@@ -30,9 +30,9 @@ const hooks = (function () {
     globalThis[name] = timers[name];
   }
   // queueMicrotask (and process.nextTick, which queues one): a callback that throws is an uncaught
-  // exception, as in Node, where QuickJS only reports it to the C side, which logs and goes on. A
-  // process 'uncaughtException' listener takes it at once; else the invocation fails at the next
-  // poll() as for a timer that throws (Lambda's `Uncaught Exception` line), and the build fails
+  // exception, as in Node, where QuickJS only reports it to the C side, which logs and goes on. The
+  // invocation fails at the next poll() as for a timer that throws (Lambda's `Uncaught Exception`
+  // line; the function's own 'uncaughtException' listeners are told then), and the build fails
   // while the function loads.
   const jobErrors = [];
   const nativeQueueMicrotask = globalThis.queueMicrotask;
@@ -42,9 +42,7 @@ const hooks = (function () {
       try {
         callback();
       } catch (err) {
-        const proc = listening('uncaughtException');
-        if (proc !== null) proc.emit('uncaughtException', err, 'uncaughtException');
-        else jobErrors.push(err);
+        jobErrors.push(err);
       }
     });
   } }.queueMicrotask;
@@ -213,11 +211,24 @@ const hooks = (function () {
     internal.native.log(3, `Invoke Error \t${formatted(err)}`);
   }
 
-  // The process object, if the function loaded it: whose 'uncaughtException' / 'unhandledRejection'
-  // listeners take those errors instead of the invocation failing (as in Node).
+  // The process object, if the function loaded it and listens for `event`.
   function listening(event) {
     const cached = builtinCache.process;
     return cached !== undefined && cached.exports.listenerCount(event) > 0 ? cached.exports : null;
+  }
+
+  // Lambda's Node.js runtime installs its own 'uncaughtException' and 'unhandledRejection' listeners
+  // before the function's code loads: they log the error, fail the invocation (or the start) and end
+  // the environment, whatever listeners the function adds. Those are called too, after the
+  // runtime's line, as they would be there; one that throws is logged (Node would exit).
+  function tellListeners(event, ...args) {
+    const proc = listening(event);
+    if (proc === null) return;
+    try {
+      proc.emit(event, ...args);
+    } catch (err) {
+      internal.native.log(3, `a process '${event}' listener threw: ${formatted(err)}`);
+    }
   }
 
   function isOutOfMemory(err) {
@@ -229,11 +240,6 @@ const hooks = (function () {
   // handler fails the invocation in progress and exits, and the next one finds a fresh environment
   // (here the instance is replaced after a failure).
   function uncaught(err, resumed) {
-    const proc = listening('uncaughtException');
-    if (proc !== null) {
-      proc.emit('uncaughtException', err, 'uncaughtException');
-      return 0;
-    }
     current = null;
     if (resumed) {
       internal.native.log(2, `${loop.describe(resumed)}, left pending when an earlier invocation of this warm instance ` +
@@ -241,6 +247,7 @@ const hooks = (function () {
         'Lambda (clear the timer before the handler returns, or catch inside its callback)');
     }
     internal.native.log(3, `Uncaught Exception \t${formatted(err)}`);
+    tellListeners('uncaughtException', err, 'uncaughtException');
     return isOutOfMemory(err) ? OUT_OF_MEMORY : HANDLER_ERROR;
   }
 
@@ -249,11 +256,6 @@ const hooks = (function () {
   function unhandled() {
     const rejected = [...internal.rejections];
     internal.rejections.clear();
-    const proc = listening('unhandledRejection');
-    if (proc !== null) {
-      for (const [promise, reason] of rejected) proc.emit('unhandledRejection', reason, promise);
-      return 0;
-    }
     current = null;
     const reason = rejected[0][1];
     const message = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
@@ -264,6 +266,7 @@ const hooks = (function () {
       promise: {},
       stack: [`Runtime.UnhandledPromiseRejection: ${message}`],
     })}`);
+    for (const [promise, rejection] of rejected) tellListeners('unhandledRejection', rejection, promise);
     return HANDLER_ERROR;
   }
 
@@ -505,12 +508,9 @@ const hooks = (function () {
     try {
       loop.fire(timer);
     } catch (err) {
-      const proc = listening('uncaughtException');
-      if (proc === null) {
-        throw new loader.BuildError(`${loop.describe(timer)}, set while the function loaded, threw and nothing caught it ` +
-          `(Node would exit before the first event): ${internal.errorStack(err instanceof Error ? err : new Error(String(err)))}`);
-      }
-      proc.emit('uncaughtException', err, 'uncaughtException');
+      throw new loader.BuildError(`${loop.describe(timer)}, set while the function loaded, threw and nothing caught it ` +
+        `(Lambda's runtime fails the function's start, whatever 'uncaughtException' listeners it has): ${
+          internal.errorStack(err instanceof Error ? err : new Error(String(err)))}`);
     }
     return true;
   }
