@@ -1,5 +1,8 @@
 """The admin API's client for the CLI: server URL and token from flags or the environment,
-and every failure turned into one clear line and a non-zero exit."""
+and every failure turned into one clear line and a non-zero exit.
+
+httpx is imported when a client is made, not with this module: every command's options are
+declared from here, and `edge --help` or `edge serve` should not load an HTTP client."""
 
 from __future__ import annotations
 
@@ -7,14 +10,16 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import click
-import httpx
 
 from .. import names
 from ..tokens import bearer_token_problem
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_SERVER = "http://127.0.0.1:8081"
 SERVER_ENV = "EDGE_SERVER"
@@ -96,9 +101,12 @@ def _plain_http(exc: httpx.HTTPError) -> bool:
     return "WRONG_VERSION_NUMBER" in text or "wrong version number" in text or "record layer failure" in text
 
 
-# failures after the connection was made and the request (or part of it) written: unlike a
-# connection refused, the server may have received the request and acted on it
-SENT_ERRORS = (httpx.ReadError, httpx.ReadTimeout, httpx.WriteError, httpx.WriteTimeout, httpx.RemoteProtocolError)
+def sent_errors() -> tuple[type[Exception], ...]:
+    """Failures after the connection was made and the request (or part of it) written: unlike a
+    connection refused, the server may have received the request and acted on it."""
+    import httpx
+
+    return (httpx.ReadError, httpx.ReadTimeout, httpx.WriteError, httpx.WriteTimeout, httpx.RemoteProtocolError)
 
 
 def unknown_outcome(method: str, path: str) -> str:
@@ -128,6 +136,8 @@ def unknown_outcome(method: str, path: str) -> str:
 
 class AdminClient:
     def __init__(self, server: str, token: str | None, timeout: float = 120.0) -> None:
+        import httpx
+
         self.server = check_server_url(server).rstrip("/")
         # a token no header can carry is refused at the first request, saying why (httpx would fail
         # with UnicodeEncodeError or "Illegal header value", read as the server being unreachable)
@@ -145,6 +155,8 @@ class AdminClient:
             raise AdminError(f"the admin token (--token or {TOKEN_ENV}) {self.token_problem}; nothing was sent")
 
     def request(self, method: str, path: str, **kw: Any) -> Any:
+        import httpx
+
         self._check_token()
         try:
             response = self.http.request(method, path, **kw)
@@ -152,7 +164,7 @@ class AdminClient:
             self._refuse_plain_http(exc)
             raise AdminError(f"cannot reach the admin API at {self.server}: {exc}; is `edge serve` running? "
                              f"Point at it with --server, EDGE_SERVER or edge.toml{self.unreachable_hint}") from None
-        except SENT_ERRORS as exc:
+        except sent_errors() as exc:
             # the server was reached and (some of) the request sent: it may have acted on it
             if isinstance(exc, httpx.ReadTimeout):
                 why = f"no answer within {self.http.timeout.read:g} s"
@@ -199,6 +211,8 @@ class AdminClient:
 
     def stream_lines(self, path: str, **kw: Any) -> Iterator[dict[str, Any]]:
         """NDJSON records from a streaming endpoint (blank keepalive lines skipped)."""
+        import httpx
+
         self._check_token()
         try:
             with self.http.stream("GET", path, timeout=httpx.Timeout(10.0, read=None), **kw) as response:
@@ -235,6 +249,8 @@ def printable(text: str) -> str:
 
 
 def _next_port(server: str) -> str:
+    import httpx
+
     url = httpx.URL(server)
     port = url.port or (443 if url.scheme == "https" else 80)
     return str(url.copy_with(port=port + 1)).rstrip("/")

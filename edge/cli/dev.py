@@ -16,7 +16,6 @@ is deployed once the source exists.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import signal
@@ -114,6 +113,8 @@ def _replaced(changes: set[tuple[Any, str]], roots: list[tuple[Path, tuple[int, 
 
 
 def _digest(data: bytes | None) -> bytes | None:
+    import hashlib
+
     return None if data is None else hashlib.sha256(data).digest()
 
 

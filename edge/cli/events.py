@@ -11,9 +11,7 @@ from pathlib import Path
 import click
 import orjson
 
-from ..config.behaviors import ALL_METHODS
-from ..pipeline import events
-from ..pipeline.events import EVENT_TYPES, REQUEST_EVENTS, RESPONSE_EVENTS
+from ..config.behaviors import ALL_METHODS, EVENT_TYPES
 
 DISTRIBUTION_DOMAIN = "d111111abcdef8.cloudfront.net"
 DISTRIBUTION_ID = "EDFDVBD6EXAMPLE"
@@ -93,22 +91,28 @@ def _origin_domain(value: str) -> str:
 
 
 ORIGIN_EVENTS = ("origin-request", "origin-response")
-# (parameter, option, the hooks it applies to, what to do instead) of the options that are part of
-# only some hooks' events: given for another hook, they would be left out of the event unsaid
-HOOK_OPTIONS = (
-    ("body", "--body", REQUEST_EVENTS,
-     "a response event's request has no body; for the response to a POST: --method POST"),
-    ("status", "--status", RESPONSE_EVENTS, "a request event has no response"),
-    ("response_headers", "--response-header", RESPONSE_EVENTS, "a request event has no response"),
-    ("origin_domain", "--origin-domain", ORIGIN_EVENTS, "a viewer event has no origin"),
-    ("origin_protocol", "--origin-protocol", ORIGIN_EVENTS, "a viewer event has no origin"),
-)
+
+
+def _hook_options() -> tuple[tuple[str, str, tuple[str, ...], str], ...]:
+    """(parameter, option, the hooks it applies to, what to do instead) of the options that are
+    part of only some hooks' events: given for another hook, they would be left out of the event
+    unsaid. (The server's event builder is imported when an event is made, not with the CLI.)"""
+    from ..pipeline.events import REQUEST_EVENTS, RESPONSE_EVENTS
+
+    return (
+        ("body", "--body", REQUEST_EVENTS,
+         "a response event's request has no body; for the response to a POST: --method POST"),
+        ("status", "--status", RESPONSE_EVENTS, "a request event has no response"),
+        ("response_headers", "--response-header", RESPONSE_EVENTS, "a request event has no response"),
+        ("origin_domain", "--origin-domain", ORIGIN_EVENTS, "a viewer event has no origin"),
+        ("origin_protocol", "--origin-protocol", ORIGIN_EVENTS, "a viewer event has no origin"),
+    )
 
 
 def _check_hook_options(ctx: click.Context, hook: str) -> None:
     """An option given for a hook whose event has no place for it is a usage error naming the
     hooks it applies to (it was dropped, the command exiting 0)."""
-    for param, option, hooks, why in HOOK_OPTIONS:
+    for param, option, hooks, why in _hook_options():
         source = ctx.get_parameter_source(param)
         if hook not in hooks and source not in (None, click.core.ParameterSource.DEFAULT,
                                                 click.core.ParameterSource.DEFAULT_MAP):
@@ -148,6 +152,9 @@ def build(
     request_id: str | None = None,
 ) -> dict:
     """The event as a JSON-shaped dict (see the command's help for the defaults)."""
+    from ..pipeline import events
+    from ..pipeline.events import REQUEST_EVENTS, RESPONSE_EVENTS
+
     method = _checked_request_line(uri, method, querystring)
     if "?" in uri:
         uri, _, query_in_uri = uri.partition("?")

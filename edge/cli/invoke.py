@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
 
-from ..control.logs import unrepeated
-from ..runtime import FunctionConfig, Limits, ModuleError, Runtime
 from .admin_client import FUNCTION_NAME, QUALIFIER
 from .prebuild import module_file
+
+if TYPE_CHECKING:
+    from ..runtime import Limits
 
 
 class InputError(click.ClickException):
@@ -63,6 +64,7 @@ def _hook_limits(payload: bytes) -> Limits:
     """The server's defaults for the event's hook: 30 s at origin hooks, as on Lambda@Edge."""
     from ..config.functions import VIEWER_EVENTS
     from ..pipeline.verdict import event_parts
+    from ..runtime import Limits
 
     parts = event_parts(orjson.loads(payload))
     return Limits.origin() if parts is not None and parts[0] not in VIEWER_EVENTS else Limits.viewer()
@@ -135,6 +137,9 @@ def invoke(
     if handler is not None and Path(function).suffix in (".wasm", ".wat"):
         raise click.UsageError("--handler names a JavaScript source's handler: give the source (a directory, "
                                ".js/.mjs or .zip), not a built module, which records the handler it was built for")
+    from ..control.logs import unrepeated
+    from ..runtime import FunctionConfig, ModuleError, Runtime
+
     overrides = {"fuel": fuel, "timeout_ms": timeout_ms}
     if memory_mb:
         overrides["memory_bytes"] = memory_mb * 1024 * 1024

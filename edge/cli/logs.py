@@ -7,11 +7,12 @@ from typing import Any
 
 import click
 
-from ..control.logs import LogRecord
 from .admin_client import FUNCTION_NAME, AdminClient, AdminError, admin_options, api_path, print_json, printable
 
 
 def _line(record: dict[str, Any]) -> str:
+    from ..control.logs import LogRecord
+
     return f"{record['function']}:{record['version']}\t" + LogRecord(**record).format()
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..config.manifest import Manifest
+if TYPE_CHECKING:
+    from ..config.manifest import Manifest
 
 
 class BuildFailed(click.ClickException):
@@ -50,6 +51,8 @@ def shown(path: Path) -> str:
 
 def build_all(manifest: Manifest, *, jobs: int | None = None) -> int:
     """Build what is stale, printing progress to stderr; the number built. Raises BuildFailed."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
     from ..toolchain import ToolchainError, build
 
     todo = pending(manifest)

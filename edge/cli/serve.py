@@ -1,5 +1,9 @@
 """`edge serve`: run the edge server under Granian (the default: HTTP/1.1 and HTTP/2, optional
-TLS), Hypercorn or uvicorn (edge/server/servers.py)."""
+TLS), Hypercorn or uvicorn (edge/server/servers.py).
+
+The command's options are declared with click alone: every `edge` command loads this module
+(the project's defaults are matched to every command's options), so the server's modules are
+imported when `edge serve` runs, not here."""
 
 from __future__ import annotations
 
@@ -13,23 +17,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import bundled
-from ..config.manifest import ConfigError
-from ..control.store import StoreError, check_location, is_url, manifest_store, mask_location
-from ..ops.metrics import MULTIPROC_ENV
-from ..server.app import OPTIONS_ENV
-from ..server.ports import PortUnavailable, check_free, describe, wait_listening
-from ..server.readiness import ReadyWatch, notify_systemd
-from ..server.state import ServerOptions, load_manifest
 from .entry import stop_by_sigint
 from .params import Seconds
-from .prebuild import build_all, shown
-from .project import client_host, remove_serve_record, write_serve_record
-from .tls_files import check_tls
+
+if TYPE_CHECKING:
+    from ..server.state import ServerOptions
 
 
 def manifest_argument(manifest_file: str | None, manifest: str | None) -> str | None:
@@ -150,8 +146,18 @@ def serve(
 ) -> None:
     """Serve the distribution described by a manifest (the samples by default): `edge serve
     manifest.toml` or `edge serve -m manifest.toml`."""
+    from .. import bundled
+    from ..config.manifest import ConfigError
+    from ..control.store import StoreError, mask_location
     from ..server import servers
     from ..server.listeners import ListenerError, hypercorn_config
+    from ..server.options_env import OPTIONS_ENV
+    from ..server.ports import describe, wait_listening
+    from ..server.readiness import ReadyWatch, notify_systemd
+    from ..server.state import ServerOptions, load_manifest
+    from .prebuild import build_all, shown
+    from .project import client_host, remove_serve_record, write_serve_record
+    from .tls_files import check_tls
 
     manifest = manifest_argument(manifest_file, manifest)
 
@@ -212,12 +218,8 @@ def serve(
         click.echo(f"edge: {note}", err=True)
     _prepare_store(options, workers)
     os.environ[OPTIONS_ENV] = json.dumps(dataclasses.asdict(options))
-    if metrics and workers > 1 and MULTIPROC_ENV not in os.environ:
-        # every worker writes its metrics here; a scrape of any worker merges them all
-        metrics_dir = Path(options.state_dir) / "metrics"
-        shutil.rmtree(metrics_dir, ignore_errors=True)
-        metrics_dir.mkdir(parents=True)
-        os.environ[MULTIPROC_ENV] = str(metrics_dir)
+    if metrics and workers > 1:
+        _share_metrics(Path(options.state_dir))
     scheme = "https" if certfile else "http"
     if options.store:
         click.echo(f"edge: store {mask_location(options.store)}, node {options.node_name}", err=True)
@@ -257,6 +259,20 @@ def serve(
     sys.exit(code)
 
 
+def _share_metrics(state_dir: Path) -> None:
+    """Every worker writes its metrics in <state-dir>/metrics (unless the environment names a
+    directory already); a scrape of any worker merges them all. (prometheus_client is imported
+    only for several workers with metrics on.)"""
+    from ..ops.metrics import MULTIPROC_ENV
+
+    if MULTIPROC_ENV in os.environ:
+        return
+    metrics_dir = state_dir / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ[MULTIPROC_ENV] = str(metrics_dir)
+
+
 def _notes(options: ServerOptions, manifest) -> list[str]:  # type: ignore[no-untyped-def]
     from ..server.startup_notes import startup_notes
 
@@ -272,6 +288,7 @@ def _prepare_store(options: ServerOptions, workers: int) -> None:
     store that cannot be opened (a full disk, permissions, a newer schema) is one line and exit
     status 1, not a traceback from every worker and a worker that "died before it finished
     starting". A fleet's store with one worker was opened already (load_manifest): not again."""
+    from ..control.store import StoreError, is_url
     from ..server import servers
 
     if workers == 1 and is_url(options.store_location):
@@ -371,6 +388,8 @@ def _check_access_log(path: str) -> None:
 def _check_store_dir(location: str) -> None:
     """A SQLite store is a directory the workers create if it is missing: refuse now a path
     that is a file, lies under a file, or cannot be written (without creating anything)."""
+    from ..control.store import is_url
+
     if is_url(location):
         return
     path = Path(location)
@@ -422,6 +441,8 @@ class PortError(click.ClickException):
 
 
 def _check_ports(options: ServerOptions, host: str, port: int) -> None:
+    from ..server.ports import PortUnavailable, check_free
+
     try:
         check_free(host, port, "edge traffic", "--port")
         if options.admin_enabled:
@@ -438,6 +459,8 @@ def _with_store(options: ServerOptions, store: str | None, node_name: str | None
     """--store (or EDGE_STORE), else the manifest's [store] url, else <state-dir>/store; and
     this node's name and address for the registry."""
     import socket
+
+    from ..control.store import check_location, is_url, manifest_store
 
     location = check_location(store) if store else manifest_store(options.manifest)
     if location and not is_url(location):

@@ -10,11 +10,36 @@
     manifest.py      reading and validating the whole file
 """
 
-from .behaviors import Association, Behavior
-from .distribution import Distribution
-from .functions import FunctionSpec
-from .manifest import ConfigError, Manifest, load_manifest, parse_manifest
-from .origins import OriginSpec
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .behaviors import Association, Behavior
+    from .distribution import Distribution
+    from .functions import FunctionSpec
+    from .manifest import ConfigError, Manifest, load_manifest, parse_manifest
+    from .origins import OriginSpec
+
+# Each name is imported from its module when first asked for: a command that needs one
+# section (`edge deploy` reads functions.py's bounds) does not load the others (origins.py
+# loads ssl), nor does `edge --help`.
+_HOMES = {
+    "Association": "behaviors", "Behavior": "behaviors", "Distribution": "distribution", "FunctionSpec": "functions",
+    "ConfigError": "manifest", "Manifest": "manifest", "load_manifest": "manifest", "parse_manifest": "manifest",
+    "OriginSpec": "origins",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Association",

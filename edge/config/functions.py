@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import names
-from ..runtime import FunctionConfig, Limits
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from ..runtime import FunctionConfig
 
 VIEWER_EVENTS = ("viewer-request", "viewer-response")
 # Ready instances a version keeps per hook class. Every one holds a slot of the process's
@@ -54,7 +56,11 @@ class FunctionSpec:
     handler: str | None = None  # JavaScript: Lambda's "<module>.<export>" (default index.handler)
 
     def config(self, event_type: str, version: str = "1") -> FunctionConfig:
-        """The runtime config for use at a hook: viewer hooks default to 5 s, origin hooks to 30 s."""
+        """The runtime config for use at a hook: viewer hooks default to 5 s, origin hooks to 30 s.
+        The runtime (wasmtime) is imported here, not with the manifest's model: `edge --help` and
+        the admin commands read this module's settings without loading the runtime."""
+        from ..runtime import FunctionConfig, Limits
+
         base = Limits.viewer() if event_type in VIEWER_EVENTS else Limits.origin()
         return FunctionConfig(
             name=self.name,

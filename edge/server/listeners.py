@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import TYPE_CHECKING
 
-from hypercorn.config import Config
+if TYPE_CHECKING:  # (imported where used: `edge serve`'s main process checks listeners without the request path)
+    from hypercorn.config import Config
 
-from ..websocket.upstream import MAX_MESSAGE as WEBSOCKET_MAX_MESSAGE
-from .state import ServerOptions
+    from .state import ServerOptions
 
 
 class ListenerError(ValueError):
@@ -63,6 +64,10 @@ def hypercorn_config(
 ) -> Config:
     """Binds for edge traffic and (if enabled) the admin API. A loopback admin listener stays
     plain HTTP even when edge traffic uses TLS; a non-loopback one gets TLS with it."""
+    from hypercorn.config import Config
+
+    from ..websocket.upstream import MAX_MESSAGE as WEBSOCKET_MAX_MESSAGE
+
     check_admin(options, port)
     config = Config()
     config.bind = [bind(host, port)]

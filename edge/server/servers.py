@@ -32,15 +32,16 @@ import multiprocessing
 import os
 import signal
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import parent_watch
 from .drain import process_drain
-from .listeners import WEBSOCKET_MAX_MESSAGE, ListenerError, check_admin, hypercorn_config, is_loopback, listen
-from .serverhooks import calm_granian_signals
+from .listeners import ListenerError, check_admin, hypercorn_config, is_loopback, listen
 from .sidecar import REAPER_ENV, SIDECAR_ENV
-from .state import ServerOptions
 from .supervisor import supervise
+
+if TYPE_CHECKING:
+    from .state import ServerOptions
 
 log = logging.getLogger("edge.server")
 
@@ -220,6 +221,7 @@ def _uvicorn(options: ServerOptions, host: str, port: int, workers: int, gracefu
              log_level: str, loop: str) -> int:
     import uvicorn
 
+    from ..websocket.upstream import MAX_MESSAGE as WEBSOCKET_MAX_MESSAGE
     from .serverhooks import UVICORN_PROTOCOL
 
     config = uvicorn.Config(
@@ -263,6 +265,8 @@ def _granian(options: ServerOptions, host: str, port: int, workers: int, certfil
     from pathlib import Path
 
     from granian import Granian
+
+    from .serverhooks import calm_granian_signals
 
     if options.admin_enabled:
         # Fail now (not in every worker) if the admin port is taken by someone else.

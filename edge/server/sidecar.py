@@ -12,11 +12,12 @@ import asyncio
 import contextlib
 import json
 import os
-from typing import Any
-
-from starlette.types import Receive, Scope, Send
+from typing import TYPE_CHECKING, Any
 
 from .listeners import listen
+
+if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
 
 SIDECAR_ENV = "EDGE_ADMIN_SIDECAR"  # "host:port" of the admin listener a Granian worker serves itself
 REAPER_ENV = "EDGE_IDLE_REAPER_PORT"  # the edge port whose idle connections a Granian worker closes (reaper.py)

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from multiprocessing.connection import wait
 from typing import Any
 
-from ..ops import metrics
 from . import parent_watch
 from .respawn import Respawn
 
@@ -100,6 +99,8 @@ def supervise(target: Callable[..., None], args: tuple[Any, ...], workers: int, 
                 del processes[slot]
                 code = process.exitcode
                 if process.pid is not None:  # gone: its live gauges stop counting (killed, it could not say so)
+                    from ..ops import metrics  # (here: the supervisor serves no metrics itself)
+
                     metrics.worker_died(process.pid)
                 if state["stopping"]:
                     continue
