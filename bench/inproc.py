@@ -119,7 +119,8 @@ async def measure(routes: list[str], n: int, rounds: int, warm: int) -> None:
     from edge.server.app import create_app
     from edge.server.state import ServerOptions
 
-    with tempfile.TemporaryDirectory(prefix="edge-inproc-") as tmp:
+    # (a background compile may still be writing its artifacts when the app has stopped)
+    with tempfile.TemporaryDirectory(prefix="edge-inproc-", ignore_cleanup_errors=True) as tmp:
         directory = Path(tmp)
         (directory / "logs").mkdir()
         origin, origin_url = procs.start_origin(directory / "logs")
