@@ -83,7 +83,8 @@ BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "pa
 # (AsyncLocalStorage; patches Promise.prototype.then to carry its context) ~7 KB, perf_hooks.js ~8 KB,
 # worker_threads.js (a main thread that cannot start workers) ~2 KB, stream_web.js (WHATWG streams) ~25 KB,
 # stream_consumers.js ~2 KB, each for functions naming the module; abort.js (the globals Event, EventTarget,
-# AbortController, AbortSignal) ~9 KB, for functions naming one of them.
+# AbortController, AbortSignal) ~9 KB, for functions naming one of them; blob.js (Blob, File) ~7 KB, formdata.js
+# ~6 KB and messaging.js (MessageChannel, MessagePort, MessageEvent) ~8 KB, for functions naming their globals.
 ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
                            # zlib's stream classes are Transforms: a function making one needs streams too
                            re.compile(r"""['"`](?:node:)?stream(?:/promises)?['"`]|\b(?:create(?:Gzip|Gunzip|Deflate|"""
@@ -104,9 +105,18 @@ ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
              "async_hooks.js": (("async_hooks",), re.compile(r"""['"`](?:node:)?async_hooks['"`]""")),
              "perf_hooks.js": (("perf_hooks",), re.compile(r"""['"`](?:node:)?perf_hooks['"`]""")),
              "worker_threads.js": (("worker_threads",), re.compile(r"""['"`](?:node:)?worker_threads['"`]""")),
-             "stream_web.js": (("stream/web",), re.compile(r"""['"`](?:node:)?stream/web['"`]""")),
+             # the web streams are globals too, and Blob's stream() makes one
+             "stream_web.js": (("stream/web",), re.compile(r"""['"`](?:node:)?stream/web['"`]|\b(?:(?:Readable|Writable|"""
+                                                          r"""Transform)Stream\w*|ReadableByteStreamController|"""
+                                                          r"""(?:ByteLength|Count)QueuingStrategy|Text(?:En|De)coderStream|"""
+                                                          r"""(?:De)?CompressionStream|Blob|File|FormData)\b""")),
              "stream_consumers.js": (("stream/consumers",), re.compile(r"""['"`](?:node:)?stream/consumers['"`]""")),
-             "abort.js": ((), re.compile(r"\b(?:AbortController|AbortSignal|EventTarget|Event)\b"))}
+             # MessagePort is an EventTarget and MessageEvent an Event
+             "abort.js": ((), re.compile(r"\b(?:AbortController|AbortSignal|EventTarget|Event|MessageChannel|MessagePort|"
+                                         r"MessageEvent)\b")),
+             "blob.js": ((), re.compile(r"\b(?:Blob|File|FormData)\b")),
+             "formdata.js": ((), re.compile(r"\bFormData\b")),
+             "messaging.js": ((), re.compile(r"\b(?:MessageChannel|MessagePort|MessageEvent)\b"))}
 # npm packages bundled into the Node layer: Buffer is feross/buffer, the browser port of Node's.
 NPM_DEPS = {"buffer": ("buffer", "6.0.3", "index.js"), "base64-js": ("base64-js", "1.5.1", "index.js"),
             "ieee754": ("ieee754", "1.2.1", "index.js")}

@@ -197,5 +197,11 @@ defineBuiltin('internal/abort', function (exports, require, module, internal) {
     [internal.inspectCustom](depth, options, fn) { return inspect('AbortController', { signal: this.signal }, options, fn); }
   }
 
+  // Object.prototype.toString tags, as Node's (a MessagePort, an EventTarget of its own, shows 'EventTarget')
+  for (const [cls, tag] of [[Event, 'Event'], [EventTarget, 'EventTarget'], [AbortSignal, 'AbortSignal'],
+    [AbortController, 'AbortController']]) {
+    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: tag, configurable: true });
+  }
+
   Object.assign(exports, { Event, EventTarget, AbortController, AbortSignal });
 });

@@ -848,4 +848,23 @@ defineBuiltin('buffer', function (exports, require, module, internal) {
       }
     },
   });
+  // Blob and File: the globals' classes (blob.js, in a function whose sources name Blob, File or
+  // FormData). Reading them never throws (code copying the module must work); without blob.js they
+  // are classes that throw saying why when used.
+  for (const name of ['Blob', 'File']) {
+    let absent = null;
+    Object.defineProperty(exports, name, {
+      get: () => {
+        if (builtinFactories['internal/blob'] !== undefined) return require('internal/blob')[name];
+        if (absent === null) {
+          absent = { [name]: function () {
+            throw internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', `buffer.${name} is put in a function ` +
+              'whose sources name Blob, File or FormData: this one names none of them');
+          } }[name];
+        }
+        return absent;
+      },
+      enumerable: true, configurable: true,
+    });
+  }
 });

@@ -1,9 +1,25 @@
 // require('http') and require('https') load, so that packages which require them at the top level
 // and reach the network only on some path (aws-jwt-verify's JWKS download, an SDK's client) can be
-// used for the rest; every call that would open a connection or a server throws, saying why.
-// The data Node's http has (METHODS, STATUS_CODES) is here. Put into a function only when one of
-// its sources names 'http' or 'https' (edge/js/build.py).
+// used for the rest. The data Node's http has (METHODS, STATUS_CODES) is here. A request is Node's
+// ClientRequest up to the connection: http.request / https.request / get / new ClientRequest check
+// their arguments as Node 20's lib/_http_client.js does and throw its errors synchronously (a bad
+// protocol ERR_INVALID_PROTOCOL, a bad header name or value ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR /
+// ERR_HTTP_INVALID_HEADER_VALUE, a bad method, path, host, agent or timeout, an invalid URL), then
+// return the request, which fails as Node's does when it cannot connect: 'error' (here
+// ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, saying edge functions cannot make network calls) and then
+// 'close', emitted later (a macrotask after the request was made, as a DNS or connection failure
+// comes in Node), so code that listens for 'error' after the call (aws-jwt-verify's fetch) gets it.
+// destroy(err), abort() and an aborted `signal` end it as in Node ('error' with err, 'socket hang up'
+// ECONNRESET or AbortError, then 'close'; abort() emits 'abort'). Headers (setHeader, getHeader, ...),
+// write and end work as on a request not yet connected; there is no 'socket' or 'response'.
+// Servers (createServer, Server, ...) throw ERR_FEATURE_UNAVAILABLE_ON_PLATFORM. Put into a function
+// only when one of its sources names 'http' or 'https' (edge/js/build.py).
 (function () {
+  const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/; // Node's checkIsHttpToken
+  const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+  const INVALID_PATH = /[^\u0021-\u00ff]/;
+  const TIMEOUT_MAX = 2 ** 31 - 1;
+
   function networkModule(name, exports, internal, Base) {
     const refuse = (what) => function () { throw internal.unavailable(`${name}.${what}()`, internal.NO_NETWORK); };
     // Creating an agent opens nothing (packages make one at the top level); its requests fail.
@@ -13,26 +29,372 @@
         this.options = { path: null, ...options };
         this.defaultPort = name === 'https' ? 443 : 80;
         this.protocol = `${name}:`;
+        this.keepAlive = Boolean(this.options.keepAlive);
+        this.maxSockets = this.options.maxSockets || Infinity;
         this.requests = Object.create(null);
         this.sockets = Object.create(null);
         this.freeSockets = Object.create(null);
       }
+      addRequest() {} // a request never reaches its agent here (ClientRequest fails it first)
       destroy() {}
     }
     Agent.prototype.createConnection = refuse('Agent.createConnection');
-    // What a connection would give: their constructors throw (instanceof checks still work).
-    const unconstructable = (cls) => ({ [cls]: class { constructor() { refuse(cls)(); } } })[cls];
-    for (const cls of ['ClientRequest', 'IncomingMessage', 'OutgoingMessage', 'Server', 'ServerResponse']) {
-      exports[cls] = unconstructable(cls);
+    return Agent;
+  }
+
+  // What a server or a response would be: their constructors throw (instanceof checks still work).
+  function unconstructable(exports, internal, name, classes) {
+    for (const cls of classes) {
+      exports[cls] = ({ [cls]: class { constructor() { throw internal.unavailable(`${name}.${cls}()`, internal.NO_NETWORK); } } })[cls];
     }
-    Object.assign(exports, {
-      Agent, globalAgent: new Agent(),
-      request: refuse('request'), get: refuse('get'), createServer: refuse('createServer'),
-    });
   }
 
   defineBuiltin('http', function (exports, require, module, internal) {
-    networkModule('http', exports, internal, require('events'));
+    const EventEmitter = require('events');
+    const { nextTick } = require('process');
+    const { setImmediate } = require('timers');
+    const Agent = networkModule('http', exports, internal, EventEmitter);
+    const globalAgent = new Agent();
+    const kHeaders = Symbol('kOutHeaders');
+    const kError = Symbol('kError');
+    const kConnecting = Symbol('kConnecting'); // the request would be connecting (Node: it has a socket)
+    const kScheme = Symbol('kScheme'); // 'http' or 'https', and the function called, for the error
+    const codeError = (Ctor, code, message) => internal.codeError(Ctor, code, message);
+    const validateString = (value, what) => {
+      if (typeof value !== 'string') throw internal.argType(what, 'of type string', value);
+    };
+    function timerDuration(value, what) { // Node's getTimerDuration
+      if (typeof value !== 'number') throw internal.argType(what, 'of type number', value);
+      if (value < 0 || !Number.isFinite(value)) {
+        throw codeError(RangeError, 'ERR_OUT_OF_RANGE',
+          `The value of "${what}" is out of range. It must be a non-negative finite number. Received ${value}`);
+      }
+      return Math.min(value, TIMEOUT_MAX);
+    }
+    function validateHeader(field, value) {
+      if (typeof field !== 'string' || !field || !TOKEN.test(field)) {
+        throw codeError(TypeError, 'ERR_INVALID_HTTP_TOKEN', `Header name must be a valid HTTP token ["${field}"]`);
+      }
+      if (value === undefined) {
+        throw codeError(TypeError, 'ERR_HTTP_INVALID_HEADER_VALUE', `Invalid value "${value}" for header "${field}"`);
+      }
+      if (INVALID_HEADER_CHAR.test(String(value))) {
+        throw codeError(TypeError, 'ERR_INVALID_CHAR', `Invalid character in header content ["${field}"]`);
+      }
+    }
+
+    // Node's OutgoingMessage, without a connection: headers kept, data accepted and never sent.
+    function OutgoingMessage() {
+      EventEmitter.call(this);
+      this.outputData = [];
+      this.outputSize = 0;
+      this.writable = true;
+      this.destroyed = false;
+      this.finished = false;
+      this.chunkedEncoding = false;
+      this.shouldKeepAlive = true;
+      this.sendDate = false;
+      this.socket = null;
+      this._header = null;
+      this[kHeaders] = null;
+    }
+    Object.setPrototypeOf(OutgoingMessage.prototype, EventEmitter.prototype);
+    Object.setPrototypeOf(OutgoingMessage, EventEmitter);
+    const headersSent = (what) => codeError(Error, 'ERR_HTTP_HEADERS_SENT', `Cannot ${what} headers after they are sent to the client`);
+    Object.assign(OutgoingMessage.prototype, {
+      setHeader(field, value) {
+        if (this._header) throw headersSent('set');
+        validateHeader(field, value);
+        (this[kHeaders] || (this[kHeaders] = Object.create(null)))[field.toLowerCase()] = [field, value];
+        return this;
+      },
+      appendHeader(field, value) {
+        if (this._header) throw headersSent('append');
+        validateHeader(field, value);
+        const key = field.toLowerCase();
+        const headers = this[kHeaders] || (this[kHeaders] = Object.create(null));
+        if (headers[key] === undefined) headers[key] = [field, value];
+        else headers[key][1] = [].concat(headers[key][1], value);
+        return this;
+      },
+      getHeader(field) {
+        validateString(field, 'name');
+        const entry = this[kHeaders] && this[kHeaders][field.toLowerCase()];
+        return entry && entry[1];
+      },
+      getHeaderNames() { return this[kHeaders] ? Object.keys(this[kHeaders]) : []; },
+      getRawHeaderNames() { return this[kHeaders] ? Object.values(this[kHeaders]).map((e) => e[0]) : []; },
+      getHeaders() {
+        const out = Object.create(null);
+        for (const key of this.getHeaderNames()) out[key] = this[kHeaders][key][1];
+        return out;
+      },
+      hasHeader(field) {
+        validateString(field, 'name');
+        return Boolean(this[kHeaders] && this[kHeaders][field.toLowerCase()]);
+      },
+      removeHeader(field) {
+        validateString(field, 'name');
+        if (this._header) throw headersSent('remove');
+        if (this[kHeaders]) delete this[kHeaders][field.toLowerCase()];
+      },
+      write(chunk, encoding, callback) {
+        if (typeof encoding === 'function') { callback = encoding; encoding = null; }
+        return write(this, chunk, typeof callback === 'function' ? callback : () => {});
+      },
+      // The head of the message, fixed by the first write or end (headers cannot change after it)
+      _implicitHeader() {
+        const lines = Object.values(this[kHeaders] || {}).map(([field, value]) => `${field}: ${value}\r\n`).join('');
+        this._header = `${this.method || 'GET'} ${this.path || '/'} HTTP/1.1\r\n${lines}\r\n`;
+      },
+      end(chunk, encoding, callback) {
+        if (typeof chunk === 'function') { callback = chunk; chunk = null; } else if (typeof encoding === 'function') callback = encoding;
+        if (chunk) {
+          if (this.finished) {
+            failWrite(this, codeError(Error, 'ERR_STREAM_WRITE_AFTER_END', 'write after end'), typeof callback === 'function' ? callback : () => {});
+            return this;
+          }
+          write(this, chunk, () => {});
+        } else if (this.finished) {
+          if (typeof callback === 'function') this.on('finish', callback); // never finishes: nothing is sent
+          return this;
+        }
+        if (!this._header) this._implicitHeader();
+        if (typeof callback === 'function') this.once('finish', callback);
+        this.finished = true;
+        return this;
+      },
+      cork() {}, uncork() {}, flushHeaders() {},
+      setTimeout(msecs, callback) {
+        if (callback) this.once('timeout', callback);
+        return this;
+      },
+      destroy(error) {
+        if (this.destroyed) return this;
+        this.destroyed = true;
+        return this;
+      },
+    });
+    for (const [key, get] of [['headersSent', function () { return Boolean(this._header); }],
+      ['writableEnded', function () { return this.finished; }], ['writableFinished', () => false],
+      ['writableLength', function () { return this.outputSize; }], ['writableHighWaterMark', () => 16384],
+      ['writableCorked', () => 0], ['writableObjectMode', () => false], ['connection', function () { return this.socket; }]]) {
+      Object.defineProperty(OutgoingMessage.prototype, key, { get, configurable: true });
+    }
+    function write(msg, chunk, callback) {
+      if (chunk === null) throw codeError(TypeError, 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream');
+      if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
+        throw internal.argType('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk);
+      }
+      if (msg.finished) return failWrite(msg, codeError(Error, 'ERR_STREAM_WRITE_AFTER_END', 'write after end'), callback);
+      if (msg.destroyed) {
+        nextTick(callback, codeError(Error, 'ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed'));
+        return false;
+      }
+      if (!msg._header) msg._implicitHeader();
+      msg.outputSize += chunk.length;
+      return true;
+    }
+    function failWrite(msg, err, callback) {
+      nextTick(() => {
+        callback(err);
+        if (!msg.destroyed) msg.emit('error', err);
+      });
+      return false;
+    }
+
+    function connectionReset(message) {
+      const err = new Error(message);
+      err.code = 'ECONNRESET';
+      return err;
+    }
+    class AbortError extends Error {
+      constructor(message = 'The operation was aborted', options = undefined) {
+        super(message, options);
+        this.code = 'ABORT_ERR';
+        this.name = 'AbortError';
+      }
+    }
+
+    // Node 20's ClientRequest constructor, up to the connection (lib/_http_client.js).
+    function ClientRequest(input, options, cb) {
+      OutgoingMessage.call(this);
+      if (typeof input === 'string') {
+        input = require('url').urlToHttpOptions(new (require('url').URL)(input));
+      } else if (input instanceof require('url').URL) {
+        input = require('url').urlToHttpOptions(input);
+      } else {
+        cb = options;
+        options = input;
+        input = null;
+      }
+      if (typeof options === 'function') {
+        cb = options;
+        options = input || {};
+      } else {
+        options = Object.assign(input || {}, options);
+      }
+      let agent = options.agent;
+      const defaultAgent = options._defaultAgent || globalAgent;
+      if (agent === false) {
+        agent = new defaultAgent.constructor();
+      } else if (agent === null || agent === undefined) {
+        if (typeof options.createConnection !== 'function') agent = defaultAgent;
+      } else if (typeof agent.addRequest !== 'function') {
+        throw internal.argType('options.agent', 'one of Agent-like Object, undefined, or false', agent);
+      }
+      this.agent = agent;
+      const protocol = options.protocol || defaultAgent.protocol;
+      const expectedProtocol = agent && agent.protocol ? agent.protocol : defaultAgent.protocol;
+      if (options.path && INVALID_PATH.test(String(options.path))) {
+        throw codeError(TypeError, 'ERR_UNESCAPED_CHARACTERS', 'Request path contains unescaped characters');
+      }
+      if (protocol !== expectedProtocol) {
+        throw codeError(TypeError, 'ERR_INVALID_PROTOCOL', `Protocol "${protocol}" not supported. Expected "${expectedProtocol}"`);
+      }
+      const defaultPort = options.defaultPort || (agent && agent.defaultPort);
+      const port = options.port || defaultPort || 80;
+      const host = validateHost(options.hostname, 'hostname') || validateHost(options.host, 'host') || 'localhost';
+      const setHost = options.setHost === undefined || Boolean(options.setHost);
+      this.socketPath = options.socketPath;
+      if (options.timeout !== undefined) this.timeout = timerDuration(options.timeout, 'timeout');
+      const signal = options.signal;
+      if (signal) {
+        if (typeof signal !== 'object' || !('aborted' in signal)) throw internal.argType('signal', 'an instance of AbortSignal', signal);
+        const onAbort = () => this.destroy(new AbortError(undefined, { cause: signal.reason }));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }
+      let method = options.method;
+      if (method !== null && method !== undefined && typeof method !== 'string') {
+        throw internal.argType('options.method', 'of type string', method);
+      }
+      if (method) {
+        if (!TOKEN.test(method)) throw codeError(TypeError, 'ERR_INVALID_HTTP_TOKEN', `Method must be a valid HTTP token ["${method}"]`);
+        method = method.toUpperCase();
+      } else {
+        method = 'GET';
+      }
+      this.method = method;
+      for (const flag of ['insecureHTTPParser', 'joinDuplicateHeaders']) {
+        if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
+          throw internal.argType(`options.${flag}`, 'of type boolean', options[flag]);
+        }
+        this[flag] = options[flag];
+      }
+      this.maxHeaderSize = options.maxHeaderSize;
+      this.path = options.path || '/';
+      if (cb) this.once('response', cb);
+      this.useChunkedEncodingByDefault = !['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'].includes(method);
+      this._ended = false;
+      this.res = null;
+      this.aborted = false;
+      this.timeoutCb = null;
+      this.upgradeOrConnect = false;
+      this.parser = null;
+      this.maxHeadersCount = null;
+      this.reusedSocket = false;
+      this.host = host;
+      this.protocol = protocol;
+      if (Array.isArray(options.headers)) {
+        for (let i = 0; i + 1 < options.headers.length; i += 2) this.appendHeader(options.headers[i], options.headers[i + 1]);
+      } else if (options.headers) {
+        for (const key of Object.keys(options.headers)) this.setHeader(key, options.headers[key]);
+      }
+      if (host && !this.getHeader('host') && setHost) {
+        let hostHeader = host;
+        const colon = hostHeader.indexOf(':');
+        if (colon !== -1 && hostHeader.includes(':', colon + 1) && hostHeader.charCodeAt(0) !== 91) hostHeader = `[${hostHeader}]`;
+        if (port && +port !== defaultPort) hostHeader += `:${port}`;
+        this.setHeader('Host', hostHeader);
+      }
+      if (options.auth && !this.getHeader('Authorization')) {
+        this.setHeader('Authorization', `Basic ${require('buffer').Buffer.from(options.auth).toString('base64')}`);
+      }
+      this[kScheme] = this[kScheme] || `${protocol.replace(/:$/, '')}.request`;
+      // Node's agent gives the request its socket on the next tick, which (in a handler, code running in
+      // a promise job) comes after the promise jobs: an immediate here, whose microtasks then run first too
+      setImmediate(connect, this);
+    }
+    Object.setPrototypeOf(ClientRequest.prototype, OutgoingMessage.prototype);
+    Object.setPrototypeOf(ClientRequest, OutgoingMessage);
+    function validateHost(host, what) {
+      if (host !== null && host !== undefined && typeof host !== 'string') {
+        throw internal.argType(`options.${what}`, 'of type string or one of undefined or null', host);
+      }
+      return host;
+    }
+    // The connection: refused, reported as Node reports one that fails (a later turn of the loop)
+    function connect(req) {
+      if (req.destroyed) { ended(req, req[kError]); return; }
+      req[kConnecting] = true;
+      setImmediate(() => {
+        if (req.destroyed) return; // destroy() ended it meanwhile
+        req.destroyed = true;
+        ended(req, internal.unavailable(`${req[kScheme]}()`, internal.NO_NETWORK));
+      });
+    }
+    function ended(req, err) {
+      if (!req.aborted && !err) err = connectionReset('socket hang up');
+      if (err) req.emit('error', err);
+      req._closed = true;
+      req.emit('close');
+    }
+    Object.assign(ClientRequest.prototype, {
+      abort() {
+        if (this.aborted) return;
+        this.aborted = true;
+        setImmediate(() => this.emit('abort'));
+        this.destroy();
+      },
+      destroy(err) {
+        if (this.destroyed) return this;
+        this.destroyed = true;
+        this[kError] = err;
+        if (this[kConnecting]) setImmediate(ended, this, err);
+        return this;
+      },
+      setTimeout(msecs, callback) {
+        if (this._ended) return this;
+        timerDuration(msecs, 'msecs');
+        if (callback) this.once('timeout', callback);
+        return this;
+      },
+      setNoDelay() {}, setSocketKeepAlive() {}, clearTimeout(cb) { if (cb) this.removeListener('timeout', cb); },
+    });
+
+    // a request made by `called` (http.request, https.get, ...), the name its error gives
+    function construct(called, args) {
+      const req = Object.create(ClientRequest.prototype);
+      req[kScheme] = called;
+      ClientRequest.apply(req, args);
+      return req;
+    }
+    function request(url, options, cb) { return construct('http.request', [url, options, cb]); }
+    function get(url, options, cb) {
+      const req = construct('http.get', [url, options, cb]);
+      req.end();
+      return req;
+    }
+    internal.httpClient = { construct };
+    unconstructable(exports, internal, 'http', ['IncomingMessage', 'Server', 'ServerResponse']);
+    Object.assign(exports, {
+      Agent, globalAgent, ClientRequest, OutgoingMessage, request, get,
+      createServer: () => { throw internal.unavailable('http.createServer()', internal.NO_NETWORK); },
+      validateHeaderName(field) {
+        if (typeof field !== 'string' || !field || !TOKEN.test(field)) {
+          throw codeError(TypeError, 'ERR_INVALID_HTTP_TOKEN', `Header name must be a valid HTTP token ["${field}"]`);
+        }
+      },
+      validateHeaderValue(field, value) {
+        if (value === undefined) {
+          throw codeError(TypeError, 'ERR_HTTP_INVALID_HEADER_VALUE', `Invalid value "${value}" for header "${field}"`);
+        }
+        if (INVALID_HEADER_CHAR.test(String(value))) {
+          throw codeError(TypeError, 'ERR_INVALID_CHAR', `Invalid character in header content ["${field}"]`);
+        }
+      },
+    });
     exports.METHODS = ['ACL', 'BIND', 'CHECKOUT', 'CONNECT', 'COPY', 'DELETE', 'GET', 'HEAD', 'LINK', 'LOCK',
       'M-SEARCH', 'MERGE', 'MKACTIVITY', 'MKCALENDAR', 'MKCOL', 'MOVE', 'NOTIFY', 'OPTIONS', 'PATCH', 'POST',
       'PROPFIND', 'PROPPATCH', 'PURGE', 'PUT', 'QUERY', 'REBIND', 'REPORT', 'SEARCH', 'SOURCE', 'SUBSCRIBE', 'TRACE',
@@ -59,6 +421,29 @@
   });
 
   defineBuiltin('https', function (exports, require, module, internal) {
-    networkModule('https', exports, internal, require('http').Agent);
+    const http = require('http');
+    const { construct } = internal.httpClient;
+    const Agent = networkModule('https', exports, internal, http.Agent);
+    const globalAgent = new Agent();
+    // Node's https.request: a URL's options, then the options object, with https's agent by default
+    function makeRequest(called, args) {
+      let options = {};
+      if (typeof args[0] === 'string') options = require('url').urlToHttpOptions(new (require('url').URL)(args.shift()));
+      else if (args[0] instanceof require('url').URL) options = require('url').urlToHttpOptions(args.shift());
+      if (args[0] && typeof args[0] !== 'function') Object.assign(options, args.shift());
+      options._defaultAgent = globalAgent;
+      return construct(called, [options, ...args]);
+    }
+    function request(...args) { return makeRequest('https.request', args); }
+    function get(...args) {
+      const req = makeRequest('https.get', args);
+      req.end();
+      return req;
+    }
+    unconstructable(exports, internal, 'https', ['Server']);
+    Object.assign(exports, {
+      Agent, globalAgent, request, get,
+      createServer: () => { throw internal.unavailable('https.createServer()', internal.NO_NETWORK); },
+    });
   });
 })();

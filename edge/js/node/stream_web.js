@@ -7,9 +7,9 @@
 // writable side closes, so the output comes in one chunk). Back-pressure follows the strategies'
 // high-water marks. Not here: BYOB readers (getReader({mode: 'byob'}) throws saying so) and pipeTo's
 // `signal` (there is no AbortSignal; an object with `aborted` set is honoured when the pipe starts).
-// They are not made globals (Node 20's are; docs/javascript.md lists the globals this layer lacks),
-// so packages testing `typeof ReadableStream` keep their Node-stream paths. Put into a function whose
-// sources name 'stream/web' (edge/js/build.py's ON_DEMAND).
+// Its classes are globals too, as in Node 20 (the same ones: require('stream/web').ReadableStream ===
+// ReadableStream), defined at the end of this file. Put into a function whose sources name 'stream/web',
+// one of the globals, Blob or File (Blob's stream()) (edge/js/build.py's ON_DEMAND).
 defineBuiltin('stream/web', function (exports, require, module, internal) {
   const kState = Symbol('kState');
   const illegal = () => internal.codeError(TypeError, 'ERR_ILLEGAL_CONSTRUCTOR', 'Illegal constructor');
@@ -716,3 +716,9 @@ defineBuiltin('stream/web', function (exports, require, module, internal) {
     WritableStream, WritableStreamDefaultWriter, WritableStreamDefaultController, ByteLengthQueuingStrategy,
     CountQueuingStrategy, TextEncoderStream, TextDecoderStream, CompressionStream, DecompressionStream };
 });
+for (const name of ['ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader', 'ReadableStreamBYOBRequest',
+  'ReadableByteStreamController', 'ReadableStreamDefaultController', 'TransformStream', 'TransformStreamDefaultController',
+  'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController', 'ByteLengthQueuingStrategy',
+  'CountQueuingStrategy', 'TextEncoderStream', 'TextDecoderStream', 'CompressionStream', 'DecompressionStream']) {
+  lazyGlobal(name, () => requireBuiltin('stream/web')[name]);
+}
