@@ -28,7 +28,8 @@ from .js_helpers import VIEWER_EVENT, assert_same_as_node, build, case_package, 
 GLOBALS_JS = r"""const util = require('util');
 const buffer = require('buffer');
 const web = require('stream/web');
-const caught = (f) => { try { const r = f(); return ['ok', typeof r]; } catch (e) { return [e.name, e.code ?? null, e.message]; } };
+// String(err) too: Node's own errors read `TypeError [ERR_X]: ...`, those of its C++ and undici's plain ones not
+const caught = (f) => { try { const r = f(); return ['ok', typeof r]; } catch (e) { return [e.name, e.code ?? null, e.message, String(e)]; } };
 const STREAM_GLOBALS = ['ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader', 'ReadableStreamBYOBRequest',
   'ReadableByteStreamController', 'ReadableStreamDefaultController', 'TransformStream', 'TransformStreamDefaultController',
   'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController', 'ByteLengthQueuingStrategy',
@@ -212,7 +213,7 @@ const attempt = (make) => new Promise((resolve) => {
   try {
     req = make();
   } catch (e) {
-    resolve([['threw', e.name, e.code, e.message]]);
+    resolve([['threw', e.name, e.code, e.message, String(e)]]);
     return;
   }
   log.push(['returned', req.constructor.name, req instanceof http.ClientRequest]);
@@ -267,7 +268,7 @@ exports.run = async () => {
   out.hostHeader = [http.request({ host: '::1', port: 8080 }), https.request({ host: 'a.example', port: 443 }),
     http.request({ hostname: 'b.example', port: 81, setHost: true })].map((q) => { q.on('error', () => {}); return q.getHeader('host'); });
   out.headerErrors = [() => r.getHeader(5), () => r.setHeader('', 'x'), () => r.setHeader('a', 'b'), () => r.removeHeader('a'), () => r.write(null), () => r.write(5)].map((f) => {
-    try { f(); return 'ok'; } catch (e) { return [e.name, e.code, e.message]; }
+    try { f(); return 'ok'; } catch (e) { return [e.name, e.code, e.message, String(e)]; }
   });
   await new Promise((resolve) => setTimeout(resolve, 20));
   out.afterEnd = await new Promise((resolve) => {
@@ -360,7 +361,8 @@ def test_http_requests_fail_through_their_error_event_as_in_node(http_sources, t
     in_node = cases_in_node(http_sources)
     at_the_edge = run_at_the_edge(http_sources, tmp_path_factory, "http-errors")
     assert_same_as_node(at_the_edge, in_node)
-    assert in_node["badProtocol"] == [["threw", "TypeError", "ERR_INVALID_PROTOCOL", 'Protocol "http:" not supported. Expected "https:"']]
+    assert in_node["badProtocol"] == [["threw", "TypeError", "ERR_INVALID_PROTOCOL", 'Protocol "http:" not supported. Expected "https:"',
+                                       'TypeError [ERR_INVALID_PROTOCOL]: Protocol "http:" not supported. Expected "https:"']]
     assert in_node["unreachable"] == [["returned", "ClientRequest", True], "sync", "microtask",
                                       ["error", "Error", "Error", "string", False], "close"]
 

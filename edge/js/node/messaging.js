@@ -98,7 +98,8 @@ defineBuiltin('internal/messaging', function (exports, require, module, internal
     }
     postMessage(message, transfer = undefined) {
       if (arguments.length === 0) {
-        throw internal.codeError(TypeError, 'ERR_MISSING_ARGS', 'Not enough arguments to MessagePort.postMessage');
+        // Node's C++ throws it: a plain TypeError with the code
+        throw internal.plainCodeError(TypeError, 'ERR_MISSING_ARGS', 'Not enough arguments to MessagePort.postMessage');
       }
       const s = this[kPort];
       const data = structuredClone(message, transferable(transfer));

@@ -62,7 +62,7 @@ const internal = {
 const CPP_CODES = new Set(['ERR_CRYPTO_INVALID_AUTH_TAG', 'ERR_CRYPTO_INVALID_CURVE', 'ERR_CRYPTO_INVALID_IV',
   'ERR_CRYPTO_INVALID_KEYLEN', 'ERR_CRYPTO_INVALID_KEYPAIR', 'ERR_CRYPTO_INVALID_KEYTYPE', 'ERR_CRYPTO_OPERATION_FAILED',
   'ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH', 'ERR_CRYPTO_UNKNOWN_CIPHER', 'ERR_CRYPTO_UNSUPPORTED_OPERATION',
-  'ERR_DLOPEN_FAILED']);
+  'ERR_DLOPEN_FAILED', 'ERR_CONSTRUCT_CALL_INVALID']);
 const isNodeErrorCode = (code) => typeof code === 'string' && code.startsWith('ERR_') && !code.startsWith('ERR_OSSL_') &&
   !CPP_CODES.has(code);
 const nodeErrorPrototypes = new Map(); // constructor -> code -> prototype
