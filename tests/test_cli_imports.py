@@ -124,5 +124,17 @@ def test_the_main_process_of_edge_serve_starts_workers_without_loading_the_app(t
     assert loaded(modules, REQUEST_PATH) == []
 
 
+def test_a_worker_spawned_from_python_m_edge_cli_entry_loads_no_command():
+    """multiprocessing's spawn imports the module the main process was started from again, as
+    __mp_main__, in every worker: `edge dev` starts its server as `python -m edge.cli.entry`."""
+    code = ("import json, runpy, sys; ran = runpy.run_module('edge.cli.entry', run_name='__mp_main__', alter_sys=True); "
+            "print(json.dumps(sorted(sys.modules))); print(callable(ran['main']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    listed, ran = done.stdout.splitlines()
+    modules = json.loads(listed)
+    assert ran == "True" and "edge.cli" in modules  # the module ran (as multiprocessing runs it)
+    assert loaded(modules, ("click", "edge.cli.main", "edge.cli.serve", *SERVER_STACK)) == []
+
+
 def test_the_options_reach_the_workers_under_the_name_the_app_reads():
     assert OPTIONS_ENV == APP_OPTIONS_ENV

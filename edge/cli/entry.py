@@ -25,3 +25,10 @@ def main() -> None:
         stop_by_sigint()
         raise
     run()
+
+
+if __name__ == "__main__":
+    # `python -m edge.cli.entry`, as the console script (`edge dev` starts its server so): the
+    # worker processes `edge serve` spawns import the module they were started from again,
+    # and this one loads no command.
+    main()

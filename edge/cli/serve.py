@@ -147,6 +147,23 @@ def serve(
     """Serve the distribution described by a manifest (the samples by default): `edge serve
     manifest.toml` or `edge serve -m manifest.toml`."""
     from .. import bundled
+
+    manifest = manifest_argument(manifest_file, manifest)
+
+    # no manifest: the samples (from an installed wheel, a copy under the state directory to build in)
+    manifest_path = Path(manifest) if manifest else bundled.writable_samples(Path(state_dir)) / "manifest.toml"
+    if bool(certfile) != bool(keyfile):
+        raise click.UsageError("--certfile and --keyfile go together")
+    if certfile and keyfile:  # as the chosen server will load them: one line if it cannot (tls_files.py)
+        from .tls_files import check_tls
+
+        for warning in check_tls(certfile, keyfile, server_name):
+            click.echo(f"edge: {warning}", err=True)
+    if not no_admin and admin_port is None:
+        if port in (0, 65535):
+            raise click.UsageError("with --port 0 or 65535, give --admin-port (or --no-admin)")
+        admin_port = port + 1
+    # (the usage errors above come before the server's modules load)
     from ..config.manifest import ConfigError
     from ..control.store import StoreError, mask_location
     from ..server import servers
@@ -157,21 +174,7 @@ def serve(
     from ..server.state import ServerOptions, load_manifest
     from .prebuild import build_all, shown
     from .project import client_host, remove_serve_record, write_serve_record
-    from .tls_files import check_tls
 
-    manifest = manifest_argument(manifest_file, manifest)
-
-    # no manifest: the samples (from an installed wheel, a copy under the state directory to build in)
-    manifest_path = Path(manifest) if manifest else bundled.writable_samples(Path(state_dir)) / "manifest.toml"
-    if bool(certfile) != bool(keyfile):
-        raise click.UsageError("--certfile and --keyfile go together")
-    if certfile and keyfile:  # as the chosen server will load them: one line if it cannot (tls_files.py)
-        for warning in check_tls(certfile, keyfile, server_name):
-            click.echo(f"edge: {warning}", err=True)
-    if not no_admin and admin_port is None:
-        if port in (0, 65535):
-            raise click.UsageError("with --port 0 or 65535, give --admin-port (or --no-admin)")
-        admin_port = port + 1
     options = ServerOptions(
         manifest=str(manifest_path.resolve()),
         state_dir=str(Path(state_dir).resolve()),
@@ -407,10 +410,14 @@ def _check_store_dir(location: str) -> None:
 
 
 def _node_name(value: str | None) -> str | None:
-    """A name `edge nodes` can show and forget (control/nodes.is_node_name)."""
+    """A name `edge nodes` can show and forget (control/nodes.is_node_name). Its module (the
+    store's) is loaded only for a name given: the callback runs for every `edge serve`, before
+    its usage errors."""
+    if value is None:
+        return None
     from ..control.nodes import NAME_RULE, is_node_name
 
-    if value is not None and not is_node_name(value):
+    if not is_node_name(value):
         raise click.BadParameter(f"{value!r}: a node name is {NAME_RULE} (fra1, edge-eu-1.example.net)")
     return value
 
