@@ -6,6 +6,7 @@ each function then takes about a second (Wizer)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -159,3 +160,29 @@ def node_comparison(name: str, cases: Path, make_fixtures: str, handler: str, by
         return results_from_the_edge(name, cases, fixtures, handler, paths, tmp_path_factory)
 
     return fixtures, node_results, edge_results
+
+
+NPM_NETWORK_FAILURE = re.compile(r"ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNREFUSED|ECONNRESET|ENETUNREACH|EHOSTUNREACH|"
+                                 r"network|request to https?://\S+ failed", re.IGNORECASE)
+
+
+def npm_install(directory: Path, *specs: str) -> None:
+    """`npm install specs...` into directory (its own package.json), with a cache kept next to the engine's;
+    the test is skipped, saying so, when npm is missing or cannot reach its registry."""
+    from edge.js import fetch
+
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed")
+    (directory / "package.json").write_text(json.dumps({"name": "edge-test-function", "version": "1.0.0", "private": True}))
+    command = [npm, "install", *specs, "--no-audit", "--no-fund", "--ignore-scripts", "--prefer-offline",
+               "--fetch-retries=1", "--fetch-retry-maxtimeout=10000", "--cache", str(fetch.cache_dir() / "npm-cache")]
+    try:
+        proc = subprocess.run(command, cwd=directory, capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        pytest.skip(f"npm install {' '.join(specs)} did not finish within 10 minutes (is the registry reachable?)")
+    if proc.returncode != 0:
+        reason = next((line for line in proc.stderr.splitlines() if NPM_NETWORK_FAILURE.search(line)), None)
+        if reason is not None:
+            pytest.skip(f"npm could not reach its registry to install {' '.join(specs)}: {reason.strip()}")
+        raise AssertionError(f"npm install {' '.join(specs)} failed: {proc.stderr}")

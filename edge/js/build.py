@@ -81,10 +81,11 @@ BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "pa
 # headers.js (the Fetch API's Headers global) ~4 KB, for functions naming Headers; os.js (the sandbox's
 # fixed os module, with Node's os.constants) ~9 KB; diagnostics_channel.js ~7 KB, async_hooks.js
 # (AsyncLocalStorage; patches Promise.prototype.then to carry its context) ~7 KB, perf_hooks.js ~8 KB,
-# worker_threads.js (a main thread that cannot start workers) ~2 KB, stream_web.js (WHATWG streams) ~25 KB,
-# stream_consumers.js ~2 KB, each for functions naming the module; abort.js (the globals Event, EventTarget,
-# AbortController, AbortSignal) ~9 KB, for functions naming one of them; blob.js (Blob, File) ~7 KB, formdata.js
-# ~6 KB and messaging.js (MessageChannel, MessagePort, MessageEvent) ~8 KB, for functions naming their globals.
+# worker_threads.js (a main thread that cannot start workers) ~2 KB, v8.js (heap statistics; no serializer) ~4
+# KB, stream_web.js (WHATWG streams) ~25 KB, stream_consumers.js ~2 KB, each for functions naming the module;
+# abort.js (the globals Event, EventTarget, AbortController, AbortSignal) ~9 KB, for functions naming one of
+# them; blob.js (Blob, File) ~7 KB, formdata.js ~6 KB and messaging.js (MessageChannel, MessagePort,
+# MessageEvent) ~8 KB, for functions naming their globals.
 ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
                            # zlib's stream classes are Transforms: a function making one needs streams too
                            re.compile(r"""['"`](?:node:)?stream(?:/promises)?['"`]|\b(?:create(?:Gzip|Gunzip|Deflate|"""
@@ -105,6 +106,7 @@ ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
              "async_hooks.js": (("async_hooks",), re.compile(r"""['"`](?:node:)?async_hooks['"`]""")),
              "perf_hooks.js": (("perf_hooks",), re.compile(r"""['"`](?:node:)?perf_hooks['"`]""")),
              "worker_threads.js": (("worker_threads",), re.compile(r"""['"`](?:node:)?worker_threads['"`]""")),
+             "v8.js": (("v8",), re.compile(r"""['"`](?:node:)?v8['"`]""")),
              # the web streams are globals too, and Blob's stream() makes one
              "stream_web.js": (("stream/web",), re.compile(r"""['"`](?:node:)?stream/web['"`]|\b(?:(?:Readable|Writable|"""
                                                           r"""Transform)Stream\w*|ReadableByteStreamController|"""
@@ -318,6 +320,7 @@ def boot_source(config: dict) -> str:
         "(function () {\n'use strict';\n",
         f"const CONFIG = {json.dumps(config)};\n",
         (NODE / "prelude.js").read_text(encoding="utf-8"),
+        (NODE / "callsite.js").read_text(encoding="utf-8"),  # V8's CallSite methods the engine lacks
     ]
     for dep in ("base64-js", "ieee754"):
         parts.append(f"defineBuiltin('internal/deps/{dep}', function (exports, require, module) {{\n"
