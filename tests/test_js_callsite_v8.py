@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .js_helpers import VIEWER_EVENT, node, npm_install
+from .js_helpers import VIEWER_EVENT, cases_in_node, node, npm_install
 from .test_js_builtins_more import HANDLER, invoke, package
 
 CASES = r"""'use strict';
@@ -100,8 +100,7 @@ exports.handler = async (event) => {
 
 def test_call_sites_and_the_v8_module_are_as_in_node(tmp_path):
     source = package(tmp_path / "callsites", {"cases.js": CASES, "index.js": HANDLER})
-    in_node = json.loads(node("-e", "require(%s).run().then((r) => console.log(JSON.stringify(r)))"
-                              % json.dumps(str(source / "cases.js"))))
+    in_node = cases_in_node(source)
     at_the_edge, _ = invoke(source, tmp_path)
     wrong = {key: (at_the_edge.get(key), value) for key, value in in_node.items() if at_the_edge.get(key) != value}
     assert not wrong, wrong

@@ -11,22 +11,16 @@ ERR_FEATURE_UNAVAILABLE_ON_PLATFORM saying why. Skipped, saying so, when npm or 
 from __future__ import annotations
 
 import json
-import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from edge.cli.main import cli
-from edge.js import fetch
 
-from .js_helpers import VIEWER_EVENT, build, node
+from .js_helpers import VIEWER_EVENT, build, node, npm_install
 
 CHEERIO = "cheerio@1"
-NETWORK_FAILURE = re.compile(r"ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNREFUSED|ECONNRESET|ENETUNREACH|EHOSTUNREACH|"
-                             r"network|request to https?://\S+ failed", re.IGNORECASE)
 
 PAGE_JS = r"""'use strict';
 // What the handlers do with cheerio, shared by the CommonJS and the ES module entry.
@@ -92,26 +86,6 @@ import pageModule from './page.js';
 export const handler = async (event) => ({ status: '200', body: JSON.stringify(await pageModule.page(cheerio,
   event.Records[0].cf.request.uri)) });
 """
-
-
-def npm_install(directory: Path, spec: str) -> None:
-    """`npm install spec` into directory (its own package.json), with a cache kept next to the engine's; the
-    test is skipped, saying so, when npm is missing or cannot reach its registry."""
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("npm is not installed")
-    (directory / "package.json").write_text(json.dumps({"name": "cheerio-edge-test", "version": "1.0.0", "private": True}))
-    command = [npm, "install", spec, "--no-audit", "--no-fund", "--ignore-scripts", "--prefer-offline",
-               "--fetch-retries=1", "--fetch-retry-maxtimeout=10000", "--cache", str(fetch.cache_dir() / "npm-cache")]
-    try:
-        proc = subprocess.run(command, cwd=directory, capture_output=True, text=True, timeout=600)
-    except subprocess.TimeoutExpired:
-        pytest.skip(f"npm install {spec} did not finish within 10 minutes (is the registry reachable?)")
-    if proc.returncode != 0:
-        reason = next((line for line in proc.stderr.splitlines() if NETWORK_FAILURE.search(line)), None)
-        if reason is not None:
-            pytest.skip(f"npm could not reach its registry to install {spec}: {reason.strip()}")
-        raise AssertionError(f"npm install {spec} failed: {proc.stderr}")
 
 
 @pytest.fixture(scope="module")
