@@ -83,6 +83,14 @@ exports.run = async () => {
   out.supported = PerformanceObserver.supportedEntryTypes;
   // worker_threads
   out.wt = [wt.isMainThread, wt.parentPort, wt.workerData, wt.threadId, Object.keys(wt).sort()];
+  // its MessageChannel and MessagePort are the globals; receiveMessageOnPort takes a waiting message
+  const channel = new wt.MessageChannel();
+  channel.port1.postMessage({ a: [1] });
+  channel.port1.postMessage('two');
+  out.wtPorts = [wt.MessageChannel === MessageChannel, wt.MessagePort === MessagePort,
+    wt.receiveMessageOnPort(channel.port2), wt.receiveMessageOnPort(channel.port2), wt.receiveMessageOnPort(channel.port2)];
+  try { wt.receiveMessageOnPort({}); } catch (e) { out.wtBadPort = [e.name, e.code, e.message]; }
+  channel.port1.close();
 
   // stream/web
   const rs = new web.ReadableStream({ start(c) { c.enqueue('a'); c.enqueue('b'); c.close(); } });
@@ -113,6 +121,8 @@ exports.run = async () => {
     await consumers.json((async function* () { yield '{"k":'; yield '1}'; })()),
     (await consumers.buffer((async function* () { yield 'ab'; yield new Uint8Array([99]); })())).toString()];
   out.consumerKeys = Object.keys(consumers).sort();
+  const made = await consumers.blob((async function* () { yield 'ab'; yield new Uint8Array([99]); })());
+  out.blob = [made.constructor.name, made.size, made.type, await made.text()];
   return out;
 };
 """

@@ -111,14 +111,18 @@ ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
              "stream_web.js": (("stream/web",), re.compile(r"""['"`](?:node:)?stream/web['"`]|\b(?:(?:Readable|Writable|"""
                                                           r"""Transform)Stream\w*|ReadableByteStreamController|"""
                                                           r"""(?:ByteLength|Count)QueuingStrategy|Text(?:En|De)coderStream|"""
-                                                          r"""(?:De)?CompressionStream|Blob|File|FormData)\b""")),
+                                                          r"""(?:De)?CompressionStream|Blob|File|FormData)\b|"""
+                                                          r"""['"`](?:node:)?stream/consumers['"`]""")),
              "stream_consumers.js": (("stream/consumers",), re.compile(r"""['"`](?:node:)?stream/consumers['"`]""")),
              # MessagePort is an EventTarget and MessageEvent an Event
              "abort.js": ((), re.compile(r"\b(?:AbortController|AbortSignal|EventTarget|Event|MessageChannel|MessagePort|"
-                                         r"MessageEvent)\b")),
-             "blob.js": ((), re.compile(r"\b(?:Blob|File|FormData)\b")),
+                                         r"""MessageEvent)\b|['"`](?:node:)?worker_threads['"`]""")),
+             # stream/consumers' blob() makes a Blob
+             "blob.js": ((), re.compile(r"""\b(?:Blob|File|FormData)\b|['"`](?:node:)?stream/consumers['"`]""")),
              "formdata.js": ((), re.compile(r"\bFormData\b")),
-             "messaging.js": ((), re.compile(r"\b(?:MessageChannel|MessagePort|MessageEvent)\b"))}
+             # worker_threads' MessageChannel and MessagePort are the globals
+             "messaging.js": ((), re.compile(r"""\b(?:MessageChannel|MessagePort|MessageEvent)\b|"""
+                                             r"""['"`](?:node:)?worker_threads['"`]"""))}
 # npm packages bundled into the Node layer: Buffer is feross/buffer, the browser port of Node's.
 NPM_DEPS = {"buffer": ("buffer", "6.0.3", "index.js"), "base64-js": ("base64-js", "1.5.1", "index.js"),
             "ieee754": ("ieee754", "1.2.1", "index.js")}

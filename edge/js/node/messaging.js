@@ -10,8 +10,9 @@
 // gets a 'close' event. ref/unref/hasRef are there (a port never keeps an invocation waiting: a
 // handler's result ends it, as on Lambda). Not here: transferring a port (postMessage(v, [port])
 // throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM), BroadcastChannel, 'messageerror' (nothing fails to
-// deserialize in one thread). Put into a function whose sources name MessageChannel, MessagePort or
-// MessageEvent (edge/js/build.py's ON_DEMAND, with abort.js for EventTarget); the globals are defined
+// deserialize in one thread). Put into a function whose sources name MessageChannel, MessagePort,
+// MessageEvent or 'worker_threads' (whose MessageChannel, MessagePort and receiveMessageOnPort these
+// are, as in Node) (edge/js/build.py's ON_DEMAND, with abort.js for EventTarget); the globals are defined
 // at the end of this file.
 defineBuiltin('internal/messaging', function (exports, require, module, internal) {
   const { Event, EventTarget } = require('internal/abort');
@@ -192,7 +193,17 @@ defineBuiltin('internal/messaging', function (exports, require, module, internal
     }
   }
 
-  Object.assign(exports, { MessageChannel, MessagePort, MessageEvent });
+  // worker_threads.receiveMessageOnPort(port): the oldest message a port holds, taken synchronously
+  // ({ message }), or undefined; a started port's messages are already on their way to its listeners.
+  function receiveMessageOnPort(port) {
+    if (!(port instanceof MessagePort)) {
+      throw internal.codeError(TypeError, 'ERR_INVALID_ARG_TYPE', 'The "port" argument must be a MessagePort instance');
+    }
+    const s = port[kPort];
+    return s.inbox.length > 0 && !s.detached ? { message: s.inbox.shift() } : undefined;
+  }
+
+  Object.assign(exports, { MessageChannel, MessagePort, MessageEvent, receiveMessageOnPort });
 });
 for (const name of ['MessageChannel', 'MessagePort', 'MessageEvent']) {
   lazyGlobal(name, () => requireBuiltin('internal/messaging')[name]);

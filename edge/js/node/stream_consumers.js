@@ -1,7 +1,8 @@
 // require('stream/consumers'): Node's text, json, buffer and arrayBuffer of a Node stream, a web
 // ReadableStream (stream/web) or any async iterable, read to its end (lib/stream/consumers.js: strings
-// taken as they are, bytes decoded as UTF-8 in streaming mode). blob() rejects, saying edge functions
-// have no Blob. Put into a function whose sources name 'stream/consumers' (edge/js/build.py's ON_DEMAND).
+// taken as they are, bytes decoded as UTF-8 in streaming mode), and blob() (the build puts Blob into
+// functions naming 'stream/consumers'). Put into a function whose sources name 'stream/consumers'
+// (edge/js/build.py's ON_DEMAND).
 defineBuiltin('stream/consumers', function (exports, require, module, internal) {
   const { Buffer } = require('buffer');
   const bytesOf = (chunk) => {
