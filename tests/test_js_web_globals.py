@@ -54,6 +54,26 @@ async function globals() {
   const written = [];
   await ReadableStream.from(['x', 'y']).pipeThrough(upper).pipeTo(new WritableStream({ write(c) { written.push(c); } }));
   out.transform = written;
+  // pipeTo's signal, aborted while the pipe runs (at the second chunk written) and before it starts
+  const ac = new AbortController();
+  const got = [];
+  let canceled = null;
+  let pulls = 0;
+  const source = new ReadableStream({
+    pull(c) { pulls += 1; return new Promise((resolve) => setTimeout(() => { if (!canceled) c.enqueue(`c${pulls}`); resolve(); }, 5)); },
+    cancel(reason) { canceled = [reason.name, reason.message]; },
+  });
+  const sink = new WritableStream({ write(chunk) { got.push(chunk); if (got.length === 2) ac.abort(); } });
+  try { await source.pipeTo(sink, { signal: ac.signal }); out.aborted = 'resolved'; } catch (e) { out.aborted = [e.name, e.message, e.code]; }
+  const state = await sink.getWriter().closed.then(() => 'closed', (e) => ['errored', e.name]);
+  out.abortedPipe = [got, canceled, state, source.locked, sink.locked];
+  const kept = [];
+  const keptSink = new WritableStream({ write(chunk) { kept.push(chunk); } });
+  const ac2 = new AbortController();
+  const slow = new ReadableStream({ pull(c) { return new Promise((r) => setTimeout(() => { c.enqueue('s'); r(); }, 5)); } });
+  setTimeout(() => ac2.abort(new Error('stop')), 12);
+  try { await slow.pipeTo(keptSink, { signal: ac2.signal, preventAbort: true, preventCancel: true }); } catch (e) { out.prevented = [e.message, keptSink.locked, slow.locked]; }
+  try { await ReadableStream.from(['z']).pipeTo(new WritableStream(), { signal: AbortSignal.abort() }); } catch (e) { out.preAborted = [e.name, e.message]; }
   out.strategies = [new CountQueuingStrategy({ highWaterMark: 3 }).highWaterMark,
     new ByteLengthQueuingStrategy({ highWaterMark: 8 }).size(new Uint8Array(5))];
   return out;

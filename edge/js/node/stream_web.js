@@ -5,8 +5,8 @@
 // strategies, TextEncoderStream, TextDecoderStream, and CompressionStream / DecompressionStream
 // (gzip, deflate, deflate-raw over the built-in zlib: the data is compressed or decompressed when the
 // writable side closes, so the output comes in one chunk). Back-pressure follows the strategies'
-// high-water marks. Not here: BYOB readers (getReader({mode: 'byob'}) throws saying so) and pipeTo's
-// `signal` (there is no AbortSignal; an object with `aborted` set is honoured when the pipe starts).
+// high-water marks; pipeTo's `signal` aborts a pipe when it starts or while it runs. Not here: BYOB
+// readers (getReader({mode: 'byob'}) throws saying so).
 // Its classes are globals too, as in Node 20 (the same ones: require('stream/web').ReadableStream ===
 // ReadableStream), defined at the end of this file. Put into a function whose sources name 'stream/web',
 // one of the globals, Blob or File (Blob's stream()) (edge/js/build.py's ON_DEMAND).
@@ -202,25 +202,41 @@ defineBuiltin('stream/web', function (exports, require, module, internal) {
       const { preventClose = false, preventAbort = false, preventCancel = false, signal } = options || {};
       const reader = this.getReader();
       const writer = destination.getWriter();
-      const release = () => { reader.releaseLock(); writer.releaseLock(); };
+      // the signal's abort, as a rejection each wait of the pipe races with
+      const kAborted = {};
+      let stopListening = () => {};
+      let abortion = null;
+      if (signal && typeof signal.addEventListener === 'function' && !signal.aborted) {
+        abortion = new Promise((_resolve, reject) => {
+          const onAbort = () => reject(kAborted);
+          signal.addEventListener('abort', onAbort, { once: true });
+          stopListening = () => signal.removeEventListener('abort', onAbort);
+        });
+        handled(abortion);
+      }
+      const raced = (promise) => (abortion === null ? promise : Promise.race([promise, abortion]));
+      const abortPipe = async () => {
+        const reason = signal.reason;
+        if (!preventAbort) await writer.abort(reason).catch(() => {});
+        if (!preventCancel) await reader.cancel(reason).catch(() => {});
+        return reason;
+      };
+      const release = () => { stopListening(); reader.releaseLock(); writer.releaseLock(); };
       return (async () => {
-        if (signal && signal.aborted) {
-          const reason = signal.reason;
-          if (!preventAbort) await writer.abort(reason).catch(() => {});
-          if (!preventCancel) await reader.cancel(reason).catch(() => {});
-          throw reason;
-        }
+        if (signal && signal.aborted) throw await abortPipe();
         for (;;) {
           try {
-            await writer.ready;
+            await raced(writer.ready);
           } catch (err) {
+            if (err === kAborted) throw await abortPipe();
             if (!preventCancel) await reader.cancel(err).catch(() => {});
             throw err;
           }
           let next;
           try {
-            next = await reader.read();
+            next = await raced(reader.read());
           } catch (err) {
+            if (err === kAborted) throw await abortPipe();
             if (!preventAbort) await writer.abort(err).catch(() => {});
             throw err;
           }
