@@ -1,8 +1,8 @@
 """The build's warning about Intl (the engine has no ICU) named only the function's own sources:
 luxon and dayjs/plugin/timezone failed at request time with `ReferenceError: Intl is not defined` and
 no warning. The loader now warns, once per package, naming the first file and line of a package it
-bundles that uses Intl; packages that only test for it (`typeof Intl`) and packages in node_modules
-the function does not require are not named."""
+bundles that uses Intl; packages that only test for it (`typeof Intl`) or only list the name in quotes
+(terser), and packages in node_modules the function does not require, are not named."""
 
 from __future__ import annotations
 
@@ -27,12 +27,16 @@ exports.now = () => ({ zone: systemZone() });
     # only a feature test: no warning
     "node_modules/guarded/package.json": '{"name": "guarded"}',
     "node_modules/guarded/index.js": "exports.hasIntl = typeof Intl !== 'undefined';\n",
+    # the name in a list of names (terser's DOM properties): no warning
+    "node_modules/listed/package.json": '{"name": "listed"}',
+    "node_modules/listed/index.js": 'exports.names = ["Image", "Intl", `Intl`, \'Intl\'];\n',
     # in node_modules, but not required by the function: not bundled, not named
     "node_modules/unused/package.json": '{"name": "unused"}',
     "node_modules/unused/index.js": "exports.f = () => new Intl.NumberFormat('en-US').format(1);\n",
     "index.js": """const luxon = require('fakeluxon');
 const tz = require('@fake/dayjs/plugin/timezone');
 const { hasIntl } = require('guarded');
+const { names } = require('listed');
 exports.handler = async () => ({ status: '200', body: JSON.stringify({ hasIntl }) });
 """,
 }
@@ -47,8 +51,9 @@ def test_packages_the_function_bundles_that_use_intl_are_named_at_build_time(tmp
     joined = "\n".join(intl)
     assert "node_modules/fakeluxon/build/node/luxon.js:3: package 'fakeluxon' uses Intl (Intl.DateTimeFormat)" in joined
     assert "node_modules/@fake/dayjs/plugin/timezone.js:1: package '@fake/dayjs' uses Intl (Intl.DateTimeFormat)" in joined
-    assert "guarded" not in joined and "unused" not in joined
+    assert "guarded" not in joined and "unused" not in joined and "listed" not in joined
     assert "throws ReferenceError: Intl is not defined when it runs" in joined
+    assert "where the package checks for Intl first, answers without it" in joined
 
 
 def test_a_package_is_named_once_and_the_functions_own_use_still_warns(tmp_path):

@@ -523,7 +523,8 @@ const loader = (function () {
   // A package in node_modules whose bundled files use Intl (luxon, dayjs/plugin/timezone): the engine has
   // none, so what reaches it throws `ReferenceError: Intl is not defined` at request time. One warning
   // per package, at the first file and line the build loads that names Intl other than in `typeof Intl`
-  // (edge/js/build.py warns about the function's own sources). A test of the source as it is read.
+  // or as a quoted name (terser lists "Intl" among DOM names) (edge/js/build.py warns about the
+  // function's own sources). A test of the source as it is read.
   const INTL = /\bIntl\b/;
   const intlWarned = new Set();
   function intlWarning(filename, source) {
@@ -532,7 +533,7 @@ const loader = (function () {
     const parts = filename.slice(at + '/node_modules/'.length).split('/');
     const pkg = parts[0].startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
     if (intlWarned.has(pkg)) return;
-    const use = /(?<!typeof\s*)\bIntl\b(?:\s*\.\s*([A-Za-z]+))?/;
+    const use = /(?<!typeof\s*)(?<!['"`])\bIntl\b(?!['"`])(?:\s*\.\s*([A-Za-z]+))?/;
     const lines = source.split('\n');
     const line = lines.findIndex((l) => use.test(l) && !/^\s*(\/\/|\/\*|\*)/.test(l));
     if (line < 0) return;
@@ -540,8 +541,9 @@ const loader = (function () {
     const member = use.exec(lines[line])[1];
     warn(`${rel(filename)}:${line + 1}: package '${pkg}' uses Intl${member ? ` (Intl.${member})` : ''}, but the engine has ` +
       "no ICU: Intl is absent, so the package's code that reaches it throws ReferenceError: Intl is not defined when " +
-      'it runs (formatting dates or numbers for a locale, converting time zones). Format explicitly, or use a package ' +
-      'that carries its own locale and time-zone data');
+      'it runs (formatting dates or numbers for a locale, converting time zones), or, where the package checks for ' +
+      'Intl first, answers without it (i18next: English plural rules for every language). Format explicitly, or use ' +
+      'a package that carries its own locale and time-zone data');
   }
 
   const ADDON_WHY = 'the sandbox runs JavaScript only, and a compiled addon has no machine code to run on here ' +
