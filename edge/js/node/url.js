@@ -1,7 +1,7 @@
 // require('url') and the URL / URLSearchParams globals: the WHATWG URL Standard's parser (special
 // schemes, IPv4/IPv6 hosts, percent-encode sets, relative resolution, setters) and Node's legacy
 // url.parse/format/resolve. Hostnames with non-ASCII letters are lower-cased and Punycode-encoded
-// (no full UTS #46 mapping table); domainToUnicode decodes them.
+// (UTS #46's mapping approximated: NFKC and lower case); domainToUnicode decodes them.
 defineBuiltin('url', function (exports, require, module, internal) {
   const SPECIAL = { 'ftp:': 21, 'file:': null, 'http:': 80, 'https:': 443, 'ws:': 80, 'wss:': 443 };
   const isSpecialScheme = (s) => Object.prototype.hasOwnProperty.call(SPECIAL, s);
@@ -219,8 +219,13 @@ defineBuiltin('url', function (exports, require, module, internal) {
     return decoded !== '' && !/[\0-\x20\x7f-\x9f]/.test(decoded) && decoded.normalize('NFKC').toLowerCase() === decoded
       ? decoded : null;
   }
+  // UTS #46's mapping, approximated by NFKC and lower case (full-width letters, ligatures, roman
+  // numerals and circled digits become ASCII, as Node maps them), with the code points it maps to
+  // nothing (soft hyphen, variation selectors, zero-width space and no-break space) removed.
+  const MAPPED_TO_NOTHING = /[\u00ad\u034f\u180b-\u180d\u200b\u2060\ufe00-\ufe0f\ufeff]/g;
   function domainToASCII(domain) {
-    const mapped = domain.normalize('NFC').toLowerCase().replace(/[\u3002\uff0e\uff61]/g, '.');
+    const mapped = domain.normalize('NFKC').toLowerCase().normalize('NFKC').replace(MAPPED_TO_NOTHING, '')
+      .replace(/[\u3002\uff0e\uff61]/g, '.');
     let valid = true;
     const labels = mapped.split('.').map((label) => {
       if (/^[\x00-\x7f]*$/.test(label)) return label;

@@ -11,7 +11,10 @@ const DOMAINS = ['mañana.com', 'MAÑANA.com', 'bücher.example', '☃-⌘.com',
   'foo%41.com', 'a b.com', '',
   // an xn-- label holding non-ASCII is invalid (it was Punycode-encoded again: 'xn--xn---yna.com')
   'xn--ß.com', 'XN--ß.com', 'xn--mañana.com', 'a.xn--ü-tda', 'xn--ü.xn--maana-pta', 'xn--😀.com', 'xn--ß-.com',
-  'xn--maana-pta.ñ.com', 'ab--ß.com', 'xn-ß.com', 'xn--abc-.com', 'ｘｎ--ß.com'];
+  'xn--maana-pta.ñ.com', 'ab--ß.com', 'xn-ß.com', 'xn--abc-.com', 'ｘｎ--ß.com',
+  // UTS #46 maps these to ASCII or other letters first (full-width, ligatures, numerals, ignorables)
+  'ＥＸＡＭＰＬＥ.com', 'ｅｘａｍｐｌｅ。ｃｏｍ', 'Ⅻ.com', 'ﬁle.com', 'x\u00ady.com', 'ǅ.com', '①.com', 'ｘｎ--nxasmq6b.com',
+  'straße.de', 'a\u200bb.com', 'Ｍａñana.com'];
 const STRINGS = ['', 'abc', 'ü', 'ABC-ü', '😀', 'ü😀', '\ud800x', 'mañana', 'bücher', '-> $1.00 <-'];
 const PUNY = ['tda', 'maana-pta', 'ls8h', 'zz', 'abc', 'a-ecp', 'ab-', '99999999999', 'ü-tda', '-', '', 'TDA'];
 
