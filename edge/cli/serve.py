@@ -167,7 +167,7 @@ def serve(
     from ..config.manifest import ConfigError
     from ..control.store import StoreError, mask_location
     from ..server import servers
-    from ..server.listeners import ListenerError, hypercorn_config
+    from ..server.listeners import ListenerError, check_admin, is_loopback
     from ..server.options_env import OPTIONS_ENV
     from ..server.ports import describe, wait_listening
     from ..server.readiness import ReadyWatch, notify_systemd
@@ -212,7 +212,7 @@ def serve(
     try:
         servers.check_server(server_name, tls=bool(certfile))
         loop = servers.resolve_loop(loop)
-        config = hypercorn_config(options, host, port, certfile=certfile, keyfile=keyfile)
+        check_admin(options, port)  # what every server's listeners are checked for (listeners.py)
     except ListenerError as exc:
         raise click.UsageError(str(exc)) from None
     _check_ports(options, host, port)
@@ -236,7 +236,8 @@ def serve(
         only after their workers started): where to send requests, and systemd if it waits."""
         if port:
             wait_listening(client_host(host).strip("[]"), port)
-        admin_scheme = "http" if (not certfile or config.insecure_bind) else "https"
+        # with TLS, an admin listener on loopback stays plain HTTP (listeners.hypercorn_config, servers._granian)
+        admin_scheme = "https" if certfile and not is_loopback(admin_host) else "http"
         admin_url = f"{admin_scheme}://{client_host(admin_host)}:{admin_port}" if options.admin_enabled else None
         # the other commands run from this project find this server by it (edge/cli/project.py)
         write_serve_record(Path(options.state_dir), edge=f"{scheme}://{client_host(host)}:{port}", admin=admin_url)

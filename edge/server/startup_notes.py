@@ -14,13 +14,15 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..config.manifest import Manifest
 from ..control import routing, settings
 from ..control.store import Store, is_url
 from ..control.storeapi import DOWN_AFTER
-from ..runtime.module import ModuleError, sha256, to_wasm
-from .state import ServerOptions, function_source
+
+if TYPE_CHECKING:
+    from ..config.manifest import Manifest
+    from .state import ServerOptions
 
 log = logging.getLogger("edge.server")
 
@@ -192,6 +194,11 @@ def _routing_note(tx, manifest: Manifest) -> list[str]:  # type: ignore[no-untyp
 
 
 def _function_note(tx, name: str, spec) -> str | None:  # type: ignore[no-untyped-def]
+    # (imported here: only a function the store has versions of is compared, by its module's
+    # bytes; edge serve's main process loads no worker state for the other notes)
+    from ..runtime.module import ModuleError, sha256, to_wasm
+    from .state import function_source
+
     row = tx.function(name)
     versions = tx.versions(name) if row else []
     if not versions:
