@@ -76,7 +76,8 @@ BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "pa
 # operations) ~2 KB, for functions naming crypto (or crypto.subtle); cipher.js (createCipheriv and the
 # rest over the engine's AES) ~36 KB, for functions naming what it has (most functions naming crypto
 # only hash); webcrypto.js (crypto.subtle) ~87 KB, for functions naming subtle, CryptoKey or SubtleCrypto.
-# http.js (http and https whose calls refuse, with Node's METHODS and STATUS_CODES) ~5 KB; net.js (net, tls
+# http.js (http and https: requests that refuse, in-memory IncomingMessage and ServerResponse, with
+# http_outgoing.js and http_server.js) ~55 KB, and stream.js with them: ~200 KB more in a module; net.js (net, tls
 # and http2 likewise, with net.isIP) ~5 KB; fs.js (the package's files read at build time) ~8 KB;
 # headers.js (the Fetch API's Headers global) ~4 KB, for functions naming Headers; os.js (the sandbox's
 # fixed os module, with Node's os.constants) ~9 KB; diagnostics_channel.js ~7 KB, async_hooks.js
@@ -87,8 +88,9 @@ BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "pa
 # them; blob.js (Blob, File) ~7 KB, formdata.js ~6 KB and messaging.js (MessageChannel, MessagePort,
 # MessageEvent) ~8 KB, for functions naming their globals.
 ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
-                           # zlib's stream classes are Transforms: a function making one needs streams too
-                           re.compile(r"""['"`](?:node:)?stream(?:/promises)?['"`]|\b(?:create(?:Gzip|Gunzip|Deflate|"""
+                           # zlib's stream classes are Transforms, http's messages streams: a function making
+                           # one needs streams too
+                           re.compile(r"""['"`](?:node:)?(?:stream(?:/promises)?|https?)['"`]|\b(?:create(?:Gzip|Gunzip|Deflate|"""
                                       r"""Inflate|DeflateRaw|InflateRaw|Unzip)\b|zlib\.(?:Gzip|Gunzip|Deflate|Inflate|"""
                                       r"""DeflateRaw|InflateRaw|Unzip)\b)""")),
              "ec.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]|\bsubtle\b""")),
@@ -96,6 +98,9 @@ ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
              "cipher.js": ((), re.compile(r"\b(?:createCipher|createDecipher|Cipheriv|Decipheriv|getCiphers|getCipherInfo)")),
              "webcrypto.js": ((), re.compile(r"\b(?:subtle|CryptoKey|SubtleCrypto)\b")),
              "http.js": (("http", "https"), re.compile(r"""['"`](?:node:)?https?['"`]""")),
+             # http's messages (OutgoingMessage, IncomingMessage, ServerResponse), streams themselves
+             "http_outgoing.js": ((), re.compile(r"""['"`](?:node:)?https?['"`]""")),
+             "http_server.js": ((), re.compile(r"""['"`](?:node:)?https?['"`]""")),
              "net.js": (("net", "tls", "http2", "dns", "dns/promises"),
                         re.compile(r"""['"`](?:node:)?(?:net|tls|http2|dns(?:/promises)?)['"`]""")),
              "fs.js": (("fs", "fs/promises"), re.compile(r"""['"`](?:node:)?fs(?:/promises)?['"`]""")),

@@ -11,14 +11,18 @@
 // comes in Node), so code that listens for 'error' after the call (aws-jwt-verify's fetch) gets it.
 // destroy(err), abort() and an aborted `signal` end it as in Node ('error' with err, 'socket hang up'
 // ECONNRESET or AbortError, then 'close'; abort() emits 'abort'). Headers (setHeader, getHeader, ...),
-// write and end work as on a request not yet connected; there is no 'socket' or 'response'.
-// Servers (createServer, Server, ...) throw ERR_FEATURE_UNAVAILABLE_ON_PLATFORM. Put into a function
-// only when one of its sources names 'http' or 'https' (edge/js/build.py).
+// write and end work as on a request not yet connected (http_outgoing.js); there is no 'socket' or
+// 'response'. IncomingMessage and ServerResponse are Node's, in memory (http_server.js): what adapters
+// running an express or koa app inside a function build. A server cannot be made (createServer, new
+// Server: ERR_FEATURE_UNAVAILABLE_ON_PLATFORM). Put into a function, with http_outgoing.js,
+// http_server.js and stream.js, when one of its sources names 'http' or 'https' (edge/js/build.py).
 (function () {
   const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/; // Node's checkIsHttpToken
-  const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
   const INVALID_PATH = /[^\u0021-\u00ff]/;
   const TIMEOUT_MAX = 2 ** 31 - 1;
+  // why a server cannot be made: the function answers the event it is given, it does not listen
+  const NO_SERVER = 'they cannot listen for connections (a function answers the event it is invoked with; ' +
+    'to run an express or koa app in one, use an adapter such as @codegenie/serverless-express or serverless-http)';
 
   function networkModule(name, exports, internal, Base) {
     const refuse = (what) => function () { throw internal.unavailable(`${name}.${what}()`, internal.NO_NETWORK); };
@@ -45,24 +49,21 @@
   // What a server or a response would be: their constructors throw (instanceof checks still work).
   function unconstructable(exports, internal, name, classes) {
     for (const cls of classes) {
-      exports[cls] = ({ [cls]: class { constructor() { throw internal.unavailable(`${name}.${cls}()`, internal.NO_NETWORK); } } })[cls];
+      exports[cls] = ({ [cls]: class { constructor() { throw internal.unavailable(`${name}.${cls}()`, NO_SERVER); } } })[cls];
     }
   }
 
   defineBuiltin('http', function (exports, require, module, internal) {
     const EventEmitter = require('events');
-    const { nextTick } = require('process');
     const { setImmediate } = require('timers');
     const Agent = networkModule('http', exports, internal, EventEmitter);
-    const globalAgent = new Agent();
-    const kHeaders = Symbol('kOutHeaders');
+    const globalAgent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: 5000 });
+    const { OutgoingMessage, validateHeaderName, validateHeaderValue, kOutHeaders } = require('internal/http_outgoing');
+    const { IncomingMessage, ServerResponse } = require('internal/http_server');
     const kError = Symbol('kError');
     const kConnecting = Symbol('kConnecting'); // the request would be connecting (Node: it has a socket)
     const kScheme = Symbol('kScheme'); // 'http' or 'https', and the function called, for the error
     const codeError = (Ctor, code, message) => internal.codeError(Ctor, code, message);
-    const validateString = (value, what) => {
-      if (typeof value !== 'string') throw internal.argType(what, 'of type string', value);
-    };
     function timerDuration(value, what) { // Node's getTimerDuration
       if (typeof value !== 'number') throw internal.argType(what, 'of type number', value);
       if (value < 0 || !Number.isFinite(value)) {
@@ -71,138 +72,6 @@
       }
       return Math.min(value, TIMEOUT_MAX);
     }
-    function validateHeader(field, value) {
-      if (typeof field !== 'string' || !field || !TOKEN.test(field)) {
-        throw codeError(TypeError, 'ERR_INVALID_HTTP_TOKEN', `Header name must be a valid HTTP token ["${field}"]`);
-      }
-      if (value === undefined) {
-        throw codeError(TypeError, 'ERR_HTTP_INVALID_HEADER_VALUE', `Invalid value "${value}" for header "${field}"`);
-      }
-      if (INVALID_HEADER_CHAR.test(String(value))) {
-        throw codeError(TypeError, 'ERR_INVALID_CHAR', `Invalid character in header content ["${field}"]`);
-      }
-    }
-
-    // Node's OutgoingMessage, without a connection: headers kept, data accepted and never sent.
-    function OutgoingMessage() {
-      EventEmitter.call(this);
-      this.outputData = [];
-      this.outputSize = 0;
-      this.writable = true;
-      this.destroyed = false;
-      this.finished = false;
-      this.chunkedEncoding = false;
-      this.shouldKeepAlive = true;
-      this.sendDate = false;
-      this.socket = null;
-      this._header = null;
-      this[kHeaders] = null;
-    }
-    Object.setPrototypeOf(OutgoingMessage.prototype, EventEmitter.prototype);
-    Object.setPrototypeOf(OutgoingMessage, EventEmitter);
-    const headersSent = (what) => codeError(Error, 'ERR_HTTP_HEADERS_SENT', `Cannot ${what} headers after they are sent to the client`);
-    Object.assign(OutgoingMessage.prototype, {
-      setHeader(field, value) {
-        if (this._header) throw headersSent('set');
-        validateHeader(field, value);
-        (this[kHeaders] || (this[kHeaders] = Object.create(null)))[field.toLowerCase()] = [field, value];
-        return this;
-      },
-      appendHeader(field, value) {
-        if (this._header) throw headersSent('append');
-        validateHeader(field, value);
-        const key = field.toLowerCase();
-        const headers = this[kHeaders] || (this[kHeaders] = Object.create(null));
-        if (headers[key] === undefined) headers[key] = [field, value];
-        else headers[key][1] = [].concat(headers[key][1], value);
-        return this;
-      },
-      getHeader(field) {
-        validateString(field, 'name');
-        const entry = this[kHeaders] && this[kHeaders][field.toLowerCase()];
-        return entry && entry[1];
-      },
-      getHeaderNames() { return this[kHeaders] ? Object.keys(this[kHeaders]) : []; },
-      getRawHeaderNames() { return this[kHeaders] ? Object.values(this[kHeaders]).map((e) => e[0]) : []; },
-      getHeaders() {
-        const out = Object.create(null);
-        for (const key of this.getHeaderNames()) out[key] = this[kHeaders][key][1];
-        return out;
-      },
-      hasHeader(field) {
-        validateString(field, 'name');
-        return Boolean(this[kHeaders] && this[kHeaders][field.toLowerCase()]);
-      },
-      removeHeader(field) {
-        validateString(field, 'name');
-        if (this._header) throw headersSent('remove');
-        if (this[kHeaders]) delete this[kHeaders][field.toLowerCase()];
-      },
-      write(chunk, encoding, callback) {
-        if (typeof encoding === 'function') { callback = encoding; encoding = null; }
-        return write(this, chunk, typeof callback === 'function' ? callback : () => {});
-      },
-      // The head of the message, fixed by the first write or end (headers cannot change after it)
-      _implicitHeader() {
-        const lines = Object.values(this[kHeaders] || {}).map(([field, value]) => `${field}: ${value}\r\n`).join('');
-        this._header = `${this.method || 'GET'} ${this.path || '/'} HTTP/1.1\r\n${lines}\r\n`;
-      },
-      end(chunk, encoding, callback) {
-        if (typeof chunk === 'function') { callback = chunk; chunk = null; } else if (typeof encoding === 'function') callback = encoding;
-        if (chunk) {
-          if (this.finished) {
-            failWrite(this, codeError(Error, 'ERR_STREAM_WRITE_AFTER_END', 'write after end'), typeof callback === 'function' ? callback : () => {});
-            return this;
-          }
-          write(this, chunk, () => {});
-        } else if (this.finished) {
-          if (typeof callback === 'function') this.on('finish', callback); // never finishes: nothing is sent
-          return this;
-        }
-        if (!this._header) this._implicitHeader();
-        if (typeof callback === 'function') this.once('finish', callback);
-        this.finished = true;
-        return this;
-      },
-      cork() {}, uncork() {}, flushHeaders() {},
-      setTimeout(msecs, callback) {
-        if (callback) this.once('timeout', callback);
-        return this;
-      },
-      destroy(error) {
-        if (this.destroyed) return this;
-        this.destroyed = true;
-        return this;
-      },
-    });
-    for (const [key, get] of [['headersSent', function () { return Boolean(this._header); }],
-      ['writableEnded', function () { return this.finished; }], ['writableFinished', () => false],
-      ['writableLength', function () { return this.outputSize; }], ['writableHighWaterMark', () => 16384],
-      ['writableCorked', () => 0], ['writableObjectMode', () => false], ['connection', function () { return this.socket; }]]) {
-      Object.defineProperty(OutgoingMessage.prototype, key, { get, configurable: true });
-    }
-    function write(msg, chunk, callback) {
-      if (chunk === null) throw codeError(TypeError, 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream');
-      if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
-        throw internal.argType('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk);
-      }
-      if (msg.finished) return failWrite(msg, codeError(Error, 'ERR_STREAM_WRITE_AFTER_END', 'write after end'), callback);
-      if (msg.destroyed) {
-        nextTick(callback, codeError(Error, 'ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed'));
-        return false;
-      }
-      if (!msg._header) msg._implicitHeader();
-      msg.outputSize += chunk.length;
-      return true;
-    }
-    function failWrite(msg, err, callback) {
-      nextTick(() => {
-        callback(err);
-        if (!msg.destroyed) msg.emit('error', err);
-      });
-      return false;
-    }
-
     function connectionReset(message) {
       const err = new Error(message);
       err.code = 'ECONNRESET';
@@ -296,20 +165,26 @@
       this.reusedSocket = false;
       this.host = host;
       this.protocol = protocol;
-      if (Array.isArray(options.headers)) {
-        for (let i = 0; i + 1 < options.headers.length; i += 2) this.appendHeader(options.headers[i], options.headers[i + 1]);
-      } else if (options.headers) {
-        for (const key of Object.keys(options.headers)) this.setHeader(key, options.headers[key]);
+      if (this.agent) { // a connection kept for another request only with an agent that keeps them
+        this.shouldKeepAlive = Boolean(this.agent.keepAlive || Number.isFinite(this.agent.maxSockets));
+        this._last = !this.shouldKeepAlive;
       }
-      if (host && !this.getHeader('host') && setHost) {
-        let hostHeader = host;
-        const colon = hostHeader.indexOf(':');
-        if (colon !== -1 && hostHeader.includes(':', colon + 1) && hostHeader.charCodeAt(0) !== 91) hostHeader = `[${hostHeader}]`;
-        if (port && +port !== defaultPort) hostHeader += `:${port}`;
-        this.setHeader('Host', hostHeader);
-      }
-      if (options.auth && !this.getHeader('Authorization')) {
-        this.setHeader('Authorization', `Basic ${require('buffer').Buffer.from(options.auth).toString('base64')}`);
+      if (Array.isArray(options.headers)) { // written as they are: no Host, nothing to change later
+        this._storeHeader(`${this.method} ${this.path} HTTP/1.1\r\n`, options.headers);
+      } else {
+        if (options.headers) {
+          for (const key of Object.keys(options.headers)) this.setHeader(key, options.headers[key]);
+        }
+        if (host && !this.getHeader('host') && setHost) {
+          let hostHeader = host;
+          const colon = hostHeader.indexOf(':');
+          if (colon !== -1 && hostHeader.includes(':', colon + 1) && hostHeader.charCodeAt(0) !== 91) hostHeader = `[${hostHeader}]`;
+          if (port && +port !== defaultPort) hostHeader += `:${port}`;
+          this.setHeader('Host', hostHeader);
+        }
+        if (options.auth && !this.getHeader('Authorization')) {
+          this.setHeader('Authorization', `Basic ${require('buffer').Buffer.from(options.auth).toString('base64')}`);
+        }
       }
       this[kScheme] = this[kScheme] || `${protocol.replace(/:$/, '')}.request`;
       // Node's agent gives the request its socket on the next tick, which (in a handler, code running in
@@ -361,6 +236,10 @@
         return this;
       },
       setNoDelay() {}, setSocketKeepAlive() {}, clearTimeout(cb) { if (cb) this.removeListener('timeout', cb); },
+      _implicitHeader() {
+        if (this._header) throw codeError(Error, 'ERR_HTTP_HEADERS_SENT', 'Cannot render headers after they are sent to the client');
+        this._storeHeader(`${this.method} ${this.path} HTTP/1.1\r\n`, this[kOutHeaders]);
+      },
     });
 
     // a request made by `called` (http.request, https.get, ...), the name its error gives
@@ -377,21 +256,18 @@
       return req;
     }
     internal.httpClient = { construct };
-    unconstructable(exports, internal, 'http', ['IncomingMessage', 'Server', 'ServerResponse']);
+    unconstructable(exports, internal, 'http', ['Server']);
     Object.assign(exports, {
-      Agent, globalAgent, ClientRequest, OutgoingMessage, request, get,
-      createServer: () => { throw internal.unavailable('http.createServer()', internal.NO_NETWORK); },
-      validateHeaderName(field) {
-        if (typeof field !== 'string' || !field || !TOKEN.test(field)) {
-          throw codeError(TypeError, 'ERR_INVALID_HTTP_TOKEN', `Header name must be a valid HTTP token ["${field}"]`);
-        }
-      },
-      validateHeaderValue(field, value) {
-        if (value === undefined) {
-          throw codeError(TypeError, 'ERR_HTTP_INVALID_HEADER_VALUE', `Invalid value "${value}" for header "${field}"`);
-        }
-        if (INVALID_HEADER_CHAR.test(String(value))) {
-          throw codeError(TypeError, 'ERR_INVALID_CHAR', `Invalid character in header content ["${field}"]`);
+      Agent, globalAgent, ClientRequest, OutgoingMessage, IncomingMessage, ServerResponse, request, get,
+      createServer: () => { throw internal.unavailable('http.createServer()', NO_SERVER); },
+      _connectionListener() { throw internal.unavailable('http._connectionListener()', NO_SERVER); },
+      validateHeaderName, validateHeaderValue,
+      setMaxIdleHTTPParsers(max) { // there are no parsers to keep; the argument is checked as Node does
+        if (typeof max !== 'number') throw internal.argType('max', 'of type number', max);
+        if (!Number.isInteger(max) || max < 1 || max > Number.MAX_SAFE_INTEGER) {
+          throw codeError(RangeError, 'ERR_OUT_OF_RANGE', Number.isInteger(max)
+            ? `The value of "max" is out of range. It must be >= 1 && <= ${Number.MAX_SAFE_INTEGER}. Received ${max}`
+            : `The value of "max" is out of range. It must be an integer. Received ${max}`);
         }
       },
     });
@@ -424,7 +300,7 @@
     const http = require('http');
     const { construct } = internal.httpClient;
     const Agent = networkModule('https', exports, internal, http.Agent);
-    const globalAgent = new Agent();
+    const globalAgent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: 5000 });
     // Node's https.request: a URL's options, then the options object, with https's agent by default
     function makeRequest(called, args) {
       let options = {};
@@ -443,7 +319,7 @@
     unconstructable(exports, internal, 'https', ['Server']);
     Object.assign(exports, {
       Agent, globalAgent, request, get,
-      createServer: () => { throw internal.unavailable('https.createServer()', internal.NO_NETWORK); },
+      createServer: () => { throw internal.unavailable('https.createServer()', NO_SERVER); },
     });
   });
 })();

@@ -1,0 +1,3 @@
+'use strict';
+const makeApp = require('./koa_app');
+exports.handler = require('./koa_edge')(makeApp(require('koa2')));
