@@ -127,7 +127,13 @@ ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
              "formdata.js": ((), re.compile(r"\bFormData\b")),
              # worker_threads' MessageChannel and MessagePort are the globals
              "messaging.js": ((), re.compile(r"""\b(?:MessageChannel|MessagePort|MessageEvent)\b|"""
-                                             r"""['"`](?:node:)?worker_threads['"`]"""))}
+                                             r"""['"`](?:node:)?worker_threads['"`]""")),
+             # assert.js (always there, small) takes the assertions from assertions.js, which takes
+             # comparisons, messages and diffs, a failing assert.ok()'s source and CallTracker from
+             # assert_*.js: ~100 KB, for functions naming assert
+             **{name: ((), re.compile(r"""['"`](?:node:)?assert(?:/strict)?['"`]"""))
+                for name in ("assertions.js", "assert_deep.js", "assert_message.js", "assert_source.js",
+                             "assert_tracker.js")}}
 # npm packages bundled into the Node layer: Buffer is feross/buffer, the browser port of Node's.
 NPM_DEPS = {"buffer": ("buffer", "6.0.3", "index.js"), "base64-js": ("base64-js", "1.5.1", "index.js"),
             "ieee754": ("ieee754", "1.2.1", "index.js")}
