@@ -327,9 +327,9 @@ def sources(tmp_path_factory) -> Path:
     return case_package(tmp_path_factory, "assert", {"cases.js": CASES, "index.js": HANDLER, "line_one.js": LINE_ONE})
 
 
-def invoke_at_origin(source: Path, out_dir: Path) -> dict:
+def invoke_at_origin(source: Path, out_dir: Path) -> tuple[dict, str]:
     """test_js_builtins_more's invoke() with an origin-request event: the cases' answer (their messages
-    in full) is larger than the 40 KB a viewer-request's may be."""
+    in full) is larger than the 40 KB a viewer-request's may be. The answer's body and the log."""
     wasm = build_js(source, out=out_dir / f"{source.name}.wasm")
     event = CliRunner().invoke(cli, ["generate-event", "origin-request"])
     assert event.exit_code == 0, event.output
@@ -338,12 +338,12 @@ def invoke_at_origin(source: Path, out_dir: Path) -> dict:
     assert result.exit_code == 0, result.output[-2000:]
     answer = json.loads(result.stdout)
     assert answer["status"] == "200", answer
-    return json.loads(answer["body"])
+    return json.loads(answer["body"]), result.stderr
 
 
 def test_assert_behaves_as_in_node(sources, tmp_path):
     in_node = cases_in_node(sources)
-    at_the_edge = invoke_at_origin(sources, tmp_path)
+    at_the_edge, log = invoke_at_origin(sources, tmp_path)
     assert len(in_node) >= 80
     assert_same_as_node(at_the_edge, in_node, shown=12)
     # what the cases pin down, so a change in Node's output does not go unnoticed
@@ -353,6 +353,10 @@ def test_assert_behaves_as_in_node(sources, tmp_path):
     assert in_node["ok(false)"]["message"] == "The expression evaluated to a falsy value:\n\n  assert.ok(false)\n"
     assert in_node["deepEqual loose passes"] == {"passed": "<undefined>"}
     assert in_node["ifError Error"]["message"] == "ifError got unwanted exception: boom"
+    # the deprecations Node warns of once (DEP0094, DEP0173), through process.emitWarning
+    assert log.count("assert.fail() with more than one argument is deprecated. Please use assert.strictEqual() "
+                     "instead or only pass a message.") == 1
+    assert log.count("assert.CallTracker is deprecated.") == 1
 
 
 # assert.ok()'s quoted call in an ES module (its first line compiled behind import.meta's settings), in
