@@ -104,7 +104,7 @@ ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
              "net.js": (("net", "tls", "http2", "dns", "dns/promises"),
                         re.compile(r"""['"`](?:node:)?(?:net|tls|http2|dns(?:/promises)?)['"`]""")),
              "fs.js": (("fs", "fs/promises"), re.compile(r"""['"`](?:node:)?fs(?:/promises)?['"`]""")),
-             "headers.js": ((), re.compile(r"\bHeaders\b")),
+             "headers.js": ((), re.compile(r"\b(?:Headers|Response|Request)\b")),
              "os.js": (("os",), re.compile(r"""['"`](?:node:)?os['"`]""")),
              "diagnostics_channel.js": (("diagnostics_channel",),
                                         re.compile(r"""['"`](?:node:)?diagnostics_channel['"`]""")),
@@ -116,15 +116,19 @@ ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
              "stream_web.js": (("stream/web",), re.compile(r"""['"`](?:node:)?stream/web['"`]|\b(?:(?:Readable|Writable|"""
                                                           r"""Transform)Stream\w*|ReadableByteStreamController|"""
                                                           r"""(?:ByteLength|Count)QueuingStrategy|Text(?:En|De)coderStream|"""
-                                                          r"""(?:De)?CompressionStream|Blob|File|FormData)\b|"""
+                                                          r"""(?:De)?CompressionStream|Blob|File|FormData|Response|Request)\b|"""
                                                           r"""['"`](?:node:)?stream/consumers['"`]""")),
              "stream_consumers.js": (("stream/consumers",), re.compile(r"""['"`](?:node:)?stream/consumers['"`]""")),
              # MessagePort is an EventTarget and MessageEvent an Event
-             "abort.js": ((), re.compile(r"\b(?:AbortController|AbortSignal|EventTarget|Event|MessageChannel|MessagePort|"
+             "abort.js": ((), re.compile(r"\b(?:AbortController|AbortSignal|EventTarget|Event|MessageChannel|MessagePort|Response|Request|"
                                          r"""MessageEvent)\b|['"`](?:node:)?worker_threads['"`]""")),
              # stream/consumers' blob() makes a Blob
-             "blob.js": ((), re.compile(r"""\b(?:Blob|File|FormData)\b|['"`](?:node:)?stream/consumers['"`]""")),
-             "formdata.js": ((), re.compile(r"\bFormData\b")),
+             "blob.js": ((), re.compile(r"""\b(?:Blob|File|FormData|Response|Request)\b|['"`](?:node:)?stream/consumers['"`]""")),
+             "formdata.js": ((), re.compile(r"\b(?:FormData|Response|Request)\b")),
+             # Response and Request (their bodies are web streams of Blobs, FormData and more; a
+             # Request has an AbortSignal): headers.js, stream_web.js, abort.js, blob.js and
+             # formdata.js come with them
+             **{name: ((), re.compile(r"\b(?:Response|Request)\b")) for name in ("fetch_body.js", "response.js", "request.js")},
              # worker_threads' MessageChannel and MessagePort are the globals
              "messaging.js": ((), re.compile(r"""\b(?:MessageChannel|MessagePort|MessageEvent)\b|"""
                                              r"""['"`](?:node:)?worker_threads['"`]""")),

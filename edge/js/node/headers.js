@@ -23,6 +23,12 @@ defineBuiltin('internal/headers', function (exports, require, module, internal) 
     [Symbol.toStringTag]: { value: 'Headers Iterator', configurable: true },
   });
 
+  // Headers a Response.error() or Response.redirect() made, which undici guards as 'immutable'
+  const immutable = new WeakSet();
+  const refuseChange = (headers) => {
+    if (immutable.has(headers)) throw new TypeError('immutable');
+  };
+
   class Headers {
     #list = []; // [lower-case name, value], in the order they were added
 
@@ -48,11 +54,14 @@ defineBuiltin('internal/headers', function (exports, require, module, internal) 
     }
 
     append(name, value) {
-      this.#list.push([headerName(name, 'append'), headerValue(value, 'append')]);
+      const entry = [headerName(name, 'append'), headerValue(value, 'append')];
+      refuseChange(this);
+      this.#list.push(entry);
     }
 
     delete(name) {
       const key = headerName(name, 'delete');
+      refuseChange(this);
       this.#list = this.#list.filter(([k]) => k !== key);
     }
 
@@ -74,6 +83,7 @@ defineBuiltin('internal/headers', function (exports, require, module, internal) 
     set(name, value) {
       const key = headerName(name, 'set');
       const text = headerValue(value, 'set');
+      refuseChange(this);
       const first = this.#list.findIndex(([k]) => k === key);
       if (first === -1) {
         this.#list.push([key, text]);
@@ -110,7 +120,15 @@ defineBuiltin('internal/headers', function (exports, require, module, internal) 
     values() { return this.#iterate(([, value]) => value); }
     [Symbol.iterator]() { return this.entries(); }
     get [Symbol.toStringTag]() { return 'Headers'; }
+
+    // undici's: each name once, in the order first added, its values joined (Set-Cookie's too)
+    [internal.inspectCustom](depth, options, inspect) {
+      const shown = {};
+      for (const [name] of this.#list) if (!(name in shown)) shown[name] = this.#list.filter(([k]) => k === name).map(([, v]) => v).join(', ');
+      return `Headers ${(inspect || require('util').inspect)(shown, options)}`;
+    }
   }
 
   exports.Headers = Headers;
+  exports.makeImmutable = (headers) => { immutable.add(headers); };
 });

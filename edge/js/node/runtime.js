@@ -75,7 +75,16 @@ const hooks = (function () {
   internal.timeOrigin = 0;
   // fetch is a global in Node 18+, so it is one here, refusing (a rejected promise, as fetch fails).
   // Node 20 has no XMLHttpRequest or WebSocket: defining them would make packages take browser paths.
-  globalThis.fetch = function fetch(resource) {
+  // With Request here (a function naming it), the arguments are read as Node's fetch reads them first,
+  // so a bad URL or a used body gets Node's TypeError before the refusal.
+  globalThis.fetch = function fetch(resource, options = undefined) {
+    if (builtinFactories['internal/request'] !== undefined) {
+      try {
+        new (requireBuiltin('internal/request').Request)(resource, options);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return Promise.reject(internal.unavailable('fetch()', internal.NO_NETWORK));
   };
   // Date.now() follows the monotonic clock plus the virtual time timers skipped, from a wall-clock
