@@ -121,6 +121,13 @@ exports.run = async () => {
     await consumers.json((async function* () { yield '{"k":'; yield '1}'; })()),
     (await consumers.buffer((async function* () { yield 'ab'; yield new Uint8Array([99]); })())).toString()];
   out.consumerKeys = Object.keys(consumers).sort();
+  // string_decoder's StringDecoder subclassed as iconv-lite 0.4 does
+  const { StringDecoder } = require('string_decoder');
+  function InternalDecoder(enc) { StringDecoder.call(this, enc); }
+  InternalDecoder.prototype = StringDecoder.prototype;
+  const inner = new InternalDecoder('utf8');
+  out.decoderSubclass = [inner.write(Buffer.from([0xe2, 0x82])), inner.end(Buffer.from([0xac])), typeof StringDecoder,
+    Object.keys(StringDecoder.prototype).filter((k) => k === 'write' || k === 'end')];
   const made = await consumers.blob((async function* () { yield 'ab'; yield new Uint8Array([99]); })());
   out.blob = [made.constructor.name, made.size, made.type, await made.text()];
   return out;

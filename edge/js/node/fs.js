@@ -4,7 +4,8 @@
 // read then, once, into the snapshot. The same file read again in the handler gives the same content,
 // from memory; one that was not read at build time fails as a missing file does (ENOENT), saying why.
 // Nothing can be written (the package is read-only, as /var/task is on Lambda), and the calls that
-// would list, open or stream files throw, saying so; they are all there, so packages that require fs
+// would list, open or stream files throw, saying so (the ReadStream/WriteStream classes are there for
+// instanceof tests; making one throws); they are all there, so packages that require fs
 // at the top level and use it on some other path (form-data, and with it axios) load. A file is
 // read as its exact bytes (an image, a gzip, a key in DER), as Node reads it; one that is UTF-8 text
 // is kept as that text, so reading it as text in a request decodes nothing.
@@ -180,6 +181,13 @@
       'link', 'lutimes', 'mkdir', 'mkdtemp', 'open', 'openAsBlob', 'opendir', 'read', 'readdir', 'readlink', 'readv',
       'rename', 'rm', 'rmdir', 'statfs', 'symlink', 'truncate', 'unlink', 'unwatchFile', 'utimes',
       'watch', 'watchFile', 'write', 'writeFile', 'writev'];
+    // The stream classes exist, so `x instanceof fs.ReadStream` works (the destroy package, which koa
+    // uses, tests it on every response body); making one refuses as createReadStream does.
+    const refusedClass = (name) => ({ [name]: function () {
+      throw internal.unavailable(`new fs.${name}()`, NO_FILES + '; nothing can be written');
+    } })[name];
+    const ReadStream = refusedClass('ReadStream');
+    const WriteStream = refusedClass('WriteStream');
     const constants = { F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1, O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CREAT: 64,
       O_EXCL: 128, O_TRUNC: 512, O_APPEND: 1024, COPYFILE_EXCL: 1, COPYFILE_FICLONE: 2, COPYFILE_FICLONE_FORCE: 4 };
 
@@ -193,7 +201,7 @@
       }
     }
     Object.assign(exports, constants, {
-      constants, Stats, promises,
+      constants, Stats, promises, ReadStream, WriteStream, FileReadStream: ReadStream, FileWriteStream: WriteStream,
       readFileSync, readFile: callbackForm(readFileSync),
       statSync, stat: callbackForm(statSync), lstatSync: statSync, lstat: callbackForm(statSync),
       existsSync, exists: existsCallback,
