@@ -262,19 +262,6 @@ def test_zlib_streams_behave_as_in_node(tmp_path):  # type: ignore[no-untyped-de
     assert [p[1] for p in r["pngjs"]] == [len(text)] * 2
 
 
-def test_brotli_streams_stay_unavailable(tmp_path):  # type: ignore[no-untyped-def]
-    source = package(tmp_path / "brotli", {"index.js": HANDLER, "cases.js": """
-const zlib = require('zlib');
-require('stream');
-exports.run = async () => ['createBrotliCompress', 'createBrotliDecompress', 'brotliCompressSync'].map((name) => {
-  try { zlib[name](); return 'ok'; } catch (e) { return [e.code, e.message]; }
-});
-"""})
-    at_the_edge, _ = invoke(source, tmp_path)
-    assert [r[0] for r in at_the_edge] == ["ERR_FEATURE_UNAVAILABLE_ON_PLATFORM"] * 3
-    assert "brotli is not available" in at_the_edge[0][1]
-
-
 def test_a_function_making_a_zlib_stream_needs_not_name_stream(tmp_path):  # type: ignore[no-untyped-def]
     """zlib's stream classes are Transforms: naming `createGunzip` (or `zlib.Inflate`) puts the
     stream module into the function, as naming 'stream' does (it threw, asking for require('stream'))."""

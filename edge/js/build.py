@@ -91,8 +91,9 @@ ON_DEMAND = {"stream.js": (("stream", "stream/promises"),
                            # zlib's stream classes are Transforms, http's messages streams: a function making
                            # one needs streams too
                            re.compile(r"""['"`](?:node:)?(?:stream(?:/promises)?|https?)['"`]|\b(?:create(?:Gzip|Gunzip|Deflate|"""
-                                      r"""Inflate|DeflateRaw|InflateRaw|Unzip)\b|zlib\.(?:Gzip|Gunzip|Deflate|Inflate|"""
-                                      r"""DeflateRaw|InflateRaw|Unzip)\b)""")),
+                                      r"""Inflate|DeflateRaw|InflateRaw|Unzip|BrotliCompress|BrotliDecompress)\b|"""
+                                      r"""zlib\.(?:Gzip|Gunzip|Deflate|Inflate|DeflateRaw|InflateRaw|Unzip|"""
+                                      r"""BrotliCompress|BrotliDecompress)\b)""")),
              "ec.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]|\bsubtle\b""")),
              "rsa.js": ((), re.compile(r"""['"`](?:node:)?crypto['"`]|\bsubtle\b""")),
              "cipher.js": ((), re.compile(r"\b(?:createCipher|createDecipher|Cipheriv|Decipheriv|getCiphers|getCipherInfo)")),

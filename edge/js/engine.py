@@ -1,12 +1,16 @@
-"""The JavaScript engine module: QuickJS-NG + libdeflate + hashes + our glue, compiled once and cached.
+"""The JavaScript engine module: QuickJS-NG + libdeflate + brotli + hashes + our glue, compiled once and cached.
 
-The engine is one wasm32-wasi module (`engine.wasm`, ~1.9 MB) that every JavaScript function
+The engine is one wasm32-wasi module (`engine.wasm`, ~2.7 MB) that every JavaScript function
 is made from (edge/js/build.py pre-initialises a copy of it with the function's code).
-Building it compiles ~35 C files with zig cc from PyPI (about a minute on 2 cores, once):
+Building it compiles ~70 C files with zig cc from PyPI (a minute or two on 2 cores, once; ~95 s of
+CPU, brotli's ~20 of them):
 
 - QuickJS-NG (the `quickjs-ng` sdist on PyPI, `upstream-quickjs/`): the JavaScript engine.
 - libdeflate (bundled in the `deflate` sdist on PyPI): zlib's gzip/deflate/zlib formats, for
   `require('zlib')`. One-shot (de)compression is all the synchronous Node API needs.
+- brotli (Google's C library, `c/` of the `brotli` sdist on PyPI): `require('zlib')`'s brotli
+  (`brotliCompressSync`, `createBrotliDecompress`, ...; `engine/brotli_glue.c`), ~0.78 MB of the
+  engine (its code ~0.32 MB, the 122 KB dictionary and the encoder's tables over it ~0.45 MB).
 - pycryptodome's C code (its sdist on PyPI, `src/`): SHA-1, SHA-2 and MD5, for
   `require('crypto').createHash/createHmac`; AES, its ECB, CBC and CTR modes and GCM's GHASH, for
   `createCipheriv`/`createDecipheriv` and `crypto.subtle`'s AES (`engine/cipher.c` assembles GCM);
@@ -14,7 +18,8 @@ Building it compiles ~35 C files with zig cc from PyPI (about a minute on 2 core
   EdDSA and ECDH (`engine/pubkey.c`).
 - `engine/edge_js.c`: the edge ABI exports and the native helpers the Node layer uses;
   `engine/heap.c`: the allocator that keeps freed bytes out of each function's snapshot;
-  `engine/cipher.c`: the AES ciphers' glue; `engine/pubkey.c`: the public-key arithmetic's.
+  `engine/cipher.c`: the AES ciphers' glue; `engine/pubkey.c`: the public-key arithmetic's;
+  `engine/brotli_glue.c`: brotli's.
 
 The result is cached under `<cache>/engine/<key>/engine.wasm`, where the key hashes the
 source versions, our glue and every compiler flag: changing any of them builds a new engine.
@@ -40,11 +45,13 @@ GLUE = HERE / "engine" / "edge_js.c"
 HEAP = HERE / "engine" / "heap.c"  # the allocator that keeps freed bytes out of snapshots
 CIPHER = HERE / "engine" / "cipher.c"  # AES modes and GCM over pycryptodome's block cipher and GHASH
 PUBKEY = HERE / "engine" / "pubkey.c"  # modPow, ecMul, ecMulAdd over pycryptodome's modexp and ec_ws
-OWN_SOURCES = (GLUE, HEAP, CIPHER, PUBKEY)
+BROTLI_GLUE = HERE / "engine" / "brotli_glue.c"  # brotli's encoder and decoder for zlib.js, its big blocks' pages
+OWN_SOURCES = (GLUE, HEAP, CIPHER, PUBKEY, BROTLI_GLUE)
 
 QUICKJS = ("quickjs-ng", "0.17.0.2")
 DEFLATE = ("deflate", "0.9.0")  # libdeflate 1.26 inside
 PYCRYPTODOME = ("pycryptodome", "3.23.0")
+BROTLI = ("brotli", "1.2.1")  # the brotli 1.2.1 C library (c/common/version.h); Node 20 bundles 1.1.0
 
 LINEAR_STACK = 1024 * 1024
 CFLAGS = ("-O2", "-D_GNU_SOURCE", "-D_WASI_EMULATED_SIGNAL", "-DNDEBUG", "-fno-sanitize=undefined",
@@ -54,6 +61,22 @@ LDFLAGS = ("-mexec-model=reactor", "-lwasi-emulated-signal", f"-Wl,-z,stack-size
 QUICKJS_FILES = ("quickjs.c", "libregexp.c", "libunicode.c", "dtoa.c")
 DEFLATE_FILES = ("utils.c", "deflate_compress.c", "deflate_decompress.c", "zlib_compress.c", "zlib_decompress.c",
                  "gzip_compress.c", "gzip_decompress.c", "adler32.c", "crc32.c")
+# brotli's library, under the sdist's c/: all of it (the linker keeps what brotli_glue.c reaches).
+# -O2 as the rest: -Os saved 42 KB of the 0.78 MB and cost 3-7 % more fuel compressing.
+BROTLI_FILES = tuple(f"common/{f}.c" for f in ("constants", "context", "dictionary", "platform", "shared_dictionary",
+                                                "transform")) + \
+    tuple(f"dec/{f}.c" for f in ("bit_reader", "decode", "huffman", "prefix", "state", "static_init")) + \
+    tuple(f"enc/{f}.c" for f in ("backward_references", "backward_references_hq", "bit_cost", "block_splitter",
+                                 "brotli_bit_stream", "cluster", "command", "compound_dictionary", "compress_fragment",
+                                 "compress_fragment_two_pass", "dictionary_hash", "encode", "encoder_dict",
+                                 "entropy_encode", "fast_log", "histogram", "literal_cost", "memory", "metablock",
+                                 "static_dict", "static_dict_lut", "static_init", "utf8_util"))
+# An allocation the encoder cannot have (the function's memory limit: quality 10-11 with a 24-bit
+# window takes ~190 MB) fails the compression (Node's "Compression failed"), where brotli's default
+# exits the process; its tracking of live allocations (128 slots) holds the encoder's ~25 (at most
+# 25 measured over qualities 0-11, windows 10-30, inputs up to 4 MB). brotli_glue.c also fails a
+# call that met a refused allocation brotli went on past.
+BROTLI_DEFINES = ("-DBROTLI_ENCODER_CLEANUP_ON_OOM",)
 HASH_FILES = ("SHA1.c", "SHA224.c", "SHA256.c", "SHA384.c", "SHA512.c", "MD5.c")
 # AES (the portable T-table code; AESNI.c needs x86) and its modes, and GCM's GHASH (portable; ghash_clmul.c is x86)
 AES_FILES = ("AES.c", "raw_ecb.c", "raw_cbc.c", "raw_ctr.c", "ghash_portable.c")
@@ -423,9 +446,9 @@ def _zig_version() -> str:
 def engine_key() -> str:
     """A digest of everything the engine is made of (sources, versions, flags, compiler)."""
     h = hashlib.sha256()
-    for part in (QUICKJS, DEFLATE, PYCRYPTODOME, CFLAGS, LDFLAGS, QUICKJS_FILES, DEFLATE_FILES, HASH_FILES, AES_FILES,
-                 PUBKEY_FILES, PUBKEY_DEFINES, CURVE25519_FILES, QUICKJS_EDITS, EDITED_PREAMBLE, STACK_CHARGES,
-                 STACK_CHARGE, STACK_CHARGE_MACRO):
+    for part in (QUICKJS, DEFLATE, PYCRYPTODOME, BROTLI, CFLAGS, LDFLAGS, QUICKJS_FILES, DEFLATE_FILES, BROTLI_FILES,
+                 BROTLI_DEFINES, HASH_FILES, AES_FILES, PUBKEY_FILES, PUBKEY_DEFINES, CURVE25519_FILES, QUICKJS_EDITS,
+                 EDITED_PREAMBLE, STACK_CHARGES, STACK_CHARGE, STACK_CHARGE_MACRO):
         h.update(repr(part).encode())
     h.update(_zig_version().encode())
     for own in (*OWN_SOURCES, *QUICKJS_INCLUDES):
@@ -459,14 +482,16 @@ def _sources() -> list[tuple[Path, list[str]]]:
         qjs = fetch.pypi_sdist(*QUICKJS) / "upstream-quickjs"
         deflate = fetch.pypi_sdist(*DEFLATE) / "libdeflate"
         crypto = fetch.pypi_sdist(*PYCRYPTODOME) / "src"
+        brotli = fetch.pypi_sdist(*BROTLI) / "c"
     except fetch.FetchError as exc:
         raise EngineError(str(exc)) from None
-    glue_inc = ["-I", str(qjs), "-I", str(deflate), "-I", str(crypto)]
+    glue_inc = ["-I", str(qjs), "-I", str(deflate), "-I", str(crypto), "-I", str(brotli / "include")]
     units = [(qjs / f, ["-I", str(qjs)]) for f in QUICKJS_FILES]
     units += [(deflate / "lib" / f, ["-I", str(deflate)]) for f in DEFLATE_FILES]
     units += [(crypto / f, ["-I", str(crypto)]) for f in (*HASH_FILES, *AES_FILES)]
     units += [(crypto / f, ["-I", str(crypto), *PUBKEY_DEFINES]) for f in PUBKEY_FILES]
     units += [(crypto / f, ["-I", str(crypto), *defines]) for f, defines in CURVE25519_FILES]
+    units += [(brotli / f, ["-I", str(brotli / "include"), *BROTLI_DEFINES]) for f in BROTLI_FILES]
     units += [(own, glue_inc) for own in OWN_SOURCES]
     for path, _ in units:
         if not path.is_file():

@@ -34,6 +34,8 @@ void edge_heap_free_buffer(void *p, size_t len);
 void edge_cipher_install(JSContext *c, JSValue native);
 /* pubkey.c: modPow, ecMul, ecMulAdd (modular exponentiation and the NIST curves over pycryptodome's code) */
 void edge_pubkey_install(JSContext *c, JSValue native);
+/* brotli_glue.c: brotliEncode, brotliDecode, brotliNew, brotliWrite, ... (Google's brotli library, for zlib.js) */
+void edge_brotli_install(JSContext *c, JSValue native);
 
 __attribute__((import_module("edge"), import_name("log")))
 void edge_host_log(int32_t level, const char *ptr, int32_t len);
@@ -2076,6 +2078,7 @@ void edge_js_initialize(void) {
         JS_SetPropertyStr(ctx, native, table[i].name, JS_NewCFunction(ctx, table[i].fn, table[i].name, table[i].len));
     edge_cipher_install(ctx, native);
     edge_pubkey_install(ctx, native);
+    edge_brotli_install(ctx, native);
     JS_SetPropertyStr(ctx, global, "__edge_native", native);
     JS_FreeValue(ctx, global);
 

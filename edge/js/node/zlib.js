@@ -3,6 +3,10 @@
 // zlib, as they do between zlib versions); anything zlib can read, this reads. Where libdeflate
 // fails, the engine reads the input as zlib does (edge_js.c, zi_run): zlib's error, or the output
 // before a truncated end.
+// Brotli (brotliCompressSync, brotliDecompressSync, brotliCompress, brotliDecompress and the
+// BrotliCompress / BrotliDecompress streams) is Google's brotli library compiled into the engine
+// (engine/brotli_glue.c), run as Node runs it: the same parameters, the same streaming calls, so the
+// same bytes as a Node whose brotli is the same release, and Node's errors.
 defineBuiltin('zlib', function (exports, require, module, internal) {
   const { Buffer, kMaxLength } = require('buffer');
   const RAW = 0;
@@ -18,7 +22,7 @@ defineBuiltin('zlib', function (exports, require, module, internal) {
     Z_DEFAULT_WINDOWBITS: 15, Z_MIN_CHUNK: 64, Z_MAX_CHUNK: Infinity, Z_DEFAULT_CHUNK: 16384,
     Z_MIN_MEMLEVEL: 1, Z_MAX_MEMLEVEL: 9, Z_DEFAULT_MEMLEVEL: 8, Z_MIN_LEVEL: -1, Z_MAX_LEVEL: 9,
     Z_DEFAULT_LEVEL: -1,
-    // brotli's constants are Node's, so code reading them (BROTLI_PARAM_QUALITY) runs; its functions throw
+    // brotli's constants are Node's
     BROTLI_DECODE: 8, BROTLI_ENCODE: 9, BROTLI_OPERATION_PROCESS: 0, BROTLI_OPERATION_FLUSH: 1,
     BROTLI_OPERATION_FINISH: 2, BROTLI_OPERATION_EMIT_METADATA: 3, BROTLI_PARAM_MODE: 0,
     BROTLI_MODE_GENERIC: 0, BROTLI_MODE_TEXT: 1, BROTLI_MODE_FONT: 2, BROTLI_DEFAULT_MODE: 0,
@@ -82,7 +86,8 @@ defineBuiltin('zlib', function (exports, require, module, internal) {
   // {info: true}: {buffer, engine}, the engine standing for Node's zlib stream object (its class
   // name and bytesWritten, the input it read; there are no zlib streams here)
   const ENGINES = {};
-  for (const name of ['Gzip', 'Gunzip', 'Deflate', 'Inflate', 'DeflateRaw', 'InflateRaw', 'Unzip']) {
+  for (const name of ['Gzip', 'Gunzip', 'Deflate', 'Inflate', 'DeflateRaw', 'InflateRaw', 'Unzip', 'BrotliCompress',
+    'BrotliDecompress']) {
     ENGINES[name] = { [name]: class { constructor(bytesWritten) { this.bytesWritten = bytesWritten; } } }[name];
   }
   const withInfo = (options, buffer, engine, bytesWritten) =>
@@ -150,25 +155,15 @@ defineBuiltin('zlib', function (exports, require, module, internal) {
     };
   }
   const unavailable = (message) => internal.codeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', message);
-  const brotli = () => {
-    throw unavailable('brotli is not available in edge functions (zlib here supports gzip, deflate and deflateRaw)');
-  };
-  for (const name of ['brotliCompressSync', 'brotliDecompressSync', 'brotliCompress', 'brotliDecompress',
-    'createBrotliCompress', 'createBrotliDecompress']) {
-    exports[name] = brotli;
-  }
 
-  // ---- The stream classes (Gzip, Gunzip, Deflate, Inflate, DeflateRaw, InflateRaw, Unzip) ----
-  // Node's Transform streams over the one-shot native code: the input is kept as it is written and
-  // (de)compressed when the stream ends (_flush), so the output arrives then, in chunkSize pieces,
-  // not as the input comes. Events, errors (zlib's, with errno and code) and bytesWritten are
-  // Node's for a whole stream; where Node meets a data error in a write, the output it had pushed
-  // (every whole chunkSize piece before the error) is pushed here too. Defined on first use, as
-  // they need the stream module (put in a function only when its sources name 'stream').
-  const MODES = { Deflate: [1, ZLIB, false], Inflate: [2, ZLIB, true], Gzip: [3, GZIP, false], Gunzip: [4, GZIP, true],
-    DeflateRaw: [5, RAW, false], InflateRaw: [6, RAW, true], Unzip: [7, -1, true] };
+  // ---- Brotli: brotliCompressSync, brotliDecompressSync, brotliCompress, brotliDecompress ----
+  const BROTLI_PARAMS = 9; // Node's kMaxBrotliParam (BROTLI_PARAM_NDIRECT) + 1
+  const BROTLI_FINISH = constants.BROTLI_OPERATION_FINISH;
+  const MAX_LENGTH = 2 ** 32; // Node 20's buffer.constants.MAX_LENGTH, the bound its option checks name
+  // Node's ERR_OUT_OF_RANGE (an integer past 2**32 shown as 8_589_934_592)
   const outOfRange = (name, range, value) => internal.codeError(RangeError, 'ERR_OUT_OF_RANGE',
-    `The value of "${name}" is out of range. It must be ${range}. Received ${value}`);
+    `The value of "${name}" is out of range. It must be ${range}. Received ${Number.isInteger(value) && Math.abs(value) > 2 ** 32
+      ? String(value).replace(/\B(?=(\d{3})+$)/g, '_') : value}`);
   // Node's validateFiniteNumber and checkRangesOrGetDefault
   function finiteOrDefault(number, name) {
     if (number === undefined) return false;
@@ -182,6 +177,118 @@ defineBuiltin('zlib', function (exports, require, module, internal) {
     if (number < lower || number > upper) throw outOfRange(name, `>= ${lower} and <= ${upper}`, number);
     return number;
   }
+  // Node's checks of a brotli stream's options, in its order (Brotli's of `params`, the encoder's or
+  // decoder's refusal of a parameter, then ZlibBase's): the parameters as Node's Uint32Array (a
+  // number or boolean each, converted as that array converts them; 0xFFFFFFFF is "not given") and
+  // the options ZlibBase keeps
+  function brotliOptions(opts, decoding) {
+    const params = new Uint32Array(BROTLI_PARAMS).fill(-1);
+    if (opts && opts.params) {
+      for (const origKey of Object.keys(opts.params)) {
+        const key = +origKey;
+        if (Number.isNaN(key) || key < 0 || key > BROTLI_PARAMS - 1 || (params[key] | 0) !== -1) {
+          throw internal.codeError(RangeError, 'ERR_BROTLI_INVALID_PARAM', `${origKey} is not a valid Brotli parameter`);
+        }
+        const value = opts.params[origKey];
+        if (typeof value !== 'number' && typeof value !== 'boolean') {
+          throw internal.argType('options.params[key]', 'of type number', opts.params[origKey]);
+        }
+        params[key] = value;
+      }
+    }
+    // what brotli's BrotliDecoderSetParameter / BrotliEncoderSetParameter refuse: the decoder knows
+    // parameters 0 and 1 only, the encoder takes BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING 0 or 1
+    const refused = decoding ? params.some((v, i) => i > 1 && v !== 0xFFFFFFFF)
+      : params[constants.BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING] > 1 &&
+        params[constants.BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING] !== 0xFFFFFFFF;
+    if (refused) throw initFailed();
+    const o = { params, chunkSize: constants.Z_DEFAULT_CHUNK, flush: constants.BROTLI_OPERATION_PROCESS,
+      finishFlush: BROTLI_FINISH, maxOutputLength: MAX_LENGTH, info: opts && opts.info };
+    if (opts) {
+      const chunkSize = opts.chunkSize;
+      if (finiteOrDefault(chunkSize, 'options.chunkSize')) {
+        if (chunkSize < constants.Z_MIN_CHUNK) throw outOfRange('options.chunkSize', '>= 64', chunkSize);
+        o.chunkSize = chunkSize;
+      }
+      o.flush = checkRange(opts.flush, 'options.flush', 0, 3, o.flush);
+      o.finishFlush = checkRange(opts.finishFlush, 'options.finishFlush', 0, 3, o.finishFlush);
+      o.maxOutputLength = checkRange(opts.maxOutputLength, 'options.maxOutputLength', 1, MAX_LENGTH, MAX_LENGTH);
+    }
+    return o;
+  }
+  // Errors Node's C++ makes: plain errors (String(err) is `Error: ...`), errno and code own properties
+  const initFailed = () => internal.plainCodeError(Error, 'ERR_ZLIB_INITIALIZATION_FAILED', 'Initialization failed');
+  function nativeError(message, errno, code) {
+    const e = new Error(message);
+    e.errno = errno;
+    e.code = code;
+    return e;
+  }
+  const bufferTooLarge = (max) => internal.codeError(RangeError, 'ERR_BUFFER_TOO_LARGE', `Cannot create a Buffer larger than ${max} bytes`);
+  // {errno, message, code, bytes, read}: the whole input (de)compressed with `op`. Decompressing,
+  // more output than `cap` is errno 1.
+  function brotliRun(decoding, params, data, op, cap) {
+    const bytesOfParams = new Uint8Array(params.buffer, params.byteOffset, params.byteLength);
+    if (!decoding) {
+      const r = internal.native.brotliEncode(bytesOfParams, data, op);
+      if (r === 1) throw initFailed();
+      if (r === 2) return { errno: -1, message: 'Compression failed', code: 'ERR_BROTLI_COMPRESSION_FAILED', bytes: new Uint8Array(0), read: 0 };
+      return { errno: 0, bytes: r, read: data.length };
+    }
+    const r = internal.native.brotliDecode(bytesOfParams, data, cap, op);
+    if (r === 1) throw initFailed();
+    const [errno, code, bytes, read] = r;
+    return { errno, message: errno === constants.Z_BUF_ERROR ? 'unexpected end of file' : 'Decompression failed', code, bytes, read };
+  }
+  // Node's processChunkSync over one (de)compression: its output comes in chunkSize pieces and is
+  // checked against maxOutputLength after each; decompressing, the decoder's error in the piece
+  // that passes the limit comes first (so the output is capped at the end of that piece)
+  function brotliSync(decoding, engine) {
+    return function syncBufferWrapper(buffer, opts) {
+      const o = brotliOptions(opts, decoding);
+      const data = input(buffer); // zlibBufferSync's: a string as UTF-8, any view's bytes, an ArrayBuffer's
+      const cap = (Math.floor(o.maxOutputLength / o.chunkSize) + 1) * o.chunkSize;
+      const r = brotliRun(decoding, o.params, data, o.finishFlush, cap);
+      if (r.errno !== 0 && r.errno !== 1) throw nativeError(r.message, r.errno, r.code);
+      if (r.errno === 1 || r.bytes.length > o.maxOutputLength) throw bufferTooLarge(o.maxOutputLength);
+      const out = internal.fromBytes(r.bytes);
+      return o.info ? { buffer: out, engine: new ENGINES[engine](r.read) } : out;
+    };
+  }
+  // the callback forms: the options are checked (and thrown) at once, as Node makes its stream
+  // there, then the callback and the input (Node's Writable end(chunk): a TypeError naming "chunk");
+  // the result comes in a later turn of the event loop, as from Node's thread pool
+  function brotliAsync(sync, decoding) {
+    return function asyncBufferWrapper(buffer, opts, callback) {
+      if (typeof opts === 'function') { callback = opts; opts = {}; }
+      brotliOptions(opts, decoding);
+      if (typeof callback !== 'function') throw internal.argType('callback', 'of type function', callback);
+      if (typeof buffer !== 'string' && !ArrayBuffer.isView(buffer) && !(buffer instanceof ArrayBuffer) && buffer != null) {
+        throw internal.argType('chunk', 'of type string or an instance of Buffer, TypedArray, or DataView', buffer);
+      }
+      let result;
+      let error = null;
+      try { result = sync(buffer == null ? Buffer.alloc(0) : buffer, opts); } catch (err) { error = err; }
+      setImmediate(() => (error ? callback(error) : callback(null, result)));
+    };
+  }
+  exports.brotliCompressSync = brotliSync(false, 'BrotliCompress');
+  exports.brotliDecompressSync = brotliSync(true, 'BrotliDecompress');
+  exports.brotliCompress = brotliAsync(exports.brotliCompressSync, false);
+  exports.brotliDecompress = brotliAsync(exports.brotliDecompressSync, true);
+
+  // ---- The stream classes (Gzip, Gunzip, Deflate, Inflate, DeflateRaw, InflateRaw, Unzip;
+  // BrotliCompress and BrotliDecompress below) ----
+  // Node's Transform streams over the one-shot native code: the input is kept as it is written and
+  // (de)compressed when the stream ends (_flush), so the output arrives then, in chunkSize pieces,
+  // not as the input comes. Events, errors (zlib's, with errno and code) and bytesWritten are
+  // Node's for a whole stream; where Node meets a data error in a write, the output it had pushed
+  // (every whole chunkSize piece before the error) is pushed here too. Defined on first use, as
+  // they need the stream module (put in a function only when its sources name 'stream').
+  const MODES = { Deflate: [1, ZLIB, false], Inflate: [2, ZLIB, true], Gzip: [3, GZIP, false], Gunzip: [4, GZIP, true],
+    DeflateRaw: [5, RAW, false], InflateRaw: [6, RAW, true], Unzip: [7, -1, true] };
+  const BROTLI_MODES = { BrotliCompress: false, BrotliDecompress: true }; // name: decoding
+  const STREAMS = [...Object.keys(MODES), ...Object.keys(BROTLI_MODES)];
   let streamClasses = null;
   function defineStreams() {
     if (streamClasses) return streamClasses;
@@ -189,7 +296,7 @@ defineBuiltin('zlib', function (exports, require, module, internal) {
     try {
       stream = require('stream');
     } catch (err) {
-      throw unavailable('zlib streams (createGzip(), zlib.Gunzip, ...) are not available in this function: they ' +
+      throw unavailable('zlib streams (createGzip(), zlib.Gunzip, createBrotliCompress(), ...) are not available in this function: they ' +
         "need the stream module, which a function gets when one of its sources names it: add require('stream') " +
         'to the handler (or use the *Sync functions)');
     }
@@ -500,24 +607,209 @@ defineBuiltin('zlib', function (exports, require, module, internal) {
       pushOutput(self, result.bytes, Math.max(earlier, whole, self[kPushed]), () => self.destroy(error));
     }
 
+    // ---- BrotliCompress, BrotliDecompress: incremental, as in Node ----
+    // Node's Brotli and ZlibBase over a native encoder or decoder that lives as long as the stream
+    // (brotli_glue.c's brotliNew/brotliWrite): each write is (de)compressed as it comes, in Node's
+    // loop (processChunk, processCallback, processChunkSync below follow node:zlib's), one native
+    // call a turn of the event loop as Node's thread pool answers. The output's pieces, its bytes,
+    // 'data'/'finish'/'end'/'error' and their order, bytesWritten and back-pressure are Node's.
+    const kError = Symbol('kError');
+    class BrotliHandle {
+      constructor(owner, decoding, params) {
+        const native = internal.native.brotliNew(decoding, new Uint8Array(params.buffer));
+        if (native === 1) throw initFailed();
+        this.native = native;
+        this.owner = owner;
+        this.decoding = decoding;
+        this.closed = false;
+      }
+      // one native call (node_zlib.cc's DoThreadPoolWork), its state in the owner's _writeState
+      // and its error (Node's zlibOnError) reported: false then
+      step(flushFlag, chunk, inOff, inLen, out, outOff, outLen) {
+        const [availOut, availIn, errno, code] = internal.native.brotliWrite(this.native, flushFlag, chunk, inOff, inLen,
+          out, outOff, outLen);
+        const state = this.owner._writeState;
+        state[0] = availOut;
+        state[1] = availIn;
+        if (errno === 0) return true;
+        const message = !this.decoding ? 'Compression failed' : errno === constants.Z_BUF_ERROR ? 'unexpected end of file' : 'Decompression failed';
+        const error = nativeError(message, errno, code);
+        this.owner.destroy(error);
+        this.owner[kError] = error;
+        return false;
+      }
+      writeSync(flushFlag, chunk, inOff, inLen, out, outOff, outLen) {
+        this.step(flushFlag, chunk, inOff, inLen, out, outOff, outLen);
+      }
+      write(flushFlag, chunk, inOff, inLen, out, outOff, outLen) {
+        setImmediate(() => {
+          if (this.closed) { brotliProcessCallback.call(this); return; } // destroyed meanwhile: Node's callback ends it
+          if (this.step(flushFlag, chunk, inOff, inLen, out, outOff, outLen)) brotliProcessCallback.call(this);
+        });
+      }
+      reset() { internal.native.brotliReset(this.native); }
+      params() {}
+      close() {
+        if (!this.closed) internal.native.brotliClose(this.native);
+        this.closed = true;
+      }
+    }
+    function Brotli(opts, mode) {
+      const decoding = BROTLI_MODES[mode];
+      const o = brotliOptions(opts, decoding);
+      const handle = new BrotliHandle(this, decoding, o.params);
+      this._writeState = new Uint32Array(2);
+      if (opts && (opts.encoding || opts.objectMode || opts.writableObjectMode)) {
+        opts = { ...opts, encoding: null, objectMode: false, writableObjectMode: false };
+      }
+      Transform.call(this, { autoDestroy: true, ...opts });
+      this[kError] = null;
+      this.bytesWritten = 0;
+      this._handle = handle;
+      this._outOffset = 0;
+      this._chunkSize = o.chunkSize;
+      this._defaultFlushFlag = o.flush;
+      this._finishFlushFlag = o.finishFlush;
+      this._defaultFullFlushFlag = constants.BROTLI_OPERATION_FLUSH;
+      this._info = opts && opts.info;
+      this._maxOutputLength = o.maxOutputLength;
+    }
+    Object.setPrototypeOf(Brotli.prototype, Zlib.prototype);
+    Object.setPrototypeOf(Brotli, Zlib);
+    Brotli.prototype._transform = function (chunk, encoding, cb) {
+      let flushFlag = this._defaultFlushFlag;
+      if (typeof chunk[kFlushFlag] === 'number') flushFlag = chunk[kFlushFlag];
+      if (this.writableEnded && this.writableLength === chunk.byteLength) flushFlag = maxFlush(flushFlag, this._finishFlushFlag);
+      brotliProcessChunk(this, chunk, flushFlag, cb);
+    };
+    Brotli.prototype._processChunk = function (chunk, flushFlag, cb) {
+      if (typeof cb === 'function') brotliProcessChunk(this, chunk, flushFlag, cb);
+      else return brotliProcessChunkSync(this, chunk, flushFlag);
+    };
+    function brotliProcessChunk(self, chunk, flushFlag, cb) {
+      const handle = self._handle;
+      if (!handle) { process.nextTick(cb); return; }
+      handle.buffer = chunk;
+      handle.cb = cb;
+      handle.availOutBefore = self._chunkSize - self._outOffset;
+      handle.availInBefore = chunk.byteLength;
+      handle.inOff = 0;
+      handle.flushFlag = flushFlag;
+      handle.write(flushFlag, chunk, 0, handle.availInBefore, self._outBuffer, self._outOffset, handle.availOutBefore);
+    }
+    // after a native call: push what it made, call again while it filled the output buffer, else
+    // the write is done (`this` is the handle)
+    function brotliProcessCallback() {
+      const handle = this;
+      const self = handle.owner;
+      if (self.destroyed) { handle.buffer = null; handle.cb(); return; }
+      const state = self._writeState;
+      const availOutAfter = state[0];
+      const availInAfter = state[1];
+      const inDelta = handle.availInBefore - availInAfter;
+      self.bytesWritten += inDelta;
+      const have = handle.availOutBefore - availOutAfter;
+      let full = false;
+      if (have > 0) {
+        const out = self._outBuffer.slice(self._outOffset, self._outOffset + have);
+        self._outOffset += have;
+        full = !self.push(out);
+      }
+      if (self.destroyed) { handle.cb(); return; }
+      if (availOutAfter === 0 || self._outOffset >= self._chunkSize) {
+        handle.availOutBefore = self._chunkSize;
+        self._outOffset = 0;
+        self._outBuffer = Buffer.allocUnsafe(self._chunkSize);
+      }
+      if (availOutAfter === 0) {
+        handle.inOff += inDelta;
+        handle.availInBefore = availInAfter;
+        const again = () => handle.write(handle.flushFlag, handle.buffer, handle.inOff, handle.availInBefore,
+          self._outBuffer, self._outOffset, self._chunkSize);
+        if (!full) {
+          again();
+        } else { // the readable side is full: on when it is read
+          const oldRead = self._read;
+          self._read = (n) => {
+            self._read = oldRead;
+            again();
+            self._read(n);
+          };
+        }
+        return;
+      }
+      // input left with room in the output: the decoder met the end of its data (bytes after it)
+      if (availInAfter > 0) self.push(null);
+      handle.buffer = null;
+      handle.cb();
+    }
+    // Node's processChunkSync (zlibBufferSync's): the whole chunk at once, the output's pieces joined
+    function brotliProcessChunkSync(self, chunk, flushFlag) {
+      let availInBefore = chunk.byteLength;
+      let availOutBefore = self._chunkSize - self._outOffset;
+      let inOff = 0;
+      const buffers = [];
+      let nread = 0;
+      let inputRead = 0;
+      const state = self._writeState;
+      const handle = self._handle;
+      let buffer = self._outBuffer;
+      let offset = self._outOffset;
+      const chunkSize = self._chunkSize;
+      let error;
+      self.on('error', (er) => { error = er; });
+      for (;;) {
+        handle.writeSync(flushFlag, chunk, inOff, availInBefore, buffer, offset, availOutBefore);
+        if (error) throw error;
+        if (self[kError]) throw self[kError];
+        const availOutAfter = state[0];
+        const availInAfter = state[1];
+        const inDelta = availInBefore - availInAfter;
+        inputRead += inDelta;
+        const have = availOutBefore - availOutAfter;
+        if (have > 0) {
+          buffers.push(buffer.slice(offset, offset + have));
+          offset += have;
+          nread += have;
+          if (nread > self._maxOutputLength) {
+            if (self._handle) { self._handle.close(); self._handle = null; }
+            throw bufferTooLarge(self._maxOutputLength);
+          }
+        }
+        if (availOutAfter === 0 || offset >= chunkSize) {
+          availOutBefore = chunkSize;
+          offset = 0;
+          buffer = Buffer.allocUnsafe(chunkSize);
+        }
+        if (availOutAfter !== 0) break;
+        inOff += inDelta;
+        availInBefore = availInAfter;
+      }
+      self.bytesWritten = inputRead;
+      if (self._handle) { self._handle.close(); self._handle = null; }
+      if (nread === 0) return Buffer.alloc(0);
+      return buffers.length === 1 ? buffers[0] : Buffer.concat(buffers, nread);
+    }
+
     const classes = { Zlib };
-    for (const name of Object.keys(MODES)) {
+    for (const name of STREAMS) {
+      const base = name in BROTLI_MODES ? Brotli : Zlib;
       const ctor = { [name]: function (opts) {
         if (!(this instanceof classes[name])) return new classes[name](opts);
         if (name === 'DeflateRaw' && opts && opts.windowBits === 8) opts.windowBits = 9;
-        Zlib.call(this, opts, name);
+        base.call(this, opts, name);
       } }[name];
-      Object.setPrototypeOf(ctor.prototype, Zlib.prototype);
-      Object.setPrototypeOf(ctor, Zlib);
+      Object.setPrototypeOf(ctor.prototype, base.prototype);
+      Object.setPrototypeOf(ctor, base);
       classes[name] = ctor;
     }
     streamClasses = classes;
-    for (const name of Object.keys(MODES)) {
+    for (const name of STREAMS) {
       Object.defineProperty(exports, name, { value: classes[name], writable: true, configurable: true, enumerable: true });
     }
     return classes;
   }
-  for (const name of Object.keys(MODES)) {
+  for (const name of STREAMS) {
     Object.defineProperty(exports, name, {
       configurable: true, enumerable: true,
       get() { return defineStreams()[name]; },
