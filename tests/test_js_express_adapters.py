@@ -9,8 +9,9 @@ takes Lambda@Edge events) and koa 2 and 3 (through serverless-http, which takes 
 handler converts), installed from npm at test time, answer viewer-request and origin-request events (JSON,
 cookies, redirects, headers, a binary body, an ETag's 304, a 204, a streamed body, a JSON and a form body
 sent with includeBody, an error-handling middleware, the frameworks' own 404 and error pages, HEAD) with
-Node's status, headers, body and bodyEncoding. What still differs has causes outside http (GAPS, strict
-xfails: express 4's JSON and form bodies, koa's stream bodies, koa 3's object bodies). IncomingMessage,
+Node's status, headers, body and bodyEncoding (express 4's bodies needed string_decoder's StringDecoder
+to be a constructor function, koa's streamed bodies fs.ReadStream, koa 3's object bodies the Response
+global: each was a 500 here). IncomingMessage,
 OutgoingMessage and ServerResponse are also compared with Node directly (headers, errors, writeHead's forms,
 what reaches an in-memory socket, the events' order). A server still cannot be made. Skipped, saying so,
 when npm cannot reach its registry."""
@@ -78,19 +79,6 @@ EVENTS = {
 }
 
 
-# What still differs, for reasons outside http: each a strict xfail, which passes once its cause is fixed
-STRING_DECODER = ("string_decoder's StringDecoder is a class: iconv-lite 0.4 (express 4's body-parser 1 and raw-body 2) "
-                  "calls StringDecoder.call(this, ...), a TypeError, and the parser's error path then fails on the "
-                  "adapter's socket, which has no on()")
-FS_READ_STREAM = ("fs has no ReadStream: the destroy package (koa's, when a stream body has been sent) tests "
-                  "`stream instanceof fs.ReadStream`, a TypeError")
-NO_RESPONSE = ("there is no Response global: koa 3 tests `body instanceof Response` for an object body, a "
-               "ReferenceError that koa answers with a 500")
-GAPS = {("express4", "echo"): STRING_DECODER, ("express4", "form"): STRING_DECODER,
-        ("koa2", "stream"): FS_READ_STREAM, ("koa3", "stream"): FS_READ_STREAM,
-        **{("koa3", name): NO_RESPONSE for name in ("hello", "item", "echo", "form", "boom", "head")}}
-
-
 @pytest.fixture(scope="module")
 def package(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("js-express-adapters") / "adapters"
@@ -134,10 +122,9 @@ def at_the_edge(package: Path, handler: str, runtime, out_dir: Path) -> dict:  #
 
 
 def compared(answers, handler: str) -> dict:  # type: ignore[no-untyped-def]
-    """The handler's answers at the edge, checked against Node's for every event outside GAPS."""
+    """The handler's answers at the edge, checked against Node's for every event."""
     edge, in_node_ = answers(handler)
-    kept = [name for name in EVENTS if (handler, name) not in GAPS]
-    assert_same_as_node({name: edge[name] for name in kept}, {name: in_node_[name] for name in kept})
+    assert_same_as_node({name: edge[name] for name in EVENTS}, {name: in_node_[name] for name in EVENTS})
     return edge
 
 
@@ -174,7 +161,7 @@ def test_koa_through_serverless_http_answers_as_in_node(answers, handler):  # ty
     assert edge["notModifiedKoa"]["status"] == "304" and edge["page"]["body"] == "<h1>héllo</h1>"
     assert edge["teapot"]["status"] == "418" and text_of(edge["teapot"]) == "short and stout"
     assert edge["missing"]["status"] == "404" and edge["missing"]["body"] == "Not Found"
-    if handler == "koa2":
+    if handler in ("koa2", "koa3"):
         hello = edge["hello"]
         assert hello["status"] == "200" and json.loads(hello["body"])["secure"] is True
         assert [h["value"] for h in hello["headers"]["set-cookie"]] == ["seen=1; path=/; secure; httponly",
@@ -182,13 +169,6 @@ def test_koa_through_serverless_http_answers_as_in_node(answers, handler):  # ty
         assert edge["echo"]["status"] == "201" and json.loads(edge["echo"]["body"])["got"] == {"a": 1, "b": ["x", "é"]}
         assert json.loads(edge["form"]["body"]) == {"name": "edge", "city": "São Paulo"}
         assert edge["boom"]["status"] == "500" and json.loads(edge["boom"]["body"]) == {"error": "kaboom"}
-
-
-@pytest.mark.parametrize("handler,event", [pytest.param(handler, event, marks=pytest.mark.xfail(strict=True, reason=why))
-                                           for (handler, event), why in GAPS.items()])
-def test_what_still_differs_for_reasons_outside_http(answers, handler, event):  # type: ignore[no-untyped-def]
-    edge, in_node_ = answers(handler)
-    assert edge[event] == in_node_[event]
 
 
 def test_edge_invoke_runs_an_express_handler_as_a_user_would(package, tmp_path):  # type: ignore[no-untyped-def]
