@@ -2,7 +2,7 @@
 // string or a File (a Blob becomes a File named 'blob', or the filename given; a File given a
 // filename is a new File of that name, its type and lastModified kept), append, set, get, getAll,
 // has, delete, keys/values/entries/forEach and iteration in insertion order, with undici's errors
-// and inspect output. There is no body to encode it into (no fetch or Request here). Put into a
+// and inspect output; a Request or Response body encodes it as multipart (fetch_body.js). Put into a
 // function whose sources name FormData (edge/js/build.py's ON_DEMAND, with blob.js); the global is
 // defined at the end of this file.
 defineBuiltin('internal/formdata', function (exports, require, module, internal) {
