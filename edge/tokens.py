@@ -18,3 +18,22 @@ def bearer_token_problem(token: str) -> str | None:
             return (f"has {shown} at character {index}: a bearer token is visible ASCII characters without spaces "
                     "(e.g. from `openssl rand -hex 32`)")
     return None
+
+
+def token_refusal(token: str | None) -> str | None:
+    """Why the server must not start with this admin token, or None. A token of only
+    whitespace, or with whitespace around it, can never match what a client sends (header
+    values are trimmed), and a character outside visible ASCII cannot be sent in a header:
+    an admin API nobody could authenticate to."""
+    if token is None or token == "":
+        return None
+    where = "the admin token (--admin-token or EDGE_ADMIN_TOKEN)"
+    problem = bearer_token_problem(token)
+    if problem is None:
+        return None
+    if not token.strip():
+        return (f"{where} {problem}: no request could authenticate with it; set a real token (e.g. "
+                "`openssl rand -hex 32`), or unset it to serve the admin API on loopback only")
+    if token != token.strip():
+        return f"{where} {problem} (no request would ever match it): remove it"
+    return f"{where} {problem}"

@@ -122,6 +122,9 @@ def test_the_main_process_of_edge_serve_starts_workers_without_loading_the_app(t
     modules = json.loads(record.read_text())
     assert "edge.server.servers" in modules and "granian" in modules
     assert loaded(modules, REQUEST_PATH) == []
+    # nor the request path's machinery: the options, the manifest and the store are read without it
+    assert loaded(modules, ("wasmtime", "httpx", "starlette", "edge.pipeline", "edge.runtime", "edge.upstream",
+                            "edge.cache")) == []
 
 
 def test_a_worker_spawned_from_python_m_edge_cli_entry_loads_no_command():

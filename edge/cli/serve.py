@@ -25,7 +25,7 @@ from .entry import stop_by_sigint
 from .params import Seconds
 
 if TYPE_CHECKING:
-    from ..server.state import ServerOptions
+    from ..server.options import ServerOptions
 
 
 def manifest_argument(manifest_file: str | None, manifest: str | None) -> str | None:
@@ -171,7 +171,8 @@ def serve(
     from ..server.options_env import OPTIONS_ENV
     from ..server.ports import describe, wait_listening
     from ..server.readiness import ReadyWatch, notify_systemd
-    from ..server.state import ServerOptions, load_manifest
+    from ..server.manifest_source import load_manifest
+    from ..server.options import ServerOptions
     from .prebuild import build_all, shown
     from .project import client_host, remove_serve_record, write_serve_record
 

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..runtime.module import write_atomic
+from ..files import write_atomic
 
 LOCK_NAME = ".deploying"
 SUFFIX = ".wasm"

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..control.blobs import fsync_dir
 from ..control.rows import AliasRow, RoutingRow, Snapshot, StoreError, VersionRow
-from ..runtime.module import write_atomic
+from ..files import write_atomic
 
 if TYPE_CHECKING:
     from ..control.plane import ControlPlane

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # (imported where used: `edge serve`'s main process checks listeners without the request path)
     from hypercorn.config import Config
 
-    from .state import ServerOptions
+    from .options import ServerOptions
 
 
 class ListenerError(ValueError):
@@ -38,7 +38,7 @@ def check_admin(options: ServerOptions, edge_port: int) -> None:
     if not options.admin_enabled:
         return
     assert options.admin_host is not None and options.admin_port is not None
-    from .admin_http import token_refusal  # it imports this module
+    from ..tokens import token_refusal
 
     refusal = token_refusal(options.admin_token)
     if refusal:

@@ -41,7 +41,7 @@ from .sidecar import REAPER_ENV, SIDECAR_ENV
 from .supervisor import supervise
 
 if TYPE_CHECKING:
-    from .state import ServerOptions
+    from .options import ServerOptions
 
 log = logging.getLogger("edge.server")
 

@@ -22,7 +22,7 @@ from ..control.storeapi import DOWN_AFTER
 
 if TYPE_CHECKING:
     from ..config.manifest import Manifest
-    from .state import ServerOptions
+    from .options import ServerOptions
 
 log = logging.getLogger("edge.server")
 
@@ -197,7 +197,7 @@ def _function_note(tx, name: str, spec) -> str | None:  # type: ignore[no-untype
     # (imported here: only a function the store has versions of is compared, by its module's
     # bytes; edge serve's main process loads no worker state for the other notes)
     from ..runtime.module import ModuleError, sha256, to_wasm
-    from .state import function_source
+    from .manifest_source import function_source
 
     row = tx.function(name)
     versions = tx.versions(name) if row else []

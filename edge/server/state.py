@@ -6,21 +6,17 @@ import asyncio
 import dataclasses
 import logging
 import os
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cache import ResponseCache
-from ..config.functions import FunctionSpec
-from ..config.errors import ConfigError
 from ..config.manifest import Manifest
-from ..control import routing
 from ..control.logs import LogStore
 from ..control.plane import ControlPlane
 from ..control.registry import Registry
 from ..control.sharedlogs import SharedLogs
-from ..control.store import ControlStore, NodeInfo, StoreUnavailable, open_store, store_exists
+from ..control.store import ControlStore, StoreUnavailable, open_store
 from ..control.watcher import Watcher
 from ..fleet.lastknown import serve_saved
 from ..pipeline.flow import Pipeline
@@ -30,99 +26,10 @@ from ..runtime import Invoker, Runtime
 from ..upstream.http import HttpUpstream
 from ..upstream.origins import Origins
 from ..viewer import ViewerHeaders
+from .manifest_source import function_source, load_manifest
+from .options import DEFAULT_MAX_UPLOAD, ServerOptions  # noqa: F401 (re-exported: the server's settings)
 
 log = logging.getLogger("edge.server")
-
-DEFAULT_MAX_UPLOAD = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class ServerOptions:
-    """Settings that are the operator's, not the manifest's (passed to every worker)."""
-
-    manifest: str
-    state_dir: str = ".edge"
-    threads: int = 0  # Wasm worker threads; 0 = auto
-    cache_bytes: int = 256 * 1024 * 1024
-    server_timing: bool = False
-    queue_wait_ms: int = 1000  # how long a request may wait for a function's capacity (a burst queues, an overload 503s)
-    # the admin API: its own listener; None = no admin API
-    admin_host: str | None = None
-    admin_port: int | None = None
-    admin_token: str | None = None
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD
-    max_wat_upload_bytes: int = 4 * 1024 * 1024  # WAT text is parsed in memory (~8x its size)
-    max_concurrent_uploads: int = 16  # per worker; beyond: 503 + Retry-After (memory: the build budget)
-    graceful_timeout: float = 10.0  # seconds requests in flight may take to finish after a stop signal
-    body_timeout: float = 10.0  # seconds a request body may stall between chunks (then 408)
-    body_min_rate: int = 1024  # bytes/s a slow body must average once it took body_timeout; 0: off
-    max_connections: int = 1024  # open connections per worker process
-    workers: int = 1
-    watch_interval: float = 0.1  # seconds between store revision checks
-    access_log: str | None = None  # None: off; "-": stdout; else a file path
-    metrics: bool = True  # Prometheus metrics at the admin listener's /metrics
-    retire_after: float = 60.0  # seconds an inactive version stays loaded (requests in flight)
-    tiering: bool = True  # deploys serve baseline-compiled code until the optimized code is ready
-    bench_native: bool = False  # serve edge/server/native.py's endpoint (the benchmark's scenario 3)
-    listeners: tuple[tuple[str, int], ...] = ()  # the edge listener(s): never an origin unless declared
-    debug_errors: bool = False  # error pages show the operator's detail (not only the request id)
-    proxy_hops: int = 0  # trusted proxies in front whose X-Forwarded-For names the viewer (docs/deploy.md)
-
-    # the store: None = SQLite in <state_dir>/store; a path; or a postgresql:// URL (docs/fleet.md)
-    store: str | None = None
-    node_name: str | None = None  # this node in the registry (`edge nodes`); default: the host name
-    node_address: str | None = None  # its edge listener as other machines reach it (host:port)
-
-    @property
-    def own_listeners(self) -> tuple[tuple[str, int], ...]:
-        """This server's own addresses (edge and admin), which functions may not reach as origins."""
-        own = [(str(host), int(port)) for host, port in self.listeners]
-        if self.admin_host is not None and self.admin_port is not None:
-            own.append((self.admin_host, self.admin_port))
-        return tuple(own)
-
-    @property
-    def artifact_dir(self) -> Path:
-        return Path(self.state_dir) / "artifacts"
-
-    @property
-    def store_dir(self) -> Path:
-        return Path(self.state_dir) / "store"
-
-    @property
-    def store_location(self) -> str:
-        return self.store or str(self.store_dir)
-
-    @property
-    def blob_cache_dir(self) -> Path:
-        """A shared (PostgreSQL) store's module bytes, cached on this node."""
-        return Path(self.state_dir) / "cache" / "modules"
-
-    def node(self) -> NodeInfo:
-        host = socket.gethostname()
-        admin = f"{self.admin_host}:{self.admin_port}" if self.admin_port is not None else None
-        return NodeInfo(self.node_name or host, host, os.getpid(), self.node_address or host, admin)
-
-    @property
-    def admin_enabled(self) -> bool:
-        return self.admin_port is not None
-
-
-def function_source(spec: FunctionSpec) -> bytes:
-    """The module bytes for a manifest function: a .wasm/.wat file, or a source directory
-    built on demand (only when the .wasm is missing or older than the sources)."""
-    source = spec.source
-    from ..js.build import is_js_source
-
-    if source.is_dir() or is_js_source(source):
-        from ..toolchain import build, needs_build, output_path
-
-        wasm = output_path(source, spec.handler)  # one module per handler built from one package
-        if needs_build(source, wasm, spec.handler):  # a changed handler is a rebuild too
-            log.info("building %s from %s", spec.name, source)
-            build(source, out=wasm, handler=spec.handler)
-        return wasm.read_bytes()
-    return source.read_bytes()
 
 
 @dataclass
@@ -182,47 +89,6 @@ class EdgeState:
         if self.logs.shared is not None:
             self.logs.shared.close()
         self.runtime.close()
-
-
-def load_manifest(options: ServerOptions, store: ControlStore | None = None) -> Manifest:
-    """The manifest; its behaviors may name functions deployed through the API (in the store)."""
-    if store is None:
-        if not store_exists(options.store_location):  # nothing deployed yet: create nothing
-            return routing.load_manifest(options.manifest, set())
-        store = open_store(options.store_location, cache_dir=options.blob_cache_dir)
-        try:
-            return _load_manifest(options, store)
-        finally:
-            store.close()
-    return _load_manifest(options, store)
-
-
-def _load_manifest(options: ServerOptions, store: ControlStore) -> Manifest:
-    saved = store.offline_start  # no database at start: the functions this node served last
-    known = set(saved.snapshot.functions) if saved is not None else store.function_names()
-    try:
-        return routing.load_manifest(options.manifest, known)
-    except ConfigError as exc:
-        # Behaviors replaced through the API (and the manifest's unchanged since) are the ones
-        # served: the manifest's may then name functions deleted since, which must not keep
-        # the server from starting.
-        try:
-            document = routing.manifest_document(Path(options.manifest))
-            if saved is not None:
-                current = saved.snapshot.routing
-            else:
-                with store.read() as tx:
-                    current = tx.routing()
-            superseded = current is not None and current.origin == "api" and (
-                current.manifest_digest == routing.digest(document)
-            )
-            referenced = {ref.function for ref in routing.references(document)} if superseded else set()
-        except (OSError, ValueError):
-            superseded = False
-        if not superseded:
-            raise
-        log.warning("manifest behaviors are not applied (replaced through the API): %s", exc)
-        return routing.load_manifest(options.manifest, known | referenced)
 
 
 def _start_plane(options: ServerOptions, runtime: Runtime, registry: Registry) -> ControlPlane:
