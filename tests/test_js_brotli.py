@@ -649,3 +649,54 @@ def test_a_bomb_a_corrupt_stream_and_a_huge_compression_fail_cleanly(tmp_path_fa
     assert r["compression too big"] == "Error|Compression failed|ERR_BROTLI_COMPRESSION_FAILED|-1"
     assert r["and then"] == '"still fine"'
     assert r["rss"] <= 64 * 1024 * 1024 and outcome.peak_memory <= 64 * 1024 * 1024
+
+
+HOSTILE_JS = r"""
+const zlib = require('zlib');
+const attempt = (f) => { try { f(); return 'no error'; } catch (e) { return `${e.name}: ${e.message}`; } };
+exports.handler = async () => {
+  const out = {};
+  const comp = zlib.brotliCompressSync(Buffer.alloc(1 << 16, 0x5a));
+  const neighbours = [];
+  for (let i = 0; i < 32; i++) neighbours.push(new Uint8Array(64));
+  const { FINISH } = { FINISH: zlib.constants.BROTLI_OPERATION_FINISH };
+  // the native handle driven by hand: an offset and length whose sum wraps in 32 bits
+  out.wrapping = attempt(() => zlib.createBrotliDecompress()._handle.writeSync(FINISH, comp, 0, comp.length,
+    neighbours[16], 16, 2 ** 32 - 8));
+  out.past = attempt(() => zlib.createBrotliDecompress()._handle.writeSync(FINISH, comp, 0, comp.length,
+    neighbours[16], 60, 8));
+  // a length whose valueOf detaches the output buffer before brotli writes into it
+  const target = new Uint8Array(1 << 16);
+  const detaching = { valueOf() { target.buffer.transfer(0); return 1 << 16; } };
+  out.detached = attempt(() => zlib.createBrotliDecompress()._handle.writeSync(FINISH, comp, 0, comp.length,
+    target, 0, detaching));
+  // one that closes the handle first
+  const stream = zlib.createBrotliDecompress();
+  const closing = { valueOf() { stream._handle.close(); return 64; } };
+  out.closed = attempt(() => stream._handle.writeSync(FINISH, comp, 0, comp.length, new Uint8Array(64), 0, closing));
+  out.untouched = neighbours.every((b) => b.every((x) => x === 0));
+  out.stillWorks = zlib.brotliDecompressSync(comp).length;
+  return { status: '200', body: JSON.stringify(out) };
+};
+"""
+
+
+def test_the_native_handle_driven_by_hand_cannot_write_outside_its_buffers(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """zlib.js passes a stream's handle, buffers, offsets and lengths to the engine: a function can call
+    `_handle.writeSync` itself. An offset and length that wrapped in 32 bits passed the bounds check (brotli
+    then wrote ~4 GB past the buffer), and a length's valueOf could detach the output buffer or close the
+    handle after its pointer was taken (a write into freed memory): all three are refused now."""
+    src = case_package(tmp_path_factory, "brotli_hostile", {"index.js": HOSTILE_JS})
+    fn = roomy_function(build("brotli_hostile", tmp_path_factory.mktemp("js-brotli-hostile"), source=src), "hostile")
+    try:
+        from .test_samples import make_event, viewer_request
+
+        outcome = fn.invoke(json.dumps(make_event("viewer-request", viewer_request(uri="/"))).encode(), None)
+    finally:
+        fn.close()
+    assert outcome.ok, (outcome.error, outcome.message, outcome.logs[:5])
+    r = json.loads(outcome.value["body"])
+    assert r["wrapping"] == r["past"] == "RangeError: window out of bounds", r
+    assert r["detached"].startswith("TypeError") and "detached" in r["detached"], r
+    assert r["closed"] == "TypeError: the brotli handle is closed", r
+    assert r["untouched"] is True and r["stillWorks"] == 1 << 16

@@ -437,14 +437,14 @@ static JSValue n_brotli_new(JSContext *c, JSValueConst this_val, int argc, JSVal
     return obj;
 }
 
-/* `len` bytes from `off` of a Uint8Array, checked */
-static uint8_t *window(JSContext *c, JSValueConst arr, JSValueConst off_v, JSValueConst len_v, size_t *len) {
+/* `n` bytes from `off` of a Uint8Array, checked (in 64 bits: off + n must not wrap on wasm32). The
+   numbers are converted before any pointer is taken: a valueOf can run JavaScript that detaches or
+   resizes a buffer, so every pointer is read after the last conversion. */
+static uint8_t *window(JSContext *c, JSValueConst arr, uint32_t off, uint32_t n) {
     size_t size;
-    uint32_t off, n;
     uint8_t *p = JS_GetUint8Array(c, &size, arr);
-    if (!p || JS_ToUint32(c, &off, off_v) || JS_ToUint32(c, &n, len_v)) return NULL;
-    if ((size_t)off + n > size) { JS_ThrowRangeError(c, "window out of bounds"); return NULL; }
-    *len = n;
+    if (!p) return NULL;
+    if ((uint64_t)off + (uint64_t)n > (uint64_t)size) { JS_ThrowRangeError(c, "window out of bounds"); return NULL; }
     return p + off;
 }
 
@@ -452,12 +452,20 @@ static JSValue n_brotli_write(JSContext *c, JSValueConst this_val, int argc, JSV
     Handle *h = JS_GetOpaque2(c, argv[0], handle_class);
     int32_t op;
     size_t avail_in, avail_out;
-    if (!h || JS_ToInt32(c, &op, argv[1])) return JS_EXCEPTION;
+    uint32_t in_off = 0, in_len = 0, out_off, out_len;
+    int no_input = JS_IsNull(argv[2]);
+    if (!h || JS_ToInt32(c, &op, argv[1])
+        || (!no_input && (JS_ToUint32(c, &in_off, argv[3]) || JS_ToUint32(c, &in_len, argv[4])))
+        || JS_ToUint32(c, &out_off, argv[6]) || JS_ToUint32(c, &out_len, argv[7]))
+        return JS_EXCEPTION;
+    /* no JavaScript runs from here to the brotli call: the handle's state (a valueOf above could have
+       closed it) and the pointers read now stay valid */
     if (!h->enc && !h->dec) return JS_ThrowTypeError(c, "the brotli handle is closed");
-    const uint8_t *next_in = JS_IsNull(argv[2]) ? (avail_in = 0, (const uint8_t *)"")
-                                                : window(c, argv[2], argv[3], argv[4], &avail_in);
-    uint8_t *next_out = next_in ? window(c, argv[5], argv[6], argv[7], &avail_out) : NULL;
+    const uint8_t *next_in = no_input ? (const uint8_t *)"" : window(c, argv[2], in_off, in_len);
+    uint8_t *next_out = next_in ? window(c, argv[5], out_off, out_len) : NULL;
     if (!next_in || !next_out) return JS_EXCEPTION;
+    avail_in = in_len;
+    avail_out = out_len;
     int err = 0;
     const char *code = NULL;
     char code_buf[64];
