@@ -126,6 +126,10 @@ exports.run = async () => {
   function InternalDecoder(enc) { StringDecoder.call(this, enc); }
   InternalDecoder.prototype = StringDecoder.prototype;
   const inner = new InternalDecoder('utf8');
+  out.decoderNames = ['ucs2', 'UCS-2', 'utf-16le', 'binary', 'UTF8', undefined, null, ''].map((e) => {
+    const d = new StringDecoder(e);
+    return [d.encoding, Object.keys(d)];
+  });
   out.decoderSubclass = [inner.write(Buffer.from([0xe2, 0x82])), inner.end(Buffer.from([0xac])), typeof StringDecoder,
     Object.keys(StringDecoder.prototype).filter((k) => k === 'write' || k === 'end')];
   const made = await consumers.blob((async function* () { yield 'ab'; yield new Uint8Array([99]); })());

@@ -60,6 +60,10 @@ const cases = {
   },
   streamOfStrings: async () => attempt(() => new Response(new ReadableStream({ start(c) { c.enqueue('s'); c.close(); } })).text()),
   asyncIterableBody: async () => new Response((async function* () { yield new TextEncoder().encode('it'); })()).text(),
+  // an async iterable's strings are UTF-8 and Buffers bytes; a number is Buffer.from's TypeError
+  asyncIterableMixed: async () => new Response((async function* () { yield 'ab'; yield new Uint8Array([99]); yield Buffer.from('é'); })()).text(),
+  asyncIterableNumber: async () => attempt(() => new Response((async function* () { yield 1; })()).text()),
+  blobOfManyParts: async () => new Blob([new Blob(Array.from({ length: 70000 }, () => 'x'))]).size,
   numberBody: async () => { const r = new Response(42); return [headersOf(r.headers), await r.text()]; },
   objectBody: async () => new Response({ a: 1 }).text(),
   lockedStream: async () => attempt(() => { const s = new ReadableStream(); s.getReader(); return new Response(s); }),

@@ -80,9 +80,18 @@ defineBuiltin('internal/fetch_body', function (exports, require, module, interna
       return { body: { stream: object, source: null, length: null }, type: null };
     }
     if (object !== null && typeof object === 'object' && typeof object[Symbol.asyncIterator] === 'function') {
-      return { body: { stream: ReadableStream.from(object), source: null, length: null }, type: null };
+      return { body: { stream: ReadableStream.from(bytesFrom(object)), source: null, length: null }, type: null };
     }
     return extractBody(`${object}`);
+  }
+  // An async iterable's chunks as undici reads them: strings as UTF-8, bytes as they are, anything
+  // else through Buffer.from (whose TypeError a number gets)
+  async function* bytesFrom(iterable) {
+    for await (const chunk of iterable) {
+      if (typeof chunk === 'string') yield new TextEncoder().encode(chunk);
+      else if (chunk instanceof Uint8Array) yield chunk;
+      else yield require('buffer').Buffer.from(chunk);
+    }
   }
   const fixed = (bytes) => ({ stream: streamOf(bytes), source: bytes, length: bytes.byteLength });
 

@@ -223,7 +223,21 @@ defineBuiltin('url', function (exports, require, module, internal) {
   // numerals and circled digits become ASCII, as Node maps them), with the code points it maps to
   // nothing (soft hyphen, variation selectors, zero-width space and no-break space) removed.
   const MAPPED_TO_NOTHING = /[\u00ad\u034f\u180b-\u180d\u200b\u2060\ufe00-\ufe0f\ufeff]/g;
+  // UTS #46 disallows what NFKC would turn into a dot (one dot leader U+2024, '⒈') — mapping it would
+  // split a label, so a host check would see another host than Node and browsers do — and the joiners
+  // U+200C/U+200D (their context rules fail in a hostname); only the ideographic and full-width stops
+  // map to a dot.
+  const STOPS = new Set(['.', '\u3002', '\uff0e', '\uff61']);
+  function disallowed(domain) {
+    if (/[\u200c\u200d]/.test(domain)) return true;
+    for (const ch of domain) {
+      if (ch < '\u0080' || STOPS.has(ch)) continue;
+      if (ch.normalize('NFKC').includes('.')) return true;
+    }
+    return false;
+  }
   function domainToASCII(domain) {
+    if (disallowed(domain)) return '';
     const mapped = domain.normalize('NFKC').toLowerCase().normalize('NFKC').replace(MAPPED_TO_NOTHING, '')
       .replace(/[\u3002\uff0e\uff61]/g, '.');
     let valid = true;

@@ -14,7 +14,9 @@ const DOMAINS = ['mañana.com', 'MAÑANA.com', 'bücher.example', '☃-⌘.com',
   'xn--maana-pta.ñ.com', 'ab--ß.com', 'xn-ß.com', 'xn--abc-.com', 'ｘｎ--ß.com',
   // UTS #46 maps these to ASCII or other letters first (full-width, ligatures, numerals, ignorables)
   'ＥＸＡＭＰＬＥ.com', 'ｅｘａｍｐｌｅ。ｃｏｍ', 'Ⅻ.com', 'ﬁle.com', 'x\u00ady.com', 'ǅ.com', '①.com', 'ｘｎ--nxasmq6b.com',
-  'straße.de', 'a\u200bb.com', 'Ｍａñana.com'];
+  'straße.de', 'a\u200bb.com', 'Ｍａñana.com',
+  // ... but not what would become a dot (it would split a label) or the joiners: invalid, as in Node
+  'a\u2024b.com', 'x\u2025y.com', '\u2488.com', 'a\u200db.com', 'a\u200cb.com', 'a\uff0eb.com'];
 const STRINGS = ['', 'abc', 'ü', 'ABC-ü', '😀', 'ü😀', '\ud800x', 'mañana', 'bücher', '-> $1.00 <-'];
 const PUNY = ['tda', 'maana-pta', 'ls8h', 'zz', 'abc', 'a-ecp', 'ab-', '99999999999', 'ü-tda', '-', '', 'TDA'];
 
