@@ -47,11 +47,21 @@ def _shared_bytecode_cache() -> None:
     import tempfile
 
     checkout = hashlib.sha256(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:12]
+    cache = Path(tempfile.gettempdir()) / f"edge-tests-pycache-{os.getuid()}-{checkout}"
+    try:
+        cache.mkdir(mode=0o700, exist_ok=True)
+        owner = cache.lstat()
+    except OSError:
+        return
+    # only a directory of this user's that nobody else can write to: another user could plant bytecode
+    if not cache.is_dir() or cache.is_symlink() or owner.st_uid != os.getuid() or owner.st_mode & 0o022:
+        return
     os.environ.pop("PYTHONDONTWRITEBYTECODE")
-    os.environ["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / f"edge-tests-pycache-{checkout}")
+    os.environ["PYTHONPYCACHEPREFIX"] = str(cache)
 
 
 _shared_bytecode_cache()
+
 
 def _port_range() -> range:
     """This test process's own block of server ports, below the kernel's ephemeral range
