@@ -13,10 +13,10 @@ import os
 
 import orjson
 
+from ..config.behaviors import EVENT_TYPES
 from ..config.origins import OriginSpec
 from .headers import CfHeaders, is_disallowed, to_cf_headers, without_disallowed
 
-EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-response")
 REQUEST_EVENTS = ("viewer-request", "origin-request")
 RESPONSE_EVENTS = ("origin-response", "viewer-response")
 
