@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,26 @@ def npm_install(directory: Path, *specs: str) -> None:
         if reason is not None:
             pytest.skip(f"npm could not reach its registry to install {' '.join(specs)}: {reason.strip()}")
         raise AssertionError(f"npm install {' '.join(specs)} failed: {proc.stderr}")
+
+
+def compared_case_fixtures(name: str, files: dict[str, str] | Callable[[], dict[str, str]]):  # type: ignore[no-untyped-def]
+    """The module fixtures of a case package compared with Node: `sources` (its files, or a function
+    making them when the fixture first runs), `node_results` (its `run()` in real Node) and
+    `function` (built, loaded with room to run, closed with the module). A test module assigns them:
+    `sources, node_results, function = compared_case_fixtures("x509", {...})`."""
+
+    @pytest.fixture(scope="module")
+    def sources(tmp_path_factory):  # type: ignore[no-untyped-def]
+        return case_package(tmp_path_factory, name, files() if callable(files) else files)
+
+    @pytest.fixture(scope="module")
+    def node_results(sources) -> dict:  # type: ignore[no-untyped-def]
+        return cases_in_node(sources)
+
+    @pytest.fixture(scope="module")
+    def function(sources, tmp_path_factory):  # type: ignore[no-untyped-def]
+        fn = roomy_function(build(name, tmp_path_factory.mktemp(f"js-{name}"), source=sources), name.replace("_", "-"))
+        yield fn
+        fn.close()
+
+    return sources, node_results, function

@@ -21,10 +21,7 @@ fuel a turn before, ~8,300 now; Buffer.from(arrayBuffer, 8, 16) ~10,800 before, 
 
 from __future__ import annotations
 
-
-import pytest
-
-from .js_helpers import answer_and_fuel, assert_same_as_node, build, case_package, cases_in_node, roomy_function
+from .js_helpers import answer_and_fuel, assert_same_as_node, compared_case_fixtures
 
 CASES_JS = r"""'use strict';
 // run() gives {name: outcome}: a Buffer described (class, length, bytes; a view's offset and memory)
@@ -198,22 +195,7 @@ exports.handler = async (event) => {
 """
 
 
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory):  # type: ignore[no-untyped-def]
-    return case_package(tmp_path_factory, "buffer_concat", {"cases.js": CASES_JS, "index.js": INDEX_JS})
-
-
-@pytest.fixture(scope="module")
-def node_results(sources) -> dict:  # type: ignore[no-untyped-def]
-    return cases_in_node(sources)
-
-
-@pytest.fixture(scope="module")
-def function(sources, tmp_path_factory):  # type: ignore[no-untyped-def]
-    wasm = build("buffer_concat", tmp_path_factory.mktemp("js-buffer-concat"), source=sources)
-    fn = roomy_function(wasm, "buffer-concat")
-    yield fn
-    fn.close()
+sources, node_results, function = compared_case_fixtures("buffer_concat", {"cases.js": CASES_JS, "index.js": INDEX_JS})
 
 
 def test_concat_and_from_array_buffer_match_node(function, node_results):  # type: ignore[no-untyped-def]

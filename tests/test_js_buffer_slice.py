@@ -19,10 +19,7 @@ slices, subarrays, Buffer.from(buf) and allocUnsafe stays within a bound a turn 
 
 from __future__ import annotations
 
-
-import pytest
-
-from .js_helpers import answer_and_fuel, assert_same_as_node, build, case_package, cases_in_node, roomy_function
+from .js_helpers import answer_and_fuel, assert_same_as_node, compared_case_fixtures
 
 CASES_JS = r"""'use strict';
 // run() gives {name: outcome}: a view described (class, length, offset and size of its memory, bytes)
@@ -190,22 +187,7 @@ exports.handler = async (event) => {
 """
 
 
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory):  # type: ignore[no-untyped-def]
-    return case_package(tmp_path_factory, "buffer_slice", {"cases.js": CASES_JS, "index.js": INDEX_JS})
-
-
-@pytest.fixture(scope="module")
-def node_results(sources) -> dict:  # type: ignore[no-untyped-def]
-    return cases_in_node(sources)
-
-
-@pytest.fixture(scope="module")
-def function(sources, tmp_path_factory):  # type: ignore[no-untyped-def]
-    wasm = build("buffer_slice", tmp_path_factory.mktemp("js-buffer-slice"), source=sources)
-    fn = roomy_function(wasm, "buffer-slice")
-    yield fn
-    fn.close()
+sources, node_results, function = compared_case_fixtures("buffer_slice", {"cases.js": CASES_JS, "index.js": INDEX_JS})
 
 
 def test_views_and_copies_match_node(function, node_results):  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ import json
 
 import pytest
 
-from .js_helpers import answer_and_fuel, assert_same_as_node, build, case_package, cases_in_node, roomy_function
+from .js_helpers import answer_and_fuel, assert_same_as_node, compared_case_fixtures
 
 CASES_JS = r"""'use strict';
 const crypto = require('crypto');
@@ -260,25 +260,13 @@ def make_fixtures() -> dict:
     return out
 
 
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory):  # type: ignore[no-untyped-def]
-    return case_package(tmp_path_factory, "x509", {"cases.js": CASES_JS, "index.js": INDEX_JS,
-                                                          "fixtures.json": json.dumps(make_fixtures())})
+sources, node_results, function = compared_case_fixtures("x509", lambda: {"cases.js": CASES_JS, "index.js": INDEX_JS,
+                                                                            "fixtures.json": json.dumps(make_fixtures())})
 
 
 @pytest.fixture(scope="module")
-def node_results(sources) -> dict:  # type: ignore[no-untyped-def]
-    return cases_in_node(sources)
-
-
-@pytest.fixture(scope="module")
-def edge_results(sources, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
-    wasm = build("x509", tmp_path_factory.mktemp("js-x509"), source=sources)
-    fn = roomy_function(wasm, "x509")
-    try:
-        return answer_and_fuel(fn, "/cases")[0]
-    finally:
-        fn.close()
+def edge_results(function) -> dict:  # type: ignore[no-untyped-def]
+    return answer_and_fuel(function, "/cases")[0]
 
 
 def test_certificates_read_as_node_reads_them(edge_results, node_results):  # type: ignore[no-untyped-def]

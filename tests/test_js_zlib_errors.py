@@ -21,7 +21,7 @@ import zlib
 
 import pytest
 
-from .js_helpers import answer_and_fuel, assert_same_as_node, build, case_package, cases_in_node, roomy_function
+from .js_helpers import answer_and_fuel, assert_same_as_node, compared_case_fixtures
 
 CASES_JS = r"""'use strict';
 const zlib = require('zlib');
@@ -197,25 +197,13 @@ def make_fixtures() -> dict:
     return {"streams": {k: base64.b64encode(v).decode() for k, v in streams.items()}, "corrupt": corrupt}
 
 
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory):  # type: ignore[no-untyped-def]
-    return case_package(tmp_path_factory, "zlib_errors", {"cases.js": CASES_JS, "index.js": INDEX_JS,
-                                                          "fixtures.json": json.dumps(make_fixtures())})
+sources, node_results, function = compared_case_fixtures("zlib_errors", lambda: {"cases.js": CASES_JS, "index.js": INDEX_JS,
+                                                                                   "fixtures.json": json.dumps(make_fixtures())})
 
 
 @pytest.fixture(scope="module")
-def node_results(sources) -> dict:  # type: ignore[no-untyped-def]
-    return cases_in_node(sources)
-
-
-@pytest.fixture(scope="module")
-def edge_results(sources, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
-    wasm = build("zlib_errors", tmp_path_factory.mktemp("js-zlib-errors"), source=sources)
-    fn = roomy_function(wasm, "zlib-errors")
-    try:
-        return answer_and_fuel(fn, "/cases")[0]
-    finally:
-        fn.close()
+def edge_results(function) -> dict:  # type: ignore[no-untyped-def]
+    return answer_and_fuel(function, "/cases")[0]
 
 
 def test_zlib_outcomes_are_nodes(edge_results, node_results):  # type: ignore[no-untyped-def]
