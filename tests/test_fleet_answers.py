@@ -122,8 +122,8 @@ class Relay:
                         link.cut = True  # the database's answer to this COMMIT never reaches the node
                 link.upstream.sendall(data)
                 if action == "kill":
+                    self.fired.set()  # before the close: the node's answer to its request follows the close at once
                     link.close()
-                    self.fired.set()
                     return
                 if action == "stall":
                     link.stalled = True
