@@ -20,7 +20,7 @@ import json
 
 import pytest
 
-from .js_helpers import answer_and_fuel, build, node, roomy_function
+from .js_helpers import answer_and_fuel, compared_case_fixtures, node
 
 CASES_JS = r"""'use strict';
 // Each case: [name, thunk]; run() gives {name: outcome}. An outcome is the value ('n' after a
@@ -224,27 +224,13 @@ exports.handler = async (event) => {
 SLICE = 2000  # cases a request
 
 
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory):  # type: ignore[no-untyped-def]
-    src = tmp_path_factory.mktemp("js-buffer-ints-src") / "buffer_ints"
-    src.mkdir()
-    (src / "cases.js").write_text(CASES_JS)
-    (src / "index.js").write_text(INDEX_JS)
-    return src
+sources, _, function = compared_case_fixtures("buffer_ints", {"cases.js": CASES_JS, "index.js": INDEX_JS})
 
 
 @pytest.fixture(scope="module")
 def node_results(sources) -> dict:  # type: ignore[no-untyped-def]
     cases = json.dumps(str(sources / "cases.js"))
     return json.loads(node("-e", f"const c = require({cases}); console.log(JSON.stringify(c.run(0)))"))
-
-
-@pytest.fixture(scope="module")
-def function(sources, tmp_path_factory):  # type: ignore[no-untyped-def]
-    wasm = build("buffer_ints", tmp_path_factory.mktemp("js-buffer-ints"), source=sources)
-    fn = roomy_function(wasm, "buffer-ints")
-    yield fn
-    fn.close()
 
 
 invoke = answer_and_fuel

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .js_helpers import answer_and_fuel, build, node, roomy_function
+from .js_helpers import answer_and_fuel, compared_case_fixtures, node
 
 CASES_JS = r"""'use strict';
 const util = require('util');
@@ -125,34 +125,17 @@ exports.handler = async () => ({ status: '200', body: JSON.stringify(await cases
 """
 
 
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory):  # type: ignore[no-untyped-def]
-    src = tmp_path_factory.mktemp("js-error-codes-src") / "error_codes"
-    src.mkdir()
-    (src / "cases.js").write_text(CASES_JS)
-    (src / "index.js").write_text(INDEX_JS)
-    return src
-
-
-@pytest.fixture(scope="module")
-def node_results(sources) -> dict:  # type: ignore[no-untyped-def]
-    cases = json.dumps(str(sources / "cases.js"))
-    return json.loads(node("-e", f"require({cases}).run().then((r) => console.log(JSON.stringify(r)))"))
-
-
-@pytest.fixture(scope="module")
-def edge_results(sources, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
-    wasm = build("error_codes", tmp_path_factory.mktemp("js-error-codes"), source=sources)
-    fn = roomy_function(wasm, "error-codes")
-    try:
-        return answer_and_fuel(fn, "/")[0]
-    finally:
-        fn.close()
-
-
 # (case, index in show()'s list): known differences. Node's SystemError's constructor is its
 # internal class NodeError.
 KNOWN = {("os.setPriority", 7)}
+
+
+sources, node_results, function = compared_case_fixtures("error_codes", {"cases.js": CASES_JS, "index.js": INDEX_JS})
+
+
+@pytest.fixture(scope="module")
+def edge_results(function) -> dict:  # type: ignore[no-untyped-def]
+    return answer_and_fuel(function, "/")[0]
 
 
 def test_errors_read_as_in_node(edge_results, node_results):  # type: ignore[no-untyped-def]

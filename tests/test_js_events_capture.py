@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from edge.cli.main import cli
 from edge.js.build import build_js
 
-from .js_helpers import VIEWER_EVENT, node
+from .js_helpers import VIEWER_EVENT, assert_same_as_node, cases_in_node
 from .test_js_builtins_more import HANDLER, invoke, package
 
 CASES = r"""
@@ -61,12 +61,9 @@ exports.run = async () => {
 
 def test_capture_rejections_and_unhandled_error_events_behave_as_in_node(tmp_path):
     source = package(tmp_path / "events", {"cases.js": CASES, "index.js": HANDLER})
-    in_node = json.loads(node("-e", "require(%s).run().then((r) => console.log(JSON.stringify(r)))"
-                              % json.dumps(str(source / "cases.js"))))
+    in_node = cases_in_node(source)
     at_the_edge, _ = invoke(source, tmp_path)
-    for key in in_node:
-        assert at_the_edge.get(key) == in_node[key], key
-    assert at_the_edge == in_node
+    assert_same_as_node(at_the_edge, in_node)
     assert at_the_edge["routed"] == ["async boom", ["listener 1", "after emit", "error"]]
     assert at_the_edge["unhandled"][0][:3] == ["ERR_UNHANDLED_ERROR", "Error", "Unhandled error. ('str')"]
 

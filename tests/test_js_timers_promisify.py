@@ -5,9 +5,7 @@ their signal and ref options and Node's errors, compared with real Node 20 throu
 
 from __future__ import annotations
 
-import json
-
-from .js_helpers import node
+from .js_helpers import assert_same_as_node, cases_in_node
 from .test_js_builtins_more import HANDLER, invoke, package
 
 CASES = r"""
@@ -70,12 +68,9 @@ exports.run = async () => {
 
 def test_promisified_timers_and_timers_promises_behave_as_in_node(tmp_path):
     source = package(tmp_path / "timers", {"cases.js": CASES, "index.js": HANDLER})
-    in_node = json.loads(node("-e", "require(%s).run().then((r) => console.log(JSON.stringify(r)))"
-                              % json.dumps(str(source / "cases.js"))))
+    in_node = cases_in_node(source)
     at_the_edge, _ = invoke(source, tmp_path)
-    for key in in_node:
-        assert at_the_edge.get(key) == in_node[key], key
-    assert at_the_edge == in_node
+    assert_same_as_node(at_the_edge, in_node)
     assert at_the_edge["sleep"] == [None, "v", True]
     assert at_the_edge["interval"] == ["tick", "tick", "tick"]
     assert at_the_edge["keys"] == ["setTimeout", "setImmediate", "setInterval", "scheduler"]
