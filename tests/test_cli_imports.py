@@ -15,8 +15,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -79,6 +82,59 @@ def test_an_admin_command_loads_its_http_client_but_not_the_runtime_or_the_serve
         assert done.returncode == 1 and "cannot reach the admin API" in done.stderr, (args, done.stderr)
         assert "httpx" in modules, args
         assert loaded(modules, ("wasmtime", "edge.runtime", "edge.server", "edge.pipeline", "starlette")) == [], args
+
+
+RECORD = {"time": 1700000000.5, "function": "fn", "version": "3", "request_id": "r-1", "event_type": "viewer-request",
+          "level": "INFO", "message": "hello from fn"}
+
+
+class _AdminStub(BaseHTTPRequestHandler):
+    """The two admin API answers `edge logs fn` reads: the function exists, and one record."""
+
+    def do_GET(self) -> None:
+        body = {"records": [RECORD]} if urlsplit(self.path).path == "/v1/logs" else {"name": "fn"}
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_edge_logs_prints_records_without_loading_the_runtime(tmp_path):
+    """Records are formatted by control/logs.py, which takes the outcome types from the runtime
+    package: its names are imported when first used, so none of them loads wasmtime."""
+    stub = ThreadingHTTPServer(("127.0.0.1", 0), _AdminStub)
+    thread = threading.Thread(target=stub.serve_forever, daemon=True)
+    thread.start()
+    try:
+        done, modules = run_edge(tmp_path, "logs", "fn", "--server", f"http://127.0.0.1:{stub.server_port}")
+    finally:
+        stub.shutdown()
+        stub.server_close()
+        thread.join(10)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "fn:3\t2023-11-14T22:13:20.500Z\tr-1\tINFO\thello from fn\n", done.stdout
+    assert "edge.control.logs" in modules and "edge.runtime.outcome" in modules
+    assert loaded(modules, ("wasmtime", "edge.runtime.engine", "edge.runtime.capi", "edge.server", "edge.pipeline",
+                            "starlette")) == []
+
+
+def test_the_runtime_packages_outcome_and_limit_types_load_no_engine():
+    code = ("import json, sys; from edge.runtime import ErrorKind, FunctionConfig, Limits, LogLine, Outcome; "
+            "import edge.control.logs; print(json.dumps(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    modules = json.loads(done.stdout)
+    assert [m for m in modules if m.startswith("edge.runtime")] == ["edge.runtime", "edge.runtime.limits",
+                                                                     "edge.runtime.outcome"]
+    assert "wasmtime" not in modules
+    # the engine's names still come from the package, loaded when asked for
+    code = "from edge.runtime import Runtime, capi; import sys; print(Runtime.__module__, 'wasmtime' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["edge.runtime.runtime", "True"]
 
 
 def test_generate_event_loads_the_event_builder_but_not_the_runtime_or_the_server(tmp_path):
