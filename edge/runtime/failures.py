@@ -25,21 +25,33 @@ class InstantiationError(Exception):
 STACK_HINT = ("; a C or Zig function built by `edge build` also traps this way when it overflows its "
               "stack, which is 48 KiB unless edge-build.toml raises it (cflags = [\"-Wl,-z,stack-size=262144\"] "
               "or zigflags = [\"--stack\", \"262144\"])")
+# A JavaScript function has no stack setting: its engine throws a catchable RangeError before
+# either stack runs out (docs/javascript.md, Limits), so a trap is the engine's own path past
+# that check: wasmtime's native stack exhausted by deep recursion or nesting, or, out of bounds,
+# a fault in the engine (recursion in its C code past the linear stack among the causes).
+JS_STACK_HINT = ("; in a JavaScript function: recursion, or data nested (JSON, a regular expression, "
+                 "structuredClone), went deeper than the engine's native stack holds before its own check "
+                 "(a catchable RangeError) stopped it: recurse less deeply or nest the data less, and please report it")
+JS_FAULT_HINT = ("; in a JavaScript function this is a fault in the engine, not an error the code can catch: "
+                 "please report it, with what the function was doing (recursion or data nested deeply "
+                 "enough can cause it)")
 
 # Failures reported as `memory_limit` when they leave memory at the cap (Slot._at_memory_cap).
 MEMORY_CAUSED = frozenset({ErrorKind.TRAP, ErrorKind.HANDLER_ERROR, ErrorKind.OUT_OF_FUEL, ErrorKind.TIMEOUT})
 
 
-def failure(err: int | None, trap: int | None, limits: Limits) -> Outcome:
-    """The outcome of a guest call that returned an owned error or trap (freed here)."""
-    kind, message, code = classify(err, trap, limits)
+def failure(err: int | None, trap: int | None, limits: Limits, *, javascript: bool = False) -> Outcome:
+    """The outcome of a guest call that returned an owned error or trap (freed here);
+    `javascript`: the module is the JavaScript engine (CompiledModule.javascript)."""
+    kind, message, code = classify(err, trap, limits, javascript=javascript)
     outcome = Outcome(error=kind, message=message, trap_code=code if kind is ErrorKind.TRAP else None)
     if kind is ErrorKind.NONZERO_EXIT:
         outcome.exit_code = int(code or 1)
     return outcome
 
 
-def classify(err: int | None, trap: int | None, limits: Limits) -> tuple[ErrorKind, str, str | None]:
+def classify(err: int | None, trap: int | None, limits: Limits, *,
+             javascript: bool = False) -> tuple[ErrorKind, str, str | None]:
     """Turn an owned error or trap pointer into (kind, message, trap name or exit code)."""
     if err:
         message, status = capi.take_error(err)
@@ -57,9 +69,14 @@ def classify(err: int | None, trap: int | None, limits: Limits) -> tuple[ErrorKi
     if code == capi.TRAP_INTERRUPT:
         return ErrorKind.TIMEOUT, f"timed out after {limits.timeout_ms} ms", None
     name = capi.TRAP_NAMES.get(code, f"code_{code}") if code is not None else None
-    if name == "memory_out_of_bounds":
-        return ErrorKind.TRAP, short(message) + STACK_HINT, name
-    return ErrorKind.TRAP, short(message), name
+    return ErrorKind.TRAP, short(message) + trap_hint(name, javascript), name
+
+
+def trap_hint(name: str | None, javascript: bool) -> str:
+    """What a trap's message adds about stacks, for the kind of function that trapped."""
+    if javascript:
+        return {"stack_overflow": JS_STACK_HINT, "memory_out_of_bounds": JS_FAULT_HINT}.get(name or "", "")
+    return STACK_HINT if name == "memory_out_of_bounds" else ""
 
 
 def short(message: str) -> str:

@@ -29,6 +29,12 @@ REACTOR_EXPORTS = ("memory", "edge_alloc", "edge_handle", "edge_abi_version")
 STYLE_REACTOR = "reactor"
 STYLE_COMMAND = "command"
 
+# The custom section edge/js/build.py (BUILD_NOTE) puts first in every module it builds: a
+# JavaScript function's traps are explained differently (failures.py). wasmtime keeps no custom
+# section in a compiled artifact, so a module loaded from its artifact alone is not known as one.
+JS_BUILD_NOTE = b"edge.js.build"
+CUSTOM_SECTION = 0
+
 
 class ModuleError(ValueError):
     """A module that cannot be run here; the message names the problem."""
@@ -89,6 +95,30 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _uleb(data: bytes, pos: int) -> tuple[int, int]:
+    """An unsigned LEB128 number at `pos` and the position after it (IndexError past the end)."""
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80 or shift > 28:
+            return value, pos
+        shift += 7
+
+
+def built_from_javascript(wasm: bytes) -> bool:
+    """Whether the module's first section is the JavaScript builder's note."""
+    if len(wasm) < 9 or wasm[8] != CUSTOM_SECTION:
+        return False
+    try:
+        _, pos = _uleb(wasm, 9)
+        length, pos = _uleb(wasm, pos)
+    except IndexError:
+        return False
+    return wasm[pos:pos + length] == JS_BUILD_NOTE
+
+
 def _valtype_names(types: list[wasmtime.ValType]) -> tuple[str, ...]:
     return tuple(str(t) for t in types)
 
@@ -107,6 +137,7 @@ class CompiledModule:
     from_artifact: bool = False
     imports: list[str] = field(default_factory=list)
     fingerprint: str = ""  # the engine it was compiled for: it can only run there
+    javascript: bool = False  # built by edge/js (known from the bytes: False from an artifact alone)
 
     @property
     def abi(self) -> str:
@@ -215,11 +246,12 @@ def load(engine: Engine, source: bytes | str, cache: ArtifactCache | None = None
     digest = sha256(wasm)
     fingerprint = engine.fingerprint
     started = time.perf_counter()
+    javascript = built_from_javascript(wasm)
     if cache is None:
-        return _inspected(_compile(engine, wasm), digest, fingerprint, started, False)
+        return _inspected(_compile(engine, wasm), digest, fingerprint, started, False, javascript)
     module = cache.deserialize(engine.engine, digest, fingerprint)
     if module is None and not write:
-        return _inspected(_compile(engine, wasm), digest, fingerprint, started, False)
+        return _inspected(_compile(engine, wasm), digest, fingerprint, started, False, javascript)
     if module is None:
         with cache.compiling(digest, fingerprint):  # another process compiling it: its artifact
             module = cache.deserialize(engine.engine, digest, fingerprint)
@@ -232,8 +264,8 @@ def load(engine: Engine, source: bytes | str, cache: ArtifactCache | None = None
                 # served from the file just written, as after a restart: its pages are shared and
                 # mostly never read, where the compiled copy holds all of them in this process
                 mapped = cache.deserialize(engine.engine, digest, fingerprint)
-                return _inspected(mapped or compiled, digest, fingerprint, started, False)
-    return _inspected(module, digest, fingerprint, started, True)
+                return _inspected(mapped or compiled, digest, fingerprint, started, False, javascript)
+    return _inspected(module, digest, fingerprint, started, True, javascript)
 
 
 def _compile(engine: Engine, wasm: bytes) -> wasmtime.Module:
@@ -265,9 +297,10 @@ def load_artifact(engine: Engine, digest: str, cache: ArtifactCache) -> Compiled
 
 
 def _inspected(module: wasmtime.Module, digest: str, fingerprint: str, started: float,
-               from_artifact: bool) -> CompiledModule:
+               from_artifact: bool, javascript: bool = False) -> CompiledModule:
     compiled = inspect(module, digest)
     compiled.compile_ms = (time.perf_counter() - started) * 1000
     compiled.from_artifact = from_artifact
     compiled.fingerprint = fingerprint
+    compiled.javascript = javascript
     return compiled
