@@ -121,8 +121,6 @@ def test_a_javascript_trap_past_the_native_stack_gives_no_c_or_zig_advice(past_t
     assert "stack-size" not in out.message and "zigflags" not in out.message, out.message
 
 
-@pytest.mark.xfail(strict=True, reason="instance.py's Slot._classify and Slot._failure do not yet pass "
-                                       "javascript=self.function.compiled.javascript to failures")
 def test_a_javascript_trap_past_the_native_stack_says_what_to_change_in_the_code(past_the_native_stack):
     _, out = past_the_native_stack
     assert out.message.endswith(JS_STACK_HINT), out.message
@@ -161,3 +159,43 @@ def test_a_module_not_built_from_javascript_keeps_todays_messages(module, code, 
         fn.close()
     assert out.trap_code == code, (out.error, out.message)
     assert out.message.endswith(hint) and JS_STACK_HINT not in out.message and JS_FAULT_HINT not in out.message
+
+
+def test_a_restart_still_knows_a_javascript_function_loaded_from_its_artifact(tmp_path, js_wasm):
+    """A restart loads a version from its compiled artifact, which keeps no custom section: the
+    loader reads the stored module's first bytes, so its traps keep the JavaScript advice."""
+    import threading
+
+    from edge.control import routing
+    from edge.control.plane import ControlPlane
+    from edge.control.registry import Registry
+    from edge.control.store import Store
+
+    from .control_helpers import manifest_text
+
+    (tmp_path / "m.toml").write_text(manifest_text())
+
+    def plane() -> ControlPlane:
+        runtime = Runtime(artifact_dir=tmp_path / "artifacts")
+        started = ControlPlane(Store(tmp_path / "store"), runtime, Registry(runtime),
+                               routing.load_manifest(str(tmp_path / "m.toml"), set()))
+        started.sync()
+        return started
+
+    first = plane()
+    first.deploy("js", js_wasm)
+    first.deploy("wat", to_wasm(M.ECHO))
+    for thread in threading.enumerate():  # the optimized artifacts written
+        if thread.name.startswith("edge-optimize"):
+            thread.join(120)
+    first.registry.close()
+    first.runtime.close()
+
+    again = plane()
+    try:
+        js, wat = again.target("js", "1"), again.target("wat", "1")  # loaded as an invoke loads them
+        assert js.compiled.from_artifact and js.compiled.javascript
+        assert wat.compiled.from_artifact and not wat.compiled.javascript
+    finally:
+        again.registry.close()
+        again.runtime.close()

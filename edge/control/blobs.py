@@ -47,6 +47,15 @@ class BlobStore:
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
 
+    def head(self, sha256: str, size: int = 256) -> bytes:
+        """The first bytes of a stored module, or b"" when it is not here (a fleet node fetches
+        the rest only to compile): enough for what its first section says."""
+        try:
+            with open(self.path(sha256), "rb") as f:
+                return f.read(size)
+        except OSError:
+            return b""
+
     def digests(self) -> list[str]:
         """The digests of the blobs present (not temporary files)."""
         return [p.name[: -len(SUFFIX)] for p in self.directory.glob(f"*{SUFFIX}") if not p.name.startswith(".")]

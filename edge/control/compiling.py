@@ -88,12 +88,13 @@ class Compiler:
                 pass
         return self.runtime.load(wasm)
 
-    def stored(self, digest: str, tiered: bool) -> CompiledModule | None:
+    def stored(self, digest: str, tiered: bool, *, javascript: bool = False) -> CompiledModule | None:
         """A stored module's code from its artifact, without its bytes: the optimized one, else
-        (tiering) the baseline one a deploy or a compile before a restart left; None if neither."""
-        compiled = self.runtime.load_artifact(digest)
+        (tiering) the baseline one a deploy or a compile before a restart left; None if neither.
+        `javascript`: built from JavaScript (an artifact cannot say: its trap messages differ)."""
+        compiled = self.runtime.load_artifact(digest, javascript=javascript)
         baseline = self.runtime.baseline() if compiled is None and tiered else None
-        return baseline.load_artifact(digest) if baseline is not None else compiled
+        return baseline.load_artifact(digest, javascript=javascript) if baseline is not None else compiled
 
     def build_version(self, spec: Any, compiled: CompiledModule, number: int,
                       wasm: bytes | Callable[[], bytes]) -> PublishedVersion:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from ..runtime import CompiledModule, Function, ModuleError
+from ..runtime.module import built_from_javascript
 from . import legacy, settings
 from .compiling import Compiler, LoadInfo, Prepared
 from .legacy import LegacyLog
@@ -81,7 +82,8 @@ class VersionLoader:
         """Load a stored version into the registry: its precompiled artifact, not a recompile."""
         started = time.perf_counter()
         # loaded already, else its artifact (mapped, ~1 ms): the bytes are read only to compile
-        compiled = self.compiler.compiled_in_memory(row.sha256) or self.compiler.stored(row.sha256, self.tiered)
+        compiled = self.compiler.compiled_in_memory(row.sha256) or self.compiler.stored(
+            row.sha256, self.tiered, javascript=built_from_javascript(self.store.blobs.head(row.sha256)))
         reused = True
         if compiled is None:
             # another worker's deploy, or a restart without its artifact: serve at once, optimize later

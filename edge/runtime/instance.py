@@ -500,10 +500,12 @@ class Slot:
         return failures.parse_result(b"".join(self.stdout))
 
     def _failure(self, err: int | None, trap: int | None) -> Outcome:
-        return failures.failure(err, trap, self.function.config.limits)
+        fn = self.function
+        return failures.failure(err, trap, fn.config.limits, javascript=fn.compiled.javascript)
 
     def _classify(self, err: int | None, trap: int | None) -> tuple[ErrorKind, str, str | None]:
-        return failures.classify(err, trap, self.function.config.limits)
+        fn = self.function
+        return failures.classify(err, trap, fn.config.limits, javascript=fn.compiled.javascript)
 
     # -- renewal -------------------------------------------------------------------
 

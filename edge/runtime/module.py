@@ -31,7 +31,8 @@ STYLE_COMMAND = "command"
 
 # The custom section edge/js/build.py (BUILD_NOTE) puts first in every module it builds: a
 # JavaScript function's traps are explained differently (failures.py). wasmtime keeps no custom
-# section in a compiled artifact, so a module loaded from its artifact alone is not known as one.
+# section in a compiled artifact: a module loaded from its artifact is one if its loader says so
+# (control/loading.py reads the stored bytes' first section).
 JS_BUILD_NOTE = b"edge.js.build"
 CUSTOM_SECTION = 0
 
@@ -286,14 +287,17 @@ def store(compiled: CompiledModule, cache: ArtifactCache) -> None:
             cache.compiled(digest, fingerprint)
 
 
-def load_artifact(engine: Engine, digest: str, cache: ArtifactCache) -> CompiledModule | None:
+def load_artifact(engine: Engine, digest: str, cache: ArtifactCache, *,
+                  javascript: bool = False) -> CompiledModule | None:
     """A stored module by its sha256 from its precompiled artifact, without reading (or
-    hashing) its bytes; None when there is no usable artifact. Blocking."""
+    hashing) its bytes; None when there is no usable artifact. Blocking. `javascript`: the
+    caller's word for it (an artifact keeps no custom section: `built_from_javascript` of the
+    stored bytes' head)."""
     started = time.perf_counter()
     module = cache.deserialize(engine.engine, digest, engine.fingerprint)
     if module is None:
         return None
-    return _inspected(module, digest, engine.fingerprint, started, True)
+    return _inspected(module, digest, engine.fingerprint, started, True, javascript)
 
 
 def _inspected(module: wasmtime.Module, digest: str, fingerprint: str, started: float,

@@ -73,10 +73,11 @@ class Runtime:
         """Write the artifact of a module loaded with `write_artifact=False` (if none is there). Blocking."""
         store(compiled, self.artifacts)
 
-    def load_artifact(self, digest: str) -> CompiledModule | None:
+    def load_artifact(self, digest: str, *, javascript: bool = False) -> CompiledModule | None:
         """A module this engine compiled before, from its artifact, by its sha256 alone (its bytes
-        are neither read nor hashed); None if there is none. Blocking."""
-        return load_artifact(self.engine, digest, self.artifacts)
+        are neither read nor hashed); None if there is none. Blocking. `javascript`: it was built
+        from JavaScript (module.built_from_javascript of its bytes' head)."""
+        return load_artifact(self.engine, digest, self.artifacts, javascript=javascript)
 
     def optimize(self, source: bytes | Callable[[], bytes]) -> CompiledModule:
         """Compile in the background: on one thread at the lowest CPU priority, so serving
