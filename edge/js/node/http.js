@@ -13,16 +13,18 @@
 // ECONNRESET or AbortError, then 'close'; abort() emits 'abort'). Headers (setHeader, getHeader, ...),
 // write and end work as on a request not yet connected (http_outgoing.js); there is no 'socket' or
 // 'response'. IncomingMessage and ServerResponse are Node's, in memory (http_server.js): what adapters
-// running an express or koa app inside a function build. A server cannot be made (createServer, new
-// Server: ERR_FEATURE_UNAVAILABLE_ON_PLATFORM). Put into a function, with http_outgoing.js,
-// http_server.js and stream.js, when one of its sources names 'http' or 'https' (edge/js/build.py).
+// running an express or koa app inside a function build. So is a server (http_server.js; https's here):
+// createServer / new Server check their options as Node 20 does and return a server that never listens,
+// whose 'request' listener an adapter can emit to (serverless-http given `http.createServer(app)`).
+// Its listen() fails as a listen fails in Node, with an 'error' on the next tick (here
+// ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, saying why) rather than a throw: code written for Node handles a
+// listen failure there, and with no 'error' listener it is still an uncaught exception that fails the
+// build or the invocation, saying why. Put into a function, with http_outgoing.js, http_server.js and
+// stream.js, when one of its sources names 'http' or 'https' (edge/js/build.py).
 (function () {
   const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/; // Node's checkIsHttpToken
   const INVALID_PATH = /[^\u0021-\u00ff]/;
   const TIMEOUT_MAX = 2 ** 31 - 1;
-  // why a server cannot be made: the function answers the event it is given, it does not listen
-  const NO_SERVER = 'they cannot listen for connections (a function answers the event it is invoked with; ' +
-    'to run an express or koa app in one, use an adapter such as @codegenie/serverless-express or serverless-http)';
 
   function networkModule(name, exports, internal, Base) {
     const refuse = (what) => function () { throw internal.unavailable(`${name}.${what}()`, internal.NO_NETWORK); };
@@ -46,20 +48,13 @@
     return Agent;
   }
 
-  // What a server or a response would be: their constructors throw (instanceof checks still work).
-  function unconstructable(exports, internal, name, classes) {
-    for (const cls of classes) {
-      exports[cls] = ({ [cls]: class { constructor() { throw internal.unavailable(`${name}.${cls}()`, NO_SERVER); } } })[cls];
-    }
-  }
-
   defineBuiltin('http', function (exports, require, module, internal) {
     const EventEmitter = require('events');
     const { setImmediate } = require('timers');
     const Agent = networkModule('http', exports, internal, EventEmitter);
     const globalAgent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: 5000 });
     const { OutgoingMessage, validateHeaderName, validateHeaderValue, kOutHeaders } = require('internal/http_outgoing');
-    const { IncomingMessage, ServerResponse } = require('internal/http_server');
+    const { IncomingMessage, ServerResponse, Server, connectionListener } = require('internal/http_server');
     const kError = Symbol('kError');
     const kConnecting = Symbol('kConnecting'); // the request would be connecting (Node: it has a socket)
     const kScheme = Symbol('kScheme'); // 'http' or 'https', and the function called, for the error
@@ -256,11 +251,10 @@
       return req;
     }
     internal.httpClient = { construct };
-    unconstructable(exports, internal, 'http', ['Server']);
     Object.assign(exports, {
-      Agent, globalAgent, ClientRequest, OutgoingMessage, IncomingMessage, ServerResponse, request, get,
-      createServer: () => { throw internal.unavailable('http.createServer()', NO_SERVER); },
-      _connectionListener() { throw internal.unavailable('http._connectionListener()', NO_SERVER); },
+      Agent, globalAgent, ClientRequest, OutgoingMessage, IncomingMessage, ServerResponse, request, get, Server,
+      createServer(options, requestListener) { return new Server(options, requestListener); },
+      _connectionListener: connectionListener,
       validateHeaderName, validateHeaderValue,
       setMaxIdleHTTPParsers(max) { // there are no parsers to keep; the argument is checked as Node does
         if (typeof max !== 'number') throw internal.argType('max', 'of type number', max);
@@ -316,10 +310,130 @@
       req.end();
       return req;
     }
-    unconstructable(exports, internal, 'https', ['Server']);
+
+    // tls.Server's constructor (lib/_tls_wrap.js): its checks, and the TLS options kept as given (key,
+    // cert, ca, ... are not parsed or checked as tls.createSecureContext would: there is no TLS for them
+    // to configure, and no secure context, _sharedCreds, is made)
+    const { Buffer } = require('buffer');
+    const { NetServer, storeHTTPOptions, connectionListener, setupConnectionsTracking, serverMethods, disposeByClosing,
+      kEmptyObject, validateObject, validateType, NO_SERVER } = require('internal/http_server');
+    const kHandshakeTimeout = Symbol('handshake-timeout');
+    const kSNICallback = Symbol('snicallback');
+    const kPskCallback = Symbol('pskcallback');
+    const kPskIdentityHint = Symbol('pskidentityhint');
+    const kEnableTrace = Symbol('enableTrace');
+    const kRejection = Symbol.for('nodejs.rejection');
+    function tlsConnectionListener() { throw internal.unavailable('https.Server handling a connection', NO_SERVER); }
+    function TlsServer(options, listener) {
+      this._contexts = [];
+      this.requestCert = options.requestCert === true;
+      this.rejectUnauthorized = options.rejectUnauthorized !== false;
+      this.ALPNCallback = options.ALPNCallback;
+      if (this.ALPNCallback && options.ALPNProtocols) {
+        throw internal.codeError(TypeError, 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS',
+          'The ALPNCallback and ALPNProtocols TLS options are mutually exclusive');
+      }
+      if (options.sessionTimeout) this.sessionTimeout = options.sessionTimeout;
+      if (options.ticketKeys) this.ticketKeys = options.ticketKeys;
+      if (options.ALPNProtocols) convertALPNProtocols(options.ALPNProtocols, this);
+      this.setSecureContext(options);
+      this[kHandshakeTimeout] = options.handshakeTimeout || (120 * 1000);
+      this[kSNICallback] = options.SNICallback;
+      this[kPskCallback] = options.pskCallback;
+      this[kPskIdentityHint] = options.pskIdentityHint;
+      validateType(this[kHandshakeTimeout], 'options.handshakeTimeout', 'number');
+      if (this[kSNICallback]) validateType(this[kSNICallback], 'options.SNICallback', 'function');
+      if (this[kPskCallback]) validateType(this[kPskCallback], 'options.pskCallback', 'function');
+      if (this[kPskIdentityHint]) validateType(this[kPskIdentityHint], 'options.pskIdentityHint', 'string');
+      NetServer.call(this, options, tlsConnectionListener);
+      if (listener) this.on('secureConnection', listener);
+      this[kEnableTrace] = options.enableTrace;
+    }
+    Object.setPrototypeOf(TlsServer.prototype, NetServer.prototype);
+    Object.setPrototypeOf(TlsServer, NetServer);
+    Object.defineProperty(TlsServer, 'name', { value: 'Server' });
+    // ALPN protocols as the wire has them: each one's length, then its bytes
+    function convertALPNProtocols(protocols, out) {
+      if (Array.isArray(protocols)) {
+        const lengths = protocols.map((protocol, i) => {
+          const length = Buffer.byteLength(protocol);
+          if (length > 255) {
+            throw internal.codeError(RangeError, 'ERR_OUT_OF_RANGE', `The byte length of the protocol at index ${i} ` +
+              `exceeds the maximum length. It must be <= 255. Received ${length}`);
+          }
+          return length;
+        });
+        const buffer = Buffer.allocUnsafe(lengths.reduce((total, length) => total + 1 + length, 0));
+        let offset = 0;
+        for (let i = 0; i < protocols.length; i++) {
+          buffer[offset++] = lengths[i];
+          buffer.write(protocols[i], offset);
+          offset += lengths[i];
+        }
+        out.ALPNProtocols = buffer;
+      } else if (protocols instanceof Uint8Array) {
+        out.ALPNProtocols = Buffer.from(protocols);
+      } else if (ArrayBuffer.isView(protocols)) {
+        out.ALPNProtocols = Buffer.from(protocols.buffer.slice(protocols.byteOffset, protocols.byteOffset + protocols.byteLength));
+      }
+    }
+    const kept = (value) => value || undefined; // Node keeps a falsy option as undefined
+    Object.assign(TlsServer.prototype, {
+      // the options kept, in Node's order; sessionIdContext is undefined unless given (Node hashes its argv)
+      setSecureContext(options) {
+        validateObject(options, 'options');
+        for (const name of ['pfx', 'key', 'passphrase', 'cert', 'clientCertEngine', 'ca', 'minVersion', 'maxVersion',
+          'secureProtocol', 'crl']) this[name] = kept(options[name]);
+        this.sigalgs = options.sigalgs;
+        this.ciphers = kept(options.ciphers);
+        this.ecdhCurve = options.ecdhCurve;
+        this.dhparam = kept(options.dhparam);
+        this.honorCipherOrder = options.honorCipherOrder !== undefined ? !!options.honorCipherOrder : true;
+        this.secureOptions = kept(options.secureOptions || 0);
+        this.sessionIdContext = kept(options.sessionIdContext);
+        if (options.sessionTimeout) this.sessionTimeout = options.sessionTimeout;
+        if (options.ticketKeys) this.ticketKeys = options.ticketKeys;
+        this.privateKeyIdentifier = options.privateKeyIdentifier;
+        this.privateKeyEngine = options.privateKeyEngine;
+      },
+      [kRejection](err, event, sock) {
+        if (event === 'secureConnection') sock.destroy(err);
+        else NetServer.prototype[kRejection].call(this, err, event, sock);
+      },
+    });
+
+    // https.Server([options][, requestListener]): an http server's options and listeners, over tls.Server's
+    function Server(opts, requestListener) {
+      if (!(this instanceof Server)) return new Server(opts, requestListener);
+      let ALPNProtocols = ['http/1.1'];
+      if (typeof opts === 'function') {
+        requestListener = opts;
+        opts = kEmptyObject;
+      } else if (opts === null || opts === undefined) {
+        opts = kEmptyObject;
+      } else {
+        validateObject(opts, 'options');
+        if (opts.ALPNProtocols || opts.ALPNCallback) ALPNProtocols = undefined;
+      }
+      storeHTTPOptions.call(this, opts);
+      TlsServer.call(this, { noDelay: true, ALPNProtocols, ...opts }, connectionListener);
+      this.httpAllowHalfOpen = false;
+      if (requestListener) this.addListener('request', requestListener);
+      this.addListener('tlsClientError', function addListener(err, conn) {
+        if (!this.emit('clientError', err, conn)) conn.destroy(err);
+      });
+      this.timeout = 0;
+      this.maxHeadersCount = null;
+      this.on('listening', setupConnectionsTracking);
+    }
+    Object.setPrototypeOf(Server.prototype, TlsServer.prototype);
+    Object.setPrototypeOf(Server, TlsServer);
+    const { closeAllConnections, closeIdleConnections, setTimeout, close } = serverMethods;
+    Object.assign(Server.prototype, { closeAllConnections, closeIdleConnections, setTimeout, close });
+    if (typeof Symbol.asyncDispose === 'symbol') Server.prototype[Symbol.asyncDispose] = disposeByClosing;
     Object.assign(exports, {
-      Agent, globalAgent, request, get,
-      createServer: () => { throw internal.unavailable('https.createServer()', NO_SERVER); },
+      Agent, globalAgent, Server, request, get,
+      createServer(opts, requestListener) { return new Server(opts, requestListener); },
     });
   });
 })();
