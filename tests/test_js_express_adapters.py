@@ -13,8 +13,9 @@ Node's status, headers, body and bodyEncoding (express 4's bodies needed string_
 to be a constructor function, koa's streamed bodies fs.ReadStream, koa 3's object bodies the Response
 global: each was a 500 here). IncomingMessage,
 OutgoingMessage and ServerResponse are also compared with Node directly (headers, errors, writeHead's forms,
-what reaches an in-memory socket, the events' order). A server still cannot be made. Skipped, saying so,
-when npm cannot reach its registry."""
+what reaches an in-memory socket, the events' order). A server can be made (in memory) but cannot listen:
+listen() is refused through an 'error' event, and one nothing listens for fails the invocation. Skipped,
+saying so, when npm cannot reach its registry."""
 
 from __future__ import annotations
 
@@ -194,23 +195,29 @@ def test_messages_in_memory_are_as_in_node(messages, tmp_path):  # type: ignore[
     assert edge["adapterSubclass"]["buffer"]["body"] == base64.b64encode(bytes([0, 1, 2, 255])).decode()
 
 
-def test_a_function_naming_only_http_has_the_messages_and_still_no_server(tmp_path):  # type: ignore[no-untyped-def]
-    """The messages are streams: a function whose sources name http (and not stream) gets stream with it."""
+def test_a_function_naming_only_http_has_the_messages_and_servers_that_cannot_listen(tmp_path):  # type: ignore[no-untyped-def]
+    """The messages are streams: a function whose sources name http (and not stream) gets stream with it.
+    Servers are made in memory; listen() refuses through an 'error' on the next tick, and one that nothing
+    listens for fails the invocation."""
     source = tmp_path / "server"
     source.mkdir()
     (source / "index.js").write_text(r"""'use strict';
 const http = require('http');
 const https = require('https');
-exports.handler = async () => {
+exports.handler = async (event) => {
+  if (event.Records[0].cf.request.uri === '/listen') require('express')().listen(3000); // no 'error' listener
   const out = [];
   const req = new http.IncomingMessage(null);
   req.push('body');
   req.push(null);
   const res = new http.ServerResponse(req).setHeader('X-A', '1');
   out.push([typeof req.pipe, await new Promise((resolve) => req.on('data', (chunk) => resolve(String(chunk)))), res.getHeaderNames()]);
-  for (const make of [() => http.createServer(() => {}), () => new http.Server(), () => https.createServer({}),
-    () => require('express')().listen(3000)]) {
-    try { make(); out.push('made'); } catch (e) { out.push([e.code, e.message]); }
+  for (const make of [() => http.createServer(() => {}), () => new http.Server(), () => https.createServer({})]) {
+    const server = make();
+    const returned = server.listen(3000) === server; // not thrown: the refusal comes as 'error', later
+    const error = await new Promise((resolve) => server.once('error', resolve));
+    out.push([server instanceof http.Server || server instanceof https.Server, returned, server.listening,
+      server.address(), error.code, error.message]);
   }
   return { status: '200', body: JSON.stringify(out) };
 };
@@ -218,9 +225,22 @@ exports.handler = async () => {
     (source / "node_modules" / "express").mkdir(parents=True)
     (source / "node_modules" / "express" / "index.js").write_text(
         "const http = require('http');\nmodule.exports = () => ({ listen: (port) => http.createServer(() => {}).listen(port) });\n")
-    (made, *refused), _ = invoke(source, tmp_path)
-    assert made == ["function", "body", ["x-a"]]
-    assert all(code == "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" for code, _ in refused), refused
-    assert refused[0][1].startswith("http.createServer() is not available in edge functions: they cannot listen for connections")
-    assert "serverless-express or serverless-http" in refused[0][1] and refused[3] == refused[0]
-    assert refused[1][1].startswith("http.Server() is not available") and refused[2][1].startswith("https.createServer()")
+    wasm = build_js(source, out=tmp_path / "server.wasm")
+    runtime = Runtime()
+    try:
+        fn = runtime.function(wasm.read_bytes(), FunctionConfig(name="server"))
+        outcome = fn.invoke(json.dumps(make_event("viewer-request", viewer_request(uri="/x"))).encode())
+        assert outcome.ok, (outcome.error, outcome.message, outcome.logs[:5])
+        made, *servers = json.loads(outcome.value["body"])
+        assert made == ["function", "body", ["x-a"]]
+        why = "is not available in edge functions: they cannot listen for connections"
+        for (is_server, returned, listening, address, code, message), name in zip(servers, ["http", "http", "https"]):
+            assert [is_server, returned, listening, address, code] == [True, True, False, None, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM"]
+            assert message.startswith(f"{name}.Server.listen() {why}") and "serverless-express or serverless-http" in message
+        assert len(servers) == 3
+        # an app's listen() with nothing listening for 'error': an uncaught exception that fails the invocation
+        outcome = fn.invoke(json.dumps(make_event("viewer-request", viewer_request(uri="/listen"))).encode())
+        assert not outcome.ok
+        assert f"http.Server.listen() {why}" in f"{outcome.message} {outcome.logs}"
+    finally:
+        runtime.close()

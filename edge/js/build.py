@@ -77,7 +77,7 @@ BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "pa
 # rest over the engine's AES) ~36 KB, for functions naming what it has (most functions naming crypto
 # only hash); webcrypto.js (crypto.subtle) ~87 KB, for functions naming subtle, CryptoKey or SubtleCrypto.
 # http.js (http and https: requests that refuse, in-memory IncomingMessage and ServerResponse, with
-# http_outgoing.js and http_server.js) ~55 KB, and stream.js with them: ~200 KB more in a module; net.js (net, tls
+# http_outgoing.js and http_server.js) ~74 KB, and stream.js with them: ~200 KB more in a module; net.js (net, tls
 # and http2 likewise, with net.isIP) ~5 KB; fs.js (the package's files read at build time) ~8 KB;
 # headers.js (the Fetch API's Headers global) ~4 KB, for functions naming Headers; os.js (the sandbox's
 # fixed os module, with Node's os.constants) ~9 KB; diagnostics_channel.js ~7 KB, async_hooks.js
