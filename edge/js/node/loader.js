@@ -349,7 +349,8 @@ const loader = (function () {
   // The error a require() / import() that could not be resolved at build time throws when it runs.
   function runtimeError(failed, parent) {
     const stack = [];
-    for (let m = parent; m; m = m.parent) stack.push(m.filename);
+    // (not the runtime's module, which Lambda's message ends with: this one's message is the function's)
+    for (let m = parent; m && m !== RUNTIME; m = m.parent) stack.push(m.filename);
     const notFound = failed.code === 'MODULE_NOT_FOUND';
     const sdk = awsSdkPackage(stack);
     const first = sdk === null ? failed.runtimeMessage : failed.runtimeMessage.replace(/^(Cannot find module '[^']*')[^]*$/,
@@ -514,7 +515,7 @@ const loader = (function () {
         `object, file URL string, or absolute path string. Received ${shown}`);
     }
     const file = path.endsWith('/') ? path + 'noop.js' : normalize(path);
-    const module = new Module(file, null);
+    const module = new Module(file, undefined);
     Object.defineProperty(module, 'requireTable', { value: esmRequires[file] || resolved[file] });
     return makeRequire(module);
   }
@@ -678,18 +679,36 @@ const loader = (function () {
     return err;
   }
 
+  // Node's Module: its own properties in Node's order, `parent` (deprecated there) on the prototype
+  const parents = new WeakMap();
   class Module {
     constructor(id, parent) {
       this.id = id;
-      this.filename = id;
       this.path = dirname(id);
       this.exports = {};
+      this.filename = id;
       this.loaded = false;
-      this.parent = parent;
       this.children = [];
-      this.paths = [];
+      this.paths = nodeModulePaths(this.path);
+      parents.set(this, parent);
     }
+    get isPreloading() { return false; }
+    get parent() { return parents.get(this); }
+    set parent(value) { parents.set(this, value); }
     require(specifier) { return requireFrom(this, specifier); }
+  }
+
+  // Lambda's runtime (process.argv[1]), whose createRequire() requires a CommonJS handler: its parent
+  const RUNTIME = new Module('/var/runtime/index.mjs', undefined);
+
+  // Node's Module._nodeModulePaths: a node_modules in each directory up from `dir`, none inside one
+  function nodeModulePaths(dir) {
+    const paths = [];
+    for (let d = dir; d !== '/' && d !== ''; d = dirname(d)) {
+      if (!d.endsWith('/node_modules')) paths.push(d + '/node_modules');
+    }
+    paths.push('/node_modules');
+    return paths;
   }
 
   function requireFrom(parent, specifier) {
@@ -720,7 +739,10 @@ const loader = (function () {
 
   function load(filename, parent) {
     const cached = cache[filename];
-    if (cached !== undefined) return cached.exports;
+    if (cached !== undefined) {
+      if (parent && !parent.children.includes(cached)) parent.children.push(cached); // as Node's, once each
+      return cached.exports;
+    }
     const format = formats[filename];
     if (format === 'esm') return requireESM(filename, parent);
     if (format === 'addon') { // Node's dlopen failure: a plain Error with a code, which packages catch
@@ -819,10 +841,11 @@ const loader = (function () {
       return t.startsWith('node:') ? specifier : t;
     };
     require.cache = cache;
-    require.main = mainModule;
+    // Lambda's runtime starts from an ES module, so no CommonJS module is the main one: `if
+    // (require.main === module) app.listen(3000)` (run locally, not in Lambda) does not run
+    require.main = undefined;
     return require;
   }
-  let mainModule;
 
   // ---- ES modules: QuickJS asks these hooks (engine/edge_js.c) ----
   function esmResolve(specifier, base) {
@@ -905,17 +928,14 @@ const loader = (function () {
         return namespace;
       } };
     }
-    mainModule = new Module(entry, null);
-    mainModule.id = '.';
-    cache[entry] = mainModule;
-    const wrapper = compiled[entry];
+    // required as Lambda's runtime requires it: through createRequire() in its ES module (its parent)
+    let exports;
     try {
-      wrapper.call(mainModule.exports, mainModule.exports, makeRequire(mainModule), mainModule, entry, mainModule.path);
+      exports = load(entry, RUNTIME);
     } catch (err) {
       throw restack(err);
     }
-    mainModule.loaded = true;
-    return { pending: () => false, get: () => mainModule.exports };
+    return { pending: () => false, get: () => exports };
   }
 
   return { loadHandler, esmResolve, esmSource, BuildError, builtinsUsed, formats };
