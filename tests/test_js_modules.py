@@ -93,7 +93,7 @@ def test_guarded_requires_throw_as_node_does_for_a_missing_module(server):
     message = body["missingError"]["message"]
     assert message.startswith("Cannot find module 'child_process': it is a Node.js built-in that edge functions do "
                               "not have: they cannot start processes or threads")
-    assert message.endswith("\nRequire stack:\n- /var/task/index.js")
+    assert message.endswith("\nRequire stack:\n- /var/task/index.js\n- /var/runtime/index.mjs")  # as Lambda's
 
 
 def test_module_resolution_matches_node(server):
@@ -110,7 +110,8 @@ def test_module_resolution_matches_node(server):
 @pytest.mark.parametrize("path,message", [
     ("/download", "https.get() is not available in edge functions: they cannot make network calls (move the request to the origin"),
     ("/optional", ("Cannot find module 'not-installed-either' (bundle it into node_modules/ of the function, as for a Lambda "
-                  "deployment package)\\nRequire stack:\\n- /var/task/node_modules/tinylib/lib.js\\n- /var/task/index.js")),
+                  "deployment package)\\nRequire stack:\\n- /var/task/node_modules/tinylib/lib.js\\n- /var/task/index.js"
+                  "\\n- /var/runtime/index.mjs")),
     ("/fs", "ENOENT: no such file or directory, open '/etc/hosts' (edge functions have no filesystem when they run"),
     ("/fetch", "fetch() is not available in edge functions: they cannot make network calls"),
 ])

@@ -11,7 +11,7 @@ module as its parent (its id /var/runtime/index.mjs, outside require.cache), and
 Node's (own keys and their order, `parent` on the prototype, `paths`, `loaded`, `children`, the cache).
 The Node harness here is such a bootstrap: `createRequire(import.meta.url)` then `require(handler)`, or
 `await import(handler)` for an .mjs handler, in a directory mapped to /var/runtime. (A missing module's
-"Require stack" still ends with the function's own file: Lambda's goes on to /var/runtime/index.mjs.)"""
+"Require stack" ends with /var/runtime/index.mjs, as Lambda's does: tests/test_js_modules.py.)"""
 
 from __future__ import annotations
 

@@ -349,8 +349,8 @@ const loader = (function () {
   // The error a require() / import() that could not be resolved at build time throws when it runs.
   function runtimeError(failed, parent) {
     const stack = [];
-    // (not the runtime's module, which Lambda's message ends with: this one's message is the function's)
-    for (let m = parent; m && m !== RUNTIME; m = m.parent) stack.push(m.filename);
+    // ends with the runtime's module (/var/runtime/index.mjs), which required the handler, as Lambda's does
+    for (let m = parent; m; m = m.parent) stack.push(m.filename);
     const notFound = failed.code === 'MODULE_NOT_FOUND';
     const sdk = awsSdkPackage(stack);
     const first = sdk === null ? failed.runtimeMessage : failed.runtimeMessage.replace(/^(Cannot find module '[^']*')[^]*$/,
