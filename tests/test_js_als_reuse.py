@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 
 from edge.js.build import build_js
-from edge.runtime import FunctionConfig, Runtime
+from edge.runtime import FunctionConfig
 
+from .js_helpers import quick_runtime
 from .test_samples import make_event, viewer_request
 
 HANDLER = """'use strict';
@@ -31,7 +32,7 @@ def test_a_pending_run_of_one_invocation_does_not_leak_its_store_into_the_next(t
     source.mkdir()
     (source / "index.js").write_text(HANDLER)
     wasm = build_js(source, out=tmp_path / "als.wasm")
-    fn = Runtime().function(wasm.read_bytes(), FunctionConfig(name="als", isolation="reuse"))
+    fn = quick_runtime().function(wasm.read_bytes(), FunctionConfig(name="als", isolation="reuse"))
     try:
         seen = []
         for uri in ("/alice", "/bob", "/carol"):

@@ -20,12 +20,12 @@ from click.testing import CliRunner
 
 from edge.cli.main import cli
 from edge.control.logs import LogStore
-from edge.runtime import ErrorKind, FunctionConfig, Runtime
+from edge.runtime import ErrorKind, FunctionConfig
 from edge.runtime.outcome import GUEST_FAILED_AS_LOGGED, LogLine, Outcome
 
 from . import modules as M
 from .control_helpers import ControlServer
-from .js_helpers import build
+from .js_helpers import build, quick_runtime
 from .test_js_porting import EVENT
 from .test_js_stacks import (
     IN_NODE,  # Node calling the handler as Lambda's runtime does, printing the failure
@@ -261,7 +261,7 @@ def test_the_error_page_and_edge_logs_show_the_error_alone(server, module):
 def test_the_reserved_code_drops_the_code_and_any_other_keeps_it():
     """The ABI level: a reactor returning GUEST_FAILED_AS_LOGGED (-500) is reported with its last
     ERROR line alone; any other negative code (a C or Zig function's own) follows that line."""
-    runtime = Runtime()
+    runtime = quick_runtime()
     logging = {"imports": '(import "edge" "log" (func $log (param i32 i32 i32)))',
                "extra": '(data (i32.const 64) "bad input: 42")'}
     for code, message in [(GUEST_FAILED_AS_LOGGED, "bad input: 42"), (-7, "bad input: 42 (error code -7)"),

@@ -29,7 +29,7 @@ from click.testing import CliRunner
 
 from edge.cli.main import cli
 from edge.js.build import build_js
-from edge.runtime import FunctionConfig, Runtime
+from edge.runtime import FunctionConfig
 
 from .js_helpers import (
     assert_same_as_node,
@@ -37,6 +37,7 @@ from .js_helpers import (
     cases_in_node,
     node,
     npm_install,
+    quick_runtime,
 )
 from .test_js_builtins_more import invoke
 from .test_samples import header, make_event, origin_request, viewer_request
@@ -94,7 +95,7 @@ def package(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def answers(package, tmp_path_factory):  # type: ignore[no-untyped-def]
     """answers(handler): each event's answer at the edge and in Node, the handler built and run once."""
-    runtime = Runtime()
+    runtime = quick_runtime()
     made: dict = {}
 
     def get(handler: str) -> tuple[dict, dict]:
@@ -226,7 +227,7 @@ exports.handler = async (event) => {
     (source / "node_modules" / "express" / "index.js").write_text(
         "const http = require('http');\nmodule.exports = () => ({ listen: (port) => http.createServer(() => {}).listen(port) });\n")
     wasm = build_js(source, out=tmp_path / "server.wasm")
-    runtime = Runtime()
+    runtime = quick_runtime()
     try:
         fn = runtime.function(wasm.read_bytes(), FunctionConfig(name="server"))
         outcome = fn.invoke(json.dumps(make_event("viewer-request", viewer_request(uri="/x"))).encode())

@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from edge.runtime import FunctionConfig, Limits, Runtime
+from edge.runtime import FunctionConfig, Limits
 
-from .js_helpers import build
+from .js_helpers import build, quick_runtime
 from .test_samples import make_event, viewer_request
 
 CASES = {
@@ -33,7 +33,7 @@ CASES = {
 def test_an_undefined_result_is_null_with_a_warning(name, tmp_path):
     result, warnings, words = CASES[name]
     wasm = build("no_result", tmp_path, handler=f"index.{name}")
-    fn = Runtime().function(wasm.read_bytes(), FunctionConfig(name="no-result", limits=Limits()))
+    fn = quick_runtime().function(wasm.read_bytes(), FunctionConfig(name="no-result", limits=Limits()))
     try:
         request = viewer_request(uri="/x")
         outcome = fn.invoke(json.dumps(make_event("viewer-request", request)).encode(), None)

@@ -109,9 +109,11 @@ def _package(root: Path, name: str) -> Path:
 
 
 def _invoke(wasm: Path) -> dict:
-    from edge.runtime import FunctionConfig, Runtime
+    from edge.runtime import FunctionConfig
 
-    fn = Runtime().function(wasm.read_bytes(), FunctionConfig(name="toplevel-timers"))
+    from .js_helpers import quick_runtime
+
+    fn = quick_runtime().function(wasm.read_bytes(), FunctionConfig(name="toplevel-timers"))
     try:
         outcome = fn.invoke(json.dumps(VIEWER_EVENT).encode(), None)
         assert outcome.ok, (outcome.error, outcome.message, outcome.logs[:5])
