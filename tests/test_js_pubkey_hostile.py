@@ -16,9 +16,9 @@ import shutil
 
 import pytest
 
-from edge.runtime import FunctionConfig, Limits, Runtime
+from edge.runtime import FunctionConfig, Limits
 
-from .js_helpers import JS, build, case_parts, node_comparison
+from .js_helpers import JS, build, case_parts, node_comparison, quick_runtime
 from .test_samples import make_event, viewer_request
 
 CASES = JS / "pubkey_hostile" / "cases.js"
@@ -98,8 +98,8 @@ def warm(fixtures, tmp_path_factory):  # type: ignore[no-untyped-def]
     (src / "fixtures.js").write_text(f"module.exports = {json.dumps(fixtures)};\n")
     (src / "index.js").write_text(HANDLER)
     wasm = build("pubkey_hostile", tmp_path_factory.mktemp("js-pubkey-hostile"), source=src)
-    runtime = Runtime()
-    compiled = runtime.load(wasm.read_bytes())  # compiled once (~1 s); each function its own instance
+    runtime = quick_runtime()
+    compiled = runtime.load(wasm.read_bytes())  # compiled once; each function its own instance
 
     def warm_function():  # type: ignore[no-untyped-def]
         return runtime.function(compiled, FunctionConfig(name="hostile", isolation="reuse", max_reuse=1000,
