@@ -75,9 +75,10 @@ def js_wasm(tmp_path_factory) -> bytes:  # type: ignore[no-untyped-def]
     return build("trap_hints", tmp_path_factory.mktemp("trap-hints"), source=src).read_bytes()
 
 
-@pytest.fixture(scope="module")
-def runtime():  # type: ignore[no-untyped-def]
-    rt = Runtime()
+@pytest.fixture(scope="module", params=["cranelift", "winch"])
+def runtime(request):  # type: ignore[no-untyped-def]
+    """Both compilers: a deploy serves Winch's code until Cranelift's is ready (tiering)."""
+    rt = Runtime(EngineSettings(strategy=request.param))
     yield rt
     rt.close()
 
