@@ -834,19 +834,96 @@ defineBuiltin('buffer', function (exports, require, module, internal) {
     return null;
   };
   internal.fromBytes = (u8) => FastBuffer(u8.buffer, u8.byteOffset, u8.byteLength);
+
+  // isAscii / isUtf8: Node's argument checks (an ArrayBuffer or any typed array; not a DataView)
+  function validatedBytes(input) {
+    const isBuffer = input instanceof ArrayBuffer || typedTag.call(input) !== undefined;
+    if (!isBuffer) throw internal.argType('input', 'an instance of ArrayBuffer, Buffer, or TypedArray', input);
+    const buffer = input instanceof ArrayBuffer ? input : input.buffer;
+    if (buffer.detached) throw internal.codeError(Error, 'ERR_INVALID_STATE', 'Cannot validate on a detached buffer');
+    return input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(buffer, input.byteOffset, input.byteLength);
+  }
+  function isUtf8(input) {
+    const bytes = validatedBytes(input);
+    if (internal.validUtf8 === undefined) require('internal/encoding');
+    return internal.validUtf8(bytes);
+  }
+  function isAscii(input) {
+    const bytes = validatedBytes(input);
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) return false;
+    return true;
+  }
+
+  // transcode: what Node 20 gives through ICU and simdutf, pair by pair. UTF-8 is read with
+  // replacements (each bad byte U+FFFD), except into UCS-2, which refuses it (U_INVALID_CHAR_FOUND,
+  // as for no whole code unit or a lone surrogate from UCS-2 into UTF-8); ASCII and Latin-1 write '?'
+  // for what they cannot hold and drop the default-ignorable code points (ICU's substitution does);
+  // ASCII and Latin-1 widen byte by byte into UCS-2; UCS-2 into itself writes U+FFFD for an odd byte.
+  const TRANSCODABLE = { __proto__: null, [UTF8]: 'utf8', [UTF16LE]: 'ucs2', [LATIN1]: 'latin1', [ASCII]: 'ascii' };
+  const IGNORABLE = [[0xad, 0xad], [0x34f, 0x34f], [0x61c, 0x61c], [0x115f, 0x1160], [0x17b4, 0x17b5], [0x180b, 0x180f],
+    [0x200b, 0x200f], [0x202a, 0x202e], [0x2060, 0x206f], [0x3164, 0x3164], [0xfe00, 0xfe0f], [0xfeff, 0xfeff],
+    [0xffa0, 0xffa0], [0xfff0, 0xfff8], [0x1bca0, 0x1bca3], [0x1d173, 0x1d17a], [0xe0000, 0xe0fff]];
+  const ignorable = (cp) => IGNORABLE.some(([lo, hi]) => cp >= lo && cp <= hi);
+  const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+  function transcodeFailed(code, errno) {
+    const err = new Error(`Unable to transcode Buffer [${code}]`);
+    return Object.assign(err, { code, errno });
+  }
+  function narrow(text, max) { // into ASCII (max 0x7f) or Latin-1 (0xff)
+    const out = [];
+    for (const ch of text) {
+      const cp = ch.codePointAt(0);
+      if (cp <= max) out.push(cp);
+      else if (!ignorable(cp)) out.push(0x3f);
+    }
+    return Buffer.from(out);
+  }
+  function transcode(source, fromEncoding, toEncoding) {
+    if (!isRealUint8Array(source)) throw internal.argType('source', 'an instance of Buffer or Uint8Array', source);
+    if (source.length === 0) return Buffer.alloc(0);
+    const code = (enc) => (enc === undefined || enc === null || enc === '' ? UTF8 : encodingOf(enc));
+    const from = TRANSCODABLE[code(fromEncoding)], to = TRANSCODABLE[code(toEncoding)];
+    if (from === undefined || to === undefined) throw transcodeFailed('U_ILLEGAL_ARGUMENT_ERROR', 1);
+    const bytes = FastBuffer(source.buffer, source.byteOffset, source.byteLength);
+    if (from === 'ucs2') {
+      const units = bytes.length >> 1;
+      const text = bytes.toString('utf16le', 0, units * 2);
+      if (to === 'ucs2') { // lone surrogates, and an odd last byte, become U+FFFD
+        const whole = Buffer.from(text.replace(LONE_SURROGATES, '\ufffd'), 'utf16le');
+        return units * 2 === bytes.length ? whole : Buffer.concat([whole, Buffer.from([0xfd, 0xff])]);
+      }
+      if (to === 'utf8') {
+        if (units === 0 || LONE_SURROGATE.test(text)) throw transcodeFailed('U_INVALID_CHAR_FOUND', 10);
+        return Buffer.from(text, 'utf8');
+      }
+      return narrow(text, to === 'ascii' ? 0x7f : 0xff);
+    }
+    if (from !== 'utf8' && to === 'ucs2') return Buffer.from(bytes.toString('latin1'), 'utf16le');
+    if (from === 'utf8' && to === 'ucs2') {
+      if (!isUtf8(bytes)) throw transcodeFailed('U_INVALID_CHAR_FOUND', 10);
+      return Buffer.from(bytes.toString('utf8'), 'utf16le');
+    }
+    // ASCII's bytes above 0x7f are U+FFFD, as bad UTF-8 is
+    const text = from === 'utf8' ? bytes.toString('utf8') : from === 'latin1' ? bytes.toString('latin1')
+      : bytes.toString('latin1').replace(/[\x80-\xff]/g, '\ufffd');
+    if (to === 'utf8') return Buffer.from(text, 'utf8');
+    return narrow(text, to === 'ascii' ? 0x7f : 0xff);
+  }
+
+  const MAX_STRING_LENGTH = 2 ** 29 - 24; // Node 20's (V8's on 64-bit), which code compares lengths against
   Object.assign(exports, lib, {
     Buffer,
     atob: globalThis.atob,
     btoa: globalThis.btoa,
-    constants: { MAX_LENGTH: lib.kMaxLength, MAX_STRING_LENGTH: (1 << 30) - 25 },
-    isUtf8: (input) => {
-      try {
-        new (require('internal/encoding').TextDecoder)('utf-8', { fatal: true }).decode(input);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    constants: { MAX_LENGTH: kMaxLength, MAX_STRING_LENGTH },
+    kMaxLength,
+    kStringMaxLength: MAX_STRING_LENGTH,
+    isUtf8,
+    isAscii,
+    transcode,
+    // blob: URLs come from URL.createObjectURL, which functions do not have: none resolves
+    resolveObjectURL: (url) => { String(url); return undefined; },
   });
   // Blob and File: the globals' classes (blob.js, in a function whose sources name Blob, File or
   // FormData). Reading them never throws (code copying the module must work); without blob.js they

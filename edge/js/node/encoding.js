@@ -99,6 +99,8 @@ defineBuiltin('internal/encoding', function (exports, require, module, internal)
     }
     get [Symbol.toStringTag]() { return 'TextDecoder'; }
   }
+  // Well-formed UTF-8: no overlong forms, no encoded surrogates (ED A0..BF), nothing past U+10FFFF
+  // (the second byte's range depends on the first, as the Encoding Standard's decoder checks)
   function validUtf8(b) {
     let i = 0;
     while (i < b.length) {
@@ -106,9 +108,13 @@ defineBuiltin('internal/encoding', function (exports, require, module, internal)
       const n = c < 0x80 ? 0 : c >= 0xC2 && c < 0xE0 ? 1 : c >= 0xE0 && c < 0xF0 ? 2 : c >= 0xF0 && c < 0xF5 ? 3 : -1;
       if (n < 0 || i + n >= b.length + (n ? 0 : 1)) return false;
       for (let k = 1; k <= n; k++) if ((b[i + k] & 0xC0) !== 0x80) return false;
+      const second = b[i + 1];
+      if ((c === 0xE0 && second < 0xA0) || (c === 0xED && second > 0x9F) || (c === 0xF0 && second < 0x90)
+          || (c === 0xF4 && second > 0x8F)) return false;
       i += n + 1;
     }
     return true;
   }
+  internal.validUtf8 = validUtf8;
   Object.assign(exports, { TextEncoder, TextDecoder });
 });
