@@ -69,3 +69,14 @@ def test_a_package_is_named_once_and_the_functions_own_use_still_warns(tmp_path)
     build_js(source, out=tmp_path / "once.wasm", log=warnings.append)
     assert len([w for w in warnings if "package 'fakeluxon'" in w]) == 1, warnings
     assert any("index.js:2: uses toLocaleString()" in w for w in warnings), warnings
+
+
+def test_a_bundled_keyword_list_in_the_functions_own_file_is_not_a_use(tmp_path):
+    """An esbuild bundle puts its packages' code in the function's own file: highlight.js's lists
+    of built-in names ("Intl" in quotes) are no use of Intl; a real use in the same file still warns."""
+    listed = 'const TYPES = ["Object", "Intl", `Intl`, \'Intl\'];\nexports.handler = async () => TYPES;\n'
+    used = listed + "const fmt = () => new Intl.NumberFormat('en-US');\n"
+    for name, text, warned in [("listed", listed, False), ("used", used, True)]:
+        warnings: list[str] = []
+        build_js(package(tmp_path / name, {"index.js": text}), out=tmp_path / f"{name}.wasm", log=warnings.append)
+        assert any("index.js:3: uses Intl" in w for w in warnings) is warned, warnings

@@ -283,7 +283,8 @@ def _preloads(root: Path) -> list[str]:
 
 
 # What QuickJS has no ICU for (docs/javascript.md, Intl): named in a function's own source, a build warning
-LOCALE_USE = re.compile(r"\bIntl\b|\.toLocale(?:Date|Time)?String\(|\.localeCompare\(")
+# ("Intl" in quotes is a name in a list, as a bundled package's keyword tables have it, not a use)
+LOCALE_USE = re.compile(r"(?<!['\"`])\bIntl\b(?!['\"`])|\.toLocale(?:Date|Time)?String\(|\.localeCompare\(")
 
 
 def _locale_warning(root: Path) -> str | None:
