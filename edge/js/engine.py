@@ -108,6 +108,10 @@ QUICKJS_EDITS = (
     # QuickJS's own `performance` (replaced by the Node layer's, node/runtime.js) kept the clock's
     # reading at the build as its time origin
     ("quickjs.c", "ctx->time_origin = js__now_ms();", "ctx->time_origin = 0;"),
+    # Date's clock (new Date(), Date(), Date.now()) is edge_js.c's: the wall clock with the virtual
+    # time timers skipped, restarted on the real time as each invocation starts
+    ("quickjs.c", "static int64_t date_now(void) {\n    return js__gettimeofday_us() / 1000;\n}\n",
+     "static int64_t date_now(void) {\n    return edge_date_now();\n}\n"),
     # Inferred names in stack traces (engine/inferred_names.h says why): `exports.handler = async
     # () => ...` showed `at <anonymous>`, V8 shows `at exports.handler`. A field on the parser's
     # function and on its bytecode, handed from one to the other and freed with each ...
@@ -418,7 +422,8 @@ def _charged(name: str, source: str, path: Path) -> str:
 # Files the edited sources #include (copied beside them), part of the engine key
 QUICKJS_INCLUDES = (HERE / "engine" / "inferred_names.h", HERE / "engine" / "busy_module.h",
                     HERE / "engine" / "error_messages.h")
-EDITED_PREAMBLE = "#include <stdint.h>\nuint64_t edge_context_seed(void); /* edge_js.c */\n"
+EDITED_PREAMBLE = ("#include <stdint.h>\nuint64_t edge_context_seed(void); /* edge_js.c */\n"
+                   "int64_t edge_date_now(void); /* edge_js.c */\n")
 
 
 class EngineError(Exception):

@@ -13,6 +13,7 @@
  *
  * Nothing here runs on the host: it is compiled to wasm32-wasi by zig cc (edge/js/engine.py).
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,13 +263,60 @@ static JSValue n_math_random(JSContext *c, JSValueConst this_val, int argc, JSVa
     return JS_NewFloat64(c, (double)(rng_next() >> 11) * 0x1.0p-53);
 }
 
-static JSValue n_now(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+/* ---- the clock ------------------------------------------------------------------------------ */
+/* Timers run on virtual time (node/timers.js): when nothing else can run, the timer due soonest
+ * fires at once and the clock moves on by the time skipped (the skew, kept here because QuickJS's
+ * own Date reads the clock here too: engine.py's QUICKJS_EDITS make its date_now() edge_date_now(),
+ * so new Date() and Date() agree with Date.now() and the timers).
+ * - The monotonic clock (timers' due times, the timeout, performance.now(), process.hrtime()) is
+ *   the host's, which starts at 0 with the instance, plus the skew, which only grows at run time:
+ *   it never steps back within an instance.
+ * - The wall clock is the monotonic one plus a base taken as each invocation starts, so that each
+ *   starts on the real time, as a warm Lambda environment's clock is, and time elapsed within it
+ *   adds up exactly with the timers'; between invocations it steps back by the virtual time the
+ *   earlier one skipped, as after a clock adjustment.
+ * While the function is built, the monotonic clock stands at 0 (plus the skew while it loads) and
+ * the wall clock is the real one plus the skew: nothing of either is kept for run time. */
+static double clock_skew; /* ms */
+static double clock_wall_base; /* ms: the wall clock minus the monotonic one, this invocation's */
+
+static double monotonic_ms(void) {
     /* while the function is built, the clock stands at 0: what the Node layer or the function's
      * top level keeps of it would otherwise make every build of the same sources differ */
-    if (initializing) return JS_NewFloat64(c, 0);
+    if (initializing) return 0;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return JS_NewFloat64(c, (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double realtime_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double wall_base(void) { return initializing ? realtime_ms() : clock_wall_base; }
+
+/* edge_handle: this invocation's wall clock starts on the real time */
+static void clock_start_invocation(void) { clock_wall_base = realtime_ms() - (monotonic_ms() + clock_skew); }
+
+/* QuickJS's Date: the wall clock in whole milliseconds */
+int64_t edge_date_now(void) { return (int64_t)floor(wall_base() + monotonic_ms() + clock_skew); }
+
+/* now() -> the host's monotonic clock, ms (the Node layer adds the skew: internal.now()) */
+static JSValue n_now(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    return JS_NewFloat64(c, monotonic_ms());
+}
+
+/* skew() -> the virtual ms timers skipped; skew(ms) sets it (runtime.js: internal.skew) */
+static JSValue n_skew(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    if (argc > 0 && JS_ToFloat64(c, &clock_skew, argv[0])) return JS_EXCEPTION;
+    return JS_NewFloat64(c, clock_skew);
+}
+
+/* wallBase() -> the wall clock minus the monotonic one (performance.timeOrigin) */
+static JSValue n_wall_base(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    return JS_NewFloat64(c, wall_base());
 }
 
 static JSValue n_memory_usage(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
@@ -2064,7 +2112,7 @@ void edge_js_initialize(void) {
     JS_FreeValue(ctx, math);
     JSValue native = JS_NewObject(ctx);
     static const struct { const char *name; JSCFunction *fn; int len; } table[] = {
-        {"log", n_log, 2}, {"randomFill", n_random_fill, 1}, {"now", n_now, 0},
+        {"log", n_log, 2}, {"randomFill", n_random_fill, 1}, {"now", n_now, 0}, {"skew", n_skew, 1}, {"wallBase", n_wall_base, 0},
         {"digest", n_digest, 2}, {"deflate", n_deflate, 3}, {"inflate", n_inflate, 4},
         {"readFile", n_read_file, 2}, {"evalScript", n_eval_script, 2}, {"importModule", n_import_module, 1}, {"requireModule", n_require_module, 2},
         {"environ", n_environ, 0}, {"stat", n_stat, 1}, {"argv", n_argv, 0}, {"setHooks", n_set_hooks, 1}, {"promiseState", n_promise_state, 1}, {"utf8Encode", n_utf8_encode, 1}, {"utf8Decode", n_utf8_decode, 1},
@@ -2150,6 +2198,7 @@ int64_t edge_handle(const char *ptr, int32_t len) {
     JS_SetMaxStackSize(rt, EDGE_JS_STACK); /* the build had EDGE_JS_BUILD_STACK */
     JS_UpdateStackTop(rt);
     if (draws_to_refill) refill_build_time_draws();
+    clock_start_invocation();
     JSValue fn = JS_GetPropertyStr(ctx, hooks, "dispatch");
     JSValue ev;
     if (event_buf && ptr == (const char *)event_buf && len >= 0) { /* the event is JSON: parse it straight from the bytes */

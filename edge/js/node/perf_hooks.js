@@ -96,7 +96,7 @@ defineBuiltin('perf_hooks', function (exports, require, module, internal) {
   class Performance {
     constructor() { throw illegal(); }
     now() { return now(); }
-    get timeOrigin() { return internal.timeOrigin; }
+    get timeOrigin() { return internal.wallOrigin(); }
     mark(name, options) {
       const m = new PerformanceMark(name, options);
       markTimings.set(m.name, m.startTime);

@@ -5,6 +5,17 @@
 // timers an earlier invocation left pending that are due by the clock fire first, one per poll()
 // (the jobs they queue run in between), and then the handler starts (resume()).
 const hooks = (function () {
+  // The virtual time timers skipped is kept in the engine, where QuickJS's Date reads the clock too
+  // (engine/edge_js.c, "the clock"): Date.now(), new Date() and Date() are the engine's own, on the
+  // same clock as timers, performance.now() and process.hrtime().
+  Object.defineProperty(internal, 'skew', {
+    get: () => internal.native.skew(),
+    set: (ms) => { internal.native.skew(ms); },
+    enumerable: true, configurable: true,
+  });
+  // performance.timeOrigin: the wall time at which performance.now() was 0, by this invocation's wall
+  // clock, so timeOrigin + performance.now() is Date.now() (with its fraction), as in Node
+  internal.wallOrigin = () => internal.native.wallBase() + internal.timeOrigin;
   const util = requireBuiltin('util');
   const timers = requireBuiltin('timers');
   const loop = internal.timers;
@@ -69,7 +80,7 @@ const hooks = (function () {
   lazyGlobal('structuredClone', () => requireBuiltin('internal/clone').structuredClone);
   lazyGlobal('performance', () => ({
     now: () => internal.now() - internal.timeOrigin,
-    get timeOrigin() { return internal.timeOrigin; },
+    get timeOrigin() { return internal.wallOrigin(); },
     mark() {}, measure() {},
   }));
   internal.timeOrigin = 0;
@@ -87,16 +98,6 @@ const hooks = (function () {
     }
     return Promise.reject(internal.unavailable('fetch()', internal.NO_NETWORK));
   };
-  // Date.now() follows the monotonic clock plus the virtual time timers skipped, from a wall-clock
-  // base taken once per instance (never in the snapshot), so elapsed times add up exactly.
-  const realDateNow = Date.now;
-  let dateBase = null;
-  Date.now = function now() {
-    if (internal.initializing) return realDateNow();
-    if (dateBase === null) dateBase = realDateNow() - internal.native.now();
-    return Math.floor(dateBase + internal.now());
-  };
-
   // The host passes [name, version, memory MiB, timeout ms] as WASI argv (read once per instance,
   // with the context fields derived from them).
   function info() {
