@@ -20,7 +20,7 @@ const REGION = process.env.AWS_REGION;
 const FN = process.env.AWS_LAMBDA_FUNCTION_NAME;
 process.env.MINE = 'set at the top level';
 const mine = process.env.MINE + ('MINE' in process.env);
-const STARTED = new Date().toISOString();
+const STARTED = new Date().toISOString(); const DEBUG = process.env.NODE_DEBUG;  // a bundled package's debug switch
 // Intl is named in this comment only
 exports.handler = async (event) => ({ status: '200', body: JSON.stringify({ REGION, FN, mine, lib,
   region: process.env.AWS_REGION, now: Date.now() > 0, n: (1234.5).toLocaleString() }) });
@@ -69,6 +69,7 @@ def test_top_level_reads_that_differ_at_run_time_are_warned_about(tmp_path):
     assert ("the top level read process.env.AWS_REGION (index.js:2:16), process.env.AWS_LAMBDA_FUNCTION_NAME "
             "(index.js:3:12) while the function was built, when they are undefined") in env
     assert "MINE" not in env and "NODE_ENV" not in env  # set by the top level itself; read by a package
+    assert "NODE_DEBUG" not in env  # a debug switch packages read as they load, also bundled into the function's file
     assert "set only when the handler runs, while Lambda sets it before the module loads. Read process.env inside " \
            "the handler." in env
     assert "the top level read the clock while the function was built (first at index.js:6:28): the snapshot keeps " \

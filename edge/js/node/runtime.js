@@ -609,7 +609,9 @@ const hooks = (function () {
     }
     return null;
   }
-  const NOT_ENV_NAMES = new Set(['then', 'toJSON', 'inspect', 'asymmetricMatch', 'nodeType', '$$typeof']);
+  // (NODE_DEBUG: packages read it as they load to switch on their debug output, bundled ones too, as
+  // semver's does in an esbuild bundle: no setting a function depends on)
+  const NOT_ENV_NAMES = new Set(['then', 'toJSON', 'inspect', 'asymmetricMatch', 'nodeType', '$$typeof', 'NODE_DEBUG']);
   internal.noteEnvRead = (name) => {
     if (!internal.initializing || buildReads.env.has(name) || buildReads.env.size >= 5 || NOT_ENV_NAMES.has(name)) return;
     const site = ownSite();
