@@ -214,7 +214,8 @@ def test_health_readiness_and_metrics_endpoint(tmp_path, origin):
         text = httpx.get(f"http://127.0.0.1:{admin}/metrics").text
         assert 'edge_requests_total{behavior="*",cache="miss",status_class="2xx"}' in text or \
             'edge_requests_total{behavior="*",cache="hit",status_class="2xx"}' in text
-        assert "edge_cache_entries" in text and "edge_request_duration_seconds_bucket" in text
+        assert "edge_cache_entries" in text and 'edge_request_duration_seconds_count{behavior="*"}' in text
+        assert 'edge_origin_duration_seconds_count{origin="site"}' in text  # which origin is slow, by name
     finally:
         kill(proc)
 

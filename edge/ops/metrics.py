@@ -38,9 +38,11 @@ REQUESTS = Counter("edge_requests", "Viewer requests", ["behavior", "status_clas
 INVOCATIONS = Counter(
     "edge_function_invocations", "Function invocations", ["function", "alias", "event_type", "outcome"]
 )
-REQUEST_SECONDS = Histogram("edge_request_duration_seconds", "Total request latency", buckets=LATENCY_BUCKETS)
+# `behavior` (its path pattern) and `origin` (the behavior's configured origin, also when an
+# origin-request function picks another host) come from the configuration: bounded series.
+REQUEST_SECONDS = Histogram("edge_request_duration_seconds", "Total request latency", ["behavior"], buckets=LATENCY_BUCKETS)
 HOOK_SECONDS = Histogram("edge_hook_duration_seconds", "Per-hook latency", ["event_type"], buckets=LATENCY_BUCKETS)
-ORIGIN_SECONDS = Histogram("edge_origin_duration_seconds", "Origin fetch latency", buckets=LATENCY_BUCKETS)
+ORIGIN_SECONDS = Histogram("edge_origin_duration_seconds", "Origin fetch latency", ["origin"], buckets=LATENCY_BUCKETS)
 FUEL = Histogram("edge_function_fuel", "Fuel used per invocation", ["function"], buckets=FUEL_BUCKETS)
 IN_FLIGHT = Gauge("edge_in_flight_requests", "Requests being handled", multiprocess_mode="livesum")
 WEBSOCKETS = Gauge("edge_websockets_open", "Viewer WebSockets open (proxied to origins)", multiprocess_mode="livesum")
@@ -104,7 +106,7 @@ class _Tally:
 def _tallies_supported() -> bool:
     """The tally writes into a histogram's buckets; a prometheus-client without them observes directly."""
     child = HOOK_SECONDS.labels("viewer-request")
-    return all(hasattr(child, name) for name in ("_buckets", "_sum", "_upper_bounds")) and hasattr(REQUEST_SECONDS, "_buckets")
+    return all(hasattr(child, name) for name in ("_buckets", "_sum", "_upper_bounds"))
 
 
 class _CacheCounts:
@@ -124,6 +126,8 @@ _cache_counts = _CacheCounts()
 _requests = _Children(REQUESTS)
 _invocations = _Children(INVOCATIONS)
 _hooks = _Children(HOOK_SECONDS)
+_request_seconds = _Children(REQUEST_SECONDS)
+_origin_seconds = _Children(ORIGIN_SECONDS)
 _fuel = _Children(FUEL)
 _tally = _Tally()
 _TALLY = _tallies_supported()
@@ -136,26 +140,26 @@ def observe(trace: "Trace", status: int) -> None:
         return
     tally = _tally
     tally.inc(_requests(trace.behavior, f"{status // 100}xx", trace.cache or "none"))
-    tally.observe(REQUEST_SECONDS, trace.total_ms / 1000)
+    tally.observe(_request_seconds(trace.behavior), trace.total_ms / 1000)
     for run in trace.hooks:
         tally.inc(_invocations(run.function, run.alias, run.event_type, run.outcome))
         tally.observe(_hooks(run.event_type), run.duration_ms / 1000)
         if run.fuel and run.outcome != "timeout":  # a timeout's count is only a lower bound (outcome.py)
             tally.observe(_fuel(run.function), run.fuel)
     if trace.origin_ms is not None:
-        tally.observe(ORIGIN_SECONDS, trace.origin_ms / 1000)
+        tally.observe(_origin_seconds(trace.origin), trace.origin_ms / 1000)
 
 
 def _observe_directly(trace: "Trace", status: int) -> None:
     _requests(trace.behavior, f"{status // 100}xx", trace.cache or "none").inc()
-    REQUEST_SECONDS.observe(trace.total_ms / 1000)
+    _request_seconds(trace.behavior).observe(trace.total_ms / 1000)
     for run in trace.hooks:
         _invocations(run.function, run.alias, run.event_type, run.outcome).inc()
         _hooks(run.event_type).observe(run.duration_ms / 1000)
         if run.fuel and run.outcome != "timeout":
             _fuel(run.function).observe(run.fuel)
     if trace.origin_ms is not None:
-        ORIGIN_SECONDS.observe(trace.origin_ms / 1000)
+        _origin_seconds(trace.origin).observe(trace.origin_ms / 1000)
 
 
 def flush() -> None:

@@ -100,6 +100,7 @@ class OriginLeg:
         if stale is not None and cacheable_request:
             send_headers.extend(revalidation_headers(stale))
         started, asked_at = time.perf_counter(), self.cache.clock()  # asked_at: an invalidation after it wins
+        trace.origin = behavior.origin
         # a request sent again (upstream/http.py) says why under its id, as a failed connection attempt
         noted = REQUEST_LOG.set(lambda line: self.hooks.logs.record(EDGE_LOG, "", rid, "", "WARN", line))
         try:

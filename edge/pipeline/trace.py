@@ -18,6 +18,7 @@ class Trace:
     cache: str = ""
     origin_status: int | None = None
     origin_ms: float | None = None
+    origin: str = ""  # the behavior's configured origin (a metrics label: bounded by the configuration)
     total_ms: float = 0.0
     # how the request failed, as CloudFront's logs name it: the origin (edge/upstream/faults.py), a refusal
     # of the front door, or a viewer that left mid-response (edge/server/handler.py)
