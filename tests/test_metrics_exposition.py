@@ -99,6 +99,10 @@ def test_scrape_across_worker_processes(tmp_path):
                 text = admin.get("/metrics").text
                 try:
                     _check(text, answers)
+                    memory, cpu = series(text, "edge_worker_resident_memory_bytes"), series(text, "edge_worker_cpu_seconds")
+                    assert len(memory) == 2 and len(cpu) == 2, (memory, cpu)  # each worker's own, by pid
+                    assert all('pid="' in labels for labels in memory) and all(v > 1e6 for v in memory.values())
+                    assert all(v > 0 for v in cpu.values())
                     break
                 except AssertionError:
                     if time.monotonic() > deadline:

@@ -55,6 +55,11 @@ STORE_UP = Gauge("edge_store_up", "1 while the store answers; 0: degraded, servi
                  multiprocess_mode="livemin")
 STORE_REVISION = Gauge("edge_store_applied_revision", "Store revision this worker serves", multiprocess_mode="livemin")
 POOL_READY = Gauge("edge_instance_pool_ready", "Pre-instantiated instances ready", ["function"], multiprocess_mode="livesum")
+# prometheus-client's process_* metrics are single-process only: with --workers N a scrape had no
+# memory or CPU figure at all. Each worker's own, by pid in multi-process mode (its live series only).
+WORKER_MEMORY = Gauge("edge_worker_resident_memory_bytes", "Resident memory of the worker process", multiprocess_mode="liveall")
+WORKER_CPU = Gauge("edge_worker_cpu_seconds", "CPU time the worker process has used (user and system)", multiprocess_mode="liveall")
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 class _Children:
@@ -186,6 +191,7 @@ def update_gauges(state: Any) -> None:
         STORE_REVISION.set(state.plane.revision if state.plane is not None else -1)
     for name, versions in state.registry.versions.items():
         POOL_READY.labels(name).set(sum(fn.ready_count for v in versions.values() for fn in v.functions.values()))
+    _sample_process()
     live = set(state.registry.versions)
     for gone in _pool_names.get(state.registry, set()) - live:  # a deleted function's gauge must not stay
         if multiprocess_mode():
@@ -198,6 +204,16 @@ def update_gauges(state: Any) -> None:
 # Per registry (one a server app), the functions whose pool gauge its last sample set: with one
 # set for the process, a second app in it (tests run many) made the first forget its deletions.
 _pool_names: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _sample_process() -> None:
+    times = os.times()
+    WORKER_CPU.set(times.user + times.system)
+    try:
+        with open("/proc/self/statm", "rb") as f:  # Linux: resident pages are the second field
+            WORKER_MEMORY.set(int(f.read().split()[1]) * _PAGE)
+    except (OSError, ValueError, IndexError):
+        pass  # another system: the CPU figure only
 
 
 def multiprocess_mode() -> bool:
