@@ -169,12 +169,19 @@ defineBuiltin('util', function (exports, require, module, internal) {
     const name = err.name || 'Error';
     const message = err.message === undefined ? '' : String(err.message);
     const header = isNodeError(err) ? stackHeader(err) : message ? `${name}: ${message}` : `${name}`;
-    let stack = typeof err.stack === 'string' ? err.stack : '';
+    const own = err.stack;
+    let stack = typeof own === 'string' ? own : own ? String(own) : ''; // Node's getStackString
     if (stack === '' || stack === header) return `[${improve ? improve(header) : header}]`; // no frames: Node's brackets
     if (!/^\S/.test(stack)) stack = `${header}\n${stack}`; // QuickJS: frames only
     if (internal.unwrapColumns) stack = internal.unwrapColumns(stack); // the loader's (CommonJS first lines)
     stack = stack.replace(/\n+$/, '');
-    return improve ? improve(stack) : stack;
+    if (!improve) return stack;
+    stack = improve(stack);
+    // util.inspect brackets a stack with no frames after the message, as Node's formatError (one
+    // Error.prepareStackTrace made, or one set)
+    let pos = (message && stack.indexOf(message)) || -1;
+    if (pos !== -1) pos += message.length;
+    return stack.indexOf('\n    at', pos) === -1 ? `[${stack}]` : stack;
   }
 
   // Node's improveStack (util.inspect): an error whose class is not what its name says shows both,
@@ -203,7 +210,7 @@ defineBuiltin('util', function (exports, require, module, internal) {
   // err.stack as V8 writes it: the first line `Name: message`, then the frames. QuickJS keeps the
   // frames only; the first line is added when the stack is first read (V8 formats it then, so a
   // name or message set after the error was made is in it), and the result stays on the error as
-  // V8's own non-enumerable `stack` does. A stack Error.prepareStackTrace made is left as it is.
+  // V8's own non-enumerable `stack` does.
   const FRAMES_ONLY = /^(?: {4}at [^\n]*(?:\n|$))*$/;
   function stackHeader(err) {
     let name;
@@ -222,19 +229,72 @@ defineBuiltin('util', function (exports, require, module, internal) {
   }
   const withHeader = (err, frames) => (frames === '' ? stackHeader(err) : `${stackHeader(err)}\n${frames.replace(/\n$/, '')}`);
   const ownStack = (target, value) => Object.defineProperty(target, 'stack', { value, writable: true, configurable: true, enumerable: false });
+  // Error.prepareStackTrace(err, callSites) is V8's: the CallSites are taken as the error is made (or
+  // Error.captureStackTrace called), Error.stackTraceLimit of them, and the function installed when
+  // `stack` is first read makes it then (a name set after super(), packages such as
+  // source-map-support installed later); what it returns stays, a throw is the read's and the next
+  // read calls it again. The engine calls the function it holds as it takes a stack: `keepSites`
+  // while one is installed, which keeps the CallSites for that read; with none installed it writes
+  // the frames as text, read back as CallSites (callsite.js) should one be installed by then.
+  const BaseError = Error;
+  const keptSites = new WeakSet();
+  const keepSites = (_err, callSites) => { keptSites.add(callSites); return callSites; };
+  const isTaken = (value) => (typeof value === 'string' ? FRAMES_ONLY.test(value)
+    : value !== null && typeof value === 'object' && keptSites.has(value));
+  let preparing = false; // a stack first read inside Error.prepareStackTrace gets V8's default, as in V8
+  function makeStack(err, taken) {
+    // Node's lookup: the global Error's (a subclass put in its place included), else the engine's Error's
+    let holder = globalThis.Error;
+    if (holder == null || typeof holder.prepareStackTrace !== 'function') holder = BaseError;
+    if (typeof holder.prepareStackTrace === 'function' && !preparing) {
+      const sites = typeof taken === 'string' ? internal.textCallSites(taken) : taken;
+      preparing = true;
+      try {
+        return holder.prepareStackTrace(err, sites); // as Node calls it: `this` is that Error
+      } finally {
+        preparing = false;
+      }
+    }
+    return withHeader(err, typeof taken === 'string' ? taken : taken.map(internal.engineFrame).join('\n'));
+  }
+  function lazyStack(target, taken) {
+    Object.defineProperty(target, 'stack', { configurable: true, enumerable: false,
+      get() {
+        const made = makeStack(target, taken);
+        ownStack(target, made);
+        return made;
+      },
+      set(value) { ownStack(target, value); } });
+  }
   const stackAccessor = Object.getOwnPropertyDescriptor(Error.prototype, 'stack');
-  if (stackAccessor && typeof stackAccessor.get === 'function') {
+  const prepareAccessor = Object.getOwnPropertyDescriptor(Error, 'prepareStackTrace');
+  if (stackAccessor && typeof stackAccessor.get === 'function' && prepareAccessor && typeof prepareAccessor.set === 'function') {
     const frames = stackAccessor.get;
     const setFrames = stackAccessor.set;
+    const setEngine = prepareAccessor.set;
+    let installed = prepareAccessor.get.call(Error);
+    setEngine.call(Error, typeof installed === 'function' ? keepSites : undefined);
+    Object.defineProperty(Error, 'prepareStackTrace', { configurable: true, enumerable: false,
+      get: function prepareStackTrace() { return installed; },
+      set: function prepareStackTrace(value) {
+        if (this !== BaseError && this !== null && (typeof this === 'object' || typeof this === 'function')) {
+          // a subclass's own, as assigning it does in V8 (Error's is the one V8 calls)
+          Object.defineProperty(this, 'prepareStackTrace', { value, writable: true, enumerable: true, configurable: true });
+          return;
+        }
+        installed = value;
+        setEngine.call(BaseError, typeof value === 'function' ? keepSites : undefined);
+      } });
     Object.defineProperty(Error.prototype, 'stack', {
       configurable: true,
       enumerable: false,
       get: function stack() {
-        const text = frames.call(this);
-        if (typeof text !== 'string' || !FRAMES_ONLY.test(text)) return text;
-        const full = withHeader(this, text);
-        try { ownStack(this, full); } catch { /* frozen: made again on the next read */ }
-        return full;
+        let taken = frames.call(this);
+        if (taken === null) taken = ''; // the engine could not take them (its stack had run out): no frames
+        if (!isTaken(taken)) return taken;
+        const made = makeStack(this, taken);
+        try { ownStack(this, made); } catch { /* frozen: made again on the next read */ }
+        return made;
       },
       set: function stack(value) { // as V8: any value, kept non-enumerable
         if (this === null || (typeof this !== 'object' && typeof this !== 'function') || this === Error.prototype) setFrames.call(this, value);
@@ -246,25 +306,20 @@ defineBuiltin('util', function (exports, require, module, internal) {
       value: function captureStackTrace(target, constructorOpt) {
         capture(target, typeof constructorOpt === 'function' ? constructorOpt : captureStackTrace); // not this frame
         const own = Object.getOwnPropertyDescriptor(target, 'stack');
-        if (!own || typeof own.value !== 'string' || !FRAMES_ONLY.test(own.value)) return;
-        Object.defineProperty(target, 'stack', { configurable: true, enumerable: false,
-          get() {
-            const full = withHeader(target, own.value);
-            ownStack(target, full);
-            return full;
-          },
-          set(value) { ownStack(target, value); } });
+        if (own && isTaken(own.value)) lazyStack(target, own.value);
       } });
   }
 
   // A DOMException's stack as V8 writes it, `Name: message` first: QuickJS's DOMException keeps an
   // own `stack` of frames only. The global is a function sharing QuickJS's prototype, statics and
-  // behaviour; it makes the exception with QuickJS's (for a subclass with its new.target), drops its
-  // own frame and puts the first line on (a DOMException's name and message never change). Those the
-  // engine throws itself (atob's) keep frames only; util.inspect and Lambda's logged trace add the line.
+  // behaviour; it makes the exception with QuickJS's (for a subclass with its new.target) and drops its
+  // own frame; the stack is made when first read, as an Error's (Error.prepareStackTrace's then).
+  // Those the engine throws itself (atob's) keep frames only; util.inspect and Lambda's logged trace add the line.
   const NativeDOMException = globalThis.DOMException;
   if (typeof NativeDOMException === 'function') {
     const OWN_FRAME = /^ {4}at (?:new )?(?:DOMException|construct) \(node:internal\/[^\n]*\n?/;
+    const isOwnSite = (site) => /^(?:DOMException|construct)$/.test(site.getFunctionName()) &&
+      /^node:internal\//.test(site.getFileName());
     const DOMException = function DOMException(message, name) {
       if (new.target === undefined) throw new TypeError("Class constructor DOMException cannot be invoked without 'new'");
       let args = arguments;
@@ -274,11 +329,14 @@ defineBuiltin('util', function (exports, require, module, internal) {
         Object.defineProperty(err, 'cause', { value: name.cause, configurable: true, writable: true, enumerable: false });
       }
       const own = Object.getOwnPropertyDescriptor(err, 'stack');
-      if (own && typeof own.value === 'string' && FRAMES_ONLY.test(own.value)) {
-        let frames = own.value;
-        while (OWN_FRAME.test(frames)) frames = frames.replace(OWN_FRAME, '');
-        own.value = withHeader(err, frames);
-        Object.defineProperty(err, 'stack', own);
+      if (own && isTaken(own.value)) {
+        let taken = own.value;
+        if (typeof taken === 'string') {
+          while (OWN_FRAME.test(taken)) taken = taken.replace(OWN_FRAME, '');
+        } else {
+          while (taken.length !== 0 && isOwnSite(taken[0])) taken.shift();
+        }
+        lazyStack(err, taken);
       }
       return err;
     };
@@ -299,7 +357,7 @@ defineBuiltin('util', function (exports, require, module, internal) {
           return arguments.length === 0 ? engine() : engine(data);
         } catch (err) {
           const own = err instanceof NativeDOMException ? Object.getOwnPropertyDescriptor(err, 'stack') : undefined;
-          if (own && typeof own.value === 'string' && FRAMES_ONLY.test(own.value)) {
+          if (own && isTaken(own.value)) {
             Error.captureStackTrace(err, wrapped); // from the caller, a lazy first line (util's captureStackTrace)
           }
           throw err;
