@@ -173,6 +173,7 @@ def serve(
     from ..server.readiness import ReadyWatch, notify_systemd
     from ..server.manifest_source import load_manifest
     from ..server.options import ServerOptions
+    from .modulefiles import check_module_files
     from .prebuild import build_all, shown
     from .project import client_host, remove_serve_record, write_serve_record
 
@@ -207,6 +208,7 @@ def serve(
         loaded = load_manifest(options)  # refuse to start on a bad manifest, naming the entry
     except (ConfigError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
+    check_module_files(loaded)  # a .wasm/.wat a worker would refuse: one line now, not its traceback
     _check_store_dir(options.store_location)
     if options.access_log not in (None, "-"):
         _check_access_log(options.access_log)
