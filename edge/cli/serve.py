@@ -60,7 +60,9 @@ def stopped_by_interrupt(command: Callable[..., None]) -> Callable[..., None]:
 @click.argument("manifest_file", metavar="[MANIFEST]", required=False, type=click.Path(dir_okay=False))
 @click.option("--manifest", "-m", type=click.Path(dir_okay=False), default=None,
               help="Manifest TOML (default: the sample manifest); also given as the argument.")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address for edge traffic: an IP address (0.0.0.0: every IPv4 interface; :: every IPv6 one) or a "
+              "host name, listened on at its address (localhost: 127.0.0.1).")
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--threads", type=click.IntRange(min=0), default=0, help="Wasm worker threads per process (0 = auto).")
@@ -173,10 +175,16 @@ def serve(
     from ..server.readiness import ReadyWatch, notify_systemd
     from ..server.manifest_source import load_manifest
     from ..server.options import ServerOptions
+    from ..server.ports import PortUnavailable, listen_address
     from .modulefiles import check_module_files
     from .prebuild import build_all, shown
     from .project import client_host, remove_serve_record, write_serve_record
 
+    named_host = host
+    try:  # the servers are handed an address: Granian takes no host name
+        host = listen_address(host)
+    except PortUnavailable as exc:
+        raise PortError(str(exc)) from None
     options = ServerOptions(
         manifest=str(manifest_path.resolve()),
         state_dir=str(Path(state_dir).resolve()),
@@ -204,7 +212,7 @@ def serve(
     _check_state_dir(Path(options.state_dir))
     _lock_state_dir(Path(options.state_dir))
     try:
-        options = _with_store(options, store, node_name, node_address, host, port)
+        options = _with_store(options, store, node_name, node_address, named_host, port)
         loaded = load_manifest(options)  # refuse to start on a bad manifest, naming the entry
     except (ConfigError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -244,8 +252,9 @@ def serve(
         admin_url = f"{admin_scheme}://{client_host(admin_host)}:{admin_port}" if options.admin_enabled else None
         # the other commands run from this project find this server by it (edge/cli/project.py)
         write_serve_record(Path(options.state_dir), edge=f"{scheme}://{client_host(host)}:{port}", admin=admin_url)
+        named = f"--host {named_host}; " if named_host.strip("[]") != host else ""  # a name, listened on at this address
         click.echo(f"edge: serving {shown(manifest_path)} on {scheme}://{_url_host(host)}:{port} "
-                   f"(ready in {time.monotonic() - started:.1f} s)", err=True)
+                   f"({named}ready in {time.monotonic() - started:.1f} s)", err=True)
         if options.admin_enabled:
             auth = "bearer token required" if options.admin_token else "no token: loopback only"
             click.echo(f"edge: admin API on {admin_scheme}://{_url_host(admin_host)}:{admin_port} ({auth})", err=True)
@@ -256,7 +265,7 @@ def serve(
         code = servers.run(server_name, options, host, port, workers=workers, certfile=certfile, keyfile=keyfile,
                            graceful_timeout=graceful_timeout, log_level=log_level, loop=loop)
     except OSError as exc:  # lost a race for a port checked above
-        message = describe(exc, host, port, "edge traffic", "--port")
+        message = describe(exc, host, port, "edge traffic", "--port", "--host")
         if message is None:
             raise
         raise PortError(message) from None
@@ -446,7 +455,8 @@ def _url_host(host: str) -> str:
 
 
 class PortError(click.ClickException):
-    """The port is taken or not ours to use: one line, exit status 2."""
+    """The port is taken or not ours to use, or the address is none of this machine's: one
+    line, exit status 2."""
 
     exit_code = 2
 
@@ -455,11 +465,11 @@ def _check_ports(options: ServerOptions, host: str, port: int) -> None:
     from ..server.ports import PortUnavailable, check_free
 
     try:
-        check_free(host, port, "edge traffic", "--port")
+        check_free(host, port, "edge traffic", "--port", "--host")
         if options.admin_enabled:
             assert options.admin_host is not None and options.admin_port is not None
             check_free(options.admin_host, options.admin_port, "the admin API",
-                       "--admin-port (it defaults to --port + 1)")
+                       "--admin-port (it defaults to --port + 1)", "--admin-host")
     except PortUnavailable as exc:
         raise PortError(str(exc)) from None
 
