@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from ..server.options import ServerOptions
 
 
+# the levels Granian, Hypercorn and uvicorn all take (Granian has no `trace`, Hypercorn no `notset`)
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
 def manifest_argument(manifest_file: str | None, manifest: str | None) -> str | None:
     """The manifest named by the argument or by -m (which may come from the project's edge.toml:
     the argument, typed now, wins over that); both typed and different is a usage error."""
@@ -76,7 +80,8 @@ def stopped_by_interrupt(command: Callable[..., None]) -> Callable[..., None]:
               help="Error pages show why (function, rule, origin); by default only the request id for `edge logs`.")
 @click.option("--graceful-timeout", type=Seconds(0, 3600), default=10.0, show_default=True,
               help="Seconds to finish in-flight requests on SIGTERM (0 to 3600).")
-@click.option("--log-level", default="warning", show_default=True)
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False), default="warning", show_default=True,
+              help="What the ASGI server logs.")
 @click.option("--admin-host", default="127.0.0.1", show_default=True, help="Admin API address (loopback unless a token is set).")
 @click.option("--admin-port", type=click.IntRange(1, 65535), default=None, help="Admin API port (default: --port + 1).")
 @click.option("--admin-token", envvar="EDGE_ADMIN_TOKEN", default=None, help="Bearer token for the admin API [env EDGE_ADMIN_TOKEN].")
