@@ -25,6 +25,10 @@ from .registry import PublishedVersion, Registry
 log = logging.getLogger("edge.control")
 
 
+class _Unwanted(Exception):
+    """The version an optimizing compile was for is no longer loaded: the compile is skipped."""
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A validated, compiled module ready to be published."""
@@ -121,16 +125,28 @@ class Compiler:
                     found = published.compiled
         return found
 
-    def upgrade_later(self, label: str, baseline: CompiledModule, swap: Callable[[CompiledModule], None]) -> None:
+    def upgrade_later(self, label: str, baseline: CompiledModule, swap: Callable[[CompiledModule], None],
+                      wanted: Callable[[], bool] = lambda: True) -> None:
         """Compile a module's optimized code on a background thread, then hand it to `swap`.
-        The bytes are read from the blob store when the compile starts, not held meanwhile."""
+        The bytes are read from the blob store when the compile starts, not held meanwhile.
+        `wanted`: asked before the baseline artifact is written and when the compile's turn comes
+        (compiles run one at a time): a version deleted or unloaded meanwhile costs no compile."""
+
+        def source() -> bytes:
+            if not wanted():
+                raise _Unwanted()
+            return self.blobs.get(baseline.sha256)
 
         def upgrade() -> None:
             try:
                 with self.blobs.deploying():  # its artifact writes are no leftovers
+                    if not wanted():
+                        return
                     self._store_baseline(baseline)
-                    compiled = self.runtime.optimize(lambda: self.blobs.get(baseline.sha256))
+                    compiled = self.runtime.optimize(source)
                 swap(compiled)
+            except _Unwanted:
+                log.debug("optimizing %s: skipped, the version is no longer loaded", label)
             except Exception:  # the baseline code keeps serving; a restart loads optimized code
                 log.exception("optimizing %s failed", label)
 

@@ -123,6 +123,22 @@ class VersionLoader:
                     # once (requests still running on it make their own)
                     self._each_function((name, number), lambda fn: fn.shed())
 
+    def drop_deleted(self, snap: Snapshot) -> None:
+        """After a sync: a loaded version the store no longer has (deleted, here or by another
+        process) leaves the registry at once; it can never be routed to again. So does one whose
+        number now names other bytes (its function was deleted and deployed anew meanwhile).
+        Requests that resolved it before keep calling it until it is closed, `retire_after`
+        seconds later."""
+        close_after = time.monotonic() + self.retire_after
+        for name, versions in self.registry.versions.items():
+            stored = snap.versions.get(name, {})
+            gone = [n for n, published in versions.items()
+                    if n not in stored or stored[n].sha256 != published.compiled.sha256]
+            for number in gone:
+                self._inactive_since.pop((name, number), None)
+                self.load_info.pop((name, number), None)
+                self.registry.unload(name, number, close_after)
+
     def _each_function(self, key: tuple[str, int], act: Callable[[Function], None]) -> None:
         published = self.registry.loaded(*key)
         if published is not None:
@@ -141,8 +157,15 @@ class VersionLoader:
 
     def _upgrade_later(self, name: str, number: int, baseline: CompiledModule) -> None:
         self.compiler.upgrade_later(
-            f"{name}-{number}", baseline, lambda compiled: self._swap_optimized(name, number, baseline, compiled)
+            f"{name}-{number}", baseline, lambda compiled: self._swap_optimized(name, number, baseline, compiled),
+            wanted=lambda: self._serves_baseline(name, number, baseline),
         )
+
+    def _serves_baseline(self, name: str, number: int, baseline: CompiledModule) -> bool:
+        """Whether the version is still loaded with this baseline code (read without the lock: a
+        compile not started for a version deleted or unloaded meanwhile is skipped)."""
+        current = self.registry.loaded(name, number)
+        return not self._closed and current is not None and current.compiled is baseline
 
     def _swap_optimized(self, name: str, number: int, baseline: CompiledModule, compiled: CompiledModule) -> None:
         """The optimized code of a version serving baseline code is ready: requests already
@@ -150,8 +173,11 @@ class VersionLoader:
         with self._sync_lock:
             current = self.registry.loaded(name, number)
             if self._closed or current is None or current.compiled is not baseline:
-                return  # shut down, or deleted / retired / replaced meanwhile
-            optimized = self.registry.build(current.spec, compiled, number)
+                return  # shut down, or deleted / retired / replaced meanwhile: the optimized code is dropped
+            # nothing routes to it (its alias moved away, or nothing ever did): the optimized code
+            # keeps no instances ready either, until it is routed to again (track_active: rewarm)
+            routed = (name, number) not in self._inactive_since
+            optimized = self.registry.build(current.spec, compiled, number, ready=routed)
             info = self.load_info.get((name, number))
             if info is not None:
                 info.optimized = True  # first: whoever sees the optimized code sees the flag

@@ -282,6 +282,7 @@ class ControlPlane:
             # the behaviors served from now on: the stored ones if usable, else those served before
             serving = parsed or self.routing or self.manifest  # (a Manifest is never falsy)
             active = syncing.active_versions(snap, routing.manifest_references(serving))
+            self.loader.drop_deleted(snap)  # first: a number a new function reuses is loaded anew
             self.loader.load_missing(snap, active, self.unreachable_loads)
             self.registry.apply(syncing.latest_numbers(snap), syncing.aliases(snap))
             if parsed is not None:

@@ -16,6 +16,7 @@ moves finishes on the version it started with.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import random
 import threading
 from dataclasses import dataclass, field
@@ -111,12 +112,20 @@ class Registry:
 
     # -- building and publishing -------------------------------------------------------
 
-    def build(self, spec: FunctionSpec, compiled: CompiledModule, version: int) -> PublishedVersion:
-        """Instantiate a version's functions without making it visible (blocking; raises ModuleError)."""
+    def build(self, spec: FunctionSpec, compiled: CompiledModule, version: int, *,
+              ready: bool = True) -> PublishedVersion:
+        """Instantiate a version's functions without making it visible (blocking; raises ModuleError).
+        `ready=False`: keep no instances ready (nothing routes to it) until `rewarm()` asks for them."""
         functions: dict[str, Function] = {}
         try:
             for cls in HOOK_CLASSES:
-                functions[cls] = self.runtime.function(compiled, spec.config(f"{cls}-request", version=str(version)))
+                config = spec.config(f"{cls}-request", version=str(version))
+                if ready:
+                    functions[cls] = self.runtime.function(compiled, config)
+                    continue
+                functions[cls] = fn = self.runtime.function(compiled, dataclasses.replace(config, prewarm=0))
+                fn.wanted_prewarm = config.prewarm  # what rewarm() brings back
+                fn.shed()  # and no preparer thread filling a pool meanwhile
         except BaseException:
             for fn in functions.values():
                 fn.close()
@@ -168,6 +177,15 @@ class Registry:
             fn.shed()  # its ready instances go now: pool slots are bounded
         with self._lock:
             self._superseded.append((close_after, old))
+
+    def unload(self, name: str, version: int, close_after: float) -> PublishedVersion | None:
+        """Drop a version from the registry now (a deleted one): its ready instances go at once,
+        and it is closed at `close_after` (time.monotonic()), as requests that resolved it before
+        may still call it."""
+        published = self.remove(name, version)
+        if published is not None:
+            self.supersede(published, close_after)
+        return published
 
     def close_superseded(self, now: float) -> None:
         with self._lock:
