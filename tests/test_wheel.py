@@ -109,6 +109,14 @@ def test_installed_edge_reads_its_docs(venv, tmp_path):
     assert "the topics are: abi, cli," in edge(venv, tmp_path, "docs", "nosuch", code=2).stderr
 
 
+def test_installed_edge_bench_has_help_and_says_it_needs_a_checkout(venv, tmp_path):
+    """The benchmark harness (bench/) is not in the wheel: --help still answers, a run says why it cannot."""
+    helped = edge(venv, tmp_path, "bench", "--help")
+    assert helped.stdout.startswith("Usage: edge bench") and "checkout" in helped.stdout and not helped.stderr
+    [line] = edge(venv, tmp_path, "bench", "--quick", code=2).stderr.strip().splitlines()
+    assert line.startswith("Error: the benchmark needs a source checkout"), line
+
+
 def test_installed_edge_builds_invokes_and_serves(venv, tmp_path):
     where = subprocess.run([str(venv / "bin" / "python"), "-c", "import edge, edge.bundled as b; "
                             "print(edge.__file__); print(b.installed())"], cwd=tmp_path, env=_env(venv),

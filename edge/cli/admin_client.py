@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 DEFAULT_SERVER = "http://127.0.0.1:8081"
 SERVER_ENV = "EDGE_SERVER"
 TOKEN_ENV = "EDGE_ADMIN_TOKEN"
+# The default is found, not fixed (edge/cli/project.py): --help says how, not one address.
+SERVER_HELP = (f"Admin API URL [env {SERVER_ENV}]. Default: the project's (edge.toml's server, else its admin_port "
+               "or port + 1), else the edge serve running from this project or directory (found by its "
+               f".edge/serve.json, here or in a parent), else {DEFAULT_SERVER}.")
 
 
 class NameParam(click.ParamType):
@@ -264,8 +268,7 @@ NOT_FOUND_HINT = (f" ({DEFAULT_SERVER} is the default: nothing names a server, a
 def admin_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--server, --token and --json for a command; passes `client` and `as_json`."""
 
-    @click.option("--server", envvar=SERVER_ENV, default=DEFAULT_SERVER, show_default=True,
-                  help=f"Admin API URL [env {SERVER_ENV}].")
+    @click.option("--server", envvar=SERVER_ENV, default=DEFAULT_SERVER, help=SERVER_HELP)
     @click.option("--token", envvar=TOKEN_ENV, default=None, help=f"Admin bearer token [env {TOKEN_ENV}].")
     @click.option("--json", "as_json", is_flag=True, help="Print the server's JSON answer (for scripts).")
     @functools.wraps(func)

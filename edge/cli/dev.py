@@ -377,10 +377,13 @@ def _wait_ready(client: AdminClient, child: subprocess.Popen, timeout: float = 6
 @click.argument("dirs", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--manifest", "-m", type=click.Path(dir_okay=False), default=None,
               help="Manifest TOML (default: the project's, else the samples).")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", "-p", type=click.IntRange(1, 65534), default=8080, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address for edge traffic (as edge serve).")
+# the ports edge serve takes (1-65535); 65535 with --admin-port, since the admin API's default is --port + 1
+@click.option("--port", "-p", type=click.IntRange(1, 65535), default=8080, show_default=True,
+              help="Port for edge traffic (65535 needs --admin-port).")
 @click.option("--admin-port", type=click.IntRange(1, 65535), default=None, help="Admin API port (default: --port + 1).")
-@click.option("--state-dir", default=".edge", show_default=True)
+@click.option("--state-dir", default=".edge", show_default=True,
+              help="The server's own directory: its store, compiled modules and logs (as edge serve).")
 @click.option("--server", "server_name", type=click.Choice(["granian", "hypercorn", "uvicorn"]), default="granian",
               show_default=True, help="ASGI server (as edge serve).")
 def dev(dirs: tuple[Path, ...], manifest: str | None, host: str, port: int, admin_port: int | None, state_dir: str,
@@ -402,6 +405,8 @@ def dev(dirs: tuple[Path, ...], manifest: str | None, host: str, port: int, admi
                 "a function to watch is its source directory")
             raise click.BadParameter(f"{path} is a file ({hint})", param_hint="DIRS")
 
+    if admin_port is None and port == 65535:
+        raise click.UsageError("with --port 65535, give --admin-port")
     admin_port = admin_port or port + 1
     manifest_path = Path(manifest).resolve() if manifest else bundled.writable_samples(Path(state_dir)) / "manifest.toml"
     # Like `edge serve`: the admin API on loopback needs no token unless EDGE_ADMIN_TOKEN sets one,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import orjson
 
-from .admin_client import FUNCTION_NAME, QUALIFIER
+from .admin_client import DEFAULT_SERVER, FUNCTION_NAME, QUALIFIER, SERVER_ENV, SERVER_HELP
 from .prebuild import module_file
 
 if TYPE_CHECKING:
@@ -34,14 +34,37 @@ def _read_event(event: str) -> bytes:
     return data
 
 
+NOT_AN_EVENT = ("note: the event is not a Lambda@Edge event (it has no Records[0].cf.config.eventType): it is run as "
+                "given and its result is not checked. A Lambda@Edge event is {\"Records\": [{\"cf\": {\"config\": "
+                "{\"eventType\": \"viewer-request\", ...}, \"request\": {\"uri\": \"/\", ...}}}]}: "
+                "`edge generate-event viewer-request` writes one")
+NOT_AN_EVENT_FAILED = "; the event was not a Lambda@Edge event (see the note above)"
+
+
+def is_edge_event(payload: bytes) -> bool:
+    from ..pipeline.verdict import event_parts
+
+    return event_parts(orjson.loads(payload)) is not None
+
+
+def note_other_event(payload: bytes) -> bool:
+    """Say, before it runs, that an event is not a Lambda@Edge event: it is run anyway (a WASI
+    command may take any JSON), but a function written for Lambda@Edge fails on it. Whether
+    it is one."""
+    if is_edge_event(payload):
+        return True
+    click.echo(NOT_AN_EVENT, err=True)
+    return False
+
+
 def check_result(payload: bytes, result: Any) -> bool:
     """Apply the server's result checks for the event's hook (edge/pipeline/verdict.py); on a
-    failure print the rule as the server's 502 names it. False when the server would refuse it."""
+    failure print the rule as the server's 502 names it. False when the server would refuse it.
+    An event that is not a Lambda@Edge event is not checked (note_other_event said so)."""
     from ..pipeline.verdict import check_result as verdict_for, event_parts
 
     parts = event_parts(orjson.loads(payload))
     if parts is None:
-        click.echo("note: not a Lambda@Edge event (no Records[0].cf.config.eventType): result not validated", err=True)
         return True
     event_type, request, response = parts
     try:
@@ -84,8 +107,7 @@ def _parse_env(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.argument("function", type=click.Path(exists=True), required=False)
 @click.option("--remote", "remote_name", metavar="NAME", type=FUNCTION_NAME, help="Invoke deployed function NAME on a server (test invoke).")
 @click.option("--qualifier", "-q", type=QUALIFIER, help="With --remote: version number or alias (default: latest).")
-@click.option("--server", envvar="EDGE_SERVER", default="http://127.0.0.1:8081", show_default=True,
-              help="With --remote: admin API URL [env EDGE_SERVER].")
+@click.option("--server", envvar=SERVER_ENV, default=DEFAULT_SERVER, help=f"With --remote: {SERVER_HELP[0].lower()}{SERVER_HELP[1:]}")
 @click.option("--token", envvar="EDGE_ADMIN_TOKEN", default=None, help="With --remote: admin token [env EDGE_ADMIN_TOKEN].")
 @click.option("--json", "as_json", is_flag=True, help="With --remote: print the server's whole JSON answer.")
 @click.option("--event", "-e", default="-", show_default=True, help="Event JSON file, or - for stdin.")
@@ -130,7 +152,8 @@ def invoke(
                                    "with its own handler")
         from .remote_invoke import remote_invoke
 
-        remote_invoke(remote_name, qualifier, _read_event(event), server, token, as_json)
+        payload = _read_event(event)
+        remote_invoke(remote_name, qualifier, payload, server, token, as_json, edge_event=note_other_event(payload))
         return
     if function is None:
         raise click.UsageError("missing FUNCTION (a .wasm/.wat file) or --remote NAME")
@@ -152,6 +175,7 @@ def invoke(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     module = module_file(Path(function), handler)  # a source directory: built like `edge deploy DIR` does
+    edge_event = note_other_event(payload)
     runtime = Runtime()
     # One invocation compiles with the baseline compiler (Winch: ~4x faster to compile, a JavaScript
     # function's 3 s become ~0.7 s), as a server serves a new version at first; its fuel can differ
@@ -176,7 +200,8 @@ def invoke(
     assert outcome is not None
     if not outcome.ok:
         detail = f" ({outcome.trap_code})" if outcome.trap_code else ""
-        click.echo(f"error: {outcome.error.value}{detail}: {unrepeated(outcome)}", err=True)
+        other = "" if edge_event else NOT_AN_EVENT_FAILED
+        click.echo(f"error: {outcome.error.value}{detail}: {unrepeated(outcome)}{other}", err=True)
         sys.exit(1)
     click.echo(orjson.dumps(outcome.value, option=orjson.OPT_INDENT_2).decode())
     if not check_result(payload, outcome.value):

@@ -11,15 +11,14 @@ import click
 from click.core import ParameterSource
 
 from .admin_client import (
-    DEFAULT_SERVER, SERVER_ENV, TOKEN_ENV, AdminClient, admin_options, api_path, print_json,
+    DEFAULT_SERVER, SERVER_ENV, SERVER_HELP, TOKEN_ENV, AdminClient, admin_options, api_path, print_json,
 )
 
 ADMIN_PARAMS = ("server", "token", "as_json")
 
 
 @click.group(invoke_without_command=True)
-@click.option("--server", envvar=SERVER_ENV, default=DEFAULT_SERVER, show_default=True,
-              help=f"Admin API URL [env {SERVER_ENV}].")
+@click.option("--server", envvar=SERVER_ENV, default=DEFAULT_SERVER, help=SERVER_HELP)
 @click.option("--token", envvar=TOKEN_ENV, default=None, help=f"Admin bearer token [env {TOKEN_ENV}].")
 @click.option("--json", "as_json", is_flag=True, help="Print the server's JSON answer (for scripts).")
 @click.pass_context

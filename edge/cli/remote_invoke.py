@@ -10,8 +10,10 @@ import click
 from .admin_client import AdminClient, api_path, print_json
 
 
-def remote_invoke(name: str, qualifier: str | None, event: bytes, server: str, token: str | None, as_json: bool) -> None:
-    """Like the local form: result JSON on stdout, log lines and REPORT on stderr, exit 1 on failure."""
+def remote_invoke(name: str, qualifier: str | None, event: bytes, server: str, token: str | None, as_json: bool,
+                  *, edge_event: bool = True) -> None:
+    """Like the local form: result JSON on stdout, log lines and REPORT on stderr, exit 1 on failure.
+    `edge_event`: whether the event is a Lambda@Edge event (a failure on another says so)."""
     client = AdminClient(server, token)
     try:
         params = {"qualifier": qualifier} if qualifier else {}
@@ -36,5 +38,8 @@ def remote_invoke(name: str, qualifier: str | None, event: bytes, server: str, t
     if not answer["ok"]:
         error = answer["error"]
         detail = f" ({error['trap_code']})" if error.get("trap_code") else ""
-        click.echo(f"error: {error['kind']}{detail}: {error['message']}", err=True)
+        from .invoke import NOT_AN_EVENT_FAILED
+
+        other = "" if edge_event else NOT_AN_EVENT_FAILED
+        click.echo(f"error: {error['kind']}{detail}: {error['message']}{other}", err=True)
         sys.exit(1)

@@ -67,14 +67,18 @@ def stopped_by_interrupt(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address for edge traffic: an IP address (0.0.0.0: every IPv4 interface; :: every IPv6 one) or a "
               "host name, listened on at its address (localhost: 127.0.0.1).")
-@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8080, show_default=True)
+# (not 0, a port the system picks: the serving line, serve.json and `edge dev` could only name port 0; as `edge dev`)
+@click.option("--port", "-p", type=click.IntRange(1, 65535), default=8080, show_default=True,
+              help="Port for edge traffic (65535 needs --admin-port: the admin API's default is --port + 1).")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--threads", type=click.IntRange(min=0), default=0, help="Wasm worker threads per process (0 = auto).")
 @click.option("--queue-wait", type=Seconds(0, 60), default=1.0, show_default=True,
               help="Seconds a request may wait for its function's capacity before a 503 LambdaLimitExceeded.")
 @click.option("--certfile", type=click.Path(exists=True, dir_okay=False), help="TLS certificate (enables HTTPS and HTTP/2 via ALPN).")
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS private key.")
-@click.option("--state-dir", default=".edge", show_default=True, help="Where precompiled artifacts (and the store) live.")
+@click.option("--state-dir", default=".edge", show_default=True,
+              help="This server's own directory (created if missing): its store (unless --store), compiled modules, "
+              "uploads and logs, and the record the other edge commands find it by; one edge serve per directory.")
 @click.option("--server-timing/--no-server-timing", default=False, help="Add a Server-Timing header per response.")
 @click.option("--debug-errors", is_flag=True,
               help="Error pages show why (function, rule, origin); by default only the request id for `edge logs`.")
@@ -167,8 +171,8 @@ def serve(
         for warning in check_tls(certfile, keyfile, server_name):
             click.echo(f"edge: {warning}", err=True)
     if not no_admin and admin_port is None:
-        if port in (0, 65535):
-            raise click.UsageError("with --port 0 or 65535, give --admin-port (or --no-admin)")
+        if port == 65535:
+            raise click.UsageError("with --port 65535, give --admin-port (or --no-admin)")
         admin_port = port + 1
     # (the usage errors above come before the server's modules load)
     from ..config.manifest import ConfigError
@@ -322,15 +326,24 @@ def _prepare_store(options: ServerOptions, workers: int) -> None:
 
 def _check_state_dir(path: Path) -> None:
     """The server writes its store, compiled modules and uploads there: one line now if it
-    cannot, not a traceback from every worker."""
+    cannot, not a traceback from every worker; exit status 2, as for the other files and
+    directories the workers would open (StartupFileError)."""
+    why = "the server keeps its store, compiled modules and uploads there"
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():  # mkdir would say "File exists" or "Not a directory"
+        where = f"the state directory {path}" if existing == path else f"the state directory {path} cannot be " \
+            f"created: {existing}"
+        raise StartupFileError(f"{where} is a file, not a directory: {why}; give --state-dir a directory "
+                               "(created if missing)")
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
             pass
     except OSError as exc:
-        raise click.ClickException(
-            f"the state directory {path} cannot be written ({exc.strerror or exc}): the server keeps its store, "
-            "compiled modules and uploads there; give a writable --state-dir") from None
+        raise StartupFileError(f"the state directory {path} cannot be written ({exc.strerror or exc}): {why}; "
+                               "give a writable --state-dir") from None
 
 
 LOCK_FILE = "serve.lock"  # in the state directory: held (flock) by the `edge serve` using it
@@ -459,6 +472,13 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
+class OptionError(click.ClickException):
+    """An option's value (or its environment variable's) refused before anything starts: bad
+    input, one line, exit status 2 (docs/cli.md)."""
+
+    exit_code = 2
+
+
 class PortError(click.ClickException):
     """The port is taken or not ours to use, or the address is none of this machine's: one
     line, exit status 2."""
@@ -486,9 +506,14 @@ def _with_store(options: ServerOptions, store: str | None, node_name: str | None
     this node's name and address for the registry."""
     import socket
 
-    from ..control.store import check_location, is_url, manifest_store
+    from ..control.store import StoreError, check_location, is_url, manifest_store
 
-    location = check_location(store) if store else manifest_store(options.manifest)
+    try:
+        location = check_location(store) if store else manifest_store(options.manifest)
+    except StoreError as exc:
+        if not store:
+            raise  # the manifest's [store]: a manifest error, exit status 1
+        raise OptionError(str(exc)) from None
     if location and not is_url(location):
         location = str(Path(location).resolve())
     advertised = node_address or f"{socket.gethostname() if host in ('0.0.0.0', '::', '') else host}:{port}"
