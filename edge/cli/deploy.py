@@ -292,6 +292,23 @@ class BadConfigFile(click.ClickException):
     exit_code = 2
 
 
+def _check_config_keys(file: Path, kind: str, raw: dict[str, Any]) -> None:
+    """A key the file's format does not have (`behaviours`) is refused here, naming the one
+    meant: only origins and behaviors are sent, so it would be dropped unseen, or leave
+    "neither origins nor behaviors" to say."""
+    from ..config.errors import unknown_keys_message
+    from ..config.manifest import SECTIONS
+
+    if kind == ".toml":  # a manifest: its other sections are not sent, but they are the manifest's
+        known, noun = SECTIONS, "top-level section"
+    else:  # the admin API's document, as `edge config get` prints it (with its read-only "source")
+        known, noun = ("origins", "behaviors"), "key"
+    unknown = [key for key in raw if key not in known and not (kind == ".json" and key == "source")]
+    if unknown:
+        raise BadConfigFile(unknown_keys_message(str(file), unknown, known, noun=noun)
+                            + " (edge config put sends the origins and behaviors)")
+
+
 @click.group()
 def config() -> None:
     """Read or replace the behaviors and origins."""
@@ -321,6 +338,8 @@ def config_put(file: Path, client: AdminClient, as_json: bool) -> None:
         raise BadConfigFile(f"cannot read {file}: {exc.strerror or exc}") from None
     except (ValueError, tomllib.TOMLDecodeError) as exc:
         raise BadConfigFile(f"{file}: cannot parse it as {kind[1:].upper()}: {exc}") from None
+    if isinstance(raw, dict):
+        _check_config_keys(file, kind, raw)
     body = {k: raw[k] for k in ("origins", "behaviors") if k in raw} if isinstance(raw, dict) else {}
     if not body:
         raise BadConfigFile(f"{file}: has neither origins nor behaviors")

@@ -132,7 +132,9 @@ def _check(settings: Any, where: str) -> dict[str, Any]:
     for key, value in settings.items():
         kind = KEYS.get(key)
         if kind is None:
-            raise ProjectError(f"{where}: unknown setting {key!r}; known: {', '.join(KEYS)}")
+            from ..config.errors import did_you_mean
+
+            raise ProjectError(f"{where}: unknown setting {key!r}{did_you_mean([key], KEYS)}; known: {', '.join(KEYS)}")
         if not isinstance(value, kind) or isinstance(value, bool):
             raise ProjectError(f"{where}: {key} must be a {'number' if kind is int else 'string'}")
     return dict(settings)

@@ -10,7 +10,7 @@ from typing import Any
 from .. import names
 from ..patterns import compile_pattern
 from .cache_policy import CachePolicy
-from .errors import ConfigError
+from .errors import ConfigError, check_keys
 from .selection import Selection
 from .policies import CLOUDFRONT_HEADERS, ForwardPolicy, parse_cache_policy, parse_forward_policy
 from .values import LegacyRead, flag
@@ -89,9 +89,7 @@ def parse_association(event_type: str, raw: Any, where: str, legacy: LegacyRead 
         raw = {"function": raw}
     if not isinstance(raw, dict) or not isinstance(raw.get("function"), str):
         raise ConfigError(f"{where}.{event_type}: expected \"name[:version|alias]\" or {{ function = ... }}")
-    unknown = set(raw) - {"function", "include_body", "include_origin_body", "allow_status_change"}
-    if unknown:
-        raise ConfigError(f"{where}.{event_type}: unknown key(s) {', '.join(sorted(unknown))}")
+    check_keys(raw, ("function", "include_body", "include_origin_body", "allow_status_change"), f"{where}.{event_type}")
     name, _, qualifier = raw["function"].partition(":")
     here = f"{where}.{event_type}"
     try:
@@ -151,11 +149,8 @@ def parse_behavior(index: int, raw: Any, origins: set[str], legacy: LegacyRead |
         raise ConfigError(f"{where} must be a table")
     pattern = check_pattern(raw.get("path"), where)
     where = f"{where} (path {pattern!r})"
-    known = {"path", "origin", "methods", "cached_methods", "cache", "forward", "forward_host", "debug_errors",
-             *(e.replace("-", "_") for e in EVENT_TYPES)}
-    unknown = set(raw) - known
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    check_keys(raw, ("path", "origin", *(e.replace("-", "_") for e in EVENT_TYPES), "methods", "cached_methods",
+                     "cache", "forward", "forward_host", "debug_errors"), where)
     origin = raw.get("origin")
     if origin not in origins:
         raise ConfigError(f"{where}: origin {origin!r} is not declared in [origins]")

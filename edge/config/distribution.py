@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, check_keys
 from .values import flag
 
 
@@ -22,9 +22,7 @@ class Distribution:
             return cls()
         if not isinstance(raw, dict):
             raise ConfigError("[distribution] must be a table")
-        unknown = set(raw) - {"domain_name", "id", "server_timing"}
-        if unknown:
-            raise ConfigError(f"[distribution]: unknown key(s) {', '.join(sorted(unknown))}")
+        check_keys(raw, ("domain_name", "id", "server_timing"), "[distribution]")
         values = {k: raw[k] for k in ("domain_name", "id") if k in raw}
         for key, value in values.items():
             if not isinstance(value, str) or not value:

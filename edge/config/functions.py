@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import names
-from .errors import ConfigError
+from .errors import ConfigError, check_keys
 
 if TYPE_CHECKING:
     from ..runtime import FunctionConfig
@@ -80,9 +80,8 @@ class FunctionSpec:
             raise ConfigError(f"{where}: function names use {names.FUNCTION_RULE}")
         if not isinstance(raw, dict):
             raise ConfigError(f"{where} must be a table")
-        unknown = set(raw) - {"source", "isolation", "limits", "env", "concurrency", "max_reuse", "prewarm", "handler"}
-        if unknown:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        check_keys(raw, ("source", "handler", "isolation", "limits", "env", "concurrency", "max_reuse", "prewarm"),
+                   where)
         if not isinstance(raw.get("source"), str):
             raise ConfigError(f"{where}: source = \"path to .wasm, .wat or a source directory\" is required")
         source = (base_dir / raw["source"]).resolve()

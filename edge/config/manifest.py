@@ -14,7 +14,7 @@ from typing import Any
 
 from .behaviors import Behavior, parse_behavior
 from .distribution import Distribution
-from .errors import ConfigError
+from .errors import ConfigError, unknown_keys_message
 from .functions import FunctionSpec
 from .origins import OriginSpec
 from .values import LegacyRead
@@ -26,6 +26,8 @@ __all__ = ["MAX_BEHAVIORS", "MAX_ORIGINS", "ConfigError", "Manifest", "load_mani
 # (20,000 took ~7 ms a request). CloudFront allows 25 per distribution by default, more on request.
 MAX_BEHAVIORS = 1000
 MAX_ORIGINS = 1000
+# the top-level tables a manifest may have ([store]: edge serve's, docs/fleet.md)
+SECTIONS = ("distribution", "origins", "functions", "behaviors", "viewer", "store")
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,9 @@ def parse_manifest(
     """Validate a parsed manifest. Function associations must name a declared function
     (or one of known_functions, the control plane's). `legacy`: the origins and behaviors of
     a stored document, read as the release that stored them did (edge/config/values.py)."""
-    unknown = set(raw) - {"distribution", "origins", "functions", "behaviors", "viewer", "store"}  # [store]: edge serve's
+    unknown = [key for key in raw if key not in SECTIONS]
     if unknown:
-        raise ConfigError(f"unknown top-level section(s): {', '.join(sorted(unknown))}")
+        raise ConfigError(unknown_keys_message("", unknown, SECTIONS, noun="top-level section"))
     distribution = Distribution.parse(raw.get("distribution"))
     origins_raw = raw.get("origins", {})
     if not isinstance(origins_raw, dict) or not origins_raw:

@@ -14,7 +14,7 @@ from .connection import (
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_CONNECTION_ATTEMPTS, DEFAULT_KEEPALIVE_TIMEOUT, DEFAULT_READ_TIMEOUT,
     KEEPALIVE_TIMEOUT, READ_TIMEOUT, connecting, seconds,
 )
-from .errors import ConfigError
+from .errors import ConfigError, check_keys
 from .values import LegacyRead, describe_char, flag
 
 _S3_DOMAIN = re.compile(
@@ -96,7 +96,7 @@ class OriginSpec:
             raise ConfigError(f"{where} must be a table")
         kind = raw.get("type", "static" if "root" in raw else "http")
         if kind == "echo":
-            _only(raw, {"type", "domain_name"}, where)
+            _only(raw, ("type", "domain_name"), where)
             domain = raw.get("domain_name", f"{name}.echo.local")
             if not isinstance(domain, str) or not domain or ":" in domain or "/" in domain:
                 raise ConfigError(f"{where}: domain_name must be a host name")
@@ -111,9 +111,9 @@ class OriginSpec:
 
     @classmethod
     def _s3(cls, name: str, raw: dict, base_dir: Path, where: str, legacy: LegacyRead | None) -> "OriginSpec":
-        _only(raw, {"type", "domain_name", "region", "bucket", "path", "endpoint", "root", "sign",
+        _only(raw, ("type", "domain_name", "region", "bucket", "path", "endpoint", "root", "sign",
                     "connect_timeout", "connection_attempts", "read_timeout", "custom_headers", "verify_tls",
-                    "ca_file"}, where)
+                    "ca_file"), where)
         domain = raw.get("domain_name")
         if not isinstance(domain, str) or domain != domain.lower() or not _HOST.match(domain):
             raise ConfigError(
@@ -170,7 +170,7 @@ class OriginSpec:
 
     @classmethod
     def _static(cls, name: str, raw: dict, base_dir: Path, where: str) -> "OriginSpec":
-        _only(raw, {"type", "root", "index", "domain_name"}, where)
+        _only(raw, ("type", "root", "index", "domain_name"), where)
         if not isinstance(raw.get("root"), str):
             raise ConfigError(f"{where}: a static origin needs root = \"directory\"")
         root = (base_dir / raw["root"]).resolve()
@@ -188,11 +188,8 @@ class OriginSpec:
 
     @classmethod
     def _http(cls, name: str, raw: dict, base_dir: Path, where: str, legacy: LegacyRead | None) -> "OriginSpec":
-        allowed = {
-            "type", "url", "connect_timeout", "connection_attempts", "read_timeout", "keepalive_timeout", "http2",
-            "verify_tls", "custom_headers", "allow_hosts", "ca_file",
-        }
-        _only(raw, allowed, where)
+        _only(raw, ("type", "url", "connect_timeout", "connection_attempts", "read_timeout", "keepalive_timeout",
+                    "http2", "verify_tls", "custom_headers", "allow_hosts", "ca_file"), where)
         url = raw.get("url")
         if not isinstance(url, str):
             raise ConfigError(f"{where}: an http origin needs url = \"http(s)://host[:port][/path]\"")
@@ -312,7 +309,5 @@ def _sendable_url(url: str, key: str, where: str, legacy: LegacyRead | None) -> 
             return
 
 
-def _only(raw: dict, allowed: set[str], where: str) -> None:
-    unknown = set(raw) - allowed
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+def _only(raw: dict, allowed: tuple[str, ...], where: str) -> None:
+    check_keys(raw, allowed, where)

@@ -20,7 +20,7 @@ from typing import Any
 
 from .cache_policy import CachePolicy
 from .selection import ALL, ALL_EXCEPT, NONE, Selection
-from .errors import ConfigError
+from .errors import ConfigError, check_keys
 
 # Headers CloudFront's legacy settings hold back unless the cache key includes them
 # (User-Agent is then "Amazon CloudFront", Host the origin's name).
@@ -85,10 +85,8 @@ def parse_cache_policy(raw: Any, where: str) -> CachePolicy:
         return CachePolicy.disabled()
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}.cache must be a table or \"disabled\"")
-    known = {"min_ttl", "default_ttl", "max_ttl", "query_strings", "headers", "cookies", "error_ttl"}
-    unknown = set(raw) - known
-    if unknown:
-        raise ConfigError(f"{where}.cache: unknown key(s) {', '.join(sorted(unknown))}")
+    check_keys(raw, ("min_ttl", "default_ttl", "max_ttl", "error_ttl", "query_strings", "headers", "cookies"),
+               f"{where}.cache")
     values: dict[str, Any] = {}
     for key in ("min_ttl", "default_ttl", "max_ttl", "error_ttl"):
         if key in raw:
@@ -115,9 +113,7 @@ def parse_forward_policy(raw: Any, where: str) -> ForwardPolicy:
         return ForwardPolicy()
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}.forward must be a table {{ query_strings, headers, cookies }}")
-    unknown = set(raw) - {"query_strings", "headers", "cookies"}
-    if unknown:
-        raise ConfigError(f"{where}.forward: unknown key(s) {', '.join(sorted(unknown))}")
+    check_keys(raw, ("query_strings", "headers", "cookies"), f"{where}.forward")
     headers_raw = raw.get("headers")
     cloudfront: set[str] = set()
     if headers_raw is None:  # each kind left out keeps its default

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, check_keys
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 
@@ -30,9 +30,7 @@ class ViewerSettings:
             return cls()
         if not isinstance(raw, dict):
             raise ConfigError("[viewer] must be a table")
-        unknown = set(raw) - {"country_database", "country_header", "asn_database"}
-        if unknown:
-            raise ConfigError(f"[viewer]: unknown key(s) {', '.join(sorted(unknown))}")
+        check_keys(raw, ("country_database", "country_header", "asn_database"), "[viewer]")
         header = raw.get("country_header")
         if raw.get("country_database") is not None and header is not None:
             raise ConfigError("[viewer]: give country_database or country_header, not both")
