@@ -361,28 +361,122 @@ const loader = (function () {
     return err;
   }
 
-  // ---- static scan: literal require()/import specifiers, outside comments and strings ----
+  // ---- static scan ----
+  // One pass over a module's source, outside comments, strings, regular expressions and the text of
+  // template literals (their ${} parts are code), finding:
+  // - the literal name of each require('x'), import('x'), `import … from 'x'`, `export … from 'x'` and
+  //   `import 'x'`: { specifier, line, kind: 'require' | 'dynamic' | 'static' } (a template literal
+  //   with no substitution is a literal);
+  // - each require() or import() whose name is computed: { computed, text, line, kind }, where
+  //   `computed` is { prefix, suffix } when the name starts with literal text (`./locale/${name}.json`,
+  //   './locale/' + name + '.json', __dirname + '/locale/' + name: './locale/' and '.json'), else null;
+  // - found.asserts: where the `assert` of an import attribute clause is (`from 'x' assert { … }`, and
+  //   `assert:` in import()'s options when they have no `with`), which QuickJS does not parse and
+  //   Node 20 does (prepare() makes it `with`);
+  // - found.resolves: whether require.resolve is used.
+  // A name assigned require (moment's `aliasedRequire = require`) is read as require.
+  const REGEX_AFTER = '(,=:[!&|?{};+-*%<>~^';
+  const REGEX_AFTER_WORDS = new Set(['return', 'typeof', 'case', 'do', 'else', 'in', 'of', 'new', 'delete', 'void',
+    'throw', 'instanceof', 'yield', 'await']);
+  const DIRNAME = {}; // __dirname, as a part of a computed name
+  const PLAIN = { '(': { type: '(', call: null, options: null }, '[': { type: '[', call: null, options: null },
+    '{': { type: '{', call: null, options: null } };
+  const wordStart = (c) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 || c > 127;
+  const wordPart = (c) => wordStart(c) || (c >= 48 && c <= 57);
+  const isSpace = (c) => c === 32 || (c >= 9 && c <= 13) || (c > 127 && /\s/.test(String.fromCharCode(c)));
+  function requireAliases(source) {
+    const names = new Set();
+    if (!/=\s*require\b/.test(source)) return names;
+    for (const m of source.matchAll(/(?<![.\w$])([A-Za-z_$][\w$]*)\s*=\s*require\s*(?=[;,)\n])/g)) {
+      if (m[1] !== 'require') names.add(m[1]);
+    }
+    return names;
+  }
   function scan(source) {
     const found = [];
+    found.asserts = [];
+    found.resolves = false;
     const n = source.length;
+    const aliases = requireAliases(source);
+    let linePos = 0;
+    let lineNo = 1;
+    const lineOf = (pos) => { // positions asked for only grow
+      for (;;) {
+        const nl = source.indexOf('\n', linePos);
+        if (nl < 0 || nl >= pos) break;
+        lineNo++;
+        linePos = nl + 1;
+      }
+      return lineNo;
+    };
+    const nextAt = (pos) => { // the next character that is not a space
+      while (pos < n && isSpace(source.charCodeAt(pos))) pos++;
+      return pos;
+    };
+    // open brackets: { type: '(' '[' '{' or '${', call (require/import's arguments, as tokens),
+    // options (import()'s second argument), tpl (the template literal a '${' is in) }
+    const stack = [];
+    let last = ''; // the last significant character: 'x' after a name, a literal or a closing bracket
+    let pending = null; // a require/import( whose '(' comes next
+    // a token of the innermost open call's current argument: { s } a string, { t, subs } a template,
+    // '+', { id: '__dirname' }, or 'x' (anything else)
+    const token = (t) => {
+      const top = stack[stack.length - 1];
+      if (top !== undefined && top.call !== null) top.call.args[top.call.args.length - 1].push(t);
+    };
+    // the text of a template literal from `pos` (after its ` or a '}' closing a substitution)
+    const template = (pos, tpl) => {
+      const start = pos;
+      while (pos < n) {
+        const d = source[pos];
+        if (d === '\\') { pos += 2; continue; }
+        if (d === '`') {
+          tpl.quasis[tpl.quasis.length - 1] += source.slice(start, pos);
+          token({ t: tpl.quasis, subs: tpl.subs });
+          last = 'x';
+          return pos + 1;
+        }
+        if (d === '$' && source[pos + 1] === '{') {
+          tpl.quasis[tpl.quasis.length - 1] += source.slice(start, pos);
+          tpl.quasis.push('');
+          stack.push({ type: '${', call: null, options: null, tpl, start: pos + 2 });
+          last = '{';
+          return pos + 2;
+        }
+        pos++;
+      }
+      return n;
+    };
+    const finish = (call, end) => {
+      const first = source.slice(call.start, call.commas.length ? call.commas[0] : end).trim();
+      const name = analyze(call.args[0]);
+      if (name === null) return;
+      if (typeof name === 'string') {
+        if (name !== '') found.push({ specifier: name, line: call.line, kind: call.kind });
+        return;
+      }
+      const text = `${call.callee}(${first.replace(/\s+/g, ' ').slice(0, 80)}${first.length > 80 ? '…' : ''})`;
+      found.push({ computed: name.prefix === undefined ? null : name, text, line: call.line, kind: call.kind });
+    };
     let i = 0;
-    let lastSignificant = '';
-    const regexAllowedAfter = '(,=:[!&|?{};+-*%<>~^';
     while (i < n) {
       const c = source[i];
-      if (c === '/' && source[i + 1] === '/') { while (i < n && source[i] !== '\n') i++; continue; }
+      const code = source.charCodeAt(i);
+      if (c === '/' && source[i + 1] === '/') { const end = source.indexOf('\n', i); i = end < 0 ? n : end; continue; }
       if (c === '/' && source[i + 1] === '*') { const end = source.indexOf('*/', i + 2); i = end < 0 ? n : end + 2; continue; }
       if (c === '"' || c === "'") {
-        i++;
-        while (i < n && source[i] !== c && source[i] !== '\n') i += source[i] === '\\' ? 2 : 1;
-        i++; lastSignificant = 'x'; continue;
+        let j = i + 1;
+        while (j < n && source[j] !== c && source[j] !== '\n') j += source[j] === '\\' ? 2 : 1;
+        const top = stack[stack.length - 1];
+        if (top !== undefined && (top.call !== null || top.options !== null)) { // (most strings are of no interest)
+          const value = source.slice(i + 1, j);
+          if (top.options !== null && value === 'with' && (last === '{' || last === ',')) top.options.hasWith = true;
+          token(value.includes('\\') ? 'x' : { s: value });
+        }
+        i = j + 1; last = 'x'; continue;
       }
-      if (c === '`') {
-        i++;
-        while (i < n && source[i] !== '`') i += source[i] === '\\' ? 2 : 1;
-        i++; lastSignificant = 'x'; continue;
-      }
-      if (c === '/' && (lastSignificant === '' || regexAllowedAfter.includes(lastSignificant))) {
+      if (c === '`') { i = template(i + 1, { quasis: [''], subs: [] }); continue; }
+      if (c === '/' && (last === '' || REGEX_AFTER.includes(last))) {
         i++;
         let inClass = false;
         while (i < n && source[i] !== '\n') {
@@ -393,31 +487,136 @@ const loader = (function () {
           else if (d === '/' && !inClass) break;
           i++;
         }
-        i++; lastSignificant = 'x'; continue;
+        token('x');
+        i++; last = 'x'; continue;
       }
-      if (/[A-Za-z_$]/.test(c)) {
-        let j = i;
-        while (j < n && /[\w$]/.test(source[j])) j++;
+      if (wordStart(code)) {
+        let j = i + 1;
+        while (j < n && wordPart(source.charCodeAt(j))) j++;
         const word = source.slice(i, j);
-        const prev = i > 0 ? source[i - 1] : '';
-        if (prev !== '.' && (word === 'require' || word === 'import' || word === 'from' || word === 'export')) {
-          const m = /^\s*\(?\s*(['"])([^'"\n]+)\1/.exec(source.slice(j, j + 300));
-          if (m && (word !== 'require' || /^\s*\(/.test(source.slice(j)))) {
-            if (word !== 'import' || /^\s*\(|^\s*['"]/.test(source.slice(j))) {
-              const kind = word === 'require' ? 'require' : word === 'import' && /^\s*\(/.test(source.slice(j)) ? 'dynamic' : 'static';
-              found.push({ specifier: m[2], line: source.slice(0, i).split('\n').length, kind });
+        const top = stack[stack.length - 1];
+        if (i === 0 || source[i - 1] !== '.') {
+          if (word === 'require' || aliases.has(word)) {
+            const k = nextAt(j);
+            if (source[k] === '(') pending = { at: k, kind: 'require', callee: word, line: lineOf(i) };
+            else if (source[k] === '.' && /^\.\s*resolve\b/.test(source.slice(k, k + 20))) found.resolves = true;
+          } else if (word === 'import' || word === 'from' || word === 'export') {
+            const k = nextAt(j);
+            if (word === 'import' && source[k] === '(') {
+              pending = { at: k, kind: 'dynamic', callee: 'import', line: lineOf(i) };
+            } else if (source[k] === '"' || source[k] === "'") {
+              const m = /^(\s*(['"])([^'"\n]+)\2[ \t]*)(assert\s*\{)?/.exec(source.slice(j, j + 300));
+              if (m) {
+                found.push({ specifier: m[3], line: lineOf(i), kind: 'static' });
+                if (m[4]) found.asserts.push({ at: j + m[1].length, dynamic: false });
+              }
             }
           }
         }
-        lastSignificant = word === 'return' || word === 'typeof' || word === 'case' ? '(' : 'x';
+        if (top !== undefined && top.options !== null && (last === '{' || last === ',') && source[nextAt(j)] === ':') {
+          if (word === 'assert') top.options.asserts.push({ at: i, dynamic: true });
+          else if (word === 'with') top.options.hasWith = true;
+        }
+        token(word === '__dirname' ? { id: word } : 'x');
+        last = REGEX_AFTER_WORDS.has(word) ? '(' : 'x';
         i = j;
         continue;
       }
-      if (!/\s/.test(c)) lastSignificant = c;
-      if (c === ')' || c === ']') lastSignificant = 'x';
+      if (c === '(' || c === '[' || c === '{') {
+        const top = stack[stack.length - 1];
+        const options = c === '{' && top !== undefined && top.call !== null && top.call.kind === 'dynamic' &&
+          top.call.args.length === 2 && top.call.args[1].length === 0 ? { asserts: [], hasWith: false } : null;
+        token('x');
+        let entry = PLAIN[c]; // one object for every bracket of no interest: the scan allocates little
+        if (c === '(' && pending !== null && pending.at === i) {
+          const call = { kind: pending.kind, callee: pending.callee, line: pending.line, start: i + 1, args: [[]], commas: [] };
+          entry = { type: c, call, options: null };
+        } else if (options !== null) {
+          entry = { type: c, call: null, options };
+        }
+        pending = null;
+        stack.push(entry);
+        last = c; i++; continue;
+      }
+      if (c === ')' || c === ']' || c === '}') {
+        // the bracket it closes (what an unclosed one left open above it goes with it)
+        let k = stack.length - 1;
+        const opener = c === ')' ? '(' : c === ']' ? '[' : '{';
+        while (k >= 0 && stack[k].type !== opener && !(c === '}' && stack[k].type === '${')) k--;
+        if (k >= 0) {
+          const entry = stack[k];
+          stack.length = k;
+          if (entry.type === '${') {
+            entry.tpl.subs.push(source.slice(entry.start, i).trim());
+            i = template(i + 1, entry.tpl);
+            continue;
+          }
+          if (entry.call !== null) finish(entry.call, i);
+          if (entry.options !== null && !entry.options.hasWith) found.asserts.push(...entry.options.asserts);
+        }
+        last = c === '}' ? '}' : 'x'; i++; continue;
+      }
+      if (c === ',') {
+        const top = stack[stack.length - 1];
+        if (top !== undefined && top.call !== null) { top.call.args.push([]); top.call.commas.push(i); }
+        last = c; i++; continue;
+      }
+      if (c === '+') {
+        const twice = source[i + 1] === '+' || source[i + 1] === '=';
+        token(twice ? 'x' : '+');
+        last = '+'; i += twice ? 2 : 1; continue;
+      }
+      if (!isSpace(code)) { token('x'); last = c; }
       i++;
     }
     return found;
+  }
+  // A require()/import() argument's tokens (scan()) as a name: a string when it is one literal, else
+  // { prefix, suffix } when it starts with literal text (the literal text it ends with: the suffix), or {}
+  // when it does not; null when there is no argument.
+  function analyze(tokens) {
+    if (tokens.length === 0) return null;
+    const parts = []; // literal text, DIRNAME, or null for a computed part
+    let piece = [];
+    const flush = () => {
+      const t = piece.length === 1 ? piece[0] : null;
+      if (t !== null && t.s !== undefined) parts.push(t.s);
+      else if (t !== null && t.t !== undefined) {
+        t.t.forEach((q, k) => {
+          if (k > 0) parts.push(t.subs[k - 1] === '__dirname' ? DIRNAME : null);
+          parts.push(q);
+        });
+      } else if (t !== null && t.id === '__dirname') parts.push(DIRNAME);
+      else parts.push(null);
+      piece = [];
+    };
+    for (const t of tokens) {
+      if (t === '+') flush();
+      else piece.push(t);
+    }
+    flush();
+    const merged = [];
+    for (const p of parts) {
+      if (p === '') continue;
+      if (typeof p === 'string' && typeof merged[merged.length - 1] === 'string') merged[merged.length - 1] += p;
+      else merged.push(p);
+    }
+    let k = 0;
+    let dir = false;
+    if (merged[0] === DIRNAME) { dir = true; k = 1; }
+    if (merged.slice(k).includes(DIRNAME)) return {};
+    const rest = merged.slice(k);
+    if (!rest.includes(null)) { // all literal
+      const text = rest.join('');
+      return dir ? (text.startsWith('/') ? '.' + text : {}) : text;
+    }
+    let prefix = typeof rest[0] === 'string' ? rest[0] : '';
+    const suffix = rest.length > 1 && typeof rest[rest.length - 1] === 'string' ? rest[rest.length - 1] : '';
+    if (dir) {
+      if (!prefix.startsWith('/')) return {};
+      prefix = '.' + prefix;
+    }
+    return prefix === '' ? {} : { prefix, suffix };
   }
 
   // ---- CommonJS ----
@@ -434,14 +633,27 @@ const loader = (function () {
     }
     const format = formatOf(filename);
     formats[filename] = format;
-    const source = read(filename);
+    let source = read(filename);
     if (source === null) throw new BuildError(`cannot read ${rel(filename)}`);
     if (format === 'json') { jsonText[filename] = source; return; }
     if (INTL.test(source)) intlWarning(filename, source);
     const table = resolved[filename] = Object.create(null);
     // an ES module's require()s (through createRequire) resolve as require() does, apart from its imports
     const requires = format === 'esm' ? (esmRequires[filename] = Object.create(null)) : table;
-    for (const { specifier, line, kind } of scan(source)) {
+    const found = scan(source);
+    // Node 20's `assert` for import attributes, as `with` and two spaces: lines and columns stay
+    const asserts = found.asserts.filter((a) => a.dynamic || format === 'esm');
+    if (asserts.length) {
+      const parts = [];
+      let at = 0;
+      for (const { at: pos } of asserts.sort((a, b) => a.at - b.at)) {
+        parts.push(source.slice(at, pos), 'with  ');
+        at = pos + 'assert'.length;
+      }
+      source = parts.join('') + source.slice(at);
+    }
+    for (const { specifier, line, kind } of found) {
+      if (specifier === undefined) continue; // a computed name
       const into = kind === 'require' ? requires : table;
       if (into[specifier] !== undefined || (kind === 'static' && format !== 'esm')) continue; // no `from 'x'` in CommonJS
       let target;
