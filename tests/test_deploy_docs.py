@@ -129,6 +129,7 @@ def test_exec_start_as_systemd_runs_it(tmp_path):
                 os.kill(proc.pid, signal.SIGTERM)
             else:  # KillSignal to every process of the unit
                 os.killpg(proc.pid, signal.SIGTERM)
+            assert systemd.recv(64) == b"STOPPING=1"  # the unit is "deactivating" while requests drain
             assert proc.wait(float(settings["TimeoutStopSec"])) == 0
         finally:
             if proc.poll() is None:

@@ -181,7 +181,7 @@ def serve(
     from ..server.listeners import ListenerError, check_admin, is_loopback
     from ..server.options_env import OPTIONS_ENV
     from ..server.ports import describe, wait_listening
-    from ..server.readiness import ReadyWatch, notify_systemd
+    from ..server.readiness import ReadyWatch, notify_systemd, stopping_on_signal
     from ..server.manifest_source import load_manifest
     from ..server.options import ServerOptions
     from ..server.ports import PortUnavailable, listen_address
@@ -271,8 +271,9 @@ def serve(
 
     watch = ReadyWatch(announce).start()
     try:
-        code = servers.run(server_name, options, host, port, workers=workers, certfile=certfile, keyfile=keyfile,
-                           graceful_timeout=graceful_timeout, log_level=log_level, loop=loop)
+        with stopping_on_signal():  # systemd hears STOPPING=1 as the stop begins, under every server
+            code = servers.run(server_name, options, host, port, workers=workers, certfile=certfile,
+                               keyfile=keyfile, graceful_timeout=graceful_timeout, log_level=log_level, loop=loop)
     except OSError as exc:  # lost a race for a port checked above
         message = describe(exc, host, port, "edge traffic", "--port", "--host")
         if message is None:

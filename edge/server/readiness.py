@@ -8,6 +8,10 @@ prints its "serving on" line and, when it runs under systemd with `Type=notify`,
 on to systemd's NOTIFY_SOCKET, so the unit counts as started only when requests are answered.
 The pids it heard from tell the worker supervisors (respawn.py) a worker that died while
 booting (it cannot start: stop) from one that died serving (an OOM kill: start another).
+
+When the stop begins (the first SIGTERM or SIGINT to `edge serve`), it sends systemd
+`STOPPING=1` (`stopping_on_signal`), so the unit reads "deactivating" while requests drain,
+whoever sent the signal (systemctl, `kill`, a container runtime).
 """
 
 from __future__ import annotations
@@ -16,17 +20,22 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import socket
+import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("edge.server")
 
 NOTIFY_ENV = "EDGE_NOTIFY_SOCKET"
 SYSTEMD_ENV = "NOTIFY_SOCKET"
 READY = b"READY=1"
+STOPPING = b"STOPPING=1"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def _send(address: str, message: bytes) -> None:
@@ -59,6 +68,76 @@ def notify_systemd(message: bytes = READY) -> bool:
         log.warning("cannot notify systemd at %s: %s", address, exc)
         return False
     return True
+
+
+@contextlib.contextmanager
+def stopping_on_signal() -> Iterator[None]:
+    """While the server runs in this (the main) process, under systemd: STOPPING=1 as the
+    first stop signal is handled, and at the end of the block if none came (the server stopped
+    on its own). Each server installs its own stop handlers here (Granian's main process,
+    Hypercorn's or uvicorn's single worker, edge's supervisor), and none calls the one it
+    replaces: so every handler installed for a stop signal while the block runs (and the one
+    in place when it starts) is wrapped to tell systemd first. A uvloop event loop installs
+    its handler with the `signal.signal` it took when it was imported: the callbacks given to
+    its add_signal_handler are wrapped instead. Nothing is wrapped outside systemd, or from a
+    thread other than the main one (which cannot install handlers)."""
+    if not os.environ.get(SYSTEMD_ENV) or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    told = threading.Event()
+
+    def tell() -> None:
+        if not told.is_set():
+            told.set()
+            notify_systemd(STOPPING)
+
+    def telling(handler: Any) -> Any:
+        if not callable(handler) or getattr(handler, "_tells_systemd", False):
+            return handler  # SIG_DFL, SIG_IGN, or wrapped already
+
+        def handle(signum: int, frame: Any) -> Any:
+            tell()
+            return handler(signum, frame)
+
+        handle._tells_systemd = True  # type: ignore[attr-defined]
+        return handle
+
+    install = signal.signal
+
+    def installing(signum: int, handler: Any) -> Any:
+        return install(signum, telling(handler) if signum in STOP_SIGNALS else handler)
+
+    uvloop_class = getattr(sys.modules.get("uvloop"), "Loop", None)  # (imported by then: servers.resolve_loop)
+    add = getattr(uvloop_class, "add_signal_handler", None)
+    own_add = uvloop_class is not None and "add_signal_handler" in vars(uvloop_class)
+
+    def adding(loop: Any, signum: int, callback: Callable[..., Any], *args: Any) -> Any:
+        if signum in STOP_SIGNALS:
+            inner = callback
+
+            def callback(*given: Any) -> Any:
+                tell()
+                return inner(*given)
+
+        return add(loop, signum, callback, *args)  # type: ignore[misc]
+
+    for signum in STOP_SIGNALS:
+        current = signal.getsignal(signum)
+        if callable(current):  # (None: a handler not installed from Python, left as it is)
+            install(signum, telling(current))
+    signal.signal = installing  # type: ignore[assignment]
+    if add is not None:
+        uvloop_class.add_signal_handler = adding  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        signal.signal = install
+        if add is not None:
+            if own_add:
+                uvloop_class.add_signal_handler = add  # type: ignore[union-attr]
+            else:
+                del uvloop_class.add_signal_handler  # type: ignore[union-attr]
+        tell()
 
 
 _booted: set[int] = set()  # workers' pids that reported READY=1 to a running ReadyWatch
