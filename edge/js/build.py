@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import threading
@@ -145,6 +146,16 @@ NPM_DEPS = {"buffer": ("buffer", "6.0.3", "index.js"), "base64-js": ("base64-js"
 # Globals whose use in a source evaluates them at build time (in the snapshot) rather than on first use.
 PRELOAD_GLOBALS = ("Buffer", "URL", "URLSearchParams", "TextEncoder", "TextDecoder", "process", "structuredClone",
                    "crypto")
+# The package's files as the loader sees them while the function loads (/edge/files.txt: path and size,
+# one a line): there is no directory listing in the engine, and a computed require('./locale/' + name)
+# needs one. At most this many; past it the loader knows only the files it looked at.
+MAX_LISTED_FILES = 100_000
+# A require()/import() whose name is computed with a literal directory (`./locales/${lang}.json`,
+# './locale/' + name): the build keeps the module files there it could load (docs/javascript.md,
+# Modules), up to these many files and bytes of source a name, and bytes for all such names.
+COMPUTED_FILES = 300
+COMPUTED_BYTES = 1 * MiB
+COMPUTED_TOTAL_BYTES = 2 * MiB
 
 
 @dataclass(frozen=True)
@@ -325,6 +336,41 @@ def _on_demand(root: Path) -> list[str]:
             continue
         wanted.update(name for name, (_, pattern) in ON_DEMAND.items() if name not in wanted and pattern.search(text))
     return sorted(wanted)
+
+
+def _package_files(root: Path) -> tuple[list[tuple[str, int]], bool]:
+    """The package's files (path from `root`, size) and whether that is all of them (at most
+    MAX_LISTED_FILES). Links to directories are not followed (the loader follows pnpm's itself);
+    hidden directories at the top (.git, .aws-sam) are left out, those in node_modules (.pnpm) kept.
+    Paths that are not UTF-8 or hold a newline or a tab are left out too (nothing could name them)."""
+    files: list[tuple[str, int]] = []
+    for directory, dirnames, filenames in os.walk(root):
+        here = Path(directory).relative_to(root).as_posix()
+        if here == ".":
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = name if here == "." else f"{here}/{name}"
+            if "\n" in path or "\t" in path or not _utf8(path):
+                continue
+            try:
+                st = os.stat(os.path.join(directory, name))
+            except OSError:  # a broken link
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            files.append((path, st.st_size))
+            if len(files) >= MAX_LISTED_FILES:
+                return files, False
+    return files, True
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, as os.walk gives them (surrogateescape)
+        return False
+    return True
 
 
 def _npm_source(name: str) -> str:
@@ -629,6 +675,8 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
                                "a .js/.mjs file or a .zip deployment package)")
         rel_entry = package.entry.relative_to(package.root).as_posix()
         links, links_out = package_links(package.root, GUEST_ROOT)
+        files, listed_all = _package_files(package.root)
+        builtins = _on_demand(package.root)
         config = {
             "root": GUEST_ROOT,
             "entry": f"{GUEST_ROOT}/{rel_entry}",
@@ -636,14 +684,20 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
             "exportName": package.export,
             "handler": package.handler,
             "preload": _preloads(package.root),
-            "builtins": _on_demand(package.root),
+            "builtins": builtins,
             "onDemand": sorted(m for modules, _ in ON_DEMAND.values() for m in modules),
             "links": links,  # symbolic links in the package (pnpm's node_modules): modules get real paths
             "linksOut": links_out,  # links the build cannot follow, for "cannot find module" to say why
+            "listedAll": listed_all,  # /edge/files.txt lists every file of the package
+            "computed": {"files": COMPUTED_FILES, "bytes": COMPUTED_BYTES, "totalBytes": COMPUTED_TOTAL_BYTES},
         }
         boot_dir = tmp_dir / "edge"
         boot_dir.mkdir()
         (boot_dir / "boot.js").write_text(boot_source(config), encoding="utf-8")
+        # a file, not part of boot.js: as a script's literals its names would stay in the engine's atom table;
+        # sorted as JavaScript compares strings (UTF-16 code units), for the loader's binary search
+        listed = sorted(files, key=lambda f: f[0].encode("utf-16-be", "surrogatepass"))
+        (boot_dir / "files.txt").write_text("".join(f"{p}\t{size}\n" for p, size in listed), encoding="utf-8")
         snapshot = tmp_dir / "snapshot.wasm"
 
         def warn(text: str) -> None:

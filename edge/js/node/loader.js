@@ -1,7 +1,9 @@
 // Modules as Node loads them, at build time: CommonJS files are wrapped in Node's function wrapper
 // (so sloppy-mode code stays sloppy) and compiled; ES modules go through QuickJS's module loader
 // with the hooks below. Every module reachable from the handler is found by scanning its source
-// for require()/import of literal names. One that cannot be had (not bundled, or a built-in edge
+// for require()/import of literal names, and of names with a literal directory (keepComputed). One
+// that runs while the function loads with another computed name is resolved with the files then.
+// One that cannot be had (not bundled, or a built-in edge
 // functions lack) is a warning naming the file and line, and that require() throws when it runs,
 // as Node's does for a missing module: optional and guarded requires work, and one that runs while
 // the function loads fails the build. A static import of it fails the build, as Node fails to link
@@ -34,6 +36,7 @@ const loader = (function () {
   const EXTENSIONS = ['.js', '.json', '.mjs', '.cjs', '.node'];
   const cache = Object.create(null); // filename -> module
   const compiled = Object.create(null); // filename -> CommonJS wrapper function (build time)
+  const lazySources = Object.create(null); // filename -> a CommonJS file's wrapped source (UTF-8), compiled on first require()
   const formats = Object.create(null); // filename -> 'cjs' | 'esm' | 'json'
   const resolved = Object.create(null); // filename -> { specifier: target }
   const jsonText = Object.create(null);
@@ -60,7 +63,6 @@ const loader = (function () {
   function rel(p) {
     return p.startsWith(CONFIG.root + '/') ? p.slice(CONFIG.root.length + 1) : p;
   }
-  function stat(p) { return native.stat(p); } // 0 missing, 1 file, 2 directory
 
   // A file's real path, as Node gives modules theirs: the package's symbolic links (pnpm's
   // node_modules/x -> .pnpm/x@1/node_modules/x, listed by edge/js/links.py) replaced, so a package
@@ -79,17 +81,121 @@ const loader = (function () {
   }
   function read(p) { return native.readFile(p); }
 
-  function packageData(dir) {
-    const text = stat(dir + '/package.json') === 1 ? read(dir + '/package.json') : null;
-    if (text === null) return null;
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      throw Object.assign(new BuildError(`${rel(dir + '/package.json')}: invalid JSON (${err.message})`), {
-        code: 'ERR_INVALID_PACKAGE_CONFIG', Ctor: Error, more: '',
-        runtimeMessage: `Invalid package config ${dir}/package.json: ${err.message}`,
-      });
+  // ---- the package's files ----
+  // While the function loads its files are there (at /var/task) and `stat` looks at them;
+  // /edge/files.txt (edge/js/build.py) lists them, as the engine cannot list a directory, for what a
+  // computed name can load (keepComputed). Once it has loaded there is no filesystem: resolution and
+  // the messages then know what the build kept (keepListing): the modules it prepared, the
+  // package.json fields it read, and a list of files (the function's own, the directories computed
+  // names were expanded in, and, when a module uses require.resolve, the packages the build loaded
+  // and the function's dependencies), in one string, compact enough for the snapshot.
+  function listing(count, get) { // sorted paths, found by halving
+    const lower = (key) => {
+      let lo = 0;
+      let hi = count;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (get(mid) < key) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    return {
+      count, get,
+      isFile: (p) => { const k = lower(p); return k < count && get(k) === p; },
+      isDir: (p) => { const k = lower(p + '/'); return k < count && get(k).startsWith(p + '/'); },
+      range: (dir) => { // the indexes of the files under dir: [from, to)
+        const from = lower(dir + '/');
+        return [from, lower(dir + '0')]; // '0' follows '/'
+      },
+    };
+  }
+  // every file of the package and its size, while the function loads: the file's lines, found by
+  // their offsets (few objects made, and freed, so the snapshot does not keep their traces)
+  let buildFiles = null;
+  function packageFiles() {
+    if (buildFiles !== null || !internal.initializing) return buildFiles;
+    const text = read('/edge/files.txt') || '';
+    let count = 0;
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
+    const starts = new Uint32Array(count);
+    const tabs = new Uint32Array(count);
+    for (let k = 0, at = 0; k < count; k++) {
+      starts[k] = at;
+      const end = text.indexOf('\n', at);
+      tabs[k] = text.lastIndexOf('\t', end);
+      at = end + 1;
     }
+    const prefix = CONFIG.root + '/';
+    // sorted as JavaScript compares strings (edge/js/build.py sorts by UTF-16 code units)
+    buildFiles = listing(count, (k) => prefix + text.slice(starts[k], tabs[k]));
+    buildFiles.size = (k) => Number(text.slice(tabs[k] + 1, text.indexOf('\n', tabs[k]))); // each line ends with one
+    return buildFiles;
+  }
+  let kept = null; // the files listed for request time (keepListing)
+  const coverage = []; // directories whose files `kept` has in full, apart from a node_modules in them
+  function covered(p) {
+    return coverage.some((dir) => p === dir ||
+      (p.startsWith(dir + '/') && !p.slice(dir.length + 1).split('/').includes('node_modules')));
+  }
+  // 0 missing, 1 file, 2 directory
+  function stat(p) {
+    return internal.initializing ? native.stat(p) : keptKind(realpath(p));
+  }
+  let preparedDirs = null;
+  function keptKind(p) {
+    if (formats[p] !== undefined || (p.endsWith('/package.json') && packages.has(dirname(p)))) return 1;
+    if (kept !== null && kept.isFile(p)) return 1;
+    if (kept !== null && kept.isDir(p)) return 2;
+    if (preparedDirs === null) { // the directories of the modules the build prepared
+      preparedDirs = new Set();
+      for (const file of Object.keys(formats)) {
+        for (let d = dirname(file); d !== '/' && !preparedDirs.has(d); d = dirname(d)) preparedDirs.add(d);
+      }
+    }
+    return preparedDirs.has(p) ? 2 : 0;
+  }
+  // fs at request time: a file (1) or a directory (2) of the package, a place the package has nothing
+  // (0), or undefined when the build did not list the place
+  internal.packageFile = (p) => {
+    if (kept === null || internal.initializing) return undefined;
+    const real = realpath(p);
+    if (kept.isFile(real)) return 1;
+    if (kept.isDir(real)) return 2;
+    return covered(real) ? 0 : undefined;
+  };
+
+  // A directory's package.json, what the loader reads of it, or null. Kept for request time as JSON
+  // text: the objects of a hundred packages' "exports" maps would be ~70 KB of every snapshot.
+  const PACKAGE_FIELDS = ['name', 'type', 'main', 'exports', 'imports'];
+  const packages = new Map(); // directory -> JSON text
+  const packageObjects = new Map(); // the same, parsed, while the function loads
+  function packageData(dir) {
+    if (packageObjects.has(dir)) return packageObjects.get(dir);
+    if (!internal.initializing) { // by real path, as keptKind looks (pnpm's links)
+      const text = packages.get(realpath(dir));
+      return text === undefined ? null : JSON.parse(text);
+    }
+    const text = stat(dir + '/package.json') === 1 ? read(dir + '/package.json') : null;
+    let data = null;
+    if (text !== null) {
+      let pkg;
+      try {
+        pkg = JSON.parse(text);
+      } catch (err) {
+        throw Object.assign(new BuildError(`${rel(dir + '/package.json')}: invalid JSON (${err.message})`), {
+          code: 'ERR_INVALID_PACKAGE_CONFIG', Ctor: Error, more: '',
+          runtimeMessage: `Invalid package config ${dir}/package.json: ${err.message}`,
+        });
+      }
+      if (pkg !== null) {
+        data = {};
+        for (const key of PACKAGE_FIELDS) if (typeof pkg === 'object' && pkg[key] !== undefined) data[key] = pkg[key];
+      }
+    }
+    if (data !== null) packages.set(realpath(dir), JSON.stringify(data)); // (none: null, at request time too)
+    packageObjects.set(dir, data);
+    return data;
   }
 
   // Nearest package.json "type" decides what a .js file is, as in Node.
@@ -240,7 +346,7 @@ const loader = (function () {
       const base = specifier.startsWith('/') ? specifier : normalize(from + '/' + specifier);
       const found = esm ? (stat(base) === 1 ? base : tryFile(base) || tryDirectory(base)) : tryFile(base) || tryDirectory(base);
       if (found && found.startsWith(CONFIG.root + '/')) return realpath(found);
-      throw notFound(specifier, parent, esm);
+      throw notFound(specifier, parent, esm, base);
     }
     // a package in node_modules, searched from the importing file's directory up to the function root
     const parts = specifier.split('/');
@@ -296,13 +402,28 @@ const loader = (function () {
     err.more = `. Available built-ins: ${[...new Set([...SUPPORTED, ...CONFIG.onDemand])].sort().join(', ')}`;
     return err;
   }
-  function notFound(specifier, parent, esm) {
+  // At request time a module is there when the build prepared it; one it did not find is missing
+  // for certain only where it listed every file (`covered`).
+  const FOUND_AT_BUILD = 'edge functions have no filesystem when they run: a module is there only if the build ' +
+    "found it, from a literal name in require() or import, or a name with a literal directory (require('./locale/' + " +
+    "name), import(`./locales/${lang}.json`)), whose module files there the build keeps";
+  function notFound(specifier, parent, esm, base) {
     let hint = ' (bundle it into node_modules/ of the function, as for a Lambda deployment package)';
     if (/^(\.|\/)/.test(specifier)) {
       hint = " (no such file in the function's package)";
     }
-    return failure(parent, `cannot find module '${specifier}'${hint}`, esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND',
+    if (!internal.initializing && !(base !== undefined && covered(base))) hint = ` (${FOUND_AT_BUILD})`;
+    const err = failure(parent, `cannot find module '${specifier}'${hint}`, esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND',
       `Cannot find module '${specifier}'${hint}`);
+    err.plain = true; // require.resolve() says Node's message alone
+    return err;
+  }
+  // A file of the package the build did not keep as a module, named when the function runs.
+  function notKept(specifier, target, parent, esm) {
+    const why = `${rel(target)} is in the function's package, but the build did not keep it: ${FOUND_AT_BUILD}, ` +
+      `up to ${CONFIG.computed.files} a name`;
+    return failure(parent, `cannot find module '${specifier}': ${why}`, esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND',
+      `Cannot find module '${specifier}': ${why}`);
   }
 
   // node_modules/x (or node_modules itself) links out of the package: npm link, a workspace's hoisted
@@ -623,7 +744,9 @@ const loader = (function () {
   const wrapperHead = '(function (exports, require, module, __filename, __dirname) { ';
   const wrapperTail = '\n})';
 
-  function prepare(filename) {
+  // `lazy`: a CommonJS file is compiled when it is first required, not now (keepComputed's files: a
+  // package's locales, which a function may never load, cost their source text, not their bytecode)
+  function prepare(filename, lazy = false) {
     if (formats[filename] !== undefined) return;
     if (filename.endsWith('.node')) { // a native addon: nothing to compile; its require() throws (load())
       formats[filename] = 'addon';
@@ -633,6 +756,16 @@ const loader = (function () {
     }
     const format = formatOf(filename);
     formats[filename] = format;
+    try {
+      prepareFile(filename, format, lazy);
+    } catch (err) { // not kept: a module a computed name could load is left out when it fails (keepComputed)
+      for (const table of [formats, resolved, esmRequires, jsonText, esmSources, esmShift, compiled, lazySources]) {
+        delete table[filename];
+      }
+      throw err;
+    }
+  }
+  function prepareFile(filename, format, lazy) {
     let source = read(filename);
     if (source === null) throw new BuildError(`cannot read ${rel(filename)}`);
     if (format === 'json') { jsonText[filename] = source; return; }
@@ -641,6 +774,7 @@ const loader = (function () {
     // an ES module's require()s (through createRequire) resolve as require() does, apart from its imports
     const requires = format === 'esm' ? (esmRequires[filename] = Object.create(null)) : table;
     const found = scan(source);
+    if (found.resolves) usesResolve = true;
     // Node 20's `assert` for import attributes, as `with` and two spaces: lines and columns stay
     const asserts = found.asserts.filter((a) => a.dynamic || format === 'esm');
     if (asserts.length) {
@@ -652,8 +786,10 @@ const loader = (function () {
       }
       source = parts.join('') + source.slice(at);
     }
-    for (const { specifier, line, kind } of found) {
-      if (specifier === undefined) continue; // a computed name
+    const computed = [];
+    for (const use of found) {
+      const { specifier, line, kind } = use;
+      if (specifier === undefined) { computed.push(use); continue; }
       const into = kind === 'require' ? requires : table;
       if (into[specifier] !== undefined || (kind === 'static' && format !== 'esm')) continue; // no `from 'x'` in CommonJS
       let target;
@@ -672,13 +808,18 @@ const loader = (function () {
         continue;
       }
       into[specifier] = target;
-      if (!target.startsWith('node:')) prepare(target);
+      if (!target.startsWith('node:')) prepare(target, lazy);
       else builtinsUsed.add(target.slice(5));
     }
     if (format === 'cjs') {
       const body = source.startsWith('#!') ? '//' + source : source;
       try {
-        compiled[filename] = native.evalScript(wrapperHead + body + wrapperTail, filename);
+        if (lazy) { // parsed now, for its syntax errors
+          native.evalScript(wrapperHead + body + wrapperTail, filename, true);
+          lazySources[filename] = native.utf8Encode(wrapperHead + body + wrapperTail); // a byte a character, mostly
+        } else {
+          compiled[filename] = native.evalScript(wrapperHead + body + wrapperTail, filename);
+        }
       } catch (err) {
         throw restack(nodeSyntaxError(err, wrapperHead + body, true), wrapperHead.length);
       }
@@ -687,7 +828,185 @@ const loader = (function () {
       esmShift[filename] = meta.length;
       esmSources[filename] = meta + (source.startsWith('#!') ? '//' + source : source);
     }
+    for (const use of computed) keepComputed(filename, use);
   }
+
+  // ---- computed names ----
+  // require()/import() of a name made at run time, as bundlers do: when it starts with a literal
+  // directory (`./locales/${lang}.json`, './locale/' + name, 'pkg/dir/' + name), the module files
+  // there it could name (the literal part of the file name and the suffix, if any, matching) are
+  // prepared, so they load in requests: up to CONFIG.computed's files and bytes a name and bytes in
+  // all, with a warning naming what was left out. One in the function's own files with no literal
+  // directory is a warning, unless it ran while the function loaded (where it finds the files).
+  const MODULE_FILE = /\.(?:js|json|mjs|cjs)$/;
+  let computedBytes = 0;
+  const expanded = new Map(); // directory -> the computed names expanded there (`${name}\0${suffix}`)
+  const unfollowed = []; // { at: 'file:line', text }: own computed names with no literal directory
+  const ranAtBuild = new Set(); // 'file:line' of the computed require()s that ran while the function loaded
+  function keepComputed(filename, use) {
+    const where = `${rel(filename)}:${use.line}`;
+    const own = !rel(filename).split('/').includes('node_modules');
+    const call = use.kind === 'dynamic' ? 'import() there rejects with ERR_MODULE_NOT_FOUND'
+      : `${use.text.slice(0, use.text.indexOf('('))}() there throws MODULE_NOT_FOUND`;
+    const place = use.computed === null ? null : computedPlace(use.computed, filename);
+    const files = place === null ? null : packageFiles();
+    if (files === null) {
+      if (own) {
+        unfollowed.push({ at: `${filename}:${use.line}`, text: `${where}: ${use.text} computes its module's name with ` +
+          "no literal directory at its start (such as './locales/' or 'package/dir/'), so the build cannot tell which " +
+          `files it loads: in a request it finds only built-ins and the modules the build found elsewhere, and ` +
+          `${call} for others. Name the module literally, or start the name with its directory` });
+      }
+      return;
+    }
+    const { dir, name, suffix } = place;
+    const key = `${name}\0${suffix}`;
+    if (!expanded.has(dir)) expanded.set(dir, new Set());
+    if (expanded.get(dir).has(key)) return;
+    expanded.get(dir).add(key);
+    const matching = [];
+    filesUnder(files, dir, (k, tail) => {
+      if (tail.length > name.length + suffix.length && tail.startsWith(name) && tail.endsWith(suffix) &&
+          MODULE_FILE.test(tail) && !tail.split('/').some((part) => part.startsWith('.'))) {
+        matching.push(k);
+      }
+    });
+    const shownDir = dir === CONFIG.root ? './' : `${rel(dir)}/`;
+    if (matching.length === 0) {
+      if (own) {
+        warn(`${where}: ${use.text} can load no module file of the package (none in ${shownDir} matches ` +
+          `'${name}*${suffix}'): ${call} when it runs`);
+      }
+      return;
+    }
+    const cap = CONFIG.computed;
+    let count = 0;
+    let bytes = 0;
+    const leftOut = [];
+    const failed = [];
+    for (const k of matching) {
+      const path = files.get(k);
+      if (formats[path] !== undefined) { count++; continue; }
+      const size = files.size(k);
+      if (count >= cap.files || bytes + size > cap.bytes || computedBytes + size > cap.totalBytes) {
+        leftOut.push(path);
+        continue;
+      }
+      try {
+        prepare(path, true);
+      } catch (err) {
+        failed.push(`${rel(path)} (${String(err && err.message).split('\n')[0]})`);
+        continue;
+      }
+      count++;
+      bytes += size;
+      computedBytes += size;
+    }
+    const some = (list) => list.slice(0, 5).join(', ') + (list.length > 5 ? ` and ${list.length - 5} more` : '');
+    if (leftOut.length) {
+      warn(`${where}: ${use.text} can load ${matching.length} module files in ${shownDir}; the build kept ${count} ` +
+        `(up to ${cap.files} files and ${cap.bytes / 1048576} MiB a computed name, ${cap.totalBytes / 1048576} MiB ` +
+        `in all) and left out ${some(leftOut.map(rel))}, for which ${call} in a request: name ` +
+        'the ones the function needs literally');
+    }
+    if (failed.length) {
+      warn(`${where}: ${use.text}: the build left out ${some(failed)}, which could not be loaded`);
+    }
+  }
+  // visit(index, path from dir) for each file under dir, those in a node_modules there apart (skipped whole)
+  function filesUnder(files, dir, visit) {
+    const [from, to] = files.range(dir);
+    for (let k = from; k < to; k++) {
+      const tail = files.get(k).slice(dir.length + 1);
+      const inside = tail.startsWith('node_modules/') ? 'node_modules'
+        : tail.includes('/node_modules/') ? tail.slice(0, tail.indexOf('/node_modules/') + '/node_modules'.length) : null;
+      if (inside !== null) {
+        k = files.range(`${dir}/${inside}`)[1] - 1; // past its last file
+        continue;
+      }
+      visit(k, tail);
+    }
+  }
+  // Where a computed name's files are: { dir, name (the file name's literal start), suffix } or null
+  function computedPlace({ prefix, suffix }, filename) {
+    let full;
+    if (prefix.startsWith('/')) {
+      full = prefix;
+    } else if (prefix.startsWith('./') || prefix.startsWith('../')) {
+      full = dirname(filename) + '/' + prefix;
+    } else {
+      const parts = prefix.split('/');
+      const scoped = prefix.startsWith('@');
+      if (/^[.#]|^node:/.test(prefix) || parts.length < (scoped ? 3 : 2)) return null; // no directory in a package
+      const pkgName = parts.slice(0, scoped ? 2 : 1).join('/');
+      let pkgDir = null;
+      for (let dir = dirname(filename); pkgDir === null; dir = dirname(dir)) {
+        if (!dir.endsWith('/node_modules') && stat(`${dir}/node_modules/${pkgName}`) === 2) pkgDir = `${dir}/node_modules/${pkgName}`;
+        if (dir.length <= CONFIG.root.length || dir === '/') break;
+      }
+      if (pkgDir === null) return null;
+      full = pkgDir + prefix.slice(pkgName.length);
+    }
+    const cut = full.lastIndexOf('/');
+    const dir = realpath(normalize(full.slice(0, cut)));
+    if (dir !== CONFIG.root && !dir.startsWith(CONFIG.root + '/')) return null;
+    return { dir, name: full.slice(cut + 1), suffix };
+  }
+
+  // The end of the build: the own computed names that never ran, and the files listed for request time.
+  const MAX_KEPT_FILES = 10000;
+  let usesResolve = false; // a module the build loaded uses require.resolve
+  function keepListing() {
+    for (const { at, text } of unfollowed) if (!ranAtBuild.has(at)) warn(text);
+    const files = packageFiles();
+    if (files === null) return;
+    const dirs = [...expanded.keys(), CONFIG.root];
+    if (usesResolve) { // the packages it loaded and the function's dependencies, for require.resolve() of any of their files
+      const packageDirs = new Set();
+      for (const file of Object.keys(formats)) {
+        const m = /^(.*\/node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(file);
+        if (m !== null) packageDirs.add(m[1]);
+      }
+      let declared = {};
+      try {
+        declared = JSON.parse(read(CONFIG.root + '/package.json') || '{}') || {};
+      } catch {}
+      for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies']) {
+        for (const name of Object.keys(Object(declared[field]))) {
+          const dir = realpath(`${CONFIG.root}/node_modules/${name}`);
+          if (stat(dir) === 2) packageDirs.add(dir);
+        }
+      }
+      for (const dir of [...packageDirs].sort()) {
+        try {
+          packageData(dir);
+        } catch {}
+        dirs.push(dir);
+      }
+    }
+    const keep = new Set();
+    for (const dir of dirs) {
+      const add = [];
+      filesUnder(files, dir, (k, tail) => {
+        const path = `${dir}/${tail}`;
+        if (!keep.has(path)) add.push(path);
+      });
+      if (keep.size + add.length > MAX_KEPT_FILES) continue;
+      for (const path of add) keep.add(path);
+      if (CONFIG.listedAll) coverage.push(dir);
+    }
+    const paths = [...keep].sort();
+    const text = paths.join('\n');
+    const starts = new Uint32Array(paths.length + 1);
+    for (let k = 0, at = 0; k <= paths.length; k++) {
+      starts[k] = at;
+      if (k < paths.length) at += paths[k].length + 1;
+    }
+    kept = listing(paths.length, (k) => text.slice(starts[k], starts[k + 1] - 1));
+    buildFiles = null;
+    packageObjects.clear();
+  }
+  (internal.warmups || (internal.warmups = [])).push(keepListing);
 
   // An ES module is named by its file URL, as in Node: the engine names the module's stack frames
   // after it (`at handler (file:///var/task/index.mjs:2:9)`, where a CommonJS file's read
@@ -928,25 +1247,101 @@ const loader = (function () {
     const table = parent.requireTable || resolved[parent.filename];
     let target = table && table[specifier];
     if (target instanceof Error) throw runtimeError(target, parent);
-    if (target === undefined) {
-      const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
-      if (SUPPORTED.has(bare)) {
-        target = 'node:' + bare;
-      } else if (NODE_BUILTINS.has(bare) || bare !== specifier) {
-        throw runtimeError(unsupported(specifier, parent.filename, false), parent);
-      } else if (specifier.startsWith('.') || specifier.startsWith('/')) {
-        const base = normalize((specifier.startsWith('/') ? '' : parent.path + '/') + specifier);
-        target = [base, ...EXTENSIONS.map((e) => base + e), ...EXTENSIONS.map((e) => base + '/index' + e)]
-          .find((p) => formats[p] !== undefined);
-      }
-      if (target === undefined) {
-        throw internal.codeError(Error, 'MODULE_NOT_FOUND',
-          `Cannot find module '${specifier}' (edge functions can require only built-ins and modules found by ` +
-          `scanning the function's sources for require('...') at build time)\nRequire stack:\n- ${parent.filename}`);
-      }
-    }
+    if (target === undefined) target = resolveNow(specifier, parent, false);
     if (target.startsWith('node:')) return requireBuiltin(target);
     return load(target, parent);
+  }
+
+  // A name the build did not see (computed): resolved as Node would, with the files while the
+  // function loads (the module is then prepared), else from what the build kept. The error is Node's.
+  function resolveNow(specifier, parent, esm) {
+    let target;
+    try {
+      target = resolve(specifier, parent.filename, esm);
+      if (target.startsWith('node:')) {
+        if (internal.initializing) builtinsUsed.add(target.slice(5));
+        return target;
+      }
+      if (internal.initializing) {
+        const site = callerSite();
+        if (site !== null) ranAtBuild.add(site);
+        prepare(target);
+      } else if (formats[target] === undefined) {
+        throw notKept(specifier, target, parent.filename, esm);
+      }
+    } catch (err) {
+      if (err instanceof BuildError && err.runtimeMessage !== undefined) throw runtimeError(err, parent);
+      throw err;
+    }
+    return target;
+  }
+  // 'file:line' of the function's frame that called into the loader (build time only)
+  function callerSite() {
+    for (const line of String(new Error().stack).split('\n')) {
+      const m = /((?:file:\/\/)?\/[^\s()]+):(\d+):\d+\)?\s*$/.exec(line);
+      if (m !== null && fromFileURL(m[1]).startsWith(CONFIG.root + '/')) return `${fromFileURL(m[1])}:${m[2]}`;
+    }
+    return null;
+  }
+
+  // Node's require.resolve(request[, { paths }]) and require.resolve.paths(request)
+  const GLOBAL_PATHS = ['/var/lang/lib/node']; // Node's for Lambda's /var/lang/bin/node, with no HOME or NODE_PATH
+  function isBuiltinName(request) {
+    const bare = request.startsWith('node:') ? request.slice(5) : request;
+    return NODE_BUILTINS.has(bare) && (request.startsWith('node:') || !PREFIX_ONLY.has(bare));
+  }
+  function lookupPaths(request, module) {
+    if (isBuiltinName(request)) return null;
+    if (request[0] !== '.' || (request.length > 1 && request[1] !== '.' && request[1] !== '/')) {
+      return [...(module.paths || []), ...GLOBAL_PATHS];
+    }
+    return [dirname(module.filename)];
+  }
+  function resolveRequest(module, request, options) {
+    if (typeof request !== 'string') throw internal.argType('request', 'of type string', request);
+    let froms = null;
+    if (options !== null && typeof options === 'object' && options.paths !== undefined) {
+      if (!Array.isArray(options.paths)) {
+        const shown = requireBuiltin('util').inspect(options.paths);
+        throw internal.codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'options.paths' is invalid. Received ${shown}`);
+      }
+      froms = options.paths.map((p) => normalize(String(p).startsWith('/') ? String(p) : `${CONFIG.root}/${p}`));
+    }
+    const resolveFrom = (from) => {
+      const table = module.requireTable || resolved[module.filename];
+      const known = from === undefined && table ? table[request] : undefined;
+      if (known !== undefined && !(known instanceof Error)) return known;
+      if (known instanceof Error && !known.plain) throw known;
+      const target = resolve(request, module.filename, false, from);
+      if (internal.initializing && target.startsWith('node:')) builtinsUsed.add(target.slice(5));
+      return target;
+    };
+    let target;
+    try {
+      if (froms === null) {
+        target = resolveFrom(undefined);
+      } else {
+        for (const from of froms) {
+          try {
+            target = resolveFrom(from);
+            break;
+          } catch (err) {
+            if (!(err instanceof BuildError) || !err.plain) throw err;
+          }
+        }
+        if (target === undefined) throw notFound(request, module.filename, false);
+      }
+    } catch (err) {
+      if (!(err instanceof BuildError) || err.runtimeMessage === undefined) throw err;
+      if (!err.plain) throw runtimeError(err, module);
+      const stack = [];
+      for (let m = module; m; m = m.parent) stack.push(m.filename);
+      const found = internal.codeError(Error, 'MODULE_NOT_FOUND', `Cannot find module '${request}'` +
+        (stack.length ? `\nRequire stack:\n- ${stack.join('\n- ')}` : ''));
+      found.requireStack = stack;
+      throw found;
+    }
+    return target.startsWith('node:') ? request : target;
   }
 
   function load(filename, parent) {
@@ -973,7 +1368,11 @@ const loader = (function () {
         throw err;
       }
     } else {
-      const wrapper = compiled[filename];
+      let wrapper = compiled[filename];
+      if (wrapper === undefined) {
+        wrapper = compiled[filename] = native.evalScript(native.utf8Decode(lazySources[filename]), filename);
+        delete lazySources[filename];
+      }
       const require = makeRequire(module);
       try {
         wrapper.call(module.exports, module.exports, require, module, filename, module.path);
@@ -1045,12 +1444,10 @@ const loader = (function () {
 
   function makeRequire(module) {
     const require = (specifier) => requireFrom(module, specifier);
-    require.resolve = (specifier) => {
-      const table = module.requireTable || resolved[module.filename];
-      const t = table && table[specifier];
-      if (t instanceof Error) throw runtimeError(t, module);
-      if (t === undefined) throw internal.codeError(Error, 'MODULE_NOT_FOUND', `Cannot find module '${specifier}'`);
-      return t.startsWith('node:') ? specifier : t;
+    require.resolve = function resolve(request, options) { return resolveRequest(module, request, options); };
+    require.resolve.paths = function paths(request) {
+      if (typeof request !== 'string') throw internal.argType('request', 'of type string', request);
+      return lookupPaths(request, module);
     };
     require.cache = cache;
     // Lambda's runtime starts from an ES module, so no CommonJS module is the main one: `if
@@ -1068,12 +1465,17 @@ const loader = (function () {
     // what the build resolved (at run time there are no files to look at), else resolved now
     const known = resolved[base] && resolved[base][specifier];
     if (known instanceof Error) throw runtimeError(known, { filename: base, parent: null });
-    const target = known !== undefined ? known : resolve(specifier, base, true);
+    let target = known;
+    if (target === undefined && internal.initializing) {
+      target = resolve(specifier, base, true);
+      const site = callerSite();
+      if (site !== null) ranAtBuild.add(site);
+    } else if (target === undefined) target = resolveNow(specifier, { filename: base, parent: null }, true);
     if (target.startsWith('node:')) {
       builtinsUsed.add(target.slice(5));
       return target;
     }
-    prepare(target);
+    if (internal.initializing) prepare(target);
     if (formats[target] === 'cjs' || formats[target] === 'json' || formats[target] === 'addon') return 'cjs:' + target;
     return fileURL(target);
   }
