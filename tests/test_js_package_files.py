@@ -3,7 +3,9 @@ filesystem when they run: require.resolve() and require.resolve.paths() resolve 
 time with the files and in requests from what the build recorded; a require() or import() whose
 name is computed from a literal directory (`./locales/${lang}.json`, './locale/' + name, moment's
 aliasedRequire) loads the files there, which the build keeps, within a bound and with a warning
-for what it leaves out. Built and run at the edge, compared with Node 20 running the same files."""
+for what it leaves out; fs reads the function's own small files that are not JavaScript (templates,
+locales, text) in requests, within a budget. Built and run at the edge, compared with Node 20
+running the same files."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from edge.js.build import build_js
 from .js_helpers import answer_and_fuel, assert_same_as_node, cases_in_node, npm_install, roomy_function
 
 CASES = r"""'use strict';
+const fs = require('fs');
 const path = require('path');
 const { createRequire } = require('module');
 const helper = require('./helper');
@@ -78,13 +81,26 @@ exports.run = async () => {
   await add('require/aliased in a package', () => plain.aliased('a'));
   await add('require/missing in a package', () => plain.load('zz'));
   await add('require/a name with no literal directory', () => require(['./hel', 'per'].join('')));
+  // fs in a request: the function's own small files
+  const views = path.join(__dirname, 'views');
+  const render = (name) => fs.readFileSync(path.join(views, `${name}.html`), 'utf8')
+    .replace(/<%- include\("(\w+)"\) %>/g, (_, part) => render(part));
+  await add('fs/a template and its includes', () => render('page'));
+  await add('fs/exists', () => [fs.existsSync(path.join(views, 'header.html')), fs.existsSync(views),
+    fs.existsSync(path.join(views, 'nope.html'))]);
+  await add('fs/stat', () => [fs.statSync(path.join(views, 'header.html')).size, fs.statSync(views).isDirectory()]);
+  await add('fs/locale as text', () => JSON.parse(fs.readFileSync(path.join(__dirname, 'locales', 'extra', 'it.json'))));
+  await add('fs/missing', () => fs.readFileSync(path.join(views, 'nope.html')));
   return out;
 };
 
-// what differs from Node by design: files past a cap
+// what differs from Node by design: files past a budget or a cap
 exports.edge = async () => {
   const out = {};
   const add = async (name, f) => { out[name] = await outcome(f); };
+  await add('big file', () => fs.readFileSync(path.join(__dirname, 'data', 'big.txt'), 'utf8').length);
+  await add('big file exists', () => fs.existsSync(path.join(__dirname, 'data', 'big.txt')));
+  await add('outside the package', () => fs.readFileSync('/etc/hostname'));
   for (const lang of ['de', 'fr']) {
     await add(`left out ${lang}`, async () => (await import(`./locales/${lang}.json`, { with: { type: 'json' } })).default);
     await add(`left out require ${lang}`, () => require(`./locales/${lang}.json`.replace('', '')));
@@ -118,7 +134,8 @@ def package_files() -> dict[str, str]:
         "locales/extra/it.json": '{"hello": "ciao"}\n',
         "lang/en.js": "module.exports = { greeting: 'hello' };\n", "lang/es.js": "module.exports = { greeting: 'hola' };\n",
         "lang/index.js": "module.exports = 'lang';\n",
-        "data/notes.js": "module.exports = 'notes';\n",
+        "views/page.html": '<%- include("header") %><p>body</p>\n', "views/header.html": "<h1>title</h1>\n",
+        "data/notes.js": "module.exports = 'notes';\n", "data/big.txt": "x" * (70 * 1024),
         "node_modules/normalize.css/package.json": json.dumps({"name": "normalize.css", "main": "normalize.css"}),
         "node_modules/normalize.css/normalize.css": "html { line-height: 1.15; }\n",
         "node_modules/expkg/package.json": json.dumps({"name": "expkg", "exports": {".": "./main.js", "./feature": "./feature.js"}}),
@@ -196,6 +213,8 @@ def test_the_cases_test_what_they_say(node_results):  # type: ignore[no-untyped-
     assert r["import/template missing"]["error"][1] == "ERR_MODULE_NOT_FOUND"
     assert r["require/missing"]["error"][1] == r["require/missing in a package"]["error"][1] == "MODULE_NOT_FOUND"
     assert r["require/aliased in a package"] == {"value": "locale a"}
+    assert r["fs/a template and its includes"] == {"value": "<h1>title</h1>\n<p>body</p>\n"}
+    assert r["fs/missing"]["error"][1] == "ENOENT"
 
 
 def test_request_time_resolution_and_errors_name_the_function_s_paths(edge_results):  # type: ignore[no-untyped-def]
@@ -211,7 +230,7 @@ def test_request_time_resolution_and_errors_name_the_function_s_paths(edge_resul
 
 def test_the_build_warns_about_what_it_cannot_keep_or_follow(built):  # type: ignore[no-untyped-def]
     """A computed name in the function's own files with no literal directory (that never ran at build
-    time); nothing for the names it could follow."""
+    time), and the own files past fs's budget; nothing for the names it could follow."""
     warnings = built[2]
     lines = CASES.splitlines()
     for call in ("require(['./hel', 'per'].join(''))", "require(`./locales/${lang}.json`.replace('', ''))"):
@@ -219,7 +238,22 @@ def test_the_build_warns_about_what_it_cannot_keep_or_follow(built):  # type: ig
         assert any(w.startswith(f"cases.js:{line}: {call} computes its module's name with no literal directory at its "
                                 "start (such as './locales/' or 'package/dir/'), so the build cannot tell which files it "
                                 "loads") for w in warnings), (call, warnings)
-    assert len(warnings) == 2, warnings
+    budget = [w for w in warnings if "not kept for fs at request time" in w]
+    assert len(budget) == 1 and budget[0].startswith(
+        "1 of the function's own files that are not JavaScript is not kept for fs at request time: data/big.txt (70 KiB)")
+    assert len(warnings) == 3, warnings
+
+
+def test_what_was_not_kept_fails_saying_so(built):  # type: ignore[no-untyped-def]
+    """A file over fs's budget is ENOENT in a request (it is in the package, so the message says the
+    build did not keep it and how to read it); a path outside the package as before."""
+    r = answer_and_fuel(built[1], "/edge")[0]
+    big = r["big file"]["error"]
+    assert big[:2] == ["Error", "ENOENT"]
+    assert big[2].startswith("ENOENT: no such file or directory, open 'data/big.txt' (the file is in the function's "
+                             "package, but the build did not keep it"), big
+    assert r["big file exists"] == {"value": False}
+    assert "edge functions have no filesystem when they run: read the file at the top level" in r["outside the package"]["error"][2]
 
 
 def test_a_computed_name_past_the_cap_keeps_some_files_and_names_the_rest(sources, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
@@ -249,15 +283,36 @@ def test_a_computed_name_past_the_cap_keeps_some_files_and_names_the_rest(source
                         r"the build did not keep it: ", error[2]), error
 
 
+def test_kept_files_stay_within_the_budget(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """fs's own files add at most their budget to the module: a function with 1 MiB of small text
+    files is within ~KEEP_FILES_BYTES of the same function keeping none."""
+    files = {"index.js": "const fs = require('fs');\nexports.handler = async () => ({ status: '200', body: "
+                         "fs.readFileSync(__dirname + '/text/0.txt', 'utf8') });\n"}
+    for i in range(256):
+        files[f"text/{i}.txt"] = f"{i:04d}" * 1024
+    write(tmp_path / "fn", files)
+    sizes = {}
+    for budget in (0, js_build.KEEP_FILES_BYTES):
+        monkeypatch.setattr(js_build, "KEEP_FILES_BYTES", budget)
+        messages: list[str] = []
+        sizes[budget] = build_js(tmp_path / "fn", out=tmp_path / f"fn-{budget}.wasm", log=messages.append).stat().st_size
+        assert len(messages) == 1 and "of the function's own files that are not JavaScript are not kept" in messages[0]
+    grown = sizes[js_build.KEEP_FILES_BYTES] - sizes[0]
+    assert 0 < grown <= js_build.KEEP_FILES_BYTES + 16 * 1024, sizes
+
+
 @pytest.fixture(scope="module")
 def npm_package(tmp_path_factory):  # type: ignore[no-untyped-def]
     src = tmp_path_factory.mktemp("js-package-files-npm") / "fn"
     src.mkdir()
-    npm_install(src, "moment@2.30.1", "normalize.css@8.0.1")
+    npm_install(src, "moment@2.30.1", "ejs@3.1.10", "normalize.css@8.0.1")
     write(src, {
+        "views/header.ejs": "<h1><%= title %></h1>\n",
+        "views/page.ejs": '<%- include("header") %><p><%= body %></p>\n',
         "cases.js": r"""'use strict';
 const path = require('path');
 const moment = require('moment');
+const ejs = require('ejs');
 exports.run = async () => {
   const out = {};
   moment.locale('de');
@@ -265,6 +320,7 @@ exports.run = async () => {
   out.date = moment.utc('2024-01-05T10:00:00Z').format('dddd, D. MMMM YYYY');
   out.unknown = moment.locale('xx-nope');
   moment.locale('en');
+  out.page = await ejs.renderFile(path.join(__dirname, 'views', 'page.ejs'), { title: 'T', body: 'B' });
   out.css = path.relative(__dirname, require.resolve('normalize.css'));
   return out;
 };
@@ -274,9 +330,9 @@ exports.run = async () => {
     return src
 
 
-def test_moment_locales_and_a_css_package_work_as_in_node(npm_package, tmp_path):  # type: ignore[no-untyped-def]
-    """moment.locale('de') loads moment's locale (its aliasedRequire('./locale/' + name)), and
-    require.resolve finds a package nothing requires: as in Node."""
+def test_moment_locales_ejs_includes_and_a_css_package_work_as_in_node(npm_package, tmp_path):  # type: ignore[no-untyped-def]
+    """moment.locale('de') loads moment's locale (its aliasedRequire('./locale/' + name)), ejs reads
+    an include lazily, require.resolve finds a package nothing requires: as in Node."""
     _, fn, warnings = built_function(npm_package, tmp_path, "npm-packages")
     try:
         edge = answer_and_fuel(fn, "/")[0]
@@ -284,5 +340,5 @@ def test_moment_locales_and_a_css_package_work_as_in_node(npm_package, tmp_path)
         fn.close()
     expected = cases_in_node(npm_package)
     assert edge == expected
-    assert expected["date"] == "Freitag, 5. Januar 2024"
+    assert expected["date"] == "Freitag, 5. Januar 2024" and expected["page"] == "<h1>T</h1>\n<p>B</p>\n"
     assert warnings == []

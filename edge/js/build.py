@@ -156,6 +156,14 @@ MAX_LISTED_FILES = 100_000
 COMPUTED_FILES = 300
 COMPUTED_BYTES = 1 * MiB
 COMPUTED_TOTAL_BYTES = 2 * MiB
+# What fs finds at request time besides the files the top level read: the function's own files
+# (not node_modules, nothing hidden) that are not JavaScript (templates, locales, JSON, text), the
+# smallest first, up to KEEP_FILES_BYTES in all and KEEP_FILE_BYTES each, as a Lambda package reads
+# them from /var/task while it runs. Each kept byte is a byte of every instance's snapshot.
+KEEP_FILES_BYTES = 256 * 1024
+KEEP_FILE_BYTES = 64 * 1024
+KEEP_SKIPPED_NAMES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb"})
+KEEP_SKIPPED_SUFFIXES = (*ENTRY_EXTENSIONS, ".node", ".wasm", ".map", ".ts", ".tsx", ".mts", ".cts", ".jsx", ".zip")
 
 
 @dataclass(frozen=True)
@@ -371,6 +379,34 @@ def _utf8(name: str) -> bool:
     except UnicodeEncodeError:  # undecodable bytes, as os.walk gives them (surrogateescape)
         return False
     return True
+
+
+def _kept_files(files: list[tuple[str, int]]) -> tuple[list[str], list[tuple[str, int]]]:
+    """Of the package's files, those fs keeps for request time (see KEEP_FILES_BYTES), and those it
+    could have kept but left out (over a file's or the whole budget)."""
+    own = [(path, size) for path, size in files
+           if not any(part == "node_modules" or part.startswith(".") for part in path.split("/"))
+           and path.rsplit("/", 1)[-1] not in KEEP_SKIPPED_NAMES and not path.endswith(KEEP_SKIPPED_SUFFIXES)]
+    kept: list[str] = []
+    left_out: list[tuple[str, int]] = []
+    total = 0
+    for path, size in sorted(own, key=lambda f: (f[1], f[0])):
+        if size <= KEEP_FILE_BYTES and total + size <= KEEP_FILES_BYTES:
+            kept.append(path)
+            total += size
+        else:
+            left_out.append((path, size))
+    return sorted(kept), sorted(left_out)
+
+
+def _kept_files_warning(left_out: list[tuple[str, int]]) -> str:
+    shown = ", ".join(f"{path} ({size / 1024:.0f} KiB)" for path, size in left_out[:5])
+    more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+    return (f"{len(left_out)} of the function's own files that are not JavaScript {'is' if len(left_out) == 1 else 'are'} "
+            f"not kept for fs at request time: {shown}{more}. The build keeps such files (templates, locales, JSON, "
+            f"text), the smallest first, up to {KEEP_FILES_BYTES // 1024} KiB in all and {KEEP_FILE_BYTES // 1024} "
+            "KiB each; a request reading one of the others fails with ENOENT. Read such a file at the top level of a "
+            "module (it is read at build time and kept, whatever its size), or require() a JSON file")
 
 
 def _npm_source(name: str) -> str:
@@ -677,6 +713,7 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
         links, links_out = package_links(package.root, GUEST_ROOT)
         files, listed_all = _package_files(package.root)
         builtins = _on_demand(package.root)
+        kept, left_out = _kept_files(files) if "fs.js" in builtins else ([], [])
         config = {
             "root": GUEST_ROOT,
             "entry": f"{GUEST_ROOT}/{rel_entry}",
@@ -690,6 +727,8 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
             "linksOut": links_out,  # links the build cannot follow, for "cannot find module" to say why
             "listedAll": listed_all,  # /edge/files.txt lists every file of the package
             "computed": {"files": COMPUTED_FILES, "bytes": COMPUTED_BYTES, "totalBytes": COMPUTED_TOTAL_BYTES},
+            "keepFiles": kept,  # read by fs at the end of the build (fs.js)
+            "keepBytes": KEEP_FILES_BYTES,
         }
         boot_dir = tmp_dir / "edge"
         boot_dir.mkdir()
@@ -709,6 +748,8 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
         locale = _locale_warning(package.root)
         if locale is not None:
             warn(locale)
+        if left_out:
+            warn(_kept_files_warning(left_out))
         if folder is not None:
             warn(f"the archive keeps its files in {folder}/ (its only folder): built from there, but Lambda runs a "
                  "package from the archive's top level and would fail with Runtime.ImportModuleError; zip the "

@@ -2,7 +2,9 @@
 // while it is built its package is at /var/task, as on Lambda, so a file read at the top level of a
 // module (`fs.readFileSync(path.join(__dirname, 'public.pem'))`: a key, a template, a JSON file) is
 // read then, once, into the snapshot. The same file read again in the handler gives the same content,
-// from memory; one that was not read at build time fails as a missing file does (ENOENT), saying why.
+// from memory; so does one of the function's own small files that are not JavaScript, which the build
+// keeps too (CONFIG.keepFiles: templates a package reads lazily); one that was not kept fails as a
+// missing file does (ENOENT), saying why.
 // Nothing can be written (the package is read-only, as /var/task is on Lambda), and the calls that
 // would list, open or stream files throw, saying so (the ReadStream/WriteStream classes are there for
 // instanceof tests; making one throws); they are all there, so packages that require fs
@@ -13,6 +15,10 @@
 (function () {
   const ROOT = '/var/task';
   const NO_FILES = 'edge functions have no filesystem when they run: read the file at the top level of a ' +
+    'module, which runs at build time, and it can be read again later';
+  const NOT_KEPT = "the file is in the function's package, but the build did not keep it: edge functions have no " +
+    'filesystem when they run, and the build keeps the files the top level read and, of the function\'s own files ' +
+    `that are not JavaScript, the smallest up to ${(CONFIG.keepBytes || 0) / 1024} KiB; read it at the top level of a ` +
     'module, which runs at build time, and it can be read again later';
 
   defineBuiltin('fs', function (exports, require, module, internal) {
@@ -56,9 +62,16 @@
         return kinds.get(absolute);
       }
       if (contents.has(absolute)) return 1;
-      // undefined: not there now, never looked at or a file only looked at (existsSync), not read
+      // undefined: a file of the package not kept (only looked at, say, by existsSync), or a place the
+      // build did not look at; what the build listed tells directories and what is not there
       const kind = kinds.get(absolute);
-      return kind === 1 ? undefined : kind;
+      if (kind === 0 || kind === 2) return kind;
+      const listed = internal.packageFile ? internal.packageFile(absolute) : undefined;
+      return listed === 1 ? undefined : listed;
+    }
+    // why a file that is not there now may be there on Lambda
+    function unkept(absolute) {
+      return kinds.get(absolute) === 1 || (internal.packageFile && internal.packageFile(absolute) === 1) ? NOT_KEPT : NO_FILES;
     }
 
     // The file's contents as kept (a string or a Uint8Array, see `contents`), read now at build time.
@@ -67,7 +80,7 @@
       const [given, absolute] = pathOf(value);
       if (contents.has(absolute)) return contents.get(absolute);
       const kind = kindOf(absolute);
-      if (kind === undefined) throw missing(syscall, given, NO_FILES);
+      if (kind === undefined) throw missing(syscall, given, unkept(absolute));
       if (kind === 0) throw missing(syscall, given);
       if (kind === 2) throw systemError('EISDIR', -21, 'illegal operation on a directory', 'read');
       const bytes = native.readFile(absolute, true);
@@ -78,6 +91,25 @@
       const data = native.bufCompare(native.utf8Encode(text), bytes) === 0 ? text : bytes;
       contents.set(absolute, data);
       return data;
+    }
+
+    // The function's own files the build keeps besides what the top level read (edge/js/build.py,
+    // KEEP_FILES_BYTES: small files that are not JavaScript, such as templates a package reads lazily),
+    // read as the build ends.
+    if (internal.initializing) {
+      (internal.warmups || (internal.warmups = [])).push(() => {
+        for (const file of CONFIG.keepFiles || []) {
+          const absolute = `${ROOT}/${file}`;
+          try {
+            readData(absolute);
+          } catch {
+            continue;
+          }
+          for (let dir = path.dirname(absolute); dir.length >= ROOT.length && kinds.get(dir) !== 2; dir = path.dirname(dir)) {
+            kinds.set(dir, 2);
+          }
+        }
+      });
     }
 
     function encodingOf(options) {
@@ -128,7 +160,7 @@
       }
       if (kind === 2) return new Stats(2, 4096);
       if (options && options.throwIfNoEntry === false) return undefined;
-      throw missing('stat', given, kind === undefined ? NO_FILES : undefined);
+      throw missing('stat', given, kind === undefined ? unkept(absolute) : undefined);
     }
 
     function existsSync(file) {
@@ -144,7 +176,7 @@
     function accessSync(file, mode = 0) {
       const [given, absolute] = pathOf(file);
       const kind = kindOf(absolute);
-      if (!kind) throw missing('access', given, kind === undefined ? NO_FILES : undefined);
+      if (!kind) throw missing('access', given, kind === undefined ? unkept(absolute) : undefined);
       if (mode & 2) throw systemError('EROFS', -30, 'read-only file system', 'access', given);
     }
 
@@ -152,7 +184,7 @@
     function realpathSync(file) {
       const [given, absolute] = pathOf(file);
       const kind = kindOf(absolute);
-      if (!kind) throw missing('lstat', given, kind === undefined ? NO_FILES : undefined);
+      if (!kind) throw missing('lstat', given, kind === undefined ? unkept(absolute) : undefined);
       return absolute;
     }
     realpathSync.native = realpathSync;
