@@ -204,27 +204,136 @@ QUICKJS_EDITS = (
       "    else\n"
       "        build_backtrace(ctx, obj, JS_UNDEFINED, NULL, 0, 0, JS_BACKTRACE_FLAG_SKIP_FIRST_LEVEL);\n"
       "    return obj;\n")),
-    # ... and that stack is the error's own (its [[ErrorData]], read through Error.prototype.stack),
-    # not the own data property Error.captureStackTrace(target) installs
+    # ... and that stack is the error's own (its [[ErrorData]], from which its own `stack` is made:
+    # the lazy stack below), not the own data property Error.captureStackTrace(target) installs
     ("quickjs.c", "#define JS_BACKTRACE_FLAG_FILTER_FUNC      (1 << 2)\n",
      "#define JS_BACKTRACE_FLAG_FILTER_FUNC      (1 << 2)\n#define EDGE_BACKTRACE_FLAG_ERROR_DATA     (1 << 3)\n"),
     ("quickjs.c", "    if (has_filter_func) {\n        /* Error.captureStackTrace(target, ...): install an own data property\n",
      "    if (has_filter_func && !(backtrace_flags & EDGE_BACKTRACE_FLAG_ERROR_DATA)) {\n"
      "        /* Error.captureStackTrace(target, ...): install an own data property\n"),
     # The AggregateError Promise.any rejects with had no message (a failure logged as an empty one);
-    # V8's says "All promises were rejected"
-    ("quickjs.c", ("    JS_DefinePropertyValueConst(ctx, obj, JS_ATOM_errors, errors,\n"
+    # V8's says "All promises were rejected". Its own stack (no frames: made in a job) and message
+    # come first, as V8 lists them (the lazy stack below)
+    ("quickjs.c", ("    if (JS_IsException(obj))\n        return obj;\n"
+                   "    JS_DefinePropertyValueConst(ctx, obj, JS_ATOM_errors, errors,\n"
                    "                               JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);\n    return obj;\n"),
-     ("    JS_DefinePropertyValueConst(ctx, obj, JS_ATOM_errors, errors,\n"
-      "                               JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);\n"
+     ("    if (JS_IsException(obj) || edge_add_lazy_stack(ctx, obj) < 0) {\n"
+      "        JS_FreeValue(ctx, obj);\n        return JS_EXCEPTION;\n    }\n"
       "    JS_DefinePropertyValue(ctx, obj, JS_ATOM_message, JS_NewString(ctx, \"All promises were rejected\"),\n"
-      "                           JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);\n    return obj;\n")),
+      "                           JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);\n"
+      "    JS_DefinePropertyValueConst(ctx, obj, JS_ATOM_errors, errors,\n"
+      "                               JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);\n    return obj;\n")),
     # A regular expression nested past the stack limit (`new RegExp('(?:'.repeat(1e5) + 'a' + ')'.repeat(1e5))`)
     # threw `SyntaxError: stack overflow`; it is the RangeError every other stack exhaustion is
     # (STACK_CHARGES), as V8's parser gives for what nests past its stack
     ("quickjs.c", "    if (!re_bytecode_buf) {\n        JS_ThrowSyntaxError(ctx, \"%s\", error_msg);\n",
      ("    if (!re_bytecode_buf) {\n        if (strcmp(error_msg, \"stack overflow\") == 0)\n"
       "            JS_ThrowStackOverflow(ctx);\n        else\n        JS_ThrowSyntaxError(ctx, \"%s\", error_msg);\n")),
+    # An error's `stack` is its own property from the start, as V8's: listed first by
+    # Object.getOwnPropertyNames (`['stack', 'message']`), copied by JSON.stringify(err,
+    # Object.getOwnPropertyNames(err)), a data property to getOwnPropertyDescriptor; Error.prototype
+    # has none (the Node layer removes QuickJS's accessor). Like V8's it is made when first read
+    # (Error.prepareStackTrace and the first line then: util.js makes it, called through edge_js.c's
+    # edge_error_stack), so it is a lazy (autoinit) property until then; a throw is that read's and
+    # the next read makes it again. Written or given a value before it is read, it is not made.
+    # The frames stay where QuickJS keeps them (the [[ErrorData]]); Error.captureStackTrace's and a
+    # DOMException's own data `stack` become lazy in place (edge_lazy_stack, the layer keeping
+    # their frames).
+    ("quickjs.c", ("/* Note: it is important that no exception is returned by this function */\n"
+                   "static bool can_store_error_stack(JSValueConst obj)\n{\n"
+                   "    JSObject *p;\n    if (JS_VALUE_GET_TAG(obj) != JS_TAG_OBJECT)\n        return false;\n"
+                   "    p = JS_VALUE_GET_OBJ(obj);\n    if (p->class_id != JS_CLASS_ERROR)\n        return false;\n"
+                   "    if (!JS_IsUndefined(p->u.object_data))\n        return false;\n"
+                   "    if (find_own_property1(p, JS_ATOM_stack))\n        return false;\n    return true;\n}\n"),
+     ("static const char edge_stack_tag; /* the opaque of a lazy stack */\n"
+      "JSValue edge_error_stack(JSContext *ctx, JSValueConst err); /* edge_js.c */\n\n"
+      "static bool edge_is_lazy_stack(JSShapeProperty *prs, JSProperty *pr)\n{\n"
+      "    return (prs->flags & JS_PROP_TMASK) == JS_PROP_AUTOINIT && pr->u.init.opaque == &edge_stack_tag;\n}\n\n"
+      "static void edge_set_lazy_stack(JSContext *ctx, JSProperty *pr)\n{\n"
+      "    pr->u.init.realm_and_id = (uintptr_t)JS_DupContext(ctx) | JS_AUTOINIT_ID_BYTECODE;\n"
+      "    pr->u.init.opaque = (void *)&edge_stack_tag;\n}\n\n"
+      "/* a new error's first property */\n"
+      "static int edge_add_lazy_stack(JSContext *ctx, JSValueConst obj)\n{\n"
+      "    JSProperty *pr = add_property(ctx, JS_VALUE_GET_OBJ(obj), JS_ATOM_stack,\n"
+      "                                  JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE | JS_PROP_AUTOINIT);\n"
+      "    if (!pr)\n        return -1;\n    edge_set_lazy_stack(ctx, pr);\n    return 0;\n}\n\n"
+      "/* the own data `stack` made lazy (edge_js.c's lazyStack) */\n"
+      "int edge_lazy_stack(JSContext *ctx, JSValueConst obj)\n{\n"
+      "    JSProperty *pr;\n    JSShapeProperty *prs;\n    JSObject *p;\n    JSValue old;\n\n"
+      "    if (JS_VALUE_GET_TAG(obj) != JS_TAG_OBJECT)\n        return 0;\n    p = JS_VALUE_GET_OBJ(obj);\n"
+      "    prs = find_own_property(&pr, p, JS_ATOM_stack);\n"
+      "    if (!prs || (prs->flags & (JS_PROP_TMASK | JS_PROP_CONFIGURABLE)) != JS_PROP_CONFIGURABLE)\n        return 0;\n"
+      "    if (js_shape_prepare_update(ctx, p, &prs))\n        return -1;\n"
+      "    old = pr->u.value;\n    prs->flags |= JS_PROP_AUTOINIT;\n    edge_set_lazy_stack(ctx, pr);\n"
+      "    JS_FreeValue(ctx, old);\n    return 1;\n}\n\n"
+      "/* a value or accessors given before it is read: a plain property, not made */\n"
+      "static int edge_drop_lazy_stack(JSContext *ctx, JSObject *p, JSShapeProperty *prs, JSProperty *pr)\n{\n"
+      "    if (js_shape_prepare_update(ctx, p, &prs))\n        return -1;\n"
+      "    js_autoinit_free(ctx->rt, pr);\n    prs->flags &= ~JS_PROP_TMASK;\n    pr->u.value = JS_UNDEFINED;\n    return 0;\n}\n\n"
+      "/* the first read: what the layer makes is the stack (also when the maker wrote one meanwhile, as in\n"
+      "   V8), unless the property was taken away; the maker may change the error's properties, so it is\n"
+      "   found again after */\n"
+      "static int edge_make_lazy_stack(JSContext *ctx, JSObject *p, JSAtom prop)\n{\n"
+      "    JSValue obj = js_dup(JS_MKPTR(JS_TAG_OBJECT, p));\n"
+      "    JSValue val = edge_error_stack(ctx, obj);\n    JSProperty *pr;\n    JSShapeProperty *prs;\n\n"
+      "    if (JS_IsUninitialized(val)) /* no maker yet: the engine's frames */\n"
+      "        val = p->class_id == JS_CLASS_ERROR ? js_dup(p->u.object_data) : JS_UNDEFINED;\n"
+      "    prs = JS_IsException(val) ? NULL : find_own_property(&pr, p, prop);\n"
+      "    if (prs && (edge_is_lazy_stack(prs, pr) ||\n"
+      "                (prs->flags & (JS_PROP_TMASK | JS_PROP_WRITABLE)) == JS_PROP_WRITABLE)) {\n"
+      "        if (js_shape_prepare_update(ctx, p, &prs)) {\n"
+      "            JS_FreeValue(ctx, val);\n            val = JS_EXCEPTION;\n"
+      "        } else if ((prs->flags & JS_PROP_TMASK) == JS_PROP_AUTOINIT) {\n"
+      "            js_autoinit_free(ctx->rt, pr);\n            prs->flags &= ~JS_PROP_TMASK;\n            pr->u.value = val;\n"
+      "        } else {\n            set_value(ctx, &pr->u.value, val);\n        }\n"
+      "    } else {\n        JS_FreeValue(ctx, val);\n    }\n"
+      "    JS_FreeValue(ctx, obj);\n    return JS_IsException(val) ? -1 : 0;\n}\n\n"
+      "/* Note: it is important that no exception is returned by this function */\nstatic bool can_store_error_stack(JSValueConst obj)\n{\n"
+      "    JSObject *p;\n    JSProperty *pr;\n    JSShapeProperty *prs;\n"
+      "    if (JS_VALUE_GET_TAG(obj) != JS_TAG_OBJECT)\n        return false;\n"
+      "    p = JS_VALUE_GET_OBJ(obj);\n    if (p->class_id != JS_CLASS_ERROR)\n        return false;\n"
+      "    if (!JS_IsUndefined(p->u.object_data))\n        return false;\n"
+      "    prs = find_own_property(&pr, p, JS_ATOM_stack);\n    return !prs || edge_is_lazy_stack(prs, pr);\n}\n")),
+    ("quickjs.c", ("        /* genuine Error instance: store as the [[ErrorData]] stack value */\n"
+                   "        p = JS_VALUE_GET_OBJ(error_obj);\n        JS_FreeValue(ctx, p->u.object_data);\n"
+                   "        p->u.object_data = stack;\n"),
+     ("        /* genuine Error instance: store as the [[ErrorData]] stack value */\n"
+      "        p = JS_VALUE_GET_OBJ(error_obj);\n        JS_FreeValue(ctx, p->u.object_data);\n"
+      "        p->u.object_data = stack;\n"
+      "        if (!find_own_property1(p, JS_ATOM_stack)) /* one made without it (JS_NewError) */\n"
+      "            edge_add_lazy_stack(ctx, error_obj);\n")),
+    ("quickjs.c", ("    obj = JS_NewObjectProtoClass(ctx, proto, JS_CLASS_ERROR);\n    JS_FreeValue(ctx, proto);\n"
+                   "    if (JS_IsException(obj))\n        return obj;\n"),
+     ("    obj = JS_NewObjectProtoClass(ctx, proto, JS_CLASS_ERROR);\n    JS_FreeValue(ctx, proto);\n"
+      "    if (JS_IsException(obj))\n        return obj;\n"
+      "    if (edge_add_lazy_stack(ctx, obj) < 0)\n        goto exception;\n")),
+    ("quickjs.c", "    if (JS_IsException(obj))\n        return JS_EXCEPTION;\n    msg = JS_NewString(ctx, message);\n",
+     ("    if (JS_IsException(obj))\n        return JS_EXCEPTION;\n"
+      "    if (edge_add_lazy_stack(ctx, obj) < 0) {\n        JS_FreeValue(ctx, obj);\n        return JS_EXCEPTION;\n    }\n"
+      "    msg = JS_NewString(ctx, message);\n")),
+    ("quickjs.c", "    if (js_shape_prepare_update(ctx, p, &prs))\n        return -1;\n\n    realm = js_autoinit_get_realm(pr);\n",
+     ("    if (edge_is_lazy_stack(prs, pr))\n        return edge_make_lazy_stack(ctx, p, prop);\n"
+      "    if (js_shape_prepare_update(ctx, p, &prs))\n        return -1;\n\n    realm = js_autoinit_get_realm(pr);\n")),
+    ("quickjs.c", ("        } else if ((prs->flags & JS_PROP_TMASK) == JS_PROP_AUTOINIT) {\n"
+                   "            /* Instantiate property and retry (potentially useless) */\n"
+                   "            if (JS_AutoInitProperty(ctx, p, prop, pr, prs))\n                goto fail;\n"),
+     ("        } else if ((prs->flags & JS_PROP_TMASK) == JS_PROP_AUTOINIT) {\n"
+      "            if (edge_is_lazy_stack(prs, pr)) {\n"
+      "                if (edge_drop_lazy_stack(ctx, p1, prs, pr))\n                    goto fail;\n"
+      "                goto retry;\n            }\n"
+      "            /* Instantiate property and retry (potentially useless) */\n"
+      "            if (JS_AutoInitProperty(ctx, p, prop, pr, prs))\n                goto fail;\n")),
+    ("quickjs.c", ("        if ((prs->flags & JS_PROP_TMASK) == JS_PROP_AUTOINIT) {\n"
+                   "            /* Instantiate property and retry */\n"
+                   "            if (JS_AutoInitProperty(ctx, p, prop, pr, prs))\n                return -1;\n"
+                   "            goto redo_prop_update;\n"),
+     ("        if ((prs->flags & JS_PROP_TMASK) == JS_PROP_AUTOINIT) {\n"
+      "            if (edge_is_lazy_stack(prs, pr) && (flags & (JS_PROP_HAS_VALUE | JS_PROP_HAS_GET | JS_PROP_HAS_SET))) {\n"
+      "                if (edge_drop_lazy_stack(ctx, p, prs, pr))\n                    return -1;\n"
+      "                goto redo_prop_update;\n            }\n"
+      "            /* Instantiate property and retry */\n"
+      "            if (JS_AutoInitProperty(ctx, p, prop, pr, prs))\n                return -1;\n"
+      "            goto redo_prop_update;\n")),
 ) + (
     # The engine's own errors in V8's words (engine/error_messages.h says why and how): Lambda
     # handlers are read, tested and monitored by their messages. The helpers come after the

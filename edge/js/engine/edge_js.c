@@ -1036,6 +1036,26 @@ static JSValue n_set_hooks(JSContext *c, JSValueConst this_val, int argc, JSValu
     return JS_UNDEFINED;
 }
 
+/* An error's own `stack` is made when first read (engine.py's QUICKJS_EDITS, "lazy stack"): by the
+ * Node layer's maker (util.js), set with setStackMaker(fn); before it is set, the engine's frames. */
+static JSValue stack_maker = JS_UNDEFINED;
+JSValue edge_error_stack(JSContext *c, JSValueConst err) {
+    if (!JS_IsFunction(c, stack_maker)) return JS_UNINITIALIZED;
+    return JS_Call(c, stack_maker, JS_UNDEFINED, 1, &err);
+}
+static JSValue n_set_stack_maker(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    JS_FreeValue(c, stack_maker);
+    stack_maker = JS_DupValue(c, argv[0]);
+    return JS_UNDEFINED;
+}
+/* lazyStack(obj): its own data `stack` (Error.captureStackTrace's, a DOMException's frames, which
+ * the layer keeps) made lazy in place -> whether it was */
+int edge_lazy_stack(JSContext *c, JSValueConst obj); /* quickjs.c */
+static JSValue n_lazy_stack(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    int r = edge_lazy_stack(c, argv[0]);
+    return r < 0 ? JS_EXCEPTION : JS_NewBool(c, r);
+}
+
 /* onRejection(fn): told of every promise rejected with no handler, and of a handler added later */
 static JSValue n_on_rejection(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
     JS_FreeValue(c, rejection_hook);
@@ -2120,7 +2140,7 @@ void edge_js_initialize(void) {
         {"bufByteLength", n_buf_byte_length, 1}, {"bufToString", n_buf_to_string, 4},
         {"bufCompare", n_buf_compare, 2}, {"bufIndexOf", n_buf_index_of, 5}, {"bufSwap", n_buf_swap, 2},
         {"bufNumber", n_buf_number, 4}, {"bufToArray", n_buf_to_array, 1}, {"bufViews", n_buf_views, 5},
-        {"memoryUsage", n_memory_usage, 1},
+        {"memoryUsage", n_memory_usage, 1}, {"setStackMaker", n_set_stack_maker, 1}, {"lazyStack", n_lazy_stack, 1},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         JS_SetPropertyStr(ctx, native, table[i].name, JS_NewCFunction(ctx, table[i].fn, table[i].name, table[i].len));

@@ -13,10 +13,13 @@ const internal = {
   // `TypeError [ERR_X]: message` in String(err) and in its stack's first line, with err.name still
   // 'TypeError' (nodeErrorPrototype says how); others are plain errors with a code, as in Node.
   kIsNodeError: Symbol('kIsNodeError'),
-  codeError(Ctor, code, message) {
-    const err = new Ctor(message);
+  // `codeFirst`: its own `code` before its `message` (['stack', 'code', 'message']), as Node's errors
+  // whose message is made by a function (ERR_MISSING_ARGS, ERR_INVALID_ARG_TYPE) have them
+  codeError(Ctor, code, message, codeFirst = false) {
+    const err = new Ctor(codeFirst ? undefined : message);
     if (isNodeErrorCode(code)) Object.setPrototypeOf(err, nodeErrorPrototype(Ctor, code));
     Object.defineProperty(err, 'code', { value: code, enumerable: true, writable: true, configurable: true });
+    if (codeFirst) Object.defineProperty(err, 'message', { value: message, writable: true, configurable: true });
     return err;
   },
   // A plain error with a code, where Node makes one of its codes so (WebIDL's codedTypeError)
@@ -25,7 +28,7 @@ const internal = {
     Object.defineProperty(err, 'code', { value: code, enumerable: true, writable: true, configurable: true });
     return err;
   },
-  typeError(code, message) { return internal.codeError(TypeError, code, message); },
+  typeError(code, message, codeFirst) { return internal.codeError(TypeError, code, message, codeFirst); },
   argType(name, expected, value) {
     let got;
     if (value == null) got = ` Received ${value}`;

@@ -228,7 +228,6 @@ defineBuiltin('util', function (exports, require, module, internal) {
     return message === '' ? name : `${name}: ${message}`;
   }
   const withHeader = (err, frames) => (frames === '' ? stackHeader(err) : `${stackHeader(err)}\n${frames.replace(/\n$/, '')}`);
-  const ownStack = (target, value) => Object.defineProperty(target, 'stack', { value, writable: true, configurable: true, enumerable: false });
   // Error.prepareStackTrace(err, callSites) is V8's: the CallSites are taken as the error is made (or
   // Error.captureStackTrace called), Error.stackTraceLimit of them, and the function installed when
   // `stack` is first read makes it then (a name set after super(), packages such as
@@ -257,20 +256,21 @@ defineBuiltin('util', function (exports, require, module, internal) {
     }
     return withHeader(err, typeof taken === 'string' ? taken : taken.map(internal.engineFrame).join('\n'));
   }
+  // Every error's `stack` is its own from the start, as V8's, and made when first read: the engine
+  // keeps it lazy until then (engine.py's QUICKJS_EDITS, "lazy stack") and calls the maker below;
+  // an Error's frames are in the engine (read with its Error.prototype.stack getter, which V8 has
+  // not, so it goes), those of an Error.captureStackTrace target or a DOMException here.
+  const takenFor = new WeakMap();
   function lazyStack(target, taken) {
-    Object.defineProperty(target, 'stack', { configurable: true, enumerable: false,
-      get() {
-        const made = makeStack(target, taken);
-        ownStack(target, made);
-        return made;
-      },
-      set(value) { ownStack(target, value); } });
+    takenFor.set(target, taken);
+    if (internal.native.lazyStack(target)) return;
+    // not an own data property the engine can make lazy (a Proxy's target has it): made now
+    Object.defineProperty(target, 'stack', { value: makeStack(target, taken), writable: true, configurable: true, enumerable: false });
   }
   const stackAccessor = Object.getOwnPropertyDescriptor(Error.prototype, 'stack');
   const prepareAccessor = Object.getOwnPropertyDescriptor(Error, 'prepareStackTrace');
   if (stackAccessor && typeof stackAccessor.get === 'function' && prepareAccessor && typeof prepareAccessor.set === 'function') {
     const frames = stackAccessor.get;
-    const setFrames = stackAccessor.set;
     const setEngine = prepareAccessor.set;
     let installed = prepareAccessor.get.call(Error);
     setEngine.call(Error, typeof installed === 'function' ? keepSites : undefined);
@@ -285,21 +285,13 @@ defineBuiltin('util', function (exports, require, module, internal) {
         installed = value;
         setEngine.call(BaseError, typeof value === 'function' ? keepSites : undefined);
       } });
-    Object.defineProperty(Error.prototype, 'stack', {
-      configurable: true,
-      enumerable: false,
-      get: function stack() {
-        let taken = frames.call(this);
-        if (taken === null) taken = ''; // the engine could not take them (its stack had run out): no frames
-        if (!isTaken(taken)) return taken;
-        const made = makeStack(this, taken);
-        try { ownStack(this, made); } catch { /* frozen: made again on the next read */ }
-        return made;
-      },
-      set: function stack(value) { // as V8: any value, kept non-enumerable
-        if (this === null || (typeof this !== 'object' && typeof this !== 'function') || this === Error.prototype) setFrames.call(this, value);
-        else ownStack(this, value);
-      },
+    delete Error.prototype.stack;
+    internal.native.setStackMaker((err) => {
+      let taken = takenFor.get(err);
+      if (taken === undefined) taken = frames.call(err);
+      // none taken (Promise.any's AggregateError, made in a job) or the engine could not (its stack had run out)
+      if (!isTaken(taken)) taken = '';
+      return makeStack(err, taken);
     });
     const capture = Error.captureStackTrace;
     Object.defineProperty(Error, 'captureStackTrace', { writable: true, configurable: true, enumerable: false,
@@ -348,13 +340,43 @@ defineBuiltin('util', function (exports, require, module, internal) {
     Object.setPrototypeOf(DOMException, Object.getPrototypeOf(NativeDOMException));
     Object.defineProperty(NativeDOMException.prototype, 'constructor', { value: DOMException, writable: true, configurable: true });
     Object.defineProperty(globalThis, 'DOMException', { ...Object.getOwnPropertyDescriptor(globalThis, 'DOMException'), value: DOMException });
-    // atob and btoa throw the engine's DOMException: its stack gets the first line where it is thrown
+    // atob and btoa throw Node 20's errors (its forgiving-base64 checks, in its order; the engine's
+    // own words differ), their stacks from the caller: no argument is ERR_MISSING_ARGS, anything
+    // else is made a string first (a Symbol throws), then decoded or encoded by the engine
+    const NOT_BASE64 = /[^\t\n\f\r A-Za-z0-9+/=]/;
+    const BASE64_SPACE = /[\t\n\f\r ]/;
+    const BASE64_SPACES = /[\t\n\f\r ]/g;
+    const NOT_LATIN1 = /[^\x00-\xff]/;
+    const invalid = (message, wrapped) => {
+      const err = new DOMException(message, 'InvalidCharacterError');
+      Error.captureStackTrace(err, wrapped);
+      return err;
+    };
+    function base64Problem(input) {
+      if (NOT_BASE64.test(input)) return 'Invalid character';
+      const chars = BASE64_SPACE.test(input) ? input.replace(BASE64_SPACES, '') : input;
+      const first = chars.indexOf('=');
+      const equals = first === -1 ? 0 : chars.length - first;
+      if (equals > 2 || (equals !== 0 && chars.slice(first) !== '='.repeat(equals))) return 'Invalid character';
+      let reminder = chars.length % 4;
+      if (reminder === 0) reminder = (chars.length - equals) % 4;
+      else if (equals !== 0) return 'Invalid character';
+      return reminder === 1 ? 'The string to be decoded is not correctly encoded.' : null;
+    }
     for (const name of ['atob', 'btoa']) {
       const engine = globalThis[name];
       if (typeof engine !== 'function') continue;
       const wrapped = { [name](data) {
+        if (arguments.length === 0) {
+          const err = internal.typeError('ERR_MISSING_ARGS', 'The "input" argument must be specified', true);
+          Error.captureStackTrace(err, wrapped);
+          throw err;
+        }
+        const input = `${data}`;
+        const problem = name === 'atob' ? base64Problem(input) : NOT_LATIN1.test(input) ? 'Invalid character' : null;
+        if (problem !== null) throw invalid(problem, wrapped);
         try {
-          return arguments.length === 0 ? engine() : engine(data);
+          return engine(input);
         } catch (err) {
           const own = err instanceof NativeDOMException ? Object.getOwnPropertyDescriptor(err, 'stack') : undefined;
           if (own && isTaken(own.value)) {
