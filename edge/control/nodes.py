@@ -47,13 +47,19 @@ def _superseded(worker: dict[str, Any], workers: list[dict[str, Any]]) -> bool:
     return False
 
 
+def live_workers(workers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The live ones among one node's worker rows: not stopped, a heartbeat within DOWN_AFTER,
+    and not left behind by a process that died without saying so (`_superseded`)."""
+    return [w for w in workers if not w["stopped"] and w["age"] <= DOWN_AFTER and not _superseded(w, workers)]
+
+
 def summarize(rows: list[dict[str, Any]], revision: int) -> list[dict[str, Any]]:
     by_name: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_name.setdefault(row["name"], []).append(row)
     out = []
     for name, workers in sorted(by_name.items()):
-        live = [w for w in workers if not w["stopped"] and w["age"] <= DOWN_AFTER and not _superseded(w, workers)]
+        live = live_workers(workers)
         newest = max(workers, key=lambda w: w["heartbeat"])
         applied = min(w["applied_revision"] for w in live) if live else newest["applied_revision"]
         if all(w["stopped"] for w in workers):

@@ -55,6 +55,9 @@ class Watcher:
         return self
 
     def _run(self) -> None:
+        # the first tick at once: its heartbeat tells this node's other workers, which wait for
+        # a change to be applied by every live one (convergence.py), that this one serves now
+        self.tick()
         while not self._stop.is_set():
             wake = self.plane.store.wake
             if wake is None:

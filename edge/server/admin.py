@@ -24,6 +24,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from .. import names
+from ..control import convergence
 from ..control import nodes as node_registry
 from ..control.errors import ControlError, bad_request
 from ..control.logs import LogRecord, LogStore
@@ -185,6 +186,30 @@ class AdminAPI:
         state = self.state
         return await state.control(getattr(state.plane, method), *args)
 
+    async def _change(self, method: str, *args: Any) -> tuple[Any, dict[str, Any]]:
+        """A change that alters what requests get (routing, an alias, a purge): made and applied
+        by this worker, then answered once the node's other workers apply it too (or 2 s have
+        passed: the answer's `workers` names those that had not; edge/control/convergence.py)."""
+        state = self.state
+        plane = state.plane
+
+        def change() -> tuple[Any, int]:
+            result = getattr(plane, method)(*args)
+            return result, plane.revision  # type: ignore[union-attr]
+
+        result, revision = await state.control(change)
+        return result, await self._converge(revision)
+
+    async def _converge(self, revision: int) -> dict[str, Any]:
+        state = self.state
+        watcher = state.watcher
+
+        async def rows() -> list[dict[str, Any]]:
+            return await state.control(state.store.nodes)  # type: ignore[union-attr]
+
+        return await convergence.wait_for_workers(rows, watcher.node if watcher is not None else None, revision,
+                                                  self.options.workers)
+
     async def _read(self, method: str, *args: Any) -> Any:
         state = self.state
         return await state.control(getattr(state.plane.catalog, method), *args)
@@ -237,7 +262,8 @@ class AdminAPI:
                                           ".js/.mjs or a .zip) as the request body", "not_wasm")
                     cost = await self.uploads.run(self.uploads.cost, upload)  # may read a text upload
                     async with self.uploads.budget(cost):
-                        deployed = await self._build_and_deploy(upload, name, settings, alias, description)
+                        deployed, revision = await self._build_and_deploy(upload, name, settings, alias,
+                                                                          description)
                 finally:
                     upload.cancelled.set()  # a build still running (this task was cancelled) stops
                     watcher.cancel()
@@ -246,7 +272,8 @@ class AdminAPI:
             if not received:  # the body is still on the connection: do not read it, close after answering
                 exc.headers.setdefault("Connection", "close")
             raise
-        return json_response(deployed.to_dict(), status=201 if deployed.created else 200)
+        workers = await self._converge(revision)  # the upload's slot and budget are free by now
+        return json_response(deployed.to_dict() | {"workers": workers}, status=201 if deployed.created else 200)
 
     async def _receive_upload(self, request: Request) -> uploads.Upload:
         try:
@@ -279,7 +306,9 @@ class AdminAPI:
                 await self.uploads.run(uploads.give_memory_back, max(upload.size, built))
 
     def _deploy(self, wasm: bytes, name: str, settings: Any, alias: str | None, description: str) -> Any:
-        return self.state.plane.deploy(name, wasm, settings, alias=alias, description=description)  # type: ignore[union-attr]
+        plane = self.state.plane
+        deployed = plane.deploy(name, wasm, settings, alias=alias, description=description)  # type: ignore[union-attr]
+        return deployed, plane.revision  # type: ignore[union-attr]
 
     async def list_versions(self, request: Request) -> Response:
         return json_response({"versions": await self._read("list_versions", _function(request))})
@@ -328,10 +357,10 @@ class AdminAPI:
             if not isinstance(weight, (int, float)) or isinstance(weight, bool):
                 raise bad_request(f"{shape}: its weight must be a number, got {_received(weight)}")
             target = (other, float(weight))
-        row = await self._plane(
+        row, workers = await self._change(
             "set_alias", _function(request), _alias(request), version, target
         )
-        return json_response(row.to_dict())
+        return json_response(row.to_dict() | {"workers": workers})
 
     async def delete_alias(self, request: Request) -> Response:
         name = _function(request)
@@ -342,8 +371,8 @@ class AdminAPI:
         return json_response({"deleted": {"function": name, "alias": alias}})
 
     async def rollback(self, request: Request) -> Response:
-        row = await self._plane("rollback", _function(request), _alias(request))
-        return json_response(row.to_dict())
+        row, workers = await self._change("rollback", _function(request), _alias(request))
+        return json_response(row.to_dict() | {"workers": workers})
 
     # -- behaviors and origins --------------------------------------------------------------
 
@@ -362,16 +391,19 @@ class AdminAPI:
             shape = f'{{"{section}": ...}}' if section is not None else '{"origins": {...}, "behaviors": [...]}'
             if not isinstance(body, dict):
                 raise bad_request(f"expected a JSON object {shape}, got {_received(body)}")
-            # "source" is read-only, as GET shows it: a document read, edited and put back keeps it
+            # "source" is read-only, as GET shows it: a document read, edited and put back keeps it;
+            # so is "workers", as a change's answer shows it
+            body = {key: value for key, value in body.items() if key != "workers"}
             given = {key: value for key, value in body.items() if section is not None or key != "source"}
             refusal = unknown_keys("the configuration", given, known)
             if refusal is not None:
                 raise bad_request(f"{refusal.message} (expected {shape})")
             if section is not None and section not in body:
                 raise bad_request(f"expected {shape}, got an empty object")
-            await self._plane("replace_routing", body)
+            _, workers = await self._change("replace_routing", body)
             document = await self._plane("routing_document")
-            return json_response(document if section is None else {section: document.get(section)})
+            return json_response((document if section is None else {section: document.get(section)})
+                                 | {"workers": workers})
 
         return put
 
@@ -449,8 +481,8 @@ class AdminAPI:
         """Purge cached responses by path pattern in every worker (CloudFront's invalidation)."""
         body = await read_json(request, "invalidation")
         paths = body.get("paths") if isinstance(body, dict) else None
-        result = await self._plane("invalidate", paths)
-        return json_response(result, 201)
+        result, workers = await self._change("invalidate", paths)
+        return json_response(result | {"workers": workers}, 201)
 
     async def healthz(self, request: Request) -> Response:
         """Liveness: the worker's event loop answers."""
