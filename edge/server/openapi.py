@@ -46,6 +46,8 @@ ALIAS = {"name": "alias", "in": "path", "required": True, "schema": {"type": "st
 
 def _schemas() -> dict[str, Any]:
     number = {"type": "number"}
+    workers = {"$ref": "#/components/schemas/Workers",
+               "description": "A change's answer: which of this node's workers serve it (edge/control/convergence.py)"}
     settings = {
         "type": "object",
         "properties": {
@@ -65,7 +67,7 @@ def _schemas() -> dict[str, Any]:
         "properties": {
             "function": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"},
             "canary": {"oneOf": [{"type": "null"}, _ref("Canary")]},
-            "updated": number,
+            "updated": number, "workers": workers,
         },
     }
     version = {
@@ -92,7 +94,7 @@ def _schemas() -> dict[str, Any]:
     routing = {"type": "object", "properties": {
         "origins": {"type": "object", "description": "The manifest's [origins], as JSON"},
         "behaviors": {"type": "array", "items": {"type": "object"}, "description": "The manifest's [[behaviors]]"},
-        "source": {"enum": ["manifest", "api"]}}}
+        "source": {"enum": ["manifest", "api"]}, "workers": workers}}
     return {
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {
             "type": "object", "required": ["status", "code", "message"],
@@ -122,6 +124,7 @@ def _schemas() -> dict[str, Any]:
             "compile_ms": number, "from_artifact": {"type": "boolean"},
             "alias": {"oneOf": [{"type": "null"}, _ref("Alias")]},
             "optimizing": {"type": "boolean", "description": "serving baseline code until the optimized code is in"},
+            "workers": workers,
         }},
         "Deleted": {"type": "object", "required": ["deleted"], "properties": {"deleted": {"type": "object"}}},
         "Routing": routing,
@@ -141,7 +144,17 @@ def _schemas() -> dict[str, Any]:
         }},
         "LogRecord": log_record,
         "Invalidation": {"type": "object", "required": ["id", "paths"], "properties": {
-            "id": {"type": "integer"}, "paths": {"type": "array", "items": {"type": "string"}}}},
+            "id": {"type": "integer"}, "paths": {"type": "array", "items": {"type": "string"}}, "workers": workers}},
+        "Workers": {"type": "object", "required": ["revision", "live", "applied", "converged", "behind", "waited_ms"],
+                    "properties": {
+            "revision": {"type": "integer", "description": "the store revision the change made"},
+            "live": {"type": "integer", "description": "this node's live workers, the answering one included"},
+            "applied": {"type": ["integer", "null"], "description": "how many of them serve the change"},
+            "converged": {"type": "boolean", "description": "every live worker serves it (a wait of at most 2 s)"},
+            "behind": {"type": "array", "items": {"type": "object", "properties": {
+                "pid": {"type": "integer"}, "applied_revision": {"type": "integer"}, "heartbeat_age": number}}},
+            "waited_ms": number,
+            "error": {"type": "string", "description": "the node registry could not be read: nothing was waited for"}}},
         "Status": {"type": "object", "required": ["pid", "revision", "loaded"], "properties": {
             "pid": {"type": "integer"}, "revision": {"type": "integer"},
             "loaded": {"type": "array", "items": {"type": "string"}, "description": "function:version loaded here"},
