@@ -199,6 +199,8 @@ def test_the_cli_says_which_workers_had_not_caught_up(tmp_path):
         assert "deployed fn version 1" in result.stdout
         assert ("warning: 1 of 2 workers had not applied it (revision" in result.stderr
                 and f"pid {sibling.pid} at revision 0" in result.stderr), result.stderr
+        result = CliRunner().invoke(cli, ["invalidate", "/x/*", "--server", server.admin_url, "--token", TOKEN])
+        assert result.exit_code == 0 and "warning: 1 of 2 workers had not applied it" in result.stderr, result.output
         gone = NodeInfo(node.name, node.host, _unused_pid(), node.address, node.admin_address, main_pid=node.main_pid)
         assert server.state.store.heartbeat(gone, 0)  # a pid that no longer exists is not waited for
         sibling.kill()

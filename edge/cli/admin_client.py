@@ -284,6 +284,23 @@ def admin_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def warn_not_everywhere(result: Any) -> None:
+    """A change the server answered before every worker of its node applied it (it waits 2 s at
+    most): which ones still serve the previous state, on stderr (with --json too)."""
+    workers = result.get("workers") if isinstance(result, dict) else None
+    if not isinstance(workers, dict) or workers.get("converged", True):
+        return
+    if workers.get("error"):
+        click.echo(f"warning: applied by the worker that answered; whether the node's other workers have it yet is "
+                   f"unknown ({printable(str(workers['error']))})", err=True)
+        return
+    behind = workers.get("behind") or []
+    which = ", ".join(f"pid {w.get('pid')} at revision {w.get('applied_revision')}" for w in behind)
+    click.echo(f"warning: {len(behind)} of {workers.get('live')} workers had not applied it (revision "
+               f"{workers.get('revision')}) after {float(workers.get('waited_ms') or 0) / 1000:.1f} s ({which}): "
+               "they serve the previous state until they do (edge nodes shows them)", err=True)
+
+
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False))
 

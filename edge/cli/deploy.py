@@ -14,7 +14,7 @@ import click
 from ..config.functions import MAX_PREWARM
 from .admin_client import (
     ALIAS_NAME, FUNCTION_NAME, STORED_ALIAS_NAME, AdminClient, AdminError, admin_options, api_path, print_json,
-    printable,
+    printable, warn_not_everywhere,
 )
 from .invoke import _parse_env
 from .prebuild import module_file
@@ -134,7 +134,7 @@ def deploy(
         if exc.code == "not_wasm" and "?filename=" in exc.message:
             raise AdminError(_not_a_module(file), code=exc.code) from None
         raise
-    _not_everywhere(result)
+    warn_not_everywhere(result)
     if as_json:
         print_json(result)
         return
@@ -152,23 +152,6 @@ def deploy(
         replaced = sorted([k for k in given if k != "limits"] + [f"limits.{k}" for k in limits])
         click.echo(f"settings of version {kept_from['version']}" + (f", with {', '.join(replaced)} as given"
                                                                      if replaced else "") + " (--reset-settings: the defaults)")
-
-
-def _not_everywhere(result: Any) -> None:
-    """A change the server answered before every worker of its node applied it (it waits 2 s at
-    most): which ones still serve the previous state, on stderr (with --json too)."""
-    workers = result.get("workers") if isinstance(result, dict) else None
-    if not isinstance(workers, dict) or workers.get("converged", True):
-        return
-    if workers.get("error"):
-        click.echo(f"warning: applied by the worker that answered; whether the node's other workers have it yet is "
-                   f"unknown ({printable(str(workers['error']))})", err=True)
-        return
-    behind = workers.get("behind") or []
-    which = ", ".join(f"pid {w.get('pid')} at revision {w.get('applied_revision')}" for w in behind)
-    click.echo(f"warning: {len(behind)} of {workers.get('live')} workers had not applied it (revision "
-               f"{workers.get('revision')}) after {float(workers.get('waited_ms') or 0) / 1000:.1f} s ({which}): "
-               "they serve the previous state until they do (edge nodes shows them)", err=True)
 
 
 def _latest_version(client: AdminClient, name: str) -> dict[str, Any] | None:
@@ -264,7 +247,7 @@ def alias(name: str, alias: str, version: int, canary: str | None, client: Admin
     if split:
         body["canary"] = split
     result = client.request("PUT", api_path("functions", name, "aliases", alias), json=body)
-    _not_everywhere(result)
+    warn_not_everywhere(result)
     if as_json:
         print_json(result)
     else:
@@ -278,7 +261,7 @@ def alias(name: str, alias: str, version: int, canary: str | None, client: Admin
 def rollback(name: str, alias_name: str, client: AdminClient, as_json: bool) -> None:
     """Point the alias back at the version it pointed to before its last move."""
     result = client.request("POST", api_path("functions", name, "aliases", alias_name, "rollback"))
-    _not_everywhere(result)
+    warn_not_everywhere(result)
     if as_json:
         print_json(result)
     else:
@@ -365,7 +348,7 @@ def config_put(file: Path, client: AdminClient, as_json: bool) -> None:
     if not body:
         raise BadConfigFile(f"{file}: has neither origins nor behaviors")
     result = client.request("PUT", "/v1/config", json=body)
-    _not_everywhere(result)
+    warn_not_everywhere(result)
     if as_json:
         print_json(result)
     else:

@@ -6,7 +6,7 @@ import click
 
 from ..config.behaviors import check_pattern
 from ..config.errors import ConfigError
-from .admin_client import AdminClient, admin_options, print_json
+from .admin_client import AdminClient, admin_options, print_json, warn_not_everywhere
 
 
 @click.command()
@@ -24,3 +24,4 @@ def invalidate(paths: tuple[str, ...], client: AdminClient, as_json: bool) -> No
         print_json(result)
     else:
         click.echo(f"invalidation {result['id']}: {', '.join(result['paths'])}")
+    warn_not_everywhere(result)
