@@ -144,3 +144,113 @@ def test_the_reaper_waits_while_the_event_loop_is_held_up():
             loop.close()
             client.close()
             accepted.close()
+
+
+def _pairs(listener: socket.socket, sources: list[str]) -> tuple[list[socket.socket], list[socket.socket]]:
+    clients, accepted = [], []
+    for source in sources:
+        client = socket.socket()
+        client.bind((source, 0))
+        client.connect(listener.getsockname())
+        clients.append(client)
+        accepted.append(listener.accept()[0])
+    return clients, accepted
+
+
+def test_the_reaper_closes_an_address_beyond_its_cap_and_everything_idle_under_pressure():
+    """Beyond `per_address` connections from one address, that address's idle ones close after
+    the short idle time, longest idle first, down to the cap (a busy one never, another address's
+    not); while the worker holds 3/4 of its bound, every one idle that long closes."""
+    from edge.server.reaper import ConnectionReaper, peer_key
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        clients, accepted = _pairs(listener, ["127.0.0.2"] * 5 + ["127.0.0.1"])
+        try:
+            for client, server_side in zip(clients, accepted):  # each answered once (a keep-alive connection)
+                server_side.sendall(b"answer")
+                client.recv(6)
+            busy = {peer_key(*clients[4].getsockname())}  # one of 127.0.0.2's has a request in flight
+
+            def send(n: int) -> None:
+                clients[n].sendall(b"x")
+                accepted[n].recv(1)
+
+            capped = ConnectionReaper([port], lambda: busy, idle_seconds=30, short_idle_seconds=0.6, per_address=2,
+                                      max_connections=100)
+            assert capped.sweep() == 0  # none idle for 0.6 s yet
+            time.sleep(0.7)
+            send(2), send(3)
+            assert capped.sweep() == 2  # 5 from 127.0.0.2, cap 2: the two idle ones (2 and 3 are recent, 4 busy)
+            assert closed_within(clients[0], 1) and closed_within(clients[1], 1)
+            time.sleep(0.4)
+            send(2)
+            time.sleep(0.4)
+            assert capped.sweep() == 1 and closed_within(clients[3], 1)  # one over: the one idle longest
+            assert capped.sweep() == 0  # at the cap (one of them busy); 127.0.0.1's is another address's
+            assert not any(closed_within(sock, 0.1) for sock in (clients[2], clients[4], clients[5]))
+
+            pressed = ConnectionReaper([port], lambda: busy, idle_seconds=30, short_idle_seconds=0.6,
+                                       max_connections=4)  # pressure from 3 connections
+            time.sleep(0.7)
+            assert pressed.sweep() == 2 and pressed.pressed  # all but the busy one (of 3 open)
+            assert not closed_within(clients[4], 0.1)
+        finally:
+            for sock in clients + accepted:
+                sock.close()
+
+
+def test_the_reaper_closes_a_connection_trickling_its_first_request_head():
+    """A connection that keeps sending but has never been answered (a request head trickling
+    in: slowloris) counts as idle since it was first seen; once answered, sending is not idle."""
+    from edge.server.reaper import ConnectionReaper
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        clients, accepted = _pairs(listener, ["127.0.0.1", "127.0.0.1"])
+        try:
+            accepted[1].sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")  # the second was answered once
+            clients[1].recv(100)
+            reaper = ConnectionReaper([listener.getsockname()[1]], set, idle_seconds=0.6)
+            started = time.monotonic()
+            assert reaper.sweep() == 0  # first seen now
+            while time.monotonic() - started < 0.8:
+                for client, server_side in zip(clients, accepted):
+                    client.sendall(b"x")
+                    server_side.recv(1)
+                time.sleep(0.1)
+            assert reaper.sweep() == 1  # the unanswered one
+            assert closed_within(clients[0], 1) and not closed_within(clients[1], 0.1)
+        finally:
+            for sock in clients + accepted:
+                sock.close()
+
+
+def test_per_address_keys_and_the_limits_behind_proxies(monkeypatch):
+    """An IPv6 client counts by its /64 (one host has a whole /64 to pick from); behind trusted
+    proxies (--proxy-hops) no cap per address applies: every connection is a proxy's."""
+    import json
+
+    from edge.server import serverhooks
+    from edge.server.options_env import OPTIONS_ENV
+    from edge.server.reaper import address_key
+
+    assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::7") == "2001:db8:1:2::/64"
+    assert address_key("2001:db8:1:3::1") != address_key("2001:db8:1:2::1")
+    assert address_key("::ffff:203.0.113.7") == address_key("203.0.113.7") == "203.0.113.7"
+
+    def limits(**options):  # type: ignore[no-untyped-def]
+        monkeypatch.setenv(OPTIONS_ENV, json.dumps({"max_connections": 1024, "max_connections_per_address": 256,
+                                                    "proxy_hops": 0, "admin_port": 9001, **options}))
+        serverhooks.connection_limits.cache_clear()
+        try:
+            return serverhooks.connection_limits()
+        finally:
+            serverhooks.connection_limits.cache_clear()
+
+    assert limits() == serverhooks.ConnectionLimits(1024, 256, 9001)
+    assert limits(proxy_hops=1).per_address == 0
+    assert limits(max_connections_per_address=0).per_address == 0

@@ -97,8 +97,10 @@ def stopped_by_interrupt(command: Callable[..., None]) -> Callable[..., None]:
               help="Seconds a request body may stall between chunks before 408 (0.1 to 3600).")
 @click.option("--body-min-rate", type=click.IntRange(min=0), default=1024, show_default=True,
               help="Bytes/s a request body must average once it took --body-timeout (0: off).")
-@click.option("--max-connections", type=click.IntRange(min=1), default=1024, show_default=True,
-              help="Open connections per worker process; beyond: 503.")
+@click.option("--max-connections", type=click.IntRange(min=0), default=0, show_default="auto",
+              help="Open connections per worker process (0, auto: from the open-file limit, at most 8192).")
+@click.option("--max-connections-per-address", type=click.IntRange(min=0), default=256, show_default=True,
+              help="Open connections per client address and worker process (0: no cap; none with --proxy-hops).")
 @click.option("--access-log", default=None, metavar="PATH|-", help="One JSON line per request, to a file or - (stdout).")
 @click.option("--metrics/--no-metrics", default=True, show_default=True, help="Prometheus metrics at the admin listener's /metrics.")
 @click.option("--server", "server_name", type=click.Choice(["granian", "hypercorn", "uvicorn"]), default="granian",
@@ -144,6 +146,7 @@ def serve(
     body_timeout: float,
     body_min_rate: int,
     max_connections: int,
+    max_connections_per_address: int,
     access_log: str | None,
     metrics: bool,
     server_name: str,
@@ -210,6 +213,7 @@ def serve(
         body_timeout=body_timeout,
         body_min_rate=body_min_rate,
         max_connections=max_connections,
+        max_connections_per_address=max_connections_per_address,
         workers=workers,
         access_log=access_log if access_log in (None, "-") else str(Path(access_log).resolve()),
         metrics=metrics,

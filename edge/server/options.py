@@ -11,6 +11,30 @@ from pathlib import Path
 from ..control.rows import NodeInfo
 
 DEFAULT_MAX_UPLOAD = 64 * 1024 * 1024
+# --max-connections by default: what the open-file limit allows, within these
+MIN_AUTO_CONNECTIONS = 256
+MAX_AUTO_CONNECTIONS = 8192  # each connection is a few KiB, and a sweep of reaper.py's visits each one
+FILES_KEPT = 1024  # descriptors kept for everything else: the store, logs, origin connections
+MAX_OPEN_FILES = 1 << 20  # the open-file limit aimed for when its hard limit is unlimited
+
+
+def open_file_target() -> int:
+    """The open-file limit `edge serve` raises its soft limit to (servers.raise_open_files): the
+    hard limit, as other servers do."""
+    try:
+        import resource
+    except ImportError:  # no such limit here
+        return MAX_OPEN_FILES
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return MAX_OPEN_FILES if hard == resource.RLIM_INFINITY else min(hard, MAX_OPEN_FILES)
+
+
+def auto_max_connections(open_files: int | None = None) -> int:
+    """Open connections per worker when --max-connections is not given: half of the open files
+    left after FILES_KEPT (a client connection may hold an origin connection too, a WebSocket
+    always does), within MIN_AUTO_CONNECTIONS..MAX_AUTO_CONNECTIONS."""
+    files = open_file_target() if open_files is None else open_files
+    return max(MIN_AUTO_CONNECTIONS, min(MAX_AUTO_CONNECTIONS, (files - FILES_KEPT) // 2))
 
 
 @dataclass(frozen=True)
@@ -33,7 +57,8 @@ class ServerOptions:
     graceful_timeout: float = 10.0  # seconds requests in flight may take to finish after a stop signal
     body_timeout: float = 10.0  # seconds a request body may stall between chunks (then 408)
     body_min_rate: int = 1024  # bytes/s a slow body must average once it took body_timeout; 0: off
-    max_connections: int = 1024  # open connections per worker process
+    max_connections: int = 0  # open connections per worker process; 0: auto_max_connections()
+    max_connections_per_address: int = 256  # per client address and worker process; 0: no cap (none behind proxies)
     workers: int = 1
     watch_interval: float = 0.1  # seconds between store revision checks
     access_log: str | None = None  # None: off; "-": stdout; else a file path
@@ -49,6 +74,10 @@ class ServerOptions:
     store: str | None = None
     node_name: str | None = None  # this node in the registry (`edge nodes`); default: the host name
     node_address: str | None = None  # its edge listener as other machines reach it (host:port)
+
+    def __post_init__(self) -> None:
+        if not self.max_connections:  # resolved once: every worker gets the number (JSON)
+            object.__setattr__(self, "max_connections", auto_max_connections())
 
     @property
     def own_listeners(self) -> tuple[tuple[str, int], ...]:

@@ -7,17 +7,21 @@ no setting for, hooked narrowly (the versions are pinned in pyproject.toml):
   instead of being waited for; bytes pipelined after a request that closes its connection
   (HTTP/1.0 without keep-alive, `Connection: close`) are ignored as RFC 9112, section 9.6 asks,
   instead of failing the request before them with 400; each worker holds at most
-  `max_connections` open connections (beyond: 503 and close, logged and counted as
-  CapacityExceeded; a connection the client closed frees its place at once, not when
-  Hypercorn's keep-alive timer would have ended); and each request on a TLS connection has
+  `max_connections` open connections, and at most `max_connections_per_address` from one
+  client address (beyond either: 503 and close, logged and counted as CapacityExceeded; a
+  connection the client closed frees its place at once, not when Hypercorn's keep-alive timer
+  would have ended); and each request on a TLS connection has
   ASGI's `tls` scope extension (version and cipher suite, for the access log's ssl_protocol
   and ssl_cipher), which Hypercorn leaves out: read from the connection's SSL object once,
   when it is accepted.
 - **uvicorn (httptools)**: an unsupported HTTP version is answered 505, not 400. Open
-  connections are bounded with uvicorn's own `limit_concurrency`.
+  connections are bounded with uvicorn's own `limit_concurrency`; a connection beyond
+  `max_connections_per_address` gets uvicorn's 503 for its request and is closed (unanswered
+  when none comes within BUSY_READ_SECONDS, at once when MAX_REFUSING are being refused).
 - **Granian (hyper)**: the worker's drain starts on Granian's own stop signal. Granian's
   parser answers unsupported versions and broken chunked framing itself (400, closed), and
-  keeps the `backpressure` bound on requests in flight. It gives an app nothing of a
+  keeps the `backpressure` bound on open connections (one beyond waits unaccepted; reaper.py
+  keeps slots free and enforces the per-address cap). It gives an app nothing of a
   connection's TLS (no `tls` extension, no transport to read it from). Its main process's
   signal handlers set a `threading.Event` from the handler, which deadlocks when a second signal (or the
   first, landing while the main thread holds that event's lock) interrupts it: they hand the
@@ -35,12 +39,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 import os
 import signal
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from .reaper import address_key
 from .signal_relay import relay_signals
 
 log = logging.getLogger("edge.server")
@@ -57,6 +64,7 @@ BUSY_READ_SECONDS = 0.5  # how long a refused connection's request is waited for
 # are closed unanswered and unlogged: each answered one holds its socket up to ~1.5 s
 MAX_REFUSING = 64
 _refusing = 0
+_per_address: dict[str, int] = {}  # open connections per client address (address_key), where counted here
 
 _installed: set[str] = set()
 
@@ -110,11 +118,18 @@ def install_hypercorn_hooks() -> None:
             if guard.connections >= guard.limits.max_connections:
                 await _refuse(self.writer, self.reader, guard, tls)
                 return
+            address, over = _take_address(self.writer.get_extra_info("sockname"),
+                                          self.writer.get_extra_info("peername"))
+            if over:
+                await _refuse(self.writer, self.reader, guard, tls)
+                return
             guard.connections += 1
             try:
                 await super().run()
             finally:
                 guard.connections -= 1
+                if address is not None:
+                    _release_address(address)
 
         async def _read_data(self) -> None:
             await super()._read_data()
@@ -152,6 +167,51 @@ def _hypercorn_ascii_handshakes() -> None:
                 self.key = None  # never valid: Hypercorn answers 400
 
     ws_stream.Handshake = Handshake  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    max_connections: int = 0  # per worker process (0: not known here)
+    per_address: int = 0  # per client address and worker process (0: no cap)
+    admin_port: int | None = None  # the admin listener's connections are not capped per address
+
+
+@functools.cache
+def connection_limits() -> ConnectionLimits:
+    """This worker's connection limits, from `edge serve`'s options (none without them: an app a
+    test serves itself). Behind trusted proxies (--proxy-hops) there is no cap per address:
+    every connection comes from a proxy, and each carries the requests of many viewers."""
+    from .options_env import OPTIONS_ENV
+
+    raw = os.environ.get(OPTIONS_ENV)
+    if not raw:
+        return ConnectionLimits()
+    options = json.loads(raw)
+    per_address = 0 if options.get("proxy_hops") else int(options.get("max_connections_per_address") or 0)
+    return ConnectionLimits(int(options.get("max_connections") or 0), per_address, options.get("admin_port"))
+
+
+def _take_address(own: Any, peer: Any) -> tuple[str | None, bool]:
+    """A new connection's client address as the per-address cap counts it (None: not counted:
+    no cap, the admin listener, no address), and whether that address is at its cap already.
+    One within its cap is counted now: `_release_address` when the connection ends."""
+    limits = connection_limits()
+    if not limits.per_address or not own or not peer or own[1] == limits.admin_port:
+        return None, False
+    key = address_key(str(peer[0]))
+    held = _per_address.get(key, 0)
+    if held >= limits.per_address:
+        return key, True
+    _per_address[key] = held + 1
+    return key, False
+
+
+def _release_address(key: str) -> None:
+    held = _per_address.get(key, 0) - 1
+    if held > 0:
+        _per_address[key] = held
+    else:
+        _per_address.pop(key, None)
 
 
 def _guard_of(app: Any) -> Any:
@@ -308,6 +368,44 @@ def uvicorn_protocol() -> type:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     class EdgeHttpToolsProtocol(HttpToolsProtocol):
+        edge_address: str | None = None  # counted against the per-address cap
+        edge_refused = False  # beyond it: one of the refusals in progress (MAX_REFUSING)
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self.edge_address, over = _take_address(self.server, self.client)
+            if over:
+                self.edge_address = None
+                self._refuse()
+
+        def _refuse(self) -> None:
+            """Beyond the address's cap: its first request gets uvicorn's own 503 (a limit of 0 for
+            this connection), which closes it. Not one of uvicorn's connections meanwhile (they
+            count towards everyone's limit)."""
+            global _refusing
+            self.connections.discard(self)
+            if _refusing >= MAX_REFUSING:
+                self.transport.close()
+                return
+            _refusing += 1
+            self.edge_refused = True
+            self.limit_concurrency = 0
+            self.loop.call_later(BUSY_READ_SECONDS, self._close_unanswered)
+
+        def _close_unanswered(self) -> None:
+            if self.cycle is None:  # no request came: nothing to answer
+                self.transport.close()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            global _refusing
+            super().connection_lost(exc)
+            if self.edge_address is not None:
+                _release_address(self.edge_address)
+                self.edge_address = None
+            if self.edge_refused:
+                self.edge_refused = False
+                _refusing -= 1
+
         def data_received(self, data: bytes) -> None:
             self._unset_keepalive_if_required()
             try:
@@ -360,7 +458,8 @@ def uvicorn_server() -> type:
             if self.idle_reaper_port and drain is not None:
                 from .reaper import reap_idle_connections
 
-                reap_idle_connections(self.idle_reaper_port, drain)
+                # uvicorn's limit refuses with 503 beyond the bound: idle connections close sooner near it
+                reap_idle_connections(self.idle_reaper_port, drain, max_connections=connection_limits().max_connections)
 
         def handle_exit(self, sig: int, frame: Any) -> None:
             drain = process_drain()

@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 from typing import TYPE_CHECKING, Any
 
 from . import parent_watch
@@ -103,12 +104,44 @@ def run(
     and the store prepared (`prepare_store`)."""
     check_server(server, tls=bool(certfile))
     loop = resolve_loop(loop)
+    raise_open_files(options)
     if server == "hypercorn":
         return _hypercorn(options, host, port, workers, certfile, keyfile, graceful_timeout, log_level, loop)
     check_admin(options, port)
     if server == "uvicorn":
         return _uvicorn(options, host, port, workers, graceful_timeout, log_level, loop)
     return _granian(options, host, port, workers, certfile, keyfile, graceful_timeout, log_level, loop)
+
+
+def raise_open_files(options: ServerOptions) -> None:
+    """Raise the soft open-file limit to the hard one (workers inherit it), as servers do, and say
+    what the connection limits are; a warning when the limit is too low for --max-connections.
+    Each connection is a descriptor, and may hold an origin connection too."""
+    from .options import FILES_KEPT, open_file_target
+
+    try:
+        import resource
+    except ImportError:  # no such limit here
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    raised = ""
+    target = open_file_target()
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            raised, soft = f" (raised from {soft})", target
+        except (ValueError, OSError) as exc:
+            log.warning("could not raise the open-file limit from %d to %d: %s", soft, target, exc)
+    per_address = ("no cap per client address (behind --proxy-hops)" if options.proxy_hops
+                   else f"{options.max_connections_per_address} per client address"
+                   if options.max_connections_per_address else "no cap per client address")
+    print(f"edge: connections: up to {options.max_connections} per worker, {per_address}; "
+          f"open-file limit {soft}{raised}", file=sys.stderr, flush=True)
+    needed = options.max_connections + FILES_KEPT // 4  # the connections, and a few files and origins
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        log.warning("--max-connections %d needs at least %d open files per worker, more than the limit of %d: "
+                    "raise it (LimitNOFILE= in a systemd unit, ulimit -n) or lower --max-connections",
+                    options.max_connections, needed, soft)
 
 
 def prepare_store(options: ServerOptions) -> None:

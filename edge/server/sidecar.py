@@ -3,7 +3,7 @@
 Granian binds only the edge address, so each worker starts a small Hypercorn listener for the
 admin API (`SO_REUSEPORT`, the same event loop) once its app has booted, and stops it before
 the app shuts down. The worker also starts the idle-connection reaper (reaper.py), since
-Granian never closes a silent connection itself.
+Granian never closes a silent connection itself, nor limits connections per client address.
 """
 
 from __future__ import annotations
@@ -35,8 +35,11 @@ def granian_app():  # type: ignore[no-untyped-def]
     reaped = os.environ.get(REAPER_ENV)
     if reaped and isinstance(app, Guard):
         from .reaper import reap_idle_connections
+        from .serverhooks import connection_limits
 
-        reap_idle_connections(int(reaped), app.drain)
+        limits = connection_limits()  # Granian has no hook of its own for them (reaper.py)
+        reap_idle_connections(int(reaped), app.drain, max_connections=limits.max_connections,
+                              per_address=limits.per_address)
     raw = os.environ.get(SIDECAR_ENV)
     if raw and isinstance(front, Front):
         host, port, tls = json.loads(raw)
