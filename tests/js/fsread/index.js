@@ -1,6 +1,7 @@
 'use strict';
-// The cases (also run in Node), and what only the edge does: a file not read at build time (or only
-// looked at), a write and a connection fail, each saying why.
+// The cases (also run in Node), and what only the edge does: a file the top level never read (or only
+// looked at) is kept by the build as one of the function's own small files; a write and a connection
+// fail, each saying why.
 const fs = require('fs');
 const net = require('net');
 const cases = require('./cases');
