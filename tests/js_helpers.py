@@ -74,13 +74,19 @@ def invoked(name: str, out_dir: Path) -> dict:
     return json.loads(json.loads(result.stdout)["body"])
 
 
+def write_files(root: Path, files: dict[str, str]) -> None:
+    """A package's files (relative path -> text) under `root`, folders made as needed."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
 def case_package(tmp_path_factory, name: str, files: dict[str, str]) -> Path:  # type: ignore[no-untyped-def]
     """A function's sources (its cases, handler and fixtures: file name -> text) in a directory of
     their own, for a test module that runs them in Node and at the edge."""
     src = tmp_path_factory.mktemp(f"js-{name}-src") / name
     src.mkdir()
-    for file, text in files.items():
-        (src / file).write_text(text)
+    write_files(src, files)
     return src
 
 

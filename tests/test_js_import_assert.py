@@ -12,7 +12,13 @@ import pytest
 
 from edge.js.build import JsBuildError, build_js
 
-from .js_helpers import answer_and_fuel, assert_same_as_node, cases_in_node, roomy_function
+from .js_helpers import (
+    answer_and_fuel,
+    assert_same_as_node,
+    cases_in_node,
+    roomy_function,
+    write_files,
+)
 
 # line 2 has the clause and, after it, a throw: its column is the file's own if `assert` kept its length
 ESM = r"""// attributes as Node 18 and 20 code writes them
@@ -93,16 +99,10 @@ FILES = {"esm.mjs": ESM, "cases.js": CASES, "index.js": INDEX, "config.json": '{
          "data.json": '{"items": [1, 2, 3]}\n'}
 
 
-def write(root, files: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-
-
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):  # type: ignore[no-untyped-def]
     src = tmp_path_factory.mktemp("js-import-assert-src") / "fn"
-    write(src, FILES)
+    write_files(src, FILES)
     return src
 
 
@@ -145,7 +145,7 @@ def test_lines_and_columns_after_the_clause_are_the_files_own(built):  # type: i
      "SyntaxError: /var/task/x.json: Expected property name or '}' in JSON at position 2"),  # as Node fails on it
 ])
 def test_a_clause_on_a_module_that_cannot_load_fails_the_build_as_node_fails(tmp_path, files, summary):
-    write(tmp_path, files)
+    write_files(tmp_path, files)
     with pytest.raises(JsBuildError) as failure:
         build_js(tmp_path, out=tmp_path / "out" / "fn.wasm")
     assert failure.value.summary == summary
@@ -154,7 +154,7 @@ def test_a_clause_on_a_module_that_cannot_load_fails_the_build_as_node_fails(tmp
 def test_assert_inside_a_commonjs_string_or_comment_stays(tmp_path):
     """A CommonJS file mentioning the clause only in a comment, a string and a regular expression
     builds and keeps that text as it is."""
-    write(tmp_path, {"index.js": "// import x from './a.json' assert { type: 'json' }\n"
+    write_files(tmp_path, {"index.js": "// import x from './a.json' assert { type: 'json' }\n"
                                  "const s = \"import('./a.json', { assert: { type: 'json' } })\";\n"
                                  "const r = /import\\('.\\/a.json', \\{ assert: \\{/;\n"
                                  "exports.handler = async () => ({ status: '200', body: JSON.stringify([s, r.source]) });\n"})

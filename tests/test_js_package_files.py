@@ -17,7 +17,14 @@ import pytest
 import edge.js.build as js_build
 from edge.js.build import build_js
 
-from .js_helpers import answer_and_fuel, assert_same_as_node, cases_in_node, npm_install, roomy_function
+from .js_helpers import (
+    answer_and_fuel,
+    assert_same_as_node,
+    cases_in_node,
+    npm_install,
+    roomy_function,
+    write_files,
+)
 
 CASES = r"""'use strict';
 const fs = require('fs');
@@ -148,16 +155,10 @@ def package_files() -> dict[str, str]:
     }
 
 
-def write(root, files: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-
-
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):  # type: ignore[no-untyped-def]
     src = tmp_path_factory.mktemp("js-package-files-src") / "fn"
-    write(src, package_files())
+    write_files(src, package_files())
     return src
 
 
@@ -290,7 +291,7 @@ def test_kept_files_stay_within_the_budget(tmp_path, monkeypatch):  # type: igno
                          "fs.readFileSync(__dirname + '/text/0.txt', 'utf8') });\n"}
     for i in range(256):
         files[f"text/{i}.txt"] = f"{i:04d}" * 1024
-    write(tmp_path / "fn", files)
+    write_files(tmp_path / "fn", files)
     sizes = {}
     for budget in (0, js_build.KEEP_FILES_BYTES):
         monkeypatch.setattr(js_build, "KEEP_FILES_BYTES", budget)
@@ -306,7 +307,7 @@ def npm_package(tmp_path_factory):  # type: ignore[no-untyped-def]
     src = tmp_path_factory.mktemp("js-package-files-npm") / "fn"
     src.mkdir()
     npm_install(src, "moment@2.30.1", "ejs@3.1.10", "normalize.css@8.0.1")
-    write(src, {
+    write_files(src, {
         "views/header.ejs": "<h1><%= title %></h1>\n",
         "views/page.ejs": '<%- include("header") %><p><%= body %></p>\n',
         "cases.js": r"""'use strict';

@@ -22,6 +22,7 @@ from edge.runtime.module import built_from_javascript, to_wasm
 
 from . import modules as M
 from .js_helpers import VIEWER_EVENT, build
+from .test_sdk_c import BIG_STACK_FRAME  # a frame bigger than the default 48 KiB stack
 
 RANGE_ERROR = "RangeError: Maximum call stack size exceeded"
 ROOMY = Limits(fuel=20_000_000_000, timeout_ms=60_000)
@@ -49,16 +50,7 @@ SOURCE = "\n".join([
     "};",
     "",
 ])
-BIG_STACK_FRAME = r"""
-#include <stdio.h>
-#include <string.h>
-__attribute__((noinline)) static size_t fill(char *p, size_t n) { memset(p, 'x', n); p[n - 1] = 0; return strlen(p); }
-int main(void) {
-    char big[100000];  /* more than the default 48 KiB stack */
-    printf("{\"status\":\"200\",\"body\":\"%zu\"}", fill(big, sizeof big));
-    return 0;
-}
-"""
+
 
 
 def _event(uri: str) -> bytes:
