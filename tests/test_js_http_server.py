@@ -43,7 +43,8 @@ const util = require('util');
 // a listen fails, and the edge's own error is pinned by the test module.
 const NOWHERE = '/nonexistent-edge-http-server-dir/server.sock';
 const refusal = (e) => (e.code === 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM' || e.syscall === 'listen' ? 'refused' : e.code);
-const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+// an immediate first: under load Node's loop may reach a due 5 ms timer before the check phase
+const tick = () => new Promise((resolve) => setImmediate(() => setTimeout(resolve, 5)));
 const errorOf = (e) => [e.name, e.code, e.message, String(e)];
 const outcome = (f) => {
   try {
