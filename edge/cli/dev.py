@@ -412,7 +412,8 @@ def dev(dirs: tuple[Path, ...], manifest: str | None, host: str, port: int, admi
     # Like `edge serve`: the admin API on loopback needs no token unless EDGE_ADMIN_TOKEN sets one,
     # so `edge logs` and the other commands work from another terminal as they are.
     token = os.environ.get("EDGE_ADMIN_TOKEN") or None
-    args = [sys.executable, "-m", "edge.cli.entry", "serve", "-m", str(manifest_path), "--host", host, "--port", str(port),
+    # -P: the project directory is not put on sys.path (a module there named like ours must not run)
+    args = [sys.executable, "-P", "-m", "edge.cli.entry", "serve", "-m", str(manifest_path), "--host", host, "--port", str(port),
             "--admin-port", str(admin_port), "--state-dir", state_dir, "--server", server_name]
     child = subprocess.Popen(args, env=os.environ.copy())
     client = AdminClient(f"http://127.0.0.1:{admin_port}", token, timeout=60)  # serve's admin listener: loopback

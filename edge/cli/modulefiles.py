@@ -68,7 +68,8 @@ def check_module_files(manifest: Manifest) -> None:
 def _problems_in_child(files: list[tuple[str, Path]]) -> dict[str, str]:
     request = json.dumps([[name, str(path)] for name, path in files])
     try:
-        done = subprocess.run([sys.executable, "-m", __name__], input=request, capture_output=True, text=True,
+        # -P: the directory `edge serve` runs in is not put on sys.path (a wasmtime.py there must not run)
+        done = subprocess.run([sys.executable, "-P", "-m", __name__], input=request, capture_output=True, text=True,
                               timeout=CHECK_TIMEOUT, check=False)
         if done.returncode != 0:
             raise ValueError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"status {done.returncode}")
