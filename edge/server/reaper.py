@@ -245,20 +245,28 @@ class ConnectionReaper:
     @staticmethod
     def _shut(fd: int, inode: int) -> bool:
         """Shut the connection down (the server's own descriptor sees the end and closes it),
-        if `fd` is still that connection."""
+        if `fd` is still that connection. Through a duplicate whose inode is checked: the
+        server's threads may close `fd` and reuse its number for a new viewer at any moment,
+        and a shutdown through the number could then cut that viewer instead."""
         try:
-            if os.fstat(fd).st_ino != inode:
-                return False  # closed, and its number reused since
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fileno=fd)
+            dup = os.dup(fd)
         except OSError:
+            return False  # closed meanwhile
+        try:
+            same = os.fstat(dup).st_ino == inode  # else closed, and its number reused since
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fileno=dup) if same else None
+        except OSError:
+            sock = None
+        if sock is None:
+            os.close(dup)
             return False
         try:
-            sock.shutdown(socket.SHUT_RDWR)
+            sock.shutdown(socket.SHUT_RDWR)  # acts on the connection, whichever descriptor names it
             return True
         except OSError:
             return False
         finally:
-            sock.detach()
+            sock.close()  # the duplicate only
 
 
 def _tcp_info(fd: int) -> bytes | None:
