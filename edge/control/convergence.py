@@ -32,7 +32,7 @@ from .rows import NodeInfo
 log = logging.getLogger("edge.control")
 
 WAIT = 2.0  # seconds a change's answer waits for the node's other workers at most
-POLL = 0.02  # seconds between reads of the registry while waiting
+POLL = 0.05  # seconds between reads of the registry while waiting (the watchers look every 0.1 s)
 
 
 def _running(pid: int) -> bool:
@@ -83,8 +83,12 @@ async def wait_for_workers(read_rows: Callable[[], Awaitable[list[dict[str, Any]
     started = time.monotonic()
     deadline = started + within
     while True:
-        try:
-            others = siblings(await read_rows(), node)
+        try:  # a read that hangs (a locked or stalled store) counts against the bound too
+            rows = await asyncio.wait_for(read_rows(), max(0.05, deadline - time.monotonic()))
+            others = siblings(rows, node)
+        except asyncio.TimeoutError:
+            return answer(revision, 1, [], time.monotonic() - started,
+                          error=f"the node registry did not answer within {within:g} s")
         except Exception as exc:  # noqa: BLE001 - the change is made; only whether the others have it is unknown
             log.warning("cannot tell whether the other workers applied revision %d: %s", revision, exc)
             return answer(revision, 1, [], time.monotonic() - started,
