@@ -185,6 +185,9 @@ NPM_NETWORK_FAILURE = re.compile(r"ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNREFUSED|EC
                                  r"network|request to https?://\S+ failed", re.IGNORECASE)
 
 
+NPM_TIMEOUT = 100  # seconds: under pytest-timeout's 120 for the test (a module fixture's setup counts)
+
+
 def npm_install(directory: Path, *specs: str) -> None:
     """`npm install specs...` into directory (its own package.json), with a cache kept next to the engine's;
     the test is skipped, saying so, when npm is missing or cannot reach its registry."""
@@ -195,11 +198,12 @@ def npm_install(directory: Path, *specs: str) -> None:
         pytest.skip("npm is not installed")
     (directory / "package.json").write_text(json.dumps({"name": "edge-test-function", "version": "1.0.0", "private": True}))
     command = [npm, "install", *specs, "--no-audit", "--no-fund", "--ignore-scripts", "--prefer-offline",
-               "--fetch-retries=1", "--fetch-retry-maxtimeout=10000", "--cache", str(fetch.cache_dir() / "npm-cache")]
-    try:
-        proc = subprocess.run(command, check=False, cwd=directory, capture_output=True, text=True, timeout=600)
+               "--fetch-retries=1", "--fetch-retry-maxtimeout=10000", "--fetch-timeout=30000",
+               "--cache", str(fetch.cache_dir() / "npm-cache")]
+    try:  # within the tests' own 120 s timeout, so a registry that drops packets skips the test, not fails it
+        proc = subprocess.run(command, check=False, cwd=directory, capture_output=True, text=True, timeout=NPM_TIMEOUT)
     except subprocess.TimeoutExpired:
-        pytest.skip(f"npm install {' '.join(specs)} did not finish within 10 minutes (is the registry reachable?)")
+        pytest.skip(f"npm install {' '.join(specs)} did not finish within {NPM_TIMEOUT} s (is the registry reachable?)")
     if proc.returncode != 0:
         reason = next((line for line in proc.stderr.splitlines() if NPM_NETWORK_FAILURE.search(line)), None)
         if reason is not None:
