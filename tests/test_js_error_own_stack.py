@@ -242,21 +242,105 @@ exports.run = () => {
 INDEX_JS = r"""'use strict';
 const cases = require('./cases');
 const atob = require('./atob');
+const detached = require('./detached');
 // /make/N: N errors made and not read (what making one costs)
 function make(n) { let length = 0; for (let i = 0; i < n; i++) length += new Error(`e${i}`).message.length; return length; }
 exports.handler = async (event) => {
   const uri = event.Records[0].cf.request.uri;
   if (uri.startsWith('/make/')) return { status: '200', body: JSON.stringify(make(Number(uri.slice(6)))) };
-  return { status: '200', body: JSON.stringify(await (uri === '/atob' ? atob : cases).run()) };
+  if (uri === '/detached-unlike') return { status: '200', body: JSON.stringify(detached.unlike()) };
+  const run = uri === '/atob' ? atob : uri === '/detached' ? detached : cases;
+  return { status: '200', body: JSON.stringify(await run.run()) };
 };
 """
 
+DETACHED_JS = r"""'use strict';
+// Making a stack runs JavaScript (Error.prepareStackTrace, a `name` getter) that takes the error
+// being read off the chain and drops the last reference to it: what each read or write gives
+function gc() { for (let i = 0; i < 200; i++) new Array(100).fill({ i }); }
+function viaPrototype() {
+  let o = Object.create(new Error('victim'));
+  Error.prepareStackTrace = () => { Object.setPrototypeOf(o, null); gc(); return 'made'; };
+  try { return [o.stack, Object.getPrototypeOf(o)]; } finally { Error.prepareStackTrace = undefined; }
+}
+function writtenViaPrototype() {
+  let o = Object.create(new Error('victim'));
+  let calls = 0;
+  Error.prepareStackTrace = () => { calls++; Object.setPrototypeOf(o, null); gc(); return 'made'; };
+  try {
+    o.stack = 'x';
+    return [o.stack, calls, Object.prototype.hasOwnProperty.call(o, 'stack'), Object.getPrototypeOf(o) === null];
+  } finally { Error.prepareStackTrace = undefined; }
+}
+function nameGetter() {
+  let o;
+  class E extends Error { get name() { Object.setPrototypeOf(o, null); gc(); return 'E'; } }
+  o = Object.create(new E('v'));
+  return [o.stack.split('\n')[0], Object.getPrototypeOf(o)];
+}
+function twoDeep() {
+  let e = new Error('deep');
+  let o = Object.create(Object.create(e));
+  Error.prepareStackTrace = () => { Object.setPrototypeOf(Object.getPrototypeOf(o), null); e = null; gc(); return 'made'; };
+  try { return [o.stack, o.stack]; } finally { Error.prepareStackTrace = undefined; }
+}
+function direct() {
+  const e = new Error('x');
+  Error.prepareStackTrace = (err) => {
+    err.stack = 'written'; delete err.message;
+    Object.defineProperty(err, 'name', { value: 'Renamed', configurable: true });
+    gc();
+    return 'made';
+  };
+  try {
+    return [e.stack, e.stack, Object.getOwnPropertyNames(e), e.name];
+  } finally { Error.prepareStackTrace = undefined; }
+}
+function directRedefined() {
+  const e = new Error('x');
+  Error.prepareStackTrace = (err) => {
+    delete err.stack;
+    Object.defineProperty(err, 'stack', { value: 'redefined', writable: true, configurable: true });
+    gc();
+    return 'made';
+  };
+  try {
+    return [e.stack, e.stack, Object.getOwnPropertyNames(e)];
+  } finally { Error.prepareStackTrace = undefined; }
+}
+function directDeleted() {
+  const e = new Error('x');
+  Error.prepareStackTrace = (err) => { delete err.stack; gc(); return 'made'; };
+  try {
+    return [e.stack, Object.getOwnPropertyNames(e)];
+  } finally { Error.prepareStackTrace = undefined; }
+}
+exports.run = () => ({ 'read via a prototype': viaPrototype(), 'written via a prototype': writtenViaPrototype(),
+  'name getter': nameGetter(), 'two prototypes deep': twoDeep(), 'direct, written and renamed': direct() });
+// answered, not as Node: its first read gives what the maker made whatever became of the property
+exports.unlike = () => ({ 'direct, deleted': directDeleted(), 'direct, redefined': directRedefined() });
+"""
+
 sources, node_results, function = compared_case_fixtures(
-    "error_own_stack", {"cases.js": CASES_JS, "atob.js": ATOB_JS, "index.js": INDEX_JS})
+    "error_own_stack", {"cases.js": CASES_JS, "atob.js": ATOB_JS, "detached.js": DETACHED_JS, "index.js": INDEX_JS})
 
 
 def test_errors_have_their_own_stack_as_in_node(function, node_results):  # type: ignore[no-untyped-def]
     assert_same_as_node(answer_and_fuel(function, "/cases")[0], node_results, shown=20)
+
+
+def test_a_stack_made_by_code_detaching_the_error_is_read_safely(function, sources):  # type: ignore[no-untyped-def]
+    # it trapped (memory_out_of_bounds): the property walk held the prototype the making freed
+    in_node = json.loads(node("-e", f"console.log(JSON.stringify(require({json.dumps(str(sources / 'detached.js'))}).run()))"))
+    assert in_node["read via a prototype"] == ["made", None]
+    assert in_node["written via a prototype"] == ["x", 0, True, False]
+    assert in_node["name getter"] == ["E: v", None]
+    assert in_node["direct, written and renamed"] == ["made", "made", ["stack", "name"], "Renamed"]
+    assert_same_as_node(answer_and_fuel(function, "/detached")[0], in_node, shown=20)
+    # a maker deleting or redefining the stack itself: answered (Node's first read gives 'made' in
+    # both; here the deleted one reads undefined and the redefined one keeps 'made')
+    assert answer_and_fuel(function, "/detached-unlike")[0] == {
+        "direct, deleted": [None, ["message"]], "direct, redefined": ["made", "made", ["message", "stack"]]}
 
 
 def test_making_an_error_costs_what_it_did(function):  # type: ignore[no-untyped-def]

@@ -334,6 +334,30 @@ QUICKJS_EDITS = (
       "            /* Instantiate property and retry */\n"
       "            if (JS_AutoInitProperty(ctx, p, prop, pr, prs))\n                return -1;\n"
       "            goto redo_prop_update;\n")),
+    # Making a lazy stack runs JavaScript (Error.prepareStackTrace, a `name` or `message` getter),
+    # which may take the error off the chain being walked and free it. A read through a prototype
+    # (`Object.create(err).stack`) holds the error while the stack is made and reads it again from
+    # there (JS_GetPropertyInternal's `continue` would hold a freed pointer); a write through a
+    # prototype does not make it at all: a lazy stack is a writable data property, so the write
+    # makes the receiver's own property (as V8's, not calling Error.prepareStackTrace).
+    ("quickjs.c", ("                    if (JS_AutoInitProperty(ctx, p, prop, pr, prs))\n"
+                   "                        return JS_EXCEPTION;\n                    continue;\n"),
+     ("                    if (edge_is_lazy_stack(prs, pr)) {\n"
+      "                        JSValue held = js_dup(JS_MKPTR(JS_TAG_OBJECT, p)), val;\n"
+      "                        if (JS_AutoInitProperty(ctx, p, prop, pr, prs)) {\n"
+      "                            JS_FreeValue(ctx, held);\n                            return JS_EXCEPTION;\n                        }\n"
+      "                        val = JS_GetPropertyInternal(ctx, held, prop, this_obj, throw_ref_error);\n"
+      "                        JS_FreeValue(ctx, held);\n                        return val;\n                    }\n"
+      "                    if (JS_AutoInitProperty(ctx, p, prop, pr, prs))\n"
+      "                        return JS_EXCEPTION;\n                    continue;\n")),
+    ("quickjs.c", ("            } else if ((prs->flags & JS_PROP_TMASK) == JS_PROP_AUTOINIT) {\n"
+                   "                /* Instantiate property and retry (potentially useless) */\n"
+                   "                if (JS_AutoInitProperty(ctx, p1, prop, pr, prs))\n                    return -1;\n"
+                   "                goto retry2;\n"),
+     ("            } else if ((prs->flags & JS_PROP_TMASK) == JS_PROP_AUTOINIT && !edge_is_lazy_stack(prs, pr)) {\n"
+      "                /* Instantiate property and retry (potentially useless) */\n"
+      "                if (JS_AutoInitProperty(ctx, p1, prop, pr, prs))\n                    return -1;\n"
+      "                goto retry2;\n")),
 ) + (
     # The engine's own errors in V8's words (engine/error_messages.h says why and how): Lambda
     # handlers are read, tested and monitored by their messages. The helpers come after the
