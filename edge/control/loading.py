@@ -70,13 +70,39 @@ class VersionLoader:
         """Load the active versions not loaded yet; one that fails is logged (requests to it get
         503) and, if the store could not be reached, added to `unreachable` to be tried again."""
         for name, number in sorted(active):
-            if self.registry.loaded(name, number) is None:
+            row = snap.versions[name][number]
+            if self.current(row) is None:
                 try:
-                    self.load(snap.versions[name][number])
+                    self.replace(row)
                 except Exception as exc:  # keep serving everything else; requests to it get 503
                     log.error("cannot load %s:%d: %s", name, number, exc)
                     if isinstance(exc, StoreUnavailable):
                         unreachable.add((name, number))
+
+    def serves(self, published: PublishedVersion, row: VersionRow) -> bool:
+        """Whether a loaded version is the stored row's: the same bytes and the same settings (a
+        number reused after its function was deleted and deployed anew can name other settings).
+        A string comparison, except once for a deploy's own version (its spec against the row's)."""
+        if published.compiled.sha256 != row.sha256:
+            return False
+        if published.settings is None:  # published by a deploy here: its row's settings not recorded
+            spec = settings.to_spec(row.function, row.settings_dict, self.store.blobs.path(row.sha256))
+            if spec != published.spec:
+                return False
+            published.settings = row.settings
+        return published.settings == row.settings
+
+    def current(self, row: VersionRow) -> PublishedVersion | None:
+        """The loaded version of the row's number if it is that row's, else None."""
+        published = self.registry.loaded(row.function, row.version)
+        return published if published is not None and self.serves(published, row) else None
+
+    def replace(self, row: VersionRow) -> PublishedVersion:
+        """Load the row, first unloading what its number had loaded if that is another version
+        (other bytes or settings): requests that resolved that one keep it until it is closed."""
+        if self.registry.loaded(row.function, row.version) is not None:
+            self._unload((row.function, row.version), time.monotonic() + self.retire_after)
+        return self.load(row)
 
     def load(self, row: VersionRow) -> PublishedVersion:
         """Load a stored version into the registry: its precompiled artifact, not a recompile."""
@@ -98,6 +124,7 @@ class VersionLoader:
             self.legacy_log.warn(note)
         spec = settings.to_spec(row.function, row.settings_dict, self.store.blobs.path(row.sha256))
         published = self.compiler.build_version(spec, compiled, row.version, lambda: self.store.blobs.get(row.sha256))
+        published.settings = row.settings
         compiled = published.compiled
         self.registry.add(published)
         baseline = self.compiler.is_baseline(compiled)
@@ -126,18 +153,20 @@ class VersionLoader:
     def drop_deleted(self, snap: Snapshot) -> None:
         """After a sync: a loaded version the store no longer has (deleted, here or by another
         process) leaves the registry at once; it can never be routed to again. So does one whose
-        number now names other bytes (its function was deleted and deployed anew meanwhile).
-        Requests that resolved it before keep calling it until it is closed, `retire_after`
-        seconds later."""
+        number now names other bytes or other settings (its function was deleted and deployed
+        anew meanwhile); load_missing loads the new one if it is active. Requests that resolved
+        it before keep calling it until it is closed, `retire_after` seconds later."""
         close_after = time.monotonic() + self.retire_after
         for name, versions in self.registry.versions.items():
             stored = snap.versions.get(name, {})
-            gone = [n for n, published in versions.items()
-                    if n not in stored or stored[n].sha256 != published.compiled.sha256]
+            gone = [n for n, published in versions.items() if n not in stored or not self.serves(published, stored[n])]
             for number in gone:
-                self._inactive_since.pop((name, number), None)
-                self.load_info.pop((name, number), None)
-                self.registry.unload(name, number, close_after)
+                self._unload((name, number), close_after)
+
+    def _unload(self, key: tuple[str, int], close_after: float) -> None:
+        self._inactive_since.pop(key, None)
+        self.load_info.pop(key, None)
+        self.registry.unload(*key, close_after)
 
     def _each_function(self, key: tuple[str, int], act: Callable[[Function], None]) -> None:
         published = self.registry.loaded(*key)
@@ -178,6 +207,7 @@ class VersionLoader:
             # keeps no instances ready either, until it is routed to again (track_active: rewarm)
             routed = (name, number) not in self._inactive_since
             optimized = self.registry.build(current.spec, compiled, number, ready=routed)
+            optimized.settings = current.settings  # the same stored version, optimized
             info = self.load_info.get((name, number))
             if info is not None:
                 info.optimized = True  # first: whoever sees the optimized code sees the flag

@@ -226,8 +226,8 @@ class ControlPlane:
                              if alias.canary_version is not None else None).pick()
                 row = tx.version(name, pick)
         assert row is not None
-        with self._sync_lock:
-            return self.registry.loaded(name, row.version) or self.loader.load(row)
+        with self._sync_lock:  # not one loaded before from a row its number no longer names
+            return self.loader.current(row) or self.loader.replace(row)
 
     # -- sync: make this process match the store -----------------------------------------
 

@@ -38,6 +38,11 @@ class PublishedVersion:
     compiled: CompiledModule
     spec: FunctionSpec
     functions: dict[str, Function] = field(default_factory=dict)  # by hook class
+    # The stored row's settings (canonical JSON) it was built from: with the module's sha256, what
+    # makes a stored version this one. The same number can name other settings after its function
+    # was deleted and deployed anew (same bytes, other env or limits). None: not known yet (a
+    # deploy's own version; the loader checks its spec against the row once).
+    settings: str | None = None
 
     def function_for(self, event_type: str) -> Function:
         return self.functions[hook_class(event_type)]
