@@ -1277,7 +1277,16 @@ const loader = (function () {
   }
   // 'file:line' of the function's frame that called into the loader (build time only)
   function callerSite() {
-    for (const line of String(new Error().stack).split('\n')) {
+    // the engine's own frames: a user's Error.prepareStackTrace (source-map-support) would remap them
+    const prepare = Error.prepareStackTrace;
+    Error.prepareStackTrace = undefined;
+    let stack;
+    try {
+      stack = String(new Error().stack);
+    } finally {
+      Error.prepareStackTrace = prepare;
+    }
+    for (const line of stack.split('\n')) {
       const m = /((?:file:\/\/)?\/[^\s()]+):(\d+):\d+\)?\s*$/.exec(line);
       if (m !== null && fromFileURL(m[1]).startsWith(CONFIG.root + '/')) return `${fromFileURL(m[1])}:${m[2]}`;
     }

@@ -595,10 +595,14 @@ const hooks = (function () {
   function ownSite() { // 'index.js:3:12' for the caller's first frame in the package, if it is the function's own
     if (buildReads.looks++ > 5000) return null; // a package reading in a loop: stop looking
     let stack;
+    const prepare = Error.prepareStackTrace; // the engine's frames, not a user's remapped ones
+    Error.prepareStackTrace = undefined;
     try {
       stack = internal.unwrapColumns(String(new Error().stack));
     } catch {
       return null;
+    } finally {
+      Error.prepareStackTrace = prepare;
     }
     const root = `${CONFIG.root}/`;
     for (const line of stack.split('\n')) {
