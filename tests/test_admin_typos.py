@@ -54,6 +54,17 @@ def test_an_alias_with_an_unknown_key_or_a_version_string_says_which(server):
     assert r.status_code == 200, r.text
 
 
+def test_a_misspelt_limit_in_a_versions_settings_names_the_limit_meant(server):
+    """The settings header takes the manifest's limits: a typo there names the one meant, as the
+    manifest's [functions.NAME].limits does (edge.config.errors.did_you_mean, one helper for both)."""
+    r = server.admin.post("/v1/functions/x/versions", content=generated("x"),
+                          headers={"X-Edge-Settings": '{"limits": {"fule": 1000000}}'})
+    assert r.status_code == 400, r.text
+    message = r.json()["error"]["message"]
+    assert "unknown limit fule (did you mean 'fuel'?); valid limits: timeout_ms, memory_bytes, fuel," in message
+    assert server.admin.get("/v1/functions/x").status_code == 404  # nothing deployed
+
+
 def test_a_configuration_with_an_unknown_section_names_it(server):
     before = server.admin.get("/v1/config").json()
     message = refusal(server.admin.put("/v1/config", json={"behavior": []}))

@@ -69,6 +69,19 @@ def test_a_misspelt_manifest_key_names_the_key_meant_and_the_keys_the_table_take
         (manifest().replace("[[behaviors]]", "[[behaviours]]"),
          "unknown top-level section behaviours (did you mean 'behaviors'?); valid top-level sections: distribution, "
          "origins, functions, behaviors, viewer, store"),
+        # inside a function's limits, a behavior's methods and its forwarded CloudFront headers too
+        (manifest(function="limits = { fule = 10 }"),
+         "[functions.f].limits: unknown limit fule (did you mean 'fuel'?); valid limits: timeout_ms, memory_bytes, "
+         "fuel, max_result_bytes, max_log_bytes"),
+        (manifest(function="limits = { memory_mb = 128 }"),
+         "[functions.f].limits: unknown limit memory_mb (did you mean 'memory_bytes'?); valid limits:"),
+        (manifest(function='limits = { timout_ms = "5" }'),  # the name first: its value is not the problem
+         "[functions.f].limits: unknown limit timout_ms (did you mean 'timeout_ms'?)"),
+        (manifest(behavior='methods = ["GET", "HEAD", "PSOT"]'),
+         "[[behaviors]] #1 (path '/a').methods: unknown method PSOT (did you mean 'POST'?); valid methods: GET, HEAD,"),
+        (manifest(behavior='forward = { headers = ["CloudFront-Viewer-Contry"] }'),
+         "[[behaviors]] #1 (path '/a').forward.headers: unknown CloudFront header(s) cloudfront-viewer-contry (did you "
+         "mean 'cloudfront-viewer-country'?); the edge generates"),
         # nothing close: every valid key, and no guess
         (manifest(function="zzz = 1"), "[functions.f]: unknown key zzz; valid keys: source, handler,"),
         # several: the one the guess is for is named

@@ -10,7 +10,7 @@ from typing import Any
 from .. import names
 from ..patterns import compile_pattern
 from .cache_policy import CachePolicy
-from .errors import ConfigError, check_keys
+from .errors import ConfigError, check_keys, unknown_keys_message
 from .selection import Selection
 from .policies import CLOUDFRONT_HEADERS, ForwardPolicy, parse_cache_policy, parse_forward_policy
 from .values import LegacyRead, flag
@@ -160,7 +160,7 @@ def parse_behavior(index: int, raw: Any, origins: set[str], legacy: LegacyRead |
     methods_set = frozenset(str(m).upper() for m in methods)
     bad = methods_set - set(ALL_METHODS)
     if bad:
-        raise ConfigError(f"{where}: unknown method(s) {', '.join(sorted(bad))}")
+        raise ConfigError(unknown_keys_message(f"{where}.methods", bad, ALL_METHODS, noun="method"))
     if not {"GET", "HEAD"} <= methods_set:
         raise ConfigError(f"{where}: methods must include GET and HEAD")
     cached_methods = _cached_methods(raw.get("cached_methods", ["GET", "HEAD"]), methods_set, where)

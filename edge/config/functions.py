@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import names
-from .errors import ConfigError, check_keys
+from .errors import ConfigError, check_keys, unknown_keys_message
 
 if TYPE_CHECKING:
     from ..runtime import FunctionConfig
@@ -31,8 +31,22 @@ def check_numbers(values: dict[str, Any]) -> None:
             _whole(key, values[key], lo, hi)
     limits = values.get("limits", {})
     if isinstance(limits, dict):
+        known = limit_names()
+        unknown = [key for key in limits if key not in known]
+        if unknown:  # before the values: `fule = 10` is a typo, not a number out of range
+            raise ValueError(unknown_keys_message("limits", unknown, known, noun="limit"))
         for key, value in limits.items():
             _whole(f"limit {key}", value, 1, MAX_INTEGER)
+
+
+def limit_names() -> tuple[str, ...]:
+    """The limits a function may set, in the runtime's order (timeout_ms, memory_bytes, ...).
+    edge.runtime.limits is plain dataclasses: reading it does not load wasmtime."""
+    from dataclasses import fields
+
+    from ..runtime.limits import Limits
+
+    return tuple(f.name for f in fields(Limits))
 
 
 def _whole(key: str, value: Any, lo: int, hi: int) -> None:
@@ -98,6 +112,7 @@ class FunctionSpec:
             raise ConfigError(f"{where}: env must be a table of strings")
         if not isinstance(raw.get("isolation", ""), str):
             raise ConfigError(f"{where}: isolation must be \"per-request\" or \"reuse\"")
+        check_keys(limits, limit_names(), f"{where}.limits", noun="limit")
         try:
             check_numbers(raw)
         except ValueError as exc:

@@ -20,7 +20,7 @@ from typing import Any
 
 from .cache_policy import CachePolicy
 from .selection import ALL, ALL_EXCEPT, NONE, Selection
-from .errors import ConfigError, check_keys
+from .errors import ConfigError, check_keys, did_you_mean
 
 # Headers CloudFront's legacy settings hold back unless the cache key includes them
 # (User-Agent is then "Amazon CloudFront", Host the origin's name).
@@ -131,7 +131,8 @@ def parse_forward_policy(raw: Any, where: str) -> ForwardPolicy:
     unknown_cf = cloudfront - set(CLOUDFRONT_HEADERS)
     if unknown_cf:
         raise ConfigError(
-            f"{where}.forward.headers: unknown CloudFront header(s) {', '.join(sorted(unknown_cf))}; "
+            f"{where}.forward.headers: unknown CloudFront header(s) {', '.join(sorted(unknown_cf))}"
+            f"{did_you_mean(sorted(unknown_cf), CLOUDFRONT_HEADERS)}; "
             f"the edge generates {', '.join(CLOUDFRONT_HEADERS)}"
         )
     return ForwardPolicy(

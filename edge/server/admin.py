@@ -9,7 +9,6 @@ Handlers stay thin: the work (blocking) is the control plane's, run off the even
 from __future__ import annotations
 
 import asyncio
-import difflib
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from .. import names
+from ..config.errors import did_you_mean
 from ..control import convergence
 from ..control import nodes as node_registry
 from ..control.errors import ControlError, bad_request
@@ -108,7 +108,7 @@ def _check_query(request: Request, method: str, path: str) -> None:
     what = f"{method} {path}"
     takes = f"it takes {', '.join(known)}" if known else "it takes no query parameters"
     raise ControlError(400, "bad_request", f"unknown query parameter{'s' if len(unknown) > 1 else ''} {shown} for "
-                       f"{what}: {takes}{_did_you_mean(unknown, known)}",
+                       f"{what}: {takes}{did_you_mean(unknown, known)}",
                        headers={"Connection": "close"} if _has_body(request) else None)
 
 
@@ -118,15 +118,6 @@ def _has_body(request: Request) -> bool:
     return request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
 
 
-def _did_you_mean(unknown: list[str], known: tuple[str, ...] | list[str] | set[str]) -> str:
-    """ (did you mean `alias`?) for the first unknown key close to a known one."""
-    for key in unknown:
-        close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-        if close:
-            return f" (did you mean {close[0]!r} for {key!r}?)"
-    return ""
-
-
 def unknown_keys(what: str, given: dict[str, Any], known: tuple[str, ...]) -> ControlError | None:
     """400 naming the keys of a JSON object `what` does not take, and those it does."""
     unknown = [key for key in given if key not in known]
@@ -134,7 +125,7 @@ def unknown_keys(what: str, given: dict[str, Any], known: tuple[str, ...]) -> Co
         return None
     shown = ", ".join(shorten(key) for key in unknown)
     return bad_request(f"{what}: unknown key{'s' if len(unknown) > 1 else ''} {shown}; known: "
-                       f"{', '.join(known)}{_did_you_mean(unknown, known)}")
+                       f"{', '.join(known)}{did_you_mean(unknown, known)}")
 
 
 def _received(value: Any) -> str:
