@@ -349,7 +349,19 @@ def config_put(file: Path, client: AdminClient, as_json: bool) -> None:
         raise BadConfigFile(f"{file}: has neither origins nor behaviors")
     result = client.request("PUT", "/v1/config", json=body)
     warn_not_everywhere(result)
+    _warn_unreachable(result)
     if as_json:
         print_json(result)
     else:
         click.echo(f"applied {len(result['behaviors'])} behaviors and {len(result['origins'])} origins")
+
+
+def _warn_unreachable(result: Any) -> None:
+    """The applied behaviors that can never match (one after another whose pattern matches
+    every path its own does), on stderr (with --json too): applied as given, as CloudFront would."""
+    from ..config.shadowing import unreachable_behaviors
+
+    behaviors = result.get("behaviors") if isinstance(result, dict) else None
+    if isinstance(behaviors, list):
+        for line in unreachable_behaviors(behaviors):
+            click.echo(printable(f"warning: {line}"), err=True)

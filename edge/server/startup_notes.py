@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..config.shadowing import unreachable_behaviors
 from ..control import routing, settings
 from ..control.store import Store, is_url
 from ..control.storeapi import DOWN_AFTER
@@ -34,9 +35,20 @@ def _when(stamp: float | None) -> str:
 
 
 def startup_notes(options: ServerOptions, manifest: Manifest) -> list[str]:
-    """One line per thing the user may not expect; empty for a first start or nothing new.
-    Read from the store this start serves: `--store DIR` or a fleet's PostgreSQL, not only
-    `<state-dir>/store` (a fleet node was told its aliases did not exist)."""
+    """One line per thing the user may not expect; empty for a first start or nothing new:
+    first the manifest's behaviors that can never match (shadowing.py), then what the store
+    changes. Read from the store this start serves: `--store DIR` or a fleet's PostgreSQL, not
+    only `<state-dir>/store` (a fleet node was told its aliases did not exist)."""
+    warnings = [f"warning: {line}" for line in unreachable_behaviors(manifest.behaviors)]
+    try:
+        return warnings + _store_notes(options, manifest)
+    except Exception as exc:  # the warnings above are still said; edge serve said this alone
+        if not warnings:
+            raise
+        return [*warnings, f"(could not compare the manifest with the store: {exc})"]
+
+
+def _store_notes(options: ServerOptions, manifest: Manifest) -> list[str]:
     location = options.store_location
     if is_url(location):
         return _shared_store_notes(location, manifest, options)
