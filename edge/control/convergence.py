@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .nodes import live_workers
-from .rows import NodeInfo
+from .rows import NodeInfo, one_line
 
 log = logging.getLogger("edge.control")
 
@@ -90,7 +90,7 @@ async def wait_for_workers(read_rows: Callable[[], Awaitable[list[dict[str, Any]
             return answer(revision, 1, [], time.monotonic() - started,
                           error=f"the node registry did not answer within {within:g} s")
         except Exception as exc:  # noqa: BLE001 - the change is made; only whether the others have it is unknown
-            log.warning("cannot tell whether the other workers applied revision %d: %s", revision, exc)
+            log.warning("cannot tell whether the other workers applied revision %d: %s", revision, one_line(exc))
             return answer(revision, 1, [], time.monotonic() - started,
                           error=f"the node registry could not be read: {exc}")
         behind = [row for row in others if row["applied_revision"] < revision]

@@ -20,6 +20,7 @@ from . import legacy, settings
 from .compiling import Compiler, LoadInfo, Prepared
 from .legacy import LegacyLog
 from .registry import PublishedVersion, Registry
+from .rows import one_line
 from .store import ControlStore, Snapshot, StoreUnavailable, VersionRow
 
 log = logging.getLogger("edge.control")
@@ -75,7 +76,7 @@ class VersionLoader:
                 try:
                     self.replace(row)
                 except Exception as exc:  # keep serving everything else; requests to it get 503
-                    log.error("cannot load %s:%d: %s", name, number, exc)
+                    log.error("cannot load %s:%d: %s", name, number, one_line(exc))
                     if isinstance(exc, StoreUnavailable):
                         unreachable.add((name, number))
 

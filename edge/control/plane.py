@@ -37,6 +37,7 @@ from .legacy import LegacyLog
 from .loading import VersionLoader
 from .publishing import Deployed, Publisher
 from .registry import Alias, PublishedVersion, Registry
+from .rows import one_line
 from .store import AliasRow, ControlStore, Snapshot
 
 log = logging.getLogger("edge.control")
@@ -259,14 +260,14 @@ class ControlPlane:
             if leftovers.discard(self.store, self.runtime.artifacts.directory, digest):
                 return
         except Exception as exc:  # the refusal is the answer; the watcher collects later
-            log.warning("removing a refused deploy's files failed (will retry): %s", exc)
+            log.warning("removing a refused deploy's files failed (will retry): %s", one_line(exc))
         self.collect_pending = True
 
     def _collect_after_delete(self) -> None:
         try:
             self.collect_leftovers()
         except Exception as exc:  # the delete itself succeeded; the watcher tries again
-            log.warning("collecting leftovers after a delete failed (will retry): %s", exc)
+            log.warning("collecting leftovers after a delete failed (will retry): %s", one_line(exc))
             self.collect_pending = True
 
     def sync(self, saved: Snapshot | None = None) -> None:

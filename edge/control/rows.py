@@ -53,6 +53,15 @@ def out_of_space(exc: BaseException, directory: str | os.PathLike[str] | None = 
     return fs.f_bavail * fs.f_frsize < LOW_SPACE or (fs.f_files > 0 and fs.f_favail == 0)
 
 
+def one_line(message: object) -> str:
+    """A message as one log line: a database's error spans lines (PostgreSQL's DETAIL, HINT,
+    and `LINE 1: ...` with a caret under a position on the next; libpq's hints), which a log
+    collector reads as separate entries. Each line is kept, stripped, joined by ' | '; a line
+    that only points at a position (`^`) is dropped, as it means nothing on one line."""
+    text = " | ".join(line.strip() for line in str(message).splitlines() if line.strip(" \t^"))
+    return text or (type(message).__name__ if isinstance(message, BaseException) else text)
+
+
 class StoreError(RuntimeError):
     """The store cannot be opened or used (a message naming the store and the reason)."""
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .rows import NodeInfo, StoreBusy, StoreUnavailable, out_of_space
+from .rows import NodeInfo, StoreBusy, StoreError, StoreUnavailable, one_line, out_of_space
 from .storeapi import HEARTBEAT_INTERVAL
 
 if TYPE_CHECKING:
@@ -88,14 +88,18 @@ class Watcher:
         except StoreUnavailable as exc:
             if not self._outage_logged:  # once per outage, not once per tick
                 log.error("the store is unavailable, serving the last known state (revision %d): %s",
-                          self.plane.revision, exc)
+                          self.plane.revision, one_line(exc))
                 self._outage_logged = True
         except Exception as exc:  # a bad tick must not end propagation for good
-            failure = f"{type(exc).__name__}: {exc}"
+            # one line: a database's error spans several (PostgreSQL's LINE 1:, DETAIL, HINT)
+            failure = one_line(f"{type(exc).__name__}: {exc}")
             if failure != self._failing:  # once while it lasts (a full disk fails every tick, 10 a second)
                 if out_of_space(exc, getattr(store, "directory", None)):  # the operator's to fix, not a bug
                     log.error("store watcher: the disk is full (%s): free space where the store is (--state-dir); "
-                              "serving goes on, the store is retried every tick", exc)
+                              "serving goes on, the store is retried every tick", one_line(exc))
+                elif isinstance(exc, StoreError):  # the database refused: its words say why, not our frames
+                    log.error("store watcher: %s (retried every tick; logged again only if it changes)", failure)
+                    log.debug("store watcher: where the store error was raised", exc_info=True)
                 else:
                     log.exception("store watcher (retried every tick; logged again only if it changes)")
                 self._failing = failure

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..control.errors import ControlError, bad_request
+from ..control.rows import one_line
 from ..control.store import StoreBusy, StoreError, StoreRefused, StoreUnavailable
 from .guard import BodyTimeout
 from .listeners import is_loopback
@@ -225,7 +226,7 @@ async def _store_busy(request: Request, exc: Exception) -> Response:
     if isinstance(exc, sqlite3.DataError):  # a value of the request (e.g. a string too big): retrying cannot help
         return error_response(400, "bad_request", f"the store refused a value of this request: {exc}; "
                               "nothing was changed")
-    log.warning("store error on %s %s: %s", request.method, request.url.path, exc)
+    log.warning("store error on %s %s: %s", request.method, request.url.path, one_line(exc))
     return error_response(503, "store_busy", f"the store is busy or unavailable, try again: {exc}")
 
 
@@ -233,10 +234,11 @@ async def _store_error(request: Request, exc: Exception) -> Response:
     """The store's database is unreachable (or busy): nothing was changed; retry later. Or it
     refused a value of the request: nothing was changed, and a retry cannot succeed (400)."""
     if isinstance(exc, StoreRefused):
-        log.info("store refused a value on %s %s: %s", request.method, request.url.path, exc)
+        log.info("store refused a value on %s %s: %s", request.method, request.url.path, one_line(exc))
         return error_response(400, "bad_request", f"{exc}; nothing was changed")
     unavailable = isinstance(exc, StoreUnavailable) and not isinstance(exc, StoreBusy)  # busy: the database answers
-    log.warning("store error on %s %s: %s", request.method, request.url.path, exc)  # passwords are masked
+    # passwords are masked; one line (a database's error spans several: LINE 1:, DETAIL, HINT)
+    log.warning("store error on %s %s: %s", request.method, request.url.path, one_line(exc))
     response = error_response(503, "store_unavailable" if unavailable else "store_busy",
                       f"{exc}; nothing was changed, try again" if unavailable else f"{exc}")
     response.headers["Retry-After"] = "5" if unavailable else "1"
