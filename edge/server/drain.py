@@ -23,7 +23,7 @@ class InFlight:
     """One request being served: its task (to cut it), what to name it in the log, and
     whether its response has started. (A plain slotted class: one is made per request.)"""
 
-    __slots__ = ("task", "method", "path", "started", "endless", "response_started", "cut", "client")
+    __slots__ = ("task", "method", "path", "started", "endless", "response_started", "cut", "client", "why")
 
     def __init__(self, task: asyncio.Task | None, method: str, path: str, *, endless: bool = False,
                  client: tuple[str, int] | None = None) -> None:
@@ -35,6 +35,7 @@ class InFlight:
         self.endless = endless
         self.response_started = False
         self.cut = False
+        self.why = ""  # why it was cut (the grace period ended, or the stop was hurried)
 
     def survives_cut(self) -> bool:
         """Inside `except CancelledError`: True, with the task's cancellation taken back, when the
@@ -127,15 +128,42 @@ class Drain:
 
     def _cut(self, request: InFlight, quiet: bool = False, why: str = "") -> None:
         request.cut = True
+        request.why = why or f"it outlived the {self.grace:.1f} s grace period"
         if not quiet:
             log.warning(
                 "stopping: cut %s %s after %.1f s in flight: %s (%s)",
-                request.method, request.path, time.monotonic() - request.started,
-                why or f"it outlived the {self.grace:.1f} s grace period",
+                request.method, request.path, time.monotonic() - request.started, request.why,
                 "connection closed mid-response" if request.response_started else "answered 503",
             )
         if request.task is not None:  # a server that runs requests outside asyncio tasks: nothing to cut
             request.task.cancel()
+
+
+CUT_SENTENCE = "The server is stopping, and this request did not finish before it had to stop. Try again."
+
+
+def cut_page(request: InFlight, request_id: str, *, behavior: str | None, debug: bool,
+             http1: bool) -> tuple[dict, dict]:
+    """The ASGI messages answering a request cut before its response started: the edge's own
+    503 error page, as a throttled function's (CloudFront's HTML page, `Retry-After: 1`), its
+    detail shown with `debug` (else the page says `edge logs --request-id`, where the caller
+    records it). The caller adds the edge's headers (X-Cache, Via, X-Amz-Cf-Id)."""
+    from ..cache import xcache
+    from ..pipeline.response import error_page, http_date
+
+    page = error_page(503, request_id, CUT_SENTENCE, cut_detail(request, behavior), xcache.ERROR, retry_after=1,
+                      debug=debug)
+    headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in page.headers]
+    headers += [(b"date", http_date().encode()), *([(b"connection", b"close")] if http1 else [])]
+    return ({"type": "http.response.start", "status": 503, "headers": headers},
+            {"type": "http.response.body", "body": page.body or b""})
+
+
+def cut_detail(request: InFlight, behavior: str | None) -> str:
+    """What the operator reads of a cut request (its error page with debug, `edge logs`)."""
+    served = f" (behavior {behavior!r})" if behavior is not None else ""
+    return (f"{request.method} {request.path}{served} was cut while the server stopped: {request.why}; "
+            "nothing of its response had been sent")
 
 
 _process_drain: Drain | None = None

@@ -47,9 +47,10 @@ from ..ops.results import (
 )
 from ..pipeline.downstream import ViewerFailed
 from ..pipeline.events import new_request_id
-from ..pipeline.response import http_date
+from ..pipeline.response import EDGE_LOG, http_date
+from ..pipeline.uri import BadTarget, normalize_path
 from ..pipeline.via import VIA_WIRE
-from .drain import Drain, InFlight
+from .drain import Drain, InFlight, cut_detail, cut_page
 
 log = logging.getLogger("edge.server")
 
@@ -158,8 +159,7 @@ class Guard:
             if request.endless and request.response_started:
                 await reply.end()  # a stream with no end of its own (a log follow) ends at the stop, whole
             else:
-                await self._refuse_reply(scope, reply, request, STOPPING_CUT, 503, "Service Unavailable",
-                                         "the server is stopping", [(b"retry-after", b"1")])
+                await self._cut_reply(scope, reply, request)
         finally:
             self.drain.leave(request)
 
@@ -208,6 +208,28 @@ class Guard:
         if record is not None:
             started = time.perf_counter() - (time.monotonic() - request.started)
             self._log(record, scope, reply.status, result, reply.sent, started, request_id)
+
+    async def _cut_reply(self, scope: Scope, reply: "_Reply", request: InFlight) -> None:
+        """A request cut by the stop (drain.py). On the edge listener, before its response
+        started: the edge's own 503 error page, as other 503s the edge makes (drain.cut_page),
+        with its detail (the behavior it was for) in the request's log, which the page points
+        to. Otherwise (the admin listener, a response under way) as any refusal in flight."""
+        record = self.recorder(scope)
+        state = getattr(getattr(self.app, "handler", None), "state", None)
+        if record is None or state is None or request.response_started:
+            await self._refuse_reply(scope, reply, request, STOPPING_CUT, 503, "Service Unavailable",
+                                     "the server is stopping", [(b"retry-after", b"1")])
+            return
+        request_id = new_request_id()
+        behavior = _behavior_of(state, scope)
+        debug = bool(state.options.debug_errors or (behavior is not None and behavior.debug_errors))
+        pattern = behavior.pattern if behavior is not None else None
+        state.logs.record(EDGE_LOG, "", request_id, "", "ERROR", f"503: {cut_detail(request, pattern)}")
+        start, body = cut_page(request, request_id, behavior=pattern, debug=debug, http1=reply.http1)
+        start["headers"] += edge_headers(request_id)
+        await reply.refuse_with(start, body)
+        started = time.perf_counter() - (time.monotonic() - request.started)
+        self._log(record, scope, reply.status, STOPPING_CUT, reply.sent, started, request_id)
 
     def _refusal(self, scope: Scope) -> tuple[tuple[Message, Message] | None, str, bool, int | None]:
         """The answer that refuses this request, if any, and its detailed_result_type; whether
@@ -407,13 +429,26 @@ class _Reply:
     async def refuse(self, status: int, reason: str, text: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
         """Answer with `status` if nothing was sent yet; otherwise the response is left
         incomplete, so the server closes the connection instead of passing it off as whole."""
+        await self.refuse_with(*_simple(status, reason, text, extra, http1=self.http1))
+
+    async def refuse_with(self, start: Message, body: Message) -> None:
+        """`refuse`, with the answer's two messages given (an error page)."""
         if self.request.response_started:
             return
-        start, body = _simple(status, reason, text, extra, http1=self.http1)
-        self.status = status
+        self.status = start["status"]
         try:
             await self.send(start)
             await self.send(body)
             self.sent = len(body["body"])
         except Exception:  # the client is gone already  # noqa: BLE001
             pass
+
+
+def _behavior_of(state: object, scope: Scope):  # type: ignore[no-untyped-def]
+    """The behavior serving `scope`'s path now (as the pipeline matched it, unless the behaviors
+    changed since), or None when its target is one the front door refuses."""
+    raw_path = scope.get("raw_path") or scope.get("path", "").encode("utf-8")
+    try:
+        return state.pipeline.match(normalize_path(raw_path.split(b"?", 1)[0]))  # type: ignore[attr-defined]
+    except BadTarget:
+        return None
