@@ -2,8 +2,9 @@
 
 A change made through a worker (a deploy, an alias move or rollback, new behaviors or origins,
 an invalidation) is committed, then applied by that worker before it answers. The node's other
-workers apply it when their watcher sees the store's revision move (every 100 ms with SQLite, at
-once on PostgreSQL's notification), and each records the revision it applied in the node
+workers apply it as soon as their watcher is told (PostgreSQL's notification; with SQLite the
+committing worker nudges them, nudges.py; failing both, their next revision read, every 100 ms),
+and each records the revision it applied in the node
 registry as soon as it has (its heartbeat: `Watcher._heartbeat`). So the answering worker reads
 the registry until every live sibling — a worker of the same `edge serve` process on this host,
 whose process exists and whose heartbeat is recent — records the change's revision, for at most
@@ -32,7 +33,8 @@ from .rows import NodeInfo, one_line
 log = logging.getLogger("edge.control")
 
 WAIT = 2.0  # seconds a change's answer waits for the node's other workers at most
-POLL = 0.05  # seconds between reads of the registry while waiting (the watchers look every 0.1 s)
+POLL = 0.05  # seconds between reads of the registry while waiting, at most
+FIRST_POLL = 0.01  # the first reads come sooner: a nudged sibling (nudges.py) applies a change in ms
 
 
 def _running(pid: int) -> bool:
@@ -75,18 +77,19 @@ def answer(revision: int, live: int, behind: list[dict[str, Any]], waited: float
 
 async def wait_for_workers(read_rows: Callable[[], Awaitable[list[dict[str, Any]]]], node: NodeInfo | None,
                            revision: int, workers: int, *, within: float = WAIT,
-                           poll: float = POLL) -> dict[str, Any]:
+                           poll: float = POLL, first_poll: float = FIRST_POLL) -> dict[str, Any]:
     """Await until every live sibling of this worker has applied `revision` (or `within` seconds
     passed); `workers` is how many the node was started with (1: nothing to wait for)."""
     if workers <= 1 or node is None:
         return answer(revision, 1, [], 0.0)
     started = time.monotonic()
     deadline = started + within
+    pause = min(first_poll, poll)
     while True:
         try:  # a read that hangs (a locked or stalled store) counts against the bound too
             rows = await asyncio.wait_for(read_rows(), max(0.05, deadline - time.monotonic()))
             others = siblings(rows, node)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return answer(revision, 1, [], time.monotonic() - started,
                           error=f"the node registry did not answer within {within:g} s")
         except Exception as exc:  # noqa: BLE001 - the change is made; only whether the others have it is unknown
@@ -101,4 +104,5 @@ async def wait_for_workers(read_rows: Callable[[], Awaitable[list[dict[str, Any]
                             len(behind), len(others) + 1, now - started,
                             ", ".join(str(row["pid"]) for row in behind))
             return answer(revision, len(others) + 1, behind, now - started)
-        await asyncio.sleep(min(poll, max(0.0, deadline - now)))
+        await asyncio.sleep(min(pause, max(0.0, deadline - now)))
+        pause = min(pause * 2, poll)

@@ -24,6 +24,7 @@ from typing import Any
 
 from .additions import add_sqlite_columns
 from .blobs import BlobStore
+from .nudges import Nudges
 from .rows import NodeInfo, NothingToWrite, Snapshot, StoreError, out_of_space
 from .sqltx import SqlTx, roll_back
 from .storeapi import NODE_COLUMNS, ControlStore
@@ -143,9 +144,25 @@ class SqliteStore(ControlStore):
         self._read_lock = threading.Lock()
         self._started = time.time()
         self._busy_timeout_ms = int(busy_timeout_ms)
+        self._nudges = Nudges(self.directory)  # commits wake the other processes' watchers at once
+        self._wake: threading.Event | None = None
+        self._wake_tried = False
+        self._wake_lock = threading.Lock()
 
     def describe(self) -> str:
         return str(self.directory)
+
+    @property
+    def wake(self) -> threading.Event | None:  # type: ignore[override]
+        """Set when another process commits a change to this store (nudges.py; listening starts
+        on first use, by the watcher); None where nothing can listen: the watcher polls."""
+        with self._wake_lock:
+            if not self._wake_tried:
+                self._wake_tried = True
+                event = threading.Event()
+                if self._nudges.listen(event):
+                    self._wake = event
+            return self._wake
 
     def _connect(self, busy_timeout_ms: int) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (BEGIN IMMEDIATE for writers).
@@ -195,6 +212,7 @@ class SqliteStore(ControlStore):
                 except BaseException:
                     roll_back(db)
                     raise
+            self._nudges.announce()  # the other workers apply it now, not at their next poll
 
     @contextlib.contextmanager
     def read(self) -> Iterator[SqlTx]:
@@ -277,6 +295,7 @@ class SqliteStore(ControlStore):
         return rows, deleted
 
     def close(self) -> None:
+        self._nudges.close()
         with self._write_lock, self._read_lock:
             self._writer.close()
             self._reader.close()
