@@ -66,7 +66,9 @@ def test_front_door_refusals_are_logged_and_counted(edge_factory, fresh_origin, 
     edge = edge_factory(api_manifest(fresh_origin.server.url), access_log=str(log_path), proxy_hops=1)
     four = {"behavior": "", "status_class": "4xx", "cache": "none"}
     five = {"behavior": "", "status_class": "5xx", "cache": "none"}
-    before = sample("edge_requests_total", four), sample("edge_requests_total", five)
+    cut_five = {**five, "behavior": "/slow*"}
+    before = (sample("edge_requests_total", four), sample("edge_requests_total", five),
+              sample("edge_requests_total", cut_five))
     loop = OWN_VIA.decode()
     cases = [  # (status, detailed_result_type, uri logged, client ip logged, the request)
         (494, "RequestHeaderTooLarge", "/a", "203.0.113.9",
@@ -264,14 +266,17 @@ BOTH_FRAMINGS = (b"POST /framing HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTra
 def test_the_guards_refusals_are_logged_and_counted(edge_factory, fresh_origin, tmp_path):
     """Hypercorn (in process): 505, Content-Length with Transfer-Encoding, a stalled body (408),
     a viewer that leaves mid-body, 503 while the worker stops and a request cut when the grace
-    period ends: each has a line naming it, and counts under behavior="", cache="none"."""
+    period ends: each has a line naming it, and counts under cache="none" and behavior="" (the cut:
+    the behavior it was cut from)."""
     log_path = tmp_path / "access.log"
     edge = edge_factory(guard_manifest(fresh_origin.server.url), access_log=str(log_path), body_timeout=0.5,
                         graceful_timeout=1.0)
     port = edge.server.port
     four = {"behavior": "", "status_class": "4xx", "cache": "none"}
     five = {"behavior": "", "status_class": "5xx", "cache": "none"}
-    before = sample("edge_requests_total", four), sample("edge_requests_total", five)
+    cut_five = {**five, "behavior": "/slow*"}
+    before = (sample("edge_requests_total", four), sample("edge_requests_total", five),
+              sample("edge_requests_total", cut_five))
 
     replies = {"/version": raw(port, b"GET /version?q=1 HTTP/9.9\r\nHost: x\r\nUser-Agent: old/1\r\n\r\n"),
                "/framing": raw(port, BOTH_FRAMINGS), "/stalled": raw(port, STALLED)}
@@ -315,9 +320,11 @@ def test_the_guards_refusals_are_logged_and_counted(edge_factory, fresh_origin, 
     assert_edge_error(cut[0], lines["/slow-cut"])
     assert (lines["/arrived"]["status"], lines["/arrived"]["detailed_result_type"]) == (503, "ServerStopping")
     assert (lines["/slow-cut"]["status"], lines["/slow-cut"]["detailed_result_type"]) == (503, "ServerStoppingCut")
-    assert lines["/slow-cut"]["total_ms"] >= 900 and lines["/slow-cut"]["behavior"] == ""
+    # the behavior it was cut from (the refusals before any behavior ran have none)
+    assert lines["/slow-cut"]["total_ms"] >= 900 and lines["/slow-cut"]["behavior"] == "/slow*"
     want_counts = {("edge_requests_total", tuple(four.items())): before[0] + 3,
-                   ("edge_requests_total", tuple(five.items())): before[1] + 3}
+                   ("edge_requests_total", tuple(five.items())): before[1] + 2,
+                   ("edge_requests_total", tuple(cut_five.items())): before[2] + 1}
     assert settle(want_counts) == want_counts
 
 
@@ -412,6 +419,7 @@ def test_the_guards_refusals_under_each_server(server, tmp_path, origin):
             for uri in ("/kept-stopping", "/new-stopping"):
                 assert (lines[uri]["status"], lines[uri]["detailed_result_type"]) == (503, "ServerStopping"), lines
         assert (lines["/slow-cut"]["status"], lines["/slow-cut"]["detailed_result_type"]) == (503, "ServerStoppingCut")
+        assert lines["/slow-cut"]["behavior"] == "/slow*"
     finally:
         stop(served.proc)
 

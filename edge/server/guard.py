@@ -188,9 +188,9 @@ class Guard:
 
     @staticmethod
     def _log(record: Callable[..., None], scope: Scope, status: int, result: str, sent: int, started: float,
-             request_id: str | None) -> None:
+             request_id: str | None, behavior: str = "") -> None:
         try:
-            record(scope, status, result, sent, started, request_id=request_id)
+            record(scope, status, result, sent, started, request_id=request_id, behavior=behavior)
         except Exception:  # the answer went out: never fail the request for its log line  # noqa: BLE001
             log.exception("logging a refused request failed")
 
@@ -229,7 +229,7 @@ class Guard:
         start["headers"] += edge_headers(request_id)
         await reply.refuse_with(start, body)
         started = time.perf_counter() - (time.monotonic() - request.started)
-        self._log(record, scope, reply.status, STOPPING_CUT, reply.sent, started, request_id)
+        self._log(record, scope, reply.status, STOPPING_CUT, reply.sent, started, request_id, behavior=pattern or "")
 
     def _refusal(self, scope: Scope) -> tuple[tuple[Message, Message] | None, str, bool, int | None]:
         """The answer that refuses this request, if any, and its detailed_result_type; whether

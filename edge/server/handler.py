@@ -239,15 +239,16 @@ class EdgeHandler:
 
     def record_refusal(self, scope: Scope, status: int, result: str, sent: int, started: float, *,
                        uri: str | None = None, client_ip: str | None = None, request_id: str | None = None,
-                       state: EdgeState | None = None) -> None:
+                       state: EdgeState | None = None, behavior: str = "") -> None:
         """Count and log a request refused before any behavior ran, by this handler or by the
         guard in front of it (guard.py: 505, 408, 503 while stopping, ...): `result` is the
         access log's detailed_result_type, `sent` the bytes of the body the viewer was sent,
-        `started` its perf_counter() time; `uri` by default the path as sent."""
+        `started` its perf_counter() time; `uri` by default the path as sent; `behavior` the
+        pattern of the behavior it was for, when one was (a request cut by the stop)."""
         state = state or self.state or getattr(self.app.state, "edge", None)
         if state is None:  # not booted yet, or shut down: nothing to count into
             return
-        trace = Trace(request_id or new_request_id(), started, error=result)
+        trace = Trace(request_id or new_request_id(), started, behavior=behavior, error=result)
         trace.total_ms = (time.perf_counter() - started) * 1000
         if self.observe:
             metrics.observe(trace, status)
