@@ -225,8 +225,9 @@ def test_request_time_resolution_and_errors_name_the_function_s_paths(edge_resul
     assert r["resolve.paths/package"] == {"value": ["node_modules"]}
     assert r["resolve/missing package"]["error"][2] == "Cannot find module 'not-installed'"
     assert r["require/missing"]["error"][2] == "Cannot find module './lang/no' (no such file in the function's package)"
+    # import()'s is Node's ESM loader's: the file's path and the importing module's
     assert r["import/template missing"]["error"][2] == \
-        "Cannot find module './locales/xx.json' (no such file in the function's package)"
+        "Cannot find module 'locales/xx.json' imported from cases.js (no such file in the function's package)"
 
 
 def test_the_build_warns_about_what_it_cannot_keep_or_follow(built):  # type: ignore[no-untyped-def]
@@ -277,10 +278,12 @@ def test_a_computed_name_past_the_cap_keeps_some_files_and_names_the_rest(source
                          "request: name the ones the function needs literally")
     kept = r["left out de"]
     assert kept == {"value": {"hello": "hallo"}}, r
-    for key, code in (("left out fr", "ERR_MODULE_NOT_FOUND"), ("left out require fr", "MODULE_NOT_FOUND")):
+    # require() names the module as given, import() the file and its importer (Node's ESM loader's words)
+    for key, code, name in (("left out fr", "ERR_MODULE_NOT_FOUND", r"locales/fr\.json' imported from cases\.js"),
+                            ("left out require fr", "MODULE_NOT_FOUND", r"\./locales/fr\.json'")):
         error = r[key]["error"]
         assert error[1] == code, r
-        assert re.match(r"Cannot find module '\./locales/fr\.json': locales/fr\.json is in the function's package, but "
+        assert re.match(rf"Cannot find module '{name}: locales/fr\.json is in the function's package, but "
                         r"the build did not keep it: ", error[2]), error
 
 

@@ -2038,12 +2038,17 @@ static JSValue n_buf_to_string(JSContext *c, JSValueConst this_val, int argc, JS
 
 /* ---- ES modules: resolution and sources come from the Node layer's hooks ------------------- */
 
-static char *module_normalize(JSContext *c, const char *base, const char *name, void *opaque) {
+/* resolve(specifier, base, attributes): `attributes` is the import's `with { ... }` (an object of
+ * strings, from a static import or import()'s options) or undefined; the loader checks its type
+ * against the module's format as Node does (a JSON module needs `type: 'json'`). */
+static char *module_normalize(JSContext *c, const char *base, const char *name, JSValueConst attributes,
+                              void *opaque) {
     JSValue fn = JS_GetPropertyStr(c, hooks, "resolve");
-    JSValue args[2] = { JS_NewString(c, name), JS_NewString(c, base) };
-    JSValue r = JS_Call(c, fn, hooks, 2, args);
+    JSValue args[3] = { JS_NewString(c, name), JS_NewString(c, base), JS_DupValue(c, attributes) };
+    JSValue r = JS_Call(c, fn, hooks, 3, args);
     JS_FreeValue(c, args[0]);
     JS_FreeValue(c, args[1]);
+    JS_FreeValue(c, args[2]);
     JS_FreeValue(c, fn);
     if (JS_IsException(r)) return NULL;
     const char *s = JS_ToCString(c, r);
@@ -2122,7 +2127,8 @@ void edge_js_initialize(void) {
     ctx = rt ? JS_NewContext(rt) : NULL;
     if (!ctx) { fputs("could not create the JavaScript runtime\n", stderr); exit(1); }
     JS_SetMaxStackSize(rt, EDGE_JS_BUILD_STACK); /* Wizer's native stack; edge_handle sets EDGE_JS_STACK */
-    JS_SetModuleLoaderFunc(rt, module_normalize, module_loader, NULL);
+    JS_SetModuleLoaderFunc(rt, NULL, module_loader, NULL);
+    JS_SetModuleNormalizeFunc2(rt, module_normalize); /* with the import's attributes */
     JS_SetHostPromiseRejectionTracker(rt, track_rejection, NULL);
     tables_init();
 

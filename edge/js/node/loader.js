@@ -30,9 +30,14 @@ const loader = (function () {
     'punycode', 'querystring', 'readline', 'repl', 'stream', 'stream/consumers', 'stream/promises', 'stream/web',
     'string_decoder',
     'sys', 'timers', 'timers/promises', 'tls', 'trace_events', 'tty', 'url', 'util', 'util/types', 'v8', 'vm',
-    'wasi', 'worker_threads', 'zlib', 'test', 'sqlite', 'sea',
+    'wasi', 'worker_threads', 'zlib', 'test', 'test/reporters', 'sqlite', 'sea', 'inspector/promises', 'readline/promises',
+    // Node's internals still requirable by name (readable-stream's and old packages' feature tests)
+    '_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server', '_stream_duplex',
+    '_stream_passthrough', '_stream_readable', '_stream_transform', '_stream_wrap', '_stream_writable', '_tls_common',
+    '_tls_wrap',
   ]);
-  const PREFIX_ONLY = new Set(['test', 'sqlite', 'sea']); // only as node:test, … (not in builtinModules)
+  // only as node:test, … (not in builtinModules)
+  const PREFIX_ONLY = new Set(['test', 'test/reporters', 'sqlite', 'sea']);
   const EXTENSIONS = ['.js', '.json', '.mjs', '.cjs', '.node'];
   const cache = Object.create(null); // filename -> module
   const compiled = Object.create(null); // filename -> CommonJS wrapper function (build time)
@@ -321,7 +326,7 @@ const loader = (function () {
       const target = entry && targetOf(dir, entry[0], entry[1], true, conditionsFor(esm), parent);
       if (target && target.startsWith('/')) {
         if (stat(target) === 1) return target;
-        throw notFound(target, parent, esm);
+        throw notFound(target, parent, esm, { base: target });
       }
       if (target) return resolve(target, parent, esm, dir); // a package or a built-in, seen from the package
     }
@@ -337,22 +342,24 @@ const loader = (function () {
     if (specifier.startsWith('node:')) {
       const name = specifier.slice(5);
       if (SUPPORTED.has(name)) return 'node:' + name;
+      if (!NODE_BUILTINS.has(name)) throw unknownBuiltin(specifier, parent);
       throw unsupported(specifier, parent, esm);
     }
     if (SUPPORTED.has(specifier)) return 'node:' + specifier;
-    if (NODE_BUILTINS.has(specifier)) throw unsupported(specifier, parent, esm);
+    if (NODE_BUILTINS.has(specifier) && !PREFIX_ONLY.has(specifier)) throw unsupported(specifier, parent, esm);
     if (specifier.startsWith('#')) return resolveImport(specifier, parent, esm);
     if (specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/') || specifier === '.' || specifier === '..') {
       const base = specifier.startsWith('/') ? specifier : normalize(from + '/' + specifier);
       const found = esm ? (stat(base) === 1 ? base : tryFile(base) || tryDirectory(base)) : tryFile(base) || tryDirectory(base);
       if (found && found.startsWith(CONFIG.root + '/')) return realpath(found);
-      throw notFound(specifier, parent, esm, base);
+      throw notFound(specifier, parent, esm, { base, missing: `module '${base}'` });
     }
     // a package in node_modules, searched from the importing file's directory up to the function root
     const parts = specifier.split('/');
     const pkgName = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
     if (AWS_SDK_CLIENT.test(pkgName)) throw awsSdk(specifier, parent, esm);
     const subpath = '.' + specifier.slice(pkgName.length);
+    let missing = `package '${pkgName}'`; // what Node's import() says it cannot find: the first package directory's file
     for (let dir = from; ; dir = dirname(dir)) {
       if (!dir.endsWith('/node_modules')) {
         const pkgDir = dir + '/node_modules/' + pkgName;
@@ -361,29 +368,37 @@ const loader = (function () {
           if (pkg.exports !== undefined && pkg.exports !== null) {
             const viaExports = exportsTarget(pkgDir, pkg, subpath, conditionsFor(esm), parent);
             if (viaExports && stat(viaExports) === 1) return realpath(viaExports);
-            if (viaExports) throw notFound(specifier, parent, esm);
+            if (viaExports) throw notFound(specifier, parent, esm, { missing: `module '${viaExports}'` });
             throw notExported(subpath, pkgDir, parent);
           }
           const base = pkgDir + specifier.slice(pkgName.length);
           const found = tryFile(base) || tryDirectory(base);
           if (found) return realpath(found);
+          if (missing === `package '${pkgName}'`) { // Node's import() stops at the first one
+            missing = subpath !== '.' ? `module '${base}'`
+              : `package '${normalize(pkgDir + '/' + (typeof pkg.main === 'string' && pkg.main ? pkg.main : 'index.js'))}'`;
+          }
         } else if (LINKS_OUT.has(pkgDir) || LINKS_OUT.has(dir + '/node_modules')) {
           throw linkedOut(specifier, LINKS_OUT.has(pkgDir) ? pkgDir : dir + '/node_modules', parent, esm);
         }
       }
       if (dir.length <= CONFIG.root.length || dir === '/') break;
     }
-    throw notFound(specifier, parent, esm);
+    throw notFound(specifier, parent, esm, { missing });
   }
 
   // A module that cannot be had: a BuildError saying so at build time ("<file>: <message>"; prepare()
   // adds the line), which also holds the error Node's require() or import() would throw at run time
-  // (`code`, `runtimeMessage`, `Ctor`): such a require throws that when it runs, as in Node.
-  function failure(parent, message, code, runtimeMessage, Ctor = Error) {
+  // (`code`, `runtimeMessage`, `Ctor`): such a require throws that when it runs, as in Node. An
+  // import() of it (from either kind of module) rejects with `esmMessage` when there is one: Node's
+  // ESM loader names the importing file (`Cannot find module '/var/task/x.mjs' imported from
+  // /var/task/index.mjs`), and its code is ERR_MODULE_NOT_FOUND where require()'s is MODULE_NOT_FOUND.
+  function failure(parent, message, code, runtimeMessage, Ctor = Error, esmMessage = undefined) {
     const err = new BuildError(`${rel(parent)}: ${message}`);
-    Object.assign(err, { code, runtimeMessage, Ctor, more: '' });
+    Object.assign(err, { code, runtimeMessage, Ctor, more: '', esmMessage });
     return err;
   }
+  const notFoundCode = (esm) => (esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND');
 
   // Why a built-in is missing, by what it is for (the sandbox has no filesystem, network or processes;
   // the rest are simply not part of the Node layer).
@@ -397,8 +412,8 @@ const loader = (function () {
     const name = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
     const found = MISSING_BECAUSE.find(([pattern]) => pattern.test(name));
     const why = `a Node.js built-in that edge functions do not have${found ? `: ${found[1]}` : ''}`;
-    const err = failure(parent, `module '${specifier}' is ${why}`, esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND',
-      `Cannot find module '${specifier}': it is ${why}`);
+    const err = failure(parent, `module '${specifier}' is ${why}`, notFoundCode(esm),
+      `Cannot find module '${specifier}': it is ${why}`, Error, `Cannot find module '${specifier}' imported from ${parent}: it is ${why}`);
     err.more = `. Available built-ins: ${[...new Set([...SUPPORTED, ...CONFIG.onDemand])].sort().join(', ')}`;
     return err;
   }
@@ -407,23 +422,33 @@ const loader = (function () {
   const FOUND_AT_BUILD = 'edge functions have no filesystem when they run: a module is there only if the build ' +
     "found it, from a literal name in require() or import, or a name with a literal directory (require('./locale/' + " +
     "name), import(`./locales/${lang}.json`)), whose module files there the build keeps";
-  function notFound(specifier, parent, esm, base) {
+  // `base`: the file a relative name stands for; `missing`: what Node's import() says it cannot find
+  // ("module '/var/task/x.mjs'", "package 'x'", the first package directory's file)
+  function notFound(specifier, parent, esm, { base, missing = `module '${specifier}'` } = {}) {
     let hint = ' (bundle it into node_modules/ of the function, as for a Lambda deployment package)';
-    if (/^(\.|\/)/.test(specifier)) {
+    if (/^(\.|\/)/.test(specifier) || /^\w+ '\//.test(missing)) { // a file of the function's, or of a package in it
       hint = " (no such file in the function's package)";
     }
     if (!internal.initializing && !(base !== undefined && covered(base))) hint = ` (${FOUND_AT_BUILD})`;
-    const err = failure(parent, `cannot find module '${specifier}'${hint}`, esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND',
-      `Cannot find module '${specifier}'${hint}`);
+    const err = failure(parent, `cannot find module '${specifier}'${hint}`, notFoundCode(esm),
+      `Cannot find module '${specifier}'${hint}`, Error, `Cannot find ${missing} imported from ${parent}${hint}`);
     err.plain = true; // require.resolve() says Node's message alone
+    return err;
+  }
+  // `node:x` where Node has no built-in x: ERR_UNKNOWN_BUILTIN_MODULE for require() and import(), as
+  // in Node; require.resolve() says MODULE_NOT_FOUND (`plain`), as Node's does
+  function unknownBuiltin(specifier, parent) {
+    const err = failure(parent, `'${specifier}' is not a Node.js built-in module (there is no such module)`,
+      'ERR_UNKNOWN_BUILTIN_MODULE', `No such built-in module: ${specifier}`);
+    err.plain = true;
     return err;
   }
   // A file of the package the build did not keep as a module, named when the function runs.
   function notKept(specifier, target, parent, esm) {
     const why = `${rel(target)} is in the function's package, but the build did not keep it: ${FOUND_AT_BUILD}, ` +
       `up to ${CONFIG.computed.files} a name`;
-    return failure(parent, `cannot find module '${specifier}': ${why}`, esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND',
-      `Cannot find module '${specifier}': ${why}`);
+    return failure(parent, `cannot find module '${specifier}': ${why}`, notFoundCode(esm),
+      `Cannot find module '${specifier}': ${why}`, Error, `Cannot find module '${target}' imported from ${parent}: ${why}`);
   }
 
   // node_modules/x (or node_modules itself) links out of the package: npm link, a workspace's hoisted
@@ -432,13 +457,14 @@ const loader = (function () {
     const why = `${rel(link)} is a symbolic link the build cannot follow (it leads out of the function's ` +
       'directory, or nowhere): install the package in the function\'s own node_modules, or deploy a .zip of ' +
       'the function made with its dependencies (zip -r follows links)';
-    return failure(parent, `cannot find module '${specifier}': ${why}`, esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND',
-      `Cannot find module '${specifier}': ${why}`);
+    return failure(parent, `cannot find module '${specifier}': ${why}`, notFoundCode(esm),
+      `Cannot find module '${specifier}': ${why}`, Error, `Cannot find module '${specifier}' imported from ${parent}: ${why}`);
   }
 
   function notExported(subpath, pkgDir, parent) {
     const what = subpath === '.' ? 'No "exports" main defined in' : `Package subpath '${subpath}' is not defined by "exports" in`;
-    return failure(parent, `${what} ${rel(pkgDir + '/package.json')}`, 'ERR_PACKAGE_PATH_NOT_EXPORTED', `${what} ${pkgDir}/package.json`);
+    return failure(parent, `${what} ${rel(pkgDir + '/package.json')}`, 'ERR_PACKAGE_PATH_NOT_EXPORTED', `${what} ${pkgDir}/package.json`,
+      Error, `${what} ${pkgDir}/package.json imported from ${parent}`);
   }
 
   // The AWS SDK's clients and what exists only to serve them (v2's aws-sdk; v3's client-*, lib-* such as
@@ -452,8 +478,8 @@ const loader = (function () {
   const AWS_SDK_WHY = 'the AWS SDK cannot work in edge functions, which make no network calls (move the call to ' +
     'the origin, or put the data in the package)';
   function awsSdk(specifier, parent, esm) {
-    return failure(parent, `cannot find module '${specifier}': ${AWS_SDK_WHY}`,
-      esm ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND', `Cannot find module '${specifier}': ${AWS_SDK_WHY}`);
+    return failure(parent, `cannot find module '${specifier}': ${AWS_SDK_WHY}`, notFoundCode(esm),
+      `Cannot find module '${specifier}': ${AWS_SDK_WHY}`, Error, `Cannot find package '${specifier}' imported from ${parent}: ${AWS_SDK_WHY}`);
   }
 
   // A module missing deep inside the AWS SDK (a package of it that is not refused above wanting
@@ -467,17 +493,19 @@ const loader = (function () {
     return sdk;
   }
 
-  // The error a require() / import() that could not be resolved at build time throws when it runs.
-  function runtimeError(failed, parent) {
+  // The error a require() / import() (`esm`) that could not be resolved at build time throws when it runs.
+  function runtimeError(failed, parent, esm = false) {
     const stack = [];
     // ends with the runtime's module (/var/runtime/index.mjs), which required the handler, as Lambda's does
     for (let m = parent; m; m = m.parent) stack.push(m.filename);
-    const notFound = failed.code === 'MODULE_NOT_FOUND';
+    const code = esm && failed.code === 'MODULE_NOT_FOUND' ? 'ERR_MODULE_NOT_FOUND' : failed.code;
+    const text = esm && failed.esmMessage !== undefined ? failed.esmMessage : failed.runtimeMessage;
+    const notFound = code === 'MODULE_NOT_FOUND';
     const sdk = awsSdkPackage(stack);
-    const first = sdk === null ? failed.runtimeMessage : failed.runtimeMessage.replace(/^(Cannot find module '[^']*')[^]*$/,
+    const first = sdk === null ? text : text.replace(/^(Cannot find (?:module|package) '[^']*'(?: imported from \S+)?)[^]*$/,
       `$1 inside ${sdk}: ${AWS_SDK_WHY}`);
     const message = notFound && stack.length ? `${first}\nRequire stack:\n- ${stack.join('\n- ')}` : first;
-    const err = internal.codeError(failed.Ctor, failed.code, message);
+    const err = internal.codeError(failed.Ctor, code, message);
     if (notFound) err.requireStack = stack;
     return err;
   }
@@ -628,7 +656,8 @@ const loader = (function () {
             } else if (source[k] === '"' || source[k] === "'") {
               const m = /^(\s*(['"])([^'"\n]+)\2[ \t]*)(assert\s*\{)?/.exec(source.slice(j, j + 300));
               if (m) {
-                found.push({ specifier: m[3], line: lineOf(i), kind: 'static' });
+                const line = lineOf(i);
+                found.push({ specifier: m[3], line, kind: 'static', attributes: clauseOf(source, j + m[1].length) });
                 if (m[4]) found.asserts.push({ at: j + m[1].length, dynamic: false });
               }
             }
@@ -692,6 +721,22 @@ const loader = (function () {
     }
     return found;
   }
+  // The attributes of a static import whose specifier ends at `at`: {} when it has no `with { … }`
+  // (or Node 20's `assert { … }`, on the same line), its keys and string values, or null when the
+  // clause is more than keys and quoted strings (its import is then checked when it is linked).
+  function clauseOf(source, at) {
+    const m = /^(\s*)(with|assert)\s*\{([^{}]*)\}/.exec(source.slice(at, at + 500));
+    if (m === null || (m[2] === 'assert' && m[1].includes('\n'))) return {};
+    const attributes = {};
+    for (const entry of m[3].split(',')) {
+      if (entry.trim() === '') continue;
+      const e = /^\s*(?:([A-Za-z_$][\w$]*)|'([^'\\]*)'|"([^"\\]*)")\s*:\s*(?:'([^'\\\n]*)'|"([^"\\\n]*)")\s*$/.exec(entry);
+      if (e === null) return null;
+      attributes[e[1] ?? e[2] ?? e[3]] = e[4] ?? e[5];
+    }
+    return attributes;
+  }
+
   // A require()/import() argument's tokens (scan()) as a name: a string when it is one literal, else
   // { prefix, suffix } when it starts with literal text (the literal text it ends with: the suffix), or {}
   // when it does not; null when there is no argument.
@@ -791,7 +836,11 @@ const loader = (function () {
       const { specifier, line, kind } = use;
       if (specifier === undefined) { computed.push(use); continue; }
       const into = kind === 'require' ? requires : table;
-      if (into[specifier] !== undefined || (kind === 'static' && format !== 'esm')) continue; // no `from 'x'` in CommonJS
+      if (kind === 'static' && format !== 'esm') continue; // no `from 'x'` in CommonJS
+      if (into[specifier] !== undefined) {
+        if (kind === 'static') checkAttributes(use, into[specifier], filename);
+        continue;
+      }
       let target;
       try {
         target = resolve(specifier, filename, format === 'esm' && kind !== 'require');
@@ -810,6 +859,7 @@ const loader = (function () {
       into[specifier] = target;
       if (!target.startsWith('node:')) prepare(target, lazy);
       else builtinsUsed.add(target.slice(5));
+      if (kind === 'static') checkAttributes(use, target, filename);
     }
     if (format === 'cjs') {
       const body = source.startsWith('#!') ? '//' + source : source;
@@ -829,6 +879,18 @@ const loader = (function () {
       esmSources[filename] = meta + (source.startsWith('#!') ? '//' + source : source);
     }
     for (const use of computed) keepComputed(filename, use);
+  }
+
+  // A static import's attributes checked at build time, as Node checks them when it links the module:
+  // a build error naming the file, line and import, with Node's error and what to write instead
+  function checkAttributes(use, target, filename) {
+    if (typeof target !== 'string' || use.attributes === null) return;
+    const bad = attributesError(target, use.attributes, true);
+    if (bad === null) return;
+    const clause = Object.keys(use.attributes).length === 0 ? ''
+      : ` with { ${Object.entries(use.attributes).map(([k, v]) => `${k}: '${v}'`).join(', ')} }`;
+    throw new BuildError(`${rel(filename)}:${use.line}: import '${use.specifier}'${clause}: TypeError [${bad.code}]: ` +
+      `${bad.message} (as in Node); ${bad.fix}`);
   }
 
   // ---- computed names ----
@@ -1270,7 +1332,7 @@ const loader = (function () {
         throw notKept(specifier, target, parent.filename, esm);
       }
     } catch (err) {
-      if (err instanceof BuildError && err.runtimeMessage !== undefined) throw runtimeError(err, parent);
+      if (err instanceof BuildError && err.runtimeMessage !== undefined) throw runtimeError(err, parent, esm);
       throw err;
     }
     return target;
@@ -1308,6 +1370,13 @@ const loader = (function () {
   }
   function resolveRequest(module, request, options) {
     if (typeof request !== 'string') throw internal.argType('request', 'of type string', request);
+    // a built-in's name is what Node gives back, whether edge functions have the module or not
+    // (require.resolve('child_process') is 'child_process'; requiring it throws, saying why)
+    if (isBuiltinName(request)) {
+      const name = request.startsWith('node:') ? request.slice(5) : request;
+      if (internal.initializing && SUPPORTED.has(name)) builtinsUsed.add(name);
+      return request;
+    }
     let froms = null;
     if (options !== null && typeof options === 'object' && options.paths !== undefined) {
       if (!Array.isArray(options.paths)) {
@@ -1466,14 +1535,14 @@ const loader = (function () {
   }
 
   // ---- ES modules: QuickJS asks these hooks (engine/edge_js.c) ----
-  function esmResolve(specifier, base) {
+  function esmResolve(specifier, base, attributes) {
     if (base === '' || base === undefined) return specifier; // the entry, already absolute
     if (specifier.startsWith('file://') && formats[fromFileURL(specifier)] === 'esm') return specifier; // requireESM's
     if (base.startsWith('node:') || base.startsWith('cjs:')) base = CONFIG.root + '/index.js';
     base = fromFileURL(base);
     // what the build resolved (at run time there are no files to look at), else resolved now
     const known = resolved[base] && resolved[base][specifier];
-    if (known instanceof Error) throw runtimeError(known, { filename: base, parent: null });
+    if (known instanceof Error) throw runtimeError(known, { filename: base, parent: null }, true);
     let target = known;
     if (target === undefined && internal.initializing) {
       target = resolve(specifier, base, true);
@@ -1481,12 +1550,48 @@ const loader = (function () {
       if (site !== null) ranAtBuild.add(site);
     } else if (target === undefined) target = resolveNow(specifier, { filename: base, parent: null }, true);
     if (target.startsWith('node:')) {
+      const bad = attributesError(target, attributes, false);
+      if (bad !== null) throw internal.codeError(TypeError, bad.code, bad.message);
       builtinsUsed.add(target.slice(5));
       return target;
     }
     if (internal.initializing) prepare(target);
+    const bad = attributesError(target, attributes, false);
+    if (bad !== null) throw internal.codeError(TypeError, bad.code, bad.message);
     if (formats[target] === 'cjs' || formats[target] === 'json' || formats[target] === 'addon') return 'cjs:' + target;
     return fileURL(target);
+  }
+
+  // Node 20's validateAttributes (lib/internal/modules/esm/assert.js): a JSON module must be imported
+  // `with { type: 'json' }`, any other (JavaScript, a built-in) without a type, and 'json' is the only
+  // type there is. `target` is a filename or 'node:<name>', `attributes` the import's (undefined:
+  // none). Keys other than `type` are refused for a static import (`unknownKeys`) and ignored for
+  // import(), whose options V8 filters in Node 20. Returns { code, message, fix } or null.
+  function attributesError(target, attributes, unknownKeys) {
+    const given = attributes !== null && typeof attributes === 'object' ? attributes : {};
+    if (unknownKeys) {
+      const other = Object.keys(given).find((key) => key !== 'type');
+      if (other !== undefined) {
+        return { code: 'ERR_IMPORT_ATTRIBUTE_UNSUPPORTED', message: `Import attribute "${other}" with value ` +
+          `"${given[other]}" is not supported`, fix: "the only import attribute Node has is type ('json')" };
+      }
+    }
+    const builtin = target.startsWith('node:');
+    const url = builtin ? target : fileURL(target);
+    const valid = !builtin && formats[target] === 'json' ? 'json' : null; // null: no type, as for JavaScript
+    const hasType = Object.prototype.hasOwnProperty.call(given, 'type');
+    if (valid !== null && given.type === valid) return null;
+    if (!hasType) {
+      return valid === null ? null : { code: 'ERR_IMPORT_ASSERTION_TYPE_MISSING', message: `Module "${url}" needs ` +
+        `an import attribute of type "${valid}"`, fix: `import a JSON module with { type: '${valid}' }` };
+    }
+    const what = builtin ? 'a built-in module' : 'a JavaScript module';
+    if (given.type !== 'json') {
+      return { code: 'ERR_IMPORT_ASSERTION_TYPE_UNSUPPORTED', message: `Import attribute type "${given.type}" is ` +
+        'unsupported', fix: valid === null ? `drop it: this is ${what}` : "a JSON module's type is 'json'" };
+    }
+    return { code: 'ERR_IMPORT_ASSERTION_TYPE_FAILED', message: `Module "${url}" is not of type "${given.type}"`,
+      fix: `drop { type: '${given.type}' }: this is ${what}` };
   }
 
   function namedExports(value) {

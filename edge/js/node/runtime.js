@@ -682,7 +682,7 @@ const hooks = (function () {
 
   return {
     dispatch, poll, ready, loadTick,
-    resolve: (name, base) => loader.esmResolve(name, base),
+    resolve: (name, base, attributes) => loader.esmResolve(name, base, attributes),
     source: (name) => loader.esmSource(name),
   };
 })();
