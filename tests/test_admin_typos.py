@@ -93,3 +93,30 @@ def test_the_query_parameters_checked_are_those_the_openapi_document_lists():
             if names:
                 listed[(method.upper(), path if path.startswith("/v1") or path in ANY_QUERY else f"/v1{path}")] = names
     assert {key: set(names) for key, names in listed.items()} == {key: set(names) for key, names in QUERY_PARAMS.items()}
+
+
+def test_a_misspelt_setting_names_the_setting_meant(server):
+    """X-Edge-Settings' own keys name the one meant, as its limits and the manifest's keys do."""
+    message = refusal(server.admin.post("/v1/functions/x/versions", content=generated("x"),
+                                        headers={"X-Edge-Settings": '{"isolaton": "per-request", "env": {}}'}))
+    assert message == ("unknown setting isolaton (did you mean 'isolation'?); valid settings: isolation, limits, "
+                       "env, concurrency, max_reuse, prewarm")
+    message = refusal(server.admin.post("/v1/functions/x/versions", content=generated("x"),
+                                        headers={"X-Edge-Settings": '{"prewarn": 2, "colour": "red"}'}))
+    assert "unknown settings colour, prewarn (did you mean 'prewarm' for 'prewarn'?)" in message
+    assert server.admin.get("/v1/functions/x").status_code == 404  # nothing deployed
+
+
+def test_a_stored_document_with_an_unknown_section_names_the_one_meant(tmp_path):
+    """What the watcher logs of a stored document it cannot apply (written by another release:
+    the API itself refuses the key first, test_a_configuration_with_an_unknown_section_names_it)."""
+    import pytest
+
+    from edge.config.distribution import Distribution
+    from edge.config.errors import ConfigError
+    from edge.control.routing import parse
+
+    with pytest.raises(ConfigError) as caught:
+        parse({"behaviours": [{"path": "*", "origin": "o"}], "origins": {}}, tmp_path, Distribution(), set())
+    assert str(caught.value) == ("unknown section behaviours (did you mean 'behaviors'?); valid sections: "
+                                 "origins, behaviors")

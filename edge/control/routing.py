@@ -17,7 +17,7 @@ from typing import Any
 
 from ..config.behaviors import parse_behavior
 from ..config.distribution import Distribution
-from ..config.errors import ConfigError
+from ..config.errors import ConfigError, unknown_keys_message
 from ..config.manifest import Manifest, parse_manifest
 from ..config.manifest import load_manifest as config_load_manifest
 from ..config.values import LegacyRead
@@ -64,9 +64,9 @@ def parse(
     earlier releases accepted are collected there, edge/control/legacy.py)."""
     if not isinstance(document, dict):
         raise ConfigError("expected a JSON object with \"origins\" and \"behaviors\"")
-    unknown = sorted(set(document) - set(SECTIONS))
-    if unknown:
-        raise ConfigError(f"unknown section(s): {', '.join(unknown)}; expected origins and behaviors")
+    unknown = [key for key in document if key not in SECTIONS]
+    if unknown:  # `behavior`: the one meant is named, as the manifest's top-level sections do
+        raise ConfigError(unknown_keys_message("", unknown, SECTIONS, noun="section"))
     parsed = parse_manifest(
         {key: document[key] for key in SECTIONS if key in document}, base_dir, known_functions=known_functions,
         legacy=legacy,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import names
-from ..config.errors import ConfigError
+from ..config.errors import ConfigError, unknown_keys_message
 from ..config.functions import FunctionSpec, check_numbers
 from ..config.values import check_unicode, control_character, not_unicode
 
@@ -43,9 +43,9 @@ def normalize(raw: Any) -> dict[str, Any]:
         check_unicode(raw, "settings")
     except ConfigError as exc:
         raise SettingsError(str(exc)) from None
-    unknown = sorted(set(raw) - set(KEYS))
-    if unknown:
-        raise SettingsError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(KEYS)}")
+    unknown = [key for key in raw if key not in KEYS]
+    if unknown:  # `isolaton`: the one meant is named, as the manifest's [functions.NAME] keys do
+        raise SettingsError(unknown_keys_message("", unknown, KEYS, noun="setting"))
     out = {**DEFAULTS, **raw}
     if not isinstance(out["isolation"], str):
         raise SettingsError("isolation must be a string")
