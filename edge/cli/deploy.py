@@ -305,9 +305,10 @@ def _check_config_keys(file: Path, kind: str, raw: dict[str, Any]) -> None:
     if kind == ".toml":  # a manifest: its other sections are not sent, but they are the manifest's
         known, noun = SECTIONS, "top-level section"
     else:  # the admin API's document, as `edge config get` prints it (with its read-only "source"; a
-        # change's answer, as `edge config put --json` prints it, has a read-only "workers" too)
+        # change's answer, as `edge config put --json` prints it, has read-only "workers" and "warnings")
         known, noun = ("origins", "behaviors"), "key"
-    unknown = [key for key in raw if key not in known and not (kind == ".json" and key in ("source", "workers"))]
+    unknown = [key for key in raw
+               if key not in known and not (kind == ".json" and key in ("source", "workers", "warnings"))]
     if unknown:
         raise BadConfigFile(unknown_keys_message(str(file), unknown, known, noun=noun)
                             + " (edge config put sends the origins and behaviors)")
@@ -358,10 +359,16 @@ def config_put(file: Path, client: AdminClient, as_json: bool) -> None:
 
 def _warn_unreachable(result: Any) -> None:
     """The applied behaviors that can never match (one after another whose pattern matches
-    every path its own does), on stderr (with --json too): applied as given, as CloudFront would."""
-    from ..config.shadowing import unreachable_behaviors
+    every path its own does), on stderr (with --json too): applied as given, as CloudFront would.
+    The server's answer says them ("warnings"); an answer without that key (a server of an
+    earlier release) is checked here, as it was before the server said them."""
+    if not isinstance(result, dict):
+        return
+    warnings = result.get("warnings")
+    if not isinstance(warnings, list):
+        from ..config.shadowing import unreachable_behaviors
 
-    behaviors = result.get("behaviors") if isinstance(result, dict) else None
-    if isinstance(behaviors, list):
-        for line in unreachable_behaviors(behaviors):
-            click.echo(printable(f"warning: {line}"), err=True)
+        behaviors = result.get("behaviors")
+        warnings = unreachable_behaviors(behaviors) if isinstance(behaviors, list) else []
+    for line in warnings:
+        click.echo(printable(f"warning: {line}"), err=True)

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp
 
 from .. import names
 from ..config.errors import did_you_mean
+from ..config.shadowing import unreachable_behaviors
 from ..control import convergence
 from ..control import nodes as node_registry
 from ..control.errors import ControlError, bad_request
@@ -383,20 +384,32 @@ class AdminAPI:
             if not isinstance(body, dict):
                 raise bad_request(f"expected a JSON object {shape}, got {_received(body)}")
             # "source" is read-only, as GET shows it: a document read, edited and put back keeps it;
-            # so is "workers", as a change's answer shows it
-            body = {key: value for key, value in body.items() if key != "workers"}
+            # so are "workers" and "warnings", as a change's answer shows them
+            body = {key: value for key, value in body.items() if key not in ("workers", "warnings")}
             given = {key: value for key, value in body.items() if section is not None or key != "source"}
             refusal = unknown_keys("the configuration", given, known)
             if refusal is not None:
                 raise bad_request(f"{refusal.message} (expected {shape})")
             if section is not None and section not in body:
                 raise bad_request(f"expected {shape}, got an empty object")
-            _, workers = await self._change("replace_routing", body)
+            parsed, workers = await self._change("replace_routing", body)
+            warnings = await self._unreachable(request, parsed) if "behaviors" in body else []
             document = await self._plane("routing_document")
             return json_response((document if section is None else {section: document.get(section)})
-                                 | {"workers": workers})
+                                 | {"workers": workers, "warnings": warnings})
 
         return put
+
+    async def _unreachable(self, request: Request, parsed: Any) -> list[str]:
+        """The behaviors just put that can never serve a request (one after another whose
+        pattern matches every path its own does), as `edge serve` says them of a manifest:
+        applied as given, as CloudFront would, but said in the answer and logged once, here
+        (the node's other workers apply the change without a word). Off the event loop: a
+        thousand behaviors are half a million pairs."""
+        warnings: list[str] = await self.state.control(unreachable_behaviors, parsed.behaviors)
+        for line in warnings:
+            log.warning("%s %s: warning: %s (applied as given)", request.method, request.url.path, line)
+        return warnings
 
     # -- test invoke ------------------------------------------------------------------------
 

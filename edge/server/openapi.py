@@ -128,6 +128,12 @@ def _schemas() -> dict[str, Any]:
         }},
         "Deleted": {"type": "object", "required": ["deleted"], "properties": {"deleted": {"type": "object"}}},
         "Routing": routing,
+        "RoutingChange": {"type": "object", "required": ["workers", "warnings"], "properties": {
+            **routing["properties"],
+            "warnings": {"type": "array", "items": {"type": "string"}, "description": (
+                "The behaviors put that can never serve a request, one line each (listed after one whose "
+                "path pattern matches every path theirs does), as `edge serve` warns of a manifest's: applied "
+                "as given; empty when none is, or when no behaviors were put")}}},
         "InvokeResult": {"type": "object",
                          "required": ["function", "version", "request_id", "event_type", "ok", "result", "error",
                                       "logs", "report"],
@@ -257,17 +263,17 @@ def _paths() -> dict[str, Any]:
             "get": {"operationId": "getConfig", "summary": "Behaviors and origins in effect",
                     "responses": {**_ok("Routing"), **_errors()}},
             "put": {"operationId": "putConfig", "summary": "Replace behaviors and/or origins (validated as a whole)",
-                    "requestBody": routing_body, "responses": {**_ok("Routing"), **_errors(400, 507)}},
+                    "requestBody": routing_body, "responses": {**_ok("RoutingChange"), **_errors(400, 507)}},
         },
         "/v1/behaviors": {
             "get": {"operationId": "getBehaviors", "responses": {**_ok("Routing"), **_errors()}},
             "put": {"operationId": "putBehaviors", "requestBody": routing_body,
-                    "responses": {**_ok("Routing"), **_errors(400, 507)}},
+                    "responses": {**_ok("RoutingChange"), **_errors(400, 507)}},
         },
         "/v1/origins": {
             "get": {"operationId": "getOrigins", "responses": {**_ok("Routing"), **_errors()}},
             "put": {"operationId": "putOrigins", "requestBody": routing_body,
-                    "responses": {**_ok("Routing"), **_errors(400, 507)}},
+                    "responses": {**_ok("RoutingChange"), **_errors(400, 507)}},
         },
         "/v1/logs": {"get": {
             "operationId": "logs", "summary": "Log records (NDJSON stream with follow=1)",
