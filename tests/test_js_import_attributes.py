@@ -14,7 +14,13 @@ import pytest
 
 from edge.js.build import JsBuildError, build_js
 
-from .js_helpers import answer_and_fuel, assert_same_as_node, compared_case_fixtures, node, write_files
+from .js_helpers import (
+    answer_and_fuel,
+    assert_same_as_node,
+    compared_case_fixtures,
+    node,
+    write_files,
+)
 
 # What a case gives: its value, or its error's name, code and first line, the package's directory
 # written as /var/task (where the edge has it) and the edge's own advice after Node's message cut off,
@@ -149,8 +155,8 @@ def test_module_errors_are_nodes(function, node_results):  # type: ignore[no-unt
 def test_the_cases_test_what_they_say(node_results):  # type: ignore[no-untyped-def]
     r = node_results
     assert r["attributes/json without a type"]["error"] == [
-        "TypeError", "ERR_IMPORT_ASSERTION_TYPE_MISSING", 'Module "file:///var/task/data.json" needs an import '
-        'attribute of type "json"']
+        "TypeError", "ERR_IMPORT_ASSERTION_TYPE_MISSING",
+        'Module "file:///var/task/data.json" needs an import attribute of type "json"']
     assert r["attributes/json with type css"]["error"][1] == "ERR_IMPORT_ASSERTION_TYPE_UNSUPPORTED"
     assert r["attributes/esm with type json"]["error"][1:] == [
         "ERR_IMPORT_ASSERTION_TYPE_FAILED", 'Module "file:///var/task/mod.mjs" is not of type "json"']
@@ -184,8 +190,9 @@ def test_the_edge_says_why_a_module_is_missing_after_nodes_message(function):  #
 
 
 @pytest.mark.parametrize("clause,code,node_message,fix", [
-    ("", "ERR_IMPORT_ASSERTION_TYPE_MISSING", 'Module "file:///var/task/data.json" needs an import attribute of type '
-     '"json"', "import a JSON module with { type: 'json' }"),
+    ("", "ERR_IMPORT_ASSERTION_TYPE_MISSING",
+     'Module "file:///var/task/data.json" needs an import attribute of type "json"',
+     "import a JSON module with { type: 'json' }"),
     (" with { type: 'css' }", "ERR_IMPORT_ASSERTION_TYPE_UNSUPPORTED", 'Import attribute type "css" is unsupported',
      "a JSON module's type is 'json'"),
     (" assert { type: 'css' }", "ERR_IMPORT_ASSERTION_TYPE_UNSUPPORTED", 'Import attribute type "css" is unsupported',

@@ -12,14 +12,18 @@ a function that throws, returns what is not a string, or is installed, removed o
 making and reading. Then source-map-support, installed from npm at test time, with a small
 esbuild-style bundle (and one minified onto its first line) and their source maps: the stacks' first
 lines and frames mapped to the TypeScript files as in Node, and the Lambda-style log of a handler
-failing in the bundle."""
+failing in the bundle, whose map is read at build time or, kept with the bundle for fs, in the
+request."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+
+import edge.js.build as js_build
 
 from .js_helpers import (
     VIEWER_EVENT,
@@ -28,6 +32,7 @@ from .js_helpers import (
     build,
     cases_in_node,
     compared_case_fixtures,
+    node,
     npm_install,
     roomy_function,
 )
@@ -535,3 +540,45 @@ def test_a_failing_bundle_handler_is_logged_with_its_errors_name_and_message(bun
     # a map source-map-support read while the function was built maps the handler's frames too
     assert logged["warm"]["stack"][1].startswith("    at check (/var/task/src/errors.ts:9:")
     assert logged["warm"]["stack"][2].startswith("    at handler (/var/task/src/handler.ts:6:")
+    # a map read in the request (the build keeps the bundle and its map for fs, as Lambda has them on disk)
+    assert logged["cold"]["stack"][1].startswith("    at check (/var/task/src/errors.ts:9:")
+    assert logged["cold"]["stack"][2].startswith("    at handler (/var/task/src/handler.ts:6:")
+
+
+def _frames(lines: list[str], root: str) -> list[str]:
+    """A stack's first lines, the package's directory as /var/task, without columns or V8's receiver type."""
+    return [re.sub(r":\d+\)$", ")", line.replace(root, "/var/task").replace(" at Object.", " at ")) for line in lines[:3]]
+
+
+def test_a_bundles_map_read_in_a_request_maps_its_errors_as_in_node(bundle_package, tmp_path):  # type: ignore[no-untyped-def]
+    """Nothing formats a stack while the cold handler's function is built: source-map-support reads
+    the bundle and its map in the request, from what the build kept (neither is one of the small files
+    kept for fs: the bundle's sourceMappingURL names the map), and the frames are Node's."""
+    assert ".map" in js_build.KEEP_SKIPPED_SUFFIXES
+    script = (f"require({json.dumps(str(bundle_package / 'cold.js'))}).handler({{}})"
+              ".catch((e) => console.log(JSON.stringify(e.stack.split('\\n'))))")
+    in_node = _frames(json.loads(node("-e", script)), str(bundle_package))
+    fn = roomy_function(build("sms", tmp_path, handler="cold.handler", source=bundle_package), "cold")
+    try:
+        logged = _invoke_error(fn)
+    finally:
+        fn.close()
+    assert _frames(logged["stack"], "/var/task") == in_node
+    assert in_node[1:] == ["    at check (/var/task/src/errors.ts:9)", "    at handler (/var/task/src/handler.ts:6)"]
+
+
+def test_maps_past_their_budget_are_left_out_with_a_warning(bundle_package, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """With room for one bundle and its map (the minified one, the smaller), the other is left out:
+    the build says so, naming it, and the cold handler's stack keeps the bundle's lines."""
+    smaller = sum((bundle_package / "dist-min" / name).stat().st_size for name in ("index.js", "index.js.map"))
+    monkeypatch.setattr(js_build, "SOURCE_MAPS_BYTES", smaller)
+    warnings: list[str] = []
+    wasm = js_build.build_js(bundle_package, out=tmp_path / "cold.wasm", handler="cold.handler", log=warnings.append)
+    [warning] = [w for w in warnings if "source map" in w]
+    assert "1 source map a bundle names is not kept for fs at request time: dist/index.js.map (" in warning, warning
+    fn = roomy_function(wasm, "cold")
+    try:
+        logged = _invoke_error(fn)
+    finally:
+        fn.close()
+    assert logged["stack"][1].startswith("    at check (/var/task/dist/index.js:"), logged["stack"]

@@ -28,6 +28,7 @@ import json
 import logging
 import mmap
 import os
+import posixpath
 import re
 import shutil
 import signal
@@ -35,12 +36,14 @@ import stat
 import subprocess
 import tempfile
 import threading
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import engine, fetch
 from .archive import ENTRY_EXTENSIONS, MAX_ZIP_DEPTH, MAX_ZIP_FILES, _extract_zip, _prefix  # noqa: F401 (tests use the caps)
 from .errors import JsBuildError
+from .keep import Rules
 from .links import package_links
 from .wasmfile import EXPORT_SECTION, drop_exports, read_note, read_uleb, with_note
 
@@ -164,6 +167,17 @@ KEEP_FILES_BYTES = 256 * 1024
 KEEP_FILE_BYTES = 64 * 1024
 KEEP_SKIPPED_NAMES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb"})
 KEEP_SKIPPED_SUFFIXES = (*ENTRY_EXTENSIONS, ".node", ".wasm", ".map", ".ts", ".tsx", ".mts", ".cts", ".jsx", ".zip")
+# Never kept, whatever their size: hidden files and folders, keys and credentials, an edge server's
+# state directory, and what the function's .edgeignore names (keep.py). The same holds for the maps below.
+# A bundle's source map (`//# sourceMappingURL=index.js.map`, as esbuild, webpack and tsc write it),
+# for source-map-support, which reads the bundle and its map when a request first formats a stack
+# through them, as a Lambda function reads them from /var/task: in a function that has
+# source-map-support (SOURCE_MAP_READERS), each own bundle naming a map in the package is kept with
+# its map, the smallest pairs first, up to SOURCE_MAPS_BYTES in all (a warning names the rest).
+SOURCE_MAPS_BYTES = 8 * MiB
+SOURCE_MAPPING_URL = re.compile(rb"//[#@][ \t]*sourceMappingURL[ \t]*=[ \t]*([^\s'\"]+)[ \t]*\r?$", re.MULTILINE)
+SOURCE_MAP_TAIL = 64 * 1024  # bytes at the end of a bundle where its sourceMappingURL comment is looked for
+SOURCE_MAP_READERS = (b"source-map-support", b"retrieveSourceMap")  # named in a bundle that inlines it
 
 
 @dataclass(frozen=True)
@@ -381,11 +395,13 @@ def _utf8(name: str) -> bool:
     return True
 
 
-def _kept_files(files: list[tuple[str, int]]) -> tuple[list[str], list[tuple[str, int]]]:
+def _kept_files(files: list[tuple[str, int]], rules: Rules | None = None) -> tuple[list[str], list[tuple[str, int]]]:
     """Of the package's files, those fs keeps for request time (see KEEP_FILES_BYTES), and those it
-    could have kept but left out (over a file's or the whole budget)."""
+    could have kept but left out (over a file's or the whole budget). Never what `rules` exclude
+    (hidden, key-like, a state directory's, .edgeignore's)."""
+    rules = rules or Rules()
     own = [(path, size) for path, size in files
-           if not any(part == "node_modules" or part.startswith(".") for part in path.split("/"))
+           if "node_modules" not in path.split("/") and not rules.excluded(path)
            and path.rsplit("/", 1)[-1] not in KEEP_SKIPPED_NAMES and not path.endswith(KEEP_SKIPPED_SUFFIXES)]
     kept: list[str] = []
     left_out: list[tuple[str, int]] = []
@@ -407,6 +423,83 @@ def _kept_files_warning(left_out: list[tuple[str, int]]) -> str:
             f"text), the smallest first, up to {KEEP_FILES_BYTES // 1024} KiB in all and {KEEP_FILE_BYTES // 1024} "
             "KiB each; a request reading one of the others fails with ENOENT. Read such a file at the top level of a "
             "module (it is read at build time and kept, whatever its size), or require() a JSON file")
+
+
+def _source_maps(root: Path, files: list[tuple[str, int]], rules: Rules) -> tuple[list[str], list[tuple[str, int]]]:
+    """The own bundles naming a source map in the package and those maps, kept for fs when the
+    function has source-map-support (see SOURCE_MAPS_BYTES), and the maps left out with the bytes
+    each would have taken with its bundle."""
+    sizes = dict(files)
+    pairs: list[tuple[str, str]] = []
+    for path, size in files:
+        if not path.endswith(ENTRY_EXTENSIONS) or "node_modules" in path.split("/") or rules.excluded(path):
+            continue
+        target = _map_path(path, _source_mapping_url(root / path, size))
+        if target is not None and target in sizes and not rules.excluded(target):
+            pairs.append((path, target))
+    if not pairs or not _reads_source_maps(root, files):
+        return [], []
+    kept: set[str] = set()
+    left_out: list[tuple[str, int]] = []
+    total = 0
+    for bundle, source_map in sorted(pairs, key=lambda pair: (sizes[pair[0]] + sizes[pair[1]], pair)):
+        size = sum(sizes[p] for p in {bundle, source_map} - kept)
+        if total + size <= SOURCE_MAPS_BYTES:
+            kept.update((bundle, source_map))
+            total += size
+        else:
+            left_out.append((source_map, sizes[bundle] + sizes[source_map]))
+    return sorted(kept), left_out
+
+
+def _source_mapping_url(path: Path, size: int) -> str | None:
+    """The last `//# sourceMappingURL=` comment's URL near the end of a file, or None."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, size - SOURCE_MAP_TAIL))
+            tail = f.read(SOURCE_MAP_TAIL)
+    except OSError:
+        return None
+    found = SOURCE_MAPPING_URL.findall(tail)
+    return found[-1].decode("utf-8", "replace") if found else None
+
+
+def _map_path(bundle: str, url: str | None) -> str | None:
+    """A sourceMappingURL as a path in the package (from its top), or None: inline (`data:`),
+    elsewhere (`https:`), or outside the package."""
+    if not url or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url):
+        return None
+    relative = urllib.parse.unquote(url.split("#", 1)[0].split("?", 1)[0])
+    if not relative or relative.startswith("/"):
+        return None
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(bundle), relative))
+    return None if path == ".." or path.startswith("../") else path
+
+
+def _reads_source_maps(root: Path, files: list[tuple[str, int]]) -> bool:
+    """Whether the function has source-map-support: installed in a node_modules, or bundled into one
+    of its own files (SOURCE_MAP_READERS)."""
+    if any("/node_modules/source-map-support/" in f"/{path}" for path, _ in files):
+        return True
+    for path, _ in files:
+        if path.endswith(ENTRY_EXTENSIONS) and "node_modules" not in path.split("/"):
+            try:
+                data = (root / path).read_bytes()
+            except OSError:
+                continue
+            if any(marker in data for marker in SOURCE_MAP_READERS):
+                return True
+    return False
+
+
+def _source_maps_warning(left_out: list[tuple[str, int]]) -> str:
+    shown = ", ".join(f"{path} ({size / MiB:.1f} MiB with its bundle)" for path, size in left_out[:5])
+    more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+    return (f"{len(left_out)} source map{'s' if len(left_out) > 1 else ''} a bundle names {'are' if len(left_out) > 1 else 'is'} "
+            f"not kept for fs at request time: {shown}{more}. The build keeps a bundle's map with the bundle for "
+            f"source-map-support, up to {_mib(SOURCE_MAPS_BYTES)} in all; a request's error stacks through the others keep "
+            "the bundle's lines. Format an error's stack at the top level of a module (the map is then read at build time "
+            "and kept, whatever its size), or make the map smaller (without sourcesContent)")
 
 
 def _npm_source(name: str) -> str:
@@ -713,7 +806,10 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
         links, links_out = package_links(package.root, GUEST_ROOT)
         files, listed_all = _package_files(package.root)
         builtins = _on_demand(package.root)
-        kept, left_out = _kept_files(files) if "fs.js" in builtins else ([], [])
+        rules = Rules.of(package.root, files)
+        kept, left_out = _kept_files(files, rules) if "fs.js" in builtins else ([], [])
+        maps, maps_left_out = _source_maps(package.root, files, rules) if "fs.js" in builtins else ([], [])
+        kept = sorted({*kept, *maps})
         config = {
             "root": GUEST_ROOT,
             "entry": f"{GUEST_ROOT}/{rel_entry}",
@@ -750,6 +846,8 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
             warn(locale)
         if left_out:
             warn(_kept_files_warning(left_out))
+        if maps_left_out:
+            warn(_source_maps_warning(maps_left_out))
         if folder is not None:
             warn(f"the archive keeps its files in {folder}/ (its only folder): built from there, but Lambda runs a "
                  "package from the archive's top level and would fail with Runtime.ImportModuleError; zip the "

@@ -18,7 +18,8 @@
     'module, which runs at build time, and it can be read again later';
   const NOT_KEPT = "the file is in the function's package, but the build did not keep it: edge functions have no " +
     'filesystem when they run, and the build keeps the files the top level read and, of the function\'s own files ' +
-    `that are not JavaScript, the smallest up to ${(CONFIG.keepBytes || 0) / 1024} KiB; read it at the top level of a ` +
+    `that are not JavaScript, the smallest up to ${(CONFIG.keepBytes || 0) / 1024} KiB (never keys, .env files or what ` +
+    '.edgeignore names); read it at the top level of a ' +
     'module, which runs at build time, and it can be read again later';
 
   defineBuiltin('fs', function (exports, require, module, internal) {
