@@ -37,7 +37,7 @@ exports.read = () => {
 exports.handler = async () => ({ status: '200', body: JSON.stringify(exports.read()) });
 """
 
-KEPT = ["templates/page.html", "notes.txt", "config/public.json"]
+KEPT = ["templates/page.html", "notes.txt", "config/public.json", "keys/public.pem", "keys/idp.crt"]
 MAP = "dist/app.js.map"
 NOT_KEPT = ["server.key", "certs/tls.pem", "keys/id_rsa", "keys/id_ed25519.pub", "credentials.json", ".env",
             "config/.env.local", "config/secret.json", "drafts/a.txt", "data/table.csv", "state/store/x.txt",
@@ -46,6 +46,11 @@ FILES = {
     "index.js": INDEX, "names.json": json.dumps([*KEPT, *NOT_KEPT, MAP]),
     "top.key": "read at the top level\n",
     **{name: f"the text of {name}\n" for name in [*KEPT, *NOT_KEPT, MAP]},
+    # a public key and a certificate (a token verifier's) are kept; a private key by any name is not
+    "keys/public.pem": "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n",
+    "keys/idp.crt": "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n",
+    "certs/tls.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+                     "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n",
     # a bundle naming its map, in a function without source-map-support: the map is not kept
     "dist/app.js": "module.exports = 1;\n//# sourceMappingURL=app.js.map\n",
     ".edgeignore": "# the function's own\nconfig/secret.json\ndrafts/\n*.csv\n",

@@ -23,8 +23,12 @@ from pathlib import Path
 IGNORE_FILE = ".edgeignore"
 MAX_IGNORE_BYTES = 64 * 1024  # an ignore file larger than this is read up to here
 # Names of private keys, keystores and credential files: never kept, wherever they are.
-KEY_LIKE = ("*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.ppk", "*.kdbx", "id_rsa*", "id_dsa*",
+KEY_LIKE = ("*.p12", "*.pfx", "*.jks", "*.keystore", "*.ppk", "*.kdbx", "id_rsa*", "id_dsa*",
             "id_ecdsa*", "id_ed25519*", ".env*", "credentials", "credentials.json")
+# Names that hold a certificate or a public key as often as a private key (a JWT verifier's
+# public.pem, an identity provider's certificate): kept only when PEM text without a private key.
+PEM_LIKE = ("*.pem", "*.key", "*.crt", "*.cer")
+PEM_READ_BYTES = 1024 * 1024  # read this much to tell (the kept files are far smaller)
 # What an edge server's state directory holds (edge serve's `state_dir`, .edge by default): a
 # non-hidden folder with two of these is one, and nothing in it is kept.
 STATE_DIR_MARKERS = frozenset({"artifacts", "store", "serve.json", "logs.db"})
@@ -68,6 +72,18 @@ def parse(text: str) -> list[Pattern]:
 
 
 KEY_PATTERNS = parse("\n".join(KEY_LIKE))
+PEM_PATTERNS = parse("\n".join(PEM_LIKE))
+
+
+def holds_private_key(path: Path) -> bool:
+    """True unless the file is PEM text with no private key in it (certificates and public keys
+    only); a file that cannot be read, or is binary (a DER key), counts as a private key."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(PEM_READ_BYTES)
+    except OSError:
+        return True
+    return b"-----BEGIN " not in data or b"PRIVATE KEY" in data or b"\0" in data
 
 
 def ignore_patterns(root: Path) -> list[Pattern]:
@@ -99,13 +115,18 @@ class Rules:
     the state directories found in it."""
     ignore: tuple[Pattern, ...] = ()
     state: frozenset[str] = frozenset()
+    root: Path | None = None  # where the files are, to look inside a `.pem` (None: every one is a key)
 
     @classmethod
     def of(cls, root: Path, files: list[tuple[str, int]]) -> Rules:
-        return cls(tuple(ignore_patterns(root)), frozenset(state_dirs(files)))
+        return cls(tuple(ignore_patterns(root)), frozenset(state_dirs(files)), Path(root))
 
     def key_like(self, path: str) -> bool:
-        return any(p.matches(path) for p in KEY_PATTERNS)
+        if any(p.matches(path) for p in KEY_PATTERNS):
+            return True
+        if any(p.matches(path) for p in PEM_PATTERNS):
+            return self.root is None or holds_private_key(self.root / path)
+        return False
 
     def excluded(self, path: str) -> bool:
         """True when `path` (from the function's top) must not be kept: hidden (a dot file or folder:
