@@ -139,24 +139,8 @@ class Drain:
             request.task.cancel()
 
 
+# The sentence of the edge's error page (guard_page.py) answering a request cut before its response started
 CUT_SENTENCE = "The server is stopping, and this request did not finish before it had to stop. Try again."
-
-
-def cut_page(request: InFlight, request_id: str, *, behavior: str | None, debug: bool,
-             http1: bool) -> tuple[dict, dict]:
-    """The ASGI messages answering a request cut before its response started: the edge's own
-    503 error page, as a throttled function's (CloudFront's HTML page, `Retry-After: 1`), its
-    detail shown with `debug` (else the page says `edge logs --request-id`, where the caller
-    records it). The caller adds the edge's headers (X-Cache, Via, X-Amz-Cf-Id)."""
-    from ..cache import xcache
-    from ..pipeline.response import error_page, http_date
-
-    page = error_page(503, request_id, CUT_SENTENCE, cut_detail(request, behavior), xcache.ERROR, retry_after=1,
-                      debug=debug)
-    headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in page.headers]
-    headers += [(b"date", http_date().encode()), *([(b"connection", b"close")] if http1 else [])]
-    return ({"type": "http.response.start", "status": 503, "headers": headers},
-            {"type": "http.response.body", "body": page.body or b""})
 
 
 def cut_detail(request: InFlight, behavior: str | None) -> str:

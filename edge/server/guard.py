@@ -23,8 +23,9 @@
 
 Each refusal on the edge listener is counted in `edge_requests_total` and has an access-log
 line, as the front door's own refusals (handler.py), with its name in `detailed_result_type`
-(the names below), and carries the headers CloudFront's own error responses do (`X-Cache: Error
-from edge`, `Via`, and the `X-Amz-Cf-Id` its line is logged under). What only a server's parser
+(the names below), and is the edge's own error page (guard_page.py: CloudFront's HTML page with
+`X-Cache: Error from edge`, `Via`, and the `X-Amz-Cf-Id` its line and its detail in `edge logs`
+are under); the admin listener's are plain text. What only a server's parser
 sees (chunk sizes, pipelining after HTTP/1.0, the number of open connections) is handled per
 server in edge/server/serverhooks.py, and what a server refuses itself never reaches the app
 (no line).
@@ -41,23 +42,21 @@ from dataclasses import dataclass
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..cache import xcache
 from ..ops.results import (
     CLIENT_HUNG_UP, INVALID_FRAMING, INVALID_HEADER, REQUEST_TIMEOUT, STOPPING, STOPPING_CUT, VERSION_NOT_SUPPORTED,
 )
 from ..pipeline.downstream import ViewerFailed
 from ..pipeline.events import new_request_id
-from ..pipeline.response import EDGE_LOG, http_date
-from ..pipeline.uri import BadTarget, normalize_path
-from ..pipeline.via import VIA_WIRE
-from .drain import Drain, InFlight, cut_detail, cut_page
+from ..pipeline.response import http_date
+from . import guard_page as pages
+from .drain import CUT_SENTENCE, Drain, InFlight, cut_detail
+from .guard_page import edge_headers  # noqa: F401  (serverhooks.py's, from here)
 
 log = logging.getLogger("edge.server")
 
 VERSIONS = frozenset({"1", "1.0", "1.1", "2", "3"})  # Granian reports HTTP/1.0 as "1"
 UNREAD_BODY_LIMIT = 64 * 1024  # bytes of an unread request body dropped to keep its connection
 UNREAD_BODY_SECONDS = 1.0  # ...if they arrive this soon (a client sends its body right behind the head)
-
 
 
 @dataclass(frozen=True)
@@ -93,13 +92,18 @@ def _simple(status: int, reason: str, message: str, extra: list[tuple[bytes, byt
             {"type": "http.response.body", "body": body})
 
 
-ERROR_WIRE = (b"x-cache", xcache.ERROR.encode("latin-1"))
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    """A request the guard refuses before the app sees it: the plain-text answer's words (the
+    admin listener's), the error page's sentence (the edge listener's), its access-log name."""
 
-
-def edge_headers(request_id: str) -> list[tuple[bytes, bytes]]:
-    """What the edge's own error responses carry, as CloudFront's do: `X-Cache: Error from edge`,
-    `Via` and `X-Amz-Cf-Id` (the access log's request_id). Made only for a refusal."""
-    return [ERROR_WIRE, VIA_WIRE, (b"x-amz-cf-id", request_id.encode("latin-1"))]
+    status: int
+    reason: str
+    text: str  # the plain answer's, and the page's detail (after the request's method and path)
+    sentence: str
+    result: str  # detailed_result_type
+    http1: bool = True
+    retry_after: int | None = None
 
 
 class Guard:
@@ -126,18 +130,9 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refusal, result, framed, declared = self._refusal(scope)
-        if refusal is not None:
-            started = time.perf_counter()
-            record = self.recorder(scope)
-            request_id = None
-            if record is not None:  # the edge listener's: the id its line is logged under
-                request_id = new_request_id()
-                refusal[0]["headers"] += edge_headers(request_id)
-            for message in refusal:
-                await send(message)
-            if record is not None:
-                self._log(record, scope, refusal[0]["status"], result, len(refusal[1]["body"]), started, request_id)
+        refused, framed, declared = self._refusal(scope)
+        if refused is not None:
+            await self._refuse_first(scope, send, refused)
             return
         request = self.drain.enter(scope["method"], scope.get("path", ""), endless=self.endless(scope),
                                    client=scope.get("client"))
@@ -149,10 +144,11 @@ class Guard:
             await self.app(scope, receive if body is _NO_BODY else body, reply)
         except BodyTimeout as exc:
             log.info("%s %s: %s", scope["method"], scope.get("path", ""), exc)
-            await self._refuse_reply(scope, reply, request, REQUEST_TIMEOUT, 408, "Request Timeout", str(exc))
+            await self._refuse_reply(scope, reply, request, REQUEST_TIMEOUT, 408, "Request Timeout", str(exc),
+                                     pages.BODY_TIMEOUT_SENTENCE)
         except IncompleteBody:
             await self._refuse_reply(scope, reply, request, CLIENT_HUNG_UP, 400, "Bad Request",
-                                     "the request body is incomplete")
+                                     "the request body is incomplete", pages.INCOMPLETE_BODY_SENTENCE)
         except asyncio.CancelledError:
             if not request.survives_cut():
                 raise
@@ -194,51 +190,77 @@ class Guard:
         except Exception:  # the answer went out: never fail the request for its log line  # noqa: BLE001
             log.exception("logging a refused request failed")
 
-    async def _refuse_reply(self, scope: Scope, reply: "_Reply", request: InFlight, result: str, status: int,
-                            reason: str, text: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
-        """End a request refused once in flight (`reply.refuse`), and count and log it with the
-        status and body bytes the viewer was sent (the refusal's, or those of a response cut
-        short, whose own X-Amz-Cf-Id is then the one logged), timed from its arrival."""
+    async def _refuse_first(self, scope: Scope, send: Send, refused: _Refused) -> None:
+        """Answer a request refused before the app saw it: on the edge listener the edge's error
+        page, counted and logged; on the admin listener plain text."""
+        started = time.perf_counter()
         record = self.recorder(scope)
-        request_id = None
-        if record is not None:
-            request_id = reply.request_id() or new_request_id()
-            extra = [*(extra or ()), *edge_headers(request_id)]
-        await reply.refuse(status, reason, text, extra)
-        if record is not None:
-            started = time.perf_counter() - (time.monotonic() - request.started)
-            self._log(record, scope, reply.status, result, reply.sent, started, request_id)
+        if record is None:
+            extra = [(b"retry-after", str(refused.retry_after).encode())] if refused.retry_after else None
+            start, body = _simple(refused.status, refused.reason, refused.text, extra, http1=refused.http1)
+            await send(start)
+            await send(body)
+            return
+        request_id = new_request_id()  # the id its page, its log record and its access-log line share
+        start, body = pages.refusal_page(self._state(), scope, refused.status, request_id, refused.sentence,
+                                         f"{pages.what(scope)}: {refused.text}", http1=refused.http1,
+                                         retry_after=refused.retry_after)
+        await send(start)
+        await send(body)
+        self._log(record, scope, refused.status, refused.result, len(body["body"]), started, request_id)
+
+    def _state(self):  # type: ignore[no-untyped-def]
+        """The edge handler's EdgeState (None while it boots, or after it closed)."""
+        return getattr(getattr(self.app, "handler", None), "state", None)
+
+    async def _refuse_reply(self, scope: Scope, reply: "_Reply", request: InFlight, result: str, status: int,
+                            reason: str, text: str, sentence: str, retry_after: int | None = None) -> None:
+        """End a request refused once in flight: on the edge listener with the edge's error page,
+        on the admin listener in plain text (if its response has not started: else it is left
+        incomplete); and count and log it with the status and body bytes the viewer was sent
+        (the refusal's, or those of a response cut short, whose own X-Amz-Cf-Id is then the one
+        logged), timed from its arrival."""
+        record = self.recorder(scope)
+        if record is None:
+            await reply.refuse(status, reason, text,
+                               [(b"retry-after", str(retry_after).encode())] if retry_after else None)
+            return
+        request_id = reply.request_id() or new_request_id()
+        if not reply.request.response_started:
+            await reply.refuse_with(*pages.refusal_page(self._state(), scope, status, request_id, sentence,
+                                                        f"{pages.what(scope)}: {text}", http1=reply.http1,
+                                                        retry_after=retry_after))
+        started = time.perf_counter() - (time.monotonic() - request.started)
+        self._log(record, scope, reply.status, result, reply.sent, started, request_id)
 
     async def _cut_reply(self, scope: Scope, reply: "_Reply", request: InFlight) -> None:
         """A request cut by the stop (drain.py). On the edge listener, before its response
-        started: the edge's own 503 error page, as other 503s the edge makes (drain.cut_page),
+        started: the edge's own 503 error page, as other 503s the edge makes (guard_page.py),
         with its detail (the behavior it was for) in the request's log, which the page points
-        to. Otherwise (the admin listener, a response under way) as any refusal in flight."""
+        to. Otherwise (the admin listener, a response under way, a worker not booted) as any
+        refusal in flight."""
         record = self.recorder(scope)
-        state = getattr(getattr(self.app, "handler", None), "state", None)
+        state = self._state()
         if record is None or state is None or request.response_started:
             await self._refuse_reply(scope, reply, request, STOPPING_CUT, 503, "Service Unavailable",
-                                     "the server is stopping", [(b"retry-after", b"1")])
+                                     "the server is stopping", CUT_SENTENCE, retry_after=1)
             return
         request_id = new_request_id()
-        behavior = _behavior_of(state, scope)
-        debug = bool(state.options.debug_errors or (behavior is not None and behavior.debug_errors))
+        behavior = pages.behavior_of(state, scope)
         pattern = behavior.pattern if behavior is not None else None
-        state.logs.record(EDGE_LOG, "", request_id, "", "ERROR", f"503: {cut_detail(request, pattern)}")
-        start, body = cut_page(request, request_id, behavior=pattern, debug=debug, http1=reply.http1)
-        start["headers"] += edge_headers(request_id)
-        await reply.refuse_with(start, body)
+        await reply.refuse_with(*pages.refusal_page(state, scope, 503, request_id, CUT_SENTENCE,
+                                                    cut_detail(request, pattern), http1=reply.http1, retry_after=1))
         started = time.perf_counter() - (time.monotonic() - request.started)
         self._log(record, scope, reply.status, STOPPING_CUT, reply.sent, started, request_id, behavior=pattern or "")
 
-    def _refusal(self, scope: Scope) -> tuple[tuple[Message, Message] | None, str, bool, int | None]:
-        """The answer that refuses this request, if any, and its detailed_result_type; whether
-        an HTTP/1 request announced a body (Transfer-Encoding, or a Content-Length above 0); and
-        its Content-Length, if it gave one (None as well while it waits for `100 Continue`)."""
+    def _refusal(self, scope: Scope) -> tuple[_Refused | None, bool, int | None]:
+        """Why this request is refused, if it is; whether an HTTP/1 request announced a body
+        (Transfer-Encoding, or a Content-Length above 0); and its Content-Length, if it gave one
+        (None as well while it waits for `100 Continue`)."""
         version = scope.get("http_version", "1.1")
         if version not in VERSIONS and not (version.startswith("1.") and version[2:].isdigit()):
-            return _simple(505, "HTTP Version Not Supported",
-                           f"HTTP/{version} is not supported; use HTTP/1.1 or HTTP/2"), VERSION_NOT_SUPPORTED, False, None
+            return _Refused(505, "HTTP Version Not Supported", f"HTTP/{version} is not supported; use HTTP/1.1 or "
+                            "HTTP/2", pages.version_sentence(version), VERSION_NOT_SUPPORTED), False, None
         http1 = version.startswith("1")
         length: bytes | None = None
         chunked = expects = False
@@ -256,24 +278,25 @@ class Guard:
                     hosts += 1
                     host = value
             if length is not None and chunked:
-                return _simple(400, "Bad Request", "a request must not carry both Content-Length and Transfer-Encoding"
-                               ), INVALID_FRAMING, True, None
+                return _Refused(400, "Bad Request", "a request must not carry both Content-Length and "
+                                "Transfer-Encoding", pages.BOTH_FRAMINGS_SENTENCE, INVALID_FRAMING), True, None
             # RFC 9112, section 3.2 (Hypercorn's parser refuses these itself; Granian passes them
             # on, and gives a missing Host as an empty one)
             if hosts > 1:
-                return _simple(400, "Bad Request", "a request must carry one Host header, not several"
-                               ), INVALID_HEADER, False, None
+                return _Refused(400, "Bad Request", "a request must carry one Host header, not several",
+                                pages.HOSTS_SENTENCE, INVALID_HEADER), False, None
             if not host and version == "1.1":
-                return _simple(400, "Bad Request", "an HTTP/1.1 request must carry a Host header"), INVALID_HEADER, False, None
+                return _Refused(400, "Bad Request", "an HTTP/1.1 request must carry a Host header",
+                                pages.NO_HOST_SENTENCE, INVALID_HEADER), False, None
         size = int(length) if length is not None and length.isascii() and length.isdigit() else None
         framed = chunked or (length is not None and size != 0)  # `Content-Length: 0`: no body
         # a client waiting for `100 Continue` is not asked for a body only to drop it: None
         # (unknown) makes an unread body close the connection instead
         declared = None if expects else size
         if self.drain.stopping and not self.passes_while_stopping(scope):
-            return _simple(503, "Service Unavailable", "the server is stopping; retry", [(b"retry-after", b"1")],
-                           http1=http1), STOPPING, framed, declared
-        return None, "", framed, declared
+            return _Refused(503, "Service Unavailable", "the server is stopping; retry", pages.STOPPING_SENTENCE,
+                            STOPPING, http1, retry_after=1), framed, declared
+        return None, framed, declared
 
 
 class _BodyReader:
@@ -442,13 +465,3 @@ class _Reply:
             self.sent = len(body["body"])
         except Exception:  # the client is gone already  # noqa: BLE001
             pass
-
-
-def _behavior_of(state: object, scope: Scope):  # type: ignore[no-untyped-def]
-    """The behavior serving `scope`'s path now (as the pipeline matched it, unless the behaviors
-    changed since), or None when its target is one the front door refuses."""
-    raw_path = scope.get("raw_path") or scope.get("path", "").encode("utf-8")
-    try:
-        return state.pipeline.match(normalize_path(raw_path.split(b"?", 1)[0]))  # type: ignore[attr-defined]
-    except BadTarget:
-        return None
