@@ -63,7 +63,8 @@ def assert_edge_error(reply: bytes, line: dict) -> None:
 
 def test_front_door_refusals_are_logged_and_counted(edge_factory, fresh_origin, tmp_path):
     log_path = tmp_path / "access.log"
-    edge = edge_factory(api_manifest(fresh_origin.server.url), access_log=str(log_path), proxy_hops=1)
+    edge = edge_factory(api_manifest(fresh_origin.server.url), access_log=str(log_path), proxy_hops=1,
+                        debug_errors=False)
     four = {"behavior": "", "status_class": "4xx", "cache": "none"}
     five = {"behavior": "", "status_class": "5xx", "cache": "none"}
     cut_five = {**five, "behavior": "/slow*"}
@@ -97,6 +98,12 @@ def test_front_door_refusals_are_logged_and_counted(edge_factory, fresh_origin, 
         assert line["bytes"] == len(reply.split(b"\r\n\r\n", 1)[1]) > 0  # the error page the viewer got
         assert line["behavior"] == "" and line["cache"] == "none" and line["hooks"] == []
         assert line["origin_status"] is None and line["total_ms"] >= 0
+        # the page points to `edge logs --request-id`, which finds why (not on the page without debug_errors)
+        request_id = line["request_id"]
+        assert f"edge logs --request-id {request_id} shows what happened" in reply.decode("latin-1"), reply[:600]
+        [record] = edge.app.state.edge.logs.query(None, request_id, 10)
+        assert record.level == "ERROR" and record.message.startswith(f"{status}: {method} {uri}: "), record
+    assert "CloudFront accepts at most" in edge.app.state.edge.logs.query(None, lines[0]["request_id"], 1)[0].message
     assert lines[0]["querystring"] == "q=1"
     want = {("edge_requests_total", tuple(four.items())): before[0] + 5,
             ("edge_requests_total", tuple(five.items())): before[1] + 1}
@@ -326,6 +333,16 @@ def test_the_guards_refusals_are_logged_and_counted(edge_factory, fresh_origin, 
                    ("edge_requests_total", tuple(five.items())): before[1] + 2,
                    ("edge_requests_total", tuple(cut_five.items())): before[2] + 1}
     assert settle(want_counts) == want_counts
+
+
+def test_with_debug_errors_a_front_door_refusal_shows_why(edge_factory, fresh_origin):
+    edge = edge_factory(api_manifest(fresh_origin.server.url), debug_errors=True)
+    loop = OWN_VIA.decode()
+    reply = raw_get(edge.url, "/b", [("Host", "x"), ("Via", f"1.1 {loop} (edge), 1.1 {loop} (edge)")])
+    assert status_of(reply) == 508
+    page = reply.decode("latin-1")
+    assert "this request already passed through this edge (its Via header)" in page, page
+    assert "edge logs --request-id" not in page, page
 
 
 def metric(admin: int, labels: str) -> float:

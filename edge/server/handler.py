@@ -30,6 +30,7 @@ from ..pipeline.uri import MAX_URI, BadTarget, normalize_path
 from ..upstream import faults
 from .forwarded import UntrustedForward, behind_proxies, viewer_ip
 from .guard import IncompleteBody
+from .guard_page import behavior_of
 from .sending import send_response
 from .state import EdgeState
 
@@ -61,11 +62,13 @@ def _header_key(name: bytes) -> str:
     return key
 
 
-def refusal(status: int, sentence: str, detail: str, request_id: str | None = None) -> EdgeResponse:
+def refusal(status: int, sentence: str, detail: str, request_id: str | None = None, *,
+            debug: bool = False) -> EdgeResponse:
     """The front door's own error page for a request it refuses before any behavior runs, with
-    the headers CloudFront's carry (X-Cache: Error, Via, X-Amz-Cf-Id)."""
+    the headers CloudFront's carry (X-Cache: Error, Via, X-Amz-Cf-Id); `detail` on it only with
+    `debug` (otherwise the page points to `edge logs`, where `_refuse` records it)."""
     request_id = request_id or new_request_id()
-    page = error_page(status, request_id, sentence, detail, xcache.ERROR)
+    page = error_page(status, request_id, sentence, detail, xcache.ERROR, debug=debug)
     page.headers += [("X-Cache", xcache.ERROR), ("Via", VIA), ("X-Amz-Cf-Id", request_id)]
     return page
 
@@ -232,7 +235,14 @@ class EdgeHandler:
         of refusals must show. The rare branch: the normal path pays nothing for it."""
         started = time.perf_counter()
         request_id = new_request_id()
-        page = refusal(status, sentence, detail, request_id)
+        behavior = behavior_of(state, scope)
+        debug = bool(state.options.debug_errors or (behavior is not None and behavior.debug_errors))
+        why = "; ".join(part for part in (sentence.rstrip("."), detail) if part)
+        try:  # where the page tells the operator to look
+            state.logs.record(EDGE_LOG, "", request_id, "", "ERROR", f"{status}: {scope['method']} {uri}: {why}")
+        except Exception:  # the answer matters more than its log record  # noqa: BLE001
+            log.exception("recording a refused request's detail failed")
+        page = refusal(status, sentence, detail or sentence, request_id, debug=debug)
         sent, _, _ = await send_response(scope, send, page)
         self.record_refusal(scope, status, result, sent, started, uri=uri, client_ip=client_ip, request_id=request_id,
                             state=state)
