@@ -232,7 +232,8 @@ def test_metrics_need_the_token_probes_do_not(tmp_path):
         kill(proc)
 
 
-def test_sigterm_finishes_requests_in_flight_then_exits_0(tmp_path, origin):
+def test_sigterm_finishes_requests_in_flight_then_exits_0(tmp_path, fresh_origin):
+    origin = fresh_origin
     manifest = f"""
 [origins.api]
 url = "{origin.server.url}"
@@ -246,7 +247,10 @@ cache = "disabled"
         wait_ready(proc, admin)
         with ThreadPoolExecutor(5) as pool:
             futures = [pool.submit(httpx.get, f"http://127.0.0.1:{port}/slow?s=1.0", timeout=20) for _ in range(5)]
-            time.sleep(0.4)  # all five are waiting on the origin
+            deadline = time.monotonic() + 15  # all five are waiting on the origin (a loaded machine: later)
+            while origin.hits["/slow"] < 5 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert origin.hits["/slow"] == 5
             os.killpg(proc.pid, signal.SIGTERM)
             replies = [f.result() for f in futures]
         assert [r.status_code for r in replies] == [200] * 5
