@@ -208,6 +208,12 @@ def test_functions_a_manifest_edit_adds_are_deployed_or_refused_saying_why(tmp_p
         # the behavior naming it, refused while it was missing, is applied once it is deployed
         assert "applied its 4 behaviors" in dev.until("edge.toml:")
         assert httpx.get(f"{url}/mod", timeout=10).text == "a module"
+
+        # a behavior that can never serve a request: applied as written, the server's warning shown
+        add('[[behaviors]]\npath = "/w/*"\norigin = "site"\n\n[[behaviors]]\npath = "/w/x/*"\norigin = "site"\n\n')
+        assert "applied its 6 behaviors" in dev.until("edge.toml:")
+        line = dev.until("edge.toml: warning:")
+        assert "'/w/x/*'" in line and "never serves a request" in line and "'/w/*'" in line, line
         assert dev.stop(signal.SIGINT) == 0
 
 

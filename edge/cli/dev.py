@@ -30,7 +30,7 @@ from typing import Any
 
 import click
 
-from .admin_client import AdminClient, AdminError, api_path
+from .admin_client import AdminClient, AdminError, api_path, printable
 from .prebuild import shown
 
 IGNORED_PARTS = {"build", "zig-out", ".zig-cache", "node_modules", ".git", "__pycache__"}
@@ -352,13 +352,16 @@ class DevSession:
     def _apply_routing(self, document: dict[str, Any]) -> None:
         if document != self.routing:
             try:
-                self.client.request("PUT", "/v1/config", json=document)
+                result = self.client.request("PUT", "/v1/config", json=document)
             except AdminError as exc:
                 _say(f"{shown(self.manifest)}: behaviors and origins not applied: {exc.message}")
                 return
             self.routing = document
             _say(f"{shown(self.manifest)}: applied its {len(document['behaviors'])} behaviors and "
                  f"{len(document['origins'])} origins")
+            # behaviors that can never serve a request (applied as written), as `edge config put` shows them
+            for line in result.get("warnings") or () if isinstance(result, dict) else ():
+                _say(printable(f"{shown(self.manifest)}: warning: {line}"))
 
 
 def _wait_ready(client: AdminClient, child: subprocess.Popen, timeout: float = 600) -> bool:
