@@ -45,6 +45,7 @@ import os
 import signal
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from .reaper import address_key
@@ -59,6 +60,7 @@ MAX_CHUNK_BYTES = 2**63 - 1  # what a signed 64-bit length holds (as Go and llht
 BUSY_BODY = b"503 Service Unavailable: too many connections\r\n"
 BUSY_HEADERS = [(b"content-type", b"text/plain"), (b"content-length", str(len(BUSY_BODY)).encode()),
                 (b"retry-after", b"1")]
+BUSY_SENTENCE = "The server has too many connections open. Try again shortly."
 BUSY_READ_SECONDS = 0.5  # how long a refused connection's request is waited for
 # Refusals answered at once; past this many (a flood of connections beyond the bound), the next
 # are closed unanswered and unlogged: each answered one holds its socket up to ~1.5 s
@@ -264,7 +266,6 @@ async def _answer_refused(writer: asyncio.StreamWriter, reader: asyncio.StreamRe
                           tls: dict[str, Any] | None) -> None:
     from ..ops.results import CAPACITY_EXCEEDED
     from ..pipeline.events import new_request_id
-    from .guard import edge_headers
 
     started = time.perf_counter()
     ssl = writer.get_extra_info("ssl_object")
@@ -277,18 +278,18 @@ async def _answer_refused(writer: asyncio.StreamWriter, reader: asyncio.StreamRe
         "extensions": {"tls": tls} if tls else {},
     }
     request_id = new_request_id() if guard.recorder(scope) is not None else None  # the edge listener's
-    headers = [*BUSY_HEADERS, *(edge_headers(request_id) if request_id else ())]
     sent = 0
     try:
         if h2:
-            sent = await _refuse_h2(writer, reader, scope, headers)
+            sent = await _refuse_h2(writer, reader, scope, lambda: _busy_answer(guard, scope, request_id, h2=True))
         else:
             with contextlib.suppress(asyncio.TimeoutError):
                 _read_h1_head(await asyncio.wait_for(reader.read(65536), BUSY_READ_SECONDS), scope)
+            headers, body = _busy_answer(guard, scope, request_id, h2=False)
             writer.write(b"HTTP/1.1 503 Service Unavailable\r\n"
                          + b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-                         + b"connection: close\r\n\r\n" + BUSY_BODY)
-            sent = len(BUSY_BODY)
+                         + b"connection: close\r\n\r\n" + body)
+            sent = len(body)
             await asyncio.wait_for(writer.drain(), 1.0)
     except (OSError, asyncio.TimeoutError, RuntimeError):
         pass
@@ -298,6 +299,25 @@ async def _answer_refused(writer: asyncio.StreamWriter, reader: asyncio.StreamRe
             await asyncio.wait_for(writer.wait_closed(), 1.0)
     if request_id is not None:
         guard.record(scope, 503, CAPACITY_EXCEEDED, sent, started, request_id)
+
+
+def _busy_answer(guard: Any, scope: dict[str, Any], request_id: str | None, *, h2: bool
+                 ) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The 503's headers (without `Connection`) and body: on the edge listener the edge's own
+    error page, as every other error the edge makes (its detail recorded under `request_id`,
+    guard_page.py); on the admin listener plain text."""
+    if request_id is None:
+        return BUSY_HEADERS, BUSY_BODY
+    from . import guard_page
+
+    state = getattr(getattr(guard.app, "handler", None), "state", None)
+    path = (scope.get("raw_path") or b"").decode("latin-1") or "(no request read)"
+    detail = (f"{scope.get('method') or '-'} {path}: this worker had as many connections open as it takes "
+              f"(--max-connections, or --max-connections-per-address from one client address); the connection "
+              f"was answered and closed")
+    start, body = guard_page.refusal_page(state, scope, 503, request_id, BUSY_SENTENCE, detail, http1=not h2,
+                                          retry_after=1)
+    return [(k, v) for k, v in start["headers"] if k != b"connection"], body["body"]
 
 
 def _read_h1_head(data: bytes, scope: dict[str, Any]) -> None:
@@ -317,7 +337,7 @@ def _read_h1_head(data: bytes, scope: dict[str, Any]) -> None:
 
 
 async def _refuse_h2(writer: asyncio.StreamWriter, reader: asyncio.StreamReader, scope: dict[str, Any],
-                     headers: list[tuple[bytes, bytes]]) -> int:
+                     answer: Callable[[], tuple[list[tuple[bytes, bytes]], bytes]]) -> int:
     """The 503 on an HTTP/2 connection: its first stream is answered, the connection ends with
     GOAWAY (streams after it were not processed: a client may retry them). The body bytes sent."""
     import h2.config
@@ -347,9 +367,10 @@ async def _refuse_h2(writer: asyncio.StreamWriter, reader: asyncio.StreamReader,
             scope.update(method=pseudo.get(b":method", b"").decode("latin-1"), raw_path=path, query_string=query,
                          headers=[(b"host", pseudo[b":authority"])] * (b":authority" in pseudo)
                          + [(k, v) for k, v in fields if not k.startswith(b":")])
+            headers, body = answer()  # once the request is known (its path, for the page's detail)
             conn.send_headers(request.stream_id, [(b":status", b"503"), *headers])
-            conn.send_data(request.stream_id, BUSY_BODY, end_stream=True)
-            sent = len(BUSY_BODY)
+            conn.send_data(request.stream_id, body, end_stream=True)
+            sent = len(body)
         conn.close_connection(last_stream_id=request.stream_id if request is not None else 0)
     except h2.exceptions.ProtocolError:  # the client reset the stream or broke the protocol: nothing more
         pass
