@@ -22,11 +22,21 @@ from pathlib import Path
 
 import pytest
 
+from edge.cli.invoke import check_result
 from edge.js.build import JsBuildError, build_js
-from edge.runtime import FunctionConfig, Runtime
+from edge.runtime import FunctionConfig
 
-from .js_helpers import answer_and_fuel, assert_same_as_node, compared_case_fixtures, node, npm_install
-from .test_js_builtins_more import invoke
+from .js_helpers import (
+    VIEWER_EVENT,
+    answer_and_fuel,
+    assert_same_as_node,
+    build,
+    case_package,
+    cases_in_node,
+    node,
+    npm_install,
+    quick_runtime,
+)
 from .test_js_express_adapters import body_event
 from .test_samples import header, make_event, origin_request, viewer_request
 
@@ -332,8 +342,35 @@ def key_and_cert() -> dict:
             "cert": cert.public_bytes(serialization.Encoding.PEM).decode()}
 
 
-sources, node_results, function = compared_case_fixtures("http_server", lambda: {
-    "cases.js": CASES_JS, "index.js": INDEX_JS, "fixtures.json": json.dumps(key_and_cert())})
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):  # type: ignore[no-untyped-def]
+    return case_package(tmp_path_factory, "http_server",
+                        {"cases.js": CASES_JS, "index.js": INDEX_JS, "fixtures.json": json.dumps(key_and_cert())})
+
+
+@pytest.fixture(scope="module")
+def node_results(sources) -> dict:  # type: ignore[no-untyped-def]
+    return cases_in_node(sources)
+
+
+@pytest.fixture(scope="module")
+def runtime():  # type: ignore[no-untyped-def]
+    """Winch (js_helpers.quick_runtime): what these tests check is the behaviour, not the optimizing compiler."""
+    rt = quick_runtime()
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="module")
+def function(sources, runtime, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The case package built and loaded with room to run (as js_helpers.roomy_function, on Winch)."""
+    from edge.runtime import Limits
+
+    wasm = build("http_server", tmp_path_factory.mktemp("js-http_server"), source=sources)
+    limits = Limits(fuel=20_000_000_000, timeout_ms=120_000, max_result_bytes=16 * 1024 * 1024)
+    fn = runtime.function(wasm.read_bytes(), FunctionConfig(name="http-server", limits=limits))
+    yield fn
+    fn.close()
 
 
 @pytest.fixture(scope="module")
@@ -410,11 +447,22 @@ exports.handler = async (event) => {
 """
 
 
-def test_listen_refuses_saying_why(tmp_path):  # type: ignore[no-untyped-def]
+def test_listen_refuses_saying_why(runtime, tmp_path):  # type: ignore[no-untyped-def]
     source = tmp_path / "refusals"
     source.mkdir()
     (source / "index.js").write_text(REFUSALS_JS)
-    out, _ = invoke(source, tmp_path)
+    # built and compiled once for both events (as `edge invoke` runs it: on Winch, its answer checked as the server would)
+    fn = runtime.function(build_js(source, out=tmp_path / "refusals.wasm").read_bytes(), FunctionConfig(name="refusals"))
+    try:
+        payload = json.dumps(VIEWER_EVENT).encode()
+        answer = fn.invoke(payload)
+        assert answer.ok, (answer.error, answer.message, answer.logs[:5])
+        assert answer.value["status"] == "200" and check_result(payload, answer.value), answer.value
+        out = json.loads(answer.value["body"])
+        # with nothing listening for 'error', the refusal is an uncaught exception: the invocation fails, saying why
+        unheard = fn.invoke(json.dumps(make_event("viewer-request", viewer_request(uri="/unheard"))).encode())
+    finally:
+        fn.close()
     why = "is not available in edge functions: they cannot listen for connections (a function answers the event it is invoked with"
     for form in ("port", "none", "host", "options", "fd"):
         assert out[form][0] == "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", (form, out[form])
@@ -423,17 +471,8 @@ def test_listen_refuses_saying_why(tmp_path):  # type: ignore[no-untyped-def]
     assert out["https"][0] == "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" and out["https"][1].startswith(f"https.Server.listen() {why}")
     assert out["connection"][1].startswith(f"http._connectionListener() {why}")
     assert out["tlsConnection"][1].startswith(f"https.Server handling a connection {why}")
-
-    # with nothing listening for 'error', the refusal is an uncaught exception: the invocation fails, saying why
-    wasm = build_js(source, out=tmp_path / "unheard.wasm")
-    runtime = Runtime()
-    try:
-        fn = runtime.function(wasm.read_bytes(), FunctionConfig(name="unheard"))
-        outcome = fn.invoke(json.dumps(make_event("viewer-request", viewer_request(uri="/unheard"))).encode())
-        assert not outcome.ok
-        assert "http.Server.listen() is not available in edge functions" in f"{outcome.message} {outcome.logs}"
-    finally:
-        runtime.close()
+    assert not unheard.ok
+    assert "http.Server.listen() is not available in edge functions" in f"{unheard.message} {unheard.logs}"
 
 
 def test_listen_at_the_top_level_fails_the_build_saying_why(tmp_path):  # type: ignore[no-untyped-def]
@@ -472,6 +511,12 @@ HANDLERS = {
                                        "try { serverlessExpress({ app: server }); } catch (e) { refused = e.message; }\n"
                                        "exports.handler = async () => ({ status: '500', body: String(refused) });\n",
 }
+# Every handler above in one function (one build, one compile; each module's top level runs in it as in
+# its own): the invocation's HANDLER environment variable names the handler it runs, with the arguments
+# the runtime gave. Node runs each handler's own module.
+ALL_JS = ("'use strict';\nconst handlers = {\n" + "".join(
+    f"  {Path(name).stem}: require('./{name}').handler,\n" for name in HANDLERS) +
+    "};\nexports.handler = (...args) => handlers[process.env.HANDLER](...args);\n")
 
 
 EVENTS = {
@@ -496,32 +541,35 @@ def adapters(tmp_path_factory) -> Path:
         (root / name).write_text((ADAPTERS / name).read_text())
     for name, text in HANDLERS.items():
         (root / name).write_text(text)
+    (root / "all.js").write_text(ALL_JS)
     (root / "events.json").write_text(json.dumps(list(EVENTS.values())))
     return root
 
 
 @pytest.fixture(scope="module")
-def runtime():  # type: ignore[no-untyped-def]
-    rt = Runtime()
-    yield rt
-    rt.close()
+def all_handlers(adapters, runtime, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The adapters' handlers built into one function (all.js), compiled once."""
+    return runtime.load(build_js(adapters, out=tmp_path_factory.mktemp("js-http-server-all") / "all.wasm",
+                                 handler="all.handler").read_bytes())
 
 
-def answers(adapters: Path, runtime, handler: str, out_dir: Path) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
-    """Each event's answer from the handler built into a function, and from the handler in Node."""
-    wasm = build_js(adapters, out=out_dir / f"{handler}.wasm", handler=f"{handler}.handler")
-    fn = runtime.function(wasm.read_bytes(), FunctionConfig(name=handler.replace("_", "-")))
+def answers(adapters: Path, runtime, all_handlers, handler: str) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+    """Each event's answer from the handler in a function, and from the handler in Node."""
+    fn = runtime.function(all_handlers, FunctionConfig(name=handler.replace("_", "-"), env=(("HANDLER", handler),)))
     edge = {}
-    for name, event in EVENTS.items():
-        outcome = fn.invoke(json.dumps(event).encode())
-        edge[name] = outcome.value if outcome.ok else ["failed", str(outcome.error), outcome.message]
+    try:
+        for name, event in EVENTS.items():
+            outcome = fn.invoke(json.dumps(event).encode())
+            edge[name] = outcome.value if outcome.ok else ["failed", str(outcome.error), outcome.message]
+    finally:
+        fn.close()
     in_node = json.loads(node(str(adapters / "run_node.js"), str(adapters / f"{handler}.js"), str(adapters / "events.json")))
     return edge, dict(zip(EVENTS, in_node))
 
 
 @pytest.mark.parametrize("handler", ["http_express", "http_koa"])
-def test_serverless_http_given_a_server_answers_as_in_node(adapters, runtime, handler, tmp_path):  # type: ignore[no-untyped-def]
-    edge, in_node = answers(adapters, runtime, handler, tmp_path)
+def test_serverless_http_given_a_server_answers_as_in_node(adapters, runtime, all_handlers, handler):  # type: ignore[no-untyped-def]
+    edge, in_node = answers(adapters, runtime, all_handlers, handler)
     assert_same_as_node(edge, in_node)
     hello = edge["hello"]
     assert hello["status"] == "200" and json.loads(hello["body"])["tags"] == ["a", "b"]
@@ -535,14 +583,14 @@ def test_serverless_http_given_a_server_answers_as_in_node(adapters, runtime, ha
         assert edge["stream"]["body"] == "one two three" and "Cannot GET /nope" in edge["missing"]["body"]
 
 
-def test_serverless_express_next_to_a_server_answers_as_in_node(adapters, runtime, tmp_path):  # type: ignore[no-untyped-def]
-    edge, in_node = answers(adapters, runtime, "both_express", tmp_path)
+def test_serverless_express_next_to_a_server_answers_as_in_node(adapters, runtime, all_handlers):  # type: ignore[no-untyped-def]
+    edge, in_node = answers(adapters, runtime, all_handlers, "both_express")
     assert_same_as_node(edge, in_node)
     assert edge["hello"]["status"] == 200 and json.loads(edge["hello"]["body"])["hello"] == "edge"
     assert edge["echo"]["status"] == 201 and edge["stream"]["body"] == "one two three"
 
 
-def test_serverless_express_given_a_server_refuses_it_as_in_node(adapters, runtime, tmp_path):  # type: ignore[no-untyped-def]
-    edge, in_node = answers(adapters, runtime, "server_to_serverless_express", tmp_path)
+def test_serverless_express_given_a_server_refuses_it_as_in_node(adapters, runtime, all_handlers):  # type: ignore[no-untyped-def]
+    edge, in_node = answers(adapters, runtime, all_handlers, "server_to_serverless_express")
     assert_same_as_node(edge, in_node)
     assert edge["hello"] == {"status": "500", "body": "Invalid app supplied. Valid frameworks include: Express, Koa, Hapi"}
