@@ -138,8 +138,37 @@ defineBuiltin('console', function (exports, require, module, internal) {
       value: { [name](...args) { if (Object.hasOwn(this, name)) return this[name](...args); } }[name] });
   }
 
-  const { console, emit } = methods((level, text) => internal.native.log(level, text));
-  Object.defineProperty(console, 'Console', { value: Console, writable: true, enumerable: false, configurable: true });
+  // The global console has Node 20's own properties, in its order, all enumerable (`import { Console }
+  // from 'node:console'` names one, as AWS Lambda Powertools' Logger does): V8's inspector-only
+  // methods do nothing here (no inspector), as in Node without one attached; `context()` gives a
+  // console whose methods reach only an inspector (nothing is logged), `createTask()` runs a function.
+  const { console: own, emit } = methods((level, text) => internal.native.log(level, text));
+  const nothing = { clear() {}, profile() {}, profileEnd() {}, timeStamp() {} };
+  const INSPECTOR_ONLY = ['dir', 'dirXml', 'table', 'groupEnd', 'clear', 'count', 'countReset', 'profile', 'profileEnd',
+    'timeLog', 'debug', 'error', 'info', 'log', 'warn', 'trace', 'group', 'groupCollapsed', 'assert', 'time', 'timeEnd',
+    'timeStamp'];
+  const extra = {
+    Console,
+    profile: nothing.profile,
+    profileEnd: nothing.profileEnd,
+    timeStamp: nothing.timeStamp,
+    context: { context(name) { // V8's: its methods on an object whose prototype is an empty object
+      return Object.assign(Object.create({}), Object.fromEntries(INSPECTOR_ONLY.map((key) => [key, { [key]() {} }[key]])));
+    } }.context,
+    createTask: { createTask(name) {
+      if (typeof name !== 'string' || name === '') throw new Error('First argument must be a non-empty string.');
+      const task = Object.create(Object.create(null)); // V8's: on an empty object with no prototype
+      task.run = { run(f) { return f(); } }.run;
+      return task;
+    } }.createTask,
+  };
+  const console = {};
+  Object.defineProperty(console, Symbol.toStringTag, { value: 'console', writable: false, enumerable: false, configurable: true });
+  for (const name of ['log', 'warn', 'dir', 'time', 'timeEnd', 'timeLog', 'trace', 'assert', 'clear', 'count', 'countReset',
+    'group', 'groupEnd', 'table', 'debug', 'info', 'dirxml', 'error', 'groupCollapsed', 'Console', 'profile', 'profileEnd',
+    'timeStamp', 'context', 'createTask']) {
+    console[name] = own[name] ?? extra[name] ?? nothing[name];
+  }
   module.exports = console;
   internal.log = emit;
 });
