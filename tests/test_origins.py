@@ -112,6 +112,40 @@ def test_allow_hosts_never_reach_the_servers_own_listeners(edge_factory, fresh_o
         admin.stop()
 
 
+def test_the_unspecified_address_does_not_reach_the_servers_own_listeners(edge_factory, fresh_origin):
+    """A connection to 0.0.0.0 reaches this machine (Linux connects it to the loopback): an
+    allowed 0.0.0.0 is refused for a listener on 127.0.0.1, as 127.0.0.1 itself is."""
+    async def admin_like(scope, receive, send):  # type: ignore[no-untyped-def]
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ADMIN"})
+
+    admin = ServerThread(admin_like).start()
+    try:
+        edge = switching(edge_factory, fresh_origin, custom("0.0.0.0", admin.port), f'["0.0.0.0:{admin.port}"]',
+                         admin_host="127.0.0.1", admin_port=admin.port)
+        r = edge.get("/x")
+        assert r.status_code == 502 and "ADMIN" not in r.text
+    finally:
+        admin.stop()
+
+
+@pytest.mark.parametrize("listener", ["127.0.0.1", "0.0.0.0", "::", "::1"])
+def test_every_spelling_of_this_machine_is_an_own_listener(listener):
+    """What a name an origin-request function may reach resolves to (the address is pinned and
+    checked, origins._pinned): an IPv4-mapped IPv6 address (`::ffff:127.0.0.1`, which Linux
+    connects to 127.0.0.1) and the unspecified addresses reach the listener as its own address
+    does; another port, or another machine's address, does not."""
+    from edge.upstream.origins import Origins
+
+    origins = Origins({}, None, own_listeners=((listener, 9000),))  # type: ignore[arg-type]
+    for address in ("127.0.0.1", "::ffff:127.0.0.1", "[::ffff:127.0.0.1]", "0.0.0.0", "::", "::1", "127.8.9.10",
+                    "::ffff:127.8.9.10"):
+        assert origins._is_own(address, 9000), (listener, address)
+        assert not origins._is_own(address, 9001), (listener, address)
+    for elsewhere in ("192.0.2.1", "::ffff:192.0.2.1", "2001:db8::1"):
+        assert not origins._is_own(elsewhere, 9000), (listener, elsewhere)
+
+
 @pytest.fixture
 def endpoint(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")

@@ -212,32 +212,42 @@ def _is_address(host: str) -> bool:
     return True
 
 
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """`host` as the address a connection to it reaches: an IPv4-mapped IPv6 address
+    (`::ffff:127.0.0.1`, which Linux connects to the IPv4 address) as that IPv4 address; None
+    for a name."""
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
 def _is_loopback(host: str) -> bool:
+    """Does a connection to `host` stay on this machine's loopback? Also for the unspecified
+    addresses (`0.0.0.0`, `::`): a connection to one reaches this machine."""
     if host == "localhost":
         return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    ip = _ip(host)
+    return ip is not None and (ip.is_loopback or ip.is_unspecified)
 
 
 def _same_address(a: str, b: str) -> bool:
-    try:
-        return ipaddress.ip_address(a.strip("[]")) == ipaddress.ip_address(b.strip("[]"))
-    except ValueError:
+    ip_a, ip_b = _ip(a), _ip(b)
+    if ip_a is None or ip_b is None:
         return a == b
+    return ip_a == ip_b
 
 
 def _is_local(address: str) -> bool:
     """Is this one of this machine's addresses? (Binding to it succeeds only then.)"""
     if _is_loopback(address):
         return True
-    try:
-        ip = ipaddress.ip_address(address.strip("[]"))
-    except ValueError:
+    ip = _ip(address)
+    if ip is None:
         return False
-    if ip.is_unspecified:
-        return True
     family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as probe:
         try:
