@@ -71,7 +71,7 @@ FRAME = re.compile(re.escape(GUEST_ROOT) + r"/([^\s():]+):(\d+):(\d+)")  # a sta
 STACK_LINE = re.compile(r"\s+at \S")  # a stack frame, the function's or the Node layer's (node:internal/..., native)
 
 # Node layer files in load order (each built-in registers itself; loader and runtime come last).
-BUILTINS = ("util.js", "console.js", "timers.js", "events.js", "process.js", "path.js", "querystring.js",
+BUILTINS = ("util_types.js", "util.js", "console.js", "timers.js", "events.js", "process.js", "path.js", "querystring.js",
             "encoding.js", "punycode.js", "url.js", "buffer.js", "string_decoder.js", "zlib.js", "keys.js", "crypto.js", "assert.js",
             "clone.js", "tty.js")
 # Built-ins put in a function only when one of its sources (node_modules included) names them: stream

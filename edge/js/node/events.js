@@ -59,7 +59,15 @@ defineBuiltin('events', function (exports, require, module, internal) {
   proto._events = undefined;
   proto._eventsCount = 0;
   proto._maxListeners = undefined;
-  proto.setMaxListeners = function setMaxListeners(n) { this._maxListeners = n; return this; };
+  // Node's validateNumber(n, 'setMaxListeners', 0), for an emitter's limit and events.setMaxListeners
+  const checkLimit = (n) => {
+    if (typeof n !== 'number') throw internal.argType('setMaxListeners', 'of type number', n);
+    if (!(n >= 0)) {
+      throw internal.codeError(RangeError, 'ERR_OUT_OF_RANGE',
+        `The value of "setMaxListeners" is out of range. It must be >= 0. Received ${n}`);
+    }
+  };
+  proto.setMaxListeners = function setMaxListeners(n) { checkLimit(n); this._maxListeners = n; return this; };
   proto.getMaxListeners = function getMaxListeners() {
     return this._maxListeners === undefined ? EventEmitter.defaultMaxListeners : this._maxListeners;
   };
@@ -194,5 +202,96 @@ defineBuiltin('events', function (exports, require, module, internal) {
     emitter.once(name, onEvent);
     if (name !== 'error') emitter.once('error', onError);
   });
+  // Node 20's module functions a package imports by name (`import { on, setMaxListeners } from 'events'`:
+  // a missing one failed the build): an EventTarget's (an AbortSignal's) limit is kept here, for
+  // getMaxListeners, as there is no warning to give.
+  const targetLimits = new WeakMap();
+  class AbortError extends Error { // Node's (lib/internal/errors.js)
+    constructor(message = 'The operation was aborted', options = undefined) {
+      super(message, options);
+      this.code = 'ABORT_ERR';
+      this.name = 'AbortError';
+    }
+  }
+  const isTarget = (value) => typeof globalThis.EventTarget === 'function' && value instanceof globalThis.EventTarget;
+  EventEmitter.setMaxListeners = function setMaxListeners(n = EventEmitter.defaultMaxListeners, ...targets) {
+    checkLimit(n);
+    if (targets.length === 0) { EventEmitter.defaultMaxListeners = n; return; }
+    for (const target of targets) {
+      if (isTarget(target)) targetLimits.set(target, n);
+      else if (target instanceof EventEmitter || typeof target?.setMaxListeners === 'function') target.setMaxListeners(n);
+      else throw internal.argType('eventTargets', 'an instance of EventEmitter or EventTarget', target);
+    }
+  };
+  EventEmitter.getMaxListeners = function getMaxListeners(emitterOrTarget) {
+    if (typeof emitterOrTarget?.getMaxListeners === 'function') return emitterOrTarget.getMaxListeners();
+    if (isTarget(emitterOrTarget)) return targetLimits.get(emitterOrTarget) ?? EventEmitter.defaultMaxListeners;
+    throw internal.argType('emitter', 'an instance of EventEmitter or EventTarget', emitterOrTarget);
+  };
+  EventEmitter.addAbortListener = function addAbortListener(signal, listener) {
+    if (signal === undefined || signal === null || typeof signal.aborted !== 'boolean') {
+      throw internal.argType('signal', 'an instance of AbortSignal', signal);
+    }
+    if (typeof listener !== 'function') throw internal.argType('listener', 'of type function', listener);
+    let remove = () => {};
+    if (signal.aborted) {
+      queueMicrotask(() => listener());
+    } else {
+      signal.addEventListener('abort', listener, { once: true });
+      remove = () => signal.removeEventListener('abort', listener);
+    }
+    return { __proto__: null, [Symbol.dispose ?? Symbol.for('nodejs.dispose')]() { remove(); } };
+  };
+  EventEmitter.usingDomains = false;
+  // events.on(emitter, name[, { signal, close }]): an async iterator of the events' argument arrays,
+  // queued when none is awaited; an 'error' event rejects the next read and ends it, as Node's
+  EventEmitter.on = function on(emitter, event, options = {}) {
+    const signal = options?.signal;
+    if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+    const events = [];
+    const waiting = [];
+    let error = null;
+    let finished = false;
+    const listeners = [];
+    const listen = (name, fn) => { emitter.on(name, fn); listeners.push([name, fn]); };
+    const done = () => ({ value: undefined, done: true });
+    const closeAll = () => {
+      for (const [name, fn] of listeners.splice(0)) emitter.removeListener(name, fn);
+      if (signal) signal.removeEventListener('abort', onAbort);
+      finished = true;
+      for (const { resolve } of waiting.splice(0)) resolve(done());
+    };
+    const onEvent = (...args) => {
+      const next = waiting.shift();
+      if (next) next.resolve({ value: args, done: false });
+      else events.push(args);
+    };
+    const onError = (err) => {
+      const next = waiting.shift();
+      if (next) next.reject(err);
+      else error = err;
+      iterator.return();
+    };
+    function onAbort() { onError(new AbortError(undefined, { cause: signal.reason })); }
+    const iterator = Object.setPrototypeOf({
+      next() {
+        if (events.length) return Promise.resolve({ value: events.shift(), done: false });
+        if (error) { const err = error; error = null; return Promise.reject(err); }
+        if (finished) return Promise.resolve(done());
+        return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+      },
+      return() { closeAll(); return Promise.resolve(done()); },
+      throw(err) {
+        if (!err || !(err instanceof Error)) throw internal.argType('EventEmitter.AsyncIterator', 'an instance of Error', err);
+        onError(err);
+      },
+      [Symbol.asyncIterator]() { return this; },
+    }, Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}).prototype));
+    listen(event, onEvent);
+    if (event !== 'error') listen('error', onError);
+    for (const name of options?.close ?? []) listen(name, () => closeAll());
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    return iterator;
+  };
   module.exports = EventEmitter;
 });

@@ -979,6 +979,7 @@ defineBuiltin('util', function (exports, require, module, internal) {
     stripVTControlCharacters: (s) => String(s).replace(/\u001b\[[0-9;]*[A-Za-z]/g, ''),
     toUSVString: (s) => String(s).toWellFormed ? String(s).toWellFormed() : String(s),
   });
+  internal.completeUtil(exports); // util_types.js: the rest of util.types, and the legacy util.isString & co.
   lazyGetter(exports, 'TextEncoder', () => globalThis.TextEncoder);
   lazyGetter(exports, 'TextDecoder', () => globalThis.TextDecoder);
   internal.inspect = inspect;
