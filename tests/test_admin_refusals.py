@@ -476,3 +476,24 @@ def test_more_origins_stored_by_an_earlier_release_keep_serving(tmp_path, store,
         assert status == 400 and "more than the" in message
     finally:
         s.stop()
+
+
+def test_without_a_token_a_request_an_edge_forwarded_is_refused(tmp_path):
+    """Loopback trust (no token) must not extend to what an edge forwards to loopback: its Via
+    names the edge. With a token the token decides, as for any client."""
+    (tmp_path / "m.toml").write_text(manifest_text())
+    s = ControlServer(tmp_path / "m.toml", tmp_path / "state", token=None).start()
+    try:
+        via = {"Via": "1.1 0123456789abcdef.edge (edge)"}
+        r = s.admin.post("/v1/functions/f/versions", content=generated("v1"), headers=via)
+        assert r.status_code == 403 and "an edge forwarded (Via)" in r.json()["error"]["message"], r.text
+        assert s.admin.get("/v1/functions", headers={"Via": "1.0 proxy, 1.1 x.edge (edge)"}).status_code == 403
+        assert s.admin.get("/v1/functions", headers={"Via": "1.1 some-proxy"}).status_code == 200
+        assert s.admin.get("/v1/functions").json() == {"functions": []}
+    finally:
+        s.stop()
+    t = ControlServer(tmp_path / "m.toml", tmp_path / "state2").start()
+    try:
+        assert t.admin.get("/v1/functions", headers={"Via": "1.1 x.edge (edge)"}).status_code == 200
+    finally:
+        t.stop()

@@ -44,7 +44,11 @@ class AdminGuard:
     - Requests with an `Origin` header come from a web page (CLI and scripts send none): 403,
       so a page the operator visits cannot deploy to a local server (CSRF).
     - Without a token (allowed on loopback only), the Host must be a loopback name: 403
-      otherwise, so DNS rebinding cannot turn a page into a same-origin admin client.
+      otherwise, so DNS rebinding cannot turn a page into a same-origin admin client; and a
+      request an edge forwarded (its `Via` names an edge) is refused too: an edge carries any
+      viewer's request, so trusting loopback must not extend to what reaches loopback through one
+      (an origin-request function aimed at this listener; edge/upstream/origins.py refuses that
+      first).
     """
 
     def __init__(self, app: ASGIApp, token: str | None) -> None:
@@ -55,6 +59,10 @@ class AdminGuard:
         if scope["type"] == "http" and scope["path"] not in PROBES:  # probes: no credentials
             headers = dict(scope["headers"])
             refusal = self._refusal(headers)
+            if refusal is None and self.token is None and any(
+                    name == b"via" and b"(edge)" in value for name, value in scope["headers"]):
+                refusal = error_response(403, "forbidden", "the admin API without a token does not accept requests "
+                                         "an edge forwarded (Via); set an admin token to reach it through one")
             if refusal is not None:
                 if headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers:
                     # the unread upload is left on the connection: close it, so a client
