@@ -104,6 +104,24 @@ EDGE_BIGINT_MIX = ("        if (tag1 == JS_TAG_BIG_INT || tag1 == JS_TAG_SHORT_B
                    "            JS_ThrowTypeError(ctx, \"Cannot mix BigInt and other types, use explicit conversions\");\n"
                    "            goto exception;\n        }\n")
 QUICKJS_EDITS = (
+    # Dates as Node 20 writes them on Lambda, whose time zone is UTC (TZ=:UTC), as the engine's is:
+    # toString()/toTimeString() (and String(date), Date()) end in V8's zone name, ` (Coordinated
+    # Universal Time)`, which QuickJS left out; toLocaleString()/toLocaleDateString()/toLocaleTimeString()
+    # are en-US, Lambda's default locale (`3/10/2024, 3:30:05 PM`, no zero padding, a year before 1 as
+    # the era's year: -50 is `51`), where QuickJS padded (`03/10/2024, 03:30:05 PM`). Locales and options
+    # are still ignored (no Intl). The buffer is made room for the longest such text.
+    ("quickjs.c", "            /* XXX: tack the time zone code? */\n            break;\n",
+     ("            if (fields[8] == 0)\n"
+      "                pos += snprintf(buf + pos, sizeof(buf) - pos, \" (Coordinated Universal Time)\");\n"
+      "            break;\n")),
+    ("quickjs.c", ("    char buf[64];\n    double fields[9];\n    int res, fmt, part, pos;\n"
+                   "    int y, mon, d, h, m, s, ms, wd, tz;\n"),
+     ("    char buf[96];\n    double fields[9];\n    int res, fmt, part, pos;\n"
+      "    int y, mon, d, h, m, s, ms, wd, tz;\n")),
+    ("quickjs.c", "\"%02d/%02d/%0*d\", mon + 1, d, 4 + (y < 0), y);",
+     "\"%d/%d/%d\", mon + 1, d, y <= 0 ? 1 - y : y);"),
+    ("quickjs.c", "\"%02d:%02d:%02d %cM\", (h + 11) % 12 + 1, m, s,",
+     "\"%d:%02d:%02d %cM\", (h + 11) % 12 + 1, m, s,"),
     ("quickjs.c", "ctx->random_state = js__gettimeofday_us();", "ctx->random_state = edge_context_seed();"),
     # QuickJS's own `performance` (replaced by the Node layer's, node/runtime.js) kept the clock's
     # reading at the build as its time origin
