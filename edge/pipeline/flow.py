@@ -34,6 +34,7 @@ from .forward import forwards_viewer_host, viewer_host
 from .headers import from_cf_headers
 from .hooks import VALIDATION, HookFailure, HookResult, HookRunner
 from .response import EDGE_LOG, EdgeResponse, error_page, failure_detail, hook_failure_page, http_date
+from .response_validation import NO_CONTENT
 from .conditional import FROM_CACHE, not_modified
 from .ranges import partial
 from .context import RequestContext
@@ -206,6 +207,10 @@ class Pipeline(CacheLeg):
             out.stream = out.closer = None
             out.body = validated["body"]
             out.headers = set_length(out.headers, len(out.body))
+        elif out.status in NO_CONTENT:  # a status changed to 204, 205 or 304 drops the body kept
+            await response.aclose()
+            out.stream = out.closer = None
+            out.body = b""
         return out
 
     # -- helpers -------------------------------------------------------------------

@@ -28,6 +28,7 @@ from .context import RequestContext
 from .forward import origin_headers, origin_querystring, reaches_origin
 from .headers import from_cf_headers, to_cf_headers
 from .response import EDGE_LOG, EdgeResponse
+from .response_validation import NO_CONTENT
 from .served import from_entry, generated, set_length
 from .storage import may_serve_stale, shareable
 from .via import VIA
@@ -173,6 +174,9 @@ class OriginLeg:
                     body_bytes = validated["body"]
                     headers = set_length(headers, len(body_bytes))
 
+            if status in NO_CONTENT:  # an origin's (or a kept) body for a 205 is dropped, as a proxy must
+                await discard(origin)
+                body_bytes = b""
             ttl = 0
             vary: Vary | None = None
             if cacheable_request and store and shareable(forwarded, headers, behavior):
@@ -196,8 +200,6 @@ class OriginLeg:
                     if length is not None and length.isdigit():
                         streamed.extra["length"] = length  # the origin's framing, whatever hooks set
                     return streamed
-            if status == 204 or status == 304:
-                body_bytes = b""
             response = EdgeResponse(status, headers, body=body_bytes, x_cache=x_cache, reason=reason)
             if ttl > 0:
                 entry = CachedResponse(status, reason, list(headers), body_bytes, stored_at=now, ttl=ttl, vary=vary)

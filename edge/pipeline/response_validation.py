@@ -19,6 +19,10 @@ from .validation import as_object, decode_body, fail, is_int
 # owns framing and its own Via hop, so we treat the origin-response read-only set as read-only here.
 GENERATED_READ_ONLY = READ_ONLY["origin-response"]
 
+# Statuses that carry no content (RFC 9110, sections 15.3.5, 15.3.6 and 15.4.5): a function's
+# body for one is refused, as CloudFront refuses a 204's; an origin's is dropped (origin_leg.py).
+NO_CONTENT = {204: "No Content", 205: "Reset Content", 304: "Not Modified"}
+
 _BAD_DESCRIPTION = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
 _STATUS = re.compile(r"[0-9]{3}\Z")
 
@@ -64,7 +68,8 @@ def validate_response(
 
     Returns ``{"status": int, "statusDescription": str, "headers": CfHeaders, "body": bytes | None}``;
     ``body`` None means "keep the original body" (or no body, for a generated response).
-    A 204 must carry no body: for a modified response that keeps the origin body, dropping it is the caller's job.
+    A 204, 205 or 304 must carry no body (NO_CONTENT): for a modified response that keeps the
+    origin body, dropping it is the caller's job.
     """
     if generated and event_type not in REQUEST_EVENTS:
         raise ValueError(f"generated responses come from viewer-request or origin-request, not {event_type!r}")
@@ -94,8 +99,11 @@ def validate_response(
         check_restricted(before.get("headers") or {}, headers, READ_ONLY[event_type], "headers object")
 
     body = _response_body(result)
-    if status == 204 and body:
-        raise fail("204-body", "The function returned a body with status 204 (No Content).")
+    if body and status in NO_CONTENT:
+        # AWS documents the rule for 204; RFC 9110 forbids content in a 205 and a 304 as well, and a
+        # client that reads none there would take the body for the next response [unconfirmed on AWS]
+        raise fail(f"{status}-body", f"The function returned a body with status {status} ({NO_CONTENT[status]}), "
+                   "which carries no content. Drop the body or use another status.")
     if generated:
         check_size(f"response the {event_type} function generated", body_limit(event_type), head_size,
                    None if body is None else len(body))
