@@ -29,6 +29,10 @@ from .limits import FunctionConfig
 from .module import ABI_VERSION, STYLE_REACTOR, CompiledModule, ModuleError
 from .outcome import ErrorKind, Outcome
 
+# The most wall clock a version's check (Function._probe) gives the module's start-up, whatever
+# its own timeout: a deploy runs the check holding the control plane's lock.
+PROBE_START_MS = 10_000
+
 if TYPE_CHECKING:
     from .runtime import Runtime
 
@@ -89,10 +93,17 @@ class Function:
         return self.config.isolation == "reuse"
 
     def _probe(self) -> None:
-        """Instantiate once at load time so a broken module fails on deploy, not on a request."""
+        """Instantiate once at load time so a broken module fails on deploy, not on a request.
+        Its start-up gets at most PROBE_START_MS of wall clock whatever the function's timeout:
+        a deploy runs this holding the control plane's lock and a store transaction."""
         try:
-            slot = Slot(self)
+            slot = Slot(self, start_timeout_ms=PROBE_START_MS)
         except InstantiationError as exc:
+            if exc.kind is ErrorKind.TIMEOUT and self.config.limits.timeout_ms > PROBE_START_MS:
+                where = str(exc).split(":", 1)[0]
+                raise ModuleError(f"{where}: the module's start-up (instantiation and _initialize) ran longer than "
+                                  f"{PROBE_START_MS / 1000:g} s, the most a version's check waits; make its start-up "
+                                  f"cheaper") from None
             raise ModuleError(str(exc)) from None
         try:
             if slot.init_fuel > INLINE_INIT_FUEL:
@@ -100,7 +111,14 @@ class Function:
             if self.compiled.style == STYLE_REACTOR:
                 ext = capi.Extern()
                 version_fn = slot._export(b"edge_abi_version", capi.EXTERN_FUNC, ext).of.func
-                err, trap = slot._call(version_fn, 1)
+                timed = self.engine.settings.epochs
+                if timed:  # the ticker runs the wall-clock limit: a spinning edge_abi_version ends too
+                    self.engine.enter()
+                try:
+                    err, trap = slot._call(version_fn, 1)
+                finally:
+                    if timed:
+                        self.engine.leave()
                 if err or trap:
                     _, message, _ = slot._classify(err, trap)
                     raise ModuleError(f"edge_abi_version() failed: {message}")

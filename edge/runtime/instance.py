@@ -51,13 +51,16 @@ class Slot:
     __slots__ = (
         "function", "key", "store", "ctx", "instance", "memory", "alloc", "handle", "start", "nogil",
         "vals", "uses", "has_memory", "init_fuel", "logs", "log_bytes", "logs_truncated", "stdout", "stdout_overflow", "stdout_bytes",
-        "_partial", "call", "native", "before_delete",
+        "_partial", "call", "native", "before_delete", "start_timeout_ms",
     )
 
-    def __init__(self, function: "Function", nogil: bool = True) -> None:
-        """`nogil=False` on the event loop: instantiate and `_initialize` keep the GIL."""
+    def __init__(self, function: "Function", nogil: bool = True, start_timeout_ms: int | None = None) -> None:
+        """`nogil=False` on the event loop: instantiate and `_initialize` keep the GIL.
+        `start_timeout_ms`: a shorter wall-clock bound for the start-up than the function's
+        timeout (a deploy's check, Function._probe)."""
         self.function = function
         self.nogil = nogil
+        self.start_timeout_ms = start_timeout_ms
         self.key = next(_keys)
         self._start_fresh(0)
         self.before_delete: Callable[[Slot], None] | None = None
@@ -71,11 +74,18 @@ class Slot:
         if not self.store:
             raise InstantiationError(ErrorKind.INSTANTIATION, "could not create a store")
         hostcalls.SLOTS[self.key] = self
+        engine = function.engine
+        timed = self.start_is_timed()
+        if timed:
+            engine.enter()
         try:
             self._instantiate()
         except BaseException:
             self.delete()
             raise
+        finally:
+            if timed:
+                engine.leave()
 
     @classmethod
     def adopt(cls, function: "Function", ready: "Ready") -> "Slot":
@@ -84,6 +94,7 @@ class Slot:
         self = cls.__new__(cls)
         self.function = function
         self.nogil = False
+        self.start_timeout_ms = None
         self.key = ready.key
         self._start_fresh(ready.init_fuel)
         self.vals = (capi.ValRaw * 2)()
@@ -102,6 +113,22 @@ class Slot:
             self._bind(native)
         hostcalls.SLOTS[self.key] = self
         return self
+
+    def _start_timeout(self) -> int:
+        """The start-up's wall-clock bound: the function's timeout (on the loop at most
+        INLINE_TIMEOUT_MS), or the shorter `start_timeout_ms` given."""
+        limits = self.function.config.limits
+        timeout = limits.timeout_ms if self.nogil else min(limits.timeout_ms, INLINE_TIMEOUT_MS)
+        return timeout if self.start_timeout_ms is None else min(timeout, self.start_timeout_ms)
+
+    def start_is_timed(self) -> bool:
+        """Whether making this instance needs the epoch ticker running (engine.enter): its
+        start function and `_initialize` run with the function's whole fuel off the event loop
+        (or without fuel metering), where only the wall-clock limit ends one that spins, and the
+        ticker advances the clock only while something timed runs. On the loop the small
+        INLINE_INIT_FUEL ends it first, at no ticker cost per request."""
+        settings = self.function.engine.settings
+        return settings.epochs and (self.nogil or not settings.fuel)
 
     def _start_fresh(self, init_fuel: int) -> None:
         """The per-instance state of a new (or renewed) instance: no uses, no logs or output.
@@ -143,7 +170,7 @@ class Slot:
         self.ctx = ctx = capi.store_context(self.store)
         capi.store_limiter(self.store, limits.memory_bytes, -1, -1, -1, -1)
         init_fuel = limits.fuel if self.nogil else min(limits.fuel, INLINE_INIT_FUEL)
-        self._arm(init_fuel, limits.timeout_ms if self.nogil else min(limits.timeout_ms, INLINE_TIMEOUT_MS))
+        self._arm(init_fuel, self._start_timeout())
         compiled = fn.compiled
         if compiled.uses_wasi and compiled.style == "reactor":
             self._set_wasi(b"")
@@ -197,7 +224,7 @@ class Slot:
         init_fuel = limits.fuel if self.nogil else min(limits.fuel, INLINE_INIT_FUEL)
         call.fuel = init_fuel
         if call.flags & calls.TIMED:
-            call.ticks = fn.engine.ticks_for(limits.timeout_ms if self.nogil else min(limits.timeout_ms, INLINE_TIMEOUT_MS))
+            call.ticks = fn.engine.ticks_for(self._start_timeout())
         if fn.compiled.has_initialize:
             call.flags |= calls.INITIALIZE
         if renew:
@@ -537,6 +564,9 @@ class Slot:
                 log.exception("before tearing down an instance of %s", fn.config.qualified)
         self.nogil = False
         self._start_fresh(0)
+        timed = self.start_is_timed()
+        if timed:
+            fn.engine.enter()
         try:
             self._instantiate_natively(native, renew=True)
         except InstantiationError as exc:
@@ -544,6 +574,9 @@ class Slot:
                 fn.heavy = True  # its start-up is too costly for the event loop
             self.delete()
             return False
+        finally:
+            if timed:
+                fn.engine.leave()
         return True
 
     # -- teardown ------------------------------------------------------------------
