@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..runtime import CompiledModule, ModuleError, NotWasm, Runtime
+from ..runtime.module import StartupFailed
 from ..runtime.module import sha256 as sha256_of
 from ..runtime.module import to_wasm
 from .blobs import BlobStore
@@ -106,6 +107,8 @@ class Compiler:
         full) is replaced by optimized code (`wasm`: the bytes, or where to read them). Raises ModuleError."""
         try:
             return self.registry.build(spec, compiled, number)
+        except StartupFailed:  # its own start-up: optimized code fails the same way (and would wait again)
+            raise
         except ModuleError:
             if not self.is_baseline(compiled):
                 raise

@@ -26,7 +26,7 @@ from .engine import KEEP_RESIDENT, Engine
 from .failures import InstantiationError
 from .instance import INLINE_INIT_FUEL, INLINE_TIMEOUT_MS, Slot
 from .limits import FunctionConfig
-from .module import ABI_VERSION, STYLE_REACTOR, CompiledModule, ModuleError
+from .module import ABI_VERSION, STYLE_REACTOR, CompiledModule, ModuleError, StartupFailed
 from .outcome import ErrorKind, Outcome
 
 # The most wall clock a version's check (Function._probe) gives the module's start-up, whatever
@@ -101,9 +101,11 @@ class Function:
         except InstantiationError as exc:
             if exc.kind is ErrorKind.TIMEOUT and self.config.limits.timeout_ms > PROBE_START_MS:
                 where = str(exc).split(":", 1)[0]
-                raise ModuleError(f"{where}: the module's start-up (instantiation and _initialize) ran longer than "
-                                  f"{PROBE_START_MS / 1000:g} s, the most a version's check waits; make its start-up "
-                                  f"cheaper") from None
+                raise StartupFailed(f"{where}: the module's start-up (instantiation and _initialize) ran longer than "
+                                    f"{PROBE_START_MS / 1000:g} s, the most a version's check waits; make its "
+                                    f"start-up cheaper") from None
+            if exc.kind in (ErrorKind.TIMEOUT, ErrorKind.TRAP, ErrorKind.OUT_OF_FUEL, ErrorKind.MEMORY_LIMIT):
+                raise StartupFailed(str(exc)) from None
             raise ModuleError(str(exc)) from None
         try:
             if slot.init_fuel > INLINE_INIT_FUEL:
@@ -121,7 +123,7 @@ class Function:
                         self.engine.leave()
                 if err or trap:
                     _, message, _ = slot._classify(err, trap)
-                    raise ModuleError(f"edge_abi_version() failed: {message}")
+                    raise StartupFailed(f"edge_abi_version() failed: {message}")
                 version = slot.vals[0].i32
                 if version != ABI_VERSION:
                     raise ModuleError(

@@ -41,6 +41,12 @@ class ModuleError(ValueError):
     """A module that cannot be run here; the message names the problem."""
 
 
+class StartupFailed(ModuleError):
+    """The module's own start-up failed its check (a trap, out of fuel, a timeout in its start
+    function, `_initialize` or `edge_abi_version`): other code for the same module would fail
+    the same way, so nothing retries it."""
+
+
 class NotWasm(ModuleError):
     """The bytes are not a WebAssembly module at all (neither valid binary nor WAT)."""
 
