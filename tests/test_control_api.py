@@ -293,10 +293,12 @@ def test_request_in_flight_finishes_on_the_version_it_started_with(tmp_path, ori
         first = M.returning('{"status":"200","statusDescription":"OK","headers":{},"body":"v1"}')
         s.deploy("late", first, alias="live")
         behaviors = s.admin.get("/v1/behaviors").json()["behaviors"]
-        slow = {"path": "/slow*", "origin": "api", "cache": "disabled", "origin_response": "late:live"}
+        # the query string reaches the origin (its ?s= is how long it holds the request: the first 2 s, the last none)
+        slow = {"path": "/slow*", "origin": "api", "cache": "disabled", "forward": {"query_strings": "all"},
+                "origin_response": "late:live"}
         assert s.admin.put("/v1/behaviors", json={"behaviors": [slow, *behaviors]}).status_code == 200
         with ThreadPoolExecutor(1) as pool:
-            pending = pool.submit(s.edge.get, "/slow?s=1")
+            pending = pool.submit(s.edge.get, "/slow?s=2")
             while not any(r["path"] == "/slow" for r in list(origin.requests)):
                 threading.Event().wait(0.01)  # the request is at the origin: its hooks are pinned
             second = M.returning('{"status":"200","statusDescription":"OK","headers":{},"body":"v2"}')
