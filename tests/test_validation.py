@@ -50,7 +50,7 @@ def origin_before(*, body: bytes | None = None, include_body: bool = False, orig
         ]
     )
     return origin_request(
-        viewer_before(),
+        viewer_before(include_body=include_body),  # a POST when it has a body: a GET carries none
         origin=origin or custom_origin(domain_name="example.org", port=443, protocol="https"),
         forwarded_headers=forwarded,
         body=body,
@@ -180,14 +180,17 @@ def test_client_ip_is_read_only() -> None:
 
 @pytest.mark.parametrize("uri, sent", [("/", "/"), ("/new/path.html", "/new/path.html"), ("/%20x", "/%20x"),
                                        ("/a;b=c", "/a;b=c"),
-                                       # a changed uri goes on as UTF-8 (AWS): non-ASCII as its escaped bytes
-                                       ("/caf\u00e9", "/caf%C3%A9"), ("/\u65e5/%41", "/%E6%97%A5/%41")])
+                                       # a changed uri goes on as UTF-8 (AWS): non-ASCII as its escaped bytes,
+                                       # then normalised as the front door does (%41 is A, dot segments go)
+                                       ("/caf\u00e9", "/caf%C3%A9"), ("/\u65e5/%41", "/%E6%97%A5/A"),
+                                       ("/a/../b/./c", "/b/c"), ("/%2e%2E/x%2fy", "/x%2Fy"), ("//x", "//x")])
 def test_uri_accepted(uri: str, sent: str) -> None:
     before = viewer_before()
     assert vreq(edited(before, uri=uri), before)["uri"] == sent
 
 
-@pytest.mark.parametrize("uri", ["new", "", "/a b", "/a\r\nX-Injected: 1", "/a?b=1", "/a#frag", "/a\x00", 7, None])
+@pytest.mark.parametrize("uri", ["new", "", "/a b", "/a\r\nX-Injected: 1", "/a?b=1", "/a#frag", "/a\x00", 7, None,
+                                 "/a%", "/%zz", "/a%2", "/a\\b", "/a|b", "/a<b>"])  # what the front door refuses
 def test_uri_rejected(uri: object) -> None:
     before = viewer_before()
     rejects("uri", vreq, edited(before, uri=uri), before)
@@ -502,6 +505,17 @@ def test_body_replace(body: dict, expected: bytes) -> None:
                          (origin_before(body=b"x", include_body=True), oreq)):
         after = edited(before, body=body)
         assert call(after, before, include_body=True)["body"] == expected
+
+
+def test_a_body_for_a_get_is_refused() -> None:
+    """The front door refuses a viewer's GET or HEAD body (403); a function's likewise (502)."""
+    before = viewer_before()
+    assert before["method"] == "GET"
+    before["body"] = {"inputTruncated": False, "action": "read-only", "encoding": "base64", "data": ""}
+    replace = {"action": "replace", "encoding": "text", "data": "x"}
+    assert "GET request" in rejects("body-method", vreq, edited(before, body=replace), before,
+                                    include_body=True).message
+    assert vreq(edited(before, body={**replace, "data": ""}), before, include_body=True)["body"] == b""
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """Request-result validation: the request a viewer-request / origin-request function returns.
 
 Method and client IP are read-only, a changed uri or querystring must stay a valid request
-line, headers follow the event's restricted-header rules, the request line and headers stay
+line (a changed uri is also checked and normalised as the front door treats a viewer's path),
+headers follow the event's restricted-header rules, the request line and headers stay
 within CloudFront's 20,480 bytes, and a replaced body longer than the event's size limit is
 truncated to it, as AWS does. The origin field is checked by origin_validation.py.
 """
@@ -17,6 +18,7 @@ from .events import REQUEST_EVENTS, body_limit
 from .header_validation import check_headers, check_restricted, check_size, head_bytes
 from .headers import MAX_REQUEST_HEAD, READ_ONLY, request_line_bytes
 from .origin_validation import validate_origin
+from .uri import BadTarget, normalize_path
 from .validation import as_object, decode_body, fail
 
 MAX_URL_CHARS = 8192  # AWS: uri plus query string must stay below this
@@ -71,7 +73,25 @@ def _check_uri_and_query(result: dict, before: dict) -> tuple[str, str]:
         length = len(uri) + (len(query) + 1 if query else 0)
         if length >= MAX_URL_CHARS:
             raise fail("uri", f"The uri and querystring are {length} characters; they must be under {MAX_URL_CHARS}.")
+    if uri_changed:
+        uri = _as_the_front_door(uri)
     return uri, query
+
+
+def _as_the_front_door(uri: str) -> str:
+    """A changed uri, checked and normalised as the front door treats a viewer's path (uri.py), so
+    the cache, later hooks and the origin never see a path no viewer could send: a malformed
+    escape (`/a%`, `/%zz`) or a character that must be percent-encoded (`\\`, `"`, `{`) is refused.
+    AWS sends a changed uri as the function set it (in UTF-8); we normalise it as the front door
+    does (escapes of unreserved characters decoded, the rest upper-cased, `.` and `..` segments
+    removed), because an origin may resolve `/x/../y` itself (past a prefix a behavior or the
+    function meant to keep) while the cache and the hooks see another path."""
+    try:
+        return normalize_path(uri.encode("ascii"))
+    except BadTarget as exc:
+        problem = str(exc).removeprefix("the request path ")
+        raise fail("uri", f"The uri {uri[:64]!r} {problem}, which the front door refuses in a viewer's path "
+                   "(percent-encode the character as %XX; a literal '%' is %25).") from None
 
 
 def _request_body(event_type: str, result: dict, include_body: bool) -> bytes | None:
@@ -144,6 +164,11 @@ def validate_request(
             "The function tried to add the cloudfront-viewer-country header in a viewer-request event.",
         )
     body = _request_body(event_type, result, include_body)
+    if body and method in ("GET", "HEAD"):
+        # [unconfirmed] AWS does not say; the front door refuses a viewer's GET or HEAD body (403),
+        # because the origin would get it and its answer be cached under a key that ignores it
+        raise fail("body-method", f"The function replaced the body of a {method} request, which carries none "
+                   "(a viewer's is refused with 403): leave the body read-only, or generate a response.")
     origin = validate_origin(event_type, before, result, headers, allowed_origin)
     out: dict = {
         "body": body,

@@ -27,9 +27,9 @@ class ValidationError(Exception):
 
     Rules: unparsable, not-object (message starts "returned invalid JSON"); method, client-ip, uri,
     querystring, headers, header-name, header-not-array, header-entry, header-value,
-    disallowed-header, read-only-header, body, body-action, body-encoding, base64, size, origin,
-    origin-not-allowed, status, status-range, status-description, status-change, 204-body, 205-body,
-    304-body.
+    disallowed-header, read-only-header, body, body-action, body-encoding, body-method, base64, size,
+    origin, origin-not-allowed, status, status-range, status-description, status-change, 204-body,
+    205-body, 304-body.
     """
 
     def __init__(self, rule: str, message: str) -> None:
