@@ -150,6 +150,17 @@ def test_a_missing_or_repeated_host_is_refused(served):
     assert statuses(reply)[:1] == [200], reply[:200]
 
 
+def test_an_absolute_form_target_is_refused_or_served_as_its_path(served):
+    """docs/operations.md: Hypercorn passes the target on and the front door refuses it (400);
+    Granian and uvicorn give the app only its path, served as `/x` (the Host header names the
+    site): the app cannot tell, so the difference is documented, not refused."""
+    reply, _ = served.raw(b"GET http://other.example/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    if served.server == "hypercorn":
+        assert statuses(reply) == [400], reply[:300]
+    else:
+        assert statuses(reply) == [200] and b'"uri": "/x"' in reply, reply
+
+
 def test_dot_segments_are_removed_before_behaviors_and_the_origin_see_the_path(served):
     """`/public/../private/x` must not reach a `/private/*` guard's origin unguarded: the path is
     normalised (RFC 3986 remove_dot_segments, as CloudFront does), encoded dots included."""

@@ -288,6 +288,17 @@ class Guard:
             if not host and version == "1.1":
                 return _Refused(400, "Bad Request", "an HTTP/1.1 request must carry a Host header",
                                 pages.NO_HOST_SENTENCE, INVALID_HEADER), False, None
+        elif sum(name == b"host" for name, _ in scope["headers"]) > 1:
+            # HTTP/2 and 3 (RFC 9113, section 8.3.1): Granian passes several `host` fields on, as it
+            # does over HTTP/1 (Hypercorn's h2 refuses them itself, PROTOCOL_ERROR). A `host` that
+            # differs from `:authority` makes a request malformed, and refusing it is the choice
+            # RFC 9113 prefers (using `:authority` would serve a request its client built wrong);
+            # Hypercorn's h2 does. But Granian gives the app only the `host` field when there is
+            # one (`:authority` is dropped; without a `host`, its value arrives as `host`), so the
+            # edge cannot tell the two apart there: the one Host it sees names the site
+            # (docs/operations.md, where the servers differ).
+            return _Refused(400, "Bad Request", "a request must carry one Host header, not several",
+                            pages.HOSTS_SENTENCE, INVALID_HEADER, http1=False), False, None
         size = int(length) if length is not None and length.isascii() and length.isdigit() else None
         framed = chunked or (length is not None and size != 0)  # `Content-Length: 0`: no body
         # a client waiting for `100 Continue` is not asked for a body only to drop it: None
