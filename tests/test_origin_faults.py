@@ -382,15 +382,21 @@ def _answer_to(sock: socket.socket, wait: float = 10) -> bytes:
     return reply
 
 
-async def _never_reads(reader: Reader, writer: Writer) -> None:
-    await asyncio.sleep(3)  # long past the edge's read timeout; then see it has gone
-    await wait_for_close(reader)
-
-
 def test_an_origin_that_never_reads_the_request_is_504_not_a_hang(hostile):
-    trial = hostile({}, connection=_never_reads)
-    with _upload(trial.edge.server.port, chunks=640) as viewer:  # 40 MiB: more than the socket buffers hold
-        reply = _answer_to(viewer)
+    answered = threading.Event()  # the viewer has its answer: the edge gave up on this origin
+
+    async def never_reads(reader: Reader, writer: Writer) -> None:
+        deadline = time.monotonic() + 30
+        while not answered.is_set() and time.monotonic() < deadline:  # past the edge's read timeout
+            await asyncio.sleep(0.02)
+        await wait_for_close(reader)  # then see it has gone
+
+    trial = hostile({}, connection=never_reads)
+    try:
+        with _upload(trial.edge.server.port, chunks=640) as viewer:  # 40 MiB: more than the socket buffers hold
+            reply = _answer_to(viewer)
+    finally:
+        answered.set()
     assert reply.startswith(b"HTTP/1.1 504 "), reply[:200]
     rid = next(line.split(b": ")[1].decode() for line in reply.split(b"\r\n") if line.startswith(b"x-amz-cf-id"))
     logged = "\n".join(r.message for r in trial.edge.state.logs.query(request_id=rid))
