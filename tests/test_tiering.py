@@ -231,3 +231,25 @@ def test_the_background_compile_runs_at_nice_19_unless_told(monkeypatch, value, 
     thread.join()
     assert seen == [nice]
 
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_with_sibling_workers_a_deploy_writes_its_baseline_artifact_before_it_commits(tmp_path, workers):
+    """With --workers 2+ the other workers load a new version as soon as they are told
+    (nudges.py): its baseline code's artifact is on disk by then, so they map it instead of
+    compiling the module again while the deploy's answer waits for them. Alone, the artifact
+    is written off the deploy's path (by the optimizing thread, after the answer)."""
+    (tmp_path / "m.toml").write_text(manifest_text())
+    s = ControlServer(tmp_path / "m.toml", tmp_path / "state", workers=workers).start()
+    try:
+        compiler = s.state.plane.compiler
+        baseline = compiler.runtime.baseline()
+        if baseline is None:
+            pytest.skip("this wasmtime has no baseline compiler")
+        assert compiler.share_baseline is (workers > 1)
+        prepared = compiler.prepare(generated(f"fresh {workers}").encode(), tiered=True)
+        assert compiler.is_baseline(prepared.compiled)
+        written = baseline.artifacts.exists(prepared.compiled.sha256, baseline.engine.fingerprint)
+        assert written is (workers > 1)
+    finally:
+        s.stop()

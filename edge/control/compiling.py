@@ -53,10 +53,14 @@ class LoadInfo:
 class Compiler:
     """Turns uploaded bytes into compiled modules and loaded versions, reusing what it can."""
 
-    def __init__(self, runtime: Runtime, registry: Registry, blobs: BlobStore) -> None:
+    def __init__(self, runtime: Runtime, registry: Registry, blobs: BlobStore, *, share_baseline: bool = False) -> None:
         self.runtime = runtime
         self.registry = registry
         self.blobs = blobs
+        # with sibling workers (--workers 2+) a deploy writes its baseline artifact before it
+        # commits: the others map it (~1 ms) instead of compiling the module again while the
+        # deploy's answer waits for them (convergence.py)
+        self.share_baseline = share_baseline
 
     def prepare(self, source: bytes, *, tiered: bool = False) -> Prepared:
         """Validate and compile (or reuse what is loaded / precompiled). Raises ControlError 400/422.
@@ -71,8 +75,8 @@ class Compiler:
         compiled = self.compiled_in_memory(sha256_of(wasm))
         reused = compiled is not None
         if compiled is None:
-            try:  # a deploy's baseline artifact is written off its path, by the optimizing thread
-                compiled = self.compile(wasm, tiered, write_baseline=False)
+            try:  # alone, a deploy's baseline artifact is written off its path, by the optimizing thread
+                compiled = self.compile(wasm, tiered, write_baseline=self.share_baseline)
             except NotWasm as exc:
                 raise bad_request(str(exc), "not_wasm") from None
             except ModuleError as exc:

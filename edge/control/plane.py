@@ -58,6 +58,7 @@ class ControlPlane:
         *,
         retire_after: float = 60.0,
         tiered: bool = True,
+        siblings: bool = False,  # other worker processes share this store and its artifacts (--workers 2+)
     ) -> None:
         self.store = store
         self.manifest = manifest
@@ -75,7 +76,7 @@ class ControlPlane:
             with store.read() as tx:  # purges made before this process started concern no cache of ours
                 self.invalidated_through = tx.last_invalidation()
         self.load_info: dict[tuple[str, int], LoadInfo] = {}
-        self.compiler = Compiler(runtime, registry, store.blobs)
+        self.compiler = Compiler(runtime, registry, store.blobs, share_baseline=siblings)
         self.catalog = Catalog(store, registry, self.load_info)
         # Publishing, loading, swapping in and unloading versions, and every sync, hold this lock
         # (re-entrant: a deploy syncs holding it).

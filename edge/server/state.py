@@ -99,7 +99,8 @@ def _start_plane(options: ServerOptions, runtime: Runtime, registry: Registry) -
     except BaseException:
         store.close()
         raise
-    plane = ControlPlane(store, runtime, registry, manifest, retire_after=options.retire_after, tiered=options.tiering)
+    plane = ControlPlane(store, runtime, registry, manifest, retire_after=options.retire_after, tiered=options.tiering,
+                         siblings=options.workers > 1)
     plane.on_applied = store.remember  # a fleet node keeps what it serves for a start without the database
     if store.offline_start is not None:  # the database cannot be reached: serve what this node served last
         serve_saved(plane, store.offline_start)
