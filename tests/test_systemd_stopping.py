@@ -5,6 +5,7 @@ as systemd's is."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -12,13 +13,43 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
 
-from .conftest import free_port
+from .conftest import Origin, free_port
 from .test_serve_startup import SERVERS
+
+
+class HeldOrigin(Origin):
+    """A real origin whose /held* requests wait until the test releases them (a request in flight
+    for as long as the test needs: the stop's drain ends when the test says, not after a fixed time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.released: set[str] = set()
+
+    async def handle(self, request: Request) -> Response:
+        path = request.url.path
+        if not path.startswith("/held"):
+            return await super().handle(request)
+        self.hits[path] += 1
+        deadline = time.monotonic() + 60
+        while path not in self.released and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        return Response(f"released {path}", media_type="text/plain")
+
+
+@pytest.fixture(scope="module")
+def origin() -> Iterator[HeldOrigin]:
+    o = HeldOrigin()
+    o.server.start()
+    yield o
+    o.server.stop()
 
 MANIFEST = """
 [origins.api]
@@ -61,19 +92,22 @@ def stops_with_stopping(tmp_path: Path, origin, server_name: str, workers: int, 
         try:
             assert systemd.recv(64) == b"READY=1"
             answers: list[httpx.Response] = []
-            slow = f"/slow-stopping-{server_name}-{workers}-{loop}"
+            held = f"/held-stopping-{server_name}-{workers}-{loop}"
             request = threading.Thread(target=lambda: answers.append(
-                httpx.get(f"http://127.0.0.1:{port}{slow}?s=3", timeout=30)))
+                httpx.get(f"http://127.0.0.1:{port}{held}", timeout=30)))
             request.start()
             deadline = time.monotonic() + 10
-            while not origin.hits[slow]:  # the request is in flight: it reached the origin
+            while not origin.hits[held]:  # the request is in flight: it reached the origin
                 assert time.monotonic() < deadline, "the request never reached the origin"
                 time.sleep(0.01)
 
             os.kill(proc.pid, signal.SIGTERM)  # to the main process alone (docker stop, KillMode=mixed)
-            systemd.settimeout(2)  # at the signal, not once the drain is over (3 s away)
-            assert systemd.recv(64) == b"STOPPING=1"
-            assert proc.poll() is None and request.is_alive()  # still draining
+            systemd.settimeout(2)  # at the signal, not once the drain is over (the origin holds the request)
+            try:
+                assert systemd.recv(64) == b"STOPPING=1"
+                assert proc.poll() is None and request.is_alive()  # still draining
+            finally:
+                origin.released.add(held)  # the answer comes: the drain can end
 
             request.join(30)
             assert answers and answers[0].status_code == 200, answers
