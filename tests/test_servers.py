@@ -119,12 +119,19 @@ def test_native_endpoint_answers_what_the_function_answers(tmp_path: Path, stati
         stop(proc)
 
 
-def test_the_native_endpoint_is_off_by_default(tmp_path: Path) -> None:
-    proc, edge, _ = serve(tmp_path)
+@pytest.fixture(scope="module")
+def default_server(tmp_path_factory, static_content: Path) -> Iterator[str]:
+    """`edge serve` with its defaults (Granian, one worker, no --bench-native), for the tests that only
+    send it requests (the edge URL)."""
+    proc, edge, _ = serve(tmp_path_factory.mktemp("default-server"))
     try:
-        assert httpx.get(edge + "/_native/static-content").headers["x-cache"] == "Miss from edge"  # the echo origin
+        yield edge
     finally:
-        stop(proc)
+        assert stop(proc) in (0, -signal.SIGTERM)
+
+
+def test_the_native_endpoint_is_off_by_default(default_server: str) -> None:
+    assert httpx.get(default_server + "/_native/static-content").headers["x-cache"] == "Miss from edge"  # the echo origin
 
 
 @pytest.mark.timeout(60)
@@ -249,16 +256,12 @@ def test_granians_stop_signal_handler_never_blocks_on_its_event(tmp_path: Path) 
     assert event.is_set()  # so the main loop stops the workers before their own signal ends them
 
 
-def test_granian_does_not_name_itself_in_responses(tmp_path: Path, static_content: Path) -> None:
+def test_granian_does_not_name_itself_in_responses(default_server: str) -> None:
     """Granian adds `server: granian` to a response without a Server header: the edge's own
-    comes first, on generated and proxied responses alike."""
-    proc, edge, _ = serve(tmp_path, "--server", "granian")
-    try:
-        for path in ("/sc", "/x"):
-            r = httpx.get(edge + path, timeout=10)
-            assert r.status_code == 200 and r.headers.get_list("server") == ["edge"], (path, r.headers)
-    finally:
-        stop(proc)
+    comes first, on generated and proxied responses alike (Granian is `edge serve`'s default)."""
+    for path in ("/sc", "/x"):
+        r = httpx.get(default_server + path, timeout=10)
+        assert r.status_code == 200 and r.headers.get_list("server") == ["edge"], (path, r.headers)
 
 
 def test_two_stop_signals_at_once_stop_granian(tmp_path: Path, static_content: Path) -> None:
