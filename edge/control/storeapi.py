@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .blobs import BlobStore
+from .manifest_memory import ManifestMemory
 from .rows import NodeInfo, Snapshot
 from .sqltx import SqlTx
 
@@ -75,6 +76,11 @@ class ControlStore(abc.ABC):
     def remember(self, snap: Snapshot, invalidated_through: int) -> None:
         """Told each revision this process applies: a shared store keeps it on this node's disk
         for a start without the database. A local store is always there: nothing to do."""
+
+    def manifest_memory(self) -> ManifestMemory | None:
+        """What this node's manifest last published into a shared store (manifest_memory.py),
+        read now; None for a node's own store, where the store's record is the node's."""
+        return None
 
     @abc.abstractmethod
     def describe(self) -> str:

@@ -38,6 +38,7 @@ from psycopg import errors as pgerrors
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from ..control.manifest_memory import ManifestMemory
 from ..control.rows import (NodeInfo, NothingToWrite, Snapshot, StoreBusy, StoreError, StoreOutcomeUnknown,
                             StoreRefused, StoreUnavailable)
 from ..control.sqltx import SqlTx
@@ -177,6 +178,7 @@ class PgStore(ControlStore):
         )
         self.blobs = CachedBlobs(Path(cache_dir), self._fetch_blob)
         self.last_known = LastKnown(Path(cache_dir).parent, self._masked, dsn.identity(url))
+        self._memory_dir, self._identity = Path(cache_dir).parent, dsn.identity(url)
         self._listener: Listener | None = None
         self._listener_lock = threading.Lock()
         self._wake = threading.Event()
@@ -259,6 +261,11 @@ class PgStore(ControlStore):
 
     def remember(self, snap: Snapshot, invalidated_through: int) -> None:
         self.last_known.save(snap, invalidated_through)
+
+    def manifest_memory(self) -> ManifestMemory:
+        """This node's record of what its manifest last published here (a node's manifest
+        republishes only when it changed since: seeding.py)."""
+        return ManifestMemory.load(self._memory_dir, self._identity)
 
     def describe(self) -> str:
         return self._masked

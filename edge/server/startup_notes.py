@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..config.shadowing import unreachable_behaviors
 from ..control import routing, settings
+from ..control.manifest_memory import Decision, ManifestMemory, decide
 from ..control.store import Store, is_url
 from ..control.storeapi import DOWN_AFTER
 
@@ -81,15 +82,28 @@ def _fleet_state_note(options: ServerOptions, location: str) -> list[str]:
             f"EDGE_STORE the fleet's URL to serve as that node again"]
 
 
-def _notes_from(tx, manifest: Manifest) -> list[str]:  # type: ignore[no-untyped-def]
-    notes = _routing_note(tx, manifest)
+def _notes_from(tx, manifest: Manifest, memory: ManifestMemory | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    """`memory`: a fleet node's record of what its manifest last published (seeding.py decides
+    with it as these notes do); None on one machine."""
+    notes = _routing_note(tx, manifest, memory)
     for name, spec in manifest.functions.items():
-        note = _function_note(tx, name, spec)
+        note = _function_note(tx, name, spec, memory)
         if note:
             notes.append(note)
-    if _manifest_routing_applies(tx, manifest):
+    if _manifest_routing_applies(tx, manifest, memory):
         notes += _qualifier_notes(manifest, tx.version_numbers(), tx.alias_names())
     return notes
+
+
+def _routing_decision(tx, manifest: Manifest, memory: ManifestMemory | None) -> Decision | None:  # type: ignore[no-untyped-def]
+    """What the start does with the manifest's behaviors/origins (seeding._seed_routing); None
+    without a manifest file."""
+    if manifest.path is None:
+        return None
+    current = tx.routing()
+    digest = routing.digest(routing.manifest_document(Path(manifest.path)))
+    return decide(current.manifest_digest if current is not None else None, digest,
+                  memory.routing if memory else None, memory is not None)
 
 
 def _shared_store_notes(url: str, manifest: Manifest, options: ServerOptions) -> list[str]:
@@ -124,7 +138,8 @@ def _shared_store_notes(url: str, manifest: Manifest, options: ServerOptions) ->
         elif conn.execute("SELECT max(version) AS v FROM edge_schema").fetchone()["v"] != len(migrations()):  # type: ignore[index]
             notes = []
         else:
-            notes = _name_taken_notes(conn, options) + _notes_from(PgTx(conn), manifest)
+            memory = ManifestMemory.load(Path(options.blob_cache_dir).parent, dsn.identity(url))
+            notes = _name_taken_notes(conn, options) + _notes_from(PgTx(conn), manifest, memory)
         with Answered(conn, within):
             conn.rollback()  # it only read
         return notes
@@ -159,12 +174,14 @@ def _name_taken_notes(conn, options: ServerOptions) -> list[str]:  # type: ignor
             "each node its own --node-name"]
 
 
-def _manifest_routing_applies(tx, manifest: Manifest) -> bool:  # type: ignore[no-untyped-def]
-    """Whether the manifest's behaviors are what will be served (not ones set through the API)."""
-    current = tx.routing()
-    if manifest.path is None or current is None or current.origin != "api":
+def _manifest_routing_applies(tx, manifest: Manifest, memory: ManifestMemory | None = None) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the manifest's behaviors are what will be served (not ones set through the API,
+    nor, in a fleet, the fleet's when this node's manifest did not change)."""
+    decision = _routing_decision(tx, manifest, memory)
+    if decision is None or decision is Decision.PUBLISH:
         return True
-    return current.manifest_digest != routing.digest(routing.manifest_document(Path(manifest.path)))
+    current = tx.routing()
+    return decision is Decision.UNCHANGED and current.origin != "api"
 
 
 def _qualifier_notes(manifest: Manifest, versions: dict[str, set[int]], aliases: dict[str, set[str]]) -> list[str]:
@@ -191,8 +208,16 @@ def _qualifier_notes(manifest: Manifest, versions: dict[str, set[int]], aliases:
     return notes
 
 
-def _routing_note(tx, manifest: Manifest) -> list[str]:  # type: ignore[no-untyped-def]
+def _routing_note(tx, manifest: Manifest, memory: ManifestMemory | None = None) -> list[str]:  # type: ignore[no-untyped-def]
     current = tx.routing()
+    decision = _routing_decision(tx, manifest, memory)
+    if decision in (Decision.KEEP_STORE, Decision.JOINED) and current is not None:
+        who = "set through the admin API" if current.origin == "api" else "published by another node's manifest"
+        why = ("this node's manifest has not changed since it last started" if decision is Decision.KEEP_STORE
+               else "this node starts with a manifest whose behaviors and origins differ from them")
+        return [f"note: serving the fleet's behaviors and origins ({who}, {_when(getattr(current, 'updated', None))}): "
+                f"{why} (`edge config get` shows the fleet's; edit this manifest's [[behaviors]] or [origins] to "
+                "publish them to every node, or use `edge config put`)"]
     if manifest.path is None or current is None or current.origin != "api":
         return []
     digest = routing.digest(routing.manifest_document(Path(manifest.path)))
@@ -205,7 +230,7 @@ def _routing_note(tx, manifest: Manifest) -> list[str]:  # type: ignore[no-untyp
             f"({when})"]
 
 
-def _function_note(tx, name: str, spec) -> str | None:  # type: ignore[no-untyped-def]
+def _function_note(tx, name: str, spec, memory: ManifestMemory | None = None) -> str | None:  # type: ignore[no-untyped-def]
     # (imported here: only a function the store has versions of is compared, by its module's
     # bytes; edge serve's main process loads no worker state for the other notes)
     from ..runtime.module import ModuleError, sha256, to_wasm
@@ -222,6 +247,13 @@ def _function_note(tx, name: str, spec) -> str | None:  # type: ignore[no-untype
     module, canonical = sha256(wasm), settings.canonical(settings.from_spec(spec))
     digest = f"{module}:{canonical}"
     latest = versions[-1]
+    decision = decide(row.get("manifest_digest"), digest, memory.functions.get(name) if memory else None,
+                      memory is not None)
+    if decision in (Decision.KEEP_STORE, Decision.JOINED):
+        why = ("this node's manifest has not changed since it last started" if decision is Decision.KEEP_STORE
+               else "this node starts with a manifest whose source or settings differ")
+        return (f"note: {name}: version {latest.version} stays the fleet's latest: {why} (edit its source or "
+                "settings here to publish a new version, or `edge deploy`)")
     if row.get("manifest_digest") != digest:
         published = [v for v in versions if v.origin == "manifest"]
         what = "source" if not published or published[-1].sha256 != module else "settings"
