@@ -12,9 +12,8 @@ from edge.control.manifest_memory import FILE_NAME, Decision, decide
 
 from .control_helpers import ControlServer, generated, manifest_text
 from .fleet_helpers import wait_served
-from .polling import eventually
 from .pgfixtures import pg_database, pg_url  # noqa: F401  (fixtures)
-
+from .polling import eventually
 
 
 def node(root, name: str, url: str, manifest: str) -> ControlServer:  # type: ignore[no-untyped-def]
