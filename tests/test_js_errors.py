@@ -192,9 +192,10 @@ export const handler = async (event) => {
     result = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(event_file)])
     logged = [line for line in result.stderr.splitlines() if line.startswith("ERROR\tInvoke Error \t")]
     stack = json.loads(logged[0].split("\t", 2)[2])["stack"]
-    assert stack[1].startswith("    at <anonymous> (file:///var/task/index.mjs:3:"), stack  # the listener
-    assert re.fullmatch(r" {4}at emit \(node:internal/boot:\d+:\d+\)", stack[-2]), stack  # the emitter's frame
-    assert stack[-1].startswith("    at handler (file:///var/task/index.mjs:6:"), stack  # and nothing beneath
+    # as Node's: the listener an anonymous method of the emitter, the handler Lambda's Runtime's
+    assert stack[1].startswith("    at EventEmitter.<anonymous> (file:///var/task/index.mjs:3:"), stack  # the listener
+    assert re.fullmatch(r" {4}at EventEmitter\.emit \(node:internal/boot:\d+:\d+\)", stack[-2]), stack  # the emitter's frame
+    assert stack[-1].startswith("    at Runtime.handler (file:///var/task/index.mjs:6:"), stack  # and nothing beneath
     timer_event = tmp_path / "timer.json"
     timer_event.write_text(json.dumps({**EVENT, "timer": True}))
     result = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(timer_event)])
@@ -251,7 +252,7 @@ def test_the_error_page_and_edge_logs_show_the_error_alone(server, module):
     assert errors[1] == "handler_error: as logged above", records  # `edge logs`: no code to add to the line
     where = "file:///var/task/index.mjs" if module == "esm" else "/var/task/index.js"
     assert json.loads(errors[0].split("\t", 1)[1])["stack"][1:] == [
-        f"    at {'handler' if module == 'esm' else 'exports.handler'} ({where}:2:13)"]
+        f"    at {'Runtime.handler' if module == 'esm' else 'exports.handler'} ({where}:2:13)"]
     # the page's detail (--debug-errors): the hook, the function and the logged line, nothing after it
     detail = re.search(r"viewer-request function [^\n]*", html.unescape(r.text)).group(0)
     assert re.fullmatch(rf"viewer-request function {module}:\S+: handler_error: {re.escape(errors[0])}", detail), detail

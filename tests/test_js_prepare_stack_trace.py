@@ -448,8 +448,8 @@ def bundled(lines: list) -> tuple[str, str]:
 
 # The bundle's errors, at the top level (at build time here, where the package's files are read) and
 # again in run(): each stack's first line and first frames, the package's directory taken out and
-# no columns; a frame in node_modules by its place only (V8 names it `Object.module.exports [as
-# verify]`, from the receiver, which this engine does not know: `Object.handler` is `handler`)
+# no columns; names as source-map-support writes them from the CallSites (`Object.handler`, and
+# `Object.module.exports [as verify]` in node_modules, from the receiver)
 SMS_CASES_JS = r"""'use strict';
 const util = require('util');
 const bundle = require('./dist/index.js');
@@ -460,8 +460,7 @@ function shown(stack) {
     const frame = /^ {4}at (?:(.*) \()?(.*):(\d+):\d+\)?$/.exec(line);
     if (frame === null) return line;
     const file = frame[2].split(root).join('');
-    if (file.includes('/node_modules/')) return `at ${file}:${frame[3]}`;
-    return `at ${frame[1].replace(/^Object\./, '')} ${file}:${frame[3]}`; // V8's receiver type, which the engine does not know
+    return `at ${frame[1]} ${file}:${frame[3]}`;
   });
 }
 async function stacks() {
@@ -510,11 +509,11 @@ def test_source_map_support_maps_a_bundles_errors_as_in_node(bundle_package, tmp
         got = edge[when]
         for name in ("bundle", "minified"):
             assert got[f"{name}: AuthError"] == ["AuthError", ["AuthError: denied for x", "at check /src/errors.ts:9",
-                                                               "at handler /src/handler.ts:6"]], (when, name)
+                                                               "at Object.handler /src/handler.ts:6"]], (when, name)
             name_, (first, thrown_in, called_from) = got[f"{name}: jsonwebtoken"]
             assert (name_, first, called_from) == ("JsonWebTokenError", "JsonWebTokenError: jwt malformed",
-                                                   "at verify /src/handler.ts:11"), (when, name)
-            assert thrown_in.startswith("at /node_modules/jsonwebtoken/verify.js:")
+                                                   "at Object.verify /src/handler.ts:11"), (when, name)
+            assert thrown_in.startswith("at Object.module.exports [as verify] /node_modules/jsonwebtoken/verify.js:")
         assert got["util.inspect"][:2] == ["AuthError: denied for y", "at check /src/errors.ts:9"]
 
 
@@ -537,17 +536,18 @@ def test_a_failing_bundle_handler_is_logged_with_its_errors_name_and_message(bun
         assert record["errorType"] == "AuthError" and record["errorMessage"] == "denied for undefined"
         assert record["stack"][0] == "AuthError: denied for undefined"
         assert record["stack"][1].startswith("    at check (")
-    # a map source-map-support read while the function was built maps the handler's frames too
+    # a map source-map-support read while the function was built maps the handler's frames too (the
+    # handler a method of Lambda's Runtime, as Lambda calls it)
     assert logged["warm"]["stack"][1].startswith("    at check (/var/task/src/errors.ts:9:")
-    assert logged["warm"]["stack"][2].startswith("    at handler (/var/task/src/handler.ts:6:")
+    assert logged["warm"]["stack"][2].startswith("    at Runtime.handler (/var/task/src/handler.ts:6:")
     # a map read in the request (the build keeps the bundle and its map for fs, as Lambda has them on disk)
     assert logged["cold"]["stack"][1].startswith("    at check (/var/task/src/errors.ts:9:")
-    assert logged["cold"]["stack"][2].startswith("    at handler (/var/task/src/handler.ts:6:")
+    assert logged["cold"]["stack"][2].startswith("    at Runtime.handler (/var/task/src/handler.ts:6:")
 
 
 def _frames(lines: list[str], root: str) -> list[str]:
-    """A stack's first lines, the package's directory as /var/task, without columns or V8's receiver type."""
-    return [re.sub(r":\d+\)$", ")", line.replace(root, "/var/task").replace(" at Object.", " at ")) for line in lines[:3]]
+    """A stack's first lines, the package's directory as /var/task, without columns."""
+    return [re.sub(r":\d+\)$", ")", line.replace(root, "/var/task")) for line in lines[:3]]
 
 
 def test_a_bundles_map_read_in_a_request_maps_its_errors_as_in_node(bundle_package, tmp_path):  # type: ignore[no-untyped-def]
@@ -555,7 +555,8 @@ def test_a_bundles_map_read_in_a_request_maps_its_errors_as_in_node(bundle_packa
     the bundle and its map in the request, from what the build kept (neither is one of the small files
     kept for fs: the bundle's sourceMappingURL names the map), and the frames are Node's."""
     assert ".map" in js_build.KEEP_SKIPPED_SUFFIXES
-    script = (f"require({json.dumps(str(bundle_package / 'cold.js'))}).handler({{}})"
+    script = ("class Runtime { constructor(handler) { this.handler = handler; } }\n"  # as Lambda calls it
+              f"new Runtime(require({json.dumps(str(bundle_package / 'cold.js'))}).handler).handler({{}})"
               ".catch((e) => console.log(JSON.stringify(e.stack.split('\\n'))))")
     in_node = _frames(json.loads(node("-e", script)), str(bundle_package))
     fn = roomy_function(build("sms", tmp_path, handler="cold.handler", source=bundle_package), "cold")
@@ -564,7 +565,7 @@ def test_a_bundles_map_read_in_a_request_maps_its_errors_as_in_node(bundle_packa
     finally:
         fn.close()
     assert _frames(logged["stack"], "/var/task") == in_node
-    assert in_node[1:] == ["    at check (/var/task/src/errors.ts:9)", "    at handler (/var/task/src/handler.ts:6)"]
+    assert in_node[1:] == ["    at check (/var/task/src/errors.ts:9)", "    at Runtime.handler (/var/task/src/handler.ts:6)"]
 
 
 def test_maps_past_their_budget_are_left_out_with_a_warning(bundle_package, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]

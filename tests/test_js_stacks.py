@@ -62,19 +62,21 @@ exports.handler = async (event) => {
     "esm-async": ("index.mjs", """export const handler = async (event) => {
   throw new Error('esm boom');
 };
-""", None, ["handler"]),
+""", None, ["Runtime.handler"]),
     "esm-sync": ("index.mjs", """// a plain function, calling back
 export function handler(event, context, callback) {
   const uri = event.Records[0].cf.request.uri;
   throw new Error(`cannot serve ${uri}`);
 }
-""", None, ["handler"]),
+""", None, ["Runtime.handler"]),
 }
 
 # Node, calling the handler with Lambda's arguments (event, context, callback; a promise or the
-# callback settles it), as a plain function as the edge does (V8 would put the receiver's type
-# before a method's name: Lambda's runtime shows `Runtime.handler`), printing the error it fails with
+# callback settles it), as a method of a Runtime object as Lambda's runtime does (`this.handler(...)`:
+# V8 names the frame `Runtime.handler`, or `exports.handler` for a function named by its assignment),
+# printing the error it fails with
 IN_NODE = """
+class Runtime { constructor(handler) { this.handler = handler; } }
 const file = process.argv[1];
 const event = JSON.parse(process.argv[2]);
 // what Lambda's runtime logs after `Invoke Error \\t`: an Error as its name, message, code, own
@@ -86,7 +88,7 @@ const record = (err) => JSON.parse(JSON.stringify(err, (key, v) => (v instanceof
   const { handler } = file.endsWith('.mjs') ? await import(file) : require(file);
   try {
     await new Promise((resolve, reject) => {
-      const returned = handler(event, {}, (err, value) => (err ? reject(err) : resolve(value)));
+      const returned = new Runtime(handler).handler(event, {}, (err, value) => (err ? reject(err) : resolve(value)));
       if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
     });
     console.log('null');
@@ -163,9 +165,9 @@ exports.handler = async () => ({ status: '200', body: JSON.stringify(cases.run()
     result = CliRunner().invoke(cli, ["invoke", str(tmp_path), "--event", str(event_file)])
     assert result.exit_code == 0, result.output
     edge = json.loads(json.loads(result.stdout)["body"])
-    assert edge == ["at o.inner.f", "", "at <anonymous>", "at h", "h"]
+    assert edge == ["at o.inner.f", "", "at Object.g", "at h", "h"]
     node = shutil.which("node")
-    if node is not None:  # V8 also names o['g'] (o.g): the engine leaves computed keys anonymous
+    if node is not None:  # V8 also names o['g'] (o.g): the engine leaves computed keys unnamed (a method: Object.g)
         out = subprocess.run([node, "-e", "console.log(JSON.stringify(require('./cases').run()))"], cwd=tmp_path,
                              capture_output=True, text=True, check=True, timeout=60).stdout
         assert json.loads(out) == ["at o.inner.f", "", "at o.g", "at h", "h"]

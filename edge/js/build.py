@@ -726,13 +726,16 @@ def _load_failure(output: str, memory_bytes: int = BUILD_MEMORY_BYTES, stdout: s
 
 def _own_frames(detail: str) -> str:
     """A load failure's stack with the function's own frames only: the Node layer's (its require,
-    its errors' helpers: `node:internal/boot`, `native`) dropped, so the first frame is the
-    function's line that threw or required, as Node's `at Object.<anonymous> (/path/index.js:3:9)`.
+    its errors' helpers: `node:internal/boot`, built-ins around them) dropped, so the first frame is
+    the function's line that threw or required, as Node's `at Object.<anonymous> (/path/index.js:3:9)`;
+    a built-in between the function's frames (`at Array.map (<anonymous>)`) stays, as in Node's.
     A stack with no frame of the function's (the layer failed by itself) is kept whole."""
     lines = detail.splitlines()
-    if not any(STACK_LINE.match(ln) and FRAME.search(ln) for ln in lines):
+    own = [i for i, ln in enumerate(lines) if STACK_LINE.match(ln) and FRAME.search(ln)]
+    if not own:
         return detail
-    return "\n".join(ln for ln in lines if not STACK_LINE.match(ln) or FRAME.search(ln))
+    return "\n".join(ln for i, ln in enumerate(lines) if not STACK_LINE.match(ln) or FRAME.search(ln)
+                     or (own[0] < i < own[-1] and ln.endswith(" (<anonymous>)")))
 
 
 def _write_module(snapshot: Path, out: Path, note: bytes) -> None:

@@ -515,6 +515,151 @@ QUICKJS_EDITS = (
     ("quickjs.c", "js_throw_URIError(ctx, \"malformed UTF-8\");", "js_throw_URIError(ctx, \"URI malformed\");"),
     ("quickjs.c", "js_throw_URIError(ctx, \"invalid character\");", "js_throw_URIError(ctx, \"URI malformed\");"),
 )
+# Stack frames as V8 writes them (engine/stack_frames.h says why and how): each frame keeps its
+# receiver; the backtrace and CallSites name a method's type and property (`Parser.parseError`,
+# `Object.<anonymous>`, `get x [as x]`), a constructor's `new`, a built-in's `(<anonymous>)`, an
+# anonymous function by its place alone; built-ins V8 runs frameless (call, apply, ...) are left
+# out; and the async functions awaiting the promise of a job's code follow (`at async fn (...)`).
+_BACKTRACE_TEXT = (
+    "            /* func_name_str is UTF-8 encoded if needed */\n"
+    "            func_name_str = get_func_name(ctx, sf->cur_func);\n"
+    "            if (!func_name_str || func_name_str[0] == '\\0')\n"
+    "                str1 = \"<anonymous>\";\n            else\n                str1 = func_name_str;\n"
+    "            dbuf_printf(&dbuf, \"    at %s\", str1);\n            JS_FreeCString(ctx, func_name_str);\n\n"
+    "            if (b && sf->cur_pc) {\n                const char *atom_str;\n                int line_num1, col_num1;\n"
+    "                uint32_t pc;\n\n                pc = sf->cur_pc - b->byte_code_buf - 1;\n"
+    "                line_num1 = find_line_num(ctx, b, pc, &col_num1);\n"
+    "                atom_str = b->filename ? JS_AtomToCString(ctx, b->filename) : NULL;\n"
+    "                dbuf_printf(&dbuf, \" (%s\", atom_str ? atom_str : \"<null>\");\n"
+    "                JS_FreeCString(ctx, atom_str);\n                if (line_num1 != -1)\n"
+    "                    dbuf_printf(&dbuf, \":%d:%d\", line_num1, col_num1);\n"
+    "                dbuf_putc(&dbuf, ')');\n            } else if (b) {\n"
+    "                // FIXME(bnoordhuis) Missing `sf->cur_pc = pc` in bytecode\n"
+    "                // handler in JS_CallInternal. Almost never user observable\n"
+    "                // except with intercepting JS proxies that throw exceptions.\n"
+    "                dbuf_printf(&dbuf, \" (missing)\");\n            } else {\n"
+    "                dbuf_printf(&dbuf, \" (native)\");\n            }\n            dbuf_putc(&dbuf, '\\n');\n")
+STACK_FRAME_EDITS = (
+    ("quickjs.c", "    bool is_constructor; /* true if invoked as a constructor (new) */\n",
+     ("    bool is_constructor; /* true if invoked as a constructor (new) */\n"
+      "    JSValueConst edge_this; /* the receiver, while the frame runs (stack_frames.h) */\n")),
+    ("quickjs.c", ("    sf->cur_func = unsafe_unconst(func_obj);\n    sf->arg_count = argc;\n"
+                   "    ret = s->func(ctx, this_val, argc, arg_buf, s->magic, vc(s->data));\n"),
+     ("    sf->cur_func = unsafe_unconst(func_obj);\n    sf->edge_this = this_val;\n    sf->arg_count = argc;\n"
+      "    ret = s->func(ctx, this_val, argc, arg_buf, s->magic, vc(s->data));\n")),
+    ("quickjs.c", ("    sf->cur_func = unsafe_unconst(func_obj);\n    sf->arg_count = argc;\n"
+                   "    ret = s->func(ctx, this_val, argc, arg_buf, s->magic, s->opaque);\n"),
+     ("    sf->cur_func = unsafe_unconst(func_obj);\n    sf->edge_this = this_val;\n    sf->arg_count = argc;\n"
+      "    ret = s->func(ctx, this_val, argc, arg_buf, s->magic, s->opaque);\n")),
+    ("quickjs.c", "    sf->cur_func = unsafe_unconst(func_obj);\n    sf->arg_count = argc;\n    arg_buf = argv;\n",
+     "    sf->cur_func = unsafe_unconst(func_obj);\n    sf->edge_this = this_obj;\n    sf->arg_count = argc;\n    arg_buf = argv;\n"),
+    ("quickjs.c", "    sf->arg_count = argc;\n    sf->cur_func = unsafe_unconst(func_obj);\n    var_refs = p->u.func.var_refs;\n",
+     ("    sf->arg_count = argc;\n    sf->cur_func = unsafe_unconst(func_obj);\n    sf->edge_this = this_obj;\n"
+      "    var_refs = p->u.func.var_refs;\n")),
+    ("quickjs.c", ("            sf->prev_frame = rt->current_stack_frame;\n            rt->current_stack_frame = sf;\n"
+                   "            if (s->throw_flag)\n"),
+     ("            sf->prev_frame = rt->current_stack_frame;\n            rt->current_stack_frame = sf;\n"
+      "            sf->edge_this = this_obj;\n            if (s->throw_flag)\n")),
+    ("quickjs.c", "static void build_backtrace(JSContext *ctx, JSValueConst error_val,\n",
+     ("static void edge_text_frame(JSContext *ctx, DynBuf *db, JSStackFrame *sf);\n"
+      "static bool edge_hidden_frame(JSStackFrame *sf);\n"
+      "static void edge_fill_callsite(JSContext *ctx, JSCallSiteData *csd, JSValueConst func, JSValueConst this_val,\n"
+      "                               const uint8_t *cur_pc, bool is_constructor, bool is_async);\n"
+      "static uint32_t edge_async_frames(JSContext *ctx, DynBuf *db, JSCallSiteData *csd, uint32_t i, uint32_t limit);\n"
+      "static JSValueConst *edge_current_job; /* the promise reaction job running (stack_frames.h) */\n\n"
+      "static void build_backtrace(JSContext *ctx, JSValueConst error_val,\n")),
+    ("quickjs.c", ("        if (backtrace_flags & JS_BACKTRACE_FLAG_SKIP_FIRST_LEVEL) {\n"
+                   "            backtrace_flags &= ~JS_BACKTRACE_FLAG_SKIP_FIRST_LEVEL;\n            continue;\n        }\n"),
+     ("        if (backtrace_flags & JS_BACKTRACE_FLAG_SKIP_FIRST_LEVEL) {\n"
+      "            backtrace_flags &= ~JS_BACKTRACE_FLAG_SKIP_FIRST_LEVEL;\n            continue;\n        }\n"
+      "        if (edge_hidden_frame(sf))\n            continue;\n")),
+    ("quickjs.c", "            js_new_callsite_data(ctx, &csd[i], sf);\n        } else {\n" + _BACKTRACE_TEXT,
+     ("            js_new_callsite_data(ctx, &csd[i], sf);\n"
+      "            edge_fill_callsite(ctx, &csd[i], sf->cur_func, sf->edge_this, sf->cur_pc, sf->is_constructor, false);\n"
+      "        } else {\n            (void)func_name_str; (void)str1; (void)b;\n"
+      "            edge_text_frame(ctx, &dbuf, sf);\n")),
+    ("quickjs.c", " done:\n    if (has_prepare) {\n        int j = 0, k;\n",
+     ("    if (sf == edge_end) /* all the frames on the stack: those awaiting them next */\n"
+      "        i = edge_async_frames(ctx, has_prepare ? NULL : &dbuf, has_prepare ? csd : NULL, i, stack_trace_limit);\n"
+      " done:\n    if (has_prepare) {\n        int j = 0, k;\n")),
+    ("quickjs.c", ("        for (k = j; k < i; k++) {\n            JS_FreeValue(ctx, csd[k].filename);\n"
+                   "            JS_FreeValue(ctx, csd[k].func);\n            JS_FreeValue(ctx, csd[k].func_name);\n        }\n"),
+     ("        for (k = j; k < i; k++) {\n            JS_FreeValue(ctx, csd[k].filename);\n"
+      "            JS_FreeValue(ctx, csd[k].func);\n            JS_FreeValue(ctx, csd[k].func_name);\n"
+      "            JS_FreeValue(ctx, csd[k].edge_text);\n            JS_FreeValue(ctx, csd[k].edge_type_name);\n"
+      "            JS_FreeValue(ctx, csd[k].edge_method_name);\n        }\n")),
+    # CallSites: V8's getTypeName, getMethodName, isToplevel, isAsync, isPromiseAll, getPromiseIndex,
+    # toString; isNative() false, as V8's in Node (its built-ins are not "native" scripts)
+    ("quickjs.c", "    bool native;\n    bool constructor;\n    int line_num;\n    int col_num;\n} JSCallSiteData;\n",
+     ("    bool native;\n    bool constructor;\n    int line_num;\n    int col_num;\n"
+      "    JSValue edge_text, edge_type_name, edge_method_name; /* stack_frames.h */\n"
+      "    bool edge_toplevel, edge_async;\n    int edge_promise_index;\n} JSCallSiteData;\n")),
+    ("quickjs.c", "    csd->filename = JS_UNDEFINED;\n    csd->func = JS_UNDEFINED;\n    csd->func_name = JS_UNDEFINED;\n",
+     ("    csd->filename = JS_UNDEFINED;\n    csd->func = JS_UNDEFINED;\n    csd->func_name = JS_UNDEFINED;\n"
+      "    csd->edge_text = JS_UNDEFINED;\n    csd->edge_type_name = JS_UNDEFINED;\n    csd->edge_method_name = JS_UNDEFINED;\n")),
+    ("quickjs.c", "        JS_FreeValueRT(rt, csd->func_name);\n        js_free_rt(rt, csd);\n",
+     ("        JS_FreeValueRT(rt, csd->func_name);\n        JS_FreeValueRT(rt, csd->edge_text);\n"
+      "        JS_FreeValueRT(rt, csd->edge_type_name);\n        JS_FreeValueRT(rt, csd->edge_method_name);\n"
+      "        js_free_rt(rt, csd);\n")),
+    ("quickjs.c", "        JS_MarkValue(rt, csd->func_name, mark_func);\n",
+     ("        JS_MarkValue(rt, csd->func_name, mark_func);\n        JS_MarkValue(rt, csd->edge_text, mark_func);\n"
+      "        JS_MarkValue(rt, csd->edge_type_name, mark_func);\n        JS_MarkValue(rt, csd->edge_method_name, mark_func);\n")),
+    ("quickjs.c", ("    csd->func = JS_NULL;\n    csd->func_name = JS_NULL;\n    csd->native = false;\n"
+                   "    csd->constructor = false;\n    csd->line_num = line_num;\n    csd->col_num = col_num;\n"),
+     ("    csd->func = JS_NULL;\n    csd->func_name = JS_NULL;\n    csd->native = false;\n"
+      "    csd->constructor = false;\n    csd->line_num = line_num;\n    csd->col_num = col_num;\n"
+      "    csd->edge_text = line_num == -1 ? JS_NewString(ctx, filename)\n"
+      "        : JS_NewString(ctx, \"\"); /* made below */\n"
+      "    if (line_num != -1 && !JS_IsException(csd->edge_text)) {\n        char edge_place[64];\n"
+      "        JS_FreeValue(ctx, csd->edge_text);\n"
+      "        snprintf(edge_place, sizeof(edge_place), \":%d:%d\", line_num, col_num);\n"
+      "        csd->edge_text = JS_ConcatString3(ctx, \"\", JS_NewString(ctx, filename), edge_place);\n    }\n"
+      "    if (JS_IsException(csd->edge_text)) {\n        csd->edge_text = JS_NULL;\n"
+      "        JS_FreeValue(ctx, JS_GetException(ctx));\n    }\n"
+      "    csd->edge_type_name = JS_NULL;\n    csd->edge_method_name = JS_NULL;\n"
+      "    csd->edge_toplevel = true;\n    csd->edge_async = false;\n    csd->edge_promise_index = -1;\n")),
+    ("quickjs.c", "    return js_bool(csd->native);\n", "    return js_bool(false);\n"),
+    ("quickjs.c", "    JS_CFUNC_MAGIC_DEF(\"getLineNumber\", 0, js_callsite_getnumber, offsetof(JSCallSiteData, line_num)),\n",
+     ("    JS_CFUNC_MAGIC_DEF(\"getLineNumber\", 0, js_callsite_getnumber, offsetof(JSCallSiteData, line_num)),\n"
+      "    JS_CFUNC_MAGIC_DEF(\"getTypeName\", 0, js_callsite_getfield, offsetof(JSCallSiteData, edge_type_name)),\n"
+      "    JS_CFUNC_MAGIC_DEF(\"getMethodName\", 0, js_callsite_getfield, offsetof(JSCallSiteData, edge_method_name)),\n"
+      "    JS_CFUNC_MAGIC_DEF(\"toString\", 0, js_callsite_getfield, offsetof(JSCallSiteData, edge_text)),\n"
+      "    JS_CFUNC_MAGIC_DEF(\"isToplevel\", 0, edge_callsite_flag, 0),\n"
+      "    JS_CFUNC_MAGIC_DEF(\"isAsync\", 0, edge_callsite_flag, 1),\n"
+      "    JS_CFUNC_MAGIC_DEF(\"isPromiseAll\", 0, edge_callsite_flag, 2),\n"
+      "    JS_CFUNC_MAGIC_DEF(\"getPromiseIndex\", 0, edge_callsite_flag, 3),\n")),
+    ("quickjs.c", "static const JSCFunctionListEntry js_callsite_proto_funcs[] = {\n",
+     ("static JSValue edge_callsite_flag(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic)\n{\n"
+      "    JSCallSiteData *csd = JS_GetOpaque2(ctx, this_val, JS_CLASS_CALL_SITE);\n"
+      "    if (!csd)\n        return JS_EXCEPTION;\n"
+      "    switch (magic) {\n    case 0: return js_bool(csd->edge_toplevel);\n    case 1: return js_bool(csd->edge_async);\n"
+      "    case 2: return js_bool(csd->edge_promise_index >= 0);\n"
+      "    default: return csd->edge_promise_index >= 0 ? js_int32(csd->edge_promise_index) : JS_NULL;\n    }\n}\n\n"
+      "static const JSCFunctionListEntry js_callsite_proto_funcs[] = {\n")),
+    # the promise reaction job running, for the async frames
+    ("quickjs.c", "        res = JS_Call(ctx, handler, JS_UNDEFINED, 1, &arg);\n",
+     ("        JSValueConst *edge_job = edge_current_job;\n        edge_current_job = argv;\n"
+      "        res = JS_Call(ctx, handler, JS_UNDEFINED, 1, &arg);\n        edge_current_job = edge_job;\n")),
+    ("quickjs.c", "/* magic = 0: Promise.all 1: Promise.allSettled */\nstatic JSValue js_promise_all(JSContext *ctx, JSValueConst this_val,\n",
+     ("#include \"stack_frames.h\"\n\n"
+      "/* magic = 0: Promise.all 1: Promise.allSettled */\nstatic JSValue js_promise_all(JSContext *ctx, JSValueConst this_val,\n")),
+    # an async frame is where its function awaits, as V8's: the `await` (QuickJS placed the
+    # suspension at its operand's end, lines below it when the operand spans lines)
+    ("quickjs.c", ("        if (next_token(s))\n            return -1;\n"
+                   "        if (js_parse_unary(s, PF_POW_FORBIDDEN))\n            return -1;\n"
+                   "        emit_op(s, OP_await);\n"),
+     ("        {\n        int edge_await_line = s->token.line_num, edge_await_col = s->token.col_num;\n"
+      "        if (next_token(s))\n            return -1;\n"
+      "        if (js_parse_unary(s, PF_POW_FORBIDDEN))\n            return -1;\n"
+      "        emit_source_loc_at(s, edge_await_line, edge_await_col);\n        }\n"
+      "        emit_op(s, OP_await);\n")),
+    # JSON.parse's error has no frame for its input's place (V8's starts at `JSON.parse (<anonymous>)`)
+    ("quickjs.c", "        obj = JS_ParseJSON_internal(ctx, str, len, \"<input>\", pr1);\n",
+     "        obj = JS_ParseJSON_internal(ctx, str, len, NULL, pr1);\n"),
+    ("quickjs.c", "        obj = JS_ParseJSON_internal(ctx, str, len, \"<input>\", NULL);\n",
+     "        obj = JS_ParseJSON_internal(ctx, str, len, NULL, NULL);\n"),
+)
+QUICKJS_EDITS = QUICKJS_EDITS + STACK_FRAME_EDITS
 # Stack charges (bench/README.md, finding J13): QuickJS raises its catchable RangeError when
 # its *linear* stack (the C stack in linear memory, EDGE_JS_STACK of it in edge_js.c) runs out,
 # but what runs out first can be wasmtime's *native* stack (max_wasm_stack), an uncatchable trap.
@@ -572,7 +717,7 @@ def _charged(name: str, source: str, path: Path) -> str:
 
 # Files the edited sources #include (copied beside them), part of the engine key
 QUICKJS_INCLUDES = (HERE / "engine" / "inferred_names.h", HERE / "engine" / "busy_module.h",
-                    HERE / "engine" / "error_messages.h")
+                    HERE / "engine" / "error_messages.h", HERE / "engine" / "stack_frames.h")
 EDITED_PREAMBLE = ("#include <stdint.h>\nuint64_t edge_context_seed(void); /* edge_js.c */\n"
                    "int64_t edge_date_now(void); /* edge_js.c */\n")
 

@@ -183,7 +183,7 @@ static void note_build_draw(JSContext *c, JSValueConst view, size_t len) {
             const char *end = strchr(line, '\n');
             size_t n = end ? (size_t)(end - line) : strlen(line);
             const char *at = strstr(line, "at ");
-            if (at && at < line + n && !memmem(line, n, "node:", 5) && !memmem(line, n, "(native)", 8)) {
+            if (at && at < line + n && !memmem(line, n, "node:", 5) && !memmem(line, n, "(<anonymous>)", 13)) {
                 size_t skip = (size_t)(at + 3 - line);
                 snprintf(build_draw_site, sizeof build_draw_site, "%.*s", (int)(n - skip), at + 3);
                 break;

@@ -54,6 +54,23 @@ static JSAtom edge_member_chain(JSContext *ctx, const uint8_t *start, const uint
     if (want_ident || segments < 2)
         return JS_ATOM_NULL;
     buf[n] = '\0';
+    /* V8 leaves `prototype` out: `Legacy.prototype.run` is `Legacy.run` */
+    {
+        char *src = buf, *dst = buf;
+        while (*src) {
+            char *dot = strchr(src, '.');
+            size_t len = dot ? (size_t)(dot - src) : strlen(src);
+            if (!(len == 9 && memcmp(src, "prototype", 9) == 0) || src == buf) {
+                if (dst != buf)
+                    *dst++ = '.';
+                memmove(dst, src, len);
+                dst += len;
+            }
+            src += len + (dot ? 1 : 0);
+        }
+        *dst = '\0';
+        n = (size_t)(dst - buf);
+    }
     if (strncmp(buf, "this.", 5) == 0)
         return JS_NewAtomLen(ctx, buf + 5, n - 5);
     return JS_NewAtomLen(ctx, buf, n);

@@ -56,8 +56,8 @@ defineBuiltin('internal/assert_source', function (exports, require, module, inte
       Error.captureStackTrace(holder, fn);
       const sites = holder.stack;
       if (!Array.isArray(sites)) return undefined;
-      // Function.prototype.call and apply are frames of their own here (not in V8)
-      return sites.find((site) => !(site.isNative() && FORWARDERS.has(site.getFunction())));
+      // Function.prototype.call and apply have no frames (the engine leaves them out, as V8 does)
+      return sites.find((site) => !FORWARDERS.has(site.getFunction()));
     } finally {
       Error.prepareStackTrace = saved;
     }

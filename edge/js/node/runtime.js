@@ -25,6 +25,12 @@ const hooks = (function () {
   const OUT_OF_MEMORY = 4; // the C side then shows the host the memory cap reached (engine/edge_js.c)
   const TIMED_OUT = 408; // the next timer would fire past the function's timeout: the ABI's reserved timeout code
   let handler = null;
+  // Lambda's runtime calls the handler as a method of its Runtime object (`this.handler(event,
+  // context, callback)`): `this` in a handler is that object, and V8 names the handler's frames
+  // after it (`at Runtime.handler (file:///var/task/index.mjs:3:9)`; `at exports.handler` for one
+  // named by what it was assigned to), as here (engine/stack_frames.h)
+  class Runtime { constructor(fn) { this.handler = fn; } }
+  let runtime = null;
   let handlerModule = null;
   let current = null;
   let functionInfo = null;
@@ -373,7 +379,7 @@ const hooks = (function () {
     if (asyncContext !== undefined) asyncContext.current = asyncContext.empty;
     let returned;
     try {
-      returned = handler(event, context, callback);
+      returned = runtime.handler(event, context, callback);
     } catch (err) {
       invocation.finish(err === undefined ? new Error('undefined') : err, undefined, false);
       return;
@@ -571,6 +577,7 @@ const hooks = (function () {
             : `Use exports.${name} = async (event) => {...}`));
     }
     handler = value;
+    runtime = new Runtime(value);
     for (const name of CONFIG.preload) {
       if (PRELOADED_GLOBALS.has(name)) {
         void globalThis[name];
