@@ -10,6 +10,7 @@ import json
 
 from edge.control.manifest_memory import FILE_NAME, Decision, decide
 
+from .conftest import free_port
 from .control_helpers import ControlServer, generated, manifest_text
 from .fleet_helpers import wait_served
 from .pgfixtures import pg_database, pg_url  # noqa: F401  (fixtures)
@@ -94,3 +95,24 @@ def test_the_decision_table():
     assert decide("d2", "d1", "d1", True) is Decision.KEEP_STORE  # unchanged here since its last start
     assert decide("d2", "d3", "d1", True) is Decision.PUBLISH  # edited here since
     assert decide("d2", "d1", None, False) is Decision.PUBLISH  # one machine: the store's record decides
+
+
+def test_a_start_refusing_its_manifest_leaves_the_fleets_database_untouched(tmp_path, pg_url):  # noqa: F811
+    """Opening a shared store migrates its schema: a start that refuses its manifest (a typo)
+    says so first, so one node's bad edit cannot change the fleet's database (a future
+    migration would then lock the older nodes out)."""
+    import psycopg
+    from click.testing import CliRunner
+
+    from edge.cli.main import cli
+
+    manifest = tmp_path / "m.toml"
+    manifest.write_text(manifest_text('[[behaviors]]\npath = "/a/*"\norigni = "site"\n'))
+    result = CliRunner().invoke(cli, ["serve", "-m", str(manifest), "--state-dir", str(tmp_path / "s"),
+                                      "--store", pg_url, "--port", str(free_port())])
+    assert result.exit_code == 1, result.output
+    assert "origni" in result.output and "did you mean" in result.output, result.output
+    with psycopg.connect(pg_url) as conn:
+        tables = conn.execute("SELECT table_name FROM information_schema.tables "
+                              "WHERE table_schema = current_schema()").fetchall()
+    assert tables == [], tables

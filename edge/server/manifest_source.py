@@ -38,12 +38,29 @@ def load_manifest(options: ServerOptions, store: ControlStore | None = None) -> 
     if store is None:
         if not store_exists(options.store_location):  # nothing deployed yet: create nothing
             return routing.load_manifest(options.manifest, set())
+        _check_before_the_store(options.manifest)
         store = open_store(options.store_location, cache_dir=options.blob_cache_dir)
         try:
             return _load_manifest(options, store)
         finally:
             store.close()
     return _load_manifest(options, store)
+
+
+def _check_before_the_store(path: str) -> None:
+    """Raise every manifest error the store cannot change before the store is opened: opening
+    a shared store migrates its schema, which a start that then refuses its manifest (a typo)
+    must not have done to the fleet's database. Only whether the functions its behaviors name
+    exist is left to the store."""
+    try:
+        document = routing.manifest_document(Path(path))
+    except (OSError, ValueError):  # unreadable, or not TOML: the load proper says it the usual way
+        return
+    try:
+        named = {ref.function for ref in routing.references(document)}
+    except ConfigError:
+        named = set()  # an invalid behavior: the load below names it
+    routing.load_manifest(path, named)
 
 
 def _load_manifest(options: ServerOptions, store: ControlStore) -> Manifest:
