@@ -308,15 +308,7 @@ def test_the_guards_refusals_are_logged_and_counted(edge_factory, fresh_origin, 
     assert lines["/stalled"]["total_ms"] >= 400  # timed from the request's arrival, not from the refusal
 
     # a stop: a request in flight past the grace period is cut (503), new ones are refused (503)
-    cut: list[bytes] = []
-    slow = threading.Thread(target=lambda: cut.append(raw(port, b"GET /slow-cut?s=8 HTTP/1.1\r\nHost: x\r\n\r\n",
-                                                          wait=15)))
-    slow.start()
-    deadline = time.monotonic() + 10
-    while not fresh_origin.hits["/slow-cut"] and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert edge.server._loop is not None
-    edge.server._loop.call_soon_threadsafe(edge.app.drain.begin)
+    slow, cut = stop_while_slow(edge, fresh_origin)
     time.sleep(0.2)
     arrived = raw(port, b"GET /arrived HTTP/1.1\r\nHost: x\r\n\r\n")
     assert status_of(arrived) == 503
@@ -343,6 +335,21 @@ def test_with_debug_errors_a_front_door_refusal_shows_why(edge_factory, fresh_or
     page = reply.decode("latin-1")
     assert "this request already passed through this edge (its Via header)" in page, page
     assert "edge logs --request-id" not in page, page
+
+
+def stop_while_slow(edge, origin, path: str = "/slow-cut") -> tuple[threading.Thread, list[bytes]]:  # type: ignore[no-untyped-def]
+    """Begin an in-process edge's graceful stop while a request to `path` (8 s at the origin)
+    is in flight: the thread sending it, and the list its reply is put in once it ends."""
+    cut: list[bytes] = []
+    request = f"GET {path}?s=8 HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    slow = threading.Thread(target=lambda: cut.append(raw(edge.server.port, request, wait=15)))
+    slow.start()
+    deadline = time.monotonic() + 10
+    while not origin.hits[path] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert edge.server._loop is not None
+    edge.server._loop.call_soon_threadsafe(edge.app.drain.begin)
+    return slow, cut
 
 
 def metric(admin: int, labels: str) -> float:

@@ -7,12 +7,15 @@ edge's X-Cache, Via and X-Amz-Cf-Id), whose request id finds the detail, naming 
 
 from __future__ import annotations
 
-import threading
-import time
-
 from edge.server.drain import CUT_SENTENCE
 
-from .test_access_log_refusals import assert_edge_error, by_uri, guard_manifest, header, raw
+from .test_access_log_refusals import (
+    assert_edge_error,
+    by_uri,
+    guard_manifest,
+    header,
+    stop_while_slow,
+)
 from .test_pipeline import status_of
 
 
@@ -20,16 +23,7 @@ def test_a_request_cut_at_the_end_of_the_grace_period_gets_the_edges_error_page(
     log_path = tmp_path / "access.log"
     edge = edge_factory(guard_manifest(fresh_origin.server.url), access_log=str(log_path), graceful_timeout=1.0,
                         debug_errors=False)
-    port = edge.server.port
-    cut: list[bytes] = []
-    slow = threading.Thread(target=lambda: cut.append(raw(port, b"GET /slow-cut?s=8 HTTP/1.1\r\nHost: x\r\n\r\n",
-                                                          wait=15)))
-    slow.start()
-    deadline = time.monotonic() + 10
-    while not fresh_origin.hits["/slow-cut"] and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert edge.server._loop is not None
-    edge.server._loop.call_soon_threadsafe(edge.app.drain.begin)
+    slow, cut = stop_while_slow(edge, fresh_origin)
     slow.join(15)
     reply = cut[0]
     assert status_of(reply) == 503, reply[:300]
