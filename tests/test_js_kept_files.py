@@ -40,6 +40,7 @@ exports.handler = async () => ({ status: '200', body: JSON.stringify(exports.rea
 KEPT = ["templates/page.html", "notes.txt", "config/public.json", "keys/public.pem", "keys/idp.crt"]
 MAP = "dist/app.js.map"
 NOT_KEPT = ["server.key", "certs/tls.pem", "keys/id_rsa", "keys/id_ed25519.pub", "credentials.json", ".env",
+            "Server.KEY", "keys/ID_RSA", "creds/Credentials.json", "notes/signing.txt",
             "config/.env.local", "config/secret.json", "drafts/a.txt", "data/table.csv", "state/store/x.txt",
             "state/artifacts/y.txt", ".git/config"]
 FILES = {
@@ -49,6 +50,8 @@ FILES = {
     # a public key and a certificate (a token verifier's) are kept; a private key by any name is not
     "keys/public.pem": "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n",
     "keys/idp.crt": "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n",
+    # a private key under a name that does not say so: found by its armour
+    "notes/signing.txt": "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n",
     "certs/tls.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
                      "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n",
     # a bundle naming its map, in a function without source-map-support: the map is not kept

@@ -86,6 +86,22 @@ def holds_private_key(path: Path) -> bool:
     return b"-----BEGIN " not in data or b"PRIVATE KEY" in data or b"\0" in data
 
 
+# The function's code: a key written into it is the function's own choice (it is its code, built
+# whatever it holds); other files holding a PEM private key are never kept, whatever their name.
+CODE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx")
+
+
+def shows_a_private_key(path: Path) -> bool:
+    """A PEM private key's armour in the file's first PEM_READ_BYTES (a key under any name:
+    `server.txt`, `notes`); a file that cannot be read shows none (it is not kept either way)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(PEM_READ_BYTES)
+    except OSError:
+        return False
+    return b"-----BEGIN " in data and b"PRIVATE KEY-----" in data
+
+
 def ignore_patterns(root: Path) -> list[Pattern]:
     """The function's `.edgeignore` patterns (none when it has no such file or it cannot be read)."""
     try:
@@ -122,11 +138,15 @@ class Rules:
         return cls(tuple(ignore_patterns(root)), frozenset(state_dirs(files)), Path(root))
 
     def key_like(self, path: str) -> bool:
-        if any(p.matches(path) for p in KEY_PATTERNS):
+        """A key or credential: by name, in any letter case (`server.KEY`, `ID_RSA`), or, for a
+        file that is not code, by a PEM private key inside it whatever its name."""
+        folded = path.lower()
+        if any(p.matches(folded) for p in KEY_PATTERNS):
             return True
-        if any(p.matches(path) for p in PEM_PATTERNS):
+        if any(p.matches(folded) for p in PEM_PATTERNS):
             return self.root is None or holds_private_key(self.root / path)
-        return False
+        return (self.root is not None and not folded.endswith(CODE_SUFFIXES)
+                and shows_a_private_key(self.root / path))
 
     def excluded(self, path: str) -> bool:
         """True when `path` (from the function's top) must not be kept: hidden (a dot file or folder:
