@@ -169,7 +169,7 @@ def test_a_connection_lost_during_a_changes_commit_is_outcome_unknown_not_nothin
             assert r.status_code == 503, r.text
             error = r.json()["error"]
             assert error["code"] == "store_unavailable", r.text
-            assert "may or may not be applied" in error["message"] and "edge aliases" in error["message"], r.text
+            assert "may or may not be applied" in error["message"] and "`edge versions NAME`" in error["message"], r.text
             assert "nothing was changed" not in r.text, r.text
             # and indeed it was applied: PostgreSQL received the COMMIT
             def live() -> int | None:
@@ -227,7 +227,7 @@ def test_the_answer_timeout_is_set_in_the_store_url(pg_url, tmp_path):
                 pass
             took = time.monotonic() - start
             assert 0.6 < took < 2.0, took
-            assert "did not answer within 0.7 s" in str(caught.value) and "edge aliases" in str(caught.value)
+            assert "did not answer within 0.7 s" in str(caught.value) and "`edge versions NAME`" in str(caught.value)
         finally:
             store.close()
 

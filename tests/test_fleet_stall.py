@@ -277,7 +277,7 @@ def test_a_commit_that_goes_unanswered_says_the_change_may_be_applied(pg_url, tm
             error = caught.value
             assert isinstance(error, StoreUnavailable) and isinstance(error, ControlError)
             assert (error.status, error.code, error.headers) == (503, "store_unavailable", {"Retry-After": "5"})
-            assert "may or may not be applied" in error.message and "edge aliases" in error.message
+            assert "may or may not be applied" in error.message and "`edge versions NAME`" in error.message
             assert store.health.up is False
 
             relay.resume()  # the COMMIT it was holding reaches the database

@@ -7,11 +7,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import unquote
 
+from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from ..config.errors import did_you_mean
 from ..control.rows import StoreError
 from .answers import ANSWER_TIMEOUT
 
@@ -82,8 +85,35 @@ def _parts(url: str) -> dict[str, Any]:
     url = libpq_url(url)
     try:
         return conninfo_to_dict(url)
-    except Exception:
-        raise StoreError(f"the store URL is not a valid PostgreSQL URL: {mask(url)}") from None
+    except Exception as exc:
+        raise StoreError(f"the store URL is not a valid PostgreSQL URL: {mask(url)}: {_why(exc, url)}") from None
+
+
+def _why(exc: Exception, url: str) -> str:
+    """libpq's reason on one line, without the URL's password; for an unknown parameter, the
+    libpq parameter meant (`?connect_timout=3`: did you mean 'connect_timeout'?)."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    password = _userinfo(url).partition(":")[2]
+    if password:
+        reason = reason.replace(password, "***")
+    unknown = UNKNOWN_PARAMETER.search(reason)
+    if unknown:
+        reason += did_you_mean([unknown.group(1)], (*_libpq_parameters(), ANSWER_TIMEOUT_KEY))
+    return reason
+
+
+UNKNOWN_PARAMETER = re.compile(r'invalid URI query parameter: "([^"]*)"')
+
+
+def _libpq_parameters() -> list[str]:
+    """The connection parameters this libpq knows (connect_timeout, sslmode, options, ...)."""
+    return [option.keyword.decode() for option in pq.Conninfo.get_defaults()]
+
+
+def _userinfo(url: str) -> str:
+    """`user:password` of a URL as written (before its host), '' without one."""
+    rest = url.partition("://")[2]
+    return rest.rpartition("@")[0] if "@" in rest else ""
 
 
 def mask(url: str) -> str:
@@ -91,9 +121,11 @@ def mask(url: str) -> str:
     url = libpq_url(url)
     try:
         parts = conninfo_to_dict(url)
-    except Exception:
+    except Exception:  # shown as written, up to its parameters, with the user but not the password
         scheme, _, rest = url.partition("://")
-        return f"{scheme}://***@{rest.rpartition('@')[2].split('?')[0]}" if "@" in rest else f"{scheme}://{rest.split('?')[0]}"
+        user = _userinfo(url).partition(":")[0]
+        where = rest.rpartition("@")[2].split("?")[0]
+        return f"{scheme}://{unquote(user) + '@' if user else ''}{where}"
     user = parts.get("user")
     host = parts.get("host", "")
     port = parts.get("port")

@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from .dsn import one_line, redact
+from .dsn import one_line
 
 log = logging.getLogger("edge.fleet")
 
@@ -76,7 +76,7 @@ class Listener:
                 if self._stop.is_set():
                     break
                 if self.listening:
-                    log.warning("lost the store's change notifications (reconnecting): %s", redact(exc))
+                    log.warning("lost the store's change notifications (reconnecting): %s", one_line(exc))  # libpq's spans 3 lines
                     self.wake.set()  # the watcher finds out at once whether the database is reachable
                 elif self.on_unreachable is not None:  # could not even connect
                     self.on_unreachable(one_line(exc))

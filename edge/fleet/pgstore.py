@@ -71,7 +71,7 @@ NODE_ROWS_KEPT = 24 * 3600  # seconds a silent worker's row is kept for `edge no
 # a prepared one fails once per pooled connection after a later release alters the table)
 NODE_READ = f"SELECT {NODE_COLUMNS}, greatest(0, extract(epoch from now()) - heartbeat)::float8 AS age FROM nodes"
 # what shows the effect of a change through write(): versions, aliases, behaviors (its outcome-unknown advice)
-CHANGE_SHOWN = "edge versions, edge aliases, edge behaviors"
+CHANGE_SHOWN = "`edge functions`, `edge versions NAME` (its aliases too), `edge config get`"
 ATTACH_RETRY = 1.0  # seconds between connection attempts of a detached store (others get 503 at once)
 
 # libpq's and PostgreSQL's words for "no database answered" (the network) or "it cannot take this
@@ -341,7 +341,7 @@ class PgStore(ControlStore):
         """One transaction on a pooled connection. Its statements and its commit wait at most
         `within` seconds (default: the answer timeout) for their answers (`_waiting` gives one
         statement longer). `change`: a write an operator asked for, named by the commands that
-        show its effect ("edge aliases, ..."): if its COMMIT was sent but no answer came back
+        show its effect (CHANGE_SHOWN): if its COMMIT was sent but no answer came back
         (none in time, or the connection ended), StoreOutcomeUnknown says to check them before
         trying again, and is logged. Other writes (heartbeats, leftover collection: repeated by
         themselves) fail as StoreUnavailable, as before their commit."""
@@ -502,7 +502,7 @@ class PgStore(ControlStore):
         return [dict(row) for row in rows]
 
     def forget_node(self, name: str, live_within: float) -> tuple[list[dict[str, Any]], int]:
-        with self._transaction(read_only=False, change="edge nodes") as conn:
+        with self._transaction(read_only=False, change="`edge nodes`") as conn:
             with _waiting(conn, self.write_answer):  # another forget's lock
                 rows = [dict(row) for row in conn.execute(
                     NODE_READ + " WHERE name = %s ORDER BY host, pid FOR UPDATE", (name,), prepare=False)]
