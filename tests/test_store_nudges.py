@@ -102,3 +102,44 @@ def test_a_commit_with_nobody_listening_and_a_closed_listener_are_quiet(tmp_path
     finally:
         store.close()
     assert os.listdir(tmp_path / "store" / "nudges") == []
+
+
+def test_a_flood_of_nudges_ticks_the_watcher_at_most_every_min_wake_gap(tmp_path, monkeypatch):
+    """Anyone on the host can send the datagrams: a flood wakes the watcher, which still ticks
+    (reads the store) at most once per MIN_WAKE_GAP, not once per datagram."""
+    import socket
+
+    from edge.control import nudges, watcher
+
+    from .control_helpers import ControlServer, manifest_text
+
+    ticks: list[float] = []
+    real_tick = watcher.Watcher.tick
+
+    def counted(self: watcher.Watcher) -> None:
+        ticks.append(time.monotonic())
+        real_tick(self)
+
+    monkeypatch.setattr(watcher.Watcher, "tick", counted)
+    (tmp_path / "m.toml").write_text(manifest_text())
+    server = ControlServer(tmp_path / "m.toml", tmp_path / "state").start()
+    try:
+        store_dir = tmp_path / "state" / "store"
+        assert str(os.getpid()) in os.listdir(store_dir / "nudges")  # this process's watcher listens
+        address = nudges._address(Nudges(store_dir).tag, os.getpid())
+        before = len(ticks)
+        started = time.monotonic()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.setblocking(False)
+            for _ in range(2000):
+                try:
+                    sock.sendto(b"!", address)
+                except BlockingIOError:
+                    time.sleep(0.001)
+        time.sleep(0.3)
+        elapsed = time.monotonic() - started
+        flood_ticks = len(ticks) - before
+        assert flood_ticks <= elapsed / watcher.MIN_WAKE_GAP + 2, (flood_ticks, elapsed)
+        assert flood_ticks >= 1  # woken all the same
+    finally:
+        server.stop()

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("edge.control")
 
+MIN_WAKE_GAP = 0.01  # seconds between ticks at least, however often the watcher is woken
 STOP_GRACE = 0.5  # seconds a stop lets a tick's database call finish before ending its wait
 
 
@@ -45,6 +46,7 @@ class Watcher:
         self.when_reachable = when_reachable
         self._stop = threading.Event()
         self._beat_at = 0.0  # time.monotonic() of the last heartbeat
+        self._ticked = 0.0  # time.monotonic() of the last tick
         self._beat_revision = -1
         self._outage_logged = not plane.store.health.up  # a start without the store said so already
         self._failing: str | None = None  # the error the last tick ended with, logged once
@@ -65,11 +67,15 @@ class Watcher:
             else:
                 wake.wait(self.interval)
                 wake.clear()
+                # a flood of wake-ups (nudges anyone on this host may send) ticks at most every
+                # MIN_WAKE_GAP, not once per datagram
+                self._stop.wait(max(0.0, self._ticked + MIN_WAKE_GAP - time.monotonic()))
             if self._stop.is_set():
                 return
             self.tick()
 
     def tick(self) -> None:
+        self._ticked = time.monotonic()
         store = self.plane.store
         try:
             self.plane.maintain()
