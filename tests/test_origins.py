@@ -266,3 +266,21 @@ def test_s3_origin_settings_are_checked(edge_factory, fresh_origin):
         with pytest.raises(RuntimeError, match=message):
             edge_factory(f'[origins.o]\n{table}\n[[behaviors]]\npath = "*"\norigin = "o"\n')
     free_port()  # (the failed starts left nothing listening)
+
+
+def test_a_listener_given_by_host_name_is_matched_by_its_addresses():
+    """`--admin-host <this machine's name>`: what the name resolves to is the listener's own."""
+    import socket as sockets
+
+    from edge.upstream.origins import Origins
+
+    name = sockets.gethostname()
+    try:
+        addresses = {info[4][0] for info in sockets.getaddrinfo(name, None, type=sockets.SOCK_STREAM)}
+    except OSError:
+        pytest.skip("this machine's host name does not resolve")
+    origins = Origins({}, None, own_listeners=((name, 9000),))  # type: ignore[arg-type]
+    for address in addresses:
+        assert origins._is_own(address, 9000), (name, address)
+        assert not origins._is_own(address, 9001), (name, address)
+    assert not origins._is_own("192.0.2.1", 9000)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import ipaddress
 import socket
 from collections.abc import AsyncIterator
@@ -159,6 +160,9 @@ class Origins:
                     return True
             elif _same_address(address, host):
                 return True
+            elif _ip(host) is None and any(_same_address(address, a) or (_is_loopback(a) and _is_loopback(address))
+                                           for a in _addresses_of(host)):
+                return True  # a listener given by name (--admin-host vm): the addresses it names
         return False
 
 
@@ -210,6 +214,15 @@ def _is_address(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@functools.lru_cache(maxsize=64)
+def _addresses_of(name: str) -> tuple[str, ...]:
+    """The addresses a listener's host name resolves to (once: listeners do not move)."""
+    try:
+        return tuple({info[4][0] for info in socket.getaddrinfo(name.strip("[]"), None, type=socket.SOCK_STREAM)})
+    except OSError:
+        return ()
 
 
 def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
