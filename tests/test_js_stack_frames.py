@@ -96,6 +96,7 @@ const sync = {
   'bound': () => { function f() { fail('bound'); } f.bind({})(); },
   'generator': () => { function* g() { fail('generator'); } g().next(); },
   'proxy trap': () => new Proxy({}, { get() { fail('trap'); } }).x,
+  'method through a proxy': () => new Proxy({ go() { fail('via proxy'); } }, {}).go(),
   'template literal': () => `${{ toString() { fail('template'); } }}`,
   'a TypeError of the engine': () => { const o = {}; return o.f.g; },
   'not a function': () => { const o = {}; o.f(); },

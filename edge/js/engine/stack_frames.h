@@ -60,6 +60,18 @@ static JSProperty *edge_own_data(JSContext *ctx, JSObject *p, JSAtom atom)
     return pr;
 }
 
+/* an own data property as it is now, or NULL: a built-in's property not made yet (QuickJS makes
+   a function's `prototype` on first use) is not made here, where it could only compare unequal */
+static JSProperty *edge_own_data_now(JSObject *p, JSAtom atom)
+{
+    JSProperty *pr;
+    JSShapeProperty *prs = find_own_property(&pr, p, atom);
+
+    if (!prs || (prs->flags & JS_PROP_TMASK) != JS_PROP_NORMAL)
+        return NULL;
+    return pr;
+}
+
 /* The entry points keep the exception being thrown (whose stack this is) as it was: what fails
    here (out of memory) is dropped, and the frame goes without the name it could not have. */
 #define EDGE_KEEP_EXCEPTION JSValue edge_pending = JS_GetException(ctx)
@@ -156,8 +168,8 @@ static JSValue edge_receiver_type(JSContext *ctx, JSObject *p)
     JSValue name;
     int depth;
 
-    if (p->class_id == JS_CLASS_PROXY)
-        return JS_AtomToString(ctx, JS_ATOM_Object);
+    if (p->class_id == JS_CLASS_PROXY)  /* V8: `at Proxy.go` for a method called through one */
+        return JS_AtomToString(ctx, JS_ATOM_Proxy);
     /* V8 first asks the object's map for the function that made it: a class's or a constructor's
        instance (its prototype's `constructor`, whose `prototype` that is), a generator function's
        generator */
@@ -170,7 +182,7 @@ static JSValue edge_receiver_type(JSContext *ctx, JSObject *p)
     proto = p->shape->proto;
     if (proto && proto->class_id != JS_CLASS_PROXY && (pr = edge_own_data(ctx, proto, JS_ATOM_constructor)) &&
         JS_VALUE_GET_TAG(pr->u.value) == JS_TAG_OBJECT) {
-        JSProperty *pp = edge_own_data(ctx, JS_VALUE_GET_OBJ(pr->u.value), JS_ATOM_prototype);
+        JSProperty *pp = edge_own_data_now(JS_VALUE_GET_OBJ(pr->u.value), JS_ATOM_prototype);
         if (pp && JS_VALUE_GET_TAG(pp->u.value) == JS_TAG_OBJECT && JS_VALUE_GET_OBJ(pp->u.value) == proto) {
             name = edge_ctor_name(ctx, pr->u.value);
             if (!JS_IsNull(name))
