@@ -80,8 +80,10 @@ def test_keys_secrets_and_ignored_files_are_never_kept(sources, tmp_path):  # ty
     assert edge["topLevel"] == in_node["topLevel"] == "read at the top level\n"
     assert {name: edge[name] for name in KEPT} == {name: in_node[name] for name in KEPT}
     why = "the file is in the function's package, but the build did not keep it"
-    # (a hidden folder at the top is not even listed: to a request it is not there)
-    assert {name: edge[name] for name in NOT_KEPT} == {name: {"error": "ENOENT", "why": why} if name != ".git/config"
+    # (a hidden folder at the top and a state directory are not even listed, package_scope.py: to a
+    # request they are not there)
+    assert {name: edge[name] for name in NOT_KEPT} == {name: {"error": "ENOENT", "why": why}
+                                                       if not name.startswith((".git/", "state/"))
                                                        else {"error": "ENOENT"} for name in NOT_KEPT}
     # a source map no source-map-support reads: not kept (it would only take room)
     assert edge[MAP] == {"error": "ENOENT", "why": why}

@@ -32,7 +32,6 @@ import posixpath
 import re
 import shutil
 import signal
-import stat
 import subprocess
 import tempfile
 import threading
@@ -40,11 +39,10 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import engine, fetch
+from . import dead_stack, engine, fetch, package_scope
 from .archive import ENTRY_EXTENSIONS, MAX_ZIP_DEPTH, MAX_ZIP_FILES, _extract_zip, _prefix  # noqa: F401 (tests use the caps)
 from .errors import JsBuildError
 from .keep import Rules
-from .links import package_links
 from .wasmfile import EXPORT_SECTION, drop_exports, read_note, read_uleb, with_note
 
 try:
@@ -221,12 +219,13 @@ def output_path(path: Path, handler: str | None = None) -> Path:
 
 
 def inputs(path: Path) -> list[Path]:
-    """Files whose change requires a rebuild (build outputs and hidden directories excluded)."""
+    """Files whose change requires a rebuild (build outputs, hidden directories, state dirs and caches
+    excluded: package_scope.py; a server's logs inside the folder must not make each start rebuild)."""
     path = Path(path)
     if path.is_file():
         return [path]
-    return [p for p in path.rglob("*") if p.is_file()
-            and not any(part == "build" or part.startswith(".") for part in p.relative_to(path).parts[:-1])]
+    return [path / p for p, _ in package_scope.walk(path)
+            if not any(part == "build" or part.startswith(".") for part in p.split("/")[:-1])]
 
 
 def default_handler(path: Path) -> str:
@@ -305,7 +304,7 @@ def _preloads(root: Path) -> list[str]:
     """Globals the function's own sources name (not node_modules): evaluated into the snapshot."""
     names: set[str] = set()
     pattern = re.compile(r"\b(" + "|".join(PRELOAD_GLOBALS) + r")\b")
-    for path in root.rglob("*"):
+    for path in package_scope.sources(root):
         if path.suffix not in ENTRY_EXTENSIONS or "node_modules" in path.relative_to(root).parts:
             continue
         try:
@@ -323,7 +322,7 @@ LOCALE_USE = re.compile(r"(?<!['\"`])\bIntl\b(?!['\"`])|\.toLocale(?:Date|Time)?
 def _locale_warning(root: Path) -> str | None:
     """A warning naming the first place a function's own sources (not node_modules) use Intl,
     toLocaleString/toLocaleDateString/toLocaleTimeString or localeCompare (comment lines skipped)."""
-    for path in sorted(root.rglob("*")):
+    for path in package_scope.sources(root):
         rel = path.relative_to(root)
         if path.suffix not in ENTRY_EXTENSIONS or "node_modules" in rel.parts or not path.is_file():
             continue
@@ -349,7 +348,7 @@ def _locale_warning(root: Path) -> str | None:
 def _on_demand(root: Path) -> list[str]:
     """The ON_DEMAND built-in files some source of the package names (a literal 'stream', ...)."""
     wanted = set()
-    for path in root.rglob("*"):
+    for path in package_scope.sources(root):
         if path.suffix not in ENTRY_EXTENSIONS or len(wanted) == len(ON_DEMAND):
             continue
         try:
@@ -360,39 +359,14 @@ def _on_demand(root: Path) -> list[str]:
     return sorted(wanted)
 
 
-def _package_files(root: Path) -> tuple[list[tuple[str, int]], bool]:
+def _package_files(root: Path, out: Path | None = None) -> tuple[list[tuple[str, int]], bool]:
     """The package's files (path from `root`, size) and whether that is all of them (at most
     MAX_LISTED_FILES). Links to directories are not followed (the loader follows pnpm's itself);
     hidden directories at the top (.git, .aws-sam) are left out, those in node_modules (.pnpm) kept.
-    Paths that are not UTF-8 or hold a newline or a tab are left out too (nothing could name them)."""
-    files: list[tuple[str, int]] = []
-    for directory, dirnames, filenames in os.walk(root):
-        here = Path(directory).relative_to(root).as_posix()
-        if here == ".":
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = name if here == "." else f"{here}/{name}"
-            if "\n" in path or "\t" in path or not _utf8(path):
-                continue
-            try:
-                st = os.stat(os.path.join(directory, name))
-            except OSError:  # a broken link
-                continue
-            if not stat.S_ISREG(st.st_mode):
-                continue
-            files.append((path, st.st_size))
-            if len(files) >= MAX_LISTED_FILES:
-                return files, False
-    return files, True
-
-
-def _utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:  # undecodable bytes, as os.walk gives them (surrogateescape)
-        return False
-    return True
+    Paths that are not UTF-8 or hold a newline or a tab are left out too (nothing could name them).
+    So are builds' outputs (`out`, any module with the build note), state dirs and caches, which
+    would make every rebuild differ (package_scope.py)."""
+    return package_scope.package_files(root, out, MAX_LISTED_FILES)
 
 
 def _kept_files(files: list[tuple[str, int]], rules: Rules | None = None) -> tuple[list[str], list[tuple[str, int]]]:
@@ -738,21 +712,23 @@ def _own_frames(detail: str) -> str:
                      or (own[0] < i < own[-1] and ln.endswith(" (<anonymous>)")))
 
 
-def _write_module(snapshot: Path, out: Path, note: bytes) -> None:
+def _write_module(snapshot: Path, out: Path, note: bytes, stack_top: int | None = None) -> None:
     """The function module from Wizer's snapshot, streamed to `out`: the build note first, the
-    export section without `_initialize`, every other section copied as it is (the snapshot is
-    mapped, not read: a large one is never held in memory, let alone copied)."""
+    export section without `_initialize`, the data without the dead stack below `stack_top`
+    (dead_stack.py: what made two builds differ), every other section copied as it is (the snapshot
+    is mapped, not read: a large one is never held in memory, let alone copied)."""
     with open(snapshot, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data, open(out, "wb") as dst:
         view = memoryview(data)
         try:
-            _copy_sections(data, view, dst, note)
+            _copy_sections(data, view, dst, note, dead_stack.dead_below(data, stack_top))
         except (IndexError, ValueError) as exc:
             raise JsBuildError(f"Wizer wrote a module that cannot be read ({exc})") from None
         finally:
             view.release()
 
 
-def _copy_sections(data: mmap.mmap, view: memoryview, dst, note: bytes) -> None:  # type: ignore[no-untyped-def]
+def _copy_sections(data: mmap.mmap, view: memoryview, dst, note: bytes,  # type: ignore[no-untyped-def]
+                   dead_below: int | None = None) -> None:
     if data[:4] != b"\0asm":
         raise JsBuildError("Wizer wrote something that is not a WebAssembly module")
     dst.write(with_note(bytes(data[:8]), BUILD_NOTE, note))
@@ -764,6 +740,8 @@ def _copy_sections(data: mmap.mmap, view: memoryview, dst, note: bytes) -> None:
             raise ValueError(f"section at {pos} ends past the end")
         if data[pos] == EXPORT_SECTION:  # a few hundred bytes: rewritten in memory
             dst.write(drop_exports(bytes(data[:8]) + bytes(data[pos:end]), {"_initialize"})[8:])
+        elif data[pos] == dead_stack.DATA_SECTION and dead_below is not None:
+            dead_stack.write_data_section(data, view, body, end, dead_below, dst)
         else:
             dst.write(view[pos:end])
         pos = end
@@ -806,8 +784,8 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
             raise JsBuildError(f"{path}: not a JavaScript function (a directory with index.js/index.mjs, "
                                "a .js/.mjs file or a .zip deployment package)")
         rel_entry = package.entry.relative_to(package.root).as_posix()
-        links, links_out = package_links(package.root, GUEST_ROOT)
-        files, listed_all = _package_files(package.root)
+        links, links_out = package_scope.links(package.root, GUEST_ROOT)
+        files, listed_all = _package_files(package.root, out)
         builtins = _on_demand(package.root)
         rules = Rules.of(package.root, files)
         kept, left_out = _kept_files(files, rules) if "fs.js" in builtins else ([], [])
@@ -864,7 +842,8 @@ def build_js(path: Path, *, out: Path | None = None, handler: str | None = None,
         fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".wasm")
         os.close(fd)
         try:
-            _write_module(snapshot, Path(tmp_name), json.dumps({"handler": package.handler}).encode())
+            _write_module(snapshot, Path(tmp_name), json.dumps({"handler": package.handler}).encode(),
+                          dead_stack.stack_top(engine_wasm))
             os.chmod(tmp_name, 0o644)
             os.replace(tmp_name, out)
         except BaseException:
