@@ -457,3 +457,39 @@ def test_the_access_log_names_what_answered_a_refused_handshake(edge):
         threading.Event().wait(0.05)
     results = {line["uri"]: (line["status"], line["result_type"]) for line in lines}
     assert results == {"/denied/log": (401, "LambdaGeneratedResponse"), "/origin-hook/log": (403, "Error")}, lines
+
+
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+def test_websockets_count_against_the_connection_bounds(server, tmp_path, origin):
+    """Every server, whether or not it counts an upgraded connection itself (Granian counts none,
+    uvicorn lets upgrades past its per-address cap): beyond --max-connections-per-address from one
+    address a handshake gets 503, logged as CapacityExceeded; a closed one frees its place."""
+    (down,) = free_ports(1)
+    served = start(tmp_path, server, "--access-log", str(tmp_path / "access.log"), "--max-connections-per-address",
+                   "3", manifest=manifest(origin.port, down, functions(tmp_path)))
+    held = []
+    try:
+        for _ in range(3):
+            ws = connect(url(served, "/ws/held"), open_timeout=10)
+            ws.send("x")
+            assert ws.recv(5) == "x"
+            held.append(ws)
+        assert _refused(served, "/ws/beyond") == 503
+        held.pop().close()
+        for _ in range(100):  # the closed one's place is freed once the edge has seen it close
+            try:
+                with connect(url(served, "/ws/again"), open_timeout=10) as ws:
+                    ws.send("y")
+                    assert ws.recv(5) == "y"
+                break
+            except InvalidStatus:
+                threading.Event().wait(0.05)
+        else:
+            raise AssertionError("a WebSocket's place was not freed when it closed")
+    finally:
+        for ws in held:
+            ws.close()
+        stop(served.proc)
+    lines = [json.loads(line) for line in (tmp_path / "access.log").read_text().splitlines()]
+    beyond = [line for line in lines if line["uri"] == "/ws/beyond"]
+    assert [(line["status"], line["detailed_result_type"]) for line in beyond] == [(503, "CapacityExceeded")], beyond

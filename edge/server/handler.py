@@ -18,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..cache import xcache
 from ..ops import metrics
-from ..ops.results import CLIENT_COMM_ERROR, GET_WITH_BODY, HEAD_TOO_LARGE, INVALID_HEADER, INVALID_REQUEST, LOOP_DETECTED
+from ..ops.results import CAPACITY_EXCEEDED, CLIENT_COMM_ERROR, GET_WITH_BODY, HEAD_TOO_LARGE, INVALID_HEADER, INVALID_REQUEST, LOOP_DETECTED
 from ..pipeline.downstream import RequestTooLarge, ViewerRequest
 from ..pipeline.events import new_request_id
 from ..pipeline.flow import VIA
@@ -319,8 +319,11 @@ class EdgeHandler:
                 refusal = refusal or (400, str(exc))
         if connection:  # headers the viewer's Connection names are hop-by-hop too, as on HTTP (after the proxies')
             headers = [(k, v) for k, v in headers if k.lower() not in connection]
+        peer = viewer_ip(scope.get("client"))  # the connection's own address (X-Forwarded-For aside)
+        refusal = refusal or self._websockets_full(state, peer)
         drain = getattr(self.app.state, "drain", None)
         state.websockets += 1  # edge_websockets_open
+        state.websocket_peers[peer] = state.websocket_peers.get(peer, 0) + 1
         try:
             if drain is None:
                 await serve_websocket(state, scope, receive, send, headers, client_ip, country=country, refusal=refusal)
@@ -338,6 +341,28 @@ class EdgeHandler:
                 drain.leave(request)
         finally:
             state.websockets -= 1
+            left = state.websocket_peers.get(peer, 1) - 1
+            if left > 0:
+                state.websocket_peers[peer] = left
+            else:
+                state.websocket_peers.pop(peer, None)
+
+    def _websockets_full(self, state: EdgeState, peer: str) -> tuple[int, str, str] | None:
+        """503 for a WebSocket beyond the worker's connection bounds: --max-connections in all,
+        --max-connections-per-address from one address (off behind trusted proxies, as for
+        connections). Each holds two descriptors as long as it lives, and not every server counts
+        an upgraded connection against its own bounds (Granian counts none), so the edge counts
+        them here, whatever the server."""
+        options = state.options
+        if options.max_connections and state.websockets >= options.max_connections:
+            return 503, (f"this worker holds {state.websockets} WebSockets, as many connections as it takes "
+                         "(--max-connections); retry later"), CAPACITY_EXCEEDED
+        cap = 0 if self.proxy_hops else options.max_connections_per_address
+        if cap and state.websocket_peers.get(peer, 0) >= cap:
+            return 503, (f"this worker holds {cap} WebSockets from {peer} (--max-connections-per-address); "
+                         "close some, or retry later"), CAPACITY_EXCEEDED
+        return None
+
 
 def _loops(via: bytes) -> bool:
     """A Via showing the request passed this worker's edge twice, or any edges 8 times."""

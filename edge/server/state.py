@@ -51,6 +51,9 @@ class EdgeState:
     ready: bool = False
     in_flight: int = 0
     websockets: int = 0  # viewer WebSockets open (edge/websocket/)
+    # viewer WebSockets open per connection address: a WebSocket holds two descriptors for as long
+    # as it lives, and not every server counts it against its connection bounds (handler.py)
+    websocket_peers: dict[str, int] = field(default_factory=dict)
     access_log: AccessLog | None = None
     extras: dict = field(default_factory=dict)
     country_header: bytes | None = None  # the trusted load-balancer header naming the viewer's country

@@ -54,10 +54,11 @@ class Refused(Exception):
 
 async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send: Send,
                           headers: list[tuple[str, str]], client_ip: str, *, country: str | None = None,
-                          refusal: tuple[int, str] | None = None) -> None:
+                          refusal: tuple[int, str] | tuple[int, str, str] | None = None) -> None:
     """The whole life of one viewer WebSocket (`headers`: the viewer's, as functions would see
     them; `client_ip`: behind trusted proxies; `country`: the trusted load balancer's country
-    header; `refusal`: the front door's answer instead (a loop, a stopping worker, ...))."""
+    header; `refusal`: the front door's answer instead (a loop, a stopping worker, ...), with
+    its access-log result when its status alone does not say it (a capacity refusal's 503))."""
     if (await receive())["type"] != "websocket.connect":
         return
     trace = Trace(new_request_id(), time.perf_counter())
@@ -69,7 +70,8 @@ async def serve_websocket(state: EdgeState, scope: Scope, receive: Receive, send
     try:
         try:
             if refusal is not None:
-                raise Refused(*refusal, result=FRONT_DOOR.get(refusal[0], ""))
+                result = refusal[2] if len(refusal) > 2 else FRONT_DOOR.get(refusal[0], "")
+                raise Refused(refusal[0], refusal[1], result=result)
             try:
                 target = await _target(state, scope, raw_path, querystring, headers, client_ip, country, trace)
             except Refused:
