@@ -31,6 +31,7 @@ from ..upstream import faults
 from .forwarded import UntrustedForward, behind_proxies, viewer_ip
 from .guard import IncompleteBody
 from .guard_page import behavior_of
+from .reaper import address_key
 from .sending import send_response
 from .state import EdgeState
 
@@ -319,7 +320,8 @@ class EdgeHandler:
                 refusal = refusal or (400, str(exc))
         if connection:  # headers the viewer's Connection names are hop-by-hop too, as on HTTP (after the proxies')
             headers = [(k, v) for k, v in headers if k.lower() not in connection]
-        peer = viewer_ip(scope.get("client"))  # the connection's own address (X-Forwarded-For aside)
+        # the connection's own address (X-Forwarded-For aside), an IPv6 one by its /64 as the caps count
+        peer = address_key(viewer_ip(scope.get("client")))
         refusal = refusal or self._websockets_full(state, peer)
         drain = getattr(self.app.state, "drain", None)
         state.websockets += 1  # edge_websockets_open
