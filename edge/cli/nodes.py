@@ -1,6 +1,7 @@
 """`edge nodes`: the nodes sharing the server's store, with the release each runs (`-`: one from
-before releases were recorded), the revision each serves and its health; `edge nodes forget
-NAME` removes one that is not live (stopped or decommissioned) from the list."""
+before releases were recorded), the revision each serves and its health, then why a node is
+`behind` when it says (stored behaviors/origins it cannot apply) and a name two node processes
+use; `edge nodes forget NAME` removes one that is not live (stopped or decommissioned) from the list."""
 
 from __future__ import annotations
 
@@ -50,6 +51,9 @@ def _list(client: AdminClient, as_json: bool) -> None:
     for row in [header, *rows]:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
     click.echo(f"store revision {result['revision']} ({result['store']})")
+    for n in result["nodes"]:  # why a node is not `ok`, or a name two node processes use
+        if n.get("reason"):
+            click.echo(f"{n['name']} at {n['address']}: {n['reason']}")
 
 
 def _inherited(func: Any) -> Any:

@@ -70,7 +70,11 @@ class ControlPlane:
         self.on_routing: Callable[[Manifest], None] | None = None
         self.on_invalidate: Callable[[list[str]], None] | None = None
         self.on_applied: Callable[[Snapshot, int], None] | None = None  # each revision applied, and its last purge
-        self.revision = -1  # the store revision this process has applied
+        self.revision = -1  # the store revision this process has synced with
+        # what the registry reports: the last revision applied in full, and why a later one is not
+        # (the stored behaviors/origins cannot be applied here: this node serves others, `behind`)
+        self.applied_revision = -1
+        self.not_applied: str | None = None
         self.invalidated_through = 0  # a start without the database: from the saved state (fleet/lastknown.py)
         if store.offline_start is None:
             with store.read() as tx:  # purges made before this process started concern no cache of ours
@@ -295,8 +299,23 @@ class ControlPlane:
             if saved is None:
                 self._apply_invalidations()
             self.revision = snap.revision  # unloading is the watcher's job (maintain), never a deploy's
+            self.not_applied = self._routing_refused(snap)
+            if self.not_applied is None:
+                self.applied_revision = snap.revision
             if saved is None and self.on_applied is not None:
                 self.on_applied(snap, self.invalidated_through)
+
+    def _routing_refused(self, snap: Snapshot) -> str | None:
+        """Why the snapshot's behaviors/origins are not the ones served here (None: they are),
+        as the routing parser logged it (it keeps the previous ones)."""
+        parser = self._routing_parser
+        refused, row = parser._refused, snap.routing  # (a document's key, its error), last logged
+        if row is None or refused is None:
+            return None
+        key = (routing.digest(row.document), row.updated)
+        if refused[0] != key or parser._key == key:  # another document refused, or this one parsed since
+            return None
+        return f"stored behaviors/origins cannot be applied here (keeping the previous ones): {one_line(refused[1])}"
 
     # -- cache invalidation ------------------------------------------------------------------
 

@@ -47,7 +47,7 @@ class Watcher:
         self._stop = threading.Event()
         self._beat_at = 0.0  # time.monotonic() of the last heartbeat
         self._ticked = 0.0  # time.monotonic() of the last tick
-        self._beat_revision = -1
+        self._beat_reported: tuple[int, str | None] = (-1, None)  # the applied revision last reported, its note
         self._outage_logged = not plane.store.health.up  # a start without the store said so already
         self._failing: str | None = None  # the error the last tick ended with, logged once
         self._thread = threading.Thread(target=self._run, name="edge-store-watcher", daemon=True)
@@ -114,10 +114,16 @@ class Watcher:
         if self.node is None:
             return
         now = time.monotonic()
-        revision = self.plane.revision
-        if stopped or revision != self._beat_revision or now - self._beat_at >= self.heartbeat_interval:
-            if self.plane.store.heartbeat(self.node, revision, stopped=stopped):
-                self._beat_at, self._beat_revision = now, revision
+        # the last revision applied in full, and why a later one is not (plane.not_applied)
+        reported = (self.plane.applied_revision, self.plane.not_applied)
+        if stopped or reported != self._beat_reported or now - self._beat_at >= self.heartbeat_interval:
+            store = self.plane.store
+            if getattr(store, "keeps_notes", False):  # PostgreSQL: `edge nodes` on any node shows why
+                beat = store.heartbeat(self.node, reported[0], stopped=stopped, note=reported[1])  # type: ignore[call-arg]
+            else:
+                beat = store.heartbeat(self.node, reported[0], stopped=stopped)
+            if beat:
+                self._beat_at, self._beat_reported = now, reported
 
     def stop(self) -> None:
         self._stop.set()

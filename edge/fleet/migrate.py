@@ -122,10 +122,18 @@ def migrate(conn: psycopg.Connection) -> int:
         conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
+# Columns only the shared store has, added the same way (edge/control/additions.py)
+FLEET_ADDITIONS: tuple[tuple[str, str, str], ...] = (
+    # why a worker's applied revision is behind the store's (`edge nodes`); NULL: nothing to say,
+    # or a release before it was recorded
+    ("nodes", "note", "text"),
+)
+
+
 def add_pg_columns(conn: psycopg.Connection) -> None:
     """Under the migrations' advisory lock (autocommit). Checked first, so a schema that has the
     columns is not locked (ALTER TABLE would wait for, and then hold up, every heartbeat)."""
-    for table, column, kind in ADDITIONS:
+    for table, column, kind in (*ADDITIONS, *FLEET_ADDITIONS):
         present = conn.execute(
             "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
             " AND table_name = %s AND column_name = %s", (table, column)).fetchone()

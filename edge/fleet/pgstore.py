@@ -69,7 +69,8 @@ ATTACH_ANSWER = 60.0  # connecting at start (or a detached store's attach), migr
 NODE_ROWS_KEPT = 24 * 3600  # seconds a silent worker's row is kept for `edge nodes`
 # the registry's reads (`edge nodes`, forget): named columns, and never prepared (they are rare;
 # a prepared one fails once per pooled connection after a later release alters the table)
-NODE_READ = f"SELECT {NODE_COLUMNS}, greatest(0, extract(epoch from now()) - heartbeat)::float8 AS age FROM nodes"
+NODE_READ = (f"SELECT {NODE_COLUMNS}, note, greatest(0, extract(epoch from now()) - heartbeat)::float8 AS age"
+             " FROM nodes")
 # what shows the effect of a change through write(): versions, aliases, behaviors (its outcome-unknown advice)
 CHANGE_SHOWN = "`edge functions`, `edge versions NAME` (its aliases too), `edge config get`"
 ATTACH_RETRY = 1.0  # seconds between connection attempts of a detached store (others get 503 at once)
@@ -480,18 +481,23 @@ class PgStore(ControlStore):
 
     # -- the node registry ----------------------------------------------------------------
 
-    def heartbeat(self, node: NodeInfo, applied_revision: int, *, stopped: bool = False) -> bool:
+    keeps_notes = True  # a heartbeat carries why its revision is behind (watcher.py; nodes.py shows it)
+
+    def heartbeat(self, node: NodeInfo, applied_revision: int, *, stopped: bool = False,
+                  note: str | None = None) -> bool:
+        """`note`: why this worker has not applied the store's latest revision (its stored
+        behaviors/origins cannot be applied here), for `edge nodes` on every node."""
         with self._transaction(read_only=False) as conn:
             conn.execute(
                 "INSERT INTO nodes (name, host, pid, address, admin_address, applied_revision, started, heartbeat,"
-                " stopped, release, main_pid) VALUES (%s, %s, %s, %s, %s, %s, extract(epoch from now()),"
-                " extract(epoch from now()), %s, %s, %s)"
+                " stopped, release, main_pid, note) VALUES (%s, %s, %s, %s, %s, %s, extract(epoch from now()),"
+                " extract(epoch from now()), %s, %s, %s, %s)"
                 " ON CONFLICT (name, host, pid) DO UPDATE SET address = excluded.address,"
                 " admin_address = excluded.admin_address, applied_revision = excluded.applied_revision,"
                 " heartbeat = excluded.heartbeat, stopped = excluded.stopped, release = excluded.release,"
-                " main_pid = excluded.main_pid",
+                " main_pid = excluded.main_pid, note = excluded.note",
                 (node.name, node.host, node.pid, node.address, node.admin_address, applied_revision, stopped,
-                 node.release, node.main_pid),
+                 node.release, node.main_pid, note),
             )
             conn.execute("DELETE FROM nodes WHERE heartbeat < extract(epoch from now()) - %s", (NODE_ROWS_KEPT,))
         return True

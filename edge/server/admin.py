@@ -495,7 +495,9 @@ class AdminAPI:
     async def readyz(self, request: Request) -> Response:
         """Readiness: the store is loaded and the functions are instantiated. A worker cut off
         from its store stays ready (200) but says `degraded`: it serves its last known state,
-        which beats taking every node out of a load balancer when the database goes away."""
+        which beats taking every node out of a load balancer when the database goes away. So
+        does one that cannot apply the stored behaviors/origins (it keeps serving the previous
+        ones): `not_applied` says why, `applied_revision` is the last it applied in full."""
         state = getattr(self.edge_app.state, "edge", None)
         drain = getattr(self.edge_app.state, "drain", None)
         if state is None or not state.ready or (drain is not None and drain.stopping):
@@ -504,6 +506,9 @@ class AdminAPI:
         if state.store is not None and not state.store.health.up:
             out |= {"status": "degraded", "store": state.store.health.to_dict(),
                     "revision": state.plane.revision if state.plane else None}
+        if state.plane is not None and state.plane.not_applied:
+            out |= {"status": "degraded", "not_applied": state.plane.not_applied,
+                    "applied_revision": state.plane.applied_revision}
         return json_response(out)
 
     async def nodes(self, request: Request) -> Response:

@@ -170,7 +170,11 @@ def _schemas() -> dict[str, Any]:
             "store_health": {"type": ["object", "null"]}}},
         "Health": {"type": "object", "required": ["status", "pid"], "properties": {
             "status": {"enum": ["ok", "ready", "starting", "stopping", "degraded"]}, "pid": {"type": "integer"},
-            "functions": {"type": "integer"}}},
+            "functions": {"type": "integer"},
+            "not_applied": {"type": "string", "description": "degraded: why the stored behaviors/origins are not "
+                            "applied here (the previous ones are served)"},
+            "applied_revision": {"type": "integer", "description": "with not_applied: the last revision applied "
+                                 "in full"}}},
         "Nodes": {"type": "object", "required": ["revision", "store", "nodes"], "properties": {
             "revision": {"type": "integer", "description": "the store's revision now"},
             "store": {"enum": ["sqlite", "postgresql"]},
@@ -180,12 +184,18 @@ def _schemas() -> dict[str, Any]:
                 "admin_address": {"type": ["string", "null"]}, "applied_revision": {"type": "integer"},
                 "last_heartbeat": {"type": "number"}, "heartbeat_age": {"type": "number"},
                 "health": {"enum": ["ok", "behind", "down", "stopped"]},
+                "reason": {"type": ["string", "null"], "description": "why it is behind (stored behaviors/origins "
+                           "it cannot apply), and a name another node process uses"},
+                "same_name": {"type": "integer", "description": "node processes listed under this name (2+: each "
+                              "has its own entry)"},
                 "release": {"type": ["string", "null"], "description": "the release the node runs (edge --version); "
                             "null for a node of a release that did not record it"},
                 "workers": {"type": "array", "items": {"type": "object", "properties": {
                     "host": {"type": "string"}, "pid": {"type": "integer"}, "applied_revision": {"type": "integer"},
                     "heartbeat_age": {"type": "number"}, "stopped": {"type": "boolean"},
-                    "release": {"type": ["string", "null"]}}}}}}}}},
+                    "release": {"type": ["string", "null"]},
+                    "not_applied": {"type": ["string", "null"], "description": "why this worker serves "
+                                    "behaviors/origins other than the stored ones (PostgreSQL store)"}}}}}}}}},
     }
 
 
