@@ -323,3 +323,32 @@ async def test_revalidates_a_cached_copy(site: Path):
     assert answer.status == 304
     renewed = refreshed(entry, answer, policy, 2000.0)
     assert renewed.fresh(2059.0) and renewed.body == b"1;"
+
+
+async def test_a_file_that_cannot_be_read_now_is_an_origin_failure_not_a_404(site: Path, monkeypatch):
+    """Out of descriptors (EMFILE), or an I/O error, says nothing about the file: the request
+    fails as an unreachable origin would (the edge's 502, never stored as the file's answer), and
+    the next request, with descriptors again, gets the file. A permission refused is 403."""
+    import errno
+
+    from edge.upstream import static
+
+    real_open = os.open
+
+    def exhausted(path, flags, *args):  # type: ignore[no-untyped-def]
+        raise OSError(errno.EMFILE, "Too many open files", str(path))
+
+    monkeypatch.setattr(static.os, "open", exhausted)
+    with pytest.raises(OriginError) as failed:
+        await get(site, "/index.html")
+    assert failed.value.kind == "unreachable" and "Too many open files" in str(failed.value)
+    monkeypatch.setattr(static.os, "open", real_open)
+    assert (await get(site, "/index.html")).status == 200
+
+    def refused(path, flags, *args):  # type: ignore[no-untyped-def]
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(static.os, "open", refused)
+    assert (await get(site, "/index.html")).status == 403
+    monkeypatch.setattr(static.os, "open", real_open)
+    assert (await get(site, "/missing.html")).status == 404  # not there: still 404

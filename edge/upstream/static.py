@@ -8,11 +8,14 @@ Choices where S3 differs or is unspecific:
   included) are 400. Percent-decoding happens exactly once, so `%252e` stays a literal `%2e`.
 * No Cache-Control, so the behaviour's TTLs apply; no Range support (whole bodies only).
 * Every filesystem call runs in a worker thread; the event loop never waits on the disk.
+* Only "no such file" is 404; a file this process may not read is 403, and a failure to read
+  (out of descriptors, an I/O error) is an origin failure (the edge's 502), never a cached 404.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import mimetypes
 import os
 import re
@@ -177,6 +180,27 @@ def _page(status: int, method: str, extra: tuple[tuple[str, str], ...] = ()) -> 
     return OriginResponse(status, headers, b"" if method == "HEAD" else body, reason=reason)
 
 
+# What a file system says for a path that is not there (a 404); anything else is not an answer
+# about the file but a failure to read it (_not_there)
+_NOT_THERE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.ENAMETOOLONG, errno.ENXIO, errno.EISDIR})
+
+
+class _Denied(Exception):
+    """The file is there but this process may not read it: 403, as S3 and nginx answer."""
+
+
+def _not_there(exc: OSError) -> None:
+    """Return for "no such file" (the caller answers 404); raise _Denied for a permission
+    refused, and an origin failure for anything else (out of descriptors, an I/O error): a
+    transient failure must not become a 404, which caches (a hostile trial exhausted the
+    descriptors and the edge cached 404 for a file that was there)."""
+    if exc.errno in _NOT_THERE:
+        return
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        raise _Denied() from None
+    raise OriginError("unreachable", f"the static origin could not read its files: {exc}", faults.READ) from None
+
+
 class StaticOrigin:
     """Serves files under `root` for GET and HEAD, with validators and conditional GET."""
 
@@ -219,7 +243,10 @@ class StaticOrigin:
             return _page(404, method)
         conditional = any(k.lower() in ("if-none-match", "if-modified-since") for k, _ in headers)
         load_body = method == "GET" and not conditional
-        file = await asyncio.to_thread(self._find, *split, load_body)
+        try:
+            file = await asyncio.to_thread(self._find, *split, load_body)
+        except _Denied:
+            return _page(403, method)
         if file is None:
             return _page(404, method)
         if _not_modified(file, headers):
@@ -227,7 +254,10 @@ class StaticOrigin:
             return OriginResponse(304, validators, b"", reason="Not Modified")
         if method == "GET" and file.body is None and file.size <= self.stream_threshold:
             # A conditional GET that did not match: now the body is needed.
-            file = await asyncio.to_thread(self._open, file.path, True)
+            try:
+                file = await asyncio.to_thread(self._open, file.path, True)
+            except _Denied:
+                return _page(403, method)
             if file is None:
                 return _page(404, method)
         response_headers = [
@@ -248,7 +278,10 @@ class StaticOrigin:
         """The candidate with symlinks resolved, or None when that lands outside the root."""
         try:
             resolved = candidate.resolve()
-        except (OSError, RuntimeError):  # loops, permissions
+        except RuntimeError:  # a symlink loop
+            return None
+        except OSError as exc:
+            _not_there(exc)
             return None
         return resolved if resolved.is_relative_to(self.root) else None
 
@@ -258,7 +291,8 @@ class StaticOrigin:
             return None
         try:
             mode = target.stat().st_mode
-        except OSError:
+        except OSError as exc:
+            _not_there(exc)
             return None
         if stat.S_ISDIR(mode):
             if self.index is None:
@@ -278,7 +312,8 @@ class StaticOrigin:
         """
         try:
             fd = os.open(target, _OPEN_FLAGS)
-        except OSError:
+        except OSError as exc:
+            _not_there(exc)
             return None
         with os.fdopen(fd, "rb") as handle:
             info = os.fstat(handle.fileno())
