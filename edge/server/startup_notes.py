@@ -170,8 +170,9 @@ def _name_taken_notes(conn, options: ServerOptions) -> list[str]:  # type: ignor
         return []
     other = rows[0]
     return [f"note: another node is running under the name {node.name!r} ({other['address']} on host "
-            f"{other['host']}, heartbeat {other['age']:.1f} s ago): `edge nodes` would show the two as one; give "
-            "each node its own --node-name"]
+            f"{other['host']}, heartbeat {other['age']:.1f} s ago): `edge nodes` lists the two under one name (marked "
+            "same_name), and `edge nodes forget` cannot remove either while the other lives; give each node its own "
+            "--node-name"]
 
 
 def _manifest_routing_applies(tx, manifest: Manifest, memory: ManifestMemory | None = None) -> bool:  # type: ignore[no-untyped-def]
