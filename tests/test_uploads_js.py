@@ -172,6 +172,11 @@ def test_a_single_file_is_named_after_the_handlers_module(server):
     assert upload(server, "single", body, handler="app.main").status_code == 201
     assert invoked(server, "single")["body"] == "single"
 
+    # a module name no file system takes: 422 saying so, not a 500 with a traceback
+    refused = upload(server, "long", body, handler="m" * 300 + ".main")
+    assert refused.status_code == 422 and "at most 255 bytes a name" in refused.text, refused.text
+    assert "Traceback" not in refused.text and "/work/" not in refused.text
+
 
 # -- what an upload is -------------------------------------------------------------------------------------
 

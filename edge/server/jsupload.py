@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -358,13 +359,18 @@ def _build_here(request: dict, emit: Callable[[str], None]) -> dict:
         except JsBuildError as exc:
             return {"error": str(exc)}
         name = f"{module if _FILE_NAME.fullmatch(module) else 'index'}.{kind}"
-    path = source.with_name(name)
-    source.rename(path)
     try:
+        path = source.with_name(name)
+        source.rename(path)
         build_js(path, out=Path(request["out"]), handler=handler, timeout=request["timeout"],
                  max_bytes=request["max_bytes"], option="?handler={}", log=emit)
     except JsBuildError as exc:
         return {"error": str(exc)}
+    except OSError as exc:  # a name the file system refuses (?handler= naming a 300-byte module): the upload's fault
+        if exc.errno not in (errno.ENAMETOOLONG, errno.EINVAL, errno.EILSEQ):
+            raise
+        return {"error": f"a file name the build needs was refused ({exc.strerror}): check ?handler=, whose module "
+                         "names a file (at most 255 bytes a name)"}
     return {}
 
 
