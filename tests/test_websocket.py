@@ -218,6 +218,13 @@ def test_close_codes_pass_through_both_ways(edge, origin):
             ws.recv(5)
     assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4001, "origin says bye")
 
+    # a close frame without a code: the origin ended on purpose, so the viewer hears 1000, not 1011
+    with connect(url(edge, "/ws/no-code")) as ws:
+        ws.send("close 1005 -")
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(5)
+    assert closed.value.rcvd.code == 1000, closed.value.rcvd
+
     # an origin that closes without hanging up: the viewer hears its close within the close bound
     # (the client library waited for the TCP close, up to the 10-minute idle limit)
     with connect(url(edge, "/ws/hangs-on")) as ws:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 GOING_AWAY, ABNORMAL_FROM_ORIGIN, TOO_BIG = 1001, 1011, 1009
 UNSENDABLE = frozenset({1004, 1005, 1006, 1015})  # codes a close frame may not carry
+NO_STATUS, NORMAL = 1005, 1000  # a close frame without a code; the plain end of a conversation
 CLOSE_TIMEOUT = 2.0  # seconds a side has to take our close
 # A WebSocket with no message either way for this long is closed (1001) on both sides, as
 # CloudFront closes idle ones: a viewer that vanished without a close (no server here pings
@@ -111,8 +112,12 @@ class _TooBig(Exception):
 
 
 def _origin_close(origin: Any) -> tuple[int, str]:
-    """What the viewer is told when the origin's side ended: the origin's own close, or 1011."""
+    """What the viewer is told when the origin's side ended: the origin's own close, 1000 for a
+    close frame without a code (1005: the origin closed on purpose, it only gave no reason; a
+    viewer's close must carry one), or 1011 when no close frame came at all."""
     close = origin.protocol.close_rcvd or origin.protocol.close_sent
+    if close is not None and close.code == NO_STATUS:
+        return NORMAL, ""
     if close is None or close.code in UNSENDABLE:
         return ABNORMAL_FROM_ORIGIN, "the origin's connection ended"
     return close.code, close.reason
