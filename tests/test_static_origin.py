@@ -352,3 +352,21 @@ async def test_a_file_that_cannot_be_read_now_is_an_origin_failure_not_a_404(sit
     assert (await get(site, "/index.html")).status == 403
     monkeypatch.setattr(static.os, "open", real_open)
     assert (await get(site, "/missing.html")).status == 404  # not there: still 404
+
+
+async def test_if_match_and_if_unmodified_since_fail_with_412(site: Path):
+    """RFC 9110's preconditions, as S3 answers them: If-Match decides when present (strong
+    comparison), else If-Unmodified-Since."""
+    first = await get(site, "/index.html")
+    etag, modified = header(first, "ETag"), header(first, "Last-Modified")
+    assert (await get(site, "/index.html", [("If-Match", etag)])).status == 200
+    assert (await get(site, "/index.html", [("If-Match", '"other", ' + etag)])).status == 200
+    assert (await get(site, "/index.html", [("If-Match", "*")])).status == 200
+    assert (await get(site, "/index.html", [("If-Match", '"other"')])).status == 412
+    assert (await get(site, "/index.html", [("If-Match", "W/" + etag)])).status == 412  # weak never matches
+    assert (await get(site, "/index.html", [("If-Unmodified-Since", modified)])).status == 200
+    assert (await get(site, "/index.html", [("If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:00 GMT")])).status == 412
+    # If-Match decides when both are there
+    both = [("If-Match", etag), ("If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:00 GMT")]
+    assert (await get(site, "/index.html", both)).status == 200
+    assert (await get(site, "/missing.html", [("If-Match", "*")])).status == 404

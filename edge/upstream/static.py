@@ -165,6 +165,23 @@ def _not_modified(file: _File, headers: list[tuple[str, str]]) -> bool:
     return False
 
 
+def _precondition_failed(file: _File, headers: list[tuple[str, str]]) -> bool:
+    """RFC 9110, section 13.2.2, steps 1 and 2 (412 Precondition Failed, as S3 answers): If-Match
+    decides when present (`*`, or a listed tag equal to the file's by the strong comparison: a
+    weak tag never matches), else If-Unmodified-Since (the file changed after the date)."""
+    match = [v for k, v in headers if k.lower() == "if-match"]
+    if match:
+        for token in _ETAG_TOKEN.findall(",".join(match)):
+            if token == "*" or (not token.startswith("W/") and not file.etag.startswith("W/") and token == file.etag):
+                return False
+        return True
+    unmodified = [v for k, v in headers if k.lower() == "if-unmodified-since"]
+    if len(unmodified) == 1:
+        since = _since(unmodified[0])
+        return since is not None and int(file.mtime) > since
+    return False
+
+
 def _page(status: int, method: str, extra: tuple[tuple[str, str], ...] = ()) -> OriginResponse:
     """A small HTML error page (headers only for HEAD)."""
     reason = HTTPStatus(status).phrase
@@ -249,6 +266,8 @@ class StaticOrigin:
             return _page(403, method)
         if file is None:
             return _page(404, method)
+        if _precondition_failed(file, headers):
+            return _page(412, method, (("ETag", file.etag),))
         if _not_modified(file, headers):
             validators = [("ETag", file.etag), ("Last-Modified", file.last_modified)]
             return OriginResponse(304, validators, b"", reason="Not Modified")
