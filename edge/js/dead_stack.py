@@ -22,6 +22,7 @@ from __future__ import annotations
 import mmap
 from pathlib import Path
 
+from .wasmfile import _encode_uleb as _uleb
 from .wasmfile import read_uleb
 
 GLOBAL_SECTION = 6
@@ -45,18 +46,6 @@ def _sleb(data, pos: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
             return result, pos
         if shift > 63:
             raise ValueError("LEB128 too long")
-
-
-def _uleb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
 
 
 def _sleb_bytes(value: int) -> bytes:
