@@ -46,7 +46,10 @@ def h2_get(port: int, headers: list[tuple[str, str]]) -> dict:
         conn.send_headers(1, headers, end_stream=True)
         sock.sendall(conn.data_to_send())
         while out["ended"] is None:
-            data = sock.recv(65536)
+            try:
+                data = sock.recv(65536)
+            except ConnectionResetError:
+                data = b""
             if not data:
                 out["ended"] = "closed"
                 break
@@ -61,7 +64,11 @@ def h2_get(port: int, headers: list[tuple[str, str]]) -> dict:
                     out["ended"] = "complete"
                 elif isinstance(event, (h2.events.StreamReset, h2.events.ConnectionTerminated)):
                     out["ended"] = f"{type(event).__name__}({event.error_code!r})"
-            sock.sendall(conn.data_to_send())
+            try:  # (a server that ended the connection may have closed it already: nothing more to say)
+                sock.sendall(conn.data_to_send())
+            except (BrokenPipeError, ConnectionResetError):
+                if out["ended"] is None:
+                    out["ended"] = "closed"
     return out
 
 
