@@ -477,7 +477,7 @@ def test_websockets_count_against_the_connection_bounds(server, tmp_path, origin
     held = []
     try:
         for _ in range(3):
-            ws = connect(url(served, "/ws/held"), open_timeout=10)
+            ws = connect(url(served, "/ws/held"), open_timeout=10).__enter__()  # held open past the block below
             ws.send("x")
             assert ws.recv(5) == "x"
             held.append(ws)
